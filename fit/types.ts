@@ -1,0 +1,71 @@
+/**
+ * The contract between fit problems and fit methods (optimizers and samplers). A method sees only
+ * a {@link Problem}: a point in the space of fitted parameters maps to a negative log-likelihood
+ * (and, for least-squares problems, to residuals). Methods register in the method registry and
+ * are reached through `fit(problem, { method })`.
+ */
+import type { Random } from "./random.js";
+
+/** What an optimizer or sampler needs from a problem. `FitProblem` implements it. */
+export interface Problem {
+  /** Names of the fitted (free) parameters, in the order of the vectors below. */
+  labels(): string[];
+  /** Current values of the fitted parameters. */
+  getValues(): Float64Array;
+  /** Sets the fitted parameters (and everything tied to them by expressions). */
+  setValues(x: ArrayLike<number>): void;
+  /** Lower and upper bounds of each fitted parameter (±Infinity where unbounded). */
+  bounds(): { lower: Float64Array; upper: Float64Array };
+  /**
+   * Negative log-likelihood at `x` (default: current values): data misfit, plus the parameters'
+   * priors, plus the constraint penalty. `Infinity` outside the bounds or the constraints.
+   */
+  nllf(x?: ArrayLike<number>): number;
+  /** Number of residuals, 0 when the problem has none (then only `nllf` is defined). */
+  residualCount(): number;
+  /** Residuals `(f(x) - y) / dy` at `x`, written into `out` when given. */
+  residuals(x?: ArrayLike<number>, out?: Float64Array): Float64Array;
+  /**
+   * Jacobian of the residuals (row-major, residualCount × nparams) when the models give one
+   * analytically; undefined otherwise (the method then differentiates numerically).
+   */
+  jacobian?(x: ArrayLike<number>, out?: Float64Array): Float64Array | undefined;
+  /** Draws a point from the parameters' priors within bounds (for random starts and populations). */
+  randomPoint(rng: Random, out?: Float64Array): Float64Array;
+  /** Whether the data carried uncertainties (`dy`); when not, stderr is scaled by sqrt(chisq). */
+  hasUncertainties(): boolean;
+  /** Number of data points (sum over models). */
+  pointCount(): number;
+}
+
+/** Called by methods during the run; returning `false` (or aborting the signal) stops it. */
+export type Monitor = (step: number, x: Float64Array, nllf: number) => void | boolean;
+
+/** Options every method understands. Methods add their own (documented where they register). */
+export interface FitOptions {
+  /** Method name: "lm", "amoeba", "newton", "de", "dream", "smc" (default: "lm" with residuals, else "amoeba"). */
+  method?: string;
+  /** Maximum iterations / generations. */
+  steps?: number;
+  /** Relative tolerance on the objective. */
+  ftol?: number;
+  /** Relative tolerance on the parameters. */
+  xtol?: number;
+  /** Number of starts: the first from the current values, the rest random within bounds; the best is kept. */
+  starts?: number;
+  /** Seed for everything random in the method. */
+  seed?: number;
+  /** Progress callback; returning false stops the fit. */
+  monitor?: Monitor;
+  /** Stops the fit when aborted. */
+  signal?: AbortSignal;
+  /** Further method-specific options. */
+  [option: string]: unknown;
+}
+
+/** A parameter's value and standard uncertainty in a result. */
+export interface ParameterEstimate {
+  name: string;
+  value: number;
+  stderr: number;
+}

@@ -1,0 +1,49 @@
+/**
+ * How values show themselves, shared by the kernel (which renders them) and every library that
+ * makes displayable values (the fitting engine, jobs). Pure types and symbols: no imports.
+ */
+
+/** A MIME bundle: MIME type to data, as in Jupyter's `display_data`. */
+export type MimeBundle = Record<string, unknown>;
+
+/**
+ * A value with a method under this symbol displays itself richly in the kernel: the method
+ * returns a MIME bundle, which should always include `text/plain` (and `text/html` where a
+ * rich MIME type is given, so nbconvert and GitHub still show something).
+ */
+export const DISPLAY: unique symbol = Symbol.for("hpcfit.display") as never;
+
+/** A value that knows how to display itself (see {@link DISPLAY}). */
+export interface Displayable {
+  [DISPLAY](): MimeBundle;
+}
+
+/** True when `value` has a {@link DISPLAY} method. */
+export function isDisplayable(value: unknown): value is Displayable {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as Partial<Displayable>)[DISPLAY] === "function"
+  );
+}
+
+/** One output that can be redrawn in place (an `update_display_data` on the same display_id). */
+export interface LiveDisplay {
+  /** Replaces the output's content. */
+  update(bundle: MimeBundle): void;
+}
+
+/**
+ * While a cell runs, the kernel puts a factory under this symbol on `globalThis`, so that
+ * long operations deep in a library (a fit, a job wait) can show live progress without
+ * importing the kernel. Outside a kernel it is absent and libraries stay quiet.
+ */
+export const LIVE_DISPLAY: unique symbol = Symbol.for("hpcfit.liveDisplay") as never;
+
+/** The factory found under {@link LIVE_DISPLAY}: shows `bundle` now and returns its handle. */
+export type LiveDisplayFactory = (bundle: MimeBundle) => LiveDisplay;
+
+/** The kernel's live-display factory when running inside a cell, else undefined. */
+export function liveDisplay(): LiveDisplayFactory | undefined {
+  return (globalThis as Record<symbol, unknown>)[LIVE_DISPLAY] as LiveDisplayFactory | undefined;
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// Brings a fresh clone to a working state; `npm start` and `npm test` both call it first.
+// Every step is idempotent and skipped when its inputs have not changed since it last ran
+// (a stamp under .setup/ records a hash of the inputs), so a second run takes a second.
+//
+//   node scripts/setup.mjs --for=start   npm deps, .venv with JupyterLab, build, kernelspec, extension
+//   node scripts/setup.mjs --for=test    the same, plus what tests need from Debian (Slurm, munge, Chromium)
+//
+// With CI=true nothing is optional: a component that cannot be installed fails the run.
+// Plain Node only: this runs before node_modules exists.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const purpose = (process.argv.find((a) => a.startsWith("--for=")) ?? "--for=start").slice(6);
+const inCI = process.env.CI === "true" || process.env.CI === "1";
+const stampDir = join(root, ".setup");
+const venv = join(root, ".venv");
+const venvBin = join(venv, "bin");
+
+/** Debian packages the tests start for real: a private Slurm cluster and a browser. */
+const DEBIAN_FOR_TESTS = [
+  { command: "slurmctld", pkg: "slurm-wlm" },
+  { command: "slurmd", pkg: "slurm-wlm" },
+  { command: "munged", pkg: "munge" },
+  { command: "chromium", pkg: "chromium" },
+];
+
+function log(message) {
+  process.stderr.write(`[setup] ${message}\n`);
+}
+
+function run(cmd, args, options = {}) {
+  log(`${cmd} ${args.join(" ")}`);
+  const result = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...options });
+  if (result.error) throw new Error(`${cmd} could not start: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${result.status}`);
+}
+
+function which(command) {
+  const r = spawnSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** Hash of files and folders (recursively, skipping generated folders). */
+function hashInputs(paths) {
+  const h = createHash("sha256");
+  const visit = (p) => {
+    if (!existsSync(p)) return;
+    const s = statSync(p);
+    if (s.isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        if (["node_modules", "lib", "dist", "hpcfit_labextension", ".ipynb_checkpoints"].includes(name)) continue;
+        visit(join(p, name));
+      }
+    } else {
+      h.update(p);
+      h.update(readFileSync(p));
+    }
+  };
+  for (const p of paths) visit(join(root, p));
+  return h.digest("hex");
+}
+
+/** Runs `action` unless the stamp named `name` already records the same input hash. */
+function step(name, inputs, action, extraKey = "") {
+  mkdirSync(stampDir, { recursive: true });
+  const stamp = join(stampDir, name);
+  const key = hashInputs(inputs) + extraKey;
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === key) return;
+  action();
+  writeFileSync(stamp, key);
+}
+
+function installDebian() {
+  const missing = [...new Set(DEBIAN_FOR_TESTS.filter((d) => !which(d.command)).map((d) => d.pkg))];
+  if (missing.length === 0) return;
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot) {
+    const message = `missing Debian packages ${missing.join(", ")} and not root to install them`;
+    if (inCI) throw new Error(message);
+    log(`${message}; tests that need them will fail`);
+    return;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  run("apt-get", ["update", "-qq"], { env });
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { env });
+}
+
+function main() {
+  if (purpose === "test") installDebian();
+
+  step("npm", ["package.json", "package-lock.json"], () => {
+    run("npm", ["install", "--no-audit", "--no-fund"]);
+  }, existsSync(join(root, "node_modules")) ? "" : "fresh");
+
+  step("venv", ["requirements.txt"], () => {
+    if (!existsSync(join(venvBin, "python"))) run("python3", ["-m", "venv", venv]);
+    run(join(venvBin, "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", "requirements.txt"]);
+  }, existsSync(join(venvBin, "python")) ? "" : "fresh");
+
+  step("build", ["package.json", "tsconfig.json", "index.ts", "kernel", "fit", "magics", "cli", "schema"], () => {
+    run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]);
+  }, existsSync(join(root, "dist")) ? "" : "fresh");
+
+  // The kernelspec and the extension go into .venv, never into the user's own Jupyter.
+  step("kernelspec", ["dist/cli/main.js", "kernel/logos"], () => {
+    run(process.execPath, [join(root, "dist", "cli", "main.js"), "install", "--prefix", venv]);
+  });
+
+  if (existsSync(join(root, "labextension", "package.json"))) {
+    step("labextension", ["labextension/package.json", "labextension/src", "labextension/style", "labextension/schema", "schema"], () => {
+      run(process.execPath, [join(root, "labextension", "scripts", "build.mjs")]);
+    });
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  log(`failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
