@@ -9,6 +9,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/setup/global.ts"],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: "forks",
