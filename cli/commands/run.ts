@@ -1,0 +1,169 @@
+/**
+ * `hpcfit run INPUT.ipynb [OUTPUT.ipynb]`: runs a notebook headless with papermill's conventions
+ * (see magics/notebook/). `hpcfit run --help-notebook INPUT.ipynb` lists its parameters.
+ */
+import { Command } from "commander";
+import cliProgress from "cli-progress";
+import { basename, extname } from "node:path";
+import { declaredParameters, findTagged, typedValue, checkName, yamlFileParameters, yamlParameters, type ParameterValues } from "../../magics/notebook/parameters.js";
+import { readNotebook, joinSource, type NotebookOutput } from "../../magics/notebook/notebook.js";
+import { mergeParameters, runNotebookFile } from "../../magics/notebook/run-file.js";
+
+/** `-p NAME VALUE` and `-r NAME VALUE` take two values, which commander cannot express: they are taken out first. */
+export function takeParameterPairs(argv: string[]): { rest: string[]; typed: ParameterValues; raw: ParameterValues } {
+  const rest: string[] = [];
+  const typed: ParameterValues = {};
+  const raw: ParameterValues = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const isTyped = arg === "-p" || arg === "--parameters";
+    const isRaw = arg === "-r" || arg === "--parameters-raw" || arg === "--parameters_raw";
+    if (!isTyped && !isRaw) {
+      rest.push(arg);
+      continue;
+    }
+    if (argv[i + 2] === undefined) throw new Error(`${arg} needs a NAME and a VALUE`);
+    const name = checkName(argv[i + 1]);
+    const value = argv[i + 2];
+    if (isTyped) typed[name] = typedValue(value);
+    else raw[name] = value;
+    i += 2;
+  }
+  return { rest, typed, raw };
+}
+
+let pairs: ReturnType<typeof takeParameterPairs> = { rest: [], typed: {}, raw: {} };
+
+/**
+ * Call on the process's argv before commander parses it: takes out the `-p`/`-r` pairs of
+ * `hpcfit run` and `hpcfit sweep` and returns the rest.
+ */
+export function extractParameterPairs(argv: string[]): string[] {
+  const command = argv[2];
+  if (command !== "run" && command !== "sweep") return argv;
+  pairs = takeParameterPairs(argv.slice(3));
+  return [...argv.slice(0, 3), ...pairs.rest];
+}
+
+/** The `-p`/`-r` values taken out by {@link extractParameterPairs}. */
+export function parameterPairs(): { typed: ParameterValues; raw: ParameterValues } {
+  return pairs;
+}
+
+/** Options of `hpcfit run` as commander parses them. */
+interface RunCliOptions {
+  parametersFile: string[];
+  parametersYaml: string[];
+  kernel?: string;
+  cwd?: string;
+  allowErrors?: boolean;
+  startTimeout: string;
+  executionTimeout?: string;
+  progress: boolean;
+  logOutput?: boolean;
+  prepareOnly?: boolean;
+  reportMode?: boolean;
+  helpNotebook?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function seconds(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${option} takes a positive number of seconds, not "${text}"`);
+  return n;
+}
+
+/** Prints a notebook's parameters (from its `parameters` cell) with defaults and types. */
+function helpNotebook(input: string): void {
+  const nb = readNotebook(input);
+  const at = findTagged(nb, "parameters");
+  if (at < 0) {
+    process.stdout.write(`${input} has no cell tagged "parameters"; values given with -p are injected at the top.\n`);
+    return;
+  }
+  const params = declaredParameters(nb.cells[at]);
+  process.stdout.write(`Parameters of ${input}:\n`);
+  if (params.length === 0) process.stdout.write(`  (the parameters cell declares none)\n${joinSource(nb.cells[at].source)}\n`);
+  for (const p of params) {
+    process.stdout.write(`  ${p.name}: ${p.type} (default ${p.defaultValue})${p.help ? `  ${p.help}` : ""}\n`);
+  }
+}
+
+function describeOutput(output: NotebookOutput): string {
+  if (output.output_type === "stream") return String(output.text);
+  if (output.output_type === "error") return `${String(output.ename)}: ${String(output.evalue)}\n`;
+  const data = output.data as Record<string, unknown> | undefined;
+  const text = data?.["text/plain"];
+  return text === undefined ? "" : `${Array.isArray(text) ? text.join("") : String(text)}\n`;
+}
+
+/** Adds `hpcfit run` to the program. */
+export function registerRunCommand(program: Command): void {
+  program
+    .command("run")
+    .description("run a notebook headless, with parameters (papermill's conventions)")
+    .argument("<input>", "input notebook, or - for standard input")
+    .argument("[output]", "output notebook (may use {name} templates of parameters), or - for standard output")
+    .addHelpText("after", "\nParameters:\n  -p, --parameters NAME VALUE      a parameter, typed: numbers, true/false, null, else a string\n  -r, --parameters-raw NAME VALUE  a parameter kept as a string\n")
+    .option("-f, --parameters-file <file>", "parameters from a YAML file", collect, [])
+    .option("-y, --parameters-yaml <yaml>", "parameters as a YAML string", collect, [])
+    .option("-k, --kernel <name>", "kernelspec to run with (default: the notebook's, else hpcfit)")
+    .option("--cwd <dir>", "working directory of the kernel (default: the input's folder)")
+    .option("--allow-errors", "go on after a failing cell")
+    .option("--start-timeout <s>", "seconds to wait for the kernel to start", "60")
+    .option("--execution-timeout <s>", "seconds a cell may run before the run fails")
+    .option("--no-progress", "no progress bar")
+    .option("--log-output", "stream cell outputs to the terminal")
+    .option("--prepare-only", "inject the parameters and write the output without running")
+    .option("--report-mode", "hide the inputs in the output notebook")
+    .option("--help-notebook", "list the notebook's parameters and exit")
+    .action(async (input: string, outputArg: string | undefined, options: RunCliOptions) => {
+      if (options.helpNotebook) {
+        helpNotebook(input);
+        return;
+      }
+      const parameters = mergeParameters(
+        ...options.parametersFile.map(yamlFileParameters),
+        ...options.parametersYaml.map((y) => yamlParameters(y, "-y")),
+        pairs.typed,
+        pairs.raw,
+      );
+      const output = outputArg ?? (input === "-" ? "-" : `${basename(input, extname(input))}-output.ipynb`);
+      const interactive = process.stderr.isTTY && options.progress;
+      let bar: cliProgress.SingleBar | undefined;
+      const result = await runNotebookFile({
+        input,
+        output,
+        parameters,
+        kernel: options.kernel,
+        cwd: options.cwd,
+        allowErrors: options.allowErrors,
+        startTimeout: seconds(options.startTimeout, "--start-timeout"),
+        executionTimeout: seconds(options.executionTimeout, "--execution-timeout"),
+        prepareOnly: options.prepareOnly,
+        reportMode: options.reportMode,
+        onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+        onCell: (done, total) => {
+          if (!options.progress) return;
+          if (interactive) {
+            bar ??= new cliProgress.SingleBar({ format: "Executing {bar} {value}/{total} cells | {duration_formatted}", stream: process.stderr }, cliProgress.Presets.shades_classic);
+            if (done === 0) bar.start(total, 0);
+            bar.update(done);
+          } else if (done < total) {
+            process.stderr.write(`Executing cell ${done + 1}/${total}\n`);
+          }
+        },
+        onOutput: options.logOutput ? (out) => process.stderr.write(describeOutput(out)) : undefined,
+      });
+      bar?.stop();
+      if (result.failure) {
+        const where = result.failure.cellIndex >= 0 ? ` (cell ${result.failure.cellIndex + 1} of the output notebook)` : "";
+        process.stderr.write(`hpcfit run: ${result.failure.ename}: ${result.failure.evalue}${where}\nOutput saved to ${result.output}\n`);
+        process.exitCode = 1;
+      } else if (result.output !== "-" && options.progress) {
+        process.stderr.write(`Output saved to ${result.output}\n`);
+      }
+    });
+}
