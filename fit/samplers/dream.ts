@@ -1,0 +1,277 @@
+/**
+ * DREAM: DiffeRential Evolution Adaptive Metropolis (Vrugt et al. 2009, "Accelerating Markov chain
+ * Monte Carlo simulation by differential evolution with self-adaptive randomized subspace
+ * sampling", IJNSNS 10(3)), in the form bumps uses: `pop × nparams` chains, DE proposals with a
+ * random number of pairs and randomised subspaces whose crossover probabilities adapt during
+ * burn-in, snooker updates (ter Braak & Vrugt 2008), outlier chains reset during burn-in (IQR test),
+ * bounds by reflection and the parameters' priors through `problem.nllf`.
+ *
+ * Every random number is drawn in the calling thread; only the evaluation of proposals goes
+ * through the {@link PopulationEvaluator}, so serial and parallel runs are bit-identical.
+ */
+import { McmcSamples, type OutlierReplacement } from "../mcmc/samples.js";
+import { iqrOutliers } from "../mcmc/outliers.js";
+import type { Random } from "../random.js";
+import type { FitOptions, Problem } from "../types.js";
+import { reflectInto } from "./bounds.js";
+import { deProposal, proposalWorkspace, snookerProposal } from "./dream-proposals.js";
+import { evaluatorFor } from "./evaluator.js";
+import { INIT_METHODS, initialPopulation, type InitMethod } from "./initial-population.js";
+import { positiveInt, nonNegativeInt, fraction } from "./options.js";
+
+/** DREAM's options (besides the common `seed`, `monitor`, `signal`, `parallel`). */
+export interface DreamOptions {
+  /** Total kept draws over all chains (default 10000); ignored when `steps` is given. */
+  samples?: number;
+  /** Generations after burn-in (alternative to `samples`). */
+  steps?: number;
+  /** Burn-in generations (default 100). */
+  burn?: number;
+  /** Chains per fitted parameter (default 10). */
+  pop?: number;
+  /** Generations per kept draw (default 1). */
+  thin?: number;
+  /** Initial population: "eps" (default), "lhs", "cov" or "random". */
+  init?: InitMethod;
+  /** Probability of a snooker update instead of DE (default 0.1). */
+  snooker?: number;
+  /** Number of crossover values `m / ncr` to adapt between (default 3). */
+  ncr?: number;
+  /** Maximum number of DE pairs (default 3). */
+  dePairs?: number;
+}
+
+/** The outcome of a DREAM run. */
+export interface DreamRun {
+  /** Kept draws and the run's history. */
+  samples: McmcSamples;
+  /** Best point seen (highest log-posterior). */
+  bestX: Float64Array;
+  /** nllf at {@link bestX}. */
+  bestNllf: number;
+  /** True when stopped early by the monitor or the abort signal. */
+  stopped: boolean;
+}
+
+/** Reports progress; returns false to stop. */
+export type SamplerReport = (step: number, x: Float64Array, nllf: number) => boolean;
+
+/** Parses and checks DREAM's options, with clear errors naming the option. */
+export function dreamSettings(options: FitOptions & DreamOptions, p: number) {
+  const pop = positiveInt(options.pop, "pop", 10);
+  const n = Math.max(pop * p, 5);
+  const thin = positiveInt(options.thin, "thin", 1);
+  const burn = nonNegativeInt(options.burn, "burn", 100);
+  let nthin: number;
+  if (options.steps !== undefined) {
+    nthin = Math.max(1, Math.floor(positiveInt(options.steps, "steps", 1) / thin));
+  } else {
+    nthin = Math.max(1, Math.ceil(positiveInt(options.samples, "samples", 10000) / n));
+  }
+  const init = options.init ?? "eps";
+  if (!INIT_METHODS.includes(init))
+    throw new RangeError(`option init must be one of ${INIT_METHODS.join(", ")}, got ${JSON.stringify(init)}`);
+  const snooker = fraction(options.snooker, "snooker", 0.1);
+  const ncr = positiveInt(options.ncr, "ncr", 3);
+  const dePairs = positiveInt(options.dePairs, "dePairs", 3);
+  return { n, thin, burn, nthin, init, snooker, ncr, dePairs };
+}
+
+/** Runs DREAM on `problem`. The problem is left at the best point found. */
+export async function runDream(
+  problem: Problem,
+  options: FitOptions & DreamOptions,
+  rng: Random,
+  report: SamplerReport,
+): Promise<DreamRun> {
+  const labels = problem.labels();
+  const p = labels.length;
+  if (p === 0) throw new Error("dream: the problem has no fitted parameters");
+  const { n, thin, burn, nthin, init, snooker, ncr, dePairs } = dreamSettings(options, p);
+  const ngen = burn + nthin * thin;
+  const { lower, upper } = problem.bounds();
+  const { evaluator, owned } = await evaluatorFor(problem, options);
+  try {
+    const x = new Float64Array(n * p);
+    const prop = new Float64Array(n * p);
+    const logp = new Float64Array(n);
+    const nllfBuf = new Float64Array(n);
+    const logRatio = new Float64Array(n);
+    const crIndex = new Int32Array(n);
+    initialPopulation(problem, init, n, rng, x);
+    await evaluator.evaluatePopulation(x, n, nllfBuf);
+    for (let i = 0; i < n; i++) logp[i] = -nllfBuf[i];
+    let evaluations = n;
+
+    const ws = proposalWorkspace(p, n, dePairs);
+    // Crossover adaptation (Vrugt 2009 §3.1): pCR_m proportional to the mean normalised squared
+    // jump distance achieved with CR = (m+1)/ncr.
+    const pCR = new Float64Array(ncr).fill(1 / ncr);
+    const crJump = new Float64Array(ncr);
+    const crCount = new Float64Array(ncr);
+
+    const points = new Float64Array(nthin * n * p);
+    const keptLogp = new Float64Array(nthin * n);
+    const genDraws = new Float64Array(ngen);
+    const genAcceptance = new Float64Array(ngen);
+    const genLogp = new Float64Array(ngen * n);
+    const crDrawsList: number[] = [];
+    const crWeightsList: number[] = [];
+    const outliers: OutlierReplacement[] = [];
+    const chainMean = new Float64Array(n);
+    const bestX = new Float64Array(p);
+    let bestLogp = -Infinity;
+    const noteBest = (): void => {
+      for (let i = 0; i < n; i++)
+        if (logp[i] > bestLogp) {
+          bestLogp = logp[i];
+          bestX.set(x.subarray(i * p, i * p + p));
+        }
+    };
+    noteBest();
+    const outlierEvery = Math.max(10, Math.floor(burn / 10));
+    let stopped = false;
+    let gen = 0;
+    let kept = 0;
+
+    for (; gen < ngen; gen++) {
+      // Population spread per dimension (scales the tiny additive noise of DE proposals).
+      for (let k = 0; k < p; k++) {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (let i = 0; i < n; i++) {
+          const v = x[i * p + k];
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+        ws.spread[k] = hi - lo;
+      }
+      for (let i = 0; i < n; i++) {
+        logRatio[i] = 0;
+        crIndex[i] = -1;
+        let done = false;
+        if (rng.uniform() < snooker) {
+          const r = snookerProposal(ws, x, i, rng, prop);
+          if (!Number.isNaN(r)) {
+            logRatio[i] = r;
+            done = true;
+          }
+        }
+        if (!done) {
+          // Choose the crossover value by its adapted probability.
+          let u = rng.uniform();
+          let m = 0;
+          while (m < ncr - 1 && u >= pCR[m]) u -= pCR[m++];
+          crIndex[i] = m;
+          deProposal(ws, x, i, (m + 1) / ncr, rng, prop);
+        }
+        reflectInto(prop, i * p, p, lower, upper);
+      }
+      await evaluator.evaluatePopulation(prop, n, nllfBuf);
+      evaluations += n;
+      let accepted = 0;
+      const inBurn = gen < burn;
+      for (let i = 0; i < n; i++) {
+        const newLogp = -nllfBuf[i];
+        const a = newLogp - logp[i] + logRatio[i];
+        // Draw the uniform always, so the stream does not depend on the outcome's path.
+        const u = rng.uniform();
+        const accept = !Number.isNaN(newLogp) && (a >= 0 || Math.log(u) < a);
+        const m = crIndex[i];
+        if (inBurn && m >= 0) {
+          if (accept) {
+            let d = 0;
+            for (let k = 0; k < p; k++) {
+              const s = ws.spread[k];
+              if (s > 0) d += ((prop[i * p + k] - x[i * p + k]) / s) ** 2;
+            }
+            crJump[m] += d;
+          }
+          crCount[m] += 1;
+        }
+        if (accept) {
+          accepted++;
+          logp[i] = newLogp;
+          for (let k = 0; k < p; k++) x[i * p + k] = prop[i * p + k];
+        }
+      }
+      noteBest();
+      if (inBurn) {
+        let total = 0;
+        for (let m = 0; m < ncr; m++) total += crCount[m] > 0 ? crJump[m] / crCount[m] : 0;
+        if (total > 0) for (let m = 0; m < ncr; m++) pCR[m] = (crCount[m] > 0 ? crJump[m] / crCount[m] : 0) / total;
+        // Keep every crossover value possible so adaptation cannot lock itself out.
+        let norm = 0;
+        for (let m = 0; m < ncr; m++) {
+          pCR[m] = Math.max(pCR[m], 0.01);
+          norm += pCR[m];
+        }
+        for (let m = 0; m < ncr; m++) pCR[m] /= norm;
+        crDrawsList.push(evaluations);
+        for (let m = 0; m < ncr; m++) crWeightsList.push(pCR[m]);
+      }
+      genDraws[gen] = evaluations;
+      genAcceptance[gen] = accepted / n;
+      genLogp.set(logp, gen * n);
+      // Reset outlier chains during burn-in, testing mean logp over the latter half so far.
+      if (inBurn && gen > 0 && (gen + 1) % outlierEvery === 0) {
+        const from = Math.floor((gen + 1) / 2);
+        chainMean.fill(0);
+        for (let g = from; g <= gen; g++) for (let i = 0; i < n; i++) chainMean[i] += genLogp[g * n + i];
+        for (let i = 0; i < n; i++) chainMean[i] /= gen + 1 - from;
+        const bad = iqrOutliers(chainMean);
+        if (bad.length > 0 && bad.length < n) {
+          const isBad = new Uint8Array(n);
+          for (const b of bad) isBad[b] = 1;
+          for (const b of bad) {
+            let r: number;
+            do r = rng.int(n);
+            while (isBad[r]);
+            x.copyWithin(b * p, r * p, r * p + p);
+            logp[b] = logp[r];
+            outliers.push({ generation: gen, removed: b, replacement: r });
+          }
+        }
+      }
+      if (!inBurn && (gen - burn + 1) % thin === 0 && kept < nthin) {
+        points.set(x, kept * n * p);
+        keptLogp.set(logp, kept * n);
+        kept++;
+      }
+      if (report(gen + 1, bestX, -bestLogp) === false) {
+        stopped = true;
+        gen++;
+        break;
+      }
+    }
+    if (kept === 0) {
+      // Stopped during burn-in: keep the current population so the user still sees where it is.
+      points.set(x, 0);
+      keptLogp.set(logp, 0);
+      kept = 1;
+    }
+    problem.setValues(bestX);
+    const samples = new McmcSamples({
+      sampler: "dream",
+      labels,
+      nchains: n,
+      nthin: kept,
+      thin,
+      burn: Math.min(burn, gen),
+      generations: gen,
+      evaluations,
+      points: points.slice(0, kept * n * p),
+      logp: keptLogp.slice(0, kept * n),
+      genDraws: genDraws.slice(0, gen),
+      genAcceptance: genAcceptance.slice(0, gen),
+      genLogp: genLogp.slice(0, gen * n),
+      ncr,
+      crDraws: Float64Array.from(crDrawsList),
+      crWeights: Float64Array.from(crWeightsList),
+      outliers,
+    });
+    return { samples, bestX, bestNllf: -bestLogp, stopped };
+  } finally {
+    if (owned) await evaluator.close();
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * One interface through which population samplers (DREAM, SMC, DE) evaluate a whole population:
+ * serially here, on worker threads in `fit/node/parallel.ts`, across nodes in a ZeroMQ evaluator.
+ * Samplers draw every random number in the calling thread and only hand points out for
+ * evaluation, so serial and parallel runs give bit-identical chains.
+ */
+import type { FitOptions, Problem } from "../types.js";
+
+/** Evaluates the negative log-likelihood of many points at once. */
+export interface PopulationEvaluator {
+  /**
+   * Writes `nllf(points[i])` into `out[i]` for `i < count`; `points` is row-major
+   * `count × nparams`. Resolves when every value is written.
+   */
+  evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void>;
+  /** Releases workers or connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Evaluates in the calling thread. */
+export class SerialEvaluator implements PopulationEvaluator {
+  private readonly p: number;
+  /** Evaluates `problem.nllf` point by point. */
+  constructor(private readonly problem: Problem) {
+    this.p = problem.labels().length;
+  }
+  /** @inheritDoc */
+  evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    const p = this.p;
+    for (let i = 0; i < count; i++) out[i] = this.problem.nllf(points.subarray(i * p, i * p + p));
+    return Promise.resolve();
+  }
+  /** @inheritDoc */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Options of population samplers that choose how points are evaluated. */
+export interface EvaluationOptions {
+  /** Worker threads: a count, or "auto" for the CPUs this process may use. Default serial. */
+  parallel?: number | "auto";
+  /** Path or URL of the module that exports the problem; workers load it (needed for `parallel`). */
+  modelFile?: string;
+  /** An evaluator to use instead (e.g. across nodes); the caller closes it. */
+  evaluator?: PopulationEvaluator;
+}
+
+/** Makes a parallel evaluator; registered by the Node adapter (`fit/node/parallel.ts`). */
+export type ParallelEvaluatorFactory = (
+  problem: Problem,
+  workers: number | "auto",
+  modelFile: string | undefined,
+) => Promise<PopulationEvaluator>;
+
+let parallelFactory: ParallelEvaluatorFactory | undefined;
+
+/** Registers how `parallel` is honoured (the Node adapter calls this when it is loaded). */
+export function setParallelEvaluatorFactory(factory: ParallelEvaluatorFactory): void {
+  parallelFactory = factory;
+}
+
+/**
+ * The evaluator for a sampler run and whether the sampler owns it (and must close it):
+ * `options.evaluator` if given, a worker pool when `options.parallel` asks for one, else serial.
+ */
+export async function evaluatorFor(
+  problem: Problem,
+  options: FitOptions,
+): Promise<{ evaluator: PopulationEvaluator; owned: boolean }> {
+  const given = options.evaluator as PopulationEvaluator | undefined;
+  if (given !== undefined) {
+    if (typeof given.evaluatePopulation !== "function")
+      throw new TypeError("option evaluator must have an evaluatePopulation(points, count, out) method");
+    return { evaluator: given, owned: false };
+  }
+  const parallel = options.parallel;
+  if (parallel === undefined || parallel === 1 || parallel === 0 || parallel === false) {
+    return { evaluator: new SerialEvaluator(problem), owned: true };
+  }
+  if (parallel !== "auto" && !(typeof parallel === "number" && Number.isInteger(parallel) && parallel > 1))
+    throw new RangeError(`option parallel must be a positive integer or "auto", got ${JSON.stringify(parallel)}`);
+  if (!parallelFactory)
+    throw new Error("parallel evaluation needs Node worker threads: import it from 'hpcfit' under Node");
+  const modelFile = options.modelFile;
+  if (modelFile !== undefined && typeof modelFile !== "string")
+    throw new TypeError("option modelFile must be a path or URL string");
+  return { evaluator: await parallelFactory(problem, parallel, modelFile), owned: true };
+}
