@@ -30,6 +30,12 @@ export interface Problem {
    * analytically; undefined otherwise (the method then differentiates numerically).
    */
   jacobian?(x: ArrayLike<number>, out?: Float64Array): Float64Array | undefined;
+  /**
+   * Optional: the priors' part of {@link nllf} at `x` (`-log` prior density, Infinity outside the
+   * bounds). SMC tempers only the rest (the likelihood); without it SMC needs finite bounds and
+   * takes the prior as uniform within them. Added for the samplers; backward compatible.
+   */
+  priorNllf?(x: ArrayLike<number>): number;
   /** Draws a point from the parameters' priors within bounds (for random starts and populations). */
   randomPoint(rng: Random, out?: Float64Array): Float64Array;
   /** Whether the data carried uncertainties (`dy`); when not, stderr is scaled by sqrt(chisq). */
