@@ -1,0 +1,181 @@
+/**
+ * The task queue's model: what a task is, the states it moves through, and the storage interface
+ * that the SQLite backend implements (and a PostgreSQL backend could implement for multi-node use).
+ */
+
+/**
+ * Where a task is in its life:
+ * - `WAITING`: some task it requires has not succeeded yet;
+ * - `PENDING`: ready, waiting for a worker;
+ * - `RUNNING`: claimed by a worker that holds a lease on it;
+ * - `SUCCEEDED` / `FAILED`: finished (a task whose requirement failed is FAILED too).
+ */
+export type TaskState = "WAITING" | "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+
+/** All task states, in the order a task normally passes through them. */
+export const TASK_STATES: readonly TaskState[] = ["WAITING", "PENDING", "RUNNING", "SUCCEEDED", "FAILED"];
+
+/** JSON values a task's parameters may hold. */
+export type ParamValue = null | boolean | number | string | ParamValue[] | { [key: string]: ParamValue };
+
+/** A task's parameters: a JSON object. */
+export type TaskParams = { [key: string]: ParamValue };
+
+/** Whether a queue hands out work (`active`) or holds it (`paused`). */
+export type QueueState = "active" | "paused";
+
+/** One task as stored. Times are milliseconds since the Unix epoch. */
+export interface Task {
+  /** Unique within its queue, assigned in insertion order (1, 2, ...). */
+  readonly id: number;
+  /** An optional user label, unique within the queue; `requires` may name tasks by it. */
+  readonly key: string | null;
+  /** The shell command a worker runs, or null for a task handed to a TypeScript function. */
+  readonly command: string | null;
+  /** The task's parameters (JSON object) or null. */
+  readonly params: TaskParams | null;
+  /** Higher runs first; ties run in id order. */
+  readonly priority: number;
+  readonly state: TaskState;
+  /** Ids of the tasks that must succeed before this one runs. */
+  readonly requires: number[];
+  /** Attempts started since the task was last (re)queued by `retry` or `rerun`. */
+  readonly attempts: number;
+  /** The command's exit code (or the function's), null until finished. */
+  readonly exitCode: number | null;
+  /** Why the task failed (lease lost, dependency failed, thrown error), else null. */
+  readonly error: string | null;
+  /** The worker that ran (or runs) the last attempt. */
+  readonly worker: string | null;
+  /** Output of the last attempt (stdout and stderr), for command tasks. */
+  readonly logFile: string | null;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  /** When the current lease runs out (RUNNING tasks only). */
+  readonly leaseExpiresAt: number | null;
+}
+
+/** What a caller gives to add one task. */
+export interface TaskInput {
+  /** A shell command line. */
+  command?: string;
+  /** Parameters: expanded into `script` (when given) or handed to the worker function. */
+  params?: TaskParams;
+  /** Higher runs first (default 0). */
+  priority?: number;
+  /** Ids (numbers) or keys (strings) of tasks that must succeed first; may name tasks of the same batch. */
+  requires?: Array<number | string>;
+  /** A label unique in the queue, so that later tasks can require this one by name. */
+  key?: string;
+}
+
+/** Options that apply to a whole batch of added tasks. */
+export interface AddOptions {
+  /** A command template, `"fit {model} --steps {steps}"`, filled from each task's params. */
+  script?: string;
+  /** Priority for tasks that do not set their own. */
+  priority?: number;
+}
+
+/** A row ready to insert: validated, template expanded, dependencies resolved to ids or batch indexes. */
+export interface NewTaskRow {
+  key: string | null;
+  command: string | null;
+  params: string | null;
+  priority: number;
+  /** Existing task ids this task requires. */
+  requiresIds: number[];
+  /** Indexes into the same batch of the tasks this task requires. */
+  requiresBatch: number[];
+}
+
+/** Which tasks `tasks()` lists. */
+export interface TaskFilter {
+  state?: TaskState | TaskState[];
+  /** Only these ids. */
+  ids?: number[];
+  /** At most this many (in id order); default: all. */
+  limit?: number;
+  /** Skip tasks with id <= this (for paging). */
+  afterId?: number;
+}
+
+/** The queue's settings and state as stored. */
+export interface QueueInfo {
+  readonly name: string;
+  readonly state: QueueState;
+  /** Attempts a task gets before a lost lease fails it. */
+  readonly maxAttempts: number;
+  readonly createdAt: number;
+  /** The queue's directory (database and logs). */
+  readonly directory: string;
+}
+
+/** Task counts per state. */
+export type StateCounts = Record<TaskState, number>;
+
+/** A task handed to a worker by a claim. */
+export interface ClaimedTask extends Task {
+  /** The attempt number this claim started (1 for the first). */
+  readonly attempt: number;
+}
+
+/** How an attempt ended, as the worker reports it. */
+export interface TaskOutcome {
+  exitCode: number;
+  /** A short reason for a failure (signal, thrown error); null on success. */
+  error: string | null;
+}
+
+/**
+ * What a storage backend provides. Every state change that involves more than one row happens in
+ * one transaction. A claim is exclusive: two workers never hold the same task. All methods are
+ * async so that a networked backend (PostgreSQL) fits behind the same interface.
+ */
+export interface QueueStorage {
+  /** The queue's settings and state. */
+  info(): Promise<QueueInfo>;
+  /** Pauses or resumes handing out tasks. */
+  setState(state: QueueState): Promise<void>;
+  /** Inserts a validated batch in one transaction; returns the new ids in batch order. */
+  insert(rows: NewTaskRow[]): Promise<number[]>;
+  /** Resolves task keys to ids; unknown keys are absent from the result. */
+  idsForKeys(keys: string[]): Promise<Map<string, number>>;
+  /** Which of `ids` exist. */
+  existingIds(ids: number[]): Promise<Set<number>>;
+  /**
+   * Returns expired leases to PENDING (or FAILED after max attempts), then claims the
+   * highest-priority PENDING task for `worker` with a lease of `leaseMs`. Null when the queue is
+   * paused or nothing is ready.
+   */
+  claim(worker: string, leaseMs: number): Promise<ClaimedTask | null>;
+  /** Extends the lease; false when the worker no longer holds the task (it was reclaimed). */
+  heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Records the end of an attempt and releases or fails dependents; false (and nothing changes)
+   * when the worker no longer holds the task.
+   */
+  complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<boolean>;
+  /**
+   * Gives up a held task at once (the worker is stopping): its lease is made to expire now, so
+   * the next claim returns it to PENDING as a finished attempt, exactly like a lost worker.
+   */
+  abandon(id: number, worker: string, attempt: number): Promise<void>;
+  /** Sets the log file of a held task. */
+  setLogFile(id: number, worker: string, attempt: number, logFile: string): Promise<void>;
+  /** Returns expired leases to PENDING or FAILED now; returns how many. */
+  reclaimExpired(): Promise<number>;
+  /** Task counts per state. */
+  counts(): Promise<StateCounts>;
+  /** How many tasks finished at or after `since` (ms epoch), and the earliest such finish, for rates. */
+  finishedSince(since: number): Promise<{ count: number; first: number | null }>;
+  /** Tasks matching `filter`, in id order. */
+  tasks(filter: TaskFilter): Promise<Task[]>;
+  /** FAILED tasks back to PENDING (or WAITING); returns how many. */
+  retry(ids?: number[]): Promise<number>;
+  /** Every finished task (and, with `includeRunning`, running ones) back to PENDING/WAITING. */
+  rerun(includeRunning: boolean): Promise<number>;
+  /** Releases the database. */
+  close(): void;
+}
