@@ -1,0 +1,206 @@
+/**
+ * `amoeba`: bounded Nelder–Mead simplex search with restarts, the default method for problems
+ * that have an nllf but no residuals (as in bumps).
+ *
+ * Algorithm: J. A. Nelder and R. Mead, "A simplex method for function minimization", Computer
+ * Journal 7 (1965) 308–313, in the ordering of Lagarias, Reeds, Wright and Wright, SIAM J. Optim.
+ * 9 (1998) 112–147, with the dimension-adaptive coefficients of F. Gao and L. Han, "Implementing
+ * the Nelder–Mead simplex algorithm with adaptive parameters", Comput. Optim. Appl. 51 (2012)
+ * 259–277: reflection 1, expansion 1 + 2/n, contraction 0.75 − 1/(2n), shrink 1 − 1/n.
+ *
+ * The search runs in the unit coordinates of {@link SearchSpace}. A trial vertex outside the
+ * bounds is reflected back across the bound it crossed, then clipped. Nelder–Mead can stall on a
+ * collapsed simplex away from the minimum, so after convergence the search restarts from the best
+ * vertex with a fresh simplex, until a restart no longer improves the objective (by ftol).
+ */
+import type { Problem } from "../types.js";
+import { numberOption, SearchSpace, type OptimizerOutcome, type ProgressReport } from "./search-space.js";
+
+/** Options of {@link amoeba} (beyond the common `steps`, `ftol`, `xtol`). */
+export interface AmoebaOptions {
+  /** Maximum number of simplex iterations over all restarts (default 2000 × parameters, at least 10000). */
+  steps?: number;
+  /** Relative spread of the objective over the simplex at convergence (default 1e-8). */
+  ftol?: number;
+  /** Size of the simplex at convergence, in fractions of the parameter ranges (default 1e-8). */
+  xtol?: number;
+  /** Initial simplex size, in fractions of the parameter ranges (default 0.05). */
+  radius?: number;
+  /** Maximum number of restarts after the first convergence (default 50). */
+  restarts?: number;
+}
+
+/**
+ * Minimises `problem.nllf` from `start` by Nelder–Mead within the problem's bounds.
+ * @param problem the problem
+ * @param start starting point (problem space; clipped into the bounds)
+ * @param options steps, tolerances, simplex size, restarts
+ * @param report progress callback; returning false stops the search
+ */
+export function amoeba(
+  problem: Problem,
+  start: ArrayLike<number>,
+  options: AmoebaOptions & Record<string, unknown> = {},
+  report: ProgressReport = () => true,
+): OptimizerOutcome {
+  const space = new SearchSpace(problem, start);
+  const n = space.n;
+  const steps = numberOption(options, "steps", Math.max(10000, 2000 * n), { min: 1, integer: true });
+  const ftol = numberOption(options, "ftol", 1e-8, { min: 0 });
+  const xtol = numberOption(options, "xtol", 1e-8, { min: 0 });
+  const radius = numberOption(options, "radius", 0.05, { min: Number.MIN_VALUE });
+  const maxRestarts = numberOption(options, "restarts", 50, { min: 0, integer: true });
+
+  // Gao & Han (2012) adaptive coefficients.
+  const rho = 1;
+  const chi = n > 1 ? 1 + 2 / n : 2;
+  const gamma = n > 1 ? 0.75 - 1 / (2 * n) : 0.5;
+  const sigma = n > 1 ? 1 - 1 / n : 0.5;
+
+  const m = n + 1;
+  const simplex = new Float64Array(m * n);
+  const fv = new Float64Array(m);
+  const order = new Int32Array(m);
+  const centroid = new Float64Array(n);
+  const xr = new Float64Array(n);
+  const xe = new Float64Array(n);
+  const xc = new Float64Array(n);
+  const best = space.clip(space.toUnit(start));
+  let fBest = space.value(best);
+  const shown = new Float64Array(n);
+
+  const trial = (from: Float64Array, coefficient: number, out: Float64Array): number => {
+    // out = centroid + coefficient * (centroid - from), reflected back into the bounds
+    for (let j = 0; j < n; j++) {
+      let v = centroid[j] + coefficient * (centroid[j] - from[j]);
+      if (v > space.upper[j]) v = 2 * space.upper[j] - v;
+      if (v < space.lower[j]) v = 2 * space.lower[j] - v;
+      out[j] = v < space.lower[j] ? space.lower[j] : v > space.upper[j] ? space.upper[j] : v;
+    }
+    return space.value(out);
+  };
+  const setVertex = (k: number, u: ArrayLike<number>, f: number): void => {
+    for (let j = 0; j < n; j++) simplex[k * n + j] = u[j];
+    fv[k] = f;
+  };
+  const vertex = (k: number): Float64Array => simplex.subarray(k * n, k * n + n);
+
+  let step = 0;
+  let restarts = 0;
+  let converged = false;
+  let message = "";
+
+  // One Nelder–Mead run from `best`; returns why it ended.
+  const run = (): "converged" | "steps" | "stopped" => {
+    setVertex(0, best, fBest);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) xr[j] = best[j];
+      let h = radius;
+      if (xr[i] + h > space.upper[i]) h = -h;
+      if (xr[i] + h < space.lower[i]) h = (space.upper[i] - space.lower[i]) / 2 - (xr[i] - space.lower[i]);
+      if (h === 0) h = radius; // a degenerate range: the vertex is clipped back, the search still runs
+      xr[i] += h;
+      space.clip(xr);
+      setVertex(i + 1, xr, space.value(xr));
+    }
+    for (;;) {
+      for (let k = 0; k < m; k++) order[k] = k;
+      order.sort((a, b) => fv[a] - fv[b] || a - b);
+      const b = order[0];
+      const w = order[n];
+      const sw = order[n - 1];
+      if (fv[b] < fBest || (fv[b] === fBest && step === 0)) {
+        fBest = fv[b];
+        best.set(vertex(b));
+      }
+      if (step > 0 || restarts > 0) {
+        if (report(step, space.toProblem(best, shown), fBest) === false) return "stopped";
+      }
+      // Convergence: objective spread and simplex size both small (Lagarias et al. §5).
+      let fSpread = 0;
+      let xSpread = 0;
+      for (let k = 0; k < m; k++) {
+        fSpread = Math.max(fSpread, Math.abs(fv[k] - fv[b]));
+        for (let j = 0; j < n; j++) xSpread = Math.max(xSpread, Math.abs(simplex[k * n + j] - simplex[b * n + j]));
+      }
+      if (fSpread <= ftol * Math.abs(fv[b]) && xSpread <= xtol) return "converged";
+      if (!Number.isFinite(fv[b]) && xSpread <= xtol) return "converged";
+      if (step >= steps) return "steps";
+      step++;
+
+      centroid.fill(0);
+      for (let k = 0; k < m; k++) {
+        if (k === w) continue;
+        for (let j = 0; j < n; j++) centroid[j] += simplex[k * n + j];
+      }
+      for (let j = 0; j < n; j++) centroid[j] /= n;
+      const worst = vertex(w);
+      const fr = trial(worst, rho, xr);
+      if (fr < fv[b]) {
+        const fe = trial(worst, rho * chi, xe);
+        if (fe < fr) setVertex(w, xe, fe);
+        else setVertex(w, xr, fr);
+        continue;
+      }
+      if (fr < fv[sw]) {
+        setVertex(w, xr, fr);
+        continue;
+      }
+      if (fr < fv[w]) {
+        const fc = trial(worst, rho * gamma, xc); // outside contraction
+        if (fc <= fr) {
+          setVertex(w, xc, fc);
+          continue;
+        }
+      } else {
+        const fc = trial(worst, -gamma, xc); // inside contraction
+        if (fc < fv[w]) {
+          setVertex(w, xc, fc);
+          continue;
+        }
+      }
+      // Shrink towards the best vertex.
+      for (let k = 0; k < m; k++) {
+        if (k === b) continue;
+        for (let j = 0; j < n; j++) {
+          const idx = k * n + j;
+          simplex[idx] = simplex[b * n + j] + sigma * (simplex[idx] - simplex[b * n + j]);
+        }
+        fv[k] = space.value(vertex(k));
+      }
+    }
+  };
+
+  for (;;) {
+    const before = fBest;
+    const why = run();
+    if (why === "stopped") {
+      message = `stopped by the monitor after ${step} steps`;
+      break;
+    }
+    if (why === "steps") {
+      message = `step limit (${steps}) reached before convergence`;
+      break;
+    }
+    // Converged: accept when a restart brought no real improvement.
+    const improvement = before - fBest;
+    if (restarts > 0 && !(improvement > ftol * Math.abs(fBest))) {
+      converged = true;
+      message = `converged: simplex below ftol=${ftol}, xtol=${xtol}; a restart found no better point (${restarts} restarts)`;
+      break;
+    }
+    if (restarts >= maxRestarts) {
+      message = `restart limit (${maxRestarts}) reached while restarts still improved the objective`;
+      break;
+    }
+    restarts++;
+  }
+  return {
+    x: space.toProblem(best),
+    nllf: fBest,
+    evaluations: space.evaluations,
+    steps: step,
+    converged,
+    message,
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * `newton`: quasi-Newton minimisation (BFGS) within bounds.
+ *
+ * BFGS update of the inverse Hessian, J. Nocedal and S. J. Wright, Numerical Optimization, 2nd
+ * ed., Springer 2006, ch. 6 (eq. 6.17, with the initial scaling of eq. 6.20 after the first step).
+ * Bounds by a projected active-set scheme in the spirit of L-BFGS-B (Byrd, Lu, Nocedal & Zhu,
+ * SIAM J. Sci. Comput. 16 (1995) 1190–1208): a parameter at a bound whose gradient points out of
+ * the box is held there, the quasi-Newton step acts on the others, and the trial point is
+ * projected back into the box; a backtracking line search enforces the Armijo condition along
+ * the projected path (Bertsekas, "Projected Newton methods", SIAM J. Control Optim. 20 (1982)).
+ * Gradients come from {@link finiteGradient}. The search runs in the unit coordinates of
+ * {@link SearchSpace}, which makes the identity a sensible first Hessian guess.
+ */
+import type { Problem } from "../types.js";
+import { finiteGradient } from "./finite-gradient.js";
+import { numberOption, SearchSpace, type OptimizerOutcome, type ProgressReport } from "./search-space.js";
+
+/** Options of {@link newton}. */
+export interface NewtonOptions {
+  /** Maximum number of quasi-Newton iterations (default 100 × parameters, at least 1000). */
+  steps?: number;
+  /** Relative decrease of the objective below which an iteration counts as stalled (default 1e-10). */
+  ftol?: number;
+  /** Step (fraction of the parameter ranges) below which an iteration counts as stalled (default 1e-8). */
+  xtol?: number;
+  /** Largest first step, as a fraction of the parameter ranges (default 0.1). */
+  maxStep?: number;
+}
+
+/** Armijo sufficient-decrease constant (Nocedal & Wright §3.1). */
+const ARMIJO = 1e-4;
+/** Halvings of the step before the line search gives up. */
+const MAX_BACKTRACKS = 60;
+
+/**
+ * Minimises `problem.nllf` from `start` by projected BFGS within the problem's bounds.
+ * @param problem the problem
+ * @param start starting point (problem space; clipped into the bounds)
+ * @param options steps and tolerances
+ * @param report progress callback; returning false stops the search
+ */
+export function newton(
+  problem: Problem,
+  start: ArrayLike<number>,
+  options: NewtonOptions & Record<string, unknown> = {},
+  report: ProgressReport = () => true,
+): OptimizerOutcome {
+  const space = new SearchSpace(problem, start);
+  const n = space.n;
+  const steps = numberOption(options, "steps", Math.max(1000, 100 * n), { min: 1, integer: true });
+  const ftol = numberOption(options, "ftol", 1e-10, { min: 0 });
+  const xtol = numberOption(options, "xtol", 1e-8, { min: 0 });
+  const maxStep = numberOption(options, "maxStep", 0.1, { min: Number.MIN_VALUE });
+
+  const u = space.clip(space.toUnit(start));
+  let f = space.value(u);
+  const g = new Float64Array(n);
+  const gNew = new Float64Array(n);
+  const d = new Float64Array(n);
+  const trial = new Float64Array(n);
+  const s = new Float64Array(n);
+  const y = new Float64Array(n);
+  const hy = new Float64Array(n);
+  const free = new Uint8Array(n);
+  const H = new Float64Array(n * n);
+  const shown = new Float64Array(n);
+  const resetHessian = (): void => {
+    H.fill(0);
+    for (let i = 0; i < n; i++) H[i * n + i] = 1;
+  };
+  resetHessian();
+  let identity = true; // H is (a multiple of) the identity: no curvature learnt yet
+  let scaled = false; // the eq. 6.20 scaling has been applied since the last reset
+  finiteGradient(space, u, f, g);
+
+  let step = 0;
+  let stalls = 0;
+  let restarts = 0;
+  let fRestart = f;
+  let converged = false;
+  let message = "";
+  if (!Number.isFinite(f)) {
+    return { x: space.toProblem(u), nllf: f, evaluations: space.evaluations, steps: 0, converged: false, message: "the objective is not finite at the starting point" };
+  }
+  for (;;) {
+    if (step >= steps) {
+      message = `step limit (${steps}) reached before convergence`;
+      break;
+    }
+    // Active set: at a bound with the gradient pushing outwards.
+    let pgMax = 0;
+    for (let i = 0; i < n; i++) {
+      const atLower = u[i] <= space.lower[i] && g[i] > 0;
+      const atUpper = u[i] >= space.upper[i] && g[i] < 0;
+      free[i] = atLower || atUpper ? 0 : 1;
+      if (free[i]) pgMax = Math.max(pgMax, Math.abs(g[i]));
+    }
+    if (pgMax === 0) {
+      converged = true;
+      message = "converged: projected gradient is zero";
+      break;
+    }
+    // d = -H_FF g_F
+    let slope = 0;
+    for (let i = 0; i < n; i++) {
+      let v = 0;
+      if (free[i]) for (let j = 0; j < n; j++) if (free[j]) v -= H[i * n + j] * g[j];
+      d[i] = v;
+      slope += v * g[i];
+    }
+    if (!(slope < 0)) {
+      // Not a descent direction (the curvature model went wrong): steepest descent.
+      resetHessian();
+      identity = true;
+      scaled = false;
+      slope = 0;
+      for (let i = 0; i < n; i++) {
+        d[i] = free[i] ? -g[i] : 0;
+        slope += d[i] * g[i];
+      }
+    }
+    let t = 1;
+    if (identity) {
+      let dMax = 0;
+      for (let i = 0; i < n; i++) dMax = Math.max(dMax, Math.abs(d[i]));
+      if (dMax > maxStep) t = maxStep / dMax;
+    }
+    // Backtracking along the projected path.
+    let fTrial = Infinity;
+    let accepted = false;
+    for (let k = 0; k < MAX_BACKTRACKS; k++) {
+      let decrease = 0;
+      for (let i = 0; i < n; i++) {
+        trial[i] = u[i] + t * d[i];
+      }
+      space.clip(trial);
+      for (let i = 0; i < n; i++) decrease += g[i] * (trial[i] - u[i]);
+      fTrial = space.value(trial);
+      if (fTrial <= f + ARMIJO * decrease && fTrial <= f) {
+        accepted = true;
+        break;
+      }
+      // Quadratic interpolation of the step, safeguarded to [0.1, 0.5] of the last one.
+      const denom = 2 * (fTrial - f - t * slope);
+      const tq = Number.isFinite(denom) && denom > 0 ? (-slope * t * t) / denom : 0.5 * t;
+      t = Math.min(0.5 * t, Math.max(0.1 * t, tq));
+    }
+    step++;
+    if (!accepted) {
+      if (identity) {
+        converged = true;
+        message = "converged: no decrease along the steepest-descent direction (objective at its resolution)";
+        break;
+      }
+      resetHessian();
+      identity = true;
+      scaled = false;
+      continue;
+    }
+    let sMax = 0;
+    for (let i = 0; i < n; i++) {
+      s[i] = trial[i] - u[i];
+      sMax = Math.max(sMax, Math.abs(s[i]));
+    }
+    const fOld = f;
+    u.set(trial);
+    f = fTrial;
+    finiteGradient(space, u, f, gNew);
+    if (report(step, space.toProblem(u, shown), f) === false) {
+      message = `stopped by the monitor after ${step} steps`;
+      break;
+    }
+    let sy = 0;
+    let yy = 0;
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      y[i] = gNew[i] - g[i];
+      sy += s[i] * y[i];
+      yy += y[i] * y[i];
+      ss += s[i] * s[i];
+    }
+    g.set(gNew);
+    // Curvature condition s'y > 0 (Nocedal & Wright eq. 6.7); skip the update otherwise.
+    if (sy > 1e-12 * Math.sqrt(ss * yy)) {
+      if (!scaled) {
+        // eq. 6.20: H0 = (s'y / y'y) I before the first update
+        const gamma = sy / yy;
+        for (let i = 0; i < n; i++) H[i * n + i] = gamma;
+        scaled = true;
+      }
+      const rho = 1 / sy;
+      let yHy = 0;
+      for (let i = 0; i < n; i++) {
+        let v = 0;
+        for (let j = 0; j < n; j++) v += H[i * n + j] * y[j];
+        hy[i] = v;
+        yHy += y[i] * v;
+      }
+      const c = rho * rho * yHy + rho;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          H[i * n + j] += c * s[i] * s[j] - rho * (hy[i] * s[j] + s[i] * hy[j]);
+        }
+      }
+      identity = false;
+    }
+    const relDecrease = (fOld - f) / Math.max(Math.abs(f), Number.MIN_VALUE);
+    if (relDecrease <= ftol && sMax <= xtol) {
+      stalls++;
+      if (stalls >= 2) {
+        // Stalled. On an ill-conditioned valley BFGS can crawl with a stale curvature model, so
+        // restart from the identity and stop only when a whole restart gains nothing.
+        if ((fRestart - f) / Math.max(Math.abs(f), Number.MIN_VALUE) <= ftol) {
+          converged = true;
+          message = `converged: relative decrease below ftol=${ftol} and step below xtol=${xtol} (${restarts} restarts)`;
+          break;
+        }
+        restarts++;
+        fRestart = f;
+        stalls = 0;
+        resetHessian();
+        identity = true;
+        scaled = false;
+      }
+    } else stalls = 0;
+  }
+  return { x: space.toProblem(u), nllf: f, evaluations: space.evaluations, steps: step, converged, message };
+}
