@@ -1,0 +1,150 @@
+/**
+ * `fit(problem, options)`: the one door to every fit method. It picks the method, runs the
+ * starts, shows live progress in a notebook, leaves the problem at the best point and returns
+ * the best {@link FitResult}.
+ */
+import { liveDisplay, type LiveDisplay, type MimeBundle } from "../schema/display.js";
+import { CountingProblem } from "./counting-problem.js";
+import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
+import { Random } from "./random.js";
+import type { FitResult } from "./result.js";
+import type { FitOptions, Problem } from "./types.js";
+import "./all-methods.js";
+
+/** Live display updates at most this often (milliseconds). */
+const DISPLAY_INTERVAL_MS = 250;
+/** The event loop gets a turn at least this often during a fit (milliseconds). */
+const BREATHE_INTERVAL_MS = 50;
+
+interface Refreshable {
+  refresh(): void;
+}
+
+interface Diagnosable {
+  diagnose(): string | undefined;
+}
+
+/**
+ * Fits `problem` with `options.method` (default `"lm"` when the problem has residuals, else
+ * `"amoeba"`) and returns the best result; the problem is left at the best point.
+ *
+ * Multi-start (`starts: N`): the first start is from the problem's current values, the other
+ * N − 1 from `problem.randomPoint(rng)` (uniform within finite bounds, from the prior for `dev`
+ * parameters); the start with the lowest nllf wins and `evaluations` counts all starts.
+ *
+ * In a notebook the fit shows a live line (method, start, step, chisq) that updates in place a
+ * few times per second. `monitor` returning false or `signal` aborting stops the fit; the best
+ * point so far is returned with `converged: false`.
+ */
+export async function fit(problem: Problem, options: FitOptions = {}): Promise<FitResult> {
+  if (problem === null || typeof problem !== "object" || typeof problem.nllf !== "function") {
+    throw new TypeError("fit: the first argument must be a problem (a FitProblem)");
+  }
+  (problem as Partial<Refreshable>).refresh?.call(problem);
+  const nres = problem.residualCount();
+  const methodName = options.method ?? (nres > 0 ? "lm" : "amoeba");
+  const method = getMethod(methodName);
+  if (method.needsResiduals && nres === 0) {
+    throw new Error(`fit method "${methodName}" needs residuals, but this problem defines only an nllf; use amoeba, newton, de or dream`);
+  }
+  const starts = options.starts ?? 1;
+  if (!Number.isInteger(starts) || starts < 1) throw new RangeError(`fit: starts must be a positive integer, got ${starts}`);
+  if (problem.labels().length === 0) throw new Error("fit: the problem has no free parameters; give some a range(), pm(), dev() or fit()");
+  const x0 = problem.getValues();
+  const f0 = problem.nllf(x0);
+  if (!Number.isFinite(f0)) {
+    const why = (problem as Partial<Diagnosable>).diagnose?.call(problem);
+    throw new Error(`fit: the nllf is ${f0} at the starting point${why ? `: ${why}` : ""}`);
+  }
+
+  const rng = new Random(options.seed ?? 0);
+  const counter = new EvaluationCounter();
+  const counted = new CountingProblem(problem, counter);
+  const progress = new Progress(methodName, problem, starts);
+  const context: MethodContext = {
+    rng,
+    evaluations: counter,
+    signal: options.signal,
+    report: (step, x, nllf) => {
+      progress.show(step, nllf, false);
+      if (options.signal?.aborted) return false;
+      if (options.monitor && options.monitor(step, x, nllf) === false) {
+        progress.stopped = true;
+        return false;
+      }
+      return !progress.stopped;
+    },
+    stopped: () => progress.stopped || options.signal?.aborted === true,
+    breathe: () => progress.breathe(),
+  };
+
+  let best: FitResult | undefined;
+  for (let s = 0; s < starts; s++) {
+    if (s > 0) {
+      if (context.stopped()) break;
+      problem.setValues(problem.randomPoint(rng));
+      if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
+    }
+    progress.start = s + 1;
+    const result = await method.run(counted, options, context);
+    if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
+  }
+  if (best === undefined) throw new Error("fit: no start produced a result");
+  problem.setValues(best.x);
+  best.evaluations = counter.count;
+  progress.finish(best);
+  return best;
+}
+
+/** The live progress line of a fit in a notebook (quiet outside a kernel). */
+class Progress {
+  start = 1;
+  stopped = false;
+  private readonly display: LiveDisplay | undefined;
+  private lastShown = 0;
+  private lastBreath = Date.now();
+  private lastStep = 0;
+  private lastNllf = NaN;
+  private readonly dof: number;
+
+  constructor(
+    private readonly method: string,
+    problem: Problem,
+    private readonly starts: number,
+  ) {
+    const nres = problem.residualCount();
+    this.dof = Math.max(1, (nres > 0 ? nres : problem.pointCount()) - problem.labels().length);
+    const factory = liveDisplay();
+    this.display = factory ? factory(this.bundle("starting")) : undefined;
+  }
+
+  show(step: number, nllf: number, force: boolean): void {
+    this.lastStep = step;
+    this.lastNllf = nllf;
+    if (this.display === undefined) return;
+    const now = Date.now();
+    if (!force && now - this.lastShown < DISPLAY_INTERVAL_MS) return;
+    this.lastShown = now;
+    this.display.update(this.bundle("running"));
+  }
+
+  async breathe(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastBreath < BREATHE_INTERVAL_MS) return;
+    this.lastBreath = now;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  finish(result: FitResult): void {
+    this.lastNllf = result.nllf;
+    this.display?.update(this.bundle(result.converged ? "done" : `stopped: ${result.message}`));
+  }
+
+  private bundle(state: string): MimeBundle {
+    // nllf = ½ Σ r² for least squares, so 2·nllf/dof is the reduced chi-square.
+    const chisq = (2 * this.lastNllf) / this.dof;
+    const startText = this.starts > 1 ? ` start ${this.start}/${this.starts}` : "";
+    const text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
+    return { "text/plain": text };
+  }
+}

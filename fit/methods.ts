@@ -1,0 +1,83 @@
+/**
+ * The method registry: optimizers and samplers register here under a name and are reached
+ * through `fit(problem, { method: name })`. A method sees the problem only through the
+ * `Problem` contract and talks back through a {@link MethodContext}.
+ */
+import type { Random } from "./random.js";
+import type { FitResult } from "./result.js";
+import type { FitOptions, Problem } from "./types.js";
+
+/** Counts model evaluations (nllf or residual vectors) during a fit. */
+export class EvaluationCounter {
+  /** Evaluations so far. */
+  count = 0;
+
+  /** Adds `n` evaluations (default 1), e.g. those done by workers the counter cannot see. */
+  add(n = 1): void {
+    this.count += n;
+  }
+}
+
+/** What `fit()` gives a method while it runs. */
+export interface MethodContext {
+  /** The seeded generator for everything random in the method. */
+  readonly rng: Random;
+  /**
+   * Evaluation counter. The problem passed to `run` already counts its own `nllf`, `residuals`
+   * and `jacobian` calls here; add evaluations done elsewhere (other threads, other machines).
+   */
+  readonly evaluations: EvaluationCounter;
+  /** The user's AbortSignal, if any. */
+  readonly signal?: AbortSignal;
+  /**
+   * Reports progress: calls the user's monitor and updates the live display (throttled).
+   * Returns false when the method must stop (the monitor returned false or the signal aborted).
+   */
+  report(step: number, x: Float64Array, nllf: number): boolean;
+  /** True once the user has asked to stop. */
+  stopped(): boolean;
+  /**
+   * Lets the event loop run (so displays flush and aborts arrive) when enough time has passed
+   * since the last time; cheap to call every step.
+   */
+  breathe(): Promise<void>;
+}
+
+/** A fit method (optimizer or sampler). */
+export interface FitMethod {
+  /** Name used in `fit(problem, { method })` and `--fit=`. */
+  name: string;
+  /** One-line description for help texts. */
+  description?: string;
+  /** True when the method needs residuals (least squares), not only an nllf. */
+  needsResiduals?: boolean;
+  /**
+   * Runs from the problem's current values and returns the result, normally built with
+   * `FitResult.fromProblem(problem, { method, x, evaluations: context.evaluations.count, converged, message })`.
+   */
+  run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult>;
+}
+
+const registry = new Map<string, FitMethod>();
+
+/** Registers `method` under its name (replacing one of the same name). */
+export function registerMethod(method: FitMethod): void {
+  if (!method || typeof method.name !== "string" || method.name === "" || typeof method.run !== "function") {
+    throw new TypeError("registerMethod: a method needs a name and a run(problem, options, context) function");
+  }
+  registry.set(method.name, method);
+}
+
+/** The method called `name`; throws an error listing the known methods otherwise. */
+export function getMethod(name: string): FitMethod {
+  const m = registry.get(name);
+  if (m === undefined) {
+    throw new Error(`unknown fit method "${name}"; known methods: ${methodNames().join(", ") || "(none registered)"}`);
+  }
+  return m;
+}
+
+/** Names of the registered methods, sorted. */
+export function methodNames(): string[] {
+  return [...registry.keys()].sort();
+}

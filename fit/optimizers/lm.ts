@@ -1,0 +1,340 @@
+/**
+ * Levenberg–Marquardt least squares of MINPACK quality: J. J. Moré, "The Levenberg–Marquardt
+ * algorithm: implementation and theory", Numerical Analysis (Dundee 1977), Lecture Notes in
+ * Mathematics 630, Springer 1978, pp. 105–116 — a trust region of radius Δ in the norm scaled by
+ * the Jacobian's column norms (adaptively increased), the step from a column-pivoted QR of J and
+ * the Moré–Hebden iteration on the LM parameter, Δ updated from the ratio of actual to predicted
+ * reduction, and the stopping tests of MINPACK's LMDIF/LMDER.
+ *
+ * Additions: an analytic Jacobian when the problem gives one, else forward or central finite
+ * differences; bounds by an active set (a variable at a bound whose gradient points outwards
+ * is held) and projection of the trial point onto the box, with the predicted reduction
+ * computed for the projected step.
+ */
+import { applyQt, norm2, qrFactor } from "../linalg/qr.js";
+import type { FitMethod, MethodContext } from "../methods.js";
+import { FitResult } from "../result.js";
+import type { FitOptions, Problem } from "../types.js";
+import { lmParameter, LmStepWork } from "./lm-step.js";
+
+const EPS = 2.220446049250313e-16;
+
+/** Options of the `lm` method (besides steps, ftol, xtol of every method). */
+export interface LmOptions {
+  /** Maximum number of iterations (Jacobian evaluations); default 200·(p+1). */
+  steps?: number;
+  /** Stop when actual and predicted relative reductions of ‖f‖² are below ftol (default 1e-15). */
+  ftol?: number;
+  /** Stop when the trust region Δ ≤ xtol·‖D x‖ (default 1e-15). */
+  xtol?: number;
+  /** Stop when the cosine between f and every column of J is below gtol (default 0). */
+  gtol?: number;
+  /** Initial trust region: factor·‖D x₀‖ (default 100, as MINPACK). */
+  factor?: number;
+  /** Finite differences when the problem has no analytic Jacobian: "central" (default) or "forward". */
+  diff?: "central" | "forward";
+}
+
+/** How an LM run ended. */
+export interface LmOutcome {
+  x: Float64Array;
+  /** ‖f‖² at x. */
+  sumsq: number;
+  converged: boolean;
+  message: string;
+  /** MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start). */
+  info: number;
+  iterations: number;
+}
+
+const MESSAGES: Record<number, string> = {
+  0: "stopped by the user",
+  1: "relative reduction of the sum of squares is at most ftol",
+  2: "relative change of the parameters is at most xtol",
+  3: "relative reduction of the sum of squares is at most ftol and relative change of the parameters at most xtol",
+  4: "the residuals are orthogonal to the Jacobian's columns within gtol",
+  5: "reached the maximum number of steps",
+  6: "no further reduction of the sum of squares is possible in double precision",
+  7: "no further improvement of the parameters is possible in double precision",
+  8: "the residuals are orthogonal to the Jacobian's columns in double precision",
+  9: "the residuals are not finite at the starting point",
+};
+
+/**
+ * Minimises ‖f(x)‖² for the problem's residuals from its current values. Leaves the problem at
+ * the best point.
+ */
+export async function levenbergMarquardt(problem: Problem, options: LmOptions = {}, context?: MethodContext): Promise<LmOutcome> {
+  const m = problem.residualCount();
+  const x = problem.getValues();
+  const n = x.length;
+  if (m === 0) throw new Error("lm: the problem has no residuals");
+  if (m < n) throw new Error(`lm: ${m} residuals for ${n} parameters; least squares needs at least as many residuals as parameters`);
+  const maxIter = options.steps ?? 200 * (n + 1);
+  const ftol = options.ftol ?? 1e-15;
+  const xtol = options.xtol ?? 1e-15;
+  const gtol = options.gtol ?? 0;
+  const factor = options.factor ?? 100;
+  const central = (options.diff ?? "central") === "central";
+  const { lower, upper } = problem.bounds();
+  for (let j = 0; j < n; j++) x[j] = Math.min(upper[j], Math.max(lower[j], x[j]));
+
+  // Workspaces: allocated once, reused by every iteration.
+  const fvec = new Float64Array(m);
+  const ftrial = new Float64Array(m);
+  const fwork = new Float64Array(m);
+  const fwork2 = new Float64Array(m);
+  const fjac = new Float64Array(m * n); // column-major
+  const jrow = new Float64Array(m * n); // row-major, for analytic Jacobians
+  const diag = new Float64Array(n);
+  const qtf = new Float64Array(n);
+  const rdiag = new Float64Array(n);
+  const acnorm = new Float64Array(n);
+  const ipvt = new Int32Array(n);
+  const r = new Float64Array(n * n);
+  const step = new Float64Array(n);
+  const xtrial = new Float64Array(n);
+  const wa = new Float64Array(n);
+  const wa3 = new Float64Array(n);
+  const work = new LmStepWork(n);
+  const held = new Uint8Array(n);
+
+  const residualNorm = (at: Float64Array, out: Float64Array): number => {
+    problem.residuals(at, out);
+    const v = norm2(out, 0, m);
+    return Number.isFinite(v) ? v : Infinity;
+  };
+
+  let fnorm = residualNorm(x, fvec);
+  if (!Number.isFinite(fnorm)) {
+    problem.setValues(x);
+    return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0 };
+  }
+
+  const jacobian = (): void => {
+    const analytic = problem.jacobian?.(x, jrow);
+    if (analytic !== undefined) {
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) fjac[i + j * m] = analytic[i * n + j];
+      return;
+    }
+    const xt = xtrial;
+    xt.set(x);
+    for (let j = 0; j < n; j++) {
+      const xj = x[j];
+      const col = j * m;
+      if (central) {
+        // Step ∝ ε^(1/3) balances the O(h²) truncation error against rounding.
+        let h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
+        if (xj + h <= upper[j] && xj - h >= lower[j]) {
+          xt[j] = xj + h;
+          const hp = xt[j] - xj;
+          problem.residuals(xt, fwork);
+          xt[j] = xj - h;
+          const hm = xj - xt[j];
+          problem.residuals(xt, fwork2);
+          xt[j] = xj;
+          for (let i = 0; i < m; i++) fjac[col + i] = (fwork[i] - fwork2[i]) / (hp + hm);
+          continue;
+        }
+        h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
+        forward(j, h);
+      } else {
+        forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+      }
+    }
+    problem.setValues(x);
+  };
+  const forward = (j: number, h: number): void => {
+    // Step ∝ √ε; towards the inside of the box when the bound is near.
+    const xj = x[j];
+    const s = xj + h <= upper[j] ? h : -h;
+    xtrial[j] = xj + s;
+    const hh = xtrial[j] - xj;
+    problem.residuals(xtrial, fwork);
+    xtrial[j] = xj;
+    const col = j * m;
+    for (let i = 0; i < m; i++) fjac[col + i] = (fwork[i] - fvec[i]) / hh;
+  };
+
+  let par = 0;
+  let iter = 1;
+  let delta = 0;
+  let xnorm = 0;
+  let info = 0;
+  let iterations = 0;
+
+  outer: for (;;) {
+    iterations++;
+    jacobian();
+    // Active set: hold a variable at a bound when the gradient Jᵀf points out of the box.
+    let anyHeld = false;
+    for (let j = 0; j < n; j++) {
+      held[j] = 0;
+      if (x[j] <= lower[j] || x[j] >= upper[j]) {
+        let g = 0;
+        for (let i = 0; i < m; i++) g += fjac[j * m + i] * fvec[i];
+        if ((x[j] <= lower[j] && g > 0) || (x[j] >= upper[j] && g < 0)) {
+          held[j] = 1;
+          anyHeld = true;
+          for (let i = 0; i < m; i++) fjac[j * m + i] = 0;
+        }
+      }
+    }
+    qrFactor(fjac, m, n, true, ipvt, rdiag, acnorm, wa);
+    if (iter === 1) {
+      for (let j = 0; j < n; j++) diag[j] = acnorm[j] !== 0 ? acnorm[j] : 1;
+      for (let j = 0; j < n; j++) wa3[j] = diag[j] * x[j];
+      xnorm = norm2(wa3, 0, n);
+      delta = factor * xnorm;
+      if (delta === 0) delta = factor;
+    }
+    // Qᵀf and R.
+    fwork.set(fvec);
+    applyQt(fjac, m, n, fwork);
+    for (let j = 0; j < n; j++) {
+      qtf[j] = fwork[j];
+      for (let i = 0; i < j; i++) r[i + j * n] = fjac[i + j * m];
+      r[j + j * n] = rdiag[j];
+    }
+    // Scaled gradient norm (cosine between f and J's columns).
+    let gnorm = 0;
+    if (fnorm !== 0) {
+      for (let j = 0; j < n; j++) {
+        const l = ipvt[j];
+        if (acnorm[l] !== 0) {
+          let sum = 0;
+          for (let i = 0; i <= j; i++) sum += r[i + j * n] * (qtf[i] / fnorm);
+          gnorm = Math.max(gnorm, Math.abs(sum / acnorm[l]));
+        }
+      }
+    }
+    if (gnorm <= gtol) {
+      info = 4;
+      break;
+    }
+    for (let j = 0; j < n; j++) diag[j] = Math.max(diag[j], acnorm[j]);
+
+    for (;;) {
+      par = lmParameter(n, r, ipvt, diag, qtf, delta, par, step, work);
+      // step solves min ‖J p + f‖; the trial point is x − p projected onto the box.
+      let clipped = false;
+      for (let j = 0; j < n; j++) {
+        let v = x[j] - step[j];
+        if (held[j]) v = x[j];
+        if (v < lower[j]) {
+          v = lower[j];
+          clipped = true;
+        } else if (v > upper[j]) {
+          v = upper[j];
+          clipped = true;
+        }
+        xtrial[j] = v;
+        wa[j] = v - x[j]; // the actual step
+        wa3[j] = diag[j] * wa[j];
+      }
+      void anyHeld;
+      const pnorm = norm2(wa3, 0, n);
+      if (iter === 1) delta = Math.min(delta, pnorm);
+      const fnorm1 = residualNorm(xtrial, ftrial);
+      const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
+      // J·step through the factorization: R Pᵀ step.
+      for (let j = 0; j < n; j++) {
+        wa3[j] = 0;
+      }
+      for (let j = 0; j < n; j++) {
+        const l = ipvt[j];
+        const t = wa[l];
+        for (let i = 0; i <= j; i++) wa3[i] += r[i + j * n] * t;
+      }
+      const t1 = norm2(wa3, 0, n) / fnorm;
+      let prered: number;
+      let dirder: number;
+      if (!clipped) {
+        const t2 = (Math.sqrt(par) * pnorm) / fnorm;
+        prered = t1 * t1 + (t2 * t2) / 0.5;
+        dirder = -(t1 * t1 + t2 * t2);
+      } else {
+        // Predicted reduction of the projected step: −2 fᵀJs − ‖Js‖², with fᵀJs = (Qᵀf)·(R Pᵀ s).
+        let ftjs = 0;
+        for (let i = 0; i < n; i++) ftjs += qtf[i] * wa3[i];
+        dirder = ftjs / (fnorm * fnorm);
+        prered = -2 * dirder - t1 * t1;
+      }
+      const ratio = prered !== 0 ? actred / prered : 0;
+      if (ratio <= 0.25) {
+        let temp = actred >= 0 ? 0.5 : (0.5 * dirder) / (dirder + 0.5 * actred);
+        if (0.1 * fnorm1 >= fnorm || temp < 0.1 || !Number.isFinite(temp)) temp = 0.1;
+        delta = temp * Math.min(delta, pnorm / 0.1);
+        par /= temp;
+      } else if (par === 0 || ratio >= 0.75) {
+        delta = pnorm / 0.5;
+        par *= 0.5;
+      }
+      if (ratio >= 1e-4) {
+        x.set(xtrial);
+        fvec.set(ftrial);
+        for (let j = 0; j < n; j++) wa3[j] = diag[j] * x[j];
+        xnorm = norm2(wa3, 0, n);
+        fnorm = fnorm1;
+        iter++;
+      }
+      // Convergence tests (MINPACK's, in its order).
+      if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) info = 1;
+      if (delta <= xtol * xnorm) info = info === 1 ? 3 : 2;
+      if (info !== 0) break outer;
+      if (iterations >= maxIter) {
+        info = 5;
+        break outer;
+      }
+      if (Math.abs(actred) <= EPS && prered <= EPS && 0.5 * ratio <= 1) {
+        info = 6;
+        break outer;
+      }
+      if (delta <= EPS * xnorm) {
+        info = 7;
+        break outer;
+      }
+      if (gnorm <= EPS) {
+        info = 8;
+        break outer;
+      }
+      if (pnorm === 0 && clipped) {
+        // The whole step was cut by the bounds with nothing to gain inside: a bound optimum.
+        info = 4;
+        break outer;
+      }
+      if (ratio >= 1e-4) break;
+    }
+    if (context) {
+      if (!context.report(iterations, x, 0.5 * fnorm * fnorm)) {
+        info = 0;
+        break;
+      }
+      await context.breathe();
+      if (context.stopped()) {
+        info = 0;
+        break;
+      }
+    }
+  }
+  problem.setValues(x);
+  const converged = info >= 1 && info <= 4 ? true : info >= 6 && info <= 8;
+  return { x, sumsq: fnorm * fnorm, converged, message: MESSAGES[info], info, iterations };
+}
+
+/** The `lm` fit method (default for problems with residuals). */
+export const lm: FitMethod = {
+  name: "lm",
+  description: "Levenberg–Marquardt least squares with bounds (MINPACK-style trust region)",
+  needsResiduals: true,
+  async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult> {
+    const out = await levenbergMarquardt(problem, options as LmOptions, context);
+    return FitResult.fromProblem(problem, {
+      method: "lm",
+      x: out.x,
+      evaluations: context.evaluations.count,
+      converged: out.converged,
+      message: out.message,
+    });
+  },
+};

@@ -1,0 +1,347 @@
+/**
+ * `FitProblem`: one model, or several sharing parameters (a simultaneous fit), seen by the fit
+ * methods as a vector of free parameters mapped to an nllf and residuals (the `Problem` contract
+ * of `types.ts`).
+ */
+import type { FitBundleModel } from "../schema/fit.js";
+import { isModel, type Model } from "./model.js";
+import type { Parameter } from "./parameter.js";
+import type { Random } from "./random.js";
+import type { Problem } from "./types.js";
+
+/** An inequality constraint: satisfied when it returns a value >= 0 (read parameters' `.value`). */
+export type Constraint = () => number;
+
+/** Options of a {@link FitProblem}. */
+export interface FitProblemOptions {
+  /** Weight of each model's nllf (residuals are scaled by sqrt(weight)); default 1 each. */
+  weights?: number[];
+  /** Inequality constraints; outside them nllf is Infinity, residuals are Infinity, and no model is evaluated. */
+  constraints?: Constraint[];
+  /** Name of the problem (file names in stores, titles). */
+  name?: string;
+}
+
+/**
+ * A fit problem over one or several models.
+ *
+ * - nllf = Σ weight·model.nllf + Σ −log prior(p) over the free parameters; Infinity outside the
+ *   bounds or the constraints.
+ * - residuals = the models' residuals `(f(x) − y)/dy` (each times sqrt(weight)), followed by one
+ *   residual `(p − mean)/σ` per free parameter with a Gaussian prior (`dev`), so that half their
+ *   sum of squares is the nllf up to a constant and least squares honours the priors.
+ * - dof = number of residuals (data points when the problem has no residuals) − free parameters.
+ */
+export class FitProblem implements Problem {
+  /** The models, in the order given. */
+  readonly models: Model[];
+  /** Problem name. */
+  name: string;
+  private readonly weights: Float64Array;
+  private readonly constraints: Constraint[];
+  private free: Parameter[] = [];
+  private all: Parameter[] = [];
+  private priorRows: number[] = [];
+  private modelOffsets: number[] = [];
+  private nres = 0;
+  private npoints = 0;
+  private names: string[] = [];
+
+  /** A problem from one model or a list of models (see {@link FitProblemOptions}). */
+  constructor(models: Model | Model[], options: FitProblemOptions = {}) {
+    const list = Array.isArray(models) ? models : [models];
+    if (list.length === 0) throw new Error("FitProblem: give at least one model");
+    list.forEach((m, i) => {
+      if (!isModel(m)) throw new TypeError(`FitProblem: model ${i} is not a model (Curve, PoissonCurve, Fitness, or an object with parameters(), nllf(), residuals())`);
+    });
+    this.models = list;
+    this.name = options.name ?? "problem";
+    const w = options.weights ?? list.map(() => 1);
+    if (w.length !== list.length) throw new RangeError(`FitProblem: ${w.length} weights for ${list.length} models`);
+    w.forEach((v, i) => {
+      if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`FitProblem: weights[${i}] = ${v}; weights must be finite and >= 0`);
+    });
+    this.weights = Float64Array.from(w);
+    this.constraints = options.constraints ?? [];
+    this.constraints.forEach((c, i) => {
+      if (typeof c !== "function") throw new TypeError(`FitProblem: constraints[${i}] must be a function returning >= 0 when satisfied`);
+    });
+    this.refresh();
+  }
+
+  /**
+   * Re-reads which parameters are free (call after changing ranges, `fixed` or ties once the
+   * problem exists; `fit()` calls it before each fit).
+   */
+  refresh(): void {
+    const seen = new Set<Parameter>();
+    this.all = [];
+    for (const m of this.models) {
+      for (const p of m.parameters()) {
+        if (!seen.has(p)) {
+          seen.add(p);
+          this.all.push(p);
+        }
+      }
+    }
+    this.free = this.all.filter((p) => !p.fixed);
+    this.modelOffsets = [];
+    let off = 0;
+    let points = 0;
+    const withResiduals = this.models.filter((m) => m.residualCount() > 0).length;
+    for (const m of this.models) {
+      this.modelOffsets.push(off);
+      off += m.residualCount();
+      points += m.pointCount();
+    }
+    // A problem has residuals only when every model has them.
+    const hasResiduals = withResiduals === this.models.length;
+    this.priorRows = [];
+    if (hasResiduals) {
+      this.free.forEach((p, j) => {
+        if (p.prior.kind === "normal") this.priorRows.push(j);
+      });
+      this.nres = off + this.priorRows.length;
+    } else this.nres = 0;
+    this.npoints = points;
+    this.names = this.makeLabels();
+  }
+
+  /** The free parameters (the vector the methods see), in order. */
+  parameters(): Parameter[] {
+    return this.free.slice();
+  }
+
+  /** Every parameter of every model (fixed, free and tied), each once. */
+  allParameters(): Parameter[] {
+    return this.all.slice();
+  }
+
+  /** Names of the free parameters; duplicates across models are prefixed with the model name. */
+  labels(): string[] {
+    return this.names.slice();
+  }
+
+  /** Current values of the free parameters. */
+  getValues(): Float64Array {
+    return Float64Array.from(this.free, (p) => p.value);
+  }
+
+  /** Sets the free parameters (tied ones follow through their expressions). */
+  setValues(x: ArrayLike<number>): void {
+    if (x.length !== this.free.length) throw new RangeError(`FitProblem: ${x.length} values for ${this.free.length} free parameters (${this.names.join(", ")})`);
+    for (let j = 0; j < x.length; j++) this.free[j].value = x[j];
+  }
+
+  /** Bounds of the free parameters. */
+  bounds(): { lower: Float64Array; upper: Float64Array } {
+    return {
+      lower: Float64Array.from(this.free, (p) => p.lower),
+      upper: Float64Array.from(this.free, (p) => p.upper),
+    };
+  }
+
+  /** Whether every model was given uncertainties. */
+  hasUncertainties(): boolean {
+    return this.models.every((m) => m.hasUncertainties());
+  }
+
+  /** Data points over all models. */
+  pointCount(): number {
+    return this.npoints;
+  }
+
+  /** Residuals (models, then Gaussian priors); 0 when some model defines only an nllf. */
+  residualCount(): number {
+    return this.nres;
+  }
+
+  /** Degrees of freedom: residuals (or data points) minus free parameters. */
+  dof(): number {
+    return (this.nres > 0 ? this.nres : this.npoints) - this.free.length;
+  }
+
+  /** True when `x` (default: current values) is within the bounds and satisfies the constraints. */
+  feasible(x?: ArrayLike<number>): boolean {
+    if (x !== undefined) this.setValues(x);
+    return this.inBounds() && this.constraintsHold();
+  }
+
+  /** Negative log-likelihood (see the class); Infinity outside bounds or constraints. */
+  nllf(x?: ArrayLike<number>): number {
+    if (x !== undefined) this.setValues(x);
+    let s = 0;
+    for (const p of this.free) s += p.nllf();
+    if (!Number.isFinite(s)) return Infinity;
+    if (!this.constraintsHold()) return Infinity;
+    for (let i = 0; i < this.models.length; i++) {
+      const w = this.weights[i];
+      if (w === 0) continue;
+      s += w * this.models[i].nllf();
+    }
+    return Number.isNaN(s) ? Infinity : s;
+  }
+
+  /** Residuals at `x` (default current values); all Infinity when a constraint fails. */
+  residuals(x?: ArrayLike<number>, out?: Float64Array): Float64Array {
+    if (this.nres === 0) throw new Error("FitProblem: this problem has no residuals (a model defines only an nllf); use an nllf method such as amoeba");
+    if (x !== undefined) this.setValues(x);
+    const r = out ?? new Float64Array(this.nres);
+    if (!this.constraintsHold()) {
+      r.fill(Infinity);
+      return r;
+    }
+    for (let i = 0; i < this.models.length; i++) {
+      const m = this.models[i];
+      const off = this.modelOffsets[i];
+      m.residuals(r, off);
+      const w = this.weights[i];
+      if (w !== 1) {
+        const sw = Math.sqrt(w);
+        for (let k = off; k < off + m.residualCount(); k++) r[k] *= sw;
+      }
+    }
+    let row = this.nres - this.priorRows.length;
+    for (const j of this.priorRows) {
+      const p = this.free[j];
+      const prior = p.prior as { mean: number; sigma: number };
+      r[row++] = (p.value - prior.mean) / prior.sigma;
+    }
+    return r;
+  }
+
+  /**
+   * Analytic Jacobian of the residuals (row-major, residuals × free parameters) when every model
+   * provides one and no model parameter is tied; undefined otherwise.
+   */
+  jacobian(x: ArrayLike<number>, out?: Float64Array): Float64Array | undefined {
+    if (this.nres === 0 || !this.constraintsHold()) return undefined;
+    this.setValues(x);
+    const np = this.free.length;
+    const J = out ?? new Float64Array(this.nres * np);
+    J.fill(0);
+    for (let i = 0; i < this.models.length; i++) {
+      const m = this.models[i];
+      if (typeof m.jacobian !== "function") return undefined;
+      const params = m.parameters();
+      const column = new Int32Array(params.length);
+      for (let k = 0; k < params.length; k++) {
+        if (params[k].tied) return undefined;
+        column[k] = this.free.indexOf(params[k]);
+      }
+      if (!m.jacobian(J, this.modelOffsets[i], np, column)) return undefined;
+      const w = this.weights[i];
+      if (w !== 1) {
+        const sw = Math.sqrt(w);
+        const off = this.modelOffsets[i];
+        for (let k = off * np; k < (off + m.residualCount()) * np; k++) J[k] *= sw;
+      }
+    }
+    let row = this.nres - this.priorRows.length;
+    for (const j of this.priorRows) {
+      const prior = this.free[j].prior as { sigma: number };
+      J[row++ * np + j] = 1 / prior.sigma;
+    }
+    return J;
+  }
+
+  /** Reduced chi-square at the current values: Σ r² / dof (2·nllf / dof without residuals). */
+  chisq(): number {
+    const dof = Math.max(1, this.dof());
+    if (this.nres === 0) return (2 * this.nllf()) / dof;
+    const r = this.residuals();
+    let s = 0;
+    for (let i = 0; i < r.length; i++) s += r[i] * r[i];
+    return s / dof;
+  }
+
+  /**
+   * A point drawn from the priors within bounds: uniform on finite ranges, the Gaussian for
+   * `dev`, and for (half-)infinite ranges the current value plus a normal deviate of scale
+   * max(|value|, 1), reflected into the range.
+   */
+  randomPoint(rng: Random, out?: Float64Array): Float64Array {
+    const x = out ?? new Float64Array(this.free.length);
+    this.free.forEach((p, j) => {
+      const lo = p.lower;
+      const hi = p.upper;
+      let v: number;
+      if (p.prior.kind === "normal") {
+        let tries = 0;
+        do v = p.prior.mean + p.prior.sigma * rng.normal();
+        while ((v < lo || v > hi) && ++tries < 1000);
+        if (v < lo || v > hi) v = Math.min(hi, Math.max(lo, p.prior.mean));
+      } else if (Number.isFinite(lo) && Number.isFinite(hi)) {
+        v = rng.between(lo, hi);
+      } else {
+        const scale = Math.max(Math.abs(p.value), 1);
+        v = p.value + scale * rng.normal();
+        if (v < lo) v = lo + (lo - v);
+        if (v > hi) v = hi - (v - hi);
+      }
+      x[j] = v;
+    });
+    return x;
+  }
+
+  /**
+   * Explains why the nllf is not finite at the current values (a parameter out of bounds, a
+   * failed constraint, a model returning NaN at a given point), or undefined when it is finite.
+   */
+  diagnose(): string | undefined {
+    for (const p of this.free) {
+      if (!(p.value >= p.lower && p.value <= p.upper)) return `parameter ${p.name} = ${p.value} is outside its range [${p.lower}, ${p.upper}]`;
+    }
+    for (let i = 0; i < this.constraints.length; i++) {
+      const c = this.constraints[i]();
+      if (!(c >= 0)) return `constraint ${i} is not satisfied (it returned ${c})`;
+    }
+    for (let i = 0; i < this.models.length; i++) {
+      const m = this.models[i];
+      const label = m.name ?? `model ${i}`;
+      if (m.residualCount() > 0) {
+        const r = new Float64Array(m.residualCount());
+        m.residuals(r, 0);
+        for (let k = 0; k < r.length; k++) {
+          if (Number.isNaN(r[k])) return `${label} gives NaN at point ${k} with ${this.describeValues()}`;
+        }
+      }
+      const v = m.nllf();
+      if (!Number.isFinite(v)) return `${label} gives nllf = ${v} with ${this.describeValues()}`;
+    }
+    return undefined;
+  }
+
+  /** The models' data and fit at the current values, for the fit bundle. */
+  bundleModels(): FitBundleModel[] {
+    return this.models.map((m, i) => {
+      const name = m.name ?? `M${i}`;
+      if (typeof m.bundle === "function") return { name, ...m.bundle() };
+      return { name, kind: "nllf", x: null, y: [], dy: [], fx: [], residuals: [], curve: null, hasUncertainties: m.hasUncertainties() };
+    });
+  }
+
+  private describeValues(): string {
+    return this.free.map((p, j) => `${this.names[j]} = ${p.value}`).join(", ");
+  }
+
+  private inBounds(): boolean {
+    for (const p of this.free) if (!(p.value >= p.lower && p.value <= p.upper)) return false;
+    return true;
+  }
+
+  private constraintsHold(): boolean {
+    for (const c of this.constraints) if (!(c() >= 0)) return false;
+    return true;
+  }
+
+  private makeLabels(): string[] {
+    const count = new Map<string, number>();
+    for (const p of this.free) count.set(p.name, (count.get(p.name) ?? 0) + 1);
+    return this.free.map((p) => {
+      if ((count.get(p.name) ?? 0) < 2) return p.name;
+      const i = this.models.findIndex((m) => m.parameters().includes(p));
+      return `${this.models[i].name ?? `M${i}`}.${p.name}`;
+    });
+  }
+}
