@@ -1,0 +1,83 @@
+/** Shared by the queue tests: a private queues folder, the built CLI, and worker processes. */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const CLI = join(ROOT, "dist", "cli", "main.js");
+
+/** A fresh folder for queues; removed by `cleanup`. */
+export function tempQueuesDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "hpcfit-queue-test-"));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs `hpcfit queue ARGS --dir DIR` to completion. */
+export function cli(dir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
+  const r = spawnSync(process.execPath, [CLI, "queue", ...args, "--dir", dir], { encoding: "utf8", cwd: dir });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Like {@link cli}, but fails the test unless the command succeeds. */
+export function cliOk(dir: string, ...args: string[]): string {
+  const r = cli(dir, ...args);
+  if (r.status !== 0) throw new Error(`hpcfit queue ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A worker process (`hpcfit queue work`), in its own process group so a kill takes its tasks too. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Resolves with the exit code (or signal) and output. */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  /** SIGKILLs the worker and its tasks (as when a batch job is killed). */
+  killHard(): void;
+}
+
+const started: WorkerProcess[] = [];
+
+/** Starts `hpcfit queue work QUEUE ARGS --dir DIR`. */
+export function startWorker(dir: string, queue: string, ...args: string[]): WorkerProcess {
+  const child = spawn(process.execPath, [CLI, "queue", "work", queue, "--dir", dir, "--poll", "0.1", ...args], {
+    cwd: dir,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  const w: WorkerProcess = {
+    child,
+    done,
+    killHard: () => {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    },
+  };
+  started.push(w);
+  return w;
+}
+
+/** Kills every worker a test left behind (call in afterEach). */
+export function killAllWorkers(): void {
+  for (const w of started.splice(0)) if (w.child.exitCode === null && w.child.signalCode === null) w.killHard();
+}
+
+/** Polls `test` every 50 ms until true; fails after `timeoutMs` with `what`. */
+export async function waitUntil(what: string, test: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
