@@ -13,8 +13,10 @@
  * collapsed simplex away from the minimum, so after convergence the search restarts from the best
  * vertex with a fresh simplex, until a restart no longer improves the objective (by ftol).
  */
+import type { FitMethod } from "../methods.js";
+import { FitResult } from "../result.js";
 import type { Problem } from "../types.js";
-import { numberOption, SearchSpace, type OptimizerOutcome, type ProgressReport } from "./search-space.js";
+import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
 
 /** Options of {@link amoeba} (beyond the common `steps`, `ftol`, `xtol`). */
 export interface AmoebaOptions {
@@ -35,14 +37,16 @@ export interface AmoebaOptions {
  * @param problem the problem
  * @param start starting point (problem space; clipped into the bounds)
  * @param options steps, tolerances, simplex size, restarts
- * @param report progress callback; returning false stops the search
+ * @param hooks progress report (returning false stops the search) and event-loop breathing
  */
-export function amoeba(
+export async function amoeba(
   problem: Problem,
   start: ArrayLike<number>,
   options: AmoebaOptions & Record<string, unknown> = {},
-  report: ProgressReport = () => true,
-): OptimizerOutcome {
+  hooks: SearchHooks = {},
+): Promise<OptimizerOutcome> {
+  const report = hooks.report ?? (() => true);
+  const breathe = hooks.breathe;
   const space = new SearchSpace(problem, start);
   const n = space.n;
   const steps = numberOption(options, "steps", Math.max(10000, 2000 * n), { min: 1, integer: true });
@@ -91,7 +95,7 @@ export function amoeba(
   let message = "";
 
   // One Nelder–Mead run from `best`; returns why it ended.
-  const run = (): "converged" | "steps" | "stopped" => {
+  const run = async (): Promise<"converged" | "steps" | "stopped"> => {
     setVertex(0, best, fBest);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) xr[j] = best[j];
@@ -127,6 +131,7 @@ export function amoeba(
       if (!Number.isFinite(fv[b]) && xSpread <= xtol) return "converged";
       if (step >= steps) return "steps";
       step++;
+      if (breathe) await breathe();
 
       centroid.fill(0);
       for (let k = 0; k < m; k++) {
@@ -173,7 +178,7 @@ export function amoeba(
 
   for (;;) {
     const before = fBest;
-    const why = run();
+    const why = await run();
     if (why === "stopped") {
       message = `stopped by the monitor after ${step} steps`;
       break;
@@ -204,3 +209,20 @@ export function amoeba(
     message,
   };
 }
+
+/** The `amoeba` fit method: `fit(problem, { method: "amoeba" })`, `hpcfit fit --fit=amoeba`. */
+export const amoebaMethod: FitMethod = {
+  name: "amoeba",
+  description: "bounded Nelder–Mead simplex with restarts (derivative-free; the default without residuals)",
+  async run(problem, options, context) {
+    const hooks = { report: context.report, breathe: context.breathe };
+    const outcome = await amoeba(problem, problem.getValues(), options as AmoebaOptions & Record<string, unknown>, hooks);
+    return FitResult.fromProblem(problem, {
+      method: "amoeba",
+      x: outcome.x,
+      evaluations: context.evaluations.count,
+      converged: outcome.converged,
+      message: outcome.message,
+    });
+  },
+};

@@ -15,8 +15,10 @@
  * what a parallel evaluator needs, and the result depends only on the seed.
  */
 import type { Random } from "../random.js";
+import type { FitMethod } from "../methods.js";
+import { FitResult } from "../result.js";
 import type { Problem } from "../types.js";
-import { numberOption, SearchSpace, type OptimizerOutcome, type ProgressReport } from "./search-space.js";
+import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
 
 /** DE mutation strategies. */
 export type DEStrategy = "rand/1/bin" | "current-to-best/1/bin";
@@ -77,16 +79,18 @@ export function requireFiniteBounds(problem: Problem): void {
  * @param start a point the population includes (problem space; clipped into the bounds)
  * @param rng the seeded random stream
  * @param options steps, tolerances, population, crossover, strategy
- * @param report progress callback (once per generation); returning false stops the search
+ * @param hooks progress report (returning false stops the search) and event-loop breathing
  * @throws UnboundedParameterError when a parameter lacks finite bounds
  */
-export function de(
+export async function de(
   problem: Problem,
   start: ArrayLike<number>,
   rng: Random,
   options: DEOptions & Record<string, unknown> = {},
-  report: ProgressReport = () => true,
-): OptimizerOutcome {
+  hooks: SearchHooks = {},
+): Promise<OptimizerOutcome> {
+  const report = hooks.report ?? (() => true);
+  const breathe = hooks.breathe;
   requireFiniteBounds(problem);
   const space = new SearchSpace(problem, start);
   const n = space.n;
@@ -157,6 +161,7 @@ export function de(
       break;
     }
     step++;
+    if (breathe) await breathe();
 
     for (let k = 0; k < np; k++) {
       let r1: number, r2: number, r3: number;
@@ -201,3 +206,20 @@ export function de(
     message,
   };
 }
+
+/** The `de` fit method: `fit(problem, { method: "de" })`, `hpcfit fit --fit=de`. */
+export const deMethod: FitMethod = {
+  name: "de",
+  description: "differential evolution: global search within finite bounds",
+  async run(problem, options, context) {
+    const hooks = { report: context.report, breathe: context.breathe };
+    const outcome = await de(problem, problem.getValues(), context.rng, options as DEOptions & Record<string, unknown>, hooks);
+    return FitResult.fromProblem(problem, {
+      method: "de",
+      x: outcome.x,
+      evaluations: context.evaluations.count,
+      converged: outcome.converged,
+      message: outcome.message,
+    });
+  },
+};

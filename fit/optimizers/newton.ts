@@ -11,9 +11,11 @@
  * Gradients come from {@link finiteGradient}. The search runs in the unit coordinates of
  * {@link SearchSpace}, which makes the identity a sensible first Hessian guess.
  */
+import type { FitMethod } from "../methods.js";
+import { FitResult } from "../result.js";
 import type { Problem } from "../types.js";
 import { finiteGradient } from "./finite-gradient.js";
-import { numberOption, SearchSpace, type OptimizerOutcome, type ProgressReport } from "./search-space.js";
+import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
 
 /** Options of {@link newton}. */
 export interface NewtonOptions {
@@ -37,14 +39,16 @@ const MAX_BACKTRACKS = 60;
  * @param problem the problem
  * @param start starting point (problem space; clipped into the bounds)
  * @param options steps and tolerances
- * @param report progress callback; returning false stops the search
+ * @param hooks progress report (returning false stops the search) and event-loop breathing
  */
-export function newton(
+export async function newton(
   problem: Problem,
   start: ArrayLike<number>,
   options: NewtonOptions & Record<string, unknown> = {},
-  report: ProgressReport = () => true,
-): OptimizerOutcome {
+  hooks: SearchHooks = {},
+): Promise<OptimizerOutcome> {
+  const report = hooks.report ?? (() => true);
+  const breathe = hooks.breathe;
   const space = new SearchSpace(problem, start);
   const n = space.n;
   const steps = numberOption(options, "steps", Math.max(1000, 100 * n), { min: 1, integer: true });
@@ -146,6 +150,7 @@ export function newton(
       t = Math.min(0.5 * t, Math.max(0.1 * t, tq));
     }
     step++;
+    if (breathe) await breathe();
     if (!accepted) {
       if (identity) {
         converged = true;
@@ -226,3 +231,20 @@ export function newton(
   }
   return { x: space.toProblem(u), nllf: f, evaluations: space.evaluations, steps: step, converged, message };
 }
+
+/** The `newton` fit method: `fit(problem, { method: "newton" })`, `hpcfit fit --fit=newton`. */
+export const newtonMethod: FitMethod = {
+  name: "newton",
+  description: "quasi-Newton BFGS within bounds, finite-difference gradients",
+  async run(problem, options, context) {
+    const hooks = { report: context.report, breathe: context.breathe };
+    const outcome = await newton(problem, problem.getValues(), options as NewtonOptions & Record<string, unknown>, hooks);
+    return FitResult.fromProblem(problem, {
+      method: "newton",
+      x: outcome.x,
+      evaluations: context.evaluations.count,
+      converged: outcome.converged,
+      message: outcome.message,
+    });
+  },
+};

@@ -27,6 +27,17 @@ export interface OptimizerOutcome {
 /** Progress callback of the optimizers: returns false when the user asked to stop. */
 export type ProgressReport = (step: number, x: Float64Array, nllf: number) => boolean;
 
+/** How an optimizer talks to whoever runs it (`fit()` passes its MethodContext's members). */
+export interface SearchHooks {
+  /** Called once per iteration with the best point so far; returning false stops the search. */
+  report?: ProgressReport;
+  /**
+   * Called once per iteration; lets the event loop run now and then, so that an AbortSignal or
+   * a live display gets through during a long search.
+   */
+  breathe?: () => Promise<void>;
+}
+
 /** Objective of an optimizer in unit coordinates, with bounds and an evaluation counter. */
 export class SearchSpace {
   /** Number of fitted parameters. */
