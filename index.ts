@@ -1,3 +1,4 @@
 // The package root: `import { ... } from "hpcfit"` in a notebook, a model file or a script.
 export * from "./fit/index.js";
 export { DISPLAY, isDisplayable, type Displayable, type MimeBundle } from "./schema/display.js";
+export * as jobs from "./magics/jobs/index.js";
