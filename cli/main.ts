@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * The `hpcfit` command. Each subcommand lives in `cli/commands/<name>.ts` and is loaded only when
+ * it is the one asked for, so `hpcfit kernel` starts without loading the fitting engine.
+ * To add a command, add one line to {@link COMMANDS}.
+ */
+import { Command } from "commander";
+import { packageVersion } from "../kernel/protocol/package-info.js";
+
+/** A subcommand: its name and how to load the function that registers it with commander. */
+export interface CommandEntry {
+  name: string;
+  load(): Promise<(program: Command) => void>;
+}
+
+/** Every subcommand, one line each. */
+export const COMMANDS: CommandEntry[] = [
+  { name: "kernel", load: () => import("./commands/kernel.js").then((m) => m.registerKernelCommand) },
+  { name: "install", load: () => import("./commands/install.js").then((m) => m.registerInstallCommand) },
+  { name: "run", load: () => import("./commands/run.js").then((m) => m.registerRunCommand) },
+  { name: "queue", load: () => import("./commands/queue.js").then((m) => m.registerQueueCommand) },
+];
+
+/** Parses `argv` (as in `process.argv`) and runs the command. */
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = new Command("hpcfit")
+    .description("Fit data with honest uncertainties in Jupyter, and take the fit to a Slurm cluster.")
+    .version(packageVersion());
+  const asked = argv[2];
+  const chosen = COMMANDS.filter((c) => c.name === asked);
+  // Unknown or no command (help, --version): load all, so help lists them and commander names the error.
+  for (const entry of chosen.length > 0 ? chosen : COMMANDS) (await entry.load())(program);
+  await program.parseAsync(argv);
+}
+
+await main();

@@ -1,0 +1,3 @@
+// Per-user input history.
+export * from "./data-dir.js";
+export * from "./history-store.js";

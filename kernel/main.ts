@@ -1,0 +1,96 @@
+/**
+ * The kernel process: binds the sockets (in a worker thread), answers kernel_info at once, loads
+ * the TypeScript interpreter in the background, and wires SIGINT to interrupting the running
+ * cell. `hpcfit kernel -f CONNECTION_FILE` calls {@link runKernel}.
+ */
+import { randomUUID } from "node:crypto";
+import { userInfo } from "node:os";
+import type { CommManager } from "./comms/types.js";
+import { HistoryStore } from "./history/history-store.js";
+import { userDataDir } from "./history/data-dir.js";
+import type { Interpreter } from "./interpreter/types.js";
+import { KernelProtocol } from "./protocol/kernel-protocol.js";
+import { packageVersion } from "./protocol/package-info.js";
+import { readConnectionFile } from "./transport/connection-file.js";
+import type { SenderIdentity } from "./transport/message.js";
+import { WorkerTransport } from "./transport/worker-transport.js";
+
+/** Makes the interpreter the kernel runs cells with. */
+export type InterpreterFactory = (comms: CommManager) => Promise<Interpreter>;
+
+/** How to run a kernel. */
+export interface RunKernelOptions {
+  /** Path of the connection file written by the Jupyter client. */
+  connectionFile: string;
+  /** The interpreter; by default hpcfit's TypeScript interpreter with the default magics. */
+  createInterpreter?: InterpreterFactory;
+}
+
+/**
+ * hpcfit's TypeScript interpreter with every default magic, imported only when first needed so
+ * that the sockets and the first kernel_info_reply do not wait for the transpiler to load.
+ */
+export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => {
+  const [{ TypeScriptInterpreter }, { MagicRegistry }, { registerDefaultMagics }] = await Promise.all([
+    import("./interpreter/index.js"),
+    import("../magics/registry.js"),
+    import("../magics/all.js"),
+  ]);
+  const magics = new MagicRegistry();
+  registerDefaultMagics(magics);
+  return new TypeScriptInterpreter({ comms, magics });
+};
+
+function log(text: string): void {
+  process.stderr.write(`[hpcfit kernel] ${text}\n`);
+}
+
+function username(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "hpcfit";
+  }
+}
+
+/** Delay before the interpreter loads if no client asked for kernel_info first. */
+const PRELOAD_AFTER_MS = 300;
+
+/** Runs the kernel until a shutdown_request (or SIGTERM); resolves once the sockets are bound. */
+export async function runKernel(options: RunKernelOptions): Promise<KernelProtocol> {
+  const connection = readConnectionFile(options.connectionFile);
+  const sender: SenderIdentity = { session: randomUUID(), username: username() };
+  const transport = new WorkerTransport(connection, sender);
+
+  let stopping = false;
+  const stop = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    protocol.close();
+    await transport.close();
+    process.exit(code);
+  };
+
+  const protocol = new KernelProtocol({
+    transport,
+    sender,
+    version: packageVersion(),
+    createInterpreter: options.createInterpreter ?? createTypeScriptInterpreter,
+    openHistory: () => new HistoryStore(userDataDir()),
+    onShutdown: () => void stop(0),
+    log,
+  });
+
+  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT.
+  // A listener also keeps Node from exiting on SIGINT.
+  process.on("SIGINT", () => protocol.interrupt());
+  process.on("SIGTERM", () => void stop(0));
+  // The last line of defence: nothing a cell does may end the kernel.
+  process.on("uncaughtException", (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
+  process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+
+  await transport.started();
+  protocol.announce();
+  setTimeout(() => protocol.preload(), PRELOAD_AFTER_MS).unref();
+  return protocol;
+}

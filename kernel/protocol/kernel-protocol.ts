@@ -1,0 +1,315 @@
+/**
+ * The kernel's protocol layer: turns incoming Jupyter messages into calls on the interpreter,
+ * the comm manager and the history, and publishes the results — independent of sockets, so it
+ * runs the same over ZeroMQ and over an in-memory transport in tests.
+ *
+ * Shell requests run one at a time in arrival order; control requests are handled as soon as
+ * they arrive (while a cell awaits). Every request is wrapped in busy/idle status messages.
+ */
+import { KernelCommManager } from "../comms/comm-manager.js";
+import type { HistoryStore } from "../history/history-store.js";
+import type { CommManager } from "../comms/types.js";
+import type { Interpreter } from "../interpreter/types.js";
+import { createMessage, type Channel, type JSONDict, type JupyterMessage, type SenderIdentity } from "../transport/message.js";
+import type { Transport } from "../transport/transport.js";
+import { handleExecute } from "./execute-handler.js";
+import { answerHistoryRequest } from "./history-request.js";
+import { kernelInfoContent } from "./kernel-info.js";
+import { StdinBroker } from "./stdin-broker.js";
+
+/** How the protocol layer is wired. */
+export interface KernelProtocolOptions {
+  transport: Transport;
+  /** The kernel's session id and user name for message headers. */
+  sender: SenderIdentity;
+  /** hpcfit's version, for kernel_info. */
+  version: string;
+  /** Makes the interpreter once, on first need (so the first kernel_info_reply is not delayed). */
+  createInterpreter(comms: CommManager): Promise<Interpreter>;
+  /** Opens the history on first need; may throw (history requests then get an error reply). */
+  openHistory(): HistoryStore;
+  /** Called after the shutdown_reply was sent; the owner closes the transport and exits. */
+  onShutdown(restart: boolean): void;
+  /** Kernel-side log (stderr by default). */
+  log?(text: string): void;
+}
+
+/**
+ * After an error with stop_on_error, execute requests already sent by the client are aborted;
+ * those still in flight (posted while the cell ran) arrive within this window.
+ */
+const ABORT_WINDOW_MS = 50;
+
+/** Dispatches Jupyter messages to their handlers. */
+export class KernelProtocol {
+  /** The kernel's comm registry; other parts of the kernel register targets on it. */
+  readonly comms: KernelCommManager;
+  private readonly stdin = new StdinBroker();
+  private readonly log: (text: string) => void;
+  private interpreterPromise: Promise<Interpreter> | null = null;
+  private loadedInterpreter: Interpreter | null = null;
+  private history: HistoryStore | null = null;
+  private historyError: Error | null = null;
+  private executionCount = 0;
+  private readonly shellQueue: Array<{ channel: Channel; message: JupyterMessage }> = [];
+  private shellBusy = false;
+  private abortUntil = 0;
+  private lastRequest: JupyterMessage | null = null;
+  private shuttingDown = false;
+  private pendingShutdown: { restart: boolean } | null = null;
+
+  /** Wires the layer to its transport and starts listening. */
+  constructor(private readonly options: KernelProtocolOptions) {
+    this.log = options.log ?? ((t) => process.stderr.write(`[hpcfit kernel] ${t}\n`));
+    this.comms = new KernelCommManager(
+      (msgType, content, metadata, buffers) => this.publish(msgType, content, this.lastRequest ?? undefined, { metadata, buffers }),
+      (error, what) => this.reportError(error, what),
+    );
+    options.transport.onMessage((channel, message) => this.receive(channel, message));
+  }
+
+  /** Announces the kernel on iopub (`status: starting`). */
+  announce(): void {
+    this.publish("status", { execution_state: "starting" });
+  }
+
+  /** Starts loading the interpreter in the background. */
+  preload(): void {
+    void this.interpreter().catch((error: unknown) => this.log(`interpreter failed to load: ${(error as Error).message}`));
+  }
+
+  /** The interpreter, created on first use. */
+  interpreter(): Promise<Interpreter> {
+    if (!this.interpreterPromise) {
+      this.interpreterPromise = this.options.createInterpreter(this.comms).then((i) => (this.loadedInterpreter = i));
+      // A failed load is retried on the next request rather than poisoning the kernel.
+      this.interpreterPromise.catch(() => (this.interpreterPromise = null));
+    }
+    return this.interpreterPromise;
+  }
+
+  /** SIGINT (from the frontend's interrupt or an interrupt_request): stop the running cell. */
+  interrupt(): void {
+    this.stdin.cancelAll("interrupted while waiting for input");
+    this.loadedInterpreter?.interrupt();
+  }
+
+  /** Closes comms and the history; used on shutdown. */
+  close(): void {
+    this.stdin.cancelAll("the kernel is shutting down");
+    this.comms.closeAll();
+    try {
+      this.history?.close();
+    } catch (error) {
+      this.log(`closing history failed: ${(error as Error).message}`);
+    }
+    this.history = null;
+  }
+
+  /** Entry point for every verified message from the transport. */
+  receive(channel: Exclude<Channel, "iopub">, message: JupyterMessage): void {
+    if (channel === "stdin") {
+      if (message.header.msg_type !== "input_reply" || !this.stdin.reply(message)) {
+        this.log(`ignored ${message.header.msg_type} on stdin: no input request is waiting for it`);
+      }
+      return;
+    }
+    if (channel === "shell" || message.header.msg_type === "execute_request") {
+      this.shellQueue.push({ channel, message });
+      void this.pumpShell();
+      return;
+    }
+    void this.handle(channel, message);
+  }
+
+  private async pumpShell(): Promise<void> {
+    if (this.shellBusy) return;
+    this.shellBusy = true;
+    try {
+      for (let next = this.shellQueue.shift(); next; next = this.shellQueue.shift()) {
+        await this.handle(next.channel, next.message);
+      }
+    } finally {
+      this.shellBusy = false;
+    }
+  }
+
+  private async handle(channel: Channel, message: JupyterMessage): Promise<void> {
+    const type = message.header.msg_type;
+    const isRequest = type.endsWith("_request") || type.startsWith("comm_");
+    if (!isRequest) {
+      this.log(`ignored a ${type} message on ${channel}: not a request`);
+      return;
+    }
+    this.lastRequest = message;
+    this.publish("status", { execution_state: "busy" }, message);
+    try {
+      await this.dispatch(channel, message);
+    } catch (error) {
+      // A handler bug must not take the kernel down; answer with the error instead.
+      const err = error as Error;
+      this.log(`handling ${type} failed: ${err.stack ?? err.message}`);
+      if (type.endsWith("_request")) {
+        this.reply(channel, message, { status: "error", ename: err.name || "Error", evalue: err.message, traceback: [] });
+      }
+    } finally {
+      this.publish("status", { execution_state: "idle" }, message);
+    }
+    if (this.pendingShutdown) {
+      const { restart } = this.pendingShutdown;
+      this.pendingShutdown = null;
+      this.close();
+      this.options.onShutdown(restart);
+    }
+  }
+
+  private async dispatch(channel: Channel, message: JupyterMessage): Promise<void> {
+    const c = message.content;
+    switch (message.header.msg_type) {
+      case "kernel_info_request":
+        this.reply(channel, message, kernelInfoContent(this.options.version));
+        return;
+      case "execute_request":
+        await this.execute(channel, message);
+        return;
+      case "complete_request": {
+        const code = String(c.code ?? "");
+        const cursor = typeof c.cursor_pos === "number" ? c.cursor_pos : code.length;
+        const r = await (await this.interpreter()).complete(code, cursor);
+        this.reply(channel, message, { status: "ok", matches: r.matches, cursor_start: r.cursorStart, cursor_end: r.cursorEnd, metadata: r.metadata });
+        return;
+      }
+      case "inspect_request": {
+        const code = String(c.code ?? "");
+        const cursor = typeof c.cursor_pos === "number" ? c.cursor_pos : code.length;
+        const r = await (await this.interpreter()).inspect(code, cursor, c.detail_level === 1 ? 1 : 0);
+        this.reply(channel, message, { status: "ok", found: r.found, data: r.data, metadata: r.metadata });
+        return;
+      }
+      case "is_complete_request":
+        this.reply(channel, message, { ...(await this.interpreter()).isComplete(String(c.code ?? "")) });
+        return;
+      case "history_request": {
+        const store = this.openHistory();
+        this.reply(channel, message, { status: "ok", history: answerHistoryRequest(store, c) });
+        return;
+      }
+      case "comm_info_request": {
+        const target = typeof c.target_name === "string" && c.target_name !== "" ? c.target_name : undefined;
+        const comms: JSONDict = {};
+        for (const comm of this.comms.list(target)) comms[comm.commId] = { target_name: comm.targetName };
+        this.reply(channel, message, { status: "ok", comms });
+        return;
+      }
+      case "comm_open":
+        await this.comms.handleOpen(c);
+        return;
+      case "comm_msg":
+        await this.comms.handleMessage(c, message.buffers);
+        return;
+      case "comm_close":
+        this.comms.handleClose(c);
+        return;
+      case "interrupt_request":
+        // Normally answered by the socket worker; reached here only over other transports.
+        this.interrupt();
+        this.reply(channel, message, { status: "ok" });
+        return;
+      case "shutdown_request": {
+        const restart = c.restart === true;
+        this.reply(channel, message, { status: "ok", restart });
+        this.shuttingDown = true;
+        // The owner is told after the idle status has been published, so that it goes out too.
+        this.pendingShutdown = { restart };
+        return;
+      }
+      default: {
+        const type = message.header.msg_type;
+        const replyType = type.endsWith("_request") ? type.replace(/_request$/, "_reply") : `${type}_reply`;
+        this.log(`unknown message type ${type}`);
+        this.send(channel, createMessage(this.options.sender, replyType, {
+          status: "error",
+          ename: "UnknownMessageType",
+          evalue: `hpcfit does not handle ${type} messages`,
+          traceback: [],
+        }, message));
+      }
+    }
+  }
+
+  private async execute(channel: Channel, message: JupyterMessage): Promise<void> {
+    if (this.shuttingDown || Date.now() < this.abortUntil) {
+      this.reply(channel, message, { status: "aborted", execution_count: this.executionCount });
+      return;
+    }
+    const content = await handleExecute(
+      {
+        publish: (type, body, parent) => this.publish(type, body, parent),
+        requestInput: (body, parent) => {
+          const request = createMessage(this.options.sender, "input_request", body, parent);
+          this.send("stdin", request);
+          return request.header.msg_id;
+        },
+        stdin: this.stdin,
+        interpreter: () => this.interpreter(),
+        nextExecutionCount: (store) => (store ? ++this.executionCount : this.executionCount),
+        recordHistory: (line, source) => this.withHistory((h) => h.add(line, source)),
+        recordOutput: (line, output) => this.withHistory((h) => h.setOutput(line, output)),
+      },
+      message,
+    );
+    this.reply(channel, message, content);
+    if (content.status === "error" && message.content.stop_on_error !== false) {
+      // Abort what the client queued behind the failed cell, as ipykernel does.
+      this.abortUntil = Date.now() + ABORT_WINDOW_MS;
+      for (const queued of this.shellQueue.splice(0)) {
+        if (queued.message.header.msg_type === "execute_request") {
+          this.publish("status", { execution_state: "busy" }, queued.message);
+          this.reply(queued.channel, queued.message, { status: "aborted", execution_count: this.executionCount });
+          this.publish("status", { execution_state: "idle" }, queued.message);
+        } else {
+          this.shellQueue.push(queued);
+        }
+      }
+    }
+  }
+
+  private openHistory(): HistoryStore {
+    if (this.history) return this.history;
+    if (this.historyError) throw this.historyError;
+    try {
+      this.history = this.options.openHistory();
+      return this.history;
+    } catch (error) {
+      this.historyError = new Error(`history is unavailable: ${(error as Error).message}`);
+      throw this.historyError;
+    }
+  }
+
+  private withHistory(action: (store: HistoryStore) => void): void {
+    try {
+      action(this.openHistory());
+    } catch (error) {
+      this.log(`history not recorded: ${(error as Error).message}`);
+    }
+  }
+
+  private reportError(error: unknown, what: string): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.log(`${what}: ${err.message}`);
+    if (this.lastRequest) this.publish("stream", { name: "stderr", text: `${what}: ${err.message}\n` }, this.lastRequest);
+  }
+
+  private reply(channel: Channel, request: JupyterMessage, content: JSONDict): void {
+    const type = request.header.msg_type.replace(/_request$/, "_reply");
+    this.send(channel, createMessage(this.options.sender, type, content, request));
+  }
+
+  private publish(msgType: string, content: JSONDict, parent?: JupyterMessage, extra: { metadata?: JSONDict; buffers?: Uint8Array[] } = {}): void {
+    this.send("iopub", createMessage(this.options.sender, msgType, content, parent, { ...extra, identities: [] }));
+  }
+
+  private send(channel: Channel, message: JupyterMessage): void {
+    this.options.transport.send(channel, message);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The main thread's handle on the socket worker: start it, receive parsed messages, send
+ * messages, close. Implements the protocol layer's {@link Transport}.
+ */
+import { Worker } from "node:worker_threads";
+import type { ConnectionInfo } from "./connection-file.js";
+import type { Channel, JupyterMessage, SenderIdentity } from "./message.js";
+import type { IncomingHandler, Transport } from "./transport.js";
+import type { MainCommand, SocketWorkerData, WorkerEvent } from "./worker-protocol.js";
+
+/** Runs the kernel's ZeroMQ sockets in a worker thread. */
+export class WorkerTransport implements Transport {
+  private readonly worker: Worker;
+  private handler: IncomingHandler | null = null;
+  private readonly early: Array<{ channel: Exclude<Channel, "iopub">; message: JupyterMessage }> = [];
+  private readonly ready: Promise<void>;
+  private closedResolve: (() => void) | null = null;
+
+  /** Starts the worker; await {@link started} before relying on the sockets being bound. */
+  constructor(connection: ConnectionInfo, sender: SenderIdentity) {
+    const workerData: SocketWorkerData = { connection, sender };
+    this.worker = new Worker(new URL("./socket-worker.js", import.meta.url), { workerData, stderr: false, stdout: false });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.on("message", (event: WorkerEvent) => {
+        switch (event.kind) {
+          case "ready":
+            resolve();
+            break;
+          case "fatal":
+            reject(new Error(`kernel sockets failed: ${event.error}`));
+            break;
+          case "message":
+            if (this.handler) this.handler(event.channel, event.message);
+            else this.early.push({ channel: event.channel, message: event.message });
+            break;
+          case "closed":
+            this.closedResolve?.();
+            break;
+        }
+      });
+      this.worker.on("error", (error) => reject(error));
+    });
+  }
+
+  /** Resolves once all five sockets are bound. */
+  started(): Promise<void> {
+    return this.ready;
+  }
+
+  /** {@inheritDoc Transport.onMessage} */
+  onMessage(handler: IncomingHandler): void {
+    this.handler = handler;
+    for (const { channel, message } of this.early.splice(0)) handler(channel, message);
+  }
+
+  /** {@inheritDoc Transport.send} */
+  send(channel: Channel, message: JupyterMessage): void {
+    const command: MainCommand = { kind: "send", channel, message };
+    this.worker.postMessage(command);
+  }
+
+  /** Flushes pending sends, closes the sockets and ends the worker. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => (this.closedResolve = resolve));
+    const command: MainCommand = { kind: "close" };
+    this.worker.postMessage(command);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 3000))]);
+    await this.worker.terminate();
+  }
+}

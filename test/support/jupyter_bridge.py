@@ -1,0 +1,318 @@
+"""Drives a Jupyter kernel with jupyter_client for hpcfit's tests and benchmarks.
+
+Reads one JSON command per line on stdin and answers one JSON line per command on stdout:
+``{"id": 1, "cmd": "execute", "code": "1+1"}`` -> ``{"id": 1, "ok": true, "reply": {...}, "iopub": [...]}``.
+Every message received from the kernel is validated against the JSON schemas in ``schemas/``
+(written from the Jupyter messaging spec 5.3); problems are returned in ``schema_errors``.
+"""
+import base64
+import datetime
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+import uuid
+
+import jsonschema
+import zmq
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA_DIR = os.path.join(HERE, "schemas")
+
+
+def load_schemas():
+    schemas = {}
+    for name in os.listdir(SCHEMA_DIR):
+        if name.endswith(".json"):
+            with open(os.path.join(SCHEMA_DIR, name)) as f:
+                schemas[name[:-5]] = json.load(f)
+    return schemas
+
+
+SCHEMAS = load_schemas()
+ENVELOPE = jsonschema.Draft202012Validator(SCHEMAS.pop("_envelope"))
+CONTENT = {name: jsonschema.Draft202012Validator(s) for name, s in SCHEMAS.items()}
+
+
+def jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value
+
+
+class Bridge:
+    def __init__(self):
+        self.km = None
+        self.kc = None
+        self.unclaimed = []  # iopub messages nobody has collected yet
+        self.schema_errors = []
+        # Reconnect quickly: the client connects before the kernel binds, and zmq's default
+        # 100 ms reconnect interval would dominate startup measurements.
+        ctx = zmq.Context.instance()
+        ctx.setsockopt(zmq.RECONNECT_IVL, 5)
+
+    # ---- message plumbing -------------------------------------------------------------------
+    def check(self, channel, msg):
+        msg = jsonable({k: msg.get(k) for k in ("header", "parent_header", "metadata", "content", "buffers")})
+        msg["channel"] = channel
+        problems = [f"{channel} {msg['header'].get('msg_type')}: envelope: {e.message}" for e in ENVELOPE.iter_errors(msg)]
+        msg_type = msg["header"].get("msg_type")
+        validator = CONTENT.get(msg_type)
+        if validator is None and str(msg_type).endswith("_reply"):
+            validator = CONTENT["_generic_reply"]  # a reply to a request type the spec does not define
+        if validator is None:
+            problems.append(f"{channel} {msg_type}: no schema for this message type")
+        else:
+            problems += [f"{channel} {msg_type}: {'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(msg["content"])]
+        self.schema_errors += problems
+        return msg
+
+    def channels(self):
+        kc = self.kc
+        return {"shell": kc.shell_channel, "iopub": kc.iopub_channel, "stdin": kc.stdin_channel, "control": kc.control_channel}
+
+    def poll(self, timeout_s):
+        """Returns [(channel, msg)] ready within timeout_s."""
+        poller = zmq.Poller()
+        chans = self.channels()
+        for ch in chans.values():
+            poller.register(ch.socket, zmq.POLLIN)
+        ready = dict(poller.poll(max(0, int(timeout_s * 1000))))
+        out = []
+        for name, ch in chans.items():
+            if ch.socket in ready:
+                while ch.msg_ready():
+                    out.append((name, self.check(name, ch.get_msg(timeout=0))))
+        return out
+
+    def send(self, channel, msg_type, content, metadata=None, buffers=None):
+        chan = self.channels()[channel]
+        msg = self.kc.session.msg(msg_type, content, metadata=metadata or {})
+        self.kc.session.send(chan.socket, msg, buffers=[base64.b64decode(b) for b in (buffers or [])])
+        return msg["header"]["msg_id"]
+
+    def collect(self, msg_id, want_reply=True, timeout=30, stdin_replies=None, want_idle=True):
+        """Collects the reply and iopub messages of msg_id until its idle status."""
+        deadline = time.monotonic() + timeout
+        reply, idle = None, False
+        iopub = [m for m in self.unclaimed if m["parent_header"].get("msg_id") == msg_id]
+        self.unclaimed = [m for m in self.unclaimed if m["parent_header"].get("msg_id") != msg_id]
+        idle = any(m["header"]["msg_type"] == "status" and m["content"].get("execution_state") == "idle" for m in iopub)
+        stdin_requests = []
+        replies = list(stdin_replies or [])
+        while not ((idle or not want_idle) and (reply is not None or not want_reply)):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no {'reply and ' if want_reply else ''}idle status for {msg_id} within {timeout}s; got {len(iopub)} iopub messages")
+            for channel, msg in self.poll(min(left, 1.0)):
+                parent = msg["parent_header"].get("msg_id") if msg["parent_header"] else None
+                if channel == "iopub":
+                    if parent == msg_id:
+                        iopub.append(msg)
+                        if msg["header"]["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                            idle = True
+                    else:
+                        self.unclaimed.append(msg)
+                elif channel == "stdin":
+                    stdin_requests.append(msg)
+                    value = replies.pop(0) if replies else ""
+                    self.kc.input(value)
+                elif parent == msg_id:
+                    reply = msg
+        return {"reply": reply, "iopub": iopub, "stdin_requests": stdin_requests}
+
+    def wait_for_kernel_info(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            msg_id = self.kc.kernel_info()
+            try:
+                return self.collect(msg_id, want_idle=False, timeout=min(1, max(0.05, deadline - time.monotonic())))
+            except TimeoutError:
+                if time.monotonic() > deadline or not self.km.is_alive():
+                    raise
+
+    def wait_for_iopub(self, timeout):
+        """PUB/SUB drops messages until the subscription has reached the kernel: wait until an
+        idle status of a kernel_info request comes through, so no later output is lost."""
+        deadline = time.monotonic() + timeout
+        while True:
+            msg_id = self.kc.kernel_info()
+            try:
+                self.collect(msg_id, timeout=0.3)
+                self.unclaimed = []
+                return
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise
+
+    # ---- commands ---------------------------------------------------------------------------
+    def cmd_start(self, kernel_name="hpcfit", kernel_dirs=None, env=None, cwd=None, timeout=30):
+        ksm = KernelSpecManager()
+        if kernel_dirs:
+            ksm.kernel_dirs = kernel_dirs
+        self.km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=ksm)
+        kernel_env = dict(os.environ)
+        kernel_env.update(env or {})
+        t0 = time.perf_counter()
+        self.km.start_kernel(env=kernel_env, cwd=cwd)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        # Our own wait: resend kernel_info until a reply, timing it from the process start.
+        got = self.wait_for_kernel_info(timeout)
+        startup_ms = (time.perf_counter() - t0) * 1000
+        self.wait_for_iopub(timeout)
+        return {"startup_ms": startup_ms, "pid": self.km.provisioner.pid, "kernel_info": got["reply"],
+                "connection": jsonable(self.km.get_connection_info())}
+
+    def cmd_execute(self, code, silent=False, store_history=True, allow_stdin=False, stop_on_error=True,
+                    user_expressions=None, stdin=None, wait=True, timeout=30):
+        content = {"code": code, "silent": silent, "store_history": store_history, "user_expressions": user_expressions or {},
+                   "allow_stdin": allow_stdin, "stop_on_error": stop_on_error}
+        msg_id = self.send("shell", "execute_request", content)
+        if not wait:
+            return {"msg_id": msg_id}
+        return {"msg_id": msg_id, **self.collect(msg_id, timeout=timeout, stdin_replies=stdin)}
+
+    def cmd_wait(self, msg_id, want_reply=True, stdin=None, timeout=30):
+        return self.collect(msg_id, want_reply=want_reply, timeout=timeout, stdin_replies=stdin)
+
+    def cmd_request(self, msg_type, content=None, channel="shell", metadata=None, buffers=None, want_reply=True, wait=True, timeout=30):
+        msg_id = self.send(channel, msg_type, content or {}, metadata=metadata, buffers=buffers)
+        if not wait:
+            return {"msg_id": msg_id}
+        return {"msg_id": msg_id, **self.collect(msg_id, want_reply=want_reply, timeout=timeout)}
+
+    def cmd_iopub(self, timeout=1.0, until_type=None, until_count=None):
+        """Returns unclaimed iopub messages, waiting up to timeout for until_type (or until_count of them)."""
+        deadline = time.monotonic() + timeout
+        def done():
+            if until_type is None:
+                return False
+            n = sum(1 for m in self.unclaimed if m["header"]["msg_type"] == until_type)
+            return n >= (until_count or 1)
+        while not done() and time.monotonic() < deadline:
+            for channel, msg in self.poll(min(0.05, max(0, deadline - time.monotonic()))):
+                if channel == "iopub":
+                    self.unclaimed.append(msg)
+        out, self.unclaimed = self.unclaimed, []
+        return {"iopub": out}
+
+    def cmd_raw(self, channel="shell", frames=(), wait_ms=500):
+        """Sends raw frames (each {"text": ...} or {"b64": ...}) from a fresh DEALER; returns what comes back."""
+        info = self.km.get_connection_info()
+        sock = zmq.Context.instance().socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.IDENTITY, uuid.uuid4().hex.encode())
+        sock.connect(f"{info['transport']}://{info['ip']}:{info[channel + '_port']}")
+        parts = [f["text"].encode() if "text" in f else base64.b64decode(f["b64"]) for f in frames]
+        sock.send_multipart(parts)
+        received = []
+        if sock.poll(wait_ms):
+            received = [base64.b64encode(p).decode() for p in sock.recv_multipart()]
+        sock.close()
+        return {"received": received}
+
+    def cmd_sign(self, header, parent_header=None, metadata=None, content=None):
+        """The signature the client's session puts on these four JSON frames (for raw frame tests)."""
+        parts = [json.dumps(x).encode() for x in (header, parent_header or {}, metadata or {}, content or {})]
+        return {"signature": self.kc.session.sign(parts).decode(), "frames": [p.decode() for p in parts]}
+
+    def cmd_heartbeat(self, timeout_ms=1000):
+        info = self.km.get_connection_info()
+        sock = zmq.Context.instance().socket(zmq.REQ)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(f"{info['transport']}://{info['ip']}:{info['hb_port']}")
+        t0 = time.perf_counter()
+        sock.send(b"ping")
+        ok = bool(sock.poll(timeout_ms)) and sock.recv() == b"ping"
+        sock.close()
+        return {"alive": ok, "ms": (time.perf_counter() - t0) * 1000}
+
+    def cmd_interrupt(self, mode="signal", timeout=10):
+        if mode == "signal":
+            self.km.interrupt_kernel()
+            return {}
+        return self.cmd_request("interrupt_request", {}, channel="control", timeout=timeout)
+
+    def cmd_signal(self, name="SIGINT"):
+        os.kill(self.km.provisioner.pid, getattr(signal, name))
+        return {}
+
+    def cmd_restart(self, timeout=30):
+        self.km.restart_kernel(now=False)
+        self.unclaimed = []
+        got = self.wait_for_kernel_info(timeout)
+        self.wait_for_iopub(timeout)
+        return {"pid": self.km.provisioner.pid, "kernel_info": got["reply"]}
+
+    def cmd_alive(self):
+        return {"alive": self.km.is_alive()}
+
+    def cmd_memory(self):
+        """Resident set size of the kernel process, in kB (from /proc)."""
+        with open(f"/proc/{self.km.provisioner.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return {"rss_kb": int(line.split()[1])}
+        return {"rss_kb": None}
+
+    def cmd_shutdown(self, restart=False, timeout=10):
+        """Asks the kernel to shut down on control, then waits for the process to exit by itself."""
+        got = self.cmd_request("shutdown_request", {"restart": restart}, channel="control", timeout=timeout)
+        deadline = time.monotonic() + timeout
+        proc = self.km.provisioner.process if self.km.provisioner else None
+        code = None
+        while time.monotonic() < deadline:
+            code = proc.poll() if proc is not None else 0
+            if code is not None:
+                break
+            time.sleep(0.02)
+        exited = code is not None
+        self.kc.stop_channels()
+        if not exited:
+            self.km.shutdown_kernel(now=True)
+        self.km.cleanup_resources()
+        self.km = None
+        return {**got, "exited": exited, "exit_code": code}
+
+    def cmd_kill(self):
+        if self.km is not None:
+            self.kc.stop_channels()
+            self.km.shutdown_kernel(now=True)
+            self.km = None
+        return {}
+
+
+def main():
+    bridge = Bridge()
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        command = json.loads(line)
+        cid = command.pop("id", None)
+        name = command.pop("cmd")
+        bridge.schema_errors = []
+        try:
+            result = getattr(bridge, "cmd_" + name)(**command)
+            answer = {"id": cid, "ok": True, **jsonable(result)}
+        except Exception as error:  # reported to the caller, who fails the test with it
+            answer = {"id": cid, "ok": False, "error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc()}
+        answer["schema_errors"] = bridge.schema_errors
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+    bridge.cmd_kill()
+
+
+if __name__ == "__main__":
+    main()

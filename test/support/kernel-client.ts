@@ -1,0 +1,316 @@
+/**
+ * Drives the real hpcfit kernel from vitest through Python's jupyter_client (a real client we
+ * did not write), via `jupyter_bridge.py`. Every message the kernel sends is validated against
+ * the messaging-spec schemas in `schemas/`; a violation fails the call that received it.
+ *
+ * ```ts
+ * const k = await startKernel();
+ * const r = await k.execute("1+1");
+ * r.result?.["text/plain"]; // "2"
+ * await k.shutdown();
+ * ```
+ * Tests that start the kernel use the built `dist/`: build first (`npx tsc -p tsconfig.json`).
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The project's Python, with jupyter_client. */
+export const PYTHON = join(ROOT, ".venv", "bin", "python");
+
+/** A message as the bridge returns it (dates as ISO strings, buffers base64). */
+export interface WireMessage {
+  header: { msg_id: string; msg_type: string; session: string; username: string; date: string; version: string };
+  parent_header: { msg_id?: string; msg_type?: string };
+  metadata: Record<string, unknown>;
+  content: Record<string, any>;
+  buffers?: string[];
+  channel: string;
+}
+
+/** The outcome of one request: its reply and the iopub messages it caused (busy..idle). */
+export interface RequestResult {
+  msgId: string;
+  reply: WireMessage | null;
+  iopub: WireMessage[];
+  stdinRequests: WireMessage[];
+}
+
+/** The outcome of one execute_request, with the usual questions answered. */
+export interface ExecuteResult extends RequestResult {
+  /** execute_reply content. */
+  content: Record<string, any>;
+  status: "ok" | "error" | "aborted";
+  executionCount: number | null;
+  /** The execute_result's data bundle, when there was one. */
+  result?: Record<string, any>;
+  /** iopub messages other than status and execute_input, in order. */
+  outputs: WireMessage[];
+  /** All stdout text, joined. */
+  stdout: string;
+  /** All stderr text, joined. */
+  stderr: string;
+  /** The error output's content, when the cell failed. */
+  error?: { ename: string; evalue: string; traceback: string[] };
+}
+
+/** Options for {@link startKernel}. */
+export interface StartKernelOptions {
+  /** Extra environment for the kernel (HPCFIT_DATA_DIR defaults to a fresh temp dir). */
+  env?: Record<string, string>;
+  /** The kernel's working directory. */
+  cwd?: string;
+  /** Kernel name; `hpcfit` (installed into a temp prefix from dist/) by default. */
+  kernelName?: string;
+  /** Kernelspec directories to search; default: the temp prefix hpcfit was installed into. */
+  kernelDirs?: string[];
+  /** Fail calls on schema violations (default true). */
+  strictSchemas?: boolean;
+}
+
+/** Options for {@link KernelClient.execute}. */
+export interface ExecuteOptions {
+  silent?: boolean;
+  storeHistory?: boolean;
+  allowStdin?: boolean;
+  stopOnError?: boolean;
+  userExpressions?: Record<string, string>;
+  /** Answers to input requests, in order. */
+  stdin?: string[];
+  timeout?: number;
+}
+
+/** Thrown when the kernel sent a message that breaks the messaging spec. */
+export class SchemaViolation extends Error {
+  override readonly name = "SchemaViolation";
+}
+
+let installedPrefix: string | null = null;
+
+/** Installs the kernelspec from dist/ into a temp prefix once per test process. */
+export function installTempKernelspec(): string {
+  if (installedPrefix) return installedPrefix;
+  const prefix = mkdtempSync(join(tmpdir(), "hpcfit-kspec-"));
+  const r = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`hpcfit install failed (did you build?): ${r.stderr}`);
+  installedPrefix = prefix;
+  process.on("exit", () => rmSync(prefix, { recursive: true, force: true }));
+  return prefix;
+}
+
+/** One kernel and the jupyter_client bridge that drives it. */
+export class KernelClient {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private bridgeError = "";
+  /** The kernel_info_reply received at start. */
+  kernelInfo!: WireMessage;
+  /** Milliseconds from process start to the first kernel_info_reply. */
+  startupMs = 0;
+  /** The kernel's process id (changes on restart). */
+  pid = 0;
+  /** The temp data dir given as HPCFIT_DATA_DIR (history lives here). */
+  dataDir = "";
+
+  /** Use {@link startKernel}. */
+  constructor(
+    private readonly bridge: ChildProcessWithoutNullStreams,
+    private readonly strict: boolean,
+  ) {
+    const lines = createInterface({ input: bridge.stdout });
+    lines.on("line", (line) => {
+      let answer: any;
+      try {
+        answer = JSON.parse(line);
+      } catch {
+        this.bridgeError += line + "\n";
+        return;
+      }
+      const w = this.waiting.get(answer.id);
+      if (!w) return;
+      this.waiting.delete(answer.id);
+      if (!answer.ok) w.reject(new Error(`bridge ${answer.error}\n${answer.trace ?? ""}`));
+      else if (this.strict && answer.schema_errors?.length) w.reject(new SchemaViolation(answer.schema_errors.join("\n")));
+      else w.resolve(answer);
+    });
+    bridge.stderr.on("data", (d: Buffer) => (this.bridgeError = (this.bridgeError + d.toString()).slice(-20000)));
+    bridge.on("exit", (code) => {
+      for (const w of this.waiting.values()) w.reject(new Error(`bridge exited (${code}): ${this.bridgeError}`));
+      this.waiting.clear();
+    });
+  }
+
+  /** Sends one bridge command and returns its answer. */
+  call(cmd: string, args: Record<string, unknown> = {}): Promise<any> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.bridge.stdin.write(JSON.stringify({ id, cmd, ...args }) + "\n");
+    });
+  }
+
+  /** Runs a cell and waits for its reply and idle status. */
+  async execute(code: string, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    const a = await this.call("execute", this.executeArgs(code, options));
+    return toExecuteResult(a);
+  }
+
+  /** Sends an execute_request without waiting; finish it with {@link waitExecute}. */
+  async startExecute(code: string, options: ExecuteOptions = {}): Promise<string> {
+    return (await this.call("execute", { ...this.executeArgs(code, options), wait: false })).msg_id;
+  }
+
+  /** Waits for the reply and idle status of an execute started with {@link startExecute}. */
+  async waitExecute(msgId: string, options: { stdin?: string[]; timeout?: number } = {}): Promise<ExecuteResult> {
+    const a = await this.call("wait", { msg_id: msgId, stdin: options.stdin, timeout: options.timeout ?? 30 });
+    return toExecuteResult({ ...a, msg_id: msgId });
+  }
+
+  /** Sends any message type on shell or control and collects its reply and iopub messages. */
+  async request(msgType: string, content: Record<string, unknown> = {}, options: { channel?: "shell" | "control"; wantReply?: boolean; timeout?: number; buffers?: string[] } = {}): Promise<RequestResult> {
+    const a = await this.call("request", {
+      msg_type: msgType,
+      content,
+      channel: options.channel ?? "shell",
+      want_reply: options.wantReply ?? true,
+      buffers: options.buffers,
+      timeout: options.timeout ?? 30,
+    });
+    return { msgId: a.msg_id, reply: a.reply, iopub: a.iopub, stdinRequests: a.stdin_requests };
+  }
+
+  /** iopub messages not caused by a request collected so far (timers, comms), waiting up to `timeout` s for `untilType`. */
+  async iopub(options: { timeout?: number; untilType?: string; untilCount?: number } = {}): Promise<WireMessage[]> {
+    return (await this.call("iopub", { timeout: options.timeout ?? 1, until_type: options.untilType, until_count: options.untilCount })).iopub;
+  }
+
+  /** Interrupts: `signal` as Jupyter does for interrupt_mode signal (SIGINT), or `message` (interrupt_request on control). */
+  async interrupt(mode: "signal" | "message" = "signal"): Promise<RequestResult | null> {
+    const a = await this.call("interrupt", { mode });
+    return mode === "message" ? { msgId: a.msg_id, reply: a.reply, iopub: a.iopub, stdinRequests: [] } : null;
+  }
+
+  /** Sends the kernel process a signal by name. */
+  async signal(name: string): Promise<void> {
+    await this.call("signal", { name });
+  }
+
+  /** Restarts the kernel as jupyter_client does (shutdown_request with restart, then a new process). */
+  async restart(): Promise<void> {
+    const a = await this.call("restart");
+    this.pid = a.pid;
+    this.kernelInfo = a.kernel_info;
+  }
+
+  /** Pings the heartbeat socket. */
+  async heartbeat(timeoutMs = 1000): Promise<boolean> {
+    return (await this.call("heartbeat", { timeout_ms: timeoutMs })).alive;
+  }
+
+  /** Whether the kernel process is alive. */
+  async alive(): Promise<boolean> {
+    return (await this.call("alive")).alive;
+  }
+
+  /** Resident memory of the kernel process in kB. */
+  async rssKb(): Promise<number> {
+    return (await this.call("memory")).rss_kb;
+  }
+
+  /** Sends raw frames to a channel's port from a fresh socket; returns frames received (base64). */
+  async raw(channel: "shell" | "control", frames: Array<{ text: string } | { b64: string }>, waitMs = 500): Promise<string[]> {
+    return (await this.call("raw", { channel, frames, wait_ms: waitMs })).received;
+  }
+
+  /** The client session's signature over four JSON frames (for hand-made raw messages). */
+  async sign(header: object, parentHeader: object = {}, metadata: object = {}, content: object = {}): Promise<{ signature: string; frames: string[] }> {
+    return this.call("sign", { header, parent_header: parentHeader, metadata, content });
+  }
+
+  /** Asks the kernel to shut down and waits for its process to exit; ends the bridge. */
+  async shutdown(options: { timeout?: number } = {}): Promise<{ reply: WireMessage; exited: boolean; exitCode: number | null }> {
+    try {
+      const a = await this.call("shutdown", { timeout: options.timeout ?? 10 });
+      return { reply: a.reply, exited: a.exited, exitCode: a.exit_code };
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Kills the kernel (if still running) and the bridge. Safe to call twice. */
+  async kill(): Promise<void> {
+    if (this.bridge.exitCode === null && !this.bridge.killed) {
+      await this.call("kill").catch(() => undefined);
+      this.close();
+    }
+  }
+
+  private close(): void {
+    this.bridge.stdin.end();
+    setTimeout(() => this.bridge.kill("SIGKILL"), 5000).unref();
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private executeArgs(code: string, o: ExecuteOptions): Record<string, unknown> {
+    return {
+      code,
+      silent: o.silent ?? false,
+      store_history: o.storeHistory ?? true,
+      allow_stdin: o.allowStdin ?? (o.stdin !== undefined),
+      stop_on_error: o.stopOnError ?? true,
+      user_expressions: o.userExpressions ?? {},
+      stdin: o.stdin,
+      timeout: o.timeout ?? 30,
+    };
+  }
+}
+
+function toExecuteResult(a: any): ExecuteResult {
+  const iopub: WireMessage[] = a.iopub;
+  const outputs = iopub.filter((m) => !["status", "execute_input"].includes(m.header.msg_type));
+  const streams = (name: string) => outputs.filter((m) => m.header.msg_type === "stream" && m.content.name === name).map((m) => m.content.text).join("");
+  const result = outputs.find((m) => m.header.msg_type === "execute_result")?.content.data;
+  const error = outputs.find((m) => m.header.msg_type === "error")?.content as ExecuteResult["error"];
+  const content = a.reply?.content ?? {};
+  return {
+    msgId: a.msg_id,
+    reply: a.reply,
+    iopub,
+    stdinRequests: a.stdin_requests ?? [],
+    content,
+    status: content.status,
+    executionCount: content.execution_count ?? null,
+    result,
+    outputs,
+    stdout: streams("stdout"),
+    stderr: streams("stderr"),
+    error,
+  };
+}
+
+/** Starts an hpcfit kernel (or another, by kernelName) driven by jupyter_client. */
+export async function startKernel(options: StartKernelOptions = {}): Promise<KernelClient> {
+  const kernelName = options.kernelName ?? "hpcfit";
+  const kernelDirs = options.kernelDirs ?? (kernelName === "hpcfit" ? [join(installTempKernelspec(), "share", "jupyter", "kernels")] : undefined);
+  const env: Record<string, string> = { ...options.env };
+  let ownDataDir = "";
+  if (!env.HPCFIT_DATA_DIR) env.HPCFIT_DATA_DIR = ownDataDir = mkdtempSync(join(tmpdir(), "hpcfit-data-"));
+  const bridge = spawn(PYTHON, [join(ROOT, "test", "support", "jupyter_bridge.py")], { stdio: ["pipe", "pipe", "pipe"] });
+  const client = new KernelClient(bridge, options.strictSchemas ?? true);
+  client.dataDir = ownDataDir;
+  try {
+    const a = await client.call("start", { kernel_name: kernelName, kernel_dirs: kernelDirs, env, cwd: options.cwd ?? ROOT });
+    client.kernelInfo = a.kernel_info;
+    client.startupMs = a.startup_ms;
+    client.pid = a.pid;
+  } catch (error) {
+    await client.kill();
+    throw error;
+  }
+  return client;
+}
