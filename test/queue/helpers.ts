@@ -17,7 +17,9 @@ export function tempQueuesDir(): { dir: string; cleanup: () => void } {
 /** Runs `hpcfit queue ARGS --dir DIR` to completion. */
 export function cli(dir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
-  const r = spawnSync(process.execPath, [CLI, "queue", ...args, "--dir", dir], { encoding: "utf8", cwd: dir });
+  // --dir goes right after the verb: after `--` it would be part of the task's command.
+  const [verb, ...rest] = args;
+  const r = spawnSync(process.execPath, [CLI, "queue", verb!, "--dir", dir, ...rest], { encoding: "utf8", cwd: dir });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

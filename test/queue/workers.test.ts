@@ -1,0 +1,155 @@
+/**
+ * Real worker processes (`node dist/cli/main.js queue work`) sharing one queue database:
+ * priority order, dependencies, a worker SIGKILLed mid-task, retry, tasks added while workers
+ * run, pause and resume, and two workers never running one task twice.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as queue from "../../magics/queue/index.js";
+import { cli, cliOk, killAllWorkers, startWorker, tempQueuesDir, waitUntil } from "./helpers.js";
+
+let dir: string;
+let cleanup: () => void;
+let log: string;
+beforeEach(() => {
+  ({ dir, cleanup } = tempQueuesDir());
+  log = join(dir, "ran.txt");
+  writeFileSync(log, "");
+});
+afterEach(() => {
+  killAllWorkers();
+  cleanup();
+});
+
+/** Lines each task wrote to the shared log. */
+const ran = () => readFileSync(log, "utf8").split("\n").filter(Boolean);
+
+async function counts(name: string) {
+  const q = await queue.connect(name, { dir });
+  try {
+    return (await q.status()).counts;
+  } finally {
+    q.close();
+  }
+}
+
+describe("worker processes", () => {
+  it("run tasks in priority order, hold dependents and fail them when a requirement fails", async () => {
+    cliOk(dir, "create", "p");
+    cliOk(dir, "add", "p", "--priority", "1", "--", `echo low >> ${log}`);
+    cliOk(dir, "add", "p", "--priority", "9", "--key", "top", "--", `echo top >> ${log}`);
+    cliOk(dir, "add", "p", "--priority", "5", "--", `echo mid >> ${log}`);
+    cliOk(dir, "add", "p", "--priority", "100", "--requires", "1", "--", `echo after-low >> ${log}`);
+    cliOk(dir, "add", "p", "--priority", "3", "--key", "broken", "--", `echo broken >> ${log}; exit 7`);
+    cliOk(dir, "add", "p", "--priority", "50", "--requires", "broken,top", "--", `echo never >> ${log}`);
+    expect(cliOk(dir, "tasks", "p", "--state", "WAITING")).toMatch(/after-low[\s\S]*never/);
+    const w = startWorker(dir, "p", "--workers", "1");
+    const result = await w.done;
+    expect(result.code).toBe(0);
+    expect(ran()).toEqual(["top", "mid", "broken", "low", "after-low"]);
+    const failed = JSON.parse(`[${cliOk(dir, "tasks", "p", "--state", "FAILED", "--json").trim().split("\n").join(",")}]`);
+    expect(failed.map((t: { id: number; exitCode: number | null; error: string }) => [t.id, t.exitCode, t.error])).toEqual([
+      [5, 7, "exit code 7"],
+      [6, null, "requires task 5, which failed"],
+    ]);
+    const logFile = failed[0].logFile as string;
+    expect(readFileSync(logFile, "utf8")).toBe("");
+  });
+
+  it("re-run a task on another worker after its worker is SIGKILLed mid-task and its lease expires", async () => {
+    cliOk(dir, "create", "k");
+    // Each attempt writes its worker and attempt number, then works for a while.
+    cliOk(dir, "add", "k", "--", `echo "$HPCFIT_WORKER $HPCFIT_TASK_ATTEMPT" >> ${log}; sleep 1; echo done >> ${log}`);
+    const a = startWorker(dir, "k", "--lease", "1");
+    await waitUntil("worker A started the task", () => ran().length === 1);
+    a.killHard();
+    await a.done;
+    expect(await counts("k")).toMatchObject({ RUNNING: 1, SUCCEEDED: 0 });
+    const b = startWorker(dir, "k", "--lease", "1");
+    expect((await b.done).code).toBe(0);
+    const [first, second, third] = ran();
+    expect(ran()).toHaveLength(3);
+    expect(first).toMatch(new RegExp(`:${a.child.pid} 1$`));
+    expect(second).toMatch(new RegExp(`:${b.child.pid} 2$`));
+    expect(third).toBe("done");
+    const q = await queue.connect("k", { dir });
+    const [task] = await q.tasks();
+    q.close();
+    expect(task).toMatchObject({ state: "SUCCEEDED", attempts: 2, exitCode: 0 });
+    expect(task!.worker).toMatch(new RegExp(`:${b.child.pid}$`));
+  });
+
+  it("retry re-runs exactly the failed tasks", async () => {
+    cliOk(dir, "create", "r");
+    const flag = join(dir, "fixed");
+    const lines = [1, 2, 3, 4, 5].map((i) => (i % 2 === 0 ? `echo ${i} >> ${log}; test -e ${flag}` : `echo ${i} >> ${log}`));
+    writeFileSync(join(dir, "tasks.txt"), lines.join("\n") + "\n");
+    expect(cliOk(dir, "load", "r", join(dir, "tasks.txt"))).toMatch(/Added 5 tasks \(ids 1-5\)/);
+    expect((await startWorker(dir, "r").done).code).toBe(0);
+    expect(ran().sort()).toEqual(["1", "2", "3", "4", "5"]);
+    expect(await counts("r")).toMatchObject({ SUCCEEDED: 3, FAILED: 2 });
+    writeFileSync(flag, "");
+    writeFileSync(log, "");
+    expect(cliOk(dir, "retry", "r")).toMatch(/Requeued 2 failed task/);
+    expect((await startWorker(dir, "r").done).code).toBe(0);
+    expect(ran().sort()).toEqual(["2", "4"]);
+    expect(await counts("r")).toMatchObject({ SUCCEEDED: 5, FAILED: 0 });
+  });
+
+  it("pick up tasks added while workers run, and two worker processes never run a task twice", async () => {
+    cliOk(dir, "create", "live");
+    const task = (i: number) => `echo $HPCFIT_TASK_ID >> ${log}; sleep 0.05 # ${i}`;
+    writeFileSync(join(dir, "a.txt"), Array.from({ length: 20 }, (_, i) => task(i)).join("\n"));
+    cliOk(dir, "load", "live", join(dir, "a.txt"));
+    const w1 = startWorker(dir, "live", "--workers", "2");
+    const w2 = startWorker(dir, "live", "--workers", "2");
+    await waitUntil("some tasks ran", () => ran().length >= 3);
+    writeFileSync(join(dir, "b.txt"), Array.from({ length: 20 }, (_, i) => task(20 + i)).join("\n"));
+    cliOk(dir, "load", "live", join(dir, "b.txt"));
+    const [r1, r2] = await Promise.all([w1.done, w2.done]);
+    expect([r1.code, r2.code]).toEqual([0, 0]);
+    const ids = ran().map(Number).sort((x, y) => x - y);
+    expect(ids).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const q = await queue.connect("live", { dir });
+    const workers = new Set((await q.tasks()).map((t) => t.worker!.replace(/\/\d+$/, "")));
+    q.close();
+    // Both processes took work.
+    expect(workers.size).toBe(2);
+    for (const pid of [w1.child.pid, w2.child.pid]) expect([...workers].some((w) => w.endsWith(`:${pid}`))).toBe(true);
+  });
+
+  it("pause stops new claims (running tasks finish) and resume lets workers drain the queue", async () => {
+    cliOk(dir, "create", "pr");
+    for (let i = 1; i <= 3; i++) cliOk(dir, "add", "pr", "--", `echo ${i} >> ${log}; sleep 0.4`);
+    const w = startWorker(dir, "pr");
+    await waitUntil("the first task started", () => ran().length === 1);
+    expect(cliOk(dir, "pause", "pr")).toMatch(/paused/);
+    await waitUntil("the running task finished", async () => (await counts("pr")).RUNNING === 0);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(ran()).toEqual(["1"]);
+    expect(await counts("pr")).toMatchObject({ PENDING: 2, SUCCEEDED: 1 });
+    expect(w.child.exitCode).toBeNull(); // a paused queue is not done: the worker waits
+    expect(cliOk(dir, "status", "pr")).toMatch(/queue pr \(paused\)/);
+    cliOk(dir, "resume", "pr");
+    expect((await w.done).code).toBe(0);
+    expect(ran()).toEqual(["1", "2", "3"]);
+  });
+
+  it("refuse bad input from the command line with a clear message and exit status 1, adding nothing", async () => {
+    expect(cli(dir, "add", "ghost", "--", "true")).toMatchObject({ status: 1, stderr: expect.stringMatching(/No queue named ghost/) });
+    cliOk(dir, "create", "bad");
+    writeFileSync(join(dir, "bad.jsonl"), '{"model": "a", "steps": 1}\n{"model": "b", "steps": 2\n');
+    const r = cli(dir, "load", "bad", join(dir, "bad.jsonl"), "--script", "fit {model} --steps {steps}");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bad.jsonl, line 2: malformed JSON/);
+    writeFileSync(join(dir, "fields.jsonl"), '{"model": "a", "steps": 1}\n{"model": "b"}\n');
+    expect(cli(dir, "load", "bad", join(dir, "fields.jsonl"), "--script", "fit {model} --steps {steps}").stderr).toMatch(
+      /line 2: Template field \{steps\} is missing/,
+    );
+    expect(cli(dir, "add", "bad", "--requires", "12", "--", "true").stderr).toMatch(/requires task 12, which does not exist/);
+    expect(cli(dir, "tasks", "bad", "--state", "DONE").stderr).toMatch(/Unknown task state "DONE"/);
+    expect(cli(dir, "work", "bad", "--lease", "zero").stderr).toMatch(/--lease must be a positive number/);
+    expect(cliOk(dir, "status", "bad")).toMatch(/0 tasks/);
+  });
+});
