@@ -56,6 +56,16 @@ export interface DreamRun {
 /** Reports progress; returns false to stop. */
 export type SamplerReport = (step: number, x: Float64Array, nllf: number) => boolean;
 
+/** What a sampler needs from its caller (`fit()` gives it through the method context). */
+export interface SamplerHooks {
+  /** The seeded generator: every random number of the run comes from it. */
+  rng: Random;
+  /** Progress per generation; false stops the run (the draws so far are kept). */
+  report: SamplerReport;
+  /** Lets the event loop run now and then (displays, aborts); optional. */
+  breathe?: () => Promise<void>;
+}
+
 /** Parses and checks DREAM's options, with clear errors naming the option. */
 export function dreamSettings(options: FitOptions & DreamOptions, p: number) {
   const pop = positiveInt(options.pop, "pop", 10);
@@ -81,9 +91,9 @@ export function dreamSettings(options: FitOptions & DreamOptions, p: number) {
 export async function runDream(
   problem: Problem,
   options: FitOptions & DreamOptions,
-  rng: Random,
-  report: SamplerReport,
+  hooks: SamplerHooks,
 ): Promise<DreamRun> {
+  const { rng, report } = hooks;
   const labels = problem.labels();
   const p = labels.length;
   if (p === 0) throw new Error("dream: the problem has no fitted parameters");
@@ -238,6 +248,7 @@ export async function runDream(
         keptLogp.set(logp, kept * n);
         kept++;
       }
+      if (hooks.breathe) await hooks.breathe();
       if (report(gen + 1, bestX, -bestLogp) === false) {
         stopped = true;
         gen++;

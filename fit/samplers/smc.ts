@@ -14,13 +14,13 @@
  * the region.
  */
 import { McmcSamples } from "../mcmc/samples.js";
-import { covariance } from "../mcmc/stats.js";
 import type { Random } from "../random.js";
+import { covariance } from "../mcmc/stats.js";
 import type { FitOptions, Problem } from "../types.js";
 import { cholesky, correlatedNormal } from "./cholesky.js";
 import { evaluatorFor, type PopulationEvaluator } from "./evaluator.js";
 import { positiveInt } from "./options.js";
-import type { SamplerReport } from "./dream.js";
+import type { SamplerHooks } from "./dream.js";
 
 /** An inequality constraint: satisfied where it returns a value >= 0. */
 export type InequalityConstraint = (x: Float64Array) => number;
@@ -87,9 +87,9 @@ interface Particles {
 export async function runSmc(
   problem: Problem,
   options: FitOptions & SmcOptions,
-  rng: Random,
-  report: SamplerReport,
+  hooks: SamplerHooks,
 ): Promise<SmcRun> {
+  const { rng, report } = hooks;
   const labels = problem.labels();
   const p = labels.length;
   if (p === 0) throw new Error("smc: the problem has no fitted parameters");
@@ -267,6 +267,7 @@ export async function runSmc(
         genLogp.push(...row);
         genAcc.push(acceptance);
         genDraws.push(evaluations);
+        if (hooks.breathe) await hooks.breathe();
         if (report(stages, bestX, -bestLogp) === false) {
           stopped = true;
           break outer;

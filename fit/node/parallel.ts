@@ -1,0 +1,183 @@
+/**
+ * Parallel evaluation of a population on worker threads: each worker loads the model module
+ * (through the TypeScript hooks, like `hpcfit fit`), and evaluates a contiguous slice of the
+ * population written into shared memory. Samplers draw all random numbers in the main thread, so
+ * the chains are bit-identical to a serial run whatever the number of workers.
+ */
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { resolve as resolvePath } from "node:path";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import {
+  SerialEvaluator,
+  setParallelEvaluatorFactory,
+  type PopulationEvaluator,
+} from "../samplers/evaluator.js";
+import type { Problem } from "../types.js";
+
+/** Messages from a worker. */
+type WorkerReply = { ready: true; labels: string[] } | { done: true } | { error: string };
+
+/** Counts the CPUs in a list such as `0-3,6,8-9` (the Cpus_allowed_list format). */
+export function countCpuList(list: string): number {
+  let n = 0;
+  for (const part of list.trim().split(",")) {
+    if (part === "") continue;
+    const [a, b] = part.split("-").map(Number);
+    if (!Number.isInteger(a)) continue;
+    n += b === undefined ? 1 : Number.isInteger(b) && b >= a ? b - a + 1 : 0;
+  }
+  return n;
+}
+
+/**
+ * The CPUs this process may run on: `SLURM_CPUS_PER_TASK` inside a Slurm allocation, else the
+ * smaller of Node's `availableParallelism()` and the affinity mask (`Cpus_allowed_list` in
+ * `/proc/self/status`, i.e. what `sched_getaffinity` reports).
+ */
+export function availableCpus(env: NodeJS.ProcessEnv = process.env): number {
+  const slurm = Number(env.SLURM_CPUS_PER_TASK);
+  if (Number.isInteger(slurm) && slurm > 0) return slurm;
+  let n = availableParallelism();
+  try {
+    const m = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (m) {
+      const allowed = countCpuList(m[1]);
+      if (allowed > 0) n = Math.min(n, allowed);
+    }
+  } catch {
+    // not Linux: availableParallelism already respects what the OS tells Node
+  }
+  return Math.max(1, n);
+}
+
+/** The worker script: the compiled twin in `dist/` when running from TypeScript sources. */
+function workerUrl(): URL {
+  const self = import.meta.url;
+  if (!self.split(/[?#]/, 1)[0].endsWith(".ts")) return new URL("./parallel-worker.js", self);
+  const compiled = new URL("../../dist/fit/node/parallel-worker.js", self);
+  if (!existsSync(fileURLToPath(compiled)))
+    throw new Error(`parallel evaluation: ${fileURLToPath(compiled)} is missing; run \`npx tsc -p tsconfig.json\` first`);
+  return compiled;
+}
+
+/** Evaluates populations on a pool of worker threads that each loaded the model module. */
+export class WorkerEvaluator implements PopulationEvaluator {
+  private workers: Worker[] = [];
+  private capacity = 0;
+  private points: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private out: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private closed = false;
+
+  private constructor(
+    private readonly nparams: number,
+    readonly size: number,
+  ) {}
+
+  /**
+   * Starts `workers` threads that load `modelFile` and checks that its problem has the same
+   * fitted parameters as `problem`.
+   */
+  static async start(problem: Problem, workers: number, modelFile: string): Promise<WorkerEvaluator> {
+    const labels = problem.labels();
+    const ev = new WorkerEvaluator(labels.length, workers);
+    const file = resolvePath(modelFile);
+    const url = workerUrl();
+    try {
+      await Promise.all(
+        Array.from({ length: workers }, async () => {
+          const w = new Worker(url, { workerData: { modelFile: file } });
+          ev.workers.push(w);
+          const reply = await once(w);
+          if ("error" in reply) throw new Error(`parallel worker: ${reply.error}`);
+          if (!("ready" in reply)) throw new Error("parallel worker: unexpected first message");
+          if (reply.labels.join("\0") !== labels.join("\0"))
+            throw new Error(
+              `parallel worker: ${file} fits ${reply.labels.join(", ")} but the problem fits ${labels.join(", ")}`,
+            );
+        }),
+      );
+    } catch (e) {
+      await ev.close();
+      throw e;
+    }
+    return ev;
+  }
+
+  private ensure(count: number): void {
+    if (count <= this.capacity) return;
+    this.capacity = Math.max(count, 2 * this.capacity);
+    const pbuf = new SharedArrayBuffer(8 * this.capacity * this.nparams);
+    const obuf = new SharedArrayBuffer(8 * this.capacity);
+    this.points = new Float64Array(pbuf);
+    this.out = new Float64Array(obuf);
+    for (const w of this.workers) w.postMessage({ buffers: { points: pbuf, out: obuf } });
+  }
+
+  /** @inheritDoc */
+  async evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    if (this.closed) throw new Error("parallel evaluator is closed");
+    const p = this.nparams;
+    this.ensure(count);
+    this.points.set(points.subarray(0, count * p));
+    const nw = this.workers.length;
+    const jobs: Promise<WorkerReply>[] = [];
+    for (let k = 0; k < nw; k++) {
+      const start = Math.floor((k * count) / nw);
+      const end = Math.floor(((k + 1) * count) / nw);
+      if (end <= start) continue;
+      const w = this.workers[k];
+      const reply = once(w);
+      w.postMessage({ start, end });
+      jobs.push(reply);
+    }
+    for (const r of await Promise.all(jobs)) if ("error" in r) throw new Error(`parallel worker: ${r.error}`);
+    out.set(this.out.subarray(0, count));
+  }
+
+  /** @inheritDoc */
+  async close(): Promise<void> {
+    this.closed = true;
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
+
+/** The next message (or error/exit) of a worker. */
+function once(w: Worker): Promise<WorkerReply> {
+  return new Promise((resolve) => {
+    const done = (r: WorkerReply): void => {
+      w.off("message", onMessage);
+      w.off("error", onError);
+      w.off("exit", onExit);
+      resolve(r);
+    };
+    const onMessage = (m: WorkerReply): void => done(m);
+    const onError = (e: Error): void => done({ error: e.message });
+    const onExit = (code: number): void => done({ error: `worker exited with code ${code}` });
+    w.on("message", onMessage);
+    w.on("error", onError);
+    w.on("exit", onExit);
+  });
+}
+
+/** Makes the evaluator behind the samplers' `parallel` option. */
+export async function parallelEvaluator(
+  problem: Problem,
+  workers: number | "auto",
+  modelFile: string | undefined,
+): Promise<PopulationEvaluator> {
+  const n = workers === "auto" ? availableCpus() : workers;
+  if (n <= 1) return new SerialEvaluator(problem);
+  if (modelFile === undefined)
+    throw new Error(
+      "parallel evaluation loads the model in each worker thread: pass modelFile, the module that exports the problem " +
+        "(the CLI passes its model file)",
+    );
+  return WorkerEvaluator.start(problem, n, modelFile);
+}
+
+setParallelEvaluatorFactory(parallelEvaluator);

@@ -1,0 +1,106 @@
+/**
+ * The `FitResult` of a sampler: a FitResult whose `x` is the best draw and whose covariance is the
+ * covariance of the draws (so `parameters[i].stderr` is the posterior standard deviation), with
+ * the draws in `samples` and a display that adds the MCMC table and the
+ * `application/vnd.hpcfit.mcmc+json` bundle to the fit's own.
+ */
+import { DISPLAY, type MimeBundle } from "../../schema/display.js";
+import { MCMC_MIME } from "../../schema/mcmc.js";
+import { mcmcBundle, mcmcHtml, mcmcText } from "../mcmc/report.js";
+import { McmcSamples } from "../mcmc/samples.js";
+import { covariance } from "../mcmc/stats.js";
+import { FitResult, type FitResultInit } from "../result.js";
+import type { FitBundleModel } from "../../schema/fit.js";
+import type { Problem } from "../types.js";
+
+/** A FitResult that carries MCMC draws. */
+export class SampledFitResult extends FitResult {
+  /** The draws, their statistics and diagnostics. */
+  declare readonly samples: McmcSamples;
+
+  /** As FitResult's constructor, with `samples` required. */
+  constructor(init: FitResultInit & { samples: McmcSamples }) {
+    super(init);
+  }
+
+  /** Fit report followed by the MCMC statistics table, diagnostics and warnings. */
+  override report(): string {
+    return `${super.report()}\n\n${mcmcText(this.samples)}`;
+  }
+
+  /** Plain JSON: FitResult's fields plus the MCMC bundle under `mcmc`. */
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), mcmc: mcmcBundle(this.samples) };
+  }
+
+  /** Text and HTML of both reports, the fit bundle and the MCMC bundle. */
+  override [DISPLAY](): MimeBundle {
+    const base = super[DISPLAY]();
+    return {
+      ...base,
+      "text/plain": this.report(),
+      "text/html": `${String(base["text/html"] ?? "")}${mcmcHtml(this.samples)}`,
+      [MCMC_MIME]: mcmcBundle(this.samples),
+    };
+  }
+}
+
+/** True when `r` carries MCMC draws. */
+export function isSampledResult(r: FitResult): r is SampledFitResult {
+  return r.samples instanceof McmcSamples;
+}
+
+/**
+ * Builds a sampler's result at `bestX` from its draws: nllf, chisq and plot data from the problem,
+ * covariance from the draws.
+ */
+export function sampledResult(
+  problem: Problem,
+  samples: McmcSamples,
+  bestX: Float64Array,
+  info: { evaluations: number; converged: boolean; message: string },
+): SampledFitResult {
+  const p = bestX.length;
+  problem.setValues(bestX);
+  const nllf = problem.nllf(bestX);
+  const nres = problem.residualCount();
+  const points = problem.pointCount();
+  const dof = (nres > 0 ? nres : points) - p;
+  let chisq: number;
+  if (nres > 0) {
+    const r = problem.residuals(bestX);
+    let s = 0;
+    for (let i = 0; i < r.length; i++) s += r[i] * r[i];
+    chisq = s / Math.max(1, dof);
+  } else chisq = (2 * nllf) / Math.max(1, dof);
+  const { lower, upper } = problem.bounds();
+  let models: FitBundleModel[] = [];
+  const source = problem as Problem & { bundleModels?: () => FitBundleModel[] };
+  if (typeof source.bundleModels === "function") {
+    try {
+      models = source.bundleModels();
+    } catch {
+      models = []; // plots are optional; a model that cannot draw itself must not lose the draws
+    }
+  }
+  problem.setValues(bestX);
+  return new SampledFitResult({
+    method: samples.sampler,
+    labels: samples.labels,
+    x: bestX,
+    cov: covariance(samples.points, samples.size, p),
+    nllf,
+    chisq,
+    dof,
+    points,
+    evaluations: info.evaluations,
+    converged: info.converged,
+    message: info.message,
+    // The posterior standard deviation is already the uncertainty: never rescale it by chisq.
+    hasUncertainties: true,
+    lower,
+    upper,
+    models,
+    samples,
+  });
+}
