@@ -1,0 +1,224 @@
+import type { Kernel, KernelMessage } from "@jupyterlab/services";
+import type { JSONObject } from "@lumino/coreutils";
+import { Signal, type ISignal } from "@lumino/signaling";
+import {
+  JOBS_COMM_TARGET,
+  validateJobsServerMessage,
+  type JobRow,
+  type JobsBackendKind,
+  type JobsClientMessage,
+  type JobsFilter,
+  type JobsServerMessage,
+} from "../../../schema/jobs.js";
+
+/** A request waiting for the kernel's `reply`. */
+interface Pending {
+  resolve(jobs: JobRow[]): void;
+  reject(error: Error): void;
+}
+
+/** A running `tail` of a job's output. */
+export interface TailHandle {
+  /** Stops following (sends `untail`). */
+  stop(): void;
+}
+
+/** How long a request may wait for its reply before it fails (a kernel busy in a cell answers later). */
+const REPLY_TIMEOUT_MS = 60_000;
+
+let counter = 0;
+function newRequestId(): string {
+  counter += 1;
+  return `${Date.now().toString(36)}-${counter}`;
+}
+
+/**
+ * The Jobs panel's side of the `hpcfit.jobs` comm (shapes in schema/jobs.ts) with one kernel:
+ * opens the comm, subscribes, keeps the current job rows from `snapshot` and `changes`, and turns
+ * actions, submissions and tails into requests answered by `reply`. Every incoming message is
+ * validated; an invalid one is reported through {@link problem} and otherwise ignored.
+ */
+export class JobsConnection {
+  private readonly comm: Kernel.IComm;
+  private readonly rows = new Map<string, JobRow>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly tails = new Map<string, (text: string, done: boolean) => void>();
+  private readonly changedSignal = new Signal<this, JobRow[]>(this);
+  private readonly problemSignal = new Signal<this, string>(this);
+  private readonly closedSignal = new Signal<this, void>(this);
+  private isClosed = false;
+  /** The backend the kernel reported, once a snapshot arrived. */
+  backend: JobsBackendKind | null = null;
+  /** True once the first snapshot arrived. */
+  ready = false;
+
+  constructor(
+    readonly kernel: Kernel.IKernelConnection,
+    filter: JobsFilter,
+  ) {
+    this.comm = kernel.createComm(JOBS_COMM_TARGET);
+    this.comm.onMsg = (msg: KernelMessage.ICommMsgMsg) => this.onMessage(msg.content.data);
+    this.comm.onClose = () => this.markClosed();
+    const subscribe: JobsClientMessage = { type: "subscribe", version: 1, filter };
+    this.comm.open(subscribe as unknown as JSONObject);
+  }
+
+  /** Emitted with the rows that changed (all rows after a snapshot). */
+  get changed(): ISignal<this, JobRow[]> {
+    return this.changedSignal;
+  }
+
+  /** Emitted when the kernel sent something that could not be understood, or an `error`. */
+  get problem(): ISignal<this, string> {
+    return this.problemSignal;
+  }
+
+  /** Emitted when the kernel closed the comm (or the kernel went away). */
+  get closed(): ISignal<this, void> {
+    return this.closedSignal;
+  }
+
+  /** The current rows. */
+  jobs(): JobRow[] {
+    return [...this.rows.values()];
+  }
+
+  /** Asks for a fresh snapshot now. */
+  refresh(): void {
+    this.send({ type: "refresh" });
+  }
+
+  /** Changes which jobs are watched (re-subscribes; a snapshot follows). */
+  subscribe(filter: JobsFilter): void {
+    this.send({ type: "subscribe", version: 1, filter });
+  }
+
+  /** Cancels, holds, releases or forgets jobs; resolves when the kernel confirmed. */
+  action(action: "cancel" | "hold" | "release" | "forget", ids: string[]): Promise<JobRow[]> {
+    return this.request((requestId) => ({ type: "action", requestId, action, ids }));
+  }
+
+  /** Submits a batch script; resolves with the new job's row(s). */
+  submit(script: string, args: string[] = []): Promise<JobRow[]> {
+    return this.request((requestId) => ({ type: "submit", requestId, script, args }));
+  }
+
+  /**
+   * Follows a job's output: `onText` gets the last `lines` lines, then every new piece, and
+   * `done` once the job ended. Resolves when the kernel accepted the tail.
+   */
+  async tail(id: string, stream: "stdout" | "stderr", lines: number, onText: (text: string, done: boolean) => void): Promise<TailHandle> {
+    const requestId = newRequestId();
+    this.tails.set(requestId, onText);
+    try {
+      await this.requestWithId(requestId, { type: "tail", requestId, id, stream, lines, follow: true });
+    } catch (error) {
+      this.tails.delete(requestId);
+      throw error;
+    }
+    return {
+      stop: () => {
+        if (this.tails.delete(requestId) && !this.isClosed) this.send({ type: "untail", requestId });
+      },
+    };
+  }
+
+  /** Unsubscribes and closes the comm. */
+  dispose(): void {
+    if (this.isClosed) return;
+    try {
+      this.send({ type: "unsubscribe" });
+      this.comm.close();
+    } catch {
+      // The kernel may already be gone; nothing else to release.
+    }
+    this.markClosed();
+  }
+
+  private request(make: (requestId: string) => JobsClientMessage): Promise<JobRow[]> {
+    const requestId = newRequestId();
+    return this.requestWithId(requestId, make(requestId));
+  }
+
+  private requestWithId(requestId: string, message: JobsClientMessage): Promise<JobRow[]> {
+    if (this.isClosed) return Promise.reject(new Error("the jobs connection to the kernel is closed"));
+    return new Promise<JobRow[]>((resolve, reject) => {
+      const timer = window.setTimeout(() => {
+        if (this.pending.delete(requestId)) reject(new Error(`the kernel did not answer within ${REPLY_TIMEOUT_MS / 1000} s`));
+      }, REPLY_TIMEOUT_MS);
+      this.pending.set(requestId, {
+        resolve: (jobs) => {
+          window.clearTimeout(timer);
+          resolve(jobs);
+        },
+        reject: (error) => {
+          window.clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.send(message);
+    });
+  }
+
+  private send(message: JobsClientMessage): void {
+    this.comm.send(message as unknown as JSONObject);
+  }
+
+  private onMessage(data: unknown): void {
+    const checked = validateJobsServerMessage(data);
+    if (!checked.ok) {
+      this.problemSignal.emit(`the kernel sent a jobs message this panel cannot read: ${checked.error}`);
+      return;
+    }
+    this.apply(checked.value);
+  }
+
+  private apply(message: JobsServerMessage): void {
+    switch (message.type) {
+      case "snapshot":
+        this.backend = message.backend;
+        this.ready = true;
+        this.rows.clear();
+        for (const row of message.jobs) this.rows.set(row.id, row);
+        this.changedSignal.emit(message.jobs);
+        return;
+      case "changes":
+        for (const id of message.removed) this.rows.delete(id);
+        for (const row of message.upserted) this.rows.set(row.id, row);
+        this.changedSignal.emit(message.upserted);
+        return;
+      case "reply": {
+        const pending = this.pending.get(message.requestId);
+        if (pending === undefined) return;
+        this.pending.delete(message.requestId);
+        if (message.ok) {
+          for (const row of message.jobs ?? []) this.rows.set(row.id, row);
+          if (message.jobs !== undefined && message.jobs.length > 0) this.changedSignal.emit(message.jobs);
+          pending.resolve(message.jobs ?? []);
+        } else {
+          pending.reject(new Error(message.error));
+        }
+        return;
+      }
+      case "output": {
+        const follow = this.tails.get(message.requestId);
+        if (follow === undefined) return;
+        follow(message.text, message.done);
+        if (message.done) this.tails.delete(message.requestId);
+        return;
+      }
+      case "error":
+        this.problemSignal.emit(message.error);
+        return;
+    }
+  }
+
+  private markClosed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const pending of this.pending.values()) pending.reject(new Error("the kernel closed the jobs connection"));
+    this.pending.clear();
+    this.tails.clear();
+    this.closedSignal.emit();
+  }
+}

@@ -1,0 +1,178 @@
+import { ILabShell, type JupyterFrontEnd, type JupyterFrontEndPlugin } from "@jupyterlab/application";
+import { Dialog, MainAreaWidget, Notification, showDialog } from "@jupyterlab/apputils";
+import { PageConfig, PathExt } from "@jupyterlab/coreutils";
+import { IDocumentManager } from "@jupyterlab/docmanager";
+import { FileDialog } from "@jupyterlab/filebrowser";
+import { INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
+import type { Kernel } from "@jupyterlab/services";
+import { ISettingRegistry } from "@jupyterlab/settingregistry";
+import { LabIcon } from "@jupyterlab/ui-components";
+import type { JobRow } from "../../../schema/jobs.js";
+import { FitJobFormWidget } from "./fit-job-form.js";
+import { JobNotifier } from "./job-notifier.js";
+import { JobsConnection } from "./jobs-connection.js";
+import { JobsPanel, type JobsPanelServices } from "./jobs-panel.js";
+import { OutputViewer } from "./output-viewer.js";
+import { readPanelSettings } from "./panel-settings.js";
+import { findJobResults, ResultsViewer } from "./results-viewer.js";
+
+/** The plugin id; its settings schema is schema/jobs-panel.json. */
+export const JOBS_PANEL_PLUGIN_ID = "hpcfit-labextension:jobs-panel";
+
+/** The kernelspec name of the hpcfit kernel (cli/commands/install.ts). */
+const HPCFIT_KERNEL = "hpcfit";
+
+const jobsIcon = new LabIcon({
+  name: "hpcfit:jobs",
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161"><rect x="3" y="4" width="18" height="4" rx="1"/><rect x="3" y="10" width="18" height="4" rx="1"/><rect x="3" y="16" width="12" height="4" rx="1"/></g></svg>',
+});
+
+/** A server-relative path for an absolute one under the server root, or null when outside. */
+function serverPath(absolute: string): string | null {
+  const root = PageConfig.getOption("serverRoot").replace(/\/+$/, "");
+  if (root === "") return null;
+  if (absolute === root) return "";
+  if (!absolute.startsWith(`${root}/`)) return null;
+  return absolute.slice(root.length + 1);
+}
+
+/**
+ * The Jobs panel plugin: a left-sidebar panel following the focused notebook's hpcfit kernel
+ * over the `hpcfit.jobs` comm, with actions, a live output viewer, a results viewer, the
+ * "New fit job" form, notifications, and settings.
+ */
+export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
+  id: JOBS_PANEL_PLUGIN_ID,
+  description: "Monitor and act on batch jobs of the hpcfit kernel.",
+  autoStart: true,
+  requires: [INotebookTracker, IDocumentManager],
+  optional: [ILabShell, ISettingRegistry],
+  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, docManager: IDocumentManager, labShell: ILabShell | null, settingRegistry: ISettingRegistry | null) => {
+    const notifier = new JobNotifier();
+    const connections = new Map<string, JobsConnection>();
+    let panel: JobsPanel;
+
+    const openMain = (widget: MainAreaWidget | null, content: OutputViewer | FitJobFormWidget | ResultsViewer): void => {
+      const main = widget ?? new MainAreaWidget({ content });
+      main.id = content.id;
+      main.title.label = content.title.label;
+      main.title.closable = true;
+      app.shell.add(main, "main", { mode: "split-right" });
+      app.shell.activateById(main.id);
+    };
+
+    const services: JobsPanelServices = {
+      confirm: async (title, message) => {
+        const result = await showDialog({ title, body: message, buttons: [Dialog.cancelButton({ label: "Keep" }), Dialog.warnButton({ label: "Yes" })] });
+        return result.button.accept;
+      },
+      openOutput: (connection: JobsConnection, job: JobRow) => openMain(null, new OutputViewer(connection, job)),
+      openResults: async (job: JobRow) => {
+        const dir = serverPath(job.directory);
+        if (dir === null) throw new Error(`the job's directory ${job.directory} is outside the notebook server's root`);
+        const results = await findJobResults(app.serviceManager.contents, dir, job);
+        if (results.length === 0) throw new Error(`no fit results (<name>.json with fit or mcmc) in ${job.directory}`);
+        openMain(null, new ResultsViewer(job, results));
+      },
+      openDirectory: async (job: JobRow) => {
+        const dir = serverPath(job.directory);
+        if (dir === null) throw new Error(`the job's directory ${job.directory} is outside the notebook server's root`);
+        await app.commands.execute("filebrowser:go-to-path", { path: `/${dir}`, dontShowBrowser: false });
+      },
+      openNewFitJob: (connection: JobsConnection) => {
+        const form = new FitJobFormWidget(connection, {
+          chooseModelFile: async () => {
+            const result = await FileDialog.getOpenFiles({ manager: docManager, filter: (model) => (model.type === "directory" || /\.(ts|mts|js|mjs)$/.test(model.name) ? {} : null) });
+            return result.button.accept && result.value !== null && result.value.length > 0 ? result.value[0].path : null;
+          },
+          absolutePath: (path) => (path.startsWith("/") ? path : PathExt.join(PageConfig.getOption("serverRoot"), path)),
+          submitted: (id) => notifier.watch(id),
+        });
+        openMain(null, form);
+      },
+      error: (message) => {
+        Notification.error(`hpcfit jobs: ${message}`, { autoClose: 10000 });
+      },
+    };
+    panel = new JobsPanel(services);
+    panel.title.icon = jobsIcon;
+    app.shell.add(panel, "left", { rank: 600 });
+
+    const connectionFor = (kernel: Kernel.IKernelConnection): JobsConnection => {
+      let connection = connections.get(kernel.id);
+      if (connection === undefined) {
+        const created = new JobsConnection(kernel, { user: currentUserOnly ? "me" : "all", states: "all" });
+        connection = created;
+        connections.set(kernel.id, created);
+        created.changed.connect((_, rows) => notifier.observe(rows));
+        created.closed.connect(() => {
+          connections.delete(kernel.id);
+          if (panel.current === created) follow();
+        });
+        kernel.disposed.connect(() => created.dispose());
+      }
+      return connection;
+    };
+
+    let currentUserOnly = true;
+    let watchedPanel: NotebookPanel | null = null;
+
+    /** Points the panel at the focused notebook's kernel, or at nothing. */
+    const follow = (): void => {
+      const notebook = tracker.currentWidget;
+      if (notebook !== watchedPanel) {
+        watchedPanel?.sessionContext.kernelChanged.disconnect(follow);
+        watchedPanel?.sessionContext.statusChanged.disconnect(onStatus);
+        watchedPanel = notebook;
+        notebook?.sessionContext.kernelChanged.connect(follow);
+        notebook?.sessionContext.statusChanged.connect(onStatus);
+      }
+      if (notebook === null) {
+        panel.setConnection(null, null);
+        return;
+      }
+      const kernel = notebook.sessionContext.session?.kernel ?? null;
+      if (kernel === null) {
+        panel.setConnection(null, null, `${notebook.title.label} has no kernel running. Start its HPCFit (TypeScript) kernel to see jobs.`);
+        return;
+      }
+      if (kernel.name !== HPCFIT_KERNEL) {
+        panel.setConnection(null, null, `${notebook.title.label} uses the ${kernel.name} kernel, not hpcfit: no jobs to show.`);
+        return;
+      }
+      panel.setConnection(connectionFor(kernel), notebook.title.label);
+    };
+
+    const onStatus = (_: unknown, status: Kernel.Status): void => {
+      const kernel = watchedPanel?.sessionContext.session?.kernel;
+      if (kernel === undefined || kernel === null) return;
+      if (status === "restarting" || status === "autorestarting" || status === "dead") {
+        connections.get(kernel.id)?.dispose();
+        connections.delete(kernel.id);
+        panel.setConnection(null, null, "The kernel is restarting…");
+      } else if (status === "idle" && panel.current === null) {
+        follow();
+      }
+    };
+
+    tracker.currentChanged.connect(follow);
+    labShell?.currentChanged.connect(follow);
+    void app.restored.then(follow);
+
+    if (settingRegistry !== null) {
+      void settingRegistry.load(JOBS_PANEL_PLUGIN_ID).then((settings) => {
+        const apply = (): void => {
+          const read = readPanelSettings(settings.composite as Record<string, unknown>);
+          panel.setSettings(read);
+          if (read.userOnly !== currentUserOnly) {
+            currentUserOnly = read.userOnly;
+            for (const connection of connections.values()) connection.subscribe({ user: read.userOnly ? "me" : "all", states: "all" });
+          }
+        };
+        settings.changed.connect(apply);
+        apply();
+      }).catch((error: unknown) => console.warn("hpcfit: could not load the Jobs panel settings", error));
+    }
+  },
+};

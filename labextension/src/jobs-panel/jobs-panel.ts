@@ -1,0 +1,226 @@
+import { Widget } from "@lumino/widgets";
+import { isTerminalState, type JobRow, type JobState } from "../../../schema/jobs.js";
+import { element } from "../renderers/bundle-renderer.js";
+import { cellText, filterJobs, groupArrays, JOB_COLUMN_TITLES, newestFirst, stateColorVar } from "../transforms/jobs-table.js";
+import type { JobsConnection } from "./jobs-connection.js";
+import { DEFAULT_PANEL_SETTINGS, type JobsPanelSettings } from "./panel-settings.js";
+
+/** What the panel asks of JupyterLab (dialogs, viewers, the file browser); given by the plugin. */
+export interface JobsPanelServices {
+  /** Asks the user to confirm; resolves true to go ahead. */
+  confirm(title: string, message: string): Promise<boolean>;
+  /** Opens a live-following viewer of the job's output. */
+  openOutput(connection: JobsConnection, job: JobRow): void;
+  /** Opens the results of a finished fit as plots. */
+  openResults(job: JobRow): Promise<void>;
+  /** Shows the job's directory in the file browser. */
+  openDirectory(job: JobRow): Promise<void>;
+  /** Opens the "New fit job" form for this connection. */
+  openNewFitJob(connection: JobsConnection): void;
+  /** Reports an error to the user. */
+  error(message: string): void;
+}
+
+/** Groups of states offered as filter buttons. */
+const STATE_FILTERS: { label: string; states: JobState[] }[] = [
+  { label: "All", states: [] },
+  { label: "Active", states: ["PENDING", "RUNNING", "SUSPENDED", "COMPLETING"] },
+  { label: "Completed", states: ["COMPLETED"] },
+  { label: "Failed", states: ["FAILED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "CANCELLED", "PREEMPTED"] },
+];
+
+/**
+ * The Jobs panel in the left sidebar: the jobs of the focused notebook's hpcfit kernel, newest
+ * first, arrays grouped, filtered by state and text, each with its actions. It says plainly when
+ * no hpcfit kernel is attached. Elapsed times tick every second; data comes from the kernel's
+ * pushes over the `hpcfit.jobs` comm (see {@link JobsConnection}).
+ */
+export class JobsPanel extends Widget {
+  private connection: JobsConnection | null = null;
+  private settings: JobsPanelSettings = DEFAULT_PANEL_SETTINGS;
+  private readonly status = element("div", "jp-hpcfit-panel-status");
+  private readonly list = element("div", "jp-hpcfit-job-list");
+  private readonly text = element("input", "jp-hpcfit-filter-text");
+  private readonly newJob = element("button", "jp-mod-styled jp-mod-accept jp-hpcfit-new-job", "New fit job");
+  private readonly refreshButton = element("button", "jp-mod-styled jp-hpcfit-refresh", "Refresh");
+  private readonly filterBar = element("div", "jp-hpcfit-state-filters");
+  private stateFilter: JobState[] = [];
+  private ticker: number | undefined;
+  private refresher: number | undefined;
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly services: JobsPanelServices) {
+    super();
+    this.id = "hpcfit-jobs-panel";
+    this.addClass("jp-hpcfit-jobs-panel");
+    this.title.caption = "hpcfit jobs";
+    const header = element("div", "jp-hpcfit-panel-header");
+    header.append(element("h2", undefined, "Jobs"), this.refreshButton, this.newJob);
+    this.refreshButton.addEventListener("click", () => this.connection?.refresh());
+    this.newJob.addEventListener("click", () => {
+      if (this.connection !== null) this.services.openNewFitJob(this.connection);
+    });
+    this.text.type = "search";
+    this.text.placeholder = "Filter by id, name, node, reason";
+    this.text.addEventListener("input", () => this.render());
+    for (const filter of STATE_FILTERS) {
+      const button = element("button", "jp-hpcfit-chip", filter.label);
+      button.dataset.filter = filter.label;
+      button.addEventListener("click", () => {
+        this.stateFilter = filter.states;
+        for (const b of Array.from(this.filterBar.children)) b.classList.toggle("jp-mod-active", b === button);
+        this.render();
+      });
+      this.filterBar.append(button);
+    }
+    (this.filterBar.firstChild as HTMLElement).classList.add("jp-mod-active");
+    this.node.append(header, this.status, this.text, this.filterBar, this.list);
+    this.setConnection(null, null);
+    this.ticker = window.setInterval(() => this.tick(), 1000);
+  }
+
+  /** The connection shown, or null when the focused notebook has no hpcfit kernel. */
+  get current(): JobsConnection | null {
+    return this.connection;
+  }
+
+  /** Shows `connection`'s jobs (`label` names the notebook), or the plain "no kernel" state. */
+  setConnection(connection: JobsConnection | null, label: string | null, reason?: string): void {
+    if (this.connection !== null) {
+      this.connection.changed.disconnect(this.render, this);
+      this.connection.problem.disconnect(this.onProblem, this);
+    }
+    this.connection = connection;
+    this.newJob.disabled = connection === null;
+    this.refreshButton.disabled = connection === null;
+    if (connection === null) {
+      this.node.dataset.connected = "false";
+      this.status.textContent = reason ?? "No hpcfit kernel is attached to the current notebook. Open a notebook that uses the HPCFit (TypeScript) kernel to see its jobs.";
+    } else {
+      this.node.dataset.connected = "true";
+      connection.changed.connect(this.render, this);
+      connection.problem.connect(this.onProblem, this);
+      this.status.textContent = `Jobs of ${label ?? "this notebook"}'s kernel`;
+    }
+    this.restartRefresher();
+    this.render();
+  }
+
+  /** Applies new settings (columns, refresh interval, user-only view). */
+  setSettings(settings: JobsPanelSettings): void {
+    this.settings = settings;
+    this.restartRefresher();
+    this.render();
+  }
+
+  private restartRefresher(): void {
+    window.clearInterval(this.refresher);
+    this.refresher = undefined;
+    if (this.connection !== null && this.settings.refreshInterval > 0) {
+      this.refresher = window.setInterval(() => this.connection?.refresh(), this.settings.refreshInterval * 1000);
+    }
+  }
+
+  private onProblem(_: JobsConnection, message: string): void {
+    this.services.error(message);
+  }
+
+  private tick(): void {
+    // Only running jobs' elapsed time moves; skip the DOM work when none is running.
+    if (this.connection?.jobs().some((j) => j.state === "RUNNING") === true && this.isVisible) this.render();
+  }
+
+  /** Redraws the list from the connection's rows. */
+  render(): void {
+    if (this.connection === null) {
+      this.list.replaceChildren();
+      return;
+    }
+    const status = this.connection.ready ? `${this.connection.backend ?? ""} backend` : "waiting for the kernel…";
+    this.status.dataset.backend = this.connection.backend ?? "";
+    this.status.title = status;
+    const rows = newestFirst(filterJobs(this.connection.jobs(), { states: this.stateFilter, text: this.text.value }));
+    const now = Date.now();
+    const items: HTMLElement[] = [];
+    for (const group of groupArrays(rows)) {
+      if (group.kind === "job") {
+        items.push(this.jobItem(group.row, now));
+        continue;
+      }
+      const details = element("details", "jp-hpcfit-array");
+      details.dataset.arrayJobId = String(group.arrayJobId);
+      const summary = element("summary", undefined, `${group.arrayJobId}_[${group.tasks.length}] ${group.name} — `);
+      for (const [state, count] of Object.entries(group.states)) {
+        const badge = element("span", "jp-hpcfit-state", `${count} ${state}`);
+        badge.style.color = `var(${stateColorVar(state as JobState)})`;
+        summary.append(badge, document.createTextNode(" "));
+      }
+      details.append(summary, ...group.tasks.map((task) => this.jobItem(task, now)));
+      items.push(details);
+    }
+    if (items.length === 0) items.push(element("div", "jp-hpcfit-note", this.connection.ready ? "No jobs." : "Waiting for the kernel's job list…"));
+    // Keep open array groups open across redraws.
+    const open = new Set(Array.from(this.list.querySelectorAll("details[open]")).map((d) => (d as HTMLElement).dataset.arrayJobId));
+    for (const item of items) if (item instanceof HTMLDetailsElement && open.has(item.dataset.arrayJobId)) item.open = true;
+    this.list.replaceChildren(...items);
+  }
+
+  private jobItem(job: JobRow, now: number): HTMLElement {
+    const item = element("div", "jp-hpcfit-job");
+    item.dataset.jobId = job.id;
+    item.dataset.state = job.state;
+    const line = element("div", "jp-hpcfit-job-line");
+    for (const column of this.settings.columns) {
+      const cell = element("span", `jp-hpcfit-job-${column}`, cellText(job, column, now));
+      cell.title = JOB_COLUMN_TITLES[column];
+      if (column === "state") {
+        cell.classList.add("jp-hpcfit-state");
+        cell.style.color = `var(${stateColorVar(job.state)})`;
+      }
+      line.append(cell);
+    }
+    const actions = element("div", "jp-hpcfit-job-actions");
+    const terminal = isTerminalState(job.state);
+    const add = (action: string, label: string, enabled: boolean, run: () => Promise<void> | void): void => {
+      const button = element("button", "jp-hpcfit-action", label);
+      button.dataset.action = action;
+      button.disabled = !enabled || this.busy.has(job.id);
+      button.addEventListener("click", (event) => {
+        event.stopPropagation();
+        void Promise.resolve(run()).catch((error: unknown) => this.services.error(`${label} ${job.id}: ${error instanceof Error ? error.message : String(error)}`));
+      });
+      actions.append(button);
+    };
+    add("cancel", "Cancel", !terminal, () => this.act(job, "cancel", `Cancel job ${job.id}?`, `Job ${job.id} (${job.name}) will be cancelled.`));
+    add("hold", "Hold", job.state === "PENDING" && job.reason !== "JobHeldUser", () => this.act(job, "hold"));
+    add("release", "Release", job.state === "PENDING" && (job.reason ?? "").startsWith("JobHeld"), () => this.act(job, "release"));
+    add("tail", "Output", job.stdout !== null, () => {
+      if (this.connection !== null) this.services.openOutput(this.connection, job);
+    });
+    add("results", "Results", job.state === "COMPLETED", () => this.services.openResults(job));
+    add("directory", "Directory", true, () => this.services.openDirectory(job));
+    add("forget", "Delete", terminal, () => this.act(job, "forget", `Delete the record of job ${job.id}?`, `hpcfit forgets job ${job.id} (${job.name}) and deletes its record and files.`));
+    item.append(line, actions);
+    return item;
+  }
+
+  private async act(job: JobRow, action: "cancel" | "hold" | "release" | "forget", title?: string, message?: string): Promise<void> {
+    const connection = this.connection;
+    if (connection === null) return;
+    if (title !== undefined && !(await this.services.confirm(title, message ?? title))) return;
+    this.busy.add(job.id);
+    this.render();
+    try {
+      await connection.action(action, [job.id]);
+    } finally {
+      this.busy.delete(job.id);
+      this.render();
+    }
+  }
+
+  override dispose(): void {
+    window.clearInterval(this.ticker);
+    window.clearInterval(this.refresher);
+    super.dispose();
+  }
+}

@@ -1,0 +1,196 @@
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import type { McmcBundle } from "../../../schema/mcmc.js";
+import { PlotHost, type FigureSource } from "../plot/plot-host.js";
+import { checkCornerSelection, defaultCornerSelection, MAX_CORNER_PARAMETERS } from "../transforms/corner.js";
+import { formatSignificant } from "../transforms/fit-series.js";
+import { checkMcmcBundle, type Checked } from "../transforms/validate-bundles.js";
+import { BundleRenderer, element } from "./bundle-renderer.js";
+import { cornerFigure, logpFigure, marginalFigure, traceFigure } from "./mcmc-figures.js";
+
+/** The MIME type drawn here (the constant lives in schema/mcmc.ts; strings must match). */
+export const MCMC_MIME_TYPE = "application/vnd.hpcfit.mcmc+json";
+
+/** The tabs of the MCMC view. */
+export const MCMC_TABS = ["traces", "marginals", "corner", "logp", "diagnostics"] as const;
+type Tab = (typeof MCMC_TABS)[number];
+const TAB_TITLES: Record<Tab, string> = { traces: "Traces", marginals: "Marginals", corner: "Corner", logp: "Log-posterior", diagnostics: "Diagnostics" };
+
+/** R-hat above this says the chains have not mixed (Gelman et al., BDA3 §11.4 suggest 1.1; we are stricter, as issue 4 asks). */
+const RHAT_LIMIT = 1.05;
+
+/**
+ * Renders MCMC draws in tabs: traces, marginals with intervals, a corner plot of chosen
+ * parameters, log-posterior by generation, and a diagnostics table. Warnings stay visible above
+ * the tabs. A tab is drawn when first shown, and redrawn in place on live updates.
+ */
+export class McmcRenderer extends BundleRenderer<McmcBundle> {
+  private readonly warnings = element("ul", "jp-hpcfit-warnings");
+  private readonly tabBar = element("div", "jp-hpcfit-tabs");
+  private readonly pages = new Map<Tab, HTMLElement>();
+  private readonly hosts = new Map<Tab, PlotHost>();
+  private readonly drawn = new Set<Tab>();
+  private readonly cornerChoice = element("div", "jp-hpcfit-corner-choice");
+  private active: Tab = "traces";
+  private bundle: McmcBundle | null = null;
+  private selection: number[] = [];
+
+  constructor(options: IRenderMime.IRendererOptions) {
+    super(options, "jp-hpcfit-mcmc");
+    this.tabBar.setAttribute("role", "tablist");
+    const content = element("div", "jp-hpcfit-tab-pages");
+    for (const tab of MCMC_TABS) {
+      const button = element("button", "jp-hpcfit-tab", TAB_TITLES[tab]);
+      button.setAttribute("role", "tab");
+      button.dataset.tab = tab;
+      button.addEventListener("click", () => void this.showTab(tab));
+      this.tabBar.append(button);
+      const page = element("div", "jp-hpcfit-tab-page");
+      page.dataset.tab = tab;
+      page.setAttribute("role", "tabpanel");
+      if (tab === "corner") page.append(this.cornerChoice);
+      if (tab !== "diagnostics") {
+        const host = new PlotHost();
+        this.hosts.set(tab, host);
+        page.append(host.node);
+      }
+      this.pages.set(tab, page);
+      content.append(page);
+    }
+    this.node.append(this.warnings, this.tabBar, content);
+  }
+
+  protected check(data: unknown): Checked<McmcBundle> {
+    return checkMcmcBundle(data);
+  }
+
+  protected async draw(bundle: McmcBundle): Promise<void> {
+    const first = this.bundle === null || this.bundle.labels.join("\u0000") !== bundle.labels.join("\u0000");
+    this.bundle = bundle;
+    if (first) {
+      this.selection = defaultCornerSelection(bundle.labels.length);
+      this.renderCornerChoice(bundle);
+    }
+    this.warnings.replaceChildren(...bundle.warnings.map((w) => element("li", "jp-hpcfit-warning", w)));
+    // New data: every tab is stale; the visible one redraws now, the others when shown.
+    this.drawn.clear();
+    await this.showTab(this.active);
+  }
+
+  protected async snapshot(): Promise<string | null> {
+    if (this.bundle === null) return null;
+    const host = this.hosts.get("traces");
+    if (host === undefined) return null;
+    if (!this.drawn.has("traces")) await this.drawTab("traces", this.bundle);
+    return host.toPng();
+  }
+
+  /** Shows `tab`, drawing it first if its data is new. */
+  async showTab(tab: Tab): Promise<void> {
+    this.active = tab;
+    for (const [name, page] of this.pages) page.hidden = name !== tab;
+    for (const button of Array.from(this.tabBar.children) as HTMLElement[]) {
+      button.setAttribute("aria-selected", String(button.dataset.tab === tab));
+    }
+    if (this.bundle !== null && !this.drawn.has(tab)) await this.drawTab(tab, this.bundle);
+    this.hosts.get(tab)?.resize();
+  }
+
+  private async drawTab(tab: Tab, bundle: McmcBundle): Promise<void> {
+    this.drawn.add(tab);
+    if (tab === "diagnostics") {
+      this.renderDiagnostics(bundle);
+      return;
+    }
+    const selection = this.selection;
+    const source: FigureSource =
+      tab === "traces"
+        ? traceFigure(bundle)
+        : tab === "marginals"
+          ? marginalFigure(bundle)
+          : tab === "logp"
+            ? logpFigure(bundle)
+            : (theme) => cornerFigure(bundle, selection, [[0, theme.background], [1, theme.colorway[0]]]);
+    const page = this.pages.get(tab);
+    if (page !== undefined) page.dataset.drawn = "pending";
+    await this.hosts.get(tab)?.draw(source);
+    if (page !== undefined) page.dataset.drawn = "true";
+  }
+
+  private renderCornerChoice(bundle: McmcBundle): void {
+    this.cornerChoice.replaceChildren(element("span", "jp-hpcfit-note", `Parameters (up to ${MAX_CORNER_PARAMETERS}):`));
+    const message = element("span", "jp-hpcfit-error-inline");
+    bundle.labels.forEach((label, p) => {
+      const box = element("input");
+      box.type = "checkbox";
+      box.checked = this.selection.includes(p);
+      box.dataset.parameter = label;
+      box.addEventListener("change", () => {
+        const next = box.checked ? [...this.selection, p].sort((a, b) => a - b) : this.selection.filter((q) => q !== p);
+        const error = checkCornerSelection(next, bundle.labels.length);
+        if (error !== null) {
+          box.checked = !box.checked;
+          message.textContent = error;
+          return;
+        }
+        message.textContent = "";
+        this.selection = next;
+        this.drawn.delete("corner");
+        if (this.active === "corner" && this.bundle !== null) void this.drawTab("corner", this.bundle);
+      });
+      const label_ = element("label", "jp-hpcfit-toggle");
+      label_.append(box, document.createTextNode(` ${label}`));
+      this.cornerChoice.append(label_);
+    });
+    this.cornerChoice.append(message);
+  }
+
+  private renderDiagnostics(bundle: McmcBundle): void {
+    const page = this.pages.get("diagnostics");
+    if (page === undefined) return;
+    const d = bundle.diagnostics;
+    const fmt = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? "—" : formatSignificant(v, digits));
+    const table = element("table", "jp-hpcfit-table jp-hpcfit-diagnostics");
+    const head = table.createTHead().insertRow();
+    for (const title of ["Parameter", "mean", "median", "best", "std", "68% interval", "95% interval", "R-hat", "τ (draws)", "ESS"]) head.append(element("th", undefined, title));
+    const body = table.createTBody();
+    const total = bundle.nthin * bundle.nchains;
+    bundle.stats.forEach((s, p) => {
+      const row = body.insertRow();
+      row.dataset.parameter = s.name;
+      const cells = [s.name, fmt(s.mean), fmt(s.median), fmt(s.best), fmt(s.std), `[${fmt(s.p68[0])}, ${fmt(s.p68[1])}]`, `[${fmt(s.p95[0])}, ${fmt(s.p95[1])}]`, fmt(d.rhat[p], 3), fmt(d.tau[p], 3), fmt(d.ess[p], 3)];
+      for (const text of cells) row.insertCell().textContent = text;
+      const rhat = d.rhat[p];
+      if (rhat !== null && rhat !== undefined && rhat > RHAT_LIMIT) {
+        row.cells[7].classList.add("jp-hpcfit-warning");
+        row.cells[7].title = `R-hat above ${RHAT_LIMIT}: the chains have not mixed`;
+      }
+      const tau = d.tau[p];
+      if (tau !== null && tau !== undefined && total / tau < 50 * bundle.nchains) {
+        row.cells[8].classList.add("jp-hpcfit-warning");
+        row.cells[8].title = "fewer than 50 autocorrelation times of draws per chain";
+      }
+    });
+    const summary = element("dl", "jp-hpcfit-summary");
+    const add = (term: string, value: string, warn = false): void => {
+      const dd = element("dd", warn ? "jp-hpcfit-warning" : undefined, value);
+      summary.append(element("dt", undefined, term), dd);
+    };
+    add("sampler", bundle.sampler);
+    add("chains × kept draws", `${bundle.nchains} × ${bundle.nthin} (thin ${bundle.thin}, burn-in ${bundle.burn})`);
+    add("generations", String(bundle.generations));
+    add("evaluations", String(bundle.evaluations));
+    add("acceptance rate", `${(100 * d.acceptanceRate).toFixed(1)}%`, d.acceptanceRate < 0.05);
+    add("outlier chains", d.outlierChains.length === 0 ? "none" : d.outlierChains.join(", "), d.outlierChains.length > 0);
+    page.replaceChildren(table, summary);
+    page.dataset.drawn = "true";
+  }
+
+  protected override onResize(): void {
+    this.hosts.get(this.active)?.resize();
+  }
+
+  override dispose(): void {
+    for (const host of this.hosts.values()) host.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,2 @@
+/* The builder exposes this module as the extension style. */
+import "./index.css";
