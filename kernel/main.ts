@@ -38,8 +38,17 @@ export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => 
   ]);
   const magics = new MagicRegistry();
   registerDefaultMagics(magics);
+  const { registerJobsFeed } = await import("../magics/jobs/comm-feed.js");
+  registerJobsFeed(comms);
   return new TypeScriptInterpreter({ comms, magics });
 };
+
+/**
+ * Where the kernel's comm registry is published for code running in cells and libraries that
+ * must not import the kernel (as `Symbol.for("hpcfit.liveDisplay")` is for live displays):
+ * `(globalThis as any)[Symbol.for("hpcfit.comms")] as CommManager`.
+ */
+export const COMMS_GLOBAL: unique symbol = Symbol.for("hpcfit.comms") as never;
 
 function log(text: string): void {
   process.stderr.write(`[hpcfit kernel] ${text}\n`);
@@ -80,6 +89,8 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
     onShutdown: () => void stop(0),
     log,
   });
+
+  (globalThis as Record<symbol, unknown>)[COMMS_GLOBAL] = protocol.comms;
 
   // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT.
   // A listener also keeps Node from exiting on SIGINT.

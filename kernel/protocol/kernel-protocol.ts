@@ -202,6 +202,8 @@ export class KernelProtocol {
         return;
       }
       case "comm_open":
+        // Targets are registered while the interpreter loads; a load failure is reported on execute.
+        await this.interpreter().catch(() => undefined);
         await this.comms.handleOpen(c);
         return;
       case "comm_msg":
