@@ -20,6 +20,12 @@ export interface MagicContext {
   hasVariable(name: string): boolean;
   /** Names of the notebook's top-level declarations (for `%who`). */
   variableNames(): string[];
+  /**
+   * Runs TypeScript in the notebook's scope as a cell would (its declarations persist) and
+   * resolves to the value of its last expression. Provided by the hpcfit kernel's interpreter;
+   * optional so that contexts built elsewhere (tests, the CLI) need not evaluate code.
+   */
+  run?(code: string): Promise<unknown>;
 }
 
 /** Whether a magic is used as `%name` (line), `%%name` (cell), or both. */

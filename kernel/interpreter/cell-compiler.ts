@@ -1,0 +1,245 @@
+/**
+ * Compiles one cell of TypeScript into a JavaScript function the runner can drive.
+ *
+ * The cell becomes the body of a generator function (or, when it has a top-level `for await`,
+ * an async function). Top-level declarations become locals of that function, which V8
+ * optimizes like any function's locals, and are published to the persistent scope (properties
+ * of the global object) by small write-backs:
+ * - a name no nested function refers to stays a plain local; its value is written to the
+ *   global object right after its declaration and after (in a `finally`) each top-level
+ *   statement that assigns it, so an exception keeps what was set;
+ * - a name a nested function closes over gets an accessor on the global object, so later cells
+ *   and the closures share one binding.
+ * Names from earlier cells are ordinary globals. `await` at the top level becomes `yield`, so the
+ * runner resumes the cell itself under `vm`'s `breakOnSigint` and an interrupt stops a busy loop
+ * even after the cell's first `await`. `import` declarations become dynamic imports resolved from
+ * the notebook's directory; `export` keywords are dropped. Every rewrite keeps the cell's line
+ * numbers, so stack traces name the lines the user wrote.
+ */
+import { parse, type AnyNode, type Program, type Statement, type ModuleDeclaration } from "acorn";
+import MagicString from "magic-string";
+import { transform } from "sucrase";
+import { analyzeCell, patternNames, unwrapExport, varNames, type CellAnalysis } from "./scope-analysis.js";
+import { HELPERS } from "./magic-syntax.js";
+
+/** A cell ready to run. */
+export interface CompiledCell {
+  /** JavaScript source of a function expression taking the helper object; line 2 is the cell's line 1. */
+  source: string;
+  /** `generator`: awaits are yields driven by the runner; `async`: a plain async function. */
+  mode: "generator" | "async";
+  /** Names the cell declares at its top level. */
+  declared: string[];
+}
+
+/** A cell that does not parse, with the 1-based line and column of the problem. */
+export class CellSyntaxError extends SyntaxError {
+  override readonly name = "SyntaxError";
+  constructor(
+    readonly reason: string,
+    readonly line: number,
+    readonly column: number,
+    readonly sourceLine: string,
+    /** Offset of the problem in the text that was being read. */
+    readonly offset: number,
+  ) {
+    super(`${reason} (line ${line}, column ${column})`);
+  }
+}
+
+/** Transpiles TypeScript to JavaScript (types removed, ES modules kept, lines kept). */
+export function transpile(code: string): string {
+  try {
+    return transform(code, {
+      transforms: ["typescript"],
+      disableESTransforms: true,
+      keepUnusedImports: true,
+    }).code;
+  } catch (error) {
+    const pos = (error as { pos?: unknown }).pos;
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = message.replace(/^Error transforming [^:]*: /, "").replace(/ \(\d+:\d+\)$/, "");
+    throw syntaxErrorAt(code, typeof pos === "number" ? pos : code.length, reason);
+  }
+}
+
+/** Parses JavaScript the way cells are parsed (a module with top-level await). */
+export function parseCell(js: string): Program {
+  try {
+    return parse(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true, allowHashBang: true });
+  } catch (error) {
+    const pos = (error as { pos?: unknown }).pos;
+    const message = error instanceof Error ? error.message : String(error);
+    throw syntaxErrorAt(js, typeof pos === "number" ? pos : js.length, message.replace(/ \(\d+:\d+\)$/, ""));
+  }
+}
+
+/** A {@link CellSyntaxError} for offset `pos` of `text`. */
+export function syntaxErrorAt(text: string, pos: number, reason: string): CellSyntaxError {
+  const before = text.slice(0, pos);
+  const line = before.split("\n").length;
+  const lineStart = before.lastIndexOf("\n") + 1;
+  const lineEnd = text.indexOf("\n", lineStart);
+  return new CellSyntaxError(reason, line, pos - lineStart + 1, text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd), pos);
+}
+
+/** Compiles TypeScript cell text (magics already rewritten). Throws {@link CellSyntaxError}. */
+export function compileCell(code: string): CompiledCell {
+  const js = transpile(code);
+  const program = parseCell(js);
+  const analysis = analyzeCell(program);
+  const mode = analysis.hasTopLevelForAwait ? "async" : "generator";
+  const out = new MagicString(js);
+  const prologue = rewrite(out, program, analysis, mode);
+  const head = mode === "generator" ? "function*" : "async function";
+  const source = `(${head} __hpcfit_cell(${HELPERS}) {"use strict";${prologue}\n${out.toString()}\n})`;
+  return { source, mode, declared: [...analysis.bindings.keys()] };
+}
+
+function rewrite(out: MagicString, program: Program, analysis: CellAnalysis, mode: "generator" | "async"): string {
+  const { bindings, writes } = analysis;
+  const wait = mode === "generator" ? "yield" : "await";
+  const publish = (name: string): string => {
+    const b = bindings.get(name);
+    if (!b) return "";
+    if (!b.captured) return `${HELPERS}.def(${JSON.stringify(name)}, ${name});`;
+    return `${HELPERS}.acc(${JSON.stringify(name)}, () => ${name}, (__v) => { ${name} = __v; });`;
+  };
+  // Function declarations are hoisted: publish them before anything runs.
+  let prologue = "";
+  for (const b of bindings.values()) if (b.kind === "function") prologue += publish(b.name);
+
+  const body = program.body;
+  let last = body.length - 1;
+  while (last >= 0 && body[last].type === "EmptyStatement") last--;
+
+  // Opening edits first, then closing edits from the innermost out (magic-string keeps the
+  // order of insertions at one position).
+  const closers: Array<() => void> = [];
+  body.forEach((statement, index) => {
+    const inner = unwrapExport(statement);
+    const result = index === last && inner !== undefined ? resultExpression(inner) : undefined;
+    stripExport(out, statement, inner, result !== undefined);
+    if (inner?.type === "ImportDeclaration") {
+      rewriteImport(out, statement, inner, index, wait);
+      const names = inner.specifiers.map((s) => s.local.name);
+      closers.push(() => out.appendLeft(statement.end, names.map(publish).join("")));
+      return;
+    }
+    const declared = declaredBy(inner);
+    const assigned = [...(writes.get(index) ?? [])].filter((name) => {
+      const b = bindings.get(name);
+      if (!b || b.captured || declared.includes(name)) return false;
+      // A `let`/`const`/`class` declared further down is still in its temporal dead zone here.
+      return b.kind === "var" || b.kind === "function" || b.statement < index;
+    });
+    const isDeclaration = inner !== undefined && isDeclarationNode(inner);
+    const wrap = !isDeclaration && assigned.length + declared.filter((n) => !bindings.get(n)?.captured).length > 0;
+    if (wrap) out.appendLeft(statement.start, "try {");
+    if (result) out.appendLeft(result.start, "return (");
+    closers.push(() => {
+      if (result) out.appendLeft(result.end, ");");
+      const names = [...declared.filter((n) => bindings.get(n)?.kind !== "function"), ...assigned];
+      if (wrap) out.appendLeft(statement.end, ` } finally {${names.map(publish).join("")}}`);
+      else if (names.length > 0) out.appendLeft(statement.end, `;${names.map(publish).join("")}`);
+    });
+  });
+
+  // Top-level awaits, innermost first so their closing parentheses nest correctly.
+  if (mode === "generator") {
+    const awaits = [...analysis.topLevelAwaits].sort((a, b) => a.end - b.end || b.start - a.start);
+    for (const node of awaits) {
+      out.overwrite(node.start, node.start + "await".length, "(yield");
+      out.appendLeft(node.end, ")");
+    }
+  }
+  for (const node of analysis.importExpressions) {
+    out.overwrite(node.start, node.start + "import".length, `${HELPERS}.import`);
+  }
+  for (const close of closers) close();
+  return prologue;
+}
+
+/** Names a top-level statement declares (lexical names directly, `var` names anywhere inside). */
+function declaredBy(inner: AnyNode | undefined): string[] {
+  if (!inner) return [];
+  const names = varNames(inner);
+  if (inner.type === "VariableDeclaration" && inner.kind !== "var") {
+    for (const d of inner.declarations) names.push(...patternNames(d.id));
+  } else if ((inner.type === "ClassDeclaration" || inner.type === "FunctionDeclaration") && inner.id) {
+    names.push(inner.id.name);
+  }
+  return names;
+}
+
+function isDeclarationNode(node: AnyNode): boolean {
+  return node.type === "VariableDeclaration" || node.type === "ClassDeclaration" || node.type === "FunctionDeclaration";
+}
+
+/** The expression whose value is the cell's result, when the last statement is an expression. */
+function resultExpression(inner: AnyNode): AnyNode | undefined {
+  if (inner.type === "ExpressionStatement") return inner.expression;
+  // `export default <expression>` (the `export default` is stripped), or an anonymous
+  // `export default function () {}`, which is then a function expression.
+  if (isExpression(inner)) return inner;
+  if ((inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && !inner.id) return inner;
+  return undefined;
+}
+
+function isExpression(node: AnyNode): boolean {
+  return !/Statement$|Declaration$/.test(node.type);
+}
+
+function stripExport(
+  out: MagicString,
+  statement: Statement | ModuleDeclaration,
+  inner: AnyNode | undefined,
+  isResult: boolean,
+): void {
+  if (statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration") {
+    if (inner) {
+      const anonymous =
+        (inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && !inner.id;
+      if (!isResult && (anonymous || (statement.type === "ExportDefaultDeclaration" && isExpression(inner)))) {
+        // An anonymous `export default function () {}` or `export default {...}` is an expression.
+        out.overwrite(statement.start, inner.start, "(");
+        out.appendLeft(inner.end, ")");
+      } else out.remove(statement.start, inner.start);
+      return;
+    }
+    replaceKeepingLines(out, statement.start, statement.end, ";");
+  } else if (statement.type === "ExportAllDeclaration") {
+    replaceKeepingLines(out, statement.start, statement.end, ";");
+  }
+}
+
+function rewriteImport(
+  out: MagicString,
+  statement: Statement | ModuleDeclaration,
+  node: Extract<AnyNode, { type: "ImportDeclaration" }>,
+  index: number,
+  wait: string,
+): void {
+  const load = `(${wait} ${HELPERS}.import(${JSON.stringify(String(node.source.value))}))`;
+  if (node.specifiers.length === 0) {
+    replaceKeepingLines(out, statement.start, statement.end, `${load};`);
+    return;
+  }
+  const module = `__hpcfit_module${index}`;
+  const parts = [`${module} = ${load}`];
+  for (const s of node.specifiers) {
+    if (s.type === "ImportNamespaceSpecifier") parts.push(`${s.local.name} = ${module}`);
+    else if (s.type === "ImportDefaultSpecifier") parts.push(`${s.local.name} = ${HELPERS}.defaultExport(${module})`);
+    else {
+      const imported = s.imported.type === "Identifier" ? s.imported.name : String(s.imported.value);
+      parts.push(`${s.local.name} = ${HELPERS}.namedExport(${module}, ${JSON.stringify(imported)}, ${JSON.stringify(String(node.source.value))})`);
+    }
+  }
+  replaceKeepingLines(out, statement.start, statement.end, `const ${parts.join(", ")};`);
+}
+
+/** Replaces a range, keeping as many line breaks as it had so later lines do not move. */
+function replaceKeepingLines(out: MagicString, start: number, end: number, text: string): void {
+  const breaks = out.original.slice(start, end).split("\n").length - 1;
+  out.overwrite(start, end, text + "\n".repeat(breaks));
+}

@@ -1,0 +1,261 @@
+/**
+ * The TypeScript interpreter: runs cells in one persistent scope on the kernel's main thread,
+ * routes their output to the protocol layer's sink, and answers completion, inspection and
+ * completeness questions.
+ */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import vm from "node:vm";
+import { LIVE_DISPLAY } from "../../schema/display.js";
+import type { CommManager } from "../comms/types.js";
+import type { MagicRegistry } from "../../magics/registry.js";
+import type { MagicContext } from "../../magics/types.js";
+import { compileCell } from "./cell-compiler.js";
+import { driveCell, type CellFunction } from "./cell-runner.js";
+import { completeCode } from "./completion.js";
+import { checkCompleteness } from "./completeness.js";
+import { createDisplay, createInput, createLiveDisplayFactory, type DisplayTarget } from "./display-api.js";
+import { formatError, InterruptedError } from "./error-format.js";
+import { inspectCode } from "./inspection.js";
+import { rewriteMagics } from "./magic-syntax.js";
+import { isTypeScriptUrl, resolveNotebookImport } from "./module-import.js";
+import { OutputRouter } from "./output-router.js";
+import { PersistentScope } from "./persistent-scope.js";
+import type { Completion, CompletenessVerdict, ExecuteOptions, ExecuteOutcome, Inspection, Interpreter, OutputSink } from "./types.js";
+import { bundleOf } from "./value-format.js";
+
+/** What {@link TypeScriptInterpreter} needs from the kernel. */
+export interface TypeScriptInterpreterOptions {
+  /** The kernel's comms, handed to magics. */
+  comms: CommManager;
+  /** The `%` / `%%` commands cells may use. */
+  magics: MagicRegistry;
+  /**
+   * The notebook's directory, where `import` resolves packages and relative files. Defaults to
+   * the process's working directory; once `%cd` (or anything) changes that, the new one is used.
+   */
+  cwd?: string;
+  /**
+   * Install process-wide handlers: SIGINT (interrupts the running cell instead of killing the
+   * process) and uncaught exceptions / unhandled rejections (reported on the last cell's stderr
+   * instead of killing the process). Default true; tests that share a process may turn it off.
+   */
+  installProcessHandlers?: boolean;
+}
+
+/** One top-level `execute` in flight. */
+class Run {
+  readonly controller = new AbortController();
+  readonly interrupted: Promise<never>;
+  private rejectInterrupt!: (error: InterruptedError) => void;
+
+  constructor(
+    readonly sink: OutputSink,
+    readonly options: ExecuteOptions,
+  ) {
+    this.interrupted = new Promise<never>((_, reject) => {
+      this.rejectInterrupt = reject;
+    });
+    // Nobody may be waiting on it when the interrupt comes; that is not an unhandled rejection.
+    this.interrupted.catch(() => undefined);
+  }
+
+  interrupt(): void {
+    if (this.controller.signal.aborted) return;
+    const error = new InterruptedError();
+    this.controller.abort(error);
+    this.rejectInterrupt(error);
+  }
+}
+
+const global = globalThis as unknown as Record<string | symbol, unknown>;
+
+/** Runs TypeScript cells for the hpcfit kernel (see `kernel/interpreter/types.ts`). */
+export class TypeScriptInterpreter implements Interpreter {
+  private readonly comms: CommManager;
+  private readonly magics: MagicRegistry;
+  private readonly router = new OutputRouter();
+  private readonly scope = new PersistentScope();
+  private readonly initialDir: string | undefined;
+  private readonly startDir = process.cwd();
+  private running: Run | undefined;
+  private lastRun: Run | undefined;
+  private readonly disposers: Array<() => void> = [];
+
+  constructor(options: TypeScriptInterpreterOptions) {
+    this.comms = options.comms;
+    this.magics = options.magics;
+    this.initialDir = options.cwd;
+    this.router.install();
+    this.disposers.push(() => this.router.uninstall());
+    this.installGlobals();
+    if (options.installProcessHandlers !== false) this.installProcessHandlers();
+  }
+
+  /** The directory imports resolve from: the notebook's, or wherever `%cd` went since. */
+  get notebookDir(): string {
+    const now = process.cwd();
+    return this.initialDir !== undefined && now === this.startDir ? this.initialDir : now;
+  }
+
+  /** Names the notebook has declared, sorted. */
+  variableNames(): string[] {
+    return this.scope.names();
+  }
+
+  async execute(code: string, options: ExecuteOptions, sink: OutputSink): Promise<ExecuteOutcome> {
+    const run = new Run(sink, options);
+    const outer = this.running;
+    this.running = run;
+    this.lastRun = run;
+    this.router.setSink(sink);
+    const target = this.displayTarget();
+    global[LIVE_DISPLAY] = createLiveDisplayFactory(target);
+    try {
+      const value = await this.runCode(code, run, `<cell ${options.executionCount}>`);
+      if (value === undefined || options.silent) return { status: "ok" };
+      return { status: "ok", result: bundleOf(value) };
+    } catch (error) {
+      return { status: "error", ...formatError(error) };
+    } finally {
+      this.running = outer;
+      if (!outer) delete global[LIVE_DISPLAY];
+    }
+  }
+
+  interrupt(): void {
+    this.running?.interrupt();
+  }
+
+  async complete(code: string, cursorPos: number): Promise<Completion> {
+    return completeCode(code, cursorPos, { magics: this.magics, declared: this.scope.names() });
+  }
+
+  async inspect(code: string, cursorPos: number, detailLevel: 0 | 1): Promise<Inspection> {
+    return inspectCode(code, cursorPos, detailLevel, { magics: this.magics });
+  }
+
+  isComplete(code: string): CompletenessVerdict {
+    return checkCompleteness(code);
+  }
+
+  /** Restores the process streams, console and handlers this interpreter replaced. */
+  dispose(): void {
+    this.running?.interrupt();
+    while (this.disposers.length > 0) this.disposers.pop()!();
+  }
+
+  // ---- running code ----
+
+  private async runCode(code: string, run: Run, filename: string): Promise<unknown> {
+    const plan = rewriteMagics(code);
+    if (plan.kind === "cell-magic") {
+      return Promise.race([this.magics.run(plan.name, plan.args, this.magicContext(run, filename), plan.body), run.interrupted]);
+    }
+    const compiled = compileCell(plan.code);
+    const script = new vm.Script(compiled.source, { filename, lineOffset: -1 });
+    const fn = script.runInThisContext() as CellFunction;
+    return driveCell(fn, this.helpers(run, filename), compiled.mode, run.interrupted);
+  }
+
+  /** The object compiled cells call as `__hpcfit` (see cell-compiler.ts). */
+  private helpers(run: Run, filename: string): object {
+    const scope = this.scope;
+    return {
+      def: (name: string, value: unknown) => scope.define(name, value),
+      acc: (name: string, get: () => unknown, set: (v: unknown) => void) => scope.defineAccessor(name, get, set),
+      import: (specifier: unknown) => this.importModule(String(specifier)),
+      defaultExport: (module: Record<string, unknown>) => ("default" in module ? module.default : module),
+      namedExport: (module: Record<string, unknown>, name: string, specifier: string) => {
+        if (name in module) return module[name];
+        const fallback = module.default;
+        if ((typeof fallback === "object" || typeof fallback === "function") && fallback !== null && name in fallback) {
+          return (fallback as Record<string, unknown>)[name];
+        }
+        throw new SyntaxError(`The module "${specifier}" does not provide an export named "${name}"`);
+      },
+      // A magic called later from a closure runs in whatever cell is running then.
+      magic: (name: string, args: string) => {
+        const current = this.running ?? run;
+        return this.magics.run(name, args, this.magicContext(current, filename));
+      },
+      magicHelp: (name: string) => {
+        const magic = this.magics.get(name);
+        if (!magic) return this.magics.run(name, "", this.magicContext(this.running ?? run, filename));
+        const kind = magic.kind === "cell" ? "%%" : "%";
+        process.stdout.write(`${kind}${magic.name}: ${magic.summary}\n${magic.usage ? `\n${magic.usage}\n` : ""}`);
+        return undefined;
+      },
+    };
+  }
+
+  private magicContext(run: Run, filename: string): MagicContext {
+    const scope = this.scope;
+    return {
+      output: run.sink,
+      comms: this.comms,
+      signal: run.controller.signal,
+      getVariable: (name) => scope.get(name),
+      hasVariable: (name) => scope.has(name),
+      variableNames: () => scope.names(),
+      run: (code) => this.runCode(code, run, filename),
+    };
+  }
+
+  private async importModule(specifier: string): Promise<unknown> {
+    const url = resolveNotebookImport(specifier, this.notebookDir);
+    if (isTypeScriptUrl(url)) {
+      const hooks = await import("../../fit/node/typescript-hooks.js");
+      hooks.registerTypeScriptHooks();
+    }
+    return import(url);
+  }
+
+  // ---- globals and process handlers ----
+
+  private displayTarget(): DisplayTarget {
+    return {
+      sink: () => this.running?.sink ?? this.router.current,
+      allowStdin: () => (this.running ?? this.lastRun)?.options.allowStdin ?? false,
+    };
+  }
+
+  private installGlobals(): void {
+    const target = this.displayTarget();
+    const values: Record<string, unknown> = {
+      display: createDisplay(target),
+      input: createInput(target),
+    };
+    if (typeof global.require !== "function") {
+      // CommonJS `require` from the notebook's directory, for packages without ES modules.
+      values.require = (id: string) => createRequire(join(this.notebookDir, "__notebook__.js"))(id);
+    }
+    for (const [name, value] of Object.entries(values)) {
+      const previous = Object.getOwnPropertyDescriptor(global, name);
+      Object.defineProperty(global, name, { value, writable: true, configurable: true, enumerable: false });
+      this.disposers.push(() => {
+        if (previous) Object.defineProperty(global, name, previous);
+        else delete global[name];
+      });
+    }
+  }
+
+  private installProcessHandlers(): void {
+    const onSigint = (): void => this.interrupt();
+    const onError = (kind: string) => (error: unknown) => {
+      const { traceback } = formatError(error);
+      this.router.emit("stderr", `${kind}: ${traceback.join("\n")}\n`);
+    };
+    const onException = onError("Uncaught exception (from code that ran after its cell)");
+    const onRejection = onError("Unhandled promise rejection");
+    process.on("SIGINT", onSigint);
+    process.on("uncaughtException", onException);
+    process.on("unhandledRejection", onRejection);
+    this.disposers.push(() => {
+      process.off("SIGINT", onSigint);
+      process.off("uncaughtException", onException);
+      process.off("unhandledRejection", onRejection);
+    });
+  }
+}
+

@@ -1,0 +1,15 @@
+/**
+ * Every magic the kernel ships. Each engineer's magics add one line to `registerDefaultMagics`.
+ */
+import type { MagicRegistry } from "./registry.js";
+import { cdMagic, pwdMagic } from "./builtin/directory.js";
+import { envMagic } from "./builtin/env.js";
+import { lsmagicMagic } from "./builtin/lsmagic.js";
+import { bashMagic, shMagic } from "./builtin/shell.js";
+import { timeMagic } from "./builtin/time.js";
+import { whoMagic } from "./builtin/who.js";
+
+/** Registers all of hpcfit's magics on `registry`. */
+export function registerDefaultMagics(registry: MagicRegistry): void {
+  for (const magic of [lsmagicMagic(registry), timeMagic, envMagic, whoMagic, cdMagic, pwdMagic, bashMagic, shMagic]) registry.register(magic);
+}
