@@ -36,18 +36,21 @@ export function minMaxDecimate(values: ArrayLike<number>, maxPoints: number, xSc
   for (let b = 0; b < buckets; b++) {
     const start = Math.floor((b * n) / buckets);
     const end = Math.floor(((b + 1) * n) / buckets);
-    let iMin = start;
-    let iMax = start;
-    for (let i = start + 1; i < end; i++) {
+    // Start from the bucket's first finite value: NaN loses every comparison, so starting
+    // from a NaN would keep it and hide the bucket's real extremes.
+    let first = start;
+    while (first < end - 1 && !Number.isFinite(values[first])) first++;
+    let iMin = first;
+    let iMax = first;
+    for (let i = first + 1; i < end; i++) {
       const v = values[i];
-      // NaN never wins a comparison, so a NaN draw never hides a finite extreme.
       if (v < values[iMin]) iMin = i;
       if (v > values[iMax]) iMax = i;
     }
-    const first = Math.min(iMin, iMax);
+    const lower = Math.min(iMin, iMax);
     const second = Math.max(iMin, iMax);
-    x[out] = xOffset + first * xScale;
-    y[out++] = values[first];
+    x[out] = xOffset + lower * xScale;
+    y[out++] = values[lower];
     x[out] = xOffset + second * xScale;
     y[out++] = values[second];
   }
