@@ -29,7 +29,7 @@ export interface LmOptions {
   xtol?: number;
   /** Stop when the cosine between f and every column of J is below gtol (default 0). */
   gtol?: number;
-  /** Initial trust region: factor·‖D x₀‖ (default 100, as MINPACK). */
+  /** Initial trust region: factor·‖D x₀‖ (default 1, the scaled size of x₀ as in scipy's trf; MINPACK suggests 100, which lets the first, nearly Gauss–Newton step of BoxBOD from start 1 run onto a plateau). */
   factor?: number;
   /** Finite differences when the problem has no analytic Jacobian: "central" (default) or "forward". */
   diff?: "central" | "forward";
@@ -74,7 +74,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const ftol = options.ftol ?? 1e-15;
   const xtol = options.xtol ?? 1e-15;
   const gtol = options.gtol ?? 0;
-  const factor = options.factor ?? 100;
+  const factor = options.factor ?? 1;
   const central = (options.diff ?? "central") === "central";
   const { lower, upper } = problem.bounds();
   for (let j = 0; j < n; j++) x[j] = Math.min(upper[j], Math.max(lower[j], x[j]));

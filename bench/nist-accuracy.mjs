@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Accuracy of hpcfit's `lm` on the 27 NIST StRD nonlinear regression problems from both starting
+// points (default options): digits of agreement with the certified values and standard
+// deviations, evaluations and time per fit. Run after the build (`npx tsc -p tsconfig.json`):
+//   node bench/nist-accuracy.mjs            print the table
+//   node bench/nist-accuracy.mjs --write    also replace this script's section of bench/RESULTS.md
+// Extra `--name=value` arguments are passed to fit() as options (for experiments).
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { cpus, totalmem, platform, release } from "node:os";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { fit } = await import(`${root}dist/index.js`);
+const { parseNist, nistProblem } = await import(`${root}dist/fit/nist/index.js`);
+
+const args = process.argv.slice(2);
+const write = args.includes("--write");
+const options = { method: "lm" };
+for (const a of args) {
+  const m = /^--(\w+)=(.*)$/.exec(a);
+  if (m) options[m[1]] = Number.isNaN(Number(m[2])) ? m[2] : Number(m[2]);
+}
+
+const dir = `${root}test/fixtures/nist/`;
+const index = readFileSync(`${dir}INDEX.tsv`, "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
+
+function digits(value, certified) {
+  if (value === certified) return 15;
+  const rel = Math.abs(value - certified) / Math.abs(certified);
+  return Number.isFinite(rel) ? Math.min(15, -Math.log10(rel)) : 0;
+}
+
+const rows = [];
+let passed = 0;
+for (const [name, level] of index) {
+  const data = parseNist(readFileSync(`${dir}${name}.dat`, "utf8"), name);
+  for (const start of [1, 2]) {
+    // Time: the median of repeated fits (at least 5, at least 50 ms in all).
+    const times = [];
+    let result;
+    const t0 = performance.now();
+    while (times.length < 5 || performance.now() - t0 < 50) {
+      const problem = nistProblem(data, start);
+      const t = performance.now();
+      result = await fit(problem, options);
+      times.push(performance.now() - t);
+      if (times.length >= 200) break;
+    }
+    times.sort((a, b) => a - b);
+    const vd = Math.min(...data.names.map((_, j) => digits(result.x[j], data.certified[j])));
+    const sd = Math.min(...data.names.map((_, j) => digits(result.parameters[j].stderr, data.certifiedSd[j])));
+    const ok = vd >= 6 && sd >= 4;
+    if (ok) passed++;
+    rows.push({ name, level, start, vd, sd, evals: result.evaluations, ms: times[Math.floor(times.length / 2)], ok, message: result.message });
+  }
+}
+
+const lines = [];
+lines.push("## NIST StRD accuracy of `lm` (bench/nist-accuracy.mjs)");
+lines.push("");
+lines.push(`Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}. Run on ${new Date().toISOString().slice(0, 10)}.`);
+lines.push(`Options: ${JSON.stringify(options)} (everything else default). Digits = −log10(relative error) against the certified values, the minimum over the parameters (15 = exact). Standard deviations are \`dx·sqrt(chisq)\` (stderr of a fit without dy). Evaluations count residual-vector evaluations of the fit (the final error-bar Jacobian's are not included). Time is the median wall time of one \`fit()\` call, including the error bars.`);
+lines.push("");
+lines.push(`**${passed} of ${rows.length} runs** reach 6 digits on every value and 4 on every standard deviation.`);
+lines.push("");
+lines.push("| problem | level | start | value digits | sd digits | evaluations | time (ms) | ok |");
+lines.push("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |");
+for (const r of rows) {
+  lines.push(`| ${r.name} | ${r.level} | ${r.start} | ${r.vd.toFixed(1)} | ${r.sd.toFixed(1)} | ${r.evals} | ${r.ms.toFixed(3)} | ${r.ok ? "yes" : `**no** (${r.message})`} |`);
+}
+const section = lines.join("\n");
+console.log(section);
+
+if (write) {
+  const file = `${root}bench/RESULTS.md`;
+  const begin = "<!-- nist-accuracy:begin -->";
+  const end = "<!-- nist-accuracy:end -->";
+  const block = `${begin}\n${section}\n${end}`;
+  let text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark results\n";
+  if (text.includes(begin) && text.includes(end)) text = text.slice(0, text.indexOf(begin)) + block + text.slice(text.indexOf(end) + end.length);
+  else text = `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, text);
+  console.error(`wrote ${file}`);
+}
