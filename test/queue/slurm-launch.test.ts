@@ -1,0 +1,57 @@
+/**
+ * `hpcfit queue launch` on the private Slurm test cluster (test/setup/global.ts): a job array of
+ * worker jobs drains the queue, and the tasks record the Slurm jobs that ran them.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import * as queue from "../../magics/queue/index.js";
+import { cli, cliOk, tempQueuesDir, waitUntil } from "./helpers.js";
+
+let dir: string;
+let cleanup: () => void;
+beforeAll(() => {
+  ({ dir, cleanup } = tempQueuesDir());
+  // Job records of this test go to its own folder, not the user's.
+  process.env.HPCFIT_DATA_DIR = dir;
+  process.env.SLURM_CONF = inject("slurmConf");
+});
+afterAll(() => cleanup());
+
+it("a job array of two workers launched on the test Slurm cluster drains the queue", async () => {
+  const log = join(dir, "ran.txt");
+  writeFileSync(log, "");
+  cliOk(dir, "create", "sweep");
+  const lines = Array.from({ length: 8 }, (_, i) => JSON.stringify({ i }));
+  writeFileSync(join(dir, "params.jsonl"), lines.join("\n") + "\n");
+  cliOk(dir, "load", "sweep", join(dir, "params.jsonl"), "--script", `echo {i} $SLURM_ARRAY_JOB_ID >> ${log}`);
+  expect(cli(dir, "launch", "sweep", "2", "--array=0-3").stderr).toMatch(/--array is set by launch itself/);
+  const out = cliOk(dir, "launch", "sweep", "2", "--walltime", "2", "--job-name", "queue-test-workers");
+  const match = /Submitted 2 worker job\(s\) for queue sweep: (\d+)_0 \1_1/.exec(out);
+  expect(match, out).not.toBeNull();
+  const arrayId = match![1]!;
+  const q = await queue.connect("sweep", { dir });
+  try {
+    await waitUntil("the workers drained the queue", async () => (await q.status()).counts.SUCCEEDED === 8, 60_000);
+    const tasks = await q.tasks();
+    for (const t of tasks) expect(t.worker).toMatch(new RegExp(`^slurm-${arrayId}_[01]@`));
+    const ran = readFileSync(log, "utf8").trim().split("\n").map((l) => l.split(" "));
+    expect(ran.map((r) => Number(r[0])).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(new Set(ran.map((r) => r[1]))).toEqual(new Set([arrayId]));
+  } finally {
+    q.close();
+  }
+  // The workers exit by themselves once the queue is done: the array leaves the Slurm queue.
+  await waitUntil(
+    "the worker jobs ended",
+    () =>
+      [0, 1].every((i) => {
+        try {
+          return readFileSync(join(dir, "sweep", "jobs", `worker-${arrayId}_${i}.out`), "utf8").includes("Worker(s) done");
+        } catch {
+          return false;
+        }
+      }),
+    30_000,
+  );
+});
