@@ -19,6 +19,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "install", load: () => import("./commands/install.js").then((m) => m.registerInstallCommand) },
   { name: "run", load: () => import("./commands/run.js").then((m) => m.registerRunCommand) },
   { name: "queue", load: () => import("./commands/queue.js").then((m) => m.registerQueueCommand) },
+  { name: "fit", load: () => import("./commands/fit.js").then((m) => m.registerFitCommand) },
 ];
 
 /** Parses `argv` (as in `process.argv`) and runs the command. */
