@@ -118,7 +118,7 @@ function rewrite(out: MagicString, program: Program, analysis: CellAnalysis, mod
   const closers: Array<() => void> = [];
   body.forEach((statement, index) => {
     const inner = unwrapExport(statement);
-    const result = index === last && inner !== undefined ? resultExpression(inner) : undefined;
+    const result = index === last && inner !== undefined ? resultRange(statement, inner, out.original) : undefined;
     stripExport(out, statement, inner, result !== undefined);
     if (inner?.type === "ImportDeclaration") {
       rewriteImport(out, statement, inner, index, wait);
@@ -176,14 +176,19 @@ function isDeclarationNode(node: AnyNode): boolean {
   return node.type === "VariableDeclaration" || node.type === "ClassDeclaration" || node.type === "FunctionDeclaration";
 }
 
-/** The expression whose value is the cell's result, when the last statement is an expression. */
-function resultExpression(inner: AnyNode): AnyNode | undefined {
-  if (inner.type === "ExpressionStatement") return inner.expression;
-  // `export default <expression>` (the `export default` is stripped), or an anonymous
-  // `export default function () {}`, which is then a function expression.
-  if (isExpression(inner)) return inner;
-  if ((inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && !inner.id) return inner;
-  return undefined;
+/**
+ * The source range whose value is the cell's result, when the last statement is an expression
+ * (or `export default` of one): the whole statement less its semicolon, since parentheses
+ * around an expression (`({ a: 1 })`) lie outside the expression's node.
+ */
+function resultRange(statement: Statement | ModuleDeclaration, inner: AnyNode, source: string): { start: number; end: number } | undefined {
+  const isValue =
+    inner.type === "ExpressionStatement" ||
+    isExpression(inner) ||
+    ((inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && !inner.id);
+  if (!isValue) return undefined;
+  const end = source[statement.end - 1] === ";" ? statement.end - 1 : statement.end;
+  return { start: statement.start, end };
 }
 
 function isExpression(node: AnyNode): boolean {
@@ -200,11 +205,14 @@ function stripExport(
     if (inner) {
       const anonymous =
         (inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && !inner.id;
+      // Only the keywords go: `export default ({ a: 1 })` keeps its parentheses.
+      const keywords = /^export\s+(?:default\b\s*)?/.exec(out.original.slice(statement.start))?.[0].length ?? 0;
+      const prefixEnd = statement.start + keywords;
       if (!isResult && (anonymous || (statement.type === "ExportDefaultDeclaration" && isExpression(inner)))) {
         // An anonymous `export default function () {}` or `export default {...}` is an expression.
-        out.overwrite(statement.start, inner.start, "(");
-        out.appendLeft(inner.end, ")");
-      } else out.remove(statement.start, inner.start);
+        out.overwrite(statement.start, prefixEnd, "(");
+        out.appendLeft(statement.end, ")");
+      } else if (prefixEnd > statement.start) out.remove(statement.start, prefixEnd);
       return;
     }
     replaceKeepingLines(out, statement.start, statement.end, ";");

@@ -1,0 +1,58 @@
+import { spawn } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeInterpreter } from "./interpreter-support.js";
+
+// The interpreter's own SIGINT listener is installed, as in the kernel.
+const k = makeInterpreter({ installProcessHandlers: true });
+afterAll(() => k.interpreter.dispose());
+
+/** Sends this process a real SIGINT from outside after `ms` (a busy loop blocks our own timers). */
+function sigintFromOutsideAfter(ms: number): void {
+  spawn("sh", ["-c", `sleep ${ms / 1000}; kill -INT ${process.pid}`], { stdio: "ignore" }).unref();
+}
+
+describe("interrupt", () => {
+  it("stops a busy synchronous loop on SIGINT and keeps the state", async () => {
+    const r0 = await k.run("const keep = 'kept';\nlet spins = 0;\nconst box = { n: 0 };");
+    expect(r0.status).toBe("ok");
+    sigintFromOutsideAfter(300);
+    const r = await k.run("while (true) { spins++; box.n++ }");
+    expect(r.status).toBe("error");
+    if (r.status === "error") expect(r.ename).toBe("KeyboardInterrupt");
+    const after = await k.run("[keep, typeof spins, box.n > 0]");
+    expect(after.plain).toBe("[ 'kept', 'number', true ]");
+  });
+
+  it("stops a busy loop that comes after a top-level await", async () => {
+    sigintFromOutsideAfter(300);
+    const r = await k.run("await new Promise((r) => setTimeout(r, 10));\nlet n2 = 0;\nfor (;;) n2++;");
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    expect((await k.run("1 + 1")).plain).toBe("2");
+  });
+
+  it("rejects a pending await on interrupt() and keeps what was assigned", async () => {
+    setTimeout(() => k.interpreter.interrupt(), 100);
+    const r = await k.run("let before = 1;\nbefore = 2;\nawait new Promise(() => {});\nbefore = 3;");
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    expect((await k.run("before")).plain).toBe("2");
+  });
+
+  it("rejects a pending await on a real SIGINT", async () => {
+    setTimeout(() => process.kill(process.pid, "SIGINT"), 100);
+    const r = await k.run("await new Promise(() => {})");
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+  });
+
+  it("stops %%bash and the processes it started", async () => {
+    setTimeout(() => k.interpreter.interrupt(), 300);
+    const r = await k.run("%%bash\necho started\nsleep 30\necho never");
+    expect(r.status).toBe("error");
+    expect(r.sink.text()).toContain("started");
+    expect(r.sink.text()).not.toContain("never");
+  });
+
+  it("ignores an interrupt when no cell runs", async () => {
+    k.interpreter.interrupt();
+    expect((await k.run("'still fine'")).plain).toBe("'still fine'");
+  });
+});
