@@ -117,8 +117,13 @@ async function followStatus(q: Queue, io: QueueFrontDoor, intervalMs: number): P
   while (status.remaining > 0 && !io.signal?.aborted) {
     if (idleSince !== null && Date.now() - idleSince >= FOLLOW_IDLE_MS) break;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, intervalMs);
-      io.signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      const wake = () => {
+        clearTimeout(t);
+        io.signal?.removeEventListener("abort", wake);
+        resolve();
+      };
+      const t = setTimeout(wake, intervalMs);
+      io.signal?.addEventListener("abort", wake, { once: true });
     });
     const next = await q.status();
     const changed = TASK_STATES.some((s) => next.counts[s] !== status.counts[s]) || next.state !== status.state;
