@@ -151,7 +151,7 @@ export class LocalBackend implements JobsBackend {
           submitTime, startTime: null, endTime: null, timeLimit: options.time ?? null, exitCode: null, signal: null,
           directory, stdout, stderr, backend: "local",
         };
-        row.reason = options.hold ? "JobHeldUser" : null;
+        row.reason = options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null;
         const local: LocalJobExtras = {
           scriptPath, scriptArgs, env, dependency: options.dependencyText ?? null,
           arrayLimit: options.array?.limit ?? null, held: options.hold === true, pid: null, ntasks, cpusPerTask, killedAt: null,

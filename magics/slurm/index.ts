@@ -1,0 +1,3 @@
+// The Slurm magics: %sbatch/%%sbatch, %squeue, %scancel, %scontrol, %sinfo, %sacct, %jobs, %tail, %wait, %slurm.
+export { registerSlurmMagics, slurmMagics } from "./register.js";
+export { JobList } from "./magic-support.js";

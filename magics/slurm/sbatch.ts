@@ -1,0 +1,34 @@
+/** `%sbatch` (sbatch's own command line) and `%%sbatch` (the cell is the script). */
+import * as jobs from "../jobs/api.js";
+import { MagicError, type Magic } from "../types.js";
+import { showLive, userErrors, words } from "./magic-support.js";
+import { fillTemplate } from "./template.js";
+
+const USAGE = `%sbatch [sbatch options] SCRIPT [script arguments]
+%sbatch [sbatch options] --wrap "COMMAND"
+%%sbatch [sbatch options]
+<batch script; #SBATCH lines are read; {{name}} is replaced by the notebook variable name>
+
+Submits a batch job to the current backend (Slurm, or hpcfit's local scheduler), returns the
+job and shows its status live until it ends. Nothing is submitted when an option is invalid.`;
+
+/** The `%sbatch` / `%%sbatch` magic. */
+export const sbatchMagic: Magic = {
+  name: "sbatch",
+  kind: "both",
+  summary: "Submit a batch job (Slurm or the local scheduler); returns the Job.",
+  usage: USAGE,
+  async run(args, context, body) {
+    const argv = words(args);
+    let script: string | undefined;
+    if (body !== undefined) {
+      script = fillTemplate(body.replace(/^\s*\n/, ""), context);
+      if (script.trim() === "") throw new MagicError("%%sbatch: the cell is empty; write the batch script below the %%sbatch line");
+    } else if (argv.length === 0) {
+      throw new MagicError(`%sbatch: nothing to submit.\n${USAGE}`);
+    }
+    const job = await userErrors("sbatch", () => jobs.submit({ args: argv, script, cwd: process.cwd() }));
+    showLive(context, job);
+    return job;
+  },
+};
