@@ -2,3 +2,4 @@
 export * from "./fit/index.js";
 export { DISPLAY, isDisplayable, type Displayable, type MimeBundle } from "./schema/display.js";
 export * as jobs from "./magics/jobs/index.js";
+export * as queue from "./magics/queue/index.js";
