@@ -136,13 +136,13 @@ class Progress {
   }
 
   finish(result: FitResult): void {
-    this.lastNllf = result.nllf;
-    this.display?.update(this.bundle(result.converged ? "done" : `stopped: ${result.message}`));
+    this.display?.update(this.bundle(result.converged ? "done" : `stopped: ${result.message}`, result.chisq));
   }
 
-  private bundle(state: string): MimeBundle {
-    // nllf = ½ Σ r² for least squares, so 2·nllf/dof is the reduced chi-square.
-    const chisq = (2 * this.lastNllf) / this.dof;
+  private bundle(state: string, finalChisq?: number): MimeBundle {
+    // Methods report the nllf; for least squares nllf = ½ Σ r² (+ prior terms), so 2·nllf/dof
+    // is the reduced chi-square while running; the final line shows the result's own chisq.
+    const chisq = finalChisq ?? (2 * this.lastNllf) / this.dof;
     const startText = this.starts > 1 ? ` start ${this.start}/${this.starts}` : "";
     const text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
     return { "text/plain": text };
