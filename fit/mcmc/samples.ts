@@ -199,7 +199,7 @@ export class McmcSamples implements McmcSamplesData {
       }
     }
     const corr = correlation(covariance(this.points, n, p), p);
-    const outlierChains = chainSampler && nt > 1 ? iqrOutliers(this.chainMeanLogp()) : [];
+    const outlierChains = chainSampler && nt > 1 ? this.keptOutliers() : [];
     const diagnostics: McmcDiagnostics = {
       rhat,
       tau,
@@ -209,6 +209,20 @@ export class McmcSamples implements McmcSamplesData {
       correlation: Array.from(corr, (v) => (Number.isFinite(v) ? v : 0)),
     };
     return { stats, diagnostics, warnings: this.warningsFor(diagnostics) };
+  }
+
+  /**
+   * Outlier chains among the kept draws: the IQR test alone flags chains of a well-mixed run by
+   * chance (chain means are close, so the IQR is tiny), so a chain must also average more than one
+   * posterior standard deviation of logp (sqrt(p/2) for a Gaussian posterior, at least 1) below
+   * the median chain: then it is not sampling the same distribution.
+   */
+  private keptOutliers(): number[] {
+    const means = this.chainMeanLogp();
+    const sorted = Float64Array.from(means).sort();
+    const median = quantileSorted(sorted, 0.5);
+    const gap = Math.max(1, Math.sqrt(this.labels.length / 2));
+    return iqrOutliers(means).filter((c) => !(median - means[c] <= gap));
   }
 
   private chainMeanLogp(): Float64Array {
