@@ -1,0 +1,53 @@
+// The curve example notebook runs in the real kernel (driven by jupyter_client): the fit result
+// displays its report, HTML table and fit bundle, and live progress goes out as display updates.
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, startKernel, type KernelClient } from "../support/kernel-client.js";
+
+let kernel: KernelClient;
+
+beforeAll(async () => {
+  kernel = await startKernel({ cwd: join(ROOT, "examples") });
+});
+
+afterAll(async () => {
+  await kernel?.shutdown();
+});
+
+test("examples/curve-fit.ipynb fits the line and shows the result", async () => {
+  const nb = JSON.parse(readFileSync(join(ROOT, "examples", "curve-fit.ipynb"), "utf8")) as {
+    metadata: { kernelspec: { name: string } };
+    nbformat: number;
+    nbformat_minor: number;
+    cells: { cell_type: string; source: string[] }[];
+  };
+  expect([nb.nbformat, nb.nbformat_minor, nb.metadata.kernelspec.name]).toEqual([4, 5, "hpcfit"]);
+  const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => c.source.join(""));
+  const results = [];
+  for (const source of code) {
+    const r = await kernel.execute(source);
+    expect(r.status, r.error?.evalue).toBe("ok");
+    results.push(r);
+  }
+  expect(results[0].result?.["text/plain"]).toContain("'m', 'b'");
+  const fitCell = results[1];
+  const bundle = fitCell.result!;
+  expect(bundle["text/plain"]).toMatch(/m:\s+1\.970 ± 0\.021/);
+  expect(bundle["text/html"]).toContain("<table>");
+  const fb = bundle["application/vnd.hpcfit.fit+json"];
+  expect(fb.version).toBe(1);
+  expect(fb.parameters[0].name).toBe("m");
+  expect(fb.parameters[0].value).toBeCloseTo(1.97017, 4);
+  expect(fb.models[0].curve.x.length).toBeGreaterThan(400);
+  // The live progress line: shown once, then updated in place on the same display_id.
+  const live = fitCell.outputs.filter((m) => m.header.msg_type === "display_data" || m.header.msg_type === "update_display_data");
+  expect(live[0].header.msg_type).toBe("display_data");
+  const id = live[0].content.transient?.display_id;
+  expect(id).toBeTruthy();
+  const last = live.at(-1)!;
+  expect(last.header.msg_type).toBe("update_display_data");
+  expect(last.content.transient.display_id).toBe(id);
+  expect(last.content.data["text/plain"]).toMatch(/^fit lm: done/);
+  expect(results[2].result?.["text/plain"]).toContain("m = 1.97017 ± 0.021");
+});
