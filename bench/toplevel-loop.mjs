@@ -1,0 +1,83 @@
+// Top-level loop speed through the interpreter: 10^7 float additions in a cell's top level vs
+// the same loop inside a function, both run by hpcfit's TypeScriptInterpreter (built dist/), in
+// one process, alternating, median of several runs. Also shown for reference: the same loop
+// over a name declared in an *earlier* cell (a global property), and plain Node outside any
+// interpreter. Usage: node bench/toplevel-loop.mjs [--append]  (--append adds to RESULTS.md)
+import { appendFileSync, readFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { TypeScriptInterpreter } = await import(`${root}dist/kernel/interpreter/index.js`);
+const { MagicRegistry } = await import(`${root}dist/magics/registry.js`);
+
+const N = 10_000_000;
+const RUNS = 15;
+
+const sink = {
+  out: "",
+  stream(_name, text) { this.out += text; },
+  display() {},
+  clearOutput() {},
+  input: async () => "",
+};
+const interpreter = new TypeScriptInterpreter({ comms: { registerTarget() {}, unregisterTarget() {}, open() { throw new Error("no comms"); }, list: () => [] }, magics: new MagicRegistry(), installProcessHandlers: false });
+let count = 0;
+async function cell(code) {
+  const r = await interpreter.execute(code, { silent: false, storeHistory: false, allowStdin: false, executionCount: ++count }, sink);
+  if (r.status !== "ok") throw new Error(`${r.ename}: ${r.evalue}`);
+  return r.result?.["text/plain"];
+}
+
+// Each cell times its own loop with performance.now(), so transpiling is not counted.
+const topLevel = `const t0 = performance.now();
+let s = 0;
+for (let i = 0; i < ${N}; i++) s += i * 0.5;
+const ms = performance.now() - t0;
+ms`;
+const inFunction = `function loop(): number {
+  let s = 0;
+  for (let i = 0; i < ${N}; i++) s += i * 0.5;
+  return s;
+}
+const t1 = performance.now();
+loop();
+performance.now() - t1`;
+await cell("let g = 0;");
+const overGlobal = `const t2 = performance.now();
+g = 0;
+for (let i = 0; i < ${N}; i++) g += i * 0.5;
+performance.now() - t2`;
+
+const times = { topLevel: [], inFunction: [], overGlobal: [] };
+for (let run = 0; run < RUNS; run++) {
+  times.topLevel.push(Number(await cell(topLevel)));
+  times.inFunction.push(Number(await cell(inFunction)));
+  times.overGlobal.push(Number(await cell(overGlobal)));
+}
+interpreter.dispose();
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+const lo = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.min(...v)]));
+const ratio = m.topLevel / m.inFunction;
+const ratioMin = lo.topLevel / lo.inFunction;
+const machine = `${cpus().length} x ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}`;
+const table = [
+  `| loop of 10^7 float additions, ${RUNS} runs each, alternating | median ms | min ms |`,
+  `| --- | --- | --- |`,
+  `| cell top level (\`let s\` declared in the cell) | ${m.topLevel.toFixed(1)} | ${lo.topLevel.toFixed(1)} |`,
+  `| same loop inside a function, in a cell | ${m.inFunction.toFixed(1)} | ${lo.inFunction.toFixed(1)} |`,
+  `| **ratio top level / function** (target <= 1.5) | **${ratio.toFixed(2)}** | **${ratioMin.toFixed(2)}** |`,
+  `| reference: loop over \`g\` declared in an earlier cell (a global property, no local copy) | ${m.overGlobal.toFixed(1)} | ${lo.overGlobal.toFixed(1)} |`,
+].join("\n");
+console.log(`Machine: ${machine}\n\n${table}`);
+console.log("\nall runs (ms):", JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => +x.toFixed(1))]))));
+
+if (process.argv.includes("--append")) {
+  const results = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
+  const existing = readFileSync(results, "utf8");
+  appendFileSync(
+    results,
+    `${existing.endsWith("\n") ? "" : "\n"}\n## Top-level loop (issue 2) — \`bench/toplevel-loop.mjs\`\n\nMachine: ${machine}; run on ${new Date().toISOString().slice(0, 10)} while other engineers' processes shared the machine.\n\n${table}\n`,
+  );
+}
