@@ -55,14 +55,10 @@ export function cliEntryPoint(): string {
   return found;
 }
 
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? "").split(":").some((d) => d !== "" && existsSync(join(d, command)));
-}
-
 async function defaultBackend(): Promise<JobsBackend> {
-  if (!onPath("sbatch")) throw new QueueError("launch needs Slurm (sbatch is not on PATH); run workers here with `hpcfit queue work` instead.");
-  const { SlurmBackend } = await import("../jobs/slurm-backend.js");
-  return new SlurmBackend();
+  // The jobs layer's current backend: Slurm when it is configured here, else its local scheduler.
+  const { backend } = await import("../jobs/api.js");
+  return backend();
 }
 
 /** Submits `options.jobs` worker jobs for `q` as one job array. */

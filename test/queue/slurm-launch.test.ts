@@ -55,3 +55,22 @@ it("a job array of two workers launched on the test Slurm cluster drains the que
     30_000,
   );
 });
+
+it("the same launch through the jobs layer's local scheduler drains a queue on a machine without Slurm", async () => {
+  process.env.HPCFIT_JOBS_BACKEND = "local";
+  try {
+    cliOk(dir, "create", "laptop");
+    for (let i = 0; i < 4; i++) cliOk(dir, "add", "laptop", "--", `echo ${i}`);
+    const out = cliOk(dir, "launch", "laptop", "2", "--walltime", "1");
+    expect(out).toMatch(/Submitted 2 worker job\(s\) for queue laptop/);
+    const q = await queue.connect("laptop", { dir });
+    try {
+      await waitUntil("the local workers drained the queue", async () => (await q.status()).counts.SUCCEEDED === 4, 30_000);
+      for (const t of await q.tasks()) expect(t.worker).toMatch(/^slurm-\d+_[01]@/);
+    } finally {
+      q.close();
+    }
+  } finally {
+    delete process.env.HPCFIT_JOBS_BACKEND;
+  }
+});

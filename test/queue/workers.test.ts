@@ -102,15 +102,20 @@ describe("worker processes", () => {
     const task = (i: number) => `echo $HPCFIT_TASK_ID >> ${log}; sleep 0.05 # ${i}`;
     writeFileSync(join(dir, "a.txt"), Array.from({ length: 20 }, (_, i) => task(i)).join("\n"));
     cliOk(dir, "load", "live", join(dir, "a.txt"));
+    // A task that runs until the second batch is in: the queue cannot be done before then, so
+    // the test does not depend on how fast the machine is.
+    const gate = join(dir, "gate");
+    cliOk(dir, "add", "live", "--priority", "9", "--", `echo $HPCFIT_TASK_ID >> ${log}; while [ ! -e ${gate} ]; do sleep 0.05; done`);
     const w1 = startWorker(dir, "live", "--workers", "2");
     const w2 = startWorker(dir, "live", "--workers", "2");
     await waitUntil("some tasks ran", () => ran().length >= 3);
-    writeFileSync(join(dir, "b.txt"), Array.from({ length: 20 }, (_, i) => task(20 + i)).join("\n"));
+    writeFileSync(join(dir, "b.txt"), Array.from({ length: 20 }, (_, i) => task(21 + i)).join("\n"));
     cliOk(dir, "load", "live", join(dir, "b.txt"));
+    writeFileSync(gate, "");
     const [r1, r2] = await Promise.all([w1.done, w2.done]);
     expect([r1.code, r2.code]).toEqual([0, 0]);
     const ids = ran().map(Number).sort((x, y) => x - y);
-    expect(ids).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(ids).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
     const q = await queue.connect("live", { dir });
     const workers = new Set((await q.tasks()).map((t) => t.worker!.replace(/\/\d+$/, "")));
     q.close();
@@ -121,10 +126,14 @@ describe("worker processes", () => {
 
   it("pause stops new claims (running tasks finish) and resume lets workers drain the queue", async () => {
     cliOk(dir, "create", "pr");
-    for (let i = 1; i <= 3; i++) cliOk(dir, "add", "pr", "--", `echo ${i} >> ${log}; sleep 0.4`);
+    // The first task runs until the test opens its gate, so the pause surely lands while it runs.
+    const gate = join(dir, "gate");
+    cliOk(dir, "add", "pr", "--", `echo 1 >> ${log}; while [ ! -e ${gate} ]; do sleep 0.05; done`);
+    for (let i = 2; i <= 3; i++) cliOk(dir, "add", "pr", "--", `echo ${i} >> ${log}`);
     const w = startWorker(dir, "pr");
     await waitUntil("the first task started", () => ran().length === 1);
     expect(cliOk(dir, "pause", "pr")).toMatch(/paused/);
+    writeFileSync(gate, "");
     await waitUntil("the running task finished", async () => (await counts("pr")).RUNNING === 0);
     await new Promise((r) => setTimeout(r, 600));
     expect(ran()).toEqual(["1"]);
