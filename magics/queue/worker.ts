@@ -18,7 +18,10 @@ export interface TaskContext {
 
 /**
  * Runs one task in-process. Returning normally (or `0`) succeeds; a non-zero number is the exit
- * code of a failure; a thrown error fails the task with its message.
+ * code of a failure; a thrown error fails the task with its message. The heartbeat runs on the
+ * event loop: a function that blocks it for longer than the lease loses the task to another
+ * worker (its result is then refused), so long synchronous work belongs in a command task or a
+ * worker thread.
  */
 export type TaskFunction = (task: ClaimedTask, context: TaskContext) => unknown;
 
