@@ -8,7 +8,7 @@ import { rendererFactories } from "./renderers/factories.js";
 const extensions: IRenderMime.IExtension[] = rendererFactories.map((rendererFactory, i) => ({
   id: `hpcfit-labextension:mime-${["fit", "mcmc", "jobs"][i]}`,
   rendererFactory,
-  rank: 0,
+  rank: rendererFactory.defaultRank,
   dataType: "json",
 }));
 

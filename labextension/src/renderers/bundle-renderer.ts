@@ -14,6 +14,8 @@ export abstract class BundleRenderer<T> extends Widget implements IRenderMime.IR
   /** The MIME type this renderer draws. */
   protected readonly mimeType: string;
   private lastData: unknown = undefined;
+  /** The output model being drawn (other MIME types of the same output are in its data). */
+  protected currentModel: IRenderMime.IMimeModel | null = null;
   private snapshotTimer: number | undefined;
   private errorNode: HTMLElement | null = null;
 
@@ -38,6 +40,7 @@ export abstract class BundleRenderer<T> extends Widget implements IRenderMime.IR
     // The output area calls renderModel again after we add the PNG: same bundle, nothing to do.
     if (data === this.lastData) return;
     this.lastData = data;
+    this.currentModel = model;
     const checked = this.check(data);
     if (!checked.ok) {
       this.showError(checked.error);

@@ -161,9 +161,10 @@ export class FitRenderer extends BundleRenderer<FitBundle> {
       value.title = `${p.value}${p.stderr === null ? "" : ` ± ${p.stderr}`}`;
       row.insertCell().textContent = `[${p.lower ?? "−∞"}, ${p.upper ?? "∞"}]`;
     }
-    const summary = element("dl", "jp-hpcfit-summary");
+    const summary = element("table", "jp-hpcfit-summary");
     const add = (term: string, value: string): void => {
-      summary.append(element("dt", undefined, term), element("dd", undefined, value));
+      const row = summary.insertRow();
+      row.append(element("th", undefined, term), element("td", undefined, value));
     };
     add("χ²/dof", bundle.chisq === null ? "undefined" : formatSignificant(bundle.chisq, 4));
     add("dof", String(bundle.dof));

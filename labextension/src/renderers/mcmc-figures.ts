@@ -80,7 +80,7 @@ export function marginalFigure(bundle: McmcBundle): Figure {
 }
 
 /** Corner plot of the chosen parameters: histograms on the diagonal, 2-D histograms below it. */
-export function cornerFigure(bundle: McmcBundle, selection: readonly number[], colorscale: [number, string][] = [[0, "white"], [1, "#1976d2"]]): Figure {
+export function cornerFigure(bundle: McmcBundle, selection: readonly number[], colorscale: [number, string][] = [[0, "white"], [1, "#1976d2"]], color = "#1976d2"): Figure {
   const k = selection.length;
   const draws = selection.map((p) => parameterDraws(bundle.points, p));
   const data: PlotTrace[] = [];
@@ -95,7 +95,7 @@ export function cornerFigure(bundle: McmcBundle, selection: readonly number[], c
       layout[`yaxis${axis}`] = { domain: gridDomain(k - 1 - row, k), anchor: `x${axis}`, showticklabels: col === 0 && row > 0, title: col === 0 && row > 0 ? { text: bundle.labels[selection[row]], font: { size: 10 } } : undefined, tickfont: { size: 9 } };
       if (row === col) {
         const h = histogram(draws[col], bins);
-        data.push({ type: "bar", x: binCentres(h.edges), y: values(h.counts), width: h.edges[1] - h.edges[0], xaxis: `x${axis}`, yaxis: `y${axis}`, hoverinfo: "skip", meta: "corner-diagonal" });
+        data.push({ type: "bar", x: binCentres(h.edges), y: values(h.counts), width: h.edges[1] - h.edges[0], xaxis: `x${axis}`, yaxis: `y${axis}`, marker: { color }, hoverinfo: "skip", meta: "corner-diagonal" });
       } else {
         const h = histogram2d(draws[col], draws[row], bins, bins);
         data.push({ type: "heatmap", x: binCentres(h.xEdges), y: binCentres(h.yEdges), z: heatmapRows(h), xaxis: `x${axis}`, yaxis: `y${axis}`, showscale: false, colorscale, hoverinfo: "skip", meta: "corner-pair" });

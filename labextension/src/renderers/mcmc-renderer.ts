@@ -5,15 +5,16 @@ import { checkCornerSelection, defaultCornerSelection, MAX_CORNER_PARAMETERS } f
 import { formatSignificant } from "../transforms/fit-series.js";
 import { checkMcmcBundle, type Checked } from "../transforms/validate-bundles.js";
 import { BundleRenderer, element } from "./bundle-renderer.js";
+import { FIT_MIME_TYPE, FitRenderer } from "./fit-renderer.js";
 import { cornerFigure, logpFigure, marginalFigure, traceFigure } from "./mcmc-figures.js";
 
 /** The MIME type drawn here (the constant lives in schema/mcmc.ts; strings must match). */
 export const MCMC_MIME_TYPE = "application/vnd.hpcfit.mcmc+json";
 
 /** The tabs of the MCMC view. */
-export const MCMC_TABS = ["traces", "marginals", "corner", "logp", "diagnostics"] as const;
+export const MCMC_TABS = ["traces", "marginals", "corner", "logp", "diagnostics", "fit"] as const;
 type Tab = (typeof MCMC_TABS)[number];
-const TAB_TITLES: Record<Tab, string> = { traces: "Traces", marginals: "Marginals", corner: "Corner", logp: "Log-posterior", diagnostics: "Diagnostics" };
+const TAB_TITLES: Record<Tab, string> = { traces: "Traces", marginals: "Marginals", corner: "Corner", logp: "Log-posterior", diagnostics: "Diagnostics", fit: "Best fit" };
 
 /** R-hat above this says the chains have not mixed (Gelman et al., BDA3 §11.4 suggest 1.1; we are stricter, as issue 4 asks). */
 const RHAT_LIMIT = 1.05;
@@ -31,6 +32,9 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
   private readonly drawn = new Set<Tab>();
   private readonly cornerChoice = element("div", "jp-hpcfit-corner-choice");
   private active: Tab = "traces";
+  /** A sampler's output also carries the fit bundle of its best point, drawn in the "Best fit" tab. */
+  private fitView: FitRenderer | null = null;
+  private fitData: unknown = undefined;
   private bundle: McmcBundle | null = null;
   private selection: number[] = [];
 
@@ -48,7 +52,7 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
       page.dataset.tab = tab;
       page.setAttribute("role", "tabpanel");
       if (tab === "corner") page.append(this.cornerChoice);
-      if (tab !== "diagnostics") {
+      if (tab !== "diagnostics" && tab !== "fit") {
         const host = new PlotHost();
         this.hosts.set(tab, host);
         page.append(host.node);
@@ -71,6 +75,9 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
       this.renderCornerChoice(bundle);
     }
     this.warnings.replaceChildren(...bundle.warnings.map((w) => element("li", "jp-hpcfit-warning", w)));
+    this.fitData = this.currentModel?.data[FIT_MIME_TYPE];
+    const fitButton = this.tabBar.querySelector<HTMLElement>("[data-tab='fit']");
+    if (fitButton !== null) fitButton.hidden = this.fitData === undefined;
     // New data: every tab is stale; the visible one redraws now, the others when shown.
     this.drawn.clear();
     await this.showTab(this.active);
@@ -101,6 +108,10 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
       this.renderDiagnostics(bundle);
       return;
     }
+    if (tab === "fit") {
+      await this.drawFit();
+      return;
+    }
     const selection = this.selection;
     const source: FigureSource =
       tab === "traces"
@@ -109,11 +120,24 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
           ? marginalFigure(bundle)
           : tab === "logp"
             ? logpFigure(bundle)
-            : (theme) => cornerFigure(bundle, selection, [[0, theme.background], [1, theme.colorway[0]]]);
+            : (theme) => cornerFigure(bundle, selection, [[0, theme.background], [1, theme.colorway[0]]], theme.colorway[0]);
     const page = this.pages.get(tab);
     if (page !== undefined) page.dataset.drawn = "pending";
     await this.hosts.get(tab)?.draw(source);
     if (page !== undefined) page.dataset.drawn = "true";
+  }
+
+  private async drawFit(): Promise<void> {
+    const page = this.pages.get("fit");
+    if (page === undefined || this.fitData === undefined) return;
+    if (this.fitView === null) {
+      this.fitView = new FitRenderer({ mimeType: FIT_MIME_TYPE, sanitizer: { sanitize: (s) => s }, resolver: null, linkHandler: null, latexTypesetter: null });
+      page.append(this.fitView.node);
+    }
+    // The fit view stores no PNG of its own: this output's snapshot is the traces.
+    const data = { [FIT_MIME_TYPE]: this.fitData };
+    await this.fitView.renderModel({ data, metadata: {}, trusted: true, setData: () => undefined } as unknown as IRenderMime.IMimeModel);
+    page.dataset.drawn = "true";
   }
 
   private renderCornerChoice(bundle: McmcBundle): void {
@@ -170,10 +194,10 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
         row.cells[8].title = "fewer than 50 autocorrelation times of draws per chain";
       }
     });
-    const summary = element("dl", "jp-hpcfit-summary");
+    const summary = element("table", "jp-hpcfit-summary");
     const add = (term: string, value: string, warn = false): void => {
-      const dd = element("dd", warn ? "jp-hpcfit-warning" : undefined, value);
-      summary.append(element("dt", undefined, term), dd);
+      const row = summary.insertRow();
+      row.append(element("th", undefined, term), element("td", warn ? "jp-hpcfit-warning" : undefined, value));
     };
     add("sampler", bundle.sampler);
     add("chains × kept draws", `${bundle.nchains} × ${bundle.nthin} (thin ${bundle.thin}, burn-in ${bundle.burn})`);
@@ -191,6 +215,7 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
 
   override dispose(): void {
     for (const host of this.hosts.values()) host.dispose();
+    this.fitView?.dispose();
     super.dispose();
   }
 }

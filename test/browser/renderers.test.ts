@@ -1,0 +1,143 @@
+/**
+ * The fit and MCMC renderers in a real JupyterLab in Chromium, on outputs holding real bundles of
+ * the fitting engine: plotly's SVG has the data and model traces, the parameter table shows the
+ * fitted values, every MCMC tab draws, a PNG is left in the saved output, plots follow a theme
+ * change, and plotly is not downloaded at start-up but only for the first plot (sizes recorded).
+ */
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
+import { ARTIFACTS, copyToTemp, launchChromium, openLab, recordResponses, runCommand, screenshot, startJupyterLab, type Lab, type LoadedResource } from "../support/browser.js";
+import { writeRenderedNotebook, type RenderedFixtures } from "./notebook-fixtures.js";
+
+let lab: Lab;
+let browser: Browser;
+let page: Page;
+let dir: string;
+let fixtures: RenderedFixtures;
+let loaded: LoadedResource[];
+let startupBytes = 0;
+let startupHpcfitBytes = 0;
+
+const sum = (list: LoadedResource[]): number => list.reduce((s, r) => s + r.bytes, 0);
+const isOurs = (r: LoadedResource): boolean => r.url.includes("/lab/extensions/hpcfit-labextension/");
+
+beforeAll(async () => {
+  dir = copyToTemp(join(process.cwd(), "examples"));
+  fixtures = await writeRenderedNotebook(dir);
+  lab = await startJupyterLab({ notebookDir: dir });
+  browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  page = await context.newPage();
+  loaded = recordResponses(page);
+  await page.goto(`${lab.url}lab?token=${lab.token}&reset`);
+  await page.waitForSelector("#jupyterlab-splash", { state: "detached", timeout: 60_000 });
+  await page.waitForLoadState("networkidle");
+  startupBytes = sum(loaded);
+  startupHpcfitBytes = sum(loaded.filter(isOurs));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("renderers in JupyterLab", () => {
+  it("loads the extension at start-up without plotly", async () => {
+    await screenshot(page, "01-startup");
+    expect(loaded.some((r) => isOurs(r) && r.url.includes("remoteEntry"))).toBe(true);
+    expect(loaded.some((r) => r.url.includes("/plotly."))).toBe(false);
+    // The Jobs panel is in the sidebar and says no hpcfit kernel is attached.
+    await page.click("[data-id='hpcfit-jobs-panel']");
+    await expect.poll(() => page.textContent(".jp-hpcfit-panel-status")).toMatch(/No hpcfit kernel/);
+  });
+
+  it("draws the fit: data with error bars, model curve, residuals, parameter table", async () => {
+    const before = loaded.length;
+    await runCommand(page, "docmanager:open", { path: fixtures.path });
+    const fit = page.locator(".jp-hpcfit-fit").first();
+    await fit.locator(".jp-hpcfit-plot .main-svg").first().waitFor({ timeout: 60_000 });
+    // Plotly draws one trace group per trace: data (markers with error bars), model (line), residuals.
+    const traces = fit.locator(".scatterlayer .trace");
+    await expect.poll(() => traces.count()).toBe(3);
+    expect(await traces.nth(0).locator(".points path").count()).toBe(6);
+    expect(await traces.nth(0).locator(".errorbar").count()).toBe(6);
+    expect(await traces.nth(1).locator("path.js-line").count()).toBe(1);
+    expect(await traces.nth(2).locator(".points path").count()).toBe(6);
+    for (const [name, p] of Object.entries(fixtures.fitted)) {
+      const value = await fit.locator(`tr[data-parameter='${name}'] .jp-hpcfit-value`).textContent();
+      expect(value).toBe(formatWithUncertainty(p.value, p.stderr));
+    }
+    await screenshot(page, "02-fit");
+    const plotly = loaded.slice(before).filter((r) => r.url.includes("/plotly."));
+    expect(plotly).toHaveLength(1);
+    const sizes = {
+      startupTotal: startupBytes,
+      startupHpcfit: startupHpcfitBytes,
+      firstPlot: sum(loaded.slice(before).filter(isOurs)),
+      plotlyChunk: plotly[0].bytes,
+    };
+    writeFileSync(join(ARTIFACTS, "bundle-sizes.json"), JSON.stringify(sizes, null, 2));
+  });
+
+  it("switches the axes to log scale", async () => {
+    const fit = page.locator(".jp-hpcfit-fit").first();
+    await fit.locator("input[data-axis='y']").check();
+    await expect.poll(() => fit.locator(".yaxislayer-above .ytick text").first().textContent()).toBeTruthy();
+    await expect.poll(() => page.evaluate(() => {
+      const div = document.querySelector(".jp-hpcfit-fit .jp-hpcfit-plot") as unknown as { layout?: { yaxis?: { type?: string } } } | null;
+      return div?.layout?.yaxis?.type;
+    })).toBe("log");
+    await fit.locator("input[data-axis='y']").uncheck();
+  });
+
+  it("draws every MCMC tab", async () => {
+    const mcmc = page.locator(".jp-hpcfit-mcmc").first();
+    await mcmc.scrollIntoViewIfNeeded();
+    await mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'][data-drawn='true'] .main-svg").first().waitFor({ timeout: 60_000 });
+    // One line per chain per parameter.
+    expect(await mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'] .scatterlayer .trace").count()).toBeGreaterThanOrEqual(2 * 20);
+    await screenshot(page, "03-mcmc-traces");
+    const checks: Record<string, string> = {
+      marginals: ".barlayer .trace",
+      corner: ".heatmaplayer image, .hm image",
+      logp: ".scatterlayer .trace",
+      diagnostics: "table.jp-hpcfit-diagnostics tbody tr",
+      fit: ".jp-hpcfit-fit .scatterlayer .trace",
+    };
+    for (const [tab, selector] of Object.entries(checks)) {
+      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
+      const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
+      await pageNode.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+      await expect.poll(() => pageNode.locator(selector).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      await screenshot(page, `04-mcmc-${tab}`);
+    }
+    expect(await mcmc.locator("table.jp-hpcfit-diagnostics tbody tr").count()).toBe(fixtures.mcmcLabels.length);
+    // Corner: choosing one parameter only leaves one diagonal histogram.
+    await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
+    await mcmc.locator(`.jp-hpcfit-corner-choice input[data-parameter='${fixtures.mcmcLabels[1]}']`).uncheck();
+    await expect.poll(() => mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner'] .heatmaplayer image, .jp-hpcfit-tab-page[data-tab='corner'] .hm image").count()).toBe(0);
+  });
+
+  it("redraws the plots in the dark theme", async () => {
+    const background = (): Promise<string | null> => page.locator(".jp-hpcfit-fit .main-svg rect.bg").first().evaluate((el) => el.getAttribute("style"));
+    const light = await background();
+    await runCommand(page, "apputils:change-theme", { theme: "JupyterLab Dark" });
+    await expect.poll(background, { timeout: 30_000 }).not.toBe(light);
+    await screenshot(page, "05-dark-theme");
+    await runCommand(page, "apputils:change-theme", { theme: "JupyterLab Light" });
+    await expect.poll(background, { timeout: 30_000 }).toBe(light);
+  });
+
+  it("leaves a PNG of each plot in the saved notebook", async () => {
+    await expect.poll(() => page.locator(".jp-OutputArea-output[data-snapshot='stored']").count(), { timeout: 30_000 }).toBe(2);
+    await runCommand(page, "docmanager:save");
+    await expect.poll(() => {
+      const nb = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as { cells: { outputs: { data: Record<string, string> }[] }[] };
+      return nb.cells.map((c) => c.outputs[0]?.data["image/png"]?.slice(0, 8) ?? null);
+    }, { timeout: 30_000 }).toEqual(["iVBORw0K", "iVBORw0K"]);
+  });
+});
