@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// Speed of hpcfit's `lm` on the 27 NIST StRD problems from both starting points, side by side in
+// one run with scipy's least_squares(method="lm") and lmfit's minimize(method="leastsq") (the
+// anchor, bench/nist_anchor.py, run as a subprocess with .venv/bin/python). All three start from
+// the certified start points with default options; each time is the median of repeated fits (at
+// least 5 and at least 50 ms in all, after one untimed warm-up fit) of the fit call alone. Evaluations: hpcfit counts nllf,
+// residual and Jacobian calls (fit()'s counter, which includes the finite-difference Jacobians
+// and the careful Jacobian for the covariance); scipy's "lm" and lmfit's leastsq count every
+// residual call, finite differences included (the anchor counts calls of the residual function
+// itself, because scipy's own res.nfev leaves out the finite-difference calls).
+//
+//   node bench/nist-speed.mjs            print the table
+//   node bench/nist-speed.mjs --write    also replace this script's section of bench/RESULTS.md
+//   node bench/nist-speed.mjs Misra1a    only the problems named
+// Run after the build (`npx tsc -p tsconfig.json`). scipy and lmfit (bench/requirements.txt)
+// are installed into .venv when missing.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, platform, release, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const write = args.includes("--write");
+const only = args.filter((a) => !a.startsWith("--"));
+const python = `${root}.venv/bin/python`;
+const nistDir = `${root}test/fixtures/nist`;
+
+if (!existsSync(`${root}dist/index.js`)) {
+  console.error("nist-speed: build first (npx tsc -p tsconfig.json)");
+  process.exit(1);
+}
+if (!existsSync(python)) {
+  console.error(`nist-speed: ${python} is missing; run node scripts/setup.mjs first`);
+  process.exit(1);
+}
+ensureAnchorPackages();
+
+const { fit } = await import(`${root}dist/index.js`);
+const { parseNist, nistProblem } = await import(`${root}dist/fit/nist/index.js`);
+const index = readFileSync(`${nistDir}/INDEX.tsv`, "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
+const names = index.map((r) => r[0]).filter((n) => only.length === 0 || only.includes(n));
+
+// The anchor runs first, alone, so the two never compete for the two cores.
+const anchor = await runAnchor(names);
+
+const rows = [];
+const failures = [];
+for (const name of names) {
+  const data = parseNist(readFileSync(`${nistDir}/${name}.dat`, "utf8"), name);
+  for (const start of [1, 2]) {
+    const times = [];
+    let total = 0;
+    let result = await fit(nistProblem(data, start), { method: "lm" }); // warm-up (JIT), untimed
+    while (times.length < 5 || total < 50) {
+      const problem = nistProblem(data, start);
+      const t0 = performance.now();
+      result = await fit(problem, { method: "lm" });
+      const dt = performance.now() - t0;
+      times.push(dt);
+      total += dt;
+      if (times.length >= 1000) break;
+    }
+    times.sort((a, b) => a - b);
+    const ms = times[Math.floor(times.length / 2)];
+    const rss = result.chisq * result.dof;
+    // An anchor that raised on this problem has no time: it counts as failed, hpcfit as faster.
+    const ok = (r) => (r && r.error === undefined ? r : undefined);
+    const scipy = ok(anchor.get(`${name}/${start}/scipy`));
+    const lmfit = ok(anchor.get(`${name}/${start}/lmfit`));
+    for (const tool of ["scipy", "lmfit"]) {
+      const r = anchor.get(`${name}/${start}/${tool}`);
+      if (r?.error) failures.push(`${tool} on ${name} start ${start}: ${r.error}`);
+    }
+    rows.push({ name, start, ms, nfev: result.evaluations, rss, certified: data.rss, scipy, lmfit });
+  }
+}
+
+const fmt = (v) => (v === undefined ? "fail" : v < 0.1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const rssDigits = (rss, cert) => {
+  if (!Number.isFinite(rss)) return "—";
+  if (cert < 1e-20) return rss < 1e-20 ? "ok" : "0"; // Lanczos1: below double precision, compare absolutely
+  const d = -Math.log10(Math.abs(rss - cert) / cert);
+  return d > 15 || !Number.isFinite(d) ? "15" : d.toFixed(1);
+};
+const lines = [];
+lines.push("| problem | start | hpcfit lm ms | scipy lm ms | lmfit ms | hpcfit evals | scipy calls | lmfit calls | RSS digits hpcfit / scipy / lmfit | hpcfit faster than both |");
+lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+let faster = 0;
+let fewer = 0;
+for (const r of rows) {
+  const win = (!r.scipy || r.ms < r.scipy.ms) && (!r.lmfit || r.ms < r.lmfit.ms);
+  if (win) faster++;
+  if ((!r.scipy || r.nfev <= r.scipy.nfev) && (!r.lmfit || r.nfev <= r.lmfit.nfev)) fewer++;
+  lines.push(
+    `| ${r.name} | ${r.start} | ${fmt(r.ms)} | ${fmt(r.scipy?.ms)} | ${fmt(r.lmfit?.ms)} | ${r.nfev} | ${r.scipy?.nfev ?? "—"} | ${r.lmfit?.nfev ?? "—"} | ` +
+      `${rssDigits(r.rss, r.certified)} / ${rssDigits(r.scipy?.rss, r.certified)} / ${rssDigits(r.lmfit?.rss, r.certified)} | ${win ? "yes" : "no"} |`,
+  );
+}
+const sum = (f) => rows.reduce((s, r) => s + (f(r) ?? 0), 0);
+const summary =
+  `hpcfit faster than both anchors on ${faster} of ${rows.length} runs; ` +
+  `no more evaluations than both on ${fewer} of ${rows.length} (an anchor that failed counts as beaten). ` +
+  `Sum of median times: hpcfit ${sum((r) => r.ms).toFixed(1)} ms, scipy ${sum((r) => r.scipy?.ms).toFixed(1)} ms, lmfit ${sum((r) => r.lmfit?.ms).toFixed(1)} ms.`;
+const table = lines.join("\n");
+const failureText = failures.length ? `Anchor failures: ${failures.join("; ")}.` : "No anchor failed.";
+console.log(table);
+console.log(`\n${summary}\n${failureText}`);
+
+if (write) {
+  const load = loadavg()[0].toFixed(1);
+  const versions = execFileSync(python, ["-c", "import sys, scipy, lmfit, numpy; print(sys.version.split()[0], scipy.__version__, lmfit.__version__, numpy.__version__)"], { encoding: "utf8" }).trim().split(" ");
+  const cpu = cpus();
+  const machine =
+    `${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} logical CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
+    `${platform()} ${release()}, Node ${process.version}, Python ${versions[0]}, scipy ${versions[1]}, lmfit ${versions[2]}, numpy ${versions[3]}; 1-minute load average at the end of the run ${load} (other work shared the machine: times are noisy)`;
+  const section = [
+    "<!-- nist-speed:start -->",
+    "## NIST StRD speed: hpcfit lm vs scipy least_squares(method=\"lm\") and lmfit leastsq",
+    "",
+    `Generated by \`node bench/nist-speed.mjs --write\` on ${new Date().toISOString().slice(0, 10)}. Machine: ${machine}.`,
+    "",
+    "Same start points (NIST start 1 and 2), default options, one run; times are medians of repeated",
+    "fits (ms per fit). hpcfit's time includes building the FitResult (covariance from a careful",
+    "Jacobian); scipy's least_squares computes no covariance; lmfit computes one from MINPACK's",
+    "Jacobian. Evaluations: residual-vector calls, finite-difference Jacobians included (for scipy and",
+    "lmfit counted by wrapping the residual function: scipy's own nfev omits the Jacobian calls). \"RSS digits\":",
+    "agreement of the final residual sum of squares with the certified one (Lanczos1: below 1e-20 = ok).",
+    "",
+    summary,
+    "",
+    failureText,
+    "",
+    table,
+    "<!-- nist-speed:end -->",
+    "",
+  ].join("\n");
+  const path = `${root}bench/RESULTS.md`;
+  const old = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmark results\n\n";
+  const re = /<!-- nist-speed:start -->[\s\S]*?<!-- nist-speed:end -->\n?/;
+  writeFileSync(path, re.test(old) ? old.replace(re, section) : `${old.trimEnd()}\n\n${section}`);
+  console.log(`\nwrote ${path}`);
+}
+
+/** Installs bench/requirements.txt into .venv when scipy or lmfit is missing. */
+function ensureAnchorPackages() {
+  try {
+    execFileSync(python, ["-c", "import scipy, lmfit"], { stdio: "ignore" });
+  } catch {
+    console.error("nist-speed: installing bench/requirements.txt into .venv");
+    execFileSync(python, ["-m", "pip", "install", "-q", "-r", `${root}bench/requirements.txt`], { stdio: "inherit" });
+  }
+}
+
+/** Runs the Python anchor and returns its results keyed by "name/start/tool". */
+function runAnchor(problemNames) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [`${root}bench/nist_anchor.py`, nistDir, ...problemNames], { stdio: ["ignore", "pipe", "inherit"] });
+    const results = new Map();
+    let buffer = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk) => {
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (line === "") continue;
+        const r = JSON.parse(line);
+        results.set(`${r.name}/${r.start}/${r.tool}`, r);
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(results) : reject(new Error(`nist_anchor.py exited with ${code}`))));
+  });
+}
