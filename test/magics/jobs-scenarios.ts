@@ -22,7 +22,7 @@ export interface ScenarioOptions {
   timeoutWaitMs: number;
 }
 
-async function waitUntil(what: string, test: () => Promise<boolean>, ms = 30_000): Promise<void> {
+async function waitUntil(what: string, test: () => Promise<boolean>, ms = 90_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await test())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
@@ -92,21 +92,37 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       await expect(registry.run("sbatch", "", recordingContext(), "#!/bin/sh\necho {{missing}}\n")).rejects.toThrow(/\{\{missing\}\} names no variable/);
     });
 
-    test("a job waiting for CPUs is PENDING, then RUNNING, as %squeue shows", async () => {
-      const ctx = recordingContext();
-      const big = (await registry.run("sbatch", `-c 2 -J big --wrap "sleep 2"`, ctx)) as Job;
-      const next = (await registry.run("sbatch", `-J next --wrap "sleep 1"`, ctx)) as Job;
-      await waitUntil("the first job runs", async () => (await big.refresh()).state === "RUNNING");
+    test("%squeue shows a job PENDING, then RUNNING, then it completes", async () => {
+      const first = (await registry.run("sbatch", `-J first --wrap "sleep 3"`, recordingContext())) as Job;
+      const next = (await registry.run("sbatch", `-J next --dependency=afterany:${first.id} --wrap "sleep 2"`, recordingContext())) as Job;
       const pending = (await registry.run("squeue", "-t PENDING", recordingContext())) as JobList;
-      const mine = pending.find((j) => j.id === next.id);
-      expect(mine?.state).toBe("PENDING");
+      expect(pending.find((j) => j.id === next.id)?.state).toBe("PENDING");
+      await waitUntil("the first job runs", async () => (await first.refresh()).state === "RUNNING");
       const running = (await registry.run("squeue", "--me -t RUNNING", recordingContext())) as JobList;
-      expect(running.map((j) => j.id)).toContain(big.id);
-      await waitUntil("the second job runs", async () => (await next.refresh()).state !== "PENDING", 30_000);
+      expect(running.map((j) => j.id)).toContain(first.id);
+      await waitUntil("the second job runs", async () => {
+        const now = (await registry.run("squeue", "-t RUNNING", recordingContext())) as JobList;
+        return now.some((j) => j.id === next.id);
+      });
       await next.wait({ pollMs: 100, live: false });
       expect(next.state).toBe("COMPLETED");
-      expect(next.startTime!.getTime()).toBeGreaterThanOrEqual(big.startTime!.getTime());
+      expect((await registry.run("squeue", "", recordingContext())) as JobList).not.toContainEqual(expect.objectContaining({ id: next.id }));
     });
+
+    if (options.backend === "local") {
+      test("a job asking for more CPUs than are free waits PENDING with reason Resources", async () => {
+        const big = (await registry.run("sbatch", `-c 2 -J big --wrap "sleep 1"`, recordingContext())) as Job;
+        const after = (await registry.run("sbatch", `-J after --wrap "true"`, recordingContext())) as Job;
+        await waitUntil("the big job runs", async () => (await big.refresh()).state === "RUNNING");
+        // The scheduler gives the waiting job its reason at its next pass.
+        await waitUntil("the second job gets a reason", async () => (await after.refresh()).reason !== null);
+        expect(after.state).toBe("PENDING");
+        expect(after.reason).toMatch(/^(Resources|Priority)$/);
+        await after.wait({ pollMs: 100, live: false });
+        await big.refresh();
+        expect(after.startTime!.getTime()).toBeGreaterThanOrEqual(big.endTime!.getTime());
+      });
+    }
 
     test("%scancel ends a running job as CANCELLED", async () => {
       const job = (await registry.run("sbatch", `-J victim --wrap "sleep 120"`, recordingContext())) as Job;
