@@ -32,15 +32,22 @@ function digits(value, certified) {
 
 const rows = [];
 let passed = 0;
+// Lanczos1 runs twice: with residuals formed in double-double precision (counted, as in the
+// test) and with the plain double Curve (listed for the record, not counted).
+const runs = [];
 for (const [name, level] of index) {
+  for (const start of [1, 2]) runs.push({ name, level, start, precise: name === "Lanczos1", counted: true });
+  if (name === "Lanczos1") for (const start of [1, 2]) runs.push({ name, level, start, precise: false, counted: false });
+}
+for (const { name, level, start, precise, counted } of runs) {
   const data = parseNist(readFileSync(`${dir}${name}.dat`, "utf8"), name);
-  for (const start of [1, 2]) {
+  {
     // Time: the median of repeated fits (at least 5, at least 50 ms in all).
     const times = [];
     let result;
     const t0 = performance.now();
     while (times.length < 5 || performance.now() - t0 < 50) {
-      const problem = nistProblem(data, start);
+      const problem = nistProblem(data, start, undefined, { precise });
       const t = performance.now();
       result = await fit(problem, options);
       times.push(performance.now() - t);
@@ -50,8 +57,9 @@ for (const [name, level] of index) {
     const vd = Math.min(...data.names.map((_, j) => digits(result.x[j], data.certified[j])));
     const sd = Math.min(...data.names.map((_, j) => digits(result.parameters[j].stderr, data.certifiedSd[j])));
     const ok = vd >= 6 && sd >= 4;
-    if (ok) passed++;
-    rows.push({ name, level, start, vd, sd, evals: result.evaluations, ms: times[Math.floor(times.length / 2)], ok, message: result.message });
+    if (ok && counted) passed++;
+    const label = name === "Lanczos1" ? `${name} (${precise ? "double-double residuals" : "double residuals, not counted"})` : name;
+    rows.push({ name: label, level, start, vd, sd, evals: result.evaluations, ms: times[Math.floor(times.length / 2)], ok, counted, message: result.message });
   }
 }
 
@@ -61,7 +69,9 @@ lines.push("");
 lines.push(`Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}. Run on ${new Date().toISOString().slice(0, 10)}.`);
 lines.push(`Options: ${JSON.stringify(options)} (everything else default). Digits = −log10(relative error) against the certified values, the minimum over the parameters (15 = exact). Standard deviations are \`dx·sqrt(chisq)\` (stderr of a fit without dy). Evaluations count residual-vector evaluations of the fit (the final error-bar Jacobian's are not included). Time is the median wall time of one \`fit()\` call, including the error bars.`);
 lines.push("");
-lines.push(`**${passed} of ${rows.length} runs** reach 6 digits on every value and 4 on every standard deviation.`);
+lines.push("Lanczos1's certified residuals (~1e-13) are at the rounding level of a double evaluation of its model and data, so its certified standard deviations (∝ sqrt(RSS)) are reproducible only with residuals formed in higher precision; the counted Lanczos1 runs use the model of `fit/nist/precise-lanczos.ts` (double-double residuals, same optimizer and options), and the plain-double runs are listed below them for the record.");
+lines.push("");
+lines.push(`**${passed} of ${rows.filter((r) => r.counted).length} runs** reach 6 digits on every value and 4 on every standard deviation.`);
 lines.push("");
 lines.push("| problem | level | start | value digits | sd digits | evaluations | time (ms) | ok |");
 lines.push("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |");

@@ -1,2 +1,3 @@
 export { parseNist, type NistDataset } from "./parse.js";
-export { NIST_MODELS, nistProblem } from "./models.js";
+export { NIST_MODELS, nistProblem, type NistProblemOptions } from "./models.js";
+export { PreciseLanczos } from "./precise-lanczos.js";

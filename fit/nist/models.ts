@@ -6,6 +6,7 @@
 import { Curve } from "../curve.js";
 import { FitProblem } from "../problem.js";
 import type { NistDataset } from "./parse.js";
+import { PreciseLanczos } from "./precise-lanczos.js";
 
 type Model = (x: never, ...b: number[]) => number;
 
@@ -55,12 +56,35 @@ export const NIST_MODELS: Record<string, Model> = {
   Thurber: cubicRatio,
 } as Record<string, Model>;
 
+/** Options of {@link nistProblem}. */
+export interface NistProblemOptions {
+  /**
+   * Form the residuals of the Lanczos problems in double-double precision from the data's decimal
+   * text (see precise-lanczos.ts); needed to reproduce Lanczos1's certified standard deviations,
+   * whose residuals (~1e-13) are at the rounding level of a double evaluation. Default false.
+   */
+  precise?: boolean;
+}
+
 /**
  * A FitProblem for a NIST dataset from start 1 or 2: a per-point Curve with every parameter
  * free and unbounded (no dy: unit weights, so stderr = dx·sqrt(chisq) as NIST certifies).
- * `bounds(certified, start)` may return [lo, hi] per parameter to bound them instead.
+ * `bounds(j)` may return [lo, hi] per parameter to bound them instead.
  */
-export function nistProblem(data: NistDataset, start: 1 | 2, bounds?: (j: number) => [number, number]): FitProblem {
+export function nistProblem(data: NistDataset, start: 1 | 2, bounds?: (j: number) => [number, number], options: NistProblemOptions = {}): FitProblem {
+  if (options.precise && data.name.startsWith("Lanczos")) {
+    const L = new PreciseLanczos(
+      data.text.map((r) => r[1]),
+      data.text.map((r) => r[0]),
+      data.starts[start - 1],
+      data.name,
+    );
+    L.p.forEach((p, j) => {
+      if (bounds) p.range(...bounds(j));
+      else p.fit();
+    });
+    return new FitProblem(L, { name: data.name });
+  }
   const fn = NIST_MODELS[data.name];
   if (fn === undefined) throw new Error(`no NIST model called ${data.name}`);
   const init: Record<string, number> = {};

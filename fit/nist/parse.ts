@@ -24,6 +24,8 @@ export interface NistDataset {
   y: Float64Array;
   /** Predictor columns (one for all problems but Nelson, which has two). */
   x: Float64Array[];
+  /** The data rows as written in the file (response first), for exact decimal parsing. */
+  text: string[][];
 }
 
 /** Parses the text of a NIST StRD `.dat` file; throws naming the dataset when the format differs. */
@@ -55,12 +57,15 @@ export function parseNist(text: string, name: string): NistDataset {
   });
   if (names.length === 0 || dataStart < 0 || Number.isNaN(rss)) throw new Error(`NIST ${name}: not a StRD nonlinear regression file`);
   const rows: number[][] = [];
+  const rowsText: string[][] = [];
   for (let i = dataStart; i < lines.length; i++) {
     const t = lines[i].trim();
     if (t === "") continue;
-    const row = t.split(/\s+/).map(Number);
+    const tokens = t.split(/\s+/);
+    const row = tokens.map(Number);
     if (row.some(Number.isNaN)) throw new Error(`NIST ${name}: bad data row ${i + 1}: "${t}"`);
     rows.push(row);
+    rowsText.push(tokens);
   }
   const ncols = rows[0].length;
   const y = Float64Array.from(rows, (r) => r[0]);
@@ -76,5 +81,6 @@ export function parseNist(text: string, name: string): NistDataset {
     dof,
     y,
     x,
+    text: rowsText,
   };
 }

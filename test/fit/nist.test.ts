@@ -1,0 +1,60 @@
+// NIST StRD nonlinear regression: every problem from both starts with method "lm" and default
+// options must match the certified values to 6 significant digits and the certified standard
+// deviations to 4.
+//
+// Lanczos1 is built with residuals formed in double-double precision (`precise`): its certified
+// residuals (~1e-13) are as small as the rounding errors of evaluating the model, and of the data
+// themselves, in double precision, so with plain double residuals its RSS — and the certified
+// standard deviations, which scale with sqrt(RSS) — agree to only about 3 digits whatever the
+// optimizer does (bench/RESULTS.md lists that run too). Every other problem uses the plain
+// per-point Curve of fit/nist/models.ts.
+import { describe, expect, test } from "vitest";
+import { fit } from "hpcfit";
+import { nistProblem } from "../../fit/nist/index.js";
+import { digits, loadNist, nistIndex } from "../support/nist.js";
+
+const VALUE_DIGITS = 6;
+const SD_DIGITS = 4;
+
+describe("NIST StRD with lm", () => {
+  for (const entry of nistIndex()) {
+    for (const start of [1, 2] as const) {
+      test(`${entry.name} start ${start}`, async () => {
+        const data = loadNist(entry.name);
+        const problem = nistProblem(data, start, undefined, { precise: data.name === "Lanczos1" });
+        const result = await fit(problem, { method: "lm" });
+        const valueDigits = data.names.map((_, j) => digits(result.x[j], data.certified[j]));
+        const sdDigits = data.names.map((_, j) => digits(result.parameters[j].stderr, data.certifiedSd[j]));
+        const rss = result.chisq * result.dof;
+        const info = `${entry.name} s${start}: values ${valueDigits.map((d) => d.toFixed(1)).join(" ")} | sd ${sdDigits
+          .map((d) => d.toFixed(1))
+          .join(" ")} | rss ${rss} vs ${data.rss} | ${result.evaluations} evals | ${result.message}`;
+        expect(Math.min(...valueDigits), info).toBeGreaterThanOrEqual(VALUE_DIGITS);
+        expect(Math.min(...sdDigits), info).toBeGreaterThanOrEqual(SD_DIGITS);
+        if (data.name === "Lanczos1") expect(rss).toBeLessThan(1e-20);
+        else expect(digits(rss, data.rss), info).toBeGreaterThanOrEqual(VALUE_DIGITS);
+        expect(result.converged, info).toBe(true);
+      });
+    }
+  }
+});
+
+describe("double-double residuals of the precise Lanczos model", () => {
+  test("exp and decimal parsing carry ~30 digits", async () => {
+    const { ddExp, ddParse, ddAdd, dd } = await import("../../fit/nist/double-double.js");
+    // e = 2.718281828459045 + 1.4456468917292502e-16 (the next 16 digits of e).
+    const e = ddExp(dd(1));
+    expect(e.hi).toBe(Math.E);
+    expect(e.lo).toBeCloseTo(1.4456468917292502e-16, 30);
+    // exp(a) exp(−a) = 1 to double-double accuracy.
+    const a = ddExp(dd(-5.75));
+    const b = ddExp(dd(5.75));
+    const { ddMul } = await import("../../fit/nist/double-double.js");
+    const p = ddMul(a, b);
+    expect(Math.abs(ddAdd(p, dd(-1)).hi)).toBeLessThan(1e-30);
+    // 0.05 = 0.05000000000000000277 (double) − 2.7755575615628914e-18.
+    const x = ddParse("5.000000000000E-02");
+    expect(x.hi).toBe(0.05);
+    expect(x.lo).toBeCloseTo(-2.7755575615628914e-18, 32);
+  });
+});
