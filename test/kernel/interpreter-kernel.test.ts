@@ -1,0 +1,70 @@
+// End to end through the real kernel process and Python's jupyter_client: the interpreter's
+// behaviour as a notebook sees it (the protocol suite covers the wire itself).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startKernel, type KernelClient } from "../support/kernel-client.js";
+
+let k: KernelClient;
+let notebookDir: string;
+
+beforeAll(async () => {
+  // A notebook directory outside the repository, with a model file next to it.
+  notebookDir = mkdtempSync(join(tmpdir(), "hpcfit-notebook-"));
+  writeFileSync(join(notebookDir, "helper.ts"), "export function twice(x: number): number { return 2 * x }\n");
+  k = await startKernel({ cwd: notebookDir });
+});
+afterAll(async () => {
+  await k?.shutdown();
+});
+
+describe("interpreter through the kernel", () => {
+  it("keeps declarations across cells, returns results and maps errors to cell lines", async () => {
+    expect((await k.execute("let total = 0;\nfor (let i = 0; i < 1000; i++) total += i;")).status).toBe("ok");
+    expect((await k.execute("total")).result?.["text/plain"]).toBe("499500");
+    const bad = await k.execute("const fine = 1;\nnull!.boom;", { stopOnError: false });
+    expect(bad.status).toBe("error");
+    expect(bad.error?.ename).toBe("TypeError");
+    expect(bad.error?.traceback.join("\n")).toMatch(/<cell \d+>:2:\d+/);
+  });
+
+  it("imports hpcfit and a .ts file from a notebook outside the repository", async () => {
+    const r = await k.execute("import { DISPLAY } from 'hpcfit';\nimport { twice } from './helper.ts';\n[typeof DISPLAY, twice(21)]");
+    expect(r.error?.traceback.join("\n") ?? r.result?.["text/plain"]).toBe("[ 'symbol', 42 ]");
+  });
+
+  it("stops a busy loop after a top-level await on interrupt_request and keeps state", async () => {
+    const id = await k.startExecute("const kept = 'yes';\nawait new Promise((r) => setTimeout(r, 20));\nwhile (true) {}", { stopOnError: false });
+    await new Promise((r) => setTimeout(r, 500));
+    await k.interrupt("message");
+    const r = await k.waitExecute(id);
+    expect(r.status).toBe("error");
+    expect(r.error?.ename).toBe("KeyboardInterrupt");
+    expect((await k.execute("kept")).result?.["text/plain"]).toBe("'yes'");
+  });
+
+  it("sends display_data and update_display_data for display handles and rich values", async () => {
+    const r = await k.execute(
+      "const h = display.html('<b>1</b>');\nh.update('<b>2</b>');\n({ [Symbol.for('hpcfit.display')]: () => ({ 'text/markdown': '**rich**', 'text/plain': 'rich' }) })",
+    );
+    const types = r.outputs.map((m) => m.header.msg_type);
+    expect(types).toEqual(["display_data", "update_display_data", "execute_result"]);
+    expect(r.outputs[1].content.transient.display_id).toBe(r.outputs[0].content.transient.display_id);
+    expect(r.result?.["text/markdown"]).toBe("**rich**");
+  });
+
+  it("streams %%bash output and reports its exit status", async () => {
+    const r = await k.execute("%%bash\necho from-bash\nexit 4", { stopOnError: false });
+    expect(r.stdout).toBe("from-bash\n");
+    expect(r.status).toBe("error");
+    expect(r.error?.evalue).toContain("status 4");
+  });
+
+  it("reports a late exception from a timer on stderr and lives on", async () => {
+    await k.execute("setTimeout(() => { throw new Error('late failure') }, 10);");
+    const r = await k.execute("await new Promise((r) => setTimeout(r, 200));\n'alive'");
+    expect(r.result?.["text/plain"]).toBe("'alive'");
+    expect(r.stderr).toContain("late failure");
+  });
+});
