@@ -10,6 +10,9 @@ import type { OutputSink } from "./types.js";
 
 type WriteFn = typeof process.stdout.write;
 
+/** Lines the kernel logs about itself start with this; they stay on the process's real stderr. */
+export const KERNEL_LOG_PREFIX = "[hpcfit kernel]";
+
 /** Installs and removes the stdout/stderr redirection; one per interpreter. */
 export class OutputRouter {
   private sink: OutputSink | undefined;
@@ -53,11 +56,15 @@ export class OutputRouter {
     this.originals.stderr.call(process.stderr, text);
   }
 
-  /** Sends text to the current sink's stream, or to the real stream when there is no sink yet. */
+  /**
+   * Sends text to the current sink's stream, or to the real stream when there is no sink yet.
+   * A stderr write starting with {@link KERNEL_LOG_PREFIX} is the kernel's own diagnostic, not
+   * the notebook's output, and goes to the real stderr.
+   */
   emit(name: "stdout" | "stderr", text: string): void {
     if (text.length === 0) return;
     const sink = this.sink;
-    if (!sink) {
+    if (!sink || (name === "stderr" && text.startsWith(KERNEL_LOG_PREFIX))) {
       this.originals[name].call(name === "stdout" ? process.stdout : process.stderr, text);
       return;
     }
