@@ -31,16 +31,15 @@ export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
       im[j] = t;
     }
   }
+  const { cos, sin } = twiddles(n);
   const sign = inverse ? 1 : -1;
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = (sign * 2 * Math.PI) / len;
-    const wr = Math.cos(ang);
-    const wi = Math.sin(ang);
     const half = len >> 1;
+    const step = n / len; // twiddle k of this stage is entry k * step of the table
     for (let i = 0; i < n; i += len) {
-      let cr = 1;
-      let ci = 0;
       for (let k = 0; k < half; k++) {
+        const cr = cos[k * step];
+        const ci = sign * sin[k * step];
         const a = i + k;
         const b = a + half;
         const xr = re[b] * cr - im[b] * ci;
@@ -49,11 +48,25 @@ export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
         im[b] = im[a] - xi;
         re[a] += xr;
         im[a] += xi;
-        // Rotate the twiddle by recurrence; precision is ample for autocorrelation lengths.
-        const nr = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = nr;
       }
     }
   }
+}
+
+let cachedN = 0;
+let cachedCos = new Float64Array(0);
+let cachedSin = new Float64Array(0);
+
+/** cos and sin of 2πk/n for k < n/2, computed once per length (exact, no recurrence drift). */
+function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
+  if (n !== cachedN) {
+    cachedN = n;
+    cachedCos = new Float64Array(n >> 1);
+    cachedSin = new Float64Array(n >> 1);
+    for (let k = 0; k < n >> 1; k++) {
+      cachedCos[k] = Math.cos((2 * Math.PI * k) / n);
+      cachedSin[k] = Math.sin((2 * Math.PI * k) / n);
+    }
+  }
+  return { cos: cachedCos, sin: cachedSin };
 }
