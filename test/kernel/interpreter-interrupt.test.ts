@@ -1,22 +1,24 @@
 import { spawn } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeInterpreter } from "./interpreter-support.js";
+import { makeInterpreter, RecordingSink } from "./interpreter-support.js";
 
 // The interpreter's own SIGINT listener is installed, as in the kernel.
 const k = makeInterpreter({ installProcessHandlers: true });
 afterAll(() => k.interpreter.dispose());
 
-/** Sends this process a real SIGINT from outside after `ms` (a busy loop blocks our own timers). */
-function sigintFromOutsideAfter(ms: number): void {
+/**
+ * Sends this process a real SIGINT from outside after `ms` (a busy loop blocks our own timers).
+ * Cells call it right before their loop, so the signal cannot arrive before the loop runs.
+ */
+(globalThis as Record<string, unknown>).sigintSoon = (ms = 200): void => {
   spawn("sh", ["-c", `sleep ${ms / 1000}; kill -INT ${process.pid}`], { stdio: "ignore" }).unref();
-}
+};
 
 describe("interrupt", () => {
   it("stops a busy synchronous loop on SIGINT and keeps the state", async () => {
     const r0 = await k.run("const keep = 'kept';\nlet spins = 0;\nconst box = { n: 0 };");
     expect(r0.status).toBe("ok");
-    sigintFromOutsideAfter(300);
-    const r = await k.run("while (true) { spins++; box.n++ }");
+    const r = await k.run("(globalThis as any).sigintSoon();\nwhile (true) { spins++; box.n++ }");
     expect(r.status).toBe("error");
     if (r.status === "error") expect(r.ename).toBe("KeyboardInterrupt");
     const after = await k.run("[keep, typeof spins, box.n > 0]");
@@ -24,8 +26,7 @@ describe("interrupt", () => {
   });
 
   it("stops a busy loop that comes after a top-level await", async () => {
-    sigintFromOutsideAfter(300);
-    const r = await k.run("await new Promise((r) => setTimeout(r, 10));\nlet n2 = 0;\nfor (;;) n2++;");
+    const r = await k.run("await new Promise((r) => setTimeout(r, 10));\nlet n2 = 0;\n(globalThis as any).sigintSoon();\nfor (;;) n2++;");
     expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
     expect((await k.run("1 + 1")).plain).toBe("2");
   });
@@ -44,8 +45,14 @@ describe("interrupt", () => {
   });
 
   it("stops %%bash and the processes it started", async () => {
-    setTimeout(() => k.interpreter.interrupt(), 300);
-    const r = await k.run("%%bash\necho started\nsleep 30\necho never");
+    // Interrupt as soon as the script has shown that it runs.
+    const sink = new RecordingSink();
+    const record = sink.stream.bind(sink);
+    sink.stream = (name, text) => {
+      record(name, text);
+      if (text.includes("started")) setTimeout(() => k.interpreter.interrupt(), 50);
+    };
+    const r = await k.run("%%bash\necho started\nsleep 30\necho never", sink);
     expect(r.status).toBe("error");
     expect(r.sink.text()).toContain("started");
     expect(r.sink.text()).not.toContain("never");

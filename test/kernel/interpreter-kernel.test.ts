@@ -35,8 +35,12 @@ describe("interpreter through the kernel", () => {
   });
 
   it("stops a busy loop after a top-level await on interrupt_request and keeps state", async () => {
-    const id = await k.startExecute("const kept = 'yes';\nawait new Promise((r) => setTimeout(r, 20));\nwhile (true) {}", { stopOnError: false });
-    await new Promise((r) => setTimeout(r, 500));
+    const id = await k.startExecute("const kept = 'yes';\nawait new Promise((r) => setTimeout(r, 20));\nconsole.log('looping');\nwhile (true) {}", {
+      stopOnError: false,
+    });
+    // Interrupt only once the loop runs (after the cell's first await).
+    const seen = await k.iopub({ untilType: "stream", timeout: 30 });
+    expect(seen.some((m) => m.header.msg_type === "stream" && m.content.text === "looping\n")).toBe(true);
     await k.interrupt("message");
     const r = await k.waitExecute(id);
     expect(r.status).toBe("error");
