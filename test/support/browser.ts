@@ -187,17 +187,17 @@ export async function openLab(browser: Browser, lab: Lab, path?: string, options
   return page;
 }
 
-/** Waits until the current notebook's kernel status says idle. */
+/** Waits until the current notebook's kernel is connected and idle (asked of the app itself). */
 export async function waitForKernelIdle(page: Page, timeout = 60_000): Promise<void> {
-  await page.waitForSelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook", { timeout });
   await page.waitForFunction(
     () => {
-      const status = document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelStatus, .jp-NotebookPanel:not(.lm-mod-hidden) [data-jp-item-name='kernelStatus']");
-      const text = status?.getAttribute("title") ?? status?.getAttribute("aria-label") ?? status?.textContent ?? "";
-      return /idle/i.test(text);
+      type Shell = { currentWidget?: { sessionContext?: { session?: { kernel?: { status: string; connectionStatus: string } | null } | null } } | null };
+      const app = (window as unknown as { jupyterapp?: { shell: Shell } }).jupyterapp;
+      const kernel = app?.shell.currentWidget?.sessionContext?.session?.kernel;
+      return kernel !== undefined && kernel !== null && kernel.status === "idle" && kernel.connectionStatus === "connected";
     },
     undefined,
-    { timeout },
+    { timeout, polling: 200 },
   );
 }
 

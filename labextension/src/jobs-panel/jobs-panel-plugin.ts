@@ -86,7 +86,8 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
             const result = await FileDialog.getOpenFiles({ manager: docManager, filter: (model) => (model.type === "directory" || /\.(ts|mts|js|mjs)$/.test(model.name) ? {} : null) });
             return result.button.accept && result.value !== null && result.value.length > 0 ? result.value[0].path : null;
           },
-          absolutePath: (path) => (path.startsWith("/") ? path : PathExt.join(PageConfig.getOption("serverRoot"), path)),
+          // PathExt.join drops the leading "/" of an absolute root: join by hand.
+          absolutePath: (path) => (path.startsWith("/") ? path : `${PageConfig.getOption("serverRoot").replace(/\/+$/, "")}/${PathExt.normalize(path)}`),
           submitted: (id) => notifier.watch(id),
         });
         openMain(null, form);

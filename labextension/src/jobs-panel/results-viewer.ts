@@ -14,8 +14,8 @@ export interface JobResult {
 }
 
 /**
- * Finds the result store files (`<name>.json` with a `fit` and/or `mcmc` member, DESIGN.md
- * "Files on disk") in a job's directory and one level below, preferring those whose path names
+ * Finds the result store files (`<name>.json` holding the result's `fit` and/or `mcmc` bundles,
+ * DESIGN.md "Files on disk") in a job's directory and one level below, preferring those whose path names
  * the job id (the form's script stores into `<dir>/<name>-<jobid>/`).
  */
 export async function findJobResults(contents: Contents.IManager, directory: string, job: JobRow): Promise<JobResult[]> {
@@ -32,7 +32,9 @@ export async function findJobResults(contents: Contents.IManager, directory: str
       else if (item.type === "file" && item.name.endsWith(".json")) {
         try {
           const file = await contents.get(item.path, { content: true, format: "text" });
-          const data = JSON.parse(String(file.content)) as Record<string, unknown>;
+          const parsed = JSON.parse(String(file.content)) as Record<string, unknown>;
+          // fit/node/store.ts writes `{ kind: "hpcfit.result", result: { ..., fit, mcmc } }`.
+          const data = (parsed.kind === "hpcfit.result" && typeof parsed.result === "object" && parsed.result !== null ? parsed.result : parsed) as Record<string, unknown>;
           if (data.fit !== undefined || data.mcmc !== undefined) found.push({ path: item.path, fit: data.fit, mcmc: data.mcmc });
         } catch {
           // Not JSON we can read: not a result file.

@@ -1,0 +1,124 @@
+/**
+ * The Jobs panel against the real hpcfit kernel in a real JupyterLab: jobs submitted with
+ * `%%sbatch` (local backend) appear in the panel and change state live, their output opens in a
+ * following viewer, a running job is cancelled from the panel (with confirmation), `%squeue`'s
+ * table sorts, and a fit submitted from the "New fit job" form runs `hpcfit fit`, completes, and
+ * its results open as plots.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyToTemp, launchChromium, openLab, ROOT, runCommand, screenshot, startJupyterLab, type Lab } from "../support/browser.js";
+import { notebook } from "./notebook-fixtures.js";
+
+let lab: Lab;
+let browser: Browser;
+let page: Page;
+let dir: string;
+let dataDir: string;
+
+const SLEEPER = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=panel-sleeper", "echo started", "sleep 300", ""].join("\n");
+const ECHO = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=panel-echo", 'for i in 1 2 3; do echo "line $i from the panel test"; done', ""].join("\n");
+
+function job(name: string): Locator {
+  return page.locator(".jp-hpcfit-job").filter({ has: page.locator(".jp-hpcfit-job-name", { hasText: new RegExp(`^${name}$`) }) });
+}
+
+beforeAll(async () => {
+  dir = copyToTemp(join(ROOT, "examples"));
+  dataDir = mkdtempSync(join(tmpdir(), "hpcfit-panel-data-"));
+  writeFileSync(join(dir, "jobs-panel.ipynb"), JSON.stringify(notebook([{ source: "%slurm backend local" }, { source: SLEEPER }, { source: ECHO }, { source: "%squeue -t all" }])));
+  lab = await startJupyterLab({
+    notebookDir: dir,
+    // Job records of this test only; the form's script finds the hpcfit CLI through $HPCFIT.
+    env: { HPCFIT_DATA_DIR: dataDir, HPCFIT: join(ROOT, "dist", "cli", "main.js") },
+  });
+  browser = await launchChromium();
+  page = await openLab(browser, lab, "jobs-panel.ipynb");
+}, 150_000);
+
+afterAll(async () => {
+  // Cancel anything still running through the kernel before it goes away.
+  await page?.evaluate(() => undefined).catch(() => undefined);
+  await browser?.close();
+  await lab?.stop();
+  for (const d of [dir, dataDir]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
+});
+
+describe("Jobs panel with the local backend", () => {
+  it("shows jobs submitted with %%sbatch, live, with their states", async () => {
+    await page.click("[data-id='hpcfit-jobs-panel']");
+    await expect.poll(() => page.getAttribute(".jp-hpcfit-jobs-panel", "data-connected"), { timeout: 30_000 }).toBe("true");
+    await runCommand(page, "notebook:run-all-cells");
+    await expect.poll(() => job("panel-sleeper").getAttribute("data-state"), { timeout: 60_000 }).toBe("RUNNING");
+    await expect.poll(() => job("panel-echo").getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
+    // Newest first.
+    const names = await page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents();
+    expect(names.indexOf("panel-echo")).toBeLessThan(names.indexOf("panel-sleeper"));
+    await screenshot(page, "10-jobs-panel-running");
+  });
+
+  it("filters by state and text", async () => {
+    await page.click(".jp-hpcfit-chip[data-filter='Active']");
+    await expect.poll(() => page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents()).toEqual(["panel-sleeper"]);
+    await page.click(".jp-hpcfit-chip[data-filter='All']");
+    await page.fill(".jp-hpcfit-jobs-panel .jp-hpcfit-filter-text", "echo");
+    await expect.poll(() => page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents()).toEqual(["panel-echo"]);
+    await page.fill(".jp-hpcfit-jobs-panel .jp-hpcfit-filter-text", "");
+  });
+
+  it("renders %squeue as a sortable table", async () => {
+    // The %%sbatch cells show their jobs' live status as jobs tables too: take the %squeue cell's.
+    const table = page.locator(".jp-NotebookPanel .jp-Cell").nth(3).locator(".jp-OutputArea-output.jp-hpcfit-jobs table");
+    await table.waitFor({ state: "attached", timeout: 60_000 });
+    await table.scrollIntoViewIfNeeded();
+    const ids = async (): Promise<string[]> => table.locator("tbody tr").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.jobId ?? ""));
+    const before = await ids();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    await table.locator("th[data-column='id']").click();
+    await expect.poll(ids).toEqual([...before].reverse());
+  });
+
+  it("opens a job's output in a viewer", async () => {
+    await job("panel-echo").locator("[data-action='tail']").click();
+    const viewer = page.locator(".jp-hpcfit-output-viewer").last();
+    await expect.poll(() => viewer.locator("pre").textContent(), { timeout: 30_000 }).toBe("line 1 from the panel test\nline 2 from the panel test\nline 3 from the panel test\n");
+    await expect.poll(() => viewer.getAttribute("data-done"), { timeout: 30_000 }).toBe("true");
+    await screenshot(page, "11-job-output");
+  });
+
+  it("cancels a running job from the panel after confirmation", async () => {
+    await job("panel-sleeper").locator("[data-action='cancel']").click();
+    const dialog = page.locator(".jp-Dialog");
+    await expect.poll(() => dialog.locator(".jp-Dialog-header").textContent()).toMatch(/Cancel job/);
+    await screenshot(page, "12-cancel-confirm");
+    await dialog.locator("button", { hasText: "Yes" }).click();
+    await expect.poll(() => job("panel-sleeper").getAttribute("data-state"), { timeout: 30_000 }).toBe("CANCELLED");
+    await screenshot(page, "13-cancelled");
+  });
+
+  it("submits a fit from the form, shows the script first, and opens its results as plots", async () => {
+    await page.click(".jp-hpcfit-new-job");
+    const form = page.locator(".jp-hpcfit-fit-job-form").last();
+    await form.waitFor();
+    await form.locator("input[name='modelFile']").fill("curve.ts");
+    await form.locator("select[name='method']").selectOption("lm");
+    await form.locator("input[name='jobName']").fill("formfit");
+    await form.locator("input[name='time']").fill("00:05:00");
+    await expect.poll(() => form.locator(".jp-hpcfit-script-preview").textContent()).toContain("--fit=lm");
+    expect(await form.locator(".jp-hpcfit-script-preview").textContent()).toContain(`'${join(dir, "curve.ts")}'`);
+    await screenshot(page, "14-new-fit-job-form");
+    await form.locator("button", { hasText: "Submit" }).click();
+    await expect.poll(() => form.locator(".jp-hpcfit-submit-result").textContent(), { timeout: 30_000 }).toMatch(/^Submitted job \d+$/);
+    await expect.poll(() => job("formfit").getAttribute("data-state"), { timeout: 90_000 }).toBe("COMPLETED");
+    // A notification says so (the job was submitted from this JupyterLab).
+    await expect.poll(() => page.locator(".Toastify__toast", { hasText: "formfit" }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await job("formfit").locator("[data-action='results']").click();
+    const results = page.locator(".jp-hpcfit-results-viewer").last();
+    await expect.poll(() => results.locator(".jp-hpcfit-fit .scatterlayer .trace").count(), { timeout: 60_000 }).toBe(3);
+    expect(await results.locator("tr[data-parameter='m'] .jp-hpcfit-value").textContent()).toBe("1.970 ± 0.021");
+    await screenshot(page, "15-form-fit-results");
+  });
+});
