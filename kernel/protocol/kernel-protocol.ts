@@ -34,11 +34,6 @@ export interface KernelProtocolOptions {
   log?(text: string): void;
 }
 
-/**
- * After an error with stop_on_error, execute requests already sent by the client are aborted;
- * those still in flight (posted while the cell ran) arrive within this window.
- */
-const ABORT_WINDOW_MS = 50;
 
 /** Dispatches Jupyter messages to their handlers. */
 export class KernelProtocol {
@@ -51,9 +46,10 @@ export class KernelProtocol {
   private history: HistoryStore | null = null;
   private historyError: Error | null = null;
   private executionCount = 0;
-  private readonly shellQueue: Array<{ channel: Channel; message: JupyterMessage }> = [];
+  private readonly shellQueue: Array<{ channel: Channel; message: JupyterMessage; receivedAt: number }> = [];
   private shellBusy = false;
-  private abortUntil = 0;
+  /** Execute requests received before this time (ms) are aborted: they were queued behind a failed cell. */
+  private abortBefore = 0;
   private lastRequest: JupyterMessage | null = null;
   private shuttingDown = false;
   private pendingShutdown: { restart: boolean } | null = null;
@@ -107,7 +103,7 @@ export class KernelProtocol {
   }
 
   /** Entry point for every verified message from the transport. */
-  receive(channel: Exclude<Channel, "iopub">, message: JupyterMessage): void {
+  receive(channel: Exclude<Channel, "iopub">, message: JupyterMessage, receivedAt: number = Date.now()): void {
     if (channel === "stdin") {
       if (message.header.msg_type !== "input_reply" || !this.stdin.reply(message)) {
         this.log(`ignored ${message.header.msg_type} on stdin: no input request is waiting for it`);
@@ -115,7 +111,7 @@ export class KernelProtocol {
       return;
     }
     if (channel === "shell" || message.header.msg_type === "execute_request") {
-      this.shellQueue.push({ channel, message });
+      this.shellQueue.push({ channel, message, receivedAt });
       void this.pumpShell();
       return;
     }
@@ -127,14 +123,14 @@ export class KernelProtocol {
     this.shellBusy = true;
     try {
       for (let next = this.shellQueue.shift(); next; next = this.shellQueue.shift()) {
-        await this.handle(next.channel, next.message);
+        await this.handle(next.channel, next.message, next.receivedAt);
       }
     } finally {
       this.shellBusy = false;
     }
   }
 
-  private async handle(channel: Channel, message: JupyterMessage): Promise<void> {
+  private async handle(channel: Channel, message: JupyterMessage, receivedAt = Date.now()): Promise<void> {
     const type = message.header.msg_type;
     const isRequest = type.endsWith("_request") || type.startsWith("comm_");
     if (!isRequest) {
@@ -144,7 +140,7 @@ export class KernelProtocol {
     this.lastRequest = message;
     this.publish("status", { execution_state: "busy" }, message);
     try {
-      await this.dispatch(channel, message);
+      await this.dispatch(channel, message, receivedAt);
     } catch (error) {
       // A handler bug must not take the kernel down; answer with the error instead.
       const err = error as Error;
@@ -163,14 +159,14 @@ export class KernelProtocol {
     }
   }
 
-  private async dispatch(channel: Channel, message: JupyterMessage): Promise<void> {
+  private async dispatch(channel: Channel, message: JupyterMessage, receivedAt: number): Promise<void> {
     const c = message.content;
     switch (message.header.msg_type) {
       case "kernel_info_request":
         this.reply(channel, message, kernelInfoContent(this.options.version));
         return;
       case "execute_request":
-        await this.execute(channel, message);
+        await this.execute(channel, message, receivedAt);
         return;
       case "complete_request": {
         const code = String(c.code ?? "");
@@ -239,8 +235,8 @@ export class KernelProtocol {
     }
   }
 
-  private async execute(channel: Channel, message: JupyterMessage): Promise<void> {
-    if (this.shuttingDown || Date.now() < this.abortUntil) {
+  private async execute(channel: Channel, message: JupyterMessage, receivedAt: number): Promise<void> {
+    if (this.shuttingDown || receivedAt <= this.abortBefore) {
       this.reply(channel, message, { status: "aborted", execution_count: this.executionCount });
       return;
     }
@@ -262,17 +258,9 @@ export class KernelProtocol {
     );
     this.reply(channel, message, content);
     if (content.status === "error" && message.content.stop_on_error !== false) {
-      // Abort what the client queued behind the failed cell, as ipykernel does.
-      this.abortUntil = Date.now() + ABORT_WINDOW_MS;
-      for (const queued of this.shellQueue.splice(0)) {
-        if (queued.message.header.msg_type === "execute_request") {
-          this.publish("status", { execution_state: "busy" }, queued.message);
-          this.reply(queued.channel, queued.message, { status: "aborted", execution_count: this.executionCount });
-          this.publish("status", { execution_state: "idle" }, queued.message);
-        } else {
-          this.shellQueue.push(queued);
-        }
-      }
+      // Abort what the client queued behind the failed cell, as ipykernel does: every execute
+      // request that reached the socket before this reply was sent is answered "aborted".
+      this.abortBefore = Date.now();
     }
   }
 

@@ -18,9 +18,12 @@ export class StdinBroker {
     return new Promise((resolve, reject) => this.pending.set(requestMsgId, { resolve, reject }));
   }
 
-  /** Delivers an `input_reply`; returns false when it answers no pending request. */
+  /**
+   * Delivers an `input_reply`; returns false when it answers no pending request. A reply without
+   * a parent header (jupyter_client's `KernelClient.input` sends none) answers the oldest request.
+   */
   reply(message: JupyterMessage): boolean {
-    const parentId = (message.parent_header as { msg_id?: string }).msg_id;
+    const parentId = (message.parent_header as { msg_id?: string }).msg_id ?? this.pending.keys().next().value;
     const waiting = parentId ? this.pending.get(parentId) : undefined;
     if (!parentId || !waiting) return false;
     this.pending.delete(parentId);

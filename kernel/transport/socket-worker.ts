@@ -47,6 +47,8 @@ const coalescer = new IopubCoalescer((message) => {
 });
 
 function send(channel: Channel, message: JupyterMessage): void {
+  // HPCFIT_WIRE_DEBUG=1 logs every outgoing message: for diagnosing a client that hears nothing.
+  if (process.env.HPCFIT_WIRE_DEBUG) log(`send ${channel} ${message.header.msg_type} ids=${message.identities.map((i) => Buffer.from(i).toString()).join(",")}`);
   if (channel === "iopub") {
     coalescer.push(message);
     return;
@@ -80,7 +82,7 @@ async function receive(channel: "shell" | "control" | "stdin", socket: Router): 
       interrupt(message);
       continue;
     }
-    post({ kind: "message", channel, message });
+    post({ kind: "message", channel, message, receivedAt: Date.now() });
   }
 }
 

@@ -4,8 +4,11 @@
  */
 import type { Channel, JupyterMessage } from "./message.js";
 
-/** Called for every verified, parsed message from a client. */
-export type IncomingHandler = (channel: Exclude<Channel, "iopub">, message: JupyterMessage) => void;
+/**
+ * Called for every verified, parsed message from a client. `receivedAt` (ms since the epoch) is
+ * when the socket received it, which may be long before the main thread gets to it.
+ */
+export type IncomingHandler = (channel: Exclude<Channel, "iopub">, message: JupyterMessage, receivedAt: number) => void;
 
 /** A bidirectional carrier of parsed Jupyter messages. */
 export interface Transport {

@@ -14,7 +14,7 @@ export interface SocketWorkerData {
 /** From the worker to the main thread. */
 export type WorkerEvent =
   | { kind: "ready" }
-  | { kind: "message"; channel: Exclude<Channel, "iopub">; message: JupyterMessage }
+  | { kind: "message"; channel: Exclude<Channel, "iopub">; message: JupyterMessage; receivedAt: number }
   | { kind: "fatal"; error: string }
   | { kind: "closed" };
 

@@ -12,7 +12,7 @@ import type { MainCommand, SocketWorkerData, WorkerEvent } from "./worker-protoc
 export class WorkerTransport implements Transport {
   private readonly worker: Worker;
   private handler: IncomingHandler | null = null;
-  private readonly early: Array<{ channel: Exclude<Channel, "iopub">; message: JupyterMessage }> = [];
+  private readonly early: Array<{ channel: Exclude<Channel, "iopub">; message: JupyterMessage; receivedAt: number }> = [];
   private readonly ready: Promise<void>;
   private closedResolve: (() => void) | null = null;
 
@@ -30,8 +30,8 @@ export class WorkerTransport implements Transport {
             reject(new Error(`kernel sockets failed: ${event.error}`));
             break;
           case "message":
-            if (this.handler) this.handler(event.channel, event.message);
-            else this.early.push({ channel: event.channel, message: event.message });
+            if (this.handler) this.handler(event.channel, event.message, event.receivedAt);
+            else this.early.push({ channel: event.channel, message: event.message, receivedAt: event.receivedAt });
             break;
           case "closed":
             this.closedResolve?.();
@@ -50,7 +50,7 @@ export class WorkerTransport implements Transport {
   /** {@inheritDoc Transport.onMessage} */
   onMessage(handler: IncomingHandler): void {
     this.handler = handler;
-    for (const { channel, message } of this.early.splice(0)) handler(channel, message);
+    for (const { channel, message, receivedAt } of this.early.splice(0)) handler(channel, message, receivedAt);
   }
 
   /** {@inheritDoc Transport.send} */

@@ -22,7 +22,7 @@ class MemoryTransport implements Transport {
   }
   deliver(channel: "shell" | "control" | "stdin", msgType: string, content: Record<string, unknown> = {}, parent?: JupyterMessage): JupyterMessage {
     const m = createMessage({ session: "client", username: "test" }, msgType, content, parent, { identities: [Buffer.from("client-id")] });
-    this.handler(channel, m);
+    this.handler(channel, m, Date.now());
     return m;
   }
   of(request: JupyterMessage): Array<{ channel: Channel; type: string; content: Record<string, unknown> }> {

@@ -55,6 +55,7 @@ class Bridge:
         self.km = None
         self.kc = None
         self.unclaimed = []  # iopub messages nobody has collected yet
+        self.replies = {}  # shell/control replies that arrived while another request was collected
         self.schema_errors = []
         # Reconnect quickly: the client connects before the kernel binds, and zmq's default
         # 100 ms reconnect interval would dominate startup measurements.
@@ -104,7 +105,7 @@ class Bridge:
     def collect(self, msg_id, want_reply=True, timeout=30, stdin_replies=None, want_idle=True):
         """Collects the reply and iopub messages of msg_id until its idle status."""
         deadline = time.monotonic() + timeout
-        reply, idle = None, False
+        reply, idle = self.replies.pop(msg_id, None), False
         iopub = [m for m in self.unclaimed if m["parent_header"].get("msg_id") == msg_id]
         self.unclaimed = [m for m in self.unclaimed if m["parent_header"].get("msg_id") != msg_id]
         idle = any(m["header"]["msg_type"] == "status" and m["content"].get("execution_state") == "idle" for m in iopub)
@@ -129,6 +130,8 @@ class Bridge:
                     self.kc.input(value)
                 elif parent == msg_id:
                     reply = msg
+                elif parent is not None:
+                    self.replies[parent] = msg
         return {"reply": reply, "iopub": iopub, "stdin_requests": stdin_requests}
 
     def wait_for_kernel_info(self, timeout):
