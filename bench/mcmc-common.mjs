@@ -2,7 +2,7 @@
 // the machine description, and replacing one's own section of bench/RESULTS.md.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, release, totalmem } from "node:os";
+import { cpus, loadavg, release, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
@@ -25,7 +25,7 @@ export function anchor(script, mode) {
 export function machine() {
   const c = cpus();
   const py = execFileSync(python, ["-c", "import sys, bumps, emcee, numpy; print(sys.version.split()[0], bumps.__version__, emcee.__version__, numpy.__version__)"]).toString().trim().split(" ");
-  return `${c.length} × ${c[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.versions.node}, Python ${py[0]}, bumps ${py[1]}, emcee ${py[2]}, numpy ${py[3]}; other work was running on the machine at the same time`;
+  return `${c.length} × ${c[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.versions.node}, Python ${py[0]}, bumps ${py[1]}, emcee ${py[2]}, numpy ${py[3]}; other work was running on the machine at the same time (1-min load average ${loadavg()[0].toFixed(1)} on ${c.length} CPUs when this section was written)`;
 }
 
 /** Replaces (or appends) the section starting with `heading` in bench/RESULTS.md. */

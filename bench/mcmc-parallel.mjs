@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Parallel speedup and efficiency of DREAM's population evaluation on worker threads with a model
+// of about 1 ms per evaluation, at 1 and 2 workers; writes bench/mcmc-parallel.svg.
+// Run after the build; `--write` updates RESULTS.md and the plot.
+import { writeFileSync } from "node:fs";
+import { machine, root, sig, writeSection, ensureAnchors } from "./mcmc-common.mjs";
+
+const write = process.argv.includes("--write");
+ensureAnchors(); // machine() reports the Python side too
+const { fit, availableCpus, WorkerEvaluator } = await import(`${root}dist/index.js`);
+const { loadModelFile } = await import(`${root}dist/fit/node/load-model.js`);
+const modelFile = `${root}bench/mcmc-slow-model.ts`;
+const { problem } = await loadModelFile(modelFile);
+const x0 = problem.getValues();
+const n = 300;
+let t = performance.now();
+for (let i = 0; i < n; i++) problem.nllf(x0);
+const modelMs = (performance.now() - t) / n;
+
+const options = { method: "dream", steps: 25, burn: 0, seed: 3 }; // 40 chains × 26 generations
+const rows = [];
+let serialSec = 0;
+for (const workers of [1, 2]) {
+  const { problem: p } = await loadModelFile(modelFile, { fresh: true });
+  // Worker start-up (loading the model in each thread) is paid once per fit and timed apart.
+  const t0 = performance.now();
+  const evaluator = workers === 1 ? undefined : await WorkerEvaluator.start(p, workers, modelFile);
+  const startup = (performance.now() - t0) / 1000;
+  t = performance.now();
+  const r = await fit(p, evaluator ? { ...options, evaluator } : options);
+  const sec = (performance.now() - t) / 1000;
+  await evaluator?.close();
+  if (workers === 1) serialSec = sec;
+  rows.push({ workers, sec, startup, evals: r.samples.evaluations, speedup: serialSec / sec, efficiency: serialSec / sec / workers });
+}
+
+// A small SVG: speedup (left axis) and efficiency (right axis) against workers.
+const W = 420, H = 280, L = 50, R = 50, T = 30, B = 40;
+const px = (w) => L + ((w - 1) / 1) * (W - L - R);
+const pyS = (s) => H - B - (s / 2) * (H - T - B);
+const pyE = (e) => H - B - e * (H - T - B);
+const line = (pts) => pts.map(([a, b], i) => `${i ? "L" : "M"}${a.toFixed(1)},${b.toFixed(1)}`).join(" ");
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
+<rect width="${W}" height="${H}" fill="white"/>
+<text x="${W / 2}" y="18" text-anchor="middle">DREAM parallel evaluation, ~${sig(modelMs, 2)} ms model</text>
+<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>
+<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>
+<line x1="${W - R}" y1="${T}" x2="${W - R}" y2="${H - B}" stroke="black"/>
+${[1, 2].map((w) => `<text x="${px(w)}" y="${H - B + 16}" text-anchor="middle">${w}</text>`).join("")}
+<text x="${W / 2}" y="${H - 6}" text-anchor="middle">workers</text>
+${[0, 0.5, 1, 1.5, 2].map((s) => `<text x="${L - 6}" y="${pyS(s) + 4}" text-anchor="end">${s}</text>`).join("")}
+${[0, 0.25, 0.5, 0.75, 1].map((e) => `<text x="${W - R + 6}" y="${pyE(e) + 4}">${e}</text>`).join("")}
+<text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle" fill="#1f77b4">speedup</text>
+<text x="${W - 8}" y="${H / 2}" transform="rotate(90 ${W - 8} ${H / 2})" text-anchor="middle" fill="#d62728">efficiency</text>
+<path d="${line([[px(1), pyS(1)], [px(2), pyS(2)]])}" stroke="#999" stroke-dasharray="4 3" fill="none"/>
+<path d="${line(rows.map((r) => [px(r.workers), pyS(r.speedup)]))}" stroke="#1f77b4" stroke-width="2" fill="none"/>
+<path d="${line(rows.map((r) => [px(r.workers), pyE(r.efficiency)]))}" stroke="#d62728" stroke-width="2" fill="none"/>
+${rows.map((r) => `<circle cx="${px(r.workers)}" cy="${pyS(r.speedup)}" r="4" fill="#1f77b4"/><circle cx="${px(r.workers)}" cy="${pyE(r.efficiency)}" r="4" fill="#d62728"/>`).join("\n")}
+</svg>
+`;
+const lines = [
+  `Machine: ${machine()}; availableCpus() = ${availableCpus()}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+  `Model: bench/mcmc-slow-model.ts, ${sig(modelMs, 3)} ms per evaluation alone; DREAM with 40 chains (pop 10 × 4), 26 generations. Plot: bench/mcmc-parallel.svg.`,
+  "",
+  "| workers | evaluations | worker start-up s | wall s (sampling) | speedup | efficiency |",
+  "| ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...rows.map((r) => `| ${r.workers} | ${r.evals} | ${sig(r.startup)} | ${sig(r.sec)} | ${sig(r.speedup)} | ${sig(r.efficiency)} |`),
+];
+const body = lines.join("\n");
+console.log(body);
+if (write) {
+  writeFileSync(`${root}bench/mcmc-parallel.svg`, svg);
+  writeSection("## MCMC parallel speedup (issue 4) — `bench/mcmc-parallel.mjs`", body);
+}
