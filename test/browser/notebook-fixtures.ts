@@ -27,8 +27,8 @@ export function notebook(cells: { source: string; outputs?: MimeBundle[] }[]): R
   };
 }
 
-/** The line fit of examples/curve.ts. */
-function lineProblem(): FitProblem {
+/** The line fit of examples/curve.ts (and of the example notebooks). */
+export function lineProblem(): FitProblem {
   const M = new Curve((x: number, m = 1, b = 0) => m * x + b, [1, 2, 3, 4, 5, 6], [2.1, 4.0, 6.3, 8.03, 9.6, 11.9], [0.05, 0.05, 0.2, 0.05, 0.2, 0.2], {}, { name: "line" });
   M.m.range(0, 4);
   M.b.range(-5, 5);

@@ -58,7 +58,7 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
       main.id = content.id;
       main.title.label = content.title.label;
       main.title.closable = true;
-      app.shell.add(main, "main", { mode: "split-right" });
+      app.shell.add(main, "main");
       app.shell.activateById(main.id);
     };
 

@@ -182,9 +182,11 @@ export class JobsPanel extends Widget {
     const actions = element("div", "jp-hpcfit-job-actions");
     const terminal = isTerminalState(job.state);
     const add = (action: string, label: string, enabled: boolean, run: () => Promise<void> | void): void => {
+      // Only the actions that apply to the job's state are shown, to keep a narrow panel readable.
+      if (!enabled) return;
       const button = element("button", "jp-hpcfit-action", label);
       button.dataset.action = action;
-      button.disabled = !enabled || this.busy.has(job.id);
+      button.disabled = this.busy.has(job.id);
       button.addEventListener("click", (event) => {
         event.stopPropagation();
         void Promise.resolve(run()).catch((error: unknown) => this.services.error(`${label} ${job.id}: ${error instanceof Error ? error.message : String(error)}`));

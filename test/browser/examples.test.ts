@@ -1,0 +1,88 @@
+/**
+ * The example notebooks run for real in JupyterLab with the hpcfit kernel, as a user would:
+ * `examples/curve-fit.ipynb` (Run All) draws the fit with its data and model traces and the
+ * parameter table shows the fitted values; `examples/mcmc-line.ipynb` draws every MCMC tab.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fit } from "hpcfit";
+import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
+import { copyToTemp, launchChromium, openLab, ROOT, runCommand, screenshot, startJupyterLab, waitForKernelIdle, type Lab } from "../support/browser.js";
+import { lineProblem } from "./notebook-fixtures.js";
+
+let lab: Lab;
+let browser: Browser;
+let page: Page;
+let dir: string;
+
+beforeAll(async () => {
+  dir = copyToTemp(join(ROOT, "examples"));
+  lab = await startJupyterLab({ notebookDir: dir });
+  browser = await launchChromium();
+  page = await openLab(browser, lab, "curve-fit.ipynb");
+}, 150_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs every cell of the current notebook and waits until the kernel is idle again. */
+async function runAll(): Promise<void> {
+  await runCommand(page, "notebook:run-all-cells");
+  // Execution counts fill in cell by cell; the last code cell's prompt gets a number at the end.
+  await page.waitForFunction(
+    () => {
+      const prompts = Array.from(document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt"));
+      return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p.textContent ?? ""));
+    },
+    undefined,
+    { timeout: 120_000, polling: 250 },
+  );
+  await waitForKernelIdle(page);
+}
+
+describe("example notebooks, run in JupyterLab", () => {
+  it("curve-fit.ipynb draws the fit with data and model traces and the fitted values", async () => {
+    await runAll();
+    const expected = await fit(lineProblem(), { method: "lm" });
+    const fitView = page.locator(".jp-OutputArea-output.jp-hpcfit-fit").first();
+    await fitView.locator(".main-svg").first().waitFor({ timeout: 60_000 });
+    const traces = fitView.locator(".scatterlayer .trace");
+    await expect.poll(() => traces.count()).toBe(3);
+    expect(await traces.nth(0).locator(".points path").count()).toBe(6);
+    expect(await traces.nth(1).locator("path.js-line").count()).toBe(1);
+    for (const p of expected.parameters) {
+      await expect.poll(() => fitView.locator(`tr[data-parameter='${p.name}'] .jp-hpcfit-value`).textContent()).toBe(formatWithUncertainty(p.value, p.stderr));
+    }
+    await screenshot(page, "20-curve-fit-run-all");
+  });
+
+  it("mcmc-line.ipynb draws every tab of the MCMC view", async () => {
+    await runCommand(page, "docmanager:open", { path: "mcmc-line.ipynb" });
+    await waitForKernelIdle(page, 90_000);
+    await runAll();
+    const mcmc = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-hpcfit-mcmc").first();
+    await mcmc.waitFor({ state: "attached", timeout: 60_000 });
+    await mcmc.scrollIntoViewIfNeeded();
+    const expectations: Record<string, string> = {
+      traces: ".scatterlayer .trace",
+      marginals: ".barlayer .trace",
+      corner: ".heatmaplayer image, .hm image",
+      logp: ".scatterlayer .trace",
+      diagnostics: "table.jp-hpcfit-diagnostics tbody tr",
+      fit: ".jp-hpcfit-fit .scatterlayer .trace",
+    };
+    for (const [tab, selector] of Object.entries(expectations)) {
+      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
+      const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
+      await expect.poll(() => pageNode.getAttribute("data-drawn"), { timeout: 30_000 }).toBe("true");
+      await expect.poll(() => pageNode.locator(selector).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      await screenshot(page, `21-mcmc-line-${tab}`);
+    }
+    expect(await mcmc.locator("table.jp-hpcfit-diagnostics tbody tr").count()).toBe(2);
+  });
+});
