@@ -53,7 +53,8 @@ describe("hpcfit kernel over ZeroMQ, driven by jupyter_client", () => {
   });
 
   it("reports errors with the cell's line, then aborts queued cells under stop_on_error", async () => {
-    const first = await k.startExecute('const ok = 1;\nthrow new RangeError("bad value")');
+    // The failing cell takes a moment, so the next request is surely queued behind it.
+    const first = await k.startExecute('await new Promise((r) => setTimeout(r, 300));\nthrow new RangeError("bad value")');
     const queued = await k.startExecute('console.log("must not run")');
     const failed = await k.waitExecute(first);
     const aborted = await k.waitExecute(queued);

@@ -315,6 +315,8 @@ def main():
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
     bridge.cmd_kill()
+    # Skip interpreter teardown: terminating the zmq context waits on lingering client sockets.
+    os._exit(0)
 
 
 if __name__ == "__main__":

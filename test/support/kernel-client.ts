@@ -147,6 +147,7 @@ export class KernelClient {
 
   /** Sends one bridge command and returns its answer. */
   call(cmd: string, args: Record<string, unknown> = {}): Promise<any> {
+    if (this.closed) return Promise.reject(new Error(`the kernel client is closed; cannot ${cmd}`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -244,13 +245,17 @@ export class KernelClient {
 
   /** Kills the kernel (if still running) and the bridge. Safe to call twice. */
   async kill(): Promise<void> {
-    if (this.bridge.exitCode === null && !this.bridge.killed) {
+    if (!this.closed && this.bridge.exitCode === null && !this.bridge.killed) {
       await this.call("kill").catch(() => undefined);
       this.close();
     }
   }
 
+  private closed = false;
+
   private close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.bridge.stdin.end();
     setTimeout(() => this.bridge.kill("SIGKILL"), 5000).unref();
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
