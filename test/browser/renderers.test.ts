@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
-import { ARTIFACTS, copyToTemp, launchChromium, openLab, recordResponses, runCommand, screenshot, startJupyterLab, type Lab, type LoadedResource } from "../support/browser.js";
+import { ARTIFACTS, compareSnapshot, copyToTemp, launchChromium, openLab, recordResponses, runCommand, screenshot, startJupyterLab, type Lab, type LoadedResource } from "../support/browser.js";
 import { writeRenderedNotebook, type RenderedFixtures } from "./notebook-fixtures.js";
 
 let lab: Lab;
@@ -72,6 +72,12 @@ describe("renderers in JupyterLab", () => {
       expect(value).toBe(formatWithUncertainty(p.value, p.stderr));
     }
     await screenshot(page, "02-fit");
+    // Visual snapshot of the plot (the lm fit is deterministic); the pointer away so no hover
+    // label or mode bar shows.
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    const plot = fit.locator(".jp-hpcfit-plot").first();
+    expect(await compareSnapshot(page, "fit-plot-light", await plot.screenshot())).toBeLessThan(0.005);
     const plotly = loaded.slice(before).filter((r) => r.url.includes("/plotly."));
     expect(plotly).toHaveLength(1);
     const sizes = {
@@ -128,6 +134,9 @@ describe("renderers in JupyterLab", () => {
     await runCommand(page, "apputils:change-theme", { theme: "JupyterLab Dark" });
     await expect.poll(background, { timeout: 30_000 }).not.toBe(light);
     await screenshot(page, "05-dark-theme");
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    expect(await compareSnapshot(page, "fit-plot-dark", await page.locator(".jp-hpcfit-fit .jp-hpcfit-plot").first().screenshot())).toBeLessThan(0.005);
     await runCommand(page, "apputils:change-theme", { theme: "JupyterLab Light" });
     await expect.poll(background, { timeout: 30_000 }).toBe(light);
   });

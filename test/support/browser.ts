@@ -14,7 +14,7 @@
  * ```
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -227,4 +227,55 @@ export function extensionStaticFiles(): Map<string, number> {
   const files = new Map<string, number>();
   if (existsSync(dir)) for (const name of readdirSync(dir)) files.set(name, statSync(join(dir, name)).size);
   return files;
+}
+
+/** Directory of the committed visual snapshots. */
+export const SNAPSHOTS = join(ROOT, "test", "browser", "snapshots");
+
+/**
+ * Compares a screenshot with the committed snapshot `test/browser/snapshots/<name>.png` and
+ * returns the fraction of pixels that differ (any channel by more than `threshold` of 255). The
+ * images are decoded and compared by Chromium itself (a canvas), so no image library is needed.
+ * A missing snapshot is written (and reported as 0) except under CI, where it is an error.
+ */
+export async function compareSnapshot(page: Page, name: string, png: Buffer, threshold = 40): Promise<number> {
+  const path = join(SNAPSHOTS, `${name}.png`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, `snapshot-${name}.png`), png);
+  if (!existsSync(path)) {
+    if (process.env.CI === "true" || process.env.CI === "1") throw new Error(`visual snapshot ${path} is missing: run the browser tests once outside CI and commit it`);
+    mkdirSync(SNAPSHOTS, { recursive: true });
+    writeFileSync(path, png);
+    return 0;
+  }
+  const baseline = readFileSync(path);
+  return page.evaluate(
+    async ([a, b, limit]) => {
+      const load = async (base64: string): Promise<ImageData> => {
+        const image = new Image();
+        image.src = `data:image/png;base64,${base64}`;
+        await image.decode();
+        const canvas = document.createElement("canvas");
+        canvas.width = image.naturalWidth;
+        canvas.height = image.naturalHeight;
+        const context = canvas.getContext("2d");
+        if (context === null) throw new Error("no 2-D canvas");
+        context.drawImage(image, 0, 0);
+        return context.getImageData(0, 0, canvas.width, canvas.height);
+      };
+      const [x, y] = await Promise.all([load(a as string), load(b as string)]);
+      if (x.width !== y.width || x.height !== y.height) return 1;
+      let differing = 0;
+      for (let i = 0; i < x.data.length; i += 4) {
+        for (let c = 0; c < 3; c++) {
+          if (Math.abs(x.data[i + c] - y.data[i + c]) > (limit as number)) {
+            differing++;
+            break;
+          }
+        }
+      }
+      return differing / (x.width * x.height);
+    },
+    [png.toString("base64"), baseline.toString("base64"), threshold] as const,
+  );
 }
