@@ -26,8 +26,11 @@ import { HELPERS } from "./magic-syntax.js";
 export interface CompiledCell {
   /** JavaScript source of a function expression taking the helper object; line 2 is the cell's line 1. */
   source: string;
-  /** `generator`: awaits are yields driven by the runner; `async`: a plain async function. */
-  mode: "generator" | "async";
+  /**
+   * `generator`: every top-level await is a yield resumed by the runner. `async-generator`: the
+   * same, except awaits inside top-level loops (and `for await`), which stay native awaits.
+   */
+  mode: "generator" | "async-generator";
   /** Names the cell declares at its top level. */
   declared: string[];
 }
@@ -88,17 +91,17 @@ export function compileCell(code: string): CompiledCell {
   const js = transpile(code);
   const program = parseCell(js);
   const analysis = analyzeCell(program);
-  const mode = analysis.hasTopLevelForAwait ? "async" : "generator";
+  const mode = analysis.statementsWithLoopAwaits.size > 0 ? "async-generator" : "generator";
   const out = new MagicString(js);
-  const prologue = rewrite(out, program, analysis, mode);
-  const head = mode === "generator" ? "function*" : "async function";
+  const prologue = rewrite(out, program, analysis);
+  const head = mode === "generator" ? "function*" : "async function*";
   const source = `(${head} __hpcfit_cell(${HELPERS}) {"use strict";${prologue}\n${out.toString()}\n})`;
   return { source, mode, declared: [...analysis.bindings.keys()] };
 }
 
-function rewrite(out: MagicString, program: Program, analysis: CellAnalysis, mode: "generator" | "async"): string {
+function rewrite(out: MagicString, program: Program, analysis: CellAnalysis): string {
   const { bindings, writes } = analysis;
-  const wait = mode === "generator" ? "yield" : "await";
+  const wait = "yield";
   const publish = (name: string): string => {
     const b = bindings.get(name);
     if (!b) return "";
@@ -145,18 +148,24 @@ function rewrite(out: MagicString, program: Program, analysis: CellAnalysis, mod
     });
   });
 
-  // Top-level awaits, innermost first so their closing parentheses nest correctly.
-  if (mode === "generator") {
-    const awaits = [...analysis.topLevelAwaits].sort((a, b) => a.end - b.end || b.start - a.start);
-    for (const node of awaits) {
-      out.overwrite(node.start, node.start + "await".length, "(yield");
-      out.appendLeft(node.end, ")");
-    }
+  // Top-level awaits, innermost first so their closing parentheses nest correctly. An await in
+  // a top-level loop may run thousands of times: it stays a native await (raced with the
+  // interrupt) instead of a resumption by the runner, which costs a SIGINT watchdog each time.
+  const awaits = [...analysis.topLevelAwaits].sort((a, b) => a.end - b.end || b.start - a.start);
+  for (const node of awaits) {
+    const native = analysis.loopAwaits.has(node);
+    out.overwrite(node.start, node.start + "await".length, native ? `(await ${HELPERS}.race(` : "(yield");
+    out.appendLeft(node.end, native ? "))" : ")");
   }
   for (const node of analysis.importExpressions) {
     out.overwrite(node.start, node.start + "import".length, `${HELPERS}.import`);
   }
   for (const close of closers) close();
+  // After a statement with native awaits, hand control back to the runner so what follows runs
+  // under breakOnSigint again.
+  for (const index of analysis.statementsWithLoopAwaits) {
+    if (index !== last) out.appendLeft(body[index].end, ";yield;");
+  }
   return prologue;
 }
 

@@ -26,8 +26,8 @@ export function runGuarded<T>(fn: () => T): T {
   }
 }
 
-/** A compiled cell function: a generator function or an async function taking the helpers. */
-export type CellFunction = (helpers: unknown) => Generator<unknown, unknown, unknown> | Promise<unknown>;
+/** A compiled cell function: a generator function or an async generator function taking the helpers. */
+export type CellFunction = (helpers: unknown) => Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
 
 /**
  * Runs a cell to its end and returns its value (a returned Promise is awaited).
@@ -36,13 +36,10 @@ export type CellFunction = (helpers: unknown) => Generator<unknown, unknown, unk
 export async function driveCell(
   fn: CellFunction,
   helpers: unknown,
-  mode: "generator" | "async",
+  mode: "generator" | "async-generator",
   interrupted: Promise<never>,
 ): Promise<unknown> {
-  if (mode === "async") {
-    const promise = runGuarded(() => fn(helpers) as Promise<unknown>);
-    return Promise.race([promise, interrupted]);
-  }
+  if (mode === "async-generator") return driveAsync(fn(helpers) as AsyncGenerator<unknown, unknown, unknown>, interrupted);
   const generator = fn(helpers) as Generator<unknown, unknown, unknown>;
   let resumeWith: "next" | "throw" = "next";
   let input: unknown = undefined;
@@ -67,6 +64,31 @@ export async function driveCell(
       resumeWith = "throw";
       input = error;
     }
+  }
+}
+
+/**
+ * An async generator awaits a yielded value itself; each `next()` still starts its synchronous
+ * stretch inside the guard. Native awaits in loops are raced with the interrupt by the cell.
+ */
+async function driveAsync(generator: AsyncGenerator<unknown, unknown, unknown>, interrupted: Promise<never>): Promise<unknown> {
+  let input: unknown = undefined;
+  for (;;) {
+    const arg = input;
+    const pending = runGuarded(() => generator.next(arg));
+    let step: IteratorResult<unknown, unknown>;
+    try {
+      step = await Promise.race([pending, interrupted]);
+    } catch (error) {
+      if (error instanceof InterruptedError) {
+        // The generator may still be waiting; when it settles, nobody listens.
+        pending.catch(() => undefined);
+        generator.return(undefined).catch(() => undefined);
+      }
+      throw error;
+    }
+    if (step.done) return isThenable(step.value) ? Promise.race([step.value, interrupted]) : step.value;
+    input = step.value;
   }
 }
 

@@ -165,6 +165,8 @@ export class TypeScriptInterpreter implements Interpreter {
       def: (name: string, value: unknown) => scope.define(name, value),
       acc: (name: string, get: () => unknown, set: (v: unknown) => void) => scope.defineAccessor(name, get, set),
       import: (specifier: unknown) => this.importModule(String(specifier)),
+      // A native await inside a top-level loop: stop waiting when the user interrupts.
+      race: (value: unknown) => Promise.race([value, (this.running ?? run).interrupted]),
       defaultExport: (module: Record<string, unknown>) => ("default" in module ? module.default : module),
       namedExport: (module: Record<string, unknown>, name: string, specifier: string) => {
         if (name in module) return module[name];

@@ -45,8 +45,9 @@ describe("cell compiler scope analysis", () => {
     expect(lines[6]).toMatch(/return \(y\)/);
   });
 
-  it("uses an async function when the cell has a top-level for await", () => {
-    expect(compileCell("for await (const x of []) {}").mode).toBe("async");
+  it("uses an async generator when the cell awaits inside a top-level loop", () => {
+    expect(compileCell("for await (const x of []) {}").mode).toBe("async-generator");
+    expect(compileCell("for (const u of [1]) await u;").mode).toBe("async-generator");
     expect(compileCell("await 1").mode).toBe("generator");
   });
 

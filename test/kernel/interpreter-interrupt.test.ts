@@ -38,6 +38,19 @@ describe("interrupt", () => {
     expect((await k.run("before")).plain).toBe("2");
   });
 
+  it("interrupts an await inside a top-level loop and keeps the loop's progress", async () => {
+    setTimeout(() => k.interpreter.interrupt(), 150);
+    const r = await k.run("let rounds = 0;\nfor (;;) { rounds++; await new Promise((r) => setTimeout(r, rounds < 3 ? 1 : 60_000)) }");
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    expect((await k.run("rounds")).plain).toBe("3");
+  });
+
+  it("stops a busy loop that follows a loop of awaits", async () => {
+    const r = await k.run("let got = 0;\nfor (const x of [1, 2, 3]) got += await Promise.resolve(x);\n(globalThis as any).sigintSoon();\nwhile (true) {}");
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    expect((await k.run("got")).plain).toBe("6");
+  });
+
   it("rejects a pending await on a real SIGINT", async () => {
     setTimeout(() => process.kill(process.pid, "SIGINT"), 100);
     const r = await k.run("await new Promise(() => {})");
