@@ -20,6 +20,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "run", load: () => import("./commands/run.js").then((m) => m.registerRunCommand) },
   { name: "queue", load: () => import("./commands/queue.js").then((m) => m.registerQueueCommand) },
   { name: "fit", load: () => import("./commands/fit.js").then((m) => m.registerFitCommand) },
+  { name: "fit-worker", load: () => import("./commands/fit-worker.js").then((m) => m.registerFitWorkerCommand) },
 ];
 
 /** Parses `argv` (as in `process.argv`) and runs the command. */

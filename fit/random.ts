@@ -89,10 +89,35 @@ export class Random {
     return a;
   }
 
+  /**
+   * The generator's whole state (for checkpoints): restoring it with {@link setState} continues
+   * the same stream exactly where it was taken.
+   */
+  getState(): RandomState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: Number.isNaN(this.spareNormal) ? null : this.spareNormal };
+  }
+
+  /** Continues the stream from a state taken with {@link getState}. */
+  setState(state: RandomState): void {
+    const s = state?.s;
+    if (!Array.isArray(s) || s.length !== 4 || s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff))
+      throw new RangeError("Random.setState: expected four unsigned 32-bit integers in `s`");
+    [this.s0, this.s1, this.s2, this.s3] = s;
+    this.spareNormal = state.spareNormal === null || state.spareNormal === undefined ? Number.NaN : state.spareNormal;
+  }
+
   /** An independent generator derived from this one (for a worker or a chain). */
   fork(): Random {
     return new Random(this.uint32() * 4294967296 + this.uint32());
   }
+}
+
+/** A {@link Random}'s state, plain JSON. */
+export interface RandomState {
+  /** xoshiro128** state words. */
+  s: number[];
+  /** The spare normal deviate of the polar method, or null. */
+  spareNormal: number | null;
 }
 
 function rotl(x: number, k: number): number {

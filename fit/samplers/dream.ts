@@ -11,7 +11,7 @@
  */
 import { McmcSamples, type OutlierReplacement } from "../mcmc/samples.js";
 import { iqrOutliers } from "../mcmc/outliers.js";
-import type { Random } from "../random.js";
+import type { Random, RandomState } from "../random.js";
 import type { FitOptions, Problem } from "../types.js";
 import { reflectInto } from "./bounds.js";
 import { deProposal, proposalWorkspace, snookerProposal } from "./dream-proposals.js";
@@ -39,6 +39,69 @@ export interface DreamOptions {
   ncr?: number;
   /** Maximum number of DE pairs (default 3). */
   dePairs?: number;
+  /**
+   * Called after every generation with a cheap view of the run; its `snapshot()` builds the full
+   * state for a checkpoint (only when called, so observing costs nothing per generation).
+   */
+  observe?: (view: DreamGenerationView) => void | Promise<void>;
+  /** Continue a run from a checkpoint taken with `snapshot()` (same problem, same options). */
+  resume?: DreamState;
+}
+
+/** What {@link DreamOptions.observe} sees after each generation. */
+export interface DreamGenerationView {
+  /** Generations done so far (burn-in included). */
+  generation: number;
+  /** Generations the run will make in all. */
+  total: number;
+  /** Burn-in generations. */
+  burn: number;
+  /** Fraction of proposals accepted in this generation. */
+  acceptance: number;
+  /** Current log-posterior of each chain (a view: copy it to keep it). */
+  logp: Float64Array;
+  /** Log-posterior per chain of every generation so far, `generation × nchains` (a view). */
+  history: Float64Array;
+  /** Number of chains. */
+  nchains: number;
+  /** Highest log-posterior seen. */
+  bestLogp: number;
+  /** Evaluations so far. */
+  evaluations: number;
+  /** The whole state of the run now, for {@link DreamOptions.resume}. */
+  snapshot(): DreamState;
+}
+
+/**
+ * Everything DREAM needs to continue a run exactly as if it had never stopped: the population,
+ * the crossover adaptation, the draws kept so far, the history and the generator's state.
+ */
+export interface DreamState {
+  version: 1;
+  labels: string[];
+  nchains: number;
+  /** Generations done. */
+  generation: number;
+  /** Kept draws so far (in units of a whole population). */
+  kept: number;
+  evaluations: number;
+  settings: { thin: number; burn: number; nthin: number; ncr: number };
+  x: Float64Array;
+  logp: Float64Array;
+  pCR: Float64Array;
+  crJump: Float64Array;
+  crCount: Float64Array;
+  points: Float64Array;
+  keptLogp: Float64Array;
+  genDraws: Float64Array;
+  genAcceptance: Float64Array;
+  genLogp: Float64Array;
+  crDraws: number[];
+  crWeights: number[];
+  outliers: OutlierReplacement[];
+  bestX: Float64Array;
+  bestLogp: number;
+  rng: RandomState;
 }
 
 /** The outcome of a DREAM run. */
@@ -87,6 +150,23 @@ export function dreamSettings(options: FitOptions & DreamOptions, p: number) {
   return { n, thin, burn, nthin, init, snooker, ncr, dePairs };
 }
 
+/** Checks that a checkpoint belongs to this problem and these options. */
+function checkResumable(
+  state: DreamState,
+  labels: string[],
+  n: number,
+  settings: { thin: number; burn: number; nthin: number; ncr: number },
+): void {
+  if (state === null || typeof state !== "object" || state.version !== 1)
+    throw new RangeError("dream: option resume must be a DREAM state (version 1) taken with snapshot()");
+  if (state.labels.join("\0") !== labels.join("\0"))
+    throw new RangeError(`dream: the checkpoint fits ${state.labels.join(", ")} but the problem fits ${labels.join(", ")}`);
+  if (state.nchains !== n) throw new RangeError(`dream: the checkpoint has ${state.nchains} chains, these options give ${n} (same pop as the first run)`);
+  for (const k of ["thin", "burn", "nthin", "ncr"] as const)
+    if (state.settings[k] !== settings[k])
+      throw new RangeError(`dream: the checkpoint was taken with ${k}=${state.settings[k]}, these options give ${settings[k]}; resume with the first run's options`);
+}
+
 /** Runs DREAM on `problem`. The problem is left at the best point found. */
 export async function runDream(
   problem: Problem,
@@ -108,10 +188,14 @@ export async function runDream(
     const nllfBuf = new Float64Array(n);
     const logRatio = new Float64Array(n);
     const crIndex = new Int32Array(n);
-    initialPopulation(problem, init, n, rng, x);
-    await evaluator.evaluatePopulation(x, n, nllfBuf);
-    for (let i = 0; i < n; i++) logp[i] = -nllfBuf[i];
+    const resume = options.resume;
+    if (resume !== undefined) checkResumable(resume, labels, n, { thin, burn, nthin, ncr });
     let evaluations = n;
+    if (resume === undefined) {
+      initialPopulation(problem, init, n, rng, x);
+      await evaluator.evaluatePopulation(x, n, nllfBuf);
+      for (let i = 0; i < n; i++) logp[i] = -nllfBuf[i];
+    }
 
     const ws = proposalWorkspace(p, n, dePairs);
     // Crossover adaptation (Vrugt 2009 §3.1): pCR_m proportional to the mean normalised squared
@@ -143,6 +227,52 @@ export async function runDream(
     let stopped = false;
     let gen = 0;
     let kept = 0;
+    if (resume !== undefined) {
+      x.set(resume.x);
+      logp.set(resume.logp);
+      pCR.set(resume.pCR);
+      crJump.set(resume.crJump);
+      crCount.set(resume.crCount);
+      points.set(resume.points);
+      keptLogp.set(resume.keptLogp);
+      genDraws.set(resume.genDraws);
+      genAcceptance.set(resume.genAcceptance);
+      genLogp.set(resume.genLogp);
+      crDrawsList.push(...resume.crDraws);
+      crWeightsList.push(...resume.crWeights);
+      outliers.push(...resume.outliers);
+      bestX.set(resume.bestX);
+      bestLogp = resume.bestLogp;
+      gen = resume.generation;
+      kept = resume.kept;
+      evaluations = resume.evaluations;
+      rng.setState(resume.rng);
+    }
+    const snapshot = (): DreamState => ({
+      version: 1,
+      labels: [...labels],
+      nchains: n,
+      generation: gen,
+      kept,
+      evaluations,
+      settings: { thin, burn, nthin, ncr },
+      x: x.slice(),
+      logp: logp.slice(),
+      pCR: pCR.slice(),
+      crJump: crJump.slice(),
+      crCount: crCount.slice(),
+      points: points.slice(0, kept * n * p),
+      keptLogp: keptLogp.slice(0, kept * n),
+      genDraws: genDraws.slice(0, gen),
+      genAcceptance: genAcceptance.slice(0, gen),
+      genLogp: genLogp.slice(0, gen * n),
+      crDraws: [...crDrawsList],
+      crWeights: [...crWeightsList],
+      outliers: outliers.map((o) => ({ ...o })),
+      bestX: bestX.slice(),
+      bestLogp,
+      rng: rng.getState(),
+    });
 
     for (; gen < ngen; gen++) {
       // Population spread per dimension (scales the tiny additive noise of DE proposals).
@@ -247,6 +377,27 @@ export async function runDream(
         points.set(x, kept * n * p);
         keptLogp.set(logp, kept * n);
         kept++;
+      }
+      if (options.observe) {
+        // `gen` counts finished generations inside snapshot(), as it will after this iteration.
+        const done = gen + 1;
+        gen = done;
+        try {
+          await options.observe({
+            generation: done,
+            total: ngen,
+            burn,
+            acceptance: accepted / n,
+            logp,
+            history: genLogp.subarray(0, done * n),
+            nchains: n,
+            bestLogp,
+            evaluations,
+            snapshot,
+          });
+        } finally {
+          gen = done - 1;
+        }
       }
       if (hooks.breathe) await hooks.breathe();
       if (report(gen + 1, bestX, -bestLogp) === false) {

@@ -1,0 +1,56 @@
+/**
+ * What the fit-job tests share: a cheap model cell (a line through ten points, evaluated in
+ * microseconds, optionally slowed by busy-waiting so a run lasts long enough to kill a worker),
+ * the magic's recording context, and helpers to read what it displayed.
+ */
+import { MagicRegistry } from "../../magics/registry.js";
+import { fitMagic } from "../../magics/fit/magic.js";
+import type { FitJob } from "../../magics/fit/fit-job.js";
+import type { Recorded } from "../magics/jobs-support.js";
+import { recordingContext } from "../magics/jobs-support.js";
+
+export { recordingContext, freshDirs } from "../magics/jobs-support.js";
+
+/**
+ * A model cell: y = a·x + b with noise-free data built from `slope` (a kernel variable when
+ * `useVar`), each evaluation busy-waiting `spinMs` milliseconds.
+ */
+export function lineModel(options: { spinMs?: number; useVar?: boolean } = {}): string {
+  const spin = options.spinMs ?? 0;
+  return [
+    `import { Curve, FitProblem } from "hpcfit";`,
+    `const xs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];`,
+    options.useVar ? `const ys = xs.map((x, i) => slope * x + 1 + 0.2 * Math.sin(5 * i));` : `const ys = xs.map((x, i) => 2 * x + 1 + 0.2 * Math.sin(5 * i));`,
+    `const spin = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end); };`,
+    `const M = new Curve((x: number, a = 1, b = 0) => { if (x === 0 && ${spin} > 0) spin(${spin}); return a * x + b; }, xs, ys, 0.2);`,
+    `M.a.range(-10, 10);`,
+    `M.b.range(-10, 10);`,
+    `export const problem = new FitProblem(M);`,
+    "",
+  ].join("\n");
+}
+
+/** A registry holding only %%fit. */
+export function fitRegistry(): MagicRegistry {
+  const r = new MagicRegistry();
+  r.register(fitMagic);
+  return r;
+}
+
+/** Runs `%%fit args` with `body` in a recording context. */
+export async function runFit(args: string, body: string | undefined, vars: Record<string, unknown> = {}): Promise<{ value: unknown; outputs: Recorded[] }> {
+  const context = recordingContext(vars);
+  const value = await fitMagic.run(args, context, body);
+  return { value, outputs: context.outputs };
+}
+
+/** The text/plain of every display output (first and updates), in order. */
+export function displayTexts(outputs: Recorded[]): string[] {
+  return outputs.filter((o): o is Extract<Recorded, { kind: "display" }> => o.kind === "display").map((o) => String(o.data["text/plain"] ?? ""));
+}
+
+/** The job a `%%fit` returned. */
+export function asFitJob(value: unknown): FitJob {
+  if (value === null || typeof value !== "object" || !("job" in value) || !("dir" in value)) throw new Error(`expected a FitJob, got ${String(value)}`);
+  return value as FitJob;
+}
