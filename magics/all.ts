@@ -10,6 +10,7 @@ import { timeMagic } from "./builtin/time.js";
 import { whoMagic } from "./builtin/who.js";
 import { registerSlurmMagics } from "./slurm/index.js";
 import { queueMagic } from "./queue/magic.js";
+import { runNotebookMagic } from "./notebook/magic.js";
 import { fitMagic } from "./fit/magic.js";
 
 /** Registers all of hpcfit's magics on `registry`. */
@@ -17,5 +18,6 @@ export function registerDefaultMagics(registry: MagicRegistry): void {
   for (const magic of [lsmagicMagic(registry), timeMagic, envMagic, whoMagic, cdMagic, pwdMagic, bashMagic, shMagic]) registry.register(magic);
   registerSlurmMagics(registry);
   registry.register(queueMagic);
+  registry.register(runNotebookMagic);
   registry.register(fitMagic);
 }

@@ -5,34 +5,12 @@
 import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { basename, extname } from "node:path";
-import { declaredParameters, findTagged, typedValue, checkName, yamlFileParameters, yamlParameters, type ParameterValues } from "../../magics/notebook/parameters.js";
+import { declaredParameters, findTagged, takeParameterPairs, yamlFileParameters, yamlParameters, type ParameterPairs, type ParameterValues } from "../../magics/notebook/parameters.js";
 import { readNotebook, joinSource, type NotebookOutput } from "../../magics/notebook/notebook.js";
 import { mergeParameters, runNotebookFile } from "../../magics/notebook/run-file.js";
+import { submitNotebookRun } from "../../magics/notebook/batch.js";
 
-/** `-p NAME VALUE` and `-r NAME VALUE` take two values, which commander cannot express: they are taken out first. */
-export function takeParameterPairs(argv: string[]): { rest: string[]; typed: ParameterValues; raw: ParameterValues } {
-  const rest: string[] = [];
-  const typed: ParameterValues = {};
-  const raw: ParameterValues = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const isTyped = arg === "-p" || arg === "--parameters";
-    const isRaw = arg === "-r" || arg === "--parameters-raw" || arg === "--parameters_raw";
-    if (!isTyped && !isRaw) {
-      rest.push(arg);
-      continue;
-    }
-    if (argv[i + 2] === undefined) throw new Error(`${arg} needs a NAME and a VALUE`);
-    const name = checkName(argv[i + 1]);
-    const value = argv[i + 2];
-    if (isTyped) typed[name] = typedValue(value);
-    else raw[name] = value;
-    i += 2;
-  }
-  return { rest, typed, raw };
-}
-
-let pairs: ReturnType<typeof takeParameterPairs> = { rest: [], typed: {}, raw: {} };
+let pairs: ParameterPairs = { rest: [], typed: {}, raw: {} };
 
 /**
  * Call on the process's argv before commander parses it: takes out the `-p`/`-r` pairs of
@@ -45,9 +23,14 @@ export function extractParameterPairs(argv: string[]): string[] {
   return [...argv.slice(0, 3), ...pairs.rest];
 }
 
-/** The `-p`/`-r` values taken out by {@link extractParameterPairs}. */
-export function parameterPairs(): { typed: ParameterValues; raw: ParameterValues } {
+/** The `-p`/`-r` values and the `--sbatch` tail taken out by {@link extractParameterPairs}. */
+export function parameterPairs(): ParameterPairs {
   return pairs;
+}
+
+/** Merges `-f`, `-y`, `-p` and `-r` in papermill's order (later wins). */
+export function commandLineParameters(files: string[], yamls: string[]): ParameterValues {
+  return mergeParameters(...files.map(yamlFileParameters), ...yamls.map((y) => yamlParameters(y, "-y")), pairs.typed, pairs.raw);
 }
 
 /** Options of `hpcfit run` as commander parses them. */
@@ -119,18 +102,31 @@ export function registerRunCommand(program: Command): void {
     .option("--prepare-only", "inject the parameters and write the output without running")
     .option("--report-mode", "hide the inputs in the output notebook")
     .option("--help-notebook", "list the notebook's parameters and exit")
+    .addHelpText("after", "  --sbatch [sbatch options]        submit the run as a batch job (everything after --sbatch goes to sbatch)\n")
     .action(async (input: string, outputArg: string | undefined, options: RunCliOptions) => {
       if (options.helpNotebook) {
         helpNotebook(input);
         return;
       }
-      const parameters = mergeParameters(
-        ...options.parametersFile.map(yamlFileParameters),
-        ...options.parametersYaml.map((y) => yamlParameters(y, "-y")),
-        pairs.typed,
-        pairs.raw,
-      );
+      const parameters = commandLineParameters(options.parametersFile, options.parametersYaml);
       const output = outputArg ?? (input === "-" ? "-" : `${basename(input, extname(input))}-output.ipynb`);
+      if (pairs.sbatch) {
+        if (input === "-" || output === "-") throw new Error("--sbatch needs file paths for the input and output notebooks, not -");
+        const job = await submitNotebookRun({
+          input,
+          output,
+          parameters,
+          kernel: options.kernel,
+          cwd: options.cwd,
+          allowErrors: options.allowErrors,
+          startTimeout: seconds(options.startTimeout, "--start-timeout"),
+          executionTimeout: seconds(options.executionTimeout, "--execution-timeout"),
+          reportMode: options.reportMode,
+          sbatch: pairs.sbatch,
+        });
+        process.stdout.write(`Submitted batch job ${job.id}\n`);
+        return;
+      }
       const interactive = process.stderr.isTTY && options.progress;
       let bar: cliProgress.SingleBar | undefined;
       const result = await runNotebookFile({
@@ -158,7 +154,7 @@ export function registerRunCommand(program: Command): void {
         onOutput: options.logOutput ? (out) => process.stderr.write(describeOutput(out)) : undefined,
       });
       bar?.stop();
-      if (result.failure) {
+      if (!result.ok && result.failure) {
         const where = result.failure.cellIndex >= 0 ? ` (cell ${result.failure.cellIndex + 1} of the output notebook)` : "";
         process.stderr.write(`hpcfit run: ${result.failure.ename}: ${result.failure.evalue}${where}\nOutput saved to ${result.output}\n`);
         process.exitCode = 1;

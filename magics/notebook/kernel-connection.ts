@@ -95,9 +95,9 @@ export class ZmqKernelConnection implements KernelConnection {
   readonly died: Promise<never>;
   private readonly signer: MessageSigner;
   private readonly sender: SenderIdentity = { session: randomUUID(), username: userInfo().username };
-  private readonly shell = new zmq.Dealer();
-  private readonly control = new zmq.Dealer();
-  private readonly iopub = new zmq.Subscriber();
+  private readonly shell = new zmq.Dealer({ linger: 0 });
+  private readonly control = new zmq.Dealer({ linger: 0 });
+  private readonly iopub = new zmq.Subscriber({ linger: 0 });
   private readonly pending = new Map<string, Pending>();
   private stderrTail = "";
   private closing = false;
@@ -194,7 +194,9 @@ export class ZmqKernelConnection implements KernelConnection {
     if (this.closing) return;
     this.closing = true;
     if (!this.exited) {
-      await this.send(this.control, createMessage(this.sender, "shutdown_request", { restart: false })).catch(() => undefined);
+      // A send waits for a connected peer, which a kernel that never started does not provide.
+      const request = this.send(this.control, createMessage(this.sender, "shutdown_request", { restart: false })).catch(() => undefined);
+      await Promise.race([request, delay(1000)]);
       const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
       if (!this.exited && (await Promise.race([exited.then(() => true), delay(5000).then(() => false)])) === false) {
         this.child.kill("SIGKILL");

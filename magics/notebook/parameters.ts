@@ -191,3 +191,43 @@ export function expandPathTemplate(template: string, values: ParameterValues): s
     return typeof value === "string" ? value : literal(value);
   });
 }
+
+/** The `-p`/`-r` pairs and the `--sbatch` tail taken out of a command line, and the other words. */
+export interface ParameterPairs {
+  /** The words that were neither. */
+  rest: string[];
+  /** `-p NAME VALUE`, typed by {@link typedValue}. */
+  typed: ParameterValues;
+  /** `-r NAME VALUE`, kept as strings. */
+  raw: ParameterValues;
+  /** Everything after `--sbatch`, when it was given. */
+  sbatch?: string[];
+}
+
+/**
+ * Takes `-p NAME VALUE` and `-r NAME VALUE` (two values each, which option parsers cannot
+ * express) and the `--sbatch` tail out of a command line (`hpcfit run`, `%run_notebook`).
+ */
+export function takeParameterPairs(words: string[]): ParameterPairs {
+  const at = words.indexOf("--sbatch");
+  const sbatch = at >= 0 ? words.slice(at + 1) : undefined;
+  const head = at >= 0 ? words.slice(0, at) : words;
+  const rest: string[] = [];
+  const typed: ParameterValues = {};
+  const raw: ParameterValues = {};
+  for (let i = 0; i < head.length; i++) {
+    const word = head[i];
+    const isTyped = word === "-p" || word === "--parameters";
+    const isRaw = word === "-r" || word === "--parameters-raw" || word === "--parameters_raw";
+    if (!isTyped && !isRaw) {
+      rest.push(word);
+      continue;
+    }
+    if (head[i + 2] === undefined) throw new ParameterError(`${word} needs a NAME and a VALUE`);
+    const name = checkName(head[i + 1]);
+    if (isTyped) typed[name] = typedValue(head[i + 2]);
+    else raw[name] = head[i + 2];
+    i += 2;
+  }
+  return { rest, typed, raw, sbatch };
+}

@@ -46,7 +46,7 @@ export async function runNotebookFile(options: RunFileOptions): Promise<RunFileR
   if (options.prepareOnly) {
     prepareNotebook(nb, options, language);
     writeNotebook(nb, output);
-    return { notebook: nb, records: {}, duration: 0, output };
+    return { notebook: nb, ok: true, records: {}, duration: 0, output };
   }
   const cwd = options.cwd ?? (options.input === "-" ? process.cwd() : dirname(resolve(options.input)));
   let kernel;
@@ -55,11 +55,11 @@ export async function runNotebookFile(options: RunFileOptions): Promise<RunFileR
   } catch (error) {
     // Reported like a failing cell: the output notebook says what happened, nothing is lost.
     prepareNotebook(nb, options, language);
-    const failure = { cellIndex: -1, ename: (error as Error).name, evalue: (error as Error).message };
+    const failure = { cellIndex: -1, ename: (error as Error).name, evalue: (error as Error).message, fatal: true };
     markFailure(nb, failure);
     (nb.metadata.hpcfit as Record<string, unknown>).exception = true;
     writeNotebook(nb, output);
-    return { notebook: nb, records: {}, duration: 0, output, failure };
+    return { notebook: nb, ok: false, records: {}, duration: 0, output, failure };
   }
   try {
     prepareNotebook(nb, options, kernel.language || language);

@@ -38,6 +38,8 @@ export interface RunFailure {
   cellIndex: number;
   ename: string;
   evalue: string;
+  /** The run could not go on (kernel died, a cell timed out), even with allowErrors. */
+  fatal?: boolean;
 }
 
 /** Options of {@link runNotebook}. */
@@ -65,6 +67,9 @@ export interface RunOptions {
 /** What a run produced. */
 export interface RunResult {
   notebook: Notebook;
+  /** False when the run failed: a cell error (unless allowErrors), a dead kernel, a timeout. */
+  ok: boolean;
+  /** The first error (also with allowErrors, where it does not make the run fail). */
   failure?: RunFailure;
   /** Values the notebook recorded with `record(name, value)`, by name (last wins). */
   records: Record<string, unknown>;
@@ -121,6 +126,7 @@ export async function runNotebook(nb: Notebook, kernel: KernelConnection, option
     const source = joinSource(cell.source);
     const cellStart = Date.now();
     setCellMeta(cell, { status: "running", start_time: new Date(cellStart).toISOString() });
+    save();
     if (source.trim() === "") {
       setCellMeta(cell, { status: "completed", start_time: new Date(cellStart).toISOString(), end_time: new Date().toISOString(), duration: 0 });
       done++;
@@ -152,21 +158,24 @@ export async function runNotebook(nb: Notebook, kernel: KernelConnection, option
       ...(reply.status === "ok" ? {} : { exception: true }),
     });
     done++;
-    if (reply.status !== "ok" && !failure) {
-      failure = { cellIndex: nb.cells.indexOf(cell), ename: reply.ename ?? "Error", evalue: reply.evalue ?? "the cell failed" };
-      if (!options.allowErrors) break;
+    const fatal = (reply as { fatal?: boolean }).fatal === true;
+    if (reply.status !== "ok" && (!failure || (fatal && !failure.fatal))) {
+      failure = { cellIndex: nb.cells.indexOf(cell), ename: reply.ename ?? "Error", evalue: reply.evalue ?? "the cell failed", fatal };
     }
+    if (failure && (fatal || !options.allowErrors)) break;
     save();
-    if ((reply as { fatal?: boolean }).fatal) break;
   }
   options.onCell?.(done, codeCells.length, codeCells[codeCells.length - 1]);
-  if (failure) {
+  // With allowErrors the run is not a failure (papermill's --allow-errors): the errors stay in
+  // their cells and in the result, but no banner, and the caller does not fail.
+  const ok = !failure || (options.allowErrors === true && !failure.fatal);
+  if (!ok) {
     meta.exception = true;
-    markFailure(nb, failure);
+    markFailure(nb, failure!);
   }
   save();
   if (options.outputPath === "-") writeNotebook(nb, "-");
-  return { notebook: nb, failure, records, duration: (Date.now() - started) / 1000 };
+  return { notebook: nb, ok, failure, records, duration: (Date.now() - started) / 1000 };
 }
 
 /** Runs one cell, failing it when the kernel dies or the cell exceeds its time limit. */
