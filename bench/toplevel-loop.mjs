@@ -49,11 +49,28 @@ g = 0;
 for (let i = 0; i < ${N}; i++) g += i * 0.5;
 performance.now() - t2`;
 
-const times = { topLevel: [], inFunction: [], overGlobal: [] };
+// Awaits in a top-level loop (10^4 awaits of a resolved promise) vs the same in an async function.
+const AWAITS = 10_000;
+const awaitTop = `const t3 = performance.now();
+let a = 0;
+for (let i = 0; i < ${AWAITS}; i++) a += await Promise.resolve(1);
+performance.now() - t3`;
+const awaitFunction = `async function awaits(): Promise<number> {
+  let a = 0;
+  for (let i = 0; i < ${AWAITS}; i++) a += await Promise.resolve(1);
+  return a;
+}
+const t4 = performance.now();
+await awaits();
+performance.now() - t4`;
+
+const times = { topLevel: [], inFunction: [], overGlobal: [], awaitTop: [], awaitFunction: [] };
 for (let run = 0; run < RUNS; run++) {
   times.topLevel.push(Number(await cell(topLevel)));
   times.inFunction.push(Number(await cell(inFunction)));
   times.overGlobal.push(Number(await cell(overGlobal)));
+  times.awaitTop.push(Number(await cell(awaitTop)));
+  times.awaitFunction.push(Number(await cell(awaitFunction)));
 }
 interpreter.dispose();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -69,6 +86,8 @@ const table = [
   `| same loop inside a function, in a cell | ${m.inFunction.toFixed(1)} | ${lo.inFunction.toFixed(1)} |`,
   `| **ratio top level / function** (target <= 1.5) | **${ratio.toFixed(2)}** | **${ratioMin.toFixed(2)}** |`,
   `| reference: loop over \`g\` declared in an earlier cell (a global property, no local copy) | ${m.overGlobal.toFixed(1)} | ${lo.overGlobal.toFixed(1)} |`,
+  `| 10^4 \`await\`s in a top-level loop | ${m.awaitTop.toFixed(1)} | ${lo.awaitTop.toFixed(1)} |`,
+  `| same awaits inside an async function, in a cell | ${m.awaitFunction.toFixed(1)} | ${lo.awaitFunction.toFixed(1)} |`,
 ].join("\n");
 console.log(`Machine: ${machine}\n\n${table}`);
 console.log("\nall runs (ms):", JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => +x.toFixed(1))]))));

@@ -65,6 +65,33 @@ class Run {
     const error = new InterruptedError();
     this.controller.abort(error);
     this.rejectInterrupt(error);
+    for (const reject of this.waiters) reject(error);
+    this.waiters.clear();
+  }
+
+  private readonly waiters = new Set<(error: InterruptedError) => void>();
+
+  /**
+   * `value`, settling early with an InterruptedError on interrupt. Unlike `Promise.race` with
+   * {@link interrupted}, this leaves nothing attached to the interrupt once `value` settles, so
+   * a loop of a million awaits does not pile up reactions.
+   */
+  race(value: unknown): unknown {
+    if (typeof (value as { then?: unknown } | null | undefined)?.then !== "function") return value;
+    if (this.controller.signal.aborted) return Promise.reject(this.controller.signal.reason as Error);
+    return new Promise((resolve, reject) => {
+      this.waiters.add(reject);
+      (value as PromiseLike<unknown>).then(
+        (v) => {
+          this.waiters.delete(reject);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.waiters.delete(reject);
+          reject(e);
+        },
+      );
+    });
   }
 }
 
@@ -166,7 +193,7 @@ export class TypeScriptInterpreter implements Interpreter {
       acc: (name: string, get: () => unknown, set: (v: unknown) => void) => scope.defineAccessor(name, get, set),
       import: (specifier: unknown) => this.importModule(String(specifier)),
       // A native await inside a top-level loop: stop waiting when the user interrupts.
-      race: (value: unknown) => Promise.race([value, (this.running ?? run).interrupted]),
+      race: (value: unknown) => (this.running ?? run).race(value),
       defaultExport: (module: Record<string, unknown>) => ("default" in module ? module.default : module),
       namedExport: (module: Record<string, unknown>, name: string, specifier: string) => {
         if (name in module) return module[name];
