@@ -62,8 +62,11 @@ function username(): string {
   }
 }
 
-/** Delay before the interpreter loads if no client asked for kernel_info first. */
-const PRELOAD_AFTER_MS = 300;
+/**
+ * Delay before the interpreter loads if no client asked for kernel_info first (normally the
+ * first kernel_info_reply triggers the load, so that loading never delays that reply).
+ */
+const PRELOAD_AFTER_MS = 1000;
 
 /** Runs the kernel until a shutdown_request (or SIGTERM); resolves once the sockets are bound. */
 export async function runKernel(options: RunKernelOptions): Promise<KernelProtocol> {

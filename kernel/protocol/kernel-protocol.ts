@@ -69,8 +69,9 @@ export class KernelProtocol {
     this.publish("status", { execution_state: "starting" });
   }
 
-  /** Starts loading the interpreter in the background. */
+  /** Starts loading the interpreter in the background (once; later calls do nothing). */
   preload(): void {
+    if (this.interpreterPromise) return;
     void this.interpreter().catch((error: unknown) => this.log(`interpreter failed to load: ${(error as Error).message}`));
   }
 
@@ -164,6 +165,8 @@ export class KernelProtocol {
     switch (message.header.msg_type) {
       case "kernel_info_request":
         this.reply(channel, message, kernelInfoContent(this.options.version));
+        // Clients ask for kernel_info first: load the interpreter right after answering it.
+        setTimeout(() => this.preload(), 0);
         return;
       case "execute_request":
         await this.execute(channel, message, receivedAt);

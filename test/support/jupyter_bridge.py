@@ -258,6 +258,20 @@ class Bridge:
         self.wait_for_iopub(timeout)
         return {"pid": self.km.provisioner.pid, "kernel_info": got["reply"]}
 
+    def cmd_bench_execute(self, code="1+1", n=200, warmup=20):
+        """Round trips (ms) of n executes after warmup: request sent to reply and idle status received."""
+        times = []
+        for i in range(warmup + n):
+            t0 = time.perf_counter()
+            msg_id = self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": True,
+                                                            "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+            got = self.collect(msg_id, timeout=30)
+            if got["reply"]["content"]["status"] != "ok":
+                raise RuntimeError(f"benchmark cell failed: {got['reply']['content']}")
+            if i >= warmup:
+                times.append((time.perf_counter() - t0) * 1000)
+        return {"times_ms": times}
+
     def cmd_alive(self):
         return {"alive": self.km.is_alive()}
 
@@ -271,7 +285,9 @@ class Bridge:
 
     def cmd_shutdown(self, restart=False, timeout=10):
         """Asks the kernel to shut down on control, then waits for the process to exit by itself."""
-        got = self.cmd_request("shutdown_request", {"restart": restart}, channel="control", timeout=timeout)
+        # Only the reply is awaited: a kernel on its way out need not publish idle (ipykernel does not).
+        msg_id = self.send("control", "shutdown_request", {"restart": restart})
+        got = {"msg_id": msg_id, **self.collect(msg_id, want_idle=False, timeout=timeout)}
         deadline = time.monotonic() + timeout
         proc = self.km.provisioner.process if self.km.provisioner else None
         code = None

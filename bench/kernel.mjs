@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Kernel benchmarks, hpcfit side by side with ipykernel (from .venv), both driven by the same
+// jupyter_client bridge in one run: startup to the first kernel_info_reply, execute round trip
+// of `1+1` (median of 200 after warm-up), resident memory after start. Appends to bench/RESULTS.md.
+// Run after a build: `node bench/kernel.mjs [--runs N]`.
+import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const python = join(root, ".venv", "bin", "python");
+const runsArg = process.argv.indexOf("--runs");
+const STARTUP_RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+
+function bridge() {
+  const child = spawn(python, [join(root, "test", "support", "jupyter_bridge.py")], { stdio: ["pipe", "pipe", "inherit"] });
+  const waiting = new Map();
+  let next = 1;
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    const a = JSON.parse(line);
+    const w = waiting.get(a.id);
+    waiting.delete(a.id);
+    if (a.ok) w.resolve(a);
+    else w.reject(new Error(a.error));
+  });
+  return {
+    call(cmd, args = {}) {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        child.stdin.write(JSON.stringify({ id, cmd, ...args }) + "\n");
+      });
+    },
+    close() {
+      child.stdin.end();
+    },
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+
+const prefix = mkdtempSync(join(tmpdir(), "hpcfit-bench-"));
+const dataDir = mkdtempSync(join(tmpdir(), "hpcfit-bench-data-"));
+const install = spawnSync(process.execPath, [join(root, "dist", "cli", "main.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+if (install.status !== 0) throw new Error(`install failed (build first): ${install.stderr}`);
+
+const kernels = [
+  { label: "hpcfit", start: { kernel_name: "hpcfit", kernel_dirs: [join(prefix, "share", "jupyter", "kernels")] } },
+  { label: "ipykernel", start: { kernel_name: "python3" } },
+];
+const env = { HPCFIT_DATA_DIR: dataDir };
+const results = {};
+for (const kernel of kernels) results[kernel.label] = { startup: [], rss: [], rtt: [] };
+
+// Alternate the kernels run by run so that load on the machine hits both alike.
+for (let run = 0; run < STARTUP_RUNS; run++) {
+  for (const kernel of kernels) {
+    const b = bridge();
+    const started = await b.call("start", { ...kernel.start, env, cwd: root });
+    results[kernel.label].startup.push(started.startup_ms);
+    await new Promise((r) => setTimeout(r, 1000)); // let lazy loading settle before measuring memory
+    results[kernel.label].rss.push((await b.call("memory")).rss_kb);
+    if (run === 0) results[kernel.label].rtt = (await b.call("bench_execute", { code: "1+1", n: 200, warmup: 20 })).times_ms;
+    await b.call("shutdown");
+    b.close();
+  }
+}
+rmSync(prefix, { recursive: true, force: true });
+rmSync(dataDir, { recursive: true, force: true });
+
+const rows = kernels.map(({ label }) => {
+  const r = results[label];
+  return `| ${label} | ${median(r.startup).toFixed(0)} (min ${Math.min(...r.startup).toFixed(0)}, max ${Math.max(...r.startup).toFixed(0)}) | ${median(r.rtt).toFixed(2)} (p90 ${pct(r.rtt, 0.9).toFixed(2)}) | ${(median(r.rss) / 1024).toFixed(1)} |`;
+});
+const node = process.version;
+const cpu = cpus()[0]?.model ?? "unknown";
+const ipyVersion = spawnSync(python, ["-c", "import ipykernel; print(ipykernel.__version__)"], { encoding: "utf8" }).stdout.trim();
+const section = `
+## Kernel: startup, execute round trip, memory (bench/kernel.mjs)
+
+${new Date().toISOString()} — ${cpus().length} cores (\`nproc\`), ${cpu}, Node ${node}, ipykernel ${ipyVersion} from .venv.
+Both kernels driven by the same jupyter_client bridge (test/support/jupyter_bridge.py) in one run.
+Startup: process start to the first kernel_info_reply, median of ${STARTUP_RUNS} starts per kernel (alternating).
+Round trip: execute_request of \`1+1\` to its reply and idle status, 200 after 20 warm-up. RSS: 1 s after start.
+
+| kernel | startup ms | 1+1 round trip ms, median | RSS MiB |
+| --- | --- | --- | --- |
+${rows.join("\n")}
+`;
+process.stdout.write(section);
+if (!process.argv.includes("--no-write")) appendFileSync(join(root, "bench", "RESULTS.md"), section);
