@@ -35,17 +35,13 @@ export function checkCompleteness(code: string): CompletenessVerdict {
 function verdictFor(error: unknown, text: string): CompletenessVerdict {
   if (!(error instanceof CellSyntaxError)) return { status: "unknown" };
   const scan = scanSource(text);
-  const atEnd = error.offset >= text.trimEnd().length;
-  if (atEnd || scan.inTemplate || scan.inBlockComment || scan.openBrackets.length > 0) {
-    if (!atEnd && scan.openBrackets.length === 0 && !scan.inTemplate && !scan.inBlockComment) return { status: "invalid" };
-    // Inside an unclosed bracket an error before the end can still be a half-typed line only
-    // when it is on the last line; anything earlier is a real mistake.
-    if (!atEnd && !scan.inTemplate && !scan.inBlockComment && lineOf(text, error.offset) < lineOf(text, text.trimEnd().length)) {
-      return { status: "invalid" };
-    }
-    return { status: "incomplete", indent: "  ".repeat(scan.openBrackets.length) };
-  }
-  return { status: "invalid" };
+  const end = text.trimEnd().length;
+  const open = scan.inTemplate || scan.inBlockComment || scan.openBrackets.length > 0;
+  // The parser ran out of text (`x =`), or stumbled on the last line inside an open bracket or
+  // literal (a half-typed line): more lines may fix it. An error further up will not go away.
+  const waiting = error.offset >= end || (open && lineOf(text, error.offset) === lineOf(text, end));
+  if (!waiting) return { status: "invalid" };
+  return { status: "incomplete", indent: "  ".repeat(scan.openBrackets.length) };
 }
 
 function lineOf(text: string, offset: number): number {

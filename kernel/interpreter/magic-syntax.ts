@@ -25,7 +25,7 @@ export interface CodeCell {
 
 const CELL_MAGIC = /^%%([A-Za-z_][\w.-]*)[ \t]*(.*)$/;
 const MAGIC_NAME = "([A-Za-z_][\\w.-]*)";
-const LINE_MAGIC = new RegExp(`^(\\s*)%${MAGIC_NAME}(\\??)(?=\\s|$)(.*)$`);
+const LINE_MAGIC = new RegExp(`^(\\s*)%${MAGIC_NAME}(\\??)(?=\\s|;|$)(.*)$`);
 const RETURN_MAGIC = new RegExp(`^(\\s*return\\s+)%${MAGIC_NAME}(?=\\s|;|$)(.*)$`);
 // The left side of an assignment or declaration: no quotes, no other `=` (so `==` is not taken).
 const ASSIGN_MAGIC = new RegExp(`^([^'"\`%=]*[^'"\`%=!<>]=\\s*)%${MAGIC_NAME}(?=\\s|;|$)(.*)$`);

@@ -138,7 +138,7 @@ class Analyzer {
 
   private declareLexical(scope: Scope, statements: readonly AnyNode[]): void {
     for (const s of statements) {
-      const inner = isModuleItem(s) ? (unwrapExport(s) ?? s) : s;
+      const inner = isExportNode(s) ? (unwrapExport(s) ?? s) : s;
       if (inner.type === "VariableDeclaration" && inner.kind !== "var") {
         for (const d of inner.declarations) for (const name of patternNames(d.id)) scope.names.add(name);
       } else if ((inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && inner.id) {
@@ -398,7 +398,7 @@ class Analyzer {
   }
 }
 
-function isModuleItem(node: AnyNode): node is Statement | ModuleDeclaration {
+function isExportNode(node: AnyNode): node is Statement | ModuleDeclaration {
   return node.type.startsWith("Export");
 }
 

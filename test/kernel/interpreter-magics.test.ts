@@ -94,6 +94,7 @@ describe("built-in magics", () => {
   it("accepts a magic on the right of an assignment and in a return", async () => {
     const r = await k.run("const here = %pwd\nasync function where() {\n  return %pwd\n}\n[here === process.cwd(), (await where()) === here]");
     expect(r.plain).toBe("[ true, true ]");
+    expect((await k.run("const semi = %pwd;\n%pwd;")).plain).toBe(`'${process.cwd()}'`);
   });
 
   it("names the known magics when a magic is unknown", async () => {
