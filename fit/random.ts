@@ -94,7 +94,8 @@ export class Random {
    * the same stream exactly where it was taken.
    */
   getState(): RandomState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: Number.isNaN(this.spareNormal) ? null : this.spareNormal };
+    // The words are kept as int32 or uint32 interchangeably (the bit operations agree); report uint32.
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: Number.isNaN(this.spareNormal) ? null : this.spareNormal };
   }
 
   /** Continues the stream from a state taken with {@link getState}. */
