@@ -5,8 +5,8 @@
  * table sorts, and a fit submitted from the "New fit job" form runs `hpcfit fit`, completes, and
  * its results open as plots.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +19,8 @@ let page: Page;
 let dir: string;
 let dataDir: string;
 
-const SLEEPER = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=panel-sleeper", "echo started", "sleep 300", ""].join("\n");
+const SLEEPER = 'const sleeper = %sbatch -J panel-sleeper --wrap "echo started; sleep 300"\nconst sleeperId = sleeper.id';
+const WAITER = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=panel-waiter", "#SBATCH --dependency=afterany:{{sleeperId}}", "echo waited", ""].join("\n");
 const ECHO = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=panel-echo", 'for i in 1 2 3; do echo "line $i from the panel test"; done', ""].join("\n");
 
 function job(name: string): Locator {
@@ -29,11 +30,13 @@ function job(name: string): Locator {
 beforeAll(async () => {
   dir = copyToTemp(join(ROOT, "examples"));
   dataDir = mkdtempSync(join(tmpdir(), "hpcfit-panel-data-"));
-  writeFileSync(join(dir, "jobs-panel.ipynb"), JSON.stringify(notebook([{ source: "%slurm backend local" }, { source: SLEEPER }, { source: ECHO }, { source: "%squeue -t all" }])));
+  writeFileSync(join(dir, "jobs-panel.ipynb"), JSON.stringify(notebook([{ source: "%slurm backend local" }, { source: SLEEPER }, { source: ECHO }, { source: WAITER }, { source: "%squeue -t all" }])));
   lab = await startJupyterLab({
     notebookDir: dir,
     // Job records of this test only; the form's script finds the hpcfit CLI through $HPCFIT.
     env: { HPCFIT_DATA_DIR: dataDir, HPCFIT: join(ROOT, "dist", "cli", "main.js") },
+    // The panel's settings schema: the user's column choice is applied.
+    settings: { "hpcfit-labextension:jobs-panel": { columns: ["id", "name", "state", "elapsed", "nodes", "user"], refreshInterval: 5 } },
   });
   browser = await launchChromium();
   page = await openLab(browser, lab, "jobs-panel.ipynb");
@@ -54,15 +57,19 @@ describe("Jobs panel with the local backend", () => {
     await runCommand(page, "notebook:run-all-cells");
     await expect.poll(() => job("panel-sleeper").getAttribute("data-state"), { timeout: 60_000 }).toBe("RUNNING");
     await expect.poll(() => job("panel-echo").getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
+    await expect.poll(() => job("panel-waiter").locator(".jp-hpcfit-job-nodes").textContent(), { timeout: 30_000 }).toBe("(Dependency)");
     // Newest first.
     const names = await page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents();
     expect(names.indexOf("panel-echo")).toBeLessThan(names.indexOf("panel-sleeper"));
+    // The columns of the settings, the user among them.
+    expect(await job("panel-echo").locator(".jp-hpcfit-job-user").textContent()).toBe(userInfo().username);
+    expect(await job("panel-echo").locator(".jp-hpcfit-job-partition").count()).toBe(0);
     await screenshot(page, "10-jobs-panel-running");
   });
 
   it("filters by state and text", async () => {
     await page.click(".jp-hpcfit-chip[data-filter='Active']");
-    await expect.poll(() => page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents()).toEqual(["panel-sleeper"]);
+    await expect.poll(() => page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents()).toEqual(["panel-waiter", "panel-sleeper"]);
     await page.click(".jp-hpcfit-chip[data-filter='All']");
     await page.fill(".jp-hpcfit-jobs-panel .jp-hpcfit-filter-text", "echo");
     await expect.poll(() => page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents()).toEqual(["panel-echo"]);
@@ -71,7 +78,7 @@ describe("Jobs panel with the local backend", () => {
 
   it("renders %squeue as a sortable table", async () => {
     // The %%sbatch cells show their jobs' live status as jobs tables too: take the %squeue cell's.
-    const table = page.locator(".jp-NotebookPanel .jp-Cell").nth(3).locator(".jp-OutputArea-output.jp-hpcfit-jobs table");
+    const table = page.locator(".jp-NotebookPanel .jp-Cell").nth(4).locator(".jp-OutputArea-output.jp-hpcfit-jobs table");
     await table.waitFor({ state: "attached", timeout: 60_000 });
     await table.scrollIntoViewIfNeeded();
     const ids = async (): Promise<string[]> => table.locator("tbody tr").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.jobId ?? ""));
@@ -89,6 +96,16 @@ describe("Jobs panel with the local backend", () => {
     await screenshot(page, "11-job-output");
   });
 
+  it("holds and releases a pending job", async () => {
+    const waiter = job("panel-waiter");
+    await waiter.locator("[data-action='hold']").click();
+    await expect.poll(() => waiter.locator(".jp-hpcfit-job-nodes").textContent(), { timeout: 30_000 }).toBe("(JobHeldUser)");
+    expect(await waiter.locator("[data-action='hold']").count()).toBe(0);
+    await waiter.locator("[data-action='release']").click();
+    await expect.poll(() => waiter.locator(".jp-hpcfit-job-nodes").textContent(), { timeout: 30_000 }).not.toBe("(JobHeldUser)");
+    expect(await waiter.getAttribute("data-state")).toBe("PENDING");
+  });
+
   it("cancels a running job from the panel after confirmation", async () => {
     await job("panel-sleeper").locator("[data-action='cancel']").click();
     const dialog = page.locator(".jp-Dialog");
@@ -97,6 +114,19 @@ describe("Jobs panel with the local backend", () => {
     await dialog.locator("button", { hasText: "Yes" }).click();
     await expect.poll(() => job("panel-sleeper").getAttribute("data-state"), { timeout: 30_000 }).toBe("CANCELLED");
     await screenshot(page, "13-cancelled");
+    // The job waiting for it (afterany) runs now.
+    await expect.poll(() => job("panel-waiter").getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
+  });
+
+  it("deletes a finished job's record and output file after confirmation", async () => {
+    const echo = job("panel-echo");
+    const output = join(dir, `slurm-${await echo.getAttribute("data-job-id")}.out`);
+    expect(existsSync(output)).toBe(true);
+    await echo.locator("[data-action='forget']").click();
+    await expect.poll(() => page.locator(".jp-Dialog-body").textContent()).toContain(output);
+    await page.locator(".jp-Dialog button", { hasText: "Yes" }).click();
+    await expect.poll(() => echo.count(), { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => existsSync(output), { timeout: 10_000 }).toBe(false);
   });
 
   it("submits a fit from the form, shows the script first, and opens its results as plots", async () => {
@@ -120,5 +150,8 @@ describe("Jobs panel with the local backend", () => {
     await expect.poll(() => results.locator(".jp-hpcfit-fit .scatterlayer .trace").count(), { timeout: 60_000 }).toBe(3);
     expect(await results.locator("tr[data-parameter='m'] .jp-hpcfit-value").textContent()).toBe("1.970 ± 0.021");
     await screenshot(page, "15-form-fit-results");
+    // Its directory opens in the file browser (the kernel's working directory, the server root here).
+    await job("formfit").locator("[data-action='directory']").click();
+    await expect.poll(() => page.locator(".jp-FileBrowser .jp-DirListing-item[title^='Name: results']").count(), { timeout: 30_000 }).toBe(1);
   });
 });

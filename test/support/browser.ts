@@ -69,7 +69,7 @@ export function copyToTemp(source: string, prefix = "hpcfit-lab-"): string {
  * The server gets its own config, runtime, settings and workspace folders so that nothing of
  * the machine's user leaks in and nothing is left behind.
  */
-export async function startJupyterLab(options: { notebookDir: string; env?: Record<string, string> }): Promise<Lab> {
+export async function startJupyterLab(options: { notebookDir: string; env?: Record<string, string>; settings?: Record<string, Record<string, unknown>> }): Promise<Lab> {
   const jupyter = join(ROOT, ".venv", "bin", "jupyter");
   if (!existsSync(jupyter)) throw new Error(`${jupyter} is missing: run node scripts/setup.mjs --for=test`);
   const port = await freePort();
@@ -79,6 +79,12 @@ export async function startJupyterLab(options: { notebookDir: string; env?: Reco
   // No "news" question popping over the page (the closed network has no news anyway).
   mkdirSync(join(home, "settings", "@jupyterlab", "apputils-extension"), { recursive: true });
   writeFileSync(join(home, "settings", "@jupyterlab", "apputils-extension", "notification.jupyterlab-settings"), JSON.stringify({ fetchNews: "false", checkForUpdates: false }));
+  // User settings per plugin id (`package:plugin`), as the settings editor would save them.
+  for (const [id, values] of Object.entries(options.settings ?? {})) {
+    const [pkg, plugin] = id.split(":");
+    mkdirSync(join(home, "settings", pkg), { recursive: true });
+    writeFileSync(join(home, "settings", pkg, `${plugin}.jupyterlab-settings`), JSON.stringify(values));
+  }
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PATH: `${join(ROOT, ".venv", "bin")}:${process.env.PATH ?? ""}`,

@@ -80,6 +80,23 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         if (dir === null) throw new Error(`the job's directory ${job.directory} is outside the notebook server's root`);
         await app.commands.execute("filebrowser:go-to-path", { path: `/${dir}`, dontShowBrowser: false });
       },
+      deleteOutputFiles: async (job: JobRow) => {
+        const deleted: string[] = [];
+        for (const file of new Set([job.stdout, job.stderr])) {
+          if (file === null) continue;
+          const path = serverPath(file);
+          if (path === null) throw new Error(`cannot delete ${file}: it is outside the notebook server's root`);
+          try {
+            await app.serviceManager.contents.delete(path);
+            deleted.push(file);
+          } catch (error) {
+            // An output file that never existed (a job cancelled before it started) is fine.
+            const status = (error as { response?: { status?: number } }).response?.status;
+            if (status !== 404) throw error;
+          }
+        }
+        return deleted;
+      },
       openNewFitJob: (connection: JobsConnection) => {
         const form = new FitJobFormWidget(connection, {
           chooseModelFile: async () => {

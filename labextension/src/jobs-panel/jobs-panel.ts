@@ -15,6 +15,8 @@ export interface JobsPanelServices {
   openResults(job: JobRow): Promise<void>;
   /** Shows the job's directory in the file browser. */
   openDirectory(job: JobRow): Promise<void>;
+  /** Deletes a forgotten job's output files (stdout, stderr); resolves the paths deleted. */
+  deleteOutputFiles(job: JobRow): Promise<string[]>;
   /** Opens the "New fit job" form for this connection. */
   openNewFitJob(connection: JobsConnection): void;
   /** Reports an error to the user. */
@@ -181,7 +183,7 @@ export class JobsPanel extends Widget {
     }
     const actions = element("div", "jp-hpcfit-job-actions");
     const terminal = isTerminalState(job.state);
-    const add = (action: string, label: string, enabled: boolean, run: () => Promise<void> | void): void => {
+    const add = (action: string, label: string, enabled: boolean, run: () => Promise<unknown> | void): void => {
       // Only the actions that apply to the job's state are shown, to keep a narrow panel readable.
       if (!enabled) return;
       const button = element("button", "jp-hpcfit-action", label);
@@ -201,19 +203,27 @@ export class JobsPanel extends Widget {
     });
     add("results", "Results", job.state === "COMPLETED", () => this.services.openResults(job));
     add("directory", "Directory", true, () => this.services.openDirectory(job));
-    add("forget", "Delete", terminal, () => this.act(job, "forget", `Delete the record of job ${job.id}?`, `hpcfit forgets job ${job.id} (${job.name}) and deletes its record and files.`));
+    const files = [...new Set([job.stdout, job.stderr].filter((f): f is string => f !== null))];
+    add("forget", "Delete", terminal, async () => {
+      const what = files.length > 0 ? ` and deletes its output file${files.length > 1 ? "s" : ""} ${files.join(", ")}` : "";
+      if (await this.act(job, "forget", `Delete job ${job.id}?`, `hpcfit forgets job ${job.id} (${job.name})${what}. Its working directory stays.`)) {
+        await this.services.deleteOutputFiles(job);
+      }
+    });
     item.append(line, actions);
     return item;
   }
 
-  private async act(job: JobRow, action: "cancel" | "hold" | "release" | "forget", title?: string, message?: string): Promise<void> {
+  /** Runs an action on one job after an optional confirmation; resolves whether it ran. */
+  private async act(job: JobRow, action: "cancel" | "hold" | "release" | "forget", title?: string, message?: string): Promise<boolean> {
     const connection = this.connection;
-    if (connection === null) return;
-    if (title !== undefined && !(await this.services.confirm(title, message ?? title))) return;
+    if (connection === null) return false;
+    if (title !== undefined && !(await this.services.confirm(title, message ?? title))) return false;
     this.busy.add(job.id);
     this.render();
     try {
       await connection.action(action, [job.id]);
+      return true;
     } finally {
       this.busy.delete(job.id);
       this.render();
