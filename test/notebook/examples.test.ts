@@ -1,0 +1,34 @@
+/**
+ * Every notebook in examples/ runs headless with `hpcfit run`, so no example can rot. They run in a
+ * copy of the folder (their files stay clean), with the local jobs backend wherever jobs are
+ * involved and a private data directory for job records and history.
+ */
+import { cpSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { ROOT, nbformatErrors, readJson, runCli, tempDir } from "./support.js";
+
+const EXAMPLES = join(ROOT, "examples");
+const notebooks = readdirSync(EXAMPLES).filter((f) => f.endsWith(".ipynb")).sort();
+
+describe("examples run headless", () => {
+  test("there are example notebooks", () => {
+    expect(notebooks).toContain("curve-fit.ipynb");
+    expect(notebooks).toContain("scaling-study.ipynb");
+  });
+
+  test.each(notebooks)("%s", async (name) => {
+    const dir = tempDir("hpcfit-examples-");
+    cpSync(EXAMPLES, dir, { recursive: true });
+    const output = join(dir, `${name.replace(/\.ipynb$/, "")}-output.ipynb`);
+    const r = await runCli(["run", join(dir, name), output, "--no-progress"], {
+      cwd: dir,
+      env: { HPCFIT_JOBS_BACKEND: "local", HPCFIT_DATA_DIR: join(dir, ".hpcfit-data") },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(nbformatErrors(output)).toBe("");
+    const errors = readJson(output).cells.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === "error"));
+    expect(errors).toEqual([]);
+  });
+});
