@@ -4,7 +4,7 @@
  * directory, on free loopback ports. Nothing in /etc is read or changed: every Slurm command
  * finds the cluster through `SLURM_CONF`, and Slurm finds munge through `AuthInfo=socket=...`.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -183,5 +183,17 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     await cluster.stop().catch(() => undefined);
     throw new Error(message.includes("Slurm test cluster") ? message : `Slurm test cluster failed to start: ${message}\n${explain()}`);
   }
+  startWatchdog(dir, [pidFrom(join(dir, "slurmd.pid")), pidFrom(join(dir, "slurmctld.pid")), pidFrom(mungePid)]);
   return cluster;
+}
+
+/**
+ * If the test runner dies without its teardown (killed by a timeout, Ctrl-C twice), a detached
+ * watchdog stops the cluster's daemons and removes its directory, so no cluster outlives its run.
+ */
+function startWatchdog(dir: string, pids: (number | undefined)[]): void {
+  const list = pids.filter((p): p is number => p !== undefined).join(" ");
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; [ -d "$0" ] || exit 0; kill ${list} 2>/dev/null; sleep 3; kill -9 ${list} 2>/dev/null; rm -rf "$0"`;
+  const child = spawn("/bin/sh", ["-c", script, dir], { detached: true, stdio: "ignore" });
+  child.unref();
 }
