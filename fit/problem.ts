@@ -215,8 +215,9 @@ export class FitProblem implements Problem {
    * provides one and no model parameter is tied; undefined otherwise.
    */
   jacobian(x: ArrayLike<number>, out?: Float64Array): Float64Array | undefined {
-    if (this.nres === 0 || !this.constraintsHold()) return undefined;
+    if (this.nres === 0) return undefined;
     this.setValues(x);
+    if (!this.constraintsHold()) return undefined;
     const np = this.free.length;
     const J = out ?? new Float64Array(this.nres * np);
     J.fill(0);

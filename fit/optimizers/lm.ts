@@ -21,7 +21,7 @@ const EPS = 2.220446049250313e-16;
 
 /** Options of the `lm` method (besides steps, ftol, xtol of every method). */
 export interface LmOptions {
-  /** Maximum number of iterations (Jacobian evaluations); default 200·(p+1). */
+  /** Maximum number of iterations (Jacobian evaluations); default 500·(p+1). */
   steps?: number;
   /** Stop when actual and predicted relative reductions of ‖f‖² are below ftol (default 1e-15). */
   ftol?: number;
@@ -70,7 +70,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const n = x.length;
   if (m === 0) throw new Error("lm: the problem has no residuals");
   if (m < n) throw new Error(`lm: ${m} residuals for ${n} parameters; least squares needs at least as many residuals as parameters`);
-  const maxIter = options.steps ?? 200 * (n + 1);
+  const maxIter = options.steps ?? 500 * (n + 1);
   const ftol = options.ftol ?? 1e-15;
   const xtol = options.xtol ?? 1e-15;
   const gtol = options.gtol ?? 0;
@@ -318,6 +318,8 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
     }
   }
   problem.setValues(x);
+  // The last iteration ended inside the loop; report the final state once more.
+  if (context && info !== 0) context.report(iterations, x, 0.5 * fnorm * fnorm);
   const converged = info >= 1 && info <= 4 ? true : info >= 6 && info <= 8;
   return { x, sumsq: fnorm * fnorm, converged, message: MESSAGES[info], info, iterations };
 }

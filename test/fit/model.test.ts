@@ -262,3 +262,30 @@ describe("Fitness", () => {
     await expect(fit(new FitProblem(G), { method: "lm" })).rejects.toThrow(/needs residuals/);
   });
 });
+
+describe("lm with bounds", () => {
+  test("an optimum on a bound: the bounded parameter stays there, the other is fitted given it", async () => {
+    const M = new Curve((x: number, m = 1, b = 0) => m * x + b, X, Y, DY);
+    M.m.range(0, 1.5);
+    M.b.range(-5, 5);
+    const r = await fit(new FitProblem(M));
+    expect(r.x[0]).toBe(1.5);
+    // b minimises Σ ((1.5 x + b − y)/dy)²: the weighted mean of y − 1.5 x.
+    let sw = 0, s = 0;
+    X.forEach((x, i) => {
+      const w = 1 / DY[i] ** 2;
+      sw += w;
+      s += w * (Y[i] - 1.5 * x);
+    });
+    expect(r.x[1]).toBeCloseTo(s / sw, 8);
+    expect(r.converged).toBe(true);
+  });
+
+  test("a start outside the bounds is refused with the parameter named", async () => {
+    const M = new Curve((x: number, m = 1, b = 0) => m * x + b, X, Y, DY);
+    M.m.range(0, 4);
+    M.b.range(-5, 5);
+    M.m.value = 7;
+    await expect(fit(new FitProblem(M))).rejects.toThrow(/parameter m = 7 is outside its range \[0, 4\]/);
+  });
+});
