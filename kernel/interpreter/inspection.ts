@@ -1,9 +1,10 @@
 /**
  * Shift-Tab inspection: for the name under the cursor, its type, a summary of its value, a
  * function's signature (from its source) or a class's declaration, and documentation where we
- * have it (magics' usage). Detail level 1 adds a function's full source.
+ * have it (magics' usage, hpcfit's own exports). Detail level 1 adds a function's full source.
  */
 import type { MagicRegistry } from "../../magics/registry.js";
+import { packageDocumentation } from "./package-docs.js";
 import { lookupPath, safeSource } from "./runtime-lookup.js";
 import type { Inspection } from "./types.js";
 import { codePointsToUtf16 } from "./unicode-offsets.js";
@@ -53,6 +54,8 @@ function describe(name: string, value: unknown, detailLevel: 0 | 1): string {
       const methods = Object.getOwnPropertyNames(proto).filter((m) => m !== "constructor");
       if (methods.length) lines.push(`Methods: ${methods.join(", ")}`);
     }
+    const docs = value.name ? packageDocumentation(value.name) : undefined;
+    if (docs) lines.push("Documentation:", docs);
     if (detailLevel === 1 && source && !source.includes("[native code]")) lines.push("Source:", source);
   } else {
     const type = value === null ? "null" : Array.isArray(value) ? "Array" : typeof value === "object" ? (value.constructor?.name ?? "Object") : typeof value;

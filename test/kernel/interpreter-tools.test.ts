@@ -55,6 +55,12 @@ describe("inspect", () => {
     expect(m.data["text/plain"]).toContain("environment variables");
     expect((await k.interpreter.inspect("nothingHere", 3, 0)).found).toBe(false);
   });
+
+  it("shows the documentation of hpcfit's own exports", async () => {
+    await k.run("import { Parameter } from 'hpcfit';");
+    const p = await k.interpreter.inspect("Parameter", 4, 0);
+    expect(p.data["text/plain"]).toMatch(/Type: class[\s\S]*Documentation:[\s\S]*new Parameter\(/);
+  });
 });
 
 describe("isComplete", () => {
