@@ -5,12 +5,12 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
-import { resolve } from "node:path";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import type { JobRow } from "../../schema/jobs.js";
 import { runCommand } from "./command.js";
 import { JobsError } from "./errors.js";
-import { applyFilter, checkJobIds, matchesId } from "./job-ids.js";
-import { checkBatchScript, directiveArgs, parseSbatchArgs, parseTimeLimit } from "./sbatch-options.js";
+import { applyFilter, checkJobIds, expandFilePattern, matchesId } from "./job-ids.js";
+import { checkBatchScript, directiveArgs, parseSbatchArgs, parseTimeLimit, type SbatchOptions } from "./sbatch-options.js";
 import { parseSqueueJson } from "./slurm-json.js";
 import { JobStore } from "./store.js";
 import type { JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
@@ -38,6 +38,31 @@ export function parseScontrolLine(line: string): Record<string, string> {
     if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
   }
   return out;
+}
+
+/** The rows of a job sbatch has just accepted, as Slurm will report them while it pends. */
+function submittedRows(jobId: number, options: SbatchOptions, script: string | undefined, cwd: string): JobRow[] {
+  const user = userInfo().username;
+  const name = options.jobName ?? (options.wrap !== undefined ? "wrap" : script ? basename(script) : "sbatch");
+  const directory = options.chdir ? resolve(cwd, options.chdir) : cwd;
+  const tasks: (number | null)[] = options.array ? options.array.indices : [null];
+  const arrayJobId = options.array ? jobId : null;
+  const now = new Date().toISOString();
+  return tasks.map((task) => {
+    const vars = { jobId, name, arrayJobId, arrayTaskId: task, user, node: "" };
+    const path = (pattern: string): string => {
+      const p = expandFilePattern(pattern, vars);
+      return isAbsolute(p) ? p : join(directory, p);
+    };
+    const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
+    return {
+      id: arrayJobId !== null ? `${arrayJobId}_${task}` : String(jobId), jobId, arrayJobId, arrayTaskId: task, name, user,
+      state: "PENDING", reason: options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null,
+      partition: options.partition ?? null, nodes: null, cpus: (options.ntasks ?? 1) * (options.cpusPerTask ?? 1),
+      submitTime: now, startTime: null, endTime: null, timeLimit: options.time ?? null, exitCode: null, signal: null,
+      directory, stdout, stderr: options.error ? path(options.error) : stdout, backend: "slurm",
+    };
+  });
 }
 
 /** Jobs on a real Slurm cluster. */
@@ -73,8 +98,9 @@ export class SlurmBackend implements JobsBackend {
     const { stdout } = await runCommand("sbatch", args, { input: request.script, cwd });
     const id = stdout.trim().split(";")[0]!;
     if (!/^\d+$/.test(id)) throw new JobsError(`sbatch answered "${stdout.trim()}", not a job id`);
-    const rows = (await this.squeue()).filter((r) => matchesId(r, id));
-    if (rows.length === 0) throw new JobsError(`job ${id} was submitted but squeue does not show it`);
+    // The first record comes from the options sbatch has just accepted (one command per
+    // submission, however long the queue); squeue's view replaces it at the next listing.
+    const rows = submittedRows(Number(id), parsed.options, parsed.script, cwd);
     this.store.put("slurm", this.cluster, rows.map((row) => ({ row, script: scriptText ?? `#!/bin/sh\n${parsed.options.wrap ?? ""}\n` })));
     return rows;
   }
@@ -168,7 +194,7 @@ export class SlurmBackend implements JobsBackend {
     const rows = checked.flatMap((id) => this.store.find("slurm", this.cluster, id)).map((s) => s.row);
     const active = rows.filter((r) => ["PENDING", "RUNNING", "SUSPENDED", "COMPLETING"].includes(r.state));
     if (active.length > 0) throw new JobsError(`job ${active[0]!.id} has not ended; cancel it before forgetting it`);
-    return this.store.remove("slurm", this.cluster, rows.map((r) => r.jobId));
+    return this.store.remove("slurm", this.cluster, rows.map((r) => r.id));
   }
 
   /** The current user's name (for `--me`). */

@@ -40,7 +40,7 @@ export interface StoredJob {
 }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS jobs (
+CREATE TABLE IF NOT EXISTS job_records (
   backend TEXT NOT NULL,
   cluster TEXT NOT NULL,
   job_id INTEGER NOT NULL,
@@ -53,10 +53,10 @@ CREATE TABLE IF NOT EXISTS jobs (
   script TEXT,
   local TEXT,
   updated REAL NOT NULL,
-  PRIMARY KEY (backend, cluster, job_id)
+  PRIMARY KEY (backend, cluster, display_id)
 );
-CREATE INDEX IF NOT EXISTS jobs_state ON jobs (backend, cluster, state);
-CREATE INDEX IF NOT EXISTS jobs_display ON jobs (backend, cluster, display_id);
+CREATE INDEX IF NOT EXISTS job_records_state ON job_records (backend, cluster, state);
+CREATE INDEX IF NOT EXISTS job_records_array ON job_records (backend, cluster, array_job_id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS daemon (name TEXT PRIMARY KEY, pid INTEGER NOT NULL, heartbeat REAL NOT NULL);
 `;
@@ -104,11 +104,11 @@ export class JobStore {
   /** Inserts or replaces jobs. */
   put(backend: JobsBackendKind, cluster: string, jobs: { row: JobRow; script?: string | null; local?: LocalJobExtras | null }[]): void {
     const stmt = this.db.prepare(
-      `INSERT INTO jobs (backend, cluster, job_id, display_id, array_job_id, array_task_id, row, state, user, script, local, updated)
+      `INSERT INTO job_records (backend, cluster, job_id, display_id, array_job_id, array_task_id, row, state, user, script, local, updated)
        VALUES (@backend, @cluster, @jobId, @id, @arrayJobId, @arrayTaskId, @row, @state, @user, @script, @local, @updated)
-       ON CONFLICT (backend, cluster, job_id) DO UPDATE SET display_id = excluded.display_id, array_job_id = excluded.array_job_id,
+       ON CONFLICT (backend, cluster, display_id) DO UPDATE SET job_id = excluded.job_id, array_job_id = excluded.array_job_id,
          array_task_id = excluded.array_task_id, row = excluded.row, state = excluded.state, user = excluded.user,
-         script = COALESCE(excluded.script, jobs.script), local = COALESCE(excluded.local, jobs.local), updated = excluded.updated`,
+         script = COALESCE(excluded.script, job_records.script), local = COALESCE(excluded.local, job_records.local), updated = excluded.updated`,
     );
     const now = Date.now() / 1000;
     this.db.transaction(() => {
@@ -125,7 +125,7 @@ export class JobStore {
   /** Updates the rows of jobs already recorded (a scheduler's fresh view); others are ignored. */
   refresh(backend: JobsBackendKind, cluster: string, rows: JobRow[]): void {
     const stmt = this.db.prepare(
-      `UPDATE jobs SET row = @row, state = @state, display_id = @id, updated = @updated WHERE backend = @backend AND cluster = @cluster AND job_id = @jobId AND row != @row`,
+      `UPDATE job_records SET row = @row, state = @state, job_id = @jobId, updated = @updated WHERE backend = @backend AND cluster = @cluster AND display_id = @id AND row != @row`,
     );
     const now = Date.now() / 1000;
     this.db.transaction(() => {
@@ -136,15 +136,15 @@ export class JobStore {
   /** Updates one local job's row and extras. */
   update(backend: JobsBackendKind, cluster: string, row: JobRow, local?: LocalJobExtras): void {
     this.db
-      .prepare(`UPDATE jobs SET row = ?, state = ?, local = COALESCE(?, local), updated = ? WHERE backend = ? AND cluster = ? AND job_id = ?`)
-      .run(JSON.stringify(row), row.state, local ? JSON.stringify(local) : null, Date.now() / 1000, backend, cluster, row.jobId);
+      .prepare(`UPDATE job_records SET row = ?, state = ?, local = COALESCE(?, local), updated = ? WHERE backend = ? AND cluster = ? AND display_id = ?`)
+      .run(JSON.stringify(row), row.state, local ? JSON.stringify(local) : null, Date.now() / 1000, backend, cluster, row.id);
   }
 
   /** All records of a backend and cluster, optionally only in some states, in job id order. */
   all(backend: JobsBackendKind, cluster: string, states?: readonly JobState[]): StoredJob[] {
     const where = states ? ` AND state IN (${states.map(() => "?").join(",")})` : "";
     const rows = this.db
-      .prepare(`SELECT row, cluster, script, local FROM jobs WHERE backend = ? AND cluster = ?${where} ORDER BY job_id`)
+      .prepare(`SELECT row, cluster, script, local FROM job_records WHERE backend = ? AND cluster = ?${where} ORDER BY job_id, display_id`)
       .all(backend, cluster, ...(states ?? [])) as DbRow[];
     return rows.map(decode);
   }
@@ -153,18 +153,18 @@ export class JobStore {
   find(backend: JobsBackendKind, cluster: string, id: string): StoredJob[] {
     const rows = /^\d+$/.test(id)
       ? this.db
-          .prepare(`SELECT row, cluster, script, local FROM jobs WHERE backend = ? AND cluster = ? AND (display_id = ? OR array_job_id = ?) ORDER BY job_id`)
+          .prepare(`SELECT row, cluster, script, local FROM job_records WHERE backend = ? AND cluster = ? AND (display_id = ? OR array_job_id = ?) ORDER BY job_id, display_id`)
           .all(backend, cluster, id, Number(id))
-      : this.db.prepare(`SELECT row, cluster, script, local FROM jobs WHERE backend = ? AND cluster = ? AND display_id = ?`).all(backend, cluster, id);
+      : this.db.prepare(`SELECT row, cluster, script, local FROM job_records WHERE backend = ? AND cluster = ? AND display_id = ?`).all(backend, cluster, id);
     return (rows as DbRow[]).map(decode);
   }
 
-  /** Deletes records by numeric job id; returns how many went. */
-  remove(backend: JobsBackendKind, cluster: string, jobIds: number[]): number {
-    const stmt = this.db.prepare(`DELETE FROM jobs WHERE backend = ? AND cluster = ? AND job_id = ?`);
+  /** Deletes records by display id; returns how many went. */
+  remove(backend: JobsBackendKind, cluster: string, ids: string[]): number {
+    const stmt = this.db.prepare(`DELETE FROM job_records WHERE backend = ? AND cluster = ? AND display_id = ?`);
     let n = 0;
     this.db.transaction(() => {
-      for (const id of jobIds) n += stmt.run(backend, cluster, id).changes;
+      for (const id of ids) n += stmt.run(backend, cluster, id).changes;
     })();
     return n;
   }

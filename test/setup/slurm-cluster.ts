@@ -152,8 +152,13 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
       const munged = pidFrom(mungePid);
-      if (munged !== undefined && alive(munged)) process.kill(munged, "SIGTERM");
-      rmSync(dir, { recursive: true, force: true });
+      if (munged !== undefined && alive(munged)) {
+        process.kill(munged, "SIGTERM");
+        // munged removes its socket and pid file as it leaves; let it finish before the directory goes.
+        const end = Date.now() + 5000;
+        while (alive(munged) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      }
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 

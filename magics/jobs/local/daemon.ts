@@ -54,7 +54,7 @@ function tick(): void {
   else if (Date.now() - idleSince > IDLE_EXIT_MS) {
     // Leave only if no job arrived meanwhile; submitters see the row gone and start a new daemon.
     const left = store.transaction(() => {
-      const n = store.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE backend = 'local' AND cluster = ? AND state IN ('PENDING', 'RUNNING')`).get(cluster) as { n: number };
+      const n = store.db.prepare(`SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state IN ('PENDING', 'RUNNING')`).get(cluster) as { n: number };
       if (n.n > 0) return false;
       store.db.prepare(`DELETE FROM daemon WHERE name = ? AND pid = ?`).run(cluster, process.pid);
       return true;

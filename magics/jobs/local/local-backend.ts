@@ -275,7 +275,7 @@ export class LocalBackend implements JobsBackend {
     const jobs = this.resolveIds(ids);
     const active = jobs.find((j) => ACTIVE_STATES.includes(j.row.state));
     if (active) throw new JobsError(`job ${active.row.id} has not ended; cancel it before forgetting it`);
-    return this.store.remove("local", this.cluster, jobs.map((j) => j.row.jobId));
+    return this.store.remove("local", this.cluster, jobs.map((j) => j.row.id));
   }
 
   /** True when `id` names a job this backend knows. */

@@ -194,7 +194,7 @@ export function schedulePass(store: JobStore, dataDir: string, cluster: string, 
       }
       save(row, local);
     }
-    const active = store.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE backend = 'local' AND cluster = ? AND state IN ('PENDING', 'RUNNING')`).get(cluster) as { n: number };
+    const active = store.db.prepare(`SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state IN ('PENDING', 'RUNNING')`).get(cluster) as { n: number };
     const killing = store.all("local", cluster, ["CANCELLED", "TIMEOUT"]).filter((j) => j.local?.pid != null).length;
     return active.n + killing;
   });
