@@ -58,3 +58,18 @@ describe("double-double residuals of the precise Lanczos model", () => {
     expect(x.lo).toBeCloseTo(-2.7755575615628914e-18, 32);
   });
 });
+
+describe("lm's geodesic acceleration option", () => {
+  for (const [name, start] of [["MGH17", 1], ["Bennett5", 2]] as const) {
+    test(`${name} start ${start}: certified digits with fewer evaluations than without`, async () => {
+      const data = loadNist(name);
+      const plain = await fit(nistProblem(data, start), { method: "lm" });
+      const accel = await fit(nistProblem(data, start), { method: "lm", accel: true });
+      for (let j = 0; j < data.names.length; j++) {
+        expect(digits(accel.x[j], data.certified[j])).toBeGreaterThanOrEqual(VALUE_DIGITS);
+        expect(digits(accel.parameters[j].stderr, data.certifiedSd[j])).toBeGreaterThanOrEqual(SD_DIGITS);
+      }
+      expect(accel.evaluations).toBeLessThan(plain.evaluations / 2);
+    });
+  }
+});
