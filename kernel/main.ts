@@ -75,13 +75,22 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
   const transport = new WorkerTransport(connection, sender);
 
   let stopping = false;
+  const exit = process.exit.bind(process);
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     protocol.close();
     await transport.close();
-    process.exit(code);
+    exit(code);
   };
+  // A cell that calls process.exit() asks the kernel to end, as `exit()` does in IPython: the cell
+  // ends with an error saying so, its reply goes out, then the sockets close and the process
+  // exits with the code given. Exiting at once would tear the socket thread down mid-send.
+  process.exit = ((code?: number | string | null) => {
+    const status = Number(code ?? 0) || 0;
+    setTimeout(() => void stop(status), 200);
+    throw new Error(`process.exit(${status}) was called: the kernel is shutting down`);
+  }) as typeof process.exit;
 
   const protocol = new KernelProtocol({
     transport,

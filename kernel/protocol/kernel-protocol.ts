@@ -104,7 +104,7 @@ export class KernelProtocol {
   }
 
   /** Entry point for every verified message from the transport. */
-  receive(channel: Exclude<Channel, "iopub">, message: JupyterMessage, receivedAt: number = Date.now()): void {
+  receive(channel: Exclude<Channel, "iopub">, message: JupyterMessage, receivedAt: number = performance.now()): void {
     if (channel === "stdin") {
       if (message.header.msg_type !== "input_reply" || !this.stdin.reply(message)) {
         this.log(`ignored ${message.header.msg_type} on stdin: no input request is waiting for it`);
@@ -131,7 +131,7 @@ export class KernelProtocol {
     }
   }
 
-  private async handle(channel: Channel, message: JupyterMessage, receivedAt = Date.now()): Promise<void> {
+  private async handle(channel: Channel, message: JupyterMessage, receivedAt = performance.now()): Promise<void> {
     const type = message.header.msg_type;
     const isRequest = type.endsWith("_request") || type.startsWith("comm_");
     if (!isRequest) {
@@ -239,7 +239,7 @@ export class KernelProtocol {
   }
 
   private async execute(channel: Channel, message: JupyterMessage, receivedAt: number): Promise<void> {
-    if (this.shuttingDown || receivedAt <= this.abortBefore) {
+    if (this.shuttingDown || receivedAt < this.abortBefore) {
       this.reply(channel, message, { status: "aborted", execution_count: this.executionCount });
       return;
     }
@@ -259,12 +259,13 @@ export class KernelProtocol {
       },
       message,
     );
-    this.reply(channel, message, content);
     if (content.status === "error" && message.content.stop_on_error !== false) {
       // Abort what the client queued behind the failed cell, as ipykernel does: every execute
-      // request that reached the socket before this reply was sent is answered "aborted".
-      this.abortBefore = Date.now();
+      // request that arrived before this reply is answered "aborted". The mark is set before the
+      // reply goes out (on a monotonic clock), so a request sent after seeing the reply runs.
+      this.abortBefore = performance.now();
     }
+    this.reply(channel, message, content);
   }
 
   private openHistory(): HistoryStore {

@@ -107,11 +107,11 @@ describe("hpcfit run", () => {
 
   test("kernel death is reported with the cells run so far kept", async () => {
     const dir = tempDir();
-    const input = writeTestNotebook(dir, "die.ipynb", ["console.log('kept')", "process.exit(3)", "console.log('never')"]);
+    const input = writeTestNotebook(dir, "die.ipynb", ["console.log('kept')", "process.kill(process.pid, 'SIGKILL')", "console.log('never')"]);
     const output = join(dir, "out.ipynb");
     const r = await runCli(["run", input, output, "--no-progress"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/DeadKernelError: the kernel process died/);
+    expect(r.stderr).toMatch(/DeadKernelError: the kernel process died \(signal SIGKILL\)/);
     const nb = readJson(output);
     expect(outputText(nb.cells[1])).toBe("kept\n");
     expect(nbformatErrors(output)).toBe("");
