@@ -13,7 +13,8 @@ const SNAPSHOT_DELAY_MS = 600;
 export abstract class BundleRenderer<T> extends Widget implements IRenderMime.IRenderer {
   /** The MIME type this renderer draws. */
   protected readonly mimeType: string;
-  private lastData: unknown = undefined;
+  /** The bundle last drawn, as JSON text: output models hand out fresh copies on every access. */
+  private lastKey: string | undefined = undefined;
   /** The output model being drawn (other MIME types of the same output are in its data). */
   protected currentModel: IRenderMime.IMimeModel | null = null;
   private snapshotTimer: number | undefined;
@@ -37,9 +38,11 @@ export abstract class BundleRenderer<T> extends Widget implements IRenderMime.IR
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const data = model.data[this.mimeType];
-    // The output area calls renderModel again after we add the PNG: same bundle, nothing to do.
-    if (data === this.lastData) return;
-    this.lastData = data;
+    // The output area calls renderModel again after we add the PNG (and on other outputs'
+    // changes): same bundle, nothing to draw, and the user's zoom stays.
+    const key = JSON.stringify(data) ?? "undefined";
+    if (key === this.lastKey) return;
+    this.lastKey = key;
     this.currentModel = model;
     const checked = this.check(data);
     if (!checked.ok) {
@@ -53,16 +56,16 @@ export abstract class BundleRenderer<T> extends Widget implements IRenderMime.IR
       this.showError(`could not draw: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    this.scheduleSnapshot(model, data);
+    this.scheduleSnapshot(model, key);
   }
 
-  private scheduleSnapshot(model: IRenderMime.IMimeModel, data: unknown): void {
+  private scheduleSnapshot(model: IRenderMime.IMimeModel, key: string): void {
     window.clearTimeout(this.snapshotTimer);
     this.snapshotTimer = window.setTimeout(() => {
       void this.snapshot()
         .then((url) => {
           // A newer bundle arrived meanwhile: its own snapshot will follow.
-          if (url === null || this.isDisposed || this.lastData !== data) return;
+          if (url === null || this.isDisposed || this.lastKey !== key) return;
           const png = url.replace(/^data:image\/png;base64,/, "");
           model.setData({ data: { ...model.data, "image/png": png } });
           this.node.dataset.snapshot = "stored";

@@ -46,6 +46,8 @@ export function fitFigure(model: FitBundleModel, scales: FitScales): { figure: F
     });
   }
   const layout = {
+    // Live updates (Plotly.react) keep the user's zoom; a new axis scale starts afresh.
+    uirevision: `${scales.logX}-${scales.logY}`,
     height: 420,
     margin: { l: 60, r: 16, t: 28, b: 44 },
     title: { text: model.name, font: { size: 13 } },

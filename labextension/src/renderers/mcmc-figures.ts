@@ -30,6 +30,7 @@ export function traceFigure(bundle: McmcBundle): Figure {
   const step = bundle.thin * bundle.displayStride;
   const data: PlotTrace[] = [];
   const layout: Record<string, unknown> = {
+    uirevision: "traces",
     height: Math.max(260, 150 * k),
     margin: { l: 70, r: 16, t: 16, b: 40 },
     showlegend: false,
@@ -120,6 +121,6 @@ export function logpFigure(bundle: McmcBundle): Figure {
   const shapes = bundle.burn > 0 ? [{ type: "rect", xref: "x", yref: "y domain", x0: 0, x1: bundle.burn, y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" }] : [];
   return {
     data,
-    layout: { height: 320, margin: { l: 70, r: 16, t: 16, b: 44 }, showlegend: false, hovermode: false, xaxis: { title: { text: "generation" } }, yaxis: { title: { text: "log posterior" } }, shapes },
+    layout: { uirevision: "logp", height: 320, margin: { l: 70, r: 16, t: 16, b: 44 }, showlegend: false, hovermode: false, xaxis: { title: { text: "generation" } }, yaxis: { title: { text: "log posterior" } }, shapes },
   };
 }
