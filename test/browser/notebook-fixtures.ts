@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Curve, DISPLAY, fit, FitProblem, type MimeBundle } from "hpcfit";
+import { Curve, DISPLAY, fit, FitProblem, Random, type MimeBundle } from "hpcfit";
 
 /** Minimal nbformat 4 notebook with the hpcfit kernelspec. */
 export function notebook(cells: { source: string; outputs?: MimeBundle[] }[]): Record<string, unknown> {
@@ -60,4 +60,73 @@ export async function writeRenderedNotebook(dir: string): Promise<RenderedFixtur
   const fitted: RenderedFixtures["fitted"] = {};
   for (const p of lm.parameters) fitted[p.name] = { value: p.value, stderr: p.stderr };
   return { path, fitted, mcmcLabels: [...dream.labels] };
+}
+
+/**
+ * A large synthetic MCMC bundle (the shape of schema/mcmc.ts) with `chains` × `draws` random-walk
+ * draws of `labels.length` parameters, its statistics computed from the draws, for the
+ * "stays responsive with 20 chains × 10,000 draws" check. Values are rounded to 6 significant
+ * digits to keep the notebook file small.
+ */
+export function largeMcmcBundle(chains: number, draws: number, labels: string[], seed = 11): Record<string, unknown> {
+  const rng = new Random(seed);
+  const k = labels.length;
+  const round = (v: number): number => Number(v.toPrecision(6));
+  const state = Array.from({ length: chains }, () => labels.map(() => rng.normal()));
+  const points: number[][][] = [];
+  const logp: number[][] = [];
+  const columns = labels.map(() => new Float64Array(draws * chains));
+  for (let t = 0; t < draws; t++) {
+    const row: number[][] = [];
+    const lrow: number[] = [];
+    for (let c = 0; c < chains; c++) {
+      const s = state[c];
+      let lp = 0;
+      for (let p = 0; p < k; p++) {
+        // An AR(1) walk around p: correlated draws, as a sampler makes.
+        s[p] = 0.9 * s[p] + 0.1 * p + 0.3 * rng.normal();
+        columns[p][t * chains + c] = s[p];
+        lp -= 0.5 * (s[p] - p) ** 2;
+      }
+      row.push(s.map(round));
+      lrow.push(round(lp));
+    }
+    points.push(row);
+    logp.push(lrow);
+  }
+  const stats = labels.map((name, p) => {
+    const sorted = Float64Array.from(columns[p]).sort();
+    const q = (f: number): number => sorted[Math.min(sorted.length - 1, Math.floor(f * (sorted.length - 1)))];
+    const mean = columns[p].reduce((a, b) => a + b, 0) / columns[p].length;
+    const std = Math.sqrt(columns[p].reduce((a, b) => a + (b - mean) ** 2, 0) / columns[p].length);
+    return { name, mean, median: q(0.5), best: q(0.5), std, p68: [q(0.15866), q(0.84134)], p95: [q(0.025), q(0.975)] };
+  });
+  return {
+    version: 1,
+    sampler: "synthetic",
+    labels,
+    nchains: chains,
+    nthin: draws,
+    thin: 1,
+    burn: 1000,
+    generations: 1000 + draws,
+    evaluations: chains * (1000 + draws),
+    points,
+    logp,
+    displayStride: 1,
+    generationLogp: logp,
+    generationIndex: Array.from({ length: draws }, (_, t) => 1000 + t),
+    generationStride: 1,
+    stats,
+    diagnostics: { rhat: labels.map(() => 1.001), tau: labels.map(() => 19), ess: labels.map(() => (draws * chains) / 19), acceptanceRate: 0.25, outlierChains: [], correlation: labels.flatMap((_, i) => labels.map((__, j) => (i === j ? 1 : 0))) },
+    warnings: [],
+  };
+}
+
+/** Writes a notebook whose one output is {@link largeMcmcBundle}; returns its path in `dir`. */
+export function writeLargeMcmcNotebook(dir: string, chains: number, draws: number, labels: string[]): string {
+  const path = "large-mcmc.ipynb";
+  const bundle = largeMcmcBundle(chains, draws, labels);
+  writeFileSync(join(dir, path), JSON.stringify(notebook([{ source: "// 20 chains × 10,000 draws", outputs: [{ "text/plain": "large MCMC run", "application/vnd.hpcfit.mcmc+json": bundle }] }])));
+  return path;
 }

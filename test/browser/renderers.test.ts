@@ -10,13 +10,15 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
 import { ARTIFACTS, compareSnapshot, copyToTemp, launchChromium, openLab, recordResponses, runCommand, screenshot, startJupyterLab, type Lab, type LoadedResource } from "../support/browser.js";
-import { writeRenderedNotebook, type RenderedFixtures } from "./notebook-fixtures.js";
+import { writeLargeMcmcNotebook, writeRenderedNotebook, type RenderedFixtures } from "./notebook-fixtures.js";
+import { POINT_BUDGET } from "../../labextension/src/renderers/mcmc-figures.js";
 
 let lab: Lab;
 let browser: Browser;
 let page: Page;
 let dir: string;
 let fixtures: RenderedFixtures;
+let largePath: string;
 let loaded: LoadedResource[];
 let startupBytes = 0;
 let startupHpcfitBytes = 0;
@@ -27,6 +29,7 @@ const isOurs = (r: LoadedResource): boolean => r.url.includes("/lab/extensions/h
 beforeAll(async () => {
   dir = copyToTemp(join(process.cwd(), "examples"));
   fixtures = await writeRenderedNotebook(dir);
+  largePath = writeLargeMcmcNotebook(dir, 20, 10_000, ["a", "b", "c"]);
   lab = await startJupyterLab({ notebookDir: dir });
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -149,4 +152,29 @@ describe("renderers in JupyterLab", () => {
       return nb.cells.map((c) => c.outputs[0]?.data["image/png"]?.slice(0, 8) ?? null);
     }, { timeout: 30_000 }).toEqual(["iVBORw0K", "iVBORw0K"]);
   });
+  it("draws 20 chains × 10,000 draws decimated to the display budget", async () => {
+    const started = Date.now();
+    const timings: Record<string, number> = {};
+    await runCommand(page, "docmanager:open", { path: largePath });
+    const mcmc = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-hpcfit-mcmc").first();
+    await mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'][data-drawn='true'] .main-svg").first().waitFor({ timeout: 90_000 });
+    timings.openToTraces = Date.now() - started;
+    // Every chain of every parameter is drawn, with no more points in all than the budget.
+    const lines = mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'] .scatterlayer .trace path.js-line");
+    expect(await lines.count()).toBe(3 * 20);
+    const vertices = await lines.evaluateAll((paths) => paths.reduce((n, p) => n + ((p.getAttribute("d") ?? "").match(/[ML]/g)?.length ?? 0), 0));
+    expect(vertices).toBeGreaterThan(3 * 20 * 64);
+    expect(vertices).toBeLessThanOrEqual(POINT_BUDGET);
+    // The page still answers, and the other tabs draw too.
+    for (const tab of ["marginals", "corner", "logp"]) {
+      const clicked = Date.now();
+      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
+      await expect.poll(() => mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`).getAttribute("data-drawn"), { timeout: 60_000, intervals: [50] }).toBe("true");
+      timings[tab] = Date.now() - clicked;
+    }
+    // Recorded for bench/RESULTS.md, never asserted (wall-clock on a shared machine).
+    writeFileSync(join(ARTIFACTS, "large-mcmc-timing.json"), JSON.stringify({ vertices, ...timings }, null, 2));
+    await screenshot(page, "06-large-mcmc");
+  });
+
 });
