@@ -1,0 +1,73 @@
+// Shared by the Slurm benchmarks: the built jobs layer and magics, the private test cluster
+// (test/setup/slurm-cluster.ts, imported through hpcfit's TypeScript hooks), timing helpers and
+// the machine's description.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, totalmem, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const dist = (...p) => join(ROOT, "dist", ...p);
+for (const f of [dist("magics", "jobs", "index.js"), dist("fit", "node", "typescript-hooks.js")]) {
+  if (!existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
+}
+
+const hooks = await import(dist("fit", "node", "typescript-hooks.js"));
+hooks.registerTypeScriptHooks();
+
+/** The jobs layer as built into dist/. */
+export const jobs = await import(dist("magics", "jobs", "index.js"));
+/** The magic registry and the Slurm magics. */
+export const { MagicRegistry } = await import(dist("magics", "registry.js"));
+export const { registerSlurmMagics } = await import(dist("magics", "slurm", "index.js"));
+const { startSlurmCluster } = await import(join(ROOT, "test", "setup", "slurm-cluster.ts"));
+
+/** Starts the private cluster and points SLURM_CONF at it; returns it (call stop()). */
+export async function cluster() {
+  const c = await startSlurmCluster();
+  process.env.SLURM_CONF = c.env.SLURM_CONF;
+  return c;
+}
+
+/** A scratch folder, removed on exit. */
+export function scratch(name) {
+  const dir = mkdtempSync(join(tmpdir(), `hpcfit-bench-${name}-`));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Milliseconds taken by `fn` (awaited). */
+export async function time(fn) {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/** The median of numbers. */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A MagicContext that throws outputs away (the magic's own work is what is timed). */
+export function quietContext() {
+  return {
+    output: { stream() {}, display() {}, clearOutput() {}, input: () => Promise.reject(new Error("no stdin")) },
+    comms: { registerTarget() {}, unregisterTarget() {}, open() { throw new Error("no comms"); }, list: () => [] },
+    signal: new AbortController().signal,
+    getVariable: () => undefined,
+    hasVariable: () => false,
+    variableNames: () => [],
+  };
+}
+
+/** One line describing this machine and the Slurm installed. */
+export function machine() {
+  const c = cpus();
+  // `sbatch --version` needs no configuration, but reads one when SLURM_CONF names it.
+  const { SLURM_CONF: _unused, ...env } = process.env;
+  const slurm = execFileSync("sbatch", ["--version"], { encoding: "utf8", env }).trim();
+  return `${c.length} x ${c[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}, ${slurm}`;
+}
