@@ -64,6 +64,9 @@ describe("example notebooks, run in JupyterLab", () => {
   it("mcmc-line.ipynb draws every tab of the MCMC view", async () => {
     await runCommand(page, "docmanager:open", { path: "mcmc-line.ipynb" });
     await waitForKernelIdle(page, 90_000);
+    // The Jobs panel follows the notebook that has focus.
+    await page.click("[data-id='hpcfit-jobs-panel']");
+    await expect.poll(() => page.textContent(".jp-hpcfit-panel-status"), { timeout: 30_000 }).toContain("mcmc-line.ipynb");
     await runAll();
     const mcmc = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-hpcfit-mcmc").first();
     await mcmc.waitFor({ state: "attached", timeout: 60_000 });

@@ -30,7 +30,7 @@ function job(name: string): Locator {
 beforeAll(async () => {
   dir = copyToTemp(join(ROOT, "examples"));
   dataDir = mkdtempSync(join(tmpdir(), "hpcfit-panel-data-"));
-  writeFileSync(join(dir, "jobs-panel.ipynb"), JSON.stringify(notebook([{ source: "%slurm backend local" }, { source: SLEEPER }, { source: ECHO }, { source: WAITER }, { source: "%squeue -t all" }])));
+  writeFileSync(join(dir, "jobs-panel.ipynb"), JSON.stringify(notebook([{ source: "%slurm backend local" }, { source: SLEEPER }, { source: ECHO }, { source: WAITER }, { source: "%squeue -t all" }, { source: '%sbatch --array=0-2 -J panel-array --wrap "echo task $SLURM_ARRAY_TASK_ID"' }])));
   lab = await startJupyterLab({
     notebookDir: dir,
     // Job records of this test only; the form's script finds the hpcfit CLI through $HPCFIT.
@@ -65,6 +65,13 @@ describe("Jobs panel with the local backend", () => {
     expect(await job("panel-echo").locator(".jp-hpcfit-job-user").textContent()).toBe(userInfo().username);
     expect(await job("panel-echo").locator(".jp-hpcfit-job-partition").count()).toBe(0);
     await screenshot(page, "10-jobs-panel-running");
+  });
+
+  it("groups the tasks of a job array", async () => {
+    const group = page.locator(".jp-hpcfit-array").filter({ hasText: "panel-array" });
+    await expect.poll(() => group.locator("summary").textContent(), { timeout: 60_000 }).toMatch(/_\[3\] panel-array — 3 COMPLETED/);
+    await group.locator("summary").click();
+    expect(await group.locator(".jp-hpcfit-job").count()).toBe(3);
   });
 
   it("filters by state and text", async () => {
