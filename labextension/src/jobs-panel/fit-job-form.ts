@@ -66,7 +66,7 @@ export class FitJobFormWidget extends Widget {
     this.title.label = "New fit job";
     this.title.closable = true;
     const grid = element("div", "jp-hpcfit-form-grid");
-    const modelRow = element("label", "jp-hpcfit-form-row");
+    const modelRow = element("label", "jp-hpcfit-form-row jp-hpcfit-form-wide");
     this.modelPath.name = "modelFile";
     this.modelPath.placeholder = "path/to/model.ts";
     this.modelPath.addEventListener("input", () => this.refreshForm());
@@ -107,7 +107,7 @@ export class FitJobFormWidget extends Widget {
       grid.append(row);
     }
     this.submitButton.addEventListener("click", () => void this.submit());
-    this.node.append(grid, element("h3", undefined, "Job script"), this.preview, this.errors, this.submitButton, this.result);
+    this.node.append(element("h2", undefined, `New fit job on the ${this.connection.backend ?? "current"} backend`), grid, element("h3", undefined, "Job script"), this.preview, this.errors, this.submitButton, this.result);
     this.refreshForm();
   }
 
