@@ -348,6 +348,11 @@ export interface CurveConstructor {
  * sqrt(chisq)). The per-point and the vectorised calling forms are detected (or set
  * `options.vectorized`). For several responses per x, pass y (and dy) as one array per response
  * and return one number per response from `fn`.
+ *
+ * A parameter whose name is also a member of the curve (`x`, `y`, `dy`, `n`, `p`, `fn`, `name`,
+ * `responses`, or a method name) is reachable only as `M.p.name` or `M.parameter("name")`.
+ * The calling form is detected by calling `fn` once with the whole x: a per-point function
+ * must tolerate that call (it normally returns NaN, or throws, which is caught).
  */
 export const Curve = CurveModel as unknown as CurveConstructor;
 
