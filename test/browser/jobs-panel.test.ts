@@ -113,7 +113,11 @@ describe("Jobs panel with the local backend", () => {
     expect(await waiter.getAttribute("data-state")).toBe("PENDING");
   });
 
-  it("cancels a running job from the panel after confirmation", async () => {
+  it("cancels a running job from the panel after confirmation, its output viewer following until the end", async () => {
+    await job("panel-sleeper").locator("[data-action='tail']").click();
+    const viewer = page.locator(".jp-hpcfit-output-viewer").last();
+    await expect.poll(() => viewer.locator("pre").textContent(), { timeout: 30_000 }).toBe("started\n");
+    expect(await viewer.getAttribute("data-done")).toBeNull();
     await job("panel-sleeper").locator("[data-action='cancel']").click();
     const dialog = page.locator(".jp-Dialog");
     await expect.poll(() => dialog.locator(".jp-Dialog-header").textContent()).toMatch(/Cancel job/);
@@ -121,6 +125,8 @@ describe("Jobs panel with the local backend", () => {
     await dialog.locator("button", { hasText: "Yes" }).click();
     await expect.poll(() => job("panel-sleeper").getAttribute("data-state"), { timeout: 30_000 }).toBe("CANCELLED");
     await screenshot(page, "13-cancelled");
+    // The viewer that was following the job's output learns that it ended.
+    await expect.poll(() => viewer.getAttribute("data-done"), { timeout: 30_000 }).toBe("true");
     // The job waiting for it (afterany) runs now.
     await expect.poll(() => job("panel-waiter").getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
   });
