@@ -169,7 +169,7 @@ describe("renderers in JupyterLab", () => {
     for (const tab of ["marginals", "corner", "logp"]) {
       const clicked = Date.now();
       await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
-      await expect.poll(() => mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`).getAttribute("data-drawn"), { timeout: 60_000, intervals: [50] }).toBe("true");
+      await expect.poll(() => mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`).getAttribute("data-drawn"), { timeout: 60_000, interval: 50 }).toBe("true");
       timings[tab] = Date.now() - clicked;
     }
     // Recorded for bench/RESULTS.md, never asserted (wall-clock on a shared machine).
