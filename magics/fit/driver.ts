@@ -139,7 +139,9 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       }
       return true;
     };
+    const fitStart = performance.now();
     const result = await fit(problem, run as FitOptions);
+    progress.fitSeconds = (performance.now() - fitStart) / 1000;
     if (zmq && zmq.resent > 0) log(`${zmq.resent} slice(s) of points were re-sent after workers were lost`);
     const files = await saveResult(result, join(dir, STORE_DIR), spec.storeName);
     progress.phase = "done";

@@ -40,6 +40,8 @@ export interface FitProgress {
   /** Seconds since the fit started, and the estimate of what is left. */
   elapsed: number;
   remaining: number | null;
+  /** Seconds spent inside the fit itself (set when done): no start-up, no waiting for workers. */
+  fitSeconds?: number;
   /** Generation the run resumed from (0 for a fresh run). */
   resumedFrom: number;
   workers: WorkerInfo[];
