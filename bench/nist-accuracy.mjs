@@ -6,7 +6,7 @@
 //   node bench/nist-accuracy.mjs --write    also replace this script's section of bench/RESULTS.md
 // Extra `--name=value` arguments are passed to fit() as options (for experiments).
 import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { cpus, totalmem, platform, release } from "node:os";
+import { cpus, totalmem, platform, release, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -66,7 +66,7 @@ for (const { name, level, start, precise, counted } of runs) {
 const lines = [];
 lines.push("## NIST StRD accuracy of `lm` (bench/nist-accuracy.mjs)");
 lines.push("");
-lines.push(`Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}. Run on ${new Date().toISOString().slice(0, 10)}.`);
+lines.push(`Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}. Run on ${new Date().toISOString().slice(0, 10)}; 1-minute load average at the end ${loadavg()[0].toFixed(1)} (other work shared the machine: times are noisy).`);
 lines.push(`Options: ${JSON.stringify(options)} (everything else default). Digits = −log10(relative error) against the certified values, the minimum over the parameters (15 = exact). Standard deviations are \`dx·sqrt(chisq)\` (stderr of a fit without dy). Evaluations count residual-vector evaluations of the fit (the final error-bar Jacobian's are not included). Time is the median wall time of one \`fit()\` call, including the error bars.`);
 lines.push("");
 lines.push("Lanczos1's certified residuals (~1e-13) are at the rounding level of a double evaluation of its model and data, so its certified standard deviations (∝ sqrt(RSS)) are reproducible only with residuals formed in higher precision; the counted Lanczos1 runs use the model of `fit/nist/precise-lanczos.ts` (double-double residuals, same optimizer and options), and the plain-double runs are listed below them for the record.");

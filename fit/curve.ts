@@ -4,6 +4,7 @@
  * or the `initial` record.
  */
 import type { FitBundleCurve, FitBundleModel } from "../schema/fit.js";
+import { evaluatePoints } from "./call-points.js";
 import { formalParameters } from "./function-parameters.js";
 import type { Model } from "./model.js";
 import { Parameter, toParameter, type ParameterLike } from "./parameter.js";
@@ -68,6 +69,8 @@ export class CurveModel implements Model {
   protected vectorized: boolean | undefined;
   private readonly jacobianFn: CurveOptions["jacobian"];
   private readonly args: unknown[];
+  private readonly values: Float64Array;
+  private readonly ordered: Parameter[] = [];
   private readonly fx: Float64Array;
 
   /**
@@ -108,22 +111,31 @@ export class CurveModel implements Model {
     for (const key of Object.keys(initial)) {
       if (!this.names.includes(key)) throw new Error(`Curve: initial value for "${key}", which is not a parameter of the function (${this.names.join(", ")})`);
     }
-    for (const f of formals.slice(1)) {
+    formals.slice(1).forEach((f, j) => {
       const given = initial[f.name];
       const init = given ?? f.initial;
       if (init === undefined) throw new Error(`Curve: parameter "${f.name}" has no initial value; give a default in the function or in the initial record`);
-      this.p[f.name] = toParameter(init, f.name);
-    }
+      this.ordered[j] = toParameter(init, f.name);
+      // M.p.name = other replaces the parameter (and keeps the evaluation order in step).
+      Object.defineProperty(this.p, f.name, {
+        enumerable: true,
+        get: () => this.ordered[j],
+        set: (v: ParameterLike) => {
+          this.ordered[j] = toParameter(v, f.name);
+        },
+      });
+    });
     this.defineParameterProperties();
     this.vectorized = options.vectorized;
     this.jacobianFn = options.jacobian;
     this.args = new Array<unknown>(this.names.length + 1);
+    this.values = new Float64Array(this.names.length);
     this.fx = new Float64Array(this.y.length);
   }
 
   /** Every parameter of the model, in the order of the function's list. */
   parameters(): Parameter[] {
-    return this.names.map((name) => this.p[name]);
+    return this.ordered.slice();
   }
 
   /** The parameter called `name` (throws a clear error for an unknown name). */
@@ -158,6 +170,13 @@ export class CurveModel implements Model {
       this.args[0] = this.xNumeric ?? this.x;
       const result = (this.fn as (...a: unknown[]) => unknown).apply(undefined, this.args);
       copyVector(result, out, n, k, this.label());
+    } else if (k === 1) {
+      const bad = evaluatePoints(this.fn as (...a: unknown[]) => unknown, this.x, n, this.values, this.args, out);
+      if (bad >= 0) {
+        this.args[0] = this.x[bad];
+        const v = (this.fn as (...a: unknown[]) => unknown).apply(undefined, this.args);
+        throw new Error(`${this.label()}: the function must return a number per point, got ${describe(v)} at x[${bad}]`);
+      }
     } else {
       const f = this.fn as (...a: unknown[]) => unknown;
       const args = this.args;
@@ -290,8 +309,12 @@ export class CurveModel implements Model {
   }
 
   private loadArgs(): void {
-    const names = this.names;
-    for (let j = 0; j < names.length; j++) this.args[j + 1] = this.p[names[j]].value;
+    const ordered = this.ordered;
+    for (let j = 0; j < ordered.length; j++) {
+      const v = ordered[j].value;
+      this.values[j] = v;
+      this.args[j + 1] = v;
+    }
   }
 
   private detectVectorized(): boolean {
@@ -317,7 +340,7 @@ export class CurveModel implements Model {
         enumerable: true,
         get: () => this.p[name],
         set: (v: ParameterLike) => {
-          this.p[name] = toParameter(v, name);
+          this.p[name] = v as Parameter;
         },
       });
     }

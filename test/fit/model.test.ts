@@ -98,6 +98,18 @@ describe("Curve", () => {
     expect(vector.bundle().curve?.x.length).toBeGreaterThan(400);
   });
 
+  test("replacing a parameter by name takes effect in the evaluation", () => {
+    const M = new Curve((x: number, m = 1, b = 0) => m * x + b, X, Y);
+    const shared = new Parameter(3, "m");
+    (M as unknown as { m: Parameter }).m = shared;
+    expect(M.theory()[1]).toBe(6);
+    M.p.b = new Parameter(1, "b");
+    expect(M.theory()[1]).toBe(7);
+    expect(M.parameters()).toEqual([shared, M.p.b]);
+    const bad = new Curve((x: number, m = 1) => (x > 2 ? [m] : m), X, Y);
+    expect(() => bad.theory()).toThrow(/must return a number per point, got an object of length 1 at x\[2\]/);
+  });
+
   test("several responses per x", async () => {
     const y2 = [X.map((x) => 2 * x + 1), X.map((x) => 2 * x * x)];
     const M = new Curve((x: number, a = 1, b = 0) => [a * x + b, a * x * x], X, y2);
