@@ -34,7 +34,8 @@ export interface StartKernelOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on the loopback interface (for connection files, and for servers tests start). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
