@@ -3,8 +3,9 @@
 // workers started by srun (ZeroMQ scatter/gather), on a private Slurm cluster started here the
 // way the tests start it; then the scatter/gather overhead per generation with a free model, and
 // a fitted model of time per generation, T(W, c) = t0 + W·tw + ceil(n/W)·c, to project to many
-// workers. Run after the build (`npx tsc -p tsconfig.json`), as root; `--write` appends to RESULTS.md.
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+// workers. Run after the build (`npx tsc -p tsconfig.json`), as root; `--write` replaces its section of RESULTS.md.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { writeSection } from "./common.mjs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -96,7 +97,7 @@ try {
         ` (projection from this one-node measurement; network latency between nodes adds to t0, not measured here).`,
       "",
     ];
-    appendFileSync(join(root, "bench/RESULTS.md"), lines.join("\n"));
+    writeSection(lines[1], lines.slice(2).join("\n"));
   }
 } finally {
   await cluster.stop();

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Kernel benchmarks, hpcfit side by side with ipykernel (from .venv), both driven by the same
 // jupyter_client bridge in one run: startup to the first kernel_info_reply, execute round trip
-// of `1+1` (median of 200 after warm-up), resident memory after start. Appends to bench/RESULTS.md.
+// of `1+1` (median of 200 after warm-up), resident memory after start. Replaces its section of
+// bench/RESULTS.md (`--no-write` only prints).
 // Run after a build: `node bench/kernel.mjs [--runs N]`.
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { writeSection } from "./common.mjs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -82,10 +84,8 @@ const rows = kernels.map(({ label }) => {
 const node = process.version;
 const cpu = cpus()[0]?.model ?? "unknown";
 const ipyVersion = spawnSync(python, ["-c", "import ipykernel; print(ipykernel.__version__)"], { encoding: "utf8" }).stdout.trim();
-const section = `
-## Kernel: startup, execute round trip, memory (bench/kernel.mjs)
-
-${new Date().toISOString()} — ${cpus().length} cores (\`nproc\`), ${cpu}, Node ${node}, ipykernel ${ipyVersion} from .venv.
+const heading = "## Kernel: startup, execute round trip, memory (bench/kernel.mjs)";
+const section = `${new Date().toISOString()} — ${cpus().length} cores (\`nproc\`), ${cpu}, Node ${node}, ipykernel ${ipyVersion} from .venv.
 Both kernels driven by the same jupyter_client bridge (test/support/jupyter_bridge.py) in one run.
 Startup: process start to the first kernel_info_reply, median of ${STARTUP_RUNS} starts per kernel (alternating).
 Round trip: execute_request of \`1+1\` to its reply and idle status, 200 after 20 warm-up. RSS: 1 s after start.
@@ -94,5 +94,5 @@ Round trip: execute_request of \`1+1\` to its reply and idle status, 200 after 2
 | --- | --- | --- | --- |
 ${rows.join("\n")}
 `;
-process.stdout.write(section);
-if (!process.argv.includes("--no-write")) appendFileSync(join(root, "bench", "RESULTS.md"), section);
+process.stdout.write(`${heading}\n\n${section}`);
+if (!process.argv.includes("--no-write")) writeSection(heading, section);

@@ -2,8 +2,8 @@
 // the same loop inside a function, both run by hpcfit's TypeScriptInterpreter (built dist/), in
 // one process, alternating, median of several runs. Also shown for reference: the same loop
 // over a name declared in an *earlier* cell (a global property), and plain Node outside any
-// interpreter. Usage: node bench/toplevel-loop.mjs [--append]  (--append adds to RESULTS.md)
-import { appendFileSync, readFileSync } from "node:fs";
+// interpreter. Usage: node bench/toplevel-loop.mjs [--write]  (--write replaces its section of RESULTS.md)
+import { writeSection } from "./common.mjs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
@@ -92,11 +92,9 @@ const table = [
 console.log(`Machine: ${machine}\n\n${table}`);
 console.log("\nall runs (ms):", JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => +x.toFixed(1))]))));
 
-if (process.argv.includes("--append")) {
-  const results = fileURLToPath(new URL("./RESULTS.md", import.meta.url));
-  const existing = readFileSync(results, "utf8");
-  appendFileSync(
-    results,
-    `${existing.endsWith("\n") ? "" : "\n"}\n## Top-level loop (issue 2) — \`bench/toplevel-loop.mjs\`\n\nMachine: ${machine}; run on ${new Date().toISOString().slice(0, 10)} while other engineers' processes shared the machine.\n\n${table}\n`,
+if (process.argv.includes("--write")) {
+  writeSection(
+    "## Top-level loop (issue 2) — `bench/toplevel-loop.mjs`",
+    `Machine: ${machine}; run on ${new Date().toISOString().slice(0, 10)}.\n\n${table}`,
   );
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Runs every benchmark, one after the other (never two at once: they measure speed), each
+// replacing its own section of bench/RESULTS.md. `npm run bench` sets up first (build, .venv);
+// the Python anchors are installed from bench/requirements.txt by the scripts that need them.
+//   node bench/run.mjs [name ...]   only the benchmarks whose file name contains a given name
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+/** Each benchmark and the arguments that make it write its section. */
+const BENCHES = [
+  ["kernel.mjs"],
+  ["toplevel-loop.mjs", "--write"],
+  ["nist-accuracy.mjs", "--write"],
+  ["nist-speed.mjs", "--write"],
+  ["mcmc-overhead.mjs", "--write"],
+  ["mcmc-agreement.mjs", "--write"],
+  ["mcmc-parallel.mjs", "--write"],
+  ["fit-job-scaling.mjs", "--write"],
+  ["slurm-overhead.mjs"],
+  ["slurm-local-rate.mjs"],
+  ["queue-add.mjs"],
+  ["queue-cycles.mjs"],
+  ["queue-memory.mjs"],
+  ["notebook-overhead.mjs", "--write"],
+];
+
+const only = process.argv.slice(2);
+let failed = 0;
+for (const [script, ...args] of BENCHES) {
+  if (only.length > 0 && !only.some((name) => script.includes(name))) continue;
+  process.stderr.write(`\n=== bench/${script} ${args.join(" ")}\n`);
+  const r = spawnSync(process.execPath, [`${here}${script}`, ...args], { stdio: "inherit" });
+  if (r.status !== 0) {
+    failed++;
+    process.stderr.write(`bench/${script} failed (exit ${r.status})\n`);
+  }
+}
+process.exitCode = failed > 0 ? 1 : 0;
