@@ -6,8 +6,8 @@
  * the Moré–Hebden iteration on the LM parameter, Δ updated from the ratio of actual to predicted
  * reduction, and the stopping tests of MINPACK's LMDIF/LMDER.
  *
- * Additions: an analytic Jacobian when the problem gives one, else forward or central finite
- * differences; bounds by an active set (a variable at a bound whose gradient points outwards
+ * Additions: an analytic Jacobian when the problem gives one, else finite differences (forward
+ * while far from the optimum, central near it); bounds by an active set (a variable at a bound whose gradient points outwards
  * is held) and projection of the trial point onto the box, with the predicted reduction
  * computed for the projected step.
  */
@@ -31,8 +31,13 @@ export interface LmOptions {
   gtol?: number;
   /** Initial trust region: factor·‖D x₀‖ (default 1, the scaled size of x₀ as in scipy's trf; MINPACK suggests 100, which lets the first, nearly Gauss–Newton step of BoxBOD from start 1 run onto a plateau). */
   factor?: number;
-  /** Finite differences when the problem has no analytic Jacobian: "central" (default) or "forward". */
-  diff?: "central" | "forward";
+  /**
+   * Finite differences when the problem has no analytic Jacobian: "auto" (default: forward
+   * differences until nearly converged — the last accepted step reduced ‖f‖² by less than 1e-10
+   * relatively, or a stopping test fired — then central differences to the end, so the optimum
+   * is not shifted by the O(√ε) error of forward differences), "central" or "forward".
+   */
+  diff?: "central" | "forward" | "auto";
   /**
    * Geodesic acceleration (Transtrum & Sethna, "Improvements to the Levenberg–Marquardt algorithm
    * for nonlinear least-squares minimization", arXiv:1201.5885, 2012): adds the second-order
@@ -81,7 +86,10 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const xtol = options.xtol ?? 1e-15;
   const gtol = options.gtol ?? 0;
   const factor = options.factor ?? 1;
-  const central = (options.diff ?? "central") === "central";
+  const diff = options.diff ?? "auto";
+  if (diff !== "auto" && diff !== "central" && diff !== "forward") throw new Error(`lm: diff must be "auto", "central" or "forward", got ${String(diff)}`);
+  const auto = diff === "auto";
+  let central = diff === "central";
   const { lower, upper } = problem.bounds();
   for (let j = 0; j < n; j++) x[j] = Math.min(upper[j], Math.max(lower[j], x[j]));
 
@@ -332,30 +340,30 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
         iter++;
       }
       // Convergence tests (MINPACK's, in its order).
-      if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) info = 1;
-      if (delta <= xtol * xnorm) info = info === 1 ? 3 : 2;
-      if (info !== 0) break outer;
-      if (iterations >= maxIter) {
-        info = 5;
-        break outer;
-      }
-      if (Math.abs(actred) <= EPS && prered <= EPS && 0.5 * ratio <= 1) {
-        info = 6;
-        break outer;
-      }
-      if (delta <= EPS * xnorm) {
-        info = 7;
-        break outer;
-      }
-      if (gnorm <= EPS) {
-        info = 8;
-        break outer;
-      }
-      if (pnorm === 0 && clipped) {
+      let code = 0;
+      if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) code = 1;
+      if (delta <= xtol * xnorm) code = code === 1 ? 3 : 2;
+      if (code === 0) {
+        if (iterations >= maxIter) code = 5;
+        else if (Math.abs(actred) <= EPS && prered <= EPS && 0.5 * ratio <= 1) code = 6;
+        else if (delta <= EPS * xnorm) code = 7;
+        else if (gnorm <= EPS) code = 8;
         // The whole step was cut by the bounds with nothing to gain inside: a bound optimum.
-        info = 4;
+        else if (pnorm === 0 && clipped) code = 4;
+      }
+      if (code !== 0 && code !== 5 && auto && !central) {
+        // Converged on forward differences: their O(√ε) Jacobian error moves the stationary
+        // point, so continue on central differences from here with a fresh trust region.
+        central = true;
+        par = 0;
+        delta = Math.max(delta, factor * xnorm) || factor;
+        break;
+      }
+      if (code !== 0) {
+        info = code;
         break outer;
       }
+      if (auto && !central && ratio >= 1e-4 && actred < 1e-10) central = true;
       if (ratio >= 1e-4) break;
     }
     if (context) {
