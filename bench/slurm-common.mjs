@@ -66,8 +66,7 @@ export function quietContext() {
 /** One line describing this machine and the Slurm installed. */
 export function machine() {
   const c = cpus();
-  // `sbatch --version` needs no configuration, but reads one when SLURM_CONF names it.
-  const { SLURM_CONF: _unused, ...env } = process.env;
-  const slurm = execFileSync("sbatch", ["--version"], { encoding: "utf8", env }).trim();
+  // The daemon tells its version without reading a configuration (the commands need one).
+  const slurm = execFileSync("/usr/sbin/slurmctld", ["-V"], { encoding: "utf8" }).trim();
   return `${c.length} x ${c[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}, ${slurm}`;
 }

@@ -132,7 +132,8 @@ class Progress {
     const now = Date.now();
     if (now - this.lastBreath < BREATHE_INTERVAL_MS) return;
     this.lastBreath = now;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // setTimeout rather than setImmediate: fit/ also runs in browsers and workers.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
   }
 
   finish(result: FitResult): void {

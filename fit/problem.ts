@@ -70,8 +70,9 @@ export class FitProblem implements Problem {
   }
 
   /**
-   * Re-reads which parameters are free (call after changing ranges, `fixed` or ties once the
-   * problem exists; `fit()` calls it before each fit).
+   * Re-reads which parameters are free. `labels()`, `getValues()`, `bounds()`, `parameters()`
+   * and `residualCount()` call it, so ranges, `fixed` and ties changed after the problem was made
+   * are seen by the next fit; the hot paths (`nllf`, `residuals`, `setValues`) do not.
    */
   refresh(): void {
     const seen = new Set<Parameter>();
@@ -109,6 +110,7 @@ export class FitProblem implements Problem {
 
   /** The free parameters (the vector the methods see), in order. */
   parameters(): Parameter[] {
+    this.refresh();
     return this.free.slice();
   }
 
@@ -119,11 +121,13 @@ export class FitProblem implements Problem {
 
   /** Names of the free parameters; duplicates across models are prefixed with the model name. */
   labels(): string[] {
+    this.refresh();
     return this.names.slice();
   }
 
   /** Current values of the free parameters. */
   getValues(): Float64Array {
+    this.refresh();
     return Float64Array.from(this.free, (p) => p.value);
   }
 
@@ -135,6 +139,7 @@ export class FitProblem implements Problem {
 
   /** Bounds of the free parameters. */
   bounds(): { lower: Float64Array; upper: Float64Array } {
+    this.refresh();
     return {
       lower: Float64Array.from(this.free, (p) => p.lower),
       upper: Float64Array.from(this.free, (p) => p.upper),
@@ -153,6 +158,7 @@ export class FitProblem implements Problem {
 
   /** Residuals (models, then Gaussian priors); 0 when some model defines only an nllf. */
   residualCount(): number {
+    this.refresh();
     return this.nres;
   }
 

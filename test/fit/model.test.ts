@@ -215,6 +215,19 @@ describe("FitProblem", () => {
     expect(M.b.value).toBeCloseTo(6, 10);
   });
 
+  test("ranges changed after the problem was made are seen by the next fit", async () => {
+    const M = new Curve((x: number, m = 1, b = 0) => m * x + b, X, Y, DY);
+    M.m.range(0, 4);
+    const P = new FitProblem(M);
+    expect(P.labels()).toEqual(["m"]);
+    M.b.range(-5, 5);
+    expect(P.labels()).toEqual(["m", "b"]);
+    const r = await fit(P);
+    expect(r.labels).toEqual(["m", "b"]);
+    M.b.fixed = true;
+    expect(P.getValues().length).toBe(1);
+  });
+
   test("weights scale each model's nllf", () => {
     const A = new Curve((x: number, m = 2) => m * x, X, Y, DY);
     A.m.range(0, 4);

@@ -135,12 +135,12 @@ export function defineJobScenarios(options: ScenarioOptions): void {
     });
 
     test("a failing script ends FAILED with its exit code", async () => {
-      writeFileSync(join(work, "fail.sh"), "#!/bin/sh\necho about to fail\nexit 3\n");
-      const job = (await registry.run("sbatch", "-J failing fail.sh", recordingContext())) as Job;
+      writeFileSync(join(work, "fail.sh"), '#!/bin/sh\necho "about to fail with $1 and $2"\nexit 3\n');
+      const job = (await registry.run("sbatch", `-J failing fail.sh first "second arg"`, recordingContext())) as Job;
       await job.wait({ pollMs: 100, live: false });
       expect(job.state).toBe("FAILED");
       expect(job.exitCode).toBe(3);
-      expect(await job.output()).toBe("about to fail\n");
+      expect(await job.output()).toBe("about to fail with first and second arg\n");
     });
 
     test("a job array runs every task with its SLURM_ARRAY_TASK_ID, and array ids are first-class", async () => {
@@ -192,6 +192,17 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       const ctx = recordingContext();
       await registry.run("tail", `${job.id} -n 2`, ctx);
       expect(stdoutOf(ctx.outputs)).toBe("line 4\nline 5\n");
+      const follower = (await registry.run("sbatch", `-J follow --wrap 'echo one; sleep 1; echo two; sleep 1; echo three'`, recordingContext())) as Job;
+      await waitUntil("it runs", async () => (await follower.refresh()).state !== "PENDING");
+      const followed = recordingContext();
+      await registry.run("tail", `${follower.id} -f -n 100`, followed);
+      expect(stdoutOf(followed.outputs)).toBe("one\ntwo\nthree\n");
+      await follower.refresh();
+      expect(follower.state).toBe("COMPLETED");
+      const partition = job.tasks[0]!.partition ?? (await jobs.partitions())[0]!.name;
+      const inPartition = (await registry.run("squeue", `-t all -p ${partition} -u ${job.user}`, recordingContext())) as JobList;
+      expect(inPartition.map((j) => j.id)).toContain(job.id);
+      expect(((await registry.run("squeue", "-t all -u no-such-user", recordingContext())) as JobList).length).toBe(0);
       const mine = (await registry.run("jobs", "", recordingContext())) as JobList;
       expect(mine.map((j) => j.id)).toContain(job.id);
       expect(String(mine[DISPLAY]()["text/plain"])).toContain(work);

@@ -39,12 +39,23 @@ log(`started for ${cluster} with ${cpus} CPUs`);
 
 let idleSince = Date.now();
 let timer: NodeJS.Timeout | undefined;
+let soon = false;
+
+/** Runs a pass as soon as the event loop is free, once however many wake-ups arrive together. */
+function wake(): void {
+  if (soon) return;
+  soon = true;
+  setImmediate(() => {
+    soon = false;
+    tick();
+  });
+}
 
 function tick(): void {
   if (timer) clearTimeout(timer);
   let active = 0;
   try {
-    active = schedulePass(store, dataDir!, cluster!, cpus);
+    active = schedulePass(store, dataDir!, cluster!, cpus, wake);
     store.db.prepare(`UPDATE daemon SET heartbeat = ? WHERE name = ? AND pid = ?`).run(Date.now(), cluster, process.pid);
   } catch (e) {
     log(`pass failed: ${(e as Error).stack ?? String(e)}`);
@@ -67,7 +78,7 @@ function tick(): void {
   timer = setTimeout(tick, TICK_MS);
 }
 
-process.on("SIGUSR2", () => setImmediate(tick));
+process.on("SIGUSR2", wake);
 process.on("SIGTERM", () => {
   store.db.prepare(`DELETE FROM daemon WHERE name = ? AND pid = ?`).run(cluster, process.pid);
   process.exit(0);

@@ -74,7 +74,7 @@ function dependencyVerdict(store: JobStore, cluster: string, text: string): DepV
   return verdicts.includes("never") ? "never" : verdicts.includes("wait") ? "wait" : "ok";
 }
 
-function startJob(dataDir: string, job: StoredJob): { pid: number } | { error: string } {
+function startJob(dataDir: string, job: StoredJob, onExit?: () => void): { pid: number } | { error: string } {
   const local = job.local!;
   const row = job.row;
   let out: number | undefined;
@@ -90,6 +90,8 @@ function startJob(dataDir: string, job: StoredJob): { pid: number } | { error: s
       { cwd: row.directory, env: local.env, detached: true, stdio: ["ignore", out, err] },
     );
     child.on("error", () => undefined);
+    // The daemon learns of the end at once (the exit-status file remains the record of truth).
+    if (onExit) child.on("exit", onExit);
     child.unref();
     if (child.pid === undefined) return { error: "could not start /bin/sh" };
     return { pid: child.pid };
@@ -101,8 +103,11 @@ function startJob(dataDir: string, job: StoredJob): { pid: number } | { error: s
   }
 }
 
-/** Runs one scheduling pass; returns how many jobs are still pending or running. */
-export function schedulePass(store: JobStore, dataDir: string, cluster: string, totalCpus: number): number {
+/**
+ * Runs one scheduling pass; returns how many jobs are still pending or running. `onJobExit` is
+ * called when a job started by this pass exits, so the caller can run the next pass at once.
+ */
+export function schedulePass(store: JobStore, dataDir: string, cluster: string, totalCpus: number, onJobExit?: () => void): number {
   return store.transaction(() => {
     const now = Date.now();
     const nowIso = new Date(now).toISOString();
@@ -178,7 +183,7 @@ export function schedulePass(store: JobStore, dataDir: string, cluster: string, 
         }
         continue;
       }
-      const started = startJob(dataDir, job);
+      const started = startJob(dataDir, job, onJobExit);
       if ("error" in started) {
         row.state = "FAILED";
         row.reason = `LaunchFailed: ${started.error}`;
