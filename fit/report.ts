@@ -83,7 +83,8 @@ export function textReport(d: ReportData): string {
   d.labels.forEach((label, j) => {
     const v = d.x[j];
     const e = d.stderr[j];
-    const rel = Number.isFinite(e) && v !== 0 ? ` (${((100 * e) / Math.abs(v)).toPrecision(2)}%)` : "";
+    const pct = (100 * e) / Math.abs(v);
+    const rel = Number.isFinite(pct) && v !== 0 ? ` (${pct >= 10 ? pct.toFixed(0) : pct.toPrecision(2)}%)` : "";
     let bounds = "";
     const lo = d.lower?.[j];
     const hi = d.upper?.[j];
