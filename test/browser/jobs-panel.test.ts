@@ -167,4 +167,25 @@ describe("Jobs panel with the local backend", () => {
     await job("formfit").locator("[data-action='directory']").click();
     await expect.poll(() => page.locator(".jp-FileBrowser .jp-DirListing-item[title^='Name: results']").count(), { timeout: 30_000 }).toBe(1);
   });
+
+  it("reconnects after a kernel restart and still knows the jobs", async () => {
+    await runCommand(page, "docmanager:open", { path: "jobs-panel.ipynb" });
+    await page.click("[data-id='hpcfit-jobs-panel']");
+    // The command resolves once its confirmation dialog is answered.
+    const restart = runCommand(page, "notebook:restart-kernel");
+    await page.locator(".jp-Dialog button", { hasText: "Restart" }).click();
+    await restart;
+    await expect.poll(() => page.textContent(".jp-hpcfit-panel-status"), { timeout: 30_000 }).toMatch(/restarting|Jobs of/);
+    await expect.poll(() => page.getAttribute(".jp-hpcfit-jobs-panel", "data-connected"), { timeout: 60_000 }).toBe("true");
+    // A new kernel starts on the default backend (Slurm, here): back to the local one, and the
+    // job records, which persist per user, list the jobs submitted before the restart.
+    await page.evaluate(async () => {
+      type Kernel = { requestExecute(content: { code: string }): { done: Promise<unknown> } };
+      const app = (window as unknown as { jupyterapp: { shell: { currentWidget: { sessionContext: { session: { kernel: Kernel } } } } } }).jupyterapp;
+      await app.shell.currentWidget.sessionContext.session.kernel.requestExecute({ code: "%slurm backend local" }).done;
+    });
+    await page.click(".jp-hpcfit-refresh");
+    await expect.poll(() => job("formfit").getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
+    await screenshot(page, "16-after-restart");
+  });
 });

@@ -126,6 +126,9 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         created.changed.connect((_, rows) => notifier.observe(rows));
         created.closed.connect(() => {
           connections.delete(kernel.id);
+          // A kernel that closes the comm before any snapshot does not serve it: retrying at
+          // once would loop, so the panel says so until the kernel restarts.
+          if (!created.ready) refused.add(kernel.id);
           if (panel.current === created) follow();
         });
         kernel.disposed.connect(() => created.dispose());
@@ -134,6 +137,7 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
     };
 
     let currentUserOnly = true;
+    const refused = new Set<string>();
     let watchedPanel: NotebookPanel | null = null;
 
     /** Points the panel at the focused notebook's kernel, or at nothing. */
@@ -159,6 +163,10 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         panel.setConnection(null, null, `${notebook.title.label} uses the ${kernel.name} kernel, not hpcfit: no jobs to show.`);
         return;
       }
+      if (refused.has(kernel.id)) {
+        panel.setConnection(null, null, `The kernel of ${notebook.title.label} closed the hpcfit.jobs connection without sending jobs. Restart the kernel to try again.`);
+        return;
+      }
       panel.setConnection(connectionFor(kernel), notebook.title.label);
     };
 
@@ -166,6 +174,7 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
       const kernel = watchedPanel?.sessionContext.session?.kernel;
       if (kernel === undefined || kernel === null) return;
       if (status === "restarting" || status === "autorestarting" || status === "dead") {
+        refused.delete(kernel.id);
         connections.get(kernel.id)?.dispose();
         connections.delete(kernel.id);
         panel.setConnection(null, null, "The kernel is restarting…");
