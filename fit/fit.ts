@@ -30,7 +30,8 @@ interface Diagnosable {
  *
  * Multi-start (`starts: N`): the first start is from the problem's current values, the other
  * N − 1 from `problem.randomPoint(rng)` (uniform within finite bounds, from the prior for `dev`
- * parameters); the start with the lowest nllf wins and `evaluations` counts all starts.
+ * parameters); the start with the lowest nllf wins and `evaluations` counts all starts (the
+ * methods' own evaluations; those of the final error bars are not counted).
  *
  * In a notebook the fit shows a live line (method, start, step, chisq) that updates in place a
  * few times per second. `monitor` returning false or `signal` aborting stops the fit; the best
@@ -58,10 +59,10 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   }
 
   const rng = new Random(options.seed ?? 0);
-  const counter = new EvaluationCounter();
-  const counted = new CountingProblem(problem, counter);
   const progress = new Progress(methodName, problem, starts);
-  const context: MethodContext = {
+  // One counter per start: a method reports the evaluations it used when it builds its result,
+  // before the error bars are computed, so the total is the methods' own work.
+  const contextFor = (counter: EvaluationCounter): MethodContext => ({
     rng,
     evaluations: counter,
     signal: options.signal,
@@ -76,22 +77,26 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     },
     stopped: () => progress.stopped || options.signal?.aborted === true,
     breathe: () => progress.breathe(),
-  };
+  });
 
   let best: FitResult | undefined;
+  let total = 0;
   for (let s = 0; s < starts; s++) {
     if (s > 0) {
-      if (context.stopped()) break;
+      if (progress.stopped || options.signal?.aborted) break;
       problem.setValues(problem.randomPoint(rng));
+      total++;
       if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
     }
     progress.start = s + 1;
-    const result = await method.run(counted, options, context);
+    const counter = new EvaluationCounter();
+    const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
+    total += result.evaluations;
     if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
   }
   if (best === undefined) throw new Error("fit: no start produced a result");
   problem.setValues(best.x);
-  best.evaluations = counter.count;
+  best.evaluations = total;
   progress.finish(best);
   return best;
 }

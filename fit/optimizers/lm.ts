@@ -355,8 +355,11 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
         // Converged on forward differences: their O(√ε) Jacobian error moves the stationary
         // point, so continue on central differences from here with a fresh trust region.
         central = true;
-        par = 0;
-        delta = Math.max(delta, factor * xnorm) || factor;
+        // A trust region shrunk to the xtol scale would stop the central phase at once.
+        if (code === 2 || code === 3 || code === 7) {
+          par = 0;
+          delta = Math.max(delta, factor * xnorm) || factor;
+        }
         break;
       }
       if (code !== 0) {
