@@ -56,6 +56,7 @@ export class FitJobFormWidget extends Widget {
   private readonly submitButton = element("button", "jp-mod-styled jp-mod-accept", "Submit");
   private readonly modelPath = element("input");
 
+  /** A form submitting over `connection`. */
   constructor(
     private readonly connection: JobsConnection,
     private readonly services: FitJobFormServices,

@@ -52,6 +52,7 @@ export class JobsConnection {
   /** True once the first snapshot arrived. */
   ready = false;
 
+  /** Opens the comm on `kernel` and subscribes with `filter`. */
   constructor(
     readonly kernel: Kernel.IKernelConnection,
     filter: JobsFilter,

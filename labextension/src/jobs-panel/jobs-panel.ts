@@ -51,6 +51,7 @@ export class JobsPanel extends Widget {
   private refresher: number | undefined;
   private readonly busy = new Set<string>();
 
+  /** @param services what the panel asks of JupyterLab (dialogs, viewers, file browser). */
   constructor(private readonly services: JobsPanelServices) {
     super();
     this.id = "hpcfit-jobs-panel";
@@ -230,6 +231,7 @@ export class JobsPanel extends Widget {
     }
   }
 
+  /** Stops the clocks. */
   override dispose(): void {
     window.clearInterval(this.ticker);
     window.clearInterval(this.refresher);

@@ -15,6 +15,7 @@ export class OutputViewer extends Widget {
   private readonly state = element("div", "jp-hpcfit-note");
   private handle: TailHandle | null = null;
 
+  /** Starts following `job`'s `stream` over `connection`. */
   constructor(
     private readonly connection: JobsConnection,
     readonly job: JobRow,
@@ -50,6 +51,7 @@ export class OutputViewer extends Widget {
     if (atEnd) this.node.scrollTop = this.node.scrollHeight;
   }
 
+  /** Stops following the output. */
   override dispose(): void {
     this.handle?.stop();
     this.handle = null;

@@ -49,6 +49,7 @@ export async function findJobResults(contents: Contents.IManager, directory: str
 
 /** A main-area view drawing a finished fit's stored results with the same renderers as outputs. */
 export class ResultsViewer extends Panel {
+  /** Draws every result file found for `job`. */
   constructor(job: JobRow, results: JobResult[]) {
     super();
     this.id = `hpcfit-results-${job.id}`;

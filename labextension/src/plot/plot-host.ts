@@ -34,6 +34,7 @@ export class PlotHost {
   private readonly relayoutHandlers: ((event: Record<string, unknown>) => void)[] = [];
   private listening = false;
 
+  /** @param className the CSS class of the plot's div. */
   constructor(className = "jp-hpcfit-plot") {
     this.node = document.createElement("div");
     this.node.className = className;

@@ -20,6 +20,7 @@ export abstract class BundleRenderer<T> extends Widget implements IRenderMime.IR
   private snapshotTimer: number | undefined;
   private errorNode: HTMLElement | null = null;
 
+  /** @param className the renderer's own CSS class (e.g. `jp-hpcfit-fit`). */
   constructor(options: IRenderMime.IRendererOptions, className: string) {
     super();
     this.mimeType = options.mimeType;
@@ -36,6 +37,7 @@ export abstract class BundleRenderer<T> extends Widget implements IRenderMime.IR
   /** A PNG data URL of what is drawn, or null when there is nothing to snapshot. */
   protected abstract snapshot(): Promise<string | null>;
 
+  /** Draws the output's bundle (JupyterLab calls this for new outputs and for every change). */
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const data = model.data[this.mimeType];
     // The output area calls renderModel again after we add the PNG (and on other outputs'
@@ -90,6 +92,7 @@ export abstract class BundleRenderer<T> extends Widget implements IRenderMime.IR
     this.errorNode = null;
   }
 
+  /** Stops a pending PNG snapshot. */
   override dispose(): void {
     window.clearTimeout(this.snapshotTimer);
     super.dispose();

@@ -75,6 +75,7 @@ export class FitRenderer extends BundleRenderer<FitBundle> {
   private scales: FitScales = { logX: false, logY: false };
   private linking = false;
 
+  /** Creates the renderer for JupyterLab's rendermime registry. */
   constructor(options: IRenderMime.IRendererOptions) {
     super(options, "jp-hpcfit-fit");
     const body = element("div", "jp-hpcfit-fit-body");
@@ -181,6 +182,7 @@ export class FitRenderer extends BundleRenderer<FitBundle> {
     for (const host of this.hosts) host.resize();
   }
 
+  /** Frees the plots. */
   override dispose(): void {
     for (const host of this.hosts) host.dispose();
     this.hosts.length = 0;

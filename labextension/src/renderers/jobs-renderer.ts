@@ -17,6 +17,7 @@ export class JobsRenderer extends Widget implements IRenderMime.IRenderer {
   private readonly error = element("div", "jp-hpcfit-error");
   private readonly mimeType: string;
 
+  /** Creates the renderer for JupyterLab's rendermime registry. */
   constructor(options: IRenderMime.IRendererOptions) {
     super();
     this.mimeType = options.mimeType;
@@ -26,6 +27,7 @@ export class JobsRenderer extends Widget implements IRenderMime.IRenderer {
     this.node.append(this.error, this.view.node);
   }
 
+  /** Shows the output's jobs table, or says what is wrong with it. */
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const checked = validateJobsTable(model.data[this.mimeType]);
     if (!checked.ok) {

@@ -19,6 +19,7 @@ export class JobsTableView {
   private readonly table = element("table", "jp-hpcfit-table");
   private readonly count = element("span", "jp-hpcfit-note");
 
+  /** @param columns the columns shown, in order. */
   constructor(private readonly columns: readonly JobColumn[] = JOB_COLUMNS) {
     this.text.type = "search";
     this.text.placeholder = "Filter jobs";

@@ -38,6 +38,7 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
   private bundle: McmcBundle | null = null;
   private selection: number[] = [];
 
+  /** Creates the renderer for JupyterLab's rendermime registry. */
   constructor(options: IRenderMime.IRendererOptions) {
     super(options, "jp-hpcfit-mcmc");
     this.tabBar.setAttribute("role", "tablist");
@@ -213,6 +214,7 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
     this.hosts.get(this.active)?.resize();
   }
 
+  /** Frees the plots. */
   override dispose(): void {
     for (const host of this.hosts.values()) host.dispose();
     this.fitView?.dispose();
