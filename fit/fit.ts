@@ -67,7 +67,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     evaluations: counter,
     signal: options.signal,
     report: (step, x, nllf) => {
-      progress.show(step, nllf, false);
+      progress.show(step, x, nllf, false);
       if (options.signal?.aborted) return false;
       if (options.monitor && options.monitor(step, x, nllf) === false) {
         progress.stopped = true;
@@ -110,11 +110,12 @@ class Progress {
   private lastBreath = Date.now();
   private lastStep = 0;
   private lastNllf = NaN;
+  private lastX: Float64Array | undefined;
   private readonly dof: number;
 
   constructor(
     private readonly method: string,
-    problem: Problem,
+    private readonly problem: Problem,
     private readonly starts: number,
   ) {
     const nres = problem.residualCount();
@@ -123,9 +124,10 @@ class Progress {
     this.display = factory ? factory(this.bundle("starting")) : undefined;
   }
 
-  show(step: number, nllf: number, force: boolean): void {
+  show(step: number, x: Float64Array, nllf: number, force: boolean): void {
     this.lastStep = step;
     this.lastNllf = nllf;
+    this.lastX = x;
     if (this.display === undefined) return;
     const now = Date.now();
     if (!force && now - this.lastShown < DISPLAY_INTERVAL_MS) return;
@@ -142,13 +144,27 @@ class Progress {
   }
 
   finish(result: FitResult): void {
-    this.display?.update(this.bundle(result.converged ? "done" : `stopped: ${result.message}`, result.chisq));
+    const state = this.stopped ? `stopped: ${result.message}` : result.converged ? "done" : `done, not converged: ${result.message}`;
+    this.display?.update(this.bundle(state, result.chisq));
+  }
+
+  /**
+   * The reduced chi-square at the last reported point. With residuals it is computed from them
+   * (the nllf also holds normalisation and prior terms); without, 2·nllf/dof as in the result.
+   * Only evaluated when a line is drawn, a few times a second at most.
+   */
+  private runningChisq(): number {
+    if (this.lastX !== undefined && this.problem.residualCount() > 0) {
+      const r = this.problem.residuals(this.lastX);
+      let sum = 0;
+      for (let i = 0; i < r.length; i++) sum += r[i] * r[i];
+      return sum / this.dof;
+    }
+    return (2 * this.lastNllf) / this.dof;
   }
 
   private bundle(state: string, finalChisq?: number): MimeBundle {
-    // Methods report the nllf; for least squares nllf = ½ Σ r² (+ prior terms), so 2·nllf/dof
-    // is the reduced chi-square while running; the final line shows the result's own chisq.
-    const chisq = finalChisq ?? (2 * this.lastNllf) / this.dof;
+    const chisq = finalChisq ?? (this.lastX === undefined && Number.isNaN(this.lastNllf) ? NaN : this.runningChisq());
     const startText = this.starts > 1 ? ` start ${this.start}/${this.starts}` : "";
     const text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
     return { "text/plain": text };
