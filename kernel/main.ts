@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
+import { fileURLToPath } from "node:url";
 import type { CommManager } from "./comms/types.js";
 import { HistoryStore } from "./history/history-store.js";
 import { userDataDir } from "./history/data-dir.js";
@@ -71,6 +72,9 @@ const PRELOAD_AFTER_MS = 1000;
 /** Runs the kernel until a shutdown_request (or SIGTERM); resolves once the sockets are bound. */
 export async function runKernel(options: RunKernelOptions): Promise<KernelProtocol> {
   const connection = readConnectionFile(options.connectionFile);
+  // Jobs started from the notebook (a fit from the Jobs panel's form, `hpcfit run` in a batch
+  // script) find this installation's CLI through $HPCFIT even when `hpcfit` is not on PATH.
+  process.env.HPCFIT ??= fileURLToPath(new URL("../cli/main.js", import.meta.url));
   const sender: SenderIdentity = { session: randomUUID(), username: username() };
   const transport = new WorkerTransport(connection, sender);
 
