@@ -51,6 +51,7 @@ export function registerJobsFeed(comms: CommManager, options: JobsFeedOptions = 
   const subscribers = new Map<string, Subscriber>();
   let timer: NodeJS.Timeout | undefined;
   let polling = false;
+  let again = false;
   const me = userInfo().username;
 
   const send = (comm: Comm, message: JobsServerMessage): void => {
@@ -73,17 +74,30 @@ export function registerJobsFeed(comms: CommManager, options: JobsFeedOptions = 
     timer.unref();
   };
 
+  /** Subscribers owed a full snapshot at the next poll (a new subscription, a refresh). */
+  const snapshotWanted = new Set<Subscriber>();
+  let lastKind: string | undefined;
+
   const poll = async (snapshotFor?: Subscriber): Promise<void> => {
-    if (polling) return;
+    if (snapshotFor) snapshotWanted.add(snapshotFor);
+    // A poll already under way runs again as soon as it ends, so no request is ever dropped.
+    if (polling) {
+      again = true;
+      return;
+    }
     polling = true;
     let active = false;
     try {
       const b = getBackend();
       const rows = await b.list({ states: "all" });
+      // After `%slurm backend ...` the rows come from another scheduler: everyone gets a snapshot.
+      const switched = lastKind !== undefined && lastKind !== b.kind;
+      lastKind = b.kind;
       for (const sub of subscribers.values()) {
         const mine = visible(rows, sub.filter);
         active ||= mine.some((r) => ACTIVE_STATES.includes(r.state));
-        if (sub === snapshotFor) {
+        if (switched || snapshotWanted.has(sub)) {
+          snapshotWanted.delete(sub);
           sub.sent = new Map(mine.map((r) => [r.id, JSON.stringify(r)]));
           send(sub.comm, { type: "snapshot", version: 1, backend: b.kind, jobs: mine });
           continue;
@@ -100,7 +114,10 @@ export function registerJobsFeed(comms: CommManager, options: JobsFeedOptions = 
       for (const sub of subscribers.values()) send(sub.comm, { type: "error", error: `could not read jobs: ${errorText(e)}` });
     } finally {
       polling = false;
-      schedule(active ? fast : slow);
+      if (again) {
+        again = false;
+        void poll();
+      } else schedule(active ? fast : slow);
     }
   };
 
@@ -156,6 +173,7 @@ export function registerJobsFeed(comms: CommManager, options: JobsFeedOptions = 
         break;
       case "unsubscribe":
         subscribers.delete(sub.comm.commId);
+        snapshotWanted.delete(sub);
         if (subscribers.size === 0) schedule(0);
         break;
       case "refresh":
@@ -188,6 +206,7 @@ export function registerJobsFeed(comms: CommManager, options: JobsFeedOptions = 
     comm.onMessage((msg) => handle(sub, msg));
     comm.onClose(() => {
       subscribers.delete(comm.commId);
+      snapshotWanted.delete(sub);
       sub.tails.clear();
       if (subscribers.size === 0) schedule(0);
     });

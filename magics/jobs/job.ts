@@ -67,9 +67,11 @@ export class Job {
   private get first(): JobRow {
     return this.rows[0]!;
   }
+  /** The job's name (`--job-name`), whole. */
   get name(): string {
     return this.first.name;
   }
+  /** The user who submitted it. */
   get user(): string {
     return this.first.user;
   }
@@ -82,21 +84,26 @@ export class Job {
     for (const s of ARRAY_STATE_ORDER) if (states.includes(s)) return s;
     return "COMPLETED";
   }
+  /** Why it waits (`Resources`, `Dependency`, `JobHeldUser`, ...) or why it ended; null when none. */
   get reason(): string | null {
     return this.rows.find((r) => r.reason !== null)?.reason ?? null;
   }
+  /** When it was submitted. */
   get submitTime(): Date | null {
     return this.first.submitTime ? new Date(this.first.submitTime) : null;
   }
+  /** When it (its first task) started; null while pending. */
   get startTime(): Date | null {
     const t = this.rows.map((r) => r.startTime).filter((x): x is string => x !== null).sort()[0];
     return t ? new Date(t) : null;
   }
+  /** When it (its last task) ended; null until then. */
   get endTime(): Date | null {
     if (!this.done) return null;
     const t = this.rows.map((r) => r.endTime).filter((x): x is string => x !== null).sort().at(-1);
     return t ? new Date(t) : null;
   }
+  /** The nodes it runs or ran on (Slurm's node list). */
   get nodes(): string | null {
     return this.first.nodes;
   }
@@ -106,12 +113,15 @@ export class Job {
     const codes = this.rows.map((r) => r.exitCode).filter((c): c is number => c !== null);
     return codes.length ? Math.max(...codes) : null;
   }
+  /** Its working directory. */
   get directory(): string {
     return this.first.directory;
   }
+  /** The path of its standard output, patterns expanded. */
   get stdout(): string | null {
     return this.first.stdout;
   }
+  /** The path of its standard error (the same as stdout unless `--error` was given). */
   get stderr(): string | null {
     return this.first.stderr;
   }

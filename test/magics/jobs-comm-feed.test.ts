@@ -1,5 +1,5 @@
 // The hpcfit.jobs comm feed, driven through the kernel's real CommManager with the local backend.
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, inject, test } from "vitest";
 import { KernelCommManager } from "../../kernel/comms/comm-manager.js";
 import type { JSONObject } from "../../kernel/comms/types.js";
 import { jobs } from "hpcfit";
@@ -78,6 +78,17 @@ test("subscribe, submit, see changes pushed, cancel, tail, and clear errors for 
   expect(await until("an error message", () => messages().find((m) => m.type === "error"))).toMatchObject({ error: expect.stringMatching(/unknown jobs message type "nonsense"/) });
   await msg({ type: "submit", requestId: "s2", script: "echo no shebang" });
   expect(await until("a submit error", () => messages().find((m) => m.type === "reply" && m.requestId === "s2"))).toMatchObject({ ok: false, error: expect.stringMatching(/#!/) });
+
+  // Refreshes asked for while a poll is under way are answered, not dropped; after a switch of
+  // backend (here to the real test cluster) the panel gets a snapshot of the other scheduler.
+  const before = messages().filter((m) => m.type === "snapshot").length;
+  await Promise.all([msg({ type: "refresh" }), msg({ type: "refresh" })]);
+  await until("the refresh snapshots", () => (messages().filter((m) => m.type === "snapshot").length >= before + 1 ? true : undefined));
+  process.env.SLURM_CONF = inject("slurmConf");
+  jobs.useBackend("slurm");
+  await msg({ type: "refresh" });
+  await until("a Slurm snapshot", () => messages().find((m) => m.type === "snapshot" && m.backend === "slurm"));
+  jobs.useBackend("local");
 
   // With the comm closed nobody listens: the feed stops polling (no more messages arrive).
   comms.handleClose({ comm_id: "panel-1", data: {} });
