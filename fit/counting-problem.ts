@@ -18,7 +18,14 @@ export class CountingProblem implements Problem {
     this.inner = inner;
     this.counter = counter;
     if (typeof inner.jacobian !== "function") this.jacobian = undefined;
+    if (typeof inner.priorNllf !== "function") this.priorNllf = undefined;
+    if (typeof inner.properPrior !== "function") this.properPrior = undefined;
   }
+
+  /** See Problem (not counted: it evaluates no model). */
+  priorNllf?: (x: ArrayLike<number>) => number = (x) => this.inner.priorNllf!(x);
+  /** See Problem. */
+  properPrior?: (index: number) => boolean = (index) => this.inner.properPrior!(index);
 
   /** See Problem. */
   labels(): string[] {

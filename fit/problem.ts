@@ -188,6 +188,24 @@ export class FitProblem implements Problem {
     return Number.isNaN(s) ? Infinity : s;
   }
 
+  /**
+   * The priors' part of the nllf at `x`: Σ −log prior(p) over the free parameters; Infinity
+   * outside the bounds or the constraints (where the model is not evaluated either).
+   */
+  priorNllf(x: ArrayLike<number>): number {
+    this.setValues(x);
+    let s = 0;
+    for (const p of this.free) s += p.nllf();
+    return Number.isFinite(s) && this.constraintsHold() ? s : Infinity;
+  }
+
+  /** True when free parameter `index` has a Gaussian prior or a finite range (see Problem). */
+  properPrior(index: number): boolean {
+    const p = this.free[index];
+    if (p === undefined) throw new RangeError(`FitProblem: no fitted parameter ${index}`);
+    return p.prior.kind === "normal" || (Number.isFinite(p.lower) && Number.isFinite(p.upper));
+  }
+
   /** Residuals at `x` (default current values); all Infinity when a constraint fails. */
   residuals(x?: ArrayLike<number>, out?: Float64Array): Float64Array {
     if (this.nres === 0) throw new Error("FitProblem: this problem has no residuals (a model defines only an nllf); use an nllf method such as amoeba");

@@ -36,6 +36,11 @@ export interface Problem {
    * takes the prior as uniform within them. Added for the samplers; backward compatible.
    */
   priorNllf?(x: ArrayLike<number>): number;
+  /**
+   * Whether fitted parameter `index` has a proper prior (a Gaussian, or a uniform over a finite
+   * range), so that `randomPoint` draws from it. SMC starts from the prior and needs one.
+   */
+  properPrior?(index: number): boolean;
   /** Draws a point from the parameters' priors within bounds (for random starts and populations). */
   randomPoint(rng: Random, out?: Float64Array): Float64Array;
   /** Whether the data carried uncertainties (`dy`); when not, stderr is scaled by sqrt(chisq). */

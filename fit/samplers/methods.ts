@@ -22,12 +22,6 @@ function countElsewhere(context: MethodContext, before: number, total: number): 
   if (total > seen) context.evaluations.add(total - seen);
 }
 
-/** The problem `fit()` wrapped for counting, unwrapped where an optional member is needed. */
-function withPrior(problem: Problem): Problem {
-  if (problem.priorNllf || !(problem instanceof CountingProblem) || !problem.inner.priorNllf) return problem;
-  const inner = problem.inner;
-  return Object.assign(Object.create(problem) as Problem, { priorNllf: (x: ArrayLike<number>) => inner.priorNllf!(x) });
-}
 
 /** DREAM (options: {@link DreamOptions} plus `parallel`, `modelFile`, `evaluator`). */
 export const dream: FitMethod = {
@@ -55,7 +49,7 @@ export const smc: FitMethod = {
   description: "Sequential Monte Carlo with likelihood tempering; samples constraint-defined regions",
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
-    const run = await runSmc(withPrior(problem), options as FitOptions & SmcOptions, hooksOf(context));
+    const run = await runSmc(problem, options as FitOptions & SmcOptions, hooksOf(context));
     countElsewhere(context, before, run.samples.evaluations);
     const s = run.samples;
     return sampledResult(problem, s, run.bestX, {

@@ -105,12 +105,12 @@ export async function runSmc(
   const nc = constraints.length;
   const { lower, upper } = problem.bounds();
   const priorNllf = problem.priorNllf?.bind(problem);
-  if (!priorNllf)
-    for (let k = 0; k < p; k++)
-      if (!Number.isFinite(lower[k]) || !Number.isFinite(upper[k]))
-        throw new Error(
-          `smc: parameter ${labels[k]} needs finite bounds (SMC starts from the prior, uniform within the bounds)`,
-        );
+  // SMC starts from the prior, so it must be proper: a Gaussian (`dev`) or a finite range.
+  for (let k = 0; k < p; k++) {
+    const finite = Number.isFinite(lower[k]) && Number.isFinite(upper[k]);
+    if (!finite && !(priorNllf && problem.properPrior?.(k)))
+      throw new Error(`smc: parameter ${labels[k]} needs finite bounds or a Gaussian prior (dev): SMC starts from the prior`);
+  }
 
   const { evaluator, owned } = await evaluatorFor(problem, options);
   try {
