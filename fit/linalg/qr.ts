@@ -10,6 +10,18 @@ const EPS = 2.220446049250313e-16;
 
 /** Euclidean norm of `a[from .. from+len)` without overflow or destructive underflow. */
 export function norm2(a: Float64Array, from: number, len: number): number {
+  // Fast path: the plain sum of squares, kept when it neither overflowed nor came near the
+  // underflow range (then it is as accurate as the scaled sum); otherwise the scaled sum of
+  // MINPACK's ENORM idea (one running scale, no per-element overflow).
+  let sum = 0;
+  for (let i = from; i < from + len; i++) sum += a[i] * a[i];
+  if (sum < 1e300 && sum > 1e-280) return Math.sqrt(sum);
+  if (sum === 0) {
+    let any = false;
+    for (let i = from; i < from + len && !any; i++) any = a[i] !== 0;
+    if (!any) return 0;
+  }
+  if (Number.isNaN(sum)) return NaN;
   let scale = 0;
   let ssq = 1;
   for (let i = from; i < from + len; i++) {
