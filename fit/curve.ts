@@ -270,9 +270,7 @@ export class CurveModel implements Model {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    const grid = new Set<number>(xs);
-    if (hi > lo) for (let i = 0; i <= DENSE_POINTS; i++) grid.add(lo + ((hi - lo) * i) / DENSE_POINTS);
-    const gx = Float64Array.from([...grid].sort((a, b) => a - b));
+    const gx = denseGrid(xs, lo, hi);
     const k = this.responses;
     const out = new Float64Array(gx.length * k);
     try {
@@ -294,7 +292,11 @@ export class CurveModel implements Model {
       this.args[0] = xs;
       copyVector(f.apply(undefined, this.args), out, m, k, this.label());
     } else {
-      for (let i = 0; i < m; i++) {
+      // Direct calls while the function returns numbers; the general loop from the first point
+      // that does not (several responses, or a bad value).
+      const first = k === 1 ? evaluatePoints(f, xs, m, this.values, this.args, out) : 0;
+      if (first >= 0) this.loadArgs();
+      for (let i = first < 0 ? m : first; i < m; i++) {
         this.args[0] = xs[i];
         const v = f.apply(undefined, this.args);
         if (typeof v === "number") out[i] = v;
@@ -378,6 +380,30 @@ export interface CurveConstructor {
  * must tolerate that call (it normally returns NaN, or throws, which is caught).
  */
 export const Curve = CurveModel as unknown as CurveConstructor;
+
+/**
+ * The data's abscissae merged with DENSE_POINTS + 1 evenly spaced ones over [lo, hi], sorted,
+ * each value once (a typed-array sort and a merge: this runs for every fit result).
+ */
+function denseGrid(xs: Float64Array, lo: number, hi: number): Float64Array {
+  const data = Float64Array.from(xs).sort();
+  const even = hi > lo ? DENSE_POINTS + 1 : 0;
+  const out = new Float64Array(data.length + even);
+  let n = 0;
+  let i = 0;
+  let j = 0;
+  while (i < data.length || j < even) {
+    const e = j < even ? lo + ((hi - lo) * j) / DENSE_POINTS : Infinity;
+    let v: number;
+    if (i < data.length && data[i] <= e) v = data[i++];
+    else {
+      v = e;
+      j++;
+    }
+    if (n === 0 || out[n - 1] !== v) out[n++] = v;
+  }
+  return out.subarray(0, n);
+}
 
 function flatten(y: CurveY, n: number, what: string): [Float64Array, number] {
   if (y.length === 0) throw new RangeError(`Curve: ${what} is empty`);
