@@ -204,7 +204,9 @@ export class CurveModel implements Model {
     const fx = this.theory();
     const y = this.y;
     const dy = this.dy;
-    for (let i = 0; i < fx.length; i++) out[offset + i] = (fx[i] - y[i]) / dy[i];
+    // Without dy every dy is 1 and the division changes nothing.
+    if (this.givenDy) for (let i = 0; i < fx.length; i++) out[offset + i] = (fx[i] - y[i]) / dy[i];
+    else for (let i = 0; i < fx.length; i++) out[offset + i] = fx[i] - y[i];
   }
 
   /** Half the sum of squared residuals (the Gaussian nllf without its constant). */
