@@ -4,8 +4,9 @@
 // anchor, bench/nist_anchor.py, run as a subprocess with .venv/bin/python). All three start from
 // the certified start points with default options; each time is the median of repeated fits (at
 // least 5 and at least 50 ms in all, after one untimed warm-up fit) of the fit call alone. Evaluations: hpcfit counts nllf,
-// residual and Jacobian calls (fit()'s counter, which includes the finite-difference Jacobians
-// and the careful Jacobian for the covariance); scipy's "lm" and lmfit's leastsq count every
+// residual and Jacobian calls (fit()'s counter: the method's own work, finite-difference
+// Jacobians and line-search trials included; the 4p + 1 evaluations of the careful Jacobian for
+// the covariance are not counted, but are inside the time); scipy's "lm" and lmfit's leastsq count every
 // residual call, finite differences included (the anchor counts calls of the residual function
 // itself, because scipy's own res.nfev leaves out the finite-difference calls).
 //
@@ -124,7 +125,8 @@ if (write) {
     "fits (ms per fit). hpcfit's time includes building the FitResult (covariance from a careful",
     "Jacobian); scipy's least_squares computes no covariance; lmfit computes one from MINPACK's",
     "Jacobian. Evaluations: residual-vector calls, finite-difference Jacobians included (for scipy and",
-    "lmfit counted by wrapping the residual function: scipy's own nfev omits the Jacobian calls). \"RSS digits\":",
+    "lmfit counted by wrapping the residual function: scipy's own nfev omits the Jacobian calls; hpcfit's",
+    "count leaves out the 4p + 1 evaluations of its covariance Jacobian, whose time is included). \"RSS digits\":",
     "agreement of the final residual sum of squares with the certified one (Lanczos1: below 1e-20 = ok).",
     "",
     summary,
