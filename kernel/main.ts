@@ -69,6 +69,9 @@ function username(): string {
  */
 const PRELOAD_AFTER_MS = 1000;
 
+/** How often the kernel checks that the process that started it is still alive. */
+const PARENT_POLL_MS = 1000;
+
 /** Runs the kernel until a shutdown_request (or SIGTERM); resolves once the sockets are bound. */
 export async function runKernel(options: RunKernelOptions): Promise<KernelProtocol> {
   const connection = readConnectionFile(options.connectionFile);
@@ -115,6 +118,13 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
   // The last line of defence: nothing a cell does may end the kernel.
   process.on("uncaughtException", (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
   process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+
+  // A kernel outlives nobody: when the process that started it (a Jupyter server, `hpcfit run`)
+  // dies without shutting it down, the kernel is re-parented, and then it shuts itself down.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop(0);
+  }, PARENT_POLL_MS).unref();
 
   await transport.started();
   protocol.announce();
