@@ -7,6 +7,7 @@ import { DISPLAY, liveDisplay, type LiveDisplay, type MimeBundle } from "../../s
 import { isTerminalState, type JobRow, type JobState } from "../../schema/jobs.js";
 import { JobsError } from "./errors.js";
 import { statusBundle, statusLine } from "./render.js";
+import { VANISHED_REASON } from "./states.js";
 import type { JobsBackend } from "./types.js";
 
 /** How `wait()` behaves. */
@@ -148,6 +149,9 @@ export class Job {
       handle?.update(this.statusBundle());
       options.onProgress?.(this);
       if (this.done) return this;
+      if (this.rows.every((r) => isTerminalState(r.state) || r.reason === VANISHED_REASON)) {
+        throw new JobsError(`job ${this.id} ${VANISHED_REASON}: its final state is unknown${this.stdout ? `; its output is in ${this.stdout}` : ""}`);
+      }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, pollMs);
         options.signal?.addEventListener("abort", () => {

@@ -6,8 +6,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { basename, isAbsolute, join, resolve } from "node:path";
-import type { JobRow } from "../../schema/jobs.js";
+import { isTerminalState, type JobRow } from "../../schema/jobs.js";
 import { runCommand } from "./command.js";
+import { VANISHED_REASON } from "./states.js";
 import { JobsError } from "./errors.js";
 import { applyFilter, checkJobIds, expandFilePattern, matchesId } from "./job-ids.js";
 import { checkBatchScript, directiveArgs, parseSbatchArgs, parseTimeLimit, type SbatchOptions } from "./sbatch-options.js";
@@ -115,8 +116,12 @@ export class SlurmBackend implements JobsBackend {
       rows = live.filter((r) => known.has(r.id));
     }
     // Finished jobs Slurm has already forgotten keep their last known state from our records.
+    // One last seen active ended while nobody watched: without accounting its outcome is lost,
+    // and it says so rather than look active for ever.
     const seen = new Set(rows.map((r) => r.id));
-    const gone = recorded.filter((r) => !seen.has(r.id));
+    const gone = recorded
+      .filter((r) => !seen.has(r.id))
+      .map((r) => (isTerminalState(r.state) ? r : { ...r, reason: VANISHED_REASON }));
     return applyFilter([...rows, ...gone], filter);
   }
 

@@ -1,6 +1,12 @@
 import type { JobState } from "../../schema/jobs.js";
 import { JobsError } from "./errors.js";
 
+/**
+ * The reason of a Slurm job that left Slurm's memory (MinJobAge after it ended) before hpcfit saw
+ * it end, on a cluster without accounting: its final state cannot be known.
+ */
+export const VANISHED_REASON = "ended unobserved: Slurm no longer knows this job and keeps no accounting";
+
 /** States squeue shows by default: the job has not ended. */
 export const ACTIVE_STATES: readonly JobState[] = ["PENDING", "RUNNING", "SUSPENDED", "COMPLETING"];
 
