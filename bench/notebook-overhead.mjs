@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { ensurePython, machine, median, pythonVersions, root, sig, venvBin, writeSection } from "./common.mjs";
 
 const args = process.argv.slice(2);
-const repeats = Number(args[args.indexOf("--repeats") + 1] || 5);
+const at = args.indexOf("--repeats");
+const repeats = at >= 0 ? Number(args[at + 1]) : 5;
+if (!(repeats >= 1)) throw new Error("--repeats takes a positive number");
 ensurePython(["papermill", "ipykernel"]);
 
 const dir = mkdtempSync(join(tmpdir(), "hpcfit-bench-nb-"));

@@ -148,11 +148,13 @@ export class ZmqKernelConnection implements KernelConnection {
       timer = setTimeout(() => reject(new KernelStartError(`the kernel did not answer within --start-timeout ${timeoutMs / 1000} s`)), timeoutMs);
     });
     try {
-      while (Date.now() < deadline) {
+      for (let tries = 0; Date.now() < deadline; tries++) {
         // A reply proves shell works; its busy/idle on iopub proves the subscription is live
-        // (a subscriber misses what was published before it connected).
+        // (a subscriber misses what was published before it connected, so the first request
+        // often goes unseen on iopub: ask again soon, then less often).
         const attempt = this.request("kernel_info_request", {});
-        const reply = await Promise.race([attempt.done, timeout, this.died, delay(1000).then(() => undefined)]);
+        const wait = Math.min(1000, 50 * 2 ** tries);
+        const reply = await Promise.race([attempt.done, timeout, this.died, delay(wait).then(() => undefined)]);
         if (reply && attempt.sawIopub()) {
           const li = (reply.language_info ?? {}) as { name?: string };
           this.language = li.name ?? this.spec.language;
