@@ -5,9 +5,10 @@
 //   node bench/nist-accuracy.mjs            print the table
 //   node bench/nist-accuracy.mjs --write    also replace this script's section of bench/RESULTS.md
 // Extra `--name=value` arguments are passed to fit() as options (for experiments).
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { cpus, totalmem, platform, release, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { writeSection } from "./common.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { fit } = await import(`${root}dist/index.js`);
@@ -84,13 +85,7 @@ const section = lines.join("\n");
 console.log(section);
 
 if (write) {
-  const file = `${root}bench/RESULTS.md`;
-  const begin = "<!-- nist-accuracy:begin -->";
-  const end = "<!-- nist-accuracy:end -->";
-  const block = `${begin}\n${section}\n${end}`;
-  let text = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmark results\n";
-  if (text.includes(begin) && text.includes(end)) text = text.slice(0, text.indexOf(begin)) + block + text.slice(text.indexOf(end) + end.length);
-  else text = `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
-  console.error(`wrote ${file}`);
+  const [heading, ...body] = lines;
+  writeSection(heading, body.join("\n"));
+  console.error(`wrote ${root}bench/RESULTS.md`);
 }
