@@ -7,7 +7,7 @@ import { liveDisplay, type LiveDisplay, type MimeBundle } from "../schema/displa
 import { CountingProblem } from "./counting-problem.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
 import { Random } from "./random.js";
-import type { FitResult } from "./result.js";
+import { reducedChisq, type FitResult } from "./result.js";
 import type { FitOptions, Problem } from "./types.js";
 import "./all-methods.js";
 
@@ -154,12 +154,7 @@ class Progress {
    * Only evaluated when a line is drawn, a few times a second at most.
    */
   private runningChisq(): number {
-    if (this.lastX !== undefined && this.problem.residualCount() > 0) {
-      const r = this.problem.residuals(this.lastX);
-      let sum = 0;
-      for (let i = 0; i < r.length; i++) sum += r[i] * r[i];
-      return sum / this.dof;
-    }
+    if (this.lastX !== undefined && this.problem.residualCount() > 0) return reducedChisq(this.problem, this.lastX).chisq;
     return (2 * this.lastNllf) / this.dof;
   }
 

@@ -62,6 +62,43 @@ function hasBundle(p: Problem): p is Problem & BundleSource {
   return typeof (p as Partial<BundleSource>).bundleModels === "function";
 }
 
+/**
+ * The reduced chi-square at `x` and its degrees of freedom: the sum of squared residuals over
+ * dof = n − p, or 2·nllf/dof for a problem without residuals. Leaves the problem at `x`.
+ */
+export function reducedChisq(problem: Problem, x: ArrayLike<number>): { chisq: number; dof: number } {
+  const nres = problem.residualCount();
+  const dof = (nres > 0 ? nres : problem.pointCount()) - x.length;
+  if (nres === 0) return { chisq: (2 * problem.nllf(x)) / Math.max(1, dof), dof };
+  const r = problem.residuals(x);
+  let sum = 0;
+  for (let i = 0; i < r.length; i++) sum += r[i] * r[i];
+  return { chisq: sum / Math.max(1, dof), dof };
+}
+
+/**
+ * What every result reads off the problem at its point `x`: nllf, chisq, dof, the number of
+ * points, the bounds and the plot data. Leaves the problem set at `x`.
+ */
+export function resultAt(
+  problem: Problem,
+  x: Float64Array,
+): Pick<FitResultInit, "nllf" | "chisq" | "dof" | "points" | "lower" | "upper" | "models"> {
+  const nllf = problem.nllf(x);
+  const { chisq, dof } = reducedChisq(problem, x);
+  const { lower, upper } = problem.bounds();
+  let models: FitBundleModel[] = [];
+  if (hasBundle(problem)) {
+    try {
+      models = problem.bundleModels();
+    } catch {
+      models = []; // plots are optional: a model that cannot draw itself must not lose the result
+    }
+  }
+  problem.setValues(x);
+  return { nllf, chisq, dof, points: problem.pointCount(), lower, upper, models };
+}
+
 /** Information a method gives when it finishes; the rest is computed from the problem. */
 export interface MethodOutcome {
   /** Method name. */
@@ -158,44 +195,16 @@ export class FitResult {
   static fromProblem(problem: Problem, outcome: MethodOutcome): FitResult {
     const x = Float64Array.from(outcome.x ?? problem.getValues());
     const { cov } = covarianceAt(problem, x);
-    problem.setValues(x);
-    const nllf = problem.nllf(x);
-    const nres = problem.residualCount();
-    const points = problem.pointCount();
-    const dof = (nres > 0 ? nres : points) - x.length;
-    let chisq: number;
-    if (nres > 0) {
-      const r = problem.residuals(x);
-      let s = 0;
-      for (let i = 0; i < r.length; i++) s += r[i] * r[i];
-      chisq = s / Math.max(1, dof);
-    } else chisq = (2 * nllf) / Math.max(1, dof);
-    const { lower, upper } = problem.bounds();
-    let models: FitBundleModel[] = [];
-    if (hasBundle(problem)) {
-      try {
-        models = problem.bundleModels();
-      } catch {
-        models = [];
-      }
-    }
-    problem.setValues(x);
     return new FitResult({
+      ...resultAt(problem, x),
       method: outcome.method,
       labels: problem.labels(),
       x,
       cov,
-      nllf,
-      chisq,
-      dof,
-      points,
       evaluations: outcome.evaluations,
       converged: outcome.converged,
       message: outcome.message,
       hasUncertainties: problem.hasUncertainties(),
-      lower,
-      upper,
-      models,
       samples: outcome.samples,
     });
   }

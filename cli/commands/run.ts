@@ -110,26 +110,8 @@ export function registerRunCommand(program: Command): void {
       }
       const parameters = commandLineParameters(options.parametersFile, options.parametersYaml);
       const output = outputArg ?? (input === "-" ? "-" : `${basename(input, extname(input))}-output.ipynb`);
-      if (pairs.sbatch) {
-        if (input === "-" || output === "-") throw new Error("--sbatch needs file paths for the input and output notebooks, not -");
-        const job = await submitNotebookRun({
-          input,
-          output,
-          parameters,
-          kernel: options.kernel,
-          cwd: options.cwd,
-          allowErrors: options.allowErrors,
-          startTimeout: seconds(options.startTimeout, "--start-timeout"),
-          executionTimeout: seconds(options.executionTimeout, "--execution-timeout"),
-          reportMode: options.reportMode,
-          sbatch: pairs.sbatch,
-        });
-        process.stdout.write(`Submitted batch job ${job.id}\n`);
-        return;
-      }
-      const interactive = process.stderr.isTTY && options.progress;
-      let bar: cliProgress.SingleBar | undefined;
-      const result = await runNotebookFile({
+      // What a run here and a run as a batch job share.
+      const run = {
         input,
         output,
         parameters,
@@ -138,8 +120,19 @@ export function registerRunCommand(program: Command): void {
         allowErrors: options.allowErrors,
         startTimeout: seconds(options.startTimeout, "--start-timeout"),
         executionTimeout: seconds(options.executionTimeout, "--execution-timeout"),
-        prepareOnly: options.prepareOnly,
         reportMode: options.reportMode,
+      };
+      if (pairs.sbatch) {
+        if (input === "-" || output === "-") throw new Error("--sbatch needs file paths for the input and output notebooks, not -");
+        const job = await submitNotebookRun({ ...run, sbatch: pairs.sbatch });
+        process.stdout.write(`Submitted batch job ${job.id}\n`);
+        return;
+      }
+      const interactive = process.stderr.isTTY && options.progress;
+      let bar: cliProgress.SingleBar | undefined;
+      const result = await runNotebookFile({
+        ...run,
+        prepareOnly: options.prepareOnly,
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
         onCell: (done, total) => {
           if (!options.progress) return;

@@ -9,8 +9,7 @@ import { MCMC_MIME } from "../../schema/mcmc.js";
 import { mcmcBundle, mcmcHtml, mcmcText } from "../mcmc/report.js";
 import { McmcSamples } from "../mcmc/samples.js";
 import { covariance } from "../mcmc/stats.js";
-import { FitResult, type FitResultInit } from "../result.js";
-import type { FitBundleModel } from "../../schema/fit.js";
+import { FitResult, resultAt, type FitResultInit } from "../result.js";
 import type { Problem } from "../types.js";
 
 /** A FitResult that carries MCMC draws. */
@@ -61,46 +60,17 @@ export function sampledResult(
   info: { evaluations: number; converged: boolean; message: string },
 ): SampledFitResult {
   const p = bestX.length;
-  problem.setValues(bestX);
-  const nllf = problem.nllf(bestX);
-  const nres = problem.residualCount();
-  const points = problem.pointCount();
-  const dof = (nres > 0 ? nres : points) - p;
-  let chisq: number;
-  if (nres > 0) {
-    const r = problem.residuals(bestX);
-    let s = 0;
-    for (let i = 0; i < r.length; i++) s += r[i] * r[i];
-    chisq = s / Math.max(1, dof);
-  } else chisq = (2 * nllf) / Math.max(1, dof);
-  const { lower, upper } = problem.bounds();
-  let models: FitBundleModel[] = [];
-  const source = problem as Problem & { bundleModels?: () => FitBundleModel[] };
-  if (typeof source.bundleModels === "function") {
-    try {
-      models = source.bundleModels();
-    } catch {
-      models = []; // plots are optional; a model that cannot draw itself must not lose the draws
-    }
-  }
-  problem.setValues(bestX);
   return new SampledFitResult({
+    ...resultAt(problem, bestX),
     method: samples.sampler,
     labels: samples.labels,
     x: bestX,
     cov: covariance(samples.points, samples.size, p),
-    nllf,
-    chisq,
-    dof,
-    points,
     evaluations: info.evaluations,
     converged: info.converged,
     message: info.message,
     // The posterior standard deviation is already the uncertainty: never rescale it by chisq.
     hasUncertainties: true,
-    lower,
-    upper,
-    models,
     samples,
   });
 }
