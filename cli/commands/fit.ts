@@ -29,6 +29,8 @@ export interface FitCliOptions {
   pop?: number;
   thin?: number;
   init?: string;
+  particles?: number;
+  moves?: number;
   parallel?: number | "auto";
 }
 
@@ -99,6 +101,8 @@ export function registerFitCommand(program: Command): void {
     .option("--pop <x>", "population size per parameter (de, dream)", positiveNumber("--pop"))
     .option("--thin <n>", "samplers: keep every n-th generation", positiveInteger("--thin"))
     .option("--init <method>", "samplers: how the population starts (e.g. eps, lhs, cov, random)")
+    .option("--particles <n>", "smc: number of particles", positiveInteger("--particles"))
+    .option("--moves <n>", "smc: Metropolis moves per particle at each stage", positiveInteger("--moves"))
     .option("--parallel <n>", "evaluate populations on n worker threads, or `auto`", parallelOption)
     .action(async (model: string, options: FitCliOptions) => {
       process.exitCode = await runFitCommand(model, options, { out: process.stdout, err: process.stderr });
@@ -159,7 +163,7 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
 function buildFitOptions(options: FitCliOptions, file: string): FitOptions {
   const out: Record<string, unknown> = { modelFile: file };
   if (options.fit !== undefined) out.method = options.fit;
-  const passThrough = ["steps", "starts", "seed", "ftol", "xtol", "samples", "burn", "pop", "thin", "init", "parallel"] as const;
+  const passThrough = ["steps", "starts", "seed", "ftol", "xtol", "samples", "burn", "pop", "thin", "init", "particles", "moves", "parallel"] as const;
   for (const key of passThrough) if (options[key] !== undefined) out[key] = options[key];
   return out as FitOptions;
 }

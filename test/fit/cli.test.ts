@@ -116,6 +116,13 @@ describe("hpcfit fit examples/curve.ts", () => {
     expect(run.stdout).toMatch(/^fit newton start 1\/3: step/m);
     expect(reported(run.stdout, "m")).toBeCloseTo(ref.m, 3);
   });
+
+  it("--particles and --moves reach SMC", async () => {
+    const run = await hpcfit("fit", CURVE, "--fit=smc", "--particles=300", "--moves=2", "--seed=1");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^smc: 300 chains/m);
+    expect(reported(run.stdout, "m")).toBeCloseTo(ref.m, 1);
+  });
 });
 
 describe("hpcfit fit on model files outside the repository", () => {
