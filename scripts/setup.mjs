@@ -65,12 +65,16 @@ function hashInputs(paths) {
   return h.digest("hex");
 }
 
-/** Runs `action` unless the stamp named `name` already records the same input hash. */
-function step(name, inputs, action, extraKey = "") {
+/**
+ * Runs `action` unless the stamp named `name` already records the same input hash and what the
+ * step makes (`output`, a path under the project) still exists.
+ */
+function step(name, inputs, action, output) {
   mkdirSync(stampDir, { recursive: true });
   const stamp = join(stampDir, name);
-  const key = hashInputs(inputs) + extraKey;
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === key) return;
+  const key = hashInputs(inputs);
+  const made = output === undefined || existsSync(join(root, output));
+  if (made && existsSync(stamp) && readFileSync(stamp, "utf8") === key) return;
   action();
   writeFileSync(stamp, key);
 }
@@ -95,26 +99,29 @@ function main() {
 
   step("npm", ["package.json", "package-lock.json"], () => {
     run("npm", ["install", "--no-audit", "--no-fund"]);
-  }, existsSync(join(root, "node_modules")) ? "" : "fresh");
+  }, "node_modules");
 
   step("venv", ["requirements.txt"], () => {
     if (!existsSync(join(venvBin, "python"))) run("python3", ["-m", "venv", venv]);
     run(join(venvBin, "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", "requirements.txt"]);
-  }, existsSync(join(venvBin, "python")) ? "" : "fresh");
+    // .venv sits inside this "type": "module" package; without a package.json of its own, Node
+    // would load the JavaScript that Python packages ship (JupyterLab's yarn) as ES modules.
+    writeFileSync(join(venv, "package.json"), '{ "type": "commonjs" }\n');
+  }, ".venv/package.json");
 
   step("build", ["package.json", "tsconfig.json", "index.ts", "kernel", "fit", "magics", "cli", "schema"], () => {
     run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]);
-  }, existsSync(join(root, "dist")) ? "" : "fresh");
+  }, "dist/cli/main.js");
 
   // The kernelspec and the extension go into .venv, never into the user's own Jupyter.
   step("kernelspec", ["dist/cli/main.js", "kernel/logos"], () => {
     run(process.execPath, [join(root, "dist", "cli", "main.js"), "install", "--prefix", venv]);
-  });
+  }, ".venv/share/jupyter/kernels/hpcfit/kernel.json");
 
   if (existsSync(join(root, "labextension", "package.json"))) {
     step("labextension", ["labextension/package.json", "labextension/src", "labextension/style", "labextension/schema", "schema"], () => {
       run(process.execPath, [join(root, "labextension", "scripts", "build.mjs")]);
-    });
+    }, ".venv/share/jupyter/labextensions/hpcfit-labextension/package.json");
   }
 }
 

@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const venvBin = join(root, ".venv", "bin");
 const env = { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ""}`, VIRTUAL_ENV: join(root, ".venv") };
-const lab = spawn(join(venvBin, "jupyter"), ["lab", `--notebook-dir=${join(root, "examples")}`, ...process.argv.slice(2)], {
+// JupyterLab refuses to run as root unless told; on this kind of machine everyone is root.
+const asRoot = process.getuid?.() === 0 ? ["--allow-root"] : [];
+const lab = spawn(join(venvBin, "jupyter"), ["lab", `--notebook-dir=${join(root, "examples")}`, ...asRoot, ...process.argv.slice(2)], {
   stdio: "inherit",
   env,
 });
