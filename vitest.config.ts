@@ -9,6 +9,9 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ["default", "json"],
+    outputFile: { json: "test-artifacts/vitest-report.json" },
     globalSetup: ["test/setup/global.ts"],
     testTimeout: 120_000,
     hookTimeout: 180_000,
