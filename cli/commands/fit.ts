@@ -13,24 +13,11 @@ import { ModelFileError, loadModelFile } from "../../fit/node/load-model.js";
 import { saveResult } from "../../fit/node/store.js";
 import type { FitResult } from "../../fit/result.js";
 import type { FitOptions, Problem } from "../../fit/types.js";
+import type { FitJobFitOptions } from "../../magics/fit/options.js";
 
-/** Options of `hpcfit fit` as commander parses them. */
-export interface FitCliOptions {
-  fit?: string;
-  steps?: number;
-  starts?: number;
-  seed?: number;
+/** Options of `hpcfit fit` as commander parses them: the fit options `%%fit` takes too, and these. */
+export interface FitCliOptions extends FitJobFitOptions {
   store?: string;
-  name?: string;
-  ftol?: number;
-  xtol?: number;
-  samples?: number;
-  burn?: number;
-  pop?: number;
-  thin?: number;
-  init?: string;
-  particles?: number;
-  moves?: number;
   parallel?: number | "auto";
 }
 

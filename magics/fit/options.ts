@@ -25,6 +25,10 @@ export interface FitJobFitOptions {
   pop?: number;
   thin?: number;
   init?: string;
+  /** SMC: number of particles. */
+  particles?: number;
+  /** SMC: Metropolis moves per particle at each stage. */
+  moves?: number;
   /** Base name of the stored result files. */
   name?: string;
 }
@@ -85,6 +89,8 @@ const SPECS: Record<string, Spec> = {
   pop: { kind: "posnum", group: "fit", help: "population size per parameter" },
   thin: { kind: "posint", group: "fit", help: "samplers: keep every n-th generation" },
   init: { kind: "string", group: "fit", help: "samplers: initial population (eps, lhs, cov, random)" },
+  particles: { kind: "posint", group: "fit", help: "smc: number of particles" },
+  moves: { kind: "posint", group: "fit", help: "smc: Metropolis moves per particle at each stage" },
   name: { kind: "string", group: "fit", help: "base name of the stored result files" },
   nodes: { kind: "string", group: "resources", help: "nodes (N or min-max)" },
   ntasks: { kind: "posint", group: "resources", help: "evaluation workers (srun tasks on Slurm, threads locally)" },
