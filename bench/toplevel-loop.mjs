@@ -21,7 +21,7 @@ const sink = {
   clearOutput() {},
   input: async () => "",
 };
-const interpreter = new TypeScriptInterpreter({ comms: { registerTarget() {}, unregisterTarget() {}, open() { throw new Error("no comms"); }, list: () => [] }, magics: new MagicRegistry(), installProcessHandlers: false });
+const interpreter = new TypeScriptInterpreter({ comms: { registerTarget() {}, unregisterTarget() {}, open() { throw new Error("no comms"); }, list: () => [] }, magics: new MagicRegistry() });
 let count = 0;
 async function cell(code) {
   const r = await interpreter.execute(code, { silent: false, storeHistory: false, allowStdin: false, executionCount: ++count }, sink);

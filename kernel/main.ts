@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { CommManager } from "./comms/types.js";
+import { listenForInterrupts } from "./interrupt/index.js";
 import { HistoryStore } from "./history/history-store.js";
 import { userDataDir } from "./history/data-dir.js";
 import type { Interpreter } from "./interpreter/types.js";
@@ -86,6 +87,7 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    interrupts.stop();
     protocol.close();
     await transport.close();
     exit(code);
@@ -111,9 +113,9 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
 
   (globalThis as Record<symbol, unknown>)[COMMS_GLOBAL] = protocol.comms;
 
-  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT.
-  // A listener also keeps Node from exiting on SIGINT.
-  process.on("SIGINT", () => protocol.interrupt());
+  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT, which
+  // from now on never ends the process.
+  const interrupts = listenForInterrupts({ onSigint: () => protocol.interrupt() });
   process.on("SIGTERM", () => void stop(0));
   // The last line of defence: nothing a cell does may end the kernel.
   process.on("uncaughtException", (error) => log(`uncaught exception: ${error.stack ?? error.message}`));

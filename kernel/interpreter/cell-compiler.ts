@@ -2,7 +2,7 @@
  * Compiles one cell of TypeScript into a JavaScript function the runner can drive.
  *
  * The cell becomes the body of a generator function (or, when it has a top-level `for await`,
- * an async function). Top-level declarations become locals of that function, which V8
+ * an async generator function). Top-level declarations become locals of that function, which V8
  * optimizes like any function's locals, and are published to the persistent scope (properties
  * of the global object) by small write-backs:
  * - a name no nested function refers to stays a plain local; its value is written to the
@@ -11,16 +11,29 @@
  * - a name a nested function closes over gets an accessor on the global object, so later cells
  *   and the closures share one binding.
  * Names from earlier cells are ordinary globals. `await` at the top level becomes `yield`, so the
- * runner resumes the cell itself under `vm`'s `breakOnSigint` and an interrupt stops a busy loop
- * even after the cell's first `await`. `import` declarations become dynamic imports resolved from
+ * runner resumes the cell and can abandon it (running its `finally` write-backs) on interrupt.
+ * Every loop in the cell, in nested functions too, starts its body with a check of the interrupt
+ * flag (`kernel/interrupt/interrupt-flag.ts`), so a busy loop stops with a catchable
+ * KeyboardInterrupt at the line it had reached, with the cell's state kept. `import` declarations become dynamic imports resolved from
  * the notebook's directory; `export` keywords are dropped. Every rewrite keeps the cell's line
  * numbers, so stack traces name the lines the user wrote.
  */
 import { parse, type AnyNode, type Program, type Statement, type ModuleDeclaration } from "acorn";
+import { full as walkFull } from "acorn-walk";
 import MagicString from "magic-string";
 import { transform } from "sucrase";
 import { analyzeCell, patternNames, unwrapExport, varNames, type CellAnalysis } from "./scope-analysis.js";
 import { HELPERS } from "./magic-syntax.js";
+
+/**
+ * Globals every loop in a cell reads: the shared interrupt flag (an Int32Array), and the
+ * function that takes the interrupt and throws KeyboardInterrupt. The interpreter installs them.
+ */
+export const INTERRUPT_GLOBALS = { flag: "__hpcfit_interrupt", take: "__hpcfit_take_interrupt" } as const;
+
+// A global read and one memory load per iteration: too cheap to measure on a loop of additions.
+const LOOP_CHECK = `if (${INTERRUPT_GLOBALS.flag}[0] !== 0) ${INTERRUPT_GLOBALS.take}();`;
+const LOOPS = new Set(["ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"]);
 
 /** A cell ready to run. */
 export interface CompiledCell {
@@ -28,7 +41,7 @@ export interface CompiledCell {
   source: string;
   /**
    * `generator`: every top-level await is a yield resumed by the runner. `async-generator`: the
-   * same, except awaits inside top-level loops (and `for await`), which stay native awaits.
+   * same, but a top-level `for await` needs an async function; its own awaits stay native.
    */
   mode: "generator" | "async-generator";
   /** Names the cell declares at its top level. */
@@ -91,7 +104,7 @@ export function compileCell(code: string): CompiledCell {
   const js = transpile(code);
   const program = parseCell(js);
   const analysis = analyzeCell(program);
-  const mode = analysis.statementsWithLoopAwaits.size > 0 ? "async-generator" : "generator";
+  const mode = analysis.statementsWithForAwait.size > 0 ? "async-generator" : "generator";
   const out = new MagicString(js);
   const prologue = rewrite(out, program, analysis);
   const head = mode === "generator" ? "function*" : "async function*";
@@ -148,25 +161,38 @@ function rewrite(out: MagicString, program: Program, analysis: CellAnalysis): st
     });
   });
 
-  // Top-level awaits, innermost first so their closing parentheses nest correctly. An await in
-  // a top-level loop may run thousands of times: it stays a native await (raced with the
-  // interrupt) instead of a resumption by the runner, which costs a SIGINT watchdog each time.
+  // Top-level awaits, innermost first so their closing parentheses nest correctly.
   const awaits = [...analysis.topLevelAwaits].sort((a, b) => a.end - b.end || b.start - a.start);
   for (const node of awaits) {
-    const native = analysis.loopAwaits.has(node);
-    out.overwrite(node.start, node.start + "await".length, native ? `(await ${HELPERS}.race(` : "(yield");
-    out.appendLeft(node.end, native ? "))" : ")");
+    out.overwrite(node.start, node.start + "await".length, "(yield");
+    out.appendLeft(node.end, ")");
   }
   for (const node of analysis.importExpressions) {
     out.overwrite(node.start, node.start + "import".length, `${HELPERS}.import`);
   }
+  // After the awaits (a loop body `await x` closes its parenthesis first) and before the
+  // statements' closers (a top-level loop's body closes before its statement's `finally`).
+  instrumentLoops(out, program);
   for (const close of closers) close();
-  // After a statement with native awaits, hand control back to the runner so what follows runs
-  // under breakOnSigint again.
-  for (const index of analysis.statementsWithLoopAwaits) {
+  // After a `for await` (whose awaits are native), hand control back to the runner so what
+  // follows runs under breakOnSigint again.
+  for (const index of analysis.statementsWithForAwait) {
     if (index !== last) out.appendLeft(body[index].end, ";yield;");
   }
   return prologue;
+}
+
+/** Puts {@link LOOP_CHECK} at the start of every loop body in the cell, on the body's own line. */
+function instrumentLoops(out: MagicString, program: Program): void {
+  walkFull(program, (node) => {
+    if (!LOOPS.has(node.type)) return;
+    const body = (node as Extract<AnyNode, { body: Statement }>).body;
+    if (body.type === "BlockStatement") out.appendLeft(body.start + 1, LOOP_CHECK);
+    else {
+      out.appendLeft(body.start, `{${LOOP_CHECK}`);
+      out.appendLeft(body.end, "}");
+    }
+  });
 }
 
 /** Names a top-level statement declares (lexical names directly, `var` names anywhere inside). */

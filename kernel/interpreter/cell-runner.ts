@@ -1,28 +1,35 @@
 /**
- * Drives a compiled cell. Each synchronous stretch of the cell (its start, and each resumption
- * after a top-level `await`) runs inside `vm`'s `breakOnSigint`, so SIGINT stops a busy loop
- * wherever it is in the cell; a pending `await` is raced against the interrupt promise.
+ * Drives a compiled cell: resumes it after each top-level `await` (a `yield` in the compiled
+ * cell) and waits for what it awaits in a way an interrupt cuts short. A busy loop in a cell
+ * stops by itself on an interrupt (the compiler puts a check of the interrupt flag in every
+ * loop); busy code elsewhere is stopped by `kernel/interrupt/`.
  */
-import vm from "node:vm";
-import { InterruptedError, STEP_FILENAME } from "./error-format.js";
+import { InterruptedError } from "./error-format.js";
 
-const STEP = Symbol.for("hpcfit.resumeCell");
-const stepScript = new vm.Script(`globalThis[Symbol.for("hpcfit.resumeCell")]()`, { filename: STEP_FILENAME });
+/**
+ * Waits for `value` unless the user interrupts: returns `value` itself when it is not a promise,
+ * and otherwise a promise that settles as `value` does or rejects with an InterruptedError on
+ * interrupt, whichever comes first. Throws at once when the interrupt has already happened.
+ */
+export type InterruptibleWait = (value: unknown) => unknown;
 
-type Slot = { [STEP]?: () => unknown };
+/** How many cells are running their own code right now (nested: a magic may run code). */
+let cellStretches = 0;
 
-/** Runs `fn` synchronously; SIGINT while it runs throws {@link InterruptedError}. */
-export function runGuarded<T>(fn: () => T): T {
-  const slot = globalThis as Slot;
-  const previous = slot[STEP];
-  slot[STEP] = fn;
+/**
+ * True while a cell's own top-level code runs (between two of its awaits), false in code that
+ * runs from a timer, a callback or a microtask.
+ */
+export function inCellCode(): boolean {
+  return cellStretches > 0;
+}
+
+function resume<T>(step: () => T): T {
+  cellStretches++;
   try {
-    return stepScript.runInThisContext({ breakOnSigint: true }) as T;
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") throw new InterruptedError();
-    throw error;
+    return step();
   } finally {
-    slot[STEP] = previous;
+    cellStretches--;
   }
 }
 
@@ -31,54 +38,53 @@ export type CellFunction = (helpers: unknown) => Generator<unknown, unknown, unk
 
 /**
  * Runs a cell to its end and returns its value (a returned Promise is awaited).
- * @param interrupted a promise that rejects with {@link InterruptedError} when the user interrupts
+ * @param wait how the runner waits for what the cell awaits
  */
 export async function driveCell(
   fn: CellFunction,
   helpers: unknown,
   mode: "generator" | "async-generator",
-  interrupted: Promise<never>,
+  wait: InterruptibleWait,
 ): Promise<unknown> {
-  if (mode === "async-generator") return driveAsync(fn(helpers) as AsyncGenerator<unknown, unknown, unknown>, interrupted);
+  // Start from the microtask queue, not from the kernel's stack: busy code that must be stopped
+  // from outside (a library call) then has only the cell and this runner beneath it, which the
+  // stopper may cut short, and no protocol code, which it may not.
+  await undefined;
+  if (mode === "async-generator") return driveAsync(fn(helpers) as AsyncGenerator<unknown, unknown, unknown>, wait);
   const generator = fn(helpers) as Generator<unknown, unknown, unknown>;
-  let resumeWith: "next" | "throw" = "next";
-  let input: unknown = undefined;
+  let step = resume(() => generator.next());
   for (;;) {
-    const method = resumeWith;
-    const arg = input;
-    const step = runGuarded(() => (method === "next" ? generator.next(arg) : generator.throw(arg)));
-    if (step.done) return isThenable(step.value) ? Promise.race([step.value, interrupted]) : step.value;
+    if (step.done) return wait(step.value);
+    let input: unknown;
     try {
-      input = await Promise.race([step.value, interrupted]);
-      resumeWith = "next";
+      input = await wait(step.value);
     } catch (error) {
-      if (error instanceof InterruptedError) {
-        // Run the cell's `finally` write-backs so everything assigned so far is kept.
-        try {
-          generator.return(undefined);
-        } catch {
-          // The cell's own finally threw while being abandoned; the interrupt is what matters.
-        }
-        throw error;
+      // The cell sees what it awaited reject, and may catch it; an interrupt it cannot catch.
+      if (!(error instanceof InterruptedError)) {
+        step = resume(() => generator.throw(error));
+        continue;
       }
-      resumeWith = "throw";
-      input = error;
+      // Run the cell's `finally` write-backs so everything assigned so far is kept.
+      try {
+        generator.return(undefined);
+      } catch {
+        // The cell's own finally threw while being abandoned; the interrupt is what matters.
+      }
+      throw error;
     }
+    step = resume(() => generator.next(input));
   }
 }
 
-/**
- * An async generator awaits a yielded value itself; each `next()` still starts its synchronous
- * stretch inside the guard. Native awaits in loops are raced with the interrupt by the cell.
- */
-async function driveAsync(generator: AsyncGenerator<unknown, unknown, unknown>, interrupted: Promise<never>): Promise<unknown> {
+/** An async generator awaits a yielded value itself; the runner only races it with the interrupt. */
+async function driveAsync(generator: AsyncGenerator<unknown, unknown, unknown>, wait: InterruptibleWait): Promise<unknown> {
   let input: unknown = undefined;
   for (;;) {
     const arg = input;
-    const pending = runGuarded(() => generator.next(arg));
+    const pending = resume(() => generator.next(arg));
     let step: IteratorResult<unknown, unknown>;
     try {
-      step = await Promise.race([pending, interrupted]);
+      step = (await wait(pending)) as IteratorResult<unknown, unknown>;
     } catch (error) {
       if (error instanceof InterruptedError) {
         // The generator may still be waiting; when it settles, nobody listens.
@@ -87,11 +93,7 @@ async function driveAsync(generator: AsyncGenerator<unknown, unknown, unknown>, 
       }
       throw error;
     }
-    if (step.done) return isThenable(step.value) ? Promise.race([step.value, interrupted]) : step.value;
+    if (step.done) return wait(step.value);
     input = step.value;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
 }

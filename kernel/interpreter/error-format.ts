@@ -23,8 +23,6 @@ export class InterruptedError extends Error {
 }
 
 const INTERPRETER_DIR = dirname(fileURLToPath(import.meta.url));
-/** The file name of the tiny script that resumes cells (its frames are machinery). */
-export const STEP_FILENAME = "hpcfit:resume-cell";
 
 /** Formats a frame list: keeps the user's frames, names cell frames `<cell N>:line:col`. */
 export function cleanStack(stack: string | undefined): string[] {
@@ -37,7 +35,6 @@ export function cleanStack(stack: string | undefined): string[] {
   const kept = (lastCell >= 0 ? frames.slice(0, lastCell + 1) : frames).filter(
     (f) =>
       !f.includes("node:internal") &&
-      !f.includes(STEP_FILENAME) &&
       !f.includes(INTERPRETER_DIR) &&
       !/\bat (?:__hpcfit_cell\.next|Generator\.(?:next|throw|return)) \(<anonymous>\)/.test(f),
   );
@@ -55,7 +52,10 @@ export function formatError(error: unknown): FormattedError {
     };
   }
   if (error instanceof InterruptedError) {
-    return { ename: "KeyboardInterrupt", evalue: error.message, traceback: [`KeyboardInterrupt: ${error.message}`] };
+    // Raised in a loop of the cell's, it shows where the cell was; raised while waiting, it has
+    // no frame of the cell's and shows none.
+    const frames = cleanStack(error.stack).filter((f) => f.includes("<cell "));
+    return { ename: "KeyboardInterrupt", evalue: error.message, traceback: [`KeyboardInterrupt: ${error.message}`, ...frames] };
   }
   if (error instanceof Error) {
     const ename = error.name || error.constructor?.name || "Error";

@@ -45,17 +45,11 @@ export interface CellAnalysis {
   writes: Map<number, Set<string>>;
   /** `await` expressions that belong to the cell itself (not to a nested async function). */
   topLevelAwaits: AwaitExpression[];
-  /** Those of {@link topLevelAwaits} that sit inside a top-level loop (they may run many times). */
-  loopAwaits: Set<AwaitExpression>;
-  /** Top-level statements that contain a loop await or a `for await` loop. */
-  statementsWithLoopAwaits: Set<number>;
-  /** True when the cell has a top-level `for await` loop. */
-  hasTopLevelForAwait: boolean;
+  /** Top-level statements that contain a `for await` loop of the cell's own. */
+  statementsWithForAwait: Set<number>;
   /** Every `import(...)` expression, at any depth. */
   importExpressions: ImportExpression[];
 }
-
-const LOOPS = new Set(["ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"]);
 
 type FunctionNode = FunctionDeclaration | AnonymousFunctionDeclaration | FunctionExpression | ArrowFunctionExpression;
 
@@ -78,16 +72,12 @@ class Analyzer {
     bindings: new Map(),
     writes: new Map(),
     topLevelAwaits: [],
-    loopAwaits: new Set(),
-    statementsWithLoopAwaits: new Set(),
-    hasTopLevelForAwait: false,
+    statementsWithForAwait: new Set(),
     importExpressions: [],
   };
   private readonly top = new Scope(undefined, 0);
   private scope = this.top;
   private statementIndex = 0;
-  /** Loops around the current node at the cell's own level (not inside nested functions). */
-  private loopDepth = 0;
 
   constructor(private readonly program: Program) {}
 
@@ -166,14 +156,7 @@ class Analyzer {
   // ---- visiting ----
 
   private visit(node: AnyNode | null | undefined): void {
-    if (!node) return;
-    const loop = this.scope.depth === 0 && LOOPS.has(node.type);
-    if (loop) this.loopDepth++;
-    try {
-      this.visitNode(node);
-    } finally {
-      if (loop) this.loopDepth--;
-    }
+    if (node) this.visitNode(node);
   }
 
   private visitNode(node: AnyNode): void {
@@ -218,8 +201,7 @@ class Analyzer {
       case "ForInStatement":
       case "ForOfStatement":
         if (node.type === "ForOfStatement" && node.await && this.scope.depth === 0) {
-          this.result.hasTopLevelForAwait = true;
-          this.result.statementsWithLoopAwaits.add(this.statementIndex);
+          this.result.statementsWithForAwait.add(this.statementIndex);
         }
         this.withScope(false, (scope) => {
           const left = node.left;
@@ -292,13 +274,7 @@ class Analyzer {
         this.visit(node.options);
         return;
       case "AwaitExpression":
-        if (this.scope.depth === 0) {
-          this.result.topLevelAwaits.push(node);
-          if (this.loopDepth > 0) {
-            this.result.loopAwaits.add(node);
-            this.result.statementsWithLoopAwaits.add(this.statementIndex);
-          }
-        }
+        if (this.scope.depth === 0) this.result.topLevelAwaits.push(node);
         this.visit(node.argument);
         return;
       default:

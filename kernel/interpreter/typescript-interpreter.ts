@@ -8,10 +8,11 @@ import { join } from "node:path";
 import vm from "node:vm";
 import { LIVE_DISPLAY } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
+import { interruptRequest, listenForInterrupts, takeInterruptRequest, type StopReport } from "../interrupt/index.js";
 import type { MagicRegistry } from "../../magics/registry.js";
 import type { MagicContext } from "../../magics/types.js";
-import { compileCell } from "./cell-compiler.js";
-import { driveCell, type CellFunction } from "./cell-runner.js";
+import { compileCell, INTERRUPT_GLOBALS } from "./cell-compiler.js";
+import { driveCell, inCellCode, type CellFunction, type InterruptibleWait } from "./cell-runner.js";
 import { completeCode } from "./completion.js";
 import { checkCompleteness } from "./completeness.js";
 import { createDisplay, createInput, createLiveDisplayFactory, type DisplayTarget } from "./display-api.js";
@@ -37,7 +38,7 @@ export interface TypeScriptInterpreterOptions {
   cwd?: string;
   /**
    * Install process-wide handlers: SIGINT (interrupts the running cell instead of killing the
-   * process) and uncaught exceptions / unhandled rejections (reported on the last cell's stderr
+   * process, see `kernel/interrupt/`) and uncaught exceptions / unhandled rejections (reported on the last cell's stderr
    * instead of killing the process). Default true; tests that share a process may turn it off.
    */
   installProcessHandlers?: boolean;
@@ -72,13 +73,13 @@ class Run {
   private readonly waiters = new Set<(error: InterruptedError) => void>();
 
   /**
-   * `value`, settling early with an InterruptedError on interrupt. Unlike `Promise.race` with
-   * {@link interrupted}, this leaves nothing attached to the interrupt once `value` settles, so
-   * a loop of a million awaits does not pile up reactions.
+   * `value`, settling early with an InterruptedError on interrupt (see {@link InterruptibleWait}).
+   * Unlike `Promise.race` with {@link interrupted}, this leaves nothing attached to the interrupt
+   * once `value` settles, so a loop of a million awaits does not pile up reactions.
    */
-  race(value: unknown): unknown {
+  readonly race: InterruptibleWait = (value) => {
+    if (this.controller.signal.aborted) throw this.controller.signal.reason as Error;
     if (typeof (value as { then?: unknown } | null | undefined)?.then !== "function") return value;
-    if (this.controller.signal.aborted) return Promise.reject(this.controller.signal.reason as Error);
     return new Promise((resolve, reject) => {
       this.waiters.add(reject);
       (value as PromiseLike<unknown>).then(
@@ -92,7 +93,7 @@ class Run {
         },
       );
     });
-  }
+  };
 }
 
 const global = globalThis as unknown as Record<string | symbol, unknown>;
@@ -108,6 +109,8 @@ export class TypeScriptInterpreter implements Interpreter {
   private running: Run | undefined;
   private lastRun: Run | undefined;
   private readonly disposers: Array<() => void> = [];
+  /** Cells wait for this before their first run, so that SIGINT reaches busy code from the start. */
+  private interruptsReady: Promise<void> = Promise.resolve();
 
   constructor(options: TypeScriptInterpreterOptions) {
     this.comms = options.comms;
@@ -131,6 +134,7 @@ export class TypeScriptInterpreter implements Interpreter {
   }
 
   async execute(code: string, options: ExecuteOptions, sink: OutputSink): Promise<ExecuteOutcome> {
+    await this.interruptsReady;
     const run = new Run(sink, options);
     const outer = this.running;
     this.running = run;
@@ -139,7 +143,9 @@ export class TypeScriptInterpreter implements Interpreter {
     const target = this.displayTarget();
     global[LIVE_DISPLAY] = createLiveDisplayFactory(target);
     try {
-      const value = await this.runCode(code, run, `<cell ${options.executionCount}>`);
+      // The race matters when the stopper had to cut the cell's driver short: its promise then
+      // never settles, and the interrupt ends the cell.
+      const value = await Promise.race([this.runCode(code, run, `<cell ${options.executionCount}>`), run.interrupted]);
       if (value === undefined || options.silent) return { status: "ok" };
       return { status: "ok", result: bundleOf(value) };
     } catch (error) {
@@ -182,7 +188,7 @@ export class TypeScriptInterpreter implements Interpreter {
     const compiled = compileCell(plan.code);
     const script = new vm.Script(compiled.source, { filename, lineOffset: -1 });
     const fn = script.runInThisContext() as CellFunction;
-    return driveCell(fn, this.helpers(run, filename), compiled.mode, run.interrupted);
+    return driveCell(fn, this.helpers(run, filename), compiled.mode, run.race);
   }
 
   /** The object compiled cells call as `__hpcfit` (see cell-compiler.ts). */
@@ -192,8 +198,6 @@ export class TypeScriptInterpreter implements Interpreter {
       def: (name: string, value: unknown) => scope.define(name, value),
       acc: (name: string, get: () => unknown, set: (v: unknown) => void) => scope.defineAccessor(name, get, set),
       import: (specifier: unknown) => this.importModule(String(specifier)),
-      // A native await inside a top-level loop: stop waiting when the user interrupts.
-      race: (value: unknown) => (this.running ?? run).race(value),
       defaultExport: (module: Record<string, unknown>) => ("default" in module ? module.default : module),
       namedExport: (module: Record<string, unknown>, name: string, specifier: string) => {
         if (name in module) return module[name];
@@ -254,6 +258,15 @@ export class TypeScriptInterpreter implements Interpreter {
     const values: Record<string, unknown> = {
       display: createDisplay(target),
       input: createInput(target),
+      // Read by the check at the top of every loop in a cell (see cell-compiler.ts).
+      [INTERRUPT_GLOBALS.flag]: interruptRequest,
+      [INTERRUPT_GLOBALS.take]: () => {
+        if (!takeInterruptRequest()) return;
+        // In the cell's own code the error reaches the cell. Elsewhere (a timer, a callback)
+        // it does not, and the cell waiting for that code would wait for ever: interrupt it too.
+        if (!inCellCode()) this.running?.interrupt();
+        throw new InterruptedError();
+      },
     };
     if (typeof global.require !== "function") {
       // CommonJS `require` from the notebook's directory, for packages without ES modules.
@@ -269,19 +282,33 @@ export class TypeScriptInterpreter implements Interpreter {
     }
   }
 
+  /** Tells the user when an interrupt had to leave busy code running (see main-thread-stopper.ts). */
+  private reportStop(report: StopReport): void {
+    if (report.kind !== "refused") return;
+    this.router.emit(
+      "stderr",
+      `The interrupt could not stop the code running in ${report.where}: it ran inside Node.js's own ` +
+        `callback machinery (a timer, an event), and stopping it there would crash the kernel. ` +
+        `It stopped when that code returned; if it never returns, restart the kernel.\n`,
+    );
+  }
+
   private installProcessHandlers(): void {
-    const onSigint = (): void => this.interrupt();
     const onError = (kind: string) => (error: unknown) => {
       const { traceback } = formatError(error);
       this.router.emit("stderr", `${kind}: ${traceback.join("\n")}\n`);
     };
     const onException = onError("Uncaught exception (from code that ran after its cell)");
     const onRejection = onError("Unhandled promise rejection");
-    process.on("SIGINT", onSigint);
+    const interrupts = listenForInterrupts({
+      onSigint: () => this.interrupt(),
+      onStopReport: (report) => this.reportStop(report),
+    });
+    this.interruptsReady = interrupts.ready;
     process.on("uncaughtException", onException);
     process.on("unhandledRejection", onRejection);
     this.disposers.push(() => {
-      process.off("SIGINT", onSigint);
+      interrupts.stop();
       process.off("uncaughtException", onException);
       process.off("unhandledRejection", onRejection);
     });

@@ -45,10 +45,20 @@ describe("cell compiler scope analysis", () => {
     expect(lines[6]).toMatch(/return \(y\)/);
   });
 
-  it("uses an async generator when the cell awaits inside a top-level loop", () => {
+  it("uses an async generator only for a top-level for await", () => {
     expect(compileCell("for await (const x of []) {}").mode).toBe("async-generator");
-    expect(compileCell("for (const u of [1]) await u;").mode).toBe("async-generator");
+    expect(compileCell("for (const u of [1]) await u;").mode).toBe("generator");
     expect(compileCell("await 1").mode).toBe("generator");
+  });
+
+  it("checks the interrupt flag at the top of every loop body, on the body's own line", () => {
+    const check = "if (__hpcfit_interrupt[0] !== 0) __hpcfit_take_interrupt();";
+    const code = "while (a) b++;\nfor (;;) { await x }\ndo f(); while (c)\nfunction g() { for (const k in o) for (const v of o[k]) h(v) }";
+    const lines = compileCell(code).source.split("\n");
+    expect(lines[1]).toContain(`while (a) {${check}b++;}`);
+    expect(lines[2]).toContain(`for (;;) {${check} (yield x) }`);
+    expect(lines[3]).toContain(`do {${check}f();} while (c)`);
+    expect(lines[4].split(check)).toHaveLength(3);
   });
 
   it("reports syntax errors with line and column", () => {

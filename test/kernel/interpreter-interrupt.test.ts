@@ -51,6 +51,75 @@ describe("interrupt", () => {
     expect((await k.run("got")).plain).toBe("6");
   });
 
+  it("stops a busy loop that resumes after an await inside a top-level loop", async () => {
+    const r = await k.run(
+      "let laps = 0;\nfor (;;) {\n  await new Promise((r) => setTimeout(r, 1));\n  if (++laps === 3) { (globalThis as any).sigintSoon(); while (true) {} }\n}",
+    );
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    expect((await k.run("1 + 1")).plain).toBe("2");
+  });
+
+  it("stops a busy async function called from a cell, after its own await", async () => {
+    const r = await k.run(
+      "async function spin() {\n  await new Promise((r) => setTimeout(r, 5));\n  (globalThis as any).sigintSoon();\n  for (;;) {}\n}\nawait spin();",
+    );
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    expect((await k.run("typeof spin")).plain).toBe("'function'");
+  });
+
+  it("stops busy code run from the tick queue", async () => {
+    const r = await k.run(
+      "await new Promise<void>((done) => process.nextTick(() => done()));\nawait null;\nasync function tick() { await null; (globalThis as any).sigintSoon(); for (;;) {} }\nawait new Promise((r) => process.nextTick(() => r(tick())));",
+    );
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+  });
+
+  it("interrupts a busy loop in a timer callback written in the cell, and the cell waiting for it", async () => {
+    const r = await k.run(
+      "await new Promise(() => setTimeout(() => {\n  (globalThis as any).sigintSoon(100);\n  while (true) {}\n}, 0));",
+    );
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    expect(r.sink.text("stderr")).toMatch(/Uncaught exception.*KeyboardInterrupt/s);
+  });
+
+  it("leaves library code busy in a timer callback running, says why, and interrupts once it returns", async () => {
+    // Code built by `new Function` has no loop checks, like a library's.
+    const r = await k.run(
+      "const spinFor = new Function('ms', 'const t0 = Date.now(); while (Date.now() - t0 < ms) {}');\n" +
+        "await new Promise(() => setTimeout(() => {\n  (globalThis as any).sigintSoon(100);\n  spinFor(1000);\n}, 0));",
+    );
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    // The report may arrive just after the cell has ended; it goes to the same output.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(r.sink.text("stderr")).toMatch(/could not stop the code running in .*Node\.js's own callback machinery/s);
+    expect((await k.run("'alive'")).plain).toBe("'alive'");
+  });
+
+  it("stops busy library code called from the cell, and keeps what earlier statements set", async () => {
+    const r = await k.run(
+      "let before = 'set';\nconst spinForever = new Function('while (true) {}');\n(globalThis as any).sigintSoon();\nspinForever();",
+    );
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    expect((await k.run("before")).plain).toBe("'set'");
+  });
+
+  it("lets a cell catch the interrupt of its own loop, with its finally run, as in IPython", async () => {
+    const r = await k.run(
+      "let cleaned = false;\nlet caught = '';\ntry {\n  (globalThis as any).sigintSoon();\n  for (;;) {}\n} catch (e) {\n  caught = (e as Error).name;\n} finally {\n  cleaned = true;\n}\nawait new Promise((r) => setTimeout(r, 50));\n[caught, cleaned]",
+    );
+    expect(r.status).toBe("ok");
+    expect(r.plain).toBe("[ 'KeyboardInterrupt', true ]");
+  });
+
+  it("survives SIGINTs in quick succession", async () => {
+    const r = await k.run("(globalThis as any).sigintSoon(150);\n(globalThis as any).sigintSoon(160);\n(globalThis as any).sigintSoon(170);\nwhile (true) {}");
+    expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let i = 0; i < 3; i++) process.kill(process.pid, "SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await k.run("'alive'")).plain).toBe("'alive'");
+  });
+
   it("rejects a pending await on a real SIGINT", async () => {
     setTimeout(() => process.kill(process.pid, "SIGINT"), 100);
     const r = await k.run("await new Promise(() => {})");

@@ -147,6 +147,20 @@ describe("hpcfit kernel over ZeroMQ, driven by jupyter_client", () => {
     expect(kept.result?.["text/plain"]).toBe("true");
   });
 
+  it("interrupts busy code that resumed after an await in a loop, by SIGINT and by interrupt_request", async () => {
+    for (const mode of ["signal", "message"] as const) {
+      const id = await k.startExecute("let turns = 0;\nfor (;;) { await new Promise((r) => setTimeout(r, 1)); if (++turns === 5) while (true) {} }", {
+        stopOnError: false,
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      await k.interrupt(mode);
+      const r = await k.waitExecute(id, { timeout: 10 });
+      expect(r.status).toBe("error");
+      expect(r.error!.ename).toBe("KeyboardInterrupt");
+    }
+    expect((await k.execute("turns")).result?.["text/plain"]).toBe("5");
+  });
+
   it("interrupts a pending await", async () => {
     const id = await k.startExecute("await new Promise(() => {}); 1", { stopOnError: false });
     await new Promise((r) => setTimeout(r, 200));

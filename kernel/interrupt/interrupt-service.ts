@@ -1,0 +1,158 @@
+/**
+ * The main thread's side of interrupts: one process-wide service that turns SIGINT into a call
+ * to its listeners (the kernel protocol, the interpreter) and, when the main thread is too busy
+ * to hear it, has the busy code stopped from outside.
+ *
+ * Three threads take part:
+ * - the watcher (`sigint-watcher.ts`) holds Node's SIGINT watchdog for the kernel's whole life
+ *   and reports each signal that no guard on the main thread took;
+ * - the main thread acknowledges each report as soon as its event loop is free, and tells the
+ *   listeners;
+ * - the stopper (`stopper-worker.ts`) stops the main thread's JavaScript through the inspector
+ *   when no acknowledgement came within a grace period.
+ *
+ * While the service runs, nothing on the main thread may listen to `process.on("SIGINT")`:
+ * `vm`'s `breakOnSigint` removes and re-adds such listeners around every guarded call, and each
+ * removal resets the signal's handler to the default, which would kill the kernel on the next
+ * SIGINT. The service listens itself only until the watcher is ready.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { MessageChannel, Worker } from "node:worker_threads";
+import { deliverInterrupt, interruptRequest } from "./interrupt-flag.js";
+import type { StopperPolicy } from "./main-thread-stopper.js";
+import { WATCHER_CELLS, type SigintAck, type SigintNotice, type StopReport, type StopperData, type WatcherData, type WatcherLoaded } from "./messages.js";
+
+/** Who hears of interrupts. */
+export interface InterruptListener {
+  /** SIGINT reached the process: Jupyter's interrupt, an `interrupt_request`, or Ctrl-C. */
+  onSigint(): void;
+  /** The stopper stopped busy code, or had to leave it running (see {@link StopReport}). */
+  onStopReport?(report: StopReport): void;
+}
+
+/** How long the main thread has to answer a SIGINT before its code is stopped from outside. */
+const GRACE_MS = 25;
+
+/** A listener's hold on the service. */
+export interface InterruptSubscription {
+  /**
+   * Resolves once the watcher holds SIGINT (or has failed to start). Until then SIGINT is heard
+   * only when the main thread's event loop is free, so code should not start busy work before.
+   */
+  ready: Promise<void>;
+  /** Stops listening; the service ends with its last listener, and SIGINT is Node's again. */
+  stop(): void;
+}
+
+/** Starts hearing SIGINT for `listener` (the service starts with its first listener). */
+export function listenForInterrupts(listener: InterruptListener): InterruptSubscription {
+  service ??= new InterruptService();
+  const current = service;
+  current.listeners.add(listener);
+  let listening = true;
+  return {
+    ready: current.ready,
+    stop: () => {
+      if (!listening) return;
+      listening = false;
+      current.listeners.delete(listener);
+      if (current.listeners.size === 0) {
+        current.close();
+        if (service === current) service = undefined;
+      }
+    },
+  };
+}
+
+let service: InterruptService | undefined;
+
+class InterruptService {
+  readonly listeners = new Set<InterruptListener>();
+  private readonly watcher: Worker;
+  private readonly stopper: Worker;
+  private readonly cells = new Int32Array(new SharedArrayBuffer(WATCHER_CELLS.length * Int32Array.BYTES_PER_ELEMENT));
+  /** Our own SIGINT listener, kept until the watcher takes over (and again if it fails). */
+  private readonly early = (): void => this.tellListeners();
+  private closed = false;
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
+
+  constructor() {
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    process.on("SIGINT", this.early);
+    const channel = new MessageChannel();
+    const stopperData: StopperData = { watcher: channel.port2, policy: STOPPER_POLICY, graceMs: GRACE_MS };
+    this.stopper = new Worker(workerScript("stopper-worker"), { workerData: stopperData, transferList: [channel.port2] });
+    const watcherData: WatcherData = {
+      cells: this.cells.buffer as SharedArrayBuffer,
+      request: interruptRequest.buffer as SharedArrayBuffer,
+      stopper: channel.port1,
+    };
+    this.watcher = new Worker(workerScript("sigint-watcher"), { workerData: watcherData, transferList: [channel.port1] });
+    // Neither thread keeps the process alive.
+    this.watcher.unref();
+    this.stopper.unref();
+
+    this.watcher.on("message", (event: WatcherLoaded | SigintNotice) => {
+      if (event.kind === "loaded") this.handOver();
+      else {
+        const ack: SigintAck = { kind: "ack", seq: event.seq };
+        this.stopper.postMessage(ack);
+        if (deliverInterrupt(event.seq)) this.tellListeners();
+      }
+    });
+    this.stopper.on("message", (report: StopReport) => {
+      for (const listener of this.listeners) listener.onStopReport?.(report);
+    });
+    const failed = (which: string) => (error: Error) => {
+      if (this.closed) return;
+      process.stderr.write(`[hpcfit kernel] the SIGINT ${which} failed (${error.message}); busy code after an await can no longer be interrupted\n`);
+      if (which === "watcher" && process.listeners("SIGINT").indexOf(this.early) < 0) process.on("SIGINT", this.early);
+      this.markReady();
+    };
+    this.watcher.on("error", failed("watcher"));
+    this.stopper.on("error", failed("stopper"));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    process.off("SIGINT", this.early);
+    void this.watcher.terminate();
+    void this.stopper.terminate();
+  }
+
+  private handOver(): void {
+    if (this.closed) return;
+    // Order matters: removing our listener resets SIGINT to its default action, then the
+    // watcher's watchdog installs Node's handler for good.
+    process.off("SIGINT", this.early);
+    Atomics.store(this.cells, WATCHER_CELLS.go, 1);
+    Atomics.notify(this.cells, WATCHER_CELLS.go);
+    this.markReady();
+  }
+
+  private tellListeners(): void {
+    for (const listener of this.listeners) listener.onSigint();
+  }
+}
+
+/**
+ * The kernel's own code, whose `finally` blocks keep its state consistent, must not be cut short;
+ * the cell runner may, since an interrupted cell is abandoned anyway (the interpreter races it
+ * with the interrupt).
+ */
+const STOPPER_POLICY: StopperPolicy = {
+  protectedUrls: [new URL("../", import.meta.url).href, new URL("../../magics/", import.meta.url).href],
+  unprotectedUrls: [new URL("../interpreter/cell-runner.", import.meta.url).href],
+};
+
+/** A worker script of this folder: its compiled twin in `dist/` when running from TypeScript sources. */
+function workerScript(name: string): URL {
+  const self = import.meta.url;
+  if (!self.split(/[?#]/, 1)[0].endsWith(".ts")) return new URL(`./${name}.js`, self);
+  const compiled = new URL(`../../dist/kernel/interrupt/${name}.js`, self);
+  if (!existsSync(fileURLToPath(compiled))) throw new Error(`${fileURLToPath(compiled)} is missing; run \`npx tsc -p tsconfig.json\` first`);
+  return compiled;
+}

@@ -1,0 +1,68 @@
+/**
+ * What the interrupt machinery's three threads say to each other: the SIGINT watcher, the
+ * stopper, and the main thread that runs cells (see `interrupt-service.ts`).
+ */
+import type { MessagePort } from "node:worker_threads";
+import type { StopperPolicy } from "./main-thread-stopper.js";
+
+/** Indexes into the watcher's shared Int32Array. */
+export const WATCHER_CELLS = {
+  /** Set to 1 by the main thread once the watcher may install its SIGINT handling. */
+  go: 0,
+  /** Never changes: the watcher waits on it for ever. */
+  idle: 1,
+  /** How many cells the array has. */
+  length: 2,
+} as const;
+
+/** The data the SIGINT watcher starts with. */
+export interface WatcherData {
+  /** A SharedArrayBuffer of {@link WATCHER_CELLS}.length Int32 cells. */
+  cells: SharedArrayBuffer;
+  /** The process's interrupt request flag (see `interrupt-flag.ts`), set on each SIGINT. */
+  request: SharedArrayBuffer;
+  /** Where the watcher also reports each SIGINT: the stopper's end of a channel. */
+  stopper: MessagePort;
+}
+
+/** The data the stopper starts with. */
+export interface StopperData {
+  /** The watcher's SIGINT notices arrive here. */
+  watcher: MessagePort;
+  /** Which code may be stopped from outside (see `main-thread-stopper.ts`). */
+  policy: StopperPolicy;
+  /** How long the main thread has to answer a SIGINT before it is taken to be busy, in ms. */
+  graceMs: number;
+}
+
+/** From the watcher: it has loaded and waits for {@link WATCHER_CELLS}.go. */
+export interface WatcherLoaded {
+  kind: "loaded";
+}
+
+/** From the watcher (to the main thread and the stopper): the process received SIGINT number `seq`. */
+export interface SigintNotice {
+  kind: "sigint";
+  seq: number;
+}
+
+/** From the main thread to the stopper: its event loop has handled SIGINT `seq`. */
+export interface SigintAck {
+  kind: "ack";
+  seq: number;
+}
+
+/** From the stopper to the main thread, when the main thread did not answer SIGINT `seq` in time. */
+export type StopReport =
+  | {
+      /** Busy code was stopped (by the inspector's `Runtime.terminateExecution`) in `where`. */
+      kind: "stopped";
+      seq: number;
+      where: string;
+    }
+  | {
+      /** Busy code was left running: it was inside `where`, which must not be cut short. */
+      kind: "refused";
+      seq: number;
+      where: string;
+    };

@@ -1,0 +1,75 @@
+/**
+ * The SIGINT watcher: a worker thread that exists so that SIGINT reaches the kernel even while
+ * the main thread is busy outside a cell's guarded code, e.g. in a loop after an `await`.
+ *
+ * Node turns SIGINT into JavaScript in two ways. `process.on("SIGINT")` runs only when the main
+ * thread's event loop is free. `vm`'s `breakOnSigint` starts a watchdog that stops the script
+ * that asked for it; Node 20 tells only the most recently started watchdog, and keeps its own
+ * signal handler installed while any watchdog exists. So this thread waits for ever inside a
+ * guarded script. While the main thread runs a cell's synchronous code under its own (newer)
+ * guard, that guard gets the signal and the cell stops where it is; at any other time this
+ * thread gets it, and tells the main thread and the stopper (`stopper-worker.ts`).
+ *
+ * The wait is nested in a second, outer guard so that the watchdog count never drops to zero
+ * between two signals: at zero Node restores the default action, and a second SIGINT in that
+ * gap would kill the kernel.
+ */
+import vm from "node:vm";
+import { parentPort, workerData } from "node:worker_threads";
+import { WATCHER_CELLS, type SigintNotice, type WatcherData, type WatcherLoaded } from "./messages.js";
+
+const data = workerData as WatcherData;
+const port = parentPort;
+if (!port) throw new Error("sigint-watcher.ts must run in a worker thread");
+const cells = new Int32Array(data.cells);
+const request = new Int32Array(data.request);
+
+let seq = 0;
+function noticeSigint(): void {
+  // First the flag, which a loop in a cell reads at its next iteration; then the messages.
+  Atomics.store(request, 0, ++seq);
+  const notice: SigintNotice = { kind: "sigint", seq };
+  port!.postMessage(notice);
+  data.stopper.postMessage(notice);
+}
+
+function isInterrupt(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+}
+
+// The guarded scripts call back into this module through the global object: a vm script sees
+// only globals, and these two functions are all it needs.
+const slot = globalThis as unknown as Record<symbol, () => void>;
+const WAIT = Symbol.for("hpcfit.sigintWatcher.wait");
+const GUARD = Symbol.for("hpcfit.sigintWatcher.guard");
+slot[WAIT] = () => {
+  for (;;) Atomics.wait(cells, WATCHER_CELLS.idle, 0);
+};
+const inner = new vm.Script(`globalThis[Symbol.for("hpcfit.sigintWatcher.wait")]()`, { filename: "hpcfit:sigint-watcher" });
+slot[GUARD] = () => {
+  for (;;) {
+    try {
+      inner.runInThisContext({ breakOnSigint: true });
+    } catch (error) {
+      if (!isInterrupt(error)) throw error;
+      noticeSigint();
+    }
+  }
+};
+const outer = new vm.Script(`globalThis[Symbol.for("hpcfit.sigintWatcher.guard")]()`, { filename: "hpcfit:sigint-watcher" });
+
+// Wait until the main thread has dropped its own early SIGINT listener: removing a listener
+// resets the signal's handler, which would undo the one the watchdog installs.
+const loaded: WatcherLoaded = { kind: "loaded" };
+port.postMessage(loaded);
+Atomics.wait(cells, WATCHER_CELLS.go, 0);
+
+for (;;) {
+  try {
+    outer.runInThisContext({ breakOnSigint: true });
+  } catch (error) {
+    if (!isInterrupt(error)) throw error;
+    // A signal that came between two inner waits.
+    noticeSigint();
+  }
+}
