@@ -11,29 +11,17 @@
  * - a name a nested function closes over gets an accessor on the global object, so later cells
  *   and the closures share one binding.
  * Names from earlier cells are ordinary globals. `await` at the top level becomes `yield`, so the
- * runner resumes the cell and can abandon it (running its `finally` write-backs) on interrupt.
- * Every loop in the cell, in nested functions too, starts its body with a check of the interrupt
- * flag (`kernel/interrupt/interrupt-flag.ts`), so a busy loop stops with a catchable
- * KeyboardInterrupt at the line it had reached, with the cell's state kept. `import` declarations become dynamic imports resolved from
- * the notebook's directory; `export` keywords are dropped. Every rewrite keeps the cell's line
+ * runner resumes the cell and can abandon it (running its `finally` write-backs) when an
+ * interrupt comes during an await. Busy code is stopped from outside (`kernel/interrupt/`),
+ * which skips `finally` blocks; the stopper first runs the cell's {@link CompiledCell.flush}.
+ * `import` declarations become dynamic imports resolved from the notebook's directory; `export` keywords are dropped. Every rewrite keeps the cell's line
  * numbers, so stack traces name the lines the user wrote.
  */
 import { parse, type AnyNode, type Program, type Statement, type ModuleDeclaration } from "acorn";
-import { full as walkFull } from "acorn-walk";
 import MagicString from "magic-string";
 import { transform } from "sucrase";
 import { analyzeCell, patternNames, unwrapExport, varNames, type CellAnalysis } from "./scope-analysis.js";
 import { HELPERS } from "./magic-syntax.js";
-
-/**
- * Globals every loop in a cell reads: the shared interrupt flag (an Int32Array), and the
- * function that takes the interrupt and throws KeyboardInterrupt. The interpreter installs them.
- */
-export const INTERRUPT_GLOBALS = { flag: "__hpcfit_interrupt", take: "__hpcfit_take_interrupt" } as const;
-
-// A global read and one memory load per iteration: too cheap to measure on a loop of additions.
-const LOOP_CHECK = `if (${INTERRUPT_GLOBALS.flag}[0] !== 0) ${INTERRUPT_GLOBALS.take}();`;
-const LOOPS = new Set(["ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"]);
 
 /** A cell ready to run. */
 export interface CompiledCell {
@@ -46,6 +34,12 @@ export interface CompiledCell {
   mode: "generator" | "async-generator";
   /** Names the cell declares at its top level. */
   declared: string[];
+  /**
+   * Statements that publish the current value of every plain local the cell has published
+   * before (evaluated in the cell's frame by the interrupt stopper before it cuts the cell
+   * short); empty when there is none.
+   */
+  flush: string;
 }
 
 /** A cell that does not parse, with the 1-based line and column of the problem. */
@@ -109,7 +103,7 @@ export function compileCell(code: string): CompiledCell {
   const prologue = rewrite(out, program, analysis);
   const head = mode === "generator" ? "function*" : "async function*";
   const source = `(${head} __hpcfit_cell(${HELPERS}) {"use strict";${prologue}\n${out.toString()}\n})`;
-  return { source, mode, declared: [...analysis.bindings.keys()] };
+  return { source, mode, declared: [...analysis.bindings.keys()], flush: flushSource(analysis) };
 }
 
 function rewrite(out: MagicString, program: Program, analysis: CellAnalysis): string {
@@ -170,9 +164,6 @@ function rewrite(out: MagicString, program: Program, analysis: CellAnalysis): st
   for (const node of analysis.importExpressions) {
     out.overwrite(node.start, node.start + "import".length, `${HELPERS}.import`);
   }
-  // After the awaits (a loop body `await x` closes its parenthesis first) and before the
-  // statements' closers (a top-level loop's body closes before its statement's `finally`).
-  instrumentLoops(out, program);
   for (const close of closers) close();
   // After a `for await` (whose awaits are native), hand control back to the runner so what
   // follows runs under breakOnSigint again.
@@ -182,17 +173,21 @@ function rewrite(out: MagicString, program: Program, analysis: CellAnalysis): st
   return prologue;
 }
 
-/** Puts {@link LOOP_CHECK} at the start of every loop body in the cell, on the body's own line. */
-function instrumentLoops(out: MagicString, program: Program): void {
-  walkFull(program, (node) => {
-    if (!LOOPS.has(node.type)) return;
-    const body = (node as Extract<AnyNode, { body: Statement }>).body;
-    if (body.type === "BlockStatement") out.appendLeft(body.start + 1, LOOP_CHECK);
-    else {
-      out.appendLeft(body.start, `{${LOOP_CHECK}`);
-      out.appendLeft(body.end, "}");
-    }
-  });
+/**
+ * A name is flushed only once its declaration has run (`published`) and only when it reads as
+ * something other than `undefined`: in the debugger, a `let` still in its temporal dead zone and a
+ * local that optimized code no longer keeps (it is not read again) both read as `undefined`, and
+ * must not overwrite the value published before. Names a closure captures are published as live
+ * accessors and need no flush.
+ */
+function flushSource(analysis: CellAnalysis): string {
+  return [...analysis.bindings.values()]
+    .filter((b) => !b.captured)
+    .map((b) => {
+      const name = JSON.stringify(b.name);
+      return `try { if (${HELPERS}.published(${name}) && ${b.name} !== undefined) ${HELPERS}.def(${name}, ${b.name}); } catch {}`;
+    })
+    .join("\n");
 }
 
 /** Names a top-level statement declares (lexical names directly, `var` names anywhere inside). */

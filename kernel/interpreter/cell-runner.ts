@@ -1,8 +1,7 @@
 /**
  * Drives a compiled cell: resumes it after each top-level `await` (a `yield` in the compiled
- * cell) and waits for what it awaits in a way an interrupt cuts short. A busy loop in a cell
- * stops by itself on an interrupt (the compiler puts a check of the interrupt flag in every
- * loop); busy code elsewhere is stopped by `kernel/interrupt/`.
+ * cell) and waits for what it awaits in a way an interrupt cuts short. Busy code, in the cell or
+ * anything it calls, is stopped from outside by `kernel/interrupt/`.
  */
 import { InterruptedError } from "./error-format.js";
 
@@ -12,26 +11,6 @@ import { InterruptedError } from "./error-format.js";
  * interrupt, whichever comes first. Throws at once when the interrupt has already happened.
  */
 export type InterruptibleWait = (value: unknown) => unknown;
-
-/** How many cells are running their own code right now (nested: a magic may run code). */
-let cellStretches = 0;
-
-/**
- * True while a cell's own top-level code runs (between two of its awaits), false in code that
- * runs from a timer, a callback or a microtask.
- */
-export function inCellCode(): boolean {
-  return cellStretches > 0;
-}
-
-function resume<T>(step: () => T): T {
-  cellStretches++;
-  try {
-    return step();
-  } finally {
-    cellStretches--;
-  }
-}
 
 /** A compiled cell function: a generator function or an async generator function taking the helpers. */
 export type CellFunction = (helpers: unknown) => Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>;
@@ -46,13 +25,14 @@ export async function driveCell(
   mode: "generator" | "async-generator",
   wait: InterruptibleWait,
 ): Promise<unknown> {
-  // Start from the microtask queue, not from the kernel's stack: busy code that must be stopped
-  // from outside (a library call) then has only the cell and this runner beneath it, which the
-  // stopper may cut short, and no protocol code, which it may not.
-  await undefined;
+  // Start on a fresh turn of the event loop, from its microtask checkpoint: busy code then has
+  // only the cell and this runner beneath it, which the stopper may cut short, and none of the
+  // kernel's code, which it may not. Stopping also drops the microtasks still queued, and on a
+  // fresh turn those are only the cell's own.
+  await new Promise((resolve) => setImmediate(resolve));
   if (mode === "async-generator") return driveAsync(fn(helpers) as AsyncGenerator<unknown, unknown, unknown>, wait);
   const generator = fn(helpers) as Generator<unknown, unknown, unknown>;
-  let step = resume(() => generator.next());
+  let step = generator.next();
   for (;;) {
     if (step.done) return wait(step.value);
     let input: unknown;
@@ -61,7 +41,7 @@ export async function driveCell(
     } catch (error) {
       // The cell sees what it awaited reject, and may catch it; an interrupt it cannot catch.
       if (!(error instanceof InterruptedError)) {
-        step = resume(() => generator.throw(error));
+        step = generator.throw(error);
         continue;
       }
       // Run the cell's `finally` write-backs so everything assigned so far is kept.
@@ -72,7 +52,7 @@ export async function driveCell(
       }
       throw error;
     }
-    step = resume(() => generator.next(input));
+    step = generator.next(input);
   }
 }
 
@@ -80,8 +60,7 @@ export async function driveCell(
 async function driveAsync(generator: AsyncGenerator<unknown, unknown, unknown>, wait: InterruptibleWait): Promise<unknown> {
   let input: unknown = undefined;
   for (;;) {
-    const arg = input;
-    const pending = resume(() => generator.next(arg));
+    const pending = generator.next(input);
     let step: IteratorResult<unknown, unknown>;
     try {
       step = (await wait(pending)) as IteratorResult<unknown, unknown>;

@@ -8,11 +8,11 @@ import { join } from "node:path";
 import vm from "node:vm";
 import { LIVE_DISPLAY } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
-import { interruptRequest, listenForInterrupts, takeInterruptRequest, type StopReport } from "../interrupt/index.js";
+import { listenForInterrupts, type StopReport } from "../interrupt/index.js";
 import type { MagicRegistry } from "../../magics/registry.js";
 import type { MagicContext } from "../../magics/types.js";
-import { compileCell, INTERRUPT_GLOBALS } from "./cell-compiler.js";
-import { driveCell, inCellCode, type CellFunction, type InterruptibleWait } from "./cell-runner.js";
+import { compileCell } from "./cell-compiler.js";
+import { driveCell, type CellFunction, type InterruptibleWait } from "./cell-runner.js";
 import { completeCode } from "./completion.js";
 import { checkCompleteness } from "./completeness.js";
 import { createDisplay, createInput, createLiveDisplayFactory, type DisplayTarget } from "./display-api.js";
@@ -188,14 +188,21 @@ export class TypeScriptInterpreter implements Interpreter {
     const compiled = compileCell(plan.code);
     const script = new vm.Script(compiled.source, { filename, lineOffset: -1 });
     const fn = script.runInThisContext() as CellFunction;
-    return driveCell(fn, this.helpers(run, filename), compiled.mode, run.race);
+    return driveCell(fn, this.helpers(run, filename, compiled.flush), compiled.mode, run.race);
   }
 
   /** The object compiled cells call as `__hpcfit` (see cell-compiler.ts). */
-  private helpers(run: Run, filename: string): object {
+  private helpers(run: Run, filename: string, flush: string): object {
     const scope = this.scope;
+    const published = new Set<string>();
     return {
-      def: (name: string, value: unknown) => scope.define(name, value),
+      def: (name: string, value: unknown) => {
+        published.add(name);
+        scope.define(name, value);
+      },
+      // Read by the interrupt stopper in the cell's frame (see CompiledCell.flush).
+      flush,
+      published: (name: string) => published.has(name),
       acc: (name: string, get: () => unknown, set: (v: unknown) => void) => scope.defineAccessor(name, get, set),
       import: (specifier: unknown) => this.importModule(String(specifier)),
       defaultExport: (module: Record<string, unknown>) => ("default" in module ? module.default : module),
@@ -258,15 +265,6 @@ export class TypeScriptInterpreter implements Interpreter {
     const values: Record<string, unknown> = {
       display: createDisplay(target),
       input: createInput(target),
-      // Read by the check at the top of every loop in a cell (see cell-compiler.ts).
-      [INTERRUPT_GLOBALS.flag]: interruptRequest,
-      [INTERRUPT_GLOBALS.take]: () => {
-        if (!takeInterruptRequest()) return;
-        // In the cell's own code the error reaches the cell. Elsewhere (a timer, a callback)
-        // it does not, and the cell waiting for that code would wait for ever: interrupt it too.
-        if (!inCellCode()) this.running?.interrupt();
-        throw new InterruptedError();
-      },
     };
     if (typeof global.require !== "function") {
       // CommonJS `require` from the notebook's directory, for packages without ES modules.

@@ -19,7 +19,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker } from "node:worker_threads";
-import { deliverInterrupt, interruptRequest } from "./interrupt-flag.js";
 import type { StopperPolicy } from "./main-thread-stopper.js";
 import { WATCHER_CELLS, type SigintAck, type SigintNotice, type StopReport, type StopperData, type WatcherData, type WatcherLoaded } from "./messages.js";
 
@@ -84,11 +83,7 @@ class InterruptService {
     const channel = new MessageChannel();
     const stopperData: StopperData = { watcher: channel.port2, policy: STOPPER_POLICY, graceMs: GRACE_MS };
     this.stopper = new Worker(workerScript("stopper-worker"), { workerData: stopperData, transferList: [channel.port2] });
-    const watcherData: WatcherData = {
-      cells: this.cells.buffer as SharedArrayBuffer,
-      request: interruptRequest.buffer as SharedArrayBuffer,
-      stopper: channel.port1,
-    };
+    const watcherData: WatcherData = { cells: this.cells.buffer as SharedArrayBuffer, stopper: channel.port1 };
     this.watcher = new Worker(workerScript("sigint-watcher"), { workerData: watcherData, transferList: [channel.port1] });
     // Neither thread keeps the process alive.
     this.watcher.unref();
@@ -99,7 +94,7 @@ class InterruptService {
       else {
         const ack: SigintAck = { kind: "ack", seq: event.seq };
         this.stopper.postMessage(ack);
-        if (deliverInterrupt(event.seq)) this.tellListeners();
+        this.tellListeners();
       }
     });
     this.stopper.on("message", (report: StopReport) => {

@@ -4,15 +4,19 @@
  * terminate it (`Runtime.terminateExecution`, the same call DevTools uses) and resume.
  *
  * Termination unwinds the whole JavaScript stack without running `finally` blocks, and V8 drops
- * the microtasks still queued. That is harmless for a cell's code resumed from the microtask
- * queue, but Node's own callback machinery (timers, immediates, event emitters on streams) keeps
- * bookkeeping in `finally` blocks, and cutting it short makes Node abort the process. So a stack
- * that holds any `node:` frame, or any frame of the kernel's own code, is left running, and the
- * caller is told where it was.
+ * the microtasks still queued. Two things follow.
+ * - A cell publishes its variables in `finally` blocks (see `cell-compiler.ts`), so before
+ *   terminating, the stopper evaluates each cell frame's flush statements in that frame, which
+ *   keeps every value the cell had reached.
+ * - Code run from the microtask checkpoint may be cut short, but Node's own callback machinery
+ *   (timers, immediates, events on streams) keeps bookkeeping in `finally` blocks, and cutting
+ *   it short makes Node abort the process; so does the kernel's own code. A stack that holds such
+ *   a frame is left running, and the caller is told where it was.
  */
 import { Session } from "node:inspector/promises";
 import type { Debugger } from "node:inspector";
 import { fileURLToPath } from "node:url";
+import { HELPERS } from "../interpreter/magic-syntax.js";
 
 /** What {@link MainThreadStopper.stop} did. */
 export type StopOutcome =
@@ -21,8 +25,18 @@ export type StopOutcome =
   /** The main thread ran no JavaScript when we looked (it had become free, or had answered). */
   | { kind: "idle" };
 
-/** Frames of Node's own code that are safe to unwind: microtasks run from the tick queue. */
-const SAFE_NODE_FRAMES = new Set(["processTicksAndRejections@node:internal/process/task_queues"]);
+/**
+ * Node's functions that run microtasks at a point where nothing is half done (outside any
+ * callback's async-hooks scope). When the innermost `node:` frame is one of them, everything
+ * above it came from the microtask queue, and the frames below may be unwound.
+ */
+const MICROTASK_RUNNERS = new Set([
+  "processTicksAndRejections@node:internal/process/task_queues",
+  "runNextTicks@node:internal/process/task_queues",
+]);
+
+/** A cell's own frame: its compiled function, under the file name every cell runs as. */
+const isCellFrame = (frame: Frame): boolean => frame.name === "__hpcfit_cell" && /^<cell \d+>$/.test(frame.url);
 
 /** How long to wait for the main thread to pause before concluding it runs no JavaScript. */
 const PAUSE_TIMEOUT_MS = 1000;
@@ -38,6 +52,7 @@ interface Frame {
   name: string;
   url: string;
   line: number;
+  callFrameId: string;
 }
 
 /** Which code the stopper may cut short. */
@@ -94,14 +109,16 @@ export class MainThreadStopper {
     const event = await paused;
     if (!event) return { kind: "idle" };
     try {
-      const frames = event.callFrames.map((f) => ({
+      const frames: Frame[] = event.callFrames.map((f) => ({
         name: f.functionName || "(anonymous)",
         url: f.url || urls.get(f.location.scriptId) || "",
         line: f.location.lineNumber + 1,
+        callFrameId: f.callFrameId,
       }));
       if (answered()) return { kind: "idle" };
-      const blocker = frames.find((f) => this.isProtected(f));
+      const blocker = this.blocker(frames);
       if (blocker) return { kind: "refused", where: describe(blocker) };
+      for (const frame of frames) if (isCellFrame(frame)) await flushCell(session, frame);
       // Its answer comes only once the termination has happened, after the resume below.
       session.post("Runtime.terminateExecution").catch(() => undefined);
       return { kind: "stopped", where: frames.length > 0 ? describe(frames[0]) : "unknown code" };
@@ -110,10 +127,33 @@ export class MainThreadStopper {
     }
   }
 
-  private isProtected(frame: Frame): boolean {
-    if (frame.url.startsWith("node:")) return !SAFE_NODE_FRAMES.has(`${frame.name}@${frame.url}`);
+  /** The frame that forbids cutting this stack short, if any (frames run innermost first). */
+  private blocker(frames: readonly Frame[]): Frame | undefined {
     const { protectedUrls, unprotectedUrls } = this.policy;
-    return protectedUrls.some((p) => frame.url.startsWith(p)) && !unprotectedUrls.some((p) => frame.url.startsWith(p));
+    const kernel = frames.find(
+      (f) => protectedUrls.some((p) => f.url.startsWith(p)) && !unprotectedUrls.some((p) => f.url.startsWith(p)),
+    );
+    if (kernel) return kernel;
+    const node = frames.find((f) => f.url.startsWith("node:"));
+    return node && !MICROTASK_RUNNERS.has(`${node.name}@${node.url}`) ? node : undefined;
+  }
+}
+
+/**
+ * Publishes a cell's variables from its paused frame: reads the statements the compiler wrote for
+ * it (`__hpcfit.flush`) and evaluates them there. A failure only loses those values.
+ */
+async function flushCell(session: Session, frame: Frame): Promise<void> {
+  try {
+    const { result } = await session.post("Debugger.evaluateOnCallFrame", {
+      callFrameId: frame.callFrameId,
+      expression: `${HELPERS}.flush`,
+      returnByValue: true,
+    });
+    if (typeof result.value !== "string" || result.value === "") return;
+    await session.post("Debugger.evaluateOnCallFrame", { callFrameId: frame.callFrameId, expression: result.value });
+  } catch {
+    // The frame is gone or has no helpers: nothing to keep.
   }
 }
 

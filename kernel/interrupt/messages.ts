@@ -19,8 +19,6 @@ export const WATCHER_CELLS = {
 export interface WatcherData {
   /** A SharedArrayBuffer of {@link WATCHER_CELLS}.length Int32 cells. */
   cells: SharedArrayBuffer;
-  /** The process's interrupt request flag (see `interrupt-flag.ts`), set on each SIGINT. */
-  request: SharedArrayBuffer;
   /** Where the watcher also reports each SIGINT: the stopper's end of a channel. */
   stopper: MessagePort;
 }

@@ -1,14 +1,13 @@
 /**
  * The SIGINT watcher: a worker thread that exists so that SIGINT reaches the kernel even while
- * the main thread is busy outside a cell's guarded code, e.g. in a loop after an `await`.
+ * the main thread is busy, e.g. in a loop of a cell or of a library it calls.
  *
  * Node turns SIGINT into JavaScript in two ways. `process.on("SIGINT")` runs only when the main
  * thread's event loop is free. `vm`'s `breakOnSigint` starts a watchdog that stops the script
- * that asked for it; Node 20 tells only the most recently started watchdog, and keeps its own
- * signal handler installed while any watchdog exists. So this thread waits for ever inside a
- * guarded script. While the main thread runs a cell's synchronous code under its own (newer)
- * guard, that guard gets the signal and the cell stops where it is; at any other time this
- * thread gets it, and tells the main thread and the stopper (`stopper-worker.ts`).
+ * that asked for it, in whatever thread; Node 20 tells only the most recently started watchdog,
+ * and keeps its own signal handler installed while any watchdog exists. So this thread waits for
+ * ever inside a guarded script, and tells the main thread and the stopper (`stopper-worker.ts`)
+ * of every signal. The main thread answers when it is free; the stopper acts when it is not.
  *
  * The wait is nested in a second, outer guard so that the watchdog count never drops to zero
  * between two signals: at zero Node restores the default action, and a second SIGINT in that
@@ -22,13 +21,10 @@ const data = workerData as WatcherData;
 const port = parentPort;
 if (!port) throw new Error("sigint-watcher.ts must run in a worker thread");
 const cells = new Int32Array(data.cells);
-const request = new Int32Array(data.request);
 
 let seq = 0;
 function noticeSigint(): void {
-  // First the flag, which a loop in a cell reads at its next iteration; then the messages.
-  Atomics.store(request, 0, ++seq);
-  const notice: SigintNotice = { kind: "sigint", seq };
+  const notice: SigintNotice = { kind: "sigint", seq: ++seq };
   port!.postMessage(notice);
   data.stopper.postMessage(notice);
 }
