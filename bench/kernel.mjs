@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Kernel benchmarks, hpcfit side by side with ipykernel (from .venv), both driven by the same
 // jupyter_client bridge in one run: startup to the first kernel_info_reply, execute round trip
-// of `1+1` (median of 200 after warm-up), resident memory after start. Replaces its section of
+// of `1+1` (median of 200 after warm-up), resident memory after start, and interrupt latency
+// (SIGINT to the reply of a busy cell, plain and after an await). Replaces its section of
 // bench/RESULTS.md (`--no-write` only prints).
 // Run after a build: `node bench/kernel.mjs [--runs N]`.
 import { spawn, spawnSync } from "node:child_process";
@@ -53,13 +54,36 @@ const dataDir = mkdtempSync(join(tmpdir(), "hpcfit-bench-data-"));
 const install = spawnSync(process.execPath, [join(root, "dist", "cli", "main.js"), "install", "--prefix", prefix], { encoding: "utf8" });
 if (install.status !== 0) throw new Error(`install failed (build first): ${install.stderr}`);
 
+// The busy cells print a marker, then spin: the interrupt is sent once the marker is seen.
 const kernels = [
-  { label: "hpcfit", start: { kernel_name: "hpcfit", kernel_dirs: [join(prefix, "share", "jupyter", "kernels")] } },
-  { label: "ipykernel", start: { kernel_name: "python3" } },
+  {
+    label: "hpcfit",
+    start: { kernel_name: "hpcfit", kernel_dirs: [join(prefix, "share", "jupyter", "kernels")] },
+    busy: 'console.log("spinning"); let spins = 0; while (true) spins++;',
+    busyAfterAwait: 'await new Promise((r) => setTimeout(r, 1)); console.log("spinning"); let spins2 = 0; while (true) spins2++;',
+  },
+  {
+    label: "ipykernel",
+    start: { kernel_name: "python3" },
+    busy: 'print("spinning", flush=True)\nspins = 0\nwhile True: spins += 1',
+    busyAfterAwait: 'import asyncio\nawait asyncio.sleep(0.001)\nprint("spinning", flush=True)\nspins2 = 0\nwhile True: spins2 += 1',
+  },
 ];
+const INTERRUPTS = 5;
+const INTERRUPT_TIMEOUT_S = 10;
+
+/** Interrupt latencies in ms, or undefined when the kernel was still busy after the timeout. */
+async function interruptTimes(b, code) {
+  try {
+    return (await b.call("bench_interrupt", { code, n: INTERRUPTS, timeout: INTERRUPT_TIMEOUT_S })).times_ms;
+  } catch (error) {
+    if (!/TimeoutError/.test(error.message)) throw error;
+    return undefined;
+  }
+}
 const env = { HPCFIT_DATA_DIR: dataDir };
 const results = {};
-for (const kernel of kernels) results[kernel.label] = { startup: [], rss: [], rtt: [] };
+for (const kernel of kernels) results[kernel.label] = { startup: [], rss: [], rtt: [], interrupt: [], interruptAfterAwait: [] };
 
 // Alternate the kernels run by run so that load on the machine hits both alike.
 for (let run = 0; run < STARTUP_RUNS; run++) {
@@ -69,8 +93,15 @@ for (let run = 0; run < STARTUP_RUNS; run++) {
     results[kernel.label].startup.push(started.startup_ms);
     await new Promise((r) => setTimeout(r, 1000)); // let lazy loading settle before measuring memory
     results[kernel.label].rss.push((await b.call("memory")).rss_kb);
-    if (run === 0) results[kernel.label].rtt = (await b.call("bench_execute", { code: "1+1", n: 200, warmup: 20 })).times_ms;
-    await b.call("shutdown");
+    if (run === 0) {
+      const r = results[kernel.label];
+      r.rtt = (await b.call("bench_execute", { code: "1+1", n: 200, warmup: 20 })).times_ms;
+      r.interrupt = await interruptTimes(b, kernel.busy);
+      r.interruptAfterAwait = await interruptTimes(b, kernel.busyAfterAwait);
+    }
+    // A kernel that could not be interrupted is still spinning: it cannot shut down by itself.
+    if (results[kernel.label].interruptAfterAwait === undefined || results[kernel.label].interrupt === undefined) await b.call("kill");
+    else await b.call("shutdown");
     b.close();
   }
 }
@@ -79,7 +110,8 @@ rmSync(dataDir, { recursive: true, force: true });
 
 const rows = kernels.map(({ label }) => {
   const r = results[label];
-  return `| ${label} | ${median(r.startup).toFixed(0)} (min ${Math.min(...r.startup).toFixed(0)}, max ${Math.max(...r.startup).toFixed(0)}) | ${median(r.rtt).toFixed(2)} (p90 ${pct(r.rtt, 0.9).toFixed(2)}) | ${(median(r.rss) / 1024).toFixed(1)} |`;
+  const span = (xs) => (xs ? `${median(xs).toFixed(0)} (max ${Math.max(...xs).toFixed(0)})` : `not interrupted within ${INTERRUPT_TIMEOUT_S} s`);
+  return `| ${label} | ${median(r.startup).toFixed(0)} (min ${Math.min(...r.startup).toFixed(0)}, max ${Math.max(...r.startup).toFixed(0)}) | ${median(r.rtt).toFixed(2)} (p90 ${pct(r.rtt, 0.9).toFixed(2)}) | ${(median(r.rss) / 1024).toFixed(1)} | ${span(r.interrupt)} | ${span(r.interruptAfterAwait)} |`;
 });
 const node = process.version;
 const cpu = cpus()[0]?.model ?? "unknown";
@@ -89,9 +121,11 @@ const section = `${new Date().toISOString()} — ${cpus().length} cores (\`nproc
 Both kernels driven by the same jupyter_client bridge (test/support/jupyter_bridge.py) in one run.
 Startup: process start to the first kernel_info_reply, median of ${STARTUP_RUNS} starts per kernel (alternating).
 Round trip: execute_request of \`1+1\` to its reply and idle status, 200 after 20 warm-up. RSS: 1 s after start.
+Interrupt: SIGINT sent by jupyter_client's \`interrupt_kernel()\` 0.2 s after a busy cell printed its marker, to that
+cell's execute_reply; median (max) of ${INTERRUPTS}. The cell spins in a top-level \`while (true)\` loop, at once or after an await.
 
-| kernel | startup ms | 1+1 round trip ms, median | RSS MiB |
-| --- | --- | --- | --- |
+| kernel | startup ms | 1+1 round trip ms, median | RSS MiB | interrupt of a busy loop, ms | same, after an await, ms |
+| --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 `;
 process.stdout.write(`${heading}\n\n${section}`);

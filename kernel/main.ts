@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { CommManager } from "./comms/types.js";
-import { listenForInterrupts } from "./interrupt/index.js";
+import { listenForInterrupts, type InterruptSubscription } from "./interrupt/index.js";
 import { HistoryStore } from "./history/history-store.js";
 import { userDataDir } from "./history/data-dir.js";
 import type { Interpreter } from "./interpreter/types.js";
@@ -82,12 +82,13 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
   const sender: SenderIdentity = { session: randomUUID(), username: username() };
   const transport = new WorkerTransport(connection, sender);
 
+  let interrupts: InterruptSubscription | undefined;
   let stopping = false;
   const exit = process.exit.bind(process);
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    interrupts.stop();
+    interrupts?.stop();
     protocol.close();
     await transport.close();
     exit(code);
@@ -105,7 +106,12 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
     transport,
     sender,
     version: packageVersion(),
-    createInterpreter: options.createInterpreter ?? createTypeScriptInterpreter,
+    createInterpreter: (comms) => {
+      // The interrupt service's threads start with the interpreter, after the first
+      // kernel_info_reply, so that they do not slow the kernel's start.
+      interrupts ??= listenForInterrupts({ onSigint: () => protocol.interrupt() });
+      return (options.createInterpreter ?? createTypeScriptInterpreter)(comms);
+    },
     openHistory: () => new HistoryStore(userDataDir()),
     onShutdown: () => void stop(0),
     log,
@@ -113,9 +119,11 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
 
   (globalThis as Record<symbol, unknown>)[COMMS_GLOBAL] = protocol.comms;
 
-  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT, which
-  // from now on never ends the process.
-  const interrupts = listenForInterrupts({ onSigint: () => protocol.interrupt() });
+  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT. Until
+  // the interrupt service runs, this listener hears it (and keeps Node from exiting on it); after,
+  // the service's watcher does. The listener stays, so that Node's own SIGINT handling is never
+  // torn down when other listeners come and go, e.g. one a cell adds and removes.
+  process.on("SIGINT", () => protocol.interrupt());
   process.on("SIGTERM", () => void stop(0));
   // The last line of defence: nothing a cell does may end the kernel.
   process.on("uncaughtException", (error) => log(`uncaught exception: ${error.stack ?? error.message}`));

@@ -11,16 +11,18 @@
  * - the stopper (`stopper-worker.ts`) stops the main thread's JavaScript through the inspector
  *   when no acknowledgement came within a grace period.
  *
- * While the service runs, nothing on the main thread may listen to `process.on("SIGINT")`:
- * `vm`'s `breakOnSigint` removes and re-adds such listeners around every guarded call, and each
- * removal resets the signal's handler to the default, which would kill the kernel on the next
- * SIGINT. The service listens itself only until the watcher is ready.
+ * The service also keeps a `process.on("SIGINT")` listener for its whole life. It hears SIGINT
+ * until the watcher is ready; after that the watchdog's handler, installed later, takes the
+ * signal. Keeping it matters: Node installs its own handler with the first SIGINT listener and
+ * resets the signal to its default action when the last one goes, which would undo the
+ * watchdog's handler (a cell that adds and removes a listener would then let the next SIGINT
+ * kill the kernel).
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker } from "node:worker_threads";
 import type { StopperPolicy } from "./main-thread-stopper.js";
-import { WATCHER_CELLS, type SigintAck, type SigintNotice, type StopReport, type StopperData, type WatcherData, type WatcherLoaded } from "./messages.js";
+import type { SigintAck, SigintNotice, StopReport, StopperData, WatcherData, WatcherReady } from "./messages.js";
 
 /** Who hears of interrupts. */
 export interface InterruptListener {
@@ -70,27 +72,26 @@ class InterruptService {
   readonly listeners = new Set<InterruptListener>();
   private readonly watcher: Worker;
   private readonly stopper: Worker;
-  private readonly cells = new Int32Array(new SharedArrayBuffer(WATCHER_CELLS.length * Int32Array.BYTES_PER_ELEMENT));
-  /** Our own SIGINT listener, kept until the watcher takes over (and again if it fails). */
-  private readonly early = (): void => this.tellListeners();
+  /** Our own SIGINT listener (see the module's comment). */
+  private readonly listener = (): void => this.tellListeners();
   private closed = false;
   readonly ready: Promise<void>;
   private markReady!: () => void;
 
   constructor() {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
-    process.on("SIGINT", this.early);
+    process.on("SIGINT", this.listener);
     const channel = new MessageChannel();
     const stopperData: StopperData = { watcher: channel.port2, policy: STOPPER_POLICY, graceMs: GRACE_MS };
     this.stopper = new Worker(workerScript("stopper-worker"), { workerData: stopperData, transferList: [channel.port2] });
-    const watcherData: WatcherData = { cells: this.cells.buffer as SharedArrayBuffer, stopper: channel.port1 };
+    const watcherData: WatcherData = { idle: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT), stopper: channel.port1 };
     this.watcher = new Worker(workerScript("sigint-watcher"), { workerData: watcherData, transferList: [channel.port1] });
     // Neither thread keeps the process alive.
     this.watcher.unref();
     this.stopper.unref();
 
-    this.watcher.on("message", (event: WatcherLoaded | SigintNotice) => {
-      if (event.kind === "loaded") this.handOver();
+    this.watcher.on("message", (event: WatcherReady | SigintNotice) => {
+      if (event.kind === "ready") this.markReady();
       else {
         const ack: SigintAck = { kind: "ack", seq: event.seq };
         this.stopper.postMessage(ack);
@@ -102,8 +103,7 @@ class InterruptService {
     });
     const failed = (which: string) => (error: Error) => {
       if (this.closed) return;
-      process.stderr.write(`[hpcfit kernel] the SIGINT ${which} failed (${error.message}); busy code after an await can no longer be interrupted\n`);
-      if (which === "watcher" && process.listeners("SIGINT").indexOf(this.early) < 0) process.on("SIGINT", this.early);
+      process.stderr.write(`[hpcfit kernel] the SIGINT ${which} failed (${error.message}); busy code can no longer be interrupted\n`);
       this.markReady();
     };
     this.watcher.on("error", failed("watcher"));
@@ -113,19 +113,9 @@ class InterruptService {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    process.off("SIGINT", this.early);
+    process.off("SIGINT", this.listener);
     void this.watcher.terminate();
     void this.stopper.terminate();
-  }
-
-  private handOver(): void {
-    if (this.closed) return;
-    // Order matters: removing our listener resets SIGINT to its default action, then the
-    // watcher's watchdog installs Node's handler for good.
-    process.off("SIGINT", this.early);
-    Atomics.store(this.cells, WATCHER_CELLS.go, 1);
-    Atomics.notify(this.cells, WATCHER_CELLS.go);
-    this.markReady();
   }
 
   private tellListeners(): void {

@@ -5,20 +5,10 @@
 import type { MessagePort } from "node:worker_threads";
 import type { StopperPolicy } from "./main-thread-stopper.js";
 
-/** Indexes into the watcher's shared Int32Array. */
-export const WATCHER_CELLS = {
-  /** Set to 1 by the main thread once the watcher may install its SIGINT handling. */
-  go: 0,
-  /** Never changes: the watcher waits on it for ever. */
-  idle: 1,
-  /** How many cells the array has. */
-  length: 2,
-} as const;
-
 /** The data the SIGINT watcher starts with. */
 export interface WatcherData {
-  /** A SharedArrayBuffer of {@link WATCHER_CELLS}.length Int32 cells. */
-  cells: SharedArrayBuffer;
+  /** One Int32 of shared memory that never changes: the watcher waits on it for ever. */
+  idle: SharedArrayBuffer;
   /** Where the watcher also reports each SIGINT: the stopper's end of a channel. */
   stopper: MessagePort;
 }
@@ -33,9 +23,9 @@ export interface StopperData {
   graceMs: number;
 }
 
-/** From the watcher: it has loaded and waits for {@link WATCHER_CELLS}.go. */
-export interface WatcherLoaded {
-  kind: "loaded";
+/** From the watcher: it is about to hold SIGINT. */
+export interface WatcherReady {
+  kind: "ready";
 }
 
 /** From the watcher (to the main thread and the stopper): the process received SIGINT number `seq`. */

@@ -15,12 +15,12 @@
  */
 import vm from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
-import { WATCHER_CELLS, type SigintNotice, type WatcherData, type WatcherLoaded } from "./messages.js";
+import type { SigintNotice, WatcherData, WatcherReady } from "./messages.js";
 
 const data = workerData as WatcherData;
 const port = parentPort;
 if (!port) throw new Error("sigint-watcher.ts must run in a worker thread");
-const cells = new Int32Array(data.cells);
+const idle = new Int32Array(data.idle);
 
 let seq = 0;
 function noticeSigint(): void {
@@ -39,7 +39,7 @@ const slot = globalThis as unknown as Record<symbol, () => void>;
 const WAIT = Symbol.for("hpcfit.sigintWatcher.wait");
 const GUARD = Symbol.for("hpcfit.sigintWatcher.guard");
 slot[WAIT] = () => {
-  for (;;) Atomics.wait(cells, WATCHER_CELLS.idle, 0);
+  for (;;) Atomics.wait(idle, 0, 0);
 };
 const inner = new vm.Script(`globalThis[Symbol.for("hpcfit.sigintWatcher.wait")]()`, { filename: "hpcfit:sigint-watcher" });
 slot[GUARD] = () => {
@@ -54,11 +54,10 @@ slot[GUARD] = () => {
 };
 const outer = new vm.Script(`globalThis[Symbol.for("hpcfit.sigintWatcher.guard")]()`, { filename: "hpcfit:sigint-watcher" });
 
-// Wait until the main thread has dropped its own early SIGINT listener: removing a listener
-// resets the signal's handler, which would undo the one the watchdog installs.
-const loaded: WatcherLoaded = { kind: "loaded" };
-port.postMessage(loaded);
-Atomics.wait(cells, WATCHER_CELLS.go, 0);
+// The main thread's own SIGINT listener was added before this thread started, so the handler the
+// watchdog installs now is the one that stays (see interrupt-service.ts).
+const ready: WatcherReady = { kind: "ready" };
+port.postMessage(ready);
 
 for (;;) {
   try {

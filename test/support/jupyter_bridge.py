@@ -272,6 +272,31 @@ class Bridge:
                 times.append((time.perf_counter() - t0) * 1000)
         return {"times_ms": times}
 
+    def cmd_bench_interrupt(self, code, marker="spinning", n=5, settle_s=0.2, timeout=30):
+        """Interrupt latency (ms): SIGINT sent the way Jupyter sends it, to the execute_reply of a cell
+        that prints `marker` and then keeps the kernel busy; each cell must end with an error."""
+        times = []
+        for _ in range(n):
+            msg_id = self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": False,
+                                                            "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
+            deadline = time.monotonic() + timeout
+            seen = False
+            while not seen:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the busy cell never printed its marker")
+                for channel, msg in self.poll(0.5):
+                    if channel == "iopub" and msg["parent_header"].get("msg_id") == msg_id \
+                            and msg["header"]["msg_type"] == "stream" and marker in msg["content"]["text"]:
+                        seen = True
+            time.sleep(settle_s)
+            t0 = time.perf_counter()
+            self.km.interrupt_kernel()
+            got = self.collect(msg_id, timeout=timeout)
+            if got["reply"]["content"]["status"] != "error":
+                raise RuntimeError(f"the busy cell was not interrupted: {got['reply']['content']}")
+            times.append((time.perf_counter() - t0) * 1000)
+        return {"times_ms": times}
+
     def cmd_alive(self):
         return {"alive": self.km.is_alive()}
 
