@@ -14,7 +14,8 @@
  * runner resumes the cell and can abandon it (running its `finally` write-backs) when an
  * interrupt comes during an await. Busy code is stopped from outside (`kernel/interrupt/`),
  * which skips `finally` blocks; the stopper first runs the cell's {@link CompiledCell.flush}.
- * `import` declarations become dynamic imports resolved from the notebook's directory; `export` keywords are dropped. Every rewrite keeps the cell's line
+ * `import` declarations become dynamic imports resolved from the notebook's directory, and
+ * `import.meta` describes a file there; `export` keywords are dropped. Every rewrite keeps the cell's line
  * numbers, so stack traces name the lines the user wrote.
  */
 import { parse, type AnyNode, type Program, type Statement, type ModuleDeclaration } from "acorn";
@@ -164,6 +165,7 @@ function rewrite(out: MagicString, program: Program, analysis: CellAnalysis): st
   for (const node of analysis.importExpressions) {
     out.overwrite(node.start, node.start + "import".length, `${HELPERS}.import`);
   }
+  for (const node of analysis.importMetas) out.overwrite(node.start, node.end, `${HELPERS}.importMeta`);
   for (const close of closers) close();
   // After a `for await` (whose awaits are native), hand control back to the runner so what
   // follows runs under breakOnSigint again.

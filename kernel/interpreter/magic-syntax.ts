@@ -43,9 +43,10 @@ export function rewriteMagics(code: string): CellMagicCall | CodeCell {
   }
   if (!code.includes("%")) return { kind: "code", code };
   const lines = code.split("\n");
-  const { lineStartsInsideLiteral } = scanSource(code);
+  const { lineStartsInsideLiteral, lineStartsInsideExpression } = scanSource(code);
   for (let i = 0; i < lines.length; i++) {
-    if (lineStartsInsideLiteral[i] || !lines[i].includes("%")) continue;
+    // Inside `(` or `[`, a line starting with `%` continues an expression: `(a\n  %b)` is modulo.
+    if (lineStartsInsideLiteral[i] || lineStartsInsideExpression[i] || !lines[i].includes("%")) continue;
     lines[i] = rewriteLine(lines[i]);
   }
   return { kind: "code", code: lines.join("\n") };

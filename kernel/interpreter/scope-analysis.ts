@@ -18,6 +18,7 @@ import type {
   FunctionDeclaration,
   FunctionExpression,
   ImportExpression,
+  MetaProperty,
   Pattern,
   Program,
   Statement,
@@ -49,6 +50,8 @@ export interface CellAnalysis {
   statementsWithForAwait: Set<number>;
   /** Every `import(...)` expression, at any depth. */
   importExpressions: ImportExpression[];
+  /** Every `import.meta`, at any depth. */
+  importMetas: MetaProperty[];
 }
 
 type FunctionNode = FunctionDeclaration | AnonymousFunctionDeclaration | FunctionExpression | ArrowFunctionExpression;
@@ -74,6 +77,7 @@ class Analyzer {
     topLevelAwaits: [],
     statementsWithForAwait: new Set(),
     importExpressions: [],
+    importMetas: [],
   };
   private readonly top = new Scope(undefined, 0);
   private scope = this.top;
@@ -252,9 +256,11 @@ class Analyzer {
       case "LabeledStatement":
         this.visit(node.body);
         return;
+      case "MetaProperty":
+        if (node.meta.name === "import") this.result.importMetas.push(node);
+        return;
       case "BreakStatement":
       case "ContinueStatement":
-      case "MetaProperty":
       case "PrivateIdentifier":
       case "Literal":
       case "TemplateElement":

@@ -9,6 +9,11 @@
 export interface ScanResult {
   /** For each line (0-based), true when the line starts inside a block comment or template literal. */
   lineStartsInsideLiteral: boolean[];
+  /**
+   * For each line (0-based), true when the innermost bracket open at the line's start is `(` or
+   * `[`: the line continues an expression (a block's `{` does not count).
+   */
+  lineStartsInsideExpression: boolean[];
   /** Brackets (`(`, `[`, `{`) still open at the end, outermost first. */
   openBrackets: string[];
   /** True when the text ends inside a template literal. */
@@ -26,6 +31,7 @@ const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
  */
 export function scanSource(text: string): ScanResult {
   const lineStartsInsideLiteral: boolean[] = [false];
+  const lineStartsInsideExpression: boolean[] = [false];
   // A stack of contexts: "code" entries carry brackets; "template" means inside `...`.
   const stack: Array<{ kind: "code"; brackets: string[] } | { kind: "template" }> = [{ kind: "code", brackets: [] }];
   let inBlockComment = false;
@@ -36,6 +42,8 @@ export function scanSource(text: string): ScanResult {
     if (ch === "\n") {
       const top = stack[stack.length - 1];
       lineStartsInsideLiteral.push(inBlockComment || top.kind === "template");
+      const innermost = top.kind === "code" ? top.brackets[top.brackets.length - 1] : undefined;
+      lineStartsInsideExpression.push(innermost === "(" || innermost === "[");
       i++;
       continue;
     }
@@ -93,5 +101,5 @@ export function scanSource(text: string): ScanResult {
     if (entry.kind === "code") openBrackets.push(...entry.brackets.filter((b) => b !== "${"));
     else inTemplate = true;
   }
-  return { lineStartsInsideLiteral, openBrackets, inTemplate, inBlockComment };
+  return { lineStartsInsideLiteral, lineStartsInsideExpression, openBrackets, inTemplate, inBlockComment };
 }

@@ -5,6 +5,7 @@
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { LIVE_DISPLAY } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
@@ -97,6 +98,20 @@ class Run {
 }
 
 const global = globalThis as unknown as Record<string | symbol, unknown>;
+
+/** `import.meta` for the cell `filename` (`<cell 3>`), as if it were a file `cell-3.ts` of `dir`. */
+function cellImportMeta(dir: string, filename: string): { url: string; filename: string; dirname: string; resolve: (specifier: string) => string } {
+  const file = join(dir, `${filename.replace(/[<>]/g, "").replace(/\s+/g, "-")}.ts`);
+  const url = pathToFileURL(file).href;
+  return {
+    url,
+    filename: file,
+    dirname: dir,
+    // As Node's: a path resolves against the URL whether or not the file exists; a package name
+    // resolves as `import` would find it.
+    resolve: (specifier) => (/^(?:\.{0,2}\/|file:)/.test(specifier) ? new URL(specifier, url).href : resolveNotebookImport(specifier, dir)),
+  };
+}
 
 /** Runs TypeScript cells for the hpcfit kernel (see `kernel/interpreter/types.ts`). */
 export class TypeScriptInterpreter implements Interpreter {
@@ -194,6 +209,7 @@ export class TypeScriptInterpreter implements Interpreter {
   /** The object compiled cells call as `__hpcfit` (see cell-compiler.ts). */
   private helpers(run: Run, filename: string, flush: string): object {
     const scope = this.scope;
+    const notebookDir = () => this.notebookDir;
     const published = new Set<string>();
     return {
       def: (name: string, value: unknown) => {
@@ -202,6 +218,10 @@ export class TypeScriptInterpreter implements Interpreter {
       },
       // Read by the interrupt stopper in the cell's frame (see CompiledCell.flush).
       flush,
+      // A cell is a module without a file: `import.meta` describes one in the notebook's directory.
+      get importMeta() {
+        return cellImportMeta(notebookDir(), filename);
+      },
       published: (name: string) => published.has(name),
       acc: (name: string, get: () => unknown, set: (v: unknown) => void) => scope.defineAccessor(name, get, set),
       import: (specifier: unknown) => this.importModule(String(specifier)),

@@ -97,6 +97,11 @@ describe("values and await", () => {
     expect((await k.run("let acc2 = 0;\nfor (const x of [1, 2, 3]) acc2 += await Promise.resolve(x);\nacc2")).plain).toBe("6");
   });
 
+  it("gives cells an import.meta in the notebook's directory", async () => {
+    const r = await k.run("const meta = import.meta;\n[meta.dirname === process.cwd(), meta.url.startsWith('file://'), /cell-\\d+\\.ts$/.test(meta.filename), meta.resolve('./x.js') === new URL('./x.js', meta.url).href]");
+    expect(r.plain).toBe("[ true, true, true, true ]");
+  });
+
   it("supports a top-level for await", async () => {
     const r = await k.run("async function* gen() { yield 1; yield 2 }\nlet fa = 0;\nfor await (const v of gen()) fa += v;\nfa");
     expect(r.plain).toBe("3");

@@ -97,6 +97,11 @@ describe("built-in magics", () => {
     expect((await k.run("const semi = %pwd;\n%pwd;")).plain).toBe(`'${process.cwd()}'`);
   });
 
+  it("reads a line starting with % inside parentheses as modulo, not as a magic", async () => {
+    const r = await k.run("const seven = 7;\nconst rem = (seven\n  %seven);\nconst rem2 = [17\n%5];\n[rem, rem2[0]]");
+    expect(r.plain).toBe("[ 0, 2 ]");
+  });
+
   it("names the known magics when a magic is unknown", async () => {
     const r = await k.run("%nosuchmagic 1 2");
     expect(r.status === "error" && r.ename).toBe("MagicError");
