@@ -21,6 +21,7 @@
 import { parse, type AnyNode, type Program, type Statement, type ModuleDeclaration } from "acorn";
 import MagicString from "magic-string";
 import { transform } from "sucrase";
+import { CellPositions } from "./cell-positions.js";
 import { analyzeCell, patternNames, unwrapExport, varNames, type CellAnalysis } from "./scope-analysis.js";
 import { HELPERS } from "./magic-syntax.js";
 
@@ -41,6 +42,8 @@ export interface CompiledCell {
    * short); empty when there is none.
    */
   flush: string;
+  /** Maps a line and column of the running code (as stack traces give them) back to the cell's. */
+  positions: CellPositions;
 }
 
 /** A cell that does not parse, with the 1-based line and column of the problem. */
@@ -60,12 +63,20 @@ export class CellSyntaxError extends SyntaxError {
 
 /** Transpiles TypeScript to JavaScript (types removed, ES modules kept, lines kept). */
 export function transpile(code: string): string {
+  return transpileWithMap(code).code;
+}
+
+/** {@link transpile}, with the `mappings` of a source map from the JavaScript back to `code`. */
+function transpileWithMap(code: string): { code: string; mappings: string } {
   try {
-    return transform(code, {
+    const result = transform(code, {
       transforms: ["typescript"],
       disableESTransforms: true,
       keepUnusedImports: true,
-    }).code;
+      filePath: "cell.ts",
+      sourceMapOptions: { compiledFilename: "cell.js" },
+    });
+    return { code: result.code, mappings: result.sourceMap?.mappings ?? "" };
   } catch (error) {
     const pos = (error as { pos?: unknown }).pos;
     const message = error instanceof Error ? error.message : String(error);
@@ -96,15 +107,27 @@ export function syntaxErrorAt(text: string, pos: number, reason: string): CellSy
 
 /** Compiles TypeScript cell text (magics already rewritten). Throws {@link CellSyntaxError}. */
 export function compileCell(code: string): CompiledCell {
-  const js = transpile(code);
-  const program = parseCell(js);
+  const { code: js, mappings } = transpileWithMap(code);
+  const toTypeScript = new CellPositions([mappings]);
+  let program: Program;
+  try {
+    program = parseCell(js);
+  } catch (error) {
+    // Acorn reads the JavaScript; the user wrote TypeScript, whose columns differ.
+    if (!(error instanceof CellSyntaxError)) throw error;
+    const at = toTypeScript.toCell({ line: error.line, column: error.column });
+    const lines = code.split("\n");
+    const offset = lines.slice(0, at.line - 1).reduce((n, l) => n + l.length + 1, 0) + at.column - 1;
+    throw new CellSyntaxError(error.reason, at.line, at.column, lines[at.line - 1] ?? "", offset);
+  }
   const analysis = analyzeCell(program);
   const mode = analysis.statementsWithForAwait.size > 0 ? "async-generator" : "generator";
   const out = new MagicString(js);
   const prologue = rewrite(out, program, analysis);
   const head = mode === "generator" ? "function*" : "async function*";
   const source = `(${head} __hpcfit_cell(${HELPERS}) {"use strict";${prologue}\n${out.toString()}\n})`;
-  return { source, mode, declared: [...analysis.bindings.keys()], flush: flushSource(analysis) };
+  const positions = new CellPositions([out.generateMap({ hires: true }).mappings, mappings]);
+  return { source, mode, declared: [...analysis.bindings.keys()], flush: flushSource(analysis), positions };
 }
 
 function rewrite(out: MagicString, program: Program, analysis: CellAnalysis): string {

@@ -5,6 +5,7 @@
 import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 import { CellSyntaxError } from "./cell-compiler.js";
+import type { Position } from "./cell-positions.js";
 import { inspectValue } from "./value-format.js";
 
 /** The error parts of an `execute_reply` / `error` message. */
@@ -24,8 +25,14 @@ export class InterruptedError extends Error {
 
 const INTERPRETER_DIR = dirname(fileURLToPath(import.meta.url));
 
-/** Formats a frame list: keeps the user's frames, names cell frames `<cell N>:line:col`. */
-export function cleanStack(stack: string | undefined): string[] {
+/** Maps a cell's line and column as the running code has them to the cell's own. */
+export type CellPositionMapper = (cell: string, position: Position) => Position;
+
+/**
+ * Formats a frame list: keeps the user's frames, names cell frames `<cell N>:line:col`, with the
+ * line and column of the cell's TypeScript when `toCell` knows the cell.
+ */
+export function cleanStack(stack: string | undefined, toCell?: CellPositionMapper): string[] {
   if (!stack) return [];
   const frames = stack.split("\n").filter((line) => /^\s+at /.test(line));
   let lastCell = -1;
@@ -38,11 +45,20 @@ export function cleanStack(stack: string | undefined): string[] {
       !f.includes(INTERPRETER_DIR) &&
       !/\bat (?:__hpcfit_cell\.next|Generator\.(?:next|throw|return)) \(<anonymous>\)/.test(f),
   );
-  return kept.map((f) => f.replace(/at (?:async )?__hpcfit_cell \((<cell [^)]*)\)/, "at $1"));
+  return kept
+    .map((f) => f.replace(/at (?:async )?__hpcfit_cell \((<cell [^)]*)\)/, "at $1"))
+    .map((f) =>
+      toCell
+        ? f.replace(/(<cell \d+>):(\d+):(\d+)/g, (whole, cell: string, line: string, column: string) => {
+            const at = toCell(cell, { line: Number(line), column: Number(column) });
+            return `${cell}:${at.line}:${at.column}`;
+          })
+        : f,
+    );
 }
 
 /** Turns anything thrown by a cell into the parts of an error reply. */
-export function formatError(error: unknown): FormattedError {
+export function formatError(error: unknown, toCell?: CellPositionMapper): FormattedError {
   if (error instanceof CellSyntaxError) {
     const caret = " ".repeat(Math.max(0, error.column - 1)) + "^";
     return {
@@ -52,10 +68,7 @@ export function formatError(error: unknown): FormattedError {
     };
   }
   if (error instanceof InterruptedError) {
-    // Raised in a loop of the cell's, it shows where the cell was; raised while waiting, it has
-    // no frame of the cell's and shows none.
-    const frames = cleanStack(error.stack).filter((f) => f.includes("<cell "));
-    return { ename: "KeyboardInterrupt", evalue: error.message, traceback: [`KeyboardInterrupt: ${error.message}`, ...frames] };
+    return { ename: "KeyboardInterrupt", evalue: error.message, traceback: [`KeyboardInterrupt: ${error.message}`] };
   }
   if (error instanceof Error) {
     const ename = error.name || error.constructor?.name || "Error";
@@ -63,7 +76,7 @@ export function formatError(error: unknown): FormattedError {
     // A MagicError is a user mistake with a precise message: no stack.
     if (ename === "MagicError") return { ename, evalue, traceback: [`${ename}: ${evalue}`] };
     const head = `${ename}: ${evalue}`;
-    return { ename, evalue, traceback: [head, ...cleanStack(error.stack)] };
+    return { ename, evalue, traceback: [head, ...cleanStack(error.stack, toCell)] };
   }
   const evalue = inspectValue(error);
   return { ename: "Uncaught", evalue, traceback: [`Uncaught ${evalue}`] };

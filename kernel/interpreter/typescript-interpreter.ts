@@ -17,7 +17,8 @@ import { driveCell, type CellFunction, type InterruptibleWait } from "./cell-run
 import { completeCode } from "./completion.js";
 import { checkCompleteness } from "./completeness.js";
 import { createDisplay, createInput, createLiveDisplayFactory, type DisplayTarget } from "./display-api.js";
-import { formatError, InterruptedError } from "./error-format.js";
+import type { CellPositions } from "./cell-positions.js";
+import { formatError, InterruptedError, type CellPositionMapper } from "./error-format.js";
 import { inspectCode } from "./inspection.js";
 import { rewriteMagics } from "./magic-syntax.js";
 import { isTypeScriptUrl, resolveNotebookImport } from "./module-import.js";
@@ -99,6 +100,9 @@ class Run {
 
 const global = globalThis as unknown as Record<string | symbol, unknown>;
 
+/** How many cells' position maps the interpreter keeps for tracebacks. */
+const MAX_REMEMBERED_CELLS = 500;
+
 /** `import.meta` for the cell `filename` (`<cell 3>`), as if it were a file `cell-3.ts` of `dir`. */
 function cellImportMeta(dir: string, filename: string): { url: string; filename: string; dirname: string; resolve: (specifier: string) => string } {
   const file = join(dir, `${filename.replace(/[<>]/g, "").replace(/\s+/g, "-")}.ts`);
@@ -124,6 +128,8 @@ export class TypeScriptInterpreter implements Interpreter {
   private running: Run | undefined;
   private lastRun: Run | undefined;
   private readonly disposers: Array<() => void> = [];
+  /** Each cell's position map, for tracebacks (the newest few hundred cells). */
+  private readonly positions = new Map<string, CellPositions>();
   /** Cells wait for this before their first run, so that SIGINT reaches busy code from the start. */
   private interruptsReady: Promise<void> = Promise.resolve();
 
@@ -164,7 +170,7 @@ export class TypeScriptInterpreter implements Interpreter {
       if (value === undefined || options.silent) return { status: "ok" };
       return { status: "ok", result: bundleOf(value) };
     } catch (error) {
-      return { status: "error", ...formatError(error) };
+      return { status: "error", ...formatError(error, this.toCell) };
     } finally {
       this.running = outer;
       if (!outer) delete global[LIVE_DISPLAY];
@@ -201,6 +207,7 @@ export class TypeScriptInterpreter implements Interpreter {
       return Promise.race([this.magics.run(plan.name, plan.args, this.magicContext(run, filename), plan.body), run.interrupted]);
     }
     const compiled = compileCell(plan.code);
+    this.rememberPositions(filename, compiled.positions);
     const script = new vm.Script(compiled.source, { filename, lineOffset: -1 });
     const fn = script.runInThisContext() as CellFunction;
     return driveCell(fn, this.helpers(run, filename, compiled.flush), compiled.mode, run.race);
@@ -300,6 +307,16 @@ export class TypeScriptInterpreter implements Interpreter {
     }
   }
 
+  /** Tracebacks give the cell's TypeScript columns (see cell-positions.ts). */
+  private readonly toCell: CellPositionMapper = (cell, position) => this.positions.get(cell)?.toCell(position) ?? position;
+
+  private rememberPositions(filename: string, positions: CellPositions): void {
+    this.positions.delete(filename);
+    this.positions.set(filename, positions);
+    // Functions from old cells may still throw; a few hundred maps of small cells cost little.
+    if (this.positions.size > MAX_REMEMBERED_CELLS) this.positions.delete(this.positions.keys().next().value!);
+  }
+
   /** Tells the user when an interrupt had to leave busy code running (see main-thread-stopper.ts). */
   private reportStop(report: StopReport): void {
     if (report.kind !== "refused") return;
@@ -313,7 +330,7 @@ export class TypeScriptInterpreter implements Interpreter {
 
   private installProcessHandlers(): void {
     const onError = (kind: string) => (error: unknown) => {
-      const { traceback } = formatError(error);
+      const { traceback } = formatError(error, this.toCell);
       this.router.emit("stderr", `${kind}: ${traceback.join("\n")}\n`);
     };
     const onException = onError("Uncaught exception (from code that ran after its cell)");

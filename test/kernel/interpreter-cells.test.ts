@@ -136,6 +136,15 @@ describe("errors", () => {
     expect(r.traceback.join("\n")).toContain("const bad = (1 + ;");
   });
 
+  it("gives exact columns on lines whose type annotations the transpiler removed", async () => {
+    // Column 51 of line 2 is `missing`; in the second cell, the `;` at column 41 is the error.
+    const runtime = await k.run("const typed1: number = 1;\nconst typed2: Array<string> = [], later: number = missing;");
+    expect(runtime.status === "error" && runtime.traceback[1]).toMatch(new RegExp(`<cell ${k.count}>:2:51`));
+    const syntax = await k.run("const s1: number = 1;\nconst s2: Map<string, number> = new Map(;");
+    expect(syntax.status === "error" && syntax.evalue).toMatch(/line 2, column 41/);
+    expect(syntax.status === "error" && syntax.traceback.join("\n")).toContain("const s2: Map<string, number> = new Map(;\n" + " ".repeat(4 + 40) + "^");
+  });
+
   it("reports a thrown non-error value", async () => {
     const r = await k.run("throw 'plain string'");
     expect(r.status === "error" && r.evalue).toBe("'plain string'");
