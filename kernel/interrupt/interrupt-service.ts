@@ -5,7 +5,7 @@
  *
  * Three threads take part:
  * - the watcher (`sigint-watcher.ts`) holds Node's SIGINT watchdog for the kernel's whole life
- *   and reports each signal that no guard on the main thread took;
+ *   and reports each signal;
  * - the main thread acknowledges each report as soon as its event loop is free, and tells the
  *   listeners;
  * - the stopper (`stopper-worker.ts`) stops the main thread's JavaScript through the inspector

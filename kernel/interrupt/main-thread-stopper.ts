@@ -7,7 +7,8 @@
  * the microtasks still queued. Two things follow.
  * - A cell publishes its variables in `finally` blocks (see `cell-compiler.ts`), so before
  *   terminating, the stopper evaluates each cell frame's flush statements in that frame, which
- *   keeps every value the cell had reached.
+ *   keeps the values the cell's variables had reached (see `CompiledCell.flush` for the one
+ *   exception).
  * - Code run from the microtask checkpoint may be cut short, but Node's own callback machinery
  *   (timers, immediates, events on streams) keeps bookkeeping in `finally` blocks, and cutting
  *   it short makes Node abort the process; so does the kernel's own code. A stack that holds such

@@ -29,28 +29,25 @@ function noticeSigint(): void {
   data.stopper.postMessage(notice);
 }
 
-function isInterrupt(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+/** Runs `script` until SIGINT stops it, and reports the signal. */
+function guard(script: vm.Script): void {
+  try {
+    script.runInThisContext({ breakOnSigint: true });
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== "ERR_SCRIPT_EXECUTION_INTERRUPTED") throw error;
+    noticeSigint();
+  }
 }
 
 // The guarded scripts call back into this module through the global object: a vm script sees
 // only globals, and these two functions are all it needs.
 const slot = globalThis as unknown as Record<symbol, () => void>;
-const WAIT = Symbol.for("hpcfit.sigintWatcher.wait");
-const GUARD = Symbol.for("hpcfit.sigintWatcher.guard");
-slot[WAIT] = () => {
+slot[Symbol.for("hpcfit.sigintWatcher.wait")] = () => {
   for (;;) Atomics.wait(idle, 0, 0);
 };
 const inner = new vm.Script(`globalThis[Symbol.for("hpcfit.sigintWatcher.wait")]()`, { filename: "hpcfit:sigint-watcher" });
-slot[GUARD] = () => {
-  for (;;) {
-    try {
-      inner.runInThisContext({ breakOnSigint: true });
-    } catch (error) {
-      if (!isInterrupt(error)) throw error;
-      noticeSigint();
-    }
-  }
+slot[Symbol.for("hpcfit.sigintWatcher.guard")] = () => {
+  for (;;) guard(inner);
 };
 const outer = new vm.Script(`globalThis[Symbol.for("hpcfit.sigintWatcher.guard")]()`, { filename: "hpcfit:sigint-watcher" });
 
@@ -59,12 +56,5 @@ const outer = new vm.Script(`globalThis[Symbol.for("hpcfit.sigintWatcher.guard")
 const ready: WatcherReady = { kind: "ready" };
 port.postMessage(ready);
 
-for (;;) {
-  try {
-    outer.runInThisContext({ breakOnSigint: true });
-  } catch (error) {
-    if (!isInterrupt(error)) throw error;
-    // A signal that came between two inner waits.
-    noticeSigint();
-  }
-}
+// The outer guard ends only for a signal that came between two inner waits.
+for (;;) guard(outer);
