@@ -1,8 +1,9 @@
 /**
  * The sampler side of a fit job, run inside the batch job: loads the job directory's model, fits
  * it with the job's options, evaluating populations serially, on worker threads, or on the srun'd
- * ZeroMQ workers; writes `store/progress.json` about once a second and a DREAM checkpoint every
- * `checkpointSeconds`; stores the result with `saveResult` when done.
+ * ZeroMQ workers; writes `store/progress.json` as soon as the sampler runs and then about once a
+ * second, and a DREAM checkpoint every `checkpointSeconds`; stores the result with `saveResult`
+ * when done.
  */
 import { join } from "node:path";
 import { fit } from "../../fit/fit.js";
@@ -119,22 +120,28 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       }
     };
     run.monitor = (step: number, x: Float64Array, nllf: number): boolean => {
-      if (progress.phase !== "running") {
+      // The switch from starting to running is written at once, not up to a second later: a
+      // short fit would otherwise never show that it ran, and the kernel would see it jump from
+      // "starting" to "done".
+      const beganRunning = progress.phase !== "running";
+      if (beganRunning) {
         progress.phase = "running";
         firstStep = step - 1;
         firstTime = Date.now();
       }
       progress.step = step;
       progress.bestNllf = Number.isFinite(nllf) ? nllf : null;
-      if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
+      if (beganRunning || Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
         progress.chisq = chisqAt(problem, x);
-        if (progress.total !== null && step > firstStep) {
+        // One step gives no rate yet: the time left stays unknown until the next write.
+        if (beganRunning) progress.remaining = null;
+        else if (progress.total !== null && step > firstStep) {
           const perStep = (Date.now() - firstTime) / 1000 / (step - firstStep);
           progress.remaining = perStep * (progress.total - step);
         } else if (typeof run.steps === "number" && step > firstStep) {
           progress.remaining = ((Date.now() - firstTime) / 1000 / (step - firstStep)) * (run.steps - step);
         }
-        publish();
+        publish(beganRunning);
         log(progressLine(progress));
       }
       return true;

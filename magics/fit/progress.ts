@@ -1,7 +1,8 @@
 /**
  * The small progress file a running fit job writes into its store (`store/progress.json`) and the
  * kernel polls: where the sampler is, how good the best point is, how well the chains mix so far,
- * and how long is left. Written atomically, at most about once a second.
+ * and how long is left. Written atomically, when the sampler starts running and then at most
+ * about once a second.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -2,7 +2,7 @@
 // ZeroMQ workers gives the chains of a --local run, its display goes PENDING → RUNNING →
 // COMPLETED with the fit and MCMC bundles at the end, a killed worker costs nothing but time,
 // and %fit results / %fit jobs find the job again.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, test } from "vitest";
 import { fit, isSampledResult, type Problem } from "hpcfit";
@@ -17,23 +17,37 @@ process.env.SLURM_CONF = inject("slurmConf");
 const DREAM = "--fit=dream --samples=400 --burn=30 --seed=7";
 
 describe("%%fit on Slurm", () => {
+  let work = "";
   beforeAll(() => {
-    freshDirs();
+    ({ work } = freshDirs());
     useBackend("slurm");
   });
 
   test("--ntasks=2 runs through srun, equals --local, display goes PENDING → RUNNING → COMPLETED with fit and MCMC", async () => {
-    const model = lineModel({ spinMs: 1 });
-    const { value, outputs } = await runFit(`${DREAM} --ntasks=2 --time=5 --job-name=spread`, model);
+    // The fit takes a second or two: the model holds the running job (see lineModel's gate) until
+    // the display has shown it running with the sampler's progress, so no poll can miss that.
+    const gate = join(work, "spread.gate");
+    const running = /RUNNING.* — dream generation \d+\/\d+/;
+    // Held evaluations send no heartbeats: the sampler must not take its workers for dead meanwhile.
+    process.env.HPCFIT_FIT_DEAD_AFTER_MS = String(24 * 3600_000);
+    const model = lineModel({ spinMs: 1, gate });
+    const { value, outputs } = await runFit(`${DREAM} --ntasks=2 --time=5 --job-name=spread`, model).finally(() => {
+      delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
+    });
     const job = asFitJob(value);
+    // The live display refreshes the job as it follows it; a job that ends otherwise ends the wait.
+    while (!displayTexts(outputs).some((t) => running.test(t)) && !job.job.done) await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(gate, "");
     const result = await job.wait({ pollMs: 300 });
     await job.follow({ update: () => undefined });
     const texts = displayTexts(outputs);
-    const states = texts.map((t) => /(PENDING|RUNNING|COMPLETED|FAILED)/.exec(t)?.[1]).filter(Boolean);
-    expect(states[0]).toBe("PENDING");
-    expect(states).toContain("RUNNING");
-    expect(states.at(-1)).toBe("COMPLETED");
-    expect(texts.some((t) => /dream generation \d+\/\d+/.test(t))).toBe(true);
+    // Every display starts with the job's state; with repeats (progress updates) folded and the
+    // passing COMPLETING left out, the display went from waiting to running (with the sampler's
+    // progress) to completed, and nothing else.
+    const states = texts.map((t) => /^(?:Fit job|Job) \d+ \(spread\) ([A-Z_]+)/.exec(t)?.[1] ?? `unreadable: ${t}`);
+    const path = states.filter((s) => s !== "COMPLETING").filter((s, i, all) => s !== all[i - 1]);
+    expect(path).toEqual(["PENDING", "RUNNING", "COMPLETED"]);
+    expect(texts.some((t) => running.test(t))).toBe(true);
     const last = outputs.filter((o) => o.kind === "display").at(-1)!;
     if (last.kind !== "display") throw new Error("no display");
     expect(last.update).toBe(true);

@@ -46,7 +46,9 @@ export function defineJobScenarios(options: ScenarioOptions): void {
   });
 
   afterAll(async () => {
-    const active = await jobs.list({});
+    // Only this file's jobs (those in its fresh records): the test cluster is shared with the
+    // test files running alongside, whose jobs must be left alone.
+    const active = await jobs.list({ recordedOnly: true });
     if (active.length > 0) await jobs.cancel(active.map((j) => j.id)).catch(() => undefined);
   });
 
@@ -214,7 +216,10 @@ export function defineJobScenarios(options: ScenarioOptions): void {
     });
 
     test("bad input gets a short, specific error and nothing is submitted", async () => {
-      const before = (await jobs.list({ states: "all" })).length;
+      // Jobs started from this file's working directory: other test files submit to the same
+      // cluster meanwhile, from their own directories.
+      const submittedHere = async (): Promise<number> => (await jobs.list({ states: "all" })).filter((j) => j.directory === work).length;
+      const before = await submittedHere();
       const ctx = recordingContext();
       const cases: [string, string, RegExp][] = [
         ["sbatch", "--no-such-option --wrap true", /unknown sbatch option --no-such-option/],
@@ -235,7 +240,7 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       }
       writeFileSync(join(work, "noshebang.sh"), "echo hi\n");
       await expect(registry.run("sbatch", "noshebang.sh", ctx)).rejects.toThrow(/first line must start with #!/);
-      expect((await jobs.list({ states: "all" })).length).toBe(before);
+      expect(await submittedHere()).toBe(before);
     });
 
     test(
