@@ -88,7 +88,8 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    interrupts?.stop();
+    // The threads end before the process does: a thread torn down by exit() can abort it.
+    await interrupts?.stop();
     protocol.close();
     await transport.close();
     exit(code);

@@ -343,7 +343,7 @@ export class TypeScriptInterpreter implements Interpreter {
     process.on("uncaughtException", onException);
     process.on("unhandledRejection", onRejection);
     this.disposers.push(() => {
-      interrupts.stop();
+      void interrupts.stop();
       process.off("uncaughtException", onException);
       process.off("unhandledRejection", onRejection);
     });

@@ -42,8 +42,11 @@ export interface InterruptSubscription {
    * only when the main thread's event loop is free, so code should not start busy work before.
    */
   ready: Promise<void>;
-  /** Stops listening; the service ends with its last listener, and SIGINT is Node's again. */
-  stop(): void;
+  /**
+   * Stops listening; the service ends with its last listener, and SIGINT is Node's again. The
+   * promise settles when the service's threads have ended (at once when others still listen).
+   */
+  stop(): Promise<void>;
 }
 
 /** Starts hearing SIGINT for `listener` (the service starts with its first listener). */
@@ -54,14 +57,13 @@ export function listenForInterrupts(listener: InterruptListener): InterruptSubsc
   let listening = true;
   return {
     ready: current.ready,
-    stop: () => {
+    stop: async () => {
       if (!listening) return;
       listening = false;
       current.listeners.delete(listener);
-      if (current.listeners.size === 0) {
-        current.close();
-        if (service === current) service = undefined;
-      }
+      if (current.listeners.size > 0) return;
+      if (service === current) service = undefined;
+      await current.close();
     },
   };
 }
@@ -110,12 +112,11 @@ class InterruptService {
     this.stopper.on("error", failed("stopper"));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     process.off("SIGINT", this.listener);
-    void this.watcher.terminate();
-    void this.stopper.terminate();
+    await Promise.all([this.watcher.terminate(), this.stopper.terminate()]);
   }
 
   private tellListeners(): void {

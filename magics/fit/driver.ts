@@ -17,6 +17,7 @@ import { MODEL_FILE, STORE_DIR, readSpec, writeAtomic } from "./job-directory.js
 import { fitFunctionOptions } from "./options.js";
 import { logpRhat, progressLine, writeProgress, type FitProgress } from "./progress.js";
 import { ZmqEvaluator } from "./zmq-evaluator.js";
+import { POPULATION_METHODS } from "./population-methods.js";
 
 /** How the driver runs. */
 export interface DriverOptions {
@@ -35,8 +36,6 @@ export interface DriverOptions {
 /** Milliseconds between progress writes. */
 const PROGRESS_INTERVAL_MS = 1000;
 
-/** Methods that evaluate whole populations (and so can be spread over workers). */
-export const POPULATION_METHODS = ["dream", "smc"];
 
 /** Reduced chi-square at `x` from the residuals, or null when the problem has none. */
 function chisqAt(problem: Problem, x: Float64Array): number | null {

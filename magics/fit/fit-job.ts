@@ -22,7 +22,7 @@ import { isTerminalState, type JobRow } from "../../schema/jobs.js";
 import * as jobs from "../jobs/api.js";
 import type { Job } from "../jobs/job.js";
 import { fitResultBundle, fitStatusBundle } from "./display.js";
-import { POPULATION_METHODS } from "./driver.js";
+import { POPULATION_METHODS } from "./population-methods.js";
 import {
   MODEL_FILE, SCRIPT_FILE, SPEC_FILE, STORE_DIR, VARS_FILE, modelText, newJobDirectory, readSpec, varsModule, writeSpec,
   type FitJobSpec,

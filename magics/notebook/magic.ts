@@ -9,7 +9,7 @@ import { MagicError, type Magic } from "../types.js";
 import { submitNotebookRun } from "./batch.js";
 import { NotebookError } from "./notebook.js";
 import { ParameterError, takeParameterPairs, yamlFileParameters, yamlParameters } from "./parameters.js";
-import { mergeParameters, runNotebookFile, type RunFileResult } from "./run-file.js";
+import type { RunFileResult } from "./run-file.js";
 
 const USAGE = `%run_notebook INPUT [OUTPUT] [-p NAME VALUE]... [-r NAME VALUE]... [-f params.yaml] [-y YAML]
     [--kernel NAME] [--cwd DIR] [--allow-errors] [--execution-timeout S] [--start-timeout S] [--report-mode]
@@ -94,6 +94,9 @@ export const runNotebookMagic: Magic = {
     const input = resolve(inputArg);
     const output = outputArg ? resolve(outputArg) : resolve(`${basename(input, extname(input))}-output.ipynb`);
     try {
+      // Loaded when used: running a notebook starts a kernel over ZeroMQ, which the kernel
+      // itself need not load.
+      const { mergeParameters, runNotebookFile } = await import("./run-file.js");
       const parameters = mergeParameters(
         typeof options.file === "string" ? yamlFileParameters(options.file) : {},
         typeof options.yaml === "string" ? yamlParameters(options.yaml, "-y") : {},
