@@ -118,6 +118,9 @@ async function close(): Promise<void> {
   await Promise.all(Object.values(queues).map((q) => q.drained()));
   for (const s of [shell, control, stdin, iopub, heartbeat]) s.close();
   post({ kind: "closed" });
+  // Nothing else keeps this thread alive: it ends by itself once ZeroMQ has let go of the
+  // sockets. Being terminated instead, with a socket still closing, can abort the process.
+  port?.close();
 }
 
 port.on("message", (command: MainCommand) => {
