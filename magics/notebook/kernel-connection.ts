@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import * as zmq from "zeromq";
+import type * as zmq from "zeromq";
 import { endpoint, type ConnectionInfo } from "../../kernel/transport/connection-file.js";
 import { createMessage, type JSONDict, type JupyterMessage, type SenderIdentity } from "../../kernel/transport/message.js";
 import { MessageSigner, parseMessage, serializeMessage } from "../../kernel/transport/wire.js";
@@ -72,7 +72,11 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Zmq
     env: { ...process.env, ...spec.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const connection = new ZmqKernelConnection(spec, info, child, dir);
+  // Loaded here, not with the module: `import { notebooks } from "hpcfit"` in a kernel should not
+  // bring ZeroMQ into the kernel's main thread unless a notebook is run.
+  const { Dealer, Subscriber } = await import("zeromq");
+  const sockets = { shell: new Dealer({ linger: 0 }), control: new Dealer({ linger: 0 }), iopub: new Subscriber({ linger: 0 }) };
+  const connection = new ZmqKernelConnection(spec, info, child, dir, sockets);
   try {
     await connection.waitReady((options.startTimeout ?? 60) * 1000);
   } catch (error) {
@@ -96,9 +100,9 @@ export class ZmqKernelConnection implements KernelConnection {
   readonly died: Promise<never>;
   private readonly signer: MessageSigner;
   private readonly sender: SenderIdentity = { session: randomUUID(), username: userInfo().username };
-  private readonly shell = new zmq.Dealer({ linger: 0 });
-  private readonly control = new zmq.Dealer({ linger: 0 });
-  private readonly iopub = new zmq.Subscriber({ linger: 0 });
+  private readonly shell: zmq.Dealer;
+  private readonly control: zmq.Dealer;
+  private readonly iopub: zmq.Subscriber;
   private readonly pending = new Map<string, Pending>();
   private stderrTail = "";
   private closing = false;
@@ -109,7 +113,11 @@ export class ZmqKernelConnection implements KernelConnection {
     private readonly info: ConnectionInfo,
     private readonly child: ChildProcess,
     private readonly dir: string,
+    sockets: { shell: zmq.Dealer; control: zmq.Dealer; iopub: zmq.Subscriber },
   ) {
+    this.shell = sockets.shell;
+    this.control = sockets.control;
+    this.iopub = sockets.iopub;
     this.signer = new MessageSigner(info.key, info.signature_scheme);
     this.shell.routingId = this.sender.session;
     this.shell.connect(endpoint(info, info.shell_port));
