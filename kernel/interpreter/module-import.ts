@@ -1,7 +1,7 @@
 /**
  * `import` from a notebook cell: specifiers resolve from the notebook's directory (not from the
  * kernel's installation), `"hpcfit"` is always this package, and `.ts` files load through the
- * fitting engine's TypeScript hooks.
+ * fitting engine's TypeScript hooks. A cell's `import.meta` describes a file in that directory.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
@@ -152,4 +152,18 @@ function resolveTarget(target: unknown, star: string | undefined): string | unde
     }
   }
   return undefined;
+}
+
+/** `import.meta` for the cell `filename` (`<cell 3>`), as if it were a file `cell-3.ts` of `dir`. */
+export function cellImportMeta(dir: string, filename: string): { url: string; filename: string; dirname: string; resolve: (specifier: string) => string } {
+  const file = join(dir, `${filename.replace(/[<>]/g, "").replace(/\s+/g, "-")}.ts`);
+  const url = pathToFileURL(file).href;
+  return {
+    url,
+    filename: file,
+    dirname: dir,
+    // As Node's: a path resolves against the URL whether or not the file exists; a package name
+    // resolves as `import` would find it.
+    resolve: (specifier) => (/^(?:\.{0,2}\/|file:)/.test(specifier) ? new URL(specifier, url).href : resolveNotebookImport(specifier, dir)),
+  };
 }

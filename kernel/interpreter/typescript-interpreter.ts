@@ -5,7 +5,6 @@
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { LIVE_DISPLAY } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
@@ -21,7 +20,7 @@ import type { CellPositions } from "./cell-positions.js";
 import { formatError, InterruptedError, type CellPositionMapper } from "./error-format.js";
 import { inspectCode } from "./inspection.js";
 import { rewriteMagics } from "./magic-syntax.js";
-import { isTypeScriptUrl, resolveNotebookImport } from "./module-import.js";
+import { cellImportMeta, isTypeScriptUrl, resolveNotebookImport } from "./module-import.js";
 import { OutputRouter } from "./output-router.js";
 import { PersistentScope } from "./persistent-scope.js";
 import type { Completion, CompletenessVerdict, ExecuteOptions, ExecuteOutcome, Inspection, Interpreter, OutputSink } from "./types.js";
@@ -40,8 +39,9 @@ export interface TypeScriptInterpreterOptions {
   cwd?: string;
   /**
    * Install process-wide handlers: SIGINT (interrupts the running cell instead of killing the
-   * process, see `kernel/interrupt/`) and uncaught exceptions / unhandled rejections (reported on the last cell's stderr
-   * instead of killing the process). Default true; tests that share a process may turn it off.
+   * process, see `kernel/interrupt/`) and uncaught exceptions / unhandled rejections (reported
+   * on the last cell's stderr instead of killing the process). Default true; tests that share a
+   * process may turn it off.
    */
   installProcessHandlers?: boolean;
 }
@@ -102,20 +102,6 @@ const global = globalThis as unknown as Record<string | symbol, unknown>;
 
 /** How many cells' position maps the interpreter keeps for tracebacks. */
 const MAX_REMEMBERED_CELLS = 500;
-
-/** `import.meta` for the cell `filename` (`<cell 3>`), as if it were a file `cell-3.ts` of `dir`. */
-function cellImportMeta(dir: string, filename: string): { url: string; filename: string; dirname: string; resolve: (specifier: string) => string } {
-  const file = join(dir, `${filename.replace(/[<>]/g, "").replace(/\s+/g, "-")}.ts`);
-  const url = pathToFileURL(file).href;
-  return {
-    url,
-    filename: file,
-    dirname: dir,
-    // As Node's: a path resolves against the URL whether or not the file exists; a package name
-    // resolves as `import` would find it.
-    resolve: (specifier) => (/^(?:\.{0,2}\/|file:)/.test(specifier) ? new URL(specifier, url).href : resolveNotebookImport(specifier, dir)),
-  };
-}
 
 /** Runs TypeScript cells for the hpcfit kernel (see `kernel/interpreter/types.ts`). */
 export class TypeScriptInterpreter implements Interpreter {
