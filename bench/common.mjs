@@ -2,8 +2,9 @@
 // from bench/requirements.txt on first use), one line describing the machine, and replacing the
 // script's own section of bench/RESULTS.md.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem } from "node:os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
@@ -44,6 +45,13 @@ export function writeSection(heading, body) {
     next = text.slice(0, start) + section + (after >= 0 ? "\n" + text.slice(after + 1) : "");
   } else next = text.trimEnd() + "\n\n" + section;
   writeFileSync(path, next);
+}
+
+/** A scratch folder, removed when the process exits. */
+export function scratch(name) {
+  const dir = mkdtempSync(join(tmpdir(), `hpcfit-bench-${name}-`));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** The median of numbers. */

@@ -7,7 +7,7 @@
 // Run after a build: `node bench/kernel.mjs [--runs N]`.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { writeSection } from "./common.mjs";
+import { median, writeSection } from "./common.mjs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -43,10 +43,6 @@ function bridge() {
   };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
 const prefix = mkdtempSync(join(tmpdir(), "hpcfit-bench-"));

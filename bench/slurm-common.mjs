@@ -2,12 +2,12 @@
 // (test/setup/slurm-cluster.ts, imported through hpcfit's TypeScript hooks), timing helpers and
 // the machine's description.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { cpus, totalmem, tmpdir } from "node:os";
+import { existsSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { root as ROOT } from "./common.mjs";
 
-export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export { root as ROOT, median, scratch } from "./common.mjs";
 const dist = (...p) => join(ROOT, "dist", ...p);
 for (const f of [dist("magics", "jobs", "index.js"), dist("fit", "node", "typescript-hooks.js")]) {
   if (!existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
@@ -30,25 +30,11 @@ export async function cluster() {
   return c;
 }
 
-/** A scratch folder, removed on exit. */
-export function scratch(name) {
-  const dir = mkdtempSync(join(tmpdir(), `hpcfit-bench-${name}-`));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 /** Milliseconds taken by `fn` (awaited). */
 export async function time(fn) {
   const t = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t) / 1e6;
-}
-
-/** The median of numbers. */
-export function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** A MagicContext that throws outputs away (the magic's own work is what is timed). */

@@ -3,7 +3,7 @@
 // one process, alternating, median of several runs. Also shown for reference: the same loop
 // over a name declared in an *earlier* cell (a global property), and plain Node outside any
 // interpreter. Usage: node bench/toplevel-loop.mjs [--write]  (--write replaces its section of RESULTS.md)
-import { writeSection } from "./common.mjs";
+import { median, writeSection } from "./common.mjs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
@@ -73,7 +73,6 @@ for (let run = 0; run < RUNS; run++) {
   times.awaitFunction.push(Number(await cell(awaitFunction)));
 }
 interpreter.dispose();
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 const lo = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.min(...v)]));
 const ratio = m.topLevel / m.inFunction;

@@ -2,7 +2,6 @@
  * DREAM and SMC as fit methods (`fit(problem, { method: "dream" | "smc" })`): run the sampler
  * with the fit's seeded generator and progress hooks, then build a {@link SampledFitResult}.
  */
-import { CountingProblem } from "../counting-problem.js";
 import type { FitMethod, MethodContext } from "../methods.js";
 import type { FitOptions, Problem } from "../types.js";
 import { runDream, type DreamOptions, type SamplerHooks } from "./dream.js";
@@ -21,7 +20,6 @@ function countElsewhere(context: MethodContext, before: number, total: number): 
   const seen = context.evaluations.count - before;
   if (total > seen) context.evaluations.add(total - seen);
 }
-
 
 /** DREAM (options: {@link DreamOptions} plus `parallel`, `modelFile`, `evaluator`). */
 export const dream: FitMethod = {

@@ -49,7 +49,7 @@ export function cleanStack(stack: string | undefined, toCell?: CellPositionMappe
     .map((f) => f.replace(/at (?:async )?__hpcfit_cell \((<cell [^)]*)\)/, "at $1"))
     .map((f) =>
       toCell
-        ? f.replace(/(<cell \d+>):(\d+):(\d+)/g, (whole, cell: string, line: string, column: string) => {
+        ? f.replace(/(<cell \d+>):(\d+):(\d+)/g, (_match, cell: string, line: string, column: string) => {
             const at = toCell(cell, { line: Number(line), column: Number(column) });
             return `${cell}:${at.line}:${at.column}`;
           })

@@ -75,8 +75,7 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Zmq
   // Loaded here, not with the module: `import { notebooks } from "hpcfit"` in a kernel should not
   // bring ZeroMQ into the kernel's main thread unless a notebook is run.
   const { Dealer, Subscriber } = await import("zeromq");
-  const sockets = { shell: new Dealer({ linger: 0 }), control: new Dealer({ linger: 0 }), iopub: new Subscriber({ linger: 0 }) };
-  const connection = new ZmqKernelConnection(spec, info, child, dir, sockets);
+  const connection = new ZmqKernelConnection(spec, info, child, dir, new Dealer({ linger: 0 }), new Dealer({ linger: 0 }), new Subscriber({ linger: 0 }));
   try {
     await connection.waitReady((options.startTimeout ?? 60) * 1000);
   } catch (error) {
@@ -100,9 +99,6 @@ export class ZmqKernelConnection implements KernelConnection {
   readonly died: Promise<never>;
   private readonly signer: MessageSigner;
   private readonly sender: SenderIdentity = { session: randomUUID(), username: userInfo().username };
-  private readonly shell: zmq.Dealer;
-  private readonly control: zmq.Dealer;
-  private readonly iopub: zmq.Subscriber;
   private readonly pending = new Map<string, Pending>();
   private stderrTail = "";
   private closing = false;
@@ -110,14 +106,13 @@ export class ZmqKernelConnection implements KernelConnection {
 
   constructor(
     readonly spec: KernelSpec,
-    private readonly info: ConnectionInfo,
+    info: ConnectionInfo,
     private readonly child: ChildProcess,
     private readonly dir: string,
-    sockets: { shell: zmq.Dealer; control: zmq.Dealer; iopub: zmq.Subscriber },
+    private readonly shell: zmq.Dealer,
+    private readonly control: zmq.Dealer,
+    private readonly iopub: zmq.Subscriber,
   ) {
-    this.shell = sockets.shell;
-    this.control = sockets.control;
-    this.iopub = sockets.iopub;
     this.signer = new MessageSigner(info.key, info.signature_scheme);
     this.shell.routingId = this.sender.session;
     this.shell.connect(endpoint(info, info.shell_port));
