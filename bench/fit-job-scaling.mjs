@@ -24,8 +24,9 @@ process.env.HPCFIT_JOBS_BACKEND = "slurm";
 process.env.HPCFIT_DATA_DIR = join(tmp, "data");
 process.chdir(tmp);
 
-const fitjobs = await import(`${root}dist/magics/fit/index.js`);
-const { readProgress } = await import(`${root}dist/magics/fit/progress.js`);
+const { prepareFitJob, submitFitJob } = await import(`${root}dist/fit-jobs/fit-job.js`);
+const { parseFitLine } = await import(`${root}dist/fit-jobs/options.js`);
+const { readProgress } = await import(`${root}dist/fit-jobs/progress.js`);
 
 /** A model cell whose every evaluation busy-waits `ms` milliseconds. */
 function model(ms) {
@@ -43,8 +44,8 @@ function model(ms) {
 /** Runs one fit job; returns the sampler's seconds inside fit() and the generations. */
 async function runJob(ms, workers, samples, burn) {
   const line = `--fit=dream --samples=${samples} --burn=${burn} --seed=1 --ntasks=${workers} --time=20 --job-name=bench-w${workers}`;
-  const prepared = await fitjobs.prepareFitJob(fitjobs.parseFitLine(line), model(ms), {});
-  const job = await fitjobs.submitFitJob(prepared.dir);
+  const prepared = await prepareFitJob(parseFitLine(line), model(ms), {});
+  const job = await submitFitJob(prepared.dir);
   await job.wait({ pollMs: 200 });
   const p = readProgress(prepared.dir);
   return { seconds: p.fitSeconds, generations: p.total, evaluations: null };

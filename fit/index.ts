@@ -25,5 +25,3 @@ export { fit } from "./fit.js";
 export { levenbergMarquardt, type LmOptions, type LmOutcome } from "./optimizers/lm.js";
 export * from "./mcmc/index.js";
 export * from "./samplers/index.js";
-export { saveResult, loadResult, storedNames, parText, type StoredFiles } from "./node/store.js";
-export { availableCpus, countCpuList, WorkerEvaluator, parallelEvaluator } from "./node/parallel.js";

@@ -19,6 +19,7 @@ import type { FitMethod } from "../methods.js";
 import { FitResult } from "../result.js";
 import type { Problem } from "../types.js";
 import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { UserError } from "../../util/user-error.js";
 
 /** DE mutation strategies. */
 export type DEStrategy = "rand/1/bin" | "current-to-best/1/bin";
@@ -40,7 +41,7 @@ export interface DEOptions {
 }
 
 /** A parameter without finite bounds, which differential evolution cannot search. */
-export class UnboundedParameterError extends Error {
+export class UnboundedParameterError extends UserError {
   /** The parameter's name. */
   readonly parameter: string;
   /**

@@ -1,6 +1,6 @@
 // The issue-5 scenarios against the real Slurm test cluster started by test/setup/global.ts.
 import { inject } from "vitest";
-import { defineJobScenarios } from "./jobs-scenarios.js";
+import { defineJobScenarios } from "../jobs/scenarios.js";
 
 // The cluster's configuration reaches every Slurm command through SLURM_CONF.
 process.env.SLURM_CONF = inject("slurmConf");
