@@ -17,6 +17,17 @@ export interface PopulationEvaluator {
   close(): Promise<void>;
 }
 
+/**
+ * The nllf a sampler sees at `x`: the problem's, with NaN and ±Infinity turned into +Infinity
+ * (zero posterior density), so that a proposal where the model is not finite is refused — a
+ * −Infinity nllf would otherwise be an infinitely likely point that every chain jumps to and
+ * never leaves. Every evaluator (serial, worker threads, other nodes) goes through it.
+ */
+export function sampledNllf(problem: Problem, x: ArrayLike<number>): number {
+  const f = problem.nllf(x);
+  return Number.isFinite(f) ? f : Infinity;
+}
+
 /** Evaluates in the calling thread. */
 export class SerialEvaluator implements PopulationEvaluator {
   private readonly p: number;
@@ -27,7 +38,7 @@ export class SerialEvaluator implements PopulationEvaluator {
   /** @inheritDoc */
   evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
     const p = this.p;
-    for (let i = 0; i < count; i++) out[i] = this.problem.nllf(points.subarray(i * p, i * p + p));
+    for (let i = 0; i < count; i++) out[i] = sampledNllf(this.problem, points.subarray(i * p, i * p + p));
     return Promise.resolve();
   }
   /** @inheritDoc */
