@@ -4,7 +4,6 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { loadModelFile } from "./load-model.js";
-import { sampledNllf } from "../samplers/evaluator.js";
 
 interface Slice {
   start: number;
@@ -36,7 +35,7 @@ async function main(): Promise<void> {
       return;
     }
     try {
-      for (let i = m.start; i < m.end; i++) out[i] = sampledNllf(problem, points.subarray(i * p, i * p + p));
+      for (let i = m.start; i < m.end; i++) out[i] = problem.nllf(points.subarray(i * p, i * p + p));
       port!.postMessage({ done: true });
     } catch (e) {
       port!.postMessage({ error: `the model threw: ${(e as Error).message}` });

@@ -63,9 +63,10 @@ describe("a model that is NaN beyond a wall, with the best fit behind it", () =>
 });
 
 describe("nothing finite near the start", () => {
-  test.each(["lm", "amoeba", "newton", "de"])("%s throws a clear error naming the model and the values, and restores the parameters", async (method) => {
+  test.each(["lm", "amoeba", "newton", "de", "dream"])("%s throws a clear error naming the model and the values, and restores the parameters", async (method) => {
     const P = nowhereFinite();
-    const error = await fit(P, { method, steps: method === "de" ? 30 : undefined }).catch((e: unknown) => e);
+    const budget = method === "de" ? { steps: 30 } : method === "dream" ? { samples: 2000, burn: 100 } : {};
+    const error = await fit(P, { method, ...budget }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FitError);
     const e = error as FitError;
     expect(e.cause).toBeInstanceOf(NonFiniteError);
@@ -74,6 +75,26 @@ describe("nothing finite near the start", () => {
     expect(e.message).toMatch(/the parameters were restored to their starting values \(a = 3, b = 2\)/);
     expect(e.restored).toBe("start");
     expect(Array.from(P.getValues())).toEqual([3, 2]);
+  });
+});
+
+describe("an analytic Jacobian that is not finite", () => {
+  test("lm differentiates numerically where the given Jacobian is NaN, and reaches the least-squares fit", async () => {
+    const M = new Curve((t: number, a = 3, b = 2) => a * Math.exp(-b * t), X, Y, DY, {}, {
+      name: "decay",
+      // The derivative in b is NaN for b < 1, where the model itself is finite.
+      jacobian: (t: number, a: number, b: number) => [Math.exp(-b * t), b < 1 ? NaN : -a * t * Math.exp(-b * t)],
+    });
+    M.a.range(0, 10);
+    M.b.range(0, 5);
+    const reference = new Curve((t: number, a = 3, b = 2) => a * Math.exp(-b * t), X, Y, DY);
+    reference.a.range(0, 10);
+    reference.b.range(0, 5);
+    const expected = await fit(new FitProblem(reference), { method: "lm" });
+    const r = await fit(new FitProblem(M), { method: "lm" });
+    expect(r.converged).toBe(true);
+    expect(r.x[0]).toBeCloseTo(expected.x[0], 6);
+    expect(r.x[1]).toBeCloseTo(expected.x[1], 6);
   });
 });
 
