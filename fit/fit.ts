@@ -1,14 +1,15 @@
 /**
  * `fit(problem, options)`: the one door to every fit method. It picks the method, runs the
  * starts, shows live progress in a notebook, leaves the problem at the best point and returns
- * the best {@link FitResult}.
+ * the best {@link FitResult}. A fit that does not complete (the model or the method throws, or
+ * the user stops it) leaves the parameters where `onFailure` says, and says so.
  */
 import { liveDisplay, type LiveDisplay, type MimeBundle } from "../schema/display.js";
 import { CountingProblem } from "./counting-problem.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
 import { Random } from "./random.js";
 import { reducedChisq, type FitResult } from "./result.js";
-import type { FitOptions, Problem } from "./types.js";
+import type { FitOptions, OnFailure, Problem } from "./types.js";
 import "./all-methods.js";
 
 /** Live display updates at most this often (milliseconds). */
@@ -20,8 +21,45 @@ interface Refreshable {
   refresh(): void;
 }
 
-interface Diagnosable {
-  diagnose(): string | undefined;
+/**
+ * A fit that threw before it completed: the method's or the model's error (`cause`), with where
+ * the problem's parameters were left (`restored`: their starting values, or the best point found
+ * when `onFailure: "best"`).
+ */
+export class FitError extends Error {
+  /** Where the parameters were left: "start" (their values before the fit) or "best" (the best point found). */
+  readonly restored: "start" | "best";
+  /** The parameters' values as left, by name. */
+  readonly values: Record<string, number>;
+
+  /**
+   * @param cause the error the fit stopped on
+   * @param restored where the parameters were left
+   * @param labels the fitted parameters' names
+   * @param values their values as left
+   */
+  constructor(cause: unknown, restored: "start" | "best", labels: string[], values: ArrayLike<number>) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super(`${text}\n${placementNote(restored, labels, values)}`, { cause });
+    this.name = "FitError";
+    this.restored = restored;
+    this.values = Object.fromEntries(labels.map((label, j) => [label, values[j]]));
+  }
+}
+
+/** The sentence that says where a fit that did not complete left the parameters. */
+function placementNote(restored: "start" | "best", labels: string[], values: ArrayLike<number>): string {
+  const list = labels.map((label, j) => `${label} = ${values[j]}`).join(", ");
+  return restored === "start"
+    ? `the parameters were restored to their starting values (${list}); onFailure: "best" leaves them at the best point found`
+    : `the parameters were left at the best point found (${list})`;
+}
+
+/** Reads `onFailure`, refusing anything but "restore" and "best". */
+function onFailureOption(options: FitOptions): OnFailure {
+  const v = options.onFailure ?? "restore";
+  if (v !== "restore" && v !== "best") throw new RangeError(`fit: onFailure must be "restore" or "best", got ${JSON.stringify(v)}`);
+  return v;
 }
 
 /**
@@ -51,12 +89,16 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const starts = options.starts ?? 1;
   if (!Number.isInteger(starts) || starts < 1) throw new RangeError(`fit: starts must be a positive integer, got ${starts}`);
   if (problem.labels().length === 0) throw new Error("fit: the problem has no free parameters; give some a range(), pm(), dev() or fit()");
+  const onFailure = onFailureOption(options);
   const x0 = problem.getValues();
   const f0 = problem.nllf(x0);
   if (!Number.isFinite(f0)) {
-    const why = (problem as Partial<Diagnosable>).diagnose?.call(problem);
+    const why = problem.diagnose?.();
     throw new Error(`fit: the nllf is ${f0} at the starting point${why ? `: ${why}` : ""}`);
   }
+  // The best point reported by the running start, kept for onFailure: "best" when it throws.
+  const reportedX = new Float64Array(x0.length);
+  let reportedNllf = Infinity;
 
   const rng = new Random(options.seed ?? 0);
   const progress = new Progress(methodName, problem, starts);
@@ -67,6 +109,10 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     evaluations: counter,
     signal: options.signal,
     report: (step, x, nllf) => {
+      if (nllf < reportedNllf) {
+        reportedNllf = nllf;
+        reportedX.set(x);
+      }
       progress.show(step, x, nllf, false);
       if (options.signal?.aborted) return false;
       if (options.monitor && options.monitor(step, x, nllf) === false) {
@@ -81,24 +127,65 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
 
   let best: FitResult | undefined;
   let total = 0;
-  for (let s = 0; s < starts; s++) {
-    if (s > 0) {
-      if (progress.stopped || options.signal?.aborted) break;
-      problem.setValues(problem.randomPoint(rng));
-      total++;
-      if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
+  try {
+    for (let s = 0; s < starts; s++) {
+      if (s > 0) {
+        if (progress.stopped || options.signal?.aborted) break;
+        problem.setValues(problem.randomPoint(rng));
+        total++;
+        if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
+      }
+      progress.start = s + 1;
+      reportedNllf = Infinity;
+      const counter = new EvaluationCounter();
+      const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
+      total += result.evaluations;
+      if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
     }
-    progress.start = s + 1;
-    const counter = new EvaluationCounter();
-    const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
-    total += result.evaluations;
-    if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
+  } catch (error) {
+    const restored = onFailure === "best" ? bestSoFar(problem, x0, best, reportedNllf < Infinity ? reportedX : undefined) : undefined;
+    const where = restored ?? x0;
+    problem.setValues(where);
+    const failure = new FitError(error, restored ? "best" : "start", problem.labels(), where);
+    progress.fail(failure.message);
+    throw failure;
   }
-  if (best === undefined) throw new Error("fit: no start produced a result");
-  problem.setValues(best.x);
+  if (best === undefined) {
+    problem.setValues(x0);
+    throw new Error(`fit: no start produced a result; ${placementNote("start", problem.labels(), x0)}`);
+  }
   best.evaluations = total;
+  if (progress.stopped || options.signal?.aborted === true) {
+    // Stopped before completing: the parameters go where onFailure says, and the message says so.
+    const where = onFailure === "best" ? best.x : x0;
+    problem.setValues(where);
+    best.message += `; ${placementNote(onFailure === "best" ? "best" : "start", problem.labels(), where)}`;
+    progress.stopped = true;
+  } else problem.setValues(best.x);
   progress.finish(best);
   return best;
+}
+
+/**
+ * The best point known when a fit throws: the best finished start, or the running start's best
+ * reported point when it is lower (its nllf re-evaluated, since methods report on their own
+ * scale). When the model throws there too, the running start's point is taken unless a start
+ * finished. Undefined when there is no point but the start.
+ */
+function bestSoFar(problem: Problem, x0: Float64Array, finished: FitResult | undefined, reported: Float64Array | undefined): Float64Array | undefined {
+  const done = finished !== undefined && Number.isFinite(finished.nllf) ? finished : undefined;
+  if (reported === undefined) return done?.x;
+  const nllfAt = (x: Float64Array): number | undefined => {
+    try {
+      return problem.nllf(x);
+    } catch {
+      return undefined;
+    }
+  };
+  const fr = nllfAt(reported);
+  if (fr === undefined) return done?.x ?? reported;
+  const other = done?.nllf ?? nllfAt(x0) ?? Infinity;
+  return fr <= other ? reported : done?.x;
 }
 
 /** The live progress line of a fit in a notebook (quiet outside a kernel). */
@@ -141,6 +228,10 @@ class Progress {
     this.lastBreath = now;
     // setTimeout rather than setImmediate: fit/ also runs in browsers and workers.
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  }
+
+  fail(message: string): void {
+    this.display?.update({ "text/plain": `fit ${this.method}: failed, step ${this.lastStep}: ${message}` });
   }
 
   finish(result: FitResult): void {

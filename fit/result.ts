@@ -141,8 +141,11 @@ export class FitResult {
   evaluations: number;
   /** Whether the method's stopping criteria were met. */
   readonly converged: boolean;
-  /** Why the method stopped. */
-  readonly message: string;
+  /**
+   * Why the method stopped; `fit()` adds where it left the problem's parameters when the fit was
+   * stopped before it completed.
+   */
+  message: string;
   /** Whether the data carried dy. */
   readonly hasUncertainties: boolean;
   /** `{ name, value, stderr }` per parameter; stderr = dx·sqrt(chisq) without dy, dx with. */

@@ -7,6 +7,8 @@ import type { FitOptions, Problem } from "../types.js";
 import { runDream, type DreamOptions, type SamplerHooks } from "./dream.js";
 import { sampledResult, type SampledFitResult } from "./sampled-result.js";
 import { runSmc, type SmcOptions } from "./smc.js";
+import { NonFiniteLog, nothingFinite } from "../non-finite.js";
+import { checkChains, finiteDrawsMoved } from "./stuck-chains.js";
 
 function hooksOf(context: MethodContext): SamplerHooks {
   return { rng: context.rng, report: (s, x, f) => context.report(s, x, f), breathe: () => context.breathe() };
@@ -27,16 +29,23 @@ export const dream: FitMethod = {
   description: "DREAM MCMC (Vrugt 2009, as in bumps): posterior draws, intervals and convergence diagnostics",
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
-    const run = await runDream(problem, options as FitOptions & DreamOptions, hooksOf(context));
+    const nonFinite = new NonFiniteLog(problem.labels().length);
+    const run = await runDream(problem, { ...options, nonFinite } as FitOptions & DreamOptions, hooksOf(context));
     countElsewhere(context, before, run.samples.evaluations);
     const s = run.samples;
+    if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(s)) {
+      // Every proposal was refused for a non-finite model: the draws are the start, repeated.
+      throw nothingFinite("dream", problem, nonFinite, "the chains proposed");
+    }
+    const chains = run.stopped ? { stuck: 0, note: "" } : checkChains("dream", problem, s);
     return sampledResult(problem, s, run.bestX, {
       evaluations: s.evaluations,
-      converged: !run.stopped && s.summary().warnings.length === 0,
+      converged: !run.stopped && s.summary().warnings.length === 0 && chains.stuck === 0,
       message: run.stopped
         ? `stopped by the user after ${s.generations} generations`
         : `${s.generations} generations, ${s.size} kept draws` +
-          (s.summary().warnings.length ? `; ${s.summary().warnings.length} convergence warning(s)` : ""),
+          (s.summary().warnings.length ? `; ${s.summary().warnings.length} convergence warning(s)` : "") +
+          chains.note,
     });
   },
 };
