@@ -3,6 +3,7 @@
  * the last one here, so that when a fit ends because of them it can say where and which model.
  */
 import type { Problem } from "./types.js";
+import { UserError } from "../util/user-error.js";
 
 /** What was not finite at a noted point. */
 export type NonFiniteKind = "residuals" | "Jacobian" | "nllf";
@@ -78,7 +79,7 @@ export function describeNonFinite(problem: Problem, x: ArrayLike<number>, kind: 
  * A fit that could find no finite point to move to: every trial near the start gave NaN or
  * ±Infinity. The message names the parameter values and the model that gave the value.
  */
-export class NonFiniteError extends Error {
+export class NonFiniteError extends UserError {
   /** The method that gave up. */
   readonly method: string;
   /** The last point where the model was not finite, by parameter name. */
