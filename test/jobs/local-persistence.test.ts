@@ -18,7 +18,7 @@ beforeAll(() => {
 
 /** Submits from a separate Node process (the built package), which exits right away. */
 function submitFromAnotherProcess(args: string[]): string {
-  const code = `const jobs = await import(${JSON.stringify(join(ROOT, "dist", "magics", "jobs", "index.js"))});
+  const code = `const jobs = await import(${JSON.stringify(join(ROOT, "dist", "jobs", "index.js"))});
 jobs.useBackend("local");
 const job = await jobs.submit({ args: ${JSON.stringify(args)}, cwd: ${JSON.stringify(dirs.work)} });
 process.stdout.write(job.id);`;
