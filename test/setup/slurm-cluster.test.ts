@@ -85,7 +85,7 @@ describe("losing a node", () => {
   let conf = "";
   let work = "";
   beforeAll(async () => {
-    cluster = await startSlurmCluster({ nodes: 4, cpusPerNode: 2 });
+    cluster = await startSlurmCluster({ nodes: 4, cpusPerNode: 2, slurmdTimeout: 10 });
     conf = cluster.env.SLURM_CONF;
     work = mkdtempSync(join(tmpdir(), "hpcfit-nodes-"));
   });
@@ -122,14 +122,19 @@ describe("losing a node", () => {
     await until("the killed processes are gone", () => killed.every((pid) => !pidAlive(pid)), 10_000);
     // The other nodes' tasks run on until Slurm fails the job.
     for (const node of ["n1", "n2", "n3"]) expect(pidAlive(tasks.get(node)!)).toBe(true);
-    for (const node of ["n1", "n2", "n3"]) expect(readFileSync(join(cluster.dir, "run", `slurmd-${node}.pid`), "utf8")).toMatch(/^\d+/);
+    for (const node of ["n1", "n2", "n3"]) expect(pidAlive(Number(readFileSync(join(cluster.dir, "run", `slurmd-${node}.pid`), "utf8")))).toBe(true);
 
     expect(await waitForNodeState("n4", /^down\*?$/, conf)).toMatch(/^down/);
     await until("the spanning job fails", async () => (await jobState(conf, work, spanning)) === "NODE_FAIL");
+    expect(readFileSync(join(work, "spanning.out"), "utf8")).toMatch(/Node failure on n4/);
     await until("the bystander completes", async () => (await jobState(conf, work, bystander)) === "COMPLETED");
     expect(readFileSync(join(work, "bystander.out"), "utf8")).toBe("survived\n");
-    const states = await nodeStates(conf);
-    expect(["n1", "n2", "n3"].map((n) => states.get(n))).toEqual(["idle", "idle", "idle"]);
+    // The survivors return to idle once their jobs' ends are cleaned up.
+    await until("n1, n2 and n3 are idle", async () => {
+      const states = await nodeStates(conf);
+      return ["n1", "n2", "n3"].every((n) => states.get(n) === "idle");
+    });
+    expect((await nodeStates(conf)).get("n4")).toMatch(/^down/);
     expect(await spread(conf, work, 3)).toEqual(["n1", "n2", "n3"]);
 
     await reviveNode("n4", conf);

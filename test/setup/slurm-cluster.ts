@@ -25,6 +25,13 @@ export interface SlurmClusterOptions {
   nodes?: number;
   /** CPUs each node declares; 4 unless given. */
   cpusPerNode?: number;
+  /**
+   * Seconds a node may stay silent before slurmctld marks it down (SlurmdTimeout). Slurm's own
+   * 300 unless given: on a busy shared machine a short one could take a live node for lost and
+   * fail the jobs of other tests. A test that kills nodes starts its own cluster with a short one
+   * (10 s: Slurm notices a lost node after about half a minute).
+   */
+  slurmdTimeout?: number;
 }
 
 /** A running test cluster. */
@@ -96,6 +103,7 @@ function positiveInteger(name: string, value: number): number {
 export async function startSlurmCluster(options: SlurmClusterOptions = {}): Promise<SlurmCluster> {
   const nodeCount = positiveInteger("nodes", options.nodes ?? 4);
   const cpusPerNode = positiveInteger("cpusPerNode", options.cpusPerNode ?? 4);
+  const slurmdTimeout = positiveInteger("slurmdTimeout", options.slurmdTimeout ?? 300);
   for (const path of Object.values(DAEMONS)) {
     if (!existsSync(path)) {
       throw new Error(`Slurm test cluster: ${path} is missing; install Debian's slurm-wlm and munge (npm test's setup does, as root).`);
@@ -141,9 +149,7 @@ export async function startSlurmCluster(options: SlurmClusterOptions = {}): Prom
       `SlurmdLogFile=${join(dir, "log", "slurmd-%n.log")}`,
       // Nodes are what slurm.conf says, not what this machine has (more CPUs than its cores).
       "SlurmdParameters=config_overrides",
-      // A node that stops answering is marked down after 10 s (the default is 5 minutes), so
-      // tests that lose a node see Slurm react.
-      "SlurmdTimeout=10",
+      `SlurmdTimeout=${slurmdTimeout}`,
       "ProctrackType=proctrack/linuxproc",
       "TaskPlugin=task/none",
       "SelectType=select/cons_tres",

@@ -2,10 +2,12 @@
  * Losing and regaining a node of a Slurm test cluster (test/setup/slurm-cluster.ts), as a
  * machine failure would: the node's slurmd and every process of its job steps (slurmstepd, the
  * tasks and their children) die at once with SIGKILL, so Slurm finds out by itself that the node
- * stopped answering and marks it down (about half a minute with the cluster's SlurmdTimeout).
+ * stopped answering and marks it down.
  *
- * Kill nodes only in a cluster a test file starts for itself: other test files run jobs on the
- * shared cluster of the global setup at the same time, and would lose them.
+ * Kill nodes only in a cluster a test file starts for itself, with a short SlurmdTimeout
+ * (`startSlurmCluster({ slurmdTimeout: 10 })`: down after about half a minute, not five): other
+ * test files run jobs on the shared cluster of the global setup at the same time, and would lose
+ * them.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
@@ -162,7 +164,10 @@ export async function waitForNodeState(node: string, state: RegExp, conf: string
   for (;;) {
     const now = (await nodeStates(conf)).get(node) ?? "(not listed)";
     if (state.test(now)) return now;
-    if (Date.now() > deadline) throw new Error(`node ${node} is ${now}, not ${state}, after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) {
+      const silence = /^SlurmdTimeout=(\d+)$/m.exec(readOr(conf, ""))?.[1] ?? "300 (Slurm's default)";
+      throw new Error(`node ${node} is ${now}, not ${state}, after ${timeoutMs / 1000} s (the cluster's SlurmdTimeout is ${silence} s)`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }
