@@ -10,7 +10,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePort } from "../../magics/notebook/kernel-connection.js";
+import { freePort } from "../../notebooks/kernel-connection.js";
 
 const run = promisify(execFile);
 
@@ -152,7 +152,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
  * PostgreSQL's immediate shutdown) and removes its directory, so no server outlives its run.
  */
 function startWatchdog(dir: string, pidFile: string): void {
-  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; [ -d "$0" ] || exit 0; p="$(head -n 1 "${pidFile}" 2>/dev/null)"; [ -n "$p" ] && kill -QUIT $p 2>/dev/null; sleep 3; [ -n "$p" ] && kill -9 $p 2>/dev/null; rm -rf "$0"`;
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; [ -d "$0" ] || exit 0; p="$(head -n 1 "${pidFile}" 2>/dev/null)"; [ -n "$p" ] && kill -QUIT $p 2>/dev/null; sleep 3; [ -n "$p" ] && grep -q postgres /proc/$p/cmdline 2>/dev/null && kill -9 $p; rm -rf "$0"`;
   const child = spawn("/bin/sh", ["-c", script, dir], { detached: true, stdio: "ignore" });
   child.unref();
 }

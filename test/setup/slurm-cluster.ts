@@ -13,6 +13,7 @@ import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { freePort } from "../../notebooks/kernel-connection.js";
+import { jobProcesses, killProcess } from "../support/processes.js";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -193,13 +194,23 @@ export async function startSlurmCluster(options: SlurmClusterOptions = {}): Prom
     cpusPerNode,
     partition: PARTITION,
     async stop() {
-      // Cancel jobs first so that no batch script outlives the cluster.
+      // Cancel jobs first so that no batch script outlives the cluster, and give their steps
+      // KillWait to end them before the daemons go.
       spawnSync("scancel", ["--full", "--user", "root"], { env, timeout: 10_000 });
+      const settled = Date.now() + 5000;
+      while (Date.now() < settled) {
+        const r = spawnSync("squeue", ["-h", "-t", "PD,R,CG,CF,S", "-o", "%i"], { env, timeout: 10_000, encoding: "utf8" });
+        if (r.status !== 0 || r.stdout.trim() === "") break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
       spawnSync("scontrol", ["shutdown"], { env, timeout: 10_000 });
       const pids = daemonPids();
       const deadline = Date.now() + 5000;
       while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+      // Whatever a job left behind (a step on a node that was killed, a process that left its
+      // step's process tree) ends with the cluster.
+      for (const pid of jobProcesses(conf)) killProcess(pid);
       const munged = pidFrom(mungePid);
       if (munged !== undefined && alive(munged)) {
         process.kill(munged, "SIGTERM");

@@ -13,6 +13,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { promisify } from "node:util";
+import { environment, killProcess, processes, readOr } from "./processes.js";
 
 const run = promisify(execFile);
 
@@ -40,34 +41,6 @@ function sharedConf(conf: string): void {
   if (conf === process.env.HPCFIT_TEST_SHARED_SLURM_CONF) {
     throw new Error("refusing to kill a node of the shared test cluster: other test files run jobs on it; start a cluster of your own with startSlurmCluster()");
   }
-}
-
-function readOr(path: string, fallback: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return fallback;
-  }
-}
-
-/** One process as /proc shows it. */
-interface Proc {
-  pid: number;
-  ppid: number;
-  cmdline: string;
-}
-
-function processes(): Proc[] {
-  const list: Proc[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readOr(`/proc/${entry}/stat`, "");
-    // The command name in parentheses may itself hold spaces and parentheses: fields follow the last ")".
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields.length < 2) continue;
-    list.push({ pid: Number(entry), ppid: Number(fields[1]), cmdline: readOr(`/proc/${entry}/cmdline`, "").replaceAll("\0", " ") });
-  }
-  return list;
 }
 
 /** Inodes of the Unix sockets bound under `dir` (each slurmstepd listens on one in its node's spool directory). */
@@ -100,7 +73,7 @@ function holdsSocket(pid: number, inodes: Set<string>): boolean {
 
 /** Whether the process runs in a job step of `node` of the cluster configured by `conf` (Slurm sets both in a task's environment). */
 function inStepOf(pid: number, node: string, conf: string): boolean {
-  const env = readOr(`/proc/${pid}/environ`, "").split("\0");
+  const env = environment(pid);
   return env.includes(`SLURMD_NODENAME=${node}`) && env.includes(`SLURM_CONF=${conf}`);
 }
 
@@ -124,15 +97,6 @@ function stepProcesses(node: string, conf: string, spoolDir: string): Set<number
   return found;
 }
 
-function kill(pid: number): boolean {
-  try {
-    process.kill(pid, "SIGKILL");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Kills `node`'s slurmd and every process of its job steps with SIGKILL; returns the pids it
  * killed. The slurmd goes first, so that no new step starts while the rest is found.
@@ -142,12 +106,12 @@ export function killNode(node: string, conf: string): number[] {
   const files = nodeFiles(conf, node);
   const killed: number[] = [];
   const slurmd = Number.parseInt(readOr(files.pidFile, ""), 10);
-  if (Number.isInteger(slurmd) && slurmd > 0 && readOr(`/proc/${slurmd}/cmdline`, "").includes("slurmd") && kill(slurmd)) killed.push(slurmd);
+  if (Number.isInteger(slurmd) && slurmd > 0 && readOr(`/proc/${slurmd}/cmdline`, "").includes("slurmd") && killProcess(slurmd)) killed.push(slurmd);
   // A step being set up when its slurmd died may still fork: look again until nothing is left.
   for (let pass = 0; pass < 5; pass++) {
     const victims = [...stepProcesses(node, conf, files.spoolDir)].filter((pid) => !killed.includes(pid));
     if (victims.length === 0) break;
-    for (const pid of victims) if (kill(pid)) killed.push(pid);
+    for (const pid of victims) if (killProcess(pid)) killed.push(pid);
   }
   return killed;
 }
