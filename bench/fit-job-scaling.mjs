@@ -18,7 +18,8 @@ const { registerTypeScriptHooks } = await import(`${root}dist/fit/node/typescrip
 registerTypeScriptHooks();
 const { startSlurmCluster } = await import(pathToFileURL(join(root, "test/setup/slurm-cluster.ts")).href);
 const tmp = mkdtempSync(join(tmpdir(), "hpcfit-bench-fitjob-"));
-const cluster = await startSlurmCluster();
+// One node of two CPUs: the two workers measured here, on the shape the recorded results describe.
+const cluster = await startSlurmCluster({ nodes: 1, cpusPerNode: 2 });
 process.env.SLURM_CONF = cluster.env.SLURM_CONF;
 process.env.HPCFIT_JOBS_BACKEND = "slurm";
 process.env.HPCFIT_DATA_DIR = join(tmp, "data");

@@ -23,9 +23,13 @@ export const { MagicRegistry } = await import(dist("magics", "registry.js"));
 export const { registerSlurmMagics } = await import(dist("magics", "slurm", "index.js"));
 const { startSlurmCluster } = await import(join(ROOT, "test", "setup", "slurm-cluster.ts"));
 
-/** Starts the private cluster and points SLURM_CONF at it; returns it (call stop()). */
-export async function cluster() {
-  const c = await startSlurmCluster();
+/**
+ * Starts a private cluster and points SLURM_CONF at it; returns it (call stop()). One node of two
+ * CPUs unless `shape` says otherwise: the shape these benchmarks' recorded results were taken on,
+ * and the local backend's two CPUs they are compared with.
+ */
+export async function cluster(shape = { nodes: 1, cpusPerNode: 2 }) {
+  const c = await startSlurmCluster(shape);
   process.env.SLURM_CONF = c.env.SLURM_CONF;
   return c;
 }

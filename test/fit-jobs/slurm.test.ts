@@ -1,4 +1,4 @@
-// %%fit against the private Slurm test cluster (two CPUs): a DREAM job spread over two srun'd
+// %%fit against the private Slurm test cluster (four nodes on this machine): a DREAM job spread over two srun'd
 // ZeroMQ workers gives the chains of a --local run, its display goes PENDING → RUNNING →
 // COMPLETED with the fit and MCMC bundles at the end, a killed worker costs nothing but time,
 // and %fit results / %fit jobs find the job again.

@@ -2,4 +2,4 @@
 import { defineJobScenarios } from "./scenarios.js";
 
 process.env.HPCFIT_LOCAL_CPUS = "2";
-defineJobScenarios({ backend: "local", timeLimit: "0:02", timeoutWaitMs: 30_000 });
+defineJobScenarios({ backend: "local", timeLimit: "0:02", timeoutWaitMs: 30_000, cpusPerNode: 2 });

@@ -20,6 +20,8 @@ export interface ScenarioOptions {
   /** A `--time` value that ends in TIMEOUT, and how long to allow for it. */
   timeLimit: string;
   timeoutWaitMs: number;
+  /** CPUs of each node the backend lists. */
+  cpusPerNode: number;
 }
 
 async function waitUntil(what: string, test: () => Promise<boolean>, ms = 90_000): Promise<void> {
@@ -212,7 +214,7 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       expect(acct.map((j) => j.state)).toEqual(["COMPLETED"]);
       const info = (await registry.run("sinfo", "", recordingContext())) as { partitions: { name: string }[]; nodes: { cpus: number }[] };
       expect(info.partitions.length).toBeGreaterThan(0);
-      expect(info.nodes[0]!.cpus).toBe(2);
+      expect(info.nodes[0]!.cpus).toBe(options.cpusPerNode);
     });
 
     test("bad input gets a short, specific error and nothing is submitted", async () => {
