@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const write = process.argv.includes("--write");
 
 // The test cluster's starter is TypeScript: load it with hpcfit's own TypeScript import hooks.
-const { registerTypeScriptHooks } = await import(`${root}dist/fit/node/typescript-hooks.js`);
+const { registerTypeScriptHooks } = await import(`${root}dist/util/typescript-hooks.js`);
 registerTypeScriptHooks();
 const { startSlurmCluster } = await import(pathToFileURL(join(root, "test/setup/slurm-cluster.ts")).href);
 const tmp = mkdtempSync(join(tmpdir(), "hpcfit-bench-fitjob-"));
