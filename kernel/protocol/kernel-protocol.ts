@@ -240,7 +240,9 @@ export class KernelProtocol {
 
   private async execute(channel: Channel, message: JupyterMessage, receivedAt: number): Promise<void> {
     if (this.shuttingDown || receivedAt < this.abortBefore) {
-      this.reply(channel, message, { status: "aborted", execution_count: this.executionCount });
+      // A cell that never ran has no execution count; JupyterLab would otherwise show the
+      // failing cell's number on every skipped cell.
+      this.reply(channel, message, { status: "aborted", execution_count: null });
       return;
     }
     const content = await handleExecute(

@@ -151,6 +151,9 @@ describe("protocol layer over an in-memory transport", () => {
     expect(transport.of(bad).find((m) => m.type === "error")!.content).toMatchObject({ ename: "Error", evalue: "failed on purpose" });
     expect(transport.of(queued).map((m) => m.type)).toEqual(["status", "execute_reply", "status"]);
     expect(transport.of(queued)[1]!.content.status).toBe("aborted");
+    // A cell that never ran keeps no execution count (as with ipykernel), so a frontend does not
+    // show the failing cell's number on it.
+    expect(transport.of(queued)[1]!.content.execution_count).toBeNull();
     await new Promise((r) => setTimeout(r, 80));
     const bad2 = transport.deliver("shell", "execute_request", { code: "fail", stop_on_error: false });
     const runs = transport.deliver("shell", "execute_request", { code: "print:runs" });
