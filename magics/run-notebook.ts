@@ -12,7 +12,7 @@ import type { RunFileResult } from "../notebooks/run-file.js";
 import { UserError } from "../util/user-error.js";
 
 const USAGE = `%run_notebook INPUT [OUTPUT] [-p NAME VALUE]... [-r NAME VALUE]... [-f params.yaml] [-y YAML]
-    [--kernel NAME] [--cwd DIR] [--allow-errors] [--execution-timeout S] [--start-timeout S] [--report-mode]
+    [--kernel NAME] [--cwd DIR] [--allow-errors] [--allow-unknown] [--execution-timeout S] [--start-timeout S] [--report-mode]
     [--sbatch sbatch options...]
 Runs INPUT headless with the given parameters and writes OUTPUT (default INPUT-output.ipynb).
 With --sbatch the run is submitted as a batch job and the job is returned.`;
@@ -23,6 +23,7 @@ const OPTIONS = [
   { names: ["-k", "--kernel"], value: true, key: "kernel" },
   { names: ["--cwd"], value: true, key: "cwd" },
   { names: ["--allow-errors"], value: false, key: "allowErrors" },
+  { names: ["--allow-unknown"], value: false, key: "allowUnknown" },
   { names: ["--execution-timeout"], value: true, key: "executionTimeout" },
   { names: ["--start-timeout"], value: true, key: "startTimeout" },
   { names: ["--report-mode"], value: false, key: "reportMode" },
@@ -110,6 +111,7 @@ export const runNotebookMagic: Magic = {
         kernel: typeof options.kernel === "string" ? options.kernel : undefined,
         cwd: typeof options.cwd === "string" ? options.cwd : undefined,
         allowErrors: options.allowErrors === true,
+        allowUnknownParameters: options.allowUnknown === true,
         executionTimeout: seconds(options.executionTimeout, "--execution-timeout"),
         startTimeout: seconds(options.startTimeout, "--start-timeout"),
         reportMode: options.reportMode === true,

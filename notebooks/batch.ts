@@ -9,7 +9,7 @@ import { stringify as toYaml } from "yaml";
 import { submit } from "../jobs/api.js";
 import type { Job } from "../jobs/job.js";
 import { readNotebook, type Notebook } from "./notebook.js";
-import { expandPathTemplate, type ParameterValues } from "./parameters.js";
+import { checkParameterNames, expandPathTemplate, type ParameterValues } from "./parameters.js";
 import { RECORD_MIME } from "./record.js";
 import type { SweepRow } from "./sweep.js";
 import { compiledEntry } from "../util/paths.js";
@@ -23,6 +23,8 @@ export interface BatchRunOptions {
   kernel?: string;
   cwd?: string;
   allowErrors?: boolean;
+  /** Inject parameters the notebook does not declare. */
+  allowUnknownParameters?: boolean;
   startTimeout?: number;
   executionTimeout?: number;
   reportMode?: boolean;
@@ -36,6 +38,7 @@ function runArguments(options: Omit<BatchRunOptions, "sbatch" | "parameters" | "
   if (options.kernel) args.push("--kernel", options.kernel);
   if (options.cwd) args.push("--cwd", resolve(options.cwd));
   if (options.allowErrors) args.push("--allow-errors");
+  if (options.allowUnknownParameters) args.push("--allow-unknown");
   if (options.startTimeout) args.push("--start-timeout", String(options.startTimeout));
   if (options.executionTimeout) args.push("--execution-timeout", String(options.executionTimeout));
   if (options.reportMode) args.push("--report-mode");
@@ -49,6 +52,8 @@ function hasOption(sbatch: string[], short: string, long: string): boolean {
 /** Submits one notebook run as a batch job; the output lands at `options.output`. */
 export async function submitNotebookRun(options: BatchRunOptions): Promise<Job> {
   const input = resolve(options.input);
+  // Refused here, not in the job: a misspelt name should not cost a queue wait.
+  checkParameterNames(readNotebook(input), options.parameters, input, options.allowUnknownParameters);
   const output = resolve(expandPathTemplate(options.output, options.parameters));
   const stem = basename(output, extname(output));
   const lines = ["#!/bin/bash"];

@@ -117,6 +117,31 @@ export function findTagged(nb: Notebook, tag: string): number {
   return nb.cells.findIndex((cell) => cellTags(cell).includes(tag));
 }
 
+/**
+ * Refuses values for names the notebook does not declare in its `parameters` cell (papermill only
+ * warns, and a misspelt `-p stpes 5000` then runs with the default silently).
+ * @param allowUnknown inject them anyway (`--allow-unknown`)
+ * @throws UserError naming the unknown names and the declared ones
+ */
+export function checkParameterNames(nb: Notebook, values: ParameterValues, source: string, allowUnknown = false): void {
+  const names = Object.keys(values);
+  if (allowUnknown || names.length === 0) return;
+  const at = findTagged(nb, "parameters");
+  if (at < 0) {
+    throw new UserError(
+      `${source} has no cell tagged "parameters", so it declares no parameters (given: ${names.join(", ")}); ` +
+        `tag the cell that holds the defaults "parameters", or pass --allow-unknown to inject the values at the top`,
+    );
+  }
+  const declared = declaredParameters(nb.cells[at]!).map((p) => p.name);
+  const unknown = names.filter((n) => !declared.includes(n));
+  if (unknown.length === 0) return;
+  throw new UserError(
+    `${source} has no parameter ${unknown.map((n) => `"${n}"`).join(", ")}; its parameters cell declares ` +
+      `${declared.length ? declared.join(", ") : "none"} (pass --allow-unknown to inject ${unknown.length > 1 ? "them" : "it"} anyway)`,
+  );
+}
+
 /** What {@link injectParameters} did, for the caller to report. */
 export interface Injection {
   /** Index of the injected cell in the notebook. */

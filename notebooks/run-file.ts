@@ -5,7 +5,7 @@
 import { dirname, resolve } from "node:path";
 import { startKernel } from "./kernel-connection.js";
 import { readNotebook, writeNotebook } from "./notebook.js";
-import { expandPathTemplate, type ParameterValues } from "./parameters.js";
+import { checkParameterNames, expandPathTemplate, type ParameterValues } from "./parameters.js";
 import { markFailure, prepareNotebook, runNotebook, type RunOptions, type RunResult } from "./runner.js";
 
 /** Options of {@link runNotebookFile}. */
@@ -40,6 +40,7 @@ export function notebookKernelName(metadata: Record<string, unknown>): string | 
 /** Runs (or with `prepareOnly`, only prepares) one notebook file. */
 export async function runNotebookFile(options: RunFileOptions): Promise<RunFileResult> {
   const nb = readNotebook(options.input);
+  checkParameterNames(nb, options.parameters, options.input === "-" ? "the notebook" : options.input, options.allowUnknownParameters);
   const output = options.output === "-" ? "-" : resolve(expandPathTemplate(options.output, options.parameters));
   const kernelName = options.kernel ?? notebookKernelName(nb.metadata) ?? "hpcfit";
   const language = kernelName === "hpcfit" ? "typescript" : kernelName.startsWith("python") ? "python" : "typescript";

@@ -51,6 +51,8 @@ export interface RunOptions {
   outputPath?: string;
   /** Keep running after a failing cell. */
   allowErrors?: boolean;
+  /** Inject parameters the notebook does not declare (otherwise they are refused before the run). */
+  allowUnknownParameters?: boolean;
   /** Seconds one cell may run before it is interrupted and the run fails. */
   executionTimeout?: number;
   /** Seconds between saves during a long cell (default 30). */

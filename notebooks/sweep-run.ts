@@ -8,7 +8,8 @@ import { availableParallelism } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
 import type { Job } from "../jobs/job.js";
 import { rowFromOutput, submitSweepArray } from "./batch.js";
-import type { ParameterValues } from "./parameters.js";
+import { checkParameterNames, type ParameterValues } from "./parameters.js";
+import { readNotebook } from "./notebook.js";
 import { runNotebookFile } from "./run-file.js";
 import { gridCombinations, runLimited, sweepOutputName, writeSummary, type GridAxis, type SweepRow } from "./sweep.js";
 
@@ -25,6 +26,8 @@ export interface SweepOptions {
   parallel?: number;
   kernel?: string;
   allowErrors?: boolean;
+  /** Inject parameters the notebook does not declare. */
+  allowUnknownParameters?: boolean;
   executionTimeout?: number;
   /** Submit as a job array with these sbatch options instead of running here. */
   sbatch?: string[];
@@ -47,6 +50,7 @@ export interface SweepResult {
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const { input, axes } = options;
   const combos = gridCombinations(axes, options.fixed ?? {});
+  if (combos.length > 0) checkParameterNames(readNotebook(input), combos[0]!, input, options.allowUnknownParameters);
   const outputDir = resolve(options.outputDir ?? `${basename(input, extname(input))}-sweep`);
   mkdirSync(outputDir, { recursive: true });
   const names = combos.map((c) => sweepOutputName(input, c, axes));
@@ -61,6 +65,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       limit: options.parallel,
       kernel: options.kernel,
       allowErrors: options.allowErrors,
+      allowUnknownParameters: options.allowUnknownParameters,
       executionTimeout: options.executionTimeout,
       sbatch: options.sbatch,
     });
@@ -84,6 +89,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
           parameters: combo,
           kernel: options.kernel,
           allowErrors: options.allowErrors,
+      allowUnknownParameters: options.allowUnknownParameters,
           executionTimeout: options.executionTimeout,
         });
         const row: SweepRow = {

@@ -40,6 +40,7 @@ interface RunCliOptions {
   kernel?: string;
   cwd?: string;
   allowErrors?: boolean;
+  allowUnknown?: boolean;
   startTimeout: string;
   executionTimeout?: string;
   progress: boolean;
@@ -95,6 +96,7 @@ export function registerRunCommand(program: Command): void {
     .option("-k, --kernel <name>", "kernelspec to run with (default: the notebook's, else hpcfit)")
     .option("--cwd <dir>", "working directory of the kernel (default: the input's folder)")
     .option("--allow-errors", "go on after a failing cell")
+    .option("--allow-unknown", "inject parameters the notebook's parameters cell does not declare")
     .option("--start-timeout <s>", "seconds to wait for the kernel to start", "60")
     .option("--execution-timeout <s>", "seconds a cell may run before the run fails")
     .option("--no-progress", "no progress bar")
@@ -118,6 +120,7 @@ export function registerRunCommand(program: Command): void {
         kernel: options.kernel,
         cwd: options.cwd,
         allowErrors: options.allowErrors,
+        allowUnknownParameters: options.allowUnknown,
         startTimeout: seconds(options.startTimeout, "--start-timeout"),
         executionTimeout: seconds(options.executionTimeout, "--execution-timeout"),
         reportMode: options.reportMode,

@@ -17,6 +17,7 @@ interface SweepCliOptions {
   parallel?: string;
   kernel?: string;
   allowErrors?: boolean;
+  allowUnknown?: boolean;
   executionTimeout?: string;
   wait?: boolean;
   progress: boolean;
@@ -44,6 +45,7 @@ export function registerSweepCommand(program: Command): void {
     .option("--parallel <n>", "runs at once (here: default the CPUs available; with --sbatch: the array's % limit)")
     .option("-k, --kernel <name>", "kernelspec to run with")
     .option("--allow-errors", "go on after a failing cell in each run")
+    .option("--allow-unknown", "inject parameters the notebook's parameters cell does not declare")
     .option("--execution-timeout <s>", "seconds a cell may run")
     .option("--wait", "with --sbatch: wait for the job array to finish and summarise the results")
     .option("--no-progress", "no progress bar")
@@ -66,6 +68,7 @@ export function registerSweepCommand(program: Command): void {
         parallel: positive(options.parallel, "--parallel"),
         kernel: options.kernel,
         allowErrors: options.allowErrors,
+        allowUnknownParameters: options.allowUnknown,
         executionTimeout: positive(options.executionTimeout, "--execution-timeout"),
         sbatch: parameterPairs().sbatch,
         wait: options.wait,

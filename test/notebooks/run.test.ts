@@ -51,11 +51,29 @@ describe("hpcfit run", () => {
     expect(JSON.parse(outputText(nb.cells[3]))).toMatchObject({ steps: 7, ratio: 2.5, label: "cli-wins" });
   });
 
-  test("without a parameters cell the values go on top, with a warning", async () => {
+  test("refuses a parameter the notebook does not declare, before starting anything", async () => {
+    const dir = tempDir();
+    const input = writeTestNotebook(dir, "params.ipynb", PARAMS_NB);
+    const output = join(dir, "out.ipynb");
+    const typo = await runCli(["run", input, output, "-p", "stpes", "5000", "--no-progress"]);
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toContain('has no parameter "stpes"');
+    expect(typo.stderr).toContain("steps, ratio, label, flag, nothing");
+    expect(existsSync(output)).toBe(false);
+    const plain = writeTestNotebook(dir, "plain.ipynb", ["1"]);
+    const none = await runCli(["run", plain, output, "-p", "n", "21", "--no-progress"]);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('has no cell tagged "parameters"');
+    const allowed = await runCli(["run", input, output, "-p", "extra", "3", "--allow-unknown", "--prepare-only"]);
+    expect(allowed.code).toBe(0);
+    expect(sourceOf(readJson(output).cells[2])).toContain("const extra = 3;");
+  });
+
+  test("without a parameters cell, --allow-unknown puts the values on top, with a warning", async () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "plain.ipynb", ["console.log(n * 2)"]);
     const output = join(dir, "out.ipynb");
-    const r = await runCli(["run", input, output, "-p", "n", "21", "--no-progress"]);
+    const r = await runCli(["run", input, output, "-p", "n", "21", "--allow-unknown", "--no-progress"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: .*no cell tagged "parameters"/);
     const nb = readJson(output);
