@@ -30,8 +30,9 @@ test("examples/curve-fit.ipynb fits the line and shows the result", async () => 
     expect(r.status, r.error?.evalue).toBe("ok");
     results.push(r);
   }
-  expect(results[0].result?.["text/plain"]).toContain("'m', 'b'");
-  const fitCell = results[1];
+  // results[0] is the parameters cell.
+  expect(results[1].result?.["text/plain"]).toContain("'m', 'b'");
+  const fitCell = results[2];
   const bundle = fitCell.result!;
   expect(bundle["text/plain"]).toMatch(/m:\s+1\.970 ± 0\.021/);
   expect(bundle["text/html"]).toContain("<table>");
@@ -49,5 +50,5 @@ test("examples/curve-fit.ipynb fits the line and shows the result", async () => 
   expect(last.header.msg_type).toBe("update_display_data");
   expect(last.content.transient.display_id).toBe(id);
   expect(last.content.data["text/plain"]).toMatch(/^fit lm: done/);
-  expect(results[2].result?.["text/plain"]).toContain("m = 1.97017 ± 0.021");
+  expect(results[3].result?.["text/plain"]).toContain("m = 1.97017 ± 0.021");
 });

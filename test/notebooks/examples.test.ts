@@ -17,6 +17,11 @@ describe("examples run headless", () => {
     expect(notebooks).toContain("scaling-study.ipynb");
   });
 
+  test.each(notebooks)("%s declares its parameters in a cell tagged \"parameters\"", (name) => {
+    const cells = readJson(join(EXAMPLES, name)).cells;
+    expect(cells.some((c) => c.metadata.tags?.includes("parameters"))).toBe(true);
+  });
+
   test.each(notebooks)("%s", async (name) => {
     const dir = tempDir("hpcfit-examples-");
     cpSync(EXAMPLES, dir, { recursive: true });
