@@ -125,7 +125,10 @@ export const runNotebookMagic: Magic = {
       context.output.display({ "text/plain": `Running ${inputArg} ...` }, { displayId });
       const result = await runNotebookFile({
         ...common,
-        onCell: (done, total) => context.output.display({ "text/plain": `Running ${inputArg}: cell ${Math.min(done + 1, total)}/${total}` }, { displayId, update: true }),
+        onCell: (progress) => {
+          const text = progress.phase === "cell" ? `code cell ${progress.number} of ${progress.of}` : `${progress.ran} of ${progress.of} code cells ran`;
+          context.output.display({ "text/plain": `Running ${inputArg}: ${text}` }, { displayId, update: true });
+        },
       });
       const run = new NotebookRun(result);
       context.output.display(run[DISPLAY](), { displayId, update: true });

@@ -4,6 +4,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { startKernel } from "./kernel-connection.js";
+import type { KernelSpec } from "./kernelspec.js";
 import { readNotebook, writeNotebook } from "./notebook.js";
 import { checkParameterNames, expandPathTemplate, type ParameterValues } from "./parameters.js";
 import { markFailure, prepareNotebook, runNotebook, type RunOptions, type RunResult } from "./runner.js";
@@ -24,6 +25,8 @@ export interface RunFileOptions extends Omit<RunOptions, "outputPath"> {
   prepareOnly?: boolean;
   /** Extra environment for the kernel. */
   env?: NodeJS.ProcessEnv;
+  /** Told which kernelspec was started (its name and folder), before the first cell runs. */
+  onKernel?: (spec: KernelSpec) => void;
 }
 
 /** The result of a file run: the run's result plus where the output went. */
@@ -63,7 +66,10 @@ export async function runNotebookFile(options: RunFileOptions): Promise<RunFileR
     return { notebook: nb, ok: false, records: {}, duration: 0, output, failure };
   }
   try {
+    options.onKernel?.(kernel.spec);
     prepareNotebook(nb, options, kernel.language || language);
+    // Which installation ran the notebook, for whoever reads the output later.
+    (nb.metadata.hpcfit as Record<string, unknown>).kernel = { name: kernel.spec.name, resource_dir: kernel.spec.resourceDir };
     const result = await runNotebook(nb, kernel, { ...options, outputPath: output });
     return { ...result, output };
   } finally {

@@ -37,6 +37,11 @@ export interface KernelConnection {
 export interface RunFailure {
   /** Index of the failing cell in the output notebook, or -1 when no cell was at fault. */
   cellIndex: number;
+  /**
+   * Where the failing cell is, as every report of the run names it (banner, terminal, magic):
+   * its position among the notebook's code cells, the injected parameters cell included.
+   */
+  codeCell?: { number: number; of: number; executionCount: number | null };
   ename: string;
   evalue: string;
   /** The run could not go on (kernel died, a cell timed out), even with allowErrors. */
@@ -59,12 +64,26 @@ export interface RunOptions {
   saveInterval?: number;
   /** Hide inputs in the output (papermill's report mode). */
   reportMode?: boolean;
-  /** Called before each code cell (0-based count of code cells done, total). */
-  onCell?: (done: number, total: number, cell: NotebookCell) => void;
+  /**
+   * Called when a code cell starts (its 1-based number among the code cells, their total) and
+   * once at the end with the number of cells that ran; a cell that never ran is never reported.
+   */
+  onCell?: (progress: CellProgress) => void;
   /** Called with each output as it arrives (for --log-output). */
   onOutput?: (output: NotebookOutput) => void;
   /** Called with warnings (e.g. no parameters cell). */
   onWarning?: (message: string) => void;
+}
+
+/** Progress of a run in code cells: a cell starting, or the end of the run. */
+export type CellProgress =
+  | { phase: "cell"; number: number; of: number; cell: NotebookCell }
+  | { phase: "end"; ran: number; of: number };
+
+/** "code cell 5 of 7 (In [4])": how every report of a run names a failing cell. */
+export function describeCell(where: NonNullable<RunFailure["codeCell"]>): string {
+  const count = where.executionCount === null ? "not numbered" : `In [${where.executionCount}]`;
+  return `code cell ${where.number} of ${where.of} (${count})`;
 }
 
 /** What a run produced. */
@@ -125,7 +144,7 @@ export async function runNotebook(nb: Notebook, kernel: KernelConnection, option
   let failure: RunFailure | undefined;
   let done = 0;
   for (const cell of codeCells) {
-    options.onCell?.(done, codeCells.length, cell);
+    options.onCell?.({ phase: "cell", number: done + 1, of: codeCells.length, cell });
     const source = joinSource(cell.source);
     const cellStart = Date.now();
     setCellMeta(cell, { status: "running", start_time: new Date(cellStart).toISOString() });
@@ -163,12 +182,18 @@ export async function runNotebook(nb: Notebook, kernel: KernelConnection, option
     done++;
     const fatal = (reply as { fatal?: boolean }).fatal === true;
     if (reply.status !== "ok" && (!failure || (fatal && !failure.fatal))) {
-      failure = { cellIndex: nb.cells.indexOf(cell), ename: reply.ename ?? "Error", evalue: reply.evalue ?? "the cell failed", fatal };
+      failure = {
+        cellIndex: nb.cells.indexOf(cell),
+        codeCell: { number: codeCells.indexOf(cell) + 1, of: codeCells.length, executionCount: cell.execution_count ?? null },
+        ename: reply.ename ?? "Error",
+        evalue: reply.evalue ?? "the cell failed",
+        fatal,
+      };
     }
     if (failure && (fatal || !options.allowErrors)) break;
     save();
   }
-  options.onCell?.(done, codeCells.length, codeCells[codeCells.length - 1]);
+  options.onCell?.({ phase: "end", ran: done, of: codeCells.length });
   // With allowErrors the run is not a failure (papermill's --allow-errors): the errors stay in
   // their cells and in the result, but no banner, and the caller does not fail.
   const ok = !failure || (options.allowErrors === true && !failure.fatal);
@@ -244,8 +269,7 @@ export function markFailure(nb: Notebook, failure: RunFailure): void {
     const tags = Array.isArray(c.metadata.tags) ? c.metadata.tags : [];
     return !tags.includes(BANNER_TAG) && !tags.includes(ANCHOR_TAG);
   });
-  const count = failing?.execution_count ?? null;
-  const where = failing ? `cell ${count === null ? "(not numbered)" : `In [${count}]`}` : "start-up";
+  const where = failing && failure.codeCell ? describeCell(failure.codeCell) : failing ? "the cell below" : "start-up";
   const banner = markdownCell(
     `<span style="color:red; font-family:monospace">An error stopped this run at <a href="#hpcfit-error-cell">${where}</a>: ` +
       `${escapeHtml(failure.ename)}: ${escapeHtml(failure.evalue)}</span>`,

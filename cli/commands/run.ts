@@ -8,6 +8,7 @@ import { basename, extname } from "node:path";
 import { declaredParameters, findTagged, takeParameterPairs, yamlFileParameters, yamlParameters, type ParameterPairs, type ParameterValues } from "../../notebooks/parameters.js";
 import { readNotebook, joinSource, type NotebookOutput } from "../../notebooks/notebook.js";
 import { mergeParameters, runNotebookFile } from "../../notebooks/run-file.js";
+import { describeCell } from "../../notebooks/runner.js";
 import { submitNotebookRun } from "../../notebooks/batch.js";
 
 let pairs: ParameterPairs = { rest: [], typed: {}, raw: {} };
@@ -137,21 +138,24 @@ export function registerRunCommand(program: Command): void {
         ...run,
         prepareOnly: options.prepareOnly,
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
-        onCell: (done, total) => {
+        onKernel: (spec) => {
+          if (options.progress) process.stderr.write(`Kernel ${spec.name} (${spec.resourceDir})\n`);
+        },
+        onCell: (progress) => {
           if (!options.progress) return;
           if (interactive) {
-            bar ??= new cliProgress.SingleBar({ format: "Executing {bar} {value}/{total} cells | {duration_formatted}", stream: process.stderr }, cliProgress.Presets.shades_classic);
-            if (done === 0) bar.start(total, 0);
-            bar.update(done);
-          } else if (done < total) {
-            process.stderr.write(`Executing cell ${done + 1}/${total}\n`);
+            bar ??= new cliProgress.SingleBar({ format: "Executing {bar} {value}/{total} code cells | {duration_formatted}", stream: process.stderr }, cliProgress.Presets.shades_classic);
+            if (progress.phase === "cell" && progress.number === 1) bar.start(progress.of, 0);
+            bar.update(progress.phase === "cell" ? progress.number - 1 : progress.ran);
+          } else if (progress.phase === "cell") {
+            process.stderr.write(`Executing code cell ${progress.number} of ${progress.of}\n`);
           }
         },
         onOutput: options.logOutput ? (out) => process.stderr.write(describeOutput(out)) : undefined,
       });
       bar?.stop();
       if (!result.ok && result.failure) {
-        const where = result.failure.cellIndex >= 0 ? ` (cell ${result.failure.cellIndex + 1} of the output notebook)` : "";
+        const where = result.failure.codeCell ? ` (${describeCell(result.failure.codeCell)})` : "";
         process.stderr.write(`hpcfit run: ${result.failure.ename}: ${result.failure.evalue}${where}\nOutput saved to ${result.output}\n`);
         process.exitCode = 1;
       } else if (result.output !== "-" && options.progress) {

@@ -85,12 +85,19 @@ describe("hpcfit run", () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "fail.ipynb", ["console.log('before')", "throw new RangeError('bad value')", "console.log('after')"]);
     const output = join(dir, "out.ipynb");
-    const r = await runCli(["run", input, output, "--no-progress"]);
+    const r = await runCli(["run", input, output]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("RangeError: bad value");
+    // One numbering everywhere: progress counts only cells that started, and the terminal and
+    // the banner name the failing cell the same way.
+    expect(r.stderr).toMatch(/^Kernel hpcfit \(.*kernels\/hpcfit\)$/m);
+    expect(r.stderr.match(/^Executing code cell \d+ of \d+$/gm)).toEqual(["Executing code cell 1 of 3", "Executing code cell 2 of 3"]);
+    expect(r.stderr).toContain("(code cell 2 of 3 (In [2]))");
     expect(nbformatErrors(output)).toBe("");
     const nb = readJson(output);
+    expect(nb.metadata.hpcfit.kernel.name).toBe("hpcfit");
     expect(nb.cells[0].cell_type).toBe("markdown");
+    expect(sourceOf(nb.cells[0])).toContain("code cell 2 of 3 (In [2])");
     expect(sourceOf(nb.cells[0])).toContain("RangeError: bad value");
     expect(sourceOf(nb.cells[0])).toContain('href="#hpcfit-error-cell"');
     const anchor = nb.cells.findIndex((c) => sourceOf(c).includes('id="hpcfit-error-cell"'));
