@@ -25,3 +25,30 @@ export function fraction(v: unknown, name: string, fallback: number): number {
     throw new RangeError(`option ${name} must be a number between 0 and 1, got ${JSON.stringify(v)}`);
   return v;
 }
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * A duration option in seconds, or undefined when not given: a positive number of seconds, or a
+ * string of numbers with units (`"90s"`, `"10m"`, `"1h30m"`, `"2d"`) or a clock time
+ * (`"MM:SS"`, `"HH:MM:SS"`). A bare number is seconds, not Slurm's minutes.
+ */
+export function duration(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const bad = (): RangeError =>
+    new RangeError(`option ${name} must be a positive number of seconds or a duration such as "90s", "10m", "1h30m" or "01:30:00", got ${JSON.stringify(v)}`);
+  let seconds: number;
+  if (typeof v === "number") seconds = v;
+  else if (typeof v === "string") {
+    const t = v.trim().toLowerCase();
+    const clock = /^(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$/.exec(t);
+    if (clock) seconds = Number(clock[1] ?? 0) * 3600 + Number(clock[2]) * 60 + Number(clock[3]);
+    else if (/^(?:\d+(?:\.\d+)?\s*[smhd]\s*)+$/.test(t)) {
+      seconds = 0;
+      for (const m of t.matchAll(/(\d+(?:\.\d+)?)\s*([smhd])/g)) seconds += Number(m[1]) * UNIT_SECONDS[m[2]];
+    } else if (/^\d+(?:\.\d+)?$/.test(t)) seconds = Number(t);
+    else throw bad();
+  } else throw bad();
+  if (!(Number.isFinite(seconds) && seconds > 0)) throw bad();
+  return seconds;
+}

@@ -1,0 +1,64 @@
+/**
+ * How a sampler hears from its caller and when it stops before its planned end: the user's
+ * monitor returning false, the user's `signal`, an interrupt of the notebook cell, or the run's
+ * time budget (`maxTime`). Each is checked once per generation, after it is complete, so a run
+ * that stops early still holds whole generations and its draws so far.
+ */
+import type { Random } from "../random.js";
+
+/** Why a sampler stopped before its planned end. */
+export type StopReason = "monitor" | "signal" | "interrupted" | "maxTime";
+
+/** Reports progress; returns false to stop. */
+export type SamplerReport = (step: number, x: Float64Array, nllf: number) => boolean;
+
+/** What a sampler needs from its caller (`fit()` gives it through the method context). */
+export interface SamplerHooks {
+  /** The seeded generator: every random number of the run comes from it. */
+  rng: Random;
+  /** Progress per generation; false stops the run (the draws so far are kept). */
+  report: SamplerReport;
+  /** Lets the event loop run now and then (displays, aborts); optional. */
+  breathe?: () => Promise<void>;
+  /** Why {@link report} returned false (default "monitor"). */
+  stopReason?: () => StopReason | undefined;
+}
+
+/** Decides, after each generation, whether the run goes on. */
+export class StopCheck {
+  private readonly deadline: number | undefined;
+
+  /** Checks `hooks` and, when `maxTimeSeconds` is given, a budget counted from now. */
+  constructor(
+    private readonly hooks: SamplerHooks,
+    maxTimeSeconds: number | undefined,
+  ) {
+    this.deadline = maxTimeSeconds === undefined ? undefined : performance.now() + maxTimeSeconds * 1000;
+  }
+
+  /**
+   * Gives the event loop its turn, reports generation `step` (best point `x`, its `nllf`) and
+   * returns why the run must stop, or undefined to go on.
+   */
+  async afterGeneration(step: number, x: Float64Array, nllf: number): Promise<StopReason | undefined> {
+    const hooks = this.hooks;
+    if (hooks.breathe) await hooks.breathe();
+    if (hooks.report(step, x, nllf) === false) return hooks.stopReason?.() ?? "monitor";
+    if (this.deadline !== undefined && performance.now() >= this.deadline) return "maxTime";
+    return undefined;
+  }
+}
+
+/** Plain words for a stop reason, for result messages and displays. */
+export function stopWords(reason: StopReason): string {
+  switch (reason) {
+    case "monitor":
+      return "stopped by the monitor";
+    case "signal":
+      return "stopped by the abort signal";
+    case "interrupted":
+      return "interrupted";
+    case "maxTime":
+      return "stopped at the time limit (maxTime)";
+  }
+}
