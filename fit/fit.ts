@@ -3,11 +3,13 @@
  * starts, shows live progress in a notebook, leaves the problem at the best point and returns
  * the best {@link FitResult}.
  */
-import { liveDisplay, type LiveDisplay, type MimeBundle } from "../schema/display.js";
+import { cellSignal } from "../schema/cell.js";
+import { DISPLAY, liveDisplay, type LiveDisplay, type LiveDisplayFactory, type MimeBundle } from "../schema/display.js";
 import { CountingProblem } from "./counting-problem.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
 import { Random } from "./random.js";
 import { reducedChisq, type FitResult } from "./result.js";
+import type { StopReason } from "./stop-reason.js";
 import type { FitOptions, Problem } from "./types.js";
 import "./all-methods.js";
 
@@ -24,6 +26,17 @@ interface Diagnosable {
   diagnose(): string | undefined;
 }
 
+let last: FitResult | undefined;
+
+/**
+ * The result of the last fit that ended in this process, or undefined. It is how to reach the
+ * draws of a sampler whose notebook cell was interrupted: the cell ends without a value, but
+ * the fit keeps its draws so far as a result marked `stopped: "interrupted"`.
+ */
+export function lastFit(): FitResult | undefined {
+  return last;
+}
+
 /**
  * Fits `problem` with `options.method` (default `"lm"` when the problem has residuals, else
  * `"amoeba"`) and returns the best result; the problem is left at the best point.
@@ -35,7 +48,10 @@ interface Diagnosable {
  *
  * In a notebook the fit shows a live line (method, start, step, chisq) that updates in place a
  * few times per second. `monitor` returning false or `signal` aborting stops the fit; the best
- * point so far is returned with `converged: false`.
+ * point so far is returned with `converged: false`, and samplers return their draws so far,
+ * marked with `stopped`. When the notebook cell running the fit is interrupted, a method that
+ * keeps partial results (the samplers) has its result so far shown and kept for
+ * {@link lastFit}; the live line then says "stopped".
  */
 export async function fit(problem: Problem, options: FitOptions = {}): Promise<FitResult> {
   if (problem === null || typeof problem !== "object" || typeof problem.nllf !== "function") {
@@ -60,6 +76,13 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
 
   const rng = new Random(options.seed ?? 0);
   const progress = new Progress(methodName, problem, starts);
+  const cell = cellSignal();
+  let partial: ((reason: StopReason) => FitResult) | undefined;
+  const onInterrupt = (): void => {
+    progress.stopReason ??= "interrupted";
+    progress.interrupted(partial);
+  };
+  cell?.addEventListener("abort", onInterrupt, { once: true });
   // One counter per start: a method reports the evaluations it used when it builds its result,
   // before the error bars are computed, so the total is the methods' own work.
   const contextFor = (counter: EvaluationCounter): MethodContext => ({
@@ -68,35 +91,43 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     signal: options.signal,
     report: (step, x, nllf) => {
       progress.show(step, x, nllf, false);
-      if (options.signal?.aborted) return false;
-      if (options.monitor && options.monitor(step, x, nllf) === false) {
-        progress.stopped = true;
-        return false;
-      }
-      return !progress.stopped;
+      if (options.signal?.aborted) progress.stopReason ??= "signal";
+      else if (cell?.aborted) progress.stopReason ??= "interrupted";
+      else if (options.monitor && options.monitor(step, x, nllf) === false) progress.stopReason ??= "monitor";
+      return progress.stopReason === undefined;
     },
-    stopped: () => progress.stopped || options.signal?.aborted === true,
+    stopped: () => progress.stopReason !== undefined || options.signal?.aborted === true || cell?.aborted === true,
+    stopReason: () => progress.stopReason,
+    keepPartial: (build) => {
+      partial = build;
+    },
     breathe: () => progress.breathe(),
   });
 
   let best: FitResult | undefined;
   let total = 0;
-  for (let s = 0; s < starts; s++) {
-    if (s > 0) {
-      if (progress.stopped || options.signal?.aborted) break;
-      problem.setValues(problem.randomPoint(rng));
-      total++;
-      if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
+  try {
+    for (let s = 0; s < starts; s++) {
+      if (s > 0) {
+        if (progress.stopReason !== undefined || options.signal?.aborted || cell?.aborted) break;
+        problem.setValues(problem.randomPoint(rng));
+        total++;
+        if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
+      }
+      progress.start = s + 1;
+      partial = undefined;
+      const counter = new EvaluationCounter();
+      const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
+      total += result.evaluations;
+      if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
     }
-    progress.start = s + 1;
-    const counter = new EvaluationCounter();
-    const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
-    total += result.evaluations;
-    if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
+  } finally {
+    cell?.removeEventListener("abort", onInterrupt);
   }
   if (best === undefined) throw new Error("fit: no start produced a result");
   problem.setValues(best.x);
   best.evaluations = total;
+  last = best;
   progress.finish(best);
   return best;
 }
@@ -104,7 +135,10 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
 /** The live progress line of a fit in a notebook (quiet outside a kernel). */
 class Progress {
   start = 1;
-  stopped = false;
+  /** Why the fit is stopping early, once it is. */
+  stopReason: StopReason | undefined;
+  private finished = false;
+  private readonly factory: LiveDisplayFactory | undefined;
   private readonly display: LiveDisplay | undefined;
   private lastShown = 0;
   private lastBreath = Date.now();
@@ -120,8 +154,8 @@ class Progress {
   ) {
     const nres = problem.residualCount();
     this.dof = Math.max(1, (nres > 0 ? nres : problem.pointCount()) - problem.labels().length);
-    const factory = liveDisplay();
-    this.display = factory ? factory(this.bundle("starting")) : undefined;
+    this.factory = liveDisplay();
+    this.display = this.factory ? this.factory(this.bundle("starting")) : undefined;
   }
 
   show(step: number, x: Float64Array, nllf: number, force: boolean): void {
@@ -143,9 +177,39 @@ class Progress {
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
   }
 
-  finish(result: FitResult): void {
-    const state = this.stopped ? `stopped: ${result.message}` : result.converged ? "done" : `done, not converged: ${result.message}`;
+  /** Shows the final line for `result` (once: a fit interrupted and then ending keeps the first). */
+  finish(result: FitResult, note = ""): void {
+    if (this.finished) return;
+    this.finished = true;
+    const reason = result.stopped ?? this.stopReason;
+    const state =
+      reason !== undefined
+        ? `stopped (${reason}): ${result.message}${note}`
+        : result.converged
+          ? "done"
+          : `done, not converged: ${result.message}`;
     this.display?.update(this.bundle(state, result.chisq));
+  }
+
+  /**
+   * The cell running the fit was interrupted: the method may have been stopped from outside in
+   * the middle of a step, so the work so far is read through `build` (whole generations only),
+   * kept for {@link lastFit} and shown, since the cell ends without a value.
+   */
+  interrupted(build: ((reason: StopReason) => FitResult) | undefined): void {
+    if (this.finished) return;
+    let result: FitResult;
+    try {
+      if (build === undefined) throw new Error("this method keeps no partial result");
+      result = build("interrupted");
+    } catch (e) {
+      this.finished = true;
+      this.display?.update(this.bundle(`stopped (interrupted); nothing kept: ${(e as Error).message}`));
+      return;
+    }
+    last = result;
+    this.finish(result, "; lastFit() returns this result");
+    this.factory?.(result[DISPLAY]());
   }
 
   /**

@@ -218,17 +218,14 @@ export class DreamState implements OutlierTarget {
   }
 
   /**
-   * The draws and history so far as {@link McmcSamples}. A run stopped during burn-in has kept
-   * nothing; it then keeps the current population, so the user still sees where the chains are.
+   * The draws and history so far as {@link McmcSamples} (copies: the run may go on). A run
+   * stopped during burn-in has kept nothing; its draws are then the current population, so the
+   * user still sees where the chains are.
    */
   toSamples(): McmcSamples {
-    if (this.kept === 0) {
-      this.points.set(this.x, 0);
-      this.keptLogp.set(this.logp, 0);
-      this.kept = 1;
-    }
-    const { n, p, kept, generation } = this;
+    const { n, p, generation } = this;
     const { labels, thin, burn, ncr } = this.shape;
+    const kept = Math.max(this.kept, 1);
     return new McmcSamples({
       sampler: "dream",
       labels,
@@ -238,15 +235,15 @@ export class DreamState implements OutlierTarget {
       burn: Math.min(burn, generation),
       generations: generation,
       evaluations: this.evaluations,
-      points: this.points.slice(0, kept * n * p),
-      logp: this.keptLogp.slice(0, kept * n),
+      points: this.kept > 0 ? this.points.slice(0, kept * n * p) : this.x.slice(),
+      logp: this.kept > 0 ? this.keptLogp.slice(0, kept * n) : this.logp.slice(),
       genDraws: this.genDraws.slice(0, generation),
       genAcceptance: this.genAcceptance.slice(0, generation),
       genLogp: this.genLogp.slice(0, generation * n),
       ncr,
       crDraws: this.crossover.updateDraws,
       crWeights: this.crossover.updateWeights,
-      outliers: this.outliers,
+      outliers: this.outliers.map((o) => ({ ...o })),
     });
   }
 }

@@ -148,6 +148,7 @@ export async function runDream(
       state.evaluations = n;
       state.noteBest();
     }
+    hooks.progress?.(() => ({ samples: state.toSamples(), bestX: state.bestX.slice() }));
     const ws = proposalWorkspace(p, n, dePairs);
     const outliers = new OutlierRule(n, outlierInterval(burn));
     const stop = new StopCheck(hooks, maxTime);

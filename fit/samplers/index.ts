@@ -6,7 +6,7 @@ export { OutlierRule, outlierInterval } from "./dream-outliers.js";
 export { runSmc, type SmcOptions, type SmcRun } from "./smc.js";
 export { SmcState, systematicResample, type InequalityConstraint, type SmcTarget, type TemperingLevel } from "./smc-state.js";
 export { logNormalCdf } from "./normal-cdf.js";
-export { StopCheck, stopWords, type SamplerHooks, type SamplerReport, type StopReason } from "./stopping.js";
+export { StopCheck, type SamplerHooks, type SamplerReport } from "./stopping.js";
 export { dream as dreamMethod, smc as smcMethod } from "./methods.js";
 export { SampledFitResult, sampledResult, isSampledResult } from "./sampled-result.js";
 export { regionProblem } from "./region.js";

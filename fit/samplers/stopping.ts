@@ -4,10 +4,11 @@
  * time budget (`maxTime`). Each is checked once per generation, after it is complete, so a run
  * that stops early still holds whole generations and its draws so far.
  */
+import type { McmcSamples } from "../mcmc/samples.js";
 import type { Random } from "../random.js";
+import type { StopReason } from "../stop-reason.js";
 
-/** Why a sampler stopped before its planned end. */
-export type StopReason = "monitor" | "signal" | "interrupted" | "maxTime";
+export type { StopReason } from "../stop-reason.js";
 
 /** Reports progress; returns false to stop. */
 export type SamplerReport = (step: number, x: Float64Array, nllf: number) => boolean;
@@ -22,7 +23,15 @@ export interface SamplerHooks {
   breathe?: () => Promise<void>;
   /** Why {@link report} returned false (default "monitor"). */
   stopReason?: () => StopReason | undefined;
+  /**
+   * Called once the run's state exists, with a function that reads the draws so far at any
+   * moment (whole generations only), for a caller that must show them if the run is cut short.
+   */
+  progress?: (drawn: SamplerProgress) => void;
 }
+
+/** Reads a running sampler's draws so far and its best point (copies, safe to keep). */
+export type SamplerProgress = () => { samples: McmcSamples; bestX: Float64Array };
 
 /** Decides, after each generation, whether the run goes on. */
 export class StopCheck {
@@ -46,19 +55,5 @@ export class StopCheck {
     if (hooks.report(step, x, nllf) === false) return hooks.stopReason?.() ?? "monitor";
     if (this.deadline !== undefined && performance.now() >= this.deadline) return "maxTime";
     return undefined;
-  }
-}
-
-/** Plain words for a stop reason, for result messages and displays. */
-export function stopWords(reason: StopReason): string {
-  switch (reason) {
-    case "monitor":
-      return "stopped by the monitor";
-    case "signal":
-      return "stopped by the abort signal";
-    case "interrupted":
-      return "interrupted";
-    case "maxTime":
-      return "stopped at the time limit (maxTime)";
   }
 }
