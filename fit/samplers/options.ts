@@ -28,15 +28,15 @@ export function fraction(v: unknown, name: string, fallback: number): number {
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
+/** What a duration may look like, for error messages and help texts. */
+export const DURATION_FORMS = 'a positive number of seconds or a duration such as "90s", "10m", "1h30m" or "01:30:00"';
+
 /**
- * A duration option in seconds, or undefined when not given: a positive number of seconds, or a
- * string of numbers with units (`"90s"`, `"10m"`, `"1h30m"`, `"2d"`) or a clock time
- * (`"MM:SS"`, `"HH:MM:SS"`). A bare number is seconds, not Slurm's minutes.
+ * Seconds in `v`, or undefined when it is not a duration: a positive number of seconds, or a
+ * string of numbers with units (`"90s"`, `"10m"`, `"1h30m"`, `"2d"`), a clock time (`"MM:SS"`,
+ * `"HH:MM:SS"`) or a bare number of seconds. A bare number is seconds, not Slurm's minutes.
  */
-export function duration(v: unknown, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const bad = (): RangeError =>
-    new RangeError(`option ${name} must be a positive number of seconds or a duration such as "90s", "10m", "1h30m" or "01:30:00", got ${JSON.stringify(v)}`);
+export function parseDuration(v: unknown): number | undefined {
   let seconds: number;
   if (typeof v === "number") seconds = v;
   else if (typeof v === "string") {
@@ -47,8 +47,15 @@ export function duration(v: unknown, name: string): number | undefined {
       seconds = 0;
       for (const m of t.matchAll(/(\d+(?:\.\d+)?)\s*([smhd])/g)) seconds += Number(m[1]) * UNIT_SECONDS[m[2]];
     } else if (/^\d+(?:\.\d+)?$/.test(t)) seconds = Number(t);
-    else throw bad();
-  } else throw bad();
-  if (!(Number.isFinite(seconds) && seconds > 0)) throw bad();
+    else return undefined;
+  } else return undefined;
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
+}
+
+/** A duration option in seconds (see {@link parseDuration}), or undefined when not given. */
+export function duration(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const seconds = parseDuration(v);
+  if (seconds === undefined) throw new RangeError(`option ${name} must be ${DURATION_FORMS}, got ${JSON.stringify(v)}`);
   return seconds;
 }
