@@ -167,7 +167,8 @@ export async function runDream(
       if (inBurn && outliers.due(g)) outliers.apply(state, g, rng);
       state.keepIfDue(g);
       if (options.observe) await options.observe(generationView(state, accepted));
-      stopped = await stop.afterGeneration(g + 1, state.bestX, -state.bestLogp);
+      if (hooks.breathe) await hooks.breathe();
+      stopped = stop.afterGeneration(g + 1, state.bestX, -state.bestLogp);
       if (stopped !== undefined) break;
     }
     const samples = state.toSamples();

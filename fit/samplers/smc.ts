@@ -109,7 +109,8 @@ export async function runSmc(
           );
         state.resample(next, rng);
         state.recordStage(await state.move(moves, rng));
-        stopped = await stop.afterGeneration(state.stages, state.bestX, -state.bestLogp);
+        if (hooks.breathe) await hooks.breathe();
+        stopped = stop.afterGeneration(state.stages, state.bestX, -state.bestLogp);
         if (stopped !== undefined || state.stages >= maxStages) break stages;
       }
     }

@@ -46,12 +46,12 @@ export class StopCheck {
   }
 
   /**
-   * Gives the event loop its turn, reports generation `step` (best point `x`, its `nllf`) and
-   * returns why the run must stop, or undefined to go on.
+   * Reports generation `step` (best point `x`, its `nllf`) and returns why the run must stop, or
+   * undefined to go on. Synchronous, so a generation costs no extra promise: the caller gives
+   * the event loop its turn first (`hooks.breathe`).
    */
-  async afterGeneration(step: number, x: Float64Array, nllf: number): Promise<StopReason | undefined> {
+  afterGeneration(step: number, x: Float64Array, nllf: number): StopReason | undefined {
     const hooks = this.hooks;
-    if (hooks.breathe) await hooks.breathe();
     if (hooks.report(step, x, nllf) === false) return hooks.stopReason?.() ?? "monitor";
     if (this.deadline !== undefined && performance.now() >= this.deadline) return "maxTime";
     return undefined;
