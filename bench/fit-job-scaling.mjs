@@ -14,18 +14,20 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const write = process.argv.includes("--write");
 
 // The test cluster's starter is TypeScript: load it with hpcfit's own TypeScript import hooks.
-const { registerTypeScriptHooks } = await import(`${root}dist/fit/node/typescript-hooks.js`);
+const { registerTypeScriptHooks } = await import(`${root}dist/util/typescript-hooks.js`);
 registerTypeScriptHooks();
 const { startSlurmCluster } = await import(pathToFileURL(join(root, "test/setup/slurm-cluster.ts")).href);
 const tmp = mkdtempSync(join(tmpdir(), "hpcfit-bench-fitjob-"));
-const cluster = await startSlurmCluster();
+// One node of two CPUs: the two workers measured here, on the shape the recorded results describe.
+const cluster = await startSlurmCluster({ nodes: 1, cpusPerNode: 2 });
 process.env.SLURM_CONF = cluster.env.SLURM_CONF;
 process.env.HPCFIT_JOBS_BACKEND = "slurm";
 process.env.HPCFIT_DATA_DIR = join(tmp, "data");
 process.chdir(tmp);
 
-const fitjobs = await import(`${root}dist/magics/fit/index.js`);
-const { readProgress } = await import(`${root}dist/magics/fit/progress.js`);
+const { prepareFitJob, submitFitJob } = await import(`${root}dist/fit-jobs/fit-job.js`);
+const { parseFitLine } = await import(`${root}dist/fit-jobs/options.js`);
+const { readProgress } = await import(`${root}dist/fit-jobs/progress.js`);
 
 /** A model cell whose every evaluation busy-waits `ms` milliseconds. */
 function model(ms) {
@@ -43,8 +45,8 @@ function model(ms) {
 /** Runs one fit job; returns the sampler's seconds inside fit() and the generations. */
 async function runJob(ms, workers, samples, burn) {
   const line = `--fit=dream --samples=${samples} --burn=${burn} --seed=1 --ntasks=${workers} --time=20 --job-name=bench-w${workers}`;
-  const prepared = await fitjobs.prepareFitJob(fitjobs.parseFitLine(line), model(ms), {});
-  const job = await fitjobs.submitFitJob(prepared.dir);
+  const prepared = await prepareFitJob(parseFitLine(line), model(ms), {});
+  const job = await submitFitJob(prepared.dir);
   await job.wait({ pollMs: 200 });
   const p = readProgress(prepared.dir);
   return { seconds: p.fitSeconds, generations: p.total, evaluations: null };

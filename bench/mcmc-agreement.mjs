@@ -29,4 +29,4 @@ for (const name of ["line", "peak", "poisson"]) {
 }
 const body = lines.join("\n");
 console.log(body);
-if (write) writeSection("## MCMC agreement with bumps (issue 4) — `bench/mcmc-agreement.mjs`", body);
+if (write) writeSection("## MCMC agreement with bumps — `bench/mcmc-agreement.mjs`", body);

@@ -84,4 +84,4 @@ lines.push(
 );
 const body = lines.join("\n");
 console.log(body);
-if (write) writeSection("## MCMC overhead and efficiency (issue 4) — `bench/mcmc-overhead.mjs`", body);
+if (write) writeSection("## MCMC overhead and efficiency — `bench/mcmc-overhead.mjs`", body);

@@ -77,5 +77,5 @@ const body = lines.join("\n");
 console.log(body);
 if (write) {
   writeFileSync(`${root}bench/mcmc-parallel.svg`, svg);
-  writeSection("## MCMC parallel speedup (issue 4) — `bench/mcmc-parallel.mjs`", body);
+  writeSection("## MCMC parallel speedup — `bench/mcmc-parallel.mjs`", body);
 }

@@ -39,7 +39,7 @@ if (!existsSync(python)) {
 ensureAnchorPackages();
 
 const { fit } = await import(`${root}dist/index.js`);
-const { parseNist, nistProblem } = await import(`${root}dist/fit/nist/index.js`);
+const { parseNist, nistProblem } = await import(`${root}dist/nist/index.js`);
 const index = readFileSync(`${nistDir}/INDEX.tsv`, "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
 const names = index.map((r) => r[0]).filter((n) => only.length === 0 || only.includes(n));
 

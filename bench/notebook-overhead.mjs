@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Overhead of headless notebook runs (issue 8): `hpcfit run` on a notebook of 50 trivial cells with
+// Overhead of headless notebook runs: `hpcfit run` on a notebook of 50 trivial cells with
 // the hpcfit kernel, against papermill (PyPI) running the same notebook with the Python kernel
 // (ipykernel), alternated in one run. Each tool also runs a 1-cell notebook, so the total splits
 // into start-up and a per-cell cost. Target: hpcfit's total at most half of papermill's.
@@ -69,4 +69,4 @@ const lines = [
   `hpcfit's total for 50 cells is ${sig(ratio, 2)} × papermill's (target: at most 0.5) — ${ratio <= 0.5 ? "met" : "not met"} in this run.`,
 ];
 console.log(lines.join("\n"));
-if (args.includes("--write")) writeSection("## Headless notebook runs (issue 8) — `bench/notebook-overhead.mjs`", lines.join("\n"));
+if (args.includes("--write")) writeSection("## Headless notebook runs — `bench/notebook-overhead.mjs`", lines.join("\n"));

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Adding 1,000,000 tasks to a queue: q.addMany (one transaction) and `hpcfit queue load` from a
 // file, side by side with the floor (a bare better-sqlite3 insert of the same rows in one
-// transaction, no queue logic). Target: < 20 s. qdo's figure (about two minutes for a million,
-// from issue 9) is cited, not re-measured here: qdo is not installable on this machine.
+// transaction, no queue logic). Target: < 20 s. qdo's figure (about two minutes for a million)
+// is cited, not re-measured here: qdo is not installable on this machine.
 import Database from "better-sqlite3";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { root as ROOT } from "./common.mjs";
 
 export { root as ROOT, scratch } from "./common.mjs";
-const built = join(ROOT, "dist", "magics", "queue", "index.js");
+const built = join(ROOT, "dist", "queue", "index.js");
 if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build first`);
 
 /** The queue library as built into dist/. */

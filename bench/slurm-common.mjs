@@ -9,23 +9,27 @@ import { root as ROOT } from "./common.mjs";
 
 export { root as ROOT, median, scratch } from "./common.mjs";
 const dist = (...p) => join(ROOT, "dist", ...p);
-for (const f of [dist("magics", "jobs", "index.js"), dist("fit", "node", "typescript-hooks.js")]) {
+for (const f of [dist("jobs", "index.js"), dist("util", "typescript-hooks.js")]) {
   if (!existsSync(f)) throw new Error(`${f} is missing: run npm run build first`);
 }
 
-const hooks = await import(dist("fit", "node", "typescript-hooks.js"));
+const hooks = await import(dist("util", "typescript-hooks.js"));
 hooks.registerTypeScriptHooks();
 
 /** The jobs layer as built into dist/. */
-export const jobs = await import(dist("magics", "jobs", "index.js"));
+export const jobs = await import(dist("jobs", "index.js"));
 /** The magic registry and the Slurm magics. */
-export const { MagicRegistry } = await import(dist("magics", "registry.js"));
+export const { MagicRegistry } = await import(dist("kernel", "magics", "registry.js"));
 export const { registerSlurmMagics } = await import(dist("magics", "slurm", "index.js"));
 const { startSlurmCluster } = await import(join(ROOT, "test", "setup", "slurm-cluster.ts"));
 
-/** Starts the private cluster and points SLURM_CONF at it; returns it (call stop()). */
-export async function cluster() {
-  const c = await startSlurmCluster();
+/**
+ * Starts a private cluster and points SLURM_CONF at it; returns it (call stop()). One node of two
+ * CPUs unless `shape` says otherwise: the shape these benchmarks' recorded results were taken on,
+ * and the local backend's two CPUs they are compared with.
+ */
+export async function cluster(shape = { nodes: 1, cpusPerNode: 2 }) {
+  const c = await startSlurmCluster(shape);
   process.env.SLURM_CONF = c.env.SLURM_CONF;
   return c;
 }

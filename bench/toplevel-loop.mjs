@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { TypeScriptInterpreter } = await import(`${root}dist/kernel/interpreter/index.js`);
-const { MagicRegistry } = await import(`${root}dist/magics/registry.js`);
+const { MagicRegistry } = await import(`${root}dist/kernel/magics/registry.js`);
 
 const N = 10_000_000;
 const RUNS = 15;
@@ -93,7 +93,7 @@ console.log("\nall runs (ms):", JSON.stringify(Object.fromEntries(Object.entries
 
 if (process.argv.includes("--write")) {
   writeSection(
-    "## Top-level loop (issue 2) — `bench/toplevel-loop.mjs`",
+    "## Top-level loop — `bench/toplevel-loop.mjs`",
     `Machine: ${machine}; run on ${new Date().toISOString().slice(0, 10)}.\n\n${table}`,
   );
 }

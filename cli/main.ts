@@ -5,7 +5,7 @@
  * To add a command, add one line to {@link COMMANDS}.
  */
 import { Command } from "commander";
-import { packageVersion } from "../kernel/protocol/package-info.js";
+import { packageVersion } from "../util/paths.js";
 
 /** A subcommand: its name and how to load the function that registers it with commander. */
 export interface CommandEntry {

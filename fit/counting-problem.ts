@@ -20,10 +20,13 @@ export class CountingProblem implements Problem {
     if (typeof inner.jacobian !== "function") this.jacobian = undefined;
     if (typeof inner.priorNllf !== "function") this.priorNllf = undefined;
     if (typeof inner.properPrior !== "function") this.properPrior = undefined;
+    if (typeof inner.diagnose !== "function") this.diagnose = undefined;
   }
 
   /** See Problem (not counted: it evaluates no model). */
   priorNllf?: (x: ArrayLike<number>) => number = (x) => this.inner.priorNllf!(x);
+  /** See Problem (not counted: it explains, it does not search). */
+  diagnose?: () => string | undefined = () => this.inner.diagnose!();
   /** See Problem. */
   properPrior?: (index: number) => boolean = (index) => this.inner.properPrior!(index);
 

@@ -1,7 +1,8 @@
 /**
  * `fit(problem, options)`: the one door to every fit method. It picks the method, runs the
  * starts, shows live progress in a notebook, leaves the problem at the best point and returns
- * the best {@link FitResult}.
+ * the best {@link FitResult}. A fit that does not complete (the model or the method throws, or
+ * the user stops it) leaves the parameters where `onFailure` says, and says so.
  */
 import { cellSignal } from "../schema/cell.js";
 import { DISPLAY, liveDisplay, type LiveDisplay, type LiveDisplayFactory, type MimeBundle } from "../schema/display.js";
@@ -10,7 +11,7 @@ import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
 import { Random } from "./random.js";
 import { reducedChisq, type FitResult } from "./result.js";
 import type { StopReason } from "./stop-reason.js";
-import type { FitOptions, Problem } from "./types.js";
+import type { FitOptions, OnFailure, Problem } from "./types.js";
 import "./all-methods.js";
 
 /** Live display updates at most this often (milliseconds). */
@@ -22,8 +23,45 @@ interface Refreshable {
   refresh(): void;
 }
 
-interface Diagnosable {
-  diagnose(): string | undefined;
+/**
+ * A fit that threw before it completed: the method's or the model's error (`cause`), with where
+ * the problem's parameters were left (`restored`: their starting values, or the best point found
+ * when `onFailure: "best"`).
+ */
+export class FitError extends Error {
+  /** Where the parameters were left: "start" (their values before the fit) or "best" (the best point found). */
+  readonly restored: "start" | "best";
+  /** The parameters' values as left, by name. */
+  readonly values: Record<string, number>;
+
+  /**
+   * @param cause the error the fit stopped on
+   * @param restored where the parameters were left
+   * @param labels the fitted parameters' names
+   * @param values their values as left
+   */
+  constructor(cause: unknown, restored: "start" | "best", labels: string[], values: ArrayLike<number>) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super(`${text}\n${placementNote(restored, labels, values)}`, { cause });
+    this.name = "FitError";
+    this.restored = restored;
+    this.values = Object.fromEntries(labels.map((label, j) => [label, values[j]]));
+  }
+}
+
+/** The sentence that says where a fit that did not complete left the parameters. */
+function placementNote(restored: "start" | "best", labels: string[], values: ArrayLike<number>): string {
+  const list = labels.map((label, j) => `${label} = ${values[j]}`).join(", ");
+  return restored === "start"
+    ? `the parameters were restored to their starting values (${list}); onFailure: "best" leaves them at the best point found`
+    : `the parameters were left at the best point found (${list})`;
+}
+
+/** Reads `onFailure`, refusing anything but "restore" and "best". */
+function onFailureOption(options: FitOptions): OnFailure {
+  const v = options.onFailure ?? "restore";
+  if (v !== "restore" && v !== "best") throw new RangeError(`fit: onFailure must be "restore" or "best", got ${JSON.stringify(v)}`);
+  return v;
 }
 
 let last: FitResult | undefined;
@@ -67,20 +105,30 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const starts = options.starts ?? 1;
   if (!Number.isInteger(starts) || starts < 1) throw new RangeError(`fit: starts must be a positive integer, got ${starts}`);
   if (problem.labels().length === 0) throw new Error("fit: the problem has no free parameters; give some a range(), pm(), dev() or fit()");
+  const onFailure = onFailureOption(options);
   const x0 = problem.getValues();
   const f0 = problem.nllf(x0);
   if (!Number.isFinite(f0)) {
-    const why = (problem as Partial<Diagnosable>).diagnose?.call(problem);
+    const why = problem.diagnose?.();
     throw new Error(`fit: the nllf is ${f0} at the starting point${why ? `: ${why}` : ""}`);
   }
+  // The best point reported by the running start, kept for onFailure: "best" when it throws.
+  const reportedX = new Float64Array(x0.length);
+  let reportedNllf = Infinity;
 
   const rng = new Random(options.seed ?? 0);
   const progress = new Progress(methodName, problem, starts);
   const cell = cellSignal();
   let partial: ((reason: StopReason) => FitResult) | undefined;
+  // A fit stopped before completing leaves the parameters where onFailure says, and its message says so.
+  const placeStopped = (result: FitResult): void => {
+    const where = onFailure === "best" ? result.x : x0;
+    problem.setValues(where);
+    result.message += `; ${placementNote(onFailure === "best" ? "best" : "start", problem.labels(), where)}`;
+  };
   const onInterrupt = (): void => {
     progress.stopReason ??= "interrupted";
-    progress.interrupted(partial);
+    progress.interrupted(partial, placeStopped);
   };
   cell?.addEventListener("abort", onInterrupt, { once: true });
   // One counter per start: a method reports the evaluations it used when it builds its result,
@@ -90,6 +138,10 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     evaluations: counter,
     signal: options.signal,
     report: (step, x, nllf) => {
+      if (nllf < reportedNllf) {
+        reportedNllf = nllf;
+        reportedX.set(x);
+      }
       progress.show(step, x, nllf, false);
       if (options.signal?.aborted) progress.stopReason ??= "signal";
       else if (cell?.aborted) progress.stopReason ??= "interrupted";
@@ -116,20 +168,56 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
       }
       progress.start = s + 1;
       partial = undefined;
+      reportedNllf = Infinity;
       const counter = new EvaluationCounter();
       const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
       total += result.evaluations;
       if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
     }
+  } catch (error) {
+    const restored = onFailure === "best" ? bestSoFar(problem, x0, best, reportedNllf < Infinity ? reportedX : undefined) : undefined;
+    const where = restored ?? x0;
+    problem.setValues(where);
+    const failure = new FitError(error, restored ? "best" : "start", problem.labels(), where);
+    progress.fail(failure.message);
+    throw failure;
   } finally {
     cell?.removeEventListener("abort", onInterrupt);
   }
-  if (best === undefined) throw new Error("fit: no start produced a result");
-  problem.setValues(best.x);
+  if (best === undefined) {
+    problem.setValues(x0);
+    throw new Error(`fit: no start produced a result; ${placementNote("start", problem.labels(), x0)}`);
+  }
   best.evaluations = total;
+  if (progress.stopReason !== undefined || options.signal?.aborted === true || cell?.aborted === true) {
+    progress.stopReason ??= options.signal?.aborted === true ? "signal" : "interrupted";
+    placeStopped(best);
+  } else problem.setValues(best.x);
   last = best;
   progress.finish(best);
   return best;
+}
+
+/**
+ * The best point known when a fit throws: the best finished start, or the running start's best
+ * reported point when it is lower (its nllf re-evaluated, since methods report on their own
+ * scale). When the model throws there too, the running start's point is taken unless a start
+ * finished. Undefined when there is no point but the start.
+ */
+function bestSoFar(problem: Problem, x0: Float64Array, finished: FitResult | undefined, reported: Float64Array | undefined): Float64Array | undefined {
+  const done = finished !== undefined && Number.isFinite(finished.nllf) ? finished : undefined;
+  if (reported === undefined) return done?.x;
+  const nllfAt = (x: Float64Array): number | undefined => {
+    try {
+      return problem.nllf(x);
+    } catch {
+      return undefined;
+    }
+  };
+  const fr = nllfAt(reported);
+  if (fr === undefined) return done?.x ?? reported;
+  const other = done?.nllf ?? nllfAt(x0) ?? Infinity;
+  return fr <= other ? reported : done?.x;
 }
 
 /** The live progress line of a fit in a notebook (quiet outside a kernel). */
@@ -177,6 +265,12 @@ class Progress {
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
   }
 
+  /** Shows that the fit failed with `message`. */
+  fail(message: string): void {
+    this.finished = true;
+    this.display?.update({ "text/plain": `fit ${this.method}: failed, step ${this.lastStep}: ${message}` });
+  }
+
   /** Shows the final line for `result` (once: a fit interrupted and then ending keeps the first). */
   finish(result: FitResult, note = ""): void {
     if (this.finished) return;
@@ -196,7 +290,7 @@ class Progress {
    * the middle of a step, so the work so far is read through `build` (whole generations only),
    * kept for {@link lastFit} and shown, since the cell ends without a value.
    */
-  interrupted(build: ((reason: StopReason) => FitResult) | undefined): void {
+  interrupted(build: ((reason: StopReason) => FitResult) | undefined, place: (result: FitResult) => void): void {
     if (this.finished) return;
     let result: FitResult;
     try {
@@ -207,6 +301,7 @@ class Progress {
       this.display?.update(this.bundle(`stopped (interrupted); nothing kept: ${(e as Error).message}`));
       return;
     }
+    place(result);
     last = result;
     this.finish(result, "; lastFit() returns this result");
     this.factory?.(result[DISPLAY]());

@@ -1,5 +1,5 @@
 export { Random } from "./random.js";
-export type { Problem, FitOptions, Monitor, ParameterEstimate } from "./types.js";
+export type { Problem, FitOptions, Monitor, OnFailure, ParameterEstimate } from "./types.js";
 export { Parameter, toParameter, type Tie, type Prior, type ParameterLike } from "./parameter.js";
 export { isModel, type Model } from "./model.js";
 export {
@@ -21,10 +21,9 @@ export { formatValueError, textReport, htmlReport, type ReportData } from "./rep
 export { carefulJacobian, covarianceFromJacobian, covarianceAt, nllfHessian, inverseSpd } from "./covariance.js";
 export { registerMethod, getMethod, methodNames, EvaluationCounter, type FitMethod, type MethodContext } from "./methods.js";
 export { CountingProblem } from "./counting-problem.js";
-export { fit, lastFit } from "./fit.js";
+export { fit, lastFit, FitError } from "./fit.js";
 export { STOP_REASONS, stopWords, type StopReason } from "./stop-reason.js";
+export { NonFiniteError, NonFiniteLog, type NonFiniteKind } from "./non-finite.js";
 export { levenbergMarquardt, type LmOptions, type LmOutcome } from "./optimizers/lm.js";
 export * from "./mcmc/index.js";
 export * from "./samplers/index.js";
-export { saveResult, loadResult, storedNames, parText, type StoredFiles } from "./node/store.js";
-export { availableCpus, countCpuList, WorkerEvaluator, parallelEvaluator } from "./node/parallel.js";

@@ -173,7 +173,10 @@ export class FitProblem implements Problem {
     return this.inBounds() && this.constraintsHold();
   }
 
-  /** Negative log-likelihood (see the class); Infinity outside bounds or constraints. */
+  /**
+   * Negative log-likelihood (see the class); Infinity outside bounds or constraints, and where a
+   * model's nllf is NaN or ±Infinity.
+   */
   nllf(x?: ArrayLike<number>): number {
     if (x !== undefined) this.setValues(x);
     let s = 0;
@@ -185,7 +188,8 @@ export class FitProblem implements Problem {
       if (w === 0) continue;
       s += w * this.models[i].nllf();
     }
-    return Number.isNaN(s) ? Infinity : s;
+    // −Infinity (a likelihood that diverges) is no more a minimum than NaN is: both reject the point.
+    return Number.isFinite(s) ? s : Infinity;
   }
 
   /**
@@ -310,8 +314,9 @@ export class FitProblem implements Problem {
   }
 
   /**
-   * Explains why the nllf is not finite at the current values (a parameter out of bounds, a
-   * failed constraint, a model returning NaN at a given point), or undefined when it is finite.
+   * Explains why the nllf or the residuals are not finite at the current values (a parameter out
+   * of bounds, a failed constraint, a model returning NaN or ±Infinity at a given point), or
+   * undefined when they are finite.
    */
   diagnose(): string | undefined {
     for (const p of this.free) {
@@ -328,7 +333,7 @@ export class FitProblem implements Problem {
         const r = new Float64Array(m.residualCount());
         m.residuals(r, 0);
         for (let k = 0; k < r.length; k++) {
-          if (Number.isNaN(r[k])) return `${label} gives NaN at point ${k} with ${this.describeValues()}`;
+          if (!Number.isFinite(r[k])) return `${label} gives ${r[k]} at point ${k} with ${this.describeValues()}`;
         }
       }
       const v = m.nllf();

@@ -2,6 +2,7 @@
  * Text and HTML reports of a fit result, in the manner of lmfit's fit report: values with
  * uncertainties rounded to matching significant digits, correlations above 0.1, statistics.
  */
+import { escapeHtml } from "../util/html.js";
 
 /** What the reports need from a result. */
 export interface ReportData {
@@ -100,9 +101,6 @@ export function textReport(d: ReportData): string {
   return lines.join("\n");
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
 
 /** The HTML fallback: a statistics table, a parameter table and the listed correlations. */
 export function htmlReport(d: ReportData): string {

@@ -144,8 +144,11 @@ export class FitResult {
   evaluations: number;
   /** Whether the method's stopping criteria were met. */
   readonly converged: boolean;
-  /** Why the method stopped. */
-  readonly message: string;
+  /**
+   * Why the method stopped; `fit()` adds where it left the problem's parameters when the fit was
+   * stopped before it completed.
+   */
+  message: string;
   /** Why the method stopped before its planned end (undefined when it ran to its end). */
   readonly stopped?: StopReason;
   /** Whether the data carried dy. */

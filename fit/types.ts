@@ -47,10 +47,19 @@ export interface Problem {
   hasUncertainties(): boolean;
   /** Number of data points (sum over models). */
   pointCount(): number;
+  /**
+   * Optional: why the nllf or the residuals are not finite at the current values (which model,
+   * which data point, the parameter values), undefined when they are finite. Methods use it to
+   * say where a model gave NaN or ±Infinity.
+   */
+  diagnose?(): string | undefined;
 }
 
 /** Called by methods during the run; returning `false` (or aborting the signal) stops it. */
 export type Monitor = (step: number, x: Float64Array, nllf: number) => void | boolean;
+
+/** Where a fit that does not complete leaves the parameters (see {@link FitOptions.onFailure}). */
+export type OnFailure = "restore" | "best";
 
 /** Options every method understands. Methods add their own (documented where they register). */
 export interface FitOptions {
@@ -70,6 +79,13 @@ export interface FitOptions {
   monitor?: Monitor;
   /** Stops the fit when aborted. */
   signal?: AbortSignal;
+  /**
+   * Where the problem's parameters are left by a fit that does not complete (the model threw,
+   * the method gave up, or `signal` / `monitor` stopped it): `"restore"` (default) puts them back
+   * at their starting values, `"best"` at the best point found so far. The result's message (or
+   * the error's) says which.
+   */
+  onFailure?: OnFailure;
   /** Further method-specific options. */
   [option: string]: unknown;
 }

@@ -9,13 +9,12 @@ import { fileURLToPath } from "node:url";
 import type { CommManager } from "./comms/types.js";
 import { listenForInterrupts, type InterruptSubscription } from "./interrupt/index.js";
 import { HistoryStore } from "./history/history-store.js";
-import { userDataDir } from "./history/data-dir.js";
 import type { Interpreter } from "./interpreter/types.js";
 import { KernelProtocol } from "./protocol/kernel-protocol.js";
-import { packageVersion } from "./protocol/package-info.js";
-import { readConnectionFile } from "./transport/connection-file.js";
-import type { SenderIdentity } from "./transport/message.js";
+import { readConnectionFile } from "../jupyter/connection-file.js";
+import type { SenderIdentity } from "../jupyter/message.js";
 import { WorkerTransport } from "./transport/worker-transport.js";
+import { packageVersion, userDataDir } from "../util/paths.js";
 
 /** Makes the interpreter the kernel runs cells with. */
 export type InterpreterFactory = (comms: CommManager) => Promise<Interpreter>;
@@ -24,26 +23,13 @@ export type InterpreterFactory = (comms: CommManager) => Promise<Interpreter>;
 export interface RunKernelOptions {
   /** Path of the connection file written by the Jupyter client. */
   connectionFile: string;
-  /** The interpreter; by default hpcfit's TypeScript interpreter with the default magics. */
-  createInterpreter?: InterpreterFactory;
+  /**
+   * Makes the interpreter, called once the first kernel_info_reply is out (so that loading the
+   * transpiler never delays it). `hpcfit kernel` passes the TypeScript interpreter with the default
+   * magics and the jobs feed; the kernel itself knows neither.
+   */
+  createInterpreter: InterpreterFactory;
 }
-
-/**
- * hpcfit's TypeScript interpreter with every default magic, imported only when first needed so
- * that the sockets and the first kernel_info_reply do not wait for the transpiler to load.
- */
-export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => {
-  const [{ TypeScriptInterpreter }, { MagicRegistry }, { registerDefaultMagics }] = await Promise.all([
-    import("./interpreter/index.js"),
-    import("../magics/registry.js"),
-    import("../magics/all.js"),
-  ]);
-  const magics = new MagicRegistry();
-  registerDefaultMagics(magics);
-  const { registerJobsFeed } = await import("../magics/jobs/comm-feed.js");
-  registerJobsFeed(comms);
-  return new TypeScriptInterpreter({ comms, magics });
-};
 
 /**
  * Where the kernel's comm registry is published for code running in cells and libraries that
@@ -111,7 +97,7 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
       // The interrupt service's threads start with the interpreter, after the first
       // kernel_info_reply, so that they do not slow the kernel's start.
       interrupts ??= listenForInterrupts({ onSigint: () => protocol.interrupt() });
-      return (options.createInterpreter ?? createTypeScriptInterpreter)(comms);
+      return options.createInterpreter(comms);
     },
     openHistory: () => new HistoryStore(userDataDir()),
     onShutdown: () => void stop(0),

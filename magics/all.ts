@@ -1,7 +1,7 @@
 /**
- * Every magic the kernel ships. Each engineer's magics add one line to `registerDefaultMagics`.
+ * Every magic the kernel ships, registered by `registerDefaultMagics` (what `hpcfit kernel` loads).
  */
-import type { MagicRegistry } from "./registry.js";
+import type { MagicRegistry } from "../kernel/magics/registry.js";
 import { cdMagic, pwdMagic } from "./builtin/directory.js";
 import { envMagic } from "./builtin/env.js";
 import { lsmagicMagic } from "./builtin/lsmagic.js";
@@ -9,9 +9,9 @@ import { bashMagic, shMagic } from "./builtin/shell.js";
 import { timeMagic } from "./builtin/time.js";
 import { whoMagic } from "./builtin/who.js";
 import { registerSlurmMagics } from "./slurm/index.js";
-import { queueMagic } from "./queue/magic.js";
-import { runNotebookMagic } from "./notebook/magic.js";
-import { fitMagic } from "./fit/magic.js";
+import { queueMagic } from "./queue.js";
+import { runNotebookMagic } from "./run-notebook.js";
+import { fitMagic } from "./fit.js";
 
 /** Registers all of hpcfit's magics on `registry`. */
 export function registerDefaultMagics(registry: MagicRegistry): void {

@@ -4,7 +4,7 @@
 // (a stamp under .setup/ records a hash of the inputs), so a second run takes a second.
 //
 //   node scripts/setup.mjs --for=start   npm deps, .venv with JupyterLab, build, kernelspec, extension
-//   node scripts/setup.mjs --for=test    the same, plus what tests need from Debian (Slurm, munge, Chromium)
+//   node scripts/setup.mjs --for=test    the same, plus what tests need from Debian (Slurm, munge, PostgreSQL, Chromium)
 //
 // With CI=true nothing is optional: a component that cannot be installed fails the run.
 // Plain Node only: this runs before node_modules exists.
@@ -21,12 +21,17 @@ const stampDir = join(root, ".setup");
 const venv = join(root, ".venv");
 const venvBin = join(venv, "bin");
 
-/** Debian packages the tests start for real: a private Slurm cluster and a browser. */
+/**
+ * Debian packages the tests start for real: a private Slurm cluster, a PostgreSQL server and a
+ * browser. A package is present when its command is on PATH, or for PostgreSQL (whose server
+ * programs are not on PATH) when some /usr/lib/postgresql/<version>/bin holds initdb and pg_ctl.
+ */
 const DEBIAN_FOR_TESTS = [
   { command: "slurmctld", pkg: "slurm-wlm" },
   { command: "slurmd", pkg: "slurm-wlm" },
   { command: "munged", pkg: "munge" },
   { command: "chromium", pkg: "chromium" },
+  { present: postgresServerInstalled, pkg: "postgresql" },
 ];
 
 function log(message) {
@@ -79,8 +84,15 @@ function step(name, inputs, action, output) {
   writeFileSync(stamp, key);
 }
 
+function postgresServerInstalled() {
+  const base = "/usr/lib/postgresql";
+  if (!existsSync(base)) return false;
+  return readdirSync(base).some((v) => existsSync(join(base, v, "bin", "initdb")) && existsSync(join(base, v, "bin", "pg_ctl")));
+}
+
 function installDebian() {
-  const missing = [...new Set(DEBIAN_FOR_TESTS.filter((d) => !which(d.command)).map((d) => d.pkg))];
+  const present = (d) => (d.present ? d.present() : which(d.command) !== null);
+  const missing = [...new Set(DEBIAN_FOR_TESTS.filter((d) => !present(d)).map((d) => d.pkg))];
   if (missing.length === 0) return;
   const isRoot = process.getuid?.() === 0;
   if (!isRoot) {

@@ -4,7 +4,7 @@
  * the sampler over ZeroMQ and evaluates the points it is sent until the sampler says stop.
  */
 import { Command } from "commander";
-import { runEvaluationWorker } from "../../magics/fit/zmq-worker.js";
+import { runEvaluationWorker } from "../../fit/node/zmq-worker.js";
 
 /** Options of `hpcfit fit-worker`. */
 interface FitWorkerCliOptions {

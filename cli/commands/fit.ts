@@ -9,12 +9,13 @@ import { basename, extname, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { fit } from "../../fit/fit.js";
-import { ModelFileError, loadModelFile } from "../../fit/node/load-model.js";
+import { loadModelFile } from "../../fit/node/load-model.js";
 import { saveResult } from "../../fit/node/store.js";
 import type { FitResult } from "../../fit/result.js";
 import { DURATION_FORMS, parseDuration } from "../../fit/samplers/options.js";
 import type { FitOptions, Problem } from "../../fit/types.js";
-import type { FitJobFitOptions } from "../../magics/fit/options.js";
+import type { FitJobFitOptions } from "../../fit-jobs/options.js";
+import { UserError } from "../../util/user-error.js";
 
 /** Options of `hpcfit fit` as commander parses them: the fit options `%%fit` takes too, and these. */
 export interface FitCliOptions extends FitJobFitOptions {
@@ -166,7 +167,7 @@ function buildFitOptions(options: FitCliOptions, file: string): FitOptions {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof ModelFileError) return error.message;
+  if (error instanceof UserError) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -7,7 +7,7 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFi
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { packageRoot } from "../../kernel/protocol/package-info.js";
+import { packageRoot } from "../../util/paths.js";
 
 /** The kernelspec's name (`jupyter console --kernel hpcfit`). */
 export const KERNEL_NAME = "hpcfit";

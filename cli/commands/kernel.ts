@@ -1,7 +1,27 @@
 /**
- * `hpcfit kernel -f CONNECTION_FILE`: runs the Jupyter kernel (what the kernelspec's argv calls).
+ * `hpcfit kernel -f CONNECTION_FILE`: runs the Jupyter kernel (what the kernelspec's argv calls),
+ * wired to hpcfit's TypeScript interpreter, the default magics and the Jobs panel's feed. The
+ * kernel package knows a magic registry and a comm manager, never the magics or the libraries.
  */
 import type { Command } from "commander";
+import type { InterpreterFactory } from "../../kernel/main.js";
+
+/**
+ * hpcfit's TypeScript interpreter with every default magic and the jobs feed, imported only when
+ * first needed so that the sockets and the first kernel_info_reply do not wait for them to load.
+ */
+export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => {
+  const [{ TypeScriptInterpreter }, { MagicRegistry }, { registerDefaultMagics }, { registerJobsFeed }] = await Promise.all([
+    import("../../kernel/interpreter/index.js"),
+    import("../../kernel/magics/registry.js"),
+    import("../../magics/all.js"),
+    import("../../jobs/comm-feed.js"),
+  ]);
+  const magics = new MagicRegistry();
+  registerDefaultMagics(magics);
+  registerJobsFeed(comms);
+  return new TypeScriptInterpreter({ comms, magics });
+};
 
 /** Adds the `kernel` command to `program`. */
 export function registerKernelCommand(program: Command): void {
@@ -12,7 +32,7 @@ export function registerKernelCommand(program: Command): void {
     .action(async (options: { connectionFile: string }) => {
       const { runKernel } = await import("../../kernel/main.js");
       try {
-        await runKernel({ connectionFile: options.connectionFile });
+        await runKernel({ connectionFile: options.connectionFile, createInterpreter: createTypeScriptInterpreter });
       } catch (error) {
         process.stderr.write(`hpcfit kernel: ${(error as Error).message}\n`);
         process.exit(1);

@@ -1,13 +1,13 @@
 /**
  * `hpcfit queue ...`: the task queue on the command line. The verbs are defined once in
- * magics/queue/commands.ts (the `%queue` magic uses the same definition); this file only says
+ * queue/commands.ts (the `%queue` magic uses the same definition); this file only says
  * where their output goes and turns queue errors into a message and exit status 1.
  */
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { buildQueueCommand, type QueueFrontDoor } from "../../magics/queue/commands.js";
-import { QueueError } from "../../magics/queue/errors.js";
-import type { QueueStatus } from "../../magics/queue/status.js";
+import { buildQueueCommand, type QueueFrontDoor } from "../../queue/commands.js";
+import type { QueueStatus } from "../../queue/status.js";
+import { UserError } from "../../util/user-error.js";
 
 function readStdin(): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -50,7 +50,7 @@ export function registerQueueCommand(program: Command): void {
       try {
         return readFileSync(path, "utf8");
       } catch (e) {
-        throw new QueueError(`Cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+        throw new UserError(`Cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
       }
     },
   };

@@ -1,14 +1,14 @@
 /**
  * `hpcfit run INPUT.ipynb [OUTPUT.ipynb]`: runs a notebook headless with papermill's conventions
- * (see magics/notebook/). `hpcfit run --help-notebook INPUT.ipynb` lists its parameters.
+ * (see notebooks/). `hpcfit run --help-notebook INPUT.ipynb` lists its parameters.
  */
 import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { basename, extname } from "node:path";
-import { declaredParameters, findTagged, takeParameterPairs, yamlFileParameters, yamlParameters, type ParameterPairs, type ParameterValues } from "../../magics/notebook/parameters.js";
-import { readNotebook, joinSource, type NotebookOutput } from "../../magics/notebook/notebook.js";
-import { mergeParameters, runNotebookFile } from "../../magics/notebook/run-file.js";
-import { submitNotebookRun } from "../../magics/notebook/batch.js";
+import { declaredParameters, findTagged, takeParameterPairs, yamlFileParameters, yamlParameters, type ParameterPairs, type ParameterValues } from "../../notebooks/parameters.js";
+import { readNotebook, joinSource, type NotebookOutput } from "../../notebooks/notebook.js";
+import { mergeParameters, runNotebookFile } from "../../notebooks/run-file.js";
+import { submitNotebookRun } from "../../notebooks/batch.js";
 
 let pairs: ParameterPairs = { rest: [], typed: {}, raw: {} };
 

@@ -1,12 +1,12 @@
 /**
  * `hpcfit sweep INPUT.ipynb --grid steps=1000,5000 --grid method=lm,dream`: one headless run per
  * combination, in parallel up to a limit on this machine or as a job array with `--sbatch`, then
- * a summary (CSV and notebook) of every run. The work is `runSweep` in magics/notebook/.
+ * a summary (CSV and notebook) of every run. The work is `runSweep` in notebooks/.
  */
 import { Command } from "commander";
 import cliProgress from "cli-progress";
-import { parseGridAxis } from "../../magics/notebook/sweep.js";
-import { runSweep } from "../../magics/notebook/sweep-run.js";
+import { parseGridAxis } from "../../notebooks/sweep.js";
+import { runSweep } from "../../notebooks/sweep-run.js";
 import { commandLineParameters, parameterPairs } from "./run.js";
 
 interface SweepCliOptions {

@@ -4,6 +4,7 @@
  */
 import { MCMC_MIME, type McmcBundle, type McmcParameterStats } from "../../schema/mcmc.js";
 import type { McmcSamples } from "./samples.js";
+import { escapeHtml } from "../../util/html.js";
 
 /** Most kept draws per chain sent in a bundle; more are subsampled evenly. */
 const MAX_BUNDLE_DRAWS = 2000;
@@ -82,9 +83,6 @@ export function mcmcText(samples: McmcSamples): string {
   return lines.join("\n");
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 /** HTML fallback: the statistics and diagnostics as a table, warnings as a list. */
 export function mcmcHtml(samples: McmcSamples): string {

@@ -8,10 +8,11 @@ import { existsSync, statSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Problem } from "../types.js";
-import { registerTypeScriptHooks } from "./typescript-hooks.js";
+import { registerTypeScriptHooks } from "../../util/typescript-hooks.js";
+import { UserError } from "../../util/user-error.js";
 
 /** A model file that could not be loaded; the message names the file (and line when known). */
-export class ModelFileError extends Error {
+export class ModelFileError extends UserError {
   /** Absolute path of the model file. */
   readonly file: string;
   /** 1-based line of the error in `file`, when known. */

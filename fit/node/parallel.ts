@@ -7,8 +7,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve as resolvePath } from "node:path";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
   SerialEvaluator,
@@ -16,6 +15,7 @@ import {
   type PopulationEvaluator,
 } from "../samplers/evaluator.js";
 import type { Problem } from "../types.js";
+import { compiledEntry } from "../../util/paths.js";
 
 /** Messages from a worker. */
 type WorkerReply = { ready: true; labels: string[] } | { done: true } | { error: string };
@@ -55,12 +55,7 @@ export function availableCpus(env: NodeJS.ProcessEnv = process.env): number {
 
 /** The worker script: the compiled twin in `dist/` when running from TypeScript sources. */
 function workerUrl(): URL {
-  const self = import.meta.url;
-  if (!self.split(/[?#]/, 1)[0].endsWith(".ts")) return new URL("./parallel-worker.js", self);
-  const compiled = new URL("../../dist/fit/node/parallel-worker.js", self);
-  if (!existsSync(fileURLToPath(compiled)))
-    throw new Error(`parallel evaluation: ${fileURLToPath(compiled)} is missing; run \`npx tsc -p tsconfig.json\` first`);
-  return compiled;
+  return pathToFileURL(compiledEntry("fit/node/parallel-worker.js"));
 }
 
 /** Evaluates populations on a pool of worker threads that each loaded the model module. */

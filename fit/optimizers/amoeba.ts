@@ -12,9 +12,15 @@
  * bounds is reflected back across the bound it crossed, then clipped. Nelder–Mead can stall on a
  * collapsed simplex away from the minimum, so after convergence the search restarts from the best
  * vertex with a fresh simplex, until a restart no longer improves the objective (by ftol).
+ *
+ * A vertex where the model is NaN or ±Infinity counts as +Infinity, so the simplex contracts
+ * away from it. A simplex that collapses with such vertices ends the search unconverged; when it
+ * collapses onto the start without having found any other finite point, the search throws a
+ * {@link NonFiniteError} naming the values and the model.
  */
 import type { FitMethod } from "../methods.js";
 import { FitResult } from "../result.js";
+import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
 import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
 
@@ -95,7 +101,7 @@ export async function amoeba(
   let message = "";
 
   // One Nelder–Mead run from `best`; returns why it ended.
-  const run = async (): Promise<"converged" | "steps" | "stopped"> => {
+  const run = async (): Promise<"converged" | "steps" | "stopped" | "collapsed"> => {
     setVertex(0, best, fBest);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) xr[j] = best[j];
@@ -129,6 +135,8 @@ export async function amoeba(
       }
       if (fSpread <= ftol * Math.abs(fv[b]) && xSpread <= xtol) return "converged";
       if (!Number.isFinite(fv[b]) && xSpread <= xtol) return "converged";
+      // Collapsed onto a point whose neighbours are not finite: contracting further finds nothing.
+      if (xSpread <= xtol && !Number.isFinite(fSpread)) return "collapsed";
       if (step >= steps) return "steps";
       step++;
       if (breathe) await breathe();
@@ -176,9 +184,15 @@ export async function amoeba(
     }
   };
 
+  const fStart = fBest;
   for (;;) {
     const before = fBest;
     const why = await run();
+    if (why === "collapsed") {
+      if (fBest === fStart && !space.foundFiniteBeyondStart()) throw nothingFinite("amoeba", problem, space.nonFinite, "of the simplex around the start");
+      message = `the simplex collapsed against a region where the model is not finite after ${step} steps`;
+      break;
+    }
     if (why === "stopped") {
       message = `stopped by the monitor after ${step} steps`;
       break;
@@ -200,6 +214,8 @@ export async function amoeba(
     }
     restarts++;
   }
+  if (!converged && !message.startsWith("stopped")) message += rejectedNote(problem, space.nonFinite);
+  else if (converged) message += space.edgeNote(best);
   return {
     x: space.toProblem(best),
     nllf: fBest,

@@ -13,12 +13,18 @@
  * Generations are synchronous (all trial vectors are built from the old population, then
  * selection), as in the 1997 paper: the evaluations of a generation are independent, which is
  * what a parallel evaluator needs, and the result depends only on the seed.
+ *
+ * A member or trial where the model is NaN or ±Infinity counts as +Infinity and loses every
+ * selection against a finite one. When no point but the start was ever finite, the search
+ * throws a {@link NonFiniteError} at the end of its budget.
  */
 import type { Random } from "../random.js";
 import type { FitMethod } from "../methods.js";
 import { FitResult } from "../result.js";
+import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
 import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { UserError } from "../../util/user-error.js";
 
 /** DE mutation strategies. */
 export type DEStrategy = "rand/1/bin" | "current-to-best/1/bin";
@@ -40,7 +46,7 @@ export interface DEOptions {
 }
 
 /** A parameter without finite bounds, which differential evolution cannot search. */
-export class UnboundedParameterError extends Error {
+export class UnboundedParameterError extends UserError {
   /** The parameter's name. */
   readonly parameter: string;
   /**
@@ -196,7 +202,12 @@ export async function de(
       }
     }
   }
+  if (!space.foundFiniteBeyondStart() && space.nonFinite.count > 0 && !message.startsWith("stopped")) {
+    throw nothingFinite("de", problem, space.nonFinite, `of ${step} generations but the start`);
+  }
   const best = pop.subarray(bestIndex * n, bestIndex * n + n);
+  if (!converged && !message.startsWith("stopped")) message += rejectedNote(problem, space.nonFinite);
+  else if (converged) message += space.edgeNote(best);
   return {
     x: space.toProblem(best),
     nllf: fPop[bestIndex],

@@ -18,13 +18,16 @@ const CBRT_EPS = Math.cbrt(Number.EPSILON);
 
 /**
  * Writes the gradient of `space.value` at `u` (where it equals `f0`) into `grad`: 4 evaluations
- * per parameter.
+ * per parameter. A component that is not finite (the objective is not, on one side of `u`) is
+ * set to 0, which holds that parameter where the model stops being finite, and counted.
  * @param space the objective and its bounds
  * @param u the point (unit coordinates); restored on return
  * @param f0 the objective at `u`
  * @param grad output, length n
+ * @returns the number of components that were not finite
  */
-export function finiteGradient(space: SearchSpace, u: Float64Array, f0: number, grad: Float64Array): void {
+export function finiteGradient(space: SearchSpace, u: Float64Array, f0: number, grad: Float64Array): number {
+  let unusable = 0;
   for (let i = 0; i < space.n; i++) {
     const ui = u[i];
     const h = CBRT_EPS * Math.max(Math.abs(ui), 1);
@@ -34,21 +37,32 @@ export function finiteGradient(space: SearchSpace, u: Float64Array, f0: number, 
       u[i] = ui + offset;
       return space.value(u);
     };
-    let coarse: number;
-    let fine: number;
-    if (up && down) {
-      coarse = (at(h) - at(-h)) / (2 * h);
-      fine = (at(h / 2) - at(-h / 2)) / h;
-    } else {
-      const s = up ? h : -h;
+    const oneSided = (s: number): number => {
       const f1 = at(s / 2);
       const f2 = at(s);
       const f4 = at(2 * s);
-      coarse = (-3 * f0 + 4 * f2 - f4) / (2 * s);
-      fine = (-3 * f0 + 4 * f1 - f2) / s;
+      const coarse = (-3 * f0 + 4 * f2 - f4) / (2 * s);
+      const fine = (-3 * f0 + 4 * f1 - f2) / s;
+      return (4 * fine - coarse) / 3;
+    };
+    let g: number;
+    if (up && down) {
+      const fp = at(h);
+      const fm = at(-h);
+      const fp2 = at(h / 2);
+      const fm2 = at(-h / 2);
+      const coarse = (fp - fm) / (2 * h);
+      const fine = (fp2 - fm2) / h;
+      g = (4 * fine - coarse) / 3;
+    } else {
+      g = oneSided(up ? h : -h);
     }
     u[i] = ui;
-    const g = (4 * fine - coarse) / 3;
-    grad[i] = Number.isFinite(g) ? g : 0;
+    if (Number.isFinite(g)) grad[i] = g;
+    else {
+      grad[i] = 0;
+      unusable++;
+    }
   }
+  return unusable;
 }

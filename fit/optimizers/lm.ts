@@ -11,10 +11,18 @@
  * is held) and projection of the trial point onto the box, with the predicted reduction
  * computed for the projected step; a one-evaluation line search on accepted steps whose
  * interpolated minimiser lies far from the step's end (see `extend`).
+ *
+ * Non-finite models: a trial point whose residuals hold NaN or ±Infinity is rejected like any
+ * step that does not reduce ‖f‖² (the trust region shrinks); a Jacobian column that is not
+ * finite is recomputed by finite differences on the side where the model is finite, and held
+ * for the iteration when neither side is. When the trust region shrinks to nothing against such
+ * a region the run ends unconverged, saying where; when no step from the start could be taken
+ * at all it throws a {@link NonFiniteError}.
  */
 import { applyQt, norm2, qrFactor } from "../linalg/qr.js";
 import type { FitMethod, MethodContext } from "../methods.js";
 import { FitResult } from "../result.js";
+import { firstNonFinite, NonFiniteLog, nothingFinite, rejectedNote } from "../non-finite.js";
 import type { FitOptions, Problem } from "../types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
 
@@ -70,7 +78,11 @@ export interface LmOutcome {
   sumsq: number;
   converged: boolean;
   message: string;
-  /** MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start). */
+  /**
+   * MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start,
+   * 10 when the trust region shrank to nothing on non-finite trial points, 11 when the Jacobian
+   * is not finite in any direction).
+   */
   info: number;
   iterations: number;
 }
@@ -86,11 +98,14 @@ const MESSAGES: Record<number, string> = {
   7: "no further improvement of the parameters is possible in double precision",
   8: "the residuals are orthogonal to the Jacobian's columns in double precision",
   9: "the residuals are not finite at the starting point",
+  10: "the trust region shrank to nothing: the steps tried led where the model is not finite",
+  11: "the Jacobian is not finite in the direction of any parameter",
 };
 
 /**
  * Minimises ‖f(x)‖² for the problem's residuals from its current values. Leaves the problem at
  * the best point.
+ * @throws NonFiniteError when the model is not finite wherever a first step from the start leads
  */
 export async function levenbergMarquardt(problem: Problem, options: LmOptions = {}, context?: MethodContext): Promise<LmOutcome> {
   const m = problem.residualCount();
@@ -140,11 +155,27 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const extend = options.extend ?? !accel;
   const xext = new Float64Array(n);
   const fext = new Float64Array(m);
+  const nonFinite = new NonFiniteLog(n);
+  // Columns of the current Jacobian that could not be made finite: held for the iteration.
+  const unusable = new Uint8Array(n);
+  // Parameters held where the model stops being finite (a wall the trust region collapsed on).
+  const wall = new Uint8Array(n);
+  let walls = 0;
 
   const residualNorm = (at: Float64Array, out: Float64Array): number => {
     problem.residuals(at, out);
     const v = norm2(out, 0, m);
-    return Number.isFinite(v) ? v : Infinity;
+    if (Number.isFinite(v)) return v;
+    const k = firstNonFinite(out, m);
+    nonFinite.note("residuals", at, k >= 0 ? out[k] : v);
+    return Infinity;
+  };
+  /** Whether `f[0..m)` is finite; notes the point `at` when not. */
+  const finiteAt = (f: Float64Array, at: Float64Array): boolean => {
+    const k = firstNonFinite(f, m);
+    if (k < 0) return true;
+    nonFinite.note("residuals", at, f[k]);
+    return false;
   };
 
   let fnorm = residualNorm(x, fvec);
@@ -153,49 +184,88 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
     return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0 };
   }
 
-  const jacobian = (): void => {
+  /**
+   * The Jacobian at x into fjac (column-major). Returns the number of columns that stayed
+   * non-finite (flagged in `unusable` and zeroed).
+   */
+  const jacobian = (): number => {
+    unusable.fill(0);
     const analytic = problem.jacobian?.(x, jrow);
     if (analytic !== undefined) {
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) fjac[i + j * m] = analytic[i * n + j];
-      return;
+      let bad = -1;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          const v = analytic[i * n + j];
+          fjac[i + j * m] = v;
+          if (bad < 0 && !Number.isFinite(v)) bad = i * n + j;
+        }
+      }
+      if (bad < 0) return 0;
+      // A model's derivative that is not finite where its values are: differentiate numerically.
+      nonFinite.note("Jacobian", x, analytic[bad]);
     }
     const xt = xtrial;
     xt.set(x);
+    let unusableCount = 0;
     for (let j = 0; j < n; j++) {
       const xj = x[j];
       const col = j * m;
+      let done = false;
       if (central) {
         // Step ∝ ε^(1/3) balances the O(h²) truncation error against rounding.
-        let h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
+        const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
           xt[j] = xj + h;
           const hp = xt[j] - xj;
           problem.residuals(xt, fwork);
+          const upFinite = finiteAt(fwork, xt);
           xt[j] = xj - h;
           const hm = xj - xt[j];
           problem.residuals(xt, fwork2);
+          const downFinite = finiteAt(fwork2, xt);
           xt[j] = xj;
-          for (let i = 0; i < m; i++) fjac[col + i] = (fwork[i] - fwork2[i]) / (hp + hm);
-          continue;
+          if (upFinite && downFinite) {
+            for (let i = 0; i < m; i++) fjac[col + i] = (fwork[i] - fwork2[i]) / (hp + hm);
+            done = true;
+          } else if (upFinite || downFinite) {
+            // One side is where the model is not finite: a one-sided difference on the other.
+            const side = upFinite ? fwork : fwork2;
+            const hh = upFinite ? hp : -hm;
+            for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
+            done = true;
+          }
         }
-        h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
-        forward(j, h);
-      } else {
-        forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+      }
+      if (!done) done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+      if (!done) {
+        unusable[j] = 1;
+        unusableCount++;
+        for (let i = 0; i < m; i++) fjac[col + i] = 0;
       }
     }
     problem.setValues(x);
+    return unusableCount;
   };
-  const forward = (j: number, h: number): void => {
+  /** A forward difference in x[j], towards the inside of the box, else the other way; false when neither side is finite. */
+  const forward = (j: number, h: number): boolean => {
     // Step ∝ √ε; towards the inside of the box when the bound is near.
     const xj = x[j];
-    const s = xj + h <= upper[j] ? h : -h;
-    xtrial[j] = xj + s;
-    const hh = xtrial[j] - xj;
-    problem.residuals(xtrial, fwork);
-    xtrial[j] = xj;
     const col = j * m;
-    for (let i = 0; i < m; i++) fjac[col + i] = (fwork[i] - fvec[i]) / hh;
+    const first = xj + h <= upper[j] ? h : -h;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const s = attempt === 0 ? first : -first;
+      const v = xj + s;
+      if (!(v >= lower[j] && v <= upper[j])) continue;
+      xtrial[j] = v;
+      const hh = xtrial[j] - xj;
+      problem.residuals(xtrial, fwork);
+      const finite = finiteAt(fwork, xtrial);
+      xtrial[j] = xj;
+      if (!finite) continue;
+      for (let i = 0; i < m; i++) fjac[col + i] = (fwork[i] - fvec[i]) / hh;
+      return true;
+    }
+    return false;
   };
 
   /**
@@ -240,15 +310,25 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   let xnorm = 0;
   let info = 0;
   let iterations = 0;
+  // Whether the last rejected trial point was rejected for non-finite residuals.
+  let lastTrialNonFinite = false;
+  let unusableColumns = 0;
 
   outer: for (;;) {
     iterations++;
-    jacobian();
+    unusableColumns = jacobian();
+    if (unusableColumns === n) {
+      info = 11;
+      break;
+    }
     // Active set: hold a variable at a bound when the gradient Jᵀf points out of the box.
     let anyHeld = false;
     for (let j = 0; j < n; j++) {
-      held[j] = 0;
-      if (x[j] <= lower[j] || x[j] >= upper[j]) {
+      held[j] = unusable[j] | wall[j];
+      if (held[j]) {
+        anyHeld = true;
+        for (let i = 0; i < m; i++) fjac[j * m + i] = 0;
+      } else if (x[j] <= lower[j] || x[j] >= upper[j]) {
         let g = 0;
         for (let i = 0; i < m; i++) g += fjac[j * m + i] * fvec[i];
         if ((x[j] <= lower[j] && g > 0) || (x[j] >= upper[j] && g < 0)) {
@@ -295,6 +375,11 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
 
     for (;;) {
       par = lmParameter(n, r, ipvt, diag, qtf, delta, par, step, work);
+      if (!(delta > 0) || !Number.isFinite(par) || firstNonFinite(step) >= 0) {
+        // Only non-finite input can bring the step here; stop rather than iterate on NaN.
+        info = lastTrialNonFinite || nonFinite.count > 0 ? 10 : 7;
+        break outer;
+      }
       let accelerated = false;
       if (accel) accelerated = accelerate();
       // step solves min ‖J p + f‖; the trial point is x − p projected onto the box.
@@ -317,6 +402,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
       const fnorm1 = residualNorm(xtrial, ftrial);
+      lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
       // J·step through the factorization: R Pᵀ step.
       for (let j = 0; j < n; j++) {
@@ -405,7 +491,29 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
         // The whole step was cut by the bounds with nothing to gain inside: a bound optimum.
         else if (pnorm === 0 && clipped) code = 4;
       }
-      if (code !== 0 && code !== 5 && auto && !central) {
+      // A trust region that collapsed on steps into a non-finite region is no convergence.
+      if ((code === 2 || code === 3 || code === 7) && lastTrialNonFinite) {
+        code = 10;
+        // Which parameters' own part of the last (tiny) step crosses into the region: hold
+        // them there, like variables at a bound, and go on with the others.
+        let found = 0;
+        for (let j = 0; j < n; j++) {
+          if (wall[j] || wa[j] === 0) continue;
+          xext.set(x);
+          xext[j] = x[j] + wa[j];
+          if (residualNorm(xext, fext) === Infinity) {
+            wall[j] = 1;
+            found++;
+          }
+        }
+        if (found > 0 && walls + found < n) {
+          walls += found;
+          par = 0;
+          delta = factor * xnorm || factor;
+          break;
+        }
+      }
+      if (code !== 0 && code !== 5 && code !== 10 && auto && !central) {
         // Converged on forward differences: their O(√ε) Jacobian error moves the stationary
         // point, so continue on central differences from here with a fresh trust region.
         central = true;
@@ -444,11 +552,28 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       }
     }
   }
+  if ((info === 10 || info === 11) && iter === 1) {
+    // Not one step was taken: nothing finite around the start to move to.
+    const error = nothingFinite("lm", problem, nonFinite, "a step from the start leads to");
+    problem.setValues(x);
+    throw error;
+  }
+  let converged = info >= 1 && info <= 4 ? true : info >= 6 && info <= 8;
+  let message = MESSAGES[info];
+  if (converged && unusableColumns > 0) {
+    // Parameters held for a non-finite Jacobian were not optimised.
+    converged = false;
+    message += `, with ${unusableColumns} parameter${unusableColumns === 1 ? "" : "s"} held because the Jacobian was not finite there`;
+  }
+  if (!converged && info !== 0) message += rejectedNote(problem, nonFinite);
+  else if (walls > 0) {
+    const names = problem.labels().filter((_, j) => wall[j] === 1);
+    message += `, with ${names.join(", ")} held at the edge of a region where the model is not finite (last: ${nonFinite.describe(problem)})`;
+  }
   problem.setValues(x);
   // The last iteration ended inside the loop; report the final state once more.
   if (context && info !== 0) context.report(iterations, x, 0.5 * fnorm * fnorm);
-  const converged = info >= 1 && info <= 4 ? true : info >= 6 && info <= 8;
-  return { x, sumsq: fnorm * fnorm, converged, message: MESSAGES[info], info, iterations };
+  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations };
 }
 
 /** The `lm` fit method (default for problems with residuals). */

@@ -10,9 +10,14 @@
  * the projected path (Bertsekas, "Projected Newton methods", SIAM J. Control Optim. 20 (1982)).
  * Gradients come from {@link finiteGradient}. The search runs in the unit coordinates of
  * {@link SearchSpace}, which makes the identity a sensible first Hessian guess.
+ *
+ * Points where the model is NaN or ±Infinity count as +Infinity: the line search backtracks from
+ * them and the gradient is taken on the finite side. A search that can move nowhere finite ends
+ * unconverged, or throws a {@link NonFiniteError} when it never left the start.
  */
 import type { FitMethod } from "../methods.js";
 import { FitResult } from "../result.js";
+import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
 import { finiteGradient } from "./finite-gradient.js";
 import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
@@ -75,9 +80,10 @@ export async function newton(
   resetHessian();
   let identity = true; // H is (a multiple of) the identity: no curvature learnt yet
   let scaled = false; // the eq. 6.20 scaling has been applied since the last reset
-  finiteGradient(space, u, f, g);
+  let unusable = finiteGradient(space, u, f, g);
 
   let step = 0;
+  let accepts = 0;
   let stalls = 0;
   let restarts = 0;
   let fRestart = f;
@@ -98,6 +104,9 @@ export async function newton(
       const atUpper = u[i] >= space.upper[i] && g[i] < 0;
       free[i] = atLower || atUpper ? 0 : 1;
       if (free[i]) pgMax = Math.max(pgMax, Math.abs(g[i]));
+    }
+    if (pgMax === 0 && unusable > 0 && accepts === 0 && !space.foundFiniteBeyondStart()) {
+      throw nothingFinite("newton", problem, space.nonFinite, "around the start");
     }
     if (pgMax === 0) {
       converged = true;
@@ -132,7 +141,10 @@ export async function newton(
     // Backtracking along the projected path.
     let fTrial = Infinity;
     let accepted = false;
+    const nonFiniteBefore = space.nonFinite.count;
+    let tries = 0;
     for (let k = 0; k < MAX_BACKTRACKS; k++) {
+      tries++;
       let decrease = 0;
       for (let i = 0; i < n; i++) {
         trial[i] = u[i] + t * d[i];
@@ -152,6 +164,12 @@ export async function newton(
     step++;
     if (breathe) await breathe();
     if (!accepted) {
+      if (identity && space.nonFinite.count - nonFiniteBefore === tries) {
+        // Every trial point of the steepest-descent line search was not finite.
+        if (accepts === 0 && !space.foundFiniteBeyondStart()) throw nothingFinite("newton", problem, space.nonFinite, "along the steepest descent from the start");
+        message = `the line search found only points where the model is not finite after ${step} steps`;
+        break;
+      }
       if (identity) {
         converged = true;
         message = "converged: no decrease along the steepest-descent direction (objective at its resolution)";
@@ -170,7 +188,8 @@ export async function newton(
     const fOld = f;
     u.set(trial);
     f = fTrial;
-    finiteGradient(space, u, f, gNew);
+    accepts++;
+    unusable = finiteGradient(space, u, f, gNew);
     if (report(step, space.toProblem(u, shown), f) === false) {
       message = `stopped by the monitor after ${step} steps`;
       break;
@@ -229,6 +248,8 @@ export async function newton(
       }
     } else stalls = 0;
   }
+  if (!converged && !message.startsWith("stopped")) message += rejectedNote(problem, space.nonFinite);
+  else if (converged) message += space.edgeNote(u);
   return { x: space.toProblem(u), nllf: f, evaluations: space.evaluations, steps: step, converged, message };
 }
 

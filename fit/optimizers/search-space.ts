@@ -3,10 +3,14 @@
  * affinely to a unit coordinate, `x = offset + scale * u`, so that a step of 0.1 means a tenth of
  * the parameter's range whatever its units (bumps' amoeba normalises by the bounds the same way).
  * Finite bounds map to [0, 1]; a parameter bounded on one side or not at all is scaled by its
- * starting magnitude. The objective counts its evaluations and treats NaN as +Infinity so that a
- * model which fails somewhere only repels the search.
+ * starting magnitude. The objective counts its evaluations and treats NaN and ±Infinity as
+ * +Infinity so that a model which fails somewhere only repels the search; it notes where.
  */
+import { NonFiniteLog } from "../non-finite.js";
 import type { Problem } from "../types.js";
+
+/** A result within this distance (unit coordinates) of a non-finite point is at its edge. */
+const EDGE = 1e-4;
 
 /** What every optimizer in this folder hands back to its registered method. */
 export interface OptimizerOutcome {
@@ -48,6 +52,8 @@ export class SearchSpace {
   readonly upper: Float64Array;
   /** Objective evaluations so far. */
   evaluations = 0;
+  /** Points where the objective was NaN or ±Infinity (within the bounds or not). */
+  readonly nonFinite: NonFiniteLog;
   private readonly offset: Float64Array;
   private readonly scale: Float64Array;
   private readonly work: Float64Array;
@@ -68,6 +74,7 @@ export class SearchSpace {
     this.lower = new Float64Array(n);
     this.upper = new Float64Array(n);
     this.work = new Float64Array(n);
+    this.nonFinite = new NonFiniteLog(n);
     for (let i = 0; i < n; i++) {
       const lo = lower[i];
       const hi = upper[i];
@@ -111,11 +118,36 @@ export class SearchSpace {
     return u;
   }
 
-  /** The objective (the problem's nllf) at unit coordinates `u`; NaN counts as +Infinity. */
+  /**
+   * For a result at `u` (unit coordinates): a note that it lies at the edge of a region where
+   * the model is not finite (within {@link EDGE} of the last such point met), naming that point
+   * and the model; empty otherwise. A minimum found there may be the wall's, not the model's.
+   */
+  edgeNote(u: ArrayLike<number>): string {
+    if (this.nonFinite.count === 0) return "";
+    const p = this.toUnit(this.nonFinite.point, this.work);
+    let distance = 0;
+    for (let i = 0; i < this.n; i++) distance = Math.max(distance, Math.abs(p[i] - u[i]));
+    if (!(distance <= EDGE)) return "";
+    return `; the best point is at the edge of a region where the model is not finite (${this.nonFinite.describe(this.problem)})`;
+  }
+
+  /** Whether some evaluation besides the first (the start) gave a finite objective. */
+  foundFiniteBeyondStart(): boolean {
+    return this.evaluations - this.nonFinite.count > 1;
+  }
+
+  /**
+   * The objective (the problem's nllf) at unit coordinates `u`. NaN and ±Infinity count as
+   * +Infinity (a diverging likelihood is no minimum either) and are noted in {@link nonFinite}.
+   */
   value(u: ArrayLike<number>): number {
     this.evaluations++;
-    const f = this.problem.nllf(this.toProblem(u, this.work));
-    return Number.isNaN(f) ? Infinity : f;
+    const x = this.toProblem(u, this.work);
+    const f = this.problem.nllf(x);
+    if (Number.isFinite(f)) return f;
+    this.nonFinite.note("nllf", x, f);
+    return Infinity;
   }
 }
 

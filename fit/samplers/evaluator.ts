@@ -4,6 +4,7 @@
  * Samplers draw every random number in the calling thread and only hand points out for
  * evaluation, so serial and parallel runs give bit-identical chains.
  */
+import type { NonFiniteLog } from "../non-finite.js";
 import type { FitOptions, Problem } from "../types.js";
 
 /** Evaluates the negative log-likelihood of many points at once. */
@@ -44,6 +45,42 @@ export interface EvaluationOptions {
   modelFile?: string;
   /** An evaluator to use instead (e.g. across nodes); the caller closes it. */
   evaluator?: PopulationEvaluator;
+  /** Where the evaluator notes the points whose nllf was NaN or ±Infinity (for messages). */
+  nonFinite?: NonFiniteLog;
+}
+
+/**
+ * What every sampler's evaluator hands back: NaN and ±Infinity become +Infinity (zero posterior
+ * density), so a proposal where the model is not finite is refused — a −Infinity nllf would
+ * otherwise be an infinitely likely point that every chain jumps to and never leaves — and the
+ * last such point is noted. Wraps whichever evaluator does the work (serial, threads, nodes).
+ */
+class FiniteEvaluator implements PopulationEvaluator {
+  /**
+   * @param inner the evaluator doing the work
+   * @param p number of parameters per point
+   * @param log where non-finite points are noted (optional)
+   */
+  constructor(
+    private readonly inner: PopulationEvaluator,
+    private readonly p: number,
+    private readonly log: NonFiniteLog | undefined,
+  ) {}
+  /** @inheritDoc */
+  async evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    await this.inner.evaluatePopulation(points, count, out);
+    const p = this.p;
+    for (let i = 0; i < count; i++) {
+      const f = out[i];
+      if (Number.isFinite(f)) continue;
+      this.log?.note("nllf", points.subarray(i * p, i * p + p), f);
+      out[i] = Infinity;
+    }
+  }
+  /** @inheritDoc */
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }
 
 /** Makes a parallel evaluator; registered by the Node adapter (`fit/node/parallel.ts`). */
@@ -62,9 +99,19 @@ export function setParallelEvaluatorFactory(factory: ParallelEvaluatorFactory): 
 
 /**
  * The evaluator for a sampler run and whether the sampler owns it (and must close it):
- * `options.evaluator` if given, a worker pool when `options.parallel` asks for one, else serial.
+ * `options.evaluator` if given, a worker pool when `options.parallel` asks for one, else serial;
+ * in every case seen through {@link FiniteEvaluator}.
  */
 export async function evaluatorFor(
+  problem: Problem,
+  options: FitOptions,
+): Promise<{ evaluator: PopulationEvaluator; owned: boolean }> {
+  const { evaluator, owned } = await chooseEvaluator(problem, options);
+  const log = options.nonFinite as NonFiniteLog | undefined;
+  return { evaluator: new FiniteEvaluator(evaluator, problem.labels().length, log), owned };
+}
+
+async function chooseEvaluator(
   problem: Problem,
   options: FitOptions,
 ): Promise<{ evaluator: PopulationEvaluator; owned: boolean }> {

@@ -11,7 +11,9 @@ import type { FitOptions, Problem } from "../types.js";
 import { runDream, type DreamOptions } from "./dream.js";
 import { sampledResult, type SampledFitResult } from "./sampled-result.js";
 import { runSmc, type SmcOptions } from "./smc.js";
+import { NonFiniteLog, nothingFinite } from "../non-finite.js";
 import type { SamplerHooks, SamplerProgress } from "./stopping.js";
+import { checkChains, finiteDrawsMoved } from "./stuck-chains.js";
 
 /** A sampler's draws so far, or at its end. */
 interface Drawn {
@@ -62,17 +64,21 @@ export const dream: FitMethod = {
   description: "DREAM MCMC (Vrugt 2009, as in bumps): posterior draws, intervals and convergence diagnostics",
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
+    const nonFinite = new NonFiniteLog(problem.labels().length);
     const describe: Describe = ({ samples: s }, stopped) => {
+      if (stopped !== undefined) return { converged: false, message: stoppedMessage(stopped, s, "generations") };
       const warnings = s.summary().warnings.length;
+      const chains = checkChains("dream", problem, s);
       return {
-        converged: stopped === undefined && warnings === 0,
-        message:
-          stopped !== undefined
-            ? stoppedMessage(stopped, s, "generations")
-            : `${s.generations} generations, ${s.size} kept draws` + (warnings ? `; ${warnings} convergence warning(s)` : ""),
+        converged: warnings === 0 && chains.stuck === 0,
+        message: `${s.generations} generations, ${s.size} kept draws` + (warnings ? `; ${warnings} convergence warning(s)` : "") + chains.note,
       };
     };
-    const run = await runDream(problem, options as FitOptions & DreamOptions, hooksOf(problem, context, before, describe));
+    const run = await runDream(problem, { ...options, nonFinite } as FitOptions & DreamOptions, hooksOf(problem, context, before, describe));
+    if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(run.samples)) {
+      // Every proposal was refused for a non-finite model: the draws are the start, repeated.
+      throw nothingFinite("dream", problem, nonFinite, "the chains proposed");
+    }
     return resultOf(problem, context, before, run, run.stopped, describe);
   },
 };

@@ -2,7 +2,7 @@
  * Tab completion: magic names after `%`, members of runtime objects after `.`, and otherwise
  * the notebook's names, the names declared in the cell being edited, globals and keywords.
  */
-import type { MagicRegistry } from "../../magics/registry.js";
+import type { MagicRegistry } from "../magics/registry.js";
 import { lookupPath, memberAccessAt, memberNames } from "./runtime-lookup.js";
 import type { Completion } from "./types.js";
 import { codePointsToUtf16, utf16ToCodePoints } from "./unicode-offsets.js";

@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { CellSyntaxError } from "./cell-compiler.js";
 import type { Position } from "./cell-positions.js";
 import { inspectValue } from "./value-format.js";
+import { UserError } from "../../util/user-error.js";
 
 /** The error parts of an `execute_reply` / `error` message. */
 export interface FormattedError {
@@ -73,8 +74,8 @@ export function formatError(error: unknown, toCell?: CellPositionMapper): Format
   if (error instanceof Error) {
     const ename = error.name || error.constructor?.name || "Error";
     const evalue = error.message;
-    // A MagicError is a user mistake with a precise message: no stack.
-    if (ename === "MagicError") return { ename, evalue, traceback: [`${ename}: ${evalue}`] };
+    // A UserError is a user mistake with a precise message: no stack.
+    if (error instanceof UserError) return { ename, evalue, traceback: [`${ename}: ${evalue}`] };
     const head = `${ename}: ${evalue}`;
     return { ename, evalue, traceback: [head, ...cleanStack(error.stack, toCell)] };
   }

@@ -3,7 +3,7 @@
  * function's signature (from its source) or a class's declaration, and documentation where we
  * have it (magics' usage, hpcfit's own exports). Detail level 1 adds a function's full source.
  */
-import type { MagicRegistry } from "../../magics/registry.js";
+import type { MagicRegistry } from "../magics/registry.js";
 import { packageDocumentation } from "./package-docs.js";
 import { lookupPath, safeSource } from "./runtime-lookup.js";
 import type { Inspection } from "./types.js";

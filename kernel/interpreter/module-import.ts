@@ -6,31 +6,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { packageRoot } from "../../util/paths.js";
 
 /** Conditions tried, in order, for a package's `exports` (as Node's ESM loader does). */
 const CONDITIONS = ["import", "node", "module-sync", "default"];
-
-let packageRootCache: string | undefined;
-
-/** The root directory of the hpcfit package this interpreter belongs to. */
-export function packageRoot(): string {
-  if (packageRootCache) return packageRootCache;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, "package.json");
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown }).name === "hpcfit") return (packageRootCache = dir);
-      } catch {
-        // An unreadable package.json on the way up is not ours; keep looking.
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error("hpcfit: cannot find the hpcfit package root above " + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-}
 
 /**
  * Resolves `specifier` as imported by a cell of a notebook in `baseDir` to a URL (or a builtin

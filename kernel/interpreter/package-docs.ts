@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "./module-import.js";
+import { packageRoot } from "../../util/paths.js";
 
 let index: Map<string, string> | undefined;
 

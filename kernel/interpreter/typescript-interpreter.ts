@@ -10,8 +10,8 @@ import { CELL_SIGNAL } from "../../schema/cell.js";
 import { LIVE_DISPLAY } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
 import { listenForInterrupts, type StopReport } from "../interrupt/index.js";
-import type { MagicRegistry } from "../../magics/registry.js";
-import type { MagicContext } from "../../magics/types.js";
+import type { MagicRegistry } from "../magics/registry.js";
+import type { MagicContext } from "../magics/types.js";
 import { compileCell } from "./cell-compiler.js";
 import { driveCell, type CellFunction, type InterruptibleWait } from "./cell-runner.js";
 import { completeCode } from "./completion.js";
@@ -262,7 +262,7 @@ export class TypeScriptInterpreter implements Interpreter {
   private async importModule(specifier: string): Promise<unknown> {
     const url = resolveNotebookImport(specifier, this.notebookDir);
     if (isTypeScriptUrl(url)) {
-      const hooks = await import("../../fit/node/typescript-hooks.js");
+      const hooks = await import("../../util/typescript-hooks.js");
       hooks.registerTypeScriptHooks();
     }
     return import(url);

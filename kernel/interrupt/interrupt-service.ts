@@ -18,11 +18,11 @@
  * watchdog's handler (a cell that adds and removes a listener would then let the next SIGINT
  * kill the kernel).
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
 import { MessageChannel, Worker } from "node:worker_threads";
 import type { StopperPolicy } from "./main-thread-stopper.js";
 import type { SigintAck, SigintNotice, StopReport, StopperData, WatcherData, WatcherReady } from "./messages.js";
+import { compiledEntry } from "../../util/paths.js";
 
 /** Who hears of interrupts. */
 export interface InterruptListener {
@@ -125,20 +125,19 @@ class InterruptService {
 }
 
 /**
- * The kernel's own code, whose `finally` blocks keep its state consistent, must not be cut short;
- * the cell runner may, since an interrupted cell is abandoned anyway (the interpreter races it
- * with the interrupt).
+ * The kernel's own code, whose `finally` blocks keep its state consistent, must not be cut short,
+ * nor the code that magics run (the magics and the libraries behind them, which hold job records,
+ * queue transactions and notebook runs); the engine in `fit/` may, as it is user-level library
+ * code. The cell runner may too, since an interrupted cell is abandoned anyway (the interpreter
+ * races it with the interrupt). These are locations, not imports: the kernel does not load them.
  */
+const PROTECTED_FOLDERS = ["kernel", "jupyter", "util", "magics", "jobs", "queue", "notebooks", "fit-jobs"];
 const STOPPER_POLICY: StopperPolicy = {
-  protectedUrls: [new URL("../", import.meta.url).href, new URL("../../magics/", import.meta.url).href],
+  protectedUrls: PROTECTED_FOLDERS.map((folder) => new URL(`../../${folder}/`, import.meta.url).href),
   unprotectedUrls: [new URL("../interpreter/cell-runner.", import.meta.url).href],
 };
 
-/** A worker script of this folder: its compiled twin in `dist/` when running from TypeScript sources. */
+/** A worker script of this folder (always the compiled one: threads cannot load TypeScript). */
 function workerScript(name: string): URL {
-  const self = import.meta.url;
-  if (!self.split(/[?#]/, 1)[0].endsWith(".ts")) return new URL(`./${name}.js`, self);
-  const compiled = new URL(`../../dist/kernel/interrupt/${name}.js`, self);
-  if (!existsSync(fileURLToPath(compiled))) throw new Error(`${fileURLToPath(compiled)} is missing; run \`npx tsc -p tsconfig.json\` first`);
-  return compiled;
+  return pathToFileURL(compiledEntry(`kernel/interrupt/${name}.js`));
 }

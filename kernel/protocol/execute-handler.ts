@@ -4,7 +4,7 @@
  */
 import type { MimeBundle } from "../../schema/display.js";
 import type { ExecuteOutcome, Interpreter } from "../interpreter/types.js";
-import type { JSONDict, JupyterMessage } from "../transport/message.js";
+import type { JSONDict, JupyterMessage } from "../../jupyter/message.js";
 import { DiscardingSink, MessageOutputSink, type SinkChannels } from "./output-sink.js";
 
 /** What the execute handler needs around it. */

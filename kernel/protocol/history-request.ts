@@ -2,11 +2,7 @@
  * Answers a `history_request` from a {@link HistoryStore}: tail, range or search.
  */
 import type { HistoryStore } from "../history/history-store.js";
-
-/** Why a history request could not be answered, shown to the client in the error reply. */
-export class HistoryRequestError extends Error {
-  override readonly name = "HistoryRequestError";
-}
+import { UserError } from "../../util/user-error.js";
 
 function int(value: unknown, fallback: number): number {
   return typeof value === "number" && Number.isFinite(value) ? Math.trunc(value) : fallback;
@@ -25,7 +21,7 @@ export function answerHistoryRequest(store: HistoryStore, content: Record<string
       return store.search(pattern, int(content.n, 0), content.unique === true, options);
     }
     default:
-      throw new HistoryRequestError(
+      throw new UserError(
         `hist_access_type must be "tail", "range" or "search", got ${JSON.stringify(content.hist_access_type)}`,
       );
   }

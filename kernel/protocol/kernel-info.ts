@@ -1,7 +1,7 @@
 /**
  * The `kernel_info_reply` content: who this kernel is and what language its cells are in.
  */
-import { PROTOCOL_VERSION } from "../transport/message.js";
+import { PROTOCOL_VERSION } from "../../jupyter/message.js";
 
 /**
  * The TypeScript syntax cells may use: the newest syntax sucrase's TypeScript transform strips

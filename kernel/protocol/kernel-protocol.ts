@@ -10,7 +10,7 @@ import { KernelCommManager } from "../comms/comm-manager.js";
 import type { HistoryStore } from "../history/history-store.js";
 import type { CommManager } from "../comms/types.js";
 import type { Interpreter } from "../interpreter/types.js";
-import { createMessage, type Channel, type JSONDict, type JupyterMessage, type SenderIdentity } from "../transport/message.js";
+import { createMessage, type Channel, type JSONDict, type JupyterMessage, type SenderIdentity } from "../../jupyter/message.js";
 import type { Transport } from "../transport/transport.js";
 import { handleExecute } from "./execute-handler.js";
 import { answerHistoryRequest } from "./history-request.js";

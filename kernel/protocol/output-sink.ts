@@ -5,7 +5,7 @@
  */
 import type { MimeBundle } from "../../schema/display.js";
 import type { OutputSink } from "../interpreter/types.js";
-import type { JSONDict, JupyterMessage } from "../transport/message.js";
+import type { JSONDict, JupyterMessage } from "../../jupyter/message.js";
 import type { StdinBroker } from "./stdin-broker.js";
 
 /** What the sink needs from the protocol layer. */

@@ -2,7 +2,7 @@
  * Pairs `input_request`s sent on stdin with the frontend's `input_reply`s, so that a cell can
  * await a line of input.
  */
-import type { JupyterMessage } from "../transport/message.js";
+import type { JupyterMessage } from "../../jupyter/message.js";
 
 interface Pending {
   resolve: (value: string) => void;

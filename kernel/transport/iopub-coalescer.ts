@@ -4,7 +4,7 @@
  * same parent and stream name within a few milliseconds become one; any other message flushes
  * first, so order is kept.
  */
-import type { JupyterMessage } from "./message.js";
+import type { JupyterMessage } from "../../jupyter/message.js";
 
 /** How long a stream message may wait for more text to join it. */
 const STREAM_FLUSH_MS = 5;

@@ -7,9 +7,9 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { Publisher, Reply, Router } from "zeromq";
-import { endpoint } from "./connection-file.js";
-import { createMessage, type Channel, type JupyterMessage } from "./message.js";
-import { MessageSigner, parseMessage, serializeMessage } from "./wire.js";
+import { endpoint } from "../../jupyter/connection-file.js";
+import { createMessage, type Channel, type JupyterMessage } from "../../jupyter/message.js";
+import { MessageSigner, parseMessage, serializeMessage } from "../../jupyter/wire.js";
 import type { MainCommand, SocketWorkerData, WorkerEvent } from "./worker-protocol.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
 import { IopubCoalescer } from "./iopub-coalescer.js";

@@ -2,7 +2,7 @@
  * What the protocol layer needs from a transport. The real one runs ZeroMQ sockets in a worker
  * thread ({@link WorkerTransport}); tests use an in-memory one.
  */
-import type { Channel, JupyterMessage } from "./message.js";
+import type { Channel, JupyterMessage } from "../../jupyter/message.js";
 
 /**
  * Called for every verified, parsed message from a client. `receivedAt` (ms since the epoch) is

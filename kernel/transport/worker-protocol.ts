@@ -2,8 +2,8 @@
  * What the socket worker and the main thread say to each other over `postMessage`. Messages are
  * parsed and verified in the worker; the main thread only ever sees trusted, parsed messages.
  */
-import type { ConnectionInfo } from "./connection-file.js";
-import type { Channel, JupyterMessage, SenderIdentity } from "./message.js";
+import type { ConnectionInfo } from "../../jupyter/connection-file.js";
+import type { Channel, JupyterMessage, SenderIdentity } from "../../jupyter/message.js";
 
 /** The data a socket worker starts with. */
 export interface SocketWorkerData {

@@ -3,8 +3,8 @@
  * messages, close. Implements the protocol layer's {@link Transport}.
  */
 import { Worker } from "node:worker_threads";
-import type { ConnectionInfo } from "./connection-file.js";
-import type { Channel, JupyterMessage, SenderIdentity } from "./message.js";
+import type { ConnectionInfo } from "../../jupyter/connection-file.js";
+import type { Channel, JupyterMessage, SenderIdentity } from "../../jupyter/message.js";
 import type { IncomingHandler, Transport } from "./transport.js";
 import type { MainCommand, SocketWorkerData, WorkerEvent } from "./worker-protocol.js";
 

@@ -2,7 +2,8 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { statSync } from "node:fs";
-import { MagicError, type Magic } from "../types.js";
+import { type Magic } from "../../kernel/magics/types.js";
+import { UserError } from "../../util/user-error.js";
 
 let previousDir: string | undefined;
 
@@ -23,7 +24,7 @@ export const cdMagic: Magic = {
   run(args, context) {
     let target = args.trim().replace(/^(["'])(.*)\1$/, "$2");
     if (target === "-") {
-      if (!previousDir) throw new MagicError("%cd -: there is no previous directory yet.");
+      if (!previousDir) throw new UserError("%cd -: there is no previous directory yet.");
       target = previousDir;
     } else if (target === "" || target === "~") target = homedir();
     else if (target.startsWith("~/")) target = resolve(homedir(), target.slice(2));
@@ -32,9 +33,9 @@ export const cdMagic: Magic = {
     try {
       isDir = statSync(path).isDirectory();
     } catch {
-      throw new MagicError(`%cd: no such directory: ${path}`);
+      throw new UserError(`%cd: no such directory: ${path}`);
     }
-    if (!isDir) throw new MagicError(`%cd: not a directory: ${path}`);
+    if (!isDir) throw new UserError(`%cd: not a directory: ${path}`);
     const before = process.cwd();
     process.chdir(path);
     previousDir = before;

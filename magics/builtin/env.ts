@@ -1,5 +1,6 @@
 /** `%env`: list, read and set environment variables of the kernel process. */
-import { MagicError, type Magic } from "../types.js";
+import { type Magic } from "../../kernel/magics/types.js";
+import { UserError } from "../../util/user-error.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -30,10 +31,10 @@ export const envMagic: Magic = {
       name = text.slice(0, space);
       value = text.slice(space).trim();
     } else name = text;
-    if (!NAME.test(name)) throw new MagicError(`%env: "${name}" is not a valid environment variable name.`);
+    if (!NAME.test(name)) throw new UserError(`%env: "${name}" is not a valid environment variable name.`);
     if (value === undefined) {
       const current = process.env[name];
-      if (current === undefined) throw new MagicError(`%env: environment variable ${name} is not set.`);
+      if (current === undefined) throw new UserError(`%env: environment variable ${name} is not set.`);
       return current;
     }
     process.env[name] = value;

@@ -1,7 +1,7 @@
 /** `%lsmagic`: lists the magics this kernel knows, with their one-line summaries. */
 import { DISPLAY, type MimeBundle } from "../../schema/display.js";
-import type { MagicRegistry } from "../registry.js";
-import type { Magic } from "../types.js";
+import type { MagicRegistry } from "../../kernel/magics/registry.js";
+import type { Magic } from "../../kernel/magics/types.js";
 
 /** The listing `%lsmagic` returns; it displays as text and as a Markdown table. */
 export class MagicListing {

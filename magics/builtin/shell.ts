@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
-import { MagicError, type Magic, type MagicContext } from "../types.js";
+import { type Magic, type MagicContext } from "../../kernel/magics/types.js";
+import { UserError } from "../../util/user-error.js";
 
 /** Grace period between SIGTERM and SIGKILL when a shell is interrupted. */
 const KILL_GRACE_MS = 1000;
@@ -14,7 +15,7 @@ const KILL_GRACE_MS = 1000;
 export function runShell(shell: string, script: string, context: MagicContext): Promise<void> {
   return new Promise<void>((resolvePromise, reject) => {
     if (context.signal.aborted) {
-      reject(new MagicError(`%%${shell} was interrupted before it started.`));
+      reject(new UserError(`%%${shell} was interrupted before it started.`));
       return;
     }
     const child = spawn(shell, ["-c", script], { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -41,7 +42,7 @@ export function runShell(shell: string, script: string, context: MagicContext): 
     context.signal.addEventListener("abort", onAbort, { once: true });
     child.on("error", (error) => {
       context.signal.removeEventListener("abort", onAbort);
-      reject(new MagicError(`%%${shell}: could not start ${shell}: ${error.message}`));
+      reject(new UserError(`%%${shell}: could not start ${shell}: ${error.message}`));
     });
     child.on("close", (code, signal) => {
       context.signal.removeEventListener("abort", onAbort);
@@ -51,9 +52,9 @@ export function runShell(shell: string, script: string, context: MagicContext): 
         if (rest) context.output.stream(name, rest);
       }
       if (code === 0) resolvePromise();
-      else if (context.signal.aborted) reject(new MagicError(`%%${shell} was interrupted (the shell was stopped).`));
-      else if (signal) reject(new MagicError(`%%${shell}: the shell was killed by ${signal}.`));
-      else reject(new MagicError(`%%${shell}: the script exited with status ${code}.`));
+      else if (context.signal.aborted) reject(new UserError(`%%${shell} was interrupted (the shell was stopped).`));
+      else if (signal) reject(new UserError(`%%${shell}: the shell was killed by ${signal}.`));
+      else reject(new UserError(`%%${shell}: the script exited with status ${code}.`));
     });
   });
 }
@@ -65,7 +66,7 @@ function shellMagic(shell: "bash" | "sh"): Magic {
     summary: `Run the cell with ${shell}, streaming its output; a non-zero exit status is an error.`,
     usage: `%%${shell}\ncommands ...`,
     async run(args, context, body) {
-      if (args.trim() !== "") throw new MagicError(`%%${shell} takes no arguments (got "${args.trim()}").`);
+      if (args.trim() !== "") throw new UserError(`%%${shell} takes no arguments (got "${args.trim()}").`);
       await runShell(shell, body ?? "", context);
       return undefined;
     },

@@ -1,5 +1,6 @@
 /** `%time EXPR` and `%%time`: run code in the notebook's scope and report how long it took. */
-import { MagicError, type Magic, type MagicContext } from "../types.js";
+import { type Magic, type MagicContext } from "../../kernel/magics/types.js";
+import { UserError } from "../../util/user-error.js";
 
 /** Formats a duration in milliseconds the way a person reads it. */
 export function formatDuration(ms: number): string {
@@ -11,7 +12,7 @@ export function formatDuration(ms: number): string {
 }
 
 async function timed(code: string, context: MagicContext): Promise<unknown> {
-  if (!context.run) throw new MagicError("%time needs a kernel that can run code (MagicContext.run is missing).");
+  if (!context.run) throw new UserError("%time needs a kernel that can run code (MagicContext.run is missing).");
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   try {
@@ -34,7 +35,7 @@ export const timeMagic: Magic = {
   usage: "%time EXPRESSION\n%%time\nCELL BODY\n\nPrints CPU and wall time, then gives the value of the expression (or of the cell's last expression).",
   run(args, context, body) {
     const code = body ?? args;
-    if (body === undefined && args.trim() === "") throw new MagicError("%time needs an expression to time, e.g. %time fit(problem)");
+    if (body === undefined && args.trim() === "") throw new UserError("%time needs an expression to time, e.g. %time fit(problem)");
     return timed(code, context);
   },
 };

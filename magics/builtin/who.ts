@@ -1,5 +1,5 @@
 /** `%who`: the names the notebook has declared, optionally only those of some types. */
-import type { Magic } from "../types.js";
+import type { Magic } from "../../kernel/magics/types.js";
 
 function typeName(value: unknown): string {
   if (value === null) return "null";

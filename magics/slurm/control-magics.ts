@@ -1,13 +1,14 @@
 /** `%scancel`, `%scontrol hold|release|show job`, `%sinfo`, `%slurm backend`. */
-import * as jobs from "../jobs/api.js";
+import * as jobs from "../../jobs/api.js";
 import type { MimeBundle } from "../../schema/display.js";
-import { MagicError, type Magic } from "../types.js";
+import { type Magic } from "../../kernel/magics/types.js";
 import { userErrors, words } from "./magic-support.js";
+import { UserError } from "../../util/user-error.js";
 
 function ids(magic: string, argv: string[]): string[] {
   const option = argv.find((a) => a.startsWith("-"));
-  if (option) throw new MagicError(`%${magic}: unknown option ${option} (give job ids only)`);
-  if (argv.length === 0) throw new MagicError(`%${magic}: give at least one job id`);
+  if (option) throw new UserError(`%${magic}: unknown option ${option} (give job ids only)`);
+  if (argv.length === 0) throw new UserError(`%${magic}: give at least one job id`);
   return argv.flatMap((a) => a.split(",")).filter((a) => a !== "");
 }
 
@@ -39,12 +40,12 @@ export const scontrolMagic: Magic = {
       return undefined;
     }
     if (verb === "show") {
-      if (rest[0] !== "job" || rest.length !== 2) throw new MagicError("%scontrol: use %scontrol show job ID");
+      if (rest[0] !== "job" || rest.length !== 2) throw new UserError("%scontrol: use %scontrol show job ID");
       const record = await userErrors("scontrol", () => jobs.show(rest[1]!));
       context.output.display({ "text/plain": Object.entries(record).map(([k, v]) => `${k}=${v}`).join("\n"), "application/json": record });
       return record;
     }
-    throw new MagicError(`%scontrol: unknown command "${verb ?? ""}" (hold, release, show job)`);
+    throw new UserError(`%scontrol: unknown command "${verb ?? ""}" (hold, release, show job)`);
   },
 };
 
@@ -55,7 +56,7 @@ export const sinfoMagic: Magic = {
   summary: "Partitions and nodes of the current backend.",
   usage: "%sinfo",
   async run(args, context) {
-    if (words(args).length > 0) throw new MagicError("%sinfo takes no arguments");
+    if (words(args).length > 0) throw new UserError("%sinfo takes no arguments");
     const [partitions, nodes] = await userErrors("sinfo", () => Promise.all([jobs.partitions(), jobs.nodes()]));
     const lines = ["PARTITION  AVAIL  TIMELIMIT  NODES  CPUS(A/I/T)"];
     for (const p of partitions) {
@@ -77,13 +78,13 @@ export const slurmMagic: Magic = {
   usage: "%slurm backend            (show the current backend)\n%slurm backend slurm|local|auto",
   async run(args, context) {
     const [verb, choice, extra] = words(args);
-    if (verb !== "backend" || extra !== undefined) throw new MagicError("%slurm: use %slurm backend [slurm|local|auto]");
+    if (verb !== "backend" || extra !== undefined) throw new UserError("%slurm: use %slurm backend [slurm|local|auto]");
     if (choice === undefined) {
       const kind = await userErrors("slurm", async () => jobs.backend().kind);
       context.output.stream("stdout", `backend: ${kind}\n`);
       return kind;
     }
-    if (choice !== "slurm" && choice !== "local" && choice !== "auto") throw new MagicError(`%slurm backend: unknown backend "${choice}" (slurm, local or auto)`);
+    if (choice !== "slurm" && choice !== "local" && choice !== "auto") throw new UserError(`%slurm backend: unknown backend "${choice}" (slurm, local or auto)`);
     const kind = await userErrors("slurm", async () => jobs.useBackend(choice).kind);
     context.output.stream("stdout", `backend: ${kind}\n`);
     return kind;

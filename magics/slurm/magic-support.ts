@@ -4,28 +4,28 @@
  */
 import type { MimeBundle } from "../../schema/display.js";
 import { DISPLAY } from "../../schema/display.js";
-import { JobsError } from "../jobs/errors.js";
-import type { Job } from "../jobs/job.js";
-import { jobsBundle } from "../jobs/render.js";
-import { shellWords } from "../jobs/shell-words.js";
-import { MagicError, type MagicContext } from "../types.js";
+import type { Job } from "../../jobs/job.js";
+import { jobsBundle } from "../../jobs/render.js";
+import { shellWords } from "../../jobs/shell-words.js";
+import { type MagicContext } from "../../kernel/magics/types.js";
 import type { JobsBackendKind } from "../../schema/jobs.js";
+import { UserError } from "../../util/user-error.js";
 
 /** Splits a magic's argument line like a shell (quotes kept together, nothing expanded). */
 export function words(args: string): string[] {
   try {
     return shellWords(args);
   } catch (e) {
-    throw new MagicError((e as Error).message);
+    throw new UserError((e as Error).message);
   }
 }
 
-/** Runs `work`, turning a jobs-layer error into a MagicError (shown without a stack). */
+/** Runs `work`, turning a jobs-layer error into a UserError (shown without a stack). */
 export async function userErrors<T>(magic: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
-    if (e instanceof JobsError) throw new MagicError(`%${magic}: ${e.message}`);
+    if (e instanceof UserError) throw new UserError(`%${magic}: ${e.message}`);
     throw e;
   }
 }
@@ -39,7 +39,7 @@ export interface OptionSpec {
 
 /**
  * Parses `-x VALUE`, `-xVALUE`, `--long VALUE`, `--long=VALUE` and flags; words that are not
- * options are returned as positionals. Unknown options are a MagicError naming the known ones.
+ * options are returned as positionals. Unknown options are a UserError naming the known ones.
  */
 export function parseOptions(magic: string, argv: string[], specs: OptionSpec[]): { options: Record<string, string | true>; positional: string[] } {
   const options: Record<string, string | true> = {};
@@ -54,10 +54,10 @@ export function parseOptions(magic: string, argv: string[], specs: OptionSpec[])
     const name = eq >= 0 ? arg.slice(0, eq) : arg.startsWith("--") ? arg : arg.slice(0, 2);
     const spec = specs.find((s) => s.names.includes(name));
     if (!spec) {
-      throw new MagicError(`%${magic}: unknown option ${name} (known: ${specs.flatMap((s) => s.names).join(", ")})`);
+      throw new UserError(`%${magic}: unknown option ${name} (known: ${specs.flatMap((s) => s.names).join(", ")})`);
     }
     if (!spec.value) {
-      if (eq >= 0 || (!arg.startsWith("--") && arg.length > 2)) throw new MagicError(`%${magic}: option ${name} takes no value`);
+      if (eq >= 0 || (!arg.startsWith("--") && arg.length > 2)) throw new UserError(`%${magic}: option ${name} takes no value`);
       options[spec.key] = true;
       continue;
     }
@@ -65,7 +65,7 @@ export function parseOptions(magic: string, argv: string[], specs: OptionSpec[])
     if (eq >= 0) value = arg.slice(eq + 1);
     else if (!arg.startsWith("--") && arg.length > 2) value = arg.slice(2);
     else value = argv[++i];
-    if (value === undefined || value === "") throw new MagicError(`%${magic}: option ${name} needs a value`);
+    if (value === undefined || value === "") throw new UserError(`%${magic}: option ${name} needs a value`);
     options[spec.key] = value;
   }
   return { options, positional };

@@ -1,9 +1,10 @@
 /** `%tail ID [-n N] [-f]` and `%wait ID...`. */
 import { existsSync, statSync } from "node:fs";
-import * as jobs from "../jobs/api.js";
-import { readTail } from "../jobs/job.js";
-import { MagicError, type Magic } from "../types.js";
+import * as jobs from "../../jobs/api.js";
+import { readTail } from "../../jobs/job.js";
+import { type Magic } from "../../kernel/magics/types.js";
 import { parseOptions, userErrors, words } from "./magic-support.js";
+import { UserError } from "../../util/user-error.js";
 
 /** `%tail ID [-n N] [-f] [--stderr]`: a job's output, optionally following it while it runs. */
 export const tailMagic: Magic = {
@@ -17,17 +18,17 @@ export const tailMagic: Magic = {
       { names: ["-f", "--follow"], value: false, key: "follow" },
       { names: ["--stderr"], value: false, key: "stderr" },
     ]);
-    if (positional.length !== 1) throw new MagicError("%tail: give exactly one job id");
+    if (positional.length !== 1) throw new UserError("%tail: give exactly one job id");
     let lines: number | undefined = 10;
     if (typeof options.lines === "string") {
-      if (!/^\d+$/.test(options.lines)) throw new MagicError(`%tail: -n needs a non-negative integer, not "${options.lines}"`);
+      if (!/^\d+$/.test(options.lines)) throw new UserError(`%tail: -n needs a non-negative integer, not "${options.lines}"`);
       lines = Number(options.lines);
     }
     const stream = options.stderr ? "stderr" : "stdout";
     const job = await userErrors("tail", () => jobs.get(positional[0]!));
-    if (job.isArray) throw new MagicError(`%tail: ${job.id} is a job array; tail one task, e.g. ${job.tasks[0]!.id}`);
+    if (job.isArray) throw new UserError(`%tail: ${job.id} is a job array; tail one task, e.g. ${job.tasks[0]!.id}`);
     const path = stream === "stdout" ? job.stdout : job.stderr;
-    if (!path) throw new MagicError(`%tail: job ${job.id} has no ${stream} file`);
+    if (!path) throw new UserError(`%tail: job ${job.id} has no ${stream} file`);
     const first = readTail(path, lines);
     if (first) context.output.stream("stdout", first);
     if (!options.follow) return undefined;
@@ -55,9 +56,9 @@ export const waitMagic: Magic = {
   usage: "%wait ID [ID...]",
   async run(args, context) {
     const list = words(args).flatMap((a) => a.split(",")).filter((a) => a !== "");
-    if (list.length === 0) throw new MagicError("%wait: give at least one job id");
+    if (list.length === 0) throw new UserError("%wait: give at least one job id");
     const bad = list.find((a) => a.startsWith("-"));
-    if (bad) throw new MagicError(`%wait: unknown option ${bad}`);
+    if (bad) throw new UserError(`%wait: unknown option ${bad}`);
     const done = await userErrors("wait", () => jobs.wait(list, { signal: context.signal, live: true }));
     return done.length === 1 ? done[0] : done;
   },

@@ -1,12 +1,13 @@
 /** `%squeue`, `%jobs` and `%sacct`: tables of jobs that are also arrays of Job objects. */
 import { userInfo } from "node:os";
 import type { JobState } from "../../schema/jobs.js";
-import * as jobs from "../jobs/api.js";
-import { checkJobIds } from "../jobs/job-ids.js";
-import { parseStateName } from "../jobs/states.js";
-import type { JobFilter } from "../jobs/types.js";
-import { MagicError, type Magic } from "../types.js";
+import * as jobs from "../../jobs/api.js";
+import { checkJobIds } from "../../jobs/job-ids.js";
+import { parseStateName } from "../../jobs/states.js";
+import type { JobFilter } from "../../jobs/types.js";
+import { type Magic } from "../../kernel/magics/types.js";
 import { JobList, parseOptions, userErrors, words, type OptionSpec } from "./magic-support.js";
+import { UserError } from "../../util/user-error.js";
 
 const FILTER_OPTIONS: OptionSpec[] = [
   { names: ["--me"], value: false, key: "me" },
@@ -19,8 +20,8 @@ const FILTER_OPTIONS: OptionSpec[] = [
 /** Builds a filter from squeue-style options; `defaultAll` lists finished jobs too. */
 function filterFrom(magic: string, args: string, defaultAll: boolean): JobFilter {
   const { options, positional } = parseOptions(magic, words(args), FILTER_OPTIONS);
-  if (positional.length > 0) throw new MagicError(`%${magic}: unexpected argument "${positional[0]}" (job ids go after -j)`);
-  if (options.me && options.user) throw new MagicError(`%${magic}: use --me or -u USER, not both`);
+  if (positional.length > 0) throw new UserError(`%${magic}: unexpected argument "${positional[0]}" (job ids go after -j)`);
+  if (options.me && options.user) throw new UserError(`%${magic}: use --me or -u USER, not both`);
   const filter: JobFilter = {};
   if (options.me) filter.user = userInfo().username;
   if (typeof options.user === "string") filter.user = options.user;
@@ -28,7 +29,7 @@ function filterFrom(magic: string, args: string, defaultAll: boolean): JobFilter
     try {
       filter.ids = checkJobIds(options.jobs.split(","));
     } catch (e) {
-      throw new MagicError(`%${magic}: ${(e as Error).message}`);
+      throw new UserError(`%${magic}: ${(e as Error).message}`);
     }
   }
   if (typeof options.partition === "string") filter.partition = options.partition;
@@ -38,7 +39,7 @@ function filterFrom(magic: string, args: string, defaultAll: boolean): JobFilter
       try {
         filter.states = options.states.split(",").map(parseStateName) as JobState[];
       } catch (e) {
-        throw new MagicError(`%${magic}: ${(e as Error).message}`);
+        throw new UserError(`%${magic}: ${(e as Error).message}`);
       }
     }
   } else if (defaultAll || filter.ids) filter.states = "all";

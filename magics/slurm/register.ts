@@ -1,5 +1,5 @@
-import type { Magic } from "../types.js";
-import type { MagicRegistry } from "../registry.js";
+import type { Magic } from "../../kernel/magics/types.js";
+import type { MagicRegistry } from "../../kernel/magics/registry.js";
 import { scancelMagic, scontrolMagic, sinfoMagic, slurmMagic } from "./control-magics.js";
 import { tailMagic, waitMagic } from "./output-magics.js";
 import { jobsMagic, sacctMagic, squeueMagic } from "./queue-magics.js";

@@ -1,8 +1,9 @@
 /** `%sbatch` (sbatch's own command line) and `%%sbatch` (the cell is the script). */
-import * as jobs from "../jobs/api.js";
-import { MagicError, type Magic } from "../types.js";
+import * as jobs from "../../jobs/api.js";
+import { type Magic } from "../../kernel/magics/types.js";
 import { showLive, userErrors, words } from "./magic-support.js";
 import { fillTemplate } from "./template.js";
+import { UserError } from "../../util/user-error.js";
 
 const USAGE = `%sbatch [sbatch options] SCRIPT [script arguments]
 %sbatch [sbatch options] --wrap "COMMAND"
@@ -23,9 +24,9 @@ export const sbatchMagic: Magic = {
     let script: string | undefined;
     if (body !== undefined) {
       script = fillTemplate(body.replace(/^\s*\n/, ""), context);
-      if (script.trim() === "") throw new MagicError("%%sbatch: the cell is empty; write the batch script below the %%sbatch line");
+      if (script.trim() === "") throw new UserError("%%sbatch: the cell is empty; write the batch script below the %%sbatch line");
     } else if (argv.length === 0) {
-      throw new MagicError(`%sbatch: nothing to submit.\n${USAGE}`);
+      throw new UserError(`%sbatch: nothing to submit.\n${USAGE}`);
     }
     const job = await userErrors("sbatch", () => jobs.submit({ args: argv, script, cwd: process.cwd() }));
     showLive(context, job);

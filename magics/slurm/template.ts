@@ -1,4 +1,5 @@
-import { MagicError, type MagicContext } from "../types.js";
+import { type MagicContext } from "../../kernel/magics/types.js";
+import { UserError } from "../../util/user-error.js";
 
 /**
  * Replaces `{{name}}` in a `%%sbatch` cell by the notebook variable `name` (strings as they are,
@@ -7,11 +8,11 @@ import { MagicError, type MagicContext } from "../types.js";
  */
 export function fillTemplate(script: string, context: MagicContext): string {
   return script.replace(/\{\{\s*([A-Za-z_$][\w$]*)\s*\}\}/g, (_all, name: string) => {
-    if (!context.hasVariable(name)) throw new MagicError(`%%sbatch: {{${name}}} names no variable of this notebook`);
+    if (!context.hasVariable(name)) throw new UserError(`%%sbatch: {{${name}}} names no variable of this notebook`);
     const value = context.getVariable(name);
     if (typeof value === "string") return value;
     if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-    if (value === undefined) throw new MagicError(`%%sbatch: {{${name}}} is undefined`);
+    if (value === undefined) throw new UserError(`%%sbatch: {{${name}}} is undefined`);
     return JSON.stringify(value);
   });
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
-import { ARTIFACTS, compareSnapshot, copyToTemp, launchChromium, openLab, recordResponses, runCommand, screenshot, startJupyterLab, type Lab, type LoadedResource } from "../support/browser.js";
+import { ARTIFACTS, compareSnapshot, copyToTemp, launchChromium, recordResponses, runCommand, screenshot, startJupyterLab, type Lab, type LoadedResource } from "../support/browser.js";
 import { writeLargeMcmcNotebook, writeRenderedNotebook, type RenderedFixtures } from "./notebook-fixtures.js";
 import { POINT_BUDGET } from "../../labextension/src/renderers/mcmc-figures.js";
 

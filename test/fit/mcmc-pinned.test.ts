@@ -12,7 +12,7 @@ import { runDream, type DreamOptions } from "../../fit/samplers/dream.js";
 import { runSmc } from "../../fit/samplers/smc.js";
 import { regionProblem } from "../../fit/samplers/region.js";
 import type { McmcSamples } from "../../fit/mcmc/samples.js";
-import { checkpointPath, readCheckpoint, writeCheckpoint } from "../../magics/fit/checkpoint.js";
+import { checkpointPath, readCheckpoint, writeCheckpoint } from "../../fit-jobs/checkpoint.js";
 import { lineProblem, syntheticLine } from "./mcmc-fixtures/linear.js";
 
 const FIXTURES = join(import.meta.dirname, "mcmc-fixtures");

@@ -7,10 +7,10 @@
 // themselves, in double precision, so with plain double residuals its RSS — and the certified
 // standard deviations, which scale with sqrt(RSS) — agree to only about 3 digits whatever the
 // optimizer does (bench/RESULTS.md lists that run too). Every other problem uses the plain
-// per-point Curve of fit/nist/models.ts.
+// per-point Curve of nist/models.ts.
 import { describe, expect, test } from "vitest";
 import { fit } from "hpcfit";
-import { nistProblem } from "../../fit/nist/index.js";
+import { nistProblem } from "../../nist/index.js";
 import { digits, loadNist, nistIndex } from "../support/nist.js";
 
 const VALUE_DIGITS = 6;
@@ -46,7 +46,7 @@ describe.each([
 
 describe("double-double residuals of the precise Lanczos model", () => {
   test("exp and decimal parsing carry ~30 digits", async () => {
-    const { ddExp, ddParse, ddAdd, dd } = await import("../../fit/nist/double-double.js");
+    const { ddExp, ddParse, ddAdd, dd } = await import("../../nist/double-double.js");
     // e = 2.718281828459045 + 1.4456468917292502e-16 (the next 16 digits of e).
     const e = ddExp(dd(1));
     expect(e.hi).toBe(Math.E);
@@ -54,7 +54,7 @@ describe("double-double residuals of the precise Lanczos model", () => {
     // exp(a) exp(−a) = 1 to double-double accuracy.
     const a = ddExp(dd(-5.75));
     const b = ddExp(dd(5.75));
-    const { ddMul } = await import("../../fit/nist/double-double.js");
+    const { ddMul } = await import("../../nist/double-double.js");
     const p = ddMul(a, b);
     expect(Math.abs(ddAdd(p, dd(-1)).hi)).toBeLessThan(1e-30);
     // 0.05 = 0.05000000000000000277 (double) − 2.7755575615628914e-18.

@@ -37,7 +37,7 @@ describe("built-in magics", () => {
     const all = await k.run("const allEnv = %env\nallEnv.HPCFIT_TEST_A");
     expect(all.plain).toBe("'one'");
     const missing = await k.run("%env HPCFIT_NOT_SET_ANYWHERE");
-    expect(missing.status === "error" && missing.traceback).toEqual(["MagicError: %env: environment variable HPCFIT_NOT_SET_ANYWHERE is not set."]);
+    expect(missing.status === "error" && missing.traceback).toEqual(["UserError: %env: environment variable HPCFIT_NOT_SET_ANYWHERE is not set."]);
   });
 
   it("%who lists the notebook's names, optionally by type", async () => {
@@ -104,7 +104,7 @@ describe("built-in magics", () => {
 
   it("names the known magics when a magic is unknown", async () => {
     const r = await k.run("%nosuchmagic 1 2");
-    expect(r.status === "error" && r.ename).toBe("MagicError");
+    expect(r.status === "error" && r.ename).toBe("UserError");
     expect(r.status === "error" && r.evalue).toMatch(/Unknown line magic %nosuchmagic\. Known line magics: .*%cd.*%who/);
     const cell = await k.run("%%nosuchcell\nbody");
     expect(cell.status === "error" && cell.evalue).toMatch(/Unknown cell magic %%nosuchcell\. Known cell magics: %%bash, .*%%sh, %%time/);

@@ -6,7 +6,7 @@ import { KernelCommManager } from "../../kernel/comms/comm-manager.js";
 import { TypeScriptInterpreter } from "../../kernel/interpreter/index.js";
 import type { ExecuteOutcome, OutputSink } from "../../kernel/interpreter/types.js";
 import type { MimeBundle } from "../../schema/display.js";
-import { MagicRegistry } from "../../magics/registry.js";
+import { MagicRegistry } from "../../kernel/magics/registry.js";
 import { registerDefaultMagics } from "../../magics/all.js";
 
 /** One recorded output. */

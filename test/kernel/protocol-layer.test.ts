@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Interpreter, OutputSink } from "../../kernel/interpreter/types.js";
 import { HistoryStore } from "../../kernel/history/history-store.js";
 import { KernelProtocol } from "../../kernel/protocol/kernel-protocol.js";
-import { createMessage, type Channel, type JupyterMessage } from "../../kernel/transport/message.js";
+import { createMessage, type Channel, type JupyterMessage } from "../../jupyter/message.js";
 import type { IncomingHandler, Transport } from "../../kernel/transport/transport.js";
 
 class MemoryTransport implements Transport {

@@ -1,10 +1,11 @@
 // Wire framing and signing, the connection file, and stream coalescing: the parts of the
 // transport that do not need sockets.
 import { describe, expect, it } from "vitest";
-import { parseConnectionInfo, ConnectionFileError } from "../../kernel/transport/connection-file.js";
+import { parseConnectionInfo } from "../../jupyter/connection-file.js";
 import { IopubCoalescer } from "../../kernel/transport/iopub-coalescer.js";
-import { createMessage, type JupyterMessage } from "../../kernel/transport/message.js";
-import { DELIMITER, MessageSigner, parseMessage, serializeMessage, WireError } from "../../kernel/transport/wire.js";
+import { createMessage, type JupyterMessage } from "../../jupyter/message.js";
+import { DELIMITER, MessageSigner, parseMessage, serializeMessage, WireError } from "../../jupyter/wire.js";
+import { UserError } from "../../util/user-error.js";
 
 const sender = { session: "s", username: "u" };
 
@@ -65,7 +66,7 @@ describe("connection file", () => {
   });
   it("says which field is wrong", () => {
     expect(() => parseConnectionInfo("{", "cf.json")).toThrow(/cf.json is not valid JSON/);
-    expect(() => parseConnectionInfo(JSON.stringify({ ...good, hb_port: "x" }))).toThrow(ConnectionFileError);
+    expect(() => parseConnectionInfo(JSON.stringify({ ...good, hb_port: "x" }))).toThrow(UserError);
     expect(() => parseConnectionInfo(JSON.stringify({ ...good, hb_port: "x" }))).toThrow(/hb_port must be an integer port/);
     expect(() => parseConnectionInfo(JSON.stringify({ ...good, transport: "udp" }))).toThrow(/transport must be/);
   });

@@ -5,10 +5,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, inject, test } from "vitest";
-import { Job } from "../../magics/jobs/job.js";
-import { SlurmBackend } from "../../magics/jobs/slurm-backend.js";
-import { VANISHED_REASON } from "../../magics/jobs/states.js";
-import { JobStore } from "../../magics/jobs/store.js";
+import { Job } from "../../jobs/job.js";
+import { SlurmBackend } from "../../jobs/slurm-backend.js";
+import { VANISHED_REASON } from "../../jobs/states.js";
+import { JobStore } from "../../jobs/store.js";
 
 process.env.SLURM_CONF = inject("slurmConf");
 

@@ -4,9 +4,9 @@
  * workers.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import * as queue from "../../magics/queue/index.js";
+import * as queue from "../../queue/index.js";
 import { join } from "node:path";
-import { SqliteQueueStorage } from "../../magics/queue/sqlite-storage.js";
+import { SqliteQueueStorage } from "../../queue/sqlite-storage.js";
 import { tempQueuesDir } from "./helpers.js";
 
 let dir: string;

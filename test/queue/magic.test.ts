@@ -1,16 +1,17 @@
 /**
  * The `%queue` magic through the Magic interface with a recording output sink (the kernel that
  * hosts the registry is another engineer's; this drives the magic exactly as it would):
- * values returned to the cell, rich tables, errors as MagicError, and the live status that
+ * values returned to the cell, rich tables, errors as UserError, and the live status that
  * updates one display in place while a real worker process runs.
  */
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { DISPLAY, isDisplayable, type MimeBundle } from "../../schema/display.js";
-import { queueMagic } from "../../magics/queue/magic.js";
-import { MagicError, type MagicContext } from "../../magics/types.js";
+import { queueMagic } from "../../magics/queue.js";
+import { type MagicContext } from "../../kernel/magics/types.js";
 import type { CommManager } from "../../kernel/comms/types.js";
-import * as queue from "../../magics/queue/index.js";
+import * as queue from "../../queue/index.js";
 import { killAllWorkers, startWorker, tempQueuesDir } from "./helpers.js";
+import { UserError } from "../../util/user-error.js";
 
 interface Recorded {
   stdout: string;
@@ -61,9 +62,9 @@ it("%queue runs the CLI's verbs and returns their values to the cell", async () 
   expect(status[DISPLAY]()["text/plain"]).toMatch(/queue nb \(active\): 2 tasks/);
 });
 
-it("%queue reports bad input as a MagicError with a specific message", async () => {
+it("%queue reports bad input as a UserError with a specific message", async () => {
   const ctx = context({ stdout: "", displays: [] });
-  await expect(queueMagic.run(`frobnicate nb`, ctx)).rejects.toThrow(MagicError);
+  await expect(queueMagic.run(`frobnicate nb`, ctx)).rejects.toThrow(UserError);
   await expect(queueMagic.run(`frobnicate nb`, ctx)).rejects.toThrow(/unknown command 'frobnicate'/);
   await expect(queueMagic.run(`add nope --dir ${dir} -- true`, ctx)).rejects.toThrow(/No queue named nope/);
   await queueMagic.run(`create e --dir ${dir}`, ctx);

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import * as queue from "../../magics/queue/index.js";
+import * as queue from "../../queue/index.js";
 import { cli, cliOk, tempQueuesDir, waitUntil } from "./helpers.js";
 
 let dir: string;

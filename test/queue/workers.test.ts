@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import * as queue from "../../magics/queue/index.js";
+import * as queue from "../../queue/index.js";
 import { cli, cliOk, killAllWorkers, startWorker, tempQueuesDir, waitUntil } from "./helpers.js";
 
 let dir: string;

@@ -1,18 +1,39 @@
 /**
- * A private single-node Slurm cluster for tests: munged with its own key and socket, slurmctld
- * and slurmd with their own slurm.conf, state, spool, pid and log files, all under one temporary
- * directory, on free loopback ports. Nothing in /etc is read or changed: every Slurm command
- * finds the cluster through `SLURM_CONF`, and Slurm finds munge through `AuthInfo=socket=...`.
+ * A private multi-node Slurm cluster for tests, on this one machine: munged with its own key and
+ * socket, slurmctld, and one slurmd per node (`slurmd -N nK`, each on its own loopback port),
+ * with their own slurm.conf, state, spool, pid and log files, all under one temporary directory.
+ * Nothing in /etc is read or changed: every Slurm command finds the cluster through `SLURM_CONF`,
+ * and Slurm finds munge through `AuthInfo=socket=...`.
+ *
+ * The nodes declare the CPUs they are given, however many this machine has
+ * (`SlurmdParameters=config_overrides`), so that tests can spread work over nodes and CPUs that
+ * share two cores.
  */
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { freePort } from "../../magics/notebook/kernel-connection.js";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { freePort } from "../../notebooks/kernel-connection.js";
+import { jobProcesses, killProcess } from "../support/processes.js";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
+
+/** The shape of a test cluster. */
+export interface SlurmClusterOptions {
+  /** How many nodes (named n1, n2, ...); 4 unless given. */
+  nodes?: number;
+  /** CPUs each node declares; 4 unless given. */
+  cpusPerNode?: number;
+  /**
+   * Seconds a node may stay silent before slurmctld marks it down (SlurmdTimeout). Slurm's own
+   * 300 unless given: on a busy shared machine a short one could take a live node for lost and
+   * fail the jobs of other tests. A test that kills nodes starts its own cluster with a short one
+   * (10 s: Slurm notices a lost node after about half a minute).
+   */
+  slurmdTimeout?: number;
+}
 
 /** A running test cluster. */
 export interface SlurmCluster {
@@ -20,14 +41,20 @@ export interface SlurmCluster {
   readonly dir: string;
   /** Environment a client needs: `SLURM_CONF`. */
   readonly env: { SLURM_CONF: string };
-  /** The node's name (this machine's host name). */
-  readonly nodeName: string;
-  /** Cancels every job, stops slurmd, slurmctld and munged, and removes the directory. */
+  /** The nodes' names, in order: n1, n2, ... */
+  readonly nodeNames: readonly string[];
+  /** CPUs each node declares. */
+  readonly cpusPerNode: number;
+  /** The one partition, holding every node; jobs go to it unless they name another. */
+  readonly partition: string;
+  /** Cancels every job, stops every slurmd, slurmctld and munged, and removes the directory. */
   stop(): Promise<void>;
 }
 
-const DAEMONS = { munged: "/usr/sbin/munged", slurmctld: "/usr/sbin/slurmctld", slurmd: "/usr/sbin/slurmd" };
+/** The test cluster's partition. */
+export const PARTITION = "debug";
 
+const DAEMONS = { munged: "/usr/sbin/munged", slurmctld: "/usr/sbin/slurmctld", slurmd: "/usr/sbin/slurmd" };
 
 function tail(path: string, lines = 15): string {
   if (!existsSync(path)) return `(no ${path})`;
@@ -58,13 +85,30 @@ async function waitFor(what: string, test: () => boolean | Promise<boolean>, tim
   }
 }
 
-/** Writes the configuration and starts munged, slurmctld and slurmd; resolves once the node is idle. */
-export async function startSlurmCluster(): Promise<SlurmCluster> {
-  for (const [name, path] of Object.entries(DAEMONS)) {
+/** `count` distinct free loopback ports (two probes in a row may be handed the same port). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`Slurm test cluster: ${name} must be a positive integer, not ${value}.`);
+  return value;
+}
+
+/**
+ * Writes the configuration and starts munged, slurmctld and one slurmd per node; resolves once
+ * every node is idle.
+ */
+export async function startSlurmCluster(options: SlurmClusterOptions = {}): Promise<SlurmCluster> {
+  const nodeCount = positiveInteger("nodes", options.nodes ?? 4);
+  const cpusPerNode = positiveInteger("cpusPerNode", options.cpusPerNode ?? 4);
+  const slurmdTimeout = positiveInteger("slurmdTimeout", options.slurmdTimeout ?? 300);
+  for (const path of Object.values(DAEMONS)) {
     if (!existsSync(path)) {
       throw new Error(`Slurm test cluster: ${path} is missing; install Debian's slurm-wlm and munge (npm test's setup does, as root).`);
     }
-    void name;
   }
   if (process.getuid?.() !== 0) throw new Error("Slurm test cluster: must run as root (slurmd starts jobs as their users).");
 
@@ -72,33 +116,41 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   chmodSync(dir, 0o755);
   const mungeDir = join(dir, "munge");
   mkdirSync(mungeDir, { mode: 0o700 });
-  for (const sub of ["state", "spool", "log"]) mkdirSync(join(dir, sub));
+  for (const sub of ["state", "spool", "log", "run"]) mkdirSync(join(dir, sub));
   const key = join(mungeDir, "munge.key");
   writeFileSync(key, randomBytes(1024), { mode: 0o400 });
   const socket = join(mungeDir, "munge.socket");
   const mungePid = join(mungeDir, "munged.pid");
 
-  const [ctldPort, slurmdPort] = [await freePort(), await freePort()];
-  const node = hostname();
+  const nodeNames = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
+  // slurmd checks its spool directory (where its steps' sockets go) before it would create it.
+  for (const node of nodeNames) mkdirSync(join(dir, "spool", node));
+  const [ctldPort, ...nodePorts] = await freePorts(nodeCount + 1);
+  const controller = hostname();
   const conf = join(dir, "slurm.conf");
+  const runDir = join(dir, "run");
+  const slurmdLog = (node: string): string => join(dir, "log", `slurmd-${node}.log`);
   writeFileSync(
     conf,
     [
       "ClusterName=hpcfittest",
-      `SlurmctldHost=${node}(127.0.0.1)`,
+      `SlurmctldHost=${controller}(127.0.0.1)`,
       `SlurmctldPort=${ctldPort}`,
-      `SlurmdPort=${slurmdPort}`,
       "SlurmUser=root",
       "SlurmdUser=root",
       "AuthType=auth/munge",
       `AuthInfo=socket=${socket}`,
       "CredType=cred/munge",
       `StateSaveLocation=${join(dir, "state")}`,
-      `SlurmdSpoolDir=${join(dir, "spool")}`,
-      `SlurmctldPidFile=${join(dir, "slurmctld.pid")}`,
-      `SlurmdPidFile=${join(dir, "slurmd.pid")}`,
+      // Several slurmd on one machine: %n gives each node its own spool, pid and log file.
+      `SlurmdSpoolDir=${join(dir, "spool", "%n")}`,
+      `SlurmctldPidFile=${join(runDir, "slurmctld.pid")}`,
+      `SlurmdPidFile=${join(runDir, "slurmd-%n.pid")}`,
       `SlurmctldLogFile=${join(dir, "log", "slurmctld.log")}`,
-      `SlurmdLogFile=${join(dir, "log", "slurmd.log")}`,
+      `SlurmdLogFile=${join(dir, "log", "slurmd-%n.log")}`,
+      // Nodes are what slurm.conf says, not what this machine has (more CPUs than its cores).
+      "SlurmdParameters=config_overrides",
+      `SlurmdTimeout=${slurmdTimeout}`,
       "ProctrackType=proctrack/linuxproc",
       "TaskPlugin=task/none",
       "SelectType=select/cons_tres",
@@ -106,6 +158,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       "SchedulerType=sched/backfill",
       // Schedule right after a submission or a job's end, so tests see state changes quickly.
       "SchedulerParameters=sched_min_interval=0,defer_batch=0",
+      // A node that registers again after being lost returns to service by itself.
       "ReturnToService=2",
       "MpiDefault=none",
       "AccountingStorageType=accounting_storage/none",
@@ -118,27 +171,46 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       "MinJobAge=600",
       "MaxJobCount=50000",
       "MaxArraySize=10001",
-      `NodeName=${node} NodeAddr=127.0.0.1 CPUs=2 State=UNKNOWN`,
-      `PartitionName=debug Nodes=${node} Default=YES MaxTime=INFINITE State=UP`,
+      ...nodeNames.map((node, i) => `NodeName=${node} NodeHostname=localhost NodeAddr=127.0.0.1 Port=${nodePorts[i]} CPUs=${cpusPerNode} State=UNKNOWN`),
+      `PartitionName=${PARTITION} Nodes=${nodeNames.join(",")} Default=YES MaxTime=INFINITE State=UP`,
       "",
     ].join("\n"),
   );
   const env = { ...process.env, SLURM_CONF: conf };
   const explain = (): string =>
-    [`munged.log:\n${tail(join(mungeDir, "munged.log"))}`, `slurmctld.log:\n${tail(join(dir, "log", "slurmctld.log"))}`, `slurmd.log:\n${tail(join(dir, "log", "slurmd.log"))}`].join("\n");
+    [
+      `munged.log:\n${tail(join(mungeDir, "munged.log"))}`,
+      `slurmctld.log:\n${tail(join(dir, "log", "slurmctld.log"))}`,
+      ...nodeNames.map((node) => `slurmd-${node}.log:\n${tail(slurmdLog(node), 5)}`),
+    ].join("\n");
+  // Read when stopping, not now: a test may have restarted a node's slurmd since.
+  const daemonPids = (): number[] =>
+    (existsSync(runDir) ? readdirSync(runDir) : []).filter((f) => f.endsWith(".pid")).map((f) => pidFrom(join(runDir, f))).filter((p): p is number => p !== undefined);
 
   const cluster: SlurmCluster = {
     dir,
     env: { SLURM_CONF: conf },
-    nodeName: node,
+    nodeNames,
+    cpusPerNode,
+    partition: PARTITION,
     async stop() {
-      // Cancel jobs first so that no batch script outlives the cluster.
+      // Cancel jobs first so that no batch script outlives the cluster, and give their steps
+      // KillWait to end them before the daemons go.
       spawnSync("scancel", ["--full", "--user", "root"], { env, timeout: 10_000 });
+      const settled = Date.now() + 5000;
+      while (Date.now() < settled) {
+        const r = spawnSync("squeue", ["-h", "-t", "PD,R,CG,CF,S", "-o", "%i"], { env, timeout: 10_000, encoding: "utf8" });
+        if (r.status !== 0 || r.stdout.trim() === "") break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
       spawnSync("scontrol", ["shutdown"], { env, timeout: 10_000 });
-      const pids = [pidFrom(join(dir, "slurmd.pid")), pidFrom(join(dir, "slurmctld.pid"))].filter((p): p is number => p !== undefined);
+      const pids = daemonPids();
       const deadline = Date.now() + 5000;
       while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
+      // Whatever a job left behind (a step on a node that was killed, a process that left its
+      // step's process tree) ends with the cluster.
+      for (const pid of jobProcesses(conf)) killProcess(pid);
       const munged = pidFrom(mungePid);
       if (munged !== undefined && alive(munged)) {
         process.kill(munged, "SIGTERM");
@@ -161,12 +233,13 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     ]);
     await waitFor("munged did not create its socket", () => existsSync(socket), 10_000, explain);
     await run(DAEMONS.slurmctld, ["-i"], { env });
-    await run(DAEMONS.slurmd, ["-N", node], { env });
+    await Promise.all(nodeNames.map((node) => run(DAEMONS.slurmd, ["-N", node], { env })));
     await waitFor(
-      "the node did not become idle",
+      `the ${nodeCount} nodes did not all become idle`,
       async () => {
-        const r = await run("sinfo", ["-h", "-N", "-o", "%T"], { env }).catch(() => ({ stdout: "" }));
-        return r.stdout.trim() === "idle";
+        const r = await run("sinfo", ["-h", "-N", "-o", "%N %T"], { env }).catch(() => ({ stdout: "" }));
+        const idle = new Set(r.stdout.trim().split("\n").filter((l) => l.endsWith(" idle")).map((l) => l.split(" ")[0]));
+        return nodeNames.every((n) => idle.has(n));
       },
       60_000,
       explain,
@@ -176,17 +249,18 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     await cluster.stop().catch(() => undefined);
     throw new Error(message.includes("Slurm test cluster") ? message : `Slurm test cluster failed to start: ${message}\n${explain()}`);
   }
-  startWatchdog(dir, [pidFrom(join(dir, "slurmd.pid")), pidFrom(join(dir, "slurmctld.pid")), pidFrom(mungePid)]);
+  startWatchdog(dir, runDir, mungePid);
   return cluster;
 }
 
 /**
  * If the test runner dies without its teardown (killed by a timeout, Ctrl-C twice), a detached
  * watchdog stops the cluster's daemons and removes its directory, so no cluster outlives its run.
+ * It reads the pid files when it acts, so a node's slurmd restarted by a test is stopped too.
  */
-function startWatchdog(dir: string, pids: (number | undefined)[]): void {
-  const list = pids.filter((p): p is number => p !== undefined).join(" ");
-  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; [ -d "$0" ] || exit 0; kill ${list} 2>/dev/null; sleep 3; kill -9 ${list} 2>/dev/null; rm -rf "$0"`;
+function startWatchdog(dir: string, runDir: string, mungePid: string): void {
+  const pids = `$(cat "${runDir}"/*.pid "${mungePid}" 2>/dev/null)`;
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; [ -d "$0" ] || exit 0; p="${pids}"; kill $p 2>/dev/null; sleep 3; kill -9 $p 2>/dev/null; rm -rf "$0"`;
   const child = spawn("/bin/sh", ["-c", script, dir], { detached: true, stdio: "ignore" });
   child.unref();
 }

@@ -1,7 +1,7 @@
 // Reads the NIST StRD fixtures of test/fixtures/nist for tests.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseNist, type NistDataset } from "../../fit/nist/index.js";
+import { parseNist, type NistDataset } from "../../nist/index.js";
 
 const DIR = fileURLToPath(new URL("../fixtures/nist/", import.meta.url));
 

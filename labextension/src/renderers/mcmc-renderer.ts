@@ -16,7 +16,7 @@ export const MCMC_TABS = ["traces", "marginals", "corner", "logp", "diagnostics"
 type Tab = (typeof MCMC_TABS)[number];
 const TAB_TITLES: Record<Tab, string> = { traces: "Traces", marginals: "Marginals", corner: "Corner", logp: "Log-posterior", diagnostics: "Diagnostics", fit: "Best fit" };
 
-/** R-hat above this says the chains have not mixed (Gelman et al., BDA3 §11.4 suggest 1.1; we are stricter, as issue 4 asks). */
+/** R-hat above this says the chains have not mixed (Gelman et al., BDA3 §11.4 suggest 1.1; 1.05 is stricter, as modern practice asks). */
 const RHAT_LIMIT = 1.05;
 
 /**

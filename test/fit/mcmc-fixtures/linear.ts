@@ -41,7 +41,7 @@ export function lineProblem(d: LinearData, lim = 50): Problem {
   let cur = new Float64Array([0, 0]);
   const lower = new Float64Array([-lim, -lim]);
   const upper = new Float64Array([lim, lim]);
-  const res = (p: ArrayLike<number>, out = new Float64Array(n)): Float64Array => {
+  const res = (p: ArrayLike<number>, out: Float64Array<ArrayBufferLike> = new Float64Array(n)): Float64Array<ArrayBufferLike> => {
     for (let i = 0; i < n; i++) out[i] = (p[0] + p[1] * d.x[i] - d.y[i]) / d.dy[i];
     return out;
   };

@@ -1,0 +1,183 @@
+/**
+ * The sampler side of a fit job, run inside the batch job: loads the job directory's model, fits
+ * it with the job's options, evaluating populations serially, on worker threads, or on the srun'd
+ * ZeroMQ workers; writes `store/progress.json` as soon as the sampler runs and then about once a
+ * second, and a DREAM checkpoint every `checkpointSeconds`; stores the result with `saveResult`
+ * when done.
+ */
+import { join } from "node:path";
+import { fit } from "../fit/fit.js";
+import { loadModelFile } from "../fit/node/load-model.js";
+import "../fit/node/parallel.js";
+import { saveResult } from "../fit/node/store.js";
+import type { DreamGenerationView } from "../fit/samplers/dream.js";
+import type { FitOptions, Problem } from "../fit/types.js";
+import { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
+import { MODEL_FILE, STORE_DIR, readSpec, writeAtomic } from "./job-directory.js";
+import { fitFunctionOptions } from "./options.js";
+import { logpRhat, progressLine, writeProgress, type FitProgress } from "./progress.js";
+import { ZmqEvaluator } from "../fit/node/zmq-evaluator.js";
+import { POPULATION_METHODS } from "./population-methods.js";
+
+/** How the driver runs. */
+export interface DriverOptions {
+  /** How populations are evaluated. */
+  mode: "srun" | "threads" | "serial";
+  /** Workers (srun tasks or threads). */
+  workers: number;
+  /** Continue from the store's checkpoint. */
+  resume?: boolean;
+  /** Log lines (the job's output by default). */
+  log?: (line: string) => void;
+  /** Milliseconds before a silent ZeroMQ worker is taken for dead. */
+  deadAfterMs?: number;
+}
+
+/** Milliseconds between progress writes. */
+const PROGRESS_INTERVAL_MS = 1000;
+
+
+/** Reduced chi-square at `x` from the residuals, or null when the problem has none. */
+function chisqAt(problem: Problem, x: Float64Array): number | null {
+  const nres = problem.residualCount();
+  if (nres === 0) return null;
+  const r = new Float64Array(nres);
+  problem.residuals(x, r);
+  let s = 0;
+  for (let i = 0; i < nres; i++) s += r[i]! * r[i]!;
+  return s / Math.max(1, nres - problem.labels().length);
+}
+
+/** Runs the fit of the job in `dir`; resolves when the result is stored. */
+export async function runFitJob(dir: string, options: DriverOptions): Promise<void> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`));
+  const spec = readSpec(dir);
+  const started = Date.now();
+  const fitOptions = fitFunctionOptions(spec.fit);
+  const progress: FitProgress = {
+    version: 1, phase: "starting", method: String(fitOptions.method ?? "default"), step: 0, total: null, burn: null,
+    bestNllf: null, chisq: null, acceptance: null, rhat: null, elapsed: 0, remaining: null, resumedFrom: 0, workers: [],
+    updated: new Date().toISOString(),
+  };
+  let zmq: ZmqEvaluator | undefined;
+  let lastWrite = 0;
+  const publish = (force = false): void => {
+    const now = Date.now();
+    if (!force && now - lastWrite < PROGRESS_INTERVAL_MS) return;
+    lastWrite = now;
+    progress.elapsed = (now - started) / 1000;
+    progress.updated = new Date(now).toISOString();
+    if (zmq) progress.workers = zmq.workers();
+    writeProgress(dir, progress);
+  };
+  publish(true);
+  try {
+    const modelFile = join(dir, MODEL_FILE);
+    const { problem } = await loadModelFile(modelFile);
+    const method = fitOptions.method as string | undefined;
+    progress.method = method ?? (problem.residualCount() > 0 ? "lm" : "amoeba");
+    const run: Record<string, unknown> = { ...fitOptions, modelFile };
+    const population = method !== undefined && POPULATION_METHODS.includes(method);
+    if (population && options.mode === "srun") {
+      zmq = await ZmqEvaluator.bind({ labels: problem.labels(), log, deadAfterMs: options.deadAfterMs });
+      writeAtomic(join(dir, "endpoint"), zmq.endpoint + "\n");
+      log(`sampler listening on ${zmq.endpoint}; waiting for ${options.workers} evaluation workers`);
+      // Start with those that came within a short while; late ones join as they connect.
+      await zmq.waitForWorkers(1);
+      await zmq.waitForWorkers(options.workers, 10_000).catch(() => undefined);
+      log(`${zmq.aliveCount()} evaluation workers connected`);
+      run.evaluator = zmq;
+    } else if (population && options.mode === "threads" && options.workers > 1) {
+      run.parallel = options.workers;
+    }
+    if (options.resume) {
+      if (method !== "dream") throw new Error(`--resume needs a DREAM fit (this job fits with ${progress.method})`);
+      const state = readCheckpoint(dir);
+      if (state === undefined) log("no checkpoint in the store: starting from the beginning");
+      else {
+        run.resume = state;
+        progress.resumedFrom = state.generation;
+        log(`resuming from the checkpoint at generation ${state.generation}`);
+      }
+    }
+    let firstStep = progress.resumedFrom;
+    let firstTime = Date.now();
+    let lastCheckpoint = Date.now();
+    const checkpointMs = spec.checkpointSeconds * 1000;
+    run.observe = (view: DreamGenerationView): void => {
+      progress.total = view.total;
+      progress.burn = view.burn;
+      progress.acceptance = view.acceptance;
+      if (Date.now() - lastCheckpoint >= checkpointMs && view.generation < view.total) {
+        writeCheckpoint(dir, view.snapshot());
+        lastCheckpoint = Date.now();
+        log(`checkpoint at generation ${view.generation}`);
+      }
+      if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
+        const r = logpRhat(view.history, view.nchains, view.generation);
+        progress.rhat = Number.isFinite(r) ? r : null;
+      }
+    };
+    run.monitor = (step: number, x: Float64Array, nllf: number): boolean => {
+      // The switch from starting to running is written at once, not up to a second later: a
+      // short fit would otherwise never show that it ran, and the kernel would see it jump from
+      // "starting" to "done".
+      const beganRunning = progress.phase !== "running";
+      if (beganRunning) {
+        progress.phase = "running";
+        firstStep = step - 1;
+        firstTime = Date.now();
+      }
+      progress.step = step;
+      progress.bestNllf = Number.isFinite(nllf) ? nllf : null;
+      if (beganRunning || Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
+        progress.chisq = chisqAt(problem, x);
+        // One step gives no rate yet: the time left stays unknown until the next write.
+        if (beganRunning) progress.remaining = null;
+        else if (progress.total !== null && step > firstStep) {
+          const perStep = (Date.now() - firstTime) / 1000 / (step - firstStep);
+          progress.remaining = perStep * (progress.total - step);
+        } else if (typeof run.steps === "number" && step > firstStep) {
+          progress.remaining = ((Date.now() - firstTime) / 1000 / (step - firstStep)) * (run.steps - step);
+        }
+        publish(beganRunning);
+        log(progressLine(progress));
+      }
+      return true;
+    };
+    // Slurm sends SIGTERM at the time limit and on scancel, some seconds before SIGKILL: stop
+    // sampling then and store the draws so far.
+    const terminate = new AbortController();
+    const onTerm = (): void => {
+      log("SIGTERM: stopping the fit and storing what it has so far");
+      terminate.abort();
+    };
+    process.once("SIGTERM", onTerm);
+    run.signal = terminate.signal;
+    const fitStart = performance.now();
+    let result;
+    try {
+      result = await fit(problem, run as FitOptions);
+    } finally {
+      process.off("SIGTERM", onTerm);
+    }
+    progress.fitSeconds = (performance.now() - fitStart) / 1000;
+    if (zmq && zmq.resent > 0) log(`${zmq.resent} slice(s) of points were re-sent after workers were lost`);
+    const files = await saveResult(result, join(dir, STORE_DIR), spec.storeName);
+    progress.phase = "done";
+    if (result.stopped !== undefined) progress.stopped = result.stopped;
+    else progress.step = Math.max(progress.step, progress.total ?? 0);
+    progress.bestNllf = result.nllf;
+    progress.chisq = Number.isFinite(result.chisq) ? result.chisq : null;
+    progress.remaining = 0;
+    publish(true);
+    log(`fit done${result.stopped !== undefined ? ` (${result.message})` : ""}: chisq ${result.chisq.toPrecision(6)}; stored ${files.json}`);
+  } catch (e) {
+    progress.phase = "failed";
+    progress.error = (e as Error).message;
+    publish(true);
+    throw e;
+  } finally {
+    await zmq?.close();
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The `%%fit` line: fit options (those of `hpcfit fit`), Slurm resources, and the magic's own
+ * switches, parsed and checked before anything is written or submitted. Slurm values are checked
+ * by the jobs layer's sbatch parser, so `%%fit` refuses exactly what sbatch would.
+ */
+import { parseSbatchArgs } from "../jobs/sbatch-options.js";
+import { shellWords } from "../jobs/shell-words.js";
+import { UserError } from "../util/user-error.js";
+import { DURATION_FORMS, parseDuration } from "../fit/samplers/options.js";
+
+/** Fit options, as `hpcfit fit` takes them (values already checked). */
+export interface FitJobFitOptions {
+  fit?: string;
+  steps?: number;
+  starts?: number;
+  seed?: number;
+  ftol?: number;
+  xtol?: number;
+  samples?: number;
+  burn?: number;
+  pop?: number;
+  thin?: number;
+  init?: string;
+  /** SMC: number of particles. */
+  particles?: number;
+  /** SMC: Metropolis moves per particle at each stage. */
+  moves?: number;
+  /** Samplers: seconds after which sampling stops, keeping the draws so far. */
+  maxTime?: number;
+  /** Base name of the stored result files. */
+  name?: string;
+}
+
+/** Slurm resources of the job, as sbatch's long options without the dashes. */
+export interface FitJobResources {
+  nodes?: string;
+  ntasks?: number;
+  "cpus-per-task"?: number;
+  gpus?: string;
+  mem?: string;
+  "mem-per-cpu"?: string;
+  time?: string;
+  partition?: string;
+  account?: string;
+  qos?: string;
+  "job-name"?: string;
+  "mail-user"?: string;
+  "mail-type"?: string;
+}
+
+/** Everything a `%%fit` line says. */
+export interface FitJobRequest {
+  fit: FitJobFitOptions;
+  resources: FitJobResources;
+  /** Extra sbatch options from `--sbatch="..."`, split into words. */
+  sbatch: string[];
+  /** Run in the kernel now instead of submitting. */
+  local: boolean;
+  /** Show the job directory's files and script; submit nothing. */
+  dryRun: boolean;
+  /** Kernel variables to serialise into the job. */
+  vars: string[];
+  /** Resume the job in this directory from its checkpoint. */
+  resume?: string;
+  /** Where the job directory goes (default `./fit-jobs`). */
+  dir?: string;
+  /** Seconds between checkpoints (default 30). */
+  checkpoint?: number;
+}
+
+type Kind = "posint" | "nonnegint" | "posnum" | "duration" | "string" | "flag" | "list";
+interface Spec {
+  kind: Kind;
+  /** The field of the parsed options, when it is not the option's name. */
+  key?: string;
+  group: "fit" | "resources" | "own";
+  help: string;
+}
+
+const SPECS: Record<string, Spec> = {
+  fit: { kind: "string", group: "fit", help: "fit method: lm, amoeba, newton, de, dream, smc" },
+  steps: { kind: "posint", group: "fit", help: "iterations (generations for de, dream)" },
+  starts: { kind: "posint", group: "fit", help: "number of starts" },
+  seed: { kind: "nonnegint", group: "fit", help: "seed for everything random" },
+  ftol: { kind: "posnum", group: "fit", help: "relative tolerance on the objective" },
+  xtol: { kind: "posnum", group: "fit", help: "tolerance on the parameters" },
+  samples: { kind: "posint", group: "fit", help: "samplers: draws to keep" },
+  burn: { kind: "nonnegint", group: "fit", help: "samplers: burn-in generations" },
+  pop: { kind: "posnum", group: "fit", help: "population size per parameter" },
+  thin: { kind: "posint", group: "fit", help: "samplers: keep every n-th generation" },
+  init: { kind: "string", group: "fit", help: "samplers: initial population (eps, lhs, cov, random)" },
+  particles: { kind: "posint", group: "fit", help: "smc: number of particles" },
+  moves: { kind: "posint", group: "fit", help: "smc: Metropolis moves per particle at each stage" },
+  "max-time": { kind: "duration", key: "maxTime", group: "fit", help: "samplers: stop after this long, keeping the draws (seconds, 90s, 10m, 1h30m, HH:MM:SS)" },
+  name: { kind: "string", group: "fit", help: "base name of the stored result files" },
+  nodes: { kind: "string", group: "resources", help: "nodes (N or min-max)" },
+  ntasks: { kind: "posint", group: "resources", help: "evaluation workers (srun tasks on Slurm, threads locally)" },
+  "cpus-per-task": { kind: "posint", group: "resources", help: "CPUs per task" },
+  gpus: { kind: "string", group: "resources", help: "GPUs" },
+  mem: { kind: "string", group: "resources", help: "memory per node" },
+  "mem-per-cpu": { kind: "string", group: "resources", help: "memory per CPU" },
+  time: { kind: "string", group: "resources", help: "wall-time limit" },
+  partition: { kind: "string", group: "resources", help: "partition" },
+  account: { kind: "string", group: "resources", help: "account" },
+  qos: { kind: "string", group: "resources", help: "quality of service" },
+  "job-name": { kind: "string", group: "resources", help: "job name" },
+  "mail-user": { kind: "string", group: "resources", help: "e-mail address" },
+  "mail-type": { kind: "string", group: "resources", help: "when to send e-mail (BEGIN, END, FAIL, ALL, ...)" },
+  sbatch: { kind: "string", group: "own", help: "extra sbatch options, quoted" },
+  local: { kind: "flag", group: "own", help: "run in the kernel now" },
+  "dry-run": { kind: "flag", group: "own", help: "show the job's files and script, submit nothing" },
+  var: { kind: "list", group: "own", help: "serialise a kernel variable into the job (repeatable)" },
+  resume: { kind: "string", group: "own", help: "resume the job in DIR from its checkpoint" },
+  dir: { kind: "string", group: "own", help: "parent directory of job directories (default ./fit-jobs)" },
+  checkpoint: { kind: "posnum", group: "own", help: "seconds between checkpoints (default 30)" },
+};
+
+/** Short Slurm options `%%fit` also accepts, as sbatch spells them. */
+const SHORT: Record<string, string> = { N: "nodes", n: "ntasks", c: "cpus-per-task", G: "gpus", t: "time", p: "partition", A: "account", q: "qos", J: "job-name" };
+
+/** The usage text of `%%fit` (one line per option). */
+export function fitOptionsUsage(): string {
+  const group = (g: Spec["group"]): string =>
+    Object.entries(SPECS)
+      .filter(([, s]) => s.group === g)
+      .map(([name, s]) => `  --${name}${s.kind === "flag" ? "" : "=VALUE"}  ${s.help}`)
+      .join("\n");
+  return `Fit options:\n${group("fit")}\nSlurm resources:\n${group("resources")}\n%%fit's own:\n${group("own")}`;
+}
+
+const MAIL_TYPES = new Set(["NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT", "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS"]);
+const VARIABLE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function convert(name: string, kind: Kind, text: string): number | string {
+  const bad = (what: string): UserError => new UserError(`--${name} must be ${what}, got "${text}"`);
+  if (kind === "posint" || kind === "nonnegint") {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || (kind === "posint" && n < 1))
+      throw bad(kind === "posint" ? "a positive integer" : "a non-negative integer");
+    return n;
+  }
+  if (kind === "duration") {
+    const seconds = parseDuration(text);
+    if (seconds === undefined) throw bad(DURATION_FORMS);
+    return seconds;
+  }
+  if (kind === "posnum") {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw bad("a positive number");
+    return n;
+  }
+  return text;
+}
+
+/**
+ * Parses a `%%fit` line (everything after `%%fit`).
+ * @throws UserError for an unknown option, a missing or malformed value, or Slurm resources
+ *   sbatch would refuse
+ */
+export function parseFitLine(line: string): FitJobRequest {
+  let argv: string[];
+  try {
+    argv = shellWords(line);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  const request: FitJobRequest = { fit: {}, resources: {}, sbatch: [], local: false, dryRun: false, vars: [] };
+  const fitOut = request.fit as Record<string, unknown>;
+  const resOut = request.resources as Record<string, unknown>;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    let name: string;
+    let value: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = arg.slice(2, eq < 0 ? undefined : eq);
+      if (eq >= 0) value = arg.slice(eq + 1);
+    } else if (/^-[A-Za-z]/.test(arg)) {
+      const long = SHORT[arg[1]!];
+      if (long === undefined) throw new UserError(`unknown option ${arg.slice(0, 2)}; see %%fit? for the options`);
+      name = long;
+      if (arg.length > 2) value = arg.slice(2).replace(/^=/, "");
+    } else {
+      throw new UserError(`unexpected word "${arg}": %%fit takes only options; the model goes in the cell body`);
+    }
+    const spec = SPECS[name];
+    if (spec === undefined) {
+      const known = Object.keys(SPECS).map((n) => `--${n}`).join(", ");
+      throw new UserError(`unknown option --${name} (known: ${known})`);
+    }
+    if (spec.kind === "flag") {
+      if (value !== undefined) throw new UserError(`--${name} takes no value`);
+      if (name === "local") request.local = true;
+      else request.dryRun = true;
+      continue;
+    }
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith("-")) throw new UserError(`--${name} needs a value`);
+      value = next;
+      i++;
+    }
+    if (value === "") throw new UserError(`--${name} needs a value`);
+    const v = convert(name, spec.kind, value);
+    if (spec.group === "fit") fitOut[spec.key ?? name] = v;
+    else if (spec.group === "resources") resOut[name] = v;
+    else if (name === "var") {
+      for (const one of value.split(",")) {
+        if (!VARIABLE.test(one)) throw new UserError(`--var needs a variable name, got "${one}"`);
+        if (!request.vars.includes(one)) request.vars.push(one);
+      }
+    } else if (name === "sbatch") {
+      try {
+        request.sbatch.push(...shellWords(value));
+      } catch (e) {
+        throw new UserError(`--sbatch: ${(e as Error).message}`);
+      }
+    } else if (name === "resume") request.resume = value;
+    else if (name === "dir") request.dir = value;
+    else if (name === "checkpoint") request.checkpoint = v as number;
+  }
+  if (request.local && request.dryRun) throw new UserError("--local and --dry-run exclude each other");
+  if (request.local && request.resume !== undefined) throw new UserError("--resume continues a batch job; it cannot be combined with --local");
+  const mail = request.resources["mail-type"];
+  if (mail !== undefined)
+    for (const t of mail.split(","))
+      if (!MAIL_TYPES.has(t.toUpperCase())) throw new UserError(`--mail-type: unknown type "${t}" (one of ${[...MAIL_TYPES].join(", ")})`);
+  // Let the jobs layer's sbatch parser judge every Slurm value (time format, known extra options...).
+  try {
+    parseSbatchArgs(sbatchArgs(request));
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(e.message.replace(/^option/, "Slurm option"));
+    throw e;
+  }
+  return request;
+}
+
+/** The sbatch options of a request: the resources, then `--sbatch`'s words. */
+export function sbatchArgs(request: FitJobRequest): string[] {
+  const args: string[] = [];
+  for (const [name, value] of Object.entries(request.resources)) if (value !== undefined) args.push(`--${name}=${String(value)}`);
+  args.push(...request.sbatch);
+  return args;
+}
+
+/** The options `fit()` gets (method renamed, everything else passes through). */
+export function fitFunctionOptions(options: FitJobFitOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (v === undefined || k === "name") continue;
+    out[k === "fit" ? "method" : k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+/**
+ * The small progress file a running fit job writes into its store (`store/progress.json`) and the
+ * kernel polls: where the sampler is, how good the best point is, how well the chains mix so far,
+ * and how long is left. Written atomically, when the sampler starts running and then at most
+ * about once a second.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { splitRhat } from "../fit/mcmc/rhat.js";
+import type { StopReason } from "../fit/stop-reason.js";
+import { STORE_DIR, writeAtomic } from "./job-directory.js";
+import type { WorkerInfo } from "../fit/node/zmq-evaluator.js";
+
+/** The progress file's name inside the store. */
+export const PROGRESS_FILE = "progress.json";
+
+/** What `progress.json` holds. */
+export interface FitProgress {
+  version: 1;
+  /** starting → running → done, or failed. */
+  phase: "starting" | "running" | "done" | "failed";
+  method: string;
+  /** Generations (samplers) or steps done, and the total when known. */
+  step: number;
+  total: number | null;
+  /** Burn-in generations (samplers). */
+  burn: number | null;
+  /** Best negative log-likelihood so far and its reduced chi-square when the problem has residuals. */
+  bestNllf: number | null;
+  chisq: number | null;
+  /** Acceptance rate of the last generation (samplers). */
+  acceptance: number | null;
+  /** Split R-hat of the chains' log-posterior over the latter half of the run so far. */
+  rhat: number | null;
+  /** Seconds since the fit started, and the estimate of what is left. */
+  elapsed: number;
+  remaining: number | null;
+  /** Seconds spent inside the fit itself (set when done): no start-up, no waiting for workers. */
+  fitSeconds?: number;
+  /** Generation the run resumed from (0 for a fresh run). */
+  resumedFrom: number;
+  workers: WorkerInfo[];
+  /** Why it failed. */
+  error?: string;
+  /** When done: why sampling ended before its planned end (the stored result holds the draws so far). */
+  stopped?: StopReason;
+  /** ISO time of writing. */
+  updated: string;
+}
+
+/** Path of the progress file of a job directory. */
+export function progressPath(dir: string): string {
+  return join(dir, STORE_DIR, PROGRESS_FILE);
+}
+
+/** Writes the progress file. */
+export function writeProgress(dir: string, progress: FitProgress): void {
+  writeAtomic(progressPath(dir), JSON.stringify(progress) + "\n");
+}
+
+/** Reads the progress file; undefined while the job has not written one (or it is unreadable). */
+export function readProgress(dir: string): FitProgress | undefined {
+  const path = progressPath(dir);
+  if (!existsSync(path)) return undefined;
+  try {
+    const p = JSON.parse(readFileSync(path, "utf8")) as FitProgress;
+    return p.version === 1 ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Split R-hat of the log-posterior traces (Gelman & Rubin 1992; split form, Gelman et al. BDA3
+ * §11.4) over the latter half of `generations` generations of `nchains` chains, stored
+ * generation-major in `history`. A cheap convergence signal while the run goes on.
+ */
+export function logpRhat(history: Float64Array, nchains: number, generations: number): number {
+  const from = Math.floor(generations / 2);
+  const draws = generations - from;
+  return splitRhat(nchains, draws, (c, t) => history[(from + t) * nchains + c]!);
+}
+
+/** A duration as `1h 02m`, `3m 05s` or `12 s`. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** One line describing the progress, e.g. `dream generation 120/300 (burn-in) ...`. */
+export function progressLine(p: FitProgress): string {
+  const parts: string[] = [];
+  const unit = p.burn !== null ? "generation" : "step";
+  parts.push(`${p.method} ${unit} ${p.step}${p.total !== null ? `/${p.total}` : ""}${p.burn !== null && p.step <= p.burn ? " (burn-in)" : ""}`);
+  if (p.chisq !== null) parts.push(`best chisq ${p.chisq.toPrecision(5)}`);
+  else if (p.bestNllf !== null) parts.push(`best logp ${(-p.bestNllf).toPrecision(6)}`);
+  if (p.acceptance !== null) parts.push(`acceptance ${p.acceptance.toFixed(2)}`);
+  if (p.rhat !== null && Number.isFinite(p.rhat)) parts.push(`R-hat ${p.rhat.toFixed(3)}`);
+  if (p.workers.length > 0) parts.push(`${p.workers.filter((w) => w.alive).length}/${p.workers.length} workers`);
+  if (p.remaining !== null) parts.push(`~${formatDuration(p.remaining)} left`);
+  return parts.join(", ");
+}

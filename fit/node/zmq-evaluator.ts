@@ -1,0 +1,324 @@
+/**
+ * A {@link PopulationEvaluator} that spreads each population over evaluation workers connected
+ * over ZeroMQ (PARK's map and reduce): the sampler binds a ROUTER socket, workers (srun tasks on
+ * any node) connect DEALER sockets, say hello with the parameters they fit, and then evaluate
+ * the slices of points they are sent. The sampler keeps every random number, so the chains are
+ * the same whatever the number of workers.
+ *
+ * A worker that stops talking (no result and no heartbeat for `deadAfterMs`) is taken for dead:
+ * the slice it held goes back into the queue for the others, the event is logged, and the fit
+ * goes on. A slice evaluated twice (a slow worker thought dead) gives the same numbers, so the
+ * first answer wins.
+ *
+ * Frames, worker → sampler: `hello` + JSON {labels, host, pid}; `hb`; `result` + JSON {tag} +
+ * doubles; `error` + JSON {tag, message}. Sampler → worker: `eval` + JSON {tag} + doubles
+ * (row-major points); `stop`.
+ */
+import { hostname } from "node:os";
+import { Router } from "zeromq";
+import type { PopulationEvaluator } from "../samplers/evaluator.js";
+
+
+/** One evaluation worker as the driver sees it. */
+export interface WorkerInfo {
+  /** The worker's identity on the router socket. */
+  id: string;
+  /** The host it runs on. */
+  host: string;
+  /** Its process id on that host. */
+  pid: number;
+  /** False once it stopped answering or its connection closed. */
+  alive: boolean;
+}
+
+/** Options of {@link ZmqEvaluator.bind}. */
+export interface ZmqEvaluatorOptions {
+  /** The fitted parameters; workers whose model fits others are refused. */
+  labels: string[];
+  /** Where to bind (default `tcp://0.0.0.0:0`, any free port). */
+  bind?: string;
+  /** A worker silent this long is taken for dead (default 5000 ms; workers beat every 500 ms). */
+  deadAfterMs?: number;
+  /** How long to wait for a first worker, and for any worker when all have died (default 120 s). */
+  connectTimeoutMs?: number;
+  /** Where events (connections, losses, re-sends) are logged. */
+  log?: (line: string) => void;
+}
+
+interface Peer {
+  routing: Buffer;
+  info: WorkerInfo;
+  lastSeen: number;
+  /** The slice it holds, if any. */
+  slice: Slice | undefined;
+}
+
+interface Slice {
+  tag: number;
+  start: number;
+  end: number;
+  done: boolean;
+}
+
+/** Slices per worker and population: a few, so a lost worker costs little and loads balance. */
+const SLICES_PER_WORKER = 1;
+
+/** Scatters populations to ZeroMQ workers and gathers their nllf. */
+export class ZmqEvaluator implements PopulationEvaluator {
+  private readonly peers = new Map<string, Peer>();
+  private readonly log: (line: string) => void;
+  private readonly deadAfterMs: number;
+  private readonly connectTimeoutMs: number;
+  private closed = false;
+  private nextTag = 1;
+  private current: {
+    points: Float64Array;
+    out: Float64Array;
+    queue: Slice[];
+    slices: Map<number, Slice>;
+    remaining: number;
+    resolve: () => void;
+    reject: (e: Error) => void;
+    waitingSince: number;
+  } | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private readonly connectWaiters: Array<() => void> = [];
+  /** Number of slices re-sent after their worker was lost. */
+  resent = 0;
+  // zeromq allows one send in flight per socket: sends are chained.
+  private sending: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly socket: Router,
+    /** The endpoint workers connect to (`tcp://host:port`). */
+    readonly endpoint: string,
+    private readonly labels: string[],
+    options: ZmqEvaluatorOptions,
+  ) {
+    this.log = options.log ?? (() => undefined);
+    this.deadAfterMs = options.deadAfterMs ?? 5000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 120_000;
+  }
+
+  /** Binds the socket and starts listening for workers. */
+  static async bind(options: ZmqEvaluatorOptions): Promise<ZmqEvaluator> {
+    const socket = new Router({ linger: 0 });
+    await socket.bind(options.bind ?? "tcp://0.0.0.0:0");
+    const bound = socket.lastEndpoint ?? "";
+    const port = /:(\d+)$/.exec(bound)?.[1];
+    if (port === undefined) throw new Error(`zmq evaluator: cannot tell the bound port from ${bound}`);
+    const host = /^tcp:\/\/(0\.0\.0\.0|\*)/.test(bound) ? hostname() : /^tcp:\/\/([^:]+)/.exec(bound)![1]!;
+    const ev = new ZmqEvaluator(socket, `tcp://${host}:${port}`, options.labels, options);
+    void ev.receiveLoop();
+    ev.watchdog = setInterval(() => ev.checkPeers(), Math.max(100, Math.min(1000, ev.deadAfterMs / 4)));
+    ev.watchdog.unref();
+    return ev;
+  }
+
+  /** The workers seen so far. */
+  workers(): WorkerInfo[] {
+    return [...this.peers.values()].map((p) => ({ ...p.info }));
+  }
+
+  /** Workers alive now. */
+  aliveCount(): number {
+    let n = 0;
+    for (const p of this.peers.values()) if (p.info.alive) n++;
+    return n;
+  }
+
+  /** Resolves once `count` workers are connected (rejects after the connect timeout). */
+  async waitForWorkers(count: number, timeoutMs = this.connectTimeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.aliveCount() < count) {
+      if (this.closed) throw new Error("zmq evaluator: closed while waiting for workers");
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`zmq evaluator: ${this.aliveCount()} of ${count} workers connected to ${this.endpoint} within ${Math.round(timeoutMs / 1000)} s`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 1000));
+        this.connectWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private send(frames: Array<Buffer | string>): Promise<void> {
+    const next = this.sending.then(() => this.socket.send(frames));
+    this.sending = next.catch(() => undefined);
+    return next;
+  }
+
+  private async receiveLoop(): Promise<void> {
+    while (!this.closed) {
+      let frames: Buffer[];
+      try {
+        frames = await this.socket.receive();
+      } catch {
+        if (this.closed) return;
+        continue;
+      }
+      try {
+        this.handle(frames);
+      } catch (e) {
+        this.log(`zmq evaluator: bad message ignored: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private handle(frames: Buffer[]): void {
+    const [routing, kindBuf, meta, data] = frames;
+    if (routing === undefined || kindBuf === undefined) return;
+    const key = routing.toString("hex");
+    const kind = kindBuf.toString();
+    const now = Date.now();
+    if (kind === "hello") {
+      const hello = JSON.parse(meta?.toString() ?? "{}") as { labels?: string[]; host?: string; pid?: number };
+      if ((hello.labels ?? []).join("\0") !== this.labels.join("\0")) {
+        this.log(`worker ${hello.host}:${hello.pid} refused: its model fits ${(hello.labels ?? []).join(", ")}, the sampler's fits ${this.labels.join(", ")}`);
+        void this.send([routing, "stop"]).catch(() => undefined);
+        return;
+      }
+      const info: WorkerInfo = { id: key, host: String(hello.host ?? "?"), pid: Number(hello.pid ?? 0), alive: true };
+      this.peers.set(key, { routing, info, lastSeen: now, slice: undefined });
+      this.log(`worker ${info.host}:${info.pid} connected (${this.aliveCount()} alive)`);
+      for (const w of this.connectWaiters.splice(0)) w();
+      this.dispatch();
+      return;
+    }
+    const peer = this.peers.get(key);
+    if (peer === undefined) {
+      // A worker that never said hello (or a stale one from before a restart): ask it to say hello.
+      return;
+    }
+    peer.lastSeen = now;
+    if (!peer.info.alive) {
+      peer.info.alive = true;
+      this.log(`worker ${peer.info.host}:${peer.info.pid} is back`);
+    }
+    if (kind === "hb") return;
+    const cur = this.current;
+    const { tag, message } = JSON.parse(meta?.toString() ?? "{}") as { tag?: number; message?: string };
+    if (peer.slice?.tag === tag) peer.slice = undefined;
+    if (kind === "error") {
+      cur?.reject(new Error(`evaluation worker ${peer.info.host}:${peer.info.pid}: ${message ?? "unknown error"}`));
+      return;
+    }
+    if (kind === "result" && cur !== undefined && tag !== undefined) {
+      const slice = cur.slices.get(tag);
+      if (slice !== undefined && !slice.done && data !== undefined) {
+        const n = slice.end - slice.start;
+        if (data.byteLength !== 8 * n) {
+          cur.reject(new Error(`evaluation worker ${peer.info.host}:${peer.info.pid} sent ${data.byteLength / 8} values for ${n} points`));
+          return;
+        }
+        const values = new Float64Array(n);
+        new Uint8Array(values.buffer).set(data);
+        cur.out.set(values, slice.start);
+        slice.done = true;
+        const q = cur.queue.indexOf(slice);
+        if (q >= 0) cur.queue.splice(q, 1);
+        if (--cur.remaining === 0) {
+          const done = cur.resolve;
+          this.current = undefined;
+          done();
+          return;
+        }
+      }
+    }
+    this.dispatch();
+  }
+
+  /** Gives queued slices to idle live workers. */
+  private dispatch(): void {
+    const cur = this.current;
+    if (cur === undefined) return;
+    for (const peer of this.peers.values()) {
+      if (cur.queue.length === 0) return;
+      if (!peer.info.alive || peer.slice !== undefined) continue;
+      const slice = cur.queue.shift()!;
+      peer.slice = slice;
+      const p = this.labels.length;
+      const pts = cur.points.subarray(slice.start * p, slice.end * p);
+      const bytes = Buffer.from(pts.buffer, pts.byteOffset, pts.byteLength);
+      this.send([peer.routing, "eval", JSON.stringify({ tag: slice.tag }), bytes]).catch((e: Error) => {
+        this.log(`sending to worker ${peer.info.host}:${peer.info.pid} failed: ${e.message}`);
+      });
+    }
+  }
+
+  /** Declares silent workers dead and re-queues what they held. */
+  private checkPeers(): void {
+    const now = Date.now();
+    for (const peer of this.peers.values()) {
+      if (!peer.info.alive || now - peer.lastSeen < this.deadAfterMs) continue;
+      peer.info.alive = false;
+      const slice = peer.slice;
+      peer.slice = undefined;
+      let what = "it held no points";
+      if (slice !== undefined && !slice.done && this.current?.slices.get(slice.tag) === slice) {
+        this.current.queue.unshift(slice);
+        this.resent++;
+        what = `re-sending its ${slice.end - slice.start} points to the others`;
+      }
+      this.log(`worker ${peer.info.host}:${peer.info.pid} lost (silent for ${((now - peer.lastSeen) / 1000).toFixed(1)} s); ${what}`);
+    }
+    const cur = this.current;
+    if (cur === undefined) return;
+    if (this.aliveCount() > 0) {
+      cur.waitingSince = now;
+      this.dispatch();
+    } else if (now - cur.waitingSince > this.connectTimeoutMs) {
+      cur.reject(new Error(`zmq evaluator: no evaluation worker alive for ${Math.round(this.connectTimeoutMs / 1000)} s`));
+      this.current = undefined;
+    }
+  }
+
+  /** @inheritDoc */
+  evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("zmq evaluator is closed"));
+    if (this.current !== undefined) return Promise.reject(new Error("zmq evaluator: one population at a time"));
+    if (count === 0) return Promise.resolve();
+    const nslices = Math.max(1, Math.min(count, Math.max(1, this.aliveCount()) * SLICES_PER_WORKER));
+    const slices = new Map<number, Slice>();
+    const queue: Slice[] = [];
+    for (let k = 0; k < nslices; k++) {
+      const start = Math.floor((k * count) / nslices);
+      const end = Math.floor(((k + 1) * count) / nslices);
+      if (end <= start) continue;
+      const slice: Slice = { tag: this.nextTag++, start, end, done: false };
+      slices.set(slice.tag, slice);
+      queue.push(slice);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.current = {
+        points,
+        out,
+        queue,
+        slices,
+        remaining: slices.size,
+        resolve,
+        reject: (e) => {
+          this.current = undefined;
+          reject(e);
+        },
+        waitingSince: Date.now(),
+      };
+      this.dispatch();
+    });
+  }
+
+  /** Tells the workers to stop and closes the socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.watchdog) clearInterval(this.watchdog);
+    await Promise.all(
+      [...this.peers.values()].filter((p) => p.info.alive).map((p) => this.send([p.routing, "stop"]).catch(() => undefined)),
+    );
+    this.closed = true;
+    // Let the stop messages leave before the socket goes.
+    await new Promise((r) => setTimeout(r, 100));
+    this.socket.close();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * An evaluation worker of a spread fit: loads the model file, connects to the sampler's ZeroMQ
+ * endpoint, says hello, and evaluates the slices of points it is sent until told to stop. It
+ * beats every 500 ms, also in the middle of a long slice (it yields to the event loop between
+ * points when a beat is due), so the sampler can tell a slow worker from a dead one.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { Dealer } from "zeromq";
+import { loadModelFile } from "./load-model.js";
+
+/** Options of {@link runEvaluationWorker}. */
+export interface EvaluationWorkerOptions {
+  /** The model file (the job directory's `model.ts`). */
+  modelFile: string;
+  /** The sampler's endpoint, or a file that will hold it (written by the sampler once bound). */
+  endpoint?: string;
+  endpointFile?: string;
+  /** How long to wait for the endpoint file (default 120 s). */
+  waitMs?: number;
+  /** Milliseconds between heartbeats (default 500). */
+  heartbeatMs?: number;
+  /** Log lines (stderr by default). */
+  log?: (line: string) => void;
+}
+
+async function endpointOf(options: EvaluationWorkerOptions): Promise<string> {
+  if (options.endpoint !== undefined) return options.endpoint;
+  const file = options.endpointFile;
+  if (file === undefined) throw new Error("fit-worker: give --endpoint or --endpoint-file");
+  const deadline = Date.now() + (options.waitMs ?? 120_000);
+  for (;;) {
+    if (existsSync(file)) {
+      const text = readFileSync(file, "utf8").trim();
+      if (text !== "") return text;
+    }
+    if (Date.now() > deadline) throw new Error(`fit-worker: ${file} did not appear within ${Math.round((options.waitMs ?? 120_000) / 1000)} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Runs one evaluation worker until the sampler says stop; resolves with the number of points it
+ * evaluated.
+ */
+export async function runEvaluationWorker(options: EvaluationWorkerOptions): Promise<number> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { problem } = await loadModelFile(options.modelFile);
+  const labels = problem.labels();
+  const p = labels.length;
+  const endpoint = await endpointOf(options);
+  const socket = new Dealer({ linger: 0 });
+  socket.connect(endpoint);
+  let sending: Promise<void> = Promise.resolve();
+  const send = (frames: Array<Buffer | string>): Promise<void> => {
+    const next = sending.then(() => socket.send(frames));
+    sending = next.catch(() => undefined);
+    return next;
+  };
+  const beatMs = options.heartbeatMs ?? 500;
+  let lastBeat = Date.now();
+  const beat = setInterval(() => {
+    lastBeat = Date.now();
+    void send(["hb"]).catch(() => undefined);
+  }, beatMs);
+  await send(["hello", JSON.stringify({ labels, host: hostname(), pid: process.pid })]);
+  log(`fit-worker ${hostname()}:${process.pid} connected to ${endpoint}`);
+  let evaluated = 0;
+  try {
+    for (;;) {
+      const [kind, meta, data] = await socket.receive();
+      const k = kind?.toString();
+      if (k === "stop") break;
+      if (k !== "eval" || meta === undefined || data === undefined) continue;
+      const { tag } = JSON.parse(meta.toString()) as { tag: number };
+      const points = new Float64Array(data.byteLength / 8);
+      new Uint8Array(points.buffer).set(data);
+      const count = points.length / p;
+      const out = new Float64Array(count);
+      try {
+        for (let i = 0; i < count; i++) {
+          out[i] = problem.nllf(points.subarray(i * p, i * p + p));
+          // Let the heartbeat out during long slices.
+          if (Date.now() - lastBeat > beatMs) await new Promise((r) => setImmediate(r));
+        }
+      } catch (e) {
+        await send(["error", JSON.stringify({ tag, message: (e as Error).message })]);
+        continue;
+      }
+      evaluated += count;
+      await send(["result", JSON.stringify({ tag }), Buffer.from(out.buffer)]);
+    }
+  } finally {
+    clearInterval(beat);
+    await sending;
+    socket.close();
+  }
+  log(`fit-worker ${hostname()}:${process.pid} stopped after ${evaluated} evaluations`);
+  return evaluated;
+}

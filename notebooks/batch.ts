@@ -1,0 +1,118 @@
+/**
+ * Notebook runs as batch jobs: one run (`hpcfit run ... --sbatch`, `%run_notebook --sbatch`) or a
+ * sweep as a job array, submitted through the jobs layer (Slurm or the local backend). The job
+ * runs `hpcfit run` itself, so a batch run behaves exactly as a run on this machine.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { stringify as toYaml } from "yaml";
+import { submit } from "../jobs/api.js";
+import type { Job } from "../jobs/job.js";
+import { readNotebook, type Notebook } from "./notebook.js";
+import { expandPathTemplate, type ParameterValues } from "./parameters.js";
+import { RECORD_MIME } from "./record.js";
+import type { SweepRow } from "./sweep.js";
+import { compiledEntry } from "../util/paths.js";
+import { shellQuote } from "../util/shell.js";
+
+/** The options of a headless run that travel into the batch job. */
+export interface BatchRunOptions {
+  input: string;
+  output: string;
+  parameters: ParameterValues;
+  kernel?: string;
+  cwd?: string;
+  allowErrors?: boolean;
+  startTimeout?: number;
+  executionTimeout?: number;
+  reportMode?: boolean;
+  /** sbatch options, as on its command line (e.g. `["--time=00:10:00", "-J", "report"]`). */
+  sbatch: string[];
+}
+
+
+function runArguments(options: Omit<BatchRunOptions, "sbatch" | "parameters" | "input" | "output">): string[] {
+  const args = ["--no-progress"];
+  if (options.kernel) args.push("--kernel", options.kernel);
+  if (options.cwd) args.push("--cwd", resolve(options.cwd));
+  if (options.allowErrors) args.push("--allow-errors");
+  if (options.startTimeout) args.push("--start-timeout", String(options.startTimeout));
+  if (options.executionTimeout) args.push("--execution-timeout", String(options.executionTimeout));
+  if (options.reportMode) args.push("--report-mode");
+  return args;
+}
+
+function hasOption(sbatch: string[], short: string, long: string): boolean {
+  return sbatch.some((a) => a === short || a === long || a.startsWith(`${long}=`) || (a.startsWith(short) && a.length > 2 && !a.startsWith("--")));
+}
+
+/** Submits one notebook run as a batch job; the output lands at `options.output`. */
+export async function submitNotebookRun(options: BatchRunOptions): Promise<Job> {
+  const input = resolve(options.input);
+  const output = resolve(expandPathTemplate(options.output, options.parameters));
+  const stem = basename(output, extname(output));
+  const lines = ["#!/bin/bash"];
+  if (!hasOption(options.sbatch, "-J", "--job-name")) lines.push(`#SBATCH --job-name=${shellQuote(`run ${basename(input)}`)}`);
+  if (!hasOption(options.sbatch, "-o", "--output")) lines.push(`#SBATCH --output=${shellQuote(join(dirname(output), `${stem}-%j.log`))}`);
+  const command = [process.execPath, compiledEntry("cli/main.js"), "run", input, output, "-y", toYaml(options.parameters).trimEnd(), ...runArguments(options)];
+  lines.push(`exec ${command.map(shellQuote).join(" ")}`);
+  mkdirSync(dirname(output), { recursive: true });
+  return submit({ script: lines.join("\n") + "\n", args: options.sbatch, cwd: dirname(output) });
+}
+
+/**
+ * Submits a sweep as one job array: task i runs combination i, reading its parameters from a
+ * file the sweep writes beside the outputs. Returns the array job and each task's output path.
+ */
+export async function submitSweepArray(
+  options: Omit<BatchRunOptions, "output" | "parameters"> & { combos: ParameterValues[]; outputs: string[]; outputDir: string; limit?: number },
+): Promise<{ job: Job; outputs: string[] }> {
+  const input = resolve(options.input);
+  const dir = resolve(options.outputDir);
+  const paramsDir = join(dir, `.${basename(input, extname(input))}-sweep`);
+  mkdirSync(paramsDir, { recursive: true });
+  options.combos.forEach((combo, i) => writeFileSync(join(paramsDir, `${i}.yaml`), toYaml(combo)));
+  const outputs = options.outputs.map((o) => resolve(dir, o));
+  writeFileSync(join(paramsDir, "outputs.txt"), outputs.join("\n") + "\n");
+  const lines = ["#!/bin/bash"];
+  if (!hasOption(options.sbatch, "-J", "--job-name")) lines.push(`#SBATCH --job-name=${shellQuote(`sweep ${basename(input)}`)}`);
+  if (!hasOption(options.sbatch, "-o", "--output")) lines.push(`#SBATCH --output=${shellQuote(join(paramsDir, "%a.log"))}`);
+  const last = options.combos.length - 1;
+  lines.push(`#SBATCH --array=0-${last}${options.limit ? `%${options.limit}` : ""}`);
+  lines.push(`out=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(join(paramsDir, "outputs.txt"))})`);
+  const command = [process.execPath, compiledEntry("cli/main.js"), "run", input].map(shellQuote).join(" ");
+  const rest = ["-f", `${paramsDir}/$SLURM_ARRAY_TASK_ID.yaml`].map((w) => (w.includes("$") ? `"${w}"` : shellQuote(w)));
+  lines.push(`exec ${command} "$out" ${rest.join(" ")} ${runArguments(options).map(shellQuote).join(" ")}`);
+  const job = await submit({ script: lines.join("\n") + "\n", args: options.sbatch, cwd: dir });
+  return { job, outputs };
+}
+
+/** Reads a finished run's output notebook into a summary row (status, run time, records). */
+export function rowFromOutput(output: string, parameters: ParameterValues, jobId?: string): SweepRow {
+  let nb: Notebook;
+  try {
+    nb = readNotebook(output);
+  } catch (error) {
+    return { parameters, status: "failed", output, jobId, error: `no output notebook: ${(error as Error).message}`, records: {} };
+  }
+  const meta = (nb.metadata.hpcfit ?? {}) as { exception?: boolean; duration?: number };
+  const records: Record<string, unknown> = {};
+  let error: string | undefined;
+  for (const cell of nb.cells) {
+    for (const out of cell.outputs ?? []) {
+      const data = out.data as Record<string, unknown> | undefined;
+      const rec = data?.[RECORD_MIME] as { name?: unknown; value?: unknown } | undefined;
+      if (rec && typeof rec.name === "string") records[rec.name] = rec.value;
+      if (out.output_type === "error" && !error) error = `${String(out.ename)}: ${String(out.evalue)}`;
+    }
+  }
+  return {
+    parameters,
+    status: meta.exception ? "failed" : "ok",
+    runTime: typeof meta.duration === "number" ? meta.duration : undefined,
+    output,
+    jobId,
+    error: meta.exception ? error ?? "the run failed" : undefined,
+    records,
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * Sweeps: one notebook run per combination of parameter values (a grid), outputs named from the
+ * parameters, and a summary of every run (parameters, status, run time, output path, recorded
+ * values) as CSV and as a notebook.
+ */
+import { writeFileSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { codeCell, markdownCell, writeNotebook, type Notebook } from "./notebook.js";
+import { checkName, literal, typedValue, type ParameterValues } from "./parameters.js";
+import { UserError } from "../util/user-error.js";
+
+/** One `--grid NAME=V1,V2,...` axis. */
+export interface GridAxis {
+  name: string;
+  values: unknown[];
+}
+
+/** Parses `steps=1000,5000` into an axis with papermill-typed values. */
+export function parseGridAxis(text: string): GridAxis {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw new UserError(`--grid ${text}: expected NAME=VALUE1,VALUE2,...`);
+  const name = checkName(text.slice(0, eq).trim());
+  const values = text
+    .slice(eq + 1)
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "")
+    .map(typedValue);
+  if (values.length === 0) throw new UserError(`--grid ${text}: no values after "="`);
+  return { name, values };
+}
+
+/** Every combination of the axes' values, the last axis varying fastest, merged over `base`. */
+export function gridCombinations(axes: GridAxis[], base: ParameterValues = {}): ParameterValues[] {
+  const names = new Set<string>();
+  for (const axis of axes) {
+    if (names.has(axis.name)) throw new UserError(`--grid names ${axis.name} twice`);
+    names.add(axis.name);
+  }
+  let combos: ParameterValues[] = [{ ...base }];
+  for (const axis of axes) {
+    combos = combos.flatMap((combo) => axis.values.map((value) => ({ ...combo, [axis.name]: value })));
+  }
+  return combos;
+}
+
+/** An output file name for one combination: `<stem>-name=value-....ipynb`, safe on any file system. */
+export function sweepOutputName(input: string, combo: ParameterValues, axes: GridAxis[]): string {
+  const stem = basename(input, extname(input));
+  const parts = axes.map((axis) => {
+    const value = combo[axis.name];
+    const text = typeof value === "string" ? value : literal(value);
+    return `${axis.name}=${text.replace(/[^\w.+-]+/g, "_")}`;
+  });
+  return `${stem}-${parts.join("-")}.ipynb`;
+}
+
+/** One row of a sweep's summary. */
+export interface SweepRow {
+  parameters: ParameterValues;
+  status: "ok" | "failed" | "submitted";
+  /** Seconds, when known. */
+  runTime?: number;
+  output: string;
+  error?: string;
+  jobId?: string;
+  records: Record<string, unknown>;
+}
+
+function csvField(value: unknown): string {
+  const text = value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The summary as CSV text: parameter columns, then status, run time, output, job, error, records. */
+export function summaryCsv(rows: SweepRow[]): string {
+  const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.parameters)))];
+  const recordNames = [...new Set(rows.flatMap((r) => Object.keys(r.records)))];
+  const header = [...paramNames, "status", "run_time_s", "output", "job_id", "error", ...recordNames];
+  const lines = [header.map(csvField).join(",")];
+  for (const r of rows) {
+    lines.push(
+      [
+        ...paramNames.map((n) => r.parameters[n]),
+        r.status,
+        r.runTime === undefined ? "" : r.runTime.toFixed(3),
+        r.output,
+        r.jobId ?? "",
+        r.error ?? "",
+        ...recordNames.map((n) => r.records[n]),
+      ]
+        .map(csvField)
+        .join(","),
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+function markdownEscape(value: unknown): string {
+  const text = value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** The summary as a notebook: a table of the runs and a cell that loads the CSV for analysis. */
+export function summaryNotebook(rows: SweepRow[], input: string, csvPath: string): Notebook {
+  const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.parameters)))];
+  const recordNames = [...new Set(rows.flatMap((r) => Object.keys(r.records)))];
+  const header = [...paramNames, "status", "run time (s)", "output", ...recordNames];
+  const table = [
+    `| ${header.map(markdownEscape).join(" | ")} |`,
+    `| ${header.map(() => "---").join(" | ")} |`,
+    ...rows.map(
+      (r) =>
+        `| ${[
+          ...paramNames.map((n) => r.parameters[n]),
+          r.status + (r.error ? `: ${r.error}` : ""),
+          r.runTime === undefined ? "" : r.runTime.toFixed(2),
+          `[${basename(r.output)}](${basename(r.output)})`,
+          ...recordNames.map((n) => r.records[n]),
+        ]
+          .map(markdownEscape)
+          .join(" | ")} |`,
+    ),
+  ].join("\n");
+  const failed = rows.filter((r) => r.status === "failed").length;
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "hpcfit", display_name: "HPCFit (TypeScript)", language: "typescript" },
+      language_info: { name: "typescript" },
+      hpcfit: { sweep: { input, runs: rows.length, failed } },
+    },
+    cells: [
+      markdownCell(`# Sweep of \`${basename(input)}\`\n\n${rows.length} runs, ${failed} failed.\n\n${table}`),
+      codeCell(
+        [
+          `// The same table as data: one object per run.`,
+          `import { readFileSync } from "node:fs";`,
+          `const csv = readFileSync(${JSON.stringify(basename(csvPath))}, "utf8").trim().split("\\n");`,
+          `const columns = csv[0].split(",");`,
+          `const runs = csv.slice(1).map((line) => Object.fromEntries(line.split(",").map((v, i) => [columns[i], v])));`,
+          `runs`,
+        ].join("\n"),
+      ),
+    ],
+  };
+}
+
+/** Writes `<dir>/<stem>-summary.csv` and `<dir>/<stem>-summary.ipynb`; returns their paths. */
+export function writeSummary(rows: SweepRow[], input: string, dir: string): { csv: string; notebook: string } {
+  const stem = basename(input, extname(input));
+  const csv = join(dir, `${stem}-summary.csv`);
+  const notebook = join(dir, `${stem}-summary.ipynb`);
+  writeFileSync(csv, summaryCsv(rows));
+  writeNotebook(summaryNotebook(rows, input, csv), notebook);
+  return { csv, notebook };
+}
+
+/** Runs `tasks` with at most `limit` at once, keeping results in order. */
+export async function runLimited<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results = new Array<T>(tasks.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}

@@ -1,0 +1,454 @@
+/**
+ * The SQLite backend of a queue (better-sqlite3, WAL mode). Many worker processes on one node
+ * share the file: every write that reads before it writes (claims, completions, reclaims) runs in
+ * `BEGIN IMMEDIATE`, which takes SQLite's single write lock up front, so two workers can never
+ * both see a task as PENDING and take it; `busy_timeout` makes the others wait instead of failing.
+ */
+import Database from "better-sqlite3";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DATABASE_FILE } from "./location.js";
+import { SCHEMA_SQL, SCHEMA_VERSION } from "./sqlite-schema.js";
+import {
+  TASK_STATES,
+  type ClaimedTask,
+  type NewTaskRow,
+  type QueueInfo,
+  type QueueState,
+  type QueueStorage,
+  type StateCounts,
+  type Task,
+  type TaskFilter,
+  type TaskOutcome,
+  type TaskParams,
+  type TaskState,
+} from "./types.js";
+import { UserError } from "../util/user-error.js";
+
+interface TaskRow {
+  id: number;
+  key: string | null;
+  command: string | null;
+  params: string | null;
+  priority: number;
+  state: TaskState;
+  attempts: number;
+  exit_code: number | null;
+  error: string | null;
+  worker: string | null;
+  log_file: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  lease_expires: number | null;
+  has_deps: number;
+}
+
+/** Options for creating a queue's database. */
+export interface SqliteCreateOptions {
+  maxAttempts: number;
+}
+
+/** How long a process waits for another's write lock before giving up (ms). */
+const BUSY_TIMEOUT_MS = 60_000;
+
+/** A queue stored in `<directory>/queue.db`. */
+export class SqliteQueueStorage implements QueueStorage {
+  private readonly db: Database.Database;
+  private readonly maxAttempts: number;
+  private readonly name: string;
+  private readonly createdAt: number;
+  private readonly stmt: ReturnType<SqliteQueueStorage["prepare"]>;
+  private readonly claimTx: (worker: string, leaseMs: number) => ClaimedTask | null;
+  private readonly completeTx: (id: number, worker: string, attempt: number, outcome: TaskOutcome) => boolean;
+  private readonly reclaimTx: () => number;
+
+  private constructor(private readonly directory: string, db: Database.Database) {
+    this.db = db;
+    const meta = new Map(
+      (db.prepare("SELECT key, value FROM meta").all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]),
+    );
+    const version = Number(meta.get("schema_version"));
+    if (version !== SCHEMA_VERSION) {
+      throw new UserError(`${join(directory, DATABASE_FILE)} has queue schema version ${meta.get("schema_version")}; this hpcfit reads version ${SCHEMA_VERSION}.`);
+    }
+    this.name = meta.get("name") ?? "";
+    this.maxAttempts = Number(meta.get("max_attempts") ?? "3");
+    this.createdAt = Number(meta.get("created_at") ?? "0");
+    this.stmt = this.prepare();
+    this.claimTx = db.transaction((worker: string, leaseMs: number) => this.claimInTx(worker, leaseMs)).immediate as never;
+    this.completeTx = db.transaction((id: number, worker: string, attempt: number, outcome: TaskOutcome) =>
+      this.completeInTx(id, worker, attempt, outcome),
+    ).immediate as never;
+    this.reclaimTx = db.transaction(() => this.reclaimInTx(Date.now())).immediate as never;
+  }
+
+  /** Creates the queue's directory and database; fails when a queue is already there. */
+  static create(directory: string, name: string, options: SqliteCreateOptions): SqliteQueueStorage {
+    if (existsSync(join(directory, DATABASE_FILE))) throw new UserError(`Queue ${name} already exists in ${directory}.`);
+    mkdirSync(join(directory, "logs"), { recursive: true });
+    const db = SqliteQueueStorage.open(directory);
+    db.exec(SCHEMA_SQL);
+    const put = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+    db.transaction(() => {
+      put.run("schema_version", String(SCHEMA_VERSION));
+      put.run("name", name);
+      put.run("state", "active");
+      put.run("max_attempts", String(options.maxAttempts));
+      put.run("created_at", String(Date.now()));
+    }).immediate();
+    return new SqliteQueueStorage(directory, db);
+  }
+
+  /** Opens an existing queue's database. */
+  static connect(directory: string, name: string): SqliteQueueStorage {
+    if (!existsSync(join(directory, DATABASE_FILE))) throw new UserError(`No queue named ${name} in ${directory}.`);
+    return new SqliteQueueStorage(directory, SqliteQueueStorage.open(directory));
+  }
+
+  private static open(directory: string): Database.Database {
+    const db = new Database(join(directory, DATABASE_FILE), { timeout: BUSY_TIMEOUT_MS });
+    // WAL lets readers (status, list) run while a worker writes; NORMAL sync is durable across
+    // process crashes (a killed worker loses nothing committed), which is the failure we design for.
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return db;
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getState: db.prepare("SELECT value FROM meta WHERE key = 'state'").pluck(),
+      setState: db.prepare("UPDATE meta SET value = ? WHERE key = 'state'"),
+      insert: db.prepare(
+        "INSERT INTO tasks (key, command, params, priority, state, error, created_at, finished_at, has_deps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      insertDep: db.prepare("INSERT OR IGNORE INTO deps (task_id, requires_id) VALUES (?, ?)"),
+      stateOf: db.prepare("SELECT state FROM tasks WHERE id = ?").pluck(),
+      idForKey: db.prepare("SELECT id FROM tasks WHERE key = ?").pluck(),
+      exists: db.prepare("SELECT 1 FROM tasks WHERE id = ?").pluck(),
+      claim: db.prepare(
+        `UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, worker = ?, started_at = ?, lease_expires = ?,
+           exit_code = NULL, error = NULL, finished_at = NULL, log_file = NULL
+         WHERE id = (SELECT id FROM tasks WHERE state = 'PENDING' ORDER BY priority DESC, id LIMIT 1)
+         RETURNING *`,
+      ),
+      expired: db.prepare("SELECT id, attempts, worker FROM tasks WHERE state = 'RUNNING' AND lease_expires < ?"),
+      requeue: db.prepare("UPDATE tasks SET state = 'PENDING', lease_expires = NULL, error = ? WHERE id = ?"),
+      heartbeat: db.prepare(
+        "UPDATE tasks SET lease_expires = ? WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?",
+      ),
+      finish: db.prepare(
+        `UPDATE tasks SET state = ?, exit_code = ?, error = ?, finished_at = ?, lease_expires = NULL
+         WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?`,
+      ),
+      failLost: db.prepare(
+        "UPDATE tasks SET state = 'FAILED', error = ?, finished_at = ?, lease_expires = NULL WHERE id = ?",
+      ),
+      setLog: db.prepare("UPDATE tasks SET log_file = ? WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?"),
+      // Dependents whose every requirement has now succeeded become ready.
+      release: db.prepare(
+        `UPDATE tasks SET state = 'PENDING'
+         WHERE state = 'WAITING' AND id IN (SELECT task_id FROM deps WHERE requires_id = ?)
+           AND NOT EXISTS (SELECT 1 FROM deps d JOIN tasks r ON r.id = d.requires_id
+                           WHERE d.task_id = tasks.id AND r.state <> 'SUCCEEDED')`,
+      ),
+      // Everything downstream of a failed task fails too (it could never run).
+      failDownstream: db.prepare(
+        `WITH RECURSIVE down(id) AS (
+           SELECT task_id FROM deps WHERE requires_id = ?
+           UNION SELECT d.task_id FROM deps d JOIN down ON d.requires_id = down.id)
+         UPDATE tasks SET state = 'FAILED', error = ?, finished_at = ?
+         WHERE id IN (SELECT id FROM down) AND state IN ('WAITING', 'PENDING')`,
+      ),
+      counts: db.prepare("SELECT state, count(*) AS n FROM tasks GROUP BY state"),
+      finishedSince: db.prepare("SELECT count(*) AS count, min(finished_at) AS first FROM tasks WHERE finished_at >= ?"),
+      abandon: db.prepare("UPDATE tasks SET lease_expires = 0 WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?"),
+      requiresOf: db.prepare("SELECT requires_id FROM deps WHERE task_id = ? ORDER BY requires_id").pluck(),
+      // Used after retry/rerun: waiting tasks with a failed requirement fail, those whose
+      // requirements all succeeded become ready.
+      failBlocked: db.prepare(
+        `UPDATE tasks SET state = 'FAILED', error = 'a task it requires failed', finished_at = ?
+         WHERE state = 'WAITING' AND EXISTS (SELECT 1 FROM deps d JOIN tasks r ON r.id = d.requires_id
+                                             WHERE d.task_id = tasks.id AND r.state = 'FAILED')`,
+      ),
+      releaseAll: db.prepare(
+        `UPDATE tasks SET state = 'PENDING'
+         WHERE state = 'WAITING' AND NOT EXISTS (SELECT 1 FROM deps d JOIN tasks r ON r.id = d.requires_id
+                                                 WHERE d.task_id = tasks.id AND r.state <> 'SUCCEEDED')`,
+      ),
+    };
+  }
+
+  async info(): Promise<QueueInfo> {
+    return {
+      name: this.name,
+      state: this.stmt.getState.get() as QueueState,
+      maxAttempts: this.maxAttempts,
+      createdAt: this.createdAt,
+      directory: this.directory,
+    };
+  }
+
+  async setState(state: QueueState): Promise<void> {
+    this.stmt.setState.run(state);
+  }
+
+  async idsForKeys(keys: string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const key of keys) {
+      const id = this.stmt.idForKey.get(key) as number | undefined;
+      if (id !== undefined) found.set(key, id);
+    }
+    return found;
+  }
+
+  async existingIds(ids: number[]): Promise<Set<number>> {
+    return new Set(ids.filter((id) => this.stmt.exists.get(id) !== undefined));
+  }
+
+  async insert(rows: NewTaskRow[]): Promise<number[]> {
+    const now = Date.now();
+    const tx = this.db.transaction(() => {
+      // Initial states follow requirements: any failed -> FAILED, all succeeded -> PENDING, else
+      // WAITING. Batch members are new (never succeeded), so they only decide FAILED vs WAITING;
+      // `order` visits requirements before the tasks that need them (the batch has no cycles).
+      const states: TaskState[] = new Array<TaskState>(rows.length);
+      const errors: Array<string | null> = new Array<string | null>(rows.length).fill(null);
+      for (const i of topologicalOrder(rows)) {
+        const row = rows[i]!;
+        let state: TaskState = "PENDING";
+        for (const req of row.requiresIds) {
+          const s = this.stmt.stateOf.get(req) as TaskState | undefined;
+          if (s === undefined) throw new UserError(`Task requires task ${req}, which does not exist.`);
+          if (s === "FAILED") {
+            state = "FAILED";
+            errors[i] = `requires task ${req}, which failed`;
+            break;
+          }
+          if (s !== "SUCCEEDED") state = "WAITING";
+        }
+        if (state !== "FAILED") {
+          for (const b of row.requiresBatch) {
+            if (states[b] === "FAILED") {
+              state = "FAILED";
+              errors[i] = "a task it requires failed";
+              break;
+            }
+            state = "WAITING";
+          }
+        }
+        states[i] = state;
+      }
+      const ids: number[] = new Array<number>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        const hasDeps = r.requiresIds.length + r.requiresBatch.length > 0 ? 1 : 0;
+        const state = states[i]!;
+        try {
+          const info = this.stmt.insert.run(r.key, r.command, r.params, r.priority, state, errors[i], now, state === "FAILED" ? now : null, hasDeps);
+          ids[i] = Number(info.lastInsertRowid);
+        } catch (e) {
+          if (r.key !== null && e instanceof Error && /UNIQUE/.test(e.message)) {
+            throw new UserError(`A task with key ${JSON.stringify(r.key)} already exists in queue ${this.name}.`);
+          }
+          throw e;
+        }
+      }
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        for (const req of r.requiresIds) this.stmt.insertDep.run(ids[i], req);
+        for (const b of r.requiresBatch) this.stmt.insertDep.run(ids[i], ids[b]);
+      }
+      return ids;
+    });
+    return tx.immediate();
+  }
+
+  private claimInTx(worker: string, leaseMs: number): ClaimedTask | null {
+    const now = Date.now();
+    this.reclaimInTx(now);
+    if (this.stmt.getState.get() === "paused") return null;
+    const row = this.stmt.claim.get(worker, now, now + leaseMs) as TaskRow | undefined;
+    if (!row) return null;
+    const task = this.toTask(row);
+    return { ...task, attempt: row.attempts };
+  }
+
+  async claim(worker: string, leaseMs: number): Promise<ClaimedTask | null> {
+    return this.claimTx(worker, leaseMs);
+  }
+
+  async heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean> {
+    return this.stmt.heartbeat.run(Date.now() + leaseMs, id, worker, attempt).changes === 1;
+  }
+
+  private completeInTx(id: number, worker: string, attempt: number, outcome: TaskOutcome): boolean {
+    const now = Date.now();
+    const state: TaskState = outcome.exitCode === 0 ? "SUCCEEDED" : "FAILED";
+    const changed = this.stmt.finish.run(state, outcome.exitCode, outcome.error, now, id, worker, attempt).changes === 1;
+    if (!changed) return false;
+    if (state === "SUCCEEDED") this.stmt.release.run(id);
+    else this.stmt.failDownstream.run(id, `requires task ${id}, which failed`, now);
+    return true;
+  }
+
+  async complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<boolean> {
+    return this.completeTx(id, worker, attempt, outcome);
+  }
+
+  async setLogFile(id: number, worker: string, attempt: number, logFile: string): Promise<void> {
+    this.stmt.setLog.run(logFile, id, worker, attempt);
+  }
+
+  private reclaimInTx(now: number): number {
+    const expired = this.stmt.expired.all(now) as Array<{ id: number; attempts: number; worker: string | null }>;
+    for (const t of expired) {
+      const what = `lease of worker ${t.worker ?? "?"} expired during attempt ${t.attempts} of ${this.maxAttempts}`;
+      if (t.attempts >= this.maxAttempts) {
+        this.stmt.failLost.run(what, now, t.id);
+        this.stmt.failDownstream.run(t.id, `requires task ${t.id}, which failed`, now);
+      } else {
+        this.stmt.requeue.run(what, t.id);
+      }
+    }
+    return expired.length;
+  }
+
+  async reclaimExpired(): Promise<number> {
+    return this.reclaimTx();
+  }
+
+  async counts(): Promise<StateCounts> {
+    const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as StateCounts;
+    for (const r of this.stmt.counts.all() as Array<{ state: TaskState; n: number }>) counts[r.state] = r.n;
+    return counts;
+  }
+
+  async finishedSince(since: number): Promise<{ count: number; first: number | null }> {
+    return this.stmt.finishedSince.get(since) as { count: number; first: number | null };
+  }
+
+  async abandon(id: number, worker: string, attempt: number): Promise<void> {
+    this.stmt.abandon.run(id, worker, attempt);
+  }
+
+  async tasks(filter: TaskFilter): Promise<Task[]> {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    const states = filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state];
+    if (states.length > 0) {
+      where.push(`state IN (${states.map(() => "?").join(", ")})`);
+      args.push(...states);
+    }
+    if (filter.ids !== undefined) {
+      if (filter.ids.length === 0) return [];
+      where.push(`id IN (${filter.ids.map(() => "?").join(", ")})`);
+      args.push(...filter.ids);
+    }
+    if (filter.afterId !== undefined) {
+      where.push("id > ?");
+      args.push(filter.afterId);
+    }
+    let sql = "SELECT * FROM tasks";
+    if (where.length > 0) sql += ` WHERE ${where.join(" AND ")}`;
+    sql += " ORDER BY id";
+    if (filter.limit !== undefined) {
+      sql += " LIMIT ?";
+      args.push(filter.limit);
+    }
+    return (this.db.prepare(sql).all(...args) as TaskRow[]).map((r) => this.toTask(r));
+  }
+
+  async retry(ids?: number[]): Promise<number> {
+    return this.db.transaction(() => {
+      let sql = "UPDATE tasks SET state = 'WAITING', " + RESET_COLUMNS + " WHERE state = 'FAILED'";
+      if (ids !== undefined) {
+        if (ids.length === 0) return 0;
+        sql += ` AND id IN (${ids.map(() => "?").join(", ")})`;
+      }
+      const n = this.db.prepare(sql).run(...(ids ?? [])).changes;
+      this.settle();
+      return n;
+    }).immediate();
+  }
+
+  async rerun(includeRunning: boolean): Promise<number> {
+    return this.db.transaction(() => {
+      const states = includeRunning ? "('SUCCEEDED', 'FAILED', 'RUNNING', 'PENDING')" : "('SUCCEEDED', 'FAILED', 'PENDING')";
+      const n = this.db.prepare(`UPDATE tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE state IN ${states}`).run().changes;
+      this.settle();
+      return n;
+    }).immediate();
+  }
+
+  /** After a reset: fail what cannot run, release what can (repeat: failures chain). */
+  private settle(): void {
+    const now = Date.now();
+    while (this.stmt.failBlocked.run(now).changes > 0);
+    this.stmt.releaseAll.run();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private toTask(r: TaskRow): Task {
+    return {
+      id: r.id,
+      key: r.key,
+      command: r.command,
+      params: r.params === null ? null : (JSON.parse(r.params) as TaskParams),
+      priority: r.priority,
+      state: r.state,
+      requires: r.has_deps ? (this.stmt.requiresOf.all(r.id) as number[]) : [],
+      attempts: r.attempts,
+      exitCode: r.exit_code,
+      error: r.error,
+      worker: r.worker,
+      logFile: r.log_file,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      leaseExpiresAt: r.lease_expires,
+    };
+  }
+}
+
+/** Columns cleared when a task is queued again. */
+const RESET_COLUMNS =
+  "attempts = 0, exit_code = NULL, error = NULL, worker = NULL, log_file = NULL, started_at = NULL, finished_at = NULL, lease_expires = NULL";
+
+/** Batch indexes ordered so that each task comes after the batch tasks it requires. */
+function topologicalOrder(rows: NewTaskRow[]): number[] {
+  const order: number[] = [];
+  const done = new Uint8Array(rows.length);
+  for (let start = 0; start < rows.length; start++) {
+    if (done[start]) continue;
+    if (rows[start]!.requiresBatch.length === 0) {
+      done[start] = 1;
+      order.push(start);
+      continue;
+    }
+    // Iterative depth-first post-order (a recursive one overflows on long chains).
+    const stack: Array<[number, number]> = [[start, 0]];
+    done[start] = 2;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const reqs = rows[top[0]]!.requiresBatch;
+      if (top[1] < reqs.length) {
+        const next = reqs[top[1]++]!;
+        if (!done[next]) {
+          done[next] = 2;
+          stack.push([next, 0]);
+        }
+      } else {
+        done[top[0]] = 1;
+        order.push(top[0]);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}

@@ -1,0 +1,91 @@
+// %%fit against the private Slurm test cluster (four nodes on this machine): a DREAM job spread over two srun'd
+// ZeroMQ workers gives the chains of a --local run, its display goes PENDING → RUNNING →
+// COMPLETED with the fit and MCMC bundles at the end, a killed worker costs nothing but time,
+// and %fit results / %fit jobs find the job again.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, inject, test } from "vitest";
+import { fit, isSampledResult, type Problem } from "hpcfit";
+import { useBackend } from "../../jobs/api.js";
+import { readProgress } from "../../fit-jobs/progress.js";
+import { FIT_MIME } from "../../schema/fit.js";
+import { MCMC_MIME } from "../../schema/mcmc.js";
+import { asFitJob, displayTexts, freshDirs, lineModel, runFit } from "./support.js";
+
+process.env.SLURM_CONF = inject("slurmConf");
+
+const DREAM = "--fit=dream --samples=400 --burn=30 --seed=7";
+
+describe("%%fit on Slurm", () => {
+  let work = "";
+  beforeAll(() => {
+    ({ work } = freshDirs());
+    useBackend("slurm");
+  });
+
+  test("--ntasks=2 runs through srun, equals --local, display goes PENDING → RUNNING → COMPLETED with fit and MCMC", async () => {
+    // The fit takes a second or two: the model holds the running job (see lineModel's gate) until
+    // the display has shown it running with the sampler's progress, so no poll can miss that.
+    const gate = join(work, "spread.gate");
+    const running = /RUNNING.* — dream generation \d+\/\d+/;
+    // Held evaluations send no heartbeats: the sampler must not take its workers for dead meanwhile.
+    process.env.HPCFIT_FIT_DEAD_AFTER_MS = String(24 * 3600_000);
+    const model = lineModel({ spinMs: 1, gate });
+    const { value, outputs } = await runFit(`${DREAM} --ntasks=2 --time=5 --job-name=spread`, model).finally(() => {
+      delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
+    });
+    const job = asFitJob(value);
+    // The live display refreshes the job as it follows it; a job that ends otherwise ends the wait.
+    while (!displayTexts(outputs).some((t) => running.test(t)) && !job.job.done) await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(gate, "");
+    const result = await job.wait({ pollMs: 300 });
+    await job.follow({ update: () => undefined });
+    const texts = displayTexts(outputs);
+    // Every display starts with the job's state; with repeats (progress updates) folded and the
+    // passing COMPLETING left out, the display went from waiting to running (with the sampler's
+    // progress) to completed, and nothing else.
+    const states = texts.map((t) => /^(?:Fit job|Job) \d+ \(spread\) ([A-Z_]+)/.exec(t)?.[1] ?? `unreadable: ${t}`);
+    const path = states.filter((s) => s !== "COMPLETING").filter((s, i, all) => s !== all[i - 1]);
+    expect(path).toEqual(["PENDING", "RUNNING", "COMPLETED"]);
+    expect(texts.some((t) => running.test(t))).toBe(true);
+    const last = outputs.filter((o) => o.kind === "display").at(-1)!;
+    if (last.kind !== "display") throw new Error("no display");
+    expect(last.update).toBe(true);
+    expect(last.data[FIT_MIME]).toBeDefined();
+    expect(last.data[MCMC_MIME]).toBeDefined();
+    // The job ran its workers through srun and both connected.
+    const out = readFileSync(job.job.stdout!, "utf8");
+    expect(out).toMatch(/2 evaluation workers connected/);
+    expect(readProgress(job.dir)?.workers.length).toBe(2);
+    expect(readFileSync(join(job.dir, "run.sh"), "utf8")).toMatch(/srun --ntasks=2 /);
+
+    // The same model file and options fitted serially here (what --local does in a kernel; the
+    // kernel test runs --local itself) give the same chains, bit for bit.
+    const module = (await import(join(job.dir, "model.ts"))) as { problem: Problem };
+    const serial = await fit(module.problem, { method: "dream", samples: 400, burn: 30, seed: 7 });
+    if (!isSampledResult(result) || !isSampledResult(serial)) throw new Error("expected sampler results");
+    expect(Array.from(result.samples.points)).toEqual(Array.from(serial.samples.points));
+    expect(Array.from(result.samples.logp)).toEqual(Array.from(serial.samples.logp));
+  });
+
+  test("killing one worker during the run still completes the fit, and the loss is logged", async () => {
+    process.env.HPCFIT_FIT_DEAD_AFTER_MS = "1500";
+    const { value } = await runFit(`${DREAM} --samples=600 --burn=60 --ntasks=2 --time=5 --job-name=killone`, lineModel({ spinMs: 3 }));
+    const job = asFitJob(value);
+    // Wait until both workers are connected and the sampler is past a few generations.
+    let victim: number | undefined;
+    for (let i = 0; i < 600 && victim === undefined; i++) {
+      const p = readProgress(job.dir);
+      if (p && p.phase === "running" && p.workers.length === 2 && p.step >= 3) victim = p.workers[1]!.pid;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(victim).toBeDefined();
+    process.kill(victim!, "SIGKILL");
+    const result = await job.wait({ pollMs: 300 });
+    expect(isSampledResult(result)).toBe(true);
+    const out = readFileSync(job.job.stdout!, "utf8");
+    expect(out).toMatch(new RegExp(`worker \\S+:${victim} lost .*re-sending its \\d+ points`));
+    expect(readProgress(job.dir)?.workers.filter((w) => w.alive).length).toBe(1);
+    delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * What the fit-job tests share: a cheap model cell (a line through ten points, evaluated in
+ * microseconds, optionally slowed by busy-waiting so a run lasts long enough to kill a worker),
+ * the magic's recording context, and helpers to read what it displayed.
+ */
+import { MagicRegistry } from "../../kernel/magics/registry.js";
+import { fitMagic } from "../../magics/fit.js";
+import type { FitJob } from "../../fit-jobs/fit-job.js";
+import type { Recorded } from "../jobs/support.js";
+import { recordingContext } from "../jobs/support.js";
+
+export { recordingContext, freshDirs } from "../jobs/support.js";
+
+/**
+ * A model cell: y = a·x + b with noise-free data built from `slope` (a kernel variable when
+ * `useVar`), each evaluation busy-waiting `spinMs` milliseconds.
+ *
+ * With `gate` (a file path), evaluations in a fit job's directory wait once the job's sampler has
+ * reported that it runs (`store/progress.json` in the working directory says "running") until
+ * that file exists: the job then stays RUNNING, with its progress shown, until the test has seen
+ * it, however fast the fit and however slow the machine. Elsewhere (the model check, a fit in the
+ * test itself) and once the file exists, evaluations go at full speed. The waiting changes no
+ * number the fit computes.
+ */
+export function lineModel(options: { spinMs?: number; useVar?: boolean; gate?: string } = {}): string {
+  const spin = options.spinMs ?? 0;
+  const gate = options.gate === undefined
+    ? []
+    : [
+        `import { existsSync, readFileSync } from "node:fs";`,
+        `import { join } from "node:path";`,
+        `const GATE = ${JSON.stringify(options.gate)};`,
+        `const PROGRESS = join(process.cwd(), "store", "progress.json");`,
+        `const nap = new Int32Array(new SharedArrayBuffer(4));`,
+        `const running = (): boolean => { try { return JSON.parse(readFileSync(PROGRESS, "utf8")).phase === "running"; } catch { return false; } };`,
+        `let open = false;`,
+        `const gate = (): void => {`,
+        `  if (open) return;`,
+        `  while (!existsSync(GATE) && running()) Atomics.wait(nap, 0, 0, 20);`,
+        `  open = existsSync(GATE);`,
+        `};`,
+      ];
+  return [
+    `import { Curve, FitProblem } from "hpcfit";`,
+    ...gate,
+    `const xs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];`,
+    options.useVar ? `const ys = xs.map((x, i) => slope * x + 1 + 0.2 * Math.sin(5 * i));` : `const ys = xs.map((x, i) => 2 * x + 1 + 0.2 * Math.sin(5 * i));`,
+    `const spin = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end); };`,
+    options.gate === undefined
+      ? `const M = new Curve((x: number, a = 1, b = 0) => { if (x === 0 && ${spin} > 0) spin(${spin}); return a * x + b; }, xs, ys, 0.2);`
+      : `const M = new Curve((x: number, a = 1, b = 0) => { if (x === 0) { gate(); if (${spin} > 0) spin(${spin}); } return a * x + b; }, xs, ys, 0.2);`,
+    `M.a.range(-10, 10);`,
+    `M.b.range(-10, 10);`,
+    `export const problem = new FitProblem(M);`,
+    "",
+  ].join("\n");
+}
+
+/** A registry holding only %%fit. */
+export function fitRegistry(): MagicRegistry {
+  const r = new MagicRegistry();
+  r.register(fitMagic);
+  return r;
+}
+
+/** Runs `%%fit args` with `body` in a recording context. */
+export async function runFit(args: string, body: string | undefined, vars: Record<string, unknown> = {}): Promise<{ value: unknown; outputs: Recorded[] }> {
+  const context = recordingContext(vars);
+  const value = await fitMagic.run(args, context, body);
+  return { value, outputs: context.outputs };
+}
+
+/** The text/plain of every display output (first and updates), in order. */
+export function displayTexts(outputs: Recorded[]): string[] {
+  return outputs.filter((o): o is Extract<Recorded, { kind: "display" }> => o.kind === "display").map((o) => String(o.data["text/plain"] ?? ""));
+}
+
+/** The job a `%%fit` returned. */
+export function asFitJob(value: unknown): FitJob {
+  if (value === null || typeof value !== "object" || !("job" in value) || !("dir" in value)) throw new Error(`expected a FitJob, got ${String(value)}`);
+  return value as FitJob;
+}

@@ -1,0 +1,138 @@
+/**
+ * Sweeps (local and as a Slurm job array), a run submitted with --sbatch to the test cluster, and
+ * %run_notebook from a notebook's magic.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { jobs } from "hpcfit";
+import { runNotebookMagic } from "../../magics/run-notebook.js";
+import { type MagicContext } from "../../kernel/magics/types.js";
+import type { MimeBundle } from "../../schema/display.js";
+import { nbformatErrors, outputText, readJson, runCli, tempDir, writeTestNotebook } from "./support.js";
+import { UserError } from "../../util/user-error.js";
+
+const SWEEP_NB = [
+  { source: "let steps = 10;\nlet method = \"lm\";", tags: ["parameters"] },
+  'import { record } from "hpcfit";\nconst score = steps * (method === "lm" ? 1 : 2);\nrecord("score", score);\nconsole.log(`score ${score}`);',
+];
+
+function csvRows(path: string): Record<string, string>[] {
+  const [header, ...lines] = readFileSync(path, "utf8").trim().split("\n");
+  const names = header.split(",");
+  return lines.map((line) => Object.fromEntries(line.split(",").map((v, i) => [names[i], v])));
+}
+
+describe("hpcfit sweep", () => {
+  test("runs four combinations here, names outputs from the parameters, and summarises them", async () => {
+    const dir = tempDir();
+    const input = writeTestNotebook(dir, "study.ipynb", SWEEP_NB);
+    const out = join(dir, "runs");
+    const r = await runCli(["sweep", input, "--grid", "steps=1000,5000", "--grid", "method=lm,dream", "-o", out, "--parallel", "2", "--no-progress"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const rows = csvRows(join(out, "study-summary.csv"));
+    expect(rows).toHaveLength(4);
+    expect(rows.map((row) => [row.steps, row.method, row.status, row.score])).toEqual([
+      ["1000", "lm", "ok", "1000"],
+      ["1000", "dream", "ok", "2000"],
+      ["5000", "lm", "ok", "5000"],
+      ["5000", "dream", "ok", "10000"],
+    ]);
+    for (const row of rows) {
+      expect(Number(row.run_time_s)).toBeGreaterThan(0);
+      expect(nbformatErrors(row.output)).toBe("");
+    }
+    expect(rows[1].output).toBe(join(out, "study-steps=1000-method=dream.ipynb"));
+    expect(outputText(readJson(rows[1].output).cells[2])).toContain("score 2000");
+    expect(nbformatErrors(join(out, "study-summary.ipynb"))).toBe("");
+    expect(JSON.stringify(readJson(join(out, "study-summary.ipynb")).cells[0].source)).toContain("4 runs, 0 failed");
+  });
+
+  test("a failing combination is reported in the summary and the exit status", async () => {
+    const dir = tempDir();
+    const input = writeTestNotebook(dir, "fails.ipynb", [{ source: "let n = 1;", tags: ["parameters"] }, "if (n === 2) throw new Error('n is two');"]);
+    const r = await runCli(["sweep", input, "--grid", "n=1,2", "-o", join(dir, "runs"), "--no-progress"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("1 of 2 runs failed");
+    const rows = csvRows(join(dir, "runs", "fails-summary.csv"));
+    expect(rows.map((row) => row.status)).toEqual(["ok", "failed"]);
+    expect(rows[1].error).toContain("n is two");
+  });
+
+  test("runs as a job array on the test Slurm cluster and collects the results", async () => {
+    const dir = tempDir();
+    const input = writeTestNotebook(dir, "study.ipynb", SWEEP_NB);
+    const out = join(dir, "array");
+    const r = await runCli(["sweep", input, "--grid", "steps=1,2", "--grid", "method=lm,dream", "-o", out, "--wait", "--sbatch", "--time=00:05:00"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Submitted batch job \d+ \(an array of 4 runs\)/);
+    const rows = csvRows(join(out, "study-summary.csv"));
+    expect(rows.map((row) => [row.status, row.score])).toEqual([
+      ["ok", "1"],
+      ["ok", "2"],
+      ["ok", "2"],
+      ["ok", "4"],
+    ]);
+    expect(rows[3].job_id).toMatch(/^\d+_3$/);
+  });
+});
+
+describe("batch runs", () => {
+  test("hpcfit run --sbatch submits to Slurm and the output lands where asked", async () => {
+    const dir = tempDir();
+    const input = writeTestNotebook(dir, "report.ipynb", SWEEP_NB);
+    const output = join(dir, "results", "report-{steps}.ipynb");
+    const r = await runCli(["run", input, output, "-p", "steps", "7", "--sbatch", "--time=00:05:00", "--job-name=nb report"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const id = /Submitted batch job (\d+)/.exec(r.stdout)?.[1];
+    expect(id).toBeDefined();
+    const job = await jobs.get(id!);
+    expect(job.name).toBe("nb report");
+    await job.wait({ live: false });
+    expect(job.state).toBe("COMPLETED");
+    const done = join(dir, "results", "report-7.ipynb");
+    expect(nbformatErrors(done)).toBe("");
+    expect(outputText(readJson(done).cells[2])).toContain("score 7");
+  });
+});
+
+function magicContext(shown: MimeBundle[]): MagicContext {
+  return {
+    output: {
+      stream: () => undefined,
+      display: (data) => void shown.push(data),
+      clearOutput: () => undefined,
+      input: () => Promise.reject(new Error("no stdin")),
+    },
+    comms: { registerTarget: () => undefined, unregisterTarget: () => undefined, open: () => { throw new Error("no comms"); }, list: () => [] },
+    signal: new AbortController().signal,
+    getVariable: () => undefined,
+    hasVariable: () => false,
+    variableNames: () => [],
+  };
+}
+
+describe("%run_notebook", () => {
+  test("runs a notebook with parameters and returns its recorded values", async () => {
+    const dir = tempDir();
+    const input = writeTestNotebook(dir, "child.ipynb", SWEEP_NB);
+    const shown: MimeBundle[] = [];
+    const run = (await runNotebookMagic.run(`${input} ${join(dir, "child-out.ipynb")} -p steps 4 -p method dream`, magicContext(shown))) as {
+      ok: boolean;
+      records: Record<string, unknown>;
+    };
+    expect(run.ok).toBe(true);
+    expect(run.records).toEqual({ score: 8 });
+    expect(String(shown[shown.length - 1]["text/plain"])).toContain("completed");
+  });
+
+  test("bad arguments are MagicErrors", async () => {
+    await expect(runNotebookMagic.run("", magicContext([]))).rejects.toThrow(UserError);
+    await expect(runNotebookMagic.run("a.ipynb -p steps", magicContext([]))).rejects.toThrow(/needs a NAME and a VALUE/);
+    await expect(runNotebookMagic.run("a.ipynb --bogus", magicContext([]))).rejects.toThrow(/unknown option --bogus/);
+    await expect(runNotebookMagic.run("/no/such.ipynb", magicContext([]))).rejects.toThrow(/cannot read \/no\/such.ipynb/);
+  });
+});
