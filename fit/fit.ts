@@ -294,7 +294,7 @@ class Progress {
     if (this.finished) return;
     let result: FitResult;
     try {
-      if (build === undefined) throw new Error("this method keeps no partial result");
+      if (build === undefined) throw new Error("the method had nothing to keep yet, or keeps no partial result");
       result = build("interrupted");
     } catch (e) {
       this.finished = true;

@@ -119,7 +119,6 @@ export function dreamSettings(options: FitOptions & DreamOptions, p: number) {
   return { n, thin, burn, nthin, init, snooker, ncr, dePairs, maxTime };
 }
 
-
 /** Runs DREAM on `problem`. The problem is left at the best point found. */
 export async function runDream(
   problem: Problem,

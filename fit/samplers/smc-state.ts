@@ -197,6 +197,22 @@ export class SmcState {
     this.genDraws.push(this.evaluations);
   }
 
+  /** A copy of the best particle seen, or before the first stage the best of the prior draws. */
+  bestPoint(): Float64Array {
+    if (this.bestLogp > -Infinity) return this.bestX.slice();
+    const { n, p, cur } = this;
+    let best = 0;
+    let lp = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = -(cur.prior[i] + cur.like[i]);
+      if (v > lp) {
+        lp = v;
+        best = i;
+      }
+    }
+    return cur.x.slice(best * p, best * p + p);
+  }
+
   /** The current particles as draws (one chain per particle, one draw each) with the run's history. */
   toSamples(): McmcSamples {
     const { n, cur, stages } = this;

@@ -93,7 +93,7 @@ export async function runSmc(
     const target = { labels, lower, upper, priorNllf, randomPoint: (r: typeof rng) => problem.randomPoint(r), constraints };
     const state = new SmcState(n, target, evaluator);
     await state.start(rng);
-    hooks.progress?.(() => ({ samples: state.toSamples(), bestX: state.bestX.slice() }));
+    hooks.progress?.(() => ({ samples: state.toSamples(), bestX: state.bestPoint() }));
     const stop = new StopCheck(hooks, maxTime);
     let stopped: StopReason | undefined;
     // Phases: likelihood β to 1, then constraint sharpness τ to its final value, then hard.

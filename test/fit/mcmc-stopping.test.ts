@@ -159,6 +159,25 @@ describe("a sampler stopped early keeps its draws", () => {
     expect(String(shown[1][0]["text/plain"])).toMatch(/interrupted after 40 generations/);
   });
 
+  test("an interrupted cell running SMC keeps the particles of its last whole stage", async () => {
+    g[LIVE_DISPLAY] = () => ({ update: () => undefined });
+    const cell = new AbortController();
+    g[CELL_SIGNAL] = cell.signal;
+    await fit(lineProblem(data), {
+      method: "smc",
+      particles: 300,
+      seed: 11,
+      monitor: (step) => {
+        if (step === 2) cell.abort(new Error("KeyboardInterrupt"));
+      },
+    });
+    const kept = lastFit()!;
+    expect(kept.stopped).toBe("interrupted");
+    expect(sampled(kept).generations).toBe(2);
+    expect(sampled(kept).size).toBe(300);
+    expect(Number.isFinite(kept.nllf)).toBe(true);
+  });
+
   test("a fit that ends normally says done and leaves lastFit() at its result", async () => {
     const r = await fit(lineProblem(data), { method: "dream", samples: 400, burn: 10, seed: 10 });
     expect(r.stopped).toBeUndefined();
