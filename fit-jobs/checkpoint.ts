@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DreamState } from "../fit/samplers/dream.js";
+import type { DreamCheckpoint } from "../fit/samplers/dream.js";
 import { STORE_DIR, writeAtomic } from "./job-directory.js";
 
 /** The checkpoint's file name inside the store. */
@@ -31,14 +31,14 @@ function decode(text: unknown, what: string): Float64Array {
 }
 
 /** Writes a checkpoint atomically (a job killed while writing keeps the previous one). */
-export function writeCheckpoint(dir: string, state: DreamState): void {
+export function writeCheckpoint(dir: string, state: DreamCheckpoint): void {
   const doc: Record<string, unknown> = { ...state, bestLogp: String(state.bestLogp) };
   for (const k of ARRAYS) doc[k] = encode(state[k]);
   writeAtomic(checkpointPath(dir), JSON.stringify({ kind: "hpcfit.dream-checkpoint", state: doc }) + "\n");
 }
 
 /** Reads the checkpoint of a job directory, or undefined when there is none. */
-export function readCheckpoint(dir: string): DreamState | undefined {
+export function readCheckpoint(dir: string): DreamCheckpoint | undefined {
   const path = checkpointPath(dir);
   if (!existsSync(path)) return undefined;
   const doc = JSON.parse(readFileSync(path, "utf8")) as { kind?: string; state?: Record<string, unknown> };
@@ -46,5 +46,5 @@ export function readCheckpoint(dir: string): DreamState | undefined {
   const s = doc.state;
   const state = { ...s, bestLogp: Number(s.bestLogp) } as Record<string, unknown>;
   for (const k of ARRAYS) state[k] = decode(s[k], k);
-  return state as unknown as DreamState;
+  return state as unknown as DreamCheckpoint;
 }

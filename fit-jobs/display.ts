@@ -5,6 +5,7 @@
 import { DISPLAY, type MimeBundle } from "../schema/display.js";
 import { JOBS_MIME, type JobRow, type JobsBackendKind } from "../schema/jobs.js";
 import type { FitResult } from "../fit/result.js";
+import { stopWords } from "../fit/stop-reason.js";
 import { progressLine, type FitProgress } from "./progress.js";
 import { escapeHtml } from "../util/html.js";
 
@@ -18,6 +19,7 @@ export function fitStatusLine(row: JobRow, progress: FitProgress | undefined): s
     line += progress.phase === "starting" ? " — starting the sampler" : ` — ${progressLine(progress)}`;
   }
   if (progress?.phase === "failed" && progress.error) line += ` — failed: ${progress.error}`;
+  if (progress?.phase === "done" && progress.stopped !== undefined) line += ` — ${stopWords(progress.stopped)}; the draws so far are stored`;
   return line;
 }
 
@@ -35,7 +37,8 @@ export function fitStatusBundle(row: JobRow, backend: JobsBackendKind, progress:
 /** The final bundle: the result's own (fit and, for samplers, MCMC) with the job line on top. */
 export function fitResultBundle(row: JobRow, result: FitResult, directory: string): MimeBundle {
   const bundle = { ...result[DISPLAY]() };
-  const head = `Fit job ${row.id} (${row.name}) ${row.state} — results from ${directory}/store`;
+  const stopped = result.stopped !== undefined ? ` (sampling ${stopWords(result.stopped)}: the draws so far)` : "";
+  const head = `Fit job ${row.id} (${row.name}) ${row.state} — results from ${directory}/store${stopped}`;
   bundle["text/plain"] = `${head}\n${String(bundle["text/plain"] ?? "")}`;
   if (typeof bundle["text/html"] === "string") bundle["text/html"] = `<div><code>${escapeHtml(head)}</code></div>${bundle["text/html"]}`;
   return bundle;

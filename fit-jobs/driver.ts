@@ -145,18 +145,33 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       }
       return true;
     };
+    // Slurm sends SIGTERM at the time limit and on scancel, some seconds before SIGKILL: stop
+    // sampling then and store the draws so far.
+    const terminate = new AbortController();
+    const onTerm = (): void => {
+      log("SIGTERM: stopping the fit and storing what it has so far");
+      terminate.abort();
+    };
+    process.once("SIGTERM", onTerm);
+    run.signal = terminate.signal;
     const fitStart = performance.now();
-    const result = await fit(problem, run as FitOptions);
+    let result;
+    try {
+      result = await fit(problem, run as FitOptions);
+    } finally {
+      process.off("SIGTERM", onTerm);
+    }
     progress.fitSeconds = (performance.now() - fitStart) / 1000;
     if (zmq && zmq.resent > 0) log(`${zmq.resent} slice(s) of points were re-sent after workers were lost`);
     const files = await saveResult(result, join(dir, STORE_DIR), spec.storeName);
     progress.phase = "done";
-    progress.step = Math.max(progress.step, progress.total ?? 0);
+    if (result.stopped !== undefined) progress.stopped = result.stopped;
+    else progress.step = Math.max(progress.step, progress.total ?? 0);
     progress.bestNllf = result.nllf;
     progress.chisq = Number.isFinite(result.chisq) ? result.chisq : null;
     progress.remaining = 0;
     publish(true);
-    log(`fit done: chisq ${result.chisq.toPrecision(6)}; stored ${files.json}`);
+    log(`fit done${result.stopped !== undefined ? ` (${result.message})` : ""}: chisq ${result.chisq.toPrecision(6)}; stored ${files.json}`);
   } catch (e) {
     progress.phase = "failed";
     progress.error = (e as Error).message;

@@ -6,6 +6,7 @@
 import { parseSbatchArgs } from "../jobs/sbatch-options.js";
 import { shellWords } from "../jobs/shell-words.js";
 import { UserError } from "../util/user-error.js";
+import { DURATION_FORMS, parseDuration } from "../fit/samplers/options.js";
 
 /** Fit options, as `hpcfit fit` takes them (values already checked). */
 export interface FitJobFitOptions {
@@ -24,6 +25,8 @@ export interface FitJobFitOptions {
   particles?: number;
   /** SMC: Metropolis moves per particle at each stage. */
   moves?: number;
+  /** Samplers: seconds after which sampling stops, keeping the draws so far. */
+  maxTime?: number;
   /** Base name of the stored result files. */
   name?: string;
 }
@@ -65,9 +68,11 @@ export interface FitJobRequest {
   checkpoint?: number;
 }
 
-type Kind = "posint" | "nonnegint" | "posnum" | "string" | "flag" | "list";
+type Kind = "posint" | "nonnegint" | "posnum" | "duration" | "string" | "flag" | "list";
 interface Spec {
   kind: Kind;
+  /** The field of the parsed options, when it is not the option's name. */
+  key?: string;
   group: "fit" | "resources" | "own";
   help: string;
 }
@@ -86,6 +91,7 @@ const SPECS: Record<string, Spec> = {
   init: { kind: "string", group: "fit", help: "samplers: initial population (eps, lhs, cov, random)" },
   particles: { kind: "posint", group: "fit", help: "smc: number of particles" },
   moves: { kind: "posint", group: "fit", help: "smc: Metropolis moves per particle at each stage" },
+  "max-time": { kind: "duration", key: "maxTime", group: "fit", help: "samplers: stop after this long, keeping the draws (seconds, 90s, 10m, 1h30m, HH:MM:SS)" },
   name: { kind: "string", group: "fit", help: "base name of the stored result files" },
   nodes: { kind: "string", group: "resources", help: "nodes (N or min-max)" },
   ntasks: { kind: "posint", group: "resources", help: "evaluation workers (srun tasks on Slurm, threads locally)" },
@@ -132,6 +138,11 @@ function convert(name: string, kind: Kind, text: string): number | string {
     if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || (kind === "posint" && n < 1))
       throw bad(kind === "posint" ? "a positive integer" : "a non-negative integer");
     return n;
+  }
+  if (kind === "duration") {
+    const seconds = parseDuration(text);
+    if (seconds === undefined) throw bad(DURATION_FORMS);
+    return seconds;
   }
   if (kind === "posnum") {
     const n = Number(text);
@@ -191,7 +202,7 @@ export function parseFitLine(line: string): FitJobRequest {
     }
     if (value === "") throw new UserError(`--${name} needs a value`);
     const v = convert(name, spec.kind, value);
-    if (spec.group === "fit") fitOut[name] = v;
+    if (spec.group === "fit") fitOut[spec.key ?? name] = v;
     else if (spec.group === "resources") resOut[name] = v;
     else if (name === "var") {
       for (const one of value.split(",")) {

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { splitRhat } from "../fit/mcmc/rhat.js";
+import type { StopReason } from "../fit/stop-reason.js";
 import { STORE_DIR, writeAtomic } from "./job-directory.js";
 import type { WorkerInfo } from "../fit/node/zmq-evaluator.js";
 
@@ -41,6 +42,8 @@ export interface FitProgress {
   workers: WorkerInfo[];
   /** Why it failed. */
   error?: string;
+  /** When done: why sampling ended before its planned end (the stored result holds the draws so far). */
+  stopped?: StopReason;
   /** ISO time of writing. */
   updated: string;
 }

@@ -4,11 +4,13 @@
  * the best {@link FitResult}. A fit that does not complete (the model or the method throws, or
  * the user stops it) leaves the parameters where `onFailure` says, and says so.
  */
-import { liveDisplay, type LiveDisplay, type MimeBundle } from "../schema/display.js";
+import { cellSignal } from "../schema/cell.js";
+import { DISPLAY, liveDisplay, type LiveDisplay, type LiveDisplayFactory, type MimeBundle } from "../schema/display.js";
 import { CountingProblem } from "./counting-problem.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
 import { Random } from "./random.js";
 import { reducedChisq, type FitResult } from "./result.js";
+import type { StopReason } from "./stop-reason.js";
 import type { FitOptions, OnFailure, Problem } from "./types.js";
 import "./all-methods.js";
 
@@ -62,6 +64,17 @@ function onFailureOption(options: FitOptions): OnFailure {
   return v;
 }
 
+let last: FitResult | undefined;
+
+/**
+ * The result of the last fit that ended in this process, or undefined. It is how to reach the
+ * draws of a sampler whose notebook cell was interrupted: the cell ends without a value, but
+ * the fit keeps its draws so far as a result marked `stopped: "interrupted"`.
+ */
+export function lastFit(): FitResult | undefined {
+  return last;
+}
+
 /**
  * Fits `problem` with `options.method` (default `"lm"` when the problem has residuals, else
  * `"amoeba"`) and returns the best result; the problem is left at the best point.
@@ -73,7 +86,10 @@ function onFailureOption(options: FitOptions): OnFailure {
  *
  * In a notebook the fit shows a live line (method, start, step, chisq) that updates in place a
  * few times per second. `monitor` returning false or `signal` aborting stops the fit; the best
- * point so far is returned with `converged: false`.
+ * point so far is returned with `converged: false`, and samplers return their draws so far,
+ * marked with `stopped`. When the notebook cell running the fit is interrupted, a method that
+ * keeps partial results (the samplers) has its result so far shown and kept for
+ * {@link lastFit}; the live line then says "stopped".
  */
 export async function fit(problem: Problem, options: FitOptions = {}): Promise<FitResult> {
   if (problem === null || typeof problem !== "object" || typeof problem.nllf !== "function") {
@@ -102,6 +118,19 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
 
   const rng = new Random(options.seed ?? 0);
   const progress = new Progress(methodName, problem, starts);
+  const cell = cellSignal();
+  let partial: ((reason: StopReason) => FitResult) | undefined;
+  // A fit stopped before completing leaves the parameters where onFailure says, and its message says so.
+  const placeStopped = (result: FitResult): void => {
+    const where = onFailure === "best" ? result.x : x0;
+    problem.setValues(where);
+    result.message += `; ${placementNote(onFailure === "best" ? "best" : "start", problem.labels(), where)}`;
+  };
+  const onInterrupt = (): void => {
+    progress.stopReason ??= "interrupted";
+    progress.interrupted(partial, placeStopped);
+  };
+  cell?.addEventListener("abort", onInterrupt, { once: true });
   // One counter per start: a method reports the evaluations it used when it builds its result,
   // before the error bars are computed, so the total is the methods' own work.
   const contextFor = (counter: EvaluationCounter): MethodContext => ({
@@ -114,14 +143,16 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
         reportedX.set(x);
       }
       progress.show(step, x, nllf, false);
-      if (options.signal?.aborted) return false;
-      if (options.monitor && options.monitor(step, x, nllf) === false) {
-        progress.stopped = true;
-        return false;
-      }
-      return !progress.stopped;
+      if (options.signal?.aborted) progress.stopReason ??= "signal";
+      else if (cell?.aborted) progress.stopReason ??= "interrupted";
+      else if (options.monitor && options.monitor(step, x, nllf) === false) progress.stopReason ??= "monitor";
+      return progress.stopReason === undefined;
     },
-    stopped: () => progress.stopped || options.signal?.aborted === true,
+    stopped: () => progress.stopReason !== undefined || options.signal?.aborted === true || cell?.aborted === true,
+    stopReason: () => progress.stopReason,
+    keepPartial: (build) => {
+      partial = build;
+    },
     breathe: () => progress.breathe(),
   });
 
@@ -130,12 +161,13 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   try {
     for (let s = 0; s < starts; s++) {
       if (s > 0) {
-        if (progress.stopped || options.signal?.aborted) break;
+        if (progress.stopReason !== undefined || options.signal?.aborted || cell?.aborted) break;
         problem.setValues(problem.randomPoint(rng));
         total++;
         if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
       }
       progress.start = s + 1;
+      partial = undefined;
       reportedNllf = Infinity;
       const counter = new EvaluationCounter();
       const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
@@ -149,19 +181,19 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     const failure = new FitError(error, restored ? "best" : "start", problem.labels(), where);
     progress.fail(failure.message);
     throw failure;
+  } finally {
+    cell?.removeEventListener("abort", onInterrupt);
   }
   if (best === undefined) {
     problem.setValues(x0);
     throw new Error(`fit: no start produced a result; ${placementNote("start", problem.labels(), x0)}`);
   }
   best.evaluations = total;
-  if (progress.stopped || options.signal?.aborted === true) {
-    // Stopped before completing: the parameters go where onFailure says, and the message says so.
-    const where = onFailure === "best" ? best.x : x0;
-    problem.setValues(where);
-    best.message += `; ${placementNote(onFailure === "best" ? "best" : "start", problem.labels(), where)}`;
-    progress.stopped = true;
+  if (progress.stopReason !== undefined || options.signal?.aborted === true || cell?.aborted === true) {
+    progress.stopReason ??= options.signal?.aborted === true ? "signal" : "interrupted";
+    placeStopped(best);
   } else problem.setValues(best.x);
+  last = best;
   progress.finish(best);
   return best;
 }
@@ -191,7 +223,10 @@ function bestSoFar(problem: Problem, x0: Float64Array, finished: FitResult | und
 /** The live progress line of a fit in a notebook (quiet outside a kernel). */
 class Progress {
   start = 1;
-  stopped = false;
+  /** Why the fit is stopping early, once it is. */
+  stopReason: StopReason | undefined;
+  private finished = false;
+  private readonly factory: LiveDisplayFactory | undefined;
   private readonly display: LiveDisplay | undefined;
   private lastShown = 0;
   private lastBreath = Date.now();
@@ -207,8 +242,8 @@ class Progress {
   ) {
     const nres = problem.residualCount();
     this.dof = Math.max(1, (nres > 0 ? nres : problem.pointCount()) - problem.labels().length);
-    const factory = liveDisplay();
-    this.display = factory ? factory(this.bundle("starting")) : undefined;
+    this.factory = liveDisplay();
+    this.display = this.factory ? this.factory(this.bundle("starting")) : undefined;
   }
 
   show(step: number, x: Float64Array, nllf: number, force: boolean): void {
@@ -230,13 +265,46 @@ class Progress {
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
   }
 
+  /** Shows that the fit failed with `message`. */
   fail(message: string): void {
+    this.finished = true;
     this.display?.update({ "text/plain": `fit ${this.method}: failed, step ${this.lastStep}: ${message}` });
   }
 
-  finish(result: FitResult): void {
-    const state = this.stopped ? `stopped: ${result.message}` : result.converged ? "done" : `done, not converged: ${result.message}`;
+  /** Shows the final line for `result` (once: a fit interrupted and then ending keeps the first). */
+  finish(result: FitResult, note = ""): void {
+    if (this.finished) return;
+    this.finished = true;
+    const reason = result.stopped ?? this.stopReason;
+    const state =
+      reason !== undefined
+        ? `stopped (${reason}): ${result.message}${note}`
+        : result.converged
+          ? "done"
+          : `done, not converged: ${result.message}`;
     this.display?.update(this.bundle(state, result.chisq));
+  }
+
+  /**
+   * The cell running the fit was interrupted: the method may have been stopped from outside in
+   * the middle of a step, so the work so far is read through `build` (whole generations only),
+   * kept for {@link lastFit} and shown, since the cell ends without a value.
+   */
+  interrupted(build: ((reason: StopReason) => FitResult) | undefined, place: (result: FitResult) => void): void {
+    if (this.finished) return;
+    let result: FitResult;
+    try {
+      if (build === undefined) throw new Error("the method had nothing to keep yet, or keeps no partial result");
+      result = build("interrupted");
+    } catch (e) {
+      this.finished = true;
+      this.display?.update(this.bundle(`stopped (interrupted); nothing kept: ${(e as Error).message}`));
+      return;
+    }
+    place(result);
+    last = result;
+    this.finish(result, "; lastFit() returns this result");
+    this.factory?.(result[DISPLAY]());
   }
 
   /**

@@ -21,7 +21,8 @@ export { formatValueError, textReport, htmlReport, type ReportData } from "./rep
 export { carefulJacobian, covarianceFromJacobian, covarianceAt, nllfHessian, inverseSpd } from "./covariance.js";
 export { registerMethod, getMethod, methodNames, EvaluationCounter, type FitMethod, type MethodContext } from "./methods.js";
 export { CountingProblem } from "./counting-problem.js";
-export { fit, FitError } from "./fit.js";
+export { fit, lastFit, FitError } from "./fit.js";
+export { STOP_REASONS, stopWords, type StopReason } from "./stop-reason.js";
 export { NonFiniteError, NonFiniteLog, type NonFiniteKind } from "./non-finite.js";
 export { levenbergMarquardt, type LmOptions, type LmOutcome } from "./optimizers/lm.js";
 export * from "./mcmc/index.js";

@@ -5,6 +5,7 @@
  */
 import type { Random } from "./random.js";
 import type { FitResult } from "./result.js";
+import type { StopReason } from "./stop-reason.js";
 import type { FitOptions, Problem } from "./types.js";
 
 /** Counts model evaluations (nllf or residual vectors) during a fit. */
@@ -36,6 +37,14 @@ export interface MethodContext {
   report(step: number, x: Float64Array, nllf: number): boolean;
   /** True once the user has asked to stop. */
   stopped(): boolean;
+  /** Why the method must stop, once {@link report} has returned false. */
+  stopReason?(): StopReason | undefined;
+  /**
+   * Registers how to build a result from the work done so far (replacing any earlier one): if
+   * the notebook cell running the fit is interrupted while the method runs, `fit()` shows that
+   * result, marked `stopped: "interrupted"`, and keeps it for `lastFit()`.
+   */
+  keepPartial?(build: (reason: StopReason) => FitResult): void;
   /**
    * Lets the event loop run (so displays flush and aborts arrive) when enough time has passed
    * since the last time; cheap to call every step.

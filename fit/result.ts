@@ -13,6 +13,7 @@ import { DISPLAY, type MimeBundle } from "../schema/display.js";
 import { FIT_MIME, type FitBundle, type FitBundleModel } from "../schema/fit.js";
 import { covarianceAt } from "./covariance.js";
 import { htmlReport, textReport, type ReportData } from "./report.js";
+import type { StopReason } from "./stop-reason.js";
 import type { ParameterEstimate, Problem } from "./types.js";
 
 /** Everything a {@link FitResult} is made of (the constructor's options object). */
@@ -39,6 +40,8 @@ export interface FitResultInit {
   converged: boolean;
   /** Why the method stopped. */
   message: string;
+  /** Why the method stopped before its planned end, when it did (its result holds the work so far). */
+  stopped?: StopReason;
   /** Whether the problem's data carried dy (decides stderr scaling). */
   hasUncertainties: boolean;
   /** Bounds of the fitted parameters. */
@@ -146,6 +149,8 @@ export class FitResult {
    * stopped before it completed.
    */
   message: string;
+  /** Why the method stopped before its planned end (undefined when it ran to its end). */
+  readonly stopped?: StopReason;
   /** Whether the data carried dy. */
   readonly hasUncertainties: boolean;
   /** `{ name, value, stderr }` per parameter; stderr = dx·sqrt(chisq) without dy, dx with. */
@@ -182,6 +187,7 @@ export class FitResult {
     this.evaluations = init.evaluations;
     this.converged = init.converged;
     this.message = init.message;
+    if (init.stopped !== undefined) this.stopped = init.stopped;
     this.hasUncertainties = init.hasUncertainties;
     this.lower = init.lower ? Float64Array.from(init.lower) : new Float64Array(p).fill(-Infinity);
     this.upper = init.upper ? Float64Array.from(init.upper) : new Float64Array(p).fill(Infinity);
@@ -275,6 +281,7 @@ export class FitResult {
       evaluations: this.evaluations,
       converged: this.converged,
       message: this.message,
+      ...(this.stopped !== undefined ? { stopped: this.stopped } : {}),
       hasUncertainties: this.hasUncertainties,
       parameters: this.parameters.map((q) => ({ name: q.name, value: q.value, stderr: finite(q.stderr) })),
       lower: arr(this.lower),

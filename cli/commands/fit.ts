@@ -12,6 +12,7 @@ import { fit } from "../../fit/fit.js";
 import { loadModelFile } from "../../fit/node/load-model.js";
 import { saveResult } from "../../fit/node/store.js";
 import type { FitResult } from "../../fit/result.js";
+import { DURATION_FORMS, parseDuration } from "../../fit/samplers/options.js";
 import type { FitOptions, Problem } from "../../fit/types.js";
 import type { FitJobFitOptions } from "../../fit-jobs/options.js";
 import { UserError } from "../../util/user-error.js";
@@ -65,6 +66,14 @@ function positiveNumber(name: string): (value: string) => number {
   };
 }
 
+function durationOption(name: string): (value: string) => number {
+  return (value) => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined) throw new InvalidArgumentError(`${name} must be ${DURATION_FORMS}, got "${value}"`);
+    return seconds;
+  };
+}
+
 function parallelOption(value: string): number | "auto" {
   if (value === "auto") return "auto";
   return positiveInteger("--parallel")(value);
@@ -91,6 +100,7 @@ export function registerFitCommand(program: Command): void {
     .option("--init <method>", "samplers: how the population starts (e.g. eps, lhs, cov, random)")
     .option("--particles <n>", "smc: number of particles", positiveInteger("--particles"))
     .option("--moves <n>", "smc: Metropolis moves per particle at each stage", positiveInteger("--moves"))
+    .option("--max-time <duration>", "samplers: stop after this long, keeping the draws (seconds, 90s, 10m, 1h30m, HH:MM:SS)", durationOption("--max-time"))
     .option("--parallel <n>", "evaluate populations on n worker threads, or `auto`", parallelOption)
     .action(async (model: string, options: FitCliOptions) => {
       process.exitCode = await runFitCommand(model, options, { out: process.stdout, err: process.stderr });
@@ -151,7 +161,7 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
 function buildFitOptions(options: FitCliOptions, file: string): FitOptions {
   const out: Record<string, unknown> = { modelFile: file };
   if (options.fit !== undefined) out.method = options.fit;
-  const passThrough = ["steps", "starts", "seed", "ftol", "xtol", "samples", "burn", "pop", "thin", "init", "particles", "moves", "parallel"] as const;
+  const passThrough = ["steps", "starts", "seed", "ftol", "xtol", "samples", "burn", "pop", "thin", "init", "particles", "moves", "maxTime", "parallel"] as const;
   for (const key of passThrough) if (options[key] !== undefined) out[key] = options[key];
   return out as FitOptions;
 }

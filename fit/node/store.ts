@@ -11,6 +11,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { formatBumpsState, parseBumpsState, type BumpsStateMeta } from "../mcmc/bumps-format.js";
 import { statsTable } from "../mcmc/report.js";
 import { FitResult, type FitResultInit } from "../result.js";
+import { STOP_REASONS, type StopReason } from "../stop-reason.js";
 import { isSampledResult, SampledFitResult } from "../samplers/sampled-result.js";
 import type { FitBundleModel } from "../../schema/fit.js";
 
@@ -84,6 +85,7 @@ export async function saveResult(result: FitResult, dir: string, name: string): 
     evaluations: result.evaluations,
     converged: result.converged,
     message: result.message,
+    ...(result.stopped !== undefined ? { stopped: result.stopped } : {}),
     hasUncertainties: result.hasUncertainties,
     lower: encArray(result.lower),
     upper: encArray(result.upper),
@@ -175,6 +177,7 @@ export async function loadResult(dir: string, name?: string): Promise<FitResult>
     evaluations: dec(raw.evaluations, what("evaluations")),
     converged: Boolean(raw.converged),
     message: String(raw.message),
+    ...(STOP_REASONS.includes(raw.stopped as StopReason) ? { stopped: raw.stopped as StopReason } : {}),
     hasUncertainties: Boolean(raw.hasUncertainties),
     lower: decArray(raw.lower, what("lower")),
     upper: decArray(raw.upper, what("upper")),

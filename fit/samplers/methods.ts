@@ -1,26 +1,61 @@
 /**
  * DREAM and SMC as fit methods (`fit(problem, { method: "dream" | "smc" })`): run the sampler
  * with the fit's seeded generator and progress hooks, then build a {@link SampledFitResult}.
+ * While a sampler runs, the fit can also build a result from its draws so far at any moment
+ * (see {@link MethodContext.keepPartial}), so that an interrupted cell still shows them.
  */
+import type { McmcSamples } from "../mcmc/samples.js";
 import type { FitMethod, MethodContext } from "../methods.js";
+import { stopWords, type StopReason } from "../stop-reason.js";
 import type { FitOptions, Problem } from "../types.js";
-import { runDream, type DreamOptions, type SamplerHooks } from "./dream.js";
+import { runDream, type DreamOptions } from "./dream.js";
 import { sampledResult, type SampledFitResult } from "./sampled-result.js";
 import { runSmc, type SmcOptions } from "./smc.js";
 import { NonFiniteLog, nothingFinite } from "../non-finite.js";
+import type { SamplerHooks, SamplerProgress } from "./stopping.js";
 import { checkChains, finiteDrawsMoved } from "./stuck-chains.js";
 
-function hooksOf(context: MethodContext): SamplerHooks {
-  return { rng: context.rng, report: (s, x, f) => context.report(s, x, f), breathe: () => context.breathe() };
+/** A sampler's draws so far, or at its end. */
+interface Drawn {
+  samples: McmcSamples;
+  bestX: Float64Array;
+}
+
+/** Turns a sampler's draws into the fit's result; `stopped` says why it ended early, if it did. */
+type Describe = (drawn: Drawn, stopped: StopReason | undefined) => { converged: boolean; message: string };
+
+function hooksOf(problem: Problem, context: MethodContext, before: number, describe: Describe): SamplerHooks {
+  return {
+    rng: context.rng,
+    report: (s, x, f) => context.report(s, x, f),
+    breathe: () => context.breathe(),
+    stopReason: () => context.stopReason?.(),
+    progress: (drawn: SamplerProgress) => context.keepPartial?.((reason) => resultOf(problem, context, before, drawn(), reason, describe)),
+  };
 }
 
 /**
- * Evaluations made outside the counted problem (worker threads, other nodes) are added to the
- * fit's counter so that `evaluations` means the same whatever the evaluator.
+ * The fit's result from a sampler's draws. Evaluations made outside the counted problem (worker
+ * threads, other nodes) are added to the fit's counter so that `evaluations` means the same
+ * whatever the evaluator.
  */
-function countElsewhere(context: MethodContext, before: number, total: number): void {
+function resultOf(
+  problem: Problem,
+  context: MethodContext,
+  before: number,
+  drawn: Drawn,
+  stopped: StopReason | undefined,
+  describe: Describe,
+): SampledFitResult {
+  const s = drawn.samples;
   const seen = context.evaluations.count - before;
-  if (total > seen) context.evaluations.add(total - seen);
+  if (s.evaluations > seen) context.evaluations.add(s.evaluations - seen);
+  return sampledResult(problem, s, drawn.bestX, { evaluations: s.evaluations, stopped, ...describe(drawn, stopped) });
+}
+
+/** "<reason> after N generations; K draws kept": diagnostics describe only those draws. */
+function stoppedMessage(reason: StopReason, s: McmcSamples, unit: string): string {
+  return `${stopWords(reason)} after ${s.generations} ${unit}; ${s.size} draws kept (statistics and diagnostics are of these)`;
 }
 
 /** DREAM (options: {@link DreamOptions} plus `parallel`, `modelFile`, `evaluator`). */
@@ -30,23 +65,21 @@ export const dream: FitMethod = {
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
     const nonFinite = new NonFiniteLog(problem.labels().length);
-    const run = await runDream(problem, { ...options, nonFinite } as FitOptions & DreamOptions, hooksOf(context));
-    countElsewhere(context, before, run.samples.evaluations);
-    const s = run.samples;
-    if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(s)) {
+    const describe: Describe = ({ samples: s }, stopped) => {
+      if (stopped !== undefined) return { converged: false, message: stoppedMessage(stopped, s, "generations") };
+      const warnings = s.summary().warnings.length;
+      const chains = checkChains("dream", problem, s);
+      return {
+        converged: warnings === 0 && chains.stuck === 0,
+        message: `${s.generations} generations, ${s.size} kept draws` + (warnings ? `; ${warnings} convergence warning(s)` : "") + chains.note,
+      };
+    };
+    const run = await runDream(problem, { ...options, nonFinite } as FitOptions & DreamOptions, hooksOf(problem, context, before, describe));
+    if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(run.samples)) {
       // Every proposal was refused for a non-finite model: the draws are the start, repeated.
       throw nothingFinite("dream", problem, nonFinite, "the chains proposed");
     }
-    const chains = run.stopped ? { stuck: 0, note: "" } : checkChains("dream", problem, s);
-    return sampledResult(problem, s, run.bestX, {
-      evaluations: s.evaluations,
-      converged: !run.stopped && s.summary().warnings.length === 0 && chains.stuck === 0,
-      message: run.stopped
-        ? `stopped by the user after ${s.generations} generations`
-        : `${s.generations} generations, ${s.size} kept draws` +
-          (s.summary().warnings.length ? `; ${s.summary().warnings.length} convergence warning(s)` : "") +
-          chains.note,
-    });
+    return resultOf(problem, context, before, run, run.stopped, describe);
   },
 };
 
@@ -56,15 +89,14 @@ export const smc: FitMethod = {
   description: "Sequential Monte Carlo with likelihood tempering; samples constraint-defined regions",
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
-    const run = await runSmc(problem, options as FitOptions & SmcOptions, hooksOf(context));
-    countElsewhere(context, before, run.samples.evaluations);
-    const s = run.samples;
-    return sampledResult(problem, s, run.bestX, {
-      evaluations: s.evaluations,
-      converged: !run.stopped,
-      message: run.stopped
-        ? `stopped by the user after ${run.stages} tempering stages`
-        : `${run.stages} tempering stages, ${s.nchains} particles`,
+    const describe: Describe = ({ samples: s }, stopped) => ({
+      converged: stopped === undefined,
+      message:
+        stopped !== undefined
+          ? `${stoppedMessage(stopped, s, "tempering stages")}, before the particles reached the posterior`
+          : `${s.generations} tempering stages, ${s.nchains} particles`,
     });
+    const run = await runSmc(problem, options as FitOptions & SmcOptions, hooksOf(problem, context, before, describe));
+    return resultOf(problem, context, before, run, run.stopped, describe);
   },
 };

@@ -10,6 +10,7 @@ import { mcmcBundle, mcmcHtml, mcmcText } from "../mcmc/report.js";
 import { McmcSamples } from "../mcmc/samples.js";
 import { covariance } from "../mcmc/stats.js";
 import { FitResult, resultAt, type FitResultInit } from "../result.js";
+import type { StopReason } from "../stop-reason.js";
 import type { Problem } from "../types.js";
 
 /** A FitResult that carries MCMC draws. */
@@ -57,7 +58,7 @@ export function sampledResult(
   problem: Problem,
   samples: McmcSamples,
   bestX: Float64Array,
-  info: { evaluations: number; converged: boolean; message: string },
+  info: { evaluations: number; converged: boolean; message: string; stopped?: StopReason },
 ): SampledFitResult {
   const p = bestX.length;
   return new SampledFitResult({
@@ -69,6 +70,7 @@ export function sampledResult(
     evaluations: info.evaluations,
     converged: info.converged,
     message: info.message,
+    ...(info.stopped !== undefined ? { stopped: info.stopped } : {}),
     // The posterior standard deviation is already the uncertainty: never rescale it by chisq.
     hasUncertainties: true,
     samples,

@@ -12,18 +12,19 @@
  * sharpness τ is tempered upwards by the same ESS rule; a last step keeps only particles that
  * satisfy every constraint and moves them under the hard constraints, so the final draws lie in
  * the region.
+ *
+ * The particles and the tempering level live in an {@link SmcState} (`smc-state.ts`); this file
+ * is the loop over stages and the choice of each next level.
  */
-import { McmcSamples } from "../mcmc/samples.js";
-import type { Random } from "../random.js";
-import { covariance } from "../mcmc/stats.js";
 import type { FitOptions, Problem } from "../types.js";
-import { cholesky, correlatedNormal } from "./cholesky.js";
-import { evaluatorFor, type PopulationEvaluator } from "./evaluator.js";
-import { positiveInt } from "./options.js";
-import type { SamplerHooks } from "./dream.js";
+import { evaluatorFor } from "./evaluator.js";
+import { duration, positiveInt } from "./options.js";
+import { SmcState, type InequalityConstraint, type TemperingLevel } from "./smc-state.js";
+import { StopCheck, type SamplerHooks, type StopReason } from "./stopping.js";
+import type { McmcSamples } from "../mcmc/samples.js";
 
-/** An inequality constraint: satisfied where it returns a value >= 0. */
-export type InequalityConstraint = (x: Float64Array) => number;
+export { logNormalCdf } from "./normal-cdf.js";
+export { systematicResample, SmcState, type InequalityConstraint, type TemperingLevel } from "./smc-state.js";
 
 /** SMC's options (besides `seed`, `monitor`, `signal`, `parallel`). */
 export interface SmcOptions {
@@ -37,6 +38,11 @@ export interface SmcOptions {
   sharpness?: number;
   /** Maximum tempering stages (default 500). */
   steps?: number;
+  /**
+   * Time budget: sampling stops after the first stage that ends past it, keeping the particles
+   * of that stage. Seconds, or a duration such as "90s", "10m", "1h30m" or "01:30:00".
+   */
+  maxTime?: number | string;
 }
 
 /** Outcome of an SMC run. */
@@ -47,40 +53,10 @@ export interface SmcRun {
   bestX: Float64Array;
   /** Its nllf. */
   bestNllf: number;
-  /** True when stopped early. */
-  stopped: boolean;
+  /** Why the run stopped before reaching the posterior (its particles so far are kept), or undefined. */
+  stopped: StopReason | undefined;
   /** Tempering stages run. */
   stages: number;
-}
-
-/** log Φ(z), accurate in the far lower tail (asymptotic series) where Φ underflows. */
-export function logNormalCdf(z: number): number {
-  if (z > -5) return Math.log(0.5 * erfc(-z / Math.SQRT2));
-  const z2 = z * z;
-  return -0.5 * z2 - Math.log(-z) - 0.5 * Math.log(2 * Math.PI) + Math.log(1 - 1 / z2 + 3 / (z2 * z2));
-}
-
-/** Complementary error function (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
-        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
-interface Particles {
-  x: Float64Array;
-  prior: Float64Array;
-  like: Float64Array;
-  /** Constraint values, row-major N × nconstraints. */
-  g: Float64Array;
 }
 
 /** Runs SMC on `problem`; the problem is left at the best particle. */
@@ -89,20 +65,20 @@ export async function runSmc(
   options: FitOptions & SmcOptions,
   hooks: SamplerHooks,
 ): Promise<SmcRun> {
-  const { rng, report } = hooks;
+  const { rng } = hooks;
   const labels = problem.labels();
   const p = labels.length;
   if (p === 0) throw new Error("smc: the problem has no fitted parameters");
   const n = positiveInt(options.particles, "particles", Math.min(2000, Math.max(200, 100 * p)));
   const moves = positiveInt(options.moves, "moves", 5);
   const maxStages = positiveInt(options.steps, "steps", 500);
+  const maxTime = duration(options.maxTime, "maxTime");
   const constraints = options.constraints ?? [];
   if (!Array.isArray(constraints) || constraints.some((c) => typeof c !== "function"))
     throw new TypeError("option constraints must be an array of functions x => g(x), satisfied where g(x) >= 0");
   const sharpness = options.sharpness ?? 1e6;
   if (typeof sharpness !== "number" || !(sharpness > 0))
     throw new RangeError(`option sharpness must be a positive number, got ${JSON.stringify(sharpness)}`);
-  const nc = constraints.length;
   const { lower, upper } = problem.bounds();
   const priorNllf = problem.priorNllf?.bind(problem);
   // SMC starts from the prior, so it must be proper: a Gaussian (`dev`) or a finite range.
@@ -114,208 +90,61 @@ export async function runSmc(
 
   const { evaluator, owned } = await evaluatorFor(problem, options);
   try {
-    const cur: Particles = alloc(n, p, nc);
-    const prop: Particles = alloc(n, p, nc);
-    const nllfBuf = new Float64Array(n);
-    let evaluations = 0;
-    // Initial particles from the prior.
-    for (let i = 0; i < n; i++) {
-      if (priorNllf) cur.x.set(problem.randomPoint(rng), i * p);
-      else for (let k = 0; k < p; k++) cur.x[i * p + k] = rng.between(lower[k], upper[k]);
-    }
-    const score = async (s: Particles, count: number): Promise<void> => {
-      await evaluator.evaluatePopulation(s.x, count, nllfBuf);
-      evaluations += count;
-      for (let i = 0; i < count; i++) {
-        const xi = s.x.subarray(i * p, i * p + p);
-        const pr = priorNllf ? priorNllf(xi) : inBox(xi, lower, upper) ? 0 : Infinity;
-        s.prior[i] = pr;
-        s.like[i] = Number.isFinite(pr) ? nllfBuf[i] - pr : Infinity;
-        for (let j = 0; j < nc; j++) s.g[i * nc + j] = constraints[j](xi);
-      }
-    };
-    await score(cur, n);
-
-    // Log target: -prior - β like + Σ log Φ(τ g); `hard` turns the constraints into an indicator.
-    let beta = 0;
-    let tau = 0;
-    let hard = false;
-    const logTarget = (s: Particles, i: number, b: number, t: number, h: boolean): number => {
-      let v = -s.prior[i];
-      if (b > 0) v -= b * s.like[i];
-      if (!(v > -Infinity)) return -Infinity;
-      for (let j = 0; j < nc; j++) {
-        const gj = s.g[i * nc + j];
-        if (h) {
-          if (!(gj >= 0)) return -Infinity;
-        } else if (t > 0) v += logNormalCdf(t * gj);
-      }
-      return v;
-    };
-
-    const logw = new Float64Array(n);
-    const w = new Float64Array(n);
-    const ess = (b: number, t: number, h: boolean): number => {
-      let mx = -Infinity;
-      for (let i = 0; i < n; i++) {
-        logw[i] = logTarget(cur, i, b, t, h) - logTarget(cur, i, beta, tau, hard);
-        if (Number.isNaN(logw[i])) logw[i] = -Infinity;
-        if (logw[i] > mx) mx = logw[i];
-      }
-      if (mx === -Infinity) return 0;
-      let s = 0;
-      let s2 = 0;
-      for (let i = 0; i < n; i++) {
-        w[i] = Math.exp(logw[i] - mx);
-        s += w[i];
-      }
-      for (let i = 0; i < n; i++) {
-        w[i] /= s;
-        s2 += w[i] * w[i];
-      }
-      return 1 / s2;
-    };
-
-    let stages = 0;
-    let lastEss = n;
-    let acceptance = 0;
-    let stopped = false;
-    const genLogp: number[] = [];
-    const genAcc: number[] = [];
-    const genDraws: number[] = [];
-    const idx = new Int32Array(n);
-    const z = new Float64Array(p);
-    let scale = 2.38 / Math.sqrt(p);
-    const bestX = new Float64Array(p);
-    let bestLogp = -Infinity;
-
+    const target = { labels, lower, upper, priorNllf, randomPoint: (r: typeof rng) => problem.randomPoint(r), constraints };
+    const state = new SmcState(n, target, evaluator);
+    await state.start(rng);
+    hooks.progress?.(() => ({ samples: state.toSamples(), bestX: state.bestPoint() }));
+    const stop = new StopCheck(hooks, maxTime);
+    let stopped: StopReason | undefined;
     // Phases: likelihood β to 1, then constraint sharpness τ to its final value, then hard.
-    const phases: Array<"beta" | "tau" | "hard"> = nc > 0 ? ["beta", "tau", "hard"] : ["beta"];
-    outer: for (const phase of phases) {
-      for (;;) {
-        let nb = beta;
-        let nt = tau;
-        let nh: boolean = hard;
-        if (phase === "beta") {
-          if (beta >= 1) break;
-          nb = nextByBisection(beta, 1, (b) => ess(b, tau, hard), n / 2);
-        } else if (phase === "tau") {
-          if (tau >= sharpness) break;
-          // Bisection on log τ: the sharpness spans many decades.
-          const from = Math.log(tau > 0 ? tau : 1e-4);
-          nt = Math.exp(nextByBisection(from, Math.log(sharpness), (lt) => ess(beta, Math.exp(lt), false), n / 2));
-          if (nt >= sharpness * (1 - 1e-9)) nt = sharpness; // exp(log(s)) may fall short of s
-        } else {
-          if (hard) break;
-          nh = true;
-        }
-        lastEss = ess(nb, nt, nh);
-        if (lastEss === 0)
+    const phases: Phase[] = constraints.length > 0 ? ["beta", "tau", "hard"] : ["beta"];
+    stages: for (const phase of phases) {
+      for (let next = nextLevel(state, phase, sharpness); next !== undefined; next = nextLevel(state, phase, sharpness)) {
+        state.lastEss = state.ess(next);
+        if (state.lastEss === 0)
           throw new Error(
             phase === "hard"
               ? "smc: no particle satisfies every constraint; the region may be empty or very small (raise particles or sharpness)"
               : "smc: every particle has zero weight (the model returned NaN or Infinity everywhere)",
           );
-        beta = nb;
-        tau = nt;
-        hard = nh;
-        systematicResample(w, n, rng, idx);
-        copyParticles(cur, prop, idx, p, nc);
-        [cur.x, prop.x] = [prop.x, cur.x];
-        [cur.prior, prop.prior] = [prop.prior, cur.prior];
-        [cur.like, prop.like] = [prop.like, cur.like];
-        [cur.g, prop.g] = [prop.g, cur.g];
-        // Random-walk Metropolis moves with the particles' covariance.
-        const cov = covariance(cur.x, n, p);
-        const l = cholesky(cov, p);
-        let acc = 0;
-        for (let m = 0; m < moves; m++) {
-          for (let i = 0; i < n; i++) {
-            if (l) correlatedNormal(l, p, cur.x.subarray(i * p, i * p + p), scale, () => rng.normal(), z, prop.x, i * p);
-            else for (let k = 0; k < p; k++) prop.x[i * p + k] = cur.x[i * p + k] + 1e-6 * rng.normal();
-          }
-          await score(prop, n);
-          let a = 0;
-          for (let i = 0; i < n; i++) {
-            const r = logTarget(prop, i, beta, tau, hard) - logTarget(cur, i, beta, tau, hard);
-            const u = rng.uniform();
-            if (r >= 0 || Math.log(u) < r) {
-              a++;
-              cur.x.set(prop.x.subarray(i * p, i * p + p), i * p);
-              cur.prior[i] = prop.prior[i];
-              cur.like[i] = prop.like[i];
-              for (let j = 0; j < nc; j++) cur.g[i * nc + j] = prop.g[i * nc + j];
-            }
-          }
-          acc += a / n;
-          // Keep the acceptance near a quarter by adjusting the step (Roberts et al. 1997).
-          scale *= Math.exp(a / n - 0.25);
-        }
-        acceptance = acc / moves;
-        stages++;
-        let genBest = -Infinity;
-        const row: number[] = [];
-        for (let i = 0; i < n; i++) {
-          const lp = -(cur.prior[i] + cur.like[i]);
-          row.push(lp);
-          if (lp > genBest) genBest = lp;
-          if (lp > bestLogp && (!hard || logTarget(cur, i, 1, 0, true) > -Infinity)) {
-            bestLogp = lp;
-            bestX.set(cur.x.subarray(i * p, i * p + p));
-          }
-        }
-        genLogp.push(...row);
-        genAcc.push(acceptance);
-        genDraws.push(evaluations);
+        state.resample(next, rng);
+        state.recordStage(await state.move(moves, rng));
         if (hooks.breathe) await hooks.breathe();
-        if (report(stages, bestX, -bestLogp) === false) {
-          stopped = true;
-          break outer;
-        }
-        if (stages >= maxStages) break outer;
+        stopped = stop.afterGeneration(state.stages, state.bestX, -state.bestLogp);
+        if (stopped !== undefined || state.stages >= maxStages) break stages;
       }
     }
-    const logp = new Float64Array(n);
-    for (let i = 0; i < n; i++) logp[i] = -(cur.prior[i] + cur.like[i]);
-    problem.setValues(bestX);
-    const samples = new McmcSamples({
-      sampler: "smc",
-      labels,
-      nchains: n,
-      nthin: 1,
-      thin: 1,
-      burn: stages,
-      generations: stages,
-      evaluations,
-      points: cur.x.slice(),
-      logp,
-      genDraws: Float64Array.from(genDraws),
-      genAcceptance: Float64Array.from(genAcc),
-      genLogp: Float64Array.from(genLogp),
-      ncr: 0,
-      crDraws: new Float64Array(0),
-      crWeights: new Float64Array(0),
-      outliers: [],
-      particleEss: lastEss,
-    });
-    return { samples, bestX, bestNllf: -bestLogp, stopped, stages };
+    const samples: McmcSamples = state.toSamples();
+    problem.setValues(state.bestX);
+    return { samples, bestX: state.bestX, bestNllf: -state.bestLogp, stopped, stages: state.stages };
   } finally {
-    if (owned) await (evaluator as PopulationEvaluator).close();
+    if (owned) await evaluator.close();
   }
 }
 
-function alloc(n: number, p: number, nc: number): Particles {
-  return {
-    x: new Float64Array(n * p),
-    prior: new Float64Array(n),
-    like: new Float64Array(n),
-    g: new Float64Array(n * nc),
-  };
-}
+/** What a tempering phase raises: the likelihood's power, the constraints' sharpness, or hardness. */
+type Phase = "beta" | "tau" | "hard";
 
-function inBox(x: Float64Array, lower: Float64Array, upper: Float64Array): boolean {
-  for (let k = 0; k < x.length; k++) if (!(x[k] >= lower[k] && x[k] <= upper[k])) return false;
-  return true;
+/**
+ * The next level of `phase` from the state's current one, chosen so that the reweighted
+ * particles keep an effective sample size of half their number; undefined when the phase is done.
+ */
+function nextLevel(state: SmcState, phase: Phase, sharpness: number): TemperingLevel | undefined {
+  const { beta, tau, hard } = state.level;
+  const half = state.n / 2;
+  if (phase === "beta") {
+    if (beta >= 1) return undefined;
+    return { beta: nextByBisection(beta, 1, (b) => state.ess({ beta: b, tau, hard }), half), tau, hard };
+  }
+  if (phase === "tau") {
+    if (tau >= sharpness) return undefined;
+    // Bisection on log τ: the sharpness spans many decades.
+    const from = Math.log(tau > 0 ? tau : 1e-4);
+    let nt = Math.exp(nextByBisection(from, Math.log(sharpness), (lt) => state.ess({ beta, tau: Math.exp(lt), hard: false }), half));
+    if (nt >= sharpness * (1 - 1e-9)) nt = sharpness; // exp(log(s)) may fall short of s
+    return { beta, tau: nt, hard };
+  }
+  return hard ? undefined : { beta, tau, hard: true };
 }
 
 /**
@@ -333,26 +162,4 @@ function nextByBisection(from: number, to: number, essAt: (v: number) => number,
   }
   // Always advance, even if the ESS drops below target in a single tiny step.
   return lo > from ? lo : hi;
-}
-
-/** Systematic resampling (Kitagawa 1996, JCGS 5): one uniform, N evenly spaced pointers. */
-export function systematicResample(w: Float64Array, n: number, rng: Random, idx: Int32Array): void {
-  const u0 = rng.uniform() / n;
-  let c = w[0];
-  let j = 0;
-  for (let i = 0; i < n; i++) {
-    const u = u0 + i / n;
-    while (u > c && j < n - 1) c += w[++j];
-    idx[i] = j;
-  }
-}
-
-function copyParticles(src: Particles, dst: Particles, idx: Int32Array, p: number, nc: number): void {
-  for (let i = 0; i < idx.length; i++) {
-    const j = idx[i];
-    dst.x.set(src.x.subarray(j * p, j * p + p), i * p);
-    dst.prior[i] = src.prior[j];
-    dst.like[i] = src.like[j];
-    for (let k = 0; k < nc; k++) dst.g[i * nc + k] = src.g[j * nc + k];
-  }
 }

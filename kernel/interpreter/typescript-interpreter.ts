@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import vm from "node:vm";
+import { CELL_SIGNAL } from "../../schema/cell.js";
 import { LIVE_DISPLAY } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
 import { listenForInterrupts, type StopReport } from "../interrupt/index.js";
@@ -149,6 +150,7 @@ export class TypeScriptInterpreter implements Interpreter {
     this.router.setSink(sink);
     const target = this.displayTarget();
     global[LIVE_DISPLAY] = createLiveDisplayFactory(target);
+    global[CELL_SIGNAL] = run.controller.signal;
     try {
       // The race matters when the stopper had to cut the cell's driver short: its promise then
       // never settles, and the interrupt ends the cell.
@@ -160,6 +162,8 @@ export class TypeScriptInterpreter implements Interpreter {
     } finally {
       this.running = outer;
       if (!outer) delete global[LIVE_DISPLAY];
+      if (outer) global[CELL_SIGNAL] = outer.controller.signal;
+      else delete global[CELL_SIGNAL];
     }
   }
 

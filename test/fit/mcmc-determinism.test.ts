@@ -54,7 +54,7 @@ describe("determinism", () => {
       rng: new Random(1),
       report: () => ++calls < 40,
     });
-    expect(run.stopped).toBe(true);
+    expect(run.stopped).toBe("monitor");
     expect(run.samples.generations).toBe(40);
     expect(run.samples.nthin).toBe(20);
   });
