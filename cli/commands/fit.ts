@@ -16,10 +16,13 @@ import { DURATION_FORMS, parseDuration } from "../../fit/samplers/options.js";
 import type { FitOptions, Problem } from "../../fit/types.js";
 import type { FitJobFitOptions } from "../../fit-jobs/options.js";
 import { UserError } from "../../util/user-error.js";
+import { dreamSettings } from "../../fit/samplers/dream.js";
 
 /** Options of `hpcfit fit` as commander parses them: the fit options `%%fit` takes too, and these. */
 export interface FitCliOptions extends FitJobFitOptions {
   store?: string;
+  /** Exit 0 even when the fit did not converge (else {@link EXIT_UNCONVERGED}). */
+  allowUnconverged?: boolean;
   parallel?: number | "auto";
 }
 
@@ -31,6 +34,12 @@ export interface FitCliStreams {
 
 /** Exit status when the user interrupted the fit (the best point so far is still reported). */
 const EXIT_INTERRUPTED = 130;
+/**
+ * Exit status of a fit that ran to its end without converging (a sampler's chains not mixed or
+ * too short, an optimizer out of steps): the report and the stored files are written as usual,
+ * but scripts and sweeps must notice. `--allow-unconverged` makes it 0.
+ */
+export const EXIT_UNCONVERGED = 3;
 /** Plain progress lines (no terminal) are printed at most this often, in milliseconds. */
 const PLAIN_INTERVAL_MS = 1000;
 /** The terminal bar is redrawn at most this often, in milliseconds. */
@@ -84,6 +93,7 @@ export function registerFitCommand(program: Command): void {
   program
     .command("fit")
     .description("fit the problem a model file exports (default export or `problem`), like `bumps model.py`")
+    .addHelpText("after", `\nExit status: 0 done, 1 error, ${EXIT_UNCONVERGED} not converged (unless --allow-unconverged), 130 interrupted.`)
     .argument("<model>", "model file (.ts, .mts, .js, .mjs) exporting a FitProblem")
     .addOption(new Option("--fit <method>", "fit method: lm, amoeba, newton, de, dream, smc (default: lm with residuals, else amoeba)"))
     .option("--steps <n>", "iterations (generations for de, dream)", positiveInteger("--steps"))
@@ -91,6 +101,7 @@ export function registerFitCommand(program: Command): void {
     .option("--seed <n>", "seed for everything random", nonNegativeInteger("--seed"))
     .option("--ftol <x>", "relative tolerance on the objective", positiveNumber("--ftol"))
     .option("--xtol <x>", "tolerance on the parameters", positiveNumber("--xtol"))
+    .option("--allow-unconverged", `exit 0 when the fit does not converge (default: exit ${EXIT_UNCONVERGED})`)
     .option("--store <dir>", "write <name>.par, <name>.json (and the MCMC files for samplers) into this directory")
     .option("--name <name>", "base name of the stored files (default: the model file's name without extension)")
     .option("--samples <n>", "samplers: number of draws to keep", positiveInteger("--samples"))
@@ -108,7 +119,7 @@ export function registerFitCommand(program: Command): void {
 }
 
 /**
- * Runs `hpcfit fit` and returns the exit status (0 done, 1 error, 130 interrupted).
+ * Runs `hpcfit fit` and returns the exit status (0 done, 1 error, 3 not converged, 130 interrupted).
  * @param model the model file
  * @param options the parsed command-line options
  * @param streams where the report and the messages go
@@ -154,7 +165,12 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
       return 1;
     }
   }
-  return abort.signal.aborted ? EXIT_INTERRUPTED : 0;
+  if (abort.signal.aborted) return EXIT_INTERRUPTED;
+  if (!result.converged && !options.allowUnconverged) {
+    streams.err.write(`hpcfit fit: the fit did not converge (see the report); exit ${EXIT_UNCONVERGED} (--allow-unconverged to accept it)\n`);
+    return EXIT_UNCONVERGED;
+  }
+  return 0;
 }
 
 /** The options `fit()` gets from the command line; sampler options pass through unchanged. */
@@ -172,10 +188,28 @@ function messageOf(error: unknown): string {
   return String(error);
 }
 
+/** DREAM's plan in generations (burn-in included) and the draws each kept generation adds. */
+interface SamplerPlan {
+  total: number;
+  burn: number;
+  drawsPerGeneration: number;
+}
+
+function samplerPlan(method: string, options: FitOptions, problem: Problem): SamplerPlan | undefined {
+  if (method !== "dream") return undefined;
+  try {
+    const { n, thin, burn, nthin } = dreamSettings(options, problem.labels().length);
+    return { total: burn + nthin * thin, burn, drawsPerGeneration: n / thin };
+  } catch {
+    // Bad options: the fit itself reports them.
+    return undefined;
+  }
+}
+
 /**
- * Progress of the fit: a cli-progress bar (step, chisq, ETA against the step budget when one was
- * given) on a terminal; otherwise a plain line at most once a second, so logs of batch jobs stay
- * readable.
+ * Progress of the fit: a cli-progress bar on a terminal (step, or for DREAM generation out of the
+ * planned total with the draws kept so far, chisq, and an ETA whenever a total is known);
+ * otherwise a plain line at most once a second, so logs of batch jobs stay readable.
  */
 class ProgressView {
   private readonly bar: cliProgress.SingleBar | undefined;
@@ -184,10 +218,13 @@ class ProgressView {
   private readonly method: string;
   private readonly starts: number;
   private start = 0;
+  private startedAt = Date.now();
   private lastStep = Number.POSITIVE_INFINITY;
   private lastLine = 0;
   private current = 0;
   private readonly residuals: Float64Array | undefined;
+  private readonly plan: SamplerPlan | undefined;
+  private readonly unit: string;
 
   constructor(
     private readonly problem: Problem,
@@ -197,13 +234,16 @@ class ProgressView {
     const nres = problem.residualCount();
     this.dof = Math.max(1, (nres > 0 ? nres : problem.pointCount()) - problem.labels().length);
     this.residuals = nres > 0 ? new Float64Array(nres) : undefined;
-    this.total = typeof options.steps === "number" ? options.steps : 0;
     this.method = options.method ?? (nres > 0 ? "lm" : "amoeba");
+    this.plan = samplerPlan(this.method, options, problem);
+    this.total = this.plan ? this.plan.total : typeof options.steps === "number" ? options.steps : 0;
+    this.unit = this.plan ? "generation" : "step";
     this.starts = typeof options.starts === "number" ? options.starts : 1;
     if (out.isTTY) {
+      const draws = this.plan ? " | {draws} draws" : "";
       const format = this.total > 0
-        ? `fit ${this.method}{start} [{bar}] step {value}/{total} | chisq {chisq} | ETA {eta_formatted}`
-        : `fit ${this.method}{start} step {value} | chisq {chisq}`;
+        ? `fit ${this.method}{start} [{bar}] ${this.unit} {value}/{total}${draws} | chisq {chisq} | ETA {eta_formatted}`
+        : `fit ${this.method}{start} ${this.unit} {value} | chisq {chisq}`;
       this.bar = new cliProgress.SingleBar(
         { format, stream: out, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 },
         cliProgress.Presets.shades_classic,
@@ -222,9 +262,12 @@ class ProgressView {
     this.lastLine = now;
     const chisq = formatChisq(this.chisqAt(x, nllf));
     if (this.bar) {
-      this.bar.update(this.total > 0 ? Math.min(step, this.total) : step, { chisq, start: this.startLabel() });
+      this.bar.update(this.total > 0 ? Math.min(step, this.total) : step, { chisq, start: this.startLabel(), draws: this.drawsAt(step) });
     } else {
-      this.out.write(`fit ${this.method}${this.startLabel()}: step ${step}${this.total > 0 ? `/${this.total}` : ""}, chisq ${chisq}\n`);
+      const of = this.total > 0 ? `/${this.total}` : "";
+      const draws = this.plan ? `, ${this.drawsAt(step)} draws` : "";
+      const eta = this.total > 0 && step > 0 ? `, ETA ${formatSeconds(((now - this.startedAt) / step) * Math.max(0, this.total - step))}` : "";
+      this.out.write(`fit ${this.method}${this.startLabel()}: ${this.unit} ${step}${of}${draws}, chisq ${chisq}${eta}\n`);
     }
     return true;
   };
@@ -241,11 +284,17 @@ class ProgressView {
     return s / this.dof;
   }
 
+  /** Draws kept after `step` generations (none during burn-in). */
+  private drawsAt(step: number): number {
+    return this.plan ? Math.max(0, Math.floor((step - this.plan.burn) * this.plan.drawsPerGeneration)) : 0;
+  }
+
   private newStart(): void {
+    this.startedAt = Date.now();
     this.start++;
     if (this.bar) {
       if (this.start > 1) this.bar.stop();
-      this.bar.start(this.total, 0, { chisq: "-", start: this.startLabel() });
+      this.bar.start(this.total, 0, { chisq: "-", start: this.startLabel(), draws: 0 });
     }
   }
 
@@ -261,9 +310,15 @@ class ProgressView {
         this.bar.stop();
       }
     } else if (result) {
-      this.out.write(`fit ${this.method}: ${this.current} steps, chisq ${formatChisq(result.chisq)} (done)\n`);
+      this.out.write(`fit ${this.method}: ${this.current} ${this.unit}s, chisq ${formatChisq(result.chisq)} (done)\n`);
     }
   }
+}
+
+function formatSeconds(s: number): string {
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
 }
 
 function formatChisq(v: number): string {

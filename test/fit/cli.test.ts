@@ -103,11 +103,24 @@ describe("hpcfit fit examples/curve.ts", () => {
     expect(JSON.stringify(json)).toContain(String(m));
   });
 
-  it("--steps bounds the run and the report says it did not converge", async () => {
+  it("--steps bounds the run; the report says it did not converge and the exit status too", async () => {
     const run = await hpcfit("fit", CURVE, "--fit=amoeba", "--steps=3");
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(3);
     expect(run.stdout).toMatch(/converged\s+= no/);
     expect(run.stdout).toMatch(/step limit \(3\)/);
+    expect(run.stderr).toContain("the fit did not converge");
+    const allowed = await hpcfit("fit", CURVE, "--fit=amoeba", "--steps=3", "--allow-unconverged");
+    expect(allowed.code).toBe(0);
+    expect(allowed.stderr).toBe("");
+  });
+
+  it("an unconverged DREAM run exits 3, and its progress shows generations of the total, draws and time left", async () => {
+    const run = await hpcfit("fit", CURVE, "--fit=dream", "--samples=200", "--burn=5", "--seed=1");
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/converged\s+= no/);
+    // 2 parameters × pop 10 = 20 chains; 200 draws = 10 generations after 5 of burn-in.
+    expect(run.stdout).toMatch(/^fit dream: generation \d+\/15, \d+ draws, chisq [0-9.e+-]+(, ETA \d+ s)?$/m);
+    expect(run.stdout).toMatch(/^fit dream: 15 generations, chisq [0-9.]+ \(done\)$/m);
   });
 
   it("--starts runs several starts and keeps the best", async () => {
