@@ -22,8 +22,12 @@ const typedRules = {
     "error",
     { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true },
   ],
-  // Short-hand callbacks such as `(x) => void f(x)` and `() => console.log(...)` read well.
-  "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true, ignoreVoidOperator: true }],
+  // Short-hand callbacks (`() => console.log(...)`) and `return resolve(...)` in a function that
+  // returns nothing read well.
+  "@typescript-eslint/no-confusing-void-expression": [
+    "error",
+    { ignoreArrowShorthand: true, ignoreVoidOperator: true, ignoreVoidReturningFunctions: true },
+  ],
   // Off: noUncheckedIndexedAccess is off, so the types claim that every array element, argv
   // entry and regular-expression group exists; this rule would then ask to delete the guards that
   // check exactly that, and the defensive checks on data from JSON, the wire or the user.
