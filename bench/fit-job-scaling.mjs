@@ -75,7 +75,6 @@ try {
   const tw = o2 - o1;
   const t0 = o1 - tw;
   const c = (perGen(g(5, 1)) - o1) / chains;
-  const project = (W) => t0 + W * tw + Math.ceil(chains / W) * c;
   console.log(`speedup ${speedup.toFixed(3)}, efficiency ${efficiency.toFixed(3)}`);
   console.log(`overhead per generation: ${(o1 * 1000).toFixed(3)} ms (1 worker), ${(o2 * 1000).toFixed(3)} ms (2 workers); t0=${(t0 * 1000).toFixed(3)} ms, tw=${(tw * 1000).toFixed(3)} ms/worker, c=${(c * 1000).toFixed(3)} ms/evaluation`);
   if (write) {

@@ -54,7 +54,7 @@ export const NIST_MODELS: Record<string, Model> = {
   Rat43: (x: number, b1: number, b2: number, b3: number, b4: number) => b1 / pow(1 + exp(b2 - b3 * x), 1 / b4),
   Roszman1: (x: number, b1: number, b2: number, b3: number, b4: number) => b1 - b2 * x - atan(b3 / (x - b4)) / PI,
   Thurber: cubicRatio,
-} as Record<string, Model>;
+};
 
 /** Options of {@link nistProblem}. */
 export interface NistProblemOptions {

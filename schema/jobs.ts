@@ -177,7 +177,8 @@ function checkFilter(v: unknown): string | null {
   if (v.user !== undefined && typeof v.user !== "string") return "filter.user must be a string";
   if (v.states !== undefined && v.states !== "all") {
     if (!Array.isArray(v.states)) return 'filter.states must be "all" or an array of states';
-    const bad = v.states.find((s) => !isState(s));
+    const states: unknown[] = v.states;
+    const bad = states.find((s) => !isState(s));
     if (bad !== undefined) return `filter.states has an unknown state ${JSON.stringify(bad)} (known: ${JOB_STATES.join(", ")})`;
   }
   return null;
@@ -192,7 +193,7 @@ export function validateJobsClientMessage(m: unknown): Validation<JobsClientMess
   if (!isObject(m)) return fail("a jobs message must be a JSON object");
   switch (m.type) {
     case "subscribe": {
-      if (m.version !== undefined && m.version !== 1) return fail(`unsupported jobs schema version ${String(m.version)} (this kernel speaks 1)`);
+      if (m.version !== undefined && m.version !== 1) return fail(`unsupported jobs schema version ${JSON.stringify(m.version)} (this kernel speaks 1)`);
       const e = checkFilter(m.filter);
       return e ? fail(e) : { ok: true, value: { type: "subscribe", version: 1, filter: m.filter as JobsFilter | undefined } };
     }

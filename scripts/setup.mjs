@@ -110,7 +110,9 @@ function main() {
   if (purpose === "test") installDebian();
 
   step("npm", ["package.json", "package-lock.json"], () => {
-    run("npm", ["install", "--no-audit", "--no-fund"]);
+    // A fresh clone installs exactly the committed lockfile and never rewrites it.
+    const fresh = existsSync(join(root, "package-lock.json")) && !existsSync(join(root, "node_modules"));
+    run("npm", [fresh ? "ci" : "install", "--no-audit", "--no-fund"]);
   }, "node_modules");
 
   step("venv", ["requirements.txt"], () => {
@@ -121,7 +123,9 @@ function main() {
     writeFileSync(join(venv, "package.json"), '{ "type": "commonjs" }\n');
   }, ".venv/package.json");
 
-  step("build", ["package.json", "tsconfig.json", "index.ts", "kernel", "fit", "magics", "cli", "schema"], () => {
+  // The compiler's own list of sources, so that a new source folder cannot be missed here.
+  const sources = JSON.parse(readFileSync(join(root, "tsconfig.json"), "utf8")).include;
+  step("build", ["package.json", "tsconfig.json", ...sources], () => {
     run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]);
   }, "dist/cli/main.js");
 

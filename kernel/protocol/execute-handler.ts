@@ -2,7 +2,6 @@
  * Runs one `execute_request`: execute_input, the cell through the interpreter, execute_result or
  * error on iopub, user_expressions, history, and the execute_reply content.
  */
-import type { MimeBundle } from "../../schema/display.js";
 import type { ExecuteOutcome, Interpreter } from "../interpreter/types.js";
 import type { JSONDict, JupyterMessage } from "../../jupyter/message.js";
 import { DiscardingSink, MessageOutputSink, type SinkChannels } from "./output-sink.js";
@@ -80,7 +79,7 @@ async function evaluateUserExpressions(ctx: ExecuteContext, expressions: unknown
     );
     out[name] =
       outcome.status === "ok"
-        ? { status: "ok", data: outcome.result ?? ({ "text/plain": "undefined" } as MimeBundle), metadata: {} }
+        ? { status: "ok", data: outcome.result ?? { "text/plain": "undefined" }, metadata: {} }
         : { status: "error", ...errorContent(outcome) };
   }
   return out;

@@ -31,7 +31,7 @@ export interface KernelProtocolOptions {
   /** Called after the shutdown_reply was sent; the owner closes the transport and exits. */
   onShutdown(restart: boolean): void;
   /** Kernel-side log (stderr by default). */
-  log?(text: string): void;
+  log?: (text: string) => void;
 }
 
 
@@ -172,21 +172,21 @@ export class KernelProtocol {
         await this.execute(channel, message, receivedAt);
         return;
       case "complete_request": {
-        const code = String(c.code ?? "");
+        const code = codeOf(c);
         const cursor = typeof c.cursor_pos === "number" ? c.cursor_pos : code.length;
         const r = await (await this.interpreter()).complete(code, cursor);
         this.reply(channel, message, { status: "ok", matches: r.matches, cursor_start: r.cursorStart, cursor_end: r.cursorEnd, metadata: r.metadata });
         return;
       }
       case "inspect_request": {
-        const code = String(c.code ?? "");
+        const code = codeOf(c);
         const cursor = typeof c.cursor_pos === "number" ? c.cursor_pos : code.length;
         const r = await (await this.interpreter()).inspect(code, cursor, c.detail_level === 1 ? 1 : 0);
         this.reply(channel, message, { status: "ok", found: r.found, data: r.data, metadata: r.metadata });
         return;
       }
       case "is_complete_request":
-        this.reply(channel, message, { ...(await this.interpreter()).isComplete(String(c.code ?? "")) });
+        this.reply(channel, message, { ...(await this.interpreter()).isComplete(codeOf(c)) });
         return;
       case "history_request": {
         const store = this.openHistory();
@@ -308,4 +308,9 @@ export class KernelProtocol {
   private send(channel: Channel, message: JupyterMessage): void {
     this.options.transport.send(channel, message);
   }
+}
+
+/** The `code` of a completion, inspection or is_complete request; anything but a string counts as no code. */
+function codeOf(content: JupyterMessage["content"]): string {
+  return typeof content.code === "string" ? content.code : "";
 }

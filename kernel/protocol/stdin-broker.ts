@@ -29,7 +29,7 @@ export class StdinBroker {
     this.pending.delete(parentId);
     const value = message.content.value;
     if (message.content.status === "error") waiting.reject(new Error("the frontend reported an error instead of input"));
-    else waiting.resolve(typeof value === "string" ? value : String(value ?? ""));
+    else waiting.resolve(typeof value === "string" ? value : value === undefined || value === null ? "" : JSON.stringify(value));
     return true;
   }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds the JupyterLab extension and installs it into the project's .venv. Called by
 // scripts/setup.mjs (npm start / npm test); safe to run by hand. Steps:
-//   1. npm install inside labextension/ when node_modules is missing or older than the lockfile
-//      or package.json;
+//   1. npm ci (fresh clone) or npm install inside labextension/ when node_modules is missing or
+//      older than the lockfile or package.json;
 //   2. tsc (src/ and the shared ../schema/ shapes) into lib/;
 //   3. @jupyter/builder's build-labextension (rspack, module federation against JupyterLab's
 //      core packages listed by @jupyterlab/core-meta) into hpcfit_labextension/;
@@ -39,9 +39,10 @@ function main() {
   const marker = join(EXTENSION_ROOT, "node_modules", ".package-lock.json");
   const lock = join(EXTENSION_ROOT, "package-lock.json");
   if (!existsSync(marker) || mtime(marker) < mtime(lock) || mtime(marker) < mtime(join(EXTENSION_ROOT, "package.json"))) {
-    // `npm install` follows the lockfile's versions. (`npm ci` refuses this lockfile: npm leaves
-    // rspack's optional bindings for other platforms out of it and then calls it out of sync.)
-    run("npm", ["install", "--no-audit", "--no-fund"]);
+    // A fresh clone installs exactly the committed lockfile and never rewrites it; an existing
+    // install is brought up to date in place (the lockfile changes only if package.json did).
+    const fresh = existsSync(lock) && !existsSync(join(EXTENSION_ROOT, "node_modules"));
+    run("npm", [fresh ? "ci" : "install", "--no-audit", "--no-fund"]);
   }
   run(process.execPath, [join(EXTENSION_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
   const builder = join(EXTENSION_ROOT, "node_modules", "@jupyter", "builder", "lib", "build-labextension.js");

@@ -38,6 +38,7 @@ export class PlotHost {
   constructor(className = "jp-hpcfit-plot") {
     this.node = document.createElement("div");
     this.node.className = className;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the signal calls it with `this`, its second argument
     this.themeSignal.connect(this.onThemeChanged, this);
   }
 
@@ -91,6 +92,7 @@ export class PlotHost {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the signal calls it with `this`, its second argument
     this.themeSignal.disconnect(this.onThemeChanged, this);
     if (this.plotly !== null) this.plotly.purge(this.node);
   }

@@ -72,7 +72,7 @@ export function histogram2d(xs: Float64Array, ys: Float64Array, nx: number, ny: 
 
 /** Centres of the bins between consecutive `edges`. */
 export function binCentres(edges: Float64Array): number[] {
-  const out: number[] = new Array(edges.length - 1);
+  const out = new Array<number>(edges.length - 1);
   for (let i = 0; i + 1 < edges.length; i++) out[i] = (edges[i] + edges[i + 1]) / 2;
   return out;
 }
@@ -81,7 +81,7 @@ export function binCentres(edges: Float64Array): number[] {
 export function heatmapRows(h: Histogram2d): (number | null)[][] {
   const z: (number | null)[][] = [];
   for (let j = 0; j < h.ny; j++) {
-    const row: (number | null)[] = new Array(h.nx);
+    const row = new Array<number | null>(h.nx);
     for (let i = 0; i < h.nx; i++) {
       const c = h.counts[j * h.nx + i];
       row[i] = c === 0 ? null : c;

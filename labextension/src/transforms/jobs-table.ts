@@ -167,6 +167,6 @@ export function cellText(row: JobRow, column: JobColumn, now: number): string {
     case "state":
       return row.state === "FAILED" && row.exitCode !== null ? `FAILED (${row.exitCode})` : row.state;
     default:
-      return String(row[column] ?? "");
+      return row[column] ?? "";
   }
 }
