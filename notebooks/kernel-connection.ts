@@ -5,15 +5,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import type * as zmq from "zeromq";
 import { endpoint, type ConnectionInfo } from "../jupyter/connection-file.js";
 import { createMessage, type JSONDict, type JupyterMessage, type SenderIdentity } from "../jupyter/message.js";
 import { MessageSigner, parseMessage, serializeMessage } from "../jupyter/wire.js";
 import { findKernelSpec, type KernelSpec } from "./kernelspec.js";
+import { createRunDir } from "./run-directory.js";
 import type { IopubMessage } from "./outputs.js";
 import type { ExecuteReply, KernelConnection } from "./runner.js";
 import { UserError } from "../util/user-error.js";
@@ -59,7 +60,7 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Zmq
     signature_scheme: "hmac-sha256",
     kernel_name: spec.name,
   };
-  const dir = mkdtempSync(join(tmpdir(), "hpcfit-run-"));
+  const dir = createRunDir();
   const connectionFile = join(dir, "kernel.json");
   writeFileSync(connectionFile, JSON.stringify(info, null, 1), { mode: 0o600 });
   const argv = spec.argv.map((a) => a.replace("{connection_file}", connectionFile).replace("{resource_dir}", spec.resourceDir));

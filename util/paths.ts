@@ -70,3 +70,15 @@ export function ensurePrivateDir(dir: string): string {
   if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
   return dir;
 }
+
+/**
+ * The per-user runtime directory for files that live only while a process runs (a notebook run's
+ * connection file): `$XDG_RUNTIME_DIR/hpcfit` when the session has one, else `runtime/` in the
+ * data directory, private either way. Not the shared temporary directory: a connection file
+ * holds the key that signs the kernel's messages.
+ */
+export function userRuntimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_RUNTIME_DIR;
+  const base = xdg && existsSync(xdg) ? join(xdg, "hpcfit") : join(userDataDir(env), "runtime");
+  return ensurePrivateDir(base);
+}
