@@ -145,12 +145,12 @@ export class FitRenderer extends BundleRenderer<FitBundle> {
     const body = table.createTBody();
     for (const row of model.rows) {
       const tr = body.insertRow();
-      tr.dataset.parameter = row.name;
+      tr.dataset.correlationRow = row.name;
       tr.append(element("th", undefined, row.name));
       row.cells.forEach((cell, j) => {
         const td = tr.insertCell();
         td.textContent = cell.text;
-        td.className = "jp-hpcfit-value";
+        td.className = "jp-hpcfit-correlation-value";
         if (cell.value !== null) {
           // The cell's tint grows with |r|: blue for positive, orange for negative.
           const hue = cell.value >= 0 ? "33, 113, 181" : "230, 85, 13";

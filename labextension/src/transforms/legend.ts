@@ -14,6 +14,8 @@ export interface LegendPlacement {
   xanchor: "right";
   y: number;
   yanchor: "bottom";
+  /** "normal": one row even when traces share a legend group (grouped entries would stack). */
+  traceorder: "normal";
   bgcolor: string;
 }
 
@@ -24,7 +26,7 @@ export interface LegendPlacement {
  */
 export function legendAbove(plotTop = 1): { legend: LegendPlacement; marginTop: number } {
   return {
-    legend: { orientation: "h", x: 1, xanchor: "right", y: plotTop, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)" },
+    legend: { orientation: "h", x: 1, xanchor: "right", y: plotTop, yanchor: "bottom", traceorder: "normal", bgcolor: "rgba(0,0,0,0)" },
     marginTop: LEGEND_ROW_PX + 10,
   };
 }
