@@ -4,6 +4,7 @@
  * or the `initial` record.
  */
 import type { FitBundleCurve, FitBundleModel } from "../schema/fit.js";
+import { VARIABLE_NAME } from "../schema/display.js";
 import { evaluatePoints } from "./call-points.js";
 import { formalParameters } from "./function-parameters.js";
 import type { Model } from "./model.js";
@@ -49,6 +50,8 @@ const DENSE_POINTS = 400;
 export class CurveModel implements Model {
   /** Model name in results. */
   name?: string;
+  /** Name of the notebook variable the model was first declared as (titles results when `name` is not given). */
+  variableName?: string;
   /** The abscissae as given. */
   readonly x: CurveX;
   /** Measured values, response-major (`y[r * n + i]`). */
@@ -131,6 +134,11 @@ export class CurveModel implements Model {
     this.args = new Array<unknown>(this.names.length + 1);
     this.values = new Float64Array(this.names.length);
     this.fx = new Float64Array(this.y.length);
+  }
+
+  /** Remembers the first notebook variable this was declared as (the kernel calls it; see schema/display.ts). */
+  [VARIABLE_NAME](name: string): void {
+    if (this.variableName === undefined) this.variableName = name;
   }
 
   /** Every parameter of the model, in the order of the function's list. */

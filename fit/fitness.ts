@@ -3,6 +3,7 @@
  * bumps' Fitness protocol, for likelihoods that are not a curve through data.
  */
 import type { FitBundleModel } from "../schema/fit.js";
+import { VARIABLE_NAME } from "../schema/display.js";
 import type { Model } from "./model.js";
 import { Parameter, toParameter, type ParameterLike } from "./parameter.js";
 
@@ -36,6 +37,8 @@ export interface FitnessSpec {
 export class Fitness implements Model {
   /** Name in results. */
   name?: string;
+  /** Name of the notebook variable the model was first declared as (titles results when `name` is not given). */
+  variableName?: string;
   /** The parameters by name. */
   readonly p: Record<string, Parameter> = {};
   private readonly spec: FitnessSpec;
@@ -50,6 +53,11 @@ export class Fitness implements Model {
     for (const [name, v] of Object.entries(spec.parameters ?? {})) this.p[name] = toParameter(v, name);
     if (Object.keys(this.p).length === 0) throw new Error("Fitness: give at least one parameter in spec.parameters");
     this.nres = spec.residuals ? spec.residuals(this.current()).length : 0;
+  }
+
+  /** Remembers the first notebook variable this was declared as (the kernel calls it; see schema/display.ts). */
+  [VARIABLE_NAME](name: string): void {
+    if (this.variableName === undefined) this.variableName = name;
   }
 
   /** The parameters in the order given. */

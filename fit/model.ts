@@ -9,6 +9,8 @@ import type { Parameter } from "./parameter.js";
 export interface Model {
   /** Name shown in results and plots (optional). */
   name?: string;
+  /** Name of the notebook variable the model was first declared as (set by the kernel; see schema/display.ts). */
+  variableName?: string;
   /** Every parameter the model depends on (fixed, free or tied). */
   parameters(): Parameter[];
   /** Number of data points (used for degrees of freedom). */

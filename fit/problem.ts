@@ -4,6 +4,7 @@
  * of `types.ts`).
  */
 import type { FitBundleModel } from "../schema/fit.js";
+import { VARIABLE_NAME } from "../schema/display.js";
 import { isModel, type Model } from "./model.js";
 import type { Parameter } from "./parameter.js";
 import type { Random } from "./random.js";
@@ -22,6 +23,9 @@ export interface FitProblemOptions {
   name?: string;
 }
 
+/** The name of a problem the user did not name (store file names need one). */
+const DEFAULT_PROBLEM_NAME = "problem";
+
 /**
  * A fit problem over one or several models.
  *
@@ -35,8 +39,10 @@ export interface FitProblemOptions {
 export class FitProblem implements Problem {
   /** The models, in the order given. */
   readonly models: Model[];
-  /** Problem name. */
+  /** Problem name ("problem" unless given). */
   name: string;
+  /** Name of the notebook variable the problem was first declared as (set by the kernel). */
+  variableName?: string;
   private readonly weights: Float64Array;
   private readonly constraints: Constraint[];
   private free: Parameter[] = [];
@@ -55,7 +61,7 @@ export class FitProblem implements Problem {
       if (!isModel(m)) throw new TypeError(`FitProblem: model ${i} is not a model (Curve, PoissonCurve, Fitness, or an object with parameters(), nllf(), residuals())`);
     });
     this.models = list;
-    this.name = options.name ?? "problem";
+    this.name = options.name ?? DEFAULT_PROBLEM_NAME;
     const w = options.weights ?? list.map(() => 1);
     if (w.length !== list.length) throw new RangeError(`FitProblem: ${w.length} weights for ${list.length} models`);
     w.forEach((v, i) => {
@@ -67,6 +73,11 @@ export class FitProblem implements Problem {
       if (typeof c !== "function") throw new TypeError(`FitProblem: constraints[${i}] must be a function returning >= 0 when satisfied`);
     });
     this.refresh();
+  }
+
+  /** Remembers the first notebook variable this was declared as (the kernel calls it; see schema/display.ts). */
+  [VARIABLE_NAME](name: string): void {
+    if (this.variableName === undefined) this.variableName = name;
   }
 
   /**
@@ -342,10 +353,24 @@ export class FitProblem implements Problem {
     return undefined;
   }
 
+  /**
+   * The title of model `i` in plots: its own name, else the notebook variable it was declared as;
+   * a problem's only model then takes the problem's name or variable, and otherwise it is "model"
+   * ("model 1", "model 2", ... when there are several).
+   */
+  modelTitle(i: number): string {
+    const m = this.models[i];
+    const own = m.name ?? m.variableName;
+    if (own !== undefined && own !== "") return own;
+    if (this.models.length > 1) return `model ${i + 1}`;
+    if (this.name !== DEFAULT_PROBLEM_NAME && this.name !== "") return this.name;
+    return this.variableName ?? "model";
+  }
+
   /** The models' data and fit at the current values, for the fit bundle. */
   bundleModels(): FitBundleModel[] {
     return this.models.map((m, i) => {
-      const name = m.name ?? `M${i}`;
+      const name = this.modelTitle(i);
       if (typeof m.bundle === "function") return { name, ...m.bundle() };
       return { name, kind: "nllf", x: null, y: [], dy: [], fx: [], residuals: [], curve: null, hasUncertainties: m.hasUncertainties() };
     });

@@ -47,3 +47,30 @@ export type LiveDisplayFactory = (bundle: MimeBundle) => LiveDisplay;
 export function liveDisplay(): LiveDisplayFactory | undefined {
   return (globalThis as Record<symbol, unknown>)[LIVE_DISPLAY] as LiveDisplayFactory | undefined;
 }
+
+/**
+ * A value with a method under this symbol is told the name of the notebook variable it is first
+ * declared as (`const peak = new Curve(...)` tells the model "peak"), so that it can title its
+ * plots and reports by it when the user gave it no name. The kernel calls it; outside a kernel
+ * nothing does.
+ */
+export const VARIABLE_NAME: unique symbol = Symbol.for("hpcfit.variableName") as never;
+
+/** A value that wants to know its variable's name (see {@link VARIABLE_NAME}). */
+export interface VariableNamed {
+  [VARIABLE_NAME](name: string): void;
+}
+
+/**
+ * Tells `value` that it was declared as `name`, when it asks (see {@link VARIABLE_NAME}). Never
+ * throws: a user's own method under the symbol that fails is ignored.
+ */
+export function tellVariableName(value: unknown, name: string): void {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return;
+  try {
+    const method = (value as Partial<VariableNamed>)[VARIABLE_NAME];
+    if (typeof method === "function") method.call(value, name);
+  } catch {
+    // A name is a courtesy: nothing the value does with it may break the cell.
+  }
+}

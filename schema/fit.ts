@@ -42,7 +42,11 @@ export interface FitBundleCurve {
 
 /** The data and fit of one model of the problem. */
 export interface FitBundleModel {
-  /** Model name (from the model's `name`, else `"M<index>"`). */
+  /**
+   * Title of the model: its `name`, else the notebook variable it was declared as; a problem's
+   * only model then takes the problem's name or variable; else `"model"` (`"model 2"` among
+   * several).
+   */
   name: string;
   /** Kind of model: `"curve"`, `"poisson"` (counts: error bars are sqrt(y)), or `"nllf"` (no data arrays). */
   kind: "curve" | "poisson" | "nllf";

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import vm from "node:vm";
 import { CELL_SIGNAL } from "../../schema/cell.js";
-import { LIVE_DISPLAY } from "../../schema/display.js";
+import { LIVE_DISPLAY, tellVariableName } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
 import { listenForInterrupts, type StopReport } from "../interrupt/index.js";
 import type { MagicRegistry } from "../magics/registry.js";
@@ -210,6 +210,7 @@ export class TypeScriptInterpreter implements Interpreter {
     const published = new Set<string>();
     return {
       def: (name: string, value: unknown) => {
+        tellVariableName(value, name);
         published.add(name);
         scope.define(name, value);
       },
@@ -220,7 +221,10 @@ export class TypeScriptInterpreter implements Interpreter {
         return cellImportMeta(notebookDir(), filename);
       },
       published: (name: string) => published.has(name),
-      acc: (name: string, get: () => unknown, set: (v: unknown) => void) => scope.defineAccessor(name, get, set),
+      acc: (name: string, get: () => unknown, set: (v: unknown) => void) => {
+        tellVariableName(get(), name);
+        scope.defineAccessor(name, get, set);
+      },
       import: (specifier: unknown) => this.importModule(String(specifier)),
       defaultExport: (module: Record<string, unknown>) => ("default" in module ? module.default : module),
       namedExport: (module: Record<string, unknown>, name: string, specifier: string) => {

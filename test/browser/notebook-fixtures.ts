@@ -43,6 +43,8 @@ export interface RenderedFixtures {
   fitted: Record<string, { value: number; stderr: number | null }>;
   /** Parameter labels of the MCMC run. */
   mcmcLabels: string[];
+  /** Generations of burn-in of the MCMC run. */
+  mcmcBurn: number;
 }
 
 /** Runs an lm fit and a short DREAM run of the line problem and writes them as a notebook in `dir`. */
@@ -59,7 +61,8 @@ export async function writeRenderedNotebook(dir: string): Promise<RenderedFixtur
   writeFileSync(join(dir, path), JSON.stringify(nb, null, 1));
   const fitted: RenderedFixtures["fitted"] = {};
   for (const p of lm.parameters) fitted[p.name] = { value: p.value, stderr: p.stderr };
-  return { path, fitted, mcmcLabels: [...dream.labels] };
+  const mcmc = dreamBundle["application/vnd.hpcfit.mcmc+json"] as { burn: number };
+  return { path, fitted, mcmcLabels: [...dream.labels], mcmcBurn: mcmc.burn };
 }
 
 /**

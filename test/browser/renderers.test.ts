@@ -12,6 +12,7 @@ import { formatWithUncertainty } from "../../labextension/src/transforms/fit-ser
 import { ARTIFACTS, compareSnapshot, copyToTemp, launchChromium, recordResponses, runCommand, screenshot, startJupyterLab, type Lab, type LoadedResource } from "../support/browser.js";
 import { writeLargeMcmcNotebook, writeRenderedNotebook, type RenderedFixtures } from "./notebook-fixtures.js";
 import { POINT_BUDGET } from "../../labextension/src/renderers/mcmc-figures.js";
+import { contrastRatio } from "../../labextension/src/transforms/corner.js";
 
 let lab: Lab;
 let browser: Browser;
@@ -74,6 +75,22 @@ describe("renderers in JupyterLab", () => {
       const value = await fit.locator(`tr[data-parameter='${name}'] .jp-hpcfit-value`).textContent();
       expect(value).toBe(formatWithUncertainty(p.value, p.stderr));
     }
+    // The legend sits outside the plot area: it hides no data point and no part of the curve.
+    const overlap = await fit.locator(".jp-hpcfit-plot").first().evaluate((div) => {
+      const legend = div.querySelector(".legend")?.getBoundingClientRect();
+      const area = div.querySelector(".draglayer .xy .nsewdrag")?.getBoundingClientRect();
+      if (legend === undefined || area === undefined) return null;
+      const w = Math.min(legend.right, area.right) - Math.max(legend.left, area.left);
+      const h = Math.min(legend.bottom, area.bottom) - Math.max(legend.top, area.top);
+      return w > 0 && h > 0 ? w * h : 0;
+    });
+    expect(overlap).toBe(0);
+    expect(await fit.locator(".gtitle").first().textContent()).toBe("line");
+    // The parameters' correlation, as in the text and HTML reports.
+    const saved = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as { cells: { outputs: { data: Record<string, { correlation: number[] }> }[] }[] };
+    const r = saved.cells[0].outputs[0].data["application/vnd.hpcfit.fit+json"].correlation[2];
+    const cell = fit.locator(".jp-hpcfit-correlation tbody tr[data-correlation-row='b'] td").first();
+    expect(await cell.textContent()).toBe(r.toFixed(2));
     await screenshot(page, "02-fit");
     // Visual snapshot of the plot (the lm fit is deterministic); the pointer away so no hover
     // label or mode bar shows.
@@ -101,6 +118,81 @@ describe("renderers in JupyterLab", () => {
       return div?.layout?.yaxis?.type;
     })).toBe("log");
     await fit.locator("input[data-axis='y']").uncheck();
+  });
+
+  it("shows the sampled part of MCMC runs: statistics first, kept draws, readable corner", async () => {
+    const mcmc = page.locator(".jp-hpcfit-mcmc").first();
+    await mcmc.scrollIntoViewIfNeeded();
+    const traces = mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces']");
+    await traces.locator(".main-svg").first().waitFor({ timeout: 60_000 });
+    // The statistics table is on the first tab.
+    expect(await traces.locator("table.jp-hpcfit-statistics tbody tr").count()).toBe(fixtures.mcmcLabels.length);
+    // The kept draws fill the x axis: less than 5% of it lies before the first drawn draw.
+    const emptyShare = await traces.locator(".jp-hpcfit-plot").evaluate((div) => {
+      const d = div as unknown as { data: { x: number[] }[]; _fullLayout: { xaxis: { range: [number, number] } } };
+      const [a, b] = d._fullLayout.xaxis.range;
+      const first = Math.min(...d.data.map((t) => Math.min(...t.x)));
+      return (first - a) / (b - a);
+    });
+    expect(emptyShare).toBeLessThan(0.05);
+    expect(await traces.locator(".annotation-text").first().textContent()).toMatch(/^burn-in: \d+ generations before these draws/);
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    expect(await compareSnapshot(page, "mcmc-traces-light", await traces.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(0.005);
+
+    // Log-posterior: the kept generations fill most of the y axis; burn-in on request.
+    await mcmc.locator(".jp-hpcfit-tab[data-tab='logp']").click();
+    const logp = mcmc.locator(".jp-hpcfit-tab-page[data-tab='logp']");
+    await logp.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+    const keptShare = (): Promise<number> =>
+      logp.locator(".jp-hpcfit-plot").evaluate((div) => {
+        const d = div as unknown as { data: { x: number[]; y: number[] }[]; layout: { shapes: unknown[] }; _fullLayout: { yaxis: { range: [number, number] } } };
+        const burn = Number((div.closest(".jp-hpcfit-mcmc") as HTMLElement).dataset.burn ?? "NaN");
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const t of d.data) t.x.forEach((x, i) => {
+          if (x >= burn) {
+            lo = Math.min(lo, t.y[i]);
+            hi = Math.max(hi, t.y[i]);
+          }
+        });
+        const [a, b] = d._fullLayout.yaxis.range;
+        return (hi - lo) / Math.abs(b - a);
+      });
+    await mcmc.evaluate((node, burn) => (node.dataset.burn = String(burn)), fixtures.mcmcBurn);
+    expect(await keptShare()).toBeGreaterThan(0.8);
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    expect(await compareSnapshot(page, "mcmc-logp-light", await logp.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(0.005);
+    await logp.locator("input[data-option='show-burn-in']").check();
+    await expect.poll(keptShare, { timeout: 30_000 }).toBeLessThan(0.5);
+    await logp.locator("input[data-option='show-burn-in']").uncheck();
+    await expect.poll(keptShare, { timeout: 30_000 }).toBeGreaterThan(0.8);
+
+    // Corner of two parameters: sized to the output, tick labels apart.
+    await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
+    const corner = mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner']");
+    await corner.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+    const size = await corner.locator(".main-svg").first().evaluate((svg) => ({ width: svg.getBoundingClientRect().width, output: svg.closest(".jp-hpcfit-tab-page")!.clientWidth }));
+    expect(size.width).toBeGreaterThanOrEqual(Math.min(560, size.output));
+    const collisions = await corner.locator(".main-svg").first().evaluate((svg) => {
+      let n = 0;
+      for (const layer of Array.from(svg.querySelectorAll(".xaxislayer-above, .yaxislayer-above"))) {
+        const boxes = Array.from(layer.querySelectorAll("text")).map((t) => t.getBoundingClientRect()).filter((b) => b.width > 0);
+        for (let i = 0; i < boxes.length; i++)
+          for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i];
+            const b = boxes[j];
+            if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++;
+          }
+      }
+      return n;
+    });
+    expect(collisions).toBe(0);
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    expect(await compareSnapshot(page, "mcmc-corner-light", await corner.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(0.005);
+    await mcmc.locator(".jp-hpcfit-tab[data-tab='traces']").click();
   });
 
   it("draws every MCMC tab", async () => {
@@ -132,7 +224,9 @@ describe("renderers in JupyterLab", () => {
   });
 
   it("redraws the plots in the dark theme", async () => {
-    const background = (): Promise<string | null> => page.locator(".jp-hpcfit-fit .main-svg rect.bg").first().evaluate((el) => el.getAttribute("style"));
+    // The figure's paper colour, which plotly sets as the style of its first svg.
+    const plotBackground = (svg: Element): string | null => (svg as SVGElement).style.background || null;
+    const background = (): Promise<string | null> => page.locator(".jp-hpcfit-fit .main-svg").first().evaluate(plotBackground);
     const light = await background();
     await runCommand(page, "apputils:change-theme", { theme: "JupyterLab Dark" });
     await expect.poll(background, { timeout: 30_000 }).not.toBe(light);
@@ -140,6 +234,25 @@ describe("renderers in JupyterLab", () => {
     await page.mouse.move(0, 0);
     await page.waitForTimeout(300);
     expect(await compareSnapshot(page, "fit-plot-dark", await page.locator(".jp-hpcfit-fit .jp-hpcfit-plot").first().screenshot())).toBeLessThan(0.005);
+    // The MCMC views in the dark theme; the corner's densities use the dark ramp, bright on black.
+    const mcmc = page.locator(".jp-hpcfit-mcmc").first();
+    await mcmc.locator(`.jp-hpcfit-corner-choice input[data-parameter='${fixtures.mcmcLabels[1]}']`).check();
+    for (const tab of ["traces", "logp", "corner"]) {
+      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
+      const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
+      await pageNode.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+      await expect.poll(() => pageNode.locator(".main-svg").first().evaluate(plotBackground), { timeout: 30_000 }).toContain("rgb(17, 17, 17)");
+      await mcmc.scrollIntoViewIfNeeded();
+      await page.mouse.move(0, 0);
+      await page.waitForTimeout(300);
+      expect(await compareSnapshot(page, `mcmc-${tab}-dark`, await pageNode.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(0.005);
+    }
+    const lowest = await mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner'] .jp-hpcfit-plot").evaluate((div) => {
+      const d = div as unknown as { _fullData: { type: string; colorscale: [number, string][] }[] };
+      return d._fullData.find((t) => t.type === "heatmap")?.colorscale[0][1];
+    });
+    expect(contrastRatio(lowest ?? "", "#111111")!).toBeGreaterThanOrEqual(1.5);
+    await mcmc.locator(".jp-hpcfit-tab[data-tab='traces']").click();
     await runCommand(page, "apputils:change-theme", { theme: "JupyterLab Light" });
     await expect.poll(background, { timeout: 30_000 }).toBe(light);
   });

@@ -20,6 +20,21 @@ afterAll(async () => {
 });
 
 describe("interpreter through the kernel", () => {
+  it("tells values the notebook variable they are declared as (an unnamed model is titled by it)", async () => {
+    const cell = [
+      'import { Curve, FitProblem, fit, DISPLAY } from "hpcfit";',
+      "const peak = new Curve((x: number, m = 1, b = 0) => m * x + b, [1, 2, 3, 4], [2, 4.1, 5.9, 8], [0.1, 0.1, 0.1, 0.1]);",
+      "peak.m.range(0, 5); peak.b.range(-5, 5);",
+      "const titled = (await fit(new FitProblem(peak)))[DISPLAY]()['application/vnd.hpcfit.fit+json'].models[0].name;",
+      "let wide = new Curve((x: number, a = 1) => a * x, [1, 2], [1, 2]);",
+      "const useWide = () => wide;",
+      "[titled, wide.variableName]",
+    ].join("\n");
+    const r = await k.execute(cell);
+    expect(r.status, r.error?.evalue).toBe("ok");
+    expect(r.result?.["text/plain"]).toBe("[ 'peak', 'wide' ]");
+  });
+
   it("keeps declarations across cells, returns results and maps errors to cell lines", async () => {
     expect((await k.execute("let total = 0;\nfor (let i = 0; i < 1000; i++) total += i;")).status).toBe("ok");
     expect((await k.execute("total")).result?.["text/plain"]).toBe("499500");

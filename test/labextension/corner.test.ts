@@ -2,11 +2,17 @@ import { describe, expect, it } from "vitest";
 import {
   binCentres,
   checkCornerSelection,
+  contrastRatio,
+  cornerColorscale,
+  cornerSide,
+  cornerTickCount,
   defaultCornerSelection,
   gridDomain,
   heatmapRows,
   histogram2d,
   MAX_CORNER_PARAMETERS,
+  MAX_CORNER_SIDE,
+  MIN_CORNER_SIDE,
   parameterDraws,
 } from "../../labextension/src/transforms/corner.js";
 
@@ -76,5 +82,43 @@ describe("corner plot data", () => {
     expect(checkCornerSelection([0, 5], 3)).toMatch(/out of range/);
     expect(checkCornerSelection([1, 1], 3)).toMatch(/twice/);
     expect(checkCornerSelection(Array.from({ length: 13 }, (_, i) => i), 20)).toMatch(/at most 12/);
+  });
+});
+
+describe("corner plot size and colours", () => {
+  it("is as wide as the output allows, up to what its panels need", () => {
+    // Two parameters in a 1000 px output: 600 px, not the 320 px minimum.
+    expect(cornerSide(2, 1000)).toBe(600);
+    expect(cornerSide(2, 450)).toBe(450);
+    expect(cornerSide(12, 2000)).toBe(MAX_CORNER_SIDE);
+    expect(cornerSide(2, 100)).toBe(MIN_CORNER_SIDE);
+    // Unknown width (not yet in the DOM): what the panels need.
+    expect(cornerSide(2, 0)).toBe(600);
+  });
+
+  it("gives each axis as many ticks as fit without touching", () => {
+    expect(cornerTickCount(100)).toBe(2);
+    expect(cornerTickCount(257)).toBe(3);
+    expect(cornerTickCount(1000)).toBe(6);
+  });
+
+  it("draws low densities apart from the background in both themes", () => {
+    // JupyterLab's --jp-layout-color0 in the Light and Dark themes.
+    for (const [light, background] of [[true, "#ffffff"], [false, "#111111"]] as const) {
+      const scale = cornerColorscale(light);
+      expect(scale[0][0]).toBe(0);
+      expect(scale.at(-1)![0]).toBe(1);
+      expect(contrastRatio(scale[0][1], background)!).toBeGreaterThanOrEqual(1.5);
+      // The densest bins stand out most.
+      expect(contrastRatio(scale.at(-1)![1], background)!).toBeGreaterThanOrEqual(7);
+      const contrasts = scale.map(([, c]) => contrastRatio(c, background)!);
+      expect([...contrasts].sort((a, b) => a - b)).toEqual(contrasts);
+    }
+  });
+
+  it("computes WCAG contrast ratios", () => {
+    expect(contrastRatio("#000", "#fff")).toBeCloseTo(21, 5);
+    expect(contrastRatio("rgb(17, 17, 17)", "#111111")).toBeCloseTo(1, 10);
+    expect(contrastRatio("var(--x)", "#fff")).toBeNull();
   });
 });

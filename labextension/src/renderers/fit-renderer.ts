@@ -1,65 +1,14 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import type { FitBundle, FitBundleModel } from "../../../schema/fit.js";
-import { PlotHost, type Figure } from "../plot/plot-host.js";
-import type { PlotTrace } from "../plot/plotly-types.js";
-import { fitSeries, formatSignificant, formatWithUncertainty, type FitScales } from "../transforms/fit-series.js";
+import type { FitBundle } from "../../../schema/fit.js";
+import { PlotHost } from "../plot/plot-host.js";
+import { formatSignificant, formatWithUncertainty, type FitScales } from "../transforms/fit-series.js";
+import { correlationTable } from "../transforms/correlation.js";
 import { checkFitBundle, type Checked } from "../transforms/validate-bundles.js";
 import { BundleRenderer, element } from "./bundle-renderer.js";
+import { fitFigure } from "./fit-figure.js";
 
 /** The MIME type drawn here (the constant lives in schema/fit.ts; strings must match). */
 export const FIT_MIME_TYPE = "application/vnd.hpcfit.fit+json";
-
-/** Builds the figure of one model: data with error bars and the model curve above, residuals below. */
-export function fitFigure(model: FitBundleModel, scales: FitScales): { figure: Figure; dropped: number } {
-  const data: PlotTrace[] = [];
-  let dropped = 0;
-  const responses = model.y.length;
-  for (let r = 0; r < responses; r++) {
-    const s = fitSeries(model, r, scales);
-    dropped += s.dropped;
-    const suffix = responses > 1 ? ` ${r + 1}` : "";
-    const group = `response${r}`;
-    data.push({
-      type: "scatter",
-      mode: "markers",
-      name: `data${suffix}`,
-      legendgroup: group,
-      x: s.x,
-      y: s.y,
-      error_y: { type: "data", array: s.dy, visible: true, thickness: 1 },
-      marker: { size: 6 },
-      meta: "data",
-    });
-    data.push({ type: "scatter", mode: "lines", name: `model${suffix}`, legendgroup: group, x: s.curveX, y: s.curveY, connectgaps: false, meta: "model" });
-    data.push({
-      type: "scatter",
-      mode: "markers",
-      name: `residuals${suffix}`,
-      legendgroup: group,
-      showlegend: false,
-      x: s.x,
-      y: s.residuals,
-      xaxis: "x2",
-      yaxis: "y2",
-      marker: { size: 5 },
-      meta: "residuals",
-    });
-  }
-  const layout = {
-    // Live updates (Plotly.react) keep the user's zoom; a new axis scale starts afresh.
-    uirevision: `${scales.logX}-${scales.logY}`,
-    height: 420,
-    margin: { l: 60, r: 16, t: 28, b: 44 },
-    title: { text: model.name, font: { size: 13 } },
-    showlegend: true,
-    legend: { orientation: "h", y: 1.08, x: 1, xanchor: "right" },
-    xaxis: { type: scales.logX ? "log" : "linear", anchor: "y", showticklabels: false },
-    yaxis: { type: scales.logY ? "log" : "linear", domain: [0.32, 1], title: { text: "y" } },
-    xaxis2: { type: scales.logX ? "log" : "linear", anchor: "y2", matches: "x", title: { text: model.x === null ? "point" : "x" } },
-    yaxis2: { domain: [0, 0.26], title: { text: "(f−y)/dy" }, zeroline: true },
-  };
-  return { figure: { data, layout }, dropped };
-}
 
 /**
  * Renders a fit: one panel per model (data, curve, residuals sharing x; zoom in one panel
@@ -176,6 +125,45 @@ export class FitRenderer extends BundleRenderer<FitBundle> {
     add("converged", bundle.converged ? "yes" : `no — ${bundle.message}`);
     if (!bundle.converged) summary.classList.add("jp-hpcfit-warning");
     this.side.append(table, summary);
+    const correlations = this.renderCorrelations(bundle);
+    if (correlations !== null) this.side.append(correlations);
+  }
+
+  /** The lower triangle of the parameters' correlation matrix, strong correlations marked. */
+  private renderCorrelations(bundle: FitBundle): HTMLElement | null {
+    const model = correlationTable(
+      bundle.parameters.map((p) => p.name),
+      bundle.correlation,
+    );
+    if (model === null) return null;
+    const section = element("div", "jp-hpcfit-correlations");
+    section.append(element("div", "jp-hpcfit-caption", "Parameter correlations"));
+    const table = element("table", "jp-hpcfit-table jp-hpcfit-correlation");
+    const head = table.createTHead().insertRow();
+    head.append(element("th"));
+    for (const name of model.names) head.append(element("th", undefined, name));
+    const body = table.createTBody();
+    for (const row of model.rows) {
+      const tr = body.insertRow();
+      tr.dataset.correlationRow = row.name;
+      tr.append(element("th", undefined, row.name));
+      row.cells.forEach((cell, j) => {
+        const td = tr.insertCell();
+        td.textContent = cell.text;
+        td.className = "jp-hpcfit-correlation-value";
+        if (cell.value !== null) {
+          // The cell's tint grows with |r|: blue for positive, orange for negative.
+          const hue = cell.value >= 0 ? "33, 113, 181" : "230, 85, 13";
+          td.style.background = `rgba(${hue}, ${(0.6 * Math.abs(cell.value)).toFixed(3)})`;
+        }
+        if (cell.strong) {
+          td.classList.add("jp-hpcfit-strong");
+          td.title = `|r| ≥ 0.9: ${row.name} and ${model.names[j]} trade off; the data hardly tell them apart`;
+        }
+      });
+    }
+    section.append(table);
+    return section;
   }
 
   protected override onResize(): void {

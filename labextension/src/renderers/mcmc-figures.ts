@@ -1,9 +1,10 @@
 import type { McmcBundle } from "../../../schema/mcmc.js";
 import type { Figure } from "../plot/plot-host.js";
 import type { PlotTrace } from "../plot/plotly-types.js";
-import { binCentres, gridDomain, heatmapRows, histogram2d, parameterDraws } from "../transforms/corner.js";
+import { binCentres, cornerColorscale, cornerHistogramColor, cornerSide, cornerTickCount, gridDomain, heatmapRows, histogram2d, parameterDraws } from "../transforms/corner.js";
 import { minMaxDecimate, perChainBudget } from "../transforms/decimate.js";
 import { binCount, histogram, sortedFinite } from "../transforms/intervals.js";
+import { keptGenerationRange, keptLogpGenerations, keptLogpRange } from "../transforms/mcmc-axes.js";
 
 /** Points drawn at most per tab, over all traces: keeps 20 chains × 10,000 draws responsive. */
 export const POINT_BUDGET = 40_000;
@@ -21,7 +22,11 @@ function chainColumn(bundle: McmcBundle, c: number, p: number): Float64Array {
   return out;
 }
 
-/** Traces per parameter (one row each), every chain overlaid, decimated, burn-in shaded. */
+/**
+ * Traces per parameter (one row each), every chain overlaid, decimated. The x axis spans the kept
+ * draws only (the bundle holds no burn-in draws, and an empty burn-in span would take most of the
+ * axis); a line and a note at its left edge mark where burn-in ended.
+ */
 export function traceFigure(bundle: McmcBundle): Figure {
   const k = bundle.labels.length;
   const chains = bundle.points[0]?.length ?? 0;
@@ -32,23 +37,28 @@ export function traceFigure(bundle: McmcBundle): Figure {
   const layout: Record<string, unknown> = {
     uirevision: "traces",
     height: Math.max(260, 150 * k),
-    margin: { l: 70, r: 16, t: 16, b: 40 },
+    margin: { l: 70, r: 16, t: bundle.burn > 0 ? 24 : 16, b: 40 },
     showlegend: false,
     hovermode: false,
     shapes: [] as unknown[],
+    annotations: [] as unknown[],
   };
+  const range = keptGenerationRange(bundle.burn, bundle.thin, bundle.displayStride, bundle.points.length);
   for (let p = 0; p < k; p++) {
     const axis = p === 0 ? "" : String(p + 1);
     const [lo, hi] = gridDomain(k - 1 - p, k, 0.04);
     layout[`yaxis${axis}`] = { domain: [lo, hi], title: { text: bundle.labels[p], font: { size: 11 } } };
-    layout[`xaxis${axis}`] = { anchor: `y${axis}`, matches: p === 0 ? undefined : "x", showticklabels: p === k - 1, title: p === k - 1 ? { text: "generation" } : undefined };
+    layout[`xaxis${axis}`] = { anchor: `y${axis}`, matches: p === 0 ? undefined : "x", range, showticklabels: p === k - 1, title: p === k - 1 ? { text: "generation" } : undefined };
     for (let c = 0; c < chains; c++) {
       const s = minMaxDecimate(chainColumn(bundle, c, p), budget, step, bundle.burn + step);
       data.push({ type: "scatter", mode: "lines", x: values(s.x), y: values(s.y), xaxis: `x${axis}`, yaxis: `y${axis}`, line: { width: 0.8 }, opacity: 0.7, hoverinfo: "skip" });
     }
     if (bundle.burn > 0) {
-      (layout.shapes as unknown[]).push({ type: "rect", xref: `x${axis}`, yref: `y${axis} domain`, x0: 0, x1: bundle.burn, y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" });
+      (layout.shapes as unknown[]).push({ type: "line", xref: `x${axis}`, yref: `y${axis} domain`, x0: bundle.burn, x1: bundle.burn, y0: 0, y1: 1, line: { width: 2, dash: "dot", color: "rgba(128,128,128,0.8)" }, meta: "burn-in-end" });
     }
+  }
+  if (bundle.burn > 0) {
+    (layout.annotations as unknown[]).push({ xref: "paper", yref: "paper", x: 0, y: 1, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 10 }, text: `burn-in: ${bundle.burn} generations before these draws (not kept)`, meta: "burn-in-note" });
   }
   return { data, layout };
 }
@@ -80,20 +90,38 @@ export function marginalFigure(bundle: McmcBundle): Figure {
   return { data, layout };
 }
 
-/** Corner plot of the chosen parameters: histograms on the diagonal, 2-D histograms below it. */
-export function cornerFigure(bundle: McmcBundle, selection: readonly number[], colorscale: [number, string][] = [[0, "white"], [1, "#1976d2"]], color = "#1976d2"): Figure {
+/** How a corner figure is drawn: for which theme and in how wide an output. */
+export interface CornerOptions {
+  /** True for a light theme: the 2-D density colorscale follows the theme (see `cornerColorscale`). */
+  light: boolean;
+  /** Width in pixels of the output area the figure must fit. */
+  available: number;
+}
+
+/**
+ * Corner plot of the chosen parameters: histograms on the diagonal, 2-D histograms below it. The
+ * figure is a square sized to the output, with as many ticks per axis as its panels have room for.
+ */
+export function cornerFigure(bundle: McmcBundle, selection: readonly number[], options: CornerOptions): Figure {
   const k = selection.length;
   const draws = selection.map((p) => parameterDraws(bundle.points, p));
   const data: PlotTrace[] = [];
-  const layout: Record<string, unknown> = { height: Math.max(320, Math.min(900, 150 * k)), width: Math.max(320, Math.min(900, 150 * k)), margin: { l: 60, r: 16, t: 16, b: 50 }, showlegend: false, bargap: 0 };
+  const side = cornerSide(k, options.available);
+  const margin = { l: 70, r: 16, t: 16, b: 60 };
+  const panel = (side - margin.l - margin.r) / Math.max(1, k);
+  const nticks = cornerTickCount(panel);
+  const colorscale = cornerColorscale(options.light);
+  const color = cornerHistogramColor(options.light);
+  const layout: Record<string, unknown> = { height: side, width: side, margin, showlegend: false, bargap: 0 };
   const bins = k > 6 ? 24 : 32;
+  const font = { size: k > 4 ? 9 : 11 };
   let n = 0;
   for (let row = 0; row < k; row++) {
     for (let col = 0; col <= row; col++) {
       n++;
       const axis = n === 1 ? "" : String(n);
-      layout[`xaxis${axis}`] = { domain: gridDomain(col, k), anchor: `y${axis}`, showticklabels: row === k - 1, title: row === k - 1 ? { text: bundle.labels[selection[col]], font: { size: 10 } } : undefined, tickfont: { size: 9 } };
-      layout[`yaxis${axis}`] = { domain: gridDomain(k - 1 - row, k), anchor: `x${axis}`, showticklabels: col === 0 && row > 0, title: col === 0 && row > 0 ? { text: bundle.labels[selection[row]], font: { size: 10 } } : undefined, tickfont: { size: 9 } };
+      layout[`xaxis${axis}`] = { domain: gridDomain(col, k), anchor: `y${axis}`, nticks, tickangle: 0, showticklabels: row === k - 1, title: row === k - 1 ? { text: bundle.labels[selection[col]], font } : undefined, tickfont: font };
+      layout[`yaxis${axis}`] = { domain: gridDomain(k - 1 - row, k), anchor: `x${axis}`, nticks, showticklabels: col === 0 && row > 0, title: col === 0 && row > 0 ? { text: bundle.labels[selection[row]], font } : undefined, tickfont: font };
       if (row === col) {
         const h = histogram(draws[col], bins);
         data.push({ type: "bar", x: binCentres(h.edges), y: values(h.counts), width: h.edges[1] - h.edges[0], xaxis: `x${axis}`, yaxis: `y${axis}`, marker: { color }, hoverinfo: "skip", meta: "corner-diagonal" });
@@ -106,8 +134,12 @@ export function cornerFigure(bundle: McmcBundle, selection: readonly number[], c
   return { data, layout };
 }
 
-/** Log-posterior per chain by generation, burn-in shaded: flat lines mean the chains converged. */
-export function logpFigure(bundle: McmcBundle): Figure {
+/**
+ * Log-posterior per chain by generation. By default the axes show the kept generations only:
+ * burn-in starts far below (often thousands of units) and would flatten the sampled part into a
+ * line. With `showBurnIn`, the whole run is drawn with burn-in shaded.
+ */
+export function logpFigure(bundle: McmcBundle, showBurnIn = false): Figure {
   const chains = bundle.generationLogp[0]?.length ?? 0;
   const budget = perChainBudget(chains, POINT_BUDGET);
   const data: PlotTrace[] = [];
@@ -118,9 +150,21 @@ export function logpFigure(bundle: McmcBundle): Figure {
     const s = minMaxDecimate(column, budget);
     data.push({ type: "scatter", mode: "lines", x: Array.from(s.x, (i) => gens[i] ?? i), y: values(s.y), line: { width: 0.8 }, opacity: 0.7, hoverinfo: "skip" });
   }
-  const shapes = bundle.burn > 0 ? [{ type: "rect", xref: "x", yref: "y domain", x0: 0, x1: bundle.burn, y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" }] : [];
+  const keptX = showBurnIn ? null : keptLogpGenerations(gens, bundle.burn);
+  const keptY = showBurnIn ? null : keptLogpRange(bundle.generationLogp, gens, bundle.burn);
+  const shapes = showBurnIn && bundle.burn > 0 ? [{ type: "rect", xref: "x", yref: "y domain", x0: 0, x1: bundle.burn, y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" }] : [];
   return {
     data,
-    layout: { uirevision: "logp", height: 320, margin: { l: 70, r: 16, t: 16, b: 44 }, showlegend: false, hovermode: false, xaxis: { title: { text: "generation" } }, yaxis: { title: { text: "log posterior" } }, shapes },
+    layout: {
+      // A new view (burn-in shown or not) starts from its own ranges, not the user's last zoom.
+      uirevision: `logp-${showBurnIn}`,
+      height: 320,
+      margin: { l: 70, r: 16, t: 16, b: 44 },
+      showlegend: false,
+      hovermode: false,
+      xaxis: keptX === null ? { title: { text: "generation" }, autorange: true } : { title: { text: "generation" }, range: keptX },
+      yaxis: keptY === null ? { title: { text: "log posterior" }, autorange: true } : { title: { text: "log posterior" }, range: keptY },
+      shapes,
+    },
   };
 }

@@ -31,6 +31,11 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
   private readonly hosts = new Map<Tab, PlotHost>();
   private readonly drawn = new Set<Tab>();
   private readonly cornerChoice = element("div", "jp-hpcfit-corner-choice");
+  private readonly statsSummary = element("div", "jp-hpcfit-stats");
+  private readonly burnInToggle = element("input");
+  private showBurnIn = false;
+  /** Output width the corner figure was sized for (it is redrawn when the output resizes). */
+  private cornerWidth = 0;
   private active: Tab = "traces";
   /** A sampler's output also carries the fit bundle of its best point, drawn in the "Best fit" tab. */
   private fitView: FitRenderer | null = null;
@@ -53,6 +58,8 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
       page.dataset.tab = tab;
       page.setAttribute("role", "tabpanel");
       if (tab === "corner") page.append(this.cornerChoice);
+      if (tab === "traces") page.append(this.statsSummary);
+      if (tab === "logp") page.append(this.renderBurnInToggle());
       if (tab !== "diagnostics" && tab !== "fit") {
         const host = new PlotHost();
         this.hosts.set(tab, host);
@@ -76,6 +83,7 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
       this.renderCornerChoice(bundle);
     }
     this.warnings.replaceChildren(...bundle.warnings.map((w) => element("li", "jp-hpcfit-warning", w)));
+    this.statsSummary.replaceChildren(this.statsTable(bundle, false));
     this.fitData = this.currentModel?.data[FIT_MIME_TYPE];
     const fitButton = this.tabBar.querySelector<HTMLElement>("[data-tab='fit']");
     if (fitButton !== null) fitButton.hidden = this.fitData === undefined;
@@ -120,9 +128,10 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
         : tab === "marginals"
           ? marginalFigure(bundle)
           : tab === "logp"
-            ? logpFigure(bundle)
-            : (theme) => cornerFigure(bundle, selection, [[0, theme.background], [1, theme.colorway[0]]], theme.colorway[0]);
+            ? logpFigure(bundle, this.showBurnIn)
+            : (theme) => cornerFigure(bundle, selection, { light: theme.light, available: this.cornerWidth });
     const page = this.pages.get(tab);
+    if (tab === "corner") this.cornerWidth = page?.clientWidth ?? 0;
     if (page !== undefined) page.dataset.drawn = "pending";
     await this.hosts.get(tab)?.draw(source);
     if (page !== undefined) page.dataset.drawn = "true";
@@ -169,20 +178,39 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
     this.cornerChoice.append(message);
   }
 
-  private renderDiagnostics(bundle: McmcBundle): void {
-    const page = this.pages.get("diagnostics");
-    if (page === undefined) return;
+  private renderBurnInToggle(): HTMLElement {
+    const label = element("label", "jp-hpcfit-toggle");
+    this.burnInToggle.type = "checkbox";
+    this.burnInToggle.dataset.option = "show-burn-in";
+    this.burnInToggle.addEventListener("change", () => {
+      this.showBurnIn = this.burnInToggle.checked;
+      this.drawn.delete("logp");
+      if (this.active === "logp" && this.bundle !== null) void this.drawTab("logp", this.bundle);
+    });
+    label.append(this.burnInToggle, document.createTextNode(" show burn-in"));
+    const bar = element("div", "jp-hpcfit-toolbar");
+    bar.append(label);
+    return bar;
+  }
+
+  /**
+   * The per-parameter statistics table: on the first tab the posterior summary with R-hat, on the
+   * diagnostics tab also the autocorrelation time and effective sample size.
+   */
+  private statsTable(bundle: McmcBundle, full: boolean): HTMLTableElement {
     const d = bundle.diagnostics;
     const fmt = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? "—" : formatSignificant(v, digits));
-    const table = element("table", "jp-hpcfit-table jp-hpcfit-diagnostics");
+    const table = element("table", `jp-hpcfit-table ${full ? "jp-hpcfit-diagnostics" : "jp-hpcfit-statistics"}`);
     const head = table.createTHead().insertRow();
-    for (const title of ["Parameter", "mean", "median", "best", "std", "68% interval", "95% interval", "R-hat", "τ (draws)", "ESS"]) head.append(element("th", undefined, title));
+    const titles = ["Parameter", "mean", "median", "best", "std", "68% interval", "95% interval", "R-hat"];
+    for (const title of full ? [...titles, "τ (draws)", "ESS"] : titles) head.append(element("th", undefined, title));
     const body = table.createTBody();
     const total = bundle.nthin * bundle.nchains;
     bundle.stats.forEach((s, p) => {
       const row = body.insertRow();
       row.dataset.parameter = s.name;
-      const cells = [s.name, fmt(s.mean), fmt(s.median), fmt(s.best), fmt(s.std), `[${fmt(s.p68[0])}, ${fmt(s.p68[1])}]`, `[${fmt(s.p95[0])}, ${fmt(s.p95[1])}]`, fmt(d.rhat[p], 3), fmt(d.tau[p], 3), fmt(d.ess[p], 3)];
+      const cells = [s.name, fmt(s.mean), fmt(s.median), fmt(s.best), fmt(s.std), `[${fmt(s.p68[0])}, ${fmt(s.p68[1])}]`, `[${fmt(s.p95[0])}, ${fmt(s.p95[1])}]`, fmt(d.rhat[p], 3)];
+      if (full) cells.push(fmt(d.tau[p], 3), fmt(d.ess[p], 3));
       for (const text of cells) row.insertCell().textContent = text;
       const rhat = d.rhat[p];
       if (rhat !== null && rhat !== undefined && rhat > RHAT_LIMIT) {
@@ -190,11 +218,19 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
         row.cells[7].title = `R-hat above ${RHAT_LIMIT}: the chains have not mixed`;
       }
       const tau = d.tau[p];
-      if (tau !== null && tau !== undefined && total / tau < 50 * bundle.nchains) {
+      if (full && tau !== null && tau !== undefined && total / tau < 50 * bundle.nchains) {
         row.cells[8].classList.add("jp-hpcfit-warning");
         row.cells[8].title = "fewer than 50 autocorrelation times of draws per chain";
       }
     });
+    return table;
+  }
+
+  private renderDiagnostics(bundle: McmcBundle): void {
+    const page = this.pages.get("diagnostics");
+    if (page === undefined) return;
+    const d = bundle.diagnostics;
+    const table = this.statsTable(bundle, true);
     const summary = element("table", "jp-hpcfit-summary");
     const add = (term: string, value: string, warn = false): void => {
       const row = summary.insertRow();
@@ -211,6 +247,16 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
   }
 
   protected override onResize(): void {
+    if (this.active === "corner" && this.bundle !== null) {
+      // The corner figure has a fixed square size chosen from the output's width: redraw it
+      // when that width changed enough to matter.
+      const width = this.pages.get("corner")?.clientWidth ?? 0;
+      if (width > 0 && Math.abs(width - this.cornerWidth) > 40) {
+        this.drawn.delete("corner");
+        void this.drawTab("corner", this.bundle);
+        return;
+      }
+    }
     this.hosts.get(this.active)?.resize();
   }
 

@@ -122,3 +122,92 @@ export function checkCornerSelection(selection: readonly number[], count: number
   }
   return null;
 }
+
+/** Side of a corner figure never smaller than this (pixels): below it, labels cannot fit. */
+export const MIN_CORNER_SIDE = 320;
+/** Side of a corner figure never larger than this (pixels): it must fit a screen's height. */
+export const MAX_CORNER_SIDE = 900;
+
+/**
+ * The side in pixels of a square corner figure of `k` parameters in an output `available` pixels
+ * wide: as wide as the output allows, up to what `k` panels need (about 240 px each, plus room
+ * for axis titles), between {@link MIN_CORNER_SIDE} and {@link MAX_CORNER_SIDE}.
+ */
+export function cornerSide(k: number, available: number): number {
+  const wanted = 120 + 240 * Math.max(1, k);
+  const width = Number.isFinite(available) && available > 0 ? available : wanted;
+  return Math.round(Math.max(MIN_CORNER_SIDE, Math.min(width, wanted, MAX_CORNER_SIDE)));
+}
+
+/**
+ * How many ticks an axis of `panelPx` pixels gets: one per 70 px (a tick label of 5–7 digits at
+ * 9–10 px font is about 45 px wide), at least 2, so neighbouring labels never touch.
+ */
+export function cornerTickCount(panelPx: number): number {
+  return Math.max(2, Math.min(6, Math.floor(panelPx / 70)));
+}
+
+/** A plotly colorscale: stops from 0 (fewest draws) to 1 (most draws). */
+export type Colorscale = [number, string][];
+
+/**
+ * ColorBrewer's sequential "Blues" (light theme: the densest bins darkest on white) and a
+ * dark-to-bright ramp after viridis (dark theme: the densest bins brightest on black). Each ramp
+ * starts at a colour clearly apart from its theme's background, so bins with few draws show.
+ */
+const LIGHT_SCALE: Colorscale = [
+  [0, "#9ecae1"],
+  [0.35, "#6baed6"],
+  [0.7, "#2171b5"],
+  [1, "#08306b"],
+];
+const DARK_SCALE: Colorscale = [
+  [0, "#3e4a89"],
+  [0.35, "#26828e"],
+  [0.7, "#6ece58"],
+  [1, "#fde725"],
+];
+
+/** The colorscale of the corner plot's 2-D densities for a light or a dark theme. */
+export function cornerColorscale(light: boolean): Colorscale {
+  return light ? LIGHT_SCALE : DARK_SCALE;
+}
+
+/** The colour of the corner plot's 1-D histograms: the middle of the theme's 2-D ramp. */
+export function cornerHistogramColor(light: boolean): string {
+  return cornerColorscale(light)[light ? 2 : 1][1];
+}
+
+/** `[r, g, b]` (0–255) of a CSS colour written `#rgb`, `#rrggbb`, `rgb(...)` or `rgba(...)`; null otherwise. */
+export function parseColor(color: string): [number, number, number] | null {
+  const c = color.trim().toLowerCase();
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/.exec(c);
+  if (short !== null) return [parseInt(short[1] + short[1], 16), parseInt(short[2] + short[2], 16), parseInt(short[3] + short[3], 16)];
+  const long = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})(?:[0-9a-f]{2})?$/.exec(c);
+  if (long !== null) return [parseInt(long[1], 16), parseInt(long[2], 16), parseInt(long[3], 16)];
+  const rgb = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)/.exec(c);
+  if (rgb !== null) return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
+  if (c === "white") return [255, 255, 255];
+  if (c === "black") return [0, 0, 0];
+  return null;
+}
+
+/**
+ * WCAG 2 contrast ratio of two colours (1 = identical luminance, 21 = black on white); null
+ * when either colour cannot be read.
+ */
+export function contrastRatio(a: string, b: string): number | null {
+  const ca = parseColor(a);
+  const cb = parseColor(b);
+  if (ca === null || cb === null) return null;
+  const luminance = ([r, g, b_]: [number, number, number]): number => {
+    const lin = (v: number): number => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b_);
+  };
+  const la = luminance(ca);
+  const lb = luminance(cb);
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+}
