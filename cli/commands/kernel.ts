@@ -15,7 +15,7 @@ export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => 
     import("../../kernel/interpreter/index.js"),
     import("../../kernel/magics/registry.js"),
     import("../../magics/all.js"),
-    import("../../jobs/comm-feed.js"),
+    import("../../jobs/feed/feed.js"),
   ]);
   const magics = new MagicRegistry();
   registerDefaultMagics(magics);
