@@ -237,11 +237,7 @@ export class TypeScriptInterpreter implements Interpreter {
         return this.magics.run(name, args, this.magicContext(current, filename));
       },
       magicHelp: (name: string) => {
-        const magic = this.magics.get(name);
-        if (!magic) return this.magics.run(name, "", this.magicContext(this.running ?? run, filename));
-        const kind = magic.kind === "cell" ? "%%" : "%";
-        process.stdout.write(`${kind}${magic.name}: ${magic.summary}\n${magic.usage ? `\n${magic.usage}\n` : ""}`);
-        return undefined;
+        return this.magics.run(name, "?", this.magicContext(this.running ?? run, filename));
       },
     };
   }
