@@ -10,7 +10,7 @@ import { Job, type WaitOptions } from "./job.js";
 import { checkJobIds, matchesId } from "./job-ids.js";
 import { LocalBackend } from "./local/local-backend.js";
 import { SlurmBackend, slurmConfPath } from "./slurm-backend.js";
-import type { JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
+import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
 import { UserError } from "../util/user-error.js";
 
 let current: JobsBackend | undefined;
@@ -77,9 +77,12 @@ export async function get(id: string): Promise<Job> {
   return jobFor(b, checked!, rows);
 }
 
-/** Cancels jobs; unknown ids are an error and then nothing is cancelled. */
-export async function cancel(ids: string[]): Promise<void> {
-  await backend().cancel(ids);
+/**
+ * Cancels jobs; says for each id whether it was cancelled or had already ended. Unknown ids are
+ * an error and then nothing is cancelled.
+ */
+export async function cancel(ids: string[]): Promise<CancelOutcome[]> {
+  return backend().cancel(ids);
 }
 
 /** Holds pending jobs. */

@@ -7,5 +7,5 @@ export { LocalBackend } from "./local/local-backend.js";
 export { SlurmBackend, slurmConfPath } from "./slurm-backend.js";
 export { jobsBundle, statusBundle, statusLine } from "./render.js";
 export { JobsFeed, registerJobsFeed, type JobsFeedOptions } from "./feed/feed.js";
-export type { JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
+export type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
 export type { JobRow, JobState, JobsBackendKind } from "../schema/jobs.js";

@@ -9,11 +9,11 @@ import { basename, isAbsolute, join, resolve } from "node:path";
 import { isTerminalState, type JobRow } from "../schema/jobs.js";
 import { runCommand } from "./command.js";
 import { VANISHED_REASON } from "./states.js";
-import { applyFilter, checkJobIds, expandFilePattern, matchesId } from "./job-ids.js";
+import { applyFilter, cancelOutcome, checkJobIds, expandFilePattern, matchesId } from "./job-ids.js";
 import { checkBatchScript, directiveArgs, parseSbatchArgs, parseTimeLimit, type SbatchOptions } from "./sbatch-options.js";
 import { parseSqueueJson } from "./slurm-json.js";
 import { JobStore } from "./store.js";
-import type { JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
+import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
 import { UserError } from "../util/user-error.js";
 
 /** The Slurm configuration file the commands will read, if one can be found. */
@@ -126,15 +126,23 @@ export class SlurmBackend implements JobsBackend {
   }
 
   private async requireKnown(ids: string[]): Promise<string[]> {
+    return (await this.knownRows(ids)).ids;
+  }
+
+  private async knownRows(ids: string[]): Promise<{ ids: string[]; rows: JobRow[] }> {
     const checked = checkJobIds(ids);
     const rows = await this.list({ states: "all" });
     const unknown = checked.filter((id) => !rows.some((r) => matchesId(r, id)));
     if (unknown.length > 0) throw new UserError(`no such job: ${unknown.join(", ")}`);
-    return checked;
+    return { ids: checked, rows };
   }
 
-  async cancel(ids: string[]): Promise<void> {
-    await runCommand("scancel", await this.requireKnown(ids));
+  async cancel(ids: string[]): Promise<CancelOutcome[]> {
+    const known = await this.knownRows(ids);
+    const outcomes = known.ids.map((id) => cancelOutcome(id, known.rows));
+    const live = outcomes.filter((o) => o.cancelled).map((o) => o.id);
+    if (live.length > 0) await runCommand("scancel", live);
+    return outcomes;
   }
 
   async hold(ids: string[]): Promise<void> {

@@ -20,7 +20,8 @@
  *   on `ids`; answered by one `reply` with the same `requestId`.
  * - `tail` — read a job's output (`stdout` or `stderr`), the last `lines` lines; with `follow`
  *   the kernel keeps sending `output` messages as the file grows until the job ends or an
- *   `untail` with the same `requestId` arrives. Answered by a `reply` first.
+ *   `untail` with the same `requestId` arrives. Answered by a `reply` first. The last `output`
+ *   (`done`) of a job that was cancelled, timed out or lost its node carries a `notice` saying so.
  * - `submit` — submit `script` (a batch script, `#SBATCH` lines allowed) with sbatch options
  *   `args`; the `reply` carries the new job's row.
  *
@@ -147,7 +148,16 @@ export type JobsServerMessage =
   | { type: "changes"; version: 1; upserted: JobRow[]; removed: string[] }
   | { type: "reply"; requestId: string; ok: true; jobs?: JobRow[] }
   | { type: "reply"; requestId: string; ok: false; error: string }
-  | { type: "output"; requestId: string; id: string; stream: "stdout" | "stderr"; text: string; done: boolean }
+  | {
+      type: "output";
+      requestId: string;
+      id: string;
+      stream: "stdout" | "stderr";
+      text: string;
+      done: boolean;
+      /** With `done`, for a job that did not finish its script: how it ended ("Job 12 was cancelled at ..."). */
+      notice?: string;
+    }
   | { type: "error"; error: string };
 
 /** The result of a validator: the typed value, or a message saying exactly what is wrong. */
@@ -301,6 +311,7 @@ export function validateJobsServerMessage(m: unknown): Validation<JobsServerMess
         return fail("output needs requestId, id, text (strings) and done (boolean)");
       }
       if (m.stream !== "stdout" && m.stream !== "stderr") return fail('output.stream must be "stdout" or "stderr"');
+      if (m.notice !== undefined && typeof m.notice !== "string") return fail("output.notice must be a string");
       return { ok: true, value: m as unknown as JobsServerMessage };
     }
     case "error":

@@ -10,11 +10,11 @@ import { availableParallelism, hostname, userInfo } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { JobRow } from "../../schema/jobs.js";
 import { compiledEntry, ensurePrivateDir, userDataDir } from "../../util/paths.js";
-import { applyFilter, checkJobIds, expandFilePattern, matchesId } from "../job-ids.js";
+import { applyFilter, cancelOutcome, checkJobIds, expandFilePattern, matchesId } from "../job-ids.js";
 import { checkBatchScript, directiveArgs, parseSbatchArgs, type SbatchOptions } from "../sbatch-options.js";
 import { ACTIVE_STATES } from "../states.js";
 import { JobStore, type LocalJobExtras } from "../store.js";
-import type { JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "../types.js";
+import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "../types.js";
 import { daemonLog, localJobDir } from "./paths.js";
 import { processAlive, signalJob } from "./scheduler.js";
 import { UserError } from "../../util/user-error.js";
@@ -193,10 +193,13 @@ export class LocalBackend implements JobsBackend {
     return found.flatMap((f) => f.jobs.map((j) => ({ row: j.row, local: j.local! })));
   }
 
-  async cancel(ids: string[]): Promise<void> {
+  async cancel(ids: string[]): Promise<CancelOutcome[]> {
     this.resolveIds(ids);
-    this.store.transaction(() => {
-      for (const { row, local } of this.resolveIds(ids)) {
+    const outcomes = this.store.transaction(() => {
+      const jobs = this.resolveIds(ids);
+      const rows = jobs.map((j) => j.row);
+      const result = checkJobIds(ids).map((id) => cancelOutcome(id, rows));
+      for (const { row, local } of jobs) {
         if (!ACTIVE_STATES.includes(row.state)) continue;
         const now = Date.now();
         const next: JobRow = { ...row, state: "CANCELLED", reason: null, endTime: new Date(now).toISOString() };
@@ -207,8 +210,10 @@ export class LocalBackend implements JobsBackend {
         }
         this.store.update("local", this.cluster, next, extras);
       }
+      return result;
     });
     this.ensureDaemon();
+    return outcomes;
   }
 
   private setHeld(ids: string[], held: boolean): void {

@@ -2,6 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import * as jobs from "../../jobs/api.js";
 import { readTail } from "../../jobs/job.js";
+import { endNotice } from "../../jobs/render.js";
 import { type Magic } from "../../kernel/magics/types.js";
 import { parseOptions, userErrors, words } from "./magic-support.js";
 import { UserError } from "../../util/user-error.js";
@@ -31,7 +32,12 @@ export const tailMagic: Magic = {
     if (!path) throw new UserError(`%tail: job ${job.id} has no ${stream} file`);
     const first = readTail(path, lines);
     if (first) context.output.stream("stdout", first);
-    if (!options.follow) return undefined;
+    const ended = (): undefined => {
+      const notice = job.tasks.map(endNotice).find((n) => n !== undefined);
+      if (notice) context.output.stream("stderr", `${notice}\n`);
+      return undefined;
+    };
+    if (!options.follow) return job.done ? ended() : undefined;
     let offset = existsSync(path) ? statSync(path).size : 0;
     for (;;) {
       if (context.signal.aborted) return undefined;
@@ -42,7 +48,7 @@ export const tailMagic: Magic = {
         offset = size;
         context.output.stream("stdout", text);
       }
-      if (job.done) return undefined;
+      if (job.done) return ended();
       await new Promise((r) => setTimeout(r, 300));
     }
   },

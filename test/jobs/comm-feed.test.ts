@@ -67,6 +67,10 @@ test("subscribe, submit, see changes pushed, cancel, tail, and clear errors for 
   await msg({ type: "action", requestId: "c1", action: "cancel", ids: [long.id] });
   expect(await until("the cancel reply", () => messages().find((m) => m.type === "reply" && m.requestId === "c1"))).toMatchObject({ ok: true });
   await until("the cancellation pushed", () => messages().find((m) => m.type === "changes" && m.upserted.some((r) => r.id === long.id && r.state === "CANCELLED")));
+  // The output of a cancelled job says so when it ends.
+  await msg({ type: "tail", requestId: "t2", id: long.id, follow: true });
+  const last = await until("the cancelled job's output", () => messages().find((m) => m.type === "output" && m.requestId === "t2" && m.done));
+  expect(last).toMatchObject({ done: true, notice: expect.stringMatching(new RegExp(`^Job ${long.id} was cancelled at .*; its output ends here\\.$`)) });
 
   await msg({ type: "action", requestId: "c2", action: "cancel", ids: ["424242"] });
   expect(await until("an error reply", () => messages().find((m) => m.type === "reply" && m.requestId === "c2"))).toMatchObject({ ok: false, error: "no such job: 424242" });

@@ -133,9 +133,29 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       await waitUntil("it runs", async () => (await job.refresh()).state === "RUNNING");
       const ctx = recordingContext();
       await registry.run("scancel", job.id, ctx);
-      expect(stdoutOf(ctx.outputs)).toBe(`Cancelled ${job.id}\n`);
+      expect(stdoutOf(ctx.outputs)).toBe(`${job.id}: cancelled (was RUNNING)\n`);
       await job.wait({ pollMs: 100, live: false });
       expect(job.state).toBe("CANCELLED");
+      // Its output says why it stops, not only what the script printed.
+      const tail = recordingContext();
+      await registry.run("tail", job.id, tail);
+      const notice = tail.outputs.filter((o) => o.kind === "stream" && o.name === "stderr").map((o) => (o.kind === "stream" ? o.text : "")).join("");
+      expect(notice).toMatch(new RegExp(`^Job ${job.id} was cancelled at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC; its output ends here\\.\\n$`));
+    });
+
+    test("%scancel on jobs that had already ended says what happened to each", async () => {
+      const done1 = (await registry.run("sbatch", `-J quick1 --wrap "true"`, recordingContext())) as Job;
+      const done2 = (await registry.run("sbatch", `-J quick2 --wrap "exit 2"`, recordingContext())) as Job;
+      await jobs.wait([done1.id, done2.id], { pollMs: 100, live: false });
+      const running = (await registry.run("sbatch", `-J sleeper --wrap "sleep 120"`, recordingContext())) as Job;
+      await waitUntil("it runs", async () => (await running.refresh()).state === "RUNNING");
+      const ctx = recordingContext();
+      await registry.run("scancel", `${done1.id} ${done2.id} ${running.id}`, ctx);
+      expect(stdoutOf(ctx.outputs)).toBe(
+        `${done1.id}: already COMPLETED, nothing to cancel\n${done2.id}: already FAILED, nothing to cancel\n${running.id}: cancelled (was RUNNING)\n`,
+      );
+      await running.wait({ pollMs: 100, live: false });
+      expect(running.state).toBe("CANCELLED");
     });
 
     test("a failing script ends FAILED with its exit code", async () => {
@@ -250,6 +270,9 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       async () => {
         await timeoutJob.wait({ pollMs: 500, live: false });
         expect(timeoutJob.state).toBe("TIMEOUT");
+        const tail = recordingContext();
+        await registry.run("tail", timeoutJob.id, tail);
+        expect(tail.outputs).toContainEqual({ kind: "stream", name: "stderr", text: expect.stringMatching(new RegExp(`^Job ${timeoutJob.id} reached its time limit and was killed at .*; its output ends here\\.\\n$`)) });
       },
       options.timeoutWaitMs,
     );

@@ -4,6 +4,7 @@
  */
 import { isTerminalState, type JobsClientMessage } from "../../../schema/jobs.js";
 import { readTail } from "../../job.js";
+import { endNotice } from "../../render.js";
 import type { Subscription } from "../subscription.js";
 import type { FeedContext, RequestHandler } from "./types.js";
 
@@ -25,7 +26,10 @@ function follow(m: Extract<JobsClientMessage, { type: "tail" }>, from: Subscript
       const text = first && m.lines !== undefined ? readTail(path ?? "", m.lines) : all.slice(offset);
       offset = all.length;
       const done = !m.follow || rows.every((r) => isTerminalState(r.state));
-      if (text !== "" || done || first) feed.send(from, { type: "output", requestId: m.requestId, id: m.id, stream, text, done });
+      const notice = done ? rows.map(endNotice).find((n) => n !== undefined) : undefined;
+      if (text !== "" || done || first) {
+        feed.send(from, { type: "output", requestId: m.requestId, id: m.id, stream, text, done, ...(notice ? { notice } : {}) });
+      }
       if (done) from.tails.delete(m.requestId);
       else setTimeout(() => void step(false), feed.fastIntervalMs).unref();
     } catch (e) {
