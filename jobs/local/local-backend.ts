@@ -9,24 +9,26 @@ import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, statSync, wri
 import { availableParallelism, hostname, userInfo } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { JobRow } from "../../schema/jobs.js";
-import { compiledEntry, ensurePrivateDir, userDataDir } from "../../util/paths.js";
+import { compiledEntry, ensurePrivateDir, ensurePrivateFile, userDataDir, writePrivateFile } from "../../util/paths.js";
 import { applyFilter, cancelOutcome, checkJobIds, expandFilePattern, matchesId } from "../job-ids.js";
 import { checkBatchScript, directiveArgs, parseSbatchArgs, type SbatchOptions } from "../sbatch-options.js";
 import { ACTIVE_STATES } from "../states.js";
 import { JobStore, type LocalJobExtras } from "../store.js";
 import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "../types.js";
 import { daemonLog, localJobDir } from "./paths.js";
-import { processAlive, signalJob } from "./scheduler.js";
+import { processAlive, releaseEnvironment, signalJob } from "./scheduler.js";
 import { UserError } from "../../util/user-error.js";
 
 /** The partition name local jobs report. */
 export const LOCAL_PARTITION = "local";
 
 
-function buildEnv(options: SbatchOptions, base: NodeJS.ProcessEnv): Record<string, string> {
+/** The environment `--export` gives the job (sbatch's rules), and the names it asked for explicitly. */
+function buildEnv(options: SbatchOptions, base: NodeJS.ProcessEnv): { env: Record<string, string>; exported: string[] } {
   const spec = options.export ?? "ALL";
   const parts = spec.split(",").map((p) => p.trim()).filter((p) => p !== "");
   const env: Record<string, string> = {};
+  const exported = parts.filter((p) => p !== "ALL" && p !== "NONE").map((p) => (p.includes("=") ? p.slice(0, p.indexOf("=")) : p));
   const all = parts.includes("ALL") || parts.length === 0;
   if (all) for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
   else env.PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -38,7 +40,7 @@ function buildEnv(options: SbatchOptions, base: NodeJS.ProcessEnv): Record<strin
   }
   // Variables a previous Slurm job left in this environment would lie about this one.
   for (const k of Object.keys(env)) if (k.startsWith("SLURM_")) delete env[k];
-  return env;
+  return { env, exported };
 }
 
 /** Jobs run by hpcfit's own scheduler on this machine. */
@@ -95,20 +97,22 @@ export class LocalBackend implements JobsBackend {
     const name = options.jobName ?? (cli.script ? cli.script.split("/").pop()! : options.wrap !== undefined ? "wrap" : "sbatch");
     const node = hostname();
     const tasks: (number | null)[] = options.array ? options.array.indices : [null];
-    const baseEnv = buildEnv(options, process.env);
+    const { env: baseEnv, exported } = buildEnv(options, process.env);
     const submitTime = new Date().toISOString();
 
     const rows = this.store.transaction(() => {
       const first = this.store.nextIds(this.cluster, tasks.length);
       const jobDir = localJobDir(this.dataDir, first);
-      mkdirSync(jobDir, { recursive: true });
+      mkdirSync(jobDir, { recursive: true, mode: 0o700 });
       const scriptPath = join(jobDir, "script");
       writeFileSync(scriptPath, script);
       chmodSync(scriptPath, 0o700);
+      const environmentFile = join(jobDir, "environment");
+      writePrivateFile(environmentFile, JSON.stringify(baseEnv));
       const out: { row: JobRow; script: string; local: LocalJobExtras }[] = tasks.map((task, k) => {
         const jobId = first + k;
         const arrayJobId = options.array ? first : null;
-        mkdirSync(localJobDir(this.dataDir, jobId), { recursive: true });
+        mkdirSync(localJobDir(this.dataDir, jobId), { recursive: true, mode: 0o700 });
         const vars = { jobId, name, arrayJobId, arrayTaskId: task, user, node };
         const path = (pattern: string): string => {
           const p = expandFilePattern(pattern, vars);
@@ -116,8 +120,7 @@ export class LocalBackend implements JobsBackend {
         };
         const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
         const stderr = options.error ? path(options.error) : stdout;
-        const env: Record<string, string> = {
-          ...baseEnv,
+        const jobEnv: Record<string, string> = {
           SLURM_JOB_ID: String(jobId), SLURM_JOBID: String(jobId), SLURM_JOB_NAME: name, SLURM_JOB_USER: user,
           SLURM_JOB_UID: String(userInfo().uid), SLURM_SUBMIT_DIR: cwd, SLURM_SUBMIT_HOST: node,
           SLURM_JOB_NODELIST: node, SLURM_NODELIST: node, SLURM_JOB_NUM_NODES: "1", SLURM_NNODES: "1",
@@ -142,7 +145,7 @@ export class LocalBackend implements JobsBackend {
         };
         row.reason = options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null;
         const local: LocalJobExtras = {
-          scriptPath, scriptArgs, env, dependency: options.dependencyText ?? null,
+          scriptPath, scriptArgs, jobEnv, environmentFile, exported, dependency: options.dependencyText ?? null,
           arrayLimit: options.array?.limit ?? null, held: options.hold === true, pid: null, ntasks, cpusPerTask, killedAt: null,
           openMode: options.other["open-mode"] === "append" ? "append" : "truncate",
         };
@@ -169,7 +172,7 @@ export class LocalBackend implements JobsBackend {
         // Gone between the check and the signal: start a new one.
       }
     }
-    const logFd = openSync(daemonLog(this.dataDir), "a");
+    const logFd = openSync(ensurePrivateFile(daemonLog(this.dataDir)), "a");
     const child = spawn(process.execPath, [compiledEntry("jobs/local/daemon.js"), this.dataDir, this.cluster, String(this.totalCpus)], {
       detached: true,
       stdio: ["ignore", logFd, logFd],
@@ -209,6 +212,7 @@ export class LocalBackend implements JobsBackend {
           extras.killedAt = now;
         }
         this.store.update("local", this.cluster, next, extras);
+        releaseEnvironment(this.store, this.cluster, local.environmentFile);
       }
       return result;
     });
