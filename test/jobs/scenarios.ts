@@ -3,7 +3,7 @@
  * test cluster in slurm-magics.test.ts, the local scheduler in jobs-local.test.ts): through the
  * magics with a MagicContext, and through the library.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { jobs } from "hpcfit";
@@ -78,21 +78,29 @@ export function defineJobScenarios(options: ScenarioOptions): void {
     });
 
     test("%%sbatch: the cell is the script, #SBATCH lines apply, {{name}} is filled, ${VAR} is left to bash", async () => {
-      const ctx = recordingContext({ steps: 42, label: "run one" });
+      const ctx = recordingContext({ steps: 42, label: "run one", evil: "$(touch pwned); echo `touch pwned2`", code: "echo raw-ran", jobName: "named by a variable" });
       const cell = [
         "#!/bin/bash",
         "#SBATCH --job-name=cellfit",
         "#SBATCH --output=%x-%j.log",
-        'echo "steps={{steps}} label={{ label }}"',
+        "echo steps={{steps}} label={{ label }}",
+        "echo {{evil}}",
+        "{{code|raw}}",
         'GREETING=hello; echo "${GREETING} from $SLURM_JOB_NAME"',
         "",
       ].join("\n");
-      const job = (await registry.run("sbatch", "", ctx, cell)) as Job;
-      expect(job.name).toBe("cellfit");
-      expect(job.stdout).toBe(join(work, `cellfit-${job.id}.log`));
+      const job = (await registry.run("sbatch", "-J {{jobName}}", ctx, cell)) as Job;
+      // The line's option wins over the cell's #SBATCH line, as with sbatch.
+      expect(job.name).toBe("named by a variable");
+      const log = join(work, `named by a variable-${job.id}.log`);
+      expect(job.stdout).toBe(log);
       await job.wait({ pollMs: 100, live: false });
       expect(job.state).toBe("COMPLETED");
-      expect(readFileSync(join(work, `cellfit-${job.id}.log`), "utf8")).toBe("steps=42 label=run one\nhello from cellfit\n");
+      // A value is text: what it holds is printed, never run.
+      expect(readFileSync(log, "utf8")).toBe("steps=42 label=run one\n$(touch pwned); echo `touch pwned2`\nraw-ran\nhello from named by a variable\n");
+      expect(existsSync(join(work, "pwned")) || existsSync(join(work, "pwned2"))).toBe(false);
+      await expect(registry.run("sbatch", "", ctx, "#!/bin/sh\necho {{label|upper}}\n")).rejects.toThrow(/unknown filter "upper"/);
+      await expect(registry.run("sbatch", "-J {{missing}} --wrap true", ctx)).rejects.toThrow(/%sbatch: \{\{missing\}\} names no variable/);
       await expect(registry.run("sbatch", "", recordingContext(), "#!/bin/sh\necho {{missing}}\n")).rejects.toThrow(/\{\{missing\}\} names no variable/);
     });
 
