@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
-import { basename, isAbsolute, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { isTerminalState, type JobRow } from "../schema/jobs.js";
 import { runCommand } from "./command.js";
 import { VANISHED_REASON } from "./states.js";
@@ -52,8 +52,8 @@ function submittedRows(jobId: number, options: SbatchOptions, script: string | u
   return tasks.map((task) => {
     const vars = { jobId, name, arrayJobId, arrayTaskId: task, user, node: "" };
     const path = (pattern: string): string => {
-      const p = expandFilePattern(pattern, vars);
-      return isAbsolute(p) ? p : join(directory, p);
+      // Normalised, so the record names the file as the file system does (no `a/../`).
+      return resolve(directory, expandFilePattern(pattern, vars));
     };
     const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
     return {
@@ -79,7 +79,7 @@ export class SlurmBackend implements JobsBackend {
   }
 
   async submit(request: SubmitRequest): Promise<JobRow[]> {
-    const cwd = request.cwd ?? process.cwd();
+    const cwd = resolve(request.cwd ?? process.cwd());
     let scriptText = request.script;
     // Check everything sbatch would refuse before anything reaches the scheduler.
     let parsed = parseSbatchArgs(request.args);

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, hostname, userInfo } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { JobRow } from "../../schema/jobs.js";
 import { compiledEntry, ensurePrivateDir, ensurePrivateFile, userDataDir, writePrivateFile } from "../../util/paths.js";
 import { applyFilter, cancelOutcome, checkJobIds, expandFilePattern, matchesId } from "../job-ids.js";
@@ -58,7 +58,7 @@ export class LocalBackend implements JobsBackend {
   }
 
   async submit(request: SubmitRequest): Promise<JobRow[]> {
-    const cwd = request.cwd ?? process.cwd();
+    const cwd = resolve(request.cwd ?? process.cwd());
     const cli = parseSbatchArgs(request.args);
     let script: string;
     if (request.script !== undefined) {
@@ -115,8 +115,8 @@ export class LocalBackend implements JobsBackend {
         mkdirSync(localJobDir(this.dataDir, jobId), { recursive: true, mode: 0o700 });
         const vars = { jobId, name, arrayJobId, arrayTaskId: task, user, node };
         const path = (pattern: string): string => {
-          const p = expandFilePattern(pattern, vars);
-          return isAbsolute(p) ? p : join(directory, p);
+          // Normalised, so the record names the file as the file system does (no `a/../`).
+          return resolve(directory, expandFilePattern(pattern, vars));
         };
         const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
         const stderr = options.error ? path(options.error) : stdout;

@@ -3,7 +3,7 @@
  * test cluster in slurm-magics.test.ts, the local scheduler in jobs-local.test.ts): through the
  * magics with a MagicContext, and through the library.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { jobs } from "hpcfit";
@@ -164,6 +164,15 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       );
       await running.wait({ pollMs: 100, live: false });
       expect(running.state).toBe("CANCELLED");
+    });
+
+    test("output paths are recorded normalised, as the file system names them", async () => {
+      mkdirSync(join(work, "outdir", "sub"), { recursive: true });
+      const job = (await registry.run("sbatch", `-J norm --output=${work}/outdir/../outdir/sub/../c-%j.out --wrap "echo normalised"`, recordingContext())) as Job;
+      expect(job.stdout).toBe(join(work, "outdir", `c-${job.id}.out`));
+      await job.wait({ pollMs: 100, live: false });
+      expect((await jobs.get(job.id)).stdout).toBe(join(work, "outdir", `c-${job.id}.out`));
+      expect(readFileSync(join(work, "outdir", `c-${job.id}.out`), "utf8")).toBe("normalised\n");
     });
 
     test("a failing script ends FAILED with its exit code", async () => {
