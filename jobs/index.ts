@@ -1,5 +1,6 @@
 // The jobs layer: `import { jobs } from "hpcfit"`.
 export * from "./api.js";
+export { submissionOrigin } from "./origin.js";
 export { Job, readTail, type WaitOptions } from "./job.js";
 export { UserError } from "../util/user-error.js";
 export { JobStore } from "./store.js";

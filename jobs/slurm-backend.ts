@@ -42,7 +42,7 @@ export function parseScontrolLine(line: string): Record<string, string> {
 }
 
 /** The rows of a job sbatch has just accepted, as Slurm will report them while it pends. */
-function submittedRows(jobId: number, options: SbatchOptions, script: string | undefined, cwd: string): JobRow[] {
+function submittedRows(jobId: number, options: SbatchOptions, script: string | undefined, cwd: string, origin: string | null): JobRow[] {
   const user = userInfo().username;
   const name = options.jobName ?? (options.wrap !== undefined ? "wrap" : script ? basename(script) : "sbatch");
   const directory = options.chdir ? resolve(cwd, options.chdir) : cwd;
@@ -61,7 +61,7 @@ function submittedRows(jobId: number, options: SbatchOptions, script: string | u
       state: "PENDING", reason: options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null,
       partition: options.partition ?? null, nodes: null, cpus: (options.ntasks ?? 1) * (options.cpusPerTask ?? 1),
       submitTime: now, startTime: null, endTime: null, timeLimit: options.time ?? null, exitCode: null, signal: null,
-      directory, stdout, stderr: options.error ? path(options.error) : stdout, backend: "slurm",
+      directory, stdout, stderr: options.error ? path(options.error) : stdout, backend: "slurm", origin,
     };
   });
 }
@@ -101,15 +101,17 @@ export class SlurmBackend implements JobsBackend {
     if (!/^\d+$/.test(id)) throw new UserError(`sbatch answered "${stdout.trim()}", not a job id`);
     // The first record comes from the options sbatch has just accepted (one command per
     // submission, however long the queue); squeue's view replaces it at the next listing.
-    const rows = submittedRows(Number(id), parsed.options, parsed.script, cwd);
+    const rows = submittedRows(Number(id), parsed.options, parsed.script, cwd, request.origin ?? null);
     this.store.put("slurm", this.cluster, rows.map((row) => ({ row, script: scriptText ?? `#!/bin/sh\n${parsed.options.wrap ?? ""}\n` })));
     return rows;
   }
 
   async list(filter: JobFilter = {}): Promise<JobRow[]> {
-    const live = await this.squeue();
-    this.store.refresh("slurm", this.cluster, live);
     const recorded = this.store.all("slurm", this.cluster).map((s) => s.row);
+    // squeue knows nothing of where hpcfit submitted a job from: the record keeps it.
+    const origins = new Map(recorded.filter((r) => r.origin != null).map((r) => [r.id, r.origin]));
+    const live = (await this.squeue()).map((r) => (origins.has(r.id) ? { ...r, origin: origins.get(r.id) } : r));
+    this.store.refresh("slurm", this.cluster, live);
     let rows = live;
     if (filter.recordedOnly) {
       const known = new Set(recorded.map((r) => r.id));

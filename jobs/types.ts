@@ -19,6 +19,8 @@ export interface SubmitRequest {
   script?: string;
   /** Directory relative paths are taken from (default: the process's working directory). */
   cwd?: string;
+  /** Recorded as the rows' `origin` (default: where this process submits from, see origin.ts). */
+  origin?: string;
 }
 
 /** Which jobs to list; every field narrows the result. */

@@ -8,12 +8,16 @@ import { userInfo } from "node:os";
 import type { CommManager, JSONObject } from "../../kernel/comms/types.js";
 import {
   JOBS_COMM_TARGET,
+  isTerminalState,
   validateJobsClientMessage,
   validateJobsServerMessage,
+  type JobRow,
+  type JobsBackendKind,
   type JobsClientMessage,
   type JobsServerMessage,
 } from "../../schema/jobs.js";
-import { backend as currentBackend } from "../api.js";
+import { backend as currentBackend, onSubmitted } from "../api.js";
+import { submissionOrigin } from "../origin.js";
 import { ACTIVE_STATES } from "../states.js";
 import type { JobsBackend } from "../types.js";
 import { handleAction } from "./handlers/action.js";
@@ -31,6 +35,11 @@ export interface JobsFeedOptions {
   slowIntervalMs?: number;
   /** The backend to watch (default: the jobs API's current backend, looked up at each poll). */
   backend?: () => JobsBackend;
+  /**
+   * The file holding a job's stored result, or null when it has none (default: none has). The
+   * libraries that store results know where; the jobs layer does not.
+   */
+  resultsOf?: (row: JobRow) => string | null;
 }
 
 function errorText(e: unknown): string {
@@ -47,10 +56,19 @@ export class JobsFeed implements FeedContext {
   private readonly me = userInfo().username;
   /** The backend kind of the last poll: after `%slurm backend ...` everyone gets a snapshot. */
   private lastKind: string | undefined;
+  private readonly resultsOf: (row: JobRow) => string | null;
+  /** Results already found for ended jobs (they no longer change), by job id. */
+  private readonly endedResults = new Map<string, string | null>();
+  private readonly stopSubmitted: () => void;
+  /** Where this kernel submits from; rows with this origin came from its notebook. */
+  readonly origin = submissionOrigin();
 
   constructor(private readonly comms: CommManager, options: JobsFeedOptions = {}) {
     this.fastIntervalMs = options.fastIntervalMs ?? 1000;
     this.getBackend = options.backend ?? currentBackend;
+    this.resultsOf = options.resultsOf ?? (() => null);
+    // Jobs submitted through this kernel are shown at once; polling is for jobs from elsewhere.
+    this.stopSubmitted = onSubmitted((kind, rows) => this.pushSubmitted(kind, rows));
     this.poller = new Poller(() => this.pollOnce(), () => this.listening().length > 0, this.fastIntervalMs, options.slowIntervalMs ?? 10_000);
     this.handle("action", handleAction);
     this.handle("submit", handleSubmit);
@@ -92,9 +110,38 @@ export class JobsFeed implements FeedContext {
     void this.poller.pollNow();
   }
 
+  /**
+   * Sends every subscriber the rows of jobs just submitted through this kernel, without waiting
+   * for a poll, and polls soon after to follow them.
+   */
+  pushSubmitted(kind: JobsBackendKind, rows: JobRow[]): void {
+    if (kind !== this.lastKind) return;
+    const annotated = rows.map((r) => this.annotate(r));
+    for (const sub of this.listening()) {
+      const changes = sub.changesTo(sub.visible(annotated, this.me), true);
+      if (changes) this.send(sub, changes);
+    }
+    this.poller.schedule(this.fastIntervalMs);
+  }
+
+  /** A row with what the feed adds to the backend's: the job's results file. */
+  private annotate(row: JobRow): JobRow {
+    const known = this.endedResults.get(row.id);
+    if (known !== undefined) return { ...row, results: known };
+    let results: string | null = null;
+    try {
+      results = this.resultsOf(row);
+    } catch {
+      // An unreadable job directory has no results to offer.
+    }
+    if (isTerminalState(row.state)) this.endedResults.set(row.id, results);
+    return { ...row, results };
+  }
+
   /** Unregisters the comm target and stops polling. */
   stop(): void {
     this.comms.unregisterTarget(JOBS_COMM_TARGET);
+    this.stopSubmitted();
     for (const sub of this.subscriptions) sub.stopTails();
     this.subscriptions.clear();
     this.poller.stop();
@@ -109,7 +156,7 @@ export class JobsFeed implements FeedContext {
     let active = false;
     try {
       const b = this.getBackend();
-      const rows = await b.list({ states: "all" });
+      const rows = (await b.list({ states: "all" })).map((r) => this.annotate(r));
       const switched = this.lastKind !== undefined && this.lastKind !== b.kind;
       this.lastKind = b.kind;
       for (const sub of this.listening()) {
@@ -118,7 +165,7 @@ export class JobsFeed implements FeedContext {
         if (switched || sub.snapshotWanted) {
           sub.snapshotWanted = false;
           sub.resetTo(mine);
-          this.send(sub, { type: "snapshot", version: 1, backend: b.kind, jobs: mine });
+          this.send(sub, { type: "snapshot", version: 1, backend: b.kind, jobs: mine, user: this.me, origin: this.origin });
           continue;
         }
         const changes = sub.changesTo(mine);

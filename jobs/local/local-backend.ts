@@ -141,7 +141,7 @@ export class LocalBackend implements JobsBackend {
           id: arrayJobId !== null ? `${arrayJobId}_${task}` : String(jobId), jobId, arrayJobId, arrayTaskId: task, name, user,
           state: "PENDING", reason: options.hold ? "JobHeldUser" : "None", partition: LOCAL_PARTITION, nodes: null, cpus,
           submitTime, startTime: null, endTime: null, timeLimit: options.time ?? null, exitCode: null, signal: null,
-          directory, stdout, stderr, backend: "local",
+          directory, stdout, stderr, backend: "local", origin: request.origin ?? null,
         };
         row.reason = options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null;
         const local: LocalJobExtras = {

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { fit, isSampledResult, type Problem } from "hpcfit";
-import { list, useBackend } from "../../jobs/api.js";
+import { list, submit, useBackend } from "../../jobs/api.js";
+import { fitResultFile } from "../../fit-jobs/result-file.js";
 import { readSpec } from "../../fit-jobs/job-directory.js";
 import { FIT_MIME } from "../../schema/fit.js";
 import { MCMC_MIME } from "../../schema/mcmc.js";
@@ -115,5 +116,11 @@ describe("%%fit on the local backend", () => {
     expect(jobsList.map((j) => j.id)).toContain(job.id);
     expect(String(jobsList[Symbol.for("hpcfit.display")]!()["text/plain"])).toContain(job.dir);
     await expect(runFit("results 999999", undefined)).rejects.toThrow(/no such job: 999999/);
+
+    // The Jobs panel's "Results" opens this job's stored result, and a plain job run in the
+    // same folder has none.
+    expect(fitResultFile(job.job.tasks[0]!)).toBe(join(job.dir, "store", "fit.json"));
+    const plain = await submit({ args: ["--wrap", "true"], cwd: job.dir });
+    expect(fitResultFile(plain.tasks[0]!)).toBeNull();
   });
 });

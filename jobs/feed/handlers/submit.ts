@@ -1,8 +1,11 @@
+import { announceSubmitted } from "../../api.js";
+import { submissionOrigin } from "../../origin.js";
 import type { RequestHandler } from "./types.js";
 
-/** `submit`: submits a batch script; the reply carries the new job's rows. */
+/** `submit`: submits a batch script; the reply carries the new job's rows, and every panel sees it at once. */
 export const handleSubmit: RequestHandler<"submit"> = async (m, from, feed) => {
-  const jobs = await feed.backend().submit({ script: m.script, args: m.args ?? [] });
+  const b = feed.backend();
+  const jobs = await b.submit({ script: m.script, args: m.args ?? [], origin: submissionOrigin() });
   feed.send(from, { type: "reply", requestId: m.requestId, ok: true, jobs });
-  feed.pollSoon();
+  announceSubmitted(b.kind, jobs);
 };
