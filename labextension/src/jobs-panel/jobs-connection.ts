@@ -51,6 +51,10 @@ export class JobsConnection {
   backend: JobsBackendKind | null = null;
   /** True once the first snapshot arrived. */
   ready = false;
+  /** The kernel's user, once a snapshot named it. */
+  user: string | null = null;
+  /** The kernel's origin: rows with this `origin` were submitted from its notebook. */
+  origin: string | null = null;
 
   /** Opens the comm on `kernel` and subscribes with `filter`. */
   constructor(
@@ -106,7 +110,8 @@ export class JobsConnection {
 
   /**
    * Follows a job's output: `onText` gets the last `lines` lines, then every new piece, and
-   * `done` once the job ended (with a `notice` when it was cancelled, timed out or lost its node). Resolves when the kernel accepted the tail.
+   * `done` once the job ended (with a `notice` when it was cancelled, timed out or lost its
+   * node). Resolves when the kernel accepted the tail.
    */
   async tail(id: string, stream: "stdout" | "stderr", lines: number, onText: (text: string, done: boolean, notice?: string) => void): Promise<TailHandle> {
     const requestId = newRequestId();
@@ -179,6 +184,8 @@ export class JobsConnection {
       case "snapshot":
         this.backend = message.backend;
         this.ready = true;
+        this.user = message.user ?? null;
+        this.origin = message.origin ?? null;
         this.rows.clear();
         for (const row of message.jobs) this.rows.set(row.id, row);
         this.changedSignal.emit(message.jobs);
