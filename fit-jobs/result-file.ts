@@ -16,7 +16,7 @@ function storedResult(dir: string): string | null {
     return null;
   }
   const json = names.filter((n) => n.endsWith(".json") && names.includes(`${n.slice(0, -".json".length)}.par`)).sort();
-  return json.length > 0 ? join(dir, json[0]!) : null;
+  return json.length > 0 ? join(dir, json[0]) : null;
 }
 
 /**
@@ -38,13 +38,17 @@ export function fitResultFile(row: JobRow): string | null {
   const named = (name: string): boolean => suffixes.some((s) => name.endsWith(s));
   const folders = (parent: string): string[] => {
     try {
-      return readdirSync(parent).filter((n) => statSync(join(parent, n)).isDirectory()).map((n) => join(parent, n));
+      return readdirSync(parent)
+        .filter((n) => statSync(join(parent, n)).isDirectory())
+        .map((n) => join(parent, n));
     } catch {
       return [];
     }
   };
   for (const child of folders(dir)) {
-    const candidates = named(child.slice(child.lastIndexOf("/") + 1)) ? [child] : folders(child).filter((g) => named(g.slice(g.lastIndexOf("/") + 1)));
+    const candidates = named(child.slice(child.lastIndexOf("/") + 1))
+      ? [child]
+      : folders(child).filter((g) => named(g.slice(g.lastIndexOf("/") + 1)));
     for (const candidate of candidates) {
       const found = storedResult(candidate);
       if (found) return found;

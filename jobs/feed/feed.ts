@@ -63,13 +63,21 @@ export class JobsFeed implements FeedContext {
   /** Where this kernel submits from; rows with this origin came from its notebook. */
   readonly origin = submissionOrigin();
 
-  constructor(private readonly comms: CommManager, options: JobsFeedOptions = {}) {
+  constructor(
+    private readonly comms: CommManager,
+    options: JobsFeedOptions = {},
+  ) {
     this.fastIntervalMs = options.fastIntervalMs ?? 1000;
     this.getBackend = options.backend ?? currentBackend;
     this.resultsOf = options.resultsOf ?? (() => null);
     // Jobs submitted through this kernel are shown at once; polling is for jobs from elsewhere.
     this.stopSubmitted = onSubmitted((kind, rows) => this.pushSubmitted(kind, rows));
-    this.poller = new Poller(() => this.pollOnce(), () => this.listening().length > 0, this.fastIntervalMs, options.slowIntervalMs ?? 10_000);
+    this.poller = new Poller(
+      () => this.pollOnce(),
+      () => this.listening().length > 0,
+      this.fastIntervalMs,
+      options.slowIntervalMs ?? 10_000,
+    );
     this.handle("action", handleAction);
     this.handle("submit", handleSubmit);
     this.handle("tail", handleTail);

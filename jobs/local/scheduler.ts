@@ -82,7 +82,7 @@ function jobEnvironment(local: LocalJobExtras & { env?: Record<string, string> }
   try {
     base = JSON.parse(readFileSync(local.environmentFile, "utf8")) as Record<string, string>;
   } catch (e) {
-    throw new Error(`the job's environment (${local.environmentFile}) cannot be read: ${(e as Error).message}`);
+    throw new Error(`the job's environment (${local.environmentFile}) cannot be read: ${(e as Error).message}`, { cause: e });
   }
   return { ...base, ...local.jobEnv };
 }

@@ -32,12 +32,14 @@ export const tailMagic: Magic = {
     if (!path) throw new UserError(`%tail: job ${job.id} has no ${stream} file`);
     const first = readTail(path, lines);
     if (first) context.output.stream("stdout", first);
-    const ended = (): undefined => {
+    const ended = (): void => {
       const notice = job.tasks.map(endNotice).find((n) => n !== undefined);
       if (notice) context.output.stream("stderr", `${notice}\n`);
-      return undefined;
     };
-    if (!options.follow) return job.done ? ended() : undefined;
+    if (!options.follow) {
+      if (job.done) ended();
+      return undefined;
+    }
     let offset = existsSync(path) ? statSync(path).size : 0;
     for (;;) {
       if (context.signal.aborted) return undefined;
@@ -48,7 +50,10 @@ export const tailMagic: Magic = {
         offset = size;
         context.output.stream("stdout", text);
       }
-      if (job.done) return ended();
+      if (job.done) {
+        ended();
+        return undefined;
+      }
       await new Promise((r) => setTimeout(r, 300));
     }
   },

@@ -14,12 +14,17 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_$][\w$]*)\s*(?:\|\s*([A-Za-z]*)\s*)?\}\}/g;
  */
 export function fillTemplate(text: string, context: MagicContext, where = "%%sbatch"): string {
   return text.replace(PLACEHOLDER, (_all, name: string, filter: string | undefined) => {
-    if (filter !== undefined && filter !== "raw") throw new UserError(`${where}: {{${name}|${filter}}}: unknown filter "${filter}" (the only one is raw)`);
+    if (filter !== undefined && filter !== "raw")
+      throw new UserError(`${where}: {{${name}|${filter}}}: unknown filter "${filter}" (the only one is raw)`);
     if (!context.hasVariable(name)) throw new UserError(`${where}: {{${name}}} names no variable of this notebook`);
     const value = context.getVariable(name);
     if (value === undefined) throw new UserError(`${where}: {{${name}}} is undefined`);
     const text =
-      typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" ? String(value) : JSON.stringify(value);
+      typeof value === "string"
+        ? value
+        : typeof value === "number" || typeof value === "boolean" || typeof value === "bigint"
+          ? String(value)
+          : JSON.stringify(value);
     return filter === "raw" ? text : shellQuote(text);
   });
 }

@@ -119,8 +119,8 @@ describe("%%fit on the local backend", () => {
 
     // The Jobs panel's "Results" opens this job's stored result, and a plain job run in the
     // same folder has none.
-    expect(fitResultFile(job.job.tasks[0]!)).toBe(join(job.dir, "store", "fit.json"));
+    expect(fitResultFile(job.job.tasks[0])).toBe(join(job.dir, "store", "fit.json"));
     const plain = await submit({ args: ["--wrap", "true"], cwd: job.dir });
-    expect(fitResultFile(plain.tasks[0]!)).toBeNull();
+    expect(fitResultFile(plain.tasks[0])).toBeNull();
   });
 });

@@ -16,7 +16,12 @@ import { ROOT } from "../support/kernel-client.js";
 import { freshDirs } from "./support.js";
 
 const sent: JSONObject[] = [];
-const comms = new KernelCommManager((msgType, content) => void (msgType === "comm_msg" && sent.push(content)), () => undefined);
+const comms = new KernelCommManager(
+  (msgType, content) => {
+    if (msgType === "comm_msg") sent.push(content);
+  },
+  () => undefined,
+);
 let feed: JobsFeed;
 let work = "";
 
@@ -42,7 +47,8 @@ async function until<T>(what: string, find: () => T | undefined, ms = 20_000): P
 function lastRow(id: string): JobRow | undefined {
   let row: JobRow | undefined;
   for (const m of messages()) {
-    if (m.type === "snapshot" || m.type === "changes") row = (m.type === "snapshot" ? m.jobs : m.upserted).find((r) => r.id === id) ?? row;
+    if (m.type === "snapshot" || m.type === "changes")
+      row = (m.type === "snapshot" ? m.jobs : m.upserted).find((r) => r.id === id) ?? row;
   }
   return row;
 }
@@ -74,7 +80,11 @@ test("the snapshot names the kernel's user and origin; a job submitted here is p
   const code = `const jobs = await import(${JSON.stringify(join(ROOT, "dist", "jobs", "index.js"))});
 jobs.useBackend("local");
 process.stdout.write((await jobs.submit({ args: ["-J", "elsewhere", "--wrap", "true"] })).id);`;
-  const other = execFileSync(process.execPath, ["--input-type=module", "-e", code], { env: { ...process.env }, encoding: "utf8", timeout: 30_000 });
+  const other = execFileSync(process.execPath, ["--input-type=module", "-e", code], {
+    env: { ...process.env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   await comms.handleMessage({ comm_id: "panel", data: { type: "refresh" } }, []);
   const elsewhere = await until("the other process's job", () => lastRow(other));
   expect(elsewhere.origin).toMatch(/^.+:\d+$/);
@@ -91,12 +101,19 @@ test("only a job with a stored result says where it is, and it is that job's", a
   writeFileSync(join(otherStore, "fit.par"), "a 1\n");
   // A job that stores its result in a folder named for it has that one.
   const fitting = await jobs.submit({
-    args: ["-J", "stores", "--wrap", 'mkdir -p results/line-$SLURM_JOB_ID && echo "{}" > results/line-$SLURM_JOB_ID/fit.json && echo "a 2" > results/line-$SLURM_JOB_ID/fit.par'],
+    args: [
+      "-J",
+      "stores",
+      "--wrap",
+      'mkdir -p results/line-$SLURM_JOB_ID && echo "{}" > results/line-$SLURM_JOB_ID/fit.json && echo "a 2" > results/line-$SLURM_JOB_ID/fit.par',
+    ],
     cwd: work,
   });
   await fitting.wait({ pollMs: 100, live: false });
   await comms.handleMessage({ comm_id: "panel", data: { type: "refresh" } }, []);
-  await until("both ended in a snapshot", () => (lastRow(plain.id)?.state === "COMPLETED" && lastRow(fitting.id)?.state === "COMPLETED" ? true : undefined));
+  await until("both ended in a snapshot", () =>
+    lastRow(plain.id)?.state === "COMPLETED" && lastRow(fitting.id)?.state === "COMPLETED" ? true : undefined,
+  );
   expect(lastRow(plain.id)!.results).toBeNull();
   expect(lastRow(fitting.id)!.results).toBe(join(work, "results", `line-${fitting.id}`, "fit.json"));
 });

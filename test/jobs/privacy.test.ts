@@ -15,7 +15,9 @@ afterAll(() => void process.umask(oldUmask));
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 test("a new data directory is 0700 and jobs.sqlite, history.sqlite and their WAL files are 0600", () => {
@@ -54,20 +56,26 @@ test("a job's record holds none of the submitter's environment; the job still ge
   process.env.HPCFIT_TEST_TOKEN = "tok-3f9a1c-do-not-store";
   try {
     jobs.useBackend("local");
-    const held = await jobs.submit({ args: ["-J", "env", "--hold", "--wrap", 'echo "token=$HPCFIT_TEST_TOKEN job=$SLURM_JOB_ID"'] });
+    const held = await jobs.submit({
+      args: ["-J", "env", "--hold", "--wrap", 'echo "token=$HPCFIT_TEST_TOKEN job=$SLURM_JOB_ID"'],
+    });
     const pendingFiles = filesUnder(data).filter((f) => readFileSync(f).includes("tok-3f9a1c"));
     // While it waits, the environment is only in the job's private spool file.
     expect(pendingFiles.map((f) => f.slice(data.length))).toEqual([`/local-jobs/${held.id}/environment`]);
-    expect(mode(pendingFiles[0]!)).toBe(0o600);
+    expect(mode(pendingFiles[0])).toBe(0o600);
     expect(mode(join(data, "local-jobs", held.id))).toBe(0o700);
     await jobs.release([held.id]);
     const [done] = await jobs.wait([held.id], { pollMs: 100, live: false });
-    expect(done!.state).toBe("COMPLETED");
-    expect(await done!.output()).toBe(`token=tok-3f9a1c-do-not-store job=${held.id}\n`);
+    expect(done.state).toBe("COMPLETED");
+    expect(await done.output()).toBe(`token=tok-3f9a1c-do-not-store job=${held.id}\n`);
     // Once it started, no file of the data directory holds any of it (the database included).
     expect(filesUnder(data).filter((f) => readFileSync(f).includes("tok-3f9a1c"))).toEqual([]);
     const local = JSON.parse(
-      (new Database(join(data, "jobs.sqlite"), { readonly: true }).prepare("SELECT local FROM job_records WHERE display_id = ?").get(held.id) as { local: string }).local,
+      (
+        new Database(join(data, "jobs.sqlite"), { readonly: true })
+          .prepare("SELECT local FROM job_records WHERE display_id = ?")
+          .get(held.id) as { local: string }
+      ).local,
     ) as Record<string, unknown>;
     expect(local.env).toBeUndefined();
     expect(Object.keys(local.jobEnv as object).every((k) => k.startsWith("SLURM"))).toBe(true);

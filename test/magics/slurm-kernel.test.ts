@@ -53,7 +53,7 @@ test("local backend: %sbatch shows a live status, the job completes, %squeue giv
   // One display per job: the live one; the cell's value (the job) is not shown again, frozen.
   const shownByCell = cell.outputs.filter((m) => m.header.msg_type === "display_data" || m.header.msg_type === "execute_result");
   expect(shownByCell.map((m) => m.header.msg_type)).toEqual(["display_data"]);
-  expect(shownByCell[0]!.content.data["text/plain"]).toMatch(/^Job \d+ \(templated\)/);
+  expect(shownByCell[0].content.data["text/plain"]).toMatch(/^Job \d+ \(templated\)/);
   // The same job asked for in a later cell is shown there.
   const again = await kernel.execute("job");
   expect(again.result?.["text/plain"]).toMatch(/^Job \d+ \(kernel job\) COMPLETED/);

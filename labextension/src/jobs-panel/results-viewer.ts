@@ -24,7 +24,7 @@ export async function readJobResult(contents: Contents.IManager, path: string): 
   try {
     parsed = JSON.parse(String(file.content)) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const data = (parsed.kind === "hpcfit.result" && typeof parsed.result === "object" && parsed.result !== null ? parsed.result : parsed) as Record<string, unknown>;
   if (data.fit === undefined && data.mcmc === undefined) throw new Error(`${path} holds no fit result`);
