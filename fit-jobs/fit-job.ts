@@ -5,7 +5,8 @@
  * back from the store; find fit jobs again later from the job records.
  */
 import { execFile } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { join, resolve } from "node:path";
 import { fit } from "../fit/fit.js";
@@ -24,7 +25,7 @@ import type { Job } from "../jobs/job.js";
 import { fitResultBundle, fitStatusBundle } from "./display.js";
 import { POPULATION_METHODS } from "./population-methods.js";
 import {
-  MODEL_FILE, SCRIPT_FILE, SPEC_FILE, STORE_DIR, VARS_FILE, modelText, newJobDirectory, readSpec, varsModule, writeSpec,
+  MODEL_FILE, SCRIPT_FILE, SPEC_FILE, STORE_DIR, VARS_FILE, jobDirectoryParent, jobDirectoryPath, modelText, newJobDirectory, readSpec, varsModule, writeSpec,
   type FitJobSpec,
 } from "./job-directory.js";
 import { evaluationMode, jobScript } from "./job-script.js";
@@ -101,7 +102,11 @@ export async function prepareFitJob(request: FitJobRequest, body: string, values
   const backend = jobs.backend().kind;
   const workers = request.resources.ntasks ?? 1;
   const varsText = request.vars.length > 0 ? varsModule(values) : undefined;
-  const dir = newJobDirectory(resolve(request.dir ?? "fit-jobs"), name);
+  const parent = jobDirectoryParent(request.dir);
+  // A dry run writes nothing where the job would go: the model is checked in a private
+  // temporary folder, and the script shows the directory the job would get.
+  const dir = request.dryRun ? jobDirectoryPath(parent, name) : newJobDirectory(parent, name);
+  const work = request.dryRun ? mkdtempSync(join(tmpdir(), "hpcfit-dry-run-")) : dir;
   try {
     const spec: FitJobSpec = {
       version: 1, kind: "hpcfit.fit-job", name, created: new Date().toISOString(), fit: request.fit,
@@ -109,19 +114,22 @@ export async function prepareFitJob(request: FitJobRequest, body: string, values
       storeName: request.fit.name ?? "fit", vars: request.vars,
       checkpointSeconds: request.checkpoint ?? DEFAULT_CHECKPOINT_SECONDS, jobIds: [],
     };
-    if (varsText !== undefined) writeFileSync(join(dir, VARS_FILE), varsText);
-    writeFileSync(join(dir, MODEL_FILE), modelText(body, request.vars));
-    writeSpec(dir, spec);
-    const labels = await checkModel(join(dir, MODEL_FILE));
+    if (varsText !== undefined) writeFileSync(join(work, VARS_FILE), varsText);
+    writeFileSync(join(work, MODEL_FILE), modelText(body, request.vars));
+    writeSpec(work, spec);
+    const labels = await checkModel(join(work, MODEL_FILE));
     if (labels.length === 0) throw new UserError("the model's problem has no free parameters; give some a range(), pm(), dev() or fit()");
     checkFitOptions(request, labels.length);
     const args = [`--job-name=${name}`, ...sbatchArgs(request).filter((a) => !a.startsWith("--job-name="))];
     const script = jobScript({ dir, sbatch: args, workers, backend, node: process.execPath, driver: compiledEntry("fit-jobs/job-main.js"), cli: compiledEntry("cli/main.js") });
+    if (request.dryRun) return { dir, spec, script, labels };
     writeFileSync(join(dir, SCRIPT_FILE), script, { mode: 0o755 });
     return { dir, spec, script, labels };
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
+    if (!request.dryRun) rmSync(dir, { recursive: true, force: true });
     throw e;
+  } finally {
+    if (request.dryRun) rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -130,7 +138,7 @@ export function dryRunText(prepared: PreparedFitJob): string {
   const files = [MODEL_FILE, ...(prepared.spec.vars.length ? [VARS_FILE] : []), SPEC_FILE, SCRIPT_FILE, `${STORE_DIR}/`];
   const mode = evaluationMode(prepared.spec.backend, prepared.spec.workers);
   return [
-    `Dry run: nothing submitted. Job directory ${prepared.dir}`,
+    `Dry run: nothing submitted, nothing written. The job directory would be ${prepared.dir}`,
     `  files: ${files.join(", ")}`,
     `  backend: ${prepared.spec.backend}; evaluation: ${mode}${prepared.spec.workers > 1 ? ` (${prepared.spec.workers} workers)` : ""}; fits ${prepared.labels.join(", ")}`,
     `--- ${SCRIPT_FILE} ---`,

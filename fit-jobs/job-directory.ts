@@ -4,8 +4,8 @@
  * Everything the job needs travels in this one directory, so it can be resumed or re-read later
  * from any kernel.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { JobsBackendKind } from "../schema/jobs.js";
 import { type FitJobFitOptions, type FitJobResources } from "./options.js";
 import { UserError } from "../util/user-error.js";
@@ -58,14 +58,57 @@ export function slug(name: string): string {
   return s === "" ? "fit" : s.slice(0, 60);
 }
 
-/** A new, unique job directory under `parent`. */
-export function newJobDirectory(parent: string, name: string, now = new Date()): string {
+/**
+ * Where job directories go, normalised: `requested` (`--dir`) relative to `base` (the notebook's
+ * folder) must stay inside it; elsewhere only an absolute path is accepted, and only one the user
+ * can write to. The default is `base/fit-jobs`.
+ * @throws UserError for a relative path that leaves `base`, or a folder the user cannot write
+ */
+export function jobDirectoryParent(requested: string | undefined, base: string = process.cwd()): string {
+  const root = resolve(base);
+  if (requested === undefined) return join(root, "fit-jobs");
+  if (requested.trim() === "") throw new UserError("--dir needs a folder");
+  if (!isAbsolute(requested)) {
+    const parent = resolve(root, requested);
+    const rel = relative(root, parent);
+    if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      throw new UserError(`--dir=${requested} leads out of the notebook's folder (${root}) to ${parent}; give an absolute path to put job directories elsewhere`);
+    }
+    return parent;
+  }
+  const parent = resolve(requested);
+  let existing = parent;
+  while (!existsSync(existing)) existing = dirname(existing);
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new UserError(`--dir=${requested}: you cannot write to ${existing}`);
+  }
+  if (!statSync(existing).isDirectory()) throw new UserError(`--dir=${requested}: ${existing} is not a folder`);
+  return parent;
+}
+
+/** The path a new job directory named after `name` would get under `parent` (nothing is created). */
+export function jobDirectoryPath(parent: string, name: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
-  mkdirSync(parent, { recursive: true });
   for (let k = 0; ; k++) {
     const dir = resolve(parent, `${slug(name)}-${stamp}${k ? `-${k}` : ""}`);
-    if (existsSync(dir)) continue;
-    mkdirSync(dir);
+    if (!existsSync(dir)) return dir;
+  }
+}
+
+/** A new, unique job directory under `parent`, with its store folder. */
+export function newJobDirectory(parent: string, name: string, now = new Date()): string {
+  mkdirSync(parent, { recursive: true });
+  for (;;) {
+    const dir = jobDirectoryPath(parent, name, now);
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      // Taken by another kernel between the look and the make: take the next name.
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw e;
+    }
     mkdirSync(join(dir, STORE_DIR));
     return dir;
   }

@@ -9,11 +9,38 @@ import type { JobRow, JobsBackendKind } from "../schema/jobs.js";
 import { Job, type WaitOptions } from "./job.js";
 import { checkJobIds, matchesId } from "./job-ids.js";
 import { LocalBackend } from "./local/local-backend.js";
+import { submissionOrigin } from "./origin.js";
 import { SlurmBackend, slurmConfPath } from "./slurm-backend.js";
-import type { JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
+import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
 import { UserError } from "../util/user-error.js";
 
 let current: JobsBackend | undefined;
+
+/** Called with the rows of every job this process submits, as soon as the backend accepted it. */
+export type SubmittedListener = (backend: JobsBackendKind, rows: JobRow[]) => void;
+
+const submittedListeners = new Set<SubmittedListener>();
+
+/**
+ * Calls `listener` for every job this process submits (through {@link submit} or
+ * {@link announceSubmitted}), so that a watcher such as the Jobs panel's feed shows it at once
+ * instead of at its next poll. Returns a function that stops the calls.
+ */
+export function onSubmitted(listener: SubmittedListener): () => void {
+  submittedListeners.add(listener);
+  return () => submittedListeners.delete(listener);
+}
+
+/** Tells the {@link onSubmitted} listeners about jobs just submitted; a listener's error is not the submitter's. */
+export function announceSubmitted(backend: JobsBackendKind, rows: JobRow[]): void {
+  for (const listener of [...submittedListeners]) {
+    try {
+      listener(backend, rows);
+    } catch {
+      // A watcher that cannot show the job does not undo its submission.
+    }
+  }
+}
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? "").split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, command)));
@@ -56,7 +83,8 @@ function jobFor(b: JobsBackend, id: string, rows: JobRow[]): Job {
 export async function submit(request: SubmitRequest | string, args: string[] = []): Promise<Job> {
   const req: SubmitRequest = typeof request === "string" ? { script: request, args } : request;
   const b = backend();
-  const rows = await b.submit(req);
+  const rows = await b.submit({ ...req, origin: req.origin ?? submissionOrigin() });
+  announceSubmitted(b.kind, rows);
   const first = rows[0]!;
   const id = first.arrayJobId !== null ? String(first.arrayJobId) : first.id;
   return jobFor(b, id, rows);
@@ -77,9 +105,12 @@ export async function get(id: string): Promise<Job> {
   return jobFor(b, checked!, rows);
 }
 
-/** Cancels jobs; unknown ids are an error and then nothing is cancelled. */
-export async function cancel(ids: string[]): Promise<void> {
-  await backend().cancel(ids);
+/**
+ * Cancels jobs; says for each id whether it was cancelled or had already ended. Unknown ids are
+ * an error and then nothing is cancelled.
+ */
+export async function cancel(ids: string[]): Promise<CancelOutcome[]> {
+  return backend().cancel(ids);
 }
 
 /** Holds pending jobs. */

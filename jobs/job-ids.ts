@@ -1,6 +1,6 @@
 import type { JobRow } from "../schema/jobs.js";
 import { ACTIVE_STATES } from "./states.js";
-import type { JobFilter } from "./types.js";
+import type { CancelOutcome, JobFilter } from "./types.js";
 import { UserError } from "../util/user-error.js";
 
 /** Checks job ids (`123` or `123_4`, an array id standing for all its tasks); returns them trimmed. */
@@ -11,6 +11,12 @@ export function checkJobIds(ids: readonly string[]): string[] {
     if (!/^\d+(_\d+)?$/.test(id)) throw new UserError(`invalid job id "${raw}" (expected a number like 123, or 123_4 for an array task)`);
     return id;
   });
+}
+
+/** What cancelling `id` does to the jobs `rows` it names, seen before the cancel. */
+export function cancelOutcome(id: string, rows: JobRow[]): CancelOutcome {
+  const before = rows.filter((r) => matchesId(r, id)).map((r) => r.state);
+  return { id, cancelled: before.some((s) => ACTIVE_STATES.includes(s)), before };
 }
 
 /** True when `row` is the job `id` or a task of the array `id`. */

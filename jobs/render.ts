@@ -2,10 +2,47 @@
  * How jobs look in a notebook: a table (`application/vnd.hpcfit.jobs+json` with HTML and text
  * fallbacks) and a one-line live status.
  */
-import { JOBS_MIME, type JobRow, type JobsBackendKind, type JobsTable } from "../schema/jobs.js";
+import { JOBS_MIME, type JobRow, type JobState, type JobsBackendKind, type JobsTable } from "../schema/jobs.js";
 import type { MimeBundle } from "../schema/display.js";
 import { escapeHtml } from "../util/html.js";
+import { ACTIVE_STATES } from "./states.js";
+import type { CancelOutcome } from "./types.js";
 
+/**
+ * One line saying what cancelling one id did: `123: cancelled (was RUNNING)`,
+ * `7: already COMPLETED, nothing to cancel`.
+ */
+export function describeCancel(o: CancelOutcome): string {
+  const states = [...new Set(o.before)].join("/");
+  if (!o.cancelled) return `${o.id}: already ${states}, nothing to cancel`;
+  const ended = o.before.filter((s) => !ACTIVE_STATES.includes(s)).length;
+  const tasks = o.before.length > 1 ? `, ${o.before.length - ended} of ${o.before.length} tasks` : "";
+  return `${o.id}: cancelled (was ${[...new Set(o.before.filter((s) => ACTIVE_STATES.includes(s)))].join("/")}${tasks})`;
+}
+
+/** How a job that did not finish on its own ended, in words. */
+const ABNORMAL_ENDS: Partial<Record<JobState, string>> = {
+  CANCELLED: "was cancelled",
+  TIMEOUT: "reached its time limit and was killed",
+  NODE_FAIL: "was ended by the failure of its node",
+  PREEMPTED: "was preempted by the scheduler",
+  OUT_OF_MEMORY: "ran out of memory and was killed",
+  BOOT_FAIL: "could not start: its node failed to boot",
+  DEADLINE: "was ended at its deadline",
+};
+
+/**
+ * What to tell someone reading the output of a job that ended without finishing its script
+ * (cancelled, timed out, node failure, ...): the output stops there because of that, not because
+ * the script was done. Undefined for jobs that are running, completed or failed on their own.
+ */
+export function endNotice(row: JobRow): string | undefined {
+  const how = ABNORMAL_ENDS[row.state];
+  if (how === undefined) return undefined;
+  const when = row.endTime ? ` at ${row.endTime.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC")}` : "";
+  const ran = row.startTime ? "" : " before it started";
+  return `Job ${row.id} ${how}${ran}${when}; its output ends here.`;
+}
 
 /** `1:02:03`-style elapsed time between two ISO times (or until now). */
 export function elapsed(start: string | null, end: string | null): string {

@@ -5,15 +5,15 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
-import { basename, isAbsolute, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { isTerminalState, type JobRow } from "../schema/jobs.js";
 import { runCommand } from "./command.js";
 import { VANISHED_REASON } from "./states.js";
-import { applyFilter, checkJobIds, expandFilePattern, matchesId } from "./job-ids.js";
+import { applyFilter, cancelOutcome, checkJobIds, expandFilePattern, matchesId } from "./job-ids.js";
 import { checkBatchScript, directiveArgs, parseSbatchArgs, parseTimeLimit, type SbatchOptions } from "./sbatch-options.js";
 import { parseSqueueJson } from "./slurm-json.js";
 import { JobStore } from "./store.js";
-import type { JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
+import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
 import { UserError } from "../util/user-error.js";
 
 /** The Slurm configuration file the commands will read, if one can be found. */
@@ -42,7 +42,7 @@ export function parseScontrolLine(line: string): Record<string, string> {
 }
 
 /** The rows of a job sbatch has just accepted, as Slurm will report them while it pends. */
-function submittedRows(jobId: number, options: SbatchOptions, script: string | undefined, cwd: string): JobRow[] {
+function submittedRows(jobId: number, options: SbatchOptions, script: string | undefined, cwd: string, origin: string | null): JobRow[] {
   const user = userInfo().username;
   const name = options.jobName ?? (options.wrap !== undefined ? "wrap" : script ? basename(script) : "sbatch");
   const directory = options.chdir ? resolve(cwd, options.chdir) : cwd;
@@ -52,8 +52,8 @@ function submittedRows(jobId: number, options: SbatchOptions, script: string | u
   return tasks.map((task) => {
     const vars = { jobId, name, arrayJobId, arrayTaskId: task, user, node: "" };
     const path = (pattern: string): string => {
-      const p = expandFilePattern(pattern, vars);
-      return isAbsolute(p) ? p : join(directory, p);
+      // Normalised, so the record names the file as the file system does (no `a/../`).
+      return resolve(directory, expandFilePattern(pattern, vars));
     };
     const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
     return {
@@ -61,7 +61,7 @@ function submittedRows(jobId: number, options: SbatchOptions, script: string | u
       state: "PENDING", reason: options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null,
       partition: options.partition ?? null, nodes: null, cpus: (options.ntasks ?? 1) * (options.cpusPerTask ?? 1),
       submitTime: now, startTime: null, endTime: null, timeLimit: options.time ?? null, exitCode: null, signal: null,
-      directory, stdout, stderr: options.error ? path(options.error) : stdout, backend: "slurm",
+      directory, stdout, stderr: options.error ? path(options.error) : stdout, backend: "slurm", origin,
     };
   });
 }
@@ -79,7 +79,7 @@ export class SlurmBackend implements JobsBackend {
   }
 
   async submit(request: SubmitRequest): Promise<JobRow[]> {
-    const cwd = request.cwd ?? process.cwd();
+    const cwd = resolve(request.cwd ?? process.cwd());
     let scriptText = request.script;
     // Check everything sbatch would refuse before anything reaches the scheduler.
     let parsed = parseSbatchArgs(request.args);
@@ -101,15 +101,17 @@ export class SlurmBackend implements JobsBackend {
     if (!/^\d+$/.test(id)) throw new UserError(`sbatch answered "${stdout.trim()}", not a job id`);
     // The first record comes from the options sbatch has just accepted (one command per
     // submission, however long the queue); squeue's view replaces it at the next listing.
-    const rows = submittedRows(Number(id), parsed.options, parsed.script, cwd);
+    const rows = submittedRows(Number(id), parsed.options, parsed.script, cwd, request.origin ?? null);
     this.store.put("slurm", this.cluster, rows.map((row) => ({ row, script: scriptText ?? `#!/bin/sh\n${parsed.options.wrap ?? ""}\n` })));
     return rows;
   }
 
   async list(filter: JobFilter = {}): Promise<JobRow[]> {
-    const live = await this.squeue();
-    this.store.refresh("slurm", this.cluster, live);
     const recorded = this.store.all("slurm", this.cluster).map((s) => s.row);
+    // squeue knows nothing of where hpcfit submitted a job from: the record keeps it.
+    const origins = new Map(recorded.filter((r) => r.origin != null).map((r) => [r.id, r.origin]));
+    const live = (await this.squeue()).map((r) => (origins.has(r.id) ? { ...r, origin: origins.get(r.id) } : r));
+    this.store.refresh("slurm", this.cluster, live);
     let rows = live;
     if (filter.recordedOnly) {
       const known = new Set(recorded.map((r) => r.id));
@@ -126,15 +128,23 @@ export class SlurmBackend implements JobsBackend {
   }
 
   private async requireKnown(ids: string[]): Promise<string[]> {
+    return (await this.knownRows(ids)).ids;
+  }
+
+  private async knownRows(ids: string[]): Promise<{ ids: string[]; rows: JobRow[] }> {
     const checked = checkJobIds(ids);
     const rows = await this.list({ states: "all" });
     const unknown = checked.filter((id) => !rows.some((r) => matchesId(r, id)));
     if (unknown.length > 0) throw new UserError(`no such job: ${unknown.join(", ")}`);
-    return checked;
+    return { ids: checked, rows };
   }
 
-  async cancel(ids: string[]): Promise<void> {
-    await runCommand("scancel", await this.requireKnown(ids));
+  async cancel(ids: string[]): Promise<CancelOutcome[]> {
+    const known = await this.knownRows(ids);
+    const outcomes = known.ids.map((id) => cancelOutcome(id, known.rows));
+    const live = outcomes.filter((o) => o.cancelled).map((o) => o.id);
+    if (live.length > 0) await runCommand("scancel", live);
+    return outcomes;
   }
 
   async hold(ids: string[]): Promise<void> {

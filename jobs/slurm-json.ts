@@ -3,7 +3,7 @@
  * JSON survives any character in a job name, which squeue's fixed-width columns do not. Slurm
  * 22.05 ignores squeue's filters together with `--json`, so callers filter the rows themselves.
  */
-import { isAbsolute, join } from "node:path";
+import { resolve } from "node:path";
 import { JOB_STATES, isTerminalState, type JobRow, type JobState } from "../schema/jobs.js";
 import { expandFilePattern } from "./job-ids.js";
 import { UserError } from "../util/user-error.js";
@@ -42,8 +42,8 @@ function taskIndices(text: string): number[] {
 }
 
 function outputPath(pattern: string, dir: string, fallback: string, job: Parameters<typeof expandFilePattern>[1]): string {
-  const p = expandFilePattern(pattern || fallback, job);
-  return isAbsolute(p) ? p : join(dir, p);
+  // Normalised, as the submission's record is: `a/../a/x.out` and `a/x.out` are one file.
+  return resolve(dir, expandFilePattern(pattern || fallback, job));
 }
 
 /** One job object of squeue's JSON into rows (several when it is a pending array not yet split). */

@@ -7,15 +7,27 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import type { JobRow, JobState, JobsBackendKind } from "../schema/jobs.js";
-import { ensurePrivateDir, userDataDir } from "../util/paths.js";
+import { ensurePrivateDir, privateDatabase, userDataDir } from "../util/paths.js";
 
 /** What the local scheduler keeps beside a job's row. */
 export interface LocalJobExtras {
   /** The script file to run. */
   scriptPath: string;
   scriptArgs: string[];
-  /** The environment the job starts with (captured at submission, like sbatch). */
-  env: Record<string, string>;
+  /**
+   * The variables that describe this job to itself (`SLURM_JOB_ID`, `SLURM_ARRAY_TASK_ID`, ...),
+   * added to the submitter's environment when it starts. Nothing else of the environment is kept
+   * in the record.
+   */
+  jobEnv: Record<string, string>;
+  /**
+   * The submitter's environment as `--export` chose it, in a private (0600) file beside the job's
+   * script, removed as soon as no pending job needs it, as Slurm keeps a job's environment in its
+   * spool only until the job starts.
+   */
+  environmentFile: string;
+  /** The names `--export` asked for explicitly (empty with the default `ALL`). */
+  exported: string[];
   /** `--dependency` as written, or null. */
   dependency: string | null;
   /** `%N` of the array, or null. */
@@ -79,10 +91,17 @@ export class JobStore {
   readonly db: Database.Database;
 
   private constructor(readonly path: string) {
-    this.db = new Database(path, { timeout: 10_000 });
+    this.db = new Database(privateDatabase(path), { timeout: 10_000 });
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
+    // What is deleted (an environment, a forgotten job) is overwritten, not left in free pages.
+    this.db.pragma("secure_delete = ON");
     this.db.exec(SCHEMA);
+    // Records from before environments moved out of the database lose theirs once the job has
+    // started; a pending one keeps it until then, as it needs it to start.
+    this.db
+      .prepare(`UPDATE job_records SET local = json_remove(local, '$.env') WHERE local IS NOT NULL AND json_type(local, '$.env') IS NOT NULL AND state != 'PENDING'`)
+      .run();
   }
 
   /** The store in `dir` (default the user data directory), opened once per process. */

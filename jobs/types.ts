@@ -19,6 +19,8 @@ export interface SubmitRequest {
   script?: string;
   /** Directory relative paths are taken from (default: the process's working directory). */
   cwd?: string;
+  /** Recorded as the rows' `origin` (default: where this process submits from, see origin.ts). */
+  origin?: string;
 }
 
 /** Which jobs to list; every field narrows the result. */
@@ -35,6 +37,16 @@ export interface JobFilter {
   partition?: string;
   /** Only jobs whose records hpcfit holds (submitted through hpcfit). */
   recordedOnly?: boolean;
+}
+
+/** What `cancel` did to one of the ids it was given. */
+export interface CancelOutcome {
+  /** The id as given. */
+  id: string;
+  /** True when at least one of its tasks was pending or running and was cancelled. */
+  cancelled: boolean;
+  /** The states its tasks were in before (one per task, in task order). */
+  before: JobState[];
 }
 
 /** One partition, as `sinfo` shows it. */
@@ -67,8 +79,11 @@ export interface JobsBackend {
   submit(request: SubmitRequest): Promise<JobRow[]>;
   /** Jobs matching `filter`. */
   list(filter?: JobFilter): Promise<JobRow[]>;
-  /** Cancels jobs (array ids cancel every task). Unknown ids are an error and nothing is cancelled. */
-  cancel(ids: string[]): Promise<void>;
+  /**
+   * Cancels jobs (array ids cancel every task); says for each id whether it was cancelled or had
+   * already ended. Unknown ids are an error and then nothing is cancelled.
+   */
+  cancel(ids: string[]): Promise<CancelOutcome[]>;
   /** Holds pending jobs. */
   hold(ids: string[]): Promise<void>;
   /** Releases held jobs. */

@@ -3,7 +3,7 @@
  * `--local`, or shows what it would submit with `--dry-run`); `%fit results JOB`, `%fit jobs` and
  * `%fit --resume DIR` work with fit jobs later. Thin: the work is in `fit-job.ts`.
  */
-import { DISPLAY, type MimeBundle } from "../schema/display.js";
+import { DISPLAY, markShownLive, type MimeBundle } from "../schema/display.js";
 import { jobsBundle } from "../jobs/render.js";
 import { type Magic, type MagicContext } from "../kernel/magics/types.js";
 import {
@@ -39,6 +39,7 @@ async function userErrors<T>(work: () => Promise<T>): Promise<T> {
 function showLive(context: MagicContext, job: FitJob): void {
   const displayId = `hpcfit-fit-${job.id}-${Math.random().toString(36).slice(2, 10)}`;
   context.output.display(job.job.statusBundle(), { displayId });
+  markShownLive(job, displayId);
   void job.follow({ update: (bundle) => context.output.display(bundle, { displayId, update: true }) });
 }
 

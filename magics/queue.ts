@@ -71,7 +71,7 @@ async function runQueueMagic(args: string, context: MagicContext): Promise<unkno
     await command.parseAsync(argv, { from: "user" });
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return undefined;
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.code === "commander.version") return undefined;
       const message = errors.join("").replace(/^error: /, "").trim() || e.message;
       throw new UserError(`%queue: ${message}\n\n${USAGE}`);
     }

@@ -74,3 +74,21 @@ export function tellVariableName(value: unknown, name: string): void {
     // A name is a courtesy: nothing the value does with it may break the cell.
   }
 }
+
+const LIVE_DISPLAY_IDS: unique symbol = Symbol.for("hpcfit.liveDisplayIds") as never;
+
+/**
+ * Notes that `value` is on screen as the live display `displayId` (kept up to date until it stops
+ * changing): a cell whose value it is then shows no second, frozen copy of it as its result.
+ */
+export function markShownLive(value: object, displayId: string): void {
+  const holder = value as { [LIVE_DISPLAY_IDS]?: string[] };
+  if (holder[LIVE_DISPLAY_IDS]) holder[LIVE_DISPLAY_IDS].push(displayId);
+  else Object.defineProperty(value, LIVE_DISPLAY_IDS, { value: [displayId], enumerable: false });
+}
+
+/** The ids of the live displays `value` is shown in (see {@link markShownLive}). */
+export function liveDisplayIdsOf(value: unknown): readonly string[] {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return [];
+  return (value as { [LIVE_DISPLAY_IDS]?: string[] })[LIVE_DISPLAY_IDS] ?? [];
+}

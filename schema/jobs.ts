@@ -11,8 +11,10 @@
  * ## The comm `hpcfit.jobs`
  * The frontend opens a comm on target `hpcfit.jobs` (the open message's data may already be a
  * `subscribe`). Then, frontend to kernel ({@link JobsClientMessage}):
- * - `subscribe` — start watching; the kernel answers with a `snapshot` and then pushes `changes`
- *   whenever a job's row changes. The kernel polls the backend only while at least one comm is
+ * - `subscribe` — start watching; the kernel answers with a `snapshot` (with its user and origin,
+ *   so the panel can say whose jobs it lists and mark those from its notebook) and then pushes
+ *   `changes` whenever a job's row changes. A job submitted through this kernel is pushed at
+ *   once; for jobs from elsewhere the kernel polls the backend while at least one comm is
  *   subscribed, every `fastIntervalMs` while a job pends or runs, else every `slowIntervalMs`.
  * - `unsubscribe` — stop pushing to this comm (the comm stays open).
  * - `refresh` — send a fresh `snapshot` now.
@@ -20,7 +22,8 @@
  *   on `ids`; answered by one `reply` with the same `requestId`.
  * - `tail` — read a job's output (`stdout` or `stderr`), the last `lines` lines; with `follow`
  *   the kernel keeps sending `output` messages as the file grows until the job ends or an
- *   `untail` with the same `requestId` arrives. Answered by a `reply` first.
+ *   `untail` with the same `requestId` arrives. Answered by a `reply` first. The last `output`
+ *   (`done`) of a job that was cancelled, timed out or lost its node carries a `notice` saying so.
  * - `submit` — submit `script` (a batch script, `#SBATCH` lines allowed) with sbatch options
  *   `args`; the `reply` carries the new job's row.
  *
@@ -114,6 +117,17 @@ export interface JobRow {
   /** The resolved path of standard error (same as stdout unless `--error` was given). */
   stderr: string | null;
   backend: JobsBackendKind;
+  /**
+   * Where hpcfit submitted the job from: the notebook's path as Jupyter names it (the kernel's
+   * `JPY_SESSION_NAME`), else `host:pid` of the submitting process. Absent or null for jobs
+   * hpcfit did not submit.
+   */
+  origin?: string | null;
+  /**
+   * The file holding the job's stored fit result (absolute path), when it has one; absent or null
+   * otherwise. Only jobs with results offer to open them, and they open this file.
+   */
+  results?: string | null;
 }
 
 /** The data of an `application/vnd.hpcfit.jobs+json` output. */
@@ -143,11 +157,29 @@ export type JobsClientMessage =
 
 /** Kernel to frontend. */
 export type JobsServerMessage =
-  | { type: "snapshot"; version: 1; backend: JobsBackendKind; jobs: JobRow[] }
+  | {
+      type: "snapshot";
+      version: 1;
+      backend: JobsBackendKind;
+      jobs: JobRow[];
+      /** The kernel's user: the jobs listed are this user's unless the filter asked for others. */
+      user?: string;
+      /** The kernel's {@link JobRow.origin}: rows with the same origin were submitted from this notebook. */
+      origin?: string;
+    }
   | { type: "changes"; version: 1; upserted: JobRow[]; removed: string[] }
   | { type: "reply"; requestId: string; ok: true; jobs?: JobRow[] }
   | { type: "reply"; requestId: string; ok: false; error: string }
-  | { type: "output"; requestId: string; id: string; stream: "stdout" | "stderr"; text: string; done: boolean }
+  | {
+      type: "output";
+      requestId: string;
+      id: string;
+      stream: "stdout" | "stderr";
+      text: string;
+      done: boolean;
+      /** With `done`, for a job that did not finish its script: how it ended ("Job 12 was cancelled at ..."). */
+      notice?: string;
+    }
   | { type: "error"; error: string };
 
 /** The result of a validator: the typed value, or a message saying exactly what is wrong. */
@@ -248,6 +280,9 @@ export function checkJobRow(r: unknown, where = "job"): string | null {
   if (typeof r.cpus !== "number") return `${where}.cpus must be a number`;
   if (!isState(r.state)) return `${where}.state ${JSON.stringify(r.state)} is not a job state`;
   if (r.backend !== "slurm" && r.backend !== "local") return `${where}.backend must be "slurm" or "local"`;
+  for (const k of ["origin", "results"] as const) {
+    if (r[k] !== undefined && r[k] !== null && typeof r[k] !== "string") return `${where}.${k} must be a string or null when present`;
+  }
   return null;
 }
 
@@ -279,6 +314,8 @@ export function validateJobsServerMessage(m: unknown): Validation<JobsServerMess
     case "snapshot": {
       if (m.version !== 1) return fail("snapshot.version must be 1");
       if (m.backend !== "slurm" && m.backend !== "local") return fail('snapshot.backend must be "slurm" or "local"');
+      if (m.user !== undefined && typeof m.user !== "string") return fail("snapshot.user must be a string");
+      if (m.origin !== undefined && typeof m.origin !== "string") return fail("snapshot.origin must be a string");
       const e = rows(m.jobs, "jobs");
       return e ? fail(e) : { ok: true, value: m as unknown as JobsServerMessage };
     }
@@ -301,6 +338,7 @@ export function validateJobsServerMessage(m: unknown): Validation<JobsServerMess
         return fail("output needs requestId, id, text (strings) and done (boolean)");
       }
       if (m.stream !== "stdout" && m.stream !== "stderr") return fail('output.stream must be "stdout" or "stderr"');
+      if (m.notice !== undefined && typeof m.notice !== "string") return fail("output.notice must be a string");
       return { ok: true, value: m as unknown as JobsServerMessage };
     }
     case "error":

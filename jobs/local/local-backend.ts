@@ -7,26 +7,28 @@
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, hostname, userInfo } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { JobRow } from "../../schema/jobs.js";
-import { compiledEntry, ensurePrivateDir, userDataDir } from "../../util/paths.js";
-import { applyFilter, checkJobIds, expandFilePattern, matchesId } from "../job-ids.js";
+import { compiledEntry, ensurePrivateDir, ensurePrivateFile, userDataDir, writePrivateFile } from "../../util/paths.js";
+import { applyFilter, cancelOutcome, checkJobIds, expandFilePattern, matchesId } from "../job-ids.js";
 import { checkBatchScript, directiveArgs, parseSbatchArgs, type SbatchOptions } from "../sbatch-options.js";
 import { ACTIVE_STATES } from "../states.js";
 import { JobStore, type LocalJobExtras } from "../store.js";
-import type { JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "../types.js";
+import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "../types.js";
 import { daemonLog, localJobDir } from "./paths.js";
-import { processAlive, signalJob } from "./scheduler.js";
+import { processAlive, releaseEnvironment, signalJob } from "./scheduler.js";
 import { UserError } from "../../util/user-error.js";
 
 /** The partition name local jobs report. */
 export const LOCAL_PARTITION = "local";
 
 
-function buildEnv(options: SbatchOptions, base: NodeJS.ProcessEnv): Record<string, string> {
+/** The environment `--export` gives the job (sbatch's rules), and the names it asked for explicitly. */
+function buildEnv(options: SbatchOptions, base: NodeJS.ProcessEnv): { env: Record<string, string>; exported: string[] } {
   const spec = options.export ?? "ALL";
   const parts = spec.split(",").map((p) => p.trim()).filter((p) => p !== "");
   const env: Record<string, string> = {};
+  const exported = parts.filter((p) => p !== "ALL" && p !== "NONE").map((p) => (p.includes("=") ? p.slice(0, p.indexOf("=")) : p));
   const all = parts.includes("ALL") || parts.length === 0;
   if (all) for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
   else env.PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -38,7 +40,7 @@ function buildEnv(options: SbatchOptions, base: NodeJS.ProcessEnv): Record<strin
   }
   // Variables a previous Slurm job left in this environment would lie about this one.
   for (const k of Object.keys(env)) if (k.startsWith("SLURM_")) delete env[k];
-  return env;
+  return { env, exported };
 }
 
 /** Jobs run by hpcfit's own scheduler on this machine. */
@@ -56,7 +58,7 @@ export class LocalBackend implements JobsBackend {
   }
 
   async submit(request: SubmitRequest): Promise<JobRow[]> {
-    const cwd = request.cwd ?? process.cwd();
+    const cwd = resolve(request.cwd ?? process.cwd());
     const cli = parseSbatchArgs(request.args);
     let script: string;
     if (request.script !== undefined) {
@@ -95,29 +97,30 @@ export class LocalBackend implements JobsBackend {
     const name = options.jobName ?? (cli.script ? cli.script.split("/").pop()! : options.wrap !== undefined ? "wrap" : "sbatch");
     const node = hostname();
     const tasks: (number | null)[] = options.array ? options.array.indices : [null];
-    const baseEnv = buildEnv(options, process.env);
+    const { env: baseEnv, exported } = buildEnv(options, process.env);
     const submitTime = new Date().toISOString();
 
     const rows = this.store.transaction(() => {
       const first = this.store.nextIds(this.cluster, tasks.length);
       const jobDir = localJobDir(this.dataDir, first);
-      mkdirSync(jobDir, { recursive: true });
+      mkdirSync(jobDir, { recursive: true, mode: 0o700 });
       const scriptPath = join(jobDir, "script");
       writeFileSync(scriptPath, script);
       chmodSync(scriptPath, 0o700);
+      const environmentFile = join(jobDir, "environment");
+      writePrivateFile(environmentFile, JSON.stringify(baseEnv));
       const out: { row: JobRow; script: string; local: LocalJobExtras }[] = tasks.map((task, k) => {
         const jobId = first + k;
         const arrayJobId = options.array ? first : null;
-        mkdirSync(localJobDir(this.dataDir, jobId), { recursive: true });
+        mkdirSync(localJobDir(this.dataDir, jobId), { recursive: true, mode: 0o700 });
         const vars = { jobId, name, arrayJobId, arrayTaskId: task, user, node };
         const path = (pattern: string): string => {
-          const p = expandFilePattern(pattern, vars);
-          return isAbsolute(p) ? p : join(directory, p);
+          // Normalised, so the record names the file as the file system does (no `a/../`).
+          return resolve(directory, expandFilePattern(pattern, vars));
         };
         const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
         const stderr = options.error ? path(options.error) : stdout;
-        const env: Record<string, string> = {
-          ...baseEnv,
+        const jobEnv: Record<string, string> = {
           SLURM_JOB_ID: String(jobId), SLURM_JOBID: String(jobId), SLURM_JOB_NAME: name, SLURM_JOB_USER: user,
           SLURM_JOB_UID: String(userInfo().uid), SLURM_SUBMIT_DIR: cwd, SLURM_SUBMIT_HOST: node,
           SLURM_JOB_NODELIST: node, SLURM_NODELIST: node, SLURM_JOB_NUM_NODES: "1", SLURM_NNODES: "1",
@@ -138,11 +141,11 @@ export class LocalBackend implements JobsBackend {
           id: arrayJobId !== null ? `${arrayJobId}_${task}` : String(jobId), jobId, arrayJobId, arrayTaskId: task, name, user,
           state: "PENDING", reason: options.hold ? "JobHeldUser" : "None", partition: LOCAL_PARTITION, nodes: null, cpus,
           submitTime, startTime: null, endTime: null, timeLimit: options.time ?? null, exitCode: null, signal: null,
-          directory, stdout, stderr, backend: "local",
+          directory, stdout, stderr, backend: "local", origin: request.origin ?? null,
         };
         row.reason = options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null;
         const local: LocalJobExtras = {
-          scriptPath, scriptArgs, env, dependency: options.dependencyText ?? null,
+          scriptPath, scriptArgs, jobEnv, environmentFile, exported, dependency: options.dependencyText ?? null,
           arrayLimit: options.array?.limit ?? null, held: options.hold === true, pid: null, ntasks, cpusPerTask, killedAt: null,
           openMode: options.other["open-mode"] === "append" ? "append" : "truncate",
         };
@@ -169,7 +172,7 @@ export class LocalBackend implements JobsBackend {
         // Gone between the check and the signal: start a new one.
       }
     }
-    const logFd = openSync(daemonLog(this.dataDir), "a");
+    const logFd = openSync(ensurePrivateFile(daemonLog(this.dataDir)), "a");
     const child = spawn(process.execPath, [compiledEntry("jobs/local/daemon.js"), this.dataDir, this.cluster, String(this.totalCpus)], {
       detached: true,
       stdio: ["ignore", logFd, logFd],
@@ -193,10 +196,13 @@ export class LocalBackend implements JobsBackend {
     return found.flatMap((f) => f.jobs.map((j) => ({ row: j.row, local: j.local! })));
   }
 
-  async cancel(ids: string[]): Promise<void> {
+  async cancel(ids: string[]): Promise<CancelOutcome[]> {
     this.resolveIds(ids);
-    this.store.transaction(() => {
-      for (const { row, local } of this.resolveIds(ids)) {
+    const outcomes = this.store.transaction(() => {
+      const jobs = this.resolveIds(ids);
+      const rows = jobs.map((j) => j.row);
+      const result = checkJobIds(ids).map((id) => cancelOutcome(id, rows));
+      for (const { row, local } of jobs) {
         if (!ACTIVE_STATES.includes(row.state)) continue;
         const now = Date.now();
         const next: JobRow = { ...row, state: "CANCELLED", reason: null, endTime: new Date(now).toISOString() };
@@ -206,9 +212,12 @@ export class LocalBackend implements JobsBackend {
           extras.killedAt = now;
         }
         this.store.update("local", this.cluster, next, extras);
+        releaseEnvironment(this.store, this.cluster, local.environmentFile);
       }
+      return result;
     });
     this.ensureDaemon();
+    return outcomes;
   }
 
   private setHeld(ids: string[], held: boolean): void {

@@ -9,7 +9,7 @@
  * kernel never interleaves with a decision made here.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { isTerminalState, type JobRow } from "../../schema/jobs.js";
 import { parseDependency } from "../sbatch-options.js";
@@ -74,12 +74,43 @@ function dependencyVerdict(store: JobStore, cluster: string, text: string): DepV
   return verdicts.includes("never") ? "never" : verdicts.includes("wait") ? "wait" : "ok";
 }
 
+/** The environment a job starts with: the submitter's (from its private file) and the job's own variables. */
+function jobEnvironment(local: LocalJobExtras & { env?: Record<string, string> }): Record<string, string> {
+  // Records written before environments moved out of the database still carry theirs.
+  if (local.env) return local.env;
+  let base: Record<string, string>;
+  try {
+    base = JSON.parse(readFileSync(local.environmentFile, "utf8")) as Record<string, string>;
+  } catch (e) {
+    throw new Error(`the job's environment (${local.environmentFile}) cannot be read: ${(e as Error).message}`, { cause: e });
+  }
+  return { ...base, ...local.jobEnv };
+}
+
+/**
+ * Deletes a job environment file once no pending job needs it (its jobs started, were cancelled
+ * or were forgotten), so the submitter's variables stay on disk no longer than Slurm keeps them.
+ */
+export function releaseEnvironment(store: JobStore, cluster: string, file: string | undefined): void {
+  if (file === undefined) return;
+  const waiting = store.db
+    .prepare(`SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state = 'PENDING' AND json_extract(local, '$.environmentFile') = ?`)
+    .get(cluster, file) as { n: number };
+  if (waiting.n > 0) return;
+  try {
+    unlinkSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
+
 function startJob(dataDir: string, job: StoredJob, onExit?: () => void): { pid: number } | { error: string } {
   const local = job.local!;
   const row = job.row;
   let out: number | undefined;
   let err: number | undefined;
   try {
+    const env = jobEnvironment(local);
     out = openSync(row.stdout!, local.openMode === "append" ? "a" : "w");
     err = row.stderr === row.stdout ? out : openSync(row.stderr!, "w");
     // The wrapper records the script's exit status in a file, so the outcome survives even if
@@ -87,7 +118,7 @@ function startJob(dataDir: string, job: StoredJob, onExit?: () => void): { pid: 
     const child = spawn(
       "/bin/sh",
       ["-c", 'f=$1; shift; "$@"; s=$?; echo "$s" > "$f.tmp" && mv "$f.tmp" "$f"', "hpcfit-job", exitFile(dataDir, row.jobId), local.scriptPath, ...local.scriptArgs],
-      { cwd: row.directory, env: local.env, detached: true, stdio: ["ignore", out, err] },
+      { cwd: row.directory, env, detached: true, stdio: ["ignore", out, err] },
     );
     child.on("error", () => undefined);
     // The daemon learns of the end at once (the exit-status file remains the record of truth).
@@ -197,7 +228,9 @@ export function schedulePass(store: JobStore, dataDir: string, cluster: string, 
         used += row.cpus;
         if (row.arrayJobId !== null) runningPerArray.set(row.arrayJobId, (runningPerArray.get(row.arrayJobId) ?? 0) + 1);
       }
+      delete (local as { env?: unknown }).env;
       save(row, local);
+      releaseEnvironment(store, cluster, local.environmentFile);
     }
     const active = store.db.prepare(`SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state IN ('PENDING', 'RUNNING')`).get(cluster) as { n: number };
     const killing = store.all("local", cluster, ["CANCELLED", "TIMEOUT"]).filter((j) => j.local?.pid != null).length;

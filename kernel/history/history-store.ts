@@ -3,8 +3,8 @@
  * of `history_request`: tail, range and search. Several kernels may share the file at once
  * (WAL mode and a busy timeout), each as its own numbered session.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { privateDatabase } from "../../util/paths.js";
 import Database from "better-sqlite3";
 
 /** One history entry: `[session, line, input]`, or `[session, line, [input, output]]` with outputs. */
@@ -31,8 +31,8 @@ export class HistoryStore {
 
   /** Opens (creating if needed) `history.sqlite` in `dir` and starts a new session. */
   constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, "history.sqlite"));
+    // Every cell's code is kept here: the folder and the file are the user's alone.
+    this.db = new Database(privateDatabase(join(dir, "history.sqlite")));
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(`

@@ -23,7 +23,8 @@ export interface CodeCell {
   code: string;
 }
 
-const CELL_MAGIC = /^%%([A-Za-z_][\w.-]*)[ \t]*(.*)$/;
+// `%%name?` asks for help like `%%name ?`.
+const CELL_MAGIC = /^%%([A-Za-z_][\w.-]*)(?:(\?)(?=\s|$))?[ \t]*(.*)$/;
 const MAGIC_NAME = "([A-Za-z_][\\w.-]*)";
 const LINE_MAGIC = new RegExp(`^(\\s*)%${MAGIC_NAME}(\\??)(?=\\s|;|$)(.*)$`);
 const RETURN_MAGIC = new RegExp(`^(\\s*return\\s+)%${MAGIC_NAME}(?=\\s|;|$)(.*)$`);
@@ -38,7 +39,7 @@ export function rewriteMagics(code: string): CellMagicCall | CodeCell {
     const head = code.slice(firstLineStart, lineEnd < 0 ? code.length : lineEnd).trimEnd();
     const match = CELL_MAGIC.exec(head);
     if (match) {
-      return { kind: "cell-magic", name: match[1], args: match[2].trim(), body: lineEnd < 0 ? "" : code.slice(lineEnd + 1) };
+      return { kind: "cell-magic", name: match[1], args: match[2] ?? match[3].trim(), body: lineEnd < 0 ? "" : code.slice(lineEnd + 1) };
     }
   }
   if (!code.includes("%")) return { kind: "code", code };

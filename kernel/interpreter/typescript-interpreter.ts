@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import vm from "node:vm";
 import { CELL_SIGNAL } from "../../schema/cell.js";
-import { LIVE_DISPLAY, tellVariableName } from "../../schema/display.js";
+import { LIVE_DISPLAY, liveDisplayIdsOf, tellVariableName } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
 import { listenForInterrupts, type StopReport } from "../interrupt/index.js";
 import type { MagicRegistry } from "../magics/registry.js";
@@ -52,11 +52,25 @@ class Run {
   readonly controller = new AbortController();
   readonly interrupted: Promise<never>;
   private rejectInterrupt!: (error: InterruptedError) => void;
+  /** The display ids this run has shown, to know what is on screen already. */
+  readonly displayIds = new Set<string>();
+  /** The cell's outputs, noting the display ids they create. */
+  readonly sink: OutputSink;
 
   constructor(
-    readonly sink: OutputSink,
+    sink: OutputSink,
     readonly options: ExecuteOptions,
   ) {
+    const displayIds = this.displayIds;
+    this.sink = {
+      stream: (name, text) => sink.stream(name, text),
+      display: (data, options) => {
+        if (options?.displayId !== undefined && !options.update) displayIds.add(options.displayId);
+        sink.display(data, options);
+      },
+      clearOutput: (wait) => sink.clearOutput(wait),
+      input: (prompt, password) => sink.input(prompt, password),
+    };
     this.interrupted = new Promise<never>((_, reject) => {
       this.rejectInterrupt = reject;
     });
@@ -156,6 +170,8 @@ export class TypeScriptInterpreter implements Interpreter {
       // never settles, and the interrupt ends the cell.
       const value = await Promise.race([this.runCode(code, run, `<cell ${options.executionCount}>`), run.interrupted]);
       if (value === undefined || options.silent) return { status: "ok" };
+      // A value this cell already shows live (a submitted job) is not shown again, frozen.
+      if (liveDisplayIdsOf(value).some((id) => run.displayIds.has(id))) return { status: "ok" };
       return { status: "ok", result: bundleOf(value) };
     } catch (error) {
       return { status: "error", ...formatError(error, this.toCell) };
@@ -241,11 +257,7 @@ export class TypeScriptInterpreter implements Interpreter {
         return this.magics.run(name, args, this.magicContext(current, filename));
       },
       magicHelp: (name: string) => {
-        const magic = this.magics.get(name);
-        if (!magic) return this.magics.run(name, "", this.magicContext(this.running ?? run, filename));
-        const kind = magic.kind === "cell" ? "%%" : "%";
-        process.stdout.write(`${kind}${magic.name}: ${magic.summary}\n${magic.usage ? `\n${magic.usage}\n` : ""}`);
-        return undefined;
+        return this.magics.run(name, "?", this.magicContext(this.running ?? run, filename));
       },
     };
   }

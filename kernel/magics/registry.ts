@@ -1,6 +1,8 @@
 import { type Magic, type MagicContext } from "./types.js";
 import { UserError } from "../../util/user-error.js";
 
+const HELP_REQUESTS = new Set(["--help", "-h", "?"]);
+
 /** The `%` and `%%` commands known to a kernel. */
 export class MagicRegistry {
   private readonly magics = new Map<string, Magic>();
@@ -28,6 +30,17 @@ export class MagicRegistry {
   }
 
   /**
+   * The help of the magic `name`: how it is called, its summary and its usage.
+   * @throws UserError when no such magic is registered
+   */
+  helpText(name: string): string {
+    const magic = this.magics.get(name);
+    if (!magic) throw new UserError(`Unknown magic %${name}.`);
+    const prefix = magic.kind === "cell" ? "%%" : "%";
+    return `${prefix}${magic.name}: ${magic.summary}\n${magic.usage ? `\n${magic.usage}\n` : ""}`;
+  }
+
+  /**
    * Runs `%name args` (`body` undefined) or `%%name args` + body. Unknown names and a magic
    * used in the wrong form get an error that lists what is known.
    */
@@ -42,6 +55,11 @@ export class MagicRegistry {
     if (magic.kind !== "both" && magic.kind !== form) {
       const other = magic.kind === "line" ? "%" : "%%";
       throw new UserError(`${prefix}${name} is not a ${form} magic; use it as ${other}${name}.`);
+    }
+    // `--help`, `-h` and `?` alone ask for the usage; the magic itself never sees them.
+    if (HELP_REQUESTS.has(args.trim())) {
+      context.output.stream("stdout", this.helpText(name));
+      return undefined;
     }
     return magic.run(args, context, body);
   }

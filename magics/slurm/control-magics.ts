@@ -2,6 +2,7 @@
 import * as jobs from "../../jobs/api.js";
 import type { MimeBundle } from "../../schema/display.js";
 import { type Magic } from "../../kernel/magics/types.js";
+import { describeCancel } from "../../jobs/render.js";
 import { userErrors, words } from "./magic-support.js";
 import { UserError } from "../../util/user-error.js";
 
@@ -20,8 +21,8 @@ export const scancelMagic: Magic = {
   usage: "%scancel ID [ID...]",
   async run(args, context) {
     const list = ids("scancel", words(args));
-    await userErrors("scancel", () => jobs.cancel(list));
-    context.output.stream("stdout", `Cancelled ${list.join(", ")}\n`);
+    const outcomes = await userErrors("scancel", () => jobs.cancel(list));
+    context.output.stream("stdout", `${outcomes.map(describeCancel).join("\n")}\n`);
   },
 };
 

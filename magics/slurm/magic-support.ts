@@ -3,7 +3,7 @@
  * names unknown options, turning the jobs layer's errors into MagicErrors, and a live job display.
  */
 import type { MimeBundle } from "../../schema/display.js";
-import { DISPLAY } from "../../schema/display.js";
+import { DISPLAY, markShownLive } from "../../schema/display.js";
 import type { Job } from "../../jobs/job.js";
 import { jobsBundle } from "../../jobs/render.js";
 import { shellWords } from "../../jobs/shell-words.js";
@@ -75,6 +75,7 @@ export function parseOptions(magic: string, argv: string[], specs: OptionSpec[])
 export function showLive(context: MagicContext, job: Job): void {
   const displayId = `hpcfit-job-${job.id}-${Math.random().toString(36).slice(2, 10)}`;
   context.output.display(job.statusBundle(), { displayId });
+  markShownLive(job, displayId);
   job.follow({ update: (bundle) => context.output.display(bundle, { displayId, update: true }) });
 }
 

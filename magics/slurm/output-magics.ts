@@ -2,6 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import * as jobs from "../../jobs/api.js";
 import { readTail } from "../../jobs/job.js";
+import { endNotice } from "../../jobs/render.js";
 import { type Magic } from "../../kernel/magics/types.js";
 import { parseOptions, userErrors, words } from "./magic-support.js";
 import { UserError } from "../../util/user-error.js";
@@ -31,7 +32,14 @@ export const tailMagic: Magic = {
     if (!path) throw new UserError(`%tail: job ${job.id} has no ${stream} file`);
     const first = readTail(path, lines);
     if (first) context.output.stream("stdout", first);
-    if (!options.follow) return undefined;
+    const ended = (): void => {
+      const notice = job.tasks.map(endNotice).find((n) => n !== undefined);
+      if (notice) context.output.stream("stderr", `${notice}\n`);
+    };
+    if (!options.follow) {
+      if (job.done) ended();
+      return undefined;
+    }
     let offset = existsSync(path) ? statSync(path).size : 0;
     for (;;) {
       if (context.signal.aborted) return undefined;
@@ -42,7 +50,10 @@ export const tailMagic: Magic = {
         offset = size;
         context.output.stream("stdout", text);
       }
-      if (job.done) return undefined;
+      if (job.done) {
+        ended();
+        return undefined;
+      }
       await new Promise((r) => setTimeout(r, 300));
     }
   },

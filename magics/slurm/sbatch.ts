@@ -8,10 +8,15 @@ import { UserError } from "../../util/user-error.js";
 const USAGE = `%sbatch [sbatch options] SCRIPT [script arguments]
 %sbatch [sbatch options] --wrap "COMMAND"
 %%sbatch [sbatch options]
-<batch script; #SBATCH lines are read; {{name}} is replaced by the notebook variable name>
+<batch script; #SBATCH lines are read>
 
 Submits a batch job to the current backend (Slurm, or hpcfit's local scheduler), returns the
-job and shows its status live until it ends. Nothing is submitted when an option is invalid.`;
+job and shows its status live until it ends. Nothing is submitted when an option is invalid.
+
+{{name}}, in the cell or on the magic's line, is replaced by the notebook variable name,
+quoted for the shell: it is one word and nothing in it is run ($(...), ;, spaces stay text),
+so write it on its own, not inside quotes: echo {{label}}. {{name|raw}} inserts the value
+unquoted, for a variable that holds shell code you mean to run.`;
 
 /** The `%sbatch` / `%%sbatch` magic. */
 export const sbatchMagic: Magic = {
@@ -20,7 +25,7 @@ export const sbatchMagic: Magic = {
   summary: "Submit a batch job (Slurm or the local scheduler); returns the Job.",
   usage: USAGE,
   async run(args, context, body) {
-    const argv = words(args);
+    const argv = words(fillTemplate(args, context, body === undefined ? "%sbatch" : "%%sbatch"));
     let script: string | undefined;
     if (body !== undefined) {
       script = fillTemplate(body.replace(/^\s*\n/, ""), context);

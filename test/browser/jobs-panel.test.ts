@@ -64,6 +64,14 @@ describe("Jobs panel with the local backend", () => {
     // The columns of the settings, the user among them.
     expect(await job("panel-echo").locator(".jp-hpcfit-job-user").textContent()).toBe(userInfo().username);
     expect(await job("panel-echo").locator(".jp-hpcfit-job-partition").count()).toBe(0);
+    // The panel says whose jobs it lists, and marks those submitted from this notebook.
+    expect(await page.textContent(".jp-hpcfit-panel-status")).toMatch(
+      new RegExp(`^Your jobs \\(${userInfo().username}\\) on the local backend, from every notebook and the command line; ● marks those submitted from jobs-panel\\.ipynb\\.$`),
+    );
+    expect(await job("panel-echo").getAttribute("data-here")).toBe("true");
+    expect(await job("panel-echo").locator(".jp-hpcfit-job-here").textContent()).toBe("●");
+    // A plain job has no results to open.
+    expect(await job("panel-echo").locator("[data-action='results']").count()).toBe(0);
     await screenshot(page, "10-jobs-panel-running");
   });
 
@@ -125,8 +133,9 @@ describe("Jobs panel with the local backend", () => {
     await dialog.locator("button", { hasText: "Yes" }).click();
     await expect.poll(() => job("panel-sleeper").getAttribute("data-state"), { timeout: 30_000 }).toBe("CANCELLED");
     await screenshot(page, "13-cancelled");
-    // The viewer that was following the job's output learns that it ended.
+    // The viewer that was following the job's output learns that it ended, and how.
     await expect.poll(() => viewer.getAttribute("data-done"), { timeout: 30_000 }).toBe("true");
+    expect(await viewer.locator(".jp-hpcfit-output-notice").textContent()).toMatch(/^Job \d+ was cancelled at .*; its output ends here\.$/);
     // The job waiting for it (afterany) runs now.
     await expect.poll(() => job("panel-waiter").getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
   });
@@ -156,6 +165,7 @@ describe("Jobs panel with the local backend", () => {
     await form.locator("button", { hasText: "Submit" }).click();
     await expect.poll(() => form.locator(".jp-hpcfit-submit-result").textContent(), { timeout: 30_000 }).toMatch(/^Submitted job \d+$/);
     await expect.poll(() => job("formfit").getAttribute("data-state"), { timeout: 90_000 }).toBe("COMPLETED");
+    expect(await job("formfit").getAttribute("data-here")).toBe("true");
     // A notification says so (the job was submitted from this JupyterLab).
     await expect.poll(() => page.locator(".Toastify__toast", { hasText: "formfit" }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await job("formfit").locator("[data-action='results']").click();
@@ -175,7 +185,7 @@ describe("Jobs panel with the local backend", () => {
     const restart = runCommand(page, "notebook:restart-kernel");
     await page.locator(".jp-Dialog button", { hasText: "Restart" }).click();
     await restart;
-    await expect.poll(() => page.textContent(".jp-hpcfit-panel-status"), { timeout: 30_000 }).toMatch(/restarting|Jobs of/);
+    await expect.poll(() => page.textContent(".jp-hpcfit-panel-status"), { timeout: 30_000 }).toMatch(/restarting|Your jobs|Waiting/);
     await expect.poll(() => page.getAttribute(".jp-hpcfit-jobs-panel", "data-connected"), { timeout: 60_000 }).toBe("true");
     // A new kernel starts on the default backend (Slurm, here): back to the local one, and the
     // job records, which persist per user, list the jobs submitted before the restart.

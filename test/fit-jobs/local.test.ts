@@ -1,11 +1,13 @@
 // %%fit on hpcfit's local scheduler, driven through a MagicContext: bad lines and bad cells are
 // refused before anything is written or submitted; --dry-run shows the script; a DREAM job with
 // --ntasks=2 uses worker threads and gives the serial chains; %fit results / %fit jobs find it.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { fit, isSampledResult, type Problem } from "hpcfit";
-import { list, useBackend } from "../../jobs/api.js";
+import { list, submit, useBackend } from "../../jobs/api.js";
+import { fitResultFile } from "../../fit-jobs/result-file.js";
 import { readSpec } from "../../fit-jobs/job-directory.js";
 import { FIT_MIME } from "../../schema/fit.js";
 import { MCMC_MIME } from "../../schema/mcmc.js";
@@ -51,7 +53,7 @@ describe("%%fit on the local backend", () => {
     expect((await list({ states: "all" })).length).toBe(before);
   });
 
-  test("--dry-run writes the job directory and shows the script with the requested #SBATCH lines, submits nothing", async () => {
+  test("--dry-run shows the script with the requested #SBATCH lines, and writes and submits nothing", async () => {
     const before = (await list({ states: "all" })).length;
     const { outputs, value } = await runFit(
       `--fit=dream --samples=200 --ntasks=2 --cpus-per-task=1 --mem-per-cpu=100M --time=00:10:00 --job-name="My important job" --mail-type=END --mail-user=a@b.c --sbatch="--comment=hello" --dry-run`,
@@ -61,9 +63,26 @@ describe("%%fit on the local backend", () => {
     const text = outputs.map((o) => (o.kind === "stream" ? o.text : "")).join("");
     for (const line of ["#SBATCH '--job-name=My important job'", "#SBATCH --ntasks=2", "#SBATCH --cpus-per-task=1", "#SBATCH --mem-per-cpu=100M", "#SBATCH --time=00:10:00", "#SBATCH --mail-type=END", "#SBATCH --mail-user=a@b.c", "#SBATCH --comment=hello"])
       expect(text).toContain(line);
-    expect(text).toMatch(/Dry run: nothing submitted/);
+    expect(text).toMatch(/Dry run: nothing submitted, nothing written/);
+    expect(text).toContain(`The job directory would be ${join(work, "fit-jobs", "My-important-job-")}`);
     expect(text).toMatch(/fits a, b/);
+    expect(jobDirs()).toEqual([]);
     expect((await list({ states: "all" })).length).toBe(before);
+  });
+
+  test("--dir stays in the notebook's folder unless it is absolute, and is normalised", async () => {
+    const etc = readdirSync("/etc");
+    const escape = await runFit("--dry-run --dir=../../../../etc", lineModel()).then(() => undefined, (e: unknown) => e as Error);
+    expect(escape?.message).toMatch(/--dir=\.\.\/\.\.\/\.\.\/\.\.\/etc leads out of the notebook's folder .* to \/etc; give an absolute path/);
+    await expect(runFit("--dir=../elsewhere", lineModel())).rejects.toThrow(/leads out of the notebook's folder/);
+    expect(readdirSync("/etc")).toEqual(etc);
+    const inside = await runFit("--dry-run --dir=sub/../jobs", lineModel());
+    expect(inside.outputs.map((o) => (o.kind === "stream" ? o.text : "")).join("")).toContain(`would be ${join(work, "jobs", "fit-")}`);
+    const absolute = mkdtempSync(join(tmpdir(), "hpcfit-abs-jobs-"));
+    const abs = await runFit(`--dry-run --dir=${absolute}/x/../y`, lineModel());
+    expect(abs.outputs.map((o) => (o.kind === "stream" ? o.text : "")).join("")).toContain(`would be ${join(absolute, "y", "fit-")}`);
+    expect(readdirSync(absolute)).toEqual([]);
+    expect(existsSync(join(work, "jobs")) || existsSync(join(work, "sub"))).toBe(false);
   });
 
   test("a DREAM job with --ntasks=2 runs on worker threads, equals serial, and %fit results / %fit jobs find it", async () => {
@@ -97,5 +116,11 @@ describe("%%fit on the local backend", () => {
     expect(jobsList.map((j) => j.id)).toContain(job.id);
     expect(String(jobsList[Symbol.for("hpcfit.display")]!()["text/plain"])).toContain(job.dir);
     await expect(runFit("results 999999", undefined)).rejects.toThrow(/no such job: 999999/);
+
+    // The Jobs panel's "Results" opens this job's stored result, and a plain job run in the
+    // same folder has none.
+    expect(fitResultFile(job.job.tasks[0])).toBe(join(job.dir, "store", "fit.json"));
+    const plain = await submit({ args: ["--wrap", "true"], cwd: job.dir });
+    expect(fitResultFile(plain.tasks[0])).toBeNull();
   });
 });

@@ -4,13 +4,13 @@ import { KernelCommManager } from "../../kernel/comms/comm-manager.js";
 import type { JSONObject } from "../../kernel/comms/types.js";
 import { jobs } from "hpcfit";
 import { JOBS_COMM_TARGET, validateJobsServerMessage, type JobsServerMessage } from "../../schema/jobs.js";
-import { registerJobsFeed } from "../../jobs/comm-feed.js";
+import { registerJobsFeed, type JobsFeed } from "../../jobs/feed/feed.js";
 import { freshDirs } from "./support.js";
 
 const sent: { type: string; content: JSONObject }[] = [];
 const errors: unknown[] = [];
 const comms = new KernelCommManager((msgType, content) => sent.push({ type: msgType, content }), (e) => errors.push(e));
-let stop: () => void;
+let feed: JobsFeed;
 
 function messages(): JobsServerMessage[] {
   return sent.filter((s) => s.type === "comm_msg").map((s) => {
@@ -39,10 +39,10 @@ beforeAll(async () => {
   freshDirs();
   process.env.HPCFIT_LOCAL_CPUS = "2";
   jobs.useBackend("local");
-  stop = registerJobsFeed(comms, { fastIntervalMs: 100, slowIntervalMs: 500 });
+  feed = registerJobsFeed(comms, { fastIntervalMs: 100, slowIntervalMs: 500 });
 });
 
-afterAll(() => stop());
+afterAll(() => feed.stop());
 
 test("subscribe, submit, see changes pushed, cancel, tail, and clear errors for bad requests", async () => {
   await comms.handleOpen({ comm_id: "panel-1", target_name: JOBS_COMM_TARGET, data: { type: "subscribe", version: 1, filter: { user: "me" } } });
@@ -67,6 +67,10 @@ test("subscribe, submit, see changes pushed, cancel, tail, and clear errors for 
   await msg({ type: "action", requestId: "c1", action: "cancel", ids: [long.id] });
   expect(await until("the cancel reply", () => messages().find((m) => m.type === "reply" && m.requestId === "c1"))).toMatchObject({ ok: true });
   await until("the cancellation pushed", () => messages().find((m) => m.type === "changes" && m.upserted.some((r) => r.id === long.id && r.state === "CANCELLED")));
+  // The output of a cancelled job says so when it ends.
+  await msg({ type: "tail", requestId: "t2", id: long.id, follow: true });
+  const last = await until("the cancelled job's output", () => messages().find((m) => m.type === "output" && m.requestId === "t2" && m.done));
+  expect(last).toMatchObject({ done: true, notice: expect.stringMatching(new RegExp(`^Job ${long.id} was cancelled at .*; its output ends here\\.$`)) });
 
   await msg({ type: "action", requestId: "c2", action: "cancel", ids: ["424242"] });
   expect(await until("an error reply", () => messages().find((m) => m.type === "reply" && m.requestId === "c2"))).toMatchObject({ ok: false, error: "no such job: 424242" });

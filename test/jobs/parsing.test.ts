@@ -6,7 +6,8 @@ import { shellWords } from "../../jobs/shell-words.js";
 import { expandFilePattern } from "../../jobs/job-ids.js";
 import { rowsFromSlurmJob } from "../../jobs/slurm-json.js";
 import { parseScontrolLine } from "../../jobs/slurm-backend.js";
-import { validateJobsClientMessage, validateJobsServerMessage, validateJobsTable } from "../../schema/jobs.js";
+import { validateJobsClientMessage, validateJobsServerMessage, validateJobsTable, type JobRow, type JobState } from "../../schema/jobs.js";
+import { endNotice } from "../../jobs/render.js";
 
 describe("sbatch options", () => {
   test("time limits in every Slurm form", () => {
@@ -94,4 +95,18 @@ test("the schema's validators accept good messages and name what is wrong in bad
   expect(validateJobsServerMessage({ type: "reply", requestId: "r", ok: false, error: "x" }).ok).toBe(true);
   expect(validateJobsServerMessage({ type: "changes", version: 1, upserted: [{ id: 1 }], removed: [] })).toMatchObject({ ok: false, error: "upserted[0].id must be a string" });
   expect(validateJobsTable({ version: 1, backend: "pbs", jobs: [] })).toMatchObject({ ok: false });
+});
+
+describe("how an ended job's output is explained", () => {
+  const row = (state: JobState, startTime: string | null): JobRow => ({
+    id: "42", jobId: 42, arrayJobId: null, arrayTaskId: null, name: "n", user: "u", state, reason: null, partition: null, nodes: "n1",
+    cpus: 1, submitTime: null, startTime, endTime: "2026-01-02T03:04:05.678Z", timeLimit: null, exitCode: null, signal: null,
+    directory: "/d", stdout: null, stderr: null, backend: "slurm",
+  });
+  test("cancelled, timed out and node failures say so; jobs that ran their script to the end need no notice", () => {
+    expect(endNotice(row("CANCELLED", null))).toBe("Job 42 was cancelled before it started at 2026-01-02 03:04:05 UTC; its output ends here.");
+    expect(endNotice(row("TIMEOUT", "2026-01-02T03:00:00Z"))).toBe("Job 42 reached its time limit and was killed at 2026-01-02 03:04:05 UTC; its output ends here.");
+    expect(endNotice(row("NODE_FAIL", "2026-01-02T03:00:00Z"))).toBe("Job 42 was ended by the failure of its node at 2026-01-02 03:04:05 UTC; its output ends here.");
+    for (const state of ["COMPLETED", "FAILED", "RUNNING", "PENDING"] as const) expect(endNotice(row(state, null))).toBeUndefined();
+  });
 });

@@ -3,7 +3,7 @@
  * test cluster in slurm-magics.test.ts, the local scheduler in jobs-local.test.ts): through the
  * magics with a MagicContext, and through the library.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { jobs } from "hpcfit";
@@ -78,21 +78,29 @@ export function defineJobScenarios(options: ScenarioOptions): void {
     });
 
     test("%%sbatch: the cell is the script, #SBATCH lines apply, {{name}} is filled, ${VAR} is left to bash", async () => {
-      const ctx = recordingContext({ steps: 42, label: "run one" });
+      const ctx = recordingContext({ steps: 42, label: "run one", evil: "$(touch pwned); echo `touch pwned2`", code: "echo raw-ran", jobName: "named by a variable" });
       const cell = [
         "#!/bin/bash",
         "#SBATCH --job-name=cellfit",
         "#SBATCH --output=%x-%j.log",
-        'echo "steps={{steps}} label={{ label }}"',
+        "echo steps={{steps}} label={{ label }}",
+        "echo {{evil}}",
+        "{{code|raw}}",
         'GREETING=hello; echo "${GREETING} from $SLURM_JOB_NAME"',
         "",
       ].join("\n");
-      const job = (await registry.run("sbatch", "", ctx, cell)) as Job;
-      expect(job.name).toBe("cellfit");
-      expect(job.stdout).toBe(join(work, `cellfit-${job.id}.log`));
+      const job = (await registry.run("sbatch", "-J {{jobName}}", ctx, cell)) as Job;
+      // The line's option wins over the cell's #SBATCH line, as with sbatch.
+      expect(job.name).toBe("named by a variable");
+      const log = join(work, `named by a variable-${job.id}.log`);
+      expect(job.stdout).toBe(log);
       await job.wait({ pollMs: 100, live: false });
       expect(job.state).toBe("COMPLETED");
-      expect(readFileSync(join(work, `cellfit-${job.id}.log`), "utf8")).toBe("steps=42 label=run one\nhello from cellfit\n");
+      // A value is text: what it holds is printed, never run.
+      expect(readFileSync(log, "utf8")).toBe("steps=42 label=run one\n$(touch pwned); echo `touch pwned2`\nraw-ran\nhello from named by a variable\n");
+      expect(existsSync(join(work, "pwned")) || existsSync(join(work, "pwned2"))).toBe(false);
+      await expect(registry.run("sbatch", "", ctx, "#!/bin/sh\necho {{label|upper}}\n")).rejects.toThrow(/unknown filter "upper"/);
+      await expect(registry.run("sbatch", "-J {{missing}} --wrap true", ctx)).rejects.toThrow(/%sbatch: \{\{missing\}\} names no variable/);
       await expect(registry.run("sbatch", "", recordingContext(), "#!/bin/sh\necho {{missing}}\n")).rejects.toThrow(/\{\{missing\}\} names no variable/);
     });
 
@@ -133,9 +141,38 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       await waitUntil("it runs", async () => (await job.refresh()).state === "RUNNING");
       const ctx = recordingContext();
       await registry.run("scancel", job.id, ctx);
-      expect(stdoutOf(ctx.outputs)).toBe(`Cancelled ${job.id}\n`);
+      expect(stdoutOf(ctx.outputs)).toBe(`${job.id}: cancelled (was RUNNING)\n`);
       await job.wait({ pollMs: 100, live: false });
       expect(job.state).toBe("CANCELLED");
+      // Its output says why it stops, not only what the script printed.
+      const tail = recordingContext();
+      await registry.run("tail", job.id, tail);
+      const notice = tail.outputs.filter((o) => o.kind === "stream" && o.name === "stderr").map((o) => (o.kind === "stream" ? o.text : "")).join("");
+      expect(notice).toMatch(new RegExp(`^Job ${job.id} was cancelled at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC; its output ends here\\.\\n$`));
+    });
+
+    test("%scancel on jobs that had already ended says what happened to each", async () => {
+      const done1 = (await registry.run("sbatch", `-J quick1 --wrap "true"`, recordingContext())) as Job;
+      const done2 = (await registry.run("sbatch", `-J quick2 --wrap "exit 2"`, recordingContext())) as Job;
+      await jobs.wait([done1.id, done2.id], { pollMs: 100, live: false });
+      const running = (await registry.run("sbatch", `-J sleeper --wrap "sleep 120"`, recordingContext())) as Job;
+      await waitUntil("it runs", async () => (await running.refresh()).state === "RUNNING");
+      const ctx = recordingContext();
+      await registry.run("scancel", `${done1.id} ${done2.id} ${running.id}`, ctx);
+      expect(stdoutOf(ctx.outputs)).toBe(
+        `${done1.id}: already COMPLETED, nothing to cancel\n${done2.id}: already FAILED, nothing to cancel\n${running.id}: cancelled (was RUNNING)\n`,
+      );
+      await running.wait({ pollMs: 100, live: false });
+      expect(running.state).toBe("CANCELLED");
+    });
+
+    test("output paths are recorded normalised, as the file system names them", async () => {
+      mkdirSync(join(work, "outdir", "sub"), { recursive: true });
+      const job = (await registry.run("sbatch", `-J norm --output=${work}/outdir/../outdir/sub/../c-%j.out --wrap "echo normalised"`, recordingContext())) as Job;
+      expect(job.stdout).toBe(join(work, "outdir", `c-${job.id}.out`));
+      await job.wait({ pollMs: 100, live: false });
+      expect((await jobs.get(job.id)).stdout).toBe(join(work, "outdir", `c-${job.id}.out`));
+      expect(readFileSync(join(work, "outdir", `c-${job.id}.out`), "utf8")).toBe("normalised\n");
     });
 
     test("a failing script ends FAILED with its exit code", async () => {
@@ -250,6 +287,9 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       async () => {
         await timeoutJob.wait({ pollMs: 500, live: false });
         expect(timeoutJob.state).toBe("TIMEOUT");
+        const tail = recordingContext();
+        await registry.run("tail", timeoutJob.id, tail);
+        expect(tail.outputs).toContainEqual({ kind: "stream", name: "stderr", text: expect.stringMatching(new RegExp(`^Job ${timeoutJob.id} reached its time limit and was killed at .*; its output ends here\\.\\n$`)) });
       },
       options.timeoutWaitMs,
     );

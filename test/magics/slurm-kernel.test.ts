@@ -50,6 +50,13 @@ test("local backend: %sbatch shows a live status, the job completes, %squeue giv
   await kernel.execute("const steps = 7");
   const cell = await kernel.execute("%%sbatch -J templated\n#!/bin/bash\necho steps={{steps}} home=${HOME:+set}\n");
   expect(cell.status).toBe("ok");
+  // One display per job: the live one; the cell's value (the job) is not shown again, frozen.
+  const shownByCell = cell.outputs.filter((m) => m.header.msg_type === "display_data" || m.header.msg_type === "execute_result");
+  expect(shownByCell.map((m) => m.header.msg_type)).toEqual(["display_data"]);
+  expect(shownByCell[0].content.data["text/plain"]).toMatch(/^Job \d+ \(templated\)/);
+  // The same job asked for in a later cell is shown there.
+  const again = await kernel.execute("job");
+  expect(again.result?.["text/plain"]).toMatch(/^Job \d+ \(kernel job\) COMPLETED/);
   const read = await kernel.execute(`import { jobs } from "hpcfit";\nconst t = (await jobs.list({ states: "all" })).find((j) => j.name === "templated");\nawait t.wait();\nawait t.output()`);
   expect(read.status).toBe("ok");
   expect(read.result?.["text/plain"]).toBe("'steps=7 home=set\\n'");

@@ -42,7 +42,7 @@ export class JobsConnection {
   private readonly comm: Kernel.IComm;
   private readonly rows = new Map<string, JobRow>();
   private readonly pending = new Map<string, Pending>();
-  private readonly tails = new Map<string, (text: string, done: boolean) => void>();
+  private readonly tails = new Map<string, (text: string, done: boolean, notice?: string) => void>();
   private readonly changedSignal = new Signal<this, JobRow[]>(this);
   private readonly problemSignal = new Signal<this, string>(this);
   private readonly closedSignal = new Signal<this, void>(this);
@@ -51,6 +51,10 @@ export class JobsConnection {
   backend: JobsBackendKind | null = null;
   /** True once the first snapshot arrived. */
   ready = false;
+  /** The kernel's user, once a snapshot named it. */
+  user: string | null = null;
+  /** The kernel's origin: rows with this `origin` were submitted from its notebook. */
+  origin: string | null = null;
 
   /** Opens the comm on `kernel` and subscribes with `filter`. */
   constructor(
@@ -106,9 +110,10 @@ export class JobsConnection {
 
   /**
    * Follows a job's output: `onText` gets the last `lines` lines, then every new piece, and
-   * `done` once the job ended. Resolves when the kernel accepted the tail.
+   * `done` once the job ended (with a `notice` when it was cancelled, timed out or lost its
+   * node). Resolves when the kernel accepted the tail.
    */
-  async tail(id: string, stream: "stdout" | "stderr", lines: number, onText: (text: string, done: boolean) => void): Promise<TailHandle> {
+  async tail(id: string, stream: "stdout" | "stderr", lines: number, onText: (text: string, done: boolean, notice?: string) => void): Promise<TailHandle> {
     const requestId = newRequestId();
     this.tails.set(requestId, onText);
     try {
@@ -179,6 +184,8 @@ export class JobsConnection {
       case "snapshot":
         this.backend = message.backend;
         this.ready = true;
+        this.user = message.user ?? null;
+        this.origin = message.origin ?? null;
         this.rows.clear();
         for (const row of message.jobs) this.rows.set(row.id, row);
         this.changedSignal.emit(message.jobs);
@@ -204,7 +211,7 @@ export class JobsConnection {
       case "output": {
         const follow = this.tails.get(message.requestId);
         if (follow === undefined) return;
-        follow(message.text, message.done);
+        follow(message.text, message.done, message.notice);
         if (message.done) this.tails.delete(message.requestId);
         return;
       }

@@ -14,7 +14,7 @@ import { JobsConnection } from "./jobs-connection.js";
 import { JobsPanel, type JobsPanelServices } from "./jobs-panel.js";
 import { OutputViewer } from "./output-viewer.js";
 import { readPanelSettings } from "./panel-settings.js";
-import { findJobResults, ResultsViewer } from "./results-viewer.js";
+import { readJobResult, ResultsViewer } from "./results-viewer.js";
 
 /** The plugin id; its settings schema is schema/jobs-panel.json. */
 export const JOBS_PANEL_PLUGIN_ID = "hpcfit-labextension:jobs-panel";
@@ -69,11 +69,10 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
       },
       openOutput: (connection: JobsConnection, job: JobRow) => openMain(null, new OutputViewer(connection, job)),
       openResults: async (job: JobRow) => {
-        const dir = serverPath(job.directory);
-        if (dir === null) throw new Error(`the job's directory ${job.directory} is outside the notebook server's root`);
-        const results = await findJobResults(app.serviceManager.contents, dir, job);
-        if (results.length === 0) throw new Error(`no fit results (<name>.json with fit or mcmc) in ${job.directory}`);
-        openMain(null, new ResultsViewer(job, results));
+        if (typeof job.results !== "string") throw new Error(`job ${job.id} stored no fit result`);
+        const path = serverPath(job.results);
+        if (path === null) throw new Error(`the job's result ${job.results} is outside the notebook server's root`);
+        openMain(null, new ResultsViewer(job, [await readJobResult(app.serviceManager.contents, path)]));
       },
       openDirectory: async (job: JobRow) => {
         const dir = serverPath(job.directory);

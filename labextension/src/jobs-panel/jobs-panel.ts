@@ -11,7 +11,7 @@ export interface JobsPanelServices {
   confirm(title: string, message: string): Promise<boolean>;
   /** Opens a live-following viewer of the job's output. */
   openOutput(connection: JobsConnection, job: JobRow): void;
-  /** Opens the results of a finished fit as plots. */
+  /** Opens the job's stored fit result (`job.results`) as plots. */
   openResults(job: JobRow): Promise<void>;
   /** Shows the job's directory in the file browser. */
   openDirectory(job: JobRow): Promise<void>;
@@ -39,6 +39,8 @@ const STATE_FILTERS: { label: string; states: JobState[] }[] = [
  */
 export class JobsPanel extends Widget {
   private connection: JobsConnection | null = null;
+  /** The notebook whose kernel the panel follows. */
+  private label: string | null = null;
   private settings: JobsPanelSettings = DEFAULT_PANEL_SETTINGS;
   private readonly status = element("div", "jp-hpcfit-panel-status");
   private readonly list = element("div", "jp-hpcfit-job-list");
@@ -94,6 +96,7 @@ export class JobsPanel extends Widget {
       this.connection.problem.disconnect(this.onProblem, this);
     }
     this.connection = connection;
+    this.label = label;
     this.newJob.disabled = connection === null;
     this.refreshButton.disabled = connection === null;
     if (connection === null) {
@@ -103,7 +106,7 @@ export class JobsPanel extends Widget {
       this.node.dataset.connected = "true";
       connection.changed.connect(this.render, this);
       connection.problem.connect(this.onProblem, this);
-      this.status.textContent = `Jobs of ${label ?? "this notebook"}'s kernel`;
+      this.status.textContent = this.describe();
     }
     this.restartRefresher();
     this.render();
@@ -124,6 +127,16 @@ export class JobsPanel extends Widget {
     }
   }
 
+  /** What the list shows: whose jobs, from which backend, and which mark means "from this notebook". */
+  private describe(): string {
+    const connection = this.connection;
+    if (connection === null) return "";
+    if (!connection.ready) return `Waiting for the jobs of ${this.label ?? "this notebook"}'s kernel…`;
+    const whose = this.settings.userOnly ? `Your jobs${connection.user ? ` (${connection.user})` : ""}` : "Jobs of all users";
+    const notebook = this.label ?? "this notebook";
+    return `${whose} on the ${connection.backend ?? "current"} backend, from every notebook and the command line; ● marks those submitted from ${notebook}.`;
+  }
+
   private onProblem(_: JobsConnection, message: string): void {
     this.services.error(message);
   }
@@ -142,6 +155,7 @@ export class JobsPanel extends Widget {
     const status = this.connection.ready ? `${this.connection.backend ?? ""} backend` : "waiting for the kernel…";
     this.status.dataset.backend = this.connection.backend ?? "";
     this.status.title = status;
+    this.status.textContent = this.describe();
     const rows = newestFirst(filterJobs(this.connection.jobs(), { states: this.stateFilter, text: this.text.value }));
     const now = Date.now();
     const items: HTMLElement[] = [];
@@ -161,7 +175,10 @@ export class JobsPanel extends Widget {
       details.append(summary, ...group.tasks.map((task) => this.jobItem(task, now)));
       items.push(details);
     }
-    if (items.length === 0) items.push(element("div", "jp-hpcfit-note", this.connection.ready ? "No jobs." : "Waiting for the kernel's job list…"));
+    if (items.length === 0) {
+      const none = this.settings.userOnly ? "You have no jobs on this backend." : "No jobs on this backend.";
+      items.push(element("div", "jp-hpcfit-note", this.connection.ready ? none : "Waiting for the kernel's job list…"));
+    }
     // Keep open array groups open across redraws.
     const open = new Set(Array.from(this.list.querySelectorAll("details[open]")).map((d) => (d as HTMLElement).dataset.arrayJobId));
     for (const item of items) if (item instanceof HTMLDetailsElement && open.has(item.dataset.arrayJobId)) item.open = true;
@@ -173,6 +190,11 @@ export class JobsPanel extends Widget {
     item.dataset.jobId = job.id;
     item.dataset.state = job.state;
     const line = element("div", "jp-hpcfit-job-line");
+    const here = this.connection !== null && this.connection.origin !== null && job.origin === this.connection.origin;
+    item.dataset.here = String(here);
+    const mark = element("span", "jp-hpcfit-job-here", here ? "●" : "");
+    mark.title = here ? `submitted from ${this.label ?? "this notebook"}` : "submitted elsewhere (another notebook, the command line)";
+    line.append(mark);
     for (const column of this.settings.columns) {
       const cell = element("span", `jp-hpcfit-job-${column}`, cellText(job, column, now));
       cell.title = JOB_COLUMN_TITLES[column];
@@ -202,7 +224,8 @@ export class JobsPanel extends Widget {
     add("tail", "Output", job.stdout !== null, () => {
       if (this.connection !== null) this.services.openOutput(this.connection, job);
     });
-    add("results", "Results", job.state === "COMPLETED", () => this.services.openResults(job));
+    // Only a job that stored a fit result has results, and they are its own.
+    add("results", "Results", typeof job.results === "string", () => this.services.openResults(job));
     add("directory", "Directory", true, () => this.services.openDirectory(job));
     const files = [...new Set([job.stdout, job.stderr].filter((f): f is string => f !== null))];
     add("forget", "Delete", terminal, async () => {

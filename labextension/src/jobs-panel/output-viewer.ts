@@ -30,7 +30,7 @@ export class OutputViewer extends Widget {
     this.state.textContent = "following…";
     this.node.append(this.state, this.pre);
     connection
-      .tail(job.id, stream, INITIAL_LINES, (text, done) => this.append(text, done))
+      .tail(job.id, stream, INITIAL_LINES, (text, done, notice) => this.append(text, done, notice))
       .then((handle) => {
         if (this.isDisposed) handle.stop();
         else this.handle = handle;
@@ -41,12 +41,17 @@ export class OutputViewer extends Widget {
       });
   }
 
-  private append(text: string, done: boolean): void {
+  private append(text: string, done: boolean, notice?: string): void {
     const atEnd = this.node.scrollHeight - this.node.scrollTop - this.node.clientHeight < 24;
     this.pre.append(document.createTextNode(text));
     if (done) {
-      this.state.textContent = "the job has ended; this is all of its output";
+      this.state.textContent = notice ?? "the job has ended; this is all of its output";
       this.node.dataset.done = "true";
+      if (notice) {
+        // Also at the end of the text, where the reader's eye is when the output stops.
+        this.state.classList.add("jp-hpcfit-warning");
+        this.pre.append(element("div", "jp-hpcfit-output-notice", notice));
+      }
     }
     if (atEnd) this.node.scrollTop = this.node.scrollHeight;
   }

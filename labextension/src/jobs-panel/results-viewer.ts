@@ -14,42 +14,26 @@ export interface JobResult {
 }
 
 /**
- * Finds the result store files (`<name>.json` holding the result's `fit` and/or `mcmc` bundles,
- * DESIGN.md "Files on disk") in a job's directory and one level below, preferring those whose path names
- * the job id (the form's script stores into `<dir>/<name>-<jobid>/`).
+ * Reads the stored result file `path` (a server path) of a job: `<name>.json` holding the
+ * result's `fit` and/or `mcmc` bundles (fit/node/store.ts writes `{ kind: "hpcfit.result", result }`).
+ * @throws Error when the file cannot be read or holds no fit result
  */
-export async function findJobResults(contents: Contents.IManager, directory: string, job: JobRow): Promise<JobResult[]> {
-  const found: JobResult[] = [];
-  const visit = async (path: string, depth: number): Promise<void> => {
-    let listing: Contents.IModel;
-    try {
-      listing = await contents.get(path, { content: true });
-    } catch {
-      return;
-    }
-    for (const item of (listing.content ?? []) as Contents.IModel[]) {
-      if (item.type === "directory" && depth > 0) await visit(item.path, depth - 1);
-      else if (item.type === "file" && item.name.endsWith(".json")) {
-        try {
-          const file = await contents.get(item.path, { content: true, format: "text" });
-          const parsed = JSON.parse(String(file.content)) as Record<string, unknown>;
-          // fit/node/store.ts writes `{ kind: "hpcfit.result", result: { ..., fit, mcmc } }`.
-          const data = (parsed.kind === "hpcfit.result" && typeof parsed.result === "object" && parsed.result !== null ? parsed.result : parsed) as Record<string, unknown>;
-          if (data.fit !== undefined || data.mcmc !== undefined) found.push({ path: item.path, fit: data.fit, mcmc: data.mcmc });
-        } catch {
-          // Not JSON we can read: not a result file.
-        }
-      }
-    }
-  };
-  await visit(directory, 2);
-  const mine = found.filter((r) => r.path.includes(`-${job.jobId}`) || r.path.includes(`-${job.id}`));
-  return mine.length > 0 ? mine : found;
+export async function readJobResult(contents: Contents.IManager, path: string): Promise<JobResult> {
+  const file = await contents.get(path, { content: true, format: "text" });
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(String(file.content)) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const data = (parsed.kind === "hpcfit.result" && typeof parsed.result === "object" && parsed.result !== null ? parsed.result : parsed) as Record<string, unknown>;
+  if (data.fit === undefined && data.mcmc === undefined) throw new Error(`${path} holds no fit result`);
+  return { path, fit: data.fit, mcmc: data.mcmc };
 }
 
 /** A main-area view drawing a finished fit's stored results with the same renderers as outputs. */
 export class ResultsViewer extends Panel {
-  /** Draws every result file found for `job`. */
+  /** Draws `job`'s result files. */
   constructor(job: JobRow, results: JobResult[]) {
     super();
     this.id = `hpcfit-results-${job.id}`;
