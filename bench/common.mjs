@@ -22,14 +22,19 @@ export function ensurePython(modules) {
 /** Versions of Python packages in .venv, e.g. `{ papermill: "2.6.0" }`. */
 export function pythonVersions(modules) {
   const code = `import sys, importlib.metadata as m; print(sys.version.split()[0]); [print(m.version(n)) for n in sys.argv[1:]]`;
-  const [py, ...rest] = execFileSync(python, ["-c", code, ...modules]).toString().trim().split("\n");
+  const [py, ...rest] = execFileSync(python, ["-c", code, ...modules])
+    .toString()
+    .trim()
+    .split("\n");
   return { python: py, ...Object.fromEntries(modules.map((m, i) => [m, rest[i]])) };
 }
 
 /** One line describing this machine and the software compared, with the load while it ran. */
 export function machine(versions = {}) {
   const c = cpus();
-  const soft = Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ");
+  const soft = Object.entries(versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
   return `${c.length} × ${c[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.versions.node}${soft ? `, ${soft}` : ""}; 1-min load average ${loadavg()[0].toFixed(1)} on ${c.length} CPUs when written`;
 }
 

@@ -55,20 +55,28 @@ async function runJob(ms, workers, samples, burn) {
 const results = [];
 try {
   // One DREAM fit, 2 parameters × pop 10 = 20 chains, burn 20 + 40 kept generations = 60 generations.
-  const samples = 800, burn = 20, chains = 20;
-  for (const [ms, label] of [[5, "~5 ms model (one 5 ms spin per evaluation)"], [0, "free model (overhead)"]]) {
+  const samples = 800,
+    burn = 20,
+    chains = 20;
+  for (const [ms, label] of [
+    [5, "~5 ms model (one 5 ms spin per evaluation)"],
+    [0, "free model (overhead)"],
+  ]) {
     for (const w of [1, 2]) {
       // srun's start-up is outside the timed part: the time is the sampler's, inside fit().
       const r = await runJob(ms, w, samples, burn);
       results.push({ ms, label, workers: w, ...r });
-      console.log(`${label}, ${w} worker(s): ${r.seconds.toFixed(3)} s for ${r.generations} generations (${((1000 * r.seconds) / r.generations).toFixed(2)} ms/generation)`);
+      console.log(
+        `${label}, ${w} worker(s): ${r.seconds.toFixed(3)} s for ${r.generations} generations (${((1000 * r.seconds) / r.generations).toFixed(2)} ms/generation)`,
+      );
     }
   }
   const g = (ms, w) => results.find((r) => r.ms === ms && r.workers === w);
   const perGen = (r) => r.seconds / r.generations;
   const speedup = perGen(g(5, 1)) / perGen(g(5, 2));
   const efficiency = speedup / 2;
-  const o1 = perGen(g(0, 1)), o2 = perGen(g(0, 2));
+  const o1 = perGen(g(0, 1)),
+    o2 = perGen(g(0, 2));
   // T(W, c) = t0 + W·tw + ceil(n/W)·c, with t0 and tw from the free-model runs (c ≈ 0), and c the
   // model cost measured from the 1-worker 5 ms run. On this 2-core machine the 2-worker runs share
   // the cores with the sampler process, so tw also holds that oversubscription: a pessimistic bound.
@@ -76,7 +84,9 @@ try {
   const t0 = o1 - tw;
   const c = (perGen(g(5, 1)) - o1) / chains;
   console.log(`speedup ${speedup.toFixed(3)}, efficiency ${efficiency.toFixed(3)}`);
-  console.log(`overhead per generation: ${(o1 * 1000).toFixed(3)} ms (1 worker), ${(o2 * 1000).toFixed(3)} ms (2 workers); t0=${(t0 * 1000).toFixed(3)} ms, tw=${(tw * 1000).toFixed(3)} ms/worker, c=${(c * 1000).toFixed(3)} ms/evaluation`);
+  console.log(
+    `overhead per generation: ${(o1 * 1000).toFixed(3)} ms (1 worker), ${(o2 * 1000).toFixed(3)} ms (2 workers); t0=${(t0 * 1000).toFixed(3)} ms, tw=${(tw * 1000).toFixed(3)} ms/worker, c=${(c * 1000).toFixed(3)} ms/evaluation`,
+  );
   if (write) {
     const cpu = cpus()[0]?.model ?? "?";
     const lines = [
@@ -88,13 +98,20 @@ try {
       "",
       "| model | workers | seconds | ms / generation |",
       "|---|---|---|---|",
-      ...results.map((r) => `| ${r.label} | ${r.workers} | ${r.seconds.toFixed(3)} | ${((1000 * r.seconds) / r.generations).toFixed(2)} |`),
+      ...results.map(
+        (r) => `| ${r.label} | ${r.workers} | ${r.seconds.toFixed(3)} | ${((1000 * r.seconds) / r.generations).toFixed(2)} |`,
+      ),
       "",
       `5 ms model: speedup ${speedup.toFixed(3)} at 2 workers, efficiency **${efficiency.toFixed(3)}** (target ≥ 0.85).`,
       `Scatter/gather overhead per generation (free model): ${(o1 * 1000).toFixed(3)} ms with 1 worker, ${(o2 * 1000).toFixed(3)} ms with 2.`,
       `Model of time per generation: T(W, c) = t0 + W·tw + ceil(n/W)·c with t0 = ${(t0 * 1000).toFixed(3)} ms, tw = ${(tw * 1000).toFixed(3)} ms per worker, n = ${chains} chains, c = ${(c * 1000).toFixed(3)} ms per evaluation (measured). ` +
         `Projected efficiency with n = W chains (one point per worker) and a 5 ms model: ` +
-        [4, 16, 64].map((W) => { const tt = t0 + W * tw + c; return `W=${W}: ${((W * c) / (W * tt)).toFixed(2)}`; }).join(", ") +
+        [4, 16, 64]
+          .map((W) => {
+            const tt = t0 + W * tw + c;
+            return `W=${W}: ${((W * c) / (W * tt)).toFixed(2)}`;
+          })
+          .join(", ") +
         ` (projection from this one-node measurement; network latency between nodes adds to t0, not measured here).`,
       "",
     ];

@@ -47,7 +47,9 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Mat
 
 const prefix = mkdtempSync(join(tmpdir(), "hpcfit-bench-"));
 const dataDir = mkdtempSync(join(tmpdir(), "hpcfit-bench-data-"));
-const install = spawnSync(process.execPath, [join(root, "dist", "cli", "main.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+const install = spawnSync(process.execPath, [join(root, "dist", "cli", "main.js"), "install", "--prefix", prefix], {
+  encoding: "utf8",
+});
 if (install.status !== 0) throw new Error(`install failed (build first): ${install.stderr}`);
 
 // The busy cells print a marker, then spin: the interrupt is sent once the marker is seen.
@@ -62,7 +64,8 @@ const kernels = [
     label: "ipykernel",
     start: { kernel_name: "python3" },
     busy: 'print("spinning", flush=True)\nspins = 0\nwhile True: spins += 1',
-    busyAfterAwait: 'import asyncio\nawait asyncio.sleep(0.001)\nprint("spinning", flush=True)\nspins2 = 0\nwhile True: spins2 += 1',
+    busyAfterAwait:
+      'import asyncio\nawait asyncio.sleep(0.001)\nprint("spinning", flush=True)\nspins2 = 0\nwhile True: spins2 += 1',
   },
 ];
 const INTERRUPTS = 5;
@@ -96,7 +99,8 @@ for (let run = 0; run < STARTUP_RUNS; run++) {
       r.interruptAfterAwait = await interruptTimes(b, kernel.busyAfterAwait);
     }
     // A kernel that could not be interrupted is still spinning: it cannot shut down by itself.
-    if (results[kernel.label].interruptAfterAwait === undefined || results[kernel.label].interrupt === undefined) await b.call("kill");
+    if (results[kernel.label].interruptAfterAwait === undefined || results[kernel.label].interrupt === undefined)
+      await b.call("kill");
     else await b.call("shutdown");
     b.close();
   }
@@ -106,12 +110,15 @@ rmSync(dataDir, { recursive: true, force: true });
 
 const rows = kernels.map(({ label }) => {
   const r = results[label];
-  const span = (xs) => (xs ? `${median(xs).toFixed(0)} (max ${Math.max(...xs).toFixed(0)})` : `not interrupted within ${INTERRUPT_TIMEOUT_S} s`);
+  const span = (xs) =>
+    xs ? `${median(xs).toFixed(0)} (max ${Math.max(...xs).toFixed(0)})` : `not interrupted within ${INTERRUPT_TIMEOUT_S} s`;
   return `| ${label} | ${median(r.startup).toFixed(0)} (min ${Math.min(...r.startup).toFixed(0)}, max ${Math.max(...r.startup).toFixed(0)}) | ${median(r.rtt).toFixed(2)} (p90 ${pct(r.rtt, 0.9).toFixed(2)}) | ${(median(r.rss) / 1024).toFixed(1)} | ${span(r.interrupt)} | ${span(r.interruptAfterAwait)} |`;
 });
 const node = process.version;
 const cpu = cpus()[0]?.model ?? "unknown";
-const ipyVersion = spawnSync(python, ["-c", "import ipykernel; print(ipykernel.__version__)"], { encoding: "utf8" }).stdout.trim();
+const ipyVersion = spawnSync(python, ["-c", "import ipykernel; print(ipykernel.__version__)"], {
+  encoding: "utf8",
+}).stdout.trim();
 const heading = "## Kernel: startup, execute round trip, memory (bench/kernel.mjs)";
 const section = `${new Date().toISOString()} — ${cpus().length} cores (\`nproc\`), ${cpu}, Node ${node}, ipykernel ${ipyVersion} from .venv.
 Both kernels driven by the same jupyter_client bridge (test/support/jupyter_bridge.py) in one run.

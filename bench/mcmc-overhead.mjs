@@ -34,23 +34,47 @@ const s = Array.from({ length: p }, (_, i) => 10 ** (i / 3));
 const cov = new Float64Array(p * p);
 for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) cov[i * p + j] = 0.9 ** Math.abs(i - j) * s[i] * s[j];
 // Inverse by Gauss-Jordan (benchmark set-up, not the engine).
-const a = Array.from({ length: p }, (_, i) => [...cov.slice(i * p, i * p + p), ...Array.from({ length: p }, (_, j) => +(i === j))]);
+const a = Array.from({ length: p }, (_, i) => [
+  ...cov.slice(i * p, i * p + p),
+  ...Array.from({ length: p }, (_, j) => +(i === j)),
+]);
 for (let c = 0; c < p; c++) {
   const piv = a[c][c];
   for (let j = 0; j < 2 * p; j++) a[c][j] /= piv;
-  for (let r2 = 0; r2 < p; r2++) if (r2 !== c) { const f = a[r2][c]; for (let j = 0; j < 2 * p; j++) a[r2][j] -= f * a[c][j]; }
+  for (let r2 = 0; r2 < p; r2++)
+    if (r2 !== c) {
+      const f = a[r2][c];
+      for (let j = 0; j < 2 * p; j++) a[r2][j] -= f * a[c][j];
+    }
 }
 const icov = Float64Array.from(a.flatMap((row) => row.slice(p)));
 let cur = new Float64Array(p);
-const lower = Float64Array.from(s, (v) => -50 * v), upper = Float64Array.from(s, (v) => 50 * v);
+const lower = Float64Array.from(s, (v) => -50 * v),
+  upper = Float64Array.from(s, (v) => 50 * v);
 const gauss = {
   labels: () => Array.from({ length: p }, (_, i) => `x${i}`),
-  getValues: () => cur.slice(), setValues: (v) => { cur = Float64Array.from(v); },
+  getValues: () => cur.slice(),
+  setValues: (v) => {
+    cur = Float64Array.from(v);
+  },
   bounds: () => ({ lower, upper }),
-  nllf: (v = cur) => { let q = 0; for (let i = 0; i < p; i++) { let r3 = 0; for (let j = 0; j < p; j++) r3 += icov[i * p + j] * v[j]; q += v[i] * r3; } return 0.5 * q; },
-  residualCount: () => 0, residuals: () => new Float64Array(0),
-  randomPoint: (rng, out = new Float64Array(p)) => { for (let i = 0; i < p; i++) out[i] = rng.between(lower[i], upper[i]); return out; },
-  hasUncertainties: () => true, pointCount: () => 100,
+  nllf: (v = cur) => {
+    let q = 0;
+    for (let i = 0; i < p; i++) {
+      let r3 = 0;
+      for (let j = 0; j < p; j++) r3 += icov[i * p + j] * v[j];
+      q += v[i] * r3;
+    }
+    return 0.5 * q;
+  },
+  residualCount: () => 0,
+  residuals: () => new Float64Array(0),
+  randomPoint: (rng, out = new Float64Array(p)) => {
+    for (let i = 0; i < p; i++) out[i] = rng.between(lower[i], upper[i]);
+    return out;
+  },
+  hasUncertainties: () => true,
+  pointCount: () => 100,
 };
 const t2 = performance.now();
 const g = await fit(gauss, { method: "dream", samples: 400000, burn: 1000, seed: 2, init: "lhs" });
@@ -69,8 +93,14 @@ const lines = [
   "| sampler | draws | wall s | model µs/draw | overhead µs/draw | overhead vs hpcfit |",
   "| --- | ---: | ---: | ---: | ---: | ---: |",
 ];
-for (const [name, o] of [["hpcfit dream", ours], ["bumps dream (pop 10)", bumps], ["emcee (20 walkers)", emcee]])
-  lines.push(`| ${name} | ${o.draws} | ${sig(o.seconds)} | ${sig(o.model_per_draw * 1e6)} | ${sig(over(o))} | ${sig(over(o) / over(ours))}× |`);
+for (const [name, o] of [
+  ["hpcfit dream", ours],
+  ["bumps dream (pop 10)", bumps],
+  ["emcee (20 walkers)", emcee],
+])
+  lines.push(
+    `| ${name} | ${o.draws} | ${sig(o.seconds)} | ${sig(o.model_per_draw * 1e6)} | ${sig(over(o))} | ${sig(over(o) / over(ours))}× |`,
+  );
 lines.push(
   "",
   "### 10-D correlated Gaussian (correlation 0.9^|i−j|, scales 10^(i/3)): effective samples per second",

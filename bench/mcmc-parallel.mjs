@@ -36,11 +36,24 @@ for (const workers of [0, 1, 2]) {
   await evaluator?.close();
   if (workers === 0) serialSec = sec;
   if (workers === 1) oneWorkerSec = sec;
-  if (workers > 0) rows.push({ workers, sec, startup, evals: r.samples.evaluations, speedup: oneWorkerSec / sec, efficiency: oneWorkerSec / sec / workers });
+  if (workers > 0)
+    rows.push({
+      workers,
+      sec,
+      startup,
+      evals: r.samples.evaluations,
+      speedup: oneWorkerSec / sec,
+      efficiency: oneWorkerSec / sec / workers,
+    });
 }
 
 // A small SVG: speedup (left axis) and efficiency (right axis) against workers.
-const W = 420, H = 280, L = 50, R = 50, T = 30, B = 40;
+const W = 420,
+  H = 280,
+  L = 50,
+  R = 50,
+  T = 30,
+  B = 40;
 const px = (w) => L + ((w - 1) / 1) * (W - L - R);
 const pyS = (s) => H - B - (s / 2) * (H - T - B);
 const pyE = (e) => H - B - e * (H - T - B);
@@ -57,7 +70,10 @@ ${[0, 0.5, 1, 1.5, 2].map((s) => `<text x="${L - 6}" y="${pyS(s) + 4}" text-anch
 ${[0, 0.25, 0.5, 0.75, 1].map((e) => `<text x="${W - R + 6}" y="${pyE(e) + 4}">${e}</text>`).join("")}
 <text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle" fill="#1f77b4">speedup</text>
 <text x="${W - 8}" y="${H / 2}" transform="rotate(90 ${W - 8} ${H / 2})" text-anchor="middle" fill="#d62728">efficiency</text>
-<path d="${line([[px(1), pyS(1)], [px(2), pyS(2)]])}" stroke="#999" stroke-dasharray="4 3" fill="none"/>
+<path d="${line([
+  [px(1), pyS(1)],
+  [px(2), pyS(2)],
+])}" stroke="#999" stroke-dasharray="4 3" fill="none"/>
 <path d="${line(rows.map((r) => [px(r.workers), pyS(r.speedup)]))}" stroke="#1f77b4" stroke-width="2" fill="none"/>
 <path d="${line(rows.map((r) => [px(r.workers), pyE(r.efficiency)]))}" stroke="#d62728" stroke-width="2" fill="none"/>
 ${rows.map((r) => `<circle cx="${px(r.workers)}" cy="${pyS(r.speedup)}" r="4" fill="#1f77b4"/><circle cx="${px(r.workers)}" cy="${pyE(r.efficiency)}" r="4" fill="#d62728"/>`).join("\n")}
@@ -69,7 +85,9 @@ const lines = [
   "",
   "| workers | evaluations | worker start-up s | wall s (sampling) | speedup | efficiency |",
   "| ---: | ---: | ---: | ---: | ---: | ---: |",
-  ...rows.map((r) => `| ${r.workers} | ${r.evals} | ${sig(r.startup)} | ${sig(r.sec)} | ${sig(r.speedup)} | ${sig(r.efficiency)} |`),
+  ...rows.map(
+    (r) => `| ${r.workers} | ${r.evals} | ${sig(r.startup)} | ${sig(r.sec)} | ${sig(r.speedup)} | ${sig(r.efficiency)} |`,
+  ),
   "",
   `Speedup and efficiency are relative to one worker thread (the same evaluator). For reference, the same fit evaluated serially on the main thread took ${sig(serialSec)} s.`,
 ];

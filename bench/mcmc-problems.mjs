@@ -9,12 +9,27 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 function noise(seed) {
   let s = seed >>> 0 || 1;
   const u = () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     return (s + 0.5) / 4294967296;
   };
   return {
     normal: () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()),
-    poisson: (lam) => { let k = 0, p = Math.exp(-lam), c = p; const r = u(); while (r > c) { k++; p *= lam / k; c += p; } return k; },
+    poisson: (lam) => {
+      let k = 0,
+        p = Math.exp(-lam),
+        c = p;
+      const r = u();
+      while (r > c) {
+        k++;
+        p *= lam / k;
+        c += p;
+      }
+      return k;
+    },
   };
 }
 
@@ -37,10 +52,14 @@ export function poissonData() {
 
 export function misra1a() {
   const lines = readFileSync(`${root}test/fixtures/nist/Misra1a.dat`, "utf8").split("\n").slice(60);
-  const x = [], y = [];
+  const x = [],
+    y = [];
   for (const l of lines) {
     const w = l.trim().split(/\s+/).map(Number);
-    if (w.length === 2 && w.every(Number.isFinite)) { y.push(w[0]); x.push(w[1]); }
+    if (w.length === 2 && w.every(Number.isFinite)) {
+      y.push(w[0]);
+      x.push(w[1]);
+    }
   }
   return { x, y, dy: 0.1 };
 }
@@ -50,25 +69,42 @@ export async function problems() {
   const { Curve, PoissonCurve, FitProblem } = await import(`${root}dist/index.js`);
   const line = () => {
     const M = new Curve((x, m = 1, b = 0) => m * x + b, LINE.x, LINE.y, LINE.dy);
-    M.m.range(0, 4); M.b.range(-5, 5);
+    M.m.range(0, 4);
+    M.b.range(-5, 5);
     return new FitProblem(M);
   };
   const peak = () => {
     const d = peakData();
-    const M = new Curve((x, A = 2, mu = 0, sigma = 1, bg = 0) => A * Math.exp(-0.5 * ((x - mu) / sigma) ** 2) + bg, d.x, d.y, d.dy);
-    M.A.range(0, 10); M.mu.range(-2, 2); M.sigma.range(0.1, 3); M.bg.range(-1, 2);
+    const M = new Curve(
+      (x, A = 2, mu = 0, sigma = 1, bg = 0) => A * Math.exp(-0.5 * ((x - mu) / sigma) ** 2) + bg,
+      d.x,
+      d.y,
+      d.dy,
+    );
+    M.A.range(0, 10);
+    M.mu.range(-2, 2);
+    M.sigma.range(0.1, 3);
+    M.bg.range(-1, 2);
     return new FitProblem(M);
   };
   const poisson = () => {
     const d = poissonData();
     const M = new PoissonCurve((x, A = 50, tau = 2, bg = 1) => A * Math.exp(-x / tau) + bg, d.x, d.y);
-    M.A.range(1, 500); M.tau.range(0.1, 20); M.bg.range(0, 20);
+    M.A.range(1, 500);
+    M.tau.range(0.1, 20);
+    M.bg.range(0, 20);
     return new FitProblem(M);
   };
   const misra = () => {
     const d = misra1a();
-    const M = new Curve((x, b1 = 238.94212918, b2 = 5.5015643181e-4) => b1 * (1 - Math.exp(-b2 * x)), d.x, d.y, d.x.map(() => d.dy));
-    M.b1.range(100, 400); M.b2.range(1e-4, 1e-3);
+    const M = new Curve(
+      (x, b1 = 238.94212918, b2 = 5.5015643181e-4) => b1 * (1 - Math.exp(-b2 * x)),
+      d.x,
+      d.y,
+      d.x.map(() => d.dy),
+    );
+    M.b1.range(100, 400);
+    M.b2.range(1e-4, 1e-3);
     return new FitProblem(M);
   };
   return { line, peak, poisson, misra };

@@ -23,7 +23,11 @@ for (const a of args) {
 }
 
 const dir = `${root}test/fixtures/nist/`;
-const index = readFileSync(`${dir}INDEX.tsv`, "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
+const index = readFileSync(`${dir}INDEX.tsv`, "utf8")
+  .trim()
+  .split("\n")
+  .slice(1)
+  .map((l) => l.split("\t"));
 
 function digits(value, certified) {
   if (value === certified) return 15;
@@ -59,27 +63,51 @@ for (const { name, level, start, precise, counted } of runs) {
     const sd = Math.min(...data.names.map((_, j) => digits(result.parameters[j].stderr, data.certifiedSd[j])));
     const ok = vd >= 6 && sd >= 4;
     if (ok && counted) passed++;
-    const label = name === "Lanczos1" ? `${name} (${precise ? "double-double residuals" : "double residuals, not counted"})` : name;
-    rows.push({ name: label, level, start, vd, sd, evals: result.evaluations, ms: times[Math.floor(times.length / 2)], ok, counted, message: result.message });
+    const label =
+      name === "Lanczos1" ? `${name} (${precise ? "double-double residuals" : "double residuals, not counted"})` : name;
+    rows.push({
+      name: label,
+      level,
+      start,
+      vd,
+      sd,
+      evals: result.evaluations,
+      ms: times[Math.floor(times.length / 2)],
+      ok,
+      counted,
+      message: result.message,
+    });
   }
 }
 
 const lines = [];
 lines.push("## NIST StRD accuracy of `lm` (bench/nist-accuracy.mjs)");
 lines.push("");
-lines.push(`Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}. Run on ${new Date().toISOString().slice(0, 10)}; 1-minute load average at the end ${loadavg()[0].toFixed(1)} (other work shared the machine: times are noisy).`);
-lines.push(`Options: ${JSON.stringify(options)} (everything else default). Digits = −log10(relative error) against the certified values, the minimum over the parameters (15 = exact). Standard deviations are \`dx·sqrt(chisq)\` (stderr of a fit without dy). Evaluations count residual-vector evaluations of the fit (the final error-bar Jacobian's are not included). Time is the median wall time of one \`fit()\` call, including the error bars.`);
+lines.push(
+  `Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${platform()} ${release()}, Node ${process.version}. Run on ${new Date().toISOString().slice(0, 10)}; 1-minute load average at the end ${loadavg()[0].toFixed(1)} (other work shared the machine: times are noisy).`,
+);
+lines.push(
+  `Options: ${JSON.stringify(options)} (everything else default). Digits = −log10(relative error) against the certified values, the minimum over the parameters (15 = exact). Standard deviations are \`dx·sqrt(chisq)\` (stderr of a fit without dy). Evaluations count residual-vector evaluations of the fit (the final error-bar Jacobian's are not included). Time is the median wall time of one \`fit()\` call, including the error bars.`,
+);
 lines.push("");
-lines.push("Lanczos1's certified residuals (~1e-13) are at the rounding level of a double evaluation of its model and data, so its certified standard deviations (∝ sqrt(RSS)) are reproducible only with residuals formed in higher precision; the counted Lanczos1 runs use the model of `nist/precise-lanczos.ts` (double-double residuals, same optimizer and options), and the plain-double runs are listed below them for the record.");
+lines.push(
+  "Lanczos1's certified residuals (~1e-13) are at the rounding level of a double evaluation of its model and data, so its certified standard deviations (∝ sqrt(RSS)) are reproducible only with residuals formed in higher precision; the counted Lanczos1 runs use the model of `nist/precise-lanczos.ts` (double-double residuals, same optimizer and options), and the plain-double runs are listed below them for the record.",
+);
 lines.push("");
-lines.push("Anchors from the published comparisons (not re-measured by this script): lmfit's leastsq reaches 3 digits on 52 of the 54 runs, ml-levenberg-marquardt 4 digits on 1 of 54 with defaults (39 tuned), bumps 3–4 digits on the error bars. Time and evaluations side by side with scipy and lmfit are in the NIST speed section (bench/nist-speed.mjs).");
+lines.push(
+  "Anchors from the published comparisons (not re-measured by this script): lmfit's leastsq reaches 3 digits on 52 of the 54 runs, ml-levenberg-marquardt 4 digits on 1 of 54 with defaults (39 tuned), bumps 3–4 digits on the error bars. Time and evaluations side by side with scipy and lmfit are in the NIST speed section (bench/nist-speed.mjs).",
+);
 lines.push("");
-lines.push(`**${passed} of ${rows.filter((r) => r.counted).length} runs** reach 6 digits on every value and 4 on every standard deviation.`);
+lines.push(
+  `**${passed} of ${rows.filter((r) => r.counted).length} runs** reach 6 digits on every value and 4 on every standard deviation.`,
+);
 lines.push("");
 lines.push("| problem | level | start | value digits | sd digits | evaluations | time (ms) | ok |");
 lines.push("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |");
 for (const r of rows) {
-  lines.push(`| ${r.name} | ${r.level} | ${r.start} | ${r.vd.toFixed(1)} | ${r.sd.toFixed(1)} | ${r.evals} | ${r.ms.toFixed(3)} | ${r.ok ? "yes" : `**no** (${r.message})`} |`);
+  lines.push(
+    `| ${r.name} | ${r.level} | ${r.start} | ${r.vd.toFixed(1)} | ${r.sd.toFixed(1)} | ${r.evals} | ${r.ms.toFixed(3)} | ${r.ok ? "yes" : `**no** (${r.message})`} |`,
+  );
 }
 const section = lines.join("\n");
 console.log(section);

@@ -24,7 +24,14 @@ function notebook(name, kernel, language, cells) {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: { kernelspec: { name: kernel, display_name: kernel, language } },
-    cells: Array.from({ length: cells }, (_, i) => ({ id: `c${i}`, cell_type: "code", metadata: {}, source: `${i} + 1`, outputs: [], execution_count: null })),
+    cells: Array.from({ length: cells }, (_, i) => ({
+      id: `c${i}`,
+      cell_type: "code",
+      metadata: {},
+      source: `${i} + 1`,
+      outputs: [],
+      execution_count: null,
+    })),
   };
   writeFileSync(path, JSON.stringify(nb));
   return path;
@@ -33,7 +40,10 @@ function notebook(name, kernel, language, cells) {
 const env = { ...process.env, PATH: `${venvBin}:${process.env.PATH}`, JUPYTER_PATH: `${root}.venv/share/jupyter` };
 const tools = {
   hpcfit: (input) => ["node", [`${root}dist/cli/main.js`, "run", input, join(dir, "out-hpcfit.ipynb"), "--no-progress"]],
-  papermill: (input) => [`${venvBin}/papermill`, [input, join(dir, "out-papermill.ipynb"), "--no-progress-bar", "--kernel", "python3"]],
+  papermill: (input) => [
+    `${venvBin}/papermill`,
+    [input, join(dir, "out-papermill.ipynb"), "--no-progress-bar", "--kernel", "python3"],
+  ],
 };
 const inputs = {
   hpcfit: { 1: notebook("one-ts.ipynb", "hpcfit", "typescript", 1), 50: notebook("fifty-ts.ipynb", "hpcfit", "typescript", 50) },
@@ -64,7 +74,10 @@ const lines = [
   "",
   "| tool | 1-cell notebook (s) | 50-cell notebook (s) | per cell (ms) |",
   "| --- | --- | --- | --- |",
-  ...rows.map((r) => `| ${r.tool === "hpcfit" ? "hpcfit run (hpcfit kernel)" : "papermill (ipykernel)"} | ${sig(r.t1)} | ${sig(r.t50)} | ${sig(r.perCell * 1000)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.tool === "hpcfit" ? "hpcfit run (hpcfit kernel)" : "papermill (ipykernel)"} | ${sig(r.t1)} | ${sig(r.t50)} | ${sig(r.perCell * 1000)} |`,
+  ),
   "",
   `hpcfit's total for 50 cells is ${sig(ratio, 2)} × papermill's (target: at most 0.5) — ${ratio <= 0.5 ? "met" : "not met"} in this run.`,
 ];

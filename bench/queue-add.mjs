@@ -36,7 +36,9 @@ const command = (i) => `fit model-${i % 97}.ts --steps 5000 --seed ${i}`;
   const t0 = performance.now();
   const ids = await q.addMany(tasks);
   const s = (performance.now() - t0) / 1000;
-  console.log(`q.addMany(${ids.length} tasks): ${s.toFixed(2)} s = ${Math.round(N / s)} tasks/s (target < 20 s: ${s < 20 ? "met" : "MISSED"})`);
+  console.log(
+    `q.addMany(${ids.length} tasks): ${s.toFixed(2)} s = ${Math.round(N / s)} tasks/s (target < 20 s: ${s < 20 ? "met" : "MISSED"})`,
+  );
   q.close();
 }
 
@@ -52,6 +54,8 @@ const command = (i) => `fit model-${i % 97}.ts --steps 5000 --seed ${i}`;
   const r = spawnSync(process.execPath, [cli, "queue", "load", "cli", file, "--dir", dir], { encoding: "utf8" });
   const s = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(r.stderr);
-  console.log(`hpcfit queue load (${N} lines, whole process): ${s.toFixed(2)} s (target < 20 s: ${s < 20 ? "met" : "MISSED"}); ${r.stdout.trim()}`);
+  console.log(
+    `hpcfit queue load (${N} lines, whole process): ${s.toFixed(2)} s (target < 20 s: ${s < 20 ? "met" : "MISSED"}); ${r.stdout.trim()}`,
+  );
 }
 console.log(`machine: ${machine()}`);

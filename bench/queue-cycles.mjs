@@ -44,14 +44,22 @@ async function measure(name, tasks, workerArgs) {
 }
 
 const M = Number(process.argv[2] ?? 40_000);
-const a = await measure("fn", Array.from({ length: M }, (_, i) => ({ params: { i } })), [new URL(import.meta.url).pathname, "--worker", dir, "fn"]);
+const a = await measure(
+  "fn",
+  Array.from({ length: M }, (_, i) => ({ params: { i } })),
+  [new URL(import.meta.url).pathname, "--worker", dir, "fn"],
+);
 console.log(
   `(a) function tasks, 2 worker processes: ${a.n} cycles in ${a.active.toFixed(2)} s from first claim to last completion = ${Math.round(a.rate)} cycles/s ` +
     `(target >= 2000: ${a.rate >= 2000 ? "met" : "MISSED"}); wall time with process start-up ${a.wall.toFixed(2)} s; workers used ${a.workers}; each task exactly once: ${a.ok}`,
 );
 const C = Number(process.argv[3] ?? 3_000);
 const cli = join(ROOT, "dist", "cli", "main.js");
-const b = await measure("sh", Array.from({ length: C }, () => ({ command: "true" })), [cli, "queue", "work", "sh", "--dir", dir, "--poll", "0.01"]);
+const b = await measure(
+  "sh",
+  Array.from({ length: C }, () => ({ command: "true" })),
+  [cli, "queue", "work", "sh", "--dir", dir, "--poll", "0.01"],
+);
 console.log(
   `(b) shell command \`true\`, 2 \`hpcfit queue work\` processes: ${b.n} cycles in ${b.active.toFixed(2)} s = ${Math.round(b.rate)} cycles/s ` +
     `(target >= 2000: ${b.rate >= 2000 ? "met" : "MISSED"}); workers used ${b.workers}; each task exactly once: ${b.ok}`,

@@ -31,11 +31,21 @@ q.close();
 const adderPeak = process.resourceUsage().maxRSS * 1024;
 const db = join(dir, "mem", "queue.db");
 const wal = `${db}-wal`;
-const size = statSync(db).size + (() => { try { return statSync(wal).size; } catch { return 0; } })();
+const size =
+  statSync(db).size +
+  (() => {
+    try {
+      return statSync(wal).size;
+    } catch {
+      return 0;
+    }
+  })();
 const r = spawnSync(process.execPath, [new URL(import.meta.url).pathname, "--open", dir], { encoding: "utf8" });
 if (r.status !== 0) throw new Error(r.stderr);
 const o = JSON.parse(r.stdout);
 console.log(`queue of ${N} tasks: database ${mb(size)} MiB on disk (${(size / N).toFixed(0)} bytes/task)`);
 console.log(`process that built the million task objects and added them: peak RSS ${mb(adderPeak)} MiB`);
-console.log(`separate process opening the queue, status() (${o.statusMs.toFixed(0)} ms for ${o.total} tasks), one claim/complete: peak RSS ${mb(o.peak)} MiB (Node alone at start: ${mb(o.before)} MiB)`);
+console.log(
+  `separate process opening the queue, status() (${o.statusMs.toFixed(0)} ms for ${o.total} tasks), one claim/complete: peak RSS ${mb(o.peak)} MiB (Node alone at start: ${mb(o.before)} MiB)`,
+);
 console.log(`machine: ${machine()}`);

@@ -45,7 +45,14 @@ export async function time(fn) {
 export function quietContext() {
   return {
     output: { stream() {}, display() {}, clearOutput() {}, input: () => Promise.reject(new Error("no stdin")) },
-    comms: { registerTarget() {}, unregisterTarget() {}, open() { throw new Error("no comms"); }, list: () => [] },
+    comms: {
+      registerTarget() {},
+      unregisterTarget() {},
+      open() {
+        throw new Error("no comms");
+      },
+      list: () => [],
+    },
     signal: new AbortController().signal,
     getVariable: () => undefined,
     hasVariable: () => false,

@@ -34,11 +34,15 @@ async function rate(kind) {
 
 console.log(`machine: ${machine()}`);
 const local = await rate("local");
-console.log(`${N} trivial jobs, first submission to all seen ended: local backend ${(local.ms / 1000).toFixed(2)} s = ${local.perSecond.toFixed(1)} jobs/s`);
+console.log(
+  `${N} trivial jobs, first submission to all seen ended: local backend ${(local.ms / 1000).toFixed(2)} s = ${local.perSecond.toFixed(1)} jobs/s`,
+);
 const c = await cluster();
 try {
   const slurm = await rate("slurm");
-  console.log(`${N} trivial jobs, first submission to all seen ended: Slurm test cluster ${(slurm.ms / 1000).toFixed(2)} s = ${slurm.perSecond.toFixed(1)} jobs/s`);
+  console.log(
+    `${N} trivial jobs, first submission to all seen ended: Slurm test cluster ${(slurm.ms / 1000).toFixed(2)} s = ${slurm.perSecond.toFixed(1)} jobs/s`,
+  );
 } finally {
   await c.stop();
 }

@@ -5,7 +5,17 @@
 // Jobs are submitted held so that the queue stays at 1,000 while it is timed.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { MagicRegistry, cluster, jobs, machine, median, quietContext, registerSlurmMagics, scratch, time } from "./slurm-common.mjs";
+import {
+  MagicRegistry,
+  cluster,
+  jobs,
+  machine,
+  median,
+  quietContext,
+  registerSlurmMagics,
+  scratch,
+  time,
+} from "./slurm-common.mjs";
 
 const run = promisify(execFile);
 process.env.HPCFIT_DATA_DIR = scratch("slurm-data");
@@ -36,15 +46,21 @@ try {
     t.list.push(await time(() => jobs.list({})));
     t.magic.push(await time(() => registry.run("squeue", "", quietContext())));
     // What a notebook shows: the magic plus rendering its table bundle (JSON, HTML and text).
-    t.magicDisplay.push(await time(async () => (await registry.run("squeue", "", quietContext()))[Symbol.for("hpcfit.display")]()));
+    t.magicDisplay.push(
+      await time(async () => (await registry.run("squeue", "", quietContext()))[Symbol.for("hpcfit.display")]()),
+    );
   }
   const ms = (x) => `${x.toFixed(1)} ms`;
   const plainS = median(plainSubmit);
   const oursS = median(oursSubmit);
   const sq = median(t.squeue);
   console.log(`machine: ${machine()}`);
-  console.log(`submit, median of 100: sbatch --parsable ${ms(plainS)}, jobs.submit ${ms(oursS)}, ratio ${(oursS / plainS).toFixed(2)}`);
-  console.log(`submit 100 in total: sbatch ${ms(plainSubmit.reduce((a, b) => a + b))}, jobs.submit ${ms(oursSubmit.reduce((a, b) => a + b))}`);
+  console.log(
+    `submit, median of 100: sbatch --parsable ${ms(plainS)}, jobs.submit ${ms(oursS)}, ratio ${(oursS / plainS).toFixed(2)}`,
+  );
+  console.log(
+    `submit 100 in total: sbatch ${ms(plainSubmit.reduce((a, b) => a + b))}, jobs.submit ${ms(oursSubmit.reduce((a, b) => a + b))}`,
+  );
   console.log(`queue of ${count} jobs, median of ${reps}:`);
   console.log(`  squeue (plain text)      ${ms(sq)}`);
   console.log(`  squeue --json            ${ms(median(t.squeueJson))}  ratio ${(median(t.squeueJson) / sq).toFixed(2)}`);

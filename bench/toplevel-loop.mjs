@@ -16,15 +16,31 @@ const RUNS = 15;
 
 const sink = {
   out: "",
-  stream(_name, text) { this.out += text; },
+  stream(_name, text) {
+    this.out += text;
+  },
   display() {},
   clearOutput() {},
   input: async () => "",
 };
-const interpreter = new TypeScriptInterpreter({ comms: { registerTarget() {}, unregisterTarget() {}, open() { throw new Error("no comms"); }, list: () => [] }, magics: new MagicRegistry() });
+const interpreter = new TypeScriptInterpreter({
+  comms: {
+    registerTarget() {},
+    unregisterTarget() {},
+    open() {
+      throw new Error("no comms");
+    },
+    list: () => [],
+  },
+  magics: new MagicRegistry(),
+});
 let count = 0;
 async function cell(code) {
-  const r = await interpreter.execute(code, { silent: false, storeHistory: false, allowStdin: false, executionCount: ++count }, sink);
+  const r = await interpreter.execute(
+    code,
+    { silent: false, storeHistory: false, allowStdin: false, executionCount: ++count },
+    sink,
+  );
   if (r.status !== "ok") throw new Error(`${r.ename}: ${r.evalue}`);
   return r.result?.["text/plain"];
 }
@@ -89,7 +105,10 @@ const table = [
   `| same awaits inside an async function, in a cell | ${m.awaitFunction.toFixed(1)} | ${lo.awaitFunction.toFixed(1)} |`,
 ].join("\n");
 console.log(`Machine: ${machine}\n\n${table}`);
-console.log("\nall runs (ms):", JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => +x.toFixed(1))]))));
+console.log(
+  "\nall runs (ms):",
+  JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => +x.toFixed(1))]))),
+);
 
 if (process.argv.includes("--write")) {
   writeSection(

@@ -9,7 +9,6 @@ import { stopWords } from "../fit/stop-reason.js";
 import { progressLine, type FitProgress } from "./progress.js";
 import { escapeHtml } from "../util/html.js";
 
-
 /** The status line of a fit job: `Fit job 12 (name) RUNNING on n1 — dream generation ...`. */
 export function fitStatusLine(row: JobRow, progress: FitProgress | undefined): string {
   let line = `Fit job ${row.id} (${row.name}) ${row.state}`;
@@ -19,12 +18,19 @@ export function fitStatusLine(row: JobRow, progress: FitProgress | undefined): s
     line += progress.phase === "starting" ? " — starting the sampler" : ` — ${progressLine(progress)}`;
   }
   if (progress?.phase === "failed" && progress.error) line += ` — failed: ${progress.error}`;
-  if (progress?.phase === "done" && progress.stopped !== undefined) line += ` — ${stopWords(progress.stopped)}; the draws so far are stored`;
+  if (progress?.phase === "done" && progress.stopped !== undefined)
+    line += ` — ${stopWords(progress.stopped)}; the draws so far are stored`;
   return line;
 }
 
 /** The live bundle while the job waits or runs (also carries the job's row for the Jobs renderer). */
-export function fitStatusBundle(row: JobRow, backend: JobsBackendKind, progress: FitProgress | undefined, directory: string, note?: string): MimeBundle {
+export function fitStatusBundle(
+  row: JobRow,
+  backend: JobsBackendKind,
+  progress: FitProgress | undefined,
+  directory: string,
+  note?: string,
+): MimeBundle {
   const line = fitStatusLine(row, progress);
   const text = `${line}\n  directory: ${directory}${note ? `\n${note}` : ""}`;
   return {
@@ -39,7 +45,9 @@ export function fitResultBundle(row: JobRow, result: FitResult, directory: strin
   const bundle = { ...result[DISPLAY]() };
   const stopped = result.stopped !== undefined ? ` (sampling ${stopWords(result.stopped)}: the draws so far)` : "";
   const head = `Fit job ${row.id} (${row.name}) ${row.state} — results from ${directory}/store${stopped}`;
-  bundle["text/plain"] = `${head}\n${String(bundle["text/plain"] ?? "")}`;
-  if (typeof bundle["text/html"] === "string") bundle["text/html"] = `<div><code>${escapeHtml(head)}</code></div>${bundle["text/html"]}`;
+  const plain = bundle["text/plain"];
+  bundle["text/plain"] = `${head}\n${typeof plain === "string" ? plain : ""}`;
+  if (typeof bundle["text/html"] === "string")
+    bundle["text/html"] = `<div><code>${escapeHtml(head)}</code></div>${bundle["text/html"]}`;
   return bundle;
 }

@@ -72,7 +72,9 @@ export function jobDirectoryParent(requested: string | undefined, base: string =
     const parent = resolve(root, requested);
     const rel = relative(root, parent);
     if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-      throw new UserError(`--dir=${requested} leads out of the notebook's folder (${root}) to ${parent}; give an absolute path to put job directories elsewhere`);
+      throw new UserError(
+        `--dir=${requested} leads out of the notebook's folder (${root}) to ${parent}; give an absolute path to put job directories elsewhere`,
+      );
     }
     return parent;
   }
@@ -132,7 +134,9 @@ export function varsModule(values: Record<string, unknown>): string {
   for (const [name, value] of Object.entries(values)) {
     let json: string | undefined;
     try {
-      json = JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v));
+      json = JSON.stringify(value, (_k, v: unknown) =>
+        ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v,
+      );
     } catch (e) {
       throw new UserError(`--var ${name}: cannot serialise it as JSON: ${(e as Error).message}`);
     }
@@ -152,7 +156,8 @@ export function readSpec(dir: string): FitJobSpec {
   } catch (e) {
     throw new UserError(`${path}: ${(e as Error).message}`);
   }
-  if (spec.kind !== "hpcfit.fit-job" || spec.version !== 1) throw new UserError(`${path} is not a fit job description (version 1)`);
+  if (spec.kind !== "hpcfit.fit-job" || spec.version !== 1)
+    throw new UserError(`${path} is not a fit job description (version 1)`);
   return spec;
 }
 

@@ -78,7 +78,7 @@ export function readProgress(dir: string): FitProgress | undefined {
 export function logpRhat(history: Float64Array, nchains: number, generations: number): number {
   const from = Math.floor(generations / 2);
   const draws = generations - from;
-  return splitRhat(nchains, draws, (c, t) => history[(from + t) * nchains + c]!);
+  return splitRhat(nchains, draws, (c, t) => history[(from + t) * nchains + c]);
 }
 
 /** A duration as `1h 02m`, `3m 05s` or `12 s`. */
@@ -94,7 +94,9 @@ export function formatDuration(seconds: number): string {
 export function progressLine(p: FitProgress): string {
   const parts: string[] = [];
   const unit = p.burn !== null ? "generation" : "step";
-  parts.push(`${p.method} ${unit} ${p.step}${p.total !== null ? `/${p.total}` : ""}${p.burn !== null && p.step <= p.burn ? " (burn-in)" : ""}`);
+  parts.push(
+    `${p.method} ${unit} ${p.step}${p.total !== null ? `/${p.total}` : ""}${p.burn !== null && p.step <= p.burn ? " (burn-in)" : ""}`,
+  );
   if (p.chisq !== null) parts.push(`best chisq ${p.chisq.toPrecision(5)}`);
   else if (p.bestNllf !== null) parts.push(`best logp ${(-p.bestNllf).toPrecision(6)}`);
   if (p.acceptance !== null) parts.push(`acceptance ${p.acceptance.toFixed(2)}`);

@@ -63,7 +63,7 @@ export function useBackend(kind: JobsBackendKind | "auto"): JobsBackend {
     if (!onPath("sbatch")) throw new UserError("the Slurm backend needs sbatch, which is not on PATH");
     current = new SlurmBackend();
   } else if (k === "local") current = new LocalBackend();
-  else throw new UserError(`unknown backend "${String(kind)}" (slurm or local)`);
+  else throw new UserError(`unknown backend "${kind}" (slurm or local)`);
   return current;
 }
 
@@ -85,7 +85,7 @@ export async function submit(request: SubmitRequest | string, args: string[] = [
   const b = backend();
   const rows = await b.submit({ ...req, origin: req.origin ?? submissionOrigin() });
   announceSubmitted(b.kind, rows);
-  const first = rows[0]!;
+  const first = rows[0];
   const id = first.arrayJobId !== null ? String(first.arrayJobId) : first.id;
   return jobFor(b, id, rows);
 }
@@ -100,9 +100,9 @@ export async function list(filter: JobFilter = {}): Promise<Job[]> {
 export async function get(id: string): Promise<Job> {
   const [checked] = checkJobIds([id]);
   const b = backend();
-  const rows = (await b.list({ ids: [checked!], states: "all" })).filter((r) => matchesId(r, checked!));
+  const rows = (await b.list({ ids: [checked], states: "all" })).filter((r) => matchesId(r, checked));
   if (rows.length === 0) throw new UserError(`no such job: ${id}`);
-  return jobFor(b, checked!, rows);
+  return jobFor(b, checked, rows);
 }
 
 /**

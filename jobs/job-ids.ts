@@ -7,8 +7,9 @@ import { UserError } from "../util/user-error.js";
 export function checkJobIds(ids: readonly string[]): string[] {
   if (ids.length === 0) throw new UserError("no job id given");
   return ids.map((raw) => {
-    const id = String(raw).trim();
-    if (!/^\d+(_\d+)?$/.test(id)) throw new UserError(`invalid job id "${raw}" (expected a number like 123, or 123_4 for an array task)`);
+    const id = raw.trim();
+    if (!/^\d+(_\d+)?$/.test(id))
+      throw new UserError(`invalid job id "${raw}" (expected a number like 123, or 123_4 for an array task)`);
     return id;
   });
 }
@@ -41,17 +42,27 @@ export function applyFilter(rows: JobRow[], filter: JobFilter = {}): JobRow[] {
  * Expands sbatch's file name patterns (`%j` job id, `%x` name, `%A` array id, `%a` task index,
  * `%u` user, `%N` node, `%%`), as Slurm does for `--output` and `--error`.
  */
-export function expandFilePattern(pattern: string, job: { jobId: number; name: string; arrayJobId: number | null; arrayTaskId: number | null; user: string; node: string }): string {
+export function expandFilePattern(
+  pattern: string,
+  job: { jobId: number; name: string; arrayJobId: number | null; arrayTaskId: number | null; user: string; node: string },
+): string {
   return pattern.replace(/%(\d*)([jxAauN%])/g, (_all, width: string, c: string) => {
     const pad = (v: number | string): string => (width ? String(v).padStart(Number(width), "0") : String(v));
     switch (c) {
-      case "j": return pad(job.jobId);
-      case "x": return job.name;
-      case "A": return pad(job.arrayJobId ?? job.jobId);
-      case "a": return pad(job.arrayTaskId ?? 4294967294);
-      case "u": return job.user;
-      case "N": return job.node;
-      default: return "%";
+      case "j":
+        return pad(job.jobId);
+      case "x":
+        return job.name;
+      case "A":
+        return pad(job.arrayJobId ?? job.jobId);
+      case "a":
+        return pad(job.arrayTaskId ?? 4294967294);
+      case "u":
+        return job.user;
+      case "N":
+        return job.node;
+      default:
+        return "%";
     }
   });
 }

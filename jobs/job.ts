@@ -41,7 +41,16 @@ export function readTail(path: string, lines?: number): string {
   return lines === 0 ? "" : all.slice(-lines).join("\n") + (text.endsWith("\n") ? "\n" : "");
 }
 
-const ARRAY_STATE_ORDER: JobState[] = ["FAILED", "OUT_OF_MEMORY", "NODE_FAIL", "TIMEOUT", "CANCELLED", "BOOT_FAIL", "DEADLINE", "PREEMPTED"];
+const ARRAY_STATE_ORDER: JobState[] = [
+  "FAILED",
+  "OUT_OF_MEMORY",
+  "NODE_FAIL",
+  "TIMEOUT",
+  "CANCELLED",
+  "BOOT_FAIL",
+  "DEADLINE",
+  "PREEMPTED",
+];
 
 /** A job, or a job array seen as one (then `tasks` holds each task's row). */
 export class Job {
@@ -59,14 +68,14 @@ export class Job {
 
   /** True when this object stands for a whole job array. */
   get isArray(): boolean {
-    return this.rows.length > 1 || (this.rows[0]!.arrayJobId !== null && this.id === String(this.rows[0]!.arrayJobId));
+    return this.rows.length > 1 || (this.rows[0].arrayJobId !== null && this.id === String(this.rows[0].arrayJobId));
   }
   /** Each task's row (one row for a plain job). */
   get tasks(): readonly JobRow[] {
     return this.rows;
   }
   private get first(): JobRow {
-    return this.rows[0]!;
+    return this.rows[0];
   }
   /** The job's name (`--job-name`), whole. */
   get name(): string {
@@ -79,7 +88,7 @@ export class Job {
   /** The job's state; for an array, RUNNING while any task runs, else PENDING while any pends, else the worst end. */
   get state(): JobState {
     const states = this.rows.map((r) => r.state);
-    if (states.length === 1) return states[0]!;
+    if (states.length === 1) return states[0];
     if (states.includes("RUNNING")) return "RUNNING";
     for (const s of ["COMPLETING", "PENDING", "SUSPENDED"] as JobState[]) if (states.includes(s)) return s;
     for (const s of ARRAY_STATE_ORDER) if (states.includes(s)) return s;
@@ -95,13 +104,20 @@ export class Job {
   }
   /** When it (its first task) started; null while pending. */
   get startTime(): Date | null {
-    const t = this.rows.map((r) => r.startTime).filter((x): x is string => x !== null).sort()[0];
+    const t = this.rows
+      .map((r) => r.startTime)
+      .filter((x): x is string => x !== null)
+      .sort()[0];
     return t ? new Date(t) : null;
   }
   /** When it (its last task) ended; null until then. */
   get endTime(): Date | null {
     if (!this.done) return null;
-    const t = this.rows.map((r) => r.endTime).filter((x): x is string => x !== null).sort().at(-1);
+    const t = this.rows
+      .map((r) => r.endTime)
+      .filter((x): x is string => x !== null)
+      .sort()
+      .at(-1);
     return t ? new Date(t) : null;
   }
   /** The nodes it runs or ran on (Slurm's node list). */
@@ -150,14 +166,20 @@ export class Job {
       options.onProgress?.(this);
       if (this.done) return this;
       if (this.rows.every((r) => isTerminalState(r.state) || r.reason === VANISHED_REASON)) {
-        throw new UserError(`job ${this.id} ${VANISHED_REASON}: its final state is unknown${this.stdout ? `; its output is in ${this.stdout}` : ""}`);
+        throw new UserError(
+          `job ${this.id} ${VANISHED_REASON}: its final state is unknown${this.stdout ? `; its output is in ${this.stdout}` : ""}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, pollMs);
-        options.signal?.addEventListener("abort", () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
+        options.signal?.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
   }

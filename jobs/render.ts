@@ -70,8 +70,12 @@ export function jobsText(rows: JobRow[], extra: [string, (r: JobRow) => string][
   const cols = [...COLUMNS, ...extra];
   if (rows.length === 0) return "(no jobs)";
   const cells = rows.map((r) => cols.map(([, f]) => f(r)));
-  const widths = cols.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (values: string[]): string => values.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
+  const widths = cols.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (values: string[]): string =>
+    values
+      .map((v, i) => v.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(cols.map(([h]) => h)), ...cells.map(line)].join("\n");
 }
 
@@ -90,12 +94,13 @@ export function jobsBundle(rows: JobRow[], backend: JobsBackendKind, options: { 
 /** A one-line status of a job (or of an array, summarised by state). */
 export function statusLine(id: string, name: string, rows: JobRow[]): string {
   if (rows.length === 1) {
-    const r = rows[0]!;
+    const r = rows[0];
     const parts = [`Job ${r.id} (${r.name}) ${r.state}`];
     if (r.state === "PENDING" && r.reason) parts.push(`(${r.reason})`);
     if (r.nodes && r.state === "RUNNING") parts.push(`on ${r.nodes}`);
     if (r.startTime) parts.push(r.endTime ? `after ${elapsed(r.startTime, r.endTime)}` : `for ${elapsed(r.startTime, null)}`);
-    if (r.exitCode !== null && r.state !== "COMPLETED") parts.push(`exit code ${r.exitCode}${r.signal ? ` signal ${r.signal}` : ""}`);
+    if (r.exitCode !== null && r.state !== "COMPLETED")
+      parts.push(`exit code ${r.exitCode}${r.signal ? ` signal ${r.signal}` : ""}`);
     return parts.join(" ");
   }
   const counts = new Map<string, number>();
@@ -107,5 +112,9 @@ export function statusLine(id: string, name: string, rows: JobRow[]): string {
 export function statusBundle(id: string, name: string, rows: JobRow[], backend: JobsBackendKind): MimeBundle {
   const text = statusLine(id, name, rows);
   const table: JobsTable = { version: 1, backend, jobs: rows };
-  return { [JOBS_MIME]: table, "text/html": `<div class="hpcfit-job-status"><code>${escapeHtml(text)}</code></div>`, "text/plain": text };
+  return {
+    [JOBS_MIME]: table,
+    "text/html": `<div class="hpcfit-job-status"><code>${escapeHtml(text)}</code></div>`,
+    "text/plain": text,
+  };
 }

@@ -59,31 +59,131 @@ export interface SbatchCommandLine {
 
 /** Long name → takes a value? (sbatch 22.05's options; those the local backend ignores are accepted and kept.) */
 const LONG: Record<string, boolean> = {
-  "job-name": true, output: true, error: true, time: true, ntasks: true, "cpus-per-task": true,
-  dependency: true, array: true, chdir: true, export: true, wrap: true, partition: true, hold: false,
-  nodes: true, account: true, qos: true, mem: true, "mem-per-cpu": true, "mem-per-gpu": true, gres: true,
-  gpus: true, "gpus-per-node": true, "gpus-per-task": true, nodelist: true, exclude: true, constraint: true,
-  "mail-type": true, "mail-user": true, parsable: false, input: true, "open-mode": true, comment: true,
-  begin: true, exclusive: false, "ntasks-per-node": true, "ntasks-per-core": true, "time-min": true,
-  signal: true, requeue: false, "no-requeue": false, reservation: true, licenses: true, priority: true,
-  nice: true, wait: false, "test-only": false, propagate: true, "get-user-env": false, quiet: false,
-  verbose: false, oversubscribe: false, overcommit: false, "kill-on-invalid-dep": true, deadline: true,
-  "cores-per-socket": true, "sockets-per-node": true, "threads-per-core": true, "cpu-freq": true,
-  "distribution": true, "hint": true, "mincpus": true, "tmp": true, "uid": true, "gid": true,
-  "no-kill": false, "wckey": true, "workdir": true, "cluster-constraint": true, "clusters": true,
-  "cpus-per-gpu": true, "export-file": true, "mcs-label": true, "network": true, "profile": true,
-  "switches": true, "thread-spec": true, "core-spec": true, "acctg-freq": true, "batch": true,
-  "bb": true, "bbf": true, "container": true, "contiguous": false, "extra-node-info": true,
-  "ignore-pbs": false, "mem-bind": true, "prefer": true, "spread-job": false, "tres-per-task": true,
-  "use-min-nodes": false, "gpu-bind": true, "gpu-freq": true, "reboot": false,
+  "job-name": true,
+  output: true,
+  error: true,
+  time: true,
+  ntasks: true,
+  "cpus-per-task": true,
+  dependency: true,
+  array: true,
+  chdir: true,
+  export: true,
+  wrap: true,
+  partition: true,
+  hold: false,
+  nodes: true,
+  account: true,
+  qos: true,
+  mem: true,
+  "mem-per-cpu": true,
+  "mem-per-gpu": true,
+  gres: true,
+  gpus: true,
+  "gpus-per-node": true,
+  "gpus-per-task": true,
+  nodelist: true,
+  exclude: true,
+  constraint: true,
+  "mail-type": true,
+  "mail-user": true,
+  parsable: false,
+  input: true,
+  "open-mode": true,
+  comment: true,
+  begin: true,
+  exclusive: false,
+  "ntasks-per-node": true,
+  "ntasks-per-core": true,
+  "time-min": true,
+  signal: true,
+  requeue: false,
+  "no-requeue": false,
+  reservation: true,
+  licenses: true,
+  priority: true,
+  nice: true,
+  wait: false,
+  "test-only": false,
+  propagate: true,
+  "get-user-env": false,
+  quiet: false,
+  verbose: false,
+  oversubscribe: false,
+  overcommit: false,
+  "kill-on-invalid-dep": true,
+  deadline: true,
+  "cores-per-socket": true,
+  "sockets-per-node": true,
+  "threads-per-core": true,
+  "cpu-freq": true,
+  distribution: true,
+  hint: true,
+  mincpus: true,
+  tmp: true,
+  uid: true,
+  gid: true,
+  "no-kill": false,
+  wckey: true,
+  workdir: true,
+  "cluster-constraint": true,
+  clusters: true,
+  "cpus-per-gpu": true,
+  "export-file": true,
+  "mcs-label": true,
+  network: true,
+  profile: true,
+  switches: true,
+  "thread-spec": true,
+  "core-spec": true,
+  "acctg-freq": true,
+  batch: true,
+  bb: true,
+  bbf: true,
+  container: true,
+  contiguous: false,
+  "extra-node-info": true,
+  "ignore-pbs": false,
+  "mem-bind": true,
+  prefer: true,
+  "spread-job": false,
+  "tres-per-task": true,
+  "use-min-nodes": false,
+  "gpu-bind": true,
+  "gpu-freq": true,
+  reboot: false,
 };
 
 /** Short option → long name. */
 const SHORT: Record<string, string> = {
-  J: "job-name", o: "output", e: "error", t: "time", n: "ntasks", c: "cpus-per-task", d: "dependency",
-  a: "array", D: "chdir", p: "partition", H: "hold", N: "nodes", A: "account", q: "qos", w: "nodelist",
-  x: "exclude", C: "constraint", G: "gpus", i: "input", W: "wait", Q: "quiet", v: "verbose",
-  s: "oversubscribe", O: "overcommit", L: "licenses", M: "clusters", b: "begin", k: "no-kill",
+  J: "job-name",
+  o: "output",
+  e: "error",
+  t: "time",
+  n: "ntasks",
+  c: "cpus-per-task",
+  d: "dependency",
+  a: "array",
+  D: "chdir",
+  p: "partition",
+  H: "hold",
+  N: "nodes",
+  A: "account",
+  q: "qos",
+  w: "nodelist",
+  x: "exclude",
+  C: "constraint",
+  G: "gpus",
+  i: "input",
+  W: "wait",
+  Q: "quiet",
+  v: "verbose",
+  s: "oversubscribe",
+  O: "overcommit",
+  L: "licenses",
+  M: "clusters",
+  b: "begin",
+  k: "no-kill",
 };
 
 /**
@@ -109,7 +209,7 @@ export function parseArraySpec(text: string): ArraySpec {
   const m = /^([^%]+)(?:%(\d+))?$/.exec(text.trim());
   if (!m) throw new UserError(`invalid --array "${text}"`);
   const indices = new Set<number>();
-  for (const part of m[1]!.split(",")) {
+  for (const part of m[1].split(",")) {
     const r = /^(\d+)(?:-(\d+)(?::(\d+))?)?$/.exec(part);
     if (!r) throw new UserError(`invalid --array "${text}": "${part}" is not N, N-M or N-M:S`);
     const lo = Number(r[1]);
@@ -135,7 +235,8 @@ export function parseDependency(text: string): Dependency {
       throw new UserError(`invalid --dependency "${text}": unsupported type "${type}" (after, afterany, afterok, afternotok)`);
     }
     if (ids.length === 0) throw new UserError(`invalid --dependency "${text}": "${type}" needs job ids`);
-    for (const id of ids) if (!/^\d+(_\d+)?$/.test(id)) throw new UserError(`invalid --dependency "${text}": "${id}" is not a job id`);
+    for (const id of ids)
+      if (!/^\d+(_\d+)?$/.test(id)) throw new UserError(`invalid --dependency "${text}": "${id}" is not a job id`);
     return { type: type as DependencyClause["type"], ids };
   });
   return { mode, clauses };
@@ -149,23 +250,49 @@ function positiveInt(name: string, value: string): number {
 function apply(options: SbatchOptions, name: string, value: string | true): void {
   const v = typeof value === "string" ? value : "";
   switch (name) {
-    case "job-name": options.jobName = v; break;
-    case "output": options.output = v; break;
-    case "error": options.error = v; break;
-    case "time": options.time = parseTimeLimit(v); break;
-    case "ntasks": options.ntasks = positiveInt(name, v); break;
-    case "cpus-per-task": options.cpusPerTask = positiveInt(name, v); break;
+    case "job-name":
+      options.jobName = v;
+      break;
+    case "output":
+      options.output = v;
+      break;
+    case "error":
+      options.error = v;
+      break;
+    case "time":
+      options.time = parseTimeLimit(v);
+      break;
+    case "ntasks":
+      options.ntasks = positiveInt(name, v);
+      break;
+    case "cpus-per-task":
+      options.cpusPerTask = positiveInt(name, v);
+      break;
     case "dependency":
       options.dependency = v.trim() === "" ? undefined : parseDependency(v);
       options.dependencyText = v.trim() === "" ? undefined : v.trim();
       break;
-    case "array": options.array = parseArraySpec(v); break;
-    case "chdir": case "workdir": options.chdir = v; break;
-    case "export": options.export = v; break;
-    case "wrap": options.wrap = v; break;
-    case "partition": options.partition = v; break;
-    case "hold": options.hold = true; break;
-    default: options.other[name] = value;
+    case "array":
+      options.array = parseArraySpec(v);
+      break;
+    case "chdir":
+    case "workdir":
+      options.chdir = v;
+      break;
+    case "export":
+      options.export = v;
+      break;
+    case "wrap":
+      options.wrap = v;
+      break;
+    case "partition":
+      options.partition = v;
+      break;
+    case "hold":
+      options.hold = true;
+      break;
+    default:
+      options.other[name] = value;
   }
 }
 
@@ -178,8 +305,11 @@ export function parseSbatchArgs(args: readonly string[], base?: SbatchOptions): 
   const options: SbatchOptions = base ? { ...base, other: { ...base.other } } : { other: {} };
   let i = 0;
   for (; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--") { i++; break; }
+    const arg = args[i];
+    if (arg === "--") {
+      i++;
+      break;
+    }
     if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = arg.slice(2, eq < 0 ? undefined : eq);
@@ -197,7 +327,7 @@ export function parseSbatchArgs(args: readonly string[], base?: SbatchOptions): 
         apply(options, name, true);
       }
     } else if (arg.startsWith("-") && arg.length > 1) {
-      const letter = arg[1]!;
+      const letter = arg[1];
       const name = SHORT[letter];
       if (!name) throw new UserError(`unknown sbatch option -${letter}`);
       if (LONG[name]) {
@@ -225,14 +355,14 @@ export function directiveArgs(script: string): string[] {
   const args: string[] = [];
   const lines = script.split(/\r?\n/);
   for (let n = 0; n < lines.length; n++) {
-    const line = lines[n]!.trim();
+    const line = lines[n].trim();
     if (n === 0 && line.startsWith("#!")) continue;
     if (line === "") continue;
     if (!line.startsWith("#")) break;
     const m = /^#SBATCH\s+(.*)$/.exec(line);
     if (!m) continue;
     // A comment after the options ends them, as in sbatch.
-    const text = m[1]!.replace(/\s+#.*$/, "");
+    const text = m[1].replace(/\s+#.*$/, "");
     try {
       args.push(...shellWords(text));
     } catch (e) {
@@ -245,6 +375,8 @@ export function directiveArgs(script: string): string[] {
 /** Checks that a batch script starts with an interpreter line, as sbatch requires. */
 export function checkBatchScript(script: string): void {
   if (!script.startsWith("#!")) {
-    throw new UserError("this does not look like a batch script: the first line must start with #! followed by the path of an interpreter (e.g. #!/bin/bash)");
+    throw new UserError(
+      "this does not look like a batch script: the first line must start with #! followed by the path of an interpreter (e.g. #!/bin/bash)",
+    );
   }
 }

@@ -9,7 +9,7 @@ export function shellWords(line: string): string[] {
   let inWord = false;
   let i = 0;
   while (i < line.length) {
-    const c = line[i]!;
+    const c = line[i];
     if (c === "'") {
       const end = line.indexOf("'", i + 1);
       if (end < 0) throw new Error(`unterminated single quote in: ${line}`);
@@ -20,9 +20,9 @@ export function shellWords(line: string): string[] {
       i++;
       for (;;) {
         if (i >= line.length) throw new Error(`unterminated double quote in: ${line}`);
-        const d = line[i]!;
+        const d = line[i];
         if (d === '"') break;
-        if (d === "\\" && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) {
+        if (d === "\\" && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) {
           word += line[i + 1];
           i += 2;
         } else {

@@ -14,11 +14,33 @@ export const ACTIVE_STATES: readonly JobState[] = ["PENDING", "RUNNING", "SUSPEN
 export function parseStateName(text: string): JobState {
   const t = text.trim().toUpperCase();
   const short: Record<string, JobState> = {
-    PD: "PENDING", R: "RUNNING", S: "SUSPENDED", CG: "COMPLETING", CD: "COMPLETED", F: "FAILED", CA: "CANCELLED",
-    TO: "TIMEOUT", NF: "NODE_FAIL", PR: "PREEMPTED", OOM: "OUT_OF_MEMORY", BF: "BOOT_FAIL", DL: "DEADLINE",
+    PD: "PENDING",
+    R: "RUNNING",
+    S: "SUSPENDED",
+    CG: "COMPLETING",
+    CD: "COMPLETED",
+    F: "FAILED",
+    CA: "CANCELLED",
+    TO: "TIMEOUT",
+    NF: "NODE_FAIL",
+    PR: "PREEMPTED",
+    OOM: "OUT_OF_MEMORY",
+    BF: "BOOT_FAIL",
+    DL: "DEADLINE",
   };
-  if (short[t]) return short[t]!;
-  const full: readonly string[] = [...ACTIVE_STATES, "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"];
+  if (short[t]) return short[t];
+  const full: readonly string[] = [
+    ...ACTIVE_STATES,
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "TIMEOUT",
+    "NODE_FAIL",
+    "PREEMPTED",
+    "OUT_OF_MEMORY",
+    "BOOT_FAIL",
+    "DEADLINE",
+  ];
   if (full.includes(t)) return t as JobState;
   throw new UserError(`unknown job state "${text}" (use e.g. PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, or all)`);
 }

@@ -81,7 +81,12 @@ interface DbRow {
 }
 
 function decode(r: DbRow): StoredJob {
-  return { row: JSON.parse(r.row) as JobRow, cluster: r.cluster, script: r.script, local: r.local ? (JSON.parse(r.local) as LocalJobExtras) : null };
+  return {
+    row: JSON.parse(r.row) as JobRow,
+    cluster: r.cluster,
+    script: r.script,
+    local: r.local ? (JSON.parse(r.local) as LocalJobExtras) : null,
+  };
 }
 
 /** The job records of one user. */
@@ -100,7 +105,9 @@ export class JobStore {
     // Records from before environments moved out of the database lose theirs once the job has
     // started; a pending one keeps it until then, as it needs it to start.
     this.db
-      .prepare(`UPDATE job_records SET local = json_remove(local, '$.env') WHERE local IS NOT NULL AND json_type(local, '$.env') IS NOT NULL AND state != 'PENDING'`)
+      .prepare(
+        `UPDATE job_records SET local = json_remove(local, '$.env') WHERE local IS NOT NULL AND json_type(local, '$.env') IS NOT NULL AND state != 'PENDING'`,
+      )
       .run();
   }
 
@@ -121,7 +128,11 @@ export class JobStore {
   }
 
   /** Inserts or replaces jobs. */
-  put(backend: JobsBackendKind, cluster: string, jobs: { row: JobRow; script?: string | null; local?: LocalJobExtras | null }[]): void {
+  put(
+    backend: JobsBackendKind,
+    cluster: string,
+    jobs: { row: JobRow; script?: string | null; local?: LocalJobExtras | null }[],
+  ): void {
     const stmt = this.db.prepare(
       `INSERT INTO job_records (backend, cluster, job_id, display_id, array_job_id, array_task_id, row, state, user, script, local, updated)
        VALUES (@backend, @cluster, @jobId, @id, @arrayJobId, @arrayTaskId, @row, @state, @user, @script, @local, @updated)
@@ -133,9 +144,18 @@ export class JobStore {
     this.db.transaction(() => {
       for (const j of jobs) {
         stmt.run({
-          backend, cluster, jobId: j.row.jobId, id: j.row.id, arrayJobId: j.row.arrayJobId, arrayTaskId: j.row.arrayTaskId,
-          row: JSON.stringify(j.row), state: j.row.state, user: j.row.user, script: j.script ?? null,
-          local: j.local ? JSON.stringify(j.local) : null, updated: now,
+          backend,
+          cluster,
+          jobId: j.row.jobId,
+          id: j.row.id,
+          arrayJobId: j.row.arrayJobId,
+          arrayTaskId: j.row.arrayTaskId,
+          row: JSON.stringify(j.row),
+          state: j.row.state,
+          user: j.row.user,
+          script: j.script ?? null,
+          local: j.local ? JSON.stringify(j.local) : null,
+          updated: now,
         });
       }
     })();
@@ -148,14 +168,17 @@ export class JobStore {
     );
     const now = Date.now() / 1000;
     this.db.transaction(() => {
-      for (const r of rows) stmt.run({ backend, cluster, jobId: r.jobId, id: r.id, row: JSON.stringify(r), state: r.state, updated: now });
+      for (const r of rows)
+        stmt.run({ backend, cluster, jobId: r.jobId, id: r.id, row: JSON.stringify(r), state: r.state, updated: now });
     })();
   }
 
   /** Updates one local job's row and extras. */
   update(backend: JobsBackendKind, cluster: string, row: JobRow, local?: LocalJobExtras): void {
     this.db
-      .prepare(`UPDATE job_records SET row = ?, state = ?, local = COALESCE(?, local), updated = ? WHERE backend = ? AND cluster = ? AND display_id = ?`)
+      .prepare(
+        `UPDATE job_records SET row = ?, state = ?, local = COALESCE(?, local), updated = ? WHERE backend = ? AND cluster = ? AND display_id = ?`,
+      )
       .run(JSON.stringify(row), row.state, local ? JSON.stringify(local) : null, Date.now() / 1000, backend, cluster, row.id);
   }
 
@@ -163,7 +186,9 @@ export class JobStore {
   all(backend: JobsBackendKind, cluster: string, states?: readonly JobState[]): StoredJob[] {
     const where = states ? ` AND state IN (${states.map(() => "?").join(",")})` : "";
     const rows = this.db
-      .prepare(`SELECT row, cluster, script, local FROM job_records WHERE backend = ? AND cluster = ?${where} ORDER BY job_id, display_id`)
+      .prepare(
+        `SELECT row, cluster, script, local FROM job_records WHERE backend = ? AND cluster = ?${where} ORDER BY job_id, display_id`,
+      )
       .all(backend, cluster, ...(states ?? [])) as DbRow[];
     return rows.map(decode);
   }
@@ -172,9 +197,13 @@ export class JobStore {
   find(backend: JobsBackendKind, cluster: string, id: string): StoredJob[] {
     const rows = /^\d+$/.test(id)
       ? this.db
-          .prepare(`SELECT row, cluster, script, local FROM job_records WHERE backend = ? AND cluster = ? AND (display_id = ? OR array_job_id = ?) ORDER BY job_id, display_id`)
+          .prepare(
+            `SELECT row, cluster, script, local FROM job_records WHERE backend = ? AND cluster = ? AND (display_id = ? OR array_job_id = ?) ORDER BY job_id, display_id`,
+          )
           .all(backend, cluster, id, Number(id))
-      : this.db.prepare(`SELECT row, cluster, script, local FROM job_records WHERE backend = ? AND cluster = ? AND display_id = ?`).all(backend, cluster, id);
+      : this.db
+          .prepare(`SELECT row, cluster, script, local FROM job_records WHERE backend = ? AND cluster = ? AND display_id = ?`)
+          .all(backend, cluster, id);
     return (rows as DbRow[]).map(decode);
   }
 
@@ -192,7 +221,9 @@ export class JobStore {
   nextIds(name: string, count: number): number {
     const row = this.db.prepare(`SELECT value FROM counters WHERE name = ?`).get(name) as { value: number } | undefined;
     const first = (row?.value ?? 0) + 1;
-    this.db.prepare(`INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run(name, first + count - 1);
+    this.db
+      .prepare(`INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`)
+      .run(name, first + count - 1);
     return first;
   }
 }

@@ -4,7 +4,6 @@
  * receives, so nothing is translated twice.
  */
 import type { JobRow, JobState, JobsBackendKind } from "../schema/jobs.js";
-import { UserError } from "../util/user-error.js";
 
 export type { JobRow, JobState, JobsBackendKind };
 

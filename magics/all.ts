@@ -15,7 +15,8 @@ import { fitMagic } from "./fit.js";
 
 /** Registers all of hpcfit's magics on `registry`. */
 export function registerDefaultMagics(registry: MagicRegistry): void {
-  for (const magic of [lsmagicMagic(registry), timeMagic, envMagic, whoMagic, cdMagic, pwdMagic, bashMagic, shMagic]) registry.register(magic);
+  for (const magic of [lsmagicMagic(registry), timeMagic, envMagic, whoMagic, cdMagic, pwdMagic, bashMagic, shMagic])
+    registry.register(magic);
   registerSlurmMagics(registry);
   registry.register(queueMagic);
   registry.register(runNotebookMagic);

@@ -71,7 +71,8 @@ export class NotebookRun {
 function seconds(value: string | true | undefined, option: string): number | undefined {
   if (value === undefined || value === true) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UserError(`%run_notebook: ${option} takes a positive number of seconds, not "${value}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UserError(`%run_notebook: ${option} takes a positive number of seconds, not "${value}"`);
   return n;
 }
 
@@ -126,7 +127,10 @@ export const runNotebookMagic: Magic = {
       const result = await runNotebookFile({
         ...common,
         onCell: (progress) => {
-          const text = progress.phase === "cell" ? `code cell ${progress.number} of ${progress.of}` : `${progress.ran} of ${progress.of} code cells ran`;
+          const text =
+            progress.phase === "cell"
+              ? `code cell ${progress.number} of ${progress.of}`
+              : `${progress.ran} of ${progress.of} code cells ran`;
           context.output.display({ "text/plain": `Running ${inputArg}: ${text}` }, { displayId, update: true });
         },
       });

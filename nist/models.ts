@@ -11,8 +11,17 @@ import { PreciseLanczos } from "./precise-lanczos.js";
 type Model = (x: never, ...b: number[]) => number;
 
 const { exp, cos, sin, atan, PI, pow, log } = Math;
-const gauss3 = (x: number, b1: number, b2: number, b3: number, b4: number, b5: number, b6: number, b7: number, b8: number): number =>
-  b1 * exp(-b2 * x) + b3 * exp(-((x - b4) ** 2) / b5 ** 2) + b6 * exp(-((x - b7) ** 2) / b8 ** 2);
+const gauss3 = (
+  x: number,
+  b1: number,
+  b2: number,
+  b3: number,
+  b4: number,
+  b5: number,
+  b6: number,
+  b7: number,
+  b8: number,
+): number => b1 * exp(-b2 * x) + b3 * exp(-((x - b4) ** 2) / b5 ** 2) + b6 * exp(-((x - b7) ** 2) / b8 ** 2);
 const lanczos = (x: number, b1: number, b2: number, b3: number, b4: number, b5: number, b6: number): number =>
   b1 * exp(-b2 * x) + b3 * exp(-b4 * x) + b5 * exp(-b6 * x);
 const cubicRatio = (x: number, b1: number, b2: number, b3: number, b4: number, b5: number, b6: number, b7: number): number =>
@@ -38,7 +47,8 @@ export const NIST_MODELS: Record<string, Model> = {
   Gauss2: gauss3,
   Gauss3: gauss3,
   Hahn1: cubicRatio,
-  Kirby2: (x: number, b1: number, b2: number, b3: number, b4: number, b5: number) => (b1 + b2 * x + b3 * x ** 2) / (1 + b4 * x + b5 * x ** 2),
+  Kirby2: (x: number, b1: number, b2: number, b3: number, b4: number, b5: number) =>
+    (b1 + b2 * x + b3 * x ** 2) / (1 + b4 * x + b5 * x ** 2),
   Lanczos1: lanczos,
   Lanczos2: lanczos,
   Lanczos3: lanczos,
@@ -71,7 +81,12 @@ export interface NistProblemOptions {
  * free and unbounded (no dy: unit weights, so stderr = dx·sqrt(chisq) as NIST certifies).
  * `bounds(j)` may return [lo, hi] per parameter to bound them instead.
  */
-export function nistProblem(data: NistDataset, start: 1 | 2, bounds?: (j: number) => [number, number], options: NistProblemOptions = {}): FitProblem {
+export function nistProblem(
+  data: NistDataset,
+  start: 1 | 2,
+  bounds?: (j: number) => [number, number],
+  options: NistProblemOptions = {},
+): FitProblem {
   if (options.precise && data.name.startsWith("Lanczos")) {
     const L = new PreciseLanczos(
       data.text.map((r) => r[1]),

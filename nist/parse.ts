@@ -55,7 +55,8 @@ export function parseNist(text: string, name: string): NistDataset {
     if (df) dof = Number(df[1]);
     if (/^Data:\s+y\s/.test(line)) dataStart = i + 1;
   });
-  if (names.length === 0 || dataStart < 0 || Number.isNaN(rss)) throw new Error(`NIST ${name}: not a StRD nonlinear regression file`);
+  if (names.length === 0 || dataStart < 0 || Number.isNaN(rss))
+    throw new Error(`NIST ${name}: not a StRD nonlinear regression file`);
   const rows: number[][] = [];
   const rowsText: string[][] = [];
   for (let i = dataStart; i < lines.length; i++) {

@@ -32,7 +32,6 @@ export interface BatchRunOptions {
   sbatch: string[];
 }
 
-
 function runArguments(options: Omit<BatchRunOptions, "sbatch" | "parameters" | "input" | "output">): string[] {
   const args = ["--no-progress"];
   if (options.kernel) args.push("--kernel", options.kernel);
@@ -46,7 +45,9 @@ function runArguments(options: Omit<BatchRunOptions, "sbatch" | "parameters" | "
 }
 
 function hasOption(sbatch: string[], short: string, long: string): boolean {
-  return sbatch.some((a) => a === short || a === long || a.startsWith(`${long}=`) || (a.startsWith(short) && a.length > 2 && !a.startsWith("--")));
+  return sbatch.some(
+    (a) => a === short || a === long || a.startsWith(`${long}=`) || (a.startsWith(short) && a.length > 2 && !a.startsWith("--")),
+  );
 }
 
 /** Submits one notebook run as a batch job; the output lands at `options.output`. */
@@ -58,8 +59,18 @@ export async function submitNotebookRun(options: BatchRunOptions): Promise<Job> 
   const stem = basename(output, extname(output));
   const lines = ["#!/bin/bash"];
   if (!hasOption(options.sbatch, "-J", "--job-name")) lines.push(`#SBATCH --job-name=${shellQuote(`run ${basename(input)}`)}`);
-  if (!hasOption(options.sbatch, "-o", "--output")) lines.push(`#SBATCH --output=${shellQuote(join(dirname(output), `${stem}-%j.log`))}`);
-  const command = [process.execPath, compiledEntry("cli/main.js"), "run", input, output, "-y", toYaml(options.parameters).trimEnd(), ...runArguments(options)];
+  if (!hasOption(options.sbatch, "-o", "--output"))
+    lines.push(`#SBATCH --output=${shellQuote(join(dirname(output), `${stem}-%j.log`))}`);
+  const command = [
+    process.execPath,
+    compiledEntry("cli/main.js"),
+    "run",
+    input,
+    output,
+    "-y",
+    toYaml(options.parameters).trimEnd(),
+    ...runArguments(options),
+  ];
   lines.push(`exec ${command.map(shellQuote).join(" ")}`);
   mkdirSync(dirname(output), { recursive: true });
   return submit({ script: lines.join("\n") + "\n", args: options.sbatch, cwd: dirname(output) });
@@ -70,7 +81,12 @@ export async function submitNotebookRun(options: BatchRunOptions): Promise<Job> 
  * file the sweep writes beside the outputs. Returns the array job and each task's output path.
  */
 export async function submitSweepArray(
-  options: Omit<BatchRunOptions, "output" | "parameters"> & { combos: ParameterValues[]; outputs: string[]; outputDir: string; limit?: number },
+  options: Omit<BatchRunOptions, "output" | "parameters"> & {
+    combos: ParameterValues[];
+    outputs: string[];
+    outputDir: string;
+    limit?: number;
+  },
 ): Promise<{ job: Job; outputs: string[] }> {
   const input = resolve(options.input);
   const dir = resolve(options.outputDir);
@@ -117,7 +133,7 @@ export function rowFromOutput(output: string, parameters: ParameterValues, jobId
     runTime: typeof meta.duration === "number" ? meta.duration : undefined,
     output,
     jobId,
-    error: meta.exception ? error ?? "the run failed" : undefined,
+    error: meta.exception ? (error ?? "the run failed") : undefined,
     records,
   };
 }

@@ -72,7 +72,15 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Zmq
   // Loaded here, not with the module: `import { notebooks } from "hpcfit"` in a kernel should not
   // bring ZeroMQ into the kernel's main thread unless a notebook is run.
   const { Dealer, Subscriber } = await import("zeromq");
-  const connection = new ZmqKernelConnection(spec, info, child, dir, new Dealer({ linger: 0 }), new Dealer({ linger: 0 }), new Subscriber({ linger: 0 }));
+  const connection = new ZmqKernelConnection(
+    spec,
+    info,
+    child,
+    dir,
+    new Dealer({ linger: 0 }),
+    new Dealer({ linger: 0 }),
+    new Subscriber({ linger: 0 }),
+  );
   try {
     await connection.waitReady((options.startTimeout ?? 60) * 1000);
   } catch (error) {
@@ -145,7 +153,10 @@ export class ZmqKernelConnection implements KernelConnection {
     const deadline = Date.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new UserError(`the kernel did not answer within --start-timeout ${timeoutMs / 1000} s`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new UserError(`the kernel did not answer within --start-timeout ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
     });
     try {
       for (let tries = 0; Date.now() < deadline; tries++) {
@@ -198,10 +209,12 @@ export class ZmqKernelConnection implements KernelConnection {
     this.closing = true;
     if (!this.exited) {
       // A send waits for a connected peer, which a kernel that never started does not provide.
-      const request = this.send(this.control, createMessage(this.sender, "shutdown_request", { restart: false })).catch(() => undefined);
+      const request = this.send(this.control, createMessage(this.sender, "shutdown_request", { restart: false })).catch(
+        () => undefined,
+      );
       await Promise.race([request, delay(1000)]);
       const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-      if (!this.exited && (await Promise.race([exited.then(() => true), delay(5000).then(() => false)])) === false) {
+      if (!this.exited && !(await Promise.race([exited.then(() => true), delay(5000).then(() => false)]))) {
         this.child.kill("SIGKILL");
         await Promise.race([exited, delay(2000)]);
       }

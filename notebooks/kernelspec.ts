@@ -91,8 +91,8 @@ export function findKernelSpec(name: string, env: NodeJS.ProcessEnv = process.en
       name,
       resourceDir,
       argv: spec.argv.map(String),
-      displayName: String(spec.display_name ?? name),
-      language: String(spec.language ?? ""),
+      displayName: typeof spec.display_name === "string" ? spec.display_name : name,
+      language: typeof spec.language === "string" ? spec.language : "",
       interruptMode: spec.interrupt_mode === "message" ? "message" : "signal",
       env: (spec.env ?? {}) as Record<string, string>,
     };

@@ -110,7 +110,14 @@ export function newCellId(): string {
 
 /** A new code cell with the given source and tags. */
 export function codeCell(source: string, tags: string[] = []): NotebookCell {
-  return { cell_type: "code", id: newCellId(), source, metadata: tags.length ? { tags } : {}, outputs: [], execution_count: null };
+  return {
+    cell_type: "code",
+    id: newCellId(),
+    source,
+    metadata: tags.length ? { tags } : {},
+    outputs: [],
+    execution_count: null,
+  };
 }
 
 /** A new markdown cell. */

@@ -47,7 +47,12 @@ export class OutputRecorder {
         this.flushClear();
         const out: NotebookOutput =
           message.msgType === "execute_result"
-            ? { output_type: "execute_result", execution_count: c.execution_count ?? null, data: c.data ?? {}, metadata: c.metadata ?? {} }
+            ? {
+                output_type: "execute_result",
+                execution_count: c.execution_count ?? null,
+                data: c.data ?? {},
+                metadata: c.metadata ?? {},
+              }
             : { output_type: "display_data", data: c.data ?? {}, metadata: c.metadata ?? {} };
         this.outputs.push(out);
         const id = displayId(c);
@@ -76,8 +81,8 @@ export class OutputRecorder {
         this.flushClear();
         const out: NotebookOutput = {
           output_type: "error",
-          ename: String(c.ename ?? "Error"),
-          evalue: String(c.evalue ?? ""),
+          ename: typeof c.ename === "string" ? c.ename : "Error",
+          evalue: typeof c.evalue === "string" ? c.evalue : "",
           traceback: Array.isArray(c.traceback) ? c.traceback.map(String) : [],
         };
         this.outputs.push(out);

@@ -133,7 +133,7 @@ export function checkParameterNames(nb: Notebook, values: ParameterValues, sourc
         `tag the cell that holds the defaults "parameters", or pass --allow-unknown to inject the values at the top`,
     );
   }
-  const declared = declaredParameters(nb.cells[at]!).map((p) => p.name);
+  const declared = declaredParameters(nb.cells[at]).map((p) => p.name);
   const unknown = names.filter((n) => !declared.includes(n));
   if (unknown.length === 0) return;
   throw new UserError(
@@ -166,7 +166,11 @@ export function injectParameters(nb: Notebook, values: ParameterValues, kernelLa
   );
   const lines = ["// Parameters injected by hpcfit run"];
   for (const [name, value] of Object.entries(values)) {
-    lines.push(kernelLanguage === "python" ? `${name} = ${pythonLiteral(value)}` : `${kinds.get(name) ?? "const"} ${name} = ${literal(value)};`);
+    lines.push(
+      kernelLanguage === "python"
+        ? `${name} = ${pythonLiteral(value)}`
+        : `${kinds.get(name) ?? "const"} ${name} = ${literal(value)};`,
+    );
   }
   if (kernelLanguage === "python") lines[0] = "# Parameters injected by hpcfit run";
   const cell = codeCell(lines.join("\n"), ["injected-parameters"]);
@@ -177,7 +181,7 @@ export function injectParameters(nb: Notebook, values: ParameterValues, kernelLa
   nb.metadata.hpcfit = hpcfit;
   return {
     index,
-    warning: paramsIndex >= 0 ? undefined : "the notebook has no cell tagged \"parameters\"; injected the parameters at the top",
+    warning: paramsIndex >= 0 ? undefined : 'the notebook has no cell tagged "parameters"; injected the parameters at the top',
   };
 }
 
@@ -194,7 +198,9 @@ function pythonLiteral(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(", ")}]`;
   if (value instanceof Date) return JSON.stringify(value.toISOString());
-  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(", ")}}`;
+  return `{${Object.entries(value as Record<string, unknown>)
+    .map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`)
+    .join(", ")}}`;
 }
 
 /**

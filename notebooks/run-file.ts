@@ -43,7 +43,12 @@ export function notebookKernelName(metadata: Record<string, unknown>): string | 
 /** Runs (or with `prepareOnly`, only prepares) one notebook file. */
 export async function runNotebookFile(options: RunFileOptions): Promise<RunFileResult> {
   const nb = readNotebook(options.input);
-  checkParameterNames(nb, options.parameters, options.input === "-" ? "the notebook" : options.input, options.allowUnknownParameters);
+  checkParameterNames(
+    nb,
+    options.parameters,
+    options.input === "-" ? "the notebook" : options.input,
+    options.allowUnknownParameters,
+  );
   const output = options.output === "-" ? "-" : resolve(expandPathTemplate(options.output, options.parameters));
   const kernelName = options.kernel ?? notebookKernelName(nb.metadata) ?? "hpcfit";
   const language = kernelName === "hpcfit" ? "typescript" : kernelName.startsWith("python") ? "python" : "typescript";

@@ -10,7 +10,6 @@ import { injectParameters, type ParameterValues } from "./parameters.js";
 import { RECORD_MIME } from "./record.js";
 import { escapeHtml } from "../util/html.js";
 
-
 /** The reply to one execute request. */
 export interface ExecuteReply {
   status: "ok" | "error" | "aborted";
@@ -77,8 +76,7 @@ export interface RunOptions {
 
 /** Progress of a run in code cells: a cell starting, or the end of the run. */
 export type CellProgress =
-  | { phase: "cell"; number: number; of: number; cell: NotebookCell }
-  | { phase: "end"; ran: number; of: number };
+  { phase: "cell"; number: number; of: number; cell: NotebookCell } | { phase: "end"; ran: number; of: number };
 
 /** "code cell 5 of 7 (In [4])": how every report of a run names a failing cell. */
 export function describeCell(where: NonNullable<RunFailure["codeCell"]>): string {
@@ -100,7 +98,11 @@ export interface RunResult {
 }
 
 /** Adds the `injected-parameters` cell and run metadata; no kernel needed (`--prepare-only`). */
-export function prepareNotebook(nb: Notebook, options: Pick<RunOptions, "parameters" | "reportMode" | "onWarning">, language = "typescript"): void {
+export function prepareNotebook(
+  nb: Notebook,
+  options: Pick<RunOptions, "parameters" | "reportMode" | "onWarning">,
+  language = "typescript",
+): void {
   if (Object.keys(options.parameters).length > 0) {
     const injection = injectParameters(nb, options.parameters, language);
     if (injection.warning) options.onWarning?.(injection.warning);
@@ -150,7 +152,12 @@ export async function runNotebook(nb: Notebook, kernel: KernelConnection, option
     setCellMeta(cell, { status: "running", start_time: new Date(cellStart).toISOString() });
     save();
     if (source.trim() === "") {
-      setCellMeta(cell, { status: "completed", start_time: new Date(cellStart).toISOString(), end_time: new Date().toISOString(), duration: 0 });
+      setCellMeta(cell, {
+        status: "completed",
+        start_time: new Date(cellStart).toISOString(),
+        end_time: new Date().toISOString(),
+        duration: 0,
+      });
       done++;
       continue;
     }
@@ -165,7 +172,12 @@ export async function runNotebook(nb: Notebook, kernel: KernelConnection, option
       });
     } catch (error) {
       reply = { status: "error", ename: (error as Error).name, evalue: (error as Error).message };
-      cell.outputs!.push({ output_type: "error", ename: reply.ename!, evalue: reply.evalue!, traceback: [`${reply.ename}: ${reply.evalue}`] });
+      cell.outputs!.push({
+        output_type: "error",
+        ename: reply.ename!,
+        evalue: reply.evalue!,
+        traceback: [`${reply.ename}: ${reply.evalue}`],
+      });
     } finally {
       clearInterval(timer);
     }
@@ -214,10 +226,20 @@ async function executeWithLimits(
   onIopub: (message: IopubMessage) => void,
 ): Promise<ExecuteReply> {
   let timer: NodeJS.Timeout | undefined;
-  const limits: Promise<ExecuteReply>[] = [kernel.died.then(() => ({ status: "error" }) as ExecuteReply, (error: Error) => {
-    const reply: ExecuteReply & { fatal: boolean } = { status: "error", ename: "DeadKernelError", evalue: error.message, fatal: true };
-    return reply;
-  })];
+  const limits: Promise<ExecuteReply>[] = [
+    kernel.died.then(
+      () => ({ status: "error" }),
+      (error: unknown) => {
+        const reply: ExecuteReply & { fatal: boolean } = {
+          status: "error",
+          ename: "DeadKernelError",
+          evalue: error instanceof Error ? error.message : String(error),
+          fatal: true,
+        };
+        return reply;
+      },
+    ),
+  ];
   if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
     limits.push(
       new Promise<ExecuteReply>((resolve) => {
@@ -237,7 +259,10 @@ async function executeWithLimits(
   try {
     const reply = await Promise.race([kernel.execute(code, onIopub), ...limits]);
     if ((reply as { fatal?: boolean }).fatal && reply.ename) {
-      onIopub({ msgType: "error", content: { ename: reply.ename, evalue: reply.evalue, traceback: [`${reply.ename}: ${reply.evalue}`] } });
+      onIopub({
+        msgType: "error",
+        content: { ename: reply.ename, evalue: reply.evalue, traceback: [`${reply.ename}: ${reply.evalue}`] },
+      });
     }
     return reply;
   } finally {
@@ -277,9 +302,15 @@ export function markFailure(nb: Notebook, failure: RunFailure): void {
   );
   if (failing) {
     const index = nb.cells.indexOf(failing);
-    nb.cells.splice(index, 0, markdownCell(`<span id="hpcfit-error-cell" style="color:red; font-family:monospace">Execution failed in the cell below.</span>`, [ANCHOR_TAG]));
+    nb.cells.splice(
+      index,
+      0,
+      markdownCell(
+        `<span id="hpcfit-error-cell" style="color:red; font-family:monospace">Execution failed in the cell below.</span>`,
+        [ANCHOR_TAG],
+      ),
+    );
   }
   nb.cells.unshift(banner);
   failure.cellIndex = failing ? nb.cells.indexOf(failing) : -1;
 }
-

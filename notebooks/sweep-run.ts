@@ -50,7 +50,7 @@ export interface SweepResult {
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const { input, axes } = options;
   const combos = gridCombinations(axes, options.fixed ?? {});
-  if (combos.length > 0) checkParameterNames(readNotebook(input), combos[0]!, input, options.allowUnknownParameters);
+  if (combos.length > 0) checkParameterNames(readNotebook(input), combos[0], input, options.allowUnknownParameters);
   const outputDir = resolve(options.outputDir ?? `${basename(input, extname(input))}-sweep`);
   mkdirSync(outputDir, { recursive: true });
   const names = combos.map((c) => sweepOutputName(input, c, axes));
@@ -75,7 +75,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
       await job.wait({ live: false });
       rows = submitted.outputs.map((o, i) => rowFromOutput(o, combos[i], `${arrayId}_${i}`));
     } else {
-      rows = submitted.outputs.map((o, i) => ({ parameters: combos[i], status: "submitted", output: o, jobId: `${arrayId}_${i}`, records: {} }));
+      rows = submitted.outputs.map((o, i) => ({
+        parameters: combos[i],
+        status: "submitted",
+        output: o,
+        jobId: `${arrayId}_${i}`,
+        records: {},
+      }));
     }
   } else {
     let finished = 0;
@@ -89,7 +95,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
           parameters: combo,
           kernel: options.kernel,
           allowErrors: options.allowErrors,
-      allowUnknownParameters: options.allowUnknownParameters,
+          allowUnknownParameters: options.allowUnknownParameters,
           executionTimeout: options.executionTimeout,
         });
         const row: SweepRow = {

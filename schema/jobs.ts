@@ -217,7 +217,9 @@ function checkFilter(v: unknown): string | null {
 }
 
 function checkRequestId(m: Obj): string | null {
-  return typeof m.requestId === "string" && m.requestId.length > 0 ? null : `${String(m.type)} needs a non-empty string requestId`;
+  return typeof m.requestId === "string" && m.requestId.length > 0
+    ? null
+    : `${String(m.type)} needs a non-empty string requestId`;
 }
 
 /** Checks a message from the frontend; used by the kernel on every `comm_msg`. */
@@ -225,7 +227,8 @@ export function validateJobsClientMessage(m: unknown): Validation<JobsClientMess
   if (!isObject(m)) return fail("a jobs message must be a JSON object");
   switch (m.type) {
     case "subscribe": {
-      if (m.version !== undefined && m.version !== 1) return fail(`unsupported jobs schema version ${JSON.stringify(m.version)} (this kernel speaks 1)`);
+      if (m.version !== undefined && m.version !== 1)
+        return fail(`unsupported jobs schema version ${JSON.stringify(m.version)} (this kernel speaks 1)`);
       const e = checkFilter(m.filter);
       return e ? fail(e) : { ok: true, value: { type: "subscribe", version: 1, filter: m.filter as JobsFilter | undefined } };
     }
@@ -245,8 +248,10 @@ export function validateJobsClientMessage(m: unknown): Validation<JobsClientMess
       const e = checkRequestId(m);
       if (e) return fail(e);
       if (typeof m.id !== "string" || m.id === "") return fail("tail needs id, a job id");
-      if (m.stream !== undefined && m.stream !== "stdout" && m.stream !== "stderr") return fail('tail.stream must be "stdout" or "stderr"');
-      if (m.lines !== undefined && !(Number.isInteger(m.lines) && (m.lines as number) >= 0)) return fail("tail.lines must be a non-negative integer");
+      if (m.stream !== undefined && m.stream !== "stdout" && m.stream !== "stderr")
+        return fail('tail.stream must be "stdout" or "stderr"');
+      if (m.lines !== undefined && !(Number.isInteger(m.lines) && (m.lines as number) >= 0))
+        return fail("tail.lines must be a non-negative integer");
       if (m.follow !== undefined && typeof m.follow !== "boolean") return fail("tail.follow must be a boolean");
       return { ok: true, value: m as unknown as JobsClientMessage };
     }
@@ -262,7 +267,9 @@ export function validateJobsClientMessage(m: unknown): Validation<JobsClientMess
       return { ok: true, value: m as unknown as JobsClientMessage };
     }
     default:
-      return fail(`unknown jobs message type ${JSON.stringify(m.type)} (known: subscribe, unsubscribe, refresh, action, tail, untail, submit)`);
+      return fail(
+        `unknown jobs message type ${JSON.stringify(m.type)} (known: subscribe, unsubscribe, refresh, action, tail, untail, submit)`,
+      );
   }
 }
 
@@ -274,14 +281,17 @@ const ROW_NULLABLE_NUMBER = ["arrayJobId", "arrayTaskId", "timeLimit", "exitCode
 export function checkJobRow(r: unknown, where = "job"): string | null {
   if (!isObject(r)) return `${where} must be an object`;
   for (const k of ROW_STRING) if (typeof r[k] !== "string") return `${where}.${k} must be a string`;
-  for (const k of ROW_NULLABLE_STRING) if (r[k] !== null && typeof r[k] !== "string") return `${where}.${k} must be a string or null`;
-  for (const k of ROW_NULLABLE_NUMBER) if (r[k] !== null && typeof r[k] !== "number") return `${where}.${k} must be a number or null`;
+  for (const k of ROW_NULLABLE_STRING)
+    if (r[k] !== null && typeof r[k] !== "string") return `${where}.${k} must be a string or null`;
+  for (const k of ROW_NULLABLE_NUMBER)
+    if (r[k] !== null && typeof r[k] !== "number") return `${where}.${k} must be a number or null`;
   if (typeof r.jobId !== "number") return `${where}.jobId must be a number`;
   if (typeof r.cpus !== "number") return `${where}.cpus must be a number`;
   if (!isState(r.state)) return `${where}.state ${JSON.stringify(r.state)} is not a job state`;
   if (r.backend !== "slurm" && r.backend !== "local") return `${where}.backend must be "slurm" or "local"`;
   for (const k of ["origin", "results"] as const) {
-    if (r[k] !== undefined && r[k] !== null && typeof r[k] !== "string") return `${where}.${k} must be a string or null when present`;
+    if (r[k] !== undefined && r[k] !== null && typeof r[k] !== "string")
+      return `${where}.${k} must be a string or null when present`;
   }
   return null;
 }
@@ -334,7 +344,12 @@ export function validateJobsServerMessage(m: unknown): Validation<JobsServerMess
       return fail("reply needs ok: true, or ok: false with an error string");
     }
     case "output": {
-      if (typeof m.requestId !== "string" || typeof m.id !== "string" || typeof m.text !== "string" || typeof m.done !== "boolean") {
+      if (
+        typeof m.requestId !== "string" ||
+        typeof m.id !== "string" ||
+        typeof m.text !== "string" ||
+        typeof m.done !== "boolean"
+      ) {
         return fail("output needs requestId, id, text (strings) and done (boolean)");
       }
       if (m.stream !== "stdout" && m.stream !== "stderr") return fail('output.stream must be "stdout" or "stderr"');
@@ -342,7 +357,9 @@ export function validateJobsServerMessage(m: unknown): Validation<JobsServerMess
       return { ok: true, value: m as unknown as JobsServerMessage };
     }
     case "error":
-      return typeof m.error === "string" ? { ok: true, value: m as unknown as JobsServerMessage } : fail("error.error must be a string");
+      return typeof m.error === "string"
+        ? { ok: true, value: m as unknown as JobsServerMessage }
+        : fail("error.error must be a string");
     default:
       return fail(`unknown jobs message type ${JSON.stringify(m.type)}`);
   }

@@ -109,35 +109,60 @@ function installDebian() {
 function main() {
   if (purpose === "test") installDebian();
 
-  step("npm", ["package.json", "package-lock.json"], () => {
-    // A fresh clone installs exactly the committed lockfile and never rewrites it.
-    const fresh = existsSync(join(root, "package-lock.json")) && !existsSync(join(root, "node_modules"));
-    run("npm", [fresh ? "ci" : "install", "--no-audit", "--no-fund"]);
-  }, "node_modules");
+  step(
+    "npm",
+    ["package.json", "package-lock.json"],
+    () => {
+      // A fresh clone installs exactly the committed lockfile and never rewrites it.
+      const fresh = existsSync(join(root, "package-lock.json")) && !existsSync(join(root, "node_modules"));
+      run("npm", [fresh ? "ci" : "install", "--no-audit", "--no-fund"]);
+    },
+    "node_modules",
+  );
 
-  step("venv", ["requirements.txt"], () => {
-    if (!existsSync(join(venvBin, "python"))) run("python3", ["-m", "venv", venv]);
-    run(join(venvBin, "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", "requirements.txt"]);
-    // .venv sits inside this "type": "module" package; without a package.json of its own, Node
-    // would load the JavaScript that Python packages ship (JupyterLab's yarn) as ES modules.
-    writeFileSync(join(venv, "package.json"), '{ "type": "commonjs" }\n');
-  }, ".venv/package.json");
+  step(
+    "venv",
+    ["requirements.txt"],
+    () => {
+      if (!existsSync(join(venvBin, "python"))) run("python3", ["-m", "venv", venv]);
+      run(join(venvBin, "python"), ["-m", "pip", "install", "-q", "--disable-pip-version-check", "-r", "requirements.txt"]);
+      // .venv sits inside this "type": "module" package; without a package.json of its own, Node
+      // would load the JavaScript that Python packages ship (JupyterLab's yarn) as ES modules.
+      writeFileSync(join(venv, "package.json"), '{ "type": "commonjs" }\n');
+    },
+    ".venv/package.json",
+  );
 
   // The compiler's own list of sources, so that a new source folder cannot be missed here.
   const sources = JSON.parse(readFileSync(join(root, "tsconfig.json"), "utf8")).include;
-  step("build", ["package.json", "tsconfig.json", ...sources], () => {
-    run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]);
-  }, "dist/cli/main.js");
+  step(
+    "build",
+    ["package.json", "tsconfig.json", ...sources],
+    () => {
+      run(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]);
+    },
+    "dist/cli/main.js",
+  );
 
   // The kernelspec and the extension go into .venv, never into the user's own Jupyter.
-  step("kernelspec", ["dist/cli/main.js", "kernel/logos"], () => {
-    run(process.execPath, [join(root, "dist", "cli", "main.js"), "install", "--prefix", venv]);
-  }, ".venv/share/jupyter/kernels/hpcfit/kernel.json");
+  step(
+    "kernelspec",
+    ["dist/cli/main.js", "kernel/logos"],
+    () => {
+      run(process.execPath, [join(root, "dist", "cli", "main.js"), "install", "--prefix", venv]);
+    },
+    ".venv/share/jupyter/kernels/hpcfit/kernel.json",
+  );
 
   if (existsSync(join(root, "labextension", "package.json"))) {
-    step("labextension", ["labextension/package.json", "labextension/src", "labextension/style", "labextension/schema", "schema"], () => {
-      run(process.execPath, [join(root, "labextension", "scripts", "build.mjs")]);
-    }, ".venv/share/jupyter/labextensions/hpcfit-labextension/package.json");
+    step(
+      "labextension",
+      ["labextension/package.json", "labextension/src", "labextension/style", "labextension/schema", "schema"],
+      () => {
+        run(process.execPath, [join(root, "labextension", "scripts", "build.mjs")]);
+      },
+      ".venv/share/jupyter/labextensions/hpcfit-labextension/package.json",
+    );
   }
 }
 

@@ -10,9 +10,13 @@ const venvBin = join(root, ".venv", "bin");
 const env = { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ""}`, VIRTUAL_ENV: join(root, ".venv") };
 // JupyterLab refuses to run as root unless told; on this kind of machine everyone is root.
 const asRoot = process.getuid?.() === 0 ? ["--allow-root"] : [];
-const lab = spawn(join(venvBin, "jupyter"), ["lab", `--notebook-dir=${join(root, "examples")}`, ...asRoot, ...process.argv.slice(2)], {
-  stdio: "inherit",
-  env,
-});
+const lab = spawn(
+  join(venvBin, "jupyter"),
+  ["lab", `--notebook-dir=${join(root, "examples")}`, ...asRoot, ...process.argv.slice(2)],
+  {
+    stdio: "inherit",
+    env,
+  },
+);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => lab.kill(signal));
 lab.on("exit", (code) => process.exit(code ?? 0));

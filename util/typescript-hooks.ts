@@ -157,4 +157,3 @@ export const load: LoadHook = async (url, context, nextLoad) => {
   const source = readFileSync(path, "utf8");
   return { format: "module", source: transpileTypeScript(source, path), shortCircuit: true };
 };
-

@@ -36,7 +36,9 @@ function sysPrefix(env: NodeJS.ProcessEnv): string {
   if (env.CONDA_PREFIX) return env.CONDA_PREFIX;
   const python = spawnSync("python3", ["-c", "import sys; print(sys.prefix)"], { encoding: "utf8" });
   if (python.status === 0 && python.stdout.trim() !== "") return python.stdout.trim();
-  throw new Error("--sys-prefix: no active Python environment (VIRTUAL_ENV, CONDA_PREFIX) and python3 did not answer; use --prefix DIR");
+  throw new Error(
+    "--sys-prefix: no active Python environment (VIRTUAL_ENV, CONDA_PREFIX) and python3 did not answer; use --prefix DIR",
+  );
 }
 
 /** The kernel.json content: node and the built CLI by absolute path, so no PATH is needed. */
@@ -96,7 +98,11 @@ export function registerInstallCommand(program: Command): void {
         process.exit(2);
       }
       const target: InstallTarget =
-        options.prefix !== undefined ? { kind: "prefix", dir: options.prefix } : options.sysPrefix ? { kind: "sys-prefix" } : { kind: "user" };
+        options.prefix !== undefined
+          ? { kind: "prefix", dir: options.prefix }
+          : options.sysPrefix
+            ? { kind: "sys-prefix" }
+            : { kind: "user" };
       try {
         const dataDir = jupyterDataDir(target);
         process.stdout.write(`installed kernelspec ${KERNEL_NAME} in ${installKernelSpec(dataDir)}\n`);

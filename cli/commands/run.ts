@@ -5,7 +5,15 @@
 import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { basename, extname } from "node:path";
-import { declaredParameters, findTagged, takeParameterPairs, yamlFileParameters, yamlParameters, type ParameterPairs, type ParameterValues } from "../../notebooks/parameters.js";
+import {
+  declaredParameters,
+  findTagged,
+  takeParameterPairs,
+  yamlFileParameters,
+  yamlParameters,
+  type ParameterPairs,
+  type ParameterValues,
+} from "../../notebooks/parameters.js";
 import { readNotebook, joinSource, type NotebookOutput } from "../../notebooks/notebook.js";
 import { mergeParameters, runNotebookFile } from "../../notebooks/run-file.js";
 import { describeCell } from "../../notebooks/runner.js";
@@ -81,7 +89,8 @@ function describeOutput(output: NotebookOutput): string {
   if (output.output_type === "error") return `${String(output.ename)}: ${String(output.evalue)}\n`;
   const data = output.data as Record<string, unknown> | undefined;
   const text = data?.["text/plain"];
-  return text === undefined ? "" : `${Array.isArray(text) ? text.join("") : String(text)}\n`;
+  if (text === undefined) return "";
+  return `${Array.isArray(text) ? text.join("") : typeof text === "string" ? text : JSON.stringify(text)}\n`;
 }
 
 /** Adds `hpcfit run` to the program. */
@@ -91,7 +100,10 @@ export function registerRunCommand(program: Command): void {
     .description("run a notebook headless, with parameters (papermill's conventions)")
     .argument("<input>", "input notebook, or - for standard input")
     .argument("[output]", "output notebook (may use {name} templates of parameters), or - for standard output")
-    .addHelpText("after", "\nParameters:\n  -p, --parameters NAME VALUE      a parameter, typed: numbers, true/false, null, else a string\n  -r, --parameters-raw NAME VALUE  a parameter kept as a string\n")
+    .addHelpText(
+      "after",
+      "\nParameters:\n  -p, --parameters NAME VALUE      a parameter, typed: numbers, true/false, null, else a string\n  -r, --parameters-raw NAME VALUE  a parameter kept as a string\n",
+    )
     .option("-f, --parameters-file <file>", "parameters from a YAML file", collect, [])
     .option("-y, --parameters-yaml <yaml>", "parameters as a YAML string", collect, [])
     .option("-k, --kernel <name>", "kernelspec to run with (default: the notebook's, else hpcfit)")
@@ -105,7 +117,10 @@ export function registerRunCommand(program: Command): void {
     .option("--prepare-only", "inject the parameters and write the output without running")
     .option("--report-mode", "hide the inputs in the output notebook")
     .option("--help-notebook", "list the notebook's parameters and exit")
-    .addHelpText("after", "  --sbatch [sbatch options]        submit the run as a batch job (everything after --sbatch goes to sbatch)\n")
+    .addHelpText(
+      "after",
+      "  --sbatch [sbatch options]        submit the run as a batch job (everything after --sbatch goes to sbatch)\n",
+    )
     .action(async (input: string, outputArg: string | undefined, options: RunCliOptions) => {
       if (options.helpNotebook) {
         helpNotebook(input);
@@ -127,7 +142,8 @@ export function registerRunCommand(program: Command): void {
         reportMode: options.reportMode,
       };
       if (pairs.sbatch) {
-        if (input === "-" || output === "-") throw new Error("--sbatch needs file paths for the input and output notebooks, not -");
+        if (input === "-" || output === "-")
+          throw new Error("--sbatch needs file paths for the input and output notebooks, not -");
         const job = await submitNotebookRun({ ...run, sbatch: pairs.sbatch });
         process.stdout.write(`Submitted batch job ${job.id}\n`);
         return;
@@ -144,7 +160,10 @@ export function registerRunCommand(program: Command): void {
         onCell: (progress) => {
           if (!options.progress) return;
           if (interactive) {
-            bar ??= new cliProgress.SingleBar({ format: "Executing {bar} {value}/{total} code cells | {duration_formatted}", stream: process.stderr }, cliProgress.Presets.shades_classic);
+            bar ??= new cliProgress.SingleBar(
+              { format: "Executing {bar} {value}/{total} code cells | {duration_formatted}", stream: process.stderr },
+              cliProgress.Presets.shades_classic,
+            );
             if (progress.phase === "cell" && progress.number === 1) bar.start(progress.of, 0);
             bar.update(progress.phase === "cell" ? progress.number - 1 : progress.ran);
           } else if (progress.phase === "cell") {
@@ -156,7 +175,9 @@ export function registerRunCommand(program: Command): void {
       bar?.stop();
       if (!result.ok && result.failure) {
         const where = result.failure.codeCell ? ` (${describeCell(result.failure.codeCell)})` : "";
-        process.stderr.write(`hpcfit run: ${result.failure.ename}: ${result.failure.evalue}${where}\nOutput saved to ${result.output}\n`);
+        process.stderr.write(
+          `hpcfit run: ${result.failure.ename}: ${result.failure.evalue}${where}\nOutput saved to ${result.output}\n`,
+        );
         process.exitCode = 1;
       } else if (result.output !== "-" && options.progress) {
         process.stderr.write(`Output saved to ${result.output}\n`);

@@ -57,7 +57,10 @@ export function registerSweepCommand(program: Command): void {
       if (options.grid.length === 0) throw new Error("hpcfit sweep needs at least one --grid NAME=V1,V2,...");
       const bar =
         options.progress && process.stderr.isTTY && !parameterPairs().sbatch
-          ? new cliProgress.SingleBar({ format: "Sweep {bar} {value}/{total} runs | {duration_formatted}", stream: process.stderr }, cliProgress.Presets.shades_classic)
+          ? new cliProgress.SingleBar(
+              { format: "Sweep {bar} {value}/{total} runs | {duration_formatted}", stream: process.stderr },
+              cliProgress.Presets.shades_classic,
+            )
           : undefined;
       let started = false;
       const result = await runSweep({

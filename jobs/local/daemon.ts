@@ -26,12 +26,18 @@ if (!dataDir || !cluster || !cpuText) {
 }
 const cpus = Number(cpuText);
 const store = JobStore.open(dataDir);
-const log = (message: string): void => appendFileSync(daemonLog(dataDir), `${new Date().toISOString()} [${process.pid}] ${message}\n`);
+const log = (message: string): void =>
+  appendFileSync(daemonLog(dataDir), `${new Date().toISOString()} [${process.pid}] ${message}\n`);
 
 const claimed = store.transaction(() => {
-  const row = store.db.prepare(`SELECT pid, heartbeat FROM daemon WHERE name = ?`).get(cluster) as { pid: number; heartbeat: number } | undefined;
+  const row = store.db.prepare(`SELECT pid, heartbeat FROM daemon WHERE name = ?`).get(cluster) as
+    { pid: number; heartbeat: number } | undefined;
   if (row && row.pid !== process.pid && processAlive(row.pid) && Date.now() - row.heartbeat < HEARTBEAT_STALE_MS) return false;
-  store.db.prepare(`INSERT INTO daemon (name, pid, heartbeat) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, heartbeat = excluded.heartbeat`).run(cluster, process.pid, Date.now());
+  store.db
+    .prepare(
+      `INSERT INTO daemon (name, pid, heartbeat) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, heartbeat = excluded.heartbeat`,
+    )
+    .run(cluster, process.pid, Date.now());
   return true;
 });
 if (!claimed) process.exit(0);
@@ -53,9 +59,9 @@ function wake(): void {
 
 function tick(): void {
   if (timer) clearTimeout(timer);
-  let active = 0;
+  let active: number;
   try {
-    active = schedulePass(store, dataDir!, cluster!, cpus, wake);
+    active = schedulePass(store, dataDir, cluster, cpus, wake);
     store.db.prepare(`UPDATE daemon SET heartbeat = ? WHERE name = ? AND pid = ?`).run(Date.now(), cluster, process.pid);
   } catch (e) {
     log(`pass failed: ${(e as Error).stack ?? String(e)}`);
@@ -65,7 +71,11 @@ function tick(): void {
   else if (Date.now() - idleSince > IDLE_EXIT_MS) {
     // Leave only if no job arrived meanwhile; submitters see the row gone and start a new daemon.
     const left = store.transaction(() => {
-      const n = store.db.prepare(`SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state IN ('PENDING', 'RUNNING')`).get(cluster) as { n: number };
+      const n = store.db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state IN ('PENDING', 'RUNNING')`,
+        )
+        .get(cluster) as { n: number };
       if (n.n > 0) return false;
       store.db.prepare(`DELETE FROM daemon WHERE name = ? AND pid = ?`).run(cluster, process.pid);
       return true;

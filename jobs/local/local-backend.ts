@@ -22,16 +22,22 @@ import { UserError } from "../../util/user-error.js";
 /** The partition name local jobs report. */
 export const LOCAL_PARTITION = "local";
 
-
 /** The environment `--export` gives the job (sbatch's rules), and the names it asked for explicitly. */
 function buildEnv(options: SbatchOptions, base: NodeJS.ProcessEnv): { env: Record<string, string>; exported: string[] } {
   const spec = options.export ?? "ALL";
-  const parts = spec.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  const parts = spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
   const env: Record<string, string> = {};
-  const exported = parts.filter((p) => p !== "ALL" && p !== "NONE").map((p) => (p.includes("=") ? p.slice(0, p.indexOf("=")) : p));
+  const exported = parts
+    .filter((p) => p !== "ALL" && p !== "NONE")
+    .map((p) => (p.includes("=") ? p.slice(0, p.indexOf("=")) : p));
   const all = parts.includes("ALL") || parts.length === 0;
-  if (all) for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
-  else env.PATH = "/usr/local/bin:/usr/bin:/bin";
+  if (all)
+    for (const [k, v] of Object.entries(base))
+      if (v !== undefined) env[k] = v;
+      else env.PATH = "/usr/local/bin:/usr/bin:/bin";
   for (const p of parts) {
     if (p === "ALL" || p === "NONE") continue;
     const eq = p.indexOf("=");
@@ -68,9 +74,11 @@ export class LocalBackend implements JobsBackend {
       if (cli.script !== undefined) throw new UserError(`--wrap and a script file "${cli.script}" cannot be used together`);
       script = `#!/bin/sh\n# This script was created by sbatch --wrap.\n\n${cli.options.wrap}\n`;
     } else {
-      if (!cli.script) throw new UserError("no batch script: name a script file, use --wrap, or use %%sbatch with the script as the cell");
+      if (!cli.script)
+        throw new UserError("no batch script: name a script file, use --wrap, or use %%sbatch with the script as the cell");
       const path = resolve(cwd, cli.script);
-      if (!existsSync(path) || !statSync(path).isFile()) throw new UserError(`batch script ${cli.script} not found (looked in ${cwd})`);
+      if (!existsSync(path) || !statSync(path).isFile())
+        throw new UserError(`batch script ${cli.script} not found (looked in ${cwd})`);
       script = readFileSync(path, "utf8");
     }
     checkBatchScript(script);
@@ -79,17 +87,21 @@ export class LocalBackend implements JobsBackend {
     const cpusPerTask = options.cpusPerTask ?? 1;
     const cpus = ntasks * cpusPerTask;
     if (cpus > this.totalCpus) {
-      throw new UserError(`requested ${cpus} CPUs (ntasks ${ntasks} × cpus-per-task ${cpusPerTask}) but this machine has ${this.totalCpus}: the job could never run`);
+      throw new UserError(
+        `requested ${cpus} CPUs (ntasks ${ntasks} × cpus-per-task ${cpusPerTask}) but this machine has ${this.totalCpus}: the job could never run`,
+      );
     }
     if (options.partition !== undefined && options.partition !== LOCAL_PARTITION) {
       throw new UserError(`invalid partition "${options.partition}" (the local backend has one partition, "${LOCAL_PARTITION}")`);
     }
     const directory = options.chdir ? resolve(cwd, options.chdir) : cwd;
-    if (!existsSync(directory) || !statSync(directory).isDirectory()) throw new UserError(`working directory ${directory} does not exist`);
+    if (!existsSync(directory) || !statSync(directory).isDirectory())
+      throw new UserError(`working directory ${directory} does not exist`);
     if (options.dependency) {
       for (const clause of options.dependency.clauses) {
         for (const id of clause.ids) {
-          if (this.store.find("local", this.cluster, id).length === 0) throw new UserError(`job dependency problem: no job ${id}`);
+          if (this.store.find("local", this.cluster, id).length === 0)
+            throw new UserError(`job dependency problem: no job ${id}`);
         }
       }
     }
@@ -121,32 +133,77 @@ export class LocalBackend implements JobsBackend {
         const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
         const stderr = options.error ? path(options.error) : stdout;
         const jobEnv: Record<string, string> = {
-          SLURM_JOB_ID: String(jobId), SLURM_JOBID: String(jobId), SLURM_JOB_NAME: name, SLURM_JOB_USER: user,
-          SLURM_JOB_UID: String(userInfo().uid), SLURM_SUBMIT_DIR: cwd, SLURM_SUBMIT_HOST: node,
-          SLURM_JOB_NODELIST: node, SLURM_NODELIST: node, SLURM_JOB_NUM_NODES: "1", SLURM_NNODES: "1",
-          SLURM_NTASKS: String(ntasks), SLURM_NPROCS: String(ntasks), SLURM_CPUS_ON_NODE: String(cpus),
-          SLURM_JOB_CPUS_PER_NODE: String(cpus), SLURM_JOB_PARTITION: LOCAL_PARTITION, SLURM_CLUSTER_NAME: "local",
-          SLURMD_NODENAME: node, SLURM_NODEID: "0", SLURM_PROCID: "0", SLURM_LOCALID: "0",
+          SLURM_JOB_ID: String(jobId),
+          SLURM_JOBID: String(jobId),
+          SLURM_JOB_NAME: name,
+          SLURM_JOB_USER: user,
+          SLURM_JOB_UID: String(userInfo().uid),
+          SLURM_SUBMIT_DIR: cwd,
+          SLURM_SUBMIT_HOST: node,
+          SLURM_JOB_NODELIST: node,
+          SLURM_NODELIST: node,
+          SLURM_JOB_NUM_NODES: "1",
+          SLURM_NNODES: "1",
+          SLURM_NTASKS: String(ntasks),
+          SLURM_NPROCS: String(ntasks),
+          SLURM_CPUS_ON_NODE: String(cpus),
+          SLURM_JOB_CPUS_PER_NODE: String(cpus),
+          SLURM_JOB_PARTITION: LOCAL_PARTITION,
+          SLURM_CLUSTER_NAME: "local",
+          SLURMD_NODENAME: node,
+          SLURM_NODEID: "0",
+          SLURM_PROCID: "0",
+          SLURM_LOCALID: "0",
           ...(options.cpusPerTask !== undefined ? { SLURM_CPUS_PER_TASK: String(cpusPerTask) } : {}),
           ...(options.time ? { SLURM_TIMELIMIT: String(Math.ceil(options.time / 60)) } : {}),
           ...(arrayJobId !== null && task !== null
             ? {
-                SLURM_ARRAY_JOB_ID: String(arrayJobId), SLURM_ARRAY_TASK_ID: String(task),
-                SLURM_ARRAY_TASK_COUNT: String(tasks.length), SLURM_ARRAY_TASK_MIN: String(options.array!.indices[0]),
+                SLURM_ARRAY_JOB_ID: String(arrayJobId),
+                SLURM_ARRAY_TASK_ID: String(task),
+                SLURM_ARRAY_TASK_COUNT: String(tasks.length),
+                SLURM_ARRAY_TASK_MIN: String(options.array!.indices[0]),
                 SLURM_ARRAY_TASK_MAX: String(options.array!.indices[options.array!.indices.length - 1]),
               }
             : {}),
         };
         const row: JobRow = {
-          id: arrayJobId !== null ? `${arrayJobId}_${task}` : String(jobId), jobId, arrayJobId, arrayTaskId: task, name, user,
-          state: "PENDING", reason: options.hold ? "JobHeldUser" : "None", partition: LOCAL_PARTITION, nodes: null, cpus,
-          submitTime, startTime: null, endTime: null, timeLimit: options.time ?? null, exitCode: null, signal: null,
-          directory, stdout, stderr, backend: "local", origin: request.origin ?? null,
+          id: arrayJobId !== null ? `${arrayJobId}_${task}` : String(jobId),
+          jobId,
+          arrayJobId,
+          arrayTaskId: task,
+          name,
+          user,
+          state: "PENDING",
+          reason: options.hold ? "JobHeldUser" : "None",
+          partition: LOCAL_PARTITION,
+          nodes: null,
+          cpus,
+          submitTime,
+          startTime: null,
+          endTime: null,
+          timeLimit: options.time ?? null,
+          exitCode: null,
+          signal: null,
+          directory,
+          stdout,
+          stderr,
+          backend: "local",
+          origin: request.origin ?? null,
         };
         row.reason = options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null;
         const local: LocalJobExtras = {
-          scriptPath, scriptArgs, jobEnv, environmentFile, exported, dependency: options.dependencyText ?? null,
-          arrayLimit: options.array?.limit ?? null, held: options.hold === true, pid: null, ntasks, cpusPerTask, killedAt: null,
+          scriptPath,
+          scriptArgs,
+          jobEnv,
+          environmentFile,
+          exported,
+          dependency: options.dependencyText ?? null,
+          arrayLimit: options.array?.limit ?? null,
+          held: options.hold === true,
+          pid: null,
+          ntasks,
+          cpusPerTask,
+          killedAt: null,
           openMode: options.other["open-mode"] === "append" ? "append" : "truncate",
         };
         return { row, script, local };
@@ -163,7 +220,8 @@ export class LocalBackend implements JobsBackend {
    * processes: a second daemon sees the first's heartbeat and leaves.
    */
   ensureDaemon(): void {
-    const row = this.store.db.prepare(`SELECT pid, heartbeat FROM daemon WHERE name = ?`).get(this.cluster) as { pid: number; heartbeat: number } | undefined;
+    const row = this.store.db.prepare(`SELECT pid, heartbeat FROM daemon WHERE name = ?`).get(this.cluster) as
+      { pid: number; heartbeat: number } | undefined;
     if (row && processAlive(row.pid) && Date.now() - row.heartbeat < 5000) {
       try {
         process.kill(row.pid, "SIGUSR2");
@@ -173,11 +231,15 @@ export class LocalBackend implements JobsBackend {
       }
     }
     const logFd = openSync(ensurePrivateFile(daemonLog(this.dataDir)), "a");
-    const child = spawn(process.execPath, [compiledEntry("jobs/local/daemon.js"), this.dataDir, this.cluster, String(this.totalCpus)], {
-      detached: true,
-      stdio: ["ignore", logFd, logFd],
-      env: { ...process.env },
-    });
+    const child = spawn(
+      process.execPath,
+      [compiledEntry("jobs/local/daemon.js"), this.dataDir, this.cluster, String(this.totalCpus)],
+      {
+        detached: true,
+        stdio: ["ignore", logFd, logFd],
+        env: { ...process.env },
+      },
+    );
     child.unref();
   }
 
@@ -224,7 +286,8 @@ export class LocalBackend implements JobsBackend {
     this.store.transaction(() => {
       const jobs = this.resolveIds(ids);
       const notPending = jobs.find((j) => j.row.state !== "PENDING");
-      if (held && notPending) throw new UserError(`job ${notPending.row.id} is ${notPending.row.state}: only pending jobs can be held`);
+      if (held && notPending)
+        throw new UserError(`job ${notPending.row.id} is ${notPending.row.state}: only pending jobs can be held`);
       for (const { row, local } of jobs) {
         if (row.state !== "PENDING") continue;
         this.store.update("local", this.cluster, { ...row, reason: held ? "JobHeldUser" : null }, { ...local, held });
@@ -243,14 +306,29 @@ export class LocalBackend implements JobsBackend {
 
   async show(id: string): Promise<Record<string, string>> {
     const [job] = this.resolveIds([id]);
-    const r = job!.row;
+    const r = job.row;
     return {
-      JobId: String(r.jobId), ...(r.arrayJobId !== null ? { ArrayJobId: String(r.arrayJobId), ArrayTaskId: String(r.arrayTaskId) } : {}),
-      JobName: r.name, UserId: r.user, JobState: r.state, Reason: r.reason ?? "None", Dependency: job!.local.dependency ?? "(null)",
-      ExitCode: `${r.exitCode ?? 0}:${r.signal ?? 0}`, SubmitTime: r.submitTime ?? "Unknown", StartTime: r.startTime ?? "Unknown",
-      EndTime: r.endTime ?? "Unknown", TimeLimit: r.timeLimit === null ? "UNLIMITED" : `${r.timeLimit}s`, Partition: r.partition ?? "",
-      NodeList: r.nodes ?? "(null)", NumCPUs: String(r.cpus), NumTasks: String(job!.local.ntasks), CPUs_Task: String(job!.local.cpusPerTask),
-      WorkDir: r.directory, StdOut: r.stdout ?? "", StdErr: r.stderr ?? "", Command: job!.local.scriptPath,
+      JobId: String(r.jobId),
+      ...(r.arrayJobId !== null ? { ArrayJobId: String(r.arrayJobId), ArrayTaskId: String(r.arrayTaskId) } : {}),
+      JobName: r.name,
+      UserId: r.user,
+      JobState: r.state,
+      Reason: r.reason ?? "None",
+      Dependency: job.local.dependency ?? "(null)",
+      ExitCode: `${r.exitCode ?? 0}:${r.signal ?? 0}`,
+      SubmitTime: r.submitTime ?? "Unknown",
+      StartTime: r.startTime ?? "Unknown",
+      EndTime: r.endTime ?? "Unknown",
+      TimeLimit: r.timeLimit === null ? "UNLIMITED" : `${r.timeLimit}s`,
+      Partition: r.partition ?? "",
+      NodeList: r.nodes ?? "(null)",
+      NumCPUs: String(r.cpus),
+      NumTasks: String(job.local.ntasks),
+      CPUs_Task: String(job.local.cpusPerTask),
+      WorkDir: r.directory,
+      StdOut: r.stdout ?? "",
+      StdErr: r.stderr ?? "",
+      Command: job.local.scriptPath,
     };
   }
 
@@ -260,7 +338,18 @@ export class LocalBackend implements JobsBackend {
 
   async partitions(): Promise<PartitionInfo[]> {
     const used = (await this.list({ states: ["RUNNING"] })).reduce((s, r) => s + r.cpus, 0);
-    return [{ name: LOCAL_PARTITION, default: true, available: true, timeLimit: null, nodes: 1, cpusAllocated: used, cpusIdle: this.totalCpus - used, cpusTotal: this.totalCpus }];
+    return [
+      {
+        name: LOCAL_PARTITION,
+        default: true,
+        available: true,
+        timeLimit: null,
+        nodes: 1,
+        cpusAllocated: used,
+        cpusIdle: this.totalCpus - used,
+        cpusTotal: this.totalCpus,
+      },
+    ];
   }
 
   async nodes(): Promise<NodeInfo[]> {
@@ -273,7 +362,11 @@ export class LocalBackend implements JobsBackend {
     const jobs = this.resolveIds(ids);
     const active = jobs.find((j) => ACTIVE_STATES.includes(j.row.state));
     if (active) throw new UserError(`job ${active.row.id} has not ended; cancel it before forgetting it`);
-    return this.store.remove("local", this.cluster, jobs.map((j) => j.row.id));
+    return this.store.remove(
+      "local",
+      this.cluster,
+      jobs.map((j) => j.row.id),
+    );
   }
 
   /** True when `id` names a job this backend knows. */

@@ -62,7 +62,13 @@ function dependencyVerdict(store: JobStore, cluster: string, text: string): DepV
           v = rows.some((r) => isTerminalState(r.state) && r.state !== "COMPLETED") ? "never" : allOk ? "ok" : "wait";
           break;
         case "afternotok":
-          v = ended ? (allOk ? "never" : "ok") : rows.some((r) => isTerminalState(r.state) && r.state !== "COMPLETED") ? "ok" : "wait";
+          v = ended
+            ? allOk
+              ? "never"
+              : "ok"
+            : rows.some((r) => isTerminalState(r.state) && r.state !== "COMPLETED")
+              ? "ok"
+              : "wait";
           break;
       }
       if (v === "never") return "never";
@@ -94,7 +100,9 @@ function jobEnvironment(local: LocalJobExtras & { env?: Record<string, string> }
 export function releaseEnvironment(store: JobStore, cluster: string, file: string | undefined): void {
   if (file === undefined) return;
   const waiting = store.db
-    .prepare(`SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state = 'PENDING' AND json_extract(local, '$.environmentFile') = ?`)
+    .prepare(
+      `SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state = 'PENDING' AND json_extract(local, '$.environmentFile') = ?`,
+    )
     .get(cluster, file) as { n: number };
   if (waiting.n > 0) return;
   try {
@@ -117,7 +125,14 @@ function startJob(dataDir: string, job: StoredJob, onExit?: () => void): { pid: 
     // this daemon is gone by the time the job ends.
     const child = spawn(
       "/bin/sh",
-      ["-c", 'f=$1; shift; "$@"; s=$?; echo "$s" > "$f.tmp" && mv "$f.tmp" "$f"', "hpcfit-job", exitFile(dataDir, row.jobId), local.scriptPath, ...local.scriptArgs],
+      [
+        "-c",
+        'f=$1; shift; "$@"; s=$?; echo "$s" > "$f.tmp" && mv "$f.tmp" "$f"',
+        "hpcfit-job",
+        exitFile(dataDir, row.jobId),
+        local.scriptPath,
+        ...local.scriptArgs,
+      ],
       { cwd: row.directory, env, detached: true, stdio: ["ignore", out, err] },
     );
     child.on("error", () => undefined);
@@ -138,7 +153,13 @@ function startJob(dataDir: string, job: StoredJob, onExit?: () => void): { pid: 
  * Runs one scheduling pass; returns how many jobs are still pending or running. `onJobExit` is
  * called when a job started by this pass exits, so the caller can run the next pass at once.
  */
-export function schedulePass(store: JobStore, dataDir: string, cluster: string, totalCpus: number, onJobExit?: () => void): number {
+export function schedulePass(
+  store: JobStore,
+  dataDir: string,
+  cluster: string,
+  totalCpus: number,
+  onJobExit?: () => void,
+): number {
   return store.transaction(() => {
     const now = Date.now();
     const nowIso = new Date(now).toISOString();
@@ -187,7 +208,8 @@ export function schedulePass(store: JobStore, dataDir: string, cluster: string, 
     const running = store.all("local", cluster, ["RUNNING"]);
     let used = running.reduce((sum, j) => sum + j.row.cpus, 0);
     const runningPerArray = new Map<number, number>();
-    for (const j of running) if (j.row.arrayJobId !== null) runningPerArray.set(j.row.arrayJobId, (runningPerArray.get(j.row.arrayJobId) ?? 0) + 1);
+    for (const j of running)
+      if (j.row.arrayJobId !== null) runningPerArray.set(j.row.arrayJobId, (runningPerArray.get(j.row.arrayJobId) ?? 0) + 1);
     let blocked = false;
     const pending = store.all("local", cluster, ["PENDING"]);
     for (const job of pending) {
@@ -200,7 +222,12 @@ export function schedulePass(store: JobStore, dataDir: string, cluster: string, 
         if (v === "wait") reason = "Dependency";
         else if (v === "never") reason = "DependencyNeverSatisfied";
       }
-      if (reason === null && row.arrayJobId !== null && local.arrayLimit !== null && (runningPerArray.get(row.arrayJobId) ?? 0) >= local.arrayLimit) {
+      if (
+        reason === null &&
+        row.arrayJobId !== null &&
+        local.arrayLimit !== null &&
+        (runningPerArray.get(row.arrayJobId) ?? 0) >= local.arrayLimit
+      ) {
         reason = "JobArrayTaskLimit";
       }
       if (reason === null && (blocked || used + row.cpus > totalCpus)) {
@@ -232,7 +259,11 @@ export function schedulePass(store: JobStore, dataDir: string, cluster: string, 
       save(row, local);
       releaseEnvironment(store, cluster, local.environmentFile);
     }
-    const active = store.db.prepare(`SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state IN ('PENDING', 'RUNNING')`).get(cluster) as { n: number };
+    const active = store.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM job_records WHERE backend = 'local' AND cluster = ? AND state IN ('PENDING', 'RUNNING')`,
+      )
+      .get(cluster) as { n: number };
     const killing = store.all("local", cluster, ["CANCELLED", "TIMEOUT"]).filter((j) => j.local?.pid != null).length;
     return active.n + killing;
   });

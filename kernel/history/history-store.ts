@@ -47,7 +47,9 @@ export class HistoryStore {
 
   /** Records cell `line` of this session (a re-run of the same count replaces it). */
   add(line: number, source: string): void {
-    this.db.prepare("INSERT OR REPLACE INTO history (session, line, source, output) VALUES (?, ?, ?, NULL)").run(this.session, line, source);
+    this.db
+      .prepare("INSERT OR REPLACE INTO history (session, line, source, output) VALUES (?, ?, ?, NULL)")
+      .run(this.session, line, source);
   }
 
   /** Records the text/plain result of cell `line` of this session. */

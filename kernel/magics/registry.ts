@@ -49,7 +49,9 @@ export class MagicRegistry {
     const prefix = form === "line" ? "%" : "%%";
     const magic = this.magics.get(name);
     if (!magic) {
-      const known = this.names(form).map((n) => prefix + n).join(", ");
+      const known = this.names(form)
+        .map((n) => prefix + n)
+        .join(", ");
       throw new UserError(`Unknown ${form} magic ${prefix}${name}. Known ${form} magics: ${known || "none"}.`);
     }
     if (magic.kind !== "both" && magic.kind !== form) {

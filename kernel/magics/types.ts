@@ -5,7 +5,6 @@
  */
 import type { CommManager } from "../comms/types.js";
 import type { OutputSink } from "../interpreter/types.js";
-import { UserError } from "../../util/user-error.js";
 
 /** What a magic can reach while it runs. */
 export interface MagicContext {
@@ -47,6 +46,5 @@ export interface Magic {
    * expression (`const job = %sbatch run.sh`) and is displayed when it is the cell's last.
    * Throw a {@link UserError} for user errors: it is shown without a stack trace.
    */
-  run(args: string, context: MagicContext, body?: string): unknown | Promise<unknown>;
+  run(args: string, context: MagicContext, body?: string): unknown;
 }
-

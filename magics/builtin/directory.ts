@@ -20,7 +20,8 @@ export const cdMagic: Magic = {
   name: "cd",
   kind: "line",
   summary: "Change the working directory (%cd DIR, %cd -, %cd ~).",
-  usage: "%cd DIR   change to DIR (relative to the current directory)\n%cd -     back to the previous directory\n%cd       home directory",
+  usage:
+    "%cd DIR   change to DIR (relative to the current directory)\n%cd -     back to the previous directory\n%cd       home directory",
   run(args, context) {
     let target = args.trim().replace(/^(["'])(.*)\1$/, "$2");
     if (target === "-") {
@@ -29,7 +30,7 @@ export const cdMagic: Magic = {
     } else if (target === "" || target === "~") target = homedir();
     else if (target.startsWith("~/")) target = resolve(homedir(), target.slice(2));
     const path = resolve(process.cwd(), target);
-    let isDir = false;
+    let isDir: boolean;
     try {
       isDir = statSync(path).isDirectory();
     } catch {

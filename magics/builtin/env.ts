@@ -12,7 +12,8 @@ export const envMagic: Magic = {
   name: "env",
   kind: "line",
   summary: "List, get or set environment variables.",
-  usage: "%env               all variables\n%env NAME          the value of NAME\n%env NAME=VALUE    set NAME\n%env NAME VALUE    set NAME",
+  usage:
+    "%env               all variables\n%env NAME          the value of NAME\n%env NAME=VALUE    set NAME\n%env NAME VALUE    set NAME",
   run(args, context) {
     const text = args.trim();
     if (text === "") {

@@ -16,7 +16,8 @@ export class MagicListing {
 
   /** The rich display (see schema/display.ts). */
   [DISPLAY](): MimeBundle {
-    const row = (prefix: string, m: Pick<Magic, "name" | "summary">) => `| \`${prefix}${m.name}\` | ${m.summary.replace(/\|/g, "\\|")} |`;
+    const row = (prefix: string, m: Pick<Magic, "name" | "summary">) =>
+      `| \`${prefix}${m.name}\` | ${m.summary.replace(/\|/g, "\\|")} |`;
     const markdown = [
       "| magic | what it does |",
       "| --- | --- |",

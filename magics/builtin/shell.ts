@@ -18,7 +18,12 @@ export function runShell(shell: string, script: string, context: MagicContext): 
       reject(new UserError(`%%${shell} was interrupted before it started.`));
       return;
     }
-    const child = spawn(shell, ["-c", script], { cwd: process.cwd(), env: process.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(shell, ["-c", script], {
+      cwd: process.cwd(),
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     const decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
     const forward = (name: "stdout" | "stderr") => (chunk: Buffer) => {
       const text = decoders[name].write(chunk);

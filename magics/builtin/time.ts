@@ -32,10 +32,12 @@ export const timeMagic: Magic = {
   name: "time",
   kind: "both",
   summary: "Time the execution of an expression (%time) or a cell (%%time); the value is returned.",
-  usage: "%time EXPRESSION\n%%time\nCELL BODY\n\nPrints CPU and wall time, then gives the value of the expression (or of the cell's last expression).",
+  usage:
+    "%time EXPRESSION\n%%time\nCELL BODY\n\nPrints CPU and wall time, then gives the value of the expression (or of the cell's last expression).",
   run(args, context, body) {
     const code = body ?? args;
-    if (body === undefined && args.trim() === "") throw new UserError("%time needs an expression to time, e.g. %time fit(problem)");
+    if (body === undefined && args.trim() === "")
+      throw new UserError("%time needs an expression to time, e.g. %time fit(problem)");
     return timed(code, context);
   },
 };

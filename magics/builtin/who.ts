@@ -4,7 +4,7 @@ import type { Magic } from "../../kernel/magics/types.js";
 function typeName(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "function") return /^class\b/.test(Function.prototype.toString.call(value)) ? "class" : "function";
-  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
+  if (typeof value === "object") return value.constructor?.name ?? "object";
   return typeof value;
 }
 
@@ -15,7 +15,10 @@ export const whoMagic: Magic = {
   summary: "Print the notebook's variables (optionally only those of the given types).",
   usage: "%who [TYPE ...]    e.g. %who number Float64Array function",
   run(args, context) {
-    const wanted = args.split(/\s+/).filter(Boolean).map((t) => t.toLowerCase());
+    const wanted = args
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((t) => t.toLowerCase());
     const names = context.variableNames().filter((name) => {
       if (wanted.length === 0) return true;
       return wanted.includes(typeName(context.getVariable(name)).toLowerCase());

@@ -42,8 +42,13 @@ export const scontrolMagic: Magic = {
     }
     if (verb === "show") {
       if (rest[0] !== "job" || rest.length !== 2) throw new UserError("%scontrol: use %scontrol show job ID");
-      const record = await userErrors("scontrol", () => jobs.show(rest[1]!));
-      context.output.display({ "text/plain": Object.entries(record).map(([k, v]) => `${k}=${v}`).join("\n"), "application/json": record });
+      const record = await userErrors("scontrol", () => jobs.show(rest[1]));
+      context.output.display({
+        "text/plain": Object.entries(record)
+          .map(([k, v]) => `${k}=${v}`)
+          .join("\n"),
+        "application/json": record,
+      });
       return record;
     }
     throw new UserError(`%scontrol: unknown command "${verb ?? ""}" (hold, release, show job)`);
@@ -61,10 +66,15 @@ export const sinfoMagic: Magic = {
     const [partitions, nodes] = await userErrors("sinfo", () => Promise.all([jobs.partitions(), jobs.nodes()]));
     const lines = ["PARTITION  AVAIL  TIMELIMIT  NODES  CPUS(A/I/T)"];
     for (const p of partitions) {
-      lines.push(`${(p.name + (p.default ? "*" : "")).padEnd(10)} ${(p.available ? "up" : "down").padEnd(6)} ${String(p.timeLimit === null ? "infinite" : `${p.timeLimit}s`).padEnd(10)} ${String(p.nodes).padEnd(6)} ${p.cpusAllocated}/${p.cpusIdle}/${p.cpusTotal}`);
+      lines.push(
+        `${(p.name + (p.default ? "*" : "")).padEnd(10)} ${(p.available ? "up" : "down").padEnd(6)} ${(p.timeLimit === null ? "infinite" : `${p.timeLimit}s`).padEnd(10)} ${String(p.nodes).padEnd(6)} ${p.cpusAllocated}/${p.cpusIdle}/${p.cpusTotal}`,
+      );
     }
     lines.push("", "NODE       STATE      CPUS(A/T)  PARTITIONS");
-    for (const n of nodes) lines.push(`${n.name.padEnd(10)} ${n.state.padEnd(10)} ${`${n.cpusAllocated}/${n.cpus}`.padEnd(10)} ${n.partitions.join(",")}`);
+    for (const n of nodes)
+      lines.push(
+        `${n.name.padEnd(10)} ${n.state.padEnd(10)} ${`${n.cpusAllocated}/${n.cpus}`.padEnd(10)} ${n.partitions.join(",")}`,
+      );
     const bundle: MimeBundle = { "text/plain": lines.join("\n"), "application/json": { partitions, nodes } };
     context.output.display(bundle);
     return { partitions, nodes };
@@ -85,7 +95,8 @@ export const slurmMagic: Magic = {
       context.output.stream("stdout", `backend: ${kind}\n`);
       return kind;
     }
-    if (choice !== "slurm" && choice !== "local" && choice !== "auto") throw new UserError(`%slurm backend: unknown backend "${choice}" (slurm, local or auto)`);
+    if (choice !== "slurm" && choice !== "local" && choice !== "auto")
+      throw new UserError(`%slurm backend: unknown backend "${choice}" (slurm, local or auto)`);
     const kind = await userErrors("slurm", async () => jobs.useBackend(choice).kind);
     context.output.stream("stdout", `backend: ${kind}\n`);
     return kind;

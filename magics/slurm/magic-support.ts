@@ -41,11 +41,15 @@ export interface OptionSpec {
  * Parses `-x VALUE`, `-xVALUE`, `--long VALUE`, `--long=VALUE` and flags; words that are not
  * options are returned as positionals. Unknown options are a UserError naming the known ones.
  */
-export function parseOptions(magic: string, argv: string[], specs: OptionSpec[]): { options: Record<string, string | true>; positional: string[] } {
+export function parseOptions(
+  magic: string,
+  argv: string[],
+  specs: OptionSpec[],
+): { options: Record<string, string | true>; positional: string[] } {
   const options: Record<string, string | true> = {};
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
     if (!arg.startsWith("-") || arg === "-") {
       positional.push(arg);
       continue;

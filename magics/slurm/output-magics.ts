@@ -26,8 +26,8 @@ export const tailMagic: Magic = {
       lines = Number(options.lines);
     }
     const stream = options.stderr ? "stderr" : "stdout";
-    const job = await userErrors("tail", () => jobs.get(positional[0]!));
-    if (job.isArray) throw new UserError(`%tail: ${job.id} is a job array; tail one task, e.g. ${job.tasks[0]!.id}`);
+    const job = await userErrors("tail", () => jobs.get(positional[0]));
+    if (job.isArray) throw new UserError(`%tail: ${job.id} is a job array; tail one task, e.g. ${job.tasks[0].id}`);
     const path = stream === "stdout" ? job.stdout : job.stderr;
     if (!path) throw new UserError(`%tail: job ${job.id} has no ${stream} file`);
     const first = readTail(path, lines);
@@ -66,7 +66,9 @@ export const waitMagic: Magic = {
   summary: "Wait until jobs end (live status); returns the Job or Jobs.",
   usage: "%wait ID [ID...]",
   async run(args, context) {
-    const list = words(args).flatMap((a) => a.split(",")).filter((a) => a !== "");
+    const list = words(args)
+      .flatMap((a) => a.split(","))
+      .filter((a) => a !== "");
     if (list.length === 0) throw new UserError("%wait: give at least one job id");
     const bad = list.find((a) => a.startsWith("-"));
     if (bad) throw new UserError(`%wait: unknown option ${bad}`);

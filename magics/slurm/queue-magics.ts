@@ -1,6 +1,5 @@
 /** `%squeue`, `%jobs` and `%sacct`: tables of jobs that are also arrays of Job objects. */
 import { userInfo } from "node:os";
-import type { JobState } from "../../schema/jobs.js";
 import * as jobs from "../../jobs/api.js";
 import { checkJobIds } from "../../jobs/job-ids.js";
 import { parseStateName } from "../../jobs/states.js";
@@ -37,7 +36,7 @@ function filterFrom(magic: string, args: string, defaultAll: boolean): JobFilter
     if (options.states.toLowerCase() === "all") filter.states = "all";
     else {
       try {
-        filter.states = options.states.split(",").map(parseStateName) as JobState[];
+        filter.states = options.states.split(",").map(parseStateName);
       } catch (e) {
         throw new UserError(`%${magic}: ${(e as Error).message}`);
       }

@@ -6,7 +6,18 @@ import { jobsMagic, sacctMagic, squeueMagic } from "./queue-magics.js";
 import { sbatchMagic } from "./sbatch.js";
 
 /** Every Slurm magic. */
-export const slurmMagics: readonly Magic[] = [sbatchMagic, squeueMagic, scancelMagic, scontrolMagic, sinfoMagic, sacctMagic, jobsMagic, tailMagic, waitMagic, slurmMagic];
+export const slurmMagics: readonly Magic[] = [
+  sbatchMagic,
+  squeueMagic,
+  scancelMagic,
+  scontrolMagic,
+  sinfoMagic,
+  sacctMagic,
+  jobsMagic,
+  tailMagic,
+  waitMagic,
+  slurmMagic,
+];
 
 /** Registers the Slurm magics on `registry`. */
 export function registerSlurmMagics(registry: MagicRegistry): void {

@@ -29,7 +29,8 @@ export const sbatchMagic: Magic = {
     let script: string | undefined;
     if (body !== undefined) {
       script = fillTemplate(body.replace(/^\s*\n/, ""), context);
-      if (script.trim() === "") throw new UserError("%%sbatch: the cell is empty; write the batch script below the %%sbatch line");
+      if (script.trim() === "")
+        throw new UserError("%%sbatch: the cell is empty; write the batch script below the %%sbatch line");
     } else if (argv.length === 0) {
       throw new UserError(`%sbatch: nothing to submit.\n${USAGE}`);
     }

@@ -9,7 +9,17 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fit } from "hpcfit";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
-import { copyToTemp, launchChromium, openLab, ROOT, runCommand, screenshot, startJupyterLab, waitForKernelIdle, type Lab } from "../support/browser.js";
+import {
+  copyToTemp,
+  launchChromium,
+  openLab,
+  ROOT,
+  runCommand,
+  screenshot,
+  startJupyterLab,
+  waitForKernelIdle,
+  type Lab,
+} from "../support/browser.js";
 import { lineProblem } from "./notebook-fixtures.js";
 
 let lab: Lab;
@@ -56,7 +66,9 @@ describe("example notebooks, run in JupyterLab", () => {
     expect(await traces.nth(0).locator(".points path").count()).toBe(6);
     expect(await traces.nth(1).locator("path.js-line").count()).toBe(1);
     for (const p of expected.parameters) {
-      await expect.poll(() => fitView.locator(`tr[data-parameter='${p.name}'] .jp-hpcfit-value`).textContent()).toBe(formatWithUncertainty(p.value, p.stderr));
+      await expect
+        .poll(() => fitView.locator(`tr[data-parameter='${p.name}'] .jp-hpcfit-value`).textContent())
+        .toBe(formatWithUncertainty(p.value, p.stderr));
     }
     await screenshot(page, "20-curve-fit-run-all");
   });

@@ -17,16 +17,23 @@ let page: Page;
 let dir: string;
 let dataDir: string;
 
-const SLEEPER = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=slurm-panel-sleeper", "#SBATCH --time=2", "sleep 110", ""].join("\n");
+const SLEEPER = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=slurm-panel-sleeper", "#SBATCH --time=2", "sleep 110", ""].join(
+  "\n",
+);
 
 function job(name: string): Locator {
-  return page.locator(".jp-hpcfit-job").filter({ has: page.locator(".jp-hpcfit-job-name", { hasText: new RegExp(`^${name}$`) }) });
+  return page
+    .locator(".jp-hpcfit-job")
+    .filter({ has: page.locator(".jp-hpcfit-job-name", { hasText: new RegExp(`^${name}$`) }) });
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hpcfit-lab-slurm-"));
   dataDir = mkdtempSync(join(tmpdir(), "hpcfit-panel-data-"));
-  writeFileSync(join(dir, "slurm-panel.ipynb"), JSON.stringify(notebook([{ source: "%slurm backend slurm" }, { source: SLEEPER }])));
+  writeFileSync(
+    join(dir, "slurm-panel.ipynb"),
+    JSON.stringify(notebook([{ source: "%slurm backend slurm" }, { source: SLEEPER }])),
+  );
   lab = await startJupyterLab({ notebookDir: dir, env: { SLURM_CONF: inject("slurmConf"), HPCFIT_DATA_DIR: dataDir } });
   browser = await launchChromium();
   page = await openLab(browser, lab, "slurm-panel.ipynb");

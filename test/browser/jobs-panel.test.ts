@@ -10,7 +10,16 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { copyToTemp, launchChromium, openLab, ROOT, runCommand, screenshot, startJupyterLab, type Lab } from "../support/browser.js";
+import {
+  copyToTemp,
+  launchChromium,
+  openLab,
+  ROOT,
+  runCommand,
+  screenshot,
+  startJupyterLab,
+  type Lab,
+} from "../support/browser.js";
 import { notebook } from "./notebook-fixtures.js";
 
 let lab: Lab;
@@ -20,23 +29,52 @@ let dir: string;
 let dataDir: string;
 
 const SLEEPER = 'const sleeper = %sbatch -J panel-sleeper --wrap "echo started; sleep 300"\nconst sleeperId = sleeper.id';
-const WAITER = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=panel-waiter", "#SBATCH --dependency=afterany:{{sleeperId}}", "echo waited", ""].join("\n");
-const ECHO = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=panel-echo", 'for i in 1 2 3; do echo "line $i from the panel test"; done', ""].join("\n");
+const WAITER = [
+  "%%sbatch",
+  "#!/bin/bash",
+  "#SBATCH --job-name=panel-waiter",
+  "#SBATCH --dependency=afterany:{{sleeperId}}",
+  "echo waited",
+  "",
+].join("\n");
+const ECHO = [
+  "%%sbatch",
+  "#!/bin/bash",
+  "#SBATCH --job-name=panel-echo",
+  'for i in 1 2 3; do echo "line $i from the panel test"; done',
+  "",
+].join("\n");
 
 function job(name: string): Locator {
-  return page.locator(".jp-hpcfit-job").filter({ has: page.locator(".jp-hpcfit-job-name", { hasText: new RegExp(`^${name}$`) }) });
+  return page
+    .locator(".jp-hpcfit-job")
+    .filter({ has: page.locator(".jp-hpcfit-job-name", { hasText: new RegExp(`^${name}$`) }) });
 }
 
 beforeAll(async () => {
   dir = copyToTemp(join(ROOT, "examples"));
   dataDir = mkdtempSync(join(tmpdir(), "hpcfit-panel-data-"));
-  writeFileSync(join(dir, "jobs-panel.ipynb"), JSON.stringify(notebook([{ source: "%slurm backend local" }, { source: SLEEPER }, { source: ECHO }, { source: WAITER }, { source: "%squeue -t all" }, { source: '%sbatch --array=0-2 -J panel-array --wrap "echo task $SLURM_ARRAY_TASK_ID"' }])));
+  writeFileSync(
+    join(dir, "jobs-panel.ipynb"),
+    JSON.stringify(
+      notebook([
+        { source: "%slurm backend local" },
+        { source: SLEEPER },
+        { source: ECHO },
+        { source: WAITER },
+        { source: "%squeue -t all" },
+        { source: '%sbatch --array=0-2 -J panel-array --wrap "echo task $SLURM_ARRAY_TASK_ID"' },
+      ]),
+    ),
+  );
   lab = await startJupyterLab({
     notebookDir: dir,
     // Job records of this test only; the form's script finds the hpcfit CLI through $HPCFIT.
     env: { HPCFIT_DATA_DIR: dataDir, HPCFIT: join(ROOT, "dist", "cli", "main.js") },
     // The panel's settings schema: the user's column choice is applied.
-    settings: { "hpcfit-labextension:jobs-panel": { columns: ["id", "name", "state", "elapsed", "nodes", "user"], refreshInterval: 5 } },
+    settings: {
+      "hpcfit-labextension:jobs-panel": { columns: ["id", "name", "state", "elapsed", "nodes", "user"], refreshInterval: 5 },
+    },
   });
   browser = await launchChromium();
   page = await openLab(browser, lab, "jobs-panel.ipynb");
@@ -57,7 +95,9 @@ describe("Jobs panel with the local backend", () => {
     await runCommand(page, "notebook:run-all-cells");
     await expect.poll(() => job("panel-sleeper").getAttribute("data-state"), { timeout: 60_000 }).toBe("RUNNING");
     await expect.poll(() => job("panel-echo").getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
-    await expect.poll(() => job("panel-waiter").locator(".jp-hpcfit-job-nodes").textContent(), { timeout: 30_000 }).toBe("(Dependency)");
+    await expect
+      .poll(() => job("panel-waiter").locator(".jp-hpcfit-job-nodes").textContent(), { timeout: 30_000 })
+      .toBe("(Dependency)");
     // Newest first.
     const names = await page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents();
     expect(names.indexOf("panel-echo")).toBeLessThan(names.indexOf("panel-sleeper"));
@@ -66,7 +106,9 @@ describe("Jobs panel with the local backend", () => {
     expect(await job("panel-echo").locator(".jp-hpcfit-job-partition").count()).toBe(0);
     // The panel says whose jobs it lists, and marks those submitted from this notebook.
     expect(await page.textContent(".jp-hpcfit-panel-status")).toMatch(
-      new RegExp(`^Your jobs \\(${userInfo().username}\\) on the local backend, from every notebook and the command line; ● marks those submitted from jobs-panel\\.ipynb\\.$`),
+      new RegExp(
+        `^Your jobs \\(${userInfo().username}\\) on the local backend, from every notebook and the command line; ● marks those submitted from jobs-panel\\.ipynb\\.$`,
+      ),
     );
     expect(await job("panel-echo").getAttribute("data-here")).toBe("true");
     expect(await job("panel-echo").locator(".jp-hpcfit-job-here").textContent()).toBe("●");
@@ -77,14 +119,18 @@ describe("Jobs panel with the local backend", () => {
 
   it("groups the tasks of a job array", async () => {
     const group = page.locator(".jp-hpcfit-array").filter({ hasText: "panel-array" });
-    await expect.poll(() => group.locator("summary").textContent(), { timeout: 60_000 }).toMatch(/_\[3\] panel-array — 3 COMPLETED/);
+    await expect
+      .poll(() => group.locator("summary").textContent(), { timeout: 60_000 })
+      .toMatch(/_\[3\] panel-array — 3 COMPLETED/);
     await group.locator("summary").click();
     expect(await group.locator(".jp-hpcfit-job").count()).toBe(3);
   });
 
   it("filters by state and text", async () => {
     await page.click(".jp-hpcfit-chip[data-filter='Active']");
-    await expect.poll(() => page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents()).toEqual(["panel-waiter", "panel-sleeper"]);
+    await expect
+      .poll(() => page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents())
+      .toEqual(["panel-waiter", "panel-sleeper"]);
     await page.click(".jp-hpcfit-chip[data-filter='All']");
     await page.fill(".jp-hpcfit-jobs-panel .jp-hpcfit-filter-text", "echo");
     await expect.poll(() => page.locator(".jp-hpcfit-job .jp-hpcfit-job-name").allTextContents()).toEqual(["panel-echo"]);
@@ -96,7 +142,8 @@ describe("Jobs panel with the local backend", () => {
     const table = page.locator(".jp-NotebookPanel .jp-Cell").nth(4).locator(".jp-OutputArea-output.jp-hpcfit-jobs table");
     await table.waitFor({ state: "attached", timeout: 60_000 });
     await table.scrollIntoViewIfNeeded();
-    const ids = async (): Promise<string[]> => table.locator("tbody tr").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.jobId ?? ""));
+    const ids = async (): Promise<string[]> =>
+      table.locator("tbody tr").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.jobId ?? ""));
     const before = await ids();
     expect(before.length).toBeGreaterThanOrEqual(2);
     await table.locator("th[data-column='id']").click();
@@ -106,7 +153,9 @@ describe("Jobs panel with the local backend", () => {
   it("opens a job's output in a viewer", async () => {
     await job("panel-echo").locator("[data-action='tail']").click();
     const viewer = page.locator(".jp-hpcfit-output-viewer").last();
-    await expect.poll(() => viewer.locator("pre").textContent(), { timeout: 30_000 }).toBe("line 1 from the panel test\nline 2 from the panel test\nline 3 from the panel test\n");
+    await expect
+      .poll(() => viewer.locator("pre").textContent(), { timeout: 30_000 })
+      .toBe("line 1 from the panel test\nline 2 from the panel test\nline 3 from the panel test\n");
     await expect.poll(() => viewer.getAttribute("data-done"), { timeout: 30_000 }).toBe("true");
     await screenshot(page, "11-job-output");
   });
@@ -135,7 +184,9 @@ describe("Jobs panel with the local backend", () => {
     await screenshot(page, "13-cancelled");
     // The viewer that was following the job's output learns that it ended, and how.
     await expect.poll(() => viewer.getAttribute("data-done"), { timeout: 30_000 }).toBe("true");
-    expect(await viewer.locator(".jp-hpcfit-output-notice").textContent()).toMatch(/^Job \d+ was cancelled at .*; its output ends here\.$/);
+    expect(await viewer.locator(".jp-hpcfit-output-notice").textContent()).toMatch(
+      /^Job \d+ was cancelled at .*; its output ends here\.$/,
+    );
     // The job waiting for it (afterany) runs now.
     await expect.poll(() => job("panel-waiter").getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
   });
@@ -163,11 +214,15 @@ describe("Jobs panel with the local backend", () => {
     expect(await form.locator(".jp-hpcfit-script-preview").textContent()).toContain(`'${join(dir, "curve.ts")}'`);
     await screenshot(page, "14-new-fit-job-form");
     await form.locator("button", { hasText: "Submit" }).click();
-    await expect.poll(() => form.locator(".jp-hpcfit-submit-result").textContent(), { timeout: 30_000 }).toMatch(/^Submitted job \d+$/);
+    await expect
+      .poll(() => form.locator(".jp-hpcfit-submit-result").textContent(), { timeout: 30_000 })
+      .toMatch(/^Submitted job \d+$/);
     await expect.poll(() => job("formfit").getAttribute("data-state"), { timeout: 90_000 }).toBe("COMPLETED");
     expect(await job("formfit").getAttribute("data-here")).toBe("true");
     // A notification says so (the job was submitted from this JupyterLab).
-    await expect.poll(() => page.locator(".Toastify__toast", { hasText: "formfit" }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator(".Toastify__toast", { hasText: "formfit" }).count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     await job("formfit").locator("[data-action='results']").click();
     const results = page.locator(".jp-hpcfit-results-viewer").last();
     await expect.poll(() => results.locator(".jp-hpcfit-fit .scatterlayer .trace").count(), { timeout: 60_000 }).toBe(3);
@@ -175,7 +230,9 @@ describe("Jobs panel with the local backend", () => {
     await screenshot(page, "15-form-fit-results");
     // Its directory opens in the file browser (the kernel's working directory, the server root here).
     await job("formfit").locator("[data-action='directory']").click();
-    await expect.poll(() => page.locator(".jp-FileBrowser .jp-DirListing-item[title^='Name: results']").count(), { timeout: 30_000 }).toBe(1);
+    await expect
+      .poll(() => page.locator(".jp-FileBrowser .jp-DirListing-item[title^='Name: results']").count(), { timeout: 30_000 })
+      .toBe(1);
   });
 
   it("reconnects after a kernel restart and still knows the jobs", async () => {
@@ -185,13 +242,17 @@ describe("Jobs panel with the local backend", () => {
     const restart = runCommand(page, "notebook:restart-kernel");
     await page.locator(".jp-Dialog button", { hasText: "Restart" }).click();
     await restart;
-    await expect.poll(() => page.textContent(".jp-hpcfit-panel-status"), { timeout: 30_000 }).toMatch(/restarting|Your jobs|Waiting/);
+    await expect
+      .poll(() => page.textContent(".jp-hpcfit-panel-status"), { timeout: 30_000 })
+      .toMatch(/restarting|Your jobs|Waiting/);
     await expect.poll(() => page.getAttribute(".jp-hpcfit-jobs-panel", "data-connected"), { timeout: 60_000 }).toBe("true");
     // A new kernel starts on the default backend (Slurm, here): back to the local one, and the
     // job records, which persist per user, list the jobs submitted before the restart.
     await page.evaluate(async () => {
       type Kernel = { requestExecute(content: { code: string }): { done: Promise<unknown> } };
-      const app = (window as unknown as { jupyterapp: { shell: { currentWidget: { sessionContext: { session: { kernel: Kernel } } } } } }).jupyterapp;
+      const app = (
+        window as unknown as { jupyterapp: { shell: { currentWidget: { sessionContext: { session: { kernel: Kernel } } } } } }
+      ).jupyterapp;
       await app.shell.currentWidget.sessionContext.session.kernel.requestExecute({ code: "%slurm backend local" }).done;
     });
     await page.click(".jp-hpcfit-refresh");

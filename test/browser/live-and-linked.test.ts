@@ -58,7 +58,12 @@ type PlotDiv = HTMLElement & { layout?: { xaxis?: { range?: number[] } }; data?:
 describe("linked panels and live updates", () => {
   it("runs the notebook", async () => {
     await runCommand(page, "notebook:run-all-cells");
-    await page.locator(".jp-NotebookPanel .jp-Cell").nth(1).locator(".jp-hpcfit-fit .main-svg").first().waitFor({ timeout: 90_000 });
+    await page
+      .locator(".jp-NotebookPanel .jp-Cell")
+      .nth(1)
+      .locator(".jp-hpcfit-fit .main-svg")
+      .first()
+      .waitFor({ timeout: 90_000 });
   });
 
   it("draws one panel per model and zooming one zooms the other", async () => {
@@ -66,7 +71,8 @@ describe("linked panels and live updates", () => {
     await expect.poll(() => panels.count(), { timeout: 60_000 }).toBe(2);
     await panels.nth(0).locator(".main-svg").first().waitFor();
     await panels.nth(0).scrollIntoViewIfNeeded();
-    const ranges = (): Promise<(number[] | undefined)[]> => panels.evaluateAll((divs) => divs.map((d) => (d as PlotDiv).layout?.xaxis?.range?.map((v) => Math.round(v * 1e6) / 1e6)));
+    const ranges = (): Promise<(number[] | undefined)[]> =>
+      panels.evaluateAll((divs) => divs.map((d) => (d as PlotDiv).layout?.xaxis?.range?.map((v) => Math.round(v * 1e6) / 1e6)));
     const zoomed = (r: (number[] | undefined)[]): boolean => r[0] !== undefined && r[0][1] - r[0][0] < 3;
     // A box zoom dragged across the first panel's plot area (again if the page moved under it).
     for (let attempt = 0; attempt < 3 && !zoomed(await ranges()); attempt++) {
@@ -80,7 +86,9 @@ describe("linked panels and live updates", () => {
       await page.mouse.up();
       await page.waitForTimeout(500);
     }
-    await expect.poll(ranges, { timeout: 15_000 }).toSatisfy((r: (number[] | undefined)[]) => zoomed(r) && JSON.stringify(r[0]) === JSON.stringify(r[1]));
+    await expect
+      .poll(ranges, { timeout: 15_000 })
+      .toSatisfy((r: (number[] | undefined)[]) => zoomed(r) && JSON.stringify(r[0]) === JSON.stringify(r[1]));
     await screenshot(page, "40-linked-panels");
   });
 

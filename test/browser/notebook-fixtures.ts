@@ -29,7 +29,14 @@ export function notebook(cells: { source: string; outputs?: MimeBundle[] }[]): R
 
 /** The line fit of examples/curve.ts (and of the example notebooks). */
 export function lineProblem(): FitProblem {
-  const M = new Curve((x: number, m = 1, b = 0) => m * x + b, [1, 2, 3, 4, 5, 6], [2.1, 4.0, 6.3, 8.03, 9.6, 11.9], [0.05, 0.05, 0.2, 0.05, 0.2, 0.2], {}, { name: "line" });
+  const M = new Curve(
+    (x: number, m = 1, b = 0) => m * x + b,
+    [1, 2, 3, 4, 5, 6],
+    [2.1, 4.0, 6.3, 8.03, 9.6, 11.9],
+    [0.05, 0.05, 0.2, 0.05, 0.2, 0.2],
+    {},
+    { name: "line" },
+  );
   M.m.range(0, 4);
   M.b.range(-5, 5);
   return new FitProblem(M, { name: "curve" });
@@ -50,7 +57,7 @@ export interface RenderedFixtures {
 /** Runs an lm fit and a short DREAM run of the line problem and writes them as a notebook in `dir`. */
 export async function writeRenderedNotebook(dir: string): Promise<RenderedFixtures> {
   const lm = await fit(lineProblem(), { method: "lm" });
-  const dream = await fit(lineProblem(), { method: "dream", samples: 4000, burn: 200, seed: 3 } as never);
+  const dream = await fit(lineProblem(), { method: "dream", samples: 4000, burn: 200, seed: 3 });
   const lmBundle = lm[DISPLAY]();
   const dreamBundle = dream[DISPLAY]();
   const path = "rendered-outputs.ipynb";
@@ -121,7 +128,14 @@ export function largeMcmcBundle(chains: number, draws: number, labels: string[],
     generationIndex: Array.from({ length: draws }, (_, t) => 1000 + t),
     generationStride: 1,
     stats,
-    diagnostics: { rhat: labels.map(() => 1.001), tau: labels.map(() => 19), ess: labels.map(() => (draws * chains) / 19), acceptanceRate: 0.25, outlierChains: [], correlation: labels.flatMap((_, i) => labels.map((__, j) => (i === j ? 1 : 0))) },
+    diagnostics: {
+      rhat: labels.map(() => 1.001),
+      tau: labels.map(() => 19),
+      ess: labels.map(() => (draws * chains) / 19),
+      acceptanceRate: 0.25,
+      outlierChains: [],
+      correlation: labels.flatMap((_, i) => labels.map((__, j) => (i === j ? 1 : 0))),
+    },
     warnings: [],
   };
 }
@@ -130,6 +144,16 @@ export function largeMcmcBundle(chains: number, draws: number, labels: string[],
 export function writeLargeMcmcNotebook(dir: string, chains: number, draws: number, labels: string[]): string {
   const path = "large-mcmc.ipynb";
   const bundle = largeMcmcBundle(chains, draws, labels);
-  writeFileSync(join(dir, path), JSON.stringify(notebook([{ source: "// 20 chains × 10,000 draws", outputs: [{ "text/plain": "large MCMC run", "application/vnd.hpcfit.mcmc+json": bundle }] }])));
+  writeFileSync(
+    join(dir, path),
+    JSON.stringify(
+      notebook([
+        {
+          source: "// 20 chains × 10,000 draws",
+          outputs: [{ "text/plain": "large MCMC run", "application/vnd.hpcfit.mcmc+json": bundle }],
+        },
+      ]),
+    ),
+  );
   return path;
 }

@@ -9,7 +9,18 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
-import { ARTIFACTS, compareSnapshot, copyToTemp, launchChromium, recordResponses, runCommand, screenshot, startJupyterLab, type Lab, type LoadedResource } from "../support/browser.js";
+import {
+  ARTIFACTS,
+  compareSnapshot,
+  copyToTemp,
+  launchChromium,
+  recordResponses,
+  runCommand,
+  screenshot,
+  startJupyterLab,
+  type Lab,
+  type LoadedResource,
+} from "../support/browser.js";
 import { writeLargeMcmcNotebook, writeRenderedNotebook, type RenderedFixtures } from "./notebook-fixtures.js";
 import { POINT_BUDGET } from "../../labextension/src/renderers/mcmc-figures.js";
 import { contrastRatio } from "../../labextension/src/transforms/corner.js";
@@ -76,18 +87,23 @@ describe("renderers in JupyterLab", () => {
       expect(value).toBe(formatWithUncertainty(p.value, p.stderr));
     }
     // The legend sits outside the plot area: it hides no data point and no part of the curve.
-    const overlap = await fit.locator(".jp-hpcfit-plot").first().evaluate((div) => {
-      const legend = div.querySelector(".legend")?.getBoundingClientRect();
-      const area = div.querySelector(".draglayer .xy .nsewdrag")?.getBoundingClientRect();
-      if (legend === undefined || area === undefined) return null;
-      const w = Math.min(legend.right, area.right) - Math.max(legend.left, area.left);
-      const h = Math.min(legend.bottom, area.bottom) - Math.max(legend.top, area.top);
-      return w > 0 && h > 0 ? w * h : 0;
-    });
+    const overlap = await fit
+      .locator(".jp-hpcfit-plot")
+      .first()
+      .evaluate((div) => {
+        const legend = div.querySelector(".legend")?.getBoundingClientRect();
+        const area = div.querySelector(".draglayer .xy .nsewdrag")?.getBoundingClientRect();
+        if (legend === undefined || area === undefined) return null;
+        const w = Math.min(legend.right, area.right) - Math.max(legend.left, area.left);
+        const h = Math.min(legend.bottom, area.bottom) - Math.max(legend.top, area.top);
+        return w > 0 && h > 0 ? w * h : 0;
+      });
     expect(overlap).toBe(0);
     expect(await fit.locator(".gtitle").first().textContent()).toBe("line");
     // The parameters' correlation, as in the text and HTML reports.
-    const saved = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as { cells: { outputs: { data: Record<string, { correlation: number[] }> }[] }[] };
+    const saved = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as {
+      cells: { outputs: { data: Record<string, { correlation: number[] }> }[] }[];
+    };
     const r = saved.cells[0].outputs[0].data["application/vnd.hpcfit.fit+json"].correlation[2];
     const cell = fit.locator(".jp-hpcfit-correlation tbody tr[data-correlation-row='b'] td").first();
     expect(await cell.textContent()).toBe(r.toFixed(2));
@@ -113,10 +129,16 @@ describe("renderers in JupyterLab", () => {
     const fit = page.locator(".jp-hpcfit-fit").first();
     await fit.locator("input[data-axis='y']").check();
     await expect.poll(() => fit.locator(".yaxislayer-above .ytick text").first().textContent()).toBeTruthy();
-    await expect.poll(() => page.evaluate(() => {
-      const div = document.querySelector(".jp-hpcfit-fit .jp-hpcfit-plot") as unknown as { layout?: { yaxis?: { type?: string } } } | null;
-      return div?.layout?.yaxis?.type;
-    })).toBe("log");
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const div = document.querySelector(".jp-hpcfit-fit .jp-hpcfit-plot") as unknown as {
+            layout?: { yaxis?: { type?: string } };
+          } | null;
+          return div?.layout?.yaxis?.type;
+        }),
+      )
+      .toBe("log");
     await fit.locator("input[data-axis='y']").uncheck();
   });
 
@@ -135,10 +157,14 @@ describe("renderers in JupyterLab", () => {
       return (first - a) / (b - a);
     });
     expect(emptyShare).toBeLessThan(0.05);
-    expect(await traces.locator(".annotation-text").first().textContent()).toMatch(/^burn-in: \d+ generations before these draws/);
+    expect(await traces.locator(".annotation-text").first().textContent()).toMatch(
+      /^burn-in: \d+ generations before these draws/,
+    );
     await page.mouse.move(0, 0);
     await page.waitForTimeout(300);
-    expect(await compareSnapshot(page, "mcmc-traces-light", await traces.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(0.005);
+    expect(await compareSnapshot(page, "mcmc-traces-light", await traces.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(
+      0.005,
+    );
 
     // Log-posterior: the kept generations fill most of the y axis; burn-in on request.
     await mcmc.locator(".jp-hpcfit-tab[data-tab='logp']").click();
@@ -146,16 +172,21 @@ describe("renderers in JupyterLab", () => {
     await logp.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
     const keptShare = (): Promise<number> =>
       logp.locator(".jp-hpcfit-plot").evaluate((div) => {
-        const d = div as unknown as { data: { x: number[]; y: number[] }[]; layout: { shapes: unknown[] }; _fullLayout: { yaxis: { range: [number, number] } } };
+        const d = div as unknown as {
+          data: { x: number[]; y: number[] }[];
+          layout: { shapes: unknown[] };
+          _fullLayout: { yaxis: { range: [number, number] } };
+        };
         const burn = Number((div.closest(".jp-hpcfit-mcmc") as HTMLElement).dataset.burn ?? "NaN");
         let lo = Infinity;
         let hi = -Infinity;
-        for (const t of d.data) t.x.forEach((x, i) => {
-          if (x >= burn) {
-            lo = Math.min(lo, t.y[i]);
-            hi = Math.max(hi, t.y[i]);
-          }
-        });
+        for (const t of d.data)
+          t.x.forEach((x, i) => {
+            if (x >= burn) {
+              lo = Math.min(lo, t.y[i]);
+              hi = Math.max(hi, t.y[i]);
+            }
+          });
         const [a, b] = d._fullLayout.yaxis.range;
         return (hi - lo) / Math.abs(b - a);
       });
@@ -163,7 +194,9 @@ describe("renderers in JupyterLab", () => {
     expect(await keptShare()).toBeGreaterThan(0.8);
     await page.mouse.move(0, 0);
     await page.waitForTimeout(300);
-    expect(await compareSnapshot(page, "mcmc-logp-light", await logp.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(0.005);
+    expect(await compareSnapshot(page, "mcmc-logp-light", await logp.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(
+      0.005,
+    );
     await logp.locator("input[data-option='show-burn-in']").check();
     await expect.poll(keptShare, { timeout: 30_000 }).toBeLessThan(0.5);
     await logp.locator("input[data-option='show-burn-in']").uncheck();
@@ -173,34 +206,49 @@ describe("renderers in JupyterLab", () => {
     await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
     const corner = mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner']");
     await corner.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
-    const size = await corner.locator(".main-svg").first().evaluate((svg) => ({ width: svg.getBoundingClientRect().width, output: svg.closest(".jp-hpcfit-tab-page")!.clientWidth }));
+    const size = await corner
+      .locator(".main-svg")
+      .first()
+      .evaluate((svg) => ({ width: svg.getBoundingClientRect().width, output: svg.closest(".jp-hpcfit-tab-page")!.clientWidth }));
     expect(size.width).toBeGreaterThanOrEqual(Math.min(560, size.output));
-    const collisions = await corner.locator(".main-svg").first().evaluate((svg) => {
-      let n = 0;
-      for (const layer of Array.from(svg.querySelectorAll(".xaxislayer-above, .yaxislayer-above"))) {
-        const boxes = Array.from(layer.querySelectorAll("text")).map((t) => t.getBoundingClientRect()).filter((b) => b.width > 0);
-        for (let i = 0; i < boxes.length; i++)
-          for (let j = i + 1; j < boxes.length; j++) {
-            const a = boxes[i];
-            const b = boxes[j];
-            if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++;
-          }
-      }
-      return n;
-    });
+    const collisions = await corner
+      .locator(".main-svg")
+      .first()
+      .evaluate((svg) => {
+        let n = 0;
+        for (const layer of Array.from(svg.querySelectorAll(".xaxislayer-above, .yaxislayer-above"))) {
+          const boxes = Array.from(layer.querySelectorAll("text"))
+            .map((t) => t.getBoundingClientRect())
+            .filter((b) => b.width > 0);
+          for (let i = 0; i < boxes.length; i++)
+            for (let j = i + 1; j < boxes.length; j++) {
+              const a = boxes[i];
+              const b = boxes[j];
+              if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++;
+            }
+        }
+        return n;
+      });
     expect(collisions).toBe(0);
     await page.mouse.move(0, 0);
     await page.waitForTimeout(300);
-    expect(await compareSnapshot(page, "mcmc-corner-light", await corner.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(0.005);
+    expect(await compareSnapshot(page, "mcmc-corner-light", await corner.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(
+      0.005,
+    );
     await mcmc.locator(".jp-hpcfit-tab[data-tab='traces']").click();
   });
 
   it("draws every MCMC tab", async () => {
     const mcmc = page.locator(".jp-hpcfit-mcmc").first();
     await mcmc.scrollIntoViewIfNeeded();
-    await mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'][data-drawn='true'] .main-svg").first().waitFor({ timeout: 60_000 });
+    await mcmc
+      .locator(".jp-hpcfit-tab-page[data-tab='traces'][data-drawn='true'] .main-svg")
+      .first()
+      .waitFor({ timeout: 60_000 });
     // One line per chain per parameter.
-    expect(await mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'] .scatterlayer .trace").count()).toBeGreaterThanOrEqual(2 * 20);
+    expect(await mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'] .scatterlayer .trace").count()).toBeGreaterThanOrEqual(
+      2 * 20,
+    );
     await screenshot(page, "03-mcmc-traces");
     const checks: Record<string, string> = {
       marginals: ".barlayer .trace",
@@ -220,7 +268,13 @@ describe("renderers in JupyterLab", () => {
     // Corner: choosing one parameter only leaves one diagonal histogram.
     await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
     await mcmc.locator(`.jp-hpcfit-corner-choice input[data-parameter='${fixtures.mcmcLabels[1]}']`).uncheck();
-    await expect.poll(() => mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner'] .heatmaplayer image, .jp-hpcfit-tab-page[data-tab='corner'] .hm image").count()).toBe(0);
+    await expect
+      .poll(() =>
+        mcmc
+          .locator(".jp-hpcfit-tab-page[data-tab='corner'] .heatmaplayer image, .jp-hpcfit-tab-page[data-tab='corner'] .hm image")
+          .count(),
+      )
+      .toBe(0);
   });
 
   it("redraws the plots in the dark theme", async () => {
@@ -233,7 +287,9 @@ describe("renderers in JupyterLab", () => {
     await screenshot(page, "05-dark-theme");
     await page.mouse.move(0, 0);
     await page.waitForTimeout(300);
-    expect(await compareSnapshot(page, "fit-plot-dark", await page.locator(".jp-hpcfit-fit .jp-hpcfit-plot").first().screenshot())).toBeLessThan(0.005);
+    expect(
+      await compareSnapshot(page, "fit-plot-dark", await page.locator(".jp-hpcfit-fit .jp-hpcfit-plot").first().screenshot()),
+    ).toBeLessThan(0.005);
     // The MCMC views in the dark theme; the corner's densities use the dark ramp, bright on black.
     const mcmc = page.locator(".jp-hpcfit-mcmc").first();
     await mcmc.locator(`.jp-hpcfit-corner-choice input[data-parameter='${fixtures.mcmcLabels[1]}']`).check();
@@ -241,11 +297,15 @@ describe("renderers in JupyterLab", () => {
       await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
       const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
       await pageNode.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
-      await expect.poll(() => pageNode.locator(".main-svg").first().evaluate(plotBackground), { timeout: 30_000 }).toContain("rgb(17, 17, 17)");
+      await expect
+        .poll(() => pageNode.locator(".main-svg").first().evaluate(plotBackground), { timeout: 30_000 })
+        .toContain("rgb(17, 17, 17)");
       await mcmc.scrollIntoViewIfNeeded();
       await page.mouse.move(0, 0);
       await page.waitForTimeout(300);
-      expect(await compareSnapshot(page, `mcmc-${tab}-dark`, await pageNode.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(0.005);
+      expect(
+        await compareSnapshot(page, `mcmc-${tab}-dark`, await pageNode.locator(".jp-hpcfit-plot").screenshot()),
+      ).toBeLessThan(0.005);
     }
     const lowest = await mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner'] .jp-hpcfit-plot").evaluate((div) => {
       const d = div as unknown as { _fullData: { type: string; colorscale: [number, string][] }[] };
@@ -260,34 +320,50 @@ describe("renderers in JupyterLab", () => {
   it("leaves a PNG of each plot in the saved notebook", async () => {
     await expect.poll(() => page.locator(".jp-OutputArea-output[data-snapshot='stored']").count(), { timeout: 30_000 }).toBe(2);
     await runCommand(page, "docmanager:save");
-    await expect.poll(() => {
-      const nb = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as { cells: { outputs: { data: Record<string, string> }[] }[] };
-      return nb.cells.map((c) => c.outputs[0]?.data["image/png"]?.slice(0, 8) ?? null);
-    }, { timeout: 30_000 }).toEqual(["iVBORw0K", "iVBORw0K"]);
+    await expect
+      .poll(
+        () => {
+          const nb = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as {
+            cells: { outputs: { data: Record<string, string> }[] }[];
+          };
+          return nb.cells.map((c) => c.outputs[0]?.data["image/png"]?.slice(0, 8) ?? null);
+        },
+        { timeout: 30_000 },
+      )
+      .toEqual(["iVBORw0K", "iVBORw0K"]);
   });
   it("draws 20 chains × 10,000 draws decimated to the display budget", async () => {
     const started = Date.now();
     const timings: Record<string, number> = {};
     await runCommand(page, "docmanager:open", { path: largePath });
     const mcmc = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-hpcfit-mcmc").first();
-    await mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'][data-drawn='true'] .main-svg").first().waitFor({ timeout: 90_000 });
+    await mcmc
+      .locator(".jp-hpcfit-tab-page[data-tab='traces'][data-drawn='true'] .main-svg")
+      .first()
+      .waitFor({ timeout: 90_000 });
     timings.openToTraces = Date.now() - started;
     // Every chain of every parameter is drawn, with no more points in all than the budget.
     const lines = mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'] .scatterlayer .trace path.js-line");
     expect(await lines.count()).toBe(3 * 20);
-    const vertices = await lines.evaluateAll((paths) => paths.reduce((n, p) => n + ((p.getAttribute("d") ?? "").match(/[ML]/g)?.length ?? 0), 0));
+    const vertices = await lines.evaluateAll((paths) =>
+      paths.reduce((n, p) => n + ((p.getAttribute("d") ?? "").match(/[ML]/g)?.length ?? 0), 0),
+    );
     expect(vertices).toBeGreaterThan(3 * 20 * 64);
     expect(vertices).toBeLessThanOrEqual(POINT_BUDGET);
     // The page still answers, and the other tabs draw too.
     for (const tab of ["marginals", "corner", "logp"]) {
       const clicked = Date.now();
       await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
-      await expect.poll(() => mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`).getAttribute("data-drawn"), { timeout: 60_000, interval: 50 }).toBe("true");
+      await expect
+        .poll(() => mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`).getAttribute("data-drawn"), {
+          timeout: 60_000,
+          interval: 50,
+        })
+        .toBe("true");
       timings[tab] = Date.now() - clicked;
     }
     // Recorded for bench/RESULTS.md, never asserted (wall-clock on a shared machine).
     writeFileSync(join(ARTIFACTS, "large-mcmc-timing.json"), JSON.stringify({ vertices, ...timings }, null, 2));
     await screenshot(page, "06-large-mcmc");
   });
-
 });

@@ -22,7 +22,11 @@ function submitFromAnotherProcess(args: string[]): string {
 jobs.useBackend("local");
 const job = await jobs.submit({ args: ${JSON.stringify(args)}, cwd: ${JSON.stringify(dirs.work)} });
 process.stdout.write(job.id);`;
-  return execFileSync(process.execPath, ["--input-type=module", "-e", code], { env: { ...process.env }, encoding: "utf8", timeout: 30_000 });
+  return execFileSync(process.execPath, ["--input-type=module", "-e", code], {
+    env: { ...process.env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
 }
 
 test("a job submitted by a process that has exited keeps running and is seen here", async () => {

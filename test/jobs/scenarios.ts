@@ -44,7 +44,11 @@ export function defineJobScenarios(options: ScenarioOptions): void {
     await registry.run("slurm", `backend ${options.backend}`, ctx);
     expect(stdoutOf(ctx.outputs)).toBe(`backend: ${options.backend}\n`);
     // The time-limit case is the slow one on Slurm (a minute at least): start it first, check it last.
-    timeoutJob = (await registry.run("sbatch", `--time=${options.timeLimit} -J limit --wrap "sleep 300"`, recordingContext())) as Job;
+    timeoutJob = (await registry.run(
+      "sbatch",
+      `--time=${options.timeLimit} -J limit --wrap "sleep 300"`,
+      recordingContext(),
+    )) as Job;
   });
 
   afterAll(async () => {
@@ -58,7 +62,11 @@ export function defineJobScenarios(options: ScenarioOptions): void {
     test("%sbatch --wrap with a name holding spaces and quotes: submitted, listed, waited for, output read", async () => {
       const ctx = recordingContext();
       const name = `my "quoted" job's name|x`;
-      const job = (await registry.run("sbatch", `-J '${name.replace(/'/g, "'\\''")}' --wrap 'echo "id=$SLURM_JOB_ID name=$SLURM_JOB_NAME"'`, ctx)) as Job;
+      const job = (await registry.run(
+        "sbatch",
+        `-J '${name.replace(/'/g, "'\\''")}' --wrap 'echo "id=$SLURM_JOB_ID name=$SLURM_JOB_NAME"'`,
+        ctx,
+      )) as Job;
       expect(job.name).toBe(name);
       expect(job.id).toMatch(/^\d+$/);
       // The live status line was shown with a display id.
@@ -78,7 +86,13 @@ export function defineJobScenarios(options: ScenarioOptions): void {
     });
 
     test("%%sbatch: the cell is the script, #SBATCH lines apply, {{name}} is filled, ${VAR} is left to bash", async () => {
-      const ctx = recordingContext({ steps: 42, label: "run one", evil: "$(touch pwned); echo `touch pwned2`", code: "echo raw-ran", jobName: "named by a variable" });
+      const ctx = recordingContext({
+        steps: 42,
+        label: "run one",
+        evil: "$(touch pwned); echo `touch pwned2`",
+        code: "echo raw-ran",
+        jobName: "named by a variable",
+      });
       const cell = [
         "#!/bin/bash",
         "#SBATCH --job-name=cellfit",
@@ -97,16 +111,28 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       await job.wait({ pollMs: 100, live: false });
       expect(job.state).toBe("COMPLETED");
       // A value is text: what it holds is printed, never run.
-      expect(readFileSync(log, "utf8")).toBe("steps=42 label=run one\n$(touch pwned); echo `touch pwned2`\nraw-ran\nhello from named by a variable\n");
+      expect(readFileSync(log, "utf8")).toBe(
+        "steps=42 label=run one\n$(touch pwned); echo `touch pwned2`\nraw-ran\nhello from named by a variable\n",
+      );
       expect(existsSync(join(work, "pwned")) || existsSync(join(work, "pwned2"))).toBe(false);
-      await expect(registry.run("sbatch", "", ctx, "#!/bin/sh\necho {{label|upper}}\n")).rejects.toThrow(/unknown filter "upper"/);
-      await expect(registry.run("sbatch", "-J {{missing}} --wrap true", ctx)).rejects.toThrow(/%sbatch: \{\{missing\}\} names no variable/);
-      await expect(registry.run("sbatch", "", recordingContext(), "#!/bin/sh\necho {{missing}}\n")).rejects.toThrow(/\{\{missing\}\} names no variable/);
+      await expect(registry.run("sbatch", "", ctx, "#!/bin/sh\necho {{label|upper}}\n")).rejects.toThrow(
+        /unknown filter "upper"/,
+      );
+      await expect(registry.run("sbatch", "-J {{missing}} --wrap true", ctx)).rejects.toThrow(
+        /%sbatch: \{\{missing\}\} names no variable/,
+      );
+      await expect(registry.run("sbatch", "", recordingContext(), "#!/bin/sh\necho {{missing}}\n")).rejects.toThrow(
+        /\{\{missing\}\} names no variable/,
+      );
     });
 
     test("%squeue shows a job PENDING, then RUNNING, then it completes", async () => {
       const first = (await registry.run("sbatch", `-J first --wrap "sleep 3"`, recordingContext())) as Job;
-      const next = (await registry.run("sbatch", `-J next --dependency=afterany:${first.id} --wrap "sleep 2"`, recordingContext())) as Job;
+      const next = (await registry.run(
+        "sbatch",
+        `-J next --dependency=afterany:${first.id} --wrap "sleep 2"`,
+        recordingContext(),
+      )) as Job;
       const pending = (await registry.run("squeue", "-t PENDING", recordingContext())) as JobList;
       expect(pending.find((j) => j.id === next.id)?.state).toBe("PENDING");
       await waitUntil("the first job runs", async () => (await first.refresh()).state === "RUNNING");
@@ -118,7 +144,9 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       });
       await next.wait({ pollMs: 100, live: false });
       expect(next.state).toBe("COMPLETED");
-      expect((await registry.run("squeue", "", recordingContext())) as JobList).not.toContainEqual(expect.objectContaining({ id: next.id }));
+      expect((await registry.run("squeue", "", recordingContext())) as JobList).not.toContainEqual(
+        expect.objectContaining({ id: next.id }),
+      );
     });
 
     if (options.backend === "local") {
@@ -147,8 +175,13 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       // Its output says why it stops, not only what the script printed.
       const tail = recordingContext();
       await registry.run("tail", job.id, tail);
-      const notice = tail.outputs.filter((o) => o.kind === "stream" && o.name === "stderr").map((o) => (o.kind === "stream" ? o.text : "")).join("");
-      expect(notice).toMatch(new RegExp(`^Job ${job.id} was cancelled at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC; its output ends here\\.\\n$`));
+      const notice = tail.outputs
+        .filter((o) => o.kind === "stream" && o.name === "stderr")
+        .map((o) => (o.kind === "stream" ? o.text : ""))
+        .join("");
+      expect(notice).toMatch(
+        new RegExp(`^Job ${job.id} was cancelled at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC; its output ends here\\.\\n$`),
+      );
     });
 
     test("%scancel on jobs that had already ended says what happened to each", async () => {
@@ -168,7 +201,11 @@ export function defineJobScenarios(options: ScenarioOptions): void {
 
     test("output paths are recorded normalised, as the file system names them", async () => {
       mkdirSync(join(work, "outdir", "sub"), { recursive: true });
-      const job = (await registry.run("sbatch", `-J norm --output=${work}/outdir/../outdir/sub/../c-%j.out --wrap "echo normalised"`, recordingContext())) as Job;
+      const job = (await registry.run(
+        "sbatch",
+        `-J norm --output=${work}/outdir/../outdir/sub/../c-%j.out --wrap "echo normalised"`,
+        recordingContext(),
+      )) as Job;
       expect(job.stdout).toBe(join(work, "outdir", `c-${job.id}.out`));
       await job.wait({ pollMs: 100, live: false });
       expect((await jobs.get(job.id)).stdout).toBe(join(work, "outdir", `c-${job.id}.out`));
@@ -185,7 +222,11 @@ export function defineJobScenarios(options: ScenarioOptions): void {
     });
 
     test("a job array runs every task with its SLURM_ARRAY_TASK_ID, and array ids are first-class", async () => {
-      const job = (await registry.run("sbatch", `--array=0-3%2 -J arr -o arr-%A_%a.out --wrap 'echo task $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_JOB_ID'`, recordingContext())) as Job;
+      const job = (await registry.run(
+        "sbatch",
+        `--array=0-3%2 -J arr -o arr-%A_%a.out --wrap 'echo task $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_JOB_ID'`,
+        recordingContext(),
+      )) as Job;
       expect(job.isArray).toBe(true);
       await job.wait({ pollMs: 100, live: false });
       expect(job.state).toBe("COMPLETED");
@@ -200,7 +241,11 @@ export function defineJobScenarios(options: ScenarioOptions): void {
 
     test("--dependency=afterok holds a job until its dependency completed", async () => {
       const first = (await registry.run("sbatch", `-J first --wrap "sleep 2"`, recordingContext())) as Job;
-      const second = (await registry.run("sbatch", `-J second --dependency=afterok:${first.id} --wrap "echo after"`, recordingContext())) as Job;
+      const second = (await registry.run(
+        "sbatch",
+        `-J second --dependency=afterok:${first.id} --wrap "echo after"`,
+        recordingContext(),
+      )) as Job;
       await waitUntil("the first job runs", async () => (await first.refresh()).state === "RUNNING");
       await second.refresh();
       expect(second.state).toBe("PENDING");
@@ -227,20 +272,28 @@ export function defineJobScenarios(options: ScenarioOptions): void {
     });
 
     test("%tail, %wait, %jobs, %sacct and %sinfo", async () => {
-      const job = (await registry.run("sbatch", `-J lines --wrap 'for i in 1 2 3 4 5; do echo line $i; done'`, recordingContext())) as Job;
+      const job = (await registry.run(
+        "sbatch",
+        `-J lines --wrap 'for i in 1 2 3 4 5; do echo line $i; done'`,
+        recordingContext(),
+      )) as Job;
       const waited = (await registry.run("wait", job.id, recordingContext())) as Job;
       expect(waited.state).toBe("COMPLETED");
       const ctx = recordingContext();
       await registry.run("tail", `${job.id} -n 2`, ctx);
       expect(stdoutOf(ctx.outputs)).toBe("line 4\nline 5\n");
-      const follower = (await registry.run("sbatch", `-J follow --wrap 'echo one; sleep 1; echo two; sleep 1; echo three'`, recordingContext())) as Job;
+      const follower = (await registry.run(
+        "sbatch",
+        `-J follow --wrap 'echo one; sleep 1; echo two; sleep 1; echo three'`,
+        recordingContext(),
+      )) as Job;
       await waitUntil("it runs", async () => (await follower.refresh()).state !== "PENDING");
       const followed = recordingContext();
       await registry.run("tail", `${follower.id} -f -n 100`, followed);
       expect(stdoutOf(followed.outputs)).toBe("one\ntwo\nthree\n");
       await follower.refresh();
       expect(follower.state).toBe("COMPLETED");
-      const partition = job.tasks[0]!.partition ?? (await jobs.partitions())[0]!.name;
+      const partition = job.tasks[0].partition ?? (await jobs.partitions())[0].name;
       const inPartition = (await registry.run("squeue", `-t all -p ${partition} -u ${job.user}`, recordingContext())) as JobList;
       expect(inPartition.map((j) => j.id)).toContain(job.id);
       expect(((await registry.run("squeue", "-t all -u no-such-user", recordingContext())) as JobList).length).toBe(0);
@@ -249,15 +302,19 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       expect(String(mine[DISPLAY]()["text/plain"])).toContain(work);
       const acct = (await registry.run("sacct", `-j ${job.id}`, recordingContext())) as JobList;
       expect(acct.map((j) => j.state)).toEqual(["COMPLETED"]);
-      const info = (await registry.run("sinfo", "", recordingContext())) as { partitions: { name: string }[]; nodes: { cpus: number }[] };
+      const info = (await registry.run("sinfo", "", recordingContext())) as {
+        partitions: { name: string }[];
+        nodes: { cpus: number }[];
+      };
       expect(info.partitions.length).toBeGreaterThan(0);
-      expect(info.nodes[0]!.cpus).toBe(options.cpusPerNode);
+      expect(info.nodes[0].cpus).toBe(options.cpusPerNode);
     });
 
     test("bad input gets a short, specific error and nothing is submitted", async () => {
       // Jobs started from this file's working directory: other test files submit to the same
       // cluster meanwhile, from their own directories.
-      const submittedHere = async (): Promise<number> => (await jobs.list({ states: "all" })).filter((j) => j.directory === work).length;
+      const submittedHere = async (): Promise<number> =>
+        (await jobs.list({ states: "all" })).filter((j) => j.directory === work).length;
       const before = await submittedHere();
       const ctx = recordingContext();
       const cases: [string, string, RegExp][] = [
@@ -273,7 +330,10 @@ export function defineJobScenarios(options: ScenarioOptions): void {
         ["slurm", "backend pbs", /unknown backend "pbs"/],
       ];
       for (const [magic, args, message] of cases) {
-        const error = await registry.run(magic, args, ctx).then(() => null, (e: unknown) => e);
+        const error = await registry.run(magic, args, ctx).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(error, `%${magic} ${args}`).toBeInstanceOf(UserError);
         expect((error as Error).message, `%${magic} ${args}`).toMatch(message);
       }
@@ -289,7 +349,13 @@ export function defineJobScenarios(options: ScenarioOptions): void {
         expect(timeoutJob.state).toBe("TIMEOUT");
         const tail = recordingContext();
         await registry.run("tail", timeoutJob.id, tail);
-        expect(tail.outputs).toContainEqual({ kind: "stream", name: "stderr", text: expect.stringMatching(new RegExp(`^Job ${timeoutJob.id} reached its time limit and was killed at .*; its output ends here\\.\\n$`)) });
+        expect(tail.outputs).toContainEqual({
+          kind: "stream",
+          name: "stderr",
+          text: expect.stringMatching(
+            new RegExp(`^Job ${timeoutJob.id} reached its time limit and was killed at .*; its output ends here\\.\\n$`),
+          ),
+        });
       },
       options.timeoutWaitMs,
     );

@@ -19,7 +19,9 @@ export type Recorded =
   | { kind: "display"; data: MimeBundle; displayId?: string; update?: boolean };
 
 /** A MagicContext whose outputs land in `outputs`, with notebook variables from `vars`. */
-export function recordingContext(vars: Record<string, unknown> = {}): MagicContext & { outputs: Recorded[]; abort: AbortController } {
+export function recordingContext(
+  vars: Record<string, unknown> = {},
+): MagicContext & { outputs: Recorded[]; abort: AbortController } {
   const outputs: Recorded[] = [];
   const abort = new AbortController();
   const output: OutputSink = {
@@ -32,7 +34,10 @@ export function recordingContext(vars: Record<string, unknown> = {}): MagicConte
     outputs,
     abort,
     output,
-    comms: new KernelCommManager(() => undefined, () => undefined),
+    comms: new KernelCommManager(
+      () => undefined,
+      () => undefined,
+    ),
     signal: abort.signal,
     getVariable: (name) => vars[name],
     hasVariable: (name) => name in vars,
@@ -58,5 +63,8 @@ export function freshDirs(): { data: string; work: string } {
 
 /** Text of every stdout stream output. */
 export function stdoutOf(outputs: Recorded[]): string {
-  return outputs.filter((o): o is Extract<Recorded, { kind: "stream" }> => o.kind === "stream" && o.name === "stdout").map((o) => o.text).join("");
+  return outputs
+    .filter((o): o is Extract<Recorded, { kind: "stream" }> => o.kind === "stream" && o.name === "stdout")
+    .map((o) => o.text)
+    .join("");
 }

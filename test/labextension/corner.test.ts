@@ -20,8 +20,14 @@ describe("corner plot data", () => {
   it("flattens one parameter's draws over draws and chains", () => {
     // points[t][c][p]
     const points = [
-      [[1, 10], [2, 20]],
-      [[3, 30], [4, 40]],
+      [
+        [1, 10],
+        [2, 20],
+      ],
+      [
+        [3, 30],
+        [4, 40],
+      ],
     ];
     expect(Array.from(parameterDraws(points, 0))).toEqual([1, 2, 3, 4]);
     expect(Array.from(parameterDraws(points, 1))).toEqual([10, 20, 30, 40]);
@@ -81,7 +87,12 @@ describe("corner plot data", () => {
     expect(checkCornerSelection([], 3)).toMatch(/at least one/);
     expect(checkCornerSelection([0, 5], 3)).toMatch(/out of range/);
     expect(checkCornerSelection([1, 1], 3)).toMatch(/twice/);
-    expect(checkCornerSelection(Array.from({ length: 13 }, (_, i) => i), 20)).toMatch(/at most 12/);
+    expect(
+      checkCornerSelection(
+        Array.from({ length: 13 }, (_, i) => i),
+        20,
+      ),
+    ).toMatch(/at most 12/);
   });
 });
 
@@ -104,7 +115,10 @@ describe("corner plot size and colours", () => {
 
   it("draws low densities apart from the background in both themes", () => {
     // JupyterLab's --jp-layout-color0 in the Light and Dark themes.
-    for (const [light, background] of [[true, "#ffffff"], [false, "#111111"]] as const) {
+    for (const [light, background] of [
+      [true, "#ffffff"],
+      [false, "#111111"],
+    ] as const) {
       const scale = cornerColorscale(light);
       expect(scale[0][0]).toBe(0);
       expect(scale.at(-1)![0]).toBe(1);

@@ -18,7 +18,11 @@ const model: FitBundleModel = {
 describe("fit figure", () => {
   it("puts the legend above the data area, where no point or curve can be", () => {
     const { figure } = fitFigure(model, { logX: false, logY: false });
-    const layout = figure.layout as { legend: { y?: number; yanchor?: string; x?: number; xanchor?: string }; yaxis: { domain: [number, number] }; margin: { t: number } };
+    const layout = figure.layout as {
+      legend: { y?: number; yanchor?: string; x?: number; xanchor?: string };
+      yaxis: { domain: [number, number] };
+      margin: { t: number };
+    };
     expect(legendOutsidePlot(layout.legend, layout.yaxis.domain[1], layout.yaxis.domain[0])).toBe(true);
     // The top margin holds the legend's row.
     expect(layout.margin.t).toBeGreaterThanOrEqual(legendAbove().marginTop);

@@ -58,10 +58,18 @@ describe("formatting values with uncertainties", () => {
 
 describe("bundle checks", () => {
   it("accepts a version-1 fit bundle and names what is wrong with a bad one", () => {
-    const bundle = { version: 1, method: "lm", parameters: [{ name: "m", value: 2, stderr: 0.1, lower: 0, upper: 4 }], models: [model] };
+    const bundle = {
+      version: 1,
+      method: "lm",
+      parameters: [{ name: "m", value: 2, stderr: 0.1, lower: 0, upper: 4 }],
+      models: [model],
+    };
     expect(checkFitBundle(bundle).ok).toBe(true);
     expect(checkFitBundle({ ...bundle, version: 2 })).toEqual({ ok: false, error: expect.stringMatching(/version 2/) });
-    expect(checkFitBundle({ ...bundle, models: [{ ...model, x: [1, 2] }] })).toEqual({ ok: false, error: expect.stringMatching(/x has 2 points but y has 4/) });
+    expect(checkFitBundle({ ...bundle, models: [{ ...model, x: [1, 2] }] })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/x has 2 points but y has 4/),
+    });
     expect(checkFitBundle("nope")).toEqual({ ok: false, error: expect.stringMatching(/not a JSON object/) });
   });
 
@@ -78,6 +86,9 @@ describe("bundle checks", () => {
       warnings: [],
     };
     expect(checkMcmcBundle(bundle).ok).toBe(true);
-    expect(checkMcmcBundle({ ...bundle, points: [[[1]], [[1, 3]]] })).toEqual({ ok: false, error: "points[0][0] must hold 2 values (one per label)" });
+    expect(checkMcmcBundle({ ...bundle, points: [[[1]], [[1, 3]]] })).toEqual({
+      ok: false,
+      error: "points[0][0] must hold 2 values (one per label)",
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { binCount, centralInterval, histogram, quantileSorted, sortedFinite } from "../../labextension/src/transforms/intervals.js";
+import {
+  binCount,
+  centralInterval,
+  histogram,
+  quantileSorted,
+  sortedFinite,
+} from "../../labextension/src/transforms/intervals.js";
 import { Random } from "../../fit/random.js";
 
 describe("quantiles and central intervals", () => {

@@ -1,7 +1,21 @@
 import { describe, expect, it } from "vitest";
 import type { JobRow } from "../../schema/jobs.js";
-import { cellText, compareJobIds, elapsedSeconds, filterJobs, formatDuration, groupArrays, newestFirst, sortJobs } from "../../labextension/src/transforms/jobs-table.js";
-import { defaultFitJobForm, fitJobScript, shellQuote, validateFitJobForm } from "../../labextension/src/transforms/fit-job-script.js";
+import {
+  cellText,
+  compareJobIds,
+  elapsedSeconds,
+  filterJobs,
+  formatDuration,
+  groupArrays,
+  newestFirst,
+  sortJobs,
+} from "../../labextension/src/transforms/jobs-table.js";
+import {
+  defaultFitJobForm,
+  fitJobScript,
+  shellQuote,
+  validateFitJobForm,
+} from "../../labextension/src/transforms/fit-job-script.js";
 
 function row(partial: Partial<JobRow> & { id: string }): JobRow {
   const [job, task] = partial.id.split("_");
@@ -80,20 +94,53 @@ describe("jobs table transforms", () => {
 
 describe("new fit job form", () => {
   it("names every field that is wrong", () => {
-    const errors = validateFitJobForm({ ...defaultFitJobForm(), modelFile: "", nodes: 0, time: "soon", jobName: "my fit", email: "nobody", memPerCpu: -1 });
+    const errors = validateFitJobForm({
+      ...defaultFitJobForm(),
+      modelFile: "",
+      nodes: 0,
+      time: "soon",
+      jobName: "my fit",
+      email: "nobody",
+      memPerCpu: -1,
+    });
     expect(errors.map((e) => e.field).sort()).toEqual(["email", "jobName", "memPerCpu", "modelFile", "nodes", "time"]);
     expect(errors.find((e) => e.field === "time")?.message).toMatch(/HH:MM:SS/);
   });
 
   it("writes a script with the resources as #SBATCH lines and the hpcfit fit command", () => {
-    const form = { ...defaultFitJobForm(), modelFile: "/home/a/it's model.ts", method: "dream" as const, samples: 5000, burn: 200, ntasks: 2, cpusPerTask: 2, gpus: 1, memPerCpu: 1.5, memUnit: "G" as const, partition: "debug", jobName: "curve", email: "a@b.org" };
+    const form = {
+      ...defaultFitJobForm(),
+      modelFile: "/home/a/it's model.ts",
+      method: "dream" as const,
+      samples: 5000,
+      burn: 200,
+      ntasks: 2,
+      cpusPerTask: 2,
+      gpus: 1,
+      memPerCpu: 1.5,
+      memUnit: "G" as const,
+      partition: "debug",
+      jobName: "curve",
+      email: "a@b.org",
+    };
     expect(validateFitJobForm(form)).toEqual([]);
     const script = fitJobScript(form);
     expect(script.startsWith("#!/bin/bash\n")).toBe(true);
-    for (const line of ["#SBATCH --job-name=curve", "#SBATCH --ntasks=2", "#SBATCH --cpus-per-task=2", "#SBATCH --gpus=1", "#SBATCH --mem-per-cpu=1536M", "#SBATCH --time=00:30:00", "#SBATCH --partition=debug", "#SBATCH --mail-user=a@b.org"]) {
+    for (const line of [
+      "#SBATCH --job-name=curve",
+      "#SBATCH --ntasks=2",
+      "#SBATCH --cpus-per-task=2",
+      "#SBATCH --gpus=1",
+      "#SBATCH --mem-per-cpu=1536M",
+      "#SBATCH --time=00:30:00",
+      "#SBATCH --partition=debug",
+      "#SBATCH --mail-user=a@b.org",
+    ]) {
       expect(script).toContain(`${line}\n`);
     }
-    expect(script).toContain(`"\${HPCFIT:-hpcfit}" fit '/home/a/it'\\''s model.ts' --fit=dream --samples=5000 --burn=200 --parallel=4 --store='results'/'curve'-"$SLURM_JOB_ID"`);
+    expect(script).toContain(
+      `"\${HPCFIT:-hpcfit}" fit '/home/a/it'\\''s model.ts' --fit=dream --samples=5000 --burn=200 --parallel=4 --store='results'/'curve'-"$SLURM_JOB_ID"`,
+    );
   });
 
   it("gives optimizers steps instead of samples", () => {

@@ -10,7 +10,13 @@ describe("MCMC axis ranges", () => {
 
   it("scale the log-posterior to the generations after burn-in", () => {
     const index = [0, 10, 20, 30, 40];
-    const logp = [[-5000, -4800], [-300, -250], [-12, -11], [-10.5, -11.5], [-10, -12]];
+    const logp = [
+      [-5000, -4800],
+      [-300, -250],
+      [-12, -11],
+      [-10.5, -11.5],
+      [-10, -12],
+    ];
     const range = keptLogpRange(logp, index, 20)!;
     // -12..-10 padded by 5% of the span.
     expect(range[0]).toBeCloseTo(-12.1, 10);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { McmcBundle } from "../../schema/mcmc.js";
-import { cornerFigure, logpFigure, marginalFigure, POINT_BUDGET, traceFigure } from "../../labextension/src/renderers/mcmc-figures.js";
+import {
+  cornerFigure,
+  logpFigure,
+  marginalFigure,
+  POINT_BUDGET,
+  traceFigure,
+} from "../../labextension/src/renderers/mcmc-figures.js";
 import { contrastRatio, cornerColorscale, cornerSide } from "../../labextension/src/transforms/corner.js";
 import { largeMcmcBundle } from "../browser/notebook-fixtures.js";
 
@@ -52,7 +58,10 @@ describe("MCMC figures", () => {
 
   it("size a two-parameter corner plot to the output, with few enough ticks to read", () => {
     const corner = cornerFigure(bundle, [0, 1], { light: true, available: 1000 });
-    const layout = corner.layout as { width: number; height: number; margin: { l: number; r: number } } & Record<string, { nticks?: number }>;
+    const layout = corner.layout as { width: number; height: number; margin: { l: number; r: number } } & Record<
+      string,
+      { nticks?: number }
+    >;
     expect(layout.width).toBe(cornerSide(2, 1000));
     expect(layout.width).toBeGreaterThanOrEqual(560);
     expect(layout.height).toBe(layout.width);
@@ -63,7 +72,10 @@ describe("MCMC figures", () => {
   });
 
   it("colour the corner densities for the theme, low densities apart from the background", () => {
-    for (const [light, background] of [[true, "#ffffff"], [false, "#111111"]] as const) {
+    for (const [light, background] of [
+      [true, "#ffffff"],
+      [false, "#111111"],
+    ] as const) {
       const corner = cornerFigure(bundle, [0, 1], { light, available: 800 });
       const pair = corner.data.find((t) => t.meta === "corner-pair") as { colorscale: [number, string][] };
       expect(pair.colorscale).toEqual(cornerColorscale(light));

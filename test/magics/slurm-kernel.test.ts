@@ -36,8 +36,14 @@ test("local backend: %sbatch shows a live status, the job completes, %squeue giv
 
   // The status line was redrawn in place (update_display_data on its display_id) until the job ended.
   const displayId = shown!.content.transient.display_id;
-  const later = [...submitted.outputs, ...waited.outputs, ...(await kernel.iopub({ timeout: 3, untilType: "update_display_data" }))];
-  const updates = later.filter((m) => m.header.msg_type === "update_display_data" && m.content.transient?.display_id === displayId);
+  const later = [
+    ...submitted.outputs,
+    ...waited.outputs,
+    ...(await kernel.iopub({ timeout: 3, untilType: "update_display_data" })),
+  ];
+  const updates = later.filter(
+    (m) => m.header.msg_type === "update_display_data" && m.content.transient?.display_id === displayId,
+  );
   expect(updates.at(-1)?.content.data["text/plain"]).toMatch(/COMPLETED/);
 
   const table = await kernel.execute("%squeue -t all");
@@ -57,7 +63,9 @@ test("local backend: %sbatch shows a live status, the job completes, %squeue giv
   // The same job asked for in a later cell is shown there.
   const again = await kernel.execute("job");
   expect(again.result?.["text/plain"]).toMatch(/^Job \d+ \(kernel job\) COMPLETED/);
-  const read = await kernel.execute(`import { jobs } from "hpcfit";\nconst t = (await jobs.list({ states: "all" })).find((j) => j.name === "templated");\nawait t.wait();\nawait t.output()`);
+  const read = await kernel.execute(
+    `import { jobs } from "hpcfit";\nconst t = (await jobs.list({ states: "all" })).find((j) => j.name === "templated");\nawait t.wait();\nawait t.output()`,
+  );
   expect(read.status).toBe("ok");
   expect(read.result?.["text/plain"]).toBe("'steps=7 home=set\\n'");
 });
@@ -74,9 +82,15 @@ test("errors from the magics are short and leave the kernel alive", async () => 
 });
 
 test("the hpcfit.jobs comm answers a subscription with a snapshot", async () => {
-  const opened = await kernel.request("comm_open", { comm_id: "jobs-panel", target_name: "hpcfit.jobs", data: { type: "subscribe", version: 1 } }, { wantReply: false });
+  const opened = await kernel.request(
+    "comm_open",
+    { comm_id: "jobs-panel", target_name: "hpcfit.jobs", data: { type: "subscribe", version: 1 } },
+    { wantReply: false },
+  );
   // The snapshot is sent while the kernel handles the comm_open (between its busy and idle).
-  const iopub = opened.iopub.some((m) => m.header.msg_type === "comm_msg") ? opened.iopub : await kernel.iopub({ untilType: "comm_msg", timeout: 20 });
+  const iopub = opened.iopub.some((m) => m.header.msg_type === "comm_msg")
+    ? opened.iopub
+    : await kernel.iopub({ untilType: "comm_msg", timeout: 20 });
   const msg = iopub.find((m) => m.header.msg_type === "comm_msg");
   expect(msg?.content.comm_id).toBe("jobs-panel");
   const check = validateJobsServerMessage(msg!.content.data);
@@ -89,7 +103,9 @@ test("the hpcfit.jobs comm answers a subscription with a snapshot", async () => 
 test("slurm backend: a job on the real test cluster, submitted, waited for and read in the kernel", async () => {
   const chosen = await kernel.execute("%slurm backend slurm");
   expect(chosen.stdout).toBe("backend: slurm\n");
-  const run = await kernel.execute(`const sj = %sbatch -J "on slurm" --wrap "echo via slurm"\nawait sj.wait(); [sj.state, await sj.output()]`);
+  const run = await kernel.execute(
+    `const sj = %sbatch -J "on slurm" --wrap "echo via slurm"\nawait sj.wait(); [sj.state, await sj.output()]`,
+  );
   expect(run.status).toBe("ok");
   expect(run.result?.["text/plain"]).toContain("'COMPLETED', 'via slurm\\n'");
 });

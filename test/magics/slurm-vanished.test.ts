@@ -19,16 +19,18 @@ test("a recorded job Slurm no longer knows is reported as ended unobserved, and 
   // for a job that ended and was purged while nobody watched.
   const [row] = await backend.submit({ args: ["--hold", "--job-name=vanished", "--wrap=true"] });
   const cluster = (backend as unknown as { cluster: string }).cluster;
-  const ghost = { ...row!, id: "99999990", jobId: 99999990, name: "ghost", state: "RUNNING" as const };
+  const ghost = { ...row, id: "99999990", jobId: 99999990, name: "ghost", state: "RUNNING" as const };
   store.put("slurm", cluster, [{ row: ghost }]);
   try {
     const rows = await backend.list({ ids: ["99999990"], states: "all" });
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.state).toBe("RUNNING");
-    expect(rows[0]!.reason).toBe(VANISHED_REASON);
+    expect(rows[0].state).toBe("RUNNING");
+    expect(rows[0].reason).toBe(VANISHED_REASON);
     const job = new Job(backend, "99999990", rows);
-    await expect(job.wait({ pollMs: 50, live: false })).rejects.toThrow(/job 99999990 ended unobserved: .* its final state is unknown/);
+    await expect(job.wait({ pollMs: 50, live: false })).rejects.toThrow(
+      /job 99999990 ended unobserved: .* its final state is unknown/,
+    );
   } finally {
-    await backend.cancel([row!.id]);
+    await backend.cancel([row.id]);
   }
 });

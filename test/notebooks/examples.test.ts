@@ -9,7 +9,9 @@ import { describe, expect, test } from "vitest";
 import { ROOT, nbformatErrors, readJson, runCli, tempDir } from "./support.js";
 
 const EXAMPLES = join(ROOT, "examples");
-const notebooks = readdirSync(EXAMPLES).filter((f) => f.endsWith(".ipynb")).sort();
+const notebooks = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 
 describe("examples run headless", () => {
   test("there are example notebooks", () => {
@@ -17,7 +19,7 @@ describe("examples run headless", () => {
     expect(notebooks).toContain("scaling-study.ipynb");
   });
 
-  test.each(notebooks)("%s declares its parameters in a cell tagged \"parameters\"", (name) => {
+  test.each(notebooks)('%s declares its parameters in a cell tagged "parameters"', (name) => {
     const cells = readJson(join(EXAMPLES, name)).cells;
     expect(cells.some((c) => c.metadata.tags?.includes("parameters"))).toBe(true);
   });

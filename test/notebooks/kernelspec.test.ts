@@ -13,11 +13,19 @@ import { ROOT, tempDir } from "./support.js";
 function kernelspec(dataDir: string, name: string, displayName: string): void {
   const dir = join(dataDir, "kernels", name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "kernel.json"), JSON.stringify({ argv: ["true", "{connection_file}"], display_name: displayName, language: "typescript" }));
+  writeFileSync(
+    join(dir, "kernel.json"),
+    JSON.stringify({ argv: ["true", "{connection_file}"], display_name: displayName, language: "typescript" }),
+  );
 }
 
 test("the search order is the one Jupyter itself reports for the project's environment", () => {
-  const env = { ...process.env, VIRTUAL_ENV: undefined, JUPYTER_PATH: undefined, JUPYTER_DATA_DIR: undefined } as NodeJS.ProcessEnv;
+  const env = {
+    ...process.env,
+    VIRTUAL_ENV: undefined,
+    JUPYTER_PATH: undefined,
+    JUPYTER_DATA_DIR: undefined,
+  } as NodeJS.ProcessEnv;
   const jupyter = spawnSync(join(ROOT, ".venv", "bin", "jupyter"), ["--paths", "--json"], { env, encoding: "utf8" });
   expect(jupyter.status).toBe(0);
   expect(jupyterDataDirs(env)).toEqual((JSON.parse(jupyter.stdout) as { data: string[] }).data);

@@ -16,10 +16,13 @@ test("a killed run's folder is removed by the next run; run folders are private 
   const env = { ...process.env, HPCFIT_DATA_DIR: data, XDG_RUNTIME_DIR: "" };
   const runtime = join(data, "runtime");
   const slow = writeTestNotebook(dir, "slow.ipynb", ["await new Promise((r) => setTimeout(r, 60_000))"]);
-  const child = spawn(process.execPath, [CLI, "run", slow, join(dir, "slow-out.ipynb"), "--no-progress"], { env, stdio: "ignore" });
+  const child = spawn(process.execPath, [CLI, "run", slow, join(dir, "slow-out.ipynb"), "--no-progress"], {
+    env,
+    stdio: "ignore",
+  });
   const runDirs = (): string[] => (existsSync(runtime) ? readdirSync(runtime).filter((n) => n.startsWith("hpcfit-run-")) : []);
   await expect.poll(runDirs, { timeout: 60_000, interval: 200 }).toHaveLength(1);
-  const killed = join(runtime, runDirs()[0]!);
+  const killed = join(runtime, runDirs()[0]);
   expect(statSync(runtime).mode & 0o777).toBe(0o700);
   expect(readdirSync(killed).sort()).toEqual(["kernel.json", "owner.pid"]);
   expect(statSync(join(killed, "kernel.json")).mode & 0o777).toBe(0o600);

@@ -10,7 +10,11 @@ import { CLI, nbformatErrors, outputText, readJson, runCli, sourceOf, tempDir, w
 
 const PARAMS_NB: Parameters<typeof writeTestNotebook>[2] = [
   { source: "# A parameterised notebook", type: "markdown" },
-  { source: "let steps = 1000; // number of steps\nconst ratio: number = 0.25;\nconst label = \"base\";\nlet flag = false;\nconst nothing: string | null = \"x\";", tags: ["parameters"] },
+  {
+    source:
+      'let steps = 1000; // number of steps\nconst ratio: number = 0.25;\nconst label = "base";\nlet flag = false;\nconst nothing: string | null = "x";',
+    tags: ["parameters"],
+  },
   "console.log(JSON.stringify({ steps, ratio, label, flag, nothing, kind: typeof steps }));",
   "steps = steps + 1;\nsteps",
 ];
@@ -20,7 +24,27 @@ describe("hpcfit run", () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "params.ipynb", PARAMS_NB);
     const output = join(dir, "out.ipynb");
-    const r = await runCli(["run", input, output, "-p", "steps", "5000", "-p", "ratio", "0.5", "-p", "flag", "true", "-p", "nothing", "null", "-r", "label", "42", "--no-progress"]);
+    const r = await runCli([
+      "run",
+      input,
+      output,
+      "-p",
+      "steps",
+      "5000",
+      "-p",
+      "ratio",
+      "0.5",
+      "-p",
+      "flag",
+      "true",
+      "-p",
+      "nothing",
+      "null",
+      "-r",
+      "label",
+      "42",
+      "--no-progress",
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const nb = readJson(output);
@@ -29,7 +53,14 @@ describe("hpcfit run", () => {
     expect(nb.cells[2].metadata.tags).toEqual(["injected-parameters"]);
     expect(sourceOf(nb.cells[2])).toContain("let steps = 5000;");
     expect(sourceOf(nb.cells[2])).toContain('const label = "42";');
-    expect(JSON.parse(outputText(nb.cells[3]))).toEqual({ steps: 5000, ratio: 0.5, label: "42", flag: true, nothing: null, kind: "number" });
+    expect(JSON.parse(outputText(nb.cells[3]))).toEqual({
+      steps: 5000,
+      ratio: 0.5,
+      label: "42",
+      flag: true,
+      nothing: null,
+      kind: "number",
+    });
     // `steps` stayed a `let`, so a later cell may reassign it.
     expect(outputText(nb.cells[4])).toBe("5001");
     expect(nb.metadata.hpcfit.parameters).toEqual({ steps: 5000, ratio: 0.5, flag: true, nothing: null, label: "42" });
@@ -44,7 +75,19 @@ describe("hpcfit run", () => {
     expect((await runCli(["run", input, first, "-p", "steps", "1", "--prepare-only"])).code).toBe(0);
     writeFileSync(join(dir, "p.yaml"), "steps: 7\nlabel: from-file\n");
     const second = join(dir, "second.ipynb");
-    const r = await runCli(["run", first, second, "-f", join(dir, "p.yaml"), "-y", "ratio: 2.5", "-p", "label", "cli-wins", "--no-progress"]);
+    const r = await runCli([
+      "run",
+      first,
+      second,
+      "-f",
+      join(dir, "p.yaml"),
+      "-y",
+      "ratio: 2.5",
+      "-p",
+      "label",
+      "cli-wins",
+      "--no-progress",
+    ]);
     expect(r.code).toBe(0);
     const nb = readJson(second);
     expect(nb.cells.filter((c) => c.metadata.tags?.includes("injected-parameters"))).toHaveLength(1);
@@ -83,7 +126,11 @@ describe("hpcfit run", () => {
 
   test("a failing cell stops the run, saves the notebook with a banner and exits non-zero", async () => {
     const dir = tempDir();
-    const input = writeTestNotebook(dir, "fail.ipynb", ["console.log('before')", "throw new RangeError('bad value')", "console.log('after')"]);
+    const input = writeTestNotebook(dir, "fail.ipynb", [
+      "console.log('before')",
+      "throw new RangeError('bad value')",
+      "console.log('after')",
+    ]);
     const output = join(dir, "out.ipynb");
     const r = await runCli(["run", input, output]);
     expect(r.code).toBe(1);
@@ -91,7 +138,10 @@ describe("hpcfit run", () => {
     // One numbering everywhere: progress counts only cells that started, and the terminal and
     // the banner name the failing cell the same way.
     expect(r.stderr).toMatch(/^Kernel hpcfit \(.*kernels\/hpcfit\)$/m);
-    expect(r.stderr.match(/^Executing code cell \d+ of \d+$/gm)).toEqual(["Executing code cell 1 of 3", "Executing code cell 2 of 3"]);
+    expect(r.stderr.match(/^Executing code cell \d+ of \d+$/gm)).toEqual([
+      "Executing code cell 1 of 3",
+      "Executing code cell 2 of 3",
+    ]);
     expect(r.stderr).toContain("(code cell 2 of 3 (In [2]))");
     expect(nbformatErrors(output)).toBe("");
     const nb = readJson(output);
@@ -132,7 +182,11 @@ describe("hpcfit run", () => {
 
   test("kernel death is reported with the cells run so far kept", async () => {
     const dir = tempDir();
-    const input = writeTestNotebook(dir, "die.ipynb", ["console.log('kept')", "process.kill(process.pid, 'SIGKILL')", "console.log('never')"]);
+    const input = writeTestNotebook(dir, "die.ipynb", [
+      "console.log('kept')",
+      "process.kill(process.pid, 'SIGKILL')",
+      "console.log('never')",
+    ]);
     const output = join(dir, "out.ipynb");
     const r = await runCli(["run", input, output, "--no-progress"]);
     expect(r.code).toBe(1);
@@ -146,10 +200,15 @@ describe("hpcfit run", () => {
     const dir = tempDir();
     const spec = join(dir, "jupyter", "kernels", "mute");
     mkdirSync(spec, { recursive: true });
-    writeFileSync(join(spec, "kernel.json"), JSON.stringify({ argv: ["sleep", "60"], display_name: "mute", language: "typescript" }));
+    writeFileSync(
+      join(spec, "kernel.json"),
+      JSON.stringify({ argv: ["sleep", "60"], display_name: "mute", language: "typescript" }),
+    );
     const input = writeTestNotebook(dir, "nb.ipynb", ["1"]);
     const output = join(dir, "out.ipynb");
-    const r = await runCli(["run", input, output, "--kernel", "mute", "--start-timeout", "2", "--no-progress"], { env: { JUPYTER_PATH: join(dir, "jupyter") } });
+    const r = await runCli(["run", input, output, "--kernel", "mute", "--start-timeout", "2", "--no-progress"], {
+      env: { JUPYTER_PATH: join(dir, "jupyter") },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--start-timeout 2 s");
     expect(sourceOf(readJson(output).cells[0])).toContain("UserError");
@@ -157,7 +216,10 @@ describe("hpcfit run", () => {
 
   test("a killed run leaves every cell finished before it in the output", async () => {
     const dir = tempDir();
-    const input = writeTestNotebook(dir, "long.ipynb", ["console.log('first done')", "await new Promise((r) => setTimeout(r, 60000))"]);
+    const input = writeTestNotebook(dir, "long.ipynb", [
+      "console.log('first done')",
+      "await new Promise((r) => setTimeout(r, 60000))",
+    ]);
     const output = join(dir, "out.ipynb");
     const child = spawn(process.execPath, [CLI, "run", input, output, "--no-progress"], { detached: true, stdio: "ignore" });
     const deadline = Date.now() + 30000;
@@ -186,11 +248,25 @@ describe("hpcfit run", () => {
   test("standard input and output, {name} templates, --report-mode and --cwd", async () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "params.ipynb", PARAMS_NB);
-    const piped = await runCli(["run", "-", "-", "-p", "steps", "3", "--no-progress", "--cwd", dir], { input: readFileSync(input, "utf8") });
+    const piped = await runCli(["run", "-", "-", "-p", "steps", "3", "--no-progress", "--cwd", dir], {
+      input: readFileSync(input, "utf8"),
+    });
     expect(piped.code).toBe(0);
     const nb = JSON.parse(piped.stdout) as ReturnType<typeof readJson>;
     expect(JSON.parse(outputText(nb.cells[3])).steps).toBe(3);
-    const templated = await runCli(["run", input, join(dir, "out-{steps}-{label}.ipynb"), "-p", "steps", "9", "-p", "label", "base", "--report-mode", "--no-progress"]);
+    const templated = await runCli([
+      "run",
+      input,
+      join(dir, "out-{steps}-{label}.ipynb"),
+      "-p",
+      "steps",
+      "9",
+      "-p",
+      "label",
+      "base",
+      "--report-mode",
+      "--no-progress",
+    ]);
     expect(templated.code).toBe(0);
     const out = readJson(join(dir, "out-9-base.ipynb"));
     expect(out.cells.every((c) => c.metadata.jupyter?.source_hidden === true)).toBe(true);

@@ -45,7 +45,10 @@ export interface CliResult {
 }
 
 /** Runs `hpcfit ARGS` (the built CLI) to completion. */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
@@ -69,7 +72,13 @@ export function readJson(path: string): NotebookJson {
 /** The loose notebook shape tests look into. */
 export interface NotebookJson {
   metadata: Record<string, any>;
-  cells: { cell_type: string; source: string | string[]; metadata: Record<string, any>; outputs?: any[]; execution_count?: number | null }[];
+  cells: {
+    cell_type: string;
+    source: string | string[];
+    metadata: Record<string, any>;
+    outputs?: any[];
+    execution_count?: number | null;
+  }[];
 }
 
 /** The text of a cell's source. */
@@ -80,15 +89,25 @@ export function sourceOf(cell: { source: string | string[] }): string {
 /** All text/plain and stream text of a cell's outputs. */
 export function outputText(cell: { outputs?: any[] }): string {
   return (cell.outputs ?? [])
-    .map((o) => (o.output_type === "stream" ? o.text : o.output_type === "error" ? `${o.ename}: ${o.evalue}` : o.data?.["text/plain"] ?? ""))
+    .map((o) =>
+      o.output_type === "stream"
+        ? o.text
+        : o.output_type === "error"
+          ? `${o.ename}: ${o.evalue}`
+          : (o.data?.["text/plain"] ?? ""),
+    )
     .map((t) => (Array.isArray(t) ? t.join("") : String(t)))
     .join("");
 }
 
 /** Validates a notebook file against the nbformat schema with nbformat itself; returns the error or "". */
 export function nbformatErrors(path: string): string {
-  const r = spawnSync(PYTHON, ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", path], {
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    PYTHON,
+    ["-c", "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", path],
+    {
+      encoding: "utf8",
+    },
+  );
   return r.stdout.trim() === "valid" ? "" : r.stderr || r.stdout;
 }

@@ -13,7 +13,7 @@ import { nbformatErrors, outputText, readJson, runCli, tempDir, writeTestNoteboo
 import { UserError } from "../../util/user-error.js";
 
 const SWEEP_NB = [
-  { source: "let steps = 10;\nlet method = \"lm\";", tags: ["parameters"] },
+  { source: 'let steps = 10;\nlet method = "lm";', tags: ["parameters"] },
   'import { record } from "hpcfit";\nconst score = steps * (method === "lm" ? 1 : 2);\nrecord("score", score);\nconsole.log(`score ${score}`);',
 ];
 
@@ -28,7 +28,19 @@ describe("hpcfit sweep", () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "study.ipynb", SWEEP_NB);
     const out = join(dir, "runs");
-    const r = await runCli(["sweep", input, "--grid", "steps=1000,5000", "--grid", "method=lm,dream", "-o", out, "--parallel", "2", "--no-progress"]);
+    const r = await runCli([
+      "sweep",
+      input,
+      "--grid",
+      "steps=1000,5000",
+      "--grid",
+      "method=lm,dream",
+      "-o",
+      out,
+      "--parallel",
+      "2",
+      "--no-progress",
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const rows = csvRows(join(out, "study-summary.csv"));
@@ -51,7 +63,10 @@ describe("hpcfit sweep", () => {
 
   test("a failing combination is reported in the summary and the exit status", async () => {
     const dir = tempDir();
-    const input = writeTestNotebook(dir, "fails.ipynb", [{ source: "let n = 1;", tags: ["parameters"] }, "if (n === 2) throw new Error('n is two');"]);
+    const input = writeTestNotebook(dir, "fails.ipynb", [
+      { source: "let n = 1;", tags: ["parameters"] },
+      "if (n === 2) throw new Error('n is two');",
+    ]);
     const r = await runCli(["sweep", input, "--grid", "n=1,2", "-o", join(dir, "runs"), "--no-progress"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("1 of 2 runs failed");
@@ -64,7 +79,19 @@ describe("hpcfit sweep", () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "study.ipynb", SWEEP_NB);
     const out = join(dir, "array");
-    const r = await runCli(["sweep", input, "--grid", "steps=1,2", "--grid", "method=lm,dream", "-o", out, "--wait", "--sbatch", "--time=00:05:00"]);
+    const r = await runCli([
+      "sweep",
+      input,
+      "--grid",
+      "steps=1,2",
+      "--grid",
+      "method=lm,dream",
+      "-o",
+      out,
+      "--wait",
+      "--sbatch",
+      "--time=00:05:00",
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Submitted batch job \d+ \(an array of 4 runs\)/);
@@ -107,7 +134,14 @@ function magicContext(shown: MimeBundle[]): MagicContext {
       clearOutput: () => undefined,
       input: () => Promise.reject(new Error("no stdin")),
     },
-    comms: { registerTarget: () => undefined, unregisterTarget: () => undefined, open: () => { throw new Error("no comms"); }, list: () => [] },
+    comms: {
+      registerTarget: () => undefined,
+      unregisterTarget: () => undefined,
+      open: () => {
+        throw new Error("no comms");
+      },
+      list: () => [],
+    },
     signal: new AbortController().signal,
     getVariable: () => undefined,
     hasVariable: () => false,
@@ -120,7 +154,10 @@ describe("%run_notebook", () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "child.ipynb", SWEEP_NB);
     const shown: MimeBundle[] = [];
-    const run = (await runNotebookMagic.run(`${input} ${join(dir, "child-out.ipynb")} -p steps 4 -p method dream`, magicContext(shown))) as {
+    const run = (await runNotebookMagic.run(
+      `${input} ${join(dir, "child-out.ipynb")} -p steps 4 -p method dream`,
+      magicContext(shown),
+    )) as {
       ok: boolean;
       records: Record<string, unknown>;
     };

@@ -27,7 +27,10 @@ describe("test PostgreSQL server", () => {
   test("a client connects with the provided URL and runs queries", async () => {
     expect(url).toMatch(/^postgres:\/\/hpcfit@127\.0\.0\.1:\d+\/hpcfit$/);
     const client = await connect(url);
-    const { rows } = await client.query<{ user: string; db: string; sum: number }>("SELECT current_user AS user, current_database() AS db, $1::int + $2::int AS sum", [40, 2]);
+    const { rows } = await client.query<{ user: string; db: string; sum: number }>(
+      "SELECT current_user AS user, current_database() AS db, $1::int + $2::int AS sum",
+      [40, 2],
+    );
     expect(rows).toEqual([{ user: "hpcfit", db: "hpcfit", sum: 42 }]);
     await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, claimed_by text)`);
     await client.query(`INSERT INTO ${table} (id) SELECT g FROM generate_series(1, 4) AS g`);
@@ -36,10 +39,12 @@ describe("test PostgreSQL server", () => {
 
   test("the server also listens on a Unix socket, and the role may create databases", async () => {
     const { port } = new URL(url);
-    const socketDir = (await connect(url).then((c) => c.query<{ dir: string }>("SELECT current_setting('unix_socket_directories') AS dir"))).rows[0]!.dir;
+    const socketDir = (
+      await connect(url).then((c) => c.query<{ dir: string }>("SELECT current_setting('unix_socket_directories') AS dir"))
+    ).rows[0].dir;
     expect(socketDir).toMatch(/^\/.*\/socket$/);
     const client = await connect({ host: socketDir, port: Number(port), user: "hpcfit", database: "hpcfit" });
-    expect((await client.query<{ addr: string | null }>("SELECT inet_server_addr() AS addr")).rows[0]!.addr).toBeNull();
+    expect((await client.query<{ addr: string | null }>("SELECT inet_server_addr() AS addr")).rows[0].addr).toBeNull();
     const name = `scratch_${process.pid}`;
     await client.query(`CREATE DATABASE ${name}`);
     await client.query(`DROP DATABASE ${name}`);
@@ -50,8 +55,8 @@ describe("test PostgreSQL server", () => {
     const claim = `SELECT id FROM ${table} WHERE claimed_by IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`;
     await a.query("BEGIN");
     await b.query("BEGIN");
-    const first = (await a.query<{ id: number }>(claim)).rows[0]!.id;
-    const second = (await b.query<{ id: number }>(claim)).rows[0]!.id;
+    const first = (await a.query<{ id: number }>(claim)).rows[0].id;
+    const second = (await b.query<{ id: number }>(claim)).rows[0].id;
     expect([first, second]).toEqual([1, 2]);
     await a.query(`UPDATE ${table} SET claimed_by = 'a' WHERE id = $1`, [first]);
     await b.query(`UPDATE ${table} SET claimed_by = 'b' WHERE id = $1`, [second]);

@@ -53,14 +53,19 @@ export interface PostgresServer {
 export function postgresBinDir(): { bin: string; version: number } {
   const versions = existsSync(PG_ROOT)
     ? readdirSync(PG_ROOT)
-        .filter((v) => /^\d+$/.test(v) && existsSync(join(PG_ROOT, v, "bin", "initdb")) && existsSync(join(PG_ROOT, v, "bin", "pg_ctl")))
+        .filter(
+          (v) =>
+            /^\d+$/.test(v) && existsSync(join(PG_ROOT, v, "bin", "initdb")) && existsSync(join(PG_ROOT, v, "bin", "pg_ctl")),
+        )
         .map(Number)
         .sort((a, b) => b - a)
     : [];
   if (versions.length === 0) {
-    throw new Error(`PostgreSQL test server: no ${PG_ROOT}/*/bin/initdb; install Debian's postgresql (npm test's setup does, as root).`);
+    throw new Error(
+      `PostgreSQL test server: no ${PG_ROOT}/*/bin/initdb; install Debian's postgresql (npm test's setup does, as root).`,
+    );
   }
-  return { bin: join(PG_ROOT, String(versions[0]), "bin"), version: versions[0]! };
+  return { bin: join(PG_ROOT, String(versions[0]), "bin"), version: versions[0] };
 }
 
 async function account(user: string): Promise<{ uid: number; gid: number }> {
@@ -85,7 +90,8 @@ function failure(error: unknown): string {
 
 /** Creates a cluster in a temporary directory, starts it and creates the test database. */
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
-  if (process.getuid?.() !== 0) throw new Error("PostgreSQL test server: must run as root (to run the server as the postgres user).");
+  if (process.getuid?.() !== 0)
+    throw new Error("PostgreSQL test server: must run as root (to run the server as the postgres user).");
   const { bin, version } = postgresBinDir();
   const owner = await account("postgres");
   const dir = mkdtempSync(join(tmpdir(), "hpcfit-postgres-"));
@@ -100,10 +106,31 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const database = "hpcfit";
   const port = await freePort();
   // runuser keeps the working directory: give the server's user one it can enter.
-  const asPostgres = (program: string, args: string[]) => run("runuser", ["-u", "postgres", "--", join(bin, program), ...args], { cwd: dir, env: { ...process.env, LC_ALL: "C.UTF-8" } });
+  const asPostgres = (program: string, args: string[]) =>
+    run("runuser", ["-u", "postgres", "--", join(bin, program), ...args], {
+      cwd: dir,
+      env: { ...process.env, LC_ALL: "C.UTF-8" },
+    });
 
   const psql = async (sql: string, db = database): Promise<string> => {
-    const { stdout } = await run(join(bin, "psql"), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", socketDir, "-p", String(port), "-U", user, "-d", db, "-c", sql]);
+    const { stdout } = await run(join(bin, "psql"), [
+      "-X",
+      "-q",
+      "-A",
+      "-t",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-h",
+      socketDir,
+      "-p",
+      String(port),
+      "-U",
+      user,
+      "-d",
+      db,
+      "-c",
+      sql,
+    ]);
     return stdout.trim();
   };
   const server: PostgresServer = {
@@ -132,16 +159,31 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     ...(options.durable ? [] : ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]),
   ];
   try {
-    await asPostgres("initdb", ["-D", data, "-U", user, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]).catch((e: unknown) => {
-      throw new Error(`initdb failed: ${failure(e)}`);
-    });
-    await asPostgres("pg_ctl", ["start", "-D", data, "-l", log, "-w", "-t", "60", "-o", settings.map((s) => `-c ${s}`).join(" ")]).catch((e: unknown) => {
+    await asPostgres("initdb", ["-D", data, "-U", user, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]).catch(
+      (e: unknown) => {
+        throw new Error(`initdb failed: ${failure(e)}`);
+      },
+    );
+    await asPostgres("pg_ctl", [
+      "start",
+      "-D",
+      data,
+      "-l",
+      log,
+      "-w",
+      "-t",
+      "60",
+      "-o",
+      settings.map((s) => `-c ${s}`).join(" "),
+    ]).catch((e: unknown) => {
       throw new Error(`pg_ctl start failed: ${failure(e)}\npostgres.log:\n${tail(log)}`);
     });
     await psql(`CREATE DATABASE ${database}`, "postgres");
   } catch (error) {
     await server.stop().catch(() => undefined);
-    throw new Error(`PostgreSQL test server failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`PostgreSQL test server failed to start: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   startWatchdog(dir, join(data, "postmaster.pid"));
   return server;

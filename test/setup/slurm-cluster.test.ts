@@ -107,12 +107,43 @@ describe("losing a node", () => {
     // A job with one task on every node, each announcing itself before it waits, and leaving a
     // on n4 a process that escaped the step's process tree (a daemon, reparented away from
     // slurmstepd; Slurm's linuxproc tracking loses it, so only n4 starts one).
-    const spanning = (await slurm(conf, work, "sbatch", "--parsable", "-N4", "-n4", "--no-requeue", "-o", "spanning.out",
-      "--wrap", 'srun sh -c \'echo "$SLURMD_NODENAME started"; if [ "$SLURMD_NODENAME" = n4 ]; then (setsid sleep 6008 &); fi; exec sleep 6007\'')).trim();
-    await until("the spanning job's four tasks run", () => existsSync(join(work, "spanning.out")) && readFileSync(join(work, "spanning.out"), "utf8").split("started").length === 5);
+    const spanning = (
+      await slurm(
+        conf,
+        work,
+        "sbatch",
+        "--parsable",
+        "-N4",
+        "-n4",
+        "--no-requeue",
+        "-o",
+        "spanning.out",
+        "--wrap",
+        'srun sh -c \'echo "$SLURMD_NODENAME started"; if [ "$SLURMD_NODENAME" = n4 ]; then (setsid sleep 6008 &); fi; exec sleep 6007\'',
+      )
+    ).trim();
+    await until(
+      "the spanning job's four tasks run",
+      () =>
+        existsSync(join(work, "spanning.out")) && readFileSync(join(work, "spanning.out"), "utf8").split("started").length === 5,
+    );
     // A job on n1 that lasts until Slurm has noticed the loss of n4.
-    const bystander = (await slurm(conf, work, "sbatch", "--parsable", "-w", "n1", "-n1", "--no-requeue", "-o", "bystander.out",
-      "--wrap", "until sinfo -h -n n4 -o %T | grep -q down; do sleep 1; done; echo survived")).trim();
+    const bystander = (
+      await slurm(
+        conf,
+        work,
+        "sbatch",
+        "--parsable",
+        "-w",
+        "n1",
+        "-n1",
+        "--no-requeue",
+        "-o",
+        "bystander.out",
+        "--wrap",
+        "until sinfo -h -n n4 -o %T | grep -q down; do sleep 1; done; echo survived",
+      )
+    ).trim();
     await until("the bystander runs", async () => (await jobState(conf, work, bystander)) === "RUNNING");
     const tasks = sleepers(6007, conf);
     expect([...tasks.keys()].sort()).toEqual(["n1", "n2", "n3", "n4"]);
@@ -130,7 +161,8 @@ describe("losing a node", () => {
     await until("the killed processes are gone", () => killed.every((pid) => !pidAlive(pid)), 10_000);
     // The other nodes' tasks run on until Slurm fails the job.
     for (const node of ["n1", "n2", "n3"]) expect(pidAlive(tasks.get(node)!)).toBe(true);
-    for (const node of ["n1", "n2", "n3"]) expect(pidAlive(Number(readFileSync(join(cluster.dir, "run", `slurmd-${node}.pid`), "utf8")))).toBe(true);
+    for (const node of ["n1", "n2", "n3"])
+      expect(pidAlive(Number(readFileSync(join(cluster.dir, "run", `slurmd-${node}.pid`), "utf8")))).toBe(true);
 
     expect(await waitForNodeState("n4", /^down\*?$/, conf)).toMatch(/^down/);
     await until("the spanning job fails", async () => (await jobState(conf, work, spanning)) === "NODE_FAIL");

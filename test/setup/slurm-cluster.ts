@@ -76,7 +76,12 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor(what: string, test: () => boolean | Promise<boolean>, timeoutMs: number, explain: () => string): Promise<void> {
+async function waitFor(
+  what: string,
+  test: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  explain: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await test()) return;
@@ -93,7 +98,8 @@ async function freePorts(count: number): Promise<number[]> {
 }
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`Slurm test cluster: ${name} must be a positive integer, not ${value}.`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`Slurm test cluster: ${name} must be a positive integer, not ${value}.`);
   return value;
 }
 
@@ -107,7 +113,9 @@ export async function startSlurmCluster(options: SlurmClusterOptions = {}): Prom
   const slurmdTimeout = positiveInteger("slurmdTimeout", options.slurmdTimeout ?? 300);
   for (const path of Object.values(DAEMONS)) {
     if (!existsSync(path)) {
-      throw new Error(`Slurm test cluster: ${path} is missing; install Debian's slurm-wlm and munge (npm test's setup does, as root).`);
+      throw new Error(
+        `Slurm test cluster: ${path} is missing; install Debian's slurm-wlm and munge (npm test's setup does, as root).`,
+      );
     }
   }
   if (process.getuid?.() !== 0) throw new Error("Slurm test cluster: must run as root (slurmd starts jobs as their users).");
@@ -171,7 +179,10 @@ export async function startSlurmCluster(options: SlurmClusterOptions = {}): Prom
       "MinJobAge=600",
       "MaxJobCount=50000",
       "MaxArraySize=10001",
-      ...nodeNames.map((node, i) => `NodeName=${node} NodeHostname=localhost NodeAddr=127.0.0.1 Port=${nodePorts[i]} CPUs=${cpusPerNode} State=UNKNOWN`),
+      ...nodeNames.map(
+        (node, i) =>
+          `NodeName=${node} NodeHostname=localhost NodeAddr=127.0.0.1 Port=${nodePorts[i]} CPUs=${cpusPerNode} State=UNKNOWN`,
+      ),
       `PartitionName=${PARTITION} Nodes=${nodeNames.join(",")} Default=YES MaxTime=INFINITE State=UP`,
       "",
     ].join("\n"),
@@ -185,7 +196,10 @@ export async function startSlurmCluster(options: SlurmClusterOptions = {}): Prom
     ].join("\n");
   // Read when stopping, not now: a test may have restarted a node's slurmd since.
   const daemonPids = (): number[] =>
-    (existsSync(runDir) ? readdirSync(runDir) : []).filter((f) => f.endsWith(".pid")).map((f) => pidFrom(join(runDir, f))).filter((p): p is number => p !== undefined);
+    (existsSync(runDir) ? readdirSync(runDir) : [])
+      .filter((f) => f.endsWith(".pid"))
+      .map((f) => pidFrom(join(runDir, f)))
+      .filter((p): p is number => p !== undefined);
 
   const cluster: SlurmCluster = {
     dir,
@@ -238,7 +252,13 @@ export async function startSlurmCluster(options: SlurmClusterOptions = {}): Prom
       `the ${nodeCount} nodes did not all become idle`,
       async () => {
         const r = await run("sinfo", ["-h", "-N", "-o", "%N %T"], { env }).catch(() => ({ stdout: "" }));
-        const idle = new Set(r.stdout.trim().split("\n").filter((l) => l.endsWith(" idle")).map((l) => l.split(" ")[0]));
+        const idle = new Set(
+          r.stdout
+            .trim()
+            .split("\n")
+            .filter((l) => l.endsWith(" idle"))
+            .map((l) => l.split(" ")[0]),
+        );
         return nodeNames.every((n) => idle.has(n));
       },
       60_000,
@@ -247,7 +267,10 @@ export async function startSlurmCluster(options: SlurmClusterOptions = {}): Prom
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await cluster.stop().catch(() => undefined);
-    throw new Error(message.includes("Slurm test cluster") ? message : `Slurm test cluster failed to start: ${message}\n${explain()}`);
+    throw new Error(
+      message.includes("Slurm test cluster") ? message : `Slurm test cluster failed to start: ${message}\n${explain()}`,
+      { cause: error },
+    );
   }
   startWatchdog(dir, runDir, mungePid);
   return cluster;

@@ -43,7 +43,6 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-
 /** Copies `examples/` (or any folder) to a fresh temporary folder the test may change. */
 export function copyToTemp(source: string, prefix = "hpcfit-lab-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -56,7 +55,11 @@ export function copyToTemp(source: string, prefix = "hpcfit-lab-"): string {
  * The server gets its own config, runtime, settings and workspace folders so that nothing of
  * the machine's user leaks in and nothing is left behind.
  */
-export async function startJupyterLab(options: { notebookDir: string; env?: Record<string, string>; settings?: Record<string, Record<string, unknown>> }): Promise<Lab> {
+export async function startJupyterLab(options: {
+  notebookDir: string;
+  env?: Record<string, string>;
+  settings?: Record<string, Record<string, unknown>>;
+}): Promise<Lab> {
   const jupyter = join(ROOT, ".venv", "bin", "jupyter");
   if (!existsSync(jupyter)) throw new Error(`${jupyter} is missing: run node scripts/setup.mjs --for=test`);
   const port = await freePort();
@@ -65,7 +68,10 @@ export async function startJupyterLab(options: { notebookDir: string; env?: Reco
   for (const d of ["config", "runtime", "settings", "workspaces"]) mkdirSync(join(home, d));
   // No "news" question popping over the page (the closed network has no news anyway).
   mkdirSync(join(home, "settings", "@jupyterlab", "apputils-extension"), { recursive: true });
-  writeFileSync(join(home, "settings", "@jupyterlab", "apputils-extension", "notification.jupyterlab-settings"), JSON.stringify({ fetchNews: "false", checkForUpdates: false }));
+  writeFileSync(
+    join(home, "settings", "@jupyterlab", "apputils-extension", "notification.jupyterlab-settings"),
+    JSON.stringify({ fetchNews: "false", checkForUpdates: false }),
+  );
   // User settings per plugin id (`package:plugin`), as the settings editor would save them.
   for (const [id, values] of Object.entries(options.settings ?? {})) {
     const [pkg, plugin] = id.split(":");
@@ -142,7 +148,15 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-dev-shm-usage",
+    ],
   });
 }
 
@@ -170,10 +184,21 @@ export function recordResponses(page: Page): LoadedResource[] {
  * Opens JupyterLab (optionally a document in it) in a new page and waits until the application
  * has started and, for a notebook, its kernel is idle.
  */
-export async function openLab(browser: Browser, lab: Lab, path?: string, options: { colorScheme?: "light" | "dark" } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: options.colorScheme ?? "light" });
+export async function openLab(
+  browser: Browser,
+  lab: Lab,
+  path?: string,
+  options: { colorScheme?: "light" | "dark" } = {},
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1400, height: 1000 },
+    colorScheme: options.colorScheme ?? "light",
+  });
   const page = await context.newPage();
-  const target = path === undefined ? `${lab.url}lab?token=${lab.token}&reset` : `${lab.url}lab/tree/${encodeURI(path)}?token=${lab.token}&reset`;
+  const target =
+    path === undefined
+      ? `${lab.url}lab?token=${lab.token}&reset`
+      : `${lab.url}lab/tree/${encodeURI(path)}?token=${lab.token}&reset`;
   await page.goto(target);
   await page.waitForSelector("#jupyterlab-splash", { state: "detached", timeout: 60_000 });
   if (path !== undefined && path.endsWith(".ipynb")) await waitForKernelIdle(page);
@@ -184,7 +209,11 @@ export async function openLab(browser: Browser, lab: Lab, path?: string, options
 export async function waitForKernelIdle(page: Page, timeout = 60_000): Promise<void> {
   await page.waitForFunction(
     () => {
-      type Shell = { currentWidget?: { sessionContext?: { session?: { kernel?: { status: string; connectionStatus: string } | null } | null } } | null };
+      type Shell = {
+        currentWidget?: {
+          sessionContext?: { session?: { kernel?: { status: string; connectionStatus: string } | null } | null };
+        } | null;
+      };
       const app = (window as unknown as { jupyterapp?: { shell: Shell } }).jupyterapp;
       const kernel = app?.shell.currentWidget?.sessionContext?.session?.kernel;
       return kernel !== undefined && kernel !== null && kernel.status === "idle" && kernel.connectionStatus === "connected";
@@ -198,9 +227,10 @@ export async function waitForKernelIdle(page: Page, timeout = 60_000): Promise<v
 export async function runCommand(page: Page, id: string, args: Record<string, unknown> = {}): Promise<void> {
   await page.evaluate(
     async ([command, commandArgs]) => {
-      const app = (window as unknown as { jupyterapp?: { commands: { execute(id: string, args: unknown): Promise<unknown> } } }).jupyterapp;
+      const app = (window as unknown as { jupyterapp?: { commands: { execute(id: string, args: unknown): Promise<unknown> } } })
+        .jupyterapp;
       if (app === undefined) throw new Error("window.jupyterapp is not exposed (start JupyterLab with --expose-app-in-browser)");
-      await app.commands.execute(command as string, commandArgs);
+      await app.commands.execute(command, commandArgs);
     },
     [id, args] as const,
   );
@@ -236,7 +266,8 @@ export async function compareSnapshot(page: Page, name: string, png: Buffer, thr
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, `snapshot-${name}.png`), png);
   if (!existsSync(path)) {
-    if (process.env.CI === "true" || process.env.CI === "1") throw new Error(`visual snapshot ${path} is missing: run the browser tests once outside CI and commit it`);
+    if (process.env.CI === "true" || process.env.CI === "1")
+      throw new Error(`visual snapshot ${path} is missing: run the browser tests once outside CI and commit it`);
     mkdirSync(SNAPSHOTS, { recursive: true });
     writeFileSync(path, png);
     return 0;
@@ -256,12 +287,12 @@ export async function compareSnapshot(page: Page, name: string, png: Buffer, thr
         context.drawImage(image, 0, 0);
         return context.getImageData(0, 0, canvas.width, canvas.height);
       };
-      const [x, y] = await Promise.all([load(a as string), load(b as string)]);
+      const [x, y] = await Promise.all([load(a), load(b)]);
       if (x.width !== y.width || x.height !== y.height) return 1;
       let differing = 0;
       for (let i = 0; i < x.data.length; i += 4) {
         for (let c = 0; c < 3; c++) {
-          if (Math.abs(x.data[i + c] - y.data[i + c]) > (limit as number)) {
+          if (Math.abs(x.data[i + c] - y.data[i + c]) > limit) {
             differing++;
             break;
           }

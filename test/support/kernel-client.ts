@@ -96,7 +96,9 @@ let installedPrefix: string | null = null;
 export function installTempKernelspec(): string {
   if (installedPrefix) return installedPrefix;
   const prefix = mkdtempSync(join(tmpdir(), "hpcfit-kspec-"));
-  const r = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "install", "--prefix", prefix], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`hpcfit install failed (did you build?): ${r.stderr}`);
   installedPrefix = prefix;
   process.on("exit", () => rmSync(prefix, { recursive: true, force: true }));
@@ -173,7 +175,11 @@ export class KernelClient {
   }
 
   /** Sends any message type on shell or control and collects its reply and iopub messages. */
-  async request(msgType: string, content: Record<string, unknown> = {}, options: { channel?: "shell" | "control"; wantReply?: boolean; timeout?: number; buffers?: string[] } = {}): Promise<RequestResult> {
+  async request(
+    msgType: string,
+    content: Record<string, unknown> = {},
+    options: { channel?: "shell" | "control"; wantReply?: boolean; timeout?: number; buffers?: string[] } = {},
+  ): Promise<RequestResult> {
     const a = await this.call("request", {
       msg_type: msgType,
       content,
@@ -187,7 +193,9 @@ export class KernelClient {
 
   /** iopub messages not caused by a request collected so far (timers, comms), waiting up to `timeout` s for `untilType`. */
   async iopub(options: { timeout?: number; untilType?: string; untilCount?: number } = {}): Promise<WireMessage[]> {
-    return (await this.call("iopub", { timeout: options.timeout ?? 1, until_type: options.untilType, until_count: options.untilCount })).iopub;
+    return (
+      await this.call("iopub", { timeout: options.timeout ?? 1, until_type: options.untilType, until_count: options.untilCount })
+    ).iopub;
   }
 
   /** Interrupts: `signal` as Jupyter does for interrupt_mode signal (SIGINT), or `message` (interrupt_request on control). */
@@ -229,7 +237,12 @@ export class KernelClient {
   }
 
   /** The client session's signature over four JSON frames (for hand-made raw messages). */
-  async sign(header: object, parentHeader: object = {}, metadata: object = {}, content: object = {}): Promise<{ signature: string; frames: string[] }> {
+  async sign(
+    header: object,
+    parentHeader: object = {},
+    metadata: object = {},
+    content: object = {},
+  ): Promise<{ signature: string; frames: string[] }> {
     return this.call("sign", { header, parent_header: parentHeader, metadata, content });
   }
 
@@ -266,7 +279,7 @@ export class KernelClient {
       code,
       silent: o.silent ?? false,
       store_history: o.storeHistory ?? true,
-      allow_stdin: o.allowStdin ?? (o.stdin !== undefined),
+      allow_stdin: o.allowStdin ?? o.stdin !== undefined,
       stop_on_error: o.stopOnError ?? true,
       user_expressions: o.userExpressions ?? {},
       stdin: o.stdin,
@@ -278,7 +291,11 @@ export class KernelClient {
 function toExecuteResult(a: any): ExecuteResult {
   const iopub: WireMessage[] = a.iopub;
   const outputs = iopub.filter((m) => !["status", "execute_input"].includes(m.header.msg_type));
-  const streams = (name: string) => outputs.filter((m) => m.header.msg_type === "stream" && m.content.name === name).map((m) => m.content.text).join("");
+  const streams = (name: string) =>
+    outputs
+      .filter((m) => m.header.msg_type === "stream" && m.content.name === name)
+      .map((m) => m.content.text)
+      .join("");
   const result = outputs.find((m) => m.header.msg_type === "execute_result")?.content.data;
   const error = outputs.find((m) => m.header.msg_type === "error")?.content as ExecuteResult["error"];
   const content = a.reply?.content ?? {};
@@ -301,7 +318,8 @@ function toExecuteResult(a: any): ExecuteResult {
 /** Starts an hpcfit kernel (or another, by kernelName) driven by jupyter_client. */
 export async function startKernel(options: StartKernelOptions = {}): Promise<KernelClient> {
   const kernelName = options.kernelName ?? "hpcfit";
-  const kernelDirs = options.kernelDirs ?? (kernelName === "hpcfit" ? [join(installTempKernelspec(), "share", "jupyter", "kernels")] : undefined);
+  const kernelDirs =
+    options.kernelDirs ?? (kernelName === "hpcfit" ? [join(installTempKernelspec(), "share", "jupyter", "kernels")] : undefined);
   const env: Record<string, string> = { ...options.env };
   let ownDataDir = "";
   if (!env.HPCFIT_DATA_DIR) env.HPCFIT_DATA_DIR = ownDataDir = mkdtempSync(join(tmpdir(), "hpcfit-data-"));

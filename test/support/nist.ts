@@ -15,7 +15,10 @@ export interface NistIndexEntry {
 
 /** The 27 problems listed in INDEX.tsv. */
 export function nistIndex(): NistIndexEntry[] {
-  const lines = readFileSync(DIR + "INDEX.tsv", "utf8").trim().split("\n").slice(1);
+  const lines = readFileSync(DIR + "INDEX.tsv", "utf8")
+    .trim()
+    .split("\n")
+    .slice(1);
   return lines.map((l) => {
     const c = l.split("\t");
     return { name: c[0], level: c[1] as NistIndexEntry["level"], nparams: Number(c[2]), nobs: Number(c[3]) };

@@ -32,7 +32,11 @@ export function processes(): Proc[] {
     // The command name in parentheses may itself hold spaces and parentheses: fields follow the last ")".
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     if (fields.length < 2) continue;
-    list.push({ pid: Number(entry), ppid: Number(fields[1]), cmdline: readOr(`/proc/${entry}/cmdline`, "").replaceAll("\0", " ") });
+    list.push({
+      pid: Number(entry),
+      ppid: Number(fields[1]),
+      cmdline: readOr(`/proc/${entry}/cmdline`, "").replaceAll("\0", " "),
+    });
   }
   return list;
 }

@@ -39,7 +39,9 @@ function nodeFiles(conf: string, node: string): NodeFiles {
 
 function sharedConf(conf: string): void {
   if (conf === process.env.HPCFIT_TEST_SHARED_SLURM_CONF) {
-    throw new Error("refusing to kill a node of the shared test cluster: other test files run jobs on it; start a cluster of your own with startSlurmCluster()");
+    throw new Error(
+      "refusing to kill a node of the shared test cluster: other test files run jobs on it; start a cluster of your own with startSlurmCluster()",
+    );
   }
 }
 
@@ -48,7 +50,7 @@ function socketInodesUnder(dir: string): Set<string> {
   const inodes = new Set<string>();
   for (const line of readOr("/proc/net/unix", "").split("\n").slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (fields.length >= 8 && fields[7]!.startsWith(`${dir}/`)) inodes.add(fields[6]!);
+    if (fields.length >= 8 && fields[7].startsWith(`${dir}/`)) inodes.add(fields[6]);
   }
   return inodes;
 }
@@ -63,7 +65,7 @@ function holdsSocket(pid: number, inodes: Set<string>): boolean {
   for (const fd of fds) {
     try {
       const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m && inodes.has(m[1]!)) return true;
+      if (m && inodes.has(m[1])) return true;
     } catch {
       // The descriptor closed while we looked.
     }
@@ -81,10 +83,12 @@ function inStepOf(pid: number, node: string, conf: string): boolean {
 function stepProcesses(node: string, conf: string, spoolDir: string): Set<number> {
   const all = processes();
   const inodes = socketInodesUnder(spoolDir);
-  const roots = all.filter((p) => (p.cmdline.startsWith("slurmstepd:") && holdsSocket(p.pid, inodes)) || inStepOf(p.pid, node, conf));
+  const roots = all.filter(
+    (p) => (p.cmdline.startsWith("slurmstepd:") && holdsSocket(p.pid, inodes)) || inStepOf(p.pid, node, conf),
+  );
   const found = new Set(roots.map((p) => p.pid));
   // Descendants, including those that cleared their environment.
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (!found.has(p.pid) && found.has(p.ppid)) {
@@ -106,7 +110,8 @@ export function killNode(node: string, conf: string): number[] {
   const files = nodeFiles(conf, node);
   const killed: number[] = [];
   const slurmd = Number.parseInt(readOr(files.pidFile, ""), 10);
-  if (Number.isInteger(slurmd) && slurmd > 0 && readOr(`/proc/${slurmd}/cmdline`, "").includes("slurmd") && killProcess(slurmd)) killed.push(slurmd);
+  if (Number.isInteger(slurmd) && slurmd > 0 && readOr(`/proc/${slurmd}/cmdline`, "").includes("slurmd") && killProcess(slurmd))
+    killed.push(slurmd);
   // A step being set up when its slurmd died may still fork: look again until nothing is left.
   for (let pass = 0; pass < 5; pass++) {
     const victims = [...stepProcesses(node, conf, files.spoolDir)].filter((pid) => !killed.includes(pid));
@@ -119,7 +124,12 @@ export function killNode(node: string, conf: string): number[] {
 /** Each node's state as `sinfo` reports it (`idle`, `mixed`, `allocated`, `down*`, `idle*`, ...). */
 export async function nodeStates(conf: string): Promise<Map<string, string>> {
   const { stdout } = await run("sinfo", ["-h", "-N", "-o", "%N %T"], { env: { ...process.env, SLURM_CONF: conf } });
-  return new Map(stdout.trim().split("\n").map((l) => l.split(" ") as [string, string]));
+  return new Map(
+    stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ") as [string, string]),
+  );
 }
 
 /** Waits until `node`'s state matches `state`; throws with the last state seen after `timeoutMs`. */
@@ -130,7 +140,9 @@ export async function waitForNodeState(node: string, state: RegExp, conf: string
     if (state.test(now)) return now;
     if (Date.now() > deadline) {
       const silence = /^SlurmdTimeout=(\d+)$/m.exec(readOr(conf, ""))?.[1] ?? "300 (Slurm's default)";
-      throw new Error(`node ${node} is ${now}, not ${state}, after ${timeoutMs / 1000} s (the cluster's SlurmdTimeout is ${silence} s)`);
+      throw new Error(
+        `node ${node} is ${now}, not ${state}, after ${timeoutMs / 1000} s (the cluster's SlurmdTimeout is ${silence} s)`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -25,7 +25,10 @@ export interface PlotlyApi {
   /** Removes a figure and its listeners. */
   purge(root: HTMLElement): void;
   /** Renders a figure to an image data URL. */
-  toImage(root: HTMLElement, options: { format: "png" | "svg"; width?: number; height?: number; scale?: number }): Promise<string>;
+  toImage(
+    root: HTMLElement,
+    options: { format: "png" | "svg"; width?: number; height?: number; scale?: number },
+  ): Promise<string>;
   /** Applies layout changes (e.g. linked axis ranges) without redrawing data. */
   relayout(root: HTMLElement, update: PlotLayout): Promise<PlotlyElement>;
   /** Plotly's namespace for resizing. */

@@ -25,7 +25,16 @@ export function fitFigure(model: FitBundleModel, scales: FitScales): { figure: F
       marker: { size: 6 },
       meta: "data",
     });
-    data.push({ type: "scatter", mode: "lines", name: `model${suffix}`, legendgroup: group, x: s.curveX, y: s.curveY, connectgaps: false, meta: "model" });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `model${suffix}`,
+      legendgroup: group,
+      x: s.curveX,
+      y: s.curveY,
+      connectgaps: false,
+      meta: "model",
+    });
     data.push({
       type: "scatter",
       mode: "markers",
@@ -47,12 +56,27 @@ export function fitFigure(model: FitBundleModel, scales: FitScales): { figure: F
     height: 420,
     margin: { l: 60, r: 16, t: placement.marginTop, b: 44 },
     // The title sits left and the legend right on one row above the data, so neither hides a point.
-    title: { text: model.name, font: { size: 13 }, x: 0, xanchor: "left", xref: "paper", y: 1, yanchor: "bottom", yref: "paper", pad: { b: 4 } },
+    title: {
+      text: model.name,
+      font: { size: 13 },
+      x: 0,
+      xanchor: "left",
+      xref: "paper",
+      y: 1,
+      yanchor: "bottom",
+      yref: "paper",
+      pad: { b: 4 },
+    },
     showlegend: true,
     legend: placement.legend,
     xaxis: { type: scales.logX ? "log" : "linear", anchor: "y", showticklabels: false },
     yaxis: { type: scales.logY ? "log" : "linear", domain: [0.32, 1], title: { text: "y" } },
-    xaxis2: { type: scales.logX ? "log" : "linear", anchor: "y2", matches: "x", title: { text: model.x === null ? "point" : "x" } },
+    xaxis2: {
+      type: scales.logX ? "log" : "linear",
+      anchor: "y2",
+      matches: "x",
+      title: { text: model.x === null ? "point" : "x" },
+    },
     yaxis2: { domain: [0, 0.26], title: { text: "(f−y)/dy" }, zeroline: true },
   };
   return { figure: { data, layout }, dropped };

@@ -87,7 +87,14 @@ export class FitRenderer extends BundleRenderer<FitBundle> {
   private linkX(source: number, event: Record<string, unknown>): void {
     if (this.linking || this.hosts.length < 2) return;
     const update: Record<string, unknown> = {};
-    for (const key of ["xaxis.range[0]", "xaxis.range[1]", "xaxis.autorange", "xaxis2.range[0]", "xaxis2.range[1]", "xaxis2.autorange"]) {
+    for (const key of [
+      "xaxis.range[0]",
+      "xaxis.range[1]",
+      "xaxis.autorange",
+      "xaxis2.range[0]",
+      "xaxis2.range[1]",
+      "xaxis2.autorange",
+    ]) {
       if (key in event) update[key.replace("xaxis2", "xaxis")] = event[key];
     }
     if (Object.keys(update).length === 0) return;

@@ -1,6 +1,14 @@
 import type { JobRow, JobState } from "../../../schema/jobs.js";
 import { JOB_STATES } from "../../../schema/jobs.js";
-import { cellText, filterJobs, JOB_COLUMN_TITLES, JOB_COLUMNS, sortJobs, stateColorVar, type JobColumn } from "../transforms/jobs-table.js";
+import {
+  cellText,
+  filterJobs,
+  JOB_COLUMN_TITLES,
+  JOB_COLUMNS,
+  sortJobs,
+  stateColorVar,
+  type JobColumn,
+} from "../transforms/jobs-table.js";
 import { element } from "./bundle-renderer.js";
 
 /**

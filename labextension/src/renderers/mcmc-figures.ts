@@ -1,7 +1,17 @@
 import type { McmcBundle } from "../../../schema/mcmc.js";
 import type { Figure } from "../plot/plot-host.js";
 import type { PlotTrace } from "../plot/plotly-types.js";
-import { binCentres, cornerColorscale, cornerHistogramColor, cornerSide, cornerTickCount, gridDomain, heatmapRows, histogram2d, parameterDraws } from "../transforms/corner.js";
+import {
+  binCentres,
+  cornerColorscale,
+  cornerHistogramColor,
+  cornerSide,
+  cornerTickCount,
+  gridDomain,
+  heatmapRows,
+  histogram2d,
+  parameterDraws,
+} from "../transforms/corner.js";
 import { minMaxDecimate, perChainBudget } from "../transforms/decimate.js";
 import { binCount, histogram, sortedFinite } from "../transforms/intervals.js";
 import { keptGenerationRange, keptLogpGenerations, keptLogpRange } from "../transforms/mcmc-axes.js";
@@ -48,17 +58,54 @@ export function traceFigure(bundle: McmcBundle): Figure {
     const axis = p === 0 ? "" : String(p + 1);
     const [lo, hi] = gridDomain(k - 1 - p, k, 0.04);
     layout[`yaxis${axis}`] = { domain: [lo, hi], title: { text: bundle.labels[p], font: { size: 11 } } };
-    layout[`xaxis${axis}`] = { anchor: `y${axis}`, matches: p === 0 ? undefined : "x", range, showticklabels: p === k - 1, title: p === k - 1 ? { text: "generation" } : undefined };
+    layout[`xaxis${axis}`] = {
+      anchor: `y${axis}`,
+      matches: p === 0 ? undefined : "x",
+      range,
+      showticklabels: p === k - 1,
+      title: p === k - 1 ? { text: "generation" } : undefined,
+    };
     for (let c = 0; c < chains; c++) {
       const s = minMaxDecimate(chainColumn(bundle, c, p), budget, step, bundle.burn + step);
-      data.push({ type: "scatter", mode: "lines", x: values(s.x), y: values(s.y), xaxis: `x${axis}`, yaxis: `y${axis}`, line: { width: 0.8 }, opacity: 0.7, hoverinfo: "skip" });
+      data.push({
+        type: "scatter",
+        mode: "lines",
+        x: values(s.x),
+        y: values(s.y),
+        xaxis: `x${axis}`,
+        yaxis: `y${axis}`,
+        line: { width: 0.8 },
+        opacity: 0.7,
+        hoverinfo: "skip",
+      });
     }
     if (bundle.burn > 0) {
-      (layout.shapes as unknown[]).push({ type: "line", xref: `x${axis}`, yref: `y${axis} domain`, x0: bundle.burn, x1: bundle.burn, y0: 0, y1: 1, line: { width: 2, dash: "dot", color: "rgba(128,128,128,0.8)" }, meta: "burn-in-end" });
+      (layout.shapes as unknown[]).push({
+        type: "line",
+        xref: `x${axis}`,
+        yref: `y${axis} domain`,
+        x0: bundle.burn,
+        x1: bundle.burn,
+        y0: 0,
+        y1: 1,
+        line: { width: 2, dash: "dot", color: "rgba(128,128,128,0.8)" },
+        meta: "burn-in-end",
+      });
     }
   }
   if (bundle.burn > 0) {
-    (layout.annotations as unknown[]).push({ xref: "paper", yref: "paper", x: 0, y: 1, xanchor: "left", yanchor: "bottom", showarrow: false, font: { size: 10 }, text: `burn-in: ${bundle.burn} generations before these draws (not kept)`, meta: "burn-in-note" });
+    (layout.annotations as unknown[]).push({
+      xref: "paper",
+      yref: "paper",
+      x: 0,
+      y: 1,
+      xanchor: "left",
+      yanchor: "bottom",
+      showarrow: false,
+      font: { size: 10 },
+      text: `burn-in: ${bundle.burn} generations before these draws (not kept)`,
+      meta: "burn-in-note",
+    });
   }
   return { data, layout };
 }
@@ -70,20 +117,51 @@ export function marginalFigure(bundle: McmcBundle): Figure {
   const rows = Math.ceil(k / cols);
   const data: PlotTrace[] = [];
   const shapes: unknown[] = [];
-  const layout: Record<string, unknown> = { height: Math.max(260, 220 * rows), margin: { l: 50, r: 16, t: 28, b: 40 }, showlegend: false, bargap: 0, shapes, annotations: [] as unknown[] };
+  const layout: Record<string, unknown> = {
+    height: Math.max(260, 220 * rows),
+    margin: { l: 50, r: 16, t: 28, b: 40 },
+    showlegend: false,
+    bargap: 0,
+    shapes,
+    annotations: [] as unknown[],
+  };
   for (let p = 0; p < k; p++) {
     const axis = p === 0 ? "" : String(p + 1);
     const col = p % cols;
     const row = Math.floor(p / cols);
-    layout[`xaxis${axis}`] = { domain: gridDomain(col, cols, 0.06), anchor: `y${axis}`, title: { text: bundle.labels[p], font: { size: 11 } } };
+    layout[`xaxis${axis}`] = {
+      domain: gridDomain(col, cols, 0.06),
+      anchor: `y${axis}`,
+      title: { text: bundle.labels[p], font: { size: 11 } },
+    };
     layout[`yaxis${axis}`] = { domain: gridDomain(rows - 1 - row, rows, 0.12), anchor: `x${axis}`, showticklabels: false };
     const draws = parameterDraws(bundle.points, p);
     const h = histogram(draws, binCount(sortedFinite(draws)));
-    data.push({ type: "bar", x: binCentres(h.edges), y: values(h.density), width: h.edges[1] - h.edges[0], xaxis: `x${axis}`, yaxis: `y${axis}`, name: bundle.labels[p], hovertemplate: "%{x:.4g}: %{y:.3g}<extra></extra>" });
+    data.push({
+      type: "bar",
+      x: binCentres(h.edges),
+      y: values(h.density),
+      width: h.edges[1] - h.edges[0],
+      xaxis: `x${axis}`,
+      yaxis: `y${axis}`,
+      name: bundle.labels[p],
+      hovertemplate: "%{x:.4g}: %{y:.3g}<extra></extra>",
+    });
     const s = bundle.stats[p];
     const xref = `x${axis}`;
     const yref = `y${axis} domain`;
-    shapes.push({ type: "rect", xref, yref, x0: s.p68[0], x1: s.p68[1], y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" });
+    shapes.push({
+      type: "rect",
+      xref,
+      yref,
+      x0: s.p68[0],
+      x1: s.p68[1],
+      y0: 0,
+      y1: 1,
+      fillcolor: SHADE,
+      line: { width: 0 },
+      layer: "below",
+    });
     for (const x of s.p95) shapes.push({ type: "line", xref, yref, x0: x, x1: x, y0: 0, y1: 1, line: { dash: "dot", width: 1 } });
     shapes.push({ type: "line", xref, yref, x0: s.median, x1: s.median, y0: 0, y1: 1, line: { width: 1.5 } });
   }
@@ -120,14 +198,50 @@ export function cornerFigure(bundle: McmcBundle, selection: readonly number[], o
     for (let col = 0; col <= row; col++) {
       n++;
       const axis = n === 1 ? "" : String(n);
-      layout[`xaxis${axis}`] = { domain: gridDomain(col, k), anchor: `y${axis}`, nticks, tickangle: 0, showticklabels: row === k - 1, title: row === k - 1 ? { text: bundle.labels[selection[col]], font } : undefined, tickfont: font };
-      layout[`yaxis${axis}`] = { domain: gridDomain(k - 1 - row, k), anchor: `x${axis}`, nticks, showticklabels: col === 0 && row > 0, title: col === 0 && row > 0 ? { text: bundle.labels[selection[row]], font } : undefined, tickfont: font };
+      layout[`xaxis${axis}`] = {
+        domain: gridDomain(col, k),
+        anchor: `y${axis}`,
+        nticks,
+        tickangle: 0,
+        showticklabels: row === k - 1,
+        title: row === k - 1 ? { text: bundle.labels[selection[col]], font } : undefined,
+        tickfont: font,
+      };
+      layout[`yaxis${axis}`] = {
+        domain: gridDomain(k - 1 - row, k),
+        anchor: `x${axis}`,
+        nticks,
+        showticklabels: col === 0 && row > 0,
+        title: col === 0 && row > 0 ? { text: bundle.labels[selection[row]], font } : undefined,
+        tickfont: font,
+      };
       if (row === col) {
         const h = histogram(draws[col], bins);
-        data.push({ type: "bar", x: binCentres(h.edges), y: values(h.counts), width: h.edges[1] - h.edges[0], xaxis: `x${axis}`, yaxis: `y${axis}`, marker: { color }, hoverinfo: "skip", meta: "corner-diagonal" });
+        data.push({
+          type: "bar",
+          x: binCentres(h.edges),
+          y: values(h.counts),
+          width: h.edges[1] - h.edges[0],
+          xaxis: `x${axis}`,
+          yaxis: `y${axis}`,
+          marker: { color },
+          hoverinfo: "skip",
+          meta: "corner-diagonal",
+        });
       } else {
         const h = histogram2d(draws[col], draws[row], bins, bins);
-        data.push({ type: "heatmap", x: binCentres(h.xEdges), y: binCentres(h.yEdges), z: heatmapRows(h), xaxis: `x${axis}`, yaxis: `y${axis}`, showscale: false, colorscale, hoverinfo: "skip", meta: "corner-pair" });
+        data.push({
+          type: "heatmap",
+          x: binCentres(h.xEdges),
+          y: binCentres(h.yEdges),
+          z: heatmapRows(h),
+          xaxis: `x${axis}`,
+          yaxis: `y${axis}`,
+          showscale: false,
+          colorscale,
+          hoverinfo: "skip",
+          meta: "corner-pair",
+        });
       }
     }
   }
@@ -148,11 +262,35 @@ export function logpFigure(bundle: McmcBundle, showBurnIn = false): Figure {
     const column = new Float64Array(bundle.generationLogp.length);
     for (let g = 0; g < column.length; g++) column[g] = bundle.generationLogp[g][c] ?? NaN;
     const s = minMaxDecimate(column, budget);
-    data.push({ type: "scatter", mode: "lines", x: Array.from(s.x, (i) => gens[i] ?? i), y: values(s.y), line: { width: 0.8 }, opacity: 0.7, hoverinfo: "skip" });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      x: Array.from(s.x, (i) => gens[i] ?? i),
+      y: values(s.y),
+      line: { width: 0.8 },
+      opacity: 0.7,
+      hoverinfo: "skip",
+    });
   }
   const keptX = showBurnIn ? null : keptLogpGenerations(gens, bundle.burn);
   const keptY = showBurnIn ? null : keptLogpRange(bundle.generationLogp, gens, bundle.burn);
-  const shapes = showBurnIn && bundle.burn > 0 ? [{ type: "rect", xref: "x", yref: "y domain", x0: 0, x1: bundle.burn, y0: 0, y1: 1, fillcolor: SHADE, line: { width: 0 }, layer: "below" }] : [];
+  const shapes =
+    showBurnIn && bundle.burn > 0
+      ? [
+          {
+            type: "rect",
+            xref: "x",
+            yref: "y domain",
+            x0: 0,
+            x1: bundle.burn,
+            y0: 0,
+            y1: 1,
+            fillcolor: SHADE,
+            line: { width: 0 },
+            layer: "below",
+          },
+        ]
+      : [];
   return {
     data,
     layout: {
@@ -162,8 +300,12 @@ export function logpFigure(bundle: McmcBundle, showBurnIn = false): Figure {
       margin: { l: 70, r: 16, t: 16, b: 44 },
       showlegend: false,
       hovermode: false,
-      xaxis: keptX === null ? { title: { text: "generation" }, autorange: true } : { title: { text: "generation" }, range: keptX },
-      yaxis: keptY === null ? { title: { text: "log posterior" }, autorange: true } : { title: { text: "log posterior" }, range: keptY },
+      xaxis:
+        keptX === null ? { title: { text: "generation" }, autorange: true } : { title: { text: "generation" }, range: keptX },
+      yaxis:
+        keptY === null
+          ? { title: { text: "log posterior" }, autorange: true }
+          : { title: { text: "log posterior" }, range: keptY },
       shapes,
     },
   };

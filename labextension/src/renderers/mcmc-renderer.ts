@@ -14,7 +14,14 @@ export const MCMC_MIME_TYPE = "application/vnd.hpcfit.mcmc+json";
 /** The tabs of the MCMC view. */
 export const MCMC_TABS = ["traces", "marginals", "corner", "logp", "diagnostics", "fit"] as const;
 type Tab = (typeof MCMC_TABS)[number];
-const TAB_TITLES: Record<Tab, string> = { traces: "Traces", marginals: "Marginals", corner: "Corner", logp: "Log-posterior", diagnostics: "Diagnostics", fit: "Best fit" };
+const TAB_TITLES: Record<Tab, string> = {
+  traces: "Traces",
+  marginals: "Marginals",
+  corner: "Corner",
+  logp: "Log-posterior",
+  diagnostics: "Diagnostics",
+  fit: "Best fit",
+};
 
 /** R-hat above this says the chains have not mixed (Gelman et al., BDA3 §11.4 suggest 1.1; 1.05 is stricter, as modern practice asks). */
 const RHAT_LIMIT = 1.05;
@@ -141,12 +148,23 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
     const page = this.pages.get("fit");
     if (page === undefined || this.fitData === undefined) return;
     if (this.fitView === null) {
-      this.fitView = new FitRenderer({ mimeType: FIT_MIME_TYPE, sanitizer: { sanitize: (s) => s }, resolver: null, linkHandler: null, latexTypesetter: null });
+      this.fitView = new FitRenderer({
+        mimeType: FIT_MIME_TYPE,
+        sanitizer: { sanitize: (s) => s },
+        resolver: null,
+        linkHandler: null,
+        latexTypesetter: null,
+      });
       page.append(this.fitView.node);
     }
     // The fit view stores no PNG of its own: this output's snapshot is the traces.
     const data = { [FIT_MIME_TYPE]: this.fitData };
-    await this.fitView.renderModel({ data, metadata: {}, trusted: true, setData: () => undefined } as unknown as IRenderMime.IMimeModel);
+    await this.fitView.renderModel({
+      data,
+      metadata: {},
+      trusted: true,
+      setData: () => undefined,
+    } as unknown as IRenderMime.IMimeModel);
     page.dataset.drawn = "true";
   }
 
@@ -199,7 +217,8 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
    */
   private statsTable(bundle: McmcBundle, full: boolean): HTMLTableElement {
     const d = bundle.diagnostics;
-    const fmt = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined ? "—" : formatSignificant(v, digits));
+    const fmt = (v: number | null | undefined, digits = 4): string =>
+      v === null || v === undefined ? "—" : formatSignificant(v, digits);
     const table = element("table", `jp-hpcfit-table ${full ? "jp-hpcfit-diagnostics" : "jp-hpcfit-statistics"}`);
     const head = table.createTHead().insertRow();
     const titles = ["Parameter", "mean", "median", "best", "std", "68% interval", "95% interval", "R-hat"];
@@ -209,7 +228,16 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
     bundle.stats.forEach((s, p) => {
       const row = body.insertRow();
       row.dataset.parameter = s.name;
-      const cells = [s.name, fmt(s.mean), fmt(s.median), fmt(s.best), fmt(s.std), `[${fmt(s.p68[0])}, ${fmt(s.p68[1])}]`, `[${fmt(s.p95[0])}, ${fmt(s.p95[1])}]`, fmt(d.rhat[p], 3)];
+      const cells = [
+        s.name,
+        fmt(s.mean),
+        fmt(s.median),
+        fmt(s.best),
+        fmt(s.std),
+        `[${fmt(s.p68[0])}, ${fmt(s.p68[1])}]`,
+        `[${fmt(s.p95[0])}, ${fmt(s.p95[1])}]`,
+        fmt(d.rhat[p], 3),
+      ];
       if (full) cells.push(fmt(d.tau[p], 3), fmt(d.ess[p], 3));
       for (const text of cells) row.insertCell().textContent = text;
       const rhat = d.rhat[p];

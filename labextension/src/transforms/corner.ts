@@ -113,7 +113,8 @@ export function defaultCornerSelection(count: number, max = 6): number[] {
  */
 export function checkCornerSelection(selection: readonly number[], count: number): string | null {
   if (selection.length === 0) return "choose at least one parameter";
-  if (selection.length > MAX_CORNER_PARAMETERS) return `choose at most ${MAX_CORNER_PARAMETERS} parameters (got ${selection.length})`;
+  if (selection.length > MAX_CORNER_PARAMETERS)
+    return `choose at most ${MAX_CORNER_PARAMETERS} parameters (got ${selection.length})`;
   const seen = new Set<number>();
   for (const p of selection) {
     if (!Number.isInteger(p) || p < 0 || p >= count) return `parameter index ${p} is out of range 0..${count - 1}`;
@@ -182,7 +183,8 @@ export function cornerHistogramColor(light: boolean): string {
 export function parseColor(color: string): [number, number, number] | null {
   const c = color.trim().toLowerCase();
   const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/.exec(c);
-  if (short !== null) return [parseInt(short[1] + short[1], 16), parseInt(short[2] + short[2], 16), parseInt(short[3] + short[3], 16)];
+  if (short !== null)
+    return [parseInt(short[1] + short[1], 16), parseInt(short[2] + short[2], 16), parseInt(short[3] + short[3], 16)];
   const long = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})(?:[0-9a-f]{2})?$/.exec(c);
   if (long !== null) return [parseInt(long[1], 16), parseInt(long[2], 16), parseInt(long[3], 16)];
   const rgb = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)/.exec(c);

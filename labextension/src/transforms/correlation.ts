@@ -28,14 +28,17 @@ export interface CorrelationTable {
  * nothing to show (fewer than two parameters) or the matrix does not have `p × p` entries (a
  * bundle from another version).
  */
-export function correlationTable(names: readonly string[], correlation: readonly (number | null)[] | undefined): CorrelationTable | null {
+export function correlationTable(
+  names: readonly string[],
+  correlation: readonly (number | null)[] | undefined,
+): CorrelationTable | null {
   const p = names.length;
   if (p < 2 || correlation === undefined || !Array.isArray(correlation) || correlation.length !== p * p) return null;
   const rows: CorrelationTable["rows"] = [];
   for (let i = 1; i < p; i++) {
     const cells: CorrelationCell[] = [];
     for (let j = 0; j < i; j++) {
-      const v = correlation[i * p + j];
+      const v: unknown = correlation[i * p + j];
       const value = typeof v === "number" && Number.isFinite(v) ? v : null;
       // Two decimals, with -0.00 written as 0.00.
       const text = value === null ? "—" : (Math.abs(value) < 0.005 ? 0 : value).toFixed(2);

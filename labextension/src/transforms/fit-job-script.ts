@@ -87,10 +87,13 @@ function positiveInteger(form: FitJobForm, field: keyof FitJobForm, errors: Form
 /** Checks the form; an empty list means the script can be submitted. */
 export function validateFitJobForm(form: FitJobForm): FormError[] {
   const errors: FormError[] = [];
-  if (form.modelFile.trim() === "") errors.push({ field: "modelFile", message: "choose a model file (a .ts file exporting a FitProblem)" });
-  else if (!/\.(ts|mts|js|mjs)$/.test(form.modelFile)) errors.push({ field: "modelFile", message: `model file ${form.modelFile} is not a .ts or .js file` });
+  if (form.modelFile.trim() === "")
+    errors.push({ field: "modelFile", message: "choose a model file (a .ts file exporting a FitProblem)" });
+  else if (!/\.(ts|mts|js|mjs)$/.test(form.modelFile))
+    errors.push({ field: "modelFile", message: `model file ${form.modelFile} is not a .ts or .js file` });
   else if (/[\n\r\0]/.test(form.modelFile)) errors.push({ field: "modelFile", message: "model file name contains a line break" });
-  if (!(FIT_METHODS as readonly string[]).includes(form.method)) errors.push({ field: "method", message: `unknown method ${form.method} (known: ${FIT_METHODS.join(", ")})` });
+  if (!(FIT_METHODS as readonly string[]).includes(form.method))
+    errors.push({ field: "method", message: `unknown method ${form.method} (known: ${FIT_METHODS.join(", ")})` });
   if (isSampler(form.method)) {
     positiveInteger(form, "samples", errors);
     positiveInteger(form, "burn", errors, 0);
@@ -106,12 +109,18 @@ export function validateFitJobForm(form: FitJobForm): FormError[] {
   } else if (!Number.isInteger(form.memUnit === "G" ? form.memPerCpu * 1024 : form.memPerCpu)) {
     errors.push({ field: "memPerCpu", message: "memory per core must be a whole number of megabytes" });
   }
-  if (!(MEMORY_UNITS as readonly string[]).includes(form.memUnit)) errors.push({ field: "memUnit", message: "memory unit must be M or G" });
-  if (!TIME.test(form.time.trim())) errors.push({ field: "time", message: `wall time ${JSON.stringify(form.time)} is not [D-]HH:MM:SS, MM:SS or minutes` });
-  if (form.partition !== "" && !WORD.test(form.partition)) errors.push({ field: "partition", message: "partition must be one word (letters, digits, _ . + - @ %)" });
-  if (!WORD.test(form.jobName)) errors.push({ field: "jobName", message: "job name must be one word (letters, digits, _ . + - @ %), no spaces or quotes" });
-  if (form.email !== "" && !EMAIL.test(form.email)) errors.push({ field: "email", message: `${form.email} is not an e-mail address` });
-  if (form.storeDir.trim() === "" || /[\n\r\0]/.test(form.storeDir)) errors.push({ field: "storeDir", message: "results directory must be a path" });
+  if (!(MEMORY_UNITS as readonly string[]).includes(form.memUnit))
+    errors.push({ field: "memUnit", message: "memory unit must be M or G" });
+  if (!TIME.test(form.time.trim()))
+    errors.push({ field: "time", message: `wall time ${JSON.stringify(form.time)} is not [D-]HH:MM:SS, MM:SS or minutes` });
+  if (form.partition !== "" && !WORD.test(form.partition))
+    errors.push({ field: "partition", message: "partition must be one word (letters, digits, _ . + - @ %)" });
+  if (!WORD.test(form.jobName))
+    errors.push({ field: "jobName", message: "job name must be one word (letters, digits, _ . + - @ %), no spaces or quotes" });
+  if (form.email !== "" && !EMAIL.test(form.email))
+    errors.push({ field: "email", message: `${form.email} is not an e-mail address` });
+  if (form.storeDir.trim() === "" || /[\n\r\0]/.test(form.storeDir))
+    errors.push({ field: "storeDir", message: "results directory must be a path" });
   return errors;
 }
 
@@ -130,7 +139,13 @@ function memoryMegabytes(form: FitJobForm): number {
  * lets a site point the job at its hpcfit command; the results go to `<storeDir>/<jobName>-<jobid>`.
  */
 export function fitJobScript(form: FitJobForm): string {
-  const lines = ["#!/bin/bash", `#SBATCH --job-name=${form.jobName}`, `#SBATCH --nodes=${form.nodes}`, `#SBATCH --ntasks=${form.ntasks}`, `#SBATCH --cpus-per-task=${form.cpusPerTask}`];
+  const lines = [
+    "#!/bin/bash",
+    `#SBATCH --job-name=${form.jobName}`,
+    `#SBATCH --nodes=${form.nodes}`,
+    `#SBATCH --ntasks=${form.ntasks}`,
+    `#SBATCH --cpus-per-task=${form.cpusPerTask}`,
+  ];
   if (form.gpus > 0) lines.push(`#SBATCH --gpus=${form.gpus}`);
   lines.push(`#SBATCH --mem-per-cpu=${memoryMegabytes(form)}M`, `#SBATCH --time=${form.time.trim()}`);
   if (form.partition !== "") lines.push(`#SBATCH --partition=${form.partition}`);

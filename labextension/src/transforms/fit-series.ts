@@ -63,7 +63,8 @@ const UNCERTAINTY_DIGITS = 2;
  */
 export function formatWithUncertainty(value: number, stderr: number | null): string {
   if (!Number.isFinite(value)) return String(value);
-  if (stderr === null || !Number.isFinite(stderr) || stderr <= 0) return `${formatSignificant(value, 6)}${stderr === null ? "" : " ± ?"}`;
+  if (stderr === null || !Number.isFinite(stderr) || stderr <= 0)
+    return `${formatSignificant(value, 6)}${stderr === null ? "" : " ± ?"}`;
   const exponent = Math.floor(Math.log10(stderr)) - (UNCERTAINTY_DIGITS - 1);
   const scale = 10 ** exponent;
   if (Math.abs(exponent) > 6 || Math.abs(value) >= 1e7) {

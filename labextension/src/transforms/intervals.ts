@@ -48,7 +48,7 @@ export function binCount(sorted: Float64Array, maxBins = 80): number {
   if (n < 2) return 1;
   const range = sorted[n - 1] - sorted[0];
   const iqr = quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
-  const raw = iqr > 0 && range > 0 ? range / (2 * iqr * Math.cbrt(1 / n) ) : Math.sqrt(n);
+  const raw = iqr > 0 && range > 0 ? range / (2 * iqr * Math.cbrt(1 / n)) : Math.sqrt(n);
   return Math.max(5, Math.min(maxBins, Math.ceil(raw)));
 }
 

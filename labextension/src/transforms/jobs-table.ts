@@ -110,7 +110,9 @@ export function newestFirst(rows: readonly JobRow[]): JobRow[] {
 }
 
 /** A plain job, or an array job with its tasks. */
-export type JobGroup = { kind: "job"; row: JobRow } | { kind: "array"; arrayJobId: number; name: string; tasks: JobRow[]; states: Partial<Record<JobState, number>> };
+export type JobGroup =
+  | { kind: "job"; row: JobRow }
+  | { kind: "array"; arrayJobId: number; name: string; tasks: JobRow[]; states: Partial<Record<JobState, number>> };
 
 /**
  * Groups the tasks of each job array under one entry (placed where its newest task would be),

@@ -26,7 +26,15 @@ export interface LegendPlacement {
  */
 export function legendAbove(plotTop = 1): { legend: LegendPlacement; marginTop: number } {
   return {
-    legend: { orientation: "h", x: 1, xanchor: "right", y: plotTop, yanchor: "bottom", traceorder: "normal", bgcolor: "rgba(0,0,0,0)" },
+    legend: {
+      orientation: "h",
+      x: 1,
+      xanchor: "right",
+      y: plotTop,
+      yanchor: "bottom",
+      traceorder: "normal",
+      bgcolor: "rgba(0,0,0,0)",
+    },
     marginTop: LEGEND_ROW_PX + 10,
   };
 }

@@ -22,7 +22,11 @@ export function keptGenerationRange(burn: number, thin: number, displayStride: n
  * The y range that shows the log-posterior of generations at or after `burn` (all chains),
  * padded by 5%; null when no finite value is there (then the plot autoscales).
  */
-export function keptLogpRange(generationLogp: readonly (readonly (number | null)[])[], generationIndex: readonly number[], burn: number): [number, number] | null {
+export function keptLogpRange(
+  generationLogp: readonly (readonly (number | null)[])[],
+  generationIndex: readonly number[],
+  burn: number,
+): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
   for (let g = 0; g < generationLogp.length; g++) {

@@ -20,19 +20,27 @@ function numberArray(v: unknown): boolean {
  */
 export function checkFitBundle(data: unknown): Checked<FitBundle> {
   if (!isObject(data)) return { ok: false, error: "the fit bundle is not a JSON object" };
-  if (data.version !== 1) return { ok: false, error: `unsupported fit bundle version ${JSON.stringify(data.version)} (this extension reads version 1)` };
+  if (data.version !== 1)
+    return {
+      ok: false,
+      error: `unsupported fit bundle version ${JSON.stringify(data.version)} (this extension reads version 1)`,
+    };
   if (!Array.isArray(data.parameters)) return { ok: false, error: "fit bundle has no parameters array" };
   for (const [i, p] of (data.parameters as unknown[]).entries()) {
-    if (!isObject(p) || typeof p.name !== "string" || typeof p.value !== "number") return { ok: false, error: `parameters[${i}] needs a name and a numeric value` };
+    if (!isObject(p) || typeof p.name !== "string" || typeof p.value !== "number")
+      return { ok: false, error: `parameters[${i}] needs a name and a numeric value` };
   }
   if (!Array.isArray(data.models)) return { ok: false, error: "fit bundle has no models array" };
   for (const [i, m] of (data.models as unknown[]).entries()) {
     if (!isObject(m)) return { ok: false, error: `models[${i}] is not an object` };
-    if (!Array.isArray(m.y) || !m.y.every(numberArray)) return { ok: false, error: `models[${i}].y must be an array of number arrays` };
-    if (!Array.isArray(m.dy) || !Array.isArray(m.fx) || !Array.isArray(m.residuals)) return { ok: false, error: `models[${i}] needs dy, fx and residuals arrays` };
+    if (!Array.isArray(m.y) || !m.y.every(numberArray))
+      return { ok: false, error: `models[${i}].y must be an array of number arrays` };
+    if (!Array.isArray(m.dy) || !Array.isArray(m.fx) || !Array.isArray(m.residuals))
+      return { ok: false, error: `models[${i}] needs dy, fx and residuals arrays` };
     if (m.x !== null && !numberArray(m.x)) return { ok: false, error: `models[${i}].x must be a number array or null` };
     const n = (m.y as unknown[][])[0]?.length ?? 0;
-    if (m.x !== null && (m.x as unknown[]).length !== n) return { ok: false, error: `models[${i}].x has ${(m.x as unknown[]).length} points but y has ${n}` };
+    if (m.x !== null && (m.x as unknown[]).length !== n)
+      return { ok: false, error: `models[${i}].x has ${(m.x as unknown[]).length} points but y has ${n}` };
   }
   return { ok: true, value: data as unknown as FitBundle };
 }
@@ -40,20 +48,29 @@ export function checkFitBundle(data: unknown): Checked<FitBundle> {
 /** Checks what the renderer needs of an `application/vnd.hpcfit.mcmc+json` bundle. */
 export function checkMcmcBundle(data: unknown): Checked<McmcBundle> {
   if (!isObject(data)) return { ok: false, error: "the MCMC bundle is not a JSON object" };
-  if (data.version !== 1) return { ok: false, error: `unsupported MCMC bundle version ${JSON.stringify(data.version)} (this extension reads version 1)` };
-  if (!Array.isArray(data.labels) || !data.labels.every((l) => typeof l === "string")) return { ok: false, error: "MCMC bundle labels must be an array of names" };
+  if (data.version !== 1)
+    return {
+      ok: false,
+      error: `unsupported MCMC bundle version ${JSON.stringify(data.version)} (this extension reads version 1)`,
+    };
+  if (!Array.isArray(data.labels) || !data.labels.every((l) => typeof l === "string"))
+    return { ok: false, error: "MCMC bundle labels must be an array of names" };
   const k = data.labels.length;
   if (!Array.isArray(data.points)) return { ok: false, error: "MCMC bundle has no points array" };
   for (const [t, row] of (data.points as unknown[]).entries()) {
     if (!Array.isArray(row)) return { ok: false, error: `points[${t}] is not an array of chains` };
     for (const [c, draw] of row.entries()) {
-      if (!Array.isArray(draw) || draw.length !== k) return { ok: false, error: `points[${t}][${c}] must hold ${k} values (one per label)` };
+      if (!Array.isArray(draw) || draw.length !== k)
+        return { ok: false, error: `points[${t}][${c}] must hold ${k} values (one per label)` };
     }
   }
-  if (!Array.isArray(data.logp) || data.logp.length !== data.points.length) return { ok: false, error: "logp must have one row per kept draw" };
-  if (!Array.isArray(data.stats) || data.stats.length !== k) return { ok: false, error: `stats must have ${k} entries (one per label)` };
+  if (!Array.isArray(data.logp) || data.logp.length !== data.points.length)
+    return { ok: false, error: "logp must have one row per kept draw" };
+  if (!Array.isArray(data.stats) || data.stats.length !== k)
+    return { ok: false, error: `stats must have ${k} entries (one per label)` };
   if (!isObject(data.diagnostics)) return { ok: false, error: "MCMC bundle has no diagnostics" };
-  if (!Array.isArray(data.generationLogp) || !Array.isArray(data.generationIndex)) return { ok: false, error: "MCMC bundle needs generationLogp and generationIndex" };
+  if (!Array.isArray(data.generationLogp) || !Array.isArray(data.generationIndex))
+    return { ok: false, error: "MCMC bundle needs generationLogp and generationIndex" };
   if (!Array.isArray(data.warnings)) return { ok: false, error: "MCMC bundle warnings must be an array" };
   return { ok: true, value: data as unknown as McmcBundle };
 }
