@@ -60,6 +60,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     updated: new Date().toISOString(),
   };
   let zmq: ZmqEvaluator | undefined;
+  let workerTicker: NodeJS.Timeout | undefined;
   let lastWrite = 0;
   const publish = (force = false): void => {
     const now = Date.now();
@@ -87,6 +88,10 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       await zmq.waitForWorkers(options.workers, 10_000).catch(() => undefined);
       log(`${zmq.aliveCount()} evaluation workers connected`);
       run.evaluator = zmq;
+      // Workers come and go within a generation (a slow model, a lost node): the progress file
+      // follows them every second, not only when a generation ends.
+      workerTicker = setInterval(() => publish(), PROGRESS_INTERVAL_MS);
+      workerTicker.unref();
     } else if (population && options.mode === "threads" && options.workers > 1) {
       run.parallel = options.workers;
     }
@@ -163,6 +168,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     publish(true);
     throw e;
   } finally {
+    if (workerTicker) clearInterval(workerTicker);
     await zmq?.close();
   }
 }
