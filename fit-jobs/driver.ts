@@ -33,6 +33,9 @@ export interface DriverOptions {
   deadAfterMs?: number;
 }
 
+/** Once workers stop arriving for this long, the fit starts with those that came. */
+const WORKER_ARRIVAL_MS = 10_000;
+
 /** Milliseconds between progress writes. */
 const PROGRESS_INTERVAL_MS = 1000;
 
@@ -83,9 +86,14 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       zmq = await ZmqEvaluator.bind({ labels: problem.labels(), log, deadAfterMs: options.deadAfterMs });
       writeAtomic(join(dir, "endpoint"), zmq.endpoint + "\n");
       log(`sampler listening on ${zmq.endpoint}; waiting for ${options.workers} evaluation workers`);
-      // Start with those that came within a short while; late ones join as they connect.
+      // Start once every worker came, or once none came for a while (many workers take a while
+      // to start on a busy allocation, but a task that never comes must not hold the fit); late
+      // ones join as they connect.
       await zmq.waitForWorkers(1);
-      await zmq.waitForWorkers(options.workers, 10_000).catch(() => undefined);
+      while (zmq.aliveCount() < options.workers) {
+        const more = await zmq.waitForWorkers(zmq.aliveCount() + 1, WORKER_ARRIVAL_MS).then(() => true, () => false);
+        if (!more) break;
+      }
       log(`${zmq.aliveCount()} evaluation workers connected`);
       run.evaluator = zmq;
       // Workers come and go within a generation (a slow model, a lost node): the progress file
