@@ -56,7 +56,7 @@ const FITS = {
 /** RSS (MiB) of this job's worker processes, sampled while they run. */
 function workerRss(dir) {
   const out = execFileSync("ps", ["-eo", "rss=,args="], { encoding: "utf8" });
-  const rss = out.split("\n").filter((l) => l.includes("fit-worker") && l.includes(dir)).map((l) => Number(l.trim().split(/\s+/)[0]) / 1024);
+  const rss = out.split("\n").filter((l) => l.includes(`${process.execPath} `) && l.includes("fit-worker") && l.includes(dir)).map((l) => Number(l.trim().split(/\s+/)[0]) / 1024);
   return rss;
 }
 

@@ -1,8 +1,9 @@
 /**
  * An evaluation worker of a spread fit: loads the model file, connects to the sampler's ZeroMQ
  * endpoint, says hello, and evaluates the slices of points it is sent until told to stop. It
- * beats every 500 ms, also in the middle of a long slice (it yields to the event loop between
- * points when a beat is due), so the sampler can tell a slow worker from a dead one.
+ * beats every 500 ms when it sent nothing else meanwhile, also in the middle of a long slice (it
+ * yields to the event loop between points when a beat is due), so the sampler can tell a slow
+ * worker from a dead one.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -53,15 +54,20 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
   const socket = new Dealer({ linger: 0 });
   socket.connect(endpoint);
   let sending: Promise<void> = Promise.resolve();
+  let lastSent = 0;
   const send = (frames: Array<Buffer | string>): Promise<void> => {
+    lastSent = Date.now();
     const next = sending.then(() => socket.send(frames));
     sending = next.catch(() => undefined);
     return next;
   };
   const beatMs = options.heartbeatMs ?? 500;
   let lastBeat = Date.now();
+  // Any message tells the sampler the worker lives: a beat goes only after a quiet interval, so
+  // many workers answering every generation add no traffic.
   const beat = setInterval(() => {
     lastBeat = Date.now();
+    if (lastBeat - lastSent < beatMs / 2) return;
     void send(["hb"]).catch(() => undefined);
   }, beatMs);
   // The node's name as Slurm knows it: several nodes may share one host name (a test cluster).
