@@ -86,14 +86,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       zmq = await ZmqEvaluator.bind({ labels: problem.labels(), log, deadAfterMs: options.deadAfterMs });
       writeAtomic(join(dir, "endpoint"), zmq.endpoint + "\n");
       log(`sampler listening on ${zmq.endpoint}; waiting for ${options.workers} evaluation workers`);
-      // Start once every worker came, or once none came for a while (many workers take a while
-      // to start on a busy allocation, but a task that never comes must not hold the fit); late
-      // ones join as they connect.
-      await zmq.waitForWorkers(1);
-      while (zmq.aliveCount() < options.workers) {
-        const more = await zmq.waitForWorkers(zmq.aliveCount() + 1, WORKER_ARRIVAL_MS).then(() => true, () => false);
-        if (!more) break;
-      }
+      await zmq.waitForArrivals(options.workers, WORKER_ARRIVAL_MS);
       log(`${zmq.aliveCount()} evaluation workers connected`);
       run.evaluator = zmq;
       // Workers come and go within a generation (a slow model, a lost node): the progress file

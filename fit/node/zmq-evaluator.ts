@@ -161,6 +161,21 @@ export class ZmqEvaluator implements PopulationEvaluator {
     }
   }
 
+  /**
+   * Waits for the first worker (up to the connect timeout), then for more as long as they keep
+   * coming: returns once `count` are connected, or once none came for `quietMs`. Many workers take
+   * a while to start on a busy allocation, but a task that never comes must not hold the fit;
+   * late ones join as they connect.
+   */
+  async waitForArrivals(count: number, quietMs: number): Promise<number> {
+    await this.waitForWorkers(1);
+    while (this.aliveCount() < count) {
+      const more = await this.waitForWorkers(this.aliveCount() + 1, quietMs).then(() => true, () => false);
+      if (!more) break;
+    }
+    return this.aliveCount();
+  }
+
   private send(frames: Array<Buffer | string>): Promise<void> {
     const next = this.sending.then(() => this.socket.send(frames));
     this.sending = next.catch(() => undefined);
