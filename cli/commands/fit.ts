@@ -15,6 +15,7 @@ import { spreadOverAllocation, type SrunEvaluator } from "../../fit/node/srun-wo
 import type { FitResult } from "../../fit/result.js";
 import type { FitOptions, Problem } from "../../fit/types.js";
 import type { FitJobFitOptions } from "../../fit-jobs/options.js";
+import { POPULATION_METHODS } from "../../fit-jobs/population-methods.js";
 import { UserError } from "../../util/user-error.js";
 
 /** Options of `hpcfit fit` as commander parses them: the fit options `%%fit` takes too, and these. */
@@ -117,7 +118,8 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
   // Inside a Slurm job of several nodes, --parallel starts srun'd workers on all of them.
   let spread: SrunEvaluator | undefined;
   try {
-    spread = await spreadOverAllocation({ parallel: options.parallel, method: options.fit, modelFile: file, labels: problem.labels(), log: (line) => streams.err.write(`hpcfit fit: ${line}\n`) });
+    if (options.fit !== undefined && POPULATION_METHODS.includes(options.fit))
+      spread = await spreadOverAllocation({ parallel: options.parallel, modelFile: file, labels: problem.labels(), log: (line) => streams.err.write(`hpcfit fit: ${line}\n`) });
   } catch (error) {
     streams.err.write(`hpcfit fit: ${messageOf(error)}\n`);
     return 1;

@@ -7,7 +7,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import type { PopulationEvaluator } from "../samplers/evaluator.js";
-import { POPULATION_METHODS } from "../../fit-jobs/population-methods.js";
 import { compiledEntry } from "../../util/paths.js";
 import { UserError } from "../../util/user-error.js";
 import { ZmqEvaluator, type WorkerInfo } from "./zmq-evaluator.js";
@@ -131,18 +130,16 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
 /**
  * What `parallel` means for a population sampler run inside a Slurm job of several nodes: srun'd
  * workers over the allocation's nodes (threads would use one node only). Undefined when not in
- * such a job, when no parallel evaluation was asked for, or when the method evaluates one point at
- * a time; then `parallel` keeps its usual meaning.
+ * such a job or when no parallel evaluation was asked for; then `parallel` keeps its usual
+ * meaning. Only for methods that evaluate whole populations (the caller knows which).
  */
 export async function spreadOverAllocation(options: {
   parallel: number | "auto" | undefined;
-  method: string | undefined;
   modelFile: string;
   labels: string[];
   log?: (line: string) => void;
 }): Promise<SrunEvaluator | undefined> {
   if (options.parallel === undefined || options.parallel === 1) return undefined;
-  if (options.method === undefined || !POPULATION_METHODS.includes(options.method)) return undefined;
   const allocation = multiNodeAllocation();
   if (allocation === undefined) return undefined;
   return startSrunWorkers({ modelFile: options.modelFile, labels: options.labels, workers: options.parallel, allocation, log: options.log });
