@@ -50,18 +50,23 @@ export function multiNodeAllocation(env: NodeJS.ProcessEnv = process.env): Slurm
   return { nodes, tasksPerNode };
 }
 
-/** How many of `workers` go to each node: up to its tasks, in order. */
+/**
+ * How many of `workers` go to each node: dealt one at a time over the nodes in turn, each up to
+ * its tasks, so fewer workers than tasks still reach every node they can.
+ */
 export function placeWorkers(allocation: SlurmAllocation, workers: number): Array<{ node: string; tasks: number }> {
   const total = allocation.tasksPerNode.reduce((a, b) => a + b, 0);
   if (workers > total) throw new UserError(`${workers} evaluation workers asked for, but the job has ${total} tasks (sbatch --ntasks)`);
-  const placed: Array<{ node: string; tasks: number }> = [];
-  let left = workers;
-  allocation.nodes.forEach((node, i) => {
-    const tasks = Math.min(left, allocation.tasksPerNode[i] ?? 0);
-    if (tasks > 0) placed.push({ node, tasks });
-    left -= tasks;
-  });
-  return placed;
+  const counts = allocation.nodes.map(() => 0);
+  for (let left = workers; left > 0; ) {
+    allocation.nodes.forEach((_, i) => {
+      if (left > 0 && counts[i]! < (allocation.tasksPerNode[i] ?? 0)) {
+        counts[i]!++;
+        left--;
+      }
+    });
+  }
+  return allocation.nodes.map((node, i) => ({ node, tasks: counts[i]! })).filter((p) => p.tasks > 0);
 }
 
 /** Options of {@link startSrunWorkers}. */

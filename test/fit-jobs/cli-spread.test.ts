@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { promisify } from "node:util";
 import { describe, expect, inject, test } from "vitest";
+import { expandTasksPerNode, placeWorkers } from "../../fit/node/srun-workers.js";
 import { lineModel } from "./support.js";
 
 const run = promisify(execFile);
@@ -16,6 +17,17 @@ const CLI = join(ROOT, "dist", "cli", "main.js");
 const DREAM = ["--fit=dream", "--samples=400", "--burn=30", "--seed=5"];
 
 describe("hpcfit fit --parallel in a job of several nodes", () => {
+  test("workers go to the nodes by the tasks Slurm gave each, and never more than the job has", () => {
+    expect(expandTasksPerNode("4(x3),2")).toEqual([4, 4, 4, 2]);
+    expect(expandTasksPerNode("1")).toEqual([1]);
+    expect(() => expandTasksPerNode("4(3)")).toThrow(/cannot read SLURM_TASKS_PER_NODE=4\(3\)/);
+    const allocation = { nodes: ["n1", "n2", "n3"], tasksPerNode: [4, 4, 2] };
+    expect(placeWorkers(allocation, 6)).toEqual([{ node: "n1", tasks: 2 }, { node: "n2", tasks: 2 }, { node: "n3", tasks: 2 }]);
+    expect(placeWorkers(allocation, 2)).toEqual([{ node: "n1", tasks: 1 }, { node: "n2", tasks: 1 }]);
+    expect(placeWorkers(allocation, 10)).toEqual([{ node: "n1", tasks: 4 }, { node: "n2", tasks: 4 }, { node: "n3", tasks: 2 }]);
+    expect(() => placeWorkers(allocation, 11)).toThrow(/11 evaluation workers asked for, but the job has 10 tasks/);
+  });
+
   test("runs srun'd workers on all four nodes and stores the serial run's chains", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hpcfit-cli-spread-"));
     const model = join(dir, "line.ts");
