@@ -33,6 +33,9 @@ export interface DriverOptions {
   deadAfterMs?: number;
 }
 
+/** Once workers stop arriving for this long, the fit starts with those that came. */
+const WORKER_ARRIVAL_MS = 10_000;
+
 /** Milliseconds between progress writes. */
 const PROGRESS_INTERVAL_MS = 1000;
 
@@ -60,6 +63,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     updated: new Date().toISOString(),
   };
   let zmq: ZmqEvaluator | undefined;
+  let workerTicker: NodeJS.Timeout | undefined;
   let lastWrite = 0;
   const publish = (force = false): void => {
     const now = Date.now();
@@ -82,11 +86,13 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       zmq = await ZmqEvaluator.bind({ labels: problem.labels(), log, deadAfterMs: options.deadAfterMs });
       writeAtomic(join(dir, "endpoint"), zmq.endpoint + "\n");
       log(`sampler listening on ${zmq.endpoint}; waiting for ${options.workers} evaluation workers`);
-      // Start with those that came within a short while; late ones join as they connect.
-      await zmq.waitForWorkers(1);
-      await zmq.waitForWorkers(options.workers, 10_000).catch(() => undefined);
+      await zmq.waitForArrivals(options.workers, WORKER_ARRIVAL_MS);
       log(`${zmq.aliveCount()} evaluation workers connected`);
       run.evaluator = zmq;
+      // Workers come and go within a generation (a slow model, a lost node): the progress file
+      // follows them every second, not only when a generation ends.
+      workerTicker = setInterval(() => publish(), PROGRESS_INTERVAL_MS);
+      workerTicker.unref();
     } else if (population && options.mode === "threads" && options.workers > 1) {
       run.parallel = options.workers;
     }
@@ -178,6 +184,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     publish(true);
     throw e;
   } finally {
+    if (workerTicker) clearInterval(workerTicker);
     await zmq?.close();
   }
 }

@@ -1,8 +1,11 @@
 /**
  * The batch script of a fit job. With more than one task on Slurm it starts the sampler (the
- * driver) in the batch step and the evaluation workers as one `srun` step; the workers find the
- * sampler through the endpoint file the driver writes into the job directory. With one task, or
- * on the local backend, the driver alone runs (worker threads when several CPUs were asked for).
+ * driver) in the batch step and the evaluation workers with `srun`, one step per node of the
+ * allocation holding that node's share of the tasks; the workers find the sampler through the
+ * endpoint file the driver writes into the job directory. A node lost mid-fit ends only its own
+ * step (a step spanning it would fail as a whole), and the job, submitted with `--no-kill`, goes
+ * on with the other nodes. With one task, or on the local backend, the driver alone runs (worker
+ * threads when several CPUs were asked for).
  */
 import type { JobsBackendKind } from "../schema/jobs.js";
 import { shellQuote } from "../util/shell.js";
@@ -35,6 +38,8 @@ export function jobScript(input: JobScriptInput): string {
   const mode = evaluationMode(input.backend, input.workers);
   const lines = ["#!/bin/bash"];
   for (const option of input.sbatch) lines.push(`#SBATCH ${q(option)}`);
+  // The sampler re-sends a lost node's points to the others: Slurm must not end the job for it.
+  if (mode === "srun") lines.push("#SBATCH --no-kill");
   lines.push(
     `#SBATCH --output=${q(`${input.dir}/job-%j.out`)}`,
     `#SBATCH --chdir=${q(input.dir)}`,
@@ -54,15 +59,28 @@ export function jobScript(input: JobScriptInput): string {
     'rm -f "$DIR/endpoint"',
     `"$NODE" "$DRIVER" "$DIR" --mode=srun --workers=${input.workers} "$@" &`,
     "DRIVER_PID=$!",
-    "# One evaluation worker per task; a worker that dies does not take the others down.",
-    `srun --ntasks=${input.workers} --kill-on-bad-exit=0 --overlap "$NODE" "$CLI" fit-worker --endpoint-file "$DIR/endpoint" --model "$DIR/model.ts" &`,
-    "SRUN_PID=$!",
+    "# Tasks per node as Slurm gave them (4(x3),2 -> 4 4 4 2), in the order of the node names.",
+    "COUNTS=()",
+    'IFS=, read -ra PARTS <<< "${SLURM_TASKS_PER_NODE:-${SLURM_NTASKS:-1}}"',
+    'for PART in "${PARTS[@]}"; do',
+    '  if [[ $PART =~ ^([0-9]+)\\(x([0-9]+)\\)$ ]]; then',
+    '    for ((I = 0; I < BASH_REMATCH[2]; I++)); do COUNTS+=("${BASH_REMATCH[1]}"); done',
+    '  else COUNTS+=("$PART"); fi',
+    "done",
+    'mapfile -t NODES < <(scontrol show hostnames "$SLURM_JOB_NODELIST")',
+    "# One evaluation worker per task and one step per node: a worker or a node that dies takes no other down.",
+    `LEFT=${input.workers}`,
+    'for I in "${!NODES[@]}"; do',
+    '  N=${COUNTS[$I]:-0}; [ "$N" -gt "$LEFT" ] && N=$LEFT; [ "$N" -gt 0 ] || continue',
+    "  LEFT=$((LEFT - N))",
+    '  srun --nodes=1 --ntasks="$N" --nodelist="${NODES[$I]}" --kill-on-bad-exit=0 --overlap "$NODE" "$CLI" fit-worker --endpoint-file "$DIR/endpoint" --model "$DIR/model.ts" &',
+    "done",
     'wait "$DRIVER_PID"',
     "STATUS=$?",
-    "# The driver told the workers to stop; give srun a moment to collect them, then end it.",
-    'for i in $(seq 50); do kill -0 "$SRUN_PID" 2>/dev/null || break; sleep 0.2; done',
-    'kill "$SRUN_PID" 2>/dev/null',
-    'wait "$SRUN_PID" 2>/dev/null',
+    "# The driver told the workers to stop; give the steps a moment to end, then end them.",
+    'for i in $(seq 50); do [ -n "$(jobs -rp)" ] || break; sleep 0.2; done',
+    'kill $(jobs -rp) 2>/dev/null',
+    "wait 2>/dev/null",
     'exit "$STATUS"',
   );
   return lines.join("\n") + "\n";

@@ -101,7 +101,22 @@ export function progressLine(p: FitProgress): string {
   else if (p.bestNllf !== null) parts.push(`best logp ${(-p.bestNllf).toPrecision(6)}`);
   if (p.acceptance !== null) parts.push(`acceptance ${p.acceptance.toFixed(2)}`);
   if (p.rhat !== null && Number.isFinite(p.rhat)) parts.push(`R-hat ${p.rhat.toFixed(3)}`);
-  if (p.workers.length > 0) parts.push(`${p.workers.filter((w) => w.alive).length}/${p.workers.length} workers`);
+  if (p.workers.length > 0) parts.push(workersPart(p.workers));
   if (p.remaining !== null) parts.push(`~${formatDuration(p.remaining)} left`);
   return parts.join(", ");
+}
+
+/**
+ * `16/16 workers on n1-n4`-like text: how many evaluation workers are alive, on how many nodes,
+ * and which nodes lost workers (a node gone mid-fit shows here until the fit ends).
+ */
+function workersPart(workers: WorkerInfo[]): string {
+  const alive = workers.filter((w) => w.alive);
+  // Progress files written before workers carried a node name have only the host.
+  const nodeOf = (w: WorkerInfo): string => w.node ?? w.host;
+  const nodes = new Set(alive.map(nodeOf));
+  let text = `${alive.length}/${workers.length} workers on ${nodes.size} node${nodes.size === 1 ? "" : "s"}`;
+  const lost = [...new Set(workers.filter((w) => !w.alive).map(nodeOf))];
+  if (lost.length > 0) text += ` (lost on ${lost.join(", ")})`;
+  return text;
 }

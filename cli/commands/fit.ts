@@ -11,10 +11,12 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { fit } from "../../fit/fit.js";
 import { loadModelFile } from "../../fit/node/load-model.js";
 import { saveResult } from "../../fit/node/store.js";
+import { spreadOverAllocation, type SrunEvaluator } from "../../fit/node/srun-workers.js";
 import type { FitResult } from "../../fit/result.js";
 import { DURATION_FORMS, parseDuration } from "../../fit/samplers/options.js";
 import type { FitOptions, Problem } from "../../fit/types.js";
 import type { FitJobFitOptions } from "../../fit-jobs/options.js";
+import { POPULATION_METHODS } from "../../fit-jobs/population-methods.js";
 import { UserError } from "../../util/user-error.js";
 import { dreamSettings } from "../../fit/samplers/dream.js";
 
@@ -112,7 +114,7 @@ export function registerFitCommand(program: Command): void {
     .option("--particles <n>", "smc: number of particles", positiveInteger("--particles"))
     .option("--moves <n>", "smc: Metropolis moves per particle at each stage", positiveInteger("--moves"))
     .option("--max-time <duration>", "samplers: stop after this long, keeping the draws (seconds, 90s, 10m, 1h30m, HH:MM:SS)", durationOption("--max-time"))
-    .option("--parallel <n>", "evaluate populations on n worker threads, or `auto`", parallelOption)
+    .option("--parallel <n>", "evaluate populations on n worker threads, or `auto`; inside a Slurm job of several nodes, on n srun'd workers over its nodes", parallelOption)
     .action(async (model: string, options: FitCliOptions) => {
       process.exitCode = await runFitCommand(model, options, { out: process.stdout, err: process.stderr });
     });
@@ -134,6 +136,19 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
     return 1;
   }
   const fitOptions = buildFitOptions(options, file);
+  // Inside a Slurm job of several nodes, --parallel starts srun'd workers on all of them.
+  let spread: SrunEvaluator | undefined;
+  try {
+    if (options.fit !== undefined && POPULATION_METHODS.includes(options.fit))
+      spread = await spreadOverAllocation({ parallel: options.parallel, modelFile: file, labels: problem.labels(), log: (line) => streams.err.write(`hpcfit fit: ${line}\n`) });
+  } catch (error) {
+    streams.err.write(`hpcfit fit: ${messageOf(error)}\n`);
+    return 1;
+  }
+  if (spread !== undefined) {
+    delete fitOptions.parallel;
+    fitOptions.evaluator = spread;
+  }
   const progress = new ProgressView(problem, fitOptions, streams.out);
   const abort = new AbortController();
   const onSigint = (): void => {
@@ -151,6 +166,7 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
     return 1;
   } finally {
     process.off("SIGINT", onSigint);
+    await spread?.close();
   }
   progress.stop(result);
   streams.out.write(`${result.report()}\n`);

@@ -5,17 +5,23 @@
  * the slices of points they are sent. The sampler keeps every random number, so the chains are
  * the same whatever the number of workers.
  *
- * A worker that stops talking (no result and no heartbeat for `deadAfterMs`) is taken for dead:
- * the slice it held goes back into the queue for the others, the event is logged, and the fit
- * goes on. A slice evaluated twice (a slow worker thought dead) gives the same numbers, so the
- * first answer wins.
+ * A worker is taken for dead as soon as its connection closes (the socket monitor reports a
+ * disconnect; the peers are then probed, and a send to a peer whose connection is gone fails at
+ * once because the router is `mandatory`), or, when a machine vanishes without closing anything,
+ * after `deadAfterMs` without a result or a heartbeat. The slice it held goes back into the queue
+ * for the others, the event is logged, and the fit goes on. A slice evaluated twice (a slow
+ * worker thought dead) gives the same numbers, so the first answer wins.
  *
- * Frames, worker → sampler: `hello` + JSON {labels, host, pid}; `hb`; `result` + JSON {tag} +
- * doubles; `error` + JSON {tag, message}. Sampler → worker: `eval` + JSON {tag} + doubles
- * (row-major points); `stop`.
+ * Each worker gets one contiguous slice per population, in one message, so a generation costs one
+ * message each way per worker; tags travel as 4-byte binary frames and values as raw doubles.
+ *
+ * Frames, worker → sampler: `hello` + JSON {labels, host, node, pid}; `hb`; `result` + tag +
+ * doubles; `error` + tag + UTF-8 message. Sampler → worker: `eval` + tag + doubles (row-major
+ * points); `ping` (ignored: a probe of the connection); `stop`.
  */
 import { hostname } from "node:os";
 import { Router } from "zeromq";
+import { decodeTag, encodeTag } from "./zmq-frames.js";
 import type { PopulationEvaluator } from "../samplers/evaluator.js";
 
 
@@ -25,6 +31,8 @@ export interface WorkerInfo {
   id: string;
   /** The host it runs on. */
   host: string;
+  /** The Slurm node it runs on (`SLURMD_NODENAME`), else its host. */
+  node: string;
   /** Its process id on that host. */
   pid: number;
   /** False once it stopped answering or its connection closed. */
@@ -60,7 +68,11 @@ interface Slice {
   done: boolean;
 }
 
-/** Slices per worker and population: a few, so a lost worker costs little and loads balance. */
+/**
+ * Slices per worker and population. One: every extra slice is another round trip through a
+ * worker, and the points of a population cost the same, so one contiguous slice each balances
+ * best; a lost worker's slice is re-sent whole.
+ */
 const SLICES_PER_WORKER = 1;
 
 /** Scatters populations to ZeroMQ workers and gathers their nllf. */
@@ -85,6 +97,8 @@ export class ZmqEvaluator implements PopulationEvaluator {
   private readonly connectWaiters: Array<() => void> = [];
   /** Number of slices re-sent after their worker was lost. */
   resent = 0;
+  /** Points evaluated by the workers (re-sent ones count again). */
+  evaluated = 0;
   // zeromq allows one send in flight per socket: sends are chained.
   private sending: Promise<void> = Promise.resolve();
 
@@ -102,7 +116,9 @@ export class ZmqEvaluator implements PopulationEvaluator {
 
   /** Binds the socket and starts listening for workers. */
   static async bind(options: ZmqEvaluatorOptions): Promise<ZmqEvaluator> {
-    const socket = new Router({ linger: 0 });
+    // mandatory: a send to a peer whose connection is gone fails at once (EHOSTUNREACH) instead
+    // of being dropped silently, which is how a closed connection is told apart from a slow worker.
+    const socket = new Router({ linger: 0, mandatory: true });
     await socket.bind(options.bind ?? "tcp://0.0.0.0:0");
     const bound = socket.lastEndpoint ?? "";
     const port = /:(\d+)$/.exec(bound)?.[1];
@@ -110,6 +126,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const host = /^tcp:\/\/(0\.0\.0\.0|\*)/.test(bound) ? hostname() : /^tcp:\/\/([^:]+)/.exec(bound)![1]!;
     const ev = new ZmqEvaluator(socket, `tcp://${host}:${port}`, options.labels, options);
     void ev.receiveLoop();
+    void ev.watchConnections();
     ev.watchdog = setInterval(() => ev.checkPeers(), Math.max(100, Math.min(1000, ev.deadAfterMs / 4)));
     ev.watchdog.unref();
     return ev;
@@ -144,6 +161,21 @@ export class ZmqEvaluator implements PopulationEvaluator {
     }
   }
 
+  /**
+   * Waits for the first worker (up to the connect timeout), then for more as long as they keep
+   * coming: returns once `count` are connected, or once none came for `quietMs`. Many workers take
+   * a while to start on a busy allocation, but a task that never comes must not hold the fit;
+   * late ones join as they connect.
+   */
+  async waitForArrivals(count: number, quietMs: number): Promise<number> {
+    await this.waitForWorkers(1);
+    while (this.aliveCount() < count) {
+      const more = await this.waitForWorkers(this.aliveCount() + 1, quietMs).then(() => true, () => false);
+      if (!more) break;
+    }
+    return this.aliveCount();
+  }
+
   private send(frames: Array<Buffer | string>): Promise<void> {
     const next = this.sending.then(() => this.socket.send(frames));
     this.sending = next.catch(() => undefined);
@@ -174,15 +206,16 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const kind = kindBuf.toString();
     const now = Date.now();
     if (kind === "hello") {
-      const hello = JSON.parse(meta?.toString() ?? "{}") as { labels?: string[]; host?: string; pid?: number };
+      const hello = JSON.parse(meta?.toString() ?? "{}") as { labels?: string[]; host?: string; node?: string; pid?: number };
       if ((hello.labels ?? []).join("\0") !== this.labels.join("\0")) {
         this.log(`worker ${hello.host}:${hello.pid} refused: its model fits ${(hello.labels ?? []).join(", ")}, the sampler's fits ${this.labels.join(", ")}`);
         void this.send([routing, "stop"]).catch(() => undefined);
         return;
       }
-      const info: WorkerInfo = { id: key, host: String(hello.host ?? "?"), pid: Number(hello.pid ?? 0), alive: true };
+      const host = String(hello.host ?? "?");
+      const info: WorkerInfo = { id: key, host, node: String(hello.node ?? host), pid: Number(hello.pid ?? 0), alive: true };
       this.peers.set(key, { routing, info, lastSeen: now, slice: undefined });
-      this.log(`worker ${info.host}:${info.pid} connected (${this.aliveCount()} alive)`);
+      this.log(`worker ${info.node}:${info.pid} connected (${this.aliveCount()} alive)`);
       for (const w of this.connectWaiters.splice(0)) w();
       this.dispatch();
       return;
@@ -195,14 +228,14 @@ export class ZmqEvaluator implements PopulationEvaluator {
     peer.lastSeen = now;
     if (!peer.info.alive) {
       peer.info.alive = true;
-      this.log(`worker ${peer.info.host}:${peer.info.pid} is back`);
+      this.log(`worker ${peer.info.node}:${peer.info.pid} is back`);
     }
     if (kind === "hb") return;
     const cur = this.current;
-    const { tag, message } = JSON.parse(meta?.toString() ?? "{}") as { tag?: number; message?: string };
+    const tag = meta === undefined ? undefined : decodeTag(meta);
     if (peer.slice?.tag === tag) peer.slice = undefined;
     if (kind === "error") {
-      cur?.reject(new Error(`evaluation worker ${peer.info.host}:${peer.info.pid}: ${message ?? "unknown error"}`));
+      cur?.reject(new Error(`evaluation worker ${peer.info.node}:${peer.info.pid}: ${data?.toString() || "unknown error"}`));
       return;
     }
     if (kind === "result" && cur !== undefined && tag !== undefined) {
@@ -210,12 +243,12 @@ export class ZmqEvaluator implements PopulationEvaluator {
       if (slice !== undefined && !slice.done && data !== undefined) {
         const n = slice.end - slice.start;
         if (data.byteLength !== 8 * n) {
-          cur.reject(new Error(`evaluation worker ${peer.info.host}:${peer.info.pid} sent ${data.byteLength / 8} values for ${n} points`));
+          cur.reject(new Error(`evaluation worker ${peer.info.node}:${peer.info.pid} sent ${data.byteLength / 8} values for ${n} points`));
           return;
         }
-        const values = new Float64Array(n);
-        new Uint8Array(values.buffer).set(data);
-        cur.out.set(values, slice.start);
+        // The frame's bytes go straight into the output: no intermediate array.
+        new Uint8Array(cur.out.buffer, cur.out.byteOffset + 8 * slice.start, 8 * n).set(data);
+        this.evaluated += n;
         slice.done = true;
         const q = cur.queue.indexOf(slice);
         if (q >= 0) cur.queue.splice(q, 1);
@@ -242,9 +275,54 @@ export class ZmqEvaluator implements PopulationEvaluator {
       const p = this.labels.length;
       const pts = cur.points.subarray(slice.start * p, slice.end * p);
       const bytes = Buffer.from(pts.buffer, pts.byteOffset, pts.byteLength);
-      this.send([peer.routing, "eval", JSON.stringify({ tag: slice.tag }), bytes]).catch((e: Error) => {
-        this.log(`sending to worker ${peer.info.host}:${peer.info.pid} failed: ${e.message}`);
+      this.send([peer.routing, "eval", encodeTag(slice.tag), bytes]).catch((e: Error) => {
+        if (isUnreachable(e)) this.lose(peer, "its connection closed");
+        else this.log(`sending to worker ${peer.info.node}:${peer.info.pid} failed: ${e.message}`);
       });
+    }
+  }
+
+  /**
+   * Marks `peer` dead, puts the slice it held back in front of the queue, logs why, and gives
+   * the queue to the live workers.
+   */
+  private lose(peer: Peer, why: string): void {
+    if (!peer.info.alive) return;
+    peer.info.alive = false;
+    const slice = peer.slice;
+    peer.slice = undefined;
+    let what = "it held no points";
+    if (slice !== undefined && !slice.done && this.current?.slices.get(slice.tag) === slice) {
+      this.current.queue.unshift(slice);
+      this.resent++;
+      what = `re-sending its ${slice.end - slice.start} points to the others`;
+    }
+    this.log(`worker ${peer.info.node}:${peer.info.pid} lost (${why}); ${what}; ${this.aliveCount()} alive`);
+    this.dispatch();
+  }
+
+  /**
+   * Follows the router's connections: when one closes, probes every live peer; the probe of a
+   * peer whose connection is gone fails at once (the router is mandatory), and that peer is lost
+   * without waiting for its heartbeats to stop.
+   */
+  private async watchConnections(): Promise<void> {
+    const events = this.socket.events;
+    while (!this.closed) {
+      let event: { type: string };
+      try {
+        event = await events.receive();
+      } catch {
+        return;
+      }
+      if (event.type === "end") return;
+      if (event.type !== "disconnect") continue;
+      for (const peer of this.peers.values()) {
+        if (!peer.info.alive) continue;
+        this.send([peer.routing, "ping"]).catch((e: Error) => {
+          if (isUnreachable(e)) this.lose(peer, "its connection closed");
+        });
+      }
     }
   }
 
@@ -253,16 +331,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const now = Date.now();
     for (const peer of this.peers.values()) {
       if (!peer.info.alive || now - peer.lastSeen < this.deadAfterMs) continue;
-      peer.info.alive = false;
-      const slice = peer.slice;
-      peer.slice = undefined;
-      let what = "it held no points";
-      if (slice !== undefined && !slice.done && this.current?.slices.get(slice.tag) === slice) {
-        this.current.queue.unshift(slice);
-        this.resent++;
-        what = `re-sending its ${slice.end - slice.start} points to the others`;
-      }
-      this.log(`worker ${peer.info.host}:${peer.info.pid} lost (silent for ${((now - peer.lastSeen) / 1000).toFixed(1)} s); ${what}`);
+      this.lose(peer, `silent for ${((now - peer.lastSeen) / 1000).toFixed(1)} s`);
     }
     const cur = this.current;
     if (cur === undefined) return;
@@ -321,4 +390,9 @@ export class ZmqEvaluator implements PopulationEvaluator {
     await new Promise((r) => setTimeout(r, 100));
     this.socket.close();
   }
+}
+
+/** Whether a send failed because the peer's connection is gone. */
+function isUnreachable(e: Error): boolean {
+  return (e as Error & { code?: string }).code === "EHOSTUNREACH";
 }

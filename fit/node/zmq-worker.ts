@@ -1,13 +1,15 @@
 /**
  * An evaluation worker of a spread fit: loads the model file, connects to the sampler's ZeroMQ
  * endpoint, says hello, and evaluates the slices of points it is sent until told to stop. It
- * beats every 500 ms, also in the middle of a long slice (it yields to the event loop between
- * points when a beat is due), so the sampler can tell a slow worker from a dead one.
+ * beats every 500 ms when it sent nothing else meanwhile, also in the middle of a long slice (it
+ * yields to the event loop between points when a beat is due), so the sampler can tell a slow
+ * worker from a dead one.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Dealer } from "zeromq";
 import { loadModelFile } from "./load-model.js";
+import { decodeTag } from "./zmq-frames.js";
 
 /** Options of {@link runEvaluationWorker}. */
 export interface EvaluationWorkerOptions {
@@ -52,19 +54,26 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
   const socket = new Dealer({ linger: 0 });
   socket.connect(endpoint);
   let sending: Promise<void> = Promise.resolve();
+  let lastSent = 0;
   const send = (frames: Array<Buffer | string>): Promise<void> => {
+    lastSent = Date.now();
     const next = sending.then(() => socket.send(frames));
     sending = next.catch(() => undefined);
     return next;
   };
   const beatMs = options.heartbeatMs ?? 500;
   let lastBeat = Date.now();
+  // Any message tells the sampler the worker lives: a beat goes only after a quiet interval, so
+  // many workers answering every generation add no traffic.
   const beat = setInterval(() => {
     lastBeat = Date.now();
+    if (lastBeat - lastSent < beatMs / 2) return;
     void send(["hb"]).catch(() => undefined);
   }, beatMs);
-  await send(["hello", JSON.stringify({ labels, host: hostname(), pid: process.pid })]);
-  log(`fit-worker ${hostname()}:${process.pid} connected to ${endpoint}`);
+  // The node's name as Slurm knows it: several nodes may share one host name (a test cluster).
+  const node = process.env.SLURMD_NODENAME || hostname();
+  await send(["hello", JSON.stringify({ labels, host: hostname(), node, pid: process.pid })]);
+  log(`fit-worker ${node}:${process.pid} connected to ${endpoint}`);
   let evaluated = 0;
   try {
     for (;;) {
@@ -72,7 +81,7 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
       const k = kind?.toString();
       if (k === "stop") break;
       if (k !== "eval" || meta === undefined || data === undefined) continue;
-      const { tag } = JSON.parse(meta.toString()) as { tag: number };
+      if (decodeTag(meta) === undefined) continue;
       const points = new Float64Array(data.byteLength / 8);
       new Uint8Array(points.buffer).set(data);
       const count = points.length / p;
@@ -84,17 +93,18 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
           if (Date.now() - lastBeat > beatMs) await new Promise((r) => setImmediate(r));
         }
       } catch (e) {
-        await send(["error", JSON.stringify({ tag, message: (e as Error).message })]);
+        await send(["error", meta, (e as Error).message]);
         continue;
       }
       evaluated += count;
-      await send(["result", JSON.stringify({ tag }), Buffer.from(out.buffer)]);
+      // The tag frame goes back as it came.
+      await send(["result", meta, Buffer.from(out.buffer)]);
     }
   } finally {
     clearInterval(beat);
     await sending;
     socket.close();
   }
-  log(`fit-worker ${hostname()}:${process.pid} stopped after ${evaluated} evaluations`);
+  log(`fit-worker ${node}:${process.pid} stopped after ${evaluated} evaluations`);
   return evaluated;
 }

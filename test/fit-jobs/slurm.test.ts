@@ -57,10 +57,37 @@ describe("%%fit on Slurm", () => {
     const out = readFileSync(job.job.stdout!, "utf8");
     expect(out).toMatch(/2 evaluation workers connected/);
     expect(readProgress(job.dir)?.workers.length).toBe(2);
-    expect(readFileSync(join(job.dir, "run.sh"), "utf8")).toMatch(/srun --ntasks=2 /);
+    expect(readFileSync(join(job.dir, "run.sh"), "utf8")).toMatch(/srun --nodes=1 --ntasks="\$N" /);
 
     // The same model file and options fitted serially here (what --local does in a kernel; the
     // kernel test runs --local itself) give the same chains, bit for bit.
+    const module = (await import(join(job.dir, "model.ts"))) as { problem: Problem };
+    const serial = await fit(module.problem, { method: "dream", samples: 400, burn: 30, seed: 7 });
+    if (!isSampledResult(result) || !isSampledResult(serial)) throw new Error("expected sampler results");
+    expect(Array.from(result.samples.points)).toEqual(Array.from(serial.samples.points));
+    expect(Array.from(result.samples.logp)).toEqual(Array.from(serial.samples.logp));
+  });
+
+  test("--nodes=4 --ntasks=16 runs workers on every node, and the chains equal a serial run's", async () => {
+    // The gate holds the fit once it runs until every worker has connected, however slowly
+    // sixteen workers start on this machine; held evaluations send no heartbeats meanwhile.
+    const gate = join(work, "nodes.gate");
+    process.env.HPCFIT_FIT_DEAD_AFTER_MS = String(24 * 3600_000);
+    const { value } = await runFit(`${DREAM} --nodes=4 --ntasks=16 --time=5 --job-name=nodes4`, lineModel({ gate })).finally(() => {
+      delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
+    });
+    const job = asFitJob(value);
+    for (let i = 0; i < 1200 && !job.job.done && (readProgress(job.dir)?.workers.length ?? 0) < 16; i++) await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(gate, "");
+    const result = await job.wait({ pollMs: 300 });
+    const workers = readProgress(job.dir)?.workers ?? [];
+    expect(workers.length).toBe(16);
+    // Four workers on each node, each named by the node Slurm ran it on.
+    const perNode = new Map<string, number>();
+    for (const w of workers) perNode.set(w.node, (perNode.get(w.node) ?? 0) + 1);
+    expect([...perNode.entries()].sort()).toEqual([["n1", 4], ["n2", 4], ["n3", 4], ["n4", 4]]);
+    expect(readFileSync(job.job.stdout!, "utf8")).toMatch(/16 evaluation workers connected|worker n\d:\d+ connected \(16 alive\)/);
+
     const module = (await import(join(job.dir, "model.ts"))) as { problem: Problem };
     const serial = await fit(module.problem, { method: "dream", samples: 400, burn: 30, seed: 7 });
     if (!isSampledResult(result) || !isSampledResult(serial)) throw new Error("expected sampler results");

@@ -1,0 +1,49 @@
+// `hpcfit fit --parallel N` inside a Slurm batch job of four nodes (the shared test cluster) runs
+// its N evaluation workers with srun on every node, and stores the chains a serial run stores.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { describe, expect, inject, test } from "vitest";
+import { expandTasksPerNode, placeWorkers } from "../../fit/node/srun-workers.js";
+import { lineModel } from "./support.js";
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const CLI = join(ROOT, "dist", "cli", "main.js");
+const DREAM = ["--fit=dream", "--samples=400", "--burn=30", "--seed=5"];
+
+describe("hpcfit fit --parallel in a job of several nodes", () => {
+  test("workers go to the nodes by the tasks Slurm gave each, and never more than the job has", () => {
+    expect(expandTasksPerNode("4(x3),2")).toEqual([4, 4, 4, 2]);
+    expect(expandTasksPerNode("1")).toEqual([1]);
+    expect(() => expandTasksPerNode("4(3)")).toThrow(/cannot read SLURM_TASKS_PER_NODE=4\(3\)/);
+    const allocation = { nodes: ["n1", "n2", "n3"], tasksPerNode: [4, 4, 2] };
+    expect(placeWorkers(allocation, 6)).toEqual([{ node: "n1", tasks: 2 }, { node: "n2", tasks: 2 }, { node: "n3", tasks: 2 }]);
+    expect(placeWorkers(allocation, 2)).toEqual([{ node: "n1", tasks: 1 }, { node: "n2", tasks: 1 }]);
+    expect(placeWorkers(allocation, 10)).toEqual([{ node: "n1", tasks: 4 }, { node: "n2", tasks: 4 }, { node: "n3", tasks: 2 }]);
+    expect(() => placeWorkers(allocation, 11)).toThrow(/11 evaluation workers asked for, but the job has 10 tasks/);
+  });
+
+  test("runs srun'd workers on all four nodes and stores the serial run's chains", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hpcfit-cli-spread-"));
+    const model = join(dir, "line.ts");
+    writeFileSync(model, lineModel());
+    const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
+    const script = join(dir, "fit.sh");
+    writeFileSync(script, `#!/bin/bash\nexec ${[process.execPath, CLI, "fit", model, ...DREAM, "--parallel", "8", "--store", join(dir, "spread")].map(q).join(" ")}\n`);
+    const env = { ...process.env, SLURM_CONF: inject("slurmConf") };
+    await run("sbatch", ["--wait", "--nodes=4", "--ntasks=8", "--time=5", `--output=${join(dir, "job.out")}`, script], { env, timeout: 240_000 });
+    const out = readFileSync(join(dir, "job.out"), "utf8");
+    expect(out).toMatch(/hpcfit fit: 8 evaluation workers connected on 4 nodes \(n1, n2, n3, n4\)/);
+    expect(out).toMatch(/stored /);
+
+    await run(process.execPath, [CLI, "fit", model, ...DREAM, "--store", join(dir, "serial")], { timeout: 120_000 });
+    const chain = (sub: string): string => gunzipSync(readFileSync(join(dir, sub, "line-chain.mc.gz"))).toString();
+    expect(chain("spread")).toBe(chain("serial"));
+    expect(readFileSync(join(dir, "spread", "line.par"), "utf8")).toBe(readFileSync(join(dir, "serial", "line.par"), "utf8"));
+  });
+});
