@@ -13,6 +13,17 @@ export interface WatcherData {
   stopper: MessagePort;
 }
 
+/** The data the SIGINT anchor starts with. */
+export interface AnchorData {
+  /** A pipe open for reading and writing: the anchor blocks reading it until the service writes a byte. */
+  fd: number;
+}
+
+/** From the anchor: its watchdog is registered, so the watcher's may start. */
+export interface AnchorReady {
+  kind: "ready";
+}
+
 /** The data the stopper starts with. */
 export interface StopperData {
   /** The watcher's SIGINT notices arrive here. */
