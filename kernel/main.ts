@@ -119,7 +119,7 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
     createInterpreter: (comms) => {
       // The interrupt service's threads start with the interpreter, after the first
       // kernel_info_reply, so that they do not slow the kernel's start.
-      interrupts ??= listenForInterrupts({ onSigint: () => protocol.interrupt() });
+      interrupts ??= listenForInterrupts({ onSigint: (at) => protocol.interrupt(at) });
       return (options.createInterpreter ?? createTypeScriptInterpreter)(comms);
     },
     openHistory: () => new HistoryStore(userDataDir()),

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import vm from "node:vm";
 import { LIVE_DISPLAY } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
-import { listenForInterrupts, type StopReport } from "../interrupt/index.js";
+import { listenForInterrupts, signalTime, type StopReport } from "../interrupt/index.js";
 import type { MagicRegistry } from "../../magics/registry.js";
 import type { MagicContext } from "../../magics/types.js";
 import { compileCell } from "./cell-compiler.js";
@@ -50,6 +50,8 @@ export interface TypeScriptInterpreterOptions {
 class Run {
   readonly controller = new AbortController();
   readonly interrupted: Promise<never>;
+  /** An interrupt that arrived before this moment was meant for something else (see {@link signalTime}). */
+  readonly startedAt = signalTime();
   private rejectInterrupt!: (error: InterruptedError) => void;
 
   constructor(
@@ -63,8 +65,8 @@ class Run {
     this.interrupted.catch(() => undefined);
   }
 
-  interrupt(): void {
-    if (this.controller.signal.aborted) return;
+  interrupt(at?: number): void {
+    if (this.controller.signal.aborted || (at !== undefined && at < this.startedAt)) return;
     const error = new InterruptedError();
     this.controller.abort(error);
     this.rejectInterrupt(error);
@@ -163,8 +165,8 @@ export class TypeScriptInterpreter implements Interpreter {
     }
   }
 
-  interrupt(): void {
-    this.running?.interrupt();
+  interrupt(at?: number): void {
+    this.running?.interrupt(at);
   }
 
   async complete(code: string, cursorPos: number): Promise<Completion> {
@@ -322,7 +324,7 @@ export class TypeScriptInterpreter implements Interpreter {
     const onException = onError("Uncaught exception (from code that ran after its cell)");
     const onRejection = onError("Unhandled promise rejection");
     const interrupts = listenForInterrupts({
-      onSigint: () => this.interrupt(),
+      onSigint: (at) => this.interrupt(at),
       onStopReport: (report) => this.reportStop(report),
     });
     this.interruptsReady = interrupts.ready;

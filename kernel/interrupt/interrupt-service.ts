@@ -29,8 +29,12 @@ import type { SigintAck, SigintNotice, StopReport, StopperData, WatcherData, Wat
 
 /** Who hears of interrupts. */
 export interface InterruptListener {
-  /** SIGINT reached the process: Jupyter's interrupt, an `interrupt_request`, or Ctrl-C. */
-  onSigint(): void;
+  /**
+   * SIGINT reached the process: Jupyter's interrupt, an `interrupt_request`, or Ctrl-C. `at` is
+   * when it arrived (see {@link signalTime}): the main thread may hear of it much later, when a
+   * cell that started after it already runs, and that cell is not the one it was meant for.
+   */
+  onSigint(at: number): void;
   /** The stopper stopped busy code, or had to leave it running (see {@link StopReport}). */
   onStopReport?(report: StopReport): void;
 }
@@ -79,7 +83,7 @@ class InterruptService {
   private watcher: Worker | undefined;
   private readonly stopper: Worker;
   /** Our own SIGINT listener (see the module's comment). */
-  private readonly listener = (): void => this.tellListeners();
+  private readonly listener = (): void => this.tellListeners(signalTime());
   private closed = false;
   readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -109,7 +113,7 @@ class InterruptService {
         else {
           const ack: SigintAck = { kind: "ack", seq: event.seq };
           this.stopper.postMessage(ack);
-          this.tellListeners();
+          this.tellListeners(event.at);
         }
       });
       watcher.on("error", this.failed("watcher"));
@@ -138,8 +142,8 @@ class InterruptService {
     process.off("SIGINT", this.listener);
   }
 
-  private tellListeners(): void {
-    for (const listener of this.listeners) listener.onSigint();
+  private tellListeners(at: number): void {
+    for (const listener of this.listeners) listener.onSigint(at);
   }
 }
 
@@ -154,6 +158,14 @@ function rearmSigint(): void {
   if (listeners.length === 0) return;
   process.removeAllListeners("SIGINT");
   for (const listener of listeners) process.on("SIGINT", listener);
+}
+
+/**
+ * The time by which interrupts and cells are compared, in ms since the epoch, with sub-millisecond
+ * resolution and the same meaning in every thread.
+ */
+export function signalTime(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 function log(text: string): void {

@@ -43,6 +43,8 @@ export interface WatcherReady {
 export interface SigintNotice {
   kind: "sigint";
   seq: number;
+  /** When the watcher heard it, in ms since the epoch (see `signalTime` in interrupt-service.ts). */
+  at: number;
 }
 
 /** From the main thread to the stopper: its event loop has handled SIGINT `seq`. */

@@ -24,7 +24,7 @@ const idle = new Int32Array(data.idle);
 
 let seq = 0;
 function noticeSigint(): void {
-  const notice: SigintNotice = { kind: "sigint", seq: ++seq };
+  const notice: SigintNotice = { kind: "sigint", seq: ++seq, at: performance.timeOrigin + performance.now() };
   port!.postMessage(notice);
   data.stopper.postMessage(notice);
 }
