@@ -12,7 +12,7 @@ import type { Writable } from "zeromq";
 
 /** First and longest wait before trying again a message the socket could not take, in ms. */
 const RETRY_FIRST_MS = 1;
-const RETRY_MAX_MS = 50;
+const RETRY_MAX_MS = 10;
 
 interface Entry {
   /** Null once a later message with the same key has replaced it. */
