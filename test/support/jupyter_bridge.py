@@ -388,6 +388,22 @@ class Bridge:
         return {"sent": sent, "kernel_info": info, "execute_reply": executed, "interrupt_replies": interrupt_replies,
                 "alive": self.km.is_alive(), "exit_code": self.exit_code(), "pid": self.km.provisioner.pid}
 
+    def cmd_bench_flood(self, code, timeout=120):
+        """Runs one cell that floods iopub; returns the seconds from request to idle (None if the
+        idle never came within timeout) and the count of each iopub message type received."""
+        t0 = time.perf_counter()
+        msg_id = self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": False,
+                                                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
+        try:
+            got = self.collect(msg_id, timeout=timeout)
+            seconds, iopub = time.perf_counter() - t0, got["iopub"]
+        except TimeoutError:
+            seconds, iopub = None, [m for m in self.unclaimed if m["parent_header"].get("msg_id") == msg_id]
+        counts = {}
+        for m in iopub:
+            counts[m["header"]["msg_type"]] = counts.get(m["header"]["msg_type"], 0) + 1
+        return {"seconds": seconds, "counts": counts}
+
     def cmd_alive(self):
         return {"alive": self.km.is_alive()}
 
