@@ -4,6 +4,8 @@
  * it is the one asked for, so `hpcfit kernel` starts without loading the fitting engine.
  * To add a command, add one line to {@link COMMANDS}.
  */
+// First, so that `hpcfit kernel` absorbs SIGINT before anything else loads.
+import "../kernel/startup-sigint.js";
 import { Command } from "commander";
 import { packageVersion } from "../util/paths.js";
 

@@ -61,6 +61,14 @@ const PARENT_POLL_MS = 1000;
 
 /** Runs the kernel until a shutdown_request (or SIGTERM); resolves once the sockets are bound. */
 export async function runKernel(options: RunKernelOptions): Promise<KernelProtocol> {
+  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT, and a
+  // client may send one as soon as the process exists: this listener comes first, before anything
+  // can deliver a signal. Until the interrupt service runs, it hears SIGINT (and keeps Node from
+  // exiting on it); after, the service's watcher does. The listener stays, so that Node's own
+  // SIGINT handling is never torn down when other listeners come and go, e.g. one a cell adds and
+  // removes.
+  let interruptible: KernelProtocol | undefined;
+  process.on("SIGINT", () => interruptible?.interrupt());
   const connection = readConnectionFile(options.connectionFile);
   // Jobs started from the notebook (a fit from the Jobs panel's form, `hpcfit run` in a batch
   // script) find this installation's CLI through $HPCFIT even when `hpcfit` is not on PATH.
@@ -74,10 +82,11 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    // The threads end before the process does: a thread torn down by exit() can abort it.
-    await interrupts?.stop();
     protocol.close();
     await transport.close();
+    // The threads end before the process does: a thread torn down by exit() can abort it. The
+    // interrupt threads end last, so that SIGINT is theirs for as long as possible.
+    await interrupts?.stop();
     exit(code);
   };
   // A cell that calls process.exit() asks the kernel to end, as `exit()` does in IPython: the cell
@@ -96,7 +105,7 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
     createInterpreter: (comms) => {
       // The interrupt service's threads start with the interpreter, after the first
       // kernel_info_reply, so that they do not slow the kernel's start.
-      interrupts ??= listenForInterrupts({ onSigint: () => protocol.interrupt() });
+      interrupts ??= listenForInterrupts({ onSigint: (at) => protocol.interrupt(at) });
       return options.createInterpreter(comms);
     },
     openHistory: () => new HistoryStore(userDataDir()),
@@ -104,13 +113,9 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
     log,
   });
 
+  interruptible = protocol;
   (globalThis as Record<symbol, unknown>)[COMMS_GLOBAL] = protocol.comms;
 
-  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT. Until
-  // the interrupt service runs, this listener hears it (and keeps Node from exiting on it); after,
-  // the service's watcher does. The listener stays, so that Node's own SIGINT handling is never
-  // torn down when other listeners come and go, e.g. one a cell adds and removes.
-  process.on("SIGINT", () => protocol.interrupt());
   process.on("SIGTERM", () => void stop(0));
   // The last line of defence: nothing a cell does may end the kernel.
   process.on("uncaughtException", (error) => log(`uncaught exception: ${error.stack ?? error.message}`));

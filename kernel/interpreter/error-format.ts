@@ -58,6 +58,12 @@ export function cleanStack(stack: string | undefined, toCell?: CellPositionMappe
     );
 }
 
+/** The file name (`<cell N>`) of the innermost cell frame in an error's stack, if it has one. */
+export function innermostCellFile(error: unknown): string | undefined {
+  const stack = error instanceof Error && typeof error.stack === "string" ? error.stack : "";
+  return /<cell \d+>/.exec(stack)?.[0];
+}
+
 /** Turns anything thrown by a cell into the parts of an error reply. */
 export function formatError(error: unknown, toCell?: CellPositionMapper): FormattedError {
   if (error instanceof CellSyntaxError) {

@@ -65,6 +65,9 @@ export interface Interpreter {
   complete(code: string, cursorPos: number): Promise<Completion>;
   inspect(code: string, cursorPos: number, detailLevel: 0 | 1): Promise<Inspection>;
   isComplete(code: string): CompletenessVerdict;
-  /** Stops the running cell (busy loop or pending await) and keeps all state. */
-  interrupt(): void;
+  /**
+   * Stops the running cell (busy loop or pending await) and keeps all state. With `at` (when the
+   * interrupt arrived, ms since the epoch), a cell that started later is left running.
+   */
+  interrupt(at?: number): void;
 }

@@ -9,7 +9,7 @@ import vm from "node:vm";
 import { CELL_SIGNAL } from "../../schema/cell.js";
 import { LIVE_DISPLAY, liveDisplayIdsOf, tellVariableName } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
-import { listenForInterrupts, type StopReport } from "../interrupt/index.js";
+import { listenForInterrupts, signalTime, type StopReport } from "../interrupt/index.js";
 import type { MagicRegistry } from "../magics/registry.js";
 import type { MagicContext } from "../magics/types.js";
 import { compileCell } from "./cell-compiler.js";
@@ -18,7 +18,7 @@ import { completeCode } from "./completion.js";
 import { checkCompleteness } from "./completeness.js";
 import { createDisplay, createInput, createLiveDisplayFactory, type DisplayTarget } from "./display-api.js";
 import type { CellPositions } from "./cell-positions.js";
-import { formatError, InterruptedError, type CellPositionMapper } from "./error-format.js";
+import { formatError, innermostCellFile, InterruptedError, type CellPositionMapper } from "./error-format.js";
 import { inspectCode } from "./inspection.js";
 import { rewriteMagics } from "./magic-syntax.js";
 import { cellImportMeta, isTypeScriptUrl, resolveNotebookImport } from "./module-import.js";
@@ -51,6 +51,8 @@ export interface TypeScriptInterpreterOptions {
 class Run {
   readonly controller = new AbortController();
   readonly interrupted: Promise<never>;
+  /** An interrupt that arrived before this moment was meant for something else (see {@link signalTime}). */
+  readonly startedAt = signalTime();
   private rejectInterrupt!: (error: InterruptedError) => void;
   /** The display ids this run has shown, to know what is on screen already. */
   readonly displayIds = new Set<string>();
@@ -78,8 +80,8 @@ class Run {
     this.interrupted.catch(() => undefined);
   }
 
-  interrupt(): void {
-    if (this.controller.signal.aborted) return;
+  interrupt(at?: number): void {
+    if (this.controller.signal.aborted || (at !== undefined && at < this.startedAt)) return;
     const error = new InterruptedError();
     this.controller.abort(error);
     this.rejectInterrupt(error);
@@ -131,6 +133,8 @@ export class TypeScriptInterpreter implements Interpreter {
   private readonly disposers: Array<() => void> = [];
   /** Each cell's position map, for tracebacks (the newest few hundred cells). */
   private readonly positions = new Map<string, CellPositions>();
+  /** The output of the cell each compiled cell file ran for, kept as long as its position map. */
+  private readonly cellSinks = new Map<string, OutputSink>();
   /** Cells wait for this before their first run, so that SIGINT reaches busy code from the start. */
   private interruptsReady: Promise<void> = Promise.resolve();
 
@@ -183,8 +187,8 @@ export class TypeScriptInterpreter implements Interpreter {
     }
   }
 
-  interrupt(): void {
-    this.running?.interrupt();
+  interrupt(at?: number): void {
+    this.running?.interrupt(at);
   }
 
   async complete(code: string, cursorPos: number): Promise<Completion> {
@@ -213,7 +217,7 @@ export class TypeScriptInterpreter implements Interpreter {
       return Promise.race([this.magics.run(plan.name, plan.args, this.magicContext(run, filename), plan.body), run.interrupted]);
     }
     const compiled = compileCell(plan.code);
-    this.rememberPositions(filename, compiled.positions);
+    this.rememberPositions(filename, compiled.positions, run.sink);
     const script = new vm.Script(compiled.source, { filename, lineOffset: -1 });
     const fn = script.runInThisContext() as CellFunction;
     return driveCell(fn, this.helpers(run, filename, compiled.flush), compiled.mode, run.race);
@@ -316,11 +320,38 @@ export class TypeScriptInterpreter implements Interpreter {
   /** Tracebacks give the cell's TypeScript columns (see cell-positions.ts). */
   private readonly toCell: CellPositionMapper = (cell, position) => this.positions.get(cell)?.toCell(position) ?? position;
 
-  private rememberPositions(filename: string, positions: CellPositions): void {
+  private rememberPositions(filename: string, positions: CellPositions, sink: OutputSink): void {
     this.positions.delete(filename);
     this.positions.set(filename, positions);
+    this.cellSinks.delete(filename);
+    this.cellSinks.set(filename, sink);
     // Functions from old cells may still throw; a few hundred maps of small cells cost little.
-    if (this.positions.size > MAX_REMEMBERED_CELLS) this.positions.delete(this.positions.keys().next().value!);
+    if (this.positions.size > MAX_REMEMBERED_CELLS) {
+      const oldest = this.positions.keys().next().value!;
+      this.positions.delete(oldest);
+      this.cellSinks.delete(oldest);
+    }
+  }
+
+  /**
+   * Shows an error that no cell caught (a throwing timer, an unhandled rejection) on the cell whose
+   * code raised it (the innermost cell frame of its stack), which is the cell that scheduled it;
+   * errors from outside any cell's code go to the running or last cell.
+   */
+  private reportUncaught(kind: string, error: unknown): void {
+    const { traceback } = formatError(error, this.toCell);
+    const text = `${kind}: ${traceback.join("\n")}\n`;
+    const file = innermostCellFile(error);
+    const sink = file === undefined ? undefined : this.cellSinks.get(file);
+    if (!sink) {
+      this.router.emit("stderr", text);
+      return;
+    }
+    try {
+      sink.stream("stderr", text);
+    } catch {
+      this.router.emit("stderr", text);
+    }
   }
 
   /** Tells the user when an interrupt had to leave busy code running (see main-thread-stopper.ts). */
@@ -335,14 +366,11 @@ export class TypeScriptInterpreter implements Interpreter {
   }
 
   private installProcessHandlers(): void {
-    const onError = (kind: string) => (error: unknown) => {
-      const { traceback } = formatError(error, this.toCell);
-      this.router.emit("stderr", `${kind}: ${traceback.join("\n")}\n`);
-    };
+    const onError = (kind: string) => (error: unknown) => this.reportUncaught(kind, error);
     const onException = onError("Uncaught exception (from code that ran after its cell)");
     const onRejection = onError("Unhandled promise rejection");
     const interrupts = listenForInterrupts({
-      onSigint: () => this.interrupt(),
+      onSigint: (at) => this.interrupt(at),
       onStopReport: (report) => this.reportStop(report),
     });
     this.interruptsReady = interrupts.ready;

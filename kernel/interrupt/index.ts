@@ -1,3 +1,3 @@
 // Interrupts: SIGINT heard at any time, and busy code stopped from outside when it must be.
-export { listenForInterrupts, type InterruptListener, type InterruptSubscription } from "./interrupt-service.js";
+export { listenForInterrupts, signalTime, type InterruptListener, type InterruptSubscription } from "./interrupt-service.js";
 export type { StopReport } from "./messages.js";

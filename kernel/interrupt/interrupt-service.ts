@@ -3,7 +3,9 @@
  * to its listeners (the kernel protocol, the interpreter) and, when the main thread is too busy
  * to hear it, has the busy code stopped from outside.
  *
- * Three threads take part:
+ * Four threads take part:
+ * - the anchor (`sigint-anchor.ts`) holds one watchdog for the service's whole life, so that a
+ *   burst of signals never leaves the process without Node's SIGINT handler;
  * - the watcher (`sigint-watcher.ts`) holds Node's SIGINT watchdog for the kernel's whole life
  *   and reports each signal;
  * - the main thread acknowledges each report as soon as its event loop is free, and tells the
@@ -20,14 +22,19 @@
  */
 import { pathToFileURL } from "node:url";
 import { MessageChannel, Worker } from "node:worker_threads";
+import { startAnchor, type AnchorThread } from "./anchor-thread.js";
 import type { StopperPolicy } from "./main-thread-stopper.js";
 import type { SigintAck, SigintNotice, StopReport, StopperData, WatcherData, WatcherReady } from "./messages.js";
 import { compiledEntry } from "../../util/paths.js";
 
 /** Who hears of interrupts. */
 export interface InterruptListener {
-  /** SIGINT reached the process: Jupyter's interrupt, an `interrupt_request`, or Ctrl-C. */
-  onSigint(): void;
+  /**
+   * SIGINT reached the process: Jupyter's interrupt, an `interrupt_request`, or Ctrl-C. `at` is
+   * when it arrived (see {@link signalTime}): the main thread may hear of it much later, when a
+   * cell that started after it already runs, and that cell is not the one it was meant for.
+   */
+  onSigint(at: number): void;
   /** The stopper stopped busy code, or had to leave it running (see {@link StopReport}). */
   onStopReport?(report: StopReport): void;
 }
@@ -72,10 +79,11 @@ let service: InterruptService | undefined;
 
 class InterruptService {
   readonly listeners = new Set<InterruptListener>();
-  private readonly watcher: Worker;
+  private readonly anchor: AnchorThread | undefined;
+  private watcher: Worker | undefined;
   private readonly stopper: Worker;
   /** Our own SIGINT listener (see the module's comment). */
-  private readonly listener = (): void => this.tellListeners();
+  private readonly listener = (): void => this.tellListeners(signalTime());
   private closed = false;
   readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -86,42 +94,82 @@ class InterruptService {
     const channel = new MessageChannel();
     const stopperData: StopperData = { watcher: channel.port2, policy: STOPPER_POLICY, graceMs: GRACE_MS };
     this.stopper = new Worker(workerScript("stopper-worker"), { workerData: stopperData, transferList: [channel.port2] });
-    const watcherData: WatcherData = { idle: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT), stopper: channel.port1 };
-    this.watcher = new Worker(workerScript("sigint-watcher"), { workerData: watcherData, transferList: [channel.port1] });
     // Neither thread keeps the process alive.
-    this.watcher.unref();
     this.stopper.unref();
-
-    this.watcher.on("message", (event: WatcherReady | SigintNotice) => {
-      if (event.kind === "ready") this.markReady();
-      else {
-        const ack: SigintAck = { kind: "ack", seq: event.seq };
-        this.stopper.postMessage(ack);
-        this.tellListeners();
-      }
-    });
     this.stopper.on("message", (report: StopReport) => {
       for (const listener of this.listeners) listener.onStopReport?.(report);
     });
-    const failed = (which: string) => (error: Error) => {
+    this.stopper.on("error", this.failed("stopper"));
+    // The anchor's watchdog must be the first one Node knows of (see sigint-anchor.ts).
+    this.anchor = startAnchor(workerScript("sigint-anchor"), log);
+    const startWatcher = (): void => {
       if (this.closed) return;
-      process.stderr.write(`[hpcfit kernel] the SIGINT ${which} failed (${error.message}); busy code can no longer be interrupted\n`);
+      const watcherData: WatcherData = { idle: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT), stopper: channel.port1 };
+      const watcher = new Worker(workerScript("sigint-watcher"), { workerData: watcherData, transferList: [channel.port1] });
+      this.watcher = watcher;
+      watcher.unref();
+      watcher.on("message", (event: WatcherReady | SigintNotice) => {
+        if (event.kind === "ready") this.markReady();
+        else {
+          const ack: SigintAck = { kind: "ack", seq: event.seq };
+          this.stopper.postMessage(ack);
+          this.tellListeners(event.at);
+        }
+      });
+      watcher.on("error", this.failed("watcher"));
+    };
+    if (this.anchor) void this.anchor.ready.then(startWatcher);
+    else startWatcher();
+  }
+
+  private failed(which: string): (error: Error) => void {
+    return (error) => {
+      if (this.closed) return;
+      log(`the SIGINT ${which} failed (${error.message}); busy code can no longer be interrupted`);
       this.markReady();
     };
-    this.watcher.on("error", failed("watcher"));
-    this.stopper.on("error", failed("stopper"));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.markReady();
+    await Promise.all([this.watcher?.terminate(), this.stopper.terminate()]);
+    await this.anchor?.release();
+    // The last watchdog has gone, and with it Node's handler gave way to one that ends the
+    // process; our listener is still here, so re-adding the listeners brings Node's back.
+    rearmSigint();
     process.off("SIGINT", this.listener);
-    await Promise.all([this.watcher.terminate(), this.stopper.terminate()]);
   }
 
-  private tellListeners(): void {
-    for (const listener of this.listeners) listener.onSigint();
+  private tellListeners(at: number): void {
+    for (const listener of this.listeners) listener.onSigint(at);
   }
+}
+
+/**
+ * Puts Node's own SIGINT handler back in place. Node installs it when the first listener is
+ * added and removes it with the last, so removing every listener and adding them again installs
+ * it anew; between the two, for the few microseconds of this synchronous function, SIGINT has
+ * its default action.
+ */
+function rearmSigint(): void {
+  const listeners = process.rawListeners("SIGINT") as Array<(signal: NodeJS.Signals) => void>;
+  if (listeners.length === 0) return;
+  process.removeAllListeners("SIGINT");
+  for (const listener of listeners) process.on("SIGINT", listener);
+}
+
+/**
+ * The time by which interrupts and cells are compared, in ms since the epoch, with sub-millisecond
+ * resolution and the same meaning in every thread.
+ */
+export function signalTime(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function log(text: string): void {
+  process.stderr.write(`[hpcfit kernel] ${text}\n`);
 }
 
 /**

@@ -13,6 +13,17 @@ export interface WatcherData {
   stopper: MessagePort;
 }
 
+/** The data the SIGINT anchor starts with. */
+export interface AnchorData {
+  /** A pipe open for reading and writing: the anchor blocks reading it until the service writes a byte. */
+  fd: number;
+}
+
+/** From the anchor: its watchdog is registered, so the watcher's may start. */
+export interface AnchorReady {
+  kind: "ready";
+}
+
 /** The data the stopper starts with. */
 export interface StopperData {
   /** The watcher's SIGINT notices arrive here. */
@@ -32,6 +43,8 @@ export interface WatcherReady {
 export interface SigintNotice {
   kind: "sigint";
   seq: number;
+  /** When the watcher heard it, in ms since the epoch (see `signalTime` in interrupt-service.ts). */
+  at: number;
 }
 
 /** From the main thread to the stopper: its event loop has handled SIGINT `seq`. */

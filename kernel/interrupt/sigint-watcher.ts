@@ -9,9 +9,10 @@
  * ever inside a guarded script, and tells the main thread and the stopper (`stopper-worker.ts`)
  * of every signal. The main thread answers when it is free; the stopper acts when it is not.
  *
- * The wait is nested in a second, outer guard so that the watchdog count never drops to zero
- * between two signals: at zero Node restores the default action, and a second SIGINT in that
- * gap would kill the kernel.
+ * The wait is nested in a second, outer guard so that a signal arriving between two inner waits
+ * is still reported. Two signals in that gap stop both guards; the anchor (`sigint-anchor.ts`)
+ * keeps Node's count of watchdogs above zero meanwhile, so Node's handler stays, and a further
+ * signal before the guards are back is absorbed by the anchor.
  */
 import vm from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
@@ -24,7 +25,7 @@ const idle = new Int32Array(data.idle);
 
 let seq = 0;
 function noticeSigint(): void {
-  const notice: SigintNotice = { kind: "sigint", seq: ++seq };
+  const notice: SigintNotice = { kind: "sigint", seq: ++seq, at: performance.timeOrigin + performance.now() };
   port!.postMessage(notice);
   data.stopper.postMessage(notice);
 }

@@ -85,10 +85,13 @@ export class KernelProtocol {
     return this.interpreterPromise;
   }
 
-  /** SIGINT (from the frontend's interrupt or an interrupt_request): stop the running cell. */
-  interrupt(): void {
+  /**
+   * SIGINT (from the frontend's interrupt or an interrupt_request): stop the running cell, if it
+   * was already running at `at` (ms since the epoch; now when not given).
+   */
+  interrupt(at?: number): void {
     this.stdin.cancelAll("interrupted while waiting for input");
-    this.loadedInterpreter?.interrupt();
+    this.loadedInterpreter?.interrupt(at);
   }
 
   /** Closes comms and the history; used on shutdown. */

@@ -1,8 +1,10 @@
 /**
- * Merges bursts of `stream` messages on iopub: a cell printing in a tight loop would otherwise
- * send one message per line, which floods the frontend. Consecutive stream messages with the
- * same parent and stream name within a few milliseconds become one; any other message flushes
- * first, so order is kept.
+ * Merges bursts of iopub messages that a frontend only needs the sum or the last of. A cell
+ * printing in a tight loop would otherwise send one message per line, which floods the frontend:
+ * consecutive stream messages with the same parent and stream name within a few milliseconds
+ * become one; any other message flushes first, so order is kept. And an update of a display that
+ * still waits to be sent may be replaced by a later update of the same display (see
+ * {@link supersedeKey}). Nothing else is ever merged or dropped.
  */
 import type { JupyterMessage } from "../../jupyter/message.js";
 
@@ -46,4 +48,14 @@ export class IopubCoalescer {
     this.held = null;
     if (held) this.forward(held);
   }
+}
+
+/**
+ * The key under which a later iopub message may replace this one while it still waits to be
+ * sent: only `update_display_data`, whose latest content is all a frontend shows.
+ */
+export function supersedeKey(message: JupyterMessage): string | undefined {
+  if (message.header.msg_type !== "update_display_data") return undefined;
+  const transient = message.content.transient as { display_id?: unknown } | undefined;
+  return typeof transient?.display_id === "string" ? `display:${transient.display_id}` : undefined;
 }

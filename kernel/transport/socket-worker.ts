@@ -12,7 +12,7 @@ import { createMessage, type Channel, type JupyterMessage } from "../../jupyter/
 import { MessageSigner, parseMessage, serializeMessage } from "../../jupyter/wire.js";
 import type { MainCommand, SocketWorkerData, WorkerEvent } from "./worker-protocol.js";
 import { OutgoingQueue } from "./outgoing-queue.js";
-import { IopubCoalescer } from "./iopub-coalescer.js";
+import { IopubCoalescer, supersedeKey } from "./iopub-coalescer.js";
 
 const data = workerData as SocketWorkerData;
 const port = parentPort;
@@ -31,7 +31,9 @@ const LINGER_MS = 1000;
 const shell = new Router({ linger: LINGER_MS });
 const control = new Router({ linger: LINGER_MS });
 const stdin = new Router({ linger: LINGER_MS });
-const iopub = new Publisher({ linger: LINGER_MS });
+// noDrop: at a subscriber's high-water mark, send says EAGAIN instead of dropping the message,
+// and the outgoing queue waits and tries again.
+const iopub = new Publisher({ linger: LINGER_MS, noDrop: true });
 const heartbeat = new Reply({ linger: 0 });
 
 const queues = {
@@ -43,7 +45,7 @@ const queues = {
 // iopub messages go to every subscriber: their first frame is a topic, not a client identity.
 const coalescer = new IopubCoalescer((message) => {
   message.identities = [Buffer.from(`kernel.${data.sender.session}.${message.header.msg_type}`)];
-  queues.iopub.push(serializeMessage(message, signer));
+  queues.iopub.push(serializeMessage(message, signer), supersedeKey(message));
 });
 
 function send(channel: Channel, message: JupyterMessage): void {

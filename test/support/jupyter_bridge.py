@@ -297,6 +297,113 @@ class Bridge:
             times.append((time.perf_counter() - t0) * 1000)
         return {"times_ms": times}
 
+    def send_interrupts(self, mode, count):
+        """Sends `count` interrupts back to back: SIGINT as jupyter_client's interrupt_kernel() sends
+        it, or interrupt_request on control. Returns the interrupt_request ids (message mode)."""
+        if mode == "signal":
+            for _ in range(count):
+                os.kill(self.km.provisioner.pid, signal.SIGINT)
+            return []
+        return [self.send("control", "interrupt_request", {}) for _ in range(count)]
+
+    def exit_code(self):
+        proc = self.km.provisioner.process if self.km.provisioner else None
+        return proc.poll() if proc is not None else None
+
+    def cmd_interrupt_storm(self, code="1+1", rounds=500, per_round=20, mode="signal", timeout=30):
+        """Runs `code` `rounds` times, each execute followed at once by `per_round` interrupts (in
+        message mode their replies are awaited before the next round). Returns each round's outcome:
+        reply status, the result's text/plain, the error's ename, and interrupt replies' statuses. Stops
+        early, with the exit code, if the kernel process ends."""
+        outcomes = []
+        for _ in range(rounds):
+            content = {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                       "allow_stdin": False, "stop_on_error": False}
+            msg_id = self.send("shell", "execute_request", content)
+            try:
+                got = self.collect(msg_id, timeout=timeout)
+            except TimeoutError as error:
+                return {"outcomes": outcomes, "exit_code": self.exit_code(), "alive": self.km.is_alive(), "error": str(error)}
+            reply = got["reply"]["content"]
+            result = next((m["content"]["data"].get("text/plain") for m in got["iopub"]
+                           if m["header"]["msg_type"] == "execute_result"), None)
+            outcome = {"status": reply["status"], "result": result, "ename": reply.get("ename")}
+            ids = self.send_interrupts(mode, per_round)
+            try:
+                outcome["interrupt_replies"] = [self.collect(i, timeout=timeout)["reply"]["content"]["status"] for i in ids]
+            except TimeoutError as error:
+                outcomes.append(outcome)
+                return {"outcomes": outcomes, "exit_code": self.exit_code(), "alive": self.km.is_alive(), "error": str(error)}
+            outcomes.append(outcome)
+            if not self.km.is_alive():
+                break
+        return {"outcomes": outcomes, "exit_code": self.exit_code(), "alive": self.km.is_alive()}
+
+    def cmd_start_interrupted(self, mode="signal", kernel_name="hpcfit", kernel_dirs=None, env=None, cwd=None,
+                              code="1+1", every_s=0.002, timeout=60):
+        """Starts a kernel and interrupts it every `every_s` from the moment its heartbeat first
+        answers until its first cell (`code`) has replied: through the first kernel_info and the
+        interpreter's loading. Returns the number of interrupts, the kernel_info and execute replies."""
+        ksm = KernelSpecManager()
+        if kernel_dirs:
+            ksm.kernel_dirs = kernel_dirs
+        self.km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=ksm)
+        kernel_env = dict(os.environ)
+        kernel_env.update(env or {})
+        self.km.start_kernel(env=kernel_env, cwd=cwd)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        deadline = time.monotonic() + timeout
+        while not self.cmd_heartbeat(timeout_ms=100)["alive"]:
+            if time.monotonic() > deadline or not self.km.is_alive():
+                raise TimeoutError("the kernel's heartbeat never answered")
+        sent = 0
+        interrupt_ids = []
+
+        def pump(msg_id):
+            nonlocal sent
+            reply = None
+            while reply is None:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no reply to {msg_id} while interrupting; alive={self.km.is_alive()}")
+                interrupt_ids.extend(self.send_interrupts(mode, 1))
+                sent += 1
+                reply = self.replies.pop(msg_id, None)
+                for channel, msg in self.poll(every_s):
+                    if channel == "iopub":
+                        self.unclaimed.append(msg)
+                    elif msg["parent_header"].get("msg_id") == msg_id:
+                        reply = msg
+                    elif msg["parent_header"]:
+                        self.replies[msg["parent_header"]["msg_id"]] = msg
+            return reply
+
+        info = pump(self.kc.kernel_info())
+        executed = pump(self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": False,
+                                                                "user_expressions": {}, "allow_stdin": False,
+                                                                "stop_on_error": False}))
+        # Only the replies: iopub messages sent before the subscription reached the kernel are lost.
+        interrupt_replies = [self.collect(i, want_idle=False, timeout=10)["reply"]["content"]["status"] for i in interrupt_ids]
+        self.wait_for_iopub(10)
+        return {"sent": sent, "kernel_info": info, "execute_reply": executed, "interrupt_replies": interrupt_replies,
+                "alive": self.km.is_alive(), "exit_code": self.exit_code(), "pid": self.km.provisioner.pid}
+
+    def cmd_bench_flood(self, code, timeout=120):
+        """Runs one cell that floods iopub; returns the seconds from request to idle (None if the
+        idle never came within timeout) and the count of each iopub message type received."""
+        t0 = time.perf_counter()
+        msg_id = self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": False,
+                                                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
+        try:
+            got = self.collect(msg_id, timeout=timeout)
+            seconds, iopub = time.perf_counter() - t0, got["iopub"]
+        except TimeoutError:
+            seconds, iopub = None, [m for m in self.unclaimed if m["parent_header"].get("msg_id") == msg_id]
+        counts = {}
+        for m in iopub:
+            counts[m["header"]["msg_type"]] = counts.get(m["header"]["msg_type"], 0) + 1
+        return {"seconds": seconds, "counts": counts}
+
     def cmd_alive(self):
         return {"alive": self.km.is_alive()}
 

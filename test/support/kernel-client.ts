@@ -71,6 +71,34 @@ export interface StartKernelOptions {
   kernelDirs?: string[];
   /** Fail calls on schema violations (default true). */
   strictSchemas?: boolean;
+  /**
+   * Interrupt the kernel every 2 ms (by SIGINT or interrupt_request) from the moment its heartbeat
+   * answers until its first cell, `1+1`, has replied; {@link KernelClient.startInterrupts} tells how it went.
+   */
+  interruptDuringStart?: "signal" | "message";
+}
+
+/** What happened to a kernel interrupted while it started (see {@link StartKernelOptions.interruptDuringStart}). */
+export interface StartInterrupts {
+  /** Interrupts sent. */
+  sent: number;
+  /** The reply to the first cell, `1+1`, sent after kernel_info. */
+  executeReply: WireMessage;
+  /** Statuses of the interrupt_replies (message mode). */
+  interruptReplies: string[];
+  alive: boolean;
+  exitCode: number | null;
+}
+
+/** One round of {@link KernelClient.interruptStorm}. */
+export interface StormRound {
+  status: "ok" | "error" | "aborted";
+  /** The execute_result's text/plain. */
+  result: string | null;
+  /** The error's name when the cell failed. */
+  ename: string | null;
+  /** Statuses of the round's interrupt_replies (message mode). */
+  interrupt_replies?: string[];
 }
 
 /** Options for {@link KernelClient.execute}. */
@@ -116,6 +144,8 @@ export class KernelClient {
   startupMs = 0;
   /** The kernel's process id (changes on restart). */
   pid = 0;
+  /** How the interrupts sent while the kernel started went (only with `interruptDuringStart`). */
+  startInterrupts?: StartInterrupts;
   /** The temp data dir given as HPCFIT_DATA_DIR (history lives here). */
   dataDir = "";
 
@@ -202,6 +232,15 @@ export class KernelClient {
   async interrupt(mode: "signal" | "message" = "signal"): Promise<RequestResult | null> {
     const a = await this.call("interrupt", { mode });
     return mode === "message" ? { msgId: a.msg_id, reply: a.reply, iopub: a.iopub, stdinRequests: [] } : null;
+  }
+
+  /**
+   * Runs `code` `rounds` times, each followed at once by `perRound` interrupts, all inside the
+   * bridge so that the interrupts come back to back. Stops early if the kernel process ends.
+   */
+  async interruptStorm(options: { code?: string; rounds: number; perRound: number; mode: "signal" | "message"; timeout?: number }): Promise<{ outcomes: StormRound[]; alive: boolean; exitCode: number | null }> {
+    const a = await this.call("interrupt_storm", { code: options.code ?? "1+1", rounds: options.rounds, per_round: options.perRound, mode: options.mode, timeout: options.timeout ?? 30 });
+    return { outcomes: a.outcomes, alive: a.alive, exitCode: a.exit_code };
   }
 
   /** Sends the kernel process a signal by name. */
@@ -327,10 +366,18 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Ker
   const client = new KernelClient(bridge, options.strictSchemas ?? true);
   client.dataDir = ownDataDir;
   try {
-    const a = await client.call("start", { kernel_name: kernelName, kernel_dirs: kernelDirs, env, cwd: options.cwd ?? ROOT });
-    client.kernelInfo = a.kernel_info;
-    client.startupMs = a.startup_ms;
-    client.pid = a.pid;
+    const args = { kernel_name: kernelName, kernel_dirs: kernelDirs, env, cwd: options.cwd ?? ROOT };
+    if (options.interruptDuringStart) {
+      const a = await client.call("start_interrupted", { ...args, mode: options.interruptDuringStart });
+      client.kernelInfo = a.kernel_info;
+      client.pid = a.pid;
+      client.startInterrupts = { sent: a.sent, executeReply: a.execute_reply, interruptReplies: a.interrupt_replies, alive: a.alive, exitCode: a.exit_code };
+    } else {
+      const a = await client.call("start", args);
+      client.kernelInfo = a.kernel_info;
+      client.startupMs = a.startup_ms;
+      client.pid = a.pid;
+    }
   } catch (error) {
     await client.kill();
     throw error;

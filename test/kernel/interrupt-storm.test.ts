@@ -1,0 +1,49 @@
+// Bursts of interrupts, busy or idle, from the first heartbeat on, never end the kernel: the real
+// kernel process driven by jupyter_client, by SIGINT (interrupt_mode "signal", what JupyterLab
+// sends) and by interrupt_request on control. Uses dist/: build first.
+import { afterEach, describe, expect, it } from "vitest";
+import { startKernel, type KernelClient } from "../support/kernel-client.js";
+
+let k: KernelClient | undefined;
+afterEach(async () => {
+  await k?.kill();
+  k = undefined;
+});
+
+const MODES = ["signal", "message"] as const;
+
+describe("interrupt storms", () => {
+  for (const mode of MODES) {
+    it(`survives 500 rounds of 1+1 each followed by 20 interrupts (${mode}), keeping state`, async () => {
+      k = await startKernel();
+      expect((await k.execute("const kept = { value: 42 }; kept.value")).result?.["text/plain"]).toBe("42");
+      const storm = await k.interruptStorm({ rounds: 500, perRound: 20, mode });
+      expect({ alive: storm.alive, exitCode: storm.exitCode, rounds: storm.outcomes.length }).toEqual({ alive: true, exitCode: null, rounds: 500 });
+      for (const round of storm.outcomes) {
+        // An interrupt of the burst before may reach the next cell: it ends interrupted, nothing else.
+        if (round.status === "ok") expect(round.result).toBe("2");
+        else expect(round).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+        if (mode === "message") expect(round.interrupt_replies).toEqual(Array(20).fill("ok"));
+      }
+      expect(storm.outcomes.filter((r) => r.status === "ok").length).toBeGreaterThan(0);
+      expect(await k.heartbeat(2000)).toBe(true);
+      expect((await k.execute("kept.value")).result?.["text/plain"]).toBe("42");
+      expect(await k.alive()).toBe(true);
+    });
+  }
+
+  for (const mode of MODES) {
+    it(`survives interrupts every 2 ms while it starts and loads its interpreter (${mode})`, async () => {
+      k = await startKernel({ interruptDuringStart: mode });
+      const start = k.startInterrupts!;
+      expect({ alive: start.alive, exitCode: start.exitCode }).toEqual({ alive: true, exitCode: null });
+      expect(start.sent).toBeGreaterThan(10);
+      expect(k.kernelInfo.content.status).toBe("ok");
+      const first = start.executeReply.content;
+      if (first.status !== "ok") expect(first).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+      if (mode === "message") expect(start.interruptReplies.every((s) => s === "ok")).toBe(true);
+      expect((await k.execute("let after = 7; after * 6")).result?.["text/plain"]).toBe("42");
+      expect(await k.alive()).toBe(true);
+    });
+  }
+});
