@@ -23,5 +23,6 @@ export {
   type TaskState,
 } from "./types.js";
 export { launchWorkers, type LaunchOptions, type LaunchResult } from "./launch.js";
-export { buildQueueCommand, type QueueFrontDoor } from "./commands.js";
+export { buildQueueCommand } from "./commands.js";
+export type { QueueFrontDoor } from "./front-door.js";
 export { TaskTable, taskTable, formatTaskTable } from "./task-table.js";
