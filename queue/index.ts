@@ -17,6 +17,7 @@ export {
   type StateCounts,
   type Task,
   type TaskFilter,
+  type TaskAttempt,
   type TaskInput,
   type TaskOutcome,
   type TaskParams,
@@ -25,4 +26,4 @@ export {
 export { launchWorkers, type LaunchOptions, type LaunchResult } from "./launch.js";
 export { buildQueueCommand } from "./commands.js";
 export type { QueueFrontDoor } from "./front-door.js";
-export { TaskTable, taskTable, formatTaskTable } from "./task-table.js";
+export { TaskTable, taskTable, formatTaskTable, taskCommandText, type TaskKind } from "./task-table.js";

@@ -1,11 +1,12 @@
 /**
  * The worker loop: claim the highest-priority ready task, hold its lease with a heartbeat while it
- * runs (a shell command, or a TypeScript function), record the outcome, repeat. Several loops may
+ * runs (an argument vector, a shell command, or a TypeScript function), record the outcome, repeat. Several loops may
  * run in one process; many processes may share a queue.
  */
 import { hostname } from "node:os";
 import { logFilePath, runCommand } from "./run-command.js";
 import type { ClaimedTask, QueueInfo, QueueStorage, TaskOutcome } from "./types.js";
+import type { TaskCommand } from "./run-command.js";
 import { UserError } from "../util/user-error.js";
 
 /** What a task function receives besides its task. */
@@ -32,6 +33,8 @@ export interface TaskReport {
   outcome: TaskOutcome;
   /** False when the lease had been lost and the outcome was discarded. */
   recorded: boolean;
+  /** True when the attempt failed and the task waits to run again, having attempts left. */
+  retrying: boolean;
 }
 
 /** How a worker runs. */
@@ -60,7 +63,10 @@ export interface WorkOptions {
 /** What a worker did. */
 export interface WorkSummary {
   succeeded: number;
+  /** Tasks that failed for good. */
   failed: number;
+  /** Failed attempts whose task was put back in line to run again. */
+  retried: number;
   /** Attempts whose lease was lost (their outcome was not recorded) or that were stopped. */
   abandoned: number;
 }
@@ -108,7 +114,7 @@ export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunct
   const onOuterAbort = () => stop.abort();
   if (outer?.aborted) stop.abort();
   outer?.addEventListener("abort", onOuterAbort, { once: true });
-  const summary: WorkSummary = { succeeded: 0, failed: 0, abandoned: 0 };
+  const summary: WorkSummary = { succeeded: 0, failed: 0, retried: 0, abandoned: 0 };
   let started = 0;
 
   const loop = async (worker: string) => {
@@ -126,6 +132,7 @@ export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunct
       started++;
       const report = await runOne(storage, info, task, worker, leaseMs, fn, stop.signal);
       if (!report.recorded) summary.abandoned++;
+      else if (report.retrying) summary.retried++;
       else if (report.outcome.exitCode === 0) summary.succeeded++;
       else summary.failed++;
       options.onTask?.(report);
@@ -169,10 +176,11 @@ async function runOne(
   try {
     if (fn) {
       outcome = await runFunction(fn, task, { signal: taskAbort.signal, worker });
-    } else if (task.command === null) {
+    } else if (task.command === null && task.argv === null) {
       outcome = { exitCode: 2, error: "task has parameters but no command; run this queue with q.work(fn) from the library, or load it with --script" };
     } else {
-      const logFile = logFilePath(info.directory, task.id);
+      const command: TaskCommand = task.argv !== null ? { argv: task.argv } : { shell: task.command! };
+      const logFile = logFilePath(info.directory, task.id, attempt);
       await storage.setLogFile(task.id, worker, attempt, logFile);
       const env = {
         ...process.env,
@@ -182,21 +190,21 @@ async function runOne(
         HPCFIT_TASK_ATTEMPT: String(attempt),
         HPCFIT_WORKER: worker,
       };
-      outcome = await runCommand(task.command, logFile, env, taskAbort.signal);
+      outcome = await runCommand(command, logFile, env, taskAbort.signal);
     }
   } finally {
     clearInterval(beat);
     stopping.removeEventListener("abort", onStop);
   }
-  if (leaseLost) return { task, worker, outcome, recorded: false };
+  if (leaseLost) return { task, worker, outcome, recorded: false, retrying: false };
   if (stopping.aborted) {
     // Stopped from outside (SIGTERM at the end of a batch job): hand the task back now rather
     // than when its lease would run out.
     await storage.abandon(task.id, worker, attempt);
-    return { task, worker, outcome, recorded: false };
+    return { task, worker, outcome, recorded: false, retrying: false };
   }
-  const recorded = await storage.complete(task.id, worker, attempt, outcome);
-  return { task, worker, outcome, recorded };
+  const state = await storage.complete(task.id, worker, attempt, outcome);
+  return { task, worker, outcome, recorded: state !== null, retrying: state === "PENDING" };
 }
 
 async function runFunction(fn: TaskFunction, task: ClaimedTask, context: { signal: AbortSignal; worker: string }): Promise<TaskOutcome> {

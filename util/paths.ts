@@ -3,7 +3,7 @@
  * data directory. Every module that needs one of these asks here, so that running from the
  * TypeScript sources (tests) and from `dist/` (an installation) behave the same.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,4 +69,34 @@ export function ensurePrivateDir(dir: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
   return dir;
+}
+
+/**
+ * Creates `path` (empty) readable and writable by its owner only, or narrows an existing file that
+ * is wider, whatever the umask: job records, input history and job environments are the user's alone.
+ * @returns `path`
+ */
+export function ensurePrivateFile(path: string): string {
+  closeSync(openSync(path, "a", 0o600));
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  return path;
+}
+
+/**
+ * Prepares an SQLite database file to be private before it is opened: the file itself is created
+ * 0600 (SQLite gives its `-wal` and `-shm` files the database's mode), and existing ones are
+ * narrowed. Its folder is made private too.
+ * @returns `path`
+ */
+export function privateDatabase(path: string): string {
+  ensurePrivateDir(dirname(path));
+  ensurePrivateFile(path);
+  for (const suffix of ["-wal", "-shm", "-journal"]) if (existsSync(path + suffix)) ensurePrivateFile(path + suffix);
+  return path;
+}
+
+/** Writes `text` to a new or existing file readable and writable by its owner only. */
+export function writePrivateFile(path: string, text: string): void {
+  ensurePrivateFile(path);
+  writeFileSync(path, text);
 }

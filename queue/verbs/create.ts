@@ -10,12 +10,14 @@ export const createVerb: QueueVerb = (queue, { io, act }) => {
     .command("create")
     .description("create a queue")
     .argument("<queue>", "queue name")
-    .addOption(new Option("--max-attempts <n>", "attempts a task gets before a lost lease fails it").default(3).argParser(integer("--max-attempts", 1)))
+    .addOption(new Option("--max-attempts <n>", "attempts a task gets: a failed attempt or a lost worker spends one").default(3).argParser(integer("--max-attempts", 1)))
+    .option("--no-retry-on-failure", "a task that fails (non-zero exit) fails at once; only a lost worker's task runs again")
     .addOption(dirOption())
     .action(
-      act(async (name: string, o: { maxAttempts: number; dir?: string }) => {
-        const q = await create(name, { dir: o.dir, maxAttempts: o.maxAttempts });
-        io.print(`Created queue ${name} in ${q.directory}.`);
+      act(async (name: string, o: { maxAttempts: number; retryOnFailure: boolean; dir?: string }) => {
+        const q = await create(name, { dir: o.dir, maxAttempts: o.maxAttempts, retryOnFailure: o.retryOnFailure });
+        const retries = o.retryOnFailure ? "failed tasks run again" : "failed tasks are not retried; lost workers' tasks are";
+        io.print(`Created queue ${name} in ${q.directory} (at most ${o.maxAttempts} attempt(s) per task; ${retries}).`);
         q.close();
       }),
     );

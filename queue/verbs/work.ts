@@ -29,10 +29,15 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
             exitWhenDone: !o.keepAlive,
             signal: io.signal,
             onTask: o.verbose
-              ? (r) => io.print(`task ${r.task.id} ${r.outcome.exitCode === 0 ? "succeeded" : `failed (${r.outcome.error})`} on ${r.worker}${r.recorded ? "" : " [not recorded: lease lost or stopped]"}`)
+              ? (r) =>
+                  io.print(
+                    `task ${r.task.id} attempt ${r.task.attempt} ${r.outcome.exitCode === 0 ? "succeeded" : `failed (${r.outcome.error})`} on ${r.worker}` +
+                      (r.retrying ? "; it runs again" : "") +
+                      (r.recorded ? "" : " [not recorded: lease lost or stopped]"),
+                  )
               : undefined,
           });
-          show(summary, `Worker(s) done: ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.abandoned} given back.`);
+          show(summary, `Worker(s) done: ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.retried} failed attempt(s) retried, ${summary.abandoned} given back.`);
         });
       }),
     );
