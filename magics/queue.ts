@@ -14,10 +14,11 @@ import { buildQueueCommand } from "../queue/commands.js";
 import type { QueueFrontDoor } from "../queue/front-door.js";
 import { UserError } from "../util/user-error.js";
 
-const USAGE = `%queue create NAME [--max-attempts N]
+const USAGE = `%queue create NAME [--max-attempts N] [--no-retry-on-failure]
 %queue list
 %queue status NAME [--once] [--interval S]       (follows while workers run)
-%queue add NAME [--priority P] [--requires IDS] [--key K] -- COMMAND...
+%queue add NAME [--priority P] [--requires IDS] [--key K] -- PROGRAM ARG...   (run without a shell)
+%queue add NAME -- 'SHELL COMMAND LINE'          (one string: run with /bin/sh -c)
 %queue add NAME --script "fit {model}" --params '{"model": "m1"}'
 %queue load NAME FILE [--script TEMPLATE] [--priority P]
 %queue tasks NAME [--state FAILED] [--limit N]
