@@ -7,6 +7,7 @@ import { hostname } from "node:os";
 import { logFilePath, runCommand } from "./run-command.js";
 import type { ClaimedTask, QueueInfo, QueueStorage, TaskOutcome } from "./types.js";
 import type { TaskCommand } from "./run-command.js";
+import { TaskWatchdog } from "./task-watchdog.js";
 import { UserError } from "../util/user-error.js";
 
 /** What a task function receives besides its task. */
@@ -117,6 +118,8 @@ export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunct
   const summary: WorkSummary = { succeeded: 0, failed: 0, retried: 0, abandoned: 0 };
   let started = 0;
 
+  // Command tasks die with this process: see task-watchdog.ts.
+  const watchdog = fn ? undefined : TaskWatchdog.start();
   const loop = async (worker: string) => {
     while (!stop.signal.aborted) {
       if (options.maxTasks !== undefined && started >= options.maxTasks) return;
@@ -130,7 +133,7 @@ export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunct
         continue;
       }
       started++;
-      const report = await runOne(storage, info, task, worker, leaseMs, fn, stop.signal);
+      const report = await runOne(storage, info, task, worker, leaseMs, fn, stop.signal, watchdog);
       if (!report.recorded) summary.abandoned++;
       else if (report.retrying) summary.retried++;
       else if (report.outcome.exitCode === 0) summary.succeeded++;
@@ -143,6 +146,7 @@ export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunct
     await Promise.all(names.map(loop));
   } finally {
     outer?.removeEventListener("abort", onOuterAbort);
+    watchdog?.close();
   }
   return summary;
 }
@@ -155,6 +159,7 @@ async function runOne(
   leaseMs: number,
   fn: TaskFunction | undefined,
   stopping: AbortSignal,
+  watchdog: TaskWatchdog | undefined,
 ): Promise<TaskReport> {
   const attempt = task.attempt;
   const taskAbort = new AbortController();
@@ -189,6 +194,7 @@ async function runOne(
         HPCFIT_TASK_ID: String(task.id),
         HPCFIT_TASK_ATTEMPT: String(attempt),
         HPCFIT_WORKER: worker,
+        ...watchdog?.env,
       };
       outcome = await runCommand(command, logFile, env, taskAbort.signal);
     }

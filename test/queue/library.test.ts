@@ -221,6 +221,16 @@ lines'; exit 0`;
     q.close();
   });
 
+  it("fails a task whose program does not exist with exit code 127, as a shell would, and says so in its log", async () => {
+    const q = await queue.create("missing", { dir, maxAttempts: 1 });
+    await q.add({ argv: ["hpcfit-no-such-program", "x"] });
+    expect(await q.work(undefined, { pollSeconds: 0.05 })).toMatchObject({ failed: 1 });
+    const task = (await q.task(1))!;
+    expect(task).toMatchObject({ state: "FAILED", exitCode: 127, error: "command not found: hpcfit-no-such-program" });
+    expect(readFileSync(task.logFile!, "utf8")).toBe("hpcfit: command not found: hpcfit-no-such-program\n");
+    q.close();
+  });
+
   it("loads argument vectors from JSON lines, newlines and all", async () => {
     const q = await queue.create("lines", { dir });
     const ids = await q.load(`${JSON.stringify({ argv: [...ECHO_ARGV, ...TRICKY_WORDS], key: "v" })}\necho plain line\n`);

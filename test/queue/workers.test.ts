@@ -202,20 +202,20 @@ describe("worker processes", () => {
   it("kill a SIGKILLed worker's task processes with it; the task then runs to completion exactly once", async () => {
     cliOk(dir, "create", "d");
     const pids = join(dir, "pids");
-    // The first attempt leaves a grandchild running (sleep in the background) and would go on
-    // for a minute; later attempts finish at once.
+    // The first attempt starts a child in its process group (sleep in the background) and one
+    // that leaves the group (setsid), and would go on for a minute; later attempts finish at once.
     const script =
       `echo "start $HPCFIT_TASK_ATTEMPT" >> ${log}; ` +
-      `if [ "$HPCFIT_TASK_ATTEMPT" = 1 ]; then sleep 60 & echo "$$ $!" > ${pids}.tmp; mv ${pids}.tmp ${pids}; wait; fi; ` +
+      `if [ "$HPCFIT_TASK_ATTEMPT" = 1 ]; then sleep 60 & a=$!; setsid sleep 60 & b=$!; echo "$$ $a $b" > ${pids}.tmp; mv ${pids}.tmp ${pids}; wait; fi; ` +
       `echo "done $HPCFIT_TASK_ATTEMPT" >> ${log}`;
     cliOk(dir, "add", "d", "--", script);
     const a = startWorker(dir, "d", "--lease", "1");
     await waitUntil("the first attempt started its processes", () => existsSync(pids));
-    const [shellPid, sleepPid] = readFileSync(pids, "utf8").trim().split(" ").map(Number) as [number, number];
-    expect([running(shellPid), running(sleepPid)]).toEqual([true, true]);
+    const started = readFileSync(pids, "utf8").trim().split(" ").map(Number);
+    expect(started.map(running)).toEqual([true, true, true]);
     a.killWorker();
     expect((await a.done).signal).toBe("SIGKILL");
-    await waitUntil("the dead worker's task processes are gone", () => !running(shellPid) && !running(sleepPid), 10_000);
+    await waitUntil("the dead worker's task processes are gone", () => !started.some(running), 10_000);
     const b = startWorker(dir, "d", "--lease", "1");
     expect((await b.done).code).toBe(0);
     expect(ran()).toEqual(["start 1", "start 2", "done 2"]);
