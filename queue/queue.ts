@@ -151,7 +151,7 @@ export class Queue implements Displayable {
   }
 
   /**
-   * Adds the tasks of a text: one shell command or one JSON object per line (see
+   * Adds the tasks of a text: one shell command line or one JSON object per line (see
    * `parseTaskLines`). One transaction; a bad line adds nothing and names its line number.
    */
   async load(text: string, options: LoadOptions = {}): Promise<number[]> {
@@ -229,7 +229,7 @@ export class Queue implements Displayable {
 
   /**
    * Runs workers in this process until the queue is done: each claims a task, runs `fn(task)`
-   * (or, without `fn`, the task's shell command) and records the outcome.
+   * (or, without `fn`, the task's argument vector or shell command) and records the outcome.
    */
   async work(fn?: TaskFunction, options: WorkOptions = {}): Promise<WorkSummary> {
     return runWorkers(this.storage, await this.storage.info(), fn, options);

@@ -1,7 +1,7 @@
 /**
  * The worker loop: claim the highest-priority ready task, hold its lease with a heartbeat while it
- * runs (an argument vector, a shell command, or a TypeScript function), record the outcome, repeat. Several loops may
- * run in one process; many processes may share a queue.
+ * runs (an argument vector, a shell command, or a TypeScript function), record the outcome, repeat.
+ * Several loops may run in one process; many processes may share a queue.
  */
 import { hostname } from "node:os";
 import { logFilePath, runCommand } from "./run-command.js";
@@ -101,7 +101,8 @@ function positive(value: number | undefined, fallback: number, what: string): nu
 
 /**
  * Runs worker loops on `storage` until the queue is done (or `signal` aborts). Without `fn`,
- * tasks are shell commands; a task without a command then fails with a clear error.
+ * tasks are commands (argument vectors or shell command lines); a task without one then fails
+ * with a clear error.
  */
 export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunction | undefined, options: WorkOptions = {}): Promise<WorkSummary> {
   const loops = positive(options.workers, 1, "workers");
@@ -143,7 +144,19 @@ export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunct
   };
   try {
     const names = Array.from({ length: loops }, (_, i) => (loops === 1 ? prefix : `${prefix}/${i}`));
-    await Promise.all(names.map(loop));
+    // A loop that fails (the database gone, say) stops the others, whose tasks are given back,
+    // and the error is thrown once every loop has ended: the watchdog is told that the worker
+    // ends normally only when none of its tasks runs any more.
+    const ended = await Promise.allSettled(
+      names.map((name) =>
+        loop(name).catch((e: unknown) => {
+          stop.abort();
+          throw e;
+        }),
+      ),
+    );
+    const failure = ended.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
   } finally {
     outer?.removeEventListener("abort", onOuterAbort);
     watchdog?.close();

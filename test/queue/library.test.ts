@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { SqliteQueueStorage } from "../../queue/sqlite-storage.js";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { ECHO_ARGV, TRICKY_WORDS, tempQueuesDir } from "./helpers.js";
+import { ECHO_ARGV, TRICKY_WORDS, running, tempQueuesDir } from "./helpers.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -187,6 +187,33 @@ describe("running in-process with q.work(fn)", () => {
     ]);
     expect(t2).toMatchObject({ state: "FAILED", error: "requires task 1, which failed" });
     storage.close();
+  });
+});
+
+describe("a worker loop that fails", () => {
+  it("stops the other loops, whose tasks are ended and given back, before its error is thrown", async () => {
+    const q = await queue.create("boom", { dir });
+    const pidFile = join(dir, "pid");
+    await q.add({ argv: ["sh", "-c", `echo $$ > ${pidFile}; exec sleep 30`], priority: 1 });
+    await q.add({ argv: ["sh", "-c", `while [ ! -e ${pidFile} ]; do sleep 0.05; done`] });
+    const error = await q
+      .work(undefined, {
+        workers: 2,
+        pollSeconds: 0.05,
+        onTask: (r) => {
+          if (r.task.id === 2) throw new Error("the report failed");
+        },
+      })
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    expect(error?.message).toBe("the report failed");
+    const sleeper = Number(readFileSync(pidFile, "utf8"));
+    expect(running(sleeper)).toBe(false);
+    const [long] = await q.tasks({ ids: [1] });
+    expect(long!.history[0]!.error).toMatch(/stopped and gave the task back/);
+    q.close();
   });
 });
 
