@@ -89,7 +89,7 @@ export interface TaskInput {
   /** A shell command line, run with `/bin/sh -c` (pipes, redirections, `$VAR` and `;` work). */
   command?: string;
   /** An argument vector, run without a shell: no word is split, expanded or interpreted. */
-  argv?: string[];
+  argv?: readonly string[];
   /** Parameters: expanded into `script` (when given) or handed to the worker function. */
   params?: TaskParams;
   /** Higher runs first (default 0). */
