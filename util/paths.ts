@@ -72,6 +72,18 @@ export function ensurePrivateDir(dir: string): string {
 }
 
 /**
+ * The per-user runtime directory for files that live only while a process runs (a notebook run's
+ * connection file): `$XDG_RUNTIME_DIR/hpcfit` when the session has one, else `runtime/` in the
+ * data directory, private either way. Not the shared temporary directory: a connection file
+ * holds the key that signs the kernel's messages.
+ */
+export function userRuntimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_RUNTIME_DIR;
+  const base = xdg && existsSync(xdg) ? join(xdg, "hpcfit") : join(userDataDir(env), "runtime");
+  return ensurePrivateDir(base);
+}
+
+/**
  * Creates `path` (empty) readable and writable by its owner only, or narrows an existing file that
  * is wider, whatever the umask: job records, input history and job environments are the user's alone.
  * @returns `path`
