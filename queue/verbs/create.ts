@@ -10,7 +10,11 @@ export const createVerb: QueueVerb = (queue, { io, act }) => {
     .command("create")
     .description("create a queue")
     .argument("<queue>", "queue name")
-    .addOption(new Option("--max-attempts <n>", "attempts a task gets: a failed attempt or a lost worker spends one").default(3).argParser(integer("--max-attempts", 1)))
+    .addOption(
+      new Option("--max-attempts <n>", "attempts a task gets: a failed attempt or a lost worker spends one")
+        .default(3)
+        .argParser(integer("--max-attempts", 1)),
+    )
     .option("--no-retry-on-failure", "a task that fails (non-zero exit) fails at once; only a lost worker's task runs again")
     .addOption(dirOption())
     .action(
