@@ -1,4 +1,15 @@
-export { create, connect, list, remove, Queue, type CreateOptions, type LocationOptions, type LoadOptions, type QueueListing, type RerunOptions } from "./queue.js";
+export {
+  create,
+  connect,
+  list,
+  remove,
+  Queue,
+  type CreateOptions,
+  type LocationOptions,
+  type LoadOptions,
+  type QueueListing,
+  type RerunOptions,
+} from "./queue.js";
 export { UserError } from "../util/user-error.js";
 export { QueueStatus, type QueueStatusData } from "./status.js";
 export { queuesRoot } from "./location.js";
@@ -17,11 +28,13 @@ export {
   type StateCounts,
   type Task,
   type TaskFilter,
+  type TaskAttempt,
   type TaskInput,
   type TaskOutcome,
   type TaskParams,
   type TaskState,
 } from "./types.js";
 export { launchWorkers, type LaunchOptions, type LaunchResult } from "./launch.js";
-export { buildQueueCommand, type QueueFrontDoor } from "./commands.js";
-export { TaskTable, taskTable, formatTaskTable } from "./task-table.js";
+export { buildQueueCommand } from "./commands.js";
+export type { QueueFrontDoor } from "./front-door.js";
+export { TaskTable, taskTable, formatTaskTable, taskCommandText, type TaskKind } from "./task-table.js";

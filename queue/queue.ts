@@ -5,11 +5,20 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import { DISPLAY, type Displayable, type MimeBundle } from "../schema/display.js";
-import { checkQueueName, queueDirectory, queueNames, queuesRoot } from "./location.js";
+import { checkQueueName, privateQueueDirectory, queueNames, queuesRoot } from "./location.js";
 import { SqliteQueueStorage } from "./sqlite-storage.js";
 import { QueueStatus, RATE_WINDOW_MS, finishingRate } from "./status.js";
 import { parseTaskLines, prepareBatch } from "./task-input.js";
-import { TASK_STATES, type AddOptions, type QueueInfo, type QueueStorage, type Task, type TaskFilter, type TaskInput, type TaskState } from "./types.js";
+import {
+  TASK_STATES,
+  type AddOptions,
+  type QueueInfo,
+  type QueueStorage,
+  type Task,
+  type TaskFilter,
+  type TaskInput,
+  type TaskState,
+} from "./types.js";
 import { launchWorkers, type LaunchOptions, type LaunchResult } from "./launch.js";
 import { work as runWorkers, type TaskFunction, type WorkOptions, type WorkSummary } from "./worker.js";
 import { UserError } from "../util/user-error.js";
@@ -22,8 +31,16 @@ export interface LocationOptions {
 
 /** Options for {@link create}. */
 export interface CreateOptions extends LocationOptions {
-  /** Attempts a task gets before a lost lease (dead worker, ended job) fails it (default 3). */
+  /**
+   * Attempts a task gets before it fails for good (default 3). An attempt is spent when it
+   * fails (unless `retryOnFailure` is false) or when its worker is lost (dead, stopped, its job ended).
+   */
   maxAttempts?: number;
+  /**
+   * Whether a failed attempt (non-zero exit code, thrown error) is run again while attempts are
+   * left (default true). With false, a failure is final at once and only lost workers are retried.
+   */
+  retryOnFailure?: boolean;
 }
 
 /** A queue's name, state and counts, as {@link list} returns them. */
@@ -51,9 +68,13 @@ export interface LoadOptions extends AddOptions {
 export async function create(name: string, options: CreateOptions = {}): Promise<Queue> {
   checkQueueName(name);
   const maxAttempts = options.maxAttempts ?? 3;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new UserError(`max attempts must be a whole number >= 1, got ${maxAttempts}.`);
-  const root = queuesRoot(options.dir);
-  const storage = SqliteQueueStorage.create(queueDirectory(root, name), name, { maxAttempts });
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new UserError(`max attempts must be a whole number >= 1, got ${maxAttempts}.`);
+  const retryOnFailure = options.retryOnFailure ?? true;
+  if (typeof retryOnFailure !== "boolean")
+    throw new UserError(`retryOnFailure must be true or false, got ${JSON.stringify(retryOnFailure)}.`);
+  const directory = privateQueueDirectory(queuesRoot(options.dir), name, options.dir === undefined);
+  const storage = SqliteQueueStorage.create(directory, name, { maxAttempts, retryOnFailure });
   return new Queue(storage, await storage.info());
 }
 
@@ -63,9 +84,11 @@ export async function connect(name: string, options: LocationOptions = {}): Prom
   const root = queuesRoot(options.dir);
   if (!queueNames(root).includes(name)) {
     const known = queueNames(root);
-    throw new UserError(`No queue named ${name} in ${root}${known.length ? ` (queues: ${known.join(", ")})` : " (there are no queues yet; create one with `hpcfit queue create NAME`)"}.`);
+    throw new UserError(
+      `No queue named ${name} in ${root}${known.length ? ` (queues: ${known.join(", ")})` : " (there are no queues yet; create one with `hpcfit queue create NAME`)"}.`,
+    );
   }
-  const storage = SqliteQueueStorage.connect(queueDirectory(root, name), name);
+  const storage = SqliteQueueStorage.connect(privateQueueDirectory(root, name, options.dir === undefined), name);
   return new Queue(storage, await storage.info());
 }
 
@@ -113,7 +136,10 @@ export class Queue implements Displayable {
   readonly directory: string;
 
   /** Use {@link create} or {@link connect}. */
-  constructor(private readonly storage: QueueStorage, info: QueueInfo) {
+  constructor(
+    private readonly storage: QueueStorage,
+    info: QueueInfo,
+  ) {
     this.name = info.name;
     this.directory = info.directory;
   }
@@ -126,7 +152,7 @@ export class Queue implements Displayable {
   /** Adds one task; returns it as stored. */
   async add(task: TaskInput, options: AddOptions = {}): Promise<Task> {
     const [id] = await this.addMany([task], options);
-    return (await this.task(id!))!;
+    return (await this.task(id))!;
   }
 
   /**
@@ -141,7 +167,7 @@ export class Queue implements Displayable {
   }
 
   /**
-   * Adds the tasks of a text: one shell command or one JSON object per line (see
+   * Adds the tasks of a text: one shell command line or one JSON object per line (see
    * `parseTaskLines`). One transaction; a bad line adds nothing and names its line number.
    */
   async load(text: string, options: LoadOptions = {}): Promise<number[]> {
@@ -166,7 +192,8 @@ export class Queue implements Displayable {
   /** Tasks matching `filter` (all by default), in id order. */
   tasks(filter: TaskFilter = {}): Promise<Task[]> {
     for (const s of filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state]) {
-      if (!TASK_STATES.includes(s)) throw new UserError(`Unknown task state ${JSON.stringify(s)}; states are ${TASK_STATES.join(", ")}.`);
+      if (!TASK_STATES.includes(s))
+        throw new UserError(`Unknown task state ${JSON.stringify(s)}; states are ${TASK_STATES.join(", ")}.`);
     }
     return this.storage.tasks(filter);
   }
@@ -185,7 +212,15 @@ export class Queue implements Displayable {
     const rate = finishingRate(recent.count, recent.first, now);
     const total = TASK_STATES.reduce((n, s) => n + counts[s], 0);
     const remaining = counts.WAITING + counts.PENDING + counts.RUNNING;
-    return new QueueStatus({ name: this.name, state: info.state, counts, total, rate, etaSeconds: rate > 0 ? remaining / rate : null, at: now });
+    return new QueueStatus({
+      name: this.name,
+      state: info.state,
+      counts,
+      total,
+      rate,
+      etaSeconds: rate > 0 ? remaining / rate : null,
+      at: now,
+    });
   }
 
   /** Failed tasks (all, or those of `ids`) back to PENDING, or WAITING behind unfinished requirements. Returns how many. */
@@ -219,7 +254,7 @@ export class Queue implements Displayable {
 
   /**
    * Runs workers in this process until the queue is done: each claims a task, runs `fn(task)`
-   * (or, without `fn`, the task's shell command) and records the outcome.
+   * (or, without `fn`, the task's argument vector or shell command) and records the outcome.
    */
   async work(fn?: TaskFunction, options: WorkOptions = {}): Promise<WorkSummary> {
     return runWorkers(this.storage, await this.storage.info(), fn, options);

@@ -4,9 +4,43 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readOr } from "../support/processes.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = join(ROOT, "dist", "cli", "main.js");
+
+/**
+ * A program that prints its arguments as a JSON array (Node, so it runs wherever the tests do):
+ * append words and compare what it prints with them.
+ */
+export const ECHO_ARGV: readonly string[] = [
+  process.execPath,
+  "-e",
+  "process.stdout.write(JSON.stringify(process.argv.slice(1)))",
+  "--",
+];
+
+/** Words that a shell would split, expand or interpret, and that must reach a program unchanged. */
+export const TRICKY_WORDS: readonly string[] = [
+  "two words",
+  "it's",
+  'say "hi"',
+  "a;b",
+  "sleep 1; echo hi",
+  "$HOME",
+  "${X:-y}",
+  "$(touch pwned)",
+  "`touch pwned`",
+  "back\\slash",
+  "trailing\\",
+  "new\nline",
+  "tab\tstop",
+  "",
+  "*",
+  "-n",
+  "--version",
+  "é ✓",
+];
 
 /** A fresh folder for queues; removed by `cleanup`. */
 export function tempQueuesDir(): { dir: string; cleanup: () => void } {
@@ -19,7 +53,7 @@ export function cli(dir: string, ...args: string[]): { status: number | null; st
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
   // --dir goes right after the verb: after `--` it would be part of the task's command.
   const [verb, ...rest] = args;
-  const r = spawnSync(process.execPath, [CLI, "queue", verb!, "--dir", dir, ...rest], { encoding: "utf8", cwd: dir });
+  const r = spawnSync(process.execPath, [CLI, "queue", verb, "--dir", dir, ...rest], { encoding: "utf8", cwd: dir });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,8 +69,10 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** Resolves with the exit code (or signal) and output. */
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-  /** SIGKILLs the worker and its tasks (as when a batch job is killed). */
+  /** SIGKILLs the worker's process group (as when a batch job's processes are killed). */
   killHard(): void;
+  /** SIGKILLs the worker process alone (as the kernel's OOM killer or a stray `kill -9` would). */
+  killWorker(): void;
 }
 
 const started: WorkerProcess[] = [];
@@ -50,8 +86,8 @@ export function startWorker(dir: string, queue: string, ...args: string[]): Work
   });
   let stdout = "";
   let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
@@ -61,6 +97,13 @@ export function startWorker(dir: string, queue: string, ...args: string[]): Work
     killHard: () => {
       try {
         process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    },
+    killWorker: () => {
+      try {
+        process.kill(child.pid!, "SIGKILL");
       } catch {
         // already gone
       }
@@ -82,4 +125,11 @@ export async function waitUntil(what: string, test: () => boolean | Promise<bool
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Whether process `pid` exists and has not ended (a zombie waiting to be reaped has ended). */
+export function running(pid: number): boolean {
+  const stat = readOr(`/proc/${pid}/stat`, "");
+  if (stat === "") return false;
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
 }
