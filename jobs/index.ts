@@ -4,7 +4,7 @@ export { Job, readTail, type WaitOptions } from "./job.js";
 export { UserError } from "../util/user-error.js";
 export { JobStore } from "./store.js";
 export { LocalBackend } from "./local/local-backend.js";
-export { SlurmBackend, slurmConfPath } from "./slurm-backend.js";
+export { SlurmBackend, slurmConfPath, type SlurmListingOptions } from "./slurm-backend.js";
 export { jobsBundle, statusBundle, statusLine } from "./render.js";
 export { registerJobsFeed, type JobsFeedOptions } from "./comm-feed.js";
 export type { JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
