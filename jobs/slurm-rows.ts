@@ -46,7 +46,7 @@ function iso(epochSeconds: number | null): string | null {
 }
 
 function baseState(text: string): JobState {
-  const s = text.split(/[ ,]/)[0]!.toUpperCase();
+  const s = text.split(/[ ,]/)[0].toUpperCase();
   return (JOB_STATES as readonly string[]).includes(s) ? (s as JobState) : "PENDING";
 }
 

@@ -108,7 +108,7 @@ export function parseSqueueFields(text: string): SqueueFieldsListing {
   const start = new RegExp(`^\\d+${SEPARATOR}\\d+${SEPARATOR}`);
   for (const line of text.split("\n")) {
     const last = records.length - 1;
-    if (last >= 0 && (!records[last]!.endsWith(SEPARATOR) || !start.test(line))) records[last] += `\n${line}`;
+    if (last >= 0 && (!records[last].endsWith(SEPARATOR) || !start.test(line))) records[last] += `\n${line}`;
     else if (line !== "") records.push(line);
   }
   const rows: JobRow[] = [];
@@ -119,7 +119,7 @@ export function parseSqueueFields(text: string): SqueueFieldsListing {
     // The record's last field ends with the separator too: one empty part follows it.
     const fields = parts.length === FIELDS.length + 1 && parts[FIELDS.length] === "" ? fieldsOf(parts.slice(0, FIELDS.length)) : null;
     if (fields) rows.push(...rowsFromSlurmFields(fields));
-    else if (parts.length > FIXED && count(parts[0]!) !== null) unclear.push(Number(parts[0]));
+    else if (parts.length > FIXED && count(parts[0]) !== null) unclear.push(Number(parts[0]));
     else throw new UserError(`squeue printed a record hpcfit cannot read: ${JSON.stringify(body.slice(0, 200))}`);
   }
   return { rows, unclear };

@@ -19,7 +19,7 @@ function record(f: Partial<Record<string, string>>): string {
 describe("squeue's delimited fields", () => {
   test("asks for every field unpadded, each followed by the separator, the name last", () => {
     const args = squeueFieldArgs();
-    const spec = args[args.indexOf("-O") + 1]!.split(",");
+    const spec = args[args.indexOf("-O") + 1].split(",");
     expect(spec.every((f) => f.endsWith(`:0${S}`))).toBe(true);
     expect(spec.at(-1)).toBe(`Name:0${S}`);
   });

@@ -135,7 +135,7 @@ describe("listing through squeue's fields", () => {
     const mine = calls();
     // The user's jobs through -u, then the whole queue's JSON for the job whose name holds the separator.
     expect(mine).toHaveLength(2);
-    expect(mine[0]!.slice(0, 4)).toEqual(["-t", "all", "-u", me]);
+    expect(mine[0].slice(0, 4)).toEqual(["-t", "all", "-u", me]);
     expect(mine[0]).toContain("-O");
     expect(mine[1]).toEqual(["--json"]);
 
@@ -144,7 +144,7 @@ describe("listing through squeue's fields", () => {
     expect(theirs.map((r) => r.name)).toEqual(["foreign"]);
     const others = calls();
     expect(others).toHaveLength(1);
-    expect(others[0]!.slice(0, 4)).toEqual(["-t", "all", "-u", "nobody"]);
+    expect(others[0].slice(0, 4)).toEqual(["-t", "all", "-u", "nobody"]);
     expect(others[0]).not.toContain("--json");
   });
 });
