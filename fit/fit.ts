@@ -4,6 +4,7 @@
  * the best {@link FitResult}. A fit that does not complete (the model or the method throws, or
  * the user stops it) leaves the parameters where `onFailure` says, and says so.
  */
+import { withCellSignal } from "../schema/cell-signal.js";
 import { liveDisplay, type LiveDisplay, type MimeBundle } from "../schema/display.js";
 import { CountingProblem } from "./counting-problem.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
@@ -73,7 +74,9 @@ function onFailureOption(options: FitOptions): OnFailure {
  *
  * In a notebook the fit shows a live line (method, start, step, chisq) that updates in place a
  * few times per second. `monitor` returning false or `signal` aborting stops the fit; the best
- * point so far is returned with `converged: false`.
+ * point so far is returned with `converged: false`. Inside a kernel's cell, interrupting the cell
+ * aborts the fit's signal too (see schema/cell-signal.ts), so the fit does not go on in the
+ * background after its cell ended.
  */
 export async function fit(problem: Problem, options: FitOptions = {}): Promise<FitResult> {
   if (problem === null || typeof problem !== "object" || typeof problem.nllf !== "function") {
@@ -90,6 +93,8 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   if (!Number.isInteger(starts) || starts < 1) throw new RangeError(`fit: starts must be a positive integer, got ${starts}`);
   if (problem.labels().length === 0) throw new Error("fit: the problem has no free parameters; give some a range(), pm(), dev() or fit()");
   const onFailure = onFailureOption(options);
+  // Taken now: the cell's signal is published only while the cell runs, and the fit may outlive it.
+  const signal = withCellSignal(options.signal);
   const x0 = problem.getValues();
   const f0 = problem.nllf(x0);
   if (!Number.isFinite(f0)) {
@@ -107,21 +112,21 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const contextFor = (counter: EvaluationCounter): MethodContext => ({
     rng,
     evaluations: counter,
-    signal: options.signal,
+    signal,
     report: (step, x, nllf) => {
       if (nllf < reportedNllf) {
         reportedNllf = nllf;
         reportedX.set(x);
       }
       progress.show(step, x, nllf, false);
-      if (options.signal?.aborted) return false;
+      if (signal?.aborted) return false;
       if (options.monitor && options.monitor(step, x, nllf) === false) {
         progress.stopped = true;
         return false;
       }
       return !progress.stopped;
     },
-    stopped: () => progress.stopped || options.signal?.aborted === true,
+    stopped: () => progress.stopped || signal?.aborted === true,
     breathe: () => progress.breathe(),
   });
 
@@ -130,7 +135,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   try {
     for (let s = 0; s < starts; s++) {
       if (s > 0) {
-        if (progress.stopped || options.signal?.aborted) break;
+        if (progress.stopped || signal?.aborted) break;
         problem.setValues(problem.randomPoint(rng));
         total++;
         if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
@@ -138,7 +143,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
       progress.start = s + 1;
       reportedNllf = Infinity;
       const counter = new EvaluationCounter();
-      const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
+      const result = await method.run(new CountingProblem(problem, counter), { ...options, signal }, contextFor(counter));
       total += result.evaluations;
       if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
     }
@@ -155,7 +160,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     throw new Error(`fit: no start produced a result; ${placementNote("start", problem.labels(), x0)}`);
   }
   best.evaluations = total;
-  if (progress.stopped || options.signal?.aborted === true) {
+  if (progress.stopped || signal?.aborted === true) {
     // Stopped before completing: the parameters go where onFailure says, and the message says so.
     const where = onFailure === "best" ? best.x : x0;
     problem.setValues(where);

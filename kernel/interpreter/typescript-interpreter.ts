@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import vm from "node:vm";
+import { CELL_SIGNAL } from "../../schema/cell-signal.js";
 import { LIVE_DISPLAY } from "../../schema/display.js";
 import type { CommManager } from "../comms/types.js";
 import { listenForInterrupts, type StopReport } from "../interrupt/index.js";
@@ -149,6 +150,8 @@ export class TypeScriptInterpreter implements Interpreter {
     this.router.setSink(sink);
     const target = this.displayTarget();
     global[LIVE_DISPLAY] = createLiveDisplayFactory(target);
+    // Libraries that run long (a fit) stop with the cell when it is interrupted.
+    global[CELL_SIGNAL] = run.controller.signal;
     try {
       // The race matters when the stopper had to cut the cell's driver short: its promise then
       // never settles, and the interrupt ends the cell.
@@ -159,7 +162,11 @@ export class TypeScriptInterpreter implements Interpreter {
       return { status: "error", ...formatError(error, this.toCell) };
     } finally {
       this.running = outer;
-      if (!outer) delete global[LIVE_DISPLAY];
+      if (outer) global[CELL_SIGNAL] = outer.controller.signal;
+      else {
+        delete global[LIVE_DISPLAY];
+        delete global[CELL_SIGNAL];
+      }
     }
   }
 
