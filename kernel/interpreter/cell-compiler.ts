@@ -18,9 +18,10 @@
  * `import.meta` describes a file there; `export` keywords are dropped. Every rewrite keeps the cell's line
  * numbers, so stack traces name the lines the user wrote.
  */
-import { parse, type AnyNode, type Program, type Statement, type ModuleDeclaration } from "acorn";
+import { type AnyNode, type Program, type Statement, type ModuleDeclaration } from "acorn";
 import MagicString from "magic-string";
 import { transform } from "sucrase";
+import { parseProgram } from "./cell-parser.js";
 import { CellPositions } from "./cell-positions.js";
 import { analyzeCell, patternNames, unwrapExport, varNames, type CellAnalysis } from "./scope-analysis.js";
 import { HELPERS } from "./magic-syntax.js";
@@ -69,26 +70,32 @@ export function transpile(code: string): string {
 /** {@link transpile}, with the `mappings` of a source map from the JavaScript back to `code`. */
 function transpileWithMap(code: string): { code: string; mappings: string } {
   try {
-    const result = transform(code, {
-      transforms: ["typescript"],
-      disableESTransforms: true,
-      keepUnusedImports: true,
-      filePath: "cell.ts",
-      sourceMapOptions: { compiledFilename: "cell.js" },
-    });
+    const result = transform(code, TRANSFORM_OPTIONS);
     return { code: result.code, mappings: result.sourceMap?.mappings ?? "" };
   } catch (error) {
     const pos = (error as { pos?: unknown }).pos;
     const message = error instanceof Error ? error.message : String(error);
     const reason = message.replace(/^Error transforming [^:]*: /, "").replace(/ \(\d+:\d+\)$/, "");
     throw syntaxErrorAt(code, typeof pos === "number" ? pos : code.length, reason);
+  } finally {
+    // Sucrase keeps its last parse (every token of the cell, about 50 bytes per byte of source)
+    // in module variables until the next one; an empty parse lets it go now.
+    transform("", TRANSFORM_OPTIONS);
   }
 }
+
+const TRANSFORM_OPTIONS: Parameters<typeof transform>[1] = {
+  transforms: ["typescript"],
+  disableESTransforms: true,
+  keepUnusedImports: true,
+  filePath: "cell.ts",
+  sourceMapOptions: { compiledFilename: "cell.js" },
+};
 
 /** Parses JavaScript the way cells are parsed (a module with top-level await). */
 export function parseCell(js: string): Program {
   try {
-    return parse(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true, allowHashBang: true });
+    return parseProgram(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true, allowHashBang: true });
   } catch (error) {
     const pos = (error as { pos?: unknown }).pos;
     const message = error instanceof Error ? error.message : String(error);
@@ -126,7 +133,9 @@ export function compileCell(code: string): CompiledCell {
   const prologue = rewrite(out, program, analysis);
   const head = mode === "generator" ? "function*" : "async function*";
   const source = `(${head} __hpcfit_cell(${HELPERS}) {"use strict";${prologue}\n${out.toString()}\n})`;
-  const positions = new CellPositions([out.generateMap({ hires: true }).mappings, mappings]);
+  // One segment per edit and per line is enough: text between segments is copied unchanged, and
+  // a position there maps by its distance from the segment before it (see cell-positions.ts).
+  const positions = new CellPositions([out.generateMap({ hires: false }).mappings, mappings]);
   return { source, mode, declared: [...analysis.bindings.keys()], flush: flushSource(analysis), positions };
 }
 

@@ -12,24 +12,35 @@ export interface Position {
   column: number;
 }
 
-/** Positions of one compiled cell, mapped back to the cell's text. */
+/**
+ * Positions of one compiled cell, mapped back to the cell's text. The maps stay encoded (a few
+ * bytes per mapped token) and are decoded only when a stack trace needs them: decoded, every
+ * segment is an array, hundreds of megabytes for a cell of a few megabytes, and the interpreter
+ * keeps the maps of hundreds of cells. The decoded form is kept only until memory is needed.
+ */
 export class CellPositions {
-  private readonly steps: SourceMapMappings[];
+  private decoded: WeakRef<SourceMapMappings[]> | undefined;
 
   /**
    * @param mappings the `mappings` of each step's source map, from the last step (the text that
    *   runs) back to the first (the transpiler's, whose source is the cell)
    */
-  constructor(mappings: readonly string[]) {
-    this.steps = mappings.map((m) => decode(m));
-  }
+  constructor(private readonly mappings: readonly string[]) {}
 
   /** Where `position` of the compiled text came from in the cell. */
   toCell(position: Position): Position {
     let line = position.line;
     let column = position.column - 1;
-    for (const step of this.steps) [line, column] = back(step, line, column);
+    for (const step of this.steps()) [line, column] = back(step, line, column);
     return { line, column: column + 1 };
+  }
+
+  private steps(): SourceMapMappings[] {
+    const cached = this.decoded?.deref();
+    if (cached) return cached;
+    const steps = this.mappings.map((m) => decode(m));
+    this.decoded = new WeakRef(steps);
+    return steps;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ExecuteOutcome, Interpreter } from "../interpreter/types.js";
 import type { JSONDict, JupyterMessage } from "../../jupyter/message.js";
+import { cellSizeError } from "./cell-size-limit.js";
 import { DiscardingSink, MessageOutputSink, type SinkChannels } from "./output-sink.js";
 
 /** What the execute handler needs around it. */
@@ -14,6 +15,8 @@ export interface ExecuteContext extends SinkChannels {
   /** Records a cell's input (and later its text/plain output) in the history, when it is open. */
   recordHistory(line: number, source: string): void;
   recordOutput(line: number, output: string): void;
+  /** The largest cell accepted, in bytes of UTF-8 (see cell-size-limit.ts). */
+  maxCellBytes: number;
 }
 
 function text(value: unknown, fallback: string): string {
@@ -31,6 +34,13 @@ export async function handleExecute(ctx: ExecuteContext, request: JupyterMessage
     return { status: "error", execution_count: ctx.nextExecutionCount(false), ename: "BadRequest", evalue: "execute_request content.code must be a string", traceback: [] };
   }
   const code = c.code;
+  const tooLarge = cellSizeError(Buffer.byteLength(code, "utf8"), ctx.maxCellBytes);
+  if (tooLarge !== undefined) {
+    // Refused before it is echoed, stored or compiled: those would each hold a copy of it.
+    const error = { ename: "CellTooLargeError", evalue: tooLarge, traceback: [`CellTooLargeError: ${tooLarge}`] };
+    if (c.silent !== true) ctx.publish("error", error, request);
+    return { status: "error", execution_count: ctx.nextExecutionCount(false), ...error };
+  }
   const silent = c.silent === true;
   const storeHistory = silent ? false : c.store_history !== false;
   const allowStdin = c.allow_stdin !== false;

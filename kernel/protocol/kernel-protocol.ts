@@ -12,6 +12,7 @@ import type { CommManager } from "../comms/types.js";
 import type { Interpreter } from "../interpreter/types.js";
 import { createMessage, type Channel, type JSONDict, type JupyterMessage, type SenderIdentity } from "../../jupyter/message.js";
 import type { Transport } from "../transport/transport.js";
+import { maxCellBytes } from "./cell-size-limit.js";
 import { handleExecute } from "./execute-handler.js";
 import { answerHistoryRequest } from "./history-request.js";
 import { kernelInfoContent } from "./kernel-info.js";
@@ -53,10 +54,12 @@ export class KernelProtocol {
   private lastRequest: JupyterMessage | null = null;
   private shuttingDown = false;
   private pendingShutdown: { restart: boolean } | null = null;
+  private readonly maxCellBytes: number;
 
   /** Wires the layer to its transport and starts listening. */
   constructor(private readonly options: KernelProtocolOptions) {
     this.log = options.log ?? ((t) => process.stderr.write(`[hpcfit kernel] ${t}\n`));
+    this.maxCellBytes = maxCellBytes(process.env, this.log);
     this.comms = new KernelCommManager(
       (msgType, content, metadata, buffers) => this.publish(msgType, content, this.lastRequest ?? undefined, { metadata, buffers }),
       (error, what) => this.reportError(error, what),
@@ -261,6 +264,7 @@ export class KernelProtocol {
         nextExecutionCount: (store) => (store ? ++this.executionCount : this.executionCount),
         recordHistory: (line, source) => this.withHistory((h) => h.add(line, source)),
         recordOutput: (line, output) => this.withHistory((h) => h.setOutput(line, output)),
+        maxCellBytes: this.maxCellBytes,
       },
       message,
     );
