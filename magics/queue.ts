@@ -1,7 +1,7 @@
 /**
  * `%queue VERB ...`: the task queue in a notebook, with the CLI's verbs and options (the same
- * commander definition, queue/commands.ts). Values come back to the cell (`const s = %queue
- * status sweep --once`); `%queue status NAME` follows a running queue in place.
+ * commander definitions, queue/verbs/). Values come back to the cell (`const s = %queue status
+ * sweep --once`); `%queue status NAME` follows a running queue in place.
  */
 import { CommanderError } from "commander";
 import { randomUUID } from "node:crypto";
@@ -10,13 +10,15 @@ import { resolve } from "node:path";
 import { DISPLAY } from "../schema/display.js";
 import { shellWords } from "../jobs/shell-words.js";
 import { type Magic, type MagicContext } from "../kernel/magics/types.js";
-import { buildQueueCommand, isUserError, type QueueFrontDoor } from "../queue/commands.js";
+import { buildQueueCommand } from "../queue/commands.js";
+import type { QueueFrontDoor } from "../queue/front-door.js";
 import { UserError } from "../util/user-error.js";
 
-const USAGE = `%queue create NAME [--max-attempts N]
+const USAGE = `%queue create NAME [--max-attempts N] [--no-retry-on-failure]
 %queue list
 %queue status NAME [--once] [--interval S]       (follows while workers run)
-%queue add NAME [--priority P] [--requires IDS] [--key K] -- COMMAND...
+%queue add NAME [--priority P] [--requires IDS] [--key K] -- PROGRAM ARG...   (run without a shell)
+%queue add NAME -- 'SHELL COMMAND LINE'          (one string: run with /bin/sh -c)
 %queue add NAME --script "fit {model}" --params '{"model": "m1"}'
 %queue load NAME FILE [--script TEMPLATE] [--priority P]
 %queue tasks NAME [--state FAILED] [--limit N]
@@ -75,7 +77,7 @@ async function runQueueMagic(args: string, context: MagicContext): Promise<unkno
       const message = errors.join("").replace(/^error: /, "").trim() || e.message;
       throw new UserError(`%queue: ${message}\n\n${USAGE}`);
     }
-    if (isUserError(e)) throw new UserError(e.message);
+    if (e instanceof UserError) throw new UserError(e.message);
     throw e;
   }
   return value;

@@ -17,11 +17,13 @@ export {
   type StateCounts,
   type Task,
   type TaskFilter,
+  type TaskAttempt,
   type TaskInput,
   type TaskOutcome,
   type TaskParams,
   type TaskState,
 } from "./types.js";
 export { launchWorkers, type LaunchOptions, type LaunchResult } from "./launch.js";
-export { buildQueueCommand, type QueueFrontDoor } from "./commands.js";
-export { TaskTable, taskTable, formatTaskTable } from "./task-table.js";
+export { buildQueueCommand } from "./commands.js";
+export type { QueueFrontDoor } from "./front-door.js";
+export { TaskTable, taskTable, formatTaskTable, taskCommandText, type TaskKind } from "./task-table.js";

@@ -3,14 +3,13 @@
  * `hpcfit queue work` on the queue; the workers stop by themselves when the queue is done, and a
  * job that hits its wall time loses nothing: its tasks' leases expire and other workers rerun them.
  */
-import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { JobRow } from "../schema/jobs.js";
 import type { JobsBackend } from "../jobs/types.js";
 import type { Queue } from "./queue.js";
 import { shellQuote } from "../util/shell.js";
 import { UserError } from "../util/user-error.js";
-import { compiledEntry } from "../util/paths.js";
+import { compiledEntry, ensurePrivateDir } from "../util/paths.js";
 
 /** How to launch workers. */
 export interface LaunchOptions {
@@ -67,8 +66,7 @@ export async function launchWorkers(q: Queue, options: LaunchOptions): Promise<L
   const info = await q.info();
   if (info.state === "paused") throw new UserError(`Queue ${q.name} is paused; resume it first, or its workers would sit idle.`);
   const root = options.queuesDir ?? dirname(q.directory);
-  const outDir = join(q.directory, "jobs");
-  mkdirSync(outDir, { recursive: true });
+  const outDir = ensurePrivateDir(join(q.directory, "jobs"));
   const work = [process.execPath, compiledEntry("cli/main.js"), "queue", "work", q.name, "--dir", root, "--workers", String(perJob)];
   if (options.leaseSeconds !== undefined) work.push("--lease", String(options.leaseSeconds));
   const script = `#!/bin/sh\n# hpcfit queue worker for ${q.name}\nexec ${work.map(shellQuote).join(" ")}\n`;

@@ -5,7 +5,7 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import { DISPLAY, type Displayable, type MimeBundle } from "../schema/display.js";
-import { checkQueueName, queueDirectory, queueNames, queuesRoot } from "./location.js";
+import { checkQueueName, privateQueueDirectory, queueNames, queuesRoot } from "./location.js";
 import { SqliteQueueStorage } from "./sqlite-storage.js";
 import { QueueStatus, RATE_WINDOW_MS, finishingRate } from "./status.js";
 import { parseTaskLines, prepareBatch } from "./task-input.js";
@@ -22,8 +22,16 @@ export interface LocationOptions {
 
 /** Options for {@link create}. */
 export interface CreateOptions extends LocationOptions {
-  /** Attempts a task gets before a lost lease (dead worker, ended job) fails it (default 3). */
+  /**
+   * Attempts a task gets before it fails for good (default 3). An attempt is spent when it
+   * fails (unless `retryOnFailure` is false) or when its worker is lost (dead, stopped, its job ended).
+   */
   maxAttempts?: number;
+  /**
+   * Whether a failed attempt (non-zero exit code, thrown error) is run again while attempts are
+   * left (default true). With false, a failure is final at once and only lost workers are retried.
+   */
+  retryOnFailure?: boolean;
 }
 
 /** A queue's name, state and counts, as {@link list} returns them. */
@@ -52,8 +60,10 @@ export async function create(name: string, options: CreateOptions = {}): Promise
   checkQueueName(name);
   const maxAttempts = options.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new UserError(`max attempts must be a whole number >= 1, got ${maxAttempts}.`);
-  const root = queuesRoot(options.dir);
-  const storage = SqliteQueueStorage.create(queueDirectory(root, name), name, { maxAttempts });
+  const retryOnFailure = options.retryOnFailure ?? true;
+  if (typeof retryOnFailure !== "boolean") throw new UserError(`retryOnFailure must be true or false, got ${JSON.stringify(retryOnFailure)}.`);
+  const directory = privateQueueDirectory(queuesRoot(options.dir), name, options.dir === undefined);
+  const storage = SqliteQueueStorage.create(directory, name, { maxAttempts, retryOnFailure });
   return new Queue(storage, await storage.info());
 }
 
@@ -65,7 +75,7 @@ export async function connect(name: string, options: LocationOptions = {}): Prom
     const known = queueNames(root);
     throw new UserError(`No queue named ${name} in ${root}${known.length ? ` (queues: ${known.join(", ")})` : " (there are no queues yet; create one with `hpcfit queue create NAME`)"}.`);
   }
-  const storage = SqliteQueueStorage.connect(queueDirectory(root, name), name);
+  const storage = SqliteQueueStorage.connect(privateQueueDirectory(root, name, options.dir === undefined), name);
   return new Queue(storage, await storage.info());
 }
 
@@ -141,7 +151,7 @@ export class Queue implements Displayable {
   }
 
   /**
-   * Adds the tasks of a text: one shell command or one JSON object per line (see
+   * Adds the tasks of a text: one shell command line or one JSON object per line (see
    * `parseTaskLines`). One transaction; a bad line adds nothing and names its line number.
    */
   async load(text: string, options: LoadOptions = {}): Promise<number[]> {
@@ -219,7 +229,7 @@ export class Queue implements Displayable {
 
   /**
    * Runs workers in this process until the queue is done: each claims a task, runs `fn(task)`
-   * (or, without `fn`, the task's shell command) and records the outcome.
+   * (or, without `fn`, the task's argument vector or shell command) and records the outcome.
    */
   async work(fn?: TaskFunction, options: WorkOptions = {}): Promise<WorkSummary> {
     return runWorkers(this.storage, await this.storage.info(), fn, options);

@@ -1,11 +1,28 @@
 /**
  * The SQLite layout of one queue. States are stored as text so that the file stays readable with
  * the sqlite3 shell. One index serves both claims (`state = 'PENDING' ORDER BY priority DESC, id`)
- * and counts per state; the others are partial so that a million plain inserts stay cheap.
+ * and counts per state; the others are partial so that a million plain inserts stay cheap. Each
+ * attempt is a row of `attempts`, keyed by task and attempt number so that one task's attempts
+ * are read with one range scan.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-/** Statements that create the tables and indexes (idempotent). */
+/** The attempts table: one row per attempt, keyed by task and attempt number. */
+const ATTEMPTS_SQL = `
+CREATE TABLE IF NOT EXISTS attempts (
+  task_id INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  worker TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  exit_code INTEGER,
+  error TEXT,
+  log_file TEXT,
+  PRIMARY KEY (task_id, attempt)
+) WITHOUT ROWID;
+`;
+
+/** Statements that create the tables and indexes of the current version (idempotent). */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
@@ -28,7 +45,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   started_at INTEGER,
   finished_at INTEGER,
   lease_expires INTEGER,
-  has_deps INTEGER NOT NULL DEFAULT 0
+  has_deps INTEGER NOT NULL DEFAULT 0,
+  argv TEXT
 );
 
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, priority DESC, id);
@@ -42,4 +60,23 @@ CREATE TABLE IF NOT EXISTS deps (
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS deps_by_required ON deps(requires_id, task_id);
+${ATTEMPTS_SQL}
 `;
+
+/**
+ * Statements that bring a database of version `from` to the next version, with the meta rows
+ * the new version needs. Version 1 had no argument vectors, no attempt records and retried only
+ * lost leases: its tasks keep their last attempt as the one attempt on record, and the queue now
+ * retries failures too (the default of a new queue).
+ */
+export const MIGRATIONS: Readonly<Record<number, string>> = {
+  1: `
+ALTER TABLE tasks ADD COLUMN argv TEXT;
+${ATTEMPTS_SQL}
+INSERT INTO attempts (task_id, attempt, worker, started_at, finished_at, exit_code, error, log_file)
+  SELECT id, attempts, worker, started_at, finished_at, exit_code, error, log_file FROM tasks
+  WHERE attempts > 0 AND worker IS NOT NULL AND started_at IS NOT NULL;
+INSERT OR REPLACE INTO meta (key, value) VALUES ('retry_on_failure', '1');
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+`,
+};

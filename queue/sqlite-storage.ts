@@ -5,13 +5,14 @@
  * both see a task as PENDING and take it; `busy_timeout` makes the others wait instead of failing.
  */
 import Database from "better-sqlite3";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DATABASE_FILE } from "./location.js";
-import { SCHEMA_SQL, SCHEMA_VERSION } from "./sqlite-schema.js";
+import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
   TASK_STATES,
   type ClaimedTask,
+  type TaskAttempt,
   type NewTaskRow,
   type QueueInfo,
   type QueueState,
@@ -23,6 +24,7 @@ import {
   type TaskParams,
   type TaskState,
 } from "./types.js";
+import { privateDatabase } from "../util/paths.js";
 import { UserError } from "../util/user-error.js";
 
 interface TaskRow {
@@ -42,11 +44,24 @@ interface TaskRow {
   finished_at: number | null;
   lease_expires: number | null;
   has_deps: number;
+  argv: string | null;
+}
+
+interface AttemptRow {
+  task_id: number;
+  attempt: number;
+  worker: string;
+  started_at: number;
+  finished_at: number | null;
+  exit_code: number | null;
+  error: string | null;
+  log_file: string | null;
 }
 
 /** Options for creating a queue's database. */
 export interface SqliteCreateOptions {
   maxAttempts: number;
+  retryOnFailure: boolean;
 }
 
 /** How long a process waits for another's write lock before giving up (ms). */
@@ -56,24 +71,20 @@ const BUSY_TIMEOUT_MS = 60_000;
 export class SqliteQueueStorage implements QueueStorage {
   private readonly db: Database.Database;
   private readonly maxAttempts: number;
+  private readonly retryOnFailure: boolean;
   private readonly name: string;
   private readonly createdAt: number;
   private readonly stmt: ReturnType<SqliteQueueStorage["prepare"]>;
   private readonly claimTx: (worker: string, leaseMs: number) => ClaimedTask | null;
-  private readonly completeTx: (id: number, worker: string, attempt: number, outcome: TaskOutcome) => boolean;
+  private readonly completeTx: (id: number, worker: string, attempt: number, outcome: TaskOutcome) => TaskState | null;
   private readonly reclaimTx: () => number;
 
   private constructor(private readonly directory: string, db: Database.Database) {
     this.db = db;
-    const meta = new Map(
-      (db.prepare("SELECT key, value FROM meta").all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]),
-    );
-    const version = Number(meta.get("schema_version"));
-    if (version !== SCHEMA_VERSION) {
-      throw new UserError(`${join(directory, DATABASE_FILE)} has queue schema version ${meta.get("schema_version")}; this hpcfit reads version ${SCHEMA_VERSION}.`);
-    }
+    const meta = SqliteQueueStorage.upgrade(directory, db);
     this.name = meta.get("name") ?? "";
     this.maxAttempts = Number(meta.get("max_attempts") ?? "3");
+    this.retryOnFailure = meta.get("retry_on_failure") !== "0";
     this.createdAt = Number(meta.get("created_at") ?? "0");
     this.stmt = this.prepare();
     this.claimTx = db.transaction((worker: string, leaseMs: number) => this.claimInTx(worker, leaseMs)).immediate as never;
@@ -83,10 +94,35 @@ export class SqliteQueueStorage implements QueueStorage {
     this.reclaimTx = db.transaction(() => this.reclaimInTx(Date.now())).immediate as never;
   }
 
-  /** Creates the queue's directory and database; fails when a queue is already there. */
+  /**
+   * Reads the meta rows, first bringing an older database to the current schema (in one
+   * transaction, which also makes two processes opening an old file at once migrate it once).
+   */
+  private static upgrade(directory: string, db: Database.Database): Map<string, string> {
+    const read = () =>
+      new Map((db.prepare("SELECT key, value FROM meta").all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
+    let meta = read();
+    const version = () => Number(meta.get("schema_version"));
+    const unreadable = () =>
+      new UserError(`${join(directory, DATABASE_FILE)} has queue schema version ${meta.get("schema_version")}; this hpcfit reads versions up to ${SCHEMA_VERSION}.`);
+    if (!Number.isInteger(version()) || version() < 1 || version() > SCHEMA_VERSION) throw unreadable();
+    if (version() < SCHEMA_VERSION) {
+      db.transaction(() => {
+        meta = read();
+        while (version() < SCHEMA_VERSION) {
+          const step = MIGRATIONS[version()];
+          if (step === undefined) throw unreadable();
+          db.exec(step);
+          meta = read();
+        }
+      }).immediate();
+    }
+    return meta;
+  }
+
+  /** Creates the queue's database in `directory`; fails when a queue is already there. */
   static create(directory: string, name: string, options: SqliteCreateOptions): SqliteQueueStorage {
     if (existsSync(join(directory, DATABASE_FILE))) throw new UserError(`Queue ${name} already exists in ${directory}.`);
-    mkdirSync(join(directory, "logs"), { recursive: true });
     const db = SqliteQueueStorage.open(directory);
     db.exec(SCHEMA_SQL);
     const put = db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
@@ -95,6 +131,7 @@ export class SqliteQueueStorage implements QueueStorage {
       put.run("name", name);
       put.run("state", "active");
       put.run("max_attempts", String(options.maxAttempts));
+      put.run("retry_on_failure", options.retryOnFailure ? "1" : "0");
       put.run("created_at", String(Date.now()));
     }).immediate();
     return new SqliteQueueStorage(directory, db);
@@ -106,8 +143,9 @@ export class SqliteQueueStorage implements QueueStorage {
     return new SqliteQueueStorage(directory, SqliteQueueStorage.open(directory));
   }
 
+  /** Opens the database file, created (or narrowed) readable by its owner only first. */
   private static open(directory: string): Database.Database {
-    const db = new Database(join(directory, DATABASE_FILE), { timeout: BUSY_TIMEOUT_MS });
+    const db = new Database(privateDatabase(join(directory, DATABASE_FILE)), { timeout: BUSY_TIMEOUT_MS });
     // WAL lets readers (status, list) run while a worker writes; NORMAL sync is durable across
     // process crashes (a killed worker loses nothing committed), which is the failure we design for.
     db.pragma("journal_mode = WAL");
@@ -122,7 +160,7 @@ export class SqliteQueueStorage implements QueueStorage {
       getState: db.prepare("SELECT value FROM meta WHERE key = 'state'").pluck(),
       setState: db.prepare("UPDATE meta SET value = ? WHERE key = 'state'"),
       insert: db.prepare(
-        "INSERT INTO tasks (key, command, params, priority, state, error, created_at, finished_at, has_deps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO tasks (key, command, argv, params, priority, state, error, created_at, finished_at, has_deps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       insertDep: db.prepare("INSERT OR IGNORE INTO deps (task_id, requires_id) VALUES (?, ?)"),
       stateOf: db.prepare("SELECT state FROM tasks WHERE id = ?").pluck(),
@@ -134,14 +172,32 @@ export class SqliteQueueStorage implements QueueStorage {
          WHERE id = (SELECT id FROM tasks WHERE state = 'PENDING' ORDER BY priority DESC, id LIMIT 1)
          RETURNING *`,
       ),
-      expired: db.prepare("SELECT id, attempts, worker FROM tasks WHERE state = 'RUNNING' AND lease_expires < ?"),
+      startAttempt: db.prepare("INSERT OR REPLACE INTO attempts (task_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)"),
+      // An attempt claimed before its database was migrated has no row yet: the upsert adds it.
+      endAttempt: db.prepare(
+        `INSERT INTO attempts (task_id, attempt, worker, started_at, finished_at, exit_code, error) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (task_id, attempt) DO UPDATE SET finished_at = excluded.finished_at, exit_code = excluded.exit_code,
+           error = coalesce(attempts.error, excluded.error)`,
+      ),
+      attemptNote: db.prepare("UPDATE attempts SET error = ? WHERE task_id = ? AND attempt = ? AND worker = ?"),
+      attemptLog: db.prepare("UPDATE attempts SET log_file = ? WHERE task_id = ? AND attempt = ? AND worker = ?"),
+      attemptsOf: db.prepare("SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt"),
+      attemptsBetween: db.prepare("SELECT * FROM attempts WHERE task_id BETWEEN ? AND ? ORDER BY task_id, attempt"),
+      expired: db.prepare("SELECT id, attempts, worker, started_at FROM tasks WHERE state = 'RUNNING' AND lease_expires < ?"),
       requeue: db.prepare("UPDATE tasks SET state = 'PENDING', lease_expires = NULL, error = ? WHERE id = ?"),
+      // A failed attempt with attempts left: back in line, its exit code and reason kept for display.
+      requeueFailed: db.prepare(
+        `UPDATE tasks SET state = 'PENDING', exit_code = ?, error = ?, lease_expires = NULL
+         WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?
+         RETURNING started_at`,
+      ),
       heartbeat: db.prepare(
         "UPDATE tasks SET lease_expires = ? WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?",
       ),
       finish: db.prepare(
         `UPDATE tasks SET state = ?, exit_code = ?, error = ?, finished_at = ?, lease_expires = NULL
-         WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?`,
+         WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?
+         RETURNING started_at`,
       ),
       failLost: db.prepare(
         "UPDATE tasks SET state = 'FAILED', error = ?, finished_at = ?, lease_expires = NULL WHERE id = ?",
@@ -186,6 +242,7 @@ export class SqliteQueueStorage implements QueueStorage {
       name: this.name,
       state: this.stmt.getState.get() as QueueState,
       maxAttempts: this.maxAttempts,
+      retryOnFailure: this.retryOnFailure,
       createdAt: this.createdAt,
       directory: this.directory,
     };
@@ -247,7 +304,8 @@ export class SqliteQueueStorage implements QueueStorage {
         const hasDeps = r.requiresIds.length + r.requiresBatch.length > 0 ? 1 : 0;
         const state = states[i]!;
         try {
-          const info = this.stmt.insert.run(r.key, r.command, r.params, r.priority, state, errors[i], now, state === "FAILED" ? now : null, hasDeps);
+          const argv = r.argv === null ? null : JSON.stringify(r.argv);
+          const info = this.stmt.insert.run(r.key, r.command, argv, r.params, r.priority, state, errors[i], now, state === "FAILED" ? now : null, hasDeps);
           ids[i] = Number(info.lastInsertRowid);
         } catch (e) {
           if (r.key !== null && e instanceof Error && /UNIQUE/.test(e.message)) {
@@ -272,7 +330,8 @@ export class SqliteQueueStorage implements QueueStorage {
     if (this.stmt.getState.get() === "paused") return null;
     const row = this.stmt.claim.get(worker, now, now + leaseMs) as TaskRow | undefined;
     if (!row) return null;
-    const task = this.toTask(row);
+    this.stmt.startAttempt.run(row.id, row.attempts, worker, now);
+    const task = this.toTask(row, this.attemptsOf(row.id));
     return { ...task, attempt: row.attempts };
   }
 
@@ -284,28 +343,42 @@ export class SqliteQueueStorage implements QueueStorage {
     return this.stmt.heartbeat.run(Date.now() + leaseMs, id, worker, attempt).changes === 1;
   }
 
-  private completeInTx(id: number, worker: string, attempt: number, outcome: TaskOutcome): boolean {
+  private completeInTx(id: number, worker: string, attempt: number, outcome: TaskOutcome): TaskState | null {
     const now = Date.now();
-    const state: TaskState = outcome.exitCode === 0 ? "SUCCEEDED" : "FAILED";
-    const changed = this.stmt.finish.run(state, outcome.exitCode, outcome.error, now, id, worker, attempt).changes === 1;
-    if (!changed) return false;
+    const failed = outcome.exitCode !== 0;
+    const error = failed ? (outcome.error ?? `exit code ${outcome.exitCode}`) : null;
+    let state: TaskState;
+    let held: { started_at: number | null } | undefined;
+    if (failed && this.retryOnFailure && attempt < this.maxAttempts) {
+      state = "PENDING";
+      const note = `${error} (attempt ${attempt} of ${this.maxAttempts}; it runs again)`;
+      held = this.stmt.requeueFailed.get(outcome.exitCode, note, id, worker, attempt) as typeof held;
+    } else {
+      state = failed ? "FAILED" : "SUCCEEDED";
+      held = this.stmt.finish.get(state, outcome.exitCode, error, now, id, worker, attempt) as typeof held;
+    }
+    if (held === undefined) return null;
+    this.stmt.endAttempt.run(id, attempt, worker, held.started_at ?? now, now, outcome.exitCode, error);
     if (state === "SUCCEEDED") this.stmt.release.run(id);
-    else this.stmt.failDownstream.run(id, `requires task ${id}, which failed`, now);
-    return true;
+    else if (state === "FAILED") this.stmt.failDownstream.run(id, `requires task ${id}, which failed`, now);
+    return state;
   }
 
-  async complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<boolean> {
+  async complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null> {
     return this.completeTx(id, worker, attempt, outcome);
   }
 
   async setLogFile(id: number, worker: string, attempt: number, logFile: string): Promise<void> {
-    this.stmt.setLog.run(logFile, id, worker, attempt);
+    this.db.transaction(() => {
+      if (this.stmt.setLog.run(logFile, id, worker, attempt).changes === 1) this.stmt.attemptLog.run(logFile, id, attempt, worker);
+    }).immediate();
   }
 
   private reclaimInTx(now: number): number {
-    const expired = this.stmt.expired.all(now) as Array<{ id: number; attempts: number; worker: string | null }>;
+    const expired = this.stmt.expired.all(now) as Array<{ id: number; attempts: number; worker: string | null; started_at: number | null }>;
     for (const t of expired) {
       const what = `lease of worker ${t.worker ?? "?"} expired during attempt ${t.attempts} of ${this.maxAttempts}`;
+      this.stmt.endAttempt.run(t.id, t.attempts, t.worker ?? "?", t.started_at ?? now, now, null, what);
       if (t.attempts >= this.maxAttempts) {
         this.stmt.failLost.run(what, now, t.id);
         this.stmt.failDownstream.run(t.id, `requires task ${t.id}, which failed`, now);
@@ -331,7 +404,11 @@ export class SqliteQueueStorage implements QueueStorage {
   }
 
   async abandon(id: number, worker: string, attempt: number): Promise<void> {
-    this.stmt.abandon.run(id, worker, attempt);
+    this.db.transaction(() => {
+      if (this.stmt.abandon.run(id, worker, attempt).changes === 1) {
+        this.stmt.attemptNote.run(`worker ${worker} stopped and gave the task back`, id, attempt, worker);
+      }
+    }).immediate();
   }
 
   async tasks(filter: TaskFilter): Promise<Task[]> {
@@ -358,17 +435,47 @@ export class SqliteQueueStorage implements QueueStorage {
       sql += " LIMIT ?";
       args.push(filter.limit);
     }
-    return (this.db.prepare(sql).all(...args) as TaskRow[]).map((r) => this.toTask(r));
+    const rows = this.db.prepare(sql).all(...args) as TaskRow[];
+    const history = this.attemptsOfRows(rows);
+    return rows.map((r) => this.toTask(r, history.get(r.id) ?? []));
+  }
+
+  private attemptsOf(id: number): TaskAttempt[] {
+    return (this.stmt.attemptsOf.all(id) as AttemptRow[]).map(toAttempt);
+  }
+
+  /**
+   * The attempts of the tasks of `rows` (in id order), by task id: one range scan when the ids
+   * are dense (a listing), one lookup per task when they are sparse (a filter by state).
+   */
+  private attemptsOfRows(rows: readonly TaskRow[]): Map<number, TaskAttempt[]> {
+    const out = new Map<number, TaskAttempt[]>();
+    if (rows.length === 0) return out;
+    const first = rows[0]!.id;
+    const last = rows[rows.length - 1]!.id;
+    if (last - first + 1 <= 4 * rows.length) {
+      const wanted = new Set(rows.map((r) => r.id));
+      for (const a of this.stmt.attemptsBetween.all(first, last) as AttemptRow[]) {
+        if (!wanted.has(a.task_id)) continue;
+        let list = out.get(a.task_id);
+        if (!list) out.set(a.task_id, (list = []));
+        list.push(toAttempt(a));
+      }
+    } else {
+      for (const r of rows) if (r.attempts > 0) out.set(r.id, this.attemptsOf(r.id));
+    }
+    return out;
   }
 
   async retry(ids?: number[]): Promise<number> {
     return this.db.transaction(() => {
-      let sql = "UPDATE tasks SET state = 'WAITING', " + RESET_COLUMNS + " WHERE state = 'FAILED'";
+      let where = "state = 'FAILED'";
       if (ids !== undefined) {
         if (ids.length === 0) return 0;
-        sql += ` AND id IN (${ids.map(() => "?").join(", ")})`;
+        where += ` AND id IN (${ids.map(() => "?").join(", ")})`;
       }
-      const n = this.db.prepare(sql).run(...(ids ?? [])).changes;
+      this.db.prepare(`DELETE FROM attempts WHERE task_id IN (SELECT id FROM tasks WHERE ${where})`).run(...(ids ?? []));
+      const n = this.db.prepare(`UPDATE tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE ${where}`).run(...(ids ?? [])).changes;
       this.settle();
       return n;
     }).immediate();
@@ -377,6 +484,7 @@ export class SqliteQueueStorage implements QueueStorage {
   async rerun(includeRunning: boolean): Promise<number> {
     return this.db.transaction(() => {
       const states = includeRunning ? "('SUCCEEDED', 'FAILED', 'RUNNING', 'PENDING')" : "('SUCCEEDED', 'FAILED', 'PENDING')";
+      this.db.prepare(`DELETE FROM attempts WHERE task_id IN (SELECT id FROM tasks WHERE state IN ${states})`).run();
       const n = this.db.prepare(`UPDATE tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE state IN ${states}`).run().changes;
       this.settle();
       return n;
@@ -394,11 +502,12 @@ export class SqliteQueueStorage implements QueueStorage {
     if (this.db.open) this.db.close();
   }
 
-  private toTask(r: TaskRow): Task {
+  private toTask(r: TaskRow, history: readonly TaskAttempt[]): Task {
     return {
       id: r.id,
       key: r.key,
       command: r.command,
+      argv: r.argv === null ? null : (JSON.parse(r.argv) as string[]),
       params: r.params === null ? null : (JSON.parse(r.params) as TaskParams),
       priority: r.priority,
       state: r.state,
@@ -408,12 +517,25 @@ export class SqliteQueueStorage implements QueueStorage {
       error: r.error,
       worker: r.worker,
       logFile: r.log_file,
+      history,
       createdAt: r.created_at,
       startedAt: r.started_at,
       finishedAt: r.finished_at,
       leaseExpiresAt: r.lease_expires,
     };
   }
+}
+
+function toAttempt(a: AttemptRow): TaskAttempt {
+  return {
+    attempt: a.attempt,
+    worker: a.worker,
+    startedAt: a.started_at,
+    finishedAt: a.finished_at,
+    exitCode: a.exit_code,
+    error: a.error,
+    logFile: a.log_file,
+  };
 }
 
 /** Columns cleared when a task is queued again. */

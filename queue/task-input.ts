@@ -68,7 +68,12 @@ export async function prepareBatch(
     let command: string | null = null;
     if (t.command !== undefined) {
       if (typeof t.command !== "string" || t.command.trim() === "") throw new UserError(`${label(i)}: command must be a non-empty string.`);
+      if (t.command.includes("\0")) throw new UserError(`${label(i)}: command holds a NUL character, which no program can receive.`);
       command = t.command;
+    }
+    const argv = t.argv === undefined ? null : checkArgv(t.argv, label(i));
+    if (command !== null && argv !== null) {
+      throw new UserError(`${label(i)}: has both a shell command and an argument vector; give one (command: a line for /bin/sh -c; argv: words run without a shell).`);
     }
     let params: TaskParams | null = null;
     if (t.params !== undefined) {
@@ -76,7 +81,7 @@ export async function prepareBatch(
       params = t.params;
     }
     if (options.script !== undefined) {
-      if (command !== null) throw new UserError(`${label(i)}: has its own command and a --script template was given; use one or the other.`);
+      if (command !== null || argv !== null) throw new UserError(`${label(i)}: has its own command and a --script template was given; use one or the other.`);
       if (params === null) throw new UserError(`${label(i)}: a --script template needs parameters, and this task has none.`);
       try {
         command = expandTemplate(options.script, params);
@@ -84,7 +89,7 @@ export async function prepareBatch(
         throw new UserError(`${label(i)}: ${(e as Error).message}`);
       }
     }
-    if (command === null && params === null) throw new UserError(`${label(i)}: a task needs a command or parameters.`);
+    if (command === null && argv === null && params === null) throw new UserError(`${label(i)}: a task needs a command, an argument vector or parameters.`);
     const priority = t.priority ?? defaultPriority;
     checkPriority(priority, label(i));
     const requiresIds: number[] = [];
@@ -103,7 +108,7 @@ export async function prepareBatch(
         if (!requiresIds.includes(id)) requiresIds.push(id);
       }
     }
-    return { key: t.key ?? null, command, params: params === null ? null : JSON.stringify(params), priority, requiresIds, requiresBatch };
+    return { key: t.key ?? null, command, argv, params: params === null ? null : JSON.stringify(params), priority, requiresIds, requiresBatch };
   });
   const cycle = findCycle(rows);
   if (cycle) {
@@ -111,6 +116,16 @@ export async function prepareBatch(
     throw new UserError(`Dependency cycle: ${[...names, names[0]].join(" -> ")}; nothing was added.`);
   }
   return rows;
+}
+
+/** An argument vector as given: a non-empty list of strings, the first naming a program. */
+function checkArgv(argv: unknown, where: string): string[] {
+  if (!Array.isArray(argv) || argv.length === 0 || !argv.every((w) => typeof w === "string")) {
+    throw new UserError(`${where}: argv must be a non-empty list of strings (the program, then its arguments), got ${JSON.stringify(argv)}.`);
+  }
+  if (argv[0] === "") throw new UserError(`${where}: argv's first word (the program) is empty.`);
+  if (argv.some((w: string) => w.includes("\0"))) throw new UserError(`${where}: argv holds a NUL character, which no program can receive.`);
+  return [...(argv as string[])];
 }
 
 function checkPriority(p: unknown, where: string): void {
@@ -150,12 +165,13 @@ export function findCycle(rows: NewTaskRow[]): number[] | null {
 }
 
 /** Fields of a JSON line that describe the task itself rather than its parameters. */
-const TASK_FIELDS = new Set(["command", "params", "priority", "requires", "key"]);
+const TASK_FIELDS = new Set(["command", "argv", "params", "priority", "requires", "key"]);
 
 /**
- * Parses the lines of a task file. A line is a shell command, or a JSON object: with a `command`
- * or `params` field it describes the task (`command`, `params`, `priority`, `requires`, `key`),
- * otherwise the whole object is the task's parameters. Blank lines and `#` comments are skipped.
+ * Parses the lines of a task file. A line is a shell command, or a JSON object: with a `command`,
+ * `argv` or `params` field it describes the task (`command` a shell command line, `argv` a list of
+ * words run without a shell, `params`, `priority`, `requires`, `key`), otherwise the whole object
+ * is the task's parameters. Blank lines and `#` comments are skipped.
  * Returns the tasks and, for error messages, the line number of each.
  */
 export function parseTaskLines(text: string, source = "input"): { tasks: TaskInput[]; lines: number[] } {
@@ -173,7 +189,7 @@ export function parseTaskLines(text: string, source = "input"): { tasks: TaskInp
         throw new UserError(`${source}, line ${n + 1}: malformed JSON (${(e as Error).message}); nothing was added.`);
       }
       if (!isPlainObject(value)) throw new UserError(`${source}, line ${n + 1}: expected a JSON object; nothing was added.`);
-      if ("command" in value || "params" in value) {
+      if ("command" in value || "argv" in value || "params" in value) {
         const unknown = Object.keys(value).filter((k) => !TASK_FIELDS.has(k));
         if (unknown.length > 0) {
           throw new UserError(`${source}, line ${n + 1}: unknown task field ${unknown.join(", ")} (a task line may have ${[...TASK_FIELDS].join(", ")}); nothing was added.`);

@@ -30,8 +30,14 @@ export interface Task {
   readonly id: number;
   /** An optional user label, unique within the queue; `requires` may name tasks by it. */
   readonly key: string | null;
-  /** The shell command a worker runs, or null for a task handed to a TypeScript function. */
+  /** A shell command line, which a worker runs with `/bin/sh -c`; null for other tasks. */
   readonly command: string | null;
+  /**
+   * An argument vector (the program, then its arguments), which a worker runs without a shell,
+   * each word reaching the program exactly as given; null for other tasks. A task without a
+   * command or an argument vector is handed to a TypeScript function.
+   */
+  readonly argv: readonly string[] | null;
   /** The task's parameters (JSON object) or null. */
   readonly params: TaskParams | null;
   /** Higher runs first; ties run in id order. */
@@ -41,14 +47,19 @@ export interface Task {
   readonly requires: number[];
   /** Attempts started since the task was last (re)queued by `retry` or `rerun`. */
   readonly attempts: number;
-  /** The command's exit code (or the function's), null until finished. */
+  /**
+   * The exit code (the command's, or the function's) of the last finished attempt: final once
+   * the task is SUCCEEDED or FAILED, that of a failed attempt when the task waits to run again.
+   */
   readonly exitCode: number | null;
-  /** Why the task failed (lease lost, dependency failed, thrown error), else null. */
+  /** Why the task, or its last attempt, failed (exit code, lease lost, dependency failed, thrown error), else null. */
   readonly error: string | null;
   /** The worker that ran (or runs) the last attempt. */
   readonly worker: string | null;
   /** Output of the last attempt (stdout and stderr), for command tasks. */
   readonly logFile: string | null;
+  /** The attempts since the task was last (re)queued, oldest first. */
+  readonly history: readonly TaskAttempt[];
   readonly createdAt: number;
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
@@ -56,10 +67,29 @@ export interface Task {
   readonly leaseExpiresAt: number | null;
 }
 
+/** One attempt at running a task. */
+export interface TaskAttempt {
+  /** 1 for the first attempt since the task was (re)queued. */
+  readonly attempt: number;
+  /** The worker that ran it. */
+  readonly worker: string;
+  readonly startedAt: number;
+  /** When it ended; null while it runs. */
+  readonly finishedAt: number | null;
+  /** Its exit code; null while it runs, or when it never finished (its worker was lost or stopped). */
+  readonly exitCode: number | null;
+  /** Why it failed, else null. */
+  readonly error: string | null;
+  /** Its output, for command tasks. */
+  readonly logFile: string | null;
+}
+
 /** What a caller gives to add one task. */
 export interface TaskInput {
-  /** A shell command line. */
+  /** A shell command line, run with `/bin/sh -c` (pipes, redirections, `$VAR` and `;` work). */
   command?: string;
+  /** An argument vector, run without a shell: no word is split, expanded or interpreted. */
+  argv?: readonly string[];
   /** Parameters: expanded into `script` (when given) or handed to the worker function. */
   params?: TaskParams;
   /** Higher runs first (default 0). */
@@ -78,10 +108,14 @@ export interface AddOptions {
   priority?: number;
 }
 
-/** A row ready to insert: validated, template expanded, dependencies resolved to ids or batch indexes. */
+/**
+ * A row ready to insert: validated (at most one of `command` and `argv`), template expanded,
+ * dependencies resolved to ids or batch indexes.
+ */
 export interface NewTaskRow {
   key: string | null;
   command: string | null;
+  argv: readonly string[] | null;
   params: string | null;
   priority: number;
   /** Existing task ids this task requires. */
@@ -105,8 +139,13 @@ export interface TaskFilter {
 export interface QueueInfo {
   readonly name: string;
   readonly state: QueueState;
-  /** Attempts a task gets before a lost lease fails it. */
+  /** Attempts a task gets before it fails for good. */
   readonly maxAttempts: number;
+  /**
+   * Whether an attempt that fails (non-zero exit, thrown error) counts as one of those attempts
+   * and the task runs again; when false, only a lost lease (a dead or stopped worker) does.
+   */
+  readonly retryOnFailure: boolean;
   readonly createdAt: number;
   /** The queue's directory (database and logs). */
   readonly directory: string;
@@ -153,16 +192,18 @@ export interface QueueStorage {
   /** Extends the lease; false when the worker no longer holds the task (it was reclaimed). */
   heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean>;
   /**
-   * Records the end of an attempt and releases or fails dependents; false (and nothing changes)
-   * when the worker no longer holds the task.
+   * Records the end of an attempt. A failed attempt returns the task to PENDING while it has
+   * attempts left and the queue retries on failure; otherwise the task ends, releasing or failing
+   * its dependents. Returns the task's state afterwards, or null (and nothing changes) when the
+   * worker no longer holds the task.
    */
-  complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<boolean>;
+  complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null>;
   /**
    * Gives up a held task at once (the worker is stopping): its lease is made to expire now, so
    * the next claim returns it to PENDING as a finished attempt, exactly like a lost worker.
    */
   abandon(id: number, worker: string, attempt: number): Promise<void>;
-  /** Sets the log file of a held task. */
+  /** Sets the log file of a held task's attempt. */
   setLogFile(id: number, worker: string, attempt: number, logFile: string): Promise<void>;
   /** Returns expired leases to PENDING or FAILED now; returns how many. */
   reclaimExpired(): Promise<number>;
@@ -172,9 +213,9 @@ export interface QueueStorage {
   finishedSince(since: number): Promise<{ count: number; first: number | null }>;
   /** Tasks matching `filter`, in id order. */
   tasks(filter: TaskFilter): Promise<Task[]>;
-  /** FAILED tasks back to PENDING (or WAITING); returns how many. */
+  /** FAILED tasks back to PENDING (or WAITING), their attempts forgotten; returns how many. */
   retry(ids?: number[]): Promise<number>;
-  /** Every finished task (and, with `includeRunning`, running ones) back to PENDING/WAITING. */
+  /** Every finished task (and, with `includeRunning`, running ones) back to PENDING/WAITING, attempts forgotten. */
   rerun(includeRunning: boolean): Promise<number>;
   /** Releases the database. */
   close(): void;

@@ -1,11 +1,13 @@
 /**
  * The worker loop: claim the highest-priority ready task, hold its lease with a heartbeat while it
- * runs (a shell command, or a TypeScript function), record the outcome, repeat. Several loops may
- * run in one process; many processes may share a queue.
+ * runs (an argument vector, a shell command, or a TypeScript function), record the outcome, repeat.
+ * Several loops may run in one process; many processes may share a queue.
  */
 import { hostname } from "node:os";
 import { logFilePath, runCommand } from "./run-command.js";
 import type { ClaimedTask, QueueInfo, QueueStorage, TaskOutcome } from "./types.js";
+import type { TaskCommand } from "./run-command.js";
+import { TaskWatchdog } from "./task-watchdog.js";
 import { UserError } from "../util/user-error.js";
 
 /** What a task function receives besides its task. */
@@ -32,6 +34,8 @@ export interface TaskReport {
   outcome: TaskOutcome;
   /** False when the lease had been lost and the outcome was discarded. */
   recorded: boolean;
+  /** True when the attempt failed and the task waits to run again, having attempts left. */
+  retrying: boolean;
 }
 
 /** How a worker runs. */
@@ -60,7 +64,10 @@ export interface WorkOptions {
 /** What a worker did. */
 export interface WorkSummary {
   succeeded: number;
+  /** Tasks that failed for good. */
   failed: number;
+  /** Failed attempts whose task was put back in line to run again. */
+  retried: number;
   /** Attempts whose lease was lost (their outcome was not recorded) or that were stopped. */
   abandoned: number;
 }
@@ -94,7 +101,8 @@ function positive(value: number | undefined, fallback: number, what: string): nu
 
 /**
  * Runs worker loops on `storage` until the queue is done (or `signal` aborts). Without `fn`,
- * tasks are shell commands; a task without a command then fails with a clear error.
+ * tasks are commands (argument vectors or shell command lines); a task without one then fails
+ * with a clear error.
  */
 export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunction | undefined, options: WorkOptions = {}): Promise<WorkSummary> {
   const loops = positive(options.workers, 1, "workers");
@@ -108,9 +116,11 @@ export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunct
   const onOuterAbort = () => stop.abort();
   if (outer?.aborted) stop.abort();
   outer?.addEventListener("abort", onOuterAbort, { once: true });
-  const summary: WorkSummary = { succeeded: 0, failed: 0, abandoned: 0 };
+  const summary: WorkSummary = { succeeded: 0, failed: 0, retried: 0, abandoned: 0 };
   let started = 0;
 
+  // Command tasks die with this process: see task-watchdog.ts.
+  const watchdog = fn ? undefined : TaskWatchdog.start();
   const loop = async (worker: string) => {
     while (!stop.signal.aborted) {
       if (options.maxTasks !== undefined && started >= options.maxTasks) return;
@@ -124,8 +134,9 @@ export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunct
         continue;
       }
       started++;
-      const report = await runOne(storage, info, task, worker, leaseMs, fn, stop.signal);
+      const report = await runOne(storage, info, task, worker, leaseMs, fn, stop.signal, watchdog);
       if (!report.recorded) summary.abandoned++;
+      else if (report.retrying) summary.retried++;
       else if (report.outcome.exitCode === 0) summary.succeeded++;
       else summary.failed++;
       options.onTask?.(report);
@@ -133,9 +144,22 @@ export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunct
   };
   try {
     const names = Array.from({ length: loops }, (_, i) => (loops === 1 ? prefix : `${prefix}/${i}`));
-    await Promise.all(names.map(loop));
+    // A loop that fails (the database gone, say) stops the others, whose tasks are given back,
+    // and the error is thrown once every loop has ended: the watchdog is told that the worker
+    // ends normally only when none of its tasks runs any more.
+    const ended = await Promise.allSettled(
+      names.map((name) =>
+        loop(name).catch((e: unknown) => {
+          stop.abort();
+          throw e;
+        }),
+      ),
+    );
+    const failure = ended.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
   } finally {
     outer?.removeEventListener("abort", onOuterAbort);
+    watchdog?.close();
   }
   return summary;
 }
@@ -148,6 +172,7 @@ async function runOne(
   leaseMs: number,
   fn: TaskFunction | undefined,
   stopping: AbortSignal,
+  watchdog: TaskWatchdog | undefined,
 ): Promise<TaskReport> {
   const attempt = task.attempt;
   const taskAbort = new AbortController();
@@ -169,10 +194,11 @@ async function runOne(
   try {
     if (fn) {
       outcome = await runFunction(fn, task, { signal: taskAbort.signal, worker });
-    } else if (task.command === null) {
+    } else if (task.command === null && task.argv === null) {
       outcome = { exitCode: 2, error: "task has parameters but no command; run this queue with q.work(fn) from the library, or load it with --script" };
     } else {
-      const logFile = logFilePath(info.directory, task.id);
+      const command: TaskCommand = task.argv !== null ? { argv: task.argv } : { shell: task.command! };
+      const logFile = logFilePath(info.directory, task.id, attempt);
       await storage.setLogFile(task.id, worker, attempt, logFile);
       const env = {
         ...process.env,
@@ -181,22 +207,23 @@ async function runOne(
         HPCFIT_TASK_ID: String(task.id),
         HPCFIT_TASK_ATTEMPT: String(attempt),
         HPCFIT_WORKER: worker,
+        ...watchdog?.env,
       };
-      outcome = await runCommand(task.command, logFile, env, taskAbort.signal);
+      outcome = await runCommand(command, logFile, env, taskAbort.signal);
     }
   } finally {
     clearInterval(beat);
     stopping.removeEventListener("abort", onStop);
   }
-  if (leaseLost) return { task, worker, outcome, recorded: false };
+  if (leaseLost) return { task, worker, outcome, recorded: false, retrying: false };
   if (stopping.aborted) {
     // Stopped from outside (SIGTERM at the end of a batch job): hand the task back now rather
     // than when its lease would run out.
     await storage.abandon(task.id, worker, attempt);
-    return { task, worker, outcome, recorded: false };
+    return { task, worker, outcome, recorded: false, retrying: false };
   }
-  const recorded = await storage.complete(task.id, worker, attempt, outcome);
-  return { task, worker, outcome, recorded };
+  const state = await storage.complete(task.id, worker, attempt, outcome);
+  return { task, worker, outcome, recorded: state !== null, retrying: state === "PENDING" };
 }
 
 async function runFunction(fn: TaskFunction, task: ClaimedTask, context: { signal: AbortSignal; worker: string }): Promise<TaskOutcome> {

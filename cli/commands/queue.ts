@@ -1,11 +1,12 @@
 /**
  * `hpcfit queue ...`: the task queue on the command line. The verbs are defined once in
- * queue/commands.ts (the `%queue` magic uses the same definition); this file only says
+ * queue/verbs/ (the `%queue` magic uses the same definition); this file only says
  * where their output goes and turns queue errors into a message and exit status 1.
  */
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { buildQueueCommand, type QueueFrontDoor } from "../../queue/commands.js";
+import { buildQueueCommand } from "../../queue/commands.js";
+import type { QueueFrontDoor } from "../../queue/front-door.js";
 import type { QueueStatus } from "../../queue/status.js";
 import { UserError } from "../../util/user-error.js";
 

@@ -4,9 +4,38 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readOr } from "../support/processes.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = join(ROOT, "dist", "cli", "main.js");
+
+/**
+ * A program that prints its arguments as a JSON array (Node, so it runs wherever the tests do):
+ * append words and compare what it prints with them.
+ */
+export const ECHO_ARGV: readonly string[] = [process.execPath, "-e", "process.stdout.write(JSON.stringify(process.argv.slice(1)))", "--"];
+
+/** Words that a shell would split, expand or interpret, and that must reach a program unchanged. */
+export const TRICKY_WORDS: readonly string[] = [
+  "two words",
+  "it's",
+  'say "hi"',
+  "a;b",
+  "sleep 1; echo hi",
+  "$HOME",
+  "${X:-y}",
+  "$(touch pwned)",
+  "`touch pwned`",
+  "back\\slash",
+  "trailing\\",
+  "new\nline",
+  "tab\tstop",
+  "",
+  "*",
+  "-n",
+  "--version",
+  "é ✓",
+];
 
 /** A fresh folder for queues; removed by `cleanup`. */
 export function tempQueuesDir(): { dir: string; cleanup: () => void } {
@@ -35,8 +64,10 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** Resolves with the exit code (or signal) and output. */
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-  /** SIGKILLs the worker and its tasks (as when a batch job is killed). */
+  /** SIGKILLs the worker's process group (as when a batch job's processes are killed). */
   killHard(): void;
+  /** SIGKILLs the worker process alone (as the kernel's OOM killer or a stray `kill -9` would). */
+  killWorker(): void;
 }
 
 const started: WorkerProcess[] = [];
@@ -65,6 +96,13 @@ export function startWorker(dir: string, queue: string, ...args: string[]): Work
         // already gone
       }
     },
+    killWorker: () => {
+      try {
+        process.kill(child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    },
   };
   started.push(w);
   return w;
@@ -82,4 +120,11 @@ export async function waitUntil(what: string, test: () => boolean | Promise<bool
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Whether process `pid` exists and has not ended (a zombie waiting to be reaped has ended). */
+export function running(pid: number): boolean {
+  const stat = readOr(`/proc/${pid}/stat`, "");
+  if (stat === "") return false;
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
 }

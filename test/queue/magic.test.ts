@@ -10,7 +10,10 @@ import { queueMagic } from "../../magics/queue.js";
 import { type MagicContext } from "../../kernel/magics/types.js";
 import type { CommManager } from "../../kernel/comms/types.js";
 import * as queue from "../../queue/index.js";
-import { killAllWorkers, startWorker, tempQueuesDir } from "./helpers.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ECHO_ARGV, TRICKY_WORDS, killAllWorkers, startWorker, tempQueuesDir } from "./helpers.js";
+import { shellQuote } from "../../util/shell.js";
 import { UserError } from "../../util/user-error.js";
 
 interface Recorded {
@@ -50,11 +53,14 @@ it("%queue runs the CLI's verbs and returns their values to the cell", async () 
   await queueMagic.run(`create nb --dir ${dir}`, ctx);
   expect(rec.stdout).toMatch(/Created queue nb/);
   const task = (await queueMagic.run(`add nb --dir ${dir} --priority 4 -- echo "two words"`, ctx)) as queue.Task;
-  expect(task).toMatchObject({ id: 1, priority: 4, state: "PENDING", command: "echo two words" });
+  expect(task).toMatchObject({ id: 1, priority: 4, state: "PENDING", argv: ["echo", "two words"], command: null });
   await queueMagic.run(`add nb --dir ${dir} --script "fit {model}" --params '{"model": "m 1"}'`, ctx);
   const tasks = await queueMagic.run(`tasks nb --dir ${dir}`, ctx);
   expect(isDisplayable(tasks)).toBe(true);
-  expect((tasks as queue.Task[]).map((t) => t.command)).toEqual(["echo two words", "fit 'm 1'"]);
+  expect((tasks as queue.Task[]).map((t) => [t.argv, t.command])).toEqual([
+    [["echo", "two words"], null],
+    [null, "fit 'm 1'"],
+  ]);
   const bundle = (tasks as unknown as { [DISPLAY](): MimeBundle })[DISPLAY]();
   expect(bundle["text/html"]).toMatch(/<td>fit &#39;m 1&#39;<\/td>/);
   const status = (await queueMagic.run(`status nb --once --dir ${dir}`, ctx)) as queue.QueueStatus;
@@ -91,4 +97,29 @@ it("%queue status follows a running queue, updating one display in place until i
   const texts = rec.displays.map((d) => String(d.data["text/plain"]));
   expect(texts.some((t) => /RUNNING 1/.test(t))).toBe(true);
   expect(texts[texts.length - 1]).toMatch(/SUCCEEDED 4 {2}FAILED 0\n.*done/);
+});
+
+it("%queue add keeps the words of its line as an argument vector and one quoted string as a shell command; %queue load takes argv lines", async () => {
+  const ctx = context({ stdout: "", displays: [] });
+  await queueMagic.run(`create rt --dir ${dir}`, ctx);
+  // A line magic is one line: words with newlines or tabs come through a file instead (below).
+  const words = TRICKY_WORDS.filter((w) => !/[\n\t]/.test(w));
+  const line = [...ECHO_ARGV, ...words].map(shellQuote).join(" ");
+  const vector = (await queueMagic.run(`add rt --dir ${dir} -- ${line}`, ctx)) as queue.Task;
+  expect(vector).toMatchObject({ argv: [...ECHO_ARGV, ...words], command: null });
+  const shell = (await queueMagic.run(`add rt --dir ${dir} -- 'printf "%s|" "a b" "$HPCFIT_TASK_ID" \\$HOME; echo'`, ctx)) as queue.Task;
+  expect(shell).toMatchObject({ argv: null, command: 'printf "%s|" "a b" "$HPCFIT_TASK_ID" \\$HOME; echo' });
+  const file = join(dir, "tasks.jsonl");
+  writeFileSync(file, `${JSON.stringify({ argv: [...ECHO_ARGV, ...TRICKY_WORDS] })}\n`);
+  expect(await queueMagic.run(`load rt ${file} --dir ${dir}`, ctx)).toEqual([3]);
+  expect((await startWorker(dir, "rt").done).code).toBe(0);
+  const tasks = (await queueMagic.run(`tasks rt --dir ${dir}`, ctx)) as queue.Task[];
+  expect(tasks.map((t) => t.state)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
+  const [a, b, c] = tasks.map((t) => readFileSync(t.logFile!, "utf8"));
+  expect(JSON.parse(a!)).toEqual(words);
+  expect(b).toBe("a b|2|$HOME|\n");
+  expect(JSON.parse(c!)).toEqual(TRICKY_WORDS);
+  const html = String((tasks as unknown as { [DISPLAY](): MimeBundle })[DISPLAY]()["text/html"]);
+  expect(html).toMatch(/<td>argv<\/td>/);
+  expect(html).toMatch(/<td>shell<\/td><td>printf &quot;%s\|&quot;/);
 });

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import * as queue from "../../queue/index.js";
 import { cli, cliOk, tempQueuesDir, waitUntil } from "./helpers.js";
+import { readOr } from "../support/processes.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -63,6 +64,7 @@ it("the same launch through the jobs layer's local scheduler drains a queue on a
     for (let i = 0; i < 4; i++) cliOk(dir, "add", "laptop", "--", `echo ${i}`);
     const out = cliOk(dir, "launch", "laptop", "2", "--walltime", "1");
     expect(out).toMatch(/Submitted 2 worker job\(s\) for queue laptop/);
+    const arrayId = /: (\d+)_0 /.exec(out)![1]!;
     const q = await queue.connect("laptop", { dir });
     try {
       await waitUntil("the local workers drained the queue", async () => (await q.status()).counts.SUCCEEDED === 4, 30_000);
@@ -70,6 +72,13 @@ it("the same launch through the jobs layer's local scheduler drains a queue on a
     } finally {
       q.close();
     }
+    // The workers exit by themselves; the test's folder is removed only once they have (they
+    // write their output into it until they end).
+    await waitUntil(
+      "the local worker jobs ended",
+      () => [0, 1].every((i) => readOr(join(dir, "laptop", "jobs", `worker-${arrayId}_${i}.out`), "").includes("Worker(s) done")),
+      30_000,
+    );
   } finally {
     delete process.env.HPCFIT_JOBS_BACKEND;
   }

@@ -3,11 +3,11 @@
  * priority order, dependencies, a worker SIGKILLed mid-task, retry, tasks added while workers
  * run, pause and resume, and two workers never running one task twice.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as queue from "../../queue/index.js";
-import { cli, cliOk, killAllWorkers, startWorker, tempQueuesDir, waitUntil } from "./helpers.js";
+import { ECHO_ARGV, TRICKY_WORDS, cli, cliOk, killAllWorkers, running, startWorker, tempQueuesDir, waitUntil } from "./helpers.js";
 
 let dir: string;
 let cleanup: () => void;
@@ -21,6 +21,14 @@ afterEach(() => {
   killAllWorkers();
   cleanup();
 });
+
+/** The tasks of `name` as `tasks --json` prints them. */
+function tasksJson(name: string): queue.Task[] {
+  return cliOk(dir, "tasks", name, "--json")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as queue.Task);
+}
 
 /** Lines each task wrote to the shared log. */
 const ran = () => readFileSync(log, "utf8").split("\n").filter(Boolean);
@@ -47,7 +55,8 @@ describe("worker processes", () => {
     const w = startWorker(dir, "p", "--workers", "1");
     const result = await w.done;
     expect(result.code).toBe(0);
-    expect(ran()).toEqual(["top", "mid", "broken", "low", "after-low"]);
+    // broken fails and, having attempts left, runs again at once (it keeps its priority).
+    expect(ran()).toEqual(["top", "mid", "broken", "broken", "broken", "low", "after-low"]);
     const failed = JSON.parse(`[${cliOk(dir, "tasks", "p", "--state", "FAILED", "--json").trim().split("\n").join(",")}]`);
     expect(failed.map((t: { id: number; exitCode: number | null; error: string }) => [t.id, t.exitCode, t.error])).toEqual([
       [5, 7, "exit code 7"],
@@ -81,7 +90,7 @@ describe("worker processes", () => {
   });
 
   it("retry re-runs exactly the failed tasks", async () => {
-    cliOk(dir, "create", "r");
+    cliOk(dir, "create", "r", "--no-retry-on-failure");
     const flag = join(dir, "fixed");
     const lines = [1, 2, 3, 4, 5].map((i) => (i % 2 === 0 ? `echo ${i} >> ${log}; test -e ${flag}` : `echo ${i} >> ${log}`));
     writeFileSync(join(dir, "tasks.txt"), lines.join("\n") + "\n");
@@ -160,5 +169,91 @@ describe("worker processes", () => {
     expect(cli(dir, "tasks", "bad", "--state", "DONE").stderr).toMatch(/Unknown task state "DONE"/);
     expect(cli(dir, "work", "bad", "--lease", "zero").stderr).toMatch(/--lease must be a positive number/);
     expect(cliOk(dir, "status", "bad")).toMatch(/0 tasks/);
+  });
+
+  it("run a failed task again until its attempts are spent, and `tasks` shows each attempt's exit code", async () => {
+    expect(cliOk(dir, "create", "f", "--max-attempts", "3")).toMatch(/at most 3 attempt\(s\) per task; failed tasks run again/);
+    const counter = join(dir, "count");
+    // Exits 1, then 2, then succeeds.
+    cliOk(dir, "add", "f", "--key", "flaky", "--", `n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}; echo flaky $n >> ${log}; [ $n -ge 3 ] || exit $n`);
+    cliOk(dir, "add", "f", "--requires", "flaky", "--", "sh", "-c", `echo after >> ${log}`);
+    cliOk(dir, "add", "f", "--priority", "-1", "--", "sh", "-c", `echo doomed >> ${log}; exit 9`);
+    const w = startWorker(dir, "f", "--verbose");
+    const result = await w.done;
+    expect(result.code).toBe(0);
+    expect(ran()).toEqual(["flaky 1", "flaky 2", "flaky 3", "after", "doomed", "doomed", "doomed"]);
+    expect(result.stdout).toMatch(/task 1 attempt 1 failed \(exit code 1\) on .*; it runs again/);
+    expect(result.stdout).toMatch(/Worker\(s\) done: 2 succeeded, 1 failed, 4 failed attempt\(s\) retried, 0 given back/);
+    const table = cliOk(dir, "tasks", "f");
+    expect(table).toMatch(/^id\s+state\s+priority\s+attempts\s+exits\s+worker\s+requires\s+kind\s+task$/m);
+    expect(table).toMatch(/^1 \(flaky\)\s+SUCCEEDED\s+0\s+3\s+1,2,0\s+\S+\s+shell\s+n=\$\(cat/m);
+    expect(table).toMatch(/^3\s+FAILED\s+-1\s+3\s+9,9,9\s+\S+\s+argv\s+sh -c 'echo doomed/m);
+    const [flaky, , doomed] = tasksJson("f");
+    expect(flaky!.history.map((a) => [a.attempt, a.exitCode])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 0],
+    ]);
+    // Each attempt keeps its own log.
+    expect(new Set(doomed!.history.map((a) => a.logFile)).size).toBe(3);
+    expect(doomed).toMatchObject({ state: "FAILED", exitCode: 9, error: "exit code 9" });
+  });
+
+  it("kill a SIGKILLed worker's task processes with it; the task then runs to completion exactly once", async () => {
+    cliOk(dir, "create", "d");
+    const pids = join(dir, "pids");
+    // The first attempt starts a child in its process group (sleep in the background) and one
+    // that leaves the group (setsid), and would go on for a minute; later attempts finish at once.
+    const script =
+      `echo "start $HPCFIT_TASK_ATTEMPT" >> ${log}; ` +
+      `if [ "$HPCFIT_TASK_ATTEMPT" = 1 ]; then sleep 60 & a=$!; setsid sleep 60 & b=$!; echo "$$ $a $b" > ${pids}.tmp; mv ${pids}.tmp ${pids}; wait; fi; ` +
+      `echo "done $HPCFIT_TASK_ATTEMPT" >> ${log}`;
+    cliOk(dir, "add", "d", "--", script);
+    const a = startWorker(dir, "d", "--lease", "1");
+    await waitUntil("the first attempt started its processes", () => existsSync(pids));
+    const started = readFileSync(pids, "utf8").trim().split(" ").map(Number);
+    expect(started.map(running)).toEqual([true, true, true]);
+    a.killWorker();
+    expect((await a.done).signal).toBe("SIGKILL");
+    await waitUntil("the dead worker's task processes are gone", () => !started.some(running), 10_000);
+    const b = startWorker(dir, "d", "--lease", "1");
+    expect((await b.done).code).toBe(0);
+    expect(ran()).toEqual(["start 1", "start 2", "done 2"]);
+    const [task] = tasksJson("d");
+    expect(task).toMatchObject({ state: "SUCCEEDED", attempts: 2, exitCode: 0 });
+    expect(task!.history.map((h) => [h.attempt, h.exitCode, h.worker.endsWith(`:${h.attempt === 1 ? a.child.pid : b.child.pid}`)])).toEqual([
+      [1, null, true],
+      [2, 0, true],
+    ]);
+    expect(task!.history[0]!.error).toMatch(/lease of worker .* expired during attempt 1 of 3/);
+  });
+
+  it("run argument vectors exactly as given on the command line, and one string as a shell command", async () => {
+    expect(cliOk(dir, "create", "rt")).toMatch(/Created queue rt/);
+    expect(cliOk(dir, "add", "rt", "--", ...ECHO_ARGV, ...TRICKY_WORDS)).toMatch(/^Added task 1 \(PENDING\), an argument vector run without a shell: /);
+    // The two commands of the report that started this: both must run as written.
+    cliOk(dir, "add", "rt", "--", "sh", "-c", "sleep 1; echo hi");
+    cliOk(dir, "add", "rt", "--", "python3", "-c", 'print("a b")');
+    expect(cliOk(dir, "add", "rt", "--", `printf '%s|' "a b" '$HOME' "$HPCFIT_TASK_ID"; echo`)).toMatch(
+      /^Added task 4 \(PENDING\), one string: a shell command run with \/bin\/sh -c: printf/,
+    );
+    expect(tasksJson("rt").map((t) => [t.argv, t.command])).toEqual([
+      [[...ECHO_ARGV, ...TRICKY_WORDS], null],
+      [["sh", "-c", "sleep 1; echo hi"], null],
+      [["python3", "-c", 'print("a b")'], null],
+      [null, `printf '%s|' "a b" '$HOME' "$HPCFIT_TASK_ID"; echo`],
+    ]);
+    expect((await startWorker(dir, "rt").done).code).toBe(0);
+    const tasks = tasksJson("rt");
+    expect(tasks.map((t) => [t.state, t.attempts])).toEqual(Array.from({ length: 4 }, () => ["SUCCEEDED", 1]));
+    const output = tasks.map((t) => readFileSync(t.logFile!, "utf8"));
+    expect(JSON.parse(output[0]!)).toEqual(TRICKY_WORDS);
+    expect(output.slice(1)).toEqual(["hi\n", "a b\n", "a b|$HOME|4|\n"]);
+    expect(existsSync(join(dir, "pwned"))).toBe(false);
+    // The table says how each task runs, and shows newlines as \n on one line.
+    const table = cliOk(dir, "tasks", "rt");
+    expect(table).toMatch(/^2\s+SUCCEEDED\s+0\s+1\s+0\s+\S+\s+argv\s+sh -c 'sleep 1; echo hi'$/m);
+    expect(table).toMatch(/^4\s+SUCCEEDED\s+0\s+1\s+0\s+\S+\s+shell\s+printf '%s\|' "a b" '\$HOME'/m);
+    expect(table.trimEnd().split("\n")).toHaveLength(5);
   });
 });
