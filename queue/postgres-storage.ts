@@ -72,10 +72,19 @@ interface AttemptJson {
   log_file: string | null;
 }
 
-/** bigint columns as JavaScript numbers: ids and millisecond times stay far below 2^53. */
+/** The type id of `bigint[]`. */
+const INT8_ARRAY = 1016;
+
+/** bigint columns (and arrays) as JavaScript numbers: ids and millisecond times stay far below 2^53. */
 const TYPES = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: string) => {
+    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    if (oid === INT8_ARRAY) {
+      const parse = pg.types.getTypeParser(INT8_ARRAY as unknown as typeof pg.types.builtins.INT8, "text") as (v: string) => Array<string | null>;
+      return (v: string) => parse(v).map((x) => (x === null ? null : Number(x)));
+    }
+    return pg.types.getTypeParser(oid, format as "text");
+  }) as typeof pg.types.getTypeParser,
 };
 
 /** Rows per INSERT statement when adding tasks (each column travels as one array). */
