@@ -386,14 +386,23 @@ export class PostgresQueueStorage implements QueueStorage {
   }
 
   async claim(worker: string, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask | null> {
-    await this.reclaimExpired();
-    const r = await this.pool.query<TaskRow>(this.sql.claim, [worker, leaseMs, place.node, place.jobId]);
-    const row = r.rows[0];
-    if (!row) return null;
-    // The statement's own snapshot does not see the attempt row it adds: append it here.
-    const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(toAttempt);
-    history.push({ attempt: row.attempts, worker, node: place.node, jobId: place.jobId, startedAt: row.started_at!, finishedAt: null, exitCode: null, error: null, logFile: null });
-    return { ...toTask(row, history), attempt: row.attempts };
+    // The claim statement takes nothing while some lease has expired, and says so: the expired
+    // tasks go back in line first (as with SQLite, a lost task keeps its place by priority).
+    for (let round = 0; round < 5; round++) {
+      const r = await this.pool.query<TaskRow & { expired_leases: boolean }>(this.sql.claim, [worker, leaseMs, place.node, place.jobId]);
+      const row = r.rows[0]!;
+      if (row.expired_leases) {
+        await this.reclaimExpired();
+        continue;
+      }
+      if (row.id === null) return null;
+      // The statement's own snapshot does not see the attempt row it adds: append it here.
+      const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(toAttempt);
+      history.push({ attempt: row.attempts, worker, node: place.node, jobId: place.jobId, startedAt: row.started_at!, finishedAt: null, exitCode: null, error: null, logFile: null });
+      return { ...toTask(row, history), attempt: row.attempts };
+    }
+    // Another worker is returning the expired tasks right now: look again at the next poll.
+    return null;
   }
 
   async heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean> {
@@ -403,33 +412,24 @@ export class PostgresQueueStorage implements QueueStorage {
   async complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null> {
     const failed = outcome.exitCode !== 0;
     const error = failed ? (outcome.error ?? `exit code ${outcome.exitCode}`) : null;
-    return this.tx(async (c) => {
-      let state: TaskState;
-      let held: pg.QueryResult;
-      if (failed && this.retryOnFailure && attempt < this.maxAttempts) {
-        state = "PENDING";
-        const note = `${error} (attempt ${attempt} of ${this.maxAttempts}; it runs again)`;
-        held = await c.query(this.sql.requeueFailed, [outcome.exitCode, note, id, worker, attempt, error]);
-      } else {
-        state = failed ? "FAILED" : "SUCCEEDED";
-        held = await c.query(this.sql.finish, [state, outcome.exitCode, error, id, worker, attempt]);
+    if (failed && this.retryOnFailure && attempt < this.maxAttempts) {
+      const note = `${error} (attempt ${attempt} of ${this.maxAttempts}; it runs again)`;
+      const held = await this.pool.query(this.sql.requeueFailed, [outcome.exitCode, note, id, worker, attempt, error]);
+      return held.rowCount === 0 ? null : "PENDING";
+    }
+    const state: TaskState = failed ? "FAILED" : "SUCCEEDED";
+    // One round trip: the statements of a simple query run in one implicit transaction, each
+    // with a snapshot of its own, so the release after the lock sees what the lock waited for.
+    const sql = this.sql.finishAndFollow(id, worker, attempt, state, outcome.exitCode, error);
+    for (let round = 1; ; round++) {
+      try {
+        const results = (await this.pool.query(sql)) as unknown as pg.QueryResult[];
+        return results[0]!.rowCount === 0 ? null : state;
+      } catch (e) {
+        if (round < 5 && RETRYABLE.has((e as { code?: string }).code ?? "")) continue;
+        throw e;
       }
-      if (held.rowCount === 0) return null;
-      if (state === "SUCCEEDED") await this.release(c, id);
-      else if (state === "FAILED") await c.query(this.sql.failDownstream, [id, `requires task ${id}, which failed`]);
-      return state;
-    });
-  }
-
-  /**
-   * Dependents of `id` whose every requirement has now succeeded become ready. They are locked
-   * first: a transaction finishing another of their requirements at the same time waits here,
-   * and its check (a new statement, so a new snapshot) then sees this one's success.
-   */
-  private async release(c: pg.PoolClient, id: number): Promise<void> {
-    const waiting = await c.query<{ id: number }>(this.sql.lockDependents, [id]);
-    if (waiting.rowCount === 0) return;
-    await c.query(this.sql.release, [waiting.rows.map((r) => r.id)]);
+    }
   }
 
   async abandon(id: number, worker: string, attempt: number): Promise<void> {
@@ -584,12 +584,14 @@ function statements(s: string) {
       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::boolean[], $10::boolean[])
         AS b(id, key, command, argv, params, priority, state, error, failed, has_deps)`,
     // One statement: pick the next ready task (skipping those other claims hold), take it, and
-    // open its attempt; nothing when the queue is paused.
+    // open its attempt; nothing when the queue is paused, or when some lease has expired (then
+    // `expired_leases` says so and the caller returns those tasks to the queue first).
     claim: `
       WITH now AS (SELECT ${NOW_MS} AS ms),
+      expired AS (SELECT EXISTS (SELECT 1 FROM ${s}.tasks, now WHERE state = 'RUNNING' AND lease_expires < now.ms) AS found),
       picked AS (
         SELECT id FROM ${s}.tasks
-        WHERE state = 'PENDING' AND (SELECT value FROM ${s}.meta WHERE key = 'state') = 'active'
+        WHERE state = 'PENDING' AND (SELECT value FROM ${s}.meta WHERE key = 'state') = 'active' AND NOT (SELECT found FROM expired)
         ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED),
       claimed AS (
         UPDATE ${s}.tasks t SET state = 'RUNNING', attempts = t.attempts + 1, worker = $1, node = $3, job_id = $4,
@@ -600,7 +602,7 @@ function statements(s: string) {
         SELECT id, attempts, worker, node, job_id, started_at FROM claimed
         ON CONFLICT (task_id, attempt) DO UPDATE SET worker = excluded.worker, node = excluded.node, job_id = excluded.job_id,
           started_at = excluded.started_at, finished_at = NULL, exit_code = NULL, error = NULL, log_file = NULL)
-      SELECT t.*, ${extras} FROM claimed t`,
+      SELECT (SELECT found FROM expired) AS expired_leases, t.*, ${extras} FROM (SELECT 1) AS one LEFT JOIN claimed t ON true`,
     heartbeat: `UPDATE ${s}.tasks SET lease_expires = ${NOW_MS} + $1 WHERE id = $2 AND state = 'RUNNING' AND worker = $3 AND attempts = $4`,
     // A failed attempt with attempts left: back in line, its exit code and reason kept for display.
     requeueFailed: `
@@ -608,15 +610,35 @@ function statements(s: string) {
         UPDATE ${s}.tasks SET state = 'PENDING', exit_code = $1, error = $2, lease_expires = NULL
         WHERE id = $3 AND state = 'RUNNING' AND worker = $4 AND attempts = $5 RETURNING *)
       ${endAttempt(NOW_MS, "$1", "$6::text")}`,
-    finish: `
-      WITH done AS (
-        UPDATE ${s}.tasks SET state = $1, exit_code = $2, error = $3, finished_at = ${NOW_MS}, lease_expires = NULL
-        WHERE id = $4 AND state = 'RUNNING' AND worker = $5 AND attempts = $6 RETURNING *)
-      ${endAttempt("done.finished_at", "$2", "$3")}`,
-    lockDependents: `
-      SELECT t.id FROM ${s}.tasks t JOIN ${s}.deps d ON d.task_id = t.id
-      WHERE d.requires_id = $1 AND t.state = 'WAITING' ORDER BY t.id FOR UPDATE OF t`,
-    release: `UPDATE ${s}.tasks t SET state = 'PENDING' WHERE t.id = ANY($1::bigint[]) AND t.state = 'WAITING' AND ${allSucceeded}`,
+    /**
+     * Ends an attempt for good and then follows up, as three statements of one simple query
+     * (values inlined as escaped literals): record the end; lock the waiting dependents (a
+     * transaction finishing another of their requirements at the same time waits here, and its
+     * release, a later statement with a newer snapshot, then sees this success); release those
+     * whose every requirement succeeded, or fail everything downstream of a failure.
+     */
+    finishAndFollow: (id: number, worker: string, attempt: number, state: TaskState, exitCode: number, error: string | null): string => {
+      const lit = (v: string | null) => (v === null ? "NULL" : pg.escapeLiteral(v));
+      const n = (v: number) => String(Math.trunc(v));
+      const follow =
+        state === "SUCCEEDED"
+          ? `SELECT t.id FROM ${s}.tasks t JOIN ${s}.deps d ON d.task_id = t.id
+             WHERE d.requires_id = ${n(id)} AND t.state = 'WAITING' ORDER BY t.id FOR UPDATE OF t;
+             UPDATE ${s}.tasks t SET state = 'PENDING'
+             WHERE t.state = 'WAITING' AND t.id IN (SELECT task_id FROM ${s}.deps WHERE requires_id = ${n(id)}) AND ${allSucceeded};`
+          : `WITH RECURSIVE down(id) AS (
+               SELECT task_id FROM ${s}.deps WHERE requires_id = ${n(id)}
+               UNION SELECT d.task_id FROM ${s}.deps d JOIN down ON d.requires_id = down.id)
+             UPDATE ${s}.tasks SET state = 'FAILED', error = ${lit(`requires task ${id}, which failed`)}, finished_at = ${NOW_MS}
+             WHERE id IN (SELECT id FROM down) AND state IN ('WAITING', 'PENDING')
+               AND EXISTS (SELECT 1 FROM ${s}.tasks WHERE id = ${n(id)} AND state = 'FAILED');`;
+      return `
+        WITH done AS (
+          UPDATE ${s}.tasks SET state = ${lit(state)}, exit_code = ${n(exitCode)}, error = ${lit(error)}, finished_at = ${NOW_MS}, lease_expires = NULL
+          WHERE id = ${n(id)} AND state = 'RUNNING' AND worker = ${lit(worker)} AND attempts = ${n(attempt)} RETURNING *)
+        ${endAttempt("done.finished_at", n(exitCode), lit(error))};
+        ${follow}`;
+    },
     // Everything downstream of a failed task fails too (it could never run).
     failDownstream: `
       WITH RECURSIVE down(id) AS (
