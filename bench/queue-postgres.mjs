@@ -79,7 +79,9 @@ try {
     }),
   );
   // SQLite: 8 worker processes on this node.
-  const sqliteCycles = await measure("cycles-sqlite", {}, () => Promise.all(Array.from({ length: WORKERS }, () => local([self, "--worker", dir, "cycles-sqlite", "-"]))));
+  const sqliteCycles = await measure("cycles-sqlite", {}, () =>
+    Promise.all(Array.from({ length: WORKERS }, () => local([self, "--worker", dir, "cycles-sqlite", "-"]))),
+  );
   const line = (what, r) =>
     `${what}: ${r.n} cycles in ${r.active.toFixed(2)} s (first claim to last completion) = ${Math.round(r.rate)} cycles/s; ` +
     `${r.perTaskMs.toFixed(2)} ms of queue work per task per worker; workers used ${r.workers} on ${r.nodes} node(s); each task exactly once: ${r.ok}`;
@@ -96,7 +98,9 @@ try {
   const s = (performance.now() - t0) / 1000;
   const counted = (await q.status()).counts.PENDING;
   q.close();
-  console.log(`(2) q.addMany(${ids.length} tasks) into PostgreSQL: ${s.toFixed(2)} s = ${Math.round(N / s)} tasks/s (target < 20 s: ${s < 20 ? "met" : "MISSED"}); PENDING afterwards: ${counted}`);
+  console.log(
+    `(2) q.addMany(${ids.length} tasks) into PostgreSQL: ${s.toFixed(2)} s = ${Math.round(N / s)} tasks/s (target < 20 s: ${s < 20 ? "met" : "MISSED"}); PENDING afterwards: ${counted}`,
+  );
 
   // (3) Overhead per task.
   console.log(

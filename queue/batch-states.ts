@@ -20,7 +20,7 @@ export function batchStates(rows: readonly NewTaskRow[], stateOf: (id: number) =
   const states: TaskState[] = new Array<TaskState>(rows.length);
   const errors: Array<string | null> = new Array<string | null>(rows.length).fill(null);
   for (const i of topologicalOrder(rows)) {
-    const row = rows[i]!;
+    const row = rows[i];
     let state: TaskState = "PENDING";
     for (const req of row.requiresIds) {
       const s = stateOf(req);
@@ -53,7 +53,7 @@ function topologicalOrder(rows: readonly NewTaskRow[]): number[] {
   const done = new Uint8Array(rows.length);
   for (let start = 0; start < rows.length; start++) {
     if (done[start]) continue;
-    if (rows[start]!.requiresBatch.length === 0) {
+    if (rows[start].requiresBatch.length === 0) {
       done[start] = 1;
       order.push(start);
       continue;
@@ -62,10 +62,10 @@ function topologicalOrder(rows: readonly NewTaskRow[]): number[] {
     const stack: Array<[number, number]> = [[start, 0]];
     done[start] = 2;
     while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const reqs = rows[top[0]]!.requiresBatch;
+      const top = stack[stack.length - 1];
+      const reqs = rows[top[0]].requiresBatch;
       if (top[1] < reqs.length) {
-        const next = reqs[top[1]++]!;
+        const next = reqs[top[1]++];
         if (!done[next]) {
           done[next] = 2;
           stack.push([next, 0]);

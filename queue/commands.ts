@@ -19,7 +19,19 @@ import { tasksVerb } from "./verbs/tasks.js";
 import { workVerb } from "./verbs/work.js";
 
 /** The verbs in the order `queue --help` lists them. */
-const VERBS: readonly QueueVerb[] = [createVerb, listVerb, statusVerb, addVerb, loadVerb, tasksVerb, requeueVerbs, pauseResumeVerbs, deleteVerb, launchVerb, workVerb];
+const VERBS: readonly QueueVerb[] = [
+  createVerb,
+  listVerb,
+  statusVerb,
+  addVerb,
+  loadVerb,
+  tasksVerb,
+  requeueVerbs,
+  pauseResumeVerbs,
+  deleteVerb,
+  launchVerb,
+  workVerb,
+];
 
 /**
  * Builds the `queue` command with its subcommands. `configure` runs before the verbs are added,

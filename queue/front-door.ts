@@ -39,9 +39,9 @@ export interface VerbDoor {
    * Wraps a commander action: a {@link UserError} goes to the front door's `fail` when it has one
    * (the CLI prints it), otherwise it rejects the parse (the magic shows it).
    */
-  act<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void>;
+  readonly act: <A extends unknown[]>(fn: (...args: A) => Promise<void>) => (...args: A) => Promise<void>;
   /** Hands back a verb's value, printing `text` too where the front door prints values. */
-  show(value: unknown, text: string): void;
+  readonly show: (value: unknown, text: string) => void;
 }
 
 /** The {@link VerbDoor} of a front door. */

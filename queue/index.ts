@@ -1,4 +1,15 @@
-export { create, connect, list, remove, Queue, type CreateOptions, type LocationOptions, type LoadOptions, type QueueListing, type RerunOptions } from "./queue.js";
+export {
+  create,
+  connect,
+  list,
+  remove,
+  Queue,
+  type CreateOptions,
+  type LocationOptions,
+  type LoadOptions,
+  type QueueListing,
+  type RerunOptions,
+} from "./queue.js";
 export { UserError } from "../util/user-error.js";
 export { QueueStatus, type QueueStatusData } from "./status.js";
 export { queuesRoot } from "./location.js";

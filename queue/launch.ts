@@ -55,21 +55,34 @@ async function defaultBackend(): Promise<JobsBackend> {
 /** Submits `options.jobs` worker jobs for `q` as one job array. */
 export async function launchWorkers(q: Queue, options: LaunchOptions): Promise<LaunchResult> {
   const jobs = options.jobs;
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UserError(`The number of worker jobs must be a whole number >= 1, got ${jobs}.`);
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new UserError(`The number of worker jobs must be a whole number >= 1, got ${jobs}.`);
   const cores = options.coresPerWorker ?? 1;
   const perJob = options.workersPerJob ?? 1;
   if (!Number.isInteger(cores) || cores < 1) throw new UserError(`--cores-per-worker must be a whole number >= 1, got ${cores}.`);
-  if (!Number.isInteger(perJob) || perJob < 1) throw new UserError(`--workers-per-job must be a whole number >= 1, got ${perJob}.`);
+  if (!Number.isInteger(perJob) || perJob < 1)
+    throw new UserError(`--workers-per-job must be a whole number >= 1, got ${perJob}.`);
   const extra = options.sbatchArgs ?? [];
   for (const a of extra) {
-    const flag = a.split("=")[0]!;
-    if (OURS.includes(flag)) throw new UserError(`${flag} is set by launch itself (use N, --cores-per-worker and --workers-per-job).`);
+    const flag = a.split("=")[0];
+    if (OURS.includes(flag))
+      throw new UserError(`${flag} is set by launch itself (use N, --cores-per-worker and --workers-per-job).`);
   }
   const info = await q.info();
   if (info.state === "paused") throw new UserError(`Queue ${q.name} is paused; resume it first, or its workers would sit idle.`);
   const root = options.queuesDir ?? dirname(q.directory);
   const outDir = ensurePrivateDir(join(q.directory, "jobs"));
-  const work = [process.execPath, compiledEntry("cli/main.js"), "queue", "work", q.name, "--dir", root, "--workers", String(perJob)];
+  const work = [
+    process.execPath,
+    compiledEntry("cli/main.js"),
+    "queue",
+    "work",
+    q.name,
+    "--dir",
+    root,
+    "--workers",
+    String(perJob),
+  ];
   if (options.leaseSeconds !== undefined) work.push("--lease", String(options.leaseSeconds));
   if (q.databaseUrl !== null) work.push("--db", q.databaseUrl);
   const script = `#!/bin/sh\n# hpcfit queue worker for ${q.name}\nexec ${work.map(shellQuote).join(" ")}\n`;

@@ -9,7 +9,15 @@
  */
 import pg from "pg";
 import { batchStates } from "./batch-states.js";
-import { MAX_IDENTIFIER, NOW_MS, PG_MIGRATIONS, PG_SCHEMA_VERSION, SCHEMA_PREFIX, schemaOf, schemaSql } from "./postgres-schema.js";
+import {
+  MAX_IDENTIFIER,
+  NOW_MS,
+  PG_MIGRATIONS,
+  PG_SCHEMA_VERSION,
+  SCHEMA_PREFIX,
+  schemaOf,
+  schemaSql,
+} from "./postgres-schema.js";
 import {
   TASK_STATES,
   type ClaimedTask,
@@ -72,19 +80,24 @@ interface AttemptJson {
   log_file: string | null;
 }
 
-/** The type id of `bigint[]`. */
+/** A parser of a column's text form. */
+type TextParser = (value: string) => unknown;
+/** pg's parsers by type id (its typing lists only the scalar ids). */
+const parserOf = pg.types.getTypeParser as unknown as (oid: number, format?: string) => TextParser;
+/** The type ids of `bigint` and `bigint[]`. */
+const INT8 = 20;
 const INT8_ARRAY = 1016;
 
 /** bigint columns (and arrays) as JavaScript numbers: ids and millisecond times stay far below 2^53. */
 const TYPES = {
-  getTypeParser: ((oid: number, format?: string) => {
-    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+  getTypeParser: ((oid: number, format?: string): TextParser => {
+    if (oid === INT8) return (v) => Number(v);
     if (oid === INT8_ARRAY) {
-      const parse = pg.types.getTypeParser(INT8_ARRAY as unknown as typeof pg.types.builtins.INT8, "text") as (v: string) => Array<string | null>;
-      return (v: string) => parse(v).map((x) => (x === null ? null : Number(x)));
+      const parse = parserOf(INT8_ARRAY);
+      return (v) => (parse(v) as Array<string | null>).map((x) => (x === null ? null : Number(x)));
     }
-    return pg.types.getTypeParser(oid, format as "text");
-  }) as typeof pg.types.getTypeParser,
+    return parserOf(oid, format);
+  }) as unknown as typeof pg.types.getTypeParser,
 };
 
 /** Rows per INSERT statement when adding tasks (each column travels as one array). */
@@ -117,7 +130,8 @@ function openPool(url: string): pg.Pool {
   } catch {
     throw new UserError(`${redactUrl(url)} is not a valid PostgreSQL URL (postgres://user[:password]@host[:port]/database).`);
   }
-  if (parsed.pathname.replace(/^\//, "") === "") throw new UserError(`${redactUrl(url)} names no database (postgres://user@host/DATABASE).`);
+  if (parsed.pathname.replace(/^\//, "") === "")
+    throw new UserError(`${redactUrl(url)} names no database (postgres://user@host/DATABASE).`);
   const pool = new pg.Pool({ connectionString: url, types: TYPES, max: 16, idleTimeoutMillis: 10_000 });
   // An idle connection that breaks (server restart) is dropped; the next query opens another.
   pool.on("error", () => undefined);
@@ -183,12 +197,19 @@ export class PostgresQueueStorage implements QueueStorage {
 
   private static checkName(name: string): void {
     if (Buffer.byteLength(SCHEMA_PREFIX + name) > MAX_IDENTIFIER) {
-      throw new UserError(`Queue name ${JSON.stringify(name)} is too long for PostgreSQL: at most ${MAX_IDENTIFIER - SCHEMA_PREFIX.length} characters.`);
+      throw new UserError(
+        `Queue name ${JSON.stringify(name)} is too long for PostgreSQL: at most ${MAX_IDENTIFIER - SCHEMA_PREFIX.length} characters.`,
+      );
     }
   }
 
   /** Creates queue `name` in the database at `url` (its schema and tables); fails when it exists. */
-  static async create(url: string, directory: string, name: string, options: PostgresCreateOptions): Promise<PostgresQueueStorage> {
+  static async create(
+    url: string,
+    directory: string,
+    name: string,
+    options: PostgresCreateOptions,
+  ): Promise<PostgresQueueStorage> {
     PostgresQueueStorage.checkName(name);
     const pool = openPool(url);
     const s = schemaOf(name);
@@ -201,13 +222,17 @@ export class PostgresQueueStorage implements QueueStorage {
         await client.query(`CREATE SCHEMA ${s}`);
         await client.query(schemaSql(s));
         const createdAt = Date.now();
-        await client.query(
-          `INSERT INTO ${s}.meta (key, value) SELECT * FROM unnest($1::text[], $2::text[])`,
+        await client.query(`INSERT INTO ${s}.meta (key, value) SELECT * FROM unnest($1::text[], $2::text[])`, [
+          ["schema_version", "name", "state", "max_attempts", "retry_on_failure", "created_at"],
           [
-            ["schema_version", "name", "state", "max_attempts", "retry_on_failure", "created_at"],
-            [String(PG_SCHEMA_VERSION), name, "active", String(options.maxAttempts), options.retryOnFailure ? "1" : "0", String(createdAt)],
+            String(PG_SCHEMA_VERSION),
+            name,
+            "active",
+            String(options.maxAttempts),
+            options.retryOnFailure ? "1" : "0",
+            String(createdAt),
           ],
-        );
+        ]);
         await client.query("COMMIT");
       } catch (e) {
         await client.query("ROLLBACK").catch(() => undefined);
@@ -243,10 +268,15 @@ export class PostgresQueueStorage implements QueueStorage {
     const found = await pool.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [`${s}.meta`]);
     if (found.rows[0]?.t == null) throw new UserError(`No queue named ${name} in ${redactUrl(url)}.`);
     const readMeta = async (c: pg.PoolClient | pg.Pool) =>
-      new Map((await c.query<{ key: string; value: string }>(`SELECT key, value FROM ${s}.meta`)).rows.map((r) => [r.key, r.value]));
+      new Map(
+        (await c.query<{ key: string; value: string }>(`SELECT key, value FROM ${s}.meta`)).rows.map((r) => [r.key, r.value]),
+      );
     let meta = await readMeta(pool);
     const version = () => Number(meta.get("schema_version"));
-    const unreadable = () => new UserError(`Queue ${name} in ${redactUrl(url)} has schema version ${meta.get("schema_version")}; this hpcfit reads versions up to ${PG_SCHEMA_VERSION}.`);
+    const unreadable = () =>
+      new UserError(
+        `Queue ${name} in ${redactUrl(url)} has schema version ${meta.get("schema_version")}; this hpcfit reads versions up to ${PG_SCHEMA_VERSION}.`,
+      );
     if (!Number.isInteger(version()) || version() < 1 || version() > PG_SCHEMA_VERSION) throw unreadable();
     if (version() < PG_SCHEMA_VERSION) {
       const client = await pool.connect();
@@ -302,7 +332,7 @@ export class PostgresQueueStorage implements QueueStorage {
     const r = await this.pool.query<{ value: QueueState }>(this.sql.getState);
     return {
       name: this.name,
-      state: r.rows[0]!.value,
+      state: r.rows[0].value,
       maxAttempts: this.maxAttempts,
       retryOnFailure: this.retryOnFailure,
       createdAt: this.createdAt,
@@ -315,7 +345,10 @@ export class PostgresQueueStorage implements QueueStorage {
   }
 
   async idsForKeys(keys: string[]): Promise<Map<string, number>> {
-    const r = await this.pool.query<{ key: string; id: number }>(`SELECT key, id FROM ${this.s}.tasks WHERE key = ANY($1::text[])`, [keys]);
+    const r = await this.pool.query<{ key: string; id: number }>(
+      `SELECT key, id FROM ${this.s}.tasks WHERE key = ANY($1::text[])`,
+      [keys],
+    );
     return new Map(r.rows.map((row) => [row.key, row.id]));
   }
 
@@ -341,7 +374,7 @@ export class PostgresQueueStorage implements QueueStorage {
         for (const row of r.rows) known.set(row.id, row.state);
       }
       const { states, errors } = batchStates(rows, (id) => known.get(id));
-      const first = (await c.query<{ id: number }>(`SELECT nextval('${this.s}.task_ids') AS id`)).rows[0]!.id;
+      const first = (await c.query<{ id: number }>(`SELECT nextval('${this.s}.task_ids') AS id`)).rows[0].id;
       if (rows.length > 1) await c.query(`SELECT setval('${this.s}.task_ids', $1)`, [first + rows.length - 1]);
       const ids = rows.map((_, i) => first + i);
       for (let from = 0; from < rows.length; from += INSERT_CHUNK) {
@@ -364,7 +397,9 @@ export class PostgresQueueStorage implements QueueStorage {
           const err = e as { code?: string; constraint?: string; detail?: string };
           if (err.code === "23505" && err.constraint === "tasks_by_key") {
             const key = /\(key\)=\((.*)\) already exists/.exec(err.detail ?? "")?.[1];
-            throw new UserError(`A task with key ${key === undefined ? "(one of the batch)" : JSON.stringify(key)} already exists in queue ${this.name}.`);
+            throw new UserError(
+              `A task with key ${key === undefined ? "(one of the batch)" : JSON.stringify(key)} already exists in queue ${this.name}.`,
+            );
           }
           throw e;
         }
@@ -372,8 +407,14 @@ export class PostgresQueueStorage implements QueueStorage {
       const depTask: number[] = [];
       const depReq: number[] = [];
       rows.forEach((r, i) => {
-        for (const req of r.requiresIds) (depTask.push(ids[i]!), depReq.push(req));
-        for (const b of r.requiresBatch) (depTask.push(ids[i]!), depReq.push(ids[b]!));
+        for (const req of r.requiresIds) {
+          depTask.push(ids[i]);
+          depReq.push(req);
+        }
+        for (const b of r.requiresBatch) {
+          depTask.push(ids[i]);
+          depReq.push(ids[b]);
+        }
       });
       for (let from = 0; from < depTask.length; from += INSERT_CHUNK) {
         await c.query(
@@ -389,8 +430,13 @@ export class PostgresQueueStorage implements QueueStorage {
     // The claim statement takes nothing while some lease has expired, and says so: the expired
     // tasks go back in line first (as with SQLite, a lost task keeps its place by priority).
     for (let round = 0; round < 5; round++) {
-      const r = await this.pool.query<TaskRow & { expired_leases: boolean }>(this.sql.claim, [worker, leaseMs, place.node, place.jobId]);
-      const row = r.rows[0]!;
+      const r = await this.pool.query<TaskRow & { expired_leases: boolean }>(this.sql.claim, [
+        worker,
+        leaseMs,
+        place.node,
+        place.jobId,
+      ]);
+      const row = r.rows[0];
       if (row.expired_leases) {
         await this.reclaimExpired();
         continue;
@@ -398,7 +444,17 @@ export class PostgresQueueStorage implements QueueStorage {
       if (row.id === null) return null;
       // The statement's own snapshot does not see the attempt row it adds: append it here.
       const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(toAttempt);
-      history.push({ attempt: row.attempts, worker, node: place.node, jobId: place.jobId, startedAt: row.started_at!, finishedAt: null, exitCode: null, error: null, logFile: null });
+      history.push({
+        attempt: row.attempts,
+        worker,
+        node: place.node,
+        jobId: place.jobId,
+        startedAt: row.started_at!,
+        finishedAt: null,
+        exitCode: null,
+        error: null,
+        logFile: null,
+      });
       return { ...toTask(row, history), attempt: row.attempts };
     }
     // Another worker is returning the expired tasks right now: look again at the next poll.
@@ -424,7 +480,7 @@ export class PostgresQueueStorage implements QueueStorage {
     for (let round = 1; ; round++) {
       try {
         const results = (await this.pool.query(sql)) as unknown as pg.QueryResult[];
-        return results[0]!.rowCount === 0 ? null : state;
+        return results[0].rowCount === 0 ? null : state;
       } catch (e) {
         if (round < 5 && RETRYABLE.has((e as { code?: string }).code ?? "")) continue;
         throw e;
@@ -445,9 +501,14 @@ export class PostgresQueueStorage implements QueueStorage {
     const any = await this.pool.query(this.sql.anyExpired);
     if (any.rowCount === 0) return 0;
     return this.tx(async (c) => {
-      const expired = await c.query<{ id: number; attempts: number; worker: string | null; node: string | null; job_id: string | null; started_at: number | null }>(
-        this.sql.expired,
-      );
+      const expired = await c.query<{
+        id: number;
+        attempts: number;
+        worker: string | null;
+        node: string | null;
+        job_id: string | null;
+        started_at: number | null;
+      }>(this.sql.expired);
       for (const t of expired.rows) {
         const what = `lease of worker ${t.worker ?? "?"} expired during attempt ${t.attempts} of ${this.maxAttempts}`;
         await c.query(this.sql.endLost, [t.id, t.attempts, t.worker ?? "?", t.node, t.job_id, t.started_at, what]);
@@ -479,7 +540,7 @@ export class PostgresQueueStorage implements QueueStorage {
   }
 
   async finishedSince(since: number): Promise<{ count: number; first: number | null }> {
-    return (await this.pool.query<{ count: number; first: number | null }>(this.sql.finishedSince, [since])).rows[0]!;
+    return (await this.pool.query<{ count: number; first: number | null }>(this.sql.finishedSince, [since])).rows[0];
   }
 
   async tasks(filter: TaskFilter): Promise<Task[]> {
@@ -517,7 +578,8 @@ export class PostgresQueueStorage implements QueueStorage {
       const where = ids === undefined ? "state = 'FAILED'" : "state = 'FAILED' AND id = ANY($1::bigint[])";
       const args = ids === undefined ? [] : [ids];
       await c.query(`DELETE FROM ${this.s}.attempts WHERE task_id IN (SELECT id FROM ${this.s}.tasks WHERE ${where})`, args);
-      const n = (await c.query(`UPDATE ${this.s}.tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE ${where}`, args)).rowCount ?? 0;
+      const n =
+        (await c.query(`UPDATE ${this.s}.tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE ${where}`, args)).rowCount ?? 0;
       await this.settle(c);
       return n;
     });
@@ -528,7 +590,8 @@ export class PostgresQueueStorage implements QueueStorage {
       await this.lockForReset(c);
       const states = includeRunning ? "('SUCCEEDED', 'FAILED', 'RUNNING', 'PENDING')" : "('SUCCEEDED', 'FAILED', 'PENDING')";
       await c.query(`DELETE FROM ${this.s}.attempts WHERE task_id IN (SELECT id FROM ${this.s}.tasks WHERE state IN ${states})`);
-      const n = (await c.query(`UPDATE ${this.s}.tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE state IN ${states}`)).rowCount ?? 0;
+      const n =
+        (await c.query(`UPDATE ${this.s}.tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE state IN ${states}`)).rowCount ?? 0;
       await this.settle(c);
       return n;
     });
@@ -617,7 +680,14 @@ function statements(s: string) {
      * release, a later statement with a newer snapshot, then sees this success); release those
      * whose every requirement succeeded, or fail everything downstream of a failure.
      */
-    finishAndFollow: (id: number, worker: string, attempt: number, state: TaskState, exitCode: number, error: string | null): string => {
+    finishAndFollow: (
+      id: number,
+      worker: string,
+      attempt: number,
+      state: TaskState,
+      exitCode: number,
+      error: string | null,
+    ): string => {
       const lit = (v: string | null) => (v === null ? "NULL" : pg.escapeLiteral(v));
       const n = (v: number) => String(Math.trunc(v));
       const follow =

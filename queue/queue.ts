@@ -11,7 +11,17 @@ import { PostgresQueueStorage, dropPostgresQueue, postgresQueueNames, redactUrl 
 import { databaseUrl } from "./storage-location.js";
 import { QueueStatus, RATE_WINDOW_MS, finishingRate } from "./status.js";
 import { parseTaskLines, prepareBatch } from "./task-input.js";
-import { TASK_STATES, type AddOptions, type NodeCounts, type QueueInfo, type QueueStorage, type Task, type TaskFilter, type TaskInput, type TaskState } from "./types.js";
+import {
+  TASK_STATES,
+  type AddOptions,
+  type NodeCounts,
+  type QueueInfo,
+  type QueueStorage,
+  type Task,
+  type TaskFilter,
+  type TaskInput,
+  type TaskState,
+} from "./types.js";
 import { launchWorkers, type LaunchOptions, type LaunchResult } from "./launch.js";
 import { work as runWorkers, type TaskFunction, type WorkOptions, type WorkSummary } from "./worker.js";
 import { UserError } from "../util/user-error.js";
@@ -69,14 +79,17 @@ export interface LoadOptions extends AddOptions {
 export async function create(name: string, options: CreateOptions = {}): Promise<Queue> {
   checkQueueName(name);
   const maxAttempts = options.maxAttempts ?? 3;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new UserError(`max attempts must be a whole number >= 1, got ${maxAttempts}.`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+    throw new UserError(`max attempts must be a whole number >= 1, got ${maxAttempts}.`);
   const retryOnFailure = options.retryOnFailure ?? true;
-  if (typeof retryOnFailure !== "boolean") throw new UserError(`retryOnFailure must be true or false, got ${JSON.stringify(retryOnFailure)}.`);
+  if (typeof retryOnFailure !== "boolean")
+    throw new UserError(`retryOnFailure must be true or false, got ${JSON.stringify(retryOnFailure)}.`);
   const url = databaseUrl(options.db);
   const directory = privateQueueDirectory(queuesRoot(options.dir), name, options.dir === undefined);
-  const storage = url === null
-    ? SqliteQueueStorage.create(directory, name, { maxAttempts, retryOnFailure })
-    : await PostgresQueueStorage.create(url, directory, name, { maxAttempts, retryOnFailure });
+  const storage =
+    url === null
+      ? SqliteQueueStorage.create(directory, name, { maxAttempts, retryOnFailure })
+      : await PostgresQueueStorage.create(url, directory, name, { maxAttempts, retryOnFailure });
   return new Queue(storage, await storage.info(), url);
 }
 
@@ -86,16 +99,24 @@ export async function connect(name: string, options: LocationOptions = {}): Prom
   const root = queuesRoot(options.dir);
   const url = databaseUrl(options.db);
   if (url !== null) {
-    const storage = await PostgresQueueStorage.connect(url, privateQueueDirectory(root, name, options.dir === undefined), name).catch(async (e: unknown) => {
+    const storage = await PostgresQueueStorage.connect(
+      url,
+      privateQueueDirectory(root, name, options.dir === undefined),
+      name,
+    ).catch(async (e: unknown) => {
       if (!(e instanceof UserError) || !/^No queue named/.test(e.message)) throw e;
       const known = await postgresQueueNames(url);
-      throw new UserError(`No queue named ${name} in ${redactUrl(url)}${known.length ? ` (queues: ${known.join(", ")})` : " (there are no queues there yet; create one with `hpcfit queue create NAME --db URL`)"}.`);
+      throw new UserError(
+        `No queue named ${name} in ${redactUrl(url)}${known.length ? ` (queues: ${known.join(", ")})` : " (there are no queues there yet; create one with `hpcfit queue create NAME --db URL`)"}.`,
+      );
     });
     return new Queue(storage, await storage.info(), url);
   }
   if (!queueNames(root).includes(name)) {
     const known = queueNames(root);
-    throw new UserError(`No queue named ${name} in ${root}${known.length ? ` (queues: ${known.join(", ")})` : " (there are no queues yet; create one with `hpcfit queue create NAME`)"}.`);
+    throw new UserError(
+      `No queue named ${name} in ${root}${known.length ? ` (queues: ${known.join(", ")})` : " (there are no queues yet; create one with `hpcfit queue create NAME`)"}.`,
+    );
   }
   const storage = SqliteQueueStorage.connect(privateQueueDirectory(root, name, options.dir === undefined), name);
   return new Queue(storage, await storage.info(), null);
@@ -150,7 +171,11 @@ export class Queue implements Displayable {
   readonly databaseUrl: string | null;
 
   /** Use {@link create} or {@link connect}. */
-  constructor(private readonly storage: QueueStorage, info: QueueInfo, databaseUrl: string | null = null) {
+  constructor(
+    private readonly storage: QueueStorage,
+    info: QueueInfo,
+    databaseUrl: string | null = null,
+  ) {
     this.name = info.name;
     this.directory = info.directory;
     this.databaseUrl = databaseUrl;
@@ -169,7 +194,7 @@ export class Queue implements Displayable {
   /** Adds one task; returns it as stored. */
   async add(task: TaskInput, options: AddOptions = {}): Promise<Task> {
     const [id] = await this.addMany([task], options);
-    return (await this.task(id!))!;
+    return (await this.task(id))!;
   }
 
   /**
@@ -209,7 +234,8 @@ export class Queue implements Displayable {
   /** Tasks matching `filter` (all by default), in id order. */
   tasks(filter: TaskFilter = {}): Promise<Task[]> {
     for (const s of filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state]) {
-      if (!TASK_STATES.includes(s)) throw new UserError(`Unknown task state ${JSON.stringify(s)}; states are ${TASK_STATES.join(", ")}.`);
+      if (!TASK_STATES.includes(s))
+        throw new UserError(`Unknown task state ${JSON.stringify(s)}; states are ${TASK_STATES.join(", ")}.`);
     }
     return this.storage.tasks(filter);
   }
@@ -229,7 +255,16 @@ export class Queue implements Displayable {
     const total = TASK_STATES.reduce((n, s) => n + counts[s], 0);
     const remaining = counts.WAITING + counts.PENDING + counts.RUNNING;
     const nodes: NodeCounts[] = await this.storage.nodeCounts();
-    return new QueueStatus({ name: this.name, state: info.state, counts, total, rate, etaSeconds: rate > 0 ? remaining / rate : null, at: now, nodes });
+    return new QueueStatus({
+      name: this.name,
+      state: info.state,
+      counts,
+      total,
+      rate,
+      etaSeconds: rate > 0 ? remaining / rate : null,
+      at: now,
+      nodes,
+    });
   }
 
   /** Failed tasks (all, or those of `ids`) back to PENDING, or WAITING behind unfinished requirements. Returns how many. */

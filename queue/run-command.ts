@@ -47,7 +47,12 @@ function startFailure(program: string, error: NodeJS.ErrnoException): TaskOutcom
  * it ends. That the task dies with the worker is the watchdog's part (task-watchdog.ts), through
  * the variables it puts in `env`.
  */
-export function runCommand(command: TaskCommand, logFile: string, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<TaskOutcome> {
+export function runCommand(
+  command: TaskCommand,
+  logFile: string,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<TaskOutcome> {
   ensurePrivateDir(dirname(logFile));
   const fd = openSync(logFile, "w", 0o600);
   const [program, ...args] = "argv" in command ? command.argv : ["/bin/sh", "-c", command.shell];
@@ -55,7 +60,7 @@ export function runCommand(command: TaskCommand, logFile: string, env: NodeJS.Pr
     let child;
     try {
       if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
-      child = spawn(program!, args, { stdio: ["ignore", fd, fd], env, detached: true });
+      child = spawn(program, args, { stdio: ["ignore", fd, fd], env, detached: true });
     } finally {
       closeSync(fd);
     }
@@ -79,7 +84,7 @@ export function runCommand(command: TaskCommand, logFile: string, env: NodeJS.Pr
       resolve(outcome);
     };
     child.on("error", (error: NodeJS.ErrnoException) => {
-      const outcome = startFailure(program!, error);
+      const outcome = startFailure(program, error);
       appendFileSync(logFile, `hpcfit: ${outcome.error}\n`);
       settle(outcome);
     });

@@ -86,7 +86,10 @@ export class SqliteQueueStorage implements QueueStorage {
   private readonly completeTx: (id: number, worker: string, attempt: number, outcome: TaskOutcome) => TaskState | null;
   private readonly reclaimTx: () => number;
 
-  private constructor(private readonly directory: string, db: Database.Database) {
+  private constructor(
+    private readonly directory: string,
+    db: Database.Database,
+  ) {
     this.db = db;
     const meta = SqliteQueueStorage.upgrade(directory, db);
     this.name = meta.get("name") ?? "";
@@ -94,11 +97,15 @@ export class SqliteQueueStorage implements QueueStorage {
     this.retryOnFailure = meta.get("retry_on_failure") !== "0";
     this.createdAt = Number(meta.get("created_at") ?? "0");
     this.stmt = this.prepare();
-    this.claimTx = db.transaction((worker: string, leaseMs: number, place: WorkerPlace) => this.claimInTx(worker, leaseMs, place)).immediate as never;
-    this.completeTx = db.transaction((id: number, worker: string, attempt: number, outcome: TaskOutcome) =>
+    // Each runs in BEGIN IMMEDIATE: the write lock is taken before the first read.
+    const claim = db.transaction((worker: string, leaseMs: number, place: WorkerPlace) => this.claimInTx(worker, leaseMs, place));
+    this.claimTx = (worker, leaseMs, place) => claim.immediate(worker, leaseMs, place);
+    const complete = db.transaction((id: number, worker: string, attempt: number, outcome: TaskOutcome) =>
       this.completeInTx(id, worker, attempt, outcome),
-    ).immediate as never;
-    this.reclaimTx = db.transaction(() => this.reclaimInTx(Date.now())).immediate as never;
+    );
+    this.completeTx = (id, worker, attempt, outcome) => complete.immediate(id, worker, attempt, outcome);
+    const reclaim = db.transaction(() => this.reclaimInTx(Date.now()));
+    this.reclaimTx = () => reclaim.immediate();
   }
 
   /**
@@ -107,11 +114,15 @@ export class SqliteQueueStorage implements QueueStorage {
    */
   private static upgrade(directory: string, db: Database.Database): Map<string, string> {
     const read = () =>
-      new Map((db.prepare("SELECT key, value FROM meta").all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
+      new Map(
+        (db.prepare("SELECT key, value FROM meta").all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]),
+      );
     let meta = read();
     const version = () => Number(meta.get("schema_version"));
     const unreadable = () =>
-      new UserError(`${join(directory, DATABASE_FILE)} has queue schema version ${meta.get("schema_version")}; this hpcfit reads versions up to ${SCHEMA_VERSION}.`);
+      new UserError(
+        `${join(directory, DATABASE_FILE)} has queue schema version ${meta.get("schema_version")}; this hpcfit reads versions up to ${SCHEMA_VERSION}.`,
+      );
     if (!Number.isInteger(version()) || version() < 1 || version() > SCHEMA_VERSION) throw unreadable();
     if (version() < SCHEMA_VERSION) {
       db.transaction(() => {
@@ -179,11 +190,15 @@ export class SqliteQueueStorage implements QueueStorage {
          WHERE id = (SELECT id FROM tasks WHERE state = 'PENDING' ORDER BY priority DESC, id LIMIT 1)
          RETURNING *`,
       ),
-      startAttempt: db.prepare("INSERT OR REPLACE INTO attempts (task_id, attempt, worker, node, job_id, started_at) VALUES (?, ?, ?, ?, ?, ?)"),
+      startAttempt: db.prepare(
+        "INSERT OR REPLACE INTO attempts (task_id, attempt, worker, node, job_id, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
       // The node whose workers last claimed here, and a live lease held on another node: see claimInTx.
       workerNode: db.prepare("SELECT key, value FROM meta WHERE key IN ('worker_node', 'worker_node_seen')"),
       setMeta: db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"),
-      runningElsewhere: db.prepare("SELECT id, node FROM tasks WHERE state = 'RUNNING' AND node IS NOT NULL AND node <> ? AND lease_expires >= ? LIMIT 1"),
+      runningElsewhere: db.prepare(
+        "SELECT id, node FROM tasks WHERE state = 'RUNNING' AND node IS NOT NULL AND node <> ? AND lease_expires >= ? LIMIT 1",
+      ),
       // An attempt claimed before its database was migrated has no row yet: the upsert adds it.
       endAttempt: db.prepare(
         `INSERT INTO attempts (task_id, attempt, worker, started_at, finished_at, exit_code, error) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -210,9 +225,7 @@ export class SqliteQueueStorage implements QueueStorage {
          WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?
          RETURNING started_at`,
       ),
-      failLost: db.prepare(
-        "UPDATE tasks SET state = 'FAILED', error = ?, finished_at = ?, lease_expires = NULL WHERE id = ?",
-      ),
+      failLost: db.prepare("UPDATE tasks SET state = 'FAILED', error = ?, finished_at = ?, lease_expires = NULL WHERE id = ?"),
       setLog: db.prepare("UPDATE tasks SET log_file = ? WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?"),
       // Dependents whose every requirement has now succeeded become ready.
       release: db.prepare(
@@ -230,9 +243,13 @@ export class SqliteQueueStorage implements QueueStorage {
          WHERE id IN (SELECT id FROM down) AND state IN ('WAITING', 'PENDING')`,
       ),
       counts: db.prepare("SELECT state, count(*) AS n FROM tasks GROUP BY state"),
-      nodeCounts: db.prepare("SELECT node, state, count(*) AS n FROM tasks WHERE node IS NOT NULL GROUP BY node, state ORDER BY node"),
+      nodeCounts: db.prepare(
+        "SELECT node, state, count(*) AS n FROM tasks WHERE node IS NOT NULL GROUP BY node, state ORDER BY node",
+      ),
       finishedSince: db.prepare("SELECT count(*) AS count, min(finished_at) AS first FROM tasks WHERE finished_at >= ?"),
-      abandon: db.prepare("UPDATE tasks SET lease_expires = 0 WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?"),
+      abandon: db.prepare(
+        "UPDATE tasks SET lease_expires = 0 WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?",
+      ),
       requiresOf: db.prepare("SELECT requires_id FROM deps WHERE task_id = ? ORDER BY requires_id").pluck(),
       // Used after retry/rerun: waiting tasks with a failed requirement fail, those whose
       // requirements all succeeded become ready.
@@ -283,12 +300,23 @@ export class SqliteQueueStorage implements QueueStorage {
       const { states, errors } = batchStates(rows, (id) => this.stmt.stateOf.get(id) as TaskState | undefined);
       const ids: number[] = new Array<number>(rows.length);
       for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
+        const r = rows[i];
         const hasDeps = r.requiresIds.length + r.requiresBatch.length > 0 ? 1 : 0;
-        const state = states[i]!;
+        const state = states[i];
         try {
           const argv = r.argv === null ? null : JSON.stringify(r.argv);
-          const info = this.stmt.insert.run(r.key, r.command, argv, r.params, r.priority, state, errors[i], now, state === "FAILED" ? now : null, hasDeps);
+          const info = this.stmt.insert.run(
+            r.key,
+            r.command,
+            argv,
+            r.params,
+            r.priority,
+            state,
+            errors[i],
+            now,
+            state === "FAILED" ? now : null,
+            hasDeps,
+          );
           ids[i] = Number(info.lastInsertRowid);
         } catch (e) {
           if (r.key !== null && e instanceof Error && /UNIQUE/.test(e.message)) {
@@ -298,7 +326,7 @@ export class SqliteQueueStorage implements QueueStorage {
         }
       }
       for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
+        const r = rows[i];
         for (const req of r.requiresIds) this.stmt.insertDep.run(ids[i], req);
         for (const b of r.requiresBatch) this.stmt.insertDep.run(ids[i], ids[b]);
       }
@@ -335,7 +363,8 @@ export class SqliteQueueStorage implements QueueStorage {
     const last = meta.get("worker_node");
     const seen = Number(meta.get("worker_node_seen") ?? "0");
     let busy: string | null = null;
-    if (last !== undefined && last !== node && now - seen < 2 * leaseMs) busy = `its workers there claimed a task ${((now - seen) / 1000).toFixed(0)} s ago`;
+    if (last !== undefined && last !== node && now - seen < 2 * leaseMs)
+      busy = `its workers there claimed a task ${((now - seen) / 1000).toFixed(0)} s ago`;
     const other = this.stmt.runningElsewhere.get(node, now) as { id: number; node: string } | undefined;
     if (busy === null && other !== undefined) busy = `task ${other.id} runs there under a live lease`;
     if (busy !== null) {
@@ -379,13 +408,21 @@ export class SqliteQueueStorage implements QueueStorage {
   }
 
   async setLogFile(id: number, worker: string, attempt: number, logFile: string): Promise<void> {
-    this.db.transaction(() => {
-      if (this.stmt.setLog.run(logFile, id, worker, attempt).changes === 1) this.stmt.attemptLog.run(logFile, id, attempt, worker);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        if (this.stmt.setLog.run(logFile, id, worker, attempt).changes === 1)
+          this.stmt.attemptLog.run(logFile, id, attempt, worker);
+      })
+      .immediate();
   }
 
   private reclaimInTx(now: number): number {
-    const expired = this.stmt.expired.all(now) as Array<{ id: number; attempts: number; worker: string | null; started_at: number | null }>;
+    const expired = this.stmt.expired.all(now) as Array<{
+      id: number;
+      attempts: number;
+      worker: string | null;
+      started_at: number | null;
+    }>;
     for (const t of expired) {
       const what = `lease of worker ${t.worker ?? "?"} expired during attempt ${t.attempts} of ${this.maxAttempts}`;
       this.stmt.endAttempt.run(t.id, t.attempts, t.worker ?? "?", t.started_at ?? now, now, null, what);
@@ -424,11 +461,13 @@ export class SqliteQueueStorage implements QueueStorage {
   }
 
   async abandon(id: number, worker: string, attempt: number): Promise<void> {
-    this.db.transaction(() => {
-      if (this.stmt.abandon.run(id, worker, attempt).changes === 1) {
-        this.stmt.attemptNote.run(`worker ${worker} stopped and gave the task back`, id, attempt, worker);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        if (this.stmt.abandon.run(id, worker, attempt).changes === 1) {
+          this.stmt.attemptNote.run(`worker ${worker} stopped and gave the task back`, id, attempt, worker);
+        }
+      })
+      .immediate();
   }
 
   async tasks(filter: TaskFilter): Promise<Task[]> {
@@ -471,8 +510,8 @@ export class SqliteQueueStorage implements QueueStorage {
   private attemptsOfRows(rows: readonly TaskRow[]): Map<number, TaskAttempt[]> {
     const out = new Map<number, TaskAttempt[]>();
     if (rows.length === 0) return out;
-    const first = rows[0]!.id;
-    const last = rows[rows.length - 1]!.id;
+    const first = rows[0].id;
+    const last = rows[rows.length - 1].id;
     if (last - first + 1 <= 4 * rows.length) {
       const wanted = new Set(rows.map((r) => r.id));
       for (const a of this.stmt.attemptsBetween.all(first, last) as AttemptRow[]) {
@@ -488,27 +527,33 @@ export class SqliteQueueStorage implements QueueStorage {
   }
 
   async retry(ids?: number[]): Promise<number> {
-    return this.db.transaction(() => {
-      let where = "state = 'FAILED'";
-      if (ids !== undefined) {
-        if (ids.length === 0) return 0;
-        where += ` AND id IN (${ids.map(() => "?").join(", ")})`;
-      }
-      this.db.prepare(`DELETE FROM attempts WHERE task_id IN (SELECT id FROM tasks WHERE ${where})`).run(...(ids ?? []));
-      const n = this.db.prepare(`UPDATE tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE ${where}`).run(...(ids ?? [])).changes;
-      this.settle();
-      return n;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        let where = "state = 'FAILED'";
+        if (ids !== undefined) {
+          if (ids.length === 0) return 0;
+          where += ` AND id IN (${ids.map(() => "?").join(", ")})`;
+        }
+        this.db.prepare(`DELETE FROM attempts WHERE task_id IN (SELECT id FROM tasks WHERE ${where})`).run(...(ids ?? []));
+        const n = this.db
+          .prepare(`UPDATE tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE ${where}`)
+          .run(...(ids ?? [])).changes;
+        this.settle();
+        return n;
+      })
+      .immediate();
   }
 
   async rerun(includeRunning: boolean): Promise<number> {
-    return this.db.transaction(() => {
-      const states = includeRunning ? "('SUCCEEDED', 'FAILED', 'RUNNING', 'PENDING')" : "('SUCCEEDED', 'FAILED', 'PENDING')";
-      this.db.prepare(`DELETE FROM attempts WHERE task_id IN (SELECT id FROM tasks WHERE state IN ${states})`).run();
-      const n = this.db.prepare(`UPDATE tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE state IN ${states}`).run().changes;
-      this.settle();
-      return n;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const states = includeRunning ? "('SUCCEEDED', 'FAILED', 'RUNNING', 'PENDING')" : "('SUCCEEDED', 'FAILED', 'PENDING')";
+        this.db.prepare(`DELETE FROM attempts WHERE task_id IN (SELECT id FROM tasks WHERE state IN ${states})`).run();
+        const n = this.db.prepare(`UPDATE tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE state IN ${states}`).run().changes;
+        this.settle();
+        return n;
+      })
+      .immediate();
   }
 
   /** After a reset: fail what cannot run, release what can (repeat: failures chain). */

@@ -37,7 +37,6 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
 }
 
-
 /** A queue's status, displayed as a one-table summary. */
 export class QueueStatus implements QueueStatusData, Displayable {
   readonly name: string;
@@ -64,7 +63,8 @@ export class QueueStatus implements QueueStatusData, Displayable {
   private nodeLines(): string[] {
     const width = Math.max(0, ...this.nodes.map((n) => n.node.length));
     return this.nodes.map(
-      (n) => `  ${n.node.padEnd(width)}  RUNNING ${n.counts.RUNNING}  SUCCEEDED ${n.counts.SUCCEEDED}  FAILED ${n.counts.FAILED}  PENDING ${n.counts.PENDING}`,
+      (n) =>
+        `  ${n.node.padEnd(width)}  RUNNING ${n.counts.RUNNING}  SUCCEEDED ${n.counts.SUCCEEDED}  FAILED ${n.counts.FAILED}  PENDING ${n.counts.PENDING}`,
     );
   }
 
@@ -75,8 +75,16 @@ export class QueueStatus implements QueueStatusData, Displayable {
 
   /** The rate and time left as words. */
   private progressText(): string {
-    const rate = this.rate > 0 ? `${this.rate >= 10 ? this.rate.toFixed(0) : this.rate.toFixed(2)} tasks/s` : "no task finished in the last minute";
-    const eta = this.remaining === 0 ? "done" : this.etaSeconds === null ? "time left unknown" : `about ${formatDuration(this.etaSeconds)} left`;
+    const rate =
+      this.rate > 0
+        ? `${this.rate >= 10 ? this.rate.toFixed(0) : this.rate.toFixed(2)} tasks/s`
+        : "no task finished in the last minute";
+    const eta =
+      this.remaining === 0
+        ? "done"
+        : this.etaSeconds === null
+          ? "time left unknown"
+          : `about ${formatDuration(this.etaSeconds)} left`;
     return `${rate}, ${eta}`;
   }
 
@@ -96,7 +104,9 @@ export class QueueStatus implements QueueStatusData, Displayable {
       `<div>${escapeHtml(this.progressText())}</div>` +
       (this.nodes.length > 0
         ? `<table class="hpcfit-queue-nodes"><thead><tr><th>node</th>${head}</tr></thead><tbody>` +
-          this.nodes.map((n) => `<tr><td>${escapeHtml(n.node)}</td>${TASK_STATES.map((s) => `<td>${n.counts[s]}</td>`).join("")}</tr>`).join("") +
+          this.nodes
+            .map((n) => `<tr><td>${escapeHtml(n.node)}</td>${TASK_STATES.map((s) => `<td>${n.counts[s]}</td>`).join("")}</tr>`)
+            .join("") +
           `</tbody></table>`
         : "") +
       `</div>`;

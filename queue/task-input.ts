@@ -37,9 +37,12 @@ export async function prepareBatch(
     if (!isPlainObject(t)) throw new UserError(`${label(i)}: a task must be an object, got ${JSON.stringify(t)}.`);
     if (t.key !== undefined) {
       if (typeof t.key !== "string" || !KEY.test(t.key)) {
-        throw new UserError(`${label(i)}: key ${JSON.stringify(t.key)} must start with a letter or '_' and hold letters, digits, '.', '_', ':' or '-'.`);
+        throw new UserError(
+          `${label(i)}: key ${JSON.stringify(t.key)} must start with a letter or '_' and hold letters, digits, '.', '_', ':' or '-'.`,
+        );
       }
-      if (batchKeys.has(t.key)) throw new UserError(`${label(i)}: key ${t.key} is used twice in this batch (also by ${label(batchKeys.get(t.key)!)}).`);
+      if (batchKeys.has(t.key))
+        throw new UserError(`${label(i)}: key ${t.key} is used twice in this batch (also by ${label(batchKeys.get(t.key)!)}).`);
       batchKeys.set(t.key, i);
     }
   });
@@ -67,13 +70,17 @@ export async function prepareBatch(
   const rows: NewTaskRow[] = inputs.map((t, i) => {
     let command: string | null = null;
     if (t.command !== undefined) {
-      if (typeof t.command !== "string" || t.command.trim() === "") throw new UserError(`${label(i)}: command must be a non-empty string.`);
-      if (t.command.includes("\0")) throw new UserError(`${label(i)}: command holds a NUL character, which no program can receive.`);
+      if (typeof t.command !== "string" || t.command.trim() === "")
+        throw new UserError(`${label(i)}: command must be a non-empty string.`);
+      if (t.command.includes("\0"))
+        throw new UserError(`${label(i)}: command holds a NUL character, which no program can receive.`);
       command = t.command;
     }
     const argv = t.argv === undefined ? null : checkArgv(t.argv, label(i));
     if (command !== null && argv !== null) {
-      throw new UserError(`${label(i)}: has both a shell command and an argument vector; give one (command: a line for /bin/sh -c; argv: words run without a shell).`);
+      throw new UserError(
+        `${label(i)}: has both a shell command and an argument vector; give one (command: a line for /bin/sh -c; argv: words run without a shell).`,
+      );
     }
     let params: TaskParams | null = null;
     if (t.params !== undefined) {
@@ -81,7 +88,8 @@ export async function prepareBatch(
       params = t.params;
     }
     if (options.script !== undefined) {
-      if (command !== null || argv !== null) throw new UserError(`${label(i)}: has its own command and a --script template was given; use one or the other.`);
+      if (command !== null || argv !== null)
+        throw new UserError(`${label(i)}: has its own command and a --script template was given; use one or the other.`);
       if (params === null) throw new UserError(`${label(i)}: a --script template needs parameters, and this task has none.`);
       try {
         command = expandTemplate(options.script, params);
@@ -89,7 +97,8 @@ export async function prepareBatch(
         throw new UserError(`${label(i)}: ${(e as Error).message}`);
       }
     }
-    if (command === null && argv === null && params === null) throw new UserError(`${label(i)}: a task needs a command, an argument vector or parameters.`);
+    if (command === null && argv === null && params === null)
+      throw new UserError(`${label(i)}: a task needs a command, an argument vector or parameters.`);
     const priority = t.priority ?? defaultPriority;
     checkPriority(priority, label(i));
     const requiresIds: number[] = [];
@@ -108,11 +117,19 @@ export async function prepareBatch(
         if (!requiresIds.includes(id)) requiresIds.push(id);
       }
     }
-    return { key: t.key ?? null, command, argv, params: params === null ? null : JSON.stringify(params), priority, requiresIds, requiresBatch };
+    return {
+      key: t.key ?? null,
+      command,
+      argv,
+      params: params === null ? null : JSON.stringify(params),
+      priority,
+      requiresIds,
+      requiresBatch,
+    };
   });
   const cycle = findCycle(rows);
   if (cycle) {
-    const names = cycle.map((i) => rows[i]!.key ?? label(i));
+    const names = cycle.map((i) => rows[i].key ?? label(i));
     throw new UserError(`Dependency cycle: ${[...names, names[0]].join(" -> ")}; nothing was added.`);
   }
   return rows;
@@ -121,15 +138,19 @@ export async function prepareBatch(
 /** An argument vector as given: a non-empty list of strings, the first naming a program. */
 function checkArgv(argv: unknown, where: string): string[] {
   if (!Array.isArray(argv) || argv.length === 0 || !argv.every((w) => typeof w === "string")) {
-    throw new UserError(`${where}: argv must be a non-empty list of strings (the program, then its arguments), got ${JSON.stringify(argv)}.`);
+    throw new UserError(
+      `${where}: argv must be a non-empty list of strings (the program, then its arguments), got ${JSON.stringify(argv)}.`,
+    );
   }
   if (argv[0] === "") throw new UserError(`${where}: argv's first word (the program) is empty.`);
-  if (argv.some((w: string) => w.includes("\0"))) throw new UserError(`${where}: argv holds a NUL character, which no program can receive.`);
-  return [...(argv as string[])];
+  if (argv.some((w: string) => w.includes("\0")))
+    throw new UserError(`${where}: argv holds a NUL character, which no program can receive.`);
+  return [...argv];
 }
 
 function checkPriority(p: unknown, where: string): void {
-  if (typeof p !== "number" || !Number.isSafeInteger(p)) throw new UserError(`${where}: priority must be an integer, got ${JSON.stringify(p)}.`);
+  if (typeof p !== "number" || !Number.isSafeInteger(p))
+    throw new UserError(`${where}: priority must be an integer, got ${JSON.stringify(p)}.`);
 }
 
 /**
@@ -139,14 +160,14 @@ function checkPriority(p: unknown, where: string): void {
 export function findCycle(rows: NewTaskRow[]): number[] | null {
   const color = new Uint8Array(rows.length); // 0 new, 1 on the stack, 2 done
   for (let start = 0; start < rows.length; start++) {
-    if (color[start] || rows[start]!.requiresBatch.length === 0) continue;
+    if (color[start] || rows[start].requiresBatch.length === 0) continue;
     const stack: Array<[number, number]> = [[start, 0]];
     color[start] = 1;
     while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const reqs = rows[top[0]]!.requiresBatch;
+      const top = stack[stack.length - 1];
+      const reqs = rows[top[0]].requiresBatch;
       if (top[1] < reqs.length) {
-        const next = reqs[top[1]++]!;
+        const next = reqs[top[1]++];
         if (color[next] === 1) {
           const path = stack.map((s) => s[0]);
           return path.slice(path.indexOf(next));
@@ -179,7 +200,7 @@ export function parseTaskLines(text: string, source = "input"): { tasks: TaskInp
   const lines: number[] = [];
   const all = text.split(/\r?\n/);
   for (let n = 0; n < all.length; n++) {
-    const line = all[n]!.trim();
+    const line = all[n].trim();
     if (line === "" || line.startsWith("#")) continue;
     if (line.startsWith("{")) {
       let value: unknown;
@@ -192,9 +213,11 @@ export function parseTaskLines(text: string, source = "input"): { tasks: TaskInp
       if ("command" in value || "argv" in value || "params" in value) {
         const unknown = Object.keys(value).filter((k) => !TASK_FIELDS.has(k));
         if (unknown.length > 0) {
-          throw new UserError(`${source}, line ${n + 1}: unknown task field ${unknown.join(", ")} (a task line may have ${[...TASK_FIELDS].join(", ")}); nothing was added.`);
+          throw new UserError(
+            `${source}, line ${n + 1}: unknown task field ${unknown.join(", ")} (a task line may have ${[...TASK_FIELDS].join(", ")}); nothing was added.`,
+          );
         }
-        tasks.push(value as TaskInput);
+        tasks.push(value);
       } else {
         tasks.push({ params: value as TaskParams });
       }

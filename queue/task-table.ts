@@ -27,7 +27,10 @@ export function taskCommandText(t: Pick<Task, "command" | "argv" | "params">): {
 
 /** Control characters (a newline in a command) as visible escapes, so that a row or message stays one line. */
 export function oneLine(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === "\n" ? "\\n" : c === "\t" ? "\\t" : c === "\r" ? "\\r" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
+  // eslint-disable-next-line no-control-regex -- control characters are what this makes visible
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) =>
+    c === "\n" ? "\\n" : c === "\t" ? "\\t" : c === "\r" ? "\\r" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }
 
 /** Each attempt's exit code, oldest first: `lost` for one whose worker was lost, `running` for one under way. */
@@ -60,11 +63,15 @@ const showsError = (t: Task): boolean => t.error !== null && (t.state === "FAILE
 export function formatTaskTable(tasks: readonly Task[]): string {
   if (tasks.length === 0) return "(no tasks)";
   const rows = tasks.map(cells);
-  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: readonly string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   const out = [line(COLUMNS)];
   tasks.forEach((t, i) => {
-    out.push(line(rows[i]!));
+    out.push(line(rows[i]));
     if (showsError(t)) out.push(`    ${oneLine(t.error!)}`);
   });
   return out.join("\n");
@@ -75,7 +82,9 @@ export class TaskTable extends Array<Task> implements Displayable {
   [DISPLAY](): MimeBundle {
     const head = COLUMNS.map((c) => `<th>${c}</th>`).join("");
     const body = Array.from(this, (t) => {
-      const row = `<tr>${cells(t).map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`;
+      const row = `<tr>${cells(t)
+        .map((c) => `<td>${escapeHtml(c)}</td>`)
+        .join("")}</tr>`;
       return showsError(t) ? `${row}<tr><td></td><td colspan="${COLUMNS.length - 1}">${escapeHtml(t.error!)}</td></tr>` : row;
     }).join("");
     return {

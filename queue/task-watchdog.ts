@@ -41,7 +41,10 @@ export class TaskWatchdog {
   readonly env: Readonly<Record<string, string>>;
   private closed = false;
 
-  private constructor(private readonly child: ChildProcess, token: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    token: string,
+  ) {
     this.env = { [TASK_OWNER_VARIABLE]: token };
   }
 
@@ -50,10 +53,15 @@ export class TaskWatchdog {
     const token = randomBytes(16).toString("hex");
     // Its own session: a signal to the worker's process group (Ctrl-C, a kill of the group) does
     // not reach it.
-    const child = spawn("/bin/sh", ["-c", WATCHDOG, "hpcfit-task-watchdog", token], { stdio: ["pipe", "ignore", "ignore"], detached: true });
-    child.on("error", (error) => process.emitWarning(`the queue's task watchdog did not start (${error.message}); tasks will not die with this worker`));
+    const child = spawn("/bin/sh", ["-c", WATCHDOG, "hpcfit-task-watchdog", token], {
+      stdio: ["pipe", "ignore", "ignore"],
+      detached: true,
+    });
+    child.on("error", (error) =>
+      process.emitWarning(`the queue's task watchdog did not start (${error.message}); tasks will not die with this worker`),
+    );
     // A watchdog that died early makes writes fail with EPIPE; there is nothing else to do then.
-    child.stdin!.on("error", () => undefined);
+    child.stdin.on("error", () => undefined);
     child.unref();
     (child.stdin as { unref?: () => void }).unref?.();
     return new TaskWatchdog(child, token);

@@ -98,7 +98,9 @@ export function defaultWorkerName(): string {
  * host, as on a test cluster), else the host name; and the batch job, when inside one.
  */
 export function workerPlace(env: NodeJS.ProcessEnv = process.env): WorkerPlace {
-  const jobId = env.SLURM_ARRAY_JOB_ID ? `${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID ?? "0"}` : (env.SLURM_JOB_ID ?? null);
+  const jobId = env.SLURM_ARRAY_JOB_ID
+    ? `${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID ?? "0"}`
+    : (env.SLURM_JOB_ID ?? null);
   return { node: env.SLURMD_NODENAME || hostname(), jobId: jobId === "" ? null : jobId };
 }
 
@@ -113,7 +115,12 @@ function positive(value: number | undefined, fallback: number, what: string): nu
  * tasks are commands (argument vectors or shell command lines); a task without one then fails
  * with a clear error.
  */
-export async function work(storage: QueueStorage, info: QueueInfo, fn: TaskFunction | undefined, options: WorkOptions = {}): Promise<WorkSummary> {
+export async function work(
+  storage: QueueStorage,
+  info: QueueInfo,
+  fn: TaskFunction | undefined,
+  options: WorkOptions = {},
+): Promise<WorkSummary> {
   const loops = positive(options.workers, 1, "workers");
   if (!Number.isInteger(loops)) throw new UserError(`workers must be a whole number, got ${loops}.`);
   const leaseMs = positive(options.leaseSeconds, 60, "lease") * 1000;
@@ -189,23 +196,29 @@ async function runOne(
   let leaseLost = false;
   const onStop = () => taskAbort.abort();
   stopping.addEventListener("abort", onStop, { once: true });
-  const beat = setInterval(() => {
-    storage.heartbeat(task.id, worker, attempt, leaseMs).then(
-      (held) => {
-        if (!held && !taskAbort.signal.aborted) {
-          leaseLost = true;
-          taskAbort.abort();
-        }
-      },
-      () => undefined, // a busy database delays one beat; the next one retries
-    );
-  }, Math.max(50, Math.floor(leaseMs / 3)));
+  const beat = setInterval(
+    () => {
+      storage.heartbeat(task.id, worker, attempt, leaseMs).then(
+        (held) => {
+          if (!held && !taskAbort.signal.aborted) {
+            leaseLost = true;
+            taskAbort.abort();
+          }
+        },
+        () => undefined, // a busy database delays one beat; the next one retries
+      );
+    },
+    Math.max(50, Math.floor(leaseMs / 3)),
+  );
   let outcome: TaskOutcome;
   try {
     if (fn) {
       outcome = await runFunction(fn, task, { signal: taskAbort.signal, worker });
     } else if (task.command === null && task.argv === null) {
-      outcome = { exitCode: 2, error: "task has parameters but no command; run this queue with q.work(fn) from the library, or load it with --script" };
+      outcome = {
+        exitCode: 2,
+        error: "task has parameters but no command; run this queue with q.work(fn) from the library, or load it with --script",
+      };
     } else {
       const command: TaskCommand = task.argv !== null ? { argv: task.argv } : { shell: task.command! };
       const logFile = logFilePath(info.directory, task.id, attempt);
@@ -236,7 +249,11 @@ async function runOne(
   return { task, worker, outcome, recorded: state !== null, retrying: state === "PENDING" };
 }
 
-async function runFunction(fn: TaskFunction, task: ClaimedTask, context: { signal: AbortSignal; worker: string }): Promise<TaskOutcome> {
+async function runFunction(
+  fn: TaskFunction,
+  task: ClaimedTask,
+  context: { signal: AbortSignal; worker: string },
+): Promise<TaskOutcome> {
   try {
     const result = await fn(task, context);
     if (typeof result === "number") {

@@ -16,8 +16,13 @@ export const addVerb: QueueVerb = (queue, { act, show }) => {
     .command("add")
     .description("add one task: a command (after --), or --params expanded into --script")
     .argument("<queue>", "queue name")
-    .argument("[command...]", "several words: a program and its arguments, run without a shell; one word: a shell command line (put either after --)")
-    .addOption(new Option("--priority <p>", "higher runs first").default(0).argParser(integer("--priority", Number.MIN_SAFE_INTEGER)))
+    .argument(
+      "[command...]",
+      "several words: a program and its arguments, run without a shell; one word: a shell command line (put either after --)",
+    )
+    .addOption(
+      new Option("--priority <p>", "higher runs first").default(0).argParser(integer("--priority", Number.MIN_SAFE_INTEGER)),
+    )
     .option("--requires <ids>", "ids or keys of tasks that must succeed first, comma separated")
     .option("--key <key>", "a name other tasks can require this one by")
     .option("--script <template>", 'command template filled from --params, e.g. "fit {model} --steps {steps}"')
@@ -25,20 +30,37 @@ export const addVerb: QueueVerb = (queue, { act, show }) => {
     .addOption(dirOption())
     .addOption(dbOption())
     .action(
-      act(async (name: string, words: string[], o: { priority: number; requires?: string; key?: string; script?: string; params?: string; dir?: string; db?: string }) => {
-        const task: TaskInput = { priority: o.priority };
-        if (words.length > 1) task.argv = words;
-        else if (words.length === 1) task.command = words[0]!;
-        if (o.params !== undefined) task.params = parseParams(o.params);
-        if (o.requires !== undefined) task.requires = parseRequires(o.requires);
-        if (o.key !== undefined) task.key = o.key;
-        if (task.command === undefined && task.argv === undefined && task.params === undefined) throw new UserError("add needs a command (after --) or --params.");
-        await withQueue(name, o, async (q) => {
-          const added = await q.add(task, { script: o.script });
-          const { kind, text } = taskCommandText(added);
-          const how = kind === "argv" ? ", an argument vector run without a shell" : kind === "shell" ? ", one string: a shell command run with /bin/sh -c" : "";
-          show(added, kind === "params" ? `Added task ${added.id} (${added.state}).` : `Added task ${added.id} (${added.state})${how}: ${oneLine(text)}`);
-        });
-      }),
+      act(
+        async (
+          name: string,
+          words: string[],
+          o: { priority: number; requires?: string; key?: string; script?: string; params?: string; dir?: string; db?: string },
+        ) => {
+          const task: TaskInput = { priority: o.priority };
+          if (words.length > 1) task.argv = words;
+          else if (words.length === 1) task.command = words[0]!;
+          if (o.params !== undefined) task.params = parseParams(o.params);
+          if (o.requires !== undefined) task.requires = parseRequires(o.requires);
+          if (o.key !== undefined) task.key = o.key;
+          if (task.command === undefined && task.argv === undefined && task.params === undefined)
+            throw new UserError("add needs a command (after --) or --params.");
+          await withQueue(name, o, async (q) => {
+            const added = await q.add(task, { script: o.script });
+            const { kind, text } = taskCommandText(added);
+            const how =
+              kind === "argv"
+                ? ", an argument vector run without a shell"
+                : kind === "shell"
+                  ? ", one string: a shell command run with /bin/sh -c"
+                  : "";
+            show(
+              added,
+              kind === "params"
+                ? `Added task ${added.id} (${added.state}).`
+                : `Added task ${added.id} (${added.state})${how}: ${oneLine(text)}`,
+            );
+          });
+        },
+      ),
     );
 };

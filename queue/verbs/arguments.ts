@@ -10,7 +10,8 @@ import { UserError } from "../../util/user-error.js";
 export function integer(what: string, min: number): (value: string) => number {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be a whole number >= ${min}, got ${JSON.stringify(value)}.`);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`${what} must be a whole number >= ${min}, got ${JSON.stringify(value)}.`);
     return n;
   };
 }
@@ -19,7 +20,8 @@ export function integer(what: string, min: number): (value: string) => number {
 export function seconds(what: string): (value: string) => number {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number of seconds, got ${JSON.stringify(value)}.`);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0)
+      throw new InvalidArgumentError(`${what} must be a positive number of seconds, got ${JSON.stringify(value)}.`);
     return n;
   };
 }
@@ -28,7 +30,8 @@ export function seconds(what: string): (value: string) => number {
 export function parseStates(value: string): TaskState[] {
   return value.split(",").map((s) => {
     const state = s.trim().toUpperCase() as TaskState;
-    if (!TASK_STATES.includes(state)) throw new UserError(`Unknown task state ${JSON.stringify(s)}; states are ${TASK_STATES.join(", ")}.`);
+    if (!TASK_STATES.includes(state))
+      throw new UserError(`Unknown task state ${JSON.stringify(s)}; states are ${TASK_STATES.join(", ")}.`);
     return state;
   });
 }
@@ -62,7 +65,8 @@ export function parseParams(value: string): TaskParams {
   } catch (e) {
     throw new UserError(`--params is not valid JSON: ${(e as Error).message}.`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new UserError("--params must be a JSON object.");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new UserError("--params must be a JSON object.");
   return parsed as TaskParams;
 }
 
@@ -72,4 +76,7 @@ export const dirOption = (): Option =>
 
 /** The `--db` option of every verb: the PostgreSQL database that holds the queues. */
 export const dbOption = (): Option =>
-  new Option("--db <url>", "PostgreSQL URL holding the queues, for workers on many nodes (default $HPCFIT_QUEUE_DB, else SQLite in the queue's folder)");
+  new Option(
+    "--db <url>",
+    "PostgreSQL URL holding the queues, for workers on many nodes (default $HPCFIT_QUEUE_DB, else SQLite in the queue's folder)",
+  );

@@ -10,7 +10,11 @@ export const createVerb: QueueVerb = (queue, { io, act }) => {
     .command("create")
     .description("create a queue")
     .argument("<queue>", "queue name")
-    .addOption(new Option("--max-attempts <n>", "attempts a task gets: a failed attempt or a lost worker spends one").default(3).argParser(integer("--max-attempts", 1)))
+    .addOption(
+      new Option("--max-attempts <n>", "attempts a task gets: a failed attempt or a lost worker spends one")
+        .default(3)
+        .argParser(integer("--max-attempts", 1)),
+    )
     .option("--no-retry-on-failure", "a task that fails (non-zero exit) fails at once; only a lost worker's task runs again")
     .addOption(dirOption())
     .addOption(dbOption())
@@ -18,7 +22,9 @@ export const createVerb: QueueVerb = (queue, { io, act }) => {
       act(async (name: string, o: { maxAttempts: number; retryOnFailure: boolean; dir?: string; db?: string }) => {
         const q = await create(name, { dir: o.dir, db: o.db, maxAttempts: o.maxAttempts, retryOnFailure: o.retryOnFailure });
         const retries = o.retryOnFailure ? "failed tasks run again" : "failed tasks are not retried; lost workers' tasks are";
-        io.print(`Created queue ${name} in ${q.databaseUrl === null ? q.directory : `${q.database} (logs in ${q.directory})`} (at most ${o.maxAttempts} attempt(s) per task; ${retries}).`);
+        io.print(
+          `Created queue ${name} in ${q.databaseUrl === null ? q.directory : `${q.database} (logs in ${q.directory})`} (at most ${o.maxAttempts} attempt(s) per task; ${retries}).`,
+        );
         q.close();
       }),
     );

@@ -15,7 +15,12 @@ export const listVerb: QueueVerb = (queue, { act, show }) => {
       act(async (o: { dir?: string; db?: string }) => {
         const queues = await list({ dir: o.dir, db: o.db });
         const text = queues.length
-          ? queues.map((q) => `${q.name.padEnd(20)} ${q.state.padEnd(7)} ${q.total} tasks: ${TASK_STATES.map((s) => `${s} ${q.counts[s]}`).join(", ")}`).join("\n")
+          ? queues
+              .map(
+                (q) =>
+                  `${q.name.padEnd(20)} ${q.state.padEnd(7)} ${q.total} tasks: ${TASK_STATES.map((s) => `${s} ${q.counts[s]}`).join(", ")}`,
+              )
+              .join("\n")
           : "(no queues)";
         show(queues, text);
       }),

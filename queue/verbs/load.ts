@@ -11,7 +11,11 @@ export const loadVerb: QueueVerb = (queue, { io, act, show }) => {
     .argument("<queue>", "queue name")
     .argument("<file>", "file of tasks ('-' reads standard input)")
     .option("--script <template>", "command template filled from each JSON line")
-    .addOption(new Option("--priority <p>", "priority of tasks that set none").default(0).argParser(integer("--priority", Number.MIN_SAFE_INTEGER)))
+    .addOption(
+      new Option("--priority <p>", "priority of tasks that set none")
+        .default(0)
+        .argParser(integer("--priority", Number.MIN_SAFE_INTEGER)),
+    )
     .addOption(dirOption())
     .addOption(dbOption())
     .action(

@@ -9,8 +9,14 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
     .command("work")
     .description("run workers here until the queue is done (inside a batch job: one per allocated core)")
     .argument("<queue>", "queue name")
-    .addOption(new Option("--workers <n>", "worker loops (default: $SLURM_CPUS_ON_NODE, else 1)").argParser(integer("--workers", 1)))
-    .addOption(new Option("--lease <seconds>", "lease length; the heartbeat renews it every third").default(60).argParser(seconds("--lease")))
+    .addOption(
+      new Option("--workers <n>", "worker loops (default: $SLURM_CPUS_ON_NODE, else 1)").argParser(integer("--workers", 1)),
+    )
+    .addOption(
+      new Option("--lease <seconds>", "lease length; the heartbeat renews it every third")
+        .default(60)
+        .argParser(seconds("--lease")),
+    )
     .addOption(new Option("--poll <seconds>", "how often an idle worker looks for work").default(1).argParser(seconds("--poll")))
     .addOption(new Option("--max-tasks <n>", "stop after this many tasks").argParser(integer("--max-tasks", 1)))
     .option("--keep-alive", "wait for new tasks instead of exiting when the queue is done")
@@ -18,28 +24,45 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
     .addOption(dirOption())
     .addOption(dbOption())
     .action(
-      act(async (name: string, o: { workers?: number; lease: number; poll: number; maxTasks?: number; keepAlive?: boolean; verbose?: boolean; dir?: string; db?: string }) => {
-        const envCores = Number(process.env.SLURM_CPUS_ON_NODE);
-        const workers = o.workers ?? (Number.isInteger(envCores) && envCores > 0 ? envCores : 1);
-        await withQueue(name, o, async (q) => {
-          const summary = await q.work(undefined, {
-            workers,
-            leaseSeconds: o.lease,
-            pollSeconds: o.poll,
-            maxTasks: o.maxTasks,
-            exitWhenDone: !o.keepAlive,
-            signal: io.signal,
-            onTask: o.verbose
-              ? (r) =>
-                  io.print(
-                    `task ${r.task.id} attempt ${r.task.attempt} ${r.outcome.exitCode === 0 ? "succeeded" : `failed (${r.outcome.error})`} on ${r.worker}` +
-                      (r.retrying ? "; it runs again" : "") +
-                      (r.recorded ? "" : " [not recorded: lease lost or stopped]"),
-                  )
-              : undefined,
+      act(
+        async (
+          name: string,
+          o: {
+            workers?: number;
+            lease: number;
+            poll: number;
+            maxTasks?: number;
+            keepAlive?: boolean;
+            verbose?: boolean;
+            dir?: string;
+            db?: string;
+          },
+        ) => {
+          const envCores = Number(process.env.SLURM_CPUS_ON_NODE);
+          const workers = o.workers ?? (Number.isInteger(envCores) && envCores > 0 ? envCores : 1);
+          await withQueue(name, o, async (q) => {
+            const summary = await q.work(undefined, {
+              workers,
+              leaseSeconds: o.lease,
+              pollSeconds: o.poll,
+              maxTasks: o.maxTasks,
+              exitWhenDone: !o.keepAlive,
+              signal: io.signal,
+              onTask: o.verbose
+                ? (r) =>
+                    io.print(
+                      `task ${r.task.id} attempt ${r.task.attempt} ${r.outcome.exitCode === 0 ? "succeeded" : `failed (${r.outcome.error})`} on ${r.worker}` +
+                        (r.retrying ? "; it runs again" : "") +
+                        (r.recorded ? "" : " [not recorded: lease lost or stopped]"),
+                    )
+                : undefined,
+            });
+            show(
+              summary,
+              `Worker(s) done: ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.retried} failed attempt(s) retried, ${summary.abandoned} given back.`,
+            );
           });
-          show(summary, `Worker(s) done: ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.retried} failed attempt(s) retried, ${summary.abandoned} given back.`);
-        });
-      }),
+        },
+      ),
     );
 };

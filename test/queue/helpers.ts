@@ -18,7 +18,12 @@ export const CLI = join(ROOT, "dist", "cli", "main.js");
  * A program that prints its arguments as a JSON array (Node, so it runs wherever the tests do):
  * append words and compare what it prints with them.
  */
-export const ECHO_ARGV: readonly string[] = [process.execPath, "-e", "process.stdout.write(JSON.stringify(process.argv.slice(1)))", "--"];
+export const ECHO_ARGV: readonly string[] = [
+  process.execPath,
+  "-e",
+  "process.stdout.write(JSON.stringify(process.argv.slice(1)))",
+  "--",
+];
 
 /** Words that a shell would split, expand or interpret, and that must reach a program unchanged. */
 export const TRICKY_WORDS: readonly string[] = [
@@ -53,7 +58,7 @@ export function cli(dir: string, ...args: string[]): { status: number | null; st
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p tsconfig.json)`);
   // --dir goes right after the verb: after `--` it would be part of the task's command.
   const [verb, ...rest] = args;
-  const r = spawnSync(process.execPath, [CLI, "queue", verb!, "--dir", dir, ...rest], { encoding: "utf8", cwd: dir });
+  const r = spawnSync(process.execPath, [CLI, "queue", verb, "--dir", dir, ...rest], { encoding: "utf8", cwd: dir });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -86,8 +91,8 @@ export function startWorker(dir: string, queue: string, ...args: string[]): Work
   });
   let stdout = "";
   let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
   );

@@ -35,16 +35,15 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
   describe("adding tasks", () => {
     it("expands templates, keeps params, and shell-quotes values that need it", async () => {
       const q = await queue.create("t", { dir });
-      const ids = await q.addMany(
-        [{ params: { model: "m1", steps: 10 } }, { params: { model: "two words", steps: 5 } }],
-        { script: "fit {model} --steps {steps} ${HOME} {{literal}}" },
-      );
+      const ids = await q.addMany([{ params: { model: "m1", steps: 10 } }, { params: { model: "two words", steps: 5 } }], {
+        script: "fit {model} --steps {steps} ${HOME} {{literal}}",
+      });
       const tasks = await q.tasks({ ids });
       expect(tasks.map((t) => t.command)).toEqual([
         "fit m1 --steps 10 ${HOME} {literal}",
         "fit 'two words' --steps 5 ${HOME} {literal}",
       ]);
-      expect(tasks[1]!.params).toEqual({ model: "two words", steps: 5 });
+      expect(tasks[1].params).toEqual({ model: "two words", steps: 5 });
       q.close();
     });
 
@@ -52,10 +51,22 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       const q = await queue.create("t", { dir });
       await q.add({ command: "true", key: "first" });
       const bad: Array<[Parameters<typeof q.addMany>, RegExp]> = [
-        [[[{ params: { model: "m" } }, { params: { steps: 1 } }], { script: "fit {model}" }], /task 2 of the batch: Template field \{model\} is missing .*it has: steps/],
+        [
+          [[{ params: { model: "m" } }, { params: { steps: 1 } }], { script: "fit {model}" }],
+          /task 2 of the batch: Template field \{model\} is missing .*it has: steps/,
+        ],
         [[[{ command: "true" }, { command: "true", requires: [99] }]], /requires task 99, which does not exist/],
         [[[{ command: "true", requires: ["ghost"] }]], /requires task "ghost", which does not exist/],
-        [[[{ command: "a", key: "x", requires: ["y"] }, { command: "b", key: "y", requires: ["z"] }, { command: "c", key: "z", requires: ["x"] }]], /Dependency cycle: x -> y -> z -> x/],
+        [
+          [
+            [
+              { command: "a", key: "x", requires: ["y"] },
+              { command: "b", key: "y", requires: ["z"] },
+              { command: "c", key: "z", requires: ["x"] },
+            ],
+          ],
+          /Dependency cycle: x -> y -> z -> x/,
+        ],
         [[[{ command: "a", key: "self", requires: ["self"] }]], /requires itself/],
         [[[{ command: "a", key: "first" }]], /key "first" already exists/],
         [[[{ command: "a", priority: 1.5 }]], /priority must be an integer/],
@@ -75,7 +86,9 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
 
     it("loads commands and JSON lines; a malformed line names its line number and adds nothing", async () => {
       const q = await queue.create("t", { dir });
-      const ids = await q.load('# comment\necho one\n\n{"command": "echo two", "priority": 3, "key": "two"}\n{"command": "echo three", "requires": ["two"]}\n');
+      const ids = await q.load(
+        '# comment\necho one\n\n{"command": "echo two", "priority": 3, "key": "two"}\n{"command": "echo three", "requires": ["two"]}\n',
+      );
       expect(ids).toEqual([1, 2, 3]);
       const tasks = await q.tasks();
       expect(tasks.map((t) => [t.command, t.priority, t.state, t.requires])).toEqual([
@@ -83,8 +96,12 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
         ["echo two", 3, "PENDING", []],
         ["echo three", 0, "WAITING", [2]],
       ]);
-      await expect(q.load('echo fine\n{"command": "x",\n', { source: "jobs.txt" })).rejects.toThrow(/jobs.txt, line 2: malformed JSON/);
-      await expect(q.load('{"model": "a"}\n{"modle": "b"}\n', { script: "fit {model}", source: "p.jsonl" })).rejects.toThrow(/p.jsonl, line 2: Template field \{model\} is missing/);
+      await expect(q.load('echo fine\n{"command": "x",\n', { source: "jobs.txt" })).rejects.toThrow(
+        /jobs.txt, line 2: malformed JSON/,
+      );
+      await expect(q.load('{"model": "a"}\n{"modle": "b"}\n', { script: "fit {model}", source: "p.jsonl" })).rejects.toThrow(
+        /p.jsonl, line 2: Template field \{model\} is missing/,
+      );
       await expect(q.load('{"command": "x", "prio": 1}\n')).rejects.toThrow(/unknown task field prio/);
       expect((await q.status()).total).toBe(3);
       q.close();
@@ -180,9 +197,9 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       expect(await store.claim("w3", 50, TEST_PLACE)).toBeNull();
       const [t1, t2] = await store.tasks({});
       expect(t1).toMatchObject({ state: "FAILED", attempts: 2 });
-      expect(t1!.error).toMatch(/lease of worker w2 expired during attempt 2 of 2/);
+      expect(t1.error).toMatch(/lease of worker w2 expired during attempt 2 of 2/);
       // Both attempts are on record as lost: no exit code, the reason, and the worker.
-      expect(t1!.history.map((a) => [a.attempt, a.worker, a.exitCode, a.error])).toEqual([
+      expect(t1.history.map((a) => [a.attempt, a.worker, a.exitCode, a.error])).toEqual([
         [1, "w1", null, "lease of worker w1 expired during attempt 1 of 2"],
         [2, "w2", null, "lease of worker w2 expired during attempt 2 of 2"],
       ]);
@@ -213,7 +230,7 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       const sleeper = Number(readFileSync(pidFile, "utf8"));
       expect(running(sleeper)).toBe(false);
       const [long] = await q.tasks({ ids: [1] });
-      expect(long!.history[0]!.error).toMatch(/stopped and gave the task back/);
+      expect(long.history[0].error).toMatch(/stopped and gave the task back/);
       q.close();
     });
   });
@@ -243,7 +260,10 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       await q.work(undefined, { pollSeconds: 0.05 });
       const done = (await q.task(task.id))!;
       expect(done.state).toBe("SUCCEEDED");
-      const reference = spawnSync("/bin/sh", ["-c", command], { encoding: "utf8", env: { ...process.env, HPCFIT_TASK_ID: String(task.id) } });
+      const reference = spawnSync("/bin/sh", ["-c", command], {
+        encoding: "utf8",
+        env: { ...process.env, HPCFIT_TASK_ID: String(task.id) },
+      });
       expect(reference.stdout).toContain("<a b;c><a><b;c><back\\slash><it's><$HOME><1>");
       expect(readFileSync(done.logFile!, "utf8")).toBe(reference.stdout);
       q.close();
@@ -305,12 +325,16 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       expect(await q.task(1)).toMatchObject({ state: "FAILED", attempts: 1, exitCode: 7, error: "exit code 7" });
       q.close();
       const store = await storage.open("strict");
-      await store.insert([{ key: null, command: "true", argv: null, params: null, priority: 0, requiresIds: [], requiresBatch: [] }]);
+      await store.insert([
+        { key: null, command: "true", argv: null, params: null, priority: 0, requiresIds: [], requiresBatch: [] },
+      ]);
       expect(await store.claim("lost", 30, TEST_PLACE)).toMatchObject({ id: 2, attempt: 1 });
       await new Promise((r) => setTimeout(r, 60));
       expect(await store.claim("next", 30_000, TEST_PLACE)).toMatchObject({ id: 2, attempt: 2 });
       store.close();
-      await expect(queue.create("bad", { dir, retryOnFailure: "no" as unknown as boolean })).rejects.toThrow(/retryOnFailure must be true or false/);
+      await expect(queue.create("bad", { dir, retryOnFailure: "no" as unknown as boolean })).rejects.toThrow(
+        /retryOnFailure must be true or false/,
+      );
     });
 
     it("a retried task's failed attempts are forgotten by retry, which gives it its attempts afresh", async () => {

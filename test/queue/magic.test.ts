@@ -61,7 +61,7 @@ it("%queue runs the CLI's verbs and returns their values to the cell", async () 
     [["echo", "two words"], null],
     [null, "fit 'm 1'"],
   ]);
-  const bundle = (tasks as unknown as { [DISPLAY](): MimeBundle })[DISPLAY]();
+  const bundle = (tasks as { [DISPLAY](): MimeBundle })[DISPLAY]();
   expect(bundle["text/html"]).toMatch(/<td>fit &#39;m 1&#39;<\/td>/);
   const status = (await queueMagic.run(`status nb --once --dir ${dir}`, ctx)) as queue.QueueStatus;
   expect(status.counts.PENDING).toBe(2);
@@ -76,7 +76,9 @@ it("%queue reports bad input as a UserError with a specific message", async () =
   await queueMagic.run(`create e --dir ${dir}`, ctx);
   await expect(queueMagic.run(`tasks e --state NOPE --dir ${dir}`, ctx)).rejects.toThrow(/Unknown task state "NOPE"/);
   await expect(queueMagic.run(`add e --dir ${dir} -- echo "unterminated`, ctx)).rejects.toThrow(/unterminated double quote/);
-  await expect(queueMagic.run(`add e --dir ${dir} --requires 1 -- true`, ctx)).rejects.toThrow(/requires task 1, which does not exist/);
+  await expect(queueMagic.run(`add e --dir ${dir} --requires 1 -- true`, ctx)).rejects.toThrow(
+    /requires task 1, which does not exist/,
+  );
   await expect(queueMagic.run(`work e --lease -1 --dir ${dir}`, ctx)).rejects.toThrow(/--lease must be a positive number/);
 });
 
@@ -90,10 +92,10 @@ it("%queue status follows a running queue, updating one display in place until i
   expect(value).toBeUndefined();
   expect((await worker.done).code).toBe(0);
   const [first, ...updates] = rec.displays;
-  expect(first!.displayId).toMatch(/^hpcfit-queue-/);
-  expect(first!.update).toBeFalsy();
+  expect(first.displayId).toMatch(/^hpcfit-queue-/);
+  expect(first.update).toBeFalsy();
   expect(updates.length).toBeGreaterThan(2);
-  for (const u of updates) expect(u).toMatchObject({ displayId: first!.displayId, update: true });
+  for (const u of updates) expect(u).toMatchObject({ displayId: first.displayId, update: true });
   const texts = rec.displays.map((d) => String(d.data["text/plain"]));
   expect(texts.some((t) => /RUNNING 1/.test(t))).toBe(true);
   expect(texts[texts.length - 1]).toMatch(/SUCCEEDED 4 {2}FAILED 0\n.*done/);
@@ -107,7 +109,10 @@ it("%queue add keeps the words of its line as an argument vector and one quoted 
   const line = [...ECHO_ARGV, ...words].map(shellQuote).join(" ");
   const vector = (await queueMagic.run(`add rt --dir ${dir} -- ${line}`, ctx)) as queue.Task;
   expect(vector).toMatchObject({ argv: [...ECHO_ARGV, ...words], command: null });
-  const shell = (await queueMagic.run(`add rt --dir ${dir} -- 'printf "%s|" "a b" "$HPCFIT_TASK_ID" \\$HOME; echo'`, ctx)) as queue.Task;
+  const shell = (await queueMagic.run(
+    `add rt --dir ${dir} -- 'printf "%s|" "a b" "$HPCFIT_TASK_ID" \\$HOME; echo'`,
+    ctx,
+  )) as queue.Task;
   expect(shell).toMatchObject({ argv: null, command: 'printf "%s|" "a b" "$HPCFIT_TASK_ID" \\$HOME; echo' });
   const file = join(dir, "tasks.jsonl");
   writeFileSync(file, `${JSON.stringify({ argv: [...ECHO_ARGV, ...TRICKY_WORDS] })}\n`);
@@ -116,9 +121,9 @@ it("%queue add keeps the words of its line as an argument vector and one quoted 
   const tasks = (await queueMagic.run(`tasks rt --dir ${dir}`, ctx)) as queue.Task[];
   expect(tasks.map((t) => t.state)).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
   const [a, b, c] = tasks.map((t) => readFileSync(t.logFile!, "utf8"));
-  expect(JSON.parse(a!)).toEqual(words);
+  expect(JSON.parse(a)).toEqual(words);
   expect(b).toBe("a b|2|$HOME|\n");
-  expect(JSON.parse(c!)).toEqual(TRICKY_WORDS);
+  expect(JSON.parse(c)).toEqual(TRICKY_WORDS);
   const html = String((tasks as unknown as { [DISPLAY](): MimeBundle })[DISPLAY]()["text/html"]);
   expect(html).toMatch(/<td>argv<\/td>/);
   expect(html).toMatch(/<td>shell<\/td><td>printf &quot;%s\|&quot;/);

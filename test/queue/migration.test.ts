@@ -35,14 +35,20 @@ it("migrates a version-1 queue in place, keeping its tasks and their last attemp
   const q = await queue.connect("legacy", { dir });
   expect(await q.info()).toMatchObject({ name: "legacy", state: "active", maxAttempts: 3, retryOnFailure: true });
   const before = await q.tasks();
-  expect(before.map((t) => [t.id, t.key, t.state, t.command, t.argv, t.exitCode, t.history.map((h) => [h.attempt, h.exitCode])])).toEqual([
+  expect(
+    before.map((t) => [t.id, t.key, t.state, t.command, t.argv, t.exitCode, t.history.map((h) => [h.attempt, h.exitCode])]),
+  ).toEqual([
     [1, null, "SUCCEEDED", "echo one", null, 0, [[1, 0]]],
     [2, "broken", "FAILED", "echo two; exit 4", null, 4, [[1, 4]]],
     [3, null, "FAILED", "echo three", null, null, []],
     [4, null, "PENDING", "echo four", null, null, []],
   ]);
-  expect(before[1]!.history[0]).toMatchObject({ worker: before[1]!.worker, error: "exit code 4", logFile: "/tmp/qw-legacy/legacy/logs/0/2.log" });
-  expect(before[2]!).toMatchObject({ requires: [2], error: "requires task 2, which failed" });
+  expect(before[1].history[0]).toMatchObject({
+    worker: before[1].worker,
+    error: "exit code 4",
+    logFile: "/tmp/qw-legacy/legacy/logs/0/2.log",
+  });
+  expect(before[2]).toMatchObject({ requires: [2], error: "requires task 2, which failed" });
   // The old queue now takes argument vectors and runs them with the rest.
   await q.add({ argv: ["sh", "-c", "echo five; exit 0"] });
   expect(await q.work(undefined, { pollSeconds: 0.05 })).toEqual({ succeeded: 2, failed: 0, retried: 0, abandoned: 0 });
@@ -52,7 +58,7 @@ it("migrates a version-1 queue in place, keeping its tasks and their last attemp
   ]);
   // Attempts from before say nothing of where they ran; new ones name their node.
   expect((await q.task(2))!.history[0]).toMatchObject({ node: null, jobId: null });
-  expect((await q.task(5))!.history[0]!.node).toBe(workerPlace().node);
+  expect((await q.task(5))!.history[0].node).toBe(workerPlace().node);
   q.close();
   // Migrated once: the file says the current version, and its folder and files are private now.
   const db = new Database(join(directory, "queue.db"), { readonly: true });
@@ -70,5 +76,7 @@ it("refuses a queue database newer than this hpcfit with a clear error", async (
   const db = new Database(join(directory, "queue.db"));
   db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
   db.close();
-  await expect(queue.connect("legacy", { dir })).rejects.toThrow(/queue\.db has queue schema version 99; this hpcfit reads versions up to 3/);
+  await expect(queue.connect("legacy", { dir })).rejects.toThrow(
+    /queue\.db has queue schema version 99; this hpcfit reads versions up to 3/,
+  );
 });

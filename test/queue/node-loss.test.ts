@@ -36,10 +36,14 @@ it("loses no task when a node dies mid-run: its tasks run again on the others af
   const q = await queue.create("survive", { dir, db });
   try {
     // A task records its end only after its work: an attempt killed with its node leaves no line.
-    await q.addMany(
-      Array.from({ length: 24 }, (_, i) => ({ command: `sleep 3 && echo ${i + 1} $SLURMD_NODENAME >> ${log}` })),
-    );
-    const launched = await q.launch(4, { coresPerWorker: 2, leaseSeconds: 4, walltime: "5", sbatchArgs: ["--no-requeue"], queuesDir: dir });
+    await q.addMany(Array.from({ length: 24 }, (_, i) => ({ command: `sleep 3 && echo ${i + 1} $SLURMD_NODENAME >> ${log}` })));
+    const launched = await q.launch(4, {
+      coresPerWorker: 2,
+      leaseSeconds: 4,
+      walltime: "5",
+      sbatchArgs: ["--no-requeue"],
+      queuesDir: dir,
+    });
     expect(launched.jobIds).toHaveLength(4);
     // One worker per node (each job takes a whole node); wait until n4 runs a task, then kill n4.
     await waitUntil("a task runs on n4", async () => (await q.tasks({ state: "RUNNING" })).some((t) => t.node === "n4"), 90_000);
@@ -50,18 +54,21 @@ it("loses no task when a node dies mid-run: its tasks run again on the others af
     await waitUntil("every task succeeded", async () => (await q.status()).counts.SUCCEEDED === 24, 120_000);
     const tasks = await q.tasks();
     // Each task ran to completion exactly once.
-    const done = readFileSync(log, "utf8").trim().split("\n").map((l) => l.split(" "));
+    const done = readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
     expect(done.map((d) => Number(d[0])).sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     // The tasks n4 was running were lost with it, and finished on another node.
     for (const id of onN4) {
-      const t = tasks[id - 1]!;
+      const t = tasks[id - 1];
       expect(t.history[0]).toMatchObject({ node: "n4", exitCode: null });
-      expect(t.history[0]!.error).toMatch(/lease of worker .* expired during attempt 1 of 3/);
+      expect(t.history[0].error).toMatch(/lease of worker .* expired during attempt 1 of 3/);
       expect(t.node).not.toBe("n4");
       expect(t.history.at(-1)).toMatchObject({ exitCode: 0, node: t.node });
     }
     // Each task's record names the node that ran it, as the task itself saw it.
-    for (const [id, node] of done) expect(tasks[Number(id) - 1]!.node).toBe(node);
+    for (const [id, node] of done) expect(tasks[Number(id) - 1].node).toBe(node);
     // The summary says which node ran what: every surviving node ran tasks.
     const status = await q.status();
     const byNode = new Map(status.nodes.map((n) => [n.node, n.counts.SUCCEEDED]));

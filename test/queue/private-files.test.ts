@@ -34,10 +34,10 @@ it("creates the queue's folders 0700 and its database, WAL files and task logs 0
   const [t1, t2] = await q.tasks();
   const files = ["queue.db", "queue.db-wal", "queue.db-shm"].map((f) => join(directory, f));
   for (const f of files) expect(existsSync(f), f).toBe(true);
-  expect(Object.fromEntries(files.concat(t1!.logFile!, t2!.logFile!).map((f) => [f, mode(f)]))).toEqual(
-    Object.fromEntries(files.concat(t1!.logFile!, t2!.logFile!).map((f) => [f, 0o600])),
+  expect(Object.fromEntries(files.concat(t1.logFile!, t2.logFile!).map((f) => [f, mode(f)]))).toEqual(
+    Object.fromEntries(files.concat(t1.logFile!, t2.logFile!).map((f) => [f, 0o600])),
   );
-  const folders = [directory, join(directory, "logs"), dirname(t1!.logFile!), join(directory, "jobs")];
+  const folders = [directory, join(directory, "logs"), dirname(t1.logFile!), join(directory, "jobs")];
   expect(folders.map(mode)).toEqual(folders.map(() => 0o700));
   q.close();
 });
@@ -45,7 +45,9 @@ it("creates the queue's folders 0700 and its database, WAL files and task logs 0
 it("makes the default queues folder and the data directory private too, and leaves a chosen --dir as it is", async () => {
   process.env.HPCFIT_DATA_DIR = join(dir, "data");
   (await queue.create("d")).close();
-  expect([mode(join(dir, "data")), mode(join(dir, "data", "queues")), mode(join(dir, "data", "queues", "d"))]).toEqual([0o700, 0o700, 0o700]);
+  expect([mode(join(dir, "data")), mode(join(dir, "data", "queues")), mode(join(dir, "data", "queues", "d"))]).toEqual([
+    0o700, 0o700, 0o700,
+  ]);
   chmodSync(dir, 0o755);
   (await queue.create("c", { dir })).close();
   expect([mode(dir), mode(join(dir, "c"))]).toEqual([0o755, 0o700]);
@@ -64,7 +66,12 @@ it("narrows an existing queue's wider modes when it is opened, and a rewritten l
   chmodSync(join(directory, "queue.db"), 0o644);
   chmodSync(log, 0o644);
   const again = await queue.connect("w", { dir });
-  expect([mode(directory), mode(join(directory, "logs")), mode(join(directory, "jobs")), mode(join(directory, "queue.db"))]).toEqual([0o700, 0o700, 0o700, 0o600]);
+  expect([
+    mode(directory),
+    mode(join(directory, "logs")),
+    mode(join(directory, "jobs")),
+    mode(join(directory, "queue.db")),
+  ]).toEqual([0o700, 0o700, 0o700, 0o600]);
   // The same attempt's log written again (after a rerun) is narrowed as it is rewritten.
   await again.rerun();
   await again.work(undefined, { pollSeconds: 0.05 });

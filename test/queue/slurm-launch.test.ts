@@ -42,14 +42,36 @@ it("a job array of four workers, one per node, drains a PostgreSQL queue on ever
     const lines = Array.from({ length: 16 }, (_, i) => JSON.stringify({ i }));
     writeFileSync(join(dir, "params.jsonl"), lines.join("\n") + "\n");
     // Each task takes a second, so that every worker (started within a second or two) gets some.
-    cliOk(dir, "load", "sweep", join(dir, "params.jsonl"), "--db", db, "--script", `sleep 1; echo {i} $SLURM_ARRAY_JOB_ID $SLURMD_NODENAME >> ${log}`);
+    cliOk(
+      dir,
+      "load",
+      "sweep",
+      join(dir, "params.jsonl"),
+      "--db",
+      db,
+      "--script",
+      `sleep 1; echo {i} $SLURM_ARRAY_JOB_ID $SLURMD_NODENAME >> ${log}`,
+    );
     expect(cli(dir, "launch", "sweep", "2", "--db", db, "--array=0-3").stderr).toMatch(/--array is set by launch itself/);
     // A whole node's CPUs per worker: Slurm puts the four jobs on four nodes.
     const cpus = inject("slurmCpusPerNode");
-    const out = cliOk(dir, "launch", "sweep", "4", "--db", db, "--cores-per-worker", String(cpus), "--walltime", "2", "--job-name", "queue-test-workers");
+    const out = cliOk(
+      dir,
+      "launch",
+      "sweep",
+      "4",
+      "--db",
+      db,
+      "--cores-per-worker",
+      String(cpus),
+      "--walltime",
+      "2",
+      "--job-name",
+      "queue-test-workers",
+    );
     const match = /Submitted 4 worker job\(s\) for queue sweep: (\d+)_0 \1_1 \1_2 \1_3/.exec(out);
     expect(match, out).not.toBeNull();
-    const arrayId = match![1]!;
+    const arrayId = match![1];
     const q = await queue.connect("sweep", { dir, db });
     try {
       await waitUntil("the workers drained the queue", async () => (await q.status()).counts.SUCCEEDED === 16, 90_000);
@@ -59,11 +81,14 @@ it("a job array of four workers, one per node, drains a PostgreSQL queue on ever
         expect(t.jobId).toMatch(new RegExp(`^${arrayId}_[0-3]$`));
         expect(inject("slurmNodes")).toContain(t.node);
       }
-      const ran = readFileSync(log, "utf8").trim().split("\n").map((l) => l.split(" "));
+      const ran = readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" "));
       expect(ran.map((r) => Number(r[0])).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i));
       expect(new Set(ran.map((r) => r[1]))).toEqual(new Set([arrayId]));
       // Each task ran where the queue says it did, and the status counts them per node.
-      for (const [i, , node] of ran) expect(tasks[Number(i)]!.node).toBe(node);
+      for (const [i, , node] of ran) expect(tasks[Number(i)].node).toBe(node);
       const nodes = new Set(tasks.map((t) => t.node));
       expect(nodes).toEqual(new Set(inject("slurmNodes")));
       const status = cliOk(dir, "status", "sweep", "--db", db);
@@ -99,7 +124,7 @@ it("the same launch through the jobs layer's local scheduler drains a queue on a
     for (let i = 0; i < 4; i++) cliOk(dir, "add", "laptop", "--", `echo ${i}`);
     const out = cliOk(dir, "launch", "laptop", "2", "--walltime", "1");
     expect(out).toMatch(/Submitted 2 worker job\(s\) for queue laptop/);
-    const arrayId = /: (\d+)_0 /.exec(out)![1]!;
+    const arrayId = /: (\d+)_0 /.exec(out)![1];
     const q = await queue.connect("laptop", { dir });
     try {
       await waitUntil("the local workers drained the queue", async () => (await q.status()).counts.SUCCEEDED === 4, 30_000);

@@ -26,7 +26,9 @@ describe("a queue in PostgreSQL", () => {
 
   it("is created, filled, worked, listed and deleted with --db on every verb; its folder keeps the logs", async () => {
     const { dir, db } = storage;
-    expect(cliOk(dir, "create", "pgq", "--db", db!)).toMatch(/Created queue pgq in postgres:\/\/hpcfit@127\.0\.0\.1:\d+\/queue_test_\S+ \(logs in /);
+    expect(cliOk(dir, "create", "pgq", "--db", db!)).toMatch(
+      /Created queue pgq in postgres:\/\/hpcfit@127\.0\.0\.1:\d+\/queue_test_\S+ \(logs in /,
+    );
     // Without --db (and no $HPCFIT_QUEUE_DB) the name is looked up among the SQLite queues.
     expect(cli(dir, "status", "pgq").stderr).toMatch(/No queue named pgq/);
     cliOk(dir, "add", "pgq", "--db", db!, "--key", "first", "--", "echo one");
@@ -34,10 +36,13 @@ describe("a queue in PostgreSQL", () => {
     expect(cliOk(dir, "list", "--db", db!)).toMatch(/^pgq\s+active\s+2 tasks: WAITING 1, PENDING 1/);
     const worker = startWorker(dir, "pgq", "--db", db!);
     expect((await worker.done).code).toBe(0);
-    const tasks = cliOk(dir, "tasks", "pgq", "--db", db!, "--json").trim().split("\n").map((l) => JSON.parse(l) as queue.Task);
+    const tasks = cliOk(dir, "tasks", "pgq", "--db", db!, "--json")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as queue.Task);
     expect(tasks.map((t) => t.state)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
-    expect(readFileSync(tasks[1]!.logFile!, "utf8")).toBe("two\n");
-    expect(tasks[1]!.logFile!.startsWith(`${dir}/pgq/logs/`)).toBe(true);
+    expect(readFileSync(tasks[1].logFile!, "utf8")).toBe("two\n");
+    expect(tasks[1].logFile!.startsWith(`${dir}/pgq/logs/`)).toBe(true);
     const status = cliOk(dir, "status", "pgq", "--db", db!);
     expect(status).toMatch(/SUCCEEDED 2/);
     expect(status).toMatch(/tasks per node/);
@@ -45,7 +50,9 @@ describe("a queue in PostgreSQL", () => {
     expect((await (await queue.connect("pgq", { dir, db })).info()).state).toBe("paused");
     cliOk(dir, "delete", "pgq", "--db", db!);
     expect(cliOk(dir, "list", "--db", db!).trim()).toBe("(no queues)");
-    expect(cli(dir, "tasks", "pgq", "--db", db!).stderr).toMatch(/No queue named pgq in postgres:\/\/.*there are no queues there yet/);
+    expect(cli(dir, "tasks", "pgq", "--db", db!).stderr).toMatch(
+      /No queue named pgq in postgres:\/\/.*there are no queues there yet/,
+    );
   });
 
   it("is what $HPCFIT_QUEUE_DB names, and the library's { db } too; a second create of one name is refused", async () => {
@@ -61,16 +68,22 @@ describe("a queue in PostgreSQL", () => {
 
   it("refuses a URL that is not PostgreSQL's and a server it cannot reach, clearly and without a trace", async () => {
     const { dir } = storage;
-    expect(cli(dir, "create", "x", "--db", "/tmp/some.db").stderr).toMatch(/--db must be a PostgreSQL URL \(postgres:\/\/user@host\[:port\]\/database\), got "\/tmp\/some.db"/);
+    expect(cli(dir, "create", "x", "--db", "/tmp/some.db").stderr).toMatch(
+      /--db must be a PostgreSQL URL \(postgres:\/\/user@host\[:port\]\/database\), got "\/tmp\/some.db"/,
+    );
     process.env.HPCFIT_QUEUE_DB = "mysql://h/d";
     expect(cli(dir, "list").stderr).toMatch(/\$HPCFIT_QUEUE_DB must be a PostgreSQL URL/);
     delete process.env.HPCFIT_QUEUE_DB;
     const r = cli(dir, "create", "x", "--db", "postgres://someone:secret@127.0.0.1:1/nowhere");
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/Cannot use the PostgreSQL database postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nowhere: .*ECONNREFUSED/);
+    expect(r.stderr).toMatch(
+      /Cannot use the PostgreSQL database postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nowhere: .*ECONNREFUSED/,
+    );
     expect(r.stderr).not.toMatch(/secret/);
     expect(cli(dir, "create", "x", "--db", "postgres://127.0.0.1/").stderr).toMatch(/names no database/);
-    expect(cli(dir, "create", "x".repeat(60), "--db", storage.db!).stderr).toMatch(/too long for PostgreSQL: at most 50 characters/);
+    expect(cli(dir, "create", "x".repeat(60), "--db", storage.db!).stderr).toMatch(
+      /too long for PostgreSQL: at most 50 characters/,
+    );
   });
 
   it("releases a task required by many others exactly once they have all succeeded, with many workers finishing them at once", async () => {
@@ -124,7 +137,7 @@ describe("a queue in SQLite", () => {
       ["SUCCEEDED", "node-a"],
       ["SUCCEEDED", "node-a"],
     ]);
-    expect(tasks[0]!.history.map((h) => h.node)).toEqual(["node-a"]);
+    expect(tasks[0].history.map((h) => h.node)).toEqual(["node-a"]);
     q.close();
   });
 });

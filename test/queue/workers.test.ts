@@ -7,7 +7,19 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as queue from "../../queue/index.js";
-import { ECHO_ARGV, TRICKY_WORDS, cli, cliOk, killAllWorkers, running, startWorker, tempQueuesDir, waitUntil, STORAGES, useStorage, type TestStorage } from "./helpers.js";
+import {
+  ECHO_ARGV,
+  TRICKY_WORDS,
+  cli,
+  cliOk,
+  killAllWorkers,
+  running,
+  startWorker,
+  waitUntil,
+  STORAGES,
+  useStorage,
+  type TestStorage,
+} from "./helpers.js";
 
 describe.each(STORAGES)("with the %s storage", (kind) => {
   let dir: string;
@@ -88,7 +100,7 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       const [task] = await q.tasks();
       q.close();
       expect(task).toMatchObject({ state: "SUCCEEDED", attempts: 2, exitCode: 0 });
-      expect(task!.worker).toMatch(new RegExp(`:${b.child.pid}$`));
+      expect(task.worker).toMatch(new RegExp(`:${b.child.pid}$`));
     });
 
     it("retry re-runs exactly the failed tasks", async () => {
@@ -116,7 +128,15 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       // A task that runs until the second batch is in: the queue cannot be done before then, so
       // the test does not depend on how fast the machine is.
       const gate = join(dir, "gate");
-      cliOk(dir, "add", "live", "--priority", "9", "--", `echo $HPCFIT_TASK_ID >> ${log}; while [ ! -e ${gate} ]; do sleep 0.05; done`);
+      cliOk(
+        dir,
+        "add",
+        "live",
+        "--priority",
+        "9",
+        "--",
+        `echo $HPCFIT_TASK_ID >> ${log}; while [ ! -e ${gate} ]; do sleep 0.05; done`,
+      );
       const w1 = startWorker(dir, "live", "--workers", "2");
       const w2 = startWorker(dir, "live", "--workers", "2");
       await waitUntil("some tasks ran", () => ran().length >= 3);
@@ -125,7 +145,9 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       writeFileSync(gate, "");
       const [r1, r2] = await Promise.all([w1.done, w2.done]);
       expect([r1.code, r2.code]).toEqual([0, 0]);
-      const ids = ran().map(Number).sort((x, y) => x - y);
+      const ids = ran()
+        .map(Number)
+        .sort((x, y) => x - y);
       expect(ids).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
       const q = await queue.connect("live", { dir });
       const workers = new Set((await q.tasks()).map((t) => t.worker!.replace(/\/\d+$/, "")));
@@ -157,7 +179,10 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
     });
 
     it("refuse bad input from the command line with a clear message and exit status 1, adding nothing", async () => {
-      expect(cli(dir, "add", "ghost", "--", "true")).toMatchObject({ status: 1, stderr: expect.stringMatching(/No queue named ghost/) });
+      expect(cli(dir, "add", "ghost", "--", "true")).toMatchObject({
+        status: 1,
+        stderr: expect.stringMatching(/No queue named ghost/),
+      });
       cliOk(dir, "create", "bad");
       writeFileSync(join(dir, "bad.jsonl"), '{"model": "a", "steps": 1}\n{"model": "b", "steps": 2\n');
       const r = cli(dir, "load", "bad", join(dir, "bad.jsonl"), "--script", "fit {model} --steps {steps}");
@@ -177,7 +202,15 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       expect(cliOk(dir, "create", "f", "--max-attempts", "3")).toMatch(/at most 3 attempt\(s\) per task; failed tasks run again/);
       const counter = join(dir, "count");
       // Exits 1, then 2, then succeeds.
-      cliOk(dir, "add", "f", "--key", "flaky", "--", `n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}; echo flaky $n >> ${log}; [ $n -ge 3 ] || exit $n`);
+      cliOk(
+        dir,
+        "add",
+        "f",
+        "--key",
+        "flaky",
+        "--",
+        `n=$(cat ${counter} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counter}; echo flaky $n >> ${log}; [ $n -ge 3 ] || exit $n`,
+      );
       cliOk(dir, "add", "f", "--requires", "flaky", "--", "sh", "-c", `echo after >> ${log}`);
       cliOk(dir, "add", "f", "--priority", "-1", "--", "sh", "-c", `echo doomed >> ${log}; exit 9`);
       const w = startWorker(dir, "f", "--verbose");
@@ -191,13 +224,13 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       expect(table).toMatch(/^1 \(flaky\)\s+SUCCEEDED\s+0\s+3\s+1,2,0\s+\S+\s+(?:\S+\s+)?\S+\s+shell\s+n=\$\(cat/m);
       expect(table).toMatch(/^3\s+FAILED\s+-1\s+3\s+9,9,9\s+\S+\s+(?:\S+\s+)?\S+\s+argv\s+sh -c 'echo doomed/m);
       const [flaky, , doomed] = tasksJson("f");
-      expect(flaky!.history.map((a) => [a.attempt, a.exitCode])).toEqual([
+      expect(flaky.history.map((a) => [a.attempt, a.exitCode])).toEqual([
         [1, 1],
         [2, 2],
         [3, 0],
       ]);
       // Each attempt keeps its own log.
-      expect(new Set(doomed!.history.map((a) => a.logFile)).size).toBe(3);
+      expect(new Set(doomed.history.map((a) => a.logFile)).size).toBe(3);
       expect(doomed).toMatchObject({ state: "FAILED", exitCode: 9, error: "exit code 9" });
     });
 
@@ -223,16 +256,20 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       expect(ran()).toEqual(["start 1", "start 2", "done 2"]);
       const [task] = tasksJson("d");
       expect(task).toMatchObject({ state: "SUCCEEDED", attempts: 2, exitCode: 0 });
-      expect(task!.history.map((h) => [h.attempt, h.exitCode, h.worker.endsWith(`:${h.attempt === 1 ? a.child.pid : b.child.pid}`)])).toEqual([
+      expect(
+        task.history.map((h) => [h.attempt, h.exitCode, h.worker.endsWith(`:${h.attempt === 1 ? a.child.pid : b.child.pid}`)]),
+      ).toEqual([
         [1, null, true],
         [2, 0, true],
       ]);
-      expect(task!.history[0]!.error).toMatch(/lease of worker .* expired during attempt 1 of 3/);
+      expect(task.history[0].error).toMatch(/lease of worker .* expired during attempt 1 of 3/);
     });
 
     it("run argument vectors exactly as given on the command line, and one string as a shell command", async () => {
       expect(cliOk(dir, "create", "rt")).toMatch(/Created queue rt/);
-      expect(cliOk(dir, "add", "rt", "--", ...ECHO_ARGV, ...TRICKY_WORDS)).toMatch(/^Added task 1 \(PENDING\), an argument vector run without a shell: /);
+      expect(cliOk(dir, "add", "rt", "--", ...ECHO_ARGV, ...TRICKY_WORDS)).toMatch(
+        /^Added task 1 \(PENDING\), an argument vector run without a shell: /,
+      );
       // The two commands of the report that started this: both must run as written.
       cliOk(dir, "add", "rt", "--", "sh", "-c", "sleep 1; echo hi");
       cliOk(dir, "add", "rt", "--", "python3", "-c", 'print("a b")');
@@ -249,7 +286,7 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       const tasks = tasksJson("rt");
       expect(tasks.map((t) => [t.state, t.attempts])).toEqual(Array.from({ length: 4 }, () => ["SUCCEEDED", 1]));
       const output = tasks.map((t) => readFileSync(t.logFile!, "utf8"));
-      expect(JSON.parse(output[0]!)).toEqual(TRICKY_WORDS);
+      expect(JSON.parse(output[0])).toEqual(TRICKY_WORDS);
       expect(output.slice(1)).toEqual(["hi\n", "a b\n", "a b|$HOME|4|\n"]);
       expect(existsSync(join(dir, "pwned"))).toBe(false);
       // The table says how each task runs, and shows newlines as \n on one line.
