@@ -26,7 +26,9 @@ const USAGE = `%queue create NAME [--max-attempts N] [--no-retry-on-failure]
 %queue pause NAME | resume NAME | delete NAME [--force]
 %queue launch NAME N [--cores-per-worker C] [--walltime T] [sbatch options]
 %queue work NAME [--workers N] [--lease S]
-Every verb takes --dir FOLDER (default $HPCFIT_DATA_DIR/queues or ~/.local/share/hpcfit/queues).`;
+Every verb takes --dir FOLDER (default $HPCFIT_DATA_DIR/queues or ~/.local/share/hpcfit/queues) and
+--db postgres://user@host/database to keep the queue in PostgreSQL, for workers on many nodes
+(default $HPCFIT_QUEUE_DB, else SQLite in the queue's folder).`;
 
 async function runQueueMagic(args: string, context: MagicContext): Promise<unknown> {
   let argv: string[];

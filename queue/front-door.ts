@@ -4,7 +4,7 @@
  * goes, how a user's mistake is reported, and how an open queue is borrowed for one verb.
  */
 import type { Command } from "commander";
-import { connect, type Queue } from "./queue.js";
+import { connect, type LocationOptions, type Queue } from "./queue.js";
 import type { QueueStatus } from "./status.js";
 import { UserError } from "../util/user-error.js";
 
@@ -65,9 +65,9 @@ export function verbDoor(io: QueueFrontDoor): VerbDoor {
   };
 }
 
-/** Opens queue `name` for the length of `fn`, closing it however `fn` ends. */
-export async function withQueue<T>(name: string, dir: string | undefined, fn: (q: Queue) => Promise<T>): Promise<T> {
-  const q = await connect(name, { dir });
+/** Opens queue `name` (in the folder and database `where` names) for the length of `fn`, closing it however `fn` ends. */
+export async function withQueue<T>(name: string, where: LocationOptions, fn: (q: Queue) => Promise<T>): Promise<T> {
+  const q = await connect(name, { dir: where.dir, db: where.db });
   try {
     return await fn(q);
   } finally {

@@ -2,6 +2,8 @@
  * `launch`: submits N worker jobs, as one job array, through the jobs layer. Each array task runs
  * `hpcfit queue work` on the queue; the workers stop by themselves when the queue is done, and a
  * job that hits its wall time loses nothing: its tasks' leases expire and other workers rerun them.
+ * A queue in SQLite is used from one node only, so several worker jobs on Slurm need a queue in
+ * PostgreSQL; the workers are given its URL.
  */
 import { dirname, join } from "node:path";
 import type { JobRow } from "../schema/jobs.js";
@@ -82,6 +84,7 @@ export async function launchWorkers(q: Queue, options: LaunchOptions): Promise<L
     String(perJob),
   ];
   if (options.leaseSeconds !== undefined) work.push("--lease", String(options.leaseSeconds));
+  if (q.databaseUrl !== null) work.push("--db", q.databaseUrl);
   const script = `#!/bin/sh\n# hpcfit queue worker for ${q.name}\nexec ${work.map(shellQuote).join(" ")}\n`;
   const args = [
     `--job-name=hpcfit-queue-${q.name}`,
@@ -92,6 +95,13 @@ export async function launchWorkers(q: Queue, options: LaunchOptions): Promise<L
     ...extra,
   ];
   const backend = options.backend ?? (await defaultBackend());
+  if (q.databaseUrl === null && jobs > 1 && backend.kind === "slurm") {
+    throw new UserError(
+      `Queue ${q.name} is kept in SQLite, which workers on several nodes must not share (its file locks do not work across nodes: tasks would be lost or run twice), ` +
+        `and Slurm may place ${jobs} worker jobs on ${jobs} nodes. Keep the queue in PostgreSQL to spread it over nodes (hpcfit queue create ${q.name} --db postgres://user@host/database, ` +
+        `then launch with the same --db or $HPCFIT_QUEUE_DB), or run one worker job with several workers on one node: launch ${q.name} 1 --workers-per-job ${jobs}.`,
+    );
+  }
   const rows = await backend.submit({ args, script, cwd: q.directory });
   return { jobIds: rows.map((r) => r.id), jobs: rows, script };
 }

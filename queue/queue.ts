@@ -7,11 +7,14 @@ import { readFileSync, rmSync } from "node:fs";
 import { DISPLAY, type Displayable, type MimeBundle } from "../schema/display.js";
 import { checkQueueName, privateQueueDirectory, queueNames, queuesRoot } from "./location.js";
 import { SqliteQueueStorage } from "./sqlite-storage.js";
+import { PostgresQueueStorage, dropPostgresQueue, postgresQueueNames, redactUrl } from "./postgres-storage.js";
+import { databaseUrl } from "./storage-location.js";
 import { QueueStatus, RATE_WINDOW_MS, finishingRate } from "./status.js";
 import { parseTaskLines, prepareBatch } from "./task-input.js";
 import {
   TASK_STATES,
   type AddOptions,
+  type NodeCounts,
   type QueueInfo,
   type QueueStorage,
   type Task,
@@ -25,8 +28,16 @@ import { UserError } from "../util/user-error.js";
 
 /** Where to find queues. */
 export interface LocationOptions {
-  /** The folder holding the queues (default: `$HPCFIT_DATA_DIR/queues` or `~/.local/share/hpcfit/queues`). */
+  /**
+   * The folder holding the queues (default: `$HPCFIT_DATA_DIR/queues` or
+   * `~/.local/share/hpcfit/queues`): their databases when in SQLite, and their logs.
+   */
   dir?: string;
+  /**
+   * A PostgreSQL URL (`postgres://user@host/database`) to keep the queues in, for workers on
+   * many nodes (default: `$HPCFIT_QUEUE_DB`, else SQLite in the queue's directory).
+   */
+  db?: string;
 }
 
 /** Options for {@link create}. */
@@ -73,15 +84,34 @@ export async function create(name: string, options: CreateOptions = {}): Promise
   const retryOnFailure = options.retryOnFailure ?? true;
   if (typeof retryOnFailure !== "boolean")
     throw new UserError(`retryOnFailure must be true or false, got ${JSON.stringify(retryOnFailure)}.`);
+  const url = databaseUrl(options.db);
   const directory = privateQueueDirectory(queuesRoot(options.dir), name, options.dir === undefined);
-  const storage = SqliteQueueStorage.create(directory, name, { maxAttempts, retryOnFailure });
-  return new Queue(storage, await storage.info());
+  const storage =
+    url === null
+      ? SqliteQueueStorage.create(directory, name, { maxAttempts, retryOnFailure })
+      : await PostgresQueueStorage.create(url, directory, name, { maxAttempts, retryOnFailure });
+  return new Queue(storage, await storage.info(), url);
 }
 
 /** Opens an existing queue; an unknown name is an error that lists the queues there are. */
 export async function connect(name: string, options: LocationOptions = {}): Promise<Queue> {
   checkQueueName(name);
   const root = queuesRoot(options.dir);
+  const url = databaseUrl(options.db);
+  if (url !== null) {
+    const storage = await PostgresQueueStorage.connect(
+      url,
+      privateQueueDirectory(root, name, options.dir === undefined),
+      name,
+    ).catch(async (e: unknown) => {
+      if (!(e instanceof UserError) || !/^No queue named/.test(e.message)) throw e;
+      const known = await postgresQueueNames(url);
+      throw new UserError(
+        `No queue named ${name} in ${redactUrl(url)}${known.length ? ` (queues: ${known.join(", ")})` : " (there are no queues there yet; create one with `hpcfit queue create NAME --db URL`)"}.`,
+      );
+    });
+    return new Queue(storage, await storage.info(), url);
+  }
   if (!queueNames(root).includes(name)) {
     const known = queueNames(root);
     throw new UserError(
@@ -89,14 +119,15 @@ export async function connect(name: string, options: LocationOptions = {}): Prom
     );
   }
   const storage = SqliteQueueStorage.connect(privateQueueDirectory(root, name, options.dir === undefined), name);
-  return new Queue(storage, await storage.info());
+  return new Queue(storage, await storage.info(), null);
 }
 
 /** The queues in a folder with their counts. */
 export async function list(options: LocationOptions = {}): Promise<QueueListing[]> {
   const root = queuesRoot(options.dir);
+  const url = databaseUrl(options.db);
   const out: QueueListing[] = [];
-  for (const name of queueNames(root)) {
+  for (const name of url === null ? queueNames(root) : await postgresQueueNames(url)) {
     const q = await connect(name, options);
     try {
       const s = await q.status();
@@ -125,6 +156,8 @@ export async function remove(name: string, options: LocationOptions & { force?: 
   } finally {
     q.close();
   }
+  const url = databaseUrl(options.db);
+  if (url !== null) await dropPostgresQueue(url, name);
   rmSync(directory, { recursive: true, force: true });
 }
 
@@ -132,16 +165,25 @@ export async function remove(name: string, options: LocationOptions & { force?: 
 export class Queue implements Displayable {
   /** The queue's name. */
   readonly name: string;
-  /** Its folder: `queue.db` and `logs/`. */
+  /** Its folder: `logs/`, `jobs/`, and `queue.db` when the queue is in SQLite. */
   readonly directory: string;
+  /** The PostgreSQL URL the queue is kept in, or null when it is in SQLite in its folder. */
+  readonly databaseUrl: string | null;
 
   /** Use {@link create} or {@link connect}. */
   constructor(
     private readonly storage: QueueStorage,
     info: QueueInfo,
+    databaseUrl: string | null = null,
   ) {
     this.name = info.name;
     this.directory = info.directory;
+    this.databaseUrl = databaseUrl;
+  }
+
+  /** Where the queue's tasks are kept: the SQLite file, or the PostgreSQL URL with its password hidden. */
+  get database(): string {
+    return this.databaseUrl === null ? `${this.directory}/queue.db` : redactUrl(this.databaseUrl);
   }
 
   /** The queue's settings and state. */
@@ -212,6 +254,7 @@ export class Queue implements Displayable {
     const rate = finishingRate(recent.count, recent.first, now);
     const total = TASK_STATES.reduce((n, s) => n + counts[s], 0);
     const remaining = counts.WAITING + counts.PENDING + counts.RUNNING;
+    const nodes: NodeCounts[] = await this.storage.nodeCounts();
     return new QueueStatus({
       name: this.name,
       state: info.state,
@@ -220,6 +263,7 @@ export class Queue implements Displayable {
       rate,
       etaSeconds: rate > 0 ? remaining / rate : null,
       at: now,
+      nodes,
     });
   }
 
@@ -274,6 +318,6 @@ export class Queue implements Displayable {
   }
 
   [DISPLAY](): MimeBundle {
-    return { "text/plain": `Queue ${this.name} (${this.directory})` };
+    return { "text/plain": `Queue ${this.name} (${this.database})` };
   }
 }

@@ -5,7 +5,7 @@
  * attempt is a row of `attempts`, keyed by task and attempt number so that one task's attempts
  * are read with one range scan.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The attempts table: one row per attempt, keyed by task and attempt number. */
 const ATTEMPTS_SQL = `
@@ -13,6 +13,8 @@ CREATE TABLE IF NOT EXISTS attempts (
   task_id INTEGER NOT NULL,
   attempt INTEGER NOT NULL,
   worker TEXT NOT NULL,
+  node TEXT,
+  job_id TEXT,
   started_at INTEGER NOT NULL,
   finished_at INTEGER,
   exit_code INTEGER,
@@ -46,7 +48,9 @@ CREATE TABLE IF NOT EXISTS tasks (
   finished_at INTEGER,
   lease_expires INTEGER,
   has_deps INTEGER NOT NULL DEFAULT 0,
-  argv TEXT
+  argv TEXT,
+  node TEXT,
+  job_id TEXT
 );
 
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, priority DESC, id);
@@ -63,6 +67,21 @@ CREATE INDEX IF NOT EXISTS deps_by_required ON deps(requires_id, task_id);
 ${ATTEMPTS_SQL}
 `;
 
+/** The attempts table as version 2 created it (version 3 added `node` and `job_id`). */
+const ATTEMPTS_V2_SQL = `
+CREATE TABLE IF NOT EXISTS attempts (
+  task_id INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  worker TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  exit_code INTEGER,
+  error TEXT,
+  log_file TEXT,
+  PRIMARY KEY (task_id, attempt)
+) WITHOUT ROWID;
+`;
+
 /**
  * Statements that bring a database of version `from` to the next version, with the meta rows
  * the new version needs. Version 1 had no argument vectors, no attempt records and retried only
@@ -72,11 +91,19 @@ ${ATTEMPTS_SQL}
 export const MIGRATIONS: Readonly<Record<number, string>> = {
   1: `
 ALTER TABLE tasks ADD COLUMN argv TEXT;
-${ATTEMPTS_SQL}
+${ATTEMPTS_V2_SQL}
 INSERT INTO attempts (task_id, attempt, worker, started_at, finished_at, exit_code, error, log_file)
   SELECT id, attempts, worker, started_at, finished_at, exit_code, error, log_file FROM tasks
   WHERE attempts > 0 AND worker IS NOT NULL AND started_at IS NOT NULL;
 INSERT OR REPLACE INTO meta (key, value) VALUES ('retry_on_failure', '1');
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
+`,
+  // Version 3 records where each attempt ran (node and batch job); older attempts say nothing.
+  2: `
+ALTER TABLE tasks ADD COLUMN node TEXT;
+ALTER TABLE tasks ADD COLUMN job_id TEXT;
+ALTER TABLE attempts ADD COLUMN node TEXT;
+ALTER TABLE attempts ADD COLUMN job_id TEXT;
+UPDATE meta SET value = '3' WHERE key = 'schema_version';
 `,
 };

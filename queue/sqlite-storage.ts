@@ -7,6 +7,7 @@
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { batchStates } from "./batch-states.js";
 import { DATABASE_FILE } from "./location.js";
 import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
@@ -23,6 +24,8 @@ import {
   type TaskOutcome,
   type TaskParams,
   type TaskState,
+  type NodeCounts,
+  type WorkerPlace,
 } from "./types.js";
 import { privateDatabase } from "../util/paths.js";
 import { UserError } from "../util/user-error.js";
@@ -45,12 +48,16 @@ interface TaskRow {
   lease_expires: number | null;
   has_deps: number;
   argv: string | null;
+  node: string | null;
+  job_id: string | null;
 }
 
 interface AttemptRow {
   task_id: number;
   attempt: number;
   worker: string;
+  node: string | null;
+  job_id: string | null;
   started_at: number;
   finished_at: number | null;
   exit_code: number | null;
@@ -75,7 +82,7 @@ export class SqliteQueueStorage implements QueueStorage {
   private readonly name: string;
   private readonly createdAt: number;
   private readonly stmt: ReturnType<SqliteQueueStorage["prepare"]>;
-  private readonly claimTx: (worker: string, leaseMs: number) => ClaimedTask | null;
+  private readonly claimTx: (worker: string, leaseMs: number, place: WorkerPlace) => ClaimedTask | null;
   private readonly completeTx: (id: number, worker: string, attempt: number, outcome: TaskOutcome) => TaskState | null;
   private readonly reclaimTx: () => number;
 
@@ -91,8 +98,8 @@ export class SqliteQueueStorage implements QueueStorage {
     this.createdAt = Number(meta.get("created_at") ?? "0");
     this.stmt = this.prepare();
     // Each runs in BEGIN IMMEDIATE: the write lock is taken before the first read.
-    const claim = db.transaction((worker: string, leaseMs: number) => this.claimInTx(worker, leaseMs));
-    this.claimTx = (worker, leaseMs) => claim.immediate(worker, leaseMs);
+    const claim = db.transaction((worker: string, leaseMs: number, place: WorkerPlace) => this.claimInTx(worker, leaseMs, place));
+    this.claimTx = (worker, leaseMs, place) => claim.immediate(worker, leaseMs, place);
     const complete = db.transaction((id: number, worker: string, attempt: number, outcome: TaskOutcome) =>
       this.completeInTx(id, worker, attempt, outcome),
     );
@@ -178,12 +185,20 @@ export class SqliteQueueStorage implements QueueStorage {
       idForKey: db.prepare("SELECT id FROM tasks WHERE key = ?").pluck(),
       exists: db.prepare("SELECT 1 FROM tasks WHERE id = ?").pluck(),
       claim: db.prepare(
-        `UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, worker = ?, started_at = ?, lease_expires = ?,
+        `UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, worker = ?, node = ?, job_id = ?, started_at = ?, lease_expires = ?,
            exit_code = NULL, error = NULL, finished_at = NULL, log_file = NULL
          WHERE id = (SELECT id FROM tasks WHERE state = 'PENDING' ORDER BY priority DESC, id LIMIT 1)
          RETURNING *`,
       ),
-      startAttempt: db.prepare("INSERT OR REPLACE INTO attempts (task_id, attempt, worker, started_at) VALUES (?, ?, ?, ?)"),
+      startAttempt: db.prepare(
+        "INSERT OR REPLACE INTO attempts (task_id, attempt, worker, node, job_id, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      // The node whose workers last claimed here, and a live lease held on another node: see claimInTx.
+      workerNode: db.prepare("SELECT key, value FROM meta WHERE key IN ('worker_node', 'worker_node_seen')"),
+      setMeta: db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"),
+      runningElsewhere: db.prepare(
+        "SELECT id, node FROM tasks WHERE state = 'RUNNING' AND node IS NOT NULL AND node <> ? AND lease_expires >= ? LIMIT 1",
+      ),
       // An attempt claimed before its database was migrated has no row yet: the upsert adds it.
       endAttempt: db.prepare(
         `INSERT INTO attempts (task_id, attempt, worker, started_at, finished_at, exit_code, error) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -228,6 +243,9 @@ export class SqliteQueueStorage implements QueueStorage {
          WHERE id IN (SELECT id FROM down) AND state IN ('WAITING', 'PENDING')`,
       ),
       counts: db.prepare("SELECT state, count(*) AS n FROM tasks GROUP BY state"),
+      nodeCounts: db.prepare(
+        "SELECT node, state, count(*) AS n FROM tasks WHERE node IS NOT NULL GROUP BY node, state ORDER BY node",
+      ),
       finishedSince: db.prepare("SELECT count(*) AS count, min(finished_at) AS first FROM tasks WHERE finished_at >= ?"),
       abandon: db.prepare(
         "UPDATE tasks SET lease_expires = 0 WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?",
@@ -279,36 +297,7 @@ export class SqliteQueueStorage implements QueueStorage {
   async insert(rows: NewTaskRow[]): Promise<number[]> {
     const now = Date.now();
     const tx = this.db.transaction(() => {
-      // Initial states follow requirements: any failed -> FAILED, all succeeded -> PENDING, else
-      // WAITING. Batch members are new (never succeeded), so they only decide FAILED vs WAITING;
-      // `order` visits requirements before the tasks that need them (the batch has no cycles).
-      const states: TaskState[] = new Array<TaskState>(rows.length);
-      const errors: Array<string | null> = new Array<string | null>(rows.length).fill(null);
-      for (const i of topologicalOrder(rows)) {
-        const row = rows[i];
-        let state: TaskState = "PENDING";
-        for (const req of row.requiresIds) {
-          const s = this.stmt.stateOf.get(req) as TaskState | undefined;
-          if (s === undefined) throw new UserError(`Task requires task ${req}, which does not exist.`);
-          if (s === "FAILED") {
-            state = "FAILED";
-            errors[i] = `requires task ${req}, which failed`;
-            break;
-          }
-          if (s !== "SUCCEEDED") state = "WAITING";
-        }
-        if (state !== "FAILED") {
-          for (const b of row.requiresBatch) {
-            if (states[b] === "FAILED") {
-              state = "FAILED";
-              errors[i] = "a task it requires failed";
-              break;
-            }
-            state = "WAITING";
-          }
-        }
-        states[i] = state;
-      }
+      const { states, errors } = batchStates(rows, (id) => this.stmt.stateOf.get(id) as TaskState | undefined);
       const ids: number[] = new Array<number>(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i];
@@ -346,19 +335,47 @@ export class SqliteQueueStorage implements QueueStorage {
     return tx.immediate();
   }
 
-  private claimInTx(worker: string, leaseMs: number): ClaimedTask | null {
+  private claimInTx(worker: string, leaseMs: number, place: WorkerPlace): ClaimedTask | null {
     const now = Date.now();
+    this.claimNode(place.node, now, leaseMs);
     this.reclaimInTx(now);
     if (this.stmt.getState.get() === "paused") return null;
-    const row = this.stmt.claim.get(worker, now, now + leaseMs) as TaskRow | undefined;
+    const row = this.stmt.claim.get(worker, place.node, place.jobId, now, now + leaseMs) as TaskRow | undefined;
     if (!row) return null;
-    this.stmt.startAttempt.run(row.id, row.attempts, worker, now);
+    this.stmt.startAttempt.run(row.id, row.attempts, worker, place.node, place.jobId, now);
     const task = this.toTask(row, this.attemptsOf(row.id));
     return { ...task, attempt: row.attempts };
   }
 
-  async claim(worker: string, leaseMs: number): Promise<ClaimedTask | null> {
-    return this.claimTx(worker, leaseMs);
+  async claim(worker: string, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask | null> {
+    return this.claimTx(worker, leaseMs, place);
+  }
+
+  /**
+   * Refuses a claim from a node other than the one whose workers use the queue now. SQLite's
+   * locks (and WAL's shared memory) work between processes of one host only: workers on two
+   * nodes sharing the file over a network filesystem would lose tasks or run them twice. The
+   * node is recorded on every claim; another node may take over once that node's workers have
+   * made no claim for twice the lease and hold no live lease.
+   */
+  private claimNode(node: string, now: number, leaseMs: number): void {
+    const meta = new Map((this.stmt.workerNode.all() as Array<{ key: string; value: string }>).map((r) => [r.key, r.value]));
+    const last = meta.get("worker_node");
+    const seen = Number(meta.get("worker_node_seen") ?? "0");
+    let busy: string | null = null;
+    if (last !== undefined && last !== node && now - seen < 2 * leaseMs)
+      busy = `its workers there claimed a task ${((now - seen) / 1000).toFixed(0)} s ago`;
+    const other = this.stmt.runningElsewhere.get(node, now) as { id: number; node: string } | undefined;
+    if (busy === null && other !== undefined) busy = `task ${other.id} runs there under a live lease`;
+    if (busy !== null) {
+      throw new UserError(
+        `Queue ${this.name} is a SQLite queue in use on node ${other?.node ?? last} (${busy}); this worker runs on node ${node}. ` +
+          `A SQLite queue must not be used from two nodes at once: its file locks do not work across nodes, so tasks would be lost or run twice. ` +
+          `Run all its workers on one node, or keep the queue in PostgreSQL (hpcfit queue create ${this.name} --db postgres://...).`,
+      );
+    }
+    this.stmt.setMeta.run("worker_node", node);
+    this.stmt.setMeta.run("worker_node_seen", String(now));
   }
 
   async heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean> {
@@ -427,6 +444,16 @@ export class SqliteQueueStorage implements QueueStorage {
     const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as StateCounts;
     for (const r of this.stmt.counts.all() as Array<{ state: TaskState; n: number }>) counts[r.state] = r.n;
     return counts;
+  }
+
+  async nodeCounts(): Promise<NodeCounts[]> {
+    const out = new Map<string, StateCounts>();
+    for (const r of this.stmt.nodeCounts.all() as Array<{ node: string; state: TaskState; n: number }>) {
+      let counts = out.get(r.node);
+      if (!counts) out.set(r.node, (counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as StateCounts));
+      counts[r.state] = r.n;
+    }
+    return [...out].map(([node, counts]) => ({ node, counts }));
   }
 
   async finishedSince(since: number): Promise<{ count: number; first: number | null }> {
@@ -554,6 +581,8 @@ export class SqliteQueueStorage implements QueueStorage {
       exitCode: r.exit_code,
       error: r.error,
       worker: r.worker,
+      node: r.node,
+      jobId: r.job_id,
       logFile: r.log_file,
       history,
       createdAt: r.created_at,
@@ -568,6 +597,8 @@ function toAttempt(a: AttemptRow): TaskAttempt {
   return {
     attempt: a.attempt,
     worker: a.worker,
+    node: a.node,
+    jobId: a.job_id,
     startedAt: a.started_at,
     finishedAt: a.finished_at,
     exitCode: a.exit_code,
@@ -578,37 +609,4 @@ function toAttempt(a: AttemptRow): TaskAttempt {
 
 /** Columns cleared when a task is queued again. */
 const RESET_COLUMNS =
-  "attempts = 0, exit_code = NULL, error = NULL, worker = NULL, log_file = NULL, started_at = NULL, finished_at = NULL, lease_expires = NULL";
-
-/** Batch indexes ordered so that each task comes after the batch tasks it requires. */
-function topologicalOrder(rows: NewTaskRow[]): number[] {
-  const order: number[] = [];
-  const done = new Uint8Array(rows.length);
-  for (let start = 0; start < rows.length; start++) {
-    if (done[start]) continue;
-    if (rows[start].requiresBatch.length === 0) {
-      done[start] = 1;
-      order.push(start);
-      continue;
-    }
-    // Iterative depth-first post-order (a recursive one overflows on long chains).
-    const stack: Array<[number, number]> = [[start, 0]];
-    done[start] = 2;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      const reqs = rows[top[0]].requiresBatch;
-      if (top[1] < reqs.length) {
-        const next = reqs[top[1]++];
-        if (!done[next]) {
-          done[next] = 2;
-          stack.push([next, 0]);
-        }
-      } else {
-        done[top[0]] = 1;
-        order.push(top[0]);
-        stack.pop();
-      }
-    }
-  }
-  return order;
-}
+  "attempts = 0, exit_code = NULL, error = NULL, worker = NULL, node = NULL, job_id = NULL, log_file = NULL, started_at = NULL, finished_at = NULL, lease_expires = NULL";

@@ -1,6 +1,6 @@
 /** A queue's summary (counts per state, rate, time left) and how it shows itself in a notebook. */
 import { DISPLAY, type Displayable, type MimeBundle } from "../schema/display.js";
-import { TASK_STATES, type QueueState, type StateCounts } from "./types.js";
+import { TASK_STATES, type NodeCounts, type QueueState, type StateCounts } from "./types.js";
 import { escapeHtml } from "../util/html.js";
 
 /** A snapshot of a queue's progress. */
@@ -15,6 +15,8 @@ export interface QueueStatusData {
   readonly etaSeconds: number | null;
   /** When the snapshot was taken (ms epoch). */
   readonly at: number;
+  /** Counts per state of each node that ran tasks (by their last attempt); absent or empty when none has. */
+  readonly nodes?: readonly NodeCounts[];
 }
 
 /** The window over which the finishing rate is measured (ms). */
@@ -35,7 +37,6 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
 }
 
-
 /** A queue's status, displayed as a one-table summary. */
 export class QueueStatus implements QueueStatusData, Displayable {
   readonly name: string;
@@ -45,6 +46,7 @@ export class QueueStatus implements QueueStatusData, Displayable {
   readonly rate: number;
   readonly etaSeconds: number | null;
   readonly at: number;
+  readonly nodes: readonly NodeCounts[];
 
   constructor(data: QueueStatusData) {
     this.name = data.name;
@@ -54,6 +56,16 @@ export class QueueStatus implements QueueStatusData, Displayable {
     this.rate = data.rate;
     this.etaSeconds = data.etaSeconds;
     this.at = data.at;
+    this.nodes = data.nodes ?? [];
+  }
+
+  /** One line per node: its running and finished tasks. */
+  private nodeLines(): string[] {
+    const width = Math.max(0, ...this.nodes.map((n) => n.node.length));
+    return this.nodes.map(
+      (n) =>
+        `  ${n.node.padEnd(width)}  RUNNING ${n.counts.RUNNING}  SUCCEEDED ${n.counts.SUCCEEDED}  FAILED ${n.counts.FAILED}  PENDING ${n.counts.PENDING}`,
+    );
   }
 
   /** Tasks not yet finished. */
@@ -63,15 +75,24 @@ export class QueueStatus implements QueueStatusData, Displayable {
 
   /** The rate and time left as words. */
   private progressText(): string {
-    const rate = this.rate > 0 ? `${this.rate >= 10 ? this.rate.toFixed(0) : this.rate.toFixed(2)} tasks/s` : "no task finished in the last minute";
-    const eta = this.remaining === 0 ? "done" : this.etaSeconds === null ? "time left unknown" : `about ${formatDuration(this.etaSeconds)} left`;
+    const rate =
+      this.rate > 0
+        ? `${this.rate >= 10 ? this.rate.toFixed(0) : this.rate.toFixed(2)} tasks/s`
+        : "no task finished in the last minute";
+    const eta =
+      this.remaining === 0
+        ? "done"
+        : this.etaSeconds === null
+          ? "time left unknown"
+          : `about ${formatDuration(this.etaSeconds)} left`;
     return `${rate}, ${eta}`;
   }
 
   /** Plain text, as the CLI prints it. */
   toString(): string {
     const counts = TASK_STATES.map((s) => `${s} ${this.counts[s]}`).join("  ");
-    return `queue ${this.name} (${this.state}): ${this.total} tasks  ${counts}\n${this.progressText()}`;
+    const nodes = this.nodes.length > 0 ? `\ntasks per node (their last attempt):\n${this.nodeLines().join("\n")}` : "";
+    return `queue ${this.name} (${this.state}): ${this.total} tasks  ${counts}\n${this.progressText()}${nodes}`;
   }
 
   [DISPLAY](): MimeBundle {
@@ -80,7 +101,15 @@ export class QueueStatus implements QueueStatusData, Displayable {
     const html =
       `<div class="hpcfit-queue-status"><b>queue ${escapeHtml(this.name)}</b> (${this.state}), ${this.total} tasks` +
       `<table><thead><tr>${head}</tr></thead><tbody><tr>${cells}</tr></tbody></table>` +
-      `<div>${escapeHtml(this.progressText())}</div></div>`;
+      `<div>${escapeHtml(this.progressText())}</div>` +
+      (this.nodes.length > 0
+        ? `<table class="hpcfit-queue-nodes"><thead><tr><th>node</th>${head}</tr></thead><tbody>` +
+          this.nodes
+            .map((n) => `<tr><td>${escapeHtml(n.node)}</td>${TASK_STATES.map((s) => `<td>${n.counts[s]}</td>`).join("")}</tr>`)
+            .join("") +
+          `</tbody></table>`
+        : "") +
+      `</div>`;
     return { "text/plain": this.toString(), "text/html": html };
   }
 }

@@ -1,14 +1,15 @@
 /**
  * A list of tasks that shows itself as a table (plain text for the CLI, HTML in a notebook),
  * saying of each task how it runs (an argument vector, a shell command, parameters for a
- * function) and the exit code of each of its attempts.
+ * function), the exit code of each of its attempts, and where its last attempt ran (node, batch
+ * job and worker).
  */
 import { DISPLAY, type Displayable, type MimeBundle } from "../schema/display.js";
 import type { Task } from "./types.js";
 import { escapeHtml } from "../util/html.js";
 import { shellQuote } from "../util/shell.js";
 
-const COLUMNS = ["id", "state", "priority", "attempts", "exits", "worker", "requires", "kind", "task"] as const;
+const COLUMNS = ["id", "state", "priority", "attempts", "exits", "node", "job", "worker", "requires", "kind", "task"] as const;
 
 /** How a task runs: `argv` without a shell, `shell` with `/bin/sh -c`, `params` handed to a function. */
 export type TaskKind = "argv" | "shell" | "params";
@@ -46,6 +47,8 @@ function cells(t: Task): string[] {
     String(t.priority),
     String(t.attempts),
     attemptExits(t),
+    t.node ?? "",
+    t.jobId ?? "",
     t.worker ?? "",
     t.requires.join(","),
     kind,

@@ -30,7 +30,7 @@ function lookup(params: TaskParams, path: string): ParamValue | undefined {
   let value: ParamValue | undefined = params;
   for (const part of path.split(".")) {
     if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, part)) return undefined;
-    value = (value as { [key: string]: ParamValue })[part];
+    value = (value)[part];
   }
   return value;
 }

@@ -1,6 +1,6 @@
 /**
  * The task queue's model: what a task is, the states it moves through, and the storage interface
- * that the SQLite backend implements (and a PostgreSQL backend could implement for multi-node use).
+ * that both backends implement: SQLite (one node) and PostgreSQL (workers on many nodes).
  */
 
 /**
@@ -56,6 +56,10 @@ export interface Task {
   readonly error: string | null;
   /** The worker that ran (or runs) the last attempt. */
   readonly worker: string | null;
+  /** The node the last attempt ran (or runs) on. */
+  readonly node: string | null;
+  /** The batch job (`123` or `123_4` for an array task) of the worker of the last attempt, when it ran in one. */
+  readonly jobId: string | null;
   /** Output of the last attempt (stdout and stderr), for command tasks. */
   readonly logFile: string | null;
   /** The attempts since the task was last (re)queued, oldest first. */
@@ -73,6 +77,10 @@ export interface TaskAttempt {
   readonly attempt: number;
   /** The worker that ran it. */
   readonly worker: string;
+  /** The node it ran on (null for attempts recorded before nodes were). */
+  readonly node: string | null;
+  /** The batch job of its worker, when it ran in one. */
+  readonly jobId: string | null;
   readonly startedAt: number;
   /** When it ended; null while it runs. */
   readonly finishedAt: number | null;
@@ -160,6 +168,20 @@ export interface ClaimedTask extends Task {
   readonly attempt: number;
 }
 
+/** Where a worker runs, recorded on the tasks it claims. */
+export interface WorkerPlace {
+  /** The node: `$SLURMD_NODENAME` inside a Slurm job, else the host name. */
+  readonly node: string;
+  /** The batch job (`123`, or `123_4` for an array task), or null outside one. */
+  readonly jobId: string | null;
+}
+
+/** Task counts of one node per state (tasks whose last attempt ran there). */
+export interface NodeCounts {
+  readonly node: string;
+  readonly counts: StateCounts;
+}
+
 /** How an attempt ended, as the worker reports it. */
 export interface TaskOutcome {
   exitCode: number;
@@ -185,10 +207,10 @@ export interface QueueStorage {
   existingIds(ids: number[]): Promise<Set<number>>;
   /**
    * Returns expired leases to PENDING (or FAILED after max attempts), then claims the
-   * highest-priority PENDING task for `worker` with a lease of `leaseMs`. Null when the queue is
-   * paused or nothing is ready.
+   * highest-priority PENDING task for `worker`, running at `place`, with a lease of `leaseMs`.
+   * Null when the queue is paused or nothing is ready.
    */
-  claim(worker: string, leaseMs: number): Promise<ClaimedTask | null>;
+  claim(worker: string, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask | null>;
   /** Extends the lease; false when the worker no longer holds the task (it was reclaimed). */
   heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean>;
   /**
@@ -209,6 +231,8 @@ export interface QueueStorage {
   reclaimExpired(): Promise<number>;
   /** Task counts per state. */
   counts(): Promise<StateCounts>;
+  /** Task counts per state of each node that ran tasks, by node name. */
+  nodeCounts(): Promise<NodeCounts[]>;
   /** How many tasks finished at or after `since` (ms epoch), and the earliest such finish, for rates. */
   finishedSince(since: number): Promise<{ count: number; first: number | null }>;
   /** Tasks matching `filter`, in id order. */

@@ -5,7 +5,7 @@
  */
 import { hostname } from "node:os";
 import { logFilePath, runCommand } from "./run-command.js";
-import type { ClaimedTask, QueueInfo, QueueStorage, TaskOutcome } from "./types.js";
+import type { ClaimedTask, QueueInfo, QueueStorage, TaskOutcome, WorkerPlace } from "./types.js";
 import type { TaskCommand } from "./run-command.js";
 import { TaskWatchdog } from "./task-watchdog.js";
 import { UserError } from "../util/user-error.js";
@@ -93,6 +93,17 @@ export function defaultWorkerName(): string {
   return `${job ? `slurm-${job}@` : ""}${hostname()}:${process.pid}`;
 }
 
+/**
+ * Where this process runs: the Slurm node name when inside a job (several nodes may share one
+ * host, as on a test cluster), else the host name; and the batch job, when inside one.
+ */
+export function workerPlace(env: NodeJS.ProcessEnv = process.env): WorkerPlace {
+  const jobId = env.SLURM_ARRAY_JOB_ID
+    ? `${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID ?? "0"}`
+    : (env.SLURM_JOB_ID ?? null);
+  return { node: env.SLURMD_NODENAME || hostname(), jobId: jobId === "" ? null : jobId };
+}
+
 function positive(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) throw new UserError(`${what} must be a positive number, got ${value}.`);
@@ -116,6 +127,7 @@ export async function work(
   const pollMs = positive(options.pollSeconds, 1, "poll interval") * 1000;
   const exitWhenDone = options.exitWhenDone ?? true;
   const prefix = options.name ?? defaultWorkerName();
+  const place = workerPlace();
   const stop = new AbortController();
   const outer = options.signal;
   const onOuterAbort = () => stop.abort();
@@ -129,7 +141,7 @@ export async function work(
   const loop = async (worker: string) => {
     while (!stop.signal.aborted) {
       if (options.maxTasks !== undefined && started >= options.maxTasks) return;
-      const task = await storage.claim(worker, leaseMs);
+      const task = await storage.claim(worker, leaseMs, place);
       if (!task) {
         if (exitWhenDone) {
           const c = await storage.counts();

@@ -8,7 +8,7 @@ import type { TaskInput } from "../types.js";
 import { oneLine, taskCommandText } from "../task-table.js";
 import { withQueue, type QueueVerb } from "../front-door.js";
 import { UserError } from "../../util/user-error.js";
-import { dirOption, integer, parseParams, parseRequires } from "./arguments.js";
+import { dbOption, dirOption, integer, parseParams, parseRequires } from "./arguments.js";
 
 /** Adds `add`. */
 export const addVerb: QueueVerb = (queue, { act, show }) => {
@@ -28,12 +28,13 @@ export const addVerb: QueueVerb = (queue, { act, show }) => {
     .option("--script <template>", 'command template filled from --params, e.g. "fit {model} --steps {steps}"')
     .option("--params <json>", "the task's parameters, a JSON object")
     .addOption(dirOption())
+    .addOption(dbOption())
     .action(
       act(
         async (
           name: string,
           words: string[],
-          o: { priority: number; requires?: string; key?: string; script?: string; params?: string; dir?: string },
+          o: { priority: number; requires?: string; key?: string; script?: string; params?: string; dir?: string; db?: string },
         ) => {
           const task: TaskInput = { priority: o.priority };
           if (words.length > 1) task.argv = words;
@@ -43,7 +44,7 @@ export const addVerb: QueueVerb = (queue, { act, show }) => {
           if (o.key !== undefined) task.key = o.key;
           if (task.command === undefined && task.argv === undefined && task.params === undefined)
             throw new UserError("add needs a command (after --) or --params.");
-          await withQueue(name, o.dir, async (q) => {
+          await withQueue(name, o, async (q) => {
             const added = await q.add(task, { script: o.script });
             const { kind, text } = taskCommandText(added);
             const how =

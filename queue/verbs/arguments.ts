@@ -73,3 +73,10 @@ export function parseParams(value: string): TaskParams {
 /** The `--dir` option of every verb. */
 export const dirOption = (): Option =>
   new Option("--dir <folder>", "folder holding the queues (default $HPCFIT_DATA_DIR/queues or ~/.local/share/hpcfit/queues)");
+
+/** The `--db` option of every verb: the PostgreSQL database that holds the queues. */
+export const dbOption = (): Option =>
+  new Option(
+    "--db <url>",
+    "PostgreSQL URL holding the queues, for workers on many nodes (default $HPCFIT_QUEUE_DB, else SQLite in the queue's folder)",
+  );

@@ -2,7 +2,7 @@
 import { Option } from "commander";
 import { launchWorkers } from "../launch.js";
 import { withQueue, type QueueVerb } from "../front-door.js";
-import { dirOption, integer, seconds } from "./arguments.js";
+import { dbOption, dirOption, integer, seconds } from "./arguments.js";
 
 /** Adds `launch`. */
 export const launchVerb: QueueVerb = (queue, { act, show }) => {
@@ -21,6 +21,7 @@ export const launchVerb: QueueVerb = (queue, { act, show }) => {
     .option("--walltime <time>", "time limit of each job (sbatch --time)")
     .addOption(new Option("--lease <seconds>", "lease length the workers use").argParser(seconds("--lease")))
     .addOption(dirOption())
+    .addOption(dbOption())
     .allowUnknownOption()
     .action(
       act(
@@ -28,9 +29,9 @@ export const launchVerb: QueueVerb = (queue, { act, show }) => {
           name: string,
           n: number,
           sbatch: string[],
-          o: { coresPerWorker: number; workersPerJob?: string; walltime?: string; lease?: number; dir?: string },
+          o: { coresPerWorker: number; workersPerJob?: string; walltime?: string; lease?: number; dir?: string; db?: string },
         ) => {
-          await withQueue(name, o.dir, async (q) => {
+          await withQueue(name, o, async (q) => {
             const workersPerJob = o.workersPerJob === undefined ? 1 : integer("--workers-per-job", 1)(o.workersPerJob);
             const launched = await launchWorkers(q, {
               jobs: n,

@@ -2,7 +2,7 @@
 import { list } from "../queue.js";
 import { TASK_STATES } from "../types.js";
 import type { QueueVerb } from "../front-door.js";
-import { dirOption } from "./arguments.js";
+import { dbOption, dirOption } from "./arguments.js";
 
 /** Adds `list`. */
 export const listVerb: QueueVerb = (queue, { act, show }) => {
@@ -10,9 +10,10 @@ export const listVerb: QueueVerb = (queue, { act, show }) => {
     .command("list")
     .description("list the queues with their task counts")
     .addOption(dirOption())
+    .addOption(dbOption())
     .action(
-      act(async (o: { dir?: string }) => {
-        const queues = await list({ dir: o.dir });
+      act(async (o: { dir?: string; db?: string }) => {
+        const queues = await list({ dir: o.dir, db: o.db });
         const text = queues.length
           ? queues
               .map(

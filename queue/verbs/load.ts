@@ -1,7 +1,7 @@
 /** `queue load NAME FILE`: the tasks of a file (one command or JSON object per line), all or none. */
 import { Option } from "commander";
 import { withQueue, type QueueVerb } from "../front-door.js";
-import { dirOption, integer } from "./arguments.js";
+import { dbOption, dirOption, integer } from "./arguments.js";
 
 /** Adds `load`. */
 export const loadVerb: QueueVerb = (queue, { io, act, show }) => {
@@ -17,9 +17,10 @@ export const loadVerb: QueueVerb = (queue, { io, act, show }) => {
         .argParser(integer("--priority", Number.MIN_SAFE_INTEGER)),
     )
     .addOption(dirOption())
+    .addOption(dbOption())
     .action(
-      act(async (name: string, file: string, o: { script?: string; priority: number; dir?: string }) => {
-        await withQueue(name, o.dir, async (q) => {
+      act(async (name: string, file: string, o: { script?: string; priority: number; dir?: string; db?: string }) => {
+        await withQueue(name, o, async (q) => {
           const text = await io.readText(file);
           const ids = await q.load(text, { script: o.script, priority: o.priority, source: file === "-" ? "stdin" : file });
           show(ids, ids.length ? `Added ${ids.length} tasks (ids ${ids[0]}-${ids[ids.length - 1]}).` : "Added no tasks.");

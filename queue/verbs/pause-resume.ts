@@ -1,6 +1,6 @@
 /** `queue pause NAME` and `queue resume NAME`: stop and restart handing out tasks. */
 import { withQueue, type QueueVerb } from "../front-door.js";
-import { dirOption } from "./arguments.js";
+import { dbOption, dirOption } from "./arguments.js";
 
 /** Adds `pause` and `resume`. */
 export const pauseResumeVerbs: QueueVerb = (queue, { io, act }) => {
@@ -13,9 +13,10 @@ export const pauseResumeVerbs: QueueVerb = (queue, { io, act }) => {
       .description(what)
       .argument("<queue>", "queue name")
       .addOption(dirOption())
+      .addOption(dbOption())
       .action(
-        act(async (name: string, o: { dir?: string }) => {
-          await withQueue(name, o.dir, async (q) => {
+        act(async (name: string, o: { dir?: string; db?: string }) => {
+          await withQueue(name, o, async (q) => {
             await (verb === "pause" ? q.pause() : q.resume());
             io.print(`Queue ${name} ${verb === "pause" ? "paused" : "resumed"}.`);
           });

@@ -3,7 +3,7 @@
  * ones too with --force) and `recover` (tasks whose lease expired).
  */
 import { withQueue, type QueueVerb } from "../front-door.js";
-import { dirOption, parseIds } from "./arguments.js";
+import { dbOption, dirOption, parseIds } from "./arguments.js";
 
 /** Adds `retry`, `rerun` and `recover`. */
 export const requeueVerbs: QueueVerb = (queue, { act, show }) => {
@@ -13,9 +13,10 @@ export const requeueVerbs: QueueVerb = (queue, { act, show }) => {
     .argument("<queue>", "queue name")
     .argument("[ids...]", "task ids (default: every failed task)")
     .addOption(dirOption())
+    .addOption(dbOption())
     .action(
-      act(async (name: string, ids: string[], o: { dir?: string }) => {
-        await withQueue(name, o.dir, async (q) => {
+      act(async (name: string, ids: string[], o: { dir?: string; db?: string }) => {
+        await withQueue(name, o, async (q) => {
           const n = await q.retry(ids.length ? parseIds(ids) : undefined);
           show(n, `Requeued ${n} failed task(s).`);
         });
@@ -28,9 +29,10 @@ export const requeueVerbs: QueueVerb = (queue, { act, show }) => {
     .argument("<queue>", "queue name")
     .option("--force", "also requeue running tasks (their current results are discarded)")
     .addOption(dirOption())
+    .addOption(dbOption())
     .action(
-      act(async (name: string, o: { force?: boolean; dir?: string }) => {
-        await withQueue(name, o.dir, async (q) => {
+      act(async (name: string, o: { force?: boolean; dir?: string; db?: string }) => {
+        await withQueue(name, o, async (q) => {
           const running = (await q.status()).counts.RUNNING;
           const n = await q.rerun({ force: o.force });
           const note = running > 0 && !o.force ? ` (${running} running task(s) left alone; --force requeues them too)` : "";
@@ -44,9 +46,10 @@ export const requeueVerbs: QueueVerb = (queue, { act, show }) => {
     .description("requeue tasks whose lease has expired now (workers also do this themselves)")
     .argument("<queue>", "queue name")
     .addOption(dirOption())
+    .addOption(dbOption())
     .action(
-      act(async (name: string, o: { dir?: string }) => {
-        await withQueue(name, o.dir, async (q) => {
+      act(async (name: string, o: { dir?: string; db?: string }) => {
+        await withQueue(name, o, async (q) => {
           const n = await q.recover();
           show(n, `Recovered ${n} task(s) with expired leases.`);
         });

@@ -7,7 +7,7 @@ import type { Queue } from "../queue.js";
 import type { QueueStatus } from "../status.js";
 import { TASK_STATES } from "../types.js";
 import { withQueue, type QueueFrontDoor, type QueueVerb } from "../front-door.js";
-import { dirOption, seconds } from "./arguments.js";
+import { dbOption, dirOption, seconds } from "./arguments.js";
 
 /** How long `status` keeps following once no task is running (ms). */
 const FOLLOW_IDLE_MS = 3000;
@@ -48,9 +48,10 @@ export const statusVerb: QueueVerb = (queue, { io, act, show }) => {
     .option("--once", "show the status once (the notebook follows by default)")
     .addOption(new Option("--interval <seconds>", "refresh interval when following").default(1).argParser(seconds("--interval")))
     .addOption(dirOption())
+    .addOption(dbOption())
     .action(
-      act(async (name: string, o: { follow?: boolean; once?: boolean; interval: number; dir?: string }) => {
-        await withQueue(name, o.dir, async (q) => {
+      act(async (name: string, o: { follow?: boolean; once?: boolean; interval: number; dir?: string; db?: string }) => {
+        await withQueue(name, o, async (q) => {
           const follow = o.follow ?? (!o.once && io.followsByDefault);
           if (!follow) {
             const status = await q.status();

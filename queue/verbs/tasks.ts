@@ -3,7 +3,7 @@ import { Option } from "commander";
 import { formatTaskTable, taskTable } from "../task-table.js";
 import { TASK_STATES } from "../types.js";
 import { withQueue, type QueueVerb } from "../front-door.js";
-import { dirOption, integer, parseStates } from "./arguments.js";
+import { dbOption, dirOption, integer, parseStates } from "./arguments.js";
 
 /** Adds `tasks`. */
 export const tasksVerb: QueueVerb = (queue, { act, show }) => {
@@ -15,9 +15,10 @@ export const tasksVerb: QueueVerb = (queue, { act, show }) => {
     .addOption(new Option("--limit <n>", "at most this many").argParser(integer("--limit", 1)))
     .option("--json", "one JSON object per line")
     .addOption(dirOption())
+    .addOption(dbOption())
     .action(
-      act(async (name: string, o: { state?: string; limit?: number; json?: boolean; dir?: string }) => {
-        await withQueue(name, o.dir, async (q) => {
+      act(async (name: string, o: { state?: string; limit?: number; json?: boolean; dir?: string; db?: string }) => {
+        await withQueue(name, o, async (q) => {
           const tasks = await q.tasks({ state: o.state === undefined ? undefined : parseStates(o.state), limit: o.limit });
           show(taskTable(tasks), o.json ? tasks.map((t) => JSON.stringify(t)).join("\n") : formatTaskTable(tasks));
         });

@@ -1,7 +1,7 @@
 /** `queue work NAME`: worker loops in this process until the queue is done. */
 import { Option } from "commander";
 import { withQueue, type QueueVerb } from "../front-door.js";
-import { dirOption, integer, seconds } from "./arguments.js";
+import { dbOption, dirOption, integer, seconds } from "./arguments.js";
 
 /** Adds `work`. */
 export const workVerb: QueueVerb = (queue, { io, act, show }) => {
@@ -22,6 +22,7 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
     .option("--keep-alive", "wait for new tasks instead of exiting when the queue is done")
     .option("--verbose", "print a line per finished task")
     .addOption(dirOption())
+    .addOption(dbOption())
     .action(
       act(
         async (
@@ -34,11 +35,12 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
             keepAlive?: boolean;
             verbose?: boolean;
             dir?: string;
+            db?: string;
           },
         ) => {
           const envCores = Number(process.env.SLURM_CPUS_ON_NODE);
           const workers = o.workers ?? (Number.isInteger(envCores) && envCores > 0 ? envCores : 1);
-          await withQueue(name, o.dir, async (q) => {
+          await withQueue(name, o, async (q) => {
             const summary = await q.work(undefined, {
               workers,
               leaseSeconds: o.lease,

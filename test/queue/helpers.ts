@@ -4,7 +4,12 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { readOr } from "../support/processes.js";
+import { PostgresQueueStorage } from "../../queue/postgres-storage.js";
+import { SqliteQueueStorage } from "../../queue/sqlite-storage.js";
+import type { QueueStorage, WorkerPlace } from "../../queue/types.js";
+import { workerPlace } from "../../queue/worker.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -133,3 +138,68 @@ export function running(pid: number): boolean {
   if (stat === "") return false;
   return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
 }
+
+/** The storages every queue test runs against. */
+export const STORAGES = ["sqlite", "postgres"] as const;
+/** One of {@link STORAGES}. */
+export type StorageKind = (typeof STORAGES)[number];
+
+/** Where a test's queues are kept: the folder (logs, and SQLite files) and, for PostgreSQL, the URL. */
+export interface TestStorage {
+  kind: StorageKind;
+  dir: string;
+  /** The database URL of a PostgreSQL test (also in `$HPCFIT_QUEUE_DB`), else undefined. */
+  db: string | undefined;
+  /** Opens queue `name`'s storage directly, for tests that play the part of a worker. */
+  open(name: string): Promise<QueueStorage>;
+  /** Removes the folder and (PostgreSQL) drops the database. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A fresh place for one test's queues in storage `kind`. For PostgreSQL: a database of its own
+ * on the test server, named in `$HPCFIT_QUEUE_DB`, so that the library, the CLI and the worker
+ * processes a test starts (they inherit the environment) all use it without `--db`.
+ */
+export async function useStorage(kind: StorageKind): Promise<TestStorage> {
+  const { dir, cleanup } = tempQueuesDir();
+  if (kind === "sqlite") {
+    delete process.env.HPCFIT_QUEUE_DB;
+    return {
+      kind,
+      dir,
+      db: undefined,
+      open: async (name) => SqliteQueueStorage.connect(join(dir, name), name),
+      cleanup: async () => cleanup(),
+    };
+  }
+  const admin = process.env.HPCFIT_TEST_POSTGRES_URL;
+  if (!admin) throw new Error("HPCFIT_TEST_POSTGRES_URL is not set: the vitest global setup starts the test PostgreSQL server");
+  const database = `queue_test_${process.pid}_${++databases}_${Date.now().toString(36)}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${database}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${database}`;
+  const db = url.toString();
+  process.env.HPCFIT_QUEUE_DB = db;
+  return {
+    kind,
+    dir,
+    db,
+    open: async (name) => PostgresQueueStorage.connect(db, join(dir, name), name),
+    cleanup: async () => {
+      delete process.env.HPCFIT_QUEUE_DB;
+      cleanup();
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+let databases = 0;
+
+/** Where the test process plays a worker: where its own workers run. */
+export const TEST_PLACE: WorkerPlace = workerPlace();

@@ -12,7 +12,8 @@ import type { CommManager } from "../../kernel/comms/types.js";
 import * as queue from "../../queue/index.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ECHO_ARGV, TRICKY_WORDS, killAllWorkers, startWorker, tempQueuesDir } from "./helpers.js";
+import { ECHO_ARGV, TRICKY_WORDS, killAllWorkers, startWorker, tempQueuesDir, useStorage } from "./helpers.js";
+import { workerPlace } from "../../queue/worker.js";
 import { shellQuote } from "../../util/shell.js";
 import { UserError } from "../../util/user-error.js";
 
@@ -66,6 +67,32 @@ it("%queue runs the CLI's verbs and returns their values to the cell", async () 
   const status = (await queueMagic.run(`status nb --once --dir ${dir}`, ctx)) as queue.QueueStatus;
   expect(status.counts.PENDING).toBe(2);
   expect(status[DISPLAY]()["text/plain"]).toMatch(/queue nb \(active\): 2 tasks/);
+});
+
+it("%queue --db keeps the queue in PostgreSQL, and its status and tasks say where tasks ran", async () => {
+  const storage = await useStorage("postgres");
+  delete process.env.HPCFIT_QUEUE_DB;
+  const db = storage.db!;
+  try {
+    const rec: Recorded = { stdout: "", displays: [] };
+    const ctx = context(rec);
+    await queueMagic.run(`create nbpg --dir ${storage.dir} --db ${db}`, ctx);
+    expect(rec.stdout).toMatch(/Created queue nbpg in postgres:\/\//);
+    await queueMagic.run(`add nbpg --dir ${storage.dir} --db ${db} -- true`, ctx);
+    await expect(queueMagic.run(`tasks nbpg --dir ${storage.dir}`, ctx)).rejects.toThrow(/No queue named nbpg/);
+    await queueMagic.run(`work nbpg --dir ${storage.dir} --db ${db} --poll 0.05`, ctx);
+    const tasks = (await queueMagic.run(`tasks nbpg --dir ${storage.dir} --db ${db}`, ctx)) as queue.Task[];
+    expect(tasks.map((t) => [t.state, t.node])).toEqual([["SUCCEEDED", workerPlace().node]]);
+    const html = (tasks as unknown as { [DISPLAY](): MimeBundle })[DISPLAY]()["text/html"];
+    expect(html).toMatch(/<th>node<\/th><th>job<\/th><th>worker<\/th>/);
+    const status = (await queueMagic.run(`status nbpg --once --dir ${storage.dir} --db ${db}`, ctx)) as queue.QueueStatus;
+    expect(status.nodes).toEqual([
+      { node: workerPlace().node, counts: { WAITING: 0, PENDING: 0, RUNNING: 0, SUCCEEDED: 1, FAILED: 0 } },
+    ]);
+    expect(status[DISPLAY]()["text/html"]).toMatch(/<table class="hpcfit-queue-nodes">/);
+  } finally {
+    await storage.cleanup();
+  }
 });
 
 it("%queue reports bad input as a UserError with a specific message", async () => {

@@ -7,6 +7,8 @@ import Database from "better-sqlite3";
 import { chmodSync, cpSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { SCHEMA_VERSION } from "../../queue/sqlite-schema.js";
+import { workerPlace } from "../../queue/worker.js";
 import * as queue from "../../queue/index.js";
 import { ROOT, tempQueuesDir } from "./helpers.js";
 
@@ -54,10 +56,13 @@ it("migrates a version-1 queue in place, keeping its tasks and their last attemp
     ["SUCCEEDED", 1],
     ["SUCCEEDED", 1],
   ]);
+  // Attempts from before say nothing of where they ran; new ones name their node.
+  expect((await q.task(2))!.history[0]).toMatchObject({ node: null, jobId: null });
+  expect((await q.task(5))!.history[0].node).toBe(workerPlace().node);
   q.close();
-  // Migrated once: the file says version 2, and its folder and files are private now.
+  // Migrated once: the file says the current version, and its folder and files are private now.
   const db = new Database(join(directory, "queue.db"), { readonly: true });
-  expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe("2");
+  expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get()).toBe(String(SCHEMA_VERSION));
   db.close();
   expect([mode(directory), mode(join(directory, "logs")), mode(join(directory, "queue.db"))]).toEqual([0o700, 0o700, 0o600]);
   // A second connection reads the migrated file as it is.
@@ -72,6 +77,6 @@ it("refuses a queue database newer than this hpcfit with a clear error", async (
   db.prepare("UPDATE meta SET value = '99' WHERE key = 'schema_version'").run();
   db.close();
   await expect(queue.connect("legacy", { dir })).rejects.toThrow(
-    /queue\.db has queue schema version 99; this hpcfit reads versions up to 2/,
+    /queue\.db has queue schema version 99; this hpcfit reads versions up to 3/,
   );
 });

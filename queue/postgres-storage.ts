@@ -1,0 +1,789 @@
+/**
+ * The PostgreSQL backend of a queue, for workers on many nodes. Each queue is a schema of its own
+ * in the database a `postgres://` URL names (see postgres-schema.ts). A claim is one statement
+ * that picks the next task with `FOR UPDATE SKIP LOCKED`, so concurrent workers never wait on
+ * each other's claims and never take the same task. Every change of more than one row runs in a
+ * transaction; those whose outcome depends on other rows' states (releasing dependents, adding
+ * tasks that require others) first lock the rows they depend on, so that two transactions
+ * finishing a task's requirements at once cannot both miss that it is ready.
+ */
+import pg from "pg";
+import { batchStates } from "./batch-states.js";
+import {
+  MAX_IDENTIFIER,
+  NOW_MS,
+  PG_MIGRATIONS,
+  PG_SCHEMA_VERSION,
+  SCHEMA_PREFIX,
+  schemaOf,
+  schemaSql,
+} from "./postgres-schema.js";
+import {
+  TASK_STATES,
+  type ClaimedTask,
+  type NewTaskRow,
+  type NodeCounts,
+  type QueueInfo,
+  type QueueState,
+  type QueueStorage,
+  type StateCounts,
+  type Task,
+  type TaskAttempt,
+  type TaskFilter,
+  type TaskOutcome,
+  type TaskParams,
+  type TaskState,
+  type WorkerPlace,
+} from "./types.js";
+import { UserError } from "../util/user-error.js";
+
+/** Options for creating a queue. */
+export interface PostgresCreateOptions {
+  maxAttempts: number;
+  retryOnFailure: boolean;
+}
+
+interface TaskRow {
+  id: number;
+  key: string | null;
+  command: string | null;
+  argv: string | null;
+  params: string | null;
+  priority: number;
+  state: TaskState;
+  attempts: number;
+  exit_code: number | null;
+  error: string | null;
+  worker: string | null;
+  node: string | null;
+  job_id: string | null;
+  log_file: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  lease_expires: number | null;
+  has_deps: boolean;
+  requires: number[] | null;
+  history: AttemptJson[] | null;
+}
+
+/** An attempt as `json_build_object` returns it (bigints arrive as JSON numbers). */
+interface AttemptJson {
+  attempt: number;
+  worker: string;
+  node: string | null;
+  job_id: string | null;
+  started_at: number;
+  finished_at: number | null;
+  exit_code: number | null;
+  error: string | null;
+  log_file: string | null;
+}
+
+/** A parser of a column's text form. */
+type TextParser = (value: string) => unknown;
+/** pg's parsers by type id (its typing lists only the scalar ids). */
+const parserOf = pg.types.getTypeParser as unknown as (oid: number, format?: string) => TextParser;
+/** The type ids of `bigint` and `bigint[]`. */
+const INT8 = 20;
+const INT8_ARRAY = 1016;
+
+/** bigint columns (and arrays) as JavaScript numbers: ids and millisecond times stay far below 2^53. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: string): TextParser => {
+    if (oid === INT8) return (v) => Number(v);
+    if (oid === INT8_ARRAY) {
+      const parse = parserOf(INT8_ARRAY);
+      return (v) => (parse(v) as Array<string | null>).map((x) => (x === null ? null : Number(x)));
+    }
+    return parserOf(oid, format);
+  }) as unknown as typeof pg.types.getTypeParser,
+};
+
+/** Rows per INSERT statement when adding tasks (each column travels as one array). */
+const INSERT_CHUNK = 20_000;
+
+/** PostgreSQL's codes for a transaction that lost a deadlock or a serialization race: run it again. */
+const RETRYABLE = new Set(["40P01", "40001"]);
+
+/** A URL with its password (if any) replaced, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ":***@");
+  }
+}
+
+/** Whether `db` names a PostgreSQL database (`postgres://` or `postgresql://`). */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/** A pool on `url` whose failures to connect become clear user errors. */
+function openPool(url: string): pg.Pool {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UserError(`${redactUrl(url)} is not a valid PostgreSQL URL (postgres://user[:password]@host[:port]/database).`);
+  }
+  if (parsed.pathname.replace(/^\//, "") === "")
+    throw new UserError(`${redactUrl(url)} names no database (postgres://user@host/DATABASE).`);
+  const pool = new pg.Pool({ connectionString: url, types: TYPES, max: 16, idleTimeoutMillis: 10_000 });
+  // An idle connection that breaks (server restart) is dropped; the next query opens another.
+  pool.on("error", () => undefined);
+  return pool;
+}
+
+/** Turns a failure to reach the server into a user error naming the URL. */
+function unreachable(url: string, e: unknown): Error {
+  const err = e as Error & { code?: string };
+  if (err instanceof UserError) return err;
+  if (err.code === undefined || /^(E[A-Z]+|28[0-9A-Z]{3}|3D000)$/.test(err.code)) {
+    return new UserError(`Cannot use the PostgreSQL database ${redactUrl(url)}: ${err.message}.`);
+  }
+  return err;
+}
+
+/** The schemas of the queues in the database at `url`, by queue name, sorted. */
+export async function postgresQueueNames(url: string): Promise<string[]> {
+  const pool = openPool(url);
+  try {
+    const r = await pool.query<{ name: string }>(
+      `SELECT substr(nspname, $2) AS name FROM pg_namespace
+       WHERE left(nspname, $3) = $1 AND to_regclass(quote_ident(nspname) || '.meta') IS NOT NULL ORDER BY 1`,
+      [SCHEMA_PREFIX, SCHEMA_PREFIX.length + 1, SCHEMA_PREFIX.length],
+    );
+    return r.rows.map((row) => row.name);
+  } catch (e) {
+    throw unreachable(url, e);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Drops queue `name`'s schema and everything in it. */
+export async function dropPostgresQueue(url: string, name: string): Promise<void> {
+  const pool = openPool(url);
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS ${schemaOf(name)} CASCADE`);
+  } catch (e) {
+    throw unreachable(url, e);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** A queue stored in schema `hpcfit_queue_<name>` of a PostgreSQL database. */
+export class PostgresQueueStorage implements QueueStorage {
+  private readonly s: string;
+  private readonly sql: ReturnType<typeof statements>;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+    private readonly name: string,
+    private readonly directory: string,
+    private readonly maxAttempts: number,
+    private readonly retryOnFailure: boolean,
+    private readonly createdAt: number,
+  ) {
+    this.s = schemaOf(name);
+    this.sql = statements(this.s);
+  }
+
+  private static checkName(name: string): void {
+    if (Buffer.byteLength(SCHEMA_PREFIX + name) > MAX_IDENTIFIER) {
+      throw new UserError(
+        `Queue name ${JSON.stringify(name)} is too long for PostgreSQL: at most ${MAX_IDENTIFIER - SCHEMA_PREFIX.length} characters.`,
+      );
+    }
+  }
+
+  /** Creates queue `name` in the database at `url` (its schema and tables); fails when it exists. */
+  static async create(
+    url: string,
+    directory: string,
+    name: string,
+    options: PostgresCreateOptions,
+  ): Promise<PostgresQueueStorage> {
+    PostgresQueueStorage.checkName(name);
+    const pool = openPool(url);
+    const s = schemaOf(name);
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const exists = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [SCHEMA_PREFIX + name]);
+        if (exists.rowCount !== 0) throw new UserError(`Queue ${name} already exists in ${redactUrl(url)}.`);
+        await client.query(`CREATE SCHEMA ${s}`);
+        await client.query(schemaSql(s));
+        const createdAt = Date.now();
+        await client.query(`INSERT INTO ${s}.meta (key, value) SELECT * FROM unnest($1::text[], $2::text[])`, [
+          ["schema_version", "name", "state", "max_attempts", "retry_on_failure", "created_at"],
+          [
+            String(PG_SCHEMA_VERSION),
+            name,
+            "active",
+            String(options.maxAttempts),
+            options.retryOnFailure ? "1" : "0",
+            String(createdAt),
+          ],
+        ]);
+        await client.query("COMMIT");
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        // Two creators at once: the loser's CREATE SCHEMA fails on the unique schema name.
+        if ((e as { code?: string }).code === "23505" || (e as { code?: string }).code === "42P06") {
+          throw new UserError(`Queue ${name} already exists in ${redactUrl(url)}.`);
+        }
+        throw e;
+      } finally {
+        client.release();
+      }
+      return await PostgresQueueStorage.open(pool, url, directory, name);
+    } catch (e) {
+      await pool.end();
+      throw unreachable(url, e);
+    }
+  }
+
+  /** Opens queue `name` in the database at `url`, migrating its schema when it is older. */
+  static async connect(url: string, directory: string, name: string): Promise<PostgresQueueStorage> {
+    PostgresQueueStorage.checkName(name);
+    const pool = openPool(url);
+    try {
+      return await PostgresQueueStorage.open(pool, url, directory, name);
+    } catch (e) {
+      await pool.end();
+      throw unreachable(url, e);
+    }
+  }
+
+  private static async open(pool: pg.Pool, url: string, directory: string, name: string): Promise<PostgresQueueStorage> {
+    const s = schemaOf(name);
+    const found = await pool.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [`${s}.meta`]);
+    if (found.rows[0]?.t == null) throw new UserError(`No queue named ${name} in ${redactUrl(url)}.`);
+    const readMeta = async (c: pg.PoolClient | pg.Pool) =>
+      new Map(
+        (await c.query<{ key: string; value: string }>(`SELECT key, value FROM ${s}.meta`)).rows.map((r) => [r.key, r.value]),
+      );
+    let meta = await readMeta(pool);
+    const version = () => Number(meta.get("schema_version"));
+    const unreadable = () =>
+      new UserError(
+        `Queue ${name} in ${redactUrl(url)} has schema version ${meta.get("schema_version")}; this hpcfit reads versions up to ${PG_SCHEMA_VERSION}.`,
+      );
+    if (!Number.isInteger(version()) || version() < 1 || version() > PG_SCHEMA_VERSION) throw unreadable();
+    if (version() < PG_SCHEMA_VERSION) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query(`LOCK TABLE ${s}.meta IN EXCLUSIVE MODE`);
+        meta = await readMeta(client);
+        while (version() < PG_SCHEMA_VERSION) {
+          const step = PG_MIGRATIONS[version()];
+          if (step === undefined) throw unreadable();
+          await client.query(step(s));
+          meta = await readMeta(client);
+        }
+        await client.query("COMMIT");
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    }
+    return new PostgresQueueStorage(
+      pool,
+      url,
+      meta.get("name") ?? name,
+      directory,
+      Number(meta.get("max_attempts") ?? "3"),
+      meta.get("retry_on_failure") !== "0",
+      Number(meta.get("created_at") ?? "0"),
+    );
+  }
+
+  /** Runs `fn` in a transaction, again (up to 5 times) when PostgreSQL aborts it to break a deadlock. */
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await this.pool.connect();
+      try {
+        await c.query("BEGIN");
+        const result = await fn(c);
+        await c.query("COMMIT");
+        return result;
+      } catch (e) {
+        await c.query("ROLLBACK").catch(() => undefined);
+        if (attempt < 5 && RETRYABLE.has((e as { code?: string }).code ?? "")) continue;
+        throw e;
+      } finally {
+        c.release();
+      }
+    }
+  }
+
+  async info(): Promise<QueueInfo> {
+    const r = await this.pool.query<{ value: QueueState }>(this.sql.getState);
+    return {
+      name: this.name,
+      state: r.rows[0].value,
+      maxAttempts: this.maxAttempts,
+      retryOnFailure: this.retryOnFailure,
+      createdAt: this.createdAt,
+      directory: this.directory,
+    };
+  }
+
+  async setState(state: QueueState): Promise<void> {
+    await this.pool.query(this.sql.setState, [state]);
+  }
+
+  async idsForKeys(keys: string[]): Promise<Map<string, number>> {
+    const r = await this.pool.query<{ key: string; id: number }>(
+      `SELECT key, id FROM ${this.s}.tasks WHERE key = ANY($1::text[])`,
+      [keys],
+    );
+    return new Map(r.rows.map((row) => [row.key, row.id]));
+  }
+
+  async existingIds(ids: number[]): Promise<Set<number>> {
+    const r = await this.pool.query<{ id: number }>(`SELECT id FROM ${this.s}.tasks WHERE id = ANY($1::bigint[])`, [ids]);
+    return new Set(r.rows.map((row) => row.id));
+  }
+
+  async insert(rows: NewTaskRow[]): Promise<number[]> {
+    if (rows.length === 0) return [];
+    return this.tx(async (c) => {
+      // Adders take turns, so that a batch gets consecutive ids in its order.
+      await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [this.s]);
+      // A required task that finishes meanwhile waits for this transaction (FOR SHARE), and then
+      // sees the new dependents; one that finished before is read as it ended.
+      const required = [...new Set(rows.flatMap((r) => r.requiresIds))];
+      const known = new Map<number, TaskState>();
+      if (required.length > 0) {
+        const r = await c.query<{ id: number; state: TaskState }>(
+          `SELECT id, state FROM ${this.s}.tasks WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE`,
+          [required],
+        );
+        for (const row of r.rows) known.set(row.id, row.state);
+      }
+      const { states, errors } = batchStates(rows, (id) => known.get(id));
+      const first = (await c.query<{ id: number }>(`SELECT nextval('${this.s}.task_ids') AS id`)).rows[0].id;
+      if (rows.length > 1) await c.query(`SELECT setval('${this.s}.task_ids', $1)`, [first + rows.length - 1]);
+      const ids = rows.map((_, i) => first + i);
+      for (let from = 0; from < rows.length; from += INSERT_CHUNK) {
+        const chunk = rows.slice(from, from + INSERT_CHUNK);
+        const at = (i: number) => from + i;
+        try {
+          await c.query(this.sql.insert, [
+            chunk.map((_, i) => ids[at(i)]),
+            chunk.map((r) => r.key),
+            chunk.map((r) => r.command),
+            chunk.map((r) => (r.argv === null ? null : JSON.stringify(r.argv))),
+            chunk.map((r) => r.params),
+            chunk.map((r) => r.priority),
+            chunk.map((_, i) => states[at(i)]),
+            chunk.map((_, i) => errors[at(i)]),
+            chunk.map((_, i) => states[at(i)] === "FAILED"),
+            chunk.map((r) => r.requiresIds.length + r.requiresBatch.length > 0),
+          ]);
+        } catch (e) {
+          const err = e as { code?: string; constraint?: string; detail?: string };
+          if (err.code === "23505" && err.constraint === "tasks_by_key") {
+            const key = /\(key\)=\((.*)\) already exists/.exec(err.detail ?? "")?.[1];
+            throw new UserError(
+              `A task with key ${key === undefined ? "(one of the batch)" : JSON.stringify(key)} already exists in queue ${this.name}.`,
+            );
+          }
+          throw e;
+        }
+      }
+      const depTask: number[] = [];
+      const depReq: number[] = [];
+      rows.forEach((r, i) => {
+        for (const req of r.requiresIds) {
+          depTask.push(ids[i]);
+          depReq.push(req);
+        }
+        for (const b of r.requiresBatch) {
+          depTask.push(ids[i]);
+          depReq.push(ids[b]);
+        }
+      });
+      for (let from = 0; from < depTask.length; from += INSERT_CHUNK) {
+        await c.query(
+          `INSERT INTO ${this.s}.deps (task_id, requires_id) SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING`,
+          [depTask.slice(from, from + INSERT_CHUNK), depReq.slice(from, from + INSERT_CHUNK)],
+        );
+      }
+      return ids;
+    });
+  }
+
+  async claim(worker: string, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask | null> {
+    // The claim statement takes nothing while some lease has expired, and says so: the expired
+    // tasks go back in line first (as with SQLite, a lost task keeps its place by priority).
+    for (let round = 0; round < 5; round++) {
+      const r = await this.pool.query<TaskRow & { expired_leases: boolean }>(this.sql.claim, [
+        worker,
+        leaseMs,
+        place.node,
+        place.jobId,
+      ]);
+      const row = r.rows[0];
+      if (row.expired_leases) {
+        await this.reclaimExpired();
+        continue;
+      }
+      if (row.id === null) return null;
+      // The statement's own snapshot does not see the attempt row it adds: append it here.
+      const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(toAttempt);
+      history.push({
+        attempt: row.attempts,
+        worker,
+        node: place.node,
+        jobId: place.jobId,
+        startedAt: row.started_at!,
+        finishedAt: null,
+        exitCode: null,
+        error: null,
+        logFile: null,
+      });
+      return { ...toTask(row, history), attempt: row.attempts };
+    }
+    // Another worker is returning the expired tasks right now: look again at the next poll.
+    return null;
+  }
+
+  async heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean> {
+    return (await this.pool.query(this.sql.heartbeat, [leaseMs, id, worker, attempt])).rowCount === 1;
+  }
+
+  async complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null> {
+    const failed = outcome.exitCode !== 0;
+    const error = failed ? (outcome.error ?? `exit code ${outcome.exitCode}`) : null;
+    if (failed && this.retryOnFailure && attempt < this.maxAttempts) {
+      const note = `${error} (attempt ${attempt} of ${this.maxAttempts}; it runs again)`;
+      const held = await this.pool.query(this.sql.requeueFailed, [outcome.exitCode, note, id, worker, attempt, error]);
+      return held.rowCount === 0 ? null : "PENDING";
+    }
+    const state: TaskState = failed ? "FAILED" : "SUCCEEDED";
+    // One round trip: the statements of a simple query run in one implicit transaction, each
+    // with a snapshot of its own, so the release after the lock sees what the lock waited for.
+    const sql = this.sql.finishAndFollow(id, worker, attempt, state, outcome.exitCode, error);
+    for (let round = 1; ; round++) {
+      try {
+        const results = (await this.pool.query(sql)) as unknown as pg.QueryResult[];
+        return results[0].rowCount === 0 ? null : state;
+      } catch (e) {
+        if (round < 5 && RETRYABLE.has((e as { code?: string }).code ?? "")) continue;
+        throw e;
+      }
+    }
+  }
+
+  async abandon(id: number, worker: string, attempt: number): Promise<void> {
+    await this.pool.query(this.sql.abandon, [id, worker, attempt, `worker ${worker} stopped and gave the task back`]);
+  }
+
+  async setLogFile(id: number, worker: string, attempt: number, logFile: string): Promise<void> {
+    await this.pool.query(this.sql.setLog, [logFile, id, worker, attempt]);
+  }
+
+  async reclaimExpired(): Promise<number> {
+    // The common case, nothing expired, costs one indexed look-up and no transaction.
+    const any = await this.pool.query(this.sql.anyExpired);
+    if (any.rowCount === 0) return 0;
+    return this.tx(async (c) => {
+      const expired = await c.query<{
+        id: number;
+        attempts: number;
+        worker: string | null;
+        node: string | null;
+        job_id: string | null;
+        started_at: number | null;
+      }>(this.sql.expired);
+      for (const t of expired.rows) {
+        const what = `lease of worker ${t.worker ?? "?"} expired during attempt ${t.attempts} of ${this.maxAttempts}`;
+        await c.query(this.sql.endLost, [t.id, t.attempts, t.worker ?? "?", t.node, t.job_id, t.started_at, what]);
+        if (t.attempts >= this.maxAttempts) {
+          await c.query(this.sql.failLost, [what, t.id]);
+          await c.query(this.sql.failDownstream, [t.id, `requires task ${t.id}, which failed`]);
+        } else {
+          await c.query(this.sql.requeue, [what, t.id]);
+        }
+      }
+      return expired.rowCount ?? 0;
+    });
+  }
+
+  async counts(): Promise<StateCounts> {
+    const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as StateCounts;
+    for (const r of (await this.pool.query<{ state: TaskState; n: number }>(this.sql.counts)).rows) counts[r.state] = r.n;
+    return counts;
+  }
+
+  async nodeCounts(): Promise<NodeCounts[]> {
+    const out = new Map<string, StateCounts>();
+    for (const r of (await this.pool.query<{ node: string; state: TaskState; n: number }>(this.sql.nodeCounts)).rows) {
+      let counts = out.get(r.node);
+      if (!counts) out.set(r.node, (counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as StateCounts));
+      counts[r.state] = r.n;
+    }
+    return [...out].map(([node, counts]) => ({ node, counts }));
+  }
+
+  async finishedSince(since: number): Promise<{ count: number; first: number | null }> {
+    return (await this.pool.query<{ count: number; first: number | null }>(this.sql.finishedSince, [since])).rows[0];
+  }
+
+  async tasks(filter: TaskFilter): Promise<Task[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const states = filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state];
+    if (states.length > 0) {
+      args.push(states);
+      where.push(`state = ANY($${args.length}::text[])`);
+    }
+    if (filter.ids !== undefined) {
+      if (filter.ids.length === 0) return [];
+      args.push(filter.ids);
+      where.push(`id = ANY($${args.length}::bigint[])`);
+    }
+    if (filter.afterId !== undefined) {
+      args.push(filter.afterId);
+      where.push(`id > $${args.length}`);
+    }
+    let sql = `SELECT t.*, ${this.sql.extras} FROM ${this.s}.tasks t`;
+    if (where.length > 0) sql += ` WHERE ${where.join(" AND ")}`;
+    sql += " ORDER BY id";
+    if (filter.limit !== undefined) {
+      args.push(filter.limit);
+      sql += ` LIMIT $${args.length}`;
+    }
+    const r = await this.pool.query<TaskRow>(sql, args);
+    return r.rows.map((row) => toTask(row, (row.history ?? []).map(toAttempt)));
+  }
+
+  async retry(ids?: number[]): Promise<number> {
+    if (ids !== undefined && ids.length === 0) return 0;
+    return this.tx(async (c) => {
+      await this.lockForReset(c);
+      const where = ids === undefined ? "state = 'FAILED'" : "state = 'FAILED' AND id = ANY($1::bigint[])";
+      const args = ids === undefined ? [] : [ids];
+      await c.query(`DELETE FROM ${this.s}.attempts WHERE task_id IN (SELECT id FROM ${this.s}.tasks WHERE ${where})`, args);
+      const n =
+        (await c.query(`UPDATE ${this.s}.tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE ${where}`, args)).rowCount ?? 0;
+      await this.settle(c);
+      return n;
+    });
+  }
+
+  async rerun(includeRunning: boolean): Promise<number> {
+    return this.tx(async (c) => {
+      await this.lockForReset(c);
+      const states = includeRunning ? "('SUCCEEDED', 'FAILED', 'RUNNING', 'PENDING')" : "('SUCCEEDED', 'FAILED', 'PENDING')";
+      await c.query(`DELETE FROM ${this.s}.attempts WHERE task_id IN (SELECT id FROM ${this.s}.tasks WHERE state IN ${states})`);
+      const n =
+        (await c.query(`UPDATE ${this.s}.tasks SET state = 'WAITING', ${RESET_COLUMNS} WHERE state IN ${states}`)).rowCount ?? 0;
+      await this.settle(c);
+      return n;
+    });
+  }
+
+  /**
+   * Retry and rerun change many tasks' states and then decide others' from them: they hold off
+   * every other writer meanwhile, as SQLite's write lock does (readers go on).
+   */
+  private async lockForReset(c: pg.PoolClient): Promise<void> {
+    await c.query(`LOCK TABLE ${this.s}.tasks IN SHARE ROW EXCLUSIVE MODE`);
+  }
+
+  /** After a reset: fail what cannot run, release what can (repeat: failures chain). */
+  private async settle(c: pg.PoolClient): Promise<void> {
+    while (((await c.query(this.sql.failBlocked)).rowCount ?? 0) > 0);
+    await c.query(this.sql.releaseAll);
+  }
+
+  close(): void {
+    void this.pool.end().catch(() => undefined);
+  }
+
+  /** The database this queue lives in (password hidden). */
+  get location(): string {
+    return redactUrl(this.url);
+  }
+}
+
+/** The statements of a queue in schema `s`, built once per storage. */
+function statements(s: string) {
+  const dependsOnFailed = `EXISTS (SELECT 1 FROM ${s}.deps d JOIN ${s}.tasks r ON r.id = d.requires_id WHERE d.task_id = t.id AND r.state = 'FAILED')`;
+  const allSucceeded = `NOT EXISTS (SELECT 1 FROM ${s}.deps d JOIN ${s}.tasks r ON r.id = d.requires_id WHERE d.task_id = t.id AND r.state <> 'SUCCEEDED')`;
+  // A task's requirements and attempts, in the same statement as the task.
+  const extras = `
+    (SELECT array_agg(requires_id ORDER BY requires_id) FROM ${s}.deps WHERE task_id = t.id) AS requires,
+    (SELECT json_agg(json_build_object('attempt', a.attempt, 'worker', a.worker, 'node', a.node, 'job_id', a.job_id,
+       'started_at', a.started_at, 'finished_at', a.finished_at, 'exit_code', a.exit_code, 'error', a.error, 'log_file', a.log_file)
+       ORDER BY a.attempt) FROM ${s}.attempts a WHERE a.task_id = t.id) AS history`;
+  // Ends an attempt; one claimed before the attempts table existed has no row yet, so upsert.
+  const endAttempt = (finished: string, exitCode: string, error: string) => `
+    INSERT INTO ${s}.attempts (task_id, attempt, worker, node, job_id, started_at, finished_at, exit_code, error)
+    SELECT id, attempts, worker, node, job_id, coalesce(started_at, ${finished}), ${finished}, ${exitCode}, ${error} FROM done
+    ON CONFLICT (task_id, attempt) DO UPDATE SET finished_at = excluded.finished_at, exit_code = excluded.exit_code,
+      error = coalesce(${s}.attempts.error, excluded.error)`;
+  return {
+    extras,
+    getState: `SELECT value FROM ${s}.meta WHERE key = 'state'`,
+    setState: `UPDATE ${s}.meta SET value = $1 WHERE key = 'state'`,
+    insert: `
+      INSERT INTO ${s}.tasks (id, key, command, argv, params, priority, state, error, created_at, finished_at, has_deps)
+      SELECT id, key, command, argv, params, priority, state, error, ${NOW_MS}, CASE WHEN failed THEN ${NOW_MS} END, has_deps
+      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::boolean[], $10::boolean[])
+        AS b(id, key, command, argv, params, priority, state, error, failed, has_deps)`,
+    // One statement: pick the next ready task (skipping those other claims hold), take it, and
+    // open its attempt; nothing when the queue is paused, or when some lease has expired (then
+    // `expired_leases` says so and the caller returns those tasks to the queue first).
+    claim: `
+      WITH now AS (SELECT ${NOW_MS} AS ms),
+      expired AS (SELECT EXISTS (SELECT 1 FROM ${s}.tasks, now WHERE state = 'RUNNING' AND lease_expires < now.ms) AS found),
+      picked AS (
+        SELECT id FROM ${s}.tasks
+        WHERE state = 'PENDING' AND (SELECT value FROM ${s}.meta WHERE key = 'state') = 'active' AND NOT (SELECT found FROM expired)
+        ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+      claimed AS (
+        UPDATE ${s}.tasks t SET state = 'RUNNING', attempts = t.attempts + 1, worker = $1, node = $3, job_id = $4,
+          started_at = now.ms, lease_expires = now.ms + $2, exit_code = NULL, error = NULL, finished_at = NULL, log_file = NULL
+        FROM picked, now WHERE t.id = picked.id RETURNING t.*),
+      started AS (
+        INSERT INTO ${s}.attempts (task_id, attempt, worker, node, job_id, started_at)
+        SELECT id, attempts, worker, node, job_id, started_at FROM claimed
+        ON CONFLICT (task_id, attempt) DO UPDATE SET worker = excluded.worker, node = excluded.node, job_id = excluded.job_id,
+          started_at = excluded.started_at, finished_at = NULL, exit_code = NULL, error = NULL, log_file = NULL)
+      SELECT (SELECT found FROM expired) AS expired_leases, t.*, ${extras} FROM (SELECT 1) AS one LEFT JOIN claimed t ON true`,
+    heartbeat: `UPDATE ${s}.tasks SET lease_expires = ${NOW_MS} + $1 WHERE id = $2 AND state = 'RUNNING' AND worker = $3 AND attempts = $4`,
+    // A failed attempt with attempts left: back in line, its exit code and reason kept for display.
+    requeueFailed: `
+      WITH done AS (
+        UPDATE ${s}.tasks SET state = 'PENDING', exit_code = $1, error = $2, lease_expires = NULL
+        WHERE id = $3 AND state = 'RUNNING' AND worker = $4 AND attempts = $5 RETURNING *)
+      ${endAttempt(NOW_MS, "$1", "$6::text")}`,
+    /**
+     * Ends an attempt for good and then follows up, as three statements of one simple query
+     * (values inlined as escaped literals): record the end; lock the waiting dependents (a
+     * transaction finishing another of their requirements at the same time waits here, and its
+     * release, a later statement with a newer snapshot, then sees this success); release those
+     * whose every requirement succeeded, or fail everything downstream of a failure.
+     */
+    finishAndFollow: (
+      id: number,
+      worker: string,
+      attempt: number,
+      state: TaskState,
+      exitCode: number,
+      error: string | null,
+    ): string => {
+      const lit = (v: string | null) => (v === null ? "NULL" : pg.escapeLiteral(v));
+      const n = (v: number) => String(Math.trunc(v));
+      const follow =
+        state === "SUCCEEDED"
+          ? `SELECT t.id FROM ${s}.tasks t JOIN ${s}.deps d ON d.task_id = t.id
+             WHERE d.requires_id = ${n(id)} AND t.state = 'WAITING' ORDER BY t.id FOR UPDATE OF t;
+             UPDATE ${s}.tasks t SET state = 'PENDING'
+             WHERE t.state = 'WAITING' AND t.id IN (SELECT task_id FROM ${s}.deps WHERE requires_id = ${n(id)}) AND ${allSucceeded};`
+          : `WITH RECURSIVE down(id) AS (
+               SELECT task_id FROM ${s}.deps WHERE requires_id = ${n(id)}
+               UNION SELECT d.task_id FROM ${s}.deps d JOIN down ON d.requires_id = down.id)
+             UPDATE ${s}.tasks SET state = 'FAILED', error = ${lit(`requires task ${id}, which failed`)}, finished_at = ${NOW_MS}
+             WHERE id IN (SELECT id FROM down) AND state IN ('WAITING', 'PENDING')
+               AND EXISTS (SELECT 1 FROM ${s}.tasks WHERE id = ${n(id)} AND state = 'FAILED');`;
+      return `
+        WITH done AS (
+          UPDATE ${s}.tasks SET state = ${lit(state)}, exit_code = ${n(exitCode)}, error = ${lit(error)}, finished_at = ${NOW_MS}, lease_expires = NULL
+          WHERE id = ${n(id)} AND state = 'RUNNING' AND worker = ${lit(worker)} AND attempts = ${n(attempt)} RETURNING *)
+        ${endAttempt("done.finished_at", n(exitCode), lit(error))};
+        ${follow}`;
+    },
+    // Everything downstream of a failed task fails too (it could never run).
+    failDownstream: `
+      WITH RECURSIVE down(id) AS (
+        SELECT task_id FROM ${s}.deps WHERE requires_id = $1
+        UNION SELECT d.task_id FROM ${s}.deps d JOIN down ON d.requires_id = down.id)
+      UPDATE ${s}.tasks SET state = 'FAILED', error = $2, finished_at = ${NOW_MS}
+      WHERE id IN (SELECT id FROM down) AND state IN ('WAITING', 'PENDING')`,
+    abandon: `
+      WITH given AS (
+        UPDATE ${s}.tasks SET lease_expires = 0 WHERE id = $1 AND state = 'RUNNING' AND worker = $2 AND attempts = $3 RETURNING id)
+      UPDATE ${s}.attempts SET error = $4 WHERE task_id = $1 AND attempt = $3 AND worker = $2 AND EXISTS (SELECT 1 FROM given)`,
+    setLog: `
+      WITH held AS (
+        UPDATE ${s}.tasks SET log_file = $1 WHERE id = $2 AND state = 'RUNNING' AND worker = $3 AND attempts = $4 RETURNING id)
+      UPDATE ${s}.attempts SET log_file = $1 WHERE task_id = $2 AND attempt = $4 AND worker = $3 AND EXISTS (SELECT 1 FROM held)`,
+    anyExpired: `SELECT 1 FROM ${s}.tasks WHERE state = 'RUNNING' AND lease_expires < ${NOW_MS} LIMIT 1`,
+    expired: `
+      SELECT id, attempts, worker, node, job_id, started_at FROM ${s}.tasks
+      WHERE state = 'RUNNING' AND lease_expires < ${NOW_MS} ORDER BY id FOR UPDATE SKIP LOCKED`,
+    endLost: `
+      INSERT INTO ${s}.attempts (task_id, attempt, worker, node, job_id, started_at, finished_at, exit_code, error)
+      VALUES ($1, $2, $3, $4, $5, coalesce($6, ${NOW_MS}), ${NOW_MS}, NULL, $7)
+      ON CONFLICT (task_id, attempt) DO UPDATE SET finished_at = excluded.finished_at, exit_code = NULL,
+        error = coalesce(${s}.attempts.error, excluded.error)`,
+    requeue: `UPDATE ${s}.tasks SET state = 'PENDING', lease_expires = NULL, error = $1 WHERE id = $2`,
+    failLost: `UPDATE ${s}.tasks SET state = 'FAILED', error = $1, finished_at = ${NOW_MS}, lease_expires = NULL WHERE id = $2`,
+    counts: `SELECT state, count(*) AS n FROM ${s}.tasks GROUP BY state`,
+    nodeCounts: `SELECT node, state, count(*) AS n FROM ${s}.tasks WHERE node IS NOT NULL GROUP BY node, state ORDER BY node`,
+    finishedSince: `SELECT count(*) AS count, min(finished_at) AS first FROM ${s}.tasks WHERE finished_at >= $1`,
+    failBlocked: `
+      UPDATE ${s}.tasks t SET state = 'FAILED', error = 'a task it requires failed', finished_at = ${NOW_MS}
+      WHERE t.state = 'WAITING' AND ${dependsOnFailed}`,
+    releaseAll: `UPDATE ${s}.tasks t SET state = 'PENDING' WHERE t.state = 'WAITING' AND ${allSucceeded}`,
+  };
+}
+
+/** Columns cleared when a task is queued again. */
+const RESET_COLUMNS =
+  "attempts = 0, exit_code = NULL, error = NULL, worker = NULL, node = NULL, job_id = NULL, log_file = NULL, started_at = NULL, finished_at = NULL, lease_expires = NULL";
+
+function toAttempt(a: AttemptJson): TaskAttempt {
+  return {
+    attempt: a.attempt,
+    worker: a.worker,
+    node: a.node,
+    jobId: a.job_id,
+    startedAt: a.started_at,
+    finishedAt: a.finished_at,
+    exitCode: a.exit_code,
+    error: a.error,
+    logFile: a.log_file,
+  };
+}
+
+function toTask(r: TaskRow, history: readonly TaskAttempt[]): Task {
+  return {
+    id: r.id,
+    key: r.key,
+    command: r.command,
+    argv: r.argv === null ? null : (JSON.parse(r.argv) as string[]),
+    params: r.params === null ? null : (JSON.parse(r.params) as TaskParams),
+    priority: r.priority,
+    state: r.state,
+    requires: r.requires ?? [],
+    attempts: r.attempts,
+    exitCode: r.exit_code,
+    error: r.error,
+    worker: r.worker,
+    node: r.node,
+    jobId: r.job_id,
+    logFile: r.log_file,
+    history,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    leaseExpiresAt: r.lease_expires,
+  };
+}
