@@ -7,19 +7,28 @@
  */
 import { basename, extname, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { fit } from "../../fit/fit.js";
+import { getMethod } from "../../fit/methods.js";
+import { usesOption } from "../../fit/options/check.js";
+import {
+  FLAG_OPTION_NAMES, METHOD_FLAG, METHOD_FLAG_HELP, checkFlagOptions, flagHelp, flagValue, isSwitch,
+  type FlagOptions,
+} from "../../fit/options/flags.js";
 import { loadModelFile } from "../../fit/node/load-model.js";
 import { saveResult } from "../../fit/node/store.js";
 import type { FitResult } from "../../fit/result.js";
 import type { FitOptions, Problem } from "../../fit/types.js";
-import type { FitJobFitOptions } from "../../fit-jobs/options.js";
 import { UserError } from "../../util/user-error.js";
 
 /** Options of `hpcfit fit` as commander parses them: the fit options `%%fit` takes too, and these. */
-export interface FitCliOptions extends FitJobFitOptions {
+export interface FitCliOptions extends FlagOptions {
+  /** The fit method. */
+  fit?: string;
+  /** Directory of the stored result. */
   store?: string;
-  parallel?: number | "auto";
+  /** Base name of the stored files. */
+  name?: string;
 }
 
 /** Where the command writes; tests and callers may redirect. */
@@ -35,66 +44,40 @@ const PLAIN_INTERVAL_MS = 1000;
 /** The terminal bar is redrawn at most this often, in milliseconds. */
 const BAR_INTERVAL_MS = 200;
 
-function positiveInteger(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-function nonNegativeInteger(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
-      throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-function positiveNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
-      throw new InvalidArgumentError(`${name} must be a positive number, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-function parallelOption(value: string): number | "auto" {
-  if (value === "auto") return "auto";
-  return positiveInteger("--parallel")(value);
-}
-
-/** Adds `hpcfit fit` to the program. */
+/** Adds `hpcfit fit` to the program; its fit options are made from the fit options table. */
 export function registerFitCommand(program: Command): void {
-  program
+  const command = program
     .command("fit")
     .description("fit the problem a model file exports (default export or `problem`), like `bumps model.py`")
     .argument("<model>", "model file (.ts, .mts, .js, .mjs) exporting a FitProblem")
-    .addOption(new Option("--fit <method>", "fit method: lm, amoeba, newton, de, dream, smc (default: lm with residuals, else amoeba)"))
-    .option("--steps <n>", "iterations (generations for de, dream)", positiveInteger("--steps"))
-    .option("--starts <n>", "number of starts: the first from the model's values, the rest random within bounds", positiveInteger("--starts"))
-    .option("--seed <n>", "seed for everything random", nonNegativeInteger("--seed"))
-    .option("--ftol <x>", "relative tolerance on the objective", positiveNumber("--ftol"))
-    .option("--xtol <x>", "tolerance on the parameters", positiveNumber("--xtol"))
+    .addOption(new Option(`--${METHOD_FLAG} <method>`, METHOD_FLAG_HELP));
+  for (const name of FLAG_OPTION_NAMES) {
+    const flag = isSwitch(name) ? `--${name} [true|false]` : `--${name} <value>`;
+    // Text becomes a value here; every check is made once all flags are read (below), by fit()'s own code.
+    command.addOption(new Option(flag, flagHelp(name)).argParser((text: string) => flagValue(name, text)));
+  }
+  command
     .option("--store <dir>", "write <name>.par, <name>.json (and the MCMC files for samplers) into this directory")
     .option("--name <name>", "base name of the stored files (default: the model file's name without extension)")
-    .option("--samples <n>", "samplers: number of draws to keep", positiveInteger("--samples"))
-    .option("--burn <n>", "samplers: burn-in generations", nonNegativeInteger("--burn"))
-    .option("--pop <x>", "population size per parameter (de, dream)", positiveNumber("--pop"))
-    .option("--thin <n>", "samplers: keep every n-th generation", positiveInteger("--thin"))
-    .option("--init <method>", "samplers: how the population starts (e.g. eps, lhs, cov, random)")
-    .option("--particles <n>", "smc: number of particles", positiveInteger("--particles"))
-    .option("--moves <n>", "smc: Metropolis moves per particle at each stage", positiveInteger("--moves"))
-    .option("--parallel <n>", "evaluate populations on n worker threads, or `auto`", parallelOption)
+    .hook("preAction", (_program, action) => {
+      const options = action.opts<FitCliOptions>();
+      try {
+        if (options.fit !== undefined) getMethod(options.fit);
+        checkFlagOptions(flagOptionsOf(options), options.fit);
+      } catch (error) {
+        action.error(`hpcfit fit: ${messageOf(error)}`);
+      }
+    })
     .action(async (model: string, options: FitCliOptions) => {
       process.exitCode = await runFitCommand(model, options, { out: process.stdout, err: process.stderr });
     });
+}
+
+/** The fit options among the parsed flags. */
+function flagOptionsOf(options: FitCliOptions): FlagOptions {
+  const out: Record<string, unknown> = {};
+  for (const name of FLAG_OPTION_NAMES) if (options[name] !== undefined) out[name] = options[name];
+  return out as FlagOptions;
 }
 
 /**
@@ -147,12 +130,16 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
   return abort.signal.aborted ? EXIT_INTERRUPTED : 0;
 }
 
-/** The options `fit()` gets from the command line; sampler options pass through unchanged. */
+/**
+ * The options `fit()` gets from the command line: the fit options given, and the model file for
+ * methods whose worker threads load it.
+ */
 function buildFitOptions(options: FitCliOptions, file: string): FitOptions {
-  const out: Record<string, unknown> = { modelFile: file };
-  if (options.fit !== undefined) out.method = options.fit;
-  const passThrough = ["steps", "starts", "seed", "ftol", "xtol", "samples", "burn", "pop", "thin", "init", "particles", "moves", "parallel"] as const;
-  for (const key of passThrough) if (options[key] !== undefined) out[key] = options[key];
+  const out: Record<string, unknown> = { ...flagOptionsOf(options) };
+  if (options.fit !== undefined) {
+    out.method = options.fit;
+    if (usesOption(options.fit, "modelFile")) out.modelFile = file;
+  }
   return out as FitOptions;
 }
 

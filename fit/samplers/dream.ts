@@ -12,41 +12,19 @@
 import { McmcSamples, type OutlierReplacement } from "../mcmc/samples.js";
 import { iqrOutliers } from "../mcmc/outliers.js";
 import type { Random, RandomState } from "../random.js";
-import type { FitOptions, Problem } from "../types.js";
+import type { Problem } from "../types.js";
+import { optionalOption, readOption } from "../options/check.js";
+import type { MethodOptions } from "../options/types.js";
 import { reflectInto } from "./bounds.js";
 import { deProposal, proposalWorkspace, snookerProposal } from "./dream-proposals.js";
-import { evaluatorFor } from "./evaluator.js";
-import { INIT_METHODS, initialPopulation, type InitMethod } from "./initial-population.js";
-import { positiveInt, nonNegativeInt, fraction } from "./options.js";
+import { evaluatorFor, type SamplerRunOptions } from "./evaluator.js";
+import { initialPopulation } from "./initial-population.js";
 
-/** DREAM's options (besides the common `seed`, `monitor`, `signal`, `parallel`). */
-export interface DreamOptions {
-  /** Total kept draws over all chains (default 10000); ignored when `steps` is given. */
-  samples?: number;
-  /** Generations after burn-in (alternative to `samples`). */
-  steps?: number;
-  /** Burn-in generations (default 100). */
-  burn?: number;
-  /** Chains per fitted parameter (default 10). */
-  pop?: number;
-  /** Generations per kept draw (default 1). */
-  thin?: number;
-  /** Initial population: "eps" (default), "lhs", "cov" or "random". */
-  init?: InitMethod;
-  /** Probability of a snooker update instead of DE (default 0.1). */
-  snooker?: number;
-  /** Number of crossover values `m / ncr` to adapt between (default 3). */
-  ncr?: number;
-  /** Maximum number of DE pairs (default 3). */
-  dePairs?: number;
-  /**
-   * Called after every generation with a cheap view of the run; its `snapshot()` builds the full
-   * state for a checkpoint (only when called, so observing costs nothing per generation).
-   */
-  observe?: (view: DreamGenerationView) => void | Promise<void>;
-  /** Continue a run from a checkpoint taken with `snapshot()` (same problem, same options). */
-  resume?: DreamState;
-}
+/**
+ * DREAM's options (described in the fit options table), and `nonFinite`, where the DREAM method
+ * collects the points a model was not finite at.
+ */
+export type DreamOptions = MethodOptions<"dream"> & SamplerRunOptions;
 
 /** What {@link DreamOptions.observe} sees after each generation. */
 export interface DreamGenerationView {
@@ -130,23 +108,22 @@ export interface SamplerHooks {
 }
 
 /** Parses and checks DREAM's options, with clear errors naming the option. */
-export function dreamSettings(options: FitOptions & DreamOptions, p: number) {
-  const pop = positiveInt(options.pop, "pop", 10);
+export function dreamSettings(options: DreamOptions, p: number) {
+  const pop = readOption("dream", options, "pop");
   const n = Math.max(pop * p, 5);
-  const thin = positiveInt(options.thin, "thin", 1);
-  const burn = nonNegativeInt(options.burn, "burn", 100);
+  const thin = readOption("dream", options, "thin");
+  const burn = readOption("dream", options, "burn");
+  const steps = optionalOption("dream", options, "steps");
   let nthin: number;
-  if (options.steps !== undefined) {
-    nthin = Math.max(1, Math.floor(positiveInt(options.steps, "steps", 1) / thin));
+  if (steps !== undefined) {
+    nthin = Math.max(1, Math.floor(steps / thin));
   } else {
-    nthin = Math.max(1, Math.ceil(positiveInt(options.samples, "samples", 10000) / n));
+    nthin = Math.max(1, Math.ceil(readOption("dream", options, "samples") / n));
   }
-  const init = options.init ?? "eps";
-  if (!INIT_METHODS.includes(init))
-    throw new RangeError(`option init must be one of ${INIT_METHODS.join(", ")}, got ${JSON.stringify(init)}`);
-  const snooker = fraction(options.snooker, "snooker", 0.1);
-  const ncr = positiveInt(options.ncr, "ncr", 3);
-  const dePairs = positiveInt(options.dePairs, "dePairs", 3);
+  const init = readOption("dream", options, "init");
+  const snooker = readOption("dream", options, "snooker");
+  const ncr = readOption("dream", options, "ncr");
+  const dePairs = readOption("dream", options, "dePairs");
   return { n, thin, burn, nthin, init, snooker, ncr, dePairs };
 }
 
@@ -170,7 +147,7 @@ function checkResumable(
 /** Runs DREAM on `problem`. The problem is left at the best point found. */
 export async function runDream(
   problem: Problem,
-  options: FitOptions & DreamOptions,
+  options: DreamOptions,
   hooks: SamplerHooks,
 ): Promise<DreamRun> {
   const { rng, report } = hooks;

@@ -30,7 +30,7 @@ export const dream: FitMethod = {
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
     const nonFinite = new NonFiniteLog(problem.labels().length);
-    const run = await runDream(problem, { ...options, nonFinite } as FitOptions & DreamOptions, hooksOf(context));
+    const run = await runDream(problem, { ...options, nonFinite } as DreamOptions, hooksOf(context));
     countElsewhere(context, before, run.samples.evaluations);
     const s = run.samples;
     if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(s)) {
@@ -56,7 +56,7 @@ export const smc: FitMethod = {
   description: "Sequential Monte Carlo with likelihood tempering; samples constraint-defined regions",
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
-    const run = await runSmc(problem, options as FitOptions & SmcOptions, hooksOf(context));
+    const run = await runSmc(problem, options as SmcOptions, hooksOf(context));
     countElsewhere(context, before, run.samples.evaluations);
     const s = run.samples;
     return sampledResult(problem, s, run.bestX, {

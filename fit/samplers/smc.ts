@@ -16,28 +16,18 @@
 import { McmcSamples } from "../mcmc/samples.js";
 import type { Random } from "../random.js";
 import { covariance } from "../mcmc/stats.js";
-import type { FitOptions, Problem } from "../types.js";
+import type { Problem } from "../types.js";
+import { readOption } from "../options/check.js";
+import type { MethodOptions } from "../options/types.js";
 import { cholesky, correlatedNormal } from "./cholesky.js";
-import { evaluatorFor, type PopulationEvaluator } from "./evaluator.js";
-import { positiveInt } from "./options.js";
+import { evaluatorFor, type PopulationEvaluator, type SamplerRunOptions } from "./evaluator.js";
 import type { SamplerHooks } from "./dream.js";
 
 /** An inequality constraint: satisfied where it returns a value >= 0. */
 export type InequalityConstraint = (x: Float64Array) => number;
 
-/** SMC's options (besides `seed`, `monitor`, `signal`, `parallel`). */
-export interface SmcOptions {
-  /** Number of particles (default 100 × nparams, between 200 and 2000). */
-  particles?: number;
-  /** Metropolis moves per particle after each resampling (default 5). */
-  moves?: number;
-  /** Inequality constraints `g(x) >= 0`, softened and tempered (constraint mode). */
-  constraints?: InequalityConstraint[];
-  /** Final constraint sharpness τ (default 1e6). */
-  sharpness?: number;
-  /** Maximum tempering stages (default 500). */
-  steps?: number;
-}
+/** SMC's options (described in the fit options table). */
+export type SmcOptions = MethodOptions<"smc"> & SamplerRunOptions;
 
 /** Outcome of an SMC run. */
 export interface SmcRun {
@@ -86,22 +76,18 @@ interface Particles {
 /** Runs SMC on `problem`; the problem is left at the best particle. */
 export async function runSmc(
   problem: Problem,
-  options: FitOptions & SmcOptions,
+  options: SmcOptions,
   hooks: SamplerHooks,
 ): Promise<SmcRun> {
   const { rng, report } = hooks;
   const labels = problem.labels();
   const p = labels.length;
   if (p === 0) throw new Error("smc: the problem has no fitted parameters");
-  const n = positiveInt(options.particles, "particles", Math.min(2000, Math.max(200, 100 * p)));
-  const moves = positiveInt(options.moves, "moves", 5);
-  const maxStages = positiveInt(options.steps, "steps", 500);
-  const constraints = options.constraints ?? [];
-  if (!Array.isArray(constraints) || constraints.some((c) => typeof c !== "function"))
-    throw new TypeError("option constraints must be an array of functions x => g(x), satisfied where g(x) >= 0");
-  const sharpness = options.sharpness ?? 1e6;
-  if (typeof sharpness !== "number" || !(sharpness > 0))
-    throw new RangeError(`option sharpness must be a positive number, got ${JSON.stringify(sharpness)}`);
+  const n = readOption("smc", options, "particles", p);
+  const moves = readOption("smc", options, "moves");
+  const maxStages = readOption("smc", options, "steps");
+  const constraints = options.constraints === undefined ? [] : readOption("smc", options, "constraints");
+  const sharpness = readOption("smc", options, "sharpness");
   const nc = constraints.length;
   const { lower, upper } = problem.bounds();
   const priorNllf = problem.priorNllf?.bind(problem);
