@@ -148,6 +148,15 @@ export function parseFitLine(line: string): FitJobRequest {
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+  return parseFitArgs(argv);
+}
+
+/**
+ * Parses the words of a `%%fit` line (the Jobs panel's form sends its fields as such words, so
+ * its jobs are read and checked exactly as `%%fit`'s).
+ * @throws UserError as {@link parseFitLine}
+ */
+export function parseFitArgs(argv: readonly string[]): FitJobRequest {
   const request: FitJobRequest = { fit: {}, resources: {}, sbatch: [], local: false, dryRun: false, vars: [] };
   const fitOut = request.fit as Record<string, unknown>;
   const resOut = request.resources as Record<string, unknown>;
@@ -224,6 +233,28 @@ export function parseFitLine(line: string): FitJobRequest {
     throw e;
   }
   return request;
+}
+
+/** A field of a fit job as a form shows it: a flag of `%%fit`. */
+export interface FitJobFlag {
+  /** The flag's name. */
+  name: string;
+  /** "integer" for counts, "text" otherwise (Slurm's parser judges the text). */
+  kind: "integer" | "text";
+  /** What it sets. */
+  help: string;
+}
+
+/** The Slurm resources `%%fit` takes, as a form shows them. */
+export function resourceFlags(): FitJobFlag[] {
+  return Object.entries(SPECS)
+    .filter(([, spec]) => spec.group === "resources")
+    .map(([name, spec]) => ({ name, kind: spec.kind === "posint" ? "integer" : "text", help: spec.help }));
+}
+
+/** The fit options `%%fit` takes (all the table's flags but `parallel`). */
+export function jobFlagOptions(): readonly FlagOptionName[] {
+  return JOB_FLAG_OPTIONS;
 }
 
 /** The sbatch options of a request: the resources, then `--sbatch`'s words. */

@@ -20,6 +20,7 @@ import { backend as currentBackend } from "./api.js";
 import { readTail } from "./job.js";
 import { ACTIVE_STATES } from "./states.js";
 import type { JobsBackend } from "./types.js";
+import type { JobsRequestHandler } from "./comm-requests.js";
 
 /** Tuning of the feed. */
 export interface JobsFeedOptions {
@@ -29,6 +30,8 @@ export interface JobsFeedOptions {
   slowIntervalMs?: number;
   /** The backend to watch (default: the jobs API's current backend, looked up at each poll). */
   backend?: () => JobsBackend;
+  /** Answers the "New fit job" form's requests (without it they get a failed reply). */
+  requests?: JobsRequestHandler;
 }
 
 interface Subscriber {
@@ -197,6 +200,16 @@ export function registerJobsFeed(comms: CommManager, options: JobsFeedOptions = 
         break;
       case "submit":
         await reply(m.requestId, async () => getBackend().submit({ script: m.script, args: m.args ?? [] }));
+        break;
+      case "fitJobCatalog":
+      case "fitJob":
+        try {
+          if (!options.requests) throw new Error(`this kernel does not answer ${m.type} requests`);
+          send(sub.comm, await options.requests(m));
+          void poll();
+        } catch (e) {
+          send(sub.comm, { type: "reply", requestId: m.requestId, ok: false, error: errorText(e) });
+        }
         break;
     }
   };

@@ -11,15 +11,16 @@ import type { InterpreterFactory } from "../../kernel/main.js";
  * first needed so that the sockets and the first kernel_info_reply do not wait for them to load.
  */
 export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => {
-  const [{ TypeScriptInterpreter }, { MagicRegistry }, { registerDefaultMagics }, { registerJobsFeed }] = await Promise.all([
+  const [{ TypeScriptInterpreter }, { MagicRegistry }, { registerDefaultMagics }, { registerJobsFeed }, { fitJobRequests }] = await Promise.all([
     import("../../kernel/interpreter/index.js"),
     import("../../kernel/magics/registry.js"),
     import("../../magics/all.js"),
     import("../../jobs/comm-feed.js"),
+    import("../../fit-jobs/panel-requests.js"),
   ]);
   const magics = new MagicRegistry();
   registerDefaultMagics(magics);
-  registerJobsFeed(comms);
+  registerJobsFeed(comms, { requests: fitJobRequests });
   return new TypeScriptInterpreter({ comms, magics });
 };
 
