@@ -152,7 +152,7 @@ export interface FitJobField {
 /** What a fit job can be given: the methods, their options and the Slurm resources. */
 export interface FitJobCatalog {
   version: 1;
-  /** Methods, the default first. */
+  /** Methods, in the order help texts list them (a form starts with the first). */
   methods: string[];
   /** Fit options. */
   options: FitJobField[];
