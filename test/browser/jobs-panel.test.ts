@@ -158,10 +158,12 @@ describe("Jobs panel with the local backend", () => {
     await form.locator("input[name='job-name']").fill("formfit");
     await form.locator("input[name='time']").fill("00:05:00");
     // The preview is the kernel's dry run of the same order: %%fit's script, with its job driver.
-    await expect.poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 }).toContain("#SBATCH --job-name=formfit");
+    await expect.poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 }).toContain("#SBATCH --time=00:05:00");
+    expect(await form.locator(".jp-hpcfit-script-preview").textContent()).toContain("#SBATCH --job-name=formfit");
     expect(await form.locator(".jp-hpcfit-script-preview").textContent()).toContain("fit-jobs/job-main.js");
     expect(await form.locator(".jp-hpcfit-form-errors").textContent()).toBe("");
     await screenshot(page, "14-new-fit-job-form");
+    await expect.poll(() => form.locator("button", { hasText: "Submit" }).isEnabled(), { timeout: 30_000 }).toBe(true);
     await form.locator("button", { hasText: "Submit" }).click();
     await expect.poll(() => form.locator(".jp-hpcfit-submit-result").textContent(), { timeout: 30_000 }).toMatch(/^Submitted job \d+$/);
     await expect.poll(() => job("formfit").getAttribute("data-state"), { timeout: 90_000 }).toBe("COMPLETED");

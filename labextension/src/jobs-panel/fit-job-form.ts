@@ -37,6 +37,8 @@ export class FitJobFormWidget extends Widget {
   private readonly submitButton = element("button", "jp-mod-styled jp-mod-accept", "Submit");
   private previewTimer: number | undefined;
   private previewSerial = 0;
+  /** The form's values as last sent for a preview: events that change nothing start no new one. */
+  private previewed = "";
 
   /** A form submitting over `connection`. */
   constructor(
@@ -116,8 +118,7 @@ export class FitJobFormWidget extends Widget {
       if (field.kind === "integer" || field.kind === "number") input.inputMode = "decimal";
     }
     input.name = field.name;
-    input.addEventListener("input", () => this.changed());
-    input.addEventListener("change", () => this.changed());
+    input.addEventListener(input instanceof HTMLSelectElement ? "change" : "input", () => this.changed());
     row.append(element("span", undefined, field.name), input);
     this.inputs.set(field.name, input);
     this.grid.append(row);
@@ -134,6 +135,9 @@ export class FitJobFormWidget extends Widget {
   /** Shows the chosen method's fields and asks the kernel for the script once the typing pauses. */
   private changed(): void {
     if (this.catalog === undefined) return;
+    const key = JSON.stringify(this.values());
+    if (key === this.previewed) return;
+    this.previewed = key;
     const method = this.method.value;
     const used = new Set(optionFieldsFor(this.catalog, method).map((f) => f.name));
     for (const [name, row] of this.optionRows) row.hidden = !used.has(name);
