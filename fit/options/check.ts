@@ -6,9 +6,7 @@
 import { closest } from "../../util/closest.js";
 import { UserError } from "../../util/user-error.js";
 import { FIT_OPTIONS, type FitOptionName } from "./definitions.js";
-import {
-  FIT_METHODS, accepts, defaultFor, fromText, methodsOf, refusal, specFor, type FitMethodName, type OptionSpec, type OptionValue,
-} from "./spec.js";
+import { FIT_METHODS, accepts, defaultFor, methodsOf, refusal, specFor, type FitMethodName, type OptionSpec, type OptionValue } from "./spec.js";
 
 const NAMES = Object.keys(FIT_OPTIONS) as FitOptionName[];
 
@@ -36,7 +34,7 @@ export function unknownOption(name: string, known: readonly string[] = NAMES): s
 }
 
 /** The message for an option `method` does not use: names the methods that use it. */
-export function notUsedBy(name: string, spec: OptionSpec, method: string): string {
+function notUsedBy(name: string, spec: OptionSpec, method: string): string {
   return `fit option ${name} is not used by ${method}; it is used by ${methodsOf(spec).join(", ")}`;
 }
 
@@ -100,21 +98,5 @@ export function optionalOption<K extends FitOptionName>(
 export function readOption<K extends FitOptionName>(method: FitMethodName, options: object, name: K, nparams = 0): OptionValue<(typeof FIT_OPTIONS)[K]> {
   const value = optionalOption(method, options, name, nparams);
   if (value === undefined) throw new Error(`fit option ${name} has no default for ${method}`);
-  return value;
-}
-
-/**
- * The value of a flag's text (`--pop=2.5`), checked exactly as `fit()` checks the value, so the
- * command line and `%%fit` refuse it with the engine's words. `method` (when known) selects its
- * range for that method.
- * @throws UserError for an option that has no text form or a value out of range
- */
-export function optionFromText(name: string, text: string | undefined, method?: string): unknown {
-  const spec = optionSpec(name);
-  if (spec === undefined) throw new UserError(unknownOption(name));
-  const value = fromText(spec, text);
-  if (value === undefined) throw new UserError(`fit option ${name} cannot be given as text`);
-  const problem = valueProblem(name, value, method);
-  if (problem !== undefined) throw new UserError(problem);
   return value;
 }
