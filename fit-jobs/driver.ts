@@ -18,6 +18,7 @@ import { fitFunctionOptions } from "./options.js";
 import { logpRhat, progressLine, writeProgress, type FitProgress } from "./progress.js";
 import { ZmqEvaluator } from "../fit/node/zmq-evaluator.js";
 import { POPULATION_METHODS } from "./population-methods.js";
+import { usesOption } from "../fit/options/check.js";
 
 /** How the driver runs. */
 export interface DriverOptions {
@@ -80,7 +81,9 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     const { problem } = await loadModelFile(modelFile);
     const method = fitOptions.method as string | undefined;
     progress.method = method ?? (problem.residualCount() > 0 ? "lm" : "amoeba");
-    const run: Record<string, unknown> = { ...fitOptions, modelFile };
+    const run: Record<string, unknown> = { ...fitOptions };
+    // Worker threads load the model file; only the methods that have workers take it.
+    if (usesOption(progress.method, "modelFile")) run.modelFile = modelFile;
     const population = method !== undefined && POPULATION_METHODS.includes(method);
     if (population && options.mode === "srun") {
       zmq = await ZmqEvaluator.bind({ labels: problem.labels(), log, deadAfterMs: options.deadAfterMs });
@@ -110,7 +113,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     let firstTime = Date.now();
     let lastCheckpoint = Date.now();
     const checkpointMs = spec.checkpointSeconds * 1000;
-    run.observe = (view: DreamGenerationView): void => {
+    const observe = (view: DreamGenerationView): void => {
       progress.total = view.total;
       progress.burn = view.burn;
       progress.acceptance = view.acceptance;
@@ -124,6 +127,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
         progress.rhat = Number.isFinite(r) ? r : null;
       }
     };
+    if (usesOption(progress.method, "observe")) run.observe = observe;
     run.monitor = (step: number, x: Float64Array, nllf: number): boolean => {
       // The switch from starting to running is written at once, not up to a second later: a
       // short fit would otherwise never show that it ran, and the kernel would see it jump from

@@ -16,7 +16,8 @@ import { loadModelFile } from "../fit/node/load-model.js";
 import "../fit/node/parallel.js";
 import { loadResult, saveResult } from "../fit/node/store.js";
 import type { FitResult } from "../fit/result.js";
-import { dreamSettings } from "../fit/samplers/dream.js";
+import { usesOption } from "../fit/options/check.js";
+import { checkFlagOptions } from "../fit/options/flags.js";
 import type { FitOptions } from "../fit/types.js";
 import { DISPLAY, type LiveDisplay, type MimeBundle } from "../schema/display.js";
 import { isTerminalState, type JobRow } from "../schema/jobs.js";
@@ -68,7 +69,7 @@ async function checkModel(file: string): Promise<string[]> {
 const DEFAULT_CHECKPOINT_SECONDS = 30;
 
 /** Checks the fit options against the method, before anything runs. */
-function checkFitOptions(request: FitJobRequest, nparams: number): void {
+function checkFitOptions(request: FitJobRequest): void {
   const method = request.fit.fit;
   if (method !== undefined) {
     try {
@@ -80,13 +81,9 @@ function checkFitOptions(request: FitJobRequest, nparams: number): void {
   const workers = request.resources.ntasks ?? 1;
   if (workers > 1 && (method === undefined || !POPULATION_METHODS.includes(method)))
     throw new UserError(`--ntasks=${workers} spreads a population sampler over workers (--fit=${POPULATION_METHODS.join(" or --fit=")}); ${method ?? "the default method"} evaluates one point at a time`);
-  if (method === "dream") {
-    try {
-      dreamSettings(fitFunctionOptions(request.fit) as FitOptions, nparams);
-    } catch (e) {
-      throw new UserError(`--fit=dream: ${(e as Error).message.replace(/^option /, "option --")}`);
-    }
-  }
+  // A request made elsewhere than parseFitLine (the Jobs panel's form) gets the same check.
+  const { fit: _method, name: _name, ...options } = request.fit;
+  checkFlagOptions(options, method);
   if (request.resume !== undefined) throw new UserError("--resume takes no cell: use the line magic %fit --resume DIR");
 }
 
@@ -119,7 +116,7 @@ export async function prepareFitJob(request: FitJobRequest, body: string, values
     writeSpec(work, spec);
     const labels = await checkModel(join(work, MODEL_FILE));
     if (labels.length === 0) throw new UserError("the model's problem has no free parameters; give some a range(), pm(), dev() or fit()");
-    checkFitOptions(request, labels.length);
+    checkFitOptions(request);
     const args = [`--job-name=${name}`, ...sbatchArgs(request).filter((a) => !a.startsWith("--job-name="))];
     const script = jobScript({ dir, sbatch: args, workers, backend, node: process.execPath, driver: compiledEntry("fit-jobs/job-main.js"), cli: compiledEntry("cli/main.js") });
     if (request.dryRun) return { dir, spec, script, labels };
@@ -162,7 +159,10 @@ export async function submitFitJob(dir: string, options: { resume?: boolean } = 
 export async function runPreparedLocally(prepared: PreparedFitJob, signal?: AbortSignal): Promise<FitResult> {
   const modelFile = join(prepared.dir, MODEL_FILE);
   const { problem } = await loadModelFile(modelFile);
-  const options: Record<string, unknown> = { ...fitFunctionOptions(prepared.spec.fit), modelFile, signal };
+  const options: Record<string, unknown> = { ...fitFunctionOptions(prepared.spec.fit), signal };
+  // Worker threads load the model file; only the methods that have workers take it.
+  const method = prepared.spec.fit.fit;
+  if (method !== undefined && usesOption(method, "modelFile")) options.modelFile = modelFile;
   if (prepared.spec.workers > 1) options.parallel = prepared.spec.workers;
   const result = await fit(problem, options as FitOptions);
   await saveResult(result, join(prepared.dir, STORE_DIR), prepared.spec.storeName);

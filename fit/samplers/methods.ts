@@ -74,7 +74,7 @@ export const dream: FitMethod = {
         message: `${s.generations} generations, ${s.size} kept draws` + (warnings ? `; ${warnings} convergence warning(s)` : "") + chains.note,
       };
     };
-    const run = await runDream(problem, { ...options, nonFinite } as FitOptions & DreamOptions, hooksOf(problem, context, before, describe));
+    const run = await runDream(problem, { ...options, nonFinite } as DreamOptions, hooksOf(problem, context, before, describe));
     if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(run.samples)) {
       // Every proposal was refused for a non-finite model: the draws are the start, repeated.
       throw nothingFinite("dream", problem, nonFinite, "the chains proposed");
@@ -96,7 +96,7 @@ export const smc: FitMethod = {
           ? `${stoppedMessage(stopped, s, "tempering stages")}, before the particles reached the posterior`
           : `${s.generations} tempering stages, ${s.nchains} particles`,
     });
-    const run = await runSmc(problem, options as FitOptions & SmcOptions, hooksOf(problem, context, before, describe));
+    const run = await runSmc(problem, options as SmcOptions, hooksOf(problem, context, before, describe));
     return resultOf(problem, context, before, run, run.stopped, describe);
   },
 };

@@ -55,7 +55,7 @@ describe("%%fit in the kernel", () => {
 
     const bad = await kernel.execute(`%%fit --fit=dream --steps=zero\n${lineModel()}`);
     expect(bad.status).toBe("error");
-    expect(bad.error?.evalue).toMatch(/--steps must be a positive integer, got "zero"/);
+    expect(bad.error?.evalue).toMatch(/option steps must be a positive integer, got "zero"/);
     expect((await kernel.execute("1 + 1")).result?.["text/plain"]).toBe("2");
   });
 });

@@ -27,13 +27,16 @@ describe("%%fit on the local backend", () => {
     const model = lineModel();
     const cases: Array<[string, string, RegExp]> = [
       ["--fit=dream --bogus=1", model, /unknown option --bogus/],
-      ["--steps=-3", model, /--steps must be a positive integer, got "-3"/],
+      ["--steps=-3", model, /option steps must be a positive integer, got -3/],
       ["--samples", model, /--samples needs a value/],
       ["--time=soon", model, /time/i],
       ["--mail-type=SOMETIMES", model, /--mail-type: unknown type "SOMETIMES"/],
       ["--fit=nosuch", model, /--fit: .*nosuch/],
       ["--ntasks=2", model, /--ntasks=2 spreads a population sampler/],
-      ["--fit=dream --thin=0", model, /--thin must be a positive integer/],
+      ["--fit=dream --thin=0", model, /option thin must be a positive integer/],
+      ["--fit=dream --pop=2.5", model, /^%%fit: option pop must be a positive integer, got 2\.5$/],
+      ["--fit=dream --smaples=5", model, /unknown option --smaples: did you mean --samples\?/],
+      ["--fit=lm --samples=5", model, /^%%fit: fit option samples is not used by lm; it is used by dream$/],
       ["--local --dry-run", model, /exclude each other/],
       ["--var=missing", model, /--var missing: the notebook has no variable missing/],
       ["--var=2x", model, /--var needs a variable name, got "2x"/],

@@ -249,9 +249,9 @@ describe("hpcfit fit with bad input", () => {
     expect(unknown.stderr).toMatch(/unknown fit method "simplex"; known methods: .*amoeba.*de.*lm.*newton/);
     const steps = await hpcfit("fit", CURVE, "--steps=ten");
     expect(steps.code).not.toBe(0);
-    expect(steps.stderr).toContain('--steps must be a positive integer, got "ten"');
+    expect(steps.stderr).toContain('hpcfit fit: option steps must be a positive integer, got "ten"');
     const ftol = await hpcfit("fit", CURVE, "--ftol=-1");
     expect(ftol.code).not.toBe(0);
-    expect(ftol.stderr).toContain('--ftol must be a positive number, got "-1"');
+    expect(ftol.stderr).toContain("hpcfit fit: option ftol must be a non-negative number, got -1");
   });
 });

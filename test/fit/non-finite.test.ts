@@ -1,7 +1,7 @@
 // Models that give NaN or ±Infinity somewhere: every method rejects such points, ends within its
 // budget, and names the parameter values and the model when it can find nothing finite.
 import { describe, expect, test } from "vitest";
-import { Curve, Fitness, FitError, FitProblem, NonFiniteError, fit, isSampledResult } from "hpcfit";
+import { Curve, Fitness, FitError, FitProblem, NonFiniteError, fit, isSampledResult, type FitOptions } from "hpcfit";
 
 const X = Array.from({ length: 20 }, (_, i) => i / 4);
 const Y = X.map((t) => 3 * Math.exp(-0.2 * t) + 0.01 * Math.sin(7 * t));
@@ -50,7 +50,7 @@ function divergingProblem(): FitProblem {
 }
 
 describe("a model that is NaN beyond a wall, with the best fit behind it", () => {
-  test.each(["lm", "amoeba", "newton", "de"])("%s ends at the wall with the other parameter fitted, and says it is at the wall", async (method) => {
+  test.each(["lm", "amoeba", "newton", "de"] as const)("%s ends at the wall with the other parameter fitted, and says it is at the wall", async (method) => {
     const P = wallProblem();
     const r = await fit(P, { method });
     expect(r.x[1]).toBeGreaterThanOrEqual(0.5);
@@ -66,7 +66,7 @@ describe("nothing finite near the start", () => {
   test.each(["lm", "amoeba", "newton", "de", "dream"])("%s throws a clear error naming the model and the values, and restores the parameters", async (method) => {
     const P = nowhereFinite();
     const budget = method === "de" ? { steps: 30 } : method === "dream" ? { samples: 2000, burn: 100 } : {};
-    const error = await fit(P, { method, ...budget }).catch((e: unknown) => e);
+    const error = await fit(P, { method, ...budget } as FitOptions).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FitError);
     const e = error as FitError;
     expect(e.cause).toBeInstanceOf(NonFiniteError);
@@ -99,7 +99,7 @@ describe("an analytic Jacobian that is not finite", () => {
 });
 
 describe("−Infinity is not a minimum", () => {
-  test.each(["amoeba", "newton", "de"])("%s refuses points where the nllf is −Infinity and finds the finite minimum", async (method) => {
+  test.each(["amoeba", "newton", "de"] as const)("%s refuses points where the nllf is −Infinity and finds the finite minimum", async (method) => {
     const P = divergingProblem();
     const r = await fit(P, { method });
     expect(Number.isFinite(r.nllf)).toBe(true);
