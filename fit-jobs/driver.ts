@@ -11,7 +11,7 @@ import { loadModelFile } from "../fit/node/load-model.js";
 import "../fit/node/parallel.js";
 import { saveResult } from "../fit/node/store.js";
 import type { DreamGenerationView } from "../fit/samplers/dream.js";
-import type { FitOptions, Problem } from "../fit/types.js";
+import type { Problem } from "../fit/types.js";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { MODEL_FILE, STORE_DIR, readSpec, writeAtomic } from "./job-directory.js";
 import { fitFunctionOptions } from "./options.js";
@@ -40,7 +40,6 @@ const WORKER_ARRIVAL_MS = 10_000;
 /** Milliseconds between progress writes. */
 const PROGRESS_INTERVAL_MS = 1000;
 
-
 /** Reduced chi-square at `x` from the residuals, or null when the problem has none. */
 function chisqAt(problem: Problem, x: Float64Array): number | null {
   const nres = problem.residualCount();
@@ -48,7 +47,7 @@ function chisqAt(problem: Problem, x: Float64Array): number | null {
   const r = new Float64Array(nres);
   problem.residuals(x, r);
   let s = 0;
-  for (let i = 0; i < nres; i++) s += r[i]! * r[i]!;
+  for (let i = 0; i < nres; i++) s += r[i] * r[i];
   return s / Math.max(1, nres - problem.labels().length);
 }
 
@@ -59,8 +58,20 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
   const started = Date.now();
   const fitOptions = fitFunctionOptions(spec.fit);
   const progress: FitProgress = {
-    version: 1, phase: "starting", method: String(fitOptions.method ?? "default"), step: 0, total: null, burn: null,
-    bestNllf: null, chisq: null, acceptance: null, rhat: null, elapsed: 0, remaining: null, resumedFrom: 0, workers: [],
+    version: 1,
+    phase: "starting",
+    method: fitOptions.method ?? "default",
+    step: 0,
+    total: null,
+    burn: null,
+    bestNllf: null,
+    chisq: null,
+    acceptance: null,
+    rhat: null,
+    elapsed: 0,
+    remaining: null,
+    resumedFrom: 0,
+    workers: [],
     updated: new Date().toISOString(),
   };
   let zmq: ZmqEvaluator | undefined;
@@ -167,7 +178,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     const fitStart = performance.now();
     let result;
     try {
-      result = await fit(problem, run as FitOptions);
+      result = await fit(problem, run);
     } finally {
       process.off("SIGTERM", onTerm);
     }
@@ -181,7 +192,9 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     progress.chisq = Number.isFinite(result.chisq) ? result.chisq : null;
     progress.remaining = 0;
     publish(true);
-    log(`fit done${result.stopped !== undefined ? ` (${result.message})` : ""}: chisq ${result.chisq.toPrecision(6)}; stored ${files.json}`);
+    log(
+      `fit done${result.stopped !== undefined ? ` (${result.message})` : ""}: chisq ${result.chisq.toPrecision(6)}; stored ${files.json}`,
+    );
   } catch (e) {
     progress.phase = "failed";
     progress.error = (e as Error).message;

@@ -8,8 +8,16 @@ import { shellWords } from "../jobs/shell-words.js";
 import { closest } from "../util/closest.js";
 import { UserError } from "../util/user-error.js";
 import {
-  FLAG_OPTION_NAMES, METHOD_FLAG, METHOD_FLAG_HELP, checkFlagOptions, flagHelp, flagName, flagValue, isSwitch,
-  type FlagOptionName, type FlagOptions,
+  FLAG_OPTION_NAMES,
+  METHOD_FLAG,
+  METHOD_FLAG_HELP,
+  checkFlagOptions,
+  flagHelp,
+  flagName,
+  flagValue,
+  isSwitch,
+  type FlagOptionName,
+  type FlagOptions,
 } from "../fit/options/flags.js";
 import type { FitOptions } from "../fit/types.js";
 
@@ -77,7 +85,10 @@ const JOB_FLAG_OPTIONS = FLAG_OPTION_NAMES.filter((name) => name !== "parallel")
 /** The fit options `%%fit` takes: the method, the table's flags (but `parallel`), the store's name. */
 const FIT_SPECS: Record<string, Spec> = Object.fromEntries([
   [METHOD_FLAG, { kind: "string", group: "fit", help: METHOD_FLAG_HELP }],
-  ...JOB_FLAG_OPTIONS.map((name) => [flagName(name), { kind: "option", ...(flagName(name) === name ? {} : { key: name }), group: "fit", help: flagHelp(name) }]),
+  ...JOB_FLAG_OPTIONS.map((name): [string, Spec] => [
+    flagName(name),
+    { kind: "option", ...(flagName(name) === name ? {} : { key: name }), group: "fit", help: flagHelp(name) },
+  ]),
   ["name", { kind: "string", group: "fit", help: "base name of the stored result files" }],
 ]);
 
@@ -106,7 +117,17 @@ const SPECS: Record<string, Spec> = {
 };
 
 /** Short Slurm options `%%fit` also accepts, as sbatch spells them. */
-const SHORT: Record<string, string> = { N: "nodes", n: "ntasks", c: "cpus-per-task", G: "gpus", t: "time", p: "partition", A: "account", q: "qos", J: "job-name" };
+const SHORT: Record<string, string> = {
+  N: "nodes",
+  n: "ntasks",
+  c: "cpus-per-task",
+  G: "gpus",
+  t: "time",
+  p: "partition",
+  A: "account",
+  q: "qos",
+  J: "job-name",
+};
 
 /** The usage text of `%%fit` (one line per option). */
 export function fitOptionsUsage(): string {
@@ -118,7 +139,21 @@ export function fitOptionsUsage(): string {
   return `Fit options:\n${group("fit")}\nSlurm resources:\n${group("resources")}\n%%fit's own:\n${group("own")}`;
 }
 
-const MAIL_TYPES = new Set(["NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT", "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS"]);
+const MAIL_TYPES = new Set([
+  "NONE",
+  "BEGIN",
+  "END",
+  "FAIL",
+  "REQUEUE",
+  "ALL",
+  "INVALID_DEPEND",
+  "STAGE_OUT",
+  "TIME_LIMIT",
+  "TIME_LIMIT_90",
+  "TIME_LIMIT_80",
+  "TIME_LIMIT_50",
+  "ARRAY_TASKS",
+]);
 const VARIABLE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 function convert(name: string, kind: Kind, text: string): unknown {
@@ -163,7 +198,7 @@ export function parseFitArgs(argv: readonly string[]): FitJobRequest {
   const fitOut = request.fit as Record<string, unknown>;
   const resOut = request.resources as Record<string, unknown>;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
     let name: string;
     let value: string | undefined;
     if (arg.startsWith("--")) {
@@ -171,7 +206,7 @@ export function parseFitArgs(argv: readonly string[]): FitJobRequest {
       name = arg.slice(2, eq < 0 ? undefined : eq);
       if (eq >= 0) value = arg.slice(eq + 1);
     } else if (/^-[A-Za-z]/.test(arg)) {
-      const long = SHORT[arg[1]!];
+      const long = SHORT[arg[1]];
       if (long === undefined) throw new UserError(`unknown option ${arg.slice(0, 2)}; see %%fit? for the options`);
       name = long;
       if (arg.length > 2) value = arg.slice(2).replace(/^=/, "");
@@ -180,11 +215,17 @@ export function parseFitArgs(argv: readonly string[]): FitJobRequest {
     }
     const spec = SPECS[name];
     if (spec === undefined) {
-      const known = Object.keys(SPECS).map((n) => `--${n}`).join(", ");
+      const known = Object.keys(SPECS)
+        .map((n) => `--${n}`)
+        .join(", ");
       const near = closest(name, Object.keys(SPECS));
       throw new UserError(`unknown option --${name}${near === undefined ? "" : `: did you mean --${near}?`} (known: ${known})`);
     }
-    if (spec.kind === "option" && isSwitch(name) && (value === undefined ? argv[i + 1] === undefined || argv[i + 1]!.startsWith("-") : false)) {
+    if (
+      spec.kind === "option" &&
+      isSwitch(name) &&
+      (value === undefined ? argv[i + 1] === undefined || argv[i + 1].startsWith("-") : false)
+    ) {
       fitOut[name] = true;
       continue;
     }
@@ -222,11 +263,13 @@ export function parseFitArgs(argv: readonly string[]): FitJobRequest {
   const { fit: method, name: _name, ...fitOptions } = request.fit;
   checkFlagOptions(fitOptions, method);
   if (request.local && request.dryRun) throw new UserError("--local and --dry-run exclude each other");
-  if (request.local && request.resume !== undefined) throw new UserError("--resume continues a batch job; it cannot be combined with --local");
+  if (request.local && request.resume !== undefined)
+    throw new UserError("--resume continues a batch job; it cannot be combined with --local");
   const mail = request.resources["mail-type"];
   if (mail !== undefined)
     for (const t of mail.split(","))
-      if (!MAIL_TYPES.has(t.toUpperCase())) throw new UserError(`--mail-type: unknown type "${t}" (one of ${[...MAIL_TYPES].join(", ")})`);
+      if (!MAIL_TYPES.has(t.toUpperCase()))
+        throw new UserError(`--mail-type: unknown type "${t}" (one of ${[...MAIL_TYPES].join(", ")})`);
   // Let the jobs layer's sbatch parser judge every Slurm value (time format, known extra options...).
   try {
     parseSbatchArgs(sbatchArgs(request));
@@ -274,5 +317,5 @@ export function fitFunctionOptions(options: FitJobFitOptions): FitOptions {
     if (v === undefined || k === "name") continue;
     out[k === "fit" ? "method" : k] = v;
   }
-  return out as FitOptions;
+  return out;
 }

@@ -27,9 +27,14 @@ export function fitJobCatalog(): FitJobCatalog {
       ...(d.values ? { values: [...d.values] } : {}),
       help: d.help,
       methods: [...d.methods],
-      defaults: { ...d.defaults } as Record<string, string>,
+      defaults: { ...d.defaults },
     }));
-  const resources: FitJobField[] = resourceFlags().map((r) => ({ name: r.name, kind: r.kind, expected: r.kind === "integer" ? "a positive integer" : "text sbatch accepts", help: r.help }));
+  const resources: FitJobField[] = resourceFlags().map((r) => ({
+    name: r.name,
+    kind: r.kind,
+    expected: r.kind === "integer" ? "a positive integer" : "text sbatch accepts",
+    help: r.help,
+  }));
   return { version: 1, methods: [...FIT_METHODS], options, resources };
 }
 
@@ -48,7 +53,10 @@ export function orderArgs(order: FitJobOrder): string[] {
  * or with `dryRun` answers its batch script and removes the directory again.
  * @throws UserError for a bad field, a model file that cannot be read or is no model
  */
-export async function orderFitJob(order: FitJobOrder, dryRun: boolean): Promise<{ dir: string; script: string; jobIds: string[] }> {
+export async function orderFitJob(
+  order: FitJobOrder,
+  dryRun: boolean,
+): Promise<{ dir: string; script: string; jobIds: string[] }> {
   const request = parseFitArgs(orderArgs(order));
   let body: string;
   try {

@@ -89,7 +89,9 @@ export function getMethod(name: string): FitMethod {
   const m = registry.get(name);
   if (m === undefined) {
     const near = closest(name, methodNames());
-    throw new UserError(`unknown fit method "${name}"; known methods: ${methodNames().join(", ") || "(none registered)"}${near ? `; did you mean "${near}"?` : ""}`);
+    throw new UserError(
+      `unknown fit method "${name}"; known methods: ${methodNames().join(", ") || "(none registered)"}${near ? `; did you mean "${near}"?` : ""}`,
+    );
   }
   return m;
 }

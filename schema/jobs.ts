@@ -276,7 +276,8 @@ function isStringRecord(v: unknown): v is Record<string, string> {
 
 function checkOrder(v: unknown): string | null {
   if (!isObject(v)) return "fitJob.order must be an object";
-  if (typeof v.modelFile !== "string" || v.modelFile.trim() === "") return "fitJob.order.modelFile must be the path of a model file";
+  if (typeof v.modelFile !== "string" || v.modelFile.trim() === "")
+    return "fitJob.order.modelFile must be the path of a model file";
   if (typeof v.method !== "string" || v.method === "") return "fitJob.order.method must be a method name";
   if (!isStringRecord(v.options)) return "fitJob.order.options must map flag names to text";
   if (!isStringRecord(v.resources)) return "fitJob.order.resources must map flag names to text";
@@ -286,8 +287,10 @@ function checkOrder(v: unknown): string | null {
 
 function checkField(f: unknown, where: string): string | null {
   if (!isObject(f)) return `${where} must be an object`;
-  if (typeof f.name !== "string" || typeof f.expected !== "string" || typeof f.help !== "string") return `${where} needs name, expected and help (strings)`;
-  if (!["integer", "number", "choice", "boolean", "text"].includes(f.kind as string)) return `${where}.kind ${JSON.stringify(f.kind)} is not a field kind`;
+  if (typeof f.name !== "string" || typeof f.expected !== "string" || typeof f.help !== "string")
+    return `${where} needs name, expected and help (strings)`;
+  if (!["integer", "number", "choice", "boolean", "text"].includes(f.kind as string))
+    return `${where}.kind ${JSON.stringify(f.kind)} is not a field kind`;
   if (f.values !== undefined && !isStringArray(f.values)) return `${where}.values must be an array of strings`;
   if (f.methods !== undefined && !isStringArray(f.methods)) return `${where}.methods must be an array of strings`;
   if (f.defaults !== undefined && !isStringRecord(f.defaults)) return `${where}.defaults must map methods to text`;
@@ -371,7 +374,9 @@ export function validateJobsClientMessage(m: unknown): Validation<JobsClientMess
       return { ok: true, value: m as unknown as JobsClientMessage };
     }
     default:
-      return fail(`unknown jobs message type ${JSON.stringify(m.type)} (known: subscribe, unsubscribe, refresh, action, tail, untail, submit, fitJobCatalog, fitJob)`);
+      return fail(
+        `unknown jobs message type ${JSON.stringify(m.type)} (known: subscribe, unsubscribe, refresh, action, tail, untail, submit, fitJobCatalog, fitJob)`,
+      );
   }
 }
 
@@ -459,13 +464,19 @@ export function validateJobsServerMessage(m: unknown): Validation<JobsServerMess
       return { ok: true, value: m as unknown as JobsServerMessage };
     }
     case "error":
-      return typeof m.error === "string" ? { ok: true, value: m as unknown as JobsServerMessage } : fail("error.error must be a string");
+      return typeof m.error === "string"
+        ? { ok: true, value: m as unknown as JobsServerMessage }
+        : fail("error.error must be a string");
     case "fitJobCatalog": {
       const e = checkRequestId(m) ?? checkVersion(m) ?? checkFitJobCatalog(m.catalog);
       return e ? fail(e) : { ok: true, value: m as unknown as JobsServerMessage };
     }
     case "fitJob": {
-      const e = checkRequestId(m) ?? checkVersion(m) ?? (typeof m.dir === "string" && typeof m.script === "string" ? null : "fitJob needs dir and script (strings)") ?? rows(m.jobs, "jobs");
+      const e =
+        checkRequestId(m) ??
+        checkVersion(m) ??
+        (typeof m.dir === "string" && typeof m.script === "string" ? null : "fitJob needs dir and script (strings)") ??
+        rows(m.jobs, "jobs");
       return e ? fail(e) : { ok: true, value: m as unknown as JobsServerMessage };
     }
     default:

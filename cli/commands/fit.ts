@@ -12,7 +12,14 @@ import { fit } from "../../fit/fit.js";
 import { getMethod } from "../../fit/methods.js";
 import { usesOption } from "../../fit/options/check.js";
 import {
-  FLAG_OPTION_NAMES, METHOD_FLAG, METHOD_FLAG_HELP, checkFlagOptions, flagHelp, flagName, flagValue, isSwitch,
+  FLAG_OPTION_NAMES,
+  METHOD_FLAG,
+  METHOD_FLAG_HELP,
+  checkFlagOptions,
+  flagHelp,
+  flagName,
+  flagValue,
+  isSwitch,
   type FlagOptions,
 } from "../../fit/options/flags.js";
 import { loadModelFile } from "../../fit/node/load-model.js";
@@ -60,7 +67,10 @@ export function registerFitCommand(program: Command): void {
   const command = program
     .command("fit")
     .description("fit the problem a model file exports (default export or `problem`), like `bumps model.py`")
-    .addHelpText("after", `\nExit status: 0 done, 1 error, ${EXIT_UNCONVERGED} not converged (unless --allow-unconverged), 130 interrupted.`)
+    .addHelpText(
+      "after",
+      `\nExit status: 0 done, 1 error, ${EXIT_UNCONVERGED} not converged (unless --allow-unconverged), 130 interrupted.`,
+    )
     .argument("<model>", "model file (.ts, .mts, .js, .mjs) exporting a FitProblem")
     .addOption(new Option(`--${METHOD_FLAG} <method>`, METHOD_FLAG_HELP));
   for (const name of FLAG_OPTION_NAMES) {
@@ -90,7 +100,7 @@ export function registerFitCommand(program: Command): void {
 function flagOptionsOf(options: FitCliOptions): FlagOptions {
   const out: Record<string, unknown> = {};
   for (const name of FLAG_OPTION_NAMES) if (options[name] !== undefined) out[name] = options[name];
-  return out as FlagOptions;
+  return out;
 }
 
 /**
@@ -113,7 +123,12 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
   let spread: SrunEvaluator | undefined;
   try {
     if (options.fit !== undefined && POPULATION_METHODS.includes(options.fit))
-      spread = await spreadOverAllocation({ parallel: options.parallel === false ? undefined : options.parallel, modelFile: file, labels: problem.labels(), log: (line) => streams.err.write(`hpcfit fit: ${line}\n`) });
+      spread = await spreadOverAllocation({
+        parallel: options.parallel === false ? undefined : options.parallel,
+        modelFile: file,
+        labels: problem.labels(),
+        log: (line) => streams.err.write(`hpcfit fit: ${line}\n`),
+      });
   } catch (error) {
     streams.err.write(`hpcfit fit: ${messageOf(error)}\n`);
     return 1;
@@ -157,7 +172,9 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
   }
   if (abort.signal.aborted) return EXIT_INTERRUPTED;
   if (!result.converged && !options.allowUnconverged) {
-    streams.err.write(`hpcfit fit: the fit did not converge (see the report); exit ${EXIT_UNCONVERGED} (--allow-unconverged to accept it)\n`);
+    streams.err.write(
+      `hpcfit fit: the fit did not converge (see the report); exit ${EXIT_UNCONVERGED} (--allow-unconverged to accept it)\n`,
+    );
     return EXIT_UNCONVERGED;
   }
   return 0;
@@ -173,7 +190,7 @@ function buildFitOptions(options: FitCliOptions, file: string): FitOptions {
     out.method = options.fit;
     if (usesOption(options.fit, "modelFile")) out.modelFile = file;
   }
-  return out as FitOptions;
+  return out;
 }
 
 function messageOf(error: unknown): string {
@@ -192,7 +209,7 @@ interface SamplerPlan {
 function samplerPlan(method: string, options: FitOptions, problem: Problem): SamplerPlan | undefined {
   if (method !== "dream") return undefined;
   try {
-    const { n, thin, burn, nthin } = dreamSettings(options as DreamOptions, problem.labels().length);
+    const { n, thin, burn, nthin } = dreamSettings(options, problem.labels().length);
     return { total: burn + nthin * thin, burn, drawsPerGeneration: n / thin };
   } catch {
     // Bad options: the fit itself reports them.
@@ -235,9 +252,10 @@ class ProgressView {
     this.starts = typeof options.starts === "number" ? options.starts : 1;
     if (out.isTTY) {
       const draws = this.plan ? " | {draws} draws" : "";
-      const format = this.total > 0
-        ? `fit ${this.method}{start} [{bar}] ${this.unit} {value}/{total}${draws} | chisq {chisq} | ETA {eta_formatted}`
-        : `fit ${this.method}{start} ${this.unit} {value} | chisq {chisq}`;
+      const format =
+        this.total > 0
+          ? `fit ${this.method}{start} [{bar}] ${this.unit} {value}/{total}${draws} | chisq {chisq} | ETA {eta_formatted}`
+          : `fit ${this.method}{start} ${this.unit} {value} | chisq {chisq}`;
       this.bar = new cliProgress.SingleBar(
         { format, stream: out, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 },
         cliProgress.Presets.shades_classic,
@@ -256,11 +274,18 @@ class ProgressView {
     this.lastLine = now;
     const chisq = formatChisq(this.chisqAt(x, nllf));
     if (this.bar) {
-      this.bar.update(this.total > 0 ? Math.min(step, this.total) : step, { chisq, start: this.startLabel(), draws: this.drawsAt(step) });
+      this.bar.update(this.total > 0 ? Math.min(step, this.total) : step, {
+        chisq,
+        start: this.startLabel(),
+        draws: this.drawsAt(step),
+      });
     } else {
       const of = this.total > 0 ? `/${this.total}` : "";
       const draws = this.plan ? `, ${this.drawsAt(step)} draws` : "";
-      const eta = this.total > 0 && step > 0 ? `, ETA ${formatSeconds(((now - this.startedAt) / step) * Math.max(0, this.total - step))}` : "";
+      const eta =
+        this.total > 0 && step > 0
+          ? `, ETA ${formatSeconds(((now - this.startedAt) / step) * Math.max(0, this.total - step))}`
+          : "";
       this.out.write(`fit ${this.method}${this.startLabel()}: ${this.unit} ${step}${of}${draws}, chisq ${chisq}${eta}\n`);
     }
     return true;

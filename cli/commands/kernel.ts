@@ -11,7 +11,14 @@ import type { InterpreterFactory } from "../../kernel/main.js";
  * first needed so that the sockets and the first kernel_info_reply do not wait for them to load.
  */
 export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => {
-  const [{ TypeScriptInterpreter }, { MagicRegistry }, { registerDefaultMagics }, { registerJobsFeed }, { fitResultFile }, { handleFitJobRequests }] = await Promise.all([
+  const [
+    { TypeScriptInterpreter },
+    { MagicRegistry },
+    { registerDefaultMagics },
+    { registerJobsFeed },
+    { fitResultFile },
+    { handleFitJobRequests },
+  ] = await Promise.all([
     import("../../kernel/interpreter/index.js"),
     import("../../kernel/magics/registry.js"),
     import("../../magics/all.js"),

@@ -115,7 +115,7 @@ export async function amoeba(
         best.set(vertex(b));
       }
       if (step > 0 || restarts > 0) {
-        if (report(step, space.toProblem(best, shown), fBest) === false) return "stopped";
+        if (!report(step, space.toProblem(best, shown), fBest)) return "stopped";
       }
       // Convergence: objective spread and simplex size both small (Lagarias et al. §5).
       let fSpread = 0;
@@ -180,7 +180,8 @@ export async function amoeba(
     const before = fBest;
     const why = await run();
     if (why === "collapsed") {
-      if (fBest === fStart && !space.foundFiniteBeyondStart()) throw nothingFinite("amoeba", problem, space.nonFinite, "of the simplex around the start");
+      if (fBest === fStart && !space.foundFiniteBeyondStart())
+        throw nothingFinite("amoeba", problem, space.nonFinite, "of the simplex around the start");
       message = `the simplex collapsed against a region where the model is not finite after ${step} steps`;
       break;
     }
@@ -223,7 +224,7 @@ export const amoebaMethod: FitMethod = {
   description: "bounded Nelder–Mead simplex with restarts (derivative-free; the default without residuals)",
   async run(problem, options, context) {
     const hooks = { report: context.report, breathe: context.breathe };
-    const outcome = await amoeba(problem, problem.getValues(), options as AmoebaOptions & Record<string, unknown>, hooks);
+    const outcome = await amoeba(problem, problem.getValues(), options, hooks);
     return FitResult.fromProblem(problem, {
       method: "amoeba",
       x: outcome.x,

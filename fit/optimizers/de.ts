@@ -139,7 +139,7 @@ export async function de(
       }
       width = Math.max(width, hi - lo);
     }
-    if (step > 0 && report(step, space.toProblem(pop.subarray(bestIndex * n, bestIndex * n + n), shown), fBest) === false) {
+    if (step > 0 && !report(step, space.toProblem(pop.subarray(bestIndex * n, bestIndex * n + n), shown), fBest)) {
       message = `stopped by the monitor after ${step} generations`;
       break;
     }
@@ -210,7 +210,7 @@ export const deMethod: FitMethod = {
   description: "differential evolution: global search within finite bounds",
   async run(problem, options, context) {
     const hooks = { report: context.report, breathe: context.breathe };
-    const outcome = await de(problem, problem.getValues(), context.rng, options as DEOptions & Record<string, unknown>, hooks);
+    const outcome = await de(problem, problem.getValues(), context.rng, options, hooks);
     return FitResult.fromProblem(problem, {
       method: "de",
       x: outcome.x,

@@ -83,7 +83,8 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const x = problem.getValues();
   const n = x.length;
   if (m === 0) throw new Error("lm: the problem has no residuals");
-  if (m < n) throw new Error(`lm: ${m} residuals for ${n} parameters; least squares needs at least as many residuals as parameters`);
+  if (m < n)
+    throw new Error(`lm: ${m} residuals for ${n} parameters; least squares needs at least as many residuals as parameters`);
   const maxIter = readOption("lm", options, "steps", n);
   const ftol = readOption("lm", options, "ftol");
   const xtol = readOption("lm", options, "xtol");
@@ -368,7 +369,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
         wa[j] = v - x[j]; // the actual step
         wa3[j] = diag[j] * wa[j];
       }
-      void anyHeld;
+      anyHeld;
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
       const fnorm1 = residualNorm(xtrial, ftrial);
@@ -552,7 +553,7 @@ export const lm: FitMethod = {
   description: "Levenberg–Marquardt least squares with bounds (MINPACK-style trust region)",
   needsResiduals: true,
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult> {
-    const out = await levenbergMarquardt(problem, options as LmOptions, context);
+    const out = await levenbergMarquardt(problem, options, context);
     return FitResult.fromProblem(problem, {
       method: "lm",
       x: out.x,

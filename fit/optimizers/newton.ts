@@ -83,7 +83,14 @@ export async function newton(
   let converged = false;
   let message = "";
   if (!Number.isFinite(f)) {
-    return { x: space.toProblem(u), nllf: f, evaluations: space.evaluations, steps: 0, converged: false, message: "the objective is not finite at the starting point" };
+    return {
+      x: space.toProblem(u),
+      nllf: f,
+      evaluations: space.evaluations,
+      steps: 0,
+      converged: false,
+      message: "the objective is not finite at the starting point",
+    };
   }
   for (;;) {
     if (step >= steps) {
@@ -159,7 +166,8 @@ export async function newton(
     if (!accepted) {
       if (identity && space.nonFinite.count - nonFiniteBefore === tries) {
         // Every trial point of the steepest-descent line search was not finite.
-        if (accepts === 0 && !space.foundFiniteBeyondStart()) throw nothingFinite("newton", problem, space.nonFinite, "along the steepest descent from the start");
+        if (accepts === 0 && !space.foundFiniteBeyondStart())
+          throw nothingFinite("newton", problem, space.nonFinite, "along the steepest descent from the start");
         message = `the line search found only points where the model is not finite after ${step} steps`;
         break;
       }
@@ -183,7 +191,7 @@ export async function newton(
     f = fTrial;
     accepts++;
     unusable = finiteGradient(space, u, f, gNew);
-    if (report(step, space.toProblem(u, shown), f) === false) {
+    if (!report(step, space.toProblem(u, shown), f)) {
       message = `stopped by the monitor after ${step} steps`;
       break;
     }
@@ -252,7 +260,7 @@ export const newtonMethod: FitMethod = {
   description: "quasi-Newton BFGS within bounds, finite-difference gradients",
   async run(problem, options, context) {
     const hooks = { report: context.report, breathe: context.breathe };
-    const outcome = await newton(problem, problem.getValues(), options as NewtonOptions & Record<string, unknown>, hooks);
+    const outcome = await newton(problem, problem.getValues(), options, hooks);
     return FitResult.fromProblem(problem, {
       method: "newton",
       x: outcome.x,

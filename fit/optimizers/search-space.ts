@@ -104,7 +104,12 @@ export class SearchSpace {
     for (let i = 0; i < this.n; i++) {
       // Pin exact bounds so rounding in the affine map cannot step outside them.
       const v = this.offset[i] + this.scale[i] * u[i];
-      out[i] = u[i] <= this.lower[i] ? this.offset[i] + this.scale[i] * this.lower[i] : u[i] >= this.upper[i] ? this.offset[i] + this.scale[i] * this.upper[i] : v;
+      out[i] =
+        u[i] <= this.lower[i]
+          ? this.offset[i] + this.scale[i] * this.lower[i]
+          : u[i] >= this.upper[i]
+            ? this.offset[i] + this.scale[i] * this.upper[i]
+            : v;
     }
     return out;
   }

@@ -6,7 +6,17 @@
 import { closest } from "../../util/closest.js";
 import { UserError } from "../../util/user-error.js";
 import { FIT_OPTIONS, type FitOptionName } from "./definitions.js";
-import { FIT_METHODS, accepts, defaultFor, methodsOf, refusal, specFor, type FitMethodName, type OptionSpec, type OptionValue } from "./spec.js";
+import {
+  FIT_METHODS,
+  accepts,
+  defaultFor,
+  methodsOf,
+  refusal,
+  specFor,
+  type FitMethodName,
+  type OptionSpec,
+  type OptionValue,
+} from "./spec.js";
 
 const NAMES = Object.keys(FIT_OPTIONS) as FitOptionName[];
 
@@ -83,7 +93,8 @@ export function optionalOption<K extends FitOptionName>(
   nparams = 0,
 ): OptionValue<(typeof FIT_OPTIONS)[K]> | undefined {
   const value = (options as Record<string, unknown>)[name];
-  if (value === undefined) return defaultFor(FIT_OPTIONS[name] as OptionSpec, method, nparams) as OptionValue<(typeof FIT_OPTIONS)[K]> | undefined;
+  if (value === undefined)
+    return defaultFor(FIT_OPTIONS[name] as OptionSpec, method, nparams) as OptionValue<(typeof FIT_OPTIONS)[K]> | undefined;
   const problem = valueProblem(name, value, method);
   if (problem !== undefined) throw new UserError(problem);
   return value as OptionValue<(typeof FIT_OPTIONS)[K]>;
@@ -95,7 +106,12 @@ export function optionalOption<K extends FitOptionName>(
  * @throws UserError when the value is out of range
  * @throws Error when the table gives the option no default for the method (a mistake in the table)
  */
-export function readOption<K extends FitOptionName>(method: FitMethodName, options: object, name: K, nparams = 0): OptionValue<(typeof FIT_OPTIONS)[K]> {
+export function readOption<K extends FitOptionName>(
+  method: FitMethodName,
+  options: object,
+  name: K,
+  nparams = 0,
+): OptionValue<(typeof FIT_OPTIONS)[K]> {
   const value = optionalOption(method, options, name, nparams);
   if (value === undefined) throw new Error(`fit option ${name} has no default for ${method}`);
   return value;

@@ -6,13 +6,27 @@
 import { UserError } from "../../util/user-error.js";
 import { checkFitOptions, isBuiltInMethod, valueProblem } from "./check.js";
 import { FIT_OPTIONS, type FitOptionName } from "./definitions.js";
-import { FIT_METHODS, defaultText, expectation, fromText, hasTextForm, methodsOf, type FitMethodName, type OptionSpec, type OptionValue } from "./spec.js";
+import {
+  FIT_METHODS,
+  defaultText,
+  expectation,
+  fromText,
+  hasTextForm,
+  methodsOf,
+  type FitMethodName,
+  type OptionSpec,
+  type OptionValue,
+} from "./spec.js";
 
 type Table = typeof FIT_OPTIONS;
 
 /** Names of the options a flag can set (their values can be written as text). */
 export type FlagOptionName = {
-  [K in keyof Table]: Table[K] extends { kind: "value" } ? (Table[K] extends { parse: (text: string) => unknown } ? K : never) : K;
+  [K in keyof Table]: Table[K] extends { kind: "value" }
+    ? Table[K] extends { parse: (text: string) => unknown }
+      ? K
+      : never
+    : K;
 }[keyof Table];
 
 /** Fit options as flags set them: any option with a text form, for any method. */
@@ -25,7 +39,9 @@ export const METHOD_FLAG = "fit";
 export const METHOD_FLAG_HELP = `fit method: ${FIT_METHODS.join(", ")} (default: lm with residuals, else amoeba)`;
 
 /** Names of the options a flag can set, in the table's order. */
-export const FLAG_OPTION_NAMES = (Object.keys(FIT_OPTIONS) as FitOptionName[]).filter((name) => hasTextForm(FIT_OPTIONS[name] as OptionSpec)) as FlagOptionName[];
+export const FLAG_OPTION_NAMES = (Object.keys(FIT_OPTIONS) as FitOptionName[]).filter((name) =>
+  hasTextForm(FIT_OPTIONS[name] as OptionSpec),
+) as FlagOptionName[];
 
 /** One option as a form or a help text shows it. */
 export interface FlagDescription {
@@ -54,7 +70,15 @@ export function flagDescriptions(): FlagDescription[] {
       const d = defaultText(spec, m);
       if (d !== undefined) defaults[m] = d;
     }
-    return { name, kind: spec.kind, expected: expectation(spec), ...(spec.kind === "choice" ? { values: spec.values } : {}), help: spec.help, methods: methodsOf(spec), defaults };
+    return {
+      name,
+      kind: spec.kind,
+      expected: expectation(spec),
+      ...(spec.kind === "choice" ? { values: spec.values } : {}),
+      help: spec.help,
+      methods: methodsOf(spec),
+      defaults,
+    };
   });
 }
 
@@ -63,7 +87,14 @@ export function flagHelp(name: FlagOptionName): string {
   const d = flagDescriptions().find((f) => f.name === name)!;
   const users = d.methods.length === FIT_METHODS.length ? "" : ` [${d.methods.join(", ")}]`;
   const defaults = [...new Set(Object.values(d.defaults))];
-  const shown = defaults.length === 1 ? ` (default ${defaults[0]})` : defaults.length > 1 ? ` (default ${Object.entries(d.defaults).map(([m, v]) => `${m} ${v}`).join(", ")})` : "";
+  const shown =
+    defaults.length === 1
+      ? ` (default ${defaults[0]})`
+      : defaults.length > 1
+        ? ` (default ${Object.entries(d.defaults)
+            .map(([m, v]) => `${m} ${v}`)
+            .join(", ")})`
+        : "";
   return `${d.help}${users}${shown}`;
 }
 
@@ -83,7 +114,7 @@ export function isSwitch(name: string): boolean {
  * and checks them all once the line is read, when the method is known.
  */
 export function flagValue(name: FlagOptionName, text: string | undefined): unknown {
-  return fromText(FIT_OPTIONS[name] as OptionSpec, text) ?? text;
+  return fromText(FIT_OPTIONS[name], text) ?? text;
 }
 
 /**

@@ -106,7 +106,7 @@ export type OptionValue<S> = S extends { kind: "integer" | "number" }
  * rest, the methods' names and whether it has a text form, is inferred as written).
  */
 export function valueOption<T>() {
-  return <const S extends Omit<ValueSpec<T>, "kind" | "sample">>(spec: S): ValueSpec<T> & S => ({ kind: "value", ...spec }) as ValueSpec<T> & S;
+  return <const S extends Omit<ValueSpec<T>, "kind" | "sample">>(spec: S): ValueSpec<T> & S => ({ kind: "value", ...spec });
 }
 
 /** The spec of an option as `method` reads it (its range for that method, where it differs). */
@@ -114,7 +114,7 @@ export function specFor(spec: OptionSpec, method: string | undefined): OptionSpe
   const own = method === undefined ? undefined : spec.per?.[method as FitMethodName];
   if (own === undefined || (spec.kind !== "integer" && spec.kind !== "number")) return spec;
   const { min: _min, max: _max, exclusiveMin: _e, ...rest } = spec as NumberSpec;
-  return { ...rest, ...own } as OptionSpec;
+  return { ...rest, ...own };
 }
 
 /** "a positive integer", "a number between 0 and 1", ...: what `spec` accepts. */
@@ -126,8 +126,10 @@ export function expectation(spec: OptionSpec): string {
       const exclusive = spec.kind === "number" && spec.exclusiveMin === true;
       if (spec.min === 0 && spec.max === undefined) return exclusive ? `a positive ${noun}` : `a non-negative ${noun}`;
       if (spec.min === 1 && spec.max === undefined && spec.kind === "integer") return "a positive integer";
-      if (spec.min !== undefined && spec.max !== undefined) return `${spec.kind === "integer" ? "an integer" : "a number"} between ${spec.min} and ${spec.max}`;
-      if (spec.min !== undefined) return `${spec.kind === "integer" ? "an integer" : "a number"} ${exclusive ? ">" : ">="} ${spec.min}`;
+      if (spec.min !== undefined && spec.max !== undefined)
+        return `${spec.kind === "integer" ? "an integer" : "a number"} between ${spec.min} and ${spec.max}`;
+      if (spec.min !== undefined)
+        return `${spec.kind === "integer" ? "an integer" : "a number"} ${exclusive ? ">" : ">="} ${spec.min}`;
       if (spec.max !== undefined) return `${spec.kind === "integer" ? "an integer" : "a number"} <= ${spec.max}`;
       return spec.kind === "integer" ? "an integer" : "a finite number";
     }
@@ -149,7 +151,11 @@ export function accepts(spec: OptionSpec, value: unknown): boolean {
     case "number": {
       if (typeof value !== "number" || !Number.isFinite(value)) return false;
       if (spec.kind === "integer" && !Number.isSafeInteger(value)) return false;
-      if (spec.min !== undefined && (value < spec.min || (spec.kind === "number" && spec.exclusiveMin === true && value === spec.min))) return false;
+      if (
+        spec.min !== undefined &&
+        (value < spec.min || (spec.kind === "number" && spec.exclusiveMin === true && value === spec.min))
+      )
+        return false;
       return spec.max === undefined || value <= spec.max;
     }
     case "choice":
@@ -213,13 +219,13 @@ export function methodsOf(spec: OptionSpec): readonly FitMethodName[] {
 export function defaultFor<T>(spec: BaseSpec<T>, method: FitMethodName, nparams: number): T | undefined {
   const d = spec.defaults?.[method];
   if (d === undefined) return undefined;
-  return typeof d === "object" && d !== null && "of" in d && typeof (d as ScaledDefault<T>).of === "function" ? (d as ScaledDefault<T>).of(nparams) : (d as T);
+  return typeof d === "object" && d !== null && "of" in d && typeof d.of === "function" ? d.of(nparams) : (d as T);
 }
 
 /** The option's default for `method` in words ("10", "500·(p+1)"), undefined when it has none. */
 export function defaultText(spec: OptionSpec, method: FitMethodName): string | undefined {
-  const d = (spec.defaults as Defaults<unknown> | undefined)?.[method];
+  const d = spec.defaults?.[method];
   if (d === undefined) return undefined;
   if (typeof d === "object" && d !== null && "text" in d) return (d as ScaledDefault<unknown>).text;
-  return typeof d === "string" ? d : String(d);
+  return typeof d === "string" ? d : JSON.stringify(d);
 }

@@ -93,11 +93,7 @@ export function dreamSettings(options: DreamOptions, p: number) {
 }
 
 /** Runs DREAM on `problem`. The problem is left at the best point found. */
-export async function runDream(
-  problem: Problem,
-  options: DreamOptions,
-  hooks: SamplerHooks,
-): Promise<DreamRun> {
+export async function runDream(problem: Problem, options: DreamOptions, hooks: SamplerHooks): Promise<DreamRun> {
   const { rng } = hooks;
   const labels = problem.labels();
   const p = labels.length;

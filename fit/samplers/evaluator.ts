@@ -103,7 +103,9 @@ export function setParallelEvaluatorFactory(factory: ParallelEvaluatorFactory): 
  * What a population sampler's options say about where it evaluates (`parallel`, `modelFile`,
  * `evaluator`), and where it notes non-finite points (`nonFinite`, set by the fit methods).
  */
-export type SamplerRunOptions = Pick<MethodOptions<"dream">, "parallel" | "modelFile" | "evaluator"> & { nonFinite?: NonFiniteLog };
+export type SamplerRunOptions = Pick<MethodOptions<"dream">, "parallel" | "modelFile" | "evaluator"> & {
+  nonFinite?: NonFiniteLog;
+};
 
 /**
  * The evaluator for a sampler run and whether the sampler owns it (and must close it):
@@ -129,8 +131,7 @@ async function chooseEvaluator(
   if (parallel === undefined || parallel === 1 || parallel === 0 || parallel === false) {
     return { evaluator: new SerialEvaluator(problem), owned: true };
   }
-  if (!parallelFactory)
-    throw new Error("parallel evaluation needs Node worker threads: import it from 'hpcfit' under Node");
+  if (!parallelFactory) throw new Error("parallel evaluation needs Node worker threads: import it from 'hpcfit' under Node");
   const modelFile = optionalOption("dream", options, "modelFile");
   return { evaluator: await parallelFactory(problem, parallel, modelFile), owned: true };
 }

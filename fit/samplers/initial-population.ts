@@ -95,13 +95,7 @@ export function startCovariance(problem: Problem, x0: Float64Array, scale: Float
  * Fills `pop` (row-major n × p) with initial points. The first row is always the start point
  * itself, as in bumps, so a good start is never lost.
  */
-export function initialPopulation(
-  problem: Problem,
-  method: InitMethod,
-  n: number,
-  rng: Random,
-  pop: Float64Array,
-): void {
+export function initialPopulation(problem: Problem, method: InitMethod, n: number, rng: Random, pop: Float64Array): void {
   const x0 = Float64Array.from(problem.getValues());
   const p = x0.length;
   const { lower, upper } = problem.bounds();

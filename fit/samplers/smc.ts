@@ -46,11 +46,7 @@ export interface SmcRun {
 }
 
 /** Runs SMC on `problem`; the problem is left at the best particle. */
-export async function runSmc(
-  problem: Problem,
-  options: SmcOptions,
-  hooks: SamplerHooks,
-): Promise<SmcRun> {
+export async function runSmc(problem: Problem, options: SmcOptions, hooks: SamplerHooks): Promise<SmcRun> {
   const { rng } = hooks;
   const labels = problem.labels();
   const p = labels.length;
@@ -122,7 +118,9 @@ function nextLevel(state: SmcState, phase: Phase, sharpness: number): TemperingL
     if (tau >= sharpness) return undefined;
     // Bisection on log τ: the sharpness spans many decades.
     const from = Math.log(tau > 0 ? tau : 1e-4);
-    let nt = Math.exp(nextByBisection(from, Math.log(sharpness), (lt) => state.ess({ beta, tau: Math.exp(lt), hard: false }), half));
+    let nt = Math.exp(
+      nextByBisection(from, Math.log(sharpness), (lt) => state.ess({ beta, tau: Math.exp(lt), hard: false }), half),
+    );
     if (nt >= sharpness * (1 - 1e-9)) nt = sharpness; // exp(log(s)) may fall short of s
     return { beta, tau: nt, hard };
   }

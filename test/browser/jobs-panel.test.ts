@@ -212,13 +212,17 @@ describe("Jobs panel with the local backend", () => {
     await form.locator("select[name='method']").selectOption("dream");
     expect(await form.locator("input[name='samples']").getAttribute("placeholder")).toBe("default 10000");
     await form.locator("input[name='pop']").fill("2.5");
-    await expect.poll(() => form.locator(".jp-hpcfit-form-errors").textContent(), { timeout: 30_000 }).toBe("option pop must be a positive integer, got 2.5");
+    await expect
+      .poll(() => form.locator(".jp-hpcfit-form-errors").textContent(), { timeout: 30_000 })
+      .toBe("option pop must be a positive integer, got 2.5");
     await form.locator("select[name='method']").selectOption("lm");
     expect(await form.locator("input[name='pop']").isHidden()).toBe(true);
     await form.locator("input[name='job-name']").fill("formfit");
     await form.locator("input[name='time']").fill("00:05:00");
     // The preview is the kernel's dry run of the same order: %%fit's script, with its job driver.
-    await expect.poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 }).toContain("#SBATCH --time=00:05:00");
+    await expect
+      .poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 })
+      .toContain("#SBATCH --time=00:05:00");
     expect(await form.locator(".jp-hpcfit-script-preview").textContent()).toContain("#SBATCH --job-name=formfit");
     expect(await form.locator(".jp-hpcfit-script-preview").textContent()).toContain("fit-jobs/job-main.js");
     expect(await form.locator(".jp-hpcfit-form-errors").textContent()).toBe("");
@@ -233,7 +237,9 @@ describe("Jobs panel with the local backend", () => {
     // The job driver's progress lines, followed in the output viewer, end with the stored result.
     await job("formfit").locator("[data-action='tail']").click();
     const output = page.locator(".jp-hpcfit-output-viewer").last();
-    await expect.poll(() => output.locator("pre").textContent(), { timeout: 30_000 }).toMatch(/lm step \d+, best chisq [0-9.]+[\s\S]*fit done: chisq/);
+    await expect
+      .poll(() => output.locator("pre").textContent(), { timeout: 30_000 })
+      .toMatch(/lm step \d+, best chisq [0-9.]+[\s\S]*fit done: chisq/);
     // A notification says so (the job was submitted from this JupyterLab).
     await expect
       .poll(() => page.locator(".Toastify__toast", { hasText: "formfit" }).count(), { timeout: 10_000 })
@@ -245,7 +251,9 @@ describe("Jobs panel with the local backend", () => {
     await screenshot(page, "15-form-fit-results");
     // Its directory opens in the file browser (the kernel's working directory, the server root here).
     await job("formfit").locator("[data-action='directory']").click();
-    await expect.poll(() => page.locator(".jp-FileBrowser .jp-DirListing-item[title^='Name: store']").count(), { timeout: 30_000 }).toBe(1);
+    await expect
+      .poll(() => page.locator(".jp-FileBrowser .jp-DirListing-item[title^='Name: store']").count(), { timeout: 30_000 })
+      .toBe(1);
   });
 
   it("reconnects after a kernel restart and still knows the jobs", async () => {

@@ -15,7 +15,7 @@ const CLI = join(ROOT, "dist", "cli", "main.js");
 function cli(...args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { cwd: ROOT, timeout: 60_000 }, (error, _stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr });
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stderr });
     });
   });
 }
@@ -24,7 +24,10 @@ async function engineMessage(options: object): Promise<string> {
   const M = new Curve((x: number, a = 1, b = 0) => a * x + b, [0, 1, 2, 3], [1, 3, 5, 7], 0.1);
   M.a.range(-10, 10);
   M.b.range(-10, 10);
-  const error = await fit(new FitProblem(M), options as never).then(() => undefined, (e: unknown) => e as Error);
+  const error = await fit(new FitProblem(M), options as never).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
   if (error === undefined) throw new Error(`fit accepted ${JSON.stringify(options)}`);
   return error.message;
 }
@@ -43,7 +46,10 @@ describe("fit options: the same refusal from fit(), hpcfit fit and %%fit", () =>
     expect(run.stderr.trim()).toBe(`hpcfit fit: ${expected}`);
 
     const { work } = freshDirs();
-    const error = await runFit(flags, lineModel()).then(() => undefined, (e: unknown) => e as Error);
+    const error = await runFit(flags, lineModel()).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.name).toBe("UserError");
     expect(error?.message).toBe(`%%fit: ${expected}`);
     expect(existsSync(join(work, "fit-jobs")) ? readdirSync(join(work, "fit-jobs")) : []).toEqual([]);

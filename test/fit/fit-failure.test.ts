@@ -58,7 +58,9 @@ describe.each(Object.keys(METHODS))("%s", (method) => {
   test('with onFailure: "best" a throwing model leaves the parameters at the best point found, and says so', async () => {
     const failAt = Math.floor((await callsOfCompleteFit(method)) / 2);
     const { P } = problem(failAt);
-    const error = (await fit(P, { method, seed: 1, onFailure: "best", ...METHODS[method] } as FitOptions).catch((e: unknown) => e)) as FitError;
+    const error = (await fit(P, { method, seed: 1, onFailure: "best", ...METHODS[method] } as FitOptions).catch(
+      (e: unknown) => e,
+    )) as FitError;
     expect(error).toBeInstanceOf(FitError);
     expect(error.restored).toBe("best");
     expect(error.message).toMatch(/the parameters were left at the best point found \(a = [0-9.e-]+, b = [0-9.e-]+\)/);
@@ -71,9 +73,17 @@ describe.each(Object.keys(METHODS))("%s", (method) => {
   test("an aborted signal: the result holds the best point so far, the parameters are back at the start", async () => {
     const { P } = problem();
     const abort = new AbortController();
-    const r = await fit(P, { method, seed: 1, ...METHODS[method], signal: abort.signal, monitor: (step) => (step >= 3 ? abort.abort() : undefined) } as FitOptions);
+    const r = await fit(P, {
+      method,
+      seed: 1,
+      ...METHODS[method],
+      signal: abort.signal,
+      monitor: (step) => (step >= 3 ? abort.abort() : undefined),
+    } as FitOptions);
     expect(r.converged).toBe(false);
-    expect(r.message).toMatch(/the parameters were restored to their starting values \(a = 1, b = 2\); onFailure: "best" leaves them at the best point found$/);
+    expect(r.message).toMatch(
+      /the parameters were restored to their starting values \(a = 1, b = 2\); onFailure: "best" leaves them at the best point found$/,
+    );
     expect(Array.from(P.getValues())).toEqual(START);
     expect(Array.from(r.x)).not.toEqual(START);
     for (const v of P.getValues()) expect(Number.isFinite(v)).toBe(true);
@@ -82,7 +92,14 @@ describe.each(Object.keys(METHODS))("%s", (method) => {
   test('an aborted signal with onFailure: "best" leaves the parameters at the result', async () => {
     const { P } = problem();
     const abort = new AbortController();
-    const r = await fit(P, { method, seed: 1, ...METHODS[method], onFailure: "best", signal: abort.signal, monitor: (step) => (step >= 3 ? abort.abort() : undefined) } as FitOptions);
+    const r = await fit(P, {
+      method,
+      seed: 1,
+      ...METHODS[method],
+      onFailure: "best",
+      signal: abort.signal,
+      monitor: (step) => (step >= 3 ? abort.abort() : undefined),
+    } as FitOptions);
     expect(r.message).toMatch(/the parameters were left at the best point found/);
     expect(Array.from(P.getValues())).toEqual(Array.from(r.x));
   });

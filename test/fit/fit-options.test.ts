@@ -8,10 +8,15 @@ import { Curve, FitProblem, fit, type FitOptions, type MethodOptions } from "hpc
 function counted(): { problem: FitProblem; calls: () => number } {
   let calls = 0;
   const xs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const M = new Curve((x: number, a = 1, b = 0) => {
-    calls++;
-    return a * x + b;
-  }, xs, xs.map((x) => 2 * x + 1), 0.2);
+  const M = new Curve(
+    (x: number, a = 1, b = 0) => {
+      calls++;
+      return a * x + b;
+    },
+    xs,
+    xs.map((x) => 2 * x + 1),
+    0.2,
+  );
   M.a.range(-10, 10);
   M.b.range(-10, 10);
   return { problem: new FitProblem(M), calls: () => calls };
@@ -20,7 +25,10 @@ function counted(): { problem: FitProblem; calls: () => number } {
 describe("fit() refuses options it would not use, before running", () => {
   test("a misspelt option is refused naming the closest valid one, and the model is never evaluated", async () => {
     const { problem, calls } = counted();
-    const error = await fit(problem, { method: "dream", smaples: 1 } as never).then(() => undefined, (e: unknown) => e as Error);
+    const error = await fit(problem, { method: "dream", smaples: 1 } as never).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error).toBeInstanceOf(Error);
     expect(error?.name).toBe("UserError");
     expect(error?.message).toBe('unknown fit option "smaples": did you mean `samples`?');
@@ -29,18 +37,30 @@ describe("fit() refuses options it would not use, before running", () => {
 
   test("an option of another method is refused naming the methods that use it", async () => {
     const { problem, calls } = counted();
-    await expect(fit(problem, { method: "lm", samples: 5 } as never)).rejects.toThrow(/^fit option samples is not used by lm; it is used by dream$/);
-    await expect(fit(problem, { method: "amoeba", pop: 5 } as never)).rejects.toThrow(/^fit option pop is not used by amoeba; it is used by de, dream$/);
+    await expect(fit(problem, { method: "lm", samples: 5 } as never)).rejects.toThrow(
+      /^fit option samples is not used by lm; it is used by dream$/,
+    );
+    await expect(fit(problem, { method: "amoeba", pop: 5 } as never)).rejects.toThrow(
+      /^fit option pop is not used by amoeba; it is used by de, dream$/,
+    );
     // Without a method the problem's default (lm here) judges.
-    await expect(fit(problem, { particles: 5 } as never)).rejects.toThrow(/^fit option particles is not used by lm; it is used by smc$/);
+    await expect(fit(problem, { particles: 5 } as never)).rejects.toThrow(
+      /^fit option particles is not used by lm; it is used by smc$/,
+    );
     expect(calls()).toBe(0);
   });
 
   test("integer options refuse fractions and every range is checked where fit() is called", async () => {
     const { problem, calls } = counted();
-    await expect(fit(problem, { method: "dream", pop: 2.5 })).rejects.toThrow(/^option pop must be a positive integer, got 2\.5$/);
-    await expect(fit(problem, { method: "smc", particles: 0 })).rejects.toThrow(/^option particles must be a positive integer, got 0$/);
-    await expect(fit(problem, { method: "lm", diff: "sideways" as never })).rejects.toThrow(/^option diff must be one of "auto", "central", "forward", got "sideways"$/);
+    await expect(fit(problem, { method: "dream", pop: 2.5 })).rejects.toThrow(
+      /^option pop must be a positive integer, got 2\.5$/,
+    );
+    await expect(fit(problem, { method: "smc", particles: 0 })).rejects.toThrow(
+      /^option particles must be a positive integer, got 0$/,
+    );
+    await expect(fit(problem, { method: "lm", diff: "sideways" as never })).rejects.toThrow(
+      /^option diff must be one of "auto", "central", "forward", got "sideways"$/,
+    );
     await expect(fit(problem, { method: "lm", factor: 0 })).rejects.toThrow(/^option factor must be a positive number, got 0$/);
     await expect(fit(problem, { seed: 1.5 })).rejects.toThrow(/^option seed must be a non-negative integer, got 1\.5$/);
     expect(calls()).toBe(0);
@@ -54,7 +74,9 @@ describe("fit() refuses options it would not use, before running", () => {
 
   test("a misspelt method is refused naming the closest one", async () => {
     const { problem } = counted();
-    await expect(fit(problem, { method: "drem" } as never)).rejects.toThrow(/unknown fit method "drem"; known methods: .*; did you mean "dream"\?$/);
+    await expect(fit(problem, { method: "drem" } as never)).rejects.toThrow(
+      /unknown fit method "drem"; known methods: .*; did you mean "dream"\?$/,
+    );
   });
 });
 

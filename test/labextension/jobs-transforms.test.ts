@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { JobRow } from "../../schema/jobs.js";
-import { cellText, compareJobIds, elapsedSeconds, filterJobs, formatDuration, groupArrays, newestFirst, sortJobs } from "../../labextension/src/transforms/jobs-table.js";
+import {
+  cellText,
+  compareJobIds,
+  elapsedSeconds,
+  filterJobs,
+  formatDuration,
+  groupArrays,
+  newestFirst,
+  sortJobs,
+} from "../../labextension/src/transforms/jobs-table.js";
 import { fitJobOrder, optionFieldsFor, placeholderFor } from "../../labextension/src/transforms/fit-job-order.js";
 import { fitJobCatalog } from "../../fit-jobs/panel-requests.js";
 
@@ -101,7 +110,15 @@ describe("new fit job form", () => {
       values: { samples: "400", gtol: " 1e-6 ", ftol: "", "job-name": "curve", time: "00:05:00", ntasks: "" },
       dir: "",
     });
-    expect(order).toEqual({ modelFile: "/home/a/model.ts", method: "lm", options: { gtol: "1e-6" }, resources: { "job-name": "curve", time: "00:05:00" } });
-    expect(fitJobOrder(catalog, { modelFile: "m.ts", method: "dream", values: { samples: "400" }, dir: "jobs" })).toMatchObject({ options: { samples: "400" }, dir: "jobs" });
+    expect(order).toEqual({
+      modelFile: "/home/a/model.ts",
+      method: "lm",
+      options: { gtol: "1e-6" },
+      resources: { "job-name": "curve", time: "00:05:00" },
+    });
+    expect(fitJobOrder(catalog, { modelFile: "m.ts", method: "dream", values: { samples: "400" }, dir: "jobs" })).toMatchObject({
+      options: { samples: "400" },
+      dir: "jobs",
+    });
   });
 });

@@ -53,10 +53,19 @@ export class FitJobFormWidget extends Widget {
     this.submitButton.disabled = true;
     this.submitButton.addEventListener("click", () => void this.submit());
     this.preview.textContent = "(asking the kernel for the fit options…)";
-    this.node.append(element("h2", undefined, `New fit job on the ${this.connection.backend ?? "current"} backend`), this.grid, element("h3", undefined, "Job script"), this.preview, this.errors, this.submitButton, this.result);
+    this.node.append(
+      element("h2", undefined, `New fit job on the ${this.connection.backend ?? "current"} backend`),
+      this.grid,
+      element("h3", undefined, "Job script"),
+      this.preview,
+      this.errors,
+      this.submitButton,
+      this.result,
+    );
     void this.connection.fitJobCatalog().then(
       (catalog) => this.build(catalog),
-      (error: unknown) => this.showErrors([`the kernel did not give the fit options: ${error instanceof Error ? error.message : String(error)}`]),
+      (error: unknown) =>
+        this.showErrors([`the kernel did not give the fit options: ${error instanceof Error ? error.message : String(error)}`]),
     );
   }
 
@@ -129,7 +138,12 @@ export class FitJobFormWidget extends Widget {
     const values: Record<string, string> = {};
     for (const [name, input] of this.inputs) values[name] = input.value;
     const model = this.modelPath.value.trim();
-    return { modelFile: model === "" ? "" : this.services.absolutePath(model), method: this.method.value, values, dir: this.dir.value };
+    return {
+      modelFile: model === "" ? "" : this.services.absolutePath(model),
+      method: this.method.value,
+      values,
+      dir: this.dir.value,
+    };
   }
 
   /** Shows the chosen method's fields and asks the kernel for the script once the typing pauses. */

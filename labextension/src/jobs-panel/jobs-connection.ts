@@ -144,7 +144,12 @@ export class JobsConnection {
    * `done` once the job ended (with a `notice` when it was cancelled, timed out or lost its
    * node). Resolves when the kernel accepted the tail.
    */
-  async tail(id: string, stream: "stdout" | "stderr", lines: number, onText: (text: string, done: boolean, notice?: string) => void): Promise<TailHandle> {
+  async tail(
+    id: string,
+    stream: "stdout" | "stderr",
+    lines: number,
+    onText: (text: string, done: boolean, notice?: string) => void,
+  ): Promise<TailHandle> {
     const requestId = newRequestId();
     this.tails.set(requestId, onText);
     try {
