@@ -7,7 +7,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { FIT_METHODS } from "../fit/options/spec.js";
-import { flagDescriptions } from "../fit/options/flags.js";
+import { FLAG_OPTION_NAMES, flagDescriptions, flagName, type FlagOptionName } from "../fit/options/flags.js";
 import type { JobsFeed } from "../jobs/feed/feed.js";
 import type { RequestHandler } from "../jobs/feed/handlers/types.js";
 import type { FitJobCatalog, FitJobField, FitJobOrder } from "../schema/jobs.js";
@@ -38,10 +38,21 @@ export function fitJobCatalog(): FitJobCatalog {
   return { version: 1, methods: [...FIT_METHODS], options, resources };
 }
 
-/** The words of the `%%fit` line an order stands for (empty fields left out). */
+/** The flag of a form field: its option's flag (`max-time` for `maxTime`), or the field's name. */
+function flagOfField(name: string): string {
+  return (FLAG_OPTION_NAMES as readonly string[]).includes(name) ? flagName(name as FlagOptionName) : name;
+}
+
+/**
+ * The words of the `%%fit` line an order stands for (empty fields left out). The form's option
+ * fields are named as the options are; each is written with its flag.
+ */
 export function orderArgs(order: FitJobOrder): string[] {
   const args = [`--fit=${order.method}`];
-  for (const [name, text] of [...Object.entries(order.options), ...Object.entries(order.resources)]) {
+  for (const [name, text] of Object.entries(order.options)) {
+    if (text.trim() !== "") args.push(`--${flagOfField(name)}=${text.trim()}`);
+  }
+  for (const [name, text] of Object.entries(order.resources)) {
     if (text.trim() !== "") args.push(`--${name}=${text.trim()}`);
   }
   if (order.dir !== undefined && order.dir.trim() !== "") args.push(`--dir=${order.dir.trim()}`);

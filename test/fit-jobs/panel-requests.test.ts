@@ -118,6 +118,23 @@ describe("the New fit job form, answered in the kernel", () => {
     expect(existsSync(m.dir)).toBe(false);
   });
 
+  test("an option whose flag is not its name (maxTime, --max-time) is ordered by its flag", async () => {
+    const m = await answer("dry-2", {
+      type: "fitJob",
+      version: 1,
+      order: order({ samples: "400", maxTime: "10m" }),
+      dryRun: true,
+    });
+    if (m.type !== "fitJob") throw new Error(JSON.stringify(m));
+    expect(m.script).toContain("fit-jobs/job-main.js");
+    const bad = await answer("dry-3", { type: "fitJob", version: 1, order: order({ maxTime: "soon" }), dryRun: true });
+    expect(bad).toMatchObject({
+      type: "reply",
+      ok: false,
+      error: expect.stringMatching(/option maxTime must be a positive number of seconds or a duration/),
+    });
+  });
+
   test("a submitted job is a %%fit job: its progress file, its stored result, found again by id", async () => {
     const m = await answer("go-1", {
       type: "fitJob",
