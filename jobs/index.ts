@@ -5,7 +5,7 @@ export { Job, readTail, type WaitOptions } from "./job.js";
 export { UserError } from "../util/user-error.js";
 export { JobStore } from "./store.js";
 export { LocalBackend } from "./local/local-backend.js";
-export { SlurmBackend, slurmConfPath } from "./slurm-backend.js";
+export { SlurmBackend, slurmConfPath, type SlurmListingOptions } from "./slurm-backend.js";
 export { jobsBundle, statusBundle, statusLine } from "./render.js";
 export { JobsFeed, registerJobsFeed, type JobsFeedOptions } from "./feed/feed.js";
 export type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";

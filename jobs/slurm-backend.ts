@@ -1,6 +1,6 @@
 /**
  * The Slurm backend: drives the real scheduler through its commands (`sbatch --parsable`,
- * `squeue --json`, `scancel`, `scontrol`, `sinfo`, `sacct`), always with argument arrays, and keeps
+ * `squeue`, `scancel`, `scontrol`, `sinfo`, `sacct`), always with argument arrays, and keeps
  * hpcfit's record of every job it submits.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import { VANISHED_REASON } from "./states.js";
 import { applyFilter, cancelOutcome, checkJobIds, expandFilePattern, matchesId } from "./job-ids.js";
 import { checkBatchScript, directiveArgs, parseSbatchArgs, parseTimeLimit, type SbatchOptions } from "./sbatch-options.js";
 import { parseSqueueJson } from "./slurm-json.js";
+import { parseSqueueFields, SQUEUE_FIELDS_ENV, squeueFieldArgs } from "./squeue-fields.js";
 import { JobStore } from "./store.js";
 import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
 import { UserError } from "../util/user-error.js";
@@ -66,16 +67,40 @@ function submittedRows(jobId: number, options: SbatchOptions, script: string | u
   });
 }
 
+/** How {@link SlurmBackend} reads the queue. */
+export interface SlurmListingOptions {
+  /**
+   * `"fields"` (the default): squeue's delimited fields, restricted by Slurm to the user asked
+   * for, with `--json` only for a job whose fields cannot be split with certainty. `"json"`: the
+   * whole queue through `squeue --json`, filtered here (what Slurm 22.05's `--json` forces).
+   */
+  listing?: "fields" | "json";
+}
+
 /** Jobs on a real Slurm cluster. */
 export class SlurmBackend implements JobsBackend {
   readonly kind = "slurm" as const;
   private readonly cluster = clusterName();
+  private readonly listing: "fields" | "json";
 
-  constructor(private readonly store: JobStore = JobStore.open()) {}
+  constructor(private readonly store: JobStore = JobStore.open(), options: SlurmListingOptions = {}) {
+    this.listing = options.listing ?? "fields";
+  }
 
-  private async squeue(): Promise<JobRow[]> {
-    const { stdout } = await runCommand("squeue", ["--json"]);
-    return parseSqueueJson(stdout);
+  /** The live jobs of `user` (everyone's when undefined), finished ones Slurm still holds included. */
+  private async squeue(user: string | undefined): Promise<JobRow[]> {
+    if (this.listing === "json") {
+      const { stdout } = await runCommand("squeue", ["--json"]);
+      return parseSqueueJson(stdout).filter((r) => user === undefined || r.user === user);
+    }
+    const args = ["-t", "all", ...(user === undefined ? [] : ["-u", user]), ...squeueFieldArgs()];
+    const { stdout } = await runCommand("squeue", args, { env: { ...process.env, ...SQUEUE_FIELDS_ENV } });
+    const { rows, unclear } = parseSqueueFields(stdout);
+    if (unclear.length === 0) return rows;
+    // A name or path holding the field separator: only JSON tells its fields apart.
+    const wanted = new Set(unclear);
+    const { stdout: json } = await runCommand("squeue", ["--json"]);
+    return [...rows, ...parseSqueueJson(json).filter((r) => wanted.has(r.jobId))];
   }
 
   async submit(request: SubmitRequest): Promise<JobRow[]> {
@@ -110,7 +135,7 @@ export class SlurmBackend implements JobsBackend {
     const recorded = this.store.all("slurm", this.cluster).map((s) => s.row);
     // squeue knows nothing of where hpcfit submitted a job from: the record keeps it.
     const origins = new Map(recorded.filter((r) => r.origin != null).map((r) => [r.id, r.origin]));
-    const live = (await this.squeue()).map((r) => (origins.has(r.id) ? { ...r, origin: origins.get(r.id) } : r));
+    const live = (await this.squeue(filter.user)).map((r) => (origins.has(r.id) ? { ...r, origin: origins.get(r.id) } : r));
     this.store.refresh("slurm", this.cluster, live);
     let rows = live;
     if (filter.recordedOnly) {
