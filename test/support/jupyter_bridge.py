@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 import traceback
 import uuid
@@ -444,7 +445,14 @@ class Bridge:
         return {}
 
 
+ANSWER_INLINE_LIMIT = 64 * 1024
+
+
 def main():
+    # Node gives its children non-blocking stdio; a large answer (thousands of messages) written to
+    # a non-blocking pipe is cut short, and the test then waits for ever for the rest of the line.
+    os.set_blocking(sys.stdout.fileno(), True)
+    os.set_blocking(sys.stdin.fileno(), True)
     bridge = Bridge()
     for line in sys.stdin:
         line = line.strip()
@@ -460,7 +468,16 @@ def main():
         except Exception as error:  # reported to the caller, who fails the test with it
             answer = {"id": cid, "ok": False, "error": f"{type(error).__name__}: {error}", "trace": traceback.format_exc()}
         answer["schema_errors"] = bridge.schema_errors
-        sys.stdout.write(json.dumps(answer) + "\n")
+        text = json.dumps(answer)
+        if len(text) > ANSWER_INLINE_LIMIT:
+            # Large answers (a flood's thousands of messages) go through a file: through the
+            # pipe, answers of a few hundred kilobytes were seen never to reach a test in
+            # vitest's fork workers.
+            fd, path = tempfile.mkstemp(prefix="hpcfit-bridge-", suffix=".json")
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            text = json.dumps({"id": cid, "file": path})
+        sys.stdout.write(text + "\n")
         sys.stdout.flush()
     bridge.cmd_kill()
     # Skip interpreter teardown: terminating the zmq context waits on lingering client sockets.

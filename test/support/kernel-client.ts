@@ -12,7 +12,7 @@
  * Tests that start the kernel use the built `dist/`: build first (`npx tsc -p tsconfig.json`).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -159,6 +159,12 @@ export class KernelClient {
       let answer: any;
       try {
         answer = JSON.parse(line);
+        // A large answer comes as the path of a file holding it (see the bridge's main loop).
+        if (typeof answer.file === "string") {
+          const file: string = answer.file;
+          answer = JSON.parse(readFileSync(file, "utf8"));
+          rmSync(file, { force: true });
+        }
       } catch {
         this.bridgeError += line + "\n";
         return;
