@@ -11,13 +11,14 @@ import { loadModelFile } from "../fit/node/load-model.js";
 import "../fit/node/parallel.js";
 import { saveResult } from "../fit/node/store.js";
 import type { DreamGenerationView } from "../fit/samplers/dream.js";
-import type { FitOptions, Problem } from "../fit/types.js";
+import type { Problem } from "../fit/types.js";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { MODEL_FILE, STORE_DIR, readSpec, writeAtomic } from "./job-directory.js";
 import { fitFunctionOptions } from "./options.js";
 import { logpRhat, progressLine, writeProgress, type FitProgress } from "./progress.js";
 import { ZmqEvaluator } from "../fit/node/zmq-evaluator.js";
 import { POPULATION_METHODS } from "./population-methods.js";
+import { usesOption } from "../fit/options/check.js";
 
 /** How the driver runs. */
 export interface DriverOptions {
@@ -39,7 +40,6 @@ const WORKER_ARRIVAL_MS = 10_000;
 /** Milliseconds between progress writes. */
 const PROGRESS_INTERVAL_MS = 1000;
 
-
 /** Reduced chi-square at `x` from the residuals, or null when the problem has none. */
 function chisqAt(problem: Problem, x: Float64Array): number | null {
   const nres = problem.residualCount();
@@ -47,7 +47,7 @@ function chisqAt(problem: Problem, x: Float64Array): number | null {
   const r = new Float64Array(nres);
   problem.residuals(x, r);
   let s = 0;
-  for (let i = 0; i < nres; i++) s += r[i]! * r[i]!;
+  for (let i = 0; i < nres; i++) s += r[i] * r[i];
   return s / Math.max(1, nres - problem.labels().length);
 }
 
@@ -58,8 +58,20 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
   const started = Date.now();
   const fitOptions = fitFunctionOptions(spec.fit);
   const progress: FitProgress = {
-    version: 1, phase: "starting", method: String(fitOptions.method ?? "default"), step: 0, total: null, burn: null,
-    bestNllf: null, chisq: null, acceptance: null, rhat: null, elapsed: 0, remaining: null, resumedFrom: 0, workers: [],
+    version: 1,
+    phase: "starting",
+    method: fitOptions.method ?? "default",
+    step: 0,
+    total: null,
+    burn: null,
+    bestNllf: null,
+    chisq: null,
+    acceptance: null,
+    rhat: null,
+    elapsed: 0,
+    remaining: null,
+    resumedFrom: 0,
+    workers: [],
     updated: new Date().toISOString(),
   };
   let zmq: ZmqEvaluator | undefined;
@@ -80,7 +92,9 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     const { problem } = await loadModelFile(modelFile);
     const method = fitOptions.method as string | undefined;
     progress.method = method ?? (problem.residualCount() > 0 ? "lm" : "amoeba");
-    const run: Record<string, unknown> = { ...fitOptions, modelFile };
+    const run: Record<string, unknown> = { ...fitOptions };
+    // Worker threads load the model file; only the methods that have workers take it.
+    if (usesOption(progress.method, "modelFile")) run.modelFile = modelFile;
     const population = method !== undefined && POPULATION_METHODS.includes(method);
     if (population && options.mode === "srun") {
       zmq = await ZmqEvaluator.bind({ labels: problem.labels(), log, deadAfterMs: options.deadAfterMs });
@@ -110,7 +124,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     let firstTime = Date.now();
     let lastCheckpoint = Date.now();
     const checkpointMs = spec.checkpointSeconds * 1000;
-    run.observe = (view: DreamGenerationView): void => {
+    const observe = (view: DreamGenerationView): void => {
       progress.total = view.total;
       progress.burn = view.burn;
       progress.acceptance = view.acceptance;
@@ -124,6 +138,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
         progress.rhat = Number.isFinite(r) ? r : null;
       }
     };
+    if (usesOption(progress.method, "observe")) run.observe = observe;
     run.monitor = (step: number, x: Float64Array, nllf: number): boolean => {
       // The switch from starting to running is written at once, not up to a second later: a
       // short fit would otherwise never show that it ran, and the kernel would see it jump from
@@ -163,7 +178,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     const fitStart = performance.now();
     let result;
     try {
-      result = await fit(problem, run as FitOptions);
+      result = await fit(problem, run);
     } finally {
       process.off("SIGTERM", onTerm);
     }
@@ -177,7 +192,9 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     progress.chisq = Number.isFinite(result.chisq) ? result.chisq : null;
     progress.remaining = 0;
     publish(true);
-    log(`fit done${result.stopped !== undefined ? ` (${result.message})` : ""}: chisq ${result.chisq.toPrecision(6)}; stored ${files.json}`);
+    log(
+      `fit done${result.stopped !== undefined ? ` (${result.message})` : ""}: chisq ${result.chisq.toPrecision(6)}; stored ${files.json}`,
+    );
   } catch (e) {
     progress.phase = "failed";
     progress.error = (e as Error).message;

@@ -16,8 +16,8 @@ import { loadModelFile } from "../fit/node/load-model.js";
 import "../fit/node/parallel.js";
 import { loadResult, saveResult } from "../fit/node/store.js";
 import type { FitResult } from "../fit/result.js";
-import { dreamSettings } from "../fit/samplers/dream.js";
-import type { FitOptions } from "../fit/types.js";
+import { usesOption } from "../fit/options/check.js";
+import { checkFlagOptions } from "../fit/options/flags.js";
 import { DISPLAY, type LiveDisplay, type MimeBundle } from "../schema/display.js";
 import { isTerminalState, type JobRow } from "../schema/jobs.js";
 import * as jobs from "../jobs/api.js";
@@ -25,7 +25,18 @@ import type { Job } from "../jobs/job.js";
 import { fitResultBundle, fitStatusBundle } from "./display.js";
 import { POPULATION_METHODS } from "./population-methods.js";
 import {
-  MODEL_FILE, SCRIPT_FILE, SPEC_FILE, STORE_DIR, VARS_FILE, jobDirectoryParent, jobDirectoryPath, modelText, newJobDirectory, readSpec, varsModule, writeSpec,
+  MODEL_FILE,
+  SCRIPT_FILE,
+  SPEC_FILE,
+  STORE_DIR,
+  VARS_FILE,
+  jobDirectoryParent,
+  jobDirectoryPath,
+  modelText,
+  newJobDirectory,
+  readSpec,
+  varsModule,
+  writeSpec,
   type FitJobSpec,
 } from "./job-directory.js";
 import { evaluationMode, jobScript } from "./job-script.js";
@@ -54,13 +65,22 @@ export interface PreparedFitJob {
 async function checkModel(file: string): Promise<string[]> {
   let stdout: string;
   try {
-    ({ stdout } = await run(process.execPath, [compiledEntry("fit-jobs/check-model.js"), file], { timeout: 120_000, maxBuffer: 1 << 20 }));
+    ({ stdout } = await run(process.execPath, [compiledEntry("fit-jobs/check-model.js"), file], {
+      timeout: 120_000,
+      maxBuffer: 1 << 20,
+    }));
   } catch (e) {
     throw new UserError(`could not check the model: ${(e as Error).message}`);
   }
-  const reply = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { labels?: string[]; nllf?: number | string; error?: string };
-  if (reply.error !== undefined) throw new UserError(`the cell is not a usable model file: ${reply.error.replaceAll(file, "the cell")}`);
-  if (typeof reply.nllf !== "number") throw new UserError(`the model's nllf is ${String(reply.nllf)} at its starting values; fix the model or its starting values`);
+  const reply = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
+    labels?: string[];
+    nllf?: number | string;
+    error?: string;
+  };
+  if (reply.error !== undefined)
+    throw new UserError(`the cell is not a usable model file: ${reply.error.replaceAll(file, "the cell")}`);
+  if (typeof reply.nllf !== "number")
+    throw new UserError(`the model's nllf is ${String(reply.nllf)} at its starting values; fix the model or its starting values`);
   return reply.labels ?? [];
 }
 
@@ -68,7 +88,7 @@ async function checkModel(file: string): Promise<string[]> {
 const DEFAULT_CHECKPOINT_SECONDS = 30;
 
 /** Checks the fit options against the method, before anything runs. */
-function checkFitOptions(request: FitJobRequest, nparams: number): void {
+function checkFitOptions(request: FitJobRequest): void {
   const method = request.fit.fit;
   if (method !== undefined) {
     try {
@@ -79,14 +99,12 @@ function checkFitOptions(request: FitJobRequest, nparams: number): void {
   }
   const workers = request.resources.ntasks ?? 1;
   if (workers > 1 && (method === undefined || !POPULATION_METHODS.includes(method)))
-    throw new UserError(`--ntasks=${workers} spreads a population sampler over workers (--fit=${POPULATION_METHODS.join(" or --fit=")}); ${method ?? "the default method"} evaluates one point at a time`);
-  if (method === "dream") {
-    try {
-      dreamSettings(fitFunctionOptions(request.fit) as FitOptions, nparams);
-    } catch (e) {
-      throw new UserError(`--fit=dream: ${(e as Error).message.replace(/^option /, "option --")}`);
-    }
-  }
+    throw new UserError(
+      `--ntasks=${workers} spreads a population sampler over workers (--fit=${POPULATION_METHODS.join(" or --fit=")}); ${method ?? "the default method"} evaluates one point at a time`,
+    );
+  // A request made elsewhere than parseFitLine (the Jobs panel's form) gets the same check.
+  const { fit: _method, name: _name, ...options } = request.fit;
+  checkFlagOptions(options, method);
   if (request.resume !== undefined) throw new UserError("--resume takes no cell: use the line magic %fit --resume DIR");
 }
 
@@ -96,8 +114,13 @@ function checkFitOptions(request: FitJobRequest, nparams: number): void {
  * removed again and nothing is submitted.
  * @param values the `--var` variables' values, by name
  */
-export async function prepareFitJob(request: FitJobRequest, body: string, values: Record<string, unknown>): Promise<PreparedFitJob> {
-  if (body.trim() === "") throw new UserError("the cell is empty: write a model file below %%fit that exports `problem` (a FitProblem)");
+export async function prepareFitJob(
+  request: FitJobRequest,
+  body: string,
+  values: Record<string, unknown>,
+): Promise<PreparedFitJob> {
+  if (body.trim() === "")
+    throw new UserError("the cell is empty: write a model file below %%fit that exports `problem` (a FitProblem)");
   const name = request.resources["job-name"] ?? "fit";
   const backend = jobs.backend().kind;
   const workers = request.resources.ntasks ?? 1;
@@ -109,19 +132,37 @@ export async function prepareFitJob(request: FitJobRequest, body: string, values
   const work = request.dryRun ? mkdtempSync(join(tmpdir(), "hpcfit-dry-run-")) : dir;
   try {
     const spec: FitJobSpec = {
-      version: 1, kind: "hpcfit.fit-job", name, created: new Date().toISOString(), fit: request.fit,
-      resources: request.resources, sbatch: request.sbatch, workers, backend,
-      storeName: request.fit.name ?? "fit", vars: request.vars,
-      checkpointSeconds: request.checkpoint ?? DEFAULT_CHECKPOINT_SECONDS, jobIds: [],
+      version: 1,
+      kind: "hpcfit.fit-job",
+      name,
+      created: new Date().toISOString(),
+      fit: request.fit,
+      resources: request.resources,
+      sbatch: request.sbatch,
+      workers,
+      backend,
+      storeName: request.fit.name ?? "fit",
+      vars: request.vars,
+      checkpointSeconds: request.checkpoint ?? DEFAULT_CHECKPOINT_SECONDS,
+      jobIds: [],
     };
     if (varsText !== undefined) writeFileSync(join(work, VARS_FILE), varsText);
     writeFileSync(join(work, MODEL_FILE), modelText(body, request.vars));
     writeSpec(work, spec);
     const labels = await checkModel(join(work, MODEL_FILE));
-    if (labels.length === 0) throw new UserError("the model's problem has no free parameters; give some a range(), pm(), dev() or fit()");
-    checkFitOptions(request, labels.length);
+    if (labels.length === 0)
+      throw new UserError("the model's problem has no free parameters; give some a range(), pm(), dev() or fit()");
+    checkFitOptions(request);
     const args = [`--job-name=${name}`, ...sbatchArgs(request).filter((a) => !a.startsWith("--job-name="))];
-    const script = jobScript({ dir, sbatch: args, workers, backend, node: process.execPath, driver: compiledEntry("fit-jobs/job-main.js"), cli: compiledEntry("cli/main.js") });
+    const script = jobScript({
+      dir,
+      sbatch: args,
+      workers,
+      backend,
+      node: process.execPath,
+      driver: compiledEntry("fit-jobs/job-main.js"),
+      cli: compiledEntry("cli/main.js"),
+    });
     if (request.dryRun) return { dir, spec, script, labels };
     writeFileSync(join(dir, SCRIPT_FILE), script, { mode: 0o755 });
     return { dir, spec, script, labels };
@@ -162,9 +203,12 @@ export async function submitFitJob(dir: string, options: { resume?: boolean } = 
 export async function runPreparedLocally(prepared: PreparedFitJob, signal?: AbortSignal): Promise<FitResult> {
   const modelFile = join(prepared.dir, MODEL_FILE);
   const { problem } = await loadModelFile(modelFile);
-  const options: Record<string, unknown> = { ...fitFunctionOptions(prepared.spec.fit), modelFile, signal };
+  const options: Record<string, unknown> = { ...fitFunctionOptions(prepared.spec.fit), signal };
+  // Worker threads load the model file; only the methods that have workers take it.
+  const method = prepared.spec.fit.fit;
+  if (method !== undefined && usesOption(method, "modelFile")) options.modelFile = modelFile;
   if (prepared.spec.workers > 1) options.parallel = prepared.spec.workers;
-  const result = await fit(problem, options as FitOptions);
+  const result = await fit(problem, options);
   await saveResult(result, join(prepared.dir, STORE_DIR), prepared.spec.storeName);
   return result;
 }
@@ -199,7 +243,7 @@ export class FitJob {
   }
 
   private row(): JobRow {
-    return this.job.tasks[0]!;
+    return this.job.tasks[0];
   }
 
   /** The result from the store (throws while the job has not stored one). */
@@ -265,7 +309,9 @@ export class FitJob {
     }
     if (this.job.state !== "COMPLETED") {
       const p = this.progress();
-      throw new UserError(`fit job ${this.id} ended ${this.job.state}${p?.error ? `: ${p.error}` : ""}; see ${this.job.stdout ?? this.dir}`);
+      throw new UserError(
+        `fit job ${this.id} ended ${this.job.state}${p?.error ? `: ${p.error}` : ""}; see ${this.job.stdout ?? this.dir}`,
+      );
     }
     return this.result();
   }
@@ -298,7 +344,8 @@ export async function findFitJob(idOrDir: string): Promise<FitJob> {
     if (!/^\d+(_\d+)?$/.test(idOrDir)) throw new UserError(`${idOrDir} is neither a job id nor a fit job directory`);
     job = await jobs.get(idOrDir);
     dir = job.directory;
-    if (!existsSync(join(dir, SPEC_FILE))) throw new UserError(`job ${idOrDir} is not a fit job (its directory ${dir} has no ${SPEC_FILE})`);
+    if (!existsSync(join(dir, SPEC_FILE)))
+      throw new UserError(`job ${idOrDir} is not a fit job (its directory ${dir} has no ${SPEC_FILE})`);
   }
   return new FitJob(job, dir, readSpec(dir));
 }
@@ -321,5 +368,5 @@ export async function listFitJobs(): Promise<FitJob[]> {
 
 /** The state of a job is final. */
 export function isFinished(job: FitJob): boolean {
-  return isTerminalState(job.job.state as JobRow["state"]);
+  return isTerminalState(job.job.state);
 }

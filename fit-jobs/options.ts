@@ -5,31 +5,33 @@
  */
 import { parseSbatchArgs } from "../jobs/sbatch-options.js";
 import { shellWords } from "../jobs/shell-words.js";
+import { closest } from "../util/closest.js";
 import { UserError } from "../util/user-error.js";
-import { DURATION_FORMS, parseDuration } from "../fit/samplers/options.js";
+import {
+  FLAG_OPTION_NAMES,
+  METHOD_FLAG,
+  METHOD_FLAG_HELP,
+  checkFlagOptions,
+  flagHelp,
+  flagName,
+  flagValue,
+  isSwitch,
+  type FlagOptionName,
+  type FlagOptions,
+} from "../fit/options/flags.js";
+import type { FitOptions } from "../fit/types.js";
 
-/** Fit options, as `hpcfit fit` takes them (values already checked). */
-export interface FitJobFitOptions {
+/**
+ * Fit options, as `hpcfit fit` takes them (values already checked): the method (`fit`), the
+ * fit options table's options a flag can set (but `parallel`: a job's workers come from
+ * `--ntasks`), and the base name of the stored result files.
+ */
+export type FitJobFitOptions = Omit<FlagOptions, "parallel"> & {
+  /** The fit method. */
   fit?: string;
-  steps?: number;
-  starts?: number;
-  seed?: number;
-  ftol?: number;
-  xtol?: number;
-  samples?: number;
-  burn?: number;
-  pop?: number;
-  thin?: number;
-  init?: string;
-  /** SMC: number of particles. */
-  particles?: number;
-  /** SMC: Metropolis moves per particle at each stage. */
-  moves?: number;
-  /** Samplers: seconds after which sampling stops, keeping the draws so far. */
-  maxTime?: number;
   /** Base name of the stored result files. */
   name?: string;
-}
+};
 
 /** Slurm resources of the job, as sbatch's long options without the dashes. */
 export interface FitJobResources {
@@ -68,7 +70,7 @@ export interface FitJobRequest {
   checkpoint?: number;
 }
 
-type Kind = "posint" | "nonnegint" | "posnum" | "duration" | "string" | "flag" | "list";
+type Kind = "posint" | "posnum" | "string" | "flag" | "list" | "option";
 interface Spec {
   kind: Kind;
   /** The field of the parsed options, when it is not the option's name. */
@@ -77,22 +79,21 @@ interface Spec {
   help: string;
 }
 
+/** The table's flags a job takes: all but `parallel` (a job's workers come from `--ntasks`). */
+const JOB_FLAG_OPTIONS = FLAG_OPTION_NAMES.filter((name) => name !== "parallel");
+
+/** The fit options `%%fit` takes: the method, the table's flags (but `parallel`), the store's name. */
+const FIT_SPECS: Record<string, Spec> = Object.fromEntries([
+  [METHOD_FLAG, { kind: "string", group: "fit", help: METHOD_FLAG_HELP }],
+  ...JOB_FLAG_OPTIONS.map((name): [string, Spec] => [
+    flagName(name),
+    { kind: "option", ...(flagName(name) === name ? {} : { key: name }), group: "fit", help: flagHelp(name) },
+  ]),
+  ["name", { kind: "string", group: "fit", help: "base name of the stored result files" }],
+]);
+
 const SPECS: Record<string, Spec> = {
-  fit: { kind: "string", group: "fit", help: "fit method: lm, amoeba, newton, de, dream, smc" },
-  steps: { kind: "posint", group: "fit", help: "iterations (generations for de, dream)" },
-  starts: { kind: "posint", group: "fit", help: "number of starts" },
-  seed: { kind: "nonnegint", group: "fit", help: "seed for everything random" },
-  ftol: { kind: "posnum", group: "fit", help: "relative tolerance on the objective" },
-  xtol: { kind: "posnum", group: "fit", help: "tolerance on the parameters" },
-  samples: { kind: "posint", group: "fit", help: "samplers: draws to keep" },
-  burn: { kind: "nonnegint", group: "fit", help: "samplers: burn-in generations" },
-  pop: { kind: "posnum", group: "fit", help: "population size per parameter" },
-  thin: { kind: "posint", group: "fit", help: "samplers: keep every n-th generation" },
-  init: { kind: "string", group: "fit", help: "samplers: initial population (eps, lhs, cov, random)" },
-  particles: { kind: "posint", group: "fit", help: "smc: number of particles" },
-  moves: { kind: "posint", group: "fit", help: "smc: Metropolis moves per particle at each stage" },
-  "max-time": { kind: "duration", key: "maxTime", group: "fit", help: "samplers: stop after this long, keeping the draws (seconds, 90s, 10m, 1h30m, HH:MM:SS)" },
-  name: { kind: "string", group: "fit", help: "base name of the stored result files" },
+  ...FIT_SPECS,
   nodes: { kind: "string", group: "resources", help: "nodes (N or min-max)" },
   ntasks: { kind: "posint", group: "resources", help: "evaluation workers (srun tasks on Slurm, threads locally)" },
   "cpus-per-task": { kind: "posint", group: "resources", help: "CPUs per task" },
@@ -116,7 +117,17 @@ const SPECS: Record<string, Spec> = {
 };
 
 /** Short Slurm options `%%fit` also accepts, as sbatch spells them. */
-const SHORT: Record<string, string> = { N: "nodes", n: "ntasks", c: "cpus-per-task", G: "gpus", t: "time", p: "partition", A: "account", q: "qos", J: "job-name" };
+const SHORT: Record<string, string> = {
+  N: "nodes",
+  n: "ntasks",
+  c: "cpus-per-task",
+  G: "gpus",
+  t: "time",
+  p: "partition",
+  A: "account",
+  q: "qos",
+  J: "job-name",
+};
 
 /** The usage text of `%%fit` (one line per option). */
 export function fitOptionsUsage(): string {
@@ -128,21 +139,31 @@ export function fitOptionsUsage(): string {
   return `Fit options:\n${group("fit")}\nSlurm resources:\n${group("resources")}\n%%fit's own:\n${group("own")}`;
 }
 
-const MAIL_TYPES = new Set(["NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT", "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS"]);
+const MAIL_TYPES = new Set([
+  "NONE",
+  "BEGIN",
+  "END",
+  "FAIL",
+  "REQUEUE",
+  "ALL",
+  "INVALID_DEPEND",
+  "STAGE_OUT",
+  "TIME_LIMIT",
+  "TIME_LIMIT_90",
+  "TIME_LIMIT_80",
+  "TIME_LIMIT_50",
+  "ARRAY_TASKS",
+]);
 const VARIABLE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function convert(name: string, kind: Kind, text: string): number | string {
+function convert(name: string, kind: Kind, text: string): unknown {
   const bad = (what: string): UserError => new UserError(`--${name} must be ${what}, got "${text}"`);
-  if (kind === "posint" || kind === "nonnegint") {
+  // A fit option's text becomes a value here; fit()'s own check judges it once the line is read.
+  if (kind === "option") return flagValue((SPECS[name]?.key ?? name) as FlagOptionName, text);
+  if (kind === "posint") {
     const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || (kind === "posint" && n < 1))
-      throw bad(kind === "posint" ? "a positive integer" : "a non-negative integer");
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) throw bad("a positive integer");
     return n;
-  }
-  if (kind === "duration") {
-    const seconds = parseDuration(text);
-    if (seconds === undefined) throw bad(DURATION_FORMS);
-    return seconds;
   }
   if (kind === "posnum") {
     const n = Number(text);
@@ -164,11 +185,20 @@ export function parseFitLine(line: string): FitJobRequest {
   } catch (e) {
     throw new UserError((e as Error).message);
   }
+  return parseFitArgs(argv);
+}
+
+/**
+ * Parses the words of a `%%fit` line (the Jobs panel's form sends its fields as such words, so
+ * its jobs are read and checked exactly as `%%fit`'s).
+ * @throws UserError as {@link parseFitLine}
+ */
+export function parseFitArgs(argv: readonly string[]): FitJobRequest {
   const request: FitJobRequest = { fit: {}, resources: {}, sbatch: [], local: false, dryRun: false, vars: [] };
   const fitOut = request.fit as Record<string, unknown>;
   const resOut = request.resources as Record<string, unknown>;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
     let name: string;
     let value: string | undefined;
     if (arg.startsWith("--")) {
@@ -176,7 +206,7 @@ export function parseFitLine(line: string): FitJobRequest {
       name = arg.slice(2, eq < 0 ? undefined : eq);
       if (eq >= 0) value = arg.slice(eq + 1);
     } else if (/^-[A-Za-z]/.test(arg)) {
-      const long = SHORT[arg[1]!];
+      const long = SHORT[arg[1]];
       if (long === undefined) throw new UserError(`unknown option ${arg.slice(0, 2)}; see %%fit? for the options`);
       name = long;
       if (arg.length > 2) value = arg.slice(2).replace(/^=/, "");
@@ -185,8 +215,19 @@ export function parseFitLine(line: string): FitJobRequest {
     }
     const spec = SPECS[name];
     if (spec === undefined) {
-      const known = Object.keys(SPECS).map((n) => `--${n}`).join(", ");
-      throw new UserError(`unknown option --${name} (known: ${known})`);
+      const known = Object.keys(SPECS)
+        .map((n) => `--${n}`)
+        .join(", ");
+      const near = closest(name, Object.keys(SPECS));
+      throw new UserError(`unknown option --${name}${near === undefined ? "" : `: did you mean --${near}?`} (known: ${known})`);
+    }
+    if (
+      spec.kind === "option" &&
+      isSwitch(name) &&
+      (value === undefined ? argv[i + 1] === undefined || argv[i + 1].startsWith("-") : false)
+    ) {
+      fitOut[name] = true;
+      continue;
     }
     if (spec.kind === "flag") {
       if (value !== undefined) throw new UserError(`--${name} takes no value`);
@@ -219,12 +260,16 @@ export function parseFitLine(line: string): FitJobRequest {
     else if (name === "dir") request.dir = value;
     else if (name === "checkpoint") request.checkpoint = v as number;
   }
+  const { fit: method, name: _name, ...fitOptions } = request.fit;
+  checkFlagOptions(fitOptions, method);
   if (request.local && request.dryRun) throw new UserError("--local and --dry-run exclude each other");
-  if (request.local && request.resume !== undefined) throw new UserError("--resume continues a batch job; it cannot be combined with --local");
+  if (request.local && request.resume !== undefined)
+    throw new UserError("--resume continues a batch job; it cannot be combined with --local");
   const mail = request.resources["mail-type"];
   if (mail !== undefined)
     for (const t of mail.split(","))
-      if (!MAIL_TYPES.has(t.toUpperCase())) throw new UserError(`--mail-type: unknown type "${t}" (one of ${[...MAIL_TYPES].join(", ")})`);
+      if (!MAIL_TYPES.has(t.toUpperCase()))
+        throw new UserError(`--mail-type: unknown type "${t}" (one of ${[...MAIL_TYPES].join(", ")})`);
   // Let the jobs layer's sbatch parser judge every Slurm value (time format, known extra options...).
   try {
     parseSbatchArgs(sbatchArgs(request));
@@ -233,6 +278,28 @@ export function parseFitLine(line: string): FitJobRequest {
     throw e;
   }
   return request;
+}
+
+/** A field of a fit job as a form shows it: a flag of `%%fit`. */
+export interface FitJobFlag {
+  /** The flag's name. */
+  name: string;
+  /** "integer" for counts, "text" otherwise (Slurm's parser judges the text). */
+  kind: "integer" | "text";
+  /** What it sets. */
+  help: string;
+}
+
+/** The Slurm resources `%%fit` takes, as a form shows them. */
+export function resourceFlags(): FitJobFlag[] {
+  return Object.entries(SPECS)
+    .filter(([, spec]) => spec.group === "resources")
+    .map(([name, spec]) => ({ name, kind: spec.kind === "posint" ? "integer" : "text", help: spec.help }));
+}
+
+/** The fit options `%%fit` takes (all the table's flags but `parallel`). */
+export function jobFlagOptions(): readonly FlagOptionName[] {
+  return JOB_FLAG_OPTIONS;
 }
 
 /** The sbatch options of a request: the resources, then `--sbatch`'s words. */
@@ -244,7 +311,7 @@ export function sbatchArgs(request: FitJobRequest): string[] {
 }
 
 /** The options `fit()` gets (method renamed, everything else passes through). */
-export function fitFunctionOptions(options: FitJobFitOptions): Record<string, unknown> {
+export function fitFunctionOptions(options: FitJobFitOptions): FitOptions {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
     if (v === undefined || k === "name") continue;

@@ -8,6 +8,7 @@ import { cellSignal } from "../schema/cell.js";
 import { DISPLAY, liveDisplay, type LiveDisplay, type LiveDisplayFactory, type MimeBundle } from "../schema/display.js";
 import { CountingProblem } from "./counting-problem.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
+import { checkFitOptions } from "./options/check.js";
 import { Random } from "./random.js";
 import { reducedChisq, type FitResult } from "./result.js";
 import type { StopReason } from "./stop-reason.js";
@@ -57,13 +58,6 @@ function placementNote(restored: "start" | "best", labels: string[], values: Arr
     : `the parameters were left at the best point found (${list})`;
 }
 
-/** Reads `onFailure`, refusing anything but "restore" and "best". */
-function onFailureOption(options: FitOptions): OnFailure {
-  const v = options.onFailure ?? "restore";
-  if (v !== "restore" && v !== "best") throw new RangeError(`fit: onFailure must be "restore" or "best", got ${JSON.stringify(v)}`);
-  return v;
-}
-
 let last: FitResult | undefined;
 
 /**
@@ -100,12 +94,15 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const methodName = options.method ?? (nres > 0 ? "lm" : "amoeba");
   const method = getMethod(methodName);
   if (method.needsResiduals && nres === 0) {
-    throw new Error(`fit method "${methodName}" needs residuals, but this problem defines only an nllf; use amoeba, newton, de or dream`);
+    throw new Error(
+      `fit method "${methodName}" needs residuals, but this problem defines only an nllf; use amoeba, newton, de or dream`,
+    );
   }
+  checkFitOptions(methodName, options, method.options);
   const starts = options.starts ?? 1;
-  if (!Number.isInteger(starts) || starts < 1) throw new RangeError(`fit: starts must be a positive integer, got ${starts}`);
-  if (problem.labels().length === 0) throw new Error("fit: the problem has no free parameters; give some a range(), pm(), dev() or fit()");
-  const onFailure = onFailureOption(options);
+  if (problem.labels().length === 0)
+    throw new Error("fit: the problem has no free parameters; give some a range(), pm(), dev() or fit()");
+  const onFailure: OnFailure = options.onFailure ?? "restore";
   const x0 = problem.getValues();
   const f0 = problem.nllf(x0);
   if (!Number.isFinite(f0)) {
@@ -175,7 +172,8 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
       if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
     }
   } catch (error) {
-    const restored = onFailure === "best" ? bestSoFar(problem, x0, best, reportedNllf < Infinity ? reportedX : undefined) : undefined;
+    const restored =
+      onFailure === "best" ? bestSoFar(problem, x0, best, reportedNllf < Infinity ? reportedX : undefined) : undefined;
     const where = restored ?? x0;
     problem.setValues(where);
     const failure = new FitError(error, restored ? "best" : "start", problem.labels(), where);
@@ -204,7 +202,12 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
  * scale). When the model throws there too, the running start's point is taken unless a start
  * finished. Undefined when there is no point but the start.
  */
-function bestSoFar(problem: Problem, x0: Float64Array, finished: FitResult | undefined, reported: Float64Array | undefined): Float64Array | undefined {
+function bestSoFar(
+  problem: Problem,
+  x0: Float64Array,
+  finished: FitResult | undefined,
+  reported: Float64Array | undefined,
+): Float64Array | undefined {
   const done = finished !== undefined && Number.isFinite(finished.nllf) ? finished : undefined;
   if (reported === undefined) return done?.x;
   const nllfAt = (x: Float64Array): number | undefined => {

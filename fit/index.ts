@@ -1,5 +1,9 @@
 export { Random } from "./random.js";
 export type { Problem, FitOptions, Monitor, OnFailure, ParameterEstimate } from "./types.js";
+export type { MethodOptions } from "./options/types.js";
+export { FIT_OPTIONS, type FitOptionName } from "./options/definitions.js";
+export { FIT_METHODS, type FitMethodName, type OptionSpec } from "./options/spec.js";
+export { checkFitOptions } from "./options/check.js";
 export { Parameter, toParameter, type Tie, type Prior, type ParameterLike } from "./parameter.js";
 export { isModel, type Model } from "./model.js";
 export {

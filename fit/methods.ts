@@ -3,6 +3,8 @@
  * through `fit(problem, { method: name })`. A method sees the problem only through the
  * `Problem` contract and talks back through a {@link MethodContext}.
  */
+import { closest } from "../util/closest.js";
+import { UserError } from "../util/user-error.js";
 import type { Random } from "./random.js";
 import type { FitResult } from "./result.js";
 import type { StopReason } from "./stop-reason.js";
@@ -61,6 +63,11 @@ export interface FitMethod {
   /** True when the method needs residuals (least squares), not only an nllf. */
   needsResiduals?: boolean;
   /**
+   * Names of the options a method registered outside the built-in ones reads beyond those of the
+   * fit options table; `fit()` refuses any other name. (Built-in methods are described by the table.)
+   */
+  options?: readonly string[];
+  /**
    * Runs from the problem's current values and returns the result, normally built with
    * `FitResult.fromProblem(problem, { method, x, evaluations: context.evaluations.count, converged, message })`.
    */
@@ -81,7 +88,10 @@ export function registerMethod(method: FitMethod): void {
 export function getMethod(name: string): FitMethod {
   const m = registry.get(name);
   if (m === undefined) {
-    throw new Error(`unknown fit method "${name}"; known methods: ${methodNames().join(", ") || "(none registered)"}`);
+    const near = closest(name, methodNames());
+    throw new UserError(
+      `unknown fit method "${name}"; known methods: ${methodNames().join(", ") || "(none registered)"}${near ? `; did you mean "${near}"?` : ""}`,
+    );
   }
   return m;
 }

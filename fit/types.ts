@@ -61,34 +61,7 @@ export type Monitor = (step: number, x: Float64Array, nllf: number) => void | bo
 /** Where a fit that does not complete leaves the parameters (see {@link FitOptions.onFailure}). */
 export type OnFailure = "restore" | "best";
 
-/** Options every method understands. Methods add their own (documented where they register). */
-export interface FitOptions {
-  /** Method name: "lm", "amoeba", "newton", "de", "dream", "smc" (default: "lm" with residuals, else "amoeba"). */
-  method?: string;
-  /** Maximum iterations / generations. */
-  steps?: number;
-  /** Relative tolerance on the objective. */
-  ftol?: number;
-  /** Relative tolerance on the parameters. */
-  xtol?: number;
-  /** Number of starts: the first from the current values, the rest random within bounds; the best is kept. */
-  starts?: number;
-  /** Seed for everything random in the method. */
-  seed?: number;
-  /** Progress callback; returning false stops the fit. */
-  monitor?: Monitor;
-  /** Stops the fit when aborted. */
-  signal?: AbortSignal;
-  /**
-   * Where the problem's parameters are left by a fit that does not complete (the model threw,
-   * the method gave up, or `signal` / `monitor` stopped it): `"restore"` (default) puts them back
-   * at their starting values, `"best"` at the best point found so far. The result's message (or
-   * the error's) says which.
-   */
-  onFailure?: OnFailure;
-  /** Further method-specific options. */
-  [option: string]: unknown;
-}
+export type { FitOptions, MethodOptions } from "./options/types.js";
 
 /** A parameter's value and standard uncertainty in a result. */
 export interface ParameterEstimate {

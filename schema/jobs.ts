@@ -145,6 +145,52 @@ export interface JobsFilter {
   states?: JobState[] | "all";
 }
 
+/** One field of the "New fit job" form, as the kernel describes it (from its fit options table). */
+export interface FitJobField {
+  /** The flag's name (`--name=value` on a `%%fit` line). */
+  name: string;
+  /** What the field holds: a number, an integer, one of `values`, a switch, or text. */
+  kind: "integer" | "number" | "choice" | "boolean" | "text";
+  /** What the value must be, in words. */
+  expected: string;
+  /** The allowed words of a choice. */
+  values?: string[];
+  /** What it does. */
+  help: string;
+  /** Methods that use it (absent: every job, as for Slurm resources). */
+  methods?: string[];
+  /** Defaults per method, in words. */
+  defaults?: Record<string, string>;
+}
+
+/** What a fit job can be given: the methods, their options and the Slurm resources. */
+export interface FitJobCatalog {
+  version: 1;
+  /** Methods, in the order help texts list them (a form starts with the first). */
+  methods: string[];
+  /** Fit options. */
+  options: FitJobField[];
+  /** Slurm resources. */
+  resources: FitJobField[];
+}
+
+/**
+ * A fit job as the form asks for it: the model file and the values of its fields, as text, named
+ * by their flags. The kernel reads them as it reads a `%%fit` line.
+ */
+export interface FitJobOrder {
+  /** The model file (a path on the kernel's machine). */
+  modelFile: string;
+  /** The method. */
+  method: string;
+  /** Fit options by flag name, as typed. */
+  options: Record<string, string>;
+  /** Slurm resources by flag name, as typed. */
+  resources: Record<string, string>;
+  /** Parent directory of the job directory (default `./fit-jobs`, relative to the kernel). */
+  dir?: string;
+}
+
 /** Frontend to kernel. */
 export type JobsClientMessage =
   | { type: "subscribe"; version: 1; filter?: JobsFilter }
@@ -153,7 +199,9 @@ export type JobsClientMessage =
   | { type: "action"; requestId: string; action: "cancel" | "hold" | "release" | "forget"; ids: string[] }
   | { type: "tail"; requestId: string; id: string; stream?: "stdout" | "stderr"; lines?: number; follow?: boolean }
   | { type: "untail"; requestId: string }
-  | { type: "submit"; requestId: string; script: string; args?: string[] };
+  | { type: "submit"; requestId: string; script: string; args?: string[] }
+  | { type: "fitJobCatalog"; version: 1; requestId: string }
+  | { type: "fitJob"; version: 1; requestId: string; order: FitJobOrder; dryRun: boolean };
 
 /** Kernel to frontend. */
 export type JobsServerMessage =
@@ -180,7 +228,9 @@ export type JobsServerMessage =
       /** With `done`, for a job that did not finish its script: how it ended ("Job 12 was cancelled at ..."). */
       notice?: string;
     }
-  | { type: "error"; error: string };
+  | { type: "error"; error: string }
+  | { type: "fitJobCatalog"; version: 1; requestId: string; catalog: FitJobCatalog }
+  | { type: "fitJob"; version: 1; requestId: string; dir: string; script: string; jobs: JobRow[] };
 
 /** The result of a validator: the typed value, or a message saying exactly what is wrong. */
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -212,6 +262,53 @@ function checkFilter(v: unknown): string | null {
     const states: unknown[] = v.states;
     const bad = states.find((s) => !isState(s));
     if (bad !== undefined) return `filter.states has an unknown state ${JSON.stringify(bad)} (known: ${JOB_STATES.join(", ")})`;
+  }
+  return null;
+}
+
+function checkVersion(m: Obj): string | null {
+  return m.version === 1 ? null : `${String(m.type)}.version must be 1 (this side speaks 1), got ${JSON.stringify(m.version)}`;
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return isObject(v) && Object.values(v).every((x) => typeof x === "string");
+}
+
+function checkOrder(v: unknown): string | null {
+  if (!isObject(v)) return "fitJob.order must be an object";
+  if (typeof v.modelFile !== "string" || v.modelFile.trim() === "")
+    return "fitJob.order.modelFile must be the path of a model file";
+  if (typeof v.method !== "string" || v.method === "") return "fitJob.order.method must be a method name";
+  if (!isStringRecord(v.options)) return "fitJob.order.options must map flag names to text";
+  if (!isStringRecord(v.resources)) return "fitJob.order.resources must map flag names to text";
+  if (v.dir !== undefined && typeof v.dir !== "string") return "fitJob.order.dir must be a string";
+  return null;
+}
+
+function checkField(f: unknown, where: string): string | null {
+  if (!isObject(f)) return `${where} must be an object`;
+  if (typeof f.name !== "string" || typeof f.expected !== "string" || typeof f.help !== "string")
+    return `${where} needs name, expected and help (strings)`;
+  if (!["integer", "number", "choice", "boolean", "text"].includes(f.kind as string))
+    return `${where}.kind ${JSON.stringify(f.kind)} is not a field kind`;
+  if (f.values !== undefined && !isStringArray(f.values)) return `${where}.values must be an array of strings`;
+  if (f.methods !== undefined && !isStringArray(f.methods)) return `${where}.methods must be an array of strings`;
+  if (f.defaults !== undefined && !isStringRecord(f.defaults)) return `${where}.defaults must map methods to text`;
+  return null;
+}
+
+/** Checks a {@link FitJobCatalog}; returns an error message or null. */
+export function checkFitJobCatalog(c: unknown): string | null {
+  if (!isObject(c)) return "catalog must be an object";
+  if (c.version !== 1) return `unsupported fit job catalog version ${String(c.version)}`;
+  if (!isStringArray(c.methods) || c.methods.length === 0) return "catalog.methods must be a non-empty array of names";
+  for (const key of ["options", "resources"] as const) {
+    const list = c[key];
+    if (!Array.isArray(list)) return `catalog.${key} must be an array`;
+    for (let i = 0; i < list.length; i++) {
+      const e = checkField(list[i], `catalog.${key}[${i}]`);
+      if (e) return e;
+    }
   }
   return null;
 }
@@ -266,9 +363,19 @@ export function validateJobsClientMessage(m: unknown): Validation<JobsClientMess
       if (m.args !== undefined && !isStringArray(m.args)) return fail("submit.args must be an array of strings");
       return { ok: true, value: m as unknown as JobsClientMessage };
     }
+    case "fitJobCatalog": {
+      const e = checkRequestId(m) ?? checkVersion(m);
+      return e ? fail(e) : { ok: true, value: { type: "fitJobCatalog", version: 1, requestId: m.requestId as string } };
+    }
+    case "fitJob": {
+      const e = checkRequestId(m) ?? checkVersion(m) ?? checkOrder(m.order);
+      if (e) return fail(e);
+      if (typeof m.dryRun !== "boolean") return fail("fitJob.dryRun must be a boolean");
+      return { ok: true, value: m as unknown as JobsClientMessage };
+    }
     default:
       return fail(
-        `unknown jobs message type ${JSON.stringify(m.type)} (known: subscribe, unsubscribe, refresh, action, tail, untail, submit)`,
+        `unknown jobs message type ${JSON.stringify(m.type)} (known: subscribe, unsubscribe, refresh, action, tail, untail, submit, fitJobCatalog, fitJob)`,
       );
   }
 }
@@ -360,6 +467,18 @@ export function validateJobsServerMessage(m: unknown): Validation<JobsServerMess
       return typeof m.error === "string"
         ? { ok: true, value: m as unknown as JobsServerMessage }
         : fail("error.error must be a string");
+    case "fitJobCatalog": {
+      const e = checkRequestId(m) ?? checkVersion(m) ?? checkFitJobCatalog(m.catalog);
+      return e ? fail(e) : { ok: true, value: m as unknown as JobsServerMessage };
+    }
+    case "fitJob": {
+      const e =
+        checkRequestId(m) ??
+        checkVersion(m) ??
+        (typeof m.dir === "string" && typeof m.script === "string" ? null : "fitJob needs dir and script (strings)") ??
+        rows(m.jobs, "jobs");
+      return e ? fail(e) : { ok: true, value: m as unknown as JobsServerMessage };
+    }
     default:
       return fail(`unknown jobs message type ${JSON.stringify(m.type)}`);
   }

@@ -7,25 +7,40 @@
  */
 import { basename, extname, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { fit } from "../../fit/fit.js";
+import { getMethod } from "../../fit/methods.js";
+import { usesOption } from "../../fit/options/check.js";
+import {
+  FLAG_OPTION_NAMES,
+  METHOD_FLAG,
+  METHOD_FLAG_HELP,
+  checkFlagOptions,
+  flagHelp,
+  flagName,
+  flagValue,
+  isSwitch,
+  type FlagOptions,
+} from "../../fit/options/flags.js";
 import { loadModelFile } from "../../fit/node/load-model.js";
 import { saveResult } from "../../fit/node/store.js";
 import { spreadOverAllocation, type SrunEvaluator } from "../../fit/node/srun-workers.js";
 import type { FitResult } from "../../fit/result.js";
-import { DURATION_FORMS, parseDuration } from "../../fit/samplers/options.js";
 import type { FitOptions, Problem } from "../../fit/types.js";
-import type { FitJobFitOptions } from "../../fit-jobs/options.js";
 import { POPULATION_METHODS } from "../../fit-jobs/population-methods.js";
 import { UserError } from "../../util/user-error.js";
-import { dreamSettings } from "../../fit/samplers/dream.js";
+import { dreamSettings, type DreamOptions } from "../../fit/samplers/dream.js";
 
 /** Options of `hpcfit fit` as commander parses them: the fit options `%%fit` takes too, and these. */
-export interface FitCliOptions extends FitJobFitOptions {
+export interface FitCliOptions extends FlagOptions {
+  /** The fit method. */
+  fit?: string;
+  /** Directory of the stored result. */
   store?: string;
   /** Exit 0 even when the fit did not converge (else {@link EXIT_UNCONVERGED}). */
   allowUnconverged?: boolean;
-  parallel?: number | "auto";
+  /** Base name of the stored files. */
+  name?: string;
 }
 
 /** Where the command writes; tests and callers may redirect. */
@@ -47,77 +62,45 @@ const PLAIN_INTERVAL_MS = 1000;
 /** The terminal bar is redrawn at most this often, in milliseconds. */
 const BAR_INTERVAL_MS = 200;
 
-function positiveInteger(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-function nonNegativeInteger(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
-      throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-function positiveNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
-      throw new InvalidArgumentError(`${name} must be a positive number, got "${value}"`);
-    }
-    return n;
-  };
-}
-
-function durationOption(name: string): (value: string) => number {
-  return (value) => {
-    const seconds = parseDuration(value);
-    if (seconds === undefined) throw new InvalidArgumentError(`${name} must be ${DURATION_FORMS}, got "${value}"`);
-    return seconds;
-  };
-}
-
-function parallelOption(value: string): number | "auto" {
-  if (value === "auto") return "auto";
-  return positiveInteger("--parallel")(value);
-}
-
-/** Adds `hpcfit fit` to the program. */
+/** Adds `hpcfit fit` to the program; its fit options are made from the fit options table. */
 export function registerFitCommand(program: Command): void {
-  program
+  const command = program
     .command("fit")
     .description("fit the problem a model file exports (default export or `problem`), like `bumps model.py`")
-    .addHelpText("after", `\nExit status: 0 done, 1 error, ${EXIT_UNCONVERGED} not converged (unless --allow-unconverged), 130 interrupted.`)
+    .addHelpText(
+      "after",
+      `\nExit status: 0 done, 1 error, ${EXIT_UNCONVERGED} not converged (unless --allow-unconverged), 130 interrupted.`,
+    )
     .argument("<model>", "model file (.ts, .mts, .js, .mjs) exporting a FitProblem")
-    .addOption(new Option("--fit <method>", "fit method: lm, amoeba, newton, de, dream, smc (default: lm with residuals, else amoeba)"))
-    .option("--steps <n>", "iterations (generations for de, dream)", positiveInteger("--steps"))
-    .option("--starts <n>", "number of starts: the first from the model's values, the rest random within bounds", positiveInteger("--starts"))
-    .option("--seed <n>", "seed for everything random", nonNegativeInteger("--seed"))
-    .option("--ftol <x>", "relative tolerance on the objective", positiveNumber("--ftol"))
-    .option("--xtol <x>", "tolerance on the parameters", positiveNumber("--xtol"))
+    .addOption(new Option(`--${METHOD_FLAG} <method>`, METHOD_FLAG_HELP));
+  for (const name of FLAG_OPTION_NAMES) {
+    const flag = isSwitch(name) ? `--${flagName(name)} [true|false]` : `--${flagName(name)} <value>`;
+    // Text becomes a value here; every check is made once all flags are read (below), by fit()'s own code.
+    command.addOption(new Option(flag, flagHelp(name)).argParser((text: string) => flagValue(name, text)));
+  }
+  command
     .option("--allow-unconverged", `exit 0 when the fit does not converge (default: exit ${EXIT_UNCONVERGED})`)
     .option("--store <dir>", "write <name>.par, <name>.json (and the MCMC files for samplers) into this directory")
     .option("--name <name>", "base name of the stored files (default: the model file's name without extension)")
-    .option("--samples <n>", "samplers: number of draws to keep", positiveInteger("--samples"))
-    .option("--burn <n>", "samplers: burn-in generations", nonNegativeInteger("--burn"))
-    .option("--pop <x>", "population size per parameter (de, dream)", positiveNumber("--pop"))
-    .option("--thin <n>", "samplers: keep every n-th generation", positiveInteger("--thin"))
-    .option("--init <method>", "samplers: how the population starts (e.g. eps, lhs, cov, random)")
-    .option("--particles <n>", "smc: number of particles", positiveInteger("--particles"))
-    .option("--moves <n>", "smc: Metropolis moves per particle at each stage", positiveInteger("--moves"))
-    .option("--max-time <duration>", "samplers: stop after this long, keeping the draws (seconds, 90s, 10m, 1h30m, HH:MM:SS)", durationOption("--max-time"))
-    .option("--parallel <n>", "evaluate populations on n worker threads, or `auto`; inside a Slurm job of several nodes, on n srun'd workers over its nodes", parallelOption)
+    .hook("preAction", (_program, action) => {
+      const options = action.opts<FitCliOptions>();
+      try {
+        if (options.fit !== undefined) getMethod(options.fit);
+        checkFlagOptions(flagOptionsOf(options), options.fit);
+      } catch (error) {
+        action.error(`hpcfit fit: ${messageOf(error)}`);
+      }
+    })
     .action(async (model: string, options: FitCliOptions) => {
       process.exitCode = await runFitCommand(model, options, { out: process.stdout, err: process.stderr });
     });
+}
+
+/** The fit options among the parsed flags. */
+function flagOptionsOf(options: FitCliOptions): FlagOptions {
+  const out: Record<string, unknown> = {};
+  for (const name of FLAG_OPTION_NAMES) if (options[name] !== undefined) out[name] = options[name];
+  return out;
 }
 
 /**
@@ -140,14 +123,20 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
   let spread: SrunEvaluator | undefined;
   try {
     if (options.fit !== undefined && POPULATION_METHODS.includes(options.fit))
-      spread = await spreadOverAllocation({ parallel: options.parallel, modelFile: file, labels: problem.labels(), log: (line) => streams.err.write(`hpcfit fit: ${line}\n`) });
+      spread = await spreadOverAllocation({
+        parallel: options.parallel === false ? undefined : options.parallel,
+        modelFile: file,
+        labels: problem.labels(),
+        log: (line) => streams.err.write(`hpcfit fit: ${line}\n`),
+      });
   } catch (error) {
     streams.err.write(`hpcfit fit: ${messageOf(error)}\n`);
     return 1;
   }
   if (spread !== undefined) {
-    delete fitOptions.parallel;
-    fitOptions.evaluator = spread;
+    const sampler = fitOptions as DreamOptions;
+    delete sampler.parallel;
+    sampler.evaluator = spread;
   }
   const progress = new ProgressView(problem, fitOptions, streams.out);
   const abort = new AbortController();
@@ -183,19 +172,25 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
   }
   if (abort.signal.aborted) return EXIT_INTERRUPTED;
   if (!result.converged && !options.allowUnconverged) {
-    streams.err.write(`hpcfit fit: the fit did not converge (see the report); exit ${EXIT_UNCONVERGED} (--allow-unconverged to accept it)\n`);
+    streams.err.write(
+      `hpcfit fit: the fit did not converge (see the report); exit ${EXIT_UNCONVERGED} (--allow-unconverged to accept it)\n`,
+    );
     return EXIT_UNCONVERGED;
   }
   return 0;
 }
 
-/** The options `fit()` gets from the command line; sampler options pass through unchanged. */
+/**
+ * The options `fit()` gets from the command line: the fit options given, and the model file for
+ * methods whose worker threads load it.
+ */
 function buildFitOptions(options: FitCliOptions, file: string): FitOptions {
-  const out: Record<string, unknown> = { modelFile: file };
-  if (options.fit !== undefined) out.method = options.fit;
-  const passThrough = ["steps", "starts", "seed", "ftol", "xtol", "samples", "burn", "pop", "thin", "init", "particles", "moves", "maxTime", "parallel"] as const;
-  for (const key of passThrough) if (options[key] !== undefined) out[key] = options[key];
-  return out as FitOptions;
+  const out: Record<string, unknown> = { ...flagOptionsOf(options) };
+  if (options.fit !== undefined) {
+    out.method = options.fit;
+    if (usesOption(options.fit, "modelFile")) out.modelFile = file;
+  }
+  return out;
 }
 
 function messageOf(error: unknown): string {
@@ -257,9 +252,10 @@ class ProgressView {
     this.starts = typeof options.starts === "number" ? options.starts : 1;
     if (out.isTTY) {
       const draws = this.plan ? " | {draws} draws" : "";
-      const format = this.total > 0
-        ? `fit ${this.method}{start} [{bar}] ${this.unit} {value}/{total}${draws} | chisq {chisq} | ETA {eta_formatted}`
-        : `fit ${this.method}{start} ${this.unit} {value} | chisq {chisq}`;
+      const format =
+        this.total > 0
+          ? `fit ${this.method}{start} [{bar}] ${this.unit} {value}/{total}${draws} | chisq {chisq} | ETA {eta_formatted}`
+          : `fit ${this.method}{start} ${this.unit} {value} | chisq {chisq}`;
       this.bar = new cliProgress.SingleBar(
         { format, stream: out, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 },
         cliProgress.Presets.shades_classic,
@@ -278,11 +274,18 @@ class ProgressView {
     this.lastLine = now;
     const chisq = formatChisq(this.chisqAt(x, nllf));
     if (this.bar) {
-      this.bar.update(this.total > 0 ? Math.min(step, this.total) : step, { chisq, start: this.startLabel(), draws: this.drawsAt(step) });
+      this.bar.update(this.total > 0 ? Math.min(step, this.total) : step, {
+        chisq,
+        start: this.startLabel(),
+        draws: this.drawsAt(step),
+      });
     } else {
       const of = this.total > 0 ? `/${this.total}` : "";
       const draws = this.plan ? `, ${this.drawsAt(step)} draws` : "";
-      const eta = this.total > 0 && step > 0 ? `, ETA ${formatSeconds(((now - this.startedAt) / step) * Math.max(0, this.total - step))}` : "";
+      const eta =
+        this.total > 0 && step > 0
+          ? `, ETA ${formatSeconds(((now - this.startedAt) / step) * Math.max(0, this.total - step))}`
+          : "";
       this.out.write(`fit ${this.method}${this.startLabel()}: ${this.unit} ${step}${of}${draws}, chisq ${chisq}${eta}\n`);
     }
     return true;

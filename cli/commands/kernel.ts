@@ -11,16 +11,24 @@ import type { InterpreterFactory } from "../../kernel/main.js";
  * first needed so that the sockets and the first kernel_info_reply do not wait for them to load.
  */
 export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => {
-  const [{ TypeScriptInterpreter }, { MagicRegistry }, { registerDefaultMagics }, { registerJobsFeed }, { fitResultFile }] = await Promise.all([
+  const [
+    { TypeScriptInterpreter },
+    { MagicRegistry },
+    { registerDefaultMagics },
+    { registerJobsFeed },
+    { fitResultFile },
+    { handleFitJobRequests },
+  ] = await Promise.all([
     import("../../kernel/interpreter/index.js"),
     import("../../kernel/magics/registry.js"),
     import("../../magics/all.js"),
     import("../../jobs/feed/feed.js"),
     import("../../fit-jobs/result-file.js"),
+    import("../../fit-jobs/panel-requests.js"),
   ]);
   const magics = new MagicRegistry();
   registerDefaultMagics(magics);
-  registerJobsFeed(comms, { resultsOf: fitResultFile });
+  handleFitJobRequests(registerJobsFeed(comms, { resultsOf: fitResultFile }));
   return new TypeScriptInterpreter({ comms, magics });
 };
 

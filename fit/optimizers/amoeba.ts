@@ -22,21 +22,12 @@ import type { FitMethod } from "../methods.js";
 import { FitResult } from "../result.js";
 import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
-import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { readOption } from "../options/check.js";
+import type { MethodOptions } from "../options/types.js";
+import { SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
 
-/** Options of {@link amoeba} (beyond the common `steps`, `ftol`, `xtol`). */
-export interface AmoebaOptions {
-  /** Maximum number of simplex iterations over all restarts (default 2000 × parameters, at least 10000). */
-  steps?: number;
-  /** Relative spread of the objective over the simplex at convergence (default 1e-8). */
-  ftol?: number;
-  /** Size of the simplex at convergence, in fractions of the parameter ranges (default 1e-8). */
-  xtol?: number;
-  /** Initial simplex size, in fractions of the parameter ranges (default 0.05). */
-  radius?: number;
-  /** Maximum number of restarts after the first convergence (default 50). */
-  restarts?: number;
-}
+/** Options of {@link amoeba}: steps, ftol, xtol, radius, restarts (described in the fit options table). */
+export type AmoebaOptions = MethodOptions<"amoeba">;
 
 /**
  * Minimises `problem.nllf` from `start` by Nelder–Mead within the problem's bounds.
@@ -55,11 +46,11 @@ export async function amoeba(
   const breathe = hooks.breathe;
   const space = new SearchSpace(problem, start);
   const n = space.n;
-  const steps = numberOption(options, "steps", Math.max(10000, 2000 * n), { min: 1, integer: true });
-  const ftol = numberOption(options, "ftol", 1e-8, { min: 0 });
-  const xtol = numberOption(options, "xtol", 1e-8, { min: 0 });
-  const radius = numberOption(options, "radius", 0.05, { min: Number.MIN_VALUE });
-  const maxRestarts = numberOption(options, "restarts", 50, { min: 0, integer: true });
+  const steps = readOption("amoeba", options, "steps", n);
+  const ftol = readOption("amoeba", options, "ftol");
+  const xtol = readOption("amoeba", options, "xtol");
+  const radius = readOption("amoeba", options, "radius");
+  const maxRestarts = readOption("amoeba", options, "restarts");
 
   // Gao & Han (2012) adaptive coefficients.
   const rho = 1;
@@ -124,7 +115,7 @@ export async function amoeba(
         best.set(vertex(b));
       }
       if (step > 0 || restarts > 0) {
-        if (report(step, space.toProblem(best, shown), fBest) === false) return "stopped";
+        if (!report(step, space.toProblem(best, shown), fBest)) return "stopped";
       }
       // Convergence: objective spread and simplex size both small (Lagarias et al. §5).
       let fSpread = 0;
@@ -189,7 +180,8 @@ export async function amoeba(
     const before = fBest;
     const why = await run();
     if (why === "collapsed") {
-      if (fBest === fStart && !space.foundFiniteBeyondStart()) throw nothingFinite("amoeba", problem, space.nonFinite, "of the simplex around the start");
+      if (fBest === fStart && !space.foundFiniteBeyondStart())
+        throw nothingFinite("amoeba", problem, space.nonFinite, "of the simplex around the start");
       message = `the simplex collapsed against a region where the model is not finite after ${step} steps`;
       break;
     }
@@ -232,7 +224,7 @@ export const amoebaMethod: FitMethod = {
   description: "bounded Nelder–Mead simplex with restarts (derivative-free; the default without residuals)",
   async run(problem, options, context) {
     const hooks = { report: context.report, breathe: context.breathe };
-    const outcome = await amoeba(problem, problem.getValues(), options as AmoebaOptions & Record<string, unknown>, hooks);
+    const outcome = await amoeba(problem, problem.getValues(), options, hooks);
     return FitResult.fromProblem(problem, {
       method: "amoeba",
       x: outcome.x,

@@ -23,27 +23,16 @@ import type { FitMethod } from "../methods.js";
 import { FitResult } from "../result.js";
 import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
-import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { readOption } from "../options/check.js";
+import type { MethodOptions } from "../options/types.js";
+import { SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
 import { UserError } from "../../util/user-error.js";
 
 /** DE mutation strategies. */
 export type DEStrategy = "rand/1/bin" | "current-to-best/1/bin";
 
-/** Options of {@link de}. */
-export interface DEOptions {
-  /** Maximum number of generations (default 1000 × parameters, at most 20000). */
-  steps?: number;
-  /** Convergence when (worst − best) of the population ≤ ftol·|best| (default 1e-8). */
-  ftol?: number;
-  /** Convergence when the population fits in a box of this size, in fractions of the ranges (default 1e-6). */
-  xtol?: number;
-  /** Population size as a multiple of the number of parameters (default 10; at least 5 members). */
-  pop?: number;
-  /** Crossover probability (default 0.9). */
-  CR?: number;
-  /** Mutation strategy (default "current-to-best/1/bin"). */
-  strategy?: DEStrategy;
-}
+/** Options of {@link de}: steps, ftol, xtol, pop, CR, strategy (described in the fit options table). */
+export type DEOptions = MethodOptions<"de">;
 
 /** A parameter without finite bounds, which differential evolution cannot search. */
 export class UnboundedParameterError extends UserError {
@@ -100,15 +89,12 @@ export async function de(
   requireFiniteBounds(problem);
   const space = new SearchSpace(problem, start);
   const n = space.n;
-  const steps = numberOption(options, "steps", Math.min(20000, 1000 * n), { min: 1, integer: true });
-  const ftol = numberOption(options, "ftol", 1e-8, { min: 0 });
-  const xtol = numberOption(options, "xtol", 1e-6, { min: 0 });
-  const popFactor = numberOption(options, "pop", 10, { min: Number.MIN_VALUE });
-  const CR = numberOption(options, "CR", 0.9, { min: 0, max: 1 });
-  const strategy = options.strategy ?? "current-to-best/1/bin";
-  if (strategy !== "rand/1/bin" && strategy !== "current-to-best/1/bin") {
-    throw new RangeError(`option strategy must be "rand/1/bin" or "current-to-best/1/bin", got ${JSON.stringify(strategy)}`);
-  }
+  const steps = readOption("de", options, "steps", n);
+  const ftol = readOption("de", options, "ftol");
+  const xtol = readOption("de", options, "xtol");
+  const popFactor = readOption("de", options, "pop");
+  const CR = readOption("de", options, "CR");
+  const strategy: DEStrategy = readOption("de", options, "strategy");
   const toBest = strategy === "current-to-best/1/bin";
   const np = Math.max(5, Math.ceil(popFactor * n));
 
@@ -153,7 +139,7 @@ export async function de(
       }
       width = Math.max(width, hi - lo);
     }
-    if (step > 0 && report(step, space.toProblem(pop.subarray(bestIndex * n, bestIndex * n + n), shown), fBest) === false) {
+    if (step > 0 && !report(step, space.toProblem(pop.subarray(bestIndex * n, bestIndex * n + n), shown), fBest)) {
       message = `stopped by the monitor after ${step} generations`;
       break;
     }
@@ -224,7 +210,7 @@ export const deMethod: FitMethod = {
   description: "differential evolution: global search within finite bounds",
   async run(problem, options, context) {
     const hooks = { report: context.report, breathe: context.breathe };
-    const outcome = await de(problem, problem.getValues(), context.rng, options as DEOptions & Record<string, unknown>, hooks);
+    const outcome = await de(problem, problem.getValues(), context.rng, options, hooks);
     return FitResult.fromProblem(problem, {
       method: "de",
       x: outcome.x,

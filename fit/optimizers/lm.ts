@@ -24,6 +24,8 @@ import type { FitMethod, MethodContext } from "../methods.js";
 import { FitResult } from "../result.js";
 import { firstNonFinite, NonFiniteLog, nothingFinite, rejectedNote } from "../non-finite.js";
 import type { FitOptions, Problem } from "../types.js";
+import { optionalOption, readOption } from "../options/check.js";
+import type { MethodOptions } from "../options/types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
 
 const EPS = 2.220446049250313e-16;
@@ -37,39 +39,8 @@ const EXTEND_SIGNIFICANT = 1e-12;
 const SHORTEN_MIN = 0.1;
 const SHORTEN_MAX = 0.75;
 
-/** Options of the `lm` method (besides steps, ftol, xtol of every method). */
-export interface LmOptions {
-  /** Maximum number of iterations (Jacobian evaluations); default 500·(p+1). */
-  steps?: number;
-  /** Stop when actual and predicted relative reductions of ‖f‖² are below ftol (default 1e-15). */
-  ftol?: number;
-  /** Stop when the trust region Δ ≤ xtol·‖D x‖ (default 1e-15). */
-  xtol?: number;
-  /** Stop when the cosine between f and every column of J is below gtol (default 0). */
-  gtol?: number;
-  /** Initial trust region: factor·‖D x₀‖ (default 1, the scaled size of x₀ as in scipy's trf; MINPACK suggests 100, which lets the first, nearly Gauss–Newton step of BoxBOD from start 1 run onto a plateau). */
-  factor?: number;
-  /**
-   * Finite differences when the problem has no analytic Jacobian: "auto" (default: forward
-   * differences until nearly converged — the last accepted step reduced ‖f‖² by less than 1e-10
-   * relatively, or a stopping test fired — then central differences to the end, so the optimum
-   * is not shifted by the O(√ε) error of forward differences), "central" or "forward".
-   */
-  diff?: "central" | "forward" | "auto";
-  /**
-   * Geodesic acceleration (Transtrum & Sethna, "Improvements to the Levenberg–Marquardt algorithm
-   * for nonlinear least-squares minimization", arXiv:1201.5885, 2012): adds the second-order
-   * correction ½a along curved valleys, at one more residual evaluation per trial step.
-   */
-  accel?: boolean;
-  /**
-   * Line search on accepted steps (default true, false with `accel`): when the quadratic through
-   * ‖f‖² at both ends of an accepted step and its slope at the start has its minimum well beyond
-   * the step (creeping), or well short of a Gauss–Newton step (oscillating, as on large-residual
-   * problems like ENSO), one more evaluation there, kept when it is lower.
-   */
-  extend?: boolean;
-}
+/** Options of the `lm` method: steps, ftol, xtol, gtol, factor, diff, accel, extend (described in the fit options table). */
+export type LmOptions = MethodOptions<"lm">;
 
 /** How an LM run ended. */
 export interface LmOutcome {
@@ -112,14 +83,14 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const x = problem.getValues();
   const n = x.length;
   if (m === 0) throw new Error("lm: the problem has no residuals");
-  if (m < n) throw new Error(`lm: ${m} residuals for ${n} parameters; least squares needs at least as many residuals as parameters`);
-  const maxIter = options.steps ?? 500 * (n + 1);
-  const ftol = options.ftol ?? 1e-15;
-  const xtol = options.xtol ?? 1e-15;
-  const gtol = options.gtol ?? 0;
-  const factor = options.factor ?? 1;
-  const diff = options.diff ?? "auto";
-  if (diff !== "auto" && diff !== "central" && diff !== "forward") throw new Error(`lm: diff must be "auto", "central" or "forward", got ${String(diff)}`);
+  if (m < n)
+    throw new Error(`lm: ${m} residuals for ${n} parameters; least squares needs at least as many residuals as parameters`);
+  const maxIter = readOption("lm", options, "steps", n);
+  const ftol = readOption("lm", options, "ftol");
+  const xtol = readOption("lm", options, "xtol");
+  const gtol = readOption("lm", options, "gtol");
+  const factor = readOption("lm", options, "factor");
+  const diff = readOption("lm", options, "diff");
   const auto = diff === "auto";
   let central = diff === "central";
   const { lower, upper } = problem.bounds();
@@ -144,7 +115,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const wa3 = new Float64Array(n);
   const work = new LmStepWork(n);
   const held = new Uint8Array(n);
-  const accel = options.accel ?? false;
+  const accel = readOption("lm", options, "accel");
   const jcopy = accel ? new Float64Array(m * n) : fjac;
   const rvv = accel ? new Float64Array(m) : fwork;
   const acc = new Float64Array(n);
@@ -152,7 +123,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const accWork = new Float64Array(n);
   const accSdiag = new Float64Array(n);
   const rcopy = accel ? new Float64Array(n * n) : r;
-  const extend = options.extend ?? !accel;
+  const extend = optionalOption("lm", options, "extend") ?? !accel;
   const xext = new Float64Array(n);
   const fext = new Float64Array(m);
   const nonFinite = new NonFiniteLog(n);
@@ -398,7 +369,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
         wa[j] = v - x[j]; // the actual step
         wa3[j] = diag[j] * wa[j];
       }
-      void anyHeld;
+      anyHeld;
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
       const fnorm1 = residualNorm(xtrial, ftrial);
@@ -582,7 +553,7 @@ export const lm: FitMethod = {
   description: "Levenberg–Marquardt least squares with bounds (MINPACK-style trust region)",
   needsResiduals: true,
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult> {
-    const out = await levenbergMarquardt(problem, options as LmOptions, context);
+    const out = await levenbergMarquardt(problem, options, context);
     return FitResult.fromProblem(problem, {
       method: "lm",
       x: out.x,

@@ -20,19 +20,12 @@ import { FitResult } from "../result.js";
 import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
 import { finiteGradient } from "./finite-gradient.js";
-import { numberOption, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { readOption } from "../options/check.js";
+import type { MethodOptions } from "../options/types.js";
+import { SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
 
-/** Options of {@link newton}. */
-export interface NewtonOptions {
-  /** Maximum number of quasi-Newton iterations (default 100 × parameters, at least 1000). */
-  steps?: number;
-  /** Relative decrease of the objective below which an iteration counts as stalled (default 1e-10). */
-  ftol?: number;
-  /** Step (fraction of the parameter ranges) below which an iteration counts as stalled (default 1e-8). */
-  xtol?: number;
-  /** Largest first step, as a fraction of the parameter ranges (default 0.1). */
-  maxStep?: number;
-}
+/** Options of {@link newton}: steps, ftol, xtol, maxStep (described in the fit options table). */
+export type NewtonOptions = MethodOptions<"newton">;
 
 /** Armijo sufficient-decrease constant (Nocedal & Wright §3.1). */
 const ARMIJO = 1e-4;
@@ -56,10 +49,10 @@ export async function newton(
   const breathe = hooks.breathe;
   const space = new SearchSpace(problem, start);
   const n = space.n;
-  const steps = numberOption(options, "steps", Math.max(1000, 100 * n), { min: 1, integer: true });
-  const ftol = numberOption(options, "ftol", 1e-10, { min: 0 });
-  const xtol = numberOption(options, "xtol", 1e-8, { min: 0 });
-  const maxStep = numberOption(options, "maxStep", 0.1, { min: Number.MIN_VALUE });
+  const steps = readOption("newton", options, "steps", n);
+  const ftol = readOption("newton", options, "ftol");
+  const xtol = readOption("newton", options, "xtol");
+  const maxStep = readOption("newton", options, "maxStep");
 
   const u = space.clip(space.toUnit(start));
   let f = space.value(u);
@@ -90,7 +83,14 @@ export async function newton(
   let converged = false;
   let message = "";
   if (!Number.isFinite(f)) {
-    return { x: space.toProblem(u), nllf: f, evaluations: space.evaluations, steps: 0, converged: false, message: "the objective is not finite at the starting point" };
+    return {
+      x: space.toProblem(u),
+      nllf: f,
+      evaluations: space.evaluations,
+      steps: 0,
+      converged: false,
+      message: "the objective is not finite at the starting point",
+    };
   }
   for (;;) {
     if (step >= steps) {
@@ -166,7 +166,8 @@ export async function newton(
     if (!accepted) {
       if (identity && space.nonFinite.count - nonFiniteBefore === tries) {
         // Every trial point of the steepest-descent line search was not finite.
-        if (accepts === 0 && !space.foundFiniteBeyondStart()) throw nothingFinite("newton", problem, space.nonFinite, "along the steepest descent from the start");
+        if (accepts === 0 && !space.foundFiniteBeyondStart())
+          throw nothingFinite("newton", problem, space.nonFinite, "along the steepest descent from the start");
         message = `the line search found only points where the model is not finite after ${step} steps`;
         break;
       }
@@ -190,7 +191,7 @@ export async function newton(
     f = fTrial;
     accepts++;
     unusable = finiteGradient(space, u, f, gNew);
-    if (report(step, space.toProblem(u, shown), f) === false) {
+    if (!report(step, space.toProblem(u, shown), f)) {
       message = `stopped by the monitor after ${step} steps`;
       break;
     }
@@ -259,7 +260,7 @@ export const newtonMethod: FitMethod = {
   description: "quasi-Newton BFGS within bounds, finite-difference gradients",
   async run(problem, options, context) {
     const hooks = { report: context.report, breathe: context.breathe };
-    const outcome = await newton(problem, problem.getValues(), options as NewtonOptions & Record<string, unknown>, hooks);
+    const outcome = await newton(problem, problem.getValues(), options, hooks);
     return FitResult.fromProblem(problem, {
       method: "newton",
       x: outcome.x,

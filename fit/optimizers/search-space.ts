@@ -104,7 +104,12 @@ export class SearchSpace {
     for (let i = 0; i < this.n; i++) {
       // Pin exact bounds so rounding in the affine map cannot step outside them.
       const v = this.offset[i] + this.scale[i] * u[i];
-      out[i] = u[i] <= this.lower[i] ? this.offset[i] + this.scale[i] * this.lower[i] : u[i] >= this.upper[i] ? this.offset[i] + this.scale[i] * this.upper[i] : v;
+      out[i] =
+        u[i] <= this.lower[i]
+          ? this.offset[i] + this.scale[i] * this.lower[i]
+          : u[i] >= this.upper[i]
+            ? this.offset[i] + this.scale[i] * this.upper[i]
+            : v;
     }
     return out;
   }
@@ -149,26 +154,4 @@ export class SearchSpace {
     this.nonFinite.note("nllf", x, f);
     return Infinity;
   }
-}
-
-/**
- * Reads a numeric option, checking it is a finite number in range.
- * @throws RangeError naming the option when the value is not acceptable
- */
-export function numberOption(
-  options: Record<string, unknown>,
-  name: string,
-  fallback: number,
-  check: { min?: number; max?: number; integer?: boolean } = {},
-): number {
-  const raw = options[name];
-  if (raw === undefined || raw === null) return fallback;
-  const value = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new RangeError(`option ${name} must be a finite number, got ${JSON.stringify(raw)}`);
-  }
-  if (check.integer && !Number.isInteger(value)) throw new RangeError(`option ${name} must be an integer, got ${value}`);
-  if (check.min !== undefined && value < check.min) throw new RangeError(`option ${name} must be >= ${check.min}, got ${value}`);
-  if (check.max !== undefined && value > check.max) throw new RangeError(`option ${name} must be <= ${check.max}, got ${value}`);
-  return value;
 }

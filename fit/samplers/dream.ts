@@ -14,52 +14,26 @@
  */
 import type { McmcSamples } from "../mcmc/samples.js";
 import type { Random } from "../random.js";
-import type { FitOptions, Problem } from "../types.js";
+import type { Problem } from "../types.js";
+import { optionalOption, readOption } from "../options/check.js";
+import { parseDuration } from "../options/duration.js";
+import type { MethodOptions } from "../options/types.js";
 import { reflectInto } from "./bounds.js";
 import { OutlierRule, outlierInterval } from "./dream-outliers.js";
 import { deProposal, proposalWorkspace, snookerProposal, type ProposalWorkspace } from "./dream-proposals.js";
 import { DreamState, type DreamCheckpoint } from "./dream-state.js";
-import { evaluatorFor } from "./evaluator.js";
-import { INIT_METHODS, initialPopulation, type InitMethod } from "./initial-population.js";
-import { duration, fraction, nonNegativeInt, positiveInt } from "./options.js";
+import { evaluatorFor, type SamplerRunOptions } from "./evaluator.js";
+import { initialPopulation } from "./initial-population.js";
 import { StopCheck, type SamplerHooks, type StopReason } from "./stopping.js";
 
 export type { DreamCheckpoint } from "./dream-state.js";
 export type { SamplerHooks, SamplerReport, StopReason } from "./stopping.js";
 
-/** DREAM's options (besides the common `seed`, `monitor`, `signal`, `parallel`). */
-export interface DreamOptions {
-  /** Total kept draws over all chains (default 10000); ignored when `steps` is given. */
-  samples?: number;
-  /** Generations after burn-in (alternative to `samples`). */
-  steps?: number;
-  /** Burn-in generations (default 100). */
-  burn?: number;
-  /** Chains per fitted parameter (default 10). */
-  pop?: number;
-  /** Generations per kept draw (default 1). */
-  thin?: number;
-  /** Initial population: "eps" (default), "lhs", "cov" or "random". */
-  init?: InitMethod;
-  /** Probability of a snooker update instead of DE (default 0.1). */
-  snooker?: number;
-  /** Number of crossover values `m / ncr` to adapt between (default 3). */
-  ncr?: number;
-  /** Maximum number of DE pairs (default 3). */
-  dePairs?: number;
-  /**
-   * Called after every generation with a cheap view of the run; its `snapshot()` builds the full
-   * state for a checkpoint (only when called, so observing costs nothing per generation).
-   */
-  observe?: (view: DreamGenerationView) => void | Promise<void>;
-  /** Continue a run from a checkpoint taken with `snapshot()` (same problem, same options). */
-  resume?: DreamCheckpoint;
-  /**
-   * Time budget: sampling stops after the first generation that ends past it, keeping the draws
-   * so far. Seconds, or a duration such as "90s", "10m", "1h30m" or "01:30:00".
-   */
-  maxTime?: number | string;
-}
+/**
+ * DREAM's options (described in the fit options table), and `nonFinite`, where the DREAM method
+ * collects the points a model was not finite at.
+ */
+export type DreamOptions = MethodOptions<"dream"> & SamplerRunOptions;
 
 /** What {@link DreamOptions.observe} sees after each generation. */
 export interface DreamGenerationView {
@@ -98,33 +72,28 @@ export interface DreamRun {
 }
 
 /** Parses and checks DREAM's options, with clear errors naming the option. */
-export function dreamSettings(options: FitOptions & DreamOptions, p: number) {
-  const pop = positiveInt(options.pop, "pop", 10);
+export function dreamSettings(options: DreamOptions, p: number) {
+  const pop = readOption("dream", options, "pop");
   const n = Math.max(pop * p, 5);
-  const thin = positiveInt(options.thin, "thin", 1);
-  const burn = nonNegativeInt(options.burn, "burn", 100);
+  const thin = readOption("dream", options, "thin");
+  const burn = readOption("dream", options, "burn");
+  const steps = optionalOption("dream", options, "steps");
   let nthin: number;
-  if (options.steps !== undefined) {
-    nthin = Math.max(1, Math.floor(positiveInt(options.steps, "steps", 1) / thin));
+  if (steps !== undefined) {
+    nthin = Math.max(1, Math.floor(steps / thin));
   } else {
-    nthin = Math.max(1, Math.ceil(positiveInt(options.samples, "samples", 10000) / n));
+    nthin = Math.max(1, Math.ceil(readOption("dream", options, "samples") / n));
   }
-  const init = options.init ?? "eps";
-  if (!INIT_METHODS.includes(init))
-    throw new RangeError(`option init must be one of ${INIT_METHODS.join(", ")}, got ${JSON.stringify(init)}`);
-  const snooker = fraction(options.snooker, "snooker", 0.1);
-  const ncr = positiveInt(options.ncr, "ncr", 3);
-  const dePairs = positiveInt(options.dePairs, "dePairs", 3);
-  const maxTime = duration(options.maxTime, "maxTime");
+  const init = readOption("dream", options, "init");
+  const snooker = readOption("dream", options, "snooker");
+  const ncr = readOption("dream", options, "ncr");
+  const dePairs = readOption("dream", options, "dePairs");
+  const maxTime = parseDuration(optionalOption("dream", options, "maxTime"));
   return { n, thin, burn, nthin, init, snooker, ncr, dePairs, maxTime };
 }
 
 /** Runs DREAM on `problem`. The problem is left at the best point found. */
-export async function runDream(
-  problem: Problem,
-  options: FitOptions & DreamOptions,
-  hooks: SamplerHooks,
-): Promise<DreamRun> {
+export async function runDream(problem: Problem, options: DreamOptions, hooks: SamplerHooks): Promise<DreamRun> {
   const { rng } = hooks;
   const labels = problem.labels();
   const p = labels.length;

@@ -5,7 +5,9 @@
  * evaluation, so serial and parallel runs give bit-identical chains.
  */
 import type { NonFiniteLog } from "../non-finite.js";
-import type { FitOptions, Problem } from "../types.js";
+import type { Problem } from "../types.js";
+import { optionalOption } from "../options/check.js";
+import type { MethodOptions } from "../options/types.js";
 
 /** Evaluates the negative log-likelihood of many points at once. */
 export interface PopulationEvaluator {
@@ -98,39 +100,38 @@ export function setParallelEvaluatorFactory(factory: ParallelEvaluatorFactory): 
 }
 
 /**
+ * What a population sampler's options say about where it evaluates (`parallel`, `modelFile`,
+ * `evaluator`), and where it notes non-finite points (`nonFinite`, set by the fit methods).
+ */
+export type SamplerRunOptions = Pick<MethodOptions<"dream">, "parallel" | "modelFile" | "evaluator"> & {
+  nonFinite?: NonFiniteLog;
+};
+
+/**
  * The evaluator for a sampler run and whether the sampler owns it (and must close it):
  * `options.evaluator` if given, a worker pool when `options.parallel` asks for one, else serial;
  * in every case seen through {@link FiniteEvaluator}.
  */
 export async function evaluatorFor(
   problem: Problem,
-  options: FitOptions,
+  options: SamplerRunOptions,
 ): Promise<{ evaluator: PopulationEvaluator; owned: boolean }> {
   const { evaluator, owned } = await chooseEvaluator(problem, options);
-  const log = options.nonFinite as NonFiniteLog | undefined;
+  const log = options.nonFinite;
   return { evaluator: new FiniteEvaluator(evaluator, problem.labels().length, log), owned };
 }
 
 async function chooseEvaluator(
   problem: Problem,
-  options: FitOptions,
+  options: SamplerRunOptions,
 ): Promise<{ evaluator: PopulationEvaluator; owned: boolean }> {
-  const given = options.evaluator as PopulationEvaluator | undefined;
-  if (given !== undefined) {
-    if (typeof given.evaluatePopulation !== "function")
-      throw new TypeError("option evaluator must have an evaluatePopulation(points, count, out) method");
-    return { evaluator: given, owned: false };
-  }
-  const parallel = options.parallel;
+  const given = optionalOption("dream", options, "evaluator");
+  if (given !== undefined) return { evaluator: given, owned: false };
+  const parallel = optionalOption("dream", options, "parallel");
   if (parallel === undefined || parallel === 1 || parallel === 0 || parallel === false) {
     return { evaluator: new SerialEvaluator(problem), owned: true };
   }
-  if (parallel !== "auto" && !(typeof parallel === "number" && Number.isInteger(parallel) && parallel > 1))
-    throw new RangeError(`option parallel must be a positive integer or "auto", got ${JSON.stringify(parallel)}`);
-  if (!parallelFactory)
-    throw new Error("parallel evaluation needs Node worker threads: import it from 'hpcfit' under Node");
-  const modelFile = options.modelFile;
-  if (modelFile !== undefined && typeof modelFile !== "string")
-    throw new TypeError("option modelFile must be a path or URL string");
+  if (!parallelFactory) throw new Error("parallel evaluation needs Node worker threads: import it from 'hpcfit' under Node");
+  const modelFile = optionalOption("dream", options, "modelFile");
   return { evaluator: await parallelFactory(problem, parallel, modelFile), owned: true };
 }

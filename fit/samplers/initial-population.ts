@@ -6,14 +6,15 @@
  */
 import type { Random } from "../random.js";
 import type { Problem } from "../types.js";
+import { FIT_OPTIONS } from "../options/definitions.js";
 import { reflectInto } from "./bounds.js";
 import { cholesky, correlatedNormal, inverseSpd } from "./cholesky.js";
 
 /** How to place the initial population. */
-export type InitMethod = "eps" | "lhs" | "cov" | "random";
+export type InitMethod = (typeof FIT_OPTIONS.init.values)[number];
 
-/** The accepted names of {@link InitMethod}. */
-export const INIT_METHODS: readonly InitMethod[] = ["eps", "lhs", "cov", "random"];
+/** The accepted names of {@link InitMethod} (those of the `init` fit option). */
+export const INIT_METHODS: readonly InitMethod[] = FIT_OPTIONS.init.values;
 
 /** A scale per dimension: the bounded width, else the magnitude of the start value (at least 1). */
 function scales(x0: Float64Array, lower: Float64Array, upper: Float64Array): Float64Array {
@@ -94,13 +95,7 @@ export function startCovariance(problem: Problem, x0: Float64Array, scale: Float
  * Fills `pop` (row-major n × p) with initial points. The first row is always the start point
  * itself, as in bumps, so a good start is never lost.
  */
-export function initialPopulation(
-  problem: Problem,
-  method: InitMethod,
-  n: number,
-  rng: Random,
-  pop: Float64Array,
-): void {
+export function initialPopulation(problem: Problem, method: InitMethod, n: number, rng: Random, pop: Float64Array): void {
   const x0 = Float64Array.from(problem.getValues());
   const p = x0.length;
   const { lower, upper } = problem.bounds();

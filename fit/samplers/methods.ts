@@ -8,9 +8,9 @@ import type { McmcSamples } from "../mcmc/samples.js";
 import type { FitMethod, MethodContext } from "../methods.js";
 import { stopWords, type StopReason } from "../stop-reason.js";
 import type { FitOptions, Problem } from "../types.js";
-import { runDream, type DreamOptions } from "./dream.js";
+import { runDream } from "./dream.js";
 import { sampledResult, type SampledFitResult } from "./sampled-result.js";
-import { runSmc, type SmcOptions } from "./smc.js";
+import { runSmc } from "./smc.js";
 import { NonFiniteLog, nothingFinite } from "../non-finite.js";
 import type { SamplerHooks, SamplerProgress } from "./stopping.js";
 import { checkChains, finiteDrawsMoved } from "./stuck-chains.js";
@@ -30,7 +30,8 @@ function hooksOf(problem: Problem, context: MethodContext, before: number, descr
     report: (s, x, f) => context.report(s, x, f),
     breathe: () => context.breathe(),
     stopReason: () => context.stopReason?.(),
-    progress: (drawn: SamplerProgress) => context.keepPartial?.((reason) => resultOf(problem, context, before, drawn(), reason, describe)),
+    progress: (drawn: SamplerProgress) =>
+      context.keepPartial?.((reason) => resultOf(problem, context, before, drawn(), reason, describe)),
   };
 }
 
@@ -58,7 +59,7 @@ function stoppedMessage(reason: StopReason, s: McmcSamples, unit: string): strin
   return `${stopWords(reason)} after ${s.generations} ${unit}; ${s.size} draws kept (statistics and diagnostics are of these)`;
 }
 
-/** DREAM (options: {@link DreamOptions} plus `parallel`, `modelFile`, `evaluator`). */
+/** DREAM (its options are the fit options table's for `dream`). */
 export const dream: FitMethod = {
   name: "dream",
   description: "DREAM MCMC (Vrugt 2009, as in bumps): posterior draws, intervals and convergence diagnostics",
@@ -71,10 +72,13 @@ export const dream: FitMethod = {
       const chains = checkChains("dream", problem, s);
       return {
         converged: warnings === 0 && chains.stuck === 0,
-        message: `${s.generations} generations, ${s.size} kept draws` + (warnings ? `; ${warnings} convergence warning(s)` : "") + chains.note,
+        message:
+          `${s.generations} generations, ${s.size} kept draws` +
+          (warnings ? `; ${warnings} convergence warning(s)` : "") +
+          chains.note,
       };
     };
-    const run = await runDream(problem, { ...options, nonFinite } as FitOptions & DreamOptions, hooksOf(problem, context, before, describe));
+    const run = await runDream(problem, { ...options, nonFinite }, hooksOf(problem, context, before, describe));
     if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(run.samples)) {
       // Every proposal was refused for a non-finite model: the draws are the start, repeated.
       throw nothingFinite("dream", problem, nonFinite, "the chains proposed");
@@ -83,7 +87,7 @@ export const dream: FitMethod = {
   },
 };
 
-/** SMC (options: {@link SmcOptions} plus `parallel`, `modelFile`, `evaluator`). */
+/** SMC (its options are the fit options table's for `smc`). */
 export const smc: FitMethod = {
   name: "smc",
   description: "Sequential Monte Carlo with likelihood tempering; samples constraint-defined regions",
@@ -96,7 +100,7 @@ export const smc: FitMethod = {
           ? `${stoppedMessage(stopped, s, "tempering stages")}, before the particles reached the posterior`
           : `${s.generations} tempering stages, ${s.nchains} particles`,
     });
-    const run = await runSmc(problem, options as FitOptions & SmcOptions, hooksOf(problem, context, before, describe));
+    const run = await runSmc(problem, options, hooksOf(problem, context, before, describe));
     return resultOf(problem, context, before, run, run.stopped, describe);
   },
 };

@@ -16,34 +16,20 @@
  * The particles and the tempering level live in an {@link SmcState} (`smc-state.ts`); this file
  * is the loop over stages and the choice of each next level.
  */
-import type { FitOptions, Problem } from "../types.js";
-import { evaluatorFor } from "./evaluator.js";
-import { duration, positiveInt } from "./options.js";
-import { SmcState, type InequalityConstraint, type TemperingLevel } from "./smc-state.js";
+import type { Problem } from "../types.js";
+import { optionalOption, readOption } from "../options/check.js";
+import { parseDuration } from "../options/duration.js";
+import type { MethodOptions } from "../options/types.js";
+import { evaluatorFor, type SamplerRunOptions } from "./evaluator.js";
+import { SmcState, type TemperingLevel } from "./smc-state.js";
 import { StopCheck, type SamplerHooks, type StopReason } from "./stopping.js";
 import type { McmcSamples } from "../mcmc/samples.js";
 
 export { logNormalCdf } from "./normal-cdf.js";
 export { systematicResample, SmcState, type InequalityConstraint, type TemperingLevel } from "./smc-state.js";
 
-/** SMC's options (besides `seed`, `monitor`, `signal`, `parallel`). */
-export interface SmcOptions {
-  /** Number of particles (default 100 × nparams, between 200 and 2000). */
-  particles?: number;
-  /** Metropolis moves per particle after each resampling (default 5). */
-  moves?: number;
-  /** Inequality constraints `g(x) >= 0`, softened and tempered (constraint mode). */
-  constraints?: InequalityConstraint[];
-  /** Final constraint sharpness τ (default 1e6). */
-  sharpness?: number;
-  /** Maximum tempering stages (default 500). */
-  steps?: number;
-  /**
-   * Time budget: sampling stops after the first stage that ends past it, keeping the particles
-   * of that stage. Seconds, or a duration such as "90s", "10m", "1h30m" or "01:30:00".
-   */
-  maxTime?: number | string;
-}
+/** SMC's options (described in the fit options table). */
+export type SmcOptions = MethodOptions<"smc"> & SamplerRunOptions;
 
 /** Outcome of an SMC run. */
 export interface SmcRun {
@@ -60,25 +46,17 @@ export interface SmcRun {
 }
 
 /** Runs SMC on `problem`; the problem is left at the best particle. */
-export async function runSmc(
-  problem: Problem,
-  options: FitOptions & SmcOptions,
-  hooks: SamplerHooks,
-): Promise<SmcRun> {
+export async function runSmc(problem: Problem, options: SmcOptions, hooks: SamplerHooks): Promise<SmcRun> {
   const { rng } = hooks;
   const labels = problem.labels();
   const p = labels.length;
   if (p === 0) throw new Error("smc: the problem has no fitted parameters");
-  const n = positiveInt(options.particles, "particles", Math.min(2000, Math.max(200, 100 * p)));
-  const moves = positiveInt(options.moves, "moves", 5);
-  const maxStages = positiveInt(options.steps, "steps", 500);
-  const maxTime = duration(options.maxTime, "maxTime");
-  const constraints = options.constraints ?? [];
-  if (!Array.isArray(constraints) || constraints.some((c) => typeof c !== "function"))
-    throw new TypeError("option constraints must be an array of functions x => g(x), satisfied where g(x) >= 0");
-  const sharpness = options.sharpness ?? 1e6;
-  if (typeof sharpness !== "number" || !(sharpness > 0))
-    throw new RangeError(`option sharpness must be a positive number, got ${JSON.stringify(sharpness)}`);
+  const n = readOption("smc", options, "particles", p);
+  const moves = readOption("smc", options, "moves");
+  const maxStages = readOption("smc", options, "steps");
+  const maxTime = parseDuration(optionalOption("smc", options, "maxTime"));
+  const constraints = options.constraints === undefined ? [] : readOption("smc", options, "constraints");
+  const sharpness = readOption("smc", options, "sharpness");
   const { lower, upper } = problem.bounds();
   const priorNllf = problem.priorNllf?.bind(problem);
   // SMC starts from the prior, so it must be proper: a Gaussian (`dev`) or a finite range.
@@ -140,7 +118,9 @@ function nextLevel(state: SmcState, phase: Phase, sharpness: number): TemperingL
     if (tau >= sharpness) return undefined;
     // Bisection on log τ: the sharpness spans many decades.
     const from = Math.log(tau > 0 ? tau : 1e-4);
-    let nt = Math.exp(nextByBisection(from, Math.log(sharpness), (lt) => state.ess({ beta, tau: Math.exp(lt), hard: false }), half));
+    let nt = Math.exp(
+      nextByBisection(from, Math.log(sharpness), (lt) => state.ess({ beta, tau: Math.exp(lt), hard: false }), half),
+    );
     if (nt >= sharpness * (1 - 1e-9)) nt = sharpness; // exp(log(s)) may fall short of s
     return { beta, tau: nt, hard };
   }

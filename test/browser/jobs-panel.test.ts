@@ -2,8 +2,9 @@
  * The Jobs panel against the real hpcfit kernel in a real JupyterLab: jobs submitted with
  * `%%sbatch` (local backend) appear in the panel and change state live, their output opens in a
  * following viewer, a running job is cancelled from the panel (with confirmation), `%squeue`'s
- * table sorts, and a fit submitted from the "New fit job" form runs `hpcfit fit`, completes, and
- * its results open as plots.
+ * table sorts, and a fit submitted from the "New fit job" form runs as a `%%fit` job (the kernel
+ * prepares and submits it), shows its progress in its output, completes, and its results open as
+ * plots.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
@@ -69,8 +70,8 @@ beforeAll(async () => {
   );
   lab = await startJupyterLab({
     notebookDir: dir,
-    // Job records of this test only; the form's script finds the hpcfit CLI through $HPCFIT.
-    env: { HPCFIT_DATA_DIR: dataDir, HPCFIT: join(ROOT, "dist", "cli", "main.js") },
+    // Job records of this test only.
+    env: { HPCFIT_DATA_DIR: dataDir },
     // The panel's settings schema: the user's column choice is applied.
     settings: {
       "hpcfit-labextension:jobs-panel": { columns: ["id", "name", "state", "elapsed", "nodes", "user"], refreshInterval: 5 },
@@ -202,23 +203,43 @@ describe("Jobs panel with the local backend", () => {
     await expect.poll(() => existsSync(output), { timeout: 10_000 }).toBe(false);
   });
 
-  it("submits a fit from the form, shows the script first, and opens its results as plots", async () => {
+  it("submits a fit from the form as a %%fit job, shows the script first, its progress, and opens its results as plots", async () => {
     await page.click(".jp-hpcfit-new-job");
     const form = page.locator(".jp-hpcfit-fit-job-form").last();
     await form.waitFor();
+    // The fields come from the kernel's fit options: the chosen method's, with their defaults.
     await form.locator("input[name='modelFile']").fill("curve.ts");
+    await form.locator("select[name='method']").selectOption("dream");
+    expect(await form.locator("input[name='samples']").getAttribute("placeholder")).toBe("default 10000");
+    await form.locator("input[name='pop']").fill("2.5");
+    await expect
+      .poll(() => form.locator(".jp-hpcfit-form-errors").textContent(), { timeout: 30_000 })
+      .toBe("option pop must be a positive integer, got 2.5");
     await form.locator("select[name='method']").selectOption("lm");
-    await form.locator("input[name='jobName']").fill("formfit");
+    expect(await form.locator("input[name='pop']").isHidden()).toBe(true);
+    await form.locator("input[name='job-name']").fill("formfit");
     await form.locator("input[name='time']").fill("00:05:00");
-    await expect.poll(() => form.locator(".jp-hpcfit-script-preview").textContent()).toContain("--fit=lm");
-    expect(await form.locator(".jp-hpcfit-script-preview").textContent()).toContain(`'${join(dir, "curve.ts")}'`);
+    // The preview is the kernel's dry run of the same order: %%fit's script, with its job driver.
+    await expect
+      .poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 })
+      .toContain("#SBATCH --time=00:05:00");
+    expect(await form.locator(".jp-hpcfit-script-preview").textContent()).toContain("#SBATCH --job-name=formfit");
+    expect(await form.locator(".jp-hpcfit-script-preview").textContent()).toContain("fit-jobs/job-main.js");
+    expect(await form.locator(".jp-hpcfit-form-errors").textContent()).toBe("");
     await screenshot(page, "14-new-fit-job-form");
+    await expect.poll(() => form.locator("button", { hasText: "Submit" }).isEnabled(), { timeout: 30_000 }).toBe(true);
     await form.locator("button", { hasText: "Submit" }).click();
     await expect
       .poll(() => form.locator(".jp-hpcfit-submit-result").textContent(), { timeout: 30_000 })
       .toMatch(/^Submitted job \d+$/);
     await expect.poll(() => job("formfit").getAttribute("data-state"), { timeout: 90_000 }).toBe("COMPLETED");
     expect(await job("formfit").getAttribute("data-here")).toBe("true");
+    // The job driver's progress lines, followed in the output viewer, end with the stored result.
+    await job("formfit").locator("[data-action='tail']").click();
+    const output = page.locator(".jp-hpcfit-output-viewer").last();
+    await expect
+      .poll(() => output.locator("pre").textContent(), { timeout: 30_000 })
+      .toMatch(/lm step \d+, best chisq [0-9.]+[\s\S]*fit done: chisq/);
     // A notification says so (the job was submitted from this JupyterLab).
     await expect
       .poll(() => page.locator(".Toastify__toast", { hasText: "formfit" }).count(), { timeout: 10_000 })
@@ -231,7 +252,7 @@ describe("Jobs panel with the local backend", () => {
     // Its directory opens in the file browser (the kernel's working directory, the server root here).
     await job("formfit").locator("[data-action='directory']").click();
     await expect
-      .poll(() => page.locator(".jp-FileBrowser .jp-DirListing-item[title^='Name: results']").count(), { timeout: 30_000 })
+      .poll(() => page.locator(".jp-FileBrowser .jp-DirListing-item[title^='Name: store']").count(), { timeout: 30_000 })
       .toBe(1);
   });
 

@@ -30,15 +30,19 @@ describe("%%fit in the kernel", () => {
     expect(first).toBeDefined();
     const displayId = first!.content.transient?.display_id as string;
     expect(displayId).toMatch(/^hpcfit-fit-/);
-    const id = /Job (\d+)/.exec(String(first!.content.data["text/plain"]))![1]!;
+    const id = /Job (\d+)/.exec(String(first!.content.data["text/plain"]))![1];
 
-    const waited = await kernel.execute(`const { jobs } = await import("hpcfit");\nconst [j] = await jobs.wait(["${id}"], { live: false });\nj.state`);
+    const waited = await kernel.execute(
+      `const { jobs } = await import("hpcfit");\nconst [j] = await jobs.wait(["${id}"], { live: false });\nj.state`,
+    );
     expect(waited.result?.["text/plain"]).toMatch(/COMPLETED/);
     // The live display's last update (by display_id) carries the plots; poll iopub for it.
     const seen: WireMessage[] = [...submitted.outputs, ...waited.outputs];
     for (let i = 0; i < 20 && !seen.some((m) => m.header.msg_type === "update_display_data" && m.content.data[MCMC_MIME]); i++)
       seen.push(...(await kernel.iopub({ timeout: 1 })));
-    const updates = seen.filter((m) => m.header.msg_type === "update_display_data" && m.content.transient?.display_id === displayId);
+    const updates = seen.filter(
+      (m) => m.header.msg_type === "update_display_data" && m.content.transient?.display_id === displayId,
+    );
     const texts = updates.map((m) => String(m.content.data["text/plain"]));
     expect(texts.some((t) => /RUNNING/.test(t))).toBe(true);
     const final = updates.at(-1)!;
@@ -55,7 +59,7 @@ describe("%%fit in the kernel", () => {
 
     const bad = await kernel.execute(`%%fit --fit=dream --steps=zero\n${lineModel()}`);
     expect(bad.status).toBe("error");
-    expect(bad.error?.evalue).toMatch(/--steps must be a positive integer, got "zero"/);
+    expect(bad.error?.evalue).toMatch(/option steps must be a positive integer, got "zero"/);
     expect((await kernel.execute("1 + 1")).result?.["text/plain"]).toBe("2");
   });
 });

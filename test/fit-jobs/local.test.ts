@@ -27,13 +27,16 @@ describe("%%fit on the local backend", () => {
     const model = lineModel();
     const cases: Array<[string, string, RegExp]> = [
       ["--fit=dream --bogus=1", model, /unknown option --bogus/],
-      ["--steps=-3", model, /--steps must be a positive integer, got "-3"/],
+      ["--steps=-3", model, /option steps must be a positive integer, got -3/],
       ["--samples", model, /--samples needs a value/],
       ["--time=soon", model, /time/i],
       ["--mail-type=SOMETIMES", model, /--mail-type: unknown type "SOMETIMES"/],
       ["--fit=nosuch", model, /--fit: .*nosuch/],
       ["--ntasks=2", model, /--ntasks=2 spreads a population sampler/],
-      ["--fit=dream --thin=0", model, /--thin must be a positive integer/],
+      ["--fit=dream --thin=0", model, /option thin must be a positive integer/],
+      ["--fit=dream --pop=2.5", model, /^%%fit: option pop must be a positive integer, got 2\.5$/],
+      ["--fit=dream --smaples=5", model, /unknown option --smaples: did you mean --samples\?/],
+      ["--fit=lm --samples=5", model, /^%%fit: fit option samples is not used by lm; it is used by dream$/],
       ["--local --dry-run", model, /exclude each other/],
       ["--var=missing", model, /--var missing: the notebook has no variable missing/],
       ["--var=2x", model, /--var needs a variable name, got "2x"/],
@@ -45,7 +48,10 @@ describe("%%fit on the local backend", () => {
       ["stray words", model, /unexpected word "stray"/],
     ];
     for (const [line, body, message] of cases) {
-      const error = await runFit(line, body).then(() => undefined, (e: unknown) => e as Error);
+      const error = await runFit(line, body).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
       expect(error?.name, line).toBe("UserError");
       expect(error?.message, line).toMatch(message);
     }
@@ -61,7 +67,16 @@ describe("%%fit on the local backend", () => {
     );
     expect(value).toBeUndefined();
     const text = outputs.map((o) => (o.kind === "stream" ? o.text : "")).join("");
-    for (const line of ["#SBATCH '--job-name=My important job'", "#SBATCH --ntasks=2", "#SBATCH --cpus-per-task=1", "#SBATCH --mem-per-cpu=100M", "#SBATCH --time=00:10:00", "#SBATCH --mail-type=END", "#SBATCH --mail-user=a@b.c", "#SBATCH --comment=hello"])
+    for (const line of [
+      "#SBATCH '--job-name=My important job'",
+      "#SBATCH --ntasks=2",
+      "#SBATCH --cpus-per-task=1",
+      "#SBATCH --mem-per-cpu=100M",
+      "#SBATCH --time=00:10:00",
+      "#SBATCH --mail-type=END",
+      "#SBATCH --mail-user=a@b.c",
+      "#SBATCH --comment=hello",
+    ])
       expect(text).toContain(line);
     expect(text).toMatch(/Dry run: nothing submitted, nothing written/);
     expect(text).toContain(`The job directory would be ${join(work, "fit-jobs", "My-important-job-")}`);
@@ -72,22 +87,35 @@ describe("%%fit on the local backend", () => {
 
   test("--dir stays in the notebook's folder unless it is absolute, and is normalised", async () => {
     const etc = readdirSync("/etc");
-    const escape = await runFit("--dry-run --dir=../../../../etc", lineModel()).then(() => undefined, (e: unknown) => e as Error);
-    expect(escape?.message).toMatch(/--dir=\.\.\/\.\.\/\.\.\/\.\.\/etc leads out of the notebook's folder .* to \/etc; give an absolute path/);
+    const escape = await runFit("--dry-run --dir=../../../../etc", lineModel()).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(escape?.message).toMatch(
+      /--dir=\.\.\/\.\.\/\.\.\/\.\.\/etc leads out of the notebook's folder .* to \/etc; give an absolute path/,
+    );
     await expect(runFit("--dir=../elsewhere", lineModel())).rejects.toThrow(/leads out of the notebook's folder/);
     expect(readdirSync("/etc")).toEqual(etc);
     const inside = await runFit("--dry-run --dir=sub/../jobs", lineModel());
-    expect(inside.outputs.map((o) => (o.kind === "stream" ? o.text : "")).join("")).toContain(`would be ${join(work, "jobs", "fit-")}`);
+    expect(inside.outputs.map((o) => (o.kind === "stream" ? o.text : "")).join("")).toContain(
+      `would be ${join(work, "jobs", "fit-")}`,
+    );
     const absolute = mkdtempSync(join(tmpdir(), "hpcfit-abs-jobs-"));
     const abs = await runFit(`--dry-run --dir=${absolute}/x/../y`, lineModel());
-    expect(abs.outputs.map((o) => (o.kind === "stream" ? o.text : "")).join("")).toContain(`would be ${join(absolute, "y", "fit-")}`);
+    expect(abs.outputs.map((o) => (o.kind === "stream" ? o.text : "")).join("")).toContain(
+      `would be ${join(absolute, "y", "fit-")}`,
+    );
     expect(readdirSync(absolute)).toEqual([]);
     expect(existsSync(join(work, "jobs")) || existsSync(join(work, "sub"))).toBe(false);
   });
 
   test("a DREAM job with --ntasks=2 runs on worker threads, equals serial, and %fit results / %fit jobs find it", async () => {
     const slope = 3;
-    const { value, outputs } = await runFit("--fit=dream --samples=300 --burn=20 --seed=3 --ntasks=2 --var slope --job-name=threads", lineModel({ useVar: true }), { slope });
+    const { value, outputs } = await runFit(
+      "--fit=dream --samples=300 --burn=20 --seed=3 --ntasks=2 --var slope --job-name=threads",
+      lineModel({ useVar: true }),
+      { slope },
+    );
     const job = asFitJob(value);
     const result = await job.wait({ pollMs: 200 });
     await job.follow({ update: () => undefined });
@@ -106,15 +134,16 @@ describe("%%fit on the local backend", () => {
     expect(result.x[0]).toBeLessThan(3.2);
 
     const again = (await runFit(`results ${job.id}`, undefined)).value as Record<symbol, () => Record<string, unknown>>;
-    const bundle = again[Symbol.for("hpcfit.display")]!();
+    const bundle = again[Symbol.for("hpcfit.display")]();
     expect(bundle[FIT_MIME]).toEqual(last.data[FIT_MIME]);
     expect(bundle[MCMC_MIME]).toEqual(last.data[MCMC_MIME]);
     const byDir = (await runFit(`results ${job.dir}`, undefined)).value as Record<symbol, () => Record<string, unknown>>;
-    expect(byDir[Symbol.for("hpcfit.display")]!()[FIT_MIME]).toEqual(last.data[FIT_MIME]);
+    expect(byDir[Symbol.for("hpcfit.display")]()[FIT_MIME]).toEqual(last.data[FIT_MIME]);
 
-    const jobsList = (await runFit("jobs", undefined)).value as Array<{ id: string; dir: string }> & Record<symbol, () => Record<string, unknown>>;
+    const jobsList = (await runFit("jobs", undefined)).value as Array<{ id: string; dir: string }> &
+      Record<symbol, () => Record<string, unknown>>;
     expect(jobsList.map((j) => j.id)).toContain(job.id);
-    expect(String(jobsList[Symbol.for("hpcfit.display")]!()["text/plain"])).toContain(job.dir);
+    expect(String(jobsList[Symbol.for("hpcfit.display")]()["text/plain"])).toContain(job.dir);
     await expect(runFit("results 999999", undefined)).rejects.toThrow(/no such job: 999999/);
 
     // The Jobs panel's "Results" opens this job's stored result, and a plain job run in the

@@ -18,10 +18,12 @@ import { ROOT } from "../support/kernel-client.js";
 import { freshDirs, lineModel } from "./support.js";
 
 function driver(dir: string): { done: Promise<number | null>; child: ReturnType<typeof spawn>; log: () => string } {
-  const child = spawn(process.execPath, [compiledEntry("fit-jobs/job-main.js"), dir, "--mode=serial", "--workers=1"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [compiledEntry("fit-jobs/job-main.js"), dir, "--mode=serial", "--workers=1"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let log = "";
-  child.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  child.stdout.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (log += d.toString()));
   return { child, log: () => log, done: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
 }
 
@@ -43,7 +45,9 @@ describe("a fit job stopped early stores its draws", () => {
     expect(parseFitLine("--fit=dream --max-time=10m").fit.maxTime).toBe(600);
     expect(parseFitLine("--fit=dream --max-time 01:30:00").fit.maxTime).toBe(5400);
     expect(parseFitLine("--fit=dream --max-time=45").fit.maxTime).toBe(45);
-    expect(() => parseFitLine("--fit=dream --max-time=soon")).toThrow(/--max-time must be a positive number of seconds or a duration such as "90s", "10m", "1h30m" or "01:30:00", got "soon"/);
+    expect(() => parseFitLine("--fit=dream --max-time=soon")).toThrow(
+      /option maxTime must be a positive number of seconds or a duration such as "90s", "10m", "1h30m" or "01:30:00", got "soon"/,
+    );
   });
 
   test("SIGTERM during DREAM: the driver stores the draws so far, marked stopped, and exits 0", async () => {
@@ -65,7 +69,11 @@ describe("a fit job stopped early stores its draws", () => {
   });
 
   test("--max-time ends a DREAM job with its draws stored", async () => {
-    const job = await prepareFitJob(parseFitLine("--fit=dream --samples=200000 --burn=5 --seed=4 --max-time=1.5s"), lineModel({ spinMs: 1 }), {});
+    const job = await prepareFitJob(
+      parseFitLine("--fit=dream --samples=200000 --burn=5 --seed=4 --max-time=1.5s"),
+      lineModel({ spinMs: 1 }),
+      {},
+    );
     const run = driver(job.dir);
     expect(await run.done, run.log()).toBe(0);
     const r = await sampled(job.dir);
@@ -80,8 +88,11 @@ describe("a fit job stopped early stores its draws", () => {
     writeFileSync(model, lineModel({ spinMs: 1 }));
     const cli = (...args: string[]) =>
       new Promise<{ code: number; out: string }>((resolve) =>
-        execFile(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "fit", model, ...args], { cwd: dir, timeout: 60_000 }, (e, stdout, stderr) =>
-          resolve({ code: e ? (typeof e.code === "number" ? e.code : -1) : 0, out: stdout + stderr }),
+        execFile(
+          process.execPath,
+          [join(ROOT, "dist", "cli", "main.js"), "fit", model, ...args],
+          { cwd: dir, timeout: 60_000 },
+          (e, stdout, stderr) => resolve({ code: e ? (typeof e.code === "number" ? e.code : -1) : 0, out: stdout + stderr }),
         ),
       );
     const ok = await cli("--fit=dream", "--samples=200000", "--burn=5", "--max-time=1", "--store", join(dir, "store"));
@@ -91,6 +102,6 @@ describe("a fit job stopped early stores its draws", () => {
     expect(stored.init.stopped).toBe("maxTime");
     const bad = await cli("--fit=dream", "--max-time=soon");
     expect(bad.code).not.toBe(0);
-    expect(bad.out).toMatch(/--max-time must be a positive number of seconds or a duration/);
+    expect(bad.out).toMatch(/option maxTime must be a positive number of seconds or a duration/);
   });
 });

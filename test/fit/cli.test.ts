@@ -33,7 +33,11 @@ const X = [1, 2, 3, 4, 5, 6];
 const Y = [2.1, 4.0, 6.3, 8.03, 9.6, 11.9];
 const DY = [0.05, 0.05, 0.2, 0.05, 0.2, 0.2];
 function lineReference(): { m: number; b: number; chisq: number } {
-  let s = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let s = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (let i = 0; i < X.length; i++) {
     const w = 1 / DY[i] ** 2;
     s += w;
@@ -91,7 +95,10 @@ describe("hpcfit fit examples/curve.ts", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`stored ${join(store, "curve.par")}, ${join(store, "curve.json")}`);
-    const par = readFileSync(join(store, "curve.par"), "utf8").trim().split("\n").map((l) => l.split(" "));
+    const par = readFileSync(join(store, "curve.par"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "));
     expect(par.map((p) => p[0])).toEqual(["m", "b"]);
     const m = Number(par[0][1]);
     const b = Number(par[1][1]);
@@ -141,7 +148,10 @@ describe("hpcfit fit examples/curve.ts", () => {
 describe("hpcfit fit on model files outside the repository", () => {
   it("a model in a temp dir imports hpcfit and a sibling .ts module", async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, "data.ts"), "export const x: number[] = [0, 1, 2, 3, 4];\nexport const y: number[] = [1.0, 2.7, 7.4, 20.1, 54.6];\n");
+    writeFileSync(
+      join(dir, "data.ts"),
+      "export const x: number[] = [0, 1, 2, 3, 4];\nexport const y: number[] = [1.0, 2.7, 7.4, 20.1, 54.6];\n",
+    );
     writeFileSync(
       join(dir, "growth.ts"),
       [
@@ -184,7 +194,9 @@ describe("hpcfit fit with bad input", () => {
     const file = write("throws.ts", "const n: number = 2;\n\nthrow new Error(`cannot read data (${n} files missing)`);\n");
     const run = await hpcfit("fit", file);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^hpcfit fit: ${file}:3:\\d+: error while running the model file: cannot read data \\(2 files missing\\)`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^hpcfit fit: ${file}:3:\\d+: error while running the model file: cannot read data \\(2 files missing\\)`),
+    );
   });
 
   it("a file that exports no problem says what it exports", async () => {
@@ -249,9 +261,9 @@ describe("hpcfit fit with bad input", () => {
     expect(unknown.stderr).toMatch(/unknown fit method "simplex"; known methods: .*amoeba.*de.*lm.*newton/);
     const steps = await hpcfit("fit", CURVE, "--steps=ten");
     expect(steps.code).not.toBe(0);
-    expect(steps.stderr).toContain('--steps must be a positive integer, got "ten"');
+    expect(steps.stderr).toContain('hpcfit fit: option steps must be a positive integer, got "ten"');
     const ftol = await hpcfit("fit", CURVE, "--ftol=-1");
     expect(ftol.code).not.toBe(0);
-    expect(ftol.stderr).toContain('--ftol must be a positive number, got "-1"');
+    expect(ftol.stderr).toContain("hpcfit fit: option ftol must be a non-negative number, got -1");
   });
 });

@@ -10,7 +10,10 @@ const data = syntheticLine(new Random(5));
 
 /** Evaluates in shuffled order and in chunks, as a pool of workers or remote nodes would. */
 class ChunkedEvaluator implements PopulationEvaluator {
-  constructor(private readonly inner: SerialEvaluator, private readonly chunk: number) {}
+  constructor(
+    private readonly inner: SerialEvaluator,
+    private readonly chunk: number,
+  ) {}
   async evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
     const tmp = new Float64Array(this.chunk);
     const starts: number[] = [];
@@ -50,10 +53,14 @@ describe("determinism", () => {
 
   test("a monitor returning false stops DREAM and keeps the draws so far", async () => {
     let calls = 0;
-    const run = await runDream(lineProblem(data), { samples: 20000, burn: 20 }, {
-      rng: new Random(1),
-      report: () => ++calls < 40,
-    });
+    const run = await runDream(
+      lineProblem(data),
+      { samples: 20000, burn: 20 },
+      {
+        rng: new Random(1),
+        report: () => ++calls < 40,
+      },
+    );
     expect(run.stopped).toBe("monitor");
     expect(run.samples.generations).toBe(40);
     expect(run.samples.nthin).toBe(20);
@@ -62,7 +69,7 @@ describe("determinism", () => {
   test("bad options get errors naming the option", async () => {
     const go = (o: Record<string, unknown>) => runDream(lineProblem(data), o, { rng: new Random(1), report: () => true });
     await expect(go({ pop: 0 })).rejects.toThrow(/option pop must be a positive integer/);
-    await expect(go({ init: "sobol" })).rejects.toThrow(/option init must be one of eps, lhs, cov, random/);
+    await expect(go({ init: "sobol" })).rejects.toThrow(/option init must be one of "eps", "lhs", "cov", "random", got "sobol"/);
     await expect(go({ burn: -1 })).rejects.toThrow(/option burn/);
     await expect(go({ parallel: "lots" })).rejects.toThrow(/option parallel must be a positive integer or "auto"/);
     await expect(

@@ -1,7 +1,7 @@
 // Models that give NaN or ±Infinity somewhere: every method rejects such points, ends within its
 // budget, and names the parameter values and the model when it can find nothing finite.
 import { describe, expect, test } from "vitest";
-import { Curve, Fitness, FitError, FitProblem, NonFiniteError, fit, isSampledResult } from "hpcfit";
+import { Curve, Fitness, FitError, FitProblem, NonFiniteError, fit, isSampledResult, type FitOptions } from "hpcfit";
 
 const X = Array.from({ length: 20 }, (_, i) => i / 4);
 const Y = X.map((t) => 3 * Math.exp(-0.2 * t) + 0.01 * Math.sin(7 * t));
@@ -50,41 +50,56 @@ function divergingProblem(): FitProblem {
 }
 
 describe("a model that is NaN beyond a wall, with the best fit behind it", () => {
-  test.each(["lm", "amoeba", "newton", "de"])("%s ends at the wall with the other parameter fitted, and says it is at the wall", async (method) => {
-    const P = wallProblem();
-    const r = await fit(P, { method });
-    expect(r.x[1]).toBeGreaterThanOrEqual(0.5);
-    expect(r.x[1]).toBeLessThan(0.5 + 1e-5);
-    expect(r.x[0]).toBeCloseTo(bestAAtWall(), 4);
-    expect(Number.isFinite(r.nllf)).toBe(true);
-    // Converged, but against the wall rather than at the model's minimum: the message says so.
-    expect(r.message).toMatch(/(b held|the best point is) at the edge of a region where the model is not finite \((last: )?decay gives NaN at point 0 with a = [0-9.]+, b = 0\.49/);
-  });
+  test.each(["lm", "amoeba", "newton", "de"] as const)(
+    "%s ends at the wall with the other parameter fitted, and says it is at the wall",
+    async (method) => {
+      const P = wallProblem();
+      const r = await fit(P, { method });
+      expect(r.x[1]).toBeGreaterThanOrEqual(0.5);
+      expect(r.x[1]).toBeLessThan(0.5 + 1e-5);
+      expect(r.x[0]).toBeCloseTo(bestAAtWall(), 4);
+      expect(Number.isFinite(r.nllf)).toBe(true);
+      // Converged, but against the wall rather than at the model's minimum: the message says so.
+      expect(r.message).toMatch(
+        /(b held|the best point is) at the edge of a region where the model is not finite \((last: )?decay gives NaN at point 0 with a = [0-9.]+, b = 0\.49/,
+      );
+    },
+  );
 });
 
 describe("nothing finite near the start", () => {
-  test.each(["lm", "amoeba", "newton", "de", "dream"])("%s throws a clear error naming the model and the values, and restores the parameters", async (method) => {
-    const P = nowhereFinite();
-    const budget = method === "de" ? { steps: 30 } : method === "dream" ? { samples: 2000, burn: 100 } : {};
-    const error = await fit(P, { method, ...budget }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(FitError);
-    const e = error as FitError;
-    expect(e.cause).toBeInstanceOf(NonFiniteError);
-    expect(e.message).toMatch(new RegExp(`^${method}: the model is not finite at any point`));
-    expect(e.message).toMatch(/brittle gives NaN at point 0 with a = [-0-9.e]+, b = [-0-9.e]+/);
-    expect(e.message).toMatch(/the parameters were restored to their starting values \(a = 3, b = 2\)/);
-    expect(e.restored).toBe("start");
-    expect(Array.from(P.getValues())).toEqual([3, 2]);
-  });
+  test.each(["lm", "amoeba", "newton", "de", "dream"])(
+    "%s throws a clear error naming the model and the values, and restores the parameters",
+    async (method) => {
+      const P = nowhereFinite();
+      const budget = method === "de" ? { steps: 30 } : method === "dream" ? { samples: 2000, burn: 100 } : {};
+      const error = await fit(P, { method, ...budget } as FitOptions).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FitError);
+      const e = error as FitError;
+      expect(e.cause).toBeInstanceOf(NonFiniteError);
+      expect(e.message).toMatch(new RegExp(`^${method}: the model is not finite at any point`));
+      expect(e.message).toMatch(/brittle gives NaN at point 0 with a = [-0-9.e]+, b = [-0-9.e]+/);
+      expect(e.message).toMatch(/the parameters were restored to their starting values \(a = 3, b = 2\)/);
+      expect(e.restored).toBe("start");
+      expect(Array.from(P.getValues())).toEqual([3, 2]);
+    },
+  );
 });
 
 describe("an analytic Jacobian that is not finite", () => {
   test("lm differentiates numerically where the given Jacobian is NaN, and reaches the least-squares fit", async () => {
-    const M = new Curve((t: number, a = 3, b = 2) => a * Math.exp(-b * t), X, Y, DY, {}, {
-      name: "decay",
-      // The derivative in b is NaN for b < 1, where the model itself is finite.
-      jacobian: (t: number, a: number, b: number) => [Math.exp(-b * t), b < 1 ? NaN : -a * t * Math.exp(-b * t)],
-    });
+    const M = new Curve(
+      (t: number, a = 3, b = 2) => a * Math.exp(-b * t),
+      X,
+      Y,
+      DY,
+      {},
+      {
+        name: "decay",
+        // The derivative in b is NaN for b < 1, where the model itself is finite.
+        jacobian: (t: number, a: number, b: number) => [Math.exp(-b * t), b < 1 ? NaN : -a * t * Math.exp(-b * t)],
+      },
+    );
     M.a.range(0, 10);
     M.b.range(0, 5);
     const reference = new Curve((t: number, a = 3, b = 2) => a * Math.exp(-b * t), X, Y, DY);
@@ -99,13 +114,16 @@ describe("an analytic Jacobian that is not finite", () => {
 });
 
 describe("−Infinity is not a minimum", () => {
-  test.each(["amoeba", "newton", "de"])("%s refuses points where the nllf is −Infinity and finds the finite minimum", async (method) => {
-    const P = divergingProblem();
-    const r = await fit(P, { method });
-    expect(Number.isFinite(r.nllf)).toBe(true);
-    expect(r.x[0]).toBeLessThan(3.05);
-    expect(r.x[0]).toBeCloseTo(3, 3);
-  });
+  test.each(["amoeba", "newton", "de"] as const)(
+    "%s refuses points where the nllf is −Infinity and finds the finite minimum",
+    async (method) => {
+      const P = divergingProblem();
+      const r = await fit(P, { method });
+      expect(Number.isFinite(r.nllf)).toBe(true);
+      expect(r.x[0]).toBeLessThan(3.05);
+      expect(r.x[0]).toBeCloseTo(3, 3);
+    },
+  );
 
   test.each([
     ["dream", { samples: 4000, burn: 200 }],

@@ -55,9 +55,13 @@ const MODELS: Record<string, Model> = {
   Misra1d: (b, x) => (b[0] * b[1] * x) / (1 + b[1] * x),
   Roszman1: (b, x) => b[0] - b[1] * x - Math.atan(b[2] / (x - b[3])) / Math.PI,
   ENSO: (b, x) =>
-    b[0] + b[1] * Math.cos(w * x) + b[2] * Math.sin(w * x) +
-    b[4] * Math.cos((2 * Math.PI * x) / b[3]) + b[5] * Math.sin((2 * Math.PI * x) / b[3]) +
-    b[7] * Math.cos((2 * Math.PI * x) / b[6]) + b[8] * Math.sin((2 * Math.PI * x) / b[6]),
+    b[0] +
+    b[1] * Math.cos(w * x) +
+    b[2] * Math.sin(w * x) +
+    b[4] * Math.cos((2 * Math.PI * x) / b[3]) +
+    b[5] * Math.sin((2 * Math.PI * x) / b[3]) +
+    b[7] * Math.cos((2 * Math.PI * x) / b[6]) +
+    b[8] * Math.sin((2 * Math.PI * x) / b[6]),
 };
 
 interface NistData {
@@ -81,7 +85,10 @@ function readNist(name: string): NistData {
     certified.push(cols[2]);
   }
   const rss = Number(lines.find((l) => l.includes("Residual Sum of Squares"))?.split(":")[1]);
-  const rows = lines.slice(60).filter((l) => l.trim() !== "").map((l) => l.trim().split(/\s+/).map(Number));
+  const rows = lines
+    .slice(60)
+    .filter((l) => l.trim() !== "")
+    .map((l) => l.trim().split(/\s+/).map(Number));
   const y = Float64Array.from(rows, (r) => (name === "Nelson" ? Math.log(r[0]) : r[0]));
   return { start2, certified, rss, y, x: Float64Array.from(rows, (r) => r[1]), x2: Float64Array.from(rows, (r) => r[2] ?? 0) };
 }
@@ -246,7 +253,10 @@ describe("progress, stopping and options", () => {
   it.each([
     ["amoeba", (p: Problem, r: (s: number, x: Float64Array, f: number) => boolean) => amoeba(p, [500, 1e-4], {}, { report: r })],
     ["newton", (p: Problem, r: (s: number, x: Float64Array, f: number) => boolean) => newton(p, [500, 1e-4], {}, { report: r })],
-    ["de", (p: Problem, r: (s: number, x: Float64Array, f: number) => boolean) => de(p, [500, 1e-4], new Random(2), {}, { report: r })],
+    [
+      "de",
+      (p: Problem, r: (s: number, x: Float64Array, f: number) => boolean) => de(p, [500, 1e-4], new Random(2), {}, { report: r }),
+    ],
   ] as const)("%s reports monotone progress and stops when the report says so", async (_, run) => {
     const { problem } = nistCase("Misra1a");
     const seen: number[] = [];
@@ -275,9 +285,13 @@ describe("progress, stopping and options", () => {
 
   it("rejects bad options by name", async () => {
     const { problem, data } = nistCase("Misra1a");
-    await expect(amoeba(problem, data.start2, { steps: -1 })).rejects.toThrow(/option steps must be >= 1/);
-    await expect(newton(problem, data.start2, { ftol: "fast" as unknown as number })).rejects.toThrow(/option ftol must be a finite number, got "fast"/);
-    await expect(de(problem, data.start2, new Random(1), { CR: 2 })).rejects.toThrow(/option CR must be <= 1/);
+    await expect(amoeba(problem, data.start2, { steps: -1 })).rejects.toThrow(/option steps must be a positive integer, got -1/);
+    await expect(newton(problem, data.start2, { ftol: "fast" as unknown as number })).rejects.toThrow(
+      /option ftol must be a non-negative number, got "fast"/,
+    );
+    await expect(de(problem, data.start2, new Random(1), { CR: 2 })).rejects.toThrow(
+      /option CR must be a number between 0 and 1, got 2/,
+    );
     await expect(de(problem, data.start2, new Random(1), { strategy: "best/2" as never })).rejects.toThrow(/option strategy/);
   });
 });

@@ -10,12 +10,8 @@ import {
   newestFirst,
   sortJobs,
 } from "../../labextension/src/transforms/jobs-table.js";
-import {
-  defaultFitJobForm,
-  fitJobScript,
-  shellQuote,
-  validateFitJobForm,
-} from "../../labextension/src/transforms/fit-job-script.js";
+import { fitJobOrder, optionFieldsFor, placeholderFor } from "../../labextension/src/transforms/fit-job-order.js";
+import { fitJobCatalog } from "../../fit-jobs/panel-requests.js";
 
 function row(partial: Partial<JobRow> & { id: string }): JobRow {
   const [job, task] = partial.id.split("_");
@@ -93,64 +89,36 @@ describe("jobs table transforms", () => {
 });
 
 describe("new fit job form", () => {
-  it("names every field that is wrong", () => {
-    const errors = validateFitJobForm({
-      ...defaultFitJobForm(),
-      modelFile: "",
-      nodes: 0,
-      time: "soon",
-      jobName: "my fit",
-      email: "nobody",
-      memPerCpu: -1,
+  const catalog = fitJobCatalog();
+
+  it("shows the fields the chosen method uses, with its defaults as placeholders", () => {
+    const dream = optionFieldsFor(catalog, "dream").map((f) => f.name);
+    expect(dream).toEqual(expect.arrayContaining(["samples", "burn", "pop", "seed", "steps"]));
+    expect(dream).not.toContain("gtol");
+    const lm = optionFieldsFor(catalog, "lm").map((f) => f.name);
+    expect(lm).toEqual(expect.arrayContaining(["gtol", "ftol", "steps"]));
+    expect(lm).not.toContain("samples");
+    const steps = catalog.options.find((f) => f.name === "steps")!;
+    expect(placeholderFor(steps, "lm")).toBe("default 500·(p+1)");
+    expect(placeholderFor(steps, "dream")).toBe("a positive integer");
+  });
+
+  it("orders only the non-empty fields the method uses, as text", () => {
+    const order = fitJobOrder(catalog, {
+      modelFile: " /home/a/model.ts ",
+      method: "lm",
+      values: { samples: "400", gtol: " 1e-6 ", ftol: "", "job-name": "curve", time: "00:05:00", ntasks: "" },
+      dir: "",
     });
-    expect(errors.map((e) => e.field).sort()).toEqual(["email", "jobName", "memPerCpu", "modelFile", "nodes", "time"]);
-    expect(errors.find((e) => e.field === "time")?.message).toMatch(/HH:MM:SS/);
-  });
-
-  it("writes a script with the resources as #SBATCH lines and the hpcfit fit command", () => {
-    const form = {
-      ...defaultFitJobForm(),
-      modelFile: "/home/a/it's model.ts",
-      method: "dream" as const,
-      samples: 5000,
-      burn: 200,
-      ntasks: 2,
-      cpusPerTask: 2,
-      gpus: 1,
-      memPerCpu: 1.5,
-      memUnit: "G" as const,
-      partition: "debug",
-      jobName: "curve",
-      email: "a@b.org",
-    };
-    expect(validateFitJobForm(form)).toEqual([]);
-    const script = fitJobScript(form);
-    expect(script.startsWith("#!/bin/bash\n")).toBe(true);
-    for (const line of [
-      "#SBATCH --job-name=curve",
-      "#SBATCH --ntasks=2",
-      "#SBATCH --cpus-per-task=2",
-      "#SBATCH --gpus=1",
-      "#SBATCH --mem-per-cpu=1536M",
-      "#SBATCH --time=00:30:00",
-      "#SBATCH --partition=debug",
-      "#SBATCH --mail-user=a@b.org",
-    ]) {
-      expect(script).toContain(`${line}\n`);
-    }
-    expect(script).toContain(
-      `"\${HPCFIT:-hpcfit}" fit '/home/a/it'\\''s model.ts' --fit=dream --samples=5000 --burn=200 --parallel=4 --store='results'/'curve'-"$SLURM_JOB_ID"`,
-    );
-  });
-
-  it("gives optimizers steps instead of samples", () => {
-    const script = fitJobScript({ ...defaultFitJobForm(), modelFile: "m.ts", method: "lm", steps: 300 });
-    expect(script).toContain("--fit=lm --steps=300 ");
-    expect(script).not.toContain("--samples");
-    expect(script).not.toContain("--gpus");
-  });
-
-  it("quotes for bash so nothing expands", () => {
-    expect(shellQuote("a $HOME `x` 'q'")).toBe("'a $HOME `x` '\\''q'\\'''");
+    expect(order).toEqual({
+      modelFile: "/home/a/model.ts",
+      method: "lm",
+      options: { gtol: "1e-6" },
+      resources: { "job-name": "curve", time: "00:05:00" },
+    });
+    expect(fitJobOrder(catalog, { modelFile: "m.ts", method: "dream", values: { samples: "400" }, dir: "jobs" })).toMatchObject({
+      options: { samples: "400" },
+      dir: "jobs",
+    });
   });
 });

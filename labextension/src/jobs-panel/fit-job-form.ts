@@ -1,14 +1,7 @@
 import { Widget } from "@lumino/widgets";
+import type { FitJobCatalog, FitJobField } from "../../../schema/jobs.js";
 import { element } from "../renderers/bundle-renderer.js";
-import {
-  defaultFitJobForm,
-  FIT_METHODS,
-  fitJobScript,
-  isSampler,
-  MEMORY_UNITS,
-  validateFitJobForm,
-  type FitJobForm,
-} from "../transforms/fit-job-script.js";
+import { fitJobOrder, optionFieldsFor, placeholderFor, type FitJobFormValues } from "../transforms/fit-job-order.js";
 import type { JobsConnection } from "./jobs-connection.js";
 
 /** What the form needs from JupyterLab. */
@@ -21,40 +14,31 @@ export interface FitJobFormServices {
   submitted(jobId: string): void;
 }
 
-type FieldSpec = { key: keyof FitJobForm; label: string; kind: "text" | "number" | "select"; options?: readonly string[]; samplerOnly?: boolean; optimizerOnly?: boolean };
-
-const FIELDS: FieldSpec[] = [
-  { key: "method", label: "Optimizer", kind: "select", options: FIT_METHODS },
-  { key: "steps", label: "Steps (0: default)", kind: "number", optimizerOnly: true },
-  { key: "samples", label: "Samples", kind: "number", samplerOnly: true },
-  { key: "burn", label: "Burn-in", kind: "number", samplerOnly: true },
-  { key: "nodes", label: "Nodes", kind: "number" },
-  { key: "ntasks", label: "Tasks", kind: "number" },
-  { key: "cpusPerTask", label: "Cores per task", kind: "number" },
-  { key: "gpus", label: "GPUs", kind: "number" },
-  { key: "memPerCpu", label: "Memory per core", kind: "number" },
-  { key: "memUnit", label: "Unit", kind: "select", options: MEMORY_UNITS },
-  { key: "time", label: "Wall time", kind: "text" },
-  { key: "partition", label: "Partition", kind: "text" },
-  { key: "jobName", label: "Job name", kind: "text" },
-  { key: "email", label: "E-mail", kind: "text" },
-  { key: "storeDir", label: "Results directory", kind: "text" },
-];
+/** The preview waits this long after the last keystroke before asking the kernel (milliseconds). */
+const PREVIEW_DELAY_MS = 300;
 
 /**
- * The "New fit job" form (like the bumps web service's): model file, optimizer and its budget,
- * resources, wall time, partition, name and e-mail. The generated script is shown and updated as
- * the user types; Submit sends it over the jobs comm and reports the new id or the error.
+ * The "New fit job" form. Its fields come from the kernel (the fit options of the chosen method
+ * and the Slurm resources, with their help and defaults); the kernel reads the filled form as a
+ * `%%fit` line and submits it as `%%fit` does, so the job has checkpoints, live progress and
+ * workers. The batch script shown is the kernel's dry run of the same order.
  */
 export class FitJobFormWidget extends Widget {
-  private form: FitJobForm = defaultFitJobForm();
-  private readonly inputs = new Map<keyof FitJobForm, HTMLInputElement | HTMLSelectElement>();
-  private readonly rows = new Map<keyof FitJobForm, HTMLElement>();
+  private catalog: FitJobCatalog | undefined;
+  private readonly inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
+  private readonly optionRows = new Map<string, HTMLElement>();
+  private readonly method = element("select");
+  private readonly modelPath = element("input");
+  private readonly dir = element("input");
+  private readonly grid = element("div", "jp-hpcfit-form-grid");
   private readonly preview = element("pre", "jp-hpcfit-script-preview");
   private readonly errors = element("ul", "jp-hpcfit-form-errors");
   private readonly result = element("div", "jp-hpcfit-submit-result");
   private readonly submitButton = element("button", "jp-mod-styled jp-mod-accept", "Submit");
-  private readonly modelPath = element("input");
+  private previewTimer: number | undefined;
+  private previewSerial = 0;
+  /** The form's values as last sent for a preview: events that change nothing start no new one. */
+  private previewed = "";
 
   /** A form submitting over `connection`. */
   constructor(
@@ -66,85 +50,158 @@ export class FitJobFormWidget extends Widget {
     this.addClass("jp-hpcfit-fit-job-form");
     this.title.label = "New fit job";
     this.title.closable = true;
-    const grid = element("div", "jp-hpcfit-form-grid");
+    this.submitButton.disabled = true;
+    this.submitButton.addEventListener("click", () => void this.submit());
+    this.preview.textContent = "(asking the kernel for the fit options…)";
+    this.node.append(
+      element("h2", undefined, `New fit job on the ${this.connection.backend ?? "current"} backend`),
+      this.grid,
+      element("h3", undefined, "Job script"),
+      this.preview,
+      this.errors,
+      this.submitButton,
+      this.result,
+    );
+    void this.connection.fitJobCatalog().then(
+      (catalog) => this.build(catalog),
+      (error: unknown) =>
+        this.showErrors([`the kernel did not give the fit options: ${error instanceof Error ? error.message : String(error)}`]),
+    );
+  }
+
+  private build(catalog: FitJobCatalog): void {
+    this.catalog = catalog;
     const modelRow = element("label", "jp-hpcfit-form-row jp-hpcfit-form-wide");
     this.modelPath.name = "modelFile";
     this.modelPath.placeholder = "path/to/model.ts";
-    this.modelPath.addEventListener("input", () => this.refreshForm());
+    this.modelPath.addEventListener("input", () => this.changed());
     const browse = element("button", "jp-mod-styled", "Browse…");
     browse.type = "button";
     browse.addEventListener("click", () => {
       void this.services.chooseModelFile().then((path) => {
         if (path !== null) {
           this.modelPath.value = path;
-          this.refreshForm();
+          this.changed();
         }
       });
     });
     modelRow.append(element("span", undefined, "Model file"), this.modelPath, browse);
-    grid.append(modelRow);
-    for (const field of FIELDS) {
-      const row = element("label", "jp-hpcfit-form-row");
-      let input: HTMLInputElement | HTMLSelectElement;
-      if (field.kind === "select") {
-        input = element("select");
-        for (const option of field.options ?? []) {
-          const o = element("option", undefined, option);
-          o.value = option;
-          input.append(o);
-        }
-      } else {
-        input = element("input");
-        input.type = field.kind === "number" ? "number" : "text";
-        if (field.kind === "number") input.step = "any";
+    this.method.name = "method";
+    for (const m of catalog.methods) {
+      const o = element("option", undefined, m);
+      o.value = m;
+      this.method.append(o);
+    }
+    this.method.value = catalog.methods[0]!;
+    this.method.addEventListener("change", () => this.changed());
+    const methodRow = element("label", "jp-hpcfit-form-row");
+    methodRow.append(element("span", undefined, "Method"), this.method);
+    this.grid.append(modelRow, methodRow);
+    for (const field of catalog.options) this.optionRows.set(field.name, this.row(field));
+    this.grid.append(element("h3", "jp-hpcfit-form-wide", "Resources"));
+    for (const field of catalog.resources) this.row(field);
+    const dirRow = element("label", "jp-hpcfit-form-row jp-hpcfit-form-wide");
+    this.dir.name = "dir";
+    this.dir.placeholder = "fit-jobs (beside the notebook's kernel)";
+    this.dir.addEventListener("input", () => this.changed());
+    dirRow.append(element("span", undefined, "Job directories in"), this.dir);
+    this.grid.append(dirRow);
+    this.changed();
+  }
+
+  /** One field: a list for choices and switches, a text box otherwise (the kernel checks the text). */
+  private row(field: FitJobField): HTMLElement {
+    const row = element("label", "jp-hpcfit-form-row");
+    row.title = `--${field.name}: ${field.help} (${field.expected})`;
+    let input: HTMLInputElement | HTMLSelectElement;
+    if (field.kind === "choice" || field.kind === "boolean") {
+      input = element("select");
+      for (const value of ["", ...(field.kind === "boolean" ? ["true", "false"] : (field.values ?? []))]) {
+        const o = element("option", undefined, value === "" ? "(default)" : value);
+        o.value = value;
+        input.append(o);
       }
-      input.name = field.key;
-      input.value = String(this.form[field.key]);
-      input.addEventListener("input", () => this.refreshForm());
-      input.addEventListener("change", () => this.refreshForm());
-      row.append(element("span", undefined, field.label), input);
-      this.inputs.set(field.key, input);
-      this.rows.set(field.key, row);
-      grid.append(row);
+    } else {
+      input = element("input");
+      input.type = "text";
+      if (field.kind === "integer" || field.kind === "number") input.inputMode = "decimal";
     }
-    this.submitButton.addEventListener("click", () => void this.submit());
-    this.node.append(element("h2", undefined, `New fit job on the ${this.connection.backend ?? "current"} backend`), grid, element("h3", undefined, "Job script"), this.preview, this.errors, this.submitButton, this.result);
-    this.refreshForm();
+    input.name = field.name;
+    input.addEventListener(input instanceof HTMLSelectElement ? "change" : "input", () => this.changed());
+    row.append(element("span", undefined, field.name), input);
+    this.inputs.set(field.name, input);
+    this.grid.append(row);
+    return row;
   }
 
-  private read(): FitJobForm {
-    const next: Record<string, unknown> = { ...this.form, modelFile: this.modelPath.value.trim() === "" ? "" : this.services.absolutePath(this.modelPath.value.trim()) };
-    for (const [key, input] of this.inputs) {
-      const spec = FIELDS.find((f) => f.key === key);
-      next[key] = spec?.kind === "number" ? (input.value.trim() === "" ? NaN : Number(input.value)) : input.value;
-    }
-    return next as unknown as FitJobForm;
+  private values(): FitJobFormValues {
+    const values: Record<string, string> = {};
+    for (const [name, input] of this.inputs) values[name] = input.value;
+    const model = this.modelPath.value.trim();
+    return {
+      modelFile: model === "" ? "" : this.services.absolutePath(model),
+      method: this.method.value,
+      values,
+      dir: this.dir.value,
+    };
   }
 
-  private refreshForm(): void {
-    this.form = this.read();
-    const sampler = isSampler(this.form.method);
-    for (const field of FIELDS) {
-      const row = this.rows.get(field.key);
-      if (row !== undefined) row.hidden = (field.samplerOnly === true && !sampler) || (field.optimizerOnly === true && sampler);
+  /** Shows the chosen method's fields and asks the kernel for the script once the typing pauses. */
+  private changed(): void {
+    if (this.catalog === undefined) return;
+    const key = JSON.stringify(this.values());
+    if (key === this.previewed) return;
+    this.previewed = key;
+    const method = this.method.value;
+    const used = new Set(optionFieldsFor(this.catalog, method).map((f) => f.name));
+    for (const [name, row] of this.optionRows) row.hidden = !used.has(name);
+    for (const field of this.catalog.options) {
+      const input = this.inputs.get(field.name);
+      if (input instanceof HTMLInputElement) input.placeholder = placeholderFor(field, method);
     }
-    const errors = validateFitJobForm(this.form);
-    this.errors.replaceChildren(...errors.map((e) => element("li", "jp-hpcfit-warning", e.message)));
-    this.submitButton.disabled = errors.length > 0;
-    this.preview.textContent = errors.length === 0 ? fitJobScript(this.form) : "(fix the fields above to see the script)";
+    this.submitButton.disabled = true;
+    if (this.previewTimer !== undefined) window.clearTimeout(this.previewTimer);
+    this.previewTimer = window.setTimeout(() => void this.refreshPreview(), PREVIEW_DELAY_MS);
+  }
+
+  private async refreshPreview(): Promise<void> {
+    if (this.catalog === undefined) return;
+    const form = this.values();
+    if (form.modelFile === "") {
+      this.preview.textContent = "(choose a model file to see the script)";
+      this.showErrors(["choose a model file (a .ts file exporting a FitProblem)"]);
+      return;
+    }
+    const serial = ++this.previewSerial;
+    try {
+      const answer = await this.connection.fitJob(fitJobOrder(this.catalog, form), true);
+      if (serial !== this.previewSerial) return;
+      this.preview.textContent = answer.script;
+      this.showErrors([]);
+      this.submitButton.disabled = false;
+    } catch (error) {
+      if (serial !== this.previewSerial) return;
+      this.preview.textContent = "(fix the fields above to see the script)";
+      this.showErrors([error instanceof Error ? error.message : String(error)]);
+    }
+  }
+
+  private showErrors(messages: string[]): void {
+    this.errors.replaceChildren(...messages.map((m) => element("li", "jp-hpcfit-warning", m)));
+    if (messages.length > 0) this.submitButton.disabled = true;
   }
 
   private async submit(): Promise<void> {
-    this.refreshForm();
-    if (validateFitJobForm(this.form).length > 0) return;
+    if (this.catalog === undefined) return;
     this.submitButton.disabled = true;
     this.result.className = "jp-hpcfit-submit-result";
     this.result.textContent = "submitting…";
     try {
-      const rows = await this.connection.submit(fitJobScript(this.form));
-      const id = rows[0]?.id ?? "(no id returned)";
+      const answer = await this.connection.fitJob(fitJobOrder(this.catalog, this.values()), false);
+      const id = answer.jobs[0]?.id ?? "(no id returned)";
       this.result.textContent = `Submitted job ${id}`;
       this.result.dataset.jobId = id;
+      this.preview.textContent = answer.script;
       this.services.submitted(id);
     } catch (error) {
       this.result.classList.add("jp-hpcfit-warning");

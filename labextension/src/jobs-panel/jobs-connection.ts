@@ -9,12 +9,21 @@ import {
   type JobsClientMessage,
   type JobsFilter,
   type JobsServerMessage,
+  type FitJobCatalog,
+  type FitJobOrder,
 } from "../../../schema/jobs.js";
 
-/** A request waiting for the kernel's `reply`. */
+/** A request waiting for the kernel's answer (a `reply`, or a message of the request's own type). */
 interface Pending {
-  resolve(jobs: JobRow[]): void;
+  resolve(answer: JobsServerMessage): void;
   reject(error: Error): void;
+}
+
+/** What the kernel answers a fit job order with: the job directory, its batch script, the job (none for a dry run). */
+export interface FitJobAnswer {
+  dir: string;
+  script: string;
+  jobs: JobRow[];
 }
 
 /** A running `tail` of a job's output. */
@@ -108,12 +117,39 @@ export class JobsConnection {
     return this.request((requestId) => ({ type: "submit", requestId, script, args }));
   }
 
+  /** Asks the kernel what a fit job can be given (methods, fit options, Slurm resources). */
+  async fitJobCatalog(): Promise<FitJobCatalog> {
+    const requestId = newRequestId();
+    const answer = await this.requestWithId(requestId, { type: "fitJobCatalog", version: 1, requestId });
+    if (answer.type !== "fitJobCatalog") throw new Error(`the kernel answered a fitJobCatalog request with ${answer.type}`);
+    return answer.catalog;
+  }
+
+  /**
+   * Orders a fit job; the kernel reads it as a `%%fit` line and prepares and submits it as
+   * `%%fit` does, or with `dryRun` only answers its batch script. Rejects with the kernel's
+   * message for a bad field.
+   */
+  async fitJob(order: FitJobOrder, dryRun: boolean): Promise<FitJobAnswer> {
+    const requestId = newRequestId();
+    const answer = await this.requestWithId(requestId, { type: "fitJob", version: 1, requestId, order, dryRun });
+    if (answer.type !== "fitJob") throw new Error(`the kernel answered a fitJob request with ${answer.type}`);
+    for (const row of answer.jobs) this.rows.set(row.id, row);
+    if (answer.jobs.length > 0) this.changedSignal.emit(answer.jobs);
+    return { dir: answer.dir, script: answer.script, jobs: answer.jobs };
+  }
+
   /**
    * Follows a job's output: `onText` gets the last `lines` lines, then every new piece, and
    * `done` once the job ended (with a `notice` when it was cancelled, timed out or lost its
    * node). Resolves when the kernel accepted the tail.
    */
-  async tail(id: string, stream: "stdout" | "stderr", lines: number, onText: (text: string, done: boolean, notice?: string) => void): Promise<TailHandle> {
+  async tail(
+    id: string,
+    stream: "stdout" | "stderr",
+    lines: number,
+    onText: (text: string, done: boolean, notice?: string) => void,
+  ): Promise<TailHandle> {
     const requestId = newRequestId();
     this.tails.set(requestId, onText);
     try {
@@ -141,21 +177,22 @@ export class JobsConnection {
     this.markClosed();
   }
 
-  private request(make: (requestId: string) => JobsClientMessage): Promise<JobRow[]> {
+  private async request(make: (requestId: string) => JobsClientMessage): Promise<JobRow[]> {
     const requestId = newRequestId();
-    return this.requestWithId(requestId, make(requestId));
+    const answer = await this.requestWithId(requestId, make(requestId));
+    return answer.type === "reply" && answer.ok ? (answer.jobs ?? []) : [];
   }
 
-  private requestWithId(requestId: string, message: JobsClientMessage): Promise<JobRow[]> {
+  private requestWithId(requestId: string, message: JobsClientMessage): Promise<JobsServerMessage> {
     if (this.isClosed) return Promise.reject(new Error("the jobs connection to the kernel is closed"));
-    return new Promise<JobRow[]>((resolve, reject) => {
+    return new Promise<JobsServerMessage>((resolve, reject) => {
       const timer = window.setTimeout(() => {
         if (this.pending.delete(requestId)) reject(new Error(`the kernel did not answer within ${REPLY_TIMEOUT_MS / 1000} s`));
       }, REPLY_TIMEOUT_MS);
       this.pending.set(requestId, {
-        resolve: (jobs) => {
+        resolve: (answer) => {
           window.clearTimeout(timer);
-          resolve(jobs);
+          resolve(answer);
         },
         reject: (error) => {
           window.clearTimeout(timer);
@@ -202,7 +239,7 @@ export class JobsConnection {
         if (message.ok) {
           for (const row of message.jobs ?? []) this.rows.set(row.id, row);
           if (message.jobs !== undefined && message.jobs.length > 0) this.changedSignal.emit(message.jobs);
-          pending.resolve(message.jobs ?? []);
+          pending.resolve(message);
         } else {
           pending.reject(new Error(message.error));
         }
@@ -218,6 +255,14 @@ export class JobsConnection {
       case "error":
         this.problemSignal.emit(message.error);
         return;
+      case "fitJobCatalog":
+      case "fitJob": {
+        const pending = this.pending.get(message.requestId);
+        if (pending === undefined) return;
+        this.pending.delete(message.requestId);
+        pending.resolve(message);
+        return;
+      }
     }
   }
 
