@@ -14,7 +14,7 @@ import { lineModel } from "./support.js";
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "dist", "cli", "main.js");
-const DREAM = ["--fit=dream", "--samples=400", "--burn=30", "--seed=5"];
+const DREAM = ["--allow-unconverged", "--fit=dream", "--samples=400", "--burn=30", "--seed=5"];
 
 describe("hpcfit fit --parallel in a job of several nodes", () => {
   test("workers go to the nodes by the tasks Slurm gave each, and never more than the job has", () => {
