@@ -23,7 +23,8 @@ const WORKERS = workersArg ? workersArg.slice(10).split(",").map(Number) : [1, 2
 const methodsArg = process.argv.find((a) => a.startsWith("--methods="));
 const METHODS = methodsArg ? methodsArg.slice(10).split(",") : ["dream", "smc"];
 const MODEL_MS = 5;
-const NODES = 4, CPUS = 8;
+const NODES = 4,
+  CPUS = 8;
 
 const tmp = scratch("fit-nodes");
 const c = await cluster({ nodes: NODES, cpusPerNode: CPUS });
@@ -56,7 +57,10 @@ const FITS = {
 /** RSS (MiB) of this job's worker processes, sampled while they run. */
 function workerRss(dir) {
   const out = execFileSync("ps", ["-eo", "rss=,args="], { encoding: "utf8" });
-  const rss = out.split("\n").filter((l) => l.includes(`${process.execPath} `) && l.includes("fit-worker") && l.includes(dir)).map((l) => Number(l.trim().split(/\s+/)[0]) / 1024);
+  const rss = out
+    .split("\n")
+    .filter((l) => l.includes(`${process.execPath} `) && l.includes("fit-worker") && l.includes(dir))
+    .map((l) => Number(l.trim().split(/\s+/)[0]) / 1024);
   return rss;
 }
 
@@ -79,8 +83,15 @@ async function runJob(method, w) {
   const seconds = p.fitSeconds;
   const ideal = (evaluations * MODEL_MS) / 1000 / w;
   return {
-    method, workers: w, connected: p.workers.length || 1, nodes: nodeNames.size || 1, seconds, evaluations, rounds,
-    efficiency: ideal / seconds, overheadMs: (1000 * (seconds - ideal)) / rounds,
+    method,
+    workers: w,
+    connected: p.workers.length || 1,
+    nodes: nodeNames.size || 1,
+    seconds,
+    evaluations,
+    rounds,
+    efficiency: ideal / seconds,
+    overheadMs: (1000 * (seconds - ideal)) / rounds,
     rssMiB: rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : null,
   };
 }
@@ -96,7 +107,9 @@ try {
       loads.push(loadavg()[0]);
       const r = await runJob(method, w);
       rows.push(r);
-      console.log(`${method} W=${w}: ${r.seconds.toFixed(2)} s, ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.connected} workers on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}, load ${loadavg()[0].toFixed(1)}`);
+      console.log(
+        `${method} W=${w}: ${r.seconds.toFixed(2)} s, ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.connected} workers on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}, load ${loadavg()[0].toFixed(1)}`,
+      );
     }
   }
 } finally {
@@ -114,13 +127,23 @@ console.log(JSON.stringify(rows));
 
 if (write) {
   // Efficiency against workers (log2 axis), one line per sampler, with the targets.
-  const Wd = 520, H = 320, L = 50, R = 20, T = 30, B = 44;
+  const Wd = 520,
+    H = 320,
+    L = 50,
+    R = 20,
+    T = 30,
+    B = 44;
   const maxLog = Math.log2(Math.max(...WORKERS));
   const px = (w) => L + (Math.log2(w) / Math.max(1, maxLog)) * (Wd - L - R);
-  const py = (e) => H - B - Math.max(0, Math.min(1.05, e)) / 1.05 * (H - T - B);
+  const py = (e) => H - B - (Math.max(0, Math.min(1.05, e)) / 1.05) * (H - T - B);
   const path = (pts) => pts.map(([a, b], i) => `${i ? "L" : "M"}${a.toFixed(1)},${b.toFixed(1)}`).join(" ");
   const colour = { dream: "#1f77b4", smc: "#d62728" };
-  const targets = [["dream", 16, 0.9], ["dream", 32, 0.85], ["smc", 64, 0.9], ["smc", 128, 0.9]];
+  const targets = [
+    ["dream", 16, 0.9],
+    ["dream", 32, 0.85],
+    ["smc", 64, 0.9],
+    ["smc", 128, 0.9],
+  ];
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${Wd}" height="${H}" font-family="sans-serif" font-size="12">
 <rect width="${Wd}" height="${H}" fill="white"/>
 <text x="${Wd / 2}" y="18" text-anchor="middle">%%fit over ${NODES} Slurm nodes: efficiency, ${MODEL_MS} ms model (no CPU)</text>
@@ -130,32 +153,54 @@ ${WORKERS.map((w) => `<text x="${px(w)}" y="${H - B + 16}" text-anchor="middle">
 <text x="${Wd / 2}" y="${H - 8}" text-anchor="middle">evaluation workers</text>
 ${[0, 0.25, 0.5, 0.75, 1].map((e) => `<text x="${L - 6}" y="${py(e) + 4}" text-anchor="end">${e}</text><line x1="${L}" y1="${py(e)}" x2="${Wd - R}" y2="${py(e)}" stroke="#eee"/>`).join("")}
 <text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">efficiency</text>
-${METHODS.map((m) => `<path d="${path(rows.filter((r) => r.method === m).map((r) => [px(r.workers), py(r.efficiency)]))}" stroke="${colour[m]}" stroke-width="2" fill="none"/>
-${rows.filter((r) => r.method === m).map((r) => `<circle cx="${px(r.workers)}" cy="${py(r.efficiency)}" r="3.5" fill="${colour[m]}"/>`).join("")}
-<path d="${path(rows.filter((r) => r.method === m && r.relEfficiency !== null).map((r) => [px(r.workers), py(r.relEfficiency)]))}" stroke="${colour[m]}" stroke-width="1.5" stroke-dasharray="5 3" fill="none"/>`).join("\n")}
-${targets.filter(([m, w]) => METHODS.includes(m) && WORKERS.includes(w)).map(([m, w, e]) => `<path d="M${px(w) - 6},${py(e)} L${px(w) + 6},${py(e)}" stroke="${colour[m]}" stroke-width="2" stroke-dasharray="2 2"/>`).join("\n")}
+${METHODS.map(
+  (
+    m,
+  ) => `<path d="${path(rows.filter((r) => r.method === m).map((r) => [px(r.workers), py(r.efficiency)]))}" stroke="${colour[m]}" stroke-width="2" fill="none"/>
+${rows
+  .filter((r) => r.method === m)
+  .map((r) => `<circle cx="${px(r.workers)}" cy="${py(r.efficiency)}" r="3.5" fill="${colour[m]}"/>`)
+  .join("")}
+<path d="${path(rows.filter((r) => r.method === m && r.relEfficiency !== null).map((r) => [px(r.workers), py(r.relEfficiency)]))}" stroke="${colour[m]}" stroke-width="1.5" stroke-dasharray="5 3" fill="none"/>`,
+).join("\n")}
+${targets
+  .filter(([m, w]) => METHODS.includes(m) && WORKERS.includes(w))
+  .map(
+    ([m, w, e]) =>
+      `<path d="M${px(w) - 6},${py(e)} L${px(w) + 6},${py(e)}" stroke="${colour[m]}" stroke-width="2" stroke-dasharray="2 2"/>`,
+  )
+  .join("\n")}
 <text x="${L + 10}" y="${H - B - 30}" fill="${colour.dream}">DREAM, 64 chains</text>
 <text x="${L + 10}" y="${H - B - 14}" fill="${colour.smc}">SMC, 2,000 particles</text>
 </svg>
 `;
   writeFileSync(join(ROOT, "bench", "fit-node-scaling.svg"), svg);
   const f = (v, d) => (v === null || v === undefined ? "–" : v.toFixed(d));
-  const table = rows.map((r) => `| ${r.method} | ${r.workers} | ${r.connected} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`);
+  const table = rows.map(
+    (r) =>
+      `| ${r.method} | ${r.workers} | ${r.connected} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
+  );
   const at = (m, w) => rows.find((r) => r.method === m && r.workers === w);
-  const verdict = targets.filter(([m, w]) => at(m, w)).map(([m, w, e]) => {
-    const r = at(m, w);
-    return `${m} W=${w}: ${r.efficiency.toFixed(3)} vs 5 ms, ${f(r.relEfficiency, 3)} vs serial (target ≥ ${e}: ${r.efficiency >= e ? "met" : r.relEfficiency >= e ? "met against the serial run only" : "**not met**"})`;
-  }).join("; ");
-  writeSection("## %%fit over nodes: DREAM and SMC scaling curves (bench/fit-node-scaling.mjs)", [
-    `Machine: ${machine()}. 1-min load average before the runs: ${loads.map((l) => l.toFixed(1)).join(", ")}. ${new Date().toISOString().slice(0, 10)}, one run.`,
-    `Private Slurm 22.05 test cluster: ${NODES} nodes × ${CPUS} CPUs declared, all on this machine; each W is one %%fit job with --nodes=min(4, W) --ntasks=W (one srun step per node; --overcommit above ${NODES * CPUS}). W = 1 is the serial driver (no workers).`,
-    `Model: y = a·x + b whose every evaluation sleeps ${MODEL_MS} ms in Atomics.wait (no CPU). DREAM: 64 chains (pop 32 × 2 parameters), 30 + 120 generations, seed 1. SMC: 2,000 particles, 2 moves per stage, seed 1.`,
-    `Time = the sampler's time inside fit(). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). RSS = mean resident memory of one worker process. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
-    "",
-    "| sampler | W | workers / nodes | seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | worker RSS MiB |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
-    ...table,
-    "",
-    `Targets: ${verdict}.`,
-  ].join("\n"));
+  const verdict = targets
+    .filter(([m, w]) => at(m, w))
+    .map(([m, w, e]) => {
+      const r = at(m, w);
+      return `${m} W=${w}: ${r.efficiency.toFixed(3)} vs 5 ms, ${f(r.relEfficiency, 3)} vs serial (target ≥ ${e}: ${r.efficiency >= e ? "met" : r.relEfficiency >= e ? "met against the serial run only" : "**not met**"})`;
+    })
+    .join("; ");
+  writeSection(
+    "## %%fit over nodes: DREAM and SMC scaling curves (bench/fit-node-scaling.mjs)",
+    [
+      `Machine: ${machine()}. 1-min load average before the runs: ${loads.map((l) => l.toFixed(1)).join(", ")}. ${new Date().toISOString().slice(0, 10)}, one run.`,
+      `Private Slurm 22.05 test cluster: ${NODES} nodes × ${CPUS} CPUs declared, all on this machine; each W is one %%fit job with --nodes=min(4, W) --ntasks=W (one srun step per node; --overcommit above ${NODES * CPUS}). W = 1 is the serial driver (no workers).`,
+      `Model: y = a·x + b whose every evaluation sleeps ${MODEL_MS} ms in Atomics.wait (no CPU). DREAM: 64 chains (pop 32 × 2 parameters), 30 + 120 generations, seed 1. SMC: 2,000 particles, 2 moves per stage, seed 1.`,
+      `Time = the sampler's time inside fit(). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). RSS = mean resident memory of one worker process. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
+      "",
+      "| sampler | W | workers / nodes | seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | worker RSS MiB |",
+      "|---|---|---|---|---|---|---|---|---|---|---|",
+      ...table,
+      "",
+      `Targets: ${verdict}.`,
+    ].join("\n"),
+  );
 }

@@ -23,7 +23,9 @@ if (process.argv[2] === "worker") {
   process.exit(0);
 }
 const W = Number(process.argv[2] ?? 32);
-const POINTS = 64, ROUNDS = 150, WARM = 20;
+const POINTS = 64,
+  ROUNDS = 150,
+  WARM = 20;
 const router = new Router({ linger: 0 });
 await router.bind("tcp://127.0.0.1:0");
 for (let i = 0; i < W; i++) fork(fileURLToPath(import.meta.url), ["worker", router.lastEndpoint]);
@@ -40,6 +42,8 @@ for (let g = 0; g < ROUNDS; g++) {
   if (g >= WARM) times.push(performance.now() - t);
 }
 const mean = times.reduce((a, b) => a + b, 0) / times.length;
-console.log(`${W} workers: ${mean.toFixed(3)} ms per round of ${POINTS} points (model alone: ${(Math.ceil(POINTS / W) * 5).toFixed(1)} ms)`);
+console.log(
+  `${W} workers: ${mean.toFixed(3)} ms per round of ${POINTS} points (model alone: ${(Math.ceil(POINTS / W) * 5).toFixed(1)} ms)`,
+);
 for (const id of ids) await router.send([id, "stop"]);
 router.close();

@@ -71,7 +71,8 @@ const kernels = [
     label: "ipykernel",
     start: { kernel_name: "python3" },
     busy: 'print("spinning", flush=True)\nspins = 0\nwhile True: spins += 1',
-    busyAfterAwait: 'import asyncio\nawait asyncio.sleep(0.001)\nprint("spinning", flush=True)\nspins2 = 0\nwhile True: spins2 += 1',
+    busyAfterAwait:
+      'import asyncio\nawait asyncio.sleep(0.001)\nprint("spinning", flush=True)\nspins2 = 0\nwhile True: spins2 += 1',
     floodUpdates: `from IPython.display import display, Markdown\nh = display(Markdown("v0"), display_id=True)\nfor i in range(1, ${FLOOD} + 1): h.update(Markdown(f"v{i}"))\nprint("updated")\n"done"`,
     floodDisplays: `from IPython.display import display, Markdown\nfor i in range(${FLOOD}): display(Markdown(f"item {i}"))\nprint("shown")\n"done"`,
   },
@@ -91,7 +92,8 @@ async function interruptTimes(b, code) {
 const loadAtStart = loadavg()[0];
 const env = { HPCFIT_DATA_DIR: dataDir };
 const results = {};
-for (const kernel of kernels) results[kernel.label] = { startup: [], rss: [], rtt: [], interrupt: [], interruptAfterAwait: [], floods: {} };
+for (const kernel of kernels)
+  results[kernel.label] = { startup: [], rss: [], rtt: [], interrupt: [], interruptAfterAwait: [], floods: {} };
 
 // Alternate the kernels run by run so that load on the machine hits both alike.
 for (let run = 0; run < STARTUP_RUNS; run++) {
@@ -104,7 +106,8 @@ for (let run = 0; run < STARTUP_RUNS; run++) {
     if (run === 0) {
       const r = results[kernel.label];
       r.rtt = (await b.call("bench_execute", { code: "1+1", n: 200, warmup: 20 })).times_ms;
-      for (const flood of ["floodUpdates", "floodDisplays"]) r.floods[flood] = await b.call("bench_flood", { code: kernel[flood], timeout: FLOOD_TIMEOUT_S });
+      for (const flood of ["floodUpdates", "floodDisplays"])
+        r.floods[flood] = await b.call("bench_flood", { code: kernel[flood], timeout: FLOOD_TIMEOUT_S });
       r.interrupt = await interruptTimes(b, kernel.busy);
       r.interruptAfterAwait = await interruptTimes(b, kernel.busyAfterAwait);
     }

@@ -26,7 +26,18 @@ try {
   const submitter = async () => {
     while (next < foreign) {
       const i = next++;
-      await run("sbatch", ["--uid=nobody", "--hold", "-D", "/tmp", "-o", "/dev/null", "-J", `foreign job ${i}`, "--wrap", "true"]);
+      await run("sbatch", [
+        "--uid=nobody",
+        "--hold",
+        "-D",
+        "/tmp",
+        "-o",
+        "/dev/null",
+        "-J",
+        `foreign job ${i}`,
+        "--wrap",
+        "true",
+      ]);
     }
   };
   await Promise.all(Array.from({ length: 4 }, submitter));
@@ -42,7 +53,9 @@ try {
   const mine = await fields.list({ user: me });
   const mineJson = await json.list({ user: me });
   if (mine.length !== own || sorted(mine) !== sorted(mineJson)) {
-    throw new Error(`the listings disagree: ${mine.length} rows through fields, ${mineJson.length} through JSON, ${own} expected`);
+    throw new Error(
+      `the listings disagree: ${mine.length} rows through fields, ${mineJson.length} through JSON, ${own} expected`,
+    );
   }
 
   // Interleaved, so that any drift of the machine's load hits every command alike.
@@ -61,7 +74,11 @@ try {
     ["`SlurmBackend.list({ user })`, `squeue --json` (before)", median(t.json)],
     ["`squeue --json` alone", median(t.squeueJson)],
   ];
-  const table = ["| listing | median | ratio to `squeue --me` |", "| --- | --- | --- |", ...rows.map(([what, v]) => `| ${what} | ${ms(v)} | ${(v / plain).toFixed(2)} |`)];
+  const table = [
+    "| listing | median | ratio to `squeue --me` |",
+    "| --- | --- | --- |",
+    ...rows.map(([what, v]) => `| ${what} | ${ms(v)} | ${(v / plain).toFixed(2)} |`),
+  ];
   const body = `Machine: ${machine()}; ${new Date().toISOString().slice(0, 10)}, a private single-node test cluster
 (\`test/setup/slurm-cluster.ts\`, no accounting), other engineers' processes sharing the machine.
 

@@ -10,7 +10,19 @@ import { STORE_DIR, writeAtomic } from "./job-directory.js";
 /** The checkpoint's file name inside the store. */
 export const CHECKPOINT_FILE = "checkpoint.json";
 
-const ARRAYS = ["x", "logp", "pCR", "crJump", "crCount", "points", "keptLogp", "genDraws", "genAcceptance", "genLogp", "bestX"] as const;
+const ARRAYS = [
+  "x",
+  "logp",
+  "pCR",
+  "crJump",
+  "crCount",
+  "points",
+  "keptLogp",
+  "genDraws",
+  "genAcceptance",
+  "genLogp",
+  "bestX",
+] as const;
 
 /** Path of the checkpoint of a job directory. */
 export function checkpointPath(dir: string): string {

@@ -25,7 +25,6 @@ export interface JobScriptInput {
   cli: string;
 }
 
-
 /** How the driver evaluates populations in this job. */
 export function evaluationMode(backend: JobsBackendKind, workers: number): "srun" | "threads" | "serial" {
   if (workers <= 1) return "serial";
@@ -63,7 +62,7 @@ export function jobScript(input: JobScriptInput): string {
     "COUNTS=()",
     'IFS=, read -ra PARTS <<< "${SLURM_TASKS_PER_NODE:-${SLURM_NTASKS:-1}}"',
     'for PART in "${PARTS[@]}"; do',
-    '  if [[ $PART =~ ^([0-9]+)\\(x([0-9]+)\\)$ ]]; then',
+    "  if [[ $PART =~ ^([0-9]+)\\(x([0-9]+)\\)$ ]]; then",
     '    for ((I = 0; I < BASH_REMATCH[2]; I++)); do COUNTS+=("${BASH_REMATCH[1]}"); done',
     '  else COUNTS+=("$PART"); fi',
     "done",
@@ -79,7 +78,7 @@ export function jobScript(input: JobScriptInput): string {
     "STATUS=$?",
     "# The driver told the workers to stop; give the steps a moment to end, then end them.",
     'for i in $(seq 50); do [ -n "$(jobs -rp)" ] || break; sleep 0.2; done',
-    'kill $(jobs -rp) 2>/dev/null',
+    "kill $(jobs -rp) 2>/dev/null",
     "wait 2>/dev/null",
     'exit "$STATUS"',
   );

@@ -47,7 +47,8 @@ export function carefulJacobian(problem: Problem, x: ArrayLike<number>): Jacobia
     const xj = x[j];
     const h = RICHARDSON_STEP * (xj !== 0 ? Math.abs(xj) : 1);
     const [p1, m1, p2, m2] = bufs;
-    const central = xj + h <= upper[j] && xj - h >= lower[j] && at(j, h, p1) && at(j, -h, m1) && at(j, h / 2, p2) && at(j, -h / 2, m2);
+    const central =
+      xj + h <= upper[j] && xj - h >= lower[j] && at(j, h, p1) && at(j, -h, m1) && at(j, h / 2, p2) && at(j, -h / 2, m2);
     if (central) {
       // D(h) = (f(x+h) − f(x−h)) / 2h; (4 D(h/2) − D(h)) / 3 cancels the h² term.
       for (let i = 0; i < m; i++) {

@@ -84,8 +84,16 @@ export class CurveModel implements Model {
    * @param initial initial values or parameters by name (override the function's defaults)
    * @param options name, calling form, names, analytic jacobian
    */
-  constructor(fn: CurveFunction, x: CurveX, y: CurveY, dy?: CurveY | number, initial: CurveInitial = {}, options: CurveOptions = {}) {
-    if (typeof fn !== "function") throw new TypeError("Curve: the first argument must be the model function (x, p1, p2, ...) => y");
+  constructor(
+    fn: CurveFunction,
+    x: CurveX,
+    y: CurveY,
+    dy?: CurveY | number,
+    initial: CurveInitial = {},
+    options: CurveOptions = {},
+  ) {
+    if (typeof fn !== "function")
+      throw new TypeError("Curve: the first argument must be the model function (x, p1, p2, ...) => y");
     this.fn = fn;
     this.name = options.name;
     this.x = x;
@@ -108,16 +116,23 @@ export class CurveModel implements Model {
       }
     }
     this.xNumeric = numericX(x);
-    const formals = options.names !== undefined ? [{ name: "x" }, ...options.names.map((name) => ({ name, initial: undefined }))] : formalParameters(fn);
+    const formals =
+      options.names !== undefined
+        ? [{ name: "x" }, ...options.names.map((name) => ({ name, initial: undefined }))]
+        : formalParameters(fn);
     if (formals.length < 1) throw new Error("Curve: the model function needs x as its first parameter");
     this.names = formals.slice(1).map((f) => f.name);
     for (const key of Object.keys(initial)) {
-      if (!this.names.includes(key)) throw new Error(`Curve: initial value for "${key}", which is not a parameter of the function (${this.names.join(", ")})`);
+      if (!this.names.includes(key))
+        throw new Error(`Curve: initial value for "${key}", which is not a parameter of the function (${this.names.join(", ")})`);
     }
     formals.slice(1).forEach((f, j) => {
       const given = initial[f.name];
       const init = given ?? f.initial;
-      if (init === undefined) throw new Error(`Curve: parameter "${f.name}" has no initial value; give a default in the function or in the initial record`);
+      if (init === undefined)
+        throw new Error(
+          `Curve: parameter "${f.name}" has no initial value; give a default in the function or in the initial record`,
+        );
       this.ordered[j] = toParameter(init, f.name);
       // M.p.name = other replaces the parameter (and keeps the evaluation order in step).
       Object.defineProperty(this.p, f.name, {
@@ -198,7 +213,9 @@ export class CurveModel implements Model {
         } else {
           const a = v as ArrayLike<number>;
           if (a === null || typeof a !== "object" || a.length !== k) {
-            throw new Error(`${this.label()}: the function must return a number${k > 1 ? ` or ${k} numbers` : ""} per point, got ${describe(v)} at x[${i}]`);
+            throw new Error(
+              `${this.label()}: the function must return a number${k > 1 ? ` or ${k} numbers` : ""} per point, got ${describe(v)} at x[${i}]`,
+            );
           }
           for (let r = 0; r < k; r++) out[r * n + i] = a[r];
         }
@@ -238,7 +255,8 @@ export class CurveModel implements Model {
     if (this.vectorized) {
       this.args[0] = this.xNumeric ?? this.x;
       const g = f.apply(undefined, this.args);
-      if (g.length !== this.n * np) throw new Error(`${this.label()}: jacobian returned ${g.length} values, expected ${this.n} × ${np}`);
+      if (g.length !== this.n * np)
+        throw new Error(`${this.label()}: jacobian returned ${g.length} values, expected ${this.n} × ${np}`);
       for (let i = 0; i < this.n; i++) {
         for (let k = 0; k < np; k++) if (column[k] >= 0) out[(offset + i) * stride + column[k]] = g[i * np + k] / this.dy[i];
       }
@@ -446,7 +464,8 @@ function numericX(x: CurveX): Float64Array | undefined {
 }
 
 function copyVector(result: unknown, out: Float64Array, n: number, k: number, label: string): void {
-  if (result === null || typeof result !== "object") throw new Error(`${label}: the vectorised function must return ${n * k} values, got ${describe(result)}`);
+  if (result === null || typeof result !== "object")
+    throw new Error(`${label}: the vectorised function must return ${n * k} values, got ${describe(result)}`);
   const a = result as ArrayLike<unknown>;
   if (a.length === n * k && (typeof a[0] === "number" || a.length === 0)) {
     for (let i = 0; i < n * k; i++) out[i] = a[i] as number;

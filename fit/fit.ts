@@ -130,7 +130,8 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   cell?.addEventListener("abort", onInterrupt, { once: true });
   // Methods see one signal: the caller's, or the cell's interrupt, whichever comes first, so a
   // fit whose cell was interrupted stops instead of running on in the background.
-  const methodSignal = cell === undefined ? options.signal : options.signal === undefined ? cell : AbortSignal.any([options.signal, cell]);
+  const methodSignal =
+    cell === undefined ? options.signal : options.signal === undefined ? cell : AbortSignal.any([options.signal, cell]);
   // One counter per start: a method reports the evaluations it used when it builds its result,
   // before the error bars are computed, so the total is the methods' own work.
   const contextFor = (counter: EvaluationCounter): MethodContext => ({

@@ -96,7 +96,16 @@ export class Fitness implements Model {
 
   /** No data arrays to plot. */
   bundle(): Omit<FitBundleModel, "name"> {
-    return { kind: "nllf", x: null, y: [], dy: [], fx: [], residuals: [], curve: null, hasUncertainties: this.hasUncertainties() };
+    return {
+      kind: "nllf",
+      x: null,
+      y: [],
+      dy: [],
+      fx: [],
+      residuals: [],
+      curve: null,
+      hasUncertainties: this.hasUncertainties(),
+    };
   }
 
   private current(): Values {

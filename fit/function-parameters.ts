@@ -23,7 +23,9 @@ export function formalParameters(fn: (...args: never[]) => unknown): FormalParam
   const source = Function.prototype.toString.call(fn);
   const node = parseFunction(source);
   if (node === undefined) {
-    throw new Error(`cannot read the parameter list of ${fn.name || "the model function"}; give the names with the "names" option`);
+    throw new Error(
+      `cannot read the parameter list of ${fn.name || "the model function"}; give the names with the "names" option`,
+    );
   }
   const out: FormalParameter[] = [];
   for (const p of node.params as AcornNode[]) {

@@ -7,9 +7,7 @@
 export type Tie = () => number;
 
 /** The prior of a free parameter. */
-export type Prior =
-  | { kind: "uniform" }
-  | { kind: "normal"; mean: number; sigma: number };
+export type Prior = { kind: "uniform" } | { kind: "normal"; mean: number; sigma: number };
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -114,7 +112,8 @@ export class Parameter {
    * value), optionally truncated to `limits`.
    */
   dev(sigma: number, mean?: number, limits?: [number, number]): this {
-    if (!(sigma > 0) || !Number.isFinite(sigma)) throw new RangeError(`Parameter ${this.name}: dev(${sigma}) needs a positive finite sigma`);
+    if (!(sigma > 0) || !Number.isFinite(sigma))
+      throw new RangeError(`Parameter ${this.name}: dev(${sigma}) needs a positive finite sigma`);
     const mu = mean ?? this.value;
     this.range(limits?.[0] ?? -Infinity, limits?.[1] ?? Infinity);
     this.prior = { kind: "normal", mean: mu, sigma };

@@ -22,7 +22,8 @@ export class PoissonCurveModel extends CurveModel {
     const dy = new Float64Array(counts.length);
     for (let i = 0; i < counts.length; i++) {
       const k = counts[i];
-      if (!(k >= 0) || !Number.isFinite(k)) throw new RangeError(`PoissonCurve: counts[${i}] = ${k}; counts must be non-negative`);
+      if (!(k >= 0) || !Number.isFinite(k))
+        throw new RangeError(`PoissonCurve: counts[${i}] = ${k}; counts must be non-negative`);
       dy[i] = Math.max(1, Math.sqrt(k));
     }
     super(fn, x, counts, dy, initial, options);
@@ -93,8 +94,8 @@ export function logFactorial(k: number): number {
 }
 
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
 function logGamma(z: number): number {

@@ -58,19 +58,24 @@ export class FitProblem implements Problem {
     const list = Array.isArray(models) ? models : [models];
     if (list.length === 0) throw new Error("FitProblem: give at least one model");
     list.forEach((m, i) => {
-      if (!isModel(m)) throw new TypeError(`FitProblem: model ${i} is not a model (Curve, PoissonCurve, Fitness, or an object with parameters(), nllf(), residuals())`);
+      if (!isModel(m))
+        throw new TypeError(
+          `FitProblem: model ${i} is not a model (Curve, PoissonCurve, Fitness, or an object with parameters(), nllf(), residuals())`,
+        );
     });
     this.models = list;
     this.name = options.name ?? DEFAULT_PROBLEM_NAME;
     const w = options.weights ?? list.map(() => 1);
     if (w.length !== list.length) throw new RangeError(`FitProblem: ${w.length} weights for ${list.length} models`);
     w.forEach((v, i) => {
-      if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`FitProblem: weights[${i}] = ${v}; weights must be finite and >= 0`);
+      if (!(v >= 0) || !Number.isFinite(v))
+        throw new RangeError(`FitProblem: weights[${i}] = ${v}; weights must be finite and >= 0`);
     });
     this.weights = Float64Array.from(w);
     this.constraints = options.constraints ?? [];
     this.constraints.forEach((c, i) => {
-      if (typeof c !== "function") throw new TypeError(`FitProblem: constraints[${i}] must be a function returning >= 0 when satisfied`);
+      if (typeof c !== "function")
+        throw new TypeError(`FitProblem: constraints[${i}] must be a function returning >= 0 when satisfied`);
     });
     this.refresh();
   }
@@ -144,7 +149,8 @@ export class FitProblem implements Problem {
 
   /** Sets the free parameters (tied ones follow through their expressions). */
   setValues(x: ArrayLike<number>): void {
-    if (x.length !== this.free.length) throw new RangeError(`FitProblem: ${x.length} values for ${this.free.length} free parameters (${this.names.join(", ")})`);
+    if (x.length !== this.free.length)
+      throw new RangeError(`FitProblem: ${x.length} values for ${this.free.length} free parameters (${this.names.join(", ")})`);
     for (let j = 0; j < x.length; j++) this.free[j].value = x[j];
   }
 
@@ -223,7 +229,10 @@ export class FitProblem implements Problem {
 
   /** Residuals at `x` (default current values); all Infinity when a constraint fails. */
   residuals(x?: ArrayLike<number>, out?: Float64Array): Float64Array {
-    if (this.nres === 0) throw new Error("FitProblem: this problem has no residuals (a model defines only an nllf); use an nllf method such as amoeba");
+    if (this.nres === 0)
+      throw new Error(
+        "FitProblem: this problem has no residuals (a model defines only an nllf); use an nllf method such as amoeba",
+      );
     if (x !== undefined) this.setValues(x);
     const r = out ?? new Float64Array(this.nres);
     if (!this.constraintsHold()) {
@@ -331,7 +340,8 @@ export class FitProblem implements Problem {
    */
   diagnose(): string | undefined {
     for (const p of this.free) {
-      if (!(p.value >= p.lower && p.value <= p.upper)) return `parameter ${p.name} = ${p.value} is outside its range [${p.lower}, ${p.upper}]`;
+      if (!(p.value >= p.lower && p.value <= p.upper))
+        return `parameter ${p.name} = ${p.value} is outside its range [${p.lower}, ${p.upper}]`;
     }
     for (let i = 0; i < this.constraints.length; i++) {
       const c = this.constraints[i]();
@@ -372,7 +382,17 @@ export class FitProblem implements Problem {
     return this.models.map((m, i) => {
       const name = this.modelTitle(i);
       if (typeof m.bundle === "function") return { name, ...m.bundle() };
-      return { name, kind: "nllf", x: null, y: [], dy: [], fx: [], residuals: [], curve: null, hasUncertainties: m.hasUncertainties() };
+      return {
+        name,
+        kind: "nllf",
+        x: null,
+        y: [],
+        dy: [],
+        fx: [],
+        residuals: [],
+        curve: null,
+        hasUncertainties: m.hasUncertainties(),
+      };
     });
   }
 

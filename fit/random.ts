@@ -95,7 +95,10 @@ export class Random {
    */
   getState(): RandomState {
     // The words are kept as int32 or uint32 interchangeably (the bit operations agree); report uint32.
-    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: Number.isNaN(this.spareNormal) ? null : this.spareNormal };
+    return {
+      s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0],
+      spareNormal: Number.isNaN(this.spareNormal) ? null : this.spareNormal,
+    };
   }
 
   /** Continues the stream from a state taken with {@link getState}. */

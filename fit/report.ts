@@ -89,7 +89,8 @@ export function textReport(d: ReportData): string {
     let bounds = "";
     const lo = d.lower?.[j];
     const hi = d.upper?.[j];
-    if (lo !== undefined && hi !== undefined && (Number.isFinite(lo) || Number.isFinite(hi))) bounds = `  in [${fmt(lo)}, ${fmt(hi)}]`;
+    if (lo !== undefined && hi !== undefined && (Number.isFinite(lo) || Number.isFinite(hi)))
+      bounds = `  in [${fmt(lo)}, ${fmt(hi)}]`;
     lines.push(`    ${(label + ":").padEnd(width + 1)} ${formatValueError(v, e)}${rel}${bounds}`);
   });
   if (!d.hasUncertainties) lines.push("    (no dy given: uncertainties scaled by sqrt(chi-square / dof))");
@@ -101,10 +102,10 @@ export function textReport(d: ReportData): string {
   return lines.join("\n");
 }
 
-
 /** The HTML fallback: a statistics table, a parameter table and the listed correlations. */
 export function htmlReport(d: ReportData): string {
-  const stat = (k: string, v: string): string => `<tr><th style="text-align:left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`;
+  const stat = (k: string, v: string): string =>
+    `<tr><th style="text-align:left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`;
   const rows = d.labels
     .map((label, j) => {
       const [value, err] = formatValueError(d.x[j], d.stderr[j]).split(" ± ");

@@ -168,7 +168,8 @@ export class FitResult {
   constructor(init: FitResultInit) {
     const p = init.labels.length;
     if (init.x.length !== p) throw new RangeError(`FitResult: ${init.x.length} values for ${p} labels`);
-    if (init.cov.length !== p * p) throw new RangeError(`FitResult: covariance has ${init.cov.length} entries, expected ${p * p}`);
+    if (init.cov.length !== p * p)
+      throw new RangeError(`FitResult: covariance has ${init.cov.length} entries, expected ${p * p}`);
     this.method = init.method;
     this.labels = init.labels.slice();
     this.x = Float64Array.from(init.x);
@@ -179,7 +180,8 @@ export class FitResult {
       this.dx[i] = v >= 0 ? Math.sqrt(v) : NaN;
     }
     this.corr = new Float64Array(p * p);
-    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) this.corr[i * p + j] = this.cov[i * p + j] / (this.dx[i] * this.dx[j]);
+    for (let i = 0; i < p; i++)
+      for (let j = 0; j < p; j++) this.corr[i * p + j] = this.cov[i * p + j] / (this.dx[i] * this.dx[j]);
     this.chisq = init.chisq;
     this.nllf = init.nllf;
     this.dof = init.dof;

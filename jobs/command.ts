@@ -12,7 +12,11 @@ export interface CommandResult {
  * are passed as they are), feeding `input` on stdin. A non-zero exit becomes a {@link UserError}
  * carrying the command's own error message.
  */
-export function runCommand(command: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
@@ -20,7 +24,11 @@ export function runCommand(command: string, args: string[], options: { input?: s
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e: NodeJS.ErrnoException) => {
-      reject(new UserError(e.code === "ENOENT" ? `${command} is not installed (not found on PATH)` : `${command} could not start: ${e.message}`));
+      reject(
+        new UserError(
+          e.code === "ENOENT" ? `${command} is not installed (not found on PATH)` : `${command} could not start: ${e.message}`,
+        ),
+      );
     });
     child.on("close", (code, signal) => {
       const stdout = Buffer.concat(out).toString("utf8");

@@ -43,7 +43,13 @@ export function parseScontrolLine(line: string): Record<string, string> {
 }
 
 /** The rows of a job sbatch has just accepted, as Slurm will report them while it pends. */
-function submittedRows(jobId: number, options: SbatchOptions, script: string | undefined, cwd: string, origin: string | null): JobRow[] {
+function submittedRows(
+  jobId: number,
+  options: SbatchOptions,
+  script: string | undefined,
+  cwd: string,
+  origin: string | null,
+): JobRow[] {
   const user = userInfo().username;
   const name = options.jobName ?? (options.wrap !== undefined ? "wrap" : script ? basename(script) : "sbatch");
   const directory = options.chdir ? resolve(cwd, options.chdir) : cwd;
@@ -58,11 +64,28 @@ function submittedRows(jobId: number, options: SbatchOptions, script: string | u
     };
     const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
     return {
-      id: arrayJobId !== null ? `${arrayJobId}_${task}` : String(jobId), jobId, arrayJobId, arrayTaskId: task, name, user,
-      state: "PENDING", reason: options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null,
-      partition: options.partition ?? null, nodes: null, cpus: (options.ntasks ?? 1) * (options.cpusPerTask ?? 1),
-      submitTime: now, startTime: null, endTime: null, timeLimit: options.time ?? null, exitCode: null, signal: null,
-      directory, stdout, stderr: options.error ? path(options.error) : stdout, backend: "slurm", origin,
+      id: arrayJobId !== null ? `${arrayJobId}_${task}` : String(jobId),
+      jobId,
+      arrayJobId,
+      arrayTaskId: task,
+      name,
+      user,
+      state: "PENDING",
+      reason: options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null,
+      partition: options.partition ?? null,
+      nodes: null,
+      cpus: (options.ntasks ?? 1) * (options.cpusPerTask ?? 1),
+      submitTime: now,
+      startTime: null,
+      endTime: null,
+      timeLimit: options.time ?? null,
+      exitCode: null,
+      signal: null,
+      directory,
+      stdout,
+      stderr: options.error ? path(options.error) : stdout,
+      backend: "slurm",
+      origin,
     };
   });
 }
@@ -83,7 +106,10 @@ export class SlurmBackend implements JobsBackend {
   private readonly cluster = clusterName();
   private readonly listing: "fields" | "json";
 
-  constructor(private readonly store: JobStore = JobStore.open(), options: SlurmListingOptions = {}) {
+  constructor(
+    private readonly store: JobStore = JobStore.open(),
+    options: SlurmListingOptions = {},
+  ) {
     this.listing = options.listing ?? "fields";
   }
 
@@ -109,7 +135,8 @@ export class SlurmBackend implements JobsBackend {
     // Check everything sbatch would refuse before anything reaches the scheduler.
     let parsed = parseSbatchArgs(request.args);
     if (scriptText === undefined && parsed.options.wrap === undefined) {
-      if (!parsed.script) throw new UserError("no batch script: name a script file, use --wrap, or use %%sbatch with the script as the cell");
+      if (!parsed.script)
+        throw new UserError("no batch script: name a script file, use --wrap, or use %%sbatch with the script as the cell");
       const path = resolve(cwd, parsed.script);
       if (!existsSync(path)) throw new UserError(`batch script ${parsed.script} not found (looked in ${cwd})`);
       scriptText = readFileSync(path, "utf8");
@@ -122,12 +149,16 @@ export class SlurmBackend implements JobsBackend {
     }
     const args = ["--parsable", ...request.args];
     const { stdout } = await runCommand("sbatch", args, { input: request.script, cwd });
-    const id = stdout.trim().split(";")[0]!;
+    const id = stdout.trim().split(";")[0];
     if (!/^\d+$/.test(id)) throw new UserError(`sbatch answered "${stdout.trim()}", not a job id`);
     // The first record comes from the options sbatch has just accepted (one command per
     // submission, however long the queue); squeue's view replaces it at the next listing.
     const rows = submittedRows(Number(id), parsed.options, parsed.script, cwd, request.origin ?? null);
-    this.store.put("slurm", this.cluster, rows.map((row) => ({ row, script: scriptText ?? `#!/bin/sh\n${parsed.options.wrap ?? ""}\n` })));
+    this.store.put(
+      "slurm",
+      this.cluster,
+      rows.map((row) => ({ row, script: scriptText ?? `#!/bin/sh\n${parsed.options.wrap ?? ""}\n` })),
+    );
     return rows;
   }
 
@@ -182,7 +213,7 @@ export class SlurmBackend implements JobsBackend {
 
   async show(id: string): Promise<Record<string, string>> {
     const [checked] = checkJobIds([id]);
-    const { stdout } = await runCommand("scontrol", ["show", "job", "-o", checked!]);
+    const { stdout } = await runCommand("scontrol", ["show", "job", "-o", checked]);
     const first = stdout.split("\n").find((l) => l.trim() !== "");
     if (!first) throw new UserError(`no such job: ${id}`);
     return parseScontrolLine(first);
@@ -198,10 +229,20 @@ export class SlurmBackend implements JobsBackend {
       const rows = (await this.list({ states: "all" })).filter((r) => ids.has(String(r.jobId)) || ids.has(String(r.arrayJobId)));
       return { source: "sacct", jobs: applyFilter(rows, { states: "all", ...filter }) };
     } catch (error) {
-      if (!(error instanceof UserError) || !/accounting storage is disabled|slurmdbd|Connection refused|not JSON|Unexpected token/i.test(error.message)) throw error;
+      if (
+        !(error instanceof UserError) ||
+        !/accounting storage is disabled|slurmdbd|Connection refused|not JSON|Unexpected token/i.test(error.message)
+      )
+        throw error;
       const rows = await this.list({ states: "all" });
       const known = new Set(this.store.all("slurm", this.cluster).map((s) => s.row.id));
-      return { source: "records", jobs: applyFilter(rows.filter((r) => known.has(r.id)), { states: "all", ...filter }) };
+      return {
+        source: "records",
+        jobs: applyFilter(
+          rows.filter((r) => known.has(r.id)),
+          { states: "all", ...filter },
+        ),
+      };
     }
   }
 
@@ -215,17 +256,29 @@ export class SlurmBackend implements JobsBackend {
         const [a, i, , t] = (cpus ?? "0/0/0/0").split("/").map(Number);
         const lim = limit === "infinite" || !limit ? null : parseTimeLimit(limit);
         return {
-          name: name.replace(/\*$/, ""), default: name.endsWith("*"), available: avail === "up", timeLimit: lim,
-          nodes: Number(nodes), cpusAllocated: a ?? 0, cpusIdle: i ?? 0, cpusTotal: t ?? 0,
+          name: name.replace(/\*$/, ""),
+          default: name.endsWith("*"),
+          available: avail === "up",
+          timeLimit: lim,
+          nodes: Number(nodes),
+          cpusAllocated: a ?? 0,
+          cpusIdle: i ?? 0,
+          cpusTotal: t ?? 0,
         };
       });
   }
 
   async nodes(): Promise<NodeInfo[]> {
     const { stdout } = await runCommand("sinfo", ["--json"]);
-    const data = JSON.parse(stdout) as { nodes?: { name?: string; state?: string; cpus?: number; alloc_cpus?: number; partitions?: string[] }[] };
+    const data = JSON.parse(stdout) as {
+      nodes?: { name?: string; state?: string; cpus?: number; alloc_cpus?: number; partitions?: string[] }[];
+    };
     return (data.nodes ?? []).map((n) => ({
-      name: n.name ?? "", state: (n.state ?? "unknown").toLowerCase(), cpus: n.cpus ?? 0, cpusAllocated: n.alloc_cpus ?? 0, partitions: n.partitions ?? [],
+      name: n.name ?? "",
+      state: (n.state ?? "unknown").toLowerCase(),
+      cpus: n.cpus ?? 0,
+      cpusAllocated: n.alloc_cpus ?? 0,
+      partitions: n.partitions ?? [],
     }));
   }
 
@@ -233,8 +286,12 @@ export class SlurmBackend implements JobsBackend {
     const checked = checkJobIds(ids);
     const rows = checked.flatMap((id) => this.store.find("slurm", this.cluster, id)).map((s) => s.row);
     const active = rows.filter((r) => ["PENDING", "RUNNING", "SUSPENDED", "COMPLETING"].includes(r.state));
-    if (active.length > 0) throw new UserError(`job ${active[0]!.id} has not ended; cancel it before forgetting it`);
-    return this.store.remove("slurm", this.cluster, rows.map((r) => r.id));
+    if (active.length > 0) throw new UserError(`job ${active[0].id} has not ended; cancel it before forgetting it`);
+    return this.store.remove(
+      "slurm",
+      this.cluster,
+      rows.map((r) => r.id),
+    );
   }
 
   /** The current user's name (for `--me`). */

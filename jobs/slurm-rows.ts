@@ -87,7 +87,7 @@ export function rowsFromSlurmFields(j: SlurmJobFields): JobRow[] {
     const stderr = j.stderr ? outputPath(j.stderr, dir, fallback, vars) : stdout;
     return {
       id,
-      jobId: task !== null && taskString ? arrayJobId ?? jobId : jobId,
+      jobId: task !== null && taskString ? (arrayJobId ?? jobId) : jobId,
       arrayJobId,
       arrayTaskId: isArray ? task : null,
       name,

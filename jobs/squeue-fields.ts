@@ -16,9 +16,24 @@ const SEPARATOR = "\x1f";
 
 /** squeue's `-O` field names, in the order they are printed; free text comes last. */
 const FIELDS = [
-  "JobID", "ArrayJobID", "ArrayTaskID", "State", "Reason", "Partition", "NodeList", "NumCPUs",
-  "SubmitTime", "StartTime", "EndTime", "TimeLimit", "exit_code", "UserName",
-  "WorkDir", "STDOUT", "STDERR", "Name",
+  "JobID",
+  "ArrayJobID",
+  "ArrayTaskID",
+  "State",
+  "Reason",
+  "Partition",
+  "NodeList",
+  "NumCPUs",
+  "SubmitTime",
+  "StartTime",
+  "EndTime",
+  "TimeLimit",
+  "exit_code",
+  "UserName",
+  "WorkDir",
+  "STDOUT",
+  "STDERR",
+  "Name",
 ] as const;
 
 /** How many leading fields never hold free text (and so never the separator). */
@@ -59,11 +74,48 @@ function limit(text: string): number | null | undefined {
 
 /** The fields of one record, or null when they do not have the form squeue gives them. */
 function fieldsOf(parts: string[]): SlurmJobFields | null {
-  const [jobId, arrayJobId, arrayTask, state, reason, partition, nodes, cpus, submit, start, end, timeLimit, exitStatus, user, directory, stdout, stderr, name] = parts as [
-    string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string, string,
+  const [
+    jobId,
+    arrayJobId,
+    arrayTask,
+    state,
+    reason,
+    partition,
+    nodes,
+    cpus,
+    submit,
+    start,
+    end,
+    timeLimit,
+    exitStatus,
+    user,
+    directory,
+    stdout,
+    stderr,
+    name,
+  ] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   const timeLimitSeconds = limit(timeLimit);
-  if (count(jobId) === null || count(arrayJobId) === null || !/^[A-Z_]+/.test(state) || timeLimitSeconds === undefined) return null;
+  if (count(jobId) === null || count(arrayJobId) === null || !/^[A-Z_]+/.test(state) || timeLimitSeconds === undefined)
+    return null;
   if (arrayTask !== "N/A" && !/^[\d,\-:%]+$/.test(arrayTask)) return null;
   // A split array task prints its index; an unsplit pending array its task string (`3-5`, `1,4`),
   // which is a single index when one task is left.
@@ -117,7 +169,8 @@ export function parseSqueueFields(text: string): SqueueFieldsListing {
     const body = record.replace(/\n+$/, "");
     const parts = body.split(SEPARATOR);
     // The record's last field ends with the separator too: one empty part follows it.
-    const fields = parts.length === FIELDS.length + 1 && parts[FIELDS.length] === "" ? fieldsOf(parts.slice(0, FIELDS.length)) : null;
+    const fields =
+      parts.length === FIELDS.length + 1 && parts[FIELDS.length] === "" ? fieldsOf(parts.slice(0, FIELDS.length)) : null;
     if (fields) rows.push(...rowsFromSlurmFields(fields));
     else if (parts.length > FIXED && count(parts[0]) !== null) unclear.push(Number(parts[0]));
     else throw new UserError(`squeue printed a record hpcfit cannot read: ${JSON.stringify(body.slice(0, 200))}`);

@@ -92,11 +92,11 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
   // A cell that calls process.exit() asks the kernel to end, as `exit()` does in IPython: the cell
   // ends with an error saying so, its reply goes out, then the sockets close and the process
   // exits with the code given. Exiting at once would tear the socket thread down mid-send.
-  process.exit = ((code?: number | string | null) => {
+  process.exit = (code?: number | string | null) => {
     const status = Number(code ?? 0) || 0;
     setTimeout(() => void stop(status), 200);
     throw new Error(`process.exit(${status}) was called: the kernel is shutting down`);
-  }) as typeof process.exit;
+  };
 
   const protocol = new KernelProtocol({
     transport,
@@ -119,7 +119,9 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
   process.on("SIGTERM", () => void stop(0));
   // The last line of defence: nothing a cell does may end the kernel.
   process.on("uncaughtException", (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
-  process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+  process.on("unhandledRejection", (reason) =>
+    log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`),
+  );
 
   // A kernel outlives nobody: when the process that started it (a Jupyter server, `hpcfit run`)
   // dies without shutting it down, the kernel is re-parented, and then it shuts itself down.

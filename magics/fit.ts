@@ -7,7 +7,13 @@ import { DISPLAY, markShownLive, type MimeBundle } from "../schema/display.js";
 import { jobsBundle } from "../jobs/render.js";
 import { type Magic, type MagicContext } from "../kernel/magics/types.js";
 import {
-  dryRunText, findFitJob, listFitJobs, prepareFitJob, runPreparedLocally, submitFitJob, type FitJob,
+  dryRunText,
+  findFitJob,
+  listFitJobs,
+  prepareFitJob,
+  runPreparedLocally,
+  submitFitJob,
+  type FitJob,
 } from "../fit-jobs/fit-job.js";
 import { readSpec } from "../fit-jobs/job-directory.js";
 import { fitOptionsUsage, parseFitLine } from "../fit-jobs/options.js";
@@ -49,7 +55,7 @@ class FitJobList extends Array<FitJob> {
     return Array;
   }
   [DISPLAY](): MimeBundle {
-    const rows = this.map((j) => j.job.tasks[0]!);
+    const rows = this.map((j) => j.job.tasks[0]);
     const bundle = jobsBundle(rows, this[0]?.spec.backend ?? "local", { withDirectory: true });
     const lines = this.map((j) => {
       const p = j.progress();
@@ -65,13 +71,15 @@ async function lineMagic(args: string, context: MagicContext): Promise<unknown> 
   const [verb, ...rest] = trimmed.split(/\s+/);
   if (verb === "results") {
     if (rest.length !== 1) throw new UserError("%fit results: give one job id or fit job directory");
-    const job = await findFitJob(rest[0]!);
+    const job = await findFitJob(rest[0]);
     await job.job.refresh();
     if (job.job.done && job.job.state === "COMPLETED") {
       await job.result();
       return new ResultView(await job.bundle());
     }
-    throw new UserError(`fit job ${job.id} is ${job.job.state}: no results yet${job.progress() ? ` (${progressLine(job.progress()!)})` : ""}`);
+    throw new UserError(
+      `fit job ${job.id} is ${job.job.state}: no results yet${job.progress() ? ` (${progressLine(job.progress()!)})` : ""}`,
+    );
   }
   if (verb === "jobs") {
     if (rest.length > 0) throw new UserError("%fit jobs takes no arguments");
@@ -81,7 +89,10 @@ async function lineMagic(args: string, context: MagicContext): Promise<unknown> 
   }
   if (verb === "" || verb === undefined) throw new UserError(`%fit: say what to do.\n${USAGE}`);
   const request = parseFitLine(trimmed);
-  if (request.resume === undefined) throw new UserError("%fit: the line magic takes results JOB, jobs or --resume DIR; use %%fit with a model cell to submit a fit");
+  if (request.resume === undefined)
+    throw new UserError(
+      "%fit: the line magic takes results JOB, jobs or --resume DIR; use %%fit with a model cell to submit a fit",
+    );
   const dir = request.resume;
   readSpec(dir);
   const job = await submitFitJob(dir, { resume: true });

@@ -76,7 +76,11 @@ async function runQueueMagic(args: string, context: MagicContext): Promise<unkno
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.help" || e.code === "commander.version") return undefined;
-      const message = errors.join("").replace(/^error: /, "").trim() || e.message;
+      const message =
+        errors
+          .join("")
+          .replace(/^error: /, "")
+          .trim() || e.message;
       throw new UserError(`%queue: ${message}\n\n${USAGE}`);
     }
     if (e instanceof UserError) throw new UserError(e.message);

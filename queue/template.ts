@@ -11,7 +11,6 @@ import { shellQuote } from "../util/shell.js";
 const PLACEHOLDER = /\{\{|\}\}|\$\{[^}]*\}|\{([^{}]*)\}/g;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-
 /** The names of the fields a template uses, in order of first use. */
 export function templateFields(template: string): string[] {
   const fields: string[] = [];
@@ -19,7 +18,9 @@ export function templateFields(template: string): string[] {
     const name = m[1];
     if (name === undefined) continue;
     if (!FIELD.test(name)) {
-      throw new UserError(`Template ${JSON.stringify(template)}: {${name}} is not a field name (use {name} or {a.b}; write {{ and }} for literal braces).`);
+      throw new UserError(
+        `Template ${JSON.stringify(template)}: {${name}} is not a field name (use {name} or {a.b}; write {{ and }} for literal braces).`,
+      );
     }
     if (!fields.includes(name)) fields.push(name);
   }
@@ -30,7 +31,7 @@ function lookup(params: TaskParams, path: string): ParamValue | undefined {
   let value: ParamValue | undefined = params;
   for (const part of path.split(".")) {
     if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, part)) return undefined;
-    value = (value)[part];
+    value = value[part];
   }
   return value;
 }
@@ -48,7 +49,9 @@ export function expandTemplate(template: string, params: TaskParams): string {
     const value = lookup(params, name);
     if (value === undefined) {
       const have = Object.keys(params);
-      throw new UserError(`Template field {${name}} is missing from the task's parameters (it has: ${have.length ? have.join(", ") : "none"}).`);
+      throw new UserError(
+        `Template field {${name}} is missing from the task's parameters (it has: ${have.length ? have.join(", ") : "none"}).`,
+      );
     }
     return shellQuote(typeof value === "string" ? value : JSON.stringify(value));
   });

@@ -11,12 +11,7 @@ import { fft, nextPow2 } from "./fft.js";
  * Autocorrelation time of one parameter. `series(c, t)` gives chain `c` at draw `t`.
  * Returns NaN when there are fewer than 2 draws or the chains are constant.
  */
-export function integratedTime(
-  nchains: number,
-  ndraws: number,
-  series: (chain: number, t: number) => number,
-  c = 5,
-): number {
+export function integratedTime(nchains: number, ndraws: number, series: (chain: number, t: number) => number, c = 5): number {
   if (ndraws < 2 || nchains < 1) return Number.NaN;
   const m = nextPow2(2 * ndraws);
   const re = new Float64Array(m);
@@ -43,9 +38,14 @@ export function integratedTime(
     // then put |A|^2 in the real part and |B|^2 in the imaginary part for one inverse transform.
     for (let k = 0; k <= m / 2; k++) {
       const j = (m - k) % m;
-      const xr = re[k], xi = im[k], yr = re[j], yi = im[j];
-      const ar = 0.5 * (xr + yr), ai = 0.5 * (xi - yi);
-      const br = 0.5 * (xi + yi), bi = -0.5 * (xr - yr);
+      const xr = re[k],
+        xi = im[k],
+        yr = re[j],
+        yi = im[j];
+      const ar = 0.5 * (xr + yr),
+        ai = 0.5 * (xi - yi);
+      const br = 0.5 * (xi + yi),
+        bi = -0.5 * (xr - yr);
       const pa = ar * ar + ai * ai;
       const pb = br * br + bi * bi;
       re[k] = pa;
@@ -54,7 +54,10 @@ export function integratedTime(
       im[j] = pb;
     }
     fft(re, im, true);
-    for (const [buf, present] of [[re, true], [im, pair]] as const) {
+    for (const [buf, present] of [
+      [re, true],
+      [im, pair],
+    ] as const) {
       if (!present) continue;
       const a0 = buf[0];
       if (!(a0 > 0)) continue; // a constant chain carries no autocorrelation information

@@ -77,11 +77,9 @@ export function parseBumpsState(text: BumpsStateText, meta: BumpsStateMeta): Mcm
   const header = /\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\]/.exec(text.point.split("\n", 1)[0]);
   if (!header) throw new Error("point file: the first line lacks the [Nthin,Npop,Nvar] header");
   const [nthin, nc, p] = [Number(header[1]), Number(header[2]), Number(header[3])];
-  if (p !== meta.labels.length)
-    throw new Error(`point file has ${p} parameters but the result has ${meta.labels.length} labels`);
+  if (p !== meta.labels.length) throw new Error(`point file has ${p} parameters but the result has ${meta.labels.length} labels`);
   const pointRows = parseRows(text.point, "point file");
-  if (pointRows.length !== nthin * nc)
-    throw new Error(`point file: ${pointRows.length} rows, the header says ${nthin} × ${nc}`);
+  if (pointRows.length !== nthin * nc) throw new Error(`point file: ${pointRows.length} rows, the header says ${nthin} × ${nc}`);
   const points = new Float64Array(nthin * nc * p);
   const logp = new Float64Array(nthin * nc);
   pointRows.forEach((row, i) => {

@@ -83,7 +83,6 @@ export function mcmcText(samples: McmcSamples): string {
   return lines.join("\n");
 }
 
-
 /** HTML fallback: the statistics and diagnostics as a table, warnings as a list. */
 export function mcmcHtml(samples: McmcSamples): string {
   const { stats, diagnostics: d, warnings } = samples.summary();
@@ -97,9 +96,7 @@ export function mcmcHtml(samples: McmcSamples): string {
         `<td>${num(d.ess[k])}</td></tr>`,
     )
     .join("");
-  const warn = warnings.length
-    ? `<ul>${warnings.map((w) => `<li><b>Warning:</b> ${escapeHtml(w)}</li>`).join("")}</ul>`
-    : "";
+  const warn = warnings.length ? `<ul>${warnings.map((w) => `<li><b>Warning:</b> ${escapeHtml(w)}</li>`).join("")}</ul>` : "";
   return (
     `<div class="hpcfit-mcmc"><p>${escapeHtml(samples.sampler)}: ${samples.nchains} chains × ${samples.nthin} draws, ` +
     `acceptance ${(100 * d.acceptanceRate).toFixed(1)}%</p><table><thead><tr><th>parameter</th><th>mean</th>` +

@@ -9,11 +9,7 @@
  * Split R-hat of one parameter. `series(c, t)` gives chain `c` at draw `t`. NaN when a half
  * chain has fewer than 2 draws; 1 when every draw is identical.
  */
-export function splitRhat(
-  nchains: number,
-  ndraws: number,
-  series: (chain: number, t: number) => number,
-): number {
+export function splitRhat(nchains: number, ndraws: number, series: (chain: number, t: number) => number): number {
   const n = Math.floor(ndraws / 2);
   if (n < 2 || nchains < 1) return Number.NaN;
   const m = 2 * nchains;

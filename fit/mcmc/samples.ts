@@ -116,8 +116,7 @@ export class McmcSamples implements McmcSamplesData {
     this.particleEss = data.particleEss;
     const p = this.labels.length;
     const n = this.nthin * this.nchains;
-    if (this.points.length !== n * p)
-      throw new Error(`McmcSamples: points has ${this.points.length} values, expected ${n * p}`);
+    if (this.points.length !== n * p) throw new Error(`McmcSamples: points has ${this.points.length} values, expected ${n * p}`);
     if (this.logp.length !== n) throw new Error(`McmcSamples: logp has ${this.logp.length} values, expected ${n}`);
     if (this.genLogp.length !== this.genAcceptance.length * this.nchains)
       throw new Error("McmcSamples: genLogp does not match generations × chains");
@@ -234,12 +233,12 @@ export class McmcSamples implements McmcSamplesData {
 
   private warningsFor(d: McmcDiagnostics): string[] {
     const w: string[] = [];
-    const bad = this.labels.filter((_, k) => d.rhat[k] !== null && (d.rhat[k] as number) > RHAT_LIMIT);
+    const bad = this.labels.filter((_, k) => d.rhat[k] !== null && d.rhat[k] > RHAT_LIMIT);
     if (bad.length > 0)
       w.push(
         `R-hat above ${RHAT_LIMIT} for ${bad.join(", ")}: the chains have not converged to one distribution; run longer (more burn-in or samples).`,
       );
-    const short = this.labels.filter((_, k) => d.tau[k] !== null && this.nthin < TAU_MULTIPLE * (d.tau[k] as number));
+    const short = this.labels.filter((_, k) => d.tau[k] !== null && this.nthin < TAU_MULTIPLE * d.tau[k]);
     if (short.length > 0)
       w.push(
         `The chains are shorter than ${TAU_MULTIPLE} autocorrelation times for ${short.join(", ")}: the intervals are uncertain; draw more samples.`,

@@ -140,7 +140,7 @@ function describe(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "function") return `a function (${value.name || "anonymous"})`;
   if (typeof value !== "object") return `a ${typeof value} (${String(value).slice(0, 40)})`;
-  const name = (value as object).constructor?.name;
+  const name = value.constructor?.name;
   return name && name !== "Object" ? `a ${name}` : "an object";
 }
 

@@ -26,8 +26,8 @@ async function main(): Promise<void> {
     return;
   }
   const p = problem.labels().length;
-  let points: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  let out: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  let points: Float64Array = new Float64Array(0);
+  let out: Float64Array = new Float64Array(0);
   port!.on("message", (m: Slice | Buffers) => {
     if ("buffers" in m) {
       points = new Float64Array(m.buffers.points);

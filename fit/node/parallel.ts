@@ -9,11 +9,7 @@ import { availableParallelism } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import {
-  SerialEvaluator,
-  setParallelEvaluatorFactory,
-  type PopulationEvaluator,
-} from "../samplers/evaluator.js";
+import { SerialEvaluator, setParallelEvaluatorFactory, type PopulationEvaluator } from "../samplers/evaluator.js";
 import type { Problem } from "../types.js";
 import { compiledEntry } from "../../util/paths.js";
 
@@ -62,8 +58,8 @@ function workerUrl(): URL {
 export class WorkerEvaluator implements PopulationEvaluator {
   private workers: Worker[] = [];
   private capacity = 0;
-  private points: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  private out: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private points: Float64Array = new Float64Array(0);
+  private out: Float64Array = new Float64Array(0);
   private closed = false;
 
   private constructor(
@@ -89,9 +85,7 @@ export class WorkerEvaluator implements PopulationEvaluator {
           if ("error" in reply) throw new Error(`parallel worker: ${reply.error}`);
           if (!("ready" in reply)) throw new Error("parallel worker: unexpected first message");
           if (reply.labels.join("\0") !== labels.join("\0"))
-            throw new Error(
-              `parallel worker: ${file} fits ${reply.labels.join(", ")} but the problem fits ${labels.join(", ")}`,
-            );
+            throw new Error(`parallel worker: ${file} fits ${reply.labels.join(", ")} but the problem fits ${labels.join(", ")}`);
         }),
       );
     } catch (e) {

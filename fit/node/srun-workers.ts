@@ -45,7 +45,9 @@ export function expandTasksPerNode(text: string): number[] {
 export function multiNodeAllocation(env: NodeJS.ProcessEnv = process.env): SlurmAllocation | undefined {
   const nodeCount = Number(env.SLURM_JOB_NUM_NODES ?? env.SLURM_NNODES ?? 1);
   if (env.SLURM_JOB_ID === undefined || !(nodeCount > 1) || env.SLURM_JOB_NODELIST === undefined) return undefined;
-  const nodes = execFileSync("scontrol", ["show", "hostnames", env.SLURM_JOB_NODELIST], { encoding: "utf8", env }).trim().split("\n");
+  const nodes = execFileSync("scontrol", ["show", "hostnames", env.SLURM_JOB_NODELIST], { encoding: "utf8", env })
+    .trim()
+    .split("\n");
   const tasksPerNode = expandTasksPerNode(env.SLURM_TASKS_PER_NODE ?? nodes.map(() => "1").join(","));
   return { nodes, tasksPerNode };
 }
@@ -56,17 +58,18 @@ export function multiNodeAllocation(env: NodeJS.ProcessEnv = process.env): Slurm
  */
 export function placeWorkers(allocation: SlurmAllocation, workers: number): Array<{ node: string; tasks: number }> {
   const total = allocation.tasksPerNode.reduce((a, b) => a + b, 0);
-  if (workers > total) throw new UserError(`${workers} evaluation workers asked for, but the job has ${total} tasks (sbatch --ntasks)`);
+  if (workers > total)
+    throw new UserError(`${workers} evaluation workers asked for, but the job has ${total} tasks (sbatch --ntasks)`);
   const counts = allocation.nodes.map(() => 0);
-  for (let left = workers; left > 0; ) {
+  for (let left = workers; left > 0;) {
     allocation.nodes.forEach((_, i) => {
-      if (left > 0 && counts[i]! < (allocation.tasksPerNode[i] ?? 0)) {
-        counts[i]!++;
+      if (left > 0 && counts[i] < (allocation.tasksPerNode[i] ?? 0)) {
+        counts[i]++;
         left--;
       }
     });
   }
-  return allocation.nodes.map((node, i) => ({ node, tasks: counts[i]! })).filter((p) => p.tasks > 0);
+  return allocation.nodes.map((node, i) => ({ node, tasks: counts[i] })).filter((p) => p.tasks > 0);
 }
 
 /** Options of {@link startSrunWorkers}. */
@@ -101,13 +104,32 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
   const zmq = await ZmqEvaluator.bind({ labels: options.labels, log });
   const cli = compiledEntry("cli/main.js");
   const steps: ChildProcess[] = placed.map(({ node, tasks }) =>
-    spawn("srun", ["--nodes=1", `--ntasks=${tasks}`, `--nodelist=${node}`, "--kill-on-bad-exit=0", "--overlap",
-      process.execPath, cli, "fit-worker", "--endpoint", zmq.endpoint, "--model", options.modelFile], { stdio: ["ignore", "ignore", "inherit"] }),
+    spawn(
+      "srun",
+      [
+        "--nodes=1",
+        `--ntasks=${tasks}`,
+        `--nodelist=${node}`,
+        "--kill-on-bad-exit=0",
+        "--overlap",
+        process.execPath,
+        cli,
+        "fit-worker",
+        "--endpoint",
+        zmq.endpoint,
+        "--model",
+        options.modelFile,
+      ],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    ),
   );
-  const ended = steps.map((step) => new Promise<void>((resolve) => {
-    if (step.exitCode !== null || step.signalCode !== null) resolve();
-    else step.once("exit", () => resolve()).once("error", () => resolve());
-  }));
+  const ended = steps.map(
+    (step) =>
+      new Promise<void>((resolve) => {
+        if (step.exitCode !== null || step.signalCode !== null) resolve();
+        else step.once("exit", () => resolve()).once("error", () => resolve());
+      }),
+  );
   const endSteps = async (): Promise<void> => {
     await Promise.race([Promise.all(ended), new Promise((r) => setTimeout(r, STEP_GRACE_MS).unref())]);
     for (const step of steps) if (step.exitCode === null && step.signalCode === null) step.kill("SIGTERM");
@@ -147,5 +169,11 @@ export async function spreadOverAllocation(options: {
   if (options.parallel === undefined || options.parallel === 1) return undefined;
   const allocation = multiNodeAllocation();
   if (allocation === undefined) return undefined;
-  return startSrunWorkers({ modelFile: options.modelFile, labels: options.labels, workers: options.parallel, allocation, log: options.log });
+  return startSrunWorkers({
+    modelFile: options.modelFile,
+    labels: options.labels,
+    workers: options.parallel,
+    allocation,
+    log: options.log,
+  });
 }

@@ -149,8 +149,7 @@ export async function loadResult(dir: string, name?: string): Promise<FitResult>
   if (name === undefined) {
     const names = await storedNames(dir);
     if (names.length === 0) throw new Error(`loadResult: no stored result in ${dir}`);
-    if (names.length > 1)
-      throw new Error(`loadResult: ${dir} holds several results (${names.join(", ")}); pass the name`);
+    if (names.length > 1) throw new Error(`loadResult: ${dir} holds several results (${names.join(", ")}); pass the name`);
     name = names[0];
   }
   checkName(name);

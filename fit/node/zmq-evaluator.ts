@@ -24,7 +24,6 @@ import { Router } from "zeromq";
 import { decodeTag, encodeTag } from "./zmq-frames.js";
 import type { PopulationEvaluator } from "../samplers/evaluator.js";
 
-
 /** One evaluation worker as the driver sees it. */
 export interface WorkerInfo {
   /** The worker's identity on the router socket. */
@@ -83,16 +82,18 @@ export class ZmqEvaluator implements PopulationEvaluator {
   private readonly connectTimeoutMs: number;
   private closed = false;
   private nextTag = 1;
-  private current: {
-    points: Float64Array;
-    out: Float64Array;
-    queue: Slice[];
-    slices: Map<number, Slice>;
-    remaining: number;
-    resolve: () => void;
-    reject: (e: Error) => void;
-    waitingSince: number;
-  } | undefined;
+  private current:
+    | {
+        points: Float64Array;
+        out: Float64Array;
+        queue: Slice[];
+        slices: Map<number, Slice>;
+        remaining: number;
+        resolve: () => void;
+        reject: (e: Error) => void;
+        waitingSince: number;
+      }
+    | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private readonly connectWaiters: Array<() => void> = [];
   /** Number of slices re-sent after their worker was lost. */
@@ -123,7 +124,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const bound = socket.lastEndpoint ?? "";
     const port = /:(\d+)$/.exec(bound)?.[1];
     if (port === undefined) throw new Error(`zmq evaluator: cannot tell the bound port from ${bound}`);
-    const host = /^tcp:\/\/(0\.0\.0\.0|\*)/.test(bound) ? hostname() : /^tcp:\/\/([^:]+)/.exec(bound)![1]!;
+    const host = /^tcp:\/\/(0\.0\.0\.0|\*)/.test(bound) ? hostname() : /^tcp:\/\/([^:]+)/.exec(bound)![1];
     const ev = new ZmqEvaluator(socket, `tcp://${host}:${port}`, options.labels, options);
     void ev.receiveLoop();
     void ev.watchConnections();
@@ -150,7 +151,10 @@ export class ZmqEvaluator implements PopulationEvaluator {
     while (this.aliveCount() < count) {
       if (this.closed) throw new Error("zmq evaluator: closed while waiting for workers");
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`zmq evaluator: ${this.aliveCount()} of ${count} workers connected to ${this.endpoint} within ${Math.round(timeoutMs / 1000)} s`);
+      if (left <= 0)
+        throw new Error(
+          `zmq evaluator: ${this.aliveCount()} of ${count} workers connected to ${this.endpoint} within ${Math.round(timeoutMs / 1000)} s`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 1000));
         this.connectWaiters.push(() => {
@@ -170,7 +174,10 @@ export class ZmqEvaluator implements PopulationEvaluator {
   async waitForArrivals(count: number, quietMs: number): Promise<number> {
     await this.waitForWorkers(1);
     while (this.aliveCount() < count) {
-      const more = await this.waitForWorkers(this.aliveCount() + 1, quietMs).then(() => true, () => false);
+      const more = await this.waitForWorkers(this.aliveCount() + 1, quietMs).then(
+        () => true,
+        () => false,
+      );
       if (!more) break;
     }
     return this.aliveCount();
@@ -208,7 +215,9 @@ export class ZmqEvaluator implements PopulationEvaluator {
     if (kind === "hello") {
       const hello = JSON.parse(meta?.toString() ?? "{}") as { labels?: string[]; host?: string; node?: string; pid?: number };
       if ((hello.labels ?? []).join("\0") !== this.labels.join("\0")) {
-        this.log(`worker ${hello.host}:${hello.pid} refused: its model fits ${(hello.labels ?? []).join(", ")}, the sampler's fits ${this.labels.join(", ")}`);
+        this.log(
+          `worker ${hello.host}:${hello.pid} refused: its model fits ${(hello.labels ?? []).join(", ")}, the sampler's fits ${this.labels.join(", ")}`,
+        );
         void this.send([routing, "stop"]).catch(() => undefined);
         return;
       }
@@ -243,7 +252,9 @@ export class ZmqEvaluator implements PopulationEvaluator {
       if (slice !== undefined && !slice.done && data !== undefined) {
         const n = slice.end - slice.start;
         if (data.byteLength !== 8 * n) {
-          cur.reject(new Error(`evaluation worker ${peer.info.node}:${peer.info.pid} sent ${data.byteLength / 8} values for ${n} points`));
+          cur.reject(
+            new Error(`evaluation worker ${peer.info.node}:${peer.info.pid} sent ${data.byteLength / 8} values for ${n} points`),
+          );
           return;
         }
         // The frame's bytes go straight into the output: no intermediate array.

@@ -36,7 +36,8 @@ async function endpointOf(options: EvaluationWorkerOptions): Promise<string> {
       const text = readFileSync(file, "utf8").trim();
       if (text !== "") return text;
     }
-    if (Date.now() > deadline) throw new Error(`fit-worker: ${file} did not appear within ${Math.round((options.waitMs ?? 120_000) / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new Error(`fit-worker: ${file} did not appear within ${Math.round((options.waitMs ?? 120_000) / 1000)} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -30,7 +30,16 @@ export class LmStepWork {
  * ‖A x − b‖² + ‖D x‖². On return the strict lower triangle of `r` and `sdiag` hold the
  * triangular factor S of `Pᵀ(AᵀA + DD)P = SᵀS` (needed by the Newton correction of λ).
  */
-export function qrSolve(n: number, r: Float64Array, ipvt: Int32Array, diag: Float64Array, qtb: Float64Array, x: Float64Array, sdiag: Float64Array, wa: Float64Array): void {
+export function qrSolve(
+  n: number,
+  r: Float64Array,
+  ipvt: Int32Array,
+  diag: Float64Array,
+  qtb: Float64Array,
+  x: Float64Array,
+  sdiag: Float64Array,
+  wa: Float64Array,
+): void {
   // Copy R and Qᵀb to keep the input; save R's diagonal in x.
   for (let j = 0; j < n; j++) {
     for (let i = j; i < n; i++) r[i + j * n] = r[j + i * n];

@@ -8,13 +8,7 @@
  * width folds back and forth (the reflection is periodic). Infinite bounds reflect at the finite
  * side only.
  */
-export function reflectInto(
-  x: Float64Array,
-  o: number,
-  p: number,
-  lower: Float64Array,
-  upper: Float64Array,
-): void {
+export function reflectInto(x: Float64Array, o: number, p: number, lower: Float64Array, upper: Float64Array): void {
   for (let k = 0; k < p; k++) {
     const lo = lower[k];
     const hi = upper[k];

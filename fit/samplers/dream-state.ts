@@ -255,8 +255,13 @@ function checkResumable(state: DreamCheckpoint, shape: DreamShape): void {
   const { labels, n } = shape;
   if (state.labels.join("\0") !== labels.join("\0"))
     throw new RangeError(`dream: the checkpoint fits ${state.labels.join(", ")} but the problem fits ${labels.join(", ")}`);
-  if (state.nchains !== n) throw new RangeError(`dream: the checkpoint has ${state.nchains} chains, these options give ${n} (same pop as the first run)`);
+  if (state.nchains !== n)
+    throw new RangeError(
+      `dream: the checkpoint has ${state.nchains} chains, these options give ${n} (same pop as the first run)`,
+    );
   for (const k of ["thin", "burn", "nthin", "ncr"] as const)
     if (state.settings[k] !== shape[k])
-      throw new RangeError(`dream: the checkpoint was taken with ${k}=${state.settings[k]}, these options give ${shape[k]}; resume with the first run's options`);
+      throw new RangeError(
+        `dream: the checkpoint was taken with ${k}=${state.settings[k]}, these options give ${shape[k]}; resume with the first run's options`,
+      );
 }

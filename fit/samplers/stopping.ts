@@ -52,7 +52,7 @@ export class StopCheck {
    */
   afterGeneration(step: number, x: Float64Array, nllf: number): StopReason | undefined {
     const hooks = this.hooks;
-    if (hooks.report(step, x, nllf) === false) return hooks.stopReason?.() ?? "monitor";
+    if (!hooks.report(step, x, nllf)) return hooks.stopReason?.() ?? "monitor";
     if (this.deadline !== undefined && performance.now() >= this.deadline) return "maxTime";
     return undefined;
   }

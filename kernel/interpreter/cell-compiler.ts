@@ -95,7 +95,12 @@ const TRANSFORM_OPTIONS: Parameters<typeof transform>[1] = {
 /** Parses JavaScript the way cells are parsed (a module with top-level await). */
 export function parseCell(js: string): Program {
   try {
-    return parseProgram(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true, allowHashBang: true });
+    return parseProgram(js, {
+      ecmaVersion: "latest",
+      sourceType: "module",
+      allowAwaitOutsideFunction: true,
+      allowHashBang: true,
+    });
   } catch (error) {
     const pos = (error as { pos?: unknown }).pos;
     const message = error instanceof Error ? error.message : String(error);
@@ -245,7 +250,11 @@ function isDeclarationNode(node: AnyNode): boolean {
  * (or `export default` of one): the whole statement less its semicolon, since parentheses
  * around an expression (`({ a: 1 })`) lie outside the expression's node.
  */
-function resultRange(statement: Statement | ModuleDeclaration, inner: AnyNode, source: string): { start: number; end: number } | undefined {
+function resultRange(
+  statement: Statement | ModuleDeclaration,
+  inner: AnyNode,
+  source: string,
+): { start: number; end: number } | undefined {
   const isValue =
     inner.type === "ExpressionStatement" ||
     isExpression(inner) ||
@@ -267,8 +276,7 @@ function stripExport(
 ): void {
   if (statement.type === "ExportNamedDeclaration" || statement.type === "ExportDefaultDeclaration") {
     if (inner) {
-      const anonymous =
-        (inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && !inner.id;
+      const anonymous = (inner.type === "FunctionDeclaration" || inner.type === "ClassDeclaration") && !inner.id;
       // Only the keywords go: `export default ({ a: 1 })` keeps its parentheses.
       const keywords = /^export\s+(?:default\b\s*)?/.exec(out.original.slice(statement.start))?.[0].length ?? 0;
       const prefixEnd = statement.start + keywords;
@@ -304,7 +312,9 @@ function rewriteImport(
     else if (s.type === "ImportDefaultSpecifier") parts.push(`${s.local.name} = ${HELPERS}.defaultExport(${module})`);
     else {
       const imported = s.imported.type === "Identifier" ? s.imported.name : String(s.imported.value);
-      parts.push(`${s.local.name} = ${HELPERS}.namedExport(${module}, ${JSON.stringify(imported)}, ${JSON.stringify(String(node.source.value))})`);
+      parts.push(
+        `${s.local.name} = ${HELPERS}.namedExport(${module}, ${JSON.stringify(imported)}, ${JSON.stringify(String(node.source.value))})`,
+      );
     }
   }
   replaceKeepingLines(out, statement.start, statement.end, `const ${parts.join(", ")};`);

@@ -14,9 +14,7 @@ export function checkCompleteness(code: string): CompletenessVerdict {
   const plan = rewriteMagics(code);
   if (plan.kind === "cell-magic") {
     // A cell magic's body is free text: it ends with an empty line, as in IPython's console.
-    return /\n[ \t]*\n\s*$/.test(code)
-      ? { status: "complete" }
-      : { status: "incomplete", indent: "" };
+    return /\n[ \t]*\n\s*$/.test(code) ? { status: "complete" } : { status: "incomplete", indent: "" };
   }
   let js: string;
   try {

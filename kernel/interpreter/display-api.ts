@@ -61,7 +61,10 @@ export interface DisplayTarget {
 }
 
 function stripTags(html: string): string {
-  const text = html.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  const text = html
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return text.length > 200 ? text.slice(0, 197) + "..." : text;
 }
 
@@ -74,10 +77,14 @@ const bundlers = {
     "image/png": typeof v === "string" ? v : Buffer.from(v as Uint8Array).toString("base64"),
     "text/plain": "<PNG image>",
   }),
-  json: (v: unknown): MimeBundle => ({ "application/json": JSON.parse(JSON.stringify(v ?? null)) as unknown, "text/plain": inspectValue(v) }),
+  json: (v: unknown): MimeBundle => ({
+    "application/json": JSON.parse(JSON.stringify(v ?? null)) as unknown,
+    "text/plain": inspectValue(v),
+  }),
   latex: (v: unknown): MimeBundle => ({ "text/latex": String(v), "text/plain": String(v) }),
   mime: (v: unknown): MimeBundle => {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) throw new TypeError("display.mime expects an object mapping MIME types to data");
+    if (typeof v !== "object" || v === null || Array.isArray(v))
+      throw new TypeError("display.mime expects an object mapping MIME types to data");
     return v as MimeBundle;
   },
 };

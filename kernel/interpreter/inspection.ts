@@ -30,7 +30,9 @@ export function inspectCode(code: string, cursorPos: number, detailLevel: 0 | 1,
   if (magicMatch) {
     const magic = context.magics.get(magicMatch[2]);
     if (!magic) return NOT_FOUND;
-    const text = [`${magicMatch[1]}${magic.name} (${magic.kind} magic)`, magic.summary, magic.usage ?? ""].filter(Boolean).join("\n\n");
+    const text = [`${magicMatch[1]}${magic.name} (${magic.kind} magic)`, magic.summary, magic.usage ?? ""]
+      .filter(Boolean)
+      .join("\n\n");
     return { found: true, data: { "text/plain": text }, metadata: {} };
   }
 
@@ -58,17 +60,25 @@ function describe(name: string, value: unknown, detailLevel: 0 | 1): string {
     if (docs) lines.push("Documentation:", docs);
     if (detailLevel === 1 && source && !source.includes("[native code]")) lines.push("Source:", source);
   } else {
-    const type = value === null ? "null" : Array.isArray(value) ? "Array" : typeof value === "object" ? (value.constructor?.name ?? "Object") : typeof value;
+    const type =
+      value === null
+        ? "null"
+        : Array.isArray(value)
+          ? "Array"
+          : typeof value === "object"
+            ? (value.constructor?.name ?? "Object")
+            : typeof value;
     lines.push(`Type: ${type}`);
     if (Array.isArray(value) || ArrayBuffer.isView(value)) lines.push(`Length: ${(value as { length: number }).length}`);
     lines.push(`Value: ${inspectValue(value)}`);
   }
-  return [`${name}`, ...lines].join("\n");
+  return [name, ...lines].join("\n");
 }
 
 /** `name(a, b = 1)` from a function's source: everything up to its body. */
 function signatureOf(fn: (...args: unknown[]) => unknown, source: string): string {
-  if (!source || source.includes("[native code]")) return `${fn.name || "anonymous"}(${fn.length ? `${fn.length} argument${fn.length > 1 ? "s" : ""}` : ""})`;
+  if (!source || source.includes("[native code]"))
+    return `${fn.name || "anonymous"}(${fn.length ? `${fn.length} argument${fn.length > 1 ? "s" : ""}` : ""})`;
   let depth = 0;
   for (let i = 0; i < source.length; i++) {
     const ch = source[i];

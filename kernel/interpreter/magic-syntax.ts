@@ -39,7 +39,12 @@ export function rewriteMagics(code: string): CellMagicCall | CodeCell {
     const head = code.slice(firstLineStart, lineEnd < 0 ? code.length : lineEnd).trimEnd();
     const match = CELL_MAGIC.exec(head);
     if (match) {
-      return { kind: "cell-magic", name: match[1], args: match[2] ?? match[3].trim(), body: lineEnd < 0 ? "" : code.slice(lineEnd + 1) };
+      return {
+        kind: "cell-magic",
+        name: match[1],
+        args: match[2] ?? match[3].trim(),
+        body: lineEnd < 0 ? "" : code.slice(lineEnd + 1),
+      };
     }
   }
   if (!code.includes("%")) return { kind: "code", code };

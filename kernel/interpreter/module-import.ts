@@ -20,14 +20,24 @@ const CONDITIONS = ["import", "node", "module-sync", "default"];
 export function resolveNotebookImport(specifier: string, baseDir: string): string {
   if (specifier === "hpcfit") {
     const entry = join(packageRoot(), "dist", "index.js");
-    if (!existsSync(entry)) throw new Error(`Cannot import "hpcfit": ${entry} is missing (build the package with \`npx tsc -p tsconfig.json\`).`);
+    if (!existsSync(entry))
+      throw new Error(`Cannot import "hpcfit": ${entry} is missing (build the package with \`npx tsc -p tsconfig.json\`).`);
     return pathToFileURL(entry).href;
   }
   if (isBuiltin(specifier)) return specifier;
   if (specifier.startsWith("file:")) return specifier;
-  if (specifier.startsWith("./") || specifier.startsWith("../") || isAbsolute(specifier) || specifier === "." || specifier === "..") {
+  if (
+    specifier.startsWith("./") ||
+    specifier.startsWith("../") ||
+    isAbsolute(specifier) ||
+    specifier === "." ||
+    specifier === ".."
+  ) {
     const path = resolveFile(isAbsolute(specifier) ? specifier : resolvePath(baseDir, specifier));
-    if (!path) throw new Error(`Cannot find module "${specifier}" (looked for ${resolvePath(baseDir, specifier)} and .ts/.js/index variants).`);
+    if (!path)
+      throw new Error(
+        `Cannot find module "${specifier}" (looked for ${resolvePath(baseDir, specifier)} and .ts/.js/index variants).`,
+      );
     return pathToFileURL(path).href;
   }
   return pathToFileURL(resolveBare(specifier, baseDir)).href;
@@ -70,7 +80,8 @@ function resolveBare(specifier: string, baseDir: string): string {
       const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports?: unknown; main?: unknown; module?: unknown };
       if (manifest.exports !== undefined) {
         const target = resolveExports(manifest.exports, subpath);
-        if (target === undefined) throw new Error(`Cannot import "${specifier}": package "${name}" (${pkgDir}) does not export "${subpath}".`);
+        if (target === undefined)
+          throw new Error(`Cannot import "${specifier}": package "${name}" (${pkgDir}) does not export "${subpath}".`);
         return join(pkgDir, target);
       }
       if (subpath === ".") {
@@ -89,14 +100,19 @@ function resolveBare(specifier: string, baseDir: string): string {
   try {
     return createRequire(join(resolvePath(baseDir), "__notebook__.js")).resolve(specifier);
   } catch {
-    throw new Error(`Cannot find package "${name}" from ${baseDir} (looked in node_modules there and in every parent directory).`);
+    throw new Error(
+      `Cannot find package "${name}" from ${baseDir} (looked in node_modules there and in every parent directory).`,
+    );
   }
 }
 
 /** Resolves `subpath` ("." or "./x") through a package.json `exports` field. */
 function resolveExports(exports: unknown, subpath: string): string | undefined {
   const isSubpathMap =
-    typeof exports === "object" && exports !== null && !Array.isArray(exports) && Object.keys(exports).some((k) => k.startsWith("."));
+    typeof exports === "object" &&
+    exports !== null &&
+    !Array.isArray(exports) &&
+    Object.keys(exports).some((k) => k.startsWith("."));
   if (!isSubpathMap) return subpath === "." ? resolveTarget(exports, undefined) : undefined;
   const map = exports as Record<string, unknown>;
   if (subpath in map) return resolveTarget(map[subpath], undefined);
@@ -108,7 +124,8 @@ function resolveExports(exports: unknown, subpath: string): string | undefined {
     const prefix = key.slice(0, star);
     const suffix = key.slice(star + 1);
     if (subpath.startsWith(prefix) && subpath.endsWith(suffix) && subpath.length >= key.length - 1) {
-      if (!best || prefix.length > best.key.indexOf("*")) best = { key, star: subpath.slice(prefix.length, subpath.length - suffix.length) };
+      if (!best || prefix.length > best.key.indexOf("*"))
+        best = { key, star: subpath.slice(prefix.length, subpath.length - suffix.length) };
     }
   }
   return best ? resolveTarget(map[best.key], best.star) : undefined;
@@ -135,7 +152,10 @@ function resolveTarget(target: unknown, star: string | undefined): string | unde
 }
 
 /** `import.meta` for the cell `filename` (`<cell 3>`), as if it were a file `cell-3.ts` of `dir`. */
-export function cellImportMeta(dir: string, filename: string): { url: string; filename: string; dirname: string; resolve: (specifier: string) => string } {
+export function cellImportMeta(
+  dir: string,
+  filename: string,
+): { url: string; filename: string; dirname: string; resolve: (specifier: string) => string } {
   const file = join(dir, `${filename.replace(/[<>]/g, "").replace(/\s+/g, "-")}.ts`);
   const url = pathToFileURL(file).href;
   return {
@@ -144,6 +164,7 @@ export function cellImportMeta(dir: string, filename: string): { url: string; fi
     dirname: dir,
     // As Node's: a path resolves against the URL whether or not the file exists; a package name
     // resolves as `import` would find it.
-    resolve: (specifier) => (/^(?:\.{0,2}\/|file:)/.test(specifier) ? new URL(specifier, url).href : resolveNotebookImport(specifier, dir)),
+    resolve: (specifier) =>
+      /^(?:\.{0,2}\/|file:)/.test(specifier) ? new URL(specifier, url).href : resolveNotebookImport(specifier, dir),
   };
 }

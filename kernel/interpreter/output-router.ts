@@ -82,12 +82,13 @@ export class OutputRouter {
       const done = typeof encoding === "function" ? encoding : callback;
       let text: string;
       if (typeof chunk === "string") text = chunk;
-      else if (chunk instanceof Uint8Array) text = router.decoders[name].write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      else if (chunk instanceof Uint8Array)
+        text = router.decoders[name].write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       else text = String(chunk);
       router.emit(name, text);
-      if (typeof done === "function") process.nextTick(done as () => void);
+      if (typeof done === "function") process.nextTick(done);
       return true;
     };
-    return write as WriteFn;
+    return write;
   }
 }

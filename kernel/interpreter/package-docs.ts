@@ -8,7 +8,8 @@ import { packageRoot } from "../../util/paths.js";
 
 let index: Map<string, string> | undefined;
 
-const DECLARATION = /\/\*\*([\s\S]*?)\*\/\s*export declare (?:abstract )?(?:class|function|const|interface|type) ([A-Za-z_$][\w$]*)/g;
+const DECLARATION =
+  /\/\*\*([\s\S]*?)\*\/\s*export declare (?:abstract )?(?:class|function|const|interface|type) ([A-Za-z_$][\w$]*)/g;
 
 function* declarationFiles(dir: string): Generator<string> {
   let entries: import("node:fs").Dirent[];

@@ -14,7 +14,8 @@ export class PersistentScope {
   define(name: string, value: unknown): void {
     const existing = Object.getOwnPropertyDescriptor(global, name);
     if (existing && !existing.configurable) {
-      if (!("value" in existing) || !existing.writable) throw new TypeError(`Cannot declare ${name}: it is a read-only built-in global`);
+      if (!("value" in existing) || !existing.writable)
+        throw new TypeError(`Cannot declare ${name}: it is a read-only built-in global`);
       global[name] = value;
     } else {
       Object.defineProperty(global, name, { value, writable: true, enumerable: true, configurable: true });

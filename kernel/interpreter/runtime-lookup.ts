@@ -59,7 +59,14 @@ export function memberNames(value: unknown): Array<{ name: string; kind: string 
       if (seen.has(key) || /^\d+$/.test(key)) continue;
       if (isObjectPrototype && key.startsWith("__")) continue;
       const d = Object.getOwnPropertyDescriptor(o, key);
-      const kind = d && "value" in d ? (typeof d.value === "function" ? (/^class\b/.test(safeSource(d.value)) ? "class" : "function") : "instance") : "property";
+      const kind =
+        d && "value" in d
+          ? typeof d.value === "function"
+            ? /^class\b/.test(safeSource(d.value))
+              ? "class"
+              : "function"
+            : "instance"
+          : "property";
       seen.set(key, kind);
     }
     o = Object.getPrototypeOf(o) as object | null;

@@ -113,7 +113,8 @@ class Analyzer {
 
   private declareLexicalTop(node: AnyNode, index: number): void {
     if (node.type === "VariableDeclaration" && node.kind !== "var") {
-      for (const d of node.declarations) for (const name of patternNames(d.id)) this.declareTop(name, node.kind === "const" ? "const" : "let", index);
+      for (const d of node.declarations)
+        for (const name of patternNames(d.id)) this.declareTop(name, node.kind === "const" ? "const" : "let", index);
     } else if (node.type === "FunctionDeclaration" && node.id) this.declareTop(node.id.name, "function", index);
     else if (node.type === "ClassDeclaration" && node.id) this.declareTop(node.id.name, "class", index);
   }
@@ -195,7 +196,8 @@ class Analyzer {
         return;
       case "ForStatement":
         this.withScope(false, (scope) => {
-          if (node.init && node.init.type === "VariableDeclaration" && node.init.kind !== "var") this.declareLexical(scope, [node.init]);
+          if (node.init && node.init.type === "VariableDeclaration" && node.init.kind !== "var")
+            this.declareLexical(scope, [node.init]);
           this.visit(node.init);
           this.visit(node.test);
           this.visit(node.update);
@@ -270,7 +272,7 @@ class Analyzer {
         return;
       case "ExportNamedDeclaration":
       case "ExportDefaultDeclaration":
-        this.visit(node.declaration as AnyNode | null | undefined);
+        this.visit(node.declaration);
         return;
       case "ExportAllDeclaration":
         return;
@@ -391,7 +393,7 @@ function isNode(value: unknown): value is AnyNode {
 /** The statement inside `export ...`, or the statement itself; undefined for `export {a}` and `export *`. */
 export function unwrapExport(node: Statement | ModuleDeclaration): AnyNode | undefined {
   if (node.type === "ExportNamedDeclaration") return node.declaration ?? undefined;
-  if (node.type === "ExportDefaultDeclaration") return node.declaration as AnyNode;
+  if (node.type === "ExportDefaultDeclaration") return node.declaration;
   if (node.type === "ExportAllDeclaration") return undefined;
   return node;
 }
@@ -442,12 +444,12 @@ export function varNames(node: AnyNode | null | undefined): string[] {
         walk(n.alternate);
         return;
       case "ForStatement":
-        walk(n.init as AnyNode | null);
+        walk(n.init);
         walk(n.body);
         return;
       case "ForInStatement":
       case "ForOfStatement":
-        walk(n.left as AnyNode);
+        walk(n.left);
         walk(n.body);
         return;
       case "WhileStatement":

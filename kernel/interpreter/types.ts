@@ -53,10 +53,7 @@ export interface Inspection {
 
 /** An `is_complete_reply`'s content. */
 export type CompletenessVerdict =
-  | { status: "complete" }
-  | { status: "incomplete"; indent: string }
-  | { status: "invalid" }
-  | { status: "unknown" };
+  { status: "complete" } | { status: "incomplete"; indent: string } | { status: "invalid" } | { status: "unknown" };
 
 /** The TypeScript interpreter as the protocol layer sees it. */
 export interface Interpreter {

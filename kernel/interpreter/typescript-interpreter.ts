@@ -24,7 +24,15 @@ import { rewriteMagics } from "./magic-syntax.js";
 import { cellImportMeta, isTypeScriptUrl, resolveNotebookImport } from "./module-import.js";
 import { OutputRouter } from "./output-router.js";
 import { PersistentScope } from "./persistent-scope.js";
-import type { Completion, CompletenessVerdict, ExecuteOptions, ExecuteOutcome, Inspection, Interpreter, OutputSink } from "./types.js";
+import type {
+  Completion,
+  CompletenessVerdict,
+  ExecuteOptions,
+  ExecuteOutcome,
+  Inspection,
+  Interpreter,
+  OutputSink,
+} from "./types.js";
 import { bundleOf } from "./value-format.js";
 
 /** What {@link TypeScriptInterpreter} needs from the kernel. */
@@ -383,4 +391,3 @@ export class TypeScriptInterpreter implements Interpreter {
     });
   }
 }
-

@@ -52,12 +52,14 @@ function draw(size) {
     y = Math.round(y);
     if (x < 0 || y < 0 || x >= size || y >= size) return;
     const i = (y * size + x) * 4;
-    px[i] = r; px[i + 1] = g; px[i + 2] = b; px[i + 3] = a;
+    px[i] = r;
+    px[i + 1] = g;
+    px[i + 2] = b;
+    px[i + 3] = a;
   };
   const disc = (cx, cy, rad, colour) => {
     for (let y = Math.floor(cy - rad); y <= cy + rad; y++)
-      for (let x = Math.floor(cx - rad); x <= cx + rad; x++)
-        if ((x - cx) ** 2 + (y - cy) ** 2 <= rad * rad) set(x, y, colour);
+      for (let x = Math.floor(cx - rad); x <= cx + rad; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= rad * rad) set(x, y, colour);
   };
   // Rounded dark-blue tile.
   const r = 10 * s;
@@ -71,7 +73,13 @@ function draw(size) {
   const model = (x) => 14 + 36 * Math.exp(-(x - 8) / 16);
   for (let x = 6; x <= 58; x += 0.25) disc(x * s, model(x) * s, 2.2 * s, [245, 166, 35]);
   // Data points with error bars, in white.
-  const points = [[12, -3], [22, 4], [32, -2], [42, 3], [52, -1]];
+  const points = [
+    [12, -3],
+    [22, 4],
+    [32, -2],
+    [42, 3],
+    [52, -1],
+  ];
   for (const [x, off] of points) {
     const y = model(x) + off;
     for (let e = -5; e <= 5; e += 0.5) set(x * s, (y + e) * s, [255, 255, 255]);

@@ -31,7 +31,13 @@ function errorContent(outcome: Extract<ExecuteOutcome, { status: "error" }>): JS
 export async function handleExecute(ctx: ExecuteContext, request: JupyterMessage): Promise<JSONDict> {
   const c = request.content;
   if (typeof c.code !== "string") {
-    return { status: "error", execution_count: ctx.nextExecutionCount(false), ename: "BadRequest", evalue: "execute_request content.code must be a string", traceback: [] };
+    return {
+      status: "error",
+      execution_count: ctx.nextExecutionCount(false),
+      ename: "BadRequest",
+      evalue: "execute_request content.code must be a string",
+      traceback: [],
+    };
   }
   const code = c.code;
   const tooLarge = cellSizeError(Buffer.byteLength(code, "utf8"), ctx.maxCellBytes);

@@ -35,7 +35,6 @@ export interface KernelProtocolOptions {
   log?: (text: string) => void;
 }
 
-
 /** Dispatches Jupyter messages to their handlers. */
 export class KernelProtocol {
   /** The kernel's comm registry; other parts of the kernel register targets on it. */
@@ -61,7 +60,8 @@ export class KernelProtocol {
     this.log = options.log ?? ((t) => process.stderr.write(`[hpcfit kernel] ${t}\n`));
     this.maxCellBytes = maxCellBytes(process.env, this.log);
     this.comms = new KernelCommManager(
-      (msgType, content, metadata, buffers) => this.publish(msgType, content, this.lastRequest ?? undefined, { metadata, buffers }),
+      (msgType, content, metadata, buffers) =>
+        this.publish(msgType, content, this.lastRequest ?? undefined, { metadata, buffers }),
       (error, what) => this.reportError(error, what),
     );
     options.transport.onMessage((channel, message) => this.receive(channel, message));
@@ -181,7 +181,13 @@ export class KernelProtocol {
         const code = codeOf(c);
         const cursor = typeof c.cursor_pos === "number" ? c.cursor_pos : code.length;
         const r = await (await this.interpreter()).complete(code, cursor);
-        this.reply(channel, message, { status: "ok", matches: r.matches, cursor_start: r.cursorStart, cursor_end: r.cursorEnd, metadata: r.metadata });
+        this.reply(channel, message, {
+          status: "ok",
+          matches: r.matches,
+          cursor_start: r.cursorStart,
+          cursor_end: r.cursorEnd,
+          metadata: r.metadata,
+        });
         return;
       }
       case "inspect_request": {
@@ -234,12 +240,20 @@ export class KernelProtocol {
         const type = message.header.msg_type;
         const replyType = type.endsWith("_request") ? type.replace(/_request$/, "_reply") : `${type}_reply`;
         this.log(`unknown message type ${type}`);
-        this.send(channel, createMessage(this.options.sender, replyType, {
-          status: "error",
-          ename: "UnknownMessageType",
-          evalue: `hpcfit does not handle ${type} messages`,
-          traceback: [],
-        }, message));
+        this.send(
+          channel,
+          createMessage(
+            this.options.sender,
+            replyType,
+            {
+              status: "error",
+              ename: "UnknownMessageType",
+              evalue: `hpcfit does not handle ${type} messages`,
+              traceback: [],
+            },
+            message,
+          ),
+        );
       }
     }
   }
@@ -308,7 +322,12 @@ export class KernelProtocol {
     this.send(channel, createMessage(this.options.sender, type, content, request));
   }
 
-  private publish(msgType: string, content: JSONDict, parent?: JupyterMessage, extra: { metadata?: JSONDict; buffers?: Uint8Array[] } = {}): void {
+  private publish(
+    msgType: string,
+    content: JSONDict,
+    parent?: JupyterMessage,
+    extra: { metadata?: JSONDict; buffers?: Uint8Array[] } = {},
+  ): void {
     this.send("iopub", createMessage(this.options.sender, msgType, content, parent, { ...extra, identities: [] }));
   }
 

@@ -50,7 +50,8 @@ const coalescer = new IopubCoalescer((message) => {
 
 function send(channel: Channel, message: JupyterMessage): void {
   // HPCFIT_WIRE_DEBUG=1 logs every outgoing message: for diagnosing a client that hears nothing.
-  if (process.env.HPCFIT_WIRE_DEBUG) log(`send ${channel} ${message.header.msg_type} ids=${message.identities.map((i) => Buffer.from(i).toString()).join(",")}`);
+  if (process.env.HPCFIT_WIRE_DEBUG)
+    log(`send ${channel} ${message.header.msg_type} ids=${message.identities.map((i) => Buffer.from(i).toString()).join(",")}`);
   if (channel === "iopub") {
     coalescer.push(message);
     return;

@@ -19,6 +19,4 @@ export type WorkerEvent =
   | { kind: "closed" };
 
 /** From the main thread to the worker. */
-export type MainCommand =
-  | { kind: "send"; channel: Channel; message: JupyterMessage }
-  | { kind: "close" };
+export type MainCommand = { kind: "send"; channel: Channel; message: JupyterMessage } | { kind: "close" };

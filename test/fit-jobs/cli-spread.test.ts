@@ -22,9 +22,20 @@ describe("hpcfit fit --parallel in a job of several nodes", () => {
     expect(expandTasksPerNode("1")).toEqual([1]);
     expect(() => expandTasksPerNode("4(3)")).toThrow(/cannot read SLURM_TASKS_PER_NODE=4\(3\)/);
     const allocation = { nodes: ["n1", "n2", "n3"], tasksPerNode: [4, 4, 2] };
-    expect(placeWorkers(allocation, 6)).toEqual([{ node: "n1", tasks: 2 }, { node: "n2", tasks: 2 }, { node: "n3", tasks: 2 }]);
-    expect(placeWorkers(allocation, 2)).toEqual([{ node: "n1", tasks: 1 }, { node: "n2", tasks: 1 }]);
-    expect(placeWorkers(allocation, 10)).toEqual([{ node: "n1", tasks: 4 }, { node: "n2", tasks: 4 }, { node: "n3", tasks: 2 }]);
+    expect(placeWorkers(allocation, 6)).toEqual([
+      { node: "n1", tasks: 2 },
+      { node: "n2", tasks: 2 },
+      { node: "n3", tasks: 2 },
+    ]);
+    expect(placeWorkers(allocation, 2)).toEqual([
+      { node: "n1", tasks: 1 },
+      { node: "n2", tasks: 1 },
+    ]);
+    expect(placeWorkers(allocation, 10)).toEqual([
+      { node: "n1", tasks: 4 },
+      { node: "n2", tasks: 4 },
+      { node: "n3", tasks: 2 },
+    ]);
     expect(() => placeWorkers(allocation, 11)).toThrow(/11 evaluation workers asked for, but the job has 10 tasks/);
   });
 
@@ -34,9 +45,15 @@ describe("hpcfit fit --parallel in a job of several nodes", () => {
     writeFileSync(model, lineModel());
     const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
     const script = join(dir, "fit.sh");
-    writeFileSync(script, `#!/bin/bash\nexec ${[process.execPath, CLI, "fit", model, ...DREAM, "--parallel", "8", "--store", join(dir, "spread")].map(q).join(" ")}\n`);
+    writeFileSync(
+      script,
+      `#!/bin/bash\nexec ${[process.execPath, CLI, "fit", model, ...DREAM, "--parallel", "8", "--store", join(dir, "spread")].map(q).join(" ")}\n`,
+    );
     const env = { ...process.env, SLURM_CONF: inject("slurmConf") };
-    await run("sbatch", ["--wait", "--nodes=4", "--ntasks=8", "--time=5", `--output=${join(dir, "job.out")}`, script], { env, timeout: 240_000 });
+    await run("sbatch", ["--wait", "--nodes=4", "--ntasks=8", "--time=5", `--output=${join(dir, "job.out")}`, script], {
+      env,
+      timeout: 240_000,
+    });
     const out = readFileSync(join(dir, "job.out"), "utf8");
     expect(out).toMatch(/hpcfit fit: 8 evaluation workers connected on 4 nodes \(n1, n2, n3, n4\)/);
     expect(out).toMatch(/stored /);

@@ -37,26 +37,32 @@ describe("%%fit losing a node", () => {
     // No heartbeat deadline: only the closed connections can tell the sampler the workers are gone.
     process.env.HPCFIT_FIT_DEAD_AFTER_MS = String(24 * 3600_000);
     const dream = "--fit=dream --samples=400 --burn=30 --seed=11";
-    const { value, outputs } = await runFit(`${dream} --nodes=4 --ntasks=8 --time=5 --job-name=lose-n4`, lineModel({ gate })).finally(() => {
+    const { value, outputs } = await runFit(
+      `${dream} --nodes=4 --ntasks=8 --time=5 --job-name=lose-n4`,
+      lineModel({ gate }),
+    ).finally(() => {
       delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
     });
     const job = asFitJob(value);
     // The gate holds every evaluation once the sampler runs: wait until all eight workers are in.
-    for (let i = 0; i < 1200 && !job.job.done && (readProgress(job.dir)?.workers.length ?? 0) < 8; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 1200 && !job.job.done && (readProgress(job.dir)?.workers.length ?? 0) < 8; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const before = readProgress(job.dir)!;
     expect(before.workers.filter((w) => w.node === "n4").length).toBe(2);
 
     const killed = killNode("n4", conf);
     expect(killed.length).toBeGreaterThan(2);
     // The sampler sees the two n4 workers gone while every evaluation is still held.
-    for (let i = 0; i < 300 && (readProgress(job.dir)?.workers.filter((w) => !w.alive).length ?? 0) < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && (readProgress(job.dir)?.workers.filter((w) => !w.alive).length ?? 0) < 2; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const after = readProgress(job.dir)!;
     expect(after.workers.filter((w) => !w.alive).map((w) => w.node)).toEqual(["n4", "n4"]);
     expect(after.phase).toBe("running");
     const out = () => readFileSync(job.job.stdout!, "utf8");
     expect(out()).toMatch(/worker n4:\d+ lost \(its connection closed\)/);
     // The live display names the lost node.
-    for (let i = 0; i < 300 && !displayTexts(outputs).some((t) => /6\/8 workers on 3 nodes \(lost on n4\)/.test(t)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !displayTexts(outputs).some((t) => /6\/8 workers on 3 nodes \(lost on n4\)/.test(t)); i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(displayTexts(outputs).some((t) => /6\/8 workers on 3 nodes \(lost on n4\)/.test(t))).toBe(true);
     // Slurm marks the node down; the job, on the three others, goes on.
     await waitForNodeState("n4", /^down/, conf);

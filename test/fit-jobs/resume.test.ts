@@ -15,15 +15,19 @@ import { loadResult } from "../../fit/node/store.js";
 import { freshDirs, lineModel } from "./support.js";
 
 function driver(dir: string, args: string[]): { done: Promise<number | null>; kill: () => void } {
-  const child = spawn(process.execPath, [compiledEntry("fit-jobs/job-main.js"), dir, "--mode=serial", "--workers=1", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [compiledEntry("fit-jobs/job-main.js"), dir, "--mode=serial", "--workers=1", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let log = "";
   child.stdout.on("data", (d: Buffer) => (log += d.toString()));
   child.stderr.on("data", (d: Buffer) => (log += d.toString()));
   return {
-    done: new Promise((resolve) => child.on("exit", (code) => {
-      if (code !== 0 && code !== null) console.error(log);
-      resolve(code);
-    })),
+    done: new Promise((resolve) =>
+      child.on("exit", (code) => {
+        if (code !== 0 && code !== null) console.error(log);
+        resolve(code);
+      }),
+    ),
     kill: () => child.kill("SIGKILL"),
   };
 }
@@ -56,7 +60,10 @@ describe("fit job checkpoint and --resume", () => {
     if (!isSampledResult(a) || !isSampledResult(b)) throw new Error("expected sampler results");
     expect(Array.from(b.samples.points)).toEqual(Array.from(a.samples.points));
     expect(Array.from(b.samples.logp)).toEqual(Array.from(a.samples.logp));
-    const progress = JSON.parse(readFileSync(join(cut.dir, "store", "progress.json"), "utf8")) as { phase: string; resumedFrom: number };
+    const progress = JSON.parse(readFileSync(join(cut.dir, "store", "progress.json"), "utf8")) as {
+      phase: string;
+      resumedFrom: number;
+    };
     expect(progress.phase).toBe("done");
     expect(progress.resumedFrom).toBeGreaterThan(0);
   });

@@ -73,11 +73,14 @@ describe("%%fit on Slurm", () => {
     // sixteen workers start on this machine; held evaluations send no heartbeats meanwhile.
     const gate = join(work, "nodes.gate");
     process.env.HPCFIT_FIT_DEAD_AFTER_MS = String(24 * 3600_000);
-    const { value } = await runFit(`${DREAM} --nodes=4 --ntasks=16 --time=5 --job-name=nodes4`, lineModel({ gate })).finally(() => {
-      delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
-    });
+    const { value } = await runFit(`${DREAM} --nodes=4 --ntasks=16 --time=5 --job-name=nodes4`, lineModel({ gate })).finally(
+      () => {
+        delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
+      },
+    );
     const job = asFitJob(value);
-    for (let i = 0; i < 1200 && !job.job.done && (readProgress(job.dir)?.workers.length ?? 0) < 16; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 1200 && !job.job.done && (readProgress(job.dir)?.workers.length ?? 0) < 16; i++)
+      await new Promise((r) => setTimeout(r, 100));
     writeFileSync(gate, "");
     const result = await job.wait({ pollMs: 300 });
     const workers = readProgress(job.dir)?.workers ?? [];
@@ -85,8 +88,15 @@ describe("%%fit on Slurm", () => {
     // Four workers on each node, each named by the node Slurm ran it on.
     const perNode = new Map<string, number>();
     for (const w of workers) perNode.set(w.node, (perNode.get(w.node) ?? 0) + 1);
-    expect([...perNode.entries()].sort()).toEqual([["n1", 4], ["n2", 4], ["n3", 4], ["n4", 4]]);
-    expect(readFileSync(job.job.stdout!, "utf8")).toMatch(/16 evaluation workers connected|worker n\d:\d+ connected \(16 alive\)/);
+    expect([...perNode.entries()].sort()).toEqual([
+      ["n1", 4],
+      ["n2", 4],
+      ["n3", 4],
+      ["n4", 4],
+    ]);
+    expect(readFileSync(job.job.stdout!, "utf8")).toMatch(
+      /16 evaluation workers connected|worker n\d:\d+ connected \(16 alive\)/,
+    );
 
     const module = (await import(join(job.dir, "model.ts"))) as { problem: Problem };
     const serial = await fit(module.problem, { method: "dream", samples: 400, burn: 30, seed: 7 });
@@ -97,13 +107,16 @@ describe("%%fit on Slurm", () => {
 
   test("killing one worker during the run still completes the fit, and the loss is logged", async () => {
     process.env.HPCFIT_FIT_DEAD_AFTER_MS = "1500";
-    const { value } = await runFit(`${DREAM} --samples=600 --burn=60 --ntasks=2 --time=5 --job-name=killone`, lineModel({ spinMs: 3 }));
+    const { value } = await runFit(
+      `${DREAM} --samples=600 --burn=60 --ntasks=2 --time=5 --job-name=killone`,
+      lineModel({ spinMs: 3 }),
+    );
     const job = asFitJob(value);
     // Wait until both workers are connected and the sampler is past a few generations.
     let victim: number | undefined;
     for (let i = 0; i < 600 && victim === undefined; i++) {
       const p = readProgress(job.dir);
-      if (p && p.phase === "running" && p.workers.length === 2 && p.step >= 3) victim = p.workers[1]!.pid;
+      if (p && p.phase === "running" && p.workers.length === 2 && p.step >= 3) victim = p.workers[1].pid;
       else await new Promise((r) => setTimeout(r, 100));
     }
     expect(victim).toBeDefined();

@@ -24,27 +24,30 @@ export { recordingContext, freshDirs } from "../jobs/support.js";
  */
 export function lineModel(options: { spinMs?: number; useVar?: boolean; gate?: string } = {}): string {
   const spin = options.spinMs ?? 0;
-  const gate = options.gate === undefined
-    ? []
-    : [
-        `import { existsSync, readFileSync } from "node:fs";`,
-        `import { join } from "node:path";`,
-        `const GATE = ${JSON.stringify(options.gate)};`,
-        `const PROGRESS = join(process.cwd(), "store", "progress.json");`,
-        `const nap = new Int32Array(new SharedArrayBuffer(4));`,
-        `const running = (): boolean => { try { return JSON.parse(readFileSync(PROGRESS, "utf8")).phase === "running"; } catch { return false; } };`,
-        `let open = false;`,
-        `const gate = (): void => {`,
-        `  if (open) return;`,
-        `  while (!existsSync(GATE) && running()) Atomics.wait(nap, 0, 0, 20);`,
-        `  open = existsSync(GATE);`,
-        `};`,
-      ];
+  const gate =
+    options.gate === undefined
+      ? []
+      : [
+          `import { existsSync, readFileSync } from "node:fs";`,
+          `import { join } from "node:path";`,
+          `const GATE = ${JSON.stringify(options.gate)};`,
+          `const PROGRESS = join(process.cwd(), "store", "progress.json");`,
+          `const nap = new Int32Array(new SharedArrayBuffer(4));`,
+          `const running = (): boolean => { try { return JSON.parse(readFileSync(PROGRESS, "utf8")).phase === "running"; } catch { return false; } };`,
+          `let open = false;`,
+          `const gate = (): void => {`,
+          `  if (open) return;`,
+          `  while (!existsSync(GATE) && running()) Atomics.wait(nap, 0, 0, 20);`,
+          `  open = existsSync(GATE);`,
+          `};`,
+        ];
   return [
     `import { Curve, FitProblem } from "hpcfit";`,
     ...gate,
     `const xs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];`,
-    options.useVar ? `const ys = xs.map((x, i) => slope * x + 1 + 0.2 * Math.sin(5 * i));` : `const ys = xs.map((x, i) => 2 * x + 1 + 0.2 * Math.sin(5 * i));`,
+    options.useVar
+      ? `const ys = xs.map((x, i) => slope * x + 1 + 0.2 * Math.sin(5 * i));`
+      : `const ys = xs.map((x, i) => 2 * x + 1 + 0.2 * Math.sin(5 * i));`,
     `const spin = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end); };`,
     options.gate === undefined
       ? `const M = new Curve((x: number, a = 1, b = 0) => { if (x === 0 && ${spin} > 0) spin(${spin}); return a * x + b; }, xs, ys, 0.2);`
@@ -64,7 +67,11 @@ export function fitRegistry(): MagicRegistry {
 }
 
 /** Runs `%%fit args` with `body` in a recording context. */
-export async function runFit(args: string, body: string | undefined, vars: Record<string, unknown> = {}): Promise<{ value: unknown; outputs: Recorded[] }> {
+export async function runFit(
+  args: string,
+  body: string | undefined,
+  vars: Record<string, unknown> = {},
+): Promise<{ value: unknown; outputs: Recorded[] }> {
   const context = recordingContext(vars);
   const value = await fitMagic.run(args, context, body);
   return { value, outputs: context.outputs };
@@ -72,11 +79,14 @@ export async function runFit(args: string, body: string | undefined, vars: Recor
 
 /** The text/plain of every display output (first and updates), in order. */
 export function displayTexts(outputs: Recorded[]): string[] {
-  return outputs.filter((o): o is Extract<Recorded, { kind: "display" }> => o.kind === "display").map((o) => String(o.data["text/plain"] ?? ""));
+  return outputs
+    .filter((o): o is Extract<Recorded, { kind: "display" }> => o.kind === "display")
+    .map((o) => String(o.data["text/plain"] ?? ""));
 }
 
 /** The job a `%%fit` returned. */
 export function asFitJob(value: unknown): FitJob {
-  if (value === null || typeof value !== "object" || !("job" in value) || !("dir" in value)) throw new Error(`expected a FitJob, got ${String(value)}`);
+  if (value === null || typeof value !== "object" || !("job" in value) || !("dir" in value))
+    throw new Error(`expected a FitJob, got ${String(value)}`);
   return value as FitJob;
 }

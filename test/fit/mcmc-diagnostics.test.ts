@@ -9,7 +9,12 @@ import { McmcSamples } from "../../fit/mcmc/samples.js";
 import { formatUncertainty } from "../../fit/mcmc/report.js";
 import { Random } from "../../fit/random.js";
 
-function samplesFrom(nchains: number, nthin: number, value: (c: number, t: number) => number, logp: (c: number, t: number) => number) {
+function samplesFrom(
+  nchains: number,
+  nthin: number,
+  value: (c: number, t: number) => number,
+  logp: (c: number, t: number) => number,
+) {
   const points = new Float64Array(nchains * nthin);
   const lp = new Float64Array(nchains * nthin);
   for (let t = 0; t < nthin; t++)
@@ -18,9 +23,23 @@ function samplesFrom(nchains: number, nthin: number, value: (c: number, t: numbe
       lp[t * nchains + c] = logp(c, t);
     }
   return new McmcSamples({
-    sampler: "dream", labels: ["a"], nchains, nthin, thin: 1, burn: 0, generations: nthin, evaluations: nchains * nthin,
-    points, logp: lp, genDraws: new Float64Array(nthin), genAcceptance: new Float64Array(nthin).fill(0.3),
-    genLogp: lp.slice(), ncr: 0, crDraws: new Float64Array(0), crWeights: new Float64Array(0), outliers: [],
+    sampler: "dream",
+    labels: ["a"],
+    nchains,
+    nthin,
+    thin: 1,
+    burn: 0,
+    generations: nthin,
+    evaluations: nchains * nthin,
+    points,
+    logp: lp,
+    genDraws: new Float64Array(nthin),
+    genAcceptance: new Float64Array(nthin).fill(0.3),
+    genLogp: lp.slice(),
+    ncr: 0,
+    crDraws: new Float64Array(0),
+    crWeights: new Float64Array(0),
+    outliers: [],
   });
 }
 
@@ -33,7 +52,8 @@ describe("MCMC diagnostics", () => {
     const [r0, i0] = [re.slice(), im.slice()];
     fft(re, im);
     for (let k = 0; k < n; k += 7) {
-      let sr = 0, si = 0;
+      let sr = 0,
+        si = 0;
       for (let t = 0; t < n; t++) {
         const a = (-2 * Math.PI * k * t) / n;
         sr += r0[t] * Math.cos(a) - i0[t] * Math.sin(a);
@@ -49,7 +69,8 @@ describe("MCMC diagnostics", () => {
   test("autocorrelation time of AR(1) chains is (1 + φ)/(1 − φ)", () => {
     const phi = 0.8;
     const rng = new Random(3);
-    const nchains = 16, n = 5000;
+    const nchains = 16,
+      n = 5000;
     const series = Array.from({ length: nchains }, () => {
       const s = new Float64Array(n);
       let v = rng.normal() / Math.sqrt(1 - phi * phi);
@@ -72,15 +93,30 @@ describe("MCMC diagnostics", () => {
   test("warnings: short chains, R-hat and a stuck outlier chain", () => {
     const rng = new Random(5);
     const noise = Array.from({ length: 10 }, () => Float64Array.from({ length: 100 }, () => rng.normal()));
-    const good = samplesFrom(10, 100, (c, t) => noise[c][t], (c, t) => -0.5 * noise[c][t] ** 2);
+    const good = samplesFrom(
+      10,
+      100,
+      (c, t) => noise[c][t],
+      (c, t) => -0.5 * noise[c][t] ** 2,
+    );
     expect(good.summary().warnings).toEqual([]);
-    const stuck = samplesFrom(10, 100, (c, t) => noise[c][t] + (c === 7 ? 4 : 0), (c, t) => -0.5 * (noise[c][t] + (c === 7 ? 4 : 0)) ** 2);
+    const stuck = samplesFrom(
+      10,
+      100,
+      (c, t) => noise[c][t] + (c === 7 ? 4 : 0),
+      (c, t) => -0.5 * (noise[c][t] + (c === 7 ? 4 : 0)) ** 2,
+    );
     const w = stuck.summary().warnings.join("\n");
     expect(stuck.summary().diagnostics.outlierChains).toEqual([7]);
     expect(w).toMatch(/R-hat above 1.05 for a/);
     expect(w).toMatch(/Outlier chains after burn-in \(7\)/);
     let v = 0;
-    const sticky = samplesFrom(4, 60, (c, t) => (t % 30 === 0 ? (v = rng.normal()) : v) + c * 0, () => 0);
+    const sticky = samplesFrom(
+      4,
+      60,
+      (c, t) => (t % 30 === 0 ? (v = rng.normal()) : v) + c * 0,
+      () => 0,
+    );
     expect(sticky.summary().warnings.join("\n")).toMatch(/shorter than 50 autocorrelation times for a/);
   });
 

@@ -118,7 +118,11 @@ describe("pinned sampler output", () => {
       });
       const state = readCheckpoint(dir);
       expect(state?.generation).toBe(cut);
-      const resumed = await runDream(lineProblem(data), { ...DREAM, resume: state }, { rng: new Random(999), report: () => true });
+      const resumed = await runDream(
+        lineProblem(data),
+        { ...DREAM, resume: state },
+        { rng: new Random(999), report: () => true },
+      );
       expect(record(resumed.samples, resumed.bestX, resumed.bestNllf)).toEqual(saved.dream);
     }
   });

@@ -36,6 +36,8 @@ describe("SMC with Gaussian priors", () => {
     const M = new Curve((x: number, m = 1, b = 0) => m * x + b, x, y, dy);
     M.m.fit();
     M.b.range(-20, 20);
-    await expect(fit(new FitProblem(M), { method: "smc", particles: 200 })).rejects.toThrow(/parameter m needs finite bounds or a Gaussian prior/);
+    await expect(fit(new FitProblem(M), { method: "smc", particles: 200 })).rejects.toThrow(
+      /parameter m needs finite bounds or a Gaussian prior/,
+    );
   });
 });

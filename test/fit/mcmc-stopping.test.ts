@@ -95,7 +95,9 @@ describe("a sampler stopped early keeps its draws", () => {
     expect(r.stopped).toBe("signal");
     expect(s.generations).toBe(3);
     expect(s.size).toBe(300);
-    expect(r.message).toMatch(/stopped by the abort signal after 3 tempering stages; 300 draws kept .*before the particles reached the posterior/);
+    expect(r.message).toMatch(
+      /stopped by the abort signal after 3 tempering stages; 300 draws kept .*before the particles reached the posterior/,
+    );
   });
 
   test("maxTime stops DREAM and SMC with their draws, as seconds or as a duration", async () => {
@@ -115,7 +117,8 @@ describe("a sampler stopped early keeps its draws", () => {
   });
 
   test("maxTime: bad values get an error naming the option", async () => {
-    const go = (maxTime: unknown) => runDream(lineProblem(data), { maxTime: maxTime as number }, { rng: new Random(1), report: () => true });
+    const go = (maxTime: unknown) =>
+      runDream(lineProblem(data), { maxTime: maxTime as number }, { rng: new Random(1), report: () => true });
     for (const bad of [0, -5, "soon", "10 parsecs", "", Number.NaN, {}])
       await expect(go(bad)).rejects.toThrow(/option maxTime must be a positive number of seconds or a duration/);
   });
@@ -153,7 +156,9 @@ describe("a sampler stopped early keeps its draws", () => {
     // The live line, then the result itself (the cell ends without a value).
     expect(shown.length).toBe(2);
     const line = shown[0];
-    expect(String(line[line.length - 1]["text/plain"])).toMatch(/^fit dream: stopped \(interrupted\): interrupted after 40 generations; 400 draws kept.*lastFit\(\) returns this result/);
+    expect(String(line[line.length - 1]["text/plain"])).toMatch(
+      /^fit dream: stopped \(interrupted\): interrupted after 40 generations; 400 draws kept.*lastFit\(\) returns this result/,
+    );
     expect(line.some((b) => /running/.test(String(b["text/plain"])))).toBe(true);
     expect(shown[1][0][MCMC_MIME]).toBeDefined();
     expect(String(shown[1][0]["text/plain"])).toMatch(/interrupted after 40 generations/);

@@ -9,7 +9,14 @@ const X = [1, 2, 3, 4, 5];
 const Y = [2.1, 3.9, 6.2, 8.1, 9.8];
 
 function curve(name?: string): InstanceType<typeof Curve> {
-  const M = new Curve((x: number, m = 1, b = 0) => m * x + b, X, Y, [0.1, 0.1, 0.1, 0.1, 0.1], {}, name === undefined ? {} : { name });
+  const M = new Curve(
+    (x: number, m = 1, b = 0) => m * x + b,
+    X,
+    Y,
+    [0.1, 0.1, 0.1, 0.1, 0.1],
+    {},
+    name === undefined ? {} : { name },
+  );
   M.m.range(0, 5);
   M.b.range(-5, 5);
   return M;

@@ -9,10 +9,18 @@ const DY = [0.05, 0.05, 0.2, 0.05, 0.2, 0.2];
 
 /** Weighted linear least squares in closed form: [m, b] and their covariance. */
 function weightedLine(x: number[], y: number[], dy: number[]): { m: number; b: number; cov: number[] } {
-  let s = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let s = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   x.forEach((xi, i) => {
     const w = 1 / (dy[i] * dy[i]);
-    s += w; sx += w * xi; sy += w * y[i]; sxx += w * xi * xi; sxy += w * xi * y[i];
+    s += w;
+    sx += w * xi;
+    sy += w * y[i];
+    sxx += w * xi * xi;
+    sxy += w * xi * y[i];
   });
   const det = s * sxx - sx * sx;
   return { m: (s * sxy - sx * sy) / det, b: (sxx * sy - sx * sxy) / det, cov: [s / det, -sx / det, -sx / det, sxx / det] };
@@ -70,10 +78,17 @@ describe("Curve", () => {
     expect([M.m.value, M.b.value]).toEqual([2, 0.5]);
     M.m.range(0, 4);
     expect(M.p.m.lower).toBe(0);
-    const F = new Curve(function line(x: number, slope = 1, offset = -1.5e-1) {
-      return slope * x + offset;
-    }, X, Y);
-    expect(F.parameters().map((p) => [p.name, p.value])).toEqual([["slope", 1], ["offset", -0.15]]);
+    const F = new Curve(
+      function line(x: number, slope = 1, offset = -1.5e-1) {
+        return slope * x + offset;
+      },
+      X,
+      Y,
+    );
+    expect(F.parameters().map((p) => [p.name, p.value])).toEqual([
+      ["slope", 1],
+      ["offset", -0.15],
+    ]);
     expect(() => new Curve((x: number, m: number) => m * x, X, Y)).toThrow(/"m" has no initial value/);
     expect(() => new Curve((x: number, m = 1) => m * x, X, Y, undefined, { q: 1 })).toThrow(/"q", which is not a parameter/);
     expect(() => new Curve((x: number, m = 1) => m * x, X, [1, 2])).toThrow(/y has 2 values, x has 6/);
@@ -124,9 +139,16 @@ describe("Curve", () => {
   });
 
   test("an analytic Jacobian is used by lm and gives the same answer", async () => {
-    const M = new Curve((x: number, a = 1, k = 0.1) => a * Math.exp(-k * x), X, Y.map((_, i) => 5 * Math.exp(-0.3 * X[i]) + 0.01 * (i % 2 ? 1 : -1)), undefined, {}, {
-      jacobian: (x: number, a: number, k: number) => [Math.exp(-k * x), -a * x * Math.exp(-k * x)],
-    });
+    const M = new Curve(
+      (x: number, a = 1, k = 0.1) => a * Math.exp(-k * x),
+      X,
+      Y.map((_, i) => 5 * Math.exp(-0.3 * X[i]) + 0.01 * (i % 2 ? 1 : -1)),
+      undefined,
+      {},
+      {
+        jacobian: (x: number, a: number, k: number) => [Math.exp(-k * x), -a * x * Math.exp(-k * x)],
+      },
+    );
     M.a.fit();
     M.k.fit();
     const P = new FitProblem(M);
@@ -156,10 +178,15 @@ describe("FitProblem", () => {
 
   test("constraints: Infinity outside, the model not evaluated there", () => {
     let calls = 0;
-    const M = new Curve((x: number, m = 2, b = 0) => {
-      calls++;
-      return m * x + b;
-    }, X, Y, DY);
+    const M = new Curve(
+      (x: number, m = 2, b = 0) => {
+        calls++;
+        return m * x + b;
+      },
+      X,
+      Y,
+      DY,
+    );
     M.m.range(0, 4);
     M.b.range(-5, 5);
     const P = new FitProblem(M, { constraints: [() => M.m.value - M.b.value - 1] });
@@ -189,7 +216,8 @@ describe("FitProblem", () => {
     // Closed form: common slope from pooled within-group regression.
     const mean = (v: number[]): number => v.reduce((s, t) => s + t, 0) / v.length;
     const xm = mean(xa);
-    let sxy = 0, sxx = 0;
+    let sxy = 0,
+      sxx = 0;
     for (const y of [ya, yb]) {
       const ym = mean(y);
       xa.forEach((x, i) => {
@@ -205,7 +233,11 @@ describe("FitProblem", () => {
   });
 
   test("a tied parameter follows the fitted one and is not fitted itself", async () => {
-    const M = new Curve((x: number, a = 1, b = 1) => a * x + b, X, X.map((x) => 3 * x + 6));
+    const M = new Curve(
+      (x: number, a = 1, b = 1) => a * x + b,
+      X,
+      X.map((x) => 3 * x + 6),
+    );
     M.a.range(0, 10);
     M.b.equals(() => 2 * M.a.value);
     const P = new FitProblem(M);
@@ -297,7 +329,8 @@ describe("lm with bounds", () => {
     const r = await fit(new FitProblem(M));
     expect(r.x[0]).toBe(1.5);
     // b minimises Σ ((1.5 x + b − y)/dy)²: the weighted mean of y − 1.5 x.
-    let sw = 0, s = 0;
+    let sw = 0,
+      s = 0;
     X.forEach((x, i) => {
       const w = 1 / DY[i] ** 2;
       sw += w;

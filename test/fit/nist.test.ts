@@ -65,7 +65,10 @@ describe("double-double residuals of the precise Lanczos model", () => {
 });
 
 describe("lm's geodesic acceleration option", () => {
-  for (const [name, start] of [["MGH17", 1], ["Bennett5", 2]] as const) {
+  for (const [name, start] of [
+    ["MGH17", 1],
+    ["Bennett5", 2],
+  ] as const) {
     test(`${name} start ${start}: certified digits with fewer evaluations than without it`, async () => {
       const data = loadNist(name);
       const plain = await fit(nistProblem(data, start), { method: "lm" });

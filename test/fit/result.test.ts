@@ -1,7 +1,18 @@
 // FitResult definitions (cov unscaled, stderr scaled only without dy), the text report, the MIME
 // bundle, fit() itself (method choice, multi-start, monitor, abort, live display) and errors.
 import { afterEach, describe, expect, test } from "vitest";
-import { Curve, DISPLAY, FitProblem, FitResult, Fitness, fit, formatValueError, getMethod, methodNames, isDisplayable } from "hpcfit";
+import {
+  Curve,
+  DISPLAY,
+  FitProblem,
+  FitResult,
+  Fitness,
+  fit,
+  formatValueError,
+  getMethod,
+  methodNames,
+  isDisplayable,
+} from "hpcfit";
 import { FIT_MIME, type FitBundle } from "../../schema/fit.js";
 import { LIVE_DISPLAY, type MimeBundle } from "../../schema/display.js";
 
@@ -70,10 +81,14 @@ describe("FitResult definitions", () => {
     F.p.c.fit();
     const P = new FitProblem(F);
     const r = FitResult.fromProblem(P, { method: "test", evaluations: 0, converged: true, message: "" });
-    let s = 0, sx = 0, sxx = 0;
+    let s = 0,
+      sx = 0,
+      sxx = 0;
     X.forEach((x, i) => {
       const w = 1 / DY[i] ** 2;
-      s += w; sx += w * x; sxx += w * x * x;
+      s += w;
+      sx += w * x;
+      sxx += w * x * x;
     });
     const det = s * sxx - sx * sx;
     expect(r.cov[0] / (s / det)).toBeCloseTo(1, 5);
@@ -170,7 +185,9 @@ describe("fit()", () => {
     expect(Array.from(P.getValues())).toEqual(Array.from(r.x));
     const N = new Curve((x: number, a = 1) => (x > 3 ? NaN : a * x), X, Y);
     N.a.range(0, 5);
-    await expect(fit(new FitProblem(N))).rejects.toThrow(/nllf is Infinity at the starting point: model 0 gives NaN at point 3 with a = 1/);
+    await expect(fit(new FitProblem(N))).rejects.toThrow(
+      /nllf is Infinity at the starting point: model 0 gives NaN at point 3 with a = 1/,
+    );
     const F = new Curve((x: number, a = 1) => a * x, X, Y);
     await expect(fit(new FitProblem(F))).rejects.toThrow(/no free parameters/);
     await expect(fit(line(), { starts: 0 })).rejects.toThrow(/starts must be a positive integer/);

@@ -30,7 +30,10 @@ const problem = new FitProblem(M);
 `);
   expect(setup.status, setup.error?.evalue).toBe("ok");
   for (const mode of ["signal", "message"] as const) {
-    const id = await kernel.startExecute(`const r_${mode} = await fit(problem, { method: "dream", samples: 40000, burn: 2, seed: 1 });`, { stopOnError: false });
+    const id = await kernel.startExecute(
+      `const r_${mode} = await fit(problem, { method: "dream", samples: 40000, burn: 2, seed: 1 });`,
+      { stopOnError: false },
+    );
     await new Promise((r) => setTimeout(r, 2500));
     await kernel.interrupt(mode);
     const r = await kernel.waitExecute(id, { timeout: 30 });
@@ -38,14 +41,20 @@ const problem = new FitProblem(M);
     expect(r.error!.ename).toBe("KeyboardInterrupt");
     const lines = r.outputs.filter((m) => m.header.msg_type === "update_display_data").map(text);
     expect(lines.some((l) => /running/.test(l))).toBe(true);
-    expect(lines[lines.length - 1]).toMatch(/^fit dream: stopped \(interrupted\): interrupted after \d+ generations; \d+ draws kept/);
+    expect(lines[lines.length - 1]).toMatch(
+      /^fit dream: stopped \(interrupted\): interrupted after \d+ generations; \d+ draws kept/,
+    );
     const shown = r.outputs.filter((m) => m.header.msg_type === "display_data");
     expect(shown.some((m) => m.content.data["application/vnd.hpcfit.mcmc+json"] !== undefined)).toBe(true);
-    const kept = await kernel.execute("const k = lastFit()!; [k.stopped, k.samples.size > 0, k.samples.generations > 2, k.converged]");
+    const kept = await kernel.execute(
+      "const k = lastFit()!; [k.stopped, k.samples.size > 0, k.samples.generations > 2, k.converged]",
+    );
     expect(kept.status, kept.error?.evalue).toBe("ok");
     expect(kept.result?.["text/plain"]).toBe("[ 'interrupted', true, true, false ]");
     // The kernel goes on: the next fit runs to its end.
-    const next = await kernel.execute(`const again = await fit(problem, { method: "dream", samples: 40, burn: 1, seed: 2 }); [again.stopped, lastFit() === again]`);
+    const next = await kernel.execute(
+      `const again = await fit(problem, { method: "dream", samples: 40, burn: 1, seed: 2 }); [again.stopped, lastFit() === again]`,
+    );
     expect(next.result?.["text/plain"]).toBe("[ undefined, true ]");
   }
 });

@@ -47,7 +47,9 @@ function recordSqueueCalls(): () => string[][] {
   process.env.PATH = `${bin}:${process.env.PATH}`;
   let seen = 0;
   return () => {
-    const lines = readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+    const lines = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
     const calls = lines.slice(seen).map((l) => JSON.parse(l) as string[]);
     seen = lines.length;
     return calls;
@@ -62,7 +64,8 @@ async function until(what: string, check: () => Promise<boolean>, ms = 60_000): 
   }
 }
 
-const byId = (rows: JobRow[]): JobRow[] => [...rows].sort((a, b) => a.jobId - b.jobId || (a.arrayTaskId ?? -1) - (b.arrayTaskId ?? -1));
+const byId = (rows: JobRow[]): JobRow[] =>
+  [...rows].sort((a, b) => a.jobId - b.jobId || (a.arrayTaskId ?? -1) - (b.arrayTaskId ?? -1));
 
 describe("listing through squeue's fields", () => {
   let store: JobStore;
@@ -85,7 +88,10 @@ describe("listing through squeue's fields", () => {
     const odd = join(work, "dir with space|pipe 'q' ü");
     mkdirSync(odd);
     for (const name of tricky) await sbatch(["--hold", "-J", name, "--wrap", "true"], odd);
-    await sbatch(["--hold", "-J", "out pattern", "-o", "o %j %x|%u.txt", "-e", "e_%A_%a.err", "-t", "1-02:03:04", "--wrap", "true"], odd);
+    await sbatch(
+      ["--hold", "-J", "out pattern", "-o", "o %j %x|%u.txt", "-e", "e_%A_%a.err", "-t", "1-02:03:04", "--wrap", "true"],
+      odd,
+    );
     await sbatch(["--hold", "-J", "pending array", "--array=3-5", "-o", "arr_%A_%a.out", "-t", "30", "--wrap", "true"], odd);
     await sbatch(["--hold", "-J", "stepped array", "--array=0-12:4%2", "--wrap", "true"]);
     await sbatch(["--hold", "-J", "default output array", "--array=1,7", "-n", "2", "--wrap", "true"]);
@@ -94,7 +100,9 @@ describe("listing through squeue's fields", () => {
     const split = await sbatch(["-J", "split array", "--array=1-2", "-o", "split_%A_%a", "--wrap", "true"]);
     const killed = await sbatch(["-J", "killed", "--wrap", "kill -9 $$"]);
     await until("the short jobs end", async () => {
-      const states = (await slurm("squeue", ["-h", "-t", "all", "-j", `${failed},${split},${killed}`, "-o", "%T"])).trim().split("\n");
+      const states = (await slurm("squeue", ["-h", "-t", "all", "-j", `${failed},${split},${killed}`, "-o", "%T"]))
+        .trim()
+        .split("\n");
       return states.length === 4 && states.every((s) => ["COMPLETED", "FAILED"].includes(s));
     });
     // Another user's job, which a listing of this user's jobs must not ask for.
@@ -111,7 +119,9 @@ describe("listing through squeue's fields", () => {
     const fields = byId(await new SlurmBackend(store, { listing: "fields" }).list({ states: "all", user: me }));
     // Every job this file submitted as this user, with the pending arrays as one row per task.
     expect(json.map((r) => r.name)).toEqual(expect.arrayContaining([...tricky, "pending array", "split array", "killed"]));
-    expect(json.filter((r) => r.name === "pending array").map((r) => r.id)).toEqual(expect.arrayContaining([expect.stringMatching(/^\d+_3$/), expect.stringMatching(/^\d+_5$/)]));
+    expect(json.filter((r) => r.name === "pending array").map((r) => r.id)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\d+_3$/), expect.stringMatching(/^\d+_5$/)]),
+    );
     expect(json.filter((r) => r.name === "stepped array").map((r) => r.arrayTaskId)).toEqual([0, 4, 8, 12]);
     expect(json.find((r) => r.name === "exit 3")).toMatchObject({ state: "FAILED", exitCode: 3 });
     expect(json.find((r) => r.name === "killed")).toMatchObject({ state: "FAILED", signal: 9 });

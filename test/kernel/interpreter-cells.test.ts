@@ -13,7 +13,11 @@ function ok(r: { status: string }): void {
 
 describe("persistent top level", () => {
   it("keeps const, let, var, function and class across cells", async () => {
-    ok(await k.run("const a = 1;\nlet b = 2;\nvar c = 3;\nfunction f(x: number): number { return x * 10 }\nclass P { constructor(public v: number) {} }"));
+    ok(
+      await k.run(
+        "const a = 1;\nlet b = 2;\nvar c = 3;\nfunction f(x: number): number { return x * 10 }\nclass P { constructor(public v: number) {} }",
+      ),
+    );
     const r = await k.run("[a, b, c, f(2), new P(7).v]");
     expect(r.plain).toBe("[ 1, 2, 3, 20, 7 ]");
   });
@@ -66,13 +70,19 @@ describe("persistent top level", () => {
   });
 
   it("keeps what was assigned before an exception", async () => {
-    const r = await k.run("let partial = 0;\nfor (let i = 0; i < 10; i++) { partial += 1; if (i === 4) throw new Error('stop') }");
+    const r = await k.run(
+      "let partial = 0;\nfor (let i = 0; i < 10; i++) { partial += 1; if (i === 4) throw new Error('stop') }",
+    );
     expect(r.status).toBe("error");
     expect((await k.run("partial")).plain).toBe("5");
   });
 
   it("runs TypeScript-only syntax (types, interfaces, enums, generics)", async () => {
-    ok(await k.run("interface Pt { x: number }\nenum Color { Red, Green }\nfunction first<T>(xs: T[]): T { return xs[0] }\nconst pt: Pt = { x: 3 } as Pt;"));
+    ok(
+      await k.run(
+        "interface Pt { x: number }\nenum Color { Red, Green }\nfunction first<T>(xs: T[]): T { return xs[0] }\nconst pt: Pt = { x: 3 } as Pt;",
+      ),
+    );
     expect((await k.run("[pt.x, Color.Green, first<string>(['z'])]")).plain).toBe("[ 3, 1, 'z' ]");
   });
 
@@ -98,7 +108,9 @@ describe("values and await", () => {
   });
 
   it("gives cells an import.meta in the notebook's directory", async () => {
-    const r = await k.run("const meta = import.meta;\n[meta.dirname === process.cwd(), meta.url.startsWith('file://'), /cell-\\d+\\.ts$/.test(meta.filename), meta.resolve('./x.js') === new URL('./x.js', meta.url).href]");
+    const r = await k.run(
+      "const meta = import.meta;\n[meta.dirname === process.cwd(), meta.url.startsWith('file://'), /cell-\\d+\\.ts$/.test(meta.filename), meta.resolve('./x.js') === new URL('./x.js', meta.url).href]",
+    );
     expect(r.plain).toBe("[ true, true, true, true ]");
   });
 
@@ -109,7 +121,9 @@ describe("values and await", () => {
   });
 
   it("catches a rejected await inside the cell", async () => {
-    const r = await k.run("let caught = '';\ntry { await Promise.reject(new Error('nope')) } catch (e) { caught = (e as Error).message }\ncaught");
+    const r = await k.run(
+      "let caught = '';\ntry { await Promise.reject(new Error('nope')) } catch (e) { caught = (e as Error).message }\ncaught",
+    );
     expect(r.plain).toBe("'nope'");
   });
 });
@@ -142,7 +156,9 @@ describe("errors", () => {
     expect(runtime.status === "error" && runtime.traceback[1]).toMatch(new RegExp(`<cell ${k.count}>:2:51`));
     const syntax = await k.run("const s1: number = 1;\nconst s2: Map<string, number> = new Map(;");
     expect(syntax.status === "error" && syntax.evalue).toMatch(/line 2, column 41/);
-    expect(syntax.status === "error" && syntax.traceback.join("\n")).toContain("const s2: Map<string, number> = new Map(;\n" + " ".repeat(4 + 40) + "^");
+    expect(syntax.status === "error" && syntax.traceback.join("\n")).toContain(
+      "const s2: Map<string, number> = new Map(;\n" + " ".repeat(4 + 40) + "^",
+    );
   });
 
   it("reports a thrown non-error value", async () => {
@@ -158,7 +174,11 @@ describe("errors", () => {
 
 describe("imports", () => {
   it("imports an ESM-capable package, a CommonJS package and node builtins", async () => {
-    ok(await k.run("import { parse } from 'yaml';\nimport YAML from 'yaml';\nimport * as path from 'node:path';\nimport { Command } from 'commander';"));
+    ok(
+      await k.run(
+        "import { parse } from 'yaml';\nimport YAML from 'yaml';\nimport * as path from 'node:path';\nimport { Command } from 'commander';",
+      ),
+    );
     expect((await k.run("parse('a: 1').a + YAML.parse('b: 2').b")).plain).toBe("3");
     expect((await k.run("new Command('x').name()")).plain).toBe("'x'");
     expect((await k.run("path.join('a', 'b')")).plain).toBe("'a/b'");
@@ -176,7 +196,10 @@ describe("imports", () => {
 
   it("imports a .ts file relative to the notebook's directory", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hpcfit-interp-"));
-    writeFileSync(join(dir, "model.ts"), "export const slope: number = 2;\nexport function line(x: number): number { return slope * x + 1 }\n");
+    writeFileSync(
+      join(dir, "model.ts"),
+      "export const slope: number = 2;\nexport function line(x: number): number { return slope * x + 1 }\n",
+    );
     const other = makeInterpreter({ cwd: dir, installProcessHandlers: false });
     try {
       const r = await other.run("import { line } from './model.js';\nline(3)");

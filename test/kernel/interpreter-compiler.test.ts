@@ -14,7 +14,11 @@ describe("cell compiler scope analysis", () => {
   });
 
   it("does not count a shadowed name as captured", () => {
-    expect(publishing("let s = 0;\nfunction f(s: number) { return s }\nconst g = ({ s }: { s: number }) => s;\nfunction h() { const s = 1; return s }")).toMatchObject({
+    expect(
+      publishing(
+        "let s = 0;\nfunction f(s: number) { return s }\nconst g = ({ s }: { s: number }) => s;\nfunction h() { const s = 1; return s }",
+      ),
+    ).toMatchObject({
       s: "def",
     });
     expect(publishing("let e = 0;\ntry {} catch (e) { (() => e)() }")).toMatchObject({ e: "def" });

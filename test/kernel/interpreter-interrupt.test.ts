@@ -26,7 +26,9 @@ describe("interrupt", () => {
   });
 
   it("stops a busy loop that comes after a top-level await", async () => {
-    const r = await k.run("await new Promise((r) => setTimeout(r, 10));\nlet n2 = 0;\n(globalThis as any).sigintSoon();\nfor (;;) n2++;");
+    const r = await k.run(
+      "await new Promise((r) => setTimeout(r, 10));\nlet n2 = 0;\n(globalThis as any).sigintSoon();\nfor (;;) n2++;",
+    );
     expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
     expect((await k.run("1 + 1")).plain).toBe("2");
   });
@@ -40,13 +42,17 @@ describe("interrupt", () => {
 
   it("interrupts an await inside a top-level loop and keeps the loop's progress", async () => {
     setTimeout(() => k.interpreter.interrupt(), 150);
-    const r = await k.run("let rounds = 0;\nfor (;;) { rounds++; await new Promise((r) => setTimeout(r, rounds < 3 ? 1 : 60_000)) }");
+    const r = await k.run(
+      "let rounds = 0;\nfor (;;) { rounds++; await new Promise((r) => setTimeout(r, rounds < 3 ? 1 : 60_000)) }",
+    );
     expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
     expect((await k.run("rounds")).plain).toBe("3");
   });
 
   it("stops a busy loop that follows a loop of awaits", async () => {
-    const r = await k.run("let got = 0;\nfor (const x of [1, 2, 3]) got += await Promise.resolve(x);\n(globalThis as any).sigintSoon();\nwhile (true) {}");
+    const r = await k.run(
+      "let got = 0;\nfor (const x of [1, 2, 3]) got += await Promise.resolve(x);\n(globalThis as any).sigintSoon();\nwhile (true) {}",
+    );
     expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
     expect((await k.run("got")).plain).toBe("6");
   });
@@ -110,7 +116,9 @@ describe("interrupt", () => {
   });
 
   it("survives SIGINTs in quick succession", async () => {
-    const r = await k.run("(globalThis as any).sigintSoon(150);\n(globalThis as any).sigintSoon(160);\n(globalThis as any).sigintSoon(170);\nwhile (true) {}");
+    const r = await k.run(
+      "(globalThis as any).sigintSoon(150);\n(globalThis as any).sigintSoon(160);\n(globalThis as any).sigintSoon(170);\nwhile (true) {}",
+    );
     expect(r.status === "error" && r.ename).toBe("KeyboardInterrupt");
     await new Promise((resolve) => setTimeout(resolve, 300));
     for (let i = 0; i < 3; i++) process.kill(process.pid, "SIGINT");

@@ -45,14 +45,19 @@ describe("interpreter through the kernel", () => {
   });
 
   it("imports hpcfit and a .ts file from a notebook outside the repository", async () => {
-    const r = await k.execute("import { DISPLAY } from 'hpcfit';\nimport { twice } from './helper.ts';\n[typeof DISPLAY, twice(21)]");
+    const r = await k.execute(
+      "import { DISPLAY } from 'hpcfit';\nimport { twice } from './helper.ts';\n[typeof DISPLAY, twice(21)]",
+    );
     expect(r.error?.traceback.join("\n") ?? r.result?.["text/plain"]).toBe("[ 'symbol', 42 ]");
   });
 
   it("stops a busy loop after a top-level await on interrupt_request and keeps state", async () => {
-    const id = await k.startExecute("const kept = 'yes';\nawait new Promise((r) => setTimeout(r, 20));\nconsole.log('looping');\nwhile (true) {}", {
-      stopOnError: false,
-    });
+    const id = await k.startExecute(
+      "const kept = 'yes';\nawait new Promise((r) => setTimeout(r, 20));\nconsole.log('looping');\nwhile (true) {}",
+      {
+        stopOnError: false,
+      },
+    );
     // Interrupt only once the loop runs (after the cell's first await).
     const seen = await k.iopub({ untilType: "stream", timeout: 30 });
     expect(seen.some((m) => m.header.msg_type === "stream" && m.content.text === "looping\n")).toBe(true);
@@ -88,7 +93,9 @@ describe("interpreter through the kernel", () => {
     // the first request as parent: before or after its idle status, depending on when the
     // timer fired) if the timer fired before this request arrived.
     const unsolicited = await k.iopub({ timeout: 0.5 });
-    const late = unsolicited.filter((m) => m.header.msg_type === "stream" && m.content.name === "stderr").map((m) => m.content.text as string);
+    const late = unsolicited
+      .filter((m) => m.header.msg_type === "stream" && m.content.name === "stderr")
+      .map((m) => m.content.text as string);
     expect(first.stderr + r.stderr + late.join("")).toContain("late failure");
   });
 });

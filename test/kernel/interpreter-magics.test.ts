@@ -37,7 +37,9 @@ describe("built-in magics", () => {
     const all = await k.run("const allEnv = %env\nallEnv.HPCFIT_TEST_A");
     expect(all.plain).toBe("'one'");
     const missing = await k.run("%env HPCFIT_NOT_SET_ANYWHERE");
-    expect(missing.status === "error" && missing.traceback).toEqual(["UserError: %env: environment variable HPCFIT_NOT_SET_ANYWHERE is not set."]);
+    expect(missing.status === "error" && missing.traceback).toEqual([
+      "UserError: %env: environment variable HPCFIT_NOT_SET_ANYWHERE is not set.",
+    ]);
   });
 
   it("%who lists the notebook's names, optionally by type", async () => {
@@ -92,7 +94,9 @@ describe("built-in magics", () => {
   });
 
   it("accepts a magic on the right of an assignment and in a return", async () => {
-    const r = await k.run("const here = %pwd\nasync function where() {\n  return %pwd\n}\n[here === process.cwd(), (await where()) === here]");
+    const r = await k.run(
+      "const here = %pwd\nasync function where() {\n  return %pwd\n}\n[here === process.cwd(), (await where()) === here]",
+    );
     expect(r.plain).toBe("[ true, true ]");
     expect((await k.run("const semi = %pwd;\n%pwd;")).plain).toBe(`'${process.cwd()}'`);
   });
@@ -107,7 +111,9 @@ describe("built-in magics", () => {
     expect(r.status === "error" && r.ename).toBe("UserError");
     expect(r.status === "error" && r.evalue).toMatch(/Unknown line magic %nosuchmagic\. Known line magics: .*%cd.*%who/);
     const cell = await k.run("%%nosuchcell\nbody");
-    expect(cell.status === "error" && cell.evalue).toMatch(/Unknown cell magic %%nosuchcell\. Known cell magics: %%bash, .*%%sh, %%time/);
+    expect(cell.status === "error" && cell.evalue).toMatch(
+      /Unknown cell magic %%nosuchcell\. Known cell magics: %%bash, .*%%sh, %%time/,
+    );
   });
 
   it("shows a magic's usage with %name?", async () => {

@@ -68,7 +68,9 @@ describe("display API", () => {
     expect(outs[5]).toMatchObject({ data: { "text/latex": "$x^2$" } });
     expect(outs[6]).toMatchObject({ data: { "text/plain": "plain" } });
     expect(outs[7]).toMatchObject({ data: { "text/html": "<i>now</i>" }, update: true });
-    expect(outs[7].kind === "display" && outs[0].kind === "display" && outs[7].displayId).toBe(outs[0].kind === "display" && outs[0].displayId);
+    expect(outs[7].kind === "display" && outs[0].kind === "display" && outs[7].displayId).toBe(
+      outs[0].kind === "display" && outs[0].displayId,
+    );
     expect(outs[8]).toMatchObject({ data: { "text/plain": "1" }, displayId: "mine", update: false });
     expect(outs[9]).toMatchObject({ data: { "text/plain": "2" }, displayId: "mine", update: true });
     expect(outs[10]).toEqual({ kind: "clear", wait: true });
@@ -102,7 +104,10 @@ describe("display API", () => {
     sink.answers.push("Ada", "secret");
     const r = await k.run("const who = await input('name? ');\nconst pw = await input.password('pw? ');\n[who, pw]", sink, true);
     expect(r.plain).toBe("[ 'Ada', 'secret' ]");
-    expect(sink.prompts).toEqual([{ prompt: "name? ", password: false }, { prompt: "pw? ", password: true }]);
+    expect(sink.prompts).toEqual([
+      { prompt: "name? ", password: false },
+      { prompt: "pw? ", password: true },
+    ]);
     const denied = await k.run("await input('x')");
     expect(denied.status === "error" && denied.evalue).toMatch(/allow_stdin/);
   });
@@ -116,7 +121,9 @@ describe("errors after the cell", () => {
     process.removeAllListeners("unhandledRejection");
     const own = makeInterpreter({ installProcessHandlers: true });
     try {
-      const r = await own.run("setTimeout(() => { throw new Error('timer boom') }, 10);\nPromise.reject(new Error('nobody caught me'));\n'started'");
+      const r = await own.run(
+        "setTimeout(() => { throw new Error('timer boom') }, 10);\nPromise.reject(new Error('nobody caught me'));\n'started'",
+      );
       expect(r.plain).toBe("'started'");
       await new Promise((resolve) => setTimeout(resolve, 100));
       const stderr = r.sink.text("stderr");

@@ -48,12 +48,30 @@ export type CellRun = ExecuteOutcome & { sink: RecordingSink; plain?: string };
 export function makeInterpreter(options: { cwd?: string; installProcessHandlers?: boolean } = {}) {
   const magics = new MagicRegistry();
   registerDefaultMagics(magics);
-  const interpreter = new TypeScriptInterpreter({ comms: new KernelCommManager(() => undefined, () => undefined), magics, ...options });
+  const interpreter = new TypeScriptInterpreter({
+    comms: new KernelCommManager(
+      () => undefined,
+      () => undefined,
+    ),
+    magics,
+    ...options,
+  });
   let count = 0;
   const run = async (code: string, sink = new RecordingSink(), allowStdin = false): Promise<CellRun> => {
-    const outcome = await interpreter.execute(code, { silent: false, storeHistory: true, allowStdin, executionCount: ++count }, sink);
+    const outcome = await interpreter.execute(
+      code,
+      { silent: false, storeHistory: true, allowStdin, executionCount: ++count },
+      sink,
+    );
     const plain = outcome.status === "ok" ? (outcome.result?.["text/plain"] as string | undefined) : undefined;
     return { ...outcome, sink, plain };
   };
-  return { interpreter, magics, run, get count() { return count; } };
+  return {
+    interpreter,
+    magics,
+    run,
+    get count() {
+      return count;
+    },
+  };
 }

@@ -16,7 +16,9 @@ describe("complete", () => {
   });
 
   it("completes members of runtime objects along the prototype chain, without calling anything", async () => {
-    await k.run("class Base { baseMethod() {} }\nclass Child extends Base { childField = 1 }\nconst obj = { inner: new Child() };\nlet calls = 0;\nconst trap = { get sideEffect() { calls++; return { x: 1 } } };");
+    await k.run(
+      "class Base { baseMethod() {} }\nclass Child extends Base { childField = 1 }\nconst obj = { inner: new Child() };\nlet calls = 0;\nconst trap = { get sideEffect() { calls++; return { x: 1 } } };",
+    );
     const c = await k.interpreter.complete("obj.inner.", 10);
     expect(c.matches).toEqual(expect.arrayContaining(["childField", "baseMethod", "constructor"]));
     expect(c.cursorStart).toBe(10);
@@ -41,7 +43,9 @@ describe("complete", () => {
 
 describe("inspect", () => {
   it("shows a function's signature, a class, a value's type and a magic's documentation", async () => {
-    await k.run("function scale(x: number, factor = 2): number { return x * factor }\nclass Model { run() {} }\nconst data = new Float64Array(3);");
+    await k.run(
+      "function scale(x: number, factor = 2): number { return x * factor }\nclass Model { run() {} }\nconst data = new Float64Array(3);",
+    );
     const f = await k.interpreter.inspect("scale(1)", 2, 0);
     expect(f.found).toBe(true);
     expect(f.data["text/plain"]).toContain("Signature: function scale(x, factor = 2)");

@@ -18,7 +18,11 @@ describe("interrupt storms", () => {
       k = await startKernel();
       expect((await k.execute("const kept = { value: 42 }; kept.value")).result?.["text/plain"]).toBe("42");
       const storm = await k.interruptStorm({ rounds: 500, perRound: 20, mode });
-      expect({ alive: storm.alive, exitCode: storm.exitCode, rounds: storm.outcomes.length }).toEqual({ alive: true, exitCode: null, rounds: 500 });
+      expect({ alive: storm.alive, exitCode: storm.exitCode, rounds: storm.outcomes.length }).toEqual({
+        alive: true,
+        exitCode: null,
+        rounds: 500,
+      });
       for (const round of storm.outcomes) {
         // An interrupt of the burst before may reach the next cell: it ends interrupted, nothing else.
         if (round.status === "ok") expect(round.result).toBe("2");

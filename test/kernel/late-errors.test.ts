@@ -34,7 +34,9 @@ describe("errors raised after their cell ended", () => {
   });
 
   it("shows an unhandled rejection on the cell whose timer made it, not on the last cell", async () => {
-    const scheduling = await k.execute('setTimeout(() => {\n  void Promise.reject(new RangeError("rejected later"));\n}, 300);\n"scheduled"');
+    const scheduling = await k.execute(
+      'setTimeout(() => {\n  void Promise.reject(new RangeError("rejected later"));\n}, 300);\n"scheduled"',
+    );
     const next = await k.execute('"next"');
     expect(next.result?.["text/plain"]).toBe("'next'");
     const late = await k.iopub({ untilType: "stream", timeout: 5 });

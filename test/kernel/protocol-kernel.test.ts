@@ -38,18 +38,22 @@ describe("hpcfit kernel over ZeroMQ, driven by jupyter_client", () => {
   });
 
   it("keeps stdout and stderr in the order the cell wrote them", async () => {
-    const r = await k.execute('console.log("one"); console.error("two"); process.stdout.write("three\\n"); console.warn("four"); console.log("five")');
-    expect(r.outputs.map((m) => `${m.content.name}:${m.content.text}`).join("")).toBe("stdout:one\nstderr:two\nstdout:three\nstderr:four\nstdout:five\n");
+    const r = await k.execute(
+      'console.log("one"); console.error("two"); process.stdout.write("three\\n"); console.warn("four"); console.log("five")',
+    );
+    expect(r.outputs.map((m) => `${m.content.name}:${m.content.text}`).join("")).toBe(
+      "stdout:one\nstderr:two\nstdout:three\nstderr:four\nstdout:five\n",
+    );
   });
 
   it("sends display, update_display_data and clear_output with display ids", async () => {
     const r = await k.execute('const h = display.markdown("**v1**"); display.clear(true); h.update("**v2**"); undefined');
     expect(types(r.outputs)).toEqual(["display_data", "clear_output", "update_display_data"]);
     const [shown, cleared, updated] = r.outputs;
-    expect(shown!.content.data["text/markdown"]).toBe("**v1**");
-    expect(cleared!.content.wait).toBe(true);
-    expect(updated!.content.transient.display_id).toBe(shown!.content.transient.display_id);
-    expect(updated!.content.data["text/markdown"]).toBe("**v2**");
+    expect(shown.content.data["text/markdown"]).toBe("**v1**");
+    expect(cleared.content.wait).toBe(true);
+    expect(updated.content.transient.display_id).toBe(shown.content.transient.display_id);
+    expect(updated.content.data["text/markdown"]).toBe("**v2**");
   });
 
   it("reports errors with the cell's line, then aborts queued cells under stop_on_error", async () => {
@@ -100,8 +104,15 @@ describe("hpcfit kernel over ZeroMQ, driven by jupyter_client", () => {
         comm.onMessage((d: any) => comm.send({ echo: d }));
         comm.onClose((d: any) => { (globalThis as any).__echoClosed = d; });
       });`);
-    const open = await k.request("comm_open", { comm_id: "frontend-1", target_name: "test.echo", data: { hello: "there" } }, { wantReply: false });
-    expect(open.iopub.find((m) => m.header.msg_type === "comm_msg")!.content).toEqual({ comm_id: "frontend-1", data: { opened: "there" } });
+    const open = await k.request(
+      "comm_open",
+      { comm_id: "frontend-1", target_name: "test.echo", data: { hello: "there" } },
+      { wantReply: false },
+    );
+    expect(open.iopub.find((m) => m.header.msg_type === "comm_msg")!.content).toEqual({
+      comm_id: "frontend-1",
+      data: { opened: "there" },
+    });
     const info = await k.request("comm_info_request", { target_name: "test.echo" });
     expect(info.reply!.content.comms).toEqual({ "frontend-1": { target_name: "test.echo" } });
     const msg = await k.request("comm_msg", { comm_id: "frontend-1", data: { n: 7 } }, { wantReply: false });
@@ -114,17 +125,21 @@ describe("hpcfit kernel over ZeroMQ, driven by jupyter_client", () => {
       const mine = comms.open("test.kernel-side", { started: true });
       mine.send({ step: 1 }); mine.close({ done: true }); mine.commId`);
     const [opened, sent, closed] = fromKernel.outputs.filter((m) => m.header.msg_type.startsWith("comm_"));
-    expect(opened!.content).toMatchObject({ target_name: "test.kernel-side", data: { started: true } });
-    expect(sent!.content).toEqual({ comm_id: opened!.content.comm_id, data: { step: 1 } });
-    expect(closed!.content).toEqual({ comm_id: opened!.content.comm_id, data: { done: true } });
+    expect(opened.content).toMatchObject({ target_name: "test.kernel-side", data: { started: true } });
+    expect(sent.content).toEqual({ comm_id: opened.content.comm_id, data: { step: 1 } });
+    expect(closed.content).toEqual({ comm_id: opened.content.comm_id, data: { done: true } });
 
-    const unknown = await k.request("comm_open", { comm_id: "frontend-2", target_name: "no.such.target", data: {} }, { wantReply: false });
+    const unknown = await k.request(
+      "comm_open",
+      { comm_id: "frontend-2", target_name: "no.such.target", data: {} },
+      { wantReply: false },
+    );
     expect(unknown.iopub.find((m) => m.header.msg_type === "comm_close")!.content.comm_id).toBe("frontend-2");
   });
 
   it("asks for input on stdin when allowed and refuses clearly when not", async () => {
     const r = await k.execute('const who = await input("Name? "); `hello ${who}`', { stdin: ["Ada"] });
-    expect(r.stdinRequests[0]!.content).toEqual({ prompt: "Name? ", password: false });
+    expect(r.stdinRequests[0].content).toEqual({ prompt: "Name? ", password: false });
     expect(r.result?.["text/plain"]).toContain("hello Ada");
     const refused = await k.execute('await input("Name? ")', { allowStdin: false, stopOnError: false });
     expect(refused.status).toBe("error");
@@ -149,9 +164,12 @@ describe("hpcfit kernel over ZeroMQ, driven by jupyter_client", () => {
 
   it("interrupts busy code that resumed after an await in a loop, by SIGINT and by interrupt_request", async () => {
     for (const mode of ["signal", "message"] as const) {
-      const id = await k.startExecute("let turns = 0;\nfor (;;) { await new Promise((r) => setTimeout(r, 1)); if (++turns === 5) while (true) {} }", {
-        stopOnError: false,
-      });
+      const id = await k.startExecute(
+        "let turns = 0;\nfor (;;) { await new Promise((r) => setTimeout(r, 1)); if (++turns === 5) while (true) {} }",
+        {
+          stopOnError: false,
+        },
+      );
       await new Promise((r) => setTimeout(r, 300));
       await k.interrupt(mode);
       const r = await k.waitExecute(id, { timeout: 10 });
@@ -188,14 +206,37 @@ describe("hpcfit kernel over ZeroMQ, driven by jupyter_client", () => {
 
   it("drops messages with a wrong or missing signature and survives malformed frames", async () => {
     const marker = `globalThis.__forged = ${Date.now()}`;
-    const header = { msg_id: "forged-1", session: "x", username: "x", date: new Date().toISOString(), msg_type: "execute_request", version: "5.3" };
-    const content = { code: marker, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
+    const header = {
+      msg_id: "forged-1",
+      session: "x",
+      username: "x",
+      date: new Date().toISOString(),
+      msg_type: "execute_request",
+      version: "5.3",
+    };
+    const content = {
+      code: marker,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    };
     const signed = await k.sign(header, {}, {}, content);
-    const frames = (signature: string) => [{ text: "<IDS|MSG>" }, { text: signature }, ...signed.frames.map((text) => ({ text }))];
+    const frames = (signature: string) => [
+      { text: "<IDS|MSG>" },
+      { text: signature },
+      ...signed.frames.map((text) => ({ text })),
+    ];
     expect(await k.raw("shell", frames("0".repeat(64)), 300)).toEqual([]);
     expect(await k.raw("shell", frames(""), 300)).toEqual([]);
     expect(await k.raw("control", frames("deadbeef"), 300)).toEqual([]);
-    for (const bad of [[{ text: "garbage" }], [{ text: "<IDS|MSG>" }], [{ text: "<IDS|MSG>" }, { text: signed.signature }, { text: "{" }, { text: "{}" }, { text: "{}" }, { text: "{}" }], [{ b64: "//79/A==" }]]) {
+    for (const bad of [
+      [{ text: "garbage" }],
+      [{ text: "<IDS|MSG>" }],
+      [{ text: "<IDS|MSG>" }, { text: signed.signature }, { text: "{" }, { text: "{}" }, { text: "{}" }, { text: "{}" }],
+      [{ b64: "//79/A==" }],
+    ]) {
       expect(await k.raw("shell", bad, 200)).toEqual([]);
     }
     const forged = await k.execute("typeof (globalThis as any).__forged");

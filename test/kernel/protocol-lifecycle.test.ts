@@ -20,7 +20,9 @@ afterAll(() => {
 describe("hpcfit install", () => {
   it("writes a kernelspec that `jupyter kernelspec list` shows", () => {
     const prefix = temp("hpcfit-install-");
-    const install = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+    const install = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "install", "--prefix", prefix], {
+      encoding: "utf8",
+    });
     expect(install.status, install.stderr).toBe(0);
     const dir = join(prefix, "share", "jupyter", "kernels", "hpcfit");
     const spec = JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8"));
@@ -38,10 +40,16 @@ describe("hpcfit install", () => {
   });
 
   it("refuses two targets at once and a bad connection file with clear errors", () => {
-    const both = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "install", "--user", "--prefix", "/tmp/x"], { encoding: "utf8" });
+    const both = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "install", "--user", "--prefix", "/tmp/x"], {
+      encoding: "utf8",
+    });
     expect(both.status).toBe(2);
     expect(both.stderr).toMatch(/choose one of --user, --sys-prefix, --prefix DIR/);
-    const missing = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "kernel", "-f", "/nonexistent/conn.json"], { encoding: "utf8" });
+    const missing = spawnSync(
+      process.execPath,
+      [join(ROOT, "dist", "cli", "main.js"), "kernel", "-f", "/nonexistent/conn.json"],
+      { encoding: "utf8" },
+    );
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/cannot read connection file \/nonexistent\/conn.json/);
   });
@@ -62,13 +70,31 @@ describe("kernel lifecycle", () => {
       const tail = await k.request("history_request", { hist_access_type: "tail", n: 3, output: false, raw: true });
       const sources = tail.reply!.content.history.map((e: [number, number, string]) => e[2]);
       expect(sources).toEqual(["const planet = 'Mars';", "planet.length", "typeof planet"]);
-      const previous = await k.request("history_request", { hist_access_type: "range", session: -1, start: 1, stop: 0, output: true, raw: true });
+      const previous = await k.request("history_request", {
+        hist_access_type: "range",
+        session: -1,
+        start: 1,
+        stop: 0,
+        output: true,
+        raw: true,
+      });
       expect(previous.reply!.content.history).toEqual([
         [expect.any(Number), 1, ["const planet = 'Mars';", null]],
         [expect.any(Number), 2, ["planet.length", "4"]],
       ]);
-      const search = await k.request("history_request", { hist_access_type: "search", pattern: "*planet*", unique: true, n: 10, output: false, raw: true });
-      expect(search.reply!.content.history.map((e: [number, number, string]) => e[2])).toEqual(["const planet = 'Mars';", "planet.length", "typeof planet"]);
+      const search = await k.request("history_request", {
+        hist_access_type: "search",
+        pattern: "*planet*",
+        unique: true,
+        n: 10,
+        output: false,
+        raw: true,
+      });
+      expect(search.reply!.content.history.map((e: [number, number, string]) => e[2])).toEqual([
+        "const planet = 'Mars';",
+        "planet.length",
+        "typeof planet",
+      ]);
       expect(existsSync(join(dataDir, "history.sqlite"))).toBe(true);
     } finally {
       await k.kill();

@@ -18,13 +18,13 @@ describe("wire framing", () => {
 
   it("round-trips identities, JSON frames and buffers with a valid HMAC-SHA256", () => {
     const frames = serializeMessage(message, signer);
-    expect(frames[1]!.toString()).toBe(DELIMITER);
-    expect(frames[2]!.toString()).toMatch(/^[0-9a-f]{64}$/);
+    expect(frames[1].toString()).toBe(DELIMITER);
+    expect(frames[2].toString()).toMatch(/^[0-9a-f]{64}$/);
     const parsed = parseMessage(frames, signer);
-    expect(Buffer.from(parsed.identities[0]!).toString()).toBe("peer");
+    expect(Buffer.from(parsed.identities[0]).toString()).toBe("peer");
     expect(parsed.header).toEqual(message.header);
     expect(parsed.content).toEqual({ code: "1+1" });
-    expect([...parsed.buffers[0]!]).toEqual([1, 2, 3]);
+    expect([...parsed.buffers[0]]).toEqual([1, 2, 3]);
   });
 
   it("refuses a wrong signature, a missing one, and a message signed with another key", () => {
@@ -46,11 +46,32 @@ describe("wire framing", () => {
     const unsigned = new MessageSigner("", "hmac-sha256");
     expect(() => parseMessage([Buffer.from("just one frame")], signer)).toThrow(/no <IDS\|MSG> delimiter/);
     expect(() => parseMessage([Buffer.from(DELIMITER), Buffer.from("")], unsigned)).toThrow(/got 1 frames/);
-    const badJson = [Buffer.from(DELIMITER), Buffer.from(""), Buffer.from("{not json"), Buffer.from("{}"), Buffer.from("{}"), Buffer.from("{}")];
+    const badJson = [
+      Buffer.from(DELIMITER),
+      Buffer.from(""),
+      Buffer.from("{not json"),
+      Buffer.from("{}"),
+      Buffer.from("{}"),
+      Buffer.from("{}"),
+    ];
     expect(() => parseMessage(badJson, unsigned)).toThrow(/header frame is not valid JSON/);
-    const noType = [Buffer.from(DELIMITER), Buffer.from(""), Buffer.from('{"msg_id":"x"}'), Buffer.from("{}"), Buffer.from("{}"), Buffer.from("{}")];
+    const noType = [
+      Buffer.from(DELIMITER),
+      Buffer.from(""),
+      Buffer.from('{"msg_id":"x"}'),
+      Buffer.from("{}"),
+      Buffer.from("{}"),
+      Buffer.from("{}"),
+    ];
     expect(() => parseMessage(noType, unsigned)).toThrow(/header has no msg_type/);
-    const arrayContent = [Buffer.from(DELIMITER), Buffer.from(""), Buffer.from('{"msg_id":"x","msg_type":"a"}'), Buffer.from("{}"), Buffer.from("{}"), Buffer.from("[]")];
+    const arrayContent = [
+      Buffer.from(DELIMITER),
+      Buffer.from(""),
+      Buffer.from('{"msg_id":"x","msg_type":"a"}'),
+      Buffer.from("{}"),
+      Buffer.from("{}"),
+      Buffer.from("[]"),
+    ];
     expect(() => parseMessage(arrayContent, unsigned)).toThrow(/content is not a JSON object/);
   });
 
@@ -60,7 +81,17 @@ describe("wire framing", () => {
 });
 
 describe("connection file", () => {
-  const good = { transport: "tcp", ip: "127.0.0.1", shell_port: 1, control_port: 2, stdin_port: 3, iopub_port: 4, hb_port: 5, key: "k", signature_scheme: "hmac-sha256" };
+  const good = {
+    transport: "tcp",
+    ip: "127.0.0.1",
+    shell_port: 1,
+    control_port: 2,
+    stdin_port: 3,
+    iopub_port: 4,
+    hb_port: 5,
+    key: "k",
+    signature_scheme: "hmac-sha256",
+  };
   it("parses a jupyter_client connection file", () => {
     expect(parseConnectionInfo(JSON.stringify(good))).toMatchObject({ ip: "127.0.0.1", hb_port: 5, key: "k" });
   });
@@ -87,7 +118,11 @@ describe("iopub stream coalescing", () => {
     c.push(stream("stdout", "e"));
     await new Promise((r) => setTimeout(r, 20));
     expect(out.map((m) => `${m.header.msg_type}:${m.content.text ?? ""}`)).toEqual([
-      "stream:ab", "stream:c", "stream:d", "display_data:", "stream:e",
+      "stream:ab",
+      "stream:c",
+      "stream:d",
+      "display_data:",
+      "stream:e",
     ]);
   });
 });

@@ -244,8 +244,20 @@ export class KernelClient {
    * Runs `code` `rounds` times, each followed at once by `perRound` interrupts, all inside the
    * bridge so that the interrupts come back to back. Stops early if the kernel process ends.
    */
-  async interruptStorm(options: { code?: string; rounds: number; perRound: number; mode: "signal" | "message"; timeout?: number }): Promise<{ outcomes: StormRound[]; alive: boolean; exitCode: number | null }> {
-    const a = await this.call("interrupt_storm", { code: options.code ?? "1+1", rounds: options.rounds, per_round: options.perRound, mode: options.mode, timeout: options.timeout ?? 30 });
+  async interruptStorm(options: {
+    code?: string;
+    rounds: number;
+    perRound: number;
+    mode: "signal" | "message";
+    timeout?: number;
+  }): Promise<{ outcomes: StormRound[]; alive: boolean; exitCode: number | null }> {
+    const a = await this.call("interrupt_storm", {
+      code: options.code ?? "1+1",
+      rounds: options.rounds,
+      per_round: options.perRound,
+      mode: options.mode,
+      timeout: options.timeout ?? 30,
+    });
     return { outcomes: a.outcomes, alive: a.alive, exitCode: a.exit_code };
   }
 
@@ -377,7 +389,13 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Ker
       const a = await client.call("start_interrupted", { ...args, mode: options.interruptDuringStart });
       client.kernelInfo = a.kernel_info;
       client.pid = a.pid;
-      client.startInterrupts = { sent: a.sent, executeReply: a.execute_reply, interruptReplies: a.interrupt_replies, alive: a.alive, exitCode: a.exit_code };
+      client.startInterrupts = {
+        sent: a.sent,
+        executeReply: a.execute_reply,
+        interruptReplies: a.interrupt_replies,
+        alive: a.alive,
+        exitCode: a.exit_code,
+      };
     } else {
       const a = await client.call("start", args);
       client.kernelInfo = a.kernel_info;

@@ -27,7 +27,11 @@ export class JobNotifier {
       const what = `Job ${row.id} (${row.name})`;
       if (row.state === "COMPLETED") Notification.success(`${what} completed`, { autoClose: 8000 });
       else if (row.state === "CANCELLED") Notification.info(`${what} was cancelled`, { autoClose: 8000 });
-      else Notification.error(`${what} ended ${row.state}${row.exitCode !== null ? ` with exit code ${row.exitCode}` : ""}${row.reason ? ` (${row.reason})` : ""}`, { autoClose: false });
+      else
+        Notification.error(
+          `${what} ended ${row.state}${row.exitCode !== null ? ` with exit code ${row.exitCode}` : ""}${row.reason ? ` (${row.reason})` : ""}`,
+          { autoClose: false },
+        );
     }
   }
 }

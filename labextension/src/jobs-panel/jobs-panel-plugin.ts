@@ -48,7 +48,13 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   requires: [INotebookTracker, IDocumentManager],
   optional: [ILabShell, ISettingRegistry],
-  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, docManager: IDocumentManager, labShell: ILabShell | null, settingRegistry: ISettingRegistry | null) => {
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    docManager: IDocumentManager,
+    labShell: ILabShell | null,
+    settingRegistry: ISettingRegistry | null,
+  ) => {
     const notifier = new JobNotifier();
     const connections = new Map<string, JobsConnection>();
     let panel: JobsPanel;
@@ -64,7 +70,11 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
 
     const services: JobsPanelServices = {
       confirm: async (title, message) => {
-        const result = await showDialog({ title, body: message, buttons: [Dialog.cancelButton({ label: "Keep" }), Dialog.warnButton({ label: "Yes" })] });
+        const result = await showDialog({
+          title,
+          body: message,
+          buttons: [Dialog.cancelButton({ label: "Keep" }), Dialog.warnButton({ label: "Yes" })],
+        });
         return result.button.accept;
       },
       openOutput: (connection: JobsConnection, job: JobRow) => openMain(null, new OutputViewer(connection, job)),
@@ -99,11 +109,15 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
       openNewFitJob: (connection: JobsConnection) => {
         const form = new FitJobFormWidget(connection, {
           chooseModelFile: async () => {
-            const result = await FileDialog.getOpenFiles({ manager: docManager, filter: (model) => (model.type === "directory" || /\.(ts|mts|js|mjs)$/.test(model.name) ? {} : null) });
+            const result = await FileDialog.getOpenFiles({
+              manager: docManager,
+              filter: (model) => (model.type === "directory" || /\.(ts|mts|js|mjs)$/.test(model.name) ? {} : null),
+            });
             return result.button.accept && result.value !== null && result.value.length > 0 ? result.value[0].path : null;
           },
           // PathExt.join drops the leading "/" of an absolute root: join by hand.
-          absolutePath: (path) => (path.startsWith("/") ? path : `${PageConfig.getOption("serverRoot").replace(/\/+$/, "")}/${PathExt.normalize(path)}`),
+          absolutePath: (path) =>
+            path.startsWith("/") ? path : `${PageConfig.getOption("serverRoot").replace(/\/+$/, "")}/${PathExt.normalize(path)}`,
           submitted: (id) => notifier.watch(id),
         });
         openMain(null, form);
@@ -155,7 +169,11 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
       }
       const kernel = notebook.sessionContext.session?.kernel ?? null;
       if (kernel === null) {
-        panel.setConnection(null, null, `${notebook.title.label} has no kernel running. Start its HPCFit (TypeScript) kernel to see jobs.`);
+        panel.setConnection(
+          null,
+          null,
+          `${notebook.title.label} has no kernel running. Start its HPCFit (TypeScript) kernel to see jobs.`,
+        );
         return;
       }
       if (kernel.name !== HPCFIT_KERNEL) {
@@ -163,7 +181,11 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       if (refused.has(kernel.id)) {
-        panel.setConnection(null, null, `The kernel of ${notebook.title.label} closed the hpcfit.jobs connection without sending jobs. Restart the kernel to try again.`);
+        panel.setConnection(
+          null,
+          null,
+          `The kernel of ${notebook.title.label} closed the hpcfit.jobs connection without sending jobs. Restart the kernel to try again.`,
+        );
         return;
       }
       panel.setConnection(connectionFor(kernel), notebook.title.label);
@@ -187,18 +209,22 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
     void app.restored.then(follow);
 
     if (settingRegistry !== null) {
-      void settingRegistry.load(JOBS_PANEL_PLUGIN_ID).then((settings) => {
-        const apply = (): void => {
-          const read = readPanelSettings(settings.composite as Record<string, unknown>);
-          panel.setSettings(read);
-          if (read.userOnly !== currentUserOnly) {
-            currentUserOnly = read.userOnly;
-            for (const connection of connections.values()) connection.subscribe({ user: read.userOnly ? "me" : "all", states: "all" });
-          }
-        };
-        settings.changed.connect(apply);
-        apply();
-      }).catch((error: unknown) => console.warn("hpcfit: could not load the Jobs panel settings", error));
+      void settingRegistry
+        .load(JOBS_PANEL_PLUGIN_ID)
+        .then((settings) => {
+          const apply = (): void => {
+            const read = readPanelSettings(settings.composite);
+            panel.setSettings(read);
+            if (read.userOnly !== currentUserOnly) {
+              currentUserOnly = read.userOnly;
+              for (const connection of connections.values())
+                connection.subscribe({ user: read.userOnly ? "me" : "all", states: "all" });
+            }
+          };
+          settings.changed.connect(apply);
+          apply();
+        })
+        .catch((error: unknown) => console.warn("hpcfit: could not load the Jobs panel settings", error));
     }
   },
 };

@@ -28,7 +28,10 @@ const STATE_FILTERS: { label: string; states: JobState[] }[] = [
   { label: "All", states: [] },
   { label: "Active", states: ["PENDING", "RUNNING", "SUSPENDED", "COMPLETING"] },
   { label: "Completed", states: ["COMPLETED"] },
-  { label: "Failed", states: ["FAILED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "CANCELLED", "PREEMPTED"] },
+  {
+    label: "Failed",
+    states: ["FAILED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "CANCELLED", "PREEMPTED"],
+  },
 ];
 
 /**
@@ -101,7 +104,9 @@ export class JobsPanel extends Widget {
     this.refreshButton.disabled = connection === null;
     if (connection === null) {
       this.node.dataset.connected = "false";
-      this.status.textContent = reason ?? "No hpcfit kernel is attached to the current notebook. Open a notebook that uses the HPCFit (TypeScript) kernel to see its jobs.";
+      this.status.textContent =
+        reason ??
+        "No hpcfit kernel is attached to the current notebook. Open a notebook that uses the HPCFit (TypeScript) kernel to see its jobs.";
     } else {
       this.node.dataset.connected = "true";
       connection.changed.connect(this.render, this);
@@ -180,7 +185,9 @@ export class JobsPanel extends Widget {
       items.push(element("div", "jp-hpcfit-note", this.connection.ready ? none : "Waiting for the kernel's job list…"));
     }
     // Keep open array groups open across redraws.
-    const open = new Set(Array.from(this.list.querySelectorAll("details[open]")).map((d) => (d as HTMLElement).dataset.arrayJobId));
+    const open = new Set(
+      Array.from(this.list.querySelectorAll("details[open]")).map((d) => (d as HTMLElement).dataset.arrayJobId),
+    );
     for (const item of items) if (item instanceof HTMLDetailsElement && open.has(item.dataset.arrayJobId)) item.open = true;
     this.list.replaceChildren(...items);
   }
@@ -193,7 +200,9 @@ export class JobsPanel extends Widget {
     const here = this.connection !== null && this.connection.origin !== null && job.origin === this.connection.origin;
     item.dataset.here = String(here);
     const mark = element("span", "jp-hpcfit-job-here", here ? "●" : "");
-    mark.title = here ? `submitted from ${this.label ?? "this notebook"}` : "submitted elsewhere (another notebook, the command line)";
+    mark.title = here
+      ? `submitted from ${this.label ?? "this notebook"}`
+      : "submitted elsewhere (another notebook, the command line)";
     line.append(mark);
     for (const column of this.settings.columns) {
       const cell = element("span", `jp-hpcfit-job-${column}`, cellText(job, column, now));
@@ -214,13 +223,19 @@ export class JobsPanel extends Widget {
       button.disabled = this.busy.has(job.id);
       button.addEventListener("click", (event) => {
         event.stopPropagation();
-        void Promise.resolve(run()).catch((error: unknown) => this.services.error(`${label} ${job.id}: ${error instanceof Error ? error.message : String(error)}`));
+        void Promise.resolve(run()).catch((error: unknown) =>
+          this.services.error(`${label} ${job.id}: ${error instanceof Error ? error.message : String(error)}`),
+        );
       });
       actions.append(button);
     };
-    add("cancel", "Cancel", !terminal, () => this.act(job, "cancel", `Cancel job ${job.id}?`, `Job ${job.id} (${job.name}) will be cancelled.`));
+    add("cancel", "Cancel", !terminal, () =>
+      this.act(job, "cancel", `Cancel job ${job.id}?`, `Job ${job.id} (${job.name}) will be cancelled.`),
+    );
     add("hold", "Hold", job.state === "PENDING" && job.reason !== "JobHeldUser", () => this.act(job, "hold"));
-    add("release", "Release", job.state === "PENDING" && (job.reason ?? "").startsWith("JobHeld"), () => this.act(job, "release"));
+    add("release", "Release", job.state === "PENDING" && (job.reason ?? "").startsWith("JobHeld"), () =>
+      this.act(job, "release"),
+    );
     add("tail", "Output", job.stdout !== null, () => {
       if (this.connection !== null) this.services.openOutput(this.connection, job);
     });
@@ -230,7 +245,14 @@ export class JobsPanel extends Widget {
     const files = [...new Set([job.stdout, job.stderr].filter((f): f is string => f !== null))];
     add("forget", "Delete", terminal, async () => {
       const what = files.length > 0 ? ` and deletes its output file${files.length > 1 ? "s" : ""} ${files.join(", ")}` : "";
-      if (await this.act(job, "forget", `Delete job ${job.id}?`, `hpcfit forgets job ${job.id} (${job.name})${what}. Its working directory stays.`)) {
+      if (
+        await this.act(
+          job,
+          "forget",
+          `Delete job ${job.id}?`,
+          `hpcfit forgets job ${job.id} (${job.name})${what}. Its working directory stays.`,
+        )
+      ) {
         await this.services.deleteOutputFiles(job);
       }
     });
@@ -239,7 +261,12 @@ export class JobsPanel extends Widget {
   }
 
   /** Runs an action on one job after an optional confirmation; resolves whether it ran. */
-  private async act(job: JobRow, action: "cancel" | "hold" | "release" | "forget", title?: string, message?: string): Promise<boolean> {
+  private async act(
+    job: JobRow,
+    action: "cancel" | "hold" | "release" | "forget",
+    title?: string,
+    message?: string,
+  ): Promise<boolean> {
     const connection = this.connection;
     if (connection === null) return false;
     if (title !== undefined && !(await this.services.confirm(title, message ?? title))) return false;

@@ -26,7 +26,9 @@ export async function readJobResult(contents: Contents.IManager, path: string): 
   } catch (error) {
     throw new Error(`${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const data = (parsed.kind === "hpcfit.result" && typeof parsed.result === "object" && parsed.result !== null ? parsed.result : parsed) as Record<string, unknown>;
+  const data = (
+    parsed.kind === "hpcfit.result" && typeof parsed.result === "object" && parsed.result !== null ? parsed.result : parsed
+  ) as Record<string, unknown>;
   if (data.fit === undefined && data.mcmc === undefined) throw new Error(`${path} holds no fit result`);
   return { path, fit: data.fit, mcmc: data.mcmc };
 }
@@ -44,8 +46,30 @@ export class ResultsViewer extends Panel {
       const heading = new Panel();
       heading.node.append(element("h3", undefined, result.path));
       this.addWidget(heading);
-      if (result.fit !== undefined) this.addRenderer(new FitRenderer({ mimeType: FIT_MIME_TYPE, sanitizer: { sanitize: (s) => s }, resolver: null, linkHandler: null, latexTypesetter: null }), FIT_MIME_TYPE, result.fit);
-      if (result.mcmc !== undefined) this.addRenderer(new McmcRenderer({ mimeType: MCMC_MIME_TYPE, sanitizer: { sanitize: (s) => s }, resolver: null, linkHandler: null, latexTypesetter: null }), MCMC_MIME_TYPE, result.mcmc);
+      if (result.fit !== undefined)
+        this.addRenderer(
+          new FitRenderer({
+            mimeType: FIT_MIME_TYPE,
+            sanitizer: { sanitize: (s) => s },
+            resolver: null,
+            linkHandler: null,
+            latexTypesetter: null,
+          }),
+          FIT_MIME_TYPE,
+          result.fit,
+        );
+      if (result.mcmc !== undefined)
+        this.addRenderer(
+          new McmcRenderer({
+            mimeType: MCMC_MIME_TYPE,
+            sanitizer: { sanitize: (s) => s },
+            resolver: null,
+            linkHandler: null,
+            latexTypesetter: null,
+          }),
+          MCMC_MIME_TYPE,
+          result.mcmc,
+        );
     }
   }
 

@@ -15,7 +15,7 @@ export function syntheticLine(rng: Random, n = 12, a = 1.5, b = -0.7): LinearDat
   const y = new Float64Array(n);
   const dy = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    x[i] = i / (n - 1) * 4 - 1;
+    x[i] = (i / (n - 1)) * 4 - 1;
     dy[i] = 0.2 + 0.1 * (i % 3);
     y[i] = a + b * x[i] + dy[i] * rng.normal();
   }
@@ -24,10 +24,18 @@ export function syntheticLine(rng: Random, n = 12, a = 1.5, b = -0.7): LinearDat
 
 /** Least-squares solution and covariance (J^T J)^-1 of the line fit, closed form. */
 export function leastSquares(d: LinearData): { mean: [number, number]; cov: [number, number, number, number] } {
-  let s = 0, sx = 0, sxx = 0, sy = 0, sxy = 0;
+  let s = 0,
+    sx = 0,
+    sxx = 0,
+    sy = 0,
+    sxy = 0;
   for (let i = 0; i < d.x.length; i++) {
     const w = 1 / (d.dy[i] * d.dy[i]);
-    s += w; sx += w * d.x[i]; sxx += w * d.x[i] * d.x[i]; sy += w * d.y[i]; sxy += w * d.x[i] * d.y[i];
+    s += w;
+    sx += w * d.x[i];
+    sxx += w * d.x[i] * d.x[i];
+    sy += w * d.y[i];
+    sxy += w * d.x[i] * d.y[i];
   }
   const det = s * sxx - sx * sx;
   const a = (sxx * sy - sx * sxy) / det;
@@ -41,7 +49,7 @@ export function lineProblem(d: LinearData, lim = 50): Problem {
   let cur = new Float64Array([0, 0]);
   const lower = new Float64Array([-lim, -lim]);
   const upper = new Float64Array([lim, lim]);
-  const res = (p: ArrayLike<number>, out: Float64Array<ArrayBufferLike> = new Float64Array(n)): Float64Array<ArrayBufferLike> => {
+  const res = (p: ArrayLike<number>, out: Float64Array = new Float64Array(n)): Float64Array => {
     for (let i = 0; i < n; i++) out[i] = (p[0] + p[1] * d.x[i] - d.y[i]) / d.dy[i];
     return out;
   };
@@ -49,7 +57,9 @@ export function lineProblem(d: LinearData, lim = 50): Problem {
   return {
     labels: () => ["a", "b"],
     getValues: () => cur.slice(),
-    setValues: (p) => { cur = Float64Array.from(p); },
+    setValues: (p) => {
+      cur = Float64Array.from(p);
+    },
     bounds: () => ({ lower: lower.slice(), upper: upper.slice() }),
     nllf: (p = cur) => {
       for (let k = 0; k < 2; k++) if (!(p[k] >= lower[k] && p[k] <= upper[k])) return Infinity;
@@ -60,7 +70,11 @@ export function lineProblem(d: LinearData, lim = 50): Problem {
     },
     residualCount: () => n,
     residuals: (p = cur, out) => res(p, out),
-    randomPoint: (rng, out = new Float64Array(2)) => { out[0] = rng.between(-lim, lim); out[1] = rng.between(-lim, lim); return out; },
+    randomPoint: (rng, out = new Float64Array(2)) => {
+      out[0] = rng.between(-lim, lim);
+      out[1] = rng.between(-lim, lim);
+      return out;
+    },
     hasUncertainties: () => true,
     pointCount: () => n,
   };
