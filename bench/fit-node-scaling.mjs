@@ -15,7 +15,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { cluster, machine, ROOT, scratch } from "./slurm-common.mjs";
-import { sig, writeSection } from "./common.mjs";
+import { writeSection } from "./common.mjs";
 
 const write = process.argv.includes("--write");
 const workersArg = process.argv.find((a) => a.startsWith("--workers="));

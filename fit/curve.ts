@@ -498,5 +498,6 @@ function split(v: Float64Array, n: number, k: number, nullable = false): number[
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (typeof v === "object") return `an object of length ${(v as ArrayLike<unknown>).length ?? "?"}`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- describes any value a user passed; the default form is what a message can say of an object
   return `${typeof v} ${String(v)}`;
 }

@@ -84,6 +84,7 @@ function shiftRanges(node: AcornNode, wrapped: string, source: string): AcornNod
 function constantValue(text: string): number | undefined {
   if (!/^[\s\d.eE+\-*/()]*$|^[\s\d.eE+\-*/()]*Math\.[A-Za-z0-9_.\s\d+\-*/()]*$/.test(text)) return undefined;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval, @typescript-eslint/no-unsafe-call -- compiles the user's own model source on purpose
     const value: unknown = new Function(`"use strict"; return (${text});`)();
     return typeof value === "number" ? value : undefined;
   } catch {

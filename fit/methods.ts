@@ -36,7 +36,7 @@ export interface MethodContext {
    * Reports progress: calls the user's monitor and updates the live display (throttled).
    * Returns false when the method must stop (the monitor returned false or the signal aborted).
    */
-  report(step: number, x: Float64Array, nllf: number): boolean;
+  report: (step: number, x: Float64Array, nllf: number) => boolean;
   /** True once the user has asked to stop. */
   stopped(): boolean;
   /** Why the method must stop, once {@link report} has returned false. */
@@ -51,7 +51,7 @@ export interface MethodContext {
    * Lets the event loop run (so displays flush and aborts arrive) when enough time has passed
    * since the last time; cheap to call every step.
    */
-  breathe(): Promise<void>;
+  breathe: () => Promise<void>;
 }
 
 /** A fit method (optimizer or sampler). */

@@ -67,6 +67,7 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
   // exiting on it); after, the service's watcher does. The listener stays, so that Node's own
   // SIGINT handling is never torn down when other listeners come and go, e.g. one a cell adds and
   // removes.
+  // eslint-disable-next-line prefer-const -- set once the protocol exists, below; the listener must come first
   let interruptible: KernelProtocol | undefined;
   process.on("SIGINT", () => interruptible?.interrupt());
   const connection = readConnectionFile(options.connectionFile);

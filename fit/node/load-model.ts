@@ -69,6 +69,7 @@ const PROBLEM_METHODS = [
 
 // Test runners and bundlers rewrite `import()` in our own code; a model file must go through
 // Node's loader, where the TypeScript hooks are registered, so the import is built at run time.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a dynamic import() that TypeScript must not rewrite to require()
 const nativeImport = new Function("specifier", "return import(specifier)") as (
   specifier: string,
 ) => Promise<Record<string, unknown>>;
@@ -139,6 +140,7 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
   if (typeof value === "function") return `a function (${value.name || "anonymous"})`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- describes any value a model file exported
   if (typeof value !== "object") return `a ${typeof value} (${String(value).slice(0, 40)})`;
   const name = value.constructor?.name;
   return name && name !== "Object" ? `a ${name}` : "an object";

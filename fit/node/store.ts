@@ -158,7 +158,7 @@ export async function loadResult(dir: string, name?: string): Promise<FitResult>
   try {
     doc = JSON.parse(await readFile(jsonPath, "utf8")) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`loadResult: cannot read ${jsonPath}: ${(e as Error).message}`);
+    throw new Error(`loadResult: cannot read ${jsonPath}: ${(e as Error).message}`, { cause: e });
   }
   if (doc.kind !== STORE_KIND || doc.version !== STORE_VERSION)
     throw new Error(`loadResult: ${jsonPath} is not an hpcfit result (version ${STORE_VERSION})`);
@@ -198,7 +198,7 @@ export async function loadResult(dir: string, name?: string): Promise<FitResult>
     try {
       return gunzipSync(await readFile(path)).toString("utf8");
     } catch (e) {
-      throw new Error(`loadResult: cannot read ${path}: ${(e as Error).message}`);
+      throw new Error(`loadResult: cannot read ${path}: ${(e as Error).message}`, { cause: e });
     }
   };
   const samples = parseBumpsState({ chain: await read("chain"), point: await read("point"), stats: await read("stats") }, meta);

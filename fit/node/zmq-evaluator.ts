@@ -221,8 +221,8 @@ export class ZmqEvaluator implements PopulationEvaluator {
         void this.send([routing, "stop"]).catch(() => undefined);
         return;
       }
-      const host = String(hello.host ?? "?");
-      const info: WorkerInfo = { id: key, host, node: String(hello.node ?? host), pid: Number(hello.pid ?? 0), alive: true };
+      const host = hello.host ?? "?";
+      const info: WorkerInfo = { id: key, host, node: hello.node ?? host, pid: hello.pid ?? 0, alive: true };
       this.peers.set(key, { routing, info, lastSeen: now, slice: undefined });
       this.log(`worker ${info.node}:${info.pid} connected (${this.aliveCount()} alive)`);
       for (const w of this.connectWaiters.splice(0)) w();
@@ -286,9 +286,10 @@ export class ZmqEvaluator implements PopulationEvaluator {
       const p = this.labels.length;
       const pts = cur.points.subarray(slice.start * p, slice.end * p);
       const bytes = Buffer.from(pts.buffer, pts.byteOffset, pts.byteLength);
-      this.send([peer.routing, "eval", encodeTag(slice.tag), bytes]).catch((e: Error) => {
+      this.send([peer.routing, "eval", encodeTag(slice.tag), bytes]).catch((e: unknown) => {
         if (isUnreachable(e)) this.lose(peer, "its connection closed");
-        else this.log(`sending to worker ${peer.info.node}:${peer.info.pid} failed: ${e.message}`);
+        else
+          this.log(`sending to worker ${peer.info.node}:${peer.info.pid} failed: ${e instanceof Error ? e.message : String(e)}`);
       });
     }
   }
@@ -330,7 +331,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       if (event.type !== "disconnect") continue;
       for (const peer of this.peers.values()) {
         if (!peer.info.alive) continue;
-        this.send([peer.routing, "ping"]).catch((e: Error) => {
+        this.send([peer.routing, "ping"]).catch((e: unknown) => {
           if (isUnreachable(e)) this.lose(peer, "its connection closed");
         });
       }
@@ -404,6 +405,6 @@ export class ZmqEvaluator implements PopulationEvaluator {
 }
 
 /** Whether a send failed because the peer's connection is gone. */
-function isUnreachable(e: Error): boolean {
-  return (e as Error & { code?: string }).code === "EHOSTUNREACH";
+function isUnreachable(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === "EHOSTUNREACH";
 }

@@ -89,7 +89,7 @@ export async function amoeba(
   let step = 0;
   let restarts = 0;
   let converged = false;
-  let message = "";
+  let message: string;
 
   // One Nelder–Mead run from `best`; returns why it ended.
   const run = async (): Promise<"converged" | "steps" | "stopped" | "collapsed"> => {

@@ -122,7 +122,7 @@ export async function de(
 
   let step = 0;
   let converged = false;
-  let message = "";
+  let message: string;
   for (;;) {
     // Convergence: the whole population agrees in objective and position.
     let fWorst = -Infinity;

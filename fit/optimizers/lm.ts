@@ -279,11 +279,11 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   let iter = 1;
   let delta = 0;
   let xnorm = 0;
-  let info = 0;
+  let info: number;
   let iterations = 0;
   // Whether the last rejected trial point was rejected for non-finite residuals.
   let lastTrialNonFinite = false;
-  let unusableColumns = 0;
+  let unusableColumns: number;
 
   outer: for (;;) {
     iterations++;
@@ -293,18 +293,15 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       break;
     }
     // Active set: hold a variable at a bound when the gradient Jᵀf points out of the box.
-    let anyHeld = false;
     for (let j = 0; j < n; j++) {
       held[j] = unusable[j] | wall[j];
       if (held[j]) {
-        anyHeld = true;
         for (let i = 0; i < m; i++) fjac[j * m + i] = 0;
       } else if (x[j] <= lower[j] || x[j] >= upper[j]) {
         let g = 0;
         for (let i = 0; i < m; i++) g += fjac[j * m + i] * fvec[i];
         if ((x[j] <= lower[j] && g > 0) || (x[j] >= upper[j] && g < 0)) {
           held[j] = 1;
-          anyHeld = true;
           for (let i = 0; i < m; i++) fjac[j * m + i] = 0;
         }
       }
@@ -369,7 +366,6 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
         wa[j] = v - x[j]; // the actual step
         wa3[j] = diag[j] * wa[j];
       }
-      anyHeld;
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
       const fnorm1 = residualNorm(xtrial, ftrial);

@@ -81,7 +81,7 @@ export async function newton(
   let restarts = 0;
   let fRestart = f;
   let converged = false;
-  let message = "";
+  let message: string;
   if (!Number.isFinite(f)) {
     return {
       x: space.toProblem(u),

@@ -19,6 +19,7 @@ export class SampledFitResult extends FitResult {
   declare readonly samples: McmcSamples;
 
   /** As FitResult's constructor, with `samples` required. */
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor -- narrows the accepted init: samples are required here
   constructor(init: FitResultInit & { samples: McmcSamples }) {
     super(init);
   }
@@ -39,7 +40,7 @@ export class SampledFitResult extends FitResult {
     return {
       ...base,
       "text/plain": this.report(),
-      "text/html": `${String(base["text/html"] ?? "")}${mcmcHtml(this.samples)}`,
+      "text/html": `${typeof base["text/html"] === "string" ? base["text/html"] : ""}${mcmcHtml(this.samples)}`,
       [MCMC_MIME]: mcmcBundle(this.samples),
     };
   }

@@ -131,7 +131,7 @@ export function createInput(target: DisplayTarget): InputFunction {
     if (!sink || !target.allowStdin()) {
       throw new Error("input() is not available: this frontend did not allow stdin for the request (allow_stdin is false)");
     }
-    return sink.input(prompt === undefined ? "" : String(prompt), password);
+    return sink.input(prompt === undefined ? "" : typeof prompt === "string" ? prompt : inspectValue(prompt), password);
   };
   const input = ((prompt?: string) => ask(prompt, false)) as InputFunction;
   input.password = (prompt?: string) => ask(prompt, true);

@@ -16,6 +16,7 @@ export const KERNEL_LOG_PREFIX = "[hpcfit kernel]";
 /** Installs and removes the stdout/stderr redirection; one per interpreter. */
 export class OutputRouter {
   private sink: OutputSink | undefined;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the originals are put back as they were, unbound, as Node stored them
   private readonly originals = { stdout: process.stdout.write, stderr: process.stderr.write };
   private readonly originalConsole = globalThis.console;
   private readonly decoders = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
@@ -77,6 +78,7 @@ export class OutputRouter {
   }
 
   private makeWrite(name: "stdout" | "stderr"): WriteFn {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the replacement write() is called with the stream as `this`; the router is needed beside it
     const router = this;
     const write = function (chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
       const done = typeof encoding === "function" ? encoding : callback;

@@ -116,6 +116,7 @@ class Run {
         },
         (e: unknown) => {
           this.waiters.delete(reject);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on exactly what the cell threw
           reject(e);
         },
       );
@@ -313,6 +314,7 @@ export class TypeScriptInterpreter implements Interpreter {
     };
     if (typeof global.require !== "function") {
       // CommonJS `require` from the notebook's directory, for packages without ES modules.
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- a cell's require() returns whatever the module exports
       values.require = (id: string) => createRequire(join(this.notebookDir, "__notebook__.js"))(id);
     }
     for (const [name, value] of Object.entries(values)) {

@@ -81,7 +81,7 @@ export async function runFit(
 export function displayTexts(outputs: Recorded[]): string[] {
   return outputs
     .filter((o): o is Extract<Recorded, { kind: "display" }> => o.kind === "display")
-    .map((o) => String(o.data["text/plain"] ?? ""));
+    .map((o) => (typeof o.data["text/plain"] === "string" ? o.data["text/plain"] : ""));
 }
 
 /** The job a `%%fit` returned. */

@@ -199,7 +199,7 @@ describe("hpcfit kernel over ZeroMQ, driven by jupyter_client", () => {
   it("answers unknown requests with an error and ignores other unknown types", async () => {
     const unknown = await k.request("frobnicate_request", { x: 1 });
     expect(unknown.reply!.content).toMatchObject({ status: "error", ename: "UnknownMessageType" });
-    const ignored = await k.request("frobnicate_reply", {}, { wantReply: false, timeout: 0.5 }).catch((e: Error) => e);
+    const ignored = await k.request("frobnicate_reply", {}, { wantReply: false, timeout: 0.5 }).catch((e: unknown) => e);
     expect(ignored).toBeInstanceOf(Error); // no idle ever comes: the message was ignored
     expect((await k.execute("1+1")).result?.["text/plain"]).toBe("2");
   });

@@ -117,7 +117,7 @@ describe("iopub stream coalescing", () => {
     c.push(createMessage(sender, "display_data", { data: {} }, parent));
     c.push(stream("stdout", "e"));
     await new Promise((r) => setTimeout(r, 20));
-    expect(out.map((m) => `${m.header.msg_type}:${m.content.text ?? ""}`)).toEqual([
+    expect(out.map((m) => `${m.header.msg_type}:${typeof m.content.text === "string" ? m.content.text : ""}`)).toEqual([
       "stream:ab",
       "stream:c",
       "stream:d",

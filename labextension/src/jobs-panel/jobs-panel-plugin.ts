@@ -126,6 +126,7 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         Notification.error(`hpcfit jobs: ${message}`, { autoClose: 10000 });
       },
     };
+    // eslint-disable-next-line prefer-const -- declared above the services, which refer to the panel made here
     panel = new JobsPanel(services);
     panel.title.icon = jobsIcon;
     app.shell.add(panel, "left", { rank: 600 });

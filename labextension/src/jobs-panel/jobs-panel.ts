@@ -95,7 +95,9 @@ export class JobsPanel extends Widget {
   /** Shows `connection`'s jobs (`label` names the notebook), or the plain "no kernel" state. */
   setConnection(connection: JobsConnection | null, label: string | null, reason?: string): void {
     if (this.connection !== null) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- Lumino's connect/disconnect take the method and its `this` separately
       this.connection.changed.disconnect(this.render, this);
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- Lumino's connect/disconnect take the method and its `this` separately
       this.connection.problem.disconnect(this.onProblem, this);
     }
     this.connection = connection;
@@ -109,7 +111,9 @@ export class JobsPanel extends Widget {
         "No hpcfit kernel is attached to the current notebook. Open a notebook that uses the HPCFit (TypeScript) kernel to see its jobs.";
     } else {
       this.node.dataset.connected = "true";
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- Lumino's connect/disconnect take the method and its `this` separately
       connection.changed.connect(this.render, this);
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- Lumino's connect/disconnect take the method and its `this` separately
       connection.problem.connect(this.onProblem, this);
       this.status.textContent = this.describe();
     }
