@@ -1,4 +1,4 @@
-import type { JobState } from "../schema/jobs.js";
+import { JOB_STATES, type JobState } from "../schema/jobs.js";
 import { UserError } from "../util/user-error.js";
 
 /**
@@ -29,18 +29,6 @@ export function parseStateName(text: string): JobState {
     DL: "DEADLINE",
   };
   if (short[t]) return short[t];
-  const full: readonly string[] = [
-    ...ACTIVE_STATES,
-    "COMPLETED",
-    "FAILED",
-    "CANCELLED",
-    "TIMEOUT",
-    "NODE_FAIL",
-    "PREEMPTED",
-    "OUT_OF_MEMORY",
-    "BOOT_FAIL",
-    "DEADLINE",
-  ];
-  if (full.includes(t)) return t as JobState;
+  if ((JOB_STATES as readonly string[]).includes(t)) return t as JobState;
   throw new UserError(`unknown job state "${text}" (use e.g. PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, or all)`);
 }
