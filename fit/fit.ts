@@ -125,7 +125,9 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   };
   const onInterrupt = (): void => {
     progress.stopReason ??= "interrupted";
-    progress.interrupted(partial, placeStopped);
+    progress.interrupted(partial, placeStopped, () =>
+      problem.setValues(onFailure === "best" && Number.isFinite(reportedNllf) ? reportedX : x0),
+    );
   };
   cell?.addEventListener("abort", onInterrupt, { once: true });
   // Methods see one signal: the caller's, or the cell's interrupt, whichever comes first, so a
@@ -297,7 +299,11 @@ class Progress {
    * the middle of a step, so the work so far is read through `build` (whole generations only),
    * kept for {@link lastFit} and shown, since the cell ends without a value.
    */
-  interrupted(build: ((reason: StopReason) => FitResult) | undefined, place: (result: FitResult) => void): void {
+  interrupted(
+    build: ((reason: StopReason) => FitResult) | undefined,
+    place: (result: FitResult) => void,
+    restore: () => void,
+  ): void {
     if (this.finished) return;
     let result: FitResult;
     try {
@@ -306,6 +312,9 @@ class Progress {
     } catch (e) {
       this.finished = true;
       this.display?.update(this.bundle(`stopped (interrupted); nothing kept: ${(e as Error).message}`));
+      // The method may have been cut short from outside and never return: the parameters go
+      // where onFailure says now, not when (if ever) the method notices the interrupt.
+      restore();
       return;
     }
     place(result);
