@@ -100,7 +100,8 @@ export const smc: FitMethod = {
           ? `${stoppedMessage(stopped, s, "tempering stages")}, before the particles reached the posterior`
           : `${s.generations} tempering stages, ${s.nchains} particles`,
     });
-    const run = await runSmc(problem, options, hooksOf(problem, context, before, describe));
+    const nonFinite = new NonFiniteLog(problem.labels().length);
+    const run = await runSmc(problem, { ...options, nonFinite }, hooksOf(problem, context, before, describe));
     return resultOf(problem, context, before, run, run.stopped, describe);
   },
 };

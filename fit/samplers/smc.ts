@@ -24,6 +24,7 @@ import { evaluatorFor, type SamplerRunOptions } from "./evaluator.js";
 import { SmcState, type TemperingLevel } from "./smc-state.js";
 import { StopCheck, type SamplerHooks, type StopReason } from "./stopping.js";
 import type { McmcSamples } from "../mcmc/samples.js";
+import { nothingFinite } from "../non-finite.js";
 
 export { logNormalCdf } from "./normal-cdf.js";
 export { systematicResample, SmcState, type InequalityConstraint, type TemperingLevel } from "./smc-state.js";
@@ -79,12 +80,16 @@ export async function runSmc(problem: Problem, options: SmcOptions, hooks: Sampl
     stages: for (const phase of phases) {
       for (let next = nextLevel(state, phase, sharpness); next !== undefined; next = nextLevel(state, phase, sharpness)) {
         state.lastEss = state.ess(next);
-        if (state.lastEss === 0)
-          throw new Error(
-            phase === "hard"
-              ? "smc: no particle satisfies every constraint; the region may be empty or very small (raise particles or sharpness)"
-              : "smc: every particle has zero weight (the model returned NaN or Infinity everywhere)",
-          );
+        if (state.lastEss === 0) {
+          if (phase === "hard")
+            throw new Error(
+              "smc: no particle satisfies every constraint; the region may be empty or very small (raise particles or sharpness)",
+            );
+          // Zero weight everywhere: where the evaluator noted non-finite values, say which model and where.
+          if (options.nonFinite !== undefined && options.nonFinite.count > 0)
+            throw nothingFinite("smc", problem, options.nonFinite, "the particles drawn");
+          throw new Error("smc: every particle has zero weight (the model returned NaN or Infinity everywhere)");
+        }
         state.resample(next, rng);
         state.recordStage(await state.move(moves, rng));
         if (hooks.breathe) await hooks.breathe();

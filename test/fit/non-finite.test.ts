@@ -68,11 +68,18 @@ describe("a model that is NaN beyond a wall, with the best fit behind it", () =>
 });
 
 describe("nothing finite near the start", () => {
-  test.each(["lm", "amoeba", "newton", "de", "dream"])(
+  test.each(["lm", "amoeba", "newton", "de", "dream", "smc"])(
     "%s throws a clear error naming the model and the values, and restores the parameters",
     async (method) => {
       const P = nowhereFinite();
-      const budget = method === "de" ? { steps: 30 } : method === "dream" ? { samples: 2000, burn: 100 } : {};
+      const budget =
+        method === "de"
+          ? { steps: 30 }
+          : method === "dream"
+            ? { samples: 2000, burn: 100 }
+            : method === "smc"
+              ? { particles: 200 }
+              : {};
       const error = await fit(P, { method, ...budget } as FitOptions).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FitError);
       const e = error as FitError;
