@@ -21,9 +21,15 @@ export class Subscription {
   constructor(readonly comm: Comm) {}
 
   /** The rows of `rows` this subscriber's filter lets through; `me` is the kernel's user. */
+  /** The user whose jobs this subscriber sees (`"all"` for everyone's), with `me` for "me". */
+  wantedUser(me: string): string {
+    const f = this.filter;
+    return f.user === undefined || f.user === "me" ? me : f.user;
+  }
+
   visible(rows: JobRow[], me: string): JobRow[] {
     const f = this.filter;
-    const user = f.user === undefined || f.user === "me" ? me : f.user;
+    const user = this.wantedUser(me);
     const states = f.states === undefined || f.states === "all" ? null : new Set(f.states);
     return rows.filter((r) => (user === "all" || r.user === user) && (states === null || states.has(r.state)));
   }
