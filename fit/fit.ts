@@ -130,16 +130,12 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     );
   };
   cell?.addEventListener("abort", onInterrupt, { once: true });
-  // Methods see one signal: the caller's, or the cell's interrupt, whichever comes first, so a
-  // fit whose cell was interrupted stops instead of running on in the background.
-  const methodSignal =
-    cell === undefined ? options.signal : options.signal === undefined ? cell : AbortSignal.any([options.signal, cell]);
   // One counter per start: a method reports the evaluations it used when it builds its result,
   // before the error bars are computed, so the total is the methods' own work.
   const contextFor = (counter: EvaluationCounter): MethodContext => ({
     rng,
     evaluations: counter,
-    signal: methodSignal,
+    signal: options.signal,
     report: (step, x, nllf) => {
       if (nllf < reportedNllf) {
         reportedNllf = nllf;
@@ -259,7 +255,9 @@ class Progress {
     this.lastStep = step;
     this.lastNllf = nllf;
     this.lastX = x;
-    if (this.display === undefined) return;
+    // Once the line says how the fit ended (an interrupt may say so while the method still
+    // finishes its step), a late "running" must not replace it.
+    if (this.display === undefined || this.finished) return;
     const now = Date.now();
     if (!force && now - this.lastShown < DISPLAY_INTERVAL_MS) return;
     this.lastShown = now;
