@@ -31,11 +31,11 @@ import {
   type TaskAttempt,
   type TaskFilter,
   type TaskOutcome,
-  type TaskParams,
   type TaskState,
   type WorkerPlace,
 } from "./types.js";
 import { UserError } from "../util/user-error.js";
+import { attemptFromRow, RESET_COLUMNS, taskFromRow, type StoredAttempt, type StoredTask } from "./stored-rows.js";
 
 /** Options for creating a queue. */
 export interface PostgresCreateOptions {
@@ -43,41 +43,11 @@ export interface PostgresCreateOptions {
   retryOnFailure: boolean;
 }
 
-interface TaskRow {
-  id: number;
-  key: string | null;
-  command: string | null;
-  argv: string | null;
-  params: string | null;
-  priority: number;
-  state: TaskState;
-  attempts: number;
-  exit_code: number | null;
-  error: string | null;
-  worker: string | null;
-  node: string | null;
-  job_id: string | null;
-  log_file: string | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  lease_expires: number | null;
+interface TaskRow extends StoredTask {
   has_deps: boolean;
   requires: number[] | null;
-  history: AttemptJson[] | null;
-}
-
-/** An attempt as `json_build_object` returns it (bigints arrive as JSON numbers). */
-interface AttemptJson {
-  attempt: number;
-  worker: string;
-  node: string | null;
-  job_id: string | null;
-  started_at: number;
-  finished_at: number | null;
-  exit_code: number | null;
-  error: string | null;
-  log_file: string | null;
+  /** The attempts, as `json_build_object` returns them (bigints arrive as JSON numbers). */
+  history: StoredAttempt[] | null;
 }
 
 /** A parser of a column's text form. */
@@ -443,7 +413,7 @@ export class PostgresQueueStorage implements QueueStorage {
       }
       if (row.id === null) return null;
       // The statement's own snapshot does not see the attempt row it adds: append it here.
-      const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(toAttempt);
+      const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(attemptFromRow);
       history.push({
         attempt: row.attempts,
         worker,
@@ -568,7 +538,7 @@ export class PostgresQueueStorage implements QueueStorage {
       sql += ` LIMIT $${args.length}`;
     }
     const r = await this.pool.query<TaskRow>(sql, args);
-    return r.rows.map((row) => toTask(row, (row.history ?? []).map(toAttempt)));
+    return r.rows.map((row) => toTask(row, (row.history ?? []).map(attemptFromRow)));
   }
 
   async retry(ids?: number[]): Promise<number> {
@@ -745,45 +715,6 @@ function statements(s: string) {
   };
 }
 
-/** Columns cleared when a task is queued again. */
-const RESET_COLUMNS =
-  "attempts = 0, exit_code = NULL, error = NULL, worker = NULL, node = NULL, job_id = NULL, log_file = NULL, started_at = NULL, finished_at = NULL, lease_expires = NULL";
-
-function toAttempt(a: AttemptJson): TaskAttempt {
-  return {
-    attempt: a.attempt,
-    worker: a.worker,
-    node: a.node,
-    jobId: a.job_id,
-    startedAt: a.started_at,
-    finishedAt: a.finished_at,
-    exitCode: a.exit_code,
-    error: a.error,
-    logFile: a.log_file,
-  };
-}
-
 function toTask(r: TaskRow, history: readonly TaskAttempt[]): Task {
-  return {
-    id: r.id,
-    key: r.key,
-    command: r.command,
-    argv: r.argv === null ? null : (JSON.parse(r.argv) as string[]),
-    params: r.params === null ? null : (JSON.parse(r.params) as TaskParams),
-    priority: r.priority,
-    state: r.state,
-    requires: r.requires ?? [],
-    attempts: r.attempts,
-    exitCode: r.exit_code,
-    error: r.error,
-    worker: r.worker,
-    node: r.node,
-    jobId: r.job_id,
-    logFile: r.log_file,
-    history,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    leaseExpiresAt: r.lease_expires,
-  };
+  return taskFromRow(r, r.requires ?? [], history);
 }

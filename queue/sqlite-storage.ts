@@ -22,47 +22,20 @@ import {
   type Task,
   type TaskFilter,
   type TaskOutcome,
-  type TaskParams,
   type TaskState,
   type NodeCounts,
   type WorkerPlace,
 } from "./types.js";
 import { privateDatabase } from "../util/paths.js";
 import { UserError } from "../util/user-error.js";
+import { attemptFromRow, RESET_COLUMNS, taskFromRow, type StoredAttempt, type StoredTask } from "./stored-rows.js";
 
-interface TaskRow {
-  id: number;
-  key: string | null;
-  command: string | null;
-  params: string | null;
-  priority: number;
-  state: TaskState;
-  attempts: number;
-  exit_code: number | null;
-  error: string | null;
-  worker: string | null;
-  log_file: string | null;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  lease_expires: number | null;
+interface TaskRow extends StoredTask {
   has_deps: number;
-  argv: string | null;
-  node: string | null;
-  job_id: string | null;
 }
 
-interface AttemptRow {
+interface AttemptRow extends StoredAttempt {
   task_id: number;
-  attempt: number;
-  worker: string;
-  node: string | null;
-  job_id: string | null;
-  started_at: number;
-  finished_at: number | null;
-  exit_code: number | null;
-  error: string | null;
-  log_file: string | null;
 }
 
 /** Options for creating a queue's database. */
@@ -500,7 +473,7 @@ export class SqliteQueueStorage implements QueueStorage {
   }
 
   private attemptsOf(id: number): TaskAttempt[] {
-    return (this.stmt.attemptsOf.all(id) as AttemptRow[]).map(toAttempt);
+    return (this.stmt.attemptsOf.all(id) as AttemptRow[]).map(attemptFromRow);
   }
 
   /**
@@ -518,7 +491,7 @@ export class SqliteQueueStorage implements QueueStorage {
         if (!wanted.has(a.task_id)) continue;
         let list = out.get(a.task_id);
         if (!list) out.set(a.task_id, (list = []));
-        list.push(toAttempt(a));
+        list.push(attemptFromRow(a));
       }
     } else {
       for (const r of rows) if (r.attempts > 0) out.set(r.id, this.attemptsOf(r.id));
@@ -568,45 +541,6 @@ export class SqliteQueueStorage implements QueueStorage {
   }
 
   private toTask(r: TaskRow, history: readonly TaskAttempt[]): Task {
-    return {
-      id: r.id,
-      key: r.key,
-      command: r.command,
-      argv: r.argv === null ? null : (JSON.parse(r.argv) as string[]),
-      params: r.params === null ? null : (JSON.parse(r.params) as TaskParams),
-      priority: r.priority,
-      state: r.state,
-      requires: r.has_deps ? (this.stmt.requiresOf.all(r.id) as number[]) : [],
-      attempts: r.attempts,
-      exitCode: r.exit_code,
-      error: r.error,
-      worker: r.worker,
-      node: r.node,
-      jobId: r.job_id,
-      logFile: r.log_file,
-      history,
-      createdAt: r.created_at,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      leaseExpiresAt: r.lease_expires,
-    };
+    return taskFromRow(r, r.has_deps ? (this.stmt.requiresOf.all(r.id) as number[]) : [], history);
   }
 }
-
-function toAttempt(a: AttemptRow): TaskAttempt {
-  return {
-    attempt: a.attempt,
-    worker: a.worker,
-    node: a.node,
-    jobId: a.job_id,
-    startedAt: a.started_at,
-    finishedAt: a.finished_at,
-    exitCode: a.exit_code,
-    error: a.error,
-    logFile: a.log_file,
-  };
-}
-
-/** Columns cleared when a task is queued again. */
-const RESET_COLUMNS =
-  "attempts = 0, exit_code = NULL, error = NULL, worker = NULL, node = NULL, job_id = NULL, log_file = NULL, started_at = NULL, finished_at = NULL, lease_expires = NULL";
