@@ -4,7 +4,7 @@
  */
 import type { FitBundleModel } from "../schema/fit.js";
 import { VARIABLE_NAME } from "../schema/display.js";
-import type { Model } from "./model.js";
+import { nllfBundle, type Model } from "./model.js";
 import { Parameter, toParameter, type ParameterLike } from "./parameter.js";
 
 /** Parameter values by name, as passed to a fitness's functions. */
@@ -96,16 +96,7 @@ export class Fitness implements Model {
 
   /** No data arrays to plot. */
   bundle(): Omit<FitBundleModel, "name"> {
-    return {
-      kind: "nllf",
-      x: null,
-      y: [],
-      dy: [],
-      fx: [],
-      residuals: [],
-      curve: null,
-      hasUncertainties: this.hasUncertainties(),
-    };
+    return nllfBundle(this.hasUncertainties());
   }
 
   private current(): Values {

@@ -49,3 +49,8 @@ export function isModel(value: unknown): value is Model {
     typeof m.pointCount === "function"
   );
 }
+
+/** The bundle of a model with no data arrays to plot (a bare nllf): only its kind and uncertainty flag. */
+export function nllfBundle(hasUncertainties: boolean): Omit<FitBundleModel, "name"> {
+  return { kind: "nllf", x: null, y: [], dy: [], fx: [], residuals: [], curve: null, hasUncertainties };
+}

@@ -5,7 +5,7 @@
  */
 import type { FitBundleModel } from "../schema/fit.js";
 import { VARIABLE_NAME } from "../schema/display.js";
-import { isModel, type Model } from "./model.js";
+import { isModel, nllfBundle, type Model } from "./model.js";
 import type { Parameter } from "./parameter.js";
 import type { Random } from "./random.js";
 import type { Problem } from "./types.js";
@@ -381,18 +381,7 @@ export class FitProblem implements Problem {
   bundleModels(): FitBundleModel[] {
     return this.models.map((m, i) => {
       const name = this.modelTitle(i);
-      if (typeof m.bundle === "function") return { name, ...m.bundle() };
-      return {
-        name,
-        kind: "nllf",
-        x: null,
-        y: [],
-        dy: [],
-        fx: [],
-        residuals: [],
-        curve: null,
-        hasUncertainties: m.hasUncertainties(),
-      };
+      return { name, ...(typeof m.bundle === "function" ? m.bundle() : nllfBundle(m.hasUncertainties())) };
     });
   }
 
