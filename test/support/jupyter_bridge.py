@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -395,6 +396,73 @@ class Bridge:
         return {"sent": sent, "kernel_info": info, "execute_reply": executed, "interrupt_replies": interrupt_replies,
                 "alive": self.km.is_alive(), "exit_code": self.exit_code(), "pid": self.km.provisioner.pid}
 
+    def cmd_start_signalled(self, kernel_name="hpcfit", kernel_dirs=None, env=None, cwd=None, code="1+1", every_s=0.002,
+                            timeout=60):
+        """Starts a kernel and sends SIGINT to its process group, as jupyter_client's interrupt_kernel()
+        does, every `every_s` from the moment the kernel process has run its first JavaScript
+        statement until its first cell (`code`) has replied: through its module loading, the binding
+        of its sockets, the first heartbeat, kernel_info and the interpreter's loading. That moment is
+        seen as the kernel's title, `hpcfit kernel ...`, in /proc/PID/comm; Node's own start-up
+        before it is left out, as no process can protect it (Node resets SIGINT's handler there).
+        Returns the number of signals, the ms from the process start to its first statement, the
+        kernel_info and execute replies (None when none came), and whether the kernel lived."""
+        ksm = KernelSpecManager()
+        if kernel_dirs:
+            ksm.kernel_dirs = kernel_dirs
+        self.km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=ksm)
+        kernel_env = dict(os.environ)
+        kernel_env.update(env or {})
+        t0 = time.perf_counter()
+        self.km.start_kernel(env=kernel_env, cwd=cwd)
+        pid = self.km.provisioner.pid
+        pgid = os.getpgid(pid)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().startswith("hpcfit"):
+                        break
+            except OSError:
+                pass
+            if self.km.provisioner.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the kernel never ran its first statement")
+            time.sleep(0.0002)
+        first_statement_ms = (time.perf_counter() - t0) * 1000
+        stop = threading.Event()
+        sent = 0
+
+        def storm():
+            nonlocal sent
+            while not stop.is_set():
+                try:
+                    os.killpg(pgid, signal.SIGINT)
+                except ProcessLookupError:
+                    return
+                sent += 1
+                time.sleep(every_s)
+
+        thread = threading.Thread(target=storm, daemon=True)
+        thread.start()
+        info = executed = None
+        try:
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            info = self.wait_for_kernel_info(timeout)["reply"]
+            executed = self.collect(self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": False,
+                                                                           "user_expressions": {}, "allow_stdin": False,
+                                                                           "stop_on_error": False}),
+                                    want_idle=False, timeout=timeout)["reply"]
+        except TimeoutError:
+            pass
+        finally:
+            stop.set()
+            thread.join()
+        alive = self.km.is_alive()
+        if alive:
+            self.wait_for_iopub(10)
+        return {"sent": sent, "first_statement_ms": first_statement_ms, "kernel_info": info, "execute_reply": executed,
+                "alive": alive, "exit_code": self.exit_code(), "pid": pid}
+
     def cmd_bench_flood(self, code, timeout=120):
         """Runs one cell that floods iopub; returns the seconds from request to idle (None if the
         idle never came within timeout) and the count of each iopub message type received."""
@@ -415,11 +483,34 @@ class Bridge:
         return {"alive": self.km.is_alive()}
 
     def cmd_memory(self):
-        """Resident set size of the kernel process, in kB (from /proc)."""
-        with open(f"/proc/{self.km.provisioner.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return {"rss_kb": int(line.split()[1])}
+        """Resident set size of the kernel, in kB (from /proc): its process and every process under
+        it (hpcfit's kernel is a supervisor and its interpreter process)."""
+        def rss_kb(pid):
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            return int(line.split()[1])
+            except OSError:
+                pass
+            return 0
+
+        def children(pid):
+            found = []
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        found += [int(c) for c in f.read().split()]
+            except OSError:
+                pass
+            return found
+
+        pids, todo = [], [self.km.provisioner.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo += children(pid)
+        return {"rss_kb": sum(rss_kb(p) for p in pids), "processes": len(pids)}
         return {"rss_kb": None}
 
     def cmd_shutdown(self, restart=False, timeout=10):
