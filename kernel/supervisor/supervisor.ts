@@ -78,6 +78,8 @@ class Supervisor {
   private exitNotice: number | undefined;
   private stopping = false;
   private readonly crashes: number[] = [];
+  /** The child's messages for the clients not yet handed to the socket thread. */
+  private readonly outbox: Array<{ channel: Channel; message: JupyterMessage }> = [];
 
   constructor(
     private readonly transport: WorkerTransport,
@@ -133,7 +135,11 @@ class Supervisor {
         return;
       case "send":
         this.ledger.sent(event.channel, event.message);
-        this.transport.send(event.channel, event.message);
+        // Messages that came in one read of the channel (a reply, its outputs and its idle) go to
+        // the socket thread in one post, after the last of them has been handled.
+        if (this.outbox.push({ channel: event.channel, message: event.message }) === 1) {
+          queueMicrotask(() => this.transport.sendMany(this.outbox.splice(0)));
+        }
         return;
       case "exit":
         this.exitNotice = event.code;
@@ -260,6 +266,7 @@ class Supervisor {
   }
 
   private send(channel: Channel, message: JupyterMessage): void {
-    this.transport.send(channel, message);
+    // After whatever the child sent before, which may still wait in the outbox.
+    this.transport.sendMany([...this.outbox.splice(0), { channel, message }]);
   }
 }
