@@ -249,6 +249,15 @@ export class KernelClient {
     return { msgId: a.msg_id, reply: a.reply, iopub: a.iopub, stdinRequests: a.stdin_requests };
   }
 
+  /**
+   * Sends `count` hostile or broken messages built from `seed` to shell, control and stdin (see
+   * the bridge's `cmd_fuzz`); returns how many of each kind were sent and how many messages came back.
+   */
+  async fuzz(seed: number, count: number): Promise<{ kinds: Record<string, number>; received: number }> {
+    const a = await this.call("fuzz", { seed, count });
+    return { kinds: a.kinds, received: a.received };
+  }
+
   /** Sends any request on shell or control without waiting; finish it with {@link waitRequest}. */
   async startRequest(
     msgType: string,
