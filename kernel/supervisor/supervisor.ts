@@ -77,6 +77,7 @@ class Supervisor {
   private readonly waiting: SupervisorCommand[] = [];
   private exitNotice: number | undefined;
   private stopping = false;
+  private ending = false;
   private readonly crashes: number[] = [];
   /** The child's messages for the clients not yet handed to the socket thread. */
   private readonly outbox: Array<{ channel: Channel; message: JupyterMessage }> = [];
@@ -248,7 +249,6 @@ class Supervisor {
     setTimeout(() => child.kill("SIGKILL"), TERM_GRACE_MS).unref();
   }
 
-  private ending = false;
   private async end(code: number): Promise<void> {
     if (this.ending) return;
     this.ending = true;
