@@ -122,9 +122,10 @@ const section = `${new Date().toISOString()} — ${cpus().length} cores (\`nproc
 1-min load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (the machine is shared: times are noisy).
 Both kernels driven by the same jupyter_client bridge (test/support/jupyter_bridge.py) in one run.
 Startup: process start to the first kernel_info_reply, median of ${STARTUP_RUNS} starts per kernel (alternating).
-Round trip: execute_request of \`1+1\` to its reply and idle status, 200 after 20 warm-up. RSS: 1 s after start;
-hpcfit's includes its three interrupt threads (\`kernel/interrupt/\`: the SIGINT anchor, the watcher and the stopper;
-an idle Node worker thread costs about 9 MiB here).
+Round trip: execute_request of \`1+1\` to its reply and idle status, 200 after 20 warm-up. RSS: 1 s after start, of
+the kernel's processes: hpcfit's are two (\`kernel/supervisor/\`: the process Jupyter starts, which holds the sockets,
+and its interpreter process, with its three interrupt threads: the SIGINT anchor, the watcher and the stopper; an idle
+Node worker thread costs about 9 MiB here).
 Interrupt: SIGINT sent by jupyter_client's \`interrupt_kernel()\` 0.2 s after a busy cell printed its marker, to that
 cell's execute_reply; median (max) of ${INTERRUPTS}. The cell spins in a top-level \`while (true)\` loop, at once or after an await.
 
