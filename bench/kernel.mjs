@@ -6,43 +6,17 @@
 // floods (10,000 updates of one display, 10,000 displays). Replaces its section of
 // bench/RESULTS.md (`--no-write` only prints).
 // Run after a build: `node bench/kernel.mjs [--runs N]`.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { median, writeSection } from "./common.mjs";
+import { kernelBridge as bridge, median, writeSection } from "./common.mjs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const python = join(root, ".venv", "bin", "python");
 const runsArg = process.argv.indexOf("--runs");
 const STARTUP_RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-
-function bridge() {
-  const child = spawn(python, [join(root, "test", "support", "jupyter_bridge.py")], { stdio: ["pipe", "pipe", "inherit"] });
-  const waiting = new Map();
-  let next = 1;
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    const a = JSON.parse(line);
-    const w = waiting.get(a.id);
-    waiting.delete(a.id);
-    if (a.ok) w.resolve(a);
-    else w.reject(new Error(a.error));
-  });
-  return {
-    call(cmd, args = {}) {
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        child.stdin.write(JSON.stringify({ id, cmd, ...args }) + "\n");
-      });
-    },
-    close() {
-      child.stdin.end();
-    },
-  };
-}
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
@@ -148,9 +122,10 @@ const section = `${new Date().toISOString()} — ${cpus().length} cores (\`nproc
 1-min load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (the machine is shared: times are noisy).
 Both kernels driven by the same jupyter_client bridge (test/support/jupyter_bridge.py) in one run.
 Startup: process start to the first kernel_info_reply, median of ${STARTUP_RUNS} starts per kernel (alternating).
-Round trip: execute_request of \`1+1\` to its reply and idle status, 200 after 20 warm-up. RSS: 1 s after start;
-hpcfit's includes its three interrupt threads (\`kernel/interrupt/\`: the SIGINT anchor, the watcher and the stopper;
-an idle Node worker thread costs about 9 MiB here).
+Round trip: execute_request of \`1+1\` to its reply and idle status, 200 after 20 warm-up. RSS: 1 s after start, of
+the kernel's processes: hpcfit's are two (\`kernel/supervisor/\`: the process Jupyter starts, which holds the sockets,
+and its interpreter process, with its three interrupt threads: the SIGINT anchor, the watcher and the stopper; an idle
+Node worker thread costs about 9 MiB here).
 Interrupt: SIGINT sent by jupyter_client's \`interrupt_kernel()\` 0.2 s after a busy cell printed its marker, to that
 cell's execute_reply; median (max) of ${INTERRUPTS}. The cell spins in a top-level \`while (true)\` loop, at once or after an await.
 

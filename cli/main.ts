@@ -4,10 +4,11 @@
  * it is the one asked for, so `hpcfit kernel` starts without loading the fitting engine.
  * To add a command, add one line to {@link COMMANDS}.
  */
-// First, so that `hpcfit kernel` absorbs SIGINT before anything else loads.
+// The only module loaded before this one runs: `hpcfit kernel` absorbs SIGINT from its first
+// statement on. Everything else is imported after it (an ESM module's static imports are all
+// loaded before any of them runs, which under load took long enough for a signal to land).
 import "../kernel/startup-sigint.js";
-import { Command } from "commander";
-import { packageVersion } from "../util/paths.js";
+import type { Command } from "commander";
 
 /** A subcommand: its name and how to load the function that registers it with commander. */
 export interface CommandEntry {
@@ -28,6 +29,7 @@ export const COMMANDS: CommandEntry[] = [
 
 /** Parses `argv` (as in `process.argv`) and runs the command. */
 export async function main(argv: string[] = process.argv): Promise<void> {
+  const [{ Command }, { packageVersion }] = await Promise.all([import("commander"), import("../util/paths.js")]);
   const program = new Command("hpcfit")
     .description("Fit data with honest uncertainties in Jupyter, and take the fit to a Slurm cluster.")
     .version(packageVersion());

@@ -1,32 +1,28 @@
 /**
- * The kernel process: binds the sockets (in a worker thread), answers kernel_info at once, loads
- * the TypeScript interpreter in the background, and wires SIGINT to interrupting the running
- * cell. `hpcfit kernel -f CONNECTION_FILE` calls {@link runKernel}.
+ * The kernel's interpreter process, run by the supervisor (`kernel/supervisor/`), which owns the
+ * sockets: the protocol layer over a {@link SupervisorTransport}, the TypeScript interpreter loaded
+ * at once in the background, and SIGINT wired to interrupting the running cell. The script the
+ * supervisor starts (`cli/kernel-interpreter.ts`) calls {@link runKernel}.
  */
-import { randomUUID } from "node:crypto";
-import { userInfo } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { CommManager } from "./comms/types.js";
 import { listenForInterrupts, type InterruptSubscription } from "./interrupt/index.js";
 import { HistoryStore } from "./history/history-store.js";
 import type { Interpreter } from "./interpreter/types.js";
 import { KernelProtocol } from "./protocol/kernel-protocol.js";
-import { readConnectionFile } from "../jupyter/connection-file.js";
-import type { SenderIdentity } from "../jupyter/message.js";
-import { WorkerTransport } from "./transport/worker-transport.js";
+import { INTERPRETER_START_VARIABLE, type InterpreterStart } from "./supervisor/messages.js";
+import { SupervisorTransport } from "./transport/supervisor-transport.js";
 import { packageVersion, userDataDir } from "../util/paths.js";
 
 /** Makes the interpreter the kernel runs cells with. */
 export type InterpreterFactory = (comms: CommManager) => Promise<Interpreter>;
 
-/** How to run a kernel. */
+/** How to run the interpreter process. */
 export interface RunKernelOptions {
-  /** Path of the connection file written by the Jupyter client. */
-  connectionFile: string;
   /**
-   * Makes the interpreter, called once the first kernel_info_reply is out (so that loading the
-   * transpiler never delays it). `hpcfit kernel` passes the TypeScript interpreter with the default
-   * magics and the jobs feed; the kernel itself knows neither.
+   * Makes the interpreter, called at once in the background (the supervisor answers kernel_info,
+   * so loading never delays that reply). `hpcfit kernel` passes the TypeScript interpreter with the
+   * default magics and the jobs feed; the kernel itself knows neither.
    */
   createInterpreter: InterpreterFactory;
 }
@@ -42,40 +38,32 @@ function log(text: string): void {
   process.stderr.write(`[hpcfit kernel] ${text}\n`);
 }
 
-function username(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? "hpcfit";
-  }
+/** What the supervisor gave this process (and takes out of the environment cells see). */
+function startData(): InterpreterStart {
+  const raw = process.env[INTERPRETER_START_VARIABLE];
+  delete process.env[INTERPRETER_START_VARIABLE];
+  if (!raw) throw new Error("the interpreter process must be started by the kernel's supervisor (`hpcfit kernel`)");
+  return JSON.parse(raw) as InterpreterStart;
 }
 
-/**
- * Delay before the interpreter loads if no client asked for kernel_info first (normally the
- * first kernel_info_reply triggers the load, so that loading never delays that reply).
- */
-const PRELOAD_AFTER_MS = 1000;
-
-/** How often the kernel checks that the process that started it is still alive. */
+/** How often the process checks that the supervisor that started it is still alive. */
 const PARENT_POLL_MS = 1000;
 
-/** Runs the kernel until a shutdown_request (or SIGTERM); resolves once the sockets are bound. */
-export async function runKernel(options: RunKernelOptions): Promise<KernelProtocol> {
-  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT, and a
-  // client may send one as soon as the process exists: this listener comes first, before anything
-  // can deliver a signal. Until the interrupt service runs, it hears SIGINT (and keeps Node from
-  // exiting on it); after, the service's watcher does. The listener stays, so that Node's own
-  // SIGINT handling is never torn down when other listeners come and go, e.g. one a cell adds and
-  // removes.
+/** Runs the interpreter process until a shutdown_request, SIGTERM or the supervisor's end. */
+export function runKernel(options: RunKernelOptions): KernelProtocol {
+  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT, passed
+  // on by the supervisor once this process says it is ready; code in a cell may send one too.
+  // Until the interrupt service runs, this listener hears SIGINT (and keeps Node from exiting on
+  // it); after, the service's watcher does. The listener stays, so that Node's own SIGINT handling
+  // is never torn down when other listeners come and go, e.g. one a cell adds and removes.
   // eslint-disable-next-line prefer-const -- set once the protocol exists, below; the listener must come first
   let interruptible: KernelProtocol | undefined;
   process.on("SIGINT", () => interruptible?.interrupt());
-  const connection = readConnectionFile(options.connectionFile);
+  const { sender, executionCount } = startData();
   // Jobs started from the notebook (a fit from the Jobs panel's form, `hpcfit run` in a batch
   // script) find this installation's CLI through $HPCFIT even when `hpcfit` is not on PATH.
   process.env.HPCFIT ??= fileURLToPath(new URL("../cli/main.js", import.meta.url));
-  const sender: SenderIdentity = { session: randomUUID(), username: username() };
-  const transport = new WorkerTransport(connection, sender);
+  const transport = new SupervisorTransport();
 
   let interrupts: InterruptSubscription | undefined;
   let stopping = false;
@@ -84,15 +72,15 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
     if (stopping) return;
     stopping = true;
     protocol.close();
-    await transport.close();
-    // The threads end before the process does: a thread torn down by exit() can abort it. The
-    // interrupt threads end last, so that SIGINT is theirs for as long as possible.
+    // Everything sent so far reaches the supervisor before it hears the code to end with.
+    await transport.close(code);
+    // The threads end before the process does: a thread torn down by exit() can abort it.
     await interrupts?.stop();
     exit(code);
   };
   // A cell that calls process.exit() asks the kernel to end, as `exit()` does in IPython: the cell
-  // ends with an error saying so, its reply goes out, then the sockets close and the process
-  // exits with the code given. Exiting at once would tear the socket thread down mid-send.
+  // ends with an error saying so, its reply goes out, then the supervisor is told to end the
+  // kernel with the code given (the process ending without telling it would count as a crash).
   process.exit = (code?: number | string | null) => {
     const status = Number(code ?? 0) || 0;
     setTimeout(() => void stop(status), 200);
@@ -103,9 +91,9 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
     transport,
     sender,
     version: packageVersion(),
+    executionCount,
     createInterpreter: (comms) => {
-      // The interrupt service's threads start with the interpreter, after the first
-      // kernel_info_reply, so that they do not slow the kernel's start.
+      // The interrupt service's threads start with the interpreter.
       interrupts ??= listenForInterrupts({ onSigint: (at) => protocol.interrupt(at) });
       return options.createInterpreter(comms);
     },
@@ -124,15 +112,15 @@ export async function runKernel(options: RunKernelOptions): Promise<KernelProtoc
     log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`),
   );
 
-  // A kernel outlives nobody: when the process that started it (a Jupyter server, `hpcfit run`)
-  // dies without shutting it down, the kernel is re-parented, and then it shuts itself down.
+  // The interpreter outlives no supervisor: its IPC channel closes when the supervisor ends, and
+  // it is re-parented when the supervisor was killed.
+  process.on("disconnect", () => void stop(0));
   const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) void stop(0);
   }, PARENT_POLL_MS).unref();
 
-  await transport.started();
-  protocol.announce();
-  setTimeout(() => protocol.preload(), PRELOAD_AFTER_MS).unref();
+  transport.ready();
+  protocol.preload();
   return protocol;
 }

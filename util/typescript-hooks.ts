@@ -17,7 +17,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { register, type LoadHook, type ResolveHook } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { transform } from "sucrase";
+import { sucrase } from "./sucrase.js";
 import { compiledEntry } from "./paths.js";
 
 /** Data passed from `registerTypeScriptHooks()` to the hooks on the loader thread. */
@@ -74,7 +74,7 @@ function isTypeScriptUrl(url: string): boolean {
  */
 export function transpileTypeScript(source: string, path: string): string {
   try {
-    const result = transform(source, {
+    const result = sucrase.transform(source, {
       transforms: ["typescript"],
       disableESTransforms: true,
       filePath: path,

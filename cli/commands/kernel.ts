@@ -1,14 +1,16 @@
 /**
- * `hpcfit kernel -f CONNECTION_FILE`: runs the Jupyter kernel (what the kernelspec's argv calls),
+ * `hpcfit kernel -f CONNECTION_FILE`: runs the Jupyter kernel (what the kernelspec's argv calls):
+ * the supervisor, which owns the sockets, and its interpreter process (`cli/kernel-interpreter.ts`),
  * wired to hpcfit's TypeScript interpreter, the default magics and the Jobs panel's feed. The
  * kernel package knows a magic registry and a comm manager, never the magics or the libraries.
  */
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import type { InterpreterFactory } from "../../kernel/main.js";
 
 /**
- * hpcfit's TypeScript interpreter with every default magic and the jobs feed, imported only when
- * first needed so that the sockets and the first kernel_info_reply do not wait for them to load.
+ * hpcfit's TypeScript interpreter with every default magic and the jobs feed, imported in the
+ * background once the interpreter process listens, so that nothing waits for them to load.
  */
 export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => {
   const [
@@ -39,9 +41,12 @@ export function registerKernelCommand(program: Command): void {
     .description("run the hpcfit Jupyter kernel (started by Jupyter through the kernelspec)")
     .requiredOption("-f, --connection-file <path>", "connection file written by the Jupyter client")
     .action(async (options: { connectionFile: string }) => {
-      const { runKernel } = await import("../../kernel/main.js");
+      const { superviseKernel } = await import("../../kernel/supervisor/supervisor.js");
       try {
-        await runKernel({ connectionFile: options.connectionFile, createInterpreter: createTypeScriptInterpreter });
+        await superviseKernel({
+          connectionFile: options.connectionFile,
+          interpreterScript: fileURLToPath(new URL("../kernel-interpreter.js", import.meta.url)),
+        });
       } catch (error) {
         process.stderr.write(`hpcfit kernel: ${(error as Error).message}\n`);
         process.exit(1);

@@ -20,7 +20,7 @@
  */
 import { type AnyNode, type Program, type Statement, type ModuleDeclaration } from "acorn";
 import MagicString from "magic-string";
-import { transform } from "sucrase";
+import { sucrase } from "../../util/sucrase.js";
 import { parseProgram } from "./cell-parser.js";
 import { CellPositions } from "./cell-positions.js";
 import { analyzeCell, patternNames, unwrapExport, varNames, type CellAnalysis } from "./scope-analysis.js";
@@ -70,7 +70,7 @@ export function transpile(code: string): string {
 /** {@link transpile}, with the `mappings` of a source map from the JavaScript back to `code`. */
 function transpileWithMap(code: string): { code: string; mappings: string } {
   try {
-    const result = transform(code, TRANSFORM_OPTIONS);
+    const result = sucrase.transform(code, TRANSFORM_OPTIONS);
     return { code: result.code, mappings: result.sourceMap?.mappings ?? "" };
   } catch (error) {
     const pos = (error as { pos?: unknown }).pos;
@@ -80,11 +80,11 @@ function transpileWithMap(code: string): { code: string; mappings: string } {
   } finally {
     // Sucrase keeps its last parse (every token of the cell, about 50 bytes per byte of source)
     // in module variables until the next one; an empty parse lets it go now.
-    transform("", TRANSFORM_OPTIONS);
+    sucrase.transform("", TRANSFORM_OPTIONS);
   }
 }
 
-const TRANSFORM_OPTIONS: Parameters<typeof transform>[1] = {
+const TRANSFORM_OPTIONS: Parameters<typeof sucrase.transform>[1] = {
   transforms: ["typescript"],
   disableESTransforms: true,
   keepUnusedImports: true,

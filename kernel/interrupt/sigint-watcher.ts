@@ -14,6 +14,7 @@
  * keeps Node's count of watchdogs above zero meanwhile, so Node's handler stays, and a further
  * signal before the guards are back is absorbed by the anchor.
  */
+import { performance } from "node:perf_hooks";
 import vm from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import type { SigintNotice, WatcherData, WatcherReady } from "./messages.js";
@@ -23,6 +24,9 @@ const port = parentPort;
 if (!port) throw new Error("sigint-watcher.ts must run in a worker thread");
 const idle = new Int32Array(data.idle);
 
+// The clock is imported, not read from the global `performance`, which a thread sets up lazily on
+// first use: a signal's termination landing in that set-up left it undefined for good, and the
+// watcher failed on the next signal ("Cannot read properties of undefined (reading 'timeOrigin')").
 let seq = 0;
 function noticeSigint(): void {
   const notice: SigintNotice = { kind: "sigint", seq: ++seq, at: performance.timeOrigin + performance.now() };

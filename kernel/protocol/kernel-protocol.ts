@@ -25,6 +25,8 @@ export interface KernelProtocolOptions {
   sender: SenderIdentity;
   /** hpcfit's version, for kernel_info. */
   version: string;
+  /** The execution count already reached (by an interpreter before this one): numbering goes on after it. */
+  executionCount?: number;
   /** Makes the interpreter once, on first need (so the first kernel_info_reply is not delayed). */
   createInterpreter(comms: CommManager): Promise<Interpreter>;
   /** Opens the history on first need; may throw (history requests then get an error reply). */
@@ -58,6 +60,7 @@ export class KernelProtocol {
   /** Wires the layer to its transport and starts listening. */
   constructor(private readonly options: KernelProtocolOptions) {
     this.log = options.log ?? ((t) => process.stderr.write(`[hpcfit kernel] ${t}\n`));
+    this.executionCount = options.executionCount ?? 0;
     this.maxCellBytes = maxCellBytes(process.env, this.log);
     this.comms = new KernelCommManager(
       (msgType, content, metadata, buffers) =>
@@ -65,11 +68,6 @@ export class KernelProtocol {
       (error, what) => this.reportError(error, what),
     );
     options.transport.onMessage((channel, message) => this.receive(channel, message));
-  }
-
-  /** Announces the kernel on iopub (`status: starting`). */
-  announce(): void {
-    this.publish("status", { execution_state: "starting" });
   }
 
   /** Starts loading the interpreter in the background (once; later calls do nothing). */

@@ -128,6 +128,7 @@ async function close(): Promise<void> {
 
 port.on("message", (command: MainCommand) => {
   if (command.kind === "send") send(command.channel, command.message);
+  else if (command.kind === "send-many") for (const item of command.items) send(item.channel, item.message);
   else if (command.kind === "close") void close();
 });
 

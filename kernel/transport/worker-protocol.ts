@@ -19,4 +19,8 @@ export type WorkerEvent =
   | { kind: "closed" };
 
 /** From the main thread to the worker. */
-export type MainCommand = { kind: "send"; channel: Channel; message: JupyterMessage } | { kind: "close" };
+export type MainCommand =
+  | { kind: "send"; channel: Channel; message: JupyterMessage }
+  /** Several messages, in order, in one post (fewer thread wake-ups under a burst). */
+  | { kind: "send-many"; items: Array<{ channel: Channel; message: JupyterMessage }> }
+  | { kind: "close" };

@@ -63,6 +63,13 @@ export class WorkerTransport implements Transport {
     this.worker.postMessage(command);
   }
 
+  /** Sends several messages, in order, with one post to the socket thread. */
+  sendMany(items: Array<{ channel: Channel; message: JupyterMessage }>): void {
+    if (items.length === 0) return;
+    const command: MainCommand = items.length === 1 ? { kind: "send", ...items[0] } : { kind: "send-many", items };
+    this.worker.postMessage(command);
+  }
+
   /**
    * Flushes pending sends, closes the sockets and lets the worker end. It is terminated only if
    * it has not ended by itself in time: terminating a thread whose ZeroMQ sockets are still

@@ -35,3 +35,26 @@ describe("the cell size limit", () => {
     expect((await k.execute("typeof huge")).result?.["text/plain"]).toBe("'undefined'");
   }, 60_000);
 });
+
+// The issue's probe at the default limit: a 50 MB cell, and the largest cell the kernel takes.
+describe("a 50 MB cell at the default limit", () => {
+  let k: KernelClient;
+  beforeAll(async () => {
+    k = await startKernel();
+  }, 60_000);
+  afterAll(async () => {
+    await k?.kill();
+  });
+
+  it("is refused with CellTooLargeError, a cell of 5 MB runs, and the kernel keeps its state", async () => {
+    const pid = k.pid;
+    expect((await k.execute("let kept = 41")).status).toBe("ok");
+    const big = await k.execute(`kept++;\nconst big = "${"x".repeat(50_000_000)}";`, { timeout: 300 });
+    expect(big.error?.ename).toBe("CellTooLargeError");
+    expect(big.error?.evalue).toMatch(/^the cell is 50\.0 MB \(50000023 bytes\), more than the kernel accepts \(5242880 bytes\)/);
+    const under = await k.execute(`const under = "${"y".repeat(5_000_000)}";\nunder.length`, { timeout: 300 });
+    expect(under.result?.["text/plain"]).toBe("5000000");
+    expect((await k.execute("kept + 1")).result?.["text/plain"]).toBe("42");
+    expect(k.pid).toBe(pid);
+  }, 600_000);
+});

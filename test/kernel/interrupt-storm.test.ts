@@ -1,4 +1,5 @@
-// Bursts of interrupts, busy or idle, never end the kernel: by message from the first heartbeat on, by signal from the first kernel_info reply on (the real
+// Bursts of interrupts, busy or idle, never end the kernel: by message from the first heartbeat on, by signal from the
+// first kernel_info reply on and, to the process group as Jupyter sends them, from the process's first statement on (the real
 // kernel process driven by jupyter_client, by SIGINT (interrupt_mode "signal", what JupyterLab
 // sends) and by interrupt_request on control. Uses dist/: build first.
 import { afterEach, describe, expect, it } from "vitest";
@@ -50,4 +51,21 @@ describe("interrupt storms", () => {
       expect(await k.alive()).toBe(true);
     });
   }
+
+  it("survives SIGINTs to its process group every 2 ms from its first statement to its first reply, three starts", async () => {
+    for (let start = 0; start < 3; start++) {
+      k = await startKernel({ signalFromFirstStatement: true });
+      const s = k.startSignals!;
+      expect({ alive: s.alive, exitCode: s.exitCode }).toEqual({ alive: true, exitCode: null });
+      // The signals cover the module loading, the sockets, kernel_info and the interpreter's loading.
+      expect(s.sent).toBeGreaterThan(10);
+      expect(s.kernelInfo?.content.status).toBe("ok");
+      const first = s.executeReply!.content;
+      if (first.status !== "ok") expect(first).toMatchObject({ status: "error", ename: "KeyboardInterrupt" });
+      expect((await k.execute("let after = 7; after * 6")).result?.["text/plain"]).toBe("42");
+      expect(await k.alive()).toBe(true);
+      await k.kill();
+      k = undefined;
+    }
+  });
 });

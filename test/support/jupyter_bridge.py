@@ -9,9 +9,11 @@ import base64
 import datetime
 import json
 import os
+import random
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -226,6 +228,127 @@ class Bridge:
         sock.close()
         return {"received": received}
 
+    def cmd_fuzz(self, seed=1, count=10000):
+        """Sends `count` messages built from `seed` to shell, control and stdin, from one DEALER
+        each: random bytes, a missing or repeated delimiter, truncated or flipped frames, wrong and
+        missing signatures, and correctly signed messages whose frames are not JSON or not objects,
+        whose headers lack fields or hold the wrong types, and requests of every kind (never
+        shutdown_request) with contents of the wrong types, unknown types, stray buffers and many
+        identity frames. Returns how many of each kind were sent and how many messages came back
+        (replies, and iopub messages drained so that the kernel never waits on this subscriber)."""
+        rng = random.Random(seed)
+        info = self.km.get_connection_info()
+        ctx = zmq.Context.instance()
+        socks = {}
+        for channel in ("shell", "control", "stdin"):
+            sock = ctx.socket(zmq.DEALER)
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.IDENTITY, f"fuzz-{channel}-{seed}".encode())
+            sock.connect(f"{info['transport']}://{info['ip']}:{info[channel + '_port']}")
+            socks[channel] = sock
+        session = self.kc.session
+        delim = b"<IDS|MSG>"
+        weird = [None, 0, -1, 1.5, True, "", "x" * 300, [], [1, "a"], {}, {"a": {"b": []}}, "\u0000\udcff"]
+        requests = ["execute_request", "complete_request", "inspect_request", "is_complete_request", "history_request",
+                    "comm_info_request", "kernel_info_request", "comm_open", "comm_msg", "comm_close", "interrupt_request",
+                    "input_reply", "frobnicate_request", "execute_reply", ""]
+        codes = ["1+", "}", "%%nope", "%lsmagic?", "let", "@", "%sbatch --nope", "%%bash\nexit 3", "throw 1", "'\ud800'"]
+
+        def header(msg_type):
+            return {"msg_id": uuid.uuid4().hex, "session": "fuzz", "username": "fuzz",
+                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "msg_type": msg_type, "version": "5.3"}
+
+        def content(msg_type):
+            c = {}
+            for key in rng.sample(["code", "cursor_pos", "detail_level", "silent", "store_history", "user_expressions",
+                                   "allow_stdin", "stop_on_error", "hist_access_type", "n", "comm_id", "target_name",
+                                   "data", "value", "restart", "pattern", "session", "start", "stop"], rng.randint(0, 6)):
+                c[key] = rng.choice(weird + codes) if key == "code" else rng.choice(weird)
+            if msg_type == "execute_request" and rng.random() < 0.5:
+                c["code"] = rng.choice(codes)
+            return c
+
+        def signed(parts):
+            return [delim, session.sign(parts)] + parts
+
+        def message():
+            msg_type = rng.choice(requests)
+            return [json.dumps(x).encode() for x in (header(msg_type), {}, {}, content(msg_type))]
+
+        kinds = {}
+        got = 0
+        for i in range(count):
+            kind = rng.choice(["bytes", "delimiters", "truncated", "flipped", "unsigned", "not-json", "not-object",
+                               "bad-header", "request", "request", "request", "buffers", "identities"])
+            kinds[kind] = kinds.get(kind, 0) + 1
+            if kind == "bytes":
+                frames = [rng.randbytes(rng.randint(0, 64)) for _ in range(rng.randint(1, 7))]
+            elif kind == "delimiters":
+                frames = rng.choice([[delim], [delim, delim], [b"id", delim], [delim] * 7, [b"id", delim, b"sig"]])
+            elif kind == "truncated":
+                frames = signed(message())
+                frames = frames[: rng.randint(1, len(frames) - 1)] if rng.random() < 0.5 else frames
+                j = rng.randrange(2, len(frames)) if len(frames) > 2 else len(frames) - 1
+                frames[j] = frames[j][: rng.randint(0, max(0, len(frames[j]) - 1))]
+            elif kind == "flipped":
+                frames = signed(message())
+                j = rng.randrange(1, len(frames))
+                if frames[j]:
+                    b = bytearray(frames[j])
+                    b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+                    frames[j] = bytes(b)
+            elif kind == "unsigned":
+                frames = [delim, rng.choice([b"", b"0" * 64, rng.randbytes(32).hex().encode()])] + message()
+            elif kind == "not-json":
+                parts = message()
+                parts[rng.randrange(4)] = rng.choice([b"", b"{", b"nul", b"\xff\xfe", rng.randbytes(16)])
+                frames = signed(parts)
+            elif kind == "not-object":
+                parts = message()
+                parts[rng.randrange(4)] = json.dumps(rng.choice([None, 1, "s", [], [{}], True])).encode()
+                frames = signed(parts)
+            elif kind == "bad-header":
+                h = header(rng.choice(requests))
+                for key in rng.sample(list(h), rng.randint(1, 3)):
+                    if rng.random() < 0.5:
+                        del h[key]
+                    else:
+                        h[key] = rng.choice(weird)
+                frames = signed([json.dumps(x).encode() for x in (h, rng.choice([{}, {"msg_id": 1}, []]), {}, {})])
+            elif kind == "buffers":
+                frames = signed(message()) + [rng.randbytes(rng.randint(0, 256)) for _ in range(rng.randint(1, 4))]
+            elif kind == "identities":
+                frames = [rng.randbytes(rng.randint(1, 16)) for _ in range(rng.randint(2, 40))] + signed(message())
+            else:
+                frames = signed(message())
+            channel = rng.choice(["shell", "shell", "control", "stdin"])
+            socks[channel].send_multipart(frames)
+            for sock in socks.values():
+                while sock.poll(0):
+                    sock.recv_multipart()
+                    got += 1
+            if i % 200 == 0:
+                for _ in self.poll(0):
+                    got += 1
+        quiet = time.monotonic()
+        while time.monotonic() - quiet < 2:
+            for sock in socks.values():
+                while sock.poll(10):
+                    sock.recv_multipart()
+                    got += 1
+                    quiet = time.monotonic()
+            for _ in self.poll(0.05):
+                got += 1
+                quiet = time.monotonic()
+        for sock in socks.values():
+            sock.close()
+        self.unclaimed = []
+        self.replies = {}
+        # Replies to garbage carry the garbage as their parent header: that breaks the schemas
+        # without being the kernel's fault, so they are counted here, not reported as errors.
+        schema_errors, self.schema_errors = len(self.schema_errors), []
+        return {"kinds": kinds, "received": got, "schema_errors_seen": schema_errors}
+
     def cmd_sign(self, header, parent_header=None, metadata=None, content=None):
         """The signature the client's session puts on these four JSON frames (for raw frame tests)."""
         parts = [json.dumps(x).encode() for x in (header, parent_header or {}, metadata or {}, content or {})]
@@ -395,31 +518,125 @@ class Bridge:
         return {"sent": sent, "kernel_info": info, "execute_reply": executed, "interrupt_replies": interrupt_replies,
                 "alive": self.km.is_alive(), "exit_code": self.exit_code(), "pid": self.km.provisioner.pid}
 
-    def cmd_bench_flood(self, code, timeout=120):
-        """Runs one cell that floods iopub; returns the seconds from request to idle (None if the
-        idle never came within timeout) and the count of each iopub message type received."""
+    def cmd_start_signalled(self, kernel_name="hpcfit", kernel_dirs=None, env=None, cwd=None, code="1+1", every_s=0.002,
+                            timeout=60):
+        """Starts a kernel and sends SIGINT to its process group, as jupyter_client's interrupt_kernel()
+        does, every `every_s` from the moment the kernel process has run its first JavaScript
+        statement until its first cell (`code`) has replied: through its module loading, the binding
+        of its sockets, the first heartbeat, kernel_info and the interpreter's loading. That moment is
+        seen as the kernel's title, `hpcfit kernel ...`, in /proc/PID/comm; Node's own start-up
+        before it is left out, as no process can protect it (Node resets SIGINT's handler there).
+        Returns the number of signals, the ms from the process start to its first statement, the
+        kernel_info and execute replies (None when none came), and whether the kernel lived."""
+        ksm = KernelSpecManager()
+        if kernel_dirs:
+            ksm.kernel_dirs = kernel_dirs
+        self.km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=ksm)
+        kernel_env = dict(os.environ)
+        kernel_env.update(env or {})
         t0 = time.perf_counter()
-        msg_id = self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": False,
+        self.km.start_kernel(env=kernel_env, cwd=cwd)
+        pid = self.km.provisioner.pid
+        pgid = os.getpgid(pid)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().startswith("hpcfit"):
+                        break
+            except OSError:
+                pass
+            if self.km.provisioner.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the kernel never ran its first statement")
+            time.sleep(0.0002)
+        first_statement_ms = (time.perf_counter() - t0) * 1000
+        stop = threading.Event()
+        sent = 0
+
+        def storm():
+            nonlocal sent
+            while not stop.is_set():
+                try:
+                    os.killpg(pgid, signal.SIGINT)
+                except ProcessLookupError:
+                    return
+                sent += 1
+                time.sleep(every_s)
+
+        thread = threading.Thread(target=storm, daemon=True)
+        thread.start()
+        info = executed = None
+        try:
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            info = self.wait_for_kernel_info(timeout)["reply"]
+            executed = self.collect(self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": False,
+                                                                           "user_expressions": {}, "allow_stdin": False,
+                                                                           "stop_on_error": False}),
+                                    want_idle=False, timeout=timeout)["reply"]
+        except TimeoutError:
+            pass
+        finally:
+            stop.set()
+            thread.join()
+        alive = self.km.is_alive()
+        if alive:
+            self.wait_for_iopub(10)
+        return {"sent": sent, "first_statement_ms": first_statement_ms, "kernel_info": info, "execute_reply": executed,
+                "alive": alive, "exit_code": self.exit_code(), "pid": pid}
+
+    def cmd_bench_flood(self, code, timeout=120, store_history=False):
+        """Runs one cell (one that floods iopub, or a big one); returns the seconds from request to
+        idle (None if the idle never came within timeout), the count of each iopub message type
+        received, and the reply's status and error name (None when no reply came)."""
+        t0 = time.perf_counter()
+        msg_id = self.send("shell", "execute_request", {"code": code, "silent": False, "store_history": store_history,
                                                         "user_expressions": {}, "allow_stdin": False, "stop_on_error": False})
+        reply = None
         try:
             got = self.collect(msg_id, timeout=timeout)
-            seconds, iopub = time.perf_counter() - t0, got["iopub"]
+            seconds, iopub, reply = time.perf_counter() - t0, got["iopub"], got["reply"]["content"]
         except TimeoutError:
             seconds, iopub = None, [m for m in self.unclaimed if m["parent_header"].get("msg_id") == msg_id]
         counts = {}
         for m in iopub:
             counts[m["header"]["msg_type"]] = counts.get(m["header"]["msg_type"], 0) + 1
-        return {"seconds": seconds, "counts": counts}
+        return {"seconds": seconds, "counts": counts, "status": reply and reply.get("status"), "ename": reply and reply.get("ename")}
 
     def cmd_alive(self):
         return {"alive": self.km.is_alive()}
 
     def cmd_memory(self):
-        """Resident set size of the kernel process, in kB (from /proc)."""
-        with open(f"/proc/{self.km.provisioner.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return {"rss_kb": int(line.split()[1])}
+        """Resident set size of the kernel, in kB (from /proc): its process and every process under
+        it (hpcfit's kernel is a supervisor and its interpreter process), now and at its peak."""
+        def rss_kb(pid, field="VmRSS:"):
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith(field):
+                            return int(line.split()[1])
+            except OSError:
+                pass
+            return 0
+
+        def children(pid):
+            found = []
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        found += [int(c) for c in f.read().split()]
+            except OSError:
+                pass
+            return found
+
+        pids, todo = [], [self.km.provisioner.pid]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo += children(pid)
+        # peak_kb: the sum of each process's own peak (VmHWM), an upper bound of the kernel's peak.
+        return {"rss_kb": sum(rss_kb(p) for p in pids), "peak_kb": sum(rss_kb(p, "VmHWM:") for p in pids),
+                "processes": len(pids)}
         return {"rss_kb": None}
 
     def cmd_shutdown(self, restart=False, timeout=10):

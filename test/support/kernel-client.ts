@@ -76,6 +76,26 @@ export interface StartKernelOptions {
    * answers until its first cell, `1+1`, has replied; {@link KernelClient.startInterrupts} tells how it went.
    */
   interruptDuringStart?: "signal" | "message";
+  /**
+   * Send SIGINT to the kernel's process group every 2 ms from the moment its process has run its
+   * first JavaScript statement until its first cell, `1+1`, has replied;
+   * {@link KernelClient.startSignals} tells how it went.
+   */
+  signalFromFirstStatement?: boolean;
+}
+
+/** What happened to a kernel signalled from its first statement on (see {@link StartKernelOptions.signalFromFirstStatement}). */
+export interface StartSignals {
+  /** SIGINTs sent. */
+  sent: number;
+  /** From the process start to its first JavaScript statement, in ms (Node's own start-up, which no process can protect). */
+  firstStatementMs: number;
+  /** The reply to kernel_info, if one came. */
+  kernelInfo: WireMessage | null;
+  /** The reply to the first cell, `1+1`, if one came. */
+  executeReply: WireMessage | null;
+  alive: boolean;
+  exitCode: number | null;
 }
 
 /** What happened to a kernel interrupted while it started (see {@link StartKernelOptions.interruptDuringStart}). */
@@ -146,6 +166,8 @@ export class KernelClient {
   pid = 0;
   /** How the interrupts sent while the kernel started went (only with `interruptDuringStart`). */
   startInterrupts?: StartInterrupts;
+  /** Set when started with {@link StartKernelOptions.signalFromFirstStatement}. */
+  startSignals?: StartSignals;
   /** The temp data dir given as HPCFIT_DATA_DIR (history lives here). */
   dataDir = "";
 
@@ -225,6 +247,30 @@ export class KernelClient {
       timeout: options.timeout ?? 30,
     });
     return { msgId: a.msg_id, reply: a.reply, iopub: a.iopub, stdinRequests: a.stdin_requests };
+  }
+
+  /**
+   * Sends `count` hostile or broken messages built from `seed` to shell, control and stdin (see
+   * the bridge's `cmd_fuzz`); returns how many of each kind were sent and how many messages came back.
+   */
+  async fuzz(seed: number, count: number): Promise<{ kinds: Record<string, number>; received: number }> {
+    const a = await this.call("fuzz", { seed, count });
+    return { kinds: a.kinds, received: a.received };
+  }
+
+  /** Sends any request on shell or control without waiting; finish it with {@link waitRequest}. */
+  async startRequest(
+    msgType: string,
+    content: Record<string, unknown> = {},
+    channel: "shell" | "control" = "shell",
+  ): Promise<string> {
+    return (await this.call("request", { msg_type: msgType, content, channel, wait: false })).msg_id;
+  }
+
+  /** Waits for the reply and idle status of a request started with {@link startRequest}. */
+  async waitRequest(msgId: string, options: { timeout?: number } = {}): Promise<RequestResult> {
+    const a = await this.call("wait", { msg_id: msgId, timeout: options.timeout ?? 30 });
+    return { msgId, reply: a.reply, iopub: a.iopub, stdinRequests: a.stdin_requests };
   }
 
   /** iopub messages not caused by a request collected so far (timers, comms), waiting up to `timeout` s for `untilType`. */
@@ -385,7 +431,19 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Ker
   client.dataDir = ownDataDir;
   try {
     const args = { kernel_name: kernelName, kernel_dirs: kernelDirs, env, cwd: options.cwd ?? ROOT };
-    if (options.interruptDuringStart) {
+    if (options.signalFromFirstStatement) {
+      const a = await client.call("start_signalled", args);
+      client.pid = a.pid;
+      client.kernelInfo = a.kernel_info;
+      client.startSignals = {
+        sent: a.sent,
+        firstStatementMs: a.first_statement_ms,
+        kernelInfo: a.kernel_info,
+        executeReply: a.execute_reply,
+        alive: a.alive,
+        exitCode: a.exit_code,
+      };
+    } else if (options.interruptDuringStart) {
       const a = await client.call("start_interrupted", { ...args, mode: options.interruptDuringStart });
       client.kernelInfo = a.kernel_info;
       client.pid = a.pid;
