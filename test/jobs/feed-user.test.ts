@@ -8,7 +8,7 @@ import type { JSONObject } from "../../kernel/comms/types.js";
 import { jobs } from "hpcfit";
 import { JOBS_COMM_TARGET } from "../../schema/jobs.js";
 import { registerJobsFeed, type JobsFeed } from "../../jobs/feed/feed.js";
-import type { JobFilter, JobsBackend } from "../../jobs/types.js";
+import type { JobFilter } from "../../jobs/types.js";
 import { freshDirs } from "./support.js";
 
 const comms = new KernelCommManager(
@@ -34,7 +34,7 @@ beforeAll(() => {
       const value: unknown = Reflect.get(target, key, receiver);
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
-  }) as JobsBackend;
+  });
   feed = registerJobsFeed(comms, { backend: () => recording, fastIntervalMs: 100, slowIntervalMs: 200 });
 });
 
