@@ -9,6 +9,7 @@ import type { ClaimedTask, QueueInfo, QueueStorage, TaskOutcome, WorkerPlace } f
 import type { TaskCommand } from "./run-command.js";
 import { TaskWatchdog } from "./task-watchdog.js";
 import { UserError } from "../util/user-error.js";
+import { nodeName } from "../util/node-name.js";
 
 /** What a task function receives besides its task. */
 export interface TaskContext {
@@ -101,7 +102,7 @@ export function workerPlace(env: NodeJS.ProcessEnv = process.env): WorkerPlace {
   const jobId = env.SLURM_ARRAY_JOB_ID
     ? `${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID ?? "0"}`
     : (env.SLURM_JOB_ID ?? null);
-  return { node: env.SLURMD_NODENAME || hostname(), jobId: jobId === "" ? null : jobId };
+  return { node: nodeName(env), jobId: jobId === "" ? null : jobId };
 }
 
 function positive(value: number | undefined, fallback: number, what: string): number {
