@@ -30,9 +30,7 @@ const POINTS = Number(positional[1] ?? 64),
   WARM = Math.floor(ROUNDS / 5);
 const router = new Router({ linger: 0 });
 await router.bind("tcp://127.0.0.1:0");
-// With the flags hpcfit's evaluation workers run with (fit/node/worker-process.ts).
-for (let i = 0; i < W; i++)
-  fork(fileURLToPath(import.meta.url), ["worker", router.lastEndpoint], { execArgv: ["--single-threaded"] });
+for (let i = 0; i < W; i++) fork(fileURLToPath(import.meta.url), ["worker", router.lastEndpoint]);
 const ids = [];
 while (ids.length < W) ids.push((await router.receive())[0]);
 const times = [];

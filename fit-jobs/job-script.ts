@@ -9,7 +9,6 @@
  */
 import type { JobsBackendKind } from "../schema/jobs.js";
 import { shellQuote } from "../util/shell.js";
-import { WORKER_NODE_FLAGS } from "../fit/node/worker-process.js";
 
 /** What the script needs to know. */
 export interface JobScriptInput {
@@ -73,7 +72,7 @@ export function jobScript(input: JobScriptInput): string {
     'for I in "${!NODES[@]}"; do',
     '  N=${COUNTS[$I]:-0}; [ "$N" -gt "$LEFT" ] && N=$LEFT; [ "$N" -gt 0 ] || continue',
     "  LEFT=$((LEFT - N))",
-    `  srun --nodes=1 --ntasks="$N" --nodelist="\${NODES[$I]}" --kill-on-bad-exit=0 --overlap "$NODE" ${WORKER_NODE_FLAGS.map(shellQuote).join(" ")} "$CLI" fit-worker --endpoint-file "$DIR/endpoint" --model "$DIR/model.ts" &`,
+    '  srun --nodes=1 --ntasks="$N" --nodelist="${NODES[$I]}" --kill-on-bad-exit=0 --overlap "$NODE" "$CLI" fit-worker --endpoint-file "$DIR/endpoint" --model "$DIR/model.ts" &',
     "done",
     'wait "$DRIVER_PID"',
     "STATUS=$?",

@@ -9,7 +9,6 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import type { PopulationEvaluator } from "../samplers/evaluator.js";
 import { compiledEntry } from "../../util/paths.js";
 import { UserError } from "../../util/user-error.js";
-import { WORKER_NODE_FLAGS } from "./worker-process.js";
 import { ZmqEvaluator, type WorkerInfo } from "./zmq-evaluator.js";
 
 /** Once workers stop arriving for this long, the fit starts with those that came. */
@@ -114,7 +113,6 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
         "--kill-on-bad-exit=0",
         "--overlap",
         process.execPath,
-        ...WORKER_NODE_FLAGS,
         cli,
         "fit-worker",
         "--endpoint",
