@@ -93,7 +93,27 @@ async function runJob(method, w) {
     efficiency: ideal / seconds,
     overheadMs: (1000 * (seconds - ideal)) / rounds,
     rssMiB: rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : null,
+    msPerRound: (1000 * seconds) / rounds,
+    floorMsPerRound: w > 1 ? floor(method, w) : null,
   };
+}
+
+/**
+ * The same rounds through bare ZeroMQ workers around the same 5 ms sleep, measured right after
+ * the fit (bench/fit-zmq-floor.mjs): what this machine charges for W processes exchanging one
+ * message each way per round, without hpcfit.
+ */
+function floor(method, w) {
+  const points = method === "dream" ? 64 : 2000;
+  const rounds = method === "dream" ? 40 : w <= 4 ? 5 : 10;
+  const out = execFileSync(
+    process.execPath,
+    [join(ROOT, "bench", "fit-zmq-floor.mjs"), String(w), String(points), String(rounds), "--json"],
+    {
+      encoding: "utf8",
+    },
+  );
+  return JSON.parse(out.trim().split("\n").at(-1)).msPerRound;
 }
 
 // A bench stopped early still stops its cluster.
@@ -108,7 +128,7 @@ try {
       const r = await runJob(method, w);
       rows.push(r);
       console.log(
-        `${method} W=${w}: ${r.seconds.toFixed(2)} s, ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.connected} workers on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}, load ${loadavg()[0].toFixed(1)}`,
+        `${method} W=${w}: ${r.seconds.toFixed(2)} s, ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.msPerRound.toFixed(2)} ms/round (bare ZeroMQ floor ${r.floorMsPerRound === null ? "–" : r.floorMsPerRound.toFixed(2)}), ${r.connected} workers on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}, load ${loadavg()[0].toFixed(1)}`,
       );
     }
   }
@@ -178,7 +198,7 @@ ${targets
   const f = (v, d) => (v === null || v === undefined ? "–" : v.toFixed(d));
   const table = rows.map(
     (r) =>
-      `| ${r.method} | ${r.workers} | ${r.connected} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
+      `| ${r.method} | ${r.workers} | ${r.connected} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.msPerRound.toFixed(2)} | ${f(r.floorMsPerRound, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
   );
   const at = (m, w) => rows.find((r) => r.method === m && r.workers === w);
   const verdict = targets
@@ -194,10 +214,10 @@ ${targets
       `Machine: ${machine()}. 1-min load average before the runs: ${loads.map((l) => l.toFixed(1)).join(", ")}. ${new Date().toISOString().slice(0, 10)}, one run.`,
       `Private Slurm 22.05 test cluster: ${NODES} nodes × ${CPUS} CPUs declared, all on this machine; each W is one %%fit job with --nodes=min(4, W) --ntasks=W (one srun step per node; --overcommit above ${NODES * CPUS}). W = 1 is the serial driver (no workers).`,
       `Model: y = a·x + b whose every evaluation sleeps ${MODEL_MS} ms in Atomics.wait (no CPU). DREAM: 64 chains (pop 32 × 2 parameters), 30 + 120 generations, seed 1. SMC: 2,000 particles, 2 moves per stage, seed 1.`,
-      `Time = the sampler's time inside fit(). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). RSS = mean resident memory of one worker process. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
+      `Time = the sampler's time inside fit(). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). Bare ZeroMQ = the same rounds (64 or 2,000 points, one slice per worker) through W bare ZeroMQ worker processes around the same 5 ms sleep, without hpcfit or Slurm (bench/fit-zmq-floor.mjs), measured right after each fit: what this machine charges for the exchange and the wake-ups; for SMC it sleeps for every point, where the fit's prior refuses some proposals without a model call. RSS = mean resident memory of one worker process. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
       "",
-      "| sampler | W | workers / nodes | seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | worker RSS MiB |",
-      "|---|---|---|---|---|---|---|---|---|---|---|",
+      "| sampler | W | workers / nodes | seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | ms / round | bare ZeroMQ ms / round | worker RSS MiB |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...table,
       "",
       `Targets: ${verdict}.`,

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The floor under bench/fit-node-scaling.mjs on this machine: W bare ZeroMQ workers (no hpcfit,
-// no model file, no Slurm) that each sleep 5 ms per point in Atomics.wait, fed 64 points per
-// round as DREAM's 64 chains would be, one contiguous slice per worker. Prints the mean time per
-// round after 20 warm-up rounds. `node bench/fit-zmq-floor.mjs 32`
+// no model file, no Slurm) that each sleep 5 ms per point in Atomics.wait, fed POINTS points per
+// round (64: DREAM's 64 chains; 2000: SMC's particles), one contiguous slice per worker, as
+// hpcfit's evaluator sends them. Prints the mean time per round after the warm-up rounds (a fifth
+// of them); with --json, one JSON object. `node bench/fit-zmq-floor.mjs W [POINTS=64] [ROUNDS=150] [--json]`
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Dealer, Router } from "zeromq";
@@ -22,10 +23,11 @@ if (process.argv[2] === "worker") {
   d.close();
   process.exit(0);
 }
-const W = Number(process.argv[2] ?? 32);
-const POINTS = 64,
-  ROUNDS = 150,
-  WARM = 20;
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const W = Number(positional[0] ?? 32);
+const POINTS = Number(positional[1] ?? 64),
+  ROUNDS = Number(positional[2] ?? 150),
+  WARM = Math.floor(ROUNDS / 5);
 const router = new Router({ linger: 0 });
 await router.bind("tcp://127.0.0.1:0");
 for (let i = 0; i < W; i++) fork(fileURLToPath(import.meta.url), ["worker", router.lastEndpoint]);
@@ -42,8 +44,9 @@ for (let g = 0; g < ROUNDS; g++) {
   if (g >= WARM) times.push(performance.now() - t);
 }
 const mean = times.reduce((a, b) => a + b, 0) / times.length;
-console.log(
-  `${W} workers: ${mean.toFixed(3)} ms per round of ${POINTS} points (model alone: ${(Math.ceil(POINTS / W) * 5).toFixed(1)} ms)`,
-);
+const modelMs = Math.ceil(POINTS / W) * 5;
+if (process.argv.includes("--json"))
+  console.log(JSON.stringify({ workers: W, points: POINTS, rounds: times.length, msPerRound: mean, modelMs }));
+else console.log(`${W} workers: ${mean.toFixed(3)} ms per round of ${POINTS} points (model alone: ${modelMs.toFixed(1)} ms)`);
 for (const id of ids) await router.send([id, "stop"]);
 router.close();

@@ -100,6 +100,9 @@ export async function submitSweepArray(
   if (!hasOption(options.sbatch, "-o", "--output")) lines.push(`#SBATCH --output=${shellQuote(join(paramsDir, "%a.log"))}`);
   const last = options.combos.length - 1;
   lines.push(`#SBATCH --array=0-${last}${options.limit ? `%${options.limit}` : ""}`);
+  // A run on a node that fails goes back in line and runs again on another node, whatever the
+  // site's default (JobRequeue); a run that completed never runs again. --no-requeue opts out.
+  if (!options.sbatch.some((a) => a === "--requeue" || a === "--no-requeue")) lines.push("#SBATCH --requeue");
   lines.push(`out=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(join(paramsDir, "outputs.txt"))})`);
   const command = [process.execPath, compiledEntry("cli/main.js"), "run", input].map(shellQuote).join(" ");
   const rest = ["-f", `${paramsDir}/$SLURM_ARRAY_TASK_ID.yaml`].map((w) => (w.includes("$") ? `"${w}"` : shellQuote(w)));
@@ -116,7 +119,7 @@ export function rowFromOutput(output: string, parameters: ParameterValues, jobId
   } catch (error) {
     return { parameters, status: "failed", output, jobId, error: `no output notebook: ${(error as Error).message}`, records: {} };
   }
-  const meta = (nb.metadata.hpcfit ?? {}) as { exception?: boolean; duration?: number };
+  const meta = (nb.metadata.hpcfit ?? {}) as { exception?: boolean; duration?: number; node?: unknown };
   const records: Record<string, unknown> = {};
   let error: string | undefined;
   for (const cell of nb.cells) {
@@ -133,6 +136,7 @@ export function rowFromOutput(output: string, parameters: ParameterValues, jobId
     runTime: typeof meta.duration === "number" ? meta.duration : undefined,
     output,
     jobId,
+    node: typeof meta.node === "string" ? meta.node : undefined,
     error: meta.exception ? (error ?? "the run failed") : undefined,
     records,
   };

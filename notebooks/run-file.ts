@@ -8,6 +8,7 @@ import type { KernelSpec } from "./kernelspec.js";
 import { readNotebook, writeNotebook } from "./notebook.js";
 import { checkParameterNames, expandPathTemplate, type ParameterValues } from "./parameters.js";
 import { markFailure, prepareNotebook, runNotebook, type RunOptions, type RunResult } from "./runner.js";
+import { nodeName } from "../util/node-name.js";
 
 /** Options of {@link runNotebookFile}. */
 export interface RunFileOptions extends Omit<RunOptions, "outputPath"> {
@@ -75,6 +76,8 @@ export async function runNotebookFile(options: RunFileOptions): Promise<RunFileR
     prepareNotebook(nb, options, kernel.language || language);
     // Which installation ran the notebook, for whoever reads the output later.
     (nb.metadata.hpcfit as Record<string, unknown>).kernel = { name: kernel.spec.name, resource_dir: kernel.spec.resourceDir };
+    // And where: a sweep spread over a cluster's nodes says which node ran which combination.
+    (nb.metadata.hpcfit as Record<string, unknown>).node = nodeName();
     const result = await runNotebook(nb, kernel, { ...options, outputPath: output });
     return { ...result, output };
   } finally {

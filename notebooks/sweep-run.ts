@@ -12,6 +12,7 @@ import { checkParameterNames, type ParameterValues } from "./parameters.js";
 import { readNotebook } from "./notebook.js";
 import { runNotebookFile } from "./run-file.js";
 import { gridCombinations, runLimited, sweepOutputName, writeSummary, type GridAxis, type SweepRow } from "./sweep.js";
+import { nodeName } from "../util/node-name.js";
 
 /** Options of {@link runSweep}. */
 export interface SweepOptions {
@@ -103,6 +104,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
           status: result.ok ? "ok" : "failed",
           runTime: result.duration,
           output,
+          node: nodeName(),
           error: result.ok || !result.failure ? undefined : `${result.failure.ename}: ${result.failure.evalue}`,
           records: result.records,
         };

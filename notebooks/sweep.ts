@@ -64,6 +64,8 @@ export interface SweepRow {
   output: string;
   error?: string;
   jobId?: string;
+  /** The node that ran it (Slurm's name inside a job, else the host), when known. */
+  node?: string;
   records: Record<string, unknown>;
 }
 
@@ -72,11 +74,11 @@ function csvField(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The summary as CSV text: parameter columns, then status, run time, output, job, error, records. */
+/** The summary as CSV text: parameter columns, then status, run time, output, job, node, error, records. */
 export function summaryCsv(rows: SweepRow[]): string {
   const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.parameters)))];
   const recordNames = [...new Set(rows.flatMap((r) => Object.keys(r.records)))];
-  const header = [...paramNames, "status", "run_time_s", "output", "job_id", "error", ...recordNames];
+  const header = [...paramNames, "status", "run_time_s", "output", "job_id", "node", "error", ...recordNames];
   const lines = [header.map(csvField).join(",")];
   for (const r of rows) {
     lines.push(
@@ -86,6 +88,7 @@ export function summaryCsv(rows: SweepRow[]): string {
         r.runTime === undefined ? "" : r.runTime.toFixed(3),
         r.output,
         r.jobId ?? "",
+        r.node ?? "",
         r.error ?? "",
         ...recordNames.map((n) => r.records[n]),
       ]
@@ -105,7 +108,7 @@ function markdownEscape(value: unknown): string {
 export function summaryNotebook(rows: SweepRow[], input: string, csvPath: string): Notebook {
   const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.parameters)))];
   const recordNames = [...new Set(rows.flatMap((r) => Object.keys(r.records)))];
-  const header = [...paramNames, "status", "run time (s)", "output", ...recordNames];
+  const header = [...paramNames, "status", "run time (s)", "output", "node", ...recordNames];
   const table = [
     `| ${header.map(markdownEscape).join(" | ")} |`,
     `| ${header.map(() => "---").join(" | ")} |`,
@@ -116,6 +119,7 @@ export function summaryNotebook(rows: SweepRow[], input: string, csvPath: string
           r.status + (r.error ? `: ${r.error}` : ""),
           r.runTime === undefined ? "" : r.runTime.toFixed(2),
           `[${basename(r.output)}](${basename(r.output)})`,
+          r.node ?? "",
           ...recordNames.map((n) => r.records[n]),
         ]
           .map(markdownEscape)

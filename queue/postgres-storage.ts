@@ -50,6 +50,12 @@ interface TaskRow extends StoredTask {
   history: StoredAttempt[] | null;
 }
 
+/** What the claim statement returns: the claimed task's row (all null when none), and whether leases expired. */
+type ClaimRow = TaskRow & { expired_leases: boolean };
+
+/** The name of the prepared claim statement on each connection of a queue's pool. */
+const CLAIM = "hpcfit_claim";
+
 /** A parser of a column's text form. */
 type TextParser = (value: string) => unknown;
 /** pg's parsers by type id (its typing lists only the scalar ids). */
@@ -151,6 +157,8 @@ export async function dropPostgresQueue(url: string, name: string): Promise<void
 export class PostgresQueueStorage implements QueueStorage {
   private readonly s: string;
   private readonly sql: ReturnType<typeof statements>;
+  /** Pooled connections on which {@link statements}' `prepare` ran. */
+  private readonly preparedOn = new WeakSet<pg.PoolClient>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -400,35 +408,61 @@ export class PostgresQueueStorage implements QueueStorage {
     // The claim statement takes nothing while some lease has expired, and says so: the expired
     // tasks go back in line first (as with SQLite, a lost task keeps its place by priority).
     for (let round = 0; round < 5; round++) {
-      const r = await this.pool.query<TaskRow & { expired_leases: boolean }>(this.sql.claim, [
-        worker,
-        leaseMs,
-        place.node,
-        place.jobId,
-      ]);
-      const row = r.rows[0];
-      if (row.expired_leases) {
-        await this.reclaimExpired();
-        continue;
-      }
-      if (row.id === null) return null;
-      // The statement's own snapshot does not see the attempt row it adds: append it here.
-      const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(attemptFromRow);
-      history.push({
-        attempt: row.attempts,
-        worker,
-        node: place.node,
-        jobId: place.jobId,
-        startedAt: row.started_at!,
-        finishedAt: null,
-        exitCode: null,
-        error: null,
-        logFile: null,
-      });
-      return { ...toTask(row, history), attempt: row.attempts };
+      // EXECUTE takes no bound parameters: the values travel as escaped literals.
+      const r = await this.prepared((c) => c.query<ClaimRow>(this.sql.executeClaim(worker, leaseMs, place)));
+      const claimed = await this.claimedFrom(r.rows[0], worker, place);
+      if (claimed !== "expired") return claimed;
     }
     // Another worker is returning the expired tasks right now: look again at the next poll.
     return null;
+  }
+
+  /**
+   * The task a claim statement returned (null when none was ready), or `"expired"` once the
+   * expired leases it reported were returned to the queue (the caller claims again).
+   */
+  private async claimedFrom(row: ClaimRow, worker: string, place: WorkerPlace): Promise<ClaimedTask | null | "expired"> {
+    if (row.expired_leases) {
+      await this.reclaimExpired();
+      return "expired";
+    }
+    if (row.id === null) return null;
+    // The statement's own snapshot does not see the attempt row it adds: append it here.
+    const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(attemptFromRow);
+    history.push({
+      attempt: row.attempts,
+      worker,
+      node: place.node,
+      jobId: place.jobId,
+      startedAt: row.started_at!,
+      finishedAt: null,
+      exitCode: null,
+      error: null,
+      logFile: null,
+    });
+    return { ...toTask(row, history), attempt: row.attempts };
+  }
+
+  /**
+   * Runs `fn` on a pooled connection on which the queue's hot statements are prepared (SQL
+   * `PREPARE`, once per connection): a claim is then planned once per connection instead of on
+   * every call, and can be named inside a multi-statement query.
+   */
+  private async prepared<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      if (!this.preparedOn.has(c)) {
+        await c.query(this.sql.prepare);
+        this.preparedOn.add(c);
+      }
+      const result = await fn(c);
+      c.release();
+      return result;
+    } catch (e) {
+      // As pg's own pool.query does: a connection that saw an error is not reused.
+      c.release(e as Error);
+      throw e;
+    }
   }
 
   async heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean> {
@@ -436,21 +470,54 @@ export class PostgresQueueStorage implements QueueStorage {
   }
 
   async complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null> {
+    const held = await this.finish(id, worker, attempt, outcome, undefined);
+    return held.state;
+  }
+
+  async completeAndClaim(
+    id: number,
+    worker: string,
+    attempt: number,
+    outcome: TaskOutcome,
+    leaseMs: number,
+    place: WorkerPlace,
+  ): Promise<{ state: TaskState | null; next: ClaimedTask | null }> {
+    const { state, claimRow } = await this.finish(id, worker, attempt, outcome, { worker, leaseMs, place });
+    // Without a claim row (a retried failure) or after expired leases, the claim goes on its own.
+    const next = claimRow === undefined ? "expired" : await this.claimedFrom(claimRow, worker, place);
+    return { state, next: next === "expired" ? await this.claim(worker, leaseMs, place) : next };
+  }
+
+  /**
+   * Ends an attempt (see {@link complete}); with `then`, the next claim for that worker runs in
+   * the same round trip and transaction, and its row is returned. A failure that is retried
+   * takes its own round trip (the claim then follows apart).
+   */
+  private async finish(
+    id: number,
+    worker: string,
+    attempt: number,
+    outcome: TaskOutcome,
+    then: { worker: string; leaseMs: number; place: WorkerPlace } | undefined,
+  ): Promise<{ state: TaskState | null; claimRow?: ClaimRow }> {
     const failed = outcome.exitCode !== 0;
     const error = failed ? (outcome.error ?? `exit code ${outcome.exitCode}`) : null;
     if (failed && this.retryOnFailure && attempt < this.maxAttempts) {
       const note = `${error} (attempt ${attempt} of ${this.maxAttempts}; it runs again)`;
       const held = await this.pool.query(this.sql.requeueFailed, [outcome.exitCode, note, id, worker, attempt, error]);
-      return held.rowCount === 0 ? null : "PENDING";
+      return { state: held.rowCount === 0 ? null : "PENDING" };
     }
     const state: TaskState = failed ? "FAILED" : "SUCCEEDED";
     // One round trip: the statements of a simple query run in one implicit transaction, each
-    // with a snapshot of its own, so the release after the lock sees what the lock waited for.
-    const sql = this.sql.finishAndFollow(id, worker, attempt, state, outcome.exitCode, error);
+    // with a snapshot of its own, so the release after the lock sees what the lock waited for,
+    // and the claim after the release may take a dependent this completion just released.
+    let sql = this.sql.finishAndFollow(id, worker, attempt, state, outcome.exitCode, error);
+    if (then !== undefined) sql += `\n${this.sql.executeClaim(then.worker, then.leaseMs, then.place)};`;
     for (let round = 1; ; round++) {
       try {
-        const results = (await this.pool.query(sql)) as unknown as pg.QueryResult[];
-        return results[0].rowCount === 0 ? null : state;
+        const results = (await this.prepared((c) => c.query(sql))) as unknown as pg.QueryResult[];
+        const held = results[0].rowCount === 0 ? null : state;
+        return then === undefined ? { state: held } : { state: held, claimRow: results[results.length - 1].rows[0] as ClaimRow };
       } catch (e) {
         if (round < 5 && RETRYABLE.has((e as { code?: string }).code ?? "")) continue;
         throw e;
@@ -607,19 +674,10 @@ function statements(s: string) {
     SELECT id, attempts, worker, node, job_id, coalesce(started_at, ${finished}), ${finished}, ${exitCode}, ${error} FROM done
     ON CONFLICT (task_id, attempt) DO UPDATE SET finished_at = excluded.finished_at, exit_code = excluded.exit_code,
       error = coalesce(${s}.attempts.error, excluded.error)`;
-  return {
-    extras,
-    getState: `SELECT value FROM ${s}.meta WHERE key = 'state'`,
-    setState: `UPDATE ${s}.meta SET value = $1 WHERE key = 'state'`,
-    insert: `
-      INSERT INTO ${s}.tasks (id, key, command, argv, params, priority, state, error, created_at, finished_at, has_deps)
-      SELECT id, key, command, argv, params, priority, state, error, ${NOW_MS}, CASE WHEN failed THEN ${NOW_MS} END, has_deps
-      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::boolean[], $10::boolean[])
-        AS b(id, key, command, argv, params, priority, state, error, failed, has_deps)`,
-    // One statement: pick the next ready task (skipping those other claims hold), take it, and
-    // open its attempt; nothing when the queue is paused, or when some lease has expired (then
-    // `expired_leases` says so and the caller returns those tasks to the queue first).
-    claim: `
+  // One statement: pick the next ready task (skipping those other claims hold), take it, and
+  // open its attempt; nothing when the queue is paused, or when some lease has expired (then
+  // `expired_leases` says so and the caller returns those tasks to the queue first).
+  const claim = `
       WITH now AS (SELECT ${NOW_MS} AS ms),
       expired AS (SELECT EXISTS (SELECT 1 FROM ${s}.tasks, now WHERE state = 'RUNNING' AND lease_expires < now.ms) AS found),
       picked AS (
@@ -635,7 +693,21 @@ function statements(s: string) {
         SELECT id, attempts, worker, node, job_id, started_at FROM claimed
         ON CONFLICT (task_id, attempt) DO UPDATE SET worker = excluded.worker, node = excluded.node, job_id = excluded.job_id,
           started_at = excluded.started_at, finished_at = NULL, exit_code = NULL, error = NULL, log_file = NULL)
-      SELECT (SELECT found FROM expired) AS expired_leases, t.*, ${extras} FROM (SELECT 1) AS one LEFT JOIN claimed t ON true`,
+      SELECT (SELECT found FROM expired) AS expired_leases, t.*, ${extras} FROM (SELECT 1) AS one LEFT JOIN claimed t ON true`;
+  return {
+    extras,
+    getState: `SELECT value FROM ${s}.meta WHERE key = 'state'`,
+    setState: `UPDATE ${s}.meta SET value = $1 WHERE key = 'state'`,
+    insert: `
+      INSERT INTO ${s}.tasks (id, key, command, argv, params, priority, state, error, created_at, finished_at, has_deps)
+      SELECT id, key, command, argv, params, priority, state, error, ${NOW_MS}, CASE WHEN failed THEN ${NOW_MS} END, has_deps
+      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::boolean[], $10::boolean[])
+        AS b(id, key, command, argv, params, priority, state, error, failed, has_deps)`,
+    // The hot statement, prepared on each connection (`PREPARE`; see PostgresQueueStorage.prepared).
+    prepare: `PREPARE ${CLAIM}(text, bigint, text, text) AS ${claim}`,
+    /** The prepared claim with its values inlined as escaped literals, for a multi-statement query. */
+    executeClaim: (worker: string, leaseMs: number, place: WorkerPlace): string =>
+      `EXECUTE ${CLAIM}(${pg.escapeLiteral(worker)}, ${Math.trunc(leaseMs)}, ${pg.escapeLiteral(place.node)}, ${place.jobId === null ? "NULL" : pg.escapeLiteral(place.jobId)})`,
     heartbeat: `UPDATE ${s}.tasks SET lease_expires = ${NOW_MS} + $1 WHERE id = $2 AND state = 'RUNNING' AND worker = $3 AND attempts = $4`,
     // A failed attempt with attempts left: back in line, its exit code and reason kept for display.
     requeueFailed: `

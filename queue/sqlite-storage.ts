@@ -380,6 +380,19 @@ export class SqliteQueueStorage implements QueueStorage {
     return this.completeTx(id, worker, attempt, outcome);
   }
 
+  async completeAndClaim(
+    id: number,
+    worker: string,
+    attempt: number,
+    outcome: TaskOutcome,
+    leaseMs: number,
+    place: WorkerPlace,
+  ): Promise<{ state: TaskState | null; next: ClaimedTask | null }> {
+    // Both are local calls: two transactions cost no more than one here.
+    const state = this.completeTx(id, worker, attempt, outcome);
+    return { state, next: this.claimTx(worker, leaseMs, place) };
+  }
+
   async setLogFile(id: number, worker: string, attempt: number, logFile: string): Promise<void> {
     this.db
       .transaction(() => {

@@ -221,6 +221,19 @@ export interface QueueStorage {
    */
   complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null>;
   /**
+   * {@link complete}, then {@link claim} for the same worker, as one round trip where the storage
+   * is remote: a worker that goes on to its next task pays for one exchange with the database,
+   * not two. `state` is what `complete` returns, `next` what `claim` returns.
+   */
+  completeAndClaim(
+    id: number,
+    worker: string,
+    attempt: number,
+    outcome: TaskOutcome,
+    leaseMs: number,
+    place: WorkerPlace,
+  ): Promise<{ state: TaskState | null; next: ClaimedTask | null }>;
+  /**
    * Gives up a held task at once (the worker is stopping): its lease is made to expire now, so
    * the next claim returns it to PENDING as a finished attempt, exactly like a lost worker.
    */

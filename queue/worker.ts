@@ -9,6 +9,7 @@ import type { ClaimedTask, QueueInfo, QueueStorage, TaskOutcome, WorkerPlace } f
 import type { TaskCommand } from "./run-command.js";
 import { TaskWatchdog } from "./task-watchdog.js";
 import { UserError } from "../util/user-error.js";
+import { nodeName } from "../util/node-name.js";
 
 /** What a task function receives besides its task. */
 export interface TaskContext {
@@ -101,7 +102,7 @@ export function workerPlace(env: NodeJS.ProcessEnv = process.env): WorkerPlace {
   const jobId = env.SLURM_ARRAY_JOB_ID
     ? `${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID ?? "0"}`
     : (env.SLURM_JOB_ID ?? null);
-  return { node: env.SLURMD_NODENAME || hostname(), jobId: jobId === "" ? null : jobId };
+  return { node: nodeName(env), jobId: jobId === "" ? null : jobId };
 }
 
 function positive(value: number | undefined, fallback: number, what: string): number {
@@ -138,25 +139,35 @@ export async function work(
 
   // Command tasks die with this process: see task-watchdog.ts.
   const watchdog = fn ? undefined : TaskWatchdog.start();
+  const wantsMore = () => !stop.signal.aborted && (options.maxTasks === undefined || started < options.maxTasks);
   const loop = async (worker: string) => {
-    while (!stop.signal.aborted) {
-      if (options.maxTasks !== undefined && started >= options.maxTasks) return;
-      const task = await storage.claim(worker, leaseMs, place);
-      if (!task) {
-        if (exitWhenDone) {
-          const c = await storage.counts();
-          if (c.WAITING + c.PENDING + c.RUNNING === 0) return;
+    // The task the last completion claimed in the same round trip, if any.
+    let carried: ClaimedTask | null = null;
+    try {
+      while (wantsMore() || carried !== null) {
+        if (stop.signal.aborted) return;
+        const task = carried ?? (await storage.claim(worker, leaseMs, place));
+        carried = null;
+        if (!task) {
+          if (exitWhenDone) {
+            const c = await storage.counts();
+            if (c.WAITING + c.PENDING + c.RUNNING === 0) return;
+          }
+          await sleep(pollMs, stop.signal);
+          continue;
         }
-        await sleep(pollMs, stop.signal);
-        continue;
+        started++;
+        const { report, next } = await runOne(storage, info, task, worker, leaseMs, place, fn, stop.signal, wantsMore, watchdog);
+        carried = next;
+        if (!report.recorded) summary.abandoned++;
+        else if (report.retrying) summary.retried++;
+        else if (report.outcome.exitCode === 0) summary.succeeded++;
+        else summary.failed++;
+        options.onTask?.(report);
       }
-      started++;
-      const report = await runOne(storage, info, task, worker, leaseMs, fn, stop.signal, watchdog);
-      if (!report.recorded) summary.abandoned++;
-      else if (report.retrying) summary.retried++;
-      else if (report.outcome.exitCode === 0) summary.succeeded++;
-      else summary.failed++;
-      options.onTask?.(report);
+    } finally {
+      // Stopped while holding a task claimed with the last completion: hand it back at once.
+      if (carried !== null) await storage.abandon(carried.id, worker, carried.attempt);
     }
   };
   try {
@@ -187,10 +198,12 @@ async function runOne(
   task: ClaimedTask,
   worker: string,
   leaseMs: number,
+  place: WorkerPlace,
   fn: TaskFunction | undefined,
   stopping: AbortSignal,
+  wantsMore: () => boolean,
   watchdog: TaskWatchdog | undefined,
-): Promise<TaskReport> {
+): Promise<{ report: TaskReport; next: ClaimedTask | null }> {
   const attempt = task.attempt;
   const taskAbort = new AbortController();
   let leaseLost = false;
@@ -238,15 +251,18 @@ async function runOne(
     clearInterval(beat);
     stopping.removeEventListener("abort", onStop);
   }
-  if (leaseLost) return { task, worker, outcome, recorded: false, retrying: false };
+  if (leaseLost) return { report: { task, worker, outcome, recorded: false, retrying: false }, next: null };
   if (stopping.aborted) {
     // Stopped from outside (SIGTERM at the end of a batch job): hand the task back now rather
     // than when its lease would run out.
     await storage.abandon(task.id, worker, attempt);
-    return { task, worker, outcome, recorded: false, retrying: false };
+    return { report: { task, worker, outcome, recorded: false, retrying: false }, next: null };
   }
-  const state = await storage.complete(task.id, worker, attempt, outcome);
-  return { task, worker, outcome, recorded: state !== null, retrying: state === "PENDING" };
+  // A worker that goes on claims its next task with this completion, in one exchange.
+  const { state, next } = wantsMore()
+    ? await storage.completeAndClaim(task.id, worker, attempt, outcome, leaseMs, place)
+    : { state: await storage.complete(task.id, worker, attempt, outcome), next: null };
+  return { report: { task, worker, outcome, recorded: state !== null, retrying: state === "PENDING" }, next };
 }
 
 async function runFunction(

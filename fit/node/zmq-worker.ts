@@ -10,6 +10,7 @@ import { hostname } from "node:os";
 import { Dealer } from "zeromq";
 import { loadModelFile } from "./load-model.js";
 import { decodeTag } from "./zmq-frames.js";
+import { nodeName } from "../../util/node-name.js";
 
 /** Options of {@link runEvaluationWorker}. */
 export interface EvaluationWorkerOptions {
@@ -72,7 +73,7 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
     void send(["hb"]).catch(() => undefined);
   }, beatMs);
   // The node's name as Slurm knows it: several nodes may share one host name (a test cluster).
-  const node = process.env.SLURMD_NODENAME || hostname();
+  const node = nodeName();
   await send(["hello", JSON.stringify({ labels, host: hostname(), node, pid: process.pid })]);
   log(`fit-worker ${node}:${process.pid} connected to ${endpoint}`);
   let evaluated = 0;

@@ -20,13 +20,13 @@ export class Subscription {
 
   constructor(readonly comm: Comm) {}
 
-  /** The rows of `rows` this subscriber's filter lets through; `me` is the kernel's user. */
   /** The user whose jobs this subscriber sees (`"all"` for everyone's), with `me` for "me". */
   wantedUser(me: string): string {
     const f = this.filter;
     return f.user === undefined || f.user === "me" ? me : f.user;
   }
 
+  /** The rows of `rows` this subscriber's filter lets through; `me` is the kernel's user. */
   visible(rows: JobRow[], me: string): JobRow[] {
     const f = this.filter;
     const user = this.wantedUser(me);

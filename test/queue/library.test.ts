@@ -177,6 +177,43 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       q.close();
     });
 
+    it("completes a task and claims the next in one call: the dependent it released, with both attempts on record", async () => {
+      const q = await queue.create("t", { dir, maxAttempts: 2 });
+      await q.add({ command: "true", key: "first" });
+      await q.add({ command: "true", key: "second", requires: ["first"] });
+      await q.add({ command: "false", key: "third", requires: ["second"] });
+      q.close();
+      const store = await storage.open("t");
+      const first = await store.claim("w1", 60_000, TEST_PLACE);
+      expect(first).toMatchObject({ id: 1, attempt: 1 });
+      // Task 2 waits on task 1: only this completion makes it claimable, and the same call takes it.
+      const a = await store.completeAndClaim(1, "w1", 1, { exitCode: 0, error: null }, 60_000, TEST_PLACE);
+      expect(a.state).toBe("SUCCEEDED");
+      expect(a.next).toMatchObject({ id: 2, attempt: 1, worker: "w1", state: "RUNNING", node: TEST_PLACE.node });
+      expect(a.next!.history.map((h) => [h.attempt, h.worker, h.finishedAt])).toEqual([[1, "w1", null]]);
+      // A worker that no longer holds its task changes nothing, but still gets the next one.
+      const stale = await store.completeAndClaim(1, "w1", 1, { exitCode: 0, error: null }, 60_000, TEST_PLACE);
+      expect(stale).toEqual({ state: null, next: null });
+      // A failure with attempts left goes back in line, and the same call claims it again.
+      const b = await store.completeAndClaim(2, "w1", 1, { exitCode: 0, error: null }, 60_000, TEST_PLACE);
+      expect(b).toMatchObject({ state: "SUCCEEDED", next: { id: 3, attempt: 1 } });
+      const c = await store.completeAndClaim(3, "w1", 1, { exitCode: 1, error: null }, 60_000, TEST_PLACE);
+      expect(c).toMatchObject({ state: "PENDING", next: { id: 3, attempt: 2 } });
+      const d = await store.completeAndClaim(3, "w1", 2, { exitCode: 1, error: null }, 60_000, TEST_PLACE);
+      expect(d).toEqual({ state: "FAILED", next: null });
+      const tasks = await store.tasks({});
+      expect(tasks.map((t) => [t.id, t.state, t.attempts])).toEqual([
+        [1, "SUCCEEDED", 1],
+        [2, "SUCCEEDED", 1],
+        [3, "FAILED", 2],
+      ]);
+      expect(tasks[2].history.map((h) => [h.attempt, h.exitCode])).toEqual([
+        [1, 1],
+        [2, 1],
+      ]);
+      store.close();
+    });
+
     it("returns an expired lease to PENDING as an attempt, ignores the lost worker's result, fails after max attempts", async () => {
       const q = await queue.create("t", { dir, maxAttempts: 2 });
       await q.add({ command: "true", key: "only" });
