@@ -10,7 +10,10 @@
  * while far from the optimum, central near it); bounds by an active set (a variable at a bound whose gradient points outwards
  * is held) and projection of the trial point onto the box, with the predicted reduction
  * computed for the projected step; a one-evaluation line search on accepted steps whose
- * interpolated minimiser lies far from the step's end (see `extend`).
+ * interpolated minimiser lies far from the step's end (see `extend`). The last Jacobian, when it
+ * is accurate (analytic, or central differences in every column) and taken at the optimum within
+ * 1e-6 relative, also gives the error bars, which then cost no further evaluation; the outcome
+ * says where the evaluations went (`spent`).
  *
  * Non-finite models: a trial point whose residuals hold NaN or ±Infinity is rejected like any
  * step that does not reduce ‖f‖² (the trust region shrinks); a Jacobian column that is not
@@ -56,6 +59,34 @@ export interface LmOutcome {
    */
   info: number;
   iterations: number;
+  /** Where the residual evaluations went. */
+  spent: LmEvaluations;
+  /**
+   * The last accurate Jacobian (central differences or analytic; row-major, residuals ×
+   * parameters) and the point it was taken at, when it covers every parameter; the error bars
+   * reuse it when that point is the optimum within tolerance (see `covarianceAt`).
+   */
+  jacobian?: { J: Float64Array; at: Float64Array };
+}
+
+/** Residual evaluations of an LM run, by what they were for. */
+export interface LmEvaluations {
+  /** The start point. */
+  start: number;
+  /** Finite-difference Jacobians (forward). */
+  forward: number;
+  /** Finite-difference Jacobians (central). */
+  central: number;
+  /** Analytic Jacobians (one per call). */
+  analytic: number;
+  /** Trial points of LM steps (accepted or rejected). */
+  trials: number;
+  /** Line-search points along accepted steps, and geodesic-acceleration probes. */
+  lineSearch: number;
+  /** Probes that find which parameters sit at the edge of a non-finite region. */
+  walls: number;
+  /** Full Jacobians computed. */
+  jacobians: number;
 }
 
 const MESSAGES: Record<number, string> = {
@@ -93,6 +124,16 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const diff = readOption("lm", options, "diff");
   const auto = diff === "auto";
   let central = diff === "central";
+  const spent: LmEvaluations = {
+    start: 0,
+    forward: 0,
+    central: 0,
+    analytic: 0,
+    trials: 0,
+    lineSearch: 0,
+    walls: 0,
+    jacobians: 0,
+  };
   const { lower, upper } = problem.bounds();
   for (let j = 0; j < n; j++) x[j] = Math.min(upper[j], Math.max(lower[j], x[j]));
 
@@ -102,6 +143,14 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const fwork = new Float64Array(m);
   const fwork2 = new Float64Array(m);
   const fjac = new Float64Array(m * n); // column-major
+  // The last accurate Jacobian (column-major) and where it was taken, kept for the error bars
+  // because the QR factorization overwrites fjac.
+  const jkeep = new Float64Array(m * n);
+  const jkeepAt = new Float64Array(n);
+  let keepAccurate = false;
+  // How the last Jacobian was made: analytically, or by central differences in every column.
+  let analyticUsed = false;
+  let allCentral = false;
   const jrow = new Float64Array(m * n); // row-major, for analytic Jacobians
   const diag = new Float64Array(n);
   const qtf = new Float64Array(n);
@@ -150,9 +199,10 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   };
 
   let fnorm = residualNorm(x, fvec);
+  spent.start++;
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
-    return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0 };
+    return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
   }
 
   /**
@@ -161,7 +211,10 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
    */
   const jacobian = (): number => {
     unusable.fill(0);
+    analyticUsed = false;
+    allCentral = central;
     const analytic = problem.jacobian?.(x, jrow);
+    if (analytic !== undefined) spent.analytic++;
     if (analytic !== undefined) {
       let bad = -1;
       for (let i = 0; i < m; i++) {
@@ -171,7 +224,10 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
           if (bad < 0 && !Number.isFinite(v)) bad = i * n + j;
         }
       }
-      if (bad < 0) return 0;
+      if (bad < 0) {
+        analyticUsed = true;
+        return 0;
+      }
       // A model's derivative that is not finite where its values are: differentiate numerically.
       nonFinite.note("Jacobian", x, analytic[bad]);
     }
@@ -188,6 +244,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
           xt[j] = xj + h;
           const hp = xt[j] - xj;
+          spent.central += 2;
           problem.residuals(xt, fwork);
           const upFinite = finiteAt(fwork, xt);
           xt[j] = xj - h;
@@ -200,6 +257,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
             done = true;
           } else if (upFinite || downFinite) {
             // One side is where the model is not finite: a one-sided difference on the other.
+            allCentral = false;
             const side = upFinite ? fwork : fwork2;
             const hh = upFinite ? hp : -hm;
             for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
@@ -207,7 +265,10 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
           }
         }
       }
-      if (!done) done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+      if (!done) {
+        allCentral = false;
+        done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+      }
       if (!done) {
         unusable[j] = 1;
         unusableCount++;
@@ -229,6 +290,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       if (!(v >= lower[j] && v <= upper[j])) continue;
       xtrial[j] = v;
       const hh = xtrial[j] - xj;
+      spent.forward++;
       problem.residuals(xtrial, fwork);
       const finite = finiteAt(fwork, xtrial);
       xtrial[j] = xj;
@@ -251,6 +313,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       xtrial[j] = x[j] + h * v;
       if (xtrial[j] < lower[j] || xtrial[j] > upper[j]) return false;
     }
+    spent.lineSearch++;
     problem.residuals(xtrial, rvv);
     for (let i = 0; i < m; i++) {
       let jv = 0;
@@ -283,14 +346,20 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   let iterations = 0;
   // Whether the last rejected trial point was rejected for non-finite residuals.
   let lastTrialNonFinite = false;
-  let unusableColumns: number;
+  let unusableColumns = 0;
 
   outer: for (;;) {
     iterations++;
     unusableColumns = jacobian();
+    spent.jacobians++;
     if (unusableColumns === n) {
       info = 11;
       break;
+    }
+    keepAccurate = unusableColumns === 0 && (allCentral || analyticUsed);
+    if (keepAccurate) {
+      jkeep.set(fjac);
+      jkeepAt.set(x);
     }
     // Active set: hold a variable at a bound when the gradient Jᵀf points out of the box.
     for (let j = 0; j < n; j++) {
@@ -369,6 +438,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
       const fnorm1 = residualNorm(xtrial, ftrial);
+      spent.trials++;
       lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
       // J·step through the factorization: R Pᵀ step.
@@ -431,6 +501,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
             }
             if (inside) {
               const fnormExt = residualNorm(xext, fext);
+              spent.lineSearch++;
               if (fnormExt < fnorm1) {
                 xtrial.set(xext);
                 ftrial.set(fext);
@@ -468,6 +539,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
           if (wall[j] || wa[j] === 0) continue;
           xext.set(x);
           xext[j] = x[j] + wa[j];
+          spent.walls++;
           if (residualNorm(xext, fext) === Infinity) {
             wall[j] = 1;
             found++;
@@ -540,7 +612,13 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   problem.setValues(x);
   // The last iteration ended inside the loop; report the final state once more.
   if (context && info !== 0) context.report(iterations, x, 0.5 * fnorm * fnorm);
-  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations };
+  let jacobianOut: LmOutcome["jacobian"];
+  if (keepAccurate && walls === 0) {
+    const J = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) J[i * n + j] = jkeep[i + j * m];
+    jacobianOut = { J, at: Float64Array.from(jkeepAt) };
+  }
+  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations, spent, jacobian: jacobianOut };
 }
 
 /** The `lm` fit method (default for problems with residuals). */
@@ -553,6 +631,7 @@ export const lm: FitMethod = {
     return FitResult.fromProblem(problem, {
       method: "lm",
       x: out.x,
+      jacobian: out.jacobian,
       evaluations: context.evaluations.count,
       converged: out.converged,
       message: out.message,
