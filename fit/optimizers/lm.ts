@@ -346,7 +346,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   let iterations = 0;
   // Whether the last rejected trial point was rejected for non-finite residuals.
   let lastTrialNonFinite = false;
-  let unusableColumns = 0;
+  let unusableColumns: number;
 
   outer: for (;;) {
     iterations++;
