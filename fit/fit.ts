@@ -7,6 +7,7 @@
 import { cellSignal } from "../schema/cell.js";
 import { DISPLAY, liveDisplay, type LiveDisplay, type LiveDisplayFactory, type MimeBundle } from "../schema/display.js";
 import { CountingProblem } from "./counting-problem.js";
+import { checkDerivatives } from "./derivative-check.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
 import { checkFitOptions } from "./options/check.js";
 import { Random } from "./random.js";
@@ -76,7 +77,8 @@ export function lastFit(): FitResult | undefined {
  * Multi-start (`starts: N`): the first start is from the problem's current values, the other
  * N − 1 from `problem.randomPoint(rng)` (uniform within finite bounds, from the prior for `dev`
  * parameters); the start with the lowest nllf wins and `evaluations` counts all starts (the
- * methods' own evaluations; those of the final error bars are not counted).
+ * methods' own evaluations, and the check of analytic derivatives against finite differences
+ * made once before the first start; those of the final error bars are not counted).
  *
  * In a notebook the fit shows a live line (method, start, step, chisq) that updates in place a
  * few times per second. `monitor` returning false or `signal` aborting stops the fit; the best
@@ -109,6 +111,8 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     const why = problem.diagnose?.();
     throw new Error(`fit: the nllf is ${f0} at the starting point${why ? `: ${why}` : ""}`);
   }
+  // Analytic derivatives are trusted only after agreeing with finite differences here.
+  const derivativeCheck = checkDerivatives(problem, x0);
   // The best point reported by the running start, kept for onFailure: "best" when it throws.
   const reportedX = new Float64Array(x0.length);
   let reportedNllf = Infinity;
@@ -156,7 +160,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   });
 
   let best: FitResult | undefined;
-  let total = 0;
+  let total = derivativeCheck;
   try {
     for (let s = 0; s < starts; s++) {
       if (s > 0) {

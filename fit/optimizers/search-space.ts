@@ -143,6 +143,31 @@ export class SearchSpace {
   }
 
   /**
+   * The objective's gradient at `u` from the problem's analytic Jacobian: `Jᵀr` in unit
+   * coordinates, which is the nllf's gradient when the nllf is ½‖r‖² plus constants (as for
+   * curves, weights and Gaussian priors; a `Fitness` with its own nllf may differ, so callers
+   * check it once against {@link finiteGradient}). False when there is no analytic Jacobian or
+   * the result is not finite. Counts two evaluations (residuals and Jacobian).
+   */
+  analyticGradient(u: ArrayLike<number>, grad: Float64Array): boolean {
+    const m = this.problem.residualCount();
+    if (m === 0 || typeof this.problem.jacobian !== "function") return false;
+    const x = this.toProblem(u, this.work);
+    const J = this.problem.jacobian(x);
+    if (J === undefined) return false;
+    const r = this.problem.residuals(x);
+    this.evaluations += 2;
+    const n = this.n;
+    for (let j = 0; j < n; j++) {
+      let g = 0;
+      for (let i = 0; i < m; i++) g += J[i * n + j] * r[i];
+      grad[j] = g * this.scale[j];
+      if (!Number.isFinite(grad[j])) return false;
+    }
+    return true;
+  }
+
+  /**
    * The objective (the problem's nllf) at unit coordinates `u`. NaN and ±Infinity count as
    * +Infinity (a diverging likelihood is no minimum either) and are noted in {@link nonFinite}.
    */
