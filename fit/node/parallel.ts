@@ -60,10 +60,12 @@ export class WorkerEvaluator implements PopulationEvaluator {
   private capacity = 0;
   private points: Float64Array = new Float64Array(0);
   private out: Float64Array = new Float64Array(0);
+  private residualOut: Float64Array = new Float64Array(0);
   private closed = false;
 
   private constructor(
     private readonly nparams: number,
+    private readonly nres: number,
     readonly size: number,
   ) {}
 
@@ -73,7 +75,7 @@ export class WorkerEvaluator implements PopulationEvaluator {
    */
   static async start(problem: Problem, workers: number, modelFile: string): Promise<WorkerEvaluator> {
     const labels = problem.labels();
-    const ev = new WorkerEvaluator(labels.length, workers);
+    const ev = new WorkerEvaluator(labels.length, problem.residualCount(), workers);
     const file = resolvePath(modelFile);
     const url = workerUrl();
     try {
@@ -100,13 +102,27 @@ export class WorkerEvaluator implements PopulationEvaluator {
     this.capacity = Math.max(count, 2 * this.capacity);
     const pbuf = new SharedArrayBuffer(8 * this.capacity * this.nparams);
     const obuf = new SharedArrayBuffer(8 * this.capacity);
+    const rbuf = new SharedArrayBuffer(8 * this.capacity * this.nres);
     this.points = new Float64Array(pbuf);
     this.out = new Float64Array(obuf);
-    for (const w of this.workers) w.postMessage({ buffers: { points: pbuf, out: obuf } });
+    this.residualOut = new Float64Array(rbuf);
+    for (const w of this.workers) w.postMessage({ buffers: { points: pbuf, out: obuf, residuals: rbuf } });
   }
 
   /** @inheritDoc */
   async evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    await this.run(points, count, false);
+    out.set(this.out.subarray(0, count));
+  }
+
+  /** @inheritDoc */
+  async evaluateResiduals(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    await this.run(points, count, true);
+    out.set(this.residualOut.subarray(0, count * this.nres));
+  }
+
+  /** Hands contiguous slices of the points to the workers and waits for all of them. */
+  private async run(points: Float64Array, count: number, residuals: boolean): Promise<void> {
     if (this.closed) throw new Error("parallel evaluator is closed");
     const p = this.nparams;
     this.ensure(count);
@@ -119,11 +135,10 @@ export class WorkerEvaluator implements PopulationEvaluator {
       if (end <= start) continue;
       const w = this.workers[k];
       const reply = once(w);
-      w.postMessage({ start, end });
+      w.postMessage({ start, end, residuals });
       jobs.push(reply);
     }
     for (const r of await Promise.all(jobs)) if ("error" in r) throw new Error(`parallel worker: ${r.error}`);
-    out.set(this.out.subarray(0, count));
   }
 
   /** @inheritDoc */

@@ -30,8 +30,12 @@ import type { FitOptions, Problem } from "../types.js";
 import { optionalOption, readOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
+import { parallelEvaluator, type PopulationEvaluator } from "../samplers/evaluator.js";
+import { UserError } from "../../util/user-error.js";
 
 const EPS = 2.220446049250313e-16;
+/** With `parallel: "auto"`, a model whose first evaluation takes at least this long (ms) gets worker threads. */
+const AUTO_PARALLEL_MS = 1;
 /** A line-search extension is tried when the interpolated minimiser lies beyond this multiple of the step. */
 const EXTEND_MIN = 1.5;
 /** Longest extension, in multiples of the accepted step. */
@@ -110,6 +114,36 @@ const MESSAGES: Record<number, string> = {
  * @throws NonFiniteError when the model is not finite wherever a first step from the start leads
  */
 export async function levenbergMarquardt(problem: Problem, options: LmOptions = {}, context?: MethodContext): Promise<LmOutcome> {
+  const workers = optionalOption("lm", options, "parallel");
+  const given = optionalOption("lm", options, "evaluator");
+  const modelFile = optionalOption("lm", options, "modelFile");
+  let evaluator: PopulationEvaluator | undefined;
+  const choose = async (startMs: number): Promise<PopulationEvaluator | undefined> => {
+    if (given !== undefined) {
+      if (typeof given.evaluateResiduals !== "function")
+        throw new UserError("lm: the evaluator given cannot evaluate residual vectors (it has no evaluateResiduals)");
+      return given;
+    }
+    if (workers === undefined || workers === false || workers === 0 || workers === 1) return undefined;
+    // "auto": worker threads only for a model slow enough to gain from them, and only when they can load it.
+    if (workers === "auto" && (startMs < AUTO_PARALLEL_MS || modelFile === undefined)) return undefined;
+    evaluator = await parallelEvaluator(problem, workers, modelFile);
+    return evaluator;
+  };
+  try {
+    return await lmRun(problem, options, context, choose);
+  } finally {
+    await evaluator?.close();
+  }
+}
+
+/** The LM iteration; `choose` picks where the finite differences are evaluated, given the cost of the first evaluation. */
+async function lmRun(
+  problem: Problem,
+  options: LmOptions,
+  context: MethodContext | undefined,
+  choose: (startMs: number) => Promise<PopulationEvaluator | undefined>,
+): Promise<LmOutcome> {
   const m = problem.residualCount();
   const x = problem.getValues();
   const n = x.length;
@@ -198,8 +232,10 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
     return false;
   };
 
+  const t0 = performance.now();
   let fnorm = residualNorm(x, fvec);
   spent.start++;
+  const evaluator = await choose(performance.now() - t0);
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
     return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
@@ -209,28 +245,33 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
    * The Jacobian at x into fjac (column-major). Returns the number of columns that stayed
    * non-finite (flagged in `unusable` and zeroed).
    */
-  const jacobian = (): number => {
+  /** The analytic Jacobian into fjac; false when there is none or it is not finite (then noted). */
+  const analyticJacobian = (): boolean => {
     unusable.fill(0);
     analyticUsed = false;
     allCentral = central;
     const analytic = problem.jacobian?.(x, jrow);
-    if (analytic !== undefined) spent.analytic++;
-    if (analytic !== undefined) {
-      let bad = -1;
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          const v = analytic[i * n + j];
-          fjac[i + j * m] = v;
-          if (bad < 0 && !Number.isFinite(v)) bad = i * n + j;
-        }
+    if (analytic === undefined) return false;
+    spent.analytic++;
+    let bad = -1;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const v = analytic[i * n + j];
+        fjac[i + j * m] = v;
+        if (bad < 0 && !Number.isFinite(v)) bad = i * n + j;
       }
-      if (bad < 0) {
-        analyticUsed = true;
-        return 0;
-      }
-      // A model's derivative that is not finite where its values are: differentiate numerically.
-      nonFinite.note("Jacobian", x, analytic[bad]);
     }
+    if (bad < 0) {
+      analyticUsed = true;
+      return true;
+    }
+    // A model's derivative that is not finite where its values are: differentiate numerically.
+    nonFinite.note("Jacobian", x, analytic[bad]);
+    return false;
+  };
+
+  const jacobian = (): number => {
+    if (analyticJacobian()) return 0;
     const xt = xtrial;
     xt.set(x);
     let unusableCount = 0;
@@ -279,12 +320,12 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
     return unusableCount;
   };
   /** A forward difference in x[j], towards the inside of the box, else the other way; false when neither side is finite. */
-  const forward = (j: number, h: number): boolean => {
+  const forward = (j: number, h: number, firstAttempt = 0): boolean => {
     // Step ∝ √ε; towards the inside of the box when the bound is near.
     const xj = x[j];
     const col = j * m;
     const first = xj + h <= upper[j] ? h : -h;
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = firstAttempt; attempt < 2; attempt++) {
       const s = attempt === 0 ? first : -first;
       const v = xj + s;
       if (!(v >= lower[j] && v <= upper[j])) continue;
@@ -299,6 +340,103 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       return true;
     }
     return false;
+  };
+
+  // Points and residuals of one batch of finite differences (allocated with an evaluator only).
+  const batchPoints = new Float64Array(evaluator ? 2 * n * n : 0);
+  const batchOut = new Float64Array(evaluator ? 2 * n * m : 0);
+  const batchKind = new Int8Array(n);
+  const batchStep = new Float64Array(2 * n);
+  const batchAt = new Int32Array(n);
+
+  /**
+   * {@link jacobian} with the finite differences' points handed to the evaluator in one batch
+   * (on worker threads they run at once). The points and the arithmetic are those of the serial
+   * path, so the Jacobian is bit-identical; the rare fallbacks (a side where the model is not
+   * finite) are evaluated here afterwards, as the serial path would.
+   */
+  const jacobianBatched = async (batch: PopulationEvaluator): Promise<number> => {
+    if (analyticJacobian()) return 0;
+    let count = 0;
+    for (let j = 0; j < n; j++) {
+      const xj = x[j];
+      batchAt[j] = count;
+      batchKind[j] = 0;
+      if (central) {
+        const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
+        if (xj + h <= upper[j] && xj - h >= lower[j]) {
+          batchKind[j] = 1;
+          for (const sign of [1, -1]) {
+            const row = batchPoints.subarray(count * n, count * n + n);
+            row.set(x);
+            row[j] = sign > 0 ? xj + h : xj - h;
+            batchStep[count] = sign > 0 ? row[j] - xj : xj - row[j];
+            count++;
+          }
+          continue;
+        }
+      }
+      const h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
+      const v = xj + (xj + h <= upper[j] ? h : -h);
+      if (!(v >= lower[j] && v <= upper[j])) continue; // no room either way: the serial fallback decides
+      batchKind[j] = 2;
+      const row = batchPoints.subarray(count * n, count * n + n);
+      row.set(x);
+      row[j] = v;
+      batchStep[count] = row[j] - xj;
+      count++;
+    }
+    await batch.evaluateResiduals!(batchPoints, count, batchOut);
+    if (context) context.evaluations.count += count;
+    let unusableCount = 0;
+    for (let j = 0; j < n; j++) {
+      const xj = x[j];
+      const col = j * m;
+      const k = batchAt[j];
+      let done = false;
+      if (batchKind[j] === 1) {
+        spent.central += 2;
+        const up = batchOut.subarray(k * m, k * m + m);
+        const down = batchOut.subarray((k + 1) * m, (k + 2) * m);
+        const upFinite = finiteAt(up, batchPoints.subarray(k * n, k * n + n));
+        const downFinite = finiteAt(down, batchPoints.subarray((k + 1) * n, (k + 2) * n));
+        const hp = batchStep[k];
+        const hm = batchStep[k + 1];
+        if (upFinite && downFinite) {
+          for (let i = 0; i < m; i++) fjac[col + i] = (up[i] - down[i]) / (hp + hm);
+          done = true;
+        } else if (upFinite || downFinite) {
+          allCentral = false;
+          const side = upFinite ? up : down;
+          const hh = upFinite ? hp : -hm;
+          for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
+          done = true;
+        }
+        if (!done) {
+          allCentral = false;
+          done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+        }
+      } else {
+        allCentral = false;
+        const h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
+        if (batchKind[j] === 2) {
+          spent.forward++;
+          const out = batchOut.subarray(k * m, k * m + m);
+          if (finiteAt(out, batchPoints.subarray(k * n, k * n + n))) {
+            const hh = batchStep[k];
+            for (let i = 0; i < m; i++) fjac[col + i] = (out[i] - fvec[i]) / hh;
+            done = true;
+          } else done = forward(j, h, 1);
+        } else done = forward(j, h);
+      }
+      if (!done) {
+        unusable[j] = 1;
+        unusableCount++;
+        for (let i = 0; i < m; i++) fjac[col + i] = 0;
+      }
+    }
+    problem.setValues(x);
+    return unusableCount;
   };
 
   /**
@@ -350,7 +488,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
 
   outer: for (;;) {
     iterations++;
-    unusableColumns = jacobian();
+    unusableColumns = evaluator ? await jacobianBatched(evaluator) : jacobian();
     spent.jacobians++;
     if (unusableColumns === n) {
       info = 11;
