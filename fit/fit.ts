@@ -157,6 +157,9 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
       partial = build;
     },
     breathe: () => progress.breathe(),
+    detail: (text) => {
+      progress.detail = text;
+    },
   });
 
   let best: FitResult | undefined;
@@ -173,6 +176,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
       partial = undefined;
       reportedNllf = Infinity;
       const counter = new EvaluationCounter();
+      progress.follow(counter);
       const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
       total += result.evaluations;
       if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
@@ -232,6 +236,10 @@ function bestSoFar(
 /** The live progress line of a fit in a notebook (quiet outside a kernel). */
 class Progress {
   start = 1;
+  /** The method's words on where its evaluations go, shown after the evaluation rate. */
+  detail = "";
+  private counter: EvaluationCounter | undefined;
+  private counterSince = Date.now();
   /** Why the fit is stopping early, once it is. */
   stopReason: StopReason | undefined;
   private finished = false;
@@ -253,6 +261,13 @@ class Progress {
     this.dof = Math.max(1, (nres > 0 ? nres : problem.pointCount()) - problem.labels().length);
     this.factory = liveDisplay();
     this.display = this.factory ? this.factory(this.bundle("starting")) : undefined;
+  }
+
+  /** Counts the running start's evaluations from now on (for the rate shown). */
+  follow(counter: EvaluationCounter): void {
+    this.counter = counter;
+    this.counterSince = Date.now();
+    this.detail = "";
   }
 
   show(step: number, x: Float64Array, nllf: number, force: boolean): void {
@@ -338,7 +353,12 @@ class Progress {
   private bundle(state: string, finalChisq?: number): MimeBundle {
     const chisq = finalChisq ?? (this.lastX === undefined && Number.isNaN(this.lastNllf) ? NaN : this.runningChisq());
     const startText = this.starts > 1 ? ` start ${this.start}/${this.starts}` : "";
-    const text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
+    let text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
+    if (this.counter !== undefined && this.counter.count > 0) {
+      const seconds = (Date.now() - this.counterSince) / 1000;
+      const rate = seconds > 0 ? `, ${(this.counter.count / seconds).toPrecision(3)}/s` : "";
+      text += `, ${this.counter.count} evaluations${rate}${this.detail ? ` (${this.detail})` : ""}`;
+    }
     return { "text/plain": text };
   }
 }

@@ -181,6 +181,22 @@ describe("fit()", () => {
     expect(shown.at(-1)).toMatch(/^fit lm: done, step \d+, chisq 1\.755/);
   });
 
+  test("the live line shows the evaluations, their rate, and lm's Jacobians' share of them", async () => {
+    const shown: string[] = [];
+    (globalThis as Record<symbol, unknown>)[LIVE_DISPLAY] = (b: MimeBundle) => {
+      shown.push(b["text/plain"] as string);
+      return { update: (u: MimeBundle) => shown.push(u["text/plain"] as string) };
+    };
+    const r = await fit(line(DY));
+    const done = shown.at(-1) ?? "";
+    const m = /, (\d+) evaluations, [0-9.e+]+\/s \(Jacobians (\d+)% of them\)$/.exec(done);
+    expect(m, done).not.toBeNull();
+    // The error bars and the result evaluate the model after the method has counted its own.
+    expect(Number(m![1])).toBeGreaterThanOrEqual(r.evaluations);
+    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBeLessThan(100);
+  });
+
   test("leaves the problem at the best point; clear errors for bad input", async () => {
     const P = line();
     const r = await fit(P);
