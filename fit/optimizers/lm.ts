@@ -31,7 +31,6 @@ import { optionalOption, readOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
 import { parallelEvaluator, type PopulationEvaluator } from "../samplers/evaluator.js";
-import { UserError } from "../../util/user-error.js";
 
 const EPS = 2.220446049250313e-16;
 /** With `parallel: "auto"`, a model whose first evaluation takes at least this long (ms) gets worker threads. */
@@ -115,15 +114,9 @@ const MESSAGES: Record<number, string> = {
  */
 export async function levenbergMarquardt(problem: Problem, options: LmOptions = {}, context?: MethodContext): Promise<LmOutcome> {
   const workers = optionalOption("lm", options, "parallel");
-  const given = optionalOption("lm", options, "evaluator");
   const modelFile = optionalOption("lm", options, "modelFile");
   let evaluator: PopulationEvaluator | undefined;
   const choose = async (startMs: number): Promise<PopulationEvaluator | undefined> => {
-    if (given !== undefined) {
-      if (typeof given.evaluateResiduals !== "function")
-        throw new UserError("lm: the evaluator given cannot evaluate residual vectors (it has no evaluateResiduals)");
-      return given;
-    }
     if (workers === undefined || workers === false || workers === 0 || workers === 1) return undefined;
     // "auto": worker threads only for a model slow enough to gain from them, and only when they can load it.
     if (workers === "auto" && (startMs < AUTO_PARALLEL_MS || modelFile === undefined)) return undefined;

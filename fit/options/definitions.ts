@@ -204,20 +204,20 @@ export const FIT_OPTIONS = {
 
   // Where population samplers evaluate.
   parallel: valueOption<number | "auto" | false>()({
-    methods: ["lm", "dream", "smc"],
-    help: "evaluate populations (lm: the finite-difference Jacobian's points) on n worker threads, or auto (lm: threads when one model evaluation takes 1 ms or more); in hpcfit fit inside a Slurm job of several nodes, dream and smc on n srun'd workers over its nodes",
+    methods: ["lm", "de", "dream", "smc"],
+    help: "evaluate populations (lm: the finite-difference Jacobian's points; de: a generation's trial points) on n worker threads, or auto (lm: threads when one model evaluation takes 1 ms or more); in hpcfit fit inside a Slurm job of several nodes, dream and smc on n srun'd workers over its nodes",
     expected: 'a positive integer or "auto"',
     accepts: (v) => v === "auto" || v === false || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0),
     parse: (text) => (text === "auto" ? "auto" : /^\s*\d+\s*$/.test(text) && Number(text) >= 1 ? Number(text) : text),
   }),
   modelFile: valueOption<string>()({
-    methods: ["lm", "dream", "smc"],
+    methods: ["lm", "de", "dream", "smc"],
     help: "the model file worker threads load (parallel)",
     expected: "a path or URL string",
     accepts: (v) => typeof v === "string",
   }),
   evaluator: valueOption<PopulationEvaluator>()({
-    methods: ["lm", "dream", "smc"],
+    methods: ["dream", "smc"],
     help: "evaluates populations elsewhere (other processes or nodes)",
     expected: "an object with an evaluatePopulation(points, count, out) method",
     accepts: (v) => typeof v === "object" && v !== null && typeof (v as PopulationEvaluator).evaluatePopulation === "function",

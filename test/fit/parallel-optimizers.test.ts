@@ -1,4 +1,4 @@
-// lm's finite-difference Jacobian evaluated on worker threads that load the model file: the fit
+// lm's finite-difference Jacobian, and de's generations, evaluated on worker threads that load the model file: the fit
 // is bit-identical to the serial one (values, covariance, evaluation count), in every
 // finite-difference mode.
 import { fileURLToPath } from "node:url";
@@ -57,5 +57,23 @@ describe("lm with parallel Jacobians", () => {
 
   test("parallel without a model file is a clear error", async () => {
     await expect(fit(makeProblem(), { method: "lm", parallel: 2 })).rejects.toThrow(/pass modelFile/);
+  });
+});
+
+describe("de with parallel generations", () => {
+  test("2 workers give the same bits as serial", async () => {
+    const options = { method: "de", steps: 40, seed: 5 } as const;
+    const serial = await fit(makeProblem(), options);
+    const problem = makeProblem();
+    let here = 0;
+    const nllf = problem.nllf.bind(problem);
+    problem.nllf = (x) => {
+      here++;
+      return nllf(x);
+    };
+    const parallel = await fit(problem, { ...options, parallel: 2, modelFile });
+    expectIdentical(parallel, serial);
+    // The generations were evaluated in the workers.
+    expect(here).toBeLessThan(parallel.evaluations / 10);
   });
 });
