@@ -108,6 +108,9 @@ const summary =
   `With ${WORKERS} workers, time to solution at most 0.5 × scipy's on ${target} of ${targetRuns} runs with p ≥ 3; ` +
   `serial hpcfit faster than scipy on ${serialFaster} of ${rows.length}. Sums: hpcfit serial ${sum((r) => r.serialMs).toFixed(1)} s, ` +
   `${WORKERS} workers ${sum((r) => r.parallelMs).toFixed(1)} s, scipy ${sum((r) => r.scipy?.ms).toFixed(1)} s. ` +
+  `Mean time per evaluation: hpcfit serial ${((1000 * sum((r) => r.serialMs)) / rows.reduce((a, r) => a + r.evaluations, 0)).toFixed(2)} ms ` +
+  `(lm's own evaluations; the result's adds one), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
+  `(both sleep ${SLEEP_MS} ms; the rest is the model, the method, and sleeps that overshoot on a loaded machine). ` +
   `Starting the pool of ${WORKERS} worker threads (each loads the model file) took ${(startupMs / 1000).toFixed(2)} s (median), paid once ` +
   `per model file by its first parallel fit (not inside the times above); later fits reuse the pool.`;
 console.log(lines.join("\n"));
