@@ -14,6 +14,7 @@ const BENCHES = [
   ["toplevel-loop.mjs", "--write"],
   ["nist-accuracy.mjs", "--write"],
   ["nist-speed.mjs", "--write"],
+  ["lm-expensive.mjs", "--write"],
   ["mcmc-overhead.mjs", "--write"],
   ["mcmc-agreement.mjs", "--write"],
   ["mcmc-parallel.mjs", "--write"],

@@ -9,6 +9,29 @@ import type { Problem } from "./types.js";
 /** Relative step of the Richardson-extrapolated central differences. */
 const RICHARDSON_STEP = 1e-3;
 
+/** A Jacobian taken within this relative distance of the optimum serves its error bars. */
+const JACOBIAN_REUSE = 1e-6;
+
+/** An accurate residual Jacobian (central differences or analytic) a method computed on its way. */
+export interface KnownJacobian {
+  /** Row-major, residualCount × nparams. */
+  J: Float64Array;
+  /** Where it was taken. */
+  at: ArrayLike<number>;
+}
+
+/**
+ * Whether a Jacobian taken at `at` may stand for the one at `x`: every parameter within 1e-6
+ * relative, so that the covariance moves by about as much, far below the digits error bars carry.
+ */
+export function jacobianStillValid(at: ArrayLike<number>, x: ArrayLike<number>): boolean {
+  if (at.length !== x.length) return false;
+  for (let j = 0; j < x.length; j++) {
+    if (!(Math.abs(x[j] - at[j]) <= JACOBIAN_REUSE * Math.abs(x[j]))) return false;
+  }
+  return true;
+}
+
 /** A residual Jacobian with the number of problem evaluations it took. */
 export interface JacobianResult {
   /** Row-major, residualCount × nparams. */
@@ -207,10 +230,19 @@ export function inverseSpd(A: Float64Array, n: number): Float64Array {
 
 /**
  * The covariance of the fitted parameters at `x` by the definitions of `FitResult`: `(JᵀJ)⁻¹` of
- * the residuals (unscaled) when the problem has residuals, else `H⁻¹` of the nllf.
+ * the residuals (unscaled) when the problem has residuals, else `H⁻¹` of the nllf. A `known`
+ * Jacobian taken close enough to `x` ({@link jacobianStillValid}) is used instead of a new one.
  */
-export function covarianceAt(problem: Problem, x: ArrayLike<number>): { cov: Float64Array; evaluations: number } {
+export function covarianceAt(
+  problem: Problem,
+  x: ArrayLike<number>,
+  known?: KnownJacobian,
+): { cov: Float64Array; evaluations: number } {
   const n = x.length;
+  const m = problem.residualCount();
+  if (m > 0 && known !== undefined && known.J.length === m * n && jacobianStillValid(known.at, x)) {
+    return { cov: covarianceFromJacobian(known.J, m, n), evaluations: 0 };
+  }
   if (problem.residualCount() > 0) {
     const { J, evaluations } = carefulJacobian(problem, x);
     return { cov: covarianceFromJacobian(J, problem.residualCount(), n), evaluations };

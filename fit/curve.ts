@@ -9,6 +9,7 @@ import { evaluatePoints } from "./call-points.js";
 import { formalParameters } from "./function-parameters.js";
 import type { Model } from "./model.js";
 import { Parameter, toParameter, type ParameterLike } from "./parameter.js";
+import { UserError } from "../util/user-error.js";
 
 /**
  * A model function: `(x, p1, p2, ...) => y`. Scalar form: `x` is one point (a number, or a
@@ -39,6 +40,12 @@ export interface CurveOptions {
    * Vectorised form: returns `n × nparams` values, row-major.
    */
   jacobian?: (x: never, ...p: number[]) => ArrayLike<number>;
+  /**
+   * Analytic partial derivatives of f, one function per parameter name, called like f: per-point
+   * form `(x, p1, p2, ...) => ∂f/∂p` at one x; vectorised form, one value per point. Every
+   * parameter of the function needs one (single response only); an alternative to `jacobian`.
+   */
+  partials?: Record<string, (x: never, ...p: number[]) => number | ArrayLike<number>>;
 }
 
 /** Initial values or parameters by name. */
@@ -71,6 +78,7 @@ export class CurveModel implements Model {
   protected readonly xNumeric: Float64Array | undefined;
   protected vectorized: boolean | undefined;
   private readonly jacobianFn: CurveOptions["jacobian"];
+  private readonly partialFns: ((...a: unknown[]) => number | ArrayLike<number>)[] | undefined;
   private readonly args: unknown[];
   private readonly values: Float64Array;
   private readonly ordered: Parameter[] = [];
@@ -146,6 +154,7 @@ export class CurveModel implements Model {
     this.defineParameterProperties();
     this.vectorized = options.vectorized;
     this.jacobianFn = options.jacobian;
+    this.partialFns = this.checkPartials(options);
     this.args = new Array<unknown>(this.names.length + 1);
     this.values = new Float64Array(this.names.length);
     this.fx = new Float64Array(this.y.length);
@@ -245,8 +254,9 @@ export class CurveModel implements Model {
     return Number.isNaN(s) ? Infinity : 0.5 * s;
   }
 
-  /** Analytic Jacobian when the `jacobian` option was given; false otherwise. */
+  /** Analytic Jacobian when the `jacobian` or `partials` option was given; false otherwise. */
   jacobian(out: Float64Array, offset: number, stride: number, column: Int32Array): boolean {
+    if (this.partialFns !== undefined) return this.partialsInto(this.partialFns, out, offset, stride, column);
     if (this.jacobianFn === undefined || this.responses !== 1) return false;
     this.loadArgs();
     const np = this.names.length;
@@ -266,6 +276,60 @@ export class CurveModel implements Model {
         const g = f.apply(undefined, this.args);
         if (g.length !== np) throw new Error(`${this.label()}: jacobian returned ${g.length} values at x[${i}], expected ${np}`);
         for (let k = 0; k < np; k++) if (column[k] >= 0) out[(offset + i) * stride + column[k]] = g[k] / this.dy[i];
+      }
+    }
+    return true;
+  }
+
+  /** The `partials` option checked against the function's parameters, in their order. */
+  private checkPartials(options: CurveOptions): ((...a: unknown[]) => number | ArrayLike<number>)[] | undefined {
+    const given = options.partials;
+    if (given === undefined) return undefined;
+    if (options.jacobian !== undefined) throw new UserError("Curve: give either jacobian or partials, not both");
+    if (this.responses !== 1) throw new UserError(`Curve: partials need a single response (y has ${this.responses})`);
+    const unknown = Object.keys(given).filter((k) => !this.names.includes(k));
+    if (unknown.length > 0)
+      throw new UserError(
+        `Curve: partials for ${unknown.join(", ")}, which the function does not take (${this.names.join(", ")})`,
+      );
+    const missing = this.names.filter((k) => typeof given[k] !== "function");
+    if (missing.length > 0)
+      throw new UserError(`Curve: partials has no function for ${missing.join(", ")}; give ∂f/∂p for every parameter`);
+    return this.names.map((k) => given[k] as (...a: unknown[]) => number | ArrayLike<number>);
+  }
+
+  /** Fills the Jacobian's columns from one partial-derivative function per parameter. */
+  private partialsInto(
+    fns: ((...a: unknown[]) => number | ArrayLike<number>)[],
+    out: Float64Array,
+    offset: number,
+    stride: number,
+    column: Int32Array,
+  ): boolean {
+    this.loadArgs();
+    if (this.vectorized === undefined) this.vectorized = this.detectVectorized();
+    for (let k = 0; k < fns.length; k++) {
+      const col = column[k];
+      if (col < 0) continue;
+      const name = this.names[k];
+      if (this.vectorized) {
+        this.args[0] = this.xNumeric ?? this.x;
+        const g = fns[k].apply(undefined, this.args);
+        if (typeof g === "number" || g.length !== this.n)
+          throw new UserError(
+            `${this.label()}: partials.${name} returned ${typeof g === "number" ? "one number" : `${g.length} values`}, expected one per point (${this.n})`,
+          );
+        for (let i = 0; i < this.n; i++) out[(offset + i) * stride + col] = g[i] / this.dy[i];
+      } else {
+        for (let i = 0; i < this.n; i++) {
+          this.args[0] = this.x[i];
+          const g = fns[k].apply(undefined, this.args);
+          if (typeof g !== "number")
+            throw new UserError(
+              `${this.label()}: partials.${name} must return a number per point, got ${describe(g)} at x[${i}]`,
+            );
+          out[(offset + i) * stride + col] = g / this.dy[i];
+        }
       }
     }
     return true;

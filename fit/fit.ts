@@ -7,6 +7,7 @@
 import { cellSignal } from "../schema/cell.js";
 import { DISPLAY, liveDisplay, type LiveDisplay, type LiveDisplayFactory, type MimeBundle } from "../schema/display.js";
 import { CountingProblem } from "./counting-problem.js";
+import { checkDerivatives } from "./derivative-check.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
 import { checkFitOptions } from "./options/check.js";
 import { Random } from "./random.js";
@@ -76,7 +77,8 @@ export function lastFit(): FitResult | undefined {
  * Multi-start (`starts: N`): the first start is from the problem's current values, the other
  * N − 1 from `problem.randomPoint(rng)` (uniform within finite bounds, from the prior for `dev`
  * parameters); the start with the lowest nllf wins and `evaluations` counts all starts (the
- * methods' own evaluations; those of the final error bars are not counted).
+ * methods' own evaluations, and the check of analytic derivatives against finite differences
+ * made once before the first start; those of the final error bars are not counted).
  *
  * In a notebook the fit shows a live line (method, start, step, chisq) that updates in place a
  * few times per second. `monitor` returning false or `signal` aborting stops the fit; the best
@@ -109,6 +111,8 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     const why = problem.diagnose?.();
     throw new Error(`fit: the nllf is ${f0} at the starting point${why ? `: ${why}` : ""}`);
   }
+  // Analytic derivatives are trusted only after agreeing with finite differences here.
+  const derivativeCheck = checkDerivatives(problem, x0);
   // The best point reported by the running start, kept for onFailure: "best" when it throws.
   const reportedX = new Float64Array(x0.length);
   let reportedNllf = Infinity;
@@ -153,10 +157,13 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
       partial = build;
     },
     breathe: () => progress.breathe(),
+    detail: (text) => {
+      progress.detail = text;
+    },
   });
 
   let best: FitResult | undefined;
-  let total = 0;
+  let total = derivativeCheck;
   try {
     for (let s = 0; s < starts; s++) {
       if (s > 0) {
@@ -169,6 +176,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
       partial = undefined;
       reportedNllf = Infinity;
       const counter = new EvaluationCounter();
+      progress.follow(counter);
       const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
       total += result.evaluations;
       if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
@@ -228,6 +236,10 @@ function bestSoFar(
 /** The live progress line of a fit in a notebook (quiet outside a kernel). */
 class Progress {
   start = 1;
+  /** The method's words on where its evaluations go, shown after the evaluation rate. */
+  detail = "";
+  private counter: EvaluationCounter | undefined;
+  private counterSince = Date.now();
   /** Why the fit is stopping early, once it is. */
   stopReason: StopReason | undefined;
   private finished = false;
@@ -249,6 +261,13 @@ class Progress {
     this.dof = Math.max(1, (nres > 0 ? nres : problem.pointCount()) - problem.labels().length);
     this.factory = liveDisplay();
     this.display = this.factory ? this.factory(this.bundle("starting")) : undefined;
+  }
+
+  /** Counts the running start's evaluations from now on (for the rate shown). */
+  follow(counter: EvaluationCounter): void {
+    this.counter = counter;
+    this.counterSince = Date.now();
+    this.detail = "";
   }
 
   show(step: number, x: Float64Array, nllf: number, force: boolean): void {
@@ -334,7 +353,12 @@ class Progress {
   private bundle(state: string, finalChisq?: number): MimeBundle {
     const chisq = finalChisq ?? (this.lastX === undefined && Number.isNaN(this.lastNllf) ? NaN : this.runningChisq());
     const startText = this.starts > 1 ? ` start ${this.start}/${this.starts}` : "";
-    const text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
+    let text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
+    if (this.counter !== undefined && this.counter.count > 0) {
+      const seconds = (Date.now() - this.counterSince) / 1000;
+      const rate = seconds > 0 ? `, ${(this.counter.count / seconds).toPrecision(3)}/s` : "";
+      text += `, ${this.counter.count} evaluations${rate}${this.detail ? ` (${this.detail})` : ""}`;
+    }
     return { "text/plain": text };
   }
 }

@@ -52,6 +52,11 @@ export interface MethodContext {
    * since the last time; cheap to call every step.
    */
   breathe: () => Promise<void>;
+  /**
+   * Adds a few words on where the method's evaluations go to the live display (for `lm`: the
+   * Jacobians' share of them); the last one given is shown.
+   */
+  detail?(text: string): void;
 }
 
 /** A fit method (optimizer or sampler). */

@@ -11,7 +11,7 @@
  */
 import { DISPLAY, type MimeBundle } from "../schema/display.js";
 import { FIT_MIME, type FitBundle, type FitBundleModel } from "../schema/fit.js";
-import { covarianceAt } from "./covariance.js";
+import { covarianceAt, type KnownJacobian } from "./covariance.js";
 import { htmlReport, textReport, type ReportData } from "./report.js";
 import type { StopReason } from "./stop-reason.js";
 import type { ParameterEstimate, Problem } from "./types.js";
@@ -116,6 +116,8 @@ export interface MethodOutcome {
   message: string;
   /** Sampler output, passed through to {@link FitResult.samples}. */
   samples?: unknown;
+  /** An accurate residual Jacobian the method already has (see `covarianceAt`'s `known`). */
+  jacobian?: KnownJacobian;
 }
 
 /** The result of a fit (see the module for the definitions of every field). */
@@ -205,7 +207,7 @@ export class FitResult {
    */
   static fromProblem(problem: Problem, outcome: MethodOutcome): FitResult {
     const x = Float64Array.from(outcome.x ?? problem.getValues());
-    const { cov } = covarianceAt(problem, x);
+    const { cov } = covarianceAt(problem, x, outcome.jacobian);
     return new FitResult({
       ...resultAt(problem, x),
       method: outcome.method,

@@ -1,6 +1,6 @@
 /**
  * A worker thread of {@link WorkerEvaluator}: loads the model module once, then evaluates the
- * slices of the shared population it is sent.
+ * slices of the shared population it is sent (nllf values, or residual vectors).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { loadModelFile } from "./load-model.js";
@@ -8,9 +8,11 @@ import { loadModelFile } from "./load-model.js";
 interface Slice {
   start: number;
   end: number;
+  /** Residual vectors (into `residuals`) instead of nllf values. */
+  residuals?: boolean;
 }
 interface Buffers {
-  buffers: { points: SharedArrayBuffer; out: SharedArrayBuffer };
+  buffers: { points: SharedArrayBuffer; out: SharedArrayBuffer; residuals?: SharedArrayBuffer };
 }
 
 const port = parentPort;
@@ -28,14 +30,20 @@ async function main(): Promise<void> {
   const p = problem.labels().length;
   let points: Float64Array = new Float64Array(0);
   let out: Float64Array = new Float64Array(0);
+  let residuals: Float64Array = new Float64Array(0);
   port!.on("message", (m: Slice | Buffers) => {
     if ("buffers" in m) {
       points = new Float64Array(m.buffers.points);
       out = new Float64Array(m.buffers.out);
+      if (m.buffers.residuals) residuals = new Float64Array(m.buffers.residuals);
       return;
     }
     try {
-      for (let i = m.start; i < m.end; i++) out[i] = problem.nllf(points.subarray(i * p, i * p + p));
+      if (m.residuals) {
+        const nres = problem.residualCount();
+        for (let i = m.start; i < m.end; i++)
+          problem.residuals(points.subarray(i * p, i * p + p), residuals.subarray(i * nres, (i + 1) * nres));
+      } else for (let i = m.start; i < m.end; i++) out[i] = problem.nllf(points.subarray(i * p, i * p + p));
       port!.postMessage({ done: true });
     } catch (e) {
       port!.postMessage({ error: `the model threw: ${(e as Error).message}` });

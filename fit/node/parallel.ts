@@ -4,7 +4,7 @@
  * population written into shared memory. Samplers draw all random numbers in the main thread, so
  * the chains are bit-identical to a serial run whatever the number of workers.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -60,10 +60,12 @@ export class WorkerEvaluator implements PopulationEvaluator {
   private capacity = 0;
   private points: Float64Array = new Float64Array(0);
   private out: Float64Array = new Float64Array(0);
+  private residualOut: Float64Array = new Float64Array(0);
   private closed = false;
 
   private constructor(
     private readonly nparams: number,
+    private readonly nres: number,
     readonly size: number,
   ) {}
 
@@ -73,7 +75,7 @@ export class WorkerEvaluator implements PopulationEvaluator {
    */
   static async start(problem: Problem, workers: number, modelFile: string): Promise<WorkerEvaluator> {
     const labels = problem.labels();
-    const ev = new WorkerEvaluator(labels.length, workers);
+    const ev = new WorkerEvaluator(labels.length, problem.residualCount(), workers);
     const file = resolvePath(modelFile);
     const url = workerUrl();
     try {
@@ -100,13 +102,27 @@ export class WorkerEvaluator implements PopulationEvaluator {
     this.capacity = Math.max(count, 2 * this.capacity);
     const pbuf = new SharedArrayBuffer(8 * this.capacity * this.nparams);
     const obuf = new SharedArrayBuffer(8 * this.capacity);
+    const rbuf = new SharedArrayBuffer(8 * this.capacity * this.nres);
     this.points = new Float64Array(pbuf);
     this.out = new Float64Array(obuf);
-    for (const w of this.workers) w.postMessage({ buffers: { points: pbuf, out: obuf } });
+    this.residualOut = new Float64Array(rbuf);
+    for (const w of this.workers) w.postMessage({ buffers: { points: pbuf, out: obuf, residuals: rbuf } });
   }
 
   /** @inheritDoc */
   async evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    await this.run(points, count, false);
+    out.set(this.out.subarray(0, count));
+  }
+
+  /** @inheritDoc */
+  async evaluateResiduals(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    await this.run(points, count, true);
+    out.set(this.residualOut.subarray(0, count * this.nres));
+  }
+
+  /** Hands contiguous slices of the points to the workers and waits for all of them. */
+  private async run(points: Float64Array, count: number, residuals: boolean): Promise<void> {
     if (this.closed) throw new Error("parallel evaluator is closed");
     const p = this.nparams;
     this.ensure(count);
@@ -119,11 +135,10 @@ export class WorkerEvaluator implements PopulationEvaluator {
       if (end <= start) continue;
       const w = this.workers[k];
       const reply = once(w);
-      w.postMessage({ start, end });
+      w.postMessage({ start, end, residuals });
       jobs.push(reply);
     }
     for (const r of await Promise.all(jobs)) if ("error" in r) throw new Error(`parallel worker: ${r.error}`);
-    out.set(this.out.subarray(0, count));
   }
 
   /** @inheritDoc */
@@ -133,6 +148,86 @@ export class WorkerEvaluator implements PopulationEvaluator {
     this.workers = [];
     await Promise.all(ws.map((w) => w.terminate()));
   }
+
+  /** Whether the threads may keep the process alive: yes while a fit uses them, no while they wait in the pool. */
+  hold(held: boolean): void {
+    for (const w of this.workers) {
+      if (held) w.ref();
+      else w.unref();
+    }
+  }
+}
+
+/** An idle pool is stopped after this long (ms). */
+const POOL_IDLE_MS = 60_000;
+
+/** Worker pools kept between fits, by model file (path and modification time) and size. */
+const pools = new Map<
+  string,
+  { evaluator: WorkerEvaluator; labels: string; leased: boolean; timer?: ReturnType<typeof setTimeout> }
+>();
+
+/**
+ * A pool of `workers` threads for `modelFile`, reused by the next fit of the same file: starting
+ * threads that each load the model costs a second or more, as much as hundreds of evaluations of
+ * an expensive model. Closing the returned evaluator hands the pool back; it stops after
+ * {@link POOL_IDLE_MS} unused or when another model file needs threads, and never keeps the
+ * process alive while idle. A pool in use by another fit is not shared: that fit gets threads of
+ * its own.
+ */
+async function pooledEvaluator(problem: Problem, workers: number, modelFile: string): Promise<PopulationEvaluator> {
+  const file = resolvePath(modelFile);
+  let stamp = 0;
+  try {
+    stamp = statSync(file).mtimeMs;
+  } catch {
+    // a missing file is reported by the workers that try to load it
+  }
+  const key = `${workers}\0${stamp}\0${file}`;
+  const labels = problem.labels().join("\0");
+  const kept = pools.get(key);
+  let entry = kept !== undefined && !kept.leased && kept.labels === labels ? kept : undefined;
+  if (entry === undefined) {
+    // One idle pool at most: threads of other model files are let go before new ones start.
+    for (const [k, other] of pools) {
+      if (other.leased || k === key) continue;
+      pools.delete(k);
+      if (other.timer !== undefined) clearTimeout(other.timer);
+      await other.evaluator.close();
+    }
+    const evaluator = await WorkerEvaluator.start(problem, workers, modelFile);
+    entry = { evaluator, labels, leased: false };
+    if (kept === undefined || kept.labels !== labels) {
+      if (kept !== undefined && !kept.leased) await kept.evaluator.close();
+      pools.set(key, entry);
+    } else {
+      // The kept pool is busy: these threads are this fit's alone.
+      return evaluator;
+    }
+  }
+  const pool = entry;
+  if (pool.timer !== undefined) clearTimeout(pool.timer);
+  pool.leased = true;
+  pool.evaluator.hold(true);
+  let released = false;
+  return {
+    evaluatePopulation: (points, count, out) => pool.evaluator.evaluatePopulation(points, count, out),
+    evaluateResiduals: (points, count, out) => pool.evaluator.evaluateResiduals(points, count, out),
+    close: () => {
+      if (released) return Promise.resolve();
+      released = true;
+      pool.leased = false;
+      pool.evaluator.hold(false);
+      pool.timer = setTimeout(() => {
+        if (pools.get(key) === pool && !pool.leased) {
+          pools.delete(key);
+          void pool.evaluator.close();
+        }
+      }, POOL_IDLE_MS);
+      pool.timer.unref?.();
+      return Promise.resolve();
+    },
+  };
 }
 
 /** The next message (or error/exit) of a worker. */
@@ -166,7 +261,7 @@ export async function parallelEvaluator(
       "parallel evaluation loads the model in each worker thread: pass modelFile, the module that exports the problem " +
         "(the CLI passes its model file)",
     );
-  return WorkerEvaluator.start(problem, n, modelFile);
+  return pooledEvaluator(problem, n, modelFile);
 }
 
 setParallelEvaluatorFactory(parallelEvaluator);

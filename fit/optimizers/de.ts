@@ -23,7 +23,8 @@ import type { FitMethod } from "../methods.js";
 import { FitResult } from "../result.js";
 import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
-import { readOption } from "../options/check.js";
+import { optionalOption, readOption } from "../options/check.js";
+import { parallelEvaluator } from "../samplers/evaluator.js";
 import type { MethodOptions } from "../options/types.js";
 import { SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
 import { UserError } from "../../util/user-error.js";
@@ -115,7 +116,7 @@ export async function de(
   }
   const first = space.clip(space.toUnit(start));
   pop.set(first, 0);
-  for (let k = 0; k < np; k++) fPop[k] = space.value(pop.subarray(k * n, k * n + n));
+  await space.values(pop, np, fPop, hooks.evaluator, hooks.evaluatedElsewhere);
 
   let bestIndex = 0;
   for (let k = 1; k < np; k++) if (fPop[k] < fPop[bestIndex]) bestIndex = k;
@@ -179,7 +180,7 @@ export async function de(
         trials[k * n + j] = v;
       }
     }
-    for (let k = 0; k < np; k++) fTrial[k] = space.value(trials.subarray(k * n, k * n + n));
+    await space.values(trials, np, fTrial, hooks.evaluator, hooks.evaluatedElsewhere);
     for (let k = 0; k < np; k++) {
       if (fTrial[k] <= fPop[k]) {
         fPop[k] = fTrial[k];
@@ -209,8 +210,26 @@ export const deMethod: FitMethod = {
   name: "de",
   description: "differential evolution: global search within finite bounds",
   async run(problem, options, context) {
-    const hooks = { report: context.report, breathe: context.breathe };
-    const outcome = await de(problem, problem.getValues(), context.rng, options, hooks);
+    // A generation's trial points are independent: with `parallel` they go to worker threads together.
+    const workers = optionalOption("de", options, "parallel");
+    const evaluator =
+      workers === undefined || workers === false || workers === 0 || workers === 1
+        ? undefined
+        : await parallelEvaluator(problem, workers, optionalOption("de", options, "modelFile"));
+    const hooks: SearchHooks = {
+      report: context.report,
+      breathe: context.breathe,
+      evaluator,
+      evaluatedElsewhere: (count) => {
+        context.evaluations.count += count;
+      },
+    };
+    let outcome: OptimizerOutcome;
+    try {
+      outcome = await de(problem, problem.getValues(), context.rng, options, hooks);
+    } finally {
+      await evaluator?.close();
+    }
     return FitResult.fromProblem(problem, {
       method: "de",
       x: outcome.x,

@@ -10,7 +10,10 @@
  * while far from the optimum, central near it); bounds by an active set (a variable at a bound whose gradient points outwards
  * is held) and projection of the trial point onto the box, with the predicted reduction
  * computed for the projected step; a one-evaluation line search on accepted steps whose
- * interpolated minimiser lies far from the step's end (see `extend`).
+ * interpolated minimiser lies far from the step's end (see `extend`). The last Jacobian, when it
+ * is accurate (analytic, or central differences in every column) and taken at the optimum within
+ * 1e-6 relative, also gives the error bars, which then cost no further evaluation; the outcome
+ * says where the evaluations went (`spent`).
  *
  * Non-finite models: a trial point whose residuals hold NaN or ±Infinity is rejected like any
  * step that does not reduce ‖f‖² (the trust region shrinks); a Jacobian column that is not
@@ -27,8 +30,11 @@ import type { FitOptions, Problem } from "../types.js";
 import { optionalOption, readOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
+import { parallelEvaluator, type PopulationEvaluator } from "../samplers/evaluator.js";
 
 const EPS = 2.220446049250313e-16;
+/** With `parallel: "auto"`, a model whose first evaluation takes at least this long (ms) gets worker threads. */
+const AUTO_PARALLEL_MS = 1;
 /** A line-search extension is tried when the interpolated minimiser lies beyond this multiple of the step. */
 const EXTEND_MIN = 1.5;
 /** Longest extension, in multiples of the accepted step. */
@@ -56,6 +62,34 @@ export interface LmOutcome {
    */
   info: number;
   iterations: number;
+  /** Where the residual evaluations went. */
+  spent: LmEvaluations;
+  /**
+   * The last accurate Jacobian (central differences or analytic; row-major, residuals ×
+   * parameters) and the point it was taken at, when it covers every parameter; the error bars
+   * reuse it when that point is the optimum within tolerance (see `covarianceAt`).
+   */
+  jacobian?: { J: Float64Array; at: Float64Array };
+}
+
+/** Residual evaluations of an LM run, by what they were for. */
+export interface LmEvaluations {
+  /** The start point. */
+  start: number;
+  /** Finite-difference Jacobians (forward). */
+  forward: number;
+  /** Finite-difference Jacobians (central). */
+  central: number;
+  /** Analytic Jacobians (one per call). */
+  analytic: number;
+  /** Trial points of LM steps (accepted or rejected). */
+  trials: number;
+  /** Line-search points along accepted steps, and geodesic-acceleration probes. */
+  lineSearch: number;
+  /** Probes that find which parameters sit at the edge of a non-finite region. */
+  walls: number;
+  /** Full Jacobians computed. */
+  jacobians: number;
 }
 
 const MESSAGES: Record<number, string> = {
@@ -79,6 +113,30 @@ const MESSAGES: Record<number, string> = {
  * @throws NonFiniteError when the model is not finite wherever a first step from the start leads
  */
 export async function levenbergMarquardt(problem: Problem, options: LmOptions = {}, context?: MethodContext): Promise<LmOutcome> {
+  const workers = optionalOption("lm", options, "parallel");
+  const modelFile = optionalOption("lm", options, "modelFile");
+  let evaluator: PopulationEvaluator | undefined;
+  const choose = async (startMs: number): Promise<PopulationEvaluator | undefined> => {
+    if (workers === undefined || workers === false || workers === 0 || workers === 1) return undefined;
+    // "auto": worker threads only for a model slow enough to gain from them, and only when they can load it.
+    if (workers === "auto" && (startMs < AUTO_PARALLEL_MS || modelFile === undefined)) return undefined;
+    evaluator = await parallelEvaluator(problem, workers, modelFile);
+    return evaluator;
+  };
+  try {
+    return await lmRun(problem, options, context, choose);
+  } finally {
+    await evaluator?.close();
+  }
+}
+
+/** The LM iteration; `choose` picks where the finite differences are evaluated, given the cost of the first evaluation. */
+async function lmRun(
+  problem: Problem,
+  options: LmOptions,
+  context: MethodContext | undefined,
+  choose: (startMs: number) => Promise<PopulationEvaluator | undefined>,
+): Promise<LmOutcome> {
   const m = problem.residualCount();
   const x = problem.getValues();
   const n = x.length;
@@ -93,6 +151,16 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const diff = readOption("lm", options, "diff");
   const auto = diff === "auto";
   let central = diff === "central";
+  const spent: LmEvaluations = {
+    start: 0,
+    forward: 0,
+    central: 0,
+    analytic: 0,
+    trials: 0,
+    lineSearch: 0,
+    walls: 0,
+    jacobians: 0,
+  };
   const { lower, upper } = problem.bounds();
   for (let j = 0; j < n; j++) x[j] = Math.min(upper[j], Math.max(lower[j], x[j]));
 
@@ -102,6 +170,14 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   const fwork = new Float64Array(m);
   const fwork2 = new Float64Array(m);
   const fjac = new Float64Array(m * n); // column-major
+  // The last accurate Jacobian (column-major) and where it was taken, kept for the error bars
+  // because the QR factorization overwrites fjac.
+  const jkeep = new Float64Array(m * n);
+  const jkeepAt = new Float64Array(n);
+  let keepAccurate = false;
+  // How the last Jacobian was made: analytically, or by central differences in every column.
+  let analyticUsed = false;
+  let allCentral = false;
   const jrow = new Float64Array(m * n); // row-major, for analytic Jacobians
   const diag = new Float64Array(n);
   const qtf = new Float64Array(n);
@@ -149,32 +225,46 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
     return false;
   };
 
+  const t0 = performance.now();
   let fnorm = residualNorm(x, fvec);
+  spent.start++;
+  const evaluator = await choose(performance.now() - t0);
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
-    return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0 };
+    return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
   }
 
   /**
    * The Jacobian at x into fjac (column-major). Returns the number of columns that stayed
    * non-finite (flagged in `unusable` and zeroed).
    */
-  const jacobian = (): number => {
+  /** The analytic Jacobian into fjac; false when there is none or it is not finite (then noted). */
+  const analyticJacobian = (): boolean => {
     unusable.fill(0);
+    analyticUsed = false;
+    allCentral = central;
     const analytic = problem.jacobian?.(x, jrow);
-    if (analytic !== undefined) {
-      let bad = -1;
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          const v = analytic[i * n + j];
-          fjac[i + j * m] = v;
-          if (bad < 0 && !Number.isFinite(v)) bad = i * n + j;
-        }
+    if (analytic === undefined) return false;
+    spent.analytic++;
+    let bad = -1;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const v = analytic[i * n + j];
+        fjac[i + j * m] = v;
+        if (bad < 0 && !Number.isFinite(v)) bad = i * n + j;
       }
-      if (bad < 0) return 0;
-      // A model's derivative that is not finite where its values are: differentiate numerically.
-      nonFinite.note("Jacobian", x, analytic[bad]);
     }
+    if (bad < 0) {
+      analyticUsed = true;
+      return true;
+    }
+    // A model's derivative that is not finite where its values are: differentiate numerically.
+    nonFinite.note("Jacobian", x, analytic[bad]);
+    return false;
+  };
+
+  const jacobian = (): number => {
+    if (analyticJacobian()) return 0;
     const xt = xtrial;
     xt.set(x);
     let unusableCount = 0;
@@ -188,6 +278,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
           xt[j] = xj + h;
           const hp = xt[j] - xj;
+          spent.central += 2;
           problem.residuals(xt, fwork);
           const upFinite = finiteAt(fwork, xt);
           xt[j] = xj - h;
@@ -200,6 +291,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
             done = true;
           } else if (upFinite || downFinite) {
             // One side is where the model is not finite: a one-sided difference on the other.
+            allCentral = false;
             const side = upFinite ? fwork : fwork2;
             const hh = upFinite ? hp : -hm;
             for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
@@ -207,7 +299,10 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
           }
         }
       }
-      if (!done) done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+      if (!done) {
+        allCentral = false;
+        done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+      }
       if (!done) {
         unusable[j] = 1;
         unusableCount++;
@@ -218,17 +313,18 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
     return unusableCount;
   };
   /** A forward difference in x[j], towards the inside of the box, else the other way; false when neither side is finite. */
-  const forward = (j: number, h: number): boolean => {
+  const forward = (j: number, h: number, firstAttempt = 0): boolean => {
     // Step ∝ √ε; towards the inside of the box when the bound is near.
     const xj = x[j];
     const col = j * m;
     const first = xj + h <= upper[j] ? h : -h;
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = firstAttempt; attempt < 2; attempt++) {
       const s = attempt === 0 ? first : -first;
       const v = xj + s;
       if (!(v >= lower[j] && v <= upper[j])) continue;
       xtrial[j] = v;
       const hh = xtrial[j] - xj;
+      spent.forward++;
       problem.residuals(xtrial, fwork);
       const finite = finiteAt(fwork, xtrial);
       xtrial[j] = xj;
@@ -237,6 +333,103 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       return true;
     }
     return false;
+  };
+
+  // Points and residuals of one batch of finite differences (allocated with an evaluator only).
+  const batchPoints = new Float64Array(evaluator ? 2 * n * n : 0);
+  const batchOut = new Float64Array(evaluator ? 2 * n * m : 0);
+  const batchKind = new Int8Array(n);
+  const batchStep = new Float64Array(2 * n);
+  const batchAt = new Int32Array(n);
+
+  /**
+   * {@link jacobian} with the finite differences' points handed to the evaluator in one batch
+   * (on worker threads they run at once). The points and the arithmetic are those of the serial
+   * path, so the Jacobian is bit-identical; the rare fallbacks (a side where the model is not
+   * finite) are evaluated here afterwards, as the serial path would.
+   */
+  const jacobianBatched = async (batch: PopulationEvaluator): Promise<number> => {
+    if (analyticJacobian()) return 0;
+    let count = 0;
+    for (let j = 0; j < n; j++) {
+      const xj = x[j];
+      batchAt[j] = count;
+      batchKind[j] = 0;
+      if (central) {
+        const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
+        if (xj + h <= upper[j] && xj - h >= lower[j]) {
+          batchKind[j] = 1;
+          for (const sign of [1, -1]) {
+            const row = batchPoints.subarray(count * n, count * n + n);
+            row.set(x);
+            row[j] = sign > 0 ? xj + h : xj - h;
+            batchStep[count] = sign > 0 ? row[j] - xj : xj - row[j];
+            count++;
+          }
+          continue;
+        }
+      }
+      const h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
+      const v = xj + (xj + h <= upper[j] ? h : -h);
+      if (!(v >= lower[j] && v <= upper[j])) continue; // no room either way: the serial fallback decides
+      batchKind[j] = 2;
+      const row = batchPoints.subarray(count * n, count * n + n);
+      row.set(x);
+      row[j] = v;
+      batchStep[count] = row[j] - xj;
+      count++;
+    }
+    await batch.evaluateResiduals!(batchPoints, count, batchOut);
+    if (context) context.evaluations.count += count;
+    let unusableCount = 0;
+    for (let j = 0; j < n; j++) {
+      const xj = x[j];
+      const col = j * m;
+      const k = batchAt[j];
+      let done = false;
+      if (batchKind[j] === 1) {
+        spent.central += 2;
+        const up = batchOut.subarray(k * m, k * m + m);
+        const down = batchOut.subarray((k + 1) * m, (k + 2) * m);
+        const upFinite = finiteAt(up, batchPoints.subarray(k * n, k * n + n));
+        const downFinite = finiteAt(down, batchPoints.subarray((k + 1) * n, (k + 2) * n));
+        const hp = batchStep[k];
+        const hm = batchStep[k + 1];
+        if (upFinite && downFinite) {
+          for (let i = 0; i < m; i++) fjac[col + i] = (up[i] - down[i]) / (hp + hm);
+          done = true;
+        } else if (upFinite || downFinite) {
+          allCentral = false;
+          const side = upFinite ? up : down;
+          const hh = upFinite ? hp : -hm;
+          for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
+          done = true;
+        }
+        if (!done) {
+          allCentral = false;
+          done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+        }
+      } else {
+        allCentral = false;
+        const h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
+        if (batchKind[j] === 2) {
+          spent.forward++;
+          const out = batchOut.subarray(k * m, k * m + m);
+          if (finiteAt(out, batchPoints.subarray(k * n, k * n + n))) {
+            const hh = batchStep[k];
+            for (let i = 0; i < m; i++) fjac[col + i] = (out[i] - fvec[i]) / hh;
+            done = true;
+          } else done = forward(j, h, 1);
+        } else done = forward(j, h);
+      }
+      if (!done) {
+        unusable[j] = 1;
+        unusableCount++;
+        for (let i = 0; i < m; i++) fjac[col + i] = 0;
+      }
+    }
+    problem.setValues(x);
+    return unusableCount;
   };
 
   /**
@@ -251,6 +444,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       xtrial[j] = x[j] + h * v;
       if (xtrial[j] < lower[j] || xtrial[j] > upper[j]) return false;
     }
+    spent.lineSearch++;
     problem.residuals(xtrial, rvv);
     for (let i = 0; i < m; i++) {
       let jv = 0;
@@ -287,10 +481,16 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
 
   outer: for (;;) {
     iterations++;
-    unusableColumns = jacobian();
+    unusableColumns = evaluator ? await jacobianBatched(evaluator) : jacobian();
+    spent.jacobians++;
     if (unusableColumns === n) {
       info = 11;
       break;
+    }
+    keepAccurate = unusableColumns === 0 && (allCentral || analyticUsed);
+    if (keepAccurate) {
+      jkeep.set(fjac);
+      jkeepAt.set(x);
     }
     // Active set: hold a variable at a bound when the gradient Jᵀf points out of the box.
     for (let j = 0; j < n; j++) {
@@ -369,6 +569,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
       const fnorm1 = residualNorm(xtrial, ftrial);
+      spent.trials++;
       lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
       // J·step through the factorization: R Pᵀ step.
@@ -431,6 +632,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
             }
             if (inside) {
               const fnormExt = residualNorm(xext, fext);
+              spent.lineSearch++;
               if (fnormExt < fnorm1) {
                 xtrial.set(xext);
                 ftrial.set(fext);
@@ -468,6 +670,7 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
           if (wall[j] || wa[j] === 0) continue;
           xext.set(x);
           xext[j] = x[j] + wa[j];
+          spent.walls++;
           if (residualNorm(xext, fext) === Infinity) {
             wall[j] = 1;
             found++;
@@ -508,6 +711,9 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
       if (ratio >= 1e-4) break;
     }
     if (context) {
+      const jacobianEvaluations = spent.forward + spent.central + spent.analytic;
+      const all = jacobianEvaluations + spent.start + spent.trials + spent.lineSearch + spent.walls;
+      context.detail?.(`Jacobians ${Math.round((100 * jacobianEvaluations) / all)}% of them`);
       if (!context.report(iterations, x, 0.5 * fnorm * fnorm)) {
         info = 0;
         break;
@@ -540,7 +746,13 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   problem.setValues(x);
   // The last iteration ended inside the loop; report the final state once more.
   if (context && info !== 0) context.report(iterations, x, 0.5 * fnorm * fnorm);
-  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations };
+  let jacobianOut: LmOutcome["jacobian"];
+  if (keepAccurate && walls === 0) {
+    const J = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) J[i * n + j] = jkeep[i + j * m];
+    jacobianOut = { J, at: Float64Array.from(jkeepAt) };
+  }
+  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations, spent, jacobian: jacobianOut };
 }
 
 /** The `lm` fit method (default for problems with residuals). */
@@ -553,6 +765,7 @@ export const lm: FitMethod = {
     return FitResult.fromProblem(problem, {
       method: "lm",
       x: out.x,
+      jacobian: out.jacobian,
       evaluations: context.evaluations.count,
       converged: out.converged,
       message: out.message,

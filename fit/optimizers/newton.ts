@@ -8,7 +8,8 @@
  * the box is held there, the quasi-Newton step acts on the others, and the trial point is
  * projected back into the box; a backtracking line search enforces the Armijo condition along
  * the projected path (Bertsekas, "Projected Newton methods", SIAM J. Control Optim. 20 (1982)).
- * Gradients come from {@link finiteGradient}. The search runs in the unit coordinates of
+ * Gradients come from {@link finiteGradient}, or from the problem's analytic Jacobian (`Jᵀr`)
+ * when it agrees with them at the start. The search runs in the unit coordinates of
  * {@link SearchSpace}, which makes the identity a sensible first Hessian guess.
  *
  * Points where the model is NaN or ±Infinity count as +Infinity: the line search backtracks from
@@ -26,6 +27,24 @@ import { SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-s
 
 /** Options of {@link newton}: steps, ftol, xtol, maxStep (described in the fit options table). */
 export type NewtonOptions = MethodOptions<"newton">;
+
+/** Largest relative difference between the analytic and the finite-difference gradient for the analytic one to be used. */
+const GRADIENT_AGREEMENT = 1e-6;
+
+/**
+ * Whether the analytic gradient at `u` (written into `work`) agrees with the finite-difference
+ * gradient `g`, relative to the larger of their norms.
+ */
+function agrees(space: SearchSpace, u: Float64Array, g: Float64Array, work: Float64Array): boolean {
+  if (!space.analyticGradient(u, work)) return false;
+  let gap = 0;
+  let size = 0;
+  for (let j = 0; j < g.length; j++) {
+    gap = Math.max(gap, Math.abs(work[j] - g[j]));
+    size = Math.max(size, Math.abs(work[j]), Math.abs(g[j]));
+  }
+  return gap <= GRADIENT_AGREEMENT * size;
+}
 
 /** Armijo sufficient-decrease constant (Nocedal & Wright §3.1). */
 const ARMIJO = 1e-4;
@@ -74,6 +93,11 @@ export async function newton(
   let identity = true; // H is (a multiple of) the identity: no curvature learnt yet
   let scaled = false; // the eq. 6.20 scaling has been applied since the last reset
   let unusable = finiteGradient(space, u, f, g);
+  // Analytic derivatives give the gradient from here on when Jᵀr is the nllf's gradient at the
+  // start (the finite-difference one just taken); a likelihood of its own keeps finite differences.
+  const analytic = unusable === 0 && agrees(space, u, g, gNew);
+  const gradient = (out: Float64Array): number =>
+    analytic && space.analyticGradient(u, out) ? 0 : finiteGradient(space, u, f, out);
 
   let step = 0;
   let accepts = 0;
@@ -190,7 +214,7 @@ export async function newton(
     u.set(trial);
     f = fTrial;
     accepts++;
-    unusable = finiteGradient(space, u, f, gNew);
+    unusable = gradient(gNew);
     if (!report(step, space.toProblem(u, shown), f)) {
       message = `stopped by the monitor after ${step} steps`;
       break;
@@ -257,7 +281,7 @@ export async function newton(
 /** The `newton` fit method: `fit(problem, { method: "newton" })`, `hpcfit fit --fit=newton`. */
 export const newtonMethod: FitMethod = {
   name: "newton",
-  description: "quasi-Newton BFGS within bounds, finite-difference gradients",
+  description: "quasi-Newton BFGS within bounds, finite-difference or analytic gradients",
   async run(problem, options, context) {
     const hooks = { report: context.report, breathe: context.breathe };
     const outcome = await newton(problem, problem.getValues(), options, hooks);

@@ -6,6 +6,7 @@
  * starting magnitude. The objective counts its evaluations and treats NaN and ±Infinity as
  * +Infinity so that a model which fails somewhere only repels the search; it notes where.
  */
+import type { PopulationEvaluator } from "../samplers/evaluator.js";
 import { NonFiniteLog } from "../non-finite.js";
 import type { Problem } from "../types.js";
 
@@ -40,6 +41,13 @@ export interface SearchHooks {
    * a live display gets through during a long search.
    */
   breathe?: () => Promise<void>;
+  /**
+   * Evaluates a batch of independent points elsewhere (worker threads) for the optimizers that
+   * have such batches (`de`'s generations); the results are those of the serial evaluation.
+   */
+  evaluator?: PopulationEvaluator;
+  /** Told how many evaluations the `evaluator` did, which the problem's own counter does not see. */
+  evaluatedElsewhere?: (count: number) => void;
 }
 
 /** Objective of an optimizer in unit coordinates, with bounds and an evaluation counter. */
@@ -57,6 +65,7 @@ export class SearchSpace {
   private readonly offset: Float64Array;
   private readonly scale: Float64Array;
   private readonly work: Float64Array;
+  private batch = new Float64Array(0);
 
   /**
    * @param problem the problem whose `nllf` is minimised
@@ -140,6 +149,60 @@ export class SearchSpace {
   /** Whether some evaluation besides the first (the start) gave a finite objective. */
   foundFiniteBeyondStart(): boolean {
     return this.evaluations - this.nonFinite.count > 1;
+  }
+
+  /**
+   * The objective's gradient at `u` from the problem's analytic Jacobian: `Jᵀr` in unit
+   * coordinates, which is the nllf's gradient when the nllf is ½‖r‖² plus constants (as for
+   * curves, weights and Gaussian priors; a `Fitness` with its own nllf may differ, so callers
+   * check it once against {@link finiteGradient}). False when there is no analytic Jacobian or
+   * the result is not finite. Counts two evaluations (residuals and Jacobian).
+   */
+  analyticGradient(u: ArrayLike<number>, grad: Float64Array): boolean {
+    const m = this.problem.residualCount();
+    if (m === 0 || typeof this.problem.jacobian !== "function") return false;
+    const x = this.toProblem(u, this.work);
+    const J = this.problem.jacobian(x);
+    if (J === undefined) return false;
+    const r = this.problem.residuals(x);
+    this.evaluations += 2;
+    const n = this.n;
+    for (let j = 0; j < n; j++) {
+      let g = 0;
+      for (let i = 0; i < m; i++) g += J[i * n + j] * r[i];
+      grad[j] = g * this.scale[j];
+      if (!Number.isFinite(grad[j])) return false;
+    }
+    return true;
+  }
+
+  /**
+   * {@link value} of `count` points (unit coordinates, row-major) into `out`: through `evaluator`
+   * in one batch when given, else one by one. Either way the same points are evaluated and the
+   * same non-finite values noted, so the results are identical.
+   */
+  async values(
+    points: Float64Array,
+    count: number,
+    out: Float64Array,
+    evaluator?: PopulationEvaluator,
+    elsewhere?: (count: number) => void,
+  ): Promise<void> {
+    const n = this.n;
+    if (evaluator === undefined) {
+      for (let k = 0; k < count; k++) out[k] = this.value(points.subarray(k * n, k * n + n));
+      return;
+    }
+    if (this.batch.length < count * n) this.batch = new Float64Array(count * n);
+    for (let k = 0; k < count; k++) this.toProblem(points.subarray(k * n, k * n + n), this.batch.subarray(k * n, k * n + n));
+    await evaluator.evaluatePopulation(this.batch, count, out);
+    this.evaluations += count;
+    elsewhere?.(count);
+    for (let k = 0; k < count; k++) {
+      if (Number.isFinite(out[k])) continue;
+      this.nonFinite.note("nllf", this.batch.subarray(k * n, k * n + n), out[k]);
+      out[k] = Infinity;
+    }
   }
 
   /**

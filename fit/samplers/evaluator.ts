@@ -16,6 +16,11 @@ export interface PopulationEvaluator {
    * `count × nparams`. Resolves when every value is written.
    */
   evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void>;
+  /**
+   * Writes the residual vector of `points[i]` into `out[i·m, (i+1)·m)` for `i < count` (m the
+   * problem's residual count), when the evaluator can (`lm`'s Jacobian columns need it).
+   */
+  evaluateResiduals?(points: Float64Array, count: number, out: Float64Array): Promise<void>;
   /** Releases workers or connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -31,6 +36,13 @@ export class SerialEvaluator implements PopulationEvaluator {
   evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
     const p = this.p;
     for (let i = 0; i < count; i++) out[i] = this.problem.nllf(points.subarray(i * p, i * p + p));
+    return Promise.resolve();
+  }
+  /** @inheritDoc */
+  evaluateResiduals(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    const p = this.p;
+    const m = this.problem.residualCount();
+    for (let i = 0; i < count; i++) this.problem.residuals(points.subarray(i * p, i * p + p), out.subarray(i * m, i * m + m));
     return Promise.resolve();
   }
   /** @inheritDoc */
@@ -93,6 +105,19 @@ export type ParallelEvaluatorFactory = (
 ) => Promise<PopulationEvaluator>;
 
 let parallelFactory: ParallelEvaluatorFactory | undefined;
+
+/**
+ * A pool of `workers` evaluators for `problem` (worker threads that load `modelFile`), through
+ * the registered factory.
+ */
+export function parallelEvaluator(
+  problem: Problem,
+  workers: number | "auto",
+  modelFile: string | undefined,
+): Promise<PopulationEvaluator> {
+  if (!parallelFactory) throw new Error("parallel evaluation needs Node worker threads: import it from 'hpcfit' under Node");
+  return parallelFactory(problem, workers, modelFile);
+}
 
 /** Registers how `parallel` is honoured (the Node adapter calls this when it is loaded). */
 export function setParallelEvaluatorFactory(factory: ParallelEvaluatorFactory): void {

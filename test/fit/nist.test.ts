@@ -82,3 +82,30 @@ describe("lm's geodesic acceleration option", () => {
     });
   }
 });
+
+// Evaluation counts of a few runs, pinned so that a change in lm's evaluation budget shows.
+// `evaluations` is the method's own count; `calls` counts every residual evaluation of the fit,
+// the error bars included: they reuse lm's last central-difference Jacobian when it was taken at
+// the optimum, so the two differ only by the one evaluation of the result's chisq and plot data.
+describe("lm's evaluation counts on NIST problems", () => {
+  for (const [name, start, evaluations, calls] of [
+    ["Misra1a", 1, 79, 80],
+    ["Gauss1", 1, 63, 64],
+    ["ENSO", 1, 322, 323],
+    ["Bennett5", 2, 819, 820],
+  ] as const) {
+    test(`${name} start ${start}: ${evaluations} evaluations, ${calls} residual calls in all`, async () => {
+      const problem = nistProblem(loadNist(name), start);
+      let count = 0;
+      const residuals = problem.residuals.bind(problem);
+      problem.residuals = (x, out) => {
+        count++;
+        return residuals(x, out);
+      };
+      const result = await fit(problem, { method: "lm" });
+      expect(result.converged).toBe(true);
+      expect(result.evaluations).toBe(evaluations);
+      expect(count).toBe(calls);
+    });
+  }
+});

@@ -55,8 +55,10 @@ describe("FitResult definitions", () => {
     expect(r.dof).toBe(4);
     expect(r.chisq).toBeCloseTo(e.rss / 4, 12);
     expect(r.hasUncertainties).toBe(false);
-    expect(r.parameters[0].stderr).toBeCloseTo(Math.sqrt(e.inv[0] * r.chisq), 10);
-    expect(r.dx[0]).toBeCloseTo(Math.sqrt(e.inv[0]), 10);
+    // The error bars come from lm's last central-difference Jacobian (relative error ~ε^(2/3)),
+    // so they agree with the closed form to 8 digits, as the covariance does.
+    expect(r.parameters[0].stderr / Math.sqrt(e.inv[0] * r.chisq)).toBeCloseTo(1, 8);
+    expect(r.dx[0] / Math.sqrt(e.inv[0])).toBeCloseTo(1, 8);
     expect(r.corr[1]).toBeCloseTo(e.inv[1] / Math.sqrt(e.inv[0] * e.inv[3]), 8);
     expect(r.get("b").value).toBe(r.x[1]);
     expect(r.method).toBe("lm");
@@ -177,6 +179,22 @@ describe("fit()", () => {
     await fit(line(DY));
     expect(shown[0]).toMatch(/^fit lm: starting/);
     expect(shown.at(-1)).toMatch(/^fit lm: done, step \d+, chisq 1\.755/);
+  });
+
+  test("the live line shows the evaluations, their rate, and lm's Jacobians' share of them", async () => {
+    const shown: string[] = [];
+    (globalThis as Record<symbol, unknown>)[LIVE_DISPLAY] = (b: MimeBundle) => {
+      shown.push(b["text/plain"] as string);
+      return { update: (u: MimeBundle) => shown.push(u["text/plain"] as string) };
+    };
+    const r = await fit(line(DY));
+    const done = shown.at(-1) ?? "";
+    const m = /, (\d+) evaluations, [0-9.e+]+\/s \(Jacobians (\d+)% of them\)$/.exec(done);
+    expect(m, done).not.toBeNull();
+    // The error bars and the result evaluate the model after the method has counted its own.
+    expect(Number(m![1])).toBeGreaterThanOrEqual(r.evaluations);
+    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBeLessThan(100);
   });
 
   test("leaves the problem at the best point; clear errors for bad input", async () => {

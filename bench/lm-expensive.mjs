@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// Time to solution of hpcfit's `lm` on the 27 NIST StRD problems from both starts when the model
+// is expensive: every residual-vector evaluation sleeps 5 ms without using a CPU
+// (bench/lm-slow-nist-model.ts; Atomics.wait), run serially and with `parallel: 8` (the
+// finite-difference Jacobian's points on 8 worker threads that load the model file; the pool is
+// started before the timed fit, as a notebook's second fit finds it, and its start-up is reported
+// apart), side by side with scipy's least_squares(method="lm") whose residual function
+// sleeps the same 5 ms (bench/lm_slow_anchor.py). One fit per problem, start and side.
+//
+//   node bench/lm-expensive.mjs            print the table
+//   node bench/lm-expensive.mjs --write    also replace this script's section of bench/RESULTS.md
+//   node bench/lm-expensive.mjs Misra1a    only the problems named
+// Run after the build (`npx tsc -p tsconfig.json`).
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { cpus, loadavg, platform, release } from "node:os";
+import { fileURLToPath } from "node:url";
+import { writeFileSync } from "node:fs";
+import { scratch, writeSection } from "./common.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const write = args.includes("--write");
+const only = args.filter((a) => !a.startsWith("--"));
+const python = `${root}.venv/bin/python`;
+const nistDir = `${root}test/fixtures/nist`;
+const SLEEP_MS = 5;
+const WORKERS = 8;
+const dir = scratch("lm-expensive");
+
+if (!existsSync(`${root}dist/index.js`)) {
+  console.error("lm-expensive: build first (npx tsc -p tsconfig.json)");
+  process.exit(1);
+}
+const { fit } = await import(`${root}dist/index.js`);
+const { loadModelFile } = await import(`${root}dist/fit/node/load-model.js`);
+const { parallelEvaluator } = await import(`${root}dist/fit/node/parallel.js`);
+/** A model file for one problem and start (workers load it; the worker pool is kept per file). */
+function modelFileFor(name, start) {
+  const file = `${dir}/${name}-${start}.ts`;
+  writeFileSync(
+    file,
+    `import { makeSlowNistProblem } from ${JSON.stringify(`${root}bench/lm-slow-nist-model.ts`)};\n` +
+      `export const problem = makeSlowNistProblem(${JSON.stringify(name)}, ${start}, ${SLEEP_MS});\n`,
+  );
+  return file;
+}
+const index = readFileSync(`${nistDir}/INDEX.tsv`, "utf8")
+  .trim()
+  .split("\n")
+  .slice(1)
+  .map((l) => l.split("\t"));
+const runs = index
+  .filter((r) => only.length === 0 || only.includes(r[0]))
+  .flatMap((r) => [1, 2].map((start) => ({ name: r[0], p: Number(r[2]), start })));
+
+// The anchor first, alone.
+const anchor = await runAnchor(runs.map((r) => `${r.name}/${r.start}`));
+
+const rows = [];
+const startups = [];
+for (const run of runs) {
+  const modelFile = modelFileFor(run.name, run.start);
+  const row = { ...run, scipy: anchor.get(`${run.name}/${run.start}`) };
+  for (const workers of [0, WORKERS]) {
+    const { problem } = await loadModelFile(modelFile, { fresh: true });
+    if (workers > 0) {
+      // Start the pool untimed; the fit below finds it.
+      const t = performance.now();
+      await (await parallelEvaluator(problem, workers, modelFile)).close();
+      startups.push(performance.now() - t);
+    }
+    const t0 = performance.now();
+    const result = await fit(problem, workers > 0 ? { method: "lm", parallel: workers, modelFile } : { method: "lm" });
+    const ms = performance.now() - t0;
+    if (workers === 0) Object.assign(row, { serialMs: ms, evaluations: result.evaluations, converged: result.converged });
+    else Object.assign(row, { parallelMs: ms, parallelConverged: result.converged });
+  }
+  rows.push(row);
+  process.stderr.write(`${run.name}/${run.start} `);
+}
+process.stderr.write("\n");
+startups.sort((a, b) => a - b);
+const startupMs = startups[Math.floor(startups.length / 2)];
+
+const s = (ms) => (ms === undefined ? "fail" : (ms / 1000).toFixed(2));
+const lines = [
+  `| problem | start | p | hpcfit evals | scipy calls | hpcfit serial s | hpcfit ${WORKERS} workers s | scipy s | ${WORKERS} workers / scipy |`,
+  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+];
+let target = 0;
+let targetRuns = 0;
+let serialFaster = 0;
+for (const r of rows) {
+  const ok = r.scipy && r.scipy.error === undefined ? r.scipy : undefined;
+  const ratio = ok ? r.parallelMs / ok.ms : 0;
+  if (r.p >= 3) {
+    targetRuns++;
+    if (ratio <= 0.5) target++;
+  }
+  if (!ok || r.serialMs < ok.ms) serialFaster++;
+  lines.push(
+    `| ${r.name} | ${r.start} | ${r.p} | ${r.evaluations} | ${ok?.calls ?? "—"} | ${s(r.serialMs)} | ${s(r.parallelMs)} | ${s(ok?.ms)} | ${ok ? ratio.toFixed(2) : "—"} |`,
+  );
+}
+const sum = (f) => rows.reduce((a, r) => a + (f(r) ?? 0), 0) / 1000;
+const summary =
+  `With ${WORKERS} workers, time to solution at most 0.5 × scipy's on ${target} of ${targetRuns} runs with p ≥ 3; ` +
+  `serial hpcfit faster than scipy on ${serialFaster} of ${rows.length}. Sums: hpcfit serial ${sum((r) => r.serialMs).toFixed(1)} s, ` +
+  `${WORKERS} workers ${sum((r) => r.parallelMs).toFixed(1)} s, scipy ${sum((r) => r.scipy?.ms).toFixed(1)} s. ` +
+  `Mean time per evaluation: hpcfit serial ${((1000 * sum((r) => r.serialMs)) / rows.reduce((a, r) => a + r.evaluations, 0)).toFixed(2)} ms ` +
+  `(lm's own evaluations; the result's adds one), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
+  `(both sleep ${SLEEP_MS} ms; the rest is the model, the method, and sleeps that overshoot on a loaded machine). ` +
+  `Starting the pool of ${WORKERS} worker threads (each loads the model file) took ${(startupMs / 1000).toFixed(2)} s (median), paid once ` +
+  `per model file by its first parallel fit (not inside the times above); later fits reuse the pool.`;
+console.log(lines.join("\n"));
+console.log(`\n${summary}`);
+
+if (write) {
+  const cpu = cpus();
+  const machine = `${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} logical CPUs, ${platform()} ${release()}, Node ${process.version}; 1-minute load average at the end ${loadavg()[0].toFixed(1)}`;
+  writeSection(
+    `## lm with an expensive model (${SLEEP_MS} ms per evaluation): serial and ${WORKERS} worker threads vs scipy`,
+    [
+      `Generated by \`node bench/lm-expensive.mjs --write\` on ${new Date().toISOString().slice(0, 10)}. Machine: ${machine}; shared with other engineers' builds and tests while it ran.`,
+      "",
+      `Every residual-vector evaluation sleeps ${SLEEP_MS} ms without using a CPU (Atomics.wait in hpcfit, time.sleep in scipy's`,
+      "residual function), so the time to solution is set by the number of evaluations and how many run at once.",
+      `One fit per problem, start and side; default options. "${WORKERS} workers": \`parallel: ${WORKERS}\`, the finite-difference`,
+      "Jacobian's points on worker threads (the pool started before the timed fit); the trial points of the steps stay serial.",
+      "",
+      summary,
+      "",
+      lines.join("\n"),
+    ].join("\n"),
+  );
+  console.log(`\nwrote ${root}bench/RESULTS.md`);
+}
+
+/** Runs the Python anchor and returns its results keyed by "name/start". */
+function runAnchor(items) {
+  try {
+    execFileSync(python, ["-c", "import scipy"], { stdio: "ignore" });
+  } catch {
+    execFileSync(python, ["-m", "pip", "install", "-q", "-r", `${root}bench/requirements.txt`], { stdio: "inherit" });
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [`${root}bench/lm_slow_anchor.py`, nistDir, String(SLEEP_MS), ...items], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const results = new Map();
+    let buffer = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk) => {
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (line === "") continue;
+        const r = JSON.parse(line);
+        results.set(`${r.name}/${r.start}`, r);
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(results) : reject(new Error(`lm_slow_anchor.py exited with ${code}`))));
+  });
+}
