@@ -322,7 +322,8 @@ class SlurmKernelProxy implements RunningProxy {
       this.dir.removeRecord();
       const limit = status?.timeLimitSeconds;
       text =
-        status?.state === "TIMEOUT"
+        // A job at its limit is COMPLETING (reason TimeLimit) before it is TIMEOUT.
+        status?.state === "TIMEOUT" || status?.reason === "TimeLimit"
           ? `[hpcfit on Slurm] job ${jobId} reached its time limit${limit ? ` (${duration(limit)})` : ""} and ended: ` +
             `the kernel on ${this.node} is gone. Restart the kernel to run in a new allocation.\n`
           : `[hpcfit on Slurm] job ${jobId} ended (${status ? statusLine(status) : "Slurm no longer knows it"}): ` +
