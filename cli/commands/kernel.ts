@@ -11,17 +11,15 @@ import type { InterpreterFactory } from "../../kernel/main.js";
  * first needed so that the sockets and the first kernel_info_reply do not wait for them to load.
  */
 export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => {
-  // The interpreter first, alone: it and the magics both reach sucrase (CommonJS), and when two
-  // dynamic imports load it at once, Node 20 may link one of them to an empty namespace, so that
-  // every cell fails with "transform is not a function".
-  const { TypeScriptInterpreter } = await import("../../kernel/interpreter/index.js");
   const [
+    { TypeScriptInterpreter },
     { MagicRegistry },
     { registerDefaultMagics },
     { registerJobsFeed },
     { fitResultFile },
     { handleFitJobRequests },
   ] = await Promise.all([
+    import("../../kernel/interpreter/index.js"),
     import("../../kernel/magics/registry.js"),
     import("../../magics/all.js"),
     import("../../jobs/feed/feed.js"),

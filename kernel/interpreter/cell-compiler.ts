@@ -20,11 +20,15 @@
  */
 import { type AnyNode, type Program, type Statement, type ModuleDeclaration } from "acorn";
 import MagicString from "magic-string";
-import { transform } from "sucrase";
+import { createRequire } from "node:module";
 import { parseProgram } from "./cell-parser.js";
 import { CellPositions } from "./cell-positions.js";
 import { analyzeCell, patternNames, unwrapExport, varNames, type CellAnalysis } from "./scope-analysis.js";
 import { HELPERS } from "./magic-syntax.js";
+
+// Required, not imported: sucrase is CommonJS, and imported from ESM its `transform` was at times
+// undefined once loaded, at random from one kernel start to the next, failing every cell.
+const { transform } = createRequire(import.meta.url)("sucrase") as typeof import("sucrase");
 
 /** A cell ready to run. */
 export interface CompiledCell {
