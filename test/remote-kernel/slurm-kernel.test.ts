@@ -81,6 +81,24 @@ describe("a kernel in a Slurm allocation", () => {
     expect(k.kernelInfo.content.status).toBe("ok");
   });
 
+  it("says where it runs (%kernel where), and the Jobs feed marks its allocation", async () => {
+    const where = await k.execute("%kernel where");
+    expect(where.stdout).toMatch(new RegExp(`^this kernel runs on node n\\d, in Slurm job ${jobId}, \\d+:\\d\\d left\\n$`));
+    const opened = await k.request(
+      "comm_open",
+      { comm_id: "jobs-1", target_name: "hpcfit.jobs", data: { type: "subscribe", version: 1 } },
+      { wantReply: false },
+    );
+    const isSnapshot = (m: { header: { msg_type: string }; content: Record<string, any> }): boolean =>
+      m.header.msg_type === "comm_msg" && m.content.data.type === "snapshot";
+    const seen = opened.iopub.some(isSnapshot) ? opened.iopub : await k.iopub({ untilType: "comm_msg", timeout: 20 });
+    const snapshots = seen.filter(isSnapshot).map((m) => m.content.data.jobs as { id: string; kernelAllocation?: boolean }[]);
+    expect(snapshots.length).toBeGreaterThan(0);
+    const marked = snapshots[0].filter((j) => j.kernelAllocation === true).map((j) => j.id);
+    expect(marked).toEqual([jobId]);
+    await k.request("comm_close", { comm_id: "jobs-1", data: {} }, { wantReply: false });
+  });
+
   it("runs cells, displays, reads stdin and round-trips a comm through the proxy", async () => {
     expect((await k.execute("1+1")).result?.["text/plain"]).toBe("2");
     const shown = await k.execute("display.html('<b>on a node</b>'); 'after'");
