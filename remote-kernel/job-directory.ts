@@ -86,9 +86,7 @@ export class KernelJobDirectory {
     if (!existsSync(this.recordFile)) return null;
     try {
       const r = JSON.parse(readFileSync(this.recordFile, "utf8")) as Partial<AllocationRecord>;
-      return typeof r.jobId === "string" && /^\d+$/.test(r.jobId)
-        ? { jobId: r.jobId, submitted: r.submitted ?? "" }
-        : null;
+      return typeof r.jobId === "string" && /^\d+$/.test(r.jobId) ? { jobId: r.jobId, submitted: r.submitted ?? "" } : null;
     } catch {
       return null;
     }

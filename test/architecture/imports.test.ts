@@ -9,7 +9,20 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..", "..");
-const SOURCE_FOLDERS = ["util", "schema", "jupyter", "kernel", "fit", "jobs", "queue", "notebooks", "fit-jobs", "remote-kernel", "magics", "cli"];
+const SOURCE_FOLDERS = [
+  "util",
+  "schema",
+  "jupyter",
+  "kernel",
+  "fit",
+  "jobs",
+  "queue",
+  "notebooks",
+  "fit-jobs",
+  "remote-kernel",
+  "magics",
+  "cli",
+];
 const NODE_ONLY_PACKAGES = ["zeromq", "better-sqlite3", "pg", "cli-progress", "commander"];
 
 function sourceFiles(folder: string): string[] {

@@ -152,7 +152,7 @@ describe("a Slurm kernel's allocation ending", () => {
     const kernels = installSlurmKernel(["--slurm", "short", "--time", "1", "--warn-before", "0:50"]);
     const k = await startKernel({ kernelName: "hpcfit-slurm-short", kernelDirs: [kernels], env });
     try {
-      const jobId = (await until("the allocation record", () => recordedJob(k.dataDir)))!;
+      const jobId = await until("the allocation record", () => recordedJob(k.dataDir));
       const id = await k.startExecute("await new Promise((r) => setTimeout(r, 600_000))");
       // Both notices go to the running cell's output: the warning, then the end.
       const seen = await k.iopub({ untilType: "stream", untilCount: 2, timeout: 150 });
