@@ -178,6 +178,23 @@ describe("a Slurm kernel's allocation ending", () => {
     }
   });
 
+  it("ends an allocation that no proxy renews (the server killed without a shutdown) after its lease", async () => {
+    const kernels = installSlurmKernel(["--slurm", "leased", "--time", "10", "--lease", "10"]);
+    const k = await startKernel({ kernelName: "hpcfit-slurm-leased", kernelDirs: [kernels], env });
+    const jobId = (await until("the allocation record", () => recordedJob(k.dataDir)))!;
+    try {
+      expect((await k.execute("1+1")).result?.["text/plain"]).toBe("2");
+      // Killed as Jupyter kills a kernel that will not stop: no shutdown_request, no scancel.
+      await k.kill();
+      expect(jobState(jobId).state).toBe("RUNNING");
+      // The agent sees the lease go stale and ends the batch script, and with it the allocation.
+      await until("the allocation to end", () => jobState(jobId).state === "COMPLETED", 60_000);
+    } finally {
+      spawnSync("scancel", [jobId], { env: { ...process.env, ...env } });
+      rmSync(join(kernels, "..", "..", ".."), { recursive: true, force: true });
+    }
+  });
+
   it("reports a pending allocation's reason, and gives up after the wait limit with it", async () => {
     const kernels = installSlurmKernel(["--slurm", "later", "--sbatch", "--begin=now+1hour", "--wait-limit", "0:05"]);
     const dir = mkdtempSync(join(tmpdir(), "hpcfit-slurm-pending-"));
