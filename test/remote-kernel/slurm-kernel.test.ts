@@ -79,6 +79,17 @@ describe("a kernel in a Slurm allocation", () => {
     expect(Number(pid)).not.toBe(k.pid);
     expect(jobState(jobId).state).toBe("RUNNING");
     expect(k.kernelInfo.content.status).toBe("ok");
+    // The kernel's step has the allocation's CPUs, which `%%fit --local` counts (fit/node/parallel.ts).
+    expect((await k.execute("process.env.SLURM_CPUS_PER_TASK")).result?.["text/plain"]).toBe("'2'");
+  });
+
+  it("submits jobs from the node with %sbatch", async () => {
+    const r = await k.execute('const inner = %sbatch -J from-the-node --wrap "true"\ninner.id');
+    expect(r.status).toBe("ok");
+    const inner = String(r.result?.["text/plain"]).replace(/'/g, "");
+    expect(inner).toMatch(/^\d+$/);
+    expect(inner).not.toBe(jobId);
+    await until("the inner job to complete", () => jobState(inner).state === "COMPLETED", 60_000);
   });
 
   it("says where it runs (%kernel where), and the Jobs feed marks its allocation", async () => {
