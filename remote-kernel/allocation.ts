@@ -99,8 +99,10 @@ export function isLive(status: AllocationStatus | null): boolean {
 export interface WaitForAllocation {
   /** Seconds to wait at most while it pends; then it is cancelled and the wait fails with Slurm's reason. */
   limitSeconds: number;
-  /** Called with the first status and with each change of state or reason. */
+  /** Called with the first status, with each change of state or reason, and every `repeatSeconds` while it pends. */
   onStatus(status: AllocationStatus): void;
+  /** Seconds between repeats of an unchanged pending status (default 30), for clients that connect later. */
+  repeatSeconds?: number;
   /** Seconds between looks (default 1). */
   pollSeconds?: number;
 }
@@ -114,13 +116,15 @@ export function statusLine(status: AllocationStatus): string {
 export async function waitUntilRunning(jobId: string, wait: WaitForAllocation): Promise<AllocationStatus> {
   const deadline = Date.now() + wait.limitSeconds * 1000;
   let last = "";
+  let said = 0;
   for (;;) {
     const status = await allocationStatus(jobId);
     if (status === null) throw new UserError(`the allocation (job ${jobId}) vanished before it started`);
     const line = statusLine(status);
-    if (line !== last) {
+    if (line !== last || Date.now() - said > (wait.repeatSeconds ?? 30) * 1000) {
       wait.onStatus(status);
       last = line;
+      said = Date.now();
     }
     if (status.state === "RUNNING" && status.nodeList !== null) return status;
     if (!isLive(status)) throw new UserError(`the allocation ended before the kernel started: ${line}`);

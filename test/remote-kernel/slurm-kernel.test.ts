@@ -192,7 +192,7 @@ describe("a Slurm kernel's allocation ending", () => {
   it("ends an allocation that no proxy renews (the server killed without a shutdown) after its lease", async () => {
     const kernels = installSlurmKernel(["--slurm", "leased", "--time", "10", "--lease", "10"]);
     const k = await startKernel({ kernelName: "hpcfit-slurm-leased", kernelDirs: [kernels], env });
-    const jobId = (await until("the allocation record", () => recordedJob(k.dataDir)))!;
+    const jobId = await until("the allocation record", () => recordedJob(k.dataDir));
     try {
       expect((await k.execute("1+1")).result?.["text/plain"]).toBe("2");
       // Killed as Jupyter kills a kernel that will not stop: no shutdown_request, no scancel.
@@ -230,19 +230,40 @@ describe("a Slurm kernel's allocation ending", () => {
     const argv = spec.argv.map((a) =>
       a.replace("{connection_file}", connection).replace("{resource_dir}", join(kernels, "hpcfit-slurm-later")),
     );
+    // A notebook listening on iopub while the allocation pends sees the status as stderr lines.
+    // Connected first: ZeroMQ connects once the proxy binds, so no line goes out before it listens.
+    const { Subscriber } = await import("zeromq");
+    const iopub = new Subscriber({ linger: 0, receiveTimeout: 200 });
+    iopub.connect(`tcp://127.0.0.1:${ports[3]}`);
+    iopub.subscribe();
     const proxy = spawn(argv[0], argv.slice(1), {
       env: { ...process.env, ...env, HPCFIT_DATA_DIR: join(dir, "data") },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let log = "";
     proxy.stderr.on("data", (b: Buffer) => (log += b.toString()));
-    const code = await new Promise<number | null>((resolve) => proxy.on("exit", resolve));
+    const exited = new Promise<number | null>((resolve) => proxy.on("exit", resolve));
+    const notices: string[] = [];
+    let done = false;
+    void exited.then(() => (done = true));
+    while (!done) {
+      try {
+        const frames = await iopub.receive();
+        notices.push(frames.map((f) => f.toString()).join("\n"));
+      } catch {
+        // No message within the receive timeout: look again until the proxy exits.
+      }
+    }
+    iopub.close();
+    const code = await exited;
     try {
       const jobId = /submitted the allocation: job (\d+)/.exec(log)?.[1];
       expect(jobId, log).toBeDefined();
       expect(log).toMatch(new RegExp(`job ${jobId}: PENDING \\(BeginTime\\)`));
       expect(log).toMatch(/did not start within 5 s: job \d+: PENDING \(BeginTime\); cancelled it/);
       expect(code).toBe(1);
+      expect(notices.some((n) => n.includes('"msg_type":"stream"') && /PENDING \(BeginTime\)/.test(n))).toBe(true);
+      expect(notices.some((n) => /cannot start the kernel: the allocation did not start within 5 s/.test(n))).toBe(true);
       expect(jobState(jobId!).state).toBe("CANCELLED");
     } finally {
       rmSync(dir, { recursive: true, force: true });
