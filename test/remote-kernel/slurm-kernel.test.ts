@@ -176,7 +176,8 @@ describe("a Slurm kernel's allocation ending", () => {
         expect(m.content.name).toBe("stderr");
         expect(m.parent_header.msg_id).toBe(id);
       }
-      expect(jobState(jobId).state).toBe("TIMEOUT");
+      // Slurm shows the job COMPLETING (reason TimeLimit) for a moment before TIMEOUT.
+      await until("the job to be TIMEOUT", () => jobState(jobId).state === "TIMEOUT", 30_000);
       // The proxy exits after its message (the bridge's KernelManager does not restart it).
       let alive = true;
       for (let look = 0; look < 60 && alive; look++) {
