@@ -21,6 +21,7 @@ const BENCHES = [
   ["fit-job-scaling.mjs", "--write"],
   ["slurm-overhead.mjs"],
   ["slurm-local-rate.mjs"],
+  ["slurm-kernel.mjs", "--write"],
   ["queue-add.mjs"],
   ["queue-cycles.mjs"],
   ["queue-memory.mjs"],

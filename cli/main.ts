@@ -24,6 +24,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: "sweep", load: () => import("./commands/sweep.js").then((m) => m.registerSweepCommand) },
   { name: "queue", load: () => import("./commands/queue.js").then((m) => m.registerQueueCommand) },
   { name: "fit", load: () => import("./commands/fit.js").then((m) => m.registerFitCommand) },
+  { name: "slurm-kernel", load: () => import("./commands/slurm-kernel.js").then((m) => m.registerSlurmKernelCommand) },
   { name: "fit-worker", load: () => import("./commands/fit-worker.js").then((m) => m.registerFitWorkerCommand) },
 ];
 

@@ -1,6 +1,6 @@
 /**
  * The first module the `hpcfit` command runs (`cli/main.ts` imports nothing else statically):
- * when the command is `hpcfit kernel`, SIGINT is absorbed from the first JavaScript statement on.
+ * when the command is `hpcfit kernel` or `hpcfit slurm-kernel` (the proxy interrupts through its kernel), SIGINT is absorbed from the first JavaScript statement on.
  * Jupyter may interrupt a kernel as soon as its process exists, and until a listener is added,
  * Node ends the process on SIGINT. The supervisor adds its own listener later, which passes
  * interrupts on to the interpreter process; this one only keeps early signals from killing the
@@ -12,6 +12,7 @@
  * any JavaScript runs: Node resets every signal's disposition there and unblocks SIGINT, so
  * nothing inherited can cover it.
  */
+if (process.argv[2] === "slurm-kernel") process.on("SIGINT", () => undefined);
 if (process.argv[2] === "kernel") {
   process.on("SIGINT", () => undefined);
   process.title = ["hpcfit", ...process.argv.slice(2)].join(" ");

@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import type * as zmq from "zeromq";
@@ -18,6 +17,7 @@ import { createRunDir } from "./run-directory.js";
 import type { IopubMessage } from "./outputs.js";
 import type { ExecuteReply, KernelConnection } from "./runner.js";
 import { UserError } from "../util/user-error.js";
+import { freePorts } from "../util/free-port.js";
 
 /** Options of {@link startKernel}. */
 export interface StartKernelOptions {
@@ -31,23 +31,12 @@ export interface StartKernelOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A free TCP port on the loopback interface (for connection files, and for servers tests start). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "../util/free-port.js";
 
 /** Starts the kernel named in `options` and waits until it answers kernel_info. */
 export async function startKernel(options: StartKernelOptions = {}): Promise<ZmqKernelConnection> {
   const spec = findKernelSpec(options.kernelName ?? "hpcfit");
-  const ports = await Promise.all([0, 1, 2, 3, 4].map(freePort));
+  const ports = await freePorts(5);
   const info: ConnectionInfo = {
     transport: "tcp",
     ip: "127.0.0.1",

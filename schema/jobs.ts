@@ -128,6 +128,8 @@ export interface JobRow {
    * otherwise. Only jobs with results offer to open them, and they open this file.
    */
   results?: string | null;
+  /** True for the Slurm allocation the kernel itself runs in (a kernel started on Slurm); absent otherwise. */
+  kernelAllocation?: boolean;
 }
 
 /** The data of an `application/vnd.hpcfit.jobs+json` output. */

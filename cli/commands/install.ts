@@ -1,12 +1,22 @@
 /**
  * `hpcfit install [--user | --sys-prefix | --prefix DIR]`: writes the `hpcfit` kernelspec (and,
- * when built, the JupyterLab extension) where Jupyter looks for them.
+ * when built, the JupyterLab extension) where Jupyter looks for them. With `--slurm NAME` and
+ * sbatch options it writes a "HPCFit on Slurm (NAME)" kernelspec instead, whose kernel runs in a
+ * Slurm allocation (remote-kernel/).
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { slurmKernelName, slurmKernelSpec } from "../../remote-kernel/kernelspec.js";
+import {
+  SBATCH_FLAGS,
+  SETTINGS_FILE,
+  settingsFromInstall,
+  type SbatchFlag,
+  type SlurmInstallOptions,
+} from "../../remote-kernel/settings.js";
 import { packageRoot } from "../../util/paths.js";
 
 /** The kernelspec's name (`jupyter console --kernel hpcfit`). */
@@ -53,19 +63,48 @@ export function kernelSpec(root: string = packageRoot()): Record<string, unknown
   };
 }
 
-/** Writes `<dataDir>/kernels/hpcfit/` (kernel.json and logos); returns the folder. */
-export function installKernelSpec(dataDir: string, root: string = packageRoot()): string {
+/** Writes `<dataDir>/kernels/<name>/` with kernel.json, the logos and `extra` files; returns the folder. */
+function writeKernelSpec(
+  dataDir: string,
+  name: string,
+  spec: (main: string) => Record<string, unknown>,
+  root: string,
+  extra: Record<string, string> = {},
+): string {
   const main = join(root, "dist", "cli", "main.js");
   if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx tsc -p tsconfig.json)`);
   // The bin gets its exec bit here too, for `hpcfit` run straight from dist/.
   chmodSync(main, 0o755);
-  const dir = join(dataDir, "kernels", KERNEL_NAME);
+  const dir = join(dataDir, "kernels", name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "kernel.json"), JSON.stringify(kernelSpec(root), null, 2) + "\n");
+  writeFileSync(join(dir, "kernel.json"), JSON.stringify(spec(main), null, 2) + "\n");
+  for (const [file, text] of Object.entries(extra)) writeFileSync(join(dir, file), text);
   for (const size of ["32x32", "64x64"]) {
     copyFileSync(join(root, "kernel", "logos", `logo-${size}.png`), join(dir, `logo-${size}.png`));
   }
   return dir;
+}
+
+/** Writes `<dataDir>/kernels/hpcfit/` (kernel.json and logos); returns the folder. */
+export function installKernelSpec(dataDir: string, root: string = packageRoot()): string {
+  return writeKernelSpec(dataDir, KERNEL_NAME, () => kernelSpec(root), root);
+}
+
+/**
+ * Writes `<dataDir>/kernels/hpcfit-slurm-<name>/`: a kernel in a Slurm allocation, its settings
+ * in `slurm.json`. Returns the folder.
+ */
+export function installSlurmKernelSpec(dataDir: string, options: SlurmInstallOptions, root: string = packageRoot()): string {
+  const settings = settingsFromInstall(options);
+  return writeKernelSpec(
+    dataDir,
+    slurmKernelName(settings.name),
+    (main) => slurmKernelSpec(settings, process.execPath, main),
+    root,
+    {
+      [SETTINGS_FILE]: JSON.stringify(settings, null, 2) + "\n",
+    },
+  );
 }
 
 /**
@@ -83,15 +122,46 @@ export function installLabExtension(dataDir: string, root: string = packageRoot(
   return dir;
 }
 
+/** What commander hands the install command. */
+interface InstallCommandOptions {
+  user?: boolean;
+  sysPrefix?: boolean;
+  prefix?: string;
+  slurm?: string;
+  sbatch?: string;
+  waitLimit?: string;
+  warnBefore?: string;
+  lease?: string;
+  [sbatchFlag: string]: string | boolean | undefined;
+}
+
+/** commander's property name of a flag (`cpus-per-task` → `cpusPerTask`). */
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 /** Adds the `install` command to `program`. */
 export function registerInstallCommand(program: Command): void {
-  program
+  const command = program
     .command("install")
     .description("install the hpcfit kernelspec (and the JupyterLab extension, when built)")
     .option("--user", "into the user's Jupyter data directory (the default)")
     .option("--sys-prefix", "into the active Python environment (VIRTUAL_ENV / CONDA_PREFIX)")
     .option("--prefix <dir>", "into <dir>/share/jupyter")
-    .action((options: { user?: boolean; sysPrefix?: boolean; prefix?: string }) => {
+    .option("--slurm <name>", 'a "HPCFit on Slurm (NAME)" kernel, run in a Slurm allocation with the sbatch options below');
+  for (const flag of SBATCH_FLAGS) command.option(`--${flag} <value>`, `with --slurm: sbatch --${flag}`);
+  command
+    .option("--sbatch <options>", 'with --slurm: more sbatch options, as one quoted line ("--exclusive --begin=now+1hour")')
+    .option(
+      "--wait-limit <time>",
+      "with --slurm: how long the allocation may pend before the start fails (minutes, MM:SS or HH:MM:SS; 10)",
+    )
+    .option(
+      "--warn-before <time>",
+      "with --slurm: warn in the notebook this long before the time limit (minutes, MM:SS or HH:MM:SS; 10)",
+    )
+    .option("--lease <seconds>", "with --slurm: seconds the allocation outlives a proxy killed without a shutdown (120)")
+    .action((options: InstallCommandOptions) => {
       const chosen = [options.user, options.sysPrefix, options.prefix !== undefined].filter(Boolean).length;
       if (chosen > 1) {
         process.stderr.write("hpcfit install: choose one of --user, --sys-prefix, --prefix DIR\n");
@@ -105,6 +175,27 @@ export function registerInstallCommand(program: Command): void {
             : { kind: "user" };
       try {
         const dataDir = jupyterDataDir(target);
+        if (options.slurm !== undefined) {
+          const flags: Partial<Record<SbatchFlag, string>> = {};
+          for (const flag of SBATCH_FLAGS) {
+            const value = options[camel(flag)];
+            if (typeof value === "string") flags[flag] = value;
+          }
+          const dir = installSlurmKernelSpec(dataDir, {
+            name: options.slurm,
+            flags,
+            extra: options.sbatch,
+            waitLimit: options.waitLimit,
+            warnBefore: options.warnBefore,
+            leaseSeconds: options.lease,
+          });
+          process.stdout.write(
+            `installed kernelspec ${slurmKernelName(options.slurm)} ("HPCFit on Slurm (${options.slurm})") in ${dir}\n`,
+          );
+          return;
+        }
+        const sbatchOnly = SBATCH_FLAGS.filter((f) => options[camel(f)] !== undefined);
+        if (sbatchOnly.length > 0) throw new Error(`--${sbatchOnly[0]} is an option of a Slurm kernel: add --slurm NAME`);
         process.stdout.write(`installed kernelspec ${KERNEL_NAME} in ${installKernelSpec(dataDir)}\n`);
         const ext = installLabExtension(dataDir);
         if (ext) process.stdout.write(`installed JupyterLab extension in ${ext}\n`);

@@ -18,6 +18,7 @@ import {
 } from "../../schema/jobs.js";
 import { backend as currentBackend, onSubmitted } from "../api.js";
 import { submissionOrigin } from "../origin.js";
+import { kernelJobId } from "../kernel-allocation.js";
 import { ACTIVE_STATES } from "../states.js";
 import type { JobsBackend } from "../types.js";
 import { handleAction } from "./handlers/action.js";
@@ -62,6 +63,8 @@ export class JobsFeed implements FeedContext {
   private readonly stopSubmitted: () => void;
   /** Where this kernel submits from; rows with this origin came from its notebook. */
   readonly origin = submissionOrigin();
+  /** The allocation this kernel runs in (a kernel on Slurm), marked in its row. */
+  private readonly ownJob = kernelJobId();
 
   constructor(
     private readonly comms: CommManager,
@@ -132,8 +135,9 @@ export class JobsFeed implements FeedContext {
     this.poller.schedule(this.fastIntervalMs);
   }
 
-  /** A row with what the feed adds to the backend's: the job's results file. */
+  /** A row with what the feed adds to the backend's: the job's results file, and whether the kernel runs in it. */
   private annotate(row: JobRow): JobRow {
+    if (this.ownJob !== null && String(row.jobId) === this.ownJob) row = { ...row, kernelAllocation: true };
     const known = this.endedResults.get(row.id);
     if (known !== undefined) return { ...row, results: known };
     let results: string | null = null;

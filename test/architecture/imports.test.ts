@@ -9,7 +9,20 @@ import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..", "..");
-const SOURCE_FOLDERS = ["util", "schema", "jupyter", "kernel", "fit", "jobs", "queue", "notebooks", "fit-jobs", "magics", "cli"];
+const SOURCE_FOLDERS = [
+  "util",
+  "schema",
+  "jupyter",
+  "kernel",
+  "fit",
+  "jobs",
+  "queue",
+  "notebooks",
+  "fit-jobs",
+  "remote-kernel",
+  "magics",
+  "cli",
+];
 const NODE_ONLY_PACKAGES = ["zeromq", "better-sqlite3", "pg", "cli-progress", "commander"];
 
 function sourceFiles(folder: string): string[] {
@@ -58,8 +71,9 @@ const ALLOWED: Record<string, string[]> = {
   queue: ["jobs", "schema", "util"],
   notebooks: ["jobs", "jupyter", "schema", "util", "fit"],
   "fit-jobs": ["jobs", "fit", "schema", "util"],
+  "remote-kernel": ["jobs", "jupyter", "schema", "util"],
   magics: ["kernel", "jobs", "queue", "notebooks", "fit-jobs", "fit", "schema", "util"],
-  cli: ["kernel", "magics", "jobs", "queue", "notebooks", "fit-jobs", "fit", "jupyter", "schema", "util"],
+  cli: ["kernel", "magics", "jobs", "queue", "notebooks", "fit-jobs", "remote-kernel", "fit", "jupyter", "schema", "util"],
 };
 
 describe("imports between folders", () => {

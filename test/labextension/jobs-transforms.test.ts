@@ -7,6 +7,7 @@ import {
   filterJobs,
   formatDuration,
   groupArrays,
+  kernelAllocationLabel,
   newestFirst,
   sortJobs,
 } from "../../labextension/src/transforms/jobs-table.js";
@@ -120,5 +121,17 @@ describe("new fit job form", () => {
       options: { samples: "400" },
       dir: "jobs",
     });
+  });
+});
+
+describe("the kernel's own allocation", () => {
+  it("is marked with its time left, and no other job is", () => {
+    const start = "2026-01-01T10:00:00.000Z";
+    const own = row({ id: "7", state: "RUNNING", startTime: start, timeLimit: 600, kernelAllocation: true });
+    const now = Date.parse(start) + 19_000;
+    expect(kernelAllocationLabel(own, now)).toBe("kernel · 00:09:41 left");
+    expect(kernelAllocationLabel({ ...own, timeLimit: null }, now)).toBe("kernel");
+    expect(kernelAllocationLabel({ ...own, state: "TIMEOUT" }, now)).toBe("kernel");
+    expect(kernelAllocationLabel(row({ id: "8", state: "RUNNING", startTime: start, timeLimit: 600 }), now)).toBeNull();
   });
 });

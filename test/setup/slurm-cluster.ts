@@ -12,7 +12,7 @@
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { freePort } from "../../notebooks/kernel-connection.js";
+import { freePorts } from "../../util/free-port.js";
 import { jobProcesses, killProcess } from "../support/processes.js";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,13 +88,6 @@ async function waitFor(
     if (Date.now() > deadline) throw new Error(`Slurm test cluster: ${what} within ${timeoutMs / 1000} s.\n${explain()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** `count` distinct free loopback ports (two probes in a row may be handed the same port). */
-async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
 }
 
 function positiveInteger(name: string, value: number): number {

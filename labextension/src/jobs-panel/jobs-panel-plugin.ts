@@ -21,6 +21,8 @@ export const JOBS_PANEL_PLUGIN_ID = "hpcfit-labextension:jobs-panel";
 
 /** The kernelspec name of the hpcfit kernel (cli/commands/install.ts). */
 const HPCFIT_KERNEL = "hpcfit";
+/** The kernelspec names of hpcfit kernels in a Slurm allocation start so (remote-kernel/kernelspec.ts). */
+const HPCFIT_SLURM_KERNEL_PREFIX = "hpcfit-slurm-";
 
 const jobsIcon = new LabIcon({
   name: "hpcfit:jobs",
@@ -177,7 +179,7 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         );
         return;
       }
-      if (kernel.name !== HPCFIT_KERNEL) {
+      if (kernel.name !== HPCFIT_KERNEL && !kernel.name.startsWith(HPCFIT_SLURM_KERNEL_PREFIX)) {
         panel.setConnection(null, null, `${notebook.title.label} uses the ${kernel.name} kernel, not hpcfit: no jobs to show.`);
         return;
       }

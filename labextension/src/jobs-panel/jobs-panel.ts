@@ -1,7 +1,15 @@
 import { Widget } from "@lumino/widgets";
 import { isTerminalState, type JobRow, type JobState } from "../../../schema/jobs.js";
 import { element } from "../renderers/bundle-renderer.js";
-import { cellText, filterJobs, groupArrays, JOB_COLUMN_TITLES, newestFirst, stateColorVar } from "../transforms/jobs-table.js";
+import {
+  cellText,
+  filterJobs,
+  groupArrays,
+  JOB_COLUMN_TITLES,
+  kernelAllocationLabel,
+  newestFirst,
+  stateColorVar,
+} from "../transforms/jobs-table.js";
 import type { JobsConnection } from "./jobs-connection.js";
 import { DEFAULT_PANEL_SETTINGS, type JobsPanelSettings } from "./panel-settings.js";
 
@@ -208,6 +216,13 @@ export class JobsPanel extends Widget {
       ? `submitted from ${this.label ?? "this notebook"}`
       : "submitted elsewhere (another notebook, the command line)";
     line.append(mark);
+    const own = kernelAllocationLabel(job, now);
+    if (own !== null) {
+      item.dataset.kernelAllocation = "true";
+      const tag = element("span", "jp-hpcfit-job-kernel", own);
+      tag.title = "the allocation this notebook's kernel runs in";
+      line.append(tag);
+    }
     for (const column of this.settings.columns) {
       const cell = element("span", `jp-hpcfit-job-${column}`, cellText(job, column, now));
       cell.title = JOB_COLUMN_TITLES[column];

@@ -1,4 +1,4 @@
-import type { JobRow, JobState } from "../../../schema/jobs.js";
+import { isTerminalState, type JobRow, type JobState } from "../../../schema/jobs.js";
 
 /** Columns of the jobs table and panel, in their default order. */
 export const JOB_COLUMNS = ["id", "name", "state", "elapsed", "nodes", "partition", "user", "submitTime"] as const;
@@ -171,4 +171,15 @@ export function cellText(row: JobRow, column: JobColumn, now: number): string {
     default:
       return row[column] ?? "";
   }
+}
+
+/**
+ * The mark of the allocation the kernel itself runs in (a kernel on Slurm): `kernel · 00:09:41 left`,
+ * `kernel` when its end is unknown, null for every other job.
+ */
+export function kernelAllocationLabel(row: JobRow, now: number): string | null {
+  if (row.kernelAllocation !== true) return null;
+  if (row.startTime === null || row.timeLimit === null || isTerminalState(row.state)) return "kernel";
+  const left = Math.max(0, Math.round((Date.parse(row.startTime) + row.timeLimit * 1000 - now) / 1000));
+  return `kernel · ${formatDuration(left)} left`;
 }
