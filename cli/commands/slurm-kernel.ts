@@ -41,14 +41,16 @@ export function registerSlurmKernelCommand(program: Command): void {
     .requiredOption("--launch <id>", "this start's id")
     .requiredOption("--ip <address>", "the node's address, where the kernel binds")
     .action(async (options: { dir: string; launch: string; ip: string }) => {
-      const [{ prepareNodeKernel, reportNodeKernel }, { runKernel }, { createTypeScriptInterpreter }] = await Promise.all([
+      const [{ prepareNodeKernel, reportNodeKernel }, { superviseKernel }] = await Promise.all([
         import("../../remote-kernel/node-kernel.js"),
-        import("../../kernel/main.js"),
-        import("./kernel.js"),
+        import("../../kernel/supervisor/supervisor.js"),
       ]);
       try {
         const start = await prepareNodeKernel(options.dir, options.launch, options.ip);
-        await runKernel({ connectionFile: start.connectionFile, createInterpreter: createTypeScriptInterpreter });
+        await superviseKernel({
+          connectionFile: start.connectionFile,
+          interpreterScript: fileURLToPath(new URL("../kernel-interpreter.js", import.meta.url)),
+        });
         reportNodeKernel(start);
       } catch (error) {
         failed("node", error);
