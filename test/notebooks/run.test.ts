@@ -184,7 +184,8 @@ describe("hpcfit run", () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "die.ipynb", [
       "console.log('kept')",
-      "process.kill(process.pid, 'SIGKILL')",
+      // The cell runs in the kernel's interpreter process; its parent is the kernel itself.
+      "process.kill(process.ppid, 'SIGKILL')",
       "console.log('never')",
     ]);
     const output = join(dir, "out.ipynb");
