@@ -5,47 +5,14 @@
 // allocation runs (a restart that reuses it: a new proxy, srun --overlap, a new kernel);
 // (2) the first start of the Slurm kernel, which also submits the allocation and waits for it;
 // (3) the `1+1` round trip, local and through the proxy.
-import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { cluster, machine, median, ROOT, scratch, time } from "./slurm-common.mjs";
-import { writeSection } from "./common.mjs";
+import { kernelBridge, writeSection } from "./common.mjs";
 
-const python = join(ROOT, ".venv", "bin", "python");
 const cli = join(ROOT, "dist", "cli", "main.js");
 const RESTARTS = 5;
 const ROUND_TRIPS = 200;
-
-function bridge() {
-  const child = spawn(python, [join(ROOT, "test", "support", "jupyter_bridge.py")], { stdio: ["pipe", "pipe", "inherit"] });
-  const waiting = new Map();
-  let next = 1;
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    let a = JSON.parse(line);
-    if (typeof a.file === "string") {
-      const file = a.file;
-      a = JSON.parse(readFileSync(file, "utf8"));
-      rmSync(file, { force: true });
-    }
-    const w = waiting.get(a.id);
-    waiting.delete(a.id);
-    if (a.ok) w.resolve(a);
-    else w.reject(new Error(a.error));
-  });
-  return {
-    call(cmd, args = {}) {
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        child.stdin.write(JSON.stringify({ id, cmd, ...args }) + "\n");
-      });
-    },
-    close() {
-      child.stdin.end();
-    },
-  };
-}
 
 process.env.HPCFIT_DATA_DIR = scratch("slurm-kernel-data");
 const prefix = scratch("slurm-kernel-prefix");
@@ -58,7 +25,7 @@ try {
   const kernelDirs = [join(prefix, "share", "jupyter", "kernels")];
   const env = { SLURM_CONF: c.env.SLURM_CONF, HPCFIT_DATA_DIR: process.env.HPCFIT_DATA_DIR };
   const measure = async (kernelName) => {
-    const b = bridge();
+    const b = kernelBridge();
     const started = await b.call("start", { kernel_name: kernelName, kernel_dirs: kernelDirs, env, cwd: ROOT, timeout: 120 });
     const restarts = [];
     for (let i = 0; i < RESTARTS; i++) restarts.push(await time(() => b.call("restart", { timeout: 120 })));
