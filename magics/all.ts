@@ -8,6 +8,7 @@ import { lsmagicMagic } from "./builtin/lsmagic.js";
 import { bashMagic, shMagic } from "./builtin/shell.js";
 import { timeMagic } from "./builtin/time.js";
 import { whoMagic } from "./builtin/who.js";
+import { typecheckMagic } from "./builtin/typecheck.js";
 import { registerSlurmMagics } from "./slurm/index.js";
 import { queueMagic } from "./queue.js";
 import { runNotebookMagic } from "./run-notebook.js";
@@ -15,7 +16,7 @@ import { fitMagic } from "./fit.js";
 
 /** Registers all of hpcfit's magics on `registry`. */
 export function registerDefaultMagics(registry: MagicRegistry): void {
-  for (const magic of [lsmagicMagic(registry), timeMagic, envMagic, whoMagic, cdMagic, pwdMagic, bashMagic, shMagic])
+  for (const magic of [lsmagicMagic(registry), timeMagic, envMagic, whoMagic, cdMagic, pwdMagic, bashMagic, shMagic, typecheckMagic])
     registry.register(magic);
   registerSlurmMagics(registry);
   registry.register(queueMagic);
