@@ -35,6 +35,7 @@ import type {
   OutputSink,
 } from "./types.js";
 import { bundleOf } from "./value-format.js";
+import { createWebDialogs } from "./web-dialogs.js";
 
 /** What {@link TypeScriptInterpreter} needs from the kernel. */
 export interface TypeScriptInterpreterOptions {
@@ -329,6 +330,7 @@ export class TypeScriptInterpreter implements Interpreter {
     const values: Record<string, unknown> = {
       display: createDisplay(target),
       input: createInput(target),
+      ...createWebDialogs(target),
     };
     if (typeof global.require !== "function") {
       // CommonJS `require` from the notebook's directory, for packages without ES modules.

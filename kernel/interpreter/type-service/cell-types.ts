@@ -19,8 +19,10 @@ const WARNING_GRACE_MS = 1500;
 
 /**
  * How long completion and inspection wait for the type service before answering from runtime
- * values alone (it may be loading, or checking a long cell).
+ * values alone: longer for the first answer, while the service loads lib, Node's and hpcfit's
+ * declarations (seconds on a loaded machine), then shorter (it may be checking a long cell).
  */
+const FIRST_ANSWER_TIMEOUT_MS = 15_000;
 const QUESTION_TIMEOUT_MS = 3000;
 
 /** One entry of `_jupyter_types_experimental`. */
@@ -35,6 +37,8 @@ interface TypedMatch {
 /** The interpreter's typed side. */
 export class CellTypes {
   private readonly service: TypeService;
+  /** True once the service has answered a question: it is loaded. */
+  private answered = false;
 
   /** Starts the type service for a notebook in `notebookDir`. */
   constructor(notebookDir: string) {
@@ -123,7 +127,9 @@ export class CellTypes {
 
   private async within<T>(answer: Promise<T>): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), QUESTION_TIMEOUT_MS)));
+    const wait = this.answered ? QUESTION_TIMEOUT_MS : FIRST_ANSWER_TIMEOUT_MS;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), wait)));
+    answer.then(() => (this.answered = true), () => undefined);
     try {
       return await Promise.race([answer, timeout]);
     } catch {

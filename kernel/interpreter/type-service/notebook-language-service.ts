@@ -44,23 +44,24 @@ export interface CellDiagnostic {
   width: number;
 }
 
-/** The declarations every cell sees besides lib and Node: the kernel's own globals. */
-const CELL_GLOBALS = `export {};
+/**
+ * The declarations every cell sees besides lib and Node: the kernel's own globals, typed by the
+ * declarations of the modules that make them (in `dist/`), so the two cannot drift apart.
+ */
+function cellGlobals(root: string): string {
+  const api = (file: string) => JSON.stringify(join(root, "dist", "kernel", "interpreter", file));
+  return `export {};
 declare global {
-  /** Shows a value (or a MIME bundle) in the cell's output. */
-  function display(value: unknown, options?: { raw?: boolean; displayId?: string; update?: boolean }): unknown;
-  /** Asks the user for a line of text through the frontend (needs stdin). */
-  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;
-  /** Asks for a line of text, as browsers do; null when the user cancels. */
-  function prompt(message?: string, defaultValue?: string): Promise<string | null>;
-  /** Asks a yes/no question; true for yes. */
-  function confirm(message?: string): Promise<boolean>;
-  /** Shows a message and waits for the user to acknowledge it. */
-  function alert(message?: string): Promise<void>;
+  var display: import(${api("display-api.js")}).DisplayFunction;
+  var input: import(${api("display-api.js")}).InputFunction;
+  var prompt: import(${api("web-dialogs.js")}).WebDialogs["prompt"];
+  var confirm: import(${api("web-dialogs.js")}).WebDialogs["confirm"];
+  var alert: import(${api("web-dialogs.js")}).WebDialogs["alert"];
   /** The value a line magic (\`%name args\`) returns. */
   var ${MAGIC_PLACEHOLDER}: any;
 }
 `;
+}
 
 /** Diagnostics that describe the notebook's model rather than the user's code. */
 const IGNORED_CODES = new Set([
@@ -110,6 +111,7 @@ export class NotebookLanguageService {
   private readonly globalsPath: string;
   private readonly hpcfitTypes: string;
   private readonly cache = ts.createModuleResolutionCache(process.cwd(), (s) => s);
+  private readonly globals: string;
 
   /** @param notebookDir where the notebook's imports resolve from */
   constructor(notebookDir: string) {
@@ -117,6 +119,8 @@ export class NotebookLanguageService {
     const root = packageRoot();
     this.hpcfitTypes = join(root, "dist", "index.d.ts");
     this.globalsPath = join(notebookDir, "__hpcfit_globals__.d.ts");
+    this.globals = cellGlobals(root);
+    const globals = this.globals;
     this.options = {
       target: ts.ScriptTarget.ES2022,
       module: ts.ModuleKind.ESNext,
@@ -141,7 +145,7 @@ export class NotebookLanguageService {
       getScriptFileNames: () => [globalsPath, ...project.files().map((f) => f.path)],
       getScriptVersion: (path) => (path === globalsPath ? "1" : String(project.file(path)?.version ?? 0)),
       getScriptSnapshot: (path) => {
-        if (path === globalsPath) return ts.ScriptSnapshot.fromString(CELL_GLOBALS);
+        if (path === globalsPath) return ts.ScriptSnapshot.fromString(globals);
         const cell = project.file(path);
         if (cell) return ts.ScriptSnapshot.fromString(cell.text);
         const text = ts.sys.readFile(path);
@@ -150,7 +154,7 @@ export class NotebookLanguageService {
       getCurrentDirectory: () => notebookDir,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
       fileExists: (path) => path === globalsPath || project.file(path) !== undefined || ts.sys.fileExists(path),
-      readFile: (path, encoding) => (path === globalsPath ? CELL_GLOBALS : (project.file(path)?.text ?? ts.sys.readFile(path, encoding))),
+      readFile: (path, encoding) => (path === globalsPath ? globals : (project.file(path)?.text ?? ts.sys.readFile(path, encoding))),
       readDirectory: (...args) => ts.sys.readDirectory(...args),
       directoryExists: (path) => ts.sys.directoryExists(path),
       getDirectories: (path) => ts.sys.getDirectories(path),
@@ -193,7 +197,7 @@ export class NotebookLanguageService {
       const item: TypedCompletion = { text: quoted ? code[start] + entry.name : entry.name, type: KIND_TO_JUPYTER[entry.kind] ?? entry.kind };
       if (i < MAX_DETAILED) {
         const details = this.service.getCompletionEntryDetails(file.path, position, entry.name, undefined, entry.source, undefined, entry.data);
-        if (details) item.signature = ts.displayPartsToString(details.displayParts);
+        if (details) item.signature = withoutAlias(ts.displayPartsToString(details.displayParts));
       }
       return item;
     });
@@ -210,9 +214,9 @@ export class NotebookLanguageService {
     const candidates = [cursor, cursor - 1, cursor - 2].filter((c) => c >= 0 && c <= code.length);
     for (const at of candidates) {
       const position = file.offset + at;
-      const info = this.service.getQuickInfoAtPosition(file.path, position);
+      const info = this.quickInfo(file, position);
       if (!info || info.kind === ts.ScriptElementKind.keyword || info.kind === ts.ScriptElementKind.unknown) continue;
-      const parts = [ts.displayPartsToString(info.displayParts)];
+      const parts = [withoutAlias(ts.displayPartsToString(info.displayParts))];
       const docs = ts.displayPartsToString(info.documentation);
       if (docs) parts.push(docs);
       for (const tag of info.tags ?? []) parts.push(`@${tag.name}${tag.text ? " " + ts.displayPartsToString(tag.text) : ""}`);
@@ -223,6 +227,20 @@ export class NotebookLanguageService {
       return parts.join("\n\n");
     }
     return undefined;
+  }
+
+  /**
+   * Quick info at `position`; for a name the prelude imports from an earlier cell, that of its
+   * declaration there (an import alias shows less: no `function`, no `interface`).
+   */
+  private quickInfo(file: CellFile, position: number): ts.QuickInfo | undefined {
+    const info = this.service.getQuickInfoAtPosition(file.path, position);
+    if (info?.kind !== ts.ScriptElementKind.alias) return info;
+    const name = file.text.slice(info.textSpan.start, info.textSpan.start + info.textSpan.length);
+    if (!file.imported.has(name)) return info;
+    const definition = this.service.getDefinitionAtPosition(file.path, position)?.find((d) => this.project.file(d.fileName));
+    if (!definition) return info;
+    return this.service.getQuickInfoAtPosition(definition.fileName, definition.textSpan.start) ?? info;
   }
 
   /** The type errors of `code` as the next cell, located in the cell. */
@@ -279,6 +297,14 @@ export class NotebookLanguageService {
     }
     return ts.resolveModuleName(name, containingFile, options, host, this.cache);
   }
+}
+
+/**
+ * A name imported (by the user or by a cell's prelude) shows as `(alias) const x: T\nimport x`;
+ * what matters is the declaration itself.
+ */
+function withoutAlias(display: string): string {
+  return display.replace(/^\(alias\) /, "").replace(/\nimport [^\n]*$/, "");
 }
 
 /** Exact-case prefix matches first, then the rest; public names before `_private` ones. */
