@@ -12,10 +12,12 @@ import { typeCheckMode } from "./typecheck-mode.js";
 
 /**
  * How long a finished cell's reply waits for type warnings still being computed, so that they
- * land in the cell's output. A warm check takes a few milliseconds; this only matters while the
- * service loads its declarations (the first cell after start).
+ * land in the cell's output (a warm check takes milliseconds). While the service is still
+ * loading, a finished cell does not wait and its warnings are dropped: shown after the reply
+ * they would belong to no cell in the frontend, and waiting would delay the first cells of
+ * every notebook run by the service's load time.
  */
-const WARNING_GRACE_MS = 1500;
+const WARNING_GRACE_MS = 3000;
 
 /**
  * How long completion and inspection wait for the type service before answering from runtime
@@ -65,6 +67,7 @@ export class CellTypes {
     }
     if (mode === "strict") {
       const diagnostics = await this.service.ask({ kind: "check", code, commit: false }).catch(() => [] as CellDiagnostic[]);
+      this.answered = true;
       if (diagnostics.length > 0) {
         const count = diagnostics.length;
         return {
@@ -77,16 +80,22 @@ export class CellTypes {
       this.service.ask({ kind: "commit", code }).catch(() => undefined);
       return run();
     }
+    let finished = false;
+    const warm = this.answered;
     const shown = this.service.ask({ kind: "check", code, commit: true }).then(
       (diagnostics) => {
-        if (diagnostics.length > 0) sink.stream("stderr", formatDiagnostics(diagnostics, "warning"));
+        this.answered = true;
+        if (!finished && diagnostics.length > 0) sink.stream("stderr", formatDiagnostics(diagnostics, "warning"));
       },
       () => undefined,
     );
     const outcome = await run();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([shown, new Promise<void>((resolve) => (timer = setTimeout(resolve, WARNING_GRACE_MS)))]);
-    clearTimeout(timer);
+    if (warm) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([shown, new Promise<void>((resolve) => (timer = setTimeout(resolve, WARNING_GRACE_MS)))]);
+      clearTimeout(timer);
+    }
+    finished = true;
     return outcome;
   }
 
