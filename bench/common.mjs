@@ -1,10 +1,11 @@
 // What every benchmark script shares: the project's paths, the Python anchors in .venv (installed
 // from bench/requirements.txt on first use), one line describing the machine, and replacing the
 // script's own section of bench/RESULTS.md.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
@@ -68,3 +69,32 @@ export function median(values) {
 
 /** `v` with `d` significant digits. */
 export const sig = (v, d = 3) => (Number.isFinite(v) ? Number(v.toPrecision(d)).toString() : String(v));
+
+/**
+ * A jupyter_client bridge (test/support/jupyter_bridge.py) driven line by line: `call(cmd, args)`
+ * resolves with the bridge's answer, `close()` ends it.
+ */
+export function kernelBridge() {
+  const child = spawn(python, [join(root, "test", "support", "jupyter_bridge.py")], { stdio: ["pipe", "pipe", "inherit"] });
+  const waiting = new Map();
+  let next = 1;
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    const a = JSON.parse(line);
+    const w = waiting.get(a.id);
+    waiting.delete(a.id);
+    if (a.ok) w.resolve(a);
+    else w.reject(new Error(a.error));
+  });
+  return {
+    call(cmd, args = {}) {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        child.stdin.write(JSON.stringify({ id, cmd, ...args }) + "\n");
+      });
+    },
+    close() {
+      child.stdin.end();
+    },
+  };
+}

@@ -6,43 +6,17 @@
 // floods (10,000 updates of one display, 10,000 displays). Replaces its section of
 // bench/RESULTS.md (`--no-write` only prints).
 // Run after a build: `node bench/kernel.mjs [--runs N]`.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { median, writeSection } from "./common.mjs";
+import { kernelBridge as bridge, median, writeSection } from "./common.mjs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const python = join(root, ".venv", "bin", "python");
 const runsArg = process.argv.indexOf("--runs");
 const STARTUP_RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-
-function bridge() {
-  const child = spawn(python, [join(root, "test", "support", "jupyter_bridge.py")], { stdio: ["pipe", "pipe", "inherit"] });
-  const waiting = new Map();
-  let next = 1;
-  createInterface({ input: child.stdout }).on("line", (line) => {
-    const a = JSON.parse(line);
-    const w = waiting.get(a.id);
-    waiting.delete(a.id);
-    if (a.ok) w.resolve(a);
-    else w.reject(new Error(a.error));
-  });
-  return {
-    call(cmd, args = {}) {
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        child.stdin.write(JSON.stringify({ id, cmd, ...args }) + "\n");
-      });
-    },
-    close() {
-      child.stdin.end();
-    },
-  };
-}
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 

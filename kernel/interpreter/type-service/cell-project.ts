@@ -117,9 +117,14 @@ export class CellProject {
     return this.current;
   }
 
-  /** Adds `code` as the next executed cell; later cells see its declarations. */
-  commit(code: string): CellFile {
+  /**
+   * Adds `code` as the next executed cell, so later cells see its declarations. A cell that
+   * declares nothing changes no type later cells see, and is not added: the program then stays
+   * as it was, and the next question does not pay for a new file.
+   */
+  commit(code: string): CellFile | undefined {
     const text = blankMagics(code);
+    if (topLevelNames(text).length === 0) return undefined;
     const file = this.build(join(this.dir, `__hpcfit_cell_${this.cells.length + 1}__.ts`), text);
     this.cells.push(file);
     for (const name of topLevelNames(text)) this.owners.set(name, file.path);
