@@ -158,7 +158,7 @@ export class NotebookLanguageService {
       readDirectory: (...args) => ts.sys.readDirectory(...args),
       directoryExists: (path) => ts.sys.directoryExists(path),
       getDirectories: (path) => ts.sys.getDirectories(path),
-      realpath: ts.sys.realpath,
+      realpath: (path) => ts.sys.realpath?.(path) ?? path,
       resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
         literals.map((literal) => this.resolve(literal.text, containingFile, options, host)),
     };
