@@ -18,6 +18,7 @@ function makeNotebookDir(): string {
   writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "unit-tools", version: "1.0.0", type: "module", exports: { ".": { types: "./index.d.ts", import: "./index.js" } } }));
   writeFileSync(join(pkg, "index.js"), "export function toKelvin(celsius) { return celsius + 273.15; }\n");
   writeFileSync(join(pkg, "index.d.ts"), "/** Converts degrees Celsius to kelvin. */\nexport declare function toKelvin(celsius: number): number;\n");
+  writeFileSync(join(root, "helper.ts"), "export const twice = (x: number): number => 2 * x;\n");
   return root;
 }
 
@@ -81,6 +82,17 @@ describe("typed completion", () => {
     await k.execute("const loose: any = { runtimeOnly: 1 };");
     const runtime = await complete("loose.run");
     expect(runtime.matches).toEqual(["runtimeOnly"]);
+  });
+
+  it("completes import paths: packages of the notebook's folder, hpcfit, and files next to the notebook", async () => {
+    const pkg = await complete('import { toKelvin } from "unit-');
+    expect(pkg.matches).toEqual(["unit-tools"]);
+    expect([pkg.start, pkg.end]).toEqual([26, 31]);
+    expect((await complete('import { fit } from "hp')).matches).toEqual(["hpcfit"]);
+    const file = await complete('import { twice } from "./hel');
+    expect(file.matches).toEqual(["helper"]);
+    expect(file.entries[0].type).toBe("path");
+    expect((await k.execute('import { twice } from "./helper";\ntwice(2)')).result?.["text/plain"]).toBe("4");
   });
 
   it("still completes magics after %", async () => {

@@ -4,8 +4,8 @@
  * this package's declarations, other packages and files from the notebook's directory). It keeps
  * its program between requests; only the edited cell changes version.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import ts from "typescript";
 import { packageRoot } from "../../../util/paths.js";
 import { CellProject, MAGIC_PLACEHOLDER, type CellFile } from "./cell-project.js";
@@ -100,6 +100,9 @@ const KIND_TO_JUPYTER: Record<string, string> = {
   [ts.ScriptElementKind.string]: "text",
 };
 
+/** The text before the cursor ends inside an import's module specifier; group 1 is its start. */
+const MODULE_SPECIFIER = /(?:\bfrom|\bimport\s*\(?)\s*["']([^"'\n]*)$/;
+
 /** How many candidates get their full signature (each costs a type-checker query). */
 const MAX_DETAILED = 60;
 
@@ -114,7 +117,7 @@ export class NotebookLanguageService {
   private readonly globals: string;
 
   /** @param notebookDir where the notebook's imports resolve from */
-  constructor(notebookDir: string) {
+  constructor(private readonly notebookDir: string) {
     this.project = new CellProject(notebookDir);
     const root = packageRoot();
     this.hpcfitTypes = join(root, "dist", "index.d.ts");
@@ -152,6 +155,8 @@ export class NotebookLanguageService {
         return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
       },
       getCurrentDirectory: () => notebookDir,
+      // Without it, paths are compared (and directories listed) in lower case.
+      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
       fileExists: (path) => path === globalsPath || project.file(path) !== undefined || ts.sys.fileExists(path),
       readFile: (path, encoding) => (path === globalsPath ? globals : (project.file(path)?.text ?? ts.sys.readFile(path, encoding))),
@@ -179,10 +184,29 @@ export class NotebookLanguageService {
       includeCompletionsWithInsertText: true,
       includeCompletionsForImportStatements: false,
       includeCompletionsForModuleExports: false,
+      // Cells import files without extensions (module-import.ts finds `.ts`, `.js`, index files);
+      // left to infer, TypeScript would copy the `.js` of the cells' own preludes.
+      importModuleSpecifierEnding: "minimal",
     });
-    if (!info) return undefined;
+    const specifier = MODULE_SPECIFIER.exec(code.slice(0, cursor));
+    // Package names as the interpreter resolves them: `hpcfit` from the kernel, the others from
+    // node_modules folders of the notebook's directory and above (TypeScript itself offers only
+    // packages some package.json lists).
+    const hpcfit: TypedCompletion[] =
+      specifier && !/^[./]/.test(specifier[1])
+        ? [
+            ...("hpcfit".startsWith(specifier[1]) ? [{ text: "hpcfit", type: "module", signature: `module "hpcfit" (${this.hpcfitTypes})` }] : []),
+            ...installedPackages(this.notebookDir)
+              .filter((name) => name.startsWith(specifier[1]))
+              .map((name) => ({ text: name, type: "module", signature: `module "${name}"` })),
+          ]
+        : [];
+    if (!info || info.entries.length === 0) {
+      return hpcfit.length > 0 && specifier ? { start: cursor - specifier[1].length, end: cursor, member: false, items: hpcfit } : undefined;
+    }
     const wordStart = cursor - (/[\w$]*$/.exec(code.slice(0, cursor))?.[0].length ?? 0);
-    const span = info.optionalReplacementSpan;
+    // Module paths carry their span on each entry rather than on the list.
+    const span = info.optionalReplacementSpan ?? info.entries.find((e) => e.replacementSpan)?.replacementSpan;
     const start = span ? span.start - file.offset : wordStart;
     const end = span ? Math.max(cursor, span.start + span.length - file.offset) : cursor;
     const partial = code.slice(start, cursor).replace(/^["'`]/, "");
@@ -201,7 +225,9 @@ export class NotebookLanguageService {
       }
       return item;
     });
-    return { start: quoted ? start : start, end, member: info.isMemberCompletion, items };
+    const offered = new Set(items.map((i) => i.text));
+    items.unshift(...hpcfit.filter((i) => !offered.has(i.text)));
+    return { start, end, member: info.isMemberCompletion, items };
   }
 
   /**
@@ -305,6 +331,27 @@ export class NotebookLanguageService {
  */
 function withoutAlias(display: string): string {
   return display.replace(/^\(alias\) /, "").replace(/\nimport [^\n]*$/, "");
+}
+
+/** Names of the packages in the node_modules folders of `dir` and its ancestors, nearest first. */
+function installedPackages(dir: string): string[] {
+  const names = new Set<string>();
+  const list = (path: string): string[] => {
+    try {
+      return readdirSync(path).filter((n) => !n.startsWith("."));
+    } catch {
+      return [];
+    }
+  };
+  for (let at = dir; ; at = dirname(at)) {
+    const modules = join(at, "node_modules");
+    for (const name of list(modules)) {
+      if (name.startsWith("@")) for (const inner of list(join(modules, name))) names.add(`${name}/${inner}`);
+      else names.add(name);
+    }
+    if (dirname(at) === at) break;
+  }
+  return [...names];
 }
 
 /** Exact-case prefix matches first, then the rest; public names before `_private` ones. */
