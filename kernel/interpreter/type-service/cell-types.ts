@@ -66,8 +66,8 @@ export class CellTypes {
       return run();
     }
     if (mode === "strict") {
-      const diagnostics = await this.service.ask({ kind: "check", code, commit: false }).catch(() => [] as CellDiagnostic[]);
-      this.answered = true;
+      // A service that fails or does not answer in time leaves the cell unchecked, not stuck.
+      const diagnostics: CellDiagnostic[] = (await this.within(this.service.ask({ kind: "check", code, commit: false }))) ?? [];
       if (diagnostics.length > 0) {
         const count = diagnostics.length;
         return {
