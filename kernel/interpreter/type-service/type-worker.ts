@@ -3,6 +3,7 @@
  * checking cells never hold up the thread that runs them. Requests are answered in order.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { blankMagics, topLevelNames } from "./cell-project.js";
 import type { TypeReply, TypeRequest, TypeWorkerData } from "./messages.js";
 import { NotebookLanguageService } from "./notebook-language-service.js";
 
@@ -22,7 +23,8 @@ function answer(request: TypeRequest): TypeReply {
         return { id: request.id, ok: true, value: diagnostics };
       }
       case "commit":
-        if (service.parses(request.code)) service.project.commit(request.code);
+        // A cell that declares nothing is not kept (see CellProject.commit): no need to parse it.
+        if (topLevelNames(blankMagics(request.code)).length > 0 && service.parses(request.code)) service.project.commit(request.code);
         return { id: request.id, ok: true, value: null };
     }
   } catch (error) {
