@@ -23,7 +23,9 @@ const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Mat
 function install(packageDir) {
   const prefix = mkdtempSync(join(tmpdir(), "hpcfit-bench-typed-"));
   process.on("exit", () => rmSync(prefix, { recursive: true, force: true }));
-  const r = spawnSync(process.execPath, [join(packageDir, "dist", "cli", "main.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [join(packageDir, "dist", "cli", "main.js"), "install", "--prefix", prefix], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`install from ${packageDir} failed (build first): ${r.stderr}`);
   return join(prefix, "share", "jupyter", "kernels");
 }
@@ -51,10 +53,18 @@ function notebookCells() {
     const kind = i % 4;
     if (kind === 0) cells.push(`const x${i} = Array.from({ length: 20 }, (_, j) => j + ${i});`);
     else if (kind === 1) cells.push(`function model${i}(x: number, a = 1, b = 0): number {\n  return a * x + b * ${i};\n}`);
-    else if (kind === 2) cells.push(`interface Row${i} {\n  id: number;\n  value: number;\n  label: string;\n}\nconst rows${i}: Row${i}[] = [{ id: ${i}, value: ${i} / 2, label: "r${i}" }];`);
-    else cells.push(`const xs${i} = [1, 2, 3, 4, 5];\nconst curve${i} = new Curve((x: number, a = 1, b = 0) => a * x + b, xs${i}, xs${i}.map((v) => 2 * v + 1), xs${i}.map(() => 0.1));`);
+    else if (kind === 2)
+      cells.push(
+        `interface Row${i} {\n  id: number;\n  value: number;\n  label: string;\n}\nconst rows${i}: Row${i}[] = [{ id: ${i}, value: ${i} / 2, label: "r${i}" }];`,
+      );
+    else
+      cells.push(
+        `const xs${i} = [1, 2, 3, 4, 5];\nconst curve${i} = new Curve((x: number, a = 1, b = 0) => a * x + b, xs${i}, xs${i}.map((v) => 2 * v + 1), xs${i}.map(() => 0.1));`,
+      );
   }
-  cells.push("curve3.a.range(0, 5); curve3.b.range(-5, 5);\nconst problem = new FitProblem(curve3);\nconst result = await fit(problem);\nresult.converged");
+  cells.push(
+    "curve3.a.range(0, 5); curve3.b.range(-5, 5);\nconst problem = new FitProblem(curve3);\nconst result = await fit(problem);\nresult.converged",
+  );
   return cells;
 }
 
@@ -90,11 +100,15 @@ async function runKernel(label, kernelDirs, mode, withCompletion) {
     let typed = 0;
     if (withCompletion) {
       for (const q of QUERIES) completion[q.kind] = [];
-      for (const q of QUERIES) await b.call("request", { msg_type: "complete_request", content: { code: q.code, cursor_pos: q.code.length } });
+      for (const q of QUERIES)
+        await b.call("request", { msg_type: "complete_request", content: { code: q.code, cursor_pos: q.code.length } });
       for (let i = 0; i < COMPLETIONS_PER_KIND; i++) {
         for (const q of QUERIES) {
           const t0 = performance.now();
-          const r = await b.call("request", { msg_type: "complete_request", content: { code: q.code, cursor_pos: q.code.length } });
+          const r = await b.call("request", {
+            msg_type: "complete_request",
+            content: { code: q.code, cursor_pos: q.code.length },
+          });
           completion[q.kind].push(performance.now() - t0);
           if (r.reply.content.metadata._jupyter_types_experimental?.some((e) => e.signature)) typed++;
         }
@@ -123,7 +137,9 @@ const rttRows = runs.map(
     `${median(r.varying).toFixed(2)} (p90 ${pct(r.varying, 0.9).toFixed(2)}) | ${(median(r.varying) / median(reference.varying)).toFixed(2)} | ${(r.rssKb / 1024).toFixed(1)} |`,
 );
 const all = Object.values(withTypes.completion).flat();
-const completionRows = Object.entries(withTypes.completion).map(([kind, xs]) => `| ${kind} | ${median(xs).toFixed(1)} | ${pct(xs, 0.9).toFixed(1)} |`);
+const completionRows = Object.entries(withTypes.completion).map(
+  ([kind, xs]) => `| ${kind} | ${median(xs).toFixed(1)} | ${pct(xs, 0.9).toFixed(1)} |`,
+);
 const heading = "## Kernel type service: completion latency, round trip, memory (bench/typed-kernel.mjs)";
 const section = `${new Date().toISOString()} — ${machine()}.
 Notebook: 30 cells (an \`import\` of hpcfit, 28 cells of data, models, interfaces and curves, a fit), executed in

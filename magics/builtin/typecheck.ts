@@ -1,6 +1,11 @@
 /** `%typecheck [warn|strict|off]`: what the kernel does with a cell's type errors. */
 import { type Magic } from "../../kernel/magics/types.js";
-import { setTypeCheckMode, TYPE_CHECK_MODES, typeCheckMode, type TypeCheckMode } from "../../kernel/interpreter/type-service/typecheck-mode.js";
+import {
+  setTypeCheckMode,
+  TYPE_CHECK_MODES,
+  typeCheckMode,
+  type TypeCheckMode,
+} from "../../kernel/interpreter/type-service/typecheck-mode.js";
 import { UserError } from "../../util/user-error.js";
 
 /** `%typecheck MODE` sets the mode; alone, it prints the current one. */

@@ -9,7 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, openLab, runCommand, screenshot, startJupyterLab, waitForKernelIdle, type Lab } from "../support/browser.js";
+import {
+  launchChromium,
+  openLab,
+  runCommand,
+  screenshot,
+  startJupyterLab,
+  waitForKernelIdle,
+  type Lab,
+} from "../support/browser.js";
 import { installTempKernelspec } from "../support/kernel-client.js";
 import { notebook } from "./notebook-fixtures.js";
 

@@ -15,9 +15,20 @@ function makeNotebookDir(): string {
   const root = mkdtempSync(join(tmpdir(), "hpcfit-typed-"));
   const pkg = join(root, "node_modules", "unit-tools");
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "unit-tools", version: "1.0.0", type: "module", exports: { ".": { types: "./index.d.ts", import: "./index.js" } } }));
+  writeFileSync(
+    join(pkg, "package.json"),
+    JSON.stringify({
+      name: "unit-tools",
+      version: "1.0.0",
+      type: "module",
+      exports: { ".": { types: "./index.d.ts", import: "./index.js" } },
+    }),
+  );
   writeFileSync(join(pkg, "index.js"), "export function toKelvin(celsius) { return celsius + 273.15; }\n");
-  writeFileSync(join(pkg, "index.d.ts"), "/** Converts degrees Celsius to kelvin. */\nexport declare function toKelvin(celsius: number): number;\n");
+  writeFileSync(
+    join(pkg, "index.d.ts"),
+    "/** Converts degrees Celsius to kelvin. */\nexport declare function toKelvin(celsius: number): number;\n",
+  );
   writeFileSync(join(root, "helper.ts"), "export const twice = (x: number): number => 2 * x;\n");
   return root;
 }
@@ -39,7 +50,10 @@ interface TypedEntry {
   end: number;
 }
 
-async function complete(code: string, cursor = code.length): Promise<{ matches: string[]; entries: TypedEntry[]; start: number; end: number }> {
+async function complete(
+  code: string,
+  cursor = code.length,
+): Promise<{ matches: string[]; entries: TypedEntry[]; start: number; end: number }> {
   const r = await k.request("complete_request", { code, cursor_pos: cursor });
   const c = r.reply!.content;
   return { matches: c.matches, entries: c.metadata._jupyter_types_experimental ?? [], start: c.cursor_start, end: c.cursor_end };
@@ -53,12 +67,19 @@ async function inspect(code: string, cursor: number, detail: 0 | 1 = 0): Promise
 
 describe("typed completion", () => {
   it("completes the members of a user's interface with their types, from an earlier cell", async () => {
-    const cell = await k.execute("interface Sample { temperature: number; label: string; scale(by: number): Sample }\nconst s: Sample = JSON.parse('{}');");
+    const cell = await k.execute(
+      "interface Sample { temperature: number; label: string; scale(by: number): Sample }\nconst s: Sample = JSON.parse('{}');",
+    );
     expect(cell.status).toBe("ok");
     const c = await complete("s.");
     expect(c.matches).toEqual(expect.arrayContaining(["temperature", "label", "scale"]));
     const byText = new Map(c.entries.map((e) => [e.text, e]));
-    expect(byText.get("temperature")).toMatchObject({ type: "property", signature: "(property) Sample.temperature: number", start: 2, end: 2 });
+    expect(byText.get("temperature")).toMatchObject({
+      type: "property",
+      signature: "(property) Sample.temperature: number",
+      start: 2,
+      end: 2,
+    });
     expect(byText.get("scale")).toMatchObject({ type: "function", signature: "(method) Sample.scale(by: number): Sample" });
     // The runtime value is an empty object: only the types know these members.
     expect(c.matches).not.toContain("constructor");
@@ -78,7 +99,10 @@ describe("typed completion", () => {
   it("completes a package's exports and falls back to runtime members for values typed any", async () => {
     const c = await complete('import { toK } from "unit-tools";', 12);
     expect(c.matches).toEqual(["toKelvin"]);
-    expect(c.entries[0]).toMatchObject({ type: "function", signature: expect.stringContaining("toKelvin(celsius: number): number") });
+    expect(c.entries[0]).toMatchObject({
+      type: "function",
+      signature: expect.stringContaining("toKelvin(celsius: number): number"),
+    });
     await k.execute("const loose: any = { runtimeOnly: 1 };");
     const runtime = await complete("loose.run");
     expect(runtime.matches).toEqual(["runtimeOnly"]);

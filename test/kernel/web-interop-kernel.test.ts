@@ -13,10 +13,13 @@ afterAll(async () => {
 
 describe("web dialogs", () => {
   it("prompt, confirm and alert ask through input_request", async () => {
-    const r = await k.execute('const who = await prompt("Name?", "Ada");\nconst sure = await confirm("Sure?");\nawait alert("Done");\n`${who} ${sure}`', {
-      allowStdin: true,
-      stdin: ["", "yes", ""],
-    });
+    const r = await k.execute(
+      'const who = await prompt("Name?", "Ada");\nconst sure = await confirm("Sure?");\nawait alert("Done");\n`${who} ${sure}`',
+      {
+        allowStdin: true,
+        stdin: ["", "yes", ""],
+      },
+    );
     expect(r.status).toBe("ok");
     expect(r.stdinRequests.map((m) => m.content.prompt)).toEqual(["Name? [Ada] ", "Sure? [y/N] ", "Done [Enter] "]);
     expect(r.result?.["text/plain"]).toBe("'Ada true'");
@@ -37,7 +40,8 @@ describe("web dialogs", () => {
 
 describe("Jupyter.display", () => {
   it("shows a value made for Deno's kernel as its bundle, as a result and through display()", async () => {
-    const make = 'const card = { [Symbol.for("Jupyter.display")]() { return { "text/html": "<b>card</b>", "text/plain": "card" }; } };';
+    const make =
+      'const card = { [Symbol.for("Jupyter.display")]() { return { "text/html": "<b>card</b>", "text/plain": "card" }; } };';
     const r = await k.execute(`${make}\ncard`);
     expect(r.result).toEqual({ "text/html": "<b>card</b>", "text/plain": "card" });
     const shown = await k.execute("display(card); undefined");

@@ -129,7 +129,10 @@ export class CellProject {
     this.cells.push(file);
     for (const name of topLevelNames(text)) this.owners.set(name, file.path);
     // The edited cell's prelude must now import from the new file.
-    this.current = this.build(this.current.path, this.current.text.slice(this.current.offset, this.current.offset + this.current.length));
+    this.current = this.build(
+      this.current.path,
+      this.current.text.slice(this.current.offset, this.current.offset + this.current.length),
+    );
     return file;
   }
 

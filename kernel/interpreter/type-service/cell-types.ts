@@ -58,7 +58,12 @@ export class CellTypes {
    * type errors. Silent and unstored executions (user expressions) are neither checked nor
    * remembered.
    */
-  async around(code: string, options: ExecuteOptions, sink: OutputSink, run: () => Promise<ExecuteOutcome>): Promise<ExecuteOutcome> {
+  async around(
+    code: string,
+    options: ExecuteOptions,
+    sink: OutputSink,
+    run: () => Promise<ExecuteOutcome>,
+  ): Promise<ExecuteOutcome> {
     if (options.silent || !options.storeHistory) return run();
     const mode = typeCheckMode();
     if (mode === "off") {
@@ -111,7 +116,13 @@ export class CellTypes {
     if (!typed || typed.items.length === 0) return runtime();
     const start = utf16ToCodePoints(code, typed.start);
     const end = utf16ToCodePoints(code, typed.end);
-    const entries: TypedMatch[] = typed.items.map((item) => ({ start, end, text: item.text, type: item.type, ...(item.signature ? { signature: item.signature } : {}) }));
+    const entries: TypedMatch[] = typed.items.map((item) => ({
+      start,
+      end,
+      text: item.text,
+      type: item.type,
+      ...(item.signature ? { signature: item.signature } : {}),
+    }));
     if (!typed.member) {
       // Names only the runtime knows (made by a magic, or before the service started).
       const fallback = runtime();
@@ -120,7 +131,12 @@ export class CellTypes {
         for (const text of fallback.matches) if (!known.has(text)) entries.push({ start, end, text, type: "instance" });
       }
     }
-    return { matches: entries.map((e) => e.text), cursorStart: start, cursorEnd: end, metadata: { _jupyter_types_experimental: entries } };
+    return {
+      matches: entries.map((e) => e.text),
+      cursorStart: start,
+      cursorEnd: end,
+      metadata: { _jupyter_types_experimental: entries },
+    };
   }
 
   /** Typed inspection at `cursorPos` (code points), or `runtime`'s when the types know nothing useful. */
@@ -138,7 +154,10 @@ export class CellTypes {
     let timer: NodeJS.Timeout | undefined;
     const wait = this.answered ? QUESTION_TIMEOUT_MS : FIRST_ANSWER_TIMEOUT_MS;
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), wait)));
-    answer.then(() => (this.answered = true), () => undefined);
+    answer.then(
+      () => (this.answered = true),
+      () => undefined,
+    );
     try {
       return await Promise.race([answer, timeout]);
     } catch {

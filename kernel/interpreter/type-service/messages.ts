@@ -25,4 +25,5 @@ export interface TypeAnswers {
 }
 
 /** The worker's reply to one request. */
-export type TypeReply = { id: number; ok: true; value: TypeAnswers[TypeRequest["kind"]] } | { id: number; ok: false; error: string };
+export type TypeReply =
+  { id: number; ok: true; value: TypeAnswers[TypeRequest["kind"]] } | { id: number; ok: false; error: string };

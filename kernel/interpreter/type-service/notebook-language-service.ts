@@ -159,7 +159,8 @@ export class NotebookLanguageService {
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
       fileExists: (path) => path === globalsPath || project.file(path) !== undefined || ts.sys.fileExists(path),
-      readFile: (path, encoding) => (path === globalsPath ? globals : (project.file(path)?.text ?? ts.sys.readFile(path, encoding))),
+      readFile: (path, encoding) =>
+        path === globalsPath ? globals : (project.file(path)?.text ?? ts.sys.readFile(path, encoding)),
       readDirectory: (...args) => ts.sys.readDirectory(...args),
       directoryExists: (path) => ts.sys.directoryExists(path),
       getDirectories: (path) => ts.sys.getDirectories(path),
@@ -195,14 +196,18 @@ export class NotebookLanguageService {
     const hpcfit: TypedCompletion[] =
       specifier && !/^[./]/.test(specifier[1])
         ? [
-            ...("hpcfit".startsWith(specifier[1]) ? [{ text: "hpcfit", type: "module", signature: `module "hpcfit" (${this.hpcfitTypes})` }] : []),
+            ...("hpcfit".startsWith(specifier[1])
+              ? [{ text: "hpcfit", type: "module", signature: `module "hpcfit" (${this.hpcfitTypes})` }]
+              : []),
             ...installedPackages(this.notebookDir)
               .filter((name) => name.startsWith(specifier[1]))
               .map((name) => ({ text: name, type: "module", signature: `module "${name}"` })),
           ]
         : [];
     if (!info || info.entries.length === 0) {
-      return hpcfit.length > 0 && specifier ? { start: cursor - specifier[1].length, end: cursor, member: false, items: hpcfit } : undefined;
+      return hpcfit.length > 0 && specifier
+        ? { start: cursor - specifier[1].length, end: cursor, member: false, items: hpcfit }
+        : undefined;
     }
     const wordStart = cursor - (/[\w$]*$/.exec(code.slice(0, cursor))?.[0].length ?? 0);
     // Module paths carry their span on each entry rather than on the list.
@@ -215,12 +220,25 @@ export class NotebookLanguageService {
       .filter((e) => e.name !== MAGIC_PLACEHOLDER && !e.name.startsWith("__hpcfit") && e.name.toLowerCase().startsWith(prefix))
       // Module paths the cell files themselves would offer are not the user's.
       .filter((e) => !(e.kind === ts.ScriptElementKind.scriptElement && e.name.startsWith("__hpcfit")))
-      .sort((a, b) => rank(a, partial) - rank(b, partial) || a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name));
+      .sort(
+        (a, b) => rank(a, partial) - rank(b, partial) || a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name),
+      );
     const quoted = span !== undefined && /^["'`]/.test(code.slice(start, start + 1));
     const items = entries.map((entry, i): TypedCompletion => {
-      const item: TypedCompletion = { text: quoted ? code[start] + entry.name : entry.name, type: KIND_TO_JUPYTER[entry.kind] ?? entry.kind };
+      const item: TypedCompletion = {
+        text: quoted ? code[start] + entry.name : entry.name,
+        type: KIND_TO_JUPYTER[entry.kind] ?? entry.kind,
+      };
       if (i < MAX_DETAILED) {
-        const details = this.service.getCompletionEntryDetails(file.path, position, entry.name, undefined, entry.source, undefined, entry.data);
+        const details = this.service.getCompletionEntryDetails(
+          file.path,
+          position,
+          entry.name,
+          undefined,
+          entry.source,
+          undefined,
+          entry.data,
+        );
         if (details) item.signature = withoutAlias(ts.displayPartsToString(details.displayParts));
       }
       return item;
@@ -317,9 +335,16 @@ export class NotebookLanguageService {
     return { where: `${definition.fileName}:${line + 1}`, text };
   }
 
-  private resolve(name: string, containingFile: string, options: ts.CompilerOptions, host: ts.ModuleResolutionHost): ts.ResolvedModuleWithFailedLookupLocations {
+  private resolve(
+    name: string,
+    containingFile: string,
+    options: ts.CompilerOptions,
+    host: ts.ModuleResolutionHost,
+  ): ts.ResolvedModuleWithFailedLookupLocations {
     if (name === "hpcfit" && existsSync(this.hpcfitTypes)) {
-      return { resolvedModule: { resolvedFileName: this.hpcfitTypes, extension: ts.Extension.Dts, isExternalLibraryImport: false } };
+      return {
+        resolvedModule: { resolvedFileName: this.hpcfitTypes, extension: ts.Extension.Dts, isExternalLibraryImport: false },
+      };
     }
     return ts.resolveModuleName(name, containingFile, options, host, this.cache);
   }

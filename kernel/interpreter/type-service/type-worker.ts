@@ -24,7 +24,8 @@ function answer(request: TypeRequest): TypeReply {
       }
       case "commit":
         // A cell that declares nothing is not kept (see CellProject.commit): no need to parse it.
-        if (topLevelNames(blankMagics(request.code)).length > 0 && service.parses(request.code)) service.project.commit(request.code);
+        if (topLevelNames(blankMagics(request.code)).length > 0 && service.parses(request.code))
+          service.project.commit(request.code);
         return { id: request.id, ok: true, value: null };
     }
   } catch (error) {
