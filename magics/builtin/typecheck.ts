@@ -6,6 +6,7 @@ import {
   typeCheckMode,
   type TypeCheckMode,
 } from "../../kernel/interpreter/type-service/typecheck-mode.js";
+import { closest } from "../../util/closest.js";
 import { UserError } from "../../util/user-error.js";
 
 /** `%typecheck MODE` sets the mode; alone, it prints the current one. */
@@ -25,7 +26,9 @@ export const typecheckMagic: Magic = {
       return undefined;
     }
     if (!(TYPE_CHECK_MODES as readonly string[]).includes(wanted)) {
-      throw new UserError(`%typecheck: unknown mode "${wanted}"; use one of ${TYPE_CHECK_MODES.join(", ")}.`);
+      const near = closest(wanted, TYPE_CHECK_MODES);
+      const hint = near === undefined ? "" : ` (did you mean ${near}?)`;
+      throw new UserError(`%typecheck: unknown mode "${wanted}"${hint}; use one of ${TYPE_CHECK_MODES.join(", ")}.`);
     }
     setTypeCheckMode(wanted as TypeCheckMode);
     return undefined;
