@@ -3,6 +3,7 @@ import { type Magic } from "../../kernel/magics/types.js";
 import {
   setTypeCheckMode,
   TYPE_CHECK_MODES,
+  typeCheckEnvProblem,
   typeCheckMode,
   type TypeCheckMode,
 } from "../../kernel/interpreter/type-service/typecheck-mode.js";
@@ -18,11 +19,13 @@ export const typecheckMagic: Magic = {
     "%typecheck warn     show a cell's type errors on stderr and run it anyway (the default)\n" +
     "%typecheck strict   show them and do not run the cell\n" +
     "%typecheck off      do not check\n" +
-    "%typecheck          print the current mode",
+    "%typecheck          print the current mode\n" +
+    "HPCFIT_TYPECHECK=MODE in the kernel's environment sets the mode it starts with",
   run(args, context) {
     const wanted = args.trim();
     if (wanted === "") {
-      context.output.stream("stdout", `typecheck: ${typeCheckMode()}\n`);
+      const problem = typeCheckEnvProblem();
+      context.output.stream("stdout", `typecheck: ${typeCheckMode()}${problem ? ` (${problem})` : ""}\n`);
       return undefined;
     }
     if (!(TYPE_CHECK_MODES as readonly string[]).includes(wanted)) {

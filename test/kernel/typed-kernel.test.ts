@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startKernel, type KernelClient } from "../support/kernel-client.js";
+import { startKernel, type ExecuteResult, type KernelClient } from "../support/kernel-client.js";
 
 let k: KernelClient;
 let dir: string;
@@ -35,7 +35,7 @@ function makeNotebookDir(): string {
 
 beforeAll(async () => {
   dir = makeNotebookDir();
-  k = await startKernel({ cwd: dir });
+  k = await startKernel({ cwd: dir, env: { HPCFIT_TYPECHECK: "warn" } });
 });
 afterAll(async () => {
   await k?.kill();
@@ -63,6 +63,19 @@ async function inspect(code: string, cursor: number, detail: 0 | 1 = 0): Promise
   const r = await k.request("inspect_request", { code, cursor_pos: cursor, detail_level: detail });
   expect(r.reply!.content.found).toBe(true);
   return r.reply!.content.data["text/plain"];
+}
+
+/**
+ * Everything a cell wrote on stderr, with the type warnings that came after its reply (the check
+ * runs beside the cell and never holds its reply). The type service answers in order, so once a
+ * completion request sent after the cell is answered, the cell's check is done and its warnings
+ * are on their way.
+ */
+async function stderrOf(r: ExecuteResult): Promise<string> {
+  await k.request("complete_request", { code: "", cursor_pos: 0 });
+  const late = await k.iopub({ timeout: 0.5 });
+  const mine = late.filter((m) => m.parent_header.msg_id === r.msgId && m.header.msg_type === "stream");
+  return r.stderr + mine.filter((m) => m.content.name === "stderr").map((m) => m.content.text as string).join("");
 }
 
 describe("typed completion", () => {
@@ -153,23 +166,24 @@ describe("type errors", () => {
     const r = await k.execute('const reading: number = "hot";\nconsole.log("ran", reading);');
     expect(r.status).toBe("ok");
     expect(r.stdout).toBe("ran hot\n");
-    expect(r.stderr).toContain("Type warning (1):");
-    expect(r.stderr).toContain("line 1, column 7: Type 'string' is not assignable to type 'number'. (TS2322)");
-    expect(r.stderr).toContain('1 | const reading: number = "hot";');
+    const stderr = await stderrOf(r);
+    expect(stderr).toContain("Type warning (1):");
+    expect(stderr).toContain("line 1, column 7: Type 'string' is not assignable to type 'number'. (TS2322)");
+    expect(stderr).toContain('1 | const reading: number = "hot";');
     // The caret sits under `reading`: four spaces of indent, the `1 | ` gutter, six columns.
-    expect(r.stderr).toMatch(/\n {14}\^{7}\n/);
+    expect(stderr).toMatch(/\n {14}\^{7}\n/);
   });
 
   it("are not raised for a const redeclared in a later cell, which gets its new type", async () => {
-    expect((await k.execute("const level = 1;")).stderr).toBe("");
+    expect(await stderrOf(await k.execute("const level = 1;"))).toBe("");
     const again = await k.execute('const level = "high";\nlevel.toUpperCase()');
-    expect(again.stderr).toBe("");
+    expect(await stderrOf(again)).toBe("");
     expect(again.result?.["text/plain"]).toBe("'HIGH'");
     const c = await complete("level.toUpp");
     expect(c.entries[0]).toMatchObject({ text: "toUpperCase", signature: expect.stringContaining("String.toUpperCase") });
     // Magic lines are not TypeScript: they raise nothing, and their value is typed any.
     const magic = await k.execute("%pwd\nconst here = %pwd\nhere.length > 0");
-    expect(magic.stderr).toBe("");
+    expect(await stderrOf(magic)).toBe("");
     expect(magic.result?.["text/plain"]).toBe("true");
   });
 
@@ -184,11 +198,30 @@ describe("type errors", () => {
     expect(notRun.result?.["text/plain"]).toBe("'undefined'");
     const off = await k.execute('const quiet: number = "x";\nquiet');
     expect(off.status).toBe("ok");
-    expect(off.stderr).toBe("");
+    expect(await stderrOf(off)).toBe("");
     await k.execute("%typecheck warn");
     expect((await k.execute("%typecheck")).stdout).toBe("typecheck: warn\n");
     const bad = await k.execute("%typecheck loud");
     expect(bad.status).toBe("error");
     expect(bad.error?.evalue).toContain('unknown mode "loud"');
+    expect((await k.execute("%typecheck strcit")).error?.evalue).toContain("did you mean strict?");
+  });
+
+  it("start in the mode HPCFIT_TYPECHECK names, and say so when it names none", async () => {
+    const strict = await startKernel({ cwd: dir, env: { HPCFIT_TYPECHECK: "strict" } });
+    try {
+      const stopped = await strict.execute('const wrong: number = "x";', { stopOnError: false });
+      expect(stopped.error?.ename).toBe("TypeCheckError");
+    } finally {
+      await strict.kill();
+    }
+    const loud = await startKernel({ cwd: dir, env: { HPCFIT_TYPECHECK: "loud" } });
+    try {
+      expect((await loud.execute("%typecheck")).stdout).toBe(
+        "typecheck: warn (HPCFIT_TYPECHECK=loud is not a mode (use warn, strict, off): warn is used)\n",
+      );
+    } finally {
+      await loud.kill();
+    }
   });
 });

@@ -61,7 +61,10 @@ export interface ExecuteResult extends RequestResult {
 
 /** Options for {@link startKernel}. */
 export interface StartKernelOptions {
-  /** Extra environment for the kernel (HPCFIT_DATA_DIR defaults to a fresh temp dir). */
+  /**
+   * Extra environment for the kernel (HPCFIT_DATA_DIR defaults to a fresh temp dir, and
+   * HPCFIT_TYPECHECK to `off`: give `warn` or `strict` to test type checking).
+   */
   env?: Record<string, string>;
   /** The kernel's working directory. */
   cwd?: string;
@@ -377,7 +380,10 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Ker
   const kernelName = options.kernelName ?? "hpcfit";
   const kernelDirs =
     options.kernelDirs ?? (kernelName === "hpcfit" ? [join(installTempKernelspec(), "share", "jupyter", "kernels")] : undefined);
-  const env: Record<string, string> = { ...options.env };
+  // Type checking off unless a test asks for it: a cell's type warnings arrive when its check
+  // is done, before or after the cell's idle, and would otherwise mix into the outputs of tests
+  // about other things (their cells need not be well-typed).
+  const env: Record<string, string> = { HPCFIT_TYPECHECK: "off", ...options.env };
   let ownDataDir = "";
   if (!env.HPCFIT_DATA_DIR) env.HPCFIT_DATA_DIR = ownDataDir = mkdtempSync(join(tmpdir(), "hpcfit-data-"));
   const bridge = spawn(PYTHON, [join(ROOT, "test", "support", "jupyter_bridge.py")], { stdio: ["pipe", "pipe", "pipe"] });

@@ -11,15 +11,6 @@ import { TypeService } from "./type-service.js";
 import { typeCheckMode } from "./typecheck-mode.js";
 
 /**
- * How long a finished cell's reply waits for type warnings still being computed, so that they
- * land in the cell's output (a warm check takes milliseconds). While the service is still
- * loading, a finished cell does not wait and its warnings are dropped: shown after the reply
- * they would belong to no cell in the frontend, and waiting would delay the first cells of
- * every notebook run by the service's load time.
- */
-const WARNING_GRACE_MS = 3000;
-
-/**
  * How long completion and inspection wait for the type service before answering from runtime
  * values alone: longer for the first answer, while the service loads lib, Node's and hpcfit's
  * declarations (seconds on a loaded machine), then shorter (it may be checking a long cell).
@@ -42,7 +33,7 @@ export class CellTypes {
   /** True once the service has answered a question: it is loaded. */
   private answered = false;
 
-  /** Starts the type service for a notebook in `notebookDir`. */
+  /** Prepares the type service for a notebook in `notebookDir`; its thread starts when first needed. */
   constructor(notebookDir: string) {
     this.service = new TypeService(notebookDir);
   }
@@ -53,10 +44,12 @@ export class CellTypes {
   }
 
   /**
-   * Runs a cell through `run` with type checking around it: the check starts with the cell
-   * (off its thread) and its warnings go to `sink`; in strict mode the cell runs only without
-   * type errors. Silent and unstored executions (user expressions) are neither checked nor
-   * remembered.
+   * Runs a cell through `run` with type checking beside it. In `warn` mode the cell starts at
+   * once and is never held up by the check, which runs in the type service's thread: its
+   * warnings go to `sink` whenever they come, while the cell runs or after its reply (a
+   * frontend's cell keeps listening to its request's outputs, as it does for a timer's). In
+   * strict mode the cell runs only without type errors. Silent and unstored executions (user
+   * expressions) are neither checked nor remembered.
    */
   async around(
     code: string,
@@ -67,10 +60,12 @@ export class CellTypes {
     if (options.silent || !options.storeHistory) return run();
     const mode = typeCheckMode();
     if (mode === "off") {
+      // Remembered for the types of later cells; a service not yet started gets it when it starts.
       this.service.ask({ kind: "commit", code }).catch(() => undefined);
       return run();
     }
     if (mode === "strict") {
+      this.service.start();
       // A service that fails or does not answer in time leaves the cell unchecked, not stuck.
       const diagnostics: CellDiagnostic[] = (await this.within(this.service.ask({ kind: "check", code, commit: false }))) ?? [];
       if (diagnostics.length > 0) {
@@ -85,23 +80,21 @@ export class CellTypes {
       this.service.ask({ kind: "commit", code }).catch(() => undefined);
       return run();
     }
-    let finished = false;
-    const warm = this.answered;
-    const shown = this.service.ask({ kind: "check", code, commit: true }).then(
+    this.service.ask({ kind: "check", code, commit: true }).then(
       (diagnostics) => {
         this.answered = true;
-        if (!finished && diagnostics.length > 0) sink.stream("stderr", formatDiagnostics(diagnostics, "warning"));
+        if (diagnostics.length > 0) sink.stream("stderr", formatDiagnostics(diagnostics, "warning"));
       },
       () => undefined,
     );
-    const outcome = await run();
-    if (warm) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([shown, new Promise<void>((resolve) => (timer = setTimeout(resolve, WARNING_GRACE_MS)))]);
-      clearTimeout(timer);
+    if (this.service.started) return run();
+    try {
+      return await run();
+    } finally {
+      // The first checked cell starts the service once its reply is on its way: loading
+      // TypeScript and the declarations takes a thread's second or two, and memory.
+      setImmediate(() => this.service.start());
     }
-    finished = true;
-    return outcome;
   }
 
   /**
@@ -112,6 +105,7 @@ export class CellTypes {
     const cursor = codePointsToUtf16(code, cursorPos);
     const line = code.slice(code.lastIndexOf("\n", cursor - 1) + 1, cursor);
     if (/^\s*%/.test(line)) return runtime();
+    this.service.start();
     const typed = await this.within(this.service.ask({ kind: "complete", code, cursor }));
     if (!typed || typed.items.length === 0) return runtime();
     const start = utf16ToCodePoints(code, typed.start);
@@ -144,6 +138,7 @@ export class CellTypes {
     const cursor = codePointsToUtf16(code, cursorPos);
     const around = /[%\w$]*$/.exec(code.slice(0, cursor))?.[0] ?? "";
     if (around.startsWith("%")) return runtime();
+    this.service.start();
     const text = await this.within(this.service.ask({ kind: "inspect", code, cursor, detailLevel }));
     // `any` says nothing: the runtime value says more.
     if (!text || /:\s*any$/.test(text.split("\n", 1)[0])) return runtime();

@@ -115,6 +115,7 @@ export class NotebookLanguageService {
   private readonly hpcfitTypes: string;
   private readonly cache = ts.createModuleResolutionCache(process.cwd(), (s) => s);
   private readonly globals: string;
+  private readonly snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
 
   /** @param notebookDir where the notebook's imports resolve from */
   constructor(private readonly notebookDir: string) {
@@ -143,7 +144,9 @@ export class NotebookLanguageService {
     };
     const project = this.project;
     const globalsPath = this.globalsPath;
-    const host: ts.LanguageServiceHost = {
+    // The language service passes `getModuleResolutionCache` on to its compiler host (where it is
+    // public), though its own host type leaves it out.
+    const host: ts.LanguageServiceHost & Pick<ts.CompilerHost, "getModuleResolutionCache"> = {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => [globalsPath, ...project.files().map((f) => f.path)],
       getScriptVersion: (path) => (path === globalsPath ? "1" : String(project.file(path)?.version ?? 0)),
@@ -151,8 +154,7 @@ export class NotebookLanguageService {
         if (path === globalsPath) return ts.ScriptSnapshot.fromString(globals);
         const cell = project.file(path);
         if (cell) return ts.ScriptSnapshot.fromString(cell.text);
-        const text = ts.sys.readFile(path);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        return this.fileSnapshot(path);
       },
       getCurrentDirectory: () => notebookDir,
       // Without it, paths are compared (and directories listed) in lower case.
@@ -165,10 +167,27 @@ export class NotebookLanguageService {
       directoryExists: (path) => ts.sys.directoryExists(path),
       getDirectories: (path) => ts.sys.getDirectories(path),
       realpath: (path) => ts.sys.realpath?.(path) ?? path,
+      // Also answers the package.json lookups of every file's module format, which the service
+      // would otherwise read and parse again on each program update.
+      getModuleResolutionCache: () => this.cache,
       resolveModuleNameLiterals: (literals, containingFile, _redirect, options) =>
         literals.map((literal) => this.resolve(literal.text, containingFile, options, host)),
     };
     this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+  }
+
+  /**
+   * The snapshot of a file outside the notebook (lib, declarations, the notebook's own modules),
+   * read once: the language service asks for every file's snapshot on each program update, before
+   * comparing versions, and reading them all again made each check of a new cell text cost tens
+   * of milliseconds. Their versions are fixed, so a changed file on disk is seen by a new kernel.
+   */
+  private fileSnapshot(path: string): ts.IScriptSnapshot | undefined {
+    if (this.snapshots.has(path)) return this.snapshots.get(path);
+    const text = ts.sys.readFile(path);
+    const snapshot = text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+    this.snapshots.set(path, snapshot);
+    return snapshot;
   }
 
   /** Builds the program once, so the first real request does not pay for loading lib and Node's types. */

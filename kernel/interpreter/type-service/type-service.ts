@@ -9,20 +9,36 @@ import type { TypeAnswers, TypeReply, TypeRequest, TypeWorkerData } from "./mess
 /** A request without its id. */
 type Question = TypeRequest extends infer R ? (R extends TypeRequest ? Omit<R, "id"> : never) : never;
 
-/** Talks to the type-service worker. */
+/**
+ * Talks to the type-service worker, which starts on {@link start} or on the first question that
+ * needs an answer: a kernel that never completes, inspects or checks a cell never loads
+ * TypeScript. Cells remembered before that are kept here, as text, and sent first.
+ */
 export class TypeService {
-  private readonly worker: Worker;
+  private worker: Worker | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  /** Requests made before the worker started, in order. */
+  private backlog: TypeRequest[] = [];
   private failure: Error | undefined;
+  private disposed = false;
 
-  /** Starts the worker for a notebook in `notebookDir`; it warms up in the background. */
-  constructor(notebookDir: string) {
-    const data: TypeWorkerData = { notebookDir };
-    this.worker = new Worker(new URL("./type-worker.js", import.meta.url), { workerData: data });
+  /** @param notebookDir where the notebook's imports resolve from */
+  constructor(private readonly notebookDir: string) {}
+
+  /** True once the worker was started. */
+  get started(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** Starts the worker (once); it then loads TypeScript and the notebook's declarations in its own thread. */
+  start(): void {
+    if (this.worker || this.disposed || this.failure) return;
+    const data: TypeWorkerData = { notebookDir: this.notebookDir };
+    const worker = (this.worker = new Worker(new URL("./type-worker.js", import.meta.url), { workerData: data }));
     // The kernel may exit while the worker still checks a cell.
-    this.worker.unref();
-    this.worker.on("message", (reply: TypeReply) => {
+    worker.unref();
+    worker.on("message", (reply: TypeReply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
@@ -30,26 +46,38 @@ export class TypeService {
       else waiting.reject(new Error(`type service: ${reply.error}`));
     });
     const fail = (error: Error): void => {
-      this.failure = error;
+      this.failure ??= error;
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
     };
-    this.worker.on("error", (error) => fail(new Error(`type service failed: ${error.message}`)));
-    this.worker.on("exit", (code) => fail(new Error(`type service stopped (exit code ${code})`)));
+    worker.on("error", (error) => fail(new Error(`type service failed: ${error.message}`)));
+    worker.on("exit", (code) => fail(new Error(`type service stopped (exit code ${code})`)));
+    for (const request of this.backlog) worker.postMessage(request);
+    this.backlog = [];
   }
 
-  /** Asks the worker; rejects when it failed or the question made it throw. */
+  /**
+   * Asks the worker; rejects when it failed or the question made it throw. Before the worker
+   * started, the question waits in order for {@link start}.
+   */
   ask<Q extends Question>(question: Q): Promise<TypeAnswers[Q["kind"]]> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
+    const request = { ...question, id } as TypeRequest;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ ...question, id });
+      if (this.worker) this.worker.postMessage(request);
+      else this.backlog.push(request);
     });
   }
 
-  /** Stops the worker. */
+  /** Stops the worker; questions still waiting are refused. */
   dispose(): void {
-    void this.worker.terminate();
+    this.disposed = true;
+    this.failure ??= new Error("type service stopped");
+    for (const waiting of this.pending.values()) waiting.reject(this.failure);
+    this.pending.clear();
+    this.backlog = [];
+    if (this.worker) void this.worker.terminate();
   }
 }
