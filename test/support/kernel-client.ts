@@ -296,6 +296,15 @@ export class KernelClient {
     return (await this.call("raw", { channel, frames, wait_ms: waitMs })).received;
   }
 
+  /**
+   * Connects a fresh SUB socket to IOPub subscribed to `topic` and returns the first message it
+   * receives (checked against the schemas) with its topic frames, or null when none came.
+   */
+  async subscribe(topic = "", timeoutMs = 5000): Promise<{ message: WireMessage | null; topic: string[] }> {
+    const a = await this.call("subscribe", { topic, timeout_ms: timeoutMs });
+    return { message: a.message, topic: a.topic ?? [] };
+  }
+
   /** The client session's signature over four JSON frames (for hand-made raw messages). */
   async sign(
     header: object,
