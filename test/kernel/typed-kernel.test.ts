@@ -1,7 +1,7 @@
 // The kernel's type service through jupyter_client: typed completion (members, fit options,
 // packages), inspection with types and TSDoc, type errors as warnings (or errors in strict mode),
 // and cells that redeclare names. Uses dist/: build first.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,7 +75,13 @@ async function stderrOf(r: ExecuteResult): Promise<string> {
   await k.request("complete_request", { code: "", cursor_pos: 0 });
   const late = await k.iopub({ timeout: 0.5 });
   const mine = late.filter((m) => m.parent_header.msg_id === r.msgId && m.header.msg_type === "stream");
-  return r.stderr + mine.filter((m) => m.content.name === "stderr").map((m) => m.content.text as string).join("");
+  return (
+    r.stderr +
+    mine
+      .filter((m) => m.content.name === "stderr")
+      .map((m) => m.content.text as string)
+      .join("")
+  );
 }
 
 describe("typed completion", () => {
@@ -158,6 +164,24 @@ describe("typed inspection", () => {
     const text = await inspect("toKelvin(1)", 4);
     expect(text).toContain("toKelvin(celsius: number): number");
     expect(text).toContain("Converts degrees Celsius to kelvin.");
+  });
+});
+
+describe("the type service's thread", () => {
+  it("starts on the first completion, not before, and then knows the cells that ran", async () => {
+    const lazy = await startKernel({ cwd: dir, env: { HPCFIT_TYPECHECK: "off" } });
+    try {
+      const threads = () => readdirSync(`/proc/${lazy.pid}/task`).length;
+      expect((await lazy.execute("interface Probe { depth: number }\nconst probe: Probe = { depth: 3 };")).status).toBe("ok");
+      const before = threads();
+      expect((await lazy.execute("probe.depth")).result?.["text/plain"]).toBe("3");
+      expect(threads()).toBe(before);
+      const r = await lazy.request("complete_request", { code: "probe.de", cursor_pos: 8 });
+      expect(r.reply!.content.metadata._jupyter_types_experimental[0]).toMatchObject({ text: "depth", type: "property" });
+      expect(threads()).toBeGreaterThan(before);
+    } finally {
+      await lazy.kill();
+    }
   });
 });
 

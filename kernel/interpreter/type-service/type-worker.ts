@@ -2,10 +2,26 @@
  * The type-service thread: owns the notebook's language service, so that building programs and
  * checking cells never hold up the thread that runs them. Requests are answered in order.
  */
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { blankMagics, topLevelNames } from "./cell-project.js";
 import type { TypeReply, TypeRequest, TypeWorkerData } from "./messages.js";
 import { NotebookLanguageService } from "./notebook-language-service.js";
+
+/**
+ * This thread's nice value. Checking a new cell text is several milliseconds of CPU; on a machine
+ * with few free cores it would compete with the thread that runs the next cell. Niced, it takes
+ * what the cells leave. Only on Linux, which keeps nice values per thread (0 names this thread);
+ * elsewhere the call would lower the whole kernel.
+ */
+const NICE = 10;
+if (process.platform === "linux") {
+  try {
+    setPriority(0, NICE);
+  } catch {
+    // Not permitted here: the thread runs at the kernel's priority.
+  }
+}
 
 const data = workerData as TypeWorkerData;
 const service = new NotebookLanguageService(data.notebookDir);
