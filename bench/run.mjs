@@ -10,6 +10,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 /** Each benchmark and the arguments that make it write its section. */
 const BENCHES = [
   ["kernel.mjs"],
+  ["typed-kernel.mjs"],
   ["toplevel-loop.mjs", "--write"],
   ["nist-accuracy.mjs", "--write"],
   ["nist-speed.mjs", "--write"],

@@ -2,7 +2,7 @@
 // The kernel's type service (kernel/interpreter/type-service/): warm completion latency on a
 // notebook of 30 cells that import hpcfit, the `1+1` round trip with type checking on, off, and
 // on the kernel without a type service (a snapshot of another build, `--baseline DIST_PARENT`,
-// default /work/main), and the memory the service adds. All kernels run in one process, one
+// default /work/main), and the memory the service adds and where it goes. All kernels run in one process, one
 // after another, driven by the same jupyter_client bridge. Replaces its section of
 // bench/RESULTS.md (`--no-write` only prints). Run after a build: `node bench/typed-kernel.mjs`.
 import { spawnSync } from "node:child_process";
@@ -16,6 +16,7 @@ const baselineRoot = arg("--baseline", "/work/main");
 const ROUND_TRIPS = 200;
 const COMPLETIONS_PER_KIND = 25;
 const VARYING = 100;
+const BLOCKS = 10;
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
@@ -75,90 +76,154 @@ const QUERIES = [
   { kind: "notebook names (`mod`)", code: "mod" },
 ];
 
-async function runKernel(label, kernelDirs, mode, withCompletion) {
+/** Starts a kernel and runs the notebook in it; returns its bridge and its RSS after start and after the notebook. */
+async function prepareKernel(label, kernelDirs, env) {
   const b = kernelBridge();
   const dataDir = mkdtempSync(join(tmpdir(), "hpcfit-bench-data-"));
-  try {
-    await b.call("start", { kernel_name: "hpcfit", kernel_dirs: [kernelDirs], env: { HPCFIT_DATA_DIR: dataDir }, cwd: root });
-    if (mode) await b.call("execute", { code: `%typecheck ${mode}` });
-    for (const code of notebookCells()) {
-      const r = await b.call("execute", { code });
-      if (r.reply.content.status !== "ok") throw new Error(`${label}: cell failed: ${JSON.stringify(r.reply.content)}`);
-    }
-    // Let the type service finish the notebook's cells before memory is read.
-    await new Promise((r) => setTimeout(r, 3000));
-    const rssKb = (await b.call("memory")).rss_kb;
-    const rtt = (await b.call("bench_execute", { code: "1+1", n: ROUND_TRIPS, warmup: 20 })).times_ms;
-    // The same text again is answered from the language service's cache; a new text each time is not.
-    const varying = [];
-    for (let i = 0; i < VARYING; i++) {
-      const t0 = performance.now();
-      await b.call("execute", { code: `${i}+1` });
-      varying.push(performance.now() - t0);
-    }
-    const completion = {};
-    let typed = 0;
-    if (withCompletion) {
-      for (const q of QUERIES) completion[q.kind] = [];
-      for (const q of QUERIES)
-        await b.call("request", { msg_type: "complete_request", content: { code: q.code, cursor_pos: q.code.length } });
-      for (let i = 0; i < COMPLETIONS_PER_KIND; i++) {
-        for (const q of QUERIES) {
-          const t0 = performance.now();
-          const r = await b.call("request", {
-            msg_type: "complete_request",
-            content: { code: q.code, cursor_pos: q.code.length },
-          });
-          completion[q.kind].push(performance.now() - t0);
-          if (r.reply.content.metadata._jupyter_types_experimental?.some((e) => e.signature)) typed++;
-        }
-      }
-    }
-    await b.call("shutdown");
-    return { label, rssKb, rtt, varying, completion, typed };
-  } finally {
-    b.close();
-    rmSync(dataDir, { recursive: true, force: true });
+  process.on("exit", () => rmSync(dataDir, { recursive: true, force: true }));
+  await b.call("start", {
+    kernel_name: "hpcfit",
+    kernel_dirs: [kernelDirs],
+    env: { HPCFIT_DATA_DIR: dataDir, ...env },
+    cwd: root,
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  const startRssKb = (await b.call("memory")).rss_kb;
+  for (const code of notebookCells()) {
+    const r = await b.call("execute", { code });
+    if (r.reply.content.status !== "ok") throw new Error(`${label}: cell failed: ${JSON.stringify(r.reply.content)}`);
   }
+  // Let the type service finish the notebook's cells before memory is read.
+  await new Promise((r) => setTimeout(r, 3000));
+  const rssKb = (await b.call("memory")).rss_kb;
+  return { label, b, startRssKb, rssKb, rtt: [], varying: [], completion: {}, typed: 0 };
+}
+
+/** One block of round trips on kernel `k`: `1+1` (the same text) and `i+1` (a new text each time). */
+async function roundTrips(k, block) {
+  k.rtt.push(...(await k.b.call("bench_execute", { code: "1+1", n: ROUND_TRIPS / BLOCKS, warmup: 2 })).times_ms);
+  for (let i = 0; i < VARYING / BLOCKS; i++) {
+    const t0 = performance.now();
+    await k.b.call("execute", { code: `${block * 1000 + i}+1` });
+    k.varying.push(performance.now() - t0);
+  }
+}
+
+async function completions(k) {
+  for (const q of QUERIES) k.completion[q.kind] = [];
+  for (const q of QUERIES)
+    await k.b.call("request", { msg_type: "complete_request", content: { code: q.code, cursor_pos: q.code.length } });
+  for (let i = 0; i < COMPLETIONS_PER_KIND; i++) {
+    for (const q of QUERIES) {
+      const t0 = performance.now();
+      const r = await k.b.call("request", { msg_type: "complete_request", content: { code: q.code, cursor_pos: q.code.length } });
+      k.completion[q.kind].push(performance.now() - t0);
+      if (r.reply.content.metadata._jupyter_types_experimental?.some((e) => e.signature)) k.typed++;
+    }
+  }
+}
+
+/**
+ * Where the service's memory goes: a fresh Node process builds the same language service step by
+ * step (in its main thread, with the worker's young-generation limit) and reads its RSS and V8
+ * heap after each step, after a full GC.
+ */
+function memorySteps() {
+  const service = join(root, "dist", "kernel", "interpreter", "type-service", "notebook-language-service.js");
+  const script = `
+const mb = (b) => b / 2 ** 20;
+const read = (step) => { globalThis.gc(); const m = process.memoryUsage(); return { step, rss: mb(m.rss), heap: mb(m.heapUsed) }; };
+const steps = [read("bare Node")];
+const { NotebookLanguageService } = await import(${JSON.stringify(service)});
+steps.push(read("+ typescript module loaded"));
+const s = new NotebookLanguageService(${JSON.stringify(tmpdir())});
+s.warmUp();
+steps.push(read("+ program of lib (es2023) and @types/node"));
+s.project.commit('import { fit, FitProblem, Curve } from "hpcfit";');
+s.diagnose("fit");
+steps.push(read("+ hpcfit's declarations (dist/index.d.ts and what it imports)"));
+const program = s["service"].getProgram();
+const files = program.getSourceFiles();
+const count = (re) => files.filter((f) => re.test(f.fileName)).length;
+const size = (re) => files.filter((f) => re.test(f.fileName)).reduce((n, f) => n + f.text.length, 0) / 1024;
+const groups = { lib: /\\/typescript\\/lib\\//, "@types/node": /@types\\/node\\//, hpcfit: /\\/dist\\//, other: /node_modules\\/(?!typescript\\/lib|@types\\/node)/ };
+process.stdout.write(JSON.stringify({ steps, files: Object.fromEntries(Object.entries(groups).map(([k, re]) => [k, { n: count(re), kib: size(re) }])) }));
+`;
+  const r = spawnSync(process.execPath, ["--expose-gc", "--max-semi-space-size=2", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    cwd: root,
+  });
+  if (r.status !== 0) throw new Error(`memory steps failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
 }
 
 const here = install(root);
 const baseline = snapshotBaseline();
 const runs = [];
-if (baseline) runs.push(await runKernel(`without type service (build of ${baselineRoot})`, install(baseline), undefined, false));
-runs.push(await runKernel("type service, `%typecheck off`", here, "off", false));
-runs.push(await runKernel("type service, `%typecheck warn` (default)", here, "warn", true));
+if (baseline)
+  runs.push(
+    // --preserve-symlinks: the baseline's modules are reached through a symlinked node_modules,
+    // where its SIGINT anchor's stat could make a package load twice (fixed in this build).
+    await prepareKernel(`today's main (build of ${baselineRoot}), no type service`, install(baseline), {
+      NODE_OPTIONS: "--preserve-symlinks",
+    }),
+  );
+runs.push(await prepareKernel("this build, `HPCFIT_TYPECHECK=off` (service never started)", here, { HPCFIT_TYPECHECK: "off" }));
+runs.push(await prepareKernel("this build, `warn` (default)", here, {}));
+// The kernels take turns, block by block, so that the load of a shared machine falls on all alike.
+for (let block = 0; block < BLOCKS; block++) for (const k of runs) await roundTrips(k, block);
+await completions(runs.at(-1));
+for (const k of runs) {
+  await k.b.call("shutdown");
+  k.b.close();
+}
+const steps = memorySteps();
 
 const withTypes = runs.at(-1);
 const reference = runs[0];
 const rttRows = runs.map(
   (r) =>
     `| ${r.label} | ${median(r.rtt).toFixed(2)} (p90 ${pct(r.rtt, 0.9).toFixed(2)}) | ${(median(r.rtt) / median(reference.rtt)).toFixed(2)} | ` +
-    `${median(r.varying).toFixed(2)} (p90 ${pct(r.varying, 0.9).toFixed(2)}) | ${(median(r.varying) / median(reference.varying)).toFixed(2)} | ${(r.rssKb / 1024).toFixed(1)} |`,
+    `${median(r.varying).toFixed(2)} (p90 ${pct(r.varying, 0.9).toFixed(2)}) | ${(median(r.varying) / median(reference.varying)).toFixed(2)} | ` +
+    `${(r.startRssKb / 1024).toFixed(1)} | ${(r.rssKb / 1024).toFixed(1)} |`,
 );
 const all = Object.values(withTypes.completion).flat();
 const completionRows = Object.entries(withTypes.completion).map(
   ([kind, xs]) => `| ${kind} | ${median(xs).toFixed(1)} | ${pct(xs, 0.9).toFixed(1)} |`,
 );
+const stepRows = steps.steps.map(
+  (st, i) =>
+    `| ${st.step} | ${st.rss.toFixed(1)} | ${i ? `+${(st.rss - steps.steps[i - 1].rss).toFixed(1)}` : ""} | ${st.heap.toFixed(1)} |`,
+);
+const fileRows = Object.entries(steps.files).map(([k, f]) => `${k} ${f.n} files, ${f.kib.toFixed(0)} KiB`);
 const heading = "## Kernel type service: completion latency, round trip, memory (bench/typed-kernel.mjs)";
-const section = `${new Date().toISOString()} — ${machine()}.
+const section = `${new Date().toISOString()} — ${machine()}. One run; the machine was shared with other engineers' builds, tests and browsers, so absolute times are noisy (compare rows).
 Notebook: 30 cells (an \`import\` of hpcfit, 28 cells of data, models, interfaces and curves, a fit), executed in
-order, then ${ROUND_TRIPS} \`1+1\` round trips (execute_request to reply and idle, after 20 warm-up; the same text is
-checked once and then answered from the language service's cache), ${VARYING} cells \`0+1\`, \`1+1\`, … (each a new text,
-so each is checked: the reply waits for its warnings), then ${COMPLETIONS_PER_KIND}
-complete_requests of each kind below, interleaved, after one warm-up each (time from the bridge's send to the
-reply, jupyter_client included). RSS read 3 s after the last cell. The kernels run one after another in one run.
+order in each kernel; then ${ROUND_TRIPS} \`1+1\` round trips (execute_request to reply and idle) and ${VARYING} cells \`0+1\`, \`1+1\`, …
+(a new text each time, so a new check each time) per kernel, in ${BLOCKS} blocks taken by the three kernels in turn (all three
+alive, so the machine's load falls on them alike); then, on the last kernel, ${COMPLETIONS_PER_KIND} complete_requests of each kind
+below, interleaved, after one warm-up each (time from the bridge's send to the reply, jupyter_client included). RSS read 1 s
+after start and 3 s after the last notebook cell.
 
-| kernel | \`1+1\` round trip ms, median | ratio to the first row | \`i+1\`, a new cell text each time, ms (from Node, through the bridge) | ratio | RSS MiB after the notebook |
-| --- | --- | --- | --- | --- | --- |
+| kernel | \`1+1\` round trip ms, median | ratio to the first row | \`i+1\`, a new text each time, ms (from Node, through the bridge) | ratio | RSS MiB after start | RSS MiB after the notebook |
+| --- | --- | --- | --- | --- | --- | --- |
 ${rttRows.join("\n")}
 
-A cell starts at once in every mode (the check runs in the type service's thread); in \`warn\` mode its reply waits
-for the check's warnings (so that they land in the cell: a frontend drops outputs that come after the reply), which
-is what a new cell text costs: one program update and a check of that cell in the worker.
+A cell starts at once and its reply never waits for the type check: the check runs in the type service's thread and
+its warnings go to the cell's output when they are ready (JupyterLab keeps a cell's output area listening after its
+reply). The service starts on the first completion, inspection or checked cell, after that cell's reply, so a kernel
+that has only started holds none of it.
 
-Memory added by the type service (its worker thread, TypeScript, lib, Node's and hpcfit's declarations, the
-notebook's program): ${((withTypes.rssKb - reference.rssKb) / 1024).toFixed(1)} MiB.
+Memory added by the type service after the notebook: ${((withTypes.rssKb - reference.rssKb) / 1024).toFixed(1)} MiB. Where it goes (a fresh
+process building the same service step by step, RSS and V8 heap after a full GC; the worker thread's own isolate adds
+a few MiB more):
+
+| step | RSS MiB | added | V8 heap used MiB |
+| --- | --- | --- | --- |
+${stepRows.join("\n")}
+
+Program files: ${fileRows.join("; ")}. hpcfit's declarations import \`node:\` modules, so @types/node is needed as soon
+as a cell imports hpcfit.
 
 | warm completion, 30-cell notebook | median ms | p90 ms |
 | --- | --- | --- |
