@@ -16,7 +16,17 @@ import { fitMagic } from "./fit.js";
 
 /** Registers all of hpcfit's magics on `registry`. */
 export function registerDefaultMagics(registry: MagicRegistry): void {
-  for (const magic of [lsmagicMagic(registry), timeMagic, envMagic, whoMagic, cdMagic, pwdMagic, bashMagic, shMagic, typecheckMagic])
+  for (const magic of [
+    lsmagicMagic(registry),
+    timeMagic,
+    envMagic,
+    whoMagic,
+    cdMagic,
+    pwdMagic,
+    bashMagic,
+    shMagic,
+    typecheckMagic,
+  ])
     registry.register(magic);
   registerSlurmMagics(registry);
   registry.register(queueMagic);

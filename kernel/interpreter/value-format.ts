@@ -40,5 +40,9 @@ export function bundleOf(value: unknown, options: { rawStrings?: boolean } = {})
 const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
 function hasJupyterDisplay(value: unknown): boolean {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as Record<symbol, unknown>)[JUPYTER_DISPLAY] === "function";
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as Record<symbol, unknown>)[JUPYTER_DISPLAY] === "function"
+  );
 }
