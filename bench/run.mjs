@@ -11,6 +11,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const BENCHES = [
   ["kernel.mjs"],
   ["kernel-limits.mjs"],
+  ["typed-kernel.mjs"],
   ["toplevel-loop.mjs", "--write"],
   ["nist-accuracy.mjs", "--write"],
   ["nist-speed.mjs", "--write"],

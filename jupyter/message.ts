@@ -1,11 +1,11 @@
 /**
- * The shape of a Jupyter message (messaging protocol 5.3) once its frames are parsed, shared by
+ * The shape of a Jupyter message (messaging protocol 5.4) once its frames are parsed, shared by
  * the socket worker and the protocol layer. Plain data only, so it crosses `postMessage` intact.
  */
 import { randomUUID } from "node:crypto";
 
 /** The protocol version hpcfit speaks. */
-export const PROTOCOL_VERSION = "5.3";
+export const PROTOCOL_VERSION = "5.4";
 
 /** The sockets a kernel listens on that carry Jupyter messages (the heartbeat carries raw bytes). */
 export type Channel = "shell" | "control" | "stdin" | "iopub";

@@ -9,6 +9,7 @@ import { bashMagic, shMagic } from "./builtin/shell.js";
 import { timeMagic } from "./builtin/time.js";
 import { whoMagic } from "./builtin/who.js";
 import { kernelMagic } from "./builtin/kernel.js";
+import { typecheckMagic } from "./builtin/typecheck.js";
 import { registerSlurmMagics } from "./slurm/index.js";
 import { queueMagic } from "./queue.js";
 import { runNotebookMagic } from "./run-notebook.js";
@@ -16,7 +17,18 @@ import { fitMagic } from "./fit.js";
 
 /** Registers all of hpcfit's magics on `registry`. */
 export function registerDefaultMagics(registry: MagicRegistry): void {
-  for (const magic of [lsmagicMagic(registry), timeMagic, envMagic, whoMagic, cdMagic, pwdMagic, bashMagic, shMagic, kernelMagic])
+  for (const magic of [
+    lsmagicMagic(registry),
+    timeMagic,
+    envMagic,
+    whoMagic,
+    cdMagic,
+    pwdMagic,
+    bashMagic,
+    shMagic,
+    typecheckMagic,
+    kernelMagic,
+  ])
     registry.register(magic);
   registerSlurmMagics(registry);
   registry.register(queueMagic);

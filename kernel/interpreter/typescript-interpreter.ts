@@ -24,6 +24,7 @@ import { rewriteMagics } from "./magic-syntax.js";
 import { cellImportMeta, isTypeScriptUrl, resolveNotebookImport } from "./module-import.js";
 import { OutputRouter } from "./output-router.js";
 import { PersistentScope } from "./persistent-scope.js";
+import { CellTypes } from "./type-service/cell-types.js";
 import type {
   Completion,
   CompletenessVerdict,
@@ -34,6 +35,7 @@ import type {
   OutputSink,
 } from "./types.js";
 import { bundleOf } from "./value-format.js";
+import { createWebDialogs } from "./web-dialogs.js";
 
 /** What {@link TypeScriptInterpreter} needs from the kernel. */
 export interface TypeScriptInterpreterOptions {
@@ -53,6 +55,11 @@ export interface TypeScriptInterpreterOptions {
    * process may turn it off.
    */
   installProcessHandlers?: boolean;
+  /**
+   * Run the type service (typed completion and inspection, type warnings on cells) in a worker
+   * thread. Default true.
+   */
+  types?: boolean;
 }
 
 /** One top-level `execute` in flight. */
@@ -146,6 +153,7 @@ export class TypeScriptInterpreter implements Interpreter {
   private readonly cellSinks = new Map<string, OutputSink>();
   /** Cells wait for this before their first run, so that SIGINT reaches busy code from the start. */
   private interruptsReady: Promise<void> = Promise.resolve();
+  private readonly types: CellTypes | undefined;
 
   constructor(options: TypeScriptInterpreterOptions) {
     this.comms = options.comms;
@@ -155,6 +163,10 @@ export class TypeScriptInterpreter implements Interpreter {
     this.disposers.push(() => this.router.uninstall());
     this.installGlobals();
     if (options.installProcessHandlers !== false) this.installProcessHandlers();
+    if (options.types !== false) {
+      const types = (this.types = new CellTypes(this.notebookDir));
+      this.disposers.push(() => types.dispose());
+    }
   }
 
   /** The directory imports resolve from: the notebook's, or wherever `%cd` went since. */
@@ -169,6 +181,11 @@ export class TypeScriptInterpreter implements Interpreter {
   }
 
   async execute(code: string, options: ExecuteOptions, sink: OutputSink): Promise<ExecuteOutcome> {
+    if (!this.types || this.running) return this.executeCell(code, options, sink);
+    return this.types.around(code, options, sink, () => this.executeCell(code, options, sink));
+  }
+
+  private async executeCell(code: string, options: ExecuteOptions, sink: OutputSink): Promise<ExecuteOutcome> {
     await this.interruptsReady;
     const run = new Run(sink, options);
     const outer = this.running;
@@ -201,11 +218,13 @@ export class TypeScriptInterpreter implements Interpreter {
   }
 
   async complete(code: string, cursorPos: number): Promise<Completion> {
-    return completeCode(code, cursorPos, { magics: this.magics, declared: this.scope.names() });
+    const runtime = () => completeCode(code, cursorPos, { magics: this.magics, declared: this.scope.names() });
+    return this.types ? this.types.complete(code, cursorPos, runtime) : runtime();
   }
 
   async inspect(code: string, cursorPos: number, detailLevel: 0 | 1): Promise<Inspection> {
-    return inspectCode(code, cursorPos, detailLevel, { magics: this.magics });
+    const runtime = () => inspectCode(code, cursorPos, detailLevel, { magics: this.magics });
+    return this.types ? this.types.inspect(code, cursorPos, detailLevel, runtime) : runtime();
   }
 
   isComplete(code: string): CompletenessVerdict {
@@ -311,6 +330,7 @@ export class TypeScriptInterpreter implements Interpreter {
     const values: Record<string, unknown> = {
       display: createDisplay(target),
       input: createInput(target),
+      ...createWebDialogs(target),
     };
     if (typeof global.require !== "function") {
       // CommonJS `require` from the notebook's directory, for packages without ES modules.

@@ -1,6 +1,7 @@
 /**
  * How a value becomes a MIME bundle: its own `[Symbol.for("hpcfit.display")]()` bundle when it
- * has one, else `text/plain` from `util.inspect` without colours.
+ * has one (or `[Symbol.for("Jupyter.display")]()`, the method values made for Deno's kernel
+ * have), else `text/plain` from `util.inspect` without colours.
  */
 import { inspect } from "node:util";
 import { DISPLAY, isDisplayable, type MimeBundle } from "../../schema/display.js";
@@ -15,10 +16,11 @@ export function inspectValue(value: unknown): string {
  * is not a bundle, falls back to `text/plain` with the reason appended, so the output is never lost.
  */
 export function bundleOf(value: unknown, options: { rawStrings?: boolean } = {}): MimeBundle {
-  if (isDisplayable(value)) {
+  const method = isDisplayable(value) ? DISPLAY : hasJupyterDisplay(value) ? JUPYTER_DISPLAY : undefined;
+  if (method !== undefined) {
     let problem: string;
     try {
-      const bundle = value[DISPLAY]() as unknown;
+      const bundle = (value as Record<symbol, () => unknown>)[method]();
       if (typeof bundle === "object" && bundle !== null && !Array.isArray(bundle) && Object.keys(bundle).length > 0) {
         const copy = { ...(bundle as MimeBundle) };
         if (copy["text/plain"] === undefined) copy["text/plain"] = inspectValue(value);
@@ -32,4 +34,15 @@ export function bundleOf(value: unknown, options: { rawStrings?: boolean } = {})
   }
   if (options.rawStrings && typeof value === "string") return { "text/plain": value };
   return { "text/plain": inspectValue(value) };
+}
+
+/** The display method of values written for Deno's Jupyter kernel. */
+const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
+function hasJupyterDisplay(value: unknown): boolean {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as Record<symbol, unknown>)[JUPYTER_DISPLAY] === "function"
+  );
 }

@@ -3,7 +3,7 @@
  * on, starts it, and releases it when the interrupt service closes or the process exits.
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -66,12 +66,21 @@ export function startAnchor(script: URL, log: (text: string) => void): AnchorThr
  */
 function openPipe(): number {
   const dir = mkdtempSync(join(tmpdir(), "hpcfit-sigint-"));
+  const path = join(dir, "anchor");
   try {
-    const path = join(dir, "anchor");
     execFileSync("mkfifo", ["-m", "600", path], { stdio: "ignore" });
     // Opening a named pipe for reading and writing does not wait for a peer (Linux, BSD, macOS).
     return openSync(path, "r+");
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // Removed without a stat (not rmSync): Node's synchronous stats share one buffer, and
+    // fs.realpathSync, which the module loader uses, reads a pipe's type left there as the end of
+    // the path. Module paths through a symlinked node_modules then stay unresolved, and a package
+    // imported that way loads a second time, half-initialised.
+    try {
+      unlinkSync(path);
+    } catch {
+      // mkfifo failed: there is no pipe to remove.
+    }
+    rmdirSync(dir);
   }
 }

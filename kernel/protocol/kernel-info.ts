@@ -14,6 +14,8 @@ export function kernelInfoContent(version: string): Record<string, unknown> {
   return {
     status: "ok",
     protocol_version: PROTOCOL_VERSION,
+    // Protocol 5.4: IOPub welcomes each subscriber (see kernel/transport/socket-worker.ts).
+    supported_features: ["iopub_welcome"],
     implementation: "hpcfit",
     implementation_version: version,
     language_info: {

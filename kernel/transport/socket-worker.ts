@@ -6,7 +6,7 @@
  * the process a SIGINT (the main thread may be too busy to read a message).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { Publisher, Reply, Router } from "zeromq";
+import { Reply, Router, XPublisher } from "zeromq";
 import { endpoint } from "../../jupyter/connection-file.js";
 import { createMessage, type Channel, type JupyterMessage } from "../../jupyter/message.js";
 import { MessageSigner, parseMessage, serializeMessage } from "../../jupyter/wire.js";
@@ -32,8 +32,10 @@ const shell = new Router({ linger: LINGER_MS });
 const control = new Router({ linger: LINGER_MS });
 const stdin = new Router({ linger: LINGER_MS });
 // noDrop: at a subscriber's high-water mark, send says EAGAIN instead of dropping the message,
-// and the outgoing queue waits and tries again.
-const iopub = new Publisher({ linger: LINGER_MS, noDrop: true });
+// and the outgoing queue waits and tries again. An XPUB (protocol 5.4): it hears each
+// subscription, every one of them (allSubs: also a second subscriber to the same topic), and
+// answers it with iopub_welcome.
+const iopub = new XPublisher({ linger: LINGER_MS, noDrop: true, verbosity: "allSubs" });
 const heartbeat = new Reply({ linger: 0 });
 
 const queues = {
@@ -89,6 +91,22 @@ async function receive(channel: "shell" | "control" | "stdin", socket: Router): 
   }
 }
 
+/**
+ * Welcomes each new subscriber (JEP 65): once a client sees `iopub_welcome`, its subscription is
+ * live and no output of a request it sends from then on can be lost. The welcome's topic is the
+ * subscription itself, so that the subscriber it answers receives it whatever it subscribed to.
+ */
+async function welcome(): Promise<void> {
+  for await (const [event] of iopub) {
+    // A subscription is the byte 1 followed by its topic; 0 is an unsubscription.
+    if (event.length === 0 || event[0] !== 1) continue;
+    const subscription = Buffer.from(event.subarray(1));
+    const message = createMessage(data.sender, "iopub_welcome", { subscription: subscription.toString("utf8") });
+    message.identities = [subscription.length > 0 ? subscription : Buffer.from(`kernel.${data.sender.session}.iopub_welcome`)];
+    queues.iopub.push(serializeMessage(message, signer));
+  }
+}
+
 async function echo(): Promise<void> {
   for await (const frames of heartbeat) await heartbeat.send(frames);
 }
@@ -111,6 +129,7 @@ async function start(): Promise<void> {
   void guard("control", receive("control", control));
   void guard("stdin", receive("stdin", stdin));
   void guard("heartbeat", echo());
+  void guard("iopub", welcome());
   post({ kind: "ready" });
 }
 

@@ -15,13 +15,30 @@ afterAll(async () => {
 const types = (msgs: Array<{ header: { msg_type: string } }>) => msgs.map((m) => m.header.msg_type);
 
 describe("hpcfit kernel over ZeroMQ, driven by jupyter_client", () => {
-  it("answers kernel_info as a TypeScript kernel speaking protocol 5.3", () => {
+  it("answers kernel_info as a TypeScript kernel speaking protocol 5.4", () => {
     expect(k.kernelInfo.content).toMatchObject({
       status: "ok",
-      protocol_version: "5.3",
+      protocol_version: "5.4",
+      supported_features: ["iopub_welcome"],
       implementation: "hpcfit",
       language_info: { name: "typescript", mimetype: "text/typescript", file_extension: ".ts" },
     });
+  });
+
+  it("welcomes each fresh IOPub subscriber with iopub_welcome, then publishes to it", async () => {
+    const first = await k.subscribe("");
+    expect(first.message?.header.msg_type).toBe("iopub_welcome");
+    expect(first.message?.content).toEqual({ subscription: "" });
+    expect(first.message?.parent_header).toEqual({});
+    // A second subscriber to the same topic is welcomed too, and one to a topic of its own
+    // receives its welcome under that topic.
+    expect((await k.subscribe("")).message?.header.msg_type).toBe("iopub_welcome");
+    const topical = await k.subscribe("kernel.");
+    expect(topical.message?.content).toEqual({ subscription: "kernel." });
+    expect(topical.topic).toEqual(["kernel."]);
+    // The kernel's own client (jupyter_client 8) took every welcome as one more iopub message
+    // and goes on working.
+    expect((await k.execute("40 + 2")).result?.["text/plain"]).toBe("42");
   });
 
   it("executes a cell: execute_input, result, reply and increasing execution counts", async () => {

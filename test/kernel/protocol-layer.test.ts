@@ -117,7 +117,8 @@ describe("protocol layer over an in-memory transport", () => {
     expect(reply.channel).toBe("shell");
     expect(reply.content).toMatchObject({
       status: "ok",
-      protocol_version: "5.3",
+      protocol_version: "5.4",
+      supported_features: ["iopub_welcome"],
       implementation: "hpcfit",
       implementation_version: "9.9.9",
       language_info: {

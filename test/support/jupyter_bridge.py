@@ -3,7 +3,7 @@
 Reads one JSON command per line on stdin and answers one JSON line per command on stdout:
 ``{"id": 1, "cmd": "execute", "code": "1+1"}`` -> ``{"id": 1, "ok": true, "reply": {...}, "iopub": [...]}``.
 Every message received from the kernel is validated against the JSON schemas in ``schemas/``
-(written from the Jupyter messaging spec 5.3); problems are returned in ``schema_errors``.
+(written from the Jupyter messaging spec 5.4); problems are returned in ``schema_errors``.
 """
 import base64
 import datetime
@@ -22,6 +22,7 @@ import jsonschema
 import zmq
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.session import Session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA_DIR = os.path.join(HERE, "schemas")
@@ -348,6 +349,27 @@ class Bridge:
         # without being the kernel's fault, so they are counted here, not reported as errors.
         schema_errors, self.schema_errors = len(self.schema_errors), []
         return {"kinds": kinds, "received": got, "schema_errors_seen": schema_errors}
+
+    def cmd_subscribe(self, topic="", timeout_ms=5000):
+        """Connects a fresh SUB socket to IOPub, subscribed to topic; returns the first message it
+        receives, parsed and checked against the schemas, or None when none came within timeout_ms."""
+        info = self.km.get_connection_info()
+        sock = zmq.Context.instance().socket(zmq.SUB)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.SUBSCRIBE, topic.encode())
+        sock.connect(f"{info['transport']}://{info['ip']}:{info['iopub_port']}")
+        try:
+            if not sock.poll(timeout_ms):
+                return {"message": None}
+            frames = sock.recv_multipart()
+            # A session of its own, as another client would have: the kernel's client receives
+            # the same welcome, and a session refuses a signature it has already seen.
+            session = Session(key=self.kc.session.key, signature_scheme=self.kc.session.signature_scheme)
+            idents, parts = session.feed_identities(frames)
+            msg = self.check("iopub", session.deserialize(parts))
+            return {"message": msg, "topic": [i.decode(errors="replace") for i in idents]}
+        finally:
+            sock.close()
 
     def cmd_sign(self, header, parent_header=None, metadata=None, content=None):
         """The signature the client's session puts on these four JSON frames (for raw frame tests)."""

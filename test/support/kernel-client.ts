@@ -61,7 +61,10 @@ export interface ExecuteResult extends RequestResult {
 
 /** Options for {@link startKernel}. */
 export interface StartKernelOptions {
-  /** Extra environment for the kernel (HPCFIT_DATA_DIR defaults to a fresh temp dir). */
+  /**
+   * Extra environment for the kernel (HPCFIT_DATA_DIR defaults to a fresh temp dir, and
+   * HPCFIT_TYPECHECK to `off`: give `warn` or `strict` to test type checking).
+   */
   env?: Record<string, string>;
   /** The kernel's working directory. */
   cwd?: string;
@@ -339,6 +342,15 @@ export class KernelClient {
     return (await this.call("raw", { channel, frames, wait_ms: waitMs })).received;
   }
 
+  /**
+   * Connects a fresh SUB socket to IOPub subscribed to `topic` and returns the first message it
+   * receives (checked against the schemas) with its topic frames, or null when none came.
+   */
+  async subscribe(topic = "", timeoutMs = 5000): Promise<{ message: WireMessage | null; topic: string[] }> {
+    const a = await this.call("subscribe", { topic, timeout_ms: timeoutMs });
+    return { message: a.message, topic: a.topic ?? [] };
+  }
+
   /** The client session's signature over four JSON frames (for hand-made raw messages). */
   async sign(
     header: object,
@@ -423,7 +435,10 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Ker
   const kernelName = options.kernelName ?? "hpcfit";
   const kernelDirs =
     options.kernelDirs ?? (kernelName === "hpcfit" ? [join(installTempKernelspec(), "share", "jupyter", "kernels")] : undefined);
-  const env: Record<string, string> = { ...options.env };
+  // Type checking off unless a test asks for it: a cell's type warnings arrive when its check
+  // is done, before or after the cell's idle, and would otherwise mix into the outputs of tests
+  // about other things (their cells need not be well-typed).
+  const env: Record<string, string> = { HPCFIT_TYPECHECK: "off", ...options.env };
   let ownDataDir = "";
   if (!env.HPCFIT_DATA_DIR) env.HPCFIT_DATA_DIR = ownDataDir = mkdtempSync(join(tmpdir(), "hpcfit-data-"));
   const bridge = spawn(PYTHON, [join(ROOT, "test", "support", "jupyter_bridge.py")], { stdio: ["pipe", "pipe", "pipe"] });

@@ -1,0 +1,60 @@
+/**
+ * The type-service thread: owns the notebook's language service, so that building programs and
+ * checking cells never hold up the thread that runs them. Requests are answered in order.
+ */
+import { setPriority } from "node:os";
+import { parentPort, workerData } from "node:worker_threads";
+import { blankMagics, topLevelNames } from "./cell-project.js";
+import type { TypeReply, TypeRequest, TypeWorkerData } from "./messages.js";
+import { NotebookLanguageService } from "./notebook-language-service.js";
+
+/**
+ * This thread's nice value. Checking a new cell text is several milliseconds of CPU; on a machine
+ * with few free cores it would compete with the thread that runs the next cell. Niced, it takes
+ * what the cells leave. Only on Linux, which keeps nice values per thread (0 names this thread);
+ * elsewhere the call would lower the whole kernel.
+ */
+const NICE = 10;
+if (process.platform === "linux") {
+  try {
+    setPriority(0, NICE);
+  } catch {
+    // Not permitted here: the thread runs at the kernel's priority.
+  }
+}
+
+const data = workerData as TypeWorkerData;
+const service = new NotebookLanguageService(data.notebookDir);
+
+function answer(request: TypeRequest): TypeReply {
+  try {
+    switch (request.kind) {
+      case "complete":
+        return { id: request.id, ok: true, value: service.complete(request.code, request.cursor) };
+      case "inspect":
+        return { id: request.id, ok: true, value: service.inspect(request.code, request.cursor, request.detailLevel) };
+      case "check": {
+        const diagnostics = service.diagnose(request.code);
+        if (request.commit && service.parses(request.code)) service.project.commit(request.code);
+        return { id: request.id, ok: true, value: diagnostics };
+      }
+      case "commit":
+        // A cell that declares nothing is not kept (see CellProject.commit): no need to parse it.
+        if (topLevelNames(blankMagics(request.code)).length > 0 && service.parses(request.code))
+          service.project.commit(request.code);
+        return { id: request.id, ok: true, value: null };
+    }
+  } catch (error) {
+    return { id: request.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
+}
+
+parentPort!.on("message", (request: TypeRequest) => parentPort!.postMessage(answer(request)));
+// Loading lib and Node's declarations takes a second or so: do it before the first question.
+setImmediate(() => {
+  try {
+    service.warmUp();
+  } catch {
+    // A failed warm-up shows again, with its reason, on the first request.
+  }
+});
