@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKernel, type ExecuteResult, type KernelClient } from "../support/kernel-client.js";
+import { processes } from "../support/processes.js";
 
 let k: KernelClient;
 let dir: string;
@@ -171,7 +172,9 @@ describe("the type service's thread", () => {
   it("starts on the first completion, not before, and then knows the cells that ran", async () => {
     const lazy = await startKernel({ cwd: dir, env: { HPCFIT_TYPECHECK: "off" } });
     try {
-      const threads = () => readdirSync(`/proc/${lazy.pid}/task`).length;
+      // The interpreter is the kernel's child process (the kernel process itself supervises it).
+      const interpreter = () => processes().find((p) => p.ppid === lazy.pid && p.cmdline.includes("kernel-interpreter"))!.pid;
+      const threads = () => readdirSync(`/proc/${interpreter()}/task`).length;
       expect((await lazy.execute("interface Probe { depth: number }\nconst probe: Probe = { depth: 3 };")).status).toBe("ok");
       const before = threads();
       expect((await lazy.execute("probe.depth")).result?.["text/plain"]).toBe("3");
