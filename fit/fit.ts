@@ -153,6 +153,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
       partial = build;
     },
     breathe: () => progress.breathe(),
+    status: (text) => progress.setStatus(text),
   });
 
   let best: FitResult | undefined;
@@ -238,6 +239,7 @@ class Progress {
   private lastStep = 0;
   private lastNllf = NaN;
   private lastX: Float64Array | undefined;
+  private status = "";
   private readonly dof: number;
 
   constructor(
@@ -261,6 +263,14 @@ class Progress {
     const now = Date.now();
     if (!force && now - this.lastShown < DISPLAY_INTERVAL_MS) return;
     this.lastShown = now;
+    this.display.update(this.bundle("running"));
+  }
+
+  /** Sets the method's status line (shown after the step), and shows it now. */
+  setStatus(text: string): void {
+    this.status = text;
+    if (this.display === undefined || this.finished) return;
+    this.lastShown = Date.now();
     this.display.update(this.bundle("running"));
   }
 
@@ -289,6 +299,8 @@ class Progress {
         : result.converged
           ? "done"
           : `done, not converged: ${result.message}`;
+    // The final line says how the chains stand (a sampler's diagnostics and warnings), not the last check.
+    this.status = result.liveNote();
     this.display?.update(this.bundle(state, result.chisq));
   }
 
@@ -334,7 +346,9 @@ class Progress {
   private bundle(state: string, finalChisq?: number): MimeBundle {
     const chisq = finalChisq ?? (this.lastX === undefined && Number.isNaN(this.lastNllf) ? NaN : this.runningChisq());
     const startText = this.starts > 1 ? ` start ${this.start}/${this.starts}` : "";
-    const text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
+    const text =
+      `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}` +
+      (this.status !== "" ? `; ${this.status}` : "");
     return { "text/plain": text };
   }
 }

@@ -52,6 +52,11 @@ export interface MethodContext {
    * since the last time; cheap to call every step.
    */
   breathe: () => Promise<void>;
+  /**
+   * Sets a short line on how the method stands (a sampler's convergence targets), which the live
+   * display shows beside the step; optional.
+   */
+  status?(text: string): void;
 }
 
 /** A fit method (optimizer or sampler). */

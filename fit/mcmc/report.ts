@@ -102,6 +102,28 @@ export function untilText(u: McmcUntil): string {
   return `until ${targets}: ${how} after ${u.checks} check${u.checks === 1 ? "" : "s"} (${worst})`;
 }
 
+/**
+ * One line on how the chains stand, for the live display's last line: the worst R̂ and the
+ * smallest ESS, how `until` ended, and the warnings.
+ */
+export function diagnosticsLine(samples: McmcSamples): string {
+  const { diagnostics: d, warnings } = samples.summary();
+  const worst = (values: (number | null)[] | undefined, pick: (a: number, b: number) => number): number | undefined => {
+    const finite = (values ?? []).filter((v): v is number => v !== null);
+    return finite.length > 0 ? finite.reduce((a, b) => pick(a, b)) : undefined;
+  };
+  const parts: string[] = [];
+  const rhat = worst(d.rhat, Math.max);
+  if (rhat !== undefined) parts.push(`R-hat max ${rhat.toFixed(3)}`);
+  const bulk = worst(d.essBulk ?? d.ess, Math.min);
+  const tail = worst(d.essTail, Math.min);
+  if (bulk !== undefined) parts.push(`${samples.particleEss === undefined ? "bulk ESS" : "particle ESS"} min ${bulk.toFixed(0)}`);
+  if (tail !== undefined) parts.push(`tail ESS min ${tail.toFixed(0)}`);
+  if (d.until !== undefined) parts.push(untilText(d.until));
+  for (const w of warnings) parts.push(`WARNING: ${w}`);
+  return parts.join("; ");
+}
+
 /** Plain-text report: the table, the diagnostics per parameter and the warnings. */
 export function mcmcText(samples: McmcSamples): string {
   const { stats, diagnostics: d, warnings } = samples.summary();

@@ -5,6 +5,7 @@
  * (see {@link MethodContext.keepPartial}), so that an interrupted cell still shows them.
  */
 import type { McmcSamples } from "../mcmc/samples.js";
+import { untilText } from "../mcmc/report.js";
 import type { FitMethod, MethodContext } from "../methods.js";
 import { stopWords, type StopReason } from "../stop-reason.js";
 import type { FitOptions, Problem } from "../types.js";
@@ -32,6 +33,7 @@ function hooksOf(problem: Problem, context: MethodContext, before: number, descr
     stopReason: () => context.stopReason?.(),
     progress: (drawn: SamplerProgress) =>
       context.keepPartial?.((reason) => resultOf(problem, context, before, drawn(), reason, describe)),
+    status: (text) => context.status?.(text),
   };
 }
 
@@ -67,13 +69,15 @@ export const dream: FitMethod = {
     const before = context.evaluations.count;
     const nonFinite = new NonFiniteLog(problem.labels().length);
     const describe: Describe = ({ samples: s }, stopped) => {
-      if (stopped !== undefined) return { converged: false, message: stoppedMessage(stopped, s, "generations") };
+      const until = s.until === undefined ? "" : `; ${untilText(s.until)}`;
+      if (stopped !== undefined) return { converged: false, message: stoppedMessage(stopped, s, "generations") + until };
       const warnings = s.summary().warnings.length;
       const chains = checkChains("dream", problem, s);
       return {
-        converged: warnings === 0 && chains.stuck === 0,
+        converged: warnings === 0 && chains.stuck === 0 && (s.until === undefined || s.until.met),
         message:
           `${s.generations} generations, ${s.size} kept draws` +
+          until +
           (warnings ? `; ${warnings} convergence warning(s)` : "") +
           chains.note,
       };

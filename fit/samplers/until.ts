@@ -1,0 +1,80 @@
+/**
+ * Sampling until convergence targets are met (the `until` option): after each block of
+ * generations the sampler's draws are judged by the diagnostics of Vehtari et al. 2021; when a
+ * parameter's R̂ is above its target the burn-in moves forward over the first half of the draws
+ * (made before the chains had mixed) and the run goes on; when only the effective sample size
+ * falls short, the draws are kept and the run goes on for about as long as the shortfall asks.
+ */
+import type { McmcUntil } from "../../schema/mcmc.js";
+import type { McmcSamples } from "../mcmc/samples.js";
+import type { UntilTargets } from "../options/until.js";
+
+/** The most a run with targets may grow: this many times its planned draws (without maxTime too). */
+export const UNTIL_BUDGET_MULTIPLE = 50;
+
+/** Where a set of draws stands against the targets. */
+export interface UntilStanding {
+  /** Every parameter meets every target. */
+  met: boolean;
+  /** Some parameter's R̂ is above the target, or undefined (fewer than 4 draws per chain). */
+  rhatFails: boolean;
+  /** Largest R̂ over the parameters (NaN when undefined). */
+  rhat: number;
+  /** Smallest bulk- or tail-ESS over the parameters (NaN when undefined). */
+  ess: number;
+}
+
+/** Judges `samples` against `targets`. */
+export function standing(samples: McmcSamples, targets: UntilTargets): UntilStanding {
+  const d = samples.summary().diagnostics;
+  let rhat = -Infinity;
+  let ess = Infinity;
+  let undefinedRhat = false;
+  let undefinedEss = false;
+  for (let k = 0; k < samples.nparams; k++) {
+    const r = d.rhat[k];
+    if (r === null) undefinedRhat = true;
+    else rhat = Math.max(rhat, r);
+    for (const e of [d.essBulk?.[k] ?? d.ess[k], d.essTail?.[k] ?? null]) {
+      if (e === null) undefinedEss = true;
+      else ess = Math.min(ess, e);
+    }
+  }
+  if (undefinedRhat) rhat = Number.NaN;
+  if (undefinedEss) ess = Number.NaN;
+  const rhatFails = targets.rhat !== undefined && !(rhat <= targets.rhat);
+  const essFails = targets.ess !== undefined && !(ess >= targets.ess);
+  return { met: !rhatFails && !essFails, rhatFails, rhat, ess };
+}
+
+/**
+ * Kept draws per chain to add after a check that failed: as many as there are when R̂ fails (the
+ * run doubles), else enough for the ESS shortfall with 20% to spare, at least a tenth of what
+ * there is and at least 4, at most as many as there are.
+ */
+export function extensionSize(s: UntilStanding, targets: UntilTargets, window: number): number {
+  const floor = Math.max(4, Math.ceil(window / 10));
+  if (s.rhatFails || targets.ess === undefined || !(s.ess > 0)) return Math.max(floor, window);
+  const more = Math.ceil(window * (targets.ess / s.ess - 1) * 1.2);
+  return Math.min(Math.max(floor, more), Math.max(floor, window));
+}
+
+/** The line the live display shows: where the worst parameter stands against each target. */
+export function untilProgress(s: UntilStanding, targets: UntilTargets, checks: number): string {
+  const parts: string[] = [];
+  if (targets.rhat !== undefined) parts.push(`R-hat ${Number.isFinite(s.rhat) ? s.rhat.toFixed(3) : "-"} → ${targets.rhat}`);
+  if (targets.ess !== undefined) parts.push(`ESS ${Number.isFinite(s.ess) ? s.ess.toFixed(0) : "-"} → ${targets.ess}`);
+  return `until ${parts.join(", ")}${s.met ? " (met)" : ""}, check ${checks}`;
+}
+
+/** The record of how the run ended against its targets, for the result and its bundle. */
+export function untilOutcome(s: UntilStanding, targets: UntilTargets, ended: McmcUntil["ended"], checks: number): McmcUntil {
+  return {
+    targets: { ...targets },
+    met: s.met,
+    ended: s.met ? "met" : ended,
+    rhat: Number.isFinite(s.rhat) ? s.rhat : null,
+    ess: Number.isFinite(s.ess) ? s.ess : null,
+    checks,
+  };
+}

@@ -1,0 +1,123 @@
+// Sampling until convergence targets are met (`until`): DREAM goes on past its planned draws until
+// every parameter meets the R-hat and ESS targets, and says how it ended when a budget ran out
+// first; the live line shows the progress toward the targets; the option is checked and read from
+// flags like every other.
+import { afterEach, describe, expect, test } from "vitest";
+import { fit, isSampledResult, type FitResult } from "hpcfit";
+import { LIVE_DISPLAY, type MimeBundle } from "../../schema/display.js";
+import type { McmcBundle } from "../../schema/mcmc.js";
+import { checkFlagOptions, flagValue } from "../../fit/options/flags.js";
+import { Random } from "../../fit/random.js";
+import { lineProblem, syntheticLine } from "./mcmc-fixtures/linear.js";
+
+const data = syntheticLine(new Random(21));
+const g = globalThis as unknown as Record<symbol, unknown>;
+afterEach(() => {
+  delete g[LIVE_DISPLAY];
+});
+
+function sampled(r: FitResult) {
+  if (!isSampledResult(r)) throw new Error(`expected a sampler result, got ${r.method}`);
+  return r.samples;
+}
+
+describe("sampling until converged", () => {
+  test("DREAM goes on past its planned draws until every parameter meets the targets", async () => {
+    const lines: string[] = [];
+    g[LIVE_DISPLAY] = (bundle: MimeBundle) => {
+      lines.push(String(bundle["text/plain"]));
+      return { update: (next: MimeBundle) => lines.push(String(next["text/plain"])) };
+    };
+    // 2000 planned draws over 20 chains: too few for an ESS of 2000.
+    const r = await fit(lineProblem(data), {
+      method: "dream",
+      samples: 2000,
+      burn: 50,
+      seed: 4,
+      until: { rhat: 1.01, ess: 2000 },
+    });
+    const s = sampled(r);
+    expect(s.nthin).toBeGreaterThan(100);
+    const u = s.until!;
+    expect(u).toMatchObject({ met: true, ended: "met", targets: { rhat: 1.01, ess: 2000 } });
+    expect(u.checks).toBeGreaterThan(1);
+    const d = s.summary().diagnostics;
+    for (let k = 0; k < 2; k++) {
+      expect(d.rhat[k]).toBeLessThanOrEqual(1.01);
+      expect(d.essBulk![k]).toBeGreaterThanOrEqual(2000);
+      expect(d.essTail![k]).toBeGreaterThanOrEqual(2000);
+    }
+    expect(u.rhat).toBe(Math.max(...(d.rhat as number[])));
+    expect(u.ess).toBe(Math.min(...(d.essBulk as number[]), ...(d.essTail as number[])));
+    expect(r.stopped).toBeUndefined();
+    expect(r.message).toMatch(/until R-hat <= 1.01, ESS >= 2000: met after \d+ checks/);
+    // The bundle carries the outcome, and the text report says it.
+    const bundle = r.toJSON().mcmc as McmcBundle;
+    expect(bundle.diagnostics.until).toEqual(u);
+    expect(r.report()).toMatch(/until R-hat <= 1.01, ESS >= 2000: met/);
+    // The live line showed the progress toward the targets at each check, then the final diagnostics.
+    expect(lines.some((l) => /running.*; until R-hat \d\.\d{3} → 1.01, ESS \d+ → 2000, check 1$/.test(l))).toBe(true);
+    expect(lines[lines.length - 1]).toMatch(
+      /^fit dream: done.*; R-hat max 1\.0\d\d; bulk ESS min \d+; tail ESS min \d+; until .*: met/,
+    );
+  });
+
+  test("a target out of reach ends at the draw budget, and the result says so", async () => {
+    const r = await fit(lineProblem(data), { method: "dream", samples: 200, burn: 20, seed: 5, until: { ess: 1e9 } });
+    const s = sampled(r);
+    expect(s.until).toMatchObject({ met: false, ended: "budget" });
+    // The budget is 50 times the planned draws per chain (200 draws over 20 chains: 10 per chain).
+    expect(s.nthin).toBeLessThanOrEqual(500);
+    expect(s.nthin).toBeGreaterThan(250);
+    expect(r.converged).toBe(false);
+    expect(r.stopped).toBeUndefined();
+    expect(r.message).toMatch(/ESS >= 1000000000: not met within the draw budget/);
+  });
+
+  test("maxTime ends a run whose targets are out of reach: stopped maxTime, with its draws", async () => {
+    const r = await fit(lineProblem(data), {
+      method: "dream",
+      samples: 20000,
+      burn: 20,
+      seed: 6,
+      maxTime: 0.3,
+      until: { rhat: 1.0001, ess: 1e9 },
+    });
+    const s = sampled(r);
+    expect(r.stopped).toBe("maxTime");
+    expect(s.until).toMatchObject({ met: false, ended: "maxTime" });
+    expect(r.message).toMatch(/not met when the time budget \(maxTime\) ran out/);
+    const bundle = r.toJSON().mcmc as McmcBundle;
+    expect(bundle.diagnostics.until?.ended).toBe("maxTime");
+  });
+
+  test("R-hat failing moves the burn-in forward over the draws made before the chains mixed", async () => {
+    // Chains started far in the tails (lhs over ±50) with no burn-in: the first draws have not mixed.
+    const r = await fit(lineProblem(data), {
+      method: "dream",
+      samples: 2000,
+      burn: 0,
+      init: "lhs",
+      seed: 7,
+      until: { rhat: 1.01 },
+    });
+    const s = sampled(r);
+    expect(s.until?.met).toBe(true);
+    expect(s.burn).toBeGreaterThan(0);
+    expect(s.generations).toBe(s.burn + s.nthin * s.thin);
+  });
+
+  test("the option is checked, and its flag reads rhat=…,ess=…", async () => {
+    expect(flagValue("until", "rhat=1.01,ess=1000")).toEqual({ rhat: 1.01, ess: 1000 });
+    expect(flagValue("until", "ess=400")).toEqual({ ess: 400 });
+    expect(flagValue("until", "rhat=1.01 ess=5e2")).toEqual({ rhat: 1.01, ess: 500 });
+    expect(flagValue("until", "rhat=0.9")).toBe("rhat=0.9");
+    expect(() => checkFlagOptions({ until: flagValue("until", "rhat=0.9") } as never, "dream")).toThrow(
+      /option until must be targets \{ rhat\?: number > 1, ess\?: number > 0 \}.*got "rhat=0.9"/,
+    );
+    await expect(fit(lineProblem(data), { method: "dream", until: { rhat: 1.01, tau: 3 } as never })).rejects.toThrow(
+      /option until must be/,
+    );
+    await expect(fit(lineProblem(data), { method: "lm", until: { rhat: 1.01 } } as never)).rejects.toThrow(/until/);
+  });
+});
