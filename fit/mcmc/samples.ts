@@ -122,6 +122,31 @@ export class McmcSamples implements McmcSamplesData {
       throw new Error("McmcSamples: genLogp does not match generations × chains");
   }
 
+  /** The same draws with how sampling until targets ended (the summary is computed afresh). */
+  withUntil(until: McmcUntil): McmcSamples {
+    return new McmcSamples({
+      sampler: this.sampler,
+      labels: this.labels,
+      nchains: this.nchains,
+      nthin: this.nthin,
+      thin: this.thin,
+      burn: this.burn,
+      generations: this.generations,
+      evaluations: this.evaluations,
+      points: this.points,
+      logp: this.logp,
+      genDraws: this.genDraws,
+      genAcceptance: this.genAcceptance,
+      genLogp: this.genLogp,
+      ncr: this.ncr,
+      crDraws: this.crDraws,
+      crWeights: this.crWeights,
+      outliers: this.outliers,
+      ...(this.particleEss !== undefined ? { particleEss: this.particleEss } : {}),
+      until,
+    });
+  }
+
   /** Number of parameters. */
   get nparams(): number {
     return this.labels.length;

@@ -12,7 +12,7 @@
  * Every random number is drawn in the calling thread; only the evaluation of proposals goes
  * through the {@link PopulationEvaluator}, so serial and parallel runs are bit-identical.
  */
-import { McmcSamples } from "../mcmc/samples.js";
+import type { McmcSamples } from "../mcmc/samples.js";
 import type { McmcUntil } from "../../schema/mcmc.js";
 import type { Random } from "../random.js";
 import type { Problem } from "../types.js";
@@ -166,7 +166,7 @@ export async function runDream(problem: Problem, options: DreamOptions, hooks: S
       const end = standing(samples, until);
       const ended: McmcUntil["ended"] =
         stopped === "maxTime" ? "maxTime" : stopped !== undefined ? "stopped" : overBudget ? "budget" : "met";
-      samples = new McmcSamples({ ...samples, until: untilOutcome(end, until, ended, Math.max(checks, 1)) });
+      samples = samples.withUntil(untilOutcome(end, until, ended, Math.max(checks, 1)));
     }
     problem.setValues(state.bestX);
     return { samples, bestX: state.bestX, bestNllf: -state.bestLogp, stopped };
