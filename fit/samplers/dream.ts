@@ -86,7 +86,8 @@ export function dreamSettings(options: DreamOptions, p: number) {
   } else {
     nthin = Math.max(1, Math.ceil(readOption("dream", options, "samples") / n));
   }
-  const init = readOption("dream", options, "init");
+  // A fit result to start from makes drawing from its covariance the default.
+  const init = options.init === undefined && options.from !== undefined ? "fit" : readOption("dream", options, "init");
   const snooker = readOption("dream", options, "snooker");
   const ncr = readOption("dream", options, "ncr");
   const dePairs = readOption("dream", options, "dePairs");
@@ -113,7 +114,7 @@ export async function runDream(problem: Problem, options: DreamOptions, hooks: S
     if (options.resume !== undefined) state = DreamState.resume(options.resume, shape, rng, until !== undefined);
     else {
       state = new DreamState(shape, rng);
-      initialPopulation(problem, init, n, rng, state.x);
+      initialPopulation(problem, init, n, rng, state.x, options.fitCovariance);
       await evaluator.evaluatePopulation(state.x, n, nllf);
       for (let i = 0; i < n; i++) state.logp[i] = -nllf[i];
       state.evaluations = n;

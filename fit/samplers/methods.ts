@@ -6,7 +6,8 @@
  */
 import type { McmcSamples } from "../mcmc/samples.js";
 import { untilText } from "../mcmc/report.js";
-import type { FitMethod, MethodContext } from "../methods.js";
+import { getMethod, type FitMethod, type MethodContext } from "../methods.js";
+import { UserError } from "../../util/user-error.js";
 import { stopWords, type StopReason } from "../stop-reason.js";
 import type { FitOptions, Problem } from "../types.js";
 import { runDream } from "./dream.js";
@@ -61,15 +62,46 @@ function stoppedMessage(reason: StopReason, s: McmcSamples, unit: string): strin
   return `${stopWords(reason)} after ${s.generations} ${unit}; ${s.size} draws kept (statistics and diagnostics are of these)`;
 }
 
+/**
+ * Where `init: "fit"` starts DREAM (the default when `from` is given): the best point and
+ * covariance of `from`, after checking that it fits the same parameters, or of a fit made now
+ * (lm with residuals, else amoeba). Leaves the problem at that point. Undefined for other inits.
+ */
+async function startingFit(
+  problem: Problem,
+  options: FitOptions & { method: "dream" },
+  context: MethodContext,
+): Promise<{ cov: Float64Array; note: string } | undefined> {
+  const init = options.init ?? (options.from !== undefined ? "fit" : undefined);
+  if (init !== "fit") return undefined;
+  const labels = problem.labels();
+  const from = options.from;
+  if (from !== undefined) {
+    if (from.labels.join("\0") !== labels.join("\0"))
+      throw new UserError(`dream: option from is a fit of ${from.labels.join(", ")}, but the problem fits ${labels.join(", ")}`);
+    problem.setValues(from.x);
+    return { cov: from.cov, note: `; started from the given ${from.method} fit` };
+  }
+  const name = problem.residualCount() > 0 ? "lm" : "amoeba";
+  const before = context.evaluations.count;
+  const fitted = await getMethod(name).run(problem, { method: name }, context);
+  problem.setValues(fitted.x);
+  return {
+    cov: fitted.cov,
+    note: `; started from an ${name} fit (${context.evaluations.count - before} evaluations, not counted above)`,
+  };
+}
+
 /** DREAM (its options are the fit options table's for `dream`). */
 export const dream: FitMethod = {
   name: "dream",
   description: "DREAM MCMC (Vrugt 2009, as in bumps): posterior draws, intervals and convergence diagnostics",
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
+    const start = await startingFit(problem, options as FitOptions & { method: "dream" }, context);
     const before = context.evaluations.count;
     const nonFinite = new NonFiniteLog(problem.labels().length);
     const describe: Describe = ({ samples: s }, stopped) => {
-      const until = s.until === undefined ? "" : `; ${untilText(s.until)}`;
+      const until = (s.until === undefined ? "" : `; ${untilText(s.until)}`) + (start?.note ?? "");
       if (stopped !== undefined) return { converged: false, message: stoppedMessage(stopped, s, "generations") + until };
       const warnings = s.summary().warnings.length;
       const chains = checkChains("dream", problem, s);
@@ -82,7 +114,11 @@ export const dream: FitMethod = {
           chains.note,
       };
     };
-    const run = await runDream(problem, { ...options, nonFinite }, hooksOf(problem, context, before, describe));
+    const run = await runDream(
+      problem,
+      { ...options, nonFinite, ...(start !== undefined ? { init: "fit" as const, fitCovariance: start.cov } : {}) },
+      hooksOf(problem, context, before, describe),
+    );
     if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(run.samples)) {
       // Every proposal was refused for a non-finite model: the draws are the start, repeated.
       throw nothingFinite("dream", problem, nonFinite, "the chains proposed");
