@@ -12,7 +12,7 @@ import { stopWords, type StopReason } from "../stop-reason.js";
 import type { FitOptions, Problem } from "../types.js";
 import { runDream } from "./dream.js";
 import { sampledResult, type SampledFitResult } from "./sampled-result.js";
-import { runSmc } from "./smc.js";
+import { runSmcUntil } from "./smc-until.js";
 import { NonFiniteLog, nothingFinite } from "../non-finite.js";
 import type { SamplerHooks, SamplerProgress } from "./stopping.js";
 import { checkChains, finiteDrawsMoved } from "./stuck-chains.js";
@@ -133,15 +133,18 @@ export const smc: FitMethod = {
   description: "Sequential Monte Carlo with likelihood tempering; samples constraint-defined regions",
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
-    const describe: Describe = ({ samples: s }, stopped) => ({
-      converged: stopped === undefined,
-      message:
-        stopped !== undefined
-          ? `${stoppedMessage(stopped, s, "tempering stages")}, before the particles reached the posterior`
-          : `${s.generations} tempering stages, ${s.nchains} particles`,
-    });
+    const describe: Describe = ({ samples: s }, stopped) => {
+      const until = s.until === undefined ? "" : `; ${untilText(s.until)}`;
+      return {
+        converged: stopped === undefined && (s.until === undefined || s.until.met),
+        message:
+          (stopped !== undefined
+            ? `${stoppedMessage(stopped, s, "tempering stages")}, before the particles reached the posterior`
+            : `${s.generations} tempering stages, ${s.nchains} particles`) + until,
+      };
+    };
     const nonFinite = new NonFiniteLog(problem.labels().length);
-    const run = await runSmc(problem, { ...options, nonFinite }, hooksOf(problem, context, before, describe));
+    const run = await runSmcUntil(problem, { ...options, nonFinite }, hooksOf(problem, context, before, describe));
     return resultOf(problem, context, before, run, run.stopped, describe);
   },
 };

@@ -8,7 +8,7 @@ import { LIVE_DISPLAY, type MimeBundle } from "../../schema/display.js";
 import type { McmcBundle } from "../../schema/mcmc.js";
 import { checkFlagOptions, flagValue } from "../../fit/options/flags.js";
 import { Random } from "../../fit/random.js";
-import { lineProblem, syntheticLine } from "./mcmc-fixtures/linear.js";
+import { leastSquares, lineProblem, syntheticLine } from "./mcmc-fixtures/linear.js";
 
 const data = syntheticLine(new Random(21));
 const g = globalThis as unknown as Record<symbol, unknown>;
@@ -119,5 +119,42 @@ describe("sampling until converged", () => {
       /option until must be/,
     );
     await expect(fit(lineProblem(data), { method: "lm", until: { rhat: 1.01 } } as never)).rejects.toThrow(/until/);
+  });
+});
+
+describe("SMC until an effective sample size", () => {
+  test("the target sets the particle count, and the result says it was met", async () => {
+    const r = await fit(lineProblem(data), { method: "smc", seed: 2, until: { ess: 600 } });
+    const s = sampled(r);
+    // Twice the target: SMC keeps the particles' ESS at about half their number.
+    expect(s.nchains).toBe(1200);
+    expect(s.until).toMatchObject({ met: true, ended: "met", targets: { ess: 600 }, rhat: null, checks: 1 });
+    expect(s.particleEss).toBeGreaterThanOrEqual(600);
+    expect(r.converged).toBe(true);
+    expect(r.message).toMatch(/until ESS >= 600: met after 1 check/);
+  });
+
+  test("a pass that falls short triggers another with twice the particles", async () => {
+    // A hard constraint keeping about a third of the posterior: the last stage's ESS is about a third
+    // of the particles, short of the target with 2 × target particles, met with 4 ×.
+    const { mean, cov } = leastSquares(data);
+    const cut = mean[0] + 0.45 * Math.sqrt(cov[0]);
+    const r = await fit(lineProblem(data), {
+      method: "smc",
+      seed: 3,
+      sharpness: 1,
+      constraints: [(x: ArrayLike<number>) => x[0] - cut],
+      until: { ess: 300 },
+    });
+    const s = sampled(r);
+    expect(s.until).toMatchObject({ met: true, ended: "met", checks: 2 });
+    expect(s.particleEss).toBeGreaterThanOrEqual(300);
+    expect(r.message).toMatch(/until ESS >= 300: met after 2 checks/);
+  });
+
+  test("an R-hat target is refused for SMC, saying why", async () => {
+    await expect(fit(lineProblem(data), { method: "smc", until: { rhat: 1.01, ess: 100 } })).rejects.toThrow(
+      /smc: until takes an ess target only .*SMC's particles are one draw each/,
+    );
   });
 });
