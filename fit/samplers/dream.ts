@@ -154,7 +154,7 @@ export async function runDream(problem: Problem, options: DreamOptions, hooks: S
       if (now.met) break;
       // Draws made before the chains mixed go to burn-in; the budget counts every draw made.
       const dropped = now.rhatFails ? Math.max(state.dropped, Math.floor(state.kept / 2)) : state.dropped;
-      const more = extensionSize(now, until, state.kept - dropped);
+      const more = extensionSize(now, until, state.kept - dropped, state.kept);
       if (state.shape.nthin + more > UNTIL_BUDGET_MULTIPLE * nthin) {
         overBudget = true;
         break;

@@ -48,13 +48,15 @@ export function standing(samples: McmcSamples, targets: UntilTargets): UntilStan
 }
 
 /**
- * Kept draws per chain to add after a check that failed: as many as there are when R̂ fails (the
- * run doubles), else enough for the ESS shortfall with 20% to spare, at least a tenth of what
- * there is and at least 4, at most as many as there are.
+ * Kept draws per chain to add after a check that failed, given the `kept` draws per chain so far
+ * and the `window` of them the diagnostics use: when R̂ fails, as many as were kept (the run
+ * doubles, so the window, its latter part, grows even as the burn-in moves forward); else enough
+ * for the ESS shortfall with 20% to spare, at least a tenth of the window and at least 4, at most
+ * the window again.
  */
-export function extensionSize(s: UntilStanding, targets: UntilTargets, window: number): number {
+export function extensionSize(s: UntilStanding, targets: UntilTargets, window: number, kept: number): number {
   const floor = Math.max(4, Math.ceil(window / 10));
-  if (s.rhatFails || targets.ess === undefined || !(s.ess > 0)) return Math.max(floor, window);
+  if (s.rhatFails || targets.ess === undefined || !(s.ess > 0)) return Math.max(floor, kept);
   const more = Math.ceil(window * (targets.ess / s.ess - 1) * 1.2);
   return Math.min(Math.max(floor, more), Math.max(floor, window));
 }

@@ -7,6 +7,7 @@ import { fit, isSampledResult, type FitResult } from "hpcfit";
 import { LIVE_DISPLAY, type MimeBundle } from "../../schema/display.js";
 import type { McmcBundle } from "../../schema/mcmc.js";
 import { checkFlagOptions, flagValue } from "../../fit/options/flags.js";
+import { parseFitLine } from "../../fit-jobs/options.js";
 import { Random } from "../../fit/random.js";
 import { leastSquares, lineProblem, syntheticLine } from "./mcmc-fixtures/linear.js";
 
@@ -119,6 +120,12 @@ describe("sampling until converged", () => {
       /option until must be/,
     );
     await expect(fit(lineProblem(data), { method: "lm", until: { rhat: 1.01 } } as never)).rejects.toThrow(/until/);
+    // %%fit reads it from the same table.
+    expect(parseFitLine("--fit=dream --until rhat=1.01,ess=1000 --init=fit").fit).toMatchObject({
+      until: { rhat: 1.01, ess: 1000 },
+      init: "fit",
+    });
+    expect(() => parseFitLine("--fit=dream --until=ess=many")).toThrow(/option until must be targets/);
   });
 });
 
