@@ -116,7 +116,7 @@ describe("convergence diagnostics agree with ArviZ", () => {
       x: chains(s.nchains, s.nthin, (c, t) => s.value(t, c, k)),
     }));
     const theirs = arviz(cases);
-    cases.forEach((c, k) => {
+    cases.forEach((_case, k) => {
       const a = theirs[k];
       const close = (ours: number | null | undefined, ref: number | null): void => {
         expect(ours).not.toBeNull();

@@ -4,6 +4,7 @@
 import { describe, expect, test } from "vitest";
 import { fit, isSampledResult, type FitResult } from "hpcfit";
 import type { DreamCheckpoint } from "../../fit/samplers/dream-state.js";
+import type { DreamGenerationView } from "../../fit/samplers/dream.js";
 import { Random } from "../../fit/random.js";
 import { leastSquares, lineProblem, syntheticLine } from "./mcmc-fixtures/linear.js";
 
@@ -23,7 +24,7 @@ async function firstPopulation(
     samples: 400,
     burn: 0,
     seed: 3,
-    observe: (view) => {
+    observe: (view: DreamGenerationView) => {
       if (view.generation === 1) first = view.snapshot();
     },
     ...options,
