@@ -8,9 +8,28 @@ import { UserError } from "../../util/user-error.js";
 /** The 8-byte signature an HDF5 file starts with (at offset 0, 512, 1024, ... when it has a user block). */
 export const HDF5_SIGNATURE = Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-type H5 = typeof import("h5wasm/node");
-type H5File = InstanceType<H5["File"]>;
-type H5Dataset = InstanceType<H5["Dataset"]>;
+/** The part of h5wasm's API read here (its Group, Dataset and File classes). */
+interface H5Group {
+  keys(): string[];
+  get(path: string): unknown;
+}
+interface H5Dataset {
+  readonly shape: number[] | null;
+  readonly dtype: unknown;
+  readonly value: unknown;
+}
+interface H5File extends H5Group {
+  close(): unknown;
+}
+interface H5 {
+  ready: Promise<unknown>;
+  File: new (filename: string, mode: "r") => H5File;
+  Group: abstract new (...args: never[]) => H5Group;
+  Dataset: abstract new (...args: never[]) => H5Dataset;
+}
+
+// The specifier is a variable so that the build does not need h5wasm: only reading an HDF5 file does.
+const H5WASM = "h5wasm/node";
 
 let module: Promise<H5> | undefined;
 
@@ -19,7 +38,7 @@ async function h5wasm(): Promise<H5> {
   module ??= (async () => {
     let h5: H5;
     try {
-      h5 = await import("h5wasm/node");
+      h5 = (await import(H5WASM)) as H5;
     } catch (error) {
       module = undefined;
       throw new UserError(`reading HDF5 files needs the h5wasm package, which could not be loaded: ${(error as Error).message}`);
