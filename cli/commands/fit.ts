@@ -218,7 +218,8 @@ interface SamplerPlan {
 }
 
 function samplerPlan(method: string, options: FitOptions, problem: Problem): SamplerPlan | undefined {
-  if (method !== "dream") return undefined;
+  // Sampling until targets are met has no planned end to show progress against.
+  if (method !== "dream" || (options as DreamOptions).until !== undefined) return undefined;
   try {
     const { n, thin, burn, nthin } = dreamSettings(options, problem.labels().length);
     return { total: burn + nthin * thin, burn, drawsPerGeneration: n / thin };

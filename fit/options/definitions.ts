@@ -220,7 +220,7 @@ export const FIT_OPTIONS = {
   until: valueOption<UntilTargets>()({
     methods: ["dream", "smc"],
     help:
-      "sample until every parameter has R-hat <= rhat and bulk and tail ESS >= ess, or maxTime (else 50 times the planned draws) ends " +
+      "sample until every parameter has R-hat <= rhat and bulk and tail ESS >= ess, or maxTime ends (at most 50 times the planned draws, counting at least 100 per chain) " +
       "(smc: ess only, by more particles)",
     expected: UNTIL_FORMS,
     accepts: isUntilTargets,

@@ -26,7 +26,7 @@ import { DreamState, type DreamCheckpoint } from "./dream-state.js";
 import { evaluatorFor, type SamplerRunOptions } from "./evaluator.js";
 import { initialPopulation } from "./initial-population.js";
 import { StopCheck, type SamplerHooks, type StopReason } from "./stopping.js";
-import { extensionSize, standing, UNTIL_BUDGET_MULTIPLE, untilOutcome, untilProgress } from "./until.js";
+import { extensionSize, standing, UNTIL_BUDGET_FLOOR, UNTIL_BUDGET_MULTIPLE, untilOutcome, untilProgress } from "./until.js";
 
 export type { DreamCheckpoint } from "./dream-state.js";
 export type { SamplerHooks, SamplerReport, StopReason } from "./stopping.js";
@@ -155,7 +155,7 @@ export async function runDream(problem: Problem, options: DreamOptions, hooks: S
       // Draws made before the chains mixed go to burn-in; the budget counts every draw made.
       const dropped = now.rhatFails ? Math.max(state.dropped, Math.floor(state.kept / 2)) : state.dropped;
       const more = extensionSize(now, until, state.kept - dropped, state.kept);
-      if (state.shape.nthin + more > UNTIL_BUDGET_MULTIPLE * nthin) {
+      if (state.shape.nthin + more > UNTIL_BUDGET_MULTIPLE * Math.max(nthin, UNTIL_BUDGET_FLOOR)) {
         overBudget = true;
         break;
       }

@@ -1,22 +1,31 @@
 /**
  * Sampling until convergence targets are met (the `until` option): after each block of
  * generations the sampler's draws are judged by the diagnostics of Vehtari et al. 2021; when a
- * parameter's R̂ is above its target the burn-in moves forward over the first half of the draws
- * (made before the chains had mixed) and the run goes on; when only the effective sample size
+ * parameter's R̂ is above its target (or above 1.01 when only an ESS is asked for) the burn-in
+ * moves forward over the first half of the draws (made before the chains had mixed) and the run
+ * goes on; when only the effective sample size
  * falls short, the draws are kept and the run goes on for about as long as the shortfall asks.
  */
 import type { McmcUntil } from "../../schema/mcmc.js";
+import { RHAT_LIMIT } from "../mcmc/convergence.js";
 import type { McmcSamples } from "../mcmc/samples.js";
 import type { UntilTargets } from "../options/until.js";
 
 /** The most a run with targets may grow: this many times its planned draws (without maxTime too). */
 export const UNTIL_BUDGET_MULTIPLE = 50;
 
+/** Kept draws per chain the budget counts as planned at least, so that a short first block does not make a tiny budget. */
+export const UNTIL_BUDGET_FLOOR = 100;
+
 /** Where a set of draws stands against the targets. */
 export interface UntilStanding {
   /** Every parameter meets every target. */
   met: boolean;
-  /** Some parameter's R̂ is above the target, or undefined (fewer than 4 draws per chain). */
+  /**
+   * Some parameter's R̂ is above the target (or, without one, above {@link RHAT_LIMIT}), or
+   * undefined (fewer than 4 draws per chain): the chains have not mixed, so the burn-in moves
+   * forward even when only an ESS is asked for.
+   */
   rhatFails: boolean;
   /** Largest R̂ over the parameters (NaN when undefined). */
   rhat: number;
@@ -42,9 +51,9 @@ export function standing(samples: McmcSamples, targets: UntilTargets): UntilStan
   }
   if (undefinedRhat) rhat = Number.NaN;
   if (undefinedEss) ess = Number.NaN;
-  const rhatFails = targets.rhat !== undefined && !(rhat <= targets.rhat);
-  const essFails = targets.ess !== undefined && !(ess >= targets.ess);
-  return { met: !rhatFails && !essFails, rhatFails, rhat, ess };
+  const rhatFails = !(rhat <= (targets.rhat ?? RHAT_LIMIT));
+  const met = (targets.rhat === undefined || rhat <= targets.rhat) && (targets.ess === undefined || ess >= targets.ess);
+  return { met, rhatFails, rhat, ess };
 }
 
 /**

@@ -130,6 +130,13 @@ describe("hpcfit fit examples/curve.ts", () => {
     expect(run.stdout).toMatch(/^fit dream: 15 generations, chisq [0-9.]+ \(done\)$/m);
   });
 
+  it("--until samples past the planned draws until the targets are met; progress has no planned total then", async () => {
+    const run = await hpcfit("fit", CURVE, "--fit=dream", "--samples=200", "--burn=5", "--seed=1", "--until", "ess=600");
+    expect(run.stdout).toMatch(/^until ESS >= 600: met after [2-9]\d* checks/m);
+    expect(run.stdout).not.toMatch(/^fit dream: generation \d+\/15/m);
+    expect(run.stdout).toMatch(/^fit dream: \d+ steps, chisq [0-9.]+ \(done\)$/m);
+  });
+
   it("--starts runs several starts and keeps the best", async () => {
     const run = await hpcfit("fit", CURVE, "--fit=newton", "--starts=3", "--seed=5");
     expect(run.code).toBe(0);
