@@ -306,8 +306,11 @@ export class McmcSamples implements McmcSamplesData {
       w.push(
         `Outlier chains after burn-in (${d.outlierChains.join(", ")}): some chains sit in a region of much lower probability; increase burn-in.`,
       );
-    if (this.particleEss !== undefined && this.particleEss < 0.1 * this.nchains)
-      w.push(`Effective sample size of the particles is only ${this.particleEss.toFixed(0)}: use more particles.`);
+    if (this.particleEss !== undefined && (this.particleEss < ESS_LIMIT || this.particleEss < 0.1 * this.nchains))
+      w.push(
+        `Effective sample size of the particles is only ${this.particleEss.toFixed(0)}` +
+          `${this.particleEss < ESS_LIMIT ? ` (below ${ESS_LIMIT})` : ""}: use more particles, or until: { ess }.`,
+      );
     return w;
   }
 }

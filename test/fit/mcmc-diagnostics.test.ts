@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import { fft } from "../../fit/mcmc/fft.js";
 import { effectiveSize, rankRhat } from "../../fit/mcmc/convergence.js";
 import { McmcSamples } from "../../fit/mcmc/samples.js";
-import { formatUncertainty } from "../../fit/mcmc/report.js";
+import { formatUncertainty, mcmcText } from "../../fit/mcmc/report.js";
 import { Random } from "../../fit/random.js";
 
 function samplesFrom(
@@ -137,6 +137,37 @@ describe("MCMC diagnostics", () => {
     );
     expect(still.summary().warnings.join("\n")).toMatch(/The draws of a never moved/);
     expect(still.summary().diagnostics.rhat).toEqual([null]);
+  });
+
+  test("SMC particles with an ESS below 400 are warned about, as the report marks them", () => {
+    const rng = new Random(6);
+    const n = 500;
+    const points = Float64Array.from({ length: n }, () => rng.normal());
+    const smc = new McmcSamples({
+      sampler: "smc",
+      labels: ["a"],
+      nchains: n,
+      nthin: 1,
+      thin: 1,
+      burn: 5,
+      generations: 5,
+      evaluations: 5 * n,
+      points,
+      logp: points.map((v) => -0.5 * v * v),
+      genDraws: new Float64Array(5),
+      genAcceptance: new Float64Array(5).fill(0.3),
+      genLogp: new Float64Array(5 * n),
+      ncr: 0,
+      crDraws: new Float64Array(0),
+      crWeights: new Float64Array(0),
+      outliers: [],
+      particleEss: 310,
+    });
+    expect(smc.summary().warnings).toEqual([
+      "Effective sample size of the particles is only 310 (below 400): use more particles, or until: { ess }.",
+    ]);
+    expect(smc.summary().diagnostics.rhat).toEqual([null]);
+    expect(mcmcText(smc)).toMatch(/ 1 +a +- +310! /);
   });
 
   test("mean(uncertainty) formatting follows the uncertainty's two digits", () => {
