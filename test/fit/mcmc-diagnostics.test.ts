@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import { fft } from "../../fit/mcmc/fft.js";
 import { effectiveSize, rankRhat } from "../../fit/mcmc/convergence.js";
 import { McmcSamples } from "../../fit/mcmc/samples.js";
-import { formatUncertainty, mcmcText } from "../../fit/mcmc/report.js";
+import { formatUncertainty, mcmcHtml, mcmcText } from "../../fit/mcmc/report.js";
 import { Random } from "../../fit/random.js";
 
 function samplesFrom(
@@ -118,6 +118,11 @@ describe("MCMC diagnostics", () => {
     const w = stuck.summary().warnings.join("\n");
     expect(stuck.summary().diagnostics.outlierChains).toEqual([7]);
     expect(w).toMatch(/R-hat above 1.01 for a/);
+    // The HTML report highlights the R-hat past its limit and lists the warnings.
+    const html = mcmcHtml(stuck);
+    expect(html).toMatch(/<td class="hpcfit-warning"[^>]*>1\.\d+<\/td>/);
+    expect(html).toContain("<li><b>Warning:</b> R-hat above 1.01 for a");
+    expect(mcmcHtml(good)).not.toContain("hpcfit-warning");
     expect(w).toMatch(/Outlier chains after burn-in \(7\)/);
     let v = 0;
     const sticky = samplesFrom(
