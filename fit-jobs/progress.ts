@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { splitRhat } from "../fit/mcmc/rhat.js";
+import { rankRhat } from "../fit/mcmc/convergence.js";
 import type { StopReason } from "../fit/stop-reason.js";
 import { STORE_DIR, writeAtomic } from "./job-directory.js";
 import type { WorkerInfo } from "../fit/node/zmq-evaluator.js";
@@ -30,7 +30,7 @@ export interface FitProgress {
   chisq: number | null;
   /** Acceptance rate of the last generation (samplers). */
   acceptance: number | null;
-  /** Split R-hat of the chains' log-posterior over the latter half of the run so far. */
+  /** Rank-normalized split R-hat (Vehtari et al. 2021) of the chains' log-posterior over the latter half of the run so far. */
   rhat: number | null;
   /** Seconds since the fit started, and the estimate of what is left. */
   elapsed: number;
@@ -71,14 +71,16 @@ export function readProgress(dir: string): FitProgress | undefined {
 }
 
 /**
- * Split R-hat of the log-posterior traces (Gelman & Rubin 1992; split form, Gelman et al. BDA3
- * §11.4) over the latter half of `generations` generations of `nchains` chains, stored
- * generation-major in `history`. A cheap convergence signal while the run goes on.
+ * Rank-normalized split R-hat (Vehtari et al. 2021, the larger of bulk and folded) of the
+ * log-posterior traces over the latter half of `generations` generations of `nchains` chains,
+ * stored generation-major in `history`. A cheap convergence signal while the run goes on.
  */
 export function logpRhat(history: Float64Array, nchains: number, generations: number): number {
   const from = Math.floor(generations / 2);
   const draws = generations - from;
-  return splitRhat(nchains, draws, (c, t) => history[(from + t) * nchains + c]);
+  const x = new Float64Array(nchains * draws);
+  for (let c = 0; c < nchains; c++) for (let t = 0; t < draws; t++) x[c * draws + t] = history[(from + t) * nchains + c];
+  return rankRhat(x, nchains, draws);
 }
 
 /** A duration as `1h 02m`, `3m 05s` or `12 s`. */

@@ -157,9 +157,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
       partial = build;
     },
     breathe: () => progress.breathe(),
-    detail: (text) => {
-      progress.detail = text;
-    },
+    status: (text) => progress.setStatus(text),
   });
 
   let best: FitResult | undefined;
@@ -236,8 +234,6 @@ function bestSoFar(
 /** The live progress line of a fit in a notebook (quiet outside a kernel). */
 class Progress {
   start = 1;
-  /** The method's words on where its evaluations go, shown after the evaluation rate. */
-  detail = "";
   private counter: EvaluationCounter | undefined;
   private counterSince = Date.now();
   /** Why the fit is stopping early, once it is. */
@@ -250,6 +246,7 @@ class Progress {
   private lastStep = 0;
   private lastNllf = NaN;
   private lastX: Float64Array | undefined;
+  private status = "";
   private readonly dof: number;
 
   constructor(
@@ -267,7 +264,7 @@ class Progress {
   follow(counter: EvaluationCounter): void {
     this.counter = counter;
     this.counterSince = Date.now();
-    this.detail = "";
+    this.status = "";
   }
 
   show(step: number, x: Float64Array, nllf: number, force: boolean): void {
@@ -280,6 +277,14 @@ class Progress {
     const now = Date.now();
     if (!force && now - this.lastShown < DISPLAY_INTERVAL_MS) return;
     this.lastShown = now;
+    this.display.update(this.bundle("running"));
+  }
+
+  /** Sets the method's status line (shown after the step), and shows it now. */
+  setStatus(text: string): void {
+    this.status = text;
+    if (this.display === undefined || this.finished) return;
+    this.lastShown = Date.now();
     this.display.update(this.bundle("running"));
   }
 
@@ -308,6 +313,9 @@ class Progress {
         : result.converged
           ? "done"
           : `done, not converged: ${result.message}`;
+    // The final line says how the chains stand (a sampler's diagnostics and warnings), not the
+    // last check; an optimizer has no such note and keeps its last status.
+    this.status = result.liveNote() || this.status;
     this.display?.update(this.bundle(state, result.chisq));
   }
 
@@ -357,8 +365,9 @@ class Progress {
     if (this.counter !== undefined && this.counter.count > 0) {
       const seconds = (Date.now() - this.counterSince) / 1000;
       const rate = seconds > 0 ? `, ${(this.counter.count / seconds).toPrecision(3)}/s` : "";
-      text += `, ${this.counter.count} evaluations${rate}${this.detail ? ` (${this.detail})` : ""}`;
+      text += `, ${this.counter.count} evaluations${rate}`;
     }
+    if (this.status !== "") text += `; ${this.status}`;
     return { "text/plain": text };
   }
 }

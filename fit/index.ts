@@ -31,3 +31,4 @@ export { NonFiniteError, NonFiniteLog, type NonFiniteKind } from "./non-finite.j
 export { levenbergMarquardt, type LmOptions, type LmOutcome } from "./optimizers/lm.js";
 export * from "./mcmc/index.js";
 export * from "./samplers/index.js";
+export { parseTextColumns, parseNumber, type TextColumns } from "./data/text-columns.js";

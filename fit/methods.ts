@@ -53,10 +53,10 @@ export interface MethodContext {
    */
   breathe: () => Promise<void>;
   /**
-   * Adds a few words on where the method's evaluations go to the live display (for `lm`: the
-   * Jacobians' share of them); the last one given is shown.
+   * Sets a short line on how the method stands (a sampler's convergence targets, the share of lm's evaluations spent on Jacobians), which the live
+   * display shows beside the step; optional.
    */
-  detail?(text: string): void;
+  status?(text: string): void;
 }
 
 /** A fit method (optimizer or sampler). */

@@ -268,6 +268,11 @@ export class FitResult {
     };
   }
 
+  /** What the live display adds to a fit's last line (a sampler's diagnostics); empty for optimizers. */
+  liveNote(): string {
+    return "";
+  }
+
   /** A plain JSON object with every field (for stores and `JSON.stringify`). */
   toJSON(): Record<string, unknown> {
     const arr = (a: Float64Array): (number | null)[] => Array.from(a, finite);

@@ -34,13 +34,19 @@ export interface McmcParameterStats {
   p95: [number, number];
 }
 
-/** Convergence diagnostics; each per-parameter array follows {@link McmcBundle.labels}. */
+/**
+ * Convergence diagnostics; each per-parameter array follows {@link McmcBundle.labels}. R̂, ESS
+ * and the Monte Carlo standard errors are those of Vehtari et al. 2021 ("Rank-normalization,
+ * folding, and localization: an improved R̂", Bayesian Analysis 16(2)), computed as ArviZ and
+ * Stan do. The optional members were added after the first bundles: a bundle without them is
+ * still valid (its `rhat` is then the classic split R̂ and `ess` total draws / `tau`).
+ */
 export interface McmcDiagnostics {
-  /** Gelman–Rubin potential scale reduction on split chains, per parameter (null if < 2 draws per half-chain or an SMC run). */
+  /** Rank-normalized split R̂, the larger of bulk and folded, per parameter (null with < 4 draws per chain, one chain, or an SMC run). */
   rhat: (number | null)[];
-  /** Integrated autocorrelation time per parameter, in thinned draws (emcee's estimator, c = 5); null for SMC. */
+  /** Integrated autocorrelation time per parameter, in kept draws: total kept draws / the ESS of the mean; null for SMC. */
   tau: (number | null)[];
-  /** Effective sample size per parameter: total kept draws / tau (SMC: the particles' ESS). */
+  /** Effective sample size per parameter: bulk-ESS (SMC: the particles' ESS). */
   ess: (number | null)[];
   /** Fraction of proposals accepted after burn-in (SMC: during the last MCMC moves). */
   acceptanceRate: number;
@@ -48,6 +54,38 @@ export interface McmcDiagnostics {
   outlierChains: number[];
   /** Correlation matrix of the draws, row-major `nparams × nparams`. */
   correlation: number[];
+  /** Split R̂ of the rank-normalized draws. */
+  rhatBulk?: (number | null)[];
+  /** Split R̂ of the rank-normalized absolute deviations from the median (sees chains that differ in scale). */
+  rhatFolded?: (number | null)[];
+  /** Bulk effective sample size (of the rank-normalized draws); the same as {@link ess} for chain samplers. */
+  essBulk?: (number | null)[];
+  /** Tail effective sample size: the smaller of the ESS of the 5% and 95% quantiles. */
+  essTail?: (number | null)[];
+  /** Monte Carlo standard error of the posterior mean. */
+  mcseMean?: (number | null)[];
+  /** Monte Carlo standard errors of the 5% and 95% quantiles: `[q05, q95]` per parameter. */
+  mcseQuantiles?: ([number, number] | null)[];
+  /** The limits the warnings use: R̂ above `rhat`, or bulk- or tail-ESS below `ess`. */
+  limits?: { rhat: number; ess: number };
+  /** When the run sampled until targets were met (`until`): the targets and how it ended. */
+  until?: McmcUntil;
+}
+
+/** How a run that sampled until convergence targets (`until`) ended. */
+export interface McmcUntil {
+  /** The targets: largest R̂ and smallest ESS (bulk and tail) every parameter must reach. */
+  targets: { rhat?: number; ess?: number };
+  /** True when every parameter met every target. */
+  met: boolean;
+  /** Why sampling ended: the targets were met, the time budget (`maxTime`) or the draw budget ran out, or the run was stopped. */
+  ended: "met" | "maxTime" | "budget" | "stopped";
+  /** The worst R̂ over the parameters at the end (null when undefined). */
+  rhat: number | null;
+  /** The smallest of every parameter's bulk- and tail-ESS at the end (null when undefined). */
+  ess: number | null;
+  /** Convergence checks made (each after a block of generations). */
+  checks: number;
 }
 
 /** The MCMC bundle, version 1. */

@@ -41,6 +41,8 @@ export interface FitCliOptions extends FlagOptions {
   allowUnconverged?: boolean;
   /** Base name of the stored files. */
   name?: string;
+  /** Data file for a model that exports a function of the data. */
+  data?: string;
 }
 
 /** Where the command writes; tests and callers may redirect. */
@@ -82,6 +84,10 @@ export function registerFitCommand(program: Command): void {
     .option("--allow-unconverged", `exit 0 when the fit does not converge (default: exit ${EXIT_UNCONVERGED})`)
     .option("--store <dir>", "write <name>.par, <name>.json (and the MCMC files for samplers) into this directory")
     .option("--name <name>", "base name of the stored files (default: the model file's name without extension)")
+    .option(
+      "--data <file>",
+      "data file (text columns, or HDF5/NeXus) for a model that exports a function of the data: export default (data) => new FitProblem(...)",
+    )
     .hook("preAction", (_program, action) => {
       const options = action.opts<FitCliOptions>();
       try {
@@ -113,7 +119,12 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
   const file = resolve(model);
   let problem: Problem;
   try {
-    ({ problem } = await loadModelFile(file));
+    ({ problem } = await loadModelFile(file, options.data === undefined ? {} : { data: options.data }));
+    // Worker threads and srun'd workers load the model file by its path alone.
+    if (options.data !== undefined && options.parallel !== undefined && options.parallel !== false)
+      throw new UserError(
+        "--data and --parallel cannot be combined yet: the parallel workers load the model without its data file",
+      );
   } catch (error) {
     streams.err.write(`hpcfit fit: ${messageOf(error)}\n`);
     return 1;
@@ -207,7 +218,8 @@ interface SamplerPlan {
 }
 
 function samplerPlan(method: string, options: FitOptions, problem: Problem): SamplerPlan | undefined {
-  if (method !== "dream") return undefined;
+  // Sampling until targets are met has no planned end to show progress against.
+  if (method !== "dream" || (options as DreamOptions).until !== undefined) return undefined;
   try {
     const { n, thin, burn, nthin } = dreamSettings(options, problem.labels().length);
     return { total: burn + nthin * thin, burn, drawsPerGeneration: n / thin };

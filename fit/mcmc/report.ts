@@ -2,7 +2,8 @@
  * How sampler draws show themselves: a text table in the layout of bumps' `.err` file, an HTML
  * fallback, and the `application/vnd.hpcfit.mcmc+json` bundle (see `schema/mcmc.ts`).
  */
-import { MCMC_MIME, type McmcBundle, type McmcParameterStats } from "../../schema/mcmc.js";
+import { MCMC_MIME, type McmcBundle, type McmcDiagnostics, type McmcParameterStats, type McmcUntil } from "../../schema/mcmc.js";
+import { ESS_LIMIT, RHAT_LIMIT } from "./convergence.js";
 import type { McmcSamples } from "./samples.js";
 import { escapeHtml } from "../../util/html.js";
 
@@ -61,24 +62,93 @@ export function statsTable(stats: McmcParameterStats[]): string {
   return lines.join("\n");
 }
 
+/** A diagnostic for a table: `digits` decimals, "-" when undefined, a trailing "!" when it fails its limit. */
+function diagnosticText(v: number | null | undefined, digits: number, fails: (v: number) => boolean): string {
+  if (v === null || v === undefined) return "-";
+  return `${v.toFixed(digits)}${fails(v) ? "!" : " "}`;
+}
+
+/** A Monte Carlo standard error with 2 significant digits, "-" when undefined. */
+function mcseText(v: number | null | undefined): string {
+  return v === null || v === undefined ? "-" : v.toPrecision(2);
+}
+
+/** What the diagnostics table's marks mean, and what the until targets came to, as text lines. */
+function diagnosticsNotes(d: McmcDiagnostics): string[] {
+  const lines: string[] = [];
+  const limits = d.limits ?? { rhat: RHAT_LIMIT, ess: ESS_LIMIT };
+  lines.push(`! marks R-hat > ${limits.rhat} or ESS < ${limits.ess} (Vehtari et al. 2021)`);
+  if (d.until !== undefined) lines.push(untilText(d.until));
+  return lines;
+}
+
+/** One sentence on a run that sampled until targets: met or not, how it ended, the worst values. */
+export function untilText(u: McmcUntil): string {
+  const targets = [
+    u.targets.rhat !== undefined ? `R-hat <= ${u.targets.rhat}` : "",
+    u.targets.ess !== undefined ? `ESS >= ${u.targets.ess}` : "",
+  ]
+    .filter((t) => t !== "")
+    .join(", ");
+  const worst = `worst R-hat ${u.rhat === null ? "-" : u.rhat.toFixed(3)}, smallest ESS ${u.ess === null ? "-" : u.ess.toFixed(0)}`;
+  const how =
+    u.ended === "met"
+      ? "met"
+      : u.ended === "maxTime"
+        ? "not met when the time budget (maxTime) ran out"
+        : u.ended === "budget"
+          ? "not met within the draw budget"
+          : "not met: sampling was stopped";
+  return `until ${targets}: ${how} after ${u.checks} check${u.checks === 1 ? "" : "s"} (${worst})`;
+}
+
+/**
+ * One line on how the chains stand, for the live display's last line: the worst R̂ and the
+ * smallest ESS, how `until` ended, and the warnings.
+ */
+export function diagnosticsLine(samples: McmcSamples): string {
+  const { diagnostics: d, warnings } = samples.summary();
+  const worst = (values: (number | null)[] | undefined, pick: (a: number, b: number) => number): number | undefined => {
+    const finite = (values ?? []).filter((v): v is number => v !== null);
+    return finite.length > 0 ? finite.reduce((a, b) => pick(a, b)) : undefined;
+  };
+  const parts: string[] = [];
+  const rhat = worst(d.rhat, Math.max);
+  if (rhat !== undefined) parts.push(`R-hat max ${rhat.toFixed(3)}`);
+  const bulk = worst(d.essBulk ?? d.ess, Math.min);
+  const tail = worst(d.essTail, Math.min);
+  if (bulk !== undefined) parts.push(`${samples.particleEss === undefined ? "bulk ESS" : "particle ESS"} min ${bulk.toFixed(0)}`);
+  if (tail !== undefined) parts.push(`tail ESS min ${tail.toFixed(0)}`);
+  if (d.until !== undefined) parts.push(untilText(d.until));
+  for (const w of warnings) parts.push(`WARNING: ${w}`);
+  return parts.join("; ");
+}
+
 /** Plain-text report: the table, the diagnostics per parameter and the warnings. */
 export function mcmcText(samples: McmcSamples): string {
   const { stats, diagnostics: d, warnings } = samples.summary();
-  const fmt = (v: number | null, digits: number): string => (v === null ? "-" : v.toFixed(digits));
+  const limits = d.limits ?? { rhat: RHAT_LIMIT, ess: ESS_LIMIT };
+  const badRhat = (v: number): boolean => v > limits.rhat;
+  const badEss = (v: number): boolean => v < limits.ess;
   const lines = [
     `${samples.sampler}: ${samples.nchains} chains, ${samples.nthin} kept draws per chain (thin ${samples.thin}), ` +
       `burn-in ${samples.burn}, ${samples.generations} generations, ${samples.evaluations} evaluations`,
     statsTable(stats),
     "",
-    `   ${"Parameter".padStart(20)} ${"R-hat".padStart(7)} ${"tau".padStart(8)} ${"ESS".padStart(8)}`,
+    `   ${"Parameter".padStart(20)} ${"R-hat".padStart(7)} ${"ESS-bulk".padStart(9)} ${"ESS-tail".padStart(9)} ` +
+      `${"tau".padStart(7)} ${"MCSE-mean".padStart(9)} ${"MCSE-5%".padStart(9)} ${"MCSE-95%".padStart(9)}`,
   ];
   stats.forEach((s, k) => {
+    const q = d.mcseQuantiles?.[k];
     lines.push(
-      `${String(k + 1).padStart(2)} ${s.name.padStart(20)} ${fmt(d.rhat[k], 3).padStart(7)} ` +
-        `${fmt(d.tau[k], 1).padStart(8)} ${fmt(d.ess[k], 0).padStart(8)}`,
+      `${String(k + 1).padStart(2)} ${s.name.padStart(20)} ${diagnosticText(d.rhat[k], 3, badRhat).padStart(7)} ` +
+        `${diagnosticText(d.essBulk?.[k] ?? d.ess[k], 0, badEss).padStart(9)} ${diagnosticText(d.essTail?.[k], 0, badEss).padStart(9)} ` +
+        `${(d.tau[k] === null ? "-" : d.tau[k].toFixed(1)).padStart(7)} ${mcseText(d.mcseMean?.[k]).padStart(9)} ` +
+        `${mcseText(q?.[0]).padStart(9)} ${mcseText(q?.[1]).padStart(9)}`,
     );
   });
   lines.push(`acceptance rate ${(100 * d.acceptanceRate).toFixed(1)}%`);
+  lines.push(...diagnosticsNotes(d));
   for (const w of warnings) lines.push(`WARNING: ${w}`);
   return lines.join("\n");
 }
@@ -86,22 +156,34 @@ export function mcmcText(samples: McmcSamples): string {
 /** HTML fallback: the statistics and diagnostics as a table, warnings as a list. */
 export function mcmcHtml(samples: McmcSamples): string {
   const { stats, diagnostics: d, warnings } = samples.summary();
-  const num = (v: number | null): string => (v === null ? "–" : v.toPrecision(4));
+  const limits = d.limits ?? { rhat: RHAT_LIMIT, ess: ESS_LIMIT };
+  const num = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : v.toPrecision(4));
+  const flagged = (v: number | null | undefined, fails: boolean): string =>
+    fails ? `<td class="hpcfit-warning" style="color:#b00;font-weight:bold">${num(v)}</td>` : `<td>${num(v)}</td>`;
   const rows = stats
-    .map(
-      (s, k) =>
+    .map((s, k) => {
+      const rhat = d.rhat[k];
+      const bulk = d.essBulk?.[k] ?? d.ess[k];
+      const tail = d.essTail?.[k];
+      const q = d.mcseQuantiles?.[k];
+      return (
         `<tr><td>${escapeHtml(s.name)}</td><td>${escapeHtml(formatUncertainty(s.mean, s.std))}</td>` +
         `<td>${num(s.median)}</td><td>${num(s.best)}</td><td>[${num(s.p68[0])}, ${num(s.p68[1])}]</td>` +
-        `<td>[${num(s.p95[0])}, ${num(s.p95[1])}]</td><td>${num(d.rhat[k])}</td><td>${num(d.tau[k])}</td>` +
-        `<td>${num(d.ess[k])}</td></tr>`,
-    )
+        `<td>[${num(s.p95[0])}, ${num(s.p95[1])}]</td>${flagged(rhat, rhat !== null && rhat > limits.rhat)}` +
+        `${flagged(bulk, bulk !== null && bulk < limits.ess)}${flagged(tail, tail !== null && tail !== undefined && tail < limits.ess)}` +
+        `<td>${num(d.mcseMean?.[k])}</td><td>${q ? `${num(q[0])}, ${num(q[1])}` : "–"}</td></tr>`
+      );
+    })
+    .join("");
+  const notes = diagnosticsNotes(d)
+    .map((line) => `<p>${escapeHtml(line.replace(/^! marks/, "Red marks"))}</p>`)
     .join("");
   const warn = warnings.length ? `<ul>${warnings.map((w) => `<li><b>Warning:</b> ${escapeHtml(w)}</li>`).join("")}</ul>` : "";
   return (
     `<div class="hpcfit-mcmc"><p>${escapeHtml(samples.sampler)}: ${samples.nchains} chains × ${samples.nthin} draws, ` +
     `acceptance ${(100 * d.acceptanceRate).toFixed(1)}%</p><table><thead><tr><th>parameter</th><th>mean</th>` +
-    `<th>median</th><th>best</th><th>68% interval</th><th>95% interval</th><th>R-hat</th><th>tau</th><th>ESS</th>` +
-    `</tr></thead><tbody>${rows}</tbody></table>${warn}</div>`
+    `<th>median</th><th>best</th><th>68% interval</th><th>95% interval</th><th>R-hat</th><th>bulk ESS</th>` +
+    `<th>tail ESS</th><th>MCSE mean</th><th>MCSE 5%, 95%</th></tr></thead><tbody>${rows}</tbody></table>${notes}${warn}</div>`
   );
 }
 

@@ -3,11 +3,10 @@
  * convergence diagnostics and plain-language warnings. A `FitResult` from DREAM or SMC carries
  * one as `samples`; the store writes and reads it in bumps' file formats.
  */
-import { integratedTime } from "./autocorr.js";
+import { ESS_LIMIT, parameterConvergence, RHAT_LIMIT } from "./convergence.js";
 import { iqrOutliers } from "./outliers.js";
-import { splitRhat } from "./rhat.js";
 import { correlation, covariance, meanStd, P68, P95, quantileSorted } from "./stats.js";
-import type { McmcDiagnostics, McmcParameterStats } from "../../schema/mcmc.js";
+import type { McmcDiagnostics, McmcParameterStats, McmcUntil } from "../../schema/mcmc.js";
 
 /** An outlier chain replaced during burn-in (bumps records the same triple). */
 export interface OutlierReplacement {
@@ -57,6 +56,8 @@ export interface McmcSamplesData {
   outliers: OutlierReplacement[];
   /** Effective sample size of weighted particles (SMC); undefined for chain samplers. */
   particleEss?: number;
+  /** How sampling until convergence targets ended, when the run had targets (`until`). */
+  until?: McmcUntil;
 }
 
 /** Statistics, diagnostics and warnings computed once from a {@link McmcSamples}. */
@@ -68,9 +69,6 @@ export interface McmcSummary {
   /** Plain-language warnings when the chains should not be trusted. */
   warnings: string[];
 }
-
-const RHAT_LIMIT = 1.05;
-const TAU_MULTIPLE = 50;
 
 /** Sampler draws with lazily computed summary. */
 export class McmcSamples implements McmcSamplesData {
@@ -92,6 +90,7 @@ export class McmcSamples implements McmcSamplesData {
   /** @inheritDoc */ crWeights: Float64Array;
   /** @inheritDoc */ outliers: OutlierReplacement[];
   /** @inheritDoc */ particleEss?: number;
+  /** @inheritDoc */ until?: McmcUntil;
   private cached?: McmcSummary;
 
   /** Wraps a run's record; checks that the array sizes agree. */
@@ -114,12 +113,38 @@ export class McmcSamples implements McmcSamplesData {
     this.crWeights = data.crWeights;
     this.outliers = data.outliers.slice();
     this.particleEss = data.particleEss;
+    if (data.until !== undefined) this.until = { ...data.until, targets: { ...data.until.targets } };
     const p = this.labels.length;
     const n = this.nthin * this.nchains;
     if (this.points.length !== n * p) throw new Error(`McmcSamples: points has ${this.points.length} values, expected ${n * p}`);
     if (this.logp.length !== n) throw new Error(`McmcSamples: logp has ${this.logp.length} values, expected ${n}`);
     if (this.genLogp.length !== this.genAcceptance.length * this.nchains)
       throw new Error("McmcSamples: genLogp does not match generations × chains");
+  }
+
+  /** The same draws with how sampling until targets ended (the summary is computed afresh). */
+  withUntil(until: McmcUntil): McmcSamples {
+    return new McmcSamples({
+      sampler: this.sampler,
+      labels: this.labels,
+      nchains: this.nchains,
+      nthin: this.nthin,
+      thin: this.thin,
+      burn: this.burn,
+      generations: this.generations,
+      evaluations: this.evaluations,
+      points: this.points,
+      logp: this.logp,
+      genDraws: this.genDraws,
+      genAcceptance: this.genAcceptance,
+      genLogp: this.genLogp,
+      ncr: this.ncr,
+      crDraws: this.crDraws,
+      crWeights: this.crWeights,
+      outliers: this.outliers,
+      ...(this.particleEss !== undefined ? { particleEss: this.particleEss } : {}),
+      until,
+    });
   }
 
   /** Number of parameters. */
@@ -167,9 +192,18 @@ export class McmcSamples implements McmcSamplesData {
     const bestAt = this.bestIndex();
     const column = new Float64Array(n);
     const stats: McmcParameterStats[] = [];
-    const rhat: (number | null)[] = [];
-    const tau: (number | null)[] = [];
-    const ess: (number | null)[] = [];
+    const perChain = new Float64Array(n);
+    const diag = {
+      rhat: [] as (number | null)[],
+      tau: [] as (number | null)[],
+      ess: [] as (number | null)[],
+      rhatBulk: [] as (number | null)[],
+      rhatFolded: [] as (number | null)[],
+      essBulk: [] as (number | null)[],
+      essTail: [] as (number | null)[],
+      mcseMean: [] as (number | null)[],
+      mcseQuantiles: [] as ([number, number] | null)[],
+    };
     const chainSampler = this.particleEss === undefined;
     for (let k = 0; k < p; k++) {
       for (let i = 0; i < n; i++) column[i] = this.points[i * p + k];
@@ -184,28 +218,35 @@ export class McmcSamples implements McmcSamplesData {
         p68: [quantileSorted(column, P68[0]), quantileSorted(column, P68[1])],
         p95: [quantileSorted(column, P95[0]), quantileSorted(column, P95[1])],
       });
-      const series = (c: number, t: number): number => this.points[(t * nc + c) * p + k];
       if (chainSampler) {
-        const r = splitRhat(nc, nt, series);
-        const a = integratedTime(nc, nt, series);
-        rhat.push(finiteOrNull(r));
-        tau.push(finiteOrNull(a));
-        ess.push(Number.isFinite(a) && a > 0 ? finiteOrNull(n / Math.max(a, 1)) : null);
+        for (let t = 0; t < nt; t++) for (let c = 0; c < nc; c++) perChain[c * nt + t] = this.points[(t * nc + c) * p + k];
+        const d = parameterConvergence(perChain, nc, nt);
+        diag.rhat.push(finiteOrNull(d.rhat));
+        diag.rhatBulk.push(finiteOrNull(d.rhatBulk));
+        diag.rhatFolded.push(finiteOrNull(d.rhatFolded));
+        diag.essBulk.push(finiteOrNull(d.essBulk));
+        diag.ess.push(finiteOrNull(d.essBulk));
+        diag.essTail.push(finiteOrNull(d.essTail));
+        diag.tau.push(finiteOrNull(n / d.essMean));
+        diag.mcseMean.push(finiteOrNull(d.mcseMean));
+        diag.mcseQuantiles.push(Number.isFinite(d.mcseQ05) && Number.isFinite(d.mcseQ95) ? [d.mcseQ05, d.mcseQ95] : null);
       } else {
-        rhat.push(null);
-        tau.push(null);
-        ess.push(finiteOrNull(this.particleEss ?? Number.NaN));
+        const particles = finiteOrNull(this.particleEss ?? Number.NaN);
+        for (const list of [diag.rhat, diag.tau, diag.rhatBulk, diag.rhatFolded, diag.essTail, diag.mcseMean]) list.push(null);
+        diag.ess.push(particles);
+        diag.essBulk.push(particles);
+        diag.mcseQuantiles.push(null);
       }
     }
     const corr = correlation(covariance(this.points, n, p), p);
     const outlierChains = chainSampler && nt > 1 ? this.keptOutliers() : [];
     const diagnostics: McmcDiagnostics = {
-      rhat,
-      tau,
-      ess,
+      ...diag,
       acceptanceRate: finiteOrZero(this.acceptanceRate()),
       outlierChains,
       correlation: Array.from(corr, (v) => (Number.isFinite(v) ? v : 0)),
+      limits: { rhat: RHAT_LIMIT, ess: ESS_LIMIT },
+      ...(this.until !== undefined ? { until: this.until } : {}),
     };
     return { stats, diagnostics, warnings: this.warningsFor(diagnostics) };
   }
@@ -231,26 +272,45 @@ export class McmcSamples implements McmcSamplesData {
     return m;
   }
 
+  /** Whether every kept draw of parameter `k` is the same value. */
+  private stuck(k: number): boolean {
+    const p = this.labels.length;
+    const first = this.points[k];
+    for (let i = 1; i < this.size; i++) if (this.points[i * p + k] !== first) return false;
+    return true;
+  }
+
   private warningsFor(d: McmcDiagnostics): string[] {
     const w: string[] = [];
-    const bad = this.labels.filter((_, k) => d.rhat[k] !== null && d.rhat[k] > RHAT_LIMIT);
-    if (bad.length > 0)
+    const named = (values: (number | null)[] | undefined, bad: (v: number) => boolean): string[] =>
+      this.labels.filter((_, k) => {
+        const v = values?.[k];
+        return v !== null && v !== undefined && bad(v);
+      });
+    const notMixed = named(d.rhat, (v) => v > RHAT_LIMIT);
+    if (notMixed.length > 0)
       w.push(
-        `R-hat above ${RHAT_LIMIT} for ${bad.join(", ")}: the chains have not converged to one distribution; run longer (more burn-in or samples).`,
+        `R-hat above ${RHAT_LIMIT} for ${notMixed.join(", ")}: the chains have not converged to one distribution; run longer (more burn-in or samples).`,
       );
-    const short = this.labels.filter((_, k) => d.tau[k] !== null && this.nthin < TAU_MULTIPLE * d.tau[k]);
-    if (short.length > 0)
+    const fewBulk = named(d.essBulk, (v) => v < ESS_LIMIT);
+    if (this.particleEss === undefined && fewBulk.length > 0)
+      w.push(`Bulk ESS below ${ESS_LIMIT} for ${fewBulk.join(", ")}: the means and medians are uncertain; draw more samples.`);
+    const fewTail = named(d.essTail, (v) => v < ESS_LIMIT);
+    if (fewTail.length > 0)
+      w.push(`Tail ESS below ${ESS_LIMIT} for ${fewTail.join(", ")}: the interval ends are uncertain; draw more samples.`);
+    if (this.particleEss === undefined && this.nthin > 1 && this.labels.some((_, k) => this.stuck(k)))
       w.push(
-        `The chains are shorter than ${TAU_MULTIPLE} autocorrelation times for ${short.join(", ")}: the intervals are uncertain; draw more samples.`,
+        `The draws of ${this.labels.filter((_, k) => this.stuck(k)).join(", ")} never moved: the chains are stuck and no diagnostic can be trusted.`,
       );
-    if (this.particleEss === undefined && this.nthin > 1 && this.labels.some((_, k) => d.tau[k] === null))
-      w.push("The autocorrelation time could not be estimated (a parameter did not move); the chains may be stuck.");
     if (d.outlierChains.length > 0)
       w.push(
         `Outlier chains after burn-in (${d.outlierChains.join(", ")}): some chains sit in a region of much lower probability; increase burn-in.`,
       );
-    if (this.particleEss !== undefined && this.particleEss < 0.1 * this.nchains)
-      w.push(`Effective sample size of the particles is only ${this.particleEss.toFixed(0)}: use more particles.`);
+    if (this.particleEss !== undefined && (this.particleEss < ESS_LIMIT || this.particleEss < 0.1 * this.nchains))
+      w.push(
+        `Effective sample size of the particles is only ${this.particleEss.toFixed(0)}` +
+          `${this.particleEss < ESS_LIMIT ? ` (below ${ESS_LIMIT})` : ""}: use more particles, or until: { ess }.`,
+      );
     return w;
   }
 }

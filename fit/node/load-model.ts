@@ -2,7 +2,9 @@
  * Loading a model file: a TypeScript (or JavaScript) module that exports a fit problem, like a
  * bumps model script. `hpcfit fit model.ts`, the `%%fit` magic and the parallel workers all load
  * models through {@link loadModelFile}, so they accept the same files and fail with the same
- * messages.
+ * messages. A model that is fitted to a data file named when it is run (`hpcfit fit model.ts
+ * --data run.txt`) exports a function of the data instead: `export default (data: DataTable) =>
+ * new FitProblem(...)`, called with what {@link readData} reads from the file.
  */
 import { existsSync, statSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
@@ -10,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import type { Problem } from "../types.js";
 import { registerTypeScriptHooks } from "../../util/typescript-hooks.js";
 import { UserError } from "../../util/user-error.js";
+import { readData, type DataTable } from "./read-data.js";
 
 /** A model file that could not be loaded; the message names the file (and line when known). */
 export class ModelFileError extends UserError {
@@ -36,8 +39,10 @@ export class ModelFileError extends UserError {
 
 /** A loaded model file. */
 export interface LoadedModel {
-  /** The fit problem the file exports (named export `problem`, else the default export). */
+  /** The fit problem the file exports (named export `problem`, else the default export), or makes from the data. */
   problem: Problem;
+  /** The data the problem was made from, when the model is a function of a data file. */
+  data?: DataTable;
   /** The module's namespace (all its exports). */
   module: Record<string, unknown>;
   /** Absolute path of the file. */
@@ -51,6 +56,11 @@ export interface LoadModelOptions {
    * itself only; modules it imports stay cached). Use after the file was edited.
    */
   fresh?: boolean;
+  /**
+   * A data file for a model that exports a function of the data (read with {@link readData} and
+   * passed to it). A model that exports a problem takes no data file.
+   */
+  data?: string;
 }
 
 /** Methods every fit problem has (the `Problem` contract of fit/types.ts). */
@@ -97,7 +107,52 @@ export async function loadModelFile(path: string, options: LoadModelOptions = {}
   } catch (error) {
     throw importError(error, file);
   }
-  return { problem: findProblem(module, file), module, file };
+  const maker = dataFunction(module);
+  if (maker !== undefined) {
+    if (options.data === undefined)
+      throw new ModelFileError(
+        `${file} exports a function of the data (its ${maker.name === "default" ? "default export" : "export `problem`"}): ` +
+          "give it a data file (hpcfit fit MODEL --data FILE)",
+        file,
+      );
+    const data = await readData(options.data);
+    let made: unknown;
+    try {
+      made = await maker.make(data);
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw importError(error, file);
+    }
+    if (!isProblem(made))
+      throw new ModelFileError(
+        `${file}: the function of the data returned ${describe(made)}, not a fit problem (it lacks ${missingMethods(made)
+          .map((m) => `${m}()`)
+          .join(", ")})`,
+        file,
+      );
+    return { problem: made, module, file, data };
+  }
+  const problem = findProblem(module, file);
+  if (options.data !== undefined)
+    throw new ModelFileError(
+      `${file} exports a fit problem, which takes no data file; to fit data given with --data, export a function of the data: ` +
+        "`export default (data: DataTable) => new FitProblem(...)`",
+      file,
+    );
+  return { problem, module, file };
+}
+
+/**
+ * The export that is a function of the data: `problem` or the default export when it is a plain
+ * function (not a problem, not a class).
+ */
+function dataFunction(module: Record<string, unknown>): { name: string; make: (data: DataTable) => unknown } | undefined {
+  for (const name of ["problem", "default"]) {
+    const value = module[name];
+    if (typeof value === "function" && !isProblem(value) && !/^class[\s{]/.test(Function.prototype.toString.call(value)))
+      return { name, make: value as (data: DataTable) => unknown };
+  }
+  return undefined;
 }
 
 /** Picks the problem out of a module's exports, or explains what is wrong. */

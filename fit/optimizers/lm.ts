@@ -713,7 +713,7 @@ async function lmRun(
     if (context) {
       const jacobianEvaluations = spent.forward + spent.central + spent.analytic;
       const all = jacobianEvaluations + spent.start + spent.trials + spent.lineSearch + spent.walls;
-      context.detail?.(`Jacobians ${Math.round((100 * jacobianEvaluations) / all)}% of them`);
+      context.status?.(`Jacobians ${Math.round((100 * jacobianEvaluations) / all)}% of them`);
       if (!context.report(iterations, x, 0.5 * fnorm * fnorm)) {
         info = 0;
         break;

@@ -9,7 +9,9 @@ import type { DreamGenerationView } from "../samplers/dream.js";
 import type { DreamCheckpoint } from "../samplers/dream-state.js";
 import type { InequalityConstraint } from "../samplers/smc-state.js";
 import type { PopulationEvaluator } from "../samplers/evaluator.js";
+import type { FitResult } from "../result.js";
 import { DURATION_FORMS, parseDuration } from "./duration.js";
+import { isUntilTargets, parseUntil, UNTIL_FORMS, type UntilTargets } from "./until.js";
 import { FIT_METHODS, valueOption, type OptionSpec } from "./spec.js";
 
 const positiveInteger = { kind: "integer", min: 1 } as const;
@@ -154,11 +156,24 @@ export const FIT_OPTIONS = {
   thin: { ...positiveInteger, methods: ["dream"], help: "generations per kept draw", defaults: { dream: 1 } },
   init: {
     kind: "choice",
-    values: ["eps", "lhs", "cov", "random"],
+    values: ["eps", "lhs", "cov", "random", "fit"],
     methods: ["dream"],
-    help: "initial population: eps (a ball around the start), lhs (Latin hypercube), cov (the least-squares covariance), random (the priors)",
+    help:
+      "initial population: eps (a ball around the start), lhs (Latin hypercube), cov (the least-squares covariance), " +
+      "random (the priors), fit (fit first with lm, or amoeba without residuals, and draw from the fit's covariance; the default with from)",
     defaults: { dream: "eps" },
   },
+  from: valueOption<FitResult>()({
+    methods: ["dream"],
+    help: "start from this fit's result: its best point and covariance (init fit without fitting again)",
+    expected: "a fit result of the same parameters (the value fit() returned)",
+    accepts: (v) =>
+      typeof v === "object" &&
+      v !== null &&
+      Array.isArray((v as FitResult).labels) &&
+      (v as FitResult).x instanceof Float64Array &&
+      (v as FitResult).cov instanceof Float64Array,
+  }),
   snooker: { ...fraction, methods: ["dream"], help: "probability of a snooker update instead of DE", defaults: { dream: 0.1 } },
   ncr: { ...positiveInteger, methods: ["dream"], help: "number of crossover values to adapt between", defaults: { dream: 3 } },
   dePairs: { ...positiveInteger, methods: ["dream"], help: "maximum number of DE pairs in a proposal", defaults: { dream: 3 } },
@@ -200,6 +215,16 @@ export const FIT_OPTIONS = {
     accepts: (v) => parseDuration(v) !== undefined,
     // A flag's text is read as seconds here; text that is no duration stays text, so the check names it.
     parse: (text) => parseDuration(text) ?? text,
+  }),
+
+  until: valueOption<UntilTargets>()({
+    methods: ["dream", "smc"],
+    help:
+      "sample until every parameter has R-hat <= rhat and bulk and tail ESS >= ess, or maxTime ends (at most 50 times the planned draws, counting at least 100 per chain) " +
+      "(smc: ess only, by more particles)",
+    expected: UNTIL_FORMS,
+    accepts: isUntilTargets,
+    parse: parseUntil,
   }),
 
   // Where population samplers evaluate.

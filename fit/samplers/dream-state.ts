@@ -41,6 +41,8 @@ export interface DreamCheckpoint {
   kept: number;
   evaluations: number;
   settings: { thin: number; burn: number; nthin: number; ncr: number };
+  /** Kept draws left out at the start of the samples (runs with `until`; absent when none). */
+  dropped?: number;
   x: Float64Array;
   logp: Float64Array;
   pCR: Float64Array;
@@ -65,22 +67,22 @@ export class DreamState implements OutlierTarget {
   readonly n: number;
   /** Number of parameters. */
   readonly p: number;
-  /** Generations the run makes in all (burn-in included). */
-  readonly total: number;
+  /** Generations the run makes in all (burn-in included); grows when the run is extended. */
+  total: number;
   /** Current population, row-major `n × p`. */
   readonly x: Float64Array;
   /** Current log-posterior per chain. */
   readonly logp: Float64Array;
   /** Kept draws, `[(t * n + i) * p + k]`. */
-  readonly points: Float64Array;
+  points: Float64Array;
   /** Log-posterior of each kept draw. */
-  readonly keptLogp: Float64Array;
+  keptLogp: Float64Array;
   /** Cumulative evaluations at the end of each generation. */
-  readonly genDraws: Float64Array;
+  genDraws: Float64Array;
   /** Acceptance rate of each generation. */
-  readonly genAcceptance: Float64Array;
+  genAcceptance: Float64Array;
   /** Log-posterior per chain of each generation, `[g * n + i]`. */
-  readonly genLogp: Float64Array;
+  genLogp: Float64Array;
   /** The crossover values' adaptation. */
   readonly crossover: CrossoverAdaptation;
   /** Outlier chains reset during burn-in. */
@@ -93,12 +95,17 @@ export class DreamState implements OutlierTarget {
   generation = 0;
   /** Kept draws so far, in whole populations. */
   kept = 0;
+  /**
+   * Kept draws left out of the samples at their start: a run that samples until R̂ is met moves
+   * its burn-in forward over draws made before the chains had mixed.
+   */
+  dropped = 0;
   /** Model evaluations so far. */
   evaluations = 0;
 
   /** An empty state for a run of `shape`; `rng` is the run's generator, saved with each snapshot. */
   constructor(
-    readonly shape: DreamShape,
+    public shape: DreamShape,
     private readonly rng: Random,
   ) {
     const { n, labels, nthin, thin, burn, ncr } = shape;
@@ -156,6 +163,28 @@ export class DreamState implements OutlierTarget {
     this.generation = g + 1;
   }
 
+  /**
+   * Makes room for `more` kept draws per chain (`more · thin` generations) after the planned end,
+   * for a run that samples until convergence targets are met.
+   */
+  extend(more: number): void {
+    const { n, p } = this;
+    const shape = { ...this.shape, nthin: this.shape.nthin + more };
+    const total = shape.burn + shape.nthin * shape.thin;
+    const grown = (a: Float64Array, size: number): Float64Array => {
+      const b = new Float64Array(size);
+      b.set(a);
+      return b;
+    };
+    this.points = grown(this.points, shape.nthin * n * p);
+    this.keptLogp = grown(this.keptLogp, shape.nthin * n);
+    this.genDraws = grown(this.genDraws, total);
+    this.genAcceptance = grown(this.genAcceptance, total);
+    this.genLogp = grown(this.genLogp, total * n);
+    this.shape = shape;
+    this.total = total;
+  }
+
   /** Keeps the current population as a draw, when generation index `g` is one to keep. */
   keepIfDue(g: number): void {
     const { burn, thin, nthin } = this.shape;
@@ -177,6 +206,7 @@ export class DreamState implements OutlierTarget {
       kept,
       evaluations: this.evaluations,
       settings: { thin, burn, nthin, ncr },
+      ...(this.dropped > 0 ? { dropped: this.dropped } : {}),
       x: this.x.slice(),
       logp: this.logp.slice(),
       ...this.crossover.snapshot(),
@@ -196,9 +226,11 @@ export class DreamState implements OutlierTarget {
    * A state for a run of `shape` continuing from `checkpoint` (taken with {@link snapshot} by a
    * run of the same problem and options); sets `rng` to the checkpoint's generator state.
    */
-  static resume(checkpoint: DreamCheckpoint, shape: DreamShape, rng: Random): DreamState {
-    checkResumable(checkpoint, shape);
-    const s = new DreamState(shape, rng);
+  static resume(checkpoint: DreamCheckpoint, shape: DreamShape, rng: Random, extensible = false): DreamState {
+    // A run that samples until targets may have grown past the planned draws before its checkpoint.
+    const grown = extensible && checkpoint.settings.nthin > shape.nthin ? { ...shape, nthin: checkpoint.settings.nthin } : shape;
+    checkResumable(checkpoint, grown);
+    const s = new DreamState(grown, rng);
     s.x.set(checkpoint.x);
     s.logp.set(checkpoint.logp);
     s.crossover.restore(checkpoint);
@@ -212,6 +244,7 @@ export class DreamState implements OutlierTarget {
     s.bestLogp = checkpoint.bestLogp;
     s.generation = checkpoint.generation;
     s.kept = checkpoint.kept;
+    s.dropped = checkpoint.dropped ?? 0;
     s.evaluations = checkpoint.evaluations;
     rng.setState(checkpoint.rng);
     return s;
@@ -220,23 +253,25 @@ export class DreamState implements OutlierTarget {
   /**
    * The draws and history so far as {@link McmcSamples} (copies: the run may go on). A run
    * stopped during burn-in has kept nothing; its draws are then the current population, so the
-   * user still sees where the chains are.
+   * user still sees where the chains are. Draws {@link dropped} by a burn-in moved forward are
+   * left out.
    */
   toSamples(): McmcSamples {
     const { n, p, generation } = this;
     const { labels, thin, burn, ncr } = this.shape;
-    const kept = Math.max(this.kept, 1);
+    const from = this.kept > 0 ? Math.min(this.dropped, this.kept - 1) : 0;
+    const kept = Math.max(this.kept - from, 1);
     return new McmcSamples({
       sampler: "dream",
       labels,
       nchains: n,
       nthin: kept,
       thin,
-      burn: Math.min(burn, generation),
+      burn: Math.min(burn + from * thin, generation),
       generations: generation,
       evaluations: this.evaluations,
-      points: this.kept > 0 ? this.points.slice(0, kept * n * p) : this.x.slice(),
-      logp: this.kept > 0 ? this.keptLogp.slice(0, kept * n) : this.logp.slice(),
+      points: this.kept > 0 ? this.points.slice(from * n * p, this.kept * n * p) : this.x.slice(),
+      logp: this.kept > 0 ? this.keptLogp.slice(from * n, this.kept * n) : this.logp.slice(),
       genDraws: this.genDraws.slice(0, generation),
       genAcceptance: this.genAcceptance.slice(0, generation),
       genLogp: this.genLogp.slice(0, generation * n),

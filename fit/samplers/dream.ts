@@ -13,6 +13,7 @@
  * through the {@link PopulationEvaluator}, so serial and parallel runs are bit-identical.
  */
 import type { McmcSamples } from "../mcmc/samples.js";
+import type { McmcUntil } from "../../schema/mcmc.js";
 import type { Random } from "../random.js";
 import type { Problem } from "../types.js";
 import { optionalOption, readOption } from "../options/check.js";
@@ -25,6 +26,7 @@ import { DreamState, type DreamCheckpoint } from "./dream-state.js";
 import { evaluatorFor, type SamplerRunOptions } from "./evaluator.js";
 import { initialPopulation } from "./initial-population.js";
 import { StopCheck, type SamplerHooks, type StopReason } from "./stopping.js";
+import { extensionSize, standing, UNTIL_BUDGET_FLOOR, UNTIL_BUDGET_MULTIPLE, untilOutcome, untilProgress } from "./until.js";
 
 export type { DreamCheckpoint } from "./dream-state.js";
 export type { SamplerHooks, SamplerReport, StopReason } from "./stopping.js";
@@ -84,12 +86,14 @@ export function dreamSettings(options: DreamOptions, p: number) {
   } else {
     nthin = Math.max(1, Math.ceil(readOption("dream", options, "samples") / n));
   }
-  const init = readOption("dream", options, "init");
+  // A fit result to start from makes drawing from its covariance the default.
+  const init = options.init === undefined && options.from !== undefined ? "fit" : readOption("dream", options, "init");
   const snooker = readOption("dream", options, "snooker");
   const ncr = readOption("dream", options, "ncr");
   const dePairs = readOption("dream", options, "dePairs");
   const maxTime = parseDuration(optionalOption("dream", options, "maxTime"));
-  return { n, thin, burn, nthin, init, snooker, ncr, dePairs, maxTime };
+  const until = optionalOption("dream", options, "until");
+  return { n, thin, burn, nthin, init, snooker, ncr, dePairs, maxTime, until };
 }
 
 /** Runs DREAM on `problem`. The problem is left at the best point found. */
@@ -98,7 +102,7 @@ export async function runDream(problem: Problem, options: DreamOptions, hooks: S
   const labels = problem.labels();
   const p = labels.length;
   if (p === 0) throw new Error("dream: the problem has no fitted parameters");
-  const { n, thin, burn, nthin, init, snooker, ncr, dePairs, maxTime } = dreamSettings(options, p);
+  const { n, thin, burn, nthin, init, snooker, ncr, dePairs, maxTime, until } = dreamSettings(options, p);
   const shape = { labels, n, thin, burn, nthin, ncr };
   const bounds = problem.bounds();
   const { evaluator, owned } = await evaluatorFor(problem, options);
@@ -107,10 +111,10 @@ export async function runDream(problem: Problem, options: DreamOptions, hooks: S
     const nllf = new Float64Array(n);
     const moves: Moves = { logRatio: new Float64Array(n), crIndex: new Int32Array(n) };
     let state: DreamState;
-    if (options.resume !== undefined) state = DreamState.resume(options.resume, shape, rng);
+    if (options.resume !== undefined) state = DreamState.resume(options.resume, shape, rng, until !== undefined);
     else {
       state = new DreamState(shape, rng);
-      initialPopulation(problem, init, n, rng, state.x);
+      initialPopulation(problem, init, n, rng, state.x, options.fitCovariance);
       await evaluator.evaluatePopulation(state.x, n, nllf);
       for (let i = 0; i < n; i++) state.logp[i] = -nllf[i];
       state.evaluations = n;
@@ -121,25 +125,50 @@ export async function runDream(problem: Problem, options: DreamOptions, hooks: S
     const outliers = new OutlierRule(n, outlierInterval(burn));
     const stop = new StopCheck(hooks, maxTime);
     let stopped: StopReason | undefined;
-    while (state.generation < state.total) {
-      const g = state.generation;
-      const inBurn = state.inBurn(g);
-      state.spread(ws.spread);
-      propose(state, ws, snooker, rng, bounds, prop, moves);
-      await evaluator.evaluatePopulation(prop, n, nllf);
-      state.evaluations += n;
-      const accepted = metropolis(state, ws.spread, inBurn, rng, prop, nllf, moves);
-      state.noteBest();
-      if (inBurn) state.crossover.adapt(state.evaluations);
-      state.recordGeneration(accepted);
-      if (inBurn && outliers.due(g)) outliers.apply(state, g, rng);
-      state.keepIfDue(g);
-      if (options.observe) await options.observe(generationView(state, accepted));
-      if (hooks.breathe) await hooks.breathe();
-      stopped = stop.afterGeneration(g + 1, state.bestX, -state.bestLogp);
-      if (stopped !== undefined) break;
+    let checks = 0;
+    let overBudget = false;
+    for (;;) {
+      while (state.generation < state.total) {
+        const g = state.generation;
+        const inBurn = state.inBurn(g);
+        state.spread(ws.spread);
+        propose(state, ws, snooker, rng, bounds, prop, moves);
+        await evaluator.evaluatePopulation(prop, n, nllf);
+        state.evaluations += n;
+        const accepted = metropolis(state, ws.spread, inBurn, rng, prop, nllf, moves);
+        state.noteBest();
+        if (inBurn) state.crossover.adapt(state.evaluations);
+        state.recordGeneration(accepted);
+        if (inBurn && outliers.due(g)) outliers.apply(state, g, rng);
+        state.keepIfDue(g);
+        if (options.observe) await options.observe(generationView(state, accepted));
+        if (hooks.breathe) await hooks.breathe();
+        stopped = stop.afterGeneration(g + 1, state.bestX, -state.bestLogp);
+        if (stopped !== undefined) break;
+      }
+      if (stopped !== undefined || until === undefined) break;
+      // The planned draws are done: judge them, and go on while a target is not met.
+      checks++;
+      const now = standing(state.toSamples(), until);
+      hooks.status?.(untilProgress(now, until, checks));
+      if (now.met) break;
+      // Draws made before the chains mixed go to burn-in; the budget counts every draw made.
+      const dropped = now.rhatFails ? Math.max(state.dropped, Math.floor(state.kept / 2)) : state.dropped;
+      const more = extensionSize(now, until, state.kept - dropped, state.kept);
+      if (state.shape.nthin + more > UNTIL_BUDGET_MULTIPLE * Math.max(nthin, UNTIL_BUDGET_FLOOR)) {
+        overBudget = true;
+        break;
+      }
+      state.dropped = dropped;
+      state.extend(more);
     }
-    const samples = state.toSamples();
+    let samples = state.toSamples();
+    if (until !== undefined) {
+      const end = standing(samples, until);
+      const ended: McmcUntil["ended"] =
+        stopped === "maxTime" ? "maxTime" : stopped !== undefined ? "stopped" : overBudget ? "budget" : "met";
+      samples = samples.withUntil(untilOutcome(end, until, ended, Math.max(checks, 1)));
+    }
     problem.setValues(state.bestX);
     return { samples, bestX: state.bestX, bestNllf: -state.bestLogp, stopped };
   } finally {

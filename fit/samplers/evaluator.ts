@@ -130,6 +130,8 @@ export function setParallelEvaluatorFactory(factory: ParallelEvaluatorFactory): 
  */
 export type SamplerRunOptions = Pick<MethodOptions<"dream">, "parallel" | "modelFile" | "evaluator"> & {
   nonFinite?: NonFiniteLog;
+  /** The covariance `init: "fit"` draws the initial population from (the sampler method's fit). */
+  fitCovariance?: Float64Array;
 };
 
 /**

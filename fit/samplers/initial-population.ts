@@ -2,7 +2,8 @@
  * Starting points of a population sampler, as bumps offers them: `eps` (a tight ball around the
  * start point), `lhs` (a Latin hypercube over the bounds; McKay, Beckman & Conover 1979,
  * Technometrics 21), `cov` (normal around the start point with the least-squares covariance
- * `(J^T J)^-1`) and `random` (draws from the parameters' priors).
+ * `(J^T J)^-1`) and `random` (draws from the parameters' priors); and `fit`, normal around a fit's
+ * best point with the fit's covariance (the sampler method fits first, or takes a given result).
  */
 import type { Random } from "../random.js";
 import type { Problem } from "../types.js";
@@ -93,16 +94,26 @@ export function startCovariance(problem: Problem, x0: Float64Array, scale: Float
 
 /**
  * Fills `pop` (row-major n × p) with initial points. The first row is always the start point
- * itself, as in bumps, so a good start is never lost.
+ * itself, as in bumps, so a good start is never lost. `fit` draws from `fitCovariance` (a fit's
+ * covariance at the start point) when given, else as `cov` does.
  */
-export function initialPopulation(problem: Problem, method: InitMethod, n: number, rng: Random, pop: Float64Array): void {
+export function initialPopulation(
+  problem: Problem,
+  method: InitMethod,
+  n: number,
+  rng: Random,
+  pop: Float64Array,
+  fitCovariance?: Float64Array,
+): void {
   const x0 = Float64Array.from(problem.getValues());
   const p = x0.length;
   const { lower, upper } = problem.bounds();
   const scale = scales(x0, lower, upper);
   let l: Float64Array | undefined;
-  if (method === "cov") {
-    const cov = startCovariance(problem, x0, scale);
+  if (method === "cov" || method === "fit") {
+    const given =
+      method === "fit" && fitCovariance !== undefined && fitCovariance.every(Number.isFinite) ? fitCovariance : undefined;
+    const cov = given ?? startCovariance(problem, x0, scale);
     l = cov ? cholesky(cov, p) : undefined;
   }
   const z = new Float64Array(p);
@@ -123,10 +134,10 @@ export function initialPopulation(problem: Problem, method: InitMethod, n: numbe
       const o = i * p;
       if (method === "random") {
         pop.set(problem.randomPoint(rng), o);
-      } else if (method === "cov" && l) {
+      } else if ((method === "cov" || method === "fit") && l) {
         correlatedNormal(l, p, x0, 1, normal, z, pop, o);
       } else {
-        // "eps", and "cov" when the covariance is singular: a tight ball around the start.
+        // "eps", and "cov" or "fit" when the covariance is singular: a tight ball around the start.
         for (let k = 0; k < p; k++) pop[o + k] = x0[k] + 1e-6 * scale[k] * rng.normal();
       }
       reflectInto(pop, o, p, lower, upper);

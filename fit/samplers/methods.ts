@@ -5,12 +5,14 @@
  * (see {@link MethodContext.keepPartial}), so that an interrupted cell still shows them.
  */
 import type { McmcSamples } from "../mcmc/samples.js";
-import type { FitMethod, MethodContext } from "../methods.js";
+import { untilText } from "../mcmc/report.js";
+import { getMethod, type FitMethod, type MethodContext } from "../methods.js";
+import { UserError } from "../../util/user-error.js";
 import { stopWords, type StopReason } from "../stop-reason.js";
 import type { FitOptions, Problem } from "../types.js";
 import { runDream } from "./dream.js";
 import { sampledResult, type SampledFitResult } from "./sampled-result.js";
-import { runSmc } from "./smc.js";
+import { runSmcUntil } from "./smc-until.js";
 import { NonFiniteLog, nothingFinite } from "../non-finite.js";
 import type { SamplerHooks, SamplerProgress } from "./stopping.js";
 import { checkChains, finiteDrawsMoved } from "./stuck-chains.js";
@@ -32,6 +34,7 @@ function hooksOf(problem: Problem, context: MethodContext, before: number, descr
     stopReason: () => context.stopReason?.(),
     progress: (drawn: SamplerProgress) =>
       context.keepPartial?.((reason) => resultOf(problem, context, before, drawn(), reason, describe)),
+    status: (text) => context.status?.(text),
   };
 }
 
@@ -59,26 +62,63 @@ function stoppedMessage(reason: StopReason, s: McmcSamples, unit: string): strin
   return `${stopWords(reason)} after ${s.generations} ${unit}; ${s.size} draws kept (statistics and diagnostics are of these)`;
 }
 
+/**
+ * Where `init: "fit"` starts DREAM (the default when `from` is given): the best point and
+ * covariance of `from`, after checking that it fits the same parameters, or of a fit made now
+ * (lm with residuals, else amoeba). Leaves the problem at that point. Undefined for other inits.
+ */
+async function startingFit(
+  problem: Problem,
+  options: FitOptions & { method: "dream" },
+  context: MethodContext,
+): Promise<{ cov: Float64Array; note: string } | undefined> {
+  const init = options.init ?? (options.from !== undefined ? "fit" : undefined);
+  if (init !== "fit") return undefined;
+  const labels = problem.labels();
+  const from = options.from;
+  if (from !== undefined) {
+    if (from.labels.join("\0") !== labels.join("\0"))
+      throw new UserError(`dream: option from is a fit of ${from.labels.join(", ")}, but the problem fits ${labels.join(", ")}`);
+    problem.setValues(from.x);
+    return { cov: from.cov, note: `; started from the given ${from.method} fit` };
+  }
+  const name = problem.residualCount() > 0 ? "lm" : "amoeba";
+  const before = context.evaluations.count;
+  const fitted = await getMethod(name).run(problem, { method: name }, context);
+  problem.setValues(fitted.x);
+  return {
+    cov: fitted.cov,
+    note: `; started from an ${name} fit (${context.evaluations.count - before} evaluations, not counted above)`,
+  };
+}
+
 /** DREAM (its options are the fit options table's for `dream`). */
 export const dream: FitMethod = {
   name: "dream",
   description: "DREAM MCMC (Vrugt 2009, as in bumps): posterior draws, intervals and convergence diagnostics",
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
+    const start = await startingFit(problem, options as FitOptions & { method: "dream" }, context);
     const before = context.evaluations.count;
     const nonFinite = new NonFiniteLog(problem.labels().length);
     const describe: Describe = ({ samples: s }, stopped) => {
-      if (stopped !== undefined) return { converged: false, message: stoppedMessage(stopped, s, "generations") };
+      const until = (s.until === undefined ? "" : `; ${untilText(s.until)}`) + (start?.note ?? "");
+      if (stopped !== undefined) return { converged: false, message: stoppedMessage(stopped, s, "generations") + until };
       const warnings = s.summary().warnings.length;
       const chains = checkChains("dream", problem, s);
       return {
-        converged: warnings === 0 && chains.stuck === 0,
+        converged: warnings === 0 && chains.stuck === 0 && (s.until === undefined || s.until.met),
         message:
           `${s.generations} generations, ${s.size} kept draws` +
+          until +
           (warnings ? `; ${warnings} convergence warning(s)` : "") +
           chains.note,
       };
     };
-    const run = await runDream(problem, { ...options, nonFinite }, hooksOf(problem, context, before, describe));
+    const run = await runDream(
+      problem,
+      { ...options, nonFinite, ...(start !== undefined ? { init: "fit" as const, fitCovariance: start.cov } : {}) },
+      hooksOf(problem, context, before, describe),
+    );
     if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(run.samples)) {
       // Every proposal was refused for a non-finite model: the draws are the start, repeated.
       throw nothingFinite("dream", problem, nonFinite, "the chains proposed");
@@ -93,15 +133,18 @@ export const smc: FitMethod = {
   description: "Sequential Monte Carlo with likelihood tempering; samples constraint-defined regions",
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
-    const describe: Describe = ({ samples: s }, stopped) => ({
-      converged: stopped === undefined,
-      message:
-        stopped !== undefined
-          ? `${stoppedMessage(stopped, s, "tempering stages")}, before the particles reached the posterior`
-          : `${s.generations} tempering stages, ${s.nchains} particles`,
-    });
+    const describe: Describe = ({ samples: s }, stopped) => {
+      const until = s.until === undefined ? "" : `; ${untilText(s.until)}`;
+      return {
+        converged: stopped === undefined && (s.until === undefined || s.until.met),
+        message:
+          (stopped !== undefined
+            ? `${stoppedMessage(stopped, s, "tempering stages")}, before the particles reached the posterior`
+            : `${s.generations} tempering stages, ${s.nchains} particles`) + until,
+      };
+    };
     const nonFinite = new NonFiniteLog(problem.labels().length);
-    const run = await runSmc(problem, { ...options, nonFinite }, hooksOf(problem, context, before, describe));
+    const run = await runSmcUntil(problem, { ...options, nonFinite }, hooksOf(problem, context, before, describe));
     return resultOf(problem, context, before, run, run.stopped, describe);
   },
 };

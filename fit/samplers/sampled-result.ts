@@ -6,7 +6,7 @@
  */
 import { DISPLAY, type MimeBundle } from "../../schema/display.js";
 import { MCMC_MIME } from "../../schema/mcmc.js";
-import { mcmcBundle, mcmcHtml, mcmcText } from "../mcmc/report.js";
+import { diagnosticsLine, mcmcBundle, mcmcHtml, mcmcText } from "../mcmc/report.js";
 import { McmcSamples } from "../mcmc/samples.js";
 import { covariance } from "../mcmc/stats.js";
 import { FitResult, resultAt, type FitResultInit } from "../result.js";
@@ -27,6 +27,11 @@ export class SampledFitResult extends FitResult {
   /** Fit report followed by the MCMC statistics table, diagnostics and warnings. */
   override report(): string {
     return `${super.report()}\n\n${mcmcText(this.samples)}`;
+  }
+
+  /** The chains' diagnostics and warnings, in one line. */
+  override liveNote(): string {
+    return diagnosticsLine(this.samples);
   }
 
   /** Plain JSON: FitResult's fields plus the MCMC bundle under `mcmc`. */

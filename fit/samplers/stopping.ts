@@ -28,6 +28,8 @@ export interface SamplerHooks {
    * moment (whole generations only), for a caller that must show them if the run is cut short.
    */
   progress?: (drawn: SamplerProgress) => void;
+  /** A short line on how the run stands (its convergence targets), for the live display; optional. */
+  status?: (text: string) => void;
 }
 
 /** Reads a running sampler's draws so far and its best point (copies, safe to keep). */

@@ -74,7 +74,7 @@ describe("the New fit job form, answered in the kernel", () => {
     });
     expect(m.catalog.options.find((o) => o.name === "init")).toMatchObject({
       kind: "choice",
-      values: ["eps", "lhs", "cov", "random"],
+      values: ["eps", "lhs", "cov", "random", "fit"],
     });
     expect(m.catalog.options.some((o) => o.name === "parallel")).toBe(false);
     expect(m.catalog.resources.map((r) => r.name)).toEqual(expect.arrayContaining(["ntasks", "time", "partition", "job-name"]));

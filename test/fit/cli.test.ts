@@ -130,6 +130,13 @@ describe("hpcfit fit examples/curve.ts", () => {
     expect(run.stdout).toMatch(/^fit dream: 15 generations, chisq [0-9.]+ \(done\)$/m);
   });
 
+  it("--until samples past the planned draws until the targets are met; progress has no planned total then", async () => {
+    const run = await hpcfit("fit", CURVE, "--fit=dream", "--samples=200", "--burn=5", "--seed=1", "--until", "ess=600");
+    expect(run.stdout).toMatch(/^until ESS >= 600: met after [2-9]\d* checks/m);
+    expect(run.stdout).not.toMatch(/^fit dream: generation \d+\/15/m);
+    expect(run.stdout).toMatch(/^fit dream: \d+ steps, chisq [0-9.]+ \(done\)$/m);
+  });
+
   it("--starts runs several starts and keeps the best", async () => {
     const run = await hpcfit("fit", CURVE, "--fit=newton", "--starts=3", "--seed=5");
     expect(run.code).toBe(0);
@@ -142,6 +149,40 @@ describe("hpcfit fit examples/curve.ts", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^smc: 300 chains/m);
     expect(reported(run.stdout, "m")).toBeCloseTo(ref.m, 1);
+  });
+});
+
+describe("hpcfit fit --data FILE", () => {
+  const LINE_DATA = join(ROOT, "examples", "line-data.ts");
+  const LINE_DAT = join(ROOT, "examples", "line.dat");
+  const ref = lineReference();
+
+  it("a model that exports a function of the data fits the data file given", async () => {
+    const run = await hpcfit("fit", LINE_DATA, "--data", LINE_DAT, "--fit=lm");
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(reported(run.stdout, "m")).toBeCloseTo(ref.m, 3);
+    expect(reported(run.stdout, "b")).toBeCloseTo(ref.b, 3);
+    expect(Number(/chi-square \/ dof\s+= ([0-9.]+)/.exec(run.stdout)?.[1])).toBeCloseTo(ref.chisq, 5);
+  });
+
+  it("without --data such a model says it needs one; a model exporting a problem refuses one", async () => {
+    const missing = await hpcfit("fit", LINE_DATA, "--fit=lm");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `hpcfit fit: ${LINE_DATA} exports a function of the data (its default export): give it a data file (hpcfit fit MODEL --data FILE)\n`,
+    );
+    const extra = await hpcfit("fit", CURVE, "--data", LINE_DAT);
+    expect(extra.code).toBe(1);
+    expect(extra.stderr).toContain(`${CURVE} exports a fit problem, which takes no data file`);
+  });
+
+  it("a malformed data file is named with its line and column", async () => {
+    const dat = join(tempDir(), "bad.dat");
+    writeFileSync(dat, "x y dy\n1 2 0.1\n2 4,5 0.1\n");
+    const run = await hpcfit("fit", LINE_DATA, "--data", dat);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`hpcfit fit: ${dat} line 3, column 2 (y): "4,5" is not a number\n`);
   });
 });
 

@@ -1,8 +1,10 @@
-// The curve example notebook runs in the real kernel (driven by jupyter_client): the fit result
-// displays its report, HTML table and fit bundle, and live progress goes out as display updates.
+// The curve example notebook runs in the real kernel (driven by jupyter_client): it reads its data
+// file, the fit result displays its report, HTML table and fit bundle, live progress goes out as
+// display updates, and DREAM started from the fit samples until its convergence targets are met.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { McmcBundle } from "../../schema/mcmc.js";
 import { ROOT, startKernel, type KernelClient } from "../support/kernel-client.js";
 
 let kernel: KernelClient;
@@ -51,4 +53,16 @@ test("examples/curve-fit.ipynb fits the line and shows the result", async () => 
   expect(last.content.transient.display_id).toBe(id);
   expect(last.content.data["text/plain"]).toMatch(/^fit lm: done/);
   expect(results[3].result?.["text/plain"]).toContain("m = 1.97017 ± 0.021");
+  // The data came from line.dat; the posterior was sampled from the fit until converged.
+  const posterior = results[4].result!;
+  const mcmc = posterior["application/vnd.hpcfit.mcmc+json"] as McmcBundle;
+  expect(mcmc.diagnostics.until).toMatchObject({ met: true, ended: "met", targets: { rhat: 1.01, ess: 1000 } });
+  for (let k = 0; k < 2; k++) {
+    expect(mcmc.diagnostics.rhat[k]).toBeLessThanOrEqual(1.01);
+    expect(mcmc.diagnostics.essBulk?.[k]).toBeGreaterThanOrEqual(1000);
+    expect(mcmc.diagnostics.essTail?.[k]).toBeGreaterThanOrEqual(1000);
+  }
+  expect(mcmc.stats[0].mean).toBeCloseTo(1.97017, 1);
+  expect(posterior["text/plain"]).toMatch(/started from the given lm fit/);
+  expect(posterior["text/plain"]).toMatch(/until R-hat <= 1\.01, ESS >= 1000: met/);
 });

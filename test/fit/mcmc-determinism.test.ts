@@ -69,7 +69,9 @@ describe("determinism", () => {
   test("bad options get errors naming the option", async () => {
     const go = (o: Record<string, unknown>) => runDream(lineProblem(data), o, { rng: new Random(1), report: () => true });
     await expect(go({ pop: 0 })).rejects.toThrow(/option pop must be a positive integer/);
-    await expect(go({ init: "sobol" })).rejects.toThrow(/option init must be one of "eps", "lhs", "cov", "random", got "sobol"/);
+    await expect(go({ init: "sobol" })).rejects.toThrow(
+      /option init must be one of "eps", "lhs", "cov", "random", "fit", got "sobol"/,
+    );
     await expect(go({ burn: -1 })).rejects.toThrow(/option burn/);
     await expect(go({ parallel: "lots" })).rejects.toThrow(/option parallel must be a positive integer or "auto"/);
     await expect(

@@ -1,12 +1,12 @@
 // Diagnostics against known answers: the FFT against a direct DFT, the autocorrelation time of
-// an AR(1) process ((1 + φ)/(1 − φ)), split R-hat of agreeing and disagreeing chains, and the
-// warnings a user sees when chains are not to be trusted.
+// an AR(1) process ((1 + φ)/(1 − φ)), rank-normalized R-hat of agreeing and disagreeing chains,
+// and the warnings a user sees when chains are not to be trusted. (mcmc-arviz.test.ts checks
+// the same estimators against ArviZ.)
 import { describe, expect, test } from "vitest";
 import { fft } from "../../fit/mcmc/fft.js";
-import { integratedTime } from "../../fit/mcmc/autocorr.js";
-import { splitRhat } from "../../fit/mcmc/rhat.js";
+import { effectiveSize, rankRhat } from "../../fit/mcmc/convergence.js";
 import { McmcSamples } from "../../fit/mcmc/samples.js";
-import { formatUncertainty } from "../../fit/mcmc/report.js";
+import { formatUncertainty, mcmcHtml, mcmcText } from "../../fit/mcmc/report.js";
 import { Random } from "../../fit/random.js";
 
 function samplesFrom(
@@ -77,20 +77,29 @@ describe("MCMC diagnostics", () => {
       for (let t = 0; t < n; t++) s[t] = v = phi * v + rng.normal();
       return s;
     });
-    const tau = integratedTime(nchains, n, (c, t) => series[c][t]);
+    const x = new Float64Array(nchains * n);
+    series.forEach((s, c) => x.set(s, c * n));
+    const tau = (nchains * n) / effectiveSize({ x, m: nchains, n });
     expect(tau).toBeGreaterThan(9 * 0.9);
     expect(tau).toBeLessThan(9 * 1.1);
   });
 
-  test("split R-hat is ~1 for agreeing chains and large for disagreeing or drifting ones", () => {
+  test("rank-normalized R-hat is ~1 for agreeing chains and large for disagreeing, drifting or wider ones", () => {
     const rng = new Random(4);
     const iid = Array.from({ length: 8 }, () => Float64Array.from({ length: 400 }, () => rng.normal()));
-    expect(splitRhat(8, 400, (c, t) => iid[c][t])).toBeLessThan(1.02);
-    expect(splitRhat(8, 400, (c, t) => iid[c][t] + (c === 0 ? 3 : 0))).toBeGreaterThan(1.1);
-    expect(splitRhat(8, 400, (c, t) => iid[c][t] + t / 100)).toBeGreaterThan(1.1);
+    const rhat = (value: (c: number, t: number) => number): number => {
+      const x = new Float64Array(8 * 400);
+      for (let c = 0; c < 8; c++) for (let t = 0; t < 400; t++) x[c * 400 + t] = value(c, t);
+      return rankRhat(x, 8, 400);
+    };
+    expect(rhat((c, t) => iid[c][t])).toBeLessThan(1.01);
+    expect(rhat((c, t) => iid[c][t] + (c === 0 ? 3 : 0))).toBeGreaterThan(1.1);
+    expect(rhat((c, t) => iid[c][t] + t / 100)).toBeGreaterThan(1.1);
+    // Same centre, one chain five times wider: only the folded R-hat sees it.
+    expect(rhat((c, t) => iid[c][t] * (c === 0 ? 5 : 1))).toBeGreaterThan(1.05);
   });
 
-  test("warnings: short chains, R-hat and a stuck outlier chain", () => {
+  test("warnings: few effective draws, R-hat, a stuck outlier chain and a parameter that never moved", () => {
     const rng = new Random(5);
     const noise = Array.from({ length: 10 }, () => Float64Array.from({ length: 100 }, () => rng.normal()));
     const good = samplesFrom(
@@ -108,7 +117,12 @@ describe("MCMC diagnostics", () => {
     );
     const w = stuck.summary().warnings.join("\n");
     expect(stuck.summary().diagnostics.outlierChains).toEqual([7]);
-    expect(w).toMatch(/R-hat above 1.05 for a/);
+    expect(w).toMatch(/R-hat above 1.01 for a/);
+    // The HTML report highlights the R-hat past its limit and lists the warnings.
+    const html = mcmcHtml(stuck);
+    expect(html).toMatch(/<td class="hpcfit-warning"[^>]*>1\.\d+<\/td>/);
+    expect(html).toContain("<li><b>Warning:</b> R-hat above 1.01 for a");
+    expect(mcmcHtml(good)).not.toContain("hpcfit-warning");
     expect(w).toMatch(/Outlier chains after burn-in \(7\)/);
     let v = 0;
     const sticky = samplesFrom(
@@ -117,7 +131,48 @@ describe("MCMC diagnostics", () => {
       (c, t) => (t % 30 === 0 ? (v = rng.normal()) : v) + c * 0,
       () => 0,
     );
-    expect(sticky.summary().warnings.join("\n")).toMatch(/shorter than 50 autocorrelation times for a/);
+    const sw = sticky.summary().warnings.join("\n");
+    expect(sw).toMatch(/Bulk ESS below 400 for a/);
+    expect(sw).toMatch(/Tail ESS below 400 for a/);
+    const still = samplesFrom(
+      4,
+      60,
+      () => 1.5,
+      () => 0,
+    );
+    expect(still.summary().warnings.join("\n")).toMatch(/The draws of a never moved/);
+    expect(still.summary().diagnostics.rhat).toEqual([null]);
+  });
+
+  test("SMC particles with an ESS below 400 are warned about, as the report marks them", () => {
+    const rng = new Random(6);
+    const n = 500;
+    const points = Float64Array.from({ length: n }, () => rng.normal());
+    const smc = new McmcSamples({
+      sampler: "smc",
+      labels: ["a"],
+      nchains: n,
+      nthin: 1,
+      thin: 1,
+      burn: 5,
+      generations: 5,
+      evaluations: 5 * n,
+      points,
+      logp: points.map((v) => -0.5 * v * v),
+      genDraws: new Float64Array(5),
+      genAcceptance: new Float64Array(5).fill(0.3),
+      genLogp: new Float64Array(5 * n),
+      ncr: 0,
+      crDraws: new Float64Array(0),
+      crWeights: new Float64Array(0),
+      outliers: [],
+      particleEss: 310,
+    });
+    expect(smc.summary().warnings).toEqual([
+      "Effective sample size of the particles is only 310 (below 400): use more particles, or until: { ess }.",
+    ]);
+    expect(smc.summary().diagnostics.rhat).toEqual([null]);
+    expect(mcmcText(smc)).toMatch(/ 1 +a +- +310! /);
   });
 
   test("mean(uncertainty) formatting follows the uncertainty's two digits", () => {
