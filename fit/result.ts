@@ -10,7 +10,7 @@
  * - `stderr` = `dx · sqrt(chisq)` when the problem was given no `dy`, `dx` otherwise.
  */
 import { DISPLAY, type MimeBundle } from "../schema/display.js";
-import { FIT_MIME, type FitBundle, type FitBundleModel } from "../schema/fit.js";
+import { FIT_BUNDLE_VERSION, FIT_MIME, type FitBundle, type FitBundleModel } from "../schema/fit.js";
 import { covarianceAt } from "./covariance.js";
 import { htmlReport, textReport, type ReportData } from "./report.js";
 import type { StopReason } from "./stop-reason.js";
@@ -242,11 +242,11 @@ export class FitResult {
     return this.report();
   }
 
-  /** The `application/vnd.hpcfit.fit+json` bundle (version 1, see schema/fit.ts). */
+  /** The `application/vnd.hpcfit.fit+json` bundle (version 2, see schema/fit.ts). */
   bundle(): FitBundle {
     const p = this.labels.length;
     return {
-      version: 1,
+      version: FIT_BUNDLE_VERSION,
       method: this.method,
       parameters: this.parameters.map((q, i) => ({
         name: q.name,
