@@ -12,6 +12,7 @@
 import { DISPLAY, type MimeBundle } from "../schema/display.js";
 import { FIT_BUNDLE_VERSION, FIT_MIME, type FitBundle, type FitBundleModel } from "../schema/fit.js";
 import { covarianceAt } from "./covariance.js";
+import { fitSvg } from "./plot-svg.js";
 import { htmlReport, textReport, type ReportData } from "./report.js";
 import type { StopReason } from "./stop-reason.js";
 import type { ParameterEstimate, Problem } from "./types.js";
@@ -292,10 +293,16 @@ export class FitResult {
     };
   }
 
-  /** Rich display in the kernel: text report, HTML table, and the fit bundle for plots. */
+  /**
+   * Rich display in the kernel: text report, the fit bundle for the extension's plots, and an
+   * HTML fallback (tables, and a static SVG plot of each model with its bands) for viewers without
+   * the extension.
+   */
   [DISPLAY](): MimeBundle {
     const data = this.reportData();
-    return { "text/plain": textReport(data), "text/html": htmlReport(data), [FIT_MIME]: this.bundle() };
+    const plots = this.models.map(fitSvg).filter((svg): svg is string => svg !== null);
+    const html = htmlReport(data) + (plots.length > 0 ? `<div class="hpcfit-fit-plots">${plots.join("")}</div>` : "");
+    return { "text/plain": textReport(data), "text/html": html, [FIT_MIME]: this.bundle() };
   }
 
   private reportData(): ReportData {

@@ -92,6 +92,44 @@ describe("model bands", () => {
     const bundle = result[DISPLAY]()[FIT_MIME] as FitBundle;
     expect(bundle.models[0].curve).not.toBeNull();
     expect(bundle.models[0].curve!.bands).toBeUndefined();
+    // Its HTML fallback plots the data, the curve and the residuals, without bands.
+    const html = result[DISPLAY]()["text/html"] as string;
+    expect(html.match(/<svg /g)).toHaveLength(1);
+    expect(html.match(/class="hpcfit-data"/g)).toHaveLength(6);
+    expect(html.match(/class="hpcfit-residual"/g)).toHaveLength(6);
+    expect(html).toContain('class="hpcfit-model"');
+    expect(html).not.toContain("hpcfit-band");
+  });
+
+  test("the HTML fallback draws the bands around the best curve, 95% outside 68%", async () => {
+    const result = await fit(lineProblem(), { method: "dream", samples: 4000, burn: 100, seed: 8 });
+    const html = result[DISPLAY]()["text/html"] as string;
+    const points = (cls: string): [number, number][] => {
+      const m = new RegExp(`class="${cls}" points="([^"]+)"`).exec(html);
+      if (m === null) throw new Error(`no ${cls} in the HTML fallback`);
+      return m[1].split(" ").map((pair) => pair.split(",").map(Number) as [number, number]);
+    };
+    const curve = points("hpcfit-model");
+    const band68 = points("hpcfit-band68");
+    const band95 = points("hpcfit-band95");
+    // A band polygon runs along the upper edge, then back along the lower edge: as many points each way as the curve.
+    expect(band68).toHaveLength(2 * curve.length);
+    expect(band95).toHaveLength(2 * curve.length);
+    const n = curve.length;
+    let inside = 0;
+    curve.forEach(([x, y], i) => {
+      const [x68u, y68u] = band68[i];
+      const [x68l, y68l] = band68[2 * n - 1 - i];
+      const [, y95u] = band95[i];
+      const [, y95l] = band95[2 * n - 1 - i];
+      expect(x68u).toBe(x);
+      expect(x68l).toBe(x);
+      // SVG y grows downwards: the upper edge has the smaller y.
+      expect(y95u).toBeLessThanOrEqual(y68u);
+      expect(y68l).toBeLessThanOrEqual(y95l);
+      if (y >= y68u - 0.05 && y <= y68l + 0.05) inside++;
+    });
+    expect(inside / n).toBeGreaterThan(0.9);
   });
 
   test("worker threads that load the model file give the band the calling thread gives", async () => {
