@@ -201,13 +201,18 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
 }
 
 /**
- * Where a sampler's model band may be evaluated: on the worker threads of its `parallel` option,
- * loading its `modelFile` (methods outside the table's samplers: serially).
+ * Where a sampler's model band may be evaluated: on its own `evaluator` when that can evaluate
+ * curves, or on the worker threads of its `parallel` option loading its `modelFile` (methods
+ * outside the table's samplers: serially).
  */
 function bandOptions(method: string, options: FitOptions): BandOptions {
   if (method !== "dream" && method !== "smc") return {};
   if (!usesOption(method, "parallel")) return {};
-  return { parallel: optionalOption(method, options, "parallel"), modelFile: optionalOption(method, options, "modelFile") };
+  return {
+    parallel: optionalOption(method, options, "parallel"),
+    modelFile: optionalOption(method, options, "modelFile"),
+    evaluator: optionalOption(method, options, "evaluator"),
+  };
 }
 
 /**

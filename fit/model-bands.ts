@@ -4,7 +4,8 @@
  * intervals of those values are kept (the fit bundle's `curve.bands`, schema/fit.ts). The spread
  * of the parameters becomes the spread of the model, correlations included, which the parameter
  * table alone cannot show. A model slow enough for the evaluations to be felt is evaluated on the
- * worker threads of the sampler's `parallel` option when the model comes from a file.
+ * sampler's worker threads (its `evaluator`, or a pool for its `parallel` option when the model
+ * comes from a file); without workers, on fewer draws when all would take long.
  */
 import type { FitBundleBands, FitBundleModel } from "../schema/fit.js";
 import { McmcSamples } from "./mcmc/samples.js";
@@ -22,6 +23,16 @@ export const BAND_DRAWS = 300;
  * time of one draw) and the fit ran with `parallel` on a model file, the worker threads do it.
  */
 export const SLOW_BAND_MS = 300;
+
+/**
+ * A band evaluated in the calling thread takes about this long at most (milliseconds): a model too
+ * slow for {@link BAND_DRAWS} draws in that time gets fewer, but never fewer than
+ * {@link MIN_BAND_DRAWS}. The bundle's `bands.draws` says how many were used.
+ */
+export const SERIAL_BAND_BUDGET_MS = 2000;
+
+/** Fewest draws a band is made of (the 95% band's ends are then the 3rd and 98th of 100 values). */
+export const MIN_BAND_DRAWS = 100;
 
 /** Where one model's curve is evaluated, and where its values sit in a draw's row of values. */
 export interface BandGrid {
@@ -151,6 +162,11 @@ export interface BandOptions {
   draws?: number;
   /** Evaluate on workers whatever the model's cost (when they can be used at all). */
   forceWorkers?: boolean;
+  /**
+   * The sampler's own evaluator (the caller's, left open): used for a slow model when it can
+   * evaluate curves (a worker-thread pool), instead of starting a pool.
+   */
+  evaluator?: PopulationEvaluator;
 }
 
 /** What {@link addModelBands} did: how many draws, and whether worker threads evaluated them. */
@@ -178,30 +194,38 @@ export async function addModelBands(result: FitResult, problem: Problem, options
   if (grids.length === 0 || models.length !== problem.models.length) return none;
   if (grids.some((g) => models[g.model].curve?.x.length !== g.x.length)) return none;
   const width = bandWidth(grids);
-  const { points, count } = thinnedDraws(samples, options.draws ?? BAND_DRAWS);
+  let { points, count } = thinnedDraws(samples, options.draws ?? BAND_DRAWS);
   const p = samples.nparams;
-  const values = new Float64Array(count * width);
+  let values = new Float64Array(count * width);
   let outcome: BandOutcome;
   try {
-    // The first draw is evaluated here and timed: it says whether the rest is worth sending to workers.
+    // The first draw is evaluated here and timed: it says whether the rest is worth sending to
+    // workers, or, without workers, how many draws fit the serial budget.
     const start = performance.now();
     curvesAt(problem, grids, points.subarray(0, p), values.subarray(0, width));
-    const estimatedMs = (performance.now() - start) * count;
-    const workers =
+    const perDraw = performance.now() - start;
+    const estimatedMs = perDraw * count;
+    const pool =
       count > 1 && (options.forceWorkers === true || estimatedMs > SLOW_BAND_MS)
         ? await bandWorkers(problem, options)
         : undefined;
-    if (workers !== undefined) {
+    if (pool !== undefined) {
       try {
-        await workers.evaluateCurves!(points.subarray(p), count - 1, width, values.subarray(width));
+        await pool.evaluator.evaluateCurves!(points.subarray(p), count - 1, width, values.subarray(width));
       } finally {
-        await workers.close();
+        if (pool.owned) await pool.evaluator.close();
       }
     } else {
+      const affordable = Math.max(MIN_BAND_DRAWS, Math.floor(SERIAL_BAND_BUDGET_MS / Math.max(perDraw, 1e-6)));
+      if (affordable < count) {
+        ({ points, count } = thinnedDraws(samples, affordable));
+        values = new Float64Array(count * width);
+        curvesAt(problem, grids, points.subarray(0, p), values.subarray(0, width));
+      }
       for (let d = 1; d < count; d++)
         curvesAt(problem, grids, points.subarray(d * p, d * p + p), values.subarray(d * width, (d + 1) * width));
     }
-    outcome = { draws: count, workers: workers !== undefined, estimatedMs };
+    outcome = { draws: count, workers: pool !== undefined, estimatedMs };
   } catch {
     return none;
   } finally {
@@ -215,8 +239,15 @@ export async function addModelBands(result: FitResult, problem: Problem, options
   return outcome;
 }
 
-/** A worker pool that evaluates curves, when the options allow one; undefined otherwise. */
-async function bandWorkers(problem: Problem, options: BandOptions): Promise<PopulationEvaluator | undefined> {
+/**
+ * Worker threads that evaluate curves, when the options allow them: the sampler's own evaluator
+ * when it can (not ours to close), else a pool started for the band; undefined otherwise.
+ */
+async function bandWorkers(
+  problem: Problem,
+  options: BandOptions,
+): Promise<{ evaluator: PopulationEvaluator; owned: boolean } | undefined> {
+  if (typeof options.evaluator?.evaluateCurves === "function") return { evaluator: options.evaluator, owned: false };
   const factory = parallelEvaluatorFactory();
   const parallel = options.parallel;
   if (factory === undefined || options.modelFile === undefined || parallel === undefined || parallel === false || parallel === 1)
@@ -226,5 +257,5 @@ async function bandWorkers(problem: Problem, options: BandOptions): Promise<Popu
     await evaluator.close();
     return undefined;
   }
-  return evaluator;
+  return { evaluator, owned: true };
 }

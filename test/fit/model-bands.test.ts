@@ -3,9 +3,9 @@
 // threads give the same band as the calling thread, and an optimizer's result has none.
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { Curve, DISPLAY, fit, FitProblem, isSampledResult } from "hpcfit";
+import { Curve, DISPLAY, fit, FitProblem, isSampledResult, WorkerEvaluator } from "hpcfit";
 import { FIT_MIME, type FitBundle, type FitBundleBands } from "../../schema/fit.js";
-import { addModelBands, BAND_DRAWS } from "../../fit/model-bands.js";
+import { addModelBands, BAND_DRAWS, MIN_BAND_DRAWS } from "../../fit/model-bands.js";
 import { makeProblem } from "./mcmc-fixtures/peak-model.js";
 
 const modelFile = fileURLToPath(new URL("./mcmc-fixtures/peak-model.ts", import.meta.url));
@@ -149,5 +149,40 @@ describe("model bands", () => {
     const alone = await addModelBands(result, problem, { parallel: 2, forceWorkers: true });
     expect(alone.workers).toBe(false);
     expect(result.models[0].curve!.bands).toEqual(serial);
+    // The sampler's own worker pool is used when given, and left open for its owner.
+    const pool = await WorkerEvaluator.start(problem, 2, modelFile);
+    try {
+      delete result.models[0].curve!.bands;
+      const shared = await addModelBands(result, problem, { evaluator: pool, forceWorkers: true });
+      expect(shared.workers).toBe(true);
+      expect(result.models[0].curve!.bands).toEqual(serial);
+      const out = new Float64Array(1);
+      await pool.evaluatePopulation(result.x, 1, out);
+      expect(out[0]).toBe(problem.nllf(result.x));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test("a model too slow for every draw in the calling thread gets a band of fewer draws", async () => {
+    // At least 20 µs per point: one draw on the 401-point curve grid takes at least 8 ms, so fewer
+    // than 300 draws fit the serial budget, and never fewer than the minimum.
+    const M = new Curve(
+      (x: number, m = 1, b = 0) => {
+        const until = performance.now() + 0.02;
+        while (performance.now() < until);
+        return m * x + b;
+      },
+      [1, 2, 3, 4, 5, 6],
+      [2.1, 4.0, 6.3, 8.03, 9.6, 11.9],
+      [0.05, 0.05, 0.2, 0.05, 0.2, 0.2],
+    );
+    M.m.range(0, 4);
+    M.b.range(-5, 5);
+    const result = await fit(new FitProblem(M), { method: "dream", samples: 1000, burn: 20, seed: 1 });
+    const bands = (result[DISPLAY]()[FIT_MIME] as FitBundle).models[0].curve!.bands!;
+    expect(bands.draws).toBeGreaterThanOrEqual(MIN_BAND_DRAWS);
+    expect(bands.draws).toBeLessThan(BAND_DRAWS);
+    expect(bands.lower95[0].every((v) => v !== null)).toBe(true);
   });
 });
