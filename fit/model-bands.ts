@@ -207,15 +207,16 @@ export async function addModelBands(result: FitResult, problem: Problem, options
     const estimatedMs = perDraw * count;
     const pool =
       count > 1 && (options.forceWorkers === true || estimatedMs > SLOW_BAND_MS)
-        ? await bandWorkers(problem, options)
+        ? await bandWorkers(problem, options).catch(() => undefined)
         : undefined;
-    if (pool !== undefined) {
-      try {
-        await pool.evaluator.evaluateCurves!(points.subarray(p), count - 1, width, values.subarray(width));
-      } finally {
-        if (pool.owned) await pool.evaluator.close();
-      }
-    } else {
+    // Workers that fail (a model file that no longer loads, a lost thread) leave the band to the calling thread.
+    const threaded =
+      pool !== undefined &&
+      (await pool.evaluator.evaluateCurves!(points.subarray(p), count - 1, width, values.subarray(width))
+        .then(() => true)
+        .catch(() => false)
+        .finally(() => (pool.owned ? pool.evaluator.close() : undefined)));
+    if (!threaded) {
       const affordable = Math.max(MIN_BAND_DRAWS, Math.floor(SERIAL_BAND_BUDGET_MS / Math.max(perDraw, 1e-6)));
       if (affordable < count) {
         ({ points, count } = thinnedDraws(samples, affordable));
@@ -225,7 +226,7 @@ export async function addModelBands(result: FitResult, problem: Problem, options
       for (let d = 1; d < count; d++)
         curvesAt(problem, grids, points.subarray(d * p, d * p + p), values.subarray(d * width, (d + 1) * width));
     }
-    outcome = { draws: count, workers: pool !== undefined, estimatedMs };
+    outcome = { draws: count, workers: threaded, estimatedMs };
   } catch {
     return none;
   } finally {

@@ -149,6 +149,15 @@ describe("model bands", () => {
     const alone = await addModelBands(result, problem, { parallel: 2, forceWorkers: true });
     expect(alone.workers).toBe(false);
     expect(result.models[0].curve!.bands).toEqual(serial);
+    // Workers that cannot start (a model file gone) leave the band to the calling thread.
+    delete result.models[0].curve!.bands;
+    const fallback = await addModelBands(result, problem, {
+      parallel: 2,
+      modelFile: "/nonexistent/model.ts",
+      forceWorkers: true,
+    });
+    expect(fallback).toMatchObject({ draws: BAND_DRAWS, workers: false });
+    expect(result.models[0].curve!.bands).toEqual(serial);
     // The sampler's own worker pool is used when given, and left open for its owner.
     const pool = await WorkerEvaluator.start(problem, 2, modelFile);
     try {
