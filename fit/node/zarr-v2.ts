@@ -132,7 +132,8 @@ export async function writeZarrStore(path: string, groups: ZarrGroup[]): Promise
         await writeFile(join(arrayDir, ".zarray"), JSON.stringify(meta));
         await writeFile(join(arrayDir, ".zattrs"), JSON.stringify(attrs));
         const key = a.shape.length === 0 ? "0" : a.shape.map(() => "0").join(".");
-        await writeFile(join(arrayDir, key), encode(a));
+        // An empty array has no chunk at all: its one chunk would lie wholly outside it.
+        if (a.shape.every((n) => n > 0)) await writeFile(join(arrayDir, key), encode(a));
       }
     }
     await writeFile(join(temporary, ".zmetadata"), JSON.stringify({ metadata: consolidated, zarr_consolidated_format: 1 }));
