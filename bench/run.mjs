@@ -19,6 +19,7 @@ const BENCHES = [
   ["mcmc-overhead.mjs", "--write"],
   ["mcmc-agreement.mjs", "--write"],
   ["mcmc-parallel.mjs", "--write"],
+  ["model-bands.mjs", "--write"],
   ["fit-job-scaling.mjs", "--write"],
   ["slurm-overhead.mjs"],
   ["slurm-local-rate.mjs"],

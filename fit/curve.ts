@@ -352,8 +352,8 @@ export class CurveModel implements Model {
     };
   }
 
-  /** The model on a fine grid spanning the data (1-D numeric x only). */
-  protected denseCurve(): FitBundleCurve | null {
+  /** The grid of the dense curve: the data's x and evenly spaced points over their span (1-D numeric x only). */
+  curveGrid(): { x: Float64Array; responses: number } | null {
     const xs = this.xNumeric;
     if (xs === undefined) return null;
     let lo = Infinity;
@@ -362,7 +362,14 @@ export class CurveModel implements Model {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    const gx = denseGrid(xs, lo, hi);
+    return { x: denseGrid(xs, lo, hi), responses: this.responses };
+  }
+
+  /** The model on a fine grid spanning the data (1-D numeric x only). */
+  protected denseCurve(): FitBundleCurve | null {
+    const grid = this.curveGrid();
+    if (grid === null) return null;
+    const gx = grid.x;
     const k = this.responses;
     const out = new Float64Array(gx.length * k);
     try {

@@ -9,8 +9,9 @@ import { DISPLAY, liveDisplay, type LiveDisplay, type LiveDisplayFactory, type M
 import { CountingProblem } from "./counting-problem.js";
 import { checkDerivatives } from "./derivative-check.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
-import { checkFitOptions } from "./options/check.js";
 import { Random } from "./random.js";
+import { addModelBands, type BandOptions } from "./model-bands.js";
+import { checkFitOptions, optionalOption, usesOption } from "./options/check.js";
 import { reducedChisq, type FitResult } from "./result.js";
 import type { StopReason } from "./stop-reason.js";
 import type { FitOptions, OnFailure, Problem } from "./types.js";
@@ -195,6 +196,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     throw new Error(`fit: no start produced a result; ${placementNote("start", problem.labels(), x0)}`);
   }
   best.evaluations = total;
+  if (cell?.aborted !== true) await addModelBands(best, problem, bandOptions(methodName, options));
   if (progress.stopReason !== undefined || options.signal?.aborted === true || cell?.aborted === true) {
     progress.stopReason ??= options.signal?.aborted === true ? "signal" : "interrupted";
     placeStopped(best);
@@ -202,6 +204,21 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   last = best;
   progress.finish(best);
   return best;
+}
+
+/**
+ * Where a sampler's model band may be evaluated: on its own `evaluator` when that can evaluate
+ * curves, or on the worker threads of its `parallel` option loading its `modelFile` (methods
+ * outside the table's samplers: serially).
+ */
+function bandOptions(method: string, options: FitOptions): BandOptions {
+  if (method !== "dream" && method !== "smc") return {};
+  if (!usesOption(method, "parallel")) return {};
+  return {
+    parallel: optionalOption(method, options, "parallel"),
+    modelFile: optionalOption(method, options, "modelFile"),
+    evaluator: optionalOption(method, options, "evaluator"),
+  };
 }
 
 /**

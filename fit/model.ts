@@ -35,6 +35,14 @@ export interface Model {
   jacobian?(out: Float64Array, offset: number, stride: number, column: Int32Array): boolean;
   /** The model's data and fit for the `application/vnd.hpcfit.fit+json` bundle, at the current values. */
   bundle?(): Omit<FitBundleModel, "name">;
+  /**
+   * The abscissae of the dense curve in {@link bundle} and the number of responses per abscissa,
+   * or null when the model draws no curve. Models that give it and {@link evaluateAt} get an
+   * uncertainty band from a sampler's draws.
+   */
+  curveGrid?(): { x: Float64Array; responses: number } | null;
+  /** The model at other abscissae `xs`, at the current values, response-major (`xs.length × responses`). */
+  evaluateAt?(xs: Float64Array, out?: Float64Array): Float64Array;
 }
 
 /** True when `value` looks like a {@link Model}. */

@@ -10,8 +10,9 @@
  * - `stderr` = `dx · sqrt(chisq)` when the problem was given no `dy`, `dx` otherwise.
  */
 import { DISPLAY, type MimeBundle } from "../schema/display.js";
-import { FIT_MIME, type FitBundle, type FitBundleModel } from "../schema/fit.js";
+import { FIT_BUNDLE_VERSION, FIT_MIME, type FitBundle, type FitBundleModel } from "../schema/fit.js";
 import { covarianceAt, type KnownJacobian } from "./covariance.js";
+import { fitSvg } from "./plot-svg.js";
 import { htmlReport, textReport, type ReportData } from "./report.js";
 import type { StopReason } from "./stop-reason.js";
 import type { ParameterEstimate, Problem } from "./types.js";
@@ -244,11 +245,11 @@ export class FitResult {
     return this.report();
   }
 
-  /** The `application/vnd.hpcfit.fit+json` bundle (version 1, see schema/fit.ts). */
+  /** The `application/vnd.hpcfit.fit+json` bundle (version 2, see schema/fit.ts). */
   bundle(): FitBundle {
     const p = this.labels.length;
     return {
-      version: 1,
+      version: FIT_BUNDLE_VERSION,
       method: this.method,
       parameters: this.parameters.map((q, i) => ({
         name: q.name,
@@ -299,10 +300,16 @@ export class FitResult {
     };
   }
 
-  /** Rich display in the kernel: text report, HTML table, and the fit bundle for plots. */
+  /**
+   * Rich display in the kernel: text report, the fit bundle for the extension's plots, and an
+   * HTML fallback (tables, and a static SVG plot of each model with its bands) for viewers without
+   * the extension.
+   */
   [DISPLAY](): MimeBundle {
     const data = this.reportData();
-    return { "text/plain": textReport(data), "text/html": htmlReport(data), [FIT_MIME]: this.bundle() };
+    const plots = this.models.map(fitSvg).filter((svg): svg is string => svg !== null);
+    const html = htmlReport(data) + (plots.length > 0 ? `<div class="hpcfit-fit-plots">${plots.join("")}</div>` : "");
+    return { "text/plain": textReport(data), "text/html": html, [FIT_MIME]: this.bundle() };
   }
 
   private reportData(): ReportData {

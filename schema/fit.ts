@@ -10,6 +10,10 @@
  * - Non-finite numbers cannot travel in JSON; a value that is undefined (an uncertainty of a
  *   singular fit, a NaN produced by the model) is `null`.
  * - Arrays of one model all have the same length `n` (number of points) unless said otherwise.
+ *
+ * Versions: 2 adds {@link FitBundleCurve.bands} (the model's uncertainty band from a sampler's
+ * draws); everything else is as in version 1, so a renderer of version 2 draws a version 1
+ * bundle (saved in an older notebook) as it always was, without bands.
  */
 
 /** The MIME type of {@link FitBundle}. */
@@ -32,12 +36,33 @@ export interface FitBundleParameter {
   upper: number | null;
 }
 
+/**
+ * The spread of the model curve over a sampler's posterior draws, on the curve's grid: at each
+ * grid point, the central 68% and 95% intervals of the model values of a thinned set of draws.
+ * Each array has one row per response, each row the length of {@link FitBundleCurve.x}; an entry
+ * is null where fewer than half the draws gave a finite model value.
+ */
+export interface FitBundleBands {
+  /** Number of posterior draws the model was evaluated at. */
+  draws: number;
+  /** Lower end of the central 68% interval (probability 0.1587). */
+  lower68: (number | null)[][];
+  /** Upper end of the central 68% interval (probability 0.8413). */
+  upper68: (number | null)[][];
+  /** Lower end of the central 95% interval (probability 0.025). */
+  lower95: (number | null)[][];
+  /** Upper end of the central 95% interval (probability 0.975). */
+  upper95: (number | null)[][];
+}
+
 /** A dense evaluation of the model for drawing a smooth curve. */
 export interface FitBundleCurve {
   /** Abscissae: a fine grid (about 400 points) spanning the data's x, including the data's own x. */
   x: number[];
   /** Model values at `x`, one array per response (see {@link FitBundleModel.y}). */
   y: (number | null)[][];
+  /** Version 2: the model's uncertainty band from a sampler's draws; absent for optimizer results. */
+  bands?: FitBundleBands;
 }
 
 /** The data and fit of one model of the problem. */
@@ -68,10 +93,16 @@ export interface FitBundleModel {
   hasUncertainties: boolean;
 }
 
-/** Version 1 of the fit bundle. */
+/** The fit bundle version this code writes. */
+export const FIT_BUNDLE_VERSION = 2;
+
+/** Versions of the fit bundle a renderer of this version draws. */
+export const FIT_BUNDLE_VERSIONS_READ: readonly number[] = [1, 2];
+
+/** The fit bundle (version 2; version 1 is the same shape without curve bands). */
 export interface FitBundle {
-  /** Shape version; always 1 for this shape. */
-  version: 1;
+  /** Shape version: 2 when written by this code; 1 in notebooks saved before bands existed. */
+  version: 1 | 2;
   /** Method that produced the result (`"lm"`, `"amoeba"`, ...). */
   method: string;
   /** The fitted parameters, in the order of the result's `x`. */

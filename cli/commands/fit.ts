@@ -43,6 +43,8 @@ export interface FitCliOptions extends FlagOptions {
   name?: string;
   /** Data file for a model that exports a function of the data. */
   data?: string;
+  /** With `store`: also write the draws as an ArviZ store, `<name>.zarr` (samplers only). */
+  arviz?: boolean;
 }
 
 /** Where the command writes; tests and callers may redirect. */
@@ -88,9 +90,11 @@ export function registerFitCommand(program: Command): void {
       "--data <file>",
       "data file (text columns, or HDF5/NeXus) for a model that exports a function of the data: export default (data) => new FitProblem(...)",
     )
+    .option("--arviz", "with --store and a sampler (dream, smc): also write <name>.zarr, the draws for ArviZ and xarray")
     .hook("preAction", (_program, action) => {
       const options = action.opts<FitCliOptions>();
       try {
+        if (options.arviz === true) checkArvizFlag(options);
         if (options.fit !== undefined) getMethod(options.fit);
         checkFlagOptions(flagOptionsOf(options), options.fit);
       } catch (error) {
@@ -100,6 +104,15 @@ export function registerFitCommand(program: Command): void {
     .action(async (model: string, options: FitCliOptions) => {
       process.exitCode = await runFitCommand(model, options, { out: process.stdout, err: process.stderr });
     });
+}
+
+/** `--arviz` exports a sampler's draws into the store: it needs both, refused before the fit runs. */
+function checkArvizFlag(options: FitCliOptions): void {
+  if (options.store === undefined) throw new Error("--arviz writes into the store: give --store DIR too");
+  if (options.fit === undefined || !POPULATION_METHODS.includes(options.fit))
+    throw new Error(
+      `--arviz exports posterior draws, which ${options.fit ?? "the default method"} does not make: use --fit=${POPULATION_METHODS.join(" or --fit=")}`,
+    );
 }
 
 /** The fit options among the parsed flags. */
@@ -173,7 +186,7 @@ export async function runFitCommand(model: string, options: FitCliOptions, strea
   if (options.store !== undefined) {
     const name = options.name ?? basename(file, extname(file));
     try {
-      const files = await saveResult(result, resolve(options.store), name);
+      const files = await saveResult(result, resolve(options.store), name, { arviz: options.arviz === true });
       const written = Object.values(files).filter((f): f is string => typeof f === "string");
       streams.out.write(`stored ${written.join(", ")}\n`);
     } catch (error) {

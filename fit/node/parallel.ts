@@ -61,6 +61,8 @@ export class WorkerEvaluator implements PopulationEvaluator {
   private points: Float64Array = new Float64Array(0);
   private out: Float64Array = new Float64Array(0);
   private residualOut: Float64Array = new Float64Array(0);
+  private curvePoints: Float64Array = new Float64Array(0);
+  private curveOut: Float64Array = new Float64Array(0);
   private closed = false;
 
   private constructor(
@@ -139,6 +141,36 @@ export class WorkerEvaluator implements PopulationEvaluator {
       jobs.push(reply);
     }
     for (const r of await Promise.all(jobs)) if ("error" in r) throw new Error(`parallel worker: ${r.error}`);
+  }
+
+  /**
+   * Model curves on the band grids (`fit/model-bands.ts`), each worker a contiguous slice of the
+   * points; a worker whose problem has grids of another total size is refused.
+   */
+  async evaluateCurves(points: Float64Array, count: number, width: number, out: Float64Array): Promise<void> {
+    if (this.closed) throw new Error("parallel evaluator is closed");
+    const p = this.nparams;
+    if (this.curvePoints.length < count * p || this.curveOut.length < count * width) {
+      const pbuf = new SharedArrayBuffer(8 * count * p);
+      const obuf = new SharedArrayBuffer(8 * count * width);
+      this.curvePoints = new Float64Array(pbuf);
+      this.curveOut = new Float64Array(obuf);
+      for (const w of this.workers) w.postMessage({ curveBuffers: { points: pbuf, out: obuf } });
+    }
+    this.curvePoints.set(points.subarray(0, count * p));
+    const nw = this.workers.length;
+    const jobs: Promise<WorkerReply>[] = [];
+    for (let k = 0; k < nw; k++) {
+      const start = Math.floor((k * count) / nw);
+      const end = Math.floor(((k + 1) * count) / nw);
+      if (end <= start) continue;
+      const w = this.workers[k];
+      const reply = once(w);
+      w.postMessage({ curves: { start, end, width } });
+      jobs.push(reply);
+    }
+    for (const r of await Promise.all(jobs)) if ("error" in r) throw new Error(`parallel worker: ${r.error}`);
+    out.set(this.curveOut.subarray(0, count * width));
   }
 
   /** @inheritDoc */

@@ -3,17 +3,20 @@
  * `<name>.json` (the whole result, with the MIME bundles the renderers need) and, for sampler
  * results, `<name>.err` (the statistics table) and the MCMC state in bumps' text formats,
  * gzip-compressed: `<name>-chain.mc.gz`, `<name>-point.mc.gz`, `<name>-stats.mc.gz`.
- * `loadResult` reads them back into a FitResult that displays exactly as the original.
+ * With `{ arviz: true }`, a sampler's result also gets `<name>.zarr`, its draws for ArviZ
+ * (`arviz-export.ts`). `loadResult` reads them back into a FitResult that displays exactly as the
+ * original, from the `.json` and bumps' files, or from the ArviZ store alone.
  */
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { formatBumpsState, parseBumpsState, type BumpsStateMeta } from "../mcmc/bumps-format.js";
+import { formatBumpsState, parseBumpsState } from "../mcmc/bumps-format.js";
 import { statsTable } from "../mcmc/report.js";
-import { FitResult, type FitResultInit } from "../result.js";
-import { STOP_REASONS, type StopReason } from "../stop-reason.js";
+import { FitResult } from "../result.js";
 import { isSampledResult, SampledFitResult } from "../samplers/sampled-result.js";
-import type { FitBundleModel } from "../../schema/fit.js";
+import { arvizGroups, isArvizStore, readArviz } from "./arviz-export.js";
+import { decodeInit, decodeSamplesMeta, encodeInit, encodeSamplesMeta } from "./stored-result.js";
+import { isZarrGroup, writeZarrStore } from "./zarr-v2.js";
 
 /** Paths of the files a store holds for one result. */
 export interface StoredFiles {
@@ -29,29 +32,27 @@ export interface StoredFiles {
   point?: string;
   /** `<name>-stats.mc.gz` (sampler results). */
   stats?: string;
+  /** `<name>.zarr`, the ArviZ store (with `arviz: true`). */
+  arviz?: string;
+}
+
+/** Options of {@link saveResult}. */
+export interface SaveOptions {
+  /** Also write the draws as an ArviZ store, `<name>.zarr` (sampler results only). */
+  arviz?: boolean;
 }
 
 /** Version of the `<name>.json` layout. */
 const STORE_VERSION = 1;
 const STORE_KIND = "hpcfit.result";
 
-/** JSON cannot hold non-finite numbers; the store keeps them as strings so a round trip is exact. */
-function enc(v: number): number | string {
-  return Number.isFinite(v) ? v : String(v);
-}
-function encArray(a: ArrayLike<number>): (number | string)[] {
-  return Array.from(a, enc);
-}
-function dec(v: unknown, what: string): number {
-  if (typeof v === "number") return v;
-  if (v === "Infinity") return Infinity;
-  if (v === "-Infinity") return -Infinity;
-  if (v === "NaN" || v === null) return Number.NaN;
-  throw new Error(`${what}: expected a number, got ${JSON.stringify(v)}`);
-}
-function decArray(v: unknown, what: string): Float64Array {
-  if (!Array.isArray(v)) throw new Error(`${what}: expected an array`);
-  return Float64Array.from(v, (x, i) => dec(x, `${what}[${i}]`));
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function checkName(name: string): void {
@@ -66,49 +67,37 @@ export function parText(result: FitResult): string {
 
 /**
  * Writes `result` into `dir` (created if missing) under `name`; returns the paths written.
- * Sampler results also get `.err` and the three `.mc.gz` files.
+ * Sampler results also get `.err` and the three `.mc.gz` files, and with `options.arviz` the
+ * ArviZ store `<name>.zarr`.
+ * @throws Error for a name that is no plain file name, or `arviz` asked of a result without draws
  */
-export async function saveResult(result: FitResult, dir: string, name: string): Promise<StoredFiles> {
+export async function saveResult(result: FitResult, dir: string, name: string, options: SaveOptions = {}): Promise<StoredFiles> {
   checkName(name);
   if (!(result instanceof FitResult)) throw new TypeError("saveResult: expected a FitResult");
+  // The ArviZ layout is made before anything is written, so a result it cannot hold writes nothing.
+  let arviz: ReturnType<typeof arvizGroups> | undefined;
+  if (options.arviz === true) {
+    if (!isSampledResult(result))
+      throw new Error(
+        `saveResult: the ArviZ export holds posterior draws; a ${result.method} result has none (use dream or smc)`,
+      );
+    try {
+      arviz = arvizGroups(result);
+    } catch (e) {
+      throw new Error(`saveResult: ${(e as Error).message}`, { cause: e });
+    }
+  }
   await mkdir(dir, { recursive: true });
   const files: StoredFiles = { par: join(dir, `${name}.par`), json: join(dir, `${name}.json`) };
-  const init = {
-    method: result.method,
-    labels: result.labels,
-    x: encArray(result.x),
-    cov: encArray(result.cov),
-    nllf: enc(result.nllf),
-    chisq: enc(result.chisq),
-    dof: result.dof,
-    points: result.points,
-    evaluations: result.evaluations,
-    converged: result.converged,
-    message: result.message,
-    ...(result.stopped !== undefined ? { stopped: result.stopped } : {}),
-    hasUncertainties: result.hasUncertainties,
-    lower: encArray(result.lower),
-    upper: encArray(result.upper),
-    models: result.models,
-  };
   const doc: Record<string, unknown> = {
     version: STORE_VERSION,
     kind: STORE_KIND,
-    init,
+    init: encodeInit(result),
     result: result.toJSON(),
   };
   if (isSampledResult(result)) {
     const s = result.samples;
-    const meta: Record<string, unknown> = {
-      sampler: s.sampler,
-      labels: s.labels,
-      thin: s.thin,
-      burn: s.burn,
-      evaluations: s.evaluations,
-      outliers: s.outliers,
-    };
-    if (s.particleEss !== undefined) meta.particleEss = enc(s.particleEss);
-    doc.samples = meta;
+    doc.samples = encodeSamplesMeta(s);
     const text = formatBumpsState(s);
     files.err = join(dir, `${name}.err`);
     files.chain = join(dir, `${name}-chain.mc.gz`);
@@ -118,6 +107,10 @@ export async function saveResult(result: FitResult, dir: string, name: string): 
     await writeFile(files.point, gzipSync(text.point));
     await writeFile(files.stats, gzipSync(text.stats));
     await writeFile(files.err, statsTable(s.summary().stats) + "\n");
+  }
+  if (arviz !== undefined) {
+    files.arviz = join(dir, `${name}.zarr`);
+    await writeZarrStore(files.arviz, arviz);
   }
   await writeFile(files.par, parText(result));
   // The .json last: its presence marks a complete store entry.
@@ -143,9 +136,19 @@ export async function storedNames(dir: string): Promise<string[]> {
 
 /**
  * Reads the result `name` from `dir` (default: the only result there). A sampler result comes
- * back with its draws from the `.mc.gz` files and displays exactly as the original.
+ * back with its draws from the `.mc.gz` files and displays exactly as the original. `dir` may
+ * also be an ArviZ store written by hpcfit (`<name>.zarr`), and a result whose `.json` is missing
+ * is read from its `<name>.zarr` when there is one.
  */
 export async function loadResult(dir: string, name?: string): Promise<FitResult> {
+  if (name !== undefined) checkName(name);
+  if (name === undefined && (await isZarrGroup(dir))) {
+    if (!(await isArvizStore(dir)))
+      throw new Error(`loadResult: ${dir} is a Zarr store but not an ArviZ export written by hpcfit`);
+    return readArviz(dir);
+  }
+  if (name !== undefined && !(await exists(join(dir, `${name}.json`))) && (await isArvizStore(join(dir, `${name}.zarr`))))
+    return readArviz(join(dir, `${name}.zarr`));
   if (name === undefined) {
     const names = await storedNames(dir);
     if (names.length === 0) throw new Error(`loadResult: no stored result in ${dir}`);
@@ -162,37 +165,9 @@ export async function loadResult(dir: string, name?: string): Promise<FitResult>
   }
   if (doc.kind !== STORE_KIND || doc.version !== STORE_VERSION)
     throw new Error(`loadResult: ${jsonPath} is not an hpcfit result (version ${STORE_VERSION})`);
-  const raw = doc.init as Record<string, unknown>;
-  const what = (f: string): string => `${jsonPath}: init.${f}`;
-  const init: FitResultInit = {
-    method: String(raw.method),
-    labels: (raw.labels as unknown[]).map(String),
-    x: decArray(raw.x, what("x")),
-    cov: decArray(raw.cov, what("cov")),
-    nllf: dec(raw.nllf, what("nllf")),
-    chisq: dec(raw.chisq, what("chisq")),
-    dof: dec(raw.dof, what("dof")),
-    points: dec(raw.points, what("points")),
-    evaluations: dec(raw.evaluations, what("evaluations")),
-    converged: Boolean(raw.converged),
-    message: String(raw.message),
-    ...(STOP_REASONS.includes(raw.stopped as StopReason) ? { stopped: raw.stopped as StopReason } : {}),
-    hasUncertainties: Boolean(raw.hasUncertainties),
-    lower: decArray(raw.lower, what("lower")),
-    upper: decArray(raw.upper, what("upper")),
-    models: (raw.models ?? []) as FitBundleModel[],
-  };
+  const init = decodeInit(doc.init, jsonPath);
   if (doc.samples === undefined) return new FitResult(init);
-  const m = doc.samples as Record<string, unknown>;
-  const meta: BumpsStateMeta = {
-    sampler: String(m.sampler),
-    labels: (m.labels as unknown[]).map(String),
-    thin: dec(m.thin, `${jsonPath}: samples.thin`),
-    burn: dec(m.burn, `${jsonPath}: samples.burn`),
-    evaluations: dec(m.evaluations, `${jsonPath}: samples.evaluations`),
-    outliers: (m.outliers ?? []) as BumpsStateMeta["outliers"],
-    particleEss: m.particleEss === undefined ? undefined : dec(m.particleEss, `${jsonPath}: samples.particleEss`),
-  };
+  const meta = decodeSamplesMeta(doc.samples, jsonPath);
   const read = async (suffix: string): Promise<string> => {
     const path = join(dir, `${name}-${suffix}.mc.gz`);
     try {

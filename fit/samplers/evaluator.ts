@@ -21,6 +21,11 @@ export interface PopulationEvaluator {
    * problem's residual count), when the evaluator can (`lm`'s Jacobian columns need it).
    */
   evaluateResiduals?(points: Float64Array, count: number, out: Float64Array): Promise<void>;
+  /**
+   * Optional (worker threads): writes the model curves of every point (`count × nparams`, row-major)
+   * on the problem's band grids (see `fit/model-bands.ts`) into `out`, `width` values per point.
+   */
+  evaluateCurves?(points: Float64Array, count: number, width: number, out: Float64Array): Promise<void>;
   /** Releases workers or connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -122,6 +127,11 @@ export function parallelEvaluator(
 /** Registers how `parallel` is honoured (the Node adapter calls this when it is loaded). */
 export function setParallelEvaluatorFactory(factory: ParallelEvaluatorFactory): void {
   parallelFactory = factory;
+}
+
+/** The registered factory of parallel evaluators, undefined where there are no worker threads. */
+export function parallelEvaluatorFactory(): ParallelEvaluatorFactory | undefined {
+  return parallelFactory;
 }
 
 /**

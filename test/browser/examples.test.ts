@@ -1,7 +1,8 @@
 /**
  * The example notebooks run for real in JupyterLab with the hpcfit kernel, as a user would:
  * `examples/curve-fit.ipynb` (Run All) draws the fit with its data and model traces and the
- * parameter table shows the fitted values; `examples/mcmc-line.ipynb` draws every MCMC tab.
+ * parameter table shows the fitted values; `examples/mcmc-line.ipynb` draws every MCMC tab, the
+ * model's bands in its best fit, and writes and reads its ArviZ store.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -99,5 +100,13 @@ describe("example notebooks, run in JupyterLab", () => {
       await screenshot(page, `21-mcmc-line-${tab}`);
     }
     expect(await mcmc.locator("table.jp-hpcfit-diagnostics tbody tr").count()).toBe(2);
+    // The best fit carries the model's 68% and 95% bands: two filled areas under the curve.
+    expect(await mcmc.locator(".jp-hpcfit-tab-page[data-tab='fit'] .scatterlayer .trace .fills path").count()).toBe(2);
+    // The last cell wrote the ArviZ store and read it back without an error.
+    const panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+    await expect
+      .poll(() => panel.locator(".jp-Cell").last().locator(".jp-OutputArea-output").first().textContent())
+      .toMatch(/name: 'm'/);
+    expect(await panel.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()).toBe(0);
   });
 });

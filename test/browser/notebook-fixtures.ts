@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Curve, DISPLAY, fit, FitProblem, Random, type MimeBundle } from "hpcfit";
+import { FIT_MIME, type FitBundle } from "../../schema/fit.js";
 
 /** Minimal nbformat 4 notebook with the hpcfit kernelspec. */
 export function notebook(cells: { source: string; outputs?: MimeBundle[] }[]): Record<string, unknown> {
@@ -70,6 +71,26 @@ export async function writeRenderedNotebook(dir: string): Promise<RenderedFixtur
   for (const p of lm.parameters) fitted[p.name] = { value: p.value, stderr: p.stderr };
   const mcmc = dreamBundle["application/vnd.hpcfit.mcmc+json"] as { burn: number };
   return { path, fitted, mcmcLabels: [...dream.labels], mcmcBurn: mcmc.burn };
+}
+
+/**
+ * A notebook as an hpcfit older than model bands saved it: a DREAM result's outputs whose fit
+ * bundle is version 1 (the same shape without `curve.bands`), on its own (the fit renderer) and
+ * beside its MCMC bundle (the MCMC view's "Best fit" tab). Returns its path in `dir`.
+ */
+export async function writeVersion1Notebook(dir: string): Promise<string> {
+  const dream = await fit(lineProblem(), { method: "dream", samples: 2000, burn: 100, seed: 4 });
+  const bundle = dream[DISPLAY]();
+  const old = structuredClone(bundle[FIT_MIME]) as FitBundle;
+  old.version = 1;
+  for (const model of old.models) if (model.curve !== null) delete model.curve.bands;
+  const path = "version-1-outputs.ipynb";
+  const nb = notebook([
+    { source: "r", outputs: [{ "text/plain": "fit", [FIT_MIME]: old }] },
+    { source: "r", outputs: [{ ...bundle, [FIT_MIME]: old }] },
+  ]);
+  writeFileSync(join(dir, path), JSON.stringify(nb, null, 1));
+  return path;
 }
 
 /**

@@ -21,9 +21,14 @@ import {
   type Lab,
   type LoadedResource,
 } from "../support/browser.js";
-import { writeLargeMcmcNotebook, writeRenderedNotebook, type RenderedFixtures } from "./notebook-fixtures.js";
+import {
+  writeLargeMcmcNotebook,
+  writeRenderedNotebook,
+  writeVersion1Notebook,
+  type RenderedFixtures,
+} from "./notebook-fixtures.js";
 import { POINT_BUDGET } from "../../labextension/src/renderers/mcmc-figures.js";
-import { contrastRatio } from "../../labextension/src/transforms/corner.js";
+import { contrastRatio, parseColor } from "../../labextension/src/transforms/corner.js";
 
 let lab: Lab;
 let browser: Browser;
@@ -31,6 +36,7 @@ let page: Page;
 let dir: string;
 let fixtures: RenderedFixtures;
 let largePath: string;
+let version1Path: string;
 let loaded: LoadedResource[];
 let startupBytes = 0;
 let startupHpcfitBytes = 0;
@@ -42,6 +48,7 @@ beforeAll(async () => {
   dir = copyToTemp(join(process.cwd(), "examples"));
   fixtures = await writeRenderedNotebook(dir);
   largePath = writeLargeMcmcNotebook(dir, 20, 10_000, ["a", "b", "c"]);
+  version1Path = await writeVersion1Notebook(dir);
   lab = await startJupyterLab({ notebookDir: dir });
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -277,6 +284,59 @@ describe("renderers in JupyterLab", () => {
       .toBe(0);
   });
 
+  it("draws a sampler's model bands under the best curve, in the model's colour", async () => {
+    const mcmc = page.locator(".jp-hpcfit-mcmc").first();
+    await mcmc.locator(".jp-hpcfit-tab[data-tab='fit']").click();
+    const plot = mcmc.locator(".jp-hpcfit-tab-page[data-tab='fit'] .jp-hpcfit-plot").first();
+    await expect.poll(() => plot.locator(".scatterlayer .trace").count(), { timeout: 30_000 }).toBe(7);
+    const drawn = await plot.evaluate((div) => {
+      const d = div as unknown as { _fullData: { meta: string; fillcolor?: string; line?: { color?: string } }[] };
+      return d._fullData.map((t) => ({ meta: t.meta, fill: t.fillcolor ?? null, line: t.line?.color ?? null }));
+    });
+    expect(drawn.map((t) => t.meta)).toEqual([
+      "data",
+      "band95-upper",
+      "band95-lower",
+      "band68-upper",
+      "band68-lower",
+      "model",
+      "residuals",
+    ]);
+    // The bands' fills are the model line's colour, translucent.
+    const modelRgb = parseColor(drawn[5].line ?? "");
+    expect(modelRgb).not.toBeNull();
+    for (const band of [drawn[2], drawn[4]]) {
+      expect(band.fill).toMatch(/^rgba\(/);
+      expect(parseColor(band.fill ?? "")).toEqual(modelRgb);
+    }
+    // Two filled areas (95% and 68%), drawn before (under) the model line.
+    expect(await plot.locator(".scatterlayer .trace .fills path").count()).toBe(2);
+    await screenshot(page, "04-mcmc-fit-bands");
+    // Back to the tab the previous test left shown, where the next one continues.
+    await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
+  });
+
+  it("draws a notebook saved before bands (fit bundle version 1) as before", async () => {
+    // In a page of its own (another workspace), so the notebook open in the main page is untouched.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    try {
+      const other = await context.newPage();
+      await other.goto(`${lab.url}lab/workspaces/version-1/tree/${version1Path}?token=${lab.token}&reset`);
+      await other.waitForSelector("#jupyterlab-splash", { state: "detached", timeout: 60_000 });
+      const fit = other.locator(".jp-OutputArea-output.jp-hpcfit-fit").first();
+      await expect.poll(() => fit.locator(".scatterlayer .trace").count(), { timeout: 60_000 }).toBe(3);
+      const mcmc = other.locator(".jp-hpcfit-mcmc").first();
+      await mcmc.locator(".jp-hpcfit-tab[data-tab='fit']").click();
+      await expect
+        .poll(() => mcmc.locator(".jp-hpcfit-tab-page[data-tab='fit'] .scatterlayer .trace").count(), { timeout: 30_000 })
+        .toBe(3);
+      expect(await other.locator(".jp-hpcfit-error").count()).toBe(0);
+      await screenshot(other, "04-version-1-bundle");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("redraws the plots in the dark theme", async () => {
     // The figure's paper colour, which plotly sets as the style of its first svg.
     const plotBackground = (svg: Element): string | null => (svg as SVGElement).style.background || null;
@@ -331,6 +391,17 @@ describe("renderers in JupyterLab", () => {
         { timeout: 30_000 },
       )
       .toEqual(["iVBORw0K", "iVBORw0K"]);
+    // The sampler's static copy holds the best fit with its bands above the traces: taller than
+    // one plot (the PNG's height is at bytes 20-23 of its header).
+    const nb = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as {
+      cells: { outputs: { data: Record<string, string> }[] }[];
+    };
+    const png = Buffer.from(nb.cells[1].outputs[0].data["image/png"], "base64");
+    const tracesHeight = await page
+      .locator(".jp-hpcfit-mcmc .jp-hpcfit-tab-page[data-tab='traces'] .jp-hpcfit-plot")
+      .first()
+      .evaluate((div) => Math.round(div.getBoundingClientRect().height));
+    expect(png.readUInt32BE(20)).toBe(420 + Math.max(240, tracesHeight));
   });
   it("draws 20 chains × 10,000 draws decimated to the display budget", async () => {
     const started = Date.now();

@@ -3,11 +3,12 @@
 // that imports "hpcfit", and bad model files and options, each with a specific message and a
 // non-zero exit status.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { DISPLAY, loadResult } from "hpcfit";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -108,6 +109,38 @@ describe("hpcfit fit examples/curve.ts", () => {
     const json = JSON.parse(readFileSync(join(store, "curve.json"), "utf8")) as Record<string, unknown>;
     expect(JSON.stringify(json)).toContain("newton");
     expect(JSON.stringify(json)).toContain(String(m));
+  });
+
+  it("--store DIR --arviz also writes <name>.zarr, which loadResult reads as the same result; it needs a store and a sampler", async () => {
+    const store = join(tempDir(), "results");
+    const run = await hpcfit(
+      "fit",
+      CURVE,
+      "--fit=dream",
+      "--samples=2000",
+      "--burn=100",
+      "--seed=2",
+      "--store",
+      store,
+      "--arviz",
+    );
+    expect(run.stdout).toContain(join(store, "curve.zarr"));
+    const fromJson = await loadResult(store, "curve");
+    const fromZarr = await loadResult(join(store, "curve.zarr"));
+    expect(fromZarr[DISPLAY]()).toEqual(fromJson[DISPLAY]());
+    for (const [args, message] of [
+      [["--fit=dream", "--arviz"], /--arviz writes into the store: give --store DIR too/],
+      [
+        ["--fit=lm", "--store", join(store, "lm"), "--arviz"],
+        /--arviz exports posterior draws, which lm does not make: use --fit=dream or --fit=smc/,
+      ],
+      [["--store", join(store, "lm"), "--arviz"], /which the default method does not make/],
+    ] as const) {
+      const refused = await hpcfit("fit", CURVE, ...args);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(message);
+    }
+    expect(existsSync(join(store, "lm"))).toBe(false);
   });
 
   it("--steps bounds the run; the report says it did not converge and the exit status too", async () => {

@@ -39,7 +39,7 @@ test("examples/curve-fit.ipynb fits the line and shows the result", async () => 
   expect(bundle["text/plain"]).toMatch(/m:\s+1\.970 ± 0\.021/);
   expect(bundle["text/html"]).toContain("<table>");
   const fb = bundle["application/vnd.hpcfit.fit+json"];
-  expect(fb.version).toBe(1);
+  expect(fb.version).toBe(2);
   expect(fb.parameters[0].name).toBe("m");
   expect(fb.parameters[0].value).toBeCloseTo(1.97017, 4);
   expect(fb.models[0].curve.x.length).toBeGreaterThan(400);

@@ -119,7 +119,7 @@ describe("display", () => {
     expect(text).toContain("degrees of freedom = 4");
     expect(bundle["text/html"]).toMatch(/<table>.*<td>m<\/td><td>1\.970<\/td><td>0\.021<\/td>/);
     const fb = bundle[FIT_MIME] as FitBundle;
-    expect(fb.version).toBe(1);
+    expect(fb.version).toBe(2);
     expect(fb.parameters.map((p) => p.name)).toEqual(["m", "b"]);
     expect(fb.parameters[0].lower).toBe(0);
     expect(fb.models[0].name).toBe("line");

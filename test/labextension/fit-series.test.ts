@@ -15,7 +15,31 @@ const model: FitBundleModel = {
   hasUncertainties: true,
 };
 
+const bands = {
+  draws: 300,
+  lower68: [[-1.2, 0.5, 2.0, 3.7]],
+  upper68: [[-1.0, 0.7, 2.2, 4.1]],
+  lower95: [[-1.3, 0.4, 1.9, 3.5]],
+  upper95: [[-0.9, 0.8, 2.3, 4.3]],
+};
+
 describe("fitSeries", () => {
+  it("has no bands for a bundle without them (version 1), and the bands along the curve when there are", () => {
+    expect(fitSeries(model, 0, { logX: false, logY: false }).bands).toBeNull();
+    const banded = { ...model, curve: { ...model.curve!, bands } };
+    expect(fitSeries(banded, 0, { logX: false, logY: false }).bands).toEqual({
+      lower68: bands.lower68[0],
+      upper68: bands.upper68[0],
+      lower95: bands.lower95[0],
+      upper95: bands.upper95[0],
+    });
+    // On log axes the band follows the curve's points and leaves gaps where it is not positive.
+    const log = fitSeries(banded, 0, { logX: true, logY: true }).bands!;
+    expect(log.lower95).toEqual([1.9, 3.5]);
+    const negative = { ...banded, curve: { ...banded.curve, bands: { ...bands, lower95: [[-1.3, 0.4, -0.1, 3.5]] } } };
+    expect(fitSeries(negative, 0, { logX: true, logY: true }).bands!.lower95).toEqual([null, 3.5]);
+  });
+
   it("passes every point through on linear axes", () => {
     const s = fitSeries(model, 0, { logX: false, logY: false });
     expect(s.x).toEqual([-1, 0, 1, 2]);
@@ -65,12 +89,23 @@ describe("bundle checks", () => {
       models: [model],
     };
     expect(checkFitBundle(bundle).ok).toBe(true);
-    expect(checkFitBundle({ ...bundle, version: 2 })).toEqual({ ok: false, error: expect.stringMatching(/version 2/) });
+    expect(checkFitBundle({ ...bundle, version: 3 })).toEqual({ ok: false, error: expect.stringMatching(/version 3/) });
     expect(checkFitBundle({ ...bundle, models: [{ ...model, x: [1, 2] }] })).toEqual({
       ok: false,
       error: expect.stringMatching(/x has 2 points but y has 4/),
     });
     expect(checkFitBundle("nope")).toEqual({ ok: false, error: expect.stringMatching(/not a JSON object/) });
+  });
+
+  it("accepts a version-2 fit bundle with bands and names a band of the wrong shape", () => {
+    const banded = { ...model, curve: { ...model.curve!, bands } };
+    const bundle = { version: 2, method: "dream", parameters: [{ name: "m", value: 2, stderr: 0.1 }], models: [banded] };
+    expect(checkFitBundle(bundle).ok).toBe(true);
+    const short = { ...banded, curve: { ...banded.curve, bands: { ...bands, upper95: [[1, 2]] } } };
+    expect(checkFitBundle({ ...bundle, models: [short] })).toEqual({
+      ok: false,
+      error: "models[0].curve.bands: upper95 rows must be number arrays as long as curve.x",
+    });
   });
 
   it("checks that every MCMC draw has one value per label", () => {

@@ -101,3 +101,14 @@ export class PlotHost {
     if (this.figure !== null && !this.disposed) void this.draw(this.figure);
   }
 }
+
+/**
+ * A PNG data URL of `source` drawn off screen at `width × height`, in the current theme (for
+ * static copies of figures that are not on screen, such as a hidden tab's).
+ */
+export async function figureToPng(source: FigureSource, width: number, height: number): Promise<string> {
+  const plotly = await loadPlotly();
+  const theme = currentPlotTheme();
+  const figure = typeof source === "function" ? source(theme) : source;
+  return plotly.toImage({ data: figure.data, layout: themedLayout(figure.layout, theme) }, { format: "png", width, height });
+}

@@ -26,7 +26,7 @@ export interface PlotlyApi {
   purge(root: HTMLElement): void;
   /** Renders a figure to an image data URL. */
   toImage(
-    root: HTMLElement,
+    root: HTMLElement | { data: PlotTrace[]; layout: PlotLayout },
     options: { format: "png" | "svg"; width?: number; height?: number; scale?: number },
   ): Promise<string>;
   /** Applies layout changes (e.g. linked axis ranges) without redrawing data. */

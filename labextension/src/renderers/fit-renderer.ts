@@ -73,9 +73,10 @@ export class FitRenderer extends BundleRenderer<FitBundle> {
     let dropped = 0;
     await Promise.all(
       models.map((model, i) => {
-        const { figure, dropped: d } = fitFigure(model, this.scales);
-        dropped += d;
-        return this.hosts[i].draw(figure);
+        const scales = this.scales;
+        dropped += fitFigure(model, scales).dropped;
+        // A function of the theme: the bands take their model's colour, and follow a theme change.
+        return this.hosts[i].draw((theme) => fitFigure(model, scales, theme).figure);
       }),
     );
     this.note.textContent =

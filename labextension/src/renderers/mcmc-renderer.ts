@@ -1,10 +1,12 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { McmcBundle } from "../../../schema/mcmc.js";
-import { PlotHost, type FigureSource } from "../plot/plot-host.js";
+import { figureToPng, PlotHost, type FigureSource } from "../plot/plot-host.js";
+import { stackImages } from "../plot/stack-images.js";
 import { checkCornerSelection, defaultCornerSelection, MAX_CORNER_PARAMETERS } from "../transforms/corner.js";
 import { formatSignificant } from "../transforms/fit-series.js";
-import { checkMcmcBundle, type Checked } from "../transforms/validate-bundles.js";
+import { checkFitBundle, checkMcmcBundle, type Checked } from "../transforms/validate-bundles.js";
 import { BundleRenderer, element } from "./bundle-renderer.js";
+import { FIT_FIGURE_HEIGHT, fitFigure } from "./fit-figure.js";
 import { FIT_MIME_TYPE, FitRenderer } from "./fit-renderer.js";
 import { cornerFigure, logpFigure, marginalFigure, traceFigure } from "./mcmc-figures.js";
 
@@ -99,12 +101,29 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
     await this.showTab(this.active);
   }
 
+  /**
+   * The static copy of a sampler's output: the best fit with its model bands (when the output
+   * carries the fit bundle) above the traces, in one PNG.
+   */
   protected async snapshot(): Promise<string | null> {
     if (this.bundle === null) return null;
     const host = this.hosts.get("traces");
     if (host === undefined) return null;
     if (!this.drawn.has("traces")) await this.drawTab("traces", this.bundle);
-    return host.toPng();
+    const traces = await host.toPng();
+    if (traces === null) return null;
+    const fit = await this.fitPng(Math.max(320, Math.round(host.node.getBoundingClientRect().width) || 640));
+    return fit === null ? traces : stackImages([fit, traces]);
+  }
+
+  /** The first plottable model of the output's fit bundle, drawn off screen; null when there is none. */
+  private async fitPng(width: number): Promise<string | null> {
+    const checked = this.fitData === undefined ? null : checkFitBundle(this.fitData);
+    if (checked === null || !checked.ok) return null;
+    const model = checked.value.models.find((m) => m.kind !== "nllf" && m.y.length > 0);
+    if (model === undefined) return null;
+    const scales = { logX: false, logY: false };
+    return figureToPng((theme) => fitFigure(model, scales, theme).figure, width, FIT_FIGURE_HEIGHT);
   }
 
   /** Shows `tab`, drawing it first if its data is new. */

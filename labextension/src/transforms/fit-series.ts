@@ -11,8 +11,18 @@ export interface FitSeries {
   /** The dense model curve, or the model at the data's x when there is no curve. */
   curveX: number[];
   curveY: (number | null)[];
+  /** The model's 68% and 95% bands at `curveX` (from a sampler's draws), or null when the bundle has none. */
+  bands: FitSeriesBands | null;
   /** Points left out because a log axis cannot show them (x or y ≤ 0). */
   dropped: number;
+}
+
+/** A model band's ends along the curve, null where undefined or not drawable on a log axis. */
+export interface FitSeriesBands {
+  lower68: (number | null)[];
+  upper68: (number | null)[];
+  lower95: (number | null)[];
+  upper95: (number | null)[];
 }
 
 /** Axis scales chosen by the user. */
@@ -31,7 +41,14 @@ export function fitSeries(model: FitBundleModel, r: number, scales: FitScales): 
   const xs = model.x ?? Array.from({ length: n }, (_, i) => i);
   const dy = model.dy[r] ?? [];
   const res = model.residuals[r] ?? [];
-  const out: FitSeries = { x: [], y: [], dy: [], residuals: [], curveX: [], curveY: [], dropped: 0 };
+  const out: FitSeries = { x: [], y: [], dy: [], residuals: [], curveX: [], curveY: [], bands: null, dropped: 0 };
+  // Bands came with version 2 of the bundle; a version-1 bundle (an older notebook) has none.
+  const source = model.curve?.bands;
+  const bands: FitSeriesBands | null =
+    source !== undefined && source.lower68[r] !== undefined ? { lower68: [], upper68: [], lower95: [], upper95: [] } : null;
+  const keys = ["lower68", "upper68", "lower95", "upper95"] as const;
+  const drawable = (v: number | null | undefined): number | null =>
+    v === null || v === undefined || (scales.logY && !(v > 0)) ? null : v;
   for (let i = 0; i < n; i++) {
     if ((scales.logX && !(xs[i] > 0)) || (scales.logY && !(y[i] > 0))) {
       out.dropped++;
@@ -50,7 +67,9 @@ export function fitSeries(model: FitBundleModel, r: number, scales: FitScales): 
     out.curveX.push(cx[i]);
     // A curve value a log axis cannot show becomes a gap rather than a wrong point.
     out.curveY.push(v !== null && scales.logY && !(v > 0) ? null : v);
+    if (bands !== null && source !== undefined) for (const key of keys) bands[key].push(drawable(source[key][r][i]));
   }
+  out.bands = bands;
   return out;
 }
 

@@ -1,4 +1,4 @@
-import type { FitBundle } from "../../../schema/fit.js";
+import { FIT_BUNDLE_VERSIONS_READ, type FitBundle } from "../../../schema/fit.js";
 import type { McmcBundle } from "../../../schema/mcmc.js";
 
 /** A validated bundle, or a message saying exactly what is wrong with it. */
@@ -20,10 +20,10 @@ function numberArray(v: unknown): boolean {
  */
 export function checkFitBundle(data: unknown): Checked<FitBundle> {
   if (!isObject(data)) return { ok: false, error: "the fit bundle is not a JSON object" };
-  if (data.version !== 1)
+  if (typeof data.version !== "number" || !FIT_BUNDLE_VERSIONS_READ.includes(data.version))
     return {
       ok: false,
-      error: `unsupported fit bundle version ${JSON.stringify(data.version)} (this extension reads version 1)`,
+      error: `unsupported fit bundle version ${JSON.stringify(data.version)} (this extension reads versions ${FIT_BUNDLE_VERSIONS_READ.join(" and ")})`,
     };
   if (!Array.isArray(data.parameters)) return { ok: false, error: "fit bundle has no parameters array" };
   for (const [i, p] of (data.parameters as unknown[]).entries()) {
@@ -41,8 +41,30 @@ export function checkFitBundle(data: unknown): Checked<FitBundle> {
     const n = (m.y as unknown[][])[0]?.length ?? 0;
     if (m.x !== null && (m.x as unknown[]).length !== n)
       return { ok: false, error: `models[${i}].x has ${(m.x as unknown[]).length} points but y has ${n}` };
+    const bands = checkBands(m.curve, (m.y as unknown[]).length);
+    if (bands !== undefined) return { ok: false, error: `models[${i}].curve.bands: ${bands}` };
   }
   return { ok: true, value: data as unknown as FitBundle };
+}
+
+/**
+ * What is wrong with a curve's bands (version 2), or undefined when there are none or they fit:
+ * each end has one row per response, each as long as the curve.
+ */
+function checkBands(curve: unknown, responses: number): string | undefined {
+  if (!isObject(curve) || curve.bands === undefined) return undefined;
+  const bands = curve.bands;
+  if (!isObject(bands)) return "not an object";
+  const length = Array.isArray(curve.x) ? curve.x.length : -1;
+  for (const key of ["lower68", "upper68", "lower95", "upper95"]) {
+    const rows = bands[key];
+    if (!Array.isArray(rows) || rows.length !== responses) return `${key} must have one row per response (${responses})`;
+    for (const row of rows as unknown[]) {
+      if (!numberArray(row) || (row as unknown[]).length !== length)
+        return `${key} rows must be number arrays as long as curve.x`;
+    }
+  }
+  return undefined;
 }
 
 /** Checks what the renderer needs of an `application/vnd.hpcfit.mcmc+json` bundle. */
