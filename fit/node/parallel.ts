@@ -245,6 +245,7 @@ async function pooledEvaluator(problem: Problem, workers: number, modelFile: str
   return {
     evaluatePopulation: (points, count, out) => pool.evaluator.evaluatePopulation(points, count, out),
     evaluateResiduals: (points, count, out) => pool.evaluator.evaluateResiduals(points, count, out),
+    evaluateCurves: (points, count, width, out) => pool.evaluator.evaluateCurves(points, count, width, out),
     close: () => {
       if (released) return Promise.resolve();
       released = true;
