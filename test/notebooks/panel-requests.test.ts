@@ -60,12 +60,12 @@ function order(notebook: string, fields: Partial<NotebookJobOrder>): NotebookJob
   return { notebook, name: "", outputParent: "", values: {}, sweep: {}, backend: "local", resources: {}, html: false, ...fields };
 }
 
-/** The latest row of job `id` the feed pushed. */
-function latest(id: string): JobRow | undefined {
+/** The latest row of job `id` on `backend` the feed pushed (both backends count their ids from 1). */
+function latest(id: string, backend: "local" | "slurm" = "local"): JobRow | undefined {
   let row: JobRow | undefined;
   for (const m of seen) {
     const rows = m.type === "snapshot" ? m.jobs : m.type === "changes" ? m.upserted : [];
-    for (const r of rows) if (r.id === id) row = r;
+    for (const r of rows) if (r.id === id && r.backend === backend) row = r;
   }
   return row;
 }
@@ -268,7 +268,7 @@ describe("the Run as Job form, answered by the kernel", () => {
     expect(submitted.script).toContain("--partition=");
     const id = submitted.jobs[0].id;
     const row = await until("the cluster run's completion", () => {
-      const r = latest(id);
+      const r = latest(id, "slurm");
       return r?.state === "COMPLETED" && r.notebook?.progress.state === "completed" ? r : undefined;
     });
     expect(row.backend).toBe("slurm");
