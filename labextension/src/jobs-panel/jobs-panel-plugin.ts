@@ -63,6 +63,7 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const notifier = new JobNotifier();
     const connections = new Map<string, JobsConnection>();
+    // eslint-disable-next-line prefer-const -- declared above the services, which refer to the panel made below
     let panel: JobsPanel;
 
     const openMain = (
@@ -156,7 +157,9 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
           notebook: info.input,
           name: "",
           outputParent: "",
-          values: Object.fromEntries(Object.entries(info.parameters).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+          values: Object.fromEntries(
+            Object.entries(info.parameters).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+          ),
           sweep: {},
           backend: job.backend,
           resources: {},
@@ -200,10 +203,16 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
      * hpcfit kernel), else a kernel of its own, started once, that the panel then follows.
      */
     let formKernel: Promise<JobsConnection> | null = null;
+    let jobsKernel: JobsConnection | null = null;
     const formConnection = async (): Promise<JobsConnection> => {
       if (panel.current !== null) return panel.current;
       formKernel ??= app.serviceManager.kernels.startNew({ name: HPCFIT_KERNEL }).then((kernel) => {
         const connection = connectionFor(kernel);
+        jobsKernel = connection;
+        connection.closed.connect(() => {
+          jobsKernel = null;
+          formKernel = null;
+        });
         panel.setConnection(connection, "the jobs kernel");
         return connection;
       });
@@ -251,7 +260,7 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         }),
       );
     });
-    // eslint-disable-next-line prefer-const -- declared above the services, which refer to the panel made here
+
     panel = new JobsPanel(services);
     panel.title.icon = jobsIcon;
     app.shell.add(panel, "left", { rank: 600 });
@@ -290,7 +299,9 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         notebook?.sessionContext.statusChanged.connect(onStatus);
       }
       if (notebook === null) {
-        panel.setConnection(null, null);
+        // No notebook in focus: the kernel the "Run as Job…" form started, if any, keeps the panel going.
+        if (jobsKernel !== null) panel.setConnection(jobsKernel, "the jobs kernel");
+        else panel.setConnection(null, null);
         return;
       }
       const kernel = notebook.sessionContext.session?.kernel ?? null;

@@ -206,7 +206,9 @@ export class JobsPanel extends Widget {
           if (this.connection === null) return;
           void this.services
             .openSummary(this.connection, group.arrayJobId)
-            .catch((error: unknown) => this.services.error(`summary of ${group.arrayJobId}: ${error instanceof Error ? error.message : String(error)}`));
+            .catch((error: unknown) =>
+              this.services.error(`summary of ${group.arrayJobId}: ${error instanceof Error ? error.message : String(error)}`),
+            );
         });
         summary.append(button);
       }
@@ -361,6 +363,7 @@ function notebookLine(info: NonNullable<JobRow["notebook"]>, now: number): HTMLE
     }
     line.append(element("span", "jp-hpcfit-run-times", parts.join(", ")));
   }
-  if (p.state === "failed") line.append(element("span", "jp-hpcfit-warning", p.failedCell !== null ? "failed (Open output shows the cell)" : "stopped"));
+  if (p.state === "failed")
+    line.append(element("span", "jp-hpcfit-warning", p.failedCell !== null ? "failed (Open output shows the cell)" : "stopped"));
   return line;
 }

@@ -66,26 +66,33 @@ export class NotebookJobFormWidget extends Widget {
     );
     void this.connection.notebookForm(notebook).then(
       (form) => this.build(form),
-      (error: unknown) => this.showGeneral([`the kernel could not read the notebook: ${error instanceof Error ? error.message : String(error)}`]),
+      (error: unknown) =>
+        this.showGeneral([`the kernel could not read the notebook: ${error instanceof Error ? error.message : String(error)}`]),
     );
   }
 
   private build(form: NotebookJobForm): void {
     this.form = form;
     const start = startingOrder(form, this.previous);
-    const heading = (text: string): void => void this.body.append(element("h3", "jp-hpcfit-form-wide", text));
+    const heading = (text: string): void => this.body.append(element("h3", "jp-hpcfit-form-wide", text));
     heading("Parameters");
-    if (!form.hasParametersCell) this.body.append(element("p", "jp-hpcfit-note jp-hpcfit-form-wide", "This notebook has no cell tagged parameters: it runs as it is."));
+    if (!form.hasParametersCell)
+      this.body.append(
+        element("p", "jp-hpcfit-note jp-hpcfit-form-wide", "This notebook has no cell tagged parameters: it runs as it is."),
+      );
     else {
       const table = element("table", "jp-hpcfit-parameters jp-hpcfit-form-wide");
       const head = element("tr");
-      for (const title of ["Parameter", "Type", "Value", "or sweep over (list a, b, c or range start:stop:step)"]) head.append(element("th", undefined, title));
+      for (const title of ["Parameter", "Type", "Value", "or sweep over (list a, b, c or range start:stop:step)"])
+        head.append(element("th", undefined, title));
       table.append(head);
       for (const field of form.parameters) table.append(this.parameterRow(field, start));
       this.body.append(table);
     }
     heading("Where");
-    const backend = this.select("backend", form.backends, start.backend, (b) => `${b === "slurm" ? "Slurm cluster" : "this machine (local backend)"}`);
+    const backend = this.select("backend", form.backends, start.backend, (b) =>
+      b === "slurm" ? "Slurm cluster" : "this machine (local backend)",
+    );
     this.labelled("backend", "Backend", backend);
     const partition = this.select("resources.partition", [], start.resources.partition ?? "", (p) => p);
     this.labelled("resources.partition", "Partition", partition);
@@ -119,7 +126,13 @@ export class NotebookJobFormWidget extends Widget {
     html.addEventListener("change", () => this.changed());
     this.inputs.set("html", html);
     this.labelled("html", form.htmlAvailable ? "Also as HTML" : "Also as HTML (nbconvert not found)", html);
-    this.body.append(element("p", "jp-hpcfit-note jp-hpcfit-form-wide", "The executed notebook is always written, after every cell, into the run's folder."));
+    this.body.append(
+      element(
+        "p",
+        "jp-hpcfit-note jp-hpcfit-form-wide",
+        "The executed notebook is always written, after every cell, into the run's folder.",
+      ),
+    );
     this.changed();
   }
 
@@ -129,7 +142,11 @@ export class NotebookJobFormWidget extends Widget {
     const name = element("td", "jp-hpcfit-parameter-name", field.name);
     if (field.help !== "") name.title = field.help;
     const value = this.text(`parameters.${field.name}`, start.values[field.name] ?? "", field.defaultSource);
-    const sweep = this.text(`sweep.${field.name}`, start.sweep[field.name] ?? "", field.kind === "number" ? "e.g. 1, 2, 4 or 1:8:1" : "e.g. a, b");
+    const sweep = this.text(
+      `sweep.${field.name}`,
+      start.sweep[field.name] ?? "",
+      field.kind === "number" ? "e.g. 1, 2, 4 or 1:8:1" : "e.g. a, b",
+    );
     const valueCell = element("td");
     valueCell.append(value, this.errorSlot(`parameters.${field.name}`));
     const sweepCell = element("td");
@@ -231,7 +248,11 @@ export class NotebookJobFormWidget extends Widget {
       this.inputs.get(field)?.classList.toggle("jp-mod-invalid", errors[field] !== undefined);
     }
     // Errors of fields the form does not show (an unknown parameter from an old order) go below.
-    this.showGeneral(Object.entries(errors).filter(([f]) => !this.errorSlots.has(f)).map(([f, m]) => `${f}: ${m}`));
+    this.showGeneral(
+      Object.entries(errors)
+        .filter(([f]) => !this.errorSlots.has(f))
+        .map(([f, m]) => `${f}: ${m}`),
+    );
     if (Object.keys(errors).length > 0) this.submitButton.disabled = true;
   }
 
@@ -248,7 +269,9 @@ export class NotebookJobFormWidget extends Widget {
       this.showFieldErrors(answer.errors);
       const ok = Object.keys(answer.errors).length === 0;
       this.preview.textContent = ok ? answer.script : "(fix the fields marked above to see the script)";
-      this.runs.textContent = ok ? `${answer.runs} run${answer.runs === 1 ? "" : "s"}${answer.runs > 1 ? " (one job array)" : ""}, into ${answer.runDir}` : "";
+      this.runs.textContent = ok
+        ? `${answer.runs} run${answer.runs === 1 ? "" : "s"}${answer.runs > 1 ? " (one job array)" : ""}, into ${answer.runDir}`
+        : "";
       this.runs.dataset.runs = ok ? String(answer.runs) : "";
       this.submitButton.disabled = !ok;
     } catch (error) {

@@ -35,7 +35,11 @@ export class SummaryViewer extends Widget {
     }
     const pick = element("label", "jp-hpcfit-form-row");
     pick.append(element("span", undefined, "Plot against"), this.x);
-    const numeric = new Set(numericColumns(table).filter((c) => !parameters.includes(c) && !RUN_COLUMNS.includes(c)) .concat(["run_time_s"]));
+    const numeric = new Set(
+      numericColumns(table)
+        .filter((c) => !parameters.includes(c) && !RUN_COLUMNS.includes(c))
+        .concat(["run_time_s"]),
+    );
     const grid = element("table", "jp-hpcfit-summary-table");
     const head = element("tr");
     for (const column of table.header) {
@@ -62,7 +66,12 @@ export class SummaryViewer extends Widget {
     const x = this.x.value;
     this.plot.node.dataset.column = column;
     await this.plot.draw({
-      data: seriesOf(this.table, x, column, parameters.filter((p) => p !== x)),
+      data: seriesOf(
+        this.table,
+        x,
+        column,
+        parameters.filter((p) => p !== x),
+      ),
       layout: { title: { text: `${column} against ${x}` }, xaxis: { title: { text: x } }, yaxis: { title: { text: column } } },
     });
   }
