@@ -83,6 +83,26 @@ async function submitted(form: Locator): Promise<string> {
   return (await form.locator(".jp-hpcfit-submit-result").getAttribute("data-job-id"))!;
 }
 
+/** Shows a widget of the shell by id (a click on a sidebar tab that is already open would close it). */
+async function activate(id: string): Promise<void> {
+  await page.evaluate(
+    (widgetId) =>
+      (window as unknown as { jupyterapp: { shell: { activateById(id: string): void } } }).jupyterapp.shell.activateById(
+        widgetId,
+      ),
+    id,
+  );
+}
+
+/** The label of the main area's current widget. */
+function currentLabel(): Promise<string | undefined> {
+  return page.evaluate(
+    () =>
+      (window as unknown as { jupyterapp: { shell: { currentWidget: { title: { label: string } } | null } } }).jupyterapp.shell
+        .currentWidget?.title.label,
+  );
+}
+
 function panelJob(id: string): Locator {
   return page.locator(`.jp-hpcfit-jobs-panel .jp-hpcfit-job[data-job-id='${id}']`);
 }
@@ -134,7 +154,7 @@ describe("Run as Job… on the local backend", () => {
   }, 300_000);
 
   it("shows the run's progress in cells rising in the Jobs panel, and opens its output while it runs and after", async () => {
-    await page.click("[data-id='hpcfit-jobs-panel']");
+    await activate("hpcfit-jobs-panel");
     const job = panelJob(runId);
     const progress = job.locator(".jp-hpcfit-run-progress");
     await expect.poll(() => progress.getAttribute("data-total"), { timeout: 60_000 }).toBe("7");
@@ -154,15 +174,13 @@ describe("Run as Job… on the local backend", () => {
       .locator(".jp-NotebookPanel")
       .filter({ has: page.locator(".jp-Cell") })
       .last();
-    await expect
-      .poll(() => page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel").first().textContent())
-      .toBe("study.ipynb");
+    await expect.poll(currentLabel, { timeout: 30_000 }).toBe("study.ipynb");
     expect(await output.locator(".jp-Cell").count()).toBeGreaterThan(0);
     await screenshot(page, "31-output-while-running");
     await expect.poll(() => progress.getAttribute("data-run-state"), { timeout: 120_000 }).toBe("completed");
     expect(await progress.textContent()).toBe("7/7");
     await expect.poll(() => job.getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
-    await page.click("[data-id='hpcfit-jobs-panel']");
+    await activate("hpcfit-jobs-panel");
     await job.locator("[data-action='open-output']").click();
     await expect
       .poll(() => page.locator(".jp-NotebookPanel:visible .jp-Cell .jp-OutputArea-output").allTextContents(), { timeout: 30_000 })
@@ -174,7 +192,7 @@ describe("Run as Job… on the local backend", () => {
     await form.locator("input[name='parameters.x']").waitFor({ timeout: 60_000 });
     await form.locator("input[name='name']").fill("broken");
     const id = await submitted(form);
-    await page.click("[data-id='hpcfit-jobs-panel']");
+    await activate("hpcfit-jobs-panel");
     const progress = panelJob(id).locator(".jp-hpcfit-run-progress");
     await expect.poll(() => progress.getAttribute("data-run-state"), { timeout: 120_000 }).toBe("failed");
     await panelJob(id).locator("[data-action='open-output']").click();
@@ -187,7 +205,7 @@ describe("Run as Job… on the local backend", () => {
   }, 300_000);
 
   it("Run again… opens the form filled with the run's values", async () => {
-    await page.click("[data-id='hpcfit-jobs-panel']");
+    await activate("hpcfit-jobs-panel");
     await panelJob(runId).locator("[data-action='run-again']").click();
     const form = page.locator(".jp-hpcfit-notebook-job-form").last();
     await expect.poll(() => form.locator("input[name='parameters.size']").inputValue(), { timeout: 30_000 }).toBe("40");
@@ -208,15 +226,22 @@ describe("Run as Job… on the local backend", () => {
       .poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 })
       .toMatch(/--job-name=grid\n[\s\S]*#SBATCH --array=0-5\n/);
     const arrayId = await submitted(form);
-    await page.click("[data-id='hpcfit-jobs-panel']");
+    await activate("hpcfit-jobs-panel");
     const group = page.locator(`.jp-hpcfit-array[data-array-job-id='${arrayId}']`);
     await expect
       .poll(() => group.locator("summary").textContent(), { timeout: 180_000 })
-      .toMatch(/sweep grid of study\.ipynb — 6 COMPLETED/);
+      .toMatch(/sweep grid of study\.ipynb — \d/);
+    await group.locator("[data-action='summary']").waitFor({ timeout: 180_000 });
     await screenshot(page, "33-sweep-in-panel");
     await group.locator("[data-action='summary']").click();
     const viewer = page.locator(".jp-hpcfit-summary-viewer").last();
     await expect.poll(() => viewer.locator("tr").count(), { timeout: 30_000 }).toBe(7);
+    // Every run ended well (the error column says why when one did not).
+    const statuses = await viewer
+      .locator("tr")
+      .evaluateAll((rows) => rows.slice(1).map((r) => (r as HTMLTableRowElement).innerText));
+    expect(statuses.filter((r) => !/\tok\t/.test(r))).toEqual([]);
+    expect(await group.locator("summary").textContent()).toMatch(/sweep grid of study\.ipynb — 6 COMPLETED Summary$/);
     await viewer.locator("select[name='x']").selectOption("size");
     await viewer.locator("button[data-column='time_per_item']").click();
     await expect.poll(() => viewer.locator(".jp-hpcfit-summary-plot .scatterlayer .trace").count(), { timeout: 30_000 }).toBe(2);
