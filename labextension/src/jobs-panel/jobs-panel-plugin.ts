@@ -139,9 +139,12 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         if (path === null) throw new Error(`the output ${info.output} is outside the notebook server's root`);
         const widget = docManager.openOrReveal(path);
         if (widget === undefined) throw new Error(`could not open ${info.output}`);
-        // The runner rewrites the file after every cell: show what it holds now.
+        // The runner rewrites the file after every cell: show what it holds now. The file is the
+        // run's, not the user's: reloading it (once the notebook's kernel has started and touched
+        // its metadata) also keeps Lab from offering to save an older copy over the run's.
         await widget.context.ready;
-        if (!widget.context.model.dirty) await widget.context.revert();
+        await widget.context.sessionContext.ready;
+        await widget.context.revert();
         const failed = info.progress.failedCell;
         const notebook = (widget as unknown as NotebookPanel).content;
         if (failed !== null && notebook !== undefined && typeof notebook.scrollToItem === "function") {
