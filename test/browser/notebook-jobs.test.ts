@@ -75,12 +75,22 @@ async function openFormFromFileBrowser(file: string): Promise<Locator> {
 }
 
 async function submitted(form: Locator): Promise<string> {
-  await expect.poll(() => form.locator("[data-action='submit']").isEnabled(), { timeout: 30_000 }).toBe(true);
-  await form.locator("[data-action='submit']").click();
+  const enabled = (): Promise<boolean> => form.locator("[data-action='submit']").isEnabled();
   await expect
-    .poll(() => form.locator(".jp-hpcfit-submit-result").getAttribute("data-job-id"), { timeout: 30_000 })
-    .toMatch(/^\d+$/);
-  return (await form.locator(".jp-hpcfit-submit-result").getAttribute("data-job-id"))!;
+    .poll(
+      async () =>
+        (await enabled()) ? "" : `${await form.locator(".jp-hpcfit-field-error, .jp-hpcfit-form-errors").allTextContents()}`,
+      {
+        timeout: 30_000,
+      },
+    )
+    .toBe("");
+  await form.locator("[data-action='submit']").click();
+  const result = form.locator(".jp-hpcfit-submit-result");
+  await expect
+    .poll(async () => `${(await result.getAttribute("data-job-id")) ?? ""} ${await result.textContent()}`, { timeout: 30_000 })
+    .toMatch(/^\d+ Submitted/);
+  return (await result.getAttribute("data-job-id"))!;
 }
 
 /** Shows a widget of the shell by id (a click on a sidebar tab that is already open would close it). */
