@@ -67,6 +67,24 @@ export function useBackend(kind: JobsBackendKind | "auto"): JobsBackend {
   return current;
 }
 
+/** The backends this process can submit to: local always, Slurm when sbatch and a configuration are there. */
+export function availableBackends(): JobsBackendKind[] {
+  return onPath("sbatch") && slurmConfPath() !== undefined ? ["local", "slurm"] : ["local"];
+}
+
+/**
+ * A backend of `kind` to ask questions of (partitions, a dry check) without making it current:
+ * the current one when it is of that kind, else a new one.
+ */
+export function backendOfKind(kind: JobsBackendKind): JobsBackend {
+  if (current?.kind === kind) return current;
+  if (kind === "slurm" && !availableBackends().includes("slurm"))
+    throw new UserError(
+      "the Slurm backend needs sbatch on PATH and a Slurm configuration (SLURM_CONF or /etc/slurm), and one of them is missing here",
+    );
+  return kind === "slurm" ? new SlurmBackend() : new LocalBackend();
+}
+
 /** The current backend (chosen automatically on first use). */
 export function backend(): JobsBackend {
   return current ?? useBackend("auto");

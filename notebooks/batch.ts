@@ -12,6 +12,8 @@ import { readNotebook, type Notebook } from "./notebook.js";
 import { checkParameterNames, expandPathTemplate, type ParameterValues } from "./parameters.js";
 import { RECORD_MIME } from "./record.js";
 import type { SweepRow } from "./sweep.js";
+import { writeManifest } from "./job-manifest.js";
+import type { NotebookJobOrder } from "../schema/notebook-jobs.js";
 import { compiledEntry } from "../util/paths.js";
 import { shellQuote } from "../util/shell.js";
 
@@ -28,8 +30,12 @@ export interface BatchRunOptions {
   startTimeout?: number;
   executionTimeout?: number;
   reportMode?: boolean;
+  /** Also write each output as HTML (nbconvert). */
+  html?: boolean;
   /** sbatch options, as on its command line (e.g. `["--time=00:10:00", "-J", "report"]`). */
   sbatch: string[];
+  /** sbatch options in `--name=value` form written into the script as `#SBATCH` lines, so that the script says everything. */
+  directives?: string[];
 }
 
 function runArguments(options: Omit<BatchRunOptions, "sbatch" | "parameters" | "input" | "output">): string[] {
@@ -41,6 +47,7 @@ function runArguments(options: Omit<BatchRunOptions, "sbatch" | "parameters" | "
   if (options.startTimeout) args.push("--start-timeout", String(options.startTimeout));
   if (options.executionTimeout) args.push("--execution-timeout", String(options.executionTimeout));
   if (options.reportMode) args.push("--report-mode");
+  if (options.html) args.push("--html");
   return args;
 }
 
@@ -50,17 +57,30 @@ function hasOption(sbatch: string[], short: string, long: string): boolean {
   );
 }
 
-/** Submits one notebook run as a batch job; the output lands at `options.output`. */
-export async function submitNotebookRun(options: BatchRunOptions): Promise<Job> {
+/** A batch job ready to submit: its script, the sbatch options and the folder it runs in. */
+export interface BatchScript {
+  script: string;
+  args: string[];
+  cwd: string;
+}
+
+/** What a notebook job records about itself beyond its outputs (see job-manifest.ts). */
+export interface BatchRecord {
+  /** The run's name (default: the output's stem, or the sweep folder's name). */
+  name?: string;
+  /** The form's order it came from. */
+  order?: NotebookJobOrder | null;
+}
+
+/** The batch script of one notebook run; nothing is written or submitted. */
+export function notebookRunScript(options: BatchRunOptions): BatchScript & { output: string } {
   const input = resolve(options.input);
-  // Refused here, not in the job: a misspelt name should not cost a queue wait.
-  checkParameterNames(readNotebook(input), options.parameters, input, options.allowUnknownParameters);
   const output = resolve(expandPathTemplate(options.output, options.parameters));
   const stem = basename(output, extname(output));
-  const lines = ["#!/bin/bash"];
-  if (!hasOption(options.sbatch, "-J", "--job-name")) lines.push(`#SBATCH --job-name=${shellQuote(`run ${basename(input)}`)}`);
-  if (!hasOption(options.sbatch, "-o", "--output"))
-    lines.push(`#SBATCH --output=${shellQuote(join(dirname(output), `${stem}-%j.log`))}`);
+  const lines = ["#!/bin/bash", ...(options.directives ?? []).map((d) => `#SBATCH ${d}`)];
+  const given = [...options.sbatch, ...(options.directives ?? [])];
+  if (!hasOption(given, "-J", "--job-name")) lines.push(`#SBATCH --job-name=${shellQuote(`run ${basename(input)}`)}`);
+  if (!hasOption(given, "-o", "--output")) lines.push(`#SBATCH --output=${shellQuote(join(dirname(output), `${stem}-%j.log`))}`);
   const command = [
     process.execPath,
     compiledEntry("cli/main.js"),
@@ -72,8 +92,63 @@ export async function submitNotebookRun(options: BatchRunOptions): Promise<Job> 
     ...runArguments(options),
   ];
   lines.push(`exec ${command.map(shellQuote).join(" ")}`);
-  mkdirSync(dirname(output), { recursive: true });
-  return submit({ script: lines.join("\n") + "\n", args: options.sbatch, cwd: dirname(output) });
+  return { script: lines.join("\n") + "\n", args: options.sbatch, cwd: dirname(output), output };
+}
+
+/** Submits one notebook run as a batch job; the output lands at `options.output`. */
+export async function submitNotebookRun(options: BatchRunOptions, record: BatchRecord = {}): Promise<Job> {
+  const input = resolve(options.input);
+  // Refused here, not in the job: a misspelt name should not cost a queue wait.
+  checkParameterNames(readNotebook(input), options.parameters, input, options.allowUnknownParameters);
+  const { script, args, cwd, output } = notebookRunScript(options);
+  mkdirSync(cwd, { recursive: true });
+  const job = await submit({ script, args, cwd });
+  writeManifest(cwd, job.id, {
+    version: 1,
+    kind: "run",
+    name: record.name ?? basename(output, extname(output)),
+    input,
+    runDir: cwd,
+    outputs: [output],
+    parameters: [options.parameters],
+    order: record.order ?? null,
+    html: options.html === true,
+  });
+  return job;
+}
+
+/** Options of a sweep's job array. */
+export type SweepArrayOptions = Omit<BatchRunOptions, "output" | "parameters"> & {
+  combos: ParameterValues[];
+  outputs: string[];
+  outputDir: string;
+  limit?: number;
+};
+
+function sweepParamsDir(options: SweepArrayOptions): string {
+  return join(resolve(options.outputDir), `.${basename(options.input, extname(options.input))}-sweep`);
+}
+
+/** The batch script of a sweep's job array; nothing is written or submitted. */
+export function sweepArrayScript(options: SweepArrayOptions): BatchScript & { outputs: string[] } {
+  const input = resolve(options.input);
+  const dir = resolve(options.outputDir);
+  const paramsDir = sweepParamsDir(options);
+  const outputs = options.outputs.map((o) => resolve(dir, o));
+  const lines = ["#!/bin/bash", ...(options.directives ?? []).map((d) => `#SBATCH ${d}`)];
+  const given = [...options.sbatch, ...(options.directives ?? [])];
+  if (!hasOption(given, "-J", "--job-name")) lines.push(`#SBATCH --job-name=${shellQuote(`sweep ${basename(input)}`)}`);
+  if (!hasOption(given, "-o", "--output")) lines.push(`#SBATCH --output=${shellQuote(join(paramsDir, "%a.log"))}`);
+  const last = options.combos.length - 1;
+  lines.push(`#SBATCH --array=0-${last}${options.limit ? `%${options.limit}` : ""}`);
+  // A run on a node that fails goes back in line and runs again on another node, whatever the
+  // site's default (JobRequeue); a run that completed never runs again. --no-requeue opts out.
+  if (!given.some((a) => a === "--requeue" || a === "--no-requeue")) lines.push("#SBATCH --requeue");
+  lines.push(`out=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(join(paramsDir, "outputs.txt"))})`);
+  const command = [process.execPath, compiledEntry("cli/main.js"), "run", input].map(shellQuote).join(" ");
+  const rest = ["-f", `${paramsDir}/$SLURM_ARRAY_TASK_ID.yaml`].map((w) => (w.includes("$") ? `"${w}"` : shellQuote(w)));
+  lines.push(`exec ${command} "$out" ${rest.join(" ")} ${runArguments(options).map(shellQuote).join(" ")}`);
+  return { script: lines.join("\n") + "\n", args: options.sbatch, cwd: dir, outputs };
 }
 
 /**
@@ -81,33 +156,26 @@ export async function submitNotebookRun(options: BatchRunOptions): Promise<Job> 
  * file the sweep writes beside the outputs. Returns the array job and each task's output path.
  */
 export async function submitSweepArray(
-  options: Omit<BatchRunOptions, "output" | "parameters"> & {
-    combos: ParameterValues[];
-    outputs: string[];
-    outputDir: string;
-    limit?: number;
-  },
+  options: SweepArrayOptions,
+  record: BatchRecord = {},
 ): Promise<{ job: Job; outputs: string[] }> {
-  const input = resolve(options.input);
-  const dir = resolve(options.outputDir);
-  const paramsDir = join(dir, `.${basename(input, extname(input))}-sweep`);
+  const { script, args, cwd, outputs } = sweepArrayScript(options);
+  const paramsDir = sweepParamsDir(options);
   mkdirSync(paramsDir, { recursive: true });
   options.combos.forEach((combo, i) => writeFileSync(join(paramsDir, `${i}.yaml`), toYaml(combo)));
-  const outputs = options.outputs.map((o) => resolve(dir, o));
   writeFileSync(join(paramsDir, "outputs.txt"), outputs.join("\n") + "\n");
-  const lines = ["#!/bin/bash"];
-  if (!hasOption(options.sbatch, "-J", "--job-name")) lines.push(`#SBATCH --job-name=${shellQuote(`sweep ${basename(input)}`)}`);
-  if (!hasOption(options.sbatch, "-o", "--output")) lines.push(`#SBATCH --output=${shellQuote(join(paramsDir, "%a.log"))}`);
-  const last = options.combos.length - 1;
-  lines.push(`#SBATCH --array=0-${last}${options.limit ? `%${options.limit}` : ""}`);
-  // A run on a node that fails goes back in line and runs again on another node, whatever the
-  // site's default (JobRequeue); a run that completed never runs again. --no-requeue opts out.
-  if (!options.sbatch.some((a) => a === "--requeue" || a === "--no-requeue")) lines.push("#SBATCH --requeue");
-  lines.push(`out=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(join(paramsDir, "outputs.txt"))})`);
-  const command = [process.execPath, compiledEntry("cli/main.js"), "run", input].map(shellQuote).join(" ");
-  const rest = ["-f", `${paramsDir}/$SLURM_ARRAY_TASK_ID.yaml`].map((w) => (w.includes("$") ? `"${w}"` : shellQuote(w)));
-  lines.push(`exec ${command} "$out" ${rest.join(" ")} ${runArguments(options).map(shellQuote).join(" ")}`);
-  const job = await submit({ script: lines.join("\n") + "\n", args: options.sbatch, cwd: dir });
+  const job = await submit({ script, args, cwd });
+  writeManifest(cwd, job.id, {
+    version: 1,
+    kind: "sweep",
+    name: record.name ?? basename(cwd),
+    input: resolve(options.input),
+    runDir: cwd,
+    outputs,
+    parameters: options.combos,
+    order: record.order ?? null,
+    html: options.html === true,
+  });
   return { job, outputs };
 }
 

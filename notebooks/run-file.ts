@@ -3,6 +3,7 @@
  * and each run of a sweep: read, inject parameters, start the kernel, run, save, shut down.
  */
 import { dirname, resolve } from "node:path";
+import { exportHtml } from "./html-export.js";
 import { startKernel } from "./kernel-connection.js";
 import type { KernelSpec } from "./kernelspec.js";
 import { readNotebook, writeNotebook } from "./notebook.js";
@@ -28,6 +29,8 @@ export interface RunFileOptions extends Omit<RunOptions, "outputPath"> {
   env?: NodeJS.ProcessEnv;
   /** Told which kernelspec was started (its name and folder), before the first cell runs. */
   onKernel?: (spec: KernelSpec) => void;
+  /** Also write the output as HTML beside it (nbconvert from PATH); a failed conversion is a warning. */
+  html?: boolean;
 }
 
 /** The result of a file run: the run's result plus where the output went. */
@@ -79,6 +82,10 @@ export async function runNotebookFile(options: RunFileOptions): Promise<RunFileR
     // And where: a sweep spread over a cluster's nodes says which node ran which combination.
     (nb.metadata.hpcfit as Record<string, unknown>).node = nodeName();
     const result = await runNotebook(nb, kernel, { ...options, outputPath: output });
+    if (options.html && output !== "-") {
+      await kernel.shutdown();
+      await exportHtml(output).catch((error: unknown) => options.onWarning?.((error as Error).message));
+    }
     return { ...result, output };
   } finally {
     await kernel.shutdown();

@@ -29,7 +29,20 @@
  *
  * Kernel to frontend ({@link JobsServerMessage}): `snapshot`, `changes`, `reply`, `output`, and
  * `error` (for a message that could not be understood at all, e.g. without a `requestId`).
+ *
+ * The forms: `fitJobCatalog` and `fitJob` ("New fit job"), `notebookForm`, `notebookJob` and
+ * `notebookSummary` ("Run as Job…", shapes in schema/notebook-jobs.ts), each answered by a message
+ * of its own type with the same `requestId` (or a `reply` with `ok: false`).
  */
+import {
+  checkNotebookJobAnswer,
+  checkNotebookJobForm,
+  checkNotebookJobInfo,
+  checkNotebookJobsClientFields,
+  type NotebookJobForm,
+  type NotebookJobInfo,
+  type NotebookJobsClientMessage,
+} from "./notebook-jobs.js";
 
 /** Slurm's base job states that hpcfit distinguishes; both backends use these names. */
 export const JOB_STATES = [
@@ -130,6 +143,8 @@ export interface JobRow {
   results?: string | null;
   /** True for the Slurm allocation the kernel itself runs in (a kernel started on Slurm); absent otherwise. */
   kernelAllocation?: boolean;
+  /** For a notebook run (`hpcfit run --sbatch`, a sweep's task, the "Run as Job…" form): what it runs and how far it is. */
+  notebook?: NotebookJobInfo | null;
 }
 
 /** The data of an `application/vnd.hpcfit.jobs+json` output. */
@@ -203,7 +218,8 @@ export type JobsClientMessage =
   | { type: "untail"; requestId: string }
   | { type: "submit"; requestId: string; script: string; args?: string[] }
   | { type: "fitJobCatalog"; version: 1; requestId: string }
-  | { type: "fitJob"; version: 1; requestId: string; order: FitJobOrder; dryRun: boolean };
+  | { type: "fitJob"; version: 1; requestId: string; order: FitJobOrder; dryRun: boolean }
+  | NotebookJobsClientMessage;
 
 /** Kernel to frontend. */
 export type JobsServerMessage =
@@ -232,7 +248,20 @@ export type JobsServerMessage =
     }
   | { type: "error"; error: string }
   | { type: "fitJobCatalog"; version: 1; requestId: string; catalog: FitJobCatalog }
-  | { type: "fitJob"; version: 1; requestId: string; dir: string; script: string; jobs: JobRow[] };
+  | { type: "fitJob"; version: 1; requestId: string; dir: string; script: string; jobs: JobRow[] }
+  | { type: "notebookForm"; version: 1; requestId: string; form: NotebookJobForm }
+  | {
+      type: "notebookJob";
+      version: 1;
+      requestId: string;
+      /** Field → message; when not empty nothing was submitted. */
+      errors: Record<string, string>;
+      script: string;
+      runs: number;
+      runDir: string;
+      jobs: JobRow[];
+    }
+  | { type: "notebookSummary"; version: 1; requestId: string; csv: string; notebook: string };
 
 /** The result of a validator: the typed value, or a message saying exactly what is wrong. */
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -375,9 +404,15 @@ export function validateJobsClientMessage(m: unknown): Validation<JobsClientMess
       if (typeof m.dryRun !== "boolean") return fail("fitJob.dryRun must be a boolean");
       return { ok: true, value: m as unknown as JobsClientMessage };
     }
+    case "notebookForm":
+    case "notebookJob":
+    case "notebookSummary": {
+      const e = checkRequestId(m) ?? checkVersion(m) ?? checkNotebookJobsClientFields(m);
+      return e ? fail(e) : { ok: true, value: m as unknown as JobsClientMessage };
+    }
     default:
       return fail(
-        `unknown jobs message type ${JSON.stringify(m.type)} (known: subscribe, unsubscribe, refresh, action, tail, untail, submit, fitJobCatalog, fitJob)`,
+        `unknown jobs message type ${JSON.stringify(m.type)} (known: subscribe, unsubscribe, refresh, action, tail, untail, submit, fitJobCatalog, fitJob, notebookForm, notebookJob, notebookSummary)`,
       );
   }
 }
@@ -402,6 +437,7 @@ export function checkJobRow(r: unknown, where = "job"): string | null {
     if (r[k] !== undefined && r[k] !== null && typeof r[k] !== "string")
       return `${where}.${k} must be a string or null when present`;
   }
+  if (r.notebook !== undefined && r.notebook !== null) return checkNotebookJobInfo(r.notebook, `${where}.notebook`);
   return null;
 }
 
@@ -479,6 +515,21 @@ export function validateJobsServerMessage(m: unknown): Validation<JobsServerMess
         checkVersion(m) ??
         (typeof m.dir === "string" && typeof m.script === "string" ? null : "fitJob needs dir and script (strings)") ??
         rows(m.jobs, "jobs");
+      return e ? fail(e) : { ok: true, value: m as unknown as JobsServerMessage };
+    }
+    case "notebookForm": {
+      const e = checkRequestId(m) ?? checkVersion(m) ?? checkNotebookJobForm(m.form);
+      return e ? fail(e) : { ok: true, value: m as unknown as JobsServerMessage };
+    }
+    case "notebookJob": {
+      const e = checkRequestId(m) ?? checkVersion(m) ?? checkNotebookJobAnswer(m) ?? rows(m.jobs, "jobs");
+      return e ? fail(e) : { ok: true, value: m as unknown as JobsServerMessage };
+    }
+    case "notebookSummary": {
+      const e =
+        checkRequestId(m) ??
+        checkVersion(m) ??
+        (typeof m.csv === "string" && typeof m.notebook === "string" ? null : "notebookSummary needs csv and notebook (strings)");
       return e ? fail(e) : { ok: true, value: m as unknown as JobsServerMessage };
     }
     default:

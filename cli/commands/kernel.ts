@@ -20,6 +20,7 @@ export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => 
     { registerJobsFeed },
     { fitResultFile },
     { handleFitJobRequests },
+    { handleNotebookJobRequests, notebookJobInfo },
   ] = await Promise.all([
     import("../../kernel/interpreter/index.js"),
     import("../../kernel/magics/registry.js"),
@@ -27,10 +28,13 @@ export const createTypeScriptInterpreter: InterpreterFactory = async (comms) => 
     import("../../jobs/feed/feed.js"),
     import("../../fit-jobs/result-file.js"),
     import("../../fit-jobs/panel-requests.js"),
+    import("../../notebooks/panel-requests.js"),
   ]);
   const magics = new MagicRegistry();
   registerDefaultMagics(magics);
-  handleFitJobRequests(registerJobsFeed(comms, { resultsOf: fitResultFile }));
+  const feed = registerJobsFeed(comms, { resultsOf: fitResultFile, notebookOf: notebookJobInfo });
+  handleFitJobRequests(feed);
+  handleNotebookJobRequests(feed);
   return new TypeScriptInterpreter({ comms, magics });
 };
 

@@ -57,6 +57,7 @@ interface RunCliOptions {
   prepareOnly?: boolean;
   reportMode?: boolean;
   helpNotebook?: boolean;
+  html?: boolean;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -116,6 +117,7 @@ export function registerRunCommand(program: Command): void {
     .option("--log-output", "stream cell outputs to the terminal")
     .option("--prepare-only", "inject the parameters and write the output without running")
     .option("--report-mode", "hide the inputs in the output notebook")
+    .option("--html", "also write the output as HTML beside it (jupyter nbconvert from PATH)")
     .option("--help-notebook", "list the notebook's parameters and exit")
     .addHelpText(
       "after",
@@ -140,6 +142,7 @@ export function registerRunCommand(program: Command): void {
         startTimeout: seconds(options.startTimeout, "--start-timeout"),
         executionTimeout: seconds(options.executionTimeout, "--execution-timeout"),
         reportMode: options.reportMode,
+        html: options.html,
       };
       if (pairs.sbatch) {
         if (input === "-" || output === "-")

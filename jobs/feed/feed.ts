@@ -16,6 +16,7 @@ import {
   type JobsClientMessage,
   type JobsServerMessage,
 } from "../../schema/jobs.js";
+import type { NotebookJobInfo } from "../../schema/notebook-jobs.js";
 import { backend as currentBackend, onSubmitted } from "../api.js";
 import { submissionOrigin } from "../origin.js";
 import { kernelJobId } from "../kernel-allocation.js";
@@ -41,6 +42,11 @@ export interface JobsFeedOptions {
    * libraries that store results know where; the jobs layer does not.
    */
   resultsOf?: (row: JobRow) => string | null;
+  /**
+   * What a notebook job runs and how far it is, or null for other jobs (default: none is). The
+   * notebooks library knows; the jobs layer does not.
+   */
+  notebookOf?: (row: JobRow) => NotebookJobInfo | null;
 }
 
 function errorText(e: unknown): string {
@@ -58,8 +64,9 @@ export class JobsFeed implements FeedContext {
   /** The backend kind of the last poll: after `%slurm backend ...` everyone gets a snapshot. */
   private lastKind: string | undefined;
   private readonly resultsOf: (row: JobRow) => string | null;
-  /** Results already found for ended jobs (they no longer change), by job id. */
-  private readonly endedResults = new Map<string, string | null>();
+  private readonly notebookOf: (row: JobRow) => NotebookJobInfo | null;
+  /** What was added to ended jobs (it no longer changes), by job id. */
+  private readonly endedAnnotations = new Map<string, Pick<JobRow, "results" | "notebook">>();
   private readonly stopSubmitted: () => void;
   /** Where this kernel submits from; rows with this origin came from its notebook. */
   readonly origin = submissionOrigin();
@@ -73,6 +80,7 @@ export class JobsFeed implements FeedContext {
     this.fastIntervalMs = options.fastIntervalMs ?? 1000;
     this.getBackend = options.backend ?? currentBackend;
     this.resultsOf = options.resultsOf ?? (() => null);
+    this.notebookOf = options.notebookOf ?? (() => null);
     // Jobs submitted through this kernel are shown at once; polling is for jobs from elsewhere.
     this.stopSubmitted = onSubmitted((kind, rows) => this.pushSubmitted(kind, rows));
     this.poller = new Poller(
@@ -135,19 +143,25 @@ export class JobsFeed implements FeedContext {
     this.poller.schedule(this.fastIntervalMs);
   }
 
-  /** A row with what the feed adds to the backend's: the job's results file, and whether the kernel runs in it. */
+  /** A row with what the feed adds to the backend's: the job's results file, and what a notebook job runs, and whether the kernel runs in it. */
   private annotate(row: JobRow): JobRow {
     if (this.ownJob !== null && String(row.jobId) === this.ownJob) row = { ...row, kernelAllocation: true };
-    const known = this.endedResults.get(row.id);
-    if (known !== undefined) return { ...row, results: known };
-    let results: string | null = null;
+    const known = this.endedAnnotations.get(row.id);
+    if (known !== undefined) return { ...row, ...known };
+    const added: Pick<JobRow, "results" | "notebook"> = { results: null };
     try {
-      results = this.resultsOf(row);
+      added.results = this.resultsOf(row);
     } catch {
       // An unreadable job directory has no results to offer.
     }
-    if (isTerminalState(row.state)) this.endedResults.set(row.id, results);
-    return { ...row, results };
+    try {
+      const notebook = this.notebookOf(row);
+      if (notebook !== null) added.notebook = notebook;
+    } catch {
+      // Nor a notebook run to describe.
+    }
+    if (isTerminalState(row.state)) this.endedAnnotations.set(row.id, added);
+    return { ...row, ...added };
   }
 
   /** Unregisters the comm target and stops polling. */

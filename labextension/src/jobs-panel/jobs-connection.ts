@@ -12,6 +12,7 @@ import {
   type FitJobCatalog,
   type FitJobOrder,
 } from "../../../schema/jobs.js";
+import type { NotebookJobAnswer, NotebookJobForm, NotebookJobOrder } from "../../../schema/notebook-jobs.js";
 
 /** A request waiting for the kernel's answer (a `reply`, or a message of the request's own type). */
 interface Pending {
@@ -139,6 +140,35 @@ export class JobsConnection {
     return { dir: answer.dir, script: answer.script, jobs: answer.jobs };
   }
 
+  /** Asks the kernel for the "Run as Job…" form of `notebook` (an absolute path on the kernel's machine). */
+  async notebookForm(notebook: string): Promise<NotebookJobForm> {
+    const requestId = newRequestId();
+    const answer = await this.requestWithId(requestId, { type: "notebookForm", version: 1, requestId, notebook });
+    if (answer.type !== "notebookForm") throw new Error(`the kernel answered a notebookForm request with ${answer.type}`);
+    return answer.form;
+  }
+
+  /**
+   * Checks a notebook job order (with `dryRun`, also answers its script) or submits it. Bad
+   * fields come back in `errors`, and then nothing was submitted.
+   */
+  async notebookJob(order: NotebookJobOrder, dryRun: boolean): Promise<NotebookJobAnswer & { jobs: JobRow[] }> {
+    const requestId = newRequestId();
+    const answer = await this.requestWithId(requestId, { type: "notebookJob", version: 1, requestId, order, dryRun });
+    if (answer.type !== "notebookJob") throw new Error(`the kernel answered a notebookJob request with ${answer.type}`);
+    for (const row of answer.jobs) this.rows.set(row.id, row);
+    if (answer.jobs.length > 0) this.changedSignal.emit(answer.jobs);
+    return { errors: answer.errors, script: answer.script, runs: answer.runs, runDir: answer.runDir, jobs: answer.jobs };
+  }
+
+  /** Has the kernel write a finished sweep's summary; resolves the CSV's and the notebook's paths. */
+  async notebookSummary(id: string): Promise<{ csv: string; notebook: string }> {
+    const requestId = newRequestId();
+    const answer = await this.requestWithId(requestId, { type: "notebookSummary", version: 1, requestId, id });
+    if (answer.type !== "notebookSummary") throw new Error(`the kernel answered a notebookSummary request with ${answer.type}`);
+    return { csv: answer.csv, notebook: answer.notebook };
+  }
+
   /**
    * Follows a job's output: `onText` gets the last `lines` lines, then every new piece, and
    * `done` once the job ended (with a `notice` when it was cancelled, timed out or lost its
@@ -256,7 +286,10 @@ export class JobsConnection {
         this.problemSignal.emit(message.error);
         return;
       case "fitJobCatalog":
-      case "fitJob": {
+      case "fitJob":
+      case "notebookForm":
+      case "notebookJob":
+      case "notebookSummary": {
         const pending = this.pending.get(message.requestId);
         if (pending === undefined) return;
         this.pending.delete(message.requestId);

@@ -3,10 +3,11 @@ import { Dialog, MainAreaWidget, Notification, showDialog } from "@jupyterlab/ap
 import { PageConfig, PathExt } from "@jupyterlab/coreutils";
 import { IDocumentManager } from "@jupyterlab/docmanager";
 import { FileDialog } from "@jupyterlab/filebrowser";
-import { INotebookTracker, type NotebookPanel } from "@jupyterlab/notebook";
+import { INotebookTracker, NotebookActions, type NotebookPanel } from "@jupyterlab/notebook";
+import { IFileBrowserFactory } from "@jupyterlab/filebrowser";
 import type { Kernel } from "@jupyterlab/services";
 import { ISettingRegistry } from "@jupyterlab/settingregistry";
-import { LabIcon } from "@jupyterlab/ui-components";
+import { LabIcon, ToolbarButton } from "@jupyterlab/ui-components";
 import type { JobRow } from "../../../schema/jobs.js";
 import { FitJobFormWidget } from "./fit-job-form.js";
 import { JobNotifier } from "./job-notifier.js";
@@ -15,6 +16,10 @@ import { JobsPanel, type JobsPanelServices } from "./jobs-panel.js";
 import { OutputViewer } from "./output-viewer.js";
 import { readPanelSettings } from "./panel-settings.js";
 import { readJobResult, ResultsViewer } from "./results-viewer.js";
+import { NotebookJobFormWidget } from "./notebook-job-form.js";
+import { SummaryViewer } from "./summary-viewer.js";
+import { parseCsv } from "../transforms/csv-table.js";
+import type { NotebookJobOrder } from "../../../schema/notebook-jobs.js";
 
 /** The plugin id; its settings schema is schema/jobs-panel.json. */
 export const JOBS_PANEL_PLUGIN_ID = "hpcfit-labextension:jobs-panel";
@@ -49,19 +54,24 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
   description: "Monitor and act on batch jobs of the hpcfit kernel.",
   autoStart: true,
   requires: [INotebookTracker, IDocumentManager],
-  optional: [ILabShell, ISettingRegistry],
+  optional: [ILabShell, ISettingRegistry, IFileBrowserFactory],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     docManager: IDocumentManager,
     labShell: ILabShell | null,
     settingRegistry: ISettingRegistry | null,
+    browsers: IFileBrowserFactory | null,
   ) => {
     const notifier = new JobNotifier();
     const connections = new Map<string, JobsConnection>();
+    // eslint-disable-next-line prefer-const -- declared above the services, which refer to the panel made below
     let panel: JobsPanel;
 
-    const openMain = (widget: MainAreaWidget | null, content: OutputViewer | FitJobFormWidget | ResultsViewer): void => {
+    const openMain = (
+      widget: MainAreaWidget | null,
+      content: OutputViewer | FitJobFormWidget | ResultsViewer | NotebookJobFormWidget | SummaryViewer,
+    ): void => {
       const main = widget ?? new MainAreaWidget({ content });
       main.id = content.id;
       main.title.label = content.title.label;
@@ -124,11 +134,138 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         });
         openMain(null, form);
       },
+      openNotebookOutput: async (job: JobRow) => {
+        const info = job.notebook;
+        if (info === undefined || info === null) throw new Error(`job ${job.id} is not a notebook run`);
+        const path = serverPath(info.output);
+        if (path === null) throw new Error(`the output ${info.output} is outside the notebook server's root`);
+        const widget = docManager.openOrReveal(path);
+        if (widget === undefined) throw new Error(`could not open ${info.output}`);
+        // The runner rewrites the file after every cell: show what it holds now. The file is the
+        // run's, not the user's: reloading it (once the notebook's kernel has started and touched
+        // its metadata) also keeps Lab from offering to save an older copy over the run's.
+        await widget.context.ready;
+        await widget.context.sessionContext.ready;
+        await widget.context.revert();
+        const failed = info.progress.failedCell;
+        const notebook = (widget as unknown as NotebookPanel).content;
+        if (failed !== null && notebook !== undefined && typeof notebook.scrollToItem === "function") {
+          notebook.activeCellIndex = failed;
+          await notebook.scrollToItem(failed, "center");
+          NotebookActions.deselectAll(notebook);
+        }
+      },
+      runAgain: (connection: JobsConnection, job: JobRow) => {
+        const info = job.notebook;
+        if (info === undefined || info === null) return;
+        const order: NotebookJobOrder | null = info.order ?? {
+          notebook: info.input,
+          name: "",
+          outputParent: "",
+          values: Object.fromEntries(
+            Object.entries(info.parameters).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+          ),
+          sweep: {},
+          backend: job.backend,
+          resources: {},
+          html: info.html !== null,
+        };
+        openNotebookForm(connection, info.input, order);
+      },
+      openSummary: async (connection: JobsConnection, arrayJobId: number) => {
+        const { csv } = await connection.notebookSummary(String(arrayJobId));
+        const path = serverPath(csv);
+        if (path === null) throw new Error(`the summary ${csv} is outside the notebook server's root`);
+        const file = await app.serviceManager.contents.get(path, { content: true, format: "text" });
+        openMain(null, new SummaryViewer(csv, parseCsv(String(file.content))));
+      },
       error: (message) => {
         Notification.error(`hpcfit jobs: ${message}`, { autoClose: 10000 });
       },
     };
-    // eslint-disable-next-line prefer-const -- declared above the services, which refer to the panel made here
+
+    const absolutePath = (path: string): string =>
+      path.startsWith("/") ? path : `${PageConfig.getOption("serverRoot").replace(/\/+$/, "")}/${PathExt.normalize(path)}`;
+
+    const openNotebookForm = (connection: JobsConnection, notebook: string, previous: NotebookJobOrder | null): void => {
+      openMain(
+        null,
+        new NotebookJobFormWidget(
+          connection,
+          notebook,
+          {
+            submitted: (rows) => {
+              for (const row of rows) notifier.watch(row.id);
+            },
+          },
+          previous,
+        ),
+      );
+    };
+
+    /**
+     * The connection the form submits over: the one the panel shows (the focused notebook's
+     * hpcfit kernel), else a kernel of its own, started once, that the panel then follows.
+     */
+    let formKernel: Promise<JobsConnection> | null = null;
+    let jobsKernel: JobsConnection | null = null;
+    const formConnection = async (): Promise<JobsConnection> => {
+      if (panel.current !== null) return panel.current;
+      formKernel ??= app.serviceManager.kernels.startNew({ name: HPCFIT_KERNEL }).then((kernel) => {
+        const connection = connectionFor(kernel);
+        jobsKernel = connection;
+        connection.closed.connect(() => {
+          jobsKernel = null;
+          formKernel = null;
+        });
+        panel.setConnection(connection, "the jobs kernel");
+        return connection;
+      });
+      try {
+        return await formKernel;
+      } catch (error) {
+        formKernel = null;
+        throw error;
+      }
+    };
+
+    app.commands.addCommand("hpcfit:run-as-job", {
+      label: "Run as Job…",
+      caption: "Run this notebook (or a sweep of it) as a batch job, locally or on Slurm",
+      execute: async (args) => {
+        let path = typeof args.path === "string" ? args.path : null;
+        if (path === null) {
+          const next = browsers?.tracker.currentWidget?.selectedItems().next();
+          path = next !== undefined && next.done !== true ? next.value.path : (tracker.currentWidget?.context.path ?? null);
+        }
+        if (path === null || !path.endsWith(".ipynb")) {
+          Notification.error("Run as Job…: choose a notebook (.ipynb)", { autoClose: 8000 });
+          return;
+        }
+        try {
+          openNotebookForm(await formConnection(), absolutePath(path), null);
+        } catch (error) {
+          Notification.error(`Run as Job…: ${error instanceof Error ? error.message : String(error)}`, { autoClose: 10000 });
+        }
+      },
+    });
+    app.contextMenu.addItem({
+      command: "hpcfit:run-as-job",
+      selector: '.jp-DirListing-item[data-file-type="notebook"]',
+      rank: 3,
+    });
+    tracker.widgetAdded.connect((_, notebookPanel) => {
+      notebookPanel.toolbar.insertItem(
+        10,
+        "hpcfit-run-as-job",
+        new ToolbarButton({
+          label: "Run as Job…",
+          tooltip: "Run this notebook as a batch job",
+          onClick: () => void app.commands.execute("hpcfit:run-as-job", { path: notebookPanel.context.path }),
+        }),
+      );
+    });
+
     panel = new JobsPanel(services);
     panel.title.icon = jobsIcon;
     app.shell.add(panel, "left", { rank: 600 });
@@ -167,7 +304,9 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
         notebook?.sessionContext.statusChanged.connect(onStatus);
       }
       if (notebook === null) {
-        panel.setConnection(null, null);
+        // No notebook in focus: the kernel the "Run as Job…" form started, if any, keeps the panel going.
+        if (jobsKernel !== null) panel.setConnection(jobsKernel, "the jobs kernel");
+        else panel.setConnection(null, null);
         return;
       }
       const kernel = notebook.sessionContext.session?.kernel ?? null;

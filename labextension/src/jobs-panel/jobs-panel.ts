@@ -4,6 +4,7 @@ import { element } from "../renderers/bundle-renderer.js";
 import {
   cellText,
   filterJobs,
+  formatDuration,
   groupArrays,
   JOB_COLUMN_TITLES,
   kernelAllocationLabel,
@@ -27,6 +28,12 @@ export interface JobsPanelServices {
   deleteOutputFiles(job: JobRow): Promise<string[]>;
   /** Opens the "New fit job" form for this connection. */
   openNewFitJob(connection: JobsConnection): void;
+  /** Opens a notebook job's executed notebook (at its failing cell when it failed). */
+  openNotebookOutput(job: JobRow): Promise<void>;
+  /** Opens the "Run as Job…" form filled with a notebook job's order. */
+  runAgain(connection: JobsConnection, job: JobRow): void;
+  /** Has the kernel write a finished sweep's summary and opens it as a table. */
+  openSummary(connection: JobsConnection, arrayJobId: number): Promise<void>;
   /** Reports an error to the user. */
   error(message: string): void;
 }
@@ -183,11 +190,28 @@ export class JobsPanel extends Widget {
       }
       const details = element("details", "jp-hpcfit-array");
       details.dataset.arrayJobId = String(group.arrayJobId);
-      const summary = element("summary", undefined, `${group.arrayJobId}_[${group.tasks.length}] ${group.name} — `);
+      const sweep = group.tasks.find((t) => t.notebook?.kind === "sweep")?.notebook;
+      const title = sweep ? `sweep ${sweep.name} of ${sweep.input.split("/").pop() ?? ""}` : group.name;
+      const summary = element("summary", undefined, `${group.arrayJobId}_[${group.tasks.length}] ${title} — `);
       for (const [state, count] of Object.entries(group.states)) {
         const badge = element("span", "jp-hpcfit-state", `${count} ${state}`);
+        badge.dataset.state = state;
         badge.style.color = `var(${stateColorVar(state as JobState)})`;
         summary.append(badge, document.createTextNode(" "));
+      }
+      if (sweep && group.tasks.every((t) => isTerminalState(t.state))) {
+        const button = element("button", "jp-hpcfit-action", "Summary");
+        button.dataset.action = "summary";
+        button.addEventListener("click", (event) => {
+          event.preventDefault();
+          if (this.connection === null) return;
+          void this.services
+            .openSummary(this.connection, group.arrayJobId)
+            .catch((error: unknown) =>
+              this.services.error(`summary of ${group.arrayJobId}: ${error instanceof Error ? error.message : String(error)}`),
+            );
+        });
+        summary.append(button);
       }
       details.append(summary, ...group.tasks.map((task) => this.jobItem(task, now)));
       items.push(details);
@@ -232,6 +256,8 @@ export class JobsPanel extends Widget {
       }
       line.append(cell);
     }
+    const notebook = job.notebook;
+    const runLine = notebook ? notebookLine(notebook, now) : null;
     const actions = element("div", "jp-hpcfit-job-actions");
     const terminal = isTerminalState(job.state);
     const add = (action: string, label: string, enabled: boolean, run: () => Promise<unknown> | void): void => {
@@ -260,6 +286,12 @@ export class JobsPanel extends Widget {
     });
     // Only a job that stored a fit result has results, and they are its own.
     add("results", "Results", typeof job.results === "string", () => this.services.openResults(job));
+    add("open-output", "Open output", notebook !== undefined && notebook !== null && notebook.progress.state !== "pending", () =>
+      this.services.openNotebookOutput(job),
+    );
+    add("run-again", "Run again…", notebook !== undefined && notebook !== null, () => {
+      if (this.connection !== null) this.services.runAgain(this.connection, job);
+    });
     add("directory", "Directory", true, () => this.services.openDirectory(job));
     const files = [...new Set([job.stdout, job.stderr].filter((f): f is string => f !== null))];
     add("forget", "Delete", terminal, async () => {
@@ -275,7 +307,8 @@ export class JobsPanel extends Widget {
         await this.services.deleteOutputFiles(job);
       }
     });
-    item.append(line, actions);
+    if (runLine !== null) item.append(line, runLine, actions);
+    else item.append(line, actions);
     return item;
   }
 
@@ -306,4 +339,39 @@ export class JobsPanel extends Widget {
     window.clearInterval(this.refresher);
     super.dispose();
   }
+}
+
+/** A notebook job's second line: parameters, cells done of all, the cell running, elapsed and remaining time. */
+function notebookLine(info: NonNullable<JobRow["notebook"]>, now: number): HTMLElement {
+  const line = element("div", "jp-hpcfit-notebook-run");
+  const p = info.progress;
+  const params = Object.entries(info.parameters)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+  if (params !== "") line.append(element("span", "jp-hpcfit-run-parameters", params));
+  const cells = element("span", "jp-hpcfit-run-progress", p.state === "pending" ? "waiting" : `${p.done}/${p.total}`);
+  cells.dataset.done = String(p.done);
+  cells.dataset.total = String(p.total);
+  cells.dataset.runState = p.state;
+  cells.title = "code cells done of all";
+  line.append(cells);
+  if (p.current !== null) {
+    const current = element("span", "jp-hpcfit-run-cell", `cell ${p.current.number}: ${p.current.line}`);
+    current.title = "the cell running now";
+    line.append(current);
+  }
+  if (p.startTime !== null) {
+    const start = Date.parse(p.startTime);
+    const end = p.state === "running" ? now : Date.parse(p.savedAt ?? p.startTime);
+    const parts = [`${formatDuration(Math.max(0, Math.round((end - start) / 1000)))} elapsed`];
+    if (p.state === "running" && p.remainingSeconds !== null) {
+      // The estimate was made when the notebook was last saved; time since then counts down.
+      const since = p.savedAt === null ? 0 : Math.max(0, Math.round((now - Date.parse(p.savedAt)) / 1000));
+      parts.push(`~${formatDuration(Math.max(0, p.remainingSeconds - since))} left`);
+    }
+    line.append(element("span", "jp-hpcfit-run-times", parts.join(", ")));
+  }
+  if (p.state === "failed")
+    line.append(element("span", "jp-hpcfit-warning", p.failedCell !== null ? "failed (Open output shows the cell)" : "stopped"));
+  return line;
 }

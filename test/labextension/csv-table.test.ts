@@ -1,0 +1,27 @@
+// The sweep summary's CSV as the summary viewer reads it: quoted fields, numeric columns, and one
+// line per combination of the other parameters, sorted along the chosen one.
+import { expect, test } from "vitest";
+import { numericColumns, parseCsv, seriesOf } from "../../labextension/src/transforms/csv-table.js";
+import { summaryCsv } from "../../notebooks/sweep.js";
+
+test("reads back what the sweep summary writes, quotes and newlines included", () => {
+  const text = summaryCsv([
+    { parameters: { workers: 2, label: 'a, "b"' }, status: "ok", runTime: 1.5, output: "/x/a.ipynb", records: { t: 3 } },
+    { parameters: { workers: 1, label: "two\nlines" }, status: "failed", output: "/x/b.ipynb", error: "E: no", records: {} },
+  ]);
+  const table = parseCsv(text);
+  expect(table.header).toEqual(["workers", "label", "status", "run_time_s", "output", "job_id", "error", "t"]);
+  expect(table.rows).toEqual([
+    ["2", 'a, "b"', "ok", "1.500", "/x/a.ipynb", "", "", "3"],
+    ["1", "two\nlines", "failed", "", "/x/b.ipynb", "", "E: no", ""],
+  ]);
+  expect(numericColumns(table)).toEqual(["workers", "run_time_s", "t"]);
+});
+
+test("plots a column against a parameter, one sorted line per value of the others", () => {
+  const table = parseCsv("workers,size,status,t\n2,10,ok,5\n1,10,ok,10\n1,20,ok,20\n2,20,ok,10\n4,20,ok,\n");
+  expect(seriesOf(table, "workers", "t", ["size"])).toEqual([
+    { type: "scatter", mode: "lines+markers", name: "size=10", x: [1, 2], y: [10, 5] },
+    { type: "scatter", mode: "lines+markers", name: "size=20", x: [1, 2], y: [20, 10] },
+  ]);
+});
