@@ -5,6 +5,7 @@
  * supervisor starts (`cli/kernel-interpreter.ts`) calls {@link runKernel}.
  */
 import { fileURLToPath } from "node:url";
+import { ignoreBrokenStdio } from "./broken-stdio.js";
 import type { CommManager } from "./comms/types.js";
 import { listenForInterrupts, type InterruptSubscription } from "./interrupt/index.js";
 import { HistoryStore } from "./history/history-store.js";
@@ -106,6 +107,7 @@ export function runKernel(options: RunKernelOptions): KernelProtocol {
   (globalThis as Record<symbol, unknown>)[COMMS_GLOBAL] = protocol.comms;
 
   process.on("SIGTERM", () => void stop(0));
+  ignoreBrokenStdio();
   // The last line of defence: nothing a cell does may end the kernel.
   process.on("uncaughtException", (error) => log(`uncaught exception: ${error.stack ?? error.message}`));
   process.on("unhandledRejection", (reason) =>

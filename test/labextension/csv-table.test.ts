@@ -10,10 +10,10 @@ test("reads back what the sweep summary writes, quotes and newlines included", (
     { parameters: { workers: 1, label: "two\nlines" }, status: "failed", output: "/x/b.ipynb", error: "E: no", records: {} },
   ]);
   const table = parseCsv(text);
-  expect(table.header).toEqual(["workers", "label", "status", "run_time_s", "output", "job_id", "error", "t"]);
+  expect(table.header).toEqual(["workers", "label", "status", "run_time_s", "output", "job_id", "node", "error", "t"]);
   expect(table.rows).toEqual([
-    ["2", 'a, "b"', "ok", "1.500", "/x/a.ipynb", "", "", "3"],
-    ["1", "two\nlines", "failed", "", "/x/b.ipynb", "", "E: no", ""],
+    ["2", 'a, "b"', "ok", "1.500", "/x/a.ipynb", "", "", "", "3"],
+    ["1", "two\nlines", "failed", "", "/x/b.ipynb", "", "", "E: no", ""],
   ]);
   expect(numericColumns(table)).toEqual(["workers", "run_time_s", "t"]);
 });
