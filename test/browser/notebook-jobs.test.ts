@@ -79,7 +79,9 @@ async function submitted(form: Locator): Promise<string> {
   await expect
     .poll(
       async () =>
-        (await enabled()) ? "" : `${await form.locator(".jp-hpcfit-field-error, .jp-hpcfit-form-errors").allTextContents()}`,
+        (await enabled())
+          ? ""
+          : (await form.locator(".jp-hpcfit-field-error, .jp-hpcfit-form-errors").allTextContents()).join(" | "),
       {
         timeout: 30_000,
       },
