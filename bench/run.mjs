@@ -7,7 +7,10 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-/** Each benchmark and the arguments that make it write its section. */
+/**
+ * Each benchmark and the arguments that make it write its section (test/architecture/bench-list.test.ts
+ * checks that every benchmark is here or is started by one that is).
+ */
 const BENCHES = [
   ["kernel.mjs"],
   ["kernel-limits.mjs"],
@@ -21,12 +24,15 @@ const BENCHES = [
   ["mcmc-parallel.mjs", "--write"],
   ["model-bands.mjs", "--write"],
   ["fit-job-scaling.mjs", "--write"],
+  ["fit-node-scaling.mjs", "--write"],
   ["slurm-overhead.mjs"],
   ["slurm-local-rate.mjs"],
+  ["squeue-listing.mjs"],
   ["slurm-kernel.mjs", "--write"],
   ["queue-add.mjs"],
   ["queue-cycles.mjs"],
   ["queue-memory.mjs"],
+  ["queue-postgres.mjs"],
   ["notebook-overhead.mjs", "--write"],
 ];
 
