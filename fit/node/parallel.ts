@@ -126,9 +126,13 @@ export class WorkerEvaluator implements PopulationEvaluator {
   /** Hands contiguous slices of the points to the workers and waits for all of them. */
   private async run(points: Float64Array, count: number, residuals: boolean): Promise<void> {
     if (this.closed) throw new Error("parallel evaluator is closed");
-    const p = this.nparams;
     this.ensure(count);
-    this.points.set(points.subarray(0, count * p));
+    this.points.set(points.subarray(0, count * this.nparams));
+    await this.scatter(count, (start, end) => ({ start, end, residuals }));
+  }
+
+  /** Sends worker k the message for its contiguous slice of `count` points and waits for every reply. */
+  private async scatter(count: number, message: (start: number, end: number) => unknown): Promise<void> {
     const nw = this.workers.length;
     const jobs: Promise<WorkerReply>[] = [];
     for (let k = 0; k < nw; k++) {
@@ -137,7 +141,7 @@ export class WorkerEvaluator implements PopulationEvaluator {
       if (end <= start) continue;
       const w = this.workers[k];
       const reply = once(w);
-      w.postMessage({ start, end, residuals });
+      w.postMessage(message(start, end));
       jobs.push(reply);
     }
     for (const r of await Promise.all(jobs)) if ("error" in r) throw new Error(`parallel worker: ${r.error}`);
@@ -158,18 +162,7 @@ export class WorkerEvaluator implements PopulationEvaluator {
       for (const w of this.workers) w.postMessage({ curveBuffers: { points: pbuf, out: obuf } });
     }
     this.curvePoints.set(points.subarray(0, count * p));
-    const nw = this.workers.length;
-    const jobs: Promise<WorkerReply>[] = [];
-    for (let k = 0; k < nw; k++) {
-      const start = Math.floor((k * count) / nw);
-      const end = Math.floor(((k + 1) * count) / nw);
-      if (end <= start) continue;
-      const w = this.workers[k];
-      const reply = once(w);
-      w.postMessage({ curves: { start, end, width } });
-      jobs.push(reply);
-    }
-    for (const r of await Promise.all(jobs)) if ("error" in r) throw new Error(`parallel worker: ${r.error}`);
+    await this.scatter(count, (start, end) => ({ curves: { start, end, width } }));
     out.set(this.curveOut.subarray(0, count * width));
   }
 
