@@ -374,7 +374,9 @@ export class SqliteQueueStorage implements QueueStorage {
     return this.db
       .transaction(() => {
         const until = Date.now() + leaseMs;
-        return new Set(held.filter((h) => this.stmt.heartbeat.run(until, h.id, worker, h.attempt).changes === 1).map((h) => h.id));
+        return new Set(
+          held.filter((h) => this.stmt.heartbeat.run(until, h.id, worker, h.attempt).changes === 1).map((h) => h.id),
+        );
       })
       .immediate();
   }
