@@ -26,6 +26,7 @@ const BENCHES = [
   ["queue-add.mjs"],
   ["queue-cycles.mjs"],
   ["queue-memory.mjs"],
+  ["queue-postgres.mjs"],
   ["notebook-overhead.mjs", "--write"],
 ];
 

@@ -80,6 +80,9 @@ const TYPES = {
   }) as unknown as typeof pg.types.getTypeParser,
 };
 
+/** Tasks added at once from which the table's planner statistics are refreshed right away. */
+const ANALYZE_AFTER = 1000;
+
 /** Rows per INSERT statement when adding tasks (each column travels as one array). */
 const INSERT_CHUNK = 20_000;
 
@@ -341,6 +344,15 @@ export class PostgresQueueStorage implements QueueStorage {
 
   async insert(rows: NewTaskRow[]): Promise<number[]> {
     if (rows.length === 0) return [];
+    const ids = await this.insertRows(rows);
+    // The planner's statistics of a freshly filled queue say it is empty until autovacuum looks
+    // (up to a minute later): a claim would then read and sort every PENDING task instead of
+    // walking the claim index for the first few. A large addition refreshes them at once.
+    if (rows.length >= ANALYZE_AFTER) await this.pool.query(`ANALYZE ${this.s}.tasks`);
+    return ids;
+  }
+
+  private async insertRows(rows: NewTaskRow[]): Promise<number[]> {
     return this.tx(async (c) => {
       // Adders take turns, so that a batch gets consecutive ids in its order.
       await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [this.s]);
@@ -698,11 +710,13 @@ function statements(s: string) {
   const dependsOnFailed = `EXISTS (SELECT 1 FROM ${s}.deps d JOIN ${s}.tasks r ON r.id = d.requires_id WHERE d.task_id = t.id AND r.state = 'FAILED')`;
   const allSucceeded = `NOT EXISTS (SELECT 1 FROM ${s}.deps d JOIN ${s}.tasks r ON r.id = d.requires_id WHERE d.task_id = t.id AND r.state <> 'SUCCEEDED')`;
   // A task's requirements and attempts, in the same statement as the task.
-  const extras = `
-    (SELECT array_agg(requires_id ORDER BY requires_id) FROM ${s}.deps WHERE task_id = t.id) AS requires,
-    (SELECT json_agg(json_build_object('attempt', a.attempt, 'worker', a.worker, 'node', a.node, 'job_id', a.job_id,
+  const requires = `(SELECT array_agg(requires_id ORDER BY requires_id) FROM ${s}.deps WHERE task_id = t.id)`;
+  const history = `(SELECT json_agg(json_build_object('attempt', a.attempt, 'worker', a.worker, 'node', a.node, 'job_id', a.job_id,
        'started_at', a.started_at, 'finished_at', a.finished_at, 'exit_code', a.exit_code, 'error', a.error, 'log_file', a.log_file)
-       ORDER BY a.attempt) FROM ${s}.attempts a WHERE a.task_id = t.id) AS history`;
+       ORDER BY a.attempt) FROM ${s}.attempts a WHERE a.task_id = t.id)`;
+  const extras = `${requires} AS requires, ${history} AS history`;
+  // A claimed task's: only a task with requirements has any, and only one claimed before its earlier attempts.
+  const claimExtras = `CASE WHEN t.has_deps THEN ${requires} END AS requires, CASE WHEN t.attempts > 1 THEN ${history} END AS history`;
   // One statement: pick the next ready tasks, up to $5 (skipping those other claims hold), take
   // them, and open their attempts; nothing when the queue is paused, or when some lease has
   // expired (then `expired_leases` says so and the caller returns those tasks to the queue first).
@@ -723,7 +737,7 @@ function statements(s: string) {
         SELECT id, attempts, worker, node, job_id, started_at FROM claimed
         ON CONFLICT (task_id, attempt) DO UPDATE SET worker = excluded.worker, node = excluded.node, job_id = excluded.job_id,
           started_at = excluded.started_at, finished_at = NULL, exit_code = NULL, error = NULL, log_file = NULL)
-      SELECT (SELECT found FROM expired) AS expired_leases, t.*, ${extras} FROM (SELECT 1) AS one LEFT JOIN claimed t ON true
+      SELECT (SELECT found FROM expired) AS expired_leases, t.*, ${claimExtras} FROM (SELECT 1) AS one LEFT JOIN claimed t ON true
       ORDER BY t.priority DESC, t.id`;
   const lit = (v: string | null) => (v === null ? "NULL" : pg.escapeLiteral(v));
   const ids = (list: readonly number[]) => `'{${list.map((id) => Math.trunc(id)).join(",")}}'::bigint[]`;

@@ -275,21 +275,18 @@ export async function work(
       }
     };
 
-    let failing = false;
-    try {
+    const drain = async () => {
       for (;;) {
         if (stop.signal.aborted) break;
         if (waiting.length === 0) {
           const limit = wantsMore() ? Math.min(sizer.size(), quota()) : 0;
           if (limit === 0) break;
-          if ((await settle([], limit)) === 0) {
-            if (exitWhenDone) {
-              const c = await storage.counts();
-              if (c.WAITING + c.PENDING + c.RUNNING === 0) break;
-            }
-            await sleep(pollMs, stop.signal);
-            continue;
+          if ((await settle([], limit)) > 0) continue;
+          if (exitWhenDone) {
+            const c = await storage.counts();
+            if (c.WAITING + c.PENDING + c.RUNNING === 0) break;
           }
+          await sleep(pollMs, stop.signal);
           continue;
         }
         const held = waiting.shift()!;
@@ -312,20 +309,14 @@ export async function work(
         const surplus = sizer.surplus(waiting.length);
         if (surplus > 0) await settle(waiting.splice(waiting.length - surplus), 0);
       }
-    } catch (e) {
-      failing = true;
-      throw e;
-    } finally {
-      clearInterval(beat);
-      // Record what ran, and give back what never started, unspent.
-      if (finished.length > 0 || waiting.length > 0) {
-        try {
-          await settle(waiting.splice(0), 0);
-        } catch (e) {
-          if (!failing) throw e;
-        }
-      }
-    }
+    };
+    const failures: unknown[] = [];
+    await drain().catch((e: unknown) => void failures.push(e));
+    clearInterval(beat);
+    // Record what ran, and give back what never started, unspent (the first error is the one thrown).
+    if (finished.length > 0 || waiting.length > 0)
+      await settle(waiting.splice(0), 0).catch((e: unknown) => void failures.push(e));
+    if (failures.length > 0) throw failures[0];
   };
   try {
     const names = Array.from({ length: loops }, (_, i) => (loops === 1 ? prefix : `${prefix}/${i}`));
