@@ -731,7 +731,7 @@ function statements(s: string) {
       claimed AS (
         UPDATE ${s}.tasks t SET state = 'RUNNING', attempts = t.attempts + 1, worker = $1, node = $3, job_id = $4,
           started_at = now.ms, lease_expires = now.ms + $2, exit_code = NULL, error = NULL, finished_at = NULL, log_file = NULL
-        FROM picked, now WHERE t.id = picked.id RETURNING t.*),
+        FROM now WHERE t.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING t.*),
       started AS (
         INSERT INTO ${s}.attempts (task_id, attempt, worker, node, job_id, started_at)
         SELECT id, attempts, worker, node, job_id, started_at FROM claimed
@@ -758,7 +758,8 @@ function statements(s: string) {
       `EXECUTE ${CLAIM}(${lit(worker)}, ${Math.trunc(leaseMs)}, ${lit(place.node)}, ${lit(place.jobId)}, ${Math.trunc(limit)})`,
     heartbeat: `
       UPDATE ${s}.tasks t SET lease_expires = ${NOW_MS} + $1 FROM unnest($2::bigint[], $3::int[]) AS h(id, attempt)
-      WHERE t.id = h.id AND t.state = 'RUNNING' AND t.worker = $4 AND t.attempts = h.attempt RETURNING t.id`,
+      WHERE t.id = ANY($2::bigint[]) AND t.id = h.id AND t.state = 'RUNNING' AND t.worker = $4 AND t.attempts = h.attempt
+      RETURNING t.id`,
     /**
      * Ends attempts held by `worker` (each with its state afterwards, see attempt-end.ts) and
      * records them; returns the ids of the tasks that were still held.
@@ -780,7 +781,9 @@ function statements(s: string) {
       done AS (
         UPDATE ${s}.tasks t SET state = i.state, exit_code = i."exitCode", error = i."taskError", lease_expires = NULL,
           finished_at = CASE WHEN i.state = 'PENDING' THEN NULL ELSE ${NOW_MS} END
-        FROM input i WHERE t.id = i.id AND t.state = 'RUNNING' AND t.worker = ${lit(worker)} AND t.attempts = i.attempt
+        FROM input i
+        WHERE t.id = ANY(${ids(ends.map((e) => e.id))}) AND t.id = i.id AND t.state = 'RUNNING' AND t.worker = ${lit(worker)}
+          AND t.attempts = i.attempt
         RETURNING t.id, t.attempts, t.worker, t.node, t.job_id, t.started_at, coalesce(t.finished_at, ${NOW_MS}) AS ended,
           i."exitCode" AS exit_code, i."attemptError" AS error)
       INSERT INTO ${s}.attempts (task_id, attempt, worker, node, job_id, started_at, finished_at, exit_code, error)
@@ -825,7 +828,8 @@ function statements(s: string) {
             ELSE coalesce(p.error, 'exit code ' || p.exit_code) || ' (attempt ' || p.attempt || ' of ${Math.trunc(maxAttempts)}; it runs again)'
           END
         FROM input i LEFT JOIN ${s}.attempts p ON p.task_id = i.id AND p.attempt = i.attempt - 1
-        WHERE t.id = i.id AND t.state = 'RUNNING' AND t.worker = ${lit(worker)} AND t.attempts = i.attempt
+        WHERE t.id = ANY(${ids(held.map((h) => h.id))}) AND t.id = i.id AND t.state = 'RUNNING' AND t.worker = ${lit(worker)}
+          AND t.attempts = i.attempt
         RETURNING t.id, i.attempt),
       gone AS (DELETE FROM ${s}.attempts a USING back b WHERE a.task_id = b.id AND a.attempt = b.attempt)
       SELECT id FROM back`,
