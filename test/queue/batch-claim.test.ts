@@ -1,6 +1,7 @@
 /**
  * Workers that claim several tasks per exchange with the storage: concurrent worker processes
- * draining one queue in batches take each task exactly once; a worker SIGKILLed with a batch
+ * draining one queue in batches take each task exactly once; a worker keeps the leases of the
+ * tasks it has claimed and not started; a worker SIGKILLed with a batch
  * claimed loses none of it (the leases run out and the tasks run elsewhere); one stopped cleanly
  * gives its unstarted tasks back at once, unspent; a released claim leaves its task exactly as it
  * was; the automatic size batches short tasks and claims long ones one at a time; and the same
@@ -94,6 +95,20 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
     expect(tasks.every((t) => t.state === "SUCCEEDED" && t.attempts === 1 && t.history.length === 1)).toBe(true);
     q.close();
   }, 120_000);
+
+  it("keeps the leases of the claimed tasks it has not started yet, so no other worker takes them meanwhile", async () => {
+    cliOk(dir, "create", "hold");
+    for (let i = 1; i <= 6; i++) cliOk(dir, "add", "hold", "--", "sleep 1.2");
+    // Each worker's last task of three waits 2.4 s to start, more than twice its lease.
+    const a = startWorker(dir, "hold", "--batch", "3", "--lease", "1");
+    const b = startWorker(dir, "hold", "--batch", "3", "--lease", "1");
+    expect((await a.done).code).toBe(0);
+    expect((await b.done).code).toBe(0);
+    const q = await queue.connect("hold", { dir });
+    const tasks = await q.tasks();
+    q.close();
+    expect(tasks.map((t) => [t.state, t.attempts, t.history.length])).toEqual(Array(6).fill(["SUCCEEDED", 1, 1]));
+  }, 60_000);
 
   it("loses no task of a batch whose worker is SIGKILLed: the leases run out and the tasks run to completion elsewhere, once", async () => {
     const log = join(dir, "done.txt");
