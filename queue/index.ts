@@ -17,6 +17,7 @@ export { expandTemplate } from "./template.js";
 export { shellQuote } from "../util/shell.js";
 export { parseTaskLines } from "./task-input.js";
 export type { TaskContext, TaskFunction, TaskReport, WorkOptions, WorkSummary } from "./worker.js";
+export type { BatchSetting } from "./batch-size.js";
 export {
   TASK_STATES,
   type AddOptions,

@@ -8,6 +8,7 @@
  * finishing a task's requirements at once cannot both miss that it is ready.
  */
 import pg from "pg";
+import { attemptEnd, lostLease } from "./attempt-end.js";
 import { batchStates } from "./batch-states.js";
 import {
   MAX_IDENTIFIER,
@@ -21,6 +22,9 @@ import {
 import {
   TASK_STATES,
   type ClaimedTask,
+  type ExchangeRequest,
+  type ExchangeResult,
+  type HeldAttempt,
   type NewTaskRow,
   type NodeCounts,
   type QueueInfo,
@@ -75,6 +79,9 @@ const TYPES = {
     return parserOf(oid, format);
   }) as unknown as typeof pg.types.getTypeParser,
 };
+
+/** Tasks added at once from which the table's planner statistics are refreshed right away. */
+const ANALYZE_AFTER = 1000;
 
 /** Rows per INSERT statement when adding tasks (each column travels as one array). */
 const INSERT_CHUNK = 20_000;
@@ -337,6 +344,15 @@ export class PostgresQueueStorage implements QueueStorage {
 
   async insert(rows: NewTaskRow[]): Promise<number[]> {
     if (rows.length === 0) return [];
+    const ids = await this.insertRows(rows);
+    // The planner's statistics of a freshly filled queue say it is empty until autovacuum looks
+    // (up to a minute later): a claim would then read and sort every PENDING task instead of
+    // walking the claim index for the first few. A large addition refreshes them at once.
+    if (rows.length >= ANALYZE_AFTER) await this.pool.query(`ANALYZE ${this.s}.tasks`);
+    return ids;
+  }
+
+  private async insertRows(rows: NewTaskRow[]): Promise<number[]> {
     return this.tx(async (c) => {
       // Adders take turns, so that a batch gets consecutive ids in its order.
       await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [this.s]);
@@ -405,42 +421,50 @@ export class PostgresQueueStorage implements QueueStorage {
   }
 
   async claim(worker: string, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask | null> {
+    return (await this.claimBatch(worker, 1, leaseMs, place))[0] ?? null;
+  }
+
+  async claimBatch(worker: string, limit: number, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask[]> {
+    if (limit < 1) return [];
     // The claim statement takes nothing while some lease has expired, and says so: the expired
     // tasks go back in line first (as with SQLite, a lost task keeps its place by priority).
     for (let round = 0; round < 5; round++) {
       // EXECUTE takes no bound parameters: the values travel as escaped literals.
-      const r = await this.prepared((c) => c.query<ClaimRow>(this.sql.executeClaim(worker, leaseMs, place)));
-      const claimed = await this.claimedFrom(r.rows[0], worker, place);
+      const r = await this.prepared((c) => c.query<ClaimRow>(this.sql.executeClaim(worker, limit, leaseMs, place)));
+      const claimed = await this.claimedFrom(r.rows, worker, place);
       if (claimed !== "expired") return claimed;
     }
     // Another worker is returning the expired tasks right now: look again at the next poll.
-    return null;
+    return [];
   }
 
   /**
-   * The task a claim statement returned (null when none was ready), or `"expired"` once the
+   * The tasks a claim statement returned (none when nothing was ready), or `"expired"` once the
    * expired leases it reported were returned to the queue (the caller claims again).
    */
-  private async claimedFrom(row: ClaimRow, worker: string, place: WorkerPlace): Promise<ClaimedTask | null | "expired"> {
-    if (row.expired_leases) {
+  private async claimedFrom(rows: ClaimRow[], worker: string, place: WorkerPlace): Promise<ClaimedTask[] | "expired"> {
+    if (rows[0]?.expired_leases) {
       await this.reclaimExpired();
       return "expired";
     }
-    if (row.id === null) return null;
-    // The statement's own snapshot does not see the attempt row it adds: append it here.
-    const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(attemptFromRow);
-    history.push({
-      attempt: row.attempts,
-      worker,
-      node: place.node,
-      jobId: place.jobId,
-      startedAt: row.started_at!,
-      finishedAt: null,
-      exitCode: null,
-      error: null,
-      logFile: null,
-    });
-    return { ...toTask(row, history), attempt: row.attempts };
+    return rows
+      .filter((row) => row.id !== null)
+      .map((row) => {
+        // The statement's own snapshot does not see the attempt row it adds: append it here.
+        const history = (row.history ?? []).filter((a) => a.attempt !== row.attempts).map(attemptFromRow);
+        history.push({
+          attempt: row.attempts,
+          worker,
+          node: place.node,
+          jobId: place.jobId,
+          startedAt: row.started_at!,
+          finishedAt: null,
+          exitCode: null,
+          error: null,
+          logFile: null,
+        });
+        return { ...toTask(row, history), attempt: row.attempts };
+      });
   }
 
   /**
@@ -466,12 +490,22 @@ export class PostgresQueueStorage implements QueueStorage {
   }
 
   async heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean> {
-    return (await this.pool.query(this.sql.heartbeat, [leaseMs, id, worker, attempt])).rowCount === 1;
+    return (await this.heartbeatBatch(worker, [{ id, attempt }], leaseMs)).has(id);
+  }
+
+  async heartbeatBatch(worker: string, held: readonly HeldAttempt[], leaseMs: number): Promise<Set<number>> {
+    if (held.length === 0) return new Set();
+    const r = await this.pool.query<{ id: number }>(this.sql.heartbeat, [
+      leaseMs,
+      held.map((h) => h.id),
+      held.map((h) => h.attempt),
+      worker,
+    ]);
+    return new Set(r.rows.map((row) => row.id));
   }
 
   async complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null> {
-    const held = await this.finish(id, worker, attempt, outcome, undefined);
-    return held.state;
+    return (await this.exchange(worker, { finished: [{ id, attempt, outcome }] })).states[0];
   }
 
   async completeAndClaim(
@@ -482,42 +516,55 @@ export class PostgresQueueStorage implements QueueStorage {
     leaseMs: number,
     place: WorkerPlace,
   ): Promise<{ state: TaskState | null; next: ClaimedTask | null }> {
-    const { state, claimRow } = await this.finish(id, worker, attempt, outcome, { worker, leaseMs, place });
-    // Without a claim row (a retried failure) or after expired leases, the claim goes on its own.
-    const next = claimRow === undefined ? "expired" : await this.claimedFrom(claimRow, worker, place);
-    return { state, next: next === "expired" ? await this.claim(worker, leaseMs, place) : next };
+    const r = await this.exchange(worker, { finished: [{ id, attempt, outcome }], claim: { limit: 1, leaseMs, place } });
+    return { state: r.states[0], next: r.next[0] ?? null };
+  }
+
+  async release(worker: string, held: readonly HeldAttempt[]): Promise<number> {
+    return (await this.exchange(worker, { release: held })).released;
   }
 
   /**
-   * Ends an attempt (see {@link complete}); with `then`, the next claim for that worker runs in
-   * the same round trip and transaction, and its row is returned. A failure that is retried
-   * takes its own round trip (the claim then follows apart).
+   * One round trip: the statements of a simple query run in one implicit transaction, each with
+   * a snapshot of its own, so a release of dependents after their lock sees what the lock waited
+   * for, and the claim at the end may take a dependent these completions just released (or a
+   * failure that runs again).
    */
-  private async finish(
-    id: number,
-    worker: string,
-    attempt: number,
-    outcome: TaskOutcome,
-    then: { worker: string; leaseMs: number; place: WorkerPlace } | undefined,
-  ): Promise<{ state: TaskState | null; claimRow?: ClaimRow }> {
-    const failed = outcome.exitCode !== 0;
-    const error = failed ? (outcome.error ?? `exit code ${outcome.exitCode}`) : null;
-    if (failed && this.retryOnFailure && attempt < this.maxAttempts) {
-      const note = `${error} (attempt ${attempt} of ${this.maxAttempts}; it runs again)`;
-      const held = await this.pool.query(this.sql.requeueFailed, [outcome.exitCode, note, id, worker, attempt, error]);
-      return { state: held.rowCount === 0 ? null : "PENDING" };
+  async exchange(worker: string, request: ExchangeRequest): Promise<ExchangeResult> {
+    const finished = (request.finished ?? []).map((f) => ({
+      id: f.id,
+      attempt: f.attempt,
+      exitCode: f.outcome.exitCode,
+      ...attemptEnd(f.attempt, f.outcome, this.maxAttempts, this.retryOnFailure),
+    }));
+    const release = request.release ?? [];
+    const claim = request.claim !== undefined && request.claim.limit > 0 ? request.claim : undefined;
+    const parts: string[] = [];
+    const at = { finished: -1, release: -1, claim: -1 };
+    if (finished.length > 0) {
+      at.finished = parts.push(this.sql.finish(worker, finished)) - 1;
+      const succeeded = finished.filter((f) => f.state === "SUCCEEDED").map((f) => f.id);
+      const failed = finished.filter((f) => f.state === "FAILED").map((f) => f.id);
+      if (succeeded.length > 0) parts.push(...this.sql.releaseDependents(succeeded));
+      if (failed.length > 0) parts.push(this.sql.failDependents(failed));
     }
-    const state: TaskState = failed ? "FAILED" : "SUCCEEDED";
-    // One round trip: the statements of a simple query run in one implicit transaction, each
-    // with a snapshot of its own, so the release after the lock sees what the lock waited for,
-    // and the claim after the release may take a dependent this completion just released.
-    let sql = this.sql.finishAndFollow(id, worker, attempt, state, outcome.exitCode, error);
-    if (then !== undefined) sql += `\n${this.sql.executeClaim(then.worker, then.leaseMs, then.place)};`;
+    if (release.length > 0) at.release = parts.push(this.sql.unclaim(worker, release, this.maxAttempts)) - 1;
+    if (claim !== undefined) at.claim = parts.push(this.sql.executeClaim(worker, claim.limit, claim.leaseMs, claim.place)) - 1;
+    if (parts.length === 0) return { states: [], released: 0, next: [] };
     for (let round = 1; ; round++) {
       try {
-        const results = (await this.prepared((c) => c.query(sql))) as unknown as pg.QueryResult[];
-        const held = results[0].rowCount === 0 ? null : state;
-        return then === undefined ? { state: held } : { state: held, claimRow: results[results.length - 1].rows[0] as ClaimRow };
+        const out = (await this.prepared((c) => c.query(parts.join(";\n")))) as unknown as pg.QueryResult | pg.QueryResult[];
+        const results = Array.isArray(out) ? out : [out];
+        const held = new Set(at.finished < 0 ? [] : results[at.finished].rows.map((r: { task_id: number }) => r.task_id));
+        const states = finished.map((f) => (held.has(f.id) ? f.state : null));
+        const released = at.release < 0 ? 0 : (results[at.release].rowCount ?? 0);
+        let next: ClaimedTask[] = [];
+        if (claim !== undefined) {
+          const claimed = await this.claimedFrom(results[at.claim].rows as ClaimRow[], worker, claim.place);
+          // After expired leases, the claim goes again on its own.
+          next = claimed === "expired" ? await this.claimBatch(worker, claim.limit, claim.leaseMs, claim.place) : claimed;
+        }
+        return { states, released, next };
       } catch (e) {
         if (round < 5 && RETRYABLE.has((e as { code?: string }).code ?? "")) continue;
         throw e;
@@ -547,7 +594,7 @@ export class PostgresQueueStorage implements QueueStorage {
         started_at: number | null;
       }>(this.sql.expired);
       for (const t of expired.rows) {
-        const what = `lease of worker ${t.worker ?? "?"} expired during attempt ${t.attempts} of ${this.maxAttempts}`;
+        const what = lostLease(t.worker ?? "?", t.attempts, this.maxAttempts);
         await c.query(this.sql.endLost, [t.id, t.attempts, t.worker ?? "?", t.node, t.job_id, t.started_at, what]);
         if (t.attempts >= this.maxAttempts) {
           await c.query(this.sql.failLost, [what, t.id]);
@@ -663,37 +710,38 @@ function statements(s: string) {
   const dependsOnFailed = `EXISTS (SELECT 1 FROM ${s}.deps d JOIN ${s}.tasks r ON r.id = d.requires_id WHERE d.task_id = t.id AND r.state = 'FAILED')`;
   const allSucceeded = `NOT EXISTS (SELECT 1 FROM ${s}.deps d JOIN ${s}.tasks r ON r.id = d.requires_id WHERE d.task_id = t.id AND r.state <> 'SUCCEEDED')`;
   // A task's requirements and attempts, in the same statement as the task.
-  const extras = `
-    (SELECT array_agg(requires_id ORDER BY requires_id) FROM ${s}.deps WHERE task_id = t.id) AS requires,
-    (SELECT json_agg(json_build_object('attempt', a.attempt, 'worker', a.worker, 'node', a.node, 'job_id', a.job_id,
+  const requires = `(SELECT array_agg(requires_id ORDER BY requires_id) FROM ${s}.deps WHERE task_id = t.id)`;
+  const history = `(SELECT json_agg(json_build_object('attempt', a.attempt, 'worker', a.worker, 'node', a.node, 'job_id', a.job_id,
        'started_at', a.started_at, 'finished_at', a.finished_at, 'exit_code', a.exit_code, 'error', a.error, 'log_file', a.log_file)
-       ORDER BY a.attempt) FROM ${s}.attempts a WHERE a.task_id = t.id) AS history`;
-  // Ends an attempt; one claimed before the attempts table existed has no row yet, so upsert.
-  const endAttempt = (finished: string, exitCode: string, error: string) => `
-    INSERT INTO ${s}.attempts (task_id, attempt, worker, node, job_id, started_at, finished_at, exit_code, error)
-    SELECT id, attempts, worker, node, job_id, coalesce(started_at, ${finished}), ${finished}, ${exitCode}, ${error} FROM done
-    ON CONFLICT (task_id, attempt) DO UPDATE SET finished_at = excluded.finished_at, exit_code = excluded.exit_code,
-      error = coalesce(${s}.attempts.error, excluded.error)`;
-  // One statement: pick the next ready task (skipping those other claims hold), take it, and
-  // open its attempt; nothing when the queue is paused, or when some lease has expired (then
-  // `expired_leases` says so and the caller returns those tasks to the queue first).
+       ORDER BY a.attempt) FROM ${s}.attempts a WHERE a.task_id = t.id)`;
+  const extras = `${requires} AS requires, ${history} AS history`;
+  // A claimed task's: only a task with requirements has any, and only one claimed before its earlier attempts.
+  const claimExtras = `CASE WHEN t.has_deps THEN ${requires} END AS requires, CASE WHEN t.attempts > 1 THEN ${history} END AS history`;
+  // One statement: pick the next ready tasks, up to $5 (skipping those other claims hold), take
+  // them, and open their attempts; nothing when the queue is paused, or when some lease has
+  // expired (then `expired_leases` says so and the caller returns those tasks to the queue first).
+  // The one row of `(SELECT 1)` carries that flag when no task is taken.
   const claim = `
       WITH now AS (SELECT ${NOW_MS} AS ms),
       expired AS (SELECT EXISTS (SELECT 1 FROM ${s}.tasks, now WHERE state = 'RUNNING' AND lease_expires < now.ms) AS found),
       picked AS (
         SELECT id FROM ${s}.tasks
         WHERE state = 'PENDING' AND (SELECT value FROM ${s}.meta WHERE key = 'state') = 'active' AND NOT (SELECT found FROM expired)
-        ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED),
+        ORDER BY priority DESC, id LIMIT $5 FOR UPDATE SKIP LOCKED),
       claimed AS (
         UPDATE ${s}.tasks t SET state = 'RUNNING', attempts = t.attempts + 1, worker = $1, node = $3, job_id = $4,
           started_at = now.ms, lease_expires = now.ms + $2, exit_code = NULL, error = NULL, finished_at = NULL, log_file = NULL
-        FROM picked, now WHERE t.id = picked.id RETURNING t.*),
+        FROM now WHERE t.id = ANY(ARRAY(SELECT id FROM picked)) RETURNING t.*),
       started AS (
         INSERT INTO ${s}.attempts (task_id, attempt, worker, node, job_id, started_at)
         SELECT id, attempts, worker, node, job_id, started_at FROM claimed
         ON CONFLICT (task_id, attempt) DO UPDATE SET worker = excluded.worker, node = excluded.node, job_id = excluded.job_id,
           started_at = excluded.started_at, finished_at = NULL, exit_code = NULL, error = NULL, log_file = NULL)
-      SELECT (SELECT found FROM expired) AS expired_leases, t.*, ${extras} FROM (SELECT 1) AS one LEFT JOIN claimed t ON true`;
+      SELECT (SELECT found FROM expired) AS expired_leases, t.*, ${claimExtras} FROM (SELECT 1) AS one LEFT JOIN claimed t ON true
+      ORDER BY t.priority DESC, t.id`;
+  const lit = (v: string | null) => (v === null ? "NULL" : pg.escapeLiteral(v));
+  const ids = (list: readonly number[]) => `'{${list.map((id) => Math.trunc(id)).join(",")}}'::bigint[]`;
+  const json = (rows: readonly object[]) => `${pg.escapeLiteral(JSON.stringify(rows))}::json`;
   return {
     extras,
     getState: `SELECT value FROM ${s}.meta WHERE key = 'state'`,
@@ -704,53 +752,87 @@ function statements(s: string) {
       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::boolean[], $10::boolean[])
         AS b(id, key, command, argv, params, priority, state, error, failed, has_deps)`,
     // The hot statement, prepared on each connection (`PREPARE`; see PostgresQueueStorage.prepared).
-    prepare: `PREPARE ${CLAIM}(text, bigint, text, text) AS ${claim}`,
-    /** The prepared claim with its values inlined as escaped literals, for a multi-statement query. */
-    executeClaim: (worker: string, leaseMs: number, place: WorkerPlace): string =>
-      `EXECUTE ${CLAIM}(${pg.escapeLiteral(worker)}, ${Math.trunc(leaseMs)}, ${pg.escapeLiteral(place.node)}, ${place.jobId === null ? "NULL" : pg.escapeLiteral(place.jobId)})`,
-    heartbeat: `UPDATE ${s}.tasks SET lease_expires = ${NOW_MS} + $1 WHERE id = $2 AND state = 'RUNNING' AND worker = $3 AND attempts = $4`,
-    // A failed attempt with attempts left: back in line, its exit code and reason kept for display.
-    requeueFailed: `
-      WITH done AS (
-        UPDATE ${s}.tasks SET state = 'PENDING', exit_code = $1, error = $2, lease_expires = NULL
-        WHERE id = $3 AND state = 'RUNNING' AND worker = $4 AND attempts = $5 RETURNING *)
-      ${endAttempt(NOW_MS, "$1", "$6::text")}`,
+    prepare: `PREPARE ${CLAIM}(text, bigint, text, text, integer) AS ${claim}`,
+    /** The prepared claim of up to `limit` tasks, its values inlined as escaped literals, for a multi-statement query. */
+    executeClaim: (worker: string, limit: number, leaseMs: number, place: WorkerPlace): string =>
+      `EXECUTE ${CLAIM}(${lit(worker)}, ${Math.trunc(leaseMs)}, ${lit(place.node)}, ${lit(place.jobId)}, ${Math.trunc(limit)})`,
+    heartbeat: `
+      UPDATE ${s}.tasks t SET lease_expires = ${NOW_MS} + $1 FROM unnest($2::bigint[], $3::int[]) AS h(id, attempt)
+      WHERE t.id = ANY($2::bigint[]) AND t.id = h.id AND t.state = 'RUNNING' AND t.worker = $4 AND t.attempts = h.attempt
+      RETURNING t.id`,
     /**
-     * Ends an attempt for good and then follows up, as three statements of one simple query
-     * (values inlined as escaped literals): record the end; lock the waiting dependents (a
-     * transaction finishing another of their requirements at the same time waits here, and its
-     * release, a later statement with a newer snapshot, then sees this success); release those
-     * whose every requirement succeeded, or fail everything downstream of a failure.
+     * Ends attempts held by `worker` (each with its state afterwards, see attempt-end.ts) and
+     * records them; returns the ids of the tasks that were still held.
      */
-    finishAndFollow: (
-      id: number,
+    finish: (
       worker: string,
-      attempt: number,
-      state: TaskState,
-      exitCode: number,
-      error: string | null,
-    ): string => {
-      const lit = (v: string | null) => (v === null ? "NULL" : pg.escapeLiteral(v));
-      const n = (v: number) => String(Math.trunc(v));
-      const follow =
-        state === "SUCCEEDED"
-          ? `SELECT t.id FROM ${s}.tasks t JOIN ${s}.deps d ON d.task_id = t.id
-             WHERE d.requires_id = ${n(id)} AND t.state = 'WAITING' ORDER BY t.id FOR UPDATE OF t;
-             UPDATE ${s}.tasks t SET state = 'PENDING'
-             WHERE t.state = 'WAITING' AND t.id IN (SELECT task_id FROM ${s}.deps WHERE requires_id = ${n(id)}) AND ${allSucceeded};`
-          : `WITH RECURSIVE down(id) AS (
-               SELECT task_id FROM ${s}.deps WHERE requires_id = ${n(id)}
-               UNION SELECT d.task_id FROM ${s}.deps d JOIN down ON d.requires_id = down.id)
-             UPDATE ${s}.tasks SET state = 'FAILED', error = ${lit(`requires task ${id}, which failed`)}, finished_at = ${NOW_MS}
-             WHERE id IN (SELECT id FROM down) AND state IN ('WAITING', 'PENDING')
-               AND EXISTS (SELECT 1 FROM ${s}.tasks WHERE id = ${n(id)} AND state = 'FAILED');`;
-      return `
-        WITH done AS (
-          UPDATE ${s}.tasks SET state = ${lit(state)}, exit_code = ${n(exitCode)}, error = ${lit(error)}, finished_at = ${NOW_MS}, lease_expires = NULL
-          WHERE id = ${n(id)} AND state = 'RUNNING' AND worker = ${lit(worker)} AND attempts = ${n(attempt)} RETURNING *)
-        ${endAttempt("done.finished_at", n(exitCode), lit(error))};
-        ${follow}`;
-    },
+      ends: ReadonlyArray<{
+        id: number;
+        attempt: number;
+        state: TaskState;
+        exitCode: number;
+        taskError: string | null;
+        attemptError: string | null;
+      }>,
+    ): string => `
+      WITH input AS (
+        SELECT * FROM json_to_recordset(${json(ends)})
+          AS x(id bigint, attempt int, state text, "exitCode" int, "taskError" text, "attemptError" text)),
+      done AS (
+        UPDATE ${s}.tasks t SET state = i.state, exit_code = i."exitCode", error = i."taskError", lease_expires = NULL,
+          finished_at = CASE WHEN i.state = 'PENDING' THEN NULL ELSE ${NOW_MS} END
+        FROM input i
+        WHERE t.id = ANY(${ids(ends.map((e) => e.id))}) AND t.id = i.id AND t.state = 'RUNNING' AND t.worker = ${lit(worker)}
+          AND t.attempts = i.attempt
+        RETURNING t.id, t.attempts, t.worker, t.node, t.job_id, t.started_at, coalesce(t.finished_at, ${NOW_MS}) AS ended,
+          i."exitCode" AS exit_code, i."attemptError" AS error)
+      INSERT INTO ${s}.attempts (task_id, attempt, worker, node, job_id, started_at, finished_at, exit_code, error)
+      SELECT id, attempts, worker, node, job_id, coalesce(started_at, ended), ended, exit_code, error FROM done
+      ON CONFLICT (task_id, attempt) DO UPDATE SET finished_at = excluded.finished_at, exit_code = excluded.exit_code,
+        error = coalesce(${s}.attempts.error, excluded.error)
+      RETURNING task_id`,
+    /**
+     * After successes: lock the waiting dependents (a transaction finishing another of their
+     * requirements at the same time waits here, and the release, a later statement with a newer
+     * snapshot, then sees that success); release those whose every requirement succeeded.
+     */
+    releaseDependents: (succeeded: readonly number[]): string[] => [
+      `SELECT t.id FROM ${s}.tasks t WHERE t.state = 'WAITING'
+         AND t.id IN (SELECT task_id FROM ${s}.deps WHERE requires_id = ANY(${ids(succeeded)})) ORDER BY t.id FOR UPDATE`,
+      `UPDATE ${s}.tasks t SET state = 'PENDING'
+       WHERE t.state = 'WAITING' AND t.id IN (SELECT task_id FROM ${s}.deps WHERE requires_id = ANY(${ids(succeeded)})) AND ${allSucceeded}`,
+    ],
+    /** After failures for good: everything downstream fails, naming the (first) failed task it requires. */
+    failDependents: (failed: readonly number[]): string => `
+      WITH RECURSIVE failed AS (SELECT id FROM ${s}.tasks WHERE id = ANY(${ids(failed)}) AND state = 'FAILED'),
+      down(id, root) AS (
+        SELECT d.task_id, d.requires_id FROM ${s}.deps d JOIN failed f ON d.requires_id = f.id
+        UNION SELECT d.task_id, down.root FROM ${s}.deps d JOIN down ON d.requires_id = down.id),
+      first AS (SELECT id, min(root) AS root FROM down GROUP BY id)
+      UPDATE ${s}.tasks t SET state = 'FAILED', error = 'requires task ' || first.root || ', which failed', finished_at = ${NOW_MS}
+      FROM first WHERE t.id = first.id AND t.state IN ('WAITING', 'PENDING')`,
+    /**
+     * Gives back claimed, unstarted tasks as they were before the claim: the columns the claim
+     * cleared come back from the previous attempt, and the error it showed is rebuilt in the words
+     * of attempt-end.ts (waitingError); the claim's attempt row goes. Returns the released ids.
+     */
+    unclaim: (worker: string, held: readonly HeldAttempt[], maxAttempts: number): string => `
+      WITH input AS (SELECT * FROM json_to_recordset(${json(held.map((h) => ({ id: h.id, attempt: h.attempt })))}) AS x(id bigint, attempt int)),
+      back AS (
+        UPDATE ${s}.tasks t SET state = 'PENDING', attempts = t.attempts - 1, lease_expires = NULL, finished_at = NULL,
+          worker = p.worker, node = p.node, job_id = p.job_id, started_at = p.started_at, exit_code = p.exit_code,
+          log_file = p.log_file,
+          error = CASE
+            WHEN p.task_id IS NULL THEN NULL
+            WHEN p.exit_code IS NULL THEN 'lease of worker ' || p.worker || ' expired during attempt ' || p.attempt || ' of ${Math.trunc(maxAttempts)}'
+            ELSE coalesce(p.error, 'exit code ' || p.exit_code) || ' (attempt ' || p.attempt || ' of ${Math.trunc(maxAttempts)}; it runs again)'
+          END
+        FROM input i LEFT JOIN ${s}.attempts p ON p.task_id = i.id AND p.attempt = i.attempt - 1
+        WHERE t.id = ANY(${ids(held.map((h) => h.id))}) AND t.id = i.id AND t.state = 'RUNNING' AND t.worker = ${lit(worker)}
+          AND t.attempts = i.attempt
+        RETURNING t.id, i.attempt),
+      gone AS (DELETE FROM ${s}.attempts a USING back b WHERE a.task_id = b.id AND a.attempt = b.attempt)
+      SELECT id FROM back`,
     // Everything downstream of a failed task fails too (it could never run).
     failDownstream: `
       WITH RECURSIVE down(id) AS (

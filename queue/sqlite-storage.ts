@@ -7,12 +7,16 @@
 import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { attemptEnd, lostLease, waitingError } from "./attempt-end.js";
 import { batchStates } from "./batch-states.js";
 import { DATABASE_FILE } from "./location.js";
 import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from "./sqlite-schema.js";
 import {
   TASK_STATES,
   type ClaimedTask,
+  type ExchangeRequest,
+  type ExchangeResult,
+  type HeldAttempt,
   type TaskAttempt,
   type NewTaskRow,
   type QueueInfo,
@@ -55,8 +59,7 @@ export class SqliteQueueStorage implements QueueStorage {
   private readonly name: string;
   private readonly createdAt: number;
   private readonly stmt: ReturnType<SqliteQueueStorage["prepare"]>;
-  private readonly claimTx: (worker: string, leaseMs: number, place: WorkerPlace) => ClaimedTask | null;
-  private readonly completeTx: (id: number, worker: string, attempt: number, outcome: TaskOutcome) => TaskState | null;
+  private readonly exchangeTx: (worker: string, request: ExchangeRequest) => ExchangeResult;
   private readonly reclaimTx: () => number;
 
   private constructor(
@@ -71,12 +74,8 @@ export class SqliteQueueStorage implements QueueStorage {
     this.createdAt = Number(meta.get("created_at") ?? "0");
     this.stmt = this.prepare();
     // Each runs in BEGIN IMMEDIATE: the write lock is taken before the first read.
-    const claim = db.transaction((worker: string, leaseMs: number, place: WorkerPlace) => this.claimInTx(worker, leaseMs, place));
-    this.claimTx = (worker, leaseMs, place) => claim.immediate(worker, leaseMs, place);
-    const complete = db.transaction((id: number, worker: string, attempt: number, outcome: TaskOutcome) =>
-      this.completeInTx(id, worker, attempt, outcome),
-    );
-    this.completeTx = (id, worker, attempt, outcome) => complete.immediate(id, worker, attempt, outcome);
+    const exchange = db.transaction((worker: string, request: ExchangeRequest) => this.exchangeInTx(worker, request));
+    this.exchangeTx = (worker, request) => exchange.immediate(worker, request);
     const reclaim = db.transaction(() => this.reclaimInTx(Date.now()));
     this.reclaimTx = () => reclaim.immediate();
   }
@@ -181,6 +180,14 @@ export class SqliteQueueStorage implements QueueStorage {
       attemptNote: db.prepare("UPDATE attempts SET error = ? WHERE task_id = ? AND attempt = ? AND worker = ?"),
       attemptLog: db.prepare("UPDATE attempts SET log_file = ? WHERE task_id = ? AND attempt = ? AND worker = ?"),
       attemptsOf: db.prepare("SELECT * FROM attempts WHERE task_id = ? ORDER BY attempt"),
+      attemptOf: db.prepare("SELECT * FROM attempts WHERE task_id = ? AND attempt = ?"),
+      dropAttempt: db.prepare("DELETE FROM attempts WHERE task_id = ? AND attempt = ?"),
+      // A claimed task that never started goes back as it was before the claim (see release).
+      unclaim: db.prepare(
+        `UPDATE tasks SET state = 'PENDING', attempts = attempts - 1, lease_expires = NULL, finished_at = NULL,
+           worker = ?, node = ?, job_id = ?, started_at = ?, exit_code = ?, log_file = ?, error = ?
+         WHERE id = ? AND state = 'RUNNING' AND worker = ? AND attempts = ?`,
+      ),
       attemptsBetween: db.prepare("SELECT * FROM attempts WHERE task_id BETWEEN ? AND ? ORDER BY task_id, attempt"),
       expired: db.prepare("SELECT id, attempts, worker, started_at FROM tasks WHERE state = 'RUNNING' AND lease_expires < ?"),
       requeue: db.prepare("UPDATE tasks SET state = 'PENDING', lease_expires = NULL, error = ? WHERE id = ?"),
@@ -308,20 +315,28 @@ export class SqliteQueueStorage implements QueueStorage {
     return tx.immediate();
   }
 
-  private claimInTx(worker: string, leaseMs: number, place: WorkerPlace): ClaimedTask | null {
+  private claimInTx(worker: string, limit: number, leaseMs: number, place: WorkerPlace): ClaimedTask[] {
     const now = Date.now();
     this.claimNode(place.node, now, leaseMs);
     this.reclaimInTx(now);
-    if (this.stmt.getState.get() === "paused") return null;
-    const row = this.stmt.claim.get(worker, place.node, place.jobId, now, now + leaseMs) as TaskRow | undefined;
-    if (!row) return null;
-    this.stmt.startAttempt.run(row.id, row.attempts, worker, place.node, place.jobId, now);
-    const task = this.toTask(row, this.attemptsOf(row.id));
-    return { ...task, attempt: row.attempts };
+    if (this.stmt.getState.get() === "paused") return [];
+    const claimed: ClaimedTask[] = [];
+    // Each claim takes the best task left: within the write lock, row by row costs no more than a set.
+    while (claimed.length < limit) {
+      const row = this.stmt.claim.get(worker, place.node, place.jobId, now, now + leaseMs) as TaskRow | undefined;
+      if (!row) break;
+      this.stmt.startAttempt.run(row.id, row.attempts, worker, place.node, place.jobId, now);
+      claimed.push({ ...this.toTask(row, this.attemptsOf(row.id)), attempt: row.attempts });
+    }
+    return claimed;
   }
 
   async claim(worker: string, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask | null> {
-    return this.claimTx(worker, leaseMs, place);
+    return (await this.claimBatch(worker, 1, leaseMs, place))[0] ?? null;
+  }
+
+  async claimBatch(worker: string, limit: number, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask[]> {
+    return this.exchangeTx(worker, { claim: { limit, leaseMs, place } }).next;
   }
 
   /**
@@ -355,29 +370,72 @@ export class SqliteQueueStorage implements QueueStorage {
     return this.stmt.heartbeat.run(Date.now() + leaseMs, id, worker, attempt).changes === 1;
   }
 
+  async heartbeatBatch(worker: string, held: readonly HeldAttempt[], leaseMs: number): Promise<Set<number>> {
+    return this.db
+      .transaction(() => {
+        const until = Date.now() + leaseMs;
+        return new Set(
+          held.filter((h) => this.stmt.heartbeat.run(until, h.id, worker, h.attempt).changes === 1).map((h) => h.id),
+        );
+      })
+      .immediate();
+  }
+
   private completeInTx(id: number, worker: string, attempt: number, outcome: TaskOutcome): TaskState | null {
     const now = Date.now();
-    const failed = outcome.exitCode !== 0;
-    const error = failed ? (outcome.error ?? `exit code ${outcome.exitCode}`) : null;
-    let state: TaskState;
-    let held: { started_at: number | null } | undefined;
-    if (failed && this.retryOnFailure && attempt < this.maxAttempts) {
-      state = "PENDING";
-      const note = `${error} (attempt ${attempt} of ${this.maxAttempts}; it runs again)`;
-      held = this.stmt.requeueFailed.get(outcome.exitCode, note, id, worker, attempt) as typeof held;
-    } else {
-      state = failed ? "FAILED" : "SUCCEEDED";
-      held = this.stmt.finish.get(state, outcome.exitCode, error, now, id, worker, attempt) as typeof held;
-    }
+    const end = attemptEnd(attempt, outcome, this.maxAttempts, this.retryOnFailure);
+    const held = (
+      end.state === "PENDING"
+        ? this.stmt.requeueFailed.get(outcome.exitCode, end.taskError, id, worker, attempt)
+        : this.stmt.finish.get(end.state, outcome.exitCode, end.taskError, now, id, worker, attempt)
+    ) as { started_at: number | null } | undefined;
     if (held === undefined) return null;
-    this.stmt.endAttempt.run(id, attempt, worker, held.started_at ?? now, now, outcome.exitCode, error);
-    if (state === "SUCCEEDED") this.stmt.release.run(id);
-    else if (state === "FAILED") this.stmt.failDownstream.run(id, `requires task ${id}, which failed`, now);
-    return state;
+    this.stmt.endAttempt.run(id, attempt, worker, held.started_at ?? now, now, outcome.exitCode, end.attemptError);
+    if (end.state === "SUCCEEDED") this.stmt.release.run(id);
+    else if (end.state === "FAILED") this.stmt.failDownstream.run(id, `requires task ${id}, which failed`, now);
+    return end.state;
+  }
+
+  /** Gives back one claimed, unstarted task as it was before its claim; false when the worker no longer holds it. */
+  private releaseInTx(worker: string, { id, attempt }: HeldAttempt): boolean {
+    const last = this.stmt.attemptOf.get(id, attempt - 1) as StoredAttempt | undefined;
+    const before = last === undefined ? undefined : attemptFromRow(last);
+    const error = waitingError(before, this.maxAttempts);
+    const changed = this.stmt.unclaim.run(
+      before?.worker ?? null,
+      before?.node ?? null,
+      before?.jobId ?? null,
+      before?.startedAt ?? null,
+      before?.exitCode ?? null,
+      before?.logFile ?? null,
+      error,
+      id,
+      worker,
+      attempt,
+    ).changes;
+    if (changed === 0) return false;
+    this.stmt.dropAttempt.run(id, attempt);
+    return true;
+  }
+
+  private exchangeInTx(worker: string, request: ExchangeRequest): ExchangeResult {
+    const states = (request.finished ?? []).map((f) => this.completeInTx(f.id, worker, f.attempt, f.outcome));
+    const released = (request.release ?? []).filter((h) => this.releaseInTx(worker, h)).length;
+    const c = request.claim;
+    const next = c !== undefined && c.limit > 0 ? this.claimInTx(worker, c.limit, c.leaseMs, c.place) : [];
+    return { states, released, next };
+  }
+
+  async exchange(worker: string, request: ExchangeRequest): Promise<ExchangeResult> {
+    return this.exchangeTx(worker, request);
+  }
+
+  async release(worker: string, held: readonly HeldAttempt[]): Promise<number> {
+    return this.exchangeTx(worker, { release: held }).released;
   }
 
   async complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null> {
-    return this.completeTx(id, worker, attempt, outcome);
+    return this.exchangeTx(worker, { finished: [{ id, attempt, outcome }] }).states[0];
   }
 
   async completeAndClaim(
@@ -388,9 +446,8 @@ export class SqliteQueueStorage implements QueueStorage {
     leaseMs: number,
     place: WorkerPlace,
   ): Promise<{ state: TaskState | null; next: ClaimedTask | null }> {
-    // Both are local calls: two transactions cost no more than one here.
-    const state = this.completeTx(id, worker, attempt, outcome);
-    return { state, next: this.claimTx(worker, leaseMs, place) };
+    const r = this.exchangeTx(worker, { finished: [{ id, attempt, outcome }], claim: { limit: 1, leaseMs, place } });
+    return { state: r.states[0], next: r.next[0] ?? null };
   }
 
   async setLogFile(id: number, worker: string, attempt: number, logFile: string): Promise<void> {
@@ -410,7 +467,7 @@ export class SqliteQueueStorage implements QueueStorage {
       started_at: number | null;
     }>;
     for (const t of expired) {
-      const what = `lease of worker ${t.worker ?? "?"} expired during attempt ${t.attempts} of ${this.maxAttempts}`;
+      const what = lostLease(t.worker ?? "?", t.attempts, this.maxAttempts);
       this.stmt.endAttempt.run(t.id, t.attempts, t.worker ?? "?", t.started_at ?? now, now, null, what);
       if (t.attempts >= this.maxAttempts) {
         this.stmt.failLost.run(what, now, t.id);

@@ -189,6 +189,37 @@ export interface TaskOutcome {
   error: string | null;
 }
 
+/** A task a worker holds: its id and the attempt its claim started. */
+export interface HeldAttempt {
+  readonly id: number;
+  readonly attempt: number;
+}
+
+/** An attempt a worker has run, with how it ended. */
+export interface FinishedAttempt extends HeldAttempt {
+  readonly outcome: TaskOutcome;
+}
+
+/** What a worker sends in one exchange with the storage; every part is optional. */
+export interface ExchangeRequest {
+  /** Attempts to record as ended (see {@link QueueStorage.complete}). */
+  finished?: readonly FinishedAttempt[];
+  /** Tasks claimed but never started, given back as though never claimed (see {@link QueueStorage.release}). */
+  release?: readonly HeldAttempt[];
+  /** Then claims up to `limit` tasks (see {@link QueueStorage.claimBatch}). */
+  claim?: { readonly limit: number; readonly leaseMs: number; readonly place: WorkerPlace };
+}
+
+/** What one exchange did. */
+export interface ExchangeResult {
+  /** For each finished attempt, in order: the task's state afterwards, or null when the worker no longer held it. */
+  readonly states: Array<TaskState | null>;
+  /** How many of the tasks to release were still held, and went back. */
+  readonly released: number;
+  /** The tasks claimed, in the order to run them (highest priority first). */
+  readonly next: ClaimedTask[];
+}
+
 /**
  * What a storage backend provides. Every state change that involves more than one row happens in
  * one transaction. A claim is exclusive: two workers never hold the same task. All methods are
@@ -211,8 +242,27 @@ export interface QueueStorage {
    * Null when the queue is paused or nothing is ready.
    */
   claim(worker: string, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask | null>;
+  /**
+   * Like {@link claim}, but takes up to `limit` tasks at once, in priority order, each with its
+   * own lease and attempt: a worker of short tasks pays one exchange with the database for many.
+   * Empty when the queue is paused or nothing is ready.
+   */
+  claimBatch(worker: string, limit: number, leaseMs: number, place: WorkerPlace): Promise<ClaimedTask[]>;
   /** Extends the lease; false when the worker no longer holds the task (it was reclaimed). */
   heartbeat(id: number, worker: string, attempt: number, leaseMs: number): Promise<boolean>;
+  /** Extends the leases of all of `held` at once; returns the ids the worker still holds. */
+  heartbeatBatch(worker: string, held: readonly HeldAttempt[], leaseMs: number): Promise<Set<number>>;
+  /**
+   * Records finished attempts, gives back unstarted ones and claims the next tasks, in this order,
+   * in one transaction and (where the storage is remote) one round trip.
+   */
+  exchange(worker: string, request: ExchangeRequest): Promise<ExchangeResult>;
+  /**
+   * Gives back tasks claimed but never started (the worker is stopping, or holds more than it
+   * will run soon): each returns to PENDING as it was before the claim, its attempt unspent and
+   * forgotten. Returns how many were still held.
+   */
+  release(worker: string, held: readonly HeldAttempt[]): Promise<number>;
   /**
    * Records the end of an attempt. A failed attempt returns the task to PENDING while it has
    * attempts left and the queue retries on failure; otherwise the task ends, releasing or failing

@@ -1,11 +1,13 @@
 /**
- * The worker loop: claim the highest-priority ready task, hold its lease with a heartbeat while it
- * runs (an argument vector, a shell command, or a TypeScript function), record the outcome, repeat.
- * Several loops may run in one process; many processes may share a queue.
+ * The worker loop: claim the highest-priority ready tasks (one, or a batch of short ones), hold
+ * their leases with one heartbeat while they run one after the other (an argument vector, a shell
+ * command, or a TypeScript function), record the outcomes and claim the next batch in one
+ * exchange, repeat. Several loops may run in one process; many processes may share a queue.
  */
 import { hostname } from "node:os";
+import { BatchSizer, checkBatch, type BatchSetting } from "./batch-size.js";
 import { logFilePath, runCommand } from "./run-command.js";
-import type { ClaimedTask, QueueInfo, QueueStorage, TaskOutcome, WorkerPlace } from "./types.js";
+import type { ClaimedTask, HeldAttempt, QueueInfo, QueueStorage, TaskOutcome, TaskState, WorkerPlace } from "./types.js";
 import type { TaskCommand } from "./run-command.js";
 import { TaskWatchdog } from "./task-watchdog.js";
 import { UserError } from "../util/user-error.js";
@@ -37,6 +39,8 @@ export interface TaskReport {
   recorded: boolean;
   /** True when the attempt failed and the task waits to run again, having attempts left. */
   retrying: boolean;
+  /** How many tasks the claim that handed this one out took (1 when it was claimed alone). */
+  claimedWith: number;
 }
 
 /** How a worker runs. */
@@ -54,6 +58,15 @@ export interface WorkOptions {
   exitWhenDone?: boolean;
   /** Stop after this many attempts in total (all loops). */
   maxTasks?: number;
+  /**
+   * Tasks each loop claims per exchange with the storage (default `"auto"`: one at first, more
+   * while tasks are short next to the exchange, never more than about 200 ms of work held
+   * unstarted). A loop runs its batch in priority order before it claims again (a task retried
+   * or released meanwhile waits for the batch's end, and the outcomes are recorded then); tasks it has not
+   * started when it stops go back to the queue at once, unspent, and a loop that dies holds
+   * them until their leases run out, like the task it was running.
+   */
+  batch?: BatchSetting;
   /** Stops the loops: running tasks are stopped and given back to the queue. */
   signal?: AbortSignal;
   /** A prefix for worker names (default `host:pid`). */
@@ -111,6 +124,29 @@ function positive(value: number | undefined, fallback: number, what: string): nu
   return value;
 }
 
+/** A claimed task in a loop's hands, and how many the claim that handed it out took. */
+interface Held {
+  readonly task: ClaimedTask;
+  readonly claimedWith: number;
+}
+
+/** A task a loop has run whose outcome is not recorded yet. */
+interface Finished extends Held {
+  readonly outcome: TaskOutcome;
+}
+
+const attemptOf = (h: Held): HeldAttempt => ({ id: h.task.id, attempt: h.task.attempt });
+
+/** Runs the calls given to it one at a time, in order: a loop's exchanges and heartbeats never overlap. */
+function serializer(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
 /**
  * Runs worker loops on `storage` until the queue is done (or `signal` aborts). Without `fn`,
  * tasks are commands (argument vectors or shell command lines); a task without one then fails
@@ -126,6 +162,7 @@ export async function work(
   if (!Number.isInteger(loops)) throw new UserError(`workers must be a whole number, got ${loops}.`);
   const leaseMs = positive(options.leaseSeconds, 60, "lease") * 1000;
   const pollMs = positive(options.pollSeconds, 1, "poll interval") * 1000;
+  const batch = checkBatch(options.batch);
   const exitWhenDone = options.exitWhenDone ?? true;
   const prefix = options.name ?? defaultWorkerName();
   const place = workerPlace();
@@ -135,40 +172,151 @@ export async function work(
   if (outer?.aborted) stop.abort();
   outer?.addEventListener("abort", onOuterAbort, { once: true });
   const summary: WorkSummary = { succeeded: 0, failed: 0, retried: 0, abandoned: 0 };
-  let started = 0;
+  // Tasks claimed by all loops and not given back: what maxTasks bounds.
+  let claimed = 0;
+  const quota = () => (options.maxTasks === undefined ? Infinity : options.maxTasks - claimed);
+  const wantsMore = () => !stop.signal.aborted && quota() > 0;
 
   // Command tasks die with this process: see task-watchdog.ts.
   const watchdog = fn ? undefined : TaskWatchdog.start();
-  const wantsMore = () => !stop.signal.aborted && (options.maxTasks === undefined || started < options.maxTasks);
   const loop = async (worker: string) => {
-    // The task the last completion claimed in the same round trip, if any.
-    let carried: ClaimedTask | null = null;
-    try {
-      while (wantsMore() || carried !== null) {
-        if (stop.signal.aborted) return;
-        const task = carried ?? (await storage.claim(worker, leaseMs, place));
-        carried = null;
-        if (!task) {
+    const sizer = new BatchSizer(batch);
+    const serial = serializer();
+    // Claimed and not started, in the order to run them; run and not recorded yet.
+    const waiting: Held[] = [];
+    const finished: Finished[] = [];
+    let current: { held: Held; lose: () => void } | null = null;
+
+    const report = (held: Held, outcome: TaskOutcome, state: TaskState | null) => {
+      const r: TaskReport = {
+        task: held.task,
+        worker,
+        outcome,
+        recorded: state !== null,
+        retrying: state === "PENDING",
+        claimedWith: held.claimedWith,
+      };
+      if (!r.recorded) summary.abandoned++;
+      else if (r.retrying) summary.retried++;
+      else if (outcome.exitCode === 0) summary.succeeded++;
+      else summary.failed++;
+      options.onTask?.(r);
+    };
+
+    /** Records the finished tasks and gives back `release`, claiming up to `limit` more, in one exchange; returns how many it claimed. */
+    const settle = async (release: Held[], limit: number): Promise<number> => {
+      const done = finished.splice(0);
+      claimed += limit;
+      const t0 = performance.now();
+      let r;
+      try {
+        r = await serial(() =>
+          storage.exchange(worker, {
+            finished: done.map((f) => ({ ...attemptOf(f), outcome: f.outcome })),
+            release: release.map(attemptOf),
+            claim: limit > 0 ? { limit, leaseMs, place } : undefined,
+          }),
+        );
+      } catch (e) {
+        claimed -= limit;
+        throw e;
+      }
+      sizer.observeExchange(performance.now() - t0);
+      claimed -= limit - r.next.length + release.length;
+      waiting.push(...r.next.map((task) => ({ task, claimedWith: r.next.length })));
+      done.forEach((f, i) => report(f, f.outcome, r.states[i]));
+      return r.next.length;
+    };
+
+    // One heartbeat renews the leases of every task the loop holds, running, waiting or finished.
+    const beat = setInterval(
+      () => {
+        const sent = [...(current === null ? [] : [current.held]), ...waiting, ...finished];
+        if (sent.length === 0) return;
+        serial(() => storage.heartbeatBatch(worker, sent.map(attemptOf), leaseMs)).then(
+          (kept) => {
+            for (const h of sent) {
+              if (kept.has(h.task.id)) continue;
+              if (current?.held === h) current.lose();
+              // A waiting task whose lease was lost may be another worker's now: it is not run here.
+              const i = waiting.indexOf(h);
+              if (i >= 0) {
+                waiting.splice(i, 1);
+                claimed--;
+              }
+            }
+          },
+          () => undefined, // a busy database delays one beat; the next one retries
+        );
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+
+    const run = async (held: Held): Promise<{ outcome: TaskOutcome; lost: boolean }> => {
+      const taskAbort = new AbortController();
+      let lost = false;
+      const onStop = () => taskAbort.abort();
+      stop.signal.addEventListener("abort", onStop, { once: true });
+      current = {
+        held,
+        lose: () => {
+          if (taskAbort.signal.aborted) return;
+          lost = true;
+          taskAbort.abort();
+        },
+      };
+      try {
+        const setLog = (logFile: string) => serial(() => storage.setLogFile(held.task.id, worker, held.task.attempt, logFile));
+        const outcome = await runAttempt(info, held.task, worker, fn, taskAbort.signal, setLog, watchdog);
+        return { outcome, lost };
+      } finally {
+        current = null;
+        stop.signal.removeEventListener("abort", onStop);
+      }
+    };
+
+    const drain = async () => {
+      for (;;) {
+        if (stop.signal.aborted) break;
+        if (waiting.length === 0) {
+          const limit = wantsMore() ? Math.min(sizer.size(), quota()) : 0;
+          if (limit === 0) break;
+          if ((await settle([], limit)) > 0) continue;
           if (exitWhenDone) {
             const c = await storage.counts();
-            if (c.WAITING + c.PENDING + c.RUNNING === 0) return;
+            if (c.WAITING + c.PENDING + c.RUNNING === 0) break;
           }
           await sleep(pollMs, stop.signal);
           continue;
         }
-        started++;
-        const { report, next } = await runOne(storage, info, task, worker, leaseMs, place, fn, stop.signal, wantsMore, watchdog);
-        carried = next;
-        if (!report.recorded) summary.abandoned++;
-        else if (report.retrying) summary.retried++;
-        else if (report.outcome.exitCode === 0) summary.succeeded++;
-        else summary.failed++;
-        options.onTask?.(report);
+        const held = waiting.shift()!;
+        const t0 = performance.now();
+        const { outcome, lost } = await run(held);
+        sizer.observeTask(performance.now() - t0);
+        if (lost) {
+          report(held, outcome, null);
+          continue;
+        }
+        if (stop.signal.aborted) {
+          // Stopped from outside (SIGTERM at the end of a batch job): hand the task back now rather
+          // than when its lease would run out.
+          await serial(() => storage.abandon(held.task.id, worker, held.task.attempt));
+          report(held, outcome, null);
+          break;
+        }
+        finished.push({ ...held, outcome });
+        // Tasks that turned out long: give back those beyond what one claim would take now.
+        const surplus = sizer.surplus(waiting.length);
+        if (surplus > 0) await settle(waiting.splice(waiting.length - surplus), 0);
       }
-    } finally {
-      // Stopped while holding a task claimed with the last completion: hand it back at once.
-      if (carried !== null) await storage.abandon(carried.id, worker, carried.attempt);
-    }
+    };
+    const failures: unknown[] = [];
+    await drain().catch((e: unknown) => void failures.push(e));
+    clearInterval(beat);
+    // Record what ran, and give back what never started, unspent (the first error is the one thrown).
+    if (finished.length > 0 || waiting.length > 0)
+      await settle(waiting.splice(0), 0).catch((e: unknown) => void failures.push(e));
+    if (failures.length > 0) throw failures[0];
   };
   try {
     const names = Array.from({ length: loops }, (_, i) => (loops === 1 ? prefix : `${prefix}/${i}`));
@@ -192,77 +340,36 @@ export async function work(
   return summary;
 }
 
-async function runOne(
-  storage: QueueStorage,
+/** Runs one attempt of `task` to its outcome (or until `signal` aborts it). */
+async function runAttempt(
   info: QueueInfo,
   task: ClaimedTask,
   worker: string,
-  leaseMs: number,
-  place: WorkerPlace,
   fn: TaskFunction | undefined,
-  stopping: AbortSignal,
-  wantsMore: () => boolean,
+  signal: AbortSignal,
+  setLogFile: (logFile: string) => Promise<void>,
   watchdog: TaskWatchdog | undefined,
-): Promise<{ report: TaskReport; next: ClaimedTask | null }> {
-  const attempt = task.attempt;
-  const taskAbort = new AbortController();
-  let leaseLost = false;
-  const onStop = () => taskAbort.abort();
-  stopping.addEventListener("abort", onStop, { once: true });
-  const beat = setInterval(
-    () => {
-      storage.heartbeat(task.id, worker, attempt, leaseMs).then(
-        (held) => {
-          if (!held && !taskAbort.signal.aborted) {
-            leaseLost = true;
-            taskAbort.abort();
-          }
-        },
-        () => undefined, // a busy database delays one beat; the next one retries
-      );
-    },
-    Math.max(50, Math.floor(leaseMs / 3)),
-  );
-  let outcome: TaskOutcome;
-  try {
-    if (fn) {
-      outcome = await runFunction(fn, task, { signal: taskAbort.signal, worker });
-    } else if (task.command === null && task.argv === null) {
-      outcome = {
-        exitCode: 2,
-        error: "task has parameters but no command; run this queue with q.work(fn) from the library, or load it with --script",
-      };
-    } else {
-      const command: TaskCommand = task.argv !== null ? { argv: task.argv } : { shell: task.command! };
-      const logFile = logFilePath(info.directory, task.id, attempt);
-      await storage.setLogFile(task.id, worker, attempt, logFile);
-      const env = {
-        ...process.env,
-        HPCFIT_QUEUE: info.name,
-        HPCFIT_QUEUE_DIR: info.directory,
-        HPCFIT_TASK_ID: String(task.id),
-        HPCFIT_TASK_ATTEMPT: String(attempt),
-        HPCFIT_WORKER: worker,
-        ...watchdog?.env,
-      };
-      outcome = await runCommand(command, logFile, env, taskAbort.signal);
-    }
-  } finally {
-    clearInterval(beat);
-    stopping.removeEventListener("abort", onStop);
+): Promise<TaskOutcome> {
+  if (fn) return runFunction(fn, task, { signal, worker });
+  if (task.command === null && task.argv === null) {
+    return {
+      exitCode: 2,
+      error: "task has parameters but no command; run this queue with q.work(fn) from the library, or load it with --script",
+    };
   }
-  if (leaseLost) return { report: { task, worker, outcome, recorded: false, retrying: false }, next: null };
-  if (stopping.aborted) {
-    // Stopped from outside (SIGTERM at the end of a batch job): hand the task back now rather
-    // than when its lease would run out.
-    await storage.abandon(task.id, worker, attempt);
-    return { report: { task, worker, outcome, recorded: false, retrying: false }, next: null };
-  }
-  // A worker that goes on claims its next task with this completion, in one exchange.
-  const { state, next } = wantsMore()
-    ? await storage.completeAndClaim(task.id, worker, attempt, outcome, leaseMs, place)
-    : { state: await storage.complete(task.id, worker, attempt, outcome), next: null };
-  return { report: { task, worker, outcome, recorded: state !== null, retrying: state === "PENDING" }, next };
+  const command: TaskCommand = task.argv !== null ? { argv: task.argv } : { shell: task.command! };
+  const logFile = logFilePath(info.directory, task.id, task.attempt);
+  await setLogFile(logFile);
+  const env = {
+    ...process.env,
+    HPCFIT_QUEUE: info.name,
+    HPCFIT_QUEUE_DIR: info.directory,
+    HPCFIT_TASK_ID: String(task.id),
+    HPCFIT_TASK_ATTEMPT: String(task.attempt),
+    HPCFIT_WORKER: worker,
+    ...watchdog?.env,
+  };
+  return runCommand(command, logFile, env, signal);
 }
 
 async function runFunction(

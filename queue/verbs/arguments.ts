@@ -16,6 +16,19 @@ export function integer(what: string, min: number): (value: string) => number {
   };
 }
 
+/** A commander parser for a batch size: `auto`, or a whole number of at least 1. */
+export function batchSize(what: string): (value: string) => number | "auto" {
+  const count = integer(what, 1);
+  return (value: string): number | "auto" => {
+    if (value.trim().toLowerCase() === "auto") return "auto";
+    try {
+      return count(value);
+    } catch {
+      throw new InvalidArgumentError(`${what} must be "auto" or a whole number >= 1, got ${JSON.stringify(value)}.`);
+    }
+  };
+}
+
 /** A commander parser for a positive number of seconds. */
 export function seconds(what: string): (value: string) => number {
   return (value: string): number => {

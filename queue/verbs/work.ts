@@ -1,7 +1,8 @@
 /** `queue work NAME`: worker loops in this process until the queue is done. */
 import { Option } from "commander";
 import { withQueue, type QueueVerb } from "../front-door.js";
-import { dbOption, dirOption, integer, seconds } from "./arguments.js";
+import { batchSize, dbOption, dirOption, integer, seconds } from "./arguments.js";
+import type { BatchSetting } from "../batch-size.js";
 
 /** Adds `work`. */
 export const workVerb: QueueVerb = (queue, { io, act, show }) => {
@@ -19,6 +20,14 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
     )
     .addOption(new Option("--poll <seconds>", "how often an idle worker looks for work").default(1).argParser(seconds("--poll")))
     .addOption(new Option("--max-tasks <n>", "stop after this many tasks").argParser(integer("--max-tasks", 1)))
+    .addOption(
+      new Option(
+        "--batch <n|auto>",
+        "tasks each worker claims per exchange with the database: auto batches short tasks and claims long ones one at a time",
+      )
+        .default("auto")
+        .argParser(batchSize("--batch")),
+    )
     .option("--keep-alive", "wait for new tasks instead of exiting when the queue is done")
     .option("--verbose", "print a line per finished task")
     .addOption(dirOption())
@@ -32,6 +41,7 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
             lease: number;
             poll: number;
             maxTasks?: number;
+            batch: BatchSetting;
             keepAlive?: boolean;
             verbose?: boolean;
             dir?: string;
@@ -46,6 +56,7 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
               leaseSeconds: o.lease,
               pollSeconds: o.poll,
               maxTasks: o.maxTasks,
+              batch: o.batch,
               exitWhenDone: !o.keepAlive,
               signal: io.signal,
               onTask: o.verbose

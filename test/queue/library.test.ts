@@ -125,7 +125,9 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
           order.push(task.params!.n as number);
           if (task.params!.fail) throw new Error("boom");
         },
-        { pollSeconds: 0.05 },
+        // One task per claim: a batch runs in priority order but is claimed all at once, so a
+        // retry or a released dependent would wait for the batch's end.
+        { pollSeconds: 0.05, batch: 1 },
       );
       // after-low (priority 100) waits for low (priority 0), so it runs last; bad (priority 5)
       // fails and is run again at once, until its three attempts are spent.
@@ -164,7 +166,7 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
         ]),
       );
       const rerunOrder: number[] = [];
-      await q.work((task) => void rerunOrder.push(task.id), { pollSeconds: 0.05 });
+      await q.work((task) => void rerunOrder.push(task.id), { pollSeconds: 0.05, batch: 1 });
       expect(rerunOrder).toEqual([4, 5, 6, 7]);
       const status = await q.status();
       expect(status.counts).toEqual({ WAITING: 0, PENDING: 0, RUNNING: 0, SUCCEEDED: 7, FAILED: 0 });
