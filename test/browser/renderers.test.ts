@@ -301,8 +301,10 @@ describe("renderers in JupyterLab", () => {
       expect(await tail.textContent()).toBe(String(Math.round(d.essTail![p]!)));
       expect(((await tail.getAttribute("class")) ?? "").includes("jp-hpcfit-warning")).toBe(d.essTail![p]! < 400);
     }
-    expect(await mcmc.locator("table.jp-hpcfit-summary").textContent()).toContain("R-hat ≤ 1.01, bulk and tail ESS ≥ 400");
-    expect(await mcmc.locator("ul.jp-hpcfit-warnings li").count()).toBe(savedMcmcBundle().warnings.length);
+    expect(await mcmc.locator(".jp-hpcfit-tab-page[data-tab='diagnostics'] table.jp-hpcfit-summary").textContent()).toContain(
+      "R-hat ≤ 1.01, bulk and tail ESS ≥ 400",
+    );
+    expect(await mcmc.locator(":scope > ul.jp-hpcfit-warnings > li").count()).toBe(savedMcmcBundle().warnings.length);
     // Corner: choosing one parameter only leaves one diagonal histogram.
     await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
     await mcmc.locator(`.jp-hpcfit-corner-choice input[data-parameter='${fixtures.mcmcLabels[1]}']`).uncheck();

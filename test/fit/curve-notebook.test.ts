@@ -90,5 +90,5 @@ test("examples/curve-fit.ipynb fits the line and shows the result", async () => 
   expect(hi68).toBeLessThan(hi95);
   // The ArviZ export is on disk and reads back with the posterior's parameters.
   expect(existsSync(join(dir, "curve-fit-results", "line.zarr", "posterior", "m", ".zarray"))).toBe(true);
-  expect(results[5].result?.["text/plain"]).toMatch(/^'?m = 1\.9\d+\nb = /);
+  expect(results[5].result?.["text/plain"]).toMatch(/^'m = 1\.9\d+\\nb = 0\.\d+'$/);
 });
