@@ -24,7 +24,7 @@ describe("examples run headless", () => {
   test.each(notebooks)("%s reads its data from a file, not from inline arrays", (name) => {
     const inline = /\[\s*-?\d[\d.eE+-]*(?:\s*,\s*-?\d[\d.eE+-]*){3,}\s*\]/;
     const cells = readJson(join(EXAMPLES, name)).cells.filter((c) => c.cell_type === "code");
-    const sources = cells.map((c) => (Array.isArray(c.source) ? c.source.join("") : String(c.source)));
+    const sources = cells.map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
     expect(sources.filter((s) => inline.test(s))).toEqual([]);
   });
 
