@@ -294,6 +294,15 @@ describe("renderers in JupyterLab", () => {
       expect(await cell.getAttribute("class")).toContain("jp-hpcfit-warning");
       expect(await cell.getAttribute("title")).toMatch(/above 1\.01: the chains have not mixed .*Vehtari et al\. 2021/);
     }
+    // The table is wider than the output here: it scrolls sideways to its last column instead of being cut off.
+    const lastColumnInSight = await mcmc
+      .locator(".jp-hpcfit-tab-page[data-tab='diagnostics'] .jp-hpcfit-table-scroll")
+      .evaluate((box) => {
+        box.scrollLeft = box.scrollWidth;
+        const last = box.querySelector("thead th:last-child")!.getBoundingClientRect();
+        return last.right <= box.getBoundingClientRect().right + 1;
+      });
+    expect(lastColumnInSight).toBe(true);
     const columns = await mcmc.locator("table.jp-hpcfit-diagnostics thead th").allTextContents();
     expect(columns).toEqual(expect.arrayContaining(["R-hat", "bulk ESS", "tail ESS", "MCSE mean", "MCSE 5%", "MCSE 95%"]));
     for (const [p, label] of fixtures.mcmcLabels.entries()) {

@@ -11,6 +11,13 @@ import { FIT_FIGURE_HEIGHT, fitFigure } from "./fit-figure.js";
 import { FIT_MIME_TYPE, FitRenderer } from "./fit-renderer.js";
 import { cornerFigure, logpFigure, marginalFigure, traceFigure } from "./mcmc-figures.js";
 
+/** `table` in a box that scrolls sideways when the table is wider than the output. */
+function scrolling(table: HTMLTableElement): HTMLElement {
+  const box = element("div", "jp-hpcfit-table-scroll");
+  box.append(table);
+  return box;
+}
+
 /** The MIME type drawn here (the constant lives in schema/mcmc.ts; strings must match). */
 export const MCMC_MIME_TYPE = "application/vnd.hpcfit.mcmc+json";
 
@@ -90,7 +97,7 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
       this.renderCornerChoice(bundle);
     }
     this.warnings.replaceChildren(...bundle.warnings.map((w) => element("li", "jp-hpcfit-warning", w)));
-    this.statsSummary.replaceChildren(this.statsTable(bundle, false));
+    this.statsSummary.replaceChildren(scrolling(this.statsTable(bundle, false)));
     this.fitData = this.currentModel?.data[FIT_MIME_TYPE];
     const fitButton = this.tabBar.querySelector<HTMLElement>("[data-tab='fit']");
     if (fitButton !== null) fitButton.hidden = this.fitData === undefined;
@@ -288,7 +295,7 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
     add("limits", limitsText(d));
     if (d.until !== undefined) for (const [term, value, warn] of untilRows(d.until)) add(term, value, warn);
     // The bundle's warnings are listed above the tabs, in sight on this page too.
-    page.replaceChildren(table, summary);
+    page.replaceChildren(scrolling(table), summary);
     page.dataset.drawn = "true";
   }
 
