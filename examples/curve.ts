@@ -1,5 +1,7 @@
 // The line fit y = m x + b with uncertainties: run it with `hpcfit fit examples/curve.ts --fit=lm`
-// or import `problem` in a notebook.
+// or import `problem` in a notebook. The points stay in this file so that it runs anywhere on its
+// own: a %%fit job (or the Jobs panel's form) runs a copy of the model in the job's directory, where
+// no data file follows it. examples/line-data.ts fits the same points read from line.dat.
 import { Curve, FitProblem } from "hpcfit";
 
 const x = [1, 2, 3, 4, 5, 6];

@@ -20,7 +20,7 @@ export interface BumpsStateText {
 /** What the files do not hold and must come from elsewhere (our `.json`). */
 export type BumpsStateMeta = Pick<
   McmcSamplesData,
-  "sampler" | "labels" | "thin" | "burn" | "evaluations" | "outliers" | "particleEss"
+  "sampler" | "labels" | "thin" | "burn" | "evaluations" | "outliers" | "particleEss" | "until"
 >;
 
 function num(v: number): string {

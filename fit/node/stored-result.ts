@@ -9,6 +9,7 @@ import type { McmcSamples, OutlierReplacement } from "../mcmc/samples.js";
 import type { FitResult, FitResultInit } from "../result.js";
 import { STOP_REASONS, type StopReason } from "../stop-reason.js";
 import type { FitBundleModel } from "../../schema/fit.js";
+import type { McmcUntil } from "../../schema/mcmc.js";
 
 /** JSON cannot hold non-finite numbers; they are kept as strings so a round trip is exact. */
 export function enc(v: number): number | string {
@@ -97,7 +98,40 @@ export function encodeSamplesMeta(s: McmcSamples): Record<string, unknown> {
     outliers: s.outliers,
   };
   if (s.particleEss !== undefined) meta.particleEss = enc(s.particleEss);
+  if (s.until !== undefined) meta.until = s.until;
   return meta;
+}
+
+const UNTIL_ENDINGS: readonly McmcUntil["ended"][] = ["met", "maxTime", "budget", "stopped"];
+
+/** Reads how sampling until targets ended, as {@link encodeSamplesMeta} wrote it. */
+function decodeUntil(raw: unknown, where: string): McmcUntil {
+  const u = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const targets = (typeof u.targets === "object" && u.targets !== null ? u.targets : null) as Record<string, unknown> | null;
+  const target = (v: unknown): boolean => v === undefined || typeof v === "number";
+  const worst = (v: unknown): boolean => v === null || typeof v === "number";
+  if (
+    targets === null ||
+    !target(targets.rhat) ||
+    !target(targets.ess) ||
+    typeof u.met !== "boolean" ||
+    !UNTIL_ENDINGS.includes(u.ended as McmcUntil["ended"]) ||
+    !worst(u.rhat) ||
+    !worst(u.ess) ||
+    typeof u.checks !== "number"
+  )
+    throw new Error(`${where}: samples.until: expected { targets, met, ended, rhat, ess, checks }`);
+  return {
+    targets: {
+      ...(targets.rhat !== undefined ? { rhat: targets.rhat as number } : {}),
+      ...(targets.ess !== undefined ? { ess: targets.ess as number } : {}),
+    },
+    met: u.met,
+    ended: u.ended as McmcUntil["ended"],
+    rhat: u.rhat as number | null,
+    ess: u.ess as number | null,
+    checks: u.checks,
+  };
 }
 
 /** Reads what {@link encodeSamplesMeta} wrote; `where` names the file in errors. */
@@ -113,5 +147,6 @@ export function decodeSamplesMeta(raw: unknown, where: string): SamplesMeta {
     evaluations: dec(m.evaluations, `${where}: samples.evaluations`),
     outliers: (m.outliers ?? []) as OutlierReplacement[],
     particleEss: m.particleEss === undefined ? undefined : dec(m.particleEss, `${where}: samples.particleEss`),
+    ...(m.until !== undefined ? { until: decodeUntil(m.until, where) } : {}),
   };
 }

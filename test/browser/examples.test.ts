@@ -100,6 +100,10 @@ describe("example notebooks, run in JupyterLab", () => {
       await screenshot(page, `21-mcmc-line-${tab}`);
     }
     expect(await mcmc.locator("table.jp-hpcfit-diagnostics tbody tr").count()).toBe(2);
+    // The run sampled until R-hat <= 1.01: the diagnostics tab says the target was met.
+    const summary = mcmc.locator(".jp-hpcfit-tab-page[data-tab='diagnostics'] table.jp-hpcfit-summary");
+    expect(await summary.textContent()).toMatch(/until targetsR-hat ≤ 1\.01until outcomemet \(worst R-hat 1\.0(0\d|10), /);
+    expect(await summary.locator("td.jp-hpcfit-warning").count()).toBe(0);
     // The best fit carries the model's 68% and 95% bands: two filled areas under the curve.
     expect(await mcmc.locator(".jp-hpcfit-tab-page[data-tab='fit'] .scatterlayer .trace .fills path").count()).toBe(2);
     // The last cell wrote the ArviZ store and read it back without an error.

@@ -27,6 +27,7 @@ import {
   writeVersion1Notebook,
   type RenderedFixtures,
 } from "./notebook-fixtures.js";
+import { MCMC_MIME, type McmcBundle } from "../../schema/mcmc.js";
 import { POINT_BUDGET } from "../../labextension/src/renderers/mcmc-figures.js";
 import { contrastRatio, parseColor } from "../../labextension/src/transforms/corner.js";
 
@@ -40,6 +41,16 @@ let version1Path: string;
 let loaded: LoadedResource[];
 let startupBytes = 0;
 let startupHpcfitBytes = 0;
+
+/** The MCMC bundle saved in the rendered notebook's DREAM output. */
+function savedMcmcBundle(): McmcBundle {
+  const nb = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as {
+    cells: { outputs: { data: Record<string, unknown> }[] }[];
+  };
+  const data = nb.cells.flatMap((c) => c.outputs).find((o) => MCMC_MIME in o.data)?.data;
+  if (data === undefined) throw new Error(`${fixtures.path} has no MCMC output`);
+  return data[MCMC_MIME] as McmcBundle;
+}
 
 const sum = (list: LoadedResource[]): number => list.reduce((s, r) => s + r.bytes, 0);
 const isOurs = (r: LoadedResource): boolean => r.url.includes("/lab/extensions/hpcfit-labextension/");
@@ -272,6 +283,37 @@ describe("renderers in JupyterLab", () => {
       await screenshot(page, `04-mcmc-${tab}`);
     }
     expect(await mcmc.locator("table.jp-hpcfit-diagnostics tbody tr").count()).toBe(fixtures.mcmcLabels.length);
+    // Values past the bundle's limits (Vehtari et al. 2021) are marked and say why; the others are not.
+    const d = savedMcmcBundle().diagnostics;
+    expect(d.limits).toEqual({ rhat: 1.01, ess: 400 });
+    const flagged = fixtures.mcmcLabels.findIndex((_, p) => (d.rhat[p] ?? 0) > 1.01);
+    expect(flagged).toBeGreaterThanOrEqual(0);
+    for (const table of ["jp-hpcfit-diagnostics", "jp-hpcfit-statistics"]) {
+      const cell = mcmc.locator(`table.${table} tr[data-parameter='${fixtures.mcmcLabels[flagged]}'] td[data-column='R-hat']`);
+      expect(await cell.textContent()).toBe(d.rhat[flagged]!.toFixed(3));
+      expect(await cell.getAttribute("class")).toContain("jp-hpcfit-warning");
+      expect(await cell.getAttribute("title")).toMatch(/above 1\.01: the chains have not mixed .*Vehtari et al\. 2021/);
+    }
+    // The table is wider than the output here: it scrolls sideways to its last column instead of being cut off.
+    const lastColumnInSight = await mcmc
+      .locator(".jp-hpcfit-tab-page[data-tab='diagnostics'] .jp-hpcfit-table-scroll")
+      .evaluate((box) => {
+        box.scrollLeft = box.scrollWidth;
+        const last = box.querySelector("thead th:last-child")!.getBoundingClientRect();
+        return last.right <= box.getBoundingClientRect().right + 1;
+      });
+    expect(lastColumnInSight).toBe(true);
+    const columns = await mcmc.locator("table.jp-hpcfit-diagnostics thead th").allTextContents();
+    expect(columns).toEqual(expect.arrayContaining(["R-hat", "bulk ESS", "tail ESS", "MCSE mean", "MCSE 5%", "MCSE 95%"]));
+    for (const [p, label] of fixtures.mcmcLabels.entries()) {
+      const tail = mcmc.locator(`table.jp-hpcfit-diagnostics tr[data-parameter='${label}'] td[data-column='tail ESS']`);
+      expect(await tail.textContent()).toBe(String(Math.round(d.essTail![p]!)));
+      expect(((await tail.getAttribute("class")) ?? "").includes("jp-hpcfit-warning")).toBe(d.essTail![p]! < 400);
+    }
+    expect(await mcmc.locator(".jp-hpcfit-tab-page[data-tab='diagnostics'] table.jp-hpcfit-summary").textContent()).toContain(
+      "R-hat ≤ 1.01, bulk and tail ESS ≥ 400",
+    );
+    expect(await mcmc.locator(":scope > ul.jp-hpcfit-warnings > li").count()).toBe(savedMcmcBundle().warnings.length);
     // Corner: choosing one parameter only leaves one diagonal histogram.
     await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
     await mcmc.locator(`.jp-hpcfit-corner-choice input[data-parameter='${fixtures.mcmcLabels[1]}']`).uncheck();

@@ -36,6 +36,8 @@ describe("%%fit on the local backend", () => {
       ["--fit=dream --thin=0", model, /option thin must be a positive integer/],
       ["--fit=dream --pop=2.5", model, /^%%fit: option pop must be a positive integer, got 2\.5$/],
       ["--fit=dream --smaples=5", model, /unknown option --smaples: did you mean --samples\?/],
+      ["--fit=dream --until=rhat=0.9", model, /^%%fit: option until must be targets .*got "rhat=0\.9"/],
+      ["--fit=lm --until=ess=500", model, /^%%fit: fit option until is not used by lm/],
       ["--fit=lm --samples=5", model, /^%%fit: fit option samples is not used by lm; it is used by dream$/],
       ["--local --dry-run", model, /exclude each other/],
       ["--var=missing", model, /--var missing: the notebook has no variable missing/],
@@ -151,5 +153,26 @@ describe("%%fit on the local backend", () => {
     expect(fitResultFile(job.job.tasks[0])).toBe(join(job.dir, "store", "fit.json"));
     const plain = await submit({ args: ["--wrap", "true"], cwd: job.dir });
     expect(fitResultFile(plain.tasks[0])).toBeNull();
+  });
+
+  test("--until samples a DREAM job until its targets are met, and the result says so", async () => {
+    const { value, outputs } = await runFit(
+      "--fit=dream --samples=200 --burn=5 --seed=1 --until ess=600 --job-name=until",
+      lineModel(),
+    );
+    const job = asFitJob(value);
+    expect(readSpec(job.dir).fit.until).toEqual({ ess: 600 });
+    const result = await job.wait({ pollMs: 200 });
+    await job.follow({ update: () => undefined });
+    if (!isSampledResult(result)) throw new Error("expected a sampler result");
+    expect(result.samples.until).toMatchObject({ targets: { ess: 600 }, met: true, ended: "met" });
+    // More draws than the 200 asked for: sampling went on until every ESS reached 600.
+    expect(result.samples.nthin * result.samples.nchains).toBeGreaterThan(200);
+    expect(result.samples.until!.ess).toBeGreaterThanOrEqual(600);
+    const last = outputs.filter((o) => o.kind === "display").at(-1)!;
+    if (last.kind !== "display") throw new Error("no display");
+    const bundle = last.data[MCMC_MIME] as { diagnostics: { until?: unknown } };
+    expect(bundle.diagnostics.until).toEqual(result.samples.until);
+    expect(displayTexts(outputs).at(-1)).toMatch(/until ESS >= 600: met after \d+ checks/);
   });
 });

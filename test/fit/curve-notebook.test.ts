@@ -1,20 +1,28 @@
 // The curve example notebook runs in the real kernel (driven by jupyter_client): it reads its data
 // file, the fit result displays its report, HTML table and fit bundle, live progress goes out as
-// display updates, and DREAM started from the fit samples until its convergence targets are met.
+// display updates, DREAM started from the fit samples until its convergence targets are met and
+// draws the model's bands, and the draws are exported for ArviZ. The kernel runs in a copy of
+// examples/, so the files the notebook writes stay out of the repository.
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { FitBundle } from "../../schema/fit.js";
 import type { McmcBundle } from "../../schema/mcmc.js";
 import { ROOT, startKernel, type KernelClient } from "../support/kernel-client.js";
 
 let kernel: KernelClient;
+let dir: string;
 
 beforeAll(async () => {
-  kernel = await startKernel({ cwd: join(ROOT, "examples") });
+  dir = mkdtempSync(join(tmpdir(), "hpcfit-curve-notebook-"));
+  cpSync(join(ROOT, "examples"), dir, { recursive: true });
+  kernel = await startKernel({ cwd: dir });
 });
 
 afterAll(async () => {
   await kernel?.shutdown();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 test("examples/curve-fit.ipynb fits the line and shows the result", async () => {
@@ -65,4 +73,22 @@ test("examples/curve-fit.ipynb fits the line and shows the result", async () => 
   expect(mcmc.stats[0].mean).toBeCloseTo(1.97017, 1);
   expect(posterior["text/plain"]).toMatch(/started from the given lm fit/);
   expect(posterior["text/plain"]).toMatch(/until R-hat <= 1\.01, ESS >= 1000: met/);
+  // The sampler's best fit carries the model's 68% and 95% bands, around the best curve.
+  const band = (posterior["application/vnd.hpcfit.fit+json"] as FitBundle).models[0].curve!;
+  expect(band.bands?.draws).toBeGreaterThan(0);
+  const mid = Math.floor(band.x.length / 2);
+  const [lo95, lo68, best, hi68, hi95] = [
+    band.bands!.lower95,
+    band.bands!.lower68,
+    band.y,
+    band.bands!.upper68,
+    band.bands!.upper95,
+  ].map((v) => v[0][mid]!);
+  expect(lo95).toBeLessThan(lo68);
+  expect(lo68).toBeLessThan(best);
+  expect(best).toBeLessThan(hi68);
+  expect(hi68).toBeLessThan(hi95);
+  // The ArviZ export is on disk and reads back with the posterior's parameters.
+  expect(existsSync(join(dir, "curve-fit-results", "line.zarr", "posterior", "m", ".zarray"))).toBe(true);
+  expect(results[5].result?.["text/plain"]).toMatch(/^'m = 1\.9\d+\\nb = 0\.\d+'$/);
 });

@@ -2,10 +2,13 @@
 // every parameter meets the R-hat and ESS targets, and says how it ended when a budget ran out
 // first; the live line shows the progress toward the targets; the option is checked and read from
 // flags like every other.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { fit, isSampledResult, type FitResult } from "hpcfit";
+import { fit, isSampledResult, loadResult, saveResult, type FitResult } from "hpcfit";
 import { LIVE_DISPLAY, type MimeBundle } from "../../schema/display.js";
-import type { McmcBundle } from "../../schema/mcmc.js";
+import type { McmcBundle, McmcUntil } from "../../schema/mcmc.js";
 import { checkFlagOptions, flagValue } from "../../fit/options/flags.js";
 import { parseFitLine } from "../../fit-jobs/options.js";
 import { Random } from "../../fit/random.js";
@@ -74,6 +77,22 @@ describe("sampling until converged", () => {
     expect(r.converged).toBe(false);
     expect(r.stopped).toBeUndefined();
     expect(r.message).toMatch(/ESS >= 1000000000: not met within the draw budget/);
+    // The stored result keeps how it ended: a fit job's result is read back from its store.
+    const dir = mkdtempSync(join(tmpdir(), "hpcfit-until-"));
+    try {
+      const files = await saveResult(r, dir, "run", { arviz: true });
+      const back = sampled(await loadResult(dir, "run"));
+      expect(back.until).toEqual(s.until);
+      expect((back.summary().diagnostics.until as McmcUntil).ended).toBe("budget");
+      expect(sampled(await loadResult(files.arviz!)).until).toEqual(s.until);
+      // A store whose outcome is malformed is refused, naming the file.
+      const doc = JSON.parse(readFileSync(files.json, "utf8")) as { samples: { until: unknown } };
+      doc.samples.until = { met: "yes" };
+      writeFileSync(files.json, JSON.stringify(doc));
+      await expect(loadResult(dir, "run")).rejects.toThrow(/run\.json: samples\.until: expected \{ targets, met, ended/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("maxTime ends a run whose targets are out of reach: stopped maxTime, with its draws", async () => {

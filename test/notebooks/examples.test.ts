@@ -19,6 +19,15 @@ describe("examples run headless", () => {
     expect(notebooks).toContain("scaling-study.ipynb");
   });
 
+  // Measurements belong in data files (readData), as a user's own would be: a code cell with a
+  // literal list of four or more numbers is data typed in.
+  test.each(notebooks)("%s reads its data from a file, not from inline arrays", (name) => {
+    const inline = /\[\s*-?\d[\d.eE+-]*(?:\s*,\s*-?\d[\d.eE+-]*){3,}\s*\]/;
+    const cells = readJson(join(EXAMPLES, name)).cells.filter((c) => c.cell_type === "code");
+    const sources = cells.map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
+    expect(sources.filter((s) => inline.test(s))).toEqual([]);
+  });
+
   test.each(notebooks)('%s declares its parameters in a cell tagged "parameters"', (name) => {
     const cells = readJson(join(EXAMPLES, name)).cells;
     expect(cells.some((c) => c.metadata.tags?.includes("parameters"))).toBe(true);

@@ -4,11 +4,19 @@ import { figureToPng, PlotHost, type FigureSource } from "../plot/plot-host.js";
 import { stackImages } from "../plot/stack-images.js";
 import { checkCornerSelection, defaultCornerSelection, MAX_CORNER_PARAMETERS } from "../transforms/corner.js";
 import { formatSignificant } from "../transforms/fit-series.js";
+import { diagnosticCells, diagnosticColumns, limitsText, untilRows } from "../transforms/mcmc-diagnostics.js";
 import { checkFitBundle, checkMcmcBundle, type Checked } from "../transforms/validate-bundles.js";
 import { BundleRenderer, element } from "./bundle-renderer.js";
 import { FIT_FIGURE_HEIGHT, fitFigure } from "./fit-figure.js";
 import { FIT_MIME_TYPE, FitRenderer } from "./fit-renderer.js";
 import { cornerFigure, logpFigure, marginalFigure, traceFigure } from "./mcmc-figures.js";
+
+/** `table` in a box that scrolls sideways when the table is wider than the output. */
+function scrolling(table: HTMLTableElement): HTMLElement {
+  const box = element("div", "jp-hpcfit-table-scroll");
+  box.append(table);
+  return box;
+}
 
 /** The MIME type drawn here (the constant lives in schema/mcmc.ts; strings must match). */
 export const MCMC_MIME_TYPE = "application/vnd.hpcfit.mcmc+json";
@@ -24,9 +32,6 @@ const TAB_TITLES: Record<Tab, string> = {
   diagnostics: "Diagnostics",
   fit: "Best fit",
 };
-
-/** R-hat above this says the chains have not mixed (Gelman et al., BDA3 §11.4 suggest 1.1; 1.05 is stricter, as modern practice asks). */
-const RHAT_LIMIT = 1.05;
 
 /**
  * Renders MCMC draws in tabs: traces, marginals with intervals, a corner plot of chosen
@@ -92,7 +97,7 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
       this.renderCornerChoice(bundle);
     }
     this.warnings.replaceChildren(...bundle.warnings.map((w) => element("li", "jp-hpcfit-warning", w)));
-    this.statsSummary.replaceChildren(this.statsTable(bundle, false));
+    this.statsSummary.replaceChildren(scrolling(this.statsTable(bundle, false)));
     this.fitData = this.currentModel?.data[FIT_MIME_TYPE];
     const fitButton = this.tabBar.querySelector<HTMLElement>("[data-tab='fit']");
     if (fitButton !== null) fitButton.hidden = this.fitData === undefined;
@@ -231,19 +236,18 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
   }
 
   /**
-   * The per-parameter statistics table: on the first tab the posterior summary with R-hat, on the
-   * diagnostics tab also the autocorrelation time and effective sample size.
+   * The per-parameter statistics table with the convergence diagnostics of Vehtari et al. 2021:
+   * R-hat, bulk and tail ESS and the MCSE of the mean on the first tab; on the diagnostics tab
+   * also the MCSE of the 5% and 95% quantiles and the autocorrelation time. A value past the
+   * bundle's limits is marked, its title saying why.
    */
   private statsTable(bundle: McmcBundle, full: boolean): HTMLTableElement {
-    const d = bundle.diagnostics;
-    const fmt = (v: number | null | undefined, digits = 4): string =>
-      v === null || v === undefined ? "—" : formatSignificant(v, digits);
+    const fmt = (v: number): string => formatSignificant(v, 4);
     const table = element("table", `jp-hpcfit-table ${full ? "jp-hpcfit-diagnostics" : "jp-hpcfit-statistics"}`);
     const head = table.createTHead().insertRow();
-    const titles = ["Parameter", "mean", "median", "best", "std", "68% interval", "95% interval", "R-hat"];
-    for (const title of full ? [...titles, "τ (draws)", "ESS"] : titles) head.append(element("th", undefined, title));
+    const titles = ["Parameter", "mean", "median", "best", "std", "68% interval", "95% interval", ...diagnosticColumns(full)];
+    for (const title of titles) head.append(element("th", undefined, title));
     const body = table.createTBody();
-    const total = bundle.nthin * bundle.nchains;
     bundle.stats.forEach((s, p) => {
       const row = body.insertRow();
       row.dataset.parameter = s.name;
@@ -255,20 +259,19 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
         fmt(s.std),
         `[${fmt(s.p68[0])}, ${fmt(s.p68[1])}]`,
         `[${fmt(s.p95[0])}, ${fmt(s.p95[1])}]`,
-        fmt(d.rhat[p], 3),
       ];
-      if (full) cells.push(fmt(d.tau[p], 3), fmt(d.ess[p], 3));
       for (const text of cells) row.insertCell().textContent = text;
-      const rhat = d.rhat[p];
-      if (rhat !== null && rhat !== undefined && rhat > RHAT_LIMIT) {
-        row.cells[7].classList.add("jp-hpcfit-warning");
-        row.cells[7].title = `R-hat above ${RHAT_LIMIT}: the chains have not mixed`;
-      }
-      const tau = d.tau[p];
-      if (full && tau !== null && tau !== undefined && total / tau < 50 * bundle.nchains) {
-        row.cells[8].classList.add("jp-hpcfit-warning");
-        row.cells[8].title = "fewer than 50 autocorrelation times of draws per chain";
-      }
+      const diagnostics = diagnosticCells(bundle, p, full);
+      diagnosticColumns(full).forEach((column, k) => {
+        const { text, warning } = diagnostics[k];
+        const cell = row.insertCell();
+        cell.textContent = text;
+        cell.dataset.column = column;
+        if (warning !== null) {
+          cell.classList.add("jp-hpcfit-warning");
+          cell.title = warning;
+        }
+      });
     });
     return table;
   }
@@ -289,7 +292,10 @@ export class McmcRenderer extends BundleRenderer<McmcBundle> {
     add("evaluations", String(bundle.evaluations));
     add("acceptance rate", `${(100 * d.acceptanceRate).toFixed(1)}%`, d.acceptanceRate < 0.05);
     add("outlier chains", d.outlierChains.length === 0 ? "none" : d.outlierChains.join(", "), d.outlierChains.length > 0);
-    page.replaceChildren(table, summary);
+    add("limits", limitsText(d));
+    if (d.until !== undefined) for (const [term, value, warn] of untilRows(d.until)) add(term, value, warn);
+    // The bundle's warnings are listed above the tabs, in sight on this page too.
+    page.replaceChildren(scrolling(table), summary);
     page.dataset.drawn = "true";
   }
 
