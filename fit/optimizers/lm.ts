@@ -6,13 +6,17 @@
  * the Moré–Hebden iteration on the LM parameter, Δ updated from the ratio of actual to predicted
  * reduction, and the stopping tests of MINPACK's LMDIF/LMDER.
  *
- * Additions: an analytic Jacobian when the problem gives one, else finite differences (forward
- * while far from the optimum, central near it); bounds by an active set (a variable at a bound whose gradient points outwards
+ * Additions: an analytic Jacobian when the problem gives one, else finite differences (forward,
+ * and central near the optimum only where the forward differences' error could move it by more
+ * than 1e-7 relative, see `forwardBias`); a stop as soon as the Gauss–Newton steps, extrapolated
+ * at their rate of convergence, no longer change the answer (`STEP_TOL`), which usually spares
+ * the one or two Jacobians MINPACK's tests take to notice; bounds by an active set (a variable at a bound whose gradient points outwards
  * is held) and projection of the trial point onto the box, with the predicted reduction
  * computed for the projected step; a one-evaluation line search on accepted steps whose
- * interpolated minimiser lies far from the step's end (see `extend`). The last Jacobian, when it
- * is accurate (analytic, or central differences in every column) and taken at the optimum within
- * 1e-6 relative, also gives the error bars, which then cost no further evaluation; the outcome
+ * interpolated minimiser lies far from the step's end (see `extend`). The last Jacobian (analytic,
+ * central, or forward differences, whose O(√ε) error moves the error bars far below the digits
+ * they carry), when taken at the optimum within 1e-6 relative, also gives the error bars, which
+ * then cost no further evaluation; the outcome
  * says where the evaluations went (`spent`).
  *
  * Non-finite models: a trial point whose residuals hold NaN or ±Infinity is rejected like any
@@ -33,6 +37,16 @@ import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
 import { parallelEvaluator, type PopulationEvaluator } from "../samplers/evaluator.js";
 
 const EPS = 2.220446049250313e-16;
+/**
+ * A Gauss–Newton step whose change of every parameter, extrapolated over the remaining steps at
+ * the observed rate of convergence, stays below this (relative) ends the run: further Jacobians
+ * would not move the answer in the digits a fit reports.
+ */
+const STEP_TOL = 3e-8;
+/** The step test applies once a step reduces ‖f‖² by at most this fraction: the sum of squares, which scales the error bars, has settled. */
+const STEP_SETTLED = 1e-4;
+/** Above this relative shift of the optimum by the forward differences' error, the run goes on with central differences. */
+const BIAS_TOL = 1e-7;
 /** With `parallel: "auto"`, a model whose first evaluation takes at least this long (ms) gets worker threads. */
 const AUTO_PARALLEL_MS = 1;
 /** A line-search extension is tried when the interpolated minimiser lies beyond this multiple of the step. */
@@ -58,15 +72,16 @@ export interface LmOutcome {
   /**
    * MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start,
    * 10 when the trust region shrank to nothing on non-finite trial points, 11 when the Jacobian
-   * is not finite in any direction).
+   * is not finite in any direction, 12 when the steps became negligible before MINPACK's tests
+   * stopped the run).
    */
   info: number;
   iterations: number;
   /** Where the residual evaluations went. */
   spent: LmEvaluations;
   /**
-   * The last accurate Jacobian (central differences or analytic; row-major, residuals ×
-   * parameters) and the point it was taken at, when it covers every parameter; the error bars
+   * The last Jacobian (analytic or finite differences; row-major, residuals × parameters) and
+   * the point it was taken at, when it covers every parameter; the error bars
    * reuse it when that point is the optimum within tolerance (see `covarianceAt`).
    */
   jacobian?: { J: Float64Array; at: Float64Array };
@@ -105,6 +120,7 @@ const MESSAGES: Record<number, string> = {
   9: "the residuals are not finite at the starting point",
   10: "the trust region shrank to nothing: the steps tried led where the model is not finite",
   11: "the Jacobian is not finite in the direction of any parameter",
+  12: "the last Gauss–Newton steps shrink fast enough that the remaining ones change no parameter by more than 3e-8 relative",
 };
 
 /**
@@ -170,14 +186,12 @@ async function lmRun(
   const fwork = new Float64Array(m);
   const fwork2 = new Float64Array(m);
   const fjac = new Float64Array(m * n); // column-major
-  // The last accurate Jacobian (column-major) and where it was taken, kept for the error bars
-  // because the QR factorization overwrites fjac.
+  // The last Jacobian (column-major) and where it was taken, kept for the error bars because the
+  // QR factorization overwrites fjac.
   const jkeep = new Float64Array(m * n);
   const jkeepAt = new Float64Array(n);
+  // Whether the last Jacobian covers every parameter (no column held for being non-finite).
   let keepAccurate = false;
-  // How the last Jacobian was made: analytically, or by central differences in every column.
-  let analyticUsed = false;
-  let allCentral = false;
   const jrow = new Float64Array(m * n); // row-major, for analytic Jacobians
   const diag = new Float64Array(n);
   const qtf = new Float64Array(n);
@@ -190,6 +204,7 @@ async function lmRun(
   const wa = new Float64Array(n);
   const wa3 = new Float64Array(n);
   const work = new LmStepWork(n);
+  const biasWork = new Float64Array(n * n);
   const held = new Uint8Array(n);
   const accel = readOption("lm", options, "accel");
   const jcopy = accel ? new Float64Array(m * n) : fjac;
@@ -241,8 +256,6 @@ async function lmRun(
   /** The analytic Jacobian into fjac; false when there is none or it is not finite (then noted). */
   const analyticJacobian = (): boolean => {
     unusable.fill(0);
-    analyticUsed = false;
-    allCentral = central;
     const analytic = problem.jacobian?.(x, jrow);
     if (analytic === undefined) return false;
     spent.analytic++;
@@ -255,7 +268,6 @@ async function lmRun(
       }
     }
     if (bad < 0) {
-      analyticUsed = true;
       return true;
     }
     // A model's derivative that is not finite where its values are: differentiate numerically.
@@ -291,7 +303,6 @@ async function lmRun(
             done = true;
           } else if (upFinite || downFinite) {
             // One side is where the model is not finite: a one-sided difference on the other.
-            allCentral = false;
             const side = upFinite ? fwork : fwork2;
             const hh = upFinite ? hp : -hm;
             for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
@@ -300,7 +311,6 @@ async function lmRun(
         }
       }
       if (!done) {
-        allCentral = false;
         done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
       }
       if (!done) {
@@ -399,18 +409,15 @@ async function lmRun(
           for (let i = 0; i < m; i++) fjac[col + i] = (up[i] - down[i]) / (hp + hm);
           done = true;
         } else if (upFinite || downFinite) {
-          allCentral = false;
           const side = upFinite ? up : down;
           const hh = upFinite ? hp : -hm;
           for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
           done = true;
         }
         if (!done) {
-          allCentral = false;
           done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
         }
       } else {
-        allCentral = false;
         const h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
         if (batchKind[j] === 2) {
           spent.forward++;
@@ -469,7 +476,41 @@ async function lmRun(
     return true;
   };
 
+  /**
+   * Bound on how far the forward differences' error moves the stationary point, relative to
+   * each parameter (largest over the parameters): δx = (JᵀJ)⁻¹ δJᵀ f with ‖δJ_k‖ ≈ √ε ‖J_k‖.
+   */
+  const forwardBias = (): number => {
+    const rinv = biasWork;
+    rinv.fill(0);
+    for (let j = 0; j < n; j++) {
+      if (r[j + j * n] === 0) return Infinity;
+      rinv[j + j * n] = 1 / r[j + j * n];
+      for (let i = j - 1; i >= 0; i--) {
+        let sum = 0;
+        for (let k = i + 1; k <= j; k++) sum += r[i + k * n] * rinv[k + j * n];
+        rinv[i + j * n] = -sum / r[i + i * n];
+      }
+    }
+    let worst = 0;
+    for (let a = 0; a < n; a++) {
+      const ja = ipvt[a];
+      if (held[ja]) continue;
+      let est = 0;
+      for (let b = 0; b < n; b++) {
+        // (RᵀR)⁻¹[a][b] = Σ_k Rinv[a][k] Rinv[b][k]
+        let c = 0;
+        for (let k = Math.max(a, b); k < n; k++) c += rinv[a + k * n] * rinv[b + k * n];
+        est += Math.abs(c) * acnorm[ipvt[b]];
+      }
+      est *= Math.sqrt(EPS) * fnorm;
+      const rel = x[ja] !== 0 ? est / Math.abs(x[ja]) : Infinity;
+      if (rel > worst) worst = rel;
+    }
+    return worst;
+  };
   let par = 0;
+  let prevWorst = 0;
   let iter = 1;
   let delta = 0;
   let xnorm = 0;
@@ -487,7 +528,7 @@ async function lmRun(
       info = 11;
       break;
     }
-    keepAccurate = unusableColumns === 0 && (allCentral || analyticUsed);
+    keepAccurate = unusableColumns === 0;
     if (keepAccurate) {
       jkeep.set(fjac);
       jkeepAt.set(x);
@@ -543,6 +584,7 @@ async function lmRun(
 
     for (;;) {
       par = lmParameter(n, r, ipvt, diag, qtf, delta, par, step, work);
+      const stepPar = par;
       if (!(delta > 0) || !Number.isFinite(par) || firstNonFinite(step) >= 0) {
         // Only non-finite input can bring the step here; stop rather than iterate on NaN.
         info = lastTrialNonFinite || nonFinite.count > 0 ? 10 : 7;
@@ -605,6 +647,7 @@ async function lmRun(
         delta = pnorm / 0.5;
         par *= 0.5;
       }
+      let stepStop = false;
       if (ratio >= 1e-4) {
         let fnormNew = fnorm1;
         if (extend && actred > EXTEND_SIGNIFICANT) {
@@ -641,6 +684,19 @@ async function lmRun(
             }
           }
         }
+        // The largest relative change of a parameter in this accepted step.
+        let worst = 0;
+        for (let j = 0; j < n; j++) {
+          if (held[j]) continue;
+          const d = Math.abs(xtrial[j] - x[j]);
+          const rel = xtrial[j] !== 0 ? d / Math.abs(xtrial[j]) : d === 0 ? 0 : Infinity;
+          if (rel > worst) worst = rel;
+        }
+        // Steps shrinking by ρ per iteration leave about ρ/(1 − ρ) of the last one to go.
+        const rho = prevWorst > 0 ? worst / prevWorst : 1;
+        const remaining = rho < 0.9 ? (worst * rho) / (1 - rho) : Infinity;
+        stepStop = stepPar === 0 && remaining <= STEP_TOL && actred <= STEP_SETTLED;
+        prevWorst = worst;
         x.set(xtrial);
         fvec.set(ftrial);
         for (let j = 0; j < n; j++) wa3[j] = diag[j] * x[j];
@@ -650,6 +706,16 @@ async function lmRun(
       }
       // Convergence tests (MINPACK's, in its order).
       let code = 0;
+      if (stepStop) {
+        // On forward differences, stop only where their error cannot move the answer.
+        if (auto && !central && forwardBias() > BIAS_TOL) {
+          central = true;
+          prevWorst = 0;
+          break;
+        }
+        info = 12;
+        break outer;
+      }
       if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) code = 1;
       if (delta <= xtol * xnorm) code = code === 1 ? 3 : 2;
       if (code === 0) {
@@ -731,7 +797,7 @@ async function lmRun(
     problem.setValues(x);
     throw error;
   }
-  let converged = info >= 1 && info <= 4 ? true : info >= 6 && info <= 8;
+  let converged = info >= 1 && info <= 4 ? true : (info >= 6 && info <= 8) || info === 12;
   let message = MESSAGES[info];
   if (converged && unusableColumns > 0) {
     // Parameters held for a non-finite Jacobian were not optimised.
