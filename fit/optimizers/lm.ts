@@ -192,6 +192,8 @@ async function lmRun(
   const jkeepAt = new Float64Array(n);
   // Whether the last Jacobian covers every parameter (no column held for being non-finite).
   let keepAccurate = false;
+  // Whether the last Jacobian is the problem's analytic one.
+  let analyticUsed = false;
   const jrow = new Float64Array(m * n); // row-major, for analytic Jacobians
   const diag = new Float64Array(n);
   const qtf = new Float64Array(n);
@@ -256,6 +258,7 @@ async function lmRun(
   /** The analytic Jacobian into fjac; false when there is none or it is not finite (then noted). */
   const analyticJacobian = (): boolean => {
     unusable.fill(0);
+    analyticUsed = false;
     const analytic = problem.jacobian?.(x, jrow);
     if (analytic === undefined) return false;
     spent.analytic++;
@@ -268,6 +271,7 @@ async function lmRun(
       }
     }
     if (bad < 0) {
+      analyticUsed = true;
       return true;
     }
     // A model's derivative that is not finite where its values are: differentiate numerically.
@@ -813,7 +817,10 @@ async function lmRun(
   // The last iteration ended inside the loop; report the final state once more.
   if (context && info !== 0) context.report(iterations, x, 0.5 * fnorm * fnorm);
   let jacobianOut: LmOutcome["jacobian"];
-  if (keepAccurate && walls === 0) {
+  // An analytic Jacobian is better taken afresh at the optimum by the error bars: it costs no
+  // residual evaluation there.
+  const analyticElsewhere = analyticUsed && jkeepAt.some((v, j) => v !== x[j]);
+  if (keepAccurate && walls === 0 && !analyticElsewhere) {
     const J = new Float64Array(m * n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) J[i * n + j] = jkeep[i + j * m];
     jacobianOut = { J, at: Float64Array.from(jkeepAt) };
