@@ -761,9 +761,9 @@ async function lmRun(
           break;
         }
       }
-      if (code !== 0 && code !== 5 && code !== 10 && auto && !central) {
-        // Converged on forward differences: their O(√ε) Jacobian error moves the stationary
-        // point, so continue on central differences from here with a fresh trust region.
+      if (code !== 0 && code !== 5 && code !== 10 && auto && !central && forwardBias() > BIAS_TOL) {
+        // Converged on forward differences whose O(√ε) Jacobian error could move the stationary
+        // point beyond BIAS_TOL: continue on central differences with a fresh trust region.
         central = true;
         // A trust region shrunk to the xtol scale would stop the central phase at once.
         if (code === 2 || code === 3 || code === 7) {
@@ -776,8 +776,9 @@ async function lmRun(
         info = code;
         break outer;
       }
-      if (auto && !central && ratio >= 1e-4 && actred < 1e-10) {
-        // Nearly converged: central differences from here. A radius shrunk below the scale
+      if (auto && !central && ratio >= 1e-4 && actred < 1e-10 && forwardBias() > BIAS_TOL) {
+        // Nearly converged where the forward differences' error matters: central differences
+        // from here. A radius shrunk below the scale
         // the forward differences resolve (O(√ε) relative) was shrunk by their error, not by
         // nonlinearity, and would leave the central phase no room (Lanczos3 from start 1).
         central = true;
