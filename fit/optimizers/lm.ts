@@ -44,6 +44,11 @@ const EPS = 2.220446049250313e-16;
  * would not move the answer in the digits a fit reports.
  */
 const STEP_TOL = 2e-7;
+/**
+ * The step test's tolerance on central differences: they converge where the answer is hard to
+ * reach (large residuals, ill-conditioning), so the extrapolation is trusted less.
+ */
+const CENTRAL_STEP_TOL = 3e-8;
 /** The step test applies once a step reduces ‖f‖² by at most this fraction: the sum of squares, which scales the error bars, has settled. */
 const STEP_SETTLED = 1e-4;
 /** Above this relative shift of the optimum by the forward differences' error, the run goes on with central differences. */
@@ -707,7 +712,7 @@ async function lmRun(
         // Steps shrinking by ρ per iteration leave about ρ/(1 − ρ) of the last one to go.
         const rho = prevWorst > 0 ? worst / prevWorst : 1;
         const remaining = rho < 0.9 ? (worst * rho) / (1 - rho) : Infinity;
-        stepStop = stepPar === 0 && remaining <= STEP_TOL && actred <= STEP_SETTLED;
+        stepStop = stepPar === 0 && remaining <= (central ? CENTRAL_STEP_TOL : STEP_TOL) && actred <= STEP_SETTLED;
         prevWorst = worst;
         x.set(xtrial);
         fvec.set(ftrial);
