@@ -9,25 +9,31 @@ import type { Problem } from "./types.js";
 /** Relative step of the Richardson-extrapolated central differences. */
 const RICHARDSON_STEP = 1e-3;
 
-/** A Jacobian taken within this relative distance of the optimum serves its error bars. */
+/** By default, a Jacobian taken within this relative distance of the optimum serves its error bars. */
 const JACOBIAN_REUSE = 1e-6;
 
-/** An accurate residual Jacobian (central differences or analytic) a method computed on its way. */
+/** A residual Jacobian a method computed on its way (analytic or finite differences). */
 export interface KnownJacobian {
   /** Row-major, residualCount × nparams. */
   J: Float64Array;
   /** Where it was taken. */
   at: ArrayLike<number>;
+  /**
+   * How far from the optimum (relative, in every parameter) it may have been taken and still
+   * serve the error bars; default 1e-6.
+   */
+  within?: number;
 }
 
 /**
- * Whether a Jacobian taken at `at` may stand for the one at `x`: every parameter within 1e-6
- * relative, so that the covariance moves by about as much, far below the digits error bars carry.
+ * Whether a Jacobian taken at `at` may stand for the one at `x`: every parameter within `within`
+ * (default 1e-6) relative, so that the covariance moves by about as much times the model's
+ * relative curvature, far below the digits error bars carry.
  */
-export function jacobianStillValid(at: ArrayLike<number>, x: ArrayLike<number>): boolean {
+export function jacobianStillValid(at: ArrayLike<number>, x: ArrayLike<number>, within = JACOBIAN_REUSE): boolean {
   if (at.length !== x.length) return false;
   for (let j = 0; j < x.length; j++) {
-    if (!(Math.abs(x[j] - at[j]) <= JACOBIAN_REUSE * Math.abs(x[j]))) return false;
+    if (!(Math.abs(x[j] - at[j]) <= within * Math.abs(x[j]))) return false;
   }
   return true;
 }
@@ -240,7 +246,7 @@ export function covarianceAt(
 ): { cov: Float64Array; evaluations: number } {
   const n = x.length;
   const m = problem.residualCount();
-  if (m > 0 && known !== undefined && known.J.length === m * n && jacobianStillValid(known.at, x)) {
+  if (m > 0 && known !== undefined && known.J.length === m * n && jacobianStillValid(known.at, x, known.within)) {
     return { cov: covarianceFromJacobian(known.J, m, n), evaluations: 0 };
   }
   if (problem.residualCount() > 0) {

@@ -6,13 +6,17 @@
  * the Moré–Hebden iteration on the LM parameter, Δ updated from the ratio of actual to predicted
  * reduction, and the stopping tests of MINPACK's LMDIF/LMDER.
  *
- * Additions: an analytic Jacobian when the problem gives one, else finite differences (forward
- * while far from the optimum, central near it); bounds by an active set (a variable at a bound whose gradient points outwards
+ * Additions: an analytic Jacobian when the problem gives one, else finite differences (forward,
+ * and central near the optimum only where the forward differences' error could move it by more
+ * than 1e-7 relative, see `forwardBias`); a stop as soon as the Gauss–Newton steps, extrapolated
+ * at their rate of convergence, no longer change the answer (`STEP_TOL`), which usually spares
+ * the one or two Jacobians MINPACK's tests take to notice; bounds by an active set (a variable at a bound whose gradient points outwards
  * is held) and projection of the trial point onto the box, with the predicted reduction
  * computed for the projected step; a one-evaluation line search on accepted steps whose
- * interpolated minimiser lies far from the step's end (see `extend`). The last Jacobian, when it
- * is accurate (analytic, or central differences in every column) and taken at the optimum within
- * 1e-6 relative, also gives the error bars, which then cost no further evaluation; the outcome
+ * interpolated minimiser lies far from the step's end (see `extend`). The last Jacobian (analytic,
+ * central, or forward differences, whose O(√ε) error moves the error bars far below the digits
+ * they carry), when taken at the optimum within 1e-5 relative, also gives the error bars, which
+ * then cost no further evaluation; the outcome
  * says where the evaluations went (`spent`).
  *
  * Non-finite models: a trial point whose residuals hold NaN or ±Infinity is rejected like any
@@ -31,8 +35,31 @@ import { optionalOption, readOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
 import { parallelEvaluator, type PopulationEvaluator } from "../samplers/evaluator.js";
+import { jacobianStillValid } from "../covariance.js";
 
 const EPS = 2.220446049250313e-16;
+/**
+ * A Gauss–Newton step whose change of every parameter, extrapolated over the remaining steps at
+ * the observed rate of convergence, stays below this (relative) ends the run: further Jacobians
+ * would not move the answer in the digits a fit reports.
+ */
+const STEP_TOL = 2e-7;
+/**
+ * The step test's tolerance on central differences: they converge where the answer is hard to
+ * reach (large residuals, ill-conditioning), so the extrapolation is trusted less.
+ */
+const CENTRAL_STEP_TOL = 3e-8;
+/** The step test applies once a step reduces ‖f‖² by at most this fraction: the sum of squares, which scales the error bars, has settled. */
+const STEP_SETTLED = 1e-4;
+/** Above this relative shift of the optimum by the forward differences' error, the run goes on with central differences. */
+const BIAS_TOL = 1e-7;
+/**
+ * The last Jacobian serves the error bars when taken within this relative distance of the
+ * optimum (the last step, at most a few times STEP_TOL when the step test stops the run): the
+ * covariance moves by about as much times the model's relative curvature, below 1e-4 on the NIST
+ * problems, while error bars are read to two to four digits.
+ */
+const COVARIANCE_REUSE = 1e-5;
 /** With `parallel: "auto"`, a model whose first evaluation takes at least this long (ms) gets worker threads. */
 const AUTO_PARALLEL_MS = 1;
 /** A line-search extension is tried when the interpolated minimiser lies beyond this multiple of the step. */
@@ -58,18 +85,19 @@ export interface LmOutcome {
   /**
    * MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start,
    * 10 when the trust region shrank to nothing on non-finite trial points, 11 when the Jacobian
-   * is not finite in any direction).
+   * is not finite in any direction, 12 when the steps became negligible before MINPACK's tests
+   * stopped the run).
    */
   info: number;
   iterations: number;
   /** Where the residual evaluations went. */
   spent: LmEvaluations;
   /**
-   * The last accurate Jacobian (central differences or analytic; row-major, residuals ×
-   * parameters) and the point it was taken at, when it covers every parameter; the error bars
+   * The last Jacobian (analytic or finite differences; row-major, residuals × parameters) and
+   * the point it was taken at, when it covers every parameter; the error bars
    * reuse it when that point is the optimum within tolerance (see `covarianceAt`).
    */
-  jacobian?: { J: Float64Array; at: Float64Array };
+  jacobian?: { J: Float64Array; at: Float64Array; within: number };
 }
 
 /** Residual evaluations of an LM run, by what they were for. */
@@ -105,6 +133,7 @@ const MESSAGES: Record<number, string> = {
   9: "the residuals are not finite at the starting point",
   10: "the trust region shrank to nothing: the steps tried led where the model is not finite",
   11: "the Jacobian is not finite in the direction of any parameter",
+  12: "the last Gauss–Newton steps shrink fast enough that the remaining ones change no parameter by more than 2e-7 relative",
 };
 
 /**
@@ -170,14 +199,14 @@ async function lmRun(
   const fwork = new Float64Array(m);
   const fwork2 = new Float64Array(m);
   const fjac = new Float64Array(m * n); // column-major
-  // The last accurate Jacobian (column-major) and where it was taken, kept for the error bars
-  // because the QR factorization overwrites fjac.
+  // The last Jacobian (column-major) and where it was taken, kept for the error bars because the
+  // QR factorization overwrites fjac.
   const jkeep = new Float64Array(m * n);
   const jkeepAt = new Float64Array(n);
+  // Whether the last Jacobian covers every parameter (no column held for being non-finite).
   let keepAccurate = false;
-  // How the last Jacobian was made: analytically, or by central differences in every column.
+  // Whether the last Jacobian is the problem's analytic one.
   let analyticUsed = false;
-  let allCentral = false;
   const jrow = new Float64Array(m * n); // row-major, for analytic Jacobians
   const diag = new Float64Array(n);
   const qtf = new Float64Array(n);
@@ -190,6 +219,7 @@ async function lmRun(
   const wa = new Float64Array(n);
   const wa3 = new Float64Array(n);
   const work = new LmStepWork(n);
+  const biasWork = new Float64Array(n * n);
   const held = new Uint8Array(n);
   const accel = readOption("lm", options, "accel");
   const jcopy = accel ? new Float64Array(m * n) : fjac;
@@ -242,7 +272,6 @@ async function lmRun(
   const analyticJacobian = (): boolean => {
     unusable.fill(0);
     analyticUsed = false;
-    allCentral = central;
     const analytic = problem.jacobian?.(x, jrow);
     if (analytic === undefined) return false;
     spent.analytic++;
@@ -291,7 +320,6 @@ async function lmRun(
             done = true;
           } else if (upFinite || downFinite) {
             // One side is where the model is not finite: a one-sided difference on the other.
-            allCentral = false;
             const side = upFinite ? fwork : fwork2;
             const hh = upFinite ? hp : -hm;
             for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
@@ -300,7 +328,6 @@ async function lmRun(
         }
       }
       if (!done) {
-        allCentral = false;
         done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
       }
       if (!done) {
@@ -399,18 +426,15 @@ async function lmRun(
           for (let i = 0; i < m; i++) fjac[col + i] = (up[i] - down[i]) / (hp + hm);
           done = true;
         } else if (upFinite || downFinite) {
-          allCentral = false;
           const side = upFinite ? up : down;
           const hh = upFinite ? hp : -hm;
           for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
           done = true;
         }
         if (!done) {
-          allCentral = false;
           done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
         }
       } else {
-        allCentral = false;
         const h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
         if (batchKind[j] === 2) {
           spent.forward++;
@@ -469,7 +493,41 @@ async function lmRun(
     return true;
   };
 
+  /**
+   * Bound on how far the forward differences' error moves the stationary point, relative to
+   * each parameter (largest over the parameters): δx = (JᵀJ)⁻¹ δJᵀ f with ‖δJ_k‖ ≈ √ε ‖J_k‖.
+   */
+  const forwardBias = (): number => {
+    const rinv = biasWork;
+    rinv.fill(0);
+    for (let j = 0; j < n; j++) {
+      if (r[j + j * n] === 0) return Infinity;
+      rinv[j + j * n] = 1 / r[j + j * n];
+      for (let i = j - 1; i >= 0; i--) {
+        let sum = 0;
+        for (let k = i + 1; k <= j; k++) sum += r[i + k * n] * rinv[k + j * n];
+        rinv[i + j * n] = -sum / r[i + i * n];
+      }
+    }
+    let worst = 0;
+    for (let a = 0; a < n; a++) {
+      const ja = ipvt[a];
+      if (held[ja]) continue;
+      let est = 0;
+      for (let b = 0; b < n; b++) {
+        // (RᵀR)⁻¹[a][b] = Σ_k Rinv[a][k] Rinv[b][k]
+        let c = 0;
+        for (let k = Math.max(a, b); k < n; k++) c += rinv[a + k * n] * rinv[b + k * n];
+        est += Math.abs(c) * acnorm[ipvt[b]];
+      }
+      est *= Math.sqrt(EPS) * fnorm;
+      const rel = x[ja] !== 0 ? est / Math.abs(x[ja]) : Infinity;
+      if (rel > worst) worst = rel;
+    }
+    return worst;
+  };
   let par = 0;
+  let prevWorst = 0;
   let iter = 1;
   let delta = 0;
   let xnorm = 0;
@@ -487,7 +545,7 @@ async function lmRun(
       info = 11;
       break;
     }
-    keepAccurate = unusableColumns === 0 && (allCentral || analyticUsed);
+    keepAccurate = unusableColumns === 0;
     if (keepAccurate) {
       jkeep.set(fjac);
       jkeepAt.set(x);
@@ -543,6 +601,7 @@ async function lmRun(
 
     for (;;) {
       par = lmParameter(n, r, ipvt, diag, qtf, delta, par, step, work);
+      const stepPar = par;
       if (!(delta > 0) || !Number.isFinite(par) || firstNonFinite(step) >= 0) {
         // Only non-finite input can bring the step here; stop rather than iterate on NaN.
         info = lastTrialNonFinite || nonFinite.count > 0 ? 10 : 7;
@@ -605,6 +664,7 @@ async function lmRun(
         delta = pnorm / 0.5;
         par *= 0.5;
       }
+      let stepStop = false;
       if (ratio >= 1e-4) {
         let fnormNew = fnorm1;
         if (extend && actred > EXTEND_SIGNIFICANT) {
@@ -641,6 +701,19 @@ async function lmRun(
             }
           }
         }
+        // The largest relative change of a parameter in this accepted step.
+        let worst = 0;
+        for (let j = 0; j < n; j++) {
+          if (held[j]) continue;
+          const d = Math.abs(xtrial[j] - x[j]);
+          const rel = xtrial[j] !== 0 ? d / Math.abs(xtrial[j]) : d === 0 ? 0 : Infinity;
+          if (rel > worst) worst = rel;
+        }
+        // Steps shrinking by ρ per iteration leave about ρ/(1 − ρ) of the last one to go.
+        const rho = prevWorst > 0 ? worst / prevWorst : 1;
+        const remaining = rho < 0.9 ? (worst * rho) / (1 - rho) : Infinity;
+        stepStop = stepPar === 0 && remaining <= (central ? CENTRAL_STEP_TOL : STEP_TOL) && actred <= STEP_SETTLED;
+        prevWorst = worst;
         x.set(xtrial);
         fvec.set(ftrial);
         for (let j = 0; j < n; j++) wa3[j] = diag[j] * x[j];
@@ -650,6 +723,16 @@ async function lmRun(
       }
       // Convergence tests (MINPACK's, in its order).
       let code = 0;
+      if (stepStop) {
+        // On forward differences, stop only where their error cannot move the answer.
+        if (auto && !central && forwardBias() > BIAS_TOL) {
+          central = true;
+          prevWorst = 0;
+          break;
+        }
+        info = 12;
+        break outer;
+      }
       if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) code = 1;
       if (delta <= xtol * xnorm) code = code === 1 ? 3 : 2;
       if (code === 0) {
@@ -683,9 +766,9 @@ async function lmRun(
           break;
         }
       }
-      if (code !== 0 && code !== 5 && code !== 10 && auto && !central) {
-        // Converged on forward differences: their O(√ε) Jacobian error moves the stationary
-        // point, so continue on central differences from here with a fresh trust region.
+      if (code !== 0 && code !== 5 && code !== 10 && auto && !central && forwardBias() > BIAS_TOL) {
+        // Converged on forward differences whose O(√ε) Jacobian error could move the stationary
+        // point beyond BIAS_TOL: continue on central differences with a fresh trust region.
         central = true;
         // A trust region shrunk to the xtol scale would stop the central phase at once.
         if (code === 2 || code === 3 || code === 7) {
@@ -698,8 +781,9 @@ async function lmRun(
         info = code;
         break outer;
       }
-      if (auto && !central && ratio >= 1e-4 && actred < 1e-10) {
-        // Nearly converged: central differences from here. A radius shrunk below the scale
+      if (auto && !central && ratio >= 1e-4 && actred < 1e-10 && forwardBias() > BIAS_TOL) {
+        // Nearly converged where the forward differences' error matters: central differences
+        // from here. A radius shrunk below the scale
         // the forward differences resolve (O(√ε) relative) was shrunk by their error, not by
         // nonlinearity, and would leave the central phase no room (Lanczos3 from start 1).
         central = true;
@@ -731,7 +815,7 @@ async function lmRun(
     problem.setValues(x);
     throw error;
   }
-  let converged = info >= 1 && info <= 4 ? true : info >= 6 && info <= 8;
+  let converged = info >= 1 && info <= 4 ? true : (info >= 6 && info <= 8) || info === 12;
   let message = MESSAGES[info];
   if (converged && unusableColumns > 0) {
     // Parameters held for a non-finite Jacobian were not optimised.
@@ -747,10 +831,23 @@ async function lmRun(
   // The last iteration ended inside the loop; report the final state once more.
   if (context && info !== 0) context.report(iterations, x, 0.5 * fnorm * fnorm);
   let jacobianOut: LmOutcome["jacobian"];
-  if (keepAccurate && walls === 0) {
+  // An analytic Jacobian is better taken afresh at the optimum by the error bars: it costs no
+  // residual evaluation there.
+  const analyticElsewhere = analyticUsed && jkeepAt.some((v, j) => v !== x[j]);
+  if (converged && keepAccurate && walls === 0 && !analyticUsed && !jacobianStillValid(jkeepAt, x, COVARIANCE_REUSE)) {
+    // The last step went too far for the last Jacobian to serve: one more of the same kind at the
+    // optimum (p or 2p evaluations) costs less than the error bars' own extrapolated one (4p + 1).
+    const unusableAtEnd = evaluator ? await jacobianBatched(evaluator) : jacobian();
+    spent.jacobians++;
+    if (unusableAtEnd === 0) {
+      jkeep.set(fjac);
+      jkeepAt.set(x);
+    } else keepAccurate = false;
+  }
+  if (keepAccurate && walls === 0 && !analyticElsewhere) {
     const J = new Float64Array(m * n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) J[i * n + j] = jkeep[i + j * m];
-    jacobianOut = { J, at: Float64Array.from(jkeepAt) };
+    jacobianOut = { J, at: Float64Array.from(jkeepAt), within: COVARIANCE_REUSE };
   }
   return { x, sumsq: fnorm * fnorm, converged, message, info, iterations, spent, jacobian: jacobianOut };
 }

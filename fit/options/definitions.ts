@@ -102,7 +102,7 @@ export const FIT_OPTIONS = {
     kind: "choice",
     values: ["auto", "central", "forward"],
     methods: ["lm"],
-    help: "finite differences without an analytic Jacobian: auto (forward, then central near convergence), central or forward",
+    help: "finite differences without an analytic Jacobian: auto (forward; central near convergence only where the forward error could move the optimum), central or forward",
     defaults: { lm: "auto" },
   },
   accel: { kind: "boolean", methods: ["lm"], help: "geodesic acceleration (Transtrum & Sethna 2012)", defaults: { lm: false } },
