@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   compareSnapshot,
@@ -20,6 +20,17 @@ import {
   startJupyterLab,
   type Lab,
 } from "../support/browser.js";
+import {
+  activate as activateIn,
+  currentLabel as currentLabelOf,
+  FAILING,
+  openFormFromFileBrowser,
+  panelJob as panelJobOf,
+  seenPartWay,
+  STUDY,
+  studyNotebook,
+  submitted,
+} from "./notebook-jobs-support.js";
 
 let lab: Lab;
 let browser: Browser;
@@ -27,97 +38,9 @@ let page: Page;
 let dir: string;
 let dataDir: string;
 
-/** An nbformat 4 notebook for the hpcfit kernel; the first cell is its parameters cell. */
-function studyNotebook(cells: string[]): string {
-  return JSON.stringify({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: "hpcfit", display_name: "HPCFit (TypeScript)", language: "typescript" } },
-    cells: cells.map((source, i) => ({
-      cell_type: "code",
-      id: `cell-${i}`,
-      execution_count: null,
-      metadata: i === 0 ? { tags: ["parameters"] } : {},
-      source,
-      outputs: [],
-    })),
-  });
-}
-
-const STUDY = [
-  "const workers = 2; // worker processes\nconst size = 10;\nlet pause = 0;",
-  'import { record } from "hpcfit";',
-  "await new Promise((r) => setTimeout(r, pause * 1000));",
-  "await new Promise((r) => setTimeout(r, pause * 1000));",
-  "await new Promise((r) => setTimeout(r, pause * 1000));",
-  'record("time_per_item", size / workers);',
-];
-
-const FAILING = ["const x = 1;", "const y = x + 1;", 'throw new Error("boom at " + y);', "const never = 0;"];
-
-/** Opens the form of `file` from the file browser's context menu. */
-async function openFormFromFileBrowser(file: string): Promise<Locator> {
-  const before = await page.locator(".jp-hpcfit-notebook-job-form").count();
-  await page.evaluate(() =>
-    (window as unknown as { jupyterapp: { shell: { activateById(id: string): void } } }).jupyterapp.shell.activateById(
-      "filebrowser",
-    ),
-  );
-  await page.locator(".jp-DirListing-item", { hasText: file }).first().click({ button: "right" });
-  await page.locator(".lm-Menu-item", { hasText: "Run as Job…" }).click();
-  await expect.poll(() => page.locator(".jp-hpcfit-notebook-job-form").count(), { timeout: 60_000 }).toBe(before + 1);
-  const form = page.locator(".jp-hpcfit-notebook-job-form").last();
-  await form
-    .locator("input[name='parameters.workers']")
-    .waitFor({ timeout: 60_000 })
-    .catch(() => undefined);
-  return form;
-}
-
-async function submitted(form: Locator): Promise<string> {
-  const enabled = (): Promise<boolean> => form.locator("[data-action='submit']").isEnabled();
-  await expect
-    .poll(
-      async () =>
-        (await enabled())
-          ? ""
-          : (await form.locator(".jp-hpcfit-field-error, .jp-hpcfit-form-errors").allTextContents()).join(" | "),
-      {
-        timeout: 30_000,
-      },
-    )
-    .toBe("");
-  await form.locator("[data-action='submit']").click();
-  const result = form.locator(".jp-hpcfit-submit-result");
-  await expect
-    .poll(async () => `${(await result.getAttribute("data-job-id")) ?? ""} ${await result.textContent()}`, { timeout: 30_000 })
-    .toMatch(/^\d+ Submitted/);
-  return (await result.getAttribute("data-job-id"))!;
-}
-
-/** Shows a widget of the shell by id (a click on a sidebar tab that is already open would close it). */
-async function activate(id: string): Promise<void> {
-  await page.evaluate(
-    (widgetId) =>
-      (window as unknown as { jupyterapp: { shell: { activateById(id: string): void } } }).jupyterapp.shell.activateById(
-        widgetId,
-      ),
-    id,
-  );
-}
-
-/** The label of the main area's current widget. */
-function currentLabel(): Promise<string | undefined> {
-  return page.evaluate(
-    () =>
-      (window as unknown as { jupyterapp: { shell: { currentWidget: { title: { label: string } } | null } } }).jupyterapp.shell
-        .currentWidget?.title.label,
-  );
-}
-
-function panelJob(id: string): Locator {
-  return page.locator(`.jp-hpcfit-jobs-panel .jp-hpcfit-job[data-job-id='${id}']`);
-}
+const activate = (id: string): Promise<void> => activateIn(page, id);
+const currentLabel = (): Promise<string | undefined> => currentLabelOf(page);
+const panelJob = (id: string): ReturnType<typeof panelJobOf> => panelJobOf(page, id);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hpcfit-nbjobs-lab-"));
@@ -143,8 +66,7 @@ describe("Run as Job… on the local backend", () => {
   let runId = "";
 
   it("opens from the file browser, refuses a bad value beside its field, and submits a run", async () => {
-    const form = await openFormFromFileBrowser("study.ipynb");
-    await form.locator("input[name='parameters.workers']").waitFor({ timeout: 60_000 });
+    const form = await openFormFromFileBrowser(page, "study.ipynb", "workers");
     expect(
       await form.locator("tr[data-parameter]").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.parameter)),
     ).toEqual(["workers", "size", "pause"]);
@@ -156,11 +78,12 @@ describe("Run as Job… on the local backend", () => {
     await form.locator("input[name='parameters.size']").fill("40");
     await form.locator("input[name='parameters.pause']").fill("2");
     await form.locator("input[name='name']").fill("first");
+    await form.locator("input[name='html']").check();
     await expect.poll(() => form.locator(".jp-hpcfit-field-error[data-field='parameters.size']").textContent()).toBe("");
     await expect.poll(() => form.locator(".jp-hpcfit-run-count").getAttribute("data-runs"), { timeout: 30_000 }).toBe("1");
     await expect
       .poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 })
-      .toMatch(/#SBATCH --job-name=first\n[\s\S]* run .*study\.ipynb/);
+      .toMatch(/#SBATCH --job-name=first\n[\s\S]* run .*study\.ipynb[\s\S]* --html\n$/);
     await screenshot(page, "30-run-as-job-form");
     runId = await submitted(form);
   }, 300_000);
@@ -169,17 +92,10 @@ describe("Run as Job… on the local backend", () => {
     await activate("hpcfit-jobs-panel");
     const job = panelJob(runId);
     const progress = job.locator(".jp-hpcfit-run-progress");
-    await expect.poll(() => progress.getAttribute("data-total"), { timeout: 60_000 }).toBe("7");
-    const seen = new Set<string>();
-    await expect
-      .poll(
-        async () => {
-          seen.add((await progress.getAttribute("data-done")) ?? "");
-          return [...seen].some((d) => Number(d) > 0 && Number(d) < 7);
-        },
-        { timeout: 60_000, interval: 200 },
-      )
-      .toBe(true);
+    const partWay = await seenPartWay(job, 7);
+    // While it runs: the cell running now, the time spent and the time left estimated from the cells so far.
+    expect(partWay.cells.some((c) => /^cell [345]: await new Promise/.test(c))).toBe(true);
+    expect(partWay.times.some((t) => /^\d\d:\d\d:\d\d elapsed, ~\d\d:\d\d:\d\d left$/.test(t))).toBe(true);
     expect(await job.locator(".jp-hpcfit-run-parameters").textContent()).toBe("size=40 pause=2");
     await job.locator("[data-action='open-output']").click();
     const output = page
@@ -197,11 +113,17 @@ describe("Run as Job… on the local backend", () => {
     await expect
       .poll(() => page.locator(".jp-NotebookPanel:visible .jp-Cell .jp-OutputArea-output").allTextContents(), { timeout: 30_000 })
       .toContainEqual(expect.stringContaining("time_per_item = 20"));
+    // The HTML copy nbconvert made in the job.
+    await activate("hpcfit-jobs-panel");
+    await job.locator("[data-action='open-html']").click();
+    await expect.poll(currentLabel, { timeout: 30_000 }).toBe("study.html");
+    await expect
+      .poll(() => page.frameLocator(".jp-HTMLViewer:visible iframe").locator("body").textContent(), { timeout: 30_000 })
+      .toContain("time_per_item = 20");
   }, 300_000);
 
   it("opens a failed run's output at the failing cell", async () => {
-    const form = await openFormFromFileBrowser("failing.ipynb");
-    await form.locator("input[name='parameters.x']").waitFor({ timeout: 60_000 });
+    const form = await openFormFromFileBrowser(page, "failing.ipynb", "x");
     await form.locator("input[name='name']").fill("broken");
     const id = await submitted(form);
     await activate("hpcfit-jobs-panel");
@@ -214,6 +136,15 @@ describe("Run as Job… on the local backend", () => {
       })
       .toContain("boom at");
     await screenshot(page, "32-failed-at-cell");
+    // A run that fails is announced, and stays announced until dismissed.
+    await expect
+      .poll(() => page.locator(".Toastify__toast", { hasText: `Job ${id} (broken) ended FAILED` }).count(), { timeout: 30_000 })
+      .toBe(1);
+    // The job's log says what failed.
+    await activate("hpcfit-jobs-panel");
+    await panelJob(id).locator("[data-action='tail']").click();
+    const log = page.locator(`.jp-hpcfit-output-viewer[id='hpcfit-output-${id}-stdout']`);
+    await expect.poll(() => log.locator(".jp-hpcfit-output").textContent(), { timeout: 30_000 }).toContain("boom at 2");
   }, 300_000);
 
   it("Run again… opens the form filled with the run's values", async () => {
@@ -226,8 +157,12 @@ describe("Run as Job… on the local backend", () => {
   }, 300_000);
 
   it("runs a 2 × 3 sweep as one job array and plots its summary", async () => {
-    const form = await openFormFromFileBrowser("study.ipynb");
-    await form.locator("input[name='sweep.workers']").waitFor({ timeout: 60_000 });
+    const form = await openFormFromFileBrowser(page, "study.ipynb", "workers");
+    // The form starts from what was last submitted for this notebook.
+    expect(await form.locator("input[name='parameters.size']").inputValue()).toBe("40");
+    expect(await form.locator("input[name='parameters.pause']").inputValue()).toBe("2");
+    expect(await form.locator("input[name='html']").isChecked()).toBe(true);
+    await form.locator("input[name='html']").uncheck();
     await form.locator("input[name='parameters.pause']").fill("0");
     await form.locator("input[name='parameters.size']").fill("");
     await form.locator("input[name='sweep.workers']").fill("1, 2");
@@ -265,9 +200,12 @@ describe("Run as Job… on the local backend", () => {
     const form = page.locator(".jp-hpcfit-notebook-job-form").last();
     const viewer = page.locator(".jp-hpcfit-summary-viewer").last();
     const shots = async (theme: string): Promise<void> => {
+      // The toasts of the runs that ended sit over the bottom right of the main area.
+      await runCommand(page, "apputils:dismiss-notification", {});
+      await expect.poll(() => page.locator(".Toastify__toast").count(), { timeout: 10_000 }).toBe(0);
       await page.mouse.move(0, 0);
       await page.waitForTimeout(500);
-      await page.locator(".lm-TabBar-tab", { hasText: "sweep-summary.csv" }).first().click();
+      await page.locator(".lm-TabBar-tab", { hasText: "study-summary.csv" }).first().click();
       expect(
         await compareSnapshot(
           page,

@@ -1,7 +1,9 @@
 // The "Run as Job…" form answered by the real kernel over the hpcfit.jobs comm (driven through
 // jupyter_client): a notebook's form, errors per field with nothing written, the script preview,
 // a run whose progress in cells the feed publishes, a failing run pointing at its cell, a 2 × 3
-// sweep as one job array with its summary, and a run on the Slurm test cluster.
+// sweep as one job array with its summary, and runs on the Slurm test cluster whose previewed
+// script is the one Slurm holds.
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
@@ -267,12 +269,47 @@ describe("the Run as Job form, answered by the kernel", () => {
     expect(submitted.errors).toEqual({});
     expect(submitted.script).toContain("--partition=");
     const id = submitted.jobs[0].id;
-    const row = await until("the cluster run's completion", () => {
-      const r = latest(id, "slurm");
-      return r?.state === "COMPLETED" && r.notebook?.progress.state === "completed" ? r : undefined;
-    });
+    const row = await until(
+      "the cluster run's completion",
+      () => {
+        const r = latest(id, "slurm");
+        return r?.state === "COMPLETED" && r.notebook?.progress.state === "completed" ? r : undefined;
+      },
+      // The job starts a kernel of its own on a node: on a loaded machine that alone can take a minute.
+      300,
+    );
     expect(row.backend).toBe("slurm");
     expect(row.partition).toBe(partition);
     expect(row.notebook!.progress).toMatchObject({ done: 7, total: 7 });
+  }, 400_000);
+
+  test("a Slurm order's preview is the batch script Slurm was given, for a run and for a sweep", async () => {
+    const input = writeTestNotebook(dir, "previewed.ipynb", STUDY);
+    // The script Slurm keeps for a job (read while the job is still known to the controller).
+    const heldScript = (id: string): string =>
+      execFileSync("scontrol", ["write", "batch_script", id, "-"], {
+        encoding: "utf8",
+        env: { ...process.env, SLURM_CONF: inject("slurmConf") },
+      });
+    const resources = { partition: "debug", time: "0:10:00", cpus: "2", mem: "1M", nodes: "1" };
+    const fieldsOf: Partial<NotebookJobOrder>[] = [
+      { name: "previewed-run", values: { n: "4", label: "it's", pause: "0" } },
+      { name: "previewed-sweep", values: { pause: "0" }, sweep: { n: "1, 2" } },
+    ];
+    for (const fields of fieldsOf) {
+      const wanted = order(input, { backend: "slurm", resources, ...fields });
+      const preview = await ask({ type: "notebookJob", dryRun: true, order: wanted });
+      if (preview.type !== "notebookJob") throw new Error(JSON.stringify(preview));
+      expect(preview.errors).toEqual({});
+      for (const directive of ["--partition=debug", "--time=0:10:00", "--cpus-per-task=2", "--mem=1M", "--nodes=1"])
+        expect(preview.script).toContain(`#SBATCH ${directive}\n`);
+      const submitted = await ask({ type: "notebookJob", dryRun: false, order: wanted });
+      if (submitted.type !== "notebookJob") throw new Error(JSON.stringify(submitted));
+      expect(submitted.errors).toEqual({});
+      expect(submitted.script).toBe(preview.script);
+      const first = submitted.jobs[0];
+      const id = first.arrayJobId !== null ? String(first.arrayJobId) : first.id;
+      expect(heldScript(id)).toBe(preview.script);
+    }
   });
 });

@@ -155,6 +155,17 @@ export const jobsPanelPlugin: JupyterFrontEndPlugin<void> = {
           NotebookActions.deselectAll(notebook);
         }
       },
+      openNotebookHtml: async (job: JobRow) => {
+        const html = job.notebook?.html;
+        if (typeof html !== "string") throw new Error(`job ${job.id} wrote no HTML copy`);
+        const path = serverPath(html);
+        if (path === null) throw new Error(`the HTML copy ${html} is outside the notebook server's root`);
+        // A run whose nbconvert failed has no copy: say so rather than open an empty viewer.
+        await app.serviceManager.contents.get(path, { content: false }).catch(() => {
+          throw new Error(`the HTML copy ${html} was not written (see the job's output)`);
+        });
+        if (docManager.openOrReveal(path) === undefined) throw new Error(`could not open ${html}`);
+      },
       runAgain: (connection: JobsConnection, job: JobRow) => {
         const info = job.notebook;
         if (info === undefined || info === null) return;

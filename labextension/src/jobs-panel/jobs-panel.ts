@@ -30,6 +30,8 @@ export interface JobsPanelServices {
   openNewFitJob(connection: JobsConnection): void;
   /** Opens a notebook job's executed notebook (at its failing cell when it failed). */
   openNotebookOutput(job: JobRow): Promise<void>;
+  /** Opens the HTML copy of a finished notebook job's executed notebook. */
+  openNotebookHtml(job: JobRow): Promise<void>;
   /** Opens the "Run as Job…" form filled with a notebook job's order. */
   runAgain(connection: JobsConnection, job: JobRow): void;
   /** Has the kernel write a finished sweep's summary and opens it as a table. */
@@ -289,6 +291,8 @@ export class JobsPanel extends Widget {
     add("open-output", "Open output", notebook !== undefined && notebook !== null && notebook.progress.state !== "pending", () =>
       this.services.openNotebookOutput(job),
     );
+    // nbconvert runs after the last cell, inside the job: the copy exists once the job has ended.
+    add("open-html", "Open HTML", terminal && typeof notebook?.html === "string", () => this.services.openNotebookHtml(job));
     add("run-again", "Run again…", notebook !== undefined && notebook !== null, () => {
       if (this.connection !== null) this.services.runAgain(this.connection, job);
     });
