@@ -36,6 +36,22 @@ export { freePort } from "../util/free-port.js";
 /** Starts the kernel named in `options` and waits until it answers kernel_info. */
 export async function startKernel(options: StartKernelOptions = {}): Promise<ZmqKernelConnection> {
   const spec = findKernelSpec(options.kernelName ?? "hpcfit");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(spec, options);
+    } catch (error) {
+      // The ports were free when picked, but another process (kernels started at the same moment
+      // by the tasks of a sweep) may bind one before this kernel does: pick again.
+      if (attempt >= PORT_RACE_ATTEMPTS || !(error instanceof Error) || !error.message.includes("Address already in use"))
+        throw error;
+    }
+  }
+}
+
+/** How many times a kernel is started on fresh ports when one of them was taken meanwhile. */
+const PORT_RACE_ATTEMPTS = 4;
+
+async function startOnce(spec: KernelSpec, options: StartKernelOptions): Promise<ZmqKernelConnection> {
   const ports = await freePorts(5);
   const info: ConnectionInfo = {
     transport: "tcp",
@@ -209,6 +225,10 @@ export class ZmqKernelConnection implements KernelConnection {
       }
     }
     for (const socket of [this.shell, this.control, this.iopub]) socket.close();
+    // A process the kernel started may outlive it holding these pipes: they must not keep this
+    // process alive.
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
