@@ -229,14 +229,16 @@ class Bridge:
         sock.close()
         return {"received": received}
 
-    def cmd_fuzz(self, seed=1, count=10000):
+    def cmd_fuzz(self, seed=1, count=10000, barrier_timeout=300):
         """Sends `count` messages built from `seed` to shell, control and stdin, from one DEALER
         each: random bytes, a missing or repeated delimiter, truncated or flipped frames, wrong and
         missing signatures, and correctly signed messages whose frames are not JSON or not objects,
         whose headers lack fields or hold the wrong types, and requests of every kind (never
         shutdown_request) with contents of the wrong types, unknown types, stray buffers and many
-        identity frames. Returns how many of each kind were sent and how many messages came back
-        (replies, and iopub messages drained so that the kernel never waits on this subscriber)."""
+        identity frames. Returns, once the kernel has answered everything sent (a barrier request
+        on shell and control, waited for up to `barrier_timeout` s), how many of each kind were sent
+        and how many messages came back (replies, and iopub messages drained so that the kernel
+        never waits on this subscriber)."""
         rng = random.Random(seed)
         info = self.km.get_connection_info()
         ctx = zmq.Context.instance()
@@ -331,16 +333,37 @@ class Bridge:
             if i % 200 == 0:
                 for _ in self.poll(0):
                     got += 1
-        quiet = time.monotonic()
-        while time.monotonic() - quiet < 2:
+        # A barrier, not a quiet spell: a cell or a completion of the fuzz may keep the kernel
+        # silent for seconds on a loaded machine, and what is still queued then (a failing cell
+        # among it) would run after, or abort, the caller's next request. The kernel answers
+        # shell requests in order, and execute requests from any channel in the same queue, so
+        # once these two are answered, everything sent before them on shell and control was.
+        barrier = {}
+        for channel, msg_type, body in (
+            ("shell", "is_complete_request", {"code": "1"}),
+            ("control", "execute_request", {"code": "", "silent": True, "store_history": False, "user_expressions": {},
+                                            "allow_stdin": False, "stop_on_error": False}),
+        ):
+            h = header(msg_type)
+            barrier[h["msg_id"]] = channel
+            socks[channel].send_multipart(signed([json.dumps(x).encode() for x in (h, {}, {}, body)]))
+        deadline = time.monotonic() + barrier_timeout
+        while barrier:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the kernel did not answer the fuzz's barrier on {sorted(barrier.values())} "
+                                   f"within {barrier_timeout} s")
             for sock in socks.values():
                 while sock.poll(10):
-                    sock.recv_multipart()
+                    frames = sock.recv_multipart()
                     got += 1
-                    quiet = time.monotonic()
-            for _ in self.poll(0.05):
+                    try:
+                        parent = json.loads(frames[frames.index(delim) + 3])
+                    except (ValueError, IndexError):
+                        continue
+                    if isinstance(parent, dict):
+                        barrier.pop(parent.get("msg_id"), None)
+            for _ in self.poll(0.01):
                 got += 1
-                quiet = time.monotonic()
         for sock in socks.values():
             sock.close()
         self.unclaimed = []
