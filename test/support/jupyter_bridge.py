@@ -6,6 +6,7 @@ Every message received from the kernel is validated against the JSON schemas in 
 (written from the Jupyter messaging spec 5.4); problems are returned in ``schema_errors``.
 """
 import base64
+import ctypes
 import datetime
 import json
 import os
@@ -25,6 +26,8 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.session import Session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# tgkill(2), which sends a signal to one thread of a process (x86-64 and arm64 Linux).
+SYS_TGKILL = {"x86_64": 234, "aarch64": 131}[os.uname().machine]
 SCHEMA_DIR = os.path.join(HERE, "schemas")
 
 
@@ -52,6 +55,18 @@ def jsonable(value):
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
     return value
+
+
+def child_pids(pid):
+    """The processes `pid` started that are still its children (from /proc)."""
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return found
 
 
 class Bridge:
@@ -420,6 +435,34 @@ class Bridge:
         os.kill(self.km.provisioner.pid, getattr(signal, name))
         return {}
 
+    def cmd_signal_threads(self, name="SIGINT", rounds=100):
+        """Sends signal `name` to every thread of the kernel's interpreter process (the kernel
+        process's child), one thread at a time with tgkill, `rounds` times over: a signal a
+        process receives may land on any of its threads, and one that lands on a thread blocked
+        in a system call interrupts that call. Returns the interpreter's pid, how many signals
+        were sent, and whether the interpreter was still alive after them."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        children = child_pids(self.km.provisioner.pid)
+        if len(children) != 1:
+            raise RuntimeError(f"expected one interpreter process under the kernel, found {children}")
+        pid = children[0]
+        signum = int(getattr(signal, name))
+        sent = 0
+        for _ in range(rounds):
+            try:
+                tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+            except OSError:
+                break
+            for tid in tids:
+                if libc.syscall(SYS_TGKILL, pid, tid, signum) == 0:
+                    sent += 1
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                alive = f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            alive = False
+        return {"pid": pid, "sent": sent, "alive": alive}
+
     def cmd_restart(self, timeout=30):
         self.km.restart_kernel(now=False)
         self.unclaimed = []
@@ -664,21 +707,11 @@ class Bridge:
                 pass
             return 0
 
-        def children(pid):
-            found = []
-            try:
-                for task in os.listdir(f"/proc/{pid}/task"):
-                    with open(f"/proc/{pid}/task/{task}/children") as f:
-                        found += [int(c) for c in f.read().split()]
-            except OSError:
-                pass
-            return found
-
         pids, todo = [], [self.km.provisioner.pid]
         while todo:
             pid = todo.pop()
             pids.append(pid)
-            todo += children(pid)
+            todo += child_pids(pid)
         # peak_kb: the sum of each process's own peak (VmHWM), an upper bound of the kernel's peak.
         return {"rss_kb": sum(rss_kb(p) for p in pids), "peak_kb": sum(rss_kb(p, "VmHWM:") for p in pids),
                 "processes": len(pids)}
