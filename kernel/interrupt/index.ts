@@ -1,4 +1,4 @@
-// Interrupts: SIGINT heard at any time, and busy code stopped from outside when it must be.
+// Interrupts: SIGINT or a supervisor's doorbell heard at any time, and busy code stopped from outside when it must be.
 export {
   listenForInterrupts,
   signalTime,
