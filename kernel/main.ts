@@ -1,17 +1,18 @@
 /**
  * The kernel's interpreter process, run by the supervisor (`kernel/supervisor/`), which owns the
  * sockets: the protocol layer over a {@link SupervisorTransport}, the TypeScript interpreter loaded
- * at once in the background, and SIGINT wired to interrupting the running cell. The script the
+ * at once in the background, and the supervisor's interrupt doorbell wired to interrupting the
+ * running cell. The script the
  * supervisor starts (`cli/kernel-interpreter.ts`) calls {@link runKernel}.
  */
 import { fileURLToPath } from "node:url";
 import { ignoreBrokenStdio } from "./broken-stdio.js";
 import type { CommManager } from "./comms/types.js";
-import { listenForInterrupts, type InterruptSubscription } from "./interrupt/index.js";
+import { listenForInterrupts, takeInterruptsFromDoorbell, type InterruptSubscription } from "./interrupt/index.js";
 import { HistoryStore } from "./history/history-store.js";
 import type { Interpreter } from "./interpreter/types.js";
 import { KernelProtocol } from "./protocol/kernel-protocol.js";
-import { INTERPRETER_START_VARIABLE, type InterpreterStart } from "./supervisor/messages.js";
+import { INTERPRETER_START_VARIABLE, INTERRUPT_DOORBELL_FD, type InterpreterStart } from "./supervisor/messages.js";
 import { SupervisorTransport } from "./transport/supervisor-transport.js";
 import { packageVersion, userDataDir } from "../util/paths.js";
 
@@ -52,14 +53,16 @@ const PARENT_POLL_MS = 1000;
 
 /** Runs the interpreter process until a shutdown_request, SIGTERM or the supervisor's end. */
 export function runKernel(options: RunKernelOptions): KernelProtocol {
-  // Jupyter's interrupt_mode "signal" and our own interrupt_request both arrive as SIGINT, passed
-  // on by the supervisor once this process says it is ready; code in a cell may send one too.
-  // Until the interrupt service runs, this listener hears SIGINT (and keeps Node from exiting on
-  // it); after, the service's watcher does. The listener stays, so that Node's own SIGINT handling
-  // is never torn down when other listeners come and go, e.g. one a cell adds and removes.
+  // Jupyter's interrupt_mode "signal" and our own interrupt_request both reach the supervisor,
+  // which rings this process's doorbell: it is never sent SIGINT, and so starts none of Node's
+  // SIGINT watchdogs, whose end leaves SIGINT to a handler that kills the process. A SIGINT sent
+  // anyway (by a cell, or a user's `kill`) is heard by this listener, which interrupts. The
+  // listener stays, so that Node's own SIGINT handling is never torn down when other listeners
+  // come and go, e.g. one a cell adds and removes.
   // eslint-disable-next-line prefer-const -- set once the protocol exists, below; the listener must come first
   let interruptible: KernelProtocol | undefined;
   process.on("SIGINT", () => interruptible?.interrupt());
+  takeInterruptsFromDoorbell(INTERRUPT_DOORBELL_FD);
   const { sender, executionCount } = startData();
   // Jobs started from the notebook (a fit from the Jobs panel's form, `hpcfit run` in a batch
   // script) find this installation's CLI through $HPCFIT even when `hpcfit` is not on PATH.

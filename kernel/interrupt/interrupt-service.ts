@@ -19,9 +19,14 @@
  * resets the signal to its default action when the last one goes, which would undo the
  * watchdog's handler (a cell that adds and removes a listener would then let the next SIGINT
  * kill the kernel).
+ *
+ * A process whose supervisor interrupts it by the doorbell (`doorbell.ts`, chosen with
+ * {@link takeInterruptsFromDoorbell}) starts neither the anchor nor the watcher: the stopper reads
+ * the doorbell and reports each interrupt to the main thread as the watcher would. No watchdog
+ * then ever exists, so SIGINT stays with Node's own handler and the listener, and only interrupts.
  */
 import { pathToFileURL } from "node:url";
-import { MessageChannel, Worker } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { startAnchor, type AnchorThread } from "./anchor-thread.js";
 import type { StopperPolicy } from "./main-thread-stopper.js";
 import type { SigintAck, SigintNotice, StopReport, StopperData, WatcherData, WatcherReady } from "./messages.js";
@@ -58,7 +63,7 @@ export interface InterruptSubscription {
 
 /** Starts hearing SIGINT for `listener` (the service starts with its first listener). */
 export function listenForInterrupts(listener: InterruptListener): InterruptSubscription {
-  service ??= new InterruptService();
+  service ??= new InterruptService(doorbellFd);
   const current = service;
   current.listeners.add(listener);
   let listening = true;
@@ -76,6 +81,18 @@ export function listenForInterrupts(listener: InterruptListener): InterruptSubsc
 }
 
 let service: InterruptService | undefined;
+let doorbellFd: number | undefined;
+
+/**
+ * Makes the service take its interrupts from a supervisor's doorbell (`doorbell.ts`), the pipe
+ * open as `fd`, instead of from SIGINT, and start no SIGINT watchdog: a process run by a
+ * supervisor is never sent SIGINT, and one it is sent anyway only interrupts. Must come before
+ * the first listener.
+ */
+export function takeInterruptsFromDoorbell(fd: number): void {
+  if (service) throw new Error("the interrupt service already runs: its source must be chosen before its first listener");
+  doorbellFd = fd;
+}
 
 class InterruptService {
   readonly listeners = new Set<InterruptListener>();
@@ -88,18 +105,33 @@ class InterruptService {
   readonly ready: Promise<void>;
   private markReady!: () => void;
 
-  constructor() {
+  constructor(doorbellFd: number | undefined) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     process.on("SIGINT", this.listener);
+    if (doorbellFd !== undefined) {
+      // No watchdog, no anchor: SIGINT stays with the listener above for the process's whole life.
+      const stopperData: StopperData = {
+        source: { kind: "doorbell", fd: doorbellFd },
+        policy: STOPPER_POLICY,
+        graceMs: GRACE_MS,
+      };
+      this.stopper = this.startStopper(stopperData, []);
+      this.stopper.on("message", (event: WatcherReady | SigintNotice | StopReport) => {
+        if (event.kind === "ready") this.markReady();
+        else if (event.kind === "sigint") this.heard(event);
+        else this.tellStopReport(event);
+      });
+      this.anchor = undefined;
+      return;
+    }
     const channel = new MessageChannel();
-    const stopperData: StopperData = { watcher: channel.port2, policy: STOPPER_POLICY, graceMs: GRACE_MS };
-    this.stopper = new Worker(workerScript("stopper-worker"), { workerData: stopperData, transferList: [channel.port2] });
-    // Neither thread keeps the process alive.
-    this.stopper.unref();
-    this.stopper.on("message", (report: StopReport) => {
-      for (const listener of this.listeners) listener.onStopReport?.(report);
-    });
-    this.stopper.on("error", this.failed("stopper"));
+    const stopperData: StopperData = {
+      source: { kind: "watcher", port: channel.port2 },
+      policy: STOPPER_POLICY,
+      graceMs: GRACE_MS,
+    };
+    this.stopper = this.startStopper(stopperData, [channel.port2]);
+    this.stopper.on("message", (report: StopReport) => this.tellStopReport(report));
     // The anchor's watchdog must be the first one Node knows of (see sigint-anchor.ts).
     this.anchor = startAnchor(workerScript("sigint-anchor"), log);
     const startWatcher = (): void => {
@@ -110,16 +142,31 @@ class InterruptService {
       watcher.unref();
       watcher.on("message", (event: WatcherReady | SigintNotice) => {
         if (event.kind === "ready") this.markReady();
-        else {
-          const ack: SigintAck = { kind: "ack", seq: event.seq };
-          this.stopper.postMessage(ack);
-          this.tellListeners(event.at);
-        }
+        else this.heard(event);
       });
       watcher.on("error", this.failed("watcher"));
     };
     if (this.anchor) void this.anchor.ready.then(startWatcher);
     else startWatcher();
+  }
+
+  private startStopper(stopperData: StopperData, transferList: MessagePort[]): Worker {
+    const stopper = new Worker(workerScript("stopper-worker"), { workerData: stopperData, transferList });
+    // No thread of the service keeps the process alive.
+    stopper.unref();
+    stopper.on("error", this.failed("stopper"));
+    return stopper;
+  }
+
+  /** An interrupt was heard: the stopper learns that the main thread is free enough to hear it. */
+  private heard(notice: SigintNotice): void {
+    const ack: SigintAck = { kind: "ack", seq: notice.seq };
+    this.stopper.postMessage(ack);
+    this.tellListeners(notice.at);
+  }
+
+  private tellStopReport(report: StopReport): void {
+    for (const listener of this.listeners) listener.onStopReport?.(report);
   }
 
   private failed(which: string): (error: Error) => void {
@@ -135,10 +182,12 @@ class InterruptService {
     this.closed = true;
     this.markReady();
     await Promise.all([this.watcher?.terminate(), this.stopper.terminate()]);
-    await this.anchor?.release();
-    // The last watchdog has gone, and with it Node's handler gave way to one that ends the
-    // process; our listener is still here, so re-adding the listeners brings Node's back.
-    rearmSigint();
+    if (this.anchor) {
+      await this.anchor.release();
+      // The last watchdog has gone, and with it Node's handler gave way to one that ends the
+      // process; our listener is still here, so re-adding the listeners brings Node's back.
+      rearmSigint();
+    }
     process.off("SIGINT", this.listener);
   }
 

@@ -1,5 +1,5 @@
 /**
- * What the interrupt machinery's three threads say to each other: the SIGINT watcher, the
+ * What the interrupt machinery's threads say to each other: the SIGINT anchor and watcher, the
  * stopper, and the main thread that runs cells (see `interrupt-service.ts`).
  */
 import type { MessagePort } from "node:worker_threads";
@@ -24,26 +24,39 @@ export interface AnchorReady {
   kind: "ready";
 }
 
+/** Where the stopper hears of interrupts. */
+export type StopperSource =
+  /** The watcher's SIGINT notices arrive on this port. */
+  | { kind: "watcher"; port: MessagePort }
+  /**
+   * The supervisor's doorbell (`doorbell.ts`), an inherited pipe: the stopper reads it, and tells
+   * the main thread of each interrupt with a {@link SigintNotice} of its own numbering.
+   */
+  | { kind: "doorbell"; fd: number };
+
 /** The data the stopper starts with. */
 export interface StopperData {
-  /** The watcher's SIGINT notices arrive here. */
-  watcher: MessagePort;
+  /** Where interrupts come from. */
+  source: StopperSource;
   /** Which code may be stopped from outside (see `main-thread-stopper.ts`). */
   policy: StopperPolicy;
   /** How long the main thread has to answer a SIGINT before it is taken to be busy, in ms. */
   graceMs: number;
 }
 
-/** From the watcher: it is about to hold SIGINT. */
+/** From the watcher: it is about to hold SIGINT. From the stopper: it reads the doorbell. */
 export interface WatcherReady {
   kind: "ready";
 }
 
-/** From the watcher (to the main thread and the stopper): the process received SIGINT number `seq`. */
+/**
+ * From the watcher (to the main thread and the stopper), or from the stopper reading the doorbell
+ * (to the main thread): the process was interrupted, for the `seq`-th time.
+ */
 export interface SigintNotice {
   kind: "sigint";
   seq: number;
-  /** When the watcher heard it, in ms since the epoch (see `signalTime` in interrupt-service.ts). */
+  /** When it was heard, in ms since the epoch (see `signalTime` in interrupt-service.ts). */
   at: number;
 }
 

@@ -9,6 +9,13 @@ import type { Channel, JupyterMessage, SenderIdentity } from "../../jupyter/mess
 /** Where the supervisor puts the interpreter's start data: a JSON {@link InterpreterStart}. */
 export const INTERPRETER_START_VARIABLE = "HPCFIT_KERNEL_INTERPRETER";
 
+/**
+ * The interpreter process's file descriptor for the interrupt doorbell (`kernel/interrupt/doorbell.ts`):
+ * the supervisor writes a record there for each interrupt instead of sending a signal. The
+ * process's descriptors are stdin, stdout, stderr, the IPC channel (3), then this one.
+ */
+export const INTERRUPT_DOORBELL_FD = 4;
+
 /** What the interpreter process starts with. */
 export interface InterpreterStart {
   /** The kernel's session id and user name: the same in every interpreter the supervisor runs. */
@@ -27,7 +34,7 @@ export type SupervisorCommand = {
 
 /** From the interpreter to the supervisor. */
 export type InterpreterEvent =
-  /** It hears SIGINT and has a protocol layer: messages and interrupts may come. */
+  /** It has a protocol layer: messages may come. */
   | { kind: "ready" }
   /** A message to send to the clients. */
   | { kind: "send"; channel: Channel; message: JupyterMessage }

@@ -8,20 +8,29 @@
  * held are closed, and execution counts go on.
  *
  * The child runs in a session of its own, so a SIGINT that Jupyter sends to the kernel's process
- * group reaches only this process, which passes it on to the child alone, once the child listens
- * for it (a signal during the child's start-up would kill it before any handler exists). kernel_info is answered
+ * group reaches only this process, which rings the child's interrupt doorbell (`kernel/interrupt/doorbell.ts`)
+ * instead of passing the signal on: no number or timing of signals can then end the child, which
+ * hears the doorbell from the moment it exists, however busy it is. kernel_info is answered
  * here, so that the first reply never waits for the child to start.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
+import type { Writable } from "node:stream";
 import { readConnectionFile } from "../../jupyter/connection-file.js";
 import { createMessage, type Channel, type JSONDict, type JupyterMessage, type SenderIdentity } from "../../jupyter/message.js";
 import { kernelInfoContent } from "../protocol/kernel-info.js";
 import { WorkerTransport } from "../transport/worker-transport.js";
 import { packageVersion } from "../../util/paths.js";
+import { doorbellRecord } from "../interrupt/doorbell.js";
 import { describeDeath, type DeathReport } from "./death-report.js";
-import { INTERPRETER_START_VARIABLE, type InterpreterEvent, type InterpreterStart, type SupervisorCommand } from "./messages.js";
+import {
+  INTERPRETER_START_VARIABLE,
+  INTERRUPT_DOORBELL_FD,
+  type InterpreterEvent,
+  type InterpreterStart,
+  type SupervisorCommand,
+} from "./messages.js";
 import { RequestLedger, type Estate, type LedgerEntry } from "./request-ledger.js";
 
 /** How to supervise a kernel. */
@@ -71,7 +80,9 @@ class Supervisor {
   private readonly ledger = new RequestLedger();
   private readonly version = packageVersion();
   private child: ChildProcess | undefined;
-  /** The child listens for SIGINT and messages. */
+  /** The child's interrupt doorbell (see `kernel/interrupt/doorbell.ts`). */
+  private doorbell: Writable | undefined;
+  /** The child has its protocol layer and takes messages. */
   private ready = false;
   /** Messages for the child that came while none was ready, in arrival order. */
   private readonly waiting: SupervisorCommand[] = [];
@@ -155,7 +166,8 @@ class Supervisor {
     let tail = "";
     const child = spawn(process.execPath, [...process.execArgv, this.script], {
       env: { ...process.env, [INTERPRETER_START_VARIABLE]: JSON.stringify(start) },
-      stdio: ["ignore", "inherit", "pipe", "ipc"],
+      // The interrupt doorbell comes last, as the child's descriptor INTERRUPT_DOORBELL_FD.
+      stdio: ["ignore", "inherit", "pipe", "ipc", "pipe"],
       serialization: "advanced",
       // A session of its own: signals to the kernel's process group reach the supervisor only.
       detached: true,
@@ -167,6 +179,10 @@ class Supervisor {
       tail = (tail + chunk.toString("utf8")).slice(-STDERR_TAIL);
     });
     child.on("error", (error) => log(`interpreter process: ${error.message}`));
+    const doorbell = child.stdio[INTERRUPT_DOORBELL_FD] as Writable | null;
+    // A ring the child never reads (it died) is no error: its death is handled on "close".
+    doorbell?.on("error", () => undefined);
+    this.doorbell = doorbell ?? undefined;
     // "close" comes after the child's stderr has ended, so the tail holds its last words.
     child.on("close", (code, signal) => this.childEnded(child, code, signal, tail));
   }
@@ -174,6 +190,7 @@ class Supervisor {
   private childEnded(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, tail: string): void {
     if (child !== this.child) return;
     this.child = undefined;
+    this.doorbell = undefined;
     this.ready = false;
     if (this.exitNotice !== undefined || this.stopping) {
       void this.end(this.exitNotice ?? 0);
@@ -232,9 +249,9 @@ class Supervisor {
 
   private interrupt(): void {
     // The interpreter alone, not its process group: what it runs stops on the cell's abort (a
-    // shell magic stops its shell), and a signal must not reach the helpers it starts while it
-    // loads (the interrupt service's `mkfifo`, whose death leaves the service without its anchor).
-    if (this.ready) this.child?.kill("SIGINT");
+    // shell magic stops its shell). A ring before the child reads its doorbell waits in the pipe;
+    // the time it carries keeps it from interrupting a cell that starts later.
+    if (this.doorbell?.writable) this.doorbell.write(doorbellRecord());
   }
 
   private terminate(): void {

@@ -22,7 +22,7 @@ export class SupervisorTransport implements Transport {
     });
   }
 
-  /** Tells the supervisor that messages and interrupts may come. */
+  /** Tells the supervisor that messages may come (interrupts come by the doorbell, see `kernel/interrupt/doorbell.ts`). */
   ready(): void {
     this.post({ kind: "ready" });
   }

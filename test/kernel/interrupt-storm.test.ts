@@ -52,6 +52,24 @@ describe("interrupt storms", () => {
     });
   }
 
+  it("keeps its interpreter process through SIGINTs sent to each of that process's threads, 300 rounds", async () => {
+    // A signal may land on any thread of a process and interrupts the system call that thread
+    // blocks in; no thread of the interpreter may end, or leave SIGINT without a handler, for it.
+    k = await startKernel();
+    expect((await k.execute("const kept = { value: 42 }; kept.value")).result?.["text/plain"]).toBe("42");
+    const storm = await k.signalThreads("SIGINT", 300);
+    expect(storm.sent).toBeGreaterThan(300);
+    expect(storm.alive).toBe(true);
+    // Each signal interrupts, as Ctrl-C would: the last ones may reach the next cell.
+    const next = await k.execute("1 + 1");
+    if (next.status !== "ok") expect(next.error?.ename).toBe("KeyboardInterrupt");
+    const after = await k.execute("kept.value");
+    expect(after.error).toBeUndefined();
+    expect(after.result?.["text/plain"]).toBe("42");
+    expect((await k.signalThreads("SIGINT", 1)).pid).toBe(storm.pid);
+    expect(await k.alive()).toBe(true);
+  });
+
   it("survives SIGINTs to its process group every 2 ms from its first statement to its first reply, three starts", async () => {
     for (let start = 0; start < 3; start++) {
       k = await startKernel({ signalFromFirstStatement: true });

@@ -6,6 +6,7 @@ Every message received from the kernel is validated against the JSON schemas in 
 (written from the Jupyter messaging spec 5.4); problems are returned in ``schema_errors``.
 """
 import base64
+import ctypes
 import datetime
 import json
 import os
@@ -25,6 +26,8 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.session import Session
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# tgkill(2), which sends a signal to one thread of a process (x86-64 and arm64 Linux).
+SYS_TGKILL = {"x86_64": 234, "aarch64": 131}[os.uname().machine]
 SCHEMA_DIR = os.path.join(HERE, "schemas")
 
 
@@ -52,6 +55,18 @@ def jsonable(value):
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
     return value
+
+
+def child_pids(pid):
+    """The processes `pid` started that are still its children (from /proc)."""
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return found
 
 
 class Bridge:
@@ -229,14 +244,16 @@ class Bridge:
         sock.close()
         return {"received": received}
 
-    def cmd_fuzz(self, seed=1, count=10000):
+    def cmd_fuzz(self, seed=1, count=10000, barrier_timeout=300):
         """Sends `count` messages built from `seed` to shell, control and stdin, from one DEALER
         each: random bytes, a missing or repeated delimiter, truncated or flipped frames, wrong and
         missing signatures, and correctly signed messages whose frames are not JSON or not objects,
         whose headers lack fields or hold the wrong types, and requests of every kind (never
         shutdown_request) with contents of the wrong types, unknown types, stray buffers and many
-        identity frames. Returns how many of each kind were sent and how many messages came back
-        (replies, and iopub messages drained so that the kernel never waits on this subscriber)."""
+        identity frames. Returns, once the kernel has answered everything sent (a barrier request
+        on shell and control, waited for up to `barrier_timeout` s), how many of each kind were sent
+        and how many messages came back (replies, and iopub messages drained so that the kernel
+        never waits on this subscriber)."""
         rng = random.Random(seed)
         info = self.km.get_connection_info()
         ctx = zmq.Context.instance()
@@ -331,16 +348,37 @@ class Bridge:
             if i % 200 == 0:
                 for _ in self.poll(0):
                     got += 1
-        quiet = time.monotonic()
-        while time.monotonic() - quiet < 2:
+        # A barrier, not a quiet spell: a cell or a completion of the fuzz may keep the kernel
+        # silent for seconds on a loaded machine, and what is still queued then (a failing cell
+        # among it) would run after, or abort, the caller's next request. The kernel answers
+        # shell requests in order, and execute requests from any channel in the same queue, so
+        # once these two are answered, everything sent before them on shell and control was.
+        barrier = {}
+        for channel, msg_type, body in (
+            ("shell", "is_complete_request", {"code": "1"}),
+            ("control", "execute_request", {"code": "", "silent": True, "store_history": False, "user_expressions": {},
+                                            "allow_stdin": False, "stop_on_error": False}),
+        ):
+            h = header(msg_type)
+            barrier[h["msg_id"]] = channel
+            socks[channel].send_multipart(signed([json.dumps(x).encode() for x in (h, {}, {}, body)]))
+        deadline = time.monotonic() + barrier_timeout
+        while barrier:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the kernel did not answer the fuzz's barrier on {sorted(barrier.values())} "
+                                   f"within {barrier_timeout} s")
             for sock in socks.values():
                 while sock.poll(10):
-                    sock.recv_multipart()
+                    frames = sock.recv_multipart()
                     got += 1
-                    quiet = time.monotonic()
-            for _ in self.poll(0.05):
+                    try:
+                        parent = json.loads(frames[frames.index(delim) + 3])
+                    except (ValueError, IndexError):
+                        continue
+                    if isinstance(parent, dict):
+                        barrier.pop(parent.get("msg_id"), None)
+            for _ in self.poll(0.01):
                 got += 1
-                quiet = time.monotonic()
         for sock in socks.values():
             sock.close()
         self.unclaimed = []
@@ -396,6 +434,34 @@ class Bridge:
     def cmd_signal(self, name="SIGINT"):
         os.kill(self.km.provisioner.pid, getattr(signal, name))
         return {}
+
+    def cmd_signal_threads(self, name="SIGINT", rounds=100):
+        """Sends signal `name` to every thread of the kernel's interpreter process (the kernel
+        process's child), one thread at a time with tgkill, `rounds` times over: a signal a
+        process receives may land on any of its threads, and one that lands on a thread blocked
+        in a system call interrupts that call. Returns the interpreter's pid, how many signals
+        were sent, and whether the interpreter was still alive after them."""
+        libc = ctypes.CDLL(None, use_errno=True)
+        children = child_pids(self.km.provisioner.pid)
+        if len(children) != 1:
+            raise RuntimeError(f"expected one interpreter process under the kernel, found {children}")
+        pid = children[0]
+        signum = int(getattr(signal, name))
+        sent = 0
+        for _ in range(rounds):
+            try:
+                tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+            except OSError:
+                break
+            for tid in tids:
+                if libc.syscall(SYS_TGKILL, pid, tid, signum) == 0:
+                    sent += 1
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                alive = f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            alive = False
+        return {"pid": pid, "sent": sent, "alive": alive}
 
     def cmd_restart(self, timeout=30):
         self.km.restart_kernel(now=False)
@@ -641,21 +707,11 @@ class Bridge:
                 pass
             return 0
 
-        def children(pid):
-            found = []
-            try:
-                for task in os.listdir(f"/proc/{pid}/task"):
-                    with open(f"/proc/{pid}/task/{task}/children") as f:
-                        found += [int(c) for c in f.read().split()]
-            except OSError:
-                pass
-            return found
-
         pids, todo = [], [self.km.provisioner.pid]
         while todo:
             pid = todo.pop()
             pids.append(pid)
-            todo += children(pid)
+            todo += child_pids(pid)
         # peak_kb: the sum of each process's own peak (VmHWM), an upper bound of the kernel's peak.
         return {"rss_kb": sum(rss_kb(p) for p in pids), "peak_kb": sum(rss_kb(p, "VmHWM:") for p in pids),
                 "processes": len(pids)}

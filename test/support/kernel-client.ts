@@ -315,6 +315,15 @@ export class KernelClient {
     await this.call("signal", { name });
   }
 
+  /**
+   * Sends signal `name` to each thread of the kernel's interpreter process in turn (tgkill), `rounds`
+   * times over (see the bridge's `cmd_signal_threads`).
+   */
+  async signalThreads(name: string, rounds: number): Promise<{ pid: number; sent: number; alive: boolean }> {
+    const a = await this.call("signal_threads", { name, rounds });
+    return { pid: a.pid, sent: a.sent, alive: a.alive };
+  }
+
   /** Restarts the kernel as jupyter_client does (shutdown_request with restart, then a new process). */
   async restart(): Promise<void> {
     const a = await this.call("restart");

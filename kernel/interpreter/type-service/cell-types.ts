@@ -32,6 +32,12 @@ export class CellTypes {
   private readonly service: TypeService;
   /** True once the service has answered a question: it is loaded. */
   private answered = false;
+  /**
+   * A completion or inspection question timed out and has not been answered since: the service
+   * is behind its questions, and those that come meanwhile are answered from runtime values at
+   * once rather than each waiting out the timeout behind it.
+   */
+  private behind = false;
 
   /** Prepares the type service for a notebook in `notebookDir`; its thread starts when first needed. */
   constructor(notebookDir: string) {
@@ -105,8 +111,9 @@ export class CellTypes {
     const cursor = codePointsToUtf16(code, cursorPos);
     const line = code.slice(code.lastIndexOf("\n", cursor - 1) + 1, cursor);
     if (/^\s*%/.test(line)) return runtime();
+    if (this.behind) return runtime();
     this.service.start();
-    const typed = await this.within(this.service.ask({ kind: "complete", code, cursor }));
+    const typed = await this.question(this.service.ask({ kind: "complete", code, cursor }));
     if (!typed || typed.items.length === 0) return runtime();
     const start = utf16ToCodePoints(code, typed.start);
     const end = utf16ToCodePoints(code, typed.end);
@@ -138,11 +145,35 @@ export class CellTypes {
     const cursor = codePointsToUtf16(code, cursorPos);
     const around = /[%\w$]*$/.exec(code.slice(0, cursor))?.[0] ?? "";
     if (around.startsWith("%")) return runtime();
+    if (this.behind) return runtime();
     this.service.start();
-    const text = await this.within(this.service.ask({ kind: "inspect", code, cursor, detailLevel }));
+    const text = await this.question(this.service.ask({ kind: "inspect", code, cursor, detailLevel }));
     // `any` says nothing: the runtime value says more.
     if (!text || /:\s*any$/.test(text.split("\n", 1)[0])) return runtime();
     return { found: true, data: { "text/plain": text }, metadata: {} };
+  }
+
+  /**
+   * A completion or inspection answer, or `undefined` when it does not come in time. A question
+   * that times out is withdrawn with all before it, and the service counts as behind until it
+   * answers it (at once, now that it is withdrawn, once the service gets to it).
+   */
+  private async question<T>(answer: Promise<T>): Promise<T | undefined> {
+    let settled = false;
+    answer.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const value = await this.within(answer);
+    if (value === undefined && !settled) {
+      this.service.withdrawQuestions();
+      this.behind = true;
+      const caughtUp = (): void => {
+        this.behind = false;
+      };
+      answer.then(caughtUp, caughtUp);
+    }
+    return value;
   }
 
   private async within<T>(answer: Promise<T>): Promise<T | undefined> {

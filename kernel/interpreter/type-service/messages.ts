@@ -5,6 +5,12 @@ import type { CellDiagnostic, TypedCompletions } from "./notebook-language-servi
 export interface TypeWorkerData {
   /** The notebook's directory, where imports resolve from. */
   notebookDir: string;
+  /**
+   * One Int32 the main thread raises to withdraw questions: completion and inspection requests
+   * whose id is at most its value are answered "unknown" at once, without being computed (their
+   * asker stopped waiting, or a newer question replaced them).
+   */
+  withdrawn: SharedArrayBuffer;
 }
 
 /** A request to the worker; `id` pairs it with its reply. */

@@ -25,6 +25,8 @@ export class TypeService {
   private backlog: TypeRequest[] = [];
   private failure: Error | undefined;
   private disposed = false;
+  /** The highest id of the withdrawn questions, shared with the worker (see {@link TypeWorkerData.withdrawn}). */
+  private readonly withdrawn = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
   /** @param notebookDir where the notebook's imports resolve from */
   constructor(private readonly notebookDir: string) {}
@@ -37,7 +39,7 @@ export class TypeService {
   /** Starts the worker (once); it then loads TypeScript and the notebook's declarations in its own thread. */
   start(): void {
     if (this.worker || this.disposed || this.failure) return;
-    const data: TypeWorkerData = { notebookDir: this.notebookDir };
+    const data: TypeWorkerData = { notebookDir: this.notebookDir, withdrawn: this.withdrawn.buffer };
     const worker = (this.worker = new Worker(new URL("./type-worker.js", import.meta.url), {
       workerData: data,
       // A small young generation: V8's default (16 MiB semi-spaces) kept about 25 MiB more
@@ -77,6 +79,15 @@ export class TypeService {
       if (this.worker) this.worker.postMessage(request);
       else this.backlog.push(request);
     });
+  }
+
+  /**
+   * Withdraws every completion and inspection question asked so far: the worker answers those it
+   * has not reached yet with "unknown" (`undefined`) at once instead of computing them. Checks and
+   * commits still run, as later answers depend on them.
+   */
+  withdrawQuestions(): void {
+    Atomics.store(this.withdrawn, 0, this.nextId - 1);
   }
 
   /** Stops the worker; questions still waiting are refused. */

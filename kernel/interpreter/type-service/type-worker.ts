@@ -25,9 +25,16 @@ if (process.platform === "linux") {
 
 const data = workerData as TypeWorkerData;
 const service = new NotebookLanguageService(data.notebookDir);
+const withdrawn = new Int32Array(data.withdrawn);
 
 function answer(request: TypeRequest): TypeReply {
   try {
+    // Questions answered in order pile up when the thread is slower than the questions (a
+    // niced thread on a busy machine, a client that floods completions); the withdrawn ones
+    // cost nothing, so the thread catches up with its asker.
+    if ((request.kind === "complete" || request.kind === "inspect") && request.id <= Atomics.load(withdrawn, 0)) {
+      return { id: request.id, ok: true, value: undefined };
+    }
     switch (request.kind) {
       case "complete":
         return { id: request.id, ok: true, value: service.complete(request.code, request.cursor) };
