@@ -7,7 +7,9 @@
  *
  * A worker is taken for dead as soon as its connection closes (the socket monitor reports a
  * disconnect; the peers are then probed, and a send to a peer whose connection is gone fails at
- * once because the router is `mandatory`), or, when a machine vanishes without closing anything,
+ * once because the router is `mandatory`; the probes repeat until every disconnect is matched to
+ * a lost worker, since the router drops a closed connection's pipe a little after the monitor
+ * reports it), or, when a machine vanishes without closing anything,
  * after `deadAfterMs` without a result or a heartbeat. The slice it held goes back into the queue
  * for the others, the event is logged, and the fit goes on. A slice evaluated twice (a slow
  * worker thought dead) gives the same numbers, so the first answer wins.
@@ -58,6 +60,8 @@ interface Peer {
   lastSeen: number;
   /** The slice it holds, if any. */
   slice: Slice | undefined;
+  /** Its connection closed: the router never gives that routing id to another connection, so it cannot come back. */
+  connectionClosed: boolean;
 }
 
 interface Slice {
@@ -73,6 +77,19 @@ interface Slice {
  * best; a lost worker's slice is re-sent whole.
  */
 const SLICES_PER_WORKER = 1;
+
+/**
+ * Probing after a disconnect. The monitor reports a closed connection from libzmq's I/O thread
+ * before the router has dropped that connection's pipe, so a probe sent at once may still be
+ * taken (and lost) instead of failing; with several connections closing together the last one's
+ * probes can all come too early. Probes therefore repeat, the delay doubling from the first to
+ * the longest, until each disconnect has been matched to a lost worker, or for the window after
+ * the last unmatched one (a disconnect may be of a worker already lost to silence, one refused,
+ * or one that closed before saying hello: nothing to find then).
+ */
+const PROBE_FIRST_MS = 5;
+const PROBE_LONGEST_MS = 1000;
+const PROBE_WINDOW_MS = 30_000;
 
 /** Scatters populations to ZeroMQ workers and gathers their nllf. */
 export class ZmqEvaluator implements PopulationEvaluator {
@@ -95,6 +112,11 @@ export class ZmqEvaluator implements PopulationEvaluator {
       }
     | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  /** Disconnects reported by the monitor and not yet matched to a worker found unreachable. */
+  private unmatchedDisconnects = 0;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probeDelay = PROBE_FIRST_MS;
+  private probeUntil = 0;
   private readonly connectWaiters: Array<() => void> = [];
   /** Number of slices re-sent after their worker was lost. */
   resent = 0;
@@ -223,7 +245,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       }
       const host = hello.host ?? "?";
       const info: WorkerInfo = { id: key, host, node: hello.node ?? host, pid: hello.pid ?? 0, alive: true };
-      this.peers.set(key, { routing, info, lastSeen: now, slice: undefined });
+      this.peers.set(key, { routing, info, lastSeen: now, slice: undefined, connectionClosed: false });
       this.log(`worker ${info.node}:${info.pid} connected (${this.aliveCount()} alive)`);
       for (const w of this.connectWaiters.splice(0)) w();
       this.dispatch();
@@ -235,7 +257,8 @@ export class ZmqEvaluator implements PopulationEvaluator {
       return;
     }
     peer.lastSeen = now;
-    if (!peer.info.alive) {
+    // A message read after its connection closed was sent before: it says nothing of the worker now.
+    if (!peer.info.alive && !peer.connectionClosed) {
       peer.info.alive = true;
       this.log(`worker ${peer.info.node}:${peer.info.pid} is back`);
     }
@@ -287,7 +310,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       const pts = cur.points.subarray(slice.start * p, slice.end * p);
       const bytes = Buffer.from(pts.buffer, pts.byteOffset, pts.byteLength);
       this.send([peer.routing, "eval", encodeTag(slice.tag), bytes]).catch((e: unknown) => {
-        if (isUnreachable(e)) this.lose(peer, "its connection closed");
+        if (isUnreachable(e)) this.loseClosed(peer);
         else
           this.log(`sending to worker ${peer.info.node}:${peer.info.pid} failed: ${e instanceof Error ? e.message : String(e)}`);
       });
@@ -313,10 +336,45 @@ export class ZmqEvaluator implements PopulationEvaluator {
     this.dispatch();
   }
 
+  /** Loses `peer` because a send to it found its connection gone, matching one reported disconnect. */
+  private loseClosed(peer: Peer): void {
+    if (peer.connectionClosed) return;
+    peer.connectionClosed = true;
+    if (this.unmatchedDisconnects > 0) this.unmatchedDisconnects--;
+    this.lose(peer, "its connection closed");
+  }
+
+  /** Sends a probe to every live peer; a peer whose connection is gone fails at once (the router is mandatory). */
+  private probe(): void {
+    for (const peer of this.peers.values()) {
+      if (!peer.info.alive) continue;
+      this.send([peer.routing, "ping"]).catch((e: unknown) => {
+        if (isUnreachable(e)) this.loseClosed(peer);
+      });
+    }
+  }
+
+  /** Probes again after the current delay, as long as a disconnect is unmatched and its window lasts. */
+  private scheduleProbe(): void {
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (this.closed || this.unmatchedDisconnects === 0) return;
+      if (Date.now() > this.probeUntil) {
+        this.unmatchedDisconnects = 0;
+        return;
+      }
+      this.probe();
+      this.probeDelay = Math.min(PROBE_LONGEST_MS, 2 * this.probeDelay);
+      this.scheduleProbe();
+    }, this.probeDelay);
+    this.probeTimer.unref();
+  }
+
   /**
-   * Follows the router's connections: when one closes, probes every live peer; the probe of a
-   * peer whose connection is gone fails at once (the router is mandatory), and that peer is lost
-   * without waiting for its heartbeats to stop.
+   * Follows the router's connections: when one closes, probes every live peer, at once and then
+   * again (see {@link PROBE_WINDOW_MS}), so a peer whose connection is gone is lost without
+   * waiting for its heartbeats to stop.
    */
   private async watchConnections(): Promise<void> {
     const events = this.socket.events;
@@ -329,12 +387,11 @@ export class ZmqEvaluator implements PopulationEvaluator {
       }
       if (event.type === "end") return;
       if (event.type !== "disconnect") continue;
-      for (const peer of this.peers.values()) {
-        if (!peer.info.alive) continue;
-        this.send([peer.routing, "ping"]).catch((e: unknown) => {
-          if (isUnreachable(e)) this.lose(peer, "its connection closed");
-        });
-      }
+      this.unmatchedDisconnects++;
+      this.probeUntil = Date.now() + PROBE_WINDOW_MS;
+      this.probeDelay = PROBE_FIRST_MS;
+      this.probe();
+      this.scheduleProbe();
     }
   }
 
@@ -394,6 +451,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.watchdog) clearInterval(this.watchdog);
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
     await Promise.all(
       [...this.peers.values()].filter((p) => p.info.alive).map((p) => this.send([p.routing, "stop"]).catch(() => undefined)),
     );
