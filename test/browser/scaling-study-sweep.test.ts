@@ -1,0 +1,128 @@
+/**
+ * The scaling study of `examples/` done from JupyterLab with the mouse and keyboard only, on the
+ * Slurm test cluster: "Run as Job…" on `scaling-run.ipynb` sweeps `workers` over three counts as
+ * one job array (with a cheap fit set in the form), the Jobs panel shows the array's runs
+ * progressing cell by cell until all complete, and the sweep's summary opens as a table with one
+ * timed row per worker count and plots the run time against the worker count.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { copyToTemp, launchChromium, openLab, ROOT, screenshot, startJupyterLab, type Lab } from "../support/browser.js";
+import { openFormFromFileBrowser, submitted } from "./notebook-jobs-support.js";
+
+let lab: Lab;
+let browser: Browser;
+let page: Page;
+let dir: string;
+let dataDir: string;
+
+/** The worker counts of the sweep, as typed into the form. */
+const WORKERS = [1, 2, 3];
+
+beforeAll(async () => {
+  dir = copyToTemp(join(ROOT, "examples"), "hpcfit-scaling-lab-");
+  dataDir = mkdtempSync(join(tmpdir(), "hpcfit-scaling-data-"));
+  lab = await startJupyterLab({ notebookDir: dir, env: { SLURM_CONF: inject("slurmConf"), HPCFIT_DATA_DIR: dataDir } });
+  browser = await launchChromium();
+  page = await openLab(browser, lab);
+  await page.waitForFunction(() => "jupyterapp" in window, undefined, { timeout: 60_000 });
+}, 150_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+  for (const d of [dir, dataDir]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
+});
+
+describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
+  it("sweeps scaling-run.ipynb over worker counts as a job array, follows its runs and plots the run time per worker count", async () => {
+    const form = await openFormFromFileBrowser(page, "scaling-run.ipynb", "workers");
+    expect(await form.locator("select[name='backend']").inputValue()).toBe("slurm");
+    await form.locator("select[name='resources.partition']").selectOption("debug");
+    await form.locator("input[name='resources.time']").fill("0:10:00");
+    // A short fit of a cheap model: the study's shape, not its cost.
+    await form.locator("input[name='parameters.samples']").fill("2000");
+    await form.locator("input[name='parameters.burn']").fill("100");
+    await form.locator("input[name='parameters.steps']").fill("50");
+    await form.locator("input[name='parameters.workers']").fill("");
+    await form.locator("input[name='sweep.workers']").fill(WORKERS.join(", "));
+    await form.locator("input[name='name']").fill("scaling");
+    await expect
+      .poll(() => form.locator(".jp-hpcfit-run-count").getAttribute("data-runs"), { timeout: 30_000 })
+      .toBe(String(WORKERS.length));
+    await expect
+      .poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 })
+      .toMatch(new RegExp(`#SBATCH --partition=debug\\n[\\s\\S]*#SBATCH --array=0-${WORKERS.length - 1}\\n`));
+    await screenshot(page, "50-scaling-sweep-form");
+    const arrayId = await submitted(form);
+
+    // The file browser holds the left sidebar, so one click on the Jobs tab shows the panel.
+    await page.click("[data-id='hpcfit-jobs-panel']");
+    const group = page.locator(`.jp-hpcfit-array[data-array-job-id='${arrayId}']`);
+    await group.locator("summary").click({ timeout: 60_000 });
+    const tasks = group.locator(".jp-hpcfit-job");
+    await expect.poll(() => tasks.count(), { timeout: 120_000 }).toBe(WORKERS.length);
+    // Each run's cells done, as the panel showed them while the array ran.
+    const seen = new Map<string, { done: Set<number>; total: number }>();
+    await expect
+      .poll(
+        async () => {
+          for (const task of await tasks.all()) {
+            const id = (await task.getAttribute("data-job-id")) ?? "";
+            const progress = task.locator(".jp-hpcfit-run-progress");
+            if ((await progress.count()) === 0) continue;
+            const done = Number(await progress.getAttribute("data-done"));
+            const total = Number(await progress.getAttribute("data-total"));
+            const run = seen.get(id) ?? { done: new Set<number>(), total };
+            run.done.add(done);
+            run.total = total;
+            seen.set(id, run);
+          }
+          return (await group.locator("summary").textContent()) ?? "";
+        },
+        { timeout: 240_000, interval: 250 },
+      )
+      .toMatch(new RegExp(`sweep scaling of scaling-run\\.ipynb — ${WORKERS.length} COMPLETED Summary$`));
+    await screenshot(page, "51-scaling-sweep-panel");
+    expect(await tasks.evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.state))).toEqual(
+      WORKERS.map(() => "COMPLETED"),
+    );
+    // Every run was seen in the panel, and some run part-way through its cells.
+    expect(seen.size).toBe(WORKERS.length);
+    const partWay = [...seen.values()].some((run) => [...run.done].some((d) => d > 0 && d < run.total));
+    expect(partWay, JSON.stringify([...seen].map(([id, run]) => [id, [...run.done], run.total]))).toBe(true);
+    for (const task of await tasks.all()) {
+      const progress = task.locator(".jp-hpcfit-run-progress");
+      expect(await progress.getAttribute("data-run-state")).toBe("completed");
+      expect(await progress.textContent()).toBe(
+        `${await progress.getAttribute("data-total")}/${await progress.getAttribute("data-total")}`,
+      );
+    }
+
+    await group.locator("[data-action='summary']").click();
+    const viewer = page.locator(".jp-hpcfit-summary-viewer").last();
+    await expect.poll(() => viewer.locator("tr").count(), { timeout: 30_000 }).toBe(WORKERS.length + 1);
+    const header = await viewer.locator("th").evaluateAll((ths) => ths.map((th) => th.firstChild?.textContent ?? ""));
+    const rows = await viewer
+      .locator("tr")
+      .evaluateAll((trs) => trs.slice(1).map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent ?? "")));
+    const column = (name: string): string[] => {
+      const i = header.indexOf(name);
+      expect(i, `column ${name} in ${header.join(", ")}`).toBeGreaterThanOrEqual(0);
+      return rows.map((r) => r[i]);
+    };
+    expect(column("workers").map(Number).sort()).toEqual(WORKERS);
+    expect(column("status")).toEqual(WORKERS.map(() => "ok"));
+    for (const seconds of column("seconds")) expect(Number(seconds)).toBeGreaterThan(0);
+    for (const runTime of column("run_time_s")) expect(Number(runTime)).toBeGreaterThan(0);
+    await viewer.locator("select[name='x']").selectOption("workers");
+    await viewer.locator("button[data-column='seconds']").click();
+    const trace = viewer.locator(".jp-hpcfit-summary-plot .scatterlayer .trace");
+    await expect.poll(() => trace.count(), { timeout: 30_000 }).toBe(1);
+    expect(await trace.locator(".points path").count()).toBe(WORKERS.length);
+    await screenshot(page, "52-scaling-sweep-summary");
+  }, 400_000);
+});
