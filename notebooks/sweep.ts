@@ -74,11 +74,22 @@ function csvField(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/**
+ * The columns of the summary's records: their names, and the titles they get. A record named
+ * like another column (a notebook that records its own parameter) is titled `<name> (recorded)`,
+ * so that no two columns share a title.
+ */
+function recordColumns(rows: SweepRow[], taken: string[]): { names: string[]; titles: string[] } {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.records)))];
+  return { names, titles: names.map((n) => (taken.includes(n) ? `${n} (recorded)` : n)) };
+}
+
 /** The summary as CSV text: parameter columns, then status, run time, output, job, node, error, records. */
 export function summaryCsv(rows: SweepRow[]): string {
   const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.parameters)))];
-  const recordNames = [...new Set(rows.flatMap((r) => Object.keys(r.records)))];
-  const header = [...paramNames, "status", "run_time_s", "output", "job_id", "node", "error", ...recordNames];
+  const fixed = [...paramNames, "status", "run_time_s", "output", "job_id", "node", "error"];
+  const { names: recordNames, titles } = recordColumns(rows, fixed);
+  const header = [...fixed, ...titles];
   const lines = [header.map(csvField).join(",")];
   for (const r of rows) {
     lines.push(
@@ -107,8 +118,9 @@ function markdownEscape(value: unknown): string {
 /** The summary as a notebook: a table of the runs and a cell that loads the CSV for analysis. */
 export function summaryNotebook(rows: SweepRow[], input: string, csvPath: string): Notebook {
   const paramNames = [...new Set(rows.flatMap((r) => Object.keys(r.parameters)))];
-  const recordNames = [...new Set(rows.flatMap((r) => Object.keys(r.records)))];
-  const header = [...paramNames, "status", "run time (s)", "output", "node", ...recordNames];
+  const fixed = [...paramNames, "status", "run time (s)", "output", "node"];
+  const { names: recordNames, titles } = recordColumns(rows, fixed);
+  const header = [...fixed, ...titles];
   const table = [
     `| ${header.map(markdownEscape).join(" | ")} |`,
     `| ${header.map(() => "---").join(" | ")} |`,

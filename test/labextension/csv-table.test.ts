@@ -18,6 +18,23 @@ test("reads back what the sweep summary writes, quotes and newlines included", (
   expect(numericColumns(table)).toEqual(["workers", "run_time_s", "t"]);
 });
 
+test("a record named like a parameter gets a column of its own, titled as recorded", () => {
+  const table = parseCsv(
+    summaryCsv([{ parameters: { workers: 2 }, status: "ok", runTime: 1, output: "/x/a.ipynb", records: { workers: 2, t: 5 } }]),
+  );
+  expect(table.header).toEqual([
+    "workers",
+    "status",
+    "run_time_s",
+    "output",
+    "job_id",
+    "node",
+    "error",
+    "workers (recorded)",
+    "t",
+  ]);
+});
+
 test("plots a column against a parameter, one sorted line per value of the others", () => {
   const table = parseCsv("workers,size,status,t\n2,10,ok,5\n1,10,ok,10\n1,20,ok,20\n2,20,ok,10\n4,20,ok,\n");
   expect(seriesOf(table, "workers", "t", ["size"])).toEqual([
