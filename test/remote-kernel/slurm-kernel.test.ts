@@ -55,11 +55,13 @@ async function until<T>(what: string, probe: () => T | null | undefined, timeout
 
 describe("a kernel in a Slurm allocation", () => {
   const kernels = installSlurmKernel(["--slurm", "test", "--time", "10", "--cpus-per-task", "2"]);
+  // The notebook's folder: the kernel on the node works in it, and the jobs it submits write there.
+  const work = mkdtempSync(join(tmpdir(), "hpcfit-slurm-kernel-work-"));
   let k: KernelClient;
   let jobId = "";
 
   beforeAll(async () => {
-    k = await startKernel({ kernelName: "hpcfit-slurm-test", kernelDirs: [kernels], env });
+    k = await startKernel({ kernelName: "hpcfit-slurm-test", kernelDirs: [kernels], env, cwd: work });
     jobId = (await until("the allocation record", () => recordedJob(k.dataDir)))!;
   });
 
@@ -67,6 +69,7 @@ describe("a kernel in a Slurm allocation", () => {
     await k?.kill();
     if (jobId) spawnSync("scancel", [jobId], { env: { ...process.env, ...env } });
     rmSync(join(kernels, "..", "..", ".."), { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   });
 
   it("runs on a compute node of its allocation, behind the proxy", async () => {
@@ -90,6 +93,8 @@ describe("a kernel in a Slurm allocation", () => {
     expect(inner).toMatch(/^\d+$/);
     expect(inner).not.toBe(jobId);
     await until("the inner job to complete", () => jobState(inner).state === "COMPLETED", 60_000);
+    // Submitted from the notebook's folder, as on the login node: its default output lands there.
+    expect(existsSync(join(work, `slurm-${inner}.out`))).toBe(true);
   });
 
   it("says where it runs (%kernel where), and the Jobs feed marks its allocation", async () => {
