@@ -88,6 +88,22 @@ export interface McmcUntil {
   checks: number;
 }
 
+/**
+ * How a run that sampled `until` targets ended, in words: the one phrasing of the text and HTML
+ * reports and the Lab view.
+ */
+export function untilEnding(u: McmcUntil): string {
+  if (u.ended === "met") return "met";
+  if (u.ended === "maxTime") return "not met: the time budget (maxTime) ran out";
+  if (u.ended === "budget") return "not met within the draw budget";
+  return "not met: sampling was stopped";
+}
+
+/** The worst values when sampling `until` targets ended ("worst R-hat 1.004, smallest ESS 1200"), an unknown one written `missing`. */
+export function untilWorst(u: McmcUntil, missing: string): string {
+  return `worst R-hat ${u.rhat === null ? missing : u.rhat.toFixed(3)}, smallest ESS ${u.ess === null ? missing : u.ess.toFixed(0)}`;
+}
+
 /** The MCMC bundle, version 1. */
 export interface McmcBundle {
   /** Shape version; renderers must check it. */

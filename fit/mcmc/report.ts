@@ -2,7 +2,15 @@
  * How sampler draws show themselves: a text table in the layout of bumps' `.err` file, an HTML
  * fallback, and the `application/vnd.hpcfit.mcmc+json` bundle (see `schema/mcmc.ts`).
  */
-import { MCMC_MIME, type McmcBundle, type McmcDiagnostics, type McmcParameterStats, type McmcUntil } from "../../schema/mcmc.js";
+import {
+  MCMC_MIME,
+  untilEnding,
+  untilWorst,
+  type McmcBundle,
+  type McmcDiagnostics,
+  type McmcParameterStats,
+  type McmcUntil,
+} from "../../schema/mcmc.js";
 import { ESS_LIMIT, RHAT_LIMIT } from "./convergence.js";
 import type { McmcSamples } from "./samples.js";
 import { escapeHtml } from "../../util/html.js";
@@ -90,16 +98,7 @@ export function untilText(u: McmcUntil): string {
   ]
     .filter((t) => t !== "")
     .join(", ");
-  const worst = `worst R-hat ${u.rhat === null ? "-" : u.rhat.toFixed(3)}, smallest ESS ${u.ess === null ? "-" : u.ess.toFixed(0)}`;
-  const how =
-    u.ended === "met"
-      ? "met"
-      : u.ended === "maxTime"
-        ? "not met when the time budget (maxTime) ran out"
-        : u.ended === "budget"
-          ? "not met within the draw budget"
-          : "not met: sampling was stopped";
-  return `until ${targets}: ${how} after ${u.checks} check${u.checks === 1 ? "" : "s"} (${worst})`;
+  return `until ${targets}: ${untilEnding(u)} after ${u.checks} check${u.checks === 1 ? "" : "s"} (${untilWorst(u, "-")})`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * bulk- and tail-ESS and Monte Carlo standard errors as Vehtari et al. 2021 define them, each
  * value past the bundle's limits flagged with the reason. Pure, so it is tested without a DOM.
  */
-import type { McmcBundle, McmcDiagnostics, McmcUntil } from "../../../schema/mcmc.js";
+import { untilEnding, untilWorst, type McmcBundle, type McmcDiagnostics, type McmcUntil } from "../../../schema/mcmc.js";
 import { formatSignificant } from "./fit-series.js";
 
 /**
@@ -100,18 +100,9 @@ export function untilRows(u: McmcUntil): [string, string, boolean][] {
     u.targets.rhat !== undefined ? `R-hat ≤ ${u.targets.rhat}` : "",
     u.targets.ess !== undefined ? `bulk and tail ESS ≥ ${u.targets.ess}` : "",
   ].filter((t) => t !== "");
-  const how =
-    u.ended === "met"
-      ? "met"
-      : u.ended === "maxTime"
-        ? "not met: the time budget (maxTime) ran out"
-        : u.ended === "budget"
-          ? "not met within the draw budget"
-          : "not met: sampling was stopped";
-  const worst = `worst R-hat ${u.rhat === null ? "—" : u.rhat.toFixed(3)}, smallest ESS ${u.ess === null ? "—" : u.ess.toFixed(0)}`;
   return [
     ["until targets", targets.length > 0 ? targets.join(", ") : "none", false],
-    ["until outcome", `${how} (${worst})`, !u.met],
+    ["until outcome", `${untilEnding(u)} (${untilWorst(u, "—")})`, !u.met],
     ["convergence checks", String(u.checks), false],
   ];
 }
