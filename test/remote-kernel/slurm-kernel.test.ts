@@ -99,7 +99,13 @@ describe("a kernel in a Slurm allocation", () => {
 
   it("says where it runs (%kernel where), and the Jobs feed marks its allocation", async () => {
     const where = await k.execute("%kernel where");
-    expect(where.stdout).toMatch(new RegExp(`^this kernel runs on node n\\d, in Slurm job ${jobId}, \\d+:\\d\\d left\\n$`));
+    // One line, as the value's display: nothing printed besides.
+    expect(where.stdout).toBe("");
+    expect(where.result?.["text/plain"]).toMatch(
+      new RegExp(`^this kernel runs on node n\\d, in Slurm job ${jobId}, \\d+:\\d\\d left$`),
+    );
+    const fields = await k.execute("const place = %kernel where\n[place.node, place.jobId].join(' ')");
+    expect(fields.result?.["text/plain"]).toMatch(new RegExp(`^'n\\d ${jobId}'$`));
     const opened = await k.request(
       "comm_open",
       { comm_id: "jobs-1", target_name: "hpcfit.jobs", data: { type: "subscribe", version: 1 } },
