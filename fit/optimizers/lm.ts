@@ -38,6 +38,38 @@ import { parallelEvaluator, type PopulationEvaluator } from "../samplers/evaluat
 import { jacobianStillValid } from "../covariance.js";
 
 const EPS = 2.220446049250313e-16;
+
+/** The forward-difference step for a parameter at `x`: sqrt(EPS) relative (absolute at zero). */
+function forwardStep(x: number): number {
+  return 1.4901161193847656e-8 * (x !== 0 ? Math.abs(x) : 1);
+}
+
+/**
+ * Writes a central-difference Jacobian column into `column` from the residuals `up` at +hp and
+ * `down` at −hm; where only one side is finite (the model is not finite on the other), a
+ * one-sided difference against `fvec` on that side. False when neither side is finite.
+ */
+function centralColumn(
+  column: Float64Array,
+  fvec: Float64Array,
+  up: Float64Array,
+  upFinite: boolean,
+  hp: number,
+  down: Float64Array,
+  downFinite: boolean,
+  hm: number,
+): boolean {
+  const m = column.length;
+  if (upFinite && downFinite) {
+    for (let i = 0; i < m; i++) column[i] = (up[i] - down[i]) / (hp + hm);
+    return true;
+  }
+  if (!upFinite && !downFinite) return false;
+  const side = upFinite ? up : down;
+  const h = upFinite ? hp : -hm;
+  for (let i = 0; i < m; i++) column[i] = (side[i] - fvec[i]) / h;
+  return true;
+}
 /**
  * A Gauss–Newton step whose change of every parameter, extrapolated over the remaining steps at
  * the observed rate of convergence, stays below this (relative) ends the run: further Jacobians
@@ -315,20 +347,11 @@ async function lmRun(
           problem.residuals(xt, fwork2);
           const downFinite = finiteAt(fwork2, xt);
           xt[j] = xj;
-          if (upFinite && downFinite) {
-            for (let i = 0; i < m; i++) fjac[col + i] = (fwork[i] - fwork2[i]) / (hp + hm);
-            done = true;
-          } else if (upFinite || downFinite) {
-            // One side is where the model is not finite: a one-sided difference on the other.
-            const side = upFinite ? fwork : fwork2;
-            const hh = upFinite ? hp : -hm;
-            for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
-            done = true;
-          }
+          done = centralColumn(fjac.subarray(col, col + m), fvec, fwork, upFinite, hp, fwork2, downFinite, hm);
         }
       }
       if (!done) {
-        done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
+        done = forward(j, forwardStep(xj));
       }
       if (!done) {
         unusable[j] = 1;
@@ -396,7 +419,7 @@ async function lmRun(
           continue;
         }
       }
-      const h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
+      const h = forwardStep(xj);
       const v = xj + (xj + h <= upper[j] ? h : -h);
       if (!(v >= lower[j] && v <= upper[j])) continue; // no room either way: the serial fallback decides
       batchKind[j] = 2;
@@ -413,7 +436,7 @@ async function lmRun(
       const xj = x[j];
       const col = j * m;
       const k = batchAt[j];
-      let done = false;
+      let done: boolean;
       if (batchKind[j] === 1) {
         spent.central += 2;
         const up = batchOut.subarray(k * m, k * m + m);
@@ -422,20 +445,10 @@ async function lmRun(
         const downFinite = finiteAt(down, batchPoints.subarray((k + 1) * n, (k + 2) * n));
         const hp = batchStep[k];
         const hm = batchStep[k + 1];
-        if (upFinite && downFinite) {
-          for (let i = 0; i < m; i++) fjac[col + i] = (up[i] - down[i]) / (hp + hm);
-          done = true;
-        } else if (upFinite || downFinite) {
-          const side = upFinite ? up : down;
-          const hh = upFinite ? hp : -hm;
-          for (let i = 0; i < m; i++) fjac[col + i] = (side[i] - fvec[i]) / hh;
-          done = true;
-        }
-        if (!done) {
-          done = forward(j, 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1));
-        }
+        done =
+          centralColumn(fjac.subarray(col, col + m), fvec, up, upFinite, hp, down, downFinite, hm) || forward(j, forwardStep(xj));
       } else {
-        const h = 1.4901161193847656e-8 * (xj !== 0 ? Math.abs(xj) : 1);
+        const h = forwardStep(xj);
         if (batchKind[j] === 2) {
           spent.forward++;
           const out = batchOut.subarray(k * m, k * m + m);
