@@ -8,6 +8,7 @@ import { fitMagic } from "../../magics/fit.js";
 import type { FitJob } from "../../fit-jobs/fit-job.js";
 import type { Recorded } from "../jobs/support.js";
 import { recordingContext } from "../jobs/support.js";
+import { weightedLine } from "../support/weighted-line.js";
 
 export { recordingContext, freshDirs } from "../jobs/support.js";
 
@@ -121,22 +122,8 @@ export function dataModel(path: string, how: "relative" | "beside" = "relative")
   ].join("\n");
 }
 
-/** The weighted least-squares line through {@link LINE_POINTS}, solved in closed form (normal equations). */
+/** The weighted least-squares line through {@link LINE_POINTS}. */
 export function linePointsFit(): { m: number; b: number } {
   const { x, y, dy } = LINE_POINTS;
-  let s = 0,
-    sx = 0,
-    sy = 0,
-    sxx = 0,
-    sxy = 0;
-  for (let i = 0; i < x.length; i++) {
-    const w = 1 / dy[i] ** 2;
-    s += w;
-    sx += w * x[i];
-    sy += w * y[i];
-    sxx += w * x[i] * x[i];
-    sxy += w * x[i] * y[i];
-  }
-  const det = s * sxx - sx * sx;
-  return { m: (s * sxy - sx * sy) / det, b: (sxx * sy - sx * sxy) / det };
+  return weightedLine(x, y, dy);
 }
