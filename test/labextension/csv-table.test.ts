@@ -1,7 +1,8 @@
 // The sweep summary's CSV as the summary viewer reads it: quoted fields, numeric columns, and one
 // line per combination of the other parameters, sorted along the chosen one.
 import { expect, test } from "vitest";
-import { numericColumns, parseCsv, seriesOf } from "../../labextension/src/transforms/csv-table.js";
+import { numericColumns, seriesOf } from "../../labextension/src/transforms/csv-table.js";
+import { parseCsv } from "../../schema/csv.js";
 import { summaryCsv } from "../../notebooks/sweep.js";
 
 test("reads back what the sweep summary writes, quotes and newlines included", () => {

@@ -1,7 +1,8 @@
 import { Widget } from "@lumino/widgets";
 import { PlotHost } from "../plot/plot-host.js";
 import { element } from "../renderers/bundle-renderer.js";
-import { numericColumns, seriesOf, type CsvTable } from "../transforms/csv-table.js";
+import type { CsvTable } from "../../../schema/csv.js";
+import { numericColumns, seriesOf } from "../transforms/csv-table.js";
 
 /** Columns of a sweep summary that are not parameters (see notebooks/sweep.ts `summaryCsv`). */
 const RUN_COLUMNS = ["status", "run_time_s", "output", "job_id", "error"];

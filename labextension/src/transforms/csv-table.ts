@@ -1,42 +1,4 @@
-/** A CSV file as a header and rows of text (RFC 4180: quoted fields, doubled quotes, newlines inside quotes). */
-export interface CsvTable {
-  header: string[];
-  rows: string[][];
-}
-
-/** Parses CSV text. */
-export function parseCsv(text: string): CsvTable {
-  const records: string[][] = [];
-  let field = "";
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      record.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-    } else field += c;
-  }
-  if (field !== "" || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  const [header = [], ...rows] = records;
-  return { header, rows };
-}
+import type { CsvTable } from "../../../schema/csv.js";
 
 /** The columns whose every non-empty value is a number (and that have at least one). */
 export function numericColumns(table: CsvTable): string[] {
