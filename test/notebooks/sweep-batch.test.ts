@@ -123,6 +123,16 @@ describe("batch runs", () => {
     const done = join(dir, "results", "report-7.ipynb");
     expect(nbformatErrors(done)).toBe("");
     expect(outputText(readJson(done).cells[2])).toContain("score 7");
+    // The job's log says what ran: the parameters, each cell with its time, where the output is;
+    // not the cells' outputs, which are in the output notebook.
+    const log = readFileSync(join(dir, "results", `report-7-${id}.log`), "utf8");
+    expect(log).toMatch(/^Kernel hpcfit \(.*\)$/m);
+    expect(log).toMatch(/^Parameters: steps=7$/m);
+    expect(log.match(/^code cell \d of 3 \(In \[\d\]\) done in \d+\.\d\d s$/gm)).toHaveLength(3);
+    expect(log).toMatch(/^Executing code cell 3 of 3: import \{ record \} from "hpcfit";$/m);
+    expect(log).toMatch(/^Ran 3 of 3 code cells in \d+\.\d\d s$/m);
+    expect(log).toContain(`Output saved to ${done}\n`);
+    expect(log).not.toContain("score 7");
   });
 });
 
