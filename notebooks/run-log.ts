@@ -36,7 +36,11 @@ export function progressLine(progress: CellProgress, runSeconds?: number): strin
     case "cell":
       return `Executing code cell ${progress.number} of ${progress.of}: ${firstLine(progress)}`;
     case "done": {
-      const where = describeCell({ number: progress.number, of: progress.of, executionCount: progress.cell.execution_count ?? null });
+      const where = describeCell({
+        number: progress.number,
+        of: progress.of,
+        executionCount: progress.cell.execution_count ?? null,
+      });
       return progress.ok ? `${where} done in ${seconds(progress.seconds)}` : `${where} failed after ${seconds(progress.seconds)}`;
     }
     case "end":

@@ -174,7 +174,9 @@ export function registerRunCommand(program: Command): void {
               cliProgress.Presets.shades_classic,
             );
             if (progress.phase === "cell" && progress.number === 1) bar.start(progress.of, 0);
-            bar.update(progress.phase === "cell" ? progress.number - 1 : progress.phase === "done" ? progress.number : progress.ran);
+            bar.update(
+              progress.phase === "cell" ? progress.number - 1 : progress.phase === "done" ? progress.number : progress.ran,
+            );
           } else if (progress.phase !== "end") {
             // A log file (a batch job's): each cell as it starts and ends, with its time.
             process.stderr.write(`${progressLine(progress)}\n`);

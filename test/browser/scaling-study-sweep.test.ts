@@ -150,23 +150,28 @@ describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
     // The time against the worker count, then the same as speedup and as efficiency.
     await viewer.locator("select[name='x']").selectOption("workers");
     await viewer.locator("button[data-column='seconds']").click();
-    await expect.poll(() => plotted(viewer), { timeout: 30_000 }).toEqual([
-      { name: "seconds", x: WORKERS, y: WORKERS.map((w) => seconds.get(w)) },
-    ]);
+    // One line: the other parameters (samples, burn, steps) were the same in every run.
+    await expect
+      .poll(() => plotted(viewer), { timeout: 30_000 })
+      .toEqual([{ name: "samples=2000, burn=100, steps=50", x: WORKERS, y: WORKERS.map((w) => seconds.get(w)) }]);
     expect(await viewer.locator(".jp-hpcfit-summary-plot .scatterlayer .trace .points path").count()).toBe(WORKERS.length);
     const t1 = seconds.get(1)!;
     await viewer.locator("select[name='scale']").selectOption("speedup");
     await viewer.locator("button[data-column='seconds']").click();
-    await expect.poll(() => plotted(viewer), { timeout: 30_000 }).toEqual([
-      { name: "seconds", x: WORKERS, y: WORKERS.map((w) => t1 / seconds.get(w)!) },
-      { name: "ideal", x: WORKERS, y: WORKERS },
-    ]);
+    await expect
+      .poll(() => plotted(viewer), { timeout: 30_000 })
+      .toEqual([
+        { name: "samples=2000, burn=100, steps=50", x: WORKERS, y: WORKERS.map((w) => t1 / seconds.get(w)!) },
+        { name: "ideal", x: WORKERS, y: WORKERS },
+      ]);
     await viewer.locator("select[name='scale']").selectOption("efficiency");
     await viewer.locator("button[data-column='seconds']").click();
-    await expect.poll(() => plotted(viewer), { timeout: 30_000 }).toEqual([
-      { name: "seconds", x: WORKERS, y: WORKERS.map((w) => t1 / seconds.get(w)! / w) },
-      { name: "ideal", x: WORKERS, y: WORKERS.map(() => 1) },
-    ]);
+    await expect
+      .poll(() => plotted(viewer), { timeout: 30_000 })
+      .toEqual([
+        { name: "samples=2000, burn=100, steps=50", x: WORKERS, y: WORKERS.map((w) => t1 / seconds.get(w)! / w) },
+        { name: "ideal", x: WORKERS, y: WORKERS.map(() => 1) },
+      ]);
     expect(await viewer.locator(".jp-hpcfit-summary-plot .gtitle").textContent()).toBe("efficiency of seconds against workers");
     await screenshot(page, "52-scaling-sweep-summary");
 
