@@ -154,10 +154,8 @@ export function summaryNotebook(rows: SweepRow[], input: string, csvPath: string
       codeCell(
         [
           `// The same table as data: one object per run.`,
-          `import { readFileSync } from "node:fs";`,
-          `const csv = readFileSync(${JSON.stringify(basename(csvPath))}, "utf8").trim().split("\\n");`,
-          `const columns = csv[0].split(",");`,
-          `const runs = csv.slice(1).map((line) => Object.fromEntries(line.split(",").map((v, i) => [columns[i], v])));`,
+          `import { notebooks } from "hpcfit";`,
+          `const runs = notebooks.readSummary(${JSON.stringify(basename(csvPath))});`,
           `runs`,
         ].join("\n"),
       ),
