@@ -9,6 +9,7 @@
 // of scipy's default least_squares(method="lm") from the same start, its final Jacobian included.
 import { describe, expect, test } from "vitest";
 import { Curve, FitProblem, fit } from "hpcfit";
+import { countEvaluations } from "../support/count-evaluations.js";
 
 const range = (from: number, to: number, f: (i: number) => number): Float64Array =>
   Float64Array.from({ length: to - from + 1 }, (_, k) => f(from + k));
@@ -90,17 +91,7 @@ describe("lm on Moré–Garbow–Hillstrom test functions (held out)", () => {
       const curve = new Curve(p.model, p.t, p.y, undefined, init, { names, vectorized: false, name: p.name });
       for (const k of names) curve.parameter(k).fit();
       const problem = new FitProblem(curve, { name: p.name });
-      let calls = 0;
-      const residuals = problem.residuals.bind(problem);
-      problem.residuals = (x, out) => {
-        calls++;
-        return residuals(x, out);
-      };
-      const nllf = problem.nllf.bind(problem);
-      problem.nllf = (x) => {
-        calls++;
-        return nllf(x);
-      };
+      const calls = countEvaluations(problem);
       const result = await fit(problem, { method: "lm" });
       expect(result.converged).toBe(true);
       p.reference.forEach((v, j) => {
@@ -109,7 +100,7 @@ describe("lm on Moré–Garbow–Hillstrom test functions (held out)", () => {
       });
       expect(result.evaluations).toBe(p.evaluations);
       // fit() evaluates the nllf at the start and the result at the optimum; lm's last residuals give chisq.
-      expect(calls).toBe(p.evaluations + 2);
+      expect(calls()).toBe(p.evaluations + 2);
     });
   }
 });
