@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Time to solution of hpcfit's `lm` on the 27 NIST StRD problems from both starts when the model
-// is expensive: every residual-vector evaluation sleeps 5 ms without using a CPU
+// is expensive: every model evaluation (residual vector or nllf) sleeps 5 ms without using a CPU
 // (bench/lm-slow-nist-model.ts; Atomics.wait), run serially and with `parallel: 8` (the
 // finite-difference Jacobian's points on 8 worker threads that load the model file; the pool is
 // started before the timed fit, as a notebook's second fit finds it, and its start-up is reported
@@ -90,7 +90,7 @@ const summary =
   `serial hpcfit faster than scipy on ${serialFaster} of ${rows.length}. Sums: hpcfit serial ${sum((r) => r.serialMs).toFixed(1)} s, ` +
   `${WORKERS} workers ${sum((r) => r.parallelMs).toFixed(1)} s, scipy ${sum((r) => r.scipy?.ms).toFixed(1)} s. ` +
   `Mean time per evaluation: hpcfit serial ${((1000 * sum((r) => r.serialMs)) / rows.reduce((a, r) => a + r.evaluations, 0)).toFixed(2)} ms ` +
-  `(lm's own evaluations; the result's adds one), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
+  `(over lm's own evaluations; fit()'s two nllf evaluations, which sleep too, add two per fit), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
   `(both sleep ${SLEEP_MS} ms; the rest is the model, the method, and sleeps that overshoot on a loaded machine). ` +
   `Starting the pool of ${WORKERS} worker threads (each loads the model file) took ${(startupMs / 1000).toFixed(2)} s (median), paid once ` +
   `per model file by its first parallel fit (not inside the times above); later fits reuse the pool.`;

@@ -131,7 +131,7 @@ const reachedScipy = rows.filter((r) => reached(r.scipy, r));
 const sum = (f) => rows.reduce((s, r) => s + (f(r) ?? 0), 0);
 const summary =
   `hpcfit faster than both anchors on ${faster} of ${rows.length} runs, and faster than every anchor that reached the certified minimum (RSS to 6 digits) on ${fasterThanCorrect} of ${rows.length}; ` +
-  `no more residual calls than both on ${fewer} of ${rows.length}, than scipy's MINPACK on ${fewerThanScipy} (an anchor that failed counts as beaten). ` +
+  `no more calls (model evaluations) than both on ${fewer} of ${rows.length}, than scipy's MINPACK on ${fewerThanScipy} (an anchor that failed counts as beaten). ` +
   `Sum of median times: hpcfit ${sum((r) => r.ms).toFixed(1)} ms, scipy ${sum((r) => r.scipy?.ms).toFixed(1)} ms, lmfit ${sum((r) => r.lmfit?.ms).toFixed(1)} ms. ` +
   `Summed calls: hpcfit ${sum((r) => r.nfev)}, scipy ${sum((r) => r.scipy?.nfev)}, lmfit ${sum((r) => r.lmfit?.nfev)}. ` +
   (rows.length === 54

@@ -10,7 +10,8 @@
  * and central near the optimum only where the forward differences' error could move it by more
  * than 1e-7 relative, see `forwardBias`); a stop as soon as the Gauss–Newton steps, extrapolated
  * at their rate of convergence, no longer change the answer (`STEP_TOL`), which usually spares
- * the one or two Jacobians MINPACK's tests take to notice; bounds by an active set (a variable at a bound whose gradient points outwards
+ * the one or two Jacobians MINPACK's tests take to notice (the first central step after forward
+ * ones is extrapolated at the forward steps' rate, so one central Jacobian can end the run); bounds by an active set (a variable at a bound whose gradient points outwards
  * is held) and projection of the trial point onto the box, with the predicted reduction
  * computed for the projected step; a one-evaluation line search on accepted steps whose
  * interpolated minimiser lies far from the step's end (see `extend`). The last Jacobian (analytic,
