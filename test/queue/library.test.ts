@@ -57,6 +57,39 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       q.close();
     });
 
+    it("adds a large batch to an empty queue exactly: ids in order, text as given, dependencies, then unique keys and claims by priority", async () => {
+      const q = await queue.create("big", { dir });
+      const n = 12_000;
+      // Characters that a bulk transfer's text format would read as separators or escapes.
+      const odd = "tab\there\nnew line\r \\N back\\slash \\t é ✓";
+      const tasks: queue.TaskInput[] = Array.from({ length: n }, (_, i) => ({ command: `echo ${i}`, key: `k${i}` }));
+      tasks[2] = { argv: ["prog", "a\tb", "\\N", ""], key: "k2", params: { note: "x\ny\\" } };
+      tasks[5] = { command: odd, key: "k5" };
+      tasks[7000].priority = 5;
+      tasks[n - 1].requires = ["k0", "k1"];
+      const ids = await q.addMany(tasks);
+      expect(ids).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      const [t3, t6] = await q.tasks({ ids: [3, 6] });
+      expect(t3).toMatchObject({ command: null, argv: ["prog", "a\tb", "\\N", ""], params: { note: "x\ny\\" }, key: "k2" });
+      expect(t6.command).toBe(odd);
+      expect(await q.task(n)).toMatchObject({ state: "WAITING", requires: [1, 2], key: `k${n - 1}` });
+      expect((await q.status()).counts).toMatchObject({ PENDING: n - 1, WAITING: 1, RUNNING: 0 });
+      // Keys stay unique, and a second addition goes on from the last id.
+      await expect(q.add({ command: "true", key: "k9" })).rejects.toThrow(/A task with key "k9" already exists in queue big/);
+      expect((await q.add({ command: "true", key: "later" })).id).toBe(n + 1);
+      q.close();
+      const store = await storage.open("big");
+      // The claim order is priority, then id; finishing tasks 1 and 2 releases the last task.
+      const claimed = await store.claimBatch("w", 3, 60_000, TEST_PLACE);
+      expect(claimed.map((t) => t.id)).toEqual([7001, 1, 2]);
+      const done = await store.exchange("w", {
+        finished: claimed.map((t) => ({ id: t.id, attempt: t.attempt, outcome: { exitCode: 0, error: null } })),
+      });
+      expect(done.states).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
+      expect((await store.tasks({ ids: [n] }))[0].state).toBe("PENDING");
+      store.close();
+    });
+
     it("adds nothing when any task of a batch is bad", async () => {
       const q = await queue.create("t", { dir });
       await q.add({ command: "true", key: "first" });
