@@ -727,7 +727,11 @@ function statements(s: string) {
       ORDER BY t.priority DESC, t.id`;
   const lit = (v: string | null) => (v === null ? "NULL" : pg.escapeLiteral(v));
   const ids = (list: readonly number[]) => `'{${list.map((id) => Math.trunc(id)).join(",")}}'::bigint[]`;
-  const json = (rows: readonly object[]) => `${pg.escapeLiteral(JSON.stringify(rows))}::json`;
+  const int = (n: number) => String(Math.trunc(n));
+  // A list of rows as a VALUES table of literals, typed by the first row: cheaper for the server
+  // to plan and read than a JSON record set, and for the client to write.
+  const values = (rows: ReadonlyArray<readonly string[]>, types: readonly string[], names: string): string =>
+    `(VALUES ${rows.map((r, i) => `(${r.map((v, j) => (i === 0 ? `${v}::${types[j]}` : v)).join(", ")})`).join(", ")}) AS x(${names})`;
   return {
     extras,
     getState: `SELECT value FROM ${s}.meta WHERE key = 'state'`,
@@ -759,8 +763,11 @@ function statements(s: string) {
       }>,
     ): string => `
       WITH input AS (
-        SELECT * FROM json_to_recordset(${json(ends)})
-          AS x(id bigint, attempt int, state text, "exitCode" int, "taskError" text, "attemptError" text)),
+        SELECT * FROM ${values(
+          ends.map((e) => [int(e.id), int(e.attempt), lit(e.state), int(e.exitCode), lit(e.taskError), lit(e.attemptError)]),
+          ["bigint", "int", "text", "int", "text", "text"],
+          `id, attempt, state, "exitCode", "taskError", "attemptError"`,
+        )}),
       done AS (
         UPDATE ${s}.tasks t SET state = i.state, exit_code = i."exitCode", error = i."taskError", lease_expires = NULL,
           finished_at = CASE WHEN i.state = 'PENDING' THEN NULL ELSE ${NOW_MS} END
@@ -800,7 +807,11 @@ function statements(s: string) {
      * of attempt-end.ts (waitingError); the claim's attempt row goes. Returns the released ids.
      */
     unclaim: (worker: string, held: readonly HeldAttempt[], maxAttempts: number): string => `
-      WITH input AS (SELECT * FROM json_to_recordset(${json(held.map((h) => ({ id: h.id, attempt: h.attempt })))}) AS x(id bigint, attempt int)),
+      WITH input AS (SELECT * FROM ${values(
+        held.map((h) => [int(h.id), int(h.attempt)]),
+        ["bigint", "int"],
+        "id, attempt",
+      )}),
       back AS (
         UPDATE ${s}.tasks t SET state = 'PENDING', attempts = t.attempts - 1, lease_expires = NULL, finished_at = NULL,
           worker = p.worker, node = p.node, job_id = p.job_id, started_at = p.started_at, exit_code = p.exit_code,
