@@ -1,0 +1,97 @@
+// Multi-start fits whose starts run at once on worker threads (each loading the model file), and
+// amoeba's batches of independent vertices on worker threads: bit-identical to the serial fit
+// (values, covariance, chisq, evaluation count, message).
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import { fit, type FitResult } from "hpcfit";
+import { makeProblem } from "./mcmc-fixtures/peak-model.js";
+
+const modelFile = fileURLToPath(new URL("./mcmc-fixtures/peak-model.ts", import.meta.url));
+
+// Workers run the compiled JavaScript in dist/ (npm test builds it first; or `npx tsc -p tsconfig.json`).
+
+const bits = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+function expectIdentical(parallel: FitResult, serial: FitResult): void {
+  expect(bits(parallel.x).equals(bits(serial.x))).toBe(true);
+  expect(bits(parallel.cov).equals(bits(serial.cov))).toBe(true);
+  expect(parallel.chisq).toBe(serial.chisq);
+  expect(parallel.nllf).toBe(serial.nllf);
+  expect(parallel.evaluations).toBe(serial.evaluations);
+  expect(parallel.converged).toBe(serial.converged);
+  expect(parallel.message).toBe(serial.message);
+}
+
+/** A problem whose nllf and residual calls in this thread are counted. */
+function counted(): { problem: ReturnType<typeof makeProblem>; here: () => number } {
+  const problem = makeProblem();
+  let here = 0;
+  const nllf = problem.nllf.bind(problem);
+  const residuals = problem.residuals.bind(problem);
+  problem.nllf = (x) => {
+    here++;
+    return nllf(x);
+  };
+  problem.residuals = (x, out) => {
+    here++;
+    return residuals(x, out);
+  };
+  return { problem, here: () => here };
+}
+
+describe("multi-start fits with their starts on worker threads", () => {
+  const cases = [
+    { method: "lm", starts: 5, seed: 2 },
+    { method: "amoeba", starts: 4, seed: 7 },
+    { method: "newton", starts: 4, seed: 3 },
+    { method: "de", starts: 3, seed: 5, steps: 30 },
+  ] as const;
+  for (const options of cases) {
+    test(`${options.method}, ${options.starts} starts on 3 threads give the bits of the serial fit`, async () => {
+      const serial = await fit(makeProblem(), options);
+      const { problem, here } = counted();
+      const parallel = await fit(problem, { ...options, parallel: 3, modelFile });
+      expectIdentical(parallel, serial);
+      // The starts ran in the threads: this one evaluated the random start points and the winner's report.
+      expect(here()).toBeLessThan(parallel.evaluations / 5);
+      expect(problem.getValues()).toEqual(serial.x);
+    });
+  }
+
+  test("the best of the starts wins, as in the serial fit, whatever order they end in", async () => {
+    // More starts than threads: the threads take the next start as they become free.
+    const options = { method: "lm", starts: 7, seed: 11 } as const;
+    const serial = await fit(makeProblem(), options);
+    const parallel = await fit(makeProblem(), { ...options, parallel: 2, modelFile });
+    expectIdentical(parallel, serial);
+  });
+
+  test("a monitor that stops the fit stops every running start", async () => {
+    let calls = 0;
+    const result = await fit(makeProblem(), {
+      method: "amoeba",
+      starts: 4,
+      parallel: 2,
+      modelFile,
+      monitor: () => (++calls < 2 ? undefined : false),
+    });
+    expect(result.converged).toBe(false);
+    expect(result.message).toMatch(/stopped/);
+  });
+
+  test("parallel starts without a model file are a clear error", async () => {
+    await expect(fit(makeProblem(), { method: "newton", starts: 3, parallel: 2 })).rejects.toThrow(/pass modelFile/);
+  });
+});
+
+describe("amoeba with its simplexes' vertices on worker threads", () => {
+  test("2 workers give the same bits as serial", async () => {
+    const inSerial = counted();
+    const serial = await fit(inSerial.problem, { method: "amoeba" });
+    const { problem, here } = counted();
+    const parallel = await fit(problem, { method: "amoeba", parallel: 2, modelFile });
+    expectIdentical(parallel, serial);
+    // The simplex of the first run and of every restart (p = 4 vertices each) went to the workers.
+    expect(inSerial.here() - here()).toBeGreaterThanOrEqual(8);
+  });
+});
