@@ -176,8 +176,13 @@ const MESSAGES: Record<number, string> = {
 export async function levenbergMarquardt(problem: Problem, options: LmOptions = {}, context?: MethodContext): Promise<LmOutcome> {
   const workers = optionalOption("lm", options, "parallel");
   const modelFile = optionalOption("lm", options, "modelFile");
+  // An evaluator from outside (a fit job's srun'd workers) takes the Jacobian's points; its owner closes it.
+  const given = optionalOption("lm", options, "evaluator");
+  if (given !== undefined && typeof given.evaluateResiduals !== "function")
+    throw new Error("lm: the evaluator given must evaluate residual vectors (evaluateResiduals) for the Jacobian's columns");
   let evaluator: PopulationEvaluator | undefined;
   const choose = async (startMs: number): Promise<PopulationEvaluator | undefined> => {
+    if (given !== undefined) return given;
     if (workers === undefined || workers === false || workers === 0 || workers === 1) return undefined;
     // "auto": worker threads only for a model slow enough to gain from them, and only when they can load it.
     if (workers === "auto" && (startMs < AUTO_PARALLEL_MS || modelFile === undefined)) return undefined;
@@ -288,6 +293,8 @@ async function lmRun(
   };
 
   const t0 = performance.now();
+  // Time spent computing Jacobians (for the live line's share of the time).
+  let jacobianMs = 0;
   let fnorm = residualNorm(x, fvec);
   spent.start++;
   const evaluator = await choose(performance.now() - t0);
@@ -552,7 +559,9 @@ async function lmRun(
 
   outer: for (;;) {
     iterations++;
+    const jacobianStart = performance.now();
     unusableColumns = evaluator ? await jacobianBatched(evaluator) : jacobian();
+    jacobianMs += performance.now() - jacobianStart;
     spent.jacobians++;
     if (unusableColumns === n) {
       info = 11;
@@ -810,7 +819,10 @@ async function lmRun(
     if (context) {
       const jacobianEvaluations = spent.forward + spent.central + spent.analytic;
       const all = jacobianEvaluations + spent.start + spent.trials + spent.lineSearch + spent.walls;
-      context.status?.(`Jacobians ${Math.round((100 * jacobianEvaluations) / all)}% of them`);
+      // The share of the time tells whether spreading the Jacobian over workers pays: with an
+      // expensive model it follows the share of the evaluations, with a cheap one it does not.
+      const timeShare = Math.round((100 * jacobianMs) / Math.max(performance.now() - t0, 1e-9));
+      context.status?.(`Jacobians ${Math.round((100 * jacobianEvaluations) / all)}% of them, ${timeShare}% of the time`);
       if (!context.report(iterations, x, 0.5 * fnorm * fnorm)) {
         info = 0;
         break;

@@ -21,20 +21,23 @@ export type Search = (
 ) => Promise<OptimizerOutcome>;
 
 /**
- * The worker threads a search's batches go to under `parallel` (undefined: evaluated here). With
- * `parallel: "auto"` only a model whose evaluation costs at least the threshold of
- * {@link wantsWorkers} gets them, and only when a model file says what the threads load.
+ * Where a search's batches are evaluated: the `evaluator` option's (other processes or nodes),
+ * else worker threads under `parallel` (owned: the search closes them), else undefined (here,
+ * one point at a time). With `parallel: "auto"` only a model whose evaluation costs at least the
+ * threshold of {@link wantsWorkers} gets threads, and only when a model file says what they load.
  */
 async function batchEvaluator(
   name: SearchName,
   problem: Problem,
   options: FitOptions,
   context: MethodContext,
-): Promise<PopulationEvaluator | undefined> {
+): Promise<{ evaluator: PopulationEvaluator; owned: boolean } | undefined> {
+  const given = name === "newton" ? undefined : optionalOption(name, options, "evaluator");
+  if (given !== undefined) return { evaluator: given, owned: false };
   const workers = optionalOption(name, options, "parallel");
   const modelFile = optionalOption(name, options, "modelFile");
   if (!wantsWorkers(workers, context.modelCostMs, modelFile) || workers === undefined || workers === false) return undefined;
-  return parallelEvaluator(problem, workers, modelFile);
+  return { evaluator: await parallelEvaluator(problem, workers, modelFile), owned: true };
 }
 
 /**
@@ -48,7 +51,11 @@ export function searchMethod(name: SearchName, description: string, batches: boo
     name,
     description,
     async run(problem, options, context) {
-      const evaluator = batches ? await batchEvaluator(name, problem, options, context) : undefined;
+      // An evaluator given in the options is its owner's to close.
+      const { evaluator, owned } = (batches ? await batchEvaluator(name, problem, options, context) : undefined) ?? {
+        evaluator: undefined,
+        owned: false,
+      };
       const hooks: SearchHooks = {
         report: context.report,
         breathe: context.breathe,
@@ -59,7 +66,7 @@ export function searchMethod(name: SearchName, description: string, batches: boo
       try {
         outcome = await search(problem, problem.getValues(), context.rng, options, hooks);
       } finally {
-        await evaluator?.close();
+        if (owned) await evaluator?.close();
       }
       return FitResult.fromProblem(problem, {
         method: name,

@@ -245,8 +245,8 @@ export const FIT_OPTIONS = {
     accepts: (v) => typeof v === "string",
   }),
   evaluator: valueOption<PopulationEvaluator>()({
-    methods: ["dream", "smc"],
-    help: "evaluates populations elsewhere (other processes or nodes)",
+    methods: ["lm", "amoeba", "de", "dream", "smc"],
+    help: "evaluates populations elsewhere (other processes or nodes; lm: the Jacobian's points, through evaluateResiduals)",
     expected: "an object with an evaluatePopulation(points, count, out) method",
     accepts: (v) => typeof v === "object" && v !== null && typeof (v as PopulationEvaluator).evaluatePopulation === "function",
   }),

@@ -2,8 +2,9 @@
 // amoeba's batches of independent vertices on worker threads: bit-identical to the serial fit
 // (values, covariance, chisq, evaluation count, message).
 import { fileURLToPath } from "node:url";
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import { fit, type FitResult } from "hpcfit";
+import { LIVE_DISPLAY, type MimeBundle } from "../../schema/display.js";
 import { makeProblem } from "./mcmc-fixtures/peak-model.js";
 
 const modelFile = fileURLToPath(new URL("./mcmc-fixtures/peak-model.ts", import.meta.url));
@@ -80,6 +81,24 @@ describe("multi-start fits with their starts on worker threads", () => {
     });
     expect(result.converged).toBe(false);
     expect(result.message).toMatch(/stopped/);
+  });
+
+  afterEach(() => {
+    delete (globalThis as Record<symbol, unknown>)[LIVE_DISPLAY];
+  });
+
+  test("the live line counts the starts that ended and every start's evaluations", async () => {
+    const shown: string[] = [];
+    (globalThis as Record<symbol, unknown>)[LIVE_DISPLAY] = (b: MimeBundle) => {
+      shown.push(b["text/plain"] as string);
+      return { update: (u: MimeBundle) => shown.push(u["text/plain"] as string) };
+    };
+    const result = await fit(makeProblem(), { method: "lm", starts: 4, seed: 2, parallel: 2, modelFile });
+    const done = shown.at(-1) ?? "";
+    const m = /^fit lm 4 starts at once, 4 done: done, step \d+, chisq [0-9.]+, (\d+) evaluations/.exec(done);
+    expect(m, done).not.toBeNull();
+    // All the starts' evaluations, but the random start points' and the derivative check's, which the fit counts itself.
+    expect(Number(m![1])).toBe(result.evaluations - 3);
   });
 
   test("parallel starts without a model file are a clear error", async () => {
