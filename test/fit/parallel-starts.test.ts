@@ -1,9 +1,12 @@
 // Multi-start fits whose starts run at once on worker threads (each loading the model file), and
 // amoeba's batches of independent vertices on worker threads: bit-identical to the serial fit
 // (values, covariance, chisq, evaluation count, message).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
-import { fit, type FitResult } from "hpcfit";
+import { fit, FitError, type FitResult } from "hpcfit";
 import { LIVE_DISPLAY, type MimeBundle } from "../../schema/display.js";
 import { makeProblem } from "./mcmc-fixtures/peak-model.js";
 
@@ -21,6 +24,17 @@ function expectIdentical(parallel: FitResult, serial: FitResult): void {
   expect(parallel.evaluations).toBe(serial.evaluations);
   expect(parallel.converged).toBe(serial.converged);
   expect(parallel.message).toBe(serial.message);
+}
+
+/** A model file (in a fresh temporary folder) exporting the peak problem changed by `lines`. */
+function modelFileIn(name: string, ...lines: string[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), "parallel-starts-")), name);
+  const fixture = JSON.stringify(fileURLToPath(new URL("./mcmc-fixtures/peak-model.ts", import.meta.url)));
+  writeFileSync(
+    file,
+    [`import { makeProblem } from ${fixture};`, `export const problem = makeProblem();`, ...lines, ""].join("\n"),
+  );
+  return file;
 }
 
 /** A problem whose nllf and residual calls in this thread are counted. */
@@ -71,16 +85,23 @@ describe("multi-start fits with their starts on worker threads", () => {
   });
 
   test("a monitor that stops the fit stops every running start", async () => {
+    // A model of 1 ms per evaluation: amoeba's starts take seconds, the monitor stops them early.
+    const file = modelFileIn(
+      "slow-model.ts",
+      `const cell = new Int32Array(new SharedArrayBuffer(4));`,
+      `const nllf = problem.nllf.bind(problem);`,
+      `problem.nllf = (x) => { Atomics.wait(cell, 0, 0, 1); return nllf(x); };`,
+    );
     let calls = 0;
     const result = await fit(makeProblem(), {
       method: "amoeba",
       starts: 4,
       parallel: 2,
-      modelFile,
+      modelFile: file,
       monitor: () => (++calls < 2 ? undefined : false),
     });
     expect(result.converged).toBe(false);
-    expect(result.message).toMatch(/stopped/);
+    expect(result.message).toMatch(/^stopped by the monitor/);
   });
 
   afterEach(() => {
@@ -99,6 +120,22 @@ describe("multi-start fits with their starts on worker threads", () => {
     expect(m, done).not.toBeNull();
     // All the starts' evaluations, but the random start points' and the derivative check's, which the fit counts itself.
     expect(Number(m![1])).toBe(result.evaluations - 3);
+  });
+
+  test("a start whose model throws fails the fit as a serial start does: the error, and the parameters restored", async () => {
+    // Each thread's model throws on its 40th evaluation, in the middle of a start.
+    const file = modelFileIn(
+      "breaking-model.ts",
+      `let calls = 0;`,
+      `const residuals = problem.residuals.bind(problem);`,
+      `problem.residuals = (x, out) => { if (++calls === 40) throw new Error("the model broke"); return residuals(x, out); };`,
+    );
+    const problem = makeProblem();
+    const start = problem.getValues();
+    const failure = await fit(problem, { method: "lm", starts: 3, parallel: 2, modelFile: file }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(FitError);
+    expect((failure as FitError).message).toMatch(/^the model broke\nthe parameters were restored to their starting values/);
+    expect(problem.getValues()).toEqual(start);
   });
 
   test("parallel starts without a model file are a clear error", async () => {
