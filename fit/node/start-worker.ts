@@ -1,8 +1,9 @@
 /**
  * A worker thread of the parallel starts (`fit/node/parallel-starts.ts`): loads the model module
- * once, then runs the starts it is sent, one at a time, exactly as `fit()` runs a start in its
- * own thread (same method, options, start point and generator), and hands back each outcome.
- * Its progress goes to the fit's thread a few times a second; a shared flag stops it.
+ * once, then runs the starts it is sent, one at a time and from any number of fits, exactly as
+ * `fit()` runs a start in its own thread (same method, options, start point and generator), and
+ * hands back each outcome. Its progress goes to the fit's thread a few times a second; the fit's
+ * shared flag stops it.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { loadModelFile } from "./load-model.js";
@@ -10,12 +11,11 @@ import { CountingProblem } from "../counting-problem.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "../methods.js";
 import { Random } from "../random.js";
 import type { StartOutcome, StartProgress, StartTask } from "../starts.js";
-import type { FitOptions } from "../types.js";
 import "../all-methods.js";
 
-/** What the worker is started with. */
-interface StartWorkerData {
-  modelFile: string;
+/** One start to run, and the fit it belongs to. */
+interface StartMessage {
+  task: StartTask;
   method: string;
   options: Record<string, number | string | boolean>;
   modelCostMs: number;
@@ -30,20 +30,20 @@ const port = parentPort;
 if (!port) throw new Error("start-worker must run in a worker thread");
 
 async function main(): Promise<void> {
-  const data = workerData as StartWorkerData;
-  const stop = new Int32Array(data.stop);
-  const stopped = (): boolean => Atomics.load(stop, 0) !== 0;
+  const { modelFile } = workerData as { modelFile: string };
   let problem;
   try {
-    ({ problem } = await loadModelFile(data.modelFile));
+    ({ problem } = await loadModelFile(modelFile));
   } catch (e) {
     port!.postMessage({ error: (e as Error).message });
     return;
   }
-  const method = getMethod(data.method);
-  const options = data.options as FitOptions;
 
-  const run = async (task: StartTask): Promise<StartOutcome> => {
+  const run = async (message: StartMessage): Promise<StartOutcome> => {
+    const { task } = message;
+    const method = getMethod(message.method);
+    const stop = new Int32Array(message.stop);
+    const stopped = (): boolean => Atomics.load(stop, 0) !== 0;
     (problem as { refresh?: () => void }).refresh?.();
     problem.setValues(task.x);
     const rng = new Random();
@@ -75,9 +75,9 @@ async function main(): Promise<void> {
       status: (text) => {
         status = text;
       },
-      modelCostMs: data.modelCostMs,
+      modelCostMs: message.modelCostMs,
     };
-    const result = await method.run(new CountingProblem(problem, counter), options, context);
+    const result = await method.run(new CountingProblem(problem, counter), message.options, context);
     counter.count = result.evaluations;
     send(last.step, last.x, last.nllf, true);
     const outcome: StartOutcome = {
@@ -93,8 +93,8 @@ async function main(): Promise<void> {
     return outcome;
   };
 
-  port!.on("message", (m: { task: StartTask }) => {
-    run(m.task).then(
+  port!.on("message", (m: StartMessage) => {
+    run(m).then(
       (outcome) => port!.postMessage({ outcome }),
       (e: unknown) => port!.postMessage({ error: e instanceof Error ? e.message : String(e) }),
     );

@@ -1,7 +1,7 @@
 // Multi-start fits whose starts run at once on worker threads (each loading the model file), and
 // amoeba's batches of independent vertices on worker threads: bit-identical to the serial fit
 // (values, covariance, chisq, evaluation count, message).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -136,6 +136,21 @@ describe("multi-start fits with their starts on worker threads", () => {
     expect(failure).toBeInstanceOf(FitError);
     expect((failure as FitError).message).toMatch(/^the model broke\nthe parameters were restored to their starting values/);
     expect(problem.getValues()).toEqual(start);
+  });
+
+  test("the next fit of the same model file finds the threads loaded", async () => {
+    const log = join(mkdtempSync(join(tmpdir(), "parallel-starts-")), "loads.log");
+    const file = modelFileIn(
+      "noting-model.ts",
+      `import { appendFileSync } from "node:fs";`,
+      `appendFileSync(${JSON.stringify(log)}, "loaded\\n");`,
+    );
+    const options = { method: "lm", starts: 4, seed: 1, parallel: 2, modelFile: file } as const;
+    const first = await fit(makeProblem(), options);
+    const second = await fit(makeProblem(), options);
+    expectIdentical(second, first);
+    // Two threads loaded the model, once each, for both fits.
+    expect(readFileSync(log, "utf8")).toBe("loaded\nloaded\n");
   });
 
   test("parallel starts without a model file are a clear error", async () => {
