@@ -20,7 +20,7 @@ import { logpRhat, progressLine, writeProgress, type FitProgress } from "./progr
 import { ZmqEvaluator } from "../fit/node/zmq-evaluator.js";
 import { POPULATION_METHODS } from "./population-methods.js";
 import { usesOption } from "../fit/options/check.js";
-import { COST_AWARE_METHODS } from "../fit/samplers/evaluator.js";
+import { OPTIMIZER_METHODS } from "../fit/options/spec.js";
 
 /** How the driver runs. */
 export interface DriverOptions {
@@ -111,7 +111,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       workerTicker.unref();
     } else if (population && options.mode === "threads" && options.workers > 1) {
       run.parallel = options.workers;
-    } else if (COST_AWARE_METHODS.includes(progress.method)) {
+    } else if (OPTIMIZER_METHODS.some((m) => m === progress.method)) {
       // One task: the job's CPUs serve as worker threads when the model is costly enough to gain from them.
       run.parallel = "auto";
     }

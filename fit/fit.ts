@@ -12,9 +12,10 @@ import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
 import { Random } from "./random.js";
 import { addModelBands, type BandOptions } from "./model-bands.js";
 import { checkFitOptions, optionalOption, usesOption } from "./options/check.js";
+import { OPTIMIZER_METHODS } from "./options/spec.js";
 import { FitResult, reducedChisq, resultAt } from "./result.js";
 import { wantsWorkers } from "./samplers/evaluator.js";
-import { PARALLEL_START_METHODS, planStarts, startOptions, startsRunner, type StartOutcome, type StartTask } from "./starts.js";
+import { planStarts, startOptions, startsRunner, type StartOutcome, type StartTask } from "./starts.js";
 import type { StopReason } from "./stop-reason.js";
 import type { FitOptions, OnFailure, Problem } from "./types.js";
 import "./all-methods.js";
@@ -265,8 +266,8 @@ interface StartsElsewhere {
  * model file the threads load.
  */
 function startsElsewhere(method: string, options: FitOptions, starts: number, modelCostMs: number): StartsElsewhere | undefined {
-  if (starts <= 1 || !PARALLEL_START_METHODS.includes(method) || !usesOption(method, "parallel")) return undefined;
-  const name = method as "lm" | "amoeba" | "newton" | "de";
+  const name = OPTIMIZER_METHODS.find((m) => m === method);
+  if (starts <= 1 || name === undefined) return undefined;
   const workers = optionalOption(name, options, "parallel");
   const modelFile = optionalOption(name, options, "modelFile");
   if (!wantsWorkers(workers, modelCostMs, modelFile) || workers === undefined || workers === false) return undefined;

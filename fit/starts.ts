@@ -120,9 +120,6 @@ export function startsRunner(): StartsRunner | undefined {
   return runner;
 }
 
-/** The methods whose starts may run on other threads: the optimizers (their results are whole at the end). */
-export const PARALLEL_START_METHODS: readonly string[] = ["lm", "amoeba", "newton", "de"];
-
 /** Options that stay with the fit (they are not plain values, or concern the starts themselves). */
 const FIT_ONLY = new Set(["monitor", "signal", "evaluator", "parallel", "modelFile", "starts", "seed", "onFailure"]);
 

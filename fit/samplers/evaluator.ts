@@ -106,12 +106,6 @@ class FiniteEvaluator implements PopulationEvaluator {
 export const AUTO_PARALLEL_MS = 1;
 
 /**
- * The methods whose `parallel: "auto"` measures the model first (see {@link wantsWorkers}), and
- * so serve as a default where the model's cost is not known in advance (a fit job).
- */
-export const COST_AWARE_METHODS: readonly string[] = ["lm", "amoeba", "newton", "de"];
-
-/**
  * Whether the option `parallel` asks for worker threads: a count above 1, or "auto" for a model
  * whose measured evaluation (`costMs`, unknown when undefined) takes at least
  * {@link AUTO_PARALLEL_MS} and that the threads can load (`modelFile`). A cheap model gains
