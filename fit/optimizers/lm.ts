@@ -34,7 +34,7 @@ import type { FitOptions, Problem } from "../types.js";
 import { optionalOption, readOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
-import { parallelEvaluator, type PopulationEvaluator } from "../samplers/evaluator.js";
+import { parallelEvaluator, wantsWorkers, type PopulationEvaluator } from "../samplers/evaluator.js";
 import { jacobianStillValid } from "../covariance.js";
 
 const EPS = 2.220446049250313e-16;
@@ -92,8 +92,6 @@ const BIAS_TOL = 1e-7;
  * problems, while error bars are read to two to four digits.
  */
 const COVARIANCE_REUSE = 1e-5;
-/** With `parallel: "auto"`, a model whose first evaluation takes at least this long (ms) gets worker threads. */
-const AUTO_PARALLEL_MS = 1;
 /** A line-search extension is tried when the interpolated minimiser lies beyond this multiple of the step. */
 const EXTEND_MIN = 1.5;
 /** Longest extension, in multiples of the accepted step. */
@@ -183,9 +181,8 @@ export async function levenbergMarquardt(problem: Problem, options: LmOptions = 
   let evaluator: PopulationEvaluator | undefined;
   const choose = async (startMs: number): Promise<PopulationEvaluator | undefined> => {
     if (given !== undefined) return given;
-    if (workers === undefined || workers === false || workers === 0 || workers === 1) return undefined;
     // "auto": worker threads only for a model slow enough to gain from them, and only when they can load it.
-    if (workers === "auto" && (startMs < AUTO_PARALLEL_MS || modelFile === undefined)) return undefined;
+    if (!wantsWorkers(workers, startMs, modelFile) || workers === undefined || workers === false) return undefined;
     evaluator = await parallelEvaluator(problem, workers, modelFile);
     return evaluator;
   };
