@@ -335,10 +335,16 @@ async function runStartsElsewhere(
   }
 }
 
-/** The result of a start that ran elsewhere, rebuilt at its best point as the method built it there. */
+/**
+ * The result of a start that ran elsewhere, rebuilt at its best point as the method built it
+ * there: the plot data and bounds from this thread's problem, the numbers the method computed
+ * (its chisq may be summed from its own last residuals, in their order) from the outcome.
+ */
 function resultOfStart(problem: Problem, method: string, outcome: StartOutcome): FitResult {
   return new FitResult({
     ...resultAt(problem, outcome.x),
+    nllf: outcome.nllf,
+    chisq: outcome.chisq,
     method,
     labels: problem.labels(),
     x: outcome.x,

@@ -52,6 +52,8 @@ export interface StartOutcome {
   cov: Float64Array;
   /** Negative log-likelihood at x. */
   nllf: number;
+  /** Reduced chi-square at x, as the method's result has it (it may come from the method's own last residuals). */
+  chisq: number;
   /** The method's evaluations. */
   evaluations: number;
   /** Whether the method's stopping criteria were met. */

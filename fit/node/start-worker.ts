@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       x: result.x,
       cov: result.cov,
       nllf: result.nllf,
+      chisq: result.chisq,
       evaluations: result.evaluations,
       converged: result.converged,
       message: result.message,
