@@ -19,6 +19,7 @@ const BENCHES = [
   ["nist-accuracy.mjs", "--write"],
   ["nist-speed.mjs", "--write"],
   ["lm-expensive.mjs", "--write"],
+  ["lm-multistart.mjs", "--write"],
   ["mcmc-overhead.mjs", "--write"],
   ["mcmc-agreement.mjs", "--write"],
   ["mcmc-parallel.mjs", "--write"],

@@ -1,7 +1,8 @@
 /**
  * The sampler side of a fit job, run inside the batch job: loads the job directory's model, fits
- * it with the job's options, evaluating populations serially, on worker threads, or on the srun'd
- * ZeroMQ workers; writes `store/progress.json` as soon as the sampler runs and then about once a
+ * it with the job's options, evaluating populations (and lm's Jacobians, amoeba's simplexes)
+ * serially, on worker threads (by the model's cost with `parallel: "auto"` when the job has one
+ * task), or on the srun'd ZeroMQ workers; writes `store/progress.json` as soon as the sampler runs and then about once a
  * second, and a DREAM checkpoint every `checkpointSeconds`; stores the result with `saveResult`
  * when done.
  */
@@ -19,6 +20,7 @@ import { logpRhat, progressLine, writeProgress, type FitProgress } from "./progr
 import { ZmqEvaluator } from "../fit/node/zmq-evaluator.js";
 import { POPULATION_METHODS } from "./population-methods.js";
 import { usesOption } from "../fit/options/check.js";
+import { OPTIMIZER_METHODS } from "../fit/options/spec.js";
 
 /** How the driver runs. */
 export interface DriverOptions {
@@ -109,6 +111,9 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       workerTicker.unref();
     } else if (population && options.mode === "threads" && options.workers > 1) {
       run.parallel = options.workers;
+    } else if (OPTIMIZER_METHODS.some((m) => m === progress.method)) {
+      // One task: the job's CPUs serve as worker threads when the model is costly enough to gain from them.
+      run.parallel = "auto";
     }
     if (options.resume) {
       if (method !== "dream") throw new Error(`--resume needs a DREAM fit (this job fits with ${progress.method})`);

@@ -114,7 +114,7 @@ function checkFitOptions(request: FitJobRequest): void {
   const workers = request.resources.ntasks ?? 1;
   if (workers > 1 && (method === undefined || !POPULATION_METHODS.includes(method)))
     throw new UserError(
-      `--ntasks=${workers} spreads a population sampler over workers (--fit=${POPULATION_METHODS.join(" or --fit=")}); ${method ?? "the default method"} evaluates one point at a time`,
+      `--ntasks=${workers} spreads a fit's independent evaluations over workers (--fit=${POPULATION_METHODS.join(" or --fit=")}); ${method ?? "the default method"} evaluates one point at a time`,
     );
   // A request made elsewhere than parseFitLine (the Jobs panel's form) gets the same check.
   const { fit: _method, name: _name, ...options } = request.fit;

@@ -12,7 +12,10 @@ import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
 import { Random } from "./random.js";
 import { addModelBands, type BandOptions } from "./model-bands.js";
 import { checkFitOptions, optionalOption, usesOption } from "./options/check.js";
-import { reducedChisq, type FitResult } from "./result.js";
+import { OPTIMIZER_METHODS } from "./options/spec.js";
+import { FitResult, reducedChisq, resultAt } from "./result.js";
+import { wantsWorkers } from "./samplers/evaluator.js";
+import { planStarts, startOptions, startsRunner, type StartOutcome, type StartTask } from "./starts.js";
 import type { StopReason } from "./stop-reason.js";
 import type { FitOptions, OnFailure, Problem } from "./types.js";
 import "./all-methods.js";
@@ -77,9 +80,14 @@ export function lastFit(): FitResult | undefined {
  *
  * Multi-start (`starts: N`): the first start is from the problem's current values, the other
  * N − 1 from `problem.randomPoint(rng)` (uniform within finite bounds, from the prior for `dev`
- * parameters); the start with the lowest nllf wins and `evaluations` counts all starts (the
- * methods' own evaluations, and the check of analytic derivatives against finite differences
- * made once before the first start; those of the final error bars are not counted).
+ * parameters, around the current values otherwise), all drawn before the first start runs; each
+ * start's method draws from a generator of its own (see `planStarts`). The start with the lowest
+ * nllf wins (the earliest on a tie) and `evaluations` counts all starts (the methods' own
+ * evaluations, the random start points' and the check of analytic derivatives against finite
+ * differences made once before the first start; those of the final error bars are not counted).
+ * With `parallel` (or `parallel: "auto"` and a model that costs 1 ms or more per evaluation) and
+ * a `modelFile`, the starts of `lm`, `amoeba`, `newton` and `de` run at once on worker threads;
+ * the result is bit-identical to the serial fit.
  *
  * In a notebook the fit shows a live line (method, start, step, chisq) that updates in place a
  * few times per second. `monitor` returning false or `signal` aborting stops the fit; the best
@@ -107,7 +115,10 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     throw new Error("fit: the problem has no free parameters; give some a range(), pm(), dev() or fit()");
   const onFailure: OnFailure = options.onFailure ?? "restore";
   const x0 = problem.getValues();
+  // The model's cost, measured on its first evaluation, decides "auto" parallel evaluation.
+  const t0 = performance.now();
   const f0 = problem.nllf(x0);
+  const modelCostMs = performance.now() - t0;
   if (!Number.isFinite(f0)) {
     const why = problem.diagnose?.();
     throw new Error(`fit: the nllf is ${f0} at the starting point${why ? `: ${why}` : ""}`);
@@ -118,7 +129,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const reportedX = new Float64Array(x0.length);
   let reportedNllf = Infinity;
 
-  const rng = new Random(options.seed ?? 0);
+  const plan = planStarts(problem, x0, new Random(options.seed ?? 0), starts);
   const progress = new Progress(methodName, problem, starts);
   const cell = cellSignal();
   let partial: ((reason: StopReason) => FitResult) | undefined;
@@ -137,21 +148,24 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   cell?.addEventListener("abort", onInterrupt, { once: true });
   // One counter per start: a method reports the evaluations it used when it builds its result,
   // before the error bars are computed, so the total is the methods' own work.
-  const contextFor = (counter: EvaluationCounter): MethodContext => ({
+  // A method's progress report: the best point is kept for onFailure, the live line updated, and
+  // the user's monitor, signal and cell asked whether to go on.
+  const report = (step: number, x: Float64Array, nllf: number): boolean => {
+    if (nllf < reportedNllf) {
+      reportedNllf = nllf;
+      reportedX.set(x);
+    }
+    progress.show(step, x, nllf, false);
+    if (options.signal?.aborted) progress.stopReason ??= "signal";
+    else if (cell?.aborted) progress.stopReason ??= "interrupted";
+    else if (options.monitor && options.monitor(step, x, nllf) === false) progress.stopReason ??= "monitor";
+    return progress.stopReason === undefined;
+  };
+  const contextFor = (counter: EvaluationCounter, rng: Random): MethodContext => ({
     rng,
     evaluations: counter,
     signal: options.signal,
-    report: (step, x, nllf) => {
-      if (nllf < reportedNllf) {
-        reportedNllf = nllf;
-        reportedX.set(x);
-      }
-      progress.show(step, x, nllf, false);
-      if (options.signal?.aborted) progress.stopReason ??= "signal";
-      else if (cell?.aborted) progress.stopReason ??= "interrupted";
-      else if (options.monitor && options.monitor(step, x, nllf) === false) progress.stopReason ??= "monitor";
-      return progress.stopReason === undefined;
-    },
+    report,
     stopped: () => progress.stopReason !== undefined || options.signal?.aborted === true || cell?.aborted === true,
     stopReason: () => progress.stopReason,
     keepPartial: (build) => {
@@ -159,26 +173,60 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     },
     breathe: () => progress.breathe(),
     status: (text) => progress.setStatus(text),
+    modelCostMs,
   });
+  const isBetter = (result: { nllf: number }, than: { nllf: number } | undefined): boolean =>
+    than === undefined || result.nllf < than.nllf || (Number.isNaN(than.nllf) && !Number.isNaN(result.nllf));
 
   let best: FitResult | undefined;
   let total = derivativeCheck;
+  const elsewhere = startsElsewhere(methodName, options, starts, modelCostMs);
   try {
-    for (let s = 0; s < starts; s++) {
-      if (s > 0) {
-        if (progress.stopReason !== undefined || options.signal?.aborted || cell?.aborted) break;
-        problem.setValues(problem.randomPoint(rng));
-        total++;
-        if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
+    if (elsewhere !== undefined) {
+      // The random starts outside the constraints are left out here, as the serial loop skips them.
+      const tasks: StartTask[] = [];
+      for (let s = 0; s < starts; s++) {
+        if (s > 0) {
+          total++;
+          if (!Number.isFinite(problem.nllf(plan.points[s]))) continue;
+        }
+        tasks.push({ index: s, x: plan.points[s], rng: plan.rngs[s].getState() });
       }
-      progress.start = s + 1;
-      partial = undefined;
-      reportedNllf = Infinity;
-      const counter = new EvaluationCounter();
-      progress.follow(counter);
-      const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter));
-      total += result.evaluations;
-      if (best === undefined || result.nllf < best.nllf || (Number.isNaN(best.nllf) && !Number.isNaN(result.nllf))) best = result;
+      problem.setValues(x0);
+      const outcomes = await runStartsElsewhere(
+        problem,
+        methodName,
+        options,
+        elsewhere,
+        tasks,
+        modelCostMs,
+        progress,
+        report,
+        cell,
+      );
+      let winner: StartOutcome | undefined;
+      for (const outcome of outcomes) {
+        total += outcome.evaluations;
+        if (isBetter(outcome, winner)) winner = outcome;
+      }
+      if (winner !== undefined) best = resultOfStart(problem, methodName, winner);
+    } else {
+      for (let s = 0; s < starts; s++) {
+        if (s > 0) {
+          if (progress.stopReason !== undefined || options.signal?.aborted || cell?.aborted) break;
+          problem.setValues(plan.points[s]);
+          total++;
+          if (!Number.isFinite(problem.nllf())) continue; // a random start outside the constraints
+        }
+        progress.start = s + 1;
+        partial = undefined;
+        reportedNllf = Infinity;
+        const counter = new EvaluationCounter();
+        progress.follow(counter);
+        const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter, plan.rngs[s]));
+        total += result.evaluations;
+        if (isBetter(result, best)) best = result;
+      }
     }
   } catch (error) {
     const restored =
@@ -204,6 +252,109 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   last = best;
   progress.finish(best);
   return best;
+}
+
+/** Where the starts of a fit run at once: the threads and model file, or undefined (one after the other, here). */
+interface StartsElsewhere {
+  workers: number | "auto";
+  modelFile: string;
+}
+
+/**
+ * Whether the starts of this fit run at once on worker threads: several starts of a method whose
+ * starts can (the optimizers), with `parallel` asking for threads (see {@link wantsWorkers}) and a
+ * model file the threads load.
+ */
+function startsElsewhere(method: string, options: FitOptions, starts: number, modelCostMs: number): StartsElsewhere | undefined {
+  const name = OPTIMIZER_METHODS.find((m) => m === method);
+  if (starts <= 1 || name === undefined) return undefined;
+  const workers = optionalOption(name, options, "parallel");
+  const modelFile = optionalOption(name, options, "modelFile");
+  if (!wantsWorkers(workers, modelCostMs, modelFile) || workers === undefined || workers === false) return undefined;
+  if (modelFile === undefined)
+    throw new Error(
+      "parallel starts load the model in each worker thread: pass modelFile, the module that exports the problem " +
+        "(the CLI passes its model file)",
+    );
+  if (startsRunner() === undefined)
+    throw new Error("parallel starts need Node worker threads: import hpcfit from 'hpcfit' under Node");
+  return { workers, modelFile };
+}
+
+/**
+ * Runs `tasks` on worker threads and returns their outcomes by start number. Their progress
+ * drives the live line (all starts' evaluations together) and `report` (the monitor, the
+ * signal, the cell); when `report` says stop, or the signal or the cell aborts, every running
+ * start stops at its next step.
+ */
+async function runStartsElsewhere(
+  problem: Problem,
+  method: string,
+  options: FitOptions,
+  where: StartsElsewhere,
+  tasks: StartTask[],
+  modelCostMs: number,
+  progress: Progress,
+  report: (step: number, x: Float64Array, nllf: number) => boolean,
+  cell: AbortSignal | undefined,
+): Promise<StartOutcome[]> {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  cell?.addEventListener("abort", stop, { once: true });
+  const counter = new EvaluationCounter();
+  progress.follow(counter);
+  const used = new Map<number, number>();
+  const done = new Set<number>();
+  progress.setStarts(tasks.length, 0);
+  try {
+    return await startsRunner()!({
+      method,
+      options: startOptions(options),
+      modelFile: where.modelFile,
+      workers: where.workers,
+      labels: problem.labels(),
+      tasks,
+      modelCostMs,
+      signal: controller.signal,
+      progress: (r) => {
+        counter.count += r.evaluations - (used.get(r.index) ?? 0);
+        used.set(r.index, r.evaluations);
+        if (r.status !== undefined) progress.setStatus(r.status, false);
+        if (r.ended === true) {
+          done.add(r.index);
+          progress.setStarts(tasks.length, done.size);
+          return;
+        }
+        if (!report(r.step, r.x, r.nllf)) stop();
+      },
+    });
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    cell?.removeEventListener("abort", stop);
+  }
+}
+
+/**
+ * The result of a start that ran elsewhere, rebuilt at its best point as the method built it
+ * there: the plot data and bounds from this thread's problem, the numbers the method computed
+ * (its chisq may be summed from its own last residuals, in their order) from the outcome.
+ */
+function resultOfStart(problem: Problem, method: string, outcome: StartOutcome): FitResult {
+  return new FitResult({
+    ...resultAt(problem, outcome.x),
+    nllf: outcome.nllf,
+    chisq: outcome.chisq,
+    method,
+    labels: problem.labels(),
+    x: outcome.x,
+    cov: outcome.cov,
+    evaluations: outcome.evaluations,
+    converged: outcome.converged,
+    message: outcome.message,
+    stopped: outcome.stopped,
+    hasUncertainties: problem.hasUncertainties(),
+  });
 }
 
 /**
@@ -251,6 +402,8 @@ function bestSoFar(
 /** The live progress line of a fit in a notebook (quiet outside a kernel). */
 class Progress {
   start = 1;
+  /** Starts running at once on worker threads: how many, and how many have ended (undefined: one at a time). */
+  private parallelStarts: { count: number; done: number } | undefined;
   private counter: EvaluationCounter | undefined;
   private counterSince = Date.now();
   /** Why the fit is stopping early, once it is. */
@@ -277,6 +430,11 @@ class Progress {
     this.display = this.factory ? this.factory(this.bundle("starting")) : undefined;
   }
 
+  /** The starts run at once: `count` of them, `done` ended; shown instead of the running start's number. */
+  setStarts(count: number, done: number): void {
+    this.parallelStarts = { count, done };
+  }
+
   /** Counts the running start's evaluations from now on (for the rate shown). */
   follow(counter: EvaluationCounter): void {
     this.counter = counter;
@@ -297,10 +455,10 @@ class Progress {
     this.display.update(this.bundle("running"));
   }
 
-  /** Sets the method's status line (shown after the step), and shows it now. */
-  setStatus(text: string): void {
+  /** Sets the method's status line (shown after the step), and shows it now unless `now` is false. */
+  setStatus(text: string, now = true): void {
     this.status = text;
-    if (this.display === undefined || this.finished) return;
+    if (!now || this.display === undefined || this.finished) return;
     this.lastShown = Date.now();
     this.display.update(this.bundle("running"));
   }
@@ -377,7 +535,12 @@ class Progress {
 
   private bundle(state: string, finalChisq?: number): MimeBundle {
     const chisq = finalChisq ?? (this.lastX === undefined && Number.isNaN(this.lastNllf) ? NaN : this.runningChisq());
-    const startText = this.starts > 1 ? ` start ${this.start}/${this.starts}` : "";
+    const startText =
+      this.parallelStarts !== undefined
+        ? ` ${this.parallelStarts.count} starts at once, ${this.parallelStarts.done} done`
+        : this.starts > 1
+          ? ` start ${this.start}/${this.starts}`
+          : "";
     let text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
     if (this.counter !== undefined && this.counter.count > 0) {
       const seconds = (Date.now() - this.counterSince) / 1000;

@@ -57,6 +57,11 @@ export interface MethodContext {
    * display shows beside the step; optional.
    */
   status?(text: string): void;
+  /**
+   * How long one evaluation of the model took when `fit()` measured it at the start (ms), for
+   * methods that choose serial or parallel evaluation by the model's cost (`parallel: "auto"`).
+   */
+  readonly modelCostMs?: number;
 }
 
 /** A fit method (optimizer or sampler). */

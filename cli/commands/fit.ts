@@ -27,7 +27,7 @@ import { saveResult } from "../../fit/node/store.js";
 import { spreadOverAllocation, type SrunEvaluator } from "../../fit/node/srun-workers.js";
 import type { FitResult } from "../../fit/result.js";
 import type { FitOptions, Problem } from "../../fit/types.js";
-import { POPULATION_METHODS } from "../../fit-jobs/population-methods.js";
+import { DRAW_METHODS, POPULATION_METHODS } from "../../fit-jobs/population-methods.js";
 import { UserError } from "../../util/user-error.js";
 import { dreamSettings, type DreamOptions } from "../../fit/samplers/dream.js";
 
@@ -109,9 +109,9 @@ export function registerFitCommand(program: Command): void {
 /** `--arviz` exports a sampler's draws into the store: it needs both, refused before the fit runs. */
 function checkArvizFlag(options: FitCliOptions): void {
   if (options.store === undefined) throw new Error("--arviz writes into the store: give --store DIR too");
-  if (options.fit === undefined || !POPULATION_METHODS.includes(options.fit))
+  if (options.fit === undefined || !DRAW_METHODS.includes(options.fit))
     throw new Error(
-      `--arviz exports posterior draws, which ${options.fit ?? "the default method"} does not make: use --fit=${POPULATION_METHODS.join(" or --fit=")}`,
+      `--arviz exports posterior draws, which ${options.fit ?? "the default method"} does not make: use --fit=${DRAW_METHODS.join(" or --fit=")}`,
     );
 }
 

@@ -146,6 +146,7 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
   }
   return {
     evaluatePopulation: (points, n, out) => zmq.evaluatePopulation(points, n, out),
+    evaluateResiduals: (points, n, out) => zmq.evaluateResiduals(points, n, out),
     workers: () => zmq.workers(),
     close: async () => {
       await zmq.close();

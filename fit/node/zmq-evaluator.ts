@@ -17,9 +17,10 @@
  * Each worker gets one contiguous slice per population, in one message, so a generation costs one
  * message each way per worker; tags travel as 4-byte binary frames and values as raw doubles.
  *
- * Frames, worker → sampler: `hello` + JSON {labels, host, node, pid}; `hb`; `result` + tag +
+ * Frames, worker → sampler: `hello` + JSON {labels, residuals, host, node, pid}; `hb`; `result` + tag +
  * doubles; `error` + tag + UTF-8 message. Sampler → worker: `eval` + tag + doubles (row-major
- * points); `ping` (ignored: a probe of the connection); `stop`.
+ * points; one nllf back per point) or `resid` + tag + doubles (the residual vector back per
+ * point, for `lm`'s Jacobian); `ping` (ignored: a probe of the connection); `stop`.
  */
 import { hostname } from "node:os";
 import { Router } from "zeromq";
@@ -103,6 +104,8 @@ export class ZmqEvaluator implements PopulationEvaluator {
     | {
         points: Float64Array;
         out: Float64Array;
+        /** Values per point: 1 (nllf) or the residual count. */
+        width: number;
         queue: Slice[];
         slices: Map<number, Slice>;
         remaining: number;
@@ -118,6 +121,8 @@ export class ZmqEvaluator implements PopulationEvaluator {
   private probeDelay = PROBE_FIRST_MS;
   private probeUntil = 0;
   private readonly connectWaiters: Array<() => void> = [];
+  /** The residual count of the workers' model, as the first worker's hello said. */
+  private residualCount: number | undefined;
   /** Number of slices re-sent after their worker was lost. */
   resent = 0;
   /** Points evaluated by the workers (re-sent ones count again). */
@@ -235,7 +240,13 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const kind = kindBuf.toString();
     const now = Date.now();
     if (kind === "hello") {
-      const hello = JSON.parse(meta?.toString() ?? "{}") as { labels?: string[]; host?: string; node?: string; pid?: number };
+      const hello = JSON.parse(meta?.toString() ?? "{}") as {
+        labels?: string[];
+        residuals?: number;
+        host?: string;
+        node?: string;
+        pid?: number;
+      };
       if ((hello.labels ?? []).join("\0") !== this.labels.join("\0")) {
         this.log(
           `worker ${hello.host}:${hello.pid} refused: its model fits ${(hello.labels ?? []).join(", ")}, the sampler's fits ${this.labels.join(", ")}`,
@@ -243,6 +254,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
         void this.send([routing, "stop"]).catch(() => undefined);
         return;
       }
+      if (typeof hello.residuals === "number") this.residualCount ??= hello.residuals;
       const host = hello.host ?? "?";
       const info: WorkerInfo = { id: key, host, node: hello.node ?? host, pid: hello.pid ?? 0, alive: true };
       this.peers.set(key, { routing, info, lastSeen: now, slice: undefined, connectionClosed: false });
@@ -274,14 +286,17 @@ export class ZmqEvaluator implements PopulationEvaluator {
       const slice = cur.slices.get(tag);
       if (slice !== undefined && !slice.done && data !== undefined) {
         const n = slice.end - slice.start;
-        if (data.byteLength !== 8 * n) {
+        const w = cur.width;
+        if (data.byteLength !== 8 * n * w) {
           cur.reject(
-            new Error(`evaluation worker ${peer.info.node}:${peer.info.pid} sent ${data.byteLength / 8} values for ${n} points`),
+            new Error(
+              `evaluation worker ${peer.info.node}:${peer.info.pid} sent ${data.byteLength / 8} values for ${n} points of ${w} values`,
+            ),
           );
           return;
         }
         // The frame's bytes go straight into the output: no intermediate array.
-        new Uint8Array(cur.out.buffer, cur.out.byteOffset + 8 * slice.start, 8 * n).set(data);
+        new Uint8Array(cur.out.buffer, cur.out.byteOffset + 8 * slice.start * w, 8 * n * w).set(data);
         this.evaluated += n;
         slice.done = true;
         const q = cur.queue.indexOf(slice);
@@ -309,7 +324,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       const p = this.labels.length;
       const pts = cur.points.subarray(slice.start * p, slice.end * p);
       const bytes = Buffer.from(pts.buffer, pts.byteOffset, pts.byteLength);
-      this.send([peer.routing, "eval", encodeTag(slice.tag), bytes]).catch((e: unknown) => {
+      this.send([peer.routing, cur.width === 1 ? "eval" : "resid", encodeTag(slice.tag), bytes]).catch((e: unknown) => {
         if (isUnreachable(e)) this.loseClosed(peer);
         else
           this.log(`sending to worker ${peer.info.node}:${peer.info.pid} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -415,6 +430,19 @@ export class ZmqEvaluator implements PopulationEvaluator {
 
   /** @inheritDoc */
   evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    return this.scatter(points, count, out, 1);
+  }
+
+  /** @inheritDoc */
+  evaluateResiduals(points: Float64Array, count: number, out: Float64Array): Promise<void> {
+    const m = this.residualCount;
+    if (m === undefined || m === 0)
+      return Promise.reject(new Error("zmq evaluator: the workers' model has no residuals (or no worker said how many)"));
+    return this.scatter(points, count, out, m);
+  }
+
+  /** Spreads `count` points over the workers, `width` values back per point into `out`. */
+  private scatter(points: Float64Array, count: number, out: Float64Array, width: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error("zmq evaluator is closed"));
     if (this.current !== undefined) return Promise.reject(new Error("zmq evaluator: one population at a time"));
     if (count === 0) return Promise.resolve();
@@ -433,6 +461,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       this.current = {
         points,
         out,
+        width,
         queue,
         slices,
         remaining: slices.size,

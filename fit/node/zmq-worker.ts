@@ -74,7 +74,8 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
   }, beatMs);
   // The node's name as Slurm knows it: several nodes may share one host name (a test cluster).
   const node = nodeName();
-  await send(["hello", JSON.stringify({ labels, host: hostname(), node, pid: process.pid })]);
+  const nres = problem.residualCount();
+  await send(["hello", JSON.stringify({ labels, residuals: nres, host: hostname(), node, pid: process.pid })]);
   log(`fit-worker ${node}:${process.pid} connected to ${endpoint}`);
   let evaluated = 0;
   try {
@@ -82,15 +83,18 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
       const [kind, meta, data] = await socket.receive();
       const k = kind?.toString();
       if (k === "stop") break;
-      if (k !== "eval" || meta === undefined || data === undefined) continue;
+      if ((k !== "eval" && k !== "resid") || meta === undefined || data === undefined) continue;
       if (decodeTag(meta) === undefined) continue;
       const points = new Float64Array(data.byteLength / 8);
       new Uint8Array(points.buffer).set(data);
       const count = points.length / p;
-      const out = new Float64Array(count);
+      // "resid": each point's residual vector (lm's Jacobian columns), else its nllf.
+      const width = k === "resid" ? nres : 1;
+      const out = new Float64Array(count * width);
       try {
         for (let i = 0; i < count; i++) {
-          out[i] = problem.nllf(points.subarray(i * p, i * p + p));
+          if (width === 1) out[i] = problem.nllf(points.subarray(i * p, i * p + p));
+          else problem.residuals(points.subarray(i * p, i * p + p), out.subarray(i * width, (i + 1) * width));
           // Let the heartbeat out during long slices.
           if (Date.now() - lastBeat > beatMs) await new Promise((r) => setImmediate(r));
         }

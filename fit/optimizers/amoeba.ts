@@ -17,14 +17,16 @@
  * away from it. A simplex that collapses with such vertices ends the search unconverged; when it
  * collapses onto the start without having found any other finite point, the search throws a
  * {@link NonFiniteError} naming the values and the model.
+ *
+ * The vertices of a new simplex and the points of a shrink are independent of each other: they
+ * are evaluated as one batch (on worker threads with `parallel`), in the serial order.
  */
-import type { FitMethod } from "../methods.js";
-import { FitResult } from "../result.js";
 import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
 import { readOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
-import { SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { beginSearch, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { searchMethod } from "./search-method.js";
 
 /** Options of {@link amoeba}: steps, ftol, xtol, radius, restarts (described in the fit options table). */
 export type AmoebaOptions = MethodOptions<"amoeba">;
@@ -34,7 +36,8 @@ export type AmoebaOptions = MethodOptions<"amoeba">;
  * @param problem the problem
  * @param start starting point (problem space; clipped into the bounds)
  * @param options steps, tolerances, simplex size, restarts
- * @param hooks progress report (returning false stops the search) and event-loop breathing
+ * @param hooks progress report (returning false stops the search), event-loop breathing, and
+ *   where batches of independent vertices are evaluated
  */
 export async function amoeba(
   problem: Problem,
@@ -42,13 +45,7 @@ export async function amoeba(
   options: AmoebaOptions & Record<string, unknown> = {},
   hooks: SearchHooks = {},
 ): Promise<OptimizerOutcome> {
-  const report = hooks.report ?? (() => true);
-  const breathe = hooks.breathe;
-  const space = new SearchSpace(problem, start);
-  const n = space.n;
-  const steps = readOption("amoeba", options, "steps", n);
-  const ftol = readOption("amoeba", options, "ftol");
-  const xtol = readOption("amoeba", options, "xtol");
+  const { report, breathe, space, n, steps, ftol, xtol } = beginSearch("amoeba", problem, start, options, hooks);
   const radius = readOption("amoeba", options, "radius");
   const maxRestarts = readOption("amoeba", options, "restarts");
 
@@ -66,6 +63,11 @@ export async function amoeba(
   const xr = new Float64Array(n);
   const xe = new Float64Array(n);
   const xc = new Float64Array(n);
+  // A batch of independent vertices (a new simplex's, a shrink's) and their objective values.
+  const fresh = new Float64Array(n * n);
+  const fFresh = new Float64Array(n);
+  const evaluateFresh = (count: number): Promise<void> =>
+    space.values(fresh, count, fFresh, hooks.evaluator, hooks.evaluatedElsewhere);
   const best = space.clip(space.toUnit(start));
   let fBest = space.value(best);
   const shown = new Float64Array(n);
@@ -95,15 +97,17 @@ export async function amoeba(
   const run = async (): Promise<"converged" | "steps" | "stopped" | "collapsed"> => {
     setVertex(0, best, fBest);
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) xr[j] = best[j];
+      const v = fresh.subarray(i * n, i * n + n);
+      v.set(best);
       let h = radius;
-      if (xr[i] + h > space.upper[i]) h = -h;
-      if (xr[i] + h < space.lower[i]) h = (space.upper[i] - space.lower[i]) / 2 - (xr[i] - space.lower[i]);
+      if (v[i] + h > space.upper[i]) h = -h;
+      if (v[i] + h < space.lower[i]) h = (space.upper[i] - space.lower[i]) / 2 - (v[i] - space.lower[i]);
       if (h === 0) h = radius; // a degenerate range: the vertex is clipped back, the search still runs
-      xr[i] += h;
-      space.clip(xr);
-      setVertex(i + 1, xr, space.value(xr));
+      v[i] += h;
+      space.clip(v);
     }
+    await evaluateFresh(n);
+    for (let i = 0; i < n; i++) setVertex(i + 1, fresh.subarray(i * n, i * n + n), fFresh[i]);
     for (;;) {
       for (let k = 0; k < m; k++) order[k] = k;
       order.sort((a, b) => fv[a] - fv[b] || a - b);
@@ -164,14 +168,19 @@ export async function amoeba(
         }
       }
       // Shrink towards the best vertex.
+      let count = 0;
       for (let k = 0; k < m; k++) {
         if (k === b) continue;
         for (let j = 0; j < n; j++) {
           const idx = k * n + j;
           simplex[idx] = simplex[b * n + j] + sigma * (simplex[idx] - simplex[b * n + j]);
         }
-        fv[k] = space.value(vertex(k));
+        fresh.set(vertex(k), count * n);
+        count++;
       }
+      await evaluateFresh(count);
+      count = 0;
+      for (let k = 0; k < m; k++) if (k !== b) fv[k] = fFresh[count++];
     }
   };
 
@@ -219,18 +228,9 @@ export async function amoeba(
 }
 
 /** The `amoeba` fit method: `fit(problem, { method: "amoeba" })`, `hpcfit fit --fit=amoeba`. */
-export const amoebaMethod: FitMethod = {
-  name: "amoeba",
-  description: "bounded Nelder–Mead simplex with restarts (derivative-free; the default without residuals)",
-  async run(problem, options, context) {
-    const hooks = { report: context.report, breathe: context.breathe };
-    const outcome = await amoeba(problem, problem.getValues(), options, hooks);
-    return FitResult.fromProblem(problem, {
-      method: "amoeba",
-      x: outcome.x,
-      evaluations: context.evaluations.count,
-      converged: outcome.converged,
-      message: outcome.message,
-    });
-  },
-};
+export const amoebaMethod = searchMethod(
+  "amoeba",
+  "bounded Nelder–Mead simplex with restarts (derivative-free; the default without residuals)",
+  true,
+  (problem, start, _rng, options, hooks) => amoeba(problem, start, options, hooks),
+);

@@ -19,14 +19,12 @@
  * throws a {@link NonFiniteError} at the end of its budget.
  */
 import type { Random } from "../random.js";
-import type { FitMethod } from "../methods.js";
-import { FitResult } from "../result.js";
 import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
-import { optionalOption, readOption } from "../options/check.js";
-import { parallelEvaluator } from "../samplers/evaluator.js";
+import { readOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
-import { SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { beginSearch, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { searchMethod } from "./search-method.js";
 import { UserError } from "../../util/user-error.js";
 
 /** DE mutation strategies. */
@@ -85,14 +83,8 @@ export async function de(
   options: DEOptions & Record<string, unknown> = {},
   hooks: SearchHooks = {},
 ): Promise<OptimizerOutcome> {
-  const report = hooks.report ?? (() => true);
-  const breathe = hooks.breathe;
   requireFiniteBounds(problem);
-  const space = new SearchSpace(problem, start);
-  const n = space.n;
-  const steps = readOption("de", options, "steps", n);
-  const ftol = readOption("de", options, "ftol");
-  const xtol = readOption("de", options, "xtol");
+  const { report, breathe, space, n, steps, ftol, xtol } = beginSearch("de", problem, start, options, hooks);
   const popFactor = readOption("de", options, "pop");
   const CR = readOption("de", options, "CR");
   const strategy: DEStrategy = readOption("de", options, "strategy");
@@ -205,37 +197,13 @@ export async function de(
   };
 }
 
-/** The `de` fit method: `fit(problem, { method: "de" })`, `hpcfit fit --fit=de`. */
-export const deMethod: FitMethod = {
-  name: "de",
-  description: "differential evolution: global search within finite bounds",
-  async run(problem, options, context) {
-    // A generation's trial points are independent: with `parallel` they go to worker threads together.
-    const workers = optionalOption("de", options, "parallel");
-    const evaluator =
-      workers === undefined || workers === false || workers === 0 || workers === 1
-        ? undefined
-        : await parallelEvaluator(problem, workers, optionalOption("de", options, "modelFile"));
-    const hooks: SearchHooks = {
-      report: context.report,
-      breathe: context.breathe,
-      evaluator,
-      evaluatedElsewhere: (count) => {
-        context.evaluations.count += count;
-      },
-    };
-    let outcome: OptimizerOutcome;
-    try {
-      outcome = await de(problem, problem.getValues(), context.rng, options, hooks);
-    } finally {
-      await evaluator?.close();
-    }
-    return FitResult.fromProblem(problem, {
-      method: "de",
-      x: outcome.x,
-      evaluations: context.evaluations.count,
-      converged: outcome.converged,
-      message: outcome.message,
-    });
-  },
-};
+/**
+ * The `de` fit method: `fit(problem, { method: "de" })`, `hpcfit fit --fit=de`. A generation's
+ * trial points are independent: with `parallel` they go to worker threads together.
+ */
+export const deMethod = searchMethod(
+  "de",
+  "differential evolution: global search within finite bounds",
+  true,
+  (problem, start, rng, options, hooks) => de(problem, start, rng, options, hooks),
+);

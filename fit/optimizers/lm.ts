@@ -35,7 +35,7 @@ import type { FitOptions, Problem } from "../types.js";
 import { optionalOption, readOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
-import { parallelEvaluator, type PopulationEvaluator } from "../samplers/evaluator.js";
+import { parallelEvaluator, wantsWorkers, type PopulationEvaluator } from "../samplers/evaluator.js";
 import { jacobianStillValid } from "../covariance.js";
 
 const EPS = 2.220446049250313e-16;
@@ -93,8 +93,6 @@ const BIAS_TOL = 1e-7;
  * problems, while error bars are read to two to four digits.
  */
 const COVARIANCE_REUSE = 1e-5;
-/** With `parallel: "auto"`, a model whose first evaluation takes at least this long (ms) gets worker threads. */
-const AUTO_PARALLEL_MS = 1;
 /** A line-search extension is tried when the interpolated minimiser lies beyond this multiple of the step. */
 const EXTEND_MIN = 1.5;
 /** Longest extension, in multiples of the accepted step. */
@@ -177,11 +175,15 @@ const MESSAGES: Record<number, string> = {
 export async function levenbergMarquardt(problem: Problem, options: LmOptions = {}, context?: MethodContext): Promise<LmOutcome> {
   const workers = optionalOption("lm", options, "parallel");
   const modelFile = optionalOption("lm", options, "modelFile");
+  // An evaluator from outside (a fit job's srun'd workers) takes the Jacobian's points; its owner closes it.
+  const given = optionalOption("lm", options, "evaluator");
+  if (given !== undefined && typeof given.evaluateResiduals !== "function")
+    throw new Error("lm: the evaluator given must evaluate residual vectors (evaluateResiduals) for the Jacobian's columns");
   let evaluator: PopulationEvaluator | undefined;
   const choose = async (startMs: number): Promise<PopulationEvaluator | undefined> => {
-    if (workers === undefined || workers === false || workers === 0 || workers === 1) return undefined;
+    if (given !== undefined) return given;
     // "auto": worker threads only for a model slow enough to gain from them, and only when they can load it.
-    if (workers === "auto" && (startMs < AUTO_PARALLEL_MS || modelFile === undefined)) return undefined;
+    if (!wantsWorkers(workers, startMs, modelFile) || workers === undefined || workers === false) return undefined;
     evaluator = await parallelEvaluator(problem, workers, modelFile);
     return evaluator;
   };
@@ -289,6 +291,8 @@ async function lmRun(
   };
 
   const t0 = performance.now();
+  // Time spent computing Jacobians (for the live line's share of the time).
+  let jacobianMs = 0;
   let fnorm = residualNorm(x, fvec);
   spent.start++;
   const evaluator = await choose(performance.now() - t0);
@@ -558,7 +562,9 @@ async function lmRun(
 
   outer: for (;;) {
     iterations++;
+    const jacobianStart = performance.now();
     unusableColumns = evaluator ? await jacobianBatched(evaluator) : jacobian();
+    jacobianMs += performance.now() - jacobianStart;
     spent.jacobians++;
     if (unusableColumns === n) {
       info = 11;
@@ -823,7 +829,10 @@ async function lmRun(
     if (context) {
       const jacobianEvaluations = spent.forward + spent.central + spent.analytic;
       const all = jacobianEvaluations + spent.start + spent.trials + spent.lineSearch + spent.walls;
-      context.status?.(`Jacobians ${Math.round((100 * jacobianEvaluations) / all)}% of them`);
+      // The share of the time tells whether spreading the Jacobian over workers pays: with an
+      // expensive model it follows the share of the evaluations, with a cheap one it does not.
+      const timeShare = Math.round((100 * jacobianMs) / Math.max(performance.now() - t0, 1e-9));
+      context.status?.(`Jacobians ${Math.round((100 * jacobianEvaluations) / all)}% of them, ${timeShare}% of the time`);
       if (!context.report(iterations, x, 0.5 * fnorm * fnorm)) {
         info = 0;
         break;

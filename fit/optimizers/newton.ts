@@ -16,14 +16,13 @@
  * them and the gradient is taken on the finite side. A search that can move nowhere finite ends
  * unconverged, or throws a {@link NonFiniteError} when it never left the start.
  */
-import type { FitMethod } from "../methods.js";
-import { FitResult } from "../result.js";
 import { nothingFinite, rejectedNote } from "../non-finite.js";
 import type { Problem } from "../types.js";
 import { finiteGradient } from "./finite-gradient.js";
 import { readOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
-import { SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { beginSearch, SearchSpace, type OptimizerOutcome, type SearchHooks } from "./search-space.js";
+import { searchMethod } from "./search-method.js";
 
 /** Options of {@link newton}: steps, ftol, xtol, maxStep (described in the fit options table). */
 export type NewtonOptions = MethodOptions<"newton">;
@@ -64,13 +63,7 @@ export async function newton(
   options: NewtonOptions & Record<string, unknown> = {},
   hooks: SearchHooks = {},
 ): Promise<OptimizerOutcome> {
-  const report = hooks.report ?? (() => true);
-  const breathe = hooks.breathe;
-  const space = new SearchSpace(problem, start);
-  const n = space.n;
-  const steps = readOption("newton", options, "steps", n);
-  const ftol = readOption("newton", options, "ftol");
-  const xtol = readOption("newton", options, "xtol");
+  const { report, breathe, space, n, steps, ftol, xtol } = beginSearch("newton", problem, start, options, hooks);
   const maxStep = readOption("newton", options, "maxStep");
 
   const u = space.clip(space.toUnit(start));
@@ -279,18 +272,9 @@ export async function newton(
 }
 
 /** The `newton` fit method: `fit(problem, { method: "newton" })`, `hpcfit fit --fit=newton`. */
-export const newtonMethod: FitMethod = {
-  name: "newton",
-  description: "quasi-Newton BFGS within bounds, finite-difference or analytic gradients",
-  async run(problem, options, context) {
-    const hooks = { report: context.report, breathe: context.breathe };
-    const outcome = await newton(problem, problem.getValues(), options, hooks);
-    return FitResult.fromProblem(problem, {
-      method: "newton",
-      x: outcome.x,
-      evaluations: context.evaluations.count,
-      converged: outcome.converged,
-      message: outcome.message,
-    });
-  },
-};
+export const newtonMethod = searchMethod(
+  "newton",
+  "quasi-Newton BFGS within bounds, finite-difference or analytic gradients",
+  false,
+  (problem, start, _rng, options, hooks) => newton(problem, start, options, hooks),
+);

@@ -8,6 +8,7 @@
  */
 import type { PopulationEvaluator } from "../samplers/evaluator.js";
 import { NonFiniteLog } from "../non-finite.js";
+import { readOption } from "../options/check.js";
 import type { Problem } from "../types.js";
 
 /** A result within this distance (unit coordinates) of a non-finite point is at its edge. */
@@ -217,4 +218,48 @@ export class SearchSpace {
     this.nonFinite.note("nllf", x, f);
     return Infinity;
   }
+}
+
+/** The searches of this folder that run in a {@link SearchSpace}. */
+export type SearchName = "amoeba" | "newton" | "de";
+
+/** What every search in a {@link SearchSpace} starts from: its hooks, its space and its budget. */
+export interface SearchStart {
+  /** The progress report (always true when the caller gave none). */
+  report: ProgressReport;
+  /** Lets the event loop run, when the caller gave a way. */
+  breathe: (() => Promise<void>) | undefined;
+  /** The unit-coordinate objective. */
+  space: SearchSpace;
+  /** Number of fitted parameters. */
+  n: number;
+  /** Iteration budget (the `steps` option). */
+  steps: number;
+  /** Relative tolerance on the objective. */
+  ftol: number;
+  /** Tolerance on the parameters (unit coordinates). */
+  xtol: number;
+}
+
+/**
+ * The space, hooks, budget and tolerances of search `method` from `start`, read from `options`
+ * with the method's defaults.
+ */
+export function beginSearch(
+  method: SearchName,
+  problem: Problem,
+  start: ArrayLike<number>,
+  options: object,
+  hooks: SearchHooks,
+): SearchStart {
+  const space = new SearchSpace(problem, start);
+  return {
+    report: hooks.report ?? (() => true),
+    breathe: hooks.breathe,
+    space,
+    n: space.n,
+    steps: readOption(method, options, "steps", space.n),
+    ftol: readOption(method, options, "ftol"),
+    xtol: readOption(method, options, "xtol"),
+  };
 }

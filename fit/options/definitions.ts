@@ -229,21 +229,24 @@ export const FIT_OPTIONS = {
 
   // Where population samplers evaluate.
   parallel: valueOption<number | "auto" | false>()({
-    methods: ["lm", "de", "dream", "smc"],
-    help: "evaluate populations (lm: the finite-difference Jacobian's points; de: a generation's trial points) on n worker threads, or auto (lm: threads when one model evaluation takes 1 ms or more); in hpcfit fit inside a Slurm job of several nodes, dream and smc on n srun'd workers over its nodes",
+    methods: ["lm", "amoeba", "newton", "de", "dream", "smc"],
+    help:
+      "evaluate populations (lm: the finite-difference Jacobian's points; amoeba: a new simplex's and a shrink's vertices; de: a generation's trial points) on n worker threads, " +
+      "or auto (lm, amoeba, de: threads when one model evaluation takes 1 ms or more); with starts > 1, lm, amoeba, newton and de run their starts on the threads instead; " +
+      "in hpcfit fit inside a Slurm job of several nodes, dream and smc on n srun'd workers over its nodes",
     expected: 'a positive integer or "auto"',
     accepts: (v) => v === "auto" || v === false || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0),
     parse: (text) => (text === "auto" ? "auto" : /^\s*\d+\s*$/.test(text) && Number(text) >= 1 ? Number(text) : text),
   }),
   modelFile: valueOption<string>()({
-    methods: ["lm", "de", "dream", "smc"],
+    methods: ["lm", "amoeba", "newton", "de", "dream", "smc"],
     help: "the model file worker threads load (parallel)",
     expected: "a path or URL string",
     accepts: (v) => typeof v === "string",
   }),
   evaluator: valueOption<PopulationEvaluator>()({
-    methods: ["dream", "smc"],
-    help: "evaluates populations elsewhere (other processes or nodes)",
+    methods: ["lm", "amoeba", "de", "dream", "smc"],
+    help: "evaluates populations elsewhere (other processes or nodes; lm: the Jacobian's points, through evaluateResiduals)",
     expected: "an object with an evaluatePopulation(points, count, out) method",
     accepts: (v) => typeof v === "object" && v !== null && typeof (v as PopulationEvaluator).evaluatePopulation === "function",
   }),

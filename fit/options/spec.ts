@@ -10,6 +10,13 @@ export const FIT_METHODS = ["lm", "amoeba", "newton", "de", "dream", "smc"] as c
 /** Name of a built-in fit method. */
 export type FitMethodName = (typeof FIT_METHODS)[number];
 
+/**
+ * The optimizers among them: their result is whole only at the end, so their starts can run
+ * elsewhere (`fit/starts.ts`), and their `parallel: "auto"` measures the model first, which makes
+ * it a default where the model's cost is not known in advance (a fit job).
+ */
+export const OPTIMIZER_METHODS: readonly FitMethodName[] = ["lm", "amoeba", "newton", "de"];
+
 /** A default that depends on the number of fitted parameters, with how help texts say it. */
 export interface ScaledDefault<T> {
   /** The default for `nparams` fitted parameters. */

@@ -102,6 +102,25 @@ class FiniteEvaluator implements PopulationEvaluator {
   }
 }
 
+/** With `parallel: "auto"`, a model whose evaluation takes at least this long (ms) is worth worker threads. */
+export const AUTO_PARALLEL_MS = 1;
+
+/**
+ * Whether the option `parallel` asks for worker threads: a count above 1, or "auto" for a model
+ * whose measured evaluation (`costMs`, unknown when undefined) takes at least
+ * {@link AUTO_PARALLEL_MS} and that the threads can load (`modelFile`). A cheap model gains
+ * nothing from threads: handing points over costs more than evaluating them.
+ */
+export function wantsWorkers(
+  parallel: number | "auto" | false | undefined,
+  costMs: number | undefined,
+  modelFile: string | undefined,
+): boolean {
+  if (parallel === undefined || parallel === false) return false;
+  if (parallel === "auto") return modelFile !== undefined && costMs !== undefined && costMs >= AUTO_PARALLEL_MS;
+  return parallel > 1;
+}
+
 /** Makes a parallel evaluator; registered by the Node adapter (`fit/node/parallel.ts`). */
 export type ParallelEvaluatorFactory = (
   problem: Problem,

@@ -32,7 +32,12 @@ describe("%%fit on the local backend", () => {
       ["--time=soon", model, /time/i],
       ["--mail-type=SOMETIMES", model, /--mail-type: unknown type "SOMETIMES"/],
       ["--fit=nosuch", model, /--fit: .*nosuch/],
-      ["--ntasks=2", model, /--ntasks=2 spreads a population sampler/],
+      [
+        "--ntasks=2",
+        model,
+        /--ntasks=2 spreads a fit's independent evaluations over workers \(--fit=lm or --fit=amoeba or --fit=de or --fit=dream or --fit=smc\); the default method evaluates one point at a time/,
+      ],
+      ["--fit=newton --ntasks=2", model, /--ntasks=2 spreads .*; newton evaluates one point at a time/],
       ["--fit=dream --thin=0", model, /option thin must be a positive integer/],
       ["--fit=dream --pop=2.5", model, /^%%fit: option pop must be a positive integer, got 2\.5$/],
       ["--fit=dream --smaples=5", model, /unknown option --smaples: did you mean --samples\?/],

@@ -181,7 +181,7 @@ describe("fit()", () => {
     expect(shown.at(-1)).toMatch(/^fit lm: done, step \d+, chisq 1\.755/);
   });
 
-  test("the live line shows the evaluations, their rate, and lm's Jacobians' share of them", async () => {
+  test("the live line shows the evaluations, their rate, and lm's Jacobians' share of them and of the time", async () => {
     const shown: string[] = [];
     (globalThis as Record<symbol, unknown>)[LIVE_DISPLAY] = (b: MimeBundle) => {
       shown.push(b["text/plain"] as string);
@@ -190,12 +190,14 @@ describe("fit()", () => {
     const r = await fit(line(DY));
     const done = shown.at(-1) ?? "";
     // The rate is left out when the fit took less time than the clock can measure.
-    const m = /, (\d+) evaluations(?:, [0-9.e+]+\/s)?; Jacobians (\d+)% of them$/.exec(done);
+    const m = /, (\d+) evaluations(?:, [0-9.e+]+\/s)?; Jacobians (\d+)% of them, (\d+)% of the time$/.exec(done);
     expect(m, done).not.toBeNull();
     // The error bars and the result evaluate the model after the method has counted its own.
     expect(Number(m![1])).toBeGreaterThanOrEqual(r.evaluations);
     expect(Number(m![2])).toBeGreaterThan(0);
     expect(Number(m![2])).toBeLessThan(100);
+    expect(Number(m![3])).toBeGreaterThanOrEqual(0);
+    expect(Number(m![3])).toBeLessThanOrEqual(100);
   });
 
   test("leaves the problem at the best point; clear errors for bad input", async () => {

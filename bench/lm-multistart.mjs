@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// Multi-start `lm` (`starts: 8`) when the model is expensive: every residual-vector evaluation
+// sleeps 5 ms without using a CPU (bench/lm-slow-nist-model.ts, as in bench/lm-expensive.mjs), on a
+// few NIST StRD problems from their first start, run serially and with `parallel: 8` (the eight
+// starts at once, one per worker thread; the threads are started by an untimed fit first, as a
+// notebook's second fit finds them, and their start-up is reported apart), side by side with scipy
+// doing the same multi-start: least_squares(method="lm") from the same eight start points in turn,
+// its residual function sleeping the same 5 ms (bench/lm_multistart_anchor.py).
+//
+//   node bench/lm-multistart.mjs            print the table
+//   node bench/lm-multistart.mjs --write    also replace this script's section of bench/RESULTS.md
+// Run after the build (`npx tsc -p tsconfig.json`).
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, platform, release } from "node:os";
+import { fileURLToPath } from "node:url";
+import { scratch, writeSection } from "./common.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const write = process.argv.includes("--write");
+const python = `${root}.venv/bin/python`;
+const nistDir = `${root}test/fixtures/nist`;
+const SLEEP_MS = 5;
+const WORKERS = 8;
+const STARTS = 8;
+const SEED = 1;
+/** Problems of 2 to 7 parameters whose random starts mostly converge. */
+const PROBLEMS = ["Misra1a", "Chwirut2", "DanWood", "Eckerle4", "Rat43", "Lanczos3", "Thurber"];
+const dir = scratch("lm-multistart");
+
+if (!existsSync(`${root}dist/index.js`)) {
+  console.error("lm-multistart: build first (npx tsc -p tsconfig.json)");
+  process.exit(1);
+}
+const { fit } = await import(`${root}dist/index.js`);
+const { loadModelFile } = await import(`${root}dist/fit/node/load-model.js`);
+const { planStarts } = await import(`${root}dist/fit/starts.js`);
+const { Random } = await import(`${root}dist/fit/random.js`);
+
+/** A model file for one problem (the start threads load it). */
+function modelFileFor(name) {
+  const file = `${dir}/${name}.ts`;
+  writeFileSync(
+    file,
+    `import { makeSlowNistProblem } from ${JSON.stringify(`${root}bench/lm-slow-nist-model.ts`)};\n` +
+      `export const problem = makeSlowNistProblem(${JSON.stringify(name)}, 1, ${SLEEP_MS});\n`,
+  );
+  return file;
+}
+
+const rows = [];
+const startups = [];
+const anchorInput = [];
+for (const name of PROBLEMS) {
+  const modelFile = modelFileFor(name);
+  const row = { name };
+  // The start points the fit plans (the same seed, the same points), for the anchor.
+  {
+    const { problem } = await loadModelFile(modelFile, { fresh: true });
+    const x0 = problem.getValues();
+    const { points } = planStarts(problem, x0, new Random(SEED), STARTS);
+    row.p = x0.length;
+    anchorInput.push({ name, points: points.map((x) => Array.from(x)) });
+  }
+  for (const workers of [0, WORKERS]) {
+    const { problem } = await loadModelFile(modelFile, { fresh: true });
+    const options = { method: "lm", starts: STARTS, seed: SEED };
+    if (workers > 0) {
+      // Start the threads untimed (a one-step fit); the fit below finds them loaded.
+      const t = performance.now();
+      const { problem: warm } = await loadModelFile(modelFile, { fresh: true });
+      await fit(warm, { ...options, steps: 1, parallel: workers, modelFile });
+      startups.push(performance.now() - t);
+    }
+    const t0 = performance.now();
+    const result = await fit(problem, workers > 0 ? { ...options, parallel: workers, modelFile } : options);
+    const ms = performance.now() - t0;
+    const rss = result.chisq * result.dof;
+    if (workers === 0) Object.assign(row, { serialMs: ms, evaluations: result.evaluations, rss, x: result.x });
+    else
+      Object.assign(row, {
+        parallelMs: ms,
+        same: result.evaluations === row.evaluations && result.x.every((v, j) => v === row.x[j]),
+      });
+  }
+  rows.push(row);
+  process.stderr.write(`${name} `);
+}
+process.stderr.write("\n");
+const anchor = await runAnchor(anchorInput);
+startups.sort((a, b) => a - b);
+const startupMs = startups[Math.floor(startups.length / 2)];
+
+const s = (ms) => (ms === undefined ? "fail" : (ms / 1000).toFixed(2));
+const lines = [
+  `| problem | p | hpcfit evals | scipy calls | hpcfit serial s | hpcfit ${WORKERS} threads s | scipy s | ${WORKERS} threads / scipy | ${WORKERS} threads / serial | best RSS hpcfit / scipy | bit-identical |`,
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+];
+for (const r of rows) {
+  const a = anchor.get(r.name);
+  lines.push(
+    `| ${r.name} | ${r.p} | ${r.evaluations} | ${a ? `${a.calls}${a.failed > 0 ? ` (${a.failed} starts failed)` : ""}` : "—"} | ${s(r.serialMs)} | ${s(r.parallelMs)} | ${s(a?.ms)} | ` +
+      `${a ? (r.parallelMs / a.ms).toFixed(2) : "—"} | ${(r.parallelMs / r.serialMs).toFixed(2)} | ${a ? (r.rss / a.rss).toPrecision(8) : "—"} | ${r.same ? "yes" : "NO"} |`,
+  );
+}
+const sum = (f) => rows.reduce((acc, r) => acc + (f(r) ?? 0), 0) / 1000;
+const summary =
+  `${STARTS} starts per fit (the first from NIST's start 1, the others drawn by the fit's seed ${SEED}). Sums: hpcfit serial ${sum((r) => r.serialMs).toFixed(1)} s, ` +
+  `${WORKERS} threads ${sum((r) => r.parallelMs).toFixed(1)} s, scipy ${sum((r) => anchor.get(r.name)?.ms).toFixed(1)} s; ` +
+  `the threaded fits gave the serial fits' bits on ${rows.filter((r) => r.same).length} of ${rows.length}. ` +
+  `Starting the ${WORKERS} start threads (each loads the model file) took ${(startupMs / 1000).toFixed(2)} s (median), paid once per model ` +
+  `file by its first parallel fit (not inside the times above); later fits reuse the threads.`;
+console.log(lines.join("\n"));
+console.log(`\n${summary}`);
+
+if (write) {
+  const cpu = cpus();
+  const machine = `${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} logical CPUs, ${platform()} ${release()}, Node ${process.version}; 1-minute load average at the end ${loadavg()[0].toFixed(1)}`;
+  writeSection(
+    `## Multi-start lm with an expensive model (${SLEEP_MS} ms per evaluation): serial and ${WORKERS} start threads vs scipy`,
+    [
+      `Generated by \`node bench/lm-multistart.mjs --write\` on ${new Date().toISOString().slice(0, 10)}. Machine: ${machine}; shared with other engineers' builds and tests while it ran.`,
+      "",
+      `Every residual-vector evaluation sleeps ${SLEEP_MS} ms without using a CPU, so the time to solution is set by the number of`,
+      `evaluations and how many run at once. \`fit(p, { method: "lm", starts: ${STARTS}, parallel: ${WORKERS}, modelFile })\` runs the starts at once,`,
+      'one per worker thread; scipy runs least_squares(method="lm") from the same start points one after the other (it has no multi-start).',
+      'One fit per problem and side; "best RSS" compares the lowest sums of squares found; a scipy start that raised (its model',
+      "not finite) counts as failed. The threaded time is that of the slowest start: a start that runs to lm's step limit sets it.",
+      "",
+      summary,
+      "",
+      lines.join("\n"),
+    ].join("\n"),
+  );
+  console.log(`\nwrote ${root}bench/RESULTS.md`);
+}
+
+/** Runs the Python anchor on the planned start points; its results keyed by problem. */
+function runAnchor(items) {
+  try {
+    execFileSync(python, ["-c", "import scipy"], { stdio: "ignore" });
+  } catch {
+    execFileSync(python, ["-m", "pip", "install", "-q", "-r", `${root}bench/requirements.txt`], { stdio: "inherit" });
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [`${root}bench/lm_multistart_anchor.py`, nistDir, String(SLEEP_MS)], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const results = new Map();
+    let buffer = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk) => {
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (line === "") continue;
+        const r = JSON.parse(line);
+        results.set(r.name, r);
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(results) : reject(new Error(`lm_multistart_anchor.py exited with ${code}`)),
+    );
+    child.stdin.end(items.map((i) => JSON.stringify(i)).join("\n") + "\n");
+  });
+}
