@@ -108,6 +108,23 @@ export function newCellId(): string {
   return randomUUID().replace(/-/g, "").slice(0, 16);
 }
 
+/**
+ * A notebook of `cells` that opens on the hpcfit kernel (its kernelspec and language in the
+ * metadata, with `metadata` added).
+ */
+export function hpcfitNotebook(cells: NotebookCell[], metadata: Record<string, unknown> = {}): Notebook {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "hpcfit", display_name: "HPCFit (TypeScript)", language: "typescript" },
+      language_info: { name: "typescript" },
+      ...metadata,
+    },
+    cells,
+  };
+}
+
 /** A new code cell with the given source and tags. */
 export function codeCell(source: string, tags: string[] = []): NotebookCell {
   return {
