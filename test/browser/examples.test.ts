@@ -10,7 +10,7 @@ import { fit } from "hpcfit";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
 import { ROOT, runCommand, screenshot, waitForKernelIdle } from "../support/browser.js";
 import { labSession } from "../support/lab-session.js";
-import { lineProblem } from "./notebook-fixtures.js";
+import { lineProblem } from "../support/line-problem.js";
 
 const lab = labSession({ copyOf: join(ROOT, "examples"), open: "curve-fit.ipynb" });
 

@@ -9,7 +9,7 @@ import {
   limitsText,
   untilRows,
 } from "../../labextension/src/transforms/mcmc-diagnostics.js";
-import { lineProblem } from "../browser/notebook-fixtures.js";
+import { lineProblem } from "../support/line-problem.js";
 
 /** A short DREAM run of the line: too short for the limits, so some values are flagged. */
 let bundle: McmcBundle;
