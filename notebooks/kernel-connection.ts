@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import type * as zmq from "zeromq";
-import { endpoint, type ConnectionInfo } from "../jupyter/connection-file.js";
+import { endpoint, freeTcpConnection, type ConnectionInfo } from "../jupyter/connection-file.js";
 import { createMessage, type JSONDict, type JupyterMessage, type SenderIdentity } from "../jupyter/message.js";
 import { MessageSigner, parseMessage, serializeMessage } from "../jupyter/wire.js";
 import { findKernelSpec, type KernelSpec } from "./kernelspec.js";
@@ -17,7 +17,6 @@ import { createRunDir } from "./run-directory.js";
 import type { IopubMessage } from "./outputs.js";
 import type { ExecuteReply, KernelConnection } from "./runner.js";
 import { UserError } from "../util/user-error.js";
-import { freePorts } from "../util/free-port.js";
 
 /** Options of {@link startKernel}. */
 export interface StartKernelOptions {
@@ -52,17 +51,8 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Zmq
 const PORT_RACE_ATTEMPTS = 4;
 
 async function startOnce(spec: KernelSpec, options: StartKernelOptions): Promise<ZmqKernelConnection> {
-  const ports = await freePorts(5);
   const info: ConnectionInfo = {
-    transport: "tcp",
-    ip: "127.0.0.1",
-    shell_port: ports[0],
-    control_port: ports[1],
-    stdin_port: ports[2],
-    iopub_port: ports[3],
-    hb_port: ports[4],
-    key: randomBytes(32).toString("hex"),
-    signature_scheme: "hmac-sha256",
+    ...(await freeTcpConnection("127.0.0.1", randomBytes(32).toString("hex"))),
     kernel_name: spec.name,
   };
   const dir = createRunDir();
