@@ -7,6 +7,7 @@ import type { Locator } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { runCommand, screenshot } from "../support/browser.js";
 import { labSession } from "../support/lab-session.js";
+import { jobNamed, openJobsPanel } from "./jobs-panel-support.js";
 import { notebook } from "./notebook-fixtures.js";
 
 const SLEEPER = ["%%sbatch", "#!/bin/bash", "#SBATCH --job-name=slurm-panel-sleeper", "#SBATCH --time=2", "sleep 110", ""].join(
@@ -20,16 +21,11 @@ const lab = labSession({
   open: "slurm-panel.ipynb",
 });
 
-function job(name: string): Locator {
-  return lab.page
-    .locator(".jp-hpcfit-job")
-    .filter({ has: lab.page.locator(".jp-hpcfit-job-name", { hasText: new RegExp(`^${name}$`) }) });
-}
+const job = (name: string): Locator => jobNamed(lab.page, name);
 
 describe("Jobs panel with the Slurm test cluster", () => {
   it("follows a %%sbatch job from submission to running, and cancels it", async () => {
-    await lab.page.click("[data-id='hpcfit-jobs-panel']");
-    await expect.poll(() => lab.page.getAttribute(".jp-hpcfit-jobs-panel", "data-connected"), { timeout: 30_000 }).toBe("true");
+    await openJobsPanel(lab.page);
     await runCommand(lab.page, "notebook:run-all-cells");
     await expect.poll(() => job("slurm-panel-sleeper").count(), { timeout: 60_000 }).toBe(1);
     await expect.poll(() => job("slurm-panel-sleeper").getAttribute("data-state"), { timeout: 60_000 }).toBe("RUNNING");

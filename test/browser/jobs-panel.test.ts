@@ -13,6 +13,7 @@ import type { Locator } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { ROOT, runCommand, screenshot } from "../support/browser.js";
 import { labSession } from "../support/lab-session.js";
+import { jobNamed, openJobsPanel } from "./jobs-panel-support.js";
 import { notebook } from "./notebook-fixtures.js";
 
 const SLEEPER = 'const sleeper = %sbatch -J panel-sleeper --wrap "echo started; sleep 300"\nconst sleeperId = sleeper.id';
@@ -53,16 +54,11 @@ const lab = labSession({
   open: "jobs-panel.ipynb",
 });
 
-function job(name: string): Locator {
-  return lab.page
-    .locator(".jp-hpcfit-job")
-    .filter({ has: lab.page.locator(".jp-hpcfit-job-name", { hasText: new RegExp(`^${name}$`) }) });
-}
+const job = (name: string): Locator => jobNamed(lab.page, name);
 
 describe("Jobs panel with the local backend", () => {
   it("shows jobs submitted with %%sbatch, live, with their states", async () => {
-    await lab.page.click("[data-id='hpcfit-jobs-panel']");
-    await expect.poll(() => lab.page.getAttribute(".jp-hpcfit-jobs-panel", "data-connected"), { timeout: 30_000 }).toBe("true");
+    await openJobsPanel(lab.page);
     await runCommand(lab.page, "notebook:run-all-cells");
     await expect.poll(() => job("panel-sleeper").getAttribute("data-state"), { timeout: 60_000 }).toBe("RUNNING");
     await expect.poll(() => job("panel-echo").getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");

@@ -562,13 +562,7 @@ class Bridge:
         """Starts a kernel and interrupts it every `every_s` until its first cell (`code`) has
         replied: by message from the moment its heartbeat first answers, by signal from its first
         kernel_info reply; through the interpreter's loading either way. Returns the number of interrupts, the kernel_info and execute replies."""
-        ksm = KernelSpecManager()
-        if kernel_dirs:
-            ksm.kernel_dirs = kernel_dirs
-        self.km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=ksm)
-        kernel_env = dict(os.environ)
-        kernel_env.update(env or {})
-        self.km.start_kernel(env=kernel_env, cwd=cwd)
+        self.start_kernel_process(kernel_name, kernel_dirs, env, cwd)
         self.kc = self.km.client()
         self.kc.start_channels()
         deadline = time.monotonic() + timeout
