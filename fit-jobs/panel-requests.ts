@@ -4,16 +4,16 @@
  * `%%fit` line and prepared and submitted by the same code, so the form's job is a `%%fit` job
  * (checkpoints, live progress, srun'd workers). A dry run answers the exact batch script.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { FIT_METHODS } from "../fit/options/spec.js";
 import { FLAG_OPTION_NAMES, flagDescriptions, flagName, type FlagOptionName } from "../fit/options/flags.js";
 import type { JobsFeed } from "../jobs/feed/feed.js";
 import type { RequestHandler } from "../jobs/feed/handlers/types.js";
 import type { FitJobCatalog, FitJobField, FitJobOrder } from "../schema/jobs.js";
-import { UserError } from "../util/user-error.js";
 import { prepareFitJob, submitFitJob } from "./fit-job.js";
 import { jobFlagOptions, parseFitArgs, resourceFlags } from "./options.js";
+import { readUserText } from "../util/read-text.js";
 
 /** What a fit job can be given, for the form. */
 export function fitJobCatalog(): FitJobCatalog {
@@ -69,12 +69,7 @@ export async function orderFitJob(
   dryRun: boolean,
 ): Promise<{ dir: string; script: string; jobIds: string[] }> {
   const request = parseFitArgs(orderArgs(order));
-  let body: string;
-  try {
-    body = readFileSync(resolve(order.modelFile), "utf8");
-  } catch (e) {
-    throw new UserError(`cannot read the model file ${order.modelFile}: ${(e as Error).message}`);
-  }
+  const body = readUserText(resolve(order.modelFile), `the model file ${order.modelFile}`);
   const prepared = await prepareFitJob(request, body, {});
   if (dryRun) {
     rmSync(prepared.dir, { recursive: true, force: true });

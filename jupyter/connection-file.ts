@@ -2,9 +2,9 @@
  * Reads and checks the connection file a Jupyter client writes before starting a kernel: where to
  * bind the five sockets and the key that signs every message.
  */
-import { readFileSync } from "node:fs";
 import { freePorts } from "../util/free-port.js";
 import { UserError } from "../util/user-error.js";
+import { readUserText } from "../util/read-text.js";
 
 /** The five ports of a kernel: its sockets and its heartbeat. */
 export interface KernelPorts {
@@ -74,13 +74,7 @@ export function parseConnectionInfo(text: string, source = "connection file"): C
 
 /** Reads and parses the connection file at `path`. */
 export function readConnectionFile(path: string): ConnectionInfo {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UserError(`cannot read connection file ${path}: ${(error as Error).message}`);
-  }
-  return parseConnectionInfo(text, path);
+  return parseConnectionInfo(readUserText(path, `connection file ${path}`), path);
 }
 
 /** The ZeroMQ endpoint for one port of the connection (ipc uses `<ip>-<port>` paths, as jupyter_client does). */

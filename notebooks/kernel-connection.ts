@@ -262,13 +262,20 @@ export class ZmqKernelConnection implements KernelConnection {
     }
   }
 
+  /** The message in `frames` and the request it answers, when it is a readable reply to one of ours. */
+  private answering(frames: Buffer[]): { message: JupyterMessage; parentId: string; pending: Pending } | undefined {
+    const message = this.parse(frames);
+    const parentId = message && "msg_id" in message.parent_header ? message.parent_header.msg_id : undefined;
+    const pending = parentId ? this.pending.get(parentId) : undefined;
+    return message && parentId && pending ? { message, parentId, pending } : undefined;
+  }
+
   private async readShell(): Promise<void> {
     try {
       for await (const frames of this.shell) {
-        const message = this.parse(frames);
-        const parentId = message && "msg_id" in message.parent_header ? message.parent_header.msg_id : undefined;
-        const pending = parentId ? this.pending.get(parentId) : undefined;
-        if (!message || !pending || !parentId) continue;
+        const answer = this.answering(frames);
+        if (answer === undefined) continue;
+        const { message, parentId, pending } = answer;
         pending.reply = message.content;
         this.finish(parentId, pending);
       }
@@ -290,10 +297,9 @@ export class ZmqKernelConnection implements KernelConnection {
   private async readIopub(): Promise<void> {
     try {
       for await (const frames of this.iopub) {
-        const message = this.parse(frames);
-        const parentId = message && "msg_id" in message.parent_header ? message.parent_header.msg_id : undefined;
-        const pending = parentId ? this.pending.get(parentId) : undefined;
-        if (!message || !pending || !parentId) continue;
+        const answer = this.answering(frames);
+        if (answer === undefined) continue;
+        const { message, parentId, pending } = answer;
         if (message.header.msg_type === "status") {
           if (message.content.execution_state === "idle") {
             pending.idle = true;
