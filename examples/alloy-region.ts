@@ -16,8 +16,15 @@ export const alloyConstraints: InequalityConstraint[] = [
   (x) => x[0] + x[1] / (x[0] + x[1] + x[3]) - 0.8,
 ];
 
-/** The data-free problem over the unit cube. */
-export const problem = regionProblem(["x0", "x1", "x2", "x3"], [0, 0, 0, 0], [1, 1, 1, 1]);
+/** The four components' fractions. */
+const COMPONENTS = ["x0", "x1", "x2", "x3"];
+
+/** The data-free problem over the unit cube: each fraction between 0 and 1. */
+export const problem = regionProblem(
+  COMPONENTS,
+  COMPONENTS.map(() => 0),
+  COMPONENTS.map(() => 1),
+);
 
 /** Draws `particles` compositions uniformly from the region; returns the SMC result. */
 export function sampleAlloyRegion(particles = 1000, seed = 1) {

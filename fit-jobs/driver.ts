@@ -13,7 +13,7 @@ import { saveResult } from "../fit/node/store.js";
 import type { DreamGenerationView } from "../fit/samplers/dream.js";
 import type { Problem } from "../fit/types.js";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
-import { MODEL_FILE, STORE_DIR, readSpec, writeAtomic } from "./job-directory.js";
+import { ENDPOINT_FILE, MODEL_FILE, STORE_DIR, readSpec, writeAtomic } from "./job-directory.js";
 import { fitFunctionOptions } from "./options.js";
 import { logpRhat, progressLine, writeProgress, type FitProgress } from "./progress.js";
 import { ZmqEvaluator } from "../fit/node/zmq-evaluator.js";
@@ -98,7 +98,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     const population = method !== undefined && POPULATION_METHODS.includes(method);
     if (population && options.mode === "srun") {
       zmq = await ZmqEvaluator.bind({ labels: problem.labels(), log, deadAfterMs: options.deadAfterMs });
-      writeAtomic(join(dir, "endpoint"), zmq.endpoint + "\n");
+      writeAtomic(join(dir, ENDPOINT_FILE), zmq.endpoint + "\n");
       log(`sampler listening on ${zmq.endpoint}; waiting for ${options.workers} evaluation workers`);
       await zmq.waitForArrivals(options.workers, WORKER_ARRIVAL_MS);
       log(`${zmq.aliveCount()} evaluation workers connected`);

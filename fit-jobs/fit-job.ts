@@ -12,6 +12,7 @@ import { join, resolve } from "node:path";
 import { fit } from "../fit/fit.js";
 import "../fit/all-methods.js";
 import { getMethod } from "../fit/methods.js";
+import type { GatheredDataFile } from "../fit/node/data-files.js";
 import { loadModelFile } from "../fit/node/load-model.js";
 import "../fit/node/parallel.js";
 import { loadResult, saveResult } from "../fit/node/store.js";
@@ -30,6 +31,7 @@ import {
   SPEC_FILE,
   STORE_DIR,
   VARS_FILE,
+  copyDataFiles,
   jobDirectoryParent,
   jobDirectoryPath,
   modelText,
@@ -58,14 +60,25 @@ export interface PreparedFitJob {
   labels: string[];
 }
 
+/** What the model's check found. */
+interface ModelCheck {
+  /** The fitted parameters. */
+  labels: string[];
+  /** The data files the model reads, to copy into the job directory. */
+  data: GatheredDataFile[];
+}
+
 /**
- * Loads the model once in a child process and returns its fitted parameters; the cell's code does
- * not run inside the kernel, and a model that hangs cannot hang it.
+ * Loads the model once in a child process, in the job directory `work`, and returns its fitted
+ * parameters and the data files it reads (from `source`, the model's folder); the cell's code
+ * does not run inside the kernel, and a model that hangs cannot hang it.
  */
-async function checkModel(file: string): Promise<string[]> {
+async function checkModel(work: string, source: string): Promise<ModelCheck> {
+  const file = join(work, MODEL_FILE);
   let stdout: string;
   try {
-    ({ stdout } = await run(process.execPath, [compiledEntry("fit-jobs/check-model.js"), file], {
+    ({ stdout } = await run(process.execPath, [compiledEntry("fit-jobs/check-model.js"), file, source], {
+      cwd: work,
       timeout: 120_000,
       maxBuffer: 1 << 20,
     }));
@@ -75,13 +88,14 @@ async function checkModel(file: string): Promise<string[]> {
   const reply = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
     labels?: string[];
     nllf?: number | string;
+    data?: GatheredDataFile[];
     error?: string;
   };
   if (reply.error !== undefined)
     throw new UserError(`the cell is not a usable model file: ${reply.error.replaceAll(file, "the cell")}`);
   if (typeof reply.nllf !== "number")
     throw new UserError(`the model's nllf is ${String(reply.nllf)} at its starting values; fix the model or its starting values`);
-  return reply.labels ?? [];
+  return { labels: reply.labels ?? [], data: reply.data ?? [] };
 }
 
 /** Default seconds between DREAM checkpoints. */
@@ -110,14 +124,17 @@ function checkFitOptions(request: FitJobRequest): void {
 
 /**
  * Writes a job directory for the model `body` and checks it: the model is loaded once (it must
- * export a problem) and the options are checked against it. On any error the directory is
- * removed again and nothing is submitted.
+ * export a problem) and the options are checked against it; the data files it reads from its
+ * folder are copied in. On any error the directory is removed again and nothing is submitted.
  * @param values the `--var` variables' values, by name
+ * @param source the model's folder, against which its relative data paths are read: the
+ *   notebook's (the working directory) for a cell, the model file's for a model file
  */
 export async function prepareFitJob(
   request: FitJobRequest,
   body: string,
   values: Record<string, unknown>,
+  source: string = process.cwd(),
 ): Promise<PreparedFitJob> {
   if (body.trim() === "")
     throw new UserError("the cell is empty: write a model file below %%fit that exports `problem` (a FitProblem)");
@@ -149,10 +166,15 @@ export async function prepareFitJob(
     if (varsText !== undefined) writeFileSync(join(work, VARS_FILE), varsText);
     writeFileSync(join(work, MODEL_FILE), modelText(body, request.vars));
     writeSpec(work, spec);
-    const labels = await checkModel(join(work, MODEL_FILE));
+    const { labels, data } = await checkModel(work, resolve(source));
     if (labels.length === 0)
       throw new UserError("the model's problem has no free parameters; give some a range(), pm(), dev() or fit()");
     checkFitOptions(request);
+    if (data.length > 0) {
+      spec.data = data.map((d) => d.path);
+      if (!request.dryRun) copyDataFiles(dir, data);
+      writeSpec(work, spec);
+    }
     const args = [`--job-name=${name}`, ...sbatchArgs(request).filter((a) => !a.startsWith("--job-name="))];
     const script = jobScript({
       dir,
@@ -176,7 +198,14 @@ export async function prepareFitJob(
 
 /** What `--dry-run` shows: the directory, its files and the script. */
 export function dryRunText(prepared: PreparedFitJob): string {
-  const files = [MODEL_FILE, ...(prepared.spec.vars.length ? [VARS_FILE] : []), SPEC_FILE, SCRIPT_FILE, `${STORE_DIR}/`];
+  const files = [
+    MODEL_FILE,
+    ...(prepared.spec.vars.length ? [VARS_FILE] : []),
+    SPEC_FILE,
+    SCRIPT_FILE,
+    `${STORE_DIR}/`,
+    ...(prepared.spec.data ?? []).map((path) => `${path} (data)`),
+  ];
   const mode = evaluationMode(prepared.spec.backend, prepared.spec.workers);
   return [
     `Dry run: nothing submitted, nothing written. The job directory would be ${prepared.dir}`,

@@ -1,10 +1,20 @@
 /**
- * A fit job's directory: the model (the cell body), the kernel variables it was given, the job's
- * description (`fit-job.json`), the batch script, and `store/` (result, progress, checkpoint).
- * Everything the job needs travels in this one directory, so it can be resumed or re-read later
- * from any kernel.
+ * A fit job's directory: the model (the cell body), the kernel variables it was given, the data
+ * files the model reads (where they lay relative to the model's folder), the job's description
+ * (`fit-job.json`), the batch script, and `store/` (result, progress, checkpoint). Everything the
+ * job needs travels in this one directory, so it can be resumed or re-read later from any kernel.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { JobsBackendKind } from "../schema/jobs.js";
 import { type FitJobFitOptions, type FitJobResources } from "./options.js";
@@ -20,6 +30,18 @@ export const VARS_FILE = "fit-vars.mjs";
 export const SCRIPT_FILE = "run.sh";
 /** The store directory. */
 export const STORE_DIR = "store";
+/** Where a job's sampler tells its srun'd workers its address. */
+export const ENDPOINT_FILE = "endpoint";
+
+/**
+ * Whether `name` (a name in the job directory) is one of the job's own files, which no data file
+ * may replace: those above and the batch job's output files (`job-<id>.out`).
+ */
+export function isJobFile(name: string): boolean {
+  return (
+    [MODEL_FILE, SPEC_FILE, VARS_FILE, SCRIPT_FILE, STORE_DIR, ENDPOINT_FILE].includes(name) || /^job-\d+(_\d+)?\.out$/.test(name)
+  );
+}
 
 /** What `fit-job.json` holds. */
 export interface FitJobSpec {
@@ -39,6 +61,11 @@ export interface FitJobSpec {
   storeName: string;
   /** Names of the kernel variables written into {@link VARS_FILE}. */
   vars: string[];
+  /**
+   * The data files the model reads, copied into the job directory: their paths there, which are
+   * their paths relative to the model's folder (absent in jobs made before data files travelled).
+   */
+  data?: string[];
   /** Seconds between checkpoints. */
   checkpointSeconds: number;
   /** Ids of the batch jobs that ran this fit, oldest first (a resume adds one). */
@@ -144,6 +171,22 @@ export function varsModule(values: Record<string, unknown>): string {
     lines.push(`export const ${name} = ${json};`);
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * Copies data files into the job directory `dir`, each to its `path` there (sub-folders made).
+ * @throws UserError naming the file that could not be copied
+ */
+export function copyDataFiles(dir: string, files: readonly { path: string; source: string }[]): void {
+  for (const { path, source } of files) {
+    const target = join(dir, path);
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      copyFileSync(source, target);
+    } catch (e) {
+      throw new UserError(`cannot copy the data file ${source} into the job directory: ${(e as Error).message}`);
+    }
+  }
 }
 
 /** Reads a job directory's description. */

@@ -5,7 +5,7 @@
  * (checkpoints, live progress, srun'd workers). A dry run answers the exact batch script.
  */
 import { rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { FIT_METHODS } from "../fit/options/spec.js";
 import { FLAG_OPTION_NAMES, flagDescriptions, flagName, type FlagOptionName } from "../fit/options/flags.js";
 import type { JobsFeed } from "../jobs/feed/feed.js";
@@ -60,8 +60,9 @@ export function orderArgs(order: FitJobOrder): string[] {
 }
 
 /**
- * Prepares the ordered job as `%%fit` would (the model file's text is the cell) and submits it,
- * or with `dryRun` answers its batch script and removes the directory again.
+ * Prepares the ordered job as `%%fit` would (the model file's text is the cell, and its folder is
+ * where its data files are) and submits it, or with `dryRun` answers its batch script and removes
+ * the directory again.
  * @throws UserError for a bad field, a model file that cannot be read or is no model
  */
 export async function orderFitJob(
@@ -69,8 +70,9 @@ export async function orderFitJob(
   dryRun: boolean,
 ): Promise<{ dir: string; script: string; jobIds: string[] }> {
   const request = parseFitArgs(orderArgs(order));
-  const body = readUserText(resolve(order.modelFile), `the model file ${order.modelFile}`);
-  const prepared = await prepareFitJob(request, body, {});
+  const modelFile = resolve(order.modelFile);
+  const body = readUserText(modelFile, `the model file ${order.modelFile}`);
+  const prepared = await prepareFitJob(request, body, {}, dirname(modelFile));
   if (dryRun) {
     rmSync(prepared.dir, { recursive: true, force: true });
     return { dir: prepared.dir, script: prepared.script, jobIds: [] };

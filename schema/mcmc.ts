@@ -2,8 +2,8 @@
  * The `application/vnd.hpcfit.mcmc+json` MIME bundle: what a sampler's result (DREAM, SMC) sends
  * to the JupyterLab extension, which draws traces, marginals, a corner plot, logp by generation
  * and a diagnostics table from it. The same object is stored as the `mcmc` member of
- * `<name>.json` by the result store. Pure types: no imports, so the extension can import it
- * type-only.
+ * `<name>.json` by the result store. No imports, so the extension compiles it too; the few
+ * functions here are the rules the engine's reports and the extension's view share.
  *
  * Conventions for every array below:
  * - `logp` is the log-posterior up to a constant, `-nllf` (higher is better), as in bumps.
@@ -72,6 +72,47 @@ export interface McmcDiagnostics {
   until?: McmcUntil;
 }
 
+/**
+ * The limits of Vehtari et al. 2021 that chains are judged by: R̂ above `rhat`, or bulk- or
+ * tail-ESS below `ess`, is flagged. The engine writes them into every new bundle
+ * ({@link McmcDiagnostics.limits}); a bundle older than that is judged by these.
+ */
+export const DIAGNOSTIC_LIMITS: Readonly<{ rhat: number; ess: number }> = { rhat: 1.01, ess: 400 };
+
+/** The limits `d` is judged by: its own, or {@link DIAGNOSTIC_LIMITS} for a bundle that names none. */
+export function diagnosticLimits(d: McmcDiagnostics): { rhat: number; ess: number } {
+  const l = d.limits;
+  return l !== undefined && Number.isFinite(l.rhat) && Number.isFinite(l.ess) ? { ...l } : { ...DIAGNOSTIC_LIMITS };
+}
+
+/** One parameter's diagnostic, judged by its limit. */
+export interface JudgedDiagnostic {
+  /** The value; null or undefined when the bundle has none (an undefined diagnostic is never flagged). */
+  value: number | null | undefined;
+  /** Whether the value is past its limit. */
+  fails: boolean;
+}
+
+/**
+ * Parameter `p`'s R̂, bulk-ESS and tail-ESS, each judged by `d`'s limits (R̂ above its limit, an
+ * ESS below its): the one rule of the warnings, the text and HTML reports and the Lab view. A
+ * bundle older than bulk- and tail-ESS has its one ESS judged as bulk-ESS.
+ */
+export function judgeDiagnostics(
+  d: McmcDiagnostics,
+  p: number,
+): { rhat: JudgedDiagnostic; bulk: JudgedDiagnostic; tail: JudgedDiagnostic } {
+  const limits = diagnosticLimits(d);
+  const rhat = d.rhat[p];
+  const bulk = d.essBulk?.[p] ?? d.ess[p];
+  const tail = d.essTail?.[p];
+  return {
+    rhat: { value: rhat, fails: typeof rhat === "number" && rhat > limits.rhat },
+    bulk: { value: bulk, fails: typeof bulk === "number" && bulk < limits.ess },
+    tail: { value: tail, fails: typeof tail === "number" && tail < limits.ess },
+  };
+}
+
 /** How a run that sampled until convergence targets (`until`) ended. */
 export interface McmcUntil {
   /** The targets: largest R̂ and smallest ESS (bulk and tail) every parameter must reach. */
@@ -104,10 +145,11 @@ export function untilWorst(u: McmcUntil, missing: string): string {
   return `worst R-hat ${u.rhat === null ? missing : u.rhat.toFixed(3)}, smallest ESS ${u.ess === null ? missing : u.ess.toFixed(0)}`;
 }
 
-/** The MCMC bundle, version 1. */
-export interface McmcBundle {
-  /** Shape version; renderers must check it. */
-  version: 1;
+/**
+ * What a sampler run was: its sampler, parameters, chains, draws, generations and evaluations.
+ * The engine's record of the draws (`McmcSamplesData`) and the bundle both begin with it.
+ */
+export interface McmcRun {
   /** Sampler that made the draws: "dream" or "smc". */
   sampler: string;
   /** Names of the sampled parameters. */
@@ -124,6 +166,12 @@ export interface McmcBundle {
   generations: number;
   /** Total model evaluations. */
   evaluations: number;
+}
+
+/** The MCMC bundle, version 1. */
+export interface McmcBundle extends McmcRun {
+  /** Shape version; renderers must check it. */
+  version: 1;
   /**
    * Kept draws: `points[t][c]` is the parameter vector (length nparams) of chain `c` at kept
    * draw `t`. May be subsampled for display (see {@link displayStride}).

@@ -16,14 +16,15 @@
  *
  * Draws are given chain-major: `x[c * ndraws + t]` is chain `c` at draw `t`.
  */
+import { DIAGNOSTIC_LIMITS } from "../../schema/mcmc.js";
 import { fft, nextPow2 } from "./fft.js";
 import { betaQuantile, normalQuantile } from "./quantile-functions.js";
 import { quantileSorted } from "./stats.js";
 
 /** R̂ above this means the chains have not mixed (the paper's recommendation). */
-export const RHAT_LIMIT = 1.01;
+export const RHAT_LIMIT: number = DIAGNOSTIC_LIMITS.rhat;
 /** Bulk- or tail-ESS below this is too few draws for reliable intervals (the paper's recommendation). */
-export const ESS_LIMIT = 400;
+export const ESS_LIMIT: number = DIAGNOSTIC_LIMITS.ess;
 
 /** Fewest draws per chain the diagnostics are defined for (two per half chain). */
 const MIN_DRAWS = 4;

@@ -4,14 +4,16 @@
  */
 import {
   MCMC_MIME,
+  diagnosticLimits,
+  judgeDiagnostics,
   untilEnding,
   untilWorst,
+  type JudgedDiagnostic,
   type McmcBundle,
   type McmcDiagnostics,
   type McmcParameterStats,
   type McmcUntil,
 } from "../../schema/mcmc.js";
-import { ESS_LIMIT, RHAT_LIMIT } from "./convergence.js";
 import type { McmcSamples } from "./samples.js";
 import { escapeHtml } from "../../util/html.js";
 
@@ -71,9 +73,9 @@ export function statsTable(stats: McmcParameterStats[]): string {
 }
 
 /** A diagnostic for a table: `digits` decimals, "-" when undefined, a trailing "!" when it fails its limit. */
-function diagnosticText(v: number | null | undefined, digits: number, fails: (v: number) => boolean): string {
-  if (v === null || v === undefined) return "-";
-  return `${v.toFixed(digits)}${fails(v) ? "!" : " "}`;
+function diagnosticText({ value, fails }: JudgedDiagnostic, digits: number): string {
+  if (value === null || value === undefined) return "-";
+  return `${value.toFixed(digits)}${fails ? "!" : " "}`;
 }
 
 /** A Monte Carlo standard error with 2 significant digits, "-" when undefined. */
@@ -84,7 +86,7 @@ function mcseText(v: number | null | undefined): string {
 /** What the diagnostics table's marks mean, and what the until targets came to, as text lines. */
 function diagnosticsNotes(d: McmcDiagnostics): string[] {
   const lines: string[] = [];
-  const limits = d.limits ?? { rhat: RHAT_LIMIT, ess: ESS_LIMIT };
+  const limits = diagnosticLimits(d);
   lines.push(`! marks R-hat > ${limits.rhat} or ESS < ${limits.ess} (Vehtari et al. 2021)`);
   if (d.until !== undefined) lines.push(untilText(d.until));
   return lines;
@@ -126,9 +128,6 @@ export function diagnosticsLine(samples: McmcSamples): string {
 /** Plain-text report: the table, the diagnostics per parameter and the warnings. */
 export function mcmcText(samples: McmcSamples): string {
   const { stats, diagnostics: d, warnings } = samples.summary();
-  const limits = d.limits ?? { rhat: RHAT_LIMIT, ess: ESS_LIMIT };
-  const badRhat = (v: number): boolean => v > limits.rhat;
-  const badEss = (v: number): boolean => v < limits.ess;
   const lines = [
     `${samples.sampler}: ${samples.nchains} chains, ${samples.nthin} kept draws per chain (thin ${samples.thin}), ` +
       `burn-in ${samples.burn}, ${samples.generations} generations, ${samples.evaluations} evaluations`,
@@ -139,9 +138,10 @@ export function mcmcText(samples: McmcSamples): string {
   ];
   stats.forEach((s, k) => {
     const q = d.mcseQuantiles?.[k];
+    const { rhat, bulk, tail } = judgeDiagnostics(d, k);
     lines.push(
-      `${String(k + 1).padStart(2)} ${s.name.padStart(20)} ${diagnosticText(d.rhat[k], 3, badRhat).padStart(7)} ` +
-        `${diagnosticText(d.essBulk?.[k] ?? d.ess[k], 0, badEss).padStart(9)} ${diagnosticText(d.essTail?.[k], 0, badEss).padStart(9)} ` +
+      `${String(k + 1).padStart(2)} ${s.name.padStart(20)} ${diagnosticText(rhat, 3).padStart(7)} ` +
+        `${diagnosticText(bulk, 0).padStart(9)} ${diagnosticText(tail, 0).padStart(9)} ` +
         `${(d.tau[k] === null ? "-" : d.tau[k].toFixed(1)).padStart(7)} ${mcseText(d.mcseMean?.[k]).padStart(9)} ` +
         `${mcseText(q?.[0]).padStart(9)} ${mcseText(q?.[1]).padStart(9)}`,
     );
@@ -155,21 +155,17 @@ export function mcmcText(samples: McmcSamples): string {
 /** HTML fallback: the statistics and diagnostics as a table, warnings as a list. */
 export function mcmcHtml(samples: McmcSamples): string {
   const { stats, diagnostics: d, warnings } = samples.summary();
-  const limits = d.limits ?? { rhat: RHAT_LIMIT, ess: ESS_LIMIT };
   const num = (v: number | null | undefined): string => (v === null || v === undefined ? "–" : v.toPrecision(4));
-  const flagged = (v: number | null | undefined, fails: boolean): string =>
-    fails ? `<td class="hpcfit-warning" style="color:#b00;font-weight:bold">${num(v)}</td>` : `<td>${num(v)}</td>`;
+  const flagged = ({ value, fails }: JudgedDiagnostic): string =>
+    fails ? `<td class="hpcfit-warning" style="color:#b00;font-weight:bold">${num(value)}</td>` : `<td>${num(value)}</td>`;
   const rows = stats
     .map((s, k) => {
-      const rhat = d.rhat[k];
-      const bulk = d.essBulk?.[k] ?? d.ess[k];
-      const tail = d.essTail?.[k];
+      const { rhat, bulk, tail } = judgeDiagnostics(d, k);
       const q = d.mcseQuantiles?.[k];
       return (
         `<tr><td>${escapeHtml(s.name)}</td><td>${escapeHtml(formatUncertainty(s.mean, s.std))}</td>` +
         `<td>${num(s.median)}</td><td>${num(s.best)}</td><td>[${num(s.p68[0])}, ${num(s.p68[1])}]</td>` +
-        `<td>[${num(s.p95[0])}, ${num(s.p95[1])}]</td>${flagged(rhat, rhat !== null && rhat > limits.rhat)}` +
-        `${flagged(bulk, bulk !== null && bulk < limits.ess)}${flagged(tail, tail !== null && tail !== undefined && tail < limits.ess)}` +
+        `<td>[${num(s.p95[0])}, ${num(s.p95[1])}]</td>${flagged(rhat)}${flagged(bulk)}${flagged(tail)}` +
         `<td>${num(d.mcseMean?.[k])}</td><td>${q ? `${num(q[0])}, ${num(q[1])}` : "–"}</td></tr>`
       );
     })

@@ -6,7 +6,14 @@
 import { ESS_LIMIT, parameterConvergence, RHAT_LIMIT } from "./convergence.js";
 import { iqrOutliers } from "./outliers.js";
 import { correlation, covariance, meanStd, P68, P95, quantileSorted } from "./stats.js";
-import type { McmcDiagnostics, McmcParameterStats, McmcUntil } from "../../schema/mcmc.js";
+import {
+  diagnosticLimits,
+  judgeDiagnostics,
+  type McmcDiagnostics,
+  type McmcParameterStats,
+  type McmcRun,
+  type McmcUntil,
+} from "../../schema/mcmc.js";
 
 /** An outlier chain replaced during burn-in (bumps records the same triple). */
 export interface OutlierReplacement {
@@ -18,24 +25,8 @@ export interface OutlierReplacement {
   replacement: number;
 }
 
-/** The raw record of a sampler run (what the store saves). */
-export interface McmcSamplesData {
-  /** Sampler name ("dream", "smc"). */
-  sampler: string;
-  /** Parameter names. */
-  labels: string[];
-  /** Number of chains (SMC: particles). */
-  nchains: number;
-  /** Kept (thinned, post-burn) draws per chain. */
-  nthin: number;
-  /** Generations per kept draw. */
-  thin: number;
-  /** Burn-in generations (SMC: tempering stages). */
-  burn: number;
-  /** Total generations run. */
-  generations: number;
-  /** Total model evaluations. */
-  evaluations: number;
+/** The raw record of a sampler run (what the store saves): the run, its draws and their history. */
+export interface McmcSamplesData extends McmcRun {
   /** Kept draws, `points[(t * nchains + c) * nparams + k]`. */
   points: Float64Array;
   /** Log-posterior (`-nllf`) of each kept draw, `logp[t * nchains + c]`. */
@@ -282,22 +273,20 @@ export class McmcSamples implements McmcSamplesData {
 
   private warningsFor(d: McmcDiagnostics): string[] {
     const w: string[] = [];
-    const named = (values: (number | null)[] | undefined, bad: (v: number) => boolean): string[] =>
-      this.labels.filter((_, k) => {
-        const v = values?.[k];
-        return v !== null && v !== undefined && bad(v);
-      });
-    const notMixed = named(d.rhat, (v) => v > RHAT_LIMIT);
+    const limits = diagnosticLimits(d);
+    const named = (which: "rhat" | "bulk" | "tail"): string[] =>
+      this.labels.filter((_, k) => judgeDiagnostics(d, k)[which].fails);
+    const notMixed = named("rhat");
     if (notMixed.length > 0)
       w.push(
-        `R-hat above ${RHAT_LIMIT} for ${notMixed.join(", ")}: the chains have not converged to one distribution; run longer (more burn-in or samples).`,
+        `R-hat above ${limits.rhat} for ${notMixed.join(", ")}: the chains have not converged to one distribution; run longer (more burn-in or samples).`,
       );
-    const fewBulk = named(d.essBulk, (v) => v < ESS_LIMIT);
+    const fewBulk = named("bulk");
     if (this.particleEss === undefined && fewBulk.length > 0)
-      w.push(`Bulk ESS below ${ESS_LIMIT} for ${fewBulk.join(", ")}: the means and medians are uncertain; draw more samples.`);
-    const fewTail = named(d.essTail, (v) => v < ESS_LIMIT);
+      w.push(`Bulk ESS below ${limits.ess} for ${fewBulk.join(", ")}: the means and medians are uncertain; draw more samples.`);
+    const fewTail = named("tail");
     if (fewTail.length > 0)
-      w.push(`Tail ESS below ${ESS_LIMIT} for ${fewTail.join(", ")}: the interval ends are uncertain; draw more samples.`);
+      w.push(`Tail ESS below ${limits.ess} for ${fewTail.join(", ")}: the interval ends are uncertain; draw more samples.`);
     if (this.particleEss === undefined && this.nthin > 1 && this.labels.some((_, k) => this.stuck(k)))
       w.push(
         `The draws of ${this.labels.filter((_, k) => this.stuck(k)).join(", ")} never moved: the chains are stuck and no diagnostic can be trusted.`,

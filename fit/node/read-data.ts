@@ -8,13 +8,14 @@
  * const { x, y, dy } = await readData("run.txt", { x: "q", y: "I", dy: 2 });
  * const { q, I } = await readData("run.nxs", { q: "/entry/data/q", I: "/entry/data/I" });
  * const table = await readData("run.txt"); // table.columns, table.header, table.column("q")
+ * const beside = await readData(new URL("run.txt", import.meta.url)); // next to the model file
  * ```
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { resolve } from "node:path";
 import { closest } from "../../util/closest.js";
 import { UserError } from "../../util/user-error.js";
 import { parseTextColumns } from "../data/text-columns.js";
+import { dataFilePath } from "./data-files.js";
 import { HDF5_SIGNATURE, readHdf5Columns } from "./hdf5-columns.js";
 
 /** Which column to read: a header name or 0-based index (text files), a dataset path (HDF5). */
@@ -79,17 +80,19 @@ function textColumn(file: string, header: string[], columns: Float64Array[], ref
  * Reads a data file's columns. With `columns` (`{ x: "q", y: 1 }`: names of your choosing →
  * header name or 0-based index in a text file, dataset path in an HDF5 file), the result also
  * has each picked column under its chosen name.
- * @param path the data file, relative to the working directory
+ * @param path the data file: a path relative to the working directory, or a `file:` URL
+ *   (`new URL("run.txt", import.meta.url)` names the file beside the model file, and a fit job
+ *   takes it along)
  * @param columns the columns to pick (required for HDF5 files)
  * @throws UserError naming the file (and line and column) when it is missing, malformed, or lacks a column asked for
  */
 export async function readData<K extends string = never>(
-  path: string,
+  path: string | URL,
   columns?: Record<K, ColumnRef>,
 ): Promise<DataTable & Record<K, Float64Array>> {
-  if (typeof path !== "string" || path === "")
-    throw new UserError("readData: the first argument must be the path of a data file");
-  const file = resolve(path);
+  if (!(path instanceof URL) && (typeof path !== "string" || path === ""))
+    throw new UserError("readData: the first argument must be the path (or file: URL) of a data file");
+  const file = dataFilePath(path);
   if (!existsSync(file)) throw new UserError(`data file ${file} does not exist`);
   if (!statSync(file).isFile()) throw new UserError(`data file ${file} is not a file`);
   const picks = Object.entries(columns ?? {}) as [K, ColumnRef][];

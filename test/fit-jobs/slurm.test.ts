@@ -1,7 +1,7 @@
 // %%fit against the private Slurm test cluster (four nodes on this machine): a DREAM job spread over two srun'd
 // ZeroMQ workers gives the chains of a --local run, its display goes PENDING → RUNNING →
-// COMPLETED with the fit and MCMC bundles at the end, a killed worker costs nothing but time,
-// and %fit results / %fit jobs find the job again.
+// COMPLETED with the fit and MCMC bundles at the end, a model's data file travels with the job,
+// a killed worker costs nothing but time, and %fit results / %fit jobs find the job again.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, inject, test } from "vitest";
@@ -10,7 +10,8 @@ import { useBackend } from "../../jobs/api.js";
 import { readProgress } from "../../fit-jobs/progress.js";
 import { FIT_MIME } from "../../schema/fit.js";
 import { MCMC_MIME } from "../../schema/mcmc.js";
-import { asFitJob, displayTexts, freshDirs, lineModel, runFit } from "./support.js";
+import { readSpec } from "../../fit-jobs/job-directory.js";
+import { asFitJob, dataModel, displayTexts, freshDirs, lineModel, linePointsFile, linePointsFit, runFit } from "./support.js";
 
 process.env.SLURM_CONF = inject("slurmConf");
 
@@ -103,6 +104,24 @@ describe("%%fit on Slurm", () => {
     if (!isSampledResult(result) || !isSampledResult(serial)) throw new Error("expected sampler results");
     expect(Array.from(result.samples.points)).toEqual(Array.from(serial.samples.points));
     expect(Array.from(result.samples.logp)).toEqual(Array.from(serial.samples.logp));
+  });
+
+  test("a cell that reads a data file of the notebook's folder fits it on the cluster, its srun'd workers reading the job's copy", async () => {
+    writeFileSync(join(work, "points.dat"), linePointsFile());
+    const { value } = await runFit(`${DREAM} --ntasks=2 --time=5 --job-name=slurm-data`, dataModel("points.dat"));
+    const job = asFitJob(value);
+    const result = await job.wait({ pollMs: 300 });
+    expect(readFileSync(job.job.stdout!, "utf8")).toMatch(/2 evaluation workers connected/);
+    expect(readSpec(job.dir).data).toEqual(["points.dat"]);
+    expect(readFileSync(join(job.dir, "points.dat"), "utf8")).toBe(linePointsFile());
+    // The chains are those of the same model fitted here, and its best point is the line's.
+    const module = (await import(join(job.dir, "model.ts"))) as { problem: Problem };
+    const serial = await fit(module.problem, { method: "dream", samples: 400, burn: 30, seed: 7 });
+    if (!isSampledResult(result) || !isSampledResult(serial)) throw new Error("expected sampler results");
+    expect(Array.from(result.samples.points)).toEqual(Array.from(serial.samples.points));
+    const ref = linePointsFit();
+    expect(Math.abs(result.x[0] - ref.m)).toBeLessThan(0.05);
+    expect(Math.abs(result.x[1] - ref.b)).toBeLessThan(0.2);
   });
 
   test("killing one worker during the run still completes the fit, and the loss is logged", async () => {

@@ -8,6 +8,7 @@ import { fitMagic } from "../../magics/fit.js";
 import type { FitJob } from "../../fit-jobs/fit-job.js";
 import type { Recorded } from "../jobs/support.js";
 import { recordingContext } from "../jobs/support.js";
+import { weightedLine } from "../support/weighted-line.js";
 
 export { recordingContext, freshDirs } from "../jobs/support.js";
 
@@ -89,4 +90,40 @@ export function asFitJob(value: unknown): FitJob {
   if (value === null || typeof value !== "object" || !("job" in value) || !("dir" in value))
     throw new Error(`expected a FitJob, got ${String(value)}`);
   return value as FitJob;
+}
+
+/** Points of a line with one-standard-deviation errors, for models that read them from a data file. */
+export const LINE_POINTS = {
+  x: [1, 2, 3, 4, 5, 6, 7, 8],
+  y: [3.1, 4.9, 7.2, 8.8, 11.1, 13.05, 14.8, 17.2],
+  dy: [0.1, 0.1, 0.2, 0.1, 0.2, 0.2, 0.1, 0.3],
+};
+
+/** {@link LINE_POINTS} as the text of a data file with a header naming the columns x, y, dy. */
+export function linePointsFile(): string {
+  const { x, y, dy } = LINE_POINTS;
+  return ["# a line measured at eight points", "x y dy", ...x.map((xi, i) => `${xi} ${y[i]} ${dy[i]}`)].join("\n") + "\n";
+}
+
+/**
+ * A model file fitting y = m x + b to the columns x, y, dy of the data file `path`, written as
+ * the model reads it: a string (relative to the working directory) or `new URL(path, import.meta.url)`.
+ */
+export function dataModel(path: string, how: "relative" | "beside" = "relative"): string {
+  const where = how === "beside" ? `new URL(${JSON.stringify(path)}, import.meta.url)` : JSON.stringify(path);
+  return [
+    `import { Curve, FitProblem, readData } from "hpcfit";`,
+    `const { x, y, dy } = await readData(${where}, { x: "x", y: "y", dy: "dy" });`,
+    `const M = new Curve((x: number, m = 1, b = 0) => m * x + b, x, y, dy);`,
+    `M.m.range(0, 5);`,
+    `M.b.range(-5, 5);`,
+    `export const problem = new FitProblem(M);`,
+    "",
+  ].join("\n");
+}
+
+/** The weighted least-squares line through {@link LINE_POINTS}. */
+export function linePointsFit(): { m: number; b: number } {
+  const { x, y, dy } = LINE_POINTS;
+  return weightedLine(x, y, dy);
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { DISPLAY, loadResult } from "hpcfit";
+import { weightedLine } from "../support/weighted-line.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -29,27 +30,12 @@ function hpcfit(...args: string[]): Promise<Run> {
   });
 }
 
-// Weighted least squares of y = m x + b, solved in closed form (normal equations) as the reference.
+// Weighted least squares of y = m x + b, solved in closed form, as the reference.
 const X = [1, 2, 3, 4, 5, 6];
 const Y = [2.1, 4.0, 6.3, 8.03, 9.6, 11.9];
 const DY = [0.05, 0.05, 0.2, 0.05, 0.2, 0.2];
 function lineReference(): { m: number; b: number; chisq: number } {
-  let s = 0,
-    sx = 0,
-    sy = 0,
-    sxx = 0,
-    sxy = 0;
-  for (let i = 0; i < X.length; i++) {
-    const w = 1 / DY[i] ** 2;
-    s += w;
-    sx += w * X[i];
-    sy += w * Y[i];
-    sxx += w * X[i] * X[i];
-    sxy += w * X[i] * Y[i];
-  }
-  const det = s * sxx - sx * sx;
-  const m = (s * sxy - sx * sy) / det;
-  const b = (sxx * sy - sx * sxy) / det;
+  const { m, b } = weightedLine(X, Y, DY);
   let rss = 0;
   for (let i = 0; i < X.length; i++) rss += ((m * X[i] + b - Y[i]) / DY[i]) ** 2;
   return { m, b, chisq: rss / (X.length - 2) };

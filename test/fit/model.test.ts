@@ -2,29 +2,11 @@
 // Fitness and simultaneous fits.
 import { describe, expect, test } from "vitest";
 import { Curve, Fitness, FitProblem, Parameter, PoissonCurve, fit } from "hpcfit";
+import { weightedLine } from "../support/weighted-line.js";
 
 const X = [1, 2, 3, 4, 5, 6];
 const Y = [2.1, 4.0, 6.3, 8.03, 9.6, 11.9];
 const DY = [0.05, 0.05, 0.2, 0.05, 0.2, 0.2];
-
-/** Weighted linear least squares in closed form: [m, b] and their covariance. */
-function weightedLine(x: number[], y: number[], dy: number[]): { m: number; b: number; cov: number[] } {
-  let s = 0,
-    sx = 0,
-    sy = 0,
-    sxx = 0,
-    sxy = 0;
-  x.forEach((xi, i) => {
-    const w = 1 / (dy[i] * dy[i]);
-    s += w;
-    sx += w * xi;
-    sy += w * y[i];
-    sxx += w * xi * xi;
-    sxy += w * xi * y[i];
-  });
-  const det = s * sxx - sx * sx;
-  return { m: (s * sxy - sx * sy) / det, b: (sxx * sy - sx * sxy) / det, cov: [s / det, -sx / det, -sx / det, sxx / det] };
-}
 
 describe("Parameter", () => {
   test("is fixed until given a range, and each way of varying sets bounds", () => {

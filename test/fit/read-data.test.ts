@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
 import { readData } from "hpcfit";
 import { UserError } from "../../util/user-error.js";
@@ -19,7 +20,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-async function refusal(path: string, columns?: Record<string, string | number>): Promise<string> {
+async function refusal(path: string | URL, columns?: Record<string, string | number>): Promise<string> {
   try {
     await readData(path, columns);
   } catch (error) {
@@ -83,6 +84,20 @@ describe("text data files", () => {
     );
     expect(await refusal(join(dir, "missing.txt"))).toBe(`data file ${join(dir, "missing.txt")} does not exist`);
     expect(await refusal(path, { header: 0 })).toMatch(/"header" is a name the result uses itself/);
+  });
+});
+
+describe("a file: URL names a data file wherever the working directory is", () => {
+  test("new URL(name, import.meta.url) reads the file beside the module; other URLs are refused", async () => {
+    file("beside.dat", "x y\n1 2\n3 4\n");
+    const here = pathToFileURL(join(dir, "model.ts"));
+    const t = await readData(new URL("beside.dat", here), { y: "y" });
+    expect(t.file).toBe(join(dir, "beside.dat"));
+    expect(Array.from(t.y)).toEqual([2, 4]);
+    expect(await refusal(new URL("absent.dat", here))).toBe(`data file ${join(dir, "absent.dat")} does not exist`);
+    expect(await refusal(new URL("https://example.org/run.dat"))).toBe(
+      "readData reads local files; https://example.org/run.dat is not a file: URL",
+    );
   });
 });
 

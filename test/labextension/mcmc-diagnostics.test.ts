@@ -1,14 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DISPLAY, fit } from "hpcfit";
-import { MCMC_MIME, type McmcBundle, type McmcUntil } from "../../schema/mcmc.js";
-import {
-  DEFAULT_DIAGNOSTIC_LIMITS,
-  diagnosticCells,
-  diagnosticColumns,
-  diagnosticLimits,
-  limitsText,
-  untilRows,
-} from "../../labextension/src/transforms/mcmc-diagnostics.js";
+import { DIAGNOSTIC_LIMITS, MCMC_MIME, diagnosticLimits, type McmcBundle, type McmcUntil } from "../../schema/mcmc.js";
+import { diagnosticCells, diagnosticColumns, limitsText, untilRows } from "../../labextension/src/transforms/mcmc-diagnostics.js";
 import { lineProblem } from "../support/line-problem.js";
 
 /** A short DREAM run of the line: too short for the limits, so some values are flagged. */
@@ -90,7 +83,7 @@ describe("MCMC diagnostics cells", () => {
 
   it("renders a bundle older than these fields with its one ESS and the default limits", () => {
     const old = oldBundle(bundle);
-    expect(diagnosticLimits(old.diagnostics)).toEqual(DEFAULT_DIAGNOSTIC_LIMITS);
+    expect(diagnosticLimits(old.diagnostics)).toEqual(DIAGNOSTIC_LIMITS);
     expect(limitsText(old.diagnostics)).toMatch(/^R-hat ≤ 1\.01, bulk and tail ESS ≥ 400 .*the defaults/);
     old.labels.forEach((_, p) => {
       const cells = diagnosticCells(old, p, true);

@@ -3,14 +3,16 @@
  * bulk- and tail-ESS and Monte Carlo standard errors as Vehtari et al. 2021 define them, each
  * value past the bundle's limits flagged with the reason. Pure, so it is tested without a DOM.
  */
-import { untilEnding, untilWorst, type McmcBundle, type McmcDiagnostics, type McmcUntil } from "../../../schema/mcmc.js";
+import {
+  diagnosticLimits,
+  judgeDiagnostics,
+  untilEnding,
+  untilWorst,
+  type McmcBundle,
+  type McmcDiagnostics,
+  type McmcUntil,
+} from "../../../schema/mcmc.js";
 import { formatSignificant } from "./fit-series.js";
-
-/**
- * The limits a bundle without `diagnostics.limits` is judged by: those of Vehtari et al. 2021,
- * the same the engine writes into new bundles.
- */
-export const DEFAULT_DIAGNOSTIC_LIMITS: Readonly<{ rhat: number; ess: number }> = { rhat: 1.01, ess: 400 };
 
 /** Where the limits come from, for the cells' titles. */
 const SOURCE = "Vehtari et al. 2021";
@@ -21,12 +23,6 @@ export interface DiagnosticCell {
   text: string;
   /** Why the value is flagged, for the cell's title; null when it is within its limit. */
   warning: string | null;
-}
-
-/** The limits `d` is judged by: its own, or {@link DEFAULT_DIAGNOSTIC_LIMITS} for a bundle older than them. */
-export function diagnosticLimits(d: McmcDiagnostics): { rhat: number; ess: number } {
-  const l = d.limits;
-  return l !== undefined && Number.isFinite(l.rhat) && Number.isFinite(l.ess) ? l : { ...DEFAULT_DIAGNOSTIC_LIMITS };
 }
 
 /** Column titles of {@link diagnosticCells}, in the same order. */
@@ -49,33 +45,31 @@ const essText = (v: number | null | undefined): string => (present(v) ? String(M
 export function diagnosticCells(bundle: McmcBundle, p: number, full: boolean): DiagnosticCell[] {
   const d = bundle.diagnostics;
   const limits = diagnosticLimits(d);
-  const rhat = d.rhat[p];
-  const bulk = d.essBulk?.[p] ?? d.ess[p];
-  const tail = d.essTail?.[p];
+  const { rhat, bulk, tail } = judgeDiagnostics(d, p);
   const particles = bundle.sampler === "smc";
   const cells: DiagnosticCell[] = [
     {
-      text: rhatText(rhat),
+      text: rhatText(rhat.value),
       warning:
-        present(rhat) && rhat > limits.rhat
-          ? `R-hat ${rhat.toFixed(4)} is above ${limits.rhat}: the chains have not mixed ` +
+        rhat.fails && present(rhat.value)
+          ? `R-hat ${rhat.value.toFixed(4)} is above ${limits.rhat}: the chains have not mixed ` +
             `(rank-normalized split R-hat, ${SOURCE}); run longer`
           : null,
     },
     {
-      text: essText(bulk),
+      text: essText(bulk.value),
       warning:
-        present(bulk) && bulk < limits.ess
+        bulk.fails && present(bulk.value)
           ? particles
-            ? `particle ESS ${Math.round(bulk)} is below ${limits.ess} (${SOURCE}): use more particles`
-            : `bulk ESS ${Math.round(bulk)} is below ${limits.ess}: the mean and median are uncertain (${SOURCE}); draw more samples`
+            ? `particle ESS ${Math.round(bulk.value)} is below ${limits.ess} (${SOURCE}): use more particles`
+            : `bulk ESS ${Math.round(bulk.value)} is below ${limits.ess}: the mean and median are uncertain (${SOURCE}); draw more samples`
           : null,
     },
     {
-      text: essText(tail),
+      text: essText(tail.value),
       warning:
-        present(tail) && tail < limits.ess
-          ? `tail ESS ${Math.round(tail)} is below ${limits.ess}: the interval ends are uncertain (${SOURCE}); draw more samples`
+        tail.fails && present(tail.value)
+          ? `tail ESS ${Math.round(tail.value)} is below ${limits.ess}: the interval ends are uncertain (${SOURCE}); draw more samples`
           : null,
     },
     { text: text(d.mcseMean?.[p], 2), warning: null },
