@@ -10,6 +10,7 @@ import { fit } from "hpcfit";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
 import { ROOT, runCommand, screenshot, waitForKernelIdle } from "../support/browser.js";
 import { labSession } from "../support/lab-session.js";
+import { MCMC_TAB_CONTENT, openMcmcTab } from "./mcmc-view-support.js";
 import { lineProblem } from "../support/line-problem.js";
 
 const lab = labSession({ copyOf: join(ROOT, "examples"), open: "curve-fit.ipynb" });
@@ -57,18 +58,8 @@ describe("example notebooks, run in JupyterLab", () => {
     const mcmc = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-hpcfit-mcmc").first();
     await mcmc.waitFor({ state: "attached", timeout: 60_000 });
     await mcmc.scrollIntoViewIfNeeded();
-    const expectations: Record<string, string> = {
-      traces: ".scatterlayer .trace",
-      marginals: ".barlayer .trace",
-      corner: ".heatmaplayer image, .hm image",
-      logp: ".scatterlayer .trace",
-      diagnostics: "table.jp-hpcfit-diagnostics tbody tr",
-      fit: ".jp-hpcfit-fit .scatterlayer .trace",
-    };
-    for (const [tab, selector] of Object.entries(expectations)) {
-      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
-      const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
-      await expect.poll(() => pageNode.getAttribute("data-drawn"), { timeout: 30_000 }).toBe("true");
+    for (const [tab, selector] of Object.entries(MCMC_TAB_CONTENT)) {
+      const pageNode = await openMcmcTab(lab.page, mcmc, tab);
       await expect.poll(() => pageNode.locator(selector).count(), { timeout: 30_000 }).toBeGreaterThan(0);
       await screenshot(lab.page, `21-mcmc-line-${tab}`);
     }

@@ -10,14 +10,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
 import {
   ARTIFACTS,
-  compareSnapshot,
   recordResponses,
   ROOT,
   runCommand,
   screenshot,
+  snapshotDifference,
   type LoadedResource,
 } from "../support/browser.js";
 import { labSession } from "../support/lab-session.js";
+import { MCMC_TAB_CONTENT, openMcmcTab } from "./mcmc-view-support.js";
 import {
   writeLargeMcmcNotebook,
   writeRenderedNotebook,
@@ -112,12 +113,9 @@ describe("renderers in JupyterLab", () => {
     const cell = fit.locator(".jp-hpcfit-correlation tbody tr[data-correlation-row='b'] td").first();
     expect(await cell.textContent()).toBe(r.toFixed(2));
     await screenshot(lab.page, "02-fit");
-    // Visual snapshot of the plot (the lm fit is deterministic); the pointer away so no hover
-    // label or mode bar shows.
-    await lab.page.mouse.move(0, 0);
-    await lab.page.waitForTimeout(300);
+    // Visual snapshot of the plot (the lm fit is deterministic).
     const plot = fit.locator(".jp-hpcfit-plot").first();
-    expect(await compareSnapshot(lab.page, "fit-plot-light", await plot.screenshot())).toBeLessThan(0.005);
+    expect(await snapshotDifference(lab.page, "fit-plot-light", plot)).toBeLessThan(0.005);
     const plotly = loaded.slice(before).filter((r) => r.url.includes("/plotly."));
     expect(plotly).toHaveLength(1);
     const sizes = {
@@ -164,16 +162,10 @@ describe("renderers in JupyterLab", () => {
     expect(await traces.locator(".annotation-text").first().textContent()).toMatch(
       /^burn-in: \d+ generations before these draws/,
     );
-    await lab.page.mouse.move(0, 0);
-    await lab.page.waitForTimeout(300);
-    expect(
-      await compareSnapshot(lab.page, "mcmc-traces-light", await traces.locator(".jp-hpcfit-plot").screenshot()),
-    ).toBeLessThan(0.005);
+    expect(await snapshotDifference(lab.page, "mcmc-traces-light", traces.locator(".jp-hpcfit-plot"))).toBeLessThan(0.005);
 
     // Log-posterior: the kept generations fill most of the y axis; burn-in on request.
-    await mcmc.locator(".jp-hpcfit-tab[data-tab='logp']").click();
-    const logp = mcmc.locator(".jp-hpcfit-tab-page[data-tab='logp']");
-    await logp.and(lab.page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+    const logp = await openMcmcTab(lab.page, mcmc, "logp");
     const keptShare = (): Promise<number> =>
       logp.locator(".jp-hpcfit-plot").evaluate((div) => {
         const d = div as unknown as {
@@ -196,20 +188,14 @@ describe("renderers in JupyterLab", () => {
       });
     await mcmc.evaluate((node, burn) => (node.dataset.burn = String(burn)), fixtures.mcmcBurn);
     expect(await keptShare()).toBeGreaterThan(0.8);
-    await lab.page.mouse.move(0, 0);
-    await lab.page.waitForTimeout(300);
-    expect(await compareSnapshot(lab.page, "mcmc-logp-light", await logp.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(
-      0.005,
-    );
+    expect(await snapshotDifference(lab.page, "mcmc-logp-light", logp.locator(".jp-hpcfit-plot"))).toBeLessThan(0.005);
     await logp.locator("input[data-option='show-burn-in']").check();
     await expect.poll(keptShare, { timeout: 30_000 }).toBeLessThan(0.5);
     await logp.locator("input[data-option='show-burn-in']").uncheck();
     await expect.poll(keptShare, { timeout: 30_000 }).toBeGreaterThan(0.8);
 
     // Corner of two parameters: sized to the output, tick labels apart.
-    await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
-    const corner = mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner']");
-    await corner.and(lab.page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+    const corner = await openMcmcTab(lab.page, mcmc, "corner");
     const size = await corner
       .locator(".main-svg")
       .first()
@@ -234,11 +220,7 @@ describe("renderers in JupyterLab", () => {
         return n;
       });
     expect(collisions).toBe(0);
-    await lab.page.mouse.move(0, 0);
-    await lab.page.waitForTimeout(300);
-    expect(
-      await compareSnapshot(lab.page, "mcmc-corner-light", await corner.locator(".jp-hpcfit-plot").screenshot()),
-    ).toBeLessThan(0.005);
+    expect(await snapshotDifference(lab.page, "mcmc-corner-light", corner.locator(".jp-hpcfit-plot"))).toBeLessThan(0.005);
     await mcmc.locator(".jp-hpcfit-tab[data-tab='traces']").click();
   });
 
@@ -254,17 +236,8 @@ describe("renderers in JupyterLab", () => {
       2 * 20,
     );
     await screenshot(lab.page, "03-mcmc-traces");
-    const checks: Record<string, string> = {
-      marginals: ".barlayer .trace",
-      corner: ".heatmaplayer image, .hm image",
-      logp: ".scatterlayer .trace",
-      diagnostics: "table.jp-hpcfit-diagnostics tbody tr",
-      fit: ".jp-hpcfit-fit .scatterlayer .trace",
-    };
-    for (const [tab, selector] of Object.entries(checks)) {
-      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
-      const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
-      await pageNode.and(lab.page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+    for (const [tab, selector] of Object.entries(MCMC_TAB_CONTENT).filter(([t]) => t !== "traces")) {
+      const pageNode = await openMcmcTab(lab.page, mcmc, tab);
       await expect.poll(() => pageNode.locator(selector).count(), { timeout: 30_000 }).toBeGreaterThan(0);
       await screenshot(lab.page, `04-mcmc-${tab}`);
     }
@@ -374,31 +347,19 @@ describe("renderers in JupyterLab", () => {
     await runCommand(lab.page, "apputils:change-theme", { theme: "JupyterLab Dark" });
     await expect.poll(background, { timeout: 30_000 }).not.toBe(light);
     await screenshot(lab.page, "05-dark-theme");
-    await lab.page.mouse.move(0, 0);
-    await lab.page.waitForTimeout(300);
     expect(
-      await compareSnapshot(
-        lab.page,
-        "fit-plot-dark",
-        await lab.page.locator(".jp-hpcfit-fit .jp-hpcfit-plot").first().screenshot(),
-      ),
+      await snapshotDifference(lab.page, "fit-plot-dark", lab.page.locator(".jp-hpcfit-fit .jp-hpcfit-plot").first()),
     ).toBeLessThan(0.005);
     // The MCMC views in the dark theme; the corner's densities use the dark ramp, bright on black.
     const mcmc = lab.page.locator(".jp-hpcfit-mcmc").first();
     await mcmc.locator(`.jp-hpcfit-corner-choice input[data-parameter='${fixtures.mcmcLabels[1]}']`).check();
     for (const tab of ["traces", "logp", "corner"]) {
-      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
-      const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
-      await pageNode.and(lab.page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+      const pageNode = await openMcmcTab(lab.page, mcmc, tab);
       await expect
         .poll(() => pageNode.locator(".main-svg").first().evaluate(plotBackground), { timeout: 30_000 })
         .toContain("rgb(17, 17, 17)");
       await mcmc.scrollIntoViewIfNeeded();
-      await lab.page.mouse.move(0, 0);
-      await lab.page.waitForTimeout(300);
-      expect(
-        await compareSnapshot(lab.page, `mcmc-${tab}-dark`, await pageNode.locator(".jp-hpcfit-plot").screenshot()),
-      ).toBeLessThan(0.005);
+      expect(await snapshotDifference(lab.page, `mcmc-${tab}-dark`, pageNode.locator(".jp-hpcfit-plot"))).toBeLessThan(0.005);
     }
     const lowest = await mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner'] .jp-hpcfit-plot").evaluate((div) => {
       const d = div as unknown as { _fullData: { type: string; colorscale: [number, string][] }[] };

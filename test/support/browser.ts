@@ -22,7 +22,7 @@ import { freePort } from "../../notebooks/kernel-connection.js";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 
 /** The repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -308,4 +308,15 @@ export async function compareSnapshot(page: Page, name: string, png: Buffer, thr
     },
     [png.toString("base64"), baseline.toString("base64"), threshold] as const,
   );
+}
+
+/**
+ * The share of pixels of `target`'s screenshot that differ from the snapshot `name` (see
+ * {@link compareSnapshot}), taken with the pointer moved off the page and a moment to let go of
+ * it, so that no hover label or mode bar is in the picture.
+ */
+export async function snapshotDifference(page: Page, name: string, target: Locator, settleMs = 300): Promise<number> {
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(settleMs);
+  return compareSnapshot(page, name, await target.screenshot());
 }
