@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Time to solution of hpcfit's `lm` on the 27 NIST StRD problems from both starts when the model
-// is expensive: every residual-vector evaluation sleeps 5 ms without using a CPU
+// is expensive: every model evaluation (residual vector or nllf) sleeps 5 ms without using a CPU
 // (bench/lm-slow-nist-model.ts; Atomics.wait), run serially and with `parallel: 8` (the
 // finite-difference Jacobian's points on 8 worker threads that load the model file; the pool is
 // started before the timed fit, as a notebook's second fit finds it, and its start-up is reported
@@ -11,27 +11,15 @@
 //   node bench/lm-expensive.mjs --write    also replace this script's section of bench/RESULTS.md
 //   node bench/lm-expensive.mjs Misra1a    only the problems named
 // Run after the build (`npx tsc -p tsconfig.json`).
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { cpus, loadavg, platform, release } from "node:os";
-import { fileURLToPath } from "node:url";
 import { writeFileSync } from "node:fs";
-import { scratch, writeSection } from "./common.mjs";
+import { cpus, loadavg, platform, release } from "node:os";
+import { root, scratch, writeSection } from "./common.mjs";
+import { nistBench, nistDir, nistIndex, runPythonAnchor } from "./nist-common.mjs";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const args = process.argv.slice(2);
-const write = args.includes("--write");
-const only = args.filter((a) => !a.startsWith("--"));
-const python = `${root}.venv/bin/python`;
-const nistDir = `${root}test/fixtures/nist`;
 const SLEEP_MS = 5;
 const WORKERS = 8;
 const dir = scratch("lm-expensive");
-
-if (!existsSync(`${root}dist/index.js`)) {
-  console.error("lm-expensive: build first (npx tsc -p tsconfig.json)");
-  process.exit(1);
-}
+const { write, only } = nistBench("lm-expensive", ["scipy"]);
 const { fit } = await import(`${root}dist/index.js`);
 const { loadModelFile } = await import(`${root}dist/fit/node/load-model.js`);
 const { parallelEvaluator } = await import(`${root}dist/fit/node/parallel.js`);
@@ -45,14 +33,7 @@ function modelFileFor(name, start) {
   );
   return file;
 }
-const index = readFileSync(`${nistDir}/INDEX.tsv`, "utf8")
-  .trim()
-  .split("\n")
-  .slice(1)
-  .map((l) => l.split("\t"));
-const runs = index
-  .filter((r) => only.length === 0 || only.includes(r[0]))
-  .flatMap((r) => [1, 2].map((start) => ({ name: r[0], p: Number(r[2]), start })));
+const runs = nistIndex(only).flatMap((r) => [1, 2].map((start) => ({ name: r[0], p: Number(r[2]), start })));
 
 // The anchor first, alone.
 const anchor = await runAnchor(runs.map((r) => `${r.name}/${r.start}`));
@@ -109,7 +90,7 @@ const summary =
   `serial hpcfit faster than scipy on ${serialFaster} of ${rows.length}. Sums: hpcfit serial ${sum((r) => r.serialMs).toFixed(1)} s, ` +
   `${WORKERS} workers ${sum((r) => r.parallelMs).toFixed(1)} s, scipy ${sum((r) => r.scipy?.ms).toFixed(1)} s. ` +
   `Mean time per evaluation: hpcfit serial ${((1000 * sum((r) => r.serialMs)) / rows.reduce((a, r) => a + r.evaluations, 0)).toFixed(2)} ms ` +
-  `(lm's own evaluations; the result's adds one), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
+  `(over lm's own evaluations; fit()'s two nllf evaluations, which sleep too, add two per fit), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
   `(both sleep ${SLEEP_MS} ms; the rest is the model, the method, and sleeps that overshoot on a loaded machine). ` +
   `Starting the pool of ${WORKERS} worker threads (each loads the model file) took ${(startupMs / 1000).toFixed(2)} s (median), paid once ` +
   `per model file by its first parallel fit (not inside the times above); later fits reuse the pool.`;
@@ -139,30 +120,5 @@ if (write) {
 
 /** Runs the Python anchor and returns its results keyed by "name/start". */
 function runAnchor(items) {
-  try {
-    execFileSync(python, ["-c", "import scipy"], { stdio: "ignore" });
-  } catch {
-    execFileSync(python, ["-m", "pip", "install", "-q", "-r", `${root}bench/requirements.txt`], { stdio: "inherit" });
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [`${root}bench/lm_slow_anchor.py`, nistDir, String(SLEEP_MS), ...items], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const results = new Map();
-    let buffer = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk) => {
-      buffer += chunk;
-      let nl;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (line === "") continue;
-        const r = JSON.parse(line);
-        results.set(`${r.name}/${r.start}`, r);
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(results) : reject(new Error(`lm_slow_anchor.py exited with ${code}`))));
-  });
+  return runPythonAnchor("lm_slow_anchor.py", [nistDir, String(SLEEP_MS), ...items], (r) => `${r.name}/${r.start}`);
 }

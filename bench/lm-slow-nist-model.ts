@@ -1,5 +1,5 @@
-// NIST StRD problems whose every residual-vector evaluation sleeps a fixed time without using a
-// CPU (Atomics.wait), standing in for an expensive model. bench/lm-expensive.mjs writes one
+// NIST StRD problems whose every model evaluation (residual vector or nllf) sleeps a fixed time
+// without using a CPU (Atomics.wait), standing in for an expensive model. bench/lm-expensive.mjs writes one
 // model file per problem that calls makeSlowNistProblem; worker threads load that file and sleep
 // the same way.
 import { readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 // there would cost seconds per worker.
 import { nistProblem, parseNist } from "../dist/nist/index.js";
 
-/** NIST problem `name` from `start` (1 or 2), its residuals sleeping `sleepMs` per call. */
+/** NIST problem `name` from `start` (1 or 2), its residuals and nllf sleeping `sleepMs` per call. */
 export function makeSlowNistProblem(name: string, start: 1 | 2, sleepMs = 5): ReturnType<typeof nistProblem> {
   const file = fileURLToPath(new URL(`../test/fixtures/nist/${name}.dat`, import.meta.url));
   const problem = nistProblem(parseNist(readFileSync(file, "utf8"), name), start);
@@ -17,6 +17,12 @@ export function makeSlowNistProblem(name: string, start: 1 | 2, sleepMs = 5): Re
   problem.residuals = (x, out) => {
     Atomics.wait(cell, 0, 0, sleepMs);
     return residuals(x, out);
+  };
+  // fit() evaluates the nllf at the start and for the result: the model's cost, paid there too.
+  const nllf = problem.nllf.bind(problem);
+  problem.nllf = (x) => {
+    Atomics.wait(cell, 0, 0, sleepMs);
+    return nllf(x);
   };
   return problem;
 }

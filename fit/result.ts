@@ -69,11 +69,13 @@ function hasBundle(p: Problem): p is Problem & BundleSource {
 /**
  * The reduced chi-square at `x` and its degrees of freedom: the sum of squared residuals over
  * dof = n − p, or 2·nllf/dof for a problem without residuals. Leaves the problem at `x`.
+ * `sumsq`, the sum of squared residuals at `x` when the caller already has it, spares their evaluation.
  */
-export function reducedChisq(problem: Problem, x: ArrayLike<number>): { chisq: number; dof: number } {
+export function reducedChisq(problem: Problem, x: ArrayLike<number>, sumsq?: number): { chisq: number; dof: number } {
   const nres = problem.residualCount();
   const dof = (nres > 0 ? nres : problem.pointCount()) - x.length;
   if (nres === 0) return { chisq: (2 * problem.nllf(x)) / Math.max(1, dof), dof };
+  if (sumsq !== undefined) return { chisq: sumsq / Math.max(1, dof), dof };
   const r = problem.residuals(x);
   let sum = 0;
   for (let i = 0; i < r.length; i++) sum += r[i] * r[i];
@@ -82,14 +84,15 @@ export function reducedChisq(problem: Problem, x: ArrayLike<number>): { chisq: n
 
 /**
  * What every result reads off the problem at its point `x`: nllf, chisq, dof, the number of
- * points, the bounds and the plot data. Leaves the problem set at `x`.
+ * points, the bounds and the plot data. Leaves the problem set at `x`. `sumsq` as in {@link reducedChisq}.
  */
 export function resultAt(
   problem: Problem,
   x: Float64Array,
+  sumsq?: number,
 ): Pick<FitResultInit, "nllf" | "chisq" | "dof" | "points" | "lower" | "upper" | "models"> {
   const nllf = problem.nllf(x);
-  const { chisq, dof } = reducedChisq(problem, x);
+  const { chisq, dof } = reducedChisq(problem, x, sumsq);
   const { lower, upper } = problem.bounds();
   let models: FitBundleModel[] = [];
   if (hasBundle(problem)) {
@@ -119,6 +122,8 @@ export interface MethodOutcome {
   samples?: unknown;
   /** An accurate residual Jacobian the method already has (see `covarianceAt`'s `known`). */
   jacobian?: KnownJacobian;
+  /** The sum of squared residuals at `x`, when the method evaluated them there (the result then does not). */
+  sumsq?: number;
 }
 
 /** The result of a fit (see the module for the definitions of every field). */
@@ -210,7 +215,7 @@ export class FitResult {
     const x = Float64Array.from(outcome.x ?? problem.getValues());
     const { cov } = covarianceAt(problem, x, outcome.jacobian);
     return new FitResult({
-      ...resultAt(problem, x),
+      ...resultAt(problem, x, outcome.sumsq),
       method: outcome.method,
       labels: problem.labels(),
       x,

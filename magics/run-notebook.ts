@@ -127,6 +127,7 @@ export const runNotebookMagic: Magic = {
       const result = await runNotebookFile({
         ...common,
         onCell: (progress) => {
+          if (progress.phase === "done") return;
           const text =
             progress.phase === "cell"
               ? `code cell ${progress.number} of ${progress.of}`

@@ -38,8 +38,9 @@ export interface BatchRunOptions {
   directives?: string[];
 }
 
+/** The options of `hpcfit run` inside the job; without a terminal its progress is a log of the cells (notebooks/run-log.ts). */
 function runArguments(options: Omit<BatchRunOptions, "sbatch" | "parameters" | "input" | "output">): string[] {
-  const args = ["--no-progress"];
+  const args: string[] = [];
   if (options.kernel) args.push("--kernel", options.kernel);
   if (options.cwd) args.push("--cwd", resolve(options.cwd));
   if (options.allowErrors) args.push("--allow-errors");
@@ -147,7 +148,7 @@ export function sweepArrayScript(options: SweepArrayOptions): BatchScript & { ou
   lines.push(`out=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" ${shellQuote(join(paramsDir, "outputs.txt"))})`);
   const command = [process.execPath, compiledEntry("cli/main.js"), "run", input].map(shellQuote).join(" ");
   const rest = ["-f", `${paramsDir}/$SLURM_ARRAY_TASK_ID.yaml`].map((w) => (w.includes("$") ? `"${w}"` : shellQuote(w)));
-  lines.push(`exec ${command} "$out" ${rest.join(" ")} ${runArguments(options).map(shellQuote).join(" ")}`);
+  lines.push(["exec", command, '"$out"', ...rest, ...runArguments(options).map(shellQuote)].join(" "));
   return { script: lines.join("\n") + "\n", args: options.sbatch, cwd: dir, outputs };
 }
 

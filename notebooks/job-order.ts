@@ -5,7 +5,7 @@
  * good, and a submission that the scheduler refuses leaves no run folder behind.
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { availableBackends, backend as currentBackend, backendOfKind, useBackend } from "../jobs/api.js";
 import type { Job } from "../jobs/job.js";
 import { parseTimeLimit } from "../jobs/sbatch-options.js";
@@ -17,19 +17,8 @@ import { findNbconvert } from "./html-export.js";
 import { readNotebook, type Notebook } from "./notebook.js";
 import { MAX_SWEEP_RUNS, parameterFields, sweepValues, typeParameterText } from "./parameter-form.js";
 import type { ParameterValues } from "./parameters.js";
+import { defaultOutputParent, defaultRunName } from "./run-names.js";
 import { gridCombinations, sweepOutputName, type GridAxis } from "./sweep.js";
-
-/** The run name used when none is given: the notebook's stem and the local date and time. */
-export function defaultRunName(notebook: string, now = new Date()): string {
-  const pad = (n: number): string => String(n).padStart(2, "0");
-  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-  return `${basename(notebook, extname(notebook))}-${stamp}`;
-}
-
-/** The folder runs go into when none is given: `runs/` beside the notebook. */
-export function defaultOutputParent(notebook: string): string {
-  return join(dirname(resolve(notebook)), "runs");
-}
 
 /** An order checked and turned into what to submit. */
 interface Plan {

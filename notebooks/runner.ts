@@ -64,8 +64,9 @@ export interface RunOptions {
   /** Hide inputs in the output (papermill's report mode). */
   reportMode?: boolean;
   /**
-   * Called when a code cell starts (its 1-based number among the code cells, their total) and
-   * once at the end with the number of cells that ran; a cell that never ran is never reported.
+   * Called when a code cell starts (its 1-based number among the code cells, their total), when
+   * it ends (with its time and whether it succeeded), and once at the end with the number of
+   * cells that ran; a cell that never ran is never reported.
    */
   onCell?: (progress: CellProgress) => void;
   /** Called with each output as it arrives (for --log-output). */
@@ -74,9 +75,11 @@ export interface RunOptions {
   onWarning?: (message: string) => void;
 }
 
-/** Progress of a run in code cells: a cell starting, or the end of the run. */
+/** Progress of a run in code cells: a cell starting, a cell ended (its seconds, and whether it succeeded), or the end of the run. */
 export type CellProgress =
-  { phase: "cell"; number: number; of: number; cell: NotebookCell } | { phase: "end"; ran: number; of: number };
+  | { phase: "cell"; number: number; of: number; cell: NotebookCell }
+  | { phase: "done"; number: number; of: number; cell: NotebookCell; seconds: number; ok: boolean }
+  | { phase: "end"; ran: number; of: number };
 
 /** "code cell 5 of 7 (In [4])": how every report of a run names a failing cell. */
 export function describeCell(where: NonNullable<RunFailure["codeCell"]>): string {
@@ -159,6 +162,7 @@ export async function runNotebook(nb: Notebook, kernel: KernelConnection, option
         duration: 0,
       });
       done++;
+      options.onCell?.({ phase: "done", number: done, of: codeCells.length, cell, seconds: 0, ok: true });
       continue;
     }
     recorder.begin(cell.outputs!);
@@ -192,6 +196,14 @@ export async function runNotebook(nb: Notebook, kernel: KernelConnection, option
       ...(reply.status === "ok" ? {} : { exception: true }),
     });
     done++;
+    options.onCell?.({
+      phase: "done",
+      number: done,
+      of: codeCells.length,
+      cell,
+      seconds: (cellEnd - cellStart) / 1000,
+      ok: reply.status === "ok",
+    });
     const fatal = (reply as { fatal?: boolean }).fatal === true;
     if (reply.status !== "ok" && (!failure || (fatal && !failure.fatal))) {
       failure = {

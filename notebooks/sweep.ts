@@ -3,8 +3,10 @@
  * parameters, and a summary of every run (parameters, status, run time, output path, recorded
  * values) as CSV and as a notebook.
  */
-import { writeFileSync } from "node:fs";
-import { basename, extname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, extname, join, resolve } from "node:path";
+import { parseCsv } from "../schema/csv.js";
+import { defaultOutputParent } from "./run-names.js";
 import { codeCell, hpcfitNotebook, markdownCell, writeNotebook, type Notebook } from "./notebook.js";
 import { checkName, literal, typedValue, type ParameterValues } from "./parameters.js";
 import { UserError } from "../util/user-error.js";
@@ -145,10 +147,8 @@ export function summaryNotebook(rows: SweepRow[], input: string, csvPath: string
       codeCell(
         [
           `// The same table as data: one object per run.`,
-          `import { readFileSync } from "node:fs";`,
-          `const csv = readFileSync(${JSON.stringify(basename(csvPath))}, "utf8").trim().split("\\n");`,
-          `const columns = csv[0].split(",");`,
-          `const runs = csv.slice(1).map((line) => Object.fromEntries(line.split(",").map((v, i) => [columns[i], v])));`,
+          `import { notebooks } from "hpcfit";`,
+          `const runs = notebooks.readSummary(${JSON.stringify(basename(csvPath))});`,
           `runs`,
         ].join("\n"),
       ),
@@ -165,6 +165,42 @@ export function writeSummary(rows: SweepRow[], input: string, dir: string): { cs
   writeFileSync(csv, summaryCsv(rows));
   writeNotebook(summaryNotebook(rows, input, csv), notebook);
   return { csv, notebook };
+}
+
+/** One run of a summary read back: column title → value; numbers are numbers, empty fields are left out. */
+export type SummaryRun = Record<string, string | number>;
+
+/** Reads a summary CSV written by {@link writeSummary} back into one object per run. */
+export function readSummary(csvPath: string): SummaryRun[] {
+  const { header, rows } = parseCsv(readFileSync(csvPath, "utf8"));
+  return rows.map((row) => {
+    const run: SummaryRun = {};
+    header.forEach((title, i) => {
+      const text = row[i] ?? "";
+      if (text.trim() === "") return;
+      // The output path and the error stay text even when they look like numbers.
+      run[title] = title !== "output" && title !== "error" && Number.isFinite(Number(text)) ? Number(text) : text;
+    });
+    return run;
+  });
+}
+
+/**
+ * The newest summary of a sweep of `notebook`: among the run folders in `runsFolder` (default
+ * `runs/` beside the notebook, where "Run as Job…" puts them), the one whose
+ * `<stem>-summary.csv` was written last; null when no sweep of it has been summarised.
+ */
+export function latestSummary(notebook: string, runsFolder?: string): { csv: string; runs: SummaryRun[] } | null {
+  const parent = resolve(runsFolder ?? defaultOutputParent(notebook));
+  if (!existsSync(parent)) return null;
+  const name = `${basename(notebook, extname(notebook))}-summary.csv`;
+  const found = readdirSync(parent)
+    .map((folder) => join(parent, folder, name))
+    .filter((csv) => existsSync(csv))
+    .map((csv) => ({ csv, at: statSync(csv).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  const newest = found[0];
+  return newest === undefined ? null : { csv: newest.csv, runs: readSummary(newest.csv) };
 }
 
 /** Runs `tasks` with at most `limit` at once, keeping results in order. */

@@ -42,26 +42,34 @@ export interface VerbDoor {
   readonly act: <A extends unknown[]>(fn: (...args: A) => Promise<void>) => (...args: A) => Promise<void>;
   /** Hands back a verb's value, printing `text` too where the front door prints values. */
   readonly show: (value: unknown, text: string) => void;
+  /**
+   * The action of a verb whose one argument is a queue's name: `fn` gets that queue, opened where
+   * the options' `--dir` and `--db` say and closed afterwards, and the options (errors as {@link act}).
+   */
+  readonly onQueue: <O extends LocationOptions>(fn: (q: Queue, o: O) => Promise<void>) => (name: string, o: O) => Promise<void>;
 }
 
 /** The {@link VerbDoor} of a front door. */
 export function verbDoor(io: QueueFrontDoor): VerbDoor {
+  const act =
+    <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
+    async (...args: A): Promise<void> => {
+      try {
+        await fn(...args);
+      } catch (e) {
+        if (io.fail && e instanceof UserError) io.fail(e);
+        else throw e;
+      }
+    };
   return {
     io,
-    act:
-      <A extends unknown[]>(fn: (...args: A) => Promise<void>) =>
-      async (...args: A): Promise<void> => {
-        try {
-          await fn(...args);
-        } catch (e) {
-          if (io.fail && e instanceof UserError) io.fail(e);
-          else throw e;
-        }
-      },
+    act,
     show: (value, text) => {
       if (io.printsValues) io.print(text);
       io.result(value);
     },
+    onQueue: <O extends LocationOptions>(fn: (q: Queue, o: O) => Promise<void>) =>
+      act((name: string, o: O) => withQueue(name, o, (q) => fn(q, o))),
   };
 }
 

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import type { JobRow } from "../schema/jobs.js";
 import type { JobsBackend } from "../jobs/types.js";
 import type { Queue } from "./queue.js";
+import { checkBatch, type BatchSetting } from "./batch-size.js";
 import { shellQuote } from "../util/shell.js";
 import { UserError } from "../util/user-error.js";
 import { compiledEntry, ensurePrivateDir } from "../util/paths.js";
@@ -25,6 +26,8 @@ export interface LaunchOptions {
   walltime?: string;
   /** Lease length of the workers in seconds (default: the worker's, 60). */
   leaseSeconds?: number;
+  /** Tasks each worker claims per exchange with the database (default `"auto"`, the worker's). */
+  batch?: BatchSetting;
   /** Further sbatch options, e.g. `["--partition", "debug"]`. */
   sbatchArgs?: string[];
   /** The folder holding the queues, passed to the workers (default: the queue's parent). */
@@ -84,6 +87,7 @@ export async function launchWorkers(q: Queue, options: LaunchOptions): Promise<L
     String(perJob),
   ];
   if (options.leaseSeconds !== undefined) work.push("--lease", String(options.leaseSeconds));
+  if (options.batch !== undefined) work.push("--batch", String(checkBatch(options.batch)));
   if (q.databaseUrl !== null) work.push("--db", q.databaseUrl);
   const script = `#!/bin/sh\n# hpcfit queue worker for ${q.name}\nexec ${work.map(shellQuote).join(" ")}\n`;
   const args = [

@@ -21,6 +21,33 @@ export function schemaOf(name: string): string {
 /** The server's clock in milliseconds since the epoch. */
 export const NOW_MS = "(extract(epoch from clock_timestamp()) * 1000)::bigint";
 
+/** The indexes of the tasks table: name, whether unique, columns (and predicate). */
+const TASK_INDEXES: ReadonlyArray<{ name: string; unique: boolean; on: string }> = [
+  { name: "tasks_by_state", unique: false, on: "(state, priority DESC, id)" },
+  { name: "tasks_by_key", unique: true, on: "(key) WHERE key IS NOT NULL" },
+  { name: "tasks_by_finish", unique: false, on: "(finished_at) WHERE finished_at IS NOT NULL" },
+  { name: "tasks_by_lease", unique: false, on: "(lease_expires) WHERE state = 'RUNNING'" },
+];
+
+/**
+ * Statements that build the tasks table's primary key and indexes in schema `s`: at creation, and
+ * again after a bulk addition to an empty queue has filled the table without them.
+ */
+export function taskIndexesSql(s: string): string {
+  return [
+    `ALTER TABLE ${s}.tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (id);`,
+    ...TASK_INDEXES.map((i) => `CREATE ${i.unique ? "UNIQUE " : ""}INDEX ${i.name} ON ${s}.tasks ${i.on};`),
+  ].join("\n");
+}
+
+/** Statements that drop what {@link taskIndexesSql} builds (the table must be locked first). */
+export function dropTaskIndexesSql(s: string): string {
+  return [
+    `ALTER TABLE ${s}.tasks DROP CONSTRAINT tasks_pkey;`,
+    `DROP INDEX ${TASK_INDEXES.map((i) => `${s}.${i.name}`).join(", ")};`,
+  ].join("\n");
+}
+
 /** Statements that create the tables of the current version in schema `s` (already quoted). */
 export function schemaSql(s: string): string {
   return `
@@ -29,10 +56,8 @@ CREATE TABLE ${s}.meta (
   value text NOT NULL
 );
 
-CREATE SEQUENCE ${s}.task_ids;
-
 CREATE TABLE ${s}.tasks (
-  id bigint PRIMARY KEY,
+  id bigint NOT NULL,
   key text,
   command text,
   argv text,
@@ -53,10 +78,7 @@ CREATE TABLE ${s}.tasks (
   has_deps boolean NOT NULL DEFAULT false
 );
 
-CREATE INDEX tasks_by_state ON ${s}.tasks (state, priority DESC, id);
-CREATE UNIQUE INDEX tasks_by_key ON ${s}.tasks (key) WHERE key IS NOT NULL;
-CREATE INDEX tasks_by_finish ON ${s}.tasks (finished_at) WHERE finished_at IS NOT NULL;
-CREATE INDEX tasks_by_lease ON ${s}.tasks (lease_expires) WHERE state = 'RUNNING';
+${taskIndexesSql(s)}
 
 CREATE TABLE ${s}.deps (
   task_id bigint NOT NULL,

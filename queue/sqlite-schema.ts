@@ -7,14 +7,16 @@
  */
 export const SCHEMA_VERSION = 3;
 
-/** The attempts table: one row per attempt, keyed by task and attempt number. */
-const ATTEMPTS_SQL = `
+/**
+ * The attempts table: one row per attempt, keyed by task and attempt number; `withPlace` adds
+ * where it ran (`node`, `job_id`), as version 3 does.
+ */
+function attemptsSql(withPlace: boolean): string {
+  return `
 CREATE TABLE IF NOT EXISTS attempts (
   task_id INTEGER NOT NULL,
   attempt INTEGER NOT NULL,
-  worker TEXT NOT NULL,
-  node TEXT,
-  job_id TEXT,
+  worker TEXT NOT NULL,${withPlace ? "\n  node TEXT,\n  job_id TEXT," : ""}
   started_at INTEGER NOT NULL,
   finished_at INTEGER,
   exit_code INTEGER,
@@ -23,6 +25,7 @@ CREATE TABLE IF NOT EXISTS attempts (
   PRIMARY KEY (task_id, attempt)
 ) WITHOUT ROWID;
 `;
+}
 
 /** Statements that create the tables and indexes of the current version (idempotent). */
 export const SCHEMA_SQL = `
@@ -64,22 +67,7 @@ CREATE TABLE IF NOT EXISTS deps (
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS deps_by_required ON deps(requires_id, task_id);
-${ATTEMPTS_SQL}
-`;
-
-/** The attempts table as version 2 created it (version 3 added `node` and `job_id`). */
-const ATTEMPTS_V2_SQL = `
-CREATE TABLE IF NOT EXISTS attempts (
-  task_id INTEGER NOT NULL,
-  attempt INTEGER NOT NULL,
-  worker TEXT NOT NULL,
-  started_at INTEGER NOT NULL,
-  finished_at INTEGER,
-  exit_code INTEGER,
-  error TEXT,
-  log_file TEXT,
-  PRIMARY KEY (task_id, attempt)
-) WITHOUT ROWID;
+${attemptsSql(true)}
 `;
 
 /**
@@ -91,7 +79,7 @@ CREATE TABLE IF NOT EXISTS attempts (
 export const MIGRATIONS: Readonly<Record<number, string>> = {
   1: `
 ALTER TABLE tasks ADD COLUMN argv TEXT;
-${ATTEMPTS_V2_SQL}
+${attemptsSql(false)}
 INSERT INTO attempts (task_id, attempt, worker, started_at, finished_at, exit_code, error, log_file)
   SELECT id, attempts, worker, started_at, finished_at, exit_code, error, log_file FROM tasks
   WHERE attempts > 0 AND worker IS NOT NULL AND started_at IS NOT NULL;

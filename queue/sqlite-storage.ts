@@ -430,26 +430,6 @@ export class SqliteQueueStorage implements QueueStorage {
     return this.exchangeTx(worker, request);
   }
 
-  async release(worker: string, held: readonly HeldAttempt[]): Promise<number> {
-    return this.exchangeTx(worker, { release: held }).released;
-  }
-
-  async complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null> {
-    return this.exchangeTx(worker, { finished: [{ id, attempt, outcome }] }).states[0];
-  }
-
-  async completeAndClaim(
-    id: number,
-    worker: string,
-    attempt: number,
-    outcome: TaskOutcome,
-    leaseMs: number,
-    place: WorkerPlace,
-  ): Promise<{ state: TaskState | null; next: ClaimedTask | null }> {
-    const r = this.exchangeTx(worker, { finished: [{ id, attempt, outcome }], claim: { limit: 1, leaseMs, place } });
-    return { state: r.states[0], next: r.next[0] ?? null };
-  }
-
   async setLogFile(id: number, worker: string, attempt: number, logFile: string): Promise<void> {
     this.db
       .transaction(() => {

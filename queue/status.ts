@@ -3,21 +3,10 @@ import { DISPLAY, type Displayable, type MimeBundle } from "../schema/display.js
 import { TASK_STATES, type NodeCounts, type QueueState, type StateCounts } from "./types.js";
 import { escapeHtml } from "../util/html.js";
 
-/** A snapshot of a queue's progress. */
-export interface QueueStatusData {
-  readonly name: string;
-  readonly state: QueueState;
-  readonly counts: StateCounts;
-  readonly total: number;
-  /** Tasks finished per second over the last minute (0 when none finished). */
-  readonly rate: number;
-  /** Seconds until every unfinished task is done at the current rate; null when unknown. */
-  readonly etaSeconds: number | null;
-  /** When the snapshot was taken (ms epoch). */
-  readonly at: number;
-  /** Counts per state of each node that ran tasks (by their last attempt); absent or empty when none has. */
+/** A snapshot of a queue's progress: the fields of {@link QueueStatus}, `nodes` optional. */
+export type QueueStatusData = Pick<QueueStatus, "name" | "state" | "counts" | "total" | "rate" | "etaSeconds" | "at"> & {
   readonly nodes?: readonly NodeCounts[];
-}
+};
 
 /** The window over which the finishing rate is measured (ms). */
 export const RATE_WINDOW_MS = 60_000;
@@ -38,14 +27,18 @@ export function formatDuration(seconds: number): string {
 }
 
 /** A queue's status, displayed as a one-table summary. */
-export class QueueStatus implements QueueStatusData, Displayable {
+export class QueueStatus implements Displayable {
   readonly name: string;
   readonly state: QueueState;
   readonly counts: StateCounts;
   readonly total: number;
+  /** Tasks finished per second over the last minute (0 when none finished). */
   readonly rate: number;
+  /** Seconds until every unfinished task is done at the current rate; null when unknown. */
   readonly etaSeconds: number | null;
+  /** When the snapshot was taken (ms epoch). */
   readonly at: number;
+  /** Counts per state of each node that ran tasks (by their last attempt); empty when none has. */
   readonly nodes: readonly NodeCounts[];
 
   constructor(data: QueueStatusData) {

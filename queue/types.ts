@@ -202,9 +202,16 @@ export interface FinishedAttempt extends HeldAttempt {
 
 /** What a worker sends in one exchange with the storage; every part is optional. */
 export interface ExchangeRequest {
-  /** Attempts to record as ended (see {@link QueueStorage.complete}). */
+  /**
+   * Attempts to record as ended. A failed attempt returns the task to PENDING while it has
+   * attempts left and the queue retries on failure; otherwise the task ends, releasing or failing
+   * its dependents. An attempt the worker no longer holds changes nothing.
+   */
   finished?: readonly FinishedAttempt[];
-  /** Tasks claimed but never started, given back as though never claimed (see {@link QueueStorage.release}). */
+  /**
+   * Tasks claimed but never started (the worker is stopping, or holds more than it will run
+   * soon): each returns to PENDING as it was before the claim, its attempt unspent and forgotten.
+   */
   release?: readonly HeldAttempt[];
   /** Then claims up to `limit` tasks (see {@link QueueStorage.claimBatch}). */
   claim?: { readonly limit: number; readonly leaseMs: number; readonly place: WorkerPlace };
@@ -257,32 +264,6 @@ export interface QueueStorage {
    * in one transaction and (where the storage is remote) one round trip.
    */
   exchange(worker: string, request: ExchangeRequest): Promise<ExchangeResult>;
-  /**
-   * Gives back tasks claimed but never started (the worker is stopping, or holds more than it
-   * will run soon): each returns to PENDING as it was before the claim, its attempt unspent and
-   * forgotten. Returns how many were still held.
-   */
-  release(worker: string, held: readonly HeldAttempt[]): Promise<number>;
-  /**
-   * Records the end of an attempt. A failed attempt returns the task to PENDING while it has
-   * attempts left and the queue retries on failure; otherwise the task ends, releasing or failing
-   * its dependents. Returns the task's state afterwards, or null (and nothing changes) when the
-   * worker no longer holds the task.
-   */
-  complete(id: number, worker: string, attempt: number, outcome: TaskOutcome): Promise<TaskState | null>;
-  /**
-   * {@link complete}, then {@link claim} for the same worker, as one round trip where the storage
-   * is remote: a worker that goes on to its next task pays for one exchange with the database,
-   * not two. `state` is what `complete` returns, `next` what `claim` returns.
-   */
-  completeAndClaim(
-    id: number,
-    worker: string,
-    attempt: number,
-    outcome: TaskOutcome,
-    leaseMs: number,
-    place: WorkerPlace,
-  ): Promise<{ state: TaskState | null; next: ClaimedTask | null }>;
   /**
    * Gives up a held task at once (the worker is stopping): its lease is made to expire now, so
    * the next claim returns it to PENDING as a finished attempt, exactly like a lost worker.

@@ -16,8 +16,9 @@ import {
 } from "../../notebooks/parameters.js";
 import { readNotebook, joinSource, type NotebookOutput } from "../../notebooks/notebook.js";
 import { mergeParameters, runNotebookFile } from "../../notebooks/run-file.js";
-import { describeCell } from "../../notebooks/runner.js";
+import { describeCell, type CellProgress } from "../../notebooks/runner.js";
 import { submitNotebookRun } from "../../notebooks/batch.js";
+import { parametersLine, progressLine } from "../../notebooks/run-log.js";
 
 let pairs: ParameterPairs = { rest: [], typed: {}, raw: {} };
 
@@ -153,29 +154,38 @@ export function registerRunCommand(program: Command): void {
       }
       const interactive = process.stderr.isTTY && options.progress;
       let bar: cliProgress.SingleBar | undefined;
+      let ended: CellProgress | undefined;
       const result = await runNotebookFile({
         ...run,
         prepareOnly: options.prepareOnly,
         onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
         onKernel: (spec) => {
-          if (options.progress) process.stderr.write(`Kernel ${spec.name} (${spec.resourceDir})\n`);
+          if (!options.progress) return;
+          process.stderr.write(`Kernel ${spec.name} (${spec.resourceDir})\n`);
+          const given = parametersLine(parameters);
+          if (given !== null) process.stderr.write(`${given}\n`);
         },
         onCell: (progress) => {
           if (!options.progress) return;
+          if (progress.phase === "end") ended = progress;
           if (interactive) {
             bar ??= new cliProgress.SingleBar(
               { format: "Executing {bar} {value}/{total} code cells | {duration_formatted}", stream: process.stderr },
               cliProgress.Presets.shades_classic,
             );
             if (progress.phase === "cell" && progress.number === 1) bar.start(progress.of, 0);
-            bar.update(progress.phase === "cell" ? progress.number - 1 : progress.ran);
-          } else if (progress.phase === "cell") {
-            process.stderr.write(`Executing code cell ${progress.number} of ${progress.of}\n`);
+            bar.update(
+              progress.phase === "cell" ? progress.number - 1 : progress.phase === "done" ? progress.number : progress.ran,
+            );
+          } else if (progress.phase !== "end") {
+            // A log file (a batch job's): each cell as it starts and ends, with its time.
+            process.stderr.write(`${progressLine(progress)}\n`);
           }
         },
         onOutput: options.logOutput ? (out) => process.stderr.write(describeOutput(out)) : undefined,
       });
       bar?.stop();
+      if (ended !== undefined && !interactive) process.stderr.write(`${progressLine(ended, result.duration)}\n`);
       if (!result.ok && result.failure) {
         const where = result.failure.codeCell ? ` (${describeCell(result.failure.codeCell)})` : "";
         process.stderr.write(

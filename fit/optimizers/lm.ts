@@ -10,7 +10,8 @@
  * and central near the optimum only where the forward differences' error could move it by more
  * than 1e-7 relative, see `forwardBias`); a stop as soon as the Gauss–Newton steps, extrapolated
  * at their rate of convergence, no longer change the answer (`STEP_TOL`), which usually spares
- * the one or two Jacobians MINPACK's tests take to notice; bounds by an active set (a variable at a bound whose gradient points outwards
+ * the one or two Jacobians MINPACK's tests take to notice (the first central step after forward
+ * ones is extrapolated at the forward steps' rate, so one central Jacobian can end the run); bounds by an active set (a variable at a bound whose gradient points outwards
  * is held) and projection of the trial point onto the box, with the predicted reduction
  * computed for the projected step; a one-evaluation line search on accepted steps whose
  * interpolated minimiser lies far from the step's end (see `extend`). The last Jacobian (analytic,
@@ -296,10 +297,6 @@ async function lmRun(
     return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
   }
 
-  /**
-   * The Jacobian at x into fjac (column-major). Returns the number of columns that stayed
-   * non-finite (flagged in `unusable` and zeroed).
-   */
   /** The analytic Jacobian into fjac; false when there is none or it is not finite (then noted). */
   const analyticJacobian = (): boolean => {
     unusable.fill(0);
@@ -324,11 +321,27 @@ async function lmRun(
     return false;
   };
 
+  /** Column j of the Jacobian is not finite on either side: zeroed, its parameter held for the iteration. */
+  const holdColumn = (j: number): void => {
+    unusable[j] = 1;
+    fjac.fill(0, j * m, (j + 1) * m);
+  };
+  /** Ends a finite-difference Jacobian: the problem back at x; returns the number of columns held. */
+  const jacobianDone = (): number => {
+    problem.setValues(x);
+    let count = 0;
+    for (let j = 0; j < n; j++) count += unusable[j];
+    return count;
+  };
+
+  /**
+   * The Jacobian at x into fjac (column-major). Returns the number of columns that stayed
+   * non-finite (flagged in `unusable` and zeroed).
+   */
   const jacobian = (): number => {
     if (analyticJacobian()) return 0;
     const xt = xtrial;
     xt.set(x);
-    let unusableCount = 0;
     for (let j = 0; j < n; j++) {
       const xj = x[j];
       const col = j * m;
@@ -353,14 +366,9 @@ async function lmRun(
       if (!done) {
         done = forward(j, forwardStep(xj));
       }
-      if (!done) {
-        unusable[j] = 1;
-        unusableCount++;
-        for (let i = 0; i < m; i++) fjac[col + i] = 0;
-      }
+      if (!done) holdColumn(j);
     }
-    problem.setValues(x);
-    return unusableCount;
+    return jacobianDone();
   };
   /** A forward difference in x[j], towards the inside of the box, else the other way; false when neither side is finite. */
   const forward = (j: number, h: number, firstAttempt = 0): boolean => {
@@ -431,7 +439,6 @@ async function lmRun(
     }
     await batch.evaluateResiduals!(batchPoints, count, batchOut);
     if (context) context.evaluations.count += count;
-    let unusableCount = 0;
     for (let j = 0; j < n; j++) {
       const xj = x[j];
       const col = j * m;
@@ -459,14 +466,9 @@ async function lmRun(
           } else done = forward(j, h, 1);
         } else done = forward(j, h);
       }
-      if (!done) {
-        unusable[j] = 1;
-        unusableCount++;
-        for (let i = 0; i < m; i++) fjac[col + i] = 0;
-      }
+      if (!done) holdColumn(j);
     }
-    problem.setValues(x);
-    return unusableCount;
+    return jacobianDone();
   };
 
   /**
@@ -541,6 +543,10 @@ async function lmRun(
   };
   let par = 0;
   let prevWorst = 0;
+  // The convergence rate of the last accepted step, and the one the next step inherits when its
+  // own cannot be measured.
+  let lastRate = 1;
+  let switchRate = 1;
   let iter = 1;
   let delta = 0;
   let xnorm = 0;
@@ -723,7 +729,9 @@ async function lmRun(
           if (rel > worst) worst = rel;
         }
         // Steps shrinking by ρ per iteration leave about ρ/(1 − ρ) of the last one to go.
-        const rho = prevWorst > 0 ? worst / prevWorst : 1;
+        const rho = prevWorst > 0 ? worst / prevWorst : switchRate;
+        lastRate = rho;
+        switchRate = 1;
         const remaining = rho < 0.9 ? (worst * rho) / (1 - rho) : Infinity;
         stepStop = stepPar === 0 && remaining <= (central ? CENTRAL_STEP_TOL : STEP_TOL) && actred <= STEP_SETTLED;
         prevWorst = worst;
@@ -741,6 +749,11 @@ async function lmRun(
         if (auto && !central && forwardBias() > BIAS_TOL) {
           central = true;
           prevWorst = 0;
+          // The first central step removes the forward differences' bias, so its size says
+          // nothing of the convergence; the rate the forward steps showed is the iteration's
+          // (it depends on the problem at the optimum, not on how J was differenced), and what
+          // the central step leaves to go follows from it.
+          switchRate = lastRate;
           break;
         }
         info = 12;
@@ -879,6 +892,8 @@ export const lm: FitMethod = {
       evaluations: context.evaluations.count,
       converged: out.converged,
       message: out.message,
+      // ‖f‖² at x as the iteration evaluated it: the result's chisq costs no further evaluation.
+      sumsq: Number.isFinite(out.sumsq) ? out.sumsq : undefined,
     });
   },
 };

@@ -83,6 +83,18 @@ export function parseParams(value: string): TaskParams {
   return parsed as TaskParams;
 }
 
+/**
+ * The `--batch` option of `work` and `launch` (which passes it to the workers it starts): tasks
+ * each worker claims per exchange with the database.
+ */
+export const batchOption = (): Option =>
+  new Option(
+    "--batch <n|auto>",
+    "tasks each worker claims per exchange with the database: auto batches short tasks and claims long ones one at a time",
+  )
+    .default("auto")
+    .argParser(batchSize("--batch"));
+
 /** The `--dir` option of every verb. */
 export const dirOption = (): Option =>
   new Option("--dir <folder>", "folder holding the queues (default $HPCFIT_DATA_DIR/queues or ~/.local/share/hpcfit/queues)");

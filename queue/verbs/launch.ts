@@ -2,7 +2,8 @@
 import { Option } from "commander";
 import { launchWorkers } from "../launch.js";
 import { withQueue, type QueueVerb } from "../front-door.js";
-import { dbOption, dirOption, integer, seconds } from "./arguments.js";
+import { batchOption, dbOption, dirOption, integer, seconds } from "./arguments.js";
+import type { BatchSetting } from "../batch-size.js";
 
 /** Adds `launch`. */
 export const launchVerb: QueueVerb = (queue, { act, show }) => {
@@ -20,6 +21,7 @@ export const launchVerb: QueueVerb = (queue, { act, show }) => {
     .option("--workers-per-job <w>", "workers in each job (default 1)")
     .option("--walltime <time>", "time limit of each job (sbatch --time)")
     .addOption(new Option("--lease <seconds>", "lease length the workers use").argParser(seconds("--lease")))
+    .addOption(batchOption())
     .addOption(dirOption())
     .addOption(dbOption())
     .allowUnknownOption()
@@ -29,7 +31,15 @@ export const launchVerb: QueueVerb = (queue, { act, show }) => {
           name: string,
           n: number,
           sbatch: string[],
-          o: { coresPerWorker: number; workersPerJob?: string; walltime?: string; lease?: number; dir?: string; db?: string },
+          o: {
+            coresPerWorker: number;
+            workersPerJob?: string;
+            walltime?: string;
+            lease?: number;
+            batch: BatchSetting;
+            dir?: string;
+            db?: string;
+          },
         ) => {
           await withQueue(name, o, async (q) => {
             const workersPerJob = o.workersPerJob === undefined ? 1 : integer("--workers-per-job", 1)(o.workersPerJob);
@@ -39,6 +49,7 @@ export const launchVerb: QueueVerb = (queue, { act, show }) => {
               workersPerJob,
               walltime: o.walltime,
               leaseSeconds: o.lease,
+              batch: o.batch,
               sbatchArgs: sbatch,
               queuesDir: o.dir,
             });

@@ -1,9 +1,9 @@
 /** `queue pause NAME` and `queue resume NAME`: stop and restart handing out tasks. */
-import { withQueue, type QueueVerb } from "../front-door.js";
+import type { QueueVerb } from "../front-door.js";
 import { dbOption, dirOption } from "./arguments.js";
 
 /** Adds `pause` and `resume`. */
-export const pauseResumeVerbs: QueueVerb = (queue, { io, act }) => {
+export const pauseResumeVerbs: QueueVerb = (queue, { io, onQueue }) => {
   for (const [verb, what] of [
     ["pause", "stop handing out tasks (running ones finish)"],
     ["resume", "hand out tasks again"],
@@ -15,11 +15,9 @@ export const pauseResumeVerbs: QueueVerb = (queue, { io, act }) => {
       .addOption(dirOption())
       .addOption(dbOption())
       .action(
-        act(async (name: string, o: { dir?: string; db?: string }) => {
-          await withQueue(name, o, async (q) => {
-            await (verb === "pause" ? q.pause() : q.resume());
-            io.print(`Queue ${name} ${verb === "pause" ? "paused" : "resumed"}.`);
-          });
+        onQueue(async (q) => {
+          await (verb === "pause" ? q.pause() : q.resume());
+          io.print(`Queue ${q.name} ${verb === "pause" ? "paused" : "resumed"}.`);
         }),
       );
   }

@@ -6,7 +6,7 @@ import { withQueue, type QueueVerb } from "../front-door.js";
 import { dbOption, dirOption, parseIds } from "./arguments.js";
 
 /** Adds `retry`, `rerun` and `recover`. */
-export const requeueVerbs: QueueVerb = (queue, { act, show }) => {
+export const requeueVerbs: QueueVerb = (queue, { act, show, onQueue }) => {
   queue
     .command("retry")
     .description("failed tasks (all, or those given) back to pending")
@@ -31,13 +31,11 @@ export const requeueVerbs: QueueVerb = (queue, { act, show }) => {
     .addOption(dirOption())
     .addOption(dbOption())
     .action(
-      act(async (name: string, o: { force?: boolean; dir?: string; db?: string }) => {
-        await withQueue(name, o, async (q) => {
-          const running = (await q.status()).counts.RUNNING;
-          const n = await q.rerun({ force: o.force });
-          const note = running > 0 && !o.force ? ` (${running} running task(s) left alone; --force requeues them too)` : "";
-          show(n, `Requeued ${n} task(s)${note}.`);
-        });
+      onQueue(async (q, o: { force?: boolean; dir?: string; db?: string }) => {
+        const running = (await q.status()).counts.RUNNING;
+        const n = await q.rerun({ force: o.force });
+        const note = running > 0 && !o.force ? ` (${running} running task(s) left alone; --force requeues them too)` : "";
+        show(n, `Requeued ${n} task(s)${note}.`);
       }),
     );
 
@@ -48,11 +46,9 @@ export const requeueVerbs: QueueVerb = (queue, { act, show }) => {
     .addOption(dirOption())
     .addOption(dbOption())
     .action(
-      act(async (name: string, o: { dir?: string; db?: string }) => {
-        await withQueue(name, o, async (q) => {
-          const n = await q.recover();
-          show(n, `Recovered ${n} task(s) with expired leases.`);
-        });
+      onQueue(async (q) => {
+        const n = await q.recover();
+        show(n, `Recovered ${n} task(s) with expired leases.`);
       }),
     );
 };

@@ -6,7 +6,7 @@ import { Option } from "commander";
 import type { Queue } from "../queue.js";
 import type { QueueStatus } from "../status.js";
 import { TASK_STATES } from "../types.js";
-import { withQueue, type QueueFrontDoor, type QueueVerb } from "../front-door.js";
+import type { QueueFrontDoor, QueueVerb } from "../front-door.js";
 import { dbOption, dirOption, seconds } from "./arguments.js";
 
 /** How long `status` keeps following once no task is running (ms). */
@@ -39,7 +39,7 @@ async function followStatus(q: Queue, io: QueueFrontDoor, intervalMs: number): P
 }
 
 /** Adds `status`. */
-export const statusVerb: QueueVerb = (queue, { io, act, show }) => {
+export const statusVerb: QueueVerb = (queue, { io, show, onQueue }) => {
   queue
     .command("status")
     .description("counts per state, rate and time left")
@@ -50,16 +50,14 @@ export const statusVerb: QueueVerb = (queue, { io, act, show }) => {
     .addOption(dirOption())
     .addOption(dbOption())
     .action(
-      act(async (name: string, o: { follow?: boolean; once?: boolean; interval: number; dir?: string; db?: string }) => {
-        await withQueue(name, o, async (q) => {
-          const follow = o.follow ?? (!o.once && io.followsByDefault);
-          if (!follow) {
-            const status = await q.status();
-            show(status, status.toString());
-            return;
-          }
-          await followStatus(q, io, o.interval * 1000);
-        });
+      onQueue(async (q, o: { follow?: boolean; once?: boolean; interval: number; dir?: string; db?: string }) => {
+        const follow = o.follow ?? (!o.once && io.followsByDefault);
+        if (!follow) {
+          const status = await q.status();
+          show(status, status.toString());
+          return;
+        }
+        await followStatus(q, io, o.interval * 1000);
       }),
     );
 };

@@ -2,11 +2,11 @@
 import { Option } from "commander";
 import { formatTaskTable, taskTable } from "../task-table.js";
 import { TASK_STATES } from "../types.js";
-import { withQueue, type QueueVerb } from "../front-door.js";
+import type { QueueVerb } from "../front-door.js";
 import { dbOption, dirOption, integer, parseStates } from "./arguments.js";
 
 /** Adds `tasks`. */
-export const tasksVerb: QueueVerb = (queue, { act, show }) => {
+export const tasksVerb: QueueVerb = (queue, { show, onQueue }) => {
   queue
     .command("tasks")
     .description("list tasks")
@@ -17,11 +17,9 @@ export const tasksVerb: QueueVerb = (queue, { act, show }) => {
     .addOption(dirOption())
     .addOption(dbOption())
     .action(
-      act(async (name: string, o: { state?: string; limit?: number; json?: boolean; dir?: string; db?: string }) => {
-        await withQueue(name, o, async (q) => {
-          const tasks = await q.tasks({ state: o.state === undefined ? undefined : parseStates(o.state), limit: o.limit });
-          show(taskTable(tasks), o.json ? tasks.map((t) => JSON.stringify(t)).join("\n") : formatTaskTable(tasks));
-        });
+      onQueue(async (q, o: { state?: string; limit?: number; json?: boolean; dir?: string; db?: string }) => {
+        const tasks = await q.tasks({ state: o.state === undefined ? undefined : parseStates(o.state), limit: o.limit });
+        show(taskTable(tasks), o.json ? tasks.map((t) => JSON.stringify(t)).join("\n") : formatTaskTable(tasks));
       }),
     );
 };

@@ -1,11 +1,11 @@
 /** `queue work NAME`: worker loops in this process until the queue is done. */
 import { Option } from "commander";
-import { withQueue, type QueueVerb } from "../front-door.js";
-import { batchSize, dbOption, dirOption, integer, seconds } from "./arguments.js";
+import type { QueueVerb } from "../front-door.js";
+import { batchOption, dbOption, dirOption, integer, seconds } from "./arguments.js";
 import type { BatchSetting } from "../batch-size.js";
 
 /** Adds `work`. */
-export const workVerb: QueueVerb = (queue, { io, act, show }) => {
+export const workVerb: QueueVerb = (queue, { io, show, onQueue }) => {
   queue
     .command("work")
     .description("run workers here until the queue is done (inside a batch job: one per allocated core)")
@@ -20,22 +20,15 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
     )
     .addOption(new Option("--poll <seconds>", "how often an idle worker looks for work").default(1).argParser(seconds("--poll")))
     .addOption(new Option("--max-tasks <n>", "stop after this many tasks").argParser(integer("--max-tasks", 1)))
-    .addOption(
-      new Option(
-        "--batch <n|auto>",
-        "tasks each worker claims per exchange with the database: auto batches short tasks and claims long ones one at a time",
-      )
-        .default("auto")
-        .argParser(batchSize("--batch")),
-    )
+    .addOption(batchOption())
     .option("--keep-alive", "wait for new tasks instead of exiting when the queue is done")
     .option("--verbose", "print a line per finished task")
     .addOption(dirOption())
     .addOption(dbOption())
     .action(
-      act(
+      onQueue(
         async (
-          name: string,
+          q,
           o: {
             workers?: number;
             lease: number;
@@ -50,29 +43,27 @@ export const workVerb: QueueVerb = (queue, { io, act, show }) => {
         ) => {
           const envCores = Number(process.env.SLURM_CPUS_ON_NODE);
           const workers = o.workers ?? (Number.isInteger(envCores) && envCores > 0 ? envCores : 1);
-          await withQueue(name, o, async (q) => {
-            const summary = await q.work(undefined, {
-              workers,
-              leaseSeconds: o.lease,
-              pollSeconds: o.poll,
-              maxTasks: o.maxTasks,
-              batch: o.batch,
-              exitWhenDone: !o.keepAlive,
-              signal: io.signal,
-              onTask: o.verbose
-                ? (r) =>
-                    io.print(
-                      `task ${r.task.id} attempt ${r.task.attempt} ${r.outcome.exitCode === 0 ? "succeeded" : `failed (${r.outcome.error})`} on ${r.worker}` +
-                        (r.retrying ? "; it runs again" : "") +
-                        (r.recorded ? "" : " [not recorded: lease lost or stopped]"),
-                    )
-                : undefined,
-            });
-            show(
-              summary,
-              `Worker(s) done: ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.retried} failed attempt(s) retried, ${summary.abandoned} given back.`,
-            );
+          const summary = await q.work(undefined, {
+            workers,
+            leaseSeconds: o.lease,
+            pollSeconds: o.poll,
+            maxTasks: o.maxTasks,
+            batch: o.batch,
+            exitWhenDone: !o.keepAlive,
+            signal: io.signal,
+            onTask: o.verbose
+              ? (r) =>
+                  io.print(
+                    `task ${r.task.id} attempt ${r.task.attempt} ${r.outcome.exitCode === 0 ? "succeeded" : `failed (${r.outcome.error})`} on ${r.worker}` +
+                      (r.retrying ? "; it runs again" : "") +
+                      (r.recorded ? "" : " [not recorded: lease lost or stopped]"),
+                  )
+              : undefined,
           });
+          show(
+            summary,
+            `Worker(s) done: ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.retried} failed attempt(s) retried, ${summary.abandoned} given back.`,
+          );
         },
       ),
     );

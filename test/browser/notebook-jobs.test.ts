@@ -120,6 +120,16 @@ describe("Run as Job… on the local backend", () => {
     await expect
       .poll(() => page.frameLocator(".jp-HTMLViewer:visible iframe").locator("body").textContent(), { timeout: 30_000 })
       .toContain("time_per_item = 20");
+    // The log of a run that went well says what ran, cell by cell with its time, and where the output is.
+    await activate("hpcfit-jobs-panel");
+    await job.locator("[data-action='tail']").click();
+    const log = page.locator(`.jp-hpcfit-output-viewer[id='hpcfit-output-${runId}-stdout'] .jp-hpcfit-output`);
+    await expect.poll(() => log.textContent(), { timeout: 30_000 }).toMatch(/Output saved to \S*runs\/first\/study\.ipynb/);
+    const text = (await log.textContent()) ?? "";
+    expect(text).toContain("Parameters: size=40, pause=2");
+    expect(text).toContain("Executing code cell 4 of 7: await new Promise");
+    expect(text.match(/^code cell \d of 7 \(In \[\d+\]\) done in \d+\.\d\d s$/gm)).toHaveLength(7);
+    expect(text).toMatch(/^Ran 7 of 7 code cells in \d+\.\d\d s$/m);
   }, 300_000);
 
   it("opens a failed run's output at the failing cell", async () => {
@@ -154,6 +164,30 @@ describe("Run as Job… on the local backend", () => {
     await expect.poll(() => form.locator("input[name='parameters.size']").inputValue(), { timeout: 30_000 }).toBe("40");
     expect(await form.locator("input[name='parameters.pause']").inputValue()).toBe("2");
     expect(await form.locator("input[name='name']").inputValue()).toBe("");
+  }, 300_000);
+
+  it("opens the form of the notebook being edited from its toolbar's Run as Job… button", async () => {
+    const before = await page.locator(".jp-hpcfit-notebook-job-form").count();
+    await activate("filebrowser");
+    await page.locator(".jp-DirListing-item", { hasText: "study.ipynb" }).first().dblclick();
+    const notebook = page.locator(".jp-NotebookPanel:visible");
+    await expect.poll(() => notebook.locator(".jp-Cell").count(), { timeout: 60_000 }).toBe(STUDY.length);
+    await notebook.locator(".jp-Toolbar-item[data-jp-item-name='hpcfit-run-as-job']").click();
+    await expect.poll(() => page.locator(".jp-hpcfit-notebook-job-form").count(), { timeout: 60_000 }).toBe(before + 1);
+    const form = page.locator(".jp-hpcfit-notebook-job-form").last();
+    await expect.poll(currentLabel, { timeout: 30_000 }).toBe("Run study.ipynb as job");
+    await form.locator("input[name='parameters.size']").waitFor({ timeout: 60_000 });
+    expect(
+      await form.locator("tr[data-parameter]").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.parameter)),
+    ).toEqual(["workers", "size", "pause"]);
+    // The same notebook as from the file browser: its remembered values, and its path in the script.
+    expect(await form.locator("input[name='parameters.size']").inputValue()).toBe("40");
+    await expect
+      .poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 })
+      .toContain(` run ${join(dir, "study.ipynb")} `);
+    await form.locator("[data-action='submit']").waitFor();
+    await page.locator(".lm-TabBar-tab", { hasText: "Run study.ipynb as job" }).last().locator(".lm-TabBar-tabCloseIcon").click();
+    await expect.poll(() => page.locator(".jp-hpcfit-notebook-job-form").count(), { timeout: 30_000 }).toBe(before);
   }, 300_000);
 
   it("runs a 2 × 3 sweep as one job array and plots its summary", async () => {

@@ -1,17 +1,28 @@
 /**
- * The scaling study of `examples/` done from JupyterLab with the mouse and keyboard only, on the
- * Slurm test cluster: "Run as Job…" on `scaling-run.ipynb` sweeps `workers` over three counts as
- * one job array (with a cheap fit set in the form), the Jobs panel shows the array's runs
- * progressing cell by cell until all complete, and the sweep's summary opens as a table with one
- * timed row per worker count and plots the run time against the worker count.
+ * The scaling study of `examples/` done from JupyterLab with the mouse only, on the 4-node Slurm
+ * test cluster: "Run as Job…" from the file browser's menu on `scaling-study.ipynb` sweeps its
+ * `workers` parameter over three counts as one job array (a cheap fit chosen in the form), the
+ * Jobs panel shows the array's runs progressing cell by cell until all complete, the sweep's
+ * summary opens as a table with one timed row per worker count (and the node that ran it) and
+ * plots the time, the speedup and the efficiency against the worker count; the study notebook's
+ * last cell, run with the toolbar, draws the same from that summary.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { copyToTemp, launchChromium, openLab, ROOT, screenshot, startJupyterLab, type Lab } from "../support/browser.js";
-import { openFormFromFileBrowser, submitted } from "./notebook-jobs-support.js";
+import {
+  copyToTemp,
+  launchChromium,
+  openLab,
+  ROOT,
+  screenshot,
+  startJupyterLab,
+  waitForKernelIdle,
+  type Lab,
+} from "../support/browser.js";
+import { activate, currentLabel, openFormFromFileBrowser, submitted } from "./notebook-jobs-support.js";
 
 let lab: Lab;
 let browser: Browser;
@@ -37,10 +48,27 @@ afterAll(async () => {
   for (const d of [dir, dataDir]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
 });
 
+/** The lines plotly drew in the summary viewer's plot. */
+function plotted(viewer: Locator): Promise<{ name: string; x: number[]; y: number[] }[]> {
+  return viewer.locator(".jp-hpcfit-summary-plot").evaluate((div) =>
+    (div as unknown as { data?: { name: string; x: number[]; y: number[] }[] }).data === undefined
+      ? []
+      : (div as unknown as { data: { name: string; x: number[]; y: number[] }[] }).data.map((t) => ({
+          name: t.name,
+          x: [...t.x],
+          y: [...t.y],
+        })),
+  );
+}
+
 describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
-  it("sweeps scaling-run.ipynb over worker counts as a job array, follows its runs and plots the run time per worker count", async () => {
-    const form = await openFormFromFileBrowser(page, "scaling-run.ipynb", "workers");
+  it("sweeps scaling-study.ipynb over worker counts as a job array, follows its runs, and plots speedup and efficiency", async () => {
+    const form = await openFormFromFileBrowser(page, "scaling-study.ipynb", "workers");
+    expect(
+      await form.locator("tr[data-parameter]").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.parameter)),
+    ).toEqual(["workers", "samples", "burn", "steps"]);
     expect(await form.locator("select[name='backend']").inputValue()).toBe("slurm");
+    // The cluster's one partition holds its 4 nodes: the array's tasks may run on any of them.
     await form.locator("select[name='resources.partition']").selectOption("debug");
     await form.locator("input[name='resources.time']").fill("0:10:00");
     // A short fit of a cheap model: the study's shape, not its cost.
@@ -83,9 +111,9 @@ describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
           }
           return (await group.locator("summary").textContent()) ?? "";
         },
-        { timeout: 240_000, interval: 250 },
+        { timeout: 300_000, interval: 250 },
       )
-      .toMatch(new RegExp(`sweep scaling of scaling-run\\.ipynb — ${WORKERS.length} COMPLETED Summary$`));
+      .toMatch(new RegExp(`sweep scaling of scaling-study\\.ipynb — ${WORKERS.length} COMPLETED Summary$`));
     await screenshot(page, "51-scaling-sweep-panel");
     expect(await tasks.evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.state))).toEqual(
       WORKERS.map(() => "COMPLETED"),
@@ -97,9 +125,8 @@ describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
     for (const task of await tasks.all()) {
       const progress = task.locator(".jp-hpcfit-run-progress");
       expect(await progress.getAttribute("data-run-state")).toBe("completed");
-      expect(await progress.textContent()).toBe(
-        `${await progress.getAttribute("data-total")}/${await progress.getAttribute("data-total")}`,
-      );
+      // The parameters cell, the cell of the injected values, the timed fit, the comparison.
+      expect(await progress.textContent()).toBe("4/4");
     }
 
     await group.locator("[data-action='summary']").click();
@@ -116,13 +143,60 @@ describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
     };
     expect(column("workers").map(Number).sort()).toEqual(WORKERS);
     expect(column("status")).toEqual(WORKERS.map(() => "ok"));
-    for (const seconds of column("seconds")) expect(Number(seconds)).toBeGreaterThan(0);
-    for (const runTime of column("run_time_s")) expect(Number(runTime)).toBeGreaterThan(0);
+    for (const node of column("node")) expect(inject("slurmNodes")).toContain(node);
+    const seconds = new Map(column("workers").map((w, i) => [Number(w), Number(column("seconds")[i])]));
+    for (const s of seconds.values()) expect(s).toBeGreaterThan(0);
+
+    // The time against the worker count, then the same as speedup and as efficiency.
     await viewer.locator("select[name='x']").selectOption("workers");
     await viewer.locator("button[data-column='seconds']").click();
-    const trace = viewer.locator(".jp-hpcfit-summary-plot .scatterlayer .trace");
-    await expect.poll(() => trace.count(), { timeout: 30_000 }).toBe(1);
-    expect(await trace.locator(".points path").count()).toBe(WORKERS.length);
+    // One line: the other parameters (samples, burn, steps) were the same in every run.
+    await expect
+      .poll(() => plotted(viewer), { timeout: 30_000 })
+      .toEqual([{ name: "samples=2000, burn=100, steps=50", x: WORKERS, y: WORKERS.map((w) => seconds.get(w)) }]);
+    expect(await viewer.locator(".jp-hpcfit-summary-plot .scatterlayer .trace .points path").count()).toBe(WORKERS.length);
+    const t1 = seconds.get(1)!;
+    await viewer.locator("select[name='scale']").selectOption("speedup");
+    await viewer.locator("button[data-column='seconds']").click();
+    await expect
+      .poll(() => plotted(viewer), { timeout: 30_000 })
+      .toEqual([
+        { name: "samples=2000, burn=100, steps=50", x: WORKERS, y: WORKERS.map((w) => t1 / seconds.get(w)!) },
+        { name: "ideal", x: WORKERS, y: WORKERS },
+      ]);
+    await viewer.locator("select[name='scale']").selectOption("efficiency");
+    await viewer.locator("button[data-column='seconds']").click();
+    await expect
+      .poll(() => plotted(viewer), { timeout: 30_000 })
+      .toEqual([
+        { name: "samples=2000, burn=100, steps=50", x: WORKERS, y: WORKERS.map((w) => t1 / seconds.get(w)! / w) },
+        { name: "ideal", x: WORKERS, y: WORKERS.map(() => 1) },
+      ]);
+    expect(await viewer.locator(".jp-hpcfit-summary-plot .gtitle").textContent()).toBe("efficiency of seconds against workers");
     await screenshot(page, "52-scaling-sweep-summary");
-  }, 400_000);
+
+    // The study's last cell, run from the notebook's toolbar, reads the same summary and draws it.
+    await activate(page, "filebrowser");
+    await page.locator(".jp-DirListing-item", { hasText: "scaling-study.ipynb" }).first().dblclick();
+    await expect.poll(() => currentLabel(page), { timeout: 60_000 }).toBe("scaling-study.ipynb");
+    await waitForKernelIdle(page);
+    const notebook = page.locator(".jp-NotebookPanel:visible");
+    // By its place: running it with the toolbar's ▶ adds an empty cell after it, the new last one.
+    const last = notebook.locator(".jp-Cell").nth((await notebook.locator(".jp-Cell").count()) - 1);
+    try {
+      await last.locator(".jp-InputArea-editor").click();
+      await expect.poll(() => last.getAttribute("class"), { timeout: 30_000 }).toContain("jp-mod-active");
+      await notebook.locator(".jp-Toolbar-item[data-jp-item-name='run']").click();
+      await expect.poll(() => last.locator(".jp-InputPrompt").textContent(), { timeout: 120_000 }).toMatch(/^\[\d+\]:$/);
+      await expect
+        .poll(() => last.locator(".jp-OutputArea-output").allTextContents(), { timeout: 30_000 })
+        .toContainEqual(expect.stringContaining(`scaling/scaling-study-summary.csv: ${WORKERS.length} timed runs`));
+      // Speedup and efficiency, each measured and ideal.
+      await expect.poll(() => last.locator(".jp-RenderedSVG").count(), { timeout: 30_000 }).toBe(2);
+    } catch (error) {
+      await screenshot(page, "53-scaling-study-notebook-failed");
+      throw error;
+    }
+    await screenshot(page, "53-scaling-study-notebook");
+  }, 600_000);
 });

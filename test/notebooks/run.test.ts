@@ -138,10 +138,13 @@ describe("hpcfit run", () => {
     // One numbering everywhere: progress counts only cells that started, and the terminal and
     // the banner name the failing cell the same way.
     expect(r.stderr).toMatch(/^Kernel hpcfit \(.*kernels\/hpcfit\)$/m);
-    expect(r.stderr.match(/^Executing code cell \d+ of \d+$/gm)).toEqual([
-      "Executing code cell 1 of 3",
-      "Executing code cell 2 of 3",
+    expect(r.stderr.match(/^Executing code cell \d+ of \d+: .*$/gm)).toEqual([
+      "Executing code cell 1 of 3: console.log('before')",
+      "Executing code cell 2 of 3: throw new RangeError('bad value')",
     ]);
+    expect(r.stderr).toMatch(/^code cell 1 of 3 \(In \[1\]\) done in \d+\.\d\d s$/m);
+    expect(r.stderr).toMatch(/^code cell 2 of 3 \(In \[2\]\) failed after \d+\.\d\d s$/m);
+    expect(r.stderr).toMatch(/^Ran 2 of 3 code cells in \d+\.\d\d s$/m);
     expect(r.stderr).toContain("(code cell 2 of 3 (In [2]))");
     expect(nbformatErrors(output)).toBe("");
     const nb = readJson(output);

@@ -64,14 +64,21 @@ describe("hpcfit sweep", () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "fails.ipynb", [
       { source: "let n = 1;", tags: ["parameters"] },
-      "if (n === 2) throw new Error('n is two');",
+      "if (n === 2) throw new Error('n is two, not one');",
     ]);
     const r = await runCli(["sweep", input, "--grid", "n=1,2", "-o", join(dir, "runs"), "--no-progress"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("1 of 2 runs failed");
     const rows = csvRows(join(dir, "runs", "fails-summary.csv"));
     expect(rows.map((row) => row.status)).toEqual(["ok", "failed"]);
-    expect(rows[1].error).toContain("n is two");
+    expect(JSON.stringify(readFileSync(join(dir, "runs", "fails-summary.csv"), "utf8"))).toContain("n is two, not one");
+    // The summary notebook reads its CSV back as data, a quoted error with its comma included.
+    const summary = join(dir, "runs", "fails-summary.ipynb");
+    const ran = await runCli(["run", summary, join(dir, "summary-out.ipynb"), "--no-progress"]);
+    expect(ran.stderr).toBe("");
+    const shown = outputText(readJson(join(dir, "summary-out.ipynb")).cells[1]);
+    expect(shown).toContain("n is two, not one");
+    expect(shown).toMatch(/status: ['"]failed['"]/);
   });
 
   test("runs as a job array on the test Slurm cluster and collects the results", async () => {
@@ -122,6 +129,16 @@ describe("batch runs", () => {
     const done = join(dir, "results", "report-7.ipynb");
     expect(nbformatErrors(done)).toBe("");
     expect(outputText(readJson(done).cells[2])).toContain("score 7");
+    // The job's log says what ran: the parameters, each cell with its time, where the output is;
+    // not the cells' outputs, which are in the output notebook.
+    const log = readFileSync(join(dir, "results", `report-7-${id}.log`), "utf8");
+    expect(log).toMatch(/^Kernel hpcfit \(.*\)$/m);
+    expect(log).toMatch(/^Parameters: steps=7$/m);
+    expect(log.match(/^code cell \d of 3 \(In \[\d\]\) done in \d+\.\d\d s$/gm)).toHaveLength(3);
+    expect(log).toMatch(/^Executing code cell 3 of 3: import \{ record \} from "hpcfit";$/m);
+    expect(log).toMatch(/^Ran 3 of 3 code cells in \d+\.\d\d s$/m);
+    expect(log).toContain(`Output saved to ${done}\n`);
+    expect(log).not.toContain("score 7");
   });
 });
 

@@ -14,6 +14,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as queue from "../../queue/index.js";
 import {
   ROOT,
+  complete,
+  release,
   STORAGES,
   TEST_PLACE,
   cliOk,
@@ -188,7 +190,7 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
     const [one, two] = await store.claimBatch("w1", 2, 40, TEST_PLACE);
     expect([one.id, two.id]).toEqual([1, 2]);
     await store.setLogFile(1, "w1", 1, join(dir, "one.log"));
-    expect(await store.complete(1, "w1", 1, { exitCode: 3, error: null })).toBe("PENDING");
+    expect(await complete(store, 1, "w1", 1, { exitCode: 3, error: null })).toBe("PENDING");
     await new Promise((r) => setTimeout(r, 80));
     expect(await store.reclaimExpired()).toBe(1);
     const before = await store.tasks({});
@@ -202,9 +204,9 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       [2, 2],
     ]);
     // A worker that does not hold them releases nothing.
-    expect(await store.release("w1", [{ id: 1, attempt: 2 }])).toBe(0);
+    expect(await release(store, "w1", [{ id: 1, attempt: 2 }])).toBe(0);
     expect(
-      await store.release("w2", [
+      await release(store, "w2", [
         { id: 1, attempt: 2 },
         { id: 2, attempt: 2 },
       ]),

@@ -8,7 +8,7 @@ import pg from "pg";
 import { readOr } from "../support/processes.js";
 import { PostgresQueueStorage } from "../../queue/postgres-storage.js";
 import { SqliteQueueStorage } from "../../queue/sqlite-storage.js";
-import type { QueueStorage, WorkerPlace } from "../../queue/types.js";
+import type { ClaimedTask, HeldAttempt, QueueStorage, TaskOutcome, TaskState, WorkerPlace } from "../../queue/types.js";
 import { workerPlace } from "../../queue/worker.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -203,3 +203,33 @@ let databases = 0;
 
 /** Where the test process plays a worker: where its own workers run. */
 export const TEST_PLACE: WorkerPlace = workerPlace();
+
+/** Records the end of attempt `attempt` of task `id` in one exchange; the task's state afterwards, or null when `worker` no longer held it. */
+export async function complete(
+  store: QueueStorage,
+  id: number,
+  worker: string,
+  attempt: number,
+  outcome: TaskOutcome,
+): Promise<TaskState | null> {
+  return (await store.exchange(worker, { finished: [{ id, attempt, outcome }] })).states[0];
+}
+
+/** {@link complete}, then a claim of one task for the same worker, in the same exchange. */
+export async function completeAndClaim(
+  store: QueueStorage,
+  id: number,
+  worker: string,
+  attempt: number,
+  outcome: TaskOutcome,
+  leaseMs: number,
+  place: WorkerPlace,
+): Promise<{ state: TaskState | null; next: ClaimedTask | null }> {
+  const r = await store.exchange(worker, { finished: [{ id, attempt, outcome }], claim: { limit: 1, leaseMs, place } });
+  return { state: r.states[0], next: r.next[0] ?? null };
+}
+
+/** Gives back claimed, unstarted tasks in one exchange; how many `worker` still held. */
+export async function release(store: QueueStorage, worker: string, held: readonly HeldAttempt[]): Promise<number> {
+  return (await store.exchange(worker, { release: held })).released;
+}

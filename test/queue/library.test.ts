@@ -8,7 +8,17 @@ import * as queue from "../../queue/index.js";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { ECHO_ARGV, TRICKY_WORDS, running, STORAGES, TEST_PLACE, useStorage, type TestStorage } from "./helpers.js";
+import {
+  ECHO_ARGV,
+  TRICKY_WORDS,
+  complete,
+  completeAndClaim,
+  running,
+  STORAGES,
+  TEST_PLACE,
+  useStorage,
+  type TestStorage,
+} from "./helpers.js";
 
 describe.each(STORAGES)("with the %s storage", (kind) => {
   let dir: string;
@@ -45,6 +55,39 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       ]);
       expect(tasks[1].params).toEqual({ model: "two words", steps: 5 });
       q.close();
+    });
+
+    it("adds a large batch to an empty queue exactly: ids in order, text as given, dependencies, then unique keys and claims by priority", async () => {
+      const q = await queue.create("big", { dir });
+      const n = 12_000;
+      // Characters that a bulk transfer's text format would read as separators or escapes.
+      const odd = "tab\there\nnew line\r \\N back\\slash \\t é ✓";
+      const tasks: queue.TaskInput[] = Array.from({ length: n }, (_, i) => ({ command: `echo ${i}`, key: `k${i}` }));
+      tasks[2] = { argv: ["prog", "a\tb", "\\N", ""], key: "k2", params: { note: "x\ny\\" } };
+      tasks[5] = { command: odd, key: "k5" };
+      tasks[7000].priority = 5;
+      tasks[n - 1].requires = ["k0", "k1"];
+      const ids = await q.addMany(tasks);
+      expect(ids).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+      const [t3, t6] = await q.tasks({ ids: [3, 6] });
+      expect(t3).toMatchObject({ command: null, argv: ["prog", "a\tb", "\\N", ""], params: { note: "x\ny\\" }, key: "k2" });
+      expect(t6.command).toBe(odd);
+      expect(await q.task(n)).toMatchObject({ state: "WAITING", requires: [1, 2], key: `k${n - 1}` });
+      expect((await q.status()).counts).toMatchObject({ PENDING: n - 1, WAITING: 1, RUNNING: 0 });
+      // Keys stay unique, and a second addition goes on from the last id.
+      await expect(q.add({ command: "true", key: "k9" })).rejects.toThrow(/A task with key "k9" already exists in queue big/);
+      expect((await q.add({ command: "true", key: "later" })).id).toBe(n + 1);
+      q.close();
+      const store = await storage.open("big");
+      // The claim order is priority, then id; finishing tasks 1 and 2 releases the last task.
+      const claimed = await store.claimBatch("w", 3, 60_000, TEST_PLACE);
+      expect(claimed.map((t) => t.id)).toEqual([7001, 1, 2]);
+      const done = await store.exchange("w", {
+        finished: claimed.map((t) => ({ id: t.id, attempt: t.attempt, outcome: { exitCode: 0, error: null } })),
+      });
+      expect(done.states).toEqual(["SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]);
+      expect((await store.tasks({ ids: [n] }))[0].state).toBe("PENDING");
+      store.close();
     });
 
     it("adds nothing when any task of a batch is bad", async () => {
@@ -189,19 +232,19 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       const first = await store.claim("w1", 60_000, TEST_PLACE);
       expect(first).toMatchObject({ id: 1, attempt: 1 });
       // Task 2 waits on task 1: only this completion makes it claimable, and the same call takes it.
-      const a = await store.completeAndClaim(1, "w1", 1, { exitCode: 0, error: null }, 60_000, TEST_PLACE);
+      const a = await completeAndClaim(store, 1, "w1", 1, { exitCode: 0, error: null }, 60_000, TEST_PLACE);
       expect(a.state).toBe("SUCCEEDED");
       expect(a.next).toMatchObject({ id: 2, attempt: 1, worker: "w1", state: "RUNNING", node: TEST_PLACE.node });
       expect(a.next!.history.map((h) => [h.attempt, h.worker, h.finishedAt])).toEqual([[1, "w1", null]]);
       // A worker that no longer holds its task changes nothing, but still gets the next one.
-      const stale = await store.completeAndClaim(1, "w1", 1, { exitCode: 0, error: null }, 60_000, TEST_PLACE);
+      const stale = await completeAndClaim(store, 1, "w1", 1, { exitCode: 0, error: null }, 60_000, TEST_PLACE);
       expect(stale).toEqual({ state: null, next: null });
       // A failure with attempts left goes back in line, and the same call claims it again.
-      const b = await store.completeAndClaim(2, "w1", 1, { exitCode: 0, error: null }, 60_000, TEST_PLACE);
+      const b = await completeAndClaim(store, 2, "w1", 1, { exitCode: 0, error: null }, 60_000, TEST_PLACE);
       expect(b).toMatchObject({ state: "SUCCEEDED", next: { id: 3, attempt: 1 } });
-      const c = await store.completeAndClaim(3, "w1", 1, { exitCode: 1, error: null }, 60_000, TEST_PLACE);
+      const c = await completeAndClaim(store, 3, "w1", 1, { exitCode: 1, error: null }, 60_000, TEST_PLACE);
       expect(c).toMatchObject({ state: "PENDING", next: { id: 3, attempt: 2 } });
-      const d = await store.completeAndClaim(3, "w1", 2, { exitCode: 1, error: null }, 60_000, TEST_PLACE);
+      const d = await completeAndClaim(store, 3, "w1", 2, { exitCode: 1, error: null }, 60_000, TEST_PLACE);
       expect(d).toEqual({ state: "FAILED", next: null });
       const tasks = await store.tasks({});
       expect(tasks.map((t) => [t.id, t.state, t.attempts])).toEqual([
@@ -230,7 +273,7 @@ describe.each(STORAGES)("with the %s storage", (kind) => {
       expect(second).toMatchObject({ id: 1, attempt: 2, worker: "w2" });
       // The first worker comes back late: its heartbeat and its result are refused.
       expect(await store.heartbeat(1, "w1", 1, 50)).toBe(false);
-      expect(await store.complete(1, "w1", 1, { exitCode: 0, error: null })).toBeNull();
+      expect(await complete(store, 1, "w1", 1, { exitCode: 0, error: null })).toBeNull();
       await new Promise((r) => setTimeout(r, 80));
       // Second lease expired too: two attempts of two, so the task fails, and its dependent with it.
       expect(await store.claim("w3", 50, TEST_PLACE)).toBeNull();

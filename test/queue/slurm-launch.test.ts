@@ -143,3 +143,36 @@ it("the same launch through the jobs layer's local scheduler drains a queue on a
     delete process.env.HPCFIT_JOBS_BACKEND;
   }
 });
+
+it("launch --batch N reaches the workers it starts: each claim takes N tasks; a bad value is refused before submitting", async () => {
+  process.env.HPCFIT_JOBS_BACKEND = "local";
+  try {
+    cliOk(dir, "create", "batched");
+    // Tasks of 0.3 s: an automatic batch would claim them one at a time.
+    for (let i = 0; i < 4; i++) cliOk(dir, "add", "batched", "--", `sleep 0.3; echo ${i}`);
+    const bad = cli(dir, "launch", "batched", "1", "--batch", "0");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/--batch must be "auto" or a whole number >= 1, got "0"/);
+    const out = cliOk(dir, "launch", "batched", "1", "--batch", "2", "--walltime", "1");
+    const arrayId = /: (\d+)_0/.exec(out)![1];
+    const q = await queue.connect("batched", { dir });
+    try {
+      await waitUntil("the worker drained the queue", async () => (await q.status()).counts.SUCCEEDED === 4, 30_000);
+      // A claim stamps every task it takes with the same start: two claims of two tasks each.
+      const tasks = await q.tasks();
+      expect(tasks.map((t) => t.attempts)).toEqual([1, 1, 1, 1]);
+      expect(tasks[0].startedAt).toBe(tasks[1].startedAt);
+      expect(tasks[2].startedAt).toBe(tasks[3].startedAt);
+      expect(tasks[2].startedAt).not.toBe(tasks[1].startedAt);
+    } finally {
+      q.close();
+    }
+    await waitUntil(
+      "the local worker job ended",
+      () => readOr(join(dir, "batched", "jobs", `worker-${arrayId}_0.out`), "").includes("Worker(s) done"),
+      30_000,
+    );
+  } finally {
+    delete process.env.HPCFIT_JOBS_BACKEND;
+  }
+});

@@ -2,7 +2,8 @@ import { Widget } from "@lumino/widgets";
 import type { FitJobCatalog, FitJobField } from "../../../schema/jobs.js";
 import { element } from "../renderers/bundle-renderer.js";
 import { fitJobOrder, optionFieldsFor, placeholderFor, type FitJobFormValues } from "../transforms/fit-job-order.js";
-import type { JobsConnection } from "./jobs-connection.js";
+import { JobFormControls, type SubmitOutcome } from "./job-form-controls.js";
+import type { FitJobAnswer, JobsConnection } from "./jobs-connection.js";
 
 /** What the form needs from JupyterLab. */
 export interface FitJobFormServices {
@@ -13,9 +14,6 @@ export interface FitJobFormServices {
   /** Called with the new job's id after a successful submission. */
   submitted(jobId: string): void;
 }
-
-/** The preview waits this long after the last keystroke before asking the kernel (milliseconds). */
-const PREVIEW_DELAY_MS = 300;
 
 /**
  * The "New fit job" form. Its fields come from the kernel (the fit options of the chosen method
@@ -31,14 +29,8 @@ export class FitJobFormWidget extends Widget {
   private readonly modelPath = element("input");
   private readonly dir = element("input");
   private readonly grid = element("div", "jp-hpcfit-form-grid");
-  private readonly preview = element("pre", "jp-hpcfit-script-preview");
   private readonly errors = element("ul", "jp-hpcfit-form-errors");
-  private readonly result = element("div", "jp-hpcfit-submit-result");
-  private readonly submitButton = element("button", "jp-mod-styled jp-mod-accept", "Submit");
-  private previewTimer: number | undefined;
-  private previewSerial = 0;
-  /** The form's values as last sent for a preview: events that change nothing start no new one. */
-  private previewed = "";
+  private readonly controls: JobFormControls<FitJobAnswer>;
 
   /** A form submitting over `connection`. */
   constructor(
@@ -50,17 +42,32 @@ export class FitJobFormWidget extends Widget {
     this.addClass("jp-hpcfit-fit-job-form");
     this.title.label = "New fit job";
     this.title.closable = true;
-    this.submitButton.disabled = true;
-    this.submitButton.addEventListener("click", () => void this.submit());
-    this.preview.textContent = "(asking the kernel for the fit options…)";
+    this.controls = new JobFormControls<FitJobAnswer>(
+      {
+        values: () => this.values(),
+        changedNow: () => this.showMethodFields(),
+        preview: () => this.askPreview(),
+        showPreview: (answer) => {
+          this.controls.preview.textContent = answer.script;
+          this.showErrors([]);
+          return true;
+        },
+        showPreviewError: (message) => {
+          this.controls.preview.textContent = "(fix the fields above to see the script)";
+          this.showErrors([message]);
+        },
+        submit: () => this.submit(),
+      },
+      "(asking the kernel for the fit options…)",
+    );
     this.node.append(
       element("h2", undefined, `New fit job on the ${this.connection.backend ?? "current"} backend`),
       this.grid,
       element("h3", undefined, "Job script"),
-      this.preview,
+      this.controls.preview,
       this.errors,
-      this.submitButton,
-      this.result,
+      this.controls.submitButton,
+      this.controls.result,
     );
     void this.connection.fitJobCatalog().then(
       (catalog) => this.build(catalog),
@@ -146,12 +153,14 @@ export class FitJobFormWidget extends Widget {
     };
   }
 
-  /** Shows the chosen method's fields and asks the kernel for the script once the typing pauses. */
+  /** Asks for a new preview once the typing pauses. */
   private changed(): void {
+    if (this.catalog !== undefined) this.controls.changed();
+  }
+
+  /** Shows the chosen method's fields, with its defaults as placeholders. */
+  private showMethodFields(): void {
     if (this.catalog === undefined) return;
-    const key = JSON.stringify(this.values());
-    if (key === this.previewed) return;
-    this.previewed = key;
     const method = this.method.value;
     const used = new Set(optionFieldsFor(this.catalog, method).map((f) => f.name));
     for (const [name, row] of this.optionRows) row.hidden = !used.has(name);
@@ -159,55 +168,30 @@ export class FitJobFormWidget extends Widget {
       const input = this.inputs.get(field.name);
       if (input instanceof HTMLInputElement) input.placeholder = placeholderFor(field, method);
     }
-    this.submitButton.disabled = true;
-    if (this.previewTimer !== undefined) window.clearTimeout(this.previewTimer);
-    this.previewTimer = window.setTimeout(() => void this.refreshPreview(), PREVIEW_DELAY_MS);
   }
 
-  private async refreshPreview(): Promise<void> {
-    if (this.catalog === undefined) return;
+  private askPreview(): Promise<FitJobAnswer> | null {
+    if (this.catalog === undefined) return null;
     const form = this.values();
     if (form.modelFile === "") {
-      this.preview.textContent = "(choose a model file to see the script)";
+      this.controls.preview.textContent = "(choose a model file to see the script)";
       this.showErrors(["choose a model file (a .ts file exporting a FitProblem)"]);
-      return;
+      return null;
     }
-    const serial = ++this.previewSerial;
-    try {
-      const answer = await this.connection.fitJob(fitJobOrder(this.catalog, form), true);
-      if (serial !== this.previewSerial) return;
-      this.preview.textContent = answer.script;
-      this.showErrors([]);
-      this.submitButton.disabled = false;
-    } catch (error) {
-      if (serial !== this.previewSerial) return;
-      this.preview.textContent = "(fix the fields above to see the script)";
-      this.showErrors([error instanceof Error ? error.message : String(error)]);
-    }
+    return this.connection.fitJob(fitJobOrder(this.catalog, form), true);
   }
 
   private showErrors(messages: string[]): void {
     this.errors.replaceChildren(...messages.map((m) => element("li", "jp-hpcfit-warning", m)));
-    if (messages.length > 0) this.submitButton.disabled = true;
+    if (messages.length > 0) this.controls.submitButton.disabled = true;
   }
 
-  private async submit(): Promise<void> {
-    if (this.catalog === undefined) return;
-    this.submitButton.disabled = true;
-    this.result.className = "jp-hpcfit-submit-result";
-    this.result.textContent = "submitting…";
-    try {
-      const answer = await this.connection.fitJob(fitJobOrder(this.catalog, this.values()), false);
-      const id = answer.jobs[0]?.id ?? "(no id returned)";
-      this.result.textContent = `Submitted job ${id}`;
-      this.result.dataset.jobId = id;
-      this.preview.textContent = answer.script;
-      this.services.submitted(id);
-    } catch (error) {
-      this.result.classList.add("jp-hpcfit-warning");
-      this.result.textContent = `Submission failed: ${error instanceof Error ? error.message : String(error)}`;
-    } finally {
-      this.submitButton.disabled = false;
-    }
+  private async submit(): Promise<SubmitOutcome> {
+    if (this.catalog === undefined) return { refused: "the form is not ready" };
+    const answer = await this.connection.fitJob(fitJobOrder(this.catalog, this.values()), false);
+    const id = answer.jobs[0]?.id ?? "(no id returned)";
+    this.controls.preview.textContent = answer.script;
+    this.services.submitted(id);
+    return { jobId: id, text: `Submitted job ${id}` };
   }
 }

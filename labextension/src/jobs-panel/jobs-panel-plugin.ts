@@ -18,7 +18,7 @@ import { readPanelSettings } from "./panel-settings.js";
 import { readJobResult, ResultsViewer } from "./results-viewer.js";
 import { NotebookJobFormWidget } from "./notebook-job-form.js";
 import { SummaryViewer } from "./summary-viewer.js";
-import { parseCsv } from "../transforms/csv-table.js";
+import { parseCsv } from "../../../schema/csv.js";
 import type { NotebookJobOrder } from "../../../schema/notebook-jobs.js";
 
 /** The plugin id; its settings schema is schema/jobs-panel.json. */

@@ -1,8 +1,14 @@
 import { Widget } from "@lumino/widgets";
 import type { JobRow } from "../../../schema/jobs.js";
-import type { NotebookJobForm, NotebookJobOrder, NotebookParameterField } from "../../../schema/notebook-jobs.js";
+import type {
+  NotebookJobAnswer,
+  NotebookJobForm,
+  NotebookJobOrder,
+  NotebookParameterField,
+} from "../../../schema/notebook-jobs.js";
 import { element } from "../renderers/bundle-renderer.js";
 import { NOTEBOOK_JOB_RESOURCES, quickValueError, startingOrder } from "../transforms/notebook-job-fields.js";
+import { JobFormControls, type SubmitOutcome } from "./job-form-controls.js";
 import type { JobsConnection } from "./jobs-connection.js";
 
 /** What the form needs from JupyterLab. */
@@ -10,9 +16,6 @@ export interface NotebookJobFormServices {
   /** Called with the new jobs after a successful submission. */
   submitted(jobs: JobRow[]): void;
 }
-
-/** The preview waits this long after the last keystroke before asking the kernel (milliseconds). */
-const PREVIEW_DELAY_MS = 300;
 
 /**
  * The "Run as Job…" form of one notebook. The kernel describes the notebook (its parameters with
@@ -26,13 +29,8 @@ export class NotebookJobFormWidget extends Widget {
   private readonly errorSlots = new Map<string, HTMLElement>();
   private readonly body = element("div", "jp-hpcfit-form-grid");
   private readonly runs = element("div", "jp-hpcfit-run-count");
-  private readonly preview = element("pre", "jp-hpcfit-script-preview");
   private readonly general = element("ul", "jp-hpcfit-form-errors");
-  private readonly result = element("div", "jp-hpcfit-submit-result");
-  private readonly submitButton = element("button", "jp-mod-styled jp-mod-accept", "Submit");
-  private previewTimer: number | undefined;
-  private previewSerial = 0;
-  private previewed = "";
+  private readonly controls: JobFormControls<NotebookJobAnswer>;
 
   /**
    * A form for `notebook` (absolute path) submitting over `connection`, starting from `previous`
@@ -50,19 +48,26 @@ export class NotebookJobFormWidget extends Widget {
     this.addClass("jp-hpcfit-notebook-job-form");
     this.title.label = `Run ${notebook.split("/").pop() ?? notebook} as job`;
     this.title.closable = true;
-    this.submitButton.disabled = true;
-    this.submitButton.dataset.action = "submit";
-    this.submitButton.addEventListener("click", () => void this.submit());
-    this.preview.textContent = "(asking the kernel for the notebook's parameters…)";
+    this.controls = new JobFormControls<NotebookJobAnswer>(
+      {
+        values: () => (this.form === undefined ? null : this.order()),
+        changedNow: () => this.quickCheck(),
+        preview: () => (this.form === undefined ? null : this.connection.notebookJob(this.order(), true)),
+        showPreview: (answer) => this.showPreview(answer),
+        showPreviewError: (message) => this.showGeneral([message]),
+        submit: () => this.submit(),
+      },
+      "(asking the kernel for the notebook's parameters…)",
+    );
     this.node.append(
       element("h2", undefined, `Run ${notebook} as a job`),
       this.body,
       this.runs,
       element("h3", undefined, "Job script"),
-      this.preview,
+      this.controls.preview,
       this.general,
-      this.submitButton,
-      this.result,
+      this.controls.submitButton,
+      this.controls.result,
     );
     void this.connection.notebookForm(notebook).then(
       (form) => this.build(form),
@@ -225,21 +230,18 @@ export class NotebookJobFormWidget extends Widget {
   }
 
   private changed(): void {
+    if (this.form !== undefined) this.controls.changed();
+  }
+
+  /** Types are checked at once; the kernel checks everything else after the pause. */
+  private quickCheck(): void {
     if (this.form === undefined) return;
-    const order = this.order();
-    const key = JSON.stringify(order);
-    if (key === this.previewed) return;
-    this.previewed = key;
-    this.submitButton.disabled = true;
-    // Types are checked at once; the kernel checks everything else after the pause.
     const quick: Record<string, string> = {};
     for (const p of this.form.parameters) {
       const e = quickValueError(p, this.value(`parameters.${p.name}`));
       if (e !== null) quick[`parameters.${p.name}`] = e;
     }
     this.showFieldErrors(quick);
-    if (this.previewTimer !== undefined) window.clearTimeout(this.previewTimer);
-    this.previewTimer = window.setTimeout(() => void this.refreshPreview(), PREVIEW_DELAY_MS);
   }
 
   private showFieldErrors(errors: Record<string, string>): void {
@@ -253,60 +255,37 @@ export class NotebookJobFormWidget extends Widget {
         .filter(([f]) => !this.errorSlots.has(f))
         .map(([f, m]) => `${f}: ${m}`),
     );
-    if (Object.keys(errors).length > 0) this.submitButton.disabled = true;
+    if (Object.keys(errors).length > 0) this.controls.submitButton.disabled = true;
   }
 
   private showGeneral(messages: string[]): void {
     this.general.replaceChildren(...messages.map((m) => element("li", "jp-hpcfit-warning", m)));
   }
 
-  private async refreshPreview(): Promise<void> {
-    if (this.form === undefined) return;
-    const serial = ++this.previewSerial;
-    try {
-      const answer = await this.connection.notebookJob(this.order(), true);
-      if (serial !== this.previewSerial) return;
-      this.showFieldErrors(answer.errors);
-      const ok = Object.keys(answer.errors).length === 0;
-      this.preview.textContent = ok ? answer.script : "(fix the fields marked above to see the script)";
-      this.runs.textContent = ok
-        ? `${answer.runs} run${answer.runs === 1 ? "" : "s"}${answer.runs > 1 ? " (one job array)" : ""}, into ${answer.runDir}`
-        : "";
-      this.runs.dataset.runs = ok ? String(answer.runs) : "";
-      this.submitButton.disabled = !ok;
-    } catch (error) {
-      if (serial !== this.previewSerial) return;
-      this.showGeneral([error instanceof Error ? error.message : String(error)]);
-    }
+  /** Shows the kernel's check of the order: errors by field, else the runs and the script; true when it may be submitted. */
+  private showPreview(answer: NotebookJobAnswer): boolean {
+    this.showFieldErrors(answer.errors);
+    const ok = Object.keys(answer.errors).length === 0;
+    this.controls.preview.textContent = ok ? answer.script : "(fix the fields marked above to see the script)";
+    this.runs.textContent = ok
+      ? `${answer.runs} run${answer.runs === 1 ? "" : "s"}${answer.runs > 1 ? " (one job array)" : ""}, into ${answer.runDir}`
+      : "";
+    this.runs.dataset.runs = ok ? String(answer.runs) : "";
+    return ok;
   }
 
-  private async submit(): Promise<void> {
-    if (this.form === undefined) return;
-    this.submitButton.disabled = true;
-    this.result.className = "jp-hpcfit-submit-result";
-    this.result.textContent = "submitting…";
-    try {
-      const answer = await this.connection.notebookJob(this.order(), false);
-      if (Object.keys(answer.errors).length > 0) {
-        this.showFieldErrors(answer.errors);
-        this.result.textContent = "Not submitted: fix the fields marked above.";
-        this.result.classList.add("jp-hpcfit-warning");
-        return;
-      }
-      const first = answer.jobs[0];
-      const id = first === undefined ? "(no id returned)" : first.arrayJobId !== null ? String(first.arrayJobId) : first.id;
-      this.result.textContent = `Submitted job ${id}: ${answer.runs} run${answer.runs === 1 ? "" : "s"} into ${answer.runDir}`;
-      this.result.dataset.jobId = id;
-      this.services.submitted(answer.jobs);
-      // The same name cannot be used twice: the next submission gets a new folder.
-      const name = this.inputs.get("name");
-      if (name !== undefined) name.value = "";
-      this.previewed = "";
-      this.changed();
-    } catch (error) {
-      this.result.classList.add("jp-hpcfit-warning");
-      this.result.textContent = `Submission failed: ${error instanceof Error ? error.message : String(error)}`;
-      this.submitButton.disabled = false;
+  private async submit(): Promise<SubmitOutcome> {
+    const answer = await this.connection.notebookJob(this.order(), false);
+    if (Object.keys(answer.errors).length > 0) {
+      this.showFieldErrors(answer.errors);
+      return { refused: "Not submitted: fix the fields marked above." };
     }
+    const first = answer.jobs[0];
+    const id = first === undefined ? "(no id returned)" : first.arrayJobId !== null ? String(first.arrayJobId) : first.id;
+    this.services.submitted(answer.jobs);
+    // The same name cannot be used twice: the next submission gets a new folder.
+    const name = this.inputs.get("name");
+    if (name !== undefined) name.value = "";
+    return { jobId: id, text: `Submitted job ${id}: ${answer.runs} run${answer.runs === 1 ? "" : "s"} into ${answer.runDir}` };
   }
 }

@@ -1,42 +1,4 @@
-/** A CSV file as a header and rows of text (RFC 4180: quoted fields, doubled quotes, newlines inside quotes). */
-export interface CsvTable {
-  header: string[];
-  rows: string[][];
-}
-
-/** Parses CSV text. */
-export function parseCsv(text: string): CsvTable {
-  const records: string[][] = [];
-  let field = "";
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      record.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-    } else field += c;
-  }
-  if (field !== "" || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  const [header = [], ...rows] = records;
-  return { header, rows };
-}
+import type { CsvTable } from "../../../schema/csv.js";
 
 /** The columns whose every non-empty value is a number (and that have at least one). */
 export function numericColumns(table: CsvTable): string[] {
@@ -75,4 +37,50 @@ export function seriesOf(table: CsvTable, x: string, y: string, groupBy: string[
       y: order.map((i) => g.y[i]),
     };
   });
+}
+
+/** How a plotted column is shown: as recorded, or as the scaling of a time against a count (workers, nodes). */
+export type PlotScale = "values" | "speedup" | "efficiency";
+
+/** One line of {@link seriesOf}, as this module reads it back. */
+interface Trace {
+  name: string;
+  x: (number | string)[];
+  y: number[];
+}
+
+/**
+ * The lines of {@link seriesOf} read as times against a count and shown as `scale`: speedup is
+ * the time at the line's smallest count over each time, efficiency is speedup over the ratio of
+ * the counts (1 when doubling the count halves the time). A dashed "ideal" line follows: the
+ * counts' ratio to the smallest for speedup, 1 for efficiency. Lines whose counts are not
+ * positive numbers, or with a time that is not positive, cannot be scaled and are left out.
+ */
+export function scaledSeries(traces: Record<string, unknown>[], scale: PlotScale): Record<string, unknown>[] {
+  if (scale === "values") return traces;
+  const lines = (traces as unknown as Trace[]).filter(
+    (t) => t.x.length > 0 && t.x.every((x) => typeof x === "number" && x > 0) && t.y.every((y) => y > 0),
+  );
+  if (lines.length === 0) return [];
+  const out: Record<string, unknown>[] = lines.map((t) => {
+    const x = t.x as number[];
+    const speedup = t.y.map((y) => t.y[0] / y);
+    return {
+      type: "scatter",
+      mode: "lines+markers",
+      name: t.name,
+      x,
+      y: scale === "speedup" ? speedup : speedup.map((s, i) => s / (x[i] / x[0])),
+    };
+  });
+  const counts = [...new Set(lines.flatMap((t) => t.x as number[]))].sort((a, b) => a - b);
+  out.push({
+    type: "scatter",
+    mode: "lines",
+    name: "ideal",
+    x: counts,
+    y: counts.map((c) => (scale === "speedup" ? c / counts[0] : 1)),
+    line: { dash: "dash" },
+  });
+  return out;
 }
