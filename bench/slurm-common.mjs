@@ -20,6 +20,7 @@ hooks.registerTypeScriptHooks();
 export const jobs = await import(dist("jobs", "index.js"));
 /** The magic registry and the Slurm magics. */
 export const { MagicRegistry } = await import(dist("kernel", "magics", "registry.js"));
+const { KernelCommManager } = await import(dist("kernel", "comms", "comm-manager.js"));
 export const { registerSlurmMagics } = await import(dist("magics", "slurm", "index.js"));
 const { startSlurmCluster } = await import(join(ROOT, "test", "setup", "slurm-cluster.ts"));
 
@@ -45,14 +46,10 @@ export async function time(fn) {
 export function quietContext() {
   return {
     output: { stream() {}, display() {}, clearOutput() {}, input: () => Promise.reject(new Error("no stdin")) },
-    comms: {
-      registerTarget() {},
-      unregisterTarget() {},
-      open() {
-        throw new Error("no comms");
-      },
-      list: () => [],
-    },
+    comms: new KernelCommManager(
+      () => undefined,
+      () => undefined,
+    ),
     signal: new AbortController().signal,
     getVariable: () => undefined,
     hasVariable: () => false,

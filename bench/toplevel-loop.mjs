@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const { TypeScriptInterpreter } = await import(`${root}dist/kernel/interpreter/index.js`);
 const { MagicRegistry } = await import(`${root}dist/kernel/magics/registry.js`);
+const { KernelCommManager } = await import(`${root}dist/kernel/comms/comm-manager.js`);
 
 const N = 10_000_000;
 const RUNS = 15;
@@ -24,14 +25,11 @@ const sink = {
   input: async () => "",
 };
 const interpreter = new TypeScriptInterpreter({
-  comms: {
-    registerTarget() {},
-    unregisterTarget() {},
-    open() {
-      throw new Error("no comms");
-    },
-    list: () => [],
-  },
+  // A comm manager with no frontend behind it: what it would send goes nowhere.
+  comms: new KernelCommManager(
+    () => undefined,
+    () => undefined,
+  ),
   magics: new MagicRegistry(),
 });
 let count = 0;

@@ -4,16 +4,16 @@
  * `%%fit` line and prepared and submitted by the same code, so the form's job is a `%%fit` job
  * (checkpoints, live progress, srun'd workers). A dry run answers the exact batch script.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { FIT_METHODS } from "../fit/options/spec.js";
 import { FLAG_OPTION_NAMES, flagDescriptions, flagName, type FlagOptionName } from "../fit/options/flags.js";
 import type { JobsFeed } from "../jobs/feed/feed.js";
 import type { RequestHandler } from "../jobs/feed/handlers/types.js";
 import type { FitJobCatalog, FitJobField, FitJobOrder } from "../schema/jobs.js";
-import { UserError } from "../util/user-error.js";
 import { prepareFitJob, submitFitJob } from "./fit-job.js";
 import { jobFlagOptions, parseFitArgs, resourceFlags } from "./options.js";
+import { readUserText } from "../util/read-text.js";
 
 /** What a fit job can be given, for the form. */
 export function fitJobCatalog(): FitJobCatalog {
@@ -71,12 +71,7 @@ export async function orderFitJob(
 ): Promise<{ dir: string; script: string; jobIds: string[] }> {
   const request = parseFitArgs(orderArgs(order));
   const modelFile = resolve(order.modelFile);
-  let body: string;
-  try {
-    body = readFileSync(modelFile, "utf8");
-  } catch (e) {
-    throw new UserError(`cannot read the model file ${order.modelFile}: ${(e as Error).message}`);
-  }
+  const body = readUserText(modelFile, `the model file ${order.modelFile}`);
   const prepared = await prepareFitJob(request, body, {}, dirname(modelFile));
   if (dryRun) {
     rmSync(prepared.dir, { recursive: true, force: true });

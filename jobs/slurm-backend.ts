@@ -9,9 +9,10 @@ import { basename, resolve } from "node:path";
 import { isTerminalState, type JobRow } from "../schema/jobs.js";
 import { runCommand } from "./command.js";
 import { VANISHED_REASON } from "./states.js";
-import { applyFilter, cancelOutcome, checkJobIds, expandFilePattern, matchesId } from "./job-ids.js";
+import { applyFilter, cancelOutcome, checkJobIds, matchesId } from "./job-ids.js";
 import { checkBatchScript, directiveArgs, parseSbatchArgs, parseTimeLimit, type SbatchOptions } from "./sbatch-options.js";
 import { parseSqueueJson } from "./slurm-json.js";
+import { submittedRow } from "./submitted-row.js";
 import { parseSqueueFields, SQUEUE_FIELDS_ENV, squeueFieldArgs } from "./squeue-fields.js";
 import { JobStore } from "./store.js";
 import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "./types.js";
@@ -56,38 +57,24 @@ function submittedRows(
   const tasks: (number | null)[] = options.array ? options.array.indices : [null];
   const arrayJobId = options.array ? jobId : null;
   const now = new Date().toISOString();
-  return tasks.map((task) => {
-    const vars = { jobId, name, arrayJobId, arrayTaskId: task, user, node: "" };
-    const path = (pattern: string): string => {
-      // Normalised, so the record names the file as the file system does (no `a/../`).
-      return resolve(directory, expandFilePattern(pattern, vars));
-    };
-    const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
-    return {
-      id: arrayJobId !== null ? `${arrayJobId}_${task}` : String(jobId),
-      jobId,
-      arrayJobId,
-      arrayTaskId: task,
-      name,
-      user,
-      state: "PENDING",
-      reason: options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null,
-      partition: options.partition ?? null,
-      nodes: null,
-      cpus: (options.ntasks ?? 1) * (options.cpusPerTask ?? 1),
-      submitTime: now,
-      startTime: null,
-      endTime: null,
-      timeLimit: options.time ?? null,
-      exitCode: null,
-      signal: null,
-      directory,
-      stdout,
-      stderr: options.error ? path(options.error) : stdout,
-      backend: "slurm",
-      origin,
-    };
-  });
+  return tasks.map((task) =>
+    submittedRow(
+      {
+        jobId,
+        arrayJobId,
+        task,
+        name,
+        user,
+        partition: options.partition ?? null,
+        submitTime: now,
+        directory,
+        node: "",
+        backend: "slurm",
+        origin,
+      },
+      options,
+    ),
+  );
 }
 
 /** How {@link SlurmBackend} reads the queue. */

@@ -2,18 +2,23 @@
  * Reads and checks the connection file a Jupyter client writes before starting a kernel: where to
  * bind the five sockets and the key that signs every message.
  */
-import { readFileSync } from "node:fs";
+import { freePorts } from "../util/free-port.js";
 import { UserError } from "../util/user-error.js";
+import { readUserText } from "../util/read-text.js";
 
-/** The parsed connection file. */
-export interface ConnectionInfo {
-  transport: "tcp" | "ipc";
-  ip: string;
+/** The five ports of a kernel: its sockets and its heartbeat. */
+export interface KernelPorts {
   shell_port: number;
   control_port: number;
   stdin_port: number;
   iopub_port: number;
   hb_port: number;
+}
+
+/** The parsed connection file. */
+export interface ConnectionInfo extends KernelPorts {
+  transport: "tcp" | "ipc";
+  ip: string;
   /** The HMAC key; empty means messages are not signed (the spec allows it). */
   key: string;
   /** `hmac-<digest>`, normally `hmac-sha256`. */
@@ -69,16 +74,19 @@ export function parseConnectionInfo(text: string, source = "connection file"): C
 
 /** Reads and parses the connection file at `path`. */
 export function readConnectionFile(path: string): ConnectionInfo {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UserError(`cannot read connection file ${path}: ${(error as Error).message}`);
-  }
-  return parseConnectionInfo(text, path);
+  return parseConnectionInfo(readUserText(path, `connection file ${path}`), path);
 }
 
 /** The ZeroMQ endpoint for one port of the connection (ipc uses `<ip>-<port>` paths, as jupyter_client does). */
 export function endpoint(info: ConnectionInfo, port: number): string {
   return info.transport === "tcp" ? `tcp://${info.ip}:${port}` : `ipc://${info.ip}-${port}`;
+}
+
+/**
+ * A tcp connection on five ports of `ip` that are free now, signed with `key`. The ports may be
+ * taken by someone else before the kernel binds them: a starter retries on fresh ones then.
+ */
+export async function freeTcpConnection(ip: string, key: string, signature_scheme = "hmac-sha256"): Promise<ConnectionInfo> {
+  const [shell_port, control_port, stdin_port, iopub_port, hb_port] = await freePorts(5, ip);
+  return { transport: "tcp", ip, shell_port, control_port, stdin_port, iopub_port, hb_port, key, signature_scheme };
 }

@@ -19,6 +19,7 @@ import { readSpec } from "../fit-jobs/job-directory.js";
 import { fitOptionsUsage, parseFitLine } from "../fit-jobs/options.js";
 import { progressLine } from "../fit-jobs/progress.js";
 import { UserError } from "../util/user-error.js";
+import { userErrors } from "./slurm/magic-support.js";
 
 const USAGE = `%%fit [fit options] [Slurm resources] [--local] [--dry-run] [--var NAME]...
   <a model file: exports \`problem\` (a FitProblem) or a default>
@@ -30,16 +31,6 @@ the model uses NAME as if it were declared.
 %fit jobs              list fit jobs with their state and directory
 %fit --resume DIR      resubmit a DREAM fit job from its last checkpoint
 ${fitOptionsUsage()}`;
-
-/** Turns library errors into MagicErrors (shown without a stack). */
-async function userErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof UserError || e instanceof UserError || e instanceof UserError) throw new UserError(`%%fit: ${e.message}`);
-    throw e;
-  }
-}
 
 /** Shows the job live under one display id and keeps it updated until the job ends. */
 function showLive(context: MagicContext, job: FitJob): void {
@@ -133,6 +124,6 @@ export const fitMagic: Magic = {
   summary: "Send a fit to the cluster from a cell (%%fit), show its results (%fit results), list fit jobs (%fit jobs).",
   usage: USAGE,
   run(args: string, context: MagicContext, body?: string): Promise<unknown> {
-    return userErrors(() => (body === undefined ? lineMagic(args, context) : cellMagic(args, body, context)));
+    return userErrors("%fit", () => (body === undefined ? lineMagic(args, context) : cellMagic(args, body, context)));
   },
 };

@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import type * as zmq from "zeromq";
-import { endpoint, type ConnectionInfo } from "../jupyter/connection-file.js";
+import { endpoint, freeTcpConnection, type ConnectionInfo } from "../jupyter/connection-file.js";
 import { createMessage, type JSONDict, type JupyterMessage, type SenderIdentity } from "../jupyter/message.js";
 import { MessageSigner, parseMessage, serializeMessage } from "../jupyter/wire.js";
 import { findKernelSpec, type KernelSpec } from "./kernelspec.js";
@@ -17,7 +17,6 @@ import { createRunDir } from "./run-directory.js";
 import type { IopubMessage } from "./outputs.js";
 import type { ExecuteReply, KernelConnection } from "./runner.js";
 import { UserError } from "../util/user-error.js";
-import { freePorts } from "../util/free-port.js";
 
 /** Options of {@link startKernel}. */
 export interface StartKernelOptions {
@@ -52,17 +51,8 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Zmq
 const PORT_RACE_ATTEMPTS = 4;
 
 async function startOnce(spec: KernelSpec, options: StartKernelOptions): Promise<ZmqKernelConnection> {
-  const ports = await freePorts(5);
   const info: ConnectionInfo = {
-    transport: "tcp",
-    ip: "127.0.0.1",
-    shell_port: ports[0],
-    control_port: ports[1],
-    stdin_port: ports[2],
-    iopub_port: ports[3],
-    hb_port: ports[4],
-    key: randomBytes(32).toString("hex"),
-    signature_scheme: "hmac-sha256",
+    ...(await freeTcpConnection("127.0.0.1", randomBytes(32).toString("hex"))),
     kernel_name: spec.name,
   };
   const dir = createRunDir();
@@ -272,13 +262,20 @@ export class ZmqKernelConnection implements KernelConnection {
     }
   }
 
+  /** The message in `frames` and the request it answers, when it is a readable reply to one of ours. */
+  private answering(frames: Buffer[]): { message: JupyterMessage; parentId: string; pending: Pending } | undefined {
+    const message = this.parse(frames);
+    const parentId = message && "msg_id" in message.parent_header ? message.parent_header.msg_id : undefined;
+    const pending = parentId ? this.pending.get(parentId) : undefined;
+    return message && parentId && pending ? { message, parentId, pending } : undefined;
+  }
+
   private async readShell(): Promise<void> {
     try {
       for await (const frames of this.shell) {
-        const message = this.parse(frames);
-        const parentId = message && "msg_id" in message.parent_header ? message.parent_header.msg_id : undefined;
-        const pending = parentId ? this.pending.get(parentId) : undefined;
-        if (!message || !pending || !parentId) continue;
+        const answer = this.answering(frames);
+        if (answer === undefined) continue;
+        const { message, parentId, pending } = answer;
         pending.reply = message.content;
         this.finish(parentId, pending);
       }
@@ -300,10 +297,9 @@ export class ZmqKernelConnection implements KernelConnection {
   private async readIopub(): Promise<void> {
     try {
       for await (const frames of this.iopub) {
-        const message = this.parse(frames);
-        const parentId = message && "msg_id" in message.parent_header ? message.parent_header.msg_id : undefined;
-        const pending = parentId ? this.pending.get(parentId) : undefined;
-        if (!message || !pending || !parentId) continue;
+        const answer = this.answering(frames);
+        if (answer === undefined) continue;
+        const { message, parentId, pending } = answer;
         if (message.header.msg_type === "status") {
           if (message.content.execution_state === "idle") {
             pending.idle = true;

@@ -3,9 +3,10 @@
  * touch are typed; everything else is carried through untouched.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 import { UserError } from "../util/user-error.js";
+import { readUserText } from "../util/read-text.js";
 
 /** Multiline strings in nbformat may be stored as arrays of lines. */
 export type MultilineString = string | string[];
@@ -74,13 +75,8 @@ export function parseNotebook(text: string, origin: string): Notebook {
 
 /** Reads a notebook file, or standard input when `path` is "-". */
 export function readNotebook(path: string): Notebook {
-  let text: string;
-  try {
-    text = readFileSync(path === "-" ? 0 : path, "utf8");
-  } catch (error) {
-    throw new UserError(`cannot read ${path === "-" ? "standard input" : path}: ${(error as Error).message}`);
-  }
-  return parseNotebook(text, path === "-" ? "standard input" : path);
+  const source = path === "-" ? "standard input" : path;
+  return parseNotebook(readUserText(path === "-" ? 0 : path, source), source);
 }
 
 /** Serialises as Jupyter does (one-space indent, trailing newline). */
@@ -106,6 +102,23 @@ export function writeNotebook(nb: Notebook, path: string): void {
 /** A fresh nbformat 4.5 cell id. */
 export function newCellId(): string {
   return randomUUID().replace(/-/g, "").slice(0, 16);
+}
+
+/**
+ * A notebook of `cells` that opens on the hpcfit kernel (its kernelspec and language in the
+ * metadata, with `metadata` added).
+ */
+export function hpcfitNotebook(cells: NotebookCell[], metadata: Record<string, unknown> = {}): Notebook {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "hpcfit", display_name: "HPCFit (TypeScript)", language: "typescript" },
+      language_info: { name: "typescript" },
+      ...metadata,
+    },
+    cells,
+  };
 }
 
 /** A new code cell with the given source and tags. */

@@ -3,10 +3,10 @@
  * cell tagged `parameters` holds the defaults, and a cell tagged `injected-parameters` holding
  * TypeScript declarations of the given values goes right after it.
  */
-import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { cellTags, codeCell, joinSource, type Notebook, type NotebookCell } from "./notebook.js";
 import { UserError } from "../util/user-error.js";
+import { readUserText } from "../util/read-text.js";
 
 /** Parameter values: anything YAML or JSON can carry. */
 export type ParameterValues = Record<string, unknown>;
@@ -52,13 +52,7 @@ export function yamlParameters(text: string, origin: string): ParameterValues {
 
 /** Reads `-f params.yaml`. */
 export function yamlFileParameters(path: string): ParameterValues {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new UserError(`cannot read parameter file ${path}: ${(error as Error).message}`);
-  }
-  return yamlParameters(text, path);
+  return yamlParameters(readUserText(path, `parameter file ${path}`), path);
 }
 
 /** A TypeScript literal for a parameter value. */

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { basename, extname, join, resolve } from "node:path";
 import { parseCsv } from "../schema/csv.js";
 import { defaultOutputParent } from "./run-names.js";
-import { codeCell, markdownCell, writeNotebook, type Notebook } from "./notebook.js";
+import { codeCell, hpcfitNotebook, markdownCell, writeNotebook, type Notebook } from "./notebook.js";
 import { checkName, literal, typedValue, type ParameterValues } from "./parameters.js";
 import { UserError } from "../util/user-error.js";
 
@@ -141,15 +141,8 @@ export function summaryNotebook(rows: SweepRow[], input: string, csvPath: string
     ),
   ].join("\n");
   const failed = rows.filter((r) => r.status === "failed").length;
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: { name: "hpcfit", display_name: "HPCFit (TypeScript)", language: "typescript" },
-      language_info: { name: "typescript" },
-      hpcfit: { sweep: { input, runs: rows.length, failed } },
-    },
-    cells: [
+  return hpcfitNotebook(
+    [
       markdownCell(`# Sweep of \`${basename(input)}\`\n\n${rows.length} runs, ${failed} failed.\n\n${table}`),
       codeCell(
         [
@@ -160,7 +153,8 @@ export function summaryNotebook(rows: SweepRow[], input: string, csvPath: string
         ].join("\n"),
       ),
     ],
-  };
+    { hpcfit: { sweep: { input, runs: rows.length, failed } } },
+  );
 }
 
 /** Writes `<dir>/<stem>-summary.csv` and `<dir>/<stem>-summary.ipynb`; returns their paths. */

@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { KernelPorts } from "../jupyter/connection-file.js";
 import { ensurePrivateDir, ensurePrivateFile, userDataDir, writePrivateFile } from "../util/paths.js";
 import { UserError } from "../util/user-error.js";
 
@@ -28,14 +29,9 @@ export interface AllocationRecord {
 }
 
 /** Where the kernel on the node says it listens, once its sockets are bound. */
-export interface NodeKernelPorts {
+export interface NodeKernelPorts extends KernelPorts {
   /** The address the node kernel bound (the node's address). */
   ip: string;
-  shell_port: number;
-  control_port: number;
-  stdin_port: number;
-  iopub_port: number;
-  hb_port: number;
   /** The node it runs on (`SLURMD_NODENAME`). */
   node: string;
   /** Its process id on that node. */

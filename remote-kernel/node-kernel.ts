@@ -6,8 +6,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { join } from "node:path";
-import type { ConnectionInfo } from "../jupyter/connection-file.js";
-import { freePorts } from "../util/free-port.js";
+import { freeTcpConnection, type ConnectionInfo } from "../jupyter/connection-file.js";
 import { writePrivateFile } from "../util/paths.js";
 import { KernelJobDirectory } from "./job-directory.js";
 
@@ -29,18 +28,7 @@ export async function prepareNodeKernel(dirPath: string, launch: string, address
   const { key, signature_scheme } = dir.readKey();
   // ZeroMQ binds an interface's address, not a host name.
   const ip = /^[\d.]+$|:/.test(address) ? address : (await lookup(address)).address;
-  const [shell, control, stdin, iopub, hb] = await freePorts(5, ip);
-  const connection: ConnectionInfo = {
-    transport: "tcp",
-    ip,
-    shell_port: shell,
-    control_port: control,
-    stdin_port: stdin,
-    iopub_port: iopub,
-    hb_port: hb,
-    key,
-    signature_scheme,
-  };
+  const connection = await freeTcpConnection(ip, key, signature_scheme);
   const connectionFile = join(dir.launchDir(launch), "connection.json");
   writePrivateFile(connectionFile, JSON.stringify(connection, null, 1) + "\n");
   return { dir, launch, connectionFile, connection };

@@ -44,12 +44,8 @@ import {
   type NotebookJobsClientMessage,
 } from "./notebook-jobs.js";
 
-/** Slurm's base job states that hpcfit distinguishes; both backends use these names. */
-export const JOB_STATES = [
-  "PENDING",
-  "RUNNING",
-  "SUSPENDED",
-  "COMPLETING",
+/** The states after which a job never changes again, as written in {@link JOB_STATES}. */
+const FINAL_STATES = [
   "COMPLETED",
   "FAILED",
   "CANCELLED",
@@ -61,21 +57,14 @@ export const JOB_STATES = [
   "DEADLINE",
 ] as const;
 
+/** Slurm's base job states that hpcfit distinguishes; both backends use these names. */
+export const JOB_STATES = ["PENDING", "RUNNING", "SUSPENDED", "COMPLETING", ...FINAL_STATES] as const;
+
 /** A job state, e.g. `RUNNING`. */
 export type JobState = (typeof JOB_STATES)[number];
 
 /** States after which a job never changes again. */
-export const TERMINAL_STATES: readonly JobState[] = [
-  "COMPLETED",
-  "FAILED",
-  "CANCELLED",
-  "TIMEOUT",
-  "NODE_FAIL",
-  "PREEMPTED",
-  "OUT_OF_MEMORY",
-  "BOOT_FAIL",
-  "DEADLINE",
-];
+export const TERMINAL_STATES: readonly JobState[] = FINAL_STATES;
 
 /** True when `state` is final. */
 export function isTerminalState(state: JobState): boolean {

@@ -10,7 +10,8 @@ import { availableParallelism, hostname, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import type { JobRow } from "../../schema/jobs.js";
 import { compiledEntry, ensurePrivateDir, ensurePrivateFile, userDataDir, writePrivateFile } from "../../util/paths.js";
-import { applyFilter, cancelOutcome, checkJobIds, expandFilePattern, matchesId } from "../job-ids.js";
+import { applyFilter, cancelOutcome, checkJobIds, matchesId } from "../job-ids.js";
+import { submittedRow } from "../submitted-row.js";
 import { checkBatchScript, directiveArgs, parseSbatchArgs, type SbatchOptions } from "../sbatch-options.js";
 import { ACTIVE_STATES } from "../states.js";
 import { JobStore, type LocalJobExtras } from "../store.js";
@@ -125,13 +126,22 @@ export class LocalBackend implements JobsBackend {
         const jobId = first + k;
         const arrayJobId = options.array ? first : null;
         mkdirSync(localJobDir(this.dataDir, jobId), { recursive: true, mode: 0o700 });
-        const vars = { jobId, name, arrayJobId, arrayTaskId: task, user, node };
-        const path = (pattern: string): string => {
-          // Normalised, so the record names the file as the file system does (no `a/../`).
-          return resolve(directory, expandFilePattern(pattern, vars));
-        };
-        const stdout = path(options.output ?? (options.array ? "slurm-%A_%a.out" : "slurm-%j.out"));
-        const stderr = options.error ? path(options.error) : stdout;
+        const row = submittedRow(
+          {
+            jobId,
+            arrayJobId,
+            task,
+            name,
+            user,
+            partition: LOCAL_PARTITION,
+            submitTime,
+            directory,
+            node,
+            backend: "local",
+            origin: request.origin ?? null,
+          },
+          options,
+        );
         const jobEnv: Record<string, string> = {
           SLURM_JOB_ID: String(jobId),
           SLURM_JOBID: String(jobId),
@@ -166,31 +176,6 @@ export class LocalBackend implements JobsBackend {
               }
             : {}),
         };
-        const row: JobRow = {
-          id: arrayJobId !== null ? `${arrayJobId}_${task}` : String(jobId),
-          jobId,
-          arrayJobId,
-          arrayTaskId: task,
-          name,
-          user,
-          state: "PENDING",
-          reason: options.hold ? "JobHeldUser" : "None",
-          partition: LOCAL_PARTITION,
-          nodes: null,
-          cpus,
-          submitTime,
-          startTime: null,
-          endTime: null,
-          timeLimit: options.time ?? null,
-          exitCode: null,
-          signal: null,
-          directory,
-          stdout,
-          stderr,
-          backend: "local",
-          origin: request.origin ?? null,
-        };
-        row.reason = options.hold ? "JobHeldUser" : options.dependency ? "Dependency" : null;
         const local: LocalJobExtras = {
           scriptPath,
           scriptArgs,

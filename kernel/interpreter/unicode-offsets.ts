@@ -3,12 +3,17 @@
  * index UTF-16 code units. These convert between the two.
  */
 
+/** UTF-16 code units of the code point at `index`: 2 where a surrogate pair starts, else 1. */
+function unitsAt(text: string, index: number): number {
+  const c = text.charCodeAt(index);
+  return c >= 0xd800 && c <= 0xdbff && index + 1 < text.length ? 2 : 1;
+}
+
 /** UTF-16 index of the `codePoints`-th code point of `text` (clamped to the text). */
 export function codePointsToUtf16(text: string, codePoints: number): number {
   let index = 0;
   for (let n = 0; n < codePoints && index < text.length; n++) {
-    const c = text.charCodeAt(index);
-    index += c >= 0xd800 && c <= 0xdbff && index + 1 < text.length ? 2 : 1;
+    index += unitsAt(text, index);
   }
   return index;
 }
@@ -17,8 +22,7 @@ export function codePointsToUtf16(text: string, codePoints: number): number {
 export function utf16ToCodePoints(text: string, index: number): number {
   let n = 0;
   for (let i = 0; i < index && i < text.length; n++) {
-    const c = text.charCodeAt(i);
-    i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length ? 2 : 1;
+    i += unitsAt(text, i);
   }
   return n;
 }

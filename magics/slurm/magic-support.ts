@@ -1,6 +1,7 @@
 /**
- * What the Slurm magics share: word splitting of the magic line, a small option parser that
- * names unknown options, turning the jobs layer's errors into MagicErrors, and a live job display.
+ * What the Slurm magics, `%fit` and `%run_notebook` share: word splitting of the magic line, a small
+ * option parser that names unknown options, turning library errors into UserErrors named after the
+ * magic, and a live job display.
  */
 import type { MimeBundle } from "../../schema/display.js";
 import { DISPLAY, markShownLive } from "../../schema/display.js";

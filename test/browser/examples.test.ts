@@ -4,48 +4,22 @@
  * parameter table shows the fitted values; `examples/mcmc-line.ipynb` draws every MCMC tab, the
  * model's bands in its best fit, and writes and reads its ArviZ store.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fit } from "hpcfit";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
-import {
-  copyToTemp,
-  launchChromium,
-  openLab,
-  ROOT,
-  runCommand,
-  screenshot,
-  startJupyterLab,
-  waitForKernelIdle,
-  type Lab,
-} from "../support/browser.js";
-import { lineProblem } from "./notebook-fixtures.js";
+import { ROOT, runCommand, screenshot, waitForKernelIdle } from "../support/browser.js";
+import { labSession } from "../support/lab-session.js";
+import { MCMC_TAB_CONTENT, openMcmcTab } from "./mcmc-view-support.js";
+import { lineProblem } from "../support/line-problem.js";
 
-let lab: Lab;
-let browser: Browser;
-let page: Page;
-let dir: string;
-
-beforeAll(async () => {
-  dir = copyToTemp(join(ROOT, "examples"));
-  lab = await startJupyterLab({ notebookDir: dir });
-  browser = await launchChromium();
-  page = await openLab(browser, lab, "curve-fit.ipynb");
-}, 150_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
+const lab = labSession({ copyOf: join(ROOT, "examples"), open: "curve-fit.ipynb" });
 
 /** Runs every cell of the current notebook and waits until the kernel is idle again. */
 async function runAll(): Promise<void> {
-  await runCommand(page, "notebook:run-all-cells");
+  await runCommand(lab.page, "notebook:run-all-cells");
   // Execution counts fill in cell by cell; the last code cell's prompt gets a number at the end.
-  await page.waitForFunction(
+  await lab.page.waitForFunction(
     () => {
       const prompts = Array.from(document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt"));
       return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p.textContent ?? ""));
@@ -53,14 +27,14 @@ async function runAll(): Promise<void> {
     undefined,
     { timeout: 120_000, polling: 250 },
   );
-  await waitForKernelIdle(page);
+  await waitForKernelIdle(lab.page);
 }
 
 describe("example notebooks, run in JupyterLab", () => {
   it("curve-fit.ipynb draws the fit with data and model traces and the fitted values", async () => {
     await runAll();
     const expected = await fit(lineProblem(), { method: "lm" });
-    const fitView = page.locator(".jp-OutputArea-output.jp-hpcfit-fit").first();
+    const fitView = lab.page.locator(".jp-OutputArea-output.jp-hpcfit-fit").first();
     await fitView.locator(".main-svg").first().waitFor({ timeout: 60_000 });
     const traces = fitView.locator(".scatterlayer .trace");
     await expect.poll(() => traces.count()).toBe(3);
@@ -71,33 +45,23 @@ describe("example notebooks, run in JupyterLab", () => {
         .poll(() => fitView.locator(`tr[data-parameter='${p.name}'] .jp-hpcfit-value`).textContent())
         .toBe(formatWithUncertainty(p.value, p.stderr));
     }
-    await screenshot(page, "20-curve-fit-run-all");
+    await screenshot(lab.page, "20-curve-fit-run-all");
   });
 
   it("mcmc-line.ipynb draws every tab of the MCMC view", async () => {
-    await runCommand(page, "docmanager:open", { path: "mcmc-line.ipynb" });
-    await waitForKernelIdle(page, 90_000);
+    await runCommand(lab.page, "docmanager:open", { path: "mcmc-line.ipynb" });
+    await waitForKernelIdle(lab.page, 90_000);
     // The Jobs panel follows the notebook that has focus.
-    await page.click("[data-id='hpcfit-jobs-panel']");
-    await expect.poll(() => page.textContent(".jp-hpcfit-panel-status"), { timeout: 30_000 }).toContain("mcmc-line.ipynb");
+    await lab.page.click("[data-id='hpcfit-jobs-panel']");
+    await expect.poll(() => lab.page.textContent(".jp-hpcfit-panel-status"), { timeout: 30_000 }).toContain("mcmc-line.ipynb");
     await runAll();
-    const mcmc = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-hpcfit-mcmc").first();
+    const mcmc = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-hpcfit-mcmc").first();
     await mcmc.waitFor({ state: "attached", timeout: 60_000 });
     await mcmc.scrollIntoViewIfNeeded();
-    const expectations: Record<string, string> = {
-      traces: ".scatterlayer .trace",
-      marginals: ".barlayer .trace",
-      corner: ".heatmaplayer image, .hm image",
-      logp: ".scatterlayer .trace",
-      diagnostics: "table.jp-hpcfit-diagnostics tbody tr",
-      fit: ".jp-hpcfit-fit .scatterlayer .trace",
-    };
-    for (const [tab, selector] of Object.entries(expectations)) {
-      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
-      const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
-      await expect.poll(() => pageNode.getAttribute("data-drawn"), { timeout: 30_000 }).toBe("true");
+    for (const [tab, selector] of Object.entries(MCMC_TAB_CONTENT)) {
+      const pageNode = await openMcmcTab(lab.page, mcmc, tab);
       await expect.poll(() => pageNode.locator(selector).count(), { timeout: 30_000 }).toBeGreaterThan(0);
-      await screenshot(page, `21-mcmc-line-${tab}`);
+      await screenshot(lab.page, `21-mcmc-line-${tab}`);
     }
     expect(await mcmc.locator("table.jp-hpcfit-diagnostics tbody tr").count()).toBe(2);
     // The run sampled until R-hat <= 1.01: the diagnostics tab says the target was met.
@@ -107,7 +71,7 @@ describe("example notebooks, run in JupyterLab", () => {
     // The best fit carries the model's 68% and 95% bands: two filled areas under the curve.
     expect(await mcmc.locator(".jp-hpcfit-tab-page[data-tab='fit'] .scatterlayer .trace .fills path").count()).toBe(2);
     // The last cell wrote the ArviZ store and read it back without an error.
-    const panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
+    const panel = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)");
     await expect
       .poll(() => panel.locator(".jp-Cell").last().locator(".jp-OutputArea-output").first().textContent())
       .toMatch(/name: 'm'/);

@@ -3,18 +3,12 @@
  * linked, and a live display updated later (`update_display_data`) redraws the same plot in place
  * (the same DOM node, new data) instead of rebuilding it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, openLab, runCommand, screenshot, startJupyterLab, type Lab } from "../support/browser.js";
+import { describe, expect, it } from "vitest";
+import { runCommand, screenshot } from "../support/browser.js";
+import { labSession } from "../support/lab-session.js";
 import { notebook } from "./notebook-fixtures.js";
-
-let lab: Lab;
-let browser: Browser;
-let page: Page;
-let dir: string;
 
 const MODELS = `import { Curve, FitProblem, fit } from "hpcfit";
 const x = [1, 2, 3, 4, 5, 6];
@@ -39,26 +33,14 @@ const waiting = setInterval(() => {
   void fit(new FitProblem(L), { method: "lm" }).then((r) => handle.update(r));
 }, 200);`;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "hpcfit-lab-live-"));
-  writeFileSync(join(dir, "live.ipynb"), JSON.stringify(notebook([{ source: MODELS }, { source: LIVE }])));
-  lab = await startJupyterLab({ notebookDir: dir });
-  browser = await launchChromium();
-  page = await openLab(browser, lab, "live.ipynb");
-}, 150_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-});
+const lab = labSession({ notebooks: { "live.ipynb": notebook([{ source: MODELS }, { source: LIVE }]) }, open: "live.ipynb" });
 
 type PlotDiv = HTMLElement & { layout?: { xaxis?: { range?: number[] } }; data?: { y?: number[] }[] };
 
 describe("linked panels and live updates", () => {
   it("runs the notebook", async () => {
-    await runCommand(page, "notebook:run-all-cells");
-    await page
+    await runCommand(lab.page, "notebook:run-all-cells");
+    await lab.page
       .locator(".jp-NotebookPanel .jp-Cell")
       .nth(1)
       .locator(".jp-hpcfit-fit .main-svg")
@@ -67,46 +49,46 @@ describe("linked panels and live updates", () => {
   });
 
   it("draws one panel per model and zooming one zooms the other", async () => {
-    const panels = page.locator(".jp-NotebookPanel .jp-Cell").nth(0).locator(".jp-hpcfit-fit .jp-hpcfit-plot");
+    const panels = lab.page.locator(".jp-NotebookPanel .jp-Cell").nth(0).locator(".jp-hpcfit-fit .jp-hpcfit-plot");
     await expect.poll(() => panels.count(), { timeout: 60_000 }).toBe(2);
     await panels.nth(0).locator(".main-svg").first().waitFor();
     await panels.nth(0).scrollIntoViewIfNeeded();
     const ranges = (): Promise<(number[] | undefined)[]> =>
       panels.evaluateAll((divs) => divs.map((d) => (d as PlotDiv).layout?.xaxis?.range?.map((v) => Math.round(v * 1e6) / 1e6)));
     const zoomed = (r: (number[] | undefined)[]): boolean => r[0] !== undefined && r[0][1] - r[0][0] < 3;
-    // A box zoom dragged across the first panel's plot area (again if the page moved under it).
+    // A box zoom dragged across the first panel's plot area (again if the lab.page moved under it).
     for (let attempt = 0; attempt < 3 && !zoomed(await ranges()); attempt++) {
-      await page.mouse.move(0, 0);
+      await lab.page.mouse.move(0, 0);
       const box = await panels.nth(0).locator(".nsewdrag").first().boundingBox();
       if (box === null) throw new Error("the first panel has no drag area");
-      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5, { steps: 5 });
-      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 5 });
-      await page.mouse.up();
-      await page.waitForTimeout(500);
+      await lab.page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5);
+      await lab.page.mouse.down();
+      await lab.page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.5, { steps: 5 });
+      await lab.page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 5 });
+      await lab.page.mouse.up();
+      await lab.page.waitForTimeout(500);
     }
     await expect
       .poll(ranges, { timeout: 15_000 })
       .toSatisfy((r: (number[] | undefined)[]) => zoomed(r) && JSON.stringify(r[0]) === JSON.stringify(r[1]));
-    await screenshot(page, "40-linked-panels");
+    await screenshot(lab.page, "40-linked-panels");
   });
 
   it("redraws a live display in place when it is updated", async () => {
-    const output = page.locator(".jp-NotebookPanel .jp-Cell").nth(1).locator(".jp-OutputArea-output.jp-hpcfit-fit");
+    const output = lab.page.locator(".jp-NotebookPanel .jp-Cell").nth(1).locator(".jp-OutputArea-output.jp-hpcfit-fit");
     const plot = output.locator(".jp-hpcfit-plot").first();
     const value = output.locator("tr[data-parameter='m'] .jp-hpcfit-value");
     const rough = await value.textContent();
     await plot.evaluate((div) => {
       div.dataset.marker = "first-draw";
     });
-    writeFileSync(join(dir, "go"), "");
+    writeFileSync(join(lab.dir, "go"), "");
     // The new fit arrives as update_display_data: the table changes ...
     await expect.poll(() => value.textContent(), { timeout: 30_000 }).not.toBe(rough);
     expect(await value.textContent()).toBe("1.970 ± 0.021");
     // ... in the same plot node: redrawn in place (Plotly.react), not rebuilt.
     expect(await plot.getAttribute("data-marker")).toBe("first-draw");
     expect(await output.locator(".jp-hpcfit-plot").count()).toBe(1);
-    await screenshot(page, "41-live-update");
+    await screenshot(lab.page, "41-live-update");
   });
 });

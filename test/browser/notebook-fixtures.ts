@@ -5,19 +5,15 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Curve, DISPLAY, fit, FitProblem, Random, type MimeBundle } from "hpcfit";
+import { DISPLAY, fit, Random, type MimeBundle } from "hpcfit";
 import { FIT_MIME, type FitBundle } from "../../schema/fit.js";
+import { hpcfitNotebook, type Notebook } from "../../notebooks/notebook.js";
+import { lineProblem } from "../support/line-problem.js";
 
-/** Minimal nbformat 4 notebook with the hpcfit kernelspec. */
-export function notebook(cells: { source: string; outputs?: MimeBundle[] }[]): Record<string, unknown> {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: { name: "hpcfit", display_name: "HPCFit (TypeScript)", language: "typescript" },
-      language_info: { name: "typescript" },
-    },
-    cells: cells.map((cell, i) => ({
+/** A notebook for the hpcfit kernel; a cell with outputs shows them as display data, as if it had run. */
+export function notebook(cells: { source: string; outputs?: MimeBundle[] }[]): Notebook {
+  return hpcfitNotebook(
+    cells.map((cell, i) => ({
       cell_type: "code",
       id: `cell-${i}`,
       execution_count: cell.outputs === undefined ? null : i + 1,
@@ -25,22 +21,7 @@ export function notebook(cells: { source: string; outputs?: MimeBundle[] }[]): R
       source: cell.source,
       outputs: (cell.outputs ?? []).map((data) => ({ output_type: "display_data", data, metadata: {} })),
     })),
-  };
-}
-
-/** The line fit of examples/curve.ts (and of the example notebooks). */
-export function lineProblem(): FitProblem {
-  const M = new Curve(
-    (x: number, m = 1, b = 0) => m * x + b,
-    [1, 2, 3, 4, 5, 6],
-    [2.1, 4.0, 6.3, 8.03, 9.6, 11.9],
-    [0.05, 0.05, 0.2, 0.05, 0.2, 0.2],
-    {},
-    { name: "line" },
   );
-  M.m.range(0, 4);
-  M.b.range(-5, 5);
-  return new FitProblem(M, { name: "curve" });
 }
 
 /** What the renderer tests check against. */

@@ -4,23 +4,21 @@
  * fitted values, every MCMC tab draws, a PNG is left in the saved output, plots follow a theme
  * change, and plotly is not downloaded at start-up but only for the first plot (sizes recorded).
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatWithUncertainty } from "../../labextension/src/transforms/fit-series.js";
 import {
   ARTIFACTS,
-  compareSnapshot,
-  copyToTemp,
-  launchChromium,
   recordResponses,
+  ROOT,
   runCommand,
   screenshot,
-  startJupyterLab,
-  type Lab,
+  snapshotDifference,
   type LoadedResource,
 } from "../support/browser.js";
+import { labSession } from "../support/lab-session.js";
+import { MCMC_TAB_CONTENT, openMcmcTab } from "./mcmc-view-support.js";
 import {
   writeLargeMcmcNotebook,
   writeRenderedNotebook,
@@ -31,10 +29,6 @@ import { MCMC_MIME, type McmcBundle } from "../../schema/mcmc.js";
 import { POINT_BUDGET } from "../../labextension/src/renderers/mcmc-figures.js";
 import { contrastRatio, parseColor } from "../../labextension/src/transforms/corner.js";
 
-let lab: Lab;
-let browser: Browser;
-let page: Page;
-let dir: string;
 let fixtures: RenderedFixtures;
 let largePath: string;
 let version1Path: string;
@@ -44,7 +38,7 @@ let startupHpcfitBytes = 0;
 
 /** The MCMC bundle saved in the rendered notebook's DREAM output. */
 function savedMcmcBundle(): McmcBundle {
-  const nb = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as {
+  const nb = JSON.parse(readFileSync(join(lab.dir, fixtures.path), "utf8")) as {
     cells: { outputs: { data: Record<string, unknown> }[] }[];
   };
   const data = nb.cells.flatMap((c) => c.outputs).find((o) => MCMC_MIME in o.data)?.data;
@@ -55,43 +49,36 @@ function savedMcmcBundle(): McmcBundle {
 const sum = (list: LoadedResource[]): number => list.reduce((s, r) => s + r.bytes, 0);
 const isOurs = (r: LoadedResource): boolean => r.url.includes("/lab/extensions/hpcfit-labextension/");
 
+const lab = labSession({
+  copyOf: join(ROOT, "examples"),
+  prepare: async ({ dir }) => {
+    fixtures = await writeRenderedNotebook(dir);
+    largePath = writeLargeMcmcNotebook(dir, 20, 10_000, ["a", "b", "c"]);
+    version1Path = await writeVersion1Notebook(dir);
+  },
+  onPage: (page) => (loaded = recordResponses(page)),
+});
+
 beforeAll(async () => {
-  dir = copyToTemp(join(process.cwd(), "examples"));
-  fixtures = await writeRenderedNotebook(dir);
-  largePath = writeLargeMcmcNotebook(dir, 20, 10_000, ["a", "b", "c"]);
-  version1Path = await writeVersion1Notebook(dir);
-  lab = await startJupyterLab({ notebookDir: dir });
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  loaded = recordResponses(page);
-  await page.goto(`${lab.url}lab?token=${lab.token}&reset`);
-  await page.waitForSelector("#jupyterlab-splash", { state: "detached", timeout: 60_000 });
-  await page.waitForLoadState("networkidle");
+  await lab.page.waitForLoadState("networkidle");
   startupBytes = sum(loaded);
   startupHpcfitBytes = sum(loaded.filter(isOurs));
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("renderers in JupyterLab", () => {
   it("loads the extension at start-up without plotly", async () => {
-    await screenshot(page, "01-startup");
+    await screenshot(lab.page, "01-startup");
     expect(loaded.some((r) => isOurs(r) && r.url.includes("remoteEntry"))).toBe(true);
     expect(loaded.some((r) => r.url.includes("/plotly."))).toBe(false);
     // The Jobs panel is in the sidebar and says no hpcfit kernel is attached.
-    await page.click("[data-id='hpcfit-jobs-panel']");
-    await expect.poll(() => page.textContent(".jp-hpcfit-panel-status")).toMatch(/No hpcfit kernel/);
+    await lab.page.click("[data-id='hpcfit-jobs-panel']");
+    await expect.poll(() => lab.page.textContent(".jp-hpcfit-panel-status")).toMatch(/No hpcfit kernel/);
   });
 
   it("draws the fit: data with error bars, model curve, residuals, parameter table", async () => {
     const before = loaded.length;
-    await runCommand(page, "docmanager:open", { path: fixtures.path });
-    const fit = page.locator(".jp-hpcfit-fit").first();
+    await runCommand(lab.page, "docmanager:open", { path: fixtures.path });
+    const fit = lab.page.locator(".jp-hpcfit-fit").first();
     await fit.locator(".jp-hpcfit-plot .main-svg").first().waitFor({ timeout: 60_000 });
     // Plotly draws one trace group per trace: data (markers with error bars), model (line), residuals.
     const traces = fit.locator(".scatterlayer .trace");
@@ -119,19 +106,16 @@ describe("renderers in JupyterLab", () => {
     expect(overlap).toBe(0);
     expect(await fit.locator(".gtitle").first().textContent()).toBe("line");
     // The parameters' correlation, as in the text and HTML reports.
-    const saved = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as {
+    const saved = JSON.parse(readFileSync(join(lab.dir, fixtures.path), "utf8")) as {
       cells: { outputs: { data: Record<string, { correlation: number[] }> }[] }[];
     };
     const r = saved.cells[0].outputs[0].data["application/vnd.hpcfit.fit+json"].correlation[2];
     const cell = fit.locator(".jp-hpcfit-correlation tbody tr[data-correlation-row='b'] td").first();
     expect(await cell.textContent()).toBe(r.toFixed(2));
-    await screenshot(page, "02-fit");
-    // Visual snapshot of the plot (the lm fit is deterministic); the pointer away so no hover
-    // label or mode bar shows.
-    await page.mouse.move(0, 0);
-    await page.waitForTimeout(300);
+    await screenshot(lab.page, "02-fit");
+    // Visual snapshot of the plot (the lm fit is deterministic).
     const plot = fit.locator(".jp-hpcfit-plot").first();
-    expect(await compareSnapshot(page, "fit-plot-light", await plot.screenshot())).toBeLessThan(0.005);
+    expect(await snapshotDifference(lab.page, "fit-plot-light", plot)).toBeLessThan(0.005);
     const plotly = loaded.slice(before).filter((r) => r.url.includes("/plotly."));
     expect(plotly).toHaveLength(1);
     const sizes = {
@@ -144,12 +128,12 @@ describe("renderers in JupyterLab", () => {
   });
 
   it("switches the axes to log scale", async () => {
-    const fit = page.locator(".jp-hpcfit-fit").first();
+    const fit = lab.page.locator(".jp-hpcfit-fit").first();
     await fit.locator("input[data-axis='y']").check();
     await expect.poll(() => fit.locator(".yaxislayer-above .ytick text").first().textContent()).toBeTruthy();
     await expect
       .poll(() =>
-        page.evaluate(() => {
+        lab.page.evaluate(() => {
           const div = document.querySelector(".jp-hpcfit-fit .jp-hpcfit-plot") as unknown as {
             layout?: { yaxis?: { type?: string } };
           } | null;
@@ -161,7 +145,7 @@ describe("renderers in JupyterLab", () => {
   });
 
   it("shows the sampled part of MCMC runs: statistics first, kept draws, readable corner", async () => {
-    const mcmc = page.locator(".jp-hpcfit-mcmc").first();
+    const mcmc = lab.page.locator(".jp-hpcfit-mcmc").first();
     await mcmc.scrollIntoViewIfNeeded();
     const traces = mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces']");
     await traces.locator(".main-svg").first().waitFor({ timeout: 60_000 });
@@ -178,16 +162,10 @@ describe("renderers in JupyterLab", () => {
     expect(await traces.locator(".annotation-text").first().textContent()).toMatch(
       /^burn-in: \d+ generations before these draws/,
     );
-    await page.mouse.move(0, 0);
-    await page.waitForTimeout(300);
-    expect(await compareSnapshot(page, "mcmc-traces-light", await traces.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(
-      0.005,
-    );
+    expect(await snapshotDifference(lab.page, "mcmc-traces-light", traces.locator(".jp-hpcfit-plot"))).toBeLessThan(0.005);
 
     // Log-posterior: the kept generations fill most of the y axis; burn-in on request.
-    await mcmc.locator(".jp-hpcfit-tab[data-tab='logp']").click();
-    const logp = mcmc.locator(".jp-hpcfit-tab-page[data-tab='logp']");
-    await logp.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+    const logp = await openMcmcTab(lab.page, mcmc, "logp");
     const keptShare = (): Promise<number> =>
       logp.locator(".jp-hpcfit-plot").evaluate((div) => {
         const d = div as unknown as {
@@ -210,20 +188,14 @@ describe("renderers in JupyterLab", () => {
       });
     await mcmc.evaluate((node, burn) => (node.dataset.burn = String(burn)), fixtures.mcmcBurn);
     expect(await keptShare()).toBeGreaterThan(0.8);
-    await page.mouse.move(0, 0);
-    await page.waitForTimeout(300);
-    expect(await compareSnapshot(page, "mcmc-logp-light", await logp.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(
-      0.005,
-    );
+    expect(await snapshotDifference(lab.page, "mcmc-logp-light", logp.locator(".jp-hpcfit-plot"))).toBeLessThan(0.005);
     await logp.locator("input[data-option='show-burn-in']").check();
     await expect.poll(keptShare, { timeout: 30_000 }).toBeLessThan(0.5);
     await logp.locator("input[data-option='show-burn-in']").uncheck();
     await expect.poll(keptShare, { timeout: 30_000 }).toBeGreaterThan(0.8);
 
     // Corner of two parameters: sized to the output, tick labels apart.
-    await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
-    const corner = mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner']");
-    await corner.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+    const corner = await openMcmcTab(lab.page, mcmc, "corner");
     const size = await corner
       .locator(".main-svg")
       .first()
@@ -248,16 +220,12 @@ describe("renderers in JupyterLab", () => {
         return n;
       });
     expect(collisions).toBe(0);
-    await page.mouse.move(0, 0);
-    await page.waitForTimeout(300);
-    expect(await compareSnapshot(page, "mcmc-corner-light", await corner.locator(".jp-hpcfit-plot").screenshot())).toBeLessThan(
-      0.005,
-    );
+    expect(await snapshotDifference(lab.page, "mcmc-corner-light", corner.locator(".jp-hpcfit-plot"))).toBeLessThan(0.005);
     await mcmc.locator(".jp-hpcfit-tab[data-tab='traces']").click();
   });
 
   it("draws every MCMC tab", async () => {
-    const mcmc = page.locator(".jp-hpcfit-mcmc").first();
+    const mcmc = lab.page.locator(".jp-hpcfit-mcmc").first();
     await mcmc.scrollIntoViewIfNeeded();
     await mcmc
       .locator(".jp-hpcfit-tab-page[data-tab='traces'][data-drawn='true'] .main-svg")
@@ -267,20 +235,11 @@ describe("renderers in JupyterLab", () => {
     expect(await mcmc.locator(".jp-hpcfit-tab-page[data-tab='traces'] .scatterlayer .trace").count()).toBeGreaterThanOrEqual(
       2 * 20,
     );
-    await screenshot(page, "03-mcmc-traces");
-    const checks: Record<string, string> = {
-      marginals: ".barlayer .trace",
-      corner: ".heatmaplayer image, .hm image",
-      logp: ".scatterlayer .trace",
-      diagnostics: "table.jp-hpcfit-diagnostics tbody tr",
-      fit: ".jp-hpcfit-fit .scatterlayer .trace",
-    };
-    for (const [tab, selector] of Object.entries(checks)) {
-      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
-      const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
-      await pageNode.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+    await screenshot(lab.page, "03-mcmc-traces");
+    for (const [tab, selector] of Object.entries(MCMC_TAB_CONTENT).filter(([t]) => t !== "traces")) {
+      const pageNode = await openMcmcTab(lab.page, mcmc, tab);
       await expect.poll(() => pageNode.locator(selector).count(), { timeout: 30_000 }).toBeGreaterThan(0);
-      await screenshot(page, `04-mcmc-${tab}`);
+      await screenshot(lab.page, `04-mcmc-${tab}`);
     }
     expect(await mcmc.locator("table.jp-hpcfit-diagnostics tbody tr").count()).toBe(fixtures.mcmcLabels.length);
     // Values past the bundle's limits (Vehtari et al. 2021) are marked and say why; the others are not.
@@ -327,7 +286,7 @@ describe("renderers in JupyterLab", () => {
   });
 
   it("draws a sampler's model bands under the best curve, in the model's colour", async () => {
-    const mcmc = page.locator(".jp-hpcfit-mcmc").first();
+    const mcmc = lab.page.locator(".jp-hpcfit-mcmc").first();
     await mcmc.locator(".jp-hpcfit-tab[data-tab='fit']").click();
     const plot = mcmc.locator(".jp-hpcfit-tab-page[data-tab='fit'] .jp-hpcfit-plot").first();
     await expect.poll(() => plot.locator(".scatterlayer .trace").count(), { timeout: 30_000 }).toBe(7);
@@ -353,17 +312,17 @@ describe("renderers in JupyterLab", () => {
     }
     // Two filled areas (95% and 68%), drawn before (under) the model line.
     expect(await plot.locator(".scatterlayer .trace .fills path").count()).toBe(2);
-    await screenshot(page, "04-mcmc-fit-bands");
+    await screenshot(lab.page, "04-mcmc-fit-bands");
     // Back to the tab the previous test left shown, where the next one continues.
     await mcmc.locator(".jp-hpcfit-tab[data-tab='corner']").click();
   });
 
   it("draws a notebook saved before bands (fit bundle version 1) as before", async () => {
-    // In a page of its own (another workspace), so the notebook open in the main page is untouched.
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    // In a lab.page of its own (another workspace), so the notebook open in the main lab.page is untouched.
+    const context = await lab.browser.newContext({ viewport: { width: 1400, height: 1000 } });
     try {
       const other = await context.newPage();
-      await other.goto(`${lab.url}lab/workspaces/version-1/tree/${version1Path}?token=${lab.token}&reset`);
+      await other.goto(`${lab.server.url}lab/workspaces/version-1/tree/${version1Path}?token=${lab.server.token}&reset`);
       await other.waitForSelector("#jupyterlab-splash", { state: "detached", timeout: 60_000 });
       const fit = other.locator(".jp-OutputArea-output.jp-hpcfit-fit").first();
       await expect.poll(() => fit.locator(".scatterlayer .trace").count(), { timeout: 60_000 }).toBe(3);
@@ -382,32 +341,25 @@ describe("renderers in JupyterLab", () => {
   it("redraws the plots in the dark theme", async () => {
     // The figure's paper colour, which plotly sets as the style of its first svg.
     const plotBackground = (svg: Element): string | null => (svg as SVGElement).style.background || null;
-    const background = (): Promise<string | null> => page.locator(".jp-hpcfit-fit .main-svg").first().evaluate(plotBackground);
+    const background = (): Promise<string | null> =>
+      lab.page.locator(".jp-hpcfit-fit .main-svg").first().evaluate(plotBackground);
     const light = await background();
-    await runCommand(page, "apputils:change-theme", { theme: "JupyterLab Dark" });
+    await runCommand(lab.page, "apputils:change-theme", { theme: "JupyterLab Dark" });
     await expect.poll(background, { timeout: 30_000 }).not.toBe(light);
-    await screenshot(page, "05-dark-theme");
-    await page.mouse.move(0, 0);
-    await page.waitForTimeout(300);
+    await screenshot(lab.page, "05-dark-theme");
     expect(
-      await compareSnapshot(page, "fit-plot-dark", await page.locator(".jp-hpcfit-fit .jp-hpcfit-plot").first().screenshot()),
+      await snapshotDifference(lab.page, "fit-plot-dark", lab.page.locator(".jp-hpcfit-fit .jp-hpcfit-plot").first()),
     ).toBeLessThan(0.005);
     // The MCMC views in the dark theme; the corner's densities use the dark ramp, bright on black.
-    const mcmc = page.locator(".jp-hpcfit-mcmc").first();
+    const mcmc = lab.page.locator(".jp-hpcfit-mcmc").first();
     await mcmc.locator(`.jp-hpcfit-corner-choice input[data-parameter='${fixtures.mcmcLabels[1]}']`).check();
     for (const tab of ["traces", "logp", "corner"]) {
-      await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
-      const pageNode = mcmc.locator(`.jp-hpcfit-tab-page[data-tab='${tab}']`);
-      await pageNode.and(page.locator("[data-drawn='true']")).waitFor({ timeout: 30_000 });
+      const pageNode = await openMcmcTab(lab.page, mcmc, tab);
       await expect
         .poll(() => pageNode.locator(".main-svg").first().evaluate(plotBackground), { timeout: 30_000 })
         .toContain("rgb(17, 17, 17)");
       await mcmc.scrollIntoViewIfNeeded();
-      await page.mouse.move(0, 0);
-      await page.waitForTimeout(300);
-      expect(
-        await compareSnapshot(page, `mcmc-${tab}-dark`, await pageNode.locator(".jp-hpcfit-plot").screenshot()),
-      ).toBeLessThan(0.005);
+      expect(await snapshotDifference(lab.page, `mcmc-${tab}-dark`, pageNode.locator(".jp-hpcfit-plot"))).toBeLessThan(0.005);
     }
     const lowest = await mcmc.locator(".jp-hpcfit-tab-page[data-tab='corner'] .jp-hpcfit-plot").evaluate((div) => {
       const d = div as unknown as { _fullData: { type: string; colorscale: [number, string][] }[] };
@@ -415,17 +367,19 @@ describe("renderers in JupyterLab", () => {
     });
     expect(contrastRatio(lowest ?? "", "#111111")!).toBeGreaterThanOrEqual(1.5);
     await mcmc.locator(".jp-hpcfit-tab[data-tab='traces']").click();
-    await runCommand(page, "apputils:change-theme", { theme: "JupyterLab Light" });
+    await runCommand(lab.page, "apputils:change-theme", { theme: "JupyterLab Light" });
     await expect.poll(background, { timeout: 30_000 }).toBe(light);
   });
 
   it("leaves a PNG of each plot in the saved notebook", async () => {
-    await expect.poll(() => page.locator(".jp-OutputArea-output[data-snapshot='stored']").count(), { timeout: 30_000 }).toBe(2);
-    await runCommand(page, "docmanager:save");
+    await expect
+      .poll(() => lab.page.locator(".jp-OutputArea-output[data-snapshot='stored']").count(), { timeout: 30_000 })
+      .toBe(2);
+    await runCommand(lab.page, "docmanager:save");
     await expect
       .poll(
         () => {
-          const nb = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as {
+          const nb = JSON.parse(readFileSync(join(lab.dir, fixtures.path), "utf8")) as {
             cells: { outputs: { data: Record<string, string> }[] }[];
           };
           return nb.cells.map((c) => c.outputs[0]?.data["image/png"]?.slice(0, 8) ?? null);
@@ -435,11 +389,11 @@ describe("renderers in JupyterLab", () => {
       .toEqual(["iVBORw0K", "iVBORw0K"]);
     // The sampler's static copy holds the best fit with its bands above the traces: taller than
     // one plot (the PNG's height is at bytes 20-23 of its header).
-    const nb = JSON.parse(readFileSync(join(dir, fixtures.path), "utf8")) as {
+    const nb = JSON.parse(readFileSync(join(lab.dir, fixtures.path), "utf8")) as {
       cells: { outputs: { data: Record<string, string> }[] }[];
     };
     const png = Buffer.from(nb.cells[1].outputs[0].data["image/png"], "base64");
-    const tracesHeight = await page
+    const tracesHeight = await lab.page
       .locator(".jp-hpcfit-mcmc .jp-hpcfit-tab-page[data-tab='traces'] .jp-hpcfit-plot")
       .first()
       .evaluate((div) => Math.round(div.getBoundingClientRect().height));
@@ -448,8 +402,8 @@ describe("renderers in JupyterLab", () => {
   it("draws 20 chains × 10,000 draws decimated to the display budget", async () => {
     const started = Date.now();
     const timings: Record<string, number> = {};
-    await runCommand(page, "docmanager:open", { path: largePath });
-    const mcmc = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-hpcfit-mcmc").first();
+    await runCommand(lab.page, "docmanager:open", { path: largePath });
+    const mcmc = lab.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output.jp-hpcfit-mcmc").first();
     await mcmc
       .locator(".jp-hpcfit-tab-page[data-tab='traces'][data-drawn='true'] .main-svg")
       .first()
@@ -463,7 +417,7 @@ describe("renderers in JupyterLab", () => {
     );
     expect(vertices).toBeGreaterThan(3 * 20 * 64);
     expect(vertices).toBeLessThanOrEqual(POINT_BUDGET);
-    // The page still answers, and the other tabs draw too.
+    // The lab.page still answers, and the other tabs draw too.
     for (const tab of ["marginals", "corner", "logp"]) {
       const clicked = Date.now();
       await mcmc.locator(`.jp-hpcfit-tab[data-tab='${tab}']`).click();
@@ -477,6 +431,6 @@ describe("renderers in JupyterLab", () => {
     }
     // Recorded for bench/RESULTS.md, never asserted (wall-clock on a shared machine).
     writeFileSync(join(ARTIFACTS, "large-mcmc-timing.json"), JSON.stringify({ vertices, ...timings }, null, 2));
-    await screenshot(page, "06-large-mcmc");
+    await screenshot(lab.page, "06-large-mcmc");
   });
 });

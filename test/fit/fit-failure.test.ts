@@ -43,6 +43,19 @@ async function callsOfCompleteFit(method: string): Promise<number> {
 }
 
 describe.each(Object.keys(METHODS))("%s", (method) => {
+  /** Fits `P` with this method and its options (and `options`), aborting it through its signal at step 3. */
+  function fitAbortedAtStep3(P: FitProblem, options: object = {}): ReturnType<typeof fit> {
+    const abort = new AbortController();
+    return fit(P, {
+      method,
+      seed: 1,
+      ...METHODS[method],
+      ...options,
+      signal: abort.signal,
+      monitor: (step) => (step >= 3 ? abort.abort() : undefined),
+    } as FitOptions);
+  }
+
   test("a model that throws mid-fit: the error says the parameters were restored, and they are", async () => {
     const failAt = Math.floor((await callsOfCompleteFit(method)) / 2);
     const { P } = problem(failAt);
@@ -72,14 +85,7 @@ describe.each(Object.keys(METHODS))("%s", (method) => {
 
   test("an aborted signal: the result holds the best point so far, the parameters are back at the start", async () => {
     const { P } = problem();
-    const abort = new AbortController();
-    const r = await fit(P, {
-      method,
-      seed: 1,
-      ...METHODS[method],
-      signal: abort.signal,
-      monitor: (step) => (step >= 3 ? abort.abort() : undefined),
-    } as FitOptions);
+    const r = await fitAbortedAtStep3(P);
     expect(r.converged).toBe(false);
     expect(r.message).toMatch(
       /the parameters were restored to their starting values \(a = 1, b = 2\); onFailure: "best" leaves them at the best point found$/,
@@ -91,15 +97,7 @@ describe.each(Object.keys(METHODS))("%s", (method) => {
 
   test('an aborted signal with onFailure: "best" leaves the parameters at the result', async () => {
     const { P } = problem();
-    const abort = new AbortController();
-    const r = await fit(P, {
-      method,
-      seed: 1,
-      ...METHODS[method],
-      onFailure: "best",
-      signal: abort.signal,
-      monitor: (step) => (step >= 3 ? abort.abort() : undefined),
-    } as FitOptions);
+    const r = await fitAbortedAtStep3(P, { onFailure: "best" });
     expect(r.message).toMatch(/the parameters were left at the best point found/);
     expect(Array.from(P.getValues())).toEqual(Array.from(r.x));
   });

@@ -7,20 +7,9 @@ import { Curve, DISPLAY, fit, FitProblem, isSampledResult, WorkerEvaluator } fro
 import { FIT_MIME, type FitBundle, type FitBundleBands } from "../../schema/fit.js";
 import { addModelBands, BAND_DRAWS, MIN_BAND_DRAWS } from "../../fit/model-bands.js";
 import { makeProblem } from "./mcmc-fixtures/peak-model.js";
+import { lineProblem } from "../support/line-problem.js";
 
 const modelFile = fileURLToPath(new URL("./mcmc-fixtures/peak-model.ts", import.meta.url));
-
-function lineProblem(): FitProblem {
-  const M = new Curve(
-    (x: number, m = 1, b = 0) => m * x + b,
-    [1, 2, 3, 4, 5, 6],
-    [2.1, 4.0, 6.3, 8.03, 9.6, 11.9],
-    [0.05, 0.05, 0.2, 0.05, 0.2, 0.2],
-  );
-  M.m.range(0, 4);
-  M.b.range(-5, 5);
-  return new FitProblem(M);
-}
 
 /** Every grid point's values, checked for nesting; returns how often the best curve is inside each band. */
 function nesting(curveY: (number | null)[], bands: FitBundleBands): { in68: number; in95: number } {

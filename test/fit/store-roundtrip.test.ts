@@ -5,23 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
-import { Curve, DISPLAY, FitProblem, FitResult, fit, loadResult, saveResult, storedNames } from "hpcfit";
+import { DISPLAY, FitResult, fit, loadResult, saveResult, storedNames } from "hpcfit";
 import { MCMC_MIME, type McmcBundle } from "../../schema/mcmc.js";
+import { lineProblem } from "../support/line-problem.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hpcfit-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function lineProblem(): FitProblem {
-  const M = new Curve(
-    (x: number, m = 1, b = 0) => m * x + b,
-    [1, 2, 3, 4, 5, 6],
-    [2.1, 4.0, 6.3, 8.03, 9.6, 11.9],
-    [0.05, 0.05, 0.2, 0.05, 0.2, 0.2],
-  );
-  M.m.range(0, 4);
-  M.b.range(-5, 5);
-  return new FitProblem(M);
-}
 
 describe("result store", () => {
   test("a DREAM result round-trips through bumps' files and displays identically", async () => {

@@ -1,40 +1,13 @@
 // The hpcfit.jobs comm feed, driven through the kernel's real CommManager with the local backend.
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { KernelCommManager } from "../../kernel/comms/comm-manager.js";
 import type { JSONObject } from "../../kernel/comms/types.js";
 import { jobs } from "hpcfit";
-import { JOBS_COMM_TARGET, validateJobsServerMessage, type JobsServerMessage } from "../../schema/jobs.js";
+import { JOBS_COMM_TARGET } from "../../schema/jobs.js";
 import { registerJobsFeed, type JobsFeed } from "../../jobs/feed/feed.js";
-import { freshDirs } from "./support.js";
+import { freshDirs, jobsFeedRecorder } from "./support.js";
 
-const sent: { type: string; content: JSONObject }[] = [];
-const errors: unknown[] = [];
-const comms = new KernelCommManager(
-  (msgType, content) => sent.push({ type: msgType, content }),
-  (e) => errors.push(e),
-);
+const { comms, sent, errors, messages, until } = jobsFeedRecorder(5);
 let feed: JobsFeed;
-
-function messages(): JobsServerMessage[] {
-  return sent
-    .filter((s) => s.type === "comm_msg")
-    .map((s) => {
-      const data = s.content.data;
-      const check = validateJobsServerMessage(data);
-      if (!check.ok) throw new Error(`invalid message from the kernel: ${check.error}`);
-      return check.value;
-    });
-}
-
-async function until<T>(what: string, find: () => T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = find();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages().slice(-5))}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function msg(data: JSONObject): Promise<void> {
   await comms.handleMessage({ comm_id: "panel-1", data }, []);

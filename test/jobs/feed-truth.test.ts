@@ -7,41 +7,15 @@ import { join } from "node:path";
 import { userInfo } from "node:os";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { jobs } from "hpcfit";
-import { KernelCommManager } from "../../kernel/comms/comm-manager.js";
-import type { JSONObject } from "../../kernel/comms/types.js";
-import { JOBS_COMM_TARGET, validateJobsServerMessage, type JobRow, type JobsServerMessage } from "../../schema/jobs.js";
+import { JOBS_COMM_TARGET, type JobRow } from "../../schema/jobs.js";
 import { registerJobsFeed, type JobsFeed } from "../../jobs/feed/feed.js";
 import { fitResultFile } from "../../fit-jobs/result-file.js";
 import { ROOT } from "../support/kernel-client.js";
-import { freshDirs } from "./support.js";
+import { freshDirs, jobsFeedRecorder } from "./support.js";
 
-const sent: JSONObject[] = [];
-const comms = new KernelCommManager(
-  (msgType, content) => {
-    if (msgType === "comm_msg") sent.push(content);
-  },
-  () => undefined,
-);
+const { comms, messages, until } = jobsFeedRecorder(3);
 let feed: JobsFeed;
 let work = "";
-
-function messages(): JobsServerMessage[] {
-  return sent.map((content) => {
-    const check = validateJobsServerMessage(content.data);
-    if (!check.ok) throw new Error(`invalid message from the kernel: ${check.error}`);
-    return check.value;
-  });
-}
-
-async function until<T>(what: string, find: () => T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = find();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages().slice(-3))}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The last row pushed for job `id` (snapshot or changes). */
 function lastRow(id: string): JobRow | undefined {

@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelCommManager } from "../../kernel/comms/comm-manager.js";
 import type { MimeBundle } from "../../schema/display.js";
+import type { JSONObject } from "../../kernel/comms/types.js";
+import { validateJobsServerMessage, type JobsServerMessage } from "../../schema/jobs.js";
 import type { OutputSink } from "../../kernel/interpreter/types.js";
 import { MagicRegistry } from "../../kernel/magics/registry.js";
 import { registerSlurmMagics } from "../../magics/slurm/index.js";
@@ -67,4 +69,46 @@ export function stdoutOf(outputs: Recorded[]): string {
     .filter((o): o is Extract<Recorded, { kind: "stream" }> => o.kind === "stream" && o.name === "stdout")
     .map((o) => o.text)
     .join("");
+}
+
+/** A kernel comm manager for the jobs feed whose messages to the panel are kept and checked against the schema. */
+export interface JobsFeedRecorder {
+  comms: KernelCommManager;
+  /** Every message the kernel sent on its comms (`comm_msg`, `comm_close`, ...), in order. */
+  sent: { type: string; content: JSONObject }[];
+  /** What the comm manager reported as errors. */
+  errors: unknown[];
+  /** The messages sent so far; throws on one the schema refuses. */
+  messages: () => JobsServerMessage[];
+  /** Waits until `find` returns a value (polling every 50 ms); on timeout says what the last `shown` messages were. */
+  until: <T>(what: string, find: () => T | undefined, ms?: number) => Promise<T>;
+}
+
+/** A fresh {@link JobsFeedRecorder}; `shown` is how many of the last messages a timeout reports. */
+export function jobsFeedRecorder(shown = 5): JobsFeedRecorder {
+  const sent: { type: string; content: JSONObject }[] = [];
+  const errors: unknown[] = [];
+  const comms = new KernelCommManager(
+    (msgType, content) => sent.push({ type: msgType, content }),
+    (e) => errors.push(e),
+  );
+  const messages = (): JobsServerMessage[] =>
+    sent
+      .filter((s) => s.type === "comm_msg")
+      .map(({ content }) => {
+        const check = validateJobsServerMessage(content.data);
+        if (!check.ok) throw new Error(`invalid message from the kernel: ${check.error}`);
+        return check.value;
+      });
+  const until = async <T>(what: string, find: () => T | undefined, ms = 20_000): Promise<T> => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = find();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages().slice(-shown))}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { comms, sent, errors, messages, until };
 }

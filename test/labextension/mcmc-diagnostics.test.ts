@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DISPLAY, fit } from "hpcfit";
 import { DIAGNOSTIC_LIMITS, MCMC_MIME, diagnosticLimits, type McmcBundle, type McmcUntil } from "../../schema/mcmc.js";
 import { diagnosticCells, diagnosticColumns, limitsText, untilRows } from "../../labextension/src/transforms/mcmc-diagnostics.js";
-import { lineProblem } from "../browser/notebook-fixtures.js";
+import { lineProblem } from "../support/line-problem.js";
 
 /** A short DREAM run of the line: too short for the limits, so some values are flagged. */
 let bundle: McmcBundle;

@@ -7,8 +7,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { jobs } from "hpcfit";
 import { runNotebookMagic } from "../../magics/run-notebook.js";
-import { type MagicContext } from "../../kernel/magics/types.js";
-import type { MimeBundle } from "../../schema/display.js";
+import { recordingContext } from "../jobs/support.js";
 import { nbformatErrors, outputText, readJson, runCli, tempDir, writeTestNotebook } from "./support.js";
 import { UserError } from "../../util/user-error.js";
 
@@ -143,50 +142,25 @@ describe("batch runs", () => {
   });
 });
 
-function magicContext(shown: MimeBundle[]): MagicContext {
-  return {
-    output: {
-      stream: () => undefined,
-      display: (data) => void shown.push(data),
-      clearOutput: () => undefined,
-      input: () => Promise.reject(new Error("no stdin")),
-    },
-    comms: {
-      registerTarget: () => undefined,
-      unregisterTarget: () => undefined,
-      open: () => {
-        throw new Error("no comms");
-      },
-      list: () => [],
-    },
-    signal: new AbortController().signal,
-    getVariable: () => undefined,
-    hasVariable: () => false,
-    variableNames: () => [],
-  };
-}
-
 describe("%run_notebook", () => {
   test("runs a notebook with parameters and returns its recorded values", async () => {
     const dir = tempDir();
     const input = writeTestNotebook(dir, "child.ipynb", SWEEP_NB);
-    const shown: MimeBundle[] = [];
-    const run = (await runNotebookMagic.run(
-      `${input} ${join(dir, "child-out.ipynb")} -p steps 4 -p method dream`,
-      magicContext(shown),
-    )) as {
+    const context = recordingContext();
+    const run = (await runNotebookMagic.run(`${input} ${join(dir, "child-out.ipynb")} -p steps 4 -p method dream`, context)) as {
       ok: boolean;
       records: Record<string, unknown>;
     };
     expect(run.ok).toBe(true);
     expect(run.records).toEqual({ score: 8 });
+    const shown = context.outputs.flatMap((o) => (o.kind === "display" ? [o.data] : []));
     expect(String(shown[shown.length - 1]["text/plain"])).toContain("completed");
   });
 
   test("bad arguments are MagicErrors", async () => {
-    await expect(runNotebookMagic.run("", magicContext([]))).rejects.toThrow(UserError);
-    await expect(runNotebookMagic.run("a.ipynb -p steps", magicContext([]))).rejects.toThrow(/needs a NAME and a VALUE/);
-    await expect(runNotebookMagic.run("a.ipynb --bogus", magicContext([]))).rejects.toThrow(/unknown option --bogus/);
-    await expect(runNotebookMagic.run("/no/such.ipynb", magicContext([]))).rejects.toThrow(/cannot read \/no\/such.ipynb/);
+    await expect(runNotebookMagic.run("", recordingContext())).rejects.toThrow(UserError);
+    await expect(runNotebookMagic.run("a.ipynb -p steps", recordingContext())).rejects.toThrow(/needs a NAME and a VALUE/);
+    await expect(runNotebookMagic.run("a.ipynb --bogus", recordingContext())).rejects.toThrow(/unknown option --bogus/);
+    await expect(runNotebookMagic.run("/no/such.ipynb", recordingContext())).rejects.toThrow(/cannot read \/no\/such.ipynb/);
   });
 });

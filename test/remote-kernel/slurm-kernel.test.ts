@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { freePorts } from "../../util/free-port.js";
+import { freeTcpConnection } from "../../jupyter/connection-file.js";
 import { ROOT, startKernel, type KernelClient } from "../support/kernel-client.js";
 
 const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -221,23 +221,9 @@ describe("a Slurm kernel's allocation ending", () => {
   it("reports a pending allocation's reason, and gives up after the wait limit with it", async () => {
     const kernels = installSlurmKernel(["--slurm", "later", "--sbatch", "--begin=now+1hour", "--wait-limit", "0:05"]);
     const dir = mkdtempSync(join(tmpdir(), "hpcfit-slurm-pending-"));
-    const ports = await freePorts(5);
     const connection = join(dir, "kernel.json");
-    writeFileSync(
-      connection,
-      JSON.stringify({
-        transport: "tcp",
-        ip: "127.0.0.1",
-        shell_port: ports[0],
-        control_port: ports[1],
-        stdin_port: ports[2],
-        iopub_port: ports[3],
-        hb_port: ports[4],
-        key: randomBytes(16).toString("hex"),
-        signature_scheme: "hmac-sha256",
-      }),
-      { mode: 0o600 },
-    );
+    const info = await freeTcpConnection("127.0.0.1", randomBytes(16).toString("hex"));
+    writeFileSync(connection, JSON.stringify(info), { mode: 0o600 });
     const spec = JSON.parse(readFileSync(join(kernels, "hpcfit-slurm-later", "kernel.json"), "utf8")) as { argv: string[] };
     const argv = spec.argv.map((a) =>
       a.replace("{connection_file}", connection).replace("{resource_dir}", join(kernels, "hpcfit-slurm-later")),
@@ -246,7 +232,7 @@ describe("a Slurm kernel's allocation ending", () => {
     // Connected first: ZeroMQ connects once the proxy binds, so no line goes out before it listens.
     const { Subscriber } = await import("zeromq");
     const iopub = new Subscriber({ linger: 0, receiveTimeout: 200 });
-    iopub.connect(`tcp://127.0.0.1:${ports[3]}`);
+    iopub.connect(`tcp://127.0.0.1:${info.iopub_port}`);
     iopub.subscribe();
     const proxy = spawn(argv[0], argv.slice(1), {
       env: { ...process.env, ...env, HPCFIT_DATA_DIR: join(dir, "data") },

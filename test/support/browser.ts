@@ -12,6 +12,9 @@
  * await browser.close();
  * await lab.stop();
  * ```
+ *
+ * A test file gets all of this, started before its tests and stopped after, from `labSession`
+ * (`lab-session.ts`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -19,7 +22,7 @@ import { freePort } from "../../notebooks/kernel-connection.js";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 
 /** The repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -182,25 +185,28 @@ export function recordResponses(page: Page): LoadedResource[] {
 
 /**
  * Opens JupyterLab (optionally a document in it) in a new page and waits until the application
- * has started and, for a notebook, its kernel is idle.
+ * has started and is exposed as `window.jupyterapp` and, for a notebook, its kernel is idle.
+ * `onPage` sees the page before it loads anything (to record its responses).
  */
 export async function openLab(
   browser: Browser,
   lab: Lab,
   path?: string,
-  options: { colorScheme?: "light" | "dark" } = {},
+  options: { colorScheme?: "light" | "dark"; onPage?: (page: Page) => void } = {},
 ): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width: 1400, height: 1000 },
     colorScheme: options.colorScheme ?? "light",
   });
   const page = await context.newPage();
+  options.onPage?.(page);
   const target =
     path === undefined
       ? `${lab.url}lab?token=${lab.token}&reset`
       : `${lab.url}lab/tree/${encodeURI(path)}?token=${lab.token}&reset`;
   await page.goto(target);
   await page.waitForSelector("#jupyterlab-splash", { state: "detached", timeout: 60_000 });
+  await page.waitForFunction(() => "jupyterapp" in window, undefined, { timeout: 60_000 });
   if (path !== undefined && path.endsWith(".ipynb")) await waitForKernelIdle(page);
   return page;
 }
@@ -302,4 +308,15 @@ export async function compareSnapshot(page: Page, name: string, png: Buffer, thr
     },
     [png.toString("base64"), baseline.toString("base64"), threshold] as const,
   );
+}
+
+/**
+ * The share of pixels of `target`'s screenshot that differ from the snapshot `name` (see
+ * {@link compareSnapshot}), taken with the pointer moved off the page and a moment to let go of
+ * it, so that no hover label or mode bar is in the picture.
+ */
+export async function snapshotDifference(page: Page, name: string, target: Locator, settleMs = 300): Promise<number> {
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(settleMs);
+  return compareSnapshot(page, name, await target.screenshot());
 }

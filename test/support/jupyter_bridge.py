@@ -177,8 +177,9 @@ class Bridge:
                 if time.monotonic() > deadline:
                     raise
 
-    # ---- commands ---------------------------------------------------------------------------
-    def cmd_start(self, kernel_name="hpcfit", kernel_dirs=None, env=None, cwd=None, timeout=30):
+    def start_kernel_process(self, kernel_name, kernel_dirs, env, cwd):
+        """Starts the kernel process of `kernel_name` (looked up in `kernel_dirs` when given) with the
+        bridge's environment plus `env`; returns the perf_counter reading just before the start."""
         ksm = KernelSpecManager()
         if kernel_dirs:
             ksm.kernel_dirs = kernel_dirs
@@ -187,6 +188,11 @@ class Bridge:
         kernel_env.update(env or {})
         t0 = time.perf_counter()
         self.km.start_kernel(env=kernel_env, cwd=cwd)
+        return t0
+
+    # ---- commands ---------------------------------------------------------------------------
+    def cmd_start(self, kernel_name="hpcfit", kernel_dirs=None, env=None, cwd=None, timeout=30):
+        t0 = self.start_kernel_process(kernel_name, kernel_dirs, env, cwd)
         self.kc = self.km.client()
         self.kc.start_channels()
         # Our own wait: resend kernel_info until a reply, timing it from the process start.
@@ -556,13 +562,7 @@ class Bridge:
         """Starts a kernel and interrupts it every `every_s` until its first cell (`code`) has
         replied: by message from the moment its heartbeat first answers, by signal from its first
         kernel_info reply; through the interpreter's loading either way. Returns the number of interrupts, the kernel_info and execute replies."""
-        ksm = KernelSpecManager()
-        if kernel_dirs:
-            ksm.kernel_dirs = kernel_dirs
-        self.km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=ksm)
-        kernel_env = dict(os.environ)
-        kernel_env.update(env or {})
-        self.km.start_kernel(env=kernel_env, cwd=cwd)
+        self.start_kernel_process(kernel_name, kernel_dirs, env, cwd)
         self.kc = self.km.client()
         self.kc.start_channels()
         deadline = time.monotonic() + timeout
@@ -616,14 +616,7 @@ class Bridge:
         before it is left out, as no process can protect it (Node resets SIGINT's handler there).
         Returns the number of signals, the ms from the process start to its first statement, the
         kernel_info and execute replies (None when none came), and whether the kernel lived."""
-        ksm = KernelSpecManager()
-        if kernel_dirs:
-            ksm.kernel_dirs = kernel_dirs
-        self.km = KernelManager(kernel_name=kernel_name, kernel_spec_manager=ksm)
-        kernel_env = dict(os.environ)
-        kernel_env.update(env or {})
-        t0 = time.perf_counter()
-        self.km.start_kernel(env=kernel_env, cwd=cwd)
+        t0 = self.start_kernel_process(kernel_name, kernel_dirs, env, cwd)
         pid = self.km.provisioner.pid
         pgid = os.getpgid(pid)
         deadline = time.monotonic() + timeout

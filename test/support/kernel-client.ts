@@ -87,30 +87,38 @@ export interface StartKernelOptions {
   signalFromFirstStatement?: boolean;
 }
 
-/** What happened to a kernel signalled from its first statement on (see {@link StartKernelOptions.signalFromFirstStatement}). */
-export interface StartSignals {
-  /** SIGINTs sent. */
+/** What happened to a kernel interrupted, one way or another, while it started. */
+export interface InterruptedStart<Reply> {
+  /** Interrupts (SIGINTs or interrupt_requests) sent. */
   sent: number;
-  /** From the process start to its first JavaScript statement, in ms (Node's own start-up, which no process can protect). */
-  firstStatementMs: number;
-  /** The reply to kernel_info, if one came. */
-  kernelInfo: WireMessage | null;
-  /** The reply to the first cell, `1+1`, if one came. */
-  executeReply: WireMessage | null;
+  /** The reply to the first cell, `1+1`. */
+  executeReply: Reply;
   alive: boolean;
   exitCode: number | null;
 }
 
+/** What happened to a kernel signalled from its first statement on (see {@link StartKernelOptions.signalFromFirstStatement}). */
+export interface StartSignals extends InterruptedStart<WireMessage | null> {
+  /** From the process start to its first JavaScript statement, in ms (Node's own start-up, which no process can protect). */
+  firstStatementMs: number;
+  /** The reply to kernel_info, if one came. */
+  kernelInfo: WireMessage | null;
+}
+
 /** What happened to a kernel interrupted while it started (see {@link StartKernelOptions.interruptDuringStart}). */
-export interface StartInterrupts {
-  /** Interrupts sent. */
-  sent: number;
-  /** The reply to the first cell, `1+1`, sent after kernel_info. */
-  executeReply: WireMessage;
+export interface StartInterrupts extends InterruptedStart<WireMessage> {
   /** Statuses of the interrupt_replies (message mode). */
   interruptReplies: string[];
+}
+
+/** The fields of {@link InterruptedStart} from the bridge's reply to a start under interrupts. */
+function interruptedStart<Reply>(reply: {
+  sent: number;
+  execute_reply: Reply;
   alive: boolean;
-  exitCode: number | null;
+  exit_code: number | null;
+}): InterruptedStart<Reply> {
+  return { sent: reply.sent, executeReply: reply.execute_reply, alive: reply.alive, exitCode: reply.exit_code };
 }
 
 /** One round of {@link KernelClient.interruptStorm}. */
@@ -459,25 +467,12 @@ export async function startKernel(options: StartKernelOptions = {}): Promise<Ker
       const a = await client.call("start_signalled", args);
       client.pid = a.pid;
       client.kernelInfo = a.kernel_info;
-      client.startSignals = {
-        sent: a.sent,
-        firstStatementMs: a.first_statement_ms,
-        kernelInfo: a.kernel_info,
-        executeReply: a.execute_reply,
-        alive: a.alive,
-        exitCode: a.exit_code,
-      };
+      client.startSignals = { ...interruptedStart(a), firstStatementMs: a.first_statement_ms, kernelInfo: a.kernel_info };
     } else if (options.interruptDuringStart) {
       const a = await client.call("start_interrupted", { ...args, mode: options.interruptDuringStart });
       client.kernelInfo = a.kernel_info;
       client.pid = a.pid;
-      client.startInterrupts = {
-        sent: a.sent,
-        executeReply: a.execute_reply,
-        interruptReplies: a.interrupt_replies,
-        alive: a.alive,
-        exitCode: a.exit_code,
-      };
+      client.startInterrupts = { ...interruptedStart(a), interruptReplies: a.interrupt_replies };
     } else {
       const a = await client.call("start", args);
       client.kernelInfo = a.kernel_info;

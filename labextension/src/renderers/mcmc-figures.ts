@@ -13,7 +13,7 @@ import {
   parameterDraws,
 } from "../transforms/corner.js";
 import { minMaxDecimate, perChainBudget } from "../transforms/decimate.js";
-import { binCount, histogram, sortedFinite } from "../transforms/intervals.js";
+import { binCount, histogram, sortedFinite, type Histogram } from "../transforms/intervals.js";
 import { keptGenerationRange, keptLogpGenerations, keptLogpRange } from "../transforms/mcmc-axes.js";
 
 /** Points drawn at most per tab, over all traces: keeps 20 chains × 10,000 draws responsive. */
@@ -23,6 +23,18 @@ const SHADE = "rgba(128,128,128,0.18)";
 
 function values(column: ArrayLike<number>): number[] {
   return Array.from(column);
+}
+
+/** The bars of histogram `h` with heights `heights` (one per bin), on the axes numbered `axis` (`""` for the first). */
+function histogramBars(h: Histogram, heights: ArrayLike<number>, axis: string): PlotTrace {
+  return {
+    type: "bar",
+    x: binCentres(h.edges),
+    y: values(heights),
+    width: h.edges[1] - h.edges[0],
+    xaxis: `x${axis}`,
+    yaxis: `y${axis}`,
+  };
 }
 
 /** One draw's values of chain `c` for parameter `p` over kept draws (`points[t][c][p]`). */
@@ -138,12 +150,7 @@ export function marginalFigure(bundle: McmcBundle): Figure {
     const draws = parameterDraws(bundle.points, p);
     const h = histogram(draws, binCount(sortedFinite(draws)));
     data.push({
-      type: "bar",
-      x: binCentres(h.edges),
-      y: values(h.density),
-      width: h.edges[1] - h.edges[0],
-      xaxis: `x${axis}`,
-      yaxis: `y${axis}`,
+      ...histogramBars(h, h.density, axis),
       name: bundle.labels[p],
       hovertemplate: "%{x:.4g}: %{y:.3g}<extra></extra>",
     });
@@ -218,12 +225,7 @@ export function cornerFigure(bundle: McmcBundle, selection: readonly number[], o
       if (row === col) {
         const h = histogram(draws[col], bins);
         data.push({
-          type: "bar",
-          x: binCentres(h.edges),
-          y: values(h.counts),
-          width: h.edges[1] - h.edges[0],
-          xaxis: `x${axis}`,
-          yaxis: `y${axis}`,
+          ...histogramBars(h, h.counts, axis),
           marker: { color },
           hoverinfo: "skip",
           meta: "corner-diagonal",
