@@ -6,20 +6,10 @@
  * opens as a table and plots a recorded value against a parameter. Screenshots of the form and
  * the panel, light and dark, are compared with the committed snapshots.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  compareSnapshot,
-  launchChromium,
-  openLab,
-  runCommand,
-  screenshot,
-  startJupyterLab,
-  type Lab,
-} from "../support/browser.js";
+import { describe, expect, it } from "vitest";
+import { compareSnapshot, runCommand, screenshot } from "../support/browser.js";
+import { labSession } from "../support/lab-session.js";
 import {
   activate as activateIn,
   currentLabel as currentLabelOf,
@@ -32,41 +22,21 @@ import {
   submitted,
 } from "./notebook-jobs-support.js";
 
-let lab: Lab;
-let browser: Browser;
-let page: Page;
-let dir: string;
-let dataDir: string;
-
-const activate = (id: string): Promise<void> => activateIn(page, id);
-const currentLabel = (): Promise<string | undefined> => currentLabelOf(page);
-const panelJob = (id: string): ReturnType<typeof panelJobOf> => panelJobOf(page, id);
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "hpcfit-nbjobs-lab-"));
-  dataDir = mkdtempSync(join(tmpdir(), "hpcfit-nbjobs-data-"));
-  writeFileSync(join(dir, "study.ipynb"), studyNotebook(STUDY));
-  writeFileSync(join(dir, "failing.ipynb"), studyNotebook(FAILING));
-  lab = await startJupyterLab({
-    notebookDir: dir,
-    env: { HPCFIT_DATA_DIR: dataDir, HPCFIT_JOBS_BACKEND: "local", HPCFIT_LOCAL_CPUS: "2" },
-  });
-  browser = await launchChromium();
-  page = await openLab(browser, lab);
-  await page.waitForFunction(() => "jupyterapp" in window, undefined, { timeout: 60_000 });
-}, 150_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  for (const d of [dir, dataDir]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
+const lab = labSession({
+  notebooks: { "study.ipynb": studyNotebook(STUDY), "failing.ipynb": studyNotebook(FAILING) },
+  dataDir: true,
+  env: { HPCFIT_JOBS_BACKEND: "local", HPCFIT_LOCAL_CPUS: "2" },
 });
+
+const activate = (id: string): Promise<void> => activateIn(lab.page, id);
+const currentLabel = (): Promise<string | undefined> => currentLabelOf(lab.page);
+const panelJob = (id: string): ReturnType<typeof panelJobOf> => panelJobOf(lab.page, id);
 
 describe("Run as Job… on the local backend", () => {
   let runId = "";
 
   it("opens from the file browser, refuses a bad value beside its field, and submits a run", async () => {
-    const form = await openFormFromFileBrowser(page, "study.ipynb", "workers");
+    const form = await openFormFromFileBrowser(lab.page, "study.ipynb", "workers");
     expect(
       await form.locator("tr[data-parameter]").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.parameter)),
     ).toEqual(["workers", "size", "pause"]);
@@ -84,7 +54,7 @@ describe("Run as Job… on the local backend", () => {
     await expect
       .poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 })
       .toMatch(/#SBATCH --job-name=first\n[\s\S]* run .*study\.ipynb[\s\S]* --html\n$/);
-    await screenshot(page, "30-run-as-job-form");
+    await screenshot(lab.page, "30-run-as-job-form");
     runId = await submitted(form);
   }, 300_000);
 
@@ -98,32 +68,34 @@ describe("Run as Job… on the local backend", () => {
     expect(partWay.times.some((t) => /^\d\d:\d\d:\d\d elapsed, ~\d\d:\d\d:\d\d left$/.test(t))).toBe(true);
     expect(await job.locator(".jp-hpcfit-run-parameters").textContent()).toBe("size=40 pause=2");
     await job.locator("[data-action='open-output']").click();
-    const output = page
+    const output = lab.page
       .locator(".jp-NotebookPanel")
-      .filter({ has: page.locator(".jp-Cell") })
+      .filter({ has: lab.page.locator(".jp-Cell") })
       .last();
     await expect.poll(currentLabel, { timeout: 30_000 }).toBe("study.ipynb");
     expect(await output.locator(".jp-Cell").count()).toBeGreaterThan(0);
-    await screenshot(page, "31-output-while-running");
+    await screenshot(lab.page, "31-output-while-running");
     await expect.poll(() => progress.getAttribute("data-run-state"), { timeout: 120_000 }).toBe("completed");
     expect(await progress.textContent()).toBe("7/7");
     await expect.poll(() => job.getAttribute("data-state"), { timeout: 60_000 }).toBe("COMPLETED");
     await activate("hpcfit-jobs-panel");
     await job.locator("[data-action='open-output']").click();
     await expect
-      .poll(() => page.locator(".jp-NotebookPanel:visible .jp-Cell .jp-OutputArea-output").allTextContents(), { timeout: 30_000 })
+      .poll(() => lab.page.locator(".jp-NotebookPanel:visible .jp-Cell .jp-OutputArea-output").allTextContents(), {
+        timeout: 30_000,
+      })
       .toContainEqual(expect.stringContaining("time_per_item = 20"));
     // The HTML copy nbconvert made in the job.
     await activate("hpcfit-jobs-panel");
     await job.locator("[data-action='open-html']").click();
     await expect.poll(currentLabel, { timeout: 30_000 }).toBe("study.html");
     await expect
-      .poll(() => page.frameLocator(".jp-HTMLViewer:visible iframe").locator("body").textContent(), { timeout: 30_000 })
+      .poll(() => lab.page.frameLocator(".jp-HTMLViewer:visible iframe").locator("body").textContent(), { timeout: 30_000 })
       .toContain("time_per_item = 20");
     // The log of a run that went well says what ran, cell by cell with its time, and where the output is.
     await activate("hpcfit-jobs-panel");
     await job.locator("[data-action='tail']").click();
-    const log = page.locator(`.jp-hpcfit-output-viewer[id='hpcfit-output-${runId}-stdout'] .jp-hpcfit-output`);
+    const log = lab.page.locator(`.jp-hpcfit-output-viewer[id='hpcfit-output-${runId}-stdout'] .jp-hpcfit-output`);
     await expect.poll(() => log.textContent(), { timeout: 30_000 }).toMatch(/Output saved to \S*runs\/first\/study\.ipynb/);
     const text = (await log.textContent()) ?? "";
     expect(text).toContain("Parameters: size=40, pause=2");
@@ -133,7 +105,7 @@ describe("Run as Job… on the local backend", () => {
   }, 300_000);
 
   it("opens a failed run's output at the failing cell", async () => {
-    const form = await openFormFromFileBrowser(page, "failing.ipynb", "x");
+    const form = await openFormFromFileBrowser(lab.page, "failing.ipynb", "x");
     await form.locator("input[name='name']").fill("broken");
     const id = await submitted(form);
     await activate("hpcfit-jobs-panel");
@@ -141,40 +113,42 @@ describe("Run as Job… on the local backend", () => {
     await expect.poll(() => progress.getAttribute("data-run-state"), { timeout: 120_000 }).toBe("failed");
     await panelJob(id).locator("[data-action='open-output']").click();
     await expect
-      .poll(() => page.locator(".jp-NotebookPanel:visible .jp-Cell.jp-mod-active .jp-InputArea").textContent(), {
+      .poll(() => lab.page.locator(".jp-NotebookPanel:visible .jp-Cell.jp-mod-active .jp-InputArea").textContent(), {
         timeout: 30_000,
       })
       .toContain("boom at");
-    await screenshot(page, "32-failed-at-cell");
+    await screenshot(lab.page, "32-failed-at-cell");
     // A run that fails is announced, and stays announced until dismissed.
     await expect
-      .poll(() => page.locator(".Toastify__toast", { hasText: `Job ${id} (broken) ended FAILED` }).count(), { timeout: 30_000 })
+      .poll(() => lab.page.locator(".Toastify__toast", { hasText: `Job ${id} (broken) ended FAILED` }).count(), {
+        timeout: 30_000,
+      })
       .toBe(1);
     // The job's log says what failed.
     await activate("hpcfit-jobs-panel");
     await panelJob(id).locator("[data-action='tail']").click();
-    const log = page.locator(`.jp-hpcfit-output-viewer[id='hpcfit-output-${id}-stdout']`);
+    const log = lab.page.locator(`.jp-hpcfit-output-viewer[id='hpcfit-output-${id}-stdout']`);
     await expect.poll(() => log.locator(".jp-hpcfit-output").textContent(), { timeout: 30_000 }).toContain("boom at 2");
   }, 300_000);
 
   it("Run again… opens the form filled with the run's values", async () => {
     await activate("hpcfit-jobs-panel");
     await panelJob(runId).locator("[data-action='run-again']").click();
-    const form = page.locator(".jp-hpcfit-notebook-job-form").last();
+    const form = lab.page.locator(".jp-hpcfit-notebook-job-form").last();
     await expect.poll(() => form.locator("input[name='parameters.size']").inputValue(), { timeout: 30_000 }).toBe("40");
     expect(await form.locator("input[name='parameters.pause']").inputValue()).toBe("2");
     expect(await form.locator("input[name='name']").inputValue()).toBe("");
   }, 300_000);
 
   it("opens the form of the notebook being edited from its toolbar's Run as Job… button", async () => {
-    const before = await page.locator(".jp-hpcfit-notebook-job-form").count();
+    const before = await lab.page.locator(".jp-hpcfit-notebook-job-form").count();
     await activate("filebrowser");
-    await page.locator(".jp-DirListing-item", { hasText: "study.ipynb" }).first().dblclick();
-    const notebook = page.locator(".jp-NotebookPanel:visible");
+    await lab.page.locator(".jp-DirListing-item", { hasText: "study.ipynb" }).first().dblclick();
+    const notebook = lab.page.locator(".jp-NotebookPanel:visible");
     await expect.poll(() => notebook.locator(".jp-Cell").count(), { timeout: 60_000 }).toBe(STUDY.length);
     await notebook.locator(".jp-Toolbar-item[data-jp-item-name='hpcfit-run-as-job']").click();
-    await expect.poll(() => page.locator(".jp-hpcfit-notebook-job-form").count(), { timeout: 60_000 }).toBe(before + 1);
-    const form = page.locator(".jp-hpcfit-notebook-job-form").last();
+    await expect.poll(() => lab.page.locator(".jp-hpcfit-notebook-job-form").count(), { timeout: 60_000 }).toBe(before + 1);
+    const form = lab.page.locator(".jp-hpcfit-notebook-job-form").last();
     await expect.poll(currentLabel, { timeout: 30_000 }).toBe("Run study.ipynb as job");
     await form.locator("input[name='parameters.size']").waitFor({ timeout: 60_000 });
     expect(
@@ -184,14 +158,18 @@ describe("Run as Job… on the local backend", () => {
     expect(await form.locator("input[name='parameters.size']").inputValue()).toBe("40");
     await expect
       .poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 })
-      .toContain(` run ${join(dir, "study.ipynb")} `);
+      .toContain(` run ${join(lab.dir, "study.ipynb")} `);
     await form.locator("[data-action='submit']").waitFor();
-    await page.locator(".lm-TabBar-tab", { hasText: "Run study.ipynb as job" }).last().locator(".lm-TabBar-tabCloseIcon").click();
-    await expect.poll(() => page.locator(".jp-hpcfit-notebook-job-form").count(), { timeout: 30_000 }).toBe(before);
+    await lab.page
+      .locator(".lm-TabBar-tab", { hasText: "Run study.ipynb as job" })
+      .last()
+      .locator(".lm-TabBar-tabCloseIcon")
+      .click();
+    await expect.poll(() => lab.page.locator(".jp-hpcfit-notebook-job-form").count(), { timeout: 30_000 }).toBe(before);
   }, 300_000);
 
   it("runs a 2 × 3 sweep as one job array and plots its summary", async () => {
-    const form = await openFormFromFileBrowser(page, "study.ipynb", "workers");
+    const form = await openFormFromFileBrowser(lab.page, "study.ipynb", "workers");
     // The form starts from what was last submitted for this notebook.
     expect(await form.locator("input[name='parameters.size']").inputValue()).toBe("40");
     expect(await form.locator("input[name='parameters.pause']").inputValue()).toBe("2");
@@ -208,14 +186,14 @@ describe("Run as Job… on the local backend", () => {
       .toMatch(/--job-name=grid\n[\s\S]*#SBATCH --array=0-5\n/);
     const arrayId = await submitted(form);
     await activate("hpcfit-jobs-panel");
-    const group = page.locator(`.jp-hpcfit-array[data-array-job-id='${arrayId}']`);
+    const group = lab.page.locator(`.jp-hpcfit-array[data-array-job-id='${arrayId}']`);
     await expect
       .poll(() => group.locator("summary").textContent(), { timeout: 180_000 })
       .toMatch(/sweep grid of study\.ipynb — \d/);
     await group.locator("[data-action='summary']").waitFor({ timeout: 180_000 });
-    await screenshot(page, "33-sweep-in-panel");
+    await screenshot(lab.page, "33-sweep-in-panel");
     await group.locator("[data-action='summary']").click();
-    const viewer = page.locator(".jp-hpcfit-summary-viewer").last();
+    const viewer = lab.page.locator(".jp-hpcfit-summary-viewer").last();
     await expect.poll(() => viewer.locator("tr").count(), { timeout: 30_000 }).toBe(7);
     // Every run ended well (the error column says why when one did not).
     const statuses = await viewer
@@ -226,40 +204,40 @@ describe("Run as Job… on the local backend", () => {
     await viewer.locator("select[name='x']").selectOption("size");
     await viewer.locator("button[data-column='time_per_item']").click();
     await expect.poll(() => viewer.locator(".jp-hpcfit-summary-plot .scatterlayer .trace").count(), { timeout: 30_000 }).toBe(2);
-    await screenshot(page, "34-sweep-summary-plot");
+    await screenshot(lab.page, "34-sweep-summary-plot");
   }, 300_000);
 
   it("looks the same as the committed snapshots, light and dark", async () => {
     // What does not change from run to run: the form's parameters (the sweep's form, filled) and the summary plot.
-    const form = page.locator(".jp-hpcfit-notebook-job-form").last();
-    const viewer = page.locator(".jp-hpcfit-summary-viewer").last();
+    const form = lab.page.locator(".jp-hpcfit-notebook-job-form").last();
+    const viewer = lab.page.locator(".jp-hpcfit-summary-viewer").last();
     const shots = async (theme: string): Promise<void> => {
       // The toasts of the runs that ended sit over the bottom right of the main area.
-      await runCommand(page, "apputils:dismiss-notification", {});
-      await expect.poll(() => page.locator(".Toastify__toast").count(), { timeout: 10_000 }).toBe(0);
-      await page.mouse.move(0, 0);
-      await page.waitForTimeout(500);
-      await page.locator(".lm-TabBar-tab", { hasText: "study-summary.csv" }).first().click();
+      await runCommand(lab.page, "apputils:dismiss-notification", {});
+      await expect.poll(() => lab.page.locator(".Toastify__toast").count(), { timeout: 10_000 }).toBe(0);
+      await lab.page.mouse.move(0, 0);
+      await lab.page.waitForTimeout(500);
+      await lab.page.locator(".lm-TabBar-tab", { hasText: "study-summary.csv" }).first().click();
       expect(
         await compareSnapshot(
-          page,
+          lab.page,
           `notebook-sweep-summary-plot-${theme}`,
           await viewer.locator(".jp-hpcfit-summary-plot").screenshot(),
         ),
       ).toBeLessThan(0.01);
-      await page.locator(".lm-TabBar-tab", { hasText: "Run study.ipynb as job" }).last().click();
+      await lab.page.locator(".lm-TabBar-tab", { hasText: "Run study.ipynb as job" }).last().click();
       expect(
         await compareSnapshot(
-          page,
+          lab.page,
           `notebook-job-form-parameters-${theme}`,
           await form.locator(".jp-hpcfit-parameters").screenshot(),
         ),
       ).toBeLessThan(0.01);
     };
     await shots("light");
-    await runCommand(page, "apputils:change-theme", { theme: "JupyterLab Dark" });
-    await expect.poll(() => page.evaluate(() => document.body.dataset.jpThemeLight), { timeout: 30_000 }).toBe("false");
+    await runCommand(lab.page, "apputils:change-theme", { theme: "JupyterLab Dark" });
+    await expect.poll(() => lab.page.evaluate(() => document.body.dataset.jpThemeLight), { timeout: 30_000 }).toBe("false");
     await shots("dark");
-    await screenshot(page, "35-dark");
+    await screenshot(lab.page, "35-dark");
   }, 300_000);
 });

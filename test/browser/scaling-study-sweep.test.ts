@@ -7,46 +7,17 @@
  * plots the time, the speedup and the efficiency against the worker count; the study notebook's
  * last cell, run with the toolbar, draws the same from that summary.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  copyToTemp,
-  launchChromium,
-  openLab,
-  ROOT,
-  screenshot,
-  startJupyterLab,
-  waitForKernelIdle,
-  type Lab,
-} from "../support/browser.js";
+import type { Locator } from "playwright-core";
+import { describe, expect, inject, it } from "vitest";
+import { ROOT, screenshot, waitForKernelIdle } from "../support/browser.js";
+import { labSession } from "../support/lab-session.js";
 import { activate, currentLabel, openFormFromFileBrowser, submitted } from "./notebook-jobs-support.js";
 
-let lab: Lab;
-let browser: Browser;
-let page: Page;
-let dir: string;
-let dataDir: string;
+const lab = labSession({ copyOf: join(ROOT, "examples"), slurm: true, dataDir: true });
 
 /** The worker counts of the sweep, as typed into the form. */
 const WORKERS = [1, 2, 3];
-
-beforeAll(async () => {
-  dir = copyToTemp(join(ROOT, "examples"), "hpcfit-scaling-lab-");
-  dataDir = mkdtempSync(join(tmpdir(), "hpcfit-scaling-data-"));
-  lab = await startJupyterLab({ notebookDir: dir, env: { SLURM_CONF: inject("slurmConf"), HPCFIT_DATA_DIR: dataDir } });
-  browser = await launchChromium();
-  page = await openLab(browser, lab);
-  await page.waitForFunction(() => "jupyterapp" in window, undefined, { timeout: 60_000 });
-}, 150_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  for (const d of [dir, dataDir]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
-});
 
 /** The lines plotly drew in the summary viewer's plot. */
 function plotted(viewer: Locator): Promise<{ name: string; x: number[]; y: number[] }[]> {
@@ -63,7 +34,7 @@ function plotted(viewer: Locator): Promise<{ name: string; x: number[]; y: numbe
 
 describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
   it("sweeps scaling-study.ipynb over worker counts as a job array, follows its runs, and plots speedup and efficiency", async () => {
-    const form = await openFormFromFileBrowser(page, "scaling-study.ipynb", "workers");
+    const form = await openFormFromFileBrowser(lab.page, "scaling-study.ipynb", "workers");
     expect(
       await form.locator("tr[data-parameter]").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.parameter)),
     ).toEqual(["workers", "samples", "burn", "steps"]);
@@ -84,12 +55,12 @@ describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
     await expect
       .poll(() => form.locator(".jp-hpcfit-script-preview").textContent(), { timeout: 30_000 })
       .toMatch(new RegExp(`#SBATCH --partition=debug\\n[\\s\\S]*#SBATCH --array=0-${WORKERS.length - 1}\\n`));
-    await screenshot(page, "50-scaling-sweep-form");
+    await screenshot(lab.page, "50-scaling-sweep-form");
     const arrayId = await submitted(form);
 
     // The file browser holds the left sidebar, so one click on the Jobs tab shows the panel.
-    await page.click("[data-id='hpcfit-jobs-panel']");
-    const group = page.locator(`.jp-hpcfit-array[data-array-job-id='${arrayId}']`);
+    await lab.page.click("[data-id='hpcfit-jobs-panel']");
+    const group = lab.page.locator(`.jp-hpcfit-array[data-array-job-id='${arrayId}']`);
     await group.locator("summary").click({ timeout: 60_000 });
     const tasks = group.locator(".jp-hpcfit-job");
     await expect.poll(() => tasks.count(), { timeout: 120_000 }).toBe(WORKERS.length);
@@ -114,7 +85,7 @@ describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
         { timeout: 300_000, interval: 250 },
       )
       .toMatch(new RegExp(`sweep scaling of scaling-study\\.ipynb — ${WORKERS.length} COMPLETED Summary$`));
-    await screenshot(page, "51-scaling-sweep-panel");
+    await screenshot(lab.page, "51-scaling-sweep-panel");
     expect(await tasks.evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.state))).toEqual(
       WORKERS.map(() => "COMPLETED"),
     );
@@ -130,7 +101,7 @@ describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
     }
 
     await group.locator("[data-action='summary']").click();
-    const viewer = page.locator(".jp-hpcfit-summary-viewer").last();
+    const viewer = lab.page.locator(".jp-hpcfit-summary-viewer").last();
     await expect.poll(() => viewer.locator("tr").count(), { timeout: 30_000 }).toBe(WORKERS.length + 1);
     const header = await viewer.locator("th").evaluateAll((ths) => ths.map((th) => th.firstChild?.textContent ?? ""));
     const rows = await viewer
@@ -173,14 +144,14 @@ describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
         { name: "ideal", x: WORKERS, y: WORKERS.map(() => 1) },
       ]);
     expect(await viewer.locator(".jp-hpcfit-summary-plot .gtitle").textContent()).toBe("efficiency of seconds against workers");
-    await screenshot(page, "52-scaling-sweep-summary");
+    await screenshot(lab.page, "52-scaling-sweep-summary");
 
     // The study's last cell, run from the notebook's toolbar, reads the same summary and draws it.
-    await activate(page, "filebrowser");
-    await page.locator(".jp-DirListing-item", { hasText: "scaling-study.ipynb" }).first().dblclick();
-    await expect.poll(() => currentLabel(page), { timeout: 60_000 }).toBe("scaling-study.ipynb");
-    await waitForKernelIdle(page);
-    const notebook = page.locator(".jp-NotebookPanel:visible");
+    await activate(lab.page, "filebrowser");
+    await lab.page.locator(".jp-DirListing-item", { hasText: "scaling-study.ipynb" }).first().dblclick();
+    await expect.poll(() => currentLabel(lab.page), { timeout: 60_000 }).toBe("scaling-study.ipynb");
+    await waitForKernelIdle(lab.page);
+    const notebook = lab.page.locator(".jp-NotebookPanel:visible");
     // By its place: running it with the toolbar's ▶ adds an empty cell after it, the new last one.
     const last = notebook.locator(".jp-Cell").nth((await notebook.locator(".jp-Cell").count()) - 1);
     try {
@@ -194,9 +165,9 @@ describe("the scaling study from the Lab UI on the Slurm test cluster", () => {
       // Speedup and efficiency, each measured and ideal.
       await expect.poll(() => last.locator(".jp-RenderedSVG").count(), { timeout: 30_000 }).toBe(2);
     } catch (error) {
-      await screenshot(page, "53-scaling-study-notebook-failed");
+      await screenshot(lab.page, "53-scaling-study-notebook-failed");
       throw error;
     }
-    await screenshot(page, "53-scaling-study-notebook");
+    await screenshot(lab.page, "53-scaling-study-notebook");
   }, 600_000);
 });
