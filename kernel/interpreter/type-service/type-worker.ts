@@ -27,6 +27,35 @@ const data = workerData as TypeWorkerData;
 const service = new NotebookLanguageService(data.notebookDir);
 const withdrawn = new Int32Array(data.withdrawn);
 
+/** The warm-up of fit's option keys under way, if any (see NotebookLanguageService.warmFitOptions). */
+let warming: Iterator<void> | undefined;
+
+/**
+ * After a cell that imports something ran, computes fit's option keys ahead of their first
+ * completion, a step at a time: questions that come meanwhile are answered between the steps.
+ * A cell without imports changes no declaration those keys come from.
+ */
+function warmAfter(code: string): void {
+  if (!/\bimport\b/.test(code)) return;
+  const steps = service.warmFitOptions();
+  if (!steps) return;
+  const started = warming === undefined;
+  warming = steps;
+  if (!started) return;
+  const step = (): void => {
+    try {
+      if (warming!.next().done !== true) {
+        setImmediate(step);
+        return;
+      }
+    } catch {
+      // A warm-up that fails leaves the keys to be computed when first asked.
+    }
+    warming = undefined;
+  };
+  setImmediate(step);
+}
+
 function answer(request: TypeRequest): TypeReply {
   try {
     // Questions answered in order pile up when the thread is slower than the questions (a
@@ -42,13 +71,18 @@ function answer(request: TypeRequest): TypeReply {
         return { id: request.id, ok: true, value: service.inspect(request.code, request.cursor, request.detailLevel) };
       case "check": {
         const diagnostics = service.diagnose(request.code);
-        if (request.commit && service.parses(request.code)) service.project.commit(request.code);
+        if (request.commit && service.parses(request.code)) {
+          service.project.commit(request.code);
+          warmAfter(request.code);
+        }
         return { id: request.id, ok: true, value: diagnostics };
       }
       case "commit":
         // A cell that declares nothing is not kept (see CellProject.commit): no need to parse it.
-        if (topLevelNames(blankMagics(request.code)).length > 0 && service.parses(request.code))
+        if (topLevelNames(blankMagics(request.code)).length > 0 && service.parses(request.code)) {
           service.project.commit(request.code);
+          warmAfter(request.code);
+        }
         return { id: request.id, ok: true, value: null };
     }
   } catch (error) {
