@@ -174,7 +174,8 @@ function keyAt(
   sourceFile: ts.SourceFile,
   token: number,
   wordStart: number,
-): { object: ts.ObjectLiteralExpression; edited: ts.ShorthandPropertyAssignment | ts.PropertyAssignment | undefined } | undefined {
+):
+  { object: ts.ObjectLiteralExpression; edited: ts.ShorthandPropertyAssignment | ts.PropertyAssignment | undefined } | undefined {
   let node: ts.Node = sourceFile;
   for (;;) {
     const inner: ts.Node | undefined = ts.forEachChild(node, (child) =>
@@ -200,7 +201,11 @@ function keyAt(
  * The declaration of the function `callee` calls when that is one non-generic function
  * declaration at the top of a module or namespace, outside the edited cell `edited`.
  */
-function plainFunction(checker: ts.TypeChecker, callee: ts.Expression, edited: ts.SourceFile): ts.FunctionDeclaration | undefined {
+function plainFunction(
+  checker: ts.TypeChecker,
+  callee: ts.Expression,
+  edited: ts.SourceFile,
+): ts.FunctionDeclaration | undefined {
   const name = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
   if (!name || !ts.isIdentifier(name)) return undefined;
   let symbol = checker.getSymbolAtLocation(name);

@@ -248,7 +248,8 @@ export class NotebookLanguageService {
     const candidates = found.candidates
       .filter((c) => c.name !== MAGIC_PLACEHOLDER && !c.name.startsWith("__hpcfit") && c.name.toLowerCase().startsWith(prefix))
       .sort(
-        (a, b) => rank(a.name, partial) - rank(b.name, partial) || a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name),
+        (a, b) =>
+          rank(a.name, partial) - rank(b.name, partial) || a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name),
       );
     // Signatures cost a type-checker query each: the first candidates get theirs.
     const unsigned = candidates.slice(0, MAX_DETAILED).filter((c) => c.signature === undefined && c.entry);
@@ -292,7 +293,12 @@ export class NotebookLanguageService {
     if (site) {
       const remembered = this.keys.recall(site);
       if (remembered) {
-        return { member: remembered.member, span: site.span, candidates: remembered.items.map((c) => ({ ...c })), remembered: true };
+        return {
+          member: remembered.member,
+          span: site.span,
+          candidates: remembered.items.map((c) => ({ ...c })),
+          remembered: true,
+        };
       }
     }
     const info = this.service.getCompletionsAtPosition(file.path, position, {
