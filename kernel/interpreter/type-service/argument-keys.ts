@@ -13,9 +13,9 @@
  * the service filters them by that word.
  *
  * The keys written count by name only, except those that can narrow the parameter's union: a
- * key whose type, in some member of the union, is made of literal types (`method: "dream"`)
- * counts with its value, which must then be a literal written out; with any other value (a
- * variable, a call) the site is not remembered and TypeScript answers as usual.
+ * key whose type, in some member of the union, has a literal type (`method: "dream"`) counts
+ * with its value, which must then be a literal written out; with any other value (a variable, a
+ * call) the site is not remembered and TypeScript answers as usual.
  */
 import ts from "typescript";
 
@@ -265,7 +265,7 @@ function writtenKey(site: KeySite, narrowing: ReadonlySet<string>): string | und
  * The keys of `type` (a parameter's type) whose value can narrow it: those whose type in some
  * member of the union has a literal type (`"dream"`, `false`, `null`) or is `undefined` alone.
  * TypeScript narrows by fewer (those made of literal types only); these are a safe superset.
- * Undefined for a type whose keys are not fixed (any, unknown, generic).
+ * Undefined for a type whose keys are not fixed (any, unknown, generic) or that has a generic key.
  */
 function narrowingKeys(checker: ts.TypeChecker, type: ts.Type): Set<string> | undefined {
   const open = ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Instantiable;
@@ -275,7 +275,7 @@ function narrowingKeys(checker: ts.TypeChecker, type: ts.Type): Set<string> | un
   for (const member of members) {
     for (const property of checker.getPropertiesOfType(member)) {
       const propertyType = checker.getTypeOfSymbol(property);
-      if (propertyType.flags & open) return undefined;
+      if (propertyType.flags & ts.TypeFlags.Instantiable) return undefined;
       const parts = propertyType.isUnion() ? propertyType.types : [propertyType];
       if (parts.some((t) => t.flags & LITERAL) || parts.every((t) => t.flags & ts.TypeFlags.Undefined)) names.add(property.name);
     }

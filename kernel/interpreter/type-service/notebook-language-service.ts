@@ -108,11 +108,8 @@ const MODULE_SPECIFIER = /(?:\bfrom|\bimport\s*\(?)\s*["']([^"'\n]*)$/;
 /** How many candidates get their full signature (each costs a type-checker query). */
 const MAX_DETAILED = 60;
 
-/** A cell that imports from hpcfit. */
-const HPCFIT_IMPORT = /\bfrom\s*["']hpcfit["']/;
-
-/** The name `fit` is imported as while the service computes its option keys ahead of time. */
-const WARM_FIT = "__hpcfit_warm_fit__";
+/** A cell's import of values from hpcfit by name; group 1 lists them (`fit, Curve as C`). */
+const HPCFIT_NAMED_IMPORT = /\bimport\s*\{([^}]*)\}\s*from\s*["']hpcfit["']/g;
 
 /** The most candidates an option object's completion keeps for later (see argument-keys.ts). */
 const MAX_REMEMBERED = 500;
@@ -334,19 +331,29 @@ export class NotebookLanguageService {
 
   /**
    * The steps that make the first completion of fit's option keys as quick as the next ones, or
-   * undefined when no executed cell imports hpcfit. Each step is one program: the first asks
-   * the keys with no method and the method names, the second the keys of every method, all of
-   * which the service then remembers (see argument-keys.ts). Between steps the thread may
-   * answer questions; a step edits the cell it needs, as every question does.
+   * undefined when no executed cell imports hpcfit's `fit` by name. Each step is one program:
+   * the first asks the keys with no method and the method names, the second the keys of every
+   * method, all of which the service then remembers (see argument-keys.ts). Between steps the
+   * thread may answer questions; a step edits the cell it needs, as every question does.
    */
   warmFitOptions(): Iterator<void> | undefined {
-    if (!this.project.files().some((f) => f.path !== this.project.currentPath && HPCFIT_IMPORT.test(f.text))) return undefined;
-    return this.fitOptionSteps();
+    // The name the cells call fit by: the scratch cell then imports what the user's cells do,
+    // and the program the next question makes keeps the same modules.
+    let fit: string | undefined;
+    for (const file of this.project.files()) {
+      if (file.path === this.project.currentPath) continue;
+      for (const [, names] of file.text.matchAll(HPCFIT_NAMED_IMPORT)) {
+        for (const specifier of names.split(",")) {
+          const [name, local] = specifier.trim().split(/\s+as\s+/);
+          if (name === "fit") fit = local ?? name;
+        }
+      }
+    }
+    return fit === undefined ? undefined : this.fitOptionSteps(fit);
   }
 
-  private *fitOptionSteps(): Generator<void, void, void> {
-    const head = `import { fit as ${WARM_FIT} } from "hpcfit";\n`;
-    const first = `${head}${WARM_FIT}(undefined!, { });\n${WARM_FIT}(undefined!, { method: "" });\n`;
+  private *fitOptionSteps(fit: string): Generator<void, void, void> {
+    const first = `${fit}(undefined!, { });\n${fit}(undefined!, { method: "" });\n`;
     let file = this.project.edit(first);
     const keys = this.candidates(file, file.offset + first.indexOf("{ }") + 2);
     if (!keys || keys.remembered) return;
@@ -354,8 +361,8 @@ export class NotebookLanguageService {
     const methods = (names?.entries ?? []).filter((e) => e.kind === ts.ScriptElementKind.string).map((e) => e.name);
     if (methods.length === 0) return;
     yield;
-    const calls = methods.map((m) => `${WARM_FIT}(undefined!, { method: ${JSON.stringify(m)}, });`);
-    const second = head + calls.join("\n") + "\n";
+    const calls = methods.map((m) => `${fit}(undefined!, { method: ${JSON.stringify(m)}, });`);
+    const second = calls.join("\n") + "\n";
     file = this.project.edit(second);
     for (const call of calls) this.candidates(file, file.offset + second.indexOf(call) + call.length - " });".length);
   }
