@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 // The kernel's type service (kernel/interpreter/type-service/): warm completion latency on a
 // notebook of 30 cells that import hpcfit, the `1+1` round trip with type checking on, off, and
-// on the kernel without a type service (a snapshot of another build, `--baseline DIST_PARENT`,
-// default /work/main), and the memory the service adds and where it goes. All kernels run in one process, one
-// after another, driven by the same jupyter_client bridge. Replaces its section of
-// bench/RESULTS.md (`--no-write` only prints). Run after a build: `node bench/typed-kernel.mjs`.
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+// on a kernel without a type service, and the memory the service adds and where it goes. The
+// kernel without a type service is a build of the last commit before the service came
+// (`--baseline-commit SHA` to name another): its sources are taken with `git archive` into
+// /tmp/hpcfit-bench-baseline-<sha>/, with this repository's node_modules linked in, and built
+// there once (later runs reuse that build; delete the folder to rebuild it). All kernels run in
+// one process, one after another, driven by the same jupyter_client bridge. Replaces its section
+// of bench/RESULTS.md (`--no-write` only prints). Run after a build: `node bench/typed-kernel.mjs`.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kernelBridge, machine, median, root, writeSection } from "./common.mjs";
 
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
-const baselineRoot = arg("--baseline", "/work/main");
 const ROUND_TRIPS = 200;
 const COMPLETIONS_PER_KIND = 25;
 const VARYING = 100;
@@ -31,19 +33,46 @@ function install(packageDir) {
   return join(prefix, "share", "jupyter", "kernels");
 }
 
+const git = (...args) => execFileSync("git", ["-C", root, ...args], { encoding: "utf8" }).trim();
+
 /**
- * A frozen copy of the baseline's build (its dist/ may be rebuilt while this runs), with the
- * package manifest and dependencies it resolves from.
+ * The last commit before the type service: the first parent of the commit that brought
+ * kernel/interpreter/type-service/ into this branch's first-parent history (a merge).
  */
-function snapshotBaseline() {
-  if (!existsSync(join(baselineRoot, "dist", "cli", "main.js"))) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), "hpcfit-bench-baseline-"));
-  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-  cpSync(join(baselineRoot, "dist"), join(dir, "dist"), { recursive: true });
-  cpSync(join(baselineRoot, "package.json"), join(dir, "package.json"));
-  // The kernelspec's logos.
-  cpSync(join(baselineRoot, "kernel", "logos"), join(dir, "kernel", "logos"), { recursive: true });
+function commitBeforeTypeService() {
+  const added = git(
+    "log",
+    "--first-parent",
+    "--format=%H",
+    "--diff-filter=A",
+    "--",
+    "kernel/interpreter/type-service/type-service.ts",
+  )
+    .split("\n")
+    .at(-1);
+  if (!added) throw new Error("no commit adds kernel/interpreter/type-service/type-service.ts: name one with --baseline-commit");
+  return git("rev-parse", `${added}^1`);
+}
+
+/** The package built from `commit` in its own folder under /tmp (built once, then reused). */
+function baselineBuild(commit) {
+  const dir = join(tmpdir(), `hpcfit-bench-baseline-${commit.slice(0, 12)}`);
+  if (existsSync(join(dir, "dist", "cli", "main.js"))) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  process.stderr.write(`building ${commit.slice(0, 12)} (no type service) in ${dir} …\n`);
+  const archive = spawnSync("git", ["-C", root, "archive", "--format=tar", commit], { maxBuffer: 1 << 30 });
+  if (archive.status !== 0) throw new Error(`git archive ${commit} failed: ${archive.stderr}`);
+  execFileSync("tar", ["-x", "-C", dir], { input: archive.stdout });
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
+    cwd: dir,
+    encoding: "utf8",
+  });
+  if (tsc.status !== 0 || !existsSync(join(dir, "dist", "cli", "main.js"))) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`building ${commit} failed: ${tsc.stdout}${tsc.stderr}`);
+  }
   return dir;
 }
 
@@ -72,6 +101,7 @@ function notebookCells() {
 const QUERIES = [
   { kind: "members of a fit result (`result.`)", code: "result." },
   { kind: "fit option keys (`fit(problem, { `)", code: "await fit(problem, { " },
+  { kind: 'dream\'s option keys (`fit(problem, { method: "dream", sa`)', code: 'await fit(problem, { method: "dream", sa' },
   { kind: "members of a user's curve (`curve7.`)", code: "curve7." },
   { kind: "notebook names (`mod`)", code: "mod" },
 ];
@@ -157,17 +187,49 @@ process.stdout.write(JSON.stringify({ steps, files: Object.fromEntries(Object.en
   return JSON.parse(r.stdout);
 }
 
+/**
+ * What the remembered option keys save, in a fresh Node process over the same notebook (each
+ * cell checked, then added, as the kernel's type thread does): the first completion of fit's
+ * keys when nothing was computed ahead (the type checker builds fit's option type), the same
+ * keys in another cell text (remembered), the warm-up the kernel runs after a cell imports hpcfit, and the
+ * first completions of keys after it. Wall-clock ms of one run each.
+ */
+function firstCompletions() {
+  const service = join(root, "dist", "kernel", "interpreter", "type-service", "notebook-language-service.js");
+  const script = `
+const { NotebookLanguageService } = await import(${JSON.stringify(service)});
+const cells = ${JSON.stringify(notebookCells())};
+const ready = () => { const s = new NotebookLanguageService(${JSON.stringify(tmpdir())}); s.warmUp(); for (const c of cells) { s.diagnose(c); s.project.commit(c); } return s; };
+const time = (f) => { const t0 = performance.now(); const r = f(); if (r && r.items?.length === 0) throw new Error("no keys"); return performance.now() - t0; };
+const keys = "await fit(problem, { ", again = "const second = await fit(problem, { ", dream = 'await fit(problem, { method: "dream", sa';
+const cold = ready();
+const out = { cold: time(() => cold.complete(keys, keys.length)), again: time(() => cold.complete(again, again.length)), coldDream: time(() => cold.complete(dream, dream.length)) };
+const warm = ready();
+out.warmUp = time(() => { const steps = warm.warmFitOptions(); while (!steps.next().done); });
+out.warmKeys = time(() => warm.complete(keys, keys.length));
+out.warmDream = time(() => warm.complete(dream, dream.length));
+process.stdout.write(JSON.stringify(out));
+`;
+  const r = spawnSync(process.execPath, ["--max-semi-space-size=2", "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    cwd: root,
+  });
+  if (r.status !== 0) throw new Error(`first completions failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 const here = install(root);
-const baseline = snapshotBaseline();
+const baselineCommit = arg("--baseline-commit", undefined) ?? commitBeforeTypeService();
+const baseline = baselineBuild(baselineCommit);
+const baselineSubject = git("log", "-1", "--format=%h %s", baselineCommit);
 const runs = [];
-if (baseline)
-  runs.push(
-    // --preserve-symlinks: the baseline's modules are reached through a symlinked node_modules,
-    // where its SIGINT anchor's stat could make a package load twice (fixed in this build).
-    await prepareKernel(`today's main (build of ${baselineRoot}), no type service`, install(baseline), {
-      NODE_OPTIONS: "--preserve-symlinks",
-    }),
-  );
+runs.push(
+  // --preserve-symlinks: the baseline's modules are reached through a symlinked node_modules,
+  // where its SIGINT anchor's stat could make a package load twice (fixed since).
+  await prepareKernel(`build of ${baselineCommit.slice(0, 9)}, before the type service`, install(baseline), {
+    NODE_OPTIONS: "--preserve-symlinks",
+  }),
+);
 runs.push(await prepareKernel("this build, `HPCFIT_TYPECHECK=off` (service never started)", here, { HPCFIT_TYPECHECK: "off" }));
 runs.push(await prepareKernel("this build, `warn` (default)", here, {}));
 // The kernels take turns, block by block, so that the load of a shared machine falls on all alike.
@@ -178,6 +240,7 @@ for (const k of runs) {
   k.b.close();
 }
 const steps = memorySteps();
+const first = firstCompletions();
 
 const withTypes = runs.at(-1);
 const reference = runs[0];
@@ -231,6 +294,23 @@ ${completionRows.join("\n")}
 | **all kinds** (target <= 100 ms median) | **${median(all).toFixed(1)}** | ${pct(all, 0.9).toFixed(1)} |
 
 ${withTypes.typed} of ${all.length} replies carried typed entries (with signatures).
+
+Each new text of the edited cell is a new program whose type checker starts empty; option keys of a call are
+remembered per function, argument and keys written (with the values of keys like \`method\` that narrow the type), so only
+their first completion makes the checker build fit's option type. The kernel computes fit's keys (with no method and
+for each method) in its type thread after a cell that imports hpcfit, once the thread has had no request for 2 s. One run
+each, wall-clock, in a fresh process over the same notebook:
+
+| fit option keys | ms |
+| --- | --- |
+| first \`fit(problem, { \`, nothing computed ahead | ${first.cold.toFixed(1)} |
+| then \`const second = await fit(problem, { \` (a new program; the keys remembered) | ${first.again.toFixed(1)} |
+| first \`method: "dream", sa\` after that (dream's keys not yet remembered) | ${first.coldDream.toFixed(1)} |
+| the warm-up after a cell imports hpcfit (two steps, in the type thread) | ${first.warmUp.toFixed(1)} |
+| first \`fit(problem, { \` after the warm-up | ${first.warmKeys.toFixed(1)} |
+| first \`method: "dream", sa\` after the warm-up | ${first.warmDream.toFixed(1)} |
+
+The kernel without a type service is ${baselineSubject.replace(/\|/g, "\\|")}, built from its own sources (see the script's header).
 `;
 process.stdout.write(`${heading}\n\n${section}`);
 if (!process.argv.includes("--no-write")) writeSection(heading, section);

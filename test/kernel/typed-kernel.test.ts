@@ -116,6 +116,44 @@ describe("typed completion", () => {
     expect(c.start).toBe(code.length - 2);
   });
 
+  it("offers each method's own option keys, whether the method is written out or a variable's, and not those already written", async () => {
+    expect((await k.execute('import { fit } from "hpcfit";')).status).toBe("ok");
+    const keys = async (code: string) => {
+      const c = await complete(code);
+      expect(c.entries.every((e) => e.type === "property" && e.signature?.includes(`${e.text}?:`))).toBe(true);
+      return c.matches;
+    };
+    const lmOnly = ["accel", "diff", "extend", "factor", "gtol"];
+    // Asked twice each, in turns: a second answer may come from what the first computed.
+    for (let round = 0; round < 2; round++) {
+      const dream = await keys('await fit(undefined as any, { method: "dream", ');
+      expect(dream).toEqual(expect.arrayContaining(["samples", "burn", "thin", "seed"]));
+      for (const key of lmOnly) expect(dream).not.toContain(key);
+      const lm = await keys("const r = await fit(undefined as any, { method: 'lm', ");
+      expect(lm).toEqual(expect.arrayContaining(lmOnly));
+      expect(lm).not.toContain("samples");
+      const written = await keys('await fit(undefined as any, { method: "dream", samples: 100, ');
+      expect(written).toContain("burn");
+      expect(written).not.toContain("samples");
+      expect(await keys('await fit(undefined as any, { method: "dream", sa')).toEqual(["samples"]);
+    }
+    await k.execute('const chosen = "dream" as const;\nconst other = "lm" as const;');
+    const byChosen = await keys("fit(undefined as any, { method: chosen, ");
+    expect(byChosen).toContain("samples");
+    expect(byChosen).not.toContain("gtol");
+    const byOther = await keys("fit(undefined as any, { method: other, ");
+    expect(byOther).toContain("gtol");
+    expect(byOther).not.toContain("samples");
+  });
+
+  it("offers the keys of the function a name has now, after a cell redeclared it", async () => {
+    await k.execute('function configure(o: { mode: "a"; alpha?: number } | { mode: "b"; beta?: number }): void {}');
+    expect((await complete('configure({ mode: "b", ')).matches).toEqual(["beta"]);
+    expect((await complete('configure({ mode: "a", ')).matches).toEqual(["alpha"]);
+    await k.execute('function configure(o: { mode: "a"; gamma?: number }): void {}');
+    expect((await complete('configure({ mode: "a", ')).matches).toEqual(["gamma"]);
+  });
+
   it("completes a package's exports and falls back to runtime members for values typed any", async () => {
     const c = await complete('import { toK } from "unit-tools";', 12);
     expect(c.matches).toEqual(["toKelvin"]);

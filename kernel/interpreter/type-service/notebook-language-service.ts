@@ -8,7 +8,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import ts from "typescript";
 import { packageRoot } from "../../../util/paths.js";
+import { ArgumentKeyMemory, type Candidate } from "./argument-keys.js";
 import { CellProject, MAGIC_PLACEHOLDER, type CellFile } from "./cell-project.js";
+import { signatures, WITH_SYMBOLS } from "./completion-signatures.js";
 
 /** A completion candidate with its type. */
 export interface TypedCompletion {
@@ -106,6 +108,18 @@ const MODULE_SPECIFIER = /(?:\bfrom|\bimport\s*\(?)\s*["']([^"'\n]*)$/;
 /** How many candidates get their full signature (each costs a type-checker query). */
 const MAX_DETAILED = 60;
 
+/** A cell's import of values from hpcfit by name; group 1 lists them (`fit, Curve as C`). */
+const HPCFIT_NAMED_IMPORT = /\bimport\s*\{([^}]*)\}\s*from\s*["']hpcfit["']/g;
+
+/** The most candidates an option object's completion keeps for later (see argument-keys.ts). */
+const MAX_REMEMBERED = 500;
+
+/** A completion candidate before the word typed so far filters it. */
+interface Offered extends Candidate {
+  /** TypeScript's entry, to ask its signature from. */
+  entry?: ts.CompletionEntry;
+}
+
 /** The language service of one notebook. */
 export class NotebookLanguageService {
   readonly project: CellProject;
@@ -116,6 +130,7 @@ export class NotebookLanguageService {
   private readonly cache = ts.createModuleResolutionCache(process.cwd(), (s) => s);
   private readonly globals: string;
   private readonly snapshots = new Map<string, ts.IScriptSnapshot | undefined>();
+  private readonly keys = new ArgumentKeyMemory();
 
   /** @param notebookDir where the notebook's imports resolve from */
   constructor(private readonly notebookDir: string) {
@@ -200,14 +215,7 @@ export class NotebookLanguageService {
   complete(code: string, cursor: number): TypedCompletions | undefined {
     const file = this.project.edit(code);
     const position = file.offset + cursor;
-    const info = this.service.getCompletionsAtPosition(file.path, position, {
-      includeCompletionsWithInsertText: true,
-      includeCompletionsForImportStatements: false,
-      includeCompletionsForModuleExports: false,
-      // Cells import files without extensions (module-import.ts finds `.ts`, `.js`, index files);
-      // left to infer, TypeScript would copy the `.js` of the cells' own preludes.
-      importModuleSpecifierEnding: "minimal",
-    });
+    const found = this.candidates(file, position);
     const specifier = MODULE_SPECIFIER.exec(code.slice(0, cursor));
     // Package names as the interpreter resolves them: `hpcfit` from the kernel, the others from
     // node_modules folders of the notebook's directory and above (TypeScript itself offers only
@@ -223,48 +231,140 @@ export class NotebookLanguageService {
               .map((name) => ({ text: name, type: "module", signature: `module "${name}"` })),
           ]
         : [];
-    if (!info || info.entries.length === 0) {
+    if (!found || found.candidates.length === 0) {
       return hpcfit.length > 0 && specifier
         ? { start: cursor - specifier[1].length, end: cursor, member: false, items: hpcfit }
         : undefined;
     }
     const wordStart = cursor - (/[\w$]*$/.exec(code.slice(0, cursor))?.[0].length ?? 0);
-    // Module paths carry their span on each entry rather than on the list.
-    const span = info.optionalReplacementSpan ?? info.entries.find((e) => e.replacementSpan)?.replacementSpan;
+    const span = found.span;
     const start = span ? span.start - file.offset : wordStart;
     const end = span ? Math.max(cursor, span.start + span.length - file.offset) : cursor;
     const partial = code.slice(start, cursor).replace(/^["'`]/, "");
     const prefix = partial.toLowerCase();
-    const entries = info.entries
-      .filter((e) => e.name !== MAGIC_PLACEHOLDER && !e.name.startsWith("__hpcfit") && e.name.toLowerCase().startsWith(prefix))
-      // Module paths the cell files themselves would offer are not the user's.
-      .filter((e) => !(e.kind === ts.ScriptElementKind.scriptElement && e.name.startsWith("__hpcfit")))
+    const candidates = found.candidates
+      .filter((c) => c.name !== MAGIC_PLACEHOLDER && !c.name.startsWith("__hpcfit") && c.name.toLowerCase().startsWith(prefix))
       .sort(
-        (a, b) => rank(a, partial) - rank(b, partial) || a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name),
+        (a, b) =>
+          rank(a.name, partial) - rank(b.name, partial) || a.sortText.localeCompare(b.sortText) || a.name.localeCompare(b.name),
       );
+    // Signatures cost a type-checker query each: the first candidates get theirs.
+    const unsigned = candidates.slice(0, MAX_DETAILED).filter((c) => c.signature === undefined && c.entry);
+    const signed = signatures(
+      this.service,
+      file.path,
+      position,
+      unsigned.map((c) => c.entry!),
+    );
+    unsigned.forEach((c, i) => (c.signature = signed[i]));
     const quoted = span !== undefined && /^["'`]/.test(code.slice(start, start + 1));
-    const items = entries.map((entry, i): TypedCompletion => {
-      const item: TypedCompletion = {
-        text: quoted ? code[start] + entry.name : entry.name,
-        type: KIND_TO_JUPYTER[entry.kind] ?? entry.kind,
-      };
-      if (i < MAX_DETAILED) {
-        const details = this.service.getCompletionEntryDetails(
-          file.path,
-          position,
-          entry.name,
-          undefined,
-          entry.source,
-          undefined,
-          entry.data,
-        );
-        if (details) item.signature = withoutAlias(ts.displayPartsToString(details.displayParts));
-      }
+    const items = candidates.map((c, i): TypedCompletion => {
+      const item: TypedCompletion = { text: quoted ? code[start] + c.name : c.name, type: KIND_TO_JUPYTER[c.kind] ?? c.kind };
+      if (i < MAX_DETAILED && c.signature !== undefined) item.signature = withoutAlias(c.signature);
       return item;
     });
     const offered = new Set(items.map((i) => i.text));
     items.unshift(...hpcfit.filter((i) => !offered.has(i.text)));
-    return { start, end, member: info.isMemberCompletion, items };
+    return { start, end, member: found.member, items };
+  }
+
+  /**
+   * TypeScript's candidates at `position` of the edited cell, unfiltered, with the span they
+   * replace; for the keys of an option object, remembered per call site (see argument-keys.ts).
+   */
+  private candidates(
+    file: CellFile,
+    position: number,
+  ): { member: boolean; span: ts.TextSpan | undefined; candidates: Offered[]; remembered: boolean } | undefined {
+    const program = this.service.getProgram();
+    const sourceFile = program?.getSourceFile(file.path);
+    const site =
+      program &&
+      sourceFile &&
+      this.keys.site(
+        program,
+        sourceFile,
+        position,
+        this.project.files().map((f) => f.text),
+      );
+    if (site) {
+      const remembered = this.keys.recall(site);
+      if (remembered) {
+        return {
+          member: remembered.member,
+          span: site.span,
+          candidates: remembered.items.map((c) => ({ ...c })),
+          remembered: true,
+        };
+      }
+    }
+    const info = this.service.getCompletionsAtPosition(file.path, position, {
+      includeCompletionsWithInsertText: true,
+      includeCompletionsForImportStatements: false,
+      includeCompletionsForModuleExports: false,
+      // Cells import files without extensions (module-import.ts finds `.ts`, `.js`, index files);
+      // left to infer, TypeScript would copy the `.js` of the cells' own preludes.
+      importModuleSpecifierEnding: "minimal",
+      ...WITH_SYMBOLS,
+    });
+    if (!info) return undefined;
+    // Module paths carry their span on each entry rather than on the list.
+    const span = info.optionalReplacementSpan ?? info.entries.find((e) => e.replacementSpan)?.replacementSpan;
+    const candidates = info.entries
+      // Module paths the cell files themselves would offer are not the user's.
+      .filter((e) => !(e.kind === ts.ScriptElementKind.scriptElement && e.name.startsWith("__hpcfit")))
+      .map((entry): Offered => ({ name: entry.name, kind: entry.kind, sortText: entry.sortText, entry }));
+    if (site && program && candidates.length <= MAX_REMEMBERED) {
+      // Kept with their signatures, and without TypeScript's entries (which hold the checker).
+      const signed = signatures(
+        this.service,
+        file.path,
+        position,
+        candidates.map((c) => c.entry!),
+      );
+      const items = candidates.map(({ name, kind, sortText }, i) => ({ name, kind, sortText, signature: signed[i] }));
+      this.keys.remember(site, program.getTypeChecker(), { member: info.isMemberCompletion, items });
+      return { member: info.isMemberCompletion, span, candidates: items, remembered: false };
+    }
+    return { member: info.isMemberCompletion, span, candidates, remembered: false };
+  }
+
+  /**
+   * The steps that make the first completion of fit's option keys as quick as the next ones, or
+   * undefined when no executed cell imports hpcfit's `fit` by name. Each step is one program:
+   * the first asks the keys with no method and the method names, the second the keys of every
+   * method, all of which the service then remembers (see argument-keys.ts). Between steps the
+   * thread may answer questions; a step edits the cell it needs, as every question does.
+   */
+  warmFitOptions(): Iterator<void> | undefined {
+    // The name the cells call fit by: the scratch cell then imports what the user's cells do,
+    // and the program the next question makes keeps the same modules.
+    let fit: string | undefined;
+    for (const file of this.project.files()) {
+      if (file.path === this.project.currentPath) continue;
+      for (const [, names] of file.text.matchAll(HPCFIT_NAMED_IMPORT)) {
+        for (const specifier of names.split(",")) {
+          const [name, local] = specifier.trim().split(/\s+as\s+/);
+          if (name === "fit") fit = local ?? name;
+        }
+      }
+    }
+    return fit === undefined ? undefined : this.fitOptionSteps(fit);
+  }
+
+  private *fitOptionSteps(fit: string): Generator<void, void, void> {
+    const first = `${fit}(undefined!, { });\n${fit}(undefined!, { method: "" });\n`;
+    let file = this.project.edit(first);
+    const keys = this.candidates(file, file.offset + first.indexOf("{ }") + 2);
+    if (!keys || keys.remembered) return;
+    const names = this.service.getCompletionsAtPosition(file.path, file.offset + first.indexOf('""') + 1, {});
+    const methods = (names?.entries ?? []).filter((e) => e.kind === ts.ScriptElementKind.string).map((e) => e.name);
+    if (methods.length === 0) return;
+    yield;
+    const calls = methods.map((m) => `${fit}(undefined!, { method: ${JSON.stringify(m)}, });`);
+    const second = calls.join("\n") + "\n";
+    file = this.project.edit(second);
+    for (const call of calls) this.candidates(file, file.offset + second.indexOf(call) + call.length - " });".length);
   }
 
   /**
@@ -399,6 +499,6 @@ function installedPackages(dir: string): string[] {
 }
 
 /** Exact-case prefix matches first, then the rest; public names before `_private` ones. */
-function rank(entry: ts.CompletionEntry, partial: string): number {
-  return (entry.name.startsWith(partial) ? 0 : 2) + (entry.name.startsWith("_") ? 1 : 0);
+function rank(name: string, partial: string): number {
+  return (name.startsWith(partial) ? 0 : 2) + (name.startsWith("_") ? 1 : 0);
 }
