@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nist_anchor import MODELS, read_nist  # noqa: E402
+from nist_anchor import sleeping_problem  # noqa: E402
 
 
 def main():
@@ -27,15 +27,7 @@ def main():
             continue
         item = json.loads(line)
         name = item["name"]
-        _, _, x, y = read_nist(f"{nist_dir}/{name}.dat", name)
-        model = MODELS[name]
-        calls = [0]
-
-        def residuals(b):
-            calls[0] += 1
-            time.sleep(sleep_ms / 1000)
-            return model(b, x) - y
-
+        _, _, residuals, calls = sleeping_problem(nist_dir, name, sleep_ms)
         best = float("inf")
         failed = 0
         t0 = time.perf_counter()

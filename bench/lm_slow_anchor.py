@@ -14,7 +14,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nist_anchor import MODELS, read_nist  # noqa: E402
+from nist_anchor import sleeping_problem  # noqa: E402
 
 
 def main():
@@ -22,16 +22,8 @@ def main():
     warnings.simplefilter("ignore")
     for item in sys.argv[3:]:
         name, start = item.split("/")
-        s1, s2, x, y = read_nist(f"{nist_dir}/{name}.dat", name)
+        s1, s2, residuals, calls = sleeping_problem(nist_dir, name, sleep_ms)
         b0 = s1 if start == "1" else s2
-        model = MODELS[name]
-        calls = [0]
-
-        def residuals(b):
-            calls[0] += 1
-            time.sleep(sleep_ms / 1000)
-            return model(b, x) - y
-
         t0 = time.perf_counter()
         try:
             res = least_squares(residuals, b0, method="lm")

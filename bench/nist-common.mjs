@@ -39,12 +39,15 @@ export function nistIndex(only = []) {
 }
 
 /**
- * Runs a Python anchor script of bench/ with `args` and collects the JSON object of each line it
- * prints, keyed by `key(object)`.
+ * Runs a Python anchor script of bench/ with `args` (and `input` on its stdin, if given) and collects
+ * the JSON object of each line it prints, keyed by `key(object)`.
  */
-export function runPythonAnchor(script, args, key) {
+export function runPythonAnchor(script, args, key, input) {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [`${root}bench/${script}`, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(python, [`${root}bench/${script}`, ...args], {
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "inherit"],
+    });
+    if (input !== undefined) child.stdin.end(input);
     const results = new Map();
     let buffer = "";
     child.stdout.setEncoding("utf8");

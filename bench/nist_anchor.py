@@ -96,6 +96,22 @@ def read_nist(path, name):
     return np.array(starts[0]), np.array(starts[1]), x, y
 
 
+def sleeping_problem(nist_dir, name, sleep_ms):
+    """A NIST problem whose residual function sleeps `sleep_ms` per call (an expensive model that
+    uses no CPU), for the expensive-model anchors: (start 1, start 2, residuals, calls), calls
+    being a one-element list counting every call."""
+    s1, s2, x, y = read_nist(f"{nist_dir}/{name}.dat", name)
+    model = MODELS[name]
+    calls = [0]
+
+    def residuals(b):
+        calls[0] += 1
+        time.sleep(sleep_ms / 1000)
+        return model(b, x) - y
+
+    return s1, s2, residuals, calls
+
+
 def timed(run):
     """Median time (ms) of repeated calls of run() after one untimed call, at least 5 and at least 50 ms in all."""
     times = []

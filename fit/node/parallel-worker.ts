@@ -2,8 +2,7 @@
  * A worker thread of {@link WorkerEvaluator}: loads the model module once, then evaluates the
  * slices of the shared population it is sent (nllf values, or residual vectors).
  */
-import { parentPort, workerData } from "node:worker_threads";
-import { loadModelFile } from "./load-model.js";
+import { loadThreadModel } from "./model-thread.js";
 import { bandGrids, bandWidth, curvesAt, isBandSource, type BandGrid } from "../model-bands.js";
 
 interface Slice {
@@ -23,18 +22,10 @@ interface CurveBuffers {
   curveBuffers: { points: SharedArrayBuffer; out: SharedArrayBuffer };
 }
 
-const port = parentPort;
-if (!port) throw new Error("parallel-worker must run in a worker thread");
-
 async function main(): Promise<void> {
-  const { modelFile } = workerData as { modelFile: string };
-  let problem;
-  try {
-    ({ problem } = await loadModelFile(modelFile));
-  } catch (e) {
-    port!.postMessage({ error: (e as Error).message });
-    return;
-  }
+  const loaded = await loadThreadModel("parallel-worker");
+  if (!loaded) return;
+  const { port, problem } = loaded;
   const p = problem.labels().length;
   let points: Float64Array = new Float64Array(0);
   let out: Float64Array = new Float64Array(0);
@@ -42,7 +33,7 @@ async function main(): Promise<void> {
   let curvePoints: Float64Array = new Float64Array(0);
   let curveOut: Float64Array = new Float64Array(0);
   let grids: BandGrid[] | undefined;
-  port!.on("message", (m: Slice | Buffers | Curves | CurveBuffers) => {
+  port.on("message", (m: Slice | Buffers | Curves | CurveBuffers) => {
     if ("buffers" in m) {
       points = new Float64Array(m.buffers.points);
       out = new Float64Array(m.buffers.out);
@@ -57,17 +48,17 @@ async function main(): Promise<void> {
     if ("curves" in m) {
       const { start, end, width } = m.curves;
       if (!isBandSource(problem)) {
-        port!.postMessage({ error: "the model file's problem does not expose its models, so it draws no band" });
+        port.postMessage({ error: "the model file's problem does not expose its models, so it draws no band" });
         return;
       }
       grids ??= bandGrids(problem);
       if (bandWidth(grids) !== width) {
-        port!.postMessage({ error: `the model file's curves have ${bandWidth(grids)} values per draw, expected ${width}` });
+        port.postMessage({ error: `the model file's curves have ${bandWidth(grids)} values per draw, expected ${width}` });
         return;
       }
       for (let i = start; i < end; i++)
         curvesAt(problem, grids, curvePoints.subarray(i * p, i * p + p), curveOut.subarray(i * width, (i + 1) * width));
-      port!.postMessage({ done: true });
+      port.postMessage({ done: true });
       return;
     }
     try {
@@ -76,12 +67,12 @@ async function main(): Promise<void> {
         for (let i = m.start; i < m.end; i++)
           problem.residuals(points.subarray(i * p, i * p + p), residuals.subarray(i * nres, (i + 1) * nres));
       } else for (let i = m.start; i < m.end; i++) out[i] = problem.nllf(points.subarray(i * p, i * p + p));
-      port!.postMessage({ done: true });
+      port.postMessage({ done: true });
     } catch (e) {
-      port!.postMessage({ error: `the model threw: ${(e as Error).message}` });
+      port.postMessage({ error: `the model threw: ${(e as Error).message}` });
     }
   });
-  port!.postMessage({ ready: true, labels: problem.labels() });
+  port.postMessage({ ready: true, labels: problem.labels() });
 }
 
 void main();

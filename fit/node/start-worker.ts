@@ -5,8 +5,7 @@
  * hands back each outcome. Its progress goes to the fit's thread a few times a second; the fit's
  * shared flag stops it.
  */
-import { parentPort, workerData } from "node:worker_threads";
-import { loadModelFile } from "./load-model.js";
+import { loadThreadModel } from "./model-thread.js";
 import { CountingProblem } from "../counting-problem.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "../methods.js";
 import { Random } from "../random.js";
@@ -26,18 +25,10 @@ interface StartMessage {
 /** Progress is sent at most this often (ms): a cheap model takes thousands of steps a second. */
 const PROGRESS_INTERVAL_MS = 50;
 
-const port = parentPort;
-if (!port) throw new Error("start-worker must run in a worker thread");
-
 async function main(): Promise<void> {
-  const { modelFile } = workerData as { modelFile: string };
-  let problem;
-  try {
-    ({ problem } = await loadModelFile(modelFile));
-  } catch (e) {
-    port!.postMessage({ error: (e as Error).message });
-    return;
-  }
+  const loaded = await loadThreadModel("start-worker");
+  if (!loaded) return;
+  const { port, problem } = loaded;
 
   const run = async (message: StartMessage): Promise<StartOutcome> => {
     const { task } = message;
@@ -55,7 +46,7 @@ async function main(): Promise<void> {
       const progress: StartProgress = { index: task.index, step, x: Float64Array.from(x), nllf, evaluations: counter.count };
       if (status !== undefined) progress.status = status;
       if (ended) progress.ended = true;
-      port!.postMessage({ progress });
+      port.postMessage({ progress });
     };
     let last: { step: number; x: Float64Array; nllf: number } = { step: 0, x: task.x, nllf: NaN };
     const context: MethodContext = {
@@ -94,13 +85,13 @@ async function main(): Promise<void> {
     return outcome;
   };
 
-  port!.on("message", (m: StartMessage) => {
+  port.on("message", (m: StartMessage) => {
     run(m).then(
-      (outcome) => port!.postMessage({ outcome }),
-      (e: unknown) => port!.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+      (outcome) => port.postMessage({ outcome }),
+      (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) }),
     );
   });
-  port!.postMessage({ ready: true, labels: problem.labels() });
+  port.postMessage({ ready: true, labels: problem.labels() });
 }
 
 void main();

@@ -1,24 +1,10 @@
 // lm's finite-difference Jacobian, and de's generations, evaluated on worker threads that load the model file: the fit
 // is bit-identical to the serial one (values, covariance, evaluation count), in every
 // finite-difference mode.
-import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { fit, type FitResult } from "hpcfit";
+import { fit } from "hpcfit";
 import { makeProblem } from "./mcmc-fixtures/peak-model.js";
-
-const modelFile = fileURLToPath(new URL("./mcmc-fixtures/peak-model.ts", import.meta.url));
-
-// Workers run the compiled JavaScript in dist/ (npm test builds it first; or `npx tsc -p tsconfig.json`).
-
-const bits = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-function expectIdentical(parallel: FitResult, serial: FitResult): void {
-  expect(bits(parallel.x).equals(bits(serial.x))).toBe(true);
-  expect(bits(parallel.cov).equals(bits(serial.cov))).toBe(true);
-  expect(parallel.chisq).toBe(serial.chisq);
-  expect(parallel.evaluations).toBe(serial.evaluations);
-  expect(parallel.message).toBe(serial.message);
-}
+import { expectIdenticalFits, peakModelFile as modelFile } from "../support/identical-fits.js";
 
 describe("lm with parallel Jacobians", () => {
   for (const diff of ["auto", "forward", "central"] as const) {
@@ -33,7 +19,7 @@ describe("lm with parallel Jacobians", () => {
       };
       const parallel = await fit(problem, { method: "lm", diff, parallel: 2, modelFile });
       expect(serial.converged).toBe(true);
-      expectIdentical(parallel, serial);
+      expectIdenticalFits(parallel, serial);
       // The Jacobians' points were evaluated in the workers: this thread saw the steps' trial
       // points (and, unless lm's last Jacobian serves them, the error bars' careful Jacobian).
       expect(here).toBeLessThan(parallel.evaluations);
@@ -52,7 +38,7 @@ describe("lm with parallel Jacobians", () => {
     };
     const serial = await fit(start(), { method: "lm" });
     const parallel = await fit(start(), { method: "lm", parallel: 2, modelFile });
-    expectIdentical(parallel, serial);
+    expectIdenticalFits(parallel, serial);
   });
 
   test("parallel without a model file is a clear error", async () => {
@@ -72,7 +58,7 @@ describe("de with parallel generations", () => {
       return nllf(x);
     };
     const parallel = await fit(problem, { ...options, parallel: 2, modelFile });
-    expectIdentical(parallel, serial);
+    expectIdenticalFits(parallel, serial);
     // The generations were evaluated in the workers.
     expect(here).toBeLessThan(parallel.evaluations / 10);
   });

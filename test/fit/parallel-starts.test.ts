@@ -4,32 +4,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, test } from "vitest";
-import { fit, FitError, type FitResult } from "hpcfit";
+import { fit, FitError } from "hpcfit";
 import { LIVE_DISPLAY, type MimeBundle } from "../../schema/display.js";
 import { makeProblem } from "./mcmc-fixtures/peak-model.js";
-
-const modelFile = fileURLToPath(new URL("./mcmc-fixtures/peak-model.ts", import.meta.url));
-
-// Workers run the compiled JavaScript in dist/ (npm test builds it first; or `npx tsc -p tsconfig.json`).
-
-const bits = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-function expectIdentical(parallel: FitResult, serial: FitResult): void {
-  expect(bits(parallel.x).equals(bits(serial.x))).toBe(true);
-  expect(bits(parallel.cov).equals(bits(serial.cov))).toBe(true);
-  expect(parallel.chisq).toBe(serial.chisq);
-  expect(parallel.nllf).toBe(serial.nllf);
-  expect(parallel.evaluations).toBe(serial.evaluations);
-  expect(parallel.converged).toBe(serial.converged);
-  expect(parallel.message).toBe(serial.message);
-}
+import { expectIdenticalFits, peakModelFile as modelFile } from "../support/identical-fits.js";
 
 /** A model file (in a fresh temporary folder) exporting the peak problem changed by `lines`. */
 function modelFileIn(name: string, ...lines: string[]): string {
   const file = join(mkdtempSync(join(tmpdir(), "parallel-starts-")), name);
-  const fixture = JSON.stringify(fileURLToPath(new URL("./mcmc-fixtures/peak-model.ts", import.meta.url)));
+  const fixture = JSON.stringify(modelFile);
   writeFileSync(
     file,
     [`import { makeProblem } from ${fixture};`, `export const problem = makeProblem();`, ...lines, ""].join("\n"),
@@ -66,7 +50,7 @@ describe("multi-start fits with their starts on worker threads", () => {
       const serial = await fit(makeProblem(), options);
       const { problem, here } = counted();
       const parallel = await fit(problem, { ...options, parallel: 3, modelFile });
-      expectIdentical(parallel, serial);
+      expectIdenticalFits(parallel, serial);
       // The starts ran in the threads: this one evaluated the start, the random start points, and
       // the winner's nllf and residuals for its result.
       expect(here()).toBe(options.starts + 2);
@@ -80,7 +64,7 @@ describe("multi-start fits with their starts on worker threads", () => {
     const serial = await fit(makeProblem(), options);
     const { problem, here } = counted();
     const parallel = await fit(problem, { ...options, parallel: 2, modelFile });
-    expectIdentical(parallel, serial);
+    expectIdenticalFits(parallel, serial);
     expect(here()).toBe(options.starts + 2);
   });
 
@@ -148,7 +132,7 @@ describe("multi-start fits with their starts on worker threads", () => {
     const options = { method: "lm", starts: 4, seed: 1, parallel: 2, modelFile: file } as const;
     const first = await fit(makeProblem(), options);
     const second = await fit(makeProblem(), options);
-    expectIdentical(second, first);
+    expectIdenticalFits(second, first);
     // Two threads loaded the model, once each, for both fits.
     expect(readFileSync(log, "utf8")).toBe("loaded\nloaded\n");
   });
@@ -164,7 +148,7 @@ describe("amoeba with its simplexes' vertices on worker threads", () => {
     const serial = await fit(inSerial.problem, { method: "amoeba" });
     const { problem, here } = counted();
     const parallel = await fit(problem, { method: "amoeba", parallel: 2, modelFile });
-    expectIdentical(parallel, serial);
+    expectIdenticalFits(parallel, serial);
     // The simplex of the first run and of every restart (p = 4 vertices each) went to the workers.
     expect(inSerial.here() - here()).toBeGreaterThanOrEqual(8);
   });
