@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { cluster, machine, ROOT, scratch } from "./slurm-common.mjs";
 import { writeSection } from "./common.mjs";
 import { svgFrame, svgPath } from "./svg-plot.mjs";
+import { splitBounds } from "./fit-split-bound.mjs";
 
 const write = process.argv.includes("--write");
 const workersArg = process.argv.find((a) => a.startsWith("--workers="));
@@ -151,6 +152,9 @@ for (const r of rows) {
   r.relOverheadMs = serial ? (1000 * (r.seconds - serial.seconds / r.workers)) / r.rounds : null;
 }
 console.log(JSON.stringify(rows));
+// What the split allows at best for SMC, counted in model calls (bench/fit-split-bound.mjs).
+const bounds = METHODS.includes("smc") ? await splitBounds(WORKERS.filter((w) => w > 1)) : [];
+console.log(JSON.stringify(bounds));
 
 if (write) {
   // Efficiency against workers (log2 axis), one line per sampler, with the targets.
@@ -218,6 +222,17 @@ ${targets
       ...table,
       "",
       `Targets: ${verdict}.`,
+      ...(bounds.length
+        ? [
+            "",
+            `What the split allows SMC at best, counted in model calls, not timed (bench/fit-split-bound.mjs: the same SMC run serially; per round the slowest worker's model calls; ${bounds[0].modelCalls} of ${bounds[0].points} points need the model, the prior refuses the others), efficiency against the serial run with no other overhead:`,
+            "",
+            `| W | ${bounds.map((b) => b.workers).join(" | ")} |`,
+            `|---|${bounds.map(() => "---").join("|")}|`,
+            `| static slices of all points (refused ones included) | ${bounds.map((b) => b.staticBound.toFixed(3)).join(" | ")} |`,
+            `| even slices of the points that need the model (this evaluator) | ${bounds.map((b) => b.evenBound.toFixed(3)).join(" | ")} |`,
+          ]
+        : []),
     ].join("\n"),
   );
 }
