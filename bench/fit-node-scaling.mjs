@@ -11,11 +11,13 @@
 //   node bench/fit-node-scaling.mjs [--workers=1,2,4,...] [--write]
 // `--write` replaces its section of RESULTS.md and writes bench/fit-node-scaling.svg.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { cluster, machine, ROOT, scratch } from "./slurm-common.mjs";
 import { writeSection } from "./common.mjs";
+import { svgFrame, svgPath } from "./svg-plot.mjs";
+import { splitBounds } from "./fit-split-bound.mjs";
 
 const write = process.argv.includes("--write");
 const workersArg = process.argv.find((a) => a.startsWith("--workers="));
@@ -82,6 +84,12 @@ async function runJob(method, w) {
   const rounds = method === "dream" ? result.samples.generations + 1 : Math.round(evaluations / 2000);
   const seconds = p.fitSeconds;
   const ideal = (evaluations * MODEL_MS) / 1000 / w;
+  // The points that reached the workers (the driver refuses the others by the prior), from the job's log.
+  const out = readdirSync(prepared.dir)
+    .filter((f) => /^job-\d+\.out$/.test(f))
+    .map((f) => readFileSync(join(prepared.dir, f), "utf8"))
+    .join("");
+  const workerPoints = w > 1 ? Number(/(\d+) points evaluated by the workers/.exec(out)?.[1] ?? evaluations) : null;
   return {
     method,
     workers: w,
@@ -94,17 +102,17 @@ async function runJob(method, w) {
     overheadMs: (1000 * (seconds - ideal)) / rounds,
     rssMiB: rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : null,
     msPerRound: (1000 * seconds) / rounds,
-    floorMsPerRound: w > 1 ? floor(method, w) : null,
+    workerPoints,
+    floorMsPerRound: w > 1 ? floor(Math.round(workerPoints / rounds), w, method) : null,
   };
 }
 
 /**
- * The same rounds through bare ZeroMQ workers around the same 5 ms sleep, measured right after
- * the fit (bench/fit-zmq-floor.mjs): what this machine charges for W processes exchanging one
- * message each way per round, without hpcfit.
+ * Rounds of `points` points (those the fit's workers got per round) through bare ZeroMQ workers
+ * around the same 5 ms sleep, measured right after the fit (bench/fit-zmq-floor.mjs): what this
+ * machine charges for W processes exchanging one message each way per round, without hpcfit.
  */
-function floor(method, w) {
-  const points = method === "dream" ? 64 : 2000;
+function floor(points, w, method) {
   const rounds = method === "dream" ? 40 : w <= 4 ? 5 : 10;
   const out = execFileSync(
     process.execPath,
@@ -144,19 +152,17 @@ for (const r of rows) {
   r.relOverheadMs = serial ? (1000 * (r.seconds - serial.seconds / r.workers)) / r.rounds : null;
 }
 console.log(JSON.stringify(rows));
+// What the split allows at best for SMC, counted in model calls (bench/fit-split-bound.mjs).
+const bounds = METHODS.includes("smc") ? await splitBounds(WORKERS.filter((w) => w > 1)) : [];
+console.log(JSON.stringify(bounds));
 
 if (write) {
   // Efficiency against workers (log2 axis), one line per sampler, with the targets.
-  const Wd = 520,
-    H = 320,
-    L = 50,
-    R = 20,
-    T = 30,
-    B = 44;
+  const box = { width: 520, height: 320, left: 50, right: 20, top: 30, bottom: 44 };
+  const { width: Wd, height: H, left: L, right: R, top: T, bottom: B } = box;
   const maxLog = Math.log2(Math.max(...WORKERS));
   const px = (w) => L + (Math.log2(w) / Math.max(1, maxLog)) * (Wd - L - R);
   const py = (e) => H - B - (Math.max(0, Math.min(1.05, e)) / 1.05) * (H - T - B);
-  const path = (pts) => pts.map(([a, b], i) => `${i ? "L" : "M"}${a.toFixed(1)},${b.toFixed(1)}`).join(" ");
   const colour = { dream: "#1f77b4", smc: "#d62728" };
   const targets = [
     ["dream", 16, 0.9],
@@ -164,24 +170,19 @@ if (write) {
     ["smc", 64, 0.9],
     ["smc", 128, 0.9],
   ];
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${Wd}" height="${H}" font-family="sans-serif" font-size="12">
-<rect width="${Wd}" height="${H}" fill="white"/>
-<text x="${Wd / 2}" y="18" text-anchor="middle">%%fit over ${NODES} Slurm nodes: efficiency, ${MODEL_MS} ms model (no CPU)</text>
-<line x1="${L}" y1="${H - B}" x2="${Wd - R}" y2="${H - B}" stroke="black"/>
-<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>
+  const svg = `${svgFrame(box, { title: `%%fit over ${NODES} Slurm nodes: efficiency, ${MODEL_MS} ms model (no CPU)`, xLabel: "evaluation workers" })}
 ${WORKERS.map((w) => `<text x="${px(w)}" y="${H - B + 16}" text-anchor="middle">${w}</text>`).join("")}
-<text x="${Wd / 2}" y="${H - 8}" text-anchor="middle">evaluation workers</text>
 ${[0, 0.25, 0.5, 0.75, 1].map((e) => `<text x="${L - 6}" y="${py(e) + 4}" text-anchor="end">${e}</text><line x1="${L}" y1="${py(e)}" x2="${Wd - R}" y2="${py(e)}" stroke="#eee"/>`).join("")}
 <text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">efficiency</text>
 ${METHODS.map(
   (
     m,
-  ) => `<path d="${path(rows.filter((r) => r.method === m).map((r) => [px(r.workers), py(r.efficiency)]))}" stroke="${colour[m]}" stroke-width="2" fill="none"/>
+  ) => `<path d="${svgPath(rows.filter((r) => r.method === m).map((r) => [px(r.workers), py(r.efficiency)]))}" stroke="${colour[m]}" stroke-width="2" fill="none"/>
 ${rows
   .filter((r) => r.method === m)
   .map((r) => `<circle cx="${px(r.workers)}" cy="${py(r.efficiency)}" r="3.5" fill="${colour[m]}"/>`)
   .join("")}
-<path d="${path(rows.filter((r) => r.method === m && r.relEfficiency !== null).map((r) => [px(r.workers), py(r.relEfficiency)]))}" stroke="${colour[m]}" stroke-width="1.5" stroke-dasharray="5 3" fill="none"/>`,
+<path d="${svgPath(rows.filter((r) => r.method === m && r.relEfficiency !== null).map((r) => [px(r.workers), py(r.relEfficiency)]))}" stroke="${colour[m]}" stroke-width="1.5" stroke-dasharray="5 3" fill="none"/>`,
 ).join("\n")}
 ${targets
   .filter(([m, w]) => METHODS.includes(m) && WORKERS.includes(w))
@@ -198,7 +199,7 @@ ${targets
   const f = (v, d) => (v === null || v === undefined ? "–" : v.toFixed(d));
   const table = rows.map(
     (r) =>
-      `| ${r.method} | ${r.workers} | ${r.connected} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.msPerRound.toFixed(2)} | ${f(r.floorMsPerRound, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
+      `| ${r.method} | ${r.workers} | ${r.connected} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.workerPoints === null ? "–" : (r.workerPoints / r.rounds).toFixed(0)} | ${r.msPerRound.toFixed(2)} | ${f(r.floorMsPerRound, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
   );
   const at = (m, w) => rows.find((r) => r.method === m && r.workers === w);
   const verdict = targets
@@ -214,13 +215,24 @@ ${targets
       `Machine: ${machine()}. 1-min load average before the runs: ${loads.map((l) => l.toFixed(1)).join(", ")}. ${new Date().toISOString().slice(0, 10)}, one run.`,
       `Private Slurm 22.05 test cluster: ${NODES} nodes × ${CPUS} CPUs declared, all on this machine; each W is one %%fit job with --nodes=min(4, W) --ntasks=W (one srun step per node; --overcommit above ${NODES * CPUS}). W = 1 is the serial driver (no workers).`,
       `Model: y = a·x + b whose every evaluation sleeps ${MODEL_MS} ms in Atomics.wait (no CPU). DREAM: 64 chains (pop 32 × 2 parameters), 30 + 120 generations, seed 1. SMC: 2,000 particles, 2 moves per stage, seed 1.`,
-      `Time = the sampler's time inside fit(). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). Bare ZeroMQ = the same rounds (64 or 2,000 points, one slice per worker) through W bare ZeroMQ worker processes around the same 5 ms sleep, without hpcfit or Slurm (bench/fit-zmq-floor.mjs), measured right after each fit: what this machine charges for the exchange and the wake-ups; for SMC it sleeps for every point, where the fit's prior refuses some proposals without a model call. RSS = mean resident memory of one worker process. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
+      `Time = the sampler's time inside fit(). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). Points to workers = the points per round that reached the workers: the driver decides the points the prior refuses (SMC's proposals outside the box) without a model call and splits only the others. Bare ZeroMQ = rounds of that many points (one slice per worker) through W bare ZeroMQ worker processes around the same 5 ms sleep, without hpcfit or Slurm (bench/fit-zmq-floor.mjs), measured right after each fit: what this machine charges for the exchange and the wake-ups. RSS = mean resident memory of one worker process. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
       "",
-      "| sampler | W | workers / nodes | seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | ms / round | bare ZeroMQ ms / round | worker RSS MiB |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| sampler | W | workers / nodes | seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | points to workers / round | ms / round | bare ZeroMQ ms / round | worker RSS MiB |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...table,
       "",
       `Targets: ${verdict}.`,
+      ...(bounds.length
+        ? [
+            "",
+            `What the split allows SMC at best, counted in model calls, not timed (bench/fit-split-bound.mjs: the same SMC run serially; per round the slowest worker's model calls; ${bounds[0].modelCalls} of ${bounds[0].points} points need the model, the prior refuses the others), efficiency against the serial run with no other overhead:`,
+            "",
+            `| W | ${bounds.map((b) => b.workers).join(" | ")} |`,
+            `|---|${bounds.map(() => "---").join("|")}|`,
+            `| static slices of all points (refused ones included) | ${bounds.map((b) => b.staticBound.toFixed(3)).join(" | ")} |`,
+            `| even slices of the points that need the model (this evaluator) | ${bounds.map((b) => b.evenBound.toFixed(3)).join(" | ")} |`,
+          ]
+        : []),
     ].join("\n"),
   );
 }

@@ -4,6 +4,7 @@
 // Run after the build; `--write` updates RESULTS.md and the plot.
 import { writeFileSync } from "node:fs";
 import { machine, root, sig, writeSection, ensureAnchors } from "./mcmc-common.mjs";
+import { svgFrame, svgPath } from "./svg-plot.mjs";
 
 const write = process.argv.includes("--write");
 ensureAnchors(); // machine() reports the Python side too
@@ -48,34 +49,23 @@ for (const workers of [0, 1, 2]) {
 }
 
 // A small SVG: speedup (left axis) and efficiency (right axis) against workers.
-const W = 420,
-  H = 280,
-  L = 50,
-  R = 50,
-  T = 30,
-  B = 40;
+const box = { width: 420, height: 280, left: 50, right: 50, top: 30, bottom: 40 };
+const { width: W, height: H, left: L, right: R, top: T, bottom: B } = box;
 const px = (w) => L + ((w - 1) / 1) * (W - L - R);
 const pyS = (s) => H - B - (s / 2) * (H - T - B);
 const pyE = (e) => H - B - e * (H - T - B);
-const line = (pts) => pts.map(([a, b], i) => `${i ? "L" : "M"}${a.toFixed(1)},${b.toFixed(1)}`).join(" ");
-const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
-<rect width="${W}" height="${H}" fill="white"/>
-<text x="${W / 2}" y="18" text-anchor="middle">DREAM parallel evaluation, ~${sig(modelMs, 2)} ms model</text>
-<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>
-<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>
-<line x1="${W - R}" y1="${T}" x2="${W - R}" y2="${H - B}" stroke="black"/>
+const svg = `${svgFrame(box, { title: `DREAM parallel evaluation, ~${sig(modelMs, 2)} ms model`, xLabel: "workers", rightAxis: true })}
 ${[1, 2].map((w) => `<text x="${px(w)}" y="${H - B + 16}" text-anchor="middle">${w}</text>`).join("")}
-<text x="${W / 2}" y="${H - 6}" text-anchor="middle">workers</text>
 ${[0, 0.5, 1, 1.5, 2].map((s) => `<text x="${L - 6}" y="${pyS(s) + 4}" text-anchor="end">${s}</text>`).join("")}
 ${[0, 0.25, 0.5, 0.75, 1].map((e) => `<text x="${W - R + 6}" y="${pyE(e) + 4}">${e}</text>`).join("")}
 <text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle" fill="#1f77b4">speedup</text>
 <text x="${W - 8}" y="${H / 2}" transform="rotate(90 ${W - 8} ${H / 2})" text-anchor="middle" fill="#d62728">efficiency</text>
-<path d="${line([
+<path d="${svgPath([
   [px(1), pyS(1)],
   [px(2), pyS(2)],
 ])}" stroke="#999" stroke-dasharray="4 3" fill="none"/>
-<path d="${line(rows.map((r) => [px(r.workers), pyS(r.speedup)]))}" stroke="#1f77b4" stroke-width="2" fill="none"/>
-<path d="${line(rows.map((r) => [px(r.workers), pyE(r.efficiency)]))}" stroke="#d62728" stroke-width="2" fill="none"/>
+<path d="${svgPath(rows.map((r) => [px(r.workers), pyS(r.speedup)]))}" stroke="#1f77b4" stroke-width="2" fill="none"/>
+<path d="${svgPath(rows.map((r) => [px(r.workers), pyE(r.efficiency)]))}" stroke="#d62728" stroke-width="2" fill="none"/>
 ${rows.map((r) => `<circle cx="${px(r.workers)}" cy="${pyS(r.speedup)}" r="4" fill="#1f77b4"/><circle cx="${px(r.workers)}" cy="${pyE(r.efficiency)}" r="4" fill="#d62728"/>`).join("\n")}
 </svg>
 `;

@@ -188,6 +188,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       process.off("SIGTERM", onTerm);
     }
     progress.fitSeconds = (performance.now() - fitStart) / 1000;
+    if (zmq) log(`${zmq.evaluated} points evaluated by the workers (the prior refused the others here)`);
     if (zmq && zmq.resent > 0) log(`${zmq.resent} slice(s) of points were re-sent after workers were lost`);
     const files = await saveResult(result, join(dir, STORE_DIR), spec.storeName);
     progress.phase = "done";

@@ -449,11 +449,14 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const nslices = Math.max(1, Math.min(count, Math.max(1, this.aliveCount()) * SLICES_PER_WORKER));
     const slices = new Map<number, Slice>();
     const queue: Slice[] = [];
-    for (let k = 0; k < nslices; k++) {
-      const start = Math.floor((k * count) / nslices);
-      const end = Math.floor(((k + 1) * count) / nslices);
-      if (end <= start) continue;
+    // The points cost the same, so the makespan is the largest slice: sizes differ by at most one,
+    // and the larger ones come first in the queue, so they are the first sent and the first begun.
+    const small = Math.floor(count / nslices);
+    const larger = count - small * nslices;
+    for (let k = 0, start = 0; k < nslices; k++) {
+      const end = start + small + (k < larger ? 1 : 0);
       const slice: Slice = { tag: this.nextTag++, start, end, done: false };
+      start = end;
       slices.set(slice.tag, slice);
       queue.push(slice);
     }

@@ -8,6 +8,7 @@ import type { NonFiniteLog } from "../non-finite.js";
 import type { Problem } from "../types.js";
 import { optionalOption } from "../options/check.js";
 import type { MethodOptions } from "../options/types.js";
+import { PriorGateEvaluator } from "./prior-gate.js";
 
 /** Evaluates the negative log-likelihood of many points at once. */
 export interface PopulationEvaluator {
@@ -166,7 +167,8 @@ export type SamplerRunOptions = Pick<MethodOptions<"dream">, "parallel" | "model
 /**
  * The evaluator for a sampler run and whether the sampler owns it (and must close it):
  * `options.evaluator` if given, a worker pool when `options.parallel` asks for one, else serial;
- * in every case seen through {@link FiniteEvaluator}.
+ * in every case seen through {@link FiniteEvaluator}. The first two see only the points the prior
+ * does not refuse (see {@link PriorGateEvaluator}); the serial one refuses them itself.
  */
 export async function evaluatorFor(
   problem: Problem,
@@ -182,12 +184,12 @@ async function chooseEvaluator(
   options: SamplerRunOptions,
 ): Promise<{ evaluator: PopulationEvaluator; owned: boolean }> {
   const given = optionalOption("dream", options, "evaluator");
-  if (given !== undefined) return { evaluator: given, owned: false };
+  if (given !== undefined) return { evaluator: new PriorGateEvaluator(problem, given), owned: false };
   const parallel = optionalOption("dream", options, "parallel");
   if (parallel === undefined || parallel === 1 || parallel === 0 || parallel === false) {
     return { evaluator: new SerialEvaluator(problem), owned: true };
   }
   if (!parallelFactory) throw new Error("parallel evaluation needs Node worker threads: import it from 'hpcfit' under Node");
   const modelFile = optionalOption("dream", options, "modelFile");
-  return { evaluator: await parallelFactory(problem, parallel, modelFile), owned: true };
+  return { evaluator: new PriorGateEvaluator(problem, await parallelFactory(problem, parallel, modelFile)), owned: true };
 }
