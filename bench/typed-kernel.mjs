@@ -9,7 +9,7 @@
 // one process, one after another, driven by the same jupyter_client bridge. Replaces its section
 // of bench/RESULTS.md (`--no-write` only prints). Run after a build: `node bench/typed-kernel.mjs`.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kernelBridge, machine, median, root, writeSection } from "./common.mjs";
@@ -57,14 +57,22 @@ function commitBeforeTypeService() {
 /** The package built from `commit` in its own folder under /tmp (built once, then reused). */
 function baselineBuild(commit) {
   const dir = join(tmpdir(), `hpcfit-bench-baseline-${commit.slice(0, 12)}`);
-  if (existsSync(join(dir, "dist", "cli", "main.js"))) return dir;
+  const modules = join(dir, "node_modules");
+  if (existsSync(join(dir, "dist", "cli", "main.js"))) {
+    // A build left by another checkout links that checkout's node_modules, which may be gone.
+    if (readlinkSync(modules) !== join(root, "node_modules")) {
+      rmSync(modules);
+      symlinkSync(join(root, "node_modules"), modules);
+    }
+    return dir;
+  }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   process.stderr.write(`building ${commit.slice(0, 12)} (no type service) in ${dir} …\n`);
   const archive = spawnSync("git", ["-C", root, "archive", "--format=tar", commit], { maxBuffer: 1 << 30 });
   if (archive.status !== 0) throw new Error(`git archive ${commit} failed: ${archive.stderr}`);
   execFileSync("tar", ["-x", "-C", dir], { input: archive.stdout });
-  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  symlinkSync(join(root, "node_modules"), modules);
   const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {
     cwd: dir,
     encoding: "utf8",
