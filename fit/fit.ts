@@ -146,8 +146,6 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     );
   };
   cell?.addEventListener("abort", onInterrupt, { once: true });
-  // One counter per start: a method reports the evaluations it used when it builds its result,
-  // before the error bars are computed, so the total is the methods' own work.
   // A method's progress report: the best point is kept for onFailure, the live line updated, and
   // the user's monitor, signal and cell asked whether to go on.
   const report = (step: number, x: Float64Array, nllf: number): boolean => {
@@ -221,6 +219,8 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
         progress.start = s + 1;
         partial = undefined;
         reportedNllf = Infinity;
+        // One counter per start: a method reports the evaluations it used when it builds its result,
+        // before the error bars are computed, so the total is the methods' own work.
         const counter = new EvaluationCounter();
         progress.follow(counter);
         const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter, plan.rngs[s]));
