@@ -232,8 +232,8 @@ export const FIT_OPTIONS = {
     methods: ["lm", "amoeba", "newton", "de", "dream", "smc"],
     help:
       "evaluate populations (lm: the finite-difference Jacobian's points; amoeba: a new simplex's and a shrink's vertices; de: a generation's trial points) on n worker threads, " +
-      "or auto (lm, amoeba, de: threads when one model evaluation takes 1 ms or more); with starts > 1, lm, amoeba, newton and de run their starts on the threads instead; " +
-      "in hpcfit fit inside a Slurm job of several nodes, dream and smc on n srun'd workers over its nodes",
+      "or auto (lm, amoeba, de: threads when one model evaluation takes 1 ms or more); with starts > 1, lm, amoeba, newton and de run their starts on the threads instead (threads to spare evaluate each start's points); " +
+      "in hpcfit fit inside a Slurm job of several nodes, lm, amoeba, de, dream and smc evaluate on n srun'd workers over its nodes",
     expected: 'a positive integer or "auto"',
     accepts: (v) => v === "auto" || v === false || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0),
     parse: (text) => (text === "auto" ? "auto" : /^\s*\d+\s*$/.test(text) && Number(text) >= 1 ? Number(text) : text),
