@@ -32,6 +32,12 @@ export interface FitProgress {
   acceptance: number | null;
   /** Rank-normalized split R-hat (Vehtari et al. 2021) of the chains' log-posterior over the latter half of the run so far. */
   rhat: number | null;
+  /** Model evaluations so far, every start's (the workers' included as their batches return); absent until known. */
+  evaluations?: number;
+  /** Evaluations per second since the fit began running (when done: over the whole fit); absent until known. */
+  evaluationsPerSecond?: number;
+  /** The method's status line (lm: the Jacobians' share of the evaluations and of the time); absent when it has none. */
+  status?: string;
   /** Seconds since the fit started, and the estimate of what is left. */
   elapsed: number;
   remaining: number | null;
@@ -92,6 +98,11 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
+/** A rate as `1234` or `56.7`: three digits at most after the whole number, no exponent. */
+export function formatRate(perSecond: number): string {
+  return perSecond >= 100 ? String(Math.round(perSecond)) : perSecond.toPrecision(3);
+}
+
 /** One line describing the progress, e.g. `dream generation 120/300 (burn-in) ...`. */
 export function progressLine(p: FitProgress): string {
   const parts: string[] = [];
@@ -103,9 +114,14 @@ export function progressLine(p: FitProgress): string {
   else if (p.bestNllf !== null) parts.push(`best logp ${(-p.bestNllf).toPrecision(6)}`);
   if (p.acceptance !== null) parts.push(`acceptance ${p.acceptance.toFixed(2)}`);
   if (p.rhat !== null && Number.isFinite(p.rhat)) parts.push(`R-hat ${p.rhat.toFixed(3)}`);
+  if (p.evaluations !== undefined) {
+    const rate = p.evaluationsPerSecond;
+    parts.push(`${p.evaluations} evaluations${rate !== undefined && Number.isFinite(rate) ? ` (${formatRate(rate)}/s)` : ""}`);
+  }
   if (p.workers.length > 0) parts.push(workersPart(p.workers));
   if (p.remaining !== null) parts.push(`~${formatDuration(p.remaining)} left`);
-  return parts.join(", ");
+  // The status has commas of its own (lm's "Jacobians 40% of them, 55% of the time").
+  return parts.join(", ") + (p.status !== undefined && p.status !== "" ? `; ${p.status}` : "");
 }
 
 /**

@@ -48,7 +48,7 @@ export const FIT_OPTIONS = {
   },
   monitor: valueOption<Monitor>()({
     methods: "all",
-    help: "progress callback (step, x, nllf); returning false stops the fit",
+    help: "progress callback (step, x, nllf, { evaluations, status }); returning false stops the fit",
     expected: "a function",
     accepts: (v) => typeof v === "function",
   }),
