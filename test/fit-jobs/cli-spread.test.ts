@@ -72,10 +72,12 @@ describe("hpcfit fit --parallel in a job of several nodes", () => {
   });
 
   // lm hands each Jacobian's finite-difference points to the workers (each start's, one after the
-  // other, since the starts share the job's workers), de each generation's trial points.
+  // other, since the starts share the job's workers), de each generation's trial points, amoeba
+  // each new simplex's vertices.
   const optimizers = [
     { method: "lm", args: ["--fit=lm", "--starts=2", "--seed=3"] },
     { method: "de", args: ["--allow-unconverged", "--fit=de", "--steps=40", "--seed=4"] },
+    { method: "amoeba", args: ["--fit=amoeba", "--seed=2"] },
   ];
   for (const { method, args } of optimizers) {
     test(`${method} on srun'd workers over the four nodes stores the serial fit's result`, async () => {
