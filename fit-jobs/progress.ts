@@ -10,6 +10,7 @@ import { rankRhat } from "../fit/mcmc/convergence.js";
 import type { StopReason } from "../fit/stop-reason.js";
 import { STORE_DIR, writeAtomic } from "./job-directory.js";
 import type { WorkerInfo } from "../fit/node/zmq-evaluator.js";
+import { formatRate } from "../util/rate.js";
 
 /** The progress file's name inside the store. */
 export const PROGRESS_FILE = "progress.json";
@@ -96,11 +97,6 @@ export function formatDuration(seconds: number): string {
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
-}
-
-/** A rate as `1234` or `56.7`: three digits at most after the whole number, no exponent. */
-export function formatRate(perSecond: number): string {
-  return perSecond >= 100 ? String(Math.round(perSecond)) : perSecond.toPrecision(3);
 }
 
 /** One line describing the progress, e.g. `dream generation 120/300 (burn-in) ...`. */

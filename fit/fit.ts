@@ -18,6 +18,7 @@ import { wantsWorkers } from "./samplers/evaluator.js";
 import { planStarts, startOptions, startsRunner, type StartOutcome, type StartTask } from "./starts.js";
 import type { StopReason } from "./stop-reason.js";
 import type { FitOptions, MonitorInfo, OnFailure, Problem } from "./types.js";
+import { formatRate } from "../util/rate.js";
 import "./all-methods.js";
 
 /** Live display updates at most this often (milliseconds). */
@@ -555,7 +556,7 @@ class Progress {
     let text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
     if (this.counter !== undefined && this.counter.count > 0) {
       const seconds = (Date.now() - this.counterSince) / 1000;
-      const rate = seconds > 0 ? `, ${(this.counter.count / seconds).toPrecision(3)}/s` : "";
+      const rate = seconds > 0 ? `, ${formatRate(this.counter.count / seconds)}/s` : "";
       text += `, ${this.counter.count} evaluations${rate}`;
     }
     if (this.status !== "") text += `; ${this.status}`;
