@@ -6,15 +6,21 @@
 // notebook's second fit finds them, and their start-up is reported apart), side by side with scipy
 // doing the same multi-start: least_squares(method="lm") from the same eight start points in turn,
 // its residual function sleeping the same 5 ms (bench/lm_multistart_anchor.py).
+// A second table (a section of its own): two starts on the problems of 3 or more parameters, with
+// 2 threads (one per start: all a multi-start fit used of its threads before the spare ones went to
+// the starts) and with 8 (each start's Jacobian columns also on its share of the 6 spare threads),
+// beside scipy from the same two start points.
 //
-//   node bench/lm-multistart.mjs            print the table
-//   node bench/lm-multistart.mjs --write    also replace this script's section of bench/RESULTS.md
+//   node bench/lm-multistart.mjs            print both tables
+//   node bench/lm-multistart.mjs --write    also replace this script's sections of bench/RESULTS.md
+//   node bench/lm-multistart.mjs --few      only the two-start table (and its section with --write)
 // Run after the build (`npx tsc -p tsconfig.json`).
 import { writeFileSync } from "node:fs";
 import { machine, root, scratch, writeSection } from "./common.mjs";
 import { nistBench, nistDir, runPythonAnchor } from "./nist-common.mjs";
 
 const { write } = nistBench("lm-multistart", ["scipy"]);
+const fewOnly = process.argv.includes("--few");
 const SLEEP_MS = 5;
 const WORKERS = 8;
 const STARTS = 8;
@@ -39,90 +45,171 @@ function modelFileFor(name) {
   return file;
 }
 
-const rows = [];
-const startups = [];
-const anchorInput = [];
-for (const name of PROBLEMS) {
-  const modelFile = modelFileFor(name);
-  const row = { name };
-  // The start points the fit plans (the same seed, the same points), for the anchor.
-  {
-    const { problem } = await loadModelFile(modelFile, { fresh: true });
-    const x0 = problem.getValues();
-    const { points } = planStarts(problem, x0, new Random(SEED), STARTS);
-    row.p = x0.length;
-    anchorInput.push({ name, points: points.map((x) => Array.from(x)) });
-  }
-  for (const workers of [0, WORKERS]) {
-    const { problem } = await loadModelFile(modelFile, { fresh: true });
-    const options = { method: "lm", starts: STARTS, seed: SEED };
-    if (workers > 0) {
-      // Start the threads untimed (a one-step fit); the fit below finds them loaded.
-      const t = performance.now();
-      const { problem: warm } = await loadModelFile(modelFile, { fresh: true });
-      await fit(warm, { ...options, steps: 1, parallel: workers, modelFile });
-      startups.push(performance.now() - t);
+/** Eight starts, serially and on eight threads, beside scipy. */
+async function eightStarts() {
+  const rows = [];
+  const startups = [];
+  const anchorInput = [];
+  for (const name of PROBLEMS) {
+    const modelFile = modelFileFor(name);
+    const row = { name };
+    // The start points the fit plans (the same seed, the same points), for the anchor.
+    {
+      const { problem } = await loadModelFile(modelFile, { fresh: true });
+      const x0 = problem.getValues();
+      const { points } = planStarts(problem, x0, new Random(SEED), STARTS);
+      row.p = x0.length;
+      anchorInput.push({ name, points: points.map((x) => Array.from(x)) });
     }
-    const t0 = performance.now();
-    const result = await fit(problem, workers > 0 ? { ...options, parallel: workers, modelFile } : options);
-    const ms = performance.now() - t0;
-    const rss = result.chisq * result.dof;
-    if (workers === 0) Object.assign(row, { serialMs: ms, evaluations: result.evaluations, rss, x: result.x });
-    else
-      Object.assign(row, {
-        parallelMs: ms,
-        same: result.evaluations === row.evaluations && result.x.every((v, j) => v === row.x[j]),
-      });
+    for (const workers of [0, WORKERS]) {
+      const { problem } = await loadModelFile(modelFile, { fresh: true });
+      const options = { method: "lm", starts: STARTS, seed: SEED };
+      if (workers > 0) {
+        // Start the threads untimed (a one-step fit); the fit below finds them loaded.
+        const t = performance.now();
+        const { problem: warm } = await loadModelFile(modelFile, { fresh: true });
+        await fit(warm, { ...options, steps: 1, parallel: workers, modelFile });
+        startups.push(performance.now() - t);
+      }
+      const t0 = performance.now();
+      const result = await fit(problem, workers > 0 ? { ...options, parallel: workers, modelFile } : options);
+      const ms = performance.now() - t0;
+      const rss = result.chisq * result.dof;
+      if (workers === 0) Object.assign(row, { serialMs: ms, evaluations: result.evaluations, rss, x: result.x });
+      else
+        Object.assign(row, {
+          parallelMs: ms,
+          same: result.evaluations === row.evaluations && result.x.every((v, j) => v === row.x[j]),
+        });
+    }
+    rows.push(row);
+    process.stderr.write(`${name} `);
   }
-  rows.push(row);
-  process.stderr.write(`${name} `);
-}
-process.stderr.write("\n");
-const anchor = await runAnchor(anchorInput);
-startups.sort((a, b) => a - b);
-const startupMs = startups[Math.floor(startups.length / 2)];
+  process.stderr.write("\n");
+  const anchor = await runAnchor(anchorInput);
+  startups.sort((a, b) => a - b);
+  const startupMs = startups[Math.floor(startups.length / 2)];
 
-const s = (ms) => (ms === undefined ? "fail" : (ms / 1000).toFixed(2));
-const lines = [
-  `| problem | p | hpcfit evals | scipy calls | hpcfit serial s | hpcfit ${WORKERS} threads s | scipy s | ${WORKERS} threads / scipy | ${WORKERS} threads / serial | best RSS hpcfit / scipy | bit-identical |`,
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-];
-for (const r of rows) {
-  const a = anchor.get(r.name);
-  lines.push(
-    `| ${r.name} | ${r.p} | ${r.evaluations} | ${a ? `${a.calls}${a.failed > 0 ? ` (${a.failed} starts failed)` : ""}` : "—"} | ${s(r.serialMs)} | ${s(r.parallelMs)} | ${s(a?.ms)} | ` +
-      `${a ? (r.parallelMs / a.ms).toFixed(2) : "—"} | ${(r.parallelMs / r.serialMs).toFixed(2)} | ${a ? (r.rss / a.rss).toPrecision(8) : "—"} | ${r.same ? "yes" : "NO"} |`,
-  );
-}
-const sum = (f) => rows.reduce((acc, r) => acc + (f(r) ?? 0), 0) / 1000;
-const summary =
-  `${STARTS} starts per fit (the first from NIST's start 1, the others drawn by the fit's seed ${SEED}). Sums: hpcfit serial ${sum((r) => r.serialMs).toFixed(1)} s, ` +
-  `${WORKERS} threads ${sum((r) => r.parallelMs).toFixed(1)} s, scipy ${sum((r) => anchor.get(r.name)?.ms).toFixed(1)} s; ` +
-  `the threaded fits gave the serial fits' bits on ${rows.filter((r) => r.same).length} of ${rows.length}. ` +
-  `Starting the ${WORKERS} start threads (each loads the model file) took ${(startupMs / 1000).toFixed(2)} s (median), paid once per model ` +
-  `file by its first parallel fit (not inside the times above); later fits reuse the threads.`;
-console.log(lines.join("\n"));
-console.log(`\n${summary}`);
+  const s = (ms) => (ms === undefined ? "fail" : (ms / 1000).toFixed(2));
+  const lines = [
+    `| problem | p | hpcfit evals | scipy calls | hpcfit serial s | hpcfit ${WORKERS} threads s | scipy s | ${WORKERS} threads / scipy | ${WORKERS} threads / serial | best RSS hpcfit / scipy | bit-identical |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  ];
+  for (const r of rows) {
+    const a = anchor.get(r.name);
+    lines.push(
+      `| ${r.name} | ${r.p} | ${r.evaluations} | ${a ? `${a.calls}${a.failed > 0 ? ` (${a.failed} starts failed)` : ""}` : "—"} | ${s(r.serialMs)} | ${s(r.parallelMs)} | ${s(a?.ms)} | ` +
+        `${a ? (r.parallelMs / a.ms).toFixed(2) : "—"} | ${(r.parallelMs / r.serialMs).toFixed(2)} | ${a ? (r.rss / a.rss).toPrecision(8) : "—"} | ${r.same ? "yes" : "NO"} |`,
+    );
+  }
+  const sum = (f) => rows.reduce((acc, r) => acc + (f(r) ?? 0), 0) / 1000;
+  const summary =
+    `${STARTS} starts per fit (the first from NIST's start 1, the others drawn by the fit's seed ${SEED}). Sums: hpcfit serial ${sum((r) => r.serialMs).toFixed(1)} s, ` +
+    `${WORKERS} threads ${sum((r) => r.parallelMs).toFixed(1)} s, scipy ${sum((r) => anchor.get(r.name)?.ms).toFixed(1)} s; ` +
+    `the threaded fits gave the serial fits' bits on ${rows.filter((r) => r.same).length} of ${rows.length}. ` +
+    `Starting the ${WORKERS} start threads (each loads the model file) took ${(startupMs / 1000).toFixed(2)} s (median), paid once per model ` +
+    `file by its first parallel fit (not inside the times above); later fits reuse the threads.`;
+  console.log(lines.join("\n"));
+  console.log(`\n${summary}`);
 
-if (write) {
-  writeSection(
-    `## Multi-start lm with an expensive model (${SLEEP_MS} ms per evaluation): serial and ${WORKERS} start threads vs scipy`,
-    [
-      `Generated by \`node bench/lm-multistart.mjs --write\` on ${new Date().toISOString().slice(0, 10)}. Machine: ${machine()}; shared with other engineers' builds and tests while it ran.`,
-      "",
-      `Every residual-vector evaluation sleeps ${SLEEP_MS} ms without using a CPU, so the time to solution is set by the number of`,
-      `evaluations and how many run at once. \`fit(p, { method: "lm", starts: ${STARTS}, parallel: ${WORKERS}, modelFile })\` runs the starts at once,`,
-      'one per worker thread; scipy runs least_squares(method="lm") from the same start points one after the other (it has no multi-start).',
-      'One fit per problem and side; "best RSS" compares the lowest sums of squares found; a scipy start that raised (its model',
-      "not finite) counts as failed. The threaded time is that of the slowest start: a start that runs to lm's step limit sets it.",
-      "",
-      summary,
-      "",
-      lines.join("\n"),
-    ].join("\n"),
-  );
-  console.log(`\nwrote ${root}bench/RESULTS.md`);
+  if (write) {
+    writeSection(
+      `## Multi-start lm with an expensive model (${SLEEP_MS} ms per evaluation): serial and ${WORKERS} start threads vs scipy`,
+      [
+        `Generated by \`node bench/lm-multistart.mjs --write\` on ${new Date().toISOString().slice(0, 10)}. Machine: ${machine()}; shared with other engineers' builds and tests while it ran.`,
+        "",
+        `Every residual-vector evaluation sleeps ${SLEEP_MS} ms without using a CPU, so the time to solution is set by the number of`,
+        `evaluations and how many run at once. \`fit(p, { method: "lm", starts: ${STARTS}, parallel: ${WORKERS}, modelFile })\` runs the starts at once,`,
+        'one per worker thread; scipy runs least_squares(method="lm") from the same start points one after the other (it has no multi-start).',
+        'One fit per problem and side; "best RSS" compares the lowest sums of squares found; a scipy start that raised (its model',
+        "not finite) counts as failed. The threaded time is that of the slowest start: a start that runs to lm's step limit sets it.",
+        "",
+        summary,
+        "",
+        lines.join("\n"),
+      ].join("\n"),
+    );
+    console.log(`\nwrote ${root}bench/RESULTS.md`);
+  }
 }
+
+/** Two starts with 2 threads and with 8 (the spare ones on each start's Jacobian columns), beside scipy. */
+async function spareThreads() {
+  const FEW = 2;
+  const rows = [];
+  const anchorInput = [];
+  for (const name of PROBLEMS) {
+    const modelFile = modelFileFor(name);
+    const row = { name };
+    {
+      const { problem } = await loadModelFile(modelFile, { fresh: true });
+      const x0 = problem.getValues();
+      row.p = x0.length;
+      if (row.p < 3) continue;
+      const { points } = planStarts(problem, x0, new Random(SEED), FEW);
+      anchorInput.push({ name, points: points.map((x) => Array.from(x)) });
+    }
+    for (const workers of [FEW, WORKERS]) {
+      const options = { method: "lm", starts: FEW, seed: SEED, parallel: workers, modelFile };
+      // Threads (and each start's pool for its columns) started untimed, as a notebook's second fit finds them.
+      const { problem: warm } = await loadModelFile(modelFile, { fresh: true });
+      await fit(warm, { ...options, steps: 1 });
+      const { problem } = await loadModelFile(modelFile, { fresh: true });
+      const t0 = performance.now();
+      const result = await fit(problem, options);
+      const ms = performance.now() - t0;
+      if (workers === FEW) Object.assign(row, { oneEachMs: ms, evaluations: result.evaluations, x: result.x });
+      else
+        Object.assign(row, {
+          spareMs: ms,
+          same: result.evaluations === row.evaluations && result.x.every((v, j) => v === row.x[j]),
+        });
+    }
+    rows.push(row);
+    process.stderr.write(`${name} `);
+  }
+  process.stderr.write("\n");
+  const anchor = await runAnchor(anchorInput);
+  const s = (ms) => (ms === undefined ? "fail" : (ms / 1000).toFixed(2));
+  const lines = [
+    `| problem | p | hpcfit evals | scipy calls | hpcfit ${FEW} threads s | hpcfit ${WORKERS} threads s | scipy s | ${WORKERS} threads / ${FEW} threads | ${WORKERS} threads / scipy | bit-identical |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  ];
+  for (const r of rows) {
+    const a = anchor.get(r.name);
+    lines.push(
+      `| ${r.name} | ${r.p} | ${r.evaluations} | ${a ? `${a.calls}${a.failed > 0 ? ` (${a.failed} starts failed)` : ""}` : "—"} | ${s(r.oneEachMs)} | ${s(r.spareMs)} | ${s(a?.ms)} | ` +
+        `${(r.spareMs / r.oneEachMs).toFixed(2)} | ${a ? (r.spareMs / a.ms).toFixed(2) : "—"} | ${r.same ? "yes" : "NO"} |`,
+    );
+  }
+  const sum = (f) => rows.reduce((acc, r) => acc + (f(r) ?? 0), 0) / 1000;
+  const summary =
+    `${FEW} starts per fit (the first from NIST's start 1, the other drawn by the fit's seed ${SEED}). Sums: ${FEW} threads ${sum((r) => r.oneEachMs).toFixed(1)} s, ` +
+    `${WORKERS} threads ${sum((r) => r.spareMs).toFixed(1)} s, scipy ${sum((r) => anchor.get(r.name)?.ms).toFixed(1)} s; ` +
+    `the ${WORKERS}-thread fits gave the ${FEW}-thread fits' bits on ${rows.filter((r) => r.same).length} of ${rows.length}.`;
+  console.log(`${lines.join("\n")}\n\n${summary}`);
+  if (write) {
+    writeSection(
+      `## Multi-start lm with fewer starts than threads (${SLEEP_MS} ms per evaluation): the spare threads on each start's Jacobian`,
+      [
+        `Generated by \`node bench/lm-multistart.mjs --write\` (or \`--few --write\`) on ${new Date().toISOString().slice(0, 10)}. Machine: ${machine()}; shared with other engineers' builds and tests while it ran.`,
+        "",
+        `With ${FEW} starts, \`parallel: ${FEW}\` runs one start per thread, which is all \`parallel: ${WORKERS}\` used before the spare`,
+        `threads went to the starts; \`parallel: ${WORKERS}\` now also gives each start a pool of its share of the ${WORKERS - FEW} spare threads for`,
+        'its Jacobian columns. The same fits, bit for bit; scipy runs least_squares(method="lm") from the same two start points in turn.',
+        `Every residual-vector evaluation sleeps ${SLEEP_MS} ms without using a CPU. One fit per problem and side.`,
+        "",
+        summary,
+        "",
+        lines.join("\n"),
+      ].join("\n"),
+    );
+    console.log(`\nwrote ${root}bench/RESULTS.md`);
+  }
+}
+
+if (!fewOnly) await eightStarts();
+await spareThreads();
 
 /** Runs the Python anchor on the planned start points; its results keyed by problem. */
 function runAnchor(items) {

@@ -12,7 +12,7 @@ import { loadModelFile } from "../fit/node/load-model.js";
 import "../fit/node/parallel.js";
 import { saveResult } from "../fit/node/store.js";
 import type { DreamGenerationView } from "../fit/samplers/dream.js";
-import type { Problem } from "../fit/types.js";
+import type { MonitorInfo, Problem } from "../fit/types.js";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { ENDPOINT_FILE, MODEL_FILE, STORE_DIR, readSpec, writeAtomic } from "./job-directory.js";
 import { fitFunctionOptions } from "./options.js";
@@ -127,6 +127,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     }
     let firstStep = progress.resumedFrom;
     let firstTime = Date.now();
+    let firstEvaluations = 0;
     let lastCheckpoint = Date.now();
     const checkpointMs = spec.checkpointSeconds * 1000;
     const observe = (view: DreamGenerationView): void => {
@@ -144,7 +145,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       }
     };
     if (usesOption(progress.method, "observe")) run.observe = observe;
-    run.monitor = (step: number, x: Float64Array, nllf: number): boolean => {
+    run.monitor = (step: number, x: Float64Array, nllf: number, info: MonitorInfo): boolean => {
       // The switch from starting to running is written at once, not up to a second later: a
       // short fit would otherwise never show that it ran, and the kernel would see it jump from
       // "starting" to "done".
@@ -153,11 +154,16 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
         progress.phase = "running";
         firstStep = step - 1;
         firstTime = Date.now();
+        firstEvaluations = info.evaluations;
       }
       progress.step = step;
       progress.bestNllf = Number.isFinite(nllf) ? nllf : null;
+      progress.evaluations = info.evaluations;
+      if (info.status !== "") progress.status = info.status;
       if (beganRunning || Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
         progress.chisq = chisqAt(problem, x);
+        const seconds = (Date.now() - firstTime) / 1000;
+        if (!beganRunning && seconds > 0) progress.evaluationsPerSecond = (info.evaluations - firstEvaluations) / seconds;
         // One step gives no rate yet: the time left stays unknown until the next write.
         if (beganRunning) progress.remaining = null;
         else if (progress.total !== null && step > firstStep) {
@@ -188,6 +194,8 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       process.off("SIGTERM", onTerm);
     }
     progress.fitSeconds = (performance.now() - fitStart) / 1000;
+    progress.evaluations = result.evaluations;
+    if (progress.fitSeconds > 0) progress.evaluationsPerSecond = result.evaluations / progress.fitSeconds;
     if (zmq) log(`${zmq.evaluated} points evaluated by the workers (the prior refused the others here)`);
     if (zmq && zmq.resent > 0) log(`${zmq.resent} slice(s) of points were re-sent after workers were lost`);
     const files = await saveResult(result, join(dir, STORE_DIR), spec.storeName);

@@ -10,6 +10,7 @@ import { rankRhat } from "../fit/mcmc/convergence.js";
 import type { StopReason } from "../fit/stop-reason.js";
 import { STORE_DIR, writeAtomic } from "./job-directory.js";
 import type { WorkerInfo } from "../fit/node/zmq-evaluator.js";
+import { formatRate } from "../util/rate.js";
 
 /** The progress file's name inside the store. */
 export const PROGRESS_FILE = "progress.json";
@@ -32,6 +33,12 @@ export interface FitProgress {
   acceptance: number | null;
   /** Rank-normalized split R-hat (Vehtari et al. 2021) of the chains' log-posterior over the latter half of the run so far. */
   rhat: number | null;
+  /** Model evaluations so far, every start's (the workers' included as their batches return); absent until known. */
+  evaluations?: number;
+  /** Evaluations per second since the fit began running (when done: over the whole fit); absent until known. */
+  evaluationsPerSecond?: number;
+  /** The method's status line (lm: the Jacobians' share of the evaluations and of the time); absent when it has none. */
+  status?: string;
   /** Seconds since the fit started, and the estimate of what is left. */
   elapsed: number;
   remaining: number | null;
@@ -103,9 +110,14 @@ export function progressLine(p: FitProgress): string {
   else if (p.bestNllf !== null) parts.push(`best logp ${(-p.bestNllf).toPrecision(6)}`);
   if (p.acceptance !== null) parts.push(`acceptance ${p.acceptance.toFixed(2)}`);
   if (p.rhat !== null && Number.isFinite(p.rhat)) parts.push(`R-hat ${p.rhat.toFixed(3)}`);
+  if (p.evaluations !== undefined) {
+    const rate = p.evaluationsPerSecond;
+    parts.push(`${p.evaluations} evaluations${rate !== undefined && Number.isFinite(rate) ? ` (${formatRate(rate)}/s)` : ""}`);
+  }
   if (p.workers.length > 0) parts.push(workersPart(p.workers));
   if (p.remaining !== null) parts.push(`~${formatDuration(p.remaining)} left`);
-  return parts.join(", ");
+  // The status has commas of its own (lm's "Jacobians 40% of them, 55% of the time").
+  return parts.join(", ") + (p.status !== undefined && p.status !== "" ? `; ${p.status}` : "");
 }
 
 /**

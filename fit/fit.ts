@@ -17,7 +17,8 @@ import { FitResult, reducedChisq, resultAt } from "./result.js";
 import { wantsWorkers } from "./samplers/evaluator.js";
 import { planStarts, startOptions, startsRunner, type StartOutcome, type StartTask } from "./starts.js";
 import type { StopReason } from "./stop-reason.js";
-import type { FitOptions, OnFailure, Problem } from "./types.js";
+import type { FitOptions, MonitorInfo, OnFailure, Problem } from "./types.js";
+import { formatRate } from "../util/rate.js";
 import "./all-methods.js";
 
 /** Live display updates at most this often (milliseconds). */
@@ -89,8 +90,11 @@ export function lastFit(): FitResult | undefined {
  * a `modelFile`, the starts of `lm`, `amoeba`, `newton` and `de` run at once on worker threads;
  * the result is bit-identical to the serial fit.
  *
- * In a notebook the fit shows a live line (method, start, step, chisq) that updates in place a
- * few times per second. `monitor` returning false or `signal` aborting stops the fit; the best
+ * In a notebook the fit shows a live line (method, start, step, chisq, evaluations and their rate)
+ * that updates in place a few times per second. `monitor` is told each step's point and
+ * {@link MonitorInfo} (all starts' evaluations so far, those on worker threads and other nodes
+ * included as they return, and the method's status line). `monitor` returning false or `signal`
+ * aborting stops the fit; the best
  * point so far is returned with `converged: false`, and samplers return their draws so far,
  * marked with `stopped`. When the notebook cell running the fit is interrupted, a method that
  * keeps partial results (the samplers) has its result so far shown and kept for
@@ -156,7 +160,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     progress.show(step, x, nllf, false);
     if (options.signal?.aborted) progress.stopReason ??= "signal";
     else if (cell?.aborted) progress.stopReason ??= "interrupted";
-    else if (options.monitor && options.monitor(step, x, nllf) === false) progress.stopReason ??= "monitor";
+    else if (options.monitor && options.monitor(step, x, nllf, progress.info()) === false) progress.stopReason ??= "monitor";
     return progress.stopReason === undefined;
   };
   const contextFor = (counter: EvaluationCounter, rng: Random): MethodContext => ({
@@ -406,6 +410,8 @@ class Progress {
   private parallelStarts: { count: number; done: number } | undefined;
   private counter: EvaluationCounter | undefined;
   private counterSince = Date.now();
+  /** Evaluations of the starts that ended, before the counter followed now. */
+  private earlier = 0;
   /** Why the fit is stopping early, once it is. */
   stopReason: StopReason | undefined;
   private finished = false;
@@ -437,9 +443,15 @@ class Progress {
 
   /** Counts the running start's evaluations from now on (for the rate shown). */
   follow(counter: EvaluationCounter): void {
+    this.earlier += this.counter?.count ?? 0;
     this.counter = counter;
     this.counterSince = Date.now();
     this.status = "";
+  }
+
+  /** What the user's monitor is told besides the point: all starts' evaluations so far and the method's status. */
+  info(): MonitorInfo {
+    return { evaluations: this.earlier + (this.counter?.count ?? 0), status: this.status };
   }
 
   show(step: number, x: Float64Array, nllf: number, force: boolean): void {
@@ -544,7 +556,7 @@ class Progress {
     let text = `fit ${this.method}${startText}: ${state}, step ${this.lastStep}, chisq ${Number.isFinite(chisq) ? chisq.toPrecision(6) : "—"}`;
     if (this.counter !== undefined && this.counter.count > 0) {
       const seconds = (Date.now() - this.counterSince) / 1000;
-      const rate = seconds > 0 ? `, ${(this.counter.count / seconds).toPrecision(3)}/s` : "";
+      const rate = seconds > 0 ? `, ${formatRate(this.counter.count / seconds)}/s` : "";
       text += `, ${this.counter.count} evaluations${rate}`;
     }
     if (this.status !== "") text += `; ${this.status}`;

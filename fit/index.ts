@@ -1,5 +1,5 @@
 export { Random } from "./random.js";
-export type { Problem, FitOptions, Monitor, OnFailure, ParameterEstimate } from "./types.js";
+export type { Problem, FitOptions, Monitor, MonitorInfo, OnFailure, ParameterEstimate } from "./types.js";
 export type { MethodOptions } from "./options/types.js";
 export { FIT_OPTIONS, type FitOptionName } from "./options/definitions.js";
 export { FIT_METHODS, type FitMethodName, type OptionSpec } from "./options/spec.js";

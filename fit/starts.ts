@@ -90,7 +90,10 @@ export interface StartsRequest {
   options: Record<string, number | string | boolean>;
   /** The module exporting the problem; each thread loads it. */
   modelFile: string;
-  /** How many threads at most (a count, or "auto" for the CPUs this process may use). */
+  /**
+   * How many threads at most (a count, or "auto" for the CPUs this process may use): one start
+   * per thread, and with fewer starts, the rest shared among the starts for their batches.
+   */
   workers: number | "auto";
   /** The problem's fitted parameters: a thread whose problem fits others is refused. */
   labels: string[];
@@ -127,7 +130,8 @@ const FIT_ONLY = new Set(["monitor", "signal", "evaluator", "parallel", "modelFi
 
 /**
  * The options a start running elsewhere is given: the plain-valued ones (numbers, strings,
- * booleans) that concern the method, without `parallel` (its threads are the starts' already).
+ * booleans) that concern the method, without `parallel` (its threads are the starts' already;
+ * the runner gives a start the spare ones for its batches, when there are any).
  */
 export function startOptions(options: object): Record<string, number | string | boolean> {
   const out: Record<string, number | string | boolean> = {};

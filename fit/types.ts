@@ -55,8 +55,19 @@ export interface Problem {
   diagnose?(): string | undefined;
 }
 
+/** What a fit knows of its run besides the point when it calls the {@link Monitor}. */
+export interface MonitorInfo {
+  /**
+   * Model evaluations so far, every start's together (those on worker threads and srun'd
+   * workers included, as their batches return).
+   */
+  evaluations: number;
+  /** The method's status line (lm: the Jacobians' share of the evaluations and of the time), "" when it has none. */
+  status: string;
+}
+
 /** Called by methods during the run; returning `false` (or aborting the signal) stops it. */
-export type Monitor = (step: number, x: Float64Array, nllf: number) => void | boolean;
+export type Monitor = (step: number, x: Float64Array, nllf: number, info: MonitorInfo) => void | boolean;
 
 /** Where a fit that does not complete leaves the parameters (see {@link FitOptions.onFailure}). */
 export type OnFailure = "restore" | "best";

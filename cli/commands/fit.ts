@@ -26,8 +26,9 @@ import { loadModelFile } from "../../fit/node/load-model.js";
 import { saveResult } from "../../fit/node/store.js";
 import { spreadOverAllocation, type SrunEvaluator } from "../../fit/node/srun-workers.js";
 import type { FitResult } from "../../fit/result.js";
-import type { FitOptions, Problem } from "../../fit/types.js";
+import type { FitOptions, MonitorInfo, Problem } from "../../fit/types.js";
 import { DRAW_METHODS, POPULATION_METHODS } from "../../fit-jobs/population-methods.js";
+import { formatRate } from "../../util/rate.js";
 import { UserError } from "../../util/user-error.js";
 import { dreamSettings, type DreamOptions } from "../../fit/samplers/dream.js";
 
@@ -244,8 +245,9 @@ function samplerPlan(method: string, options: FitOptions, problem: Problem): Sam
 
 /**
  * Progress of the fit: a cli-progress bar on a terminal (step, or for DREAM generation out of the
- * planned total with the draws kept so far, chisq, and an ETA whenever a total is known);
- * otherwise a plain line at most once a second, so logs of batch jobs stay readable.
+ * planned total with the draws kept so far, chisq, evaluations per second, and an ETA whenever a
+ * total is known); otherwise a plain line at most once a second, so logs of batch jobs stay
+ * readable, which adds the evaluations so far and the method's status (lm: the Jacobians' share).
  */
 class ProgressView {
   private readonly bar: cliProgress.SingleBar | undefined;
@@ -255,6 +257,8 @@ class ProgressView {
   private readonly starts: number;
   private start = 0;
   private startedAt = Date.now();
+  /** When the fit began: the evaluations' rate is over the whole fit, every start's. */
+  private readonly fitStartedAt = Date.now();
   private lastStep = Number.POSITIVE_INFINITY;
   private lastLine = 0;
   private current = 0;
@@ -279,8 +283,8 @@ class ProgressView {
       const draws = this.plan ? " | {draws} draws" : "";
       const format =
         this.total > 0
-          ? `fit ${this.method}{start} [{bar}] ${this.unit} {value}/{total}${draws} | chisq {chisq} | ETA {eta_formatted}`
-          : `fit ${this.method}{start} ${this.unit} {value} | chisq {chisq}`;
+          ? `fit ${this.method}{start} [{bar}] ${this.unit} {value}/{total}${draws} | chisq {chisq} | {rate} evaluations/s | ETA {eta_formatted}`
+          : `fit ${this.method}{start} ${this.unit} {value} | chisq {chisq} | {rate} evaluations/s`;
       this.bar = new cliProgress.SingleBar(
         { format, stream: out, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5 },
         cliProgress.Presets.shades_classic,
@@ -289,7 +293,7 @@ class ProgressView {
   }
 
   /** The `monitor` given to fit(): never stops the fit (Ctrl-C does, through the signal). */
-  readonly monitor = (step: number, x: Float64Array, nllf: number): boolean => {
+  readonly monitor = (step: number, x: Float64Array, nllf: number, info: MonitorInfo): boolean => {
     if (step < this.lastStep) this.newStart();
     this.lastStep = step;
     this.current = step;
@@ -298,9 +302,12 @@ class ProgressView {
     if (now - this.lastLine < interval) return true;
     this.lastLine = now;
     const chisq = formatChisq(this.chisqAt(x, nllf));
+    const seconds = (now - this.fitStartedAt) / 1000;
+    const rate = seconds > 0 ? formatRate(info.evaluations / seconds) : "-";
     if (this.bar) {
       this.bar.update(this.total > 0 ? Math.min(step, this.total) : step, {
         chisq,
+        rate,
         start: this.startLabel(),
         draws: this.drawsAt(step),
       });
@@ -311,7 +318,11 @@ class ProgressView {
         this.total > 0 && step > 0
           ? `, ETA ${formatSeconds(((now - this.startedAt) / step) * Math.max(0, this.total - step))}`
           : "";
-      this.out.write(`fit ${this.method}${this.startLabel()}: ${this.unit} ${step}${of}${draws}, chisq ${chisq}${eta}\n`);
+      const status = info.status !== "" ? `; ${info.status}` : "";
+      this.out.write(
+        `fit ${this.method}${this.startLabel()}: ${this.unit} ${step}${of}${draws}, chisq ${chisq}, ` +
+          `${info.evaluations} evaluations (${rate}/s)${eta}${status}\n`,
+      );
     }
     return true;
   };
@@ -338,7 +349,7 @@ class ProgressView {
     this.start++;
     if (this.bar) {
       if (this.start > 1) this.bar.stop();
-      this.bar.start(this.total, 0, { chisq: "-", start: this.startLabel(), draws: 0 });
+      this.bar.start(this.total, 0, { chisq: "-", rate: "-", start: this.startLabel(), draws: 0 });
     }
   }
 

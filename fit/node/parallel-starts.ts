@@ -4,6 +4,10 @@
  * start is planned before any runs (`fit/starts.ts`), so the outcomes are those of the serial fit
  * whatever the number of threads and the order in which the starts end.
  *
+ * When there are fewer starts than threads, the spare threads go to the starts: each start's
+ * batches of independent points (lm's Jacobian columns, amoeba's vertices, de's trial points) are
+ * evaluated on a pool of its own, which gives the serial start's bits as any pool does.
+ *
  * The threads are kept for the next fit of the same model file, as the evaluation threads of
  * `parallel.ts` are: loading the model in each costs a second or more.
  */
@@ -154,6 +158,18 @@ async function release(key: string, threads: StartThread[]): Promise<void> {
 }
 
 /**
+ * How many threads the start run by thread `t` of `count` may evaluate its batches on when
+ * `wanted` threads serve `starts` starts: one (its own) when every thread has a start waiting,
+ * else a pool of its share of the spare threads plus one for its own, which waits while the pool
+ * evaluates; the first threads take one more when the spare ones do not divide evenly.
+ */
+export function batchThreads(t: number, count: number, wanted: number, starts: number): number {
+  if (starts > count || wanted <= count) return 1;
+  const spare = wanted - count;
+  return 1 + Math.floor(spare / count) + (t < spare % count ? 1 : 0);
+}
+
+/**
  * Runs the request's starts on min(threads, starts) worker threads and resolves with the
  * outcomes of the starts that ran, by start number. The first error (a thread that cannot load
  * the model, a start whose model throws) stops the others and is thrown.
@@ -184,14 +200,16 @@ export async function runStartsOnThreads(request: StartsRequest): Promise<StartO
   try {
     await leaseThreads(modelFile, key, count, request.labels, threads);
     await Promise.all(
-      threads.map(async (thread) => {
+      threads.map(async (thread, t) => {
         thread.progress = (p) => request.progress(p);
+        const batch = batchThreads(t, count, wanted, tasks.length);
         while (next < tasks.length && Atomics.load(stop, 0) === 0) {
           thread.send({
             task: tasks[next++],
             method: request.method,
             options: request.options,
             modelCostMs: request.modelCostMs,
+            batchThreads: batch,
             stop: stopBuffer,
           });
           const reply = await thread.next();

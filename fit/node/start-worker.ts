@@ -3,14 +3,18 @@
  * once, then runs the starts it is sent, one at a time and from any number of fits, exactly as
  * `fit()` runs a start in its own thread (same method, options, start point and generator), and
  * hands back each outcome. Its progress goes to the fit's thread a few times a second; the fit's
- * shared flag stops it.
+ * shared flag stops it. Given threads to spare, a start evaluates its method's batches of
+ * independent points on a pool of worker threads of its own (`parallel.ts`).
  */
+import { workerData } from "node:worker_threads";
 import { loadThreadModel } from "./model-thread.js";
 import { CountingProblem } from "../counting-problem.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "../methods.js";
 import { Random } from "../random.js";
 import type { StartOutcome, StartProgress, StartTask } from "../starts.js";
+import { usesOption } from "../options/check.js";
 import "../all-methods.js";
+import "./parallel.js";
 
 /** One start to run, and the fit it belongs to. */
 interface StartMessage {
@@ -18,6 +22,8 @@ interface StartMessage {
   method: string;
   options: Record<string, number | string | boolean>;
   modelCostMs: number;
+  /** Threads the start's batches of independent points may use (1: this thread alone). */
+  batchThreads: number;
   /** One Int32: non-zero once the fit must stop. */
   stop: SharedArrayBuffer;
 }
@@ -29,6 +35,7 @@ async function main(): Promise<void> {
   const loaded = await loadThreadModel("start-worker");
   if (!loaded) return;
   const { port, problem } = loaded;
+  const { modelFile } = workerData as { modelFile: string };
 
   const run = async (message: StartMessage): Promise<StartOutcome> => {
     const { task } = message;
@@ -68,7 +75,12 @@ async function main(): Promise<void> {
       },
       modelCostMs: message.modelCostMs,
     };
-    const result = await method.run(new CountingProblem(problem, counter), message.options, context);
+    // Methods that evaluate batches (they take an evaluator) spread them over the spare threads.
+    const options =
+      message.batchThreads > 1 && usesOption(message.method, "evaluator")
+        ? { ...message.options, parallel: message.batchThreads, modelFile }
+        : message.options;
+    const result = await method.run(new CountingProblem(problem, counter), options, context);
     counter.count = result.evaluations;
     send(last.step, last.x, last.nllf, true);
     const outcome: StartOutcome = {

@@ -24,14 +24,42 @@ function scaled<T>(text: string, of: (p: number) => T): { of: (p: number) => T; 
   return { of, text };
 }
 
+/** Why a sampler takes one start: what its starts would do, and what gives more draws instead. */
+function samplerStarts(method: string, population: string, more: string): string {
+  return (
+    `${method} would keep one start's draws and throw the others' away; ${population}, and its points ` +
+    `already take the threads or workers of parallel together; for more draws raise ${more}`
+  );
+}
+
 /** The fit options, by name (the name is also the flag of the command line and `%%fit`). */
 export const FIT_OPTIONS = {
   // Options of fit() itself, for every method.
   starts: {
     ...positiveInteger,
     methods: "all",
-    help: "number of starts: the first from the current values, the rest random within bounds; the best is kept",
+    help: "number of starts: the first from the current values, the rest random within bounds; the best is kept (dream and smc: 1)",
     defaults: { lm: 1, amoeba: 1, newton: 1, de: 1, dream: 1, smc: 1 },
+    // A sampler's starts would each sample the posterior, and all but the best start's draws
+    // would be thrown away: several starts are what a sampler's population already is.
+    per: {
+      dream: {
+        kind: "integer",
+        min: 1,
+        max: 1,
+        why: samplerStarts(
+          "dream",
+          "its population of chains is what several starts would be (init lhs or random spreads it over the priors)",
+          "samples or pop",
+        ),
+      },
+      smc: {
+        kind: "integer",
+        min: 1,
+        max: 1,
+        why: samplerStarts("smc", "its particles are drawn from the priors whatever the start", "particles"),
+      },
+    },
   },
   seed: {
     ...nonNegativeInteger,
@@ -48,7 +76,7 @@ export const FIT_OPTIONS = {
   },
   monitor: valueOption<Monitor>()({
     methods: "all",
-    help: "progress callback (step, x, nllf); returning false stops the fit",
+    help: "progress callback (step, x, nllf, { evaluations, status }); returning false stops the fit",
     expected: "a function",
     accepts: (v) => typeof v === "function",
   }),
@@ -232,8 +260,8 @@ export const FIT_OPTIONS = {
     methods: ["lm", "amoeba", "newton", "de", "dream", "smc"],
     help:
       "evaluate populations (lm: the finite-difference Jacobian's points; amoeba: a new simplex's and a shrink's vertices; de: a generation's trial points) on n worker threads, " +
-      "or auto (lm, amoeba, de: threads when one model evaluation takes 1 ms or more); with starts > 1, lm, amoeba, newton and de run their starts on the threads instead; " +
-      "in hpcfit fit inside a Slurm job of several nodes, dream and smc on n srun'd workers over its nodes",
+      "or auto (lm, amoeba, de: threads when one model evaluation takes 1 ms or more); with starts > 1, lm, amoeba, newton and de run their starts on the threads instead (threads to spare evaluate each start's points); " +
+      "in hpcfit fit inside a Slurm job of several nodes, lm, amoeba, de, dream and smc evaluate on n srun'd workers over its nodes",
     expected: 'a positive integer or "auto"',
     accepts: (v) => v === "auto" || v === false || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0),
     parse: (text) => (text === "auto" ? "auto" : /^\s*\d+\s*$/.test(text) && Number(text) >= 1 ? Number(text) : text),

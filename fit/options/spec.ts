@@ -47,6 +47,8 @@ export interface RangeOverride {
   min?: number;
   max?: number;
   exclusiveMin?: boolean;
+  /** Why the method narrows the range, said when it refuses a value. */
+  why?: string;
 }
 
 /** An integer in [min, max]. */
@@ -54,6 +56,8 @@ export interface IntegerSpec extends BaseSpec<number> {
   kind: "integer";
   min?: number;
   max?: number;
+  /** Why a method narrows the range (from its `per` entry), said when a value is refused. */
+  why?: string;
 }
 
 /** A finite number in [min, max] (or (min, max] with `exclusiveMin`). */
@@ -63,6 +67,8 @@ export interface NumberSpec extends BaseSpec<number> {
   max?: number;
   /** The lower end itself is refused. */
   exclusiveMin?: boolean;
+  /** Why a method narrows the range (from its `per` entry), said when a value is refused. */
+  why?: string;
 }
 
 /** One of a few words. */
@@ -133,6 +139,7 @@ export function expectation(spec: OptionSpec): string {
       const exclusive = spec.kind === "number" && spec.exclusiveMin === true;
       if (spec.min === 0 && spec.max === undefined) return exclusive ? `a positive ${noun}` : `a non-negative ${noun}`;
       if (spec.min === 1 && spec.max === undefined && spec.kind === "integer") return "a positive integer";
+      if (spec.min !== undefined && spec.min === spec.max && !exclusive) return String(spec.min);
       if (spec.min !== undefined && spec.max !== undefined)
         return `${spec.kind === "integer" ? "an integer" : "a number"} between ${spec.min} and ${spec.max}`;
       if (spec.min !== undefined)
@@ -176,7 +183,8 @@ export function accepts(spec: OptionSpec, value: unknown): boolean {
 
 /** The message for a refused value: `option pop must be a positive integer, got 2.5`. */
 export function refusal(name: string, spec: OptionSpec, value: unknown): string {
-  return `option ${name} must be ${expectation(spec)}, got ${shown(value)}`;
+  const why = (spec.kind === "integer" || spec.kind === "number") && spec.why !== undefined ? `: ${spec.why}` : "";
+  return `option ${name} must be ${expectation(spec)}, got ${shown(value)}${why}`;
 }
 
 function shown(value: unknown): string {

@@ -85,10 +85,12 @@ class FiniteEvaluator implements PopulationEvaluator {
     private readonly inner: PopulationEvaluator,
     private readonly p: number,
     private readonly log: NonFiniteLog | undefined,
+    private readonly elsewhere: ((count: number) => void) | undefined,
   ) {}
   /** @inheritDoc */
   async evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
     await this.inner.evaluatePopulation(points, count, out);
+    this.elsewhere?.(count);
     const p = this.p;
     for (let i = 0; i < count; i++) {
       const f = out[i];
@@ -162,6 +164,12 @@ export type SamplerRunOptions = Pick<MethodOptions<"dream">, "parallel" | "model
   nonFinite?: NonFiniteLog;
   /** The covariance `init: "fit"` draws the initial population from (the sampler method's fit). */
   fitCovariance?: Float64Array;
+  /**
+   * Told how many points each population evaluated on worker threads or another evaluator held
+   * (the serial evaluator's go through the problem, which counts them itself), as the population
+   * returns: a running fit's count of evaluations then follows the work wherever it is done.
+   */
+  evaluatedElsewhere?: (count: number) => void;
 };
 
 /**
@@ -176,7 +184,8 @@ export async function evaluatorFor(
 ): Promise<{ evaluator: PopulationEvaluator; owned: boolean }> {
   const { evaluator, owned } = await chooseEvaluator(problem, options);
   const log = options.nonFinite;
-  return { evaluator: new FiniteEvaluator(evaluator, problem.labels().length, log), owned };
+  const elsewhere = evaluator instanceof SerialEvaluator ? undefined : options.evaluatedElsewhere;
+  return { evaluator: new FiniteEvaluator(evaluator, problem.labels().length, log, elsewhere), owned };
 }
 
 async function chooseEvaluator(

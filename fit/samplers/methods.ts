@@ -38,6 +38,11 @@ function hooksOf(problem: Problem, context: MethodContext, before: number, descr
   };
 }
 
+/** Counts the evaluations done on workers as their populations return, so that the live rate follows them. */
+function elsewhere(context: MethodContext): (count: number) => void {
+  return (count) => context.evaluations.add(count);
+}
+
 /**
  * The fit's result from a sampler's draws. Evaluations made outside the counted problem (worker
  * threads, other nodes) are added to the fit's counter so that `evaluations` means the same
@@ -116,7 +121,12 @@ export const dream: FitMethod = {
     };
     const run = await runDream(
       problem,
-      { ...options, nonFinite, ...(start !== undefined ? { init: "fit" as const, fitCovariance: start.cov } : {}) },
+      {
+        ...options,
+        nonFinite,
+        evaluatedElsewhere: elsewhere(context),
+        ...(start !== undefined ? { init: "fit" as const, fitCovariance: start.cov } : {}),
+      },
       hooksOf(problem, context, before, describe),
     );
     if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(run.samples)) {
@@ -144,7 +154,11 @@ export const smc: FitMethod = {
       };
     };
     const nonFinite = new NonFiniteLog(problem.labels().length);
-    const run = await runSmcUntil(problem, { ...options, nonFinite }, hooksOf(problem, context, before, describe));
+    const run = await runSmcUntil(
+      problem,
+      { ...options, nonFinite, evaluatedElsewhere: elsewhere(context) },
+      hooksOf(problem, context, before, describe),
+    );
     return resultOf(problem, context, before, run, run.stopped, describe);
   },
 };

@@ -1,5 +1,6 @@
 // `hpcfit fit --parallel N` inside a Slurm batch job of four nodes (the shared test cluster) runs
-// its N evaluation workers with srun on every node, and stores the chains a serial run stores.
+// its N evaluation workers with srun on every node, and stores what a serial run stores: DREAM's
+// chains, lm's result from Jacobian columns evaluated on the workers, de's from trial points there.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,23 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "dist", "cli", "main.js");
 const DREAM = ["--allow-unconverged", "--fit=dream", "--samples=400", "--burn=30", "--seed=5"];
+
+/** Runs `hpcfit fit` on `model` with `args` and `--parallel 8` as a batch job of 4 nodes and 8 tasks; resolves with its output. */
+async function fitInJob(dir: string, model: string, args: string[], store: string): Promise<string> {
+  const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
+  const script = join(dir, `${store}.sh`);
+  writeFileSync(
+    script,
+    `#!/bin/bash\nexec ${[process.execPath, CLI, "fit", model, ...args, "--parallel", "8", "--store", join(dir, store)].map(q).join(" ")}\n`,
+  );
+  const env = { ...process.env, SLURM_CONF: inject("slurmConf") };
+  const output = join(dir, `${store}.out`);
+  await run("sbatch", ["--wait", "--nodes=4", "--ntasks=8", "--time=5", `--output=${output}`, script], {
+    env,
+    timeout: 240_000,
+  });
+  return readFileSync(output, "utf8");
+}
 
 describe("hpcfit fit --parallel in a job of several nodes", () => {
   test("workers go to the nodes by the tasks Slurm gave each, and never more than the job has", () => {
@@ -43,18 +61,7 @@ describe("hpcfit fit --parallel in a job of several nodes", () => {
     const dir = mkdtempSync(join(tmpdir(), "hpcfit-cli-spread-"));
     const model = join(dir, "line.ts");
     writeFileSync(model, lineModel());
-    const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
-    const script = join(dir, "fit.sh");
-    writeFileSync(
-      script,
-      `#!/bin/bash\nexec ${[process.execPath, CLI, "fit", model, ...DREAM, "--parallel", "8", "--store", join(dir, "spread")].map(q).join(" ")}\n`,
-    );
-    const env = { ...process.env, SLURM_CONF: inject("slurmConf") };
-    await run("sbatch", ["--wait", "--nodes=4", "--ntasks=8", "--time=5", `--output=${join(dir, "job.out")}`, script], {
-      env,
-      timeout: 240_000,
-    });
-    const out = readFileSync(join(dir, "job.out"), "utf8");
+    const out = await fitInJob(dir, model, DREAM, "spread");
     expect(out).toMatch(/hpcfit fit: 8 evaluation workers connected on 4 nodes \(n1, n2, n3, n4\)/);
     expect(out).toMatch(/stored /);
 
@@ -63,4 +70,33 @@ describe("hpcfit fit --parallel in a job of several nodes", () => {
     expect(chain("spread")).toBe(chain("serial"));
     expect(readFileSync(join(dir, "spread", "line.par"), "utf8")).toBe(readFileSync(join(dir, "serial", "line.par"), "utf8"));
   });
+
+  // lm hands each Jacobian's finite-difference points to the workers (each start's, one after the
+  // other, since the starts share the job's workers), de each generation's trial points, amoeba
+  // each new simplex's vertices.
+  const optimizers = [
+    { method: "lm", args: ["--fit=lm", "--starts=2", "--seed=3"] },
+    { method: "de", args: ["--allow-unconverged", "--fit=de", "--steps=40", "--seed=4"] },
+    { method: "amoeba", args: ["--fit=amoeba", "--seed=2"] },
+  ];
+  for (const { method, args } of optimizers) {
+    test(`${method} on srun'd workers over the four nodes stores the serial fit's result`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), `hpcfit-cli-spread-${method}-`));
+      const model = join(dir, "line.ts");
+      writeFileSync(model, lineModel());
+      const out = await fitInJob(dir, model, args, "spread");
+      expect(out).toMatch(/hpcfit fit: 8 evaluation workers connected on 4 nodes \(n1, n2, n3, n4\)/);
+      expect(out).toMatch(/stored /);
+      const serial = await run(process.execPath, [CLI, "fit", model, ...args, "--store", join(dir, "serial")], {
+        timeout: 120_000,
+      });
+      const stored = (sub: string, file: string): string => readFileSync(join(dir, sub, file), "utf8");
+      // The values at full precision, and the whole stored result: covariance, chisq, evaluation count, message.
+      expect(stored("spread", "line.par")).toBe(stored("serial", "line.par"));
+      expect(stored("spread", "line.json")).toBe(stored("serial", "line.json"));
+      const report = (text: string): string => text.slice(text.indexOf("[[Fit Statistics]]"), text.indexOf("stored "));
+      expect(report(out)).not.toBe("");
+      expect(report(out)).toBe(report(serial.stdout));
+    });
+  }
 });

@@ -38,6 +38,7 @@ describe("fit options: the same refusal from fit(), hpcfit fit and %%fit", () =>
     ["--fit=lm --samples=5", { method: "lm", samples: 5 }],
     ["--fit=smc --particles=0", { method: "smc", particles: 0 }],
     ["--fit=de --CR=1.5", { method: "de", CR: 1.5 }],
+    ["--fit=dream --starts=2", { method: "dream", starts: 2 }],
   ])("%s", async (flags, options) => {
     const expected = await engineMessage(options);
     // A model file that does not exist: the command line must refuse the flags before loading it.

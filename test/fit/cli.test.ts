@@ -140,12 +140,18 @@ describe("hpcfit fit examples/curve.ts", () => {
     expect(allowed.stderr).toBe("");
   });
 
-  it("an unconverged DREAM run exits 3, and its progress shows generations of the total, draws and time left", async () => {
+  it("an unconverged DREAM run exits 3, and its progress shows generations of the total, draws, evaluations per second and time left", async () => {
     const run = await hpcfit("fit", CURVE, "--fit=dream", "--samples=200", "--burn=5", "--seed=1");
     expect(run.code).toBe(3);
     expect(run.stdout).toMatch(/converged\s+= no/);
     // 2 parameters × pop 10 = 20 chains; 200 draws = 10 generations after 5 of burn-in.
-    expect(run.stdout).toMatch(/^fit dream: generation \d+\/15, \d+ draws, chisq [0-9.e+-]+(, ETA \d+ s)?$/m);
+    // 20 chains: every generation evaluates 20 points, counted from the start's initial population on.
+    const line =
+      /^fit dream: generation (\d+)\/15, \d+ draws, chisq [0-9.e+-]+, (\d+) evaluations \([0-9.]+\/s\)(, ETA \d+ s)?$/m.exec(
+        run.stdout,
+      );
+    expect(line, run.stdout).not.toBeNull();
+    expect(Number(line![2])).toBeGreaterThanOrEqual(20 * Number(line![1]));
     expect(run.stdout).toMatch(/^fit dream: 15 generations, chisq [0-9.]+ \(done\)$/m);
   });
 

@@ -72,6 +72,19 @@ describe("fit() refuses options it would not use, before running", () => {
     expect(r.method).toBe("de");
   });
 
+  test("a sampler takes one start: more are refused saying why, before the model is evaluated", async () => {
+    const { problem, calls } = counted();
+    await expect(fit(problem, { method: "dream", starts: 3 })).rejects.toThrow(
+      /^option starts must be 1, got 3: dream would keep one start's draws and throw the others' away; its population of chains is what several starts would be .*for more draws raise samples or pop$/,
+    );
+    await expect(fit(problem, { method: "smc", starts: 2, parallel: 2 })).rejects.toThrow(
+      /^option starts must be 1, got 2: smc would keep one start's draws .*its particles are drawn from the priors whatever the start.*raise particles$/,
+    );
+    expect(calls()).toBe(0);
+    const one = await fit(problem, { method: "dream", starts: 1, samples: 200, seed: 1 });
+    expect(one.method).toBe("dream");
+  });
+
   test("a misspelt method is refused naming the closest one", async () => {
     const { problem } = counted();
     await expect(fit(problem, { method: "drem" } as never)).rejects.toThrow(

@@ -9,6 +9,7 @@ import { fit, FitError } from "hpcfit";
 import { LIVE_DISPLAY, type MimeBundle } from "../../schema/display.js";
 import { makeProblem } from "./mcmc-fixtures/peak-model.js";
 import { expectIdenticalFits, peakModelFile as modelFile } from "../support/identical-fits.js";
+import { batchThreads } from "../../fit/node/parallel-starts.js";
 
 /** A model file (in a fresh temporary folder) exporting the peak problem changed by `lines`. */
 function modelFileIn(name: string, ...lines: string[]): string {
@@ -135,6 +136,28 @@ describe("multi-start fits with their starts on worker threads", () => {
     expectIdenticalFits(second, first);
     // Two threads loaded the model, once each, for both fits.
     expect(readFileSync(log, "utf8")).toBe("loaded\nloaded\n");
+  });
+
+  test("fewer starts than threads: the spare threads evaluate each start's batches, with the serial bits", async () => {
+    // 7 threads for 2 starts: the first start's batches get 4 threads (its own and 3 spare), the second's 3.
+    expect([0, 1].map((t) => batchThreads(t, 2, 7, 2))).toEqual([4, 3]);
+    expect(batchThreads(0, 3, 3, 5)).toBe(1);
+    expect(batchThreads(2, 3, 8, 3)).toBe(2);
+    for (const method of ["lm", "de"] as const) {
+      const log = join(mkdtempSync(join(tmpdir(), "parallel-starts-")), "loads.log");
+      const file = modelFileIn(
+        "spare-threads-model.ts",
+        `import { appendFileSync } from "node:fs";`,
+        `appendFileSync(${JSON.stringify(log)}, "loaded\\n");`,
+      );
+      const options = { method, starts: 2, seed: 4, ...(method === "de" ? { steps: 20 } : {}) };
+      const serial = await fit(makeProblem(), options);
+      const parallel = await fit(makeProblem(), { ...options, parallel: 6, modelFile: file });
+      expectIdenticalFits(parallel, serial);
+      // Two start threads, each with a pool of 3 for its batches (the start's thread waits while they
+      // work, so 6 at most are busy): 8 threads loaded the model.
+      expect(readFileSync(log, "utf8")).toBe("loaded\n".repeat(8));
+    }
   });
 
   test("parallel starts without a model file are a clear error", async () => {
