@@ -6,7 +6,8 @@
  */
 import { rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { FIT_METHODS } from "../fit/options/spec.js";
+import { FIT_OPTIONS } from "../fit/options/definitions.js";
+import { choosableBy, FIT_METHODS, type OptionSpec } from "../fit/options/spec.js";
 import { FLAG_OPTION_NAMES, flagDescriptions, flagName, type FlagOptionName } from "../fit/options/flags.js";
 import type { JobsFeed } from "../jobs/feed/feed.js";
 import type { RequestHandler } from "../jobs/feed/handlers/types.js";
@@ -26,7 +27,8 @@ export function fitJobCatalog(): FitJobCatalog {
       expected: d.expected,
       ...(d.values ? { values: [...d.values] } : {}),
       help: d.help,
-      methods: [...d.methods],
+      // A method whose range pins the value (a sampler's one start) gets no field for it.
+      methods: d.methods.filter((m) => choosableBy(FIT_OPTIONS[d.name] as OptionSpec, m)),
       defaults: { ...d.defaults },
     }));
   const resources: FitJobField[] = resourceFlags().map((r) => ({

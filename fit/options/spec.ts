@@ -230,6 +230,15 @@ export function methodsOf(spec: OptionSpec): readonly FitMethodName[] {
   return spec.methods === "all" ? FIT_METHODS : spec.methods;
 }
 
+/**
+ * Whether `method` leaves the option's value to the user: false where its range for that method
+ * holds one value (the samplers' `starts`), so a form need not offer the field.
+ */
+export function choosableBy(spec: OptionSpec, method: FitMethodName): boolean {
+  const own = spec.per?.[method];
+  return own === undefined || own.min === undefined || own.min !== own.max;
+}
+
 /** The option's default for `method` with `nparams` fitted parameters, undefined when it has none. */
 export function defaultFor<T>(spec: BaseSpec<T>, method: FitMethodName, nparams: number): T | undefined {
   const d = spec.defaults?.[method];

@@ -96,6 +96,9 @@ describe("new fit job form", () => {
     const dream = optionFieldsFor(catalog, "dream").map((f) => f.name);
     expect(dream).toEqual(expect.arrayContaining(["samples", "burn", "pop", "seed", "steps"]));
     expect(dream).not.toContain("gtol");
+    // A sampler takes one start: the form has no field for a value it cannot choose.
+    expect(dream).not.toContain("starts");
+    expect(optionFieldsFor(catalog, "lm").map((f) => f.name)).toContain("starts");
     const lm = optionFieldsFor(catalog, "lm").map((f) => f.name);
     expect(lm).toEqual(expect.arrayContaining(["gtol", "ftol", "steps"]));
     expect(lm).not.toContain("samples");
