@@ -37,6 +37,7 @@ import type { MethodOptions } from "../options/types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
 import { parallelEvaluator, wantsWorkers, type PopulationEvaluator } from "../samplers/evaluator.js";
 import { jacobianStillValid } from "../covariance.js";
+import { LmSpeculation, type AheadOfNeed } from "./lm-speculation.js";
 
 const EPS = 2.220446049250313e-16;
 
@@ -129,6 +130,11 @@ export interface LmOutcome {
    * reuse it when that point is the optimum within tolerance (see `covarianceAt`).
    */
   jacobian?: { J: Float64Array; at: Float64Array; within: number };
+  /**
+   * Evaluations made ahead of need on a parallel evaluator (see `lm-speculation.ts`) whose values
+   * the iteration never used: not in `spent` nor in the evaluation count, which are the serial run's.
+   */
+  speculative?: number;
 }
 
 /** Residual evaluations of an LM run, by what they were for. */
@@ -276,6 +282,10 @@ async function lmRun(
 
   const residualNorm = (at: Float64Array, out: Float64Array): number => {
     problem.residuals(at, out);
+    return normOf(at, out);
+  };
+  /** ‖out‖ for the residuals `out` at `at`, or Infinity (the point noted) when they are not finite. */
+  const normOf = (at: Float64Array, out: Float64Array): number => {
     const v = norm2(out, 0, m);
     if (Number.isFinite(v)) return v;
     const k = firstNonFinite(out, m);
@@ -296,6 +306,11 @@ async function lmRun(
   let fnorm = residualNorm(x, fvec);
   spent.start++;
   const evaluator = await choose(performance.now() - t0);
+  // On several workers, a trial point's round also evaluates what the iteration will ask next.
+  const speculation =
+    evaluator !== undefined && (evaluator.concurrency ?? 1) > 1
+      ? new LmSpeculation(evaluator, n, m, evaluator.concurrency ?? 1, context?.evaluations)
+      : undefined;
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
     return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
@@ -405,27 +420,32 @@ async function lmRun(
   const batchAt = new Int32Array(n);
 
   /**
-   * {@link jacobian} with the finite differences' points handed to the evaluator in one batch
-   * (on worker threads they run at once). The points and the arithmetic are those of the serial
-   * path, so the Jacobian is bit-identical; the rare fallbacks (a side where the model is not
-   * finite) are evaluated here afterwards, as the serial path would.
+   * The finite differences' points of the Jacobian at `at` (as {@link jacobian} evaluates them)
+   * into `points` (row-major), their steps into `steps`; per parameter, its kind (0 none: no room
+   * either way, the serial fallback decides; 1 central, two points; 2 forward) into `kind` and its
+   * first point's row into `first`. Returns the number of points.
    */
-  const jacobianBatched = async (batch: PopulationEvaluator): Promise<number> => {
-    if (analyticJacobian()) return 0;
+  const jacobianPoints = (
+    at: Float64Array,
+    points: Float64Array,
+    kind: Int8Array,
+    steps: Float64Array,
+    first: Int32Array,
+  ): number => {
     let count = 0;
     for (let j = 0; j < n; j++) {
-      const xj = x[j];
-      batchAt[j] = count;
-      batchKind[j] = 0;
+      const xj = at[j];
+      first[j] = count;
+      kind[j] = 0;
       if (central) {
         const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
-          batchKind[j] = 1;
+          kind[j] = 1;
           for (const sign of [1, -1]) {
-            const row = batchPoints.subarray(count * n, count * n + n);
-            row.set(x);
+            const row = points.subarray(count * n, count * n + n);
+            row.set(at);
             row[j] = sign > 0 ? xj + h : xj - h;
-            batchStep[count] = sign > 0 ? row[j] - xj : xj - row[j];
+            steps[count] = sign > 0 ? row[j] - xj : xj - row[j];
             count++;
           }
           continue;
@@ -433,16 +453,52 @@ async function lmRun(
       }
       const h = forwardStep(xj);
       const v = xj + (xj + h <= upper[j] ? h : -h);
-      if (!(v >= lower[j] && v <= upper[j])) continue; // no room either way: the serial fallback decides
-      batchKind[j] = 2;
-      const row = batchPoints.subarray(count * n, count * n + n);
-      row.set(x);
+      if (!(v >= lower[j] && v <= upper[j])) continue;
+      kind[j] = 2;
+      const row = points.subarray(count * n, count * n + n);
+      row.set(at);
       row[j] = v;
-      batchStep[count] = row[j] - xj;
+      steps[count] = row[j] - xj;
       count++;
     }
-    await batch.evaluateResiduals!(batchPoints, count, batchOut);
-    if (context) context.evaluations.count += count;
+    return count;
+  };
+  // The same for a point the iteration may move to (the speculation's scratch).
+  const aheadPoints = new Float64Array(speculation ? 2 * n * n : 0);
+  const aheadKind = new Int8Array(n);
+  const aheadStep = new Float64Array(2 * n);
+  const aheadFirst = new Int32Array(n);
+  /**
+   * What the iteration asks for after evaluating `at` when it moves there: the Jacobian's points
+   * at `at` (none when the last Jacobian was the problem's analytic one: the next will be too).
+   */
+  const jacobianAhead =
+    (at: Float64Array): AheadOfNeed =>
+    (offer) => {
+      if (analyticUsed) return;
+      const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst);
+      for (let k = 0; k < count; k++) if (!offer(aheadPoints.subarray(k * n, k * n + n))) return;
+    };
+  /** The residuals at `at` into `out` and their norm (see {@link residualNorm}), through the speculation's rounds. */
+  const speculatedNorm = async (at: Float64Array, out: Float64Array, ahead: AheadOfNeed): Promise<number> => {
+    await speculation!.residuals(at, 1, out, ahead);
+    return normOf(at, out);
+  };
+
+  /**
+   * {@link jacobian} with the finite differences' points handed to the evaluator in one batch
+   * (on worker threads they run at once). The points and the arithmetic are those of the serial
+   * path, so the Jacobian is bit-identical; the rare fallbacks (a side where the model is not
+   * finite) are evaluated here afterwards, as the serial path would.
+   */
+  const jacobianBatched = async (batch: PopulationEvaluator): Promise<number> => {
+    if (analyticJacobian()) return 0;
+    const count = jacobianPoints(x, batchPoints, batchKind, batchStep, batchAt);
+    if (speculation) await speculation.residuals(batchPoints, count, batchOut);
+    else {
+      await batch.evaluateResiduals!(batchPoints, count, batchOut);
+      if (context) context.evaluations.count += count;
+    }
     for (let j = 0; j < n; j++) {
       const xj = x[j];
       const col = j * m;
@@ -652,7 +708,7 @@ async function lmRun(
       }
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
-      const fnorm1 = residualNorm(xtrial, ftrial);
+      const fnorm1 = speculation ? await speculatedNorm(xtrial, ftrial, jacobianAhead(xtrial)) : residualNorm(xtrial, ftrial);
       spent.trials++;
       lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
@@ -716,7 +772,7 @@ async function lmRun(
               xext[j] = v;
             }
             if (inside) {
-              const fnormExt = residualNorm(xext, fext);
+              const fnormExt = speculation ? await speculatedNorm(xext, fext, jacobianAhead(xext)) : residualNorm(xext, fext);
               spent.lineSearch++;
               if (fnormExt < fnorm1) {
                 xtrial.set(xext);
@@ -884,7 +940,8 @@ async function lmRun(
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) J[i * n + j] = jkeep[i + j * m];
     jacobianOut = { J, at: Float64Array.from(jkeepAt), within: COVARIANCE_REUSE };
   }
-  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations, spent, jacobian: jacobianOut };
+  const speculative = speculation?.unusedAhead();
+  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations, spent, jacobian: jacobianOut, speculative };
 }
 
 /** The `lm` fit method (default for problems with residuals). */
@@ -903,6 +960,7 @@ export const lm: FitMethod = {
       message: out.message,
       // ‖f‖² at x as the iteration evaluated it: the result's chisq costs no further evaluation.
       sumsq: Number.isFinite(out.sumsq) ? out.sumsq : undefined,
+      speculative: out.speculative,
     });
   },
 };

@@ -1,0 +1,168 @@
+/**
+ * Speculative evaluation for `lm` on a parallel evaluator. A serial LM iteration waits twice on
+ * the model: for the trial point, then (when the step is accepted) for the Jacobian's points at it.
+ * The Jacobian's points are fully determined by the trial point, so they can be evaluated in the
+ * same round as the trial point, on otherwise idle workers, before the acceptance is known.
+ *
+ * Exactness does not rest on predicting right: the LM iteration runs its serial code unchanged
+ * and asks this cache for every residual vector it needs. A point evaluated ahead is served only
+ * when the iteration asks for exactly that point (the same bits), and the evaluator computes the
+ * same residuals as the serial path, so the accepted path, every value and the result are the
+ * serial fit's. A wrong guess costs only idle workers' time. The iteration's evaluation count is
+ * the serial one; the points evaluated ahead and never asked for are counted apart.
+ */
+import type { EvaluationCounter } from "../methods.js";
+import type { PopulationEvaluator } from "../samplers/evaluator.js";
+
+/**
+ * The points the iteration will probably ask for next, most likely first: it calls `offer` with
+ * each (the point is copied) and stops when `offer` returns false (the round is full).
+ */
+export type AheadOfNeed = (offer: (point: Float64Array) => boolean) => void;
+
+/** One evaluated point in the cache. */
+interface Entry {
+  readonly residuals: Float64Array;
+  /** The round that evaluated it (old entries are dropped). */
+  readonly round: number;
+  /** Evaluated ahead of need (a speculation), not because the iteration asked. */
+  readonly ahead: boolean;
+  /** Whether the iteration has asked for it. */
+  served: boolean;
+}
+
+/** Rounds an entry stays cached: a line-search point can be refused and the trial point's Jacobian then asked for. */
+const KEEP_ROUNDS = 3;
+
+/** Residual vectors for an LM iteration, evaluated in rounds that also carry the points it will probably need next. */
+export class LmSpeculation {
+  private readonly cache = new Map<string, Entry>();
+  private readonly key = new Float64Array(1);
+  private readonly keyWords = new Uint16Array(this.key.buffer);
+  private points = new Float64Array(0);
+  private out = new Float64Array(0);
+  private round = 0;
+  private unused = 0;
+  private rounds = 0;
+
+  /**
+   * @param evaluator evaluates residual vectors of many points at once (`evaluateResiduals`)
+   * @param n parameters per point
+   * @param m residuals per point
+   * @param width points the evaluator evaluates at once (its workers); rounds are filled up to a multiple of it
+   * @param counter counts the evaluations the iteration asks for, as the serial path counts them
+   */
+  constructor(
+    private readonly evaluator: PopulationEvaluator,
+    private readonly n: number,
+    private readonly m: number,
+    private readonly width: number,
+    private readonly counter: EvaluationCounter | undefined,
+  ) {
+    if (typeof evaluator.evaluateResiduals !== "function")
+      throw new Error("lm: speculative evaluation needs an evaluator of residual vectors (evaluateResiduals)");
+  }
+
+  /**
+   * Writes the residuals of the `count` points (row-major `count × n`) into `out` (`count × m`).
+   * Points not evaluated yet are evaluated in one round together with what `ahead` offers, up to
+   * the round's free places.
+   */
+  async residuals(points: Float64Array, count: number, out: Float64Array, ahead?: AheadOfNeed): Promise<void> {
+    const { n, m } = this;
+    if (this.counter) this.counter.count += count;
+    const missing: number[] = [];
+    const keys: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const k = this.keyOf(points, i * n);
+      keys.push(k);
+      const hit = this.cache.get(k);
+      if (hit === undefined) {
+        if (!missing.some((j) => keys[j] === k)) missing.push(i);
+        continue;
+      }
+      hit.served = true;
+      out.set(hit.residuals, i * m);
+    }
+    if (missing.length > 0) {
+      await this.evaluate(points, missing, keys, ahead);
+      for (let i = 0; i < count; i++) {
+        const entry = this.cache.get(keys[i])!;
+        entry.served = true;
+        out.set(entry.residuals, i * m);
+      }
+    }
+  }
+
+  /** Points evaluated ahead of need whose residuals the iteration never asked for (so far). */
+  unusedAhead(): number {
+    let open = 0;
+    for (const e of this.cache.values()) if (e.ahead && !e.served) open++;
+    return this.unused + open;
+  }
+
+  /** Rounds of evaluation made (each as long as one evaluation when the round fits on the workers). */
+  roundCount(): number {
+    return this.rounds;
+  }
+
+  /** Evaluates the missing rows of `points` and what `ahead` offers in one round; caches them all. */
+  private async evaluate(points: Float64Array, missing: number[], keys: string[], ahead: AheadOfNeed | undefined): Promise<void> {
+    const { n, m } = this;
+    const needed = missing.length;
+    const room = ahead === undefined ? needed : Math.ceil(needed / this.width) * this.width;
+    if (this.points.length < room * n) {
+      this.points = new Float64Array(room * n);
+      this.out = new Float64Array(room * m);
+    }
+    const batch = this.points;
+    const batchKeys: string[] = [];
+    for (const i of missing) {
+      batch.set(points.subarray(i * n, i * n + n), batchKeys.length * n);
+      batchKeys.push(keys[i]);
+    }
+    if (ahead !== undefined && room > needed) {
+      ahead((point) => {
+        if (batchKeys.length >= room) return false;
+        const k = this.keyOf(point, 0);
+        if (!this.cache.has(k) && !batchKeys.includes(k)) {
+          batch.set(point.subarray(0, n), batchKeys.length * n);
+          batchKeys.push(k);
+        }
+        return batchKeys.length < room;
+      });
+    }
+    let count = batchKeys.length;
+    try {
+      await this.evaluator.evaluateResiduals!(batch, count, this.out);
+    } catch (error) {
+      // A point evaluated ahead may be one where the model throws, which the serial iteration
+      // would never have evaluated: only the needed points' own failure is the fit's.
+      if (count === needed) throw error;
+      count = needed;
+      await this.evaluator.evaluateResiduals!(batch, count, this.out);
+    }
+    this.rounds++;
+    this.round++;
+    for (const [k, e] of this.cache) {
+      if (e.round > this.round - KEEP_ROUNDS) continue;
+      if (e.ahead && !e.served) this.unused++;
+      this.cache.delete(k);
+    }
+    for (let b = 0; b < count; b++) {
+      const residuals = this.out.slice(b * m, b * m + m);
+      this.cache.set(batchKeys[b], { residuals, round: this.round, ahead: b >= needed, served: false });
+    }
+  }
+
+  /** The exact bits of the point at `points[offset, offset + n)` as a string. */
+  private keyOf(points: Float64Array, offset: number): string {
+    let s = "";
+    for (let j = 0; j < this.n; j++) {
+      this.key[0] = points[offset + j];
+      const w = this.keyWords;
+      s += String.fromCharCode(w[0], w[1], w[2], w[3]);
+    }
+    return s;
+  }
+}
