@@ -51,6 +51,8 @@ export class LmSpeculation {
    * @param m residuals per point
    * @param width points the evaluator evaluates at once (its workers); rounds are filled up to a multiple of it
    * @param counter counts the evaluations the iteration asks for, as the serial path counts them
+   * @param local evaluates one needed point per round in this thread while the workers evaluate
+   *   the others (the serial path's own evaluation, counted by the problem as the serial path's is)
    */
   constructor(
     private readonly evaluator: PopulationEvaluator,
@@ -58,6 +60,7 @@ export class LmSpeculation {
     private readonly m: number,
     private readonly width: number,
     private readonly counter: EvaluationCounter | undefined,
+    private readonly local?: (at: Float64Array, out: Float64Array) => void,
   ) {
     if (typeof evaluator.evaluateResiduals !== "function")
       throw new Error("lm: speculative evaluation needs an evaluator of residual vectors (evaluateResiduals)");
@@ -70,7 +73,6 @@ export class LmSpeculation {
    */
   async residuals(points: Float64Array, count: number, out: Float64Array, ahead?: AheadOfNeed): Promise<void> {
     const { n, m } = this;
-    if (this.counter) this.counter.count += count;
     const missing: number[] = [];
     const keys: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -84,6 +86,8 @@ export class LmSpeculation {
       hit.served = true;
       out.set(hit.residuals, i * m);
     }
+    // The point evaluated in this thread is counted by the problem, as on the serial path.
+    if (this.counter) this.counter.count += count - (missing.length > 0 && this.local ? 1 : 0);
     if (missing.length > 0) {
       await this.evaluate(points, missing, keys, ahead);
       for (let i = 0; i < count; i++) {
@@ -110,7 +114,9 @@ export class LmSpeculation {
   private async evaluate(points: Float64Array, missing: number[], keys: string[], ahead: AheadOfNeed | undefined): Promise<void> {
     const { n, m } = this;
     const needed = missing.length;
-    const room = ahead === undefined ? needed : Math.ceil(needed / this.width) * this.width;
+    // This thread takes the first needed point; the workers' part is filled up to whole rounds.
+    const here = this.local ? 1 : 0;
+    const room = ahead === undefined ? needed : here + Math.max(1, Math.ceil((needed - here) / this.width)) * this.width;
     if (this.points.length < room * n) {
       this.points = new Float64Array(room * n);
       this.out = new Float64Array(room * m);
@@ -133,14 +139,24 @@ export class LmSpeculation {
       });
     }
     let count = batchKeys.length;
+    const workers = (upTo: number): Promise<void> | undefined =>
+      upTo > here ? this.evaluator.evaluateResiduals!(batch.subarray(here * n), upTo - here, this.out.subarray(here * m)) : undefined;
+    // The workers get their points before this thread evaluates its own.
+    const pending = workers(count);
     try {
-      await this.evaluator.evaluateResiduals!(batch, count, this.out);
+      if (this.local) this.local(batch.subarray(0, n), this.out.subarray(0, m));
+    } catch (error) {
+      await pending?.catch(() => undefined);
+      throw error;
+    }
+    try {
+      await pending;
     } catch (error) {
       // A point evaluated ahead may be one where the model throws, which the serial iteration
       // would never have evaluated: only the needed points' own failure is the fit's.
       if (count === needed) throw error;
       count = needed;
-      await this.evaluator.evaluateResiduals!(batch, count, this.out);
+      await workers(count);
     }
     this.rounds++;
     this.round++;

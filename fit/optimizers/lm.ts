@@ -309,7 +309,7 @@ async function lmRun(
   // On several workers, a trial point's round also evaluates what the iteration will ask next.
   const speculation =
     evaluator !== undefined && (evaluator.concurrency ?? 1) > 1
-      ? new LmSpeculation(evaluator, n, m, evaluator.concurrency ?? 1, context?.evaluations)
+      ? new LmSpeculation(evaluator, n, m, evaluator.concurrency ?? 1, context?.evaluations, (at, out) => problem.residuals(at, out))
       : undefined;
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
