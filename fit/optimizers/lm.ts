@@ -38,6 +38,7 @@ import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
 import { parallelEvaluator, wantsWorkers, type PopulationEvaluator } from "../samplers/evaluator.js";
 import { jacobianStillValid } from "../covariance.js";
 import { LmSpeculation, type AheadOfNeed } from "./lm-speculation.js";
+import { DRIFT_GAIN, DRIFT_STEPS, LmDrift } from "./lm-drift.js";
 
 const EPS = 2.220446049250313e-16;
 
@@ -118,7 +119,7 @@ export interface LmOutcome {
    * MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start,
    * 10 when the trust region shrank to nothing on non-finite trial points, 11 when the Jacobian
    * is not finite in any direction, 12 when the steps became negligible before MINPACK's tests
-   * stopped the run).
+   * stopped the run, 13 when it gave up on a start that drifts without progress, see `lm-drift.ts`).
    */
   info: number;
   iterations: number;
@@ -171,6 +172,7 @@ const MESSAGES: Record<number, string> = {
   10: "the trust region shrank to nothing: the steps tried led where the model is not finite",
   11: "the Jacobian is not finite in the direction of any parameter",
   12: "the last Gauss–Newton steps shrink fast enough that the remaining ones change no parameter by more than 2e-7 relative",
+  13: "gave up: no progress",
 };
 
 /**
@@ -615,6 +617,9 @@ async function lmRun(
   // Whether the last rejected trial point was rejected for non-finite residuals.
   let lastTrialNonFinite = false;
   let unusableColumns: number;
+  const drift = new LmDrift(n);
+  // The parameter that drifted when the run gave up (info 13).
+  let drifted = -1;
 
   outer: for (;;) {
     iterations++;
@@ -880,7 +885,14 @@ async function lmRun(
           delta = factor * xnorm || factor;
         }
       }
-      if (ratio >= 1e-4) break;
+      if (ratio >= 1e-4) {
+        drifted = drift.accepted(x, fnorm * fnorm, held);
+        if (drifted >= 0) {
+          info = 13;
+          break outer;
+        }
+        break;
+      }
     }
     if (context) {
       const jacobianEvaluations = spent.forward + spent.central + spent.analytic;
@@ -908,6 +920,7 @@ async function lmRun(
   }
   let converged = info >= 1 && info <= 4 ? true : (info >= 6 && info <= 8) || info === 12;
   let message = MESSAGES[info];
+  if (info === 13) message += `: ${problem.labels()[drifted]} changed by more than a factor of 2 over the last ${DRIFT_STEPS} steps while the sum of squares fell by less than ${DRIFT_GAIN} relative (a flat valley away from the data; try another start)`;
   if (converged && unusableColumns > 0) {
     // Parameters held for a non-finite Jacobian were not optimised.
     converged = false;
