@@ -46,10 +46,10 @@ export class LmSpeculation {
   private rounds = 0;
 
   /**
-   * @param evaluator evaluates residual vectors of many points at once (`evaluateResiduals`)
+   * @param evaluator evaluates residual vectors of many points at once (`evaluateResiduals`);
+   *   rounds are filled up to a multiple of its `concurrency` (read each round: workers come and go)
    * @param n parameters per point
    * @param m residuals per point
-   * @param width points the evaluator evaluates at once (its workers); rounds are filled up to a multiple of it
    * @param counter counts the evaluations the iteration asks for, as the serial path counts them
    * @param local evaluates one needed point per round in this thread while the workers evaluate
    *   the others (the serial path's own evaluation, counted by the problem as the serial path's is)
@@ -58,7 +58,6 @@ export class LmSpeculation {
     private readonly evaluator: PopulationEvaluator,
     private readonly n: number,
     private readonly m: number,
-    private readonly width: number,
     private readonly counter: EvaluationCounter | undefined,
     private readonly local?: (at: Float64Array, out: Float64Array) => void,
   ) {
@@ -116,7 +115,8 @@ export class LmSpeculation {
     const needed = missing.length;
     // This thread takes the first needed point; the workers' part is filled up to whole rounds.
     const here = this.local ? 1 : 0;
-    const room = ahead === undefined ? needed : here + Math.max(1, Math.ceil((needed - here) / this.width)) * this.width;
+    const width = Math.max(1, this.evaluator.concurrency ?? 1);
+    const room = ahead === undefined ? needed : here + Math.max(1, Math.ceil((needed - here) / width)) * width;
     if (this.points.length < room * n) {
       this.points = new Float64Array(room * n);
       this.out = new Float64Array(room * m);
@@ -140,7 +140,9 @@ export class LmSpeculation {
     }
     let count = batchKeys.length;
     const workers = (upTo: number): Promise<void> | undefined =>
-      upTo > here ? this.evaluator.evaluateResiduals!(batch.subarray(here * n), upTo - here, this.out.subarray(here * m)) : undefined;
+      upTo > here
+        ? this.evaluator.evaluateResiduals!(batch.subarray(here * n), upTo - here, this.out.subarray(here * m))
+        : undefined;
     // The workers get their points before this thread evaluates its own.
     const pending = workers(count);
     try {

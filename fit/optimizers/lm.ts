@@ -311,7 +311,7 @@ async function lmRun(
   // On several workers, a trial point's round also evaluates what the iteration will ask next.
   const speculation =
     evaluator !== undefined && (evaluator.concurrency ?? 1) > 1
-      ? new LmSpeculation(evaluator, n, m, evaluator.concurrency ?? 1, context?.evaluations, (at, out) => problem.residuals(at, out))
+      ? new LmSpeculation(evaluator, n, m, context?.evaluations, (at, out) => problem.residuals(at, out))
       : undefined;
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
@@ -920,7 +920,8 @@ async function lmRun(
   }
   let converged = info >= 1 && info <= 4 ? true : (info >= 6 && info <= 8) || info === 12;
   let message = MESSAGES[info];
-  if (info === 13) message += `: ${problem.labels()[drifted]} changed by more than a factor of 2 over the last ${DRIFT_STEPS} steps while the sum of squares fell by less than ${DRIFT_GAIN} relative (a flat valley away from the data; try another start)`;
+  if (info === 13)
+    message += `: ${problem.labels()[drifted]} changed by more than a factor of 2 over the last ${DRIFT_STEPS} steps while the sum of squares fell by less than ${DRIFT_GAIN} relative (a flat valley away from the data; try another start)`;
   if (converged && unusableColumns > 0) {
     // Parameters held for a non-finite Jacobian were not optimised.
     converged = false;
