@@ -15,7 +15,11 @@ import { SerialEvaluator, type PopulationEvaluator } from "../../fit/samplers/ev
  * counts the rounds the fit waits for: this thread's own evaluation while a call of the evaluator
  * is pending overlaps it (the workers run while this thread evaluates), so together they are one.
  */
-async function fitInRounds(name: string, start: 1 | 2, concurrency: number | undefined): Promise<{ result: FitResult; rounds: number }> {
+async function fitInRounds(
+  name: string,
+  start: 1 | 2,
+  concurrency: number | undefined,
+): Promise<{ result: FitResult; rounds: number }> {
   const problem = nistProblem(loadNist(name), start);
   const inner = new SerialEvaluator(nistProblem(loadNist(name), start));
   let rounds = 0;
