@@ -495,6 +495,8 @@ async function lmRun(
    */
   const jacobianBatched = async (batch: PopulationEvaluator): Promise<number> => {
     if (analyticJacobian()) return 0;
+    // The fallbacks step from x in xtrial, as the serial path does (it may still hold a refused trial point).
+    xtrial.set(x);
     const count = jacobianPoints(x, batchPoints, batchKind, batchStep, batchAt);
     if (speculation) await speculation.residuals(batchPoints, count, batchOut);
     else {
