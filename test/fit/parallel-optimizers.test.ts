@@ -117,6 +117,39 @@ describe("lm's speculative rounds", () => {
     }
     expect(speculated).toBeLessThan(0.65 * plain);
   });
+
+  test("a model that throws where only the speculation went leaves the fit serial", async () => {
+    const key = (x: ArrayLike<number>): string => Array.from(x, (v) => v.toString()).join(",");
+    // Every point the serial fit evaluates; the evaluator below throws on any other.
+    const seen = new Set<string>();
+    const serialProblem = nistProblem(loadNist("Kirby2"), 1);
+    const residuals = serialProblem.residuals.bind(serialProblem);
+    serialProblem.residuals = (x, out) => {
+      seen.add(key(x!));
+      return residuals(x, out);
+    };
+    const serial = await fit(serialProblem, { method: "lm" });
+    const inner = new SerialEvaluator(nistProblem(loadNist("Kirby2"), 1));
+    let refused = 0;
+    const evaluator: PopulationEvaluator = {
+      concurrency: 8,
+      evaluatePopulation: (points, count, out) => inner.evaluatePopulation(points, count, out),
+      evaluateResiduals: (points, count, out) => {
+        // Kirby2 has 5 parameters.
+        for (let i = 0; i < count; i++) {
+          if (!seen.has(key(points.subarray(i * 5, i * 5 + 5)))) {
+            refused++;
+            return Promise.reject(new Error("model: no value here"));
+          }
+        }
+        return inner.evaluateResiduals(points, count, out);
+      },
+      close: () => Promise.resolve(),
+    };
+    const parallel = await fit(nistProblem(loadNist("Kirby2"), 1), { method: "lm", evaluator });
+    expect(refused).toBeGreaterThan(0);
+    expectIdenticalFits(parallel, serial);
+  });
 });
 
 describe("de with parallel generations", () => {
