@@ -605,6 +605,56 @@ async function lmRun(
     }
     return worst;
   };
+  /**
+   * The trial point x − `from` projected onto the box (held parameters stay) into `to`, the step
+   * actually taken into `actual` and its scaled form D·step into `scaled`; true when a bound cut it.
+   */
+  const project = (from: Float64Array, to: Float64Array, actual: Float64Array, scaled: Float64Array): boolean => {
+    let cut = false;
+    for (let j = 0; j < n; j++) {
+      let v = x[j] - from[j];
+      if (held[j]) v = x[j];
+      if (v < lower[j]) {
+        v = lower[j];
+        cut = true;
+      } else if (v > upper[j]) {
+        v = upper[j];
+        cut = true;
+      }
+      to[j] = v;
+      actual[j] = v - x[j];
+      scaled[j] = diag[j] * actual[j];
+    }
+    return cut;
+  };
+  /** The trust region's radius after a refused step of scaled length `stepNorm`, shrunk by `temp`. */
+  const shrunkRadius = (temp: number, radius: number, stepNorm: number): number => temp * Math.min(radius, stepNorm / 0.1);
+  // The next trial point after a refusal, as the speculation foresees it (its own workspaces).
+  const nextStep = new Float64Array(speculation ? n : 0);
+  const nextX = new Float64Array(speculation ? n : 0);
+  const nextActual = new Float64Array(speculation ? n : 0);
+  const nextScaled = new Float64Array(speculation ? n : 0);
+  const nextWork = new LmStepWork(speculation ? n : 0);
+  /**
+   * What the iteration asks for after evaluating the trial point `at` (scaled step length
+   * `stepNorm`): the Jacobian's points there (the step accepted); then, should the step be
+   * refused for a sum of squares ten times larger or not finite (the refusals NIST's runs see),
+   * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there.
+   * Geodesic acceleration evaluates a probe before each trial point, so its next one is not foreseen.
+   */
+  const trialAhead =
+    (at: Float64Array, stepNorm: number): AheadOfNeed =>
+    (offer) => {
+      let open = true;
+      jacobianAhead(at)((point) => (open = offer(point)));
+      if (!open || accel) return;
+      const radius = shrunkRadius(0.1, delta, stepNorm);
+      if (!(radius > 0)) return;
+      const next = lmParameter(n, r, ipvt, diag, qtf, radius, par / 0.1, nextStep, nextWork);
+      if (!Number.isFinite(next) || firstNonFinite(nextStep) >= 0) return;
+      project(nextStep, nextX, nextActual, nextScaled);
+      if (offer(nextX)) jacobianAhead(nextX)(offer);
+    };
   let par = 0;
   let prevWorst = 0;
   // The convergence rate of the last accepted step, and the one the next step inherits when its
@@ -698,24 +748,11 @@ async function lmRun(
       let accelerated = false;
       if (accel) accelerated = accelerate();
       // step solves min ‖J p + f‖; the trial point is x − p projected onto the box.
-      let clipped = accelerated;
-      for (let j = 0; j < n; j++) {
-        let v = x[j] - step[j];
-        if (held[j]) v = x[j];
-        if (v < lower[j]) {
-          v = lower[j];
-          clipped = true;
-        } else if (v > upper[j]) {
-          v = upper[j];
-          clipped = true;
-        }
-        xtrial[j] = v;
-        wa[j] = v - x[j]; // the actual step
-        wa3[j] = diag[j] * wa[j];
-      }
+      const boxed = project(step, xtrial, wa, wa3);
+      const clipped = accelerated || boxed;
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
-      const fnorm1 = speculation ? await speculatedNorm(xtrial, ftrial, jacobianAhead(xtrial)) : residualNorm(xtrial, ftrial);
+      const fnorm1 = speculation ? await speculatedNorm(xtrial, ftrial, trialAhead(xtrial, pnorm)) : residualNorm(xtrial, ftrial);
       spent.trials++;
       lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
@@ -746,7 +783,7 @@ async function lmRun(
       if (ratio <= 0.25) {
         let temp = actred >= 0 ? 0.5 : (0.5 * dirder) / (dirder + 0.5 * actred);
         if (0.1 * fnorm1 >= fnorm || temp < 0.1 || !Number.isFinite(temp)) temp = 0.1;
-        delta = temp * Math.min(delta, pnorm / 0.1);
+        delta = shrunkRadius(temp, delta, pnorm);
         par /= temp;
       } else if (par === 0 || ratio >= 0.75) {
         delta = pnorm / 0.5;
