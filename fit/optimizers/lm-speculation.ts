@@ -43,7 +43,6 @@ export class LmSpeculation {
   private out = new Float64Array(0);
   private round = 0;
   private unused = 0;
-  private rounds = 0;
 
   /**
    * @param evaluator evaluates residual vectors of many points at once (`evaluateResiduals`);
@@ -104,11 +103,6 @@ export class LmSpeculation {
     return this.unused + open;
   }
 
-  /** Rounds of evaluation made (each as long as one evaluation when the round fits on the workers). */
-  roundCount(): number {
-    return this.rounds;
-  }
-
   /** Evaluates the missing rows of `points` and what `ahead` offers in one round; caches them all. */
   private async evaluate(points: Float64Array, missing: number[], keys: string[], ahead: AheadOfNeed | undefined): Promise<void> {
     const { n, m } = this;
@@ -160,7 +154,6 @@ export class LmSpeculation {
       count = needed;
       await workers(count);
     }
-    this.rounds++;
     this.round++;
     for (const [k, e] of this.cache) {
       if (e.round > this.round - KEEP_ROUNDS) continue;
