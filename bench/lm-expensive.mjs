@@ -99,7 +99,7 @@ const summary =
   `(over lm's own evaluations; fit()'s two nllf evaluations, which sleep too, add two per fit), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
   `(both sleep ${SLEEP_MS} ms; the rest is the model, the method, and sleeps that overshoot on a loaded machine). ` +
   `With ${WORKERS} workers lm also evaluated ${rows.reduce((a, r) => a + (r.speculative ?? 0), 0)} points ahead of need that it did not use ` +
-  `(Jacobians at trial points it rejected; "unused ahead"), beside its ${rows.reduce((a, r) => a + (r.parallelEvaluations ?? 0), 0)} own. ` +
+  `(the Jacobians at trial points it refused, and the next trial point and its Jacobian that a refusal would have needed; "unused ahead"), beside its ${rows.reduce((a, r) => a + (r.parallelEvaluations ?? 0), 0)} own. ` +
   `Starting the pool of ${WORKERS} worker threads (each loads the model file) took ${(startupMs / 1000).toFixed(2)} s (median), paid once ` +
   `per model file by its first parallel fit (not inside the times above); later fits reuse the pool.`;
 console.log(lines.join("\n"));
