@@ -50,6 +50,8 @@ export interface FitResultInit {
   upper?: ArrayLike<number>;
   /** The models' data and fit at x, for plots. */
   models?: FitBundleModel[];
+  /** Evaluations made ahead of need and never used (see {@link FitResult.speculative}). */
+  speculative?: number;
   /**
    * Sampler output (DREAM, SMC), filled by the samplers; its type is theirs
    * (`fit/samplers/`). Optimizers leave it undefined.
@@ -124,6 +126,8 @@ export interface MethodOutcome {
   jacobian?: KnownJacobian;
   /** The sum of squared residuals at `x`, when the method evaluated them there (the result then does not). */
   sumsq?: number;
+  /** Evaluations made ahead of need and never used (see {@link FitResult.speculative}). */
+  speculative?: number;
 }
 
 /** The result of a fit (see the module for the definitions of every field). */
@@ -150,6 +154,14 @@ export class FitResult {
   readonly points: number;
   /** Model evaluations used by the method (the error-bar computation's are not included). */
   evaluations: number;
+  /**
+   * Model evaluations made ahead of need and never used, when the method speculated: parallel
+   * `lm` evaluates the Jacobian's points at a trial point in the same round as the trial point,
+   * before it knows whether the step is accepted. Not in {@link evaluations}, which is what the
+   * serial method evaluates; the model ran `evaluations + speculative` times. Undefined when the
+   * method evaluated nothing ahead.
+   */
+  speculative?: number;
   /** Whether the method's stopping criteria were met. */
   readonly converged: boolean;
   /**
@@ -203,6 +215,7 @@ export class FitResult {
     this.upper = init.upper ? Float64Array.from(init.upper) : new Float64Array(p).fill(Infinity);
     this.models = init.models ?? [];
     this.samples = init.samples;
+    if (init.speculative !== undefined) this.speculative = init.speculative;
     const scale = this.hasUncertainties ? 1 : Math.sqrt(this.chisq);
     this.parameters = this.labels.map((name, i) => ({ name, value: this.x[i], stderr: this.dx[i] * scale }));
   }
@@ -225,6 +238,7 @@ export class FitResult {
       message: outcome.message,
       hasUncertainties: problem.hasUncertainties(),
       samples: outcome.samples,
+      speculative: outcome.speculative,
     });
   }
 
@@ -294,6 +308,7 @@ export class FitResult {
       dof: this.dof,
       points: this.points,
       evaluations: this.evaluations,
+      ...(this.speculative !== undefined ? { speculative: this.speculative } : {}),
       converged: this.converged,
       message: this.message,
       ...(this.stopped !== undefined ? { stopped: this.stopped } : {}),

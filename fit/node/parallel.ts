@@ -112,6 +112,11 @@ export class WorkerEvaluator implements PopulationEvaluator {
   }
 
   /** @inheritDoc */
+  get concurrency(): number {
+    return this.size;
+  }
+
+  /** @inheritDoc */
   async evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
     await this.run(points, count, false);
     out.set(this.out.subarray(0, count));
@@ -236,6 +241,7 @@ async function pooledEvaluator(problem: Problem, workers: number, modelFile: str
   pool.evaluator.hold(true);
   let released = false;
   return {
+    concurrency: pool.evaluator.concurrency,
     evaluatePopulation: (points, count, out) => pool.evaluator.evaluatePopulation(points, count, out),
     evaluateResiduals: (points, count, out) => pool.evaluator.evaluateResiduals(points, count, out),
     evaluateCurves: (points, count, width, out) => pool.evaluator.evaluateCurves(points, count, width, out),

@@ -145,6 +145,9 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
     throw e;
   }
   return {
+    get concurrency() {
+      return zmq.concurrency;
+    },
     evaluatePopulation: (points, n, out) => zmq.evaluatePopulation(points, n, out),
     evaluateResiduals: (points, n, out) => zmq.evaluateResiduals(points, n, out),
     workers: () => zmq.workers(),

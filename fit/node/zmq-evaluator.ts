@@ -165,6 +165,11 @@ export class ZmqEvaluator implements PopulationEvaluator {
     return [...this.peers.values()].map((p) => ({ ...p.info }));
   }
 
+  /** Points evaluated at once: the workers alive now (see {@link PopulationEvaluator.concurrency}). */
+  get concurrency(): number {
+    return this.aliveCount();
+  }
+
   /** Workers alive now. */
   aliveCount(): number {
     let n = 0;

@@ -37,6 +37,8 @@ import type { MethodOptions } from "../options/types.js";
 import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
 import { parallelEvaluator, wantsWorkers, type PopulationEvaluator } from "../samplers/evaluator.js";
 import { jacobianStillValid } from "../covariance.js";
+import { LmSpeculation, type AheadOfNeed } from "./lm-speculation.js";
+import { DRIFT_GAIN, DRIFT_STEPS, LmDrift } from "./lm-drift.js";
 
 const EPS = 2.220446049250313e-16;
 
@@ -117,7 +119,7 @@ export interface LmOutcome {
    * MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start,
    * 10 when the trust region shrank to nothing on non-finite trial points, 11 when the Jacobian
    * is not finite in any direction, 12 when the steps became negligible before MINPACK's tests
-   * stopped the run).
+   * stopped the run, 13 when it gave up on a start that drifts without progress, see `lm-drift.ts`).
    */
   info: number;
   iterations: number;
@@ -129,6 +131,11 @@ export interface LmOutcome {
    * reuse it when that point is the optimum within tolerance (see `covarianceAt`).
    */
   jacobian?: { J: Float64Array; at: Float64Array; within: number };
+  /**
+   * Evaluations made ahead of need on a parallel evaluator (see `lm-speculation.ts`) whose values
+   * the iteration never used: not in `spent` nor in the evaluation count, which are the serial run's.
+   */
+  speculative?: number;
 }
 
 /** Residual evaluations of an LM run, by what they were for. */
@@ -165,6 +172,7 @@ const MESSAGES: Record<number, string> = {
   10: "the trust region shrank to nothing: the steps tried led where the model is not finite",
   11: "the Jacobian is not finite in the direction of any parameter",
   12: "the last Gauss–Newton steps shrink fast enough that the remaining ones change no parameter by more than 2e-7 relative",
+  13: "gave up: no progress",
 };
 
 /**
@@ -276,6 +284,10 @@ async function lmRun(
 
   const residualNorm = (at: Float64Array, out: Float64Array): number => {
     problem.residuals(at, out);
+    return normOf(at, out);
+  };
+  /** ‖out‖ for the residuals `out` at `at`, or Infinity (the point noted) when they are not finite. */
+  const normOf = (at: Float64Array, out: Float64Array): number => {
     const v = norm2(out, 0, m);
     if (Number.isFinite(v)) return v;
     const k = firstNonFinite(out, m);
@@ -296,6 +308,11 @@ async function lmRun(
   let fnorm = residualNorm(x, fvec);
   spent.start++;
   const evaluator = await choose(performance.now() - t0);
+  // On several workers, a trial point's round also evaluates what the iteration will ask next.
+  const speculation =
+    evaluator !== undefined && (evaluator.concurrency ?? 1) > 1
+      ? new LmSpeculation(evaluator, n, m, context?.evaluations, (at, out) => problem.residuals(at, out))
+      : undefined;
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
     return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
@@ -405,27 +422,32 @@ async function lmRun(
   const batchAt = new Int32Array(n);
 
   /**
-   * {@link jacobian} with the finite differences' points handed to the evaluator in one batch
-   * (on worker threads they run at once). The points and the arithmetic are those of the serial
-   * path, so the Jacobian is bit-identical; the rare fallbacks (a side where the model is not
-   * finite) are evaluated here afterwards, as the serial path would.
+   * The finite differences' points of the Jacobian at `at` (as {@link jacobian} evaluates them)
+   * into `points` (row-major), their steps into `steps`; per parameter, its kind (0 none: no room
+   * either way, the serial fallback decides; 1 central, two points; 2 forward) into `kind` and its
+   * first point's row into `first`. Returns the number of points.
    */
-  const jacobianBatched = async (batch: PopulationEvaluator): Promise<number> => {
-    if (analyticJacobian()) return 0;
+  const jacobianPoints = (
+    at: Float64Array,
+    points: Float64Array,
+    kind: Int8Array,
+    steps: Float64Array,
+    first: Int32Array,
+  ): number => {
     let count = 0;
     for (let j = 0; j < n; j++) {
-      const xj = x[j];
-      batchAt[j] = count;
-      batchKind[j] = 0;
+      const xj = at[j];
+      first[j] = count;
+      kind[j] = 0;
       if (central) {
         const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
-          batchKind[j] = 1;
+          kind[j] = 1;
           for (const sign of [1, -1]) {
-            const row = batchPoints.subarray(count * n, count * n + n);
-            row.set(x);
+            const row = points.subarray(count * n, count * n + n);
+            row.set(at);
             row[j] = sign > 0 ? xj + h : xj - h;
-            batchStep[count] = sign > 0 ? row[j] - xj : xj - row[j];
+            steps[count] = sign > 0 ? row[j] - xj : xj - row[j];
             count++;
           }
           continue;
@@ -433,16 +455,54 @@ async function lmRun(
       }
       const h = forwardStep(xj);
       const v = xj + (xj + h <= upper[j] ? h : -h);
-      if (!(v >= lower[j] && v <= upper[j])) continue; // no room either way: the serial fallback decides
-      batchKind[j] = 2;
-      const row = batchPoints.subarray(count * n, count * n + n);
-      row.set(x);
+      if (!(v >= lower[j] && v <= upper[j])) continue;
+      kind[j] = 2;
+      const row = points.subarray(count * n, count * n + n);
+      row.set(at);
       row[j] = v;
-      batchStep[count] = row[j] - xj;
+      steps[count] = row[j] - xj;
       count++;
     }
-    await batch.evaluateResiduals!(batchPoints, count, batchOut);
-    if (context) context.evaluations.count += count;
+    return count;
+  };
+  // The same for a point the iteration may move to (the speculation's scratch).
+  const aheadPoints = new Float64Array(speculation ? 2 * n * n : 0);
+  const aheadKind = new Int8Array(n);
+  const aheadStep = new Float64Array(2 * n);
+  const aheadFirst = new Int32Array(n);
+  /**
+   * What the iteration asks for after evaluating `at` when it moves there: the Jacobian's points
+   * at `at` (none when the last Jacobian was the problem's analytic one: the next will be too).
+   */
+  const jacobianAhead =
+    (at: Float64Array): AheadOfNeed =>
+    (offer) => {
+      if (analyticUsed) return;
+      const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst);
+      for (let k = 0; k < count; k++) if (!offer(aheadPoints.subarray(k * n, k * n + n))) return;
+    };
+  /** The residuals at `at` into `out` and their norm (see {@link residualNorm}), through the speculation's rounds. */
+  const speculatedNorm = async (at: Float64Array, out: Float64Array, ahead: AheadOfNeed): Promise<number> => {
+    await speculation!.residuals(at, 1, out, ahead);
+    return normOf(at, out);
+  };
+
+  /**
+   * {@link jacobian} with the finite differences' points handed to the evaluator in one batch
+   * (on worker threads they run at once). The points and the arithmetic are those of the serial
+   * path, so the Jacobian is bit-identical; the rare fallbacks (a side where the model is not
+   * finite) are evaluated here afterwards, as the serial path would.
+   */
+  const jacobianBatched = async (batch: PopulationEvaluator): Promise<number> => {
+    if (analyticJacobian()) return 0;
+    // The fallbacks step from x in xtrial, as the serial path does (it may still hold a refused trial point).
+    xtrial.set(x);
+    const count = jacobianPoints(x, batchPoints, batchKind, batchStep, batchAt);
+    if (speculation) await speculation.residuals(batchPoints, count, batchOut);
+    else {
+      await batch.evaluateResiduals!(batchPoints, count, batchOut);
+      if (context) context.evaluations.count += count;
+    }
     for (let j = 0; j < n; j++) {
       const xj = x[j];
       const col = j * m;
@@ -545,6 +605,56 @@ async function lmRun(
     }
     return worst;
   };
+  /**
+   * The trial point x − `from` projected onto the box (held parameters stay) into `to`, the step
+   * actually taken into `actual` and its scaled form D·step into `scaled`; true when a bound cut it.
+   */
+  const project = (from: Float64Array, to: Float64Array, actual: Float64Array, scaled: Float64Array): boolean => {
+    let cut = false;
+    for (let j = 0; j < n; j++) {
+      let v = x[j] - from[j];
+      if (held[j]) v = x[j];
+      if (v < lower[j]) {
+        v = lower[j];
+        cut = true;
+      } else if (v > upper[j]) {
+        v = upper[j];
+        cut = true;
+      }
+      to[j] = v;
+      actual[j] = v - x[j];
+      scaled[j] = diag[j] * actual[j];
+    }
+    return cut;
+  };
+  /** The trust region's radius after a refused step of scaled length `stepNorm`, shrunk by `temp`. */
+  const shrunkRadius = (temp: number, radius: number, stepNorm: number): number => temp * Math.min(radius, stepNorm / 0.1);
+  // The next trial point after a refusal, as the speculation foresees it (its own workspaces).
+  const nextStep = new Float64Array(speculation ? n : 0);
+  const nextX = new Float64Array(speculation ? n : 0);
+  const nextActual = new Float64Array(speculation ? n : 0);
+  const nextScaled = new Float64Array(speculation ? n : 0);
+  const nextWork = new LmStepWork(speculation ? n : 0);
+  /**
+   * What the iteration asks for after evaluating the trial point `at` (scaled step length
+   * `stepNorm`): the Jacobian's points there (the step accepted); then, should the step be
+   * refused for a sum of squares ten times larger or not finite (the refusals NIST's runs see),
+   * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there.
+   * Geodesic acceleration evaluates a probe before each trial point, so its next one is not foreseen.
+   */
+  const trialAhead =
+    (at: Float64Array, stepNorm: number): AheadOfNeed =>
+    (offer) => {
+      let open = true;
+      jacobianAhead(at)((point) => (open = offer(point)));
+      if (!open || accel) return;
+      const radius = shrunkRadius(0.1, delta, stepNorm);
+      if (!(radius > 0)) return;
+      const next = lmParameter(n, r, ipvt, diag, qtf, radius, par / 0.1, nextStep, nextWork);
+      if (!Number.isFinite(next) || firstNonFinite(nextStep) >= 0) return;
+      project(nextStep, nextX, nextActual, nextScaled);
+      if (offer(nextX)) jacobianAhead(nextX)(offer);
+    };
   let par = 0;
   let prevWorst = 0;
   // The convergence rate of the last accepted step, and the one the next step inherits when its
@@ -559,6 +669,9 @@ async function lmRun(
   // Whether the last rejected trial point was rejected for non-finite residuals.
   let lastTrialNonFinite = false;
   let unusableColumns: number;
+  const drift = new LmDrift(n);
+  // The parameter that drifted when the run gave up (info 13).
+  let drifted = -1;
 
   outer: for (;;) {
     iterations++;
@@ -635,24 +748,11 @@ async function lmRun(
       let accelerated = false;
       if (accel) accelerated = accelerate();
       // step solves min ‖J p + f‖; the trial point is x − p projected onto the box.
-      let clipped = accelerated;
-      for (let j = 0; j < n; j++) {
-        let v = x[j] - step[j];
-        if (held[j]) v = x[j];
-        if (v < lower[j]) {
-          v = lower[j];
-          clipped = true;
-        } else if (v > upper[j]) {
-          v = upper[j];
-          clipped = true;
-        }
-        xtrial[j] = v;
-        wa[j] = v - x[j]; // the actual step
-        wa3[j] = diag[j] * wa[j];
-      }
+      const boxed = project(step, xtrial, wa, wa3);
+      const clipped = accelerated || boxed;
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
-      const fnorm1 = residualNorm(xtrial, ftrial);
+      const fnorm1 = speculation ? await speculatedNorm(xtrial, ftrial, trialAhead(xtrial, pnorm)) : residualNorm(xtrial, ftrial);
       spent.trials++;
       lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
@@ -683,7 +783,7 @@ async function lmRun(
       if (ratio <= 0.25) {
         let temp = actred >= 0 ? 0.5 : (0.5 * dirder) / (dirder + 0.5 * actred);
         if (0.1 * fnorm1 >= fnorm || temp < 0.1 || !Number.isFinite(temp)) temp = 0.1;
-        delta = temp * Math.min(delta, pnorm / 0.1);
+        delta = shrunkRadius(temp, delta, pnorm);
         par /= temp;
       } else if (par === 0 || ratio >= 0.75) {
         delta = pnorm / 0.5;
@@ -716,7 +816,7 @@ async function lmRun(
               xext[j] = v;
             }
             if (inside) {
-              const fnormExt = residualNorm(xext, fext);
+              const fnormExt = speculation ? await speculatedNorm(xext, fext, jacobianAhead(xext)) : residualNorm(xext, fext);
               spent.lineSearch++;
               if (fnormExt < fnorm1) {
                 xtrial.set(xext);
@@ -824,7 +924,14 @@ async function lmRun(
           delta = factor * xnorm || factor;
         }
       }
-      if (ratio >= 1e-4) break;
+      if (ratio >= 1e-4) {
+        drifted = drift.accepted(x, fnorm * fnorm, held);
+        if (drifted >= 0) {
+          info = 13;
+          break outer;
+        }
+        break;
+      }
     }
     if (context) {
       const jacobianEvaluations = spent.forward + spent.central + spent.analytic;
@@ -852,6 +959,8 @@ async function lmRun(
   }
   let converged = info >= 1 && info <= 4 ? true : (info >= 6 && info <= 8) || info === 12;
   let message = MESSAGES[info];
+  if (info === 13)
+    message += `: ${problem.labels()[drifted]} changed by more than a factor of 2 over the last ${DRIFT_STEPS} steps while the sum of squares fell by less than ${DRIFT_GAIN} relative (a flat valley away from the data; try another start)`;
   if (converged && unusableColumns > 0) {
     // Parameters held for a non-finite Jacobian were not optimised.
     converged = false;
@@ -884,7 +993,8 @@ async function lmRun(
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) J[i * n + j] = jkeep[i + j * m];
     jacobianOut = { J, at: Float64Array.from(jkeepAt), within: COVARIANCE_REUSE };
   }
-  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations, spent, jacobian: jacobianOut };
+  const speculative = speculation?.unusedAhead();
+  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations, spent, jacobian: jacobianOut, speculative };
 }
 
 /** The `lm` fit method (default for problems with residuals). */
@@ -903,6 +1013,7 @@ export const lm: FitMethod = {
       message: out.message,
       // ‖f‖² at x as the iteration evaluated it: the result's chisq costs no further evaluation.
       sumsq: Number.isFinite(out.sumsq) ? out.sumsq : undefined,
+      speculative: out.speculative,
     });
   },
 };

@@ -2,9 +2,51 @@
 // is bit-identical to the serial one (values, covariance, evaluation count), in every
 // finite-difference mode.
 import { describe, expect, test } from "vitest";
-import { fit } from "hpcfit";
+import { fit, type FitResult } from "hpcfit";
 import { makeProblem } from "./mcmc-fixtures/peak-model.js";
 import { expectIdenticalFits, peakModelFile as modelFile } from "../support/identical-fits.js";
+import { nistProblem } from "../../nist/index.js";
+import { loadNist, nistIndex } from "../support/nist.js";
+import { SerialEvaluator, type PopulationEvaluator } from "../../fit/samplers/evaluator.js";
+
+/**
+ * Fits NIST problem `name` from `start` with lm's residual vectors handed to an evaluator that runs
+ * them in this thread as if on `concurrency` workers (undefined: a size it does not tell), and
+ * counts the rounds the fit waits for: this thread's own evaluation while a call of the evaluator
+ * is pending overlaps it (the workers run while this thread evaluates), so together they are one.
+ */
+async function fitInRounds(
+  name: string,
+  start: 1 | 2,
+  concurrency: number | undefined,
+): Promise<{ result: FitResult; rounds: number }> {
+  const problem = nistProblem(loadNist(name), start);
+  const inner = new SerialEvaluator(nistProblem(loadNist(name), start));
+  let rounds = 0;
+  let open = 0;
+  const residuals = problem.residuals.bind(problem);
+  problem.residuals = (x, out) => {
+    if (open > 0) {
+      rounds += open;
+      open = 0;
+    } else rounds++;
+    return residuals(x, out);
+  };
+  const evaluator: PopulationEvaluator = {
+    concurrency,
+    evaluatePopulation: (points, count, out) => inner.evaluatePopulation(points, count, out),
+    evaluateResiduals: async (points, count, out) => {
+      open = Math.ceil(count / (concurrency ?? count));
+      await inner.evaluateResiduals(points, count, out);
+      // Awaited before this thread evaluated anything: a round of its own.
+      rounds += open;
+      open = 0;
+    },
+    close: () => Promise.resolve(),
+  };
+  const result = await fit(problem, { method: "lm", evaluator });
+  return { result, rounds };
+}
 
 describe("lm with parallel Jacobians", () => {
   for (const diff of ["auto", "forward", "central"] as const) {
@@ -43,6 +85,70 @@ describe("lm with parallel Jacobians", () => {
 
   test("parallel without a model file is a clear error", async () => {
     await expect(fit(makeProblem(), { method: "lm", parallel: 2 })).rejects.toThrow(/pass modelFile/);
+  });
+});
+
+describe("lm's speculative rounds", () => {
+  test("each trial point's round on worker threads also evaluates the Jacobian there, and the fit stays serial", async () => {
+    const serial = await fit(makeProblem(), { method: "lm" });
+    const parallel = await fit(makeProblem(), { method: "lm", parallel: 2, modelFile });
+    expectIdenticalFits(parallel, serial);
+    expect(serial.speculative).toBeUndefined();
+    // Rejected steps' Jacobians were evaluated and not used; they are not in the serial count.
+    expect(parallel.speculative).toBeGreaterThanOrEqual(0);
+  });
+
+  test("every NIST run from both starts gives the serial bits, in fewer rounds", async () => {
+    let speculated = 0;
+    let plain = 0;
+    for (const { name, nparams } of nistIndex()) {
+      for (const start of [1, 2] as const) {
+        const serial = await fit(nistProblem(loadNist(name), start), { method: "lm" });
+        const spec = await fitInRounds(name, start, 8);
+        const base = await fitInRounds(name, start, undefined);
+        expectIdenticalFits(spec.result, serial);
+        expectIdenticalFits(base.result, serial);
+        expect(spec.result.speculative, `${name} ${start}`).toBeGreaterThanOrEqual(0);
+        // With p + 1 ≤ 9 places a round (8 workers and this thread), an accepted step costs one round, not two.
+        if (nparams <= 8) expect(spec.rounds, `${name} ${start}`).toBeLessThan(base.rounds);
+        speculated += spec.rounds;
+        plain += base.rounds;
+      }
+    }
+    expect(speculated).toBeLessThan(0.65 * plain);
+  });
+
+  test("a model that throws where only the speculation went leaves the fit serial", async () => {
+    const key = (x: ArrayLike<number>): string => Array.from(x, (v) => v.toString()).join(",");
+    // Every point the serial fit evaluates; the evaluator below throws on any other.
+    const seen = new Set<string>();
+    const serialProblem = nistProblem(loadNist("Kirby2"), 1);
+    const residuals = serialProblem.residuals.bind(serialProblem);
+    serialProblem.residuals = (x, out) => {
+      seen.add(key(x!));
+      return residuals(x, out);
+    };
+    const serial = await fit(serialProblem, { method: "lm" });
+    const inner = new SerialEvaluator(nistProblem(loadNist("Kirby2"), 1));
+    let refused = 0;
+    const evaluator: PopulationEvaluator = {
+      concurrency: 8,
+      evaluatePopulation: (points, count, out) => inner.evaluatePopulation(points, count, out),
+      evaluateResiduals: (points, count, out) => {
+        // Kirby2 has 5 parameters.
+        for (let i = 0; i < count; i++) {
+          if (!seen.has(key(points.subarray(i * 5, i * 5 + 5)))) {
+            refused++;
+            return Promise.reject(new Error("model: no value here"));
+          }
+        }
+        return inner.evaluateResiduals(points, count, out);
+      },
+      close: () => Promise.resolve(),
+    };
+    const parallel = await fit(nistProblem(loadNist("Kirby2"), 1), { method: "lm", evaluator });
+    expect(refused).toBeGreaterThan(0);
+    expectIdenticalFits(parallel, serial);
   });
 });
 
