@@ -93,6 +93,10 @@ const BIAS_TOL = 1e-7;
  * problems, while error bars are read to two to four digits.
  */
 const COVARIANCE_REUSE = 1e-5;
+/** A failed step whose predicted and actual relative reductions of ‖f‖² are both below this ends the run (see code 13). */
+const FLOOR_FTOL = 1e-8;
+/** ...when it changes no parameter by more than this (relative). */
+const FLOOR_STEP = 1e-6;
 /** A line-search extension is tried when the interpolated minimiser lies beyond this multiple of the step. */
 const EXTEND_MIN = 1.5;
 /** Longest extension, in multiples of the accepted step. */
@@ -117,7 +121,7 @@ export interface LmOutcome {
    * MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start,
    * 10 when the trust region shrank to nothing on non-finite trial points, 11 when the Jacobian
    * is not finite in any direction, 12 when the steps became negligible before MINPACK's tests
-   * stopped the run).
+   * stopped the run, 13 when a step failed at the rounding floor of the sum of squares).
    */
   info: number;
   iterations: number;
@@ -165,6 +169,7 @@ const MESSAGES: Record<number, string> = {
   10: "the trust region shrank to nothing: the steps tried led where the model is not finite",
   11: "the Jacobian is not finite in the direction of any parameter",
   12: "the last Gauss–Newton steps shrink fast enough that the remaining ones change no parameter by more than 2e-7 relative",
+  13: "a Gauss–Newton step of at most 1e-6 relative, predicted to reduce the sum of squares by at most 1e-8 relative, failed: the sum of squares is at its rounding floor",
 };
 
 /**
@@ -293,9 +298,17 @@ async function lmRun(
   const t0 = performance.now();
   // Time spent computing Jacobians (for the live line's share of the time).
   let jacobianMs = 0;
-  let fnorm = residualNorm(x, fvec);
+  // The residuals fit() evaluated at the start, when this run starts there: the same evaluation.
+  const shared = context?.startResiduals;
+  const reuseStart = shared !== undefined && shared.residuals.length === m && x.every((v, j) => v === shared.x[j]);
+  let fnorm: number;
+  if (reuseStart) {
+    fvec.set(shared.residuals);
+    fnorm = norm2(fvec, 0, m);
+    context!.evaluations.count++;
+  } else fnorm = residualNorm(x, fvec);
   spent.start++;
-  const evaluator = await choose(performance.now() - t0);
+  const evaluator = await choose(reuseStart ? (context?.modelCostMs ?? 0) : performance.now() - t0);
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
     return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
@@ -766,6 +779,16 @@ async function lmRun(
         break outer;
       }
       if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) code = 1;
+      // A full Gauss–Newton step that fails where it predicts, and the trial finds, no more than
+      // FLOOR_FTOL relative reduction, and that changes no parameter beyond the digits a fit
+      // reports: the sum of squares is at its rounding floor, and shorter steps would only probe
+      // the rounding. (MINPACK's ftol test stops on any such step, also on steps creeping along
+      // a flat valley far from the optimum.)
+      if (code === 0 && stepPar === 0 && ratio < 1e-4 && Math.abs(actred) <= FLOOR_FTOL && prered <= FLOOR_FTOL) {
+        let largest = 0;
+        for (let j = 0; j < n; j++) if (wa[j] !== 0) largest = Math.max(largest, Math.abs(wa[j] / x[j]));
+        if (largest <= FLOOR_STEP) code = 13;
+      }
       if (delta <= xtol * xnorm) code = code === 1 ? 3 : 2;
       if (code === 0) {
         if (iterations >= maxIter) code = 5;
@@ -850,7 +873,7 @@ async function lmRun(
     problem.setValues(x);
     throw error;
   }
-  let converged = info >= 1 && info <= 4 ? true : (info >= 6 && info <= 8) || info === 12;
+  let converged = info >= 1 && info <= 4 ? true : (info >= 6 && info <= 8) || info === 12 || info === 13;
   let message = MESSAGES[info];
   if (converged && unusableColumns > 0) {
     // Parameters held for a non-finite Jacobian were not optimised.
