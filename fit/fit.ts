@@ -226,7 +226,11 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
         // before the error bars are computed, so the total is the methods' own work.
         const counter = new EvaluationCounter();
         progress.follow(counter);
-        const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter, plan.rngs[s], s === 0));
+        const result = await method.run(
+          new CountingProblem(problem, counter),
+          options,
+          contextFor(counter, plan.rngs[s], s === 0),
+        );
         total += result.evaluations;
         if (isBetter(result, best)) best = result;
       }
