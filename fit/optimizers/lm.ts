@@ -571,6 +571,10 @@ async function lmRun(
   let iterations = 0;
   // Whether the last rejected trial point was rejected for non-finite residuals.
   let lastTrialNonFinite = false;
+  // Whether the last trial point was rejected, where it was and its ‖f‖ (its residuals stay in ftrial).
+  let rejected = false;
+  const rejectedAt = new Float64Array(n);
+  let rejectedNorm = Infinity;
   let unusableColumns: number;
 
   outer: for (;;) {
@@ -665,8 +669,11 @@ async function lmRun(
       }
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
-      const fnorm1 = residualNorm(xtrial, ftrial);
-      spent.trials++;
+      // After a rejection the shrunk trust region may still hold the same (Gauss–Newton) step:
+      // its trial point was just evaluated, and ftrial still holds its residuals.
+      const repeated: boolean = rejected && xtrial.every((v, j) => v === rejectedAt[j]);
+      const fnorm1: number = repeated ? rejectedNorm : residualNorm(xtrial, ftrial);
+      if (!repeated) spent.trials++;
       lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
       // J·step through the factorization: R Pᵀ step.
@@ -693,6 +700,11 @@ async function lmRun(
         prered = -2 * dirder - t1 * t1;
       }
       const ratio = prered !== 0 ? actred / prered : 0;
+      rejected = ratio < 1e-4;
+      if (rejected) {
+        rejectedAt.set(xtrial);
+        rejectedNorm = fnorm1;
+      }
       if (ratio <= 0.25) {
         let temp = actred >= 0 ? 0.5 : (0.5 * dirder) / (dirder + 0.5 * actred);
         if (0.1 * fnorm1 >= fnorm || temp < 0.1 || !Number.isFinite(temp)) temp = 0.1;

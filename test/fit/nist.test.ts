@@ -95,7 +95,8 @@ describe("lm's geodesic acceleration option", () => {
 // included); where given, lm must need no more. Roszman1 and Chwirut1 pin the central-difference
 // end game (one central Jacobian when the forward steps' rate of convergence says it suffices),
 // Hahn1 the same after a forward phase that ends on MINPACK's ftol test; Lanczos2 start 2 and
-// ENSO the stop on a failed Gauss–Newton step at the rounding floor of the sum of squares.
+// ENSO the stop on a failed Gauss–Newton step at the rounding floor of the sum of squares;
+// Misra1c start 1 a rejected step whose point the shrunk trust region still holds (not evaluated twice).
 describe("lm's evaluation counts on NIST problems", () => {
   for (const [name, start, evaluations, calls, minpack] of [
     ["Misra1a", 1, 60, 61, undefined],
@@ -109,6 +110,7 @@ describe("lm's evaluation counts on NIST problems", () => {
     ["Chwirut1", 2, 28, 29, undefined],
     ["Hahn1", 1, 104, 105, 218],
     ["Lanczos2", 2, 92, 93, undefined],
+    ["Misra1c", 1, 21, 22, 22],
   ] as const) {
     test(`${name} start ${start}: ${evaluations} evaluations, ${calls} model evaluations in all`, async () => {
       const problem = nistProblem(loadNist(name), start);
