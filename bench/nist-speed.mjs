@@ -6,8 +6,9 @@
 // least 5 and at least 50 ms in all, after one untimed warm-up fit) of the fit call alone. Evaluations: every
 // call of hpcfit's residual function and of its nllf during fit() (counted by wrapping them; each
 // evaluates the model once: finite-difference Jacobians, line-search trials, the error bars'
-// Jacobian when lm's last one cannot serve, fit()'s nllf at the start and the result's at the
-// optimum), next to fit()'s own count of the method's evaluations;
+// Jacobian when lm's last one cannot serve, the residuals at the start, which fit() checks and lm
+// takes as its first evaluation, and the result's nllf at the optimum), next to fit()'s own count
+// of the method's evaluations;
 // scipy's "lm" and lmfit's leastsq count every
 // residual call, finite differences included (the anchor counts calls of the residual function
 // itself, because scipy's own res.nfev leaves out the finite-difference calls).
@@ -50,7 +51,7 @@ for (const name of names) {
       calls++;
       return residuals(x, out);
     };
-    // fit() checks the nllf at the start and the result reads it at the optimum: each evaluates the model.
+    // The result reads the nllf at the optimum (and fit() would check the start with it, were the start's residuals not finite): each evaluates the model.
     const nllf = counted.nllf.bind(counted);
     counted.nllf = (x) => {
       calls++;
@@ -171,8 +172,9 @@ if (write) {
     "residual function during the fit, counted the same way on all three sides by wrapping it",
     "(finite-difference Jacobians included: scipy's own nfev omits them; scipy's include least_squares' own",
     "evaluation at the start); hpcfit's include its error bars' Jacobian when lm's last one cannot serve and",
-    "the two nllf evaluations of fit() (at the start, and at the optimum for the result, whose chisq reuses lm's",
-    "last residuals); in brackets, lm's own count (fit()'s `evaluations`), and where it went: forward- and",
+    "the nllf evaluation at the optimum for the result (whose chisq reuses lm's last residuals; the start's",
+    "residuals, which fit() checks, are lm's first evaluation); in brackets, lm's own count (fit()'s",
+    "`evaluations`), and where it went: forward- and",
     "central-difference Jacobians' evaluations, and trial points of steps (line-search points included); the",
     'rest is the start point. "RSS digits":',
     "agreement of the final residual sum of squares with the certified one (Lanczos1: below 1e-20 = ok).",

@@ -9,6 +9,7 @@ import { DISPLAY, liveDisplay, type LiveDisplay, type LiveDisplayFactory, type M
 import { CountingProblem } from "./counting-problem.js";
 import { checkDerivatives } from "./derivative-check.js";
 import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
+import { firstNonFinite } from "./non-finite.js";
 import { Random } from "./random.js";
 import { addModelBands, type BandOptions } from "./model-bands.js";
 import { checkFitOptions, optionalOption, usesOption } from "./options/check.js";
@@ -121,7 +122,8 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const x0 = problem.getValues();
   // The model's cost, measured on its first evaluation, decides "auto" parallel evaluation.
   const t0 = performance.now();
-  const f0 = problem.nllf(x0);
+  const startResiduals = method.needsResiduals === true ? finiteResidualsAt(problem, x0) : undefined;
+  const f0 = startResiduals === undefined ? problem.nllf(x0) : 0;
   const modelCostMs = performance.now() - t0;
   if (!Number.isFinite(f0)) {
     const why = problem.diagnose?.();
@@ -163,8 +165,9 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     else if (options.monitor && options.monitor(step, x, nllf, progress.info()) === false) progress.stopReason ??= "monitor";
     return progress.stopReason === undefined;
   };
-  const contextFor = (counter: EvaluationCounter, rng: Random): MethodContext => ({
+  const contextFor = (counter: EvaluationCounter, rng: Random, first = false): MethodContext => ({
     rng,
+    startResiduals: first && startResiduals !== undefined ? { x: x0, residuals: startResiduals } : undefined,
     evaluations: counter,
     signal: options.signal,
     report,
@@ -227,7 +230,11 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
         // before the error bars are computed, so the total is the methods' own work.
         const counter = new EvaluationCounter();
         progress.follow(counter);
-        const result = await method.run(new CountingProblem(problem, counter), options, contextFor(counter, plan.rngs[s]));
+        const result = await method.run(
+          new CountingProblem(problem, counter),
+          options,
+          contextFor(counter, plan.rngs[s], s === 0),
+        );
         total += result.evaluations;
         if (isBetter(result, best)) best = result;
       }
@@ -256,6 +263,18 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   last = best;
   progress.finish(best);
   return best;
+}
+
+/**
+ * The residuals at `x0` when they and the priors are finite there (then so is the nllf, which a
+ * least-squares method never needs at the start): one model evaluation that checks the start
+ * and that the method's first start takes as its own. Undefined when something is not finite,
+ * or the problem cannot say its priors' part, and the nllf must decide.
+ */
+function finiteResidualsAt(problem: Problem, x0: Float64Array): Float64Array | undefined {
+  if (problem.priorNllf === undefined || !Number.isFinite(problem.priorNllf(x0))) return undefined;
+  const residuals = Float64Array.from(problem.residuals(x0));
+  return firstNonFinite(residuals) < 0 ? residuals : undefined;
 }
 
 /** Where the starts of a fit run at once: the threads and model file, or undefined (one after the other, here). */

@@ -62,6 +62,12 @@ export interface MethodContext {
    * methods that choose serial or parallel evaluation by the model's cost (`parallel: "auto"`).
    */
   readonly modelCostMs?: number;
+  /**
+   * The residuals at the start point `x` that `fit()` evaluated to check the start (first start
+   * only): a least-squares method starting exactly there may take them instead of evaluating
+   * again, and then adds that evaluation to {@link evaluations} as its own.
+   */
+  readonly startResiduals?: { readonly x: Float64Array; readonly residuals: Float64Array };
 }
 
 /** A fit method (optimizer or sampler). */

@@ -95,6 +95,10 @@ const BIAS_TOL = 1e-7;
  * problems, while error bars are read to two to four digits.
  */
 const COVARIANCE_REUSE = 1e-5;
+/** A failed step whose predicted and actual relative reductions of ‖f‖² are both below this ends the run (see code 14). */
+const FLOOR_FTOL = 1e-8;
+/** ...when it changes no parameter by more than this (relative). */
+const FLOOR_STEP = 1e-6;
 /** A line-search extension is tried when the interpolated minimiser lies beyond this multiple of the step. */
 const EXTEND_MIN = 1.5;
 /** Longest extension, in multiples of the accepted step. */
@@ -119,7 +123,8 @@ export interface LmOutcome {
    * MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start,
    * 10 when the trust region shrank to nothing on non-finite trial points, 11 when the Jacobian
    * is not finite in any direction, 12 when the steps became negligible before MINPACK's tests
-   * stopped the run, 13 when it gave up on a start that drifts without progress, see `lm-drift.ts`).
+   * stopped the run, 13 when it gave up on a start that drifts without progress, see `lm-drift.ts`,
+   * 14 when a step failed at the rounding floor of the sum of squares).
    */
   info: number;
   iterations: number;
@@ -173,6 +178,7 @@ const MESSAGES: Record<number, string> = {
   11: "the Jacobian is not finite in the direction of any parameter",
   12: "the last Gauss–Newton steps shrink fast enough that the remaining ones change no parameter by more than 2e-7 relative",
   13: "gave up: no progress",
+  14: "a Gauss–Newton step of at most 1e-6 relative, predicted to reduce the sum of squares by at most 1e-8 relative, failed: the sum of squares is at its rounding floor",
 };
 
 /**
@@ -305,9 +311,17 @@ async function lmRun(
   const t0 = performance.now();
   // Time spent computing Jacobians (for the live line's share of the time).
   let jacobianMs = 0;
-  let fnorm = residualNorm(x, fvec);
+  // The residuals fit() evaluated at the start, when this run starts there: the same evaluation.
+  const shared = context?.startResiduals;
+  const reuseStart = shared !== undefined && shared.residuals.length === m && x.every((v, j) => v === shared.x[j]);
+  let fnorm: number;
+  if (reuseStart) {
+    fvec.set(shared.residuals);
+    fnorm = norm2(fvec, 0, m);
+    context!.evaluations.count++;
+  } else fnorm = residualNorm(x, fvec);
   spent.start++;
-  const evaluator = await choose(performance.now() - t0);
+  const evaluator = await choose(reuseStart ? (context?.modelCostMs ?? 0) : performance.now() - t0);
   // On several workers, a trial point's round also evaluates what the iteration will ask next.
   const speculation =
     evaluator !== undefined && (evaluator.concurrency ?? 1) > 1
@@ -668,6 +682,10 @@ async function lmRun(
   let iterations = 0;
   // Whether the last rejected trial point was rejected for non-finite residuals.
   let lastTrialNonFinite = false;
+  // Whether the last trial point was rejected, where it was and its ‖f‖ (its residuals stay in ftrial).
+  let rejected = false;
+  const rejectedAt = new Float64Array(n);
+  let rejectedNorm = Infinity;
   let unusableColumns: number;
   const drift = new LmDrift(n);
   // The parameter that drifted when the run gave up (info 13).
@@ -752,8 +770,15 @@ async function lmRun(
       const clipped = accelerated || boxed;
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
-      const fnorm1 = speculation ? await speculatedNorm(xtrial, ftrial, trialAhead(xtrial, pnorm)) : residualNorm(xtrial, ftrial);
-      spent.trials++;
+      // After a rejection the shrunk trust region may still hold the same (Gauss–Newton) step:
+      // its trial point was just evaluated, and ftrial still holds its residuals.
+      const repeated: boolean = rejected && xtrial.every((v, j) => v === rejectedAt[j]);
+      const fnorm1: number = repeated
+        ? rejectedNorm
+        : speculation
+          ? await speculatedNorm(xtrial, ftrial, trialAhead(xtrial, pnorm))
+          : residualNorm(xtrial, ftrial);
+      if (!repeated) spent.trials++;
       lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
       // J·step through the factorization: R Pᵀ step.
@@ -780,6 +805,11 @@ async function lmRun(
         prered = -2 * dirder - t1 * t1;
       }
       const ratio = prered !== 0 ? actred / prered : 0;
+      rejected = ratio < 1e-4;
+      if (rejected) {
+        rejectedAt.set(xtrial);
+        rejectedNorm = fnorm1;
+      }
       if (ratio <= 0.25) {
         let temp = actred >= 0 ? 0.5 : (0.5 * dirder) / (dirder + 0.5 * actred);
         if (0.1 * fnorm1 >= fnorm || temp < 0.1 || !Number.isFinite(temp)) temp = 0.1;
@@ -866,6 +896,16 @@ async function lmRun(
         break outer;
       }
       if (Math.abs(actred) <= ftol && prered <= ftol && 0.5 * ratio <= 1) code = 1;
+      // A full Gauss–Newton step that fails where it predicts, and the trial finds, no more than
+      // FLOOR_FTOL relative reduction, and that changes no parameter beyond the digits a fit
+      // reports: the sum of squares is at its rounding floor, and shorter steps would only probe
+      // the rounding. (MINPACK's ftol test stops on any such step, also on steps creeping along
+      // a flat valley far from the optimum.)
+      if (code === 0 && stepPar === 0 && ratio < 1e-4 && Math.abs(actred) <= FLOOR_FTOL && prered <= FLOOR_FTOL) {
+        let largest = 0;
+        for (let j = 0; j < n; j++) if (wa[j] !== 0) largest = Math.max(largest, Math.abs(wa[j] / x[j]));
+        if (largest <= FLOOR_STEP) code = 14;
+      }
       if (delta <= xtol * xnorm) code = code === 1 ? 3 : 2;
       if (code === 0) {
         if (iterations >= maxIter) code = 5;
@@ -957,7 +997,7 @@ async function lmRun(
     problem.setValues(x);
     throw error;
   }
-  let converged = info >= 1 && info <= 4 ? true : (info >= 6 && info <= 8) || info === 12;
+  let converged = info >= 1 && info <= 4 ? true : (info >= 6 && info <= 8) || info === 12 || info === 14;
   let message = MESSAGES[info];
   if (info === 13)
     message += `: ${problem.labels()[drifted]} changed by more than a factor of 2 over the last ${DRIFT_STEPS} steps while the sum of squares fell by less than ${DRIFT_GAIN} relative (a flat valley away from the data; try another start)`;

@@ -92,8 +92,9 @@ describe("Curve", () => {
       expect(r.x[0]).toBeCloseTo(exact.m, 8);
       expect(r.x[1]).toBeCloseTo(exact.b, 8);
       // The error bars come from lm's last forward-difference Jacobian, whose rounding error
-      // (ε/√ε relative) leaves them good to about 6 digits.
-      r.cov.forEach((c, k) => expect(c / exact.cov[k]).toBeCloseTo(1, 6));
+      // ε|f|/h with h = √ε|b| (b ≈ 0.11, residuals' model part up to 12/0.05) is about 1e-6
+      // relative: good to 5 digits, the 6th depending on the point the Jacobian was taken at.
+      r.cov.forEach((c, k) => expect(c / exact.cov[k]).toBeCloseTo(1, 5));
     }
     expect(vector.bundle().curve?.x.length).toBeGreaterThan(400);
   });
