@@ -3,24 +3,44 @@
 // no model file, no Slurm) that each sleep 5 ms per point in Atomics.wait, fed POINTS points per
 // round (64: DREAM's 64 chains; 2000: SMC's particles), one contiguous slice per worker, as
 // hpcfit's evaluator sends them. Prints the mean time per round after the warm-up rounds (a fifth
-// of them); with --json, one JSON object. `node bench/fit-zmq-floor.mjs W [POINTS=64] [ROUNDS=150] [--json]`
+// of them) and the sampler process's CPU time per round; with --json, one JSON object.
+// With --pub the whole population goes out once per round on a PUB socket (each worker takes its
+// slice by its index) instead of one message per worker, the replies still to the ROUTER: what a
+// broadcast would save. `node bench/fit-zmq-floor.mjs W [POINTS=64] [ROUNDS=150] [--pub] [--json]`
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Dealer, Router } from "zeromq";
+import { Dealer, Publisher, Router, Subscriber } from "zeromq";
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
+/** Points of worker k's contiguous slice of `points` over `w` workers. */
+const share = (k, points, w) => Math.floor(((k + 1) * points) / w) - Math.floor((k * points) / w);
+
 if (process.argv[2] === "worker") {
+  const [, , , routerEndpoint, pubEndpoint, index, workers] = process.argv;
   const d = new Dealer({ linger: 0 });
-  d.connect(process.argv[3]);
+  d.connect(routerEndpoint);
+  let s;
+  if (pubEndpoint !== "-") {
+    s = new Subscriber({ linger: 0 });
+    s.connect(pubEndpoint);
+    s.subscribe();
+  }
   await d.send(["hello"]);
   for (;;) {
-    const [kind, data] = await d.receive();
-    if (kind.toString() === "stop") break;
-    const n = data.length / 16;
+    const [kind, data] = await (s ?? d).receive();
+    const k = kind.toString();
+    if (k === "stop") break;
+    // A subscriber hears nothing sent before its connection is up: the sampler publishes until all answer.
+    if (k === "sync") {
+      await d.send(["synced"]);
+      continue;
+    }
+    const n = s === undefined ? data.length / 16 : share(Number(index), data.length / 16, Number(workers));
     for (let i = 0; i < n; i++) Atomics.wait(nap, 0, 0, 5);
     await d.send(["r", Buffer.alloc(8 * n)]);
   }
   d.close();
+  s?.close();
   process.exit(0);
 }
 const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
@@ -28,25 +48,63 @@ const W = Number(positional[0] ?? 32);
 const POINTS = Number(positional[1] ?? 64),
   ROUNDS = Number(positional[2] ?? 150),
   WARM = Math.floor(ROUNDS / 5);
+const broadcast = process.argv.includes("--pub");
 const router = new Router({ linger: 0 });
 await router.bind("tcp://127.0.0.1:0");
-for (let i = 0; i < W; i++) fork(fileURLToPath(import.meta.url), ["worker", router.lastEndpoint]);
+const pub = broadcast ? new Publisher({ linger: 0 }) : undefined;
+await pub?.bind("tcp://127.0.0.1:0");
+for (let i = 0; i < W; i++)
+  fork(fileURLToPath(import.meta.url), ["worker", router.lastEndpoint, pub?.lastEndpoint ?? "-", String(i), String(W)]);
 const ids = [];
 while (ids.length < W) ids.push((await router.receive())[0]);
-const times = [];
-for (let g = 0; g < ROUNDS; g++) {
-  const t = performance.now();
-  for (let k = 0; k < W; k++) {
-    const n = Math.floor(((k + 1) * POINTS) / W) - Math.floor((k * POINTS) / W);
-    await router.send([ids[k], "e", Buffer.alloc(16 * n)]);
+if (pub !== undefined) {
+  // Publish until every worker answered one sync, then let late answers to earlier syncs arrive and drop them.
+  router.receiveTimeout = 200;
+  for (let synced = 0; synced < W;) {
+    await pub.send(["sync"]);
+    synced = 0;
+    try {
+      while (synced < W) {
+        await router.receive();
+        synced++;
+      }
+    } catch {
+      // not all within the timeout: publish again
+    }
   }
+  await new Promise((r) => setTimeout(r, 300));
+  router.receiveTimeout = 0;
+  try {
+    for (;;) await router.receive();
+  } catch {
+    // drained
+  }
+  router.receiveTimeout = -1;
+}
+const times = [];
+let cpu = { user: 0, system: 0 };
+for (let g = 0; g < ROUNDS; g++) {
+  if (g === WARM) cpu = process.cpuUsage();
+  const t = performance.now();
+  if (pub !== undefined) await pub.send(["e", Buffer.alloc(16 * POINTS)]);
+  else for (let k = 0; k < W; k++) await router.send([ids[k], "e", Buffer.alloc(16 * share(k, POINTS, W))]);
   for (let k = 0; k < W; k++) await router.receive();
   if (g >= WARM) times.push(performance.now() - t);
 }
+const used = process.cpuUsage(cpu);
+const cpuMsPerRound = (used.user + used.system) / 1000 / times.length;
 const mean = times.reduce((a, b) => a + b, 0) / times.length;
 const modelMs = Math.ceil(POINTS / W) * 5;
+const how = broadcast ? "one PUB message per round" : "one message per worker";
 if (process.argv.includes("--json"))
-  console.log(JSON.stringify({ workers: W, points: POINTS, rounds: times.length, msPerRound: mean, modelMs }));
-else console.log(`${W} workers: ${mean.toFixed(3)} ms per round of ${POINTS} points (model alone: ${modelMs.toFixed(1)} ms)`);
-for (const id of ids) await router.send([id, "stop"]);
+  console.log(
+    JSON.stringify({ workers: W, points: POINTS, rounds: times.length, msPerRound: mean, cpuMsPerRound, modelMs, broadcast }),
+  );
+else
+  console.log(
+    `${W} workers, ${how}: ${mean.toFixed(3)} ms per round of ${POINTS} points (model alone: ${modelMs.toFixed(1)} ms), sampler CPU ${cpuMsPerRound.toFixed(3)} ms per round`,
+  );
+if (pub !== undefined) await pub.send(["stop"]);
+else for (const id of ids) await router.send([id, "stop"]);
 router.close();
+pub?.close();

@@ -196,7 +196,14 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     progress.fitSeconds = (performance.now() - fitStart) / 1000;
     progress.evaluations = result.evaluations;
     if (progress.fitSeconds > 0) progress.evaluationsPerSecond = result.evaluations / progress.fitSeconds;
+    if (result.band !== undefined) {
+      progress.bandSeconds = result.band.seconds;
+      log(
+        `model band of ${result.band.draws} draws ${result.band.workers ? "evaluated by the workers" : "evaluated here"} in ${result.band.seconds.toFixed(3)} s, after ${(progress.fitSeconds - result.band.seconds).toFixed(3)} s of fitting`,
+      );
+    }
     if (zmq) log(`${zmq.evaluated} points evaluated by the workers (the prior refused the others here)`);
+    if (zmq && zmq.curvesEvaluated > 0) log(`${zmq.curvesEvaluated} band draws evaluated by the workers`);
     if (zmq && zmq.resent > 0) log(`${zmq.resent} slice(s) of points were re-sent after workers were lost`);
     const files = await saveResult(result, join(dir, STORE_DIR), spec.storeName);
     progress.phase = "done";

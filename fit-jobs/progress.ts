@@ -44,6 +44,8 @@ export interface FitProgress {
   remaining: number | null;
   /** Seconds spent inside the fit itself (set when done): no start-up, no waiting for workers. */
   fitSeconds?: number;
+  /** Of {@link fitSeconds}, those the model band took after the sampler ended (set when done, when a band was made). */
+  bandSeconds?: number;
   /** Generation the run resumed from (0 for a fresh run). */
   resumedFrom: number;
   workers: WorkerInfo[];

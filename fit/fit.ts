@@ -255,7 +255,10 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     throw new Error(`fit: no start produced a result; ${placementNote("start", problem.labels(), x0)}`);
   }
   best.evaluations = total;
-  if (cell?.aborted !== true) await addModelBands(best, problem, bandOptions(methodName, options));
+  if (cell?.aborted !== true) {
+    const band = await addModelBands(best, problem, bandOptions(methodName, options));
+    if (band.draws > 0) best.band = band;
+  }
   if (progress.stopReason !== undefined || options.signal?.aborted === true || cell?.aborted === true) {
     progress.stopReason ??= options.signal?.aborted === true ? "signal" : "interrupted";
     placeStopped(best);

@@ -4,8 +4,9 @@
  * intervals of those values are kept (the fit bundle's `curve.bands`, schema/fit.ts). The spread
  * of the parameters becomes the spread of the model, correlations included, which the parameter
  * table alone cannot show. A model slow enough for the evaluations to be felt is evaluated on the
- * sampler's worker threads (its `evaluator`, or a pool for its `parallel` option when the model
- * comes from a file); without workers, on fewer draws when all would take long.
+ * sampler's workers (its `evaluator` when that can evaluate curves: worker threads, or the srun'd
+ * workers of a spread fit; else a pool for its `parallel` option when the model comes from a
+ * file); without workers, on fewer draws when all would take long.
  */
 import type { FitBundleBands, FitBundleModel } from "../schema/fit.js";
 import { McmcSamples } from "./mcmc/samples.js";
@@ -164,19 +165,21 @@ export interface BandOptions {
   forceWorkers?: boolean;
   /**
    * The sampler's own evaluator (the caller's, left open): used for a slow model when it can
-   * evaluate curves (a worker-thread pool), instead of starting a pool.
+   * evaluate curves (a worker-thread pool, the ZeroMQ workers of a spread fit), instead of starting a pool.
    */
   evaluator?: PopulationEvaluator;
 }
 
-/** What {@link addModelBands} did: how many draws, and whether worker threads evaluated them. */
+/** What {@link addModelBands} did: how many draws, whether workers evaluated them, and how long it took. */
 export interface BandOutcome {
   /** Draws evaluated (0: no band was made). */
   draws: number;
-  /** Whether the evaluations ran on worker threads. */
+  /** Whether the evaluations ran on workers (threads, or the nodes of a spread fit). */
   workers: boolean;
   /** The estimated serial cost of the evaluations, in milliseconds, from the first draw. */
   estimatedMs: number;
+  /** Wall-clock seconds the band took, from the draws' thinning to the quantiles. */
+  seconds: number;
 }
 
 /**
@@ -186,7 +189,14 @@ export interface BandOutcome {
  * courtesy, the draws are the result.
  */
 export async function addModelBands(result: FitResult, problem: Problem, options: BandOptions = {}): Promise<BandOutcome> {
-  const none: BandOutcome = { draws: 0, workers: false, estimatedMs: 0 };
+  const start = performance.now();
+  const outcome = await makeBands(result, problem, options);
+  return { ...outcome, seconds: (performance.now() - start) / 1000 };
+}
+
+/** {@link addModelBands} without its timing. */
+async function makeBands(result: FitResult, problem: Problem, options: BandOptions): Promise<Omit<BandOutcome, "seconds">> {
+  const none = { draws: 0, workers: false, estimatedMs: 0 };
   const samples = result.samples;
   if (!(samples instanceof McmcSamples) || samples.size === 0 || !isBandSource(problem)) return none;
   const grids = bandGrids(problem);
@@ -197,7 +207,7 @@ export async function addModelBands(result: FitResult, problem: Problem, options
   let { points, count } = thinnedDraws(samples, options.draws ?? BAND_DRAWS);
   const p = samples.nparams;
   let values = new Float64Array(count * width);
-  let outcome: BandOutcome;
+  let outcome: Omit<BandOutcome, "seconds">;
   try {
     // The first draw is evaluated here and timed: it says whether the rest is worth sending to
     // workers, or, without workers, how many draws fit the serial budget.

@@ -14,6 +14,7 @@ import { FIT_BUNDLE_VERSION, FIT_MIME, type FitBundle, type FitBundleModel } fro
 import { covarianceAt, type KnownJacobian } from "./covariance.js";
 import { fitSvg } from "./plot-svg.js";
 import { htmlReport, textReport, type ReportData } from "./report.js";
+import type { BandOutcome } from "./model-bands.js";
 import type { StopReason } from "./stop-reason.js";
 import type { ParameterEstimate, Problem } from "./types.js";
 
@@ -183,6 +184,11 @@ export class FitResult {
   readonly models: FitBundleModel[];
   /** Sampler output (see {@link FitResultInit.samples}). */
   readonly samples?: unknown;
+  /**
+   * How the model band of a sampler's result was made and what it took (set by `fit()` after the
+   * sampler ended, when it made one), so that the sampler's own time can be told from the band's.
+   */
+  band?: BandOutcome;
 
   /** A result from its parts (methods normally use {@link FitResult.fromProblem}). */
   constructor(init: FitResultInit) {

@@ -150,6 +150,7 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
     },
     evaluatePopulation: (points, n, out) => zmq.evaluatePopulation(points, n, out),
     evaluateResiduals: (points, n, out) => zmq.evaluateResiduals(points, n, out),
+    evaluateCurves: (points, n, width, out) => zmq.evaluateCurves(points, n, width, out),
     workers: () => zmq.workers(),
     close: async () => {
       await zmq.close();

@@ -19,12 +19,14 @@
  *
  * Frames, worker → sampler: `hello` + JSON {labels, residuals, host, node, pid}; `hb`; `result` + tag +
  * doubles; `error` + tag + UTF-8 message. Sampler → worker: `eval` + tag + doubles (row-major
- * points; one nllf back per point) or `resid` + tag + doubles (the residual vector back per
- * point, for `lm`'s Jacobian); `ping` (ignored: a probe of the connection); `stop`.
+ * points; one nllf back per point), `resid` + tag + doubles (the residual vector back per
+ * point, for `lm`'s Jacobian) or `curves` + tag + doubles + width (the model curves on the band
+ * grids back per point, `width` values each as a 4-byte frame, for a sampler's model band,
+ * `fit/model-bands.ts`); `ping` (ignored: a probe of the connection); `stop`.
  */
 import { hostname } from "node:os";
 import { Router } from "zeromq";
-import { decodeTag, encodeTag } from "./zmq-frames.js";
+import { decodeTag, encodeTag, type RequestKind } from "./zmq-frames.js";
 import type { PopulationEvaluator } from "../samplers/evaluator.js";
 
 /** One evaluation worker as the driver sees it. */
@@ -104,8 +106,12 @@ export class ZmqEvaluator implements PopulationEvaluator {
     | {
         points: Float64Array;
         out: Float64Array;
-        /** Values per point: 1 (nllf) or the residual count. */
+        /** What the workers are asked for. */
+        kind: RequestKind;
+        /** Values per point: 1 (nllf), the residual count, or the band grids' width. */
         width: number;
+        /** The frames after the points (the width of a `curves` request). */
+        trailer: Buffer[];
         queue: Slice[];
         slices: Map<number, Slice>;
         remaining: number;
@@ -125,8 +131,10 @@ export class ZmqEvaluator implements PopulationEvaluator {
   private residualCount: number | undefined;
   /** Number of slices re-sent after their worker was lost. */
   resent = 0;
-  /** Points evaluated by the workers (re-sent ones count again). */
+  /** Points whose nllf or residuals the workers evaluated (re-sent ones count again). */
   evaluated = 0;
+  /** Points whose band curves the workers evaluated (re-sent ones count again). */
+  curvesEvaluated = 0;
   // zeromq allows one send in flight per socket: sends are chained.
   private sending: Promise<void> = Promise.resolve();
 
@@ -302,7 +310,8 @@ export class ZmqEvaluator implements PopulationEvaluator {
         }
         // The frame's bytes go straight into the output: no intermediate array.
         new Uint8Array(cur.out.buffer, cur.out.byteOffset + 8 * slice.start * w, 8 * n * w).set(data);
-        this.evaluated += n;
+        if (cur.kind === "curves") this.curvesEvaluated += n;
+        else this.evaluated += n;
         slice.done = true;
         const q = cur.queue.indexOf(slice);
         if (q >= 0) cur.queue.splice(q, 1);
@@ -329,7 +338,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       const p = this.labels.length;
       const pts = cur.points.subarray(slice.start * p, slice.end * p);
       const bytes = Buffer.from(pts.buffer, pts.byteOffset, pts.byteLength);
-      this.send([peer.routing, cur.width === 1 ? "eval" : "resid", encodeTag(slice.tag), bytes]).catch((e: unknown) => {
+      this.send([peer.routing, cur.kind, encodeTag(slice.tag), bytes, ...cur.trailer]).catch((e: unknown) => {
         if (isUnreachable(e)) this.loseClosed(peer);
         else
           this.log(`sending to worker ${peer.info.node}:${peer.info.pid} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -435,7 +444,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
 
   /** @inheritDoc */
   evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
-    return this.scatter(points, count, out, 1);
+    return this.scatter(points, count, out, "eval", 1);
   }
 
   /** @inheritDoc */
@@ -443,11 +452,20 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const m = this.residualCount;
     if (m === undefined || m === 0)
       return Promise.reject(new Error("zmq evaluator: the workers' model has no residuals (or no worker said how many)"));
-    return this.scatter(points, count, out, m);
+    return this.scatter(points, count, out, "resid", m);
   }
 
-  /** Spreads `count` points over the workers, `width` values back per point into `out`. */
-  private scatter(points: Float64Array, count: number, out: Float64Array, width: number): Promise<void> {
+  /**
+   * Model curves on the band grids (`fit/model-bands.ts`), spread over the workers like a
+   * population (a lost worker's slice is re-sent); a worker whose model's grids hold another
+   * number of values than `width` answers with an error, which rejects.
+   */
+  evaluateCurves(points: Float64Array, count: number, width: number, out: Float64Array): Promise<void> {
+    return this.scatter(points, count, out, "curves", width);
+  }
+
+  /** Spreads `count` points over the workers as `kind` requests, `width` values back per point into `out`. */
+  private scatter(points: Float64Array, count: number, out: Float64Array, kind: RequestKind, width: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error("zmq evaluator is closed"));
     if (this.current !== undefined) return Promise.reject(new Error("zmq evaluator: one population at a time"));
     if (count === 0) return Promise.resolve();
@@ -469,7 +487,9 @@ export class ZmqEvaluator implements PopulationEvaluator {
       this.current = {
         points,
         out,
+        kind,
         width,
+        trailer: kind === "curves" ? [encodeTag(width)] : [],
         queue,
         slices,
         remaining: slices.size,

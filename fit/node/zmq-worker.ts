@@ -1,6 +1,7 @@
 /**
  * An evaluation worker of a spread fit: loads the model file, connects to the sampler's ZeroMQ
- * endpoint, says hello, and evaluates the slices of points it is sent until told to stop. It
+ * endpoint, says hello, and evaluates the slices of points it is sent (nllf values, residual
+ * vectors, or the model curves of a sampler's band) until told to stop. It
  * beats every 500 ms when it sent nothing else meanwhile, also in the middle of a long slice (it
  * yields to the event loop between points when a beat is due), so the sampler can tell a slow
  * worker from a dead one.
@@ -10,6 +11,7 @@ import { hostname } from "node:os";
 import { Dealer } from "zeromq";
 import { loadModelFile } from "./load-model.js";
 import { decodeTag } from "./zmq-frames.js";
+import { bandGrids, bandWidth, curvesAt, isBandSource, type BandGrid, type BandSource } from "../model-bands.js";
 import { nodeName } from "../../util/node-name.js";
 
 /** Options of {@link runEvaluationWorker}. */
@@ -78,23 +80,41 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
   await send(["hello", JSON.stringify({ labels, residuals: nres, host: hostname(), node, pid: process.pid })]);
   log(`fit-worker ${node}:${process.pid} connected to ${endpoint}`);
   let evaluated = 0;
+  let band: { source: BandSource; grids: BandGrid[] } | undefined;
   try {
     for (;;) {
-      const [kind, meta, data] = await socket.receive();
+      const [kind, meta, data, widthFrame] = await socket.receive();
       const k = kind?.toString();
       if (k === "stop") break;
-      if ((k !== "eval" && k !== "resid") || meta === undefined || data === undefined) continue;
+      if ((k !== "eval" && k !== "resid" && k !== "curves") || meta === undefined || data === undefined) continue;
       if (decodeTag(meta) === undefined) continue;
       const points = new Float64Array(data.byteLength / 8);
       new Uint8Array(points.buffer).set(data);
       const count = points.length / p;
-      // "resid": each point's residual vector (lm's Jacobian columns), else its nllf.
-      const width = k === "resid" ? nres : 1;
+      let width = k === "resid" ? nres : 1;
+      let curves: typeof band;
+      if (k === "curves") {
+        // The band's grids come from the model file as the sampler's do: a model that draws no
+        // curve, or other grids, is an error the sampler hears of (it then draws the band itself).
+        const asked = widthFrame === undefined ? undefined : decodeTag(widthFrame);
+        if (!isBandSource(problem)) {
+          await send(["error", meta, "the model file's problem does not expose its models, so it draws no band"]);
+          continue;
+        }
+        curves = band ??= { source: problem, grids: bandGrids(problem) };
+        width = bandWidth(curves.grids);
+        if (asked !== width) {
+          await send(["error", meta, `the model file's curves have ${width} values per draw, expected ${asked}`]);
+          continue;
+        }
+      }
       const out = new Float64Array(count * width);
       try {
         for (let i = 0; i < count; i++) {
-          if (width === 1) out[i] = problem.nllf(points.subarray(i * p, i * p + p));
-          else problem.residuals(points.subarray(i * p, i * p + p), out.subarray(i * width, (i + 1) * width));
+          const x = points.subarray(i * p, i * p + p);
+          if (k === "eval") out[i] = problem.nllf(x);
+          else if (curves !== undefined) curvesAt(curves.source, curves.grids, x, out.subarray(i * width, (i + 1) * width));
+          else problem.residuals(x, out.subarray(i * width, (i + 1) * width));
           // Let the heartbeat out during long slices.
           if (Date.now() - lastBeat > beatMs) await new Promise((r) => setImmediate(r));
         }
