@@ -17,8 +17,9 @@
  * Draws are given chain-major: `x[c * ndraws + t]` is chain `c` at draw `t`.
  */
 import { DIAGNOSTIC_LIMITS } from "../../schema/mcmc.js";
-import { fft, nextPow2 } from "./fft.js";
-import { betaQuantile, normalQuantile } from "./quantile-functions.js";
+import { meanAutocovariance } from "./autocovariance.js";
+import { betaQuantile } from "./quantile-functions.js";
+import { ascendingOrder, foldedAbout, gather, rankNormalize } from "./ranks.js";
 import { quantileSorted } from "./stats.js";
 
 /** R̂ above this means the chains have not mixed (the paper's recommendation). */
@@ -70,25 +71,6 @@ export function splitChains(x: Float64Array, nchains: number, ndraws: number): C
   return { x: out, m: 2 * nchains, n: half };
 }
 
-/**
- * Normal scores of the pooled ranks (ties get their average rank), with Blom's offset:
- * z = Φ⁻¹((r − 3/8) / (S + 1/4)).
- */
-export function rankNormalize(x: Float64Array): Float64Array {
-  const s = x.length;
-  const order = Array.from({ length: s }, (_, i) => i).sort((a, b) => x[a] - x[b]);
-  const z = new Float64Array(s);
-  for (let i = 0; i < s;) {
-    let j = i + 1;
-    while (j < s && x[order[j]] === x[order[i]]) j++;
-    const rank = (i + 1 + j) / 2; // average of the 1-based ranks i+1 .. j
-    const v = normalQuantile((rank - 0.375) / (s + 0.25));
-    for (let k = i; k < j; k++) z[order[k]] = v;
-    i = j;
-  }
-  return z;
-}
-
 /** The classic potential scale reduction of chains (no splitting, no ranks). */
 export function basicRhat({ x, m, n }: Chains): number {
   if (m < 2 || n < 2) return Number.NaN;
@@ -119,34 +101,6 @@ function sampleVariance(v: Float64Array): number {
 }
 
 /**
- * Autocovariances of each chain at every lag (divisor n, the biased estimator), by FFT,
- * averaged over chains: `acov[t]`.
- */
-function meanAutocovariance({ x, m, n }: Chains): Float64Array {
-  const size = nextPow2(2 * n);
-  const re = new Float64Array(size);
-  const im = new Float64Array(size);
-  const acov = new Float64Array(n);
-  for (let c = 0; c < m; c++) {
-    re.fill(0);
-    im.fill(0);
-    let mean = 0;
-    for (let t = 0; t < n; t++) mean += x[c * n + t];
-    mean /= n;
-    for (let t = 0; t < n; t++) re[t] = x[c * n + t] - mean;
-    fft(re, im);
-    for (let k = 0; k < size; k++) {
-      re[k] = re[k] * re[k] + im[k] * im[k];
-      im[k] = 0;
-    }
-    fft(re, im, true);
-    for (let t = 0; t < n; t++) acov[t] += re[t] / size / n;
-  }
-  for (let t = 0; t < n; t++) acov[t] /= m;
-  return acov;
-}
-
-/**
  * Effective sample size of chains: m·n / τ with τ = −1 + 2 Σ ρ̂_t over Geyer's initial positive
  * sequence of pair sums, made monotone, and τ at least 1/log10(m·n). All-equal draws count as
  * independent (their mean is exact).
@@ -162,7 +116,7 @@ export function effectiveSize(chains: Chains): number {
     if (v > hi) hi = v;
   }
   if (hi - lo < 1e-15) return m * n;
-  const acov = meanAutocovariance(chains);
+  const acov = meanAutocovariance(x, m, n);
   const means = new Float64Array(m);
   for (let c = 0; c < m; c++) {
     let s = 0;
@@ -235,19 +189,36 @@ const UNDEFINED: ParameterConvergence = {
   mcseQ95: Number.NaN,
 };
 
+/** False when `x` holds a NaN or an infinity. */
+function allFinite(x: Float64Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
+}
+
 /**
  * Every diagnostic of one parameter from its draws `x` (chain-major, `nchains × ndraws`). NaN
- * throughout with fewer than 4 draws per chain or a non-finite draw; R̂ needs 2 chains.
+ * throughout with fewer than 4 draws per chain or a non-finite draw; R̂ needs 2 chains. `sorted`,
+ * when the caller has it, is `x`'s values in ascending order (saves sorting them again).
  */
-export function parameterConvergence(x: Float64Array, nchains: number, ndraws: number): ParameterConvergence {
-  if (ndraws < MIN_DRAWS || nchains < 1 || x.some((v) => !Number.isFinite(v))) return { ...UNDEFINED };
+export function parameterConvergence(
+  x: Float64Array,
+  nchains: number,
+  ndraws: number,
+  sorted?: Float64Array,
+): ParameterConvergence {
+  if (ndraws < MIN_DRAWS || nchains < 1 || !allFinite(x)) return { ...UNDEFINED };
+  if (sorted !== undefined && sorted.length !== x.length)
+    throw new Error(`parameterConvergence: ${sorted.length} sorted values for ${x.length} draws`);
   const split = splitChains(x, nchains, ndraws);
-  const bulk = { ...split, x: rankNormalize(split.x) };
+  const order = ascendingOrder(split.x);
+  const splitSorted = gather(split.x, order);
+  // Split chains of an even length hold every draw: they sort as the draws do.
+  const all = sorted ?? (ndraws % 2 === 0 ? splitSorted : Float64Array.from(x).sort());
+  const bulk = { ...split, x: rankNormalize(split.x, order) };
   const { bulk: rhatBulk, folded: rhatFolded } =
-    nchains >= 2 ? splitRhats(split, bulk) : { bulk: Number.NaN, folded: Number.NaN };
-  const sorted = Float64Array.from(x).sort();
-  const q05 = quantileSorted(sorted, 0.05);
-  const q95 = quantileSorted(sorted, 0.95);
+    nchains >= 2 ? splitRhats(split, order, splitSorted, bulk) : { bulk: Number.NaN, folded: Number.NaN };
+  const q05 = quantileSorted(all, 0.05);
+  const q95 = quantileSorted(all, 0.95);
   const ess05 = quantileEss(x, nchains, ndraws, q05);
   const ess95 = quantileEss(x, nchains, ndraws, q95);
   const essMean = effectiveSize(split);
@@ -265,22 +236,25 @@ export function parameterConvergence(x: Float64Array, nchains: number, ndraws: n
     essTail: Math.min(ess05, ess95),
     essMean,
     mcseMean: sd / Math.sqrt(essMean),
-    mcseQ05: quantileMcse(sorted, 0.05, ess05),
-    mcseQ95: quantileMcse(sorted, 0.95, ess95),
+    mcseQ05: quantileMcse(all, 0.05, ess05),
+    mcseQ95: quantileMcse(all, 0.95, ess95),
   };
 }
 
-/** Bulk and folded R̂ of split chains, given their rank-normalized draws `bulk`. */
-function splitRhats(split: Chains, bulk: Chains): { bulk: number; folded: number } {
-  const median = quantileSorted(Float64Array.from(split.x).sort(), 0.5);
-  const folded = split.x.map((v) => Math.abs(v - median));
-  return { bulk: basicRhat(bulk), folded: basicRhat({ ...split, x: rankNormalize(folded) }) };
+/**
+ * Bulk and folded R̂ of split chains, given their {@link ascendingOrder}, their values in that
+ * order and their rank-normalized draws `bulk`.
+ */
+function splitRhats(split: Chains, order: Uint32Array, sorted: Float64Array, bulk: Chains): { bulk: number; folded: number } {
+  const folded = foldedAbout(split.x, order, quantileSorted(sorted, 0.5));
+  return { bulk: basicRhat(bulk), folded: basicRhat({ ...split, x: rankNormalize(folded.x, folded.order) }) };
 }
 
 /** Rank-normalized R̂ (the larger of bulk and folded) of one series, for live displays. */
 export function rankRhat(x: Float64Array, nchains: number, ndraws: number): number {
-  if (ndraws < MIN_DRAWS || nchains < 2 || x.some((v) => !Number.isFinite(v))) return Number.NaN;
+  if (ndraws < MIN_DRAWS || nchains < 2 || !allFinite(x)) return Number.NaN;
   const split = splitChains(x, nchains, ndraws);
-  const r = splitRhats(split, { ...split, x: rankNormalize(split.x) });
+  const order = ascendingOrder(split.x);
+  const r = splitRhats(split, order, gather(split.x, order), { ...split, x: rankNormalize(split.x, order) });
   return Math.max(r.bulk, r.folded);
 }

@@ -211,7 +211,7 @@ export class McmcSamples implements McmcSamplesData {
       });
       if (chainSampler) {
         for (let t = 0; t < nt; t++) for (let c = 0; c < nc; c++) perChain[c * nt + t] = this.points[(t * nc + c) * p + k];
-        const d = parameterConvergence(perChain, nc, nt);
+        const d = parameterConvergence(perChain, nc, nt, column); // column: the same draws, sorted
         diag.rhat.push(finiteOrNull(d.rhat));
         diag.rhatBulk.push(finiteOrNull(d.rhatBulk));
         diag.rhatFolded.push(finiteOrNull(d.rhatFolded));
