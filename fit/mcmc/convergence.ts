@@ -20,7 +20,7 @@ import { DIAGNOSTIC_LIMITS } from "../../schema/mcmc.js";
 import { meanAutocovariance } from "./autocovariance.js";
 import { betaQuantile } from "./quantile-functions.js";
 import { ascendingOrder, foldedAbout, gather, rankNormalize } from "./ranks.js";
-import { quantileSorted } from "./stats.js";
+import { allFinite, quantileSorted } from "./stats.js";
 
 /** R̂ above this means the chains have not mixed (the paper's recommendation). */
 export const RHAT_LIMIT: number = DIAGNOSTIC_LIMITS.rhat;
@@ -189,34 +189,29 @@ const UNDEFINED: ParameterConvergence = {
   mcseQ95: Number.NaN,
 };
 
-/** False when `x` holds a NaN or an infinity. */
-function allFinite(x: Float64Array): boolean {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
-  return true;
-}
-
 /**
  * Every diagnostic of one parameter from its draws `x` (chain-major, `nchains × ndraws`). NaN
- * throughout with fewer than 4 draws per chain or a non-finite draw; R̂ needs 2 chains. `sorted`,
- * when the caller has it, is `x`'s values in ascending order (saves sorting them again).
+ * throughout with fewer than 4 draws per chain or a non-finite draw; R̂ needs 2 chains. `order`,
+ * when the caller has it, is `x`'s {@link ascendingOrder} (saves sorting the draws again).
  */
 export function parameterConvergence(
   x: Float64Array,
   nchains: number,
   ndraws: number,
-  sorted?: Float64Array,
+  order?: Uint32Array,
 ): ParameterConvergence {
   if (ndraws < MIN_DRAWS || nchains < 1 || !allFinite(x)) return { ...UNDEFINED };
-  if (sorted !== undefined && sorted.length !== x.length)
-    throw new Error(`parameterConvergence: ${sorted.length} sorted values for ${x.length} draws`);
+  if (order !== undefined && order.length !== x.length)
+    throw new Error(`parameterConvergence: an order of ${order.length} for ${x.length} draws`);
+  const ascending = order ?? ascendingOrder(x);
   const split = splitChains(x, nchains, ndraws);
-  const order = ascendingOrder(split.x);
-  const splitSorted = gather(split.x, order);
-  // Split chains of an even length hold every draw: they sort as the draws do.
-  const all = sorted ?? (ndraws % 2 === 0 ? splitSorted : Float64Array.from(x).sort());
-  const bulk = { ...split, x: rankNormalize(split.x, order) };
+  // Chains of an even length split into the same draws in the same places: they sort as `x` does.
+  const splitOrder = ndraws % 2 === 0 ? ascending : ascendingOrder(split.x);
+  const splitSorted = gather(split.x, splitOrder);
+  const all = ndraws % 2 === 0 ? splitSorted : gather(x, ascending);
+  const bulk = { ...split, x: rankNormalize(split.x, splitOrder) };
   const { bulk: rhatBulk, folded: rhatFolded } =
-    nchains >= 2 ? splitRhats(split, order, splitSorted, bulk) : { bulk: Number.NaN, folded: Number.NaN };
+    nchains >= 2 ? splitRhats(split, splitOrder, splitSorted, bulk) : { bulk: Number.NaN, folded: Number.NaN };
   const q05 = quantileSorted(all, 0.05);
   const q95 = quantileSorted(all, 0.95);
   const ess05 = quantileEss(x, nchains, ndraws, q05);

@@ -5,7 +5,8 @@
  */
 import { ESS_LIMIT, parameterConvergence, RHAT_LIMIT } from "./convergence.js";
 import { iqrOutliers } from "./outliers.js";
-import { correlation, covariance, meanStd, P68, P95, quantileSorted } from "./stats.js";
+import { ascendingOrder } from "./ranks.js";
+import { allFinite, correlation, covariance, meanStd, P68, P95, quantileSorted } from "./stats.js";
 import {
   diagnosticLimits,
   judgeDiagnostics,
@@ -199,7 +200,14 @@ export class McmcSamples implements McmcSamplesData {
     for (let k = 0; k < p; k++) {
       for (let i = 0; i < n; i++) column[i] = this.points[i * p + k];
       const { mean, std } = meanStd(column);
-      column.sort();
+      // A chain sampler's diagnostics need the draws chain by chain and in ascending order: one
+      // radix order of them serves the diagnostics and, gathered, the quantiles here.
+      let order: Uint32Array | undefined;
+      if (chainSampler) for (let t = 0; t < nt; t++) for (let c = 0; c < nc; c++) perChain[c * nt + t] = column[t * nc + c];
+      if (chainSampler && allFinite(perChain)) {
+        order = ascendingOrder(perChain);
+        for (let i = 0; i < n; i++) column[i] = perChain[order[i]];
+      } else column.sort();
       stats.push({
         name: this.labels[k],
         mean,
@@ -210,8 +218,7 @@ export class McmcSamples implements McmcSamplesData {
         p95: [quantileSorted(column, P95[0]), quantileSorted(column, P95[1])],
       });
       if (chainSampler) {
-        for (let t = 0; t < nt; t++) for (let c = 0; c < nc; c++) perChain[c * nt + t] = this.points[(t * nc + c) * p + k];
-        const d = parameterConvergence(perChain, nc, nt, column); // column: the same draws, sorted
+        const d = parameterConvergence(perChain, nc, nt, order);
         diag.rhat.push(finiteOrNull(d.rhat));
         diag.rhatBulk.push(finiteOrNull(d.rhatBulk));
         diag.rhatFolded.push(finiteOrNull(d.rhatFolded));
