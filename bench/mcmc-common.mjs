@@ -19,3 +19,20 @@ export function anchor(script, mode) {
 export function machine() {
   return machineLine(pythonVersions(["bumps", "emcee", "numpy"]));
 }
+
+/**
+ * What a finished sampler fit spent besides sampling, timed by doing it again on its result (the
+ * same code, warm): the convergence diagnostics (the summary of a fresh copy of its samples) and
+ * the model bands (`addModelBands` with the band options the fit had). Seconds; `bandDraws` is 0
+ * when the problem draws no band.
+ */
+export async function resultCosts(result, problem, bandOptions = {}) {
+  const { McmcSamples } = await import(`${root}dist/index.js`);
+  const { addModelBands } = await import(`${root}dist/fit/model-bands.js`);
+  let t = performance.now();
+  new McmcSamples(result.samples).summary();
+  const diagnostics = (performance.now() - t) / 1000;
+  t = performance.now();
+  const band = await addModelBands(result, problem, bandOptions);
+  return { diagnostics, bands: (performance.now() - t) / 1000, bandDraws: band.draws, bandWorkers: band.workers };
+}

@@ -19,7 +19,7 @@
 import { DIAGNOSTIC_LIMITS } from "../../schema/mcmc.js";
 import { meanAutocovariance } from "./autocovariance.js";
 import { betaQuantile } from "./quantile-functions.js";
-import { ascendingOrder, foldedAbout, gather, rankNormalize } from "./ranks.js";
+import { ascendingOrder, foldedAbout, gather, normalScores } from "./ranks.js";
 import { allFinite, quantileSorted } from "./stats.js";
 
 /** R̂ above this means the chains have not mixed (the paper's recommendation). */
@@ -191,29 +191,38 @@ const UNDEFINED: ParameterConvergence = {
 
 /**
  * Every diagnostic of one parameter from its draws `x` (chain-major, `nchains × ndraws`). NaN
- * throughout with fewer than 4 draws per chain or a non-finite draw; R̂ needs 2 chains. `order`,
- * when the caller has it, is `x`'s {@link ascendingOrder} (saves sorting the draws again).
+ * throughout with fewer than 4 draws per chain or a non-finite draw; R̂ needs 2 chains.
  */
-export function parameterConvergence(
+export function parameterConvergence(x: Float64Array, nchains: number, ndraws: number): ParameterConvergence {
+  if (ndraws < MIN_DRAWS || nchains < 1 || !allFinite(x)) return { ...UNDEFINED };
+  const order = ascendingOrder(x);
+  return orderedConvergence(x, nchains, ndraws, order, gather(x, order));
+}
+
+/**
+ * {@link parameterConvergence} for a caller that has the draws' {@link ascendingOrder} and their
+ * values in that order (`sorted`) already, as a sampler's summary has for its quantiles.
+ */
+export function orderedConvergence(
   x: Float64Array,
   nchains: number,
   ndraws: number,
-  order?: Uint32Array,
+  order: Uint32Array,
+  sorted: Float64Array,
 ): ParameterConvergence {
   if (ndraws < MIN_DRAWS || nchains < 1 || !allFinite(x)) return { ...UNDEFINED };
-  if (order !== undefined && order.length !== x.length)
-    throw new Error(`parameterConvergence: an order of ${order.length} for ${x.length} draws`);
-  const ascending = order ?? ascendingOrder(x);
+  if (order.length !== x.length || sorted.length !== x.length)
+    throw new Error(`orderedConvergence: an order of ${order.length} and ${sorted.length} sorted values for ${x.length} draws`);
   const split = splitChains(x, nchains, ndraws);
   // Chains of an even length split into the same draws in the same places: they sort as `x` does.
-  const splitOrder = ndraws % 2 === 0 ? ascending : ascendingOrder(split.x);
-  const splitSorted = gather(split.x, splitOrder);
-  const all = ndraws % 2 === 0 ? splitSorted : gather(x, ascending);
-  const bulk = { ...split, x: rankNormalize(split.x, splitOrder) };
+  const even = ndraws % 2 === 0;
+  const splitOrder = even ? order : ascendingOrder(split.x);
+  const splitSorted = even ? sorted : gather(split.x, splitOrder);
+  const bulk = { ...split, x: normalScores(splitOrder, splitSorted) };
   const { bulk: rhatBulk, folded: rhatFolded } =
     nchains >= 2 ? splitRhats(split, splitOrder, splitSorted, bulk) : { bulk: Number.NaN, folded: Number.NaN };
-  const q05 = quantileSorted(all, 0.05);
-  const q95 = quantileSorted(all, 0.95);
+  const q05 = quantileSorted(sorted, 0.05);
+  const q95 = quantileSorted(sorted, 0.95);
   const ess05 = quantileEss(x, nchains, ndraws, q05);
   const ess95 = quantileEss(x, nchains, ndraws, q95);
   const essMean = effectiveSize(split);
@@ -231,8 +240,8 @@ export function parameterConvergence(
     essTail: Math.min(ess05, ess95),
     essMean,
     mcseMean: sd / Math.sqrt(essMean),
-    mcseQ05: quantileMcse(all, 0.05, ess05),
-    mcseQ95: quantileMcse(all, 0.95, ess95),
+    mcseQ05: quantileMcse(sorted, 0.05, ess05),
+    mcseQ95: quantileMcse(sorted, 0.95, ess95),
   };
 }
 
@@ -241,8 +250,8 @@ export function parameterConvergence(
  * order and their rank-normalized draws `bulk`.
  */
 function splitRhats(split: Chains, order: Uint32Array, sorted: Float64Array, bulk: Chains): { bulk: number; folded: number } {
-  const folded = foldedAbout(split.x, order, quantileSorted(sorted, 0.5));
-  return { bulk: basicRhat(bulk), folded: basicRhat({ ...split, x: rankNormalize(folded.x, folded.order) }) };
+  const folded = foldedAbout(split.x, order, sorted, quantileSorted(sorted, 0.5));
+  return { bulk: basicRhat(bulk), folded: basicRhat({ ...split, x: normalScores(folded.order, folded.sorted) }) };
 }
 
 /** Rank-normalized R̂ (the larger of bulk and folded) of one series, for live displays. */
@@ -250,6 +259,7 @@ export function rankRhat(x: Float64Array, nchains: number, ndraws: number): numb
   if (ndraws < MIN_DRAWS || nchains < 2 || !allFinite(x)) return Number.NaN;
   const split = splitChains(x, nchains, ndraws);
   const order = ascendingOrder(split.x);
-  const r = splitRhats(split, order, gather(split.x, order), { ...split, x: rankNormalize(split.x, order) });
+  const sorted = gather(split.x, order);
+  const r = splitRhats(split, order, sorted, { ...split, x: normalScores(order, sorted) });
   return Math.max(r.bulk, r.folded);
 }

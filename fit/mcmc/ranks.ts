@@ -100,20 +100,35 @@ export function gather(x: Float64Array, order: Uint32Array): Float64Array {
   return out;
 }
 
+let keptScores = new Float64Array(0);
+
 /**
- * Normal scores of the pooled ranks of `x` (ties get their average rank), with Blom's offset:
- * z = Φ⁻¹((r − 3/8) / (S + 1/4)). `order` is `x`'s {@link ascendingOrder} (computed when not
- * given). `x` must hold no NaN.
+ * Φ⁻¹((r − 3/8) / (s + 1/4)) for the untied ranks r = 1 … s, kept for the next call of the same
+ * size: every parameter of a result, folded or not, is ranked among as many draws.
  */
-export function rankNormalize(x: Float64Array, order: Uint32Array = ascendingOrder(x)): Float64Array {
-  const s = x.length;
-  if (order.length !== s) throw new Error(`rankNormalize: an order of ${order.length} for ${s} draws`);
+function untiedScores(s: number): Float64Array {
+  if (keptScores.length !== s) {
+    keptScores = new Float64Array(s);
+    for (let i = 0; i < s; i++) keptScores[i] = normalQuantile((i + 1 - 0.375) / (s + 0.25));
+  }
+  return keptScores;
+}
+
+/**
+ * Normal scores of pooled ranks (ties get their average rank), with Blom's offset:
+ * z = Φ⁻¹((r − 3/8) / (S + 1/4)), at the draws' own places. `order` is the draws'
+ * {@link ascendingOrder} and `sorted` their values in that order.
+ */
+export function normalScores(order: Uint32Array, sorted: Float64Array): Float64Array {
+  const s = order.length;
+  if (sorted.length !== s) throw new Error(`normalScores: ${sorted.length} sorted values for an order of ${s}`);
+  const untied = untiedScores(s);
   const z = new Float64Array(s);
   for (let i = 0; i < s;) {
     let j = i + 1;
-    while (j < s && x[order[j]] === x[order[i]]) j++;
-    const rank = (i + 1 + j) / 2; // average of the 1-based ranks i+1 .. j
-    const v = normalQuantile((rank - 0.375) / (s + 0.25));
+    while (j < s && sorted[j] === sorted[i]) j++;
+    // The average of the 1-based ranks i+1 .. j; a rank alone is i + 1 exactly, as the table has it.
+    const v = j === i + 1 ? untied[i] : normalQuantile(((i + 1 + j) / 2 - 0.375) / (s + 0.25));
     for (let k = i; k < j; k++) z[order[k]] = v;
     i = j;
   }
@@ -121,27 +136,51 @@ export function rankNormalize(x: Float64Array, order: Uint32Array = ascendingOrd
 }
 
 /**
- * The distances `|x − centre|` and their ascending order, from `x`'s ascending `order`: the
- * distances fall towards the centre and rise after it, so the two runs are merged, not sorted.
+ * Normal scores of the pooled ranks of `x` (ties get their average rank), with Blom's offset:
+ * z = Φ⁻¹((r − 3/8) / (S + 1/4)). `x` must hold no NaN.
  */
-export function foldedAbout(x: Float64Array, order: Uint32Array, centre: number): { x: Float64Array; order: Uint32Array } {
+export function rankNormalize(x: Float64Array): Float64Array {
+  const order = ascendingOrder(x);
+  return normalScores(order, gather(x, order));
+}
+
+/**
+ * The distances `|x − centre|`, their ascending order and their values in that order, from `x`'s
+ * ascending `order` and `sorted` values: the distances fall towards the centre and rise after it,
+ * so the two runs are merged, not sorted.
+ */
+export function foldedAbout(
+  x: Float64Array,
+  order: Uint32Array,
+  sorted: Float64Array,
+  centre: number,
+): { x: Float64Array; order: Uint32Array; sorted: Float64Array } {
   const s = x.length;
   const folded = new Float64Array(s);
   for (let i = 0; i < s; i++) folded[i] = Math.abs(x[i] - centre);
-  const out = new Uint32Array(s);
-  // order[..split) are below the centre (walked down from split − 1), order[split..] are not (walked up).
+  const outOrder = new Uint32Array(s);
+  const outSorted = new Float64Array(s);
+  // sorted[..split) are below the centre (walked down from split − 1), sorted[split..] are not (walked up).
   let lo = 0;
   let hi = s;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (x[order[mid]] < centre) lo = mid + 1;
+    if (sorted[mid] < centre) lo = mid + 1;
     else hi = mid;
   }
   let below = lo - 1;
   let above = lo;
   for (let k = 0; k < s; k++) {
-    if (above < s && (below < 0 || folded[order[above]] <= folded[order[below]])) out[k] = order[above++];
-    else out[k] = order[below--];
+    // The distances as `folded` has them: |v − c| is v − c or c − v, the same number either way.
+    const up = above < s ? Math.abs(sorted[above] - centre) : Infinity;
+    const down = below >= 0 ? Math.abs(sorted[below] - centre) : Infinity;
+    if (above < s && (below < 0 || up <= down)) {
+      outOrder[k] = order[above++];
+      outSorted[k] = up;
+    } else {
+      outOrder[k] = order[below--];
+      outSorted[k] = down;
+    }
   }
-  return { x: folded, order: out };
+  return { x: folded, order: outOrder, sorted: outSorted };
 }

@@ -3,7 +3,7 @@
  * convergence diagnostics and plain-language warnings. A `FitResult` from DREAM or SMC carries
  * one as `samples`; the store writes and reads it in bumps' file formats.
  */
-import { ESS_LIMIT, parameterConvergence, RHAT_LIMIT } from "./convergence.js";
+import { ESS_LIMIT, orderedConvergence, parameterConvergence, RHAT_LIMIT } from "./convergence.js";
 import { iqrOutliers } from "./outliers.js";
 import { ascendingOrder } from "./ranks.js";
 import { allFinite, correlation, covariance, meanStd, P68, P95, quantileSorted } from "./stats.js";
@@ -218,7 +218,8 @@ export class McmcSamples implements McmcSamplesData {
         p95: [quantileSorted(column, P95[0]), quantileSorted(column, P95[1])],
       });
       if (chainSampler) {
-        const d = parameterConvergence(perChain, nc, nt, order);
+        const d =
+          order === undefined ? parameterConvergence(perChain, nc, nt) : orderedConvergence(perChain, nc, nt, order, column);
         diag.rhat.push(finiteOrNull(d.rhat));
         diag.rhatBulk.push(finiteOrNull(d.rhatBulk));
         diag.rhatFolded.push(finiteOrNull(d.rhatFolded));

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { meanAutocovariance } from "../../fit/mcmc/autocovariance.js";
 import { normalQuantile } from "../../fit/mcmc/quantile-functions.js";
-import { ascendingOrder, foldedAbout, gather, rankNormalize } from "../../fit/mcmc/ranks.js";
+import { ascendingOrder, foldedAbout, gather, normalScores, rankNormalize } from "../../fit/mcmc/ranks.js";
 import { Random } from "../../fit/random.js";
 
 /** Draws with every kind of value a sort can get wrong: ties, ±0, negatives, wide exponents. */
@@ -55,15 +55,16 @@ describe("rank normalization", () => {
     const x = awkward(new Random(size + 2), size);
     const order = ascendingOrder(x);
     for (const centre of [238.9, 0, -1e300, 1e300]) {
-      const folded = foldedAbout(x, order, centre);
+      const folded = foldedAbout(x, order, gather(x, order), centre);
       expect(folded.x).toEqual(x.map((v) => Math.abs(v - centre)));
-      expect(gather(folded.x, folded.order)).toEqual(Float64Array.from(folded.x).sort());
-      expect(rankNormalize(folded.x, folded.order)).toEqual(plainScores(folded.x));
+      expect(folded.sorted).toEqual(Float64Array.from(folded.x).sort());
+      expect(gather(folded.x, folded.order)).toEqual(folded.sorted);
+      expect(normalScores(folded.order, folded.sorted)).toEqual(plainScores(folded.x));
     }
   });
 
-  test("an order of the wrong length is refused", () => {
-    expect(() => rankNormalize(new Float64Array(4), new Uint32Array(3))).toThrow(/an order of 3 for 4 draws/);
+  test("sorted values that do not match the order are refused", () => {
+    expect(() => normalScores(new Uint32Array(4), new Float64Array(3))).toThrow(/3 sorted values for an order of 4/);
   });
 });
 
