@@ -159,11 +159,11 @@ export function effectiveSize(chains: Chains): number {
   return total / tau;
 }
 
-/** ESS of the indicator `x <= q_p` on split chains (q_p the type-7 quantile of all draws). */
-function quantileEss(x: Float64Array, nchains: number, ndraws: number, q: number): number {
-  const ind = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) ind[i] = x[i] <= q ? 1 : 0;
-  return effectiveSize(splitChains(ind, nchains, ndraws));
+/** ESS of the indicator `x <= q_p` of split chains (q_p the type-7 quantile of all draws). */
+function quantileEss(split: Chains, q: number): number {
+  const ind = new Float64Array(split.x.length);
+  for (let i = 0; i < ind.length; i++) ind[i] = split.x[i] <= q ? 1 : 0;
+  return effectiveSize({ ...split, x: ind });
 }
 
 /** Monte Carlo standard error of quantile `p` whose indicator has `ess` effective draws. */
@@ -213,9 +213,9 @@ export function orderedConvergence(
   if (ndraws < MIN_DRAWS || nchains < 1 || !allFinite(x)) return { ...UNDEFINED };
   if (order.length !== x.length || sorted.length !== x.length)
     throw new Error(`orderedConvergence: an order of ${order.length} and ${sorted.length} sorted values for ${x.length} draws`);
-  const split = splitChains(x, nchains, ndraws);
-  // Chains of an even length split into the same draws in the same places: they sort as `x` does.
+  // Chains of an even length split into the same draws in the same places (and sort as `x` does).
   const even = ndraws % 2 === 0;
+  const split = even ? { x, m: 2 * nchains, n: ndraws / 2 } : splitChains(x, nchains, ndraws);
   const splitOrder = even ? order : ascendingOrder(split.x);
   const splitSorted = even ? sorted : gather(split.x, splitOrder);
   const bulk = { ...split, x: normalScores(splitOrder, splitSorted) };
@@ -223,8 +223,8 @@ export function orderedConvergence(
     nchains >= 2 ? splitRhats(split, splitOrder, splitSorted, bulk) : { bulk: Number.NaN, folded: Number.NaN };
   const q05 = quantileSorted(sorted, 0.05);
   const q95 = quantileSorted(sorted, 0.95);
-  const ess05 = quantileEss(x, nchains, ndraws, q05);
-  const ess95 = quantileEss(x, nchains, ndraws, q95);
+  const ess05 = quantileEss(split, q05);
+  const ess95 = quantileEss(split, q95);
   const essMean = effectiveSize(split);
   let mean = 0;
   for (const v of x) mean += v;
