@@ -84,6 +84,7 @@ export class McmcSamples implements McmcSamplesData {
   /** @inheritDoc */ particleEss?: number;
   /** @inheritDoc */ until?: McmcUntil;
   private cached?: McmcSummary;
+  private cachedCovariance?: Float64Array;
 
   /** Wraps a run's record; checks that the array sizes agree. */
   constructor(data: McmcSamplesData) {
@@ -170,6 +171,15 @@ export class McmcSamples implements McmcSamplesData {
     return g > start ? s / (g - start) : Number.NaN;
   }
 
+  /**
+   * Covariance matrix of the draws (row-major `nparams × nparams`, divisor size − 1), computed
+   * once: the result's covariance and the summary's correlations both come from it. A copy.
+   */
+  drawCovariance(): Float64Array {
+    this.cachedCovariance ??= covariance(this.points, this.size, this.labels.length);
+    return this.cachedCovariance.slice();
+  }
+
   /** Statistics, diagnostics and warnings (computed once). */
   summary(): McmcSummary {
     if (!this.cached) this.cached = this.computeSummary();
@@ -237,7 +247,7 @@ export class McmcSamples implements McmcSamplesData {
         diag.mcseQuantiles.push(null);
       }
     }
-    const corr = correlation(covariance(this.points, n, p), p);
+    const corr = correlation(this.drawCovariance(), p);
     const outlierChains = chainSampler && nt > 1 ? this.keptOutliers() : [];
     const diagnostics: McmcDiagnostics = {
       ...diag,
