@@ -19,3 +19,41 @@ export function anchor(script, mode) {
 export function machine() {
   return machineLine(pythonVersions(["bumps", "emcee", "numpy"]));
 }
+
+/**
+ * Runs `fit(problem, options)` for a sampler and splits its wall time, in seconds: `sampling` (up
+ * to the first call of the samples' `summary()`, which the method makes as soon as the draws are
+ * in), `diagnostics` (the time spent in `summary()`: statistics and convergence diagnostics) and
+ * `after` (the rest once the draws are in: the result's plot data and model band).
+ */
+export async function timedFit(problem, options) {
+  const { fit, McmcSamples } = await import(`${root}dist/index.js`);
+  const proto = McmcSamples.prototype;
+  const summary = proto.summary;
+  let first;
+  let inSummary = 0;
+  proto.summary = function timedSummary() {
+    const t = performance.now();
+    first ??= t;
+    try {
+      return summary.call(this);
+    } finally {
+      inSummary += performance.now() - t;
+    }
+  };
+  try {
+    const start = performance.now();
+    const result = await fit(problem, options);
+    const end = performance.now();
+    first ??= end;
+    return {
+      result,
+      seconds: (end - start) / 1000,
+      sampling: (first - start) / 1000,
+      diagnostics: inSummary / 1000,
+      after: (end - first - inSummary) / 1000,
+    };
+  } finally {
+    proto.summary = summary;
+  }
+}

@@ -17,9 +17,10 @@
  * Draws are given chain-major: `x[c * ndraws + t]` is chain `c` at draw `t`.
  */
 import { DIAGNOSTIC_LIMITS } from "../../schema/mcmc.js";
-import { fft, nextPow2 } from "./fft.js";
-import { betaQuantile, normalQuantile } from "./quantile-functions.js";
-import { quantileSorted } from "./stats.js";
+import { meanAutocovariance } from "./autocovariance.js";
+import { betaQuantile } from "./quantile-functions.js";
+import { ascendingOrder, foldedAbout, gather, normalScores } from "./ranks.js";
+import { allFinite, quantileSorted } from "./stats.js";
 
 /** R̂ above this means the chains have not mixed (the paper's recommendation). */
 export const RHAT_LIMIT: number = DIAGNOSTIC_LIMITS.rhat;
@@ -70,25 +71,6 @@ export function splitChains(x: Float64Array, nchains: number, ndraws: number): C
   return { x: out, m: 2 * nchains, n: half };
 }
 
-/**
- * Normal scores of the pooled ranks (ties get their average rank), with Blom's offset:
- * z = Φ⁻¹((r − 3/8) / (S + 1/4)).
- */
-export function rankNormalize(x: Float64Array): Float64Array {
-  const s = x.length;
-  const order = Array.from({ length: s }, (_, i) => i).sort((a, b) => x[a] - x[b]);
-  const z = new Float64Array(s);
-  for (let i = 0; i < s;) {
-    let j = i + 1;
-    while (j < s && x[order[j]] === x[order[i]]) j++;
-    const rank = (i + 1 + j) / 2; // average of the 1-based ranks i+1 .. j
-    const v = normalQuantile((rank - 0.375) / (s + 0.25));
-    for (let k = i; k < j; k++) z[order[k]] = v;
-    i = j;
-  }
-  return z;
-}
-
 /** The classic potential scale reduction of chains (no splitting, no ranks). */
 export function basicRhat({ x, m, n }: Chains): number {
   if (m < 2 || n < 2) return Number.NaN;
@@ -119,34 +101,6 @@ function sampleVariance(v: Float64Array): number {
 }
 
 /**
- * Autocovariances of each chain at every lag (divisor n, the biased estimator), by FFT,
- * averaged over chains: `acov[t]`.
- */
-function meanAutocovariance({ x, m, n }: Chains): Float64Array {
-  const size = nextPow2(2 * n);
-  const re = new Float64Array(size);
-  const im = new Float64Array(size);
-  const acov = new Float64Array(n);
-  for (let c = 0; c < m; c++) {
-    re.fill(0);
-    im.fill(0);
-    let mean = 0;
-    for (let t = 0; t < n; t++) mean += x[c * n + t];
-    mean /= n;
-    for (let t = 0; t < n; t++) re[t] = x[c * n + t] - mean;
-    fft(re, im);
-    for (let k = 0; k < size; k++) {
-      re[k] = re[k] * re[k] + im[k] * im[k];
-      im[k] = 0;
-    }
-    fft(re, im, true);
-    for (let t = 0; t < n; t++) acov[t] += re[t] / size / n;
-  }
-  for (let t = 0; t < n; t++) acov[t] /= m;
-  return acov;
-}
-
-/**
  * Effective sample size of chains: m·n / τ with τ = −1 + 2 Σ ρ̂_t over Geyer's initial positive
  * sequence of pair sums, made monotone, and τ at least 1/log10(m·n). All-equal draws count as
  * independent (their mean is exact).
@@ -162,7 +116,7 @@ export function effectiveSize(chains: Chains): number {
     if (v > hi) hi = v;
   }
   if (hi - lo < 1e-15) return m * n;
-  const acov = meanAutocovariance(chains);
+  const acov = meanAutocovariance(x, m, n);
   const means = new Float64Array(m);
   for (let c = 0; c < m; c++) {
     let s = 0;
@@ -205,11 +159,11 @@ export function effectiveSize(chains: Chains): number {
   return total / tau;
 }
 
-/** ESS of the indicator `x <= q_p` on split chains (q_p the type-7 quantile of all draws). */
-function quantileEss(x: Float64Array, nchains: number, ndraws: number, q: number): number {
-  const ind = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) ind[i] = x[i] <= q ? 1 : 0;
-  return effectiveSize(splitChains(ind, nchains, ndraws));
+/** ESS of the indicator `x <= q_p` of split chains (q_p the type-7 quantile of all draws). */
+function quantileEss(split: Chains, q: number): number {
+  const ind = new Float64Array(split.x.length);
+  for (let i = 0; i < ind.length; i++) ind[i] = split.x[i] <= q ? 1 : 0;
+  return effectiveSize({ ...split, x: ind });
 }
 
 /** Monte Carlo standard error of quantile `p` whose indicator has `ess` effective draws. */
@@ -240,16 +194,37 @@ const UNDEFINED: ParameterConvergence = {
  * throughout with fewer than 4 draws per chain or a non-finite draw; R̂ needs 2 chains.
  */
 export function parameterConvergence(x: Float64Array, nchains: number, ndraws: number): ParameterConvergence {
-  if (ndraws < MIN_DRAWS || nchains < 1 || x.some((v) => !Number.isFinite(v))) return { ...UNDEFINED };
-  const split = splitChains(x, nchains, ndraws);
-  const bulk = { ...split, x: rankNormalize(split.x) };
+  if (ndraws < MIN_DRAWS || nchains < 1 || !allFinite(x)) return { ...UNDEFINED };
+  const order = ascendingOrder(x);
+  return orderedConvergence(x, nchains, ndraws, order, gather(x, order));
+}
+
+/**
+ * {@link parameterConvergence} for a caller that has the draws' {@link ascendingOrder} and their
+ * values in that order (`sorted`) already, as a sampler's summary has for its quantiles.
+ */
+export function orderedConvergence(
+  x: Float64Array,
+  nchains: number,
+  ndraws: number,
+  order: Uint32Array,
+  sorted: Float64Array,
+): ParameterConvergence {
+  if (ndraws < MIN_DRAWS || nchains < 1 || !allFinite(x)) return { ...UNDEFINED };
+  if (order.length !== x.length || sorted.length !== x.length)
+    throw new Error(`orderedConvergence: an order of ${order.length} and ${sorted.length} sorted values for ${x.length} draws`);
+  // Chains of an even length split into the same draws in the same places (and sort as `x` does).
+  const even = ndraws % 2 === 0;
+  const split = even ? { x, m: 2 * nchains, n: ndraws / 2 } : splitChains(x, nchains, ndraws);
+  const splitOrder = even ? order : ascendingOrder(split.x);
+  const splitSorted = even ? sorted : gather(split.x, splitOrder);
+  const bulk = { ...split, x: normalScores(splitOrder, splitSorted) };
   const { bulk: rhatBulk, folded: rhatFolded } =
-    nchains >= 2 ? splitRhats(split, bulk) : { bulk: Number.NaN, folded: Number.NaN };
-  const sorted = Float64Array.from(x).sort();
+    nchains >= 2 ? splitRhats(split, splitOrder, splitSorted, bulk) : { bulk: Number.NaN, folded: Number.NaN };
   const q05 = quantileSorted(sorted, 0.05);
   const q95 = quantileSorted(sorted, 0.95);
-  const ess05 = quantileEss(x, nchains, ndraws, q05);
-  const ess95 = quantileEss(x, nchains, ndraws, q95);
+  const ess05 = quantileEss(split, q05);
+  const ess95 = quantileEss(split, q95);
   const essMean = effectiveSize(split);
   let mean = 0;
   for (const v of x) mean += v;
@@ -270,17 +245,21 @@ export function parameterConvergence(x: Float64Array, nchains: number, ndraws: n
   };
 }
 
-/** Bulk and folded R̂ of split chains, given their rank-normalized draws `bulk`. */
-function splitRhats(split: Chains, bulk: Chains): { bulk: number; folded: number } {
-  const median = quantileSorted(Float64Array.from(split.x).sort(), 0.5);
-  const folded = split.x.map((v) => Math.abs(v - median));
-  return { bulk: basicRhat(bulk), folded: basicRhat({ ...split, x: rankNormalize(folded) }) };
+/**
+ * Bulk and folded R̂ of split chains, given their {@link ascendingOrder}, their values in that
+ * order and their rank-normalized draws `bulk`.
+ */
+function splitRhats(split: Chains, order: Uint32Array, sorted: Float64Array, bulk: Chains): { bulk: number; folded: number } {
+  const folded = foldedAbout(split.x, order, sorted, quantileSorted(sorted, 0.5));
+  return { bulk: basicRhat(bulk), folded: basicRhat({ ...split, x: normalScores(folded.order, folded.sorted) }) };
 }
 
 /** Rank-normalized R̂ (the larger of bulk and folded) of one series, for live displays. */
 export function rankRhat(x: Float64Array, nchains: number, ndraws: number): number {
-  if (ndraws < MIN_DRAWS || nchains < 2 || x.some((v) => !Number.isFinite(v))) return Number.NaN;
+  if (ndraws < MIN_DRAWS || nchains < 2 || !allFinite(x)) return Number.NaN;
   const split = splitChains(x, nchains, ndraws);
-  const r = splitRhats(split, { ...split, x: rankNormalize(split.x) });
+  const order = ascendingOrder(split.x);
+  const sorted = gather(split.x, order);
+  const r = splitRhats(split, order, sorted, { ...split, x: normalScores(order, sorted) });
   return Math.max(r.bulk, r.folded);
 }

@@ -33,24 +33,44 @@ export function fft(re: Float64Array, im: Float64Array, inverse = false): void {
   }
   const { cos, sin } = twiddles(n);
   const sign = inverse ? 1 : -1;
-  for (let len = 2; len <= n; len <<= 1) {
+  let len = 2;
+  // An odd number of stages starts with one alone (its twiddle is 1); the rest go two at a time.
+  if ((Math.log2(n) & 1) === 1) {
+    for (let i = 0; i < n; i += 2) butterfly(re, im, i, i + 1, cos[0], sign * sin[0]);
+    len = 4;
+  }
+  // Stages len and 2·len fused: each group of four points goes through both while it is at hand,
+  // with the twiddles the two stages have apart, so the numbers are theirs and the data is read
+  // half as often.
+  for (; len < n; len <<= 2) {
     const half = len >> 1;
-    const step = n / len; // twiddle k of this stage is entry k * step of the table
-    for (let i = 0; i < n; i += len) {
+    const step1 = n / len;
+    const step2 = step1 >> 1;
+    for (let i = 0; i < n; i += 2 * len) {
       for (let k = 0; k < half; k++) {
-        const cr = cos[k * step];
-        const ci = sign * sin[k * step];
-        const a = i + k;
-        const b = a + half;
-        const xr = re[b] * cr - im[b] * ci;
-        const xi = re[b] * ci + im[b] * cr;
-        re[b] = re[a] - xr;
-        im[b] = im[a] - xi;
-        re[a] += xr;
-        im[a] += xi;
+        const a0 = i + k;
+        const a1 = a0 + half;
+        const a2 = a0 + len;
+        const a3 = a2 + half;
+        const c1 = cos[k * step1];
+        const s1 = sign * sin[k * step1];
+        butterfly(re, im, a0, a1, c1, s1);
+        butterfly(re, im, a2, a3, c1, s1);
+        butterfly(re, im, a0, a2, cos[k * step2], sign * sin[k * step2]);
+        butterfly(re, im, a1, a3, cos[(k + half) * step2], sign * sin[(k + half) * step2]);
       }
     }
   }
+}
+
+/** One radix-2 butterfly: (a, b) ← (a + w·b, a − w·b) with w = cr + i·ci. */
+function butterfly(re: Float64Array, im: Float64Array, a: number, b: number, cr: number, ci: number): void {
+  const xr = re[b] * cr - im[b] * ci;
+  const xi = re[b] * ci + im[b] * cr;
+  re[b] = re[a] - xr;
+  im[b] = im[a] - xi;
+  re[a] += xr;
+  im[a] += xi;
 }
 
 let cachedN = 0;

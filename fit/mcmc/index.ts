@@ -5,12 +5,12 @@ export {
   rankRhat,
   effectiveSize,
   splitChains,
-  rankNormalize,
   basicRhat,
   RHAT_LIMIT,
   ESS_LIMIT,
   type ParameterConvergence,
 } from "./convergence.js";
+export { rankNormalize } from "./ranks.js";
 export { normalQuantile, betaQuantile, incompleteBeta } from "./quantile-functions.js";
 export { iqrOutliers } from "./outliers.js";
 export { quantileSorted, meanStd, covariance, correlation, P68, P95 } from "./stats.js";

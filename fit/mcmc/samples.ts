@@ -3,9 +3,10 @@
  * convergence diagnostics and plain-language warnings. A `FitResult` from DREAM or SMC carries
  * one as `samples`; the store writes and reads it in bumps' file formats.
  */
-import { ESS_LIMIT, parameterConvergence, RHAT_LIMIT } from "./convergence.js";
+import { ESS_LIMIT, orderedConvergence, parameterConvergence, RHAT_LIMIT } from "./convergence.js";
 import { iqrOutliers } from "./outliers.js";
-import { correlation, covariance, meanStd, P68, P95, quantileSorted } from "./stats.js";
+import { ascendingOrder } from "./ranks.js";
+import { allFinite, correlation, covariance, meanStd, P68, P95, quantileSorted } from "./stats.js";
 import {
   diagnosticLimits,
   judgeDiagnostics,
@@ -83,6 +84,7 @@ export class McmcSamples implements McmcSamplesData {
   /** @inheritDoc */ particleEss?: number;
   /** @inheritDoc */ until?: McmcUntil;
   private cached?: McmcSummary;
+  private cachedCovariance?: Float64Array;
 
   /** Wraps a run's record; checks that the array sizes agree. */
   constructor(data: McmcSamplesData) {
@@ -169,6 +171,15 @@ export class McmcSamples implements McmcSamplesData {
     return g > start ? s / (g - start) : Number.NaN;
   }
 
+  /**
+   * Covariance matrix of the draws (row-major `nparams × nparams`, divisor size − 1), computed
+   * once: the result's covariance and the summary's correlations both come from it. A copy.
+   */
+  drawCovariance(): Float64Array {
+    this.cachedCovariance ??= covariance(this.points, this.size, this.labels.length);
+    return this.cachedCovariance.slice();
+  }
+
   /** Statistics, diagnostics and warnings (computed once). */
   summary(): McmcSummary {
     if (!this.cached) this.cached = this.computeSummary();
@@ -199,7 +210,14 @@ export class McmcSamples implements McmcSamplesData {
     for (let k = 0; k < p; k++) {
       for (let i = 0; i < n; i++) column[i] = this.points[i * p + k];
       const { mean, std } = meanStd(column);
-      column.sort();
+      // A chain sampler's diagnostics need the draws chain by chain and in ascending order: one
+      // radix order of them serves the diagnostics and, gathered, the quantiles here.
+      let order: Uint32Array | undefined;
+      if (chainSampler) for (let t = 0; t < nt; t++) for (let c = 0; c < nc; c++) perChain[c * nt + t] = column[t * nc + c];
+      if (chainSampler && allFinite(perChain)) {
+        order = ascendingOrder(perChain);
+        for (let i = 0; i < n; i++) column[i] = perChain[order[i]];
+      } else column.sort();
       stats.push({
         name: this.labels[k],
         mean,
@@ -210,8 +228,8 @@ export class McmcSamples implements McmcSamplesData {
         p95: [quantileSorted(column, P95[0]), quantileSorted(column, P95[1])],
       });
       if (chainSampler) {
-        for (let t = 0; t < nt; t++) for (let c = 0; c < nc; c++) perChain[c * nt + t] = this.points[(t * nc + c) * p + k];
-        const d = parameterConvergence(perChain, nc, nt);
+        const d =
+          order === undefined ? parameterConvergence(perChain, nc, nt) : orderedConvergence(perChain, nc, nt, order, column);
         diag.rhat.push(finiteOrNull(d.rhat));
         diag.rhatBulk.push(finiteOrNull(d.rhatBulk));
         diag.rhatFolded.push(finiteOrNull(d.rhatFolded));
@@ -229,7 +247,7 @@ export class McmcSamples implements McmcSamplesData {
         diag.mcseQuantiles.push(null);
       }
     }
-    const corr = correlation(covariance(this.points, n, p), p);
+    const corr = correlation(this.drawCovariance(), p);
     const outlierChains = chainSampler && nt > 1 ? this.keptOutliers() : [];
     const diagnostics: McmcDiagnostics = {
       ...diag,

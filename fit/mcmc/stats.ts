@@ -18,6 +18,12 @@ export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
+/** False when `x` holds a NaN or an infinity. */
+export function allFinite(x: ArrayLike<number>): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return false;
+  return true;
+}
+
 /** Mean and (population) standard deviation of `x`. */
 export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
   const n = x.length;

@@ -8,7 +8,6 @@ import { DISPLAY, type MimeBundle } from "../../schema/display.js";
 import { MCMC_MIME } from "../../schema/mcmc.js";
 import { diagnosticsLine, mcmcBundle, mcmcHtml, mcmcText } from "../mcmc/report.js";
 import { McmcSamples } from "../mcmc/samples.js";
-import { covariance } from "../mcmc/stats.js";
 import { FitResult, resultAt, type FitResultInit } from "../result.js";
 import type { StopReason } from "../stop-reason.js";
 import type { Problem } from "../types.js";
@@ -66,13 +65,12 @@ export function sampledResult(
   bestX: Float64Array,
   info: { evaluations: number; converged: boolean; message: string; stopped?: StopReason },
 ): SampledFitResult {
-  const p = bestX.length;
   return new SampledFitResult({
     ...resultAt(problem, bestX),
     method: samples.sampler,
     labels: samples.labels,
     x: bestX,
-    cov: covariance(samples.points, samples.size, p),
+    cov: samples.drawCovariance(),
     evaluations: info.evaluations,
     converged: info.converged,
     message: info.message,
