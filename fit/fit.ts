@@ -256,7 +256,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   }
   best.evaluations = total;
   if (cell?.aborted !== true) {
-    const band = await addModelBands(best, problem, bandOptions(methodName, options));
+    const band = await addModelBands(best, problem, { ...bandOptions(methodName, options), fitMs: performance.now() - t0 });
     if (band.draws > 0) best.band = band;
   }
   if (progress.stopReason !== undefined || options.signal?.aborted === true || cell?.aborted === true) {

@@ -26,11 +26,19 @@ export const BAND_DRAWS = 300;
 export const SLOW_BAND_MS = 300;
 
 /**
- * A band evaluated in the calling thread takes about this long at most (milliseconds): a model too
- * slow for {@link BAND_DRAWS} draws in that time gets fewer, but never fewer than
- * {@link MIN_BAND_DRAWS}. The bundle's `bands.draws` says how many were used.
+ * A band takes about this long at most (milliseconds of wall time), or {@link BAND_SHARE} of the
+ * fit's own time when that is longer: a model too slow for {@link BAND_DRAWS} draws in that time,
+ * on the threads or workers at hand, gets fewer, but never fewer than {@link MIN_BAND_DRAWS}. The
+ * bundle's `bands.draws` says how many were used.
  */
-export const SERIAL_BAND_BUDGET_MS = 2000;
+export const BAND_BUDGET_MS = 2000;
+
+/**
+ * The share of the fit's time a band may take beyond {@link BAND_BUDGET_MS}: a band is a picture
+ * of the draws, and should not keep a long fit's user waiting much longer than the draws did
+ * (a curve grid is much denser than the data, so one draw's curve can cost many evaluations).
+ */
+export const BAND_SHARE = 0.1;
 
 /** Fewest draws a band is made of (the 95% band's ends are then the 3rd and 98th of 100 values). */
 export const MIN_BAND_DRAWS = 100;
@@ -163,6 +171,10 @@ export interface BandOptions {
   draws?: number;
   /** Evaluate on workers whatever the model's cost (when they can be used at all). */
   forceWorkers?: boolean;
+  /** How long the fit took before its band (milliseconds): the band's budget grows with it. */
+  fitMs?: number;
+  /** The band's wall-time budget in milliseconds (default: {@link BAND_BUDGET_MS}, or {@link BAND_SHARE} of `fitMs` when longer). */
+  budgetMs?: number;
   /**
    * The sampler's own evaluator (the caller's, left open): used for a slow model when it can
    * evaluate curves (a worker-thread pool, the ZeroMQ workers of a spread fit), instead of starting a pool.
@@ -210,15 +222,25 @@ async function makeBands(result: FitResult, problem: Problem, options: BandOptio
   let outcome: Omit<BandOutcome, "seconds">;
   try {
     // The first draw is evaluated here and timed: it says whether the rest is worth sending to
-    // workers, or, without workers, how many draws fit the serial budget.
+    // workers, and how many draws fit the budget on the threads or workers at hand.
     const start = performance.now();
     curvesAt(problem, grids, points.subarray(0, p), values.subarray(0, width));
     const perDraw = performance.now() - start;
     const estimatedMs = perDraw * count;
+    const budgetMs = options.budgetMs ?? Math.max(BAND_BUDGET_MS, BAND_SHARE * (options.fitMs ?? 0));
+    const affordable = (workers: number): number =>
+      Math.max(MIN_BAND_DRAWS, Math.floor((budgetMs * workers) / Math.max(perDraw, 1e-6)));
+    const thinTo = (most: number): void => {
+      if (most >= count) return;
+      ({ points, count } = thinnedDraws(samples, most));
+      values = new Float64Array(count * width);
+      curvesAt(problem, grids, points.subarray(0, p), values.subarray(0, width));
+    };
     const pool =
       count > 1 && (options.forceWorkers === true || estimatedMs > SLOW_BAND_MS)
         ? await bandWorkers(problem, options).catch(() => undefined)
         : undefined;
+    if (pool !== undefined) thinTo(affordable(Math.max(1, pool.evaluator.concurrency ?? 1)));
     // Workers that fail (a model file that no longer loads, a lost thread) leave the band to the calling thread.
     const threaded =
       pool !== undefined &&
@@ -227,12 +249,7 @@ async function makeBands(result: FitResult, problem: Problem, options: BandOptio
         .catch(() => false)
         .finally(() => (pool.owned ? pool.evaluator.close() : undefined)));
     if (!threaded) {
-      const affordable = Math.max(MIN_BAND_DRAWS, Math.floor(SERIAL_BAND_BUDGET_MS / Math.max(perDraw, 1e-6)));
-      if (affordable < count) {
-        ({ points, count } = thinnedDraws(samples, affordable));
-        values = new Float64Array(count * width);
-        curvesAt(problem, grids, points.subarray(0, p), values.subarray(0, width));
-      }
+      thinTo(affordable(1));
       for (let d = 1; d < count; d++)
         curvesAt(problem, grids, points.subarray(d * p, d * p + p), values.subarray(d * width, (d + 1) * width));
     }

@@ -157,6 +157,15 @@ describe("model bands", () => {
       const out = new Float64Array(1);
       await pool.evaluatePopulation(result.x, 1, out);
       expect(out[0]).toBe(problem.nllf(result.x));
+      // A budget too small for every draw on the pool's two threads thins the draws as the
+      // calling thread would for the same budget on one: both make the band of the fewest draws.
+      delete result.models[0].curve!.bands;
+      const budgeted = await addModelBands(result, problem, { evaluator: pool, forceWorkers: true, budgetMs: 1e-6 });
+      expect(budgeted).toMatchObject({ draws: MIN_BAND_DRAWS, workers: true });
+      const fewer = result.models[0].curve!.bands;
+      delete result.models[0].curve!.bands;
+      expect(await addModelBands(result, problem, { budgetMs: 1e-6 })).toMatchObject({ draws: MIN_BAND_DRAWS, workers: false });
+      expect(result.models[0].curve!.bands).toEqual(fewer);
     } finally {
       await pool.close();
     }
