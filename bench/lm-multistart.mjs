@@ -25,6 +25,7 @@ const SLEEP_MS = 5;
 const WORKERS = 8;
 const STARTS = 8;
 const SEED = 1;
+
 /** Problems of 2 to 7 parameters whose random starts mostly converge. */
 const PROBLEMS = ["Misra1a", "Chwirut2", "DanWood", "Eckerle4", "Rat43", "Lanczos3", "Thurber"];
 const dir = scratch("lm-multistart");
@@ -43,6 +44,16 @@ function modelFileFor(name) {
       `export const problem = makeSlowNistProblem(${JSON.stringify(name)}, 1, ${SLEEP_MS});\n`,
   );
   return file;
+}
+
+/**
+ * Records one timed fit of a problem in its `row` under `key`: the first (`reference`) with its
+ * evaluations and optimum, a later one with whether it found the same bits.
+ */
+function recordRun(row, key, ms, result, reference) {
+  row[key] = ms;
+  if (reference) Object.assign(row, { evaluations: result.evaluations, x: result.x });
+  else row.same = result.evaluations === row.evaluations && result.x.every((v, j) => v === row.x[j]);
 }
 
 /** Eight starts, serially and on eight threads, beside scipy. */
@@ -74,13 +85,8 @@ async function eightStarts() {
       const t0 = performance.now();
       const result = await fit(problem, workers > 0 ? { ...options, parallel: workers, modelFile } : options);
       const ms = performance.now() - t0;
-      const rss = result.chisq * result.dof;
-      if (workers === 0) Object.assign(row, { serialMs: ms, evaluations: result.evaluations, rss, x: result.x });
-      else
-        Object.assign(row, {
-          parallelMs: ms,
-          same: result.evaluations === row.evaluations && result.x.every((v, j) => v === row.x[j]),
-        });
+      if (workers === 0) row.rss = result.chisq * result.dof;
+      recordRun(row, workers === 0 ? "serialMs" : "parallelMs", ms, result, workers === 0);
     }
     rows.push(row);
     process.stderr.write(`${name} `);
@@ -158,12 +164,7 @@ async function spareThreads() {
       const t0 = performance.now();
       const result = await fit(problem, options);
       const ms = performance.now() - t0;
-      if (workers === FEW) Object.assign(row, { oneEachMs: ms, evaluations: result.evaluations, x: result.x });
-      else
-        Object.assign(row, {
-          spareMs: ms,
-          same: result.evaluations === row.evaluations && result.x.every((v, j) => v === row.x[j]),
-        });
+      recordRun(row, workers === FEW ? "oneEachMs" : "spareMs", ms, result, workers === FEW);
     }
     rows.push(row);
     process.stderr.write(`${name} `);
