@@ -123,9 +123,10 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   // The model's cost, measured on its first evaluation, decides "auto" parallel evaluation.
   const t0 = performance.now();
   const startResiduals = method.needsResiduals === true ? finiteResidualsAt(problem, x0) : undefined;
-  const f0 = startResiduals === undefined ? problem.nllf(x0) : 0;
+  // Finite residuals (and priors) there already say the nllf is finite.
+  const f0 = startResiduals === undefined ? problem.nllf(x0) : undefined;
   const modelCostMs = performance.now() - t0;
-  if (!Number.isFinite(f0)) {
+  if (f0 !== undefined && !Number.isFinite(f0)) {
     const why = problem.diagnose?.();
     throw new Error(`fit: the nllf is ${f0} at the starting point${why ? `: ${why}` : ""}`);
   }
