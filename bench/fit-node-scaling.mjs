@@ -56,6 +56,17 @@ const FITS = {
   smc: "--fit=smc --particles=2000 --moves=2 --seed=1",
 };
 
+/**
+ * A target is met when both efficiencies reach it: against 5 ms per evaluation (which counts the
+ * points SMC's prior refuses without a model call as if they cost 5 ms, flattering it) and against
+ * the serial run (which cancels that and the model's oversleeping).
+ */
+function verdictOf(vs5ms, vsSerial) {
+  if (vs5ms && vsSerial) return "met";
+  if (vs5ms) return "**not met** against the serial run (met against 5 ms only)";
+  return vsSerial ? "met against the serial run only" : "**not met**";
+}
+
 /** RSS (MiB) of this job's worker processes, sampled while they run. */
 function workerRss(dir) {
   const out = execFileSync("ps", ["-eo", "rss=,args="], { encoding: "utf8" });
@@ -211,7 +222,7 @@ ${targets
     .filter(([m, w]) => at(m, w))
     .map(([m, w, e]) => {
       const r = at(m, w);
-      return `${m} W=${w}: ${r.efficiency.toFixed(3)} vs 5 ms, ${f(r.relEfficiency, 3)} vs serial (target ≥ ${e}: ${r.efficiency >= e ? "met" : r.relEfficiency >= e ? "met against the serial run only" : "**not met**"})`;
+      return `${m} W=${w}: ${r.efficiency.toFixed(3)} vs 5 ms, ${f(r.relEfficiency, 3)} vs serial (target ≥ ${e}: ${verdictOf(r.efficiency >= e, r.relEfficiency >= e)})`;
     })
     .join("; ");
   writeSection(
