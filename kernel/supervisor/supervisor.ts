@@ -189,11 +189,21 @@ class Supervisor {
 
   private childEnded(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, tail: string): void {
     if (child !== this.child) return;
+    const wasReady = this.ready;
     this.child = undefined;
     this.doorbell = undefined;
     this.ready = false;
     if (this.exitNotice !== undefined || this.stopping) {
       void this.end(this.exitNotice ?? 0);
+      return;
+    }
+    if (signal === "SIGINT" && !wasReady) {
+      // A SIGINT sent to the kernel's process group in the instant between the child's fork and
+      // its move to a session of its own stays pending in it, and ends it as its signals are
+      // unblocked, before any of its code runs. It held nothing and nothing is wrong with it: it
+      // is started again, neither reported to a cell nor counted as a crash.
+      log("the interpreter was ended as it started by a SIGINT to the kernel's process group; starting it again");
+      this.startChild();
       return;
     }
     const report = describeDeath(code, signal, tail);
