@@ -47,6 +47,18 @@ function modelFileFor(name) {
 }
 
 /**
+ * The model file of a problem, its parameter count, and the start points a fit of `starts` starts
+ * plans from NIST's start 1 with the bench's seed (the same points the fit will take), for the anchor.
+ */
+async function plannedStarts(name, starts) {
+  const modelFile = modelFileFor(name);
+  const { problem } = await loadModelFile(modelFile, { fresh: true });
+  const x0 = problem.getValues();
+  const { points } = planStarts(problem, x0, new Random(SEED), starts);
+  return { modelFile, p: x0.length, points: points.map((x) => Array.from(x)) };
+}
+
+/**
  * Records one timed fit of a problem in its `row` under `key`: the first (`reference`) with its
  * evaluations and optimum, a later one with whether it found the same bits.
  */
@@ -62,16 +74,9 @@ async function eightStarts() {
   const startups = [];
   const anchorInput = [];
   for (const name of PROBLEMS) {
-    const modelFile = modelFileFor(name);
-    const row = { name };
-    // The start points the fit plans (the same seed, the same points), for the anchor.
-    {
-      const { problem } = await loadModelFile(modelFile, { fresh: true });
-      const x0 = problem.getValues();
-      const { points } = planStarts(problem, x0, new Random(SEED), STARTS);
-      row.p = x0.length;
-      anchorInput.push({ name, points: points.map((x) => Array.from(x)) });
-    }
+    const { modelFile, p, points } = await plannedStarts(name, STARTS);
+    const row = { name, p };
+    anchorInput.push({ name, points });
     for (const workers of [0, WORKERS]) {
       const { problem } = await loadModelFile(modelFile, { fresh: true });
       const options = { method: "lm", starts: STARTS, seed: SEED };
@@ -145,16 +150,10 @@ async function spareThreads() {
   const rows = [];
   const anchorInput = [];
   for (const name of PROBLEMS) {
-    const modelFile = modelFileFor(name);
-    const row = { name };
-    {
-      const { problem } = await loadModelFile(modelFile, { fresh: true });
-      const x0 = problem.getValues();
-      row.p = x0.length;
-      if (row.p < 3) continue;
-      const { points } = planStarts(problem, x0, new Random(SEED), FEW);
-      anchorInput.push({ name, points: points.map((x) => Array.from(x)) });
-    }
+    const { modelFile, p, points } = await plannedStarts(name, FEW);
+    if (p < 3) continue;
+    const row = { name, p };
+    anchorInput.push({ name, points });
     for (const workers of [FEW, WORKERS]) {
       const options = { method: "lm", starts: FEW, seed: SEED, parallel: workers, modelFile };
       // Threads (and each start's pool for its columns) started untimed, as a notebook's second fit finds them.
