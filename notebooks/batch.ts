@@ -8,6 +8,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { stringify as toYaml } from "yaml";
 import { submit } from "../jobs/api.js";
 import type { Job } from "../jobs/job.js";
+import type { JobRow } from "../schema/jobs.js";
 import { readNotebook, type Notebook } from "./notebook.js";
 import { checkParameterNames, expandPathTemplate, type ParameterValues } from "./parameters.js";
 import { RECORD_MIME } from "./record.js";
@@ -180,13 +181,42 @@ export async function submitSweepArray(
   return { job, outputs };
 }
 
-/** Reads a finished run's output notebook into a summary row (status, run time, records). */
-export function rowFromOutput(output: string, parameters: ParameterValues, jobId?: string): SweepRow {
+/** How Slurm (or the local backend) last saw the job of one run, when it has ended. */
+export type RunTask = Pick<JobRow, "id" | "state" | "exitCode" | "signal" | "nodes">;
+
+/** The task's end in words: `FAILED (killed by signal 9) on n4`. */
+function taskEnd(task: RunTask): string {
+  const how = task.signal !== null ? ` (killed by signal ${task.signal})` : task.exitCode ? ` (exit code ${task.exitCode})` : "";
+  return `${task.state}${how}${task.nodes ? ` on ${task.nodes}` : ""}`;
+}
+
+/**
+ * Where a run stopped when its output was last saved before its process ended: the first code
+ * cell still pending or running (the runner marks each cell as it goes), else null. Outputs
+ * without these marks count as finished.
+ */
+function unfinishedAt(nb: Notebook): { number: number; of: number } | null {
+  const code = nb.cells.filter((c) => c.cell_type === "code");
+  const at = code.findIndex((c) => {
+    const status = (c.metadata.hpcfit as { status?: unknown } | undefined)?.status;
+    return status === "pending" || status === "running";
+  });
+  return at < 0 ? null : { number: at + 1, of: code.length };
+}
+
+/**
+ * Reads a run's output notebook into a summary row (status, run time, records). With `task`,
+ * the run's job as it ended, a run counts as ok only when its job completed too: a run whose
+ * process was killed leaves an output saved part way, which says nothing of the end.
+ */
+export function rowFromOutput(output: string, parameters: ParameterValues, jobId?: string, task?: RunTask): SweepRow {
+  const ended = task && task.state !== "COMPLETED" ? `its job ${task.id} ended ${taskEnd(task)}` : undefined;
   let nb: Notebook;
   try {
     nb = readNotebook(output);
   } catch (error) {
-    return { parameters, status: "failed", output, jobId, error: `no output notebook: ${(error as Error).message}`, records: {} };
+    const why = `no output notebook: ${(error as Error).message}`;
+    return { parameters, status: "failed", output, jobId, error: ended ? `${why}; ${ended}` : why, records: {} };
   }
   const meta = (nb.metadata.hpcfit ?? {}) as { exception?: boolean; duration?: number; node?: unknown };
   const records: Record<string, unknown> = {};
@@ -199,14 +229,19 @@ export function rowFromOutput(output: string, parameters: ParameterValues, jobId
       if (out.output_type === "error" && !error) error = `${String(out.ename)}: ${String(out.evalue)}`;
     }
   }
+  const stopped = meta.exception ? null : unfinishedAt(nb);
+  let failure: string | undefined;
+  if (meta.exception) failure = error ?? "the run failed";
+  else if (stopped) failure = `the run stopped at code cell ${stopped.number} of ${stopped.of}${ended ? `: ${ended}` : ""}`;
+  else if (ended) failure = `the output looks complete but ${ended}`;
   return {
     parameters,
-    status: meta.exception ? "failed" : "ok",
+    status: failure === undefined ? "ok" : "failed",
     runTime: typeof meta.duration === "number" ? meta.duration : undefined,
     output,
     jobId,
     node: typeof meta.node === "string" ? meta.node : undefined,
-    error: meta.exception ? (error ?? "the run failed") : undefined,
+    error: failure,
     records,
   };
 }

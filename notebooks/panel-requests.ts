@@ -68,7 +68,10 @@ export async function summariseSweep(id: string): Promise<{ csv: string; noteboo
   if (manifest === null || manifest.kind !== "sweep") throw new UserError(`job ${id} is not a notebook sweep`);
   const open = rows.filter((r) => !isTerminalState(r.state)).length;
   if (open > 0) throw new UserError(`the sweep ${id} still has ${open} run${open > 1 ? "s" : ""} pending or running`);
-  const summaryRows = manifest.outputs.map((output, i) => rowFromOutput(output, manifest.parameters[i] ?? {}, `${arrayId}_${i}`));
+  const tasks = new Map(rows.map((r) => [r.id, r]));
+  const summaryRows = manifest.outputs.map((output, i) =>
+    rowFromOutput(output, manifest.parameters[i] ?? {}, `${arrayId}_${i}`, tasks.get(`${arrayId}_${i}`)),
+  );
   return writeSummary(summaryRows, manifest.input, manifest.runDir);
 }
 

@@ -74,7 +74,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     const arrayId = job.id;
     if (options.wait) {
       await job.wait({ live: false });
-      rows = submitted.outputs.map((o, i) => rowFromOutput(o, combos[i], `${arrayId}_${i}`));
+      // Each run is judged with its task's end as well as its output: a run killed mid-way
+      // leaves an output that was saved part way.
+      const tasks = new Map(job.tasks.map((t) => [t.id, t]));
+      rows = submitted.outputs.map((o, i) => rowFromOutput(o, combos[i], `${arrayId}_${i}`, tasks.get(`${arrayId}_${i}`)));
     } else {
       rows = submitted.outputs.map((o, i) => ({
         parameters: combos[i],

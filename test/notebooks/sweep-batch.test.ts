@@ -110,6 +110,42 @@ describe("hpcfit sweep", () => {
     ]);
     expect(rows[3].job_id).toMatch(/^\d+_3$/);
   });
+
+  test("a run whose process is killed part way is reported failed with its job's end, however complete its output looks", async () => {
+    const dir = tempDir();
+    // The runner saves the output as it goes: the run killed in its third code cell (after the
+    // injected parameters and the notebook's own) leaves an output without an error in it, and
+    // only its job's end tells what happened.
+    const input = writeTestNotebook(dir, "killed.ipynb", [
+      { source: "let n = 1;", tags: ["parameters"] },
+      [
+        // Run 2 kills its own `hpcfit run` (the job's process, an ancestor of the kernel) with
+        // SIGKILL, as when a failing node takes a run's processes before its slurmstepd: Slurm
+        // ends the task FAILED, and the output stays as last saved.
+        'import { readFileSync } from "node:fs";',
+        "const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);",
+        "const isRun = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\\0')[1]?.endsWith('cli/main.js');",
+        "let runPid = process.pid;",
+        "while (n === 2 && runPid > 1 && !isRun(runPid)) runPid = parentOf(runPid);",
+        'if (n === 2) process.kill(runPid, "SIGKILL");',
+      ].join("\n"),
+      'import { record } from "hpcfit";\nrecord("seen", n);',
+    ]);
+    const out = join(dir, "array");
+    const r = await runCli(["sweep", input, "--grid", "n=1,2", "-o", out, "--wait", "--sbatch", "--time=00:05:00"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("1 of 2 runs failed");
+    const rows = csvRows(join(out, "killed-summary.csv"));
+    expect(rows.map((row) => [row.n, row.status, row.error])).toEqual([
+      ["1", "ok", ""],
+      [
+        "2",
+        "failed",
+        expect.stringMatching(/^the run stopped at code cell 3 of 4: its job \d+_1 ended FAILED \(killed by signal 9\) on \S+$/),
+      ],
+    ]);
+    expect(rows[0].seen).toBe("1");
+  });
 });
 
 describe("batch runs", () => {

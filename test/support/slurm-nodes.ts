@@ -13,7 +13,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { promisify } from "node:util";
-import { environment, killProcess, processes, readOr } from "./processes.js";
+import { environment, killProcess, processes, readOr, type Proc } from "./processes.js";
 
 const run = promisify(execFile);
 
@@ -21,6 +21,8 @@ const run = promisify(execFile);
 interface NodeFiles {
   pidFile: string;
   spoolDir: string;
+  /** The node's log, which its slurmd and each of its slurmstepd hold open. */
+  logFile: string;
 }
 
 function confValue(text: string, key: string, conf: string): string {
@@ -34,7 +36,11 @@ function nodeFiles(conf: string, node: string): NodeFiles {
   const text = readFileSync(conf, "utf8");
   if (!new RegExp(`^NodeName=${node} `, "m").test(text)) throw new Error(`${conf} declares no node named ${node}`);
   const expand = (v: string): string => v.replaceAll("%n", node).replaceAll("%h", hostname());
-  return { pidFile: expand(confValue(text, "SlurmdPidFile", conf)), spoolDir: expand(confValue(text, "SlurmdSpoolDir", conf)) };
+  return {
+    pidFile: expand(confValue(text, "SlurmdPidFile", conf)),
+    spoolDir: expand(confValue(text, "SlurmdSpoolDir", conf)),
+    logFile: expand(confValue(text, "SlurmdLogFile", conf)),
+  };
 }
 
 function sharedConf(conf: string): void {
@@ -55,22 +61,33 @@ function socketInodesUnder(dir: string): Set<string> {
   return inodes;
 }
 
-function holdsSocket(pid: number, inodes: Set<string>): boolean {
+/** What the process's open descriptors point to (`socket:[123]`, file paths); empty if it is gone. */
+function descriptors(pid: number): string[] {
   let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return false;
+    return [];
   }
+  const targets: string[] = [];
   for (const fd of fds) {
     try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m && inodes.has(m[1])) return true;
+      targets.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
     } catch {
       // The descriptor closed while we looked.
     }
   }
-  return false;
+  return targets;
+}
+
+/**
+ * Whether the process is a slurmstepd of the node: it holds a socket bound in the node's spool
+ * directory (from when its step is set up) or the node's log open (from its first moments,
+ * before it has a socket or its `slurmstepd: [job.step]` title).
+ */
+function isStepDaemonOf(p: Proc, inodes: Set<string>, logFile: string): boolean {
+  if (!p.cmdline.includes("slurmstepd")) return false;
+  return descriptors(p.pid).some((t) => t === logFile || inodes.has(/^socket:\[(\d+)\]$/.exec(t)?.[1] ?? ""));
 }
 
 /** Whether the process runs in a job step of `node` of the cluster configured by `conf` (Slurm sets both in a task's environment). */
@@ -79,14 +96,16 @@ function inStepOf(pid: number, node: string, conf: string): boolean {
   return env.includes(`SLURMD_NODENAME=${node}`) && env.includes(`SLURM_CONF=${conf}`);
 }
 
-/** The node's slurmstepd processes, every process in its job steps, and all their descendants. */
-function stepProcesses(node: string, conf: string, spoolDir: string): Set<number> {
+/**
+ * The node's slurmstepd processes, every process in its job steps, the processes its slurmd has
+ * forked (a step being launched), and all their descendants.
+ */
+function stepProcesses(node: string, conf: string, files: NodeFiles, slurmd: number | undefined): Set<number> {
   const all = processes();
-  const inodes = socketInodesUnder(spoolDir);
-  const roots = all.filter(
-    (p) => (p.cmdline.startsWith("slurmstepd:") && holdsSocket(p.pid, inodes)) || inStepOf(p.pid, node, conf),
-  );
+  const inodes = socketInodesUnder(files.spoolDir);
+  const roots = all.filter((p) => isStepDaemonOf(p, inodes, files.logFile) || inStepOf(p.pid, node, conf));
   const found = new Set(roots.map((p) => p.pid));
+  if (slurmd !== undefined) found.add(slurmd);
   // Descendants, including those that cleared their environment.
   for (let grew = true; grew;) {
     grew = false;
@@ -97,27 +116,51 @@ function stepProcesses(node: string, conf: string, spoolDir: string): Set<number
       }
     }
   }
+  if (slurmd !== undefined) found.delete(slurmd);
   found.delete(process.pid);
   return found;
 }
 
+/** Sends `signal` to every process of `pids`; those already gone are skipped. */
+function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
 /**
  * Kills `node`'s slurmd and every process of its job steps with SIGKILL; returns the pids it
- * killed. The slurmd goes first, so that no new step starts while the rest is found.
+ * killed. A node that fails takes all its processes at once, and so does this: a slurmstepd
+ * that saw its task die before it died itself would tell slurmctld that the task was killed,
+ * and Slurm would end the job FAILED rather than requeue it once the node is declared down. So
+ * the slurmd is stopped first (it forks no step meanwhile, and a step it is launching is still
+ * its descendant), every process found is stopped before any is killed, and the node is looked
+ * over again until a look finds nothing new (a slurmstepd launched a moment before may have
+ * left the slurmd's tree before it opened the node's log).
  */
 export function killNode(node: string, conf: string): number[] {
   sharedConf(conf);
   const files = nodeFiles(conf, node);
+  const pid = Number.parseInt(readOr(files.pidFile, ""), 10);
+  const slurmd = Number.isInteger(pid) && pid > 0 && readOr(`/proc/${pid}/cmdline`, "").includes("slurmd") ? pid : undefined;
+  if (slurmd !== undefined) signalAll([slurmd], "SIGSTOP");
   const killed: number[] = [];
-  const slurmd = Number.parseInt(readOr(files.pidFile, ""), 10);
-  if (Number.isInteger(slurmd) && slurmd > 0 && readOr(`/proc/${slurmd}/cmdline`, "").includes("slurmd") && killProcess(slurmd))
-    killed.push(slurmd);
-  // A step being set up when its slurmd died may still fork: look again until nothing is left.
-  for (let pass = 0; pass < 5; pass++) {
-    const victims = [...stepProcesses(node, conf, files.spoolDir)].filter((pid) => !killed.includes(pid));
-    if (victims.length === 0) break;
-    for (const pid of victims) if (killProcess(pid)) killed.push(pid);
+  for (let quiet = 0, pass = 0; quiet < 3 && pass < 50; pass++) {
+    const victims = [...stepProcesses(node, conf, files, slurmd)].filter((p) => !killed.includes(p));
+    if (victims.length === 0) {
+      quiet++;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      continue;
+    }
+    quiet = 0;
+    signalAll(victims, "SIGSTOP");
+    for (const victim of victims) if (killProcess(victim)) killed.push(victim);
   }
+  if (slurmd !== undefined && killProcess(slurmd)) killed.unshift(slurmd);
   return killed;
 }
 
