@@ -140,7 +140,10 @@ export async function startSlurmCluster(options: SlurmClusterOptions = {}): Prom
       "SlurmUser=root",
       "SlurmdUser=root",
       "AuthType=auth/munge",
-      `AuthInfo=socket=${socket}`,
+      // A requeued job may start again only once the credentials of its last launch expire
+      // (cred_expire, 120 s by default): 30 s keeps a node-loss test from idling two minutes and
+      // still leaves a loaded machine ample time to launch a step.
+      `AuthInfo=socket=${socket},cred_expire=30`,
       "CredType=cred/munge",
       `StateSaveLocation=${join(dir, "state")}`,
       // Several slurmd on one machine: %n gives each node its own spool, pid and log file.
