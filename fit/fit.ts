@@ -445,6 +445,8 @@ class Progress {
   private lastTurn = Date.now();
   /** A zero-delay timer is pending whose firing tells that the event loop turned. */
   private markerArmed = false;
+  /** The marker fired since the last {@link breathe}: the event loop turned meanwhile. */
+  private turned = false;
   private lastStep = 0;
   private lastNllf = NaN;
   private lastX: Float64Array | undefined;
@@ -502,14 +504,17 @@ class Progress {
   }
 
   /**
-   * Gives the event loop a turn when it had none for {@link BREATHE_INTERVAL_MS}. A method that
-   * awaits its evaluator (workers, other nodes) lets the loop turn at every population already:
-   * a zero-delay marker timer, armed here and fired by any such turn, tells so, and the method
-   * then goes on without waiting for a timer of its own (at least a millisecond in Node).
+   * Gives the event loop a turn unless it had one since the last call or within
+   * {@link BREATHE_INTERVAL_MS}. A method that awaits its evaluator (workers, other nodes) lets the
+   * loop turn at every population already: a zero-delay marker timer, armed here and fired by any
+   * such turn, tells so, and the method then goes on without waiting for a timer of its own (at
+   * least a millisecond in Node).
    */
   async breathe(): Promise<void> {
+    const turned = this.turned;
+    this.turned = false;
     this.armMarker();
-    if (Date.now() - this.lastTurn < BREATHE_INTERVAL_MS) return;
+    if (turned || Date.now() - this.lastTurn < BREATHE_INTERVAL_MS) return;
     // setTimeout rather than setImmediate: fit/ also runs in browsers and workers.
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
     this.lastTurn = Date.now();
@@ -521,6 +526,7 @@ class Progress {
     this.markerArmed = true;
     setTimeout(() => {
       this.markerArmed = false;
+      this.turned = true;
       this.lastTurn = Date.now();
     }, 0);
   }
