@@ -5,7 +5,8 @@
 // emulates a 5 ms evaluation that uses no CPU (Atomics.wait on a shared buffer), so 128 workers
 // fit on a small machine and what the curves show is hpcfit's own overhead: scatter, gather, the
 // sampler's own work, the machine's scheduling. Time = the sampler's time inside fit() (no job
-// start-up, and not the model band fit() evaluates after the sampler, shown apart). Efficiency = (evaluations × 5 ms / W) / time; the per-round overhead is what a round
+// start-up, and neither the model band fit() evaluates after the sampler nor the result's statistics and
+// diagnostics built after the last generation, both shown apart). Efficiency = (evaluations × 5 ms / W) / time; the per-round overhead is what a round
 // (one population evaluated: a DREAM generation, an SMC move) takes beyond its share of model time.
 // Also the RSS of the worker processes. Run after the build, as root:
 //   node bench/fit-node-scaling.mjs [--workers=1,2,4,...] [--write]
@@ -96,7 +97,10 @@ async function runJob(method, w) {
   // The band is fit()'s work after the sampler ended (its draws' curves, on the same workers): its
   // own column, so that it neither hides in nor inflates the sampler's efficiency.
   const bandSeconds = p.bandSeconds ?? 0;
-  const seconds = p.fitSeconds - bandSeconds;
+  // So is the result's build after the last generation (the draws' statistics and diagnostics, the
+  // model at the best draw): fixed work, the same at every W, that is no part of the sampling.
+  const summarySeconds = p.summarySeconds ?? 0;
+  const seconds = p.fitSeconds - bandSeconds - summarySeconds;
   const ideal = (evaluations * MODEL_MS) / 1000 / w;
   // The points that reached the workers (the driver refuses the others by the prior), from the job's log.
   const out = readdirSync(prepared.dir)
@@ -111,6 +115,7 @@ async function runJob(method, w) {
     nodes: nodeNames.size || 1,
     seconds,
     bandSeconds,
+    summarySeconds,
     bandDraws: result.models[0]?.curve?.bands?.draws ?? 0,
     evaluations,
     rounds,
@@ -152,7 +157,7 @@ try {
       const r = await runJob(method, w);
       rows.push(r);
       console.log(
-        `${method} W=${w}: ${r.seconds.toFixed(2)} s (+ band ${r.bandSeconds.toFixed(2)} s), ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.msPerRound.toFixed(2)} ms/round (bare ZeroMQ floor ${r.floorMsPerRound === null ? "–" : r.floorMsPerRound.toFixed(2)}), ${r.connected} workers on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}, load ${loadavg()[0].toFixed(1)}`,
+        `${method} W=${w}: ${r.seconds.toFixed(2)} s (+ band ${r.bandSeconds.toFixed(2)} s, + summary ${r.summarySeconds.toFixed(3)} s), ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.msPerRound.toFixed(2)} ms/round (bare ZeroMQ floor ${r.floorMsPerRound === null ? "–" : r.floorMsPerRound.toFixed(2)}), ${r.connected} workers on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}, load ${loadavg()[0].toFixed(1)}`,
       );
     }
   }
@@ -215,7 +220,7 @@ ${targets
   const f = (v, d) => (v === null || v === undefined ? "–" : v.toFixed(d));
   const table = rows.map(
     (r) =>
-      `| ${r.method} | ${r.workers} | ${r.connected} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.bandSeconds.toFixed(2)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.workerPoints === null ? "–" : (r.workerPoints / r.rounds).toFixed(0)} | ${r.msPerRound.toFixed(2)} | ${f(r.floorMsPerRound, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
+      `| ${r.method} | ${r.workers} | ${r.connected} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.bandSeconds.toFixed(2)} | ${r.summarySeconds.toFixed(3)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.workerPoints === null ? "–" : (r.workerPoints / r.rounds).toFixed(0)} | ${r.msPerRound.toFixed(2)} | ${f(r.floorMsPerRound, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
   );
   const at = (m, w) => rows.find((r) => r.method === m && r.workers === w);
   const verdict = targets
@@ -231,10 +236,10 @@ ${targets
       `Machine: ${machine()}. 1-min load average before the runs: ${loads.map((l) => l.toFixed(1)).join(", ")}. ${new Date().toISOString().slice(0, 10)}, one run.`,
       `Private Slurm 22.05 test cluster: ${NODES} nodes × ${CPUS} CPUs declared, all on this machine; each W is one %%fit job with --nodes=min(4, W) --ntasks=W (one srun step per node; --overcommit above ${NODES * CPUS}). W = 1 is the serial driver (no workers).`,
       `Model: y = a·x + b whose every evaluation sleeps ${MODEL_MS} ms in Atomics.wait (no CPU). DREAM: 64 chains (pop 32 × 2 parameters), 30 + 120 generations, seed 1. SMC: 2,000 particles, 2 moves per stage, seed 1.`,
-      `Time = the sampler's time inside fit(); the model band fit() evaluates after the sampler (the curves of ${rows[0]?.bandDraws ?? 0} posterior draws, on the same workers when there are) is its own column, not in the time. Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). Points to workers = the points per round that reached the workers: the driver decides the points the prior refuses (SMC's proposals outside the box) without a model call and splits only the others. Bare ZeroMQ = rounds of that many points (one slice per worker) through W bare ZeroMQ worker processes around the same 5 ms sleep, without hpcfit or Slurm (bench/fit-zmq-floor.mjs), measured right after each fit: what this machine charges for the exchange and the wake-ups. RSS = mean resident memory of one worker process. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
+      `Time = the sampler's time inside fit(); the model band fit() evaluates after the sampler (the curves of ${rows[0]?.bandDraws ?? 0} posterior draws, on the same workers when there are) is its own column, not in the time; so is the summary, the result's build after the last generation (the draws' statistics and convergence diagnostics, the model at the best draw: fixed work, the same at every W). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). Points to workers = the points per round that reached the workers: the driver decides the points the prior refuses (SMC's proposals outside the box) without a model call and splits only the others. Bare ZeroMQ = rounds of that many points (one slice per worker) through W bare ZeroMQ worker processes around the same 5 ms sleep, without hpcfit or Slurm (bench/fit-zmq-floor.mjs), measured right after each fit: what this machine charges for the exchange and the wake-ups. RSS = mean resident memory of one worker process. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
       "",
-      "| sampler | W | workers / nodes | seconds | band seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | points to workers / round | ms / round | bare ZeroMQ ms / round | worker RSS MiB |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| sampler | W | workers / nodes | seconds | band seconds | summary seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | points to workers / round | ms / round | bare ZeroMQ ms / round | worker RSS MiB |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...table,
       "",
       `Targets: ${verdict}.`,

@@ -53,6 +53,21 @@ function chisqAt(problem: Problem, x: Float64Array): number | null {
   return s / Math.max(1, nres - problem.labels().length);
 }
 
+/**
+ * {@link chisqAt} that evaluates the model only when the point changed since the last call: the
+ * best point of a long fit seldom moves, and each evaluation costs one model call here.
+ */
+function chisqCache(problem: Problem): (x: Float64Array) => number | null {
+  let at: Float64Array | undefined;
+  let value: number | null = null;
+  return (x) => {
+    if (at !== undefined && at.length === x.length && at.every((v, i) => Object.is(v, x[i]))) return value;
+    value = chisqAt(problem, x);
+    at = x.slice();
+    return value;
+  };
+}
+
 /** Runs the fit of the job in `dir`; resolves when the result is stored. */
 export async function runFitJob(dir: string, options: DriverOptions): Promise<void> {
   const log = options.log ?? ((line: string) => process.stdout.write(`[${new Date().toISOString()}] ${line}\n`));
@@ -87,6 +102,25 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     progress.updated = new Date(now).toISOString();
     if (zmq) progress.workers = zmq.workers();
     writeProgress(dir, progress);
+  };
+  // The progress file's refresh (R-hat, chisq, the write, the log line) waits for the event loop's
+  // next turn, which a spread fit takes while its workers evaluate the next population: that work
+  // then overlaps the evaluation instead of adding to every generation. Only the latest is kept.
+  let pending: { work: () => void; immediate: NodeJS.Immediate } | undefined;
+  const runPending = (): void => {
+    const job = pending;
+    if (job === undefined) return;
+    clearImmediate(job.immediate);
+    pending = undefined;
+    try {
+      job.work();
+    } catch (e) {
+      log(`progress not refreshed: ${(e as Error).message}`);
+    }
+  };
+  const later = (work: () => void): void => {
+    if (pending !== undefined) pending.work = work;
+    else pending = { work, immediate: setImmediate(runPending) };
   };
   publish(true);
   try {
@@ -130,6 +164,8 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     let firstEvaluations = 0;
     let lastCheckpoint = Date.now();
     const checkpointMs = spec.checkpointSeconds * 1000;
+    // The R-hat of the generations so far, computed with the next write of the progress file.
+    let rhatOf: { history: Float64Array; nchains: number; generation: number } | undefined;
     const observe = (view: DreamGenerationView): void => {
       progress.total = view.total;
       progress.burn = view.burn;
@@ -139,11 +175,11 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
         lastCheckpoint = Date.now();
         log(`checkpoint at generation ${view.generation}`);
       }
-      if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
-        const r = logpRhat(view.history, view.nchains, view.generation);
-        progress.rhat = Number.isFinite(r) ? r : null;
-      }
+      // The history's generations so far never change: the view can be read later.
+      if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS)
+        rhatOf = { history: view.history, nchains: view.nchains, generation: view.generation };
     };
+    const chisqOf = chisqCache(problem);
     if (usesOption(progress.method, "observe")) run.observe = observe;
     run.monitor = (step: number, x: Float64Array, nllf: number, info: MonitorInfo): boolean => {
       // The switch from starting to running is written at once, not up to a second later: a
@@ -161,19 +197,34 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       progress.evaluations = info.evaluations;
       if (info.status !== "") progress.status = info.status;
       if (beganRunning || Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) {
-        progress.chisq = chisqAt(problem, x);
-        const seconds = (Date.now() - firstTime) / 1000;
-        if (!beganRunning && seconds > 0) progress.evaluationsPerSecond = (info.evaluations - firstEvaluations) / seconds;
-        // One step gives no rate yet: the time left stays unknown until the next write.
-        if (beganRunning) progress.remaining = null;
-        else if (progress.total !== null && step > firstStep) {
-          const perStep = (Date.now() - firstTime) / 1000 / (step - firstStep);
-          progress.remaining = perStep * (progress.total - step);
-        } else if (typeof run.steps === "number" && step > firstStep) {
-          progress.remaining = ((Date.now() - firstTime) / 1000 / (step - firstStep)) * (run.steps - step);
-        }
-        publish(beganRunning);
-        log(progressLine(progress));
+        // The point is the method's own array, which it goes on changing.
+        const at = x.slice();
+        const now = Date.now();
+        const evaluations = info.evaluations;
+        const refresh = (): void => {
+          progress.chisq = chisqOf(at);
+          if (rhatOf !== undefined) {
+            const r = logpRhat(rhatOf.history, rhatOf.nchains, rhatOf.generation);
+            progress.rhat = Number.isFinite(r) ? r : null;
+            rhatOf = undefined;
+          }
+          const seconds = (now - firstTime) / 1000;
+          if (!beganRunning && seconds > 0) progress.evaluationsPerSecond = (evaluations - firstEvaluations) / seconds;
+          // One step gives no rate yet: the time left stays unknown until the next write.
+          if (beganRunning) progress.remaining = null;
+          else if (progress.total !== null && step > firstStep) {
+            const perStep = (now - firstTime) / 1000 / (step - firstStep);
+            progress.remaining = perStep * (progress.total - step);
+          } else if (typeof run.steps === "number" && step > firstStep) {
+            progress.remaining = ((now - firstTime) / 1000 / (step - firstStep)) * (run.steps - step);
+          }
+          // Due when scheduled: the worker ticker's writes meanwhile do not put it off.
+          publish(true);
+          log(progressLine(progress));
+        };
+        later(refresh);
+        // The switch to running is written now.
+        if (beganRunning) runPending();
       }
       return true;
     };
@@ -193,9 +244,11 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     } finally {
       process.off("SIGTERM", onTerm);
     }
+    runPending();
     progress.fitSeconds = (performance.now() - fitStart) / 1000;
     progress.evaluations = result.evaluations;
     if (progress.fitSeconds > 0) progress.evaluationsPerSecond = result.evaluations / progress.fitSeconds;
+    if (result.summarySeconds !== undefined) progress.summarySeconds = result.summarySeconds;
     if (result.band !== undefined) {
       progress.bandSeconds = result.band.seconds;
       log(
@@ -217,6 +270,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       `fit done${result.stopped !== undefined ? ` (${result.message})` : ""}: chisq ${result.chisq.toPrecision(6)}; stored ${files.json}`,
     );
   } catch (e) {
+    runPending();
     progress.phase = "failed";
     progress.error = (e as Error).message;
     publish(true);

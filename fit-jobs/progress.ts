@@ -46,6 +46,8 @@ export interface FitProgress {
   fitSeconds?: number;
   /** Of {@link fitSeconds}, those the model band took after the sampler ended (set when done, when a band was made). */
   bandSeconds?: number;
+  /** Of {@link fitSeconds}, those a sampler's result took to build after its last generation (statistics, diagnostics; set when done). */
+  summarySeconds?: number;
   /** Generation the run resumed from (0 for a fresh run). */
   resumedFrom: number;
   workers: WorkerInfo[];

@@ -441,7 +441,12 @@ class Progress {
   private readonly factory: LiveDisplayFactory | undefined;
   private readonly display: LiveDisplay | undefined;
   private lastShown = 0;
-  private lastBreath = Date.now();
+  /** When the event loop last had a turn, as far as this fit can tell (its marker timer fired, or it yielded). */
+  private lastTurn = Date.now();
+  /** A zero-delay timer is pending whose firing tells that the event loop turned. */
+  private markerArmed = false;
+  /** The marker fired since the last {@link breathe}: the event loop turned meanwhile. */
+  private turned = false;
   private lastStep = 0;
   private lastNllf = NaN;
   private lastX: Float64Array | undefined;
@@ -498,12 +503,32 @@ class Progress {
     this.display.update(this.bundle("running"));
   }
 
+  /**
+   * Gives the event loop a turn unless it had one since the last call or within
+   * {@link BREATHE_INTERVAL_MS}. A method that awaits its evaluator (workers, other nodes) lets the
+   * loop turn at every population already: a zero-delay marker timer, armed here and fired by any
+   * such turn, tells so, and the method then goes on without waiting for a timer of its own (at
+   * least a millisecond in Node).
+   */
   async breathe(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastBreath < BREATHE_INTERVAL_MS) return;
-    this.lastBreath = now;
+    const turned = this.turned;
+    this.turned = false;
+    this.armMarker();
+    if (turned || Date.now() - this.lastTurn < BREATHE_INTERVAL_MS) return;
     // setTimeout rather than setImmediate: fit/ also runs in browsers and workers.
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    this.lastTurn = Date.now();
+  }
+
+  /** Arms the marker timer unless it is pending: when it fires, the event loop has turned. */
+  private armMarker(): void {
+    if (this.markerArmed) return;
+    this.markerArmed = true;
+    setTimeout(() => {
+      this.markerArmed = false;
+      this.turned = true;
+      this.lastTurn = Date.now();
+    }, 0);
   }
 
   /** Shows that the fit failed with `message`. */

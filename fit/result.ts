@@ -189,6 +189,12 @@ export class FitResult {
    * sampler ended, when it made one), so that the sampler's own time can be told from the band's.
    */
   band?: BandOutcome;
+  /**
+   * Wall-clock seconds a sampler's result took to build after its last generation: the draws'
+   * statistics and convergence diagnostics and the model at the best draw (set by the sampler
+   * methods), so that the sampler's own time can be told from this fixed work.
+   */
+  summarySeconds?: number;
 
   /** A result from its parts (methods normally use {@link FitResult.fromProblem}). */
   constructor(init: FitResultInit) {

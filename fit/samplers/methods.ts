@@ -62,6 +62,12 @@ function resultOf(
   return sampledResult(problem, s, drawn.bestX, { evaluations: s.evaluations, stopped, ...describe(drawn, stopped) });
 }
 
+/** `result` with {@link SampledFitResult.summarySeconds} counted from `since` (a `performance.now()`). */
+function timed(result: SampledFitResult, since: number): SampledFitResult {
+  result.summarySeconds = (performance.now() - since) / 1000;
+  return result;
+}
+
 /** "<reason> after N generations; K draws kept": diagnostics describe only those draws. */
 function stoppedMessage(reason: StopReason, s: McmcSamples, unit: string): string {
   return `${stopWords(reason)} after ${s.generations} ${unit}; ${s.size} draws kept (statistics and diagnostics are of these)`;
@@ -129,11 +135,12 @@ export const dream: FitMethod = {
       },
       hooksOf(problem, context, before, describe),
     );
+    const sampled = performance.now();
     if (!run.stopped && nonFinite.count > 0 && !finiteDrawsMoved(run.samples)) {
       // Every proposal was refused for a non-finite model: the draws are the start, repeated.
       throw nothingFinite("dream", problem, nonFinite, "the chains proposed");
     }
-    return resultOf(problem, context, before, run, run.stopped, describe);
+    return timed(resultOf(problem, context, before, run, run.stopped, describe), sampled);
   },
 };
 
@@ -159,6 +166,7 @@ export const smc: FitMethod = {
       { ...options, nonFinite, evaluatedElsewhere: elsewhere(context) },
       hooksOf(problem, context, before, describe),
     );
-    return resultOf(problem, context, before, run, run.stopped, describe);
+    const sampled = performance.now();
+    return timed(resultOf(problem, context, before, run, run.stopped, describe), sampled);
   },
 };

@@ -96,6 +96,9 @@ describe("%%fit model bands on the workers", () => {
     const progress = readProgress(job.dir)!;
     expect(progress.bandSeconds).toBeGreaterThan(0);
     expect(progress.bandSeconds!).toBeLessThan(progress.fitSeconds!);
+    // So is the result's build after the last generation (statistics, diagnostics).
+    expect(progress.summarySeconds).toBeGreaterThan(0);
+    expect(progress.bandSeconds! + progress.summarySeconds!).toBeLessThan(progress.fitSeconds!);
 
     const { problem, serial } = await serialFit(job.dir, result);
     const band = result.models[0].curve?.bands;
