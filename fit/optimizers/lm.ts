@@ -710,7 +710,7 @@ async function lmRun(
   const secantResiduals = new Float64Array(broyden ? m : 0);
   // Whether this iteration's Jacobian is a secant update; whether the next must be measured (a
   // secant step failed); whether every Jacobian from here on is (a stopping test fired).
-  let secant = false;
+  let secant: boolean;
   let needFull = true;
   let endGame = false;
   /**
