@@ -700,9 +700,11 @@ async function lmRun(
   const drift = new LmDrift(n);
   // Secant (Broyden) updates of the Jacobian in place of finite differences (see SECANT_AFTER):
   // on a serial evaluator each saves n evaluations; on one that evaluates a whole Jacobian's
-  // points in one round ("auto") they would save no round and cost more iterations.
+  // points in one round ("auto") they would save no round and cost more iterations. Geodesic
+  // acceleration differences the residuals against J·v, which a secant Jacobian gets wrong off the
+  // secant directions ("auto" measures every Jacobian with it).
   const jacobianMode = readOption("lm", options, "jacobian");
-  const broyden = jacobianMode === "broyden" || (jacobianMode === "auto" && (evaluator?.concurrency ?? 1) < n + 1);
+  const broyden = jacobianMode === "broyden" || (jacobianMode === "auto" && !accel && (evaluator?.concurrency ?? 1) < n + 1);
   // The Jacobian as measured or updated, before the active set and the factorization touch it,
   // and the point and residuals it belongs to.
   const jcur = new Float64Array(broyden ? m * n : 0);

@@ -139,7 +139,7 @@ export const FIT_OPTIONS = {
     methods: ["lm"],
     help:
       "finite-difference Jacobians: broyden (rank-1 secant updates between full ones, fewer model evaluations), full (one per accepted step) " +
-      "or auto (full when a parallel evaluator runs a whole Jacobian's points at once, else broyden); a parallel fit is bit-identical to the serial one with the same explicit choice",
+      "or auto (full when a parallel evaluator runs a whole Jacobian's points at once or with accel, else broyden); a parallel fit is bit-identical to the serial one with the same explicit choice",
     defaults: { lm: "auto" },
   },
   accel: { kind: "boolean", methods: ["lm"], help: "geodesic acceleration (Transtrum & Sethna 2012)", defaults: { lm: false } },
