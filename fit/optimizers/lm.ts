@@ -20,6 +20,10 @@
  * then cost no further evaluation; the outcome
  * says where the evaluations went (`spent`).
  *
+ * Runs that take more than SECANT_AFTER iterations go on with Broyden (secant) updates of the
+ * Jacobian, measuring it again after a refused step and for good once a stopping test passes
+ * (option `jacobian`).
+ *
  * Non-finite models: a trial point whose residuals hold NaN or ±Infinity is rejected like any
  * step that does not reduce ‖f‖² (the trust region shrinks); a Jacobian column that is not
  * finite is recomputed by finite differences on the side where the model is finite, and held
