@@ -131,6 +131,8 @@ export interface LmOutcome {
   x: Float64Array;
   /** ‖f‖² at x. */
   sumsq: number;
+  /** The residuals at x. */
+  residuals: Float64Array;
   converged: boolean;
   message: string;
   /**
@@ -343,7 +345,7 @@ async function lmRun(
       : undefined;
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
-    return { x, sumsq: Infinity, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
+    return { x, sumsq: Infinity, residuals: fvec, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
   }
 
   /** The analytic Jacobian into fjac; false when there is none or it is not finite (then noted). */
@@ -683,6 +685,32 @@ async function lmRun(
       project(nextStep, nextX, nextActual, nextScaled);
       if (offer(nextX)) jacobianAhead(nextX)(offer);
     };
+  /**
+   * Whether the Gauss–Newton step in `wa` (from a measured Jacobian, not yet evaluated) says the
+   * point is as near the optimum as the step test asks after an accepted step: the steps shrinking
+   * by ρ per iteration, this one and those after it sum to about 1/(1 − ρ) of it, and its predicted
+   * reduction of ‖f‖² is at most STEP_SETTLED. Stopping here spares the trial point's evaluation
+   * that the step test would need to see the same step taken.
+   */
+  const nextStepSmall = (): boolean => {
+    let next = 0;
+    for (let j = 0; j < n; j++) {
+      if (held[j]) continue;
+      const d = Math.abs(wa[j]);
+      const rel = x[j] !== 0 ? d / Math.abs(x[j]) : d === 0 ? 0 : Infinity;
+      if (rel > next) next = rel;
+    }
+    const rho = prevWorst > 0 ? next / prevWorst : switchRate;
+    if (!(rho < 0.9) || next / (1 - rho) > (central ? CENTRAL_STEP_TOL : STEP_TOL)) return false;
+    // ‖J·step‖ through the factorization (R Pᵀ step), relative to ‖f‖.
+    let jsq = 0;
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = i; j < n; j++) sum += r[i + j * n] * wa[ipvt[j]];
+      jsq += sum * sum;
+    }
+    return jsq <= STEP_SETTLED * fnorm * fnorm;
+  };
   let par = 0;
   let prevWorst = 0;
   // The convergence rate of the last accepted step, and the one the next step inherits when its
@@ -847,6 +875,18 @@ async function lmRun(
       const clipped = accelerated || boxed;
       const pnorm = norm2(wa3, 0, n);
       if (iter === 1) delta = Math.min(delta, pnorm);
+      if (!secant && stepPar === 0 && !clipped && !rejected && nextStepSmall()) {
+        // The point is already within the step test's tolerance of the optimum: its Jacobian
+        // (measured here) serves the error bars, and the trial point would change nothing.
+        if (auto && !central && forwardBias() > BIAS_TOL) {
+          central = true;
+          prevWorst = 0;
+          switchRate = lastRate;
+          break;
+        }
+        info = 12;
+        break outer;
+      }
       // After a rejection the shrunk trust region may still hold the same (Gauss–Newton) step:
       // its trial point was just evaluated, and ftrial still holds its residuals.
       const repeated: boolean = rejected && xtrial.every((v, j) => v === rejectedAt[j]);
@@ -1127,7 +1167,7 @@ async function lmRun(
     jacobianOut = { J, at: Float64Array.from(jkeepAt), within: COVARIANCE_REUSE };
   }
   const speculative = speculation?.unusedAhead();
-  return { x, sumsq: fnorm * fnorm, converged, message, info, iterations, spent, jacobian: jacobianOut, speculative };
+  return { x, sumsq: fnorm * fnorm, residuals: fvec, converged, message, info, iterations, spent, jacobian: jacobianOut, speculative };
 }
 
 /** The `lm` fit method (default for problems with residuals). */
@@ -1146,6 +1186,8 @@ export const lm: FitMethod = {
       message: out.message,
       // ‖f‖² at x as the iteration evaluated it: the result's chisq costs no further evaluation.
       sumsq: Number.isFinite(out.sumsq) ? out.sumsq : undefined,
+      // And its nllf, where the problem can read it off the residuals exactly.
+      residuals: Number.isFinite(out.sumsq) ? out.residuals : undefined,
       speculative: out.speculative,
     });
   },
