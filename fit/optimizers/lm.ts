@@ -500,16 +500,28 @@ async function lmRun(
   const aheadKind = new Int8Array(n);
   const aheadStep = new Float64Array(2 * n);
   const aheadFirst = new Int32Array(n);
+  /** Offers the finite differences' points of a Jacobian at `at`; false when `offer` refused one (the round is full). */
+  const offerJacobianPoints = (at: Float64Array, offer: (point: Float64Array) => boolean): boolean => {
+    const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst);
+    for (let k = 0; k < count; k++) if (!offer(aheadPoints.subarray(k * n, k * n + n))) return false;
+    return true;
+  };
+  /**
+   * Whether the Jacobian after an accepted step of this iteration will be a secant update (the
+   * conditions of the loop's `secant` one iteration on): then no measured Jacobian is asked for.
+   */
+  const secantNext = (): boolean =>
+    broyden && iterations >= SECANT_AFTER && !endGame && !central && !analyticUsed && unusableColumns === 0 && walls === 0;
   /**
    * What the iteration asks for after evaluating `at` when it moves there: the Jacobian's points
-   * at `at` (none when the last Jacobian was the problem's analytic one: the next will be too).
+   * at `at` (none when the last Jacobian was the problem's analytic one: the next will be too; none
+   * when the next is a secant update).
    */
   const jacobianAhead =
     (at: Float64Array): AheadOfNeed =>
     (offer) => {
-      if (analyticUsed) return;
-      const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst);
-      for (let k = 0; k < count; k++) if (!offer(aheadPoints.subarray(k * n, k * n + n))) return;
+      if (analyticUsed || secantNext()) return;
+      offerJacobianPoints(at, offer);
     };
   /** The residuals at `at` into `out` and their norm (see {@link residualNorm}), through the speculation's rounds. */
   const speculatedNorm = async (at: Float64Array, out: Float64Array, ahead: AheadOfNeed): Promise<number> => {
@@ -670,7 +682,9 @@ async function lmRun(
    * `stepNorm`): the Jacobian's points there (the step accepted); then, should the step be
    * refused for a sum of squares ten times larger or not finite (the refusals NIST's runs see),
    * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there.
-   * Geodesic acceleration evaluates a probe before each trial point, so its next one is not foreseen.
+   * A refused step on a secant Jacobian is followed by a Jacobian measured where the iteration
+   * stands: its points instead. Geodesic acceleration evaluates a probe before each trial point,
+   * so its next one is not foreseen.
    */
   const trialAhead =
     (at: Float64Array, stepNorm: number): AheadOfNeed =>
@@ -678,6 +692,10 @@ async function lmRun(
       let open = true;
       jacobianAhead(at)((point) => (open = offer(point)));
       if (!open || accel) return;
+      if (secant) {
+        offerJacobianPoints(x, offer);
+        return;
+      }
       const radius = shrunkRadius(0.1, delta, stepNorm);
       if (!(radius > 0)) return;
       const next = lmParameter(n, r, ipvt, diag, qtf, radius, par / 0.1, nextStep, nextWork);
@@ -1167,7 +1185,18 @@ async function lmRun(
     jacobianOut = { J, at: Float64Array.from(jkeepAt), within: COVARIANCE_REUSE };
   }
   const speculative = speculation?.unusedAhead();
-  return { x, sumsq: fnorm * fnorm, residuals: fvec, converged, message, info, iterations, spent, jacobian: jacobianOut, speculative };
+  return {
+    x,
+    sumsq: fnorm * fnorm,
+    residuals: fvec,
+    converged,
+    message,
+    info,
+    iterations,
+    spent,
+    jacobian: jacobianOut,
+    speculative,
+  };
 }
 
 /** The `lm` fit method (default for problems with residuals). */

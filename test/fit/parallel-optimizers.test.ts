@@ -8,6 +8,7 @@ import { expectIdenticalFits, peakModelFile as modelFile } from "../support/iden
 import { nistProblem } from "../../nist/index.js";
 import { loadNist, nistIndex } from "../support/nist.js";
 import { SerialEvaluator, type PopulationEvaluator } from "../../fit/samplers/evaluator.js";
+import { levenbergMarquardt } from "../../fit/optimizers/lm.js";
 
 /**
  * Fits NIST problem `name` from `start` with lm's residual vectors handed to an evaluator that runs
@@ -149,6 +150,30 @@ describe("lm's speculative rounds", () => {
     };
     expectIdenticalFits(await wide(4), serialFull);
     expectIdenticalFits(await wide(2), serialBroyden);
+  });
+
+  test("secant iterations evaluate no Jacobian's points ahead at their trial points", async () => {
+    // MGH10 from start 2 (3 parameters) takes 160 iterations, those after the 40th on secant updates.
+    const serial = await levenbergMarquardt(nistProblem(loadNist("MGH10"), 2), { jacobian: "broyden" });
+    const inner = new SerialEvaluator(nistProblem(loadNist("MGH10"), 2));
+    const evaluator: PopulationEvaluator = {
+      concurrency: 8,
+      evaluatePopulation: (points, count, out) => inner.evaluatePopulation(points, count, out),
+      evaluateResiduals: (points, count, out) => inner.evaluateResiduals(points, count, out),
+      close: () => Promise.resolve(),
+    };
+    const spec = await levenbergMarquardt(nistProblem(loadNist("MGH10"), 2), { jacobian: "broyden", evaluator });
+    expect(Array.from(spec.x)).toEqual(Array.from(serial.x));
+    expect(spec.spent).toEqual(serial.spent);
+    const n = 3;
+    const measured = spec.spent.jacobians;
+    const secant = spec.iterations - measured;
+    expect(secant).toBeGreaterThan(100);
+    // An iteration on a measured Jacobian leaves at most n + 1 points unused (the trial point and
+    // Jacobian foreseen after a refusal that did not come); a secant one at most the n of the
+    // Jacobian measured after a refusal. The Jacobian at an accepted secant trial point is never
+    // asked for, and evaluating it would leave 2n + 1 unused per secant iteration.
+    expect(spec.speculative).toBeLessThanOrEqual((n + 1) * measured + n * secant);
   });
 
   test("a model that throws where only the speculation went leaves the fit serial", async () => {
