@@ -99,7 +99,8 @@ describe("lm's geodesic acceleration option", () => {
 // ENSO the stop on a failed Gauss–Newton step at the rounding floor of the sum of squares;
 // Misra1c start 1 a rejected step whose point the shrunk trust region still holds (not evaluated twice);
 // Rat42 start 1 and Lanczos1 start 2 the stop before a trial point when the Gauss–Newton step from
-// the Jacobian just measured is already within the step test's tolerance;
+// the Jacobian just measured is already within the step test's tolerance; BoxBOD start 2 the
+// extrapolation of linearly converging parallel steps (eight such steps without it);
 // Bennett5 start 2, MGH10 start 2, MGH17 start 1 and Lanczos3 start 1 the secant (Broyden) updates
 // that take over the Jacobian after 40 iterations.
 describe("lm's evaluation counts on NIST problems", () => {
@@ -121,6 +122,7 @@ describe("lm's evaluation counts on NIST problems", () => {
     ["Misra1c", 1, 21, 21, 22],
     ["Rat42", 1, 37, 37, 37],
     ["Lanczos1", 2, 63, 63, 63],
+    ["BoxBOD", 2, 25, 25, 27],
   ] as const) {
     test(`${name} start ${start}: ${evaluations} evaluations, ${calls} model evaluations in all`, async () => {
       const problem = nistProblem(loadNist(name), start);
