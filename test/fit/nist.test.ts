@@ -100,7 +100,7 @@ describe("lm's geodesic acceleration option", () => {
 // Misra1c start 1 a rejected step whose point the shrunk trust region still holds (not evaluated twice);
 // Rat42 start 1 and Lanczos1 start 2 the stop before a trial point when the Gauss–Newton step from
 // the Jacobian just measured is already within the step test's tolerance; BoxBOD start 2 the
-// extrapolation of linearly converging parallel steps (eight such steps without it);
+// extrapolation of linearly converging parallel steps (34 evaluations without it);
 // Bennett5 start 2, MGH10 start 2, MGH17 start 1 and Lanczos3 start 1 the secant (Broyden) updates
 // that take over the Jacobian after 40 iterations.
 describe("lm's evaluation counts on NIST problems", () => {
