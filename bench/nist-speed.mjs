@@ -7,7 +7,8 @@
 // call of hpcfit's residual function and of its nllf during fit() (counted by wrapping them; each
 // evaluates the model once: finite-difference Jacobians, line-search trials, the error bars'
 // Jacobian when lm's last one cannot serve, the residuals at the start, which fit() checks and lm
-// takes as its first evaluation, and the result's nllf at the optimum), next to fit()'s own count
+// takes as its first evaluation, and the result's nllf at the optimum where the problem cannot read it
+// off lm's last residuals, which the NIST curves' can), next to fit()'s own count
 // of the method's evaluations;
 // scipy's "lm" and lmfit's leastsq count every
 // residual call, finite differences included (the anchor counts calls of the residual function
@@ -51,7 +52,7 @@ for (const name of names) {
       calls++;
       return residuals(x, out);
     };
-    // The result reads the nllf at the optimum (and fit() would check the start with it, were the start's residuals not finite): each evaluates the model.
+    // fit() would check the start with the nllf were the start's residuals not finite, and a result whose problem cannot read the nllf at the optimum off lm's residuals evaluates it there: each evaluates the model.
     const nllf = counted.nllf.bind(counted);
     counted.nllf = (x) => {
       calls++;
@@ -171,9 +172,9 @@ if (write) {
     "(counted in its calls); lmfit computes a covariance from MINPACK's Jacobian. Calls: every call of the",
     "residual function during the fit, counted the same way on all three sides by wrapping it",
     "(finite-difference Jacobians included: scipy's own nfev omits them; scipy's include least_squares' own",
-    "evaluation at the start); hpcfit's include its error bars' Jacobian when lm's last one cannot serve and",
-    "the nllf evaluation at the optimum for the result (whose chisq reuses lm's last residuals; the start's",
-    "residuals, which fit() checks, are lm's first evaluation); in brackets, lm's own count (fit()'s",
+    "evaluation at the start); hpcfit's include its error bars' Jacobian when lm's last one cannot serve (the",
+    "result's chisq and nllf are read off lm's last residuals, a NIST curve's nllf being half their sum of",
+    "squares; the start's residuals, which fit() checks, are lm's first evaluation); in brackets, lm's own count (fit()'s",
     "`evaluations`), and where it went: forward- and",
     "central-difference Jacobians' evaluations, and trial points of steps (line-search points included); the",
     'rest is the start point. "RSS digits":',
