@@ -11,13 +11,17 @@
  * than 1e-7 relative, see `forwardBias`); a stop as soon as the Gauss–Newton steps, extrapolated
  * at their rate of convergence, no longer change the answer (`STEP_TOL`), which usually spares
  * the one or two Jacobians MINPACK's tests take to notice (the first central step after forward
- * ones is extrapolated at the forward steps' rate, so one central Jacobian can end the run); bounds by an active set (a variable at a bound whose gradient points outwards
+ * ones is extrapolated at the forward steps' rate, so one central Jacobian can end the run), and
+ * before evaluating a trial point when the Gauss–Newton step from the Jacobian just measured is
+ * itself that small (`nextStepSmall`); Gauss–Newton steps that converge linearly along one
+ * direction scaled by 1/(1 − ρ) to land near their limit (`extrapolate`); bounds by an active set (a variable at a bound whose gradient points outwards
  * is held) and projection of the trial point onto the box, with the predicted reduction
  * computed for the projected step; a one-evaluation line search on accepted steps whose
  * interpolated minimiser lies far from the step's end (see `extend`). The last Jacobian (analytic,
  * central, or forward differences, whose O(√ε) error moves the error bars far below the digits
  * they carry), when taken at the optimum within 1e-5 relative, also gives the error bars, which
- * then cost no further evaluation; the outcome
+ * then cost no further evaluation; the residuals at the optimum are returned, from which the
+ * result reads the nllf where the problem can (no evaluation either); the outcome
  * says where the evaluations went (`spent`).
  *
  * Runs that take more than SECANT_AFTER iterations go on with Broyden (secant) updates of the
