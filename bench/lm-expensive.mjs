@@ -96,7 +96,7 @@ const summary =
   `serial hpcfit faster than scipy on ${serialFaster} of ${rows.length}. Sums: hpcfit serial ${sum((r) => r.serialMs).toFixed(1)} s, ` +
   `${WORKERS} workers ${sum((r) => r.parallelMs).toFixed(1)} s, scipy ${sum((r) => r.scipy?.ms).toFixed(1)} s. ` +
   `Mean time per evaluation: hpcfit serial ${((1000 * sum((r) => r.serialMs)) / rows.reduce((a, r) => a + r.evaluations, 0)).toFixed(2)} ms ` +
-  `(over lm's own evaluations; fit()'s nllf evaluation at the optimum, which sleeps too, adds one per fit), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
+  `(over lm's own evaluations, which are all of the fit's: the result reads the nllf at the optimum off lm's residuals), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
   `(both sleep ${SLEEP_MS} ms; the rest is the model, the method, and sleeps that overshoot on a loaded machine). ` +
   `With ${WORKERS} workers lm also evaluated ${rows.reduce((a, r) => a + (r.speculative ?? 0), 0)} points ahead of need that it did not use ` +
   `(the Jacobians at trial points it refused, and the next trial point and its Jacobian that a refusal would have needed; "unused ahead"), beside its ${rows.reduce((a, r) => a + (r.parallelEvaluations ?? 0), 0)} own. ` +

@@ -18,7 +18,8 @@ export function makeSlowNistProblem(name: string, start: 1 | 2, sleepMs = 5): Re
     Atomics.wait(cell, 0, 0, sleepMs);
     return residuals(x, out);
   };
-  // fit() evaluates the nllf at the start and for the result: the model's cost, paid there too.
+  // fit() evaluates the nllf where it cannot use residuals (a start whose residuals are not finite;
+  // a result whose nllf is not read off them): the model's cost, paid there too.
   const nllf = problem.nllf.bind(problem);
   problem.nllf = (x) => {
     Atomics.wait(cell, 0, 0, sleepMs);

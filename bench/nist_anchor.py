@@ -3,7 +3,7 @@ least_squares(method="lm") and lmfit's minimize(method="leastsq"), default optio
 same certified start points hpcfit uses.
 
 Usage: nist_anchor.py NIST_DIR [NAME ...]  ->  one JSON object per line on stdout:
-  {"name", "start", "tool", "ms", "nfev", "reported_nfev", "rss", "repeats"}
+  {"name", "start", "tool", "ms", "nfev", "reported_nfev", "rss", "x", "repeats"}
 A fit that raises gives {"name", "start", "tool", "error"}.
 "nfev" counts every call of the residual function (the tools' own nfev leaves some out: scipy's
 "lm" does not count its finite-difference calls); "reported_nfev" is the tool's own figure.
@@ -155,7 +155,7 @@ def main():
                 rss = float(np.sum(res.fun ** 2))
                 # res.nfev leaves out the finite-difference calls; `calls` counts every residual call.
                 emit({"name": name, "start": start, "tool": "scipy", "ms": ms, "nfev": calls[0],
-                      "reported_nfev": int(res.nfev), "rss": rss, "repeats": reps})
+                      "reported_nfev": int(res.nfev), "rss": rss, "x": [float(v) for v in res.x], "repeats": reps})
             except Exception as error:  # the anchor failing on a problem is a result too
                 emit({"name": name, "start": start, "tool": "scipy", "error": str(error)[:200]})
 
@@ -175,8 +175,9 @@ def main():
             try:
                 ms, reps, out = timed(lmfit_fit)
                 rss = float(np.sum(np.asarray(out.residual) ** 2))
+                x_out = [float(out.params[f"b{j + 1}"].value) for j in range(len(b0))]
                 emit({"name": name, "start": start, "tool": "lmfit", "ms": ms, "nfev": calls[0],
-                      "reported_nfev": int(out.nfev), "rss": rss, "repeats": reps})
+                      "reported_nfev": int(out.nfev), "rss": rss, "x": x_out, "repeats": reps})
             except Exception as error:
                 emit({"name": name, "start": start, "tool": "lmfit", "error": str(error)[:200]})
 

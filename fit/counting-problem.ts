@@ -21,10 +21,14 @@ export class CountingProblem implements Problem {
     if (typeof inner.priorNllf !== "function") this.priorNllf = undefined;
     if (typeof inner.properPrior !== "function") this.properPrior = undefined;
     if (typeof inner.diagnose !== "function") this.diagnose = undefined;
+    if (typeof inner.nllfFromResiduals !== "function") this.nllfFromResiduals = undefined;
   }
 
   /** See Problem (not counted: it evaluates no model). */
   priorNllf?: (x: ArrayLike<number>) => number = (x) => this.inner.priorNllf!(x);
+  /** See Problem (not counted: it evaluates no model). */
+  nllfFromResiduals?: (x: ArrayLike<number>, residuals: Float64Array) => number | undefined = (x, residuals) =>
+    this.inner.nllfFromResiduals!(x, residuals);
   /** See Problem (not counted: it explains, it does not search). */
   diagnose?: () => string | undefined = () => this.inner.diagnose!();
   /** See Problem. */

@@ -243,6 +243,19 @@ export class CurveModel implements Model {
     else for (let i = 0; i < fx.length; i++) out[offset + i] = fx[i] - y[i];
   }
 
+  /**
+   * {@link nllf} from the residuals {@link residuals} wrote: they are its terms `(f(x) − y)/dy`
+   * bit for bit (without dy the division by 1 is exact), summed in the same order.
+   */
+  nllfFromResiduals(residuals: Float64Array, offset: number): number | undefined {
+    let s = 0;
+    for (let i = 0; i < this.y.length; i++) {
+      const r = residuals[offset + i];
+      s += r * r;
+    }
+    return Number.isNaN(s) ? Infinity : 0.5 * s;
+  }
+
   /** Half the sum of squared residuals (the Gaussian nllf without its constant). */
   nllf(): number {
     const fx = this.theory();

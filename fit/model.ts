@@ -24,6 +24,13 @@ export interface Model {
   residuals(out: Float64Array, offset: number): void;
   /** Negative log-likelihood of the data at the current parameter values (priors excluded). */
   nllf(): number;
+  /**
+   * Optional: {@link nllf} computed from the residuals that {@link residuals} wrote at the same
+   * parameter values into `residuals[offset ..]`, without evaluating the model. A model gives it
+   * only where the value is bit-identical to `nllf()`'s: a fit's result then reads the nllf at the
+   * optimum off the residuals its method already has. Undefined when it cannot.
+   */
+  nllfFromResiduals?(residuals: Float64Array, offset: number): number | undefined;
   /** Whether the user gave uncertainties (`dy`); false means unit weights. */
   hasUncertainties(): boolean;
   /**

@@ -41,6 +41,11 @@ export class PoissonCurveModel extends CurveModel {
     for (let i = 0; i < mu.length; i++) out[offset + i] = devianceResidual(mu[i], y[i]);
   }
 
+  /** The Poisson nllf is not half the deviance residuals' sum of squares: it is evaluated. */
+  override nllfFromResiduals(): undefined {
+    return undefined;
+  }
+
   /** Poisson nllf Σ [μ − k log μ + log k!]; Infinity where μ < 0, or μ = 0 with k > 0. */
   override nllf(): number {
     const mu = this.theory();

@@ -210,6 +210,29 @@ export class FitProblem implements Problem {
   }
 
   /**
+   * The nllf at `x` from the residuals there (see Problem): the same sums in the same order as
+   * {@link nllf}, each model's part read off its residuals. Only when every model can (a Gaussian
+   * misfit) and every weight is 1: a residual scaled by √w squares to w·r² only up to rounding.
+   */
+  nllfFromResiduals(x: ArrayLike<number>, residuals: Float64Array): number | undefined {
+    this.refresh();
+    if (residuals.length !== this.nres) return undefined;
+    const parts = new Float64Array(this.models.length);
+    for (let i = 0; i < this.models.length; i++) {
+      const part = this.weights[i] === 1 ? this.models[i].nllfFromResiduals?.(residuals, this.modelOffsets[i]) : undefined;
+      if (part === undefined) return undefined;
+      parts[i] = part;
+    }
+    this.setValues(x);
+    let s = 0;
+    for (const p of this.free) s += p.nllf();
+    if (!Number.isFinite(s)) return Infinity;
+    if (!this.constraintsHold()) return Infinity;
+    for (let i = 0; i < this.models.length; i++) s += this.weights[i] * parts[i];
+    return Number.isFinite(s) ? s : Infinity;
+  }
+
+  /**
    * The priors' part of the nllf at `x`: Σ −log prior(p) over the free parameters; Infinity
    * outside the bounds or the constraints (where the model is not evaluated either).
    */

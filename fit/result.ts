@@ -87,14 +87,17 @@ export function reducedChisq(problem: Problem, x: ArrayLike<number>, sumsq?: num
 
 /**
  * What every result reads off the problem at its point `x`: nllf, chisq, dof, the number of
- * points, the bounds and the plot data. Leaves the problem set at `x`. `sumsq` as in {@link reducedChisq}.
+ * points, the bounds and the plot data. Leaves the problem set at `x`. `sumsq` as in {@link reducedChisq};
+ * `residuals`, the residuals at `x` when the caller has them, spare the nllf's evaluation where the
+ * problem can form it from them exactly.
  */
 export function resultAt(
   problem: Problem,
   x: Float64Array,
   sumsq?: number,
+  residuals?: Float64Array,
 ): Pick<FitResultInit, "nllf" | "chisq" | "dof" | "points" | "lower" | "upper" | "models"> {
-  const nllf = problem.nllf(x);
+  const nllf = (residuals !== undefined ? problem.nllfFromResiduals?.(x, residuals) : undefined) ?? problem.nllf(x);
   const { chisq, dof } = reducedChisq(problem, x, sumsq);
   const { lower, upper } = problem.bounds();
   let models: FitBundleModel[] = [];
@@ -127,6 +130,8 @@ export interface MethodOutcome {
   jacobian?: KnownJacobian;
   /** The sum of squared residuals at `x`, when the method evaluated them there (the result then does not). */
   sumsq?: number;
+  /** The residuals at `x`, when the method evaluated them there (see {@link resultAt}). */
+  residuals?: Float64Array;
   /** Evaluations made ahead of need and never used (see {@link FitResult.speculative}). */
   speculative?: number;
 }
@@ -240,7 +245,7 @@ export class FitResult {
     const x = Float64Array.from(outcome.x ?? problem.getValues());
     const { cov } = covarianceAt(problem, x, outcome.jacobian);
     return new FitResult({
-      ...resultAt(problem, x, outcome.sumsq),
+      ...resultAt(problem, x, outcome.sumsq, outcome.residuals),
       method: outcome.method,
       labels: problem.labels(),
       x,

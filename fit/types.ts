@@ -21,6 +21,12 @@ export interface Problem {
    * priors, plus the constraint penalty. `Infinity` outside the bounds or the constraints.
    */
   nllf(x?: ArrayLike<number>): number;
+  /**
+   * Optional: {@link nllf} at `x` from the residuals at `x` (as {@link residuals} writes them),
+   * bit-identical to `nllf(x)` and evaluating no model; undefined when the problem cannot form it
+   * exactly (then `nllf(x)` must be evaluated).
+   */
+  nllfFromResiduals?(x: ArrayLike<number>, residuals: Float64Array): number | undefined;
   /** Number of residuals, 0 when the problem has none (then only `nllf` is defined). */
   residualCount(): number;
   /** Residuals `(f(x) - y) / dy` at `x`, written into `out` when given. */

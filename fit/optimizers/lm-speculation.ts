@@ -73,6 +73,7 @@ export class LmSpeculation {
     const { n, m } = this;
     const missing: number[] = [];
     const keys: string[] = [];
+    const hits = new Uint8Array(count);
     for (let i = 0; i < count; i++) {
       const k = this.keyOf(points, i * n);
       keys.push(k);
@@ -81,6 +82,7 @@ export class LmSpeculation {
         if (!missing.some((j) => keys[j] === k)) missing.push(i);
         continue;
       }
+      hits[i] = 1;
       hit.served = true;
       out.set(hit.residuals, i * m);
     }
@@ -88,7 +90,9 @@ export class LmSpeculation {
     if (this.counter) this.counter.count += count - (missing.length > 0 && this.local ? 1 : 0);
     if (missing.length > 0) {
       await this.evaluate(points, missing, keys, ahead);
+      // Only the points that missed: the round may have dropped old entries that were hits (already copied).
       for (let i = 0; i < count; i++) {
+        if (hits[i]) continue;
         const entry = this.cache.get(keys[i])!;
         entry.served = true;
         out.set(entry.residuals, i * m);

@@ -133,6 +133,15 @@ export const FIT_OPTIONS = {
     help: "finite differences without an analytic Jacobian: auto (forward; central near convergence only where the forward error could move the optimum), central or forward",
     defaults: { lm: "auto" },
   },
+  jacobian: {
+    kind: "choice",
+    values: ["auto", "broyden", "full"],
+    methods: ["lm"],
+    help:
+      "finite-difference Jacobians: broyden (rank-1 secant updates between full ones, fewer model evaluations), full (one per accepted step) " +
+      "or auto (full when a parallel evaluator runs a whole Jacobian's points at once or with accel, else broyden); a parallel fit is bit-identical to the serial one with the same explicit choice",
+    defaults: { lm: "auto" },
+  },
   accel: { kind: "boolean", methods: ["lm"], help: "geodesic acceleration (Transtrum & Sethna 2012)", defaults: { lm: false } },
   extend: { kind: "boolean", methods: ["lm"], help: "line search on accepted steps (default: on, off with accel)" },
 

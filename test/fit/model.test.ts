@@ -161,6 +161,43 @@ describe("FitProblem", () => {
     expect(P.nllf([5, 0])).toBe(Infinity);
   });
 
+  test("the nllf from the residuals equals the nllf bit for bit, for Gaussian misfits with unit weights only", () => {
+    let calls = 0;
+    const line = (x: number, m = 2, b = 0) => {
+      calls++;
+      return m * x + b;
+    };
+    const M = new Curve(line, X, Y, DY);
+    M.m.range(0, 4);
+    M.b.dev(0.5, 0.1);
+    const N = new Curve((x: number, c = 1) => c * x * x, X, Y);
+    N.c.range(-10, 10);
+    const P = new FitProblem([M, N]);
+    for (const at of [
+      [1.9, 0.05, 0.33],
+      [2.01, -0.2, 0.31],
+    ]) {
+      const r = P.residuals(at);
+      const before = calls;
+      expect(P.nllfFromResiduals(at, r)).toBe(P.nllf(at));
+      // Read off the residuals without a model evaluation (the nllf itself took one per point).
+      expect(calls - before).toBe(X.length);
+      expect(P.nllfFromResiduals(at, r)).toBe(P.nllf(at));
+    }
+    expect(P.nllfFromResiduals([5, 0, 0.3], P.residuals([5, 0, 0.3]))).toBe(Infinity);
+    // A residual scaled by √w squares to w·r² only up to rounding; Poisson's nllf is no sum of squares.
+    const W = new Curve(line, X, Y, DY);
+    W.m.range(0, 4);
+    W.b.range(-1, 1);
+    const weighted = new FitProblem([W], { weights: [3] });
+    expect(weighted.nllfFromResiduals([2, 0], weighted.residuals([2, 0]))).toBeUndefined();
+    const counts = [3, 1, 4, 1, 5, 9];
+    const C = new PoissonCurve((x: number, rate = 2) => rate + 0 * x, X, counts);
+    C.rate.range(0.1, 10);
+    const poisson = new FitProblem(C);
+    expect(poisson.nllfFromResiduals([2], poisson.residuals([2]))).toBeUndefined();
+  });
+
   test("constraints: Infinity outside, the model not evaluated there", () => {
     let calls = 0;
     const M = new Curve(

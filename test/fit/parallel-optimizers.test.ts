@@ -8,17 +8,20 @@ import { expectIdenticalFits, peakModelFile as modelFile } from "../support/iden
 import { nistProblem } from "../../nist/index.js";
 import { loadNist, nistIndex } from "../support/nist.js";
 import { SerialEvaluator, type PopulationEvaluator } from "../../fit/samplers/evaluator.js";
+import { levenbergMarquardt } from "../../fit/optimizers/lm.js";
 
 /**
  * Fits NIST problem `name` from `start` with lm's residual vectors handed to an evaluator that runs
  * them in this thread as if on `concurrency` workers (undefined: a size it does not tell), and
  * counts the rounds the fit waits for: this thread's own evaluation while a call of the evaluator
  * is pending overlaps it (the workers run while this thread evaluates), so together they are one.
+ * `jacobian` is lm's option of that name.
  */
 async function fitInRounds(
   name: string,
   start: 1 | 2,
   concurrency: number | undefined,
+  jacobian: "broyden" | "full",
 ): Promise<{ result: FitResult; rounds: number }> {
   const problem = nistProblem(loadNist(name), start);
   const inner = new SerialEvaluator(nistProblem(loadNist(name), start));
@@ -44,7 +47,7 @@ async function fitInRounds(
     },
     close: () => Promise.resolve(),
   };
-  const result = await fit(problem, { method: "lm", evaluator });
+  const result = await fit(problem, { method: "lm", evaluator, jacobian });
   return { result, rounds };
 }
 
@@ -98,24 +101,79 @@ describe("lm's speculative rounds", () => {
     expect(parallel.speculative).toBeGreaterThanOrEqual(0);
   });
 
-  test("every NIST run from both starts gives the serial bits, in fewer rounds", async () => {
-    let speculated = 0;
-    let plain = 0;
-    for (const { name, nparams } of nistIndex()) {
-      for (const start of [1, 2] as const) {
-        const serial = await fit(nistProblem(loadNist(name), start), { method: "lm" });
-        const spec = await fitInRounds(name, start, 8);
-        const base = await fitInRounds(name, start, undefined);
-        expectIdenticalFits(spec.result, serial);
-        expectIdenticalFits(base.result, serial);
-        expect(spec.result.speculative, `${name} ${start}`).toBeGreaterThanOrEqual(0);
-        // With p + 1 ≤ 9 places a round (8 workers and this thread), an accepted step costs one round, not two.
-        if (nparams <= 8) expect(spec.rounds, `${name} ${start}`).toBeLessThan(base.rounds);
-        speculated += spec.rounds;
-        plain += base.rounds;
+  for (const jacobian of ["full", "broyden"] as const) {
+    test(`every NIST run from both starts gives the serial bits, in fewer rounds (jacobian: ${jacobian})`, async () => {
+      let speculated = 0;
+      let plain = 0;
+      let secant = 0;
+      for (const { name, nparams } of nistIndex()) {
+        for (const start of [1, 2] as const) {
+          const serial = await fit(nistProblem(loadNist(name), start), { method: "lm", jacobian });
+          const full =
+            jacobian === "full" ? serial : await fit(nistProblem(loadNist(name), start), { method: "lm", jacobian: "full" });
+          if (serial.evaluations !== full.evaluations) secant++;
+          const spec = await fitInRounds(name, start, 8, jacobian);
+          const base = await fitInRounds(name, start, undefined, jacobian);
+          expectIdenticalFits(spec.result, serial);
+          expectIdenticalFits(base.result, serial);
+          expect(spec.result.speculative, `${name} ${start}`).toBeGreaterThanOrEqual(0);
+          // With p + 1 ≤ 9 places a round (8 workers and this thread), an accepted step costs one round, not two.
+          if (nparams <= 8) expect(spec.rounds, `${name} ${start}`).toBeLessThan(base.rounds);
+          speculated += spec.rounds;
+          plain += base.rounds;
+        }
       }
-    }
-    expect(speculated).toBeLessThan(0.65 * plain);
+      // Secant iterations ask for no Jacobian, so the points evaluated ahead for one serve less often.
+      expect(speculated).toBeLessThan((jacobian === "full" ? 0.65 : 0.85) * plain);
+      // The secant updates took over on the long runs (more than 40 iterations) only.
+      if (jacobian === "broyden") expect(secant).toBeGreaterThanOrEqual(8);
+    });
+  }
+
+  test('jacobian: "auto" measures every Jacobian when the evaluator runs a whole one\'s points at once, else updates it', async () => {
+    // MGH10 from start 2 (3 parameters) takes more than 40 iterations: secant updates would take over.
+    const serialAuto = await fit(nistProblem(loadNist("MGH10"), 2), { method: "lm" });
+    const serialBroyden = await fit(nistProblem(loadNist("MGH10"), 2), { method: "lm", jacobian: "broyden" });
+    const serialFull = await fit(nistProblem(loadNist("MGH10"), 2), { method: "lm", jacobian: "full" });
+    expectIdenticalFits(serialAuto, serialBroyden);
+    expect(serialBroyden.evaluations).toBeLessThan(serialFull.evaluations);
+    // Four places a round (3 workers and this thread) hold the 3 + 1 points of a step and its Jacobian.
+    const wide = async (concurrency: number): Promise<FitResult> => {
+      const inner = new SerialEvaluator(nistProblem(loadNist("MGH10"), 2));
+      const evaluator: PopulationEvaluator = {
+        concurrency,
+        evaluatePopulation: (points, count, out) => inner.evaluatePopulation(points, count, out),
+        evaluateResiduals: (points, count, out) => inner.evaluateResiduals(points, count, out),
+        close: () => Promise.resolve(),
+      };
+      return fit(nistProblem(loadNist("MGH10"), 2), { method: "lm", evaluator });
+    };
+    expectIdenticalFits(await wide(4), serialFull);
+    expectIdenticalFits(await wide(2), serialBroyden);
+  });
+
+  test("secant iterations evaluate no Jacobian's points ahead at their trial points", async () => {
+    // MGH10 from start 2 (3 parameters) takes 160 iterations, those after the 40th on secant updates.
+    const serial = await levenbergMarquardt(nistProblem(loadNist("MGH10"), 2), { jacobian: "broyden" });
+    const inner = new SerialEvaluator(nistProblem(loadNist("MGH10"), 2));
+    const evaluator: PopulationEvaluator = {
+      concurrency: 8,
+      evaluatePopulation: (points, count, out) => inner.evaluatePopulation(points, count, out),
+      evaluateResiduals: (points, count, out) => inner.evaluateResiduals(points, count, out),
+      close: () => Promise.resolve(),
+    };
+    const spec = await levenbergMarquardt(nistProblem(loadNist("MGH10"), 2), { jacobian: "broyden", evaluator });
+    expect(Array.from(spec.x)).toEqual(Array.from(serial.x));
+    expect(spec.spent).toEqual(serial.spent);
+    const n = 3;
+    const measured = spec.spent.jacobians;
+    const secant = spec.iterations - measured;
+    expect(secant).toBeGreaterThan(100);
+    // An iteration on a measured Jacobian leaves at most n + 1 points unused (the trial point and
+    // Jacobian foreseen after a refusal that did not come); a secant one at most the n of the
+    // Jacobian measured after a refusal. The Jacobian at an accepted secant trial point is never
+    // asked for, and evaluating it would leave 2n + 1 unused per secant iteration.
+    expect(spec.speculative).toBeLessThanOrEqual((n + 1) * measured + n * secant);
   });
 
   test("a model that throws where only the speculation went leaves the fit serial", async () => {

@@ -123,7 +123,7 @@ describe("typed completion", () => {
       expect(c.entries.every((e) => e.type === "property" && e.signature?.includes(`${e.text}?:`))).toBe(true);
       return c.matches;
     };
-    const lmOnly = ["accel", "diff", "extend", "factor", "gtol"];
+    const lmOnly = ["accel", "diff", "extend", "factor", "gtol", "jacobian"];
     // Asked twice each, in turns: a second answer may come from what the first computed.
     for (let round = 0; round < 2; round++) {
       const dream = await keys('await fit(undefined as any, { method: "dream", ');
