@@ -102,24 +102,25 @@ describe("lm's geodesic acceleration option", () => {
 // the Jacobian just measured is already within the step test's tolerance; BoxBOD start 2 the
 // extrapolation of linearly converging parallel steps (34 evaluations without it);
 // Bennett5 start 2, MGH10 start 2, MGH17 start 1 and Lanczos3 start 1 the secant (Broyden) updates
-// that take over the Jacobian after 40 iterations.
+// that take over the Jacobian after 40 iterations; Misra1a start 1, Misra1c start 1 and ENSO start 1
+// the line search that shortens a step only where it turns back on the last one.
 describe("lm's evaluation counts on NIST problems", () => {
   for (const [name, start, evaluations, calls, minpack] of [
-    ["Misra1a", 1, 59, 59, undefined],
+    ["Misra1a", 1, 56, 56, undefined],
     ["Misra1a", 2, 12, 12, 16],
     ["Misra1d", 1, 16, 16, 22],
     ["Gauss1", 1, 37, 37, 45],
     ["Gauss2", 1, 46, 46, 54],
-    ["ENSO", 1, 301, 301, undefined],
+    ["ENSO", 1, 267, 267, undefined],
     ["Bennett5", 2, 426, 426, 785],
     ["MGH10", 2, 336, 336, 478],
-    ["MGH17", 1, 926, 926, 2835],
-    ["Lanczos3", 1, 429, 429, 546],
+    ["MGH17", 1, 925, 925, 2835],
+    ["Lanczos3", 1, 428, 428, 546],
     ["Roszman1", 1, 35, 35, undefined],
     ["Chwirut1", 2, 28, 28, undefined],
     ["Hahn1", 1, 104, 104, 218],
     ["Lanczos2", 2, 92, 92, undefined],
-    ["Misra1c", 1, 21, 21, 22],
+    ["Misra1c", 1, 17, 17, 22],
     ["Rat42", 1, 37, 37, 37],
     ["Lanczos1", 2, 63, 63, 63],
     ["BoxBOD", 2, 25, 25, 27],
