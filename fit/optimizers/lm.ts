@@ -764,6 +764,23 @@ async function lmRun(
   let lastPlain = false;
   let extrapolatedRate = 0;
   /**
+   * The scaled step `sign`·diag·`s` against the last accepted one (`lastStep`): its length along
+   * it in units of it (ρ) and the cosine between the two; undefined when either is zero.
+   */
+  const againstLast = (s: Float64Array, sign: number): { rho: number; cos: number } | undefined => {
+    let vs = 0;
+    let ss = 0;
+    let vv = 0;
+    for (let j = 0; j < n; j++) {
+      const v = sign * diag[j] * s[j];
+      vs += v * lastStep[j];
+      ss += lastStep[j] * lastStep[j];
+      vv += v * v;
+    }
+    if (!(ss > 0 && vv > 0)) return undefined;
+    return { rho: vs / ss, cos: vs / Math.sqrt(ss * vv) };
+  };
+  /**
    * Where Gauss–Newton steps converge linearly (large residuals: e_{k+1} ≈ ρ e_k in one dominant
    * mode), each step is ρ times the one before along the same direction, and it and the steps left
    * sum to 1/(1 − ρ) of it (Aitken's extrapolation, taken on the step not yet evaluated: no
@@ -772,18 +789,9 @@ async function lmRun(
    * constants). True when it was.
    */
   const extrapolate = (): boolean => {
-    let vs = 0;
-    let ss = 0;
-    let vv = 0;
-    for (let j = 0; j < n; j++) {
-      const v = -diag[j] * step[j];
-      vs += v * lastStep[j];
-      ss += lastStep[j] * lastStep[j];
-      vv += v * v;
-    }
-    if (!(ss > 0 && vv > 0)) return false;
-    const rho = vs / ss;
-    const cos = vs / Math.sqrt(ss * vv);
+    const against = againstLast(step, -1);
+    if (against === undefined) return false;
+    const { rho, cos } = against;
     if (Math.abs(cos) < EXTRAPOLATE_COS || Math.abs(rho) < EXTRAPOLATE_RATE_MIN || rho > EXTRAPOLATE_RATE_MAX || rho < -0.9)
       return false;
     extrapolatedRate = rho;
@@ -793,16 +801,8 @@ async function lmRun(
   };
   /** Whether the step just taken (`wa`) points back against the last accepted one within SHORTEN_COS. */
   const turnsBack = (): boolean => {
-    let vs = 0;
-    let ss = 0;
-    let vv = 0;
-    for (let j = 0; j < n; j++) {
-      const v = diag[j] * wa[j];
-      vs += v * lastStep[j];
-      ss += lastStep[j] * lastStep[j];
-      vv += v * v;
-    }
-    return ss > 0 && vv > 0 && vs < -SHORTEN_COS * Math.sqrt(ss * vv);
+    const against = againstLast(wa, 1);
+    return against !== undefined && against.cos < -SHORTEN_COS;
   };
   let par = 0;
   let prevWorst = 0;
