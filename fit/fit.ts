@@ -15,7 +15,7 @@ import { addModelBands, type BandOptions } from "./model-bands.js";
 import { checkFitOptions, optionalOption, usesOption } from "./options/check.js";
 import { OPTIMIZER_METHODS } from "./options/spec.js";
 import { FitResult, reducedChisq, resultAt } from "./result.js";
-import { wantsWorkers } from "./samplers/evaluator.js";
+import { AUTO_PARALLEL_MS, wantsWorkers } from "./samplers/evaluator.js";
 import { planStarts, startOptions, startsRunner, type StartOutcome, type StartTask } from "./starts.js";
 import type { StopReason } from "./stop-reason.js";
 import type { FitOptions, MonitorInfo, OnFailure, Problem } from "./types.js";
@@ -125,10 +125,20 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const startResiduals = method.needsResiduals === true ? finiteResidualsAt(problem, x0) : undefined;
   // Finite residuals (and priors) there already say the nllf is finite.
   const f0 = startResiduals === undefined ? problem.nllf(x0) : undefined;
-  const modelCostMs = performance.now() - t0;
+  let modelCostMs = performance.now() - t0;
   if (f0 !== undefined && !Number.isFinite(f0)) {
     const why = problem.diagnose?.();
     throw new Error(`fit: the nllf is ${f0} at the starting point${why ? `: ${why}` : ""}`);
+  }
+  // That first evaluation runs cold (the model's code is compiled on it) and may be descheduled on
+  // a busy machine, so a cheap model can look costly: "auto" then times a second one and takes the
+  // lesser, rather than start worker threads that hand points over slower than the model runs.
+  // A model that is costly pays that one evaluation more, once per fit.
+  if (options.parallel === "auto" && modelCostMs >= AUTO_PARALLEL_MS) {
+    const t1 = performance.now();
+    if (startResiduals !== undefined) problem.residuals(x0);
+    else problem.nllf(x0);
+    modelCostMs = Math.min(modelCostMs, performance.now() - t1);
   }
   // Analytic derivatives are trusted only after agreeing with finite differences here.
   const derivativeCheck = checkDerivatives(problem, x0);
