@@ -42,8 +42,14 @@ function functionWorker(
     const q = await queue.connect(${JSON.stringify(name)}, { dir: ${JSON.stringify(dir)} });
     const ran = [];
     let largest = 0;
+    // Each task takes a millisecond (a sleep, no CPU): a process that got the cores first would
+    // otherwise drain the whole queue before the others' first poll on a busy machine.
+    const nap = new Int32Array(new SharedArrayBuffer(4));
     process.stderr.write("ready\\n");
-    await q.work((t) => void ran.push(t.id), {
+    await q.work((t) => {
+      Atomics.wait(nap, 0, 0, 1);
+      ran.push(t.id);
+    }, {
       ...${JSON.stringify(options)},
       onTask: (r) => { largest = Math.max(largest, r.claimedWith); },
     });
