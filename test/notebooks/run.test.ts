@@ -226,9 +226,12 @@ describe("hpcfit run", () => {
     ]);
     const output = join(dir, "out.ipynb");
     const child = spawn(process.execPath, [CLI, "run", input, output, "--no-progress"], { detached: true, stdio: "ignore" });
+    // The runner saves the first cell's output, then the second cell marked running: the kill
+    // comes once both are on disk, not between the two saves.
     const deadline = Date.now() + 30000;
     while (Date.now() < deadline) {
-      if (existsSync(output) && outputText(readJson(output).cells[0]) === "first done\n") break;
+      const saved = existsSync(output) ? readJson(output) : undefined;
+      if (saved && outputText(saved.cells[0]) === "first done\n" && saved.cells[1].metadata.hpcfit?.status === "running") break;
       await new Promise((r) => setTimeout(r, 100));
     }
     process.kill(-child.pid!, "SIGKILL");
