@@ -43,8 +43,9 @@ interface ArvizView {
 
 const READ_WITH_ARVIZ = `
 import json, sys, warnings
-warnings.simplefilter("error")  # a store xarray or ArviZ only half understands fails here
+# Imported first: ArviZ may warn of its own coming refactor on import, which says nothing of the store.
 import arviz as az, xarray as xr
+warnings.simplefilter("error")  # a store xarray or ArviZ only half understands fails here
 path, p68 = sys.argv[1], float(sys.argv[2])
 idata = az.InferenceData.from_datatree(xr.open_datatree(path, engine="zarr"))
 post = idata.posterior
