@@ -315,6 +315,10 @@ async function lmRun(
   const wa3 = new Float64Array(n);
   const work = new LmStepWork(n);
   const biasWork = new Float64Array(n * n);
+  // Each column's share of the bound on the forward differences' bias, per parameter (see forwardBias).
+  const biasTerms = new Float64Array(n * n);
+  // The columns differenced centrally once central differences are on (every one for diff "central").
+  const centralColumns = new Uint8Array(n).fill(1);
   const held = new Uint8Array(n);
   const accel = readOption("lm", options, "accel");
   const jcopy = accel ? new Float64Array(m * n) : fjac;
@@ -427,7 +431,7 @@ async function lmRun(
       const xj = x[j];
       const col = j * m;
       let done = false;
-      if (central) {
+      if (central && centralColumns[j]) {
         // Step ∝ ε^(1/3) balances the O(h²) truncation error against rounding.
         const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
@@ -499,7 +503,7 @@ async function lmRun(
       const xj = at[j];
       first[j] = count;
       kind[j] = 0;
-      if (central) {
+      if (central && centralColumns[j]) {
         const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
           kind[j] = 1;
@@ -661,21 +665,62 @@ async function lmRun(
       }
     }
     let worst = 0;
+    biasTerms.fill(0);
     for (let a = 0; a < n; a++) {
       const ja = ipvt[a];
       if (held[ja]) continue;
       let est = 0;
+      const scale = (Math.sqrt(EPS) * fnorm) / Math.abs(x[ja]);
       for (let b = 0; b < n; b++) {
         // (RᵀR)⁻¹[a][b] = Σ_k Rinv[a][k] Rinv[b][k]
         let c = 0;
         for (let k = Math.max(a, b); k < n; k++) c += rinv[a + k * n] * rinv[b + k * n];
-        est += Math.abs(c) * acnorm[ipvt[b]];
+        const term = Math.abs(c) * acnorm[ipvt[b]];
+        est += term;
+        biasTerms[a + b * n] = term * scale;
       }
       est *= Math.sqrt(EPS) * fnorm;
       const rel = x[ja] !== 0 ? est / Math.abs(x[ja]) : Infinity;
       if (rel > worst) worst = rel;
     }
     return worst;
+  };
+  /**
+   * Which columns the central phase differences centrally (`centralColumns`), from the terms of the
+   * last {@link forwardBias}: the columns whose forward error moves the optimum most, one at a time,
+   * until the bound on what the forward columns left move it stays within BIAS_TOL for every
+   * parameter. A central column costs two evaluations, a forward one one: where the bias comes from
+   * a few columns (a parameter's error coupled to one or two others), the rest stay forward.
+   */
+  const chooseCentralColumns = (): void => {
+    centralColumns.fill(0);
+    for (;;) {
+      let worst = 0;
+      for (let a = 0; a < n; a++) {
+        let sum = 0;
+        for (let b = 0; b < n; b++) if (!centralColumns[ipvt[b]]) sum += biasTerms[a + b * n];
+        // A parameter at zero has no relative bias to bound: every column central.
+        if (!Number.isFinite(sum)) {
+          centralColumns.fill(1);
+          return;
+        }
+        worst = Math.max(worst, sum);
+      }
+      if (worst <= BIAS_TOL) return;
+      let pick = -1;
+      let largest = -1;
+      for (let b = 0; b < n; b++) {
+        if (centralColumns[ipvt[b]]) continue;
+        let top = 0;
+        for (let a = 0; a < n; a++) top = Math.max(top, biasTerms[a + b * n]);
+        if (top > largest) {
+          largest = top;
+          pick = b;
+        }
+      }
+      if (pick < 0) return;
+      centralColumns[ipvt[pick]] = 1;
+    }
   };
   /**
    * The trial point x − `from` projected onto the box (held parameters stay) into `to`, the step
@@ -1114,6 +1159,7 @@ async function lmRun(
         // On forward differences, stop only where their error cannot move the answer.
         if (auto && !central && forwardBias() > BIAS_TOL) {
           central = true;
+          chooseCentralColumns();
           prevWorst = 0;
           // The first central step removes the forward differences' bias, so its size says
           // nothing of the convergence; the rate the forward steps showed is the iteration's
@@ -1176,6 +1222,7 @@ async function lmRun(
         // Converged on forward differences whose O(√ε) Jacobian error could move the stationary
         // point beyond BIAS_TOL: continue on central differences with a fresh trust region.
         central = true;
+        chooseCentralColumns();
         // A trust region shrunk to the xtol scale would stop the central phase at once.
         if (code === 2 || code === 3 || code === 7) {
           par = 0;
@@ -1193,6 +1240,7 @@ async function lmRun(
         // the forward differences resolve (O(√ε) relative) was shrunk by their error, not by
         // nonlinearity, and would leave the central phase no room (Lanczos3 from start 1).
         central = true;
+        chooseCentralColumns();
         if (delta < 1e-6 * xnorm) {
           par = 0;
           delta = factor * xnorm || factor;
