@@ -48,7 +48,7 @@ const PROBLEMS: HeldOut[] = [
     y: Float64Array.from(BARD_Y),
     start: [1, 1, 1],
     reference: [0.08241055975089402, 1.1330360920657865, 2.343695178607902],
-    evaluations: 31,
+    evaluations: 30,
     minpack: 24,
   },
   {
@@ -58,7 +58,7 @@ const PROBLEMS: HeldOut[] = [
     y: Float64Array.from(GAUSSIAN_Y),
     start: [0.4, 1, 0],
     reference: [0.3989561378385594, 1.0000190844862233, 0],
-    evaluations: 15,
+    evaluations: 12,
     minpack: 16,
   },
   {
