@@ -8,7 +8,8 @@
  *
  * Additions: an analytic Jacobian when the problem gives one, else finite differences (forward,
  * and central near the optimum only where the forward differences' error could move it by more
- * than 1e-7 relative, see `forwardBias`); a stop as soon as the Gauss–Newton steps, extrapolated
+ * than 1e-7 relative, see `forwardBias`, and there only in the columns whose error does, see
+ * `chooseCentralColumns`); a stop as soon as the Gauss–Newton steps, extrapolated
  * at their rate of convergence, no longer change the answer (`STEP_TOL`), which usually spares
  * the one or two Jacobians MINPACK's tests take to notice (the first central step after forward
  * ones is extrapolated at the forward steps' rate, so one central Jacobian can end the run), and
