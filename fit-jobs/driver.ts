@@ -223,8 +223,10 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
           log(progressLine(progress));
         };
         later(refresh);
-        // The switch to running is written now.
-        if (beganRunning) runPending();
+        // The switch to running is written now; the rest of the refresh (chisq costs a model
+        // evaluation here) waits for the next turn like every other, so that the next population
+        // leaves first.
+        if (beganRunning) publish(true);
       }
       return true;
     };
