@@ -218,8 +218,11 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
           } else if (typeof run.steps === "number" && step > firstStep) {
             progress.remaining = ((now - firstTime) / 1000 / (step - firstStep)) * (run.steps - step);
           }
-          // Due when scheduled: the worker ticker's writes meanwhile do not put it off.
+          // Due when scheduled: the worker ticker's writes meanwhile do not put it off. The next
+          // refresh is counted from the switch to running, written when it happened, not from now.
+          const switched = lastWrite;
           publish(true);
+          if (beganRunning) lastWrite = switched;
           log(progressLine(progress));
         };
         later(refresh);
