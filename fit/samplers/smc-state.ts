@@ -121,11 +121,31 @@ export class SmcState {
   ess(to: TemperingLevel): number {
     const { n, cur, logw, w, level } = this;
     let mx = -Infinity;
-    for (let i = 0; i < n; i++) {
-      logw[i] = this.logTarget(cur, i, to.beta, to.tau, to.hard) - this.logTarget(cur, i, level.beta, level.tau, level.hard);
-      if (Number.isNaN(logw[i])) logw[i] = -Infinity;
-      if (logw[i] > mx) mx = logw[i];
-    }
+    if (this.nc === 0 || (to.tau === 0 && level.tau === 0 && !to.hard && !level.hard)) {
+      // No constraint in play: the log target is −prior − β·like, written out as logTarget
+      // computes it, so that the pass makes no call per particle (it runs a few times a stage,
+      // the first times before the code is optimised).
+      const { prior, like } = cur;
+      const b1 = to.beta;
+      const b0 = level.beta;
+      for (let i = 0; i < n; i++) {
+        let v1 = -prior[i];
+        if (b1 > 0) v1 -= b1 * like[i];
+        if (!(v1 > -Infinity)) v1 = -Infinity;
+        let v0 = -prior[i];
+        if (b0 > 0) v0 -= b0 * like[i];
+        if (!(v0 > -Infinity)) v0 = -Infinity;
+        let d = v1 - v0;
+        if (Number.isNaN(d)) d = -Infinity;
+        logw[i] = d;
+        if (d > mx) mx = d;
+      }
+    } else
+      for (let i = 0; i < n; i++) {
+        logw[i] = this.logTarget(cur, i, to.beta, to.tau, to.hard) - this.logTarget(cur, i, level.beta, level.tau, level.hard);
+        if (Number.isNaN(logw[i])) logw[i] = -Infinity;
+        if (logw[i] > mx) mx = logw[i];
+      }
     if (mx === -Infinity) return 0;
     let s = 0;
     let s2 = 0;
@@ -155,16 +175,14 @@ export class SmcState {
     let least = Infinity;
     let big = 0;
     for (let i = 0; i < n; i++) {
-      // The particles of zero weight at every β' > β: those already out, and those of infinite likelihood.
-      if (!(this.logTarget(cur, i, level.beta, 0, false) > -Infinity)) continue;
+      const prior = cur.prior[i];
       const like = cur.like[i];
-      if (!Number.isFinite(like)) {
-        if (like === Infinity) continue;
-        return undefined;
-      }
+      // The particles of zero weight at every β' > β: outside the prior, or of no finite likelihood.
+      if (!(prior < Infinity) || Number.isNaN(like) || like === Infinity) continue;
+      if (!(prior > -Infinity && like > -Infinity)) return undefined;
       du[m++] = like;
       if (like < least) least = like;
-      big = Math.max(big, Math.abs(cur.prior[i]) + Math.abs(like));
+      big = Math.max(big, Math.abs(prior) + Math.abs(like));
     }
     if (m <= target) return undefined;
     let mean = 0;
