@@ -237,10 +237,9 @@ export class SmcState {
         break;
       }
     }
-    if (!settled) return undefined;
+    // The slope is the last pass's, a step of at most 1e-14 in log d away.
+    if (!settled || !(slope < 0)) return undefined;
     const d = Math.exp(y);
-    gap(d);
-    if (!(slope < 0)) return undefined;
     // Bounds on the rounding of ess(): each log weight is a difference of log targets as large as
     // `big`, and the sums run over n terms.
     const margin = 8 * Number.EPSILON * (big + n);
