@@ -4,7 +4,8 @@
  * "Inference for Lévy-driven stochastic volatility models via adaptive SMC", Scand. J. Stat. 38).
  * Particles start from the prior and move through `π_β ∝ prior · L^β`, β from 0 to 1: each step
  * picks the next β by bisection so that the effective sample size of the incremental weights is
- * half the particles, resamples systematically (Kitagawa 1996) and moves every particle by a few
+ * half the particles (a Newton solve of the same equation in closed form tells the bisection which
+ * side most points lie on, so that it evaluates the ESS a few times instead of some forty), resamples systematically (Kitagawa 1996) and moves every particle by a few
  * random-walk Metropolis steps with the particles' covariance scaled by 2.38²/p.
  *
  * Constraint mode (Golchi & Loeppky 2015, "Monte Carlo based designs for constrained domains",
@@ -135,8 +136,11 @@ function nextLevel(state: SmcState, phase: Phase, sharpness: number): TemperingL
 
 /** Where the ESS is expected to cross its target (see {@link SmcState.betaCrossing}). */
 interface Crossing {
+  /** The estimated crossing. */
   at: number;
+  /** How far from it the ESS's rounding may blur which side of the target a point is on. */
   width: number;
+  /** The ESS's rounding, relative to its value. */
   margin: number;
 }
 
