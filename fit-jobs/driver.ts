@@ -218,13 +218,18 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
           } else if (typeof run.steps === "number" && step > firstStep) {
             progress.remaining = ((now - firstTime) / 1000 / (step - firstStep)) * (run.steps - step);
           }
-          // Due when scheduled: the worker ticker's writes meanwhile do not put it off.
+          // Due when scheduled: the worker ticker's writes meanwhile do not put it off. The next
+          // refresh is counted from the switch to running, written when it happened, not from now.
+          const switched = lastWrite;
           publish(true);
+          if (beganRunning) lastWrite = switched;
           log(progressLine(progress));
         };
         later(refresh);
-        // The switch to running is written now.
-        if (beganRunning) runPending();
+        // The switch to running is written now; the rest of the refresh (chisq costs a model
+        // evaluation here) waits for the next turn like every other, so that the next population
+        // leaves first.
+        if (beganRunning) publish(true);
       }
       return true;
     };

@@ -122,9 +122,11 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const x0 = problem.getValues();
   // The model's cost, measured on its first evaluation, decides "auto" parallel evaluation.
   const t0 = performance.now();
-  const startResiduals = method.needsResiduals === true ? finiteResidualsAt(problem, x0) : undefined;
+  // A method that starts from the prior has no start to check.
+  const checksStart = method.startsFromPrior !== true;
+  const startResiduals = checksStart && method.needsResiduals === true ? finiteResidualsAt(problem, x0) : undefined;
   // Finite residuals (and priors) there already say the nllf is finite.
-  const f0 = startResiduals === undefined ? problem.nllf(x0) : undefined;
+  const f0 = checksStart && startResiduals === undefined ? problem.nllf(x0) : undefined;
   let modelCostMs = performance.now() - t0;
   if (f0 !== undefined && !Number.isFinite(f0)) {
     const why = problem.diagnose?.();

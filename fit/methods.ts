@@ -79,6 +79,12 @@ export interface FitMethod {
   /** True when the method needs residuals (least squares), not only an nllf. */
   needsResiduals?: boolean;
   /**
+   * True when the method never starts from the problem's current values (SMC draws its particles
+   * from the prior): `fit()` then evaluates no model there before the method runs, so its first
+   * population leaves at once (and a start outside the constraints is no error).
+   */
+  startsFromPrior?: boolean;
+  /**
    * Names of the options a method registered outside the built-in ones reads beyond those of the
    * fit options table; `fit()` refuses any other name. (Built-in methods are described by the table.)
    */

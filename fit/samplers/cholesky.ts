@@ -35,7 +35,10 @@ function tryCholesky(a: Float64Array, p: number, jitter: number): Float64Array |
   return l;
 }
 
-/** Writes `mean + scale * L z` into `out` at offset `o`, with `z` standard normal from `normal()`. */
+/**
+ * Writes `mean + scale * L z` into `out` at offset `o`, with `z` standard normal from `normal()`;
+ * the mean is read from `mean` at offset `mo`, so that a row of a population needs no view of its own.
+ */
 export function correlatedNormal(
   l: Float64Array,
   p: number,
@@ -45,12 +48,13 @@ export function correlatedNormal(
   z: Float64Array,
   out: Float64Array,
   o: number,
+  mo = 0,
 ): void {
   for (let k = 0; k < p; k++) z[k] = normal();
   for (let i = 0; i < p; i++) {
     let s = 0;
     for (let k = 0; k <= i; k++) s += l[i * p + k] * z[k];
-    out[o + i] = mean[i] + scale * s;
+    out[o + i] = mean[mo + i] + scale * s;
   }
 }
 

@@ -19,6 +19,8 @@ export class PriorGateEvaluator implements PopulationEvaluator {
   private packed = new Float64Array(0);
   private packedOut = new Float64Array(0);
   private index = new Int32Array(0);
+  /** One point's coordinates, copied for the prior (no view per point). */
+  private readonly x: Float64Array;
   /** Points refused here so far (none of them reached the inner evaluator). */
   refused = 0;
 
@@ -31,6 +33,7 @@ export class PriorGateEvaluator implements PopulationEvaluator {
     private readonly inner: PopulationEvaluator,
   ) {
     this.p = problem.labels().length;
+    this.x = new Float64Array(this.p);
     const { lower, upper } = problem.bounds();
     this.lower = lower;
     this.upper = upper;
@@ -51,14 +54,15 @@ export class PriorGateEvaluator implements PopulationEvaluator {
       this.packedOut = new Float64Array(count);
       this.index = new Int32Array(count);
     }
+    const { x, packed } = this;
     let m = 0;
     for (let i = 0; i < count; i++) {
-      const x = points.subarray(i * p, i * p + p);
+      for (let k = 0; k < p; k++) x[k] = points[i * p + k];
       if (this.refuses(x)) {
         out[i] = Infinity;
         continue;
       }
-      this.packed.set(x, m * p);
+      packed.set(x, m * p);
       this.index[m++] = i;
     }
     this.refused += count - m;

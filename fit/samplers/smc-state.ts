@@ -75,6 +75,10 @@ export class SmcState {
   private readonly w: Float64Array;
   private readonly idx: Int32Array;
   private readonly z: Float64Array;
+  /** One particle's coordinates, copied for the prior and the constraints (no view per particle). */
+  private readonly xi: Float64Array;
+  /** Likelihoods above their least, of the particles that count, for {@link betaCrossing}. */
+  private readonly du: Float64Array;
 
   /** `n` particles for `target`, evaluated through `evaluator`; call {@link start} next. */
   constructor(
@@ -96,6 +100,8 @@ export class SmcState {
     this.w = new Float64Array(n);
     this.idx = new Int32Array(n);
     this.z = new Float64Array(p);
+    this.xi = new Float64Array(p);
+    this.du = new Float64Array(n);
   }
 
   /** Draws the particles from the prior and scores them. */
@@ -115,11 +121,31 @@ export class SmcState {
   ess(to: TemperingLevel): number {
     const { n, cur, logw, w, level } = this;
     let mx = -Infinity;
-    for (let i = 0; i < n; i++) {
-      logw[i] = this.logTarget(cur, i, to.beta, to.tau, to.hard) - this.logTarget(cur, i, level.beta, level.tau, level.hard);
-      if (Number.isNaN(logw[i])) logw[i] = -Infinity;
-      if (logw[i] > mx) mx = logw[i];
-    }
+    if (this.nc === 0 || (to.tau === 0 && level.tau === 0 && !to.hard && !level.hard)) {
+      // No constraint in play: the log target is −prior − β·like, written out as logTarget
+      // computes it, so that the pass makes no call per particle (it runs a few times a stage,
+      // the first times before the code is optimised).
+      const { prior, like } = cur;
+      const b1 = to.beta;
+      const b0 = level.beta;
+      for (let i = 0; i < n; i++) {
+        let v1 = -prior[i];
+        if (b1 > 0) v1 -= b1 * like[i];
+        if (!(v1 > -Infinity)) v1 = -Infinity;
+        let v0 = -prior[i];
+        if (b0 > 0) v0 -= b0 * like[i];
+        if (!(v0 > -Infinity)) v0 = -Infinity;
+        let d = v1 - v0;
+        if (Number.isNaN(d)) d = -Infinity;
+        logw[i] = d;
+        if (d > mx) mx = d;
+      }
+    } else
+      for (let i = 0; i < n; i++) {
+        logw[i] = this.logTarget(cur, i, to.beta, to.tau, to.hard) - this.logTarget(cur, i, level.beta, level.tau, level.hard);
+        if (Number.isNaN(logw[i])) logw[i] = -Infinity;
+        if (logw[i] > mx) mx = logw[i];
+      }
     if (mx === -Infinity) return 0;
     let s = 0;
     let s2 = 0;
@@ -132,6 +158,92 @@ export class SmcState {
       s2 += w[i] * w[i];
     }
     return 1 / s2;
+  }
+
+  /**
+   * Where {@link ess} at likelihood power `β'` in (β, `to`) crosses `target`, for a bisection to
+   * confirm: the β phase's reweighting `exp(−(β' − β)·like)` in closed form (one exponential per
+   * particle and no log target), solved by Newton's method on log ESS over `log(β' − β)`, kept
+   * inside its bracket. `at` is the crossing, `width` how far from it {@link ess}'s rounding may
+   * blur the side, and `margin` the relative size of that rounding on the ESS. Undefined when the
+   * reweighting is not the β phase's, or the solve does not settle: the bisection then decides alone.
+   */
+  betaCrossing(to: number, target: number): { at: number; width: number; margin: number } | undefined {
+    const { n, cur, du, level } = this;
+    if (level.tau > 0 || level.hard) return undefined;
+    let m = 0;
+    let least = Infinity;
+    let big = 0;
+    for (let i = 0; i < n; i++) {
+      const prior = cur.prior[i];
+      const like = cur.like[i];
+      // The particles of zero weight at every β' > β: outside the prior, or of no finite likelihood.
+      if (!(prior < Infinity) || Number.isNaN(like) || like === Infinity) continue;
+      if (!(prior > -Infinity && like > -Infinity)) return undefined;
+      du[m++] = like;
+      if (like < least) least = like;
+      big = Math.max(big, Math.abs(prior) + Math.abs(like));
+    }
+    if (m <= target) return undefined;
+    let mean = 0;
+    for (let j = 0; j < m; j++) {
+      du[j] -= least;
+      mean += du[j];
+    }
+    mean /= m;
+    let variance = 0;
+    for (let j = 0; j < m; j++) variance += (du[j] - mean) ** 2;
+    variance /= m;
+    if (!(variance > 0)) return undefined;
+    const logTarget = Math.log(target);
+    const span = to - level.beta;
+    // log ESS − log target at step d, and its slope in d (the weights' mean likelihood, unweighted
+    // and weighted by the weights once more).
+    let slope = 0;
+    const gap = (d: number): number => {
+      let s1 = 0;
+      let s2 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      for (let j = 0; j < m; j++) {
+        const u = du[j];
+        const w = Math.exp(-d * u);
+        const ww = w * w;
+        s1 += w;
+        s2 += ww;
+        a1 += u * w;
+        a2 += u * ww;
+      }
+      slope = (2 * a2) / s2 - (2 * a1) / s1;
+      return 2 * Math.log(s1) - Math.log(s2) - logTarget;
+    };
+    // Near β the ESS is about m / (1 + d²·variance): the start.
+    let hi = Math.log(span);
+    let lo = -Infinity;
+    let y = Math.min(0.5 * Math.log((m / target - 1) / variance), hi - Math.LN2);
+    let settled = false;
+    for (let it = 0; it < 60; it++) {
+      const d = Math.exp(y);
+      const g = gap(d);
+      if (!Number.isFinite(g)) return undefined;
+      if (g >= 0) lo = y;
+      else hi = y;
+      let next = y - g / (d * slope);
+      if (!(next > lo && next < hi)) next = Number.isFinite(lo) ? 0.5 * (lo + hi) : y - 2;
+      const step = Math.abs(next - y);
+      y = next;
+      if (step <= 1e-14) {
+        settled = true;
+        break;
+      }
+    }
+    // The slope is the last pass's, a step of at most 1e-14 in log d away.
+    if (!settled || !(slope < 0)) return undefined;
+    const d = Math.exp(y);
+    // Bounds on the rounding of ess(): each log weight is a difference of log targets as large as
+    // `big`, and the sums run over n terms.
+    const margin = 8 * Number.EPSILON * (big + n);
+    return { at: level.beta + d, width: (4 * margin) / -slope, margin };
   }
 
   /**
@@ -155,10 +267,11 @@ export class SmcState {
     const cur = this.cur;
     const prop = this.prop;
     const l = cholesky(covariance(cur.x, n, p), p);
+    const normal = (): number => rng.normal();
     let acc = 0;
     for (let m = 0; m < moves; m++) {
       for (let i = 0; i < n; i++) {
-        if (l) correlatedNormal(l, p, cur.x.subarray(i * p, i * p + p), this.scale, () => rng.normal(), z, prop.x, i * p);
+        if (l) correlatedNormal(l, p, cur.x, this.scale, normal, z, prop.x, i * p, i * p);
         else for (let k = 0; k < p; k++) prop.x[i * p + k] = cur.x[i * p + k] + 1e-6 * rng.normal();
       }
       await this.score(prop);
@@ -168,7 +281,7 @@ export class SmcState {
         const u = rng.uniform();
         if (r >= 0 || Math.log(u) < r) {
           a++;
-          cur.x.set(prop.x.subarray(i * p, i * p + p), i * p);
+          for (let k = i * p; k < i * p + p; k++) cur.x[k] = prop.x[k];
           cur.prior[i] = prop.prior[i];
           cur.like[i] = prop.like[i];
           for (let j = 0; j < nc; j++) cur.g[i * nc + j] = prop.g[i * nc + j];
@@ -242,12 +355,12 @@ export class SmcState {
 
   /** Scores every particle of `s`: model nllf, prior and constraint values. */
   private async score(s: Particles): Promise<void> {
-    const { n, p, nc, nllf, target } = this;
+    const { n, p, nc, nllf, target, xi } = this;
     const { lower, upper, priorNllf, constraints } = target;
     await this.evaluator.evaluatePopulation(s.x, n, nllf);
     this.evaluations += n;
     for (let i = 0; i < n; i++) {
-      const xi = s.x.subarray(i * p, i * p + p);
+      for (let k = 0; k < p; k++) xi[k] = s.x[i * p + k];
       const pr = priorNllf ? priorNllf(xi) : inBox(xi, lower, upper) ? 0 : Infinity;
       s.prior[i] = pr;
       s.like[i] = Number.isFinite(pr) ? nllf[i] - pr : Infinity;

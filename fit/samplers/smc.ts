@@ -4,7 +4,8 @@
  * "Inference for Lévy-driven stochastic volatility models via adaptive SMC", Scand. J. Stat. 38).
  * Particles start from the prior and move through `π_β ∝ prior · L^β`, β from 0 to 1: each step
  * picks the next β by bisection so that the effective sample size of the incremental weights is
- * half the particles, resamples systematically (Kitagawa 1996) and moves every particle by a few
+ * half the particles (a Newton solve of the same equation in closed form tells the bisection which
+ * side most points lie on, so that it evaluates the ESS a few times instead of some forty), resamples systematically (Kitagawa 1996) and moves every particle by a few
  * random-walk Metropolis steps with the particles' covariance scaled by 2.38²/p.
  *
  * Constraint mode (Golchi & Loeppky 2015, "Monte Carlo based designs for constrained domains",
@@ -117,7 +118,8 @@ function nextLevel(state: SmcState, phase: Phase, sharpness: number): TemperingL
   const half = state.n / 2;
   if (phase === "beta") {
     if (beta >= 1) return undefined;
-    return { beta: nextByBisection(beta, 1, (b) => state.ess({ beta: b, tau, hard }), half), tau, hard };
+    const essAt = (b: number): number => state.ess({ beta: b, tau, hard });
+    return { beta: nextByBisection(beta, 1, essAt, half, () => state.betaCrossing(1, half)), tau, hard };
   }
   if (phase === "tau") {
     if (tau >= sharpness) return undefined;
@@ -132,19 +134,68 @@ function nextLevel(state: SmcState, phase: Phase, sharpness: number): TemperingL
   return hard ? undefined : { beta, tau, hard: true };
 }
 
+/** Where the ESS is expected to cross its target (see {@link SmcState.betaCrossing}). */
+interface Crossing {
+  /** The estimated crossing. */
+  at: number;
+  /** How far from it the ESS's rounding may blur which side of the target a point is on. */
+  width: number;
+  /** The ESS's rounding, relative to its value. */
+  margin: number;
+}
+
 /**
  * The largest `v` in (from, to] with `essAt(v) >= target` (`to` itself when it qualifies), by
- * bisection; ESS decreases as the step grows.
+ * bisection; ESS decreases as the step grows. With `crossing`, an estimate of where the ESS
+ * crosses its target, the bisection asks `essAt` only about the points near it: once `essAt`
+ * is confirmed clearly above the target just before the estimate and clearly below just after,
+ * the side of every farther point follows from the ESS's monotony. The answer is the one the
+ * bisection gives alone, bit for bit, with a few ESS passes instead of some forty.
  */
-function nextByBisection(from: number, to: number, essAt: (v: number) => number, target: number): number {
+function nextByBisection(
+  from: number,
+  to: number,
+  essAt: (v: number) => number,
+  target: number,
+  crossing?: () => Crossing | undefined,
+): number {
   if (essAt(to) >= target) return to;
+  const near = crossing === undefined ? undefined : confirmed(crossing(), from, to, essAt, target);
+  const above = (v: number): boolean => {
+    if (near !== undefined) {
+      if (v <= near.below) return true;
+      if (v >= near.above) return false;
+    }
+    return essAt(v) >= target;
+  };
   let lo = from;
   let hi = to;
   for (let it = 0; it < 60 && hi - lo > 1e-12 * Math.max(1, Math.abs(hi)); it++) {
     const mid = 0.5 * (lo + hi);
-    if (essAt(mid) >= target) lo = mid;
+    if (above(mid)) lo = mid;
     else hi = mid;
   }
   // Always advance, even if the ESS drops below target in a single tiny step.
   return lo > from ? lo : hi;
+}
+
+/**
+ * The interval around an estimated crossing outside which the ESS's side of its target is
+ * known: `essAt` at its ends is above and below the target by more than its rounding. Undefined
+ * when there is no estimate or `essAt` does not confirm it.
+ */
+function confirmed(
+  crossing: Crossing | undefined,
+  from: number,
+  to: number,
+  essAt: (v: number) => number,
+  target: number,
+): { below: number; above: number } | undefined {
+  if (crossing === undefined) return undefined;
+  const below = crossing.at - crossing.width;
+  const above = crossing.at + crossing.width;
+  if (!(below > from && above < to)) return undefined;
+  if (!(essAt(below) >= target * (1 + crossing.margin))) return undefined;
+  if (!(essAt(above) <= target * (1 - crossing.margin))) return undefined;
+  return { below, above };
 }
