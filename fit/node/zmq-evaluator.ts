@@ -45,6 +45,8 @@ export interface WorkerInfo {
   pid: number;
   /** Its evaluation threads: the points it evaluates at once (1 for a worker without threads). */
   threads: number;
+  /** Points it evaluated (nllf, residuals or band curves; re-sent ones count again). */
+  evaluated: number;
   /** False once it stopped answering or its connection closed. */
   alive: boolean;
 }
@@ -290,7 +292,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       if (typeof hello.residuals === "number") this.residualCount ??= hello.residuals;
       const host = hello.host ?? "?";
       const threads = Number.isInteger(hello.threads) && hello.threads! > 0 ? hello.threads! : 1;
-      const info: WorkerInfo = { id: key, host, node: hello.node ?? host, pid: hello.pid ?? 0, threads, alive: true };
+      const info: WorkerInfo = { id: key, host, node: hello.node ?? host, pid: hello.pid ?? 0, threads, evaluated: 0, alive: true };
       this.peers.set(key, { routing, info, lastSeen: now, slice: undefined, connectionClosed: false });
       const withThreads = threads === 1 ? "" : ` with ${threads} threads`;
       this.log(`worker ${info.node}:${info.pid} connected${withThreads} (${this.aliveText()})`);
@@ -314,7 +316,12 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const tag = meta === undefined ? undefined : decodeTag(meta);
     if (peer.slice?.tag === tag) peer.slice = undefined;
     if (kind === "error") {
-      cur?.reject(new Error(`evaluation worker ${peer.info.node}:${peer.info.pid}: ${data?.toString() || "unknown error"}`));
+      // An error about a slice of an earlier population (one that failed already) says nothing of this one.
+      if (cur === undefined || tag === undefined || !cur.slices.has(tag)) {
+        this.dispatch();
+        return;
+      }
+      cur.reject(new Error(`evaluation worker ${peer.info.node}:${peer.info.pid}: ${data?.toString() || "unknown error"}`));
       return;
     }
     if (kind === "result" && cur !== undefined && tag !== undefined) {
@@ -332,6 +339,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
         }
         // The frame's bytes go straight into the output: no intermediate array.
         new Uint8Array(cur.out.buffer, cur.out.byteOffset + 8 * slice.start * w, 8 * n * w).set(data);
+        peer.info.evaluated += n;
         if (cur.kind === "curves") this.curvesEvaluated += n;
         else this.evaluated += n;
         slice.done = true;
@@ -381,11 +389,11 @@ export class ZmqEvaluator implements PopulationEvaluator {
     peer.info.alive = false;
     const slice = peer.slice;
     peer.slice = undefined;
-    let what = peer.info.threads === 1 ? "it held no points" : `its ${peer.info.threads} threads gone; it held no points`;
+    let what = "it held no points";
     if (slice !== undefined && !slice.done && this.current?.slices.get(slice.tag) === slice) {
       this.current.queue.unshift(slice);
       this.resent++;
-      what = `${peer.info.threads === 1 ? "" : `its ${peer.info.threads} threads gone; `}re-sending its ${slice.end - slice.start} points to the others`;
+      what = `re-sending its ${slice.end - slice.start} points to the others`;
     }
     this.log(`worker ${peer.info.node}:${peer.info.pid} lost (${why}); ${what}; ${this.aliveText()}`);
     this.dispatch();
