@@ -292,7 +292,15 @@ export class ZmqEvaluator implements PopulationEvaluator {
       if (typeof hello.residuals === "number") this.residualCount ??= hello.residuals;
       const host = hello.host ?? "?";
       const threads = Number.isInteger(hello.threads) && hello.threads! > 0 ? hello.threads! : 1;
-      const info: WorkerInfo = { id: key, host, node: hello.node ?? host, pid: hello.pid ?? 0, threads, evaluated: 0, alive: true };
+      const info: WorkerInfo = {
+        id: key,
+        host,
+        node: hello.node ?? host,
+        pid: hello.pid ?? 0,
+        threads,
+        evaluated: 0,
+        alive: true,
+      };
       this.peers.set(key, { routing, info, lastSeen: now, slice: undefined, connectionClosed: false });
       const withThreads = threads === 1 ? "" : ` with ${threads} threads`;
       this.log(`worker ${info.node}:${info.pid} connected${withThreads} (${this.aliveText()})`);

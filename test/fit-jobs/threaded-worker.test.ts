@@ -53,7 +53,7 @@ describe("an evaluation worker with threads", () => {
     );
     children.push(child);
     let text = "";
-    child.stderr!.on("data", (d: Buffer) => (text += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (text += d.toString()));
     const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     return { child, stderr: () => text, exit };
   };
