@@ -103,7 +103,8 @@ export class ThreadSlices implements SliceEvaluator {
       const hellos = await Promise.all(
         Array.from({ length: threads }, (_, index) => {
           const data: AgentThreadData = { modelFile, index, threads, control, errors };
-          const w = new Worker(url, { workerData: data });
+          // The process's arguments, so that a model that reads them finds in a thread what it finds in the process.
+          const w = new Worker(url, { workerData: data, argv: process.argv.slice(2) });
           workers.push(w);
           return firstMessage(w);
         }),

@@ -84,7 +84,9 @@ describe("%%fit on Slurm", () => {
     const threads = (): number => (readProgress(job.dir)?.workers ?? []).reduce((n, w) => n + w.threads, 0);
     for (let i = 0; i < 1200 && !job.job.done && threads() < 16; i++) await new Promise((r) => setTimeout(r, 100));
     // While the gate holds the fit: the worker processes of this job on the machine.
-    const running = processes().filter((p) => p.cmdline.includes(" fit-worker ") && p.cmdline.includes(job.dir));
+    const running = processes().filter(
+      (p) => p.cmdline.startsWith(`${process.execPath} `) && p.cmdline.includes(" fit-worker ") && p.cmdline.includes(job.dir),
+    );
     writeFileSync(gate, "");
     const result = await job.wait({ pollMs: 300 });
     const workers = readProgress(job.dir)?.workers ?? [];
