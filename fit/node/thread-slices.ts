@@ -1,6 +1,6 @@
 /**
  * The evaluation threads of one worker process of a spread fit: K threads that each loaded the
- * model file, fed through shared memory (`agent-control.ts`). A slice from the sampler is split
+ * model file, fed through shared memory (`thread-control.ts`). A slice from the sampler is split
  * into K contiguous parts; the process writes each thread's part into its row of the control
  * block and wakes it with `Atomics.notify`, and awaits the last one's notify with
  * `Atomics.waitAsync`, so its event loop stays free for the socket and the heartbeats while the
@@ -24,9 +24,9 @@ import {
   WAKE,
   controlCells,
   remainingCell,
-  type AgentBuffers,
-  type AgentThreadData,
-} from "./agent-control.js";
+  type ThreadBuffers,
+  type EvaluationThreadData,
+} from "./thread-control.js";
 import type { SliceEvaluator } from "./slice-evaluation.js";
 import type { RequestKind } from "./zmq-frames.js";
 import { compiledEntry } from "../../util/paths.js";
@@ -97,12 +97,12 @@ export class ThreadSlices implements SliceEvaluator {
   static async start(modelFile: string, threads: number): Promise<ThreadSlices> {
     const control = new SharedArrayBuffer(4 * controlCells(threads));
     const errors = new SharedArrayBuffer(ERROR_BYTES * threads);
-    const url = pathToFileURL(compiledEntry("fit/node/agent-thread.js"));
+    const url = pathToFileURL(compiledEntry("fit/node/evaluation-thread.js"));
     const workers: Worker[] = [];
     try {
       const hellos = await Promise.all(
         Array.from({ length: threads }, (_, index) => {
-          const data: AgentThreadData = { modelFile, index, threads, control, errors };
+          const data: EvaluationThreadData = { modelFile, index, threads, control, errors };
           // The process's arguments, so that a model that reads them finds in a thread what it finds in the process.
           const w = new Worker(url, { workerData: data, argv: process.argv.slice(2) });
           workers.push(w);
@@ -129,7 +129,7 @@ export class ThreadSlices implements SliceEvaluator {
   private ensure(count: number, width: number): void {
     const p = this.labels.length;
     if (this.points.length >= count * p && this.values.length >= count * width) return;
-    const grown: AgentBuffers = {
+    const grown: ThreadBuffers = {
       version: ++this.version,
       points: new SharedArrayBuffer(8 * Math.max(count * p, this.points.length, 2 * this.points.length)),
       values: new SharedArrayBuffer(8 * Math.max(count * width, this.values.length, 2 * this.values.length)),

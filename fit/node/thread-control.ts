@@ -1,6 +1,6 @@
 /**
  * The shared control block between an evaluation worker process and its evaluation threads
- * (`thread-slices.ts` and `agent-thread.ts`): one row of Int32 cells per thread, then the count
+ * (`thread-slices.ts` and `evaluation-thread.ts`): one row of Int32 cells per thread, then the count
  * of threads still at work. The process writes a thread's row and bumps its wake counter; the
  * thread wakes on that cell (`Atomics.wait`), evaluates its part of the shared points, writes
  * its status, and the last thread to finish wakes the process. No message per slice.
@@ -41,7 +41,7 @@ export function remainingCell(threads: number): number {
 }
 
 /** What a thread is started with. */
-export interface AgentThreadData {
+export interface EvaluationThreadData {
   /** The model file it loads. */
   modelFile: string;
   /** Its row in the control block. */
@@ -55,7 +55,7 @@ export interface AgentThreadData {
 }
 
 /** The shared points and values, sent to a thread's port whenever they grow. */
-export interface AgentBuffers {
+export interface ThreadBuffers {
   /** The version written into the {@link BUFFERS} cell. */
   version: number;
   points: SharedArrayBuffer;

@@ -1,7 +1,7 @@
 /**
  * An evaluation thread of a worker process of a spread fit (`thread-slices.ts`): loads the model
  * file, says it is ready, then sleeps on its wake cell of the shared control block and, at each
- * wake, evaluates its part of the shared points into the shared values (`agent-control.ts`).
+ * wake, evaluates its part of the shared points into the shared values (`thread-control.ts`).
  * A model that throws leaves its text in the thread's error cells; the last thread done wakes
  * the process.
  */
@@ -19,17 +19,17 @@ import {
   TO,
   WAKE,
   remainingCell,
-  type AgentBuffers,
-  type AgentThreadData,
-} from "./agent-control.js";
+  type ThreadBuffers,
+  type EvaluationThreadData,
+} from "./thread-control.js";
 import { loadThreadModel } from "./model-thread.js";
 import { evaluateSlice, sliceWidth, type SliceModel } from "./slice-evaluation.js";
 
 async function main(): Promise<void> {
-  const loaded = await loadThreadModel("agent-thread");
+  const loaded = await loadThreadModel("evaluation-thread");
   if (!loaded) return;
   const { port, problem } = loaded;
-  const { index, threads, control, errors } = workerData as AgentThreadData;
+  const { index, threads, control, errors } = workerData as EvaluationThreadData;
   const cells = new Int32Array(control);
   const errorText = new Uint8Array(errors, index * ERROR_BYTES, ERROR_BYTES);
   const row = index * ROW;
@@ -48,8 +48,8 @@ async function main(): Promise<void> {
     if (seen < 0) break;
     const wanted = Atomics.load(cells, row + BUFFERS);
     while (version !== wanted) {
-      const next = receiveMessageOnPort(port)?.message as AgentBuffers | undefined;
-      if (next === undefined) throw new Error(`agent thread ${index}: buffers of version ${wanted} never came`);
+      const next = receiveMessageOnPort(port)?.message as ThreadBuffers | undefined;
+      if (next === undefined) throw new Error(`evaluation thread ${index + 1}: buffers of version ${wanted} never came`);
       version = next.version;
       points = new Float64Array(next.points);
       values = new Float64Array(next.values);
