@@ -107,6 +107,11 @@ describe("an evaluation worker with threads", () => {
       await expect(ev.evaluateCurves(x, count, width + 1, new Float64Array(count * (width + 1)))).rejects.toThrow(
         `the model file's curves have ${width} values per draw, expected ${width + 1}`,
       );
+      // Both workers answered that request with an error; the one heard second speaks of a failed
+      // population, not of the next one, which gets the model's numbers.
+      const again = new Float64Array(count);
+      await ev.evaluatePopulation(x, count, again);
+      expect(Array.from(again)).toEqual(Array.from(nllf));
     } finally {
       await ev.close();
     }
