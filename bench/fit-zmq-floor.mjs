@@ -110,15 +110,25 @@ const router = new Router({ linger: 0 });
 await router.bind("tcp://127.0.0.1:0");
 const pub = broadcast ? new Publisher({ linger: 0 }) : undefined;
 await pub?.bind("tcp://127.0.0.1:0");
+const children = [];
+// A worker that crashed (or a run stopped early) must not leave the others waiting on a dead socket.
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+});
 for (let i = 0; i < A; i++)
-  fork(
-    fileURLToPath(import.meta.url),
-    agentsArg
-      ? ["agent", router.lastEndpoint, String(share(i, W, A))]
-      : ["worker", router.lastEndpoint, pub?.lastEndpoint ?? "-", String(i), String(W)],
+  children.push(
+    fork(
+      fileURLToPath(import.meta.url),
+      agentsArg
+        ? ["agent", router.lastEndpoint, String(share(i, W, A))]
+        : ["worker", router.lastEndpoint, pub?.lastEndpoint ?? "-", String(i), String(W)],
+    ),
   );
 const ids = [];
+// A worker that dies before its hello would hold the run for ever: a minute, then the run fails.
+router.receiveTimeout = 60_000;
 while (ids.length < A) ids.push((await router.receive())[0]);
+router.receiveTimeout = -1;
 // An agent's slice is its threads' share of the points, so every thread gets POINTS / W, give or take one.
 const threadsBefore = (k) => Math.floor((k * W) / A);
 const sliceOf = (k) => Math.floor((threadsBefore(k + 1) * POINTS) / W) - Math.floor((threadsBefore(k) * POINTS) / W);
