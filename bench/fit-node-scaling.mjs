@@ -142,9 +142,8 @@ function floor(points, w, method, agents) {
   const out = execFileSync(
     process.execPath,
     [join(ROOT, "bench", "fit-zmq-floor.mjs"), String(w), String(points), String(rounds), ...design, "--json"],
-    {
-      encoding: "utf8",
-    },
+    // A floor run that hangs (a worker lost before its hello) fails the bench instead of holding it.
+    { encoding: "utf8", timeout: 300_000 },
   );
   return JSON.parse(out.trim().split("\n").at(-1)).msPerRound;
 }

@@ -33,6 +33,8 @@ if (!isMainThread) {
     if (Atomics.sub(cells, 2 * threads, 1) === 1) Atomics.notify(cells, 2 * threads);
   }
 } else if (process.argv[2] === "agent") {
+  // The run's process is gone (it may die without telling, zeromq's native teardown can abort under load): so is its agent.
+  process.on("disconnect", () => process.exit(0));
   const [, , , routerEndpoint, threadsText] = process.argv;
   const threads = Number(threadsText);
   const control = new SharedArrayBuffer(4 * (2 * threads + 1));
@@ -69,6 +71,7 @@ if (!isMainThread) {
   d.close();
   process.exit(0);
 } else if (process.argv[2] === "worker") {
+  process.on("disconnect", () => process.exit(0));
   const [, , , routerEndpoint, pubEndpoint, index, workers] = process.argv;
   const d = new Dealer({ linger: 0 });
   d.connect(routerEndpoint);
@@ -122,6 +125,8 @@ for (let i = 0; i < A; i++)
       agentsArg
         ? ["agent", router.lastEndpoint, String(share(i, W, A))]
         : ["worker", router.lastEndpoint, pub?.lastEndpoint ?? "-", String(i), String(W)],
+      // No stdout: a worker left behind must not hold the pipe of whoever reads this run's output.
+      { stdio: ["ignore", "ignore", "inherit", "ipc"] },
     ),
   );
 const ids = [];
