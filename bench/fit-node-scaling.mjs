@@ -111,7 +111,8 @@ async function runJob(method, w) {
   return {
     method,
     workers: w,
-    connected: p.workers.length || 1,
+    connected: p.workers.reduce((n, x) => n + (x.threads ?? 1), 0) || 1,
+    processes: p.workers.length || 1,
     nodes: nodeNames.size || 1,
     seconds,
     bandSeconds,
@@ -124,23 +125,25 @@ async function runJob(method, w) {
     rssMiB: rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : null,
     msPerRound: (1000 * seconds) / rounds,
     workerPoints,
-    floorMsPerRound: w > 1 ? floor(Math.round(workerPoints / rounds), w, method) : null,
+    floorMsPerRound: w > 1 ? floor(Math.round(workerPoints / rounds), w, method, nodes) : null,
+    processFloorMsPerRound: w > 1 ? floor(Math.round(workerPoints / rounds), w, method) : null,
   };
 }
 
 /**
  * Rounds of `points` points (those the fit's workers got per round) through bare ZeroMQ workers
- * around the same 5 ms sleep, measured right after the fit (bench/fit-zmq-floor.mjs): what this
- * machine charges for W processes exchanging one message each way per round, without hpcfit.
+ * around the same 5 ms sleep, measured right after the fit (bench/fit-zmq-floor.mjs), without
+ * hpcfit: with `agents`, W threads in that many processes exchanging one message each way per
+ * round (what hpcfit runs: one worker process per node); without, W processes (one per task).
  */
-function floor(points, w, method) {
+function floor(points, w, method, agents) {
   const rounds = method === "dream" ? 40 : w <= 4 ? 5 : 10;
+  const design = agents === undefined ? [] : [`--agents=${agents}`];
   const out = execFileSync(
     process.execPath,
-    [join(ROOT, "bench", "fit-zmq-floor.mjs"), String(w), String(points), String(rounds), "--json"],
-    {
-      encoding: "utf8",
-    },
+    [join(ROOT, "bench", "fit-zmq-floor.mjs"), String(w), String(points), String(rounds), ...design, "--json"],
+    // A floor run that hangs (a worker lost before its hello) fails the bench instead of holding it.
+    { encoding: "utf8", timeout: 300_000 },
   );
   return JSON.parse(out.trim().split("\n").at(-1)).msPerRound;
 }
@@ -157,7 +160,7 @@ try {
       const r = await runJob(method, w);
       rows.push(r);
       console.log(
-        `${method} W=${w}: ${r.seconds.toFixed(2)} s (+ band ${r.bandSeconds.toFixed(2)} s, + summary ${r.summarySeconds.toFixed(3)} s), ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.msPerRound.toFixed(2)} ms/round (bare ZeroMQ floor ${r.floorMsPerRound === null ? "–" : r.floorMsPerRound.toFixed(2)}), ${r.connected} workers on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}, load ${loadavg()[0].toFixed(1)}`,
+        `${method} W=${w}: ${r.seconds.toFixed(2)} s (+ band ${r.bandSeconds.toFixed(2)} s, + summary ${r.summarySeconds.toFixed(3)} s), ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.msPerRound.toFixed(2)} ms/round (bare ZeroMQ floor, one process per node ${r.floorMsPerRound === null ? "–" : r.floorMsPerRound.toFixed(2)}, one per worker ${r.processFloorMsPerRound === null ? "–" : r.processFloorMsPerRound.toFixed(2)}), ${r.connected} workers in ${r.processes} processes on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}, load ${loadavg()[0].toFixed(1)}`,
       );
     }
   }
@@ -220,7 +223,7 @@ ${targets
   const f = (v, d) => (v === null || v === undefined ? "–" : v.toFixed(d));
   const table = rows.map(
     (r) =>
-      `| ${r.method} | ${r.workers} | ${r.connected} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.bandSeconds.toFixed(2)} | ${r.summarySeconds.toFixed(3)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.workerPoints === null ? "–" : (r.workerPoints / r.rounds).toFixed(0)} | ${r.msPerRound.toFixed(2)} | ${f(r.floorMsPerRound, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
+      `| ${r.method} | ${r.workers} | ${r.connected} / ${r.processes} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.bandSeconds.toFixed(2)} | ${r.summarySeconds.toFixed(3)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.workerPoints === null ? "–" : (r.workerPoints / r.rounds).toFixed(0)} | ${r.msPerRound.toFixed(2)} | ${f(r.floorMsPerRound, 2)} | ${f(r.processFloorMsPerRound, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
   );
   const at = (m, w) => rows.find((r) => r.method === m && r.workers === w);
   const verdict = targets
@@ -234,12 +237,12 @@ ${targets
     "## %%fit over nodes: DREAM and SMC scaling curves (bench/fit-node-scaling.mjs)",
     [
       `Machine: ${machine()}. 1-min load average before the runs: ${loads.map((l) => l.toFixed(1)).join(", ")}. ${new Date().toISOString().slice(0, 10)}, one run.`,
-      `Private Slurm 22.05 test cluster: ${NODES} nodes × ${CPUS} CPUs declared, all on this machine; each W is one %%fit job with --nodes=min(4, W) --ntasks=W (one srun step per node; --overcommit above ${NODES * CPUS}). W = 1 is the serial driver (no workers).`,
+      `Private Slurm 22.05 test cluster: ${NODES} nodes × ${CPUS} CPUs declared, all on this machine; each W is one %%fit job with --nodes=min(4, W) --ntasks=W (one srun step per node; --overcommit above ${NODES * CPUS}). W = 1 is the serial driver (no workers). The W workers are threads of one worker process per node (the node's share of the tasks).`,
       `Model: y = a·x + b whose every evaluation sleeps ${MODEL_MS} ms in Atomics.wait (no CPU). DREAM: 64 chains (pop 32 × 2 parameters), 30 + 120 generations, seed 1. SMC: 2,000 particles, 2 moves per stage, seed 1.`,
-      `Time = the sampler's time inside fit(); the model band fit() evaluates after the sampler (the curves of ${rows[0]?.bandDraws ?? 0} posterior draws, on the same workers when there are) is its own column, not in the time; so is the summary, the result's build after the last generation (the draws' statistics and convergence diagnostics, the model at the best draw: fixed work, the same at every W). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). Points to workers = the points per round that reached the workers: the driver decides the points the prior refuses (SMC's proposals outside the box) without a model call and splits only the others. Bare ZeroMQ = rounds of that many points (one slice per worker) through W bare ZeroMQ worker processes around the same 5 ms sleep, without hpcfit or Slurm (bench/fit-zmq-floor.mjs), measured right after each fit: what this machine charges for the exchange and the wake-ups. RSS = mean resident memory of one worker process. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
+      `Time = the sampler's time inside fit(); the model band fit() evaluates after the sampler (the curves of ${rows[0]?.bandDraws ?? 0} posterior draws, on the same workers when there are) is its own column, not in the time; so is the summary, the result's build after the last generation (the draws' statistics and convergence diagnostics, the model at the best draw: fixed work, the same at every W). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). Points to workers = the points per round that reached the workers: the driver decides the points the prior refuses (SMC's proposals outside the box) without a model call and splits only the others. Bare ZeroMQ = rounds of that many points through bare ZeroMQ workers around the same 5 ms sleep, without hpcfit or Slurm (bench/fit-zmq-floor.mjs), measured right after each fit: what this machine charges for the exchange and the wake-ups; first as hpcfit runs them (W threads in one process per node, min(4, W) processes, one slice per process split over its threads), then W processes of one worker each (the design before). RSS = mean resident memory of one worker process (one per node, its threads included). Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
       "",
-      "| sampler | W | workers / nodes | seconds | band seconds | summary seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | points to workers / round | ms / round | bare ZeroMQ ms / round | worker RSS MiB |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| sampler | W | workers / processes / nodes | seconds | band seconds | summary seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | points to workers / round | ms / round | bare ZeroMQ ms / round, one process per node | bare ZeroMQ ms / round, one process per worker | worker process RSS MiB |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
       ...table,
       "",
       `Targets: ${verdict}.`,

@@ -6,16 +6,72 @@
 // of them) and the sampler process's CPU time per round; with --json, one JSON object.
 // With --pub the whole population goes out once per round on a PUB socket (each worker takes its
 // slice by its index) instead of one message per worker, the replies still to the ROUTER: what a
-// broadcast would save. `node bench/fit-zmq-floor.mjs W [POINTS=64] [ROUNDS=150] [--pub] [--json]`
+// broadcast would save. With --agents=A the W workers are threads of A processes (W / A each, as
+// hpcfit runs one worker process per node with the node's tasks as threads): each process holds
+// the one DEALER socket, splits its slice over its threads, wakes them through a shared control
+// block (Atomics.notify), and answers once the last is done (Atomics.waitAsync).
+// `node bench/fit-zmq-floor.mjs W [POINTS=64] [ROUNDS=150] [--pub | --agents=A] [--json]`
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { Worker, isMainThread, workerData } from "node:worker_threads";
 import { Dealer, Publisher, Router, Subscriber } from "zeromq";
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
 /** Points of worker k's contiguous slice of `points` over `w` workers. */
 const share = (k, points, w) => Math.floor(((k + 1) * points) / w) - Math.floor((k * points) / w);
 
-if (process.argv[2] === "worker") {
+if (!isMainThread) {
+  // An agent's thread: cells [wake per thread..., points per thread..., threads still at work].
+  const { control, index } = workerData;
+  const cells = new Int32Array(control);
+  const threads = (cells.length - 1) / 2;
+  for (let seen = 0; ;) {
+    Atomics.wait(cells, index, seen);
+    seen = Atomics.load(cells, index);
+    if (seen < 0) break;
+    for (let i = 0; i < cells[threads + index]; i++) Atomics.wait(nap, 0, 0, 5);
+    if (Atomics.sub(cells, 2 * threads, 1) === 1) Atomics.notify(cells, 2 * threads);
+  }
+} else if (process.argv[2] === "agent") {
+  // The run's process is gone (it may die without telling, zeromq's native teardown can abort under load): so is its agent.
+  process.on("disconnect", () => process.exit(0));
+  const [, , , routerEndpoint, threadsText] = process.argv;
+  const threads = Number(threadsText);
+  const control = new SharedArrayBuffer(4 * (2 * threads + 1));
+  const cells = new Int32Array(control);
+  const team = Array.from(
+    { length: threads },
+    (_, index) => new Worker(fileURLToPath(import.meta.url), { workerData: { control, index } }),
+  );
+  const d = new Dealer({ linger: 0 });
+  d.connect(routerEndpoint);
+  await d.send(["hello"]);
+  for (let round = 1; ; round++) {
+    const [kind, data] = await d.receive();
+    if (kind.toString() === "stop") break;
+    const n = data.length / 16;
+    const busy = Math.min(threads, n);
+    Atomics.store(cells, 2 * threads, busy);
+    for (let t = 0; t < busy; t++) {
+      cells[threads + t] = share(t, n, busy);
+      Atomics.store(cells, t, round);
+      Atomics.notify(cells, t);
+    }
+    for (let left = busy; left !== 0; left = Atomics.load(cells, 2 * threads)) {
+      const wait = Atomics.waitAsync(cells, 2 * threads, left);
+      if (wait.async) await wait.value;
+    }
+    await d.send(["r", Buffer.alloc(8 * n)]);
+  }
+  for (let t = 0; t < threads; t++) {
+    Atomics.store(cells, t, -1);
+    Atomics.notify(cells, t);
+  }
+  await Promise.all(team.map((w) => w.terminate()));
+  d.close();
+  process.exit(0);
+} else if (process.argv[2] === "worker") {
+  process.on("disconnect", () => process.exit(0));
   const [, , , routerEndpoint, pubEndpoint, index, workers] = process.argv;
   const d = new Dealer({ linger: 0 });
   d.connect(routerEndpoint);
@@ -49,14 +105,38 @@ const POINTS = Number(positional[1] ?? 64),
   ROUNDS = Number(positional[2] ?? 150),
   WARM = Math.floor(ROUNDS / 5);
 const broadcast = process.argv.includes("--pub");
+const agentsArg = process.argv.find((a) => a.startsWith("--agents="));
+// Processes: W bare workers, or A agents of W / A threads each (the first W mod A get one more).
+const A = agentsArg ? Math.min(W, Number(agentsArg.slice(9))) : W;
+if (agentsArg && broadcast) throw new Error("--agents and --pub are two designs: give one");
 const router = new Router({ linger: 0 });
 await router.bind("tcp://127.0.0.1:0");
 const pub = broadcast ? new Publisher({ linger: 0 }) : undefined;
 await pub?.bind("tcp://127.0.0.1:0");
-for (let i = 0; i < W; i++)
-  fork(fileURLToPath(import.meta.url), ["worker", router.lastEndpoint, pub?.lastEndpoint ?? "-", String(i), String(W)]);
+const children = [];
+// A worker that crashed (or a run stopped early) must not leave the others waiting on a dead socket.
+process.on("exit", () => {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+});
+for (let i = 0; i < A; i++)
+  children.push(
+    fork(
+      fileURLToPath(import.meta.url),
+      agentsArg
+        ? ["agent", router.lastEndpoint, String(share(i, W, A))]
+        : ["worker", router.lastEndpoint, pub?.lastEndpoint ?? "-", String(i), String(W)],
+      // No stdout: a worker left behind must not hold the pipe of whoever reads this run's output.
+      { stdio: ["ignore", "ignore", "inherit", "ipc"] },
+    ),
+  );
 const ids = [];
-while (ids.length < W) ids.push((await router.receive())[0]);
+// A worker that dies before its hello would hold the run for ever: a minute, then the run fails.
+router.receiveTimeout = 60_000;
+while (ids.length < A) ids.push((await router.receive())[0]);
+router.receiveTimeout = -1;
+// An agent's slice is its threads' share of the points, so every thread gets POINTS / W, give or take one.
+const threadsBefore = (k) => Math.floor((k * W) / A);
+const sliceOf = (k) => Math.floor((threadsBefore(k + 1) * POINTS) / W) - Math.floor((threadsBefore(k) * POINTS) / W);
 if (pub !== undefined) {
   // Publish until every worker answered one sync, then let late answers to earlier syncs arrive and drop them.
   router.receiveTimeout = 200;
@@ -87,18 +167,31 @@ for (let g = 0; g < ROUNDS; g++) {
   if (g === WARM) cpu = process.cpuUsage();
   const t = performance.now();
   if (pub !== undefined) await pub.send(["e", Buffer.alloc(16 * POINTS)]);
-  else for (let k = 0; k < W; k++) await router.send([ids[k], "e", Buffer.alloc(16 * share(k, POINTS, W))]);
-  for (let k = 0; k < W; k++) await router.receive();
+  else for (let k = 0; k < A; k++) await router.send([ids[k], "e", Buffer.alloc(16 * sliceOf(k))]);
+  for (let k = 0; k < A; k++) await router.receive();
   if (g >= WARM) times.push(performance.now() - t);
 }
 const used = process.cpuUsage(cpu);
 const cpuMsPerRound = (used.user + used.system) / 1000 / times.length;
 const mean = times.reduce((a, b) => a + b, 0) / times.length;
 const modelMs = Math.ceil(POINTS / W) * 5;
-const how = broadcast ? "one PUB message per round" : "one message per worker";
+const how = broadcast
+  ? "one PUB message per round"
+  : agentsArg
+    ? `threads of ${A} processes, one message per process`
+    : "one message per worker";
 if (process.argv.includes("--json"))
   console.log(
-    JSON.stringify({ workers: W, points: POINTS, rounds: times.length, msPerRound: mean, cpuMsPerRound, modelMs, broadcast }),
+    JSON.stringify({
+      workers: W,
+      processes: A,
+      points: POINTS,
+      rounds: times.length,
+      msPerRound: mean,
+      cpuMsPerRound,
+      modelMs,
+      broadcast,
+    }),
   );
 else
   console.log(

@@ -1,7 +1,9 @@
 /**
  * The batch script of a fit job. With more than one task on Slurm it starts the sampler (the
  * driver) in the batch step and the evaluation workers with `srun`, one step per node of the
- * allocation holding that node's share of the tasks; the workers find the sampler through the
+ * allocation: one worker process of one task, with as many CPUs and evaluation threads as the
+ * node's share of the tasks (one process per node exchanges one message per generation with the
+ * sampler where one per task would exchange K); the workers find the sampler through the
  * endpoint file the driver writes into the job directory. A node lost mid-fit ends only its own
  * step (a step spanning it would fail as a whole), and the job, submitted with `--no-kill`, goes
  * on with the other nodes. With one task, or on the local backend, the driver alone runs (worker
@@ -67,12 +69,12 @@ export function jobScript(input: JobScriptInput): string {
     '  else COUNTS+=("$PART"); fi',
     "done",
     'mapfile -t NODES < <(scontrol show hostnames "$SLURM_JOB_NODELIST")',
-    "# One evaluation worker per task and one step per node: a worker or a node that dies takes no other down.",
+    "# One step per node, one worker process in it with a thread per task of the node: a node that dies takes no other down.",
     `LEFT=${input.workers}`,
     'for I in "${!NODES[@]}"; do',
     '  N=${COUNTS[$I]:-0}; [ "$N" -gt "$LEFT" ] && N=$LEFT; [ "$N" -gt 0 ] || continue',
     "  LEFT=$((LEFT - N))",
-    '  srun --nodes=1 --ntasks="$N" --nodelist="${NODES[$I]}" --kill-on-bad-exit=0 --overlap "$NODE" "$CLI" fit-worker --endpoint-file "$DIR/endpoint" --model "$DIR/model.ts" &',
+    '  srun --nodes=1 --ntasks=1 --cpus-per-task="$N" --nodelist="${NODES[$I]}" --kill-on-bad-exit=0 --overlap "$NODE" "$CLI" fit-worker --endpoint-file "$DIR/endpoint" --model "$DIR/model.ts" --threads="$N" &',
     "done",
     'wait "$DRIVER_PID"',
     "STATUS=$?",

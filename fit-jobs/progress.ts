@@ -125,15 +125,18 @@ export function progressLine(p: FitProgress): string {
 }
 
 /**
- * `16/16 workers on n1-n4`-like text: how many evaluation workers are alive, on how many nodes,
+ * `16/16 workers on n1-n4`-like text: how many evaluation workers (threads of the worker
+ * processes, one per task) are alive, on how many nodes,
  * and which nodes lost workers (a node gone mid-fit shows here until the fit ends).
  */
 function workersPart(workers: WorkerInfo[]): string {
   const alive = workers.filter((w) => w.alive);
-  // Progress files written before workers carried a node name have only the host.
+  // Progress files written before workers carried a node name have only the host, and before
+  // they had threads, one evaluation worker per process.
   const nodeOf = (w: WorkerInfo): string => w.node ?? w.host;
+  const threadsOf = (list: WorkerInfo[]): number => list.reduce((n, w) => n + (w.threads ?? 1), 0);
   const nodes = new Set(alive.map(nodeOf));
-  let text = `${alive.length}/${workers.length} workers on ${nodes.size} node${nodes.size === 1 ? "" : "s"}`;
+  let text = `${threadsOf(alive)}/${threadsOf(workers)} workers on ${nodes.size} node${nodes.size === 1 ? "" : "s"}`;
   const lost = [...new Set(workers.filter((w) => !w.alive).map(nodeOf))];
   if (lost.length > 0) text += ` (lost on ${lost.join(", ")})`;
   return text;

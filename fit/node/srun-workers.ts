@@ -1,8 +1,9 @@
 /**
  * Evaluation workers spread over the nodes of the Slurm allocation this process runs in (what
  * `hpcfit fit --parallel` does inside a batch job of several nodes): a {@link ZmqEvaluator} bound
- * here, and `hpcfit fit-worker` started by `srun` on every node, one step per node holding that
- * node's share of the tasks, so a node lost mid-fit ends only its own step. Closing the evaluator
+ * here, and `hpcfit fit-worker` started by `srun` on every node, one step per node of one task
+ * with that node's share of the tasks as CPUs and evaluation threads (one process per node, so a
+ * generation costs one message each way per node), so a node lost mid-fit ends only its own step. Closing the evaluator
  * stops the workers and ends the steps.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -108,7 +109,8 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
       "srun",
       [
         "--nodes=1",
-        `--ntasks=${tasks}`,
+        "--ntasks=1",
+        `--cpus-per-task=${tasks}`,
         `--nodelist=${node}`,
         "--kill-on-bad-exit=0",
         "--overlap",
@@ -119,6 +121,7 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
         zmq.endpoint,
         "--model",
         options.modelFile,
+        `--threads=${tasks}`,
       ],
       { stdio: ["ignore", "ignore", "inherit"] },
     ),
@@ -137,8 +140,12 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
   };
   try {
     const connected = await zmq.waitForArrivals(count, ARRIVAL_QUIET_MS);
-    const nodes = new Set(zmq.workers().map((w) => w.node));
-    log(`${connected} evaluation workers connected on ${nodes.size} nodes (${[...nodes].sort().join(", ")})`);
+    const alive = zmq.workers().filter((w) => w.alive);
+    const nodes = new Set(alive.map((w) => w.node));
+    log(
+      `${connected} evaluation workers connected on ${nodes.size} nodes (${[...nodes].sort().join(", ")}), ` +
+        `as threads of ${alive.length} worker process${alive.length === 1 ? "" : "es"}`,
+    );
   } catch (e) {
     await zmq.close();
     await endSteps();

@@ -14,10 +14,14 @@
  * for the others, the event is logged, and the fit goes on. A slice evaluated twice (a slow
  * worker thought dead) gives the same numbers, so the first answer wins.
  *
- * Each worker gets one contiguous slice per population, in one message, so a generation costs one
- * message each way per worker; tags travel as 4-byte binary frames and values as raw doubles.
+ * A worker has a capacity, the evaluation threads it said it has in its hello (one worker process
+ * per node, with that node's share of the tasks as threads; 1 for a worker that evaluates in its
+ * own thread). Each worker gets one contiguous slice per population, in one message, sized by its
+ * capacity (every thread of every worker the same number of points, give or take one), so a
+ * generation costs one message each way per worker process whatever the threads; tags travel as
+ * 4-byte binary frames and values as raw doubles. A lost worker takes all its threads with it.
  *
- * Frames, worker → sampler: `hello` + JSON {labels, residuals, host, node, pid}; `hb`; `result` + tag +
+ * Frames, worker → sampler: `hello` + JSON {labels, residuals, threads, host, node, pid}; `hb`; `result` + tag +
  * doubles; `error` + tag + UTF-8 message. Sampler → worker: `eval` + tag + doubles (row-major
  * points; one nllf back per point), `resid` + tag + doubles (the residual vector back per
  * point, for `lm`'s Jacobian) or `curves` + tag + doubles + width (the model curves on the band
@@ -39,6 +43,10 @@ export interface WorkerInfo {
   node: string;
   /** Its process id on that host. */
   pid: number;
+  /** Its evaluation threads: the points it evaluates at once (1 for a worker without threads). */
+  threads: number;
+  /** Points it evaluated (nllf, residuals or band curves; re-sent ones count again). */
+  evaluated: number;
   /** False once it stopped answering or its connection closed. */
   alive: boolean;
 }
@@ -73,13 +81,6 @@ interface Slice {
   end: number;
   done: boolean;
 }
-
-/**
- * Slices per worker and population. One: every extra slice is another round trip through a
- * worker, and the points of a population cost the same, so one contiguous slice each balances
- * best; a lost worker's slice is re-sent whole.
- */
-const SLICES_PER_WORKER = 1;
 
 /**
  * Probing after a disconnect. The monitor reports a closed connection from libzmq's I/O thread
@@ -173,19 +174,38 @@ export class ZmqEvaluator implements PopulationEvaluator {
     return [...this.peers.values()].map((p) => ({ ...p.info }));
   }
 
-  /** Points evaluated at once: the workers alive now (see {@link PopulationEvaluator.concurrency}). */
+  /** Points evaluated at once: the evaluation threads alive now (see {@link PopulationEvaluator.concurrency}). */
   get concurrency(): number {
     return this.aliveCount();
   }
 
-  /** Workers alive now. */
+  /** Evaluation threads alive now: the capacities of the live workers (a worker without threads counts one). */
   aliveCount(): number {
+    let n = 0;
+    for (const p of this.peers.values()) if (p.info.alive) n += p.info.threads;
+    return n;
+  }
+
+  /** Worker processes alive now. */
+  aliveProcesses(): number {
     let n = 0;
     for (const p of this.peers.values()) if (p.info.alive) n++;
     return n;
   }
 
-  /** Resolves once `count` workers are connected (rejects after the connect timeout). */
+  /** `8 alive`, or `16 threads in 4 workers alive` when a worker has threads: for the log. */
+  private aliveText(): string {
+    const threads = this.aliveCount();
+    const processes = this.aliveProcesses();
+    return threads === processes
+      ? `${processes} alive`
+      : `${threads} threads in ${processes} worker${processes === 1 ? "" : "s"} alive`;
+  }
+
+  /**
+   * Resolves once `count` evaluation threads are connected, over any number of workers (rejects
+   * after the connect timeout).
+   */
   async waitForWorkers(count: number, timeoutMs = this.connectTimeoutMs): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.aliveCount() < count) {
@@ -193,7 +213,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       const left = deadline - Date.now();
       if (left <= 0)
         throw new Error(
-          `zmq evaluator: ${this.aliveCount()} of ${count} workers connected to ${this.endpoint} within ${Math.round(timeoutMs / 1000)} s`,
+          `zmq evaluator: ${this.aliveCount()} of ${count} evaluation threads connected to ${this.endpoint} within ${Math.round(timeoutMs / 1000)} s`,
         );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 1000));
@@ -207,7 +227,8 @@ export class ZmqEvaluator implements PopulationEvaluator {
 
   /**
    * Waits for the first worker (up to the connect timeout), then for more as long as they keep
-   * coming: returns once `count` are connected, or once none came for `quietMs`. Many workers take
+   * coming: returns the evaluation threads connected once `count` are, or once no worker came
+   * for `quietMs`. Many workers take
    * a while to start on a busy allocation, but a task that never comes must not hold the fit;
    * late ones join as they connect.
    */
@@ -256,6 +277,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       const hello = JSON.parse(meta?.toString() ?? "{}") as {
         labels?: string[];
         residuals?: number;
+        threads?: number;
         host?: string;
         node?: string;
         pid?: number;
@@ -269,9 +291,19 @@ export class ZmqEvaluator implements PopulationEvaluator {
       }
       if (typeof hello.residuals === "number") this.residualCount ??= hello.residuals;
       const host = hello.host ?? "?";
-      const info: WorkerInfo = { id: key, host, node: hello.node ?? host, pid: hello.pid ?? 0, alive: true };
+      const threads = Number.isInteger(hello.threads) && hello.threads! > 0 ? hello.threads! : 1;
+      const info: WorkerInfo = {
+        id: key,
+        host,
+        node: hello.node ?? host,
+        pid: hello.pid ?? 0,
+        threads,
+        evaluated: 0,
+        alive: true,
+      };
       this.peers.set(key, { routing, info, lastSeen: now, slice: undefined, connectionClosed: false });
-      this.log(`worker ${info.node}:${info.pid} connected (${this.aliveCount()} alive)`);
+      const withThreads = threads === 1 ? "" : ` with ${threads} threads`;
+      this.log(`worker ${info.node}:${info.pid} connected${withThreads} (${this.aliveText()})`);
       for (const w of this.connectWaiters.splice(0)) w();
       this.dispatch();
       return;
@@ -292,7 +324,12 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const tag = meta === undefined ? undefined : decodeTag(meta);
     if (peer.slice?.tag === tag) peer.slice = undefined;
     if (kind === "error") {
-      cur?.reject(new Error(`evaluation worker ${peer.info.node}:${peer.info.pid}: ${data?.toString() || "unknown error"}`));
+      // An error about a slice of an earlier population (one that failed already) says nothing of this one.
+      if (cur === undefined || tag === undefined || !cur.slices.has(tag)) {
+        this.dispatch();
+        return;
+      }
+      cur.reject(new Error(`evaluation worker ${peer.info.node}:${peer.info.pid}: ${data?.toString() || "unknown error"}`));
       return;
     }
     if (kind === "result" && cur !== undefined && tag !== undefined) {
@@ -310,6 +347,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
         }
         // The frame's bytes go straight into the output: no intermediate array.
         new Uint8Array(cur.out.buffer, cur.out.byteOffset + 8 * slice.start * w, 8 * n * w).set(data);
+        peer.info.evaluated += n;
         if (cur.kind === "curves") this.curvesEvaluated += n;
         else this.evaluated += n;
         slice.done = true;
@@ -326,24 +364,28 @@ export class ZmqEvaluator implements PopulationEvaluator {
     this.dispatch();
   }
 
-  /** Gives queued slices to idle live workers. */
+  /** Gives queued slices (a lost worker's, or a population's that came while no worker was idle) to idle live workers. */
   private dispatch(): void {
     const cur = this.current;
     if (cur === undefined) return;
     for (const peer of this.peers.values()) {
       if (cur.queue.length === 0) return;
       if (!peer.info.alive || peer.slice !== undefined) continue;
-      const slice = cur.queue.shift()!;
-      peer.slice = slice;
-      const p = this.labels.length;
-      const pts = cur.points.subarray(slice.start * p, slice.end * p);
-      const bytes = Buffer.from(pts.buffer, pts.byteOffset, pts.byteLength);
-      this.send([peer.routing, cur.kind, encodeTag(slice.tag), bytes, ...cur.trailer]).catch((e: unknown) => {
-        if (isUnreachable(e)) this.loseClosed(peer);
-        else
-          this.log(`sending to worker ${peer.info.node}:${peer.info.pid} failed: ${e instanceof Error ? e.message : String(e)}`);
-      });
+      this.sendSlice(peer, cur.queue.shift()!);
     }
+  }
+
+  /** Sends `slice` of the current population to `peer`, which holds it until it answers or is lost. */
+  private sendSlice(peer: Peer, slice: Slice): void {
+    const cur = this.current!;
+    peer.slice = slice;
+    const p = this.labels.length;
+    const pts = cur.points.subarray(slice.start * p, slice.end * p);
+    const bytes = Buffer.from(pts.buffer, pts.byteOffset, pts.byteLength);
+    this.send([peer.routing, cur.kind, encodeTag(slice.tag), bytes, ...cur.trailer]).catch((e: unknown) => {
+      if (isUnreachable(e)) this.loseClosed(peer);
+      else this.log(`sending to worker ${peer.info.node}:${peer.info.pid} failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
   }
 
   /**
@@ -361,7 +403,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
       this.resent++;
       what = `re-sending its ${slice.end - slice.start} points to the others`;
     }
-    this.log(`worker ${peer.info.node}:${peer.info.pid} lost (${why}); ${what}; ${this.aliveCount()} alive`);
+    this.log(`worker ${peer.info.node}:${peer.info.pid} lost (${why}); ${what}; ${this.aliveText()}`);
     this.dispatch();
   }
 
@@ -469,19 +511,28 @@ export class ZmqEvaluator implements PopulationEvaluator {
     if (this.closed) return Promise.reject(new Error("zmq evaluator is closed"));
     if (this.current !== undefined) return Promise.reject(new Error("zmq evaluator: one population at a time"));
     if (count === 0) return Promise.resolve();
-    const nslices = Math.max(1, Math.min(count, Math.max(1, this.aliveCount()) * SLICES_PER_WORKER));
     const slices = new Map<number, Slice>();
     const queue: Slice[] = [];
-    // The points cost the same, so the makespan is the largest slice: sizes differ by at most one,
-    // and the larger ones come first in the queue, so they are the first sent and the first begun.
-    const small = Math.floor(count / nslices);
-    const larger = count - small * nslices;
-    for (let k = 0, start = 0; k < nslices; k++) {
-      const end = start + small + (k < larger ? 1 : 0);
-      const slice: Slice = { tag: this.nextTag++, start, end, done: false };
-      start = end;
-      slices.set(slice.tag, slice);
-      queue.push(slice);
+    const slice = (start: number, end: number): Slice => {
+      const made: Slice = { tag: this.nextTag++, start, end, done: false };
+      slices.set(made.tag, made);
+      return made;
+    };
+    // The points cost the same, so the makespan is the busiest thread's: every thread of the idle
+    // workers gets count / threads points, give or take one, and each worker the contiguous run
+    // of its threads' points.
+    const idle = [...this.peers.values()].filter((peer) => peer.info.alive && peer.slice === undefined);
+    const threads = idle.reduce((n, peer) => n + peer.info.threads, 0);
+    const assigned: Array<[Peer, Slice]> = [];
+    if (threads === 0) queue.push(slice(0, count));
+    else {
+      let unit = 0;
+      for (const peer of idle) {
+        const start = Math.floor((unit * count) / threads);
+        unit += peer.info.threads;
+        const end = Math.floor((unit * count) / threads);
+        if (end > start) assigned.push([peer, slice(start, end)]);
+      }
     }
     return new Promise<void>((resolve, reject) => {
       this.current = {
@@ -500,6 +551,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
         },
         waitingSince: Date.now(),
       };
+      for (const [peer, part] of assigned) this.sendSlice(peer, part);
       this.dispatch();
     });
   }

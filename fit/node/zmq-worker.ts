@@ -1,17 +1,21 @@
 /**
  * An evaluation worker of a spread fit: loads the model file, connects to the sampler's ZeroMQ
- * endpoint, says hello, and evaluates the slices of points it is sent (nllf values, residual
- * vectors, or the model curves of a sampler's band) until told to stop. It
- * beats every 500 ms when it sent nothing else meanwhile, also in the middle of a long slice (it
- * yields to the event loop between points when a beat is due), so the sampler can tell a slow
- * worker from a dead one.
+ * endpoint, says hello with its capacity, and evaluates the slices of points it is sent (nllf
+ * values, residual vectors, or the model curves of a sampler's band) until told to stop. With K
+ * threads (one worker per node, K being the node's share of the tasks) each slice is split over
+ * K evaluation threads (`thread-slices.ts`) and the process itself only talks to the sampler;
+ * with one, the process evaluates. It beats every 500 ms when it sent nothing else meanwhile,
+ * also in the middle of a long slice (the threads leave its event loop free; alone, it yields
+ * between points when a beat is due), so the sampler can tell a slow worker from a dead one.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Dealer } from "zeromq";
+import { resolve as resolvePath } from "node:path";
 import { loadModelFile } from "./load-model.js";
+import { InlineSlices, type SliceEvaluator } from "./slice-evaluation.js";
+import { ThreadSlices } from "./thread-slices.js";
 import { decodeTag } from "./zmq-frames.js";
-import { bandGrids, bandWidth, curvesAt, isBandSource, type BandGrid, type BandSource } from "../model-bands.js";
 import { nodeName } from "../../util/node-name.js";
 
 /** Options of {@link runEvaluationWorker}. */
@@ -23,6 +27,11 @@ export interface EvaluationWorkerOptions {
   endpointFile?: string;
   /** How long to wait for the endpoint file (default 120 s). */
   waitMs?: number;
+  /**
+   * Evaluation threads, each with the model loaded (default 1: the process evaluates itself); a
+   * slice is split over them, and the sampler is told this capacity in the hello.
+   */
+  threads?: number;
   /** Milliseconds between heartbeats (default 500). */
   heartbeatMs?: number;
   /** Log lines (stderr by default). */
@@ -48,13 +57,29 @@ async function endpointOf(options: EvaluationWorkerOptions): Promise<string> {
 /**
  * Runs one evaluation worker until the sampler says stop; resolves with the number of points it
  * evaluated.
+ * @throws Error when the model cannot be loaded, or an evaluation thread dies (the worker then
+ *   closes its connection, and the sampler re-sends its points to the others)
  */
 export async function runEvaluationWorker(options: EvaluationWorkerOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const { problem } = await loadModelFile(options.modelFile);
-  const labels = problem.labels();
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`fit-worker: --threads must be a whole number ≥ 1, not ${threads}`);
+  const beatMs = options.heartbeatMs ?? 500;
+  let lastBeat = Date.now();
+  // One thread: the process evaluates itself, letting the heartbeat out between points when one is due.
+  const slices: SliceEvaluator =
+    threads === 1
+      ? new InlineSlices((await loadModelFile(options.modelFile)).problem, () =>
+          Date.now() - lastBeat > beatMs ? new Promise<void>((r) => setImmediate(r)) : undefined,
+        )
+      : await ThreadSlices.start(resolvePath(options.modelFile), threads);
+  const labels = slices.labels;
   const p = labels.length;
-  const endpoint = await endpointOf(options);
+  const endpoint = await endpointOf(options).catch(async (e: unknown) => {
+    await slices.close();
+    throw e;
+  });
   const socket = new Dealer({ linger: 0 });
   socket.connect(endpoint);
   let sending: Promise<void> = Promise.resolve();
@@ -65,8 +90,6 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
     sending = next.catch(() => undefined);
     return next;
   };
-  const beatMs = options.heartbeatMs ?? 500;
-  let lastBeat = Date.now();
   // Any message tells the sampler the worker lives: a beat goes only after a quiet interval, so
   // many workers answering every generation add no traffic.
   const beat = setInterval(() => {
@@ -76,14 +99,19 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
   }, beatMs);
   // The node's name as Slurm knows it: several nodes may share one host name (a test cluster).
   const node = nodeName();
-  const nres = problem.residualCount();
-  await send(["hello", JSON.stringify({ labels, residuals: nres, host: hostname(), node, pid: process.pid })]);
-  log(`fit-worker ${node}:${process.pid} connected to ${endpoint}`);
+  const hello = { labels, residuals: slices.residuals, threads, host: hostname(), node, pid: process.pid };
+  await send(["hello", JSON.stringify(hello)]);
+  log(`fit-worker ${node}:${process.pid} connected to ${endpoint} with ${threads} evaluation thread${threads === 1 ? "" : "s"}`);
   let evaluated = 0;
-  let band: { source: BandSource; grids: BandGrid[] } | undefined;
+  const broken = (slices.failed ?? new Promise<never>(() => undefined)).then((e): never => {
+    throw e;
+  });
+  // Its rejection is seen by the race in the loop; an evaluator that breaks after the loop ended breaks nothing.
+  broken.catch(() => undefined);
   try {
     for (;;) {
-      const [kind, meta, data, widthFrame] = await socket.receive();
+      // A thread that died while the worker waited ends it now, not at the next slice.
+      const [kind, meta, data, widthFrame] = await Promise.race([socket.receive(), broken]);
       const k = kind?.toString();
       if (k === "stop") break;
       if ((k !== "eval" && k !== "resid" && k !== "curves") || meta === undefined || data === undefined) continue;
@@ -91,45 +119,21 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
       const points = new Float64Array(data.byteLength / 8);
       new Uint8Array(points.buffer).set(data);
       const count = points.length / p;
-      let width = k === "resid" ? nres : 1;
-      let curves: typeof band;
-      if (k === "curves") {
-        // The band's grids come from the model file as the sampler's do: a model that draws no
-        // curve, or other grids, is an error the sampler hears of (it then draws the band itself).
-        const asked = widthFrame === undefined ? undefined : decodeTag(widthFrame);
-        if (!isBandSource(problem)) {
-          await send(["error", meta, "the model file's problem does not expose its models, so it draws no band"]);
-          continue;
-        }
-        curves = band ??= { source: problem, grids: bandGrids(problem) };
-        width = bandWidth(curves.grids);
-        if (asked !== width) {
-          await send(["error", meta, `the model file's curves have ${width} values per draw, expected ${asked}`]);
-          continue;
-        }
-      }
-      const out = new Float64Array(count * width);
-      try {
-        for (let i = 0; i < count; i++) {
-          const x = points.subarray(i * p, i * p + p);
-          if (k === "eval") out[i] = problem.nllf(x);
-          else if (curves !== undefined) curvesAt(curves.source, curves.grids, x, out.subarray(i * width, (i + 1) * width));
-          else problem.residuals(x, out.subarray(i * width, (i + 1) * width));
-          // Let the heartbeat out during long slices.
-          if (Date.now() - lastBeat > beatMs) await new Promise((r) => setImmediate(r));
-        }
-      } catch (e) {
-        await send(["error", meta, (e as Error).message]);
+      const asked = widthFrame === undefined ? undefined : decodeTag(widthFrame);
+      const values = await slices.evaluate(k, points, count, asked);
+      if (typeof values === "string") {
+        await send(["error", meta, values]);
         continue;
       }
       evaluated += count;
       // The tag frame goes back as it came.
-      await send(["result", meta, Buffer.from(out.buffer)]);
+      await send(["result", meta, Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
     }
   } finally {
     clearInterval(beat);
     await sending;
     socket.close();
+    await slices.close();
   }
   log(`fit-worker ${node}:${process.pid} stopped after ${evaluated} evaluations`);
   return evaluated;

@@ -44,19 +44,20 @@ describe("%%fit losing a node", () => {
       delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
     });
     const job = asFitJob(value);
-    // The gate holds every evaluation once the sampler runs: wait until all eight workers are in.
-    for (let i = 0; i < 1200 && !job.job.done && (readProgress(job.dir)?.workers.length ?? 0) < 8; i++)
-      await new Promise((r) => setTimeout(r, 100));
+    // The gate holds every evaluation once the sampler runs: wait until all eight workers (threads
+    // of one worker process per node) are in.
+    const threads = (): number => (readProgress(job.dir)?.workers ?? []).reduce((n, w) => n + w.threads, 0);
+    for (let i = 0; i < 1200 && !job.job.done && threads() < 8; i++) await new Promise((r) => setTimeout(r, 100));
     const before = readProgress(job.dir)!;
-    expect(before.workers.filter((w) => w.node === "n4").length).toBe(2);
+    expect(before.workers.filter((w) => w.node === "n4").map((w) => w.threads)).toEqual([2]);
 
     const killed = killNode("n4", conf);
     expect(killed.length).toBeGreaterThan(2);
-    // The sampler sees the two n4 workers gone while every evaluation is still held.
-    for (let i = 0; i < 300 && (readProgress(job.dir)?.workers.filter((w) => !w.alive).length ?? 0) < 2; i++)
+    // The sampler sees n4's worker, and its two threads, gone while every evaluation is still held.
+    for (let i = 0; i < 300 && (readProgress(job.dir)?.workers.filter((w) => !w.alive).length ?? 0) < 1; i++)
       await new Promise((r) => setTimeout(r, 100));
     const after = readProgress(job.dir)!;
-    expect(after.workers.filter((w) => !w.alive).map((w) => w.node)).toEqual(["n4", "n4"]);
+    expect(after.workers.filter((w) => !w.alive).map((w) => [w.node, w.threads])).toEqual([["n4", 2]]);
     expect(after.phase).toBe("running");
     const out = () => readFileSync(job.job.stdout!, "utf8");
     expect(out()).toMatch(/worker n4:\d+ lost \(its connection closed\)/);

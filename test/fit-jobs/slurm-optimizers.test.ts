@@ -40,9 +40,14 @@ describe("%%fit --ntasks for lm, amoeba and de on Slurm", () => {
       const result = await job.wait({ pollMs: 300 });
       const out = readFileSync(job.job.stdout!, "utf8");
       expect(out).toMatch(/2 evaluation workers connected/);
+      // The two workers are threads of the worker processes, one per node the tasks went to.
+      const threads = [...out.matchAll(/fit-worker \S+ connected to \S+ with (\d+) evaluation threads?/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(threads.reduce((a, b) => a + b, 0)).toBe(2);
       // The workers evaluated points: each logs how many when the fit tells it to stop.
       const counts = [...out.matchAll(/fit-worker \S+ stopped after (\d+) evaluations/g)].map((m) => Number(m[1]));
-      expect(counts.length).toBe(2);
+      expect(counts.length).toBe(threads.length);
       expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
 
       const module = (await import(join(job.dir, "model.ts"))) as { problem: Problem };

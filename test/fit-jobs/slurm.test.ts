@@ -11,6 +11,7 @@ import { readProgress } from "../../fit-jobs/progress.js";
 import { FIT_MIME } from "../../schema/fit.js";
 import { MCMC_MIME } from "../../schema/mcmc.js";
 import { readSpec } from "../../fit-jobs/job-directory.js";
+import { processes } from "../support/processes.js";
 import { asFitJob, dataModel, displayTexts, freshDirs, lineModel, linePointsFile, linePointsFit, runFit } from "./support.js";
 
 process.env.SLURM_CONF = inject("slurmConf");
@@ -57,8 +58,8 @@ describe("%%fit on Slurm", () => {
     // The job ran its workers through srun and both connected.
     const out = readFileSync(job.job.stdout!, "utf8");
     expect(out).toMatch(/2 evaluation workers connected/);
-    expect(readProgress(job.dir)?.workers.length).toBe(2);
-    expect(readFileSync(join(job.dir, "run.sh"), "utf8")).toMatch(/srun --nodes=1 --ntasks="\$N" /);
+    expect(readProgress(job.dir)?.workers.reduce((n, w) => n + w.threads, 0)).toBe(2);
+    expect(readFileSync(join(job.dir, "run.sh"), "utf8")).toMatch(/srun --nodes=1 --ntasks=1 --cpus-per-task="\$N" /);
 
     // The same model file and options fitted serially here (what --local does in a kernel; the
     // kernel test runs --local itself) give the same chains, bit for bit.
@@ -69,7 +70,7 @@ describe("%%fit on Slurm", () => {
     expect(Array.from(result.samples.logp)).toEqual(Array.from(serial.samples.logp));
   });
 
-  test("--nodes=4 --ntasks=16 runs workers on every node, and the chains equal a serial run's", async () => {
+  test("--nodes=4 --ntasks=16 runs one worker process of four threads on every node, and the chains equal a serial run's", async () => {
     // The gate holds the fit once it runs until every worker has connected, however slowly
     // sixteen workers start on this machine; held evaluations send no heartbeats meanwhile.
     const gate = join(work, "nodes.gate");
@@ -80,24 +81,29 @@ describe("%%fit on Slurm", () => {
       },
     );
     const job = asFitJob(value);
-    for (let i = 0; i < 1200 && !job.job.done && (readProgress(job.dir)?.workers.length ?? 0) < 16; i++)
-      await new Promise((r) => setTimeout(r, 100));
+    const threads = (): number => (readProgress(job.dir)?.workers ?? []).reduce((n, w) => n + w.threads, 0);
+    for (let i = 0; i < 1200 && !job.job.done && threads() < 16; i++) await new Promise((r) => setTimeout(r, 100));
+    // While the gate holds the fit: the worker processes of this job on the machine.
+    const running = processes().filter(
+      (p) => p.cmdline.startsWith(`${process.execPath} `) && p.cmdline.includes(" fit-worker ") && p.cmdline.includes(job.dir),
+    );
     writeFileSync(gate, "");
     const result = await job.wait({ pollMs: 300 });
     const workers = readProgress(job.dir)?.workers ?? [];
-    expect(workers.length).toBe(16);
-    // Four workers on each node, each named by the node Slurm ran it on.
-    const perNode = new Map<string, number>();
-    for (const w of workers) perNode.set(w.node, (perNode.get(w.node) ?? 0) + 1);
-    expect([...perNode.entries()].sort()).toEqual([
+    // One worker process on each node, named by the node Slurm ran it on, with that node's four tasks as threads.
+    expect(workers.map((w) => [w.node, w.threads]).sort()).toEqual([
       ["n1", 4],
       ["n2", 4],
       ["n3", 4],
       ["n4", 4],
     ]);
-    expect(readFileSync(job.job.stdout!, "utf8")).toMatch(
-      /16 evaluation workers connected|worker n\d:\d+ connected \(16 alive\)/,
-    );
+    expect(running.map((p) => p.pid).sort()).toEqual(workers.map((w) => w.pid).sort());
+    expect(running.every((p) => / --threads=4\b/.test(p.cmdline))).toBe(true);
+    const out = readFileSync(job.job.stdout!, "utf8");
+    for (const w of workers) expect(out).toMatch(new RegExp(`worker ${w.node}:${w.pid} connected with 4 threads`));
+    expect(out).toMatch(/16 evaluation workers connected/);
+    // Every node's worker evaluated its share.
+    expect(workers.every((w) => w.evaluated > 0)).toBe(true);
 
     const module = (await import(join(job.dir, "model.ts"))) as { problem: Problem };
     const serial = await fit(module.problem, { method: "dream", samples: 400, burn: 30, seed: 7 });
@@ -126,8 +132,9 @@ describe("%%fit on Slurm", () => {
 
   test("killing one worker during the run still completes the fit, and the loss is logged", async () => {
     process.env.HPCFIT_FIT_DEAD_AFTER_MS = "1500";
+    // One worker process per node: two nodes, so that one is left when the other is killed.
     const { value } = await runFit(
-      `${DREAM} --samples=600 --burn=60 --ntasks=2 --time=5 --job-name=killone`,
+      `${DREAM} --samples=600 --burn=60 --nodes=2 --ntasks=2 --time=5 --job-name=killone`,
       lineModel({ spinMs: 3 }),
     );
     const job = asFitJob(value);

@@ -1,0 +1,76 @@
+/**
+ * An evaluation thread of a worker process of a spread fit (`thread-slices.ts`): loads the model
+ * file, says it is ready, then sleeps on its wake cell of the shared control block and, at each
+ * wake, evaluates its part of the shared points into the shared values (`thread-control.ts`).
+ * A model that throws leaves its text in the thread's error cells; the last thread done wakes
+ * the process.
+ */
+import { receiveMessageOnPort, workerData } from "node:worker_threads";
+import {
+  ASKED,
+  BUFFERS,
+  ERROR_BYTES,
+  ERROR_LENGTH,
+  FROM,
+  KIND,
+  KINDS,
+  ROW,
+  STATUS,
+  TO,
+  WAKE,
+  remainingCell,
+  type ThreadBuffers,
+  type EvaluationThreadData,
+} from "./thread-control.js";
+import { loadThreadModel } from "./model-thread.js";
+import { evaluateSlice, sliceWidth, type SliceModel } from "./slice-evaluation.js";
+
+async function main(): Promise<void> {
+  const loaded = await loadThreadModel("evaluation-thread");
+  if (!loaded) return;
+  const { port, problem } = loaded;
+  const { index, threads, control, errors } = workerData as EvaluationThreadData;
+  const cells = new Int32Array(control);
+  const errorText = new Uint8Array(errors, index * ERROR_BYTES, ERROR_BYTES);
+  const row = index * ROW;
+  const remaining = remainingCell(threads);
+  const model: SliceModel = { problem };
+  let version = 0;
+  let points: Float64Array = new Float64Array(0);
+  let values: Float64Array = new Float64Array(0);
+  // Read before the hello: the process may wake the thread as soon as it hears it.
+  let seen = Atomics.load(cells, row + WAKE);
+  port.postMessage({ ready: true, labels: problem.labels(), residuals: problem.residualCount() });
+  // The thread has nothing else to do: it blocks between slices, so a wake costs no event-loop turn.
+  for (;;) {
+    Atomics.wait(cells, row + WAKE, seen);
+    seen = Atomics.load(cells, row + WAKE);
+    if (seen < 0) break;
+    const wanted = Atomics.load(cells, row + BUFFERS);
+    while (version !== wanted) {
+      const next = receiveMessageOnPort(port)?.message as ThreadBuffers | undefined;
+      if (next === undefined) throw new Error(`evaluation thread ${index + 1}: buffers of version ${wanted} never came`);
+      version = next.version;
+      points = new Float64Array(next.points);
+      values = new Float64Array(next.values);
+    }
+    const kind = KINDS[cells[row + KIND]];
+    let failure: string | undefined;
+    try {
+      const width = sliceWidth(model, kind, cells[row + ASKED]);
+      if (typeof width === "string") failure = width;
+      else evaluateSlice(model, kind, points, cells[row + FROM], cells[row + TO], width, values);
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    if (failure === undefined) cells[row + STATUS] = 0;
+    else {
+      const { written } = new TextEncoder().encodeInto(failure, errorText);
+      cells[row + ERROR_LENGTH] = written;
+      cells[row + STATUS] = 1;
+    }
+    if (Atomics.sub(cells, remaining, 1) === 1) Atomics.notify(cells, remaining);
+  }
+}
+
+void main();
