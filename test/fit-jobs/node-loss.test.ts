@@ -39,7 +39,7 @@ describe("%%fit losing a node", () => {
     const dream = "--fit=dream --samples=400 --burn=30 --seed=11";
     const { value, outputs } = await runFit(
       `${dream} --nodes=4 --ntasks=8 --time=5 --job-name=lose-n4`,
-      lineModel({ gate }),
+      lineModel({ gate, gateWorkersOnly: true }),
     ).finally(() => {
       delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
     });

@@ -21,9 +21,11 @@ export { recordingContext, freshDirs } from "../jobs/support.js";
  * that file exists: the job then stays RUNNING, with its progress shown, until the test has seen
  * it, however fast the fit and however slow the machine. Elsewhere (the model check, a fit in the
  * test itself) and once the file exists, evaluations go at full speed. The waiting changes no
- * number the fit computes.
+ * number the fit computes. With `gateWorkersOnly`, only the evaluation workers (`hpcfit fit-worker`
+ * processes and their threads) wait: the driver's own model calls (the progress line's chisq) go
+ * on, so its event loop stays free to write the progress of a spread fit that the gate holds.
  */
-export function lineModel(options: { spinMs?: number; useVar?: boolean; gate?: string } = {}): string {
+export function lineModel(options: { spinMs?: number; useVar?: boolean; gate?: string; gateWorkersOnly?: boolean } = {}): string {
   const spin = options.spinMs ?? 0;
   const gate =
     options.gate === undefined
@@ -37,7 +39,7 @@ export function lineModel(options: { spinMs?: number; useVar?: boolean; gate?: s
           `const running = (): boolean => { try { return JSON.parse(readFileSync(PROGRESS, "utf8")).phase === "running"; } catch { return false; } };`,
           `let open = false;`,
           `const gate = (): void => {`,
-          `  if (open) return;`,
+          `  if (open${options.gateWorkersOnly === true ? ' || !process.argv.includes("fit-worker")' : ""}) return;`,
           `  while (!existsSync(GATE) && running()) Atomics.wait(nap, 0, 0, 20);`,
           `  open = existsSync(GATE);`,
           `};`,
