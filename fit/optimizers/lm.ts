@@ -490,7 +490,8 @@ async function lmRun(
    * The finite differences' points of the Jacobian at `at` (as {@link jacobian} evaluates them)
    * into `points` (row-major), their steps into `steps`; per parameter, its kind (0 none: no room
    * either way, the serial fallback decides; 1 central, two points; 2 forward) into `kind` and its
-   * first point's row into `first`. Returns the number of points.
+   * first point's row into `first`. Returns the number of points. `columns` flags the columns
+   * differenced centrally (none when undefined; by default those of the central phase, once on).
    */
   const jacobianPoints = (
     at: Float64Array,
@@ -498,13 +499,14 @@ async function lmRun(
     kind: Int8Array,
     steps: Float64Array,
     first: Int32Array,
+    columns: Uint8Array | undefined = central ? centralColumns : undefined,
   ): number => {
     let count = 0;
     for (let j = 0; j < n; j++) {
       const xj = at[j];
       first[j] = count;
       kind[j] = 0;
-      if (central && centralColumns[j]) {
+      if (columns !== undefined && columns[j]) {
         const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
           kind[j] = 1;
@@ -535,9 +537,16 @@ async function lmRun(
   const aheadKind = new Int8Array(n);
   const aheadStep = new Float64Array(2 * n);
   const aheadFirst = new Int32Array(n);
-  /** Offers the finite differences' points of a Jacobian at `at`; false when `offer` refused one (the round is full). */
-  const offerJacobianPoints = (at: Float64Array, offer: (point: Float64Array) => boolean): boolean => {
-    const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst);
+  /**
+   * Offers the finite differences' points of a Jacobian at `at` (central in `columns`, see
+   * {@link jacobianPoints}); false when `offer` refused one (the round is full).
+   */
+  const offerJacobianPoints = (
+    at: Float64Array,
+    offer: (point: Float64Array) => boolean,
+    columns: Uint8Array | undefined = central ? centralColumns : undefined,
+  ): boolean => {
+    const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst, columns);
     for (let k = 0; k < count; k++) if (!offer(aheadPoints.subarray(k * n, k * n + n))) return false;
     return true;
   };
@@ -557,6 +566,24 @@ async function lmRun(
     (offer) => {
       if (analyticUsed || secantNext()) return;
       offerJacobianPoints(at, offer);
+    };
+  // The columns a switch to central differences would choose at a point the iteration may move to.
+  const aheadColumns = new Uint8Array(speculation ? n : 0);
+  const aheadTerms = new Float64Array(speculation ? n * n : 0);
+  /**
+   * What the iteration asks for when the forward phase ends on moving to `at` (the tests that switch
+   * to central differences there, after a step that reduces ‖f‖² by little): the central Jacobian's
+   * points at `at`, in the columns {@link chooseCentralColumns} picks from the bias bound there (with
+   * ‖f‖ the iteration's, which such a step hardly changes). Its forward columns' points are those of
+   * the forward Jacobian there, offered already; a wrong foresight costs only idle places.
+   */
+  const centralAhead =
+    (at: Float64Array): AheadOfNeed =>
+    (offer) => {
+      if (!auto || central || analyticUsed) return;
+      if (!(forwardBias(at, fnorm, aheadTerms) > BIAS_TOL)) return;
+      chooseCentralColumns(aheadColumns, aheadTerms);
+      offerJacobianPoints(at, offer, aheadColumns);
     };
   /** The residuals at `at` into `out` and their norm (see {@link residualNorm}), through the speculation's rounds. */
   const speculatedNorm = async (at: Float64Array, out: Float64Array, ahead: AheadOfNeed): Promise<number> => {
@@ -651,9 +678,11 @@ async function lmRun(
 
   /**
    * Bound on how far the forward differences' error moves the stationary point, relative to
-   * each parameter (largest over the parameters): δx = (JᵀJ)⁻¹ δJᵀ f with ‖δJ_k‖ ≈ √ε ‖J_k‖.
+   * each parameter (largest over the parameters): δx = (JᵀJ)⁻¹ δJᵀ f with ‖δJ_k‖ ≈ √ε ‖J_k‖,
+   * at the point `at` where ‖f‖ is `fn` (by default the iteration's), with the last Jacobian's
+   * factorization; each column's share into `terms`.
    */
-  const forwardBias = (): number => {
+  const forwardBias = (at: Float64Array = x, fn: number = fnorm, terms: Float64Array = biasTerms): number => {
     const rinv = biasWork;
     rinv.fill(0);
     for (let j = 0; j < n; j++) {
@@ -666,22 +695,22 @@ async function lmRun(
       }
     }
     let worst = 0;
-    biasTerms.fill(0);
+    terms.fill(0);
     for (let a = 0; a < n; a++) {
       const ja = ipvt[a];
       if (held[ja]) continue;
       let est = 0;
-      const scale = (Math.sqrt(EPS) * fnorm) / Math.abs(x[ja]);
+      const scale = (Math.sqrt(EPS) * fn) / Math.abs(at[ja]);
       for (let b = 0; b < n; b++) {
         // (RᵀR)⁻¹[a][b] = Σ_k Rinv[a][k] Rinv[b][k]
         let c = 0;
         for (let k = Math.max(a, b); k < n; k++) c += rinv[a + k * n] * rinv[b + k * n];
         const term = Math.abs(c) * acnorm[ipvt[b]];
         est += term;
-        biasTerms[a + b * n] = term * scale;
+        terms[a + b * n] = term * scale;
       }
-      est *= Math.sqrt(EPS) * fnorm;
-      const rel = x[ja] !== 0 ? est / Math.abs(x[ja]) : Infinity;
+      est *= Math.sqrt(EPS) * fn;
+      const rel = at[ja] !== 0 ? est / Math.abs(at[ja]) : Infinity;
       if (rel > worst) worst = rel;
     }
     return worst;
@@ -691,18 +720,19 @@ async function lmRun(
    * last {@link forwardBias}: the columns whose forward error moves the optimum most, one at a time,
    * until the bound on what the forward columns left move it stays within BIAS_TOL for every
    * parameter. A central column costs two evaluations, a forward one one: where the bias comes from
-   * a few columns (a parameter's error coupled to one or two others), the rest stay forward.
+   * a few columns (a parameter's error coupled to one or two others), the rest stay forward. Into
+   * `columns` from `terms` when given (a foreseen choice).
    */
-  const chooseCentralColumns = (): void => {
-    centralColumns.fill(0);
+  const chooseCentralColumns = (columns: Uint8Array = centralColumns, terms: Float64Array = biasTerms): void => {
+    columns.fill(0);
     for (;;) {
       let worst = 0;
       for (let a = 0; a < n; a++) {
         let sum = 0;
-        for (let b = 0; b < n; b++) if (!centralColumns[ipvt[b]]) sum += biasTerms[a + b * n];
+        for (let b = 0; b < n; b++) if (!columns[ipvt[b]]) sum += terms[a + b * n];
         // A parameter at zero has no relative bias to bound: every column central.
         if (!Number.isFinite(sum)) {
-          centralColumns.fill(1);
+          columns.fill(1);
           return;
         }
         worst = Math.max(worst, sum);
@@ -711,16 +741,16 @@ async function lmRun(
       let pick = -1;
       let largest = -1;
       for (let b = 0; b < n; b++) {
-        if (centralColumns[ipvt[b]]) continue;
+        if (columns[ipvt[b]]) continue;
         let top = 0;
-        for (let a = 0; a < n; a++) top = Math.max(top, biasTerms[a + b * n]);
+        for (let a = 0; a < n; a++) top = Math.max(top, terms[a + b * n]);
         if (top > largest) {
           largest = top;
           pick = b;
         }
       }
       if (pick < 0) return;
-      centralColumns[ipvt[pick]] = 1;
+      columns[ipvt[pick]] = 1;
     }
   };
   /**
@@ -757,21 +787,31 @@ async function lmRun(
    * What the iteration asks for after evaluating the trial point `at` (scaled step length
    * `stepNorm`): the Jacobian's points there (the step accepted); then, should the step be
    * refused for a sum of squares ten times larger or not finite (the refusals NIST's runs see),
-   * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there.
-   * A refused step on a secant Jacobian is followed by a Jacobian measured where the iteration
-   * stands: its points instead. Geodesic acceleration evaluates a probe before each trial point,
-   * so its next one is not foreseen.
+   * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there;
+   * then the central Jacobian's points at `at`, should the forward phase end there (see
+   * {@link centralAhead}; after the refusal's: offered first, they displaced points a refusal
+   * needed on three NIST runs and gained nothing on the others). A refused step on a secant
+   * Jacobian is followed by a Jacobian measured where the iteration stands: its points instead.
+   * Geodesic acceleration evaluates a probe before each trial point, so its next one is not foreseen.
    */
   const trialAhead =
     (at: Float64Array, stepNorm: number): AheadOfNeed =>
     (offer) => {
       let open = true;
-      jacobianAhead(at)((point) => (open = offer(point)));
+      const keep = (point: Float64Array): boolean => (open = offer(point));
+      jacobianAhead(at)(keep);
       if (!open || accel) return;
       if (secant) {
         offerJacobianPoints(x, offer);
         return;
       }
+      refusalAhead(stepNorm)(keep);
+      if (open) centralAhead(at)(offer);
+    };
+  /** The next trial point after a refusal of a step of scaled length `stepNorm` (see {@link trialAhead}), and the Jacobian's points there. */
+  const refusalAhead =
+    (stepNorm: number): AheadOfNeed =>
+    (offer) => {
       const radius = shrunkRadius(0.1, delta, stepNorm);
       if (!(radius > 0)) return;
       const next = lmParameter(n, r, ipvt, diag, qtf, radius, par / 0.1, nextStep, nextWork);
