@@ -37,7 +37,7 @@
  * at all it throws a {@link NonFiniteError}.
  */
 import { applyQt, norm2, qrFactor } from "../linalg/qr.js";
-import type { FitMethod, MethodContext } from "../methods.js";
+import { startNotFinite, type FitMethod, type MethodContext } from "../methods.js";
 import { FitResult } from "../result.js";
 import { firstNonFinite, NonFiniteLog, nothingFinite, rejectedNote } from "../non-finite.js";
 import type { FitOptions, Problem } from "../types.js";
@@ -359,25 +359,89 @@ async function lmRun(
     return false;
   };
 
+  /**
+   * The finite differences' points of the Jacobian at `at` (as {@link jacobian} evaluates them)
+   * into `points` (row-major), their steps into `steps`; per parameter, its kind (0 none: no room
+   * either way, the serial fallback decides; 1 central, two points; 2 forward) into `kind` and its
+   * first point's row into `first`. Returns the number of points. `columns` flags the columns
+   * differenced centrally (none when undefined; by default those of the central phase, once on).
+   */
+  const jacobianPoints = (
+    at: Float64Array,
+    points: Float64Array,
+    kind: Int8Array,
+    steps: Float64Array,
+    first: Int32Array,
+    columns: Uint8Array | undefined = central ? centralColumns : undefined,
+  ): number => {
+    let count = 0;
+    for (let j = 0; j < n; j++) {
+      const xj = at[j];
+      first[j] = count;
+      kind[j] = 0;
+      if (columns !== undefined && columns[j]) {
+        const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
+        if (xj + h <= upper[j] && xj - h >= lower[j]) {
+          kind[j] = 1;
+          for (const sign of [1, -1]) {
+            const row = points.subarray(count * n, count * n + n);
+            row.set(at);
+            row[j] = sign > 0 ? xj + h : xj - h;
+            steps[count] = sign > 0 ? row[j] - xj : xj - row[j];
+            count++;
+          }
+          continue;
+        }
+      }
+      const h = forwardStep(xj);
+      const v = xj + (xj + h <= upper[j] ? h : -h);
+      if (!(v >= lower[j] && v <= upper[j])) continue;
+      kind[j] = 2;
+      const row = points.subarray(count * n, count * n + n);
+      row.set(at);
+      row[j] = v;
+      steps[count] = row[j] - xj;
+      count++;
+    }
+    return count;
+  };
   const t0 = performance.now();
   // Time spent computing Jacobians (for the live line's share of the time).
   let jacobianMs = 0;
   // The residuals fit() evaluated at the start, when this run starts there: the same evaluation.
   const shared = context?.startResiduals;
   const reuseStart = shared !== undefined && shared.residuals.length === m && x.every((v, j) => v === shared.x[j]);
+  // fit() left the start to this run (see lmChecksStart): the evaluator is chosen first, and on
+  // several workers the start's round also evaluates the first Jacobian's points.
+  const unchecked = context?.startUnchecked === true && !reuseStart;
+  const early = unchecked ? await choose(0) : undefined;
+  /** On several workers, a round also evaluates what the iteration will ask next. */
+  const speculate = (on: PopulationEvaluator | undefined): LmSpeculation | undefined =>
+    on !== undefined && (on.concurrency ?? 1) > 1
+      ? new LmSpeculation(on, n, m, context?.evaluations, (at, out) => problem.residuals(at, out))
+      : undefined;
+  const earlySpeculation = speculate(early);
   let fnorm: number;
   if (reuseStart) {
     fvec.set(shared.residuals);
     fnorm = norm2(fvec, 0, m);
     context!.evaluations.count++;
+  } else if (earlySpeculation !== undefined) {
+    await earlySpeculation.residuals(x, 1, fvec, (offer) => {
+      const points = new Float64Array(2 * n * n);
+      const count = jacobianPoints(x, points, new Int8Array(n), new Float64Array(2 * n), new Int32Array(n));
+      for (let k = 0; k < count; k++) if (!offer(points.subarray(k * n, k * n + n))) return;
+    });
+    fnorm = normOf(x, fvec);
   } else fnorm = residualNorm(x, fvec);
   spent.start++;
-  const evaluator = await choose(reuseStart ? (context?.modelCostMs ?? 0) : performance.now() - t0);
-  // On several workers, a trial point's round also evaluates what the iteration will ask next.
-  const speculation =
-    evaluator !== undefined && (evaluator.concurrency ?? 1) > 1
-      ? new LmSpeculation(evaluator, n, m, context?.evaluations, (at, out) => problem.residuals(at, out))
-      : undefined;
+  if (unchecked && !Number.isFinite(fnorm)) {
+    // What fit() says of such a start when it checks it.
+    const nllf = problem.nllf(x);
+    if (!Number.isFinite(nllf)) throw startNotFinite(problem, nllf);
+  }
+  const evaluator = unchecked ? early : await choose(reuseStart ? (context?.modelCostMs ?? 0) : performance.now() - t0);
+  const speculation = unchecked ? earlySpeculation : speculate(evaluator);
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
     return { x, sumsq: Infinity, residuals: fvec, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
@@ -486,52 +550,6 @@ async function lmRun(
   const batchStep = new Float64Array(2 * n);
   const batchAt = new Int32Array(n);
 
-  /**
-   * The finite differences' points of the Jacobian at `at` (as {@link jacobian} evaluates them)
-   * into `points` (row-major), their steps into `steps`; per parameter, its kind (0 none: no room
-   * either way, the serial fallback decides; 1 central, two points; 2 forward) into `kind` and its
-   * first point's row into `first`. Returns the number of points. `columns` flags the columns
-   * differenced centrally (none when undefined; by default those of the central phase, once on).
-   */
-  const jacobianPoints = (
-    at: Float64Array,
-    points: Float64Array,
-    kind: Int8Array,
-    steps: Float64Array,
-    first: Int32Array,
-    columns: Uint8Array | undefined = central ? centralColumns : undefined,
-  ): number => {
-    let count = 0;
-    for (let j = 0; j < n; j++) {
-      const xj = at[j];
-      first[j] = count;
-      kind[j] = 0;
-      if (columns !== undefined && columns[j]) {
-        const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
-        if (xj + h <= upper[j] && xj - h >= lower[j]) {
-          kind[j] = 1;
-          for (const sign of [1, -1]) {
-            const row = points.subarray(count * n, count * n + n);
-            row.set(at);
-            row[j] = sign > 0 ? xj + h : xj - h;
-            steps[count] = sign > 0 ? row[j] - xj : xj - row[j];
-            count++;
-          }
-          continue;
-        }
-      }
-      const h = forwardStep(xj);
-      const v = xj + (xj + h <= upper[j] ? h : -h);
-      if (!(v >= lower[j] && v <= upper[j])) continue;
-      kind[j] = 2;
-      const row = points.subarray(count * n, count * n + n);
-      row.set(at);
-      row[j] = v;
-      steps[count] = row[j] - xj;
-      count++;
-    }
-    return count;
-  };
   // The same for a point the iteration may move to (the speculation's scratch).
   const aheadPoints = new Float64Array(speculation ? 2 * n * n : 0);
   const aheadKind = new Int8Array(n);
@@ -1377,11 +1395,28 @@ async function lmRun(
   };
 }
 
+/**
+ * Whether `lm` with these options evaluates the start itself (see {@link FitMethod.checksStart}):
+ * when it runs on several workers known before the start is evaluated (an evaluator given that
+ * says so, or worker threads by count), the start's round also evaluates the first Jacobian's
+ * points, one round fewer than evaluating the start alone first. Not for a start outside the
+ * priors: fit() checks that one as it checks any other method's.
+ */
+export function lmChecksStart(problem: Problem, options: FitOptions): boolean {
+  const prior = problem.priorNllf?.(problem.getValues());
+  if (prior === undefined || !Number.isFinite(prior)) return false;
+  const given = optionalOption("lm", options, "evaluator");
+  if (given !== undefined) return typeof given.evaluateResiduals === "function" && (given.concurrency ?? 1) > 1;
+  const workers = optionalOption("lm", options, "parallel");
+  return typeof workers === "number" && workers > 1 && optionalOption("lm", options, "modelFile") !== undefined;
+}
+
 /** The `lm` fit method (default for problems with residuals). */
 export const lm: FitMethod = {
   name: "lm",
   description: "Levenberg–Marquardt least squares with bounds (MINPACK-style trust region)",
   needsResiduals: true,
+  checksStart: lmChecksStart,
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult> {
     const out = await levenbergMarquardt(problem, options, context);
     return FitResult.fromProblem(problem, {
