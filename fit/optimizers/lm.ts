@@ -806,14 +806,16 @@ async function lmRun(
    * `stepNorm`): the Jacobian's points there (the step accepted); then, should the step be
    * refused for a sum of squares ten times larger or not finite (the refusals NIST's runs see),
    * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there;
-   * then the central Jacobian's points at `at`, should the forward phase end there (see
-   * {@link centralAhead}; after the refusal's: offered first, they displaced points a refusal
-   * needed on three NIST runs and gained nothing on the others). A refused step on a secant
+   * then, when the step is predicted to reduce ‖f‖² by at most the fraction STEP_SETTLED
+   * (`predicted`; the tests that end the forward phase ask for less), the central Jacobian's points
+   * at `at`, should the forward phase end there (see {@link centralAhead}; after the refusal's:
+   * offered first, they displaced points a refusal needed on three NIST runs and gained nothing on
+   * the others). A refused step on a secant
    * Jacobian is followed by a Jacobian measured where the iteration stands: its points instead.
    * Geodesic acceleration evaluates a probe before each trial point, so its next one is not foreseen.
    */
   const trialAhead =
-    (at: Float64Array, stepNorm: number): AheadOfNeed =>
+    (at: Float64Array, stepNorm: number, predicted: number): AheadOfNeed =>
     (offer) => {
       let open = true;
       const keep = (point: Float64Array): boolean => (open = offer(point));
@@ -824,7 +826,7 @@ async function lmRun(
         return;
       }
       refusalAhead(stepNorm)(keep);
-      if (open) centralAhead(at)(offer);
+      if (open && predicted <= STEP_SETTLED) centralAhead(at)(offer);
     };
   /** The next trial point after a refusal of a step of scaled length `stepNorm` (see {@link trialAhead}), and the Jacobian's points there. */
   const refusalAhead =
@@ -863,6 +865,17 @@ async function lmRun(
     }
     return jsq <= STEP_SETTLED * fnorm * fnorm;
   };
+  /** R Pᵀ `s` into `out` (Qᵀ J s, the step's image under the Jacobian in the factorization's frame); returns its norm. */
+  const jacobianTimes = (s: Float64Array, out: Float64Array): number => {
+    out.fill(0);
+    for (let j = 0; j < n; j++) {
+      const l = ipvt[j];
+      const t = s[l];
+      for (let i = 0; i <= j; i++) out[i] += r[i + j * n] * t;
+    }
+    return norm2(out, 0, n);
+  };
+  const jsAhead = new Float64Array(speculation ? n : 0);
   // The last accepted step (scaled) and whether it was a plain Gauss–Newton step.
   const lastStep = new Float64Array(n);
   let lastPlain = false;
@@ -1096,21 +1109,13 @@ async function lmRun(
       const fnorm1: number = repeated
         ? rejectedNorm
         : speculation
-          ? await speculatedNorm(xtrial, ftrial, trialAhead(xtrial, pnorm))
+          ? await speculatedNorm(xtrial, ftrial, trialAhead(xtrial, pnorm, (jacobianTimes(wa, jsAhead) / fnorm) ** 2))
           : residualNorm(xtrial, ftrial);
       if (!repeated) spent.trials++;
       lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
-      // J·step through the factorization: R Pᵀ step.
-      for (let j = 0; j < n; j++) {
-        wa3[j] = 0;
-      }
-      for (let j = 0; j < n; j++) {
-        const l = ipvt[j];
-        const t = wa[l];
-        for (let i = 0; i <= j; i++) wa3[i] += r[i + j * n] * t;
-      }
-      const t1 = norm2(wa3, 0, n) / fnorm;
+      // J·step through the factorization.
+      const t1 = jacobianTimes(wa, wa3) / fnorm;
       let prered: number;
       let dirder: number;
       if (!clipped) {
