@@ -204,7 +204,7 @@ describe("lm's speculative rounds", () => {
     };
     const serial = await fit(broken(), { method: "lm" }).then(
       () => "no error",
-      (error: Error) => error.message,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
     );
     expect(serial).toMatch(/^fit: the nllf is NaN at the starting point/);
     await expect(fit(broken(), { method: "lm", evaluator })).rejects.toThrow(serial.split("\n")[0]);
