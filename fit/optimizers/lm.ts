@@ -97,6 +97,15 @@ const CENTRAL_STEP_TOL = 3e-8;
 const STEP_SETTLED = 1e-4;
 /** Above this relative shift of the optimum by the forward differences' error, the run goes on with central differences. */
 const BIAS_TOL = 1e-7;
+/** ...which it switches to after an accepted step that reduces ‖f‖² by less than this fraction (among other tests). */
+const SWITCH_REDUCTION = 1e-10;
+/**
+ * On several workers, a trial point predicted to reduce ‖f‖² by less than SWITCH_REDUCTION, after
+ * an accepted step that reduced it by at most this fraction, is the forward phase's end: its round
+ * evaluates the central Jacobian's points there before the forward one's (see `trialAhead`). Early
+ * steps in a tiny trust region are predicted to reduce as little and are followed by larger ones.
+ */
+const ENDING_REDUCTION = 1e-8;
 /**
  * The last Jacobian serves the error bars when taken within this relative distance of the
  * optimum (the last step, at most a few times STEP_TOL when the step test stops the run): the
@@ -808,25 +817,29 @@ async function lmRun(
    * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there;
    * then, when the step is predicted to reduce ‖f‖² by at most the fraction STEP_SETTLED
    * (`predicted`; the tests that end the forward phase ask for less), the central Jacobian's points
-   * at `at`, should the forward phase end there (see {@link centralAhead}; after the refusal's:
-   * offered first, they displaced points a refusal needed on three NIST runs and gained nothing on
-   * the others). A refused step on a secant
-   * Jacobian is followed by a Jacobian measured where the iteration stands: its points instead.
-   * Geodesic acceleration evaluates a probe before each trial point, so its next one is not foreseen.
+   * at `at`, should the forward phase end there (see {@link centralAhead}). Those come after the
+   * refusal's (offered first, they displaced points a refusal needed on three NIST runs and gained
+   * nothing on the others), except at the forward phase's end (ENDING_REDUCTION), where they come
+   * first, before the forward Jacobian's when a round cannot hold both (on the NIST runs: one round
+   * fewer on 10, more on none). A refused step on a secant Jacobian is followed by a Jacobian
+   * measured where the iteration stands: its points instead. Geodesic acceleration evaluates a
+   * probe before each trial point, so its next one is not foreseen.
    */
   const trialAhead =
     (at: Float64Array, stepNorm: number, predicted: number): AheadOfNeed =>
     (offer) => {
       let open = true;
       const keep = (point: Float64Array): boolean => (open = offer(point));
-      jacobianAhead(at)(keep);
+      const ending = predicted < SWITCH_REDUCTION && lastReduction <= ENDING_REDUCTION;
+      if (ending) centralAhead(at)(keep);
+      if (open) jacobianAhead(at)(keep);
       if (!open || accel) return;
       if (secant) {
         offerJacobianPoints(x, offer);
         return;
       }
       refusalAhead(stepNorm)(keep);
-      if (open && predicted <= STEP_SETTLED) centralAhead(at)(offer);
+      if (open && !ending && predicted <= STEP_SETTLED) centralAhead(at)(offer);
     };
   /** The next trial point after a refusal of a step of scaled length `stepNorm` (see {@link trialAhead}), and the Jacobian's points there. */
   const refusalAhead =
@@ -922,6 +935,8 @@ async function lmRun(
     return against !== undefined && against.cos < -SHORTEN_COS;
   };
   let par = 0;
+  // The relative reduction of ‖f‖² by the last accepted step.
+  let lastReduction = Infinity;
   let prevWorst = 0;
   // The convergence rate of the last accepted step, and the one the next step inherits when its
   // own cannot be measured.
@@ -1146,6 +1161,7 @@ async function lmRun(
       }
       let stepStop = false;
       if (ratio >= 1e-4) {
+        lastReduction = actred;
         let fnormNew = fnorm1;
         if (extend && actred > EXTEND_SIGNIFICANT) {
           // Line search along the accepted step s by quadratic interpolation (Nocedal & Wright,
@@ -1298,7 +1314,7 @@ async function lmRun(
         info = code;
         break outer;
       }
-      if (auto && !central && ratio >= 1e-4 && actred < 1e-10 && forwardBias() > BIAS_TOL) {
+      if (auto && !central && ratio >= 1e-4 && actred < SWITCH_REDUCTION && forwardBias() > BIAS_TOL) {
         // Nearly converged where the forward differences' error matters: central differences
         // from here. A radius shrunk below the scale
         // the forward differences resolve (O(√ε) relative) was shrunk by their error, not by
