@@ -812,7 +812,8 @@ async function lmRun(
   const nextWork = new LmStepWork(speculation ? n : 0);
   /**
    * What the iteration asks for after evaluating the trial point `at` (scaled step length
-   * `stepNorm`): the Jacobian's points there (the step accepted); then, should the step be
+   * `stepNorm`): the Jacobian's points there (the step accepted); then the line search's longest
+   * extension (see {@link longestExtension}); then, should the step be
    * refused for a sum of squares ten times larger or not finite (the refusals NIST's runs see),
    * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there;
    * then, when the step is predicted to reduce ‖f‖² by at most the fraction STEP_SETTLED
@@ -833,6 +834,8 @@ async function lmRun(
       const ending = predicted < SWITCH_REDUCTION && lastReduction <= ENDING_REDUCTION;
       if (ending) centralAhead(at)(keep);
       if (open) jacobianAhead(at)(keep);
+      // Not on secant iterations, which run where workers are few.
+      if (open && !secant) longestExtension(keep);
       if (!open || accel) return;
       if (secant) {
         offerJacobianPoints(x, offer);
@@ -841,6 +844,22 @@ async function lmRun(
       refusalAhead(stepNorm)(keep);
       if (open && !ending && predicted <= STEP_SETTLED) centralAhead(at)(offer);
     };
+  const longestAt = new Float64Array(speculation ? n : 0);
+  /**
+   * The point the line search evaluates after the step to the trial point (in `wa`) is accepted,
+   * when the minimiser it interpolates lies beyond EXTEND_MAX steps (then capped there): the one
+   * extension known before the trial's value is. Where it fails, as on most such steps, its own
+   * round is spared (on the NIST runs on 8 workers: one or two fewer on five, more on none).
+   */
+  const longestExtension: AheadOfNeed = (offer) => {
+    if (!extend) return;
+    for (let j = 0; j < n; j++) {
+      const v = x[j] + EXTEND_MAX * wa[j];
+      if (!(v >= lower[j] && v <= upper[j])) return;
+      longestAt[j] = v;
+    }
+    offer(longestAt);
+  };
   /** The next trial point after a refusal of a step of scaled length `stepNorm` (see {@link trialAhead}), and the Jacobian's points there. */
   const refusalAhead =
     (stepNorm: number): AheadOfNeed =>
