@@ -5,7 +5,8 @@
 // finite-difference Jacobian's points on 8 worker threads that load the model file; the pool is
 // started before the timed fit, as a notebook's second fit finds it, and its start-up is reported
 // apart; the start's round also evaluates the first Jacobian's points, each trial point's round the
-// Jacobian at it and what a refusal or the end of the forward phase would ask for, and the points
+// Jacobian at it, the line search's longest extension and what a refusal or the end of the forward
+// phase would ask for, and the points
 // evaluated ahead but never used are reported next to lm's own count), side by side with scipy's least_squares(method="lm") whose residual function
 // sleeps the same 5 ms (bench/lm_slow_anchor.py). One fit per problem, start and side.
 //
@@ -100,7 +101,7 @@ const summary =
   `(over lm's own evaluations, which are all of the fit's: the result reads the nllf at the optimum off lm's residuals), scipy ${((1000 * sum((r) => r.scipy?.ms)) / rows.reduce((a, r) => a + (r.scipy?.calls ?? 0), 0)).toFixed(2)} ms ` +
   `(both sleep ${SLEEP_MS} ms; the rest is the model, the method, and sleeps that overshoot on a loaded machine). ` +
   `With ${WORKERS} workers lm also evaluated ${rows.reduce((a, r) => a + (r.speculative ?? 0), 0)} points ahead of need that it did not use ` +
-  `(the Jacobians at trial points it refused, the next trial point and its Jacobian that a refusal would have needed, and the central Jacobian's points where the forward phase went on; "unused ahead"), beside its ${rows.reduce((a, r) => a + (r.parallelEvaluations ?? 0), 0)} own. ` +
+  `(the Jacobians at trial points it refused, the next trial point and its Jacobian that a refusal would have needed, line-search extensions not tried, and the central Jacobian's points where the forward phase went on; "unused ahead"), beside its ${rows.reduce((a, r) => a + (r.parallelEvaluations ?? 0), 0)} own. ` +
   `Starting the pool of ${WORKERS} worker threads (each loads the model file) took ${(startupMs / 1000).toFixed(2)} s (median), paid once ` +
   `per model file by its first parallel fit (not inside the times above); later fits reuse the pool.`;
 console.log(lines.join("\n"));
@@ -117,7 +118,8 @@ if (write) {
       `One fit per problem, start and side; default options. "${WORKERS} workers": \`parallel: ${WORKERS}\`, the finite-difference`,
       "Jacobian's points on worker threads (the pool started before the timed fit), the start evaluated in one round with",
       "the first Jacobian's points, each step's trial point in the same round as the Jacobian's points at it (used when the",
-      "step is accepted) and what a refusal or a switch to central differences would ask for; the fit is the serial one bit for bit.",
+      "step is accepted), the line search's longest extension and what a refusal or a switch to central differences would ask",
+      "for; the fit is the serial one bit for bit.",
       "",
       summary,
       "",
