@@ -121,7 +121,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const onFailure: OnFailure = options.onFailure ?? "restore";
   const x0 = problem.getValues();
   // A method that evaluates the start in one round with other points checks it itself.
-  const startUnchecked = starts === 1 && method.checksStart?.(problem, options) === true;
+  const startUnchecked = starts === 1 && method.evaluatesStart?.(problem, options) === true;
   // The model's cost, measured on its first evaluation, decides "auto" parallel evaluation.
   const t0 = performance.now();
   // A method that starts from the prior has no start to check, one that evaluates the start itself checks it there.

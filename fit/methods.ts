@@ -70,7 +70,7 @@ export interface MethodContext {
   readonly startResiduals?: { readonly x: Float64Array; readonly residuals: Float64Array };
   /**
    * True when `fit()` left the start unevaluated because the method said it checks the start
-   * itself ({@link FitMethod.checksStart}): the method evaluates it (in a round with other
+   * itself ({@link FitMethod.evaluatesStart}): the method evaluates it (in a round with other
    * points) and throws {@link startNotFinite}'s error where the nllf there is not finite.
    */
   readonly startUnchecked?: boolean;
@@ -105,7 +105,7 @@ export interface FitMethod {
    * other points (lm on several workers: with the Jacobian's points there) and checks it itself;
    * `fit()` then leaves the start unevaluated (see {@link MethodContext.startUnchecked}).
    */
-  checksStart?(problem: Problem, options: FitOptions): boolean;
+  evaluatesStart?(problem: Problem, options: FitOptions): boolean;
 }
 
 /** The error of a start where the nllf is `nllf` (not finite), with the problem's own diagnosis when it has one. */
