@@ -8,7 +8,7 @@ import { cellSignal } from "../schema/cell.js";
 import { DISPLAY, liveDisplay, type LiveDisplay, type LiveDisplayFactory, type MimeBundle } from "../schema/display.js";
 import { CountingProblem } from "./counting-problem.js";
 import { checkDerivatives } from "./derivative-check.js";
-import { EvaluationCounter, getMethod, type MethodContext } from "./methods.js";
+import { EvaluationCounter, getMethod, startNotFinite, type MethodContext } from "./methods.js";
 import { firstNonFinite } from "./non-finite.js";
 import { Random } from "./random.js";
 import { addModelBands, type BandOptions } from "./model-bands.js";
@@ -120,18 +120,17 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     throw new Error("fit: the problem has no free parameters; give some a range(), pm(), dev() or fit()");
   const onFailure: OnFailure = options.onFailure ?? "restore";
   const x0 = problem.getValues();
+  // A method that evaluates the start in one round with other points checks it itself.
+  const startUnchecked = starts === 1 && method.evaluatesStart?.(problem, options) === true;
   // The model's cost, measured on its first evaluation, decides "auto" parallel evaluation.
   const t0 = performance.now();
-  // A method that starts from the prior has no start to check.
-  const checksStart = method.startsFromPrior !== true;
+  // A method that starts from the prior has no start to check, one that evaluates the start itself checks it there.
+  const checksStart = method.startsFromPrior !== true && !startUnchecked;
   const startResiduals = checksStart && method.needsResiduals === true ? finiteResidualsAt(problem, x0) : undefined;
   // Finite residuals (and priors) there already say the nllf is finite.
   const f0 = checksStart && startResiduals === undefined ? problem.nllf(x0) : undefined;
   let modelCostMs = performance.now() - t0;
-  if (f0 !== undefined && !Number.isFinite(f0)) {
-    const why = problem.diagnose?.();
-    throw new Error(`fit: the nllf is ${f0} at the starting point${why ? `: ${why}` : ""}`);
-  }
+  if (f0 !== undefined && !Number.isFinite(f0)) throw startNotFinite(problem, f0);
   // That first evaluation runs cold (the model's code is compiled on it) and may be descheduled on
   // a busy machine, so a cheap model can look costly: "auto" then times a second one and takes the
   // lesser, rather than start worker threads that hand points over slower than the model runs.
@@ -181,6 +180,7 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
   const contextFor = (counter: EvaluationCounter, rng: Random, first = false): MethodContext => ({
     rng,
     startResiduals: first && startResiduals !== undefined ? { x: x0, residuals: startResiduals } : undefined,
+    startUnchecked: first && startUnchecked,
     evaluations: counter,
     signal: options.signal,
     report,

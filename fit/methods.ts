@@ -68,6 +68,12 @@ export interface MethodContext {
    * again, and then adds that evaluation to {@link evaluations} as its own.
    */
   readonly startResiduals?: { readonly x: Float64Array; readonly residuals: Float64Array };
+  /**
+   * True when `fit()` left the start unevaluated because the method said it checks the start
+   * itself ({@link FitMethod.evaluatesStart}): the method evaluates it (in a round with other
+   * points) and throws {@link startNotFinite}'s error where the nllf there is not finite.
+   */
+  readonly startUnchecked?: boolean;
 }
 
 /** A fit method (optimizer or sampler). */
@@ -94,6 +100,18 @@ export interface FitMethod {
    * `FitResult.fromProblem(problem, { method, x, evaluations: context.evaluations.count, converged, message })`.
    */
   run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult>;
+  /**
+   * Optional: true when the method, with these options, evaluates the start in a round with
+   * other points (lm on several workers: with the Jacobian's points there) and checks it itself;
+   * `fit()` then leaves the start unevaluated (see {@link MethodContext.startUnchecked}).
+   */
+  evaluatesStart?(problem: Problem, options: FitOptions): boolean;
+}
+
+/** The error of a start where the nllf is `nllf` (not finite), with the problem's own diagnosis when it has one. */
+export function startNotFinite(problem: Problem, nllf: number): Error {
+  const why = problem.diagnose?.();
+  return new Error(`fit: the nllf is ${nllf} at the starting point${why ? `: ${why}` : ""}`);
 }
 
 const registry = new Map<string, FitMethod>();

@@ -37,7 +37,7 @@
  * at all it throws a {@link NonFiniteError}.
  */
 import { applyQt, norm2, qrFactor } from "../linalg/qr.js";
-import type { FitMethod, MethodContext } from "../methods.js";
+import { startNotFinite, type FitMethod, type MethodContext } from "../methods.js";
 import { FitResult } from "../result.js";
 import { firstNonFinite, NonFiniteLog, nothingFinite, rejectedNote } from "../non-finite.js";
 import type { FitOptions, Problem } from "../types.js";
@@ -97,6 +97,15 @@ const CENTRAL_STEP_TOL = 3e-8;
 const STEP_SETTLED = 1e-4;
 /** Above this relative shift of the optimum by the forward differences' error, the run goes on with central differences. */
 const BIAS_TOL = 1e-7;
+/** ...which it switches to after an accepted step that reduces ‖f‖² by less than this fraction (among other tests). */
+const SWITCH_REDUCTION = 1e-10;
+/**
+ * On several workers, a trial point predicted to reduce ‖f‖² by less than SWITCH_REDUCTION, after
+ * an accepted step that reduced it by at most this fraction, is the forward phase's end: its round
+ * evaluates the central Jacobian's points there before the forward one's (see `trialAhead`). Early
+ * steps in a tiny trust region are predicted to reduce as little and are followed by larger ones.
+ */
+const ENDING_REDUCTION = 1e-8;
 /**
  * The last Jacobian serves the error bars when taken within this relative distance of the
  * optimum (the last step, at most a few times STEP_TOL when the step test stops the run): the
@@ -359,25 +368,89 @@ async function lmRun(
     return false;
   };
 
+  /**
+   * The finite differences' points of the Jacobian at `at` (as {@link jacobian} evaluates them)
+   * into `points` (row-major), their steps into `steps`; per parameter, its kind (0 none: no room
+   * either way, the serial fallback decides; 1 central, two points; 2 forward) into `kind` and its
+   * first point's row into `first`. Returns the number of points. `columns` flags the columns
+   * differenced centrally (none when undefined; by default those of the central phase, once on).
+   */
+  const jacobianPoints = (
+    at: Float64Array,
+    points: Float64Array,
+    kind: Int8Array,
+    steps: Float64Array,
+    first: Int32Array,
+    columns: Uint8Array | undefined = central ? centralColumns : undefined,
+  ): number => {
+    let count = 0;
+    for (let j = 0; j < n; j++) {
+      const xj = at[j];
+      first[j] = count;
+      kind[j] = 0;
+      if (columns !== undefined && columns[j]) {
+        const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
+        if (xj + h <= upper[j] && xj - h >= lower[j]) {
+          kind[j] = 1;
+          for (const sign of [1, -1]) {
+            const row = points.subarray(count * n, count * n + n);
+            row.set(at);
+            row[j] = sign > 0 ? xj + h : xj - h;
+            steps[count] = sign > 0 ? row[j] - xj : xj - row[j];
+            count++;
+          }
+          continue;
+        }
+      }
+      const h = forwardStep(xj);
+      const v = xj + (xj + h <= upper[j] ? h : -h);
+      if (!(v >= lower[j] && v <= upper[j])) continue;
+      kind[j] = 2;
+      const row = points.subarray(count * n, count * n + n);
+      row.set(at);
+      row[j] = v;
+      steps[count] = row[j] - xj;
+      count++;
+    }
+    return count;
+  };
   const t0 = performance.now();
   // Time spent computing Jacobians (for the live line's share of the time).
   let jacobianMs = 0;
   // The residuals fit() evaluated at the start, when this run starts there: the same evaluation.
   const shared = context?.startResiduals;
   const reuseStart = shared !== undefined && shared.residuals.length === m && x.every((v, j) => v === shared.x[j]);
+  // fit() left the start to this run (see lmEvaluatesStart): the evaluator is chosen first, and on
+  // several workers the start's round also evaluates the first Jacobian's points.
+  const unchecked = context?.startUnchecked === true && !reuseStart;
+  const early = unchecked ? await choose(0) : undefined;
+  /** On several workers, a round also evaluates what the iteration will ask next. */
+  const speculate = (on: PopulationEvaluator | undefined): LmSpeculation | undefined =>
+    on !== undefined && (on.concurrency ?? 1) > 1
+      ? new LmSpeculation(on, n, m, context?.evaluations, (at, out) => problem.residuals(at, out))
+      : undefined;
+  const earlySpeculation = speculate(early);
   let fnorm: number;
   if (reuseStart) {
     fvec.set(shared.residuals);
     fnorm = norm2(fvec, 0, m);
     context!.evaluations.count++;
+  } else if (earlySpeculation !== undefined) {
+    await earlySpeculation.residuals(x, 1, fvec, (offer) => {
+      const points = new Float64Array(2 * n * n);
+      const count = jacobianPoints(x, points, new Int8Array(n), new Float64Array(2 * n), new Int32Array(n));
+      for (let k = 0; k < count; k++) if (!offer(points.subarray(k * n, k * n + n))) return;
+    });
+    fnorm = normOf(x, fvec);
   } else fnorm = residualNorm(x, fvec);
   spent.start++;
-  const evaluator = await choose(reuseStart ? (context?.modelCostMs ?? 0) : performance.now() - t0);
-  // On several workers, a trial point's round also evaluates what the iteration will ask next.
-  const speculation =
-    evaluator !== undefined && (evaluator.concurrency ?? 1) > 1
-      ? new LmSpeculation(evaluator, n, m, context?.evaluations, (at, out) => problem.residuals(at, out))
-      : undefined;
+  if (unchecked && !Number.isFinite(fnorm)) {
+    // What fit() says of such a start when it checks it.
+    const nllf = problem.nllf(x);
+    if (!Number.isFinite(nllf)) throw startNotFinite(problem, nllf);
+  }
+  const evaluator = unchecked ? early : await choose(reuseStart ? (context?.modelCostMs ?? 0) : performance.now() - t0);
+  const speculation = unchecked ? earlySpeculation : speculate(evaluator);
   if (!Number.isFinite(fnorm)) {
     problem.setValues(x);
     return { x, sumsq: Infinity, residuals: fvec, converged: false, message: MESSAGES[9], info: 9, iterations: 0, spent };
@@ -486,58 +559,21 @@ async function lmRun(
   const batchStep = new Float64Array(2 * n);
   const batchAt = new Int32Array(n);
 
-  /**
-   * The finite differences' points of the Jacobian at `at` (as {@link jacobian} evaluates them)
-   * into `points` (row-major), their steps into `steps`; per parameter, its kind (0 none: no room
-   * either way, the serial fallback decides; 1 central, two points; 2 forward) into `kind` and its
-   * first point's row into `first`. Returns the number of points.
-   */
-  const jacobianPoints = (
-    at: Float64Array,
-    points: Float64Array,
-    kind: Int8Array,
-    steps: Float64Array,
-    first: Int32Array,
-  ): number => {
-    let count = 0;
-    for (let j = 0; j < n; j++) {
-      const xj = at[j];
-      first[j] = count;
-      kind[j] = 0;
-      if (central && centralColumns[j]) {
-        const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
-        if (xj + h <= upper[j] && xj - h >= lower[j]) {
-          kind[j] = 1;
-          for (const sign of [1, -1]) {
-            const row = points.subarray(count * n, count * n + n);
-            row.set(at);
-            row[j] = sign > 0 ? xj + h : xj - h;
-            steps[count] = sign > 0 ? row[j] - xj : xj - row[j];
-            count++;
-          }
-          continue;
-        }
-      }
-      const h = forwardStep(xj);
-      const v = xj + (xj + h <= upper[j] ? h : -h);
-      if (!(v >= lower[j] && v <= upper[j])) continue;
-      kind[j] = 2;
-      const row = points.subarray(count * n, count * n + n);
-      row.set(at);
-      row[j] = v;
-      steps[count] = row[j] - xj;
-      count++;
-    }
-    return count;
-  };
   // The same for a point the iteration may move to (the speculation's scratch).
   const aheadPoints = new Float64Array(speculation ? 2 * n * n : 0);
   const aheadKind = new Int8Array(n);
   const aheadStep = new Float64Array(2 * n);
   const aheadFirst = new Int32Array(n);
-  /** Offers the finite differences' points of a Jacobian at `at`; false when `offer` refused one (the round is full). */
-  const offerJacobianPoints = (at: Float64Array, offer: (point: Float64Array) => boolean): boolean => {
-    const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst);
+  /**
+   * Offers the finite differences' points of a Jacobian at `at` (central in `columns`, see
+   * {@link jacobianPoints}); false when `offer` refused one (the round is full).
+   */
+  const offerJacobianPoints = (
+    at: Float64Array,
+    offer: (point: Float64Array) => boolean,
+    columns: Uint8Array | undefined = central ? centralColumns : undefined,
+  ): boolean => {
+    const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst, columns);
     for (let k = 0; k < count; k++) if (!offer(aheadPoints.subarray(k * n, k * n + n))) return false;
     return true;
   };
@@ -557,6 +593,24 @@ async function lmRun(
     (offer) => {
       if (analyticUsed || secantNext()) return;
       offerJacobianPoints(at, offer);
+    };
+  // The columns a switch to central differences would choose at a point the iteration may move to.
+  const aheadColumns = new Uint8Array(speculation ? n : 0);
+  const aheadTerms = new Float64Array(speculation ? n * n : 0);
+  /**
+   * What the iteration asks for when the forward phase ends on moving to `at` (the tests that switch
+   * to central differences there, after a step that reduces ‖f‖² by little): the central Jacobian's
+   * points at `at`, in the columns {@link chooseCentralColumns} picks from the bias bound there (with
+   * ‖f‖ the iteration's, which such a step hardly changes). Its forward columns' points are those of
+   * the forward Jacobian there, offered already; a wrong foresight costs only idle places.
+   */
+  const centralAhead =
+    (at: Float64Array): AheadOfNeed =>
+    (offer) => {
+      if (!auto || central || analyticUsed) return;
+      if (!(forwardBias(at, fnorm, aheadTerms) > BIAS_TOL)) return;
+      chooseCentralColumns(aheadColumns, aheadTerms);
+      offerJacobianPoints(at, offer, aheadColumns);
     };
   /** The residuals at `at` into `out` and their norm (see {@link residualNorm}), through the speculation's rounds. */
   const speculatedNorm = async (at: Float64Array, out: Float64Array, ahead: AheadOfNeed): Promise<number> => {
@@ -651,9 +705,11 @@ async function lmRun(
 
   /**
    * Bound on how far the forward differences' error moves the stationary point, relative to
-   * each parameter (largest over the parameters): δx = (JᵀJ)⁻¹ δJᵀ f with ‖δJ_k‖ ≈ √ε ‖J_k‖.
+   * each parameter (largest over the parameters): δx = (JᵀJ)⁻¹ δJᵀ f with ‖δJ_k‖ ≈ √ε ‖J_k‖,
+   * at the point `at` where ‖f‖ is `fn` (by default the iteration's), with the last Jacobian's
+   * factorization; each column's share into `terms`.
    */
-  const forwardBias = (): number => {
+  const forwardBias = (at: Float64Array = x, fn: number = fnorm, terms: Float64Array = biasTerms): number => {
     const rinv = biasWork;
     rinv.fill(0);
     for (let j = 0; j < n; j++) {
@@ -666,22 +722,22 @@ async function lmRun(
       }
     }
     let worst = 0;
-    biasTerms.fill(0);
+    terms.fill(0);
     for (let a = 0; a < n; a++) {
       const ja = ipvt[a];
       if (held[ja]) continue;
       let est = 0;
-      const scale = (Math.sqrt(EPS) * fnorm) / Math.abs(x[ja]);
+      const scale = (Math.sqrt(EPS) * fn) / Math.abs(at[ja]);
       for (let b = 0; b < n; b++) {
         // (RᵀR)⁻¹[a][b] = Σ_k Rinv[a][k] Rinv[b][k]
         let c = 0;
         for (let k = Math.max(a, b); k < n; k++) c += rinv[a + k * n] * rinv[b + k * n];
         const term = Math.abs(c) * acnorm[ipvt[b]];
         est += term;
-        biasTerms[a + b * n] = term * scale;
+        terms[a + b * n] = term * scale;
       }
-      est *= Math.sqrt(EPS) * fnorm;
-      const rel = x[ja] !== 0 ? est / Math.abs(x[ja]) : Infinity;
+      est *= Math.sqrt(EPS) * fn;
+      const rel = at[ja] !== 0 ? est / Math.abs(at[ja]) : Infinity;
       if (rel > worst) worst = rel;
     }
     return worst;
@@ -691,18 +747,19 @@ async function lmRun(
    * last {@link forwardBias}: the columns whose forward error moves the optimum most, one at a time,
    * until the bound on what the forward columns left move it stays within BIAS_TOL for every
    * parameter. A central column costs two evaluations, a forward one one: where the bias comes from
-   * a few columns (a parameter's error coupled to one or two others), the rest stay forward.
+   * a few columns (a parameter's error coupled to one or two others), the rest stay forward. Into
+   * `columns` from `terms` when given (a foreseen choice).
    */
-  const chooseCentralColumns = (): void => {
-    centralColumns.fill(0);
+  const chooseCentralColumns = (columns: Uint8Array = centralColumns, terms: Float64Array = biasTerms): void => {
+    columns.fill(0);
     for (;;) {
       let worst = 0;
       for (let a = 0; a < n; a++) {
         let sum = 0;
-        for (let b = 0; b < n; b++) if (!centralColumns[ipvt[b]]) sum += biasTerms[a + b * n];
+        for (let b = 0; b < n; b++) if (!columns[ipvt[b]]) sum += terms[a + b * n];
         // A parameter at zero has no relative bias to bound: every column central.
         if (!Number.isFinite(sum)) {
-          centralColumns.fill(1);
+          columns.fill(1);
           return;
         }
         worst = Math.max(worst, sum);
@@ -711,16 +768,16 @@ async function lmRun(
       let pick = -1;
       let largest = -1;
       for (let b = 0; b < n; b++) {
-        if (centralColumns[ipvt[b]]) continue;
+        if (columns[ipvt[b]]) continue;
         let top = 0;
-        for (let a = 0; a < n; a++) top = Math.max(top, biasTerms[a + b * n]);
+        for (let a = 0; a < n; a++) top = Math.max(top, terms[a + b * n]);
         if (top > largest) {
           largest = top;
           pick = b;
         }
       }
       if (pick < 0) return;
-      centralColumns[ipvt[pick]] = 1;
+      columns[ipvt[pick]] = 1;
     }
   };
   /**
@@ -755,23 +812,58 @@ async function lmRun(
   const nextWork = new LmStepWork(speculation ? n : 0);
   /**
    * What the iteration asks for after evaluating the trial point `at` (scaled step length
-   * `stepNorm`): the Jacobian's points there (the step accepted); then, should the step be
+   * `stepNorm`): the Jacobian's points there (the step accepted); then the line search's longest
+   * extension (see {@link longestExtension}); then, should the step be
    * refused for a sum of squares ten times larger or not finite (the refusals NIST's runs see),
-   * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there.
-   * A refused step on a secant Jacobian is followed by a Jacobian measured where the iteration
-   * stands: its points instead. Geodesic acceleration evaluates a probe before each trial point,
-   * so its next one is not foreseen.
+   * the next trial point, from the radius and λ the refusal sets, and the Jacobian's points there;
+   * then, when the step is predicted to reduce ‖f‖² by at most the fraction STEP_SETTLED
+   * (`predicted`; the tests that end the forward phase ask for less), the central Jacobian's points
+   * at `at`, should the forward phase end there (see {@link centralAhead}). Those come after the
+   * refusal's (offered first, they displaced points a refusal needed on three NIST runs and gained
+   * nothing on the others), except at the forward phase's end (ENDING_REDUCTION), where they come
+   * first, before the forward Jacobian's when a round cannot hold both (on the NIST runs: one round
+   * fewer on 10, more on none). A refused step on a secant Jacobian is followed by a Jacobian
+   * measured where the iteration stands: its points instead. Geodesic acceleration evaluates a
+   * probe before each trial point, so its next one is not foreseen.
    */
   const trialAhead =
-    (at: Float64Array, stepNorm: number): AheadOfNeed =>
+    (at: Float64Array, stepNorm: number, predicted: number): AheadOfNeed =>
     (offer) => {
       let open = true;
-      jacobianAhead(at)((point) => (open = offer(point)));
+      const keep = (point: Float64Array): boolean => (open = offer(point));
+      const ending = predicted < SWITCH_REDUCTION && lastReduction <= ENDING_REDUCTION;
+      if (ending) centralAhead(at)(keep);
+      if (open) jacobianAhead(at)(keep);
+      // Not on secant iterations, which run where workers are few.
+      if (open && !secant) longestExtension(keep);
       if (!open || accel) return;
       if (secant) {
         offerJacobianPoints(x, offer);
         return;
       }
+      refusalAhead(stepNorm)(keep);
+      if (open && !ending && predicted <= STEP_SETTLED) centralAhead(at)(offer);
+    };
+  const longestAt = new Float64Array(speculation ? n : 0);
+  /**
+   * The point the line search evaluates after the step to the trial point (in `wa`) is accepted,
+   * when the minimiser it interpolates lies beyond EXTEND_MAX steps (then capped there): the one
+   * extension known before the trial's value is. Where it fails, as on most such steps, its own
+   * round is spared (on the NIST runs on 8 workers: one or two fewer on five, more on none).
+   */
+  const longestExtension: AheadOfNeed = (offer) => {
+    if (!extend) return;
+    for (let j = 0; j < n; j++) {
+      const v = x[j] + EXTEND_MAX * wa[j];
+      if (!(v >= lower[j] && v <= upper[j])) return;
+      longestAt[j] = v;
+    }
+    offer(longestAt);
+  };
+  /** The next trial point after a refusal of a step of scaled length `stepNorm` (see {@link trialAhead}), and the Jacobian's points there. */
+  const refusalAhead =
+    (stepNorm: number): AheadOfNeed =>
+    (offer) => {
       const radius = shrunkRadius(0.1, delta, stepNorm);
       if (!(radius > 0)) return;
       const next = lmParameter(n, r, ipvt, diag, qtf, radius, par / 0.1, nextStep, nextWork);
@@ -805,6 +897,17 @@ async function lmRun(
     }
     return jsq <= STEP_SETTLED * fnorm * fnorm;
   };
+  /** R Pᵀ `s` into `out` (Qᵀ J s, the step's image under the Jacobian in the factorization's frame); returns its norm. */
+  const jacobianTimes = (s: Float64Array, out: Float64Array): number => {
+    out.fill(0);
+    for (let j = 0; j < n; j++) {
+      const l = ipvt[j];
+      const t = s[l];
+      for (let i = 0; i <= j; i++) out[i] += r[i + j * n] * t;
+    }
+    return norm2(out, 0, n);
+  };
+  const jsAhead = new Float64Array(speculation ? n : 0);
   // The last accepted step (scaled) and whether it was a plain Gauss–Newton step.
   const lastStep = new Float64Array(n);
   let lastPlain = false;
@@ -851,6 +954,8 @@ async function lmRun(
     return against !== undefined && against.cos < -SHORTEN_COS;
   };
   let par = 0;
+  // The relative reduction of ‖f‖² by the last accepted step.
+  let lastReduction = Infinity;
   let prevWorst = 0;
   // The convergence rate of the last accepted step, and the one the next step inherits when its
   // own cannot be measured.
@@ -1038,21 +1143,13 @@ async function lmRun(
       const fnorm1: number = repeated
         ? rejectedNorm
         : speculation
-          ? await speculatedNorm(xtrial, ftrial, trialAhead(xtrial, pnorm))
+          ? await speculatedNorm(xtrial, ftrial, trialAhead(xtrial, pnorm, (jacobianTimes(wa, jsAhead) / fnorm) ** 2))
           : residualNorm(xtrial, ftrial);
       if (!repeated) spent.trials++;
       lastTrialNonFinite = fnorm1 === Infinity;
       const actred = 0.1 * fnorm1 < fnorm ? 1 - (fnorm1 / fnorm) ** 2 : -1;
-      // J·step through the factorization: R Pᵀ step.
-      for (let j = 0; j < n; j++) {
-        wa3[j] = 0;
-      }
-      for (let j = 0; j < n; j++) {
-        const l = ipvt[j];
-        const t = wa[l];
-        for (let i = 0; i <= j; i++) wa3[i] += r[i + j * n] * t;
-      }
-      const t1 = norm2(wa3, 0, n) / fnorm;
+      // J·step through the factorization.
+      const t1 = jacobianTimes(wa, wa3) / fnorm;
       let prered: number;
       let dirder: number;
       if (!clipped) {
@@ -1083,6 +1180,7 @@ async function lmRun(
       }
       let stepStop = false;
       if (ratio >= 1e-4) {
+        lastReduction = actred;
         let fnormNew = fnorm1;
         if (extend && actred > EXTEND_SIGNIFICANT) {
           // Line search along the accepted step s by quadratic interpolation (Nocedal & Wright,
@@ -1235,7 +1333,7 @@ async function lmRun(
         info = code;
         break outer;
       }
-      if (auto && !central && ratio >= 1e-4 && actred < 1e-10 && forwardBias() > BIAS_TOL) {
+      if (auto && !central && ratio >= 1e-4 && actred < SWITCH_REDUCTION && forwardBias() > BIAS_TOL) {
         // Nearly converged where the forward differences' error matters: central differences
         // from here. A radius shrunk below the scale
         // the forward differences resolve (O(√ε) relative) was shrunk by their error, not by
@@ -1337,11 +1435,28 @@ async function lmRun(
   };
 }
 
+/**
+ * Whether `lm` with these options evaluates the start itself (see {@link FitMethod.evaluatesStart}):
+ * when it runs on several workers known before the start is evaluated (an evaluator given that
+ * says so, or worker threads by count), the start's round also evaluates the first Jacobian's
+ * points, one round fewer than evaluating the start alone first. Not for a start outside the
+ * priors: fit() checks that one as it checks any other method's.
+ */
+export function lmEvaluatesStart(problem: Problem, options: FitOptions): boolean {
+  const prior = problem.priorNllf?.(problem.getValues());
+  if (prior === undefined || !Number.isFinite(prior)) return false;
+  const given = optionalOption("lm", options, "evaluator");
+  if (given !== undefined) return typeof given.evaluateResiduals === "function" && (given.concurrency ?? 1) > 1;
+  const workers = optionalOption("lm", options, "parallel");
+  return typeof workers === "number" && workers > 1 && optionalOption("lm", options, "modelFile") !== undefined;
+}
+
 /** The `lm` fit method (default for problems with residuals). */
 export const lm: FitMethod = {
   name: "lm",
   description: "Levenberg–Marquardt least squares with bounds (MINPACK-style trust region)",
   needsResiduals: true,
+  evaluatesStart: lmEvaluatesStart,
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult> {
     const out = await levenbergMarquardt(problem, options, context);
     return FitResult.fromProblem(problem, {
