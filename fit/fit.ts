@@ -120,15 +120,14 @@ export async function fit(problem: Problem, options: FitOptions = {}): Promise<F
     throw new Error("fit: the problem has no free parameters; give some a range(), pm(), dev() or fit()");
   const onFailure: OnFailure = options.onFailure ?? "restore";
   const x0 = problem.getValues();
-  // A method that evaluates the start in one round with other points checks it itself.
-  const startUnchecked = starts === 1 && method.evaluatesStart?.(problem, options) === true;
+  // A method that evaluates the start in one round with other points checks it itself; one that
+  // starts from the prior has no start to check.
+  const startUnchecked = starts === 1 && method.ownsStart?.(problem, options) === true;
   // The model's cost, measured on its first evaluation, decides "auto" parallel evaluation.
   const t0 = performance.now();
-  // A method that starts from the prior has no start to check, one that evaluates the start itself checks it there.
-  const checksStart = method.startsFromPrior !== true && !startUnchecked;
-  const startResiduals = checksStart && method.needsResiduals === true ? finiteResidualsAt(problem, x0) : undefined;
+  const startResiduals = !startUnchecked && method.needsResiduals === true ? finiteResidualsAt(problem, x0) : undefined;
   // Finite residuals (and priors) there already say the nllf is finite.
-  const f0 = checksStart && startResiduals === undefined ? problem.nllf(x0) : undefined;
+  const f0 = !startUnchecked && startResiduals === undefined ? problem.nllf(x0) : undefined;
   let modelCostMs = performance.now() - t0;
   if (f0 !== undefined && !Number.isFinite(f0)) throw startNotFinite(problem, f0);
   // That first evaluation runs cold (the model's code is compiled on it) and may be descheduled on

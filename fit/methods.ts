@@ -70,7 +70,7 @@ export interface MethodContext {
   readonly startResiduals?: { readonly x: Float64Array; readonly residuals: Float64Array };
   /**
    * True when `fit()` left the start unevaluated because the method said it checks the start
-   * itself ({@link FitMethod.evaluatesStart}): the method evaluates it (in a round with other
+   * itself ({@link FitMethod.ownsStart}): the method evaluates it (in a round with other
    * points) and throws {@link startNotFinite}'s error where the nllf there is not finite.
    */
   readonly startUnchecked?: boolean;
@@ -85,12 +85,6 @@ export interface FitMethod {
   /** True when the method needs residuals (least squares), not only an nllf. */
   needsResiduals?: boolean;
   /**
-   * True when the method never starts from the problem's current values (SMC draws its particles
-   * from the prior): `fit()` then evaluates no model there before the method runs, so its first
-   * population leaves at once (and a start outside the constraints is no error).
-   */
-  startsFromPrior?: boolean;
-  /**
    * Names of the options a method registered outside the built-in ones reads beyond those of the
    * fit options table; `fit()` refuses any other name. (Built-in methods are described by the table.)
    */
@@ -101,11 +95,14 @@ export interface FitMethod {
    */
   run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult>;
   /**
-   * Optional: true when the method, with these options, evaluates the start in a round with
-   * other points (lm on several workers: with the Jacobian's points there) and checks it itself;
-   * `fit()` then leaves the start unevaluated (see {@link MethodContext.startUnchecked}).
+   * Optional: true when `fit()` is to evaluate no model at the start before the method runs,
+   * because the method, with these options, evaluates the start itself in a round with other
+   * points and checks it there (lm on several workers: with the Jacobian's points; see
+   * {@link MethodContext.startUnchecked}), or never starts from it (SMC draws its particles from
+   * the prior, so its first population leaves at once and a start outside the constraints is no
+   * error).
    */
-  evaluatesStart?(problem: Problem, options: FitOptions): boolean;
+  ownsStart?(problem: Problem, options: FitOptions): boolean;
 }
 
 /** The error of a start where the nllf is `nllf` (not finite), with the problem's own diagnosis when it has one. */

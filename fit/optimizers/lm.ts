@@ -1436,7 +1436,7 @@ async function lmRun(
 }
 
 /**
- * Whether `lm` with these options evaluates the start itself (see {@link FitMethod.evaluatesStart}):
+ * Whether `lm` with these options evaluates the start itself (see {@link FitMethod.ownsStart}):
  * when it runs on several workers known before the start is evaluated (an evaluator given that
  * says so, or worker threads by count), the start's round also evaluates the first Jacobian's
  * points, one round fewer than evaluating the start alone first. Not for a start outside the
@@ -1456,7 +1456,7 @@ export const lm: FitMethod = {
   name: "lm",
   description: "Levenberg–Marquardt least squares with bounds (MINPACK-style trust region)",
   needsResiduals: true,
-  evaluatesStart: lmEvaluatesStart,
+  ownsStart: lmEvaluatesStart,
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult> {
     const out = await levenbergMarquardt(problem, options, context);
     return FitResult.fromProblem(problem, {

@@ -148,7 +148,8 @@ export const dream: FitMethod = {
 export const smc: FitMethod = {
   name: "smc",
   description: "Sequential Monte Carlo with likelihood tempering; samples constraint-defined regions",
-  startsFromPrior: true,
+  // Its particles come from the prior: no start to evaluate first.
+  ownsStart: () => true,
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<SampledFitResult> {
     const before = context.evaluations.count;
     const describe: Describe = ({ samples: s }, stopped) => {
