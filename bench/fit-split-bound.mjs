@@ -34,11 +34,11 @@ export async function splitBounds(workers, particles = 2000, moves = 2) {
     },
   });
   const r = await fit(problem, { method: "smc", particles, moves, seed: 1 });
-  // fit() itself evaluates the starting point before the sampler and the best point after it.
+  // fit() evaluates no starting point for SMC (its particles come from the prior), and the best point after the sampler.
   const evaluations = r.samples.evaluations;
-  if (calls.length !== evaluations + 2 || evaluations % particles !== 0)
+  if (calls.length !== evaluations + 1 || evaluations % particles !== 0)
     throw new Error(`split bound: ${calls.length} nllf calls for ${evaluations} evaluations`);
-  for (let k = 1; k < 1 + evaluations; k += particles) needs.push(calls.slice(k, k + particles));
+  for (let k = 0; k < evaluations; k += particles) needs.push(calls.slice(k, k + particles));
   return workers.map((W) => {
     let staticSlices = 0;
     let evenSlices = 0;
