@@ -151,7 +151,9 @@ function floor(points, w, method, agents) {
       );
       return JSON.parse(out.trim().split("\n").at(-1)).msPerRound;
     } catch (e) {
-      console.error(`floor of ${w} workers${agents ? ` in ${agents} processes` : ""}, attempt ${attempt}: ${e.message.split("\n")[0]}`);
+      console.error(
+        `floor of ${w} workers${agents ? ` in ${agents} processes` : ""}, attempt ${attempt}: ${e.message.split("\n")[0]}`,
+      );
     }
   }
   return null;
