@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import { SerialEvaluator, setParallelEvaluatorFactory, type PopulationEvaluator } from "../samplers/evaluator.js";
 import type { Problem } from "../types.js";
 import { compiledEntry } from "../../util/paths.js";
+import { nextMessage } from "./thread-message.js";
 
 /** Messages from a worker. */
 type WorkerReply = { ready: true; labels: string[] } | { done: true } | { error: string };
@@ -264,20 +265,7 @@ async function pooledEvaluator(problem: Problem, workers: number, modelFile: str
 
 /** The next message (or error/exit) of a worker. */
 function once(w: Worker): Promise<WorkerReply> {
-  return new Promise((resolve) => {
-    const done = (r: WorkerReply): void => {
-      w.off("message", onMessage);
-      w.off("error", onError);
-      w.off("exit", onExit);
-      resolve(r);
-    };
-    const onMessage = (m: WorkerReply): void => done(m);
-    const onError = (e: Error): void => done({ error: e.message });
-    const onExit = (code: number): void => done({ error: `worker exited with code ${code}` });
-    w.on("message", onMessage);
-    w.on("error", onError);
-    w.on("exit", onExit);
-  });
+  return nextMessage<WorkerReply>(w, (code) => `worker exited with code ${code}`);
 }
 
 /** Makes the evaluator behind the samplers' `parallel` option. */

@@ -29,6 +29,7 @@ import {
 } from "./thread-control.js";
 import type { SliceEvaluator } from "./slice-evaluation.js";
 import type { RequestKind } from "./zmq-frames.js";
+import { nextMessage } from "./thread-message.js";
 import { compiledEntry } from "../../util/paths.js";
 
 /**
@@ -205,18 +206,5 @@ export class ThreadSlices implements SliceEvaluator {
 
 /** A thread's first message, or its error or exit before it. */
 function firstMessage(w: Worker): Promise<ThreadHello> {
-  return new Promise((resolve) => {
-    const done = (h: ThreadHello): void => {
-      w.off("message", onMessage);
-      w.off("error", onError);
-      w.off("exit", onExit);
-      resolve(h);
-    };
-    const onMessage = (m: ThreadHello): void => done(m);
-    const onError = (e: Error): void => done({ error: e.message });
-    const onExit = (code: number): void => done({ error: `an evaluation thread exited (code ${code}) before it was ready` });
-    w.on("message", onMessage);
-    w.on("error", onError);
-    w.on("exit", onExit);
-  });
+  return nextMessage<ThreadHello>(w, (code) => `an evaluation thread exited (code ${code}) before it was ready`);
 }

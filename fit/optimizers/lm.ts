@@ -420,7 +420,7 @@ async function lmRun(
   // The residuals fit() evaluated at the start, when this run starts there: the same evaluation.
   const shared = context?.startResiduals;
   const reuseStart = shared !== undefined && shared.residuals.length === m && x.every((v, j) => v === shared.x[j]);
-  // fit() left the start to this run (see lmEvaluatesStart): the evaluator is chosen first, and on
+  // fit() left the start to this run (see lmOwnsStart): the evaluator is chosen first, and on
   // several workers the start's round also evaluates the first Jacobian's points.
   const unchecked = context?.startUnchecked === true && !reuseStart;
   const early = unchecked ? await choose(0) : undefined;
@@ -1442,7 +1442,7 @@ async function lmRun(
  * points, one round fewer than evaluating the start alone first. Not for a start outside the
  * priors: fit() checks that one as it checks any other method's.
  */
-export function lmEvaluatesStart(problem: Problem, options: FitOptions): boolean {
+export function lmOwnsStart(problem: Problem, options: FitOptions): boolean {
   const prior = problem.priorNllf?.(problem.getValues());
   if (prior === undefined || !Number.isFinite(prior)) return false;
   const given = optionalOption("lm", options, "evaluator");
@@ -1456,7 +1456,7 @@ export const lm: FitMethod = {
   name: "lm",
   description: "Levenberg–Marquardt least squares with bounds (MINPACK-style trust region)",
   needsResiduals: true,
-  ownsStart: lmEvaluatesStart,
+  ownsStart: lmOwnsStart,
   async run(problem: Problem, options: FitOptions, context: MethodContext): Promise<FitResult> {
     const out = await levenbergMarquardt(problem, options, context);
     return FitResult.fromProblem(problem, {
