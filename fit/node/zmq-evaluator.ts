@@ -100,6 +100,10 @@ export class ZmqEvaluator implements PopulationEvaluator {
   private readonly peers = new Map<string, Peer>();
   private readonly log: (line: string) => void;
   private readonly deadAfterMs: number;
+  /** Milliseconds between the watchdog's checks. */
+  private readonly watchEveryMs: number;
+  /** When the watchdog last ran: a longer gap means this thread was held and read nothing. */
+  private lastCheck = Date.now();
   private readonly connectTimeoutMs: number;
   private closed = false;
   private nextTag = 1;
@@ -148,6 +152,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
   ) {
     this.log = options.log ?? (() => undefined);
     this.deadAfterMs = options.deadAfterMs ?? 5000;
+    this.watchEveryMs = Math.max(100, Math.min(1000, this.deadAfterMs / 4));
     this.connectTimeoutMs = options.connectTimeoutMs ?? 120_000;
   }
 
@@ -164,7 +169,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
     const ev = new ZmqEvaluator(socket, `tcp://${host}:${port}`, options.labels, options);
     void ev.receiveLoop();
     void ev.watchConnections();
-    ev.watchdog = setInterval(() => ev.checkPeers(), Math.max(100, Math.min(1000, ev.deadAfterMs / 4)));
+    ev.watchdog = setInterval(() => ev.checkPeers(), ev.watchEveryMs);
     ev.watchdog.unref();
     return ev;
   }
@@ -466,9 +471,17 @@ export class ZmqEvaluator implements PopulationEvaluator {
     }
   }
 
-  /** Declares silent workers dead and re-queues what they held. */
+  /**
+   * Declares silent workers dead and re-queues what they held. Silence counts only while this
+   * thread could listen: when it was held (a model call in the driver, a long synchronous step),
+   * the workers' heartbeats of that time still wait unread in the socket, so the time held is
+   * credited to every worker rather than taken for their silence.
+   */
   private checkPeers(): void {
     const now = Date.now();
+    const held = now - this.lastCheck - this.watchEveryMs;
+    this.lastCheck = now;
+    if (held > this.watchEveryMs) for (const peer of this.peers.values()) peer.lastSeen = Math.min(now, peer.lastSeen + held);
     for (const peer of this.peers.values()) {
       if (!peer.info.alive || now - peer.lastSeen < this.deadAfterMs) continue;
       this.lose(peer, `silent for ${((now - peer.lastSeen) / 1000).toFixed(1)} s`);
