@@ -12,13 +12,14 @@ import { loadModelFile } from "../fit/node/load-model.js";
 import "../fit/node/parallel.js";
 import { saveResult } from "../fit/node/store.js";
 import type { DreamGenerationView } from "../fit/samplers/dream.js";
-import type { MonitorInfo, Problem } from "../fit/types.js";
+import type { MonitorInfo } from "../fit/types.js";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { ENDPOINT_FILE, MODEL_FILE, STORE_DIR, readSpec, writeAtomic } from "./job-directory.js";
 import { fitFunctionOptions } from "./options.js";
 import { logpRhat, progressLine, writeProgress, type FitProgress } from "./progress.js";
 import { ZmqEvaluator } from "../fit/node/zmq-evaluator.js";
 import { POPULATION_METHODS } from "./population-methods.js";
+import { BestChisq } from "./best-chisq.js";
 import { usesOption } from "../fit/options/check.js";
 import { OPTIMIZER_METHODS } from "../fit/options/spec.js";
 
@@ -41,32 +42,6 @@ const WORKER_ARRIVAL_MS = 10_000;
 
 /** Milliseconds between progress writes. */
 const PROGRESS_INTERVAL_MS = 1000;
-
-/** Reduced chi-square at `x` from the residuals, or null when the problem has none. */
-function chisqAt(problem: Problem, x: Float64Array): number | null {
-  const nres = problem.residualCount();
-  if (nres === 0) return null;
-  const r = new Float64Array(nres);
-  problem.residuals(x, r);
-  let s = 0;
-  for (let i = 0; i < nres; i++) s += r[i] * r[i];
-  return s / Math.max(1, nres - problem.labels().length);
-}
-
-/**
- * {@link chisqAt} that evaluates the model only when the point changed since the last call: the
- * best point of a long fit seldom moves, and each evaluation costs one model call here.
- */
-function chisqCache(problem: Problem): (x: Float64Array) => number | null {
-  let at: Float64Array | undefined;
-  let value: number | null = null;
-  return (x) => {
-    if (at !== undefined && at.length === x.length && at.every((v, i) => Object.is(v, x[i]))) return value;
-    value = chisqAt(problem, x);
-    at = x.slice();
-    return value;
-  };
-}
 
 /** Runs the fit of the job in `dir`; resolves when the result is stored. */
 export async function runFitJob(dir: string, options: DriverOptions): Promise<void> {
@@ -92,6 +67,7 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     updated: new Date().toISOString(),
   };
   let zmq: ZmqEvaluator | undefined;
+  let bestChisq: BestChisq | undefined;
   let workerTicker: NodeJS.Timeout | undefined;
   let lastWrite = 0;
   const publish = (force = false): void => {
@@ -179,7 +155,9 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
       if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS)
         rhatOf = { history: view.history, nchains: view.nchains, generation: view.generation };
     };
-    const chisqOf = chisqCache(problem);
+    // A spread fit's driver reads results and heartbeats: its chisq is evaluated off its thread.
+    bestChisq = await BestChisq.start(problem, zmq ? modelFile : undefined, log);
+    const chisq = bestChisq;
     if (usesOption(progress.method, "observe")) run.observe = observe;
     run.monitor = (step: number, x: Float64Array, nllf: number, info: MonitorInfo): boolean => {
       // The switch from starting to running is written at once, not up to a second later: a
@@ -202,7 +180,8 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
         const now = Date.now();
         const evaluations = info.evaluations;
         const refresh = (): void => {
-          progress.chisq = chisqOf(at);
+          chisq.update(at);
+          progress.chisq = chisq.value;
           if (rhatOf !== undefined) {
             const r = logpRhat(rhatOf.history, rhatOf.nchains, rhatOf.generation);
             progress.rhat = Number.isFinite(r) ? r : null;
@@ -227,8 +206,8 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
         };
         later(refresh);
         // The switch to running is written now; the rest of the refresh (chisq costs a model
-        // evaluation here) waits for the next turn like every other, so that the next population
-        // leaves first.
+        // evaluation when computed in place) waits for the next turn like every other, so that
+        // the next population leaves first.
         if (beganRunning) publish(true);
       }
       return true;
@@ -283,5 +262,6 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
   } finally {
     if (workerTicker) clearInterval(workerTicker);
     await zmq?.close();
+    await bestChisq?.close();
   }
 }
