@@ -8,8 +8,10 @@
  *
  * Additions: an analytic Jacobian when the problem gives one, else finite differences (forward,
  * and central near the optimum only where the forward differences' error could move it by more
- * than 1e-7 relative, see `forwardBias`, and there only in the columns whose error does, see
- * `chooseCentralColumns`); a stop as soon as the Gauss–Newton steps, extrapolated
+ * than 1e-7 relative, see `forwardBias`: there a forward Jacobian corrected by one central
+ * difference along the direction that error moves the optimum most, see `biasDirection`, or where
+ * the error is spread over several directions, central differences in the columns whose error
+ * moves it, see `chooseCentralColumns`); a stop as soon as the Gauss–Newton steps, extrapolated
  * at their rate of convergence, no longer change the answer (`STEP_TOL`), which usually spares
  * the one or two Jacobians MINPACK's tests take to notice (the first central step after forward
  * ones is extrapolated at the forward steps' rate, so one central Jacobian can end the run), and
@@ -139,6 +141,29 @@ const EXTRAPOLATE_RATE_MIN = 0.2;
  * 0.53); nearer −1 the rate is too uncertain for the factor to land near the limit.
  */
 const EXTRAPOLATE_RATE_MAX = 0.5;
+/**
+ * The relative step of the central difference along the direction of largest forward bias (see
+ * `biasDirection`): ε^(1/3), as for central columns.
+ */
+const DIRECTION_STEP = 6.0554544523933395e-6;
+/** Power iterations that find that direction, and the next one's eigenvalue. */
+const DIRECTION_ITERATIONS = 30;
+/**
+ * ...which corrects the forward Jacobian only where the next eigenvalue of the relative inverse
+ * normal matrix is at most this fraction of the largest: the bias then lies along the one direction
+ * (on the NIST problems, Lanczos, MGH17, Nelson, Roszman1 and Rat43: 4e-5 to 2e-2). Where it is
+ * spread over several (ENSO, MGH09, Hahn1, Kirby2: 0.13 to 0.19), the central phase differences
+ * columns, which converges in fewer iterations there.
+ */
+const DIRECTION_GAP = 0.1;
+/**
+ * A full Gauss–Newton step on a forward-difference Jacobian refused while predicting a relative
+ * reduction of ‖f‖² of at most this, where the forward differences' error could move the optimum
+ * beyond BIAS_TOL, ends the forward phase: the step is as long as that error's effect, and
+ * shrinking the trust region around the same Jacobian only probes it (Lanczos2 from start 2 spent
+ * 29 evaluations so before the floor test stopped it).
+ */
+const BIAS_REFUSAL = 1e-7;
 /** A failed step whose predicted and actual relative reductions of ‖f‖² are both below this ends the run (see code 14). */
 const FLOOR_FTOL = 1e-8;
 /** ...when it changes no parameter by more than this (relative). */
@@ -205,7 +230,7 @@ export interface LmEvaluations {
   start: number;
   /** Finite-difference Jacobians (forward). */
   forward: number;
-  /** Finite-difference Jacobians (central). */
+  /** Finite-difference Jacobians (central, and the pairs that correct forward ones along one direction). */
   central: number;
   /** Analytic Jacobians (one per call). */
   analytic: number;
@@ -347,6 +372,20 @@ async function lmRun(
   // Parameters held where the model stops being finite (a wall the trust region collapsed on).
   const wall = new Uint8Array(n);
   let walls = 0;
+  // The central phase of diff "auto" corrects each forward Jacobian along the one direction its
+  // error moves the optimum most (see `biasDirection`): two evaluations per Jacobian whatever the
+  // number of parameters. Where that does not serve (at most two central columns, which cost no
+  // more; the error spread over several directions; a parameter held or at zero; a singular
+  // factorization; the points outside the box) it differences the columns `chooseCentralColumns`
+  // picked centrally, from then on.
+  let directional = auto;
+  const dirScale = new Float64Array(n);
+  const dirV = new Float64Array(n);
+  const dirZ = new Float64Array(n);
+  const dirW = new Float64Array(n);
+  const dirU = new Float64Array(n);
+  const dirPlus = new Float64Array(n);
+  const dirMinus = new Float64Array(n);
 
   const residualNorm = (at: Float64Array, out: Float64Array): number => {
     problem.residuals(at, out);
@@ -381,7 +420,7 @@ async function lmRun(
     kind: Int8Array,
     steps: Float64Array,
     first: Int32Array,
-    columns: Uint8Array | undefined = central ? centralColumns : undefined,
+    columns: Uint8Array | undefined = central && !directional ? centralColumns : undefined,
   ): number => {
     let count = 0;
     for (let j = 0; j < n; j++) {
@@ -499,13 +538,14 @@ async function lmRun(
    */
   const jacobian = (): number => {
     if (analyticJacobian()) return 0;
+    const pair = pairWanted();
     const xt = xtrial;
     xt.set(x);
     for (let j = 0; j < n; j++) {
       const xj = x[j];
       const col = j * m;
       let done = false;
-      if (central && centralColumns[j]) {
+      if (central && !directional && centralColumns[j]) {
         // Step ∝ ε^(1/3) balances the O(h²) truncation error against rounding.
         const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
@@ -526,6 +566,14 @@ async function lmRun(
         done = forward(j, forwardStep(xj));
       }
       if (!done) holdColumn(j);
+    }
+    if (pair) {
+      spent.central += 2;
+      problem.residuals(dirPlus, fwork);
+      const upFinite = finiteAt(fwork, dirPlus);
+      problem.residuals(dirMinus, fwork2);
+      const downFinite = finiteAt(fwork2, dirMinus);
+      if (upFinite && downFinite) correctAlong(fwork, fwork2);
     }
     return jacobianDone();
   };
@@ -553,8 +601,8 @@ async function lmRun(
   };
 
   // Points and residuals of one batch of finite differences (allocated with an evaluator only).
-  const batchPoints = new Float64Array(evaluator ? 2 * n * n : 0);
-  const batchOut = new Float64Array(evaluator ? 2 * n * m : 0);
+  const batchPoints = new Float64Array(evaluator ? 2 * n * n + 2 * n : 0);
+  const batchOut = new Float64Array(evaluator ? 2 * n * m + 2 * m : 0);
   const batchKind = new Int8Array(n);
   const batchStep = new Float64Array(2 * n);
   const batchAt = new Int32Array(n);
@@ -571,7 +619,7 @@ async function lmRun(
   const offerJacobianPoints = (
     at: Float64Array,
     offer: (point: Float64Array) => boolean,
-    columns: Uint8Array | undefined = central ? centralColumns : undefined,
+    columns: Uint8Array | undefined = central && !directional ? centralColumns : undefined,
   ): boolean => {
     const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst, columns);
     for (let k = 0; k < count; k++) if (!offer(aheadPoints.subarray(k * n, k * n + n))) return false;
@@ -586,23 +634,30 @@ async function lmRun(
   /**
    * What the iteration asks for after evaluating `at` when it moves there: the Jacobian's points
    * at `at` (none when the last Jacobian was the problem's analytic one: the next will be too; none
-   * when the next is a secant update).
+   * when the next is a secant update), in the central phase with the pair that corrects it along
+   * the direction of largest bias (see {@link biasDirection}; the factorization it is found from is
+   * the one the Jacobian at `at` will find it from).
    */
   const jacobianAhead =
     (at: Float64Array): AheadOfNeed =>
     (offer) => {
       if (analyticUsed || secantNext()) return;
-      offerJacobianPoints(at, offer);
+      if (!offerJacobianPoints(at, offer) || !central || !directional) return;
+      if (biasDirection(at, aheadPlus, aheadMinus) && offer(aheadPlus)) offer(aheadMinus);
     };
+  // The pair of points of such a correction at a point the iteration may move to.
+  const aheadPlus = new Float64Array(speculation ? n : 0);
+  const aheadMinus = new Float64Array(speculation ? n : 0);
   // The columns a switch to central differences would choose at a point the iteration may move to.
   const aheadColumns = new Uint8Array(speculation ? n : 0);
   const aheadTerms = new Float64Array(speculation ? n * n : 0);
   /**
    * What the iteration asks for when the forward phase ends on moving to `at` (the tests that switch
    * to central differences there, after a step that reduces ‖f‖² by little): the central Jacobian's
-   * points at `at`, in the columns {@link chooseCentralColumns} picks from the bias bound there (with
-   * ‖f‖ the iteration's, which such a step hardly changes). Its forward columns' points are those of
-   * the forward Jacobian there, offered already; a wrong foresight costs only idle places.
+   * points at `at` beyond the forward Jacobian's there (offered already): the pair that corrects it
+   * along the direction of largest bias, or where that direction does not serve, the columns
+   * {@link chooseCentralColumns} picks from the bias bound there (with ‖f‖ the iteration's, which
+   * such a step hardly changes). A wrong foresight costs only idle places.
    */
   const centralAhead =
     (at: Float64Array): AheadOfNeed =>
@@ -610,6 +665,10 @@ async function lmRun(
       if (!auto || central || analyticUsed) return;
       if (!(forwardBias(at, fnorm, aheadTerms) > BIAS_TOL)) return;
       chooseCentralColumns(aheadColumns, aheadTerms);
+      if (directional && pairPays(aheadColumns) && biasDirection(at, aheadPlus, aheadMinus)) {
+        if (offer(aheadPlus)) offer(aheadMinus);
+        return;
+      }
       offerJacobianPoints(at, offer, aheadColumns);
     };
   /** The residuals at `at` into `out` and their norm (see {@link residualNorm}), through the speculation's rounds. */
@@ -628,7 +687,14 @@ async function lmRun(
     if (analyticJacobian()) return 0;
     // The fallbacks step from x in xtrial, as the serial path does (it may still hold a refused trial point).
     xtrial.set(x);
-    const count = jacobianPoints(x, batchPoints, batchKind, batchStep, batchAt);
+    const pair = pairWanted();
+    const columnPoints = jacobianPoints(x, batchPoints, batchKind, batchStep, batchAt);
+    let count = columnPoints;
+    if (pair) {
+      batchPoints.set(dirPlus, count * n);
+      batchPoints.set(dirMinus, (count + 1) * n);
+      count += 2;
+    }
     if (speculation) await speculation.residuals(batchPoints, count, batchOut);
     else {
       await batch.evaluateResiduals!(batchPoints, count, batchOut);
@@ -662,6 +728,14 @@ async function lmRun(
         } else done = forward(j, h);
       }
       if (!done) holdColumn(j);
+    }
+    if (pair) {
+      spent.central += 2;
+      const up = batchOut.subarray(columnPoints * m, (columnPoints + 1) * m);
+      const down = batchOut.subarray((columnPoints + 1) * m, (columnPoints + 2) * m);
+      const upFinite = finiteAt(up, dirPlus);
+      const downFinite = finiteAt(down, dirMinus);
+      if (upFinite && downFinite) correctAlong(up, down);
     }
     return jacobianDone();
   };
@@ -778,6 +852,132 @@ async function lmRun(
       }
       if (pick < 0) return;
       columns[ipvt[pick]] = 1;
+    }
+  };
+  /**
+   * `out` ← S⁻¹ (JᵀJ)⁻¹ S⁻¹ `v` = S⁻¹ P R⁻¹ R⁻ᵀ Pᵀ S⁻¹ `v` with JP = QR the last factorization and
+   * S = diag(dirScale) (`out` may be `v`).
+   */
+  const relativeInverse = (v: Float64Array, out: Float64Array): void => {
+    for (let k = 0; k < n; k++) dirZ[k] = v[ipvt[k]] / dirScale[ipvt[k]];
+    for (let k = 0; k < n; k++) {
+      let sum = dirZ[k];
+      for (let i = 0; i < k; i++) sum -= r[i + k * n] * dirZ[i];
+      dirZ[k] = sum / r[k + k * n];
+    }
+    for (let k = n - 1; k >= 0; k--) {
+      let sum = dirZ[k];
+      for (let i = k + 1; i < n; i++) sum -= r[k + i * n] * dirZ[i];
+      dirZ[k] = sum / r[k + k * n];
+    }
+    for (let k = 0; k < n; k++) out[ipvt[k]] = dirZ[k] / dirScale[ipvt[k]];
+  };
+  /**
+   * The second largest eigenvalue of S⁻¹ (JᵀJ)⁻¹ S⁻¹ relative to the largest, whose eigenvector
+   * `dirV` holds: the largest by the Rayleigh quotient, the second by power iteration on the
+   * complement of `dirV` (the matrix is symmetric, so its eigenvectors are orthogonal).
+   */
+  const secondEigenvalueRatio = (): number => {
+    relativeInverse(dirV, dirW);
+    let vv = 0;
+    let vAv = 0;
+    for (let j = 0; j < n; j++) {
+      vv += dirV[j] * dirV[j];
+      vAv += dirV[j] * dirW[j];
+    }
+    const first = vAv / vv;
+    // A start with no special relation to the problem's parameters: alternating signs, growing.
+    for (let j = 0; j < n; j++) dirU[j] = (j % 2 === 0 ? -1 : 1) * (j + 1);
+    let second = 0;
+    for (let it = 0; it < DIRECTION_ITERATIONS; it++) {
+      let along = 0;
+      for (let j = 0; j < n; j++) along += dirU[j] * dirV[j];
+      for (let j = 0; j < n; j++) dirU[j] -= (along / vv) * dirV[j];
+      relativeInverse(dirU, dirW);
+      let uu = 0;
+      let uAu = 0;
+      let largest = 0;
+      for (let j = 0; j < n; j++) {
+        uu += dirU[j] * dirU[j];
+        uAu += dirU[j] * dirW[j];
+        largest = Math.max(largest, Math.abs(dirW[j]));
+      }
+      second = uAu / uu;
+      if (!(largest > 0 && Number.isFinite(largest))) break;
+      for (let j = 0; j < n; j++) dirU[j] = dirW[j] / largest;
+    }
+    return Math.abs(second / first);
+  };
+  /**
+   * The direction along which the forward differences' error moves the optimum most, relative to
+   * the parameters: their bias δx = (JᵀJ)⁻¹ δJᵀf is amplified most along the dominant eigenvector v
+   * of (J̃ᵀJ̃)⁻¹, J̃ = J·diag(|at|) (J from the last factorization, found by power iteration on R).
+   * Writes the central difference's points `at` ± DIRECTION_STEP·diag(|at|)·v into `plus` and
+   * `minus`. False when the factorization is singular, a parameter is held or at zero, a point lies
+   * outside the box, or the next eigenvalue is not below DIRECTION_GAP of the largest.
+   */
+  const biasDirection = (at: Float64Array, plus: Float64Array, minus: Float64Array): boolean => {
+    for (let j = 0; j < n; j++) {
+      if (r[j + j * n] === 0 || held[j] || at[j] === 0) return false;
+      dirScale[j] = Math.abs(at[j]);
+      dirV[j] = 1;
+    }
+    for (let it = 0; it < DIRECTION_ITERATIONS; it++) {
+      relativeInverse(dirV, dirV);
+      let largest = 0;
+      for (let j = 0; j < n; j++) largest = Math.max(largest, Math.abs(dirV[j]));
+      if (!(largest > 0 && Number.isFinite(largest))) return false;
+      for (let j = 0; j < n; j++) dirV[j] /= largest;
+    }
+    if (n > 1 && !(secondEigenvalueRatio() <= DIRECTION_GAP)) return false;
+    for (let j = 0; j < n; j++) {
+      const d = DIRECTION_STEP * dirScale[j] * dirV[j];
+      plus[j] = at[j] + d;
+      minus[j] = at[j] - d;
+      if (!(minus[j] >= lower[j] && plus[j] <= upper[j] && plus[j] >= lower[j] && minus[j] <= upper[j])) return false;
+    }
+    return true;
+  };
+  /**
+   * Whether the pair (two evaluations) costs less than the central columns flagged in `columns` (one
+   * evaluation each beyond the forward difference's): where at most two are, differencing them
+   * centrally is no dearer and removes their error whole.
+   */
+  const pairPays = (columns: Uint8Array): boolean => {
+    let count = 0;
+    for (let j = 0; j < n; j++) count += columns[j];
+    return count > 2;
+  };
+  /**
+   * Whether this Jacobian (at x) is corrected along the direction of largest forward bias, with
+   * the points in `dirPlus` and `dirMinus`; where the direction cannot be had, the central phase
+   * goes on with central columns.
+   */
+  const pairWanted = (): boolean => {
+    if (!central || !directional) return false;
+    if (pairPays(centralColumns) && biasDirection(x, dirPlus, dirMinus)) return true;
+    directional = false;
+    return false;
+  };
+  /**
+   * Corrects the forward-difference Jacobian in fjac along d = dirPlus − dirMinus, given the
+   * residuals there: the central difference f(dirPlus) − f(dirMinus) is J·d within O(t³), and
+   * J ← J + (J·d − J_f·d) wᵀ with w = S⁻²d / (dᵀS⁻²d) (S = diag(|x|)) makes J·d exact with the least
+   * change of J in the relative scaling, so the gradient's error along d, which moves the optimum
+   * most, is gone. Not when a column was held for being non-finite.
+   */
+  const correctAlong = (up: Float64Array, down: Float64Array): void => {
+    for (let j = 0; j < n; j++) if (unusable[j]) return;
+    let dd = 0;
+    for (let j = 0; j < n; j++) {
+      dirZ[j] = dirPlus[j] - dirMinus[j];
+      dd += (dirZ[j] / x[j]) ** 2;
+    }
+    for (let i = 0; i < m; i++) {
+      let jd = 0;
+      for (let j = 0; j < n; j++) jd += fjac[i + j * m] * dirZ[j];
+      const g = (up[i] - down[i] - jd) / dd;
+      for (let j = 0; j < n; j++) fjac[i + j * m] += (g * dirZ[j]) / (x[j] * x[j]);
     }
   };
   /**
@@ -1316,6 +1516,22 @@ async function lmRun(
           delta = factor * xnorm || factor;
           break;
         }
+      }
+      // A refused Gauss–Newton step that predicted no more reduction than the forward differences'
+      // error can explain: central differences from here, at the same point (see BIAS_REFUSAL).
+      if (
+        code === 0 &&
+        auto &&
+        !central &&
+        !secant &&
+        ratio < 1e-4 &&
+        stepPar === 0 &&
+        prered <= BIAS_REFUSAL &&
+        forwardBias() > BIAS_TOL
+      ) {
+        central = true;
+        chooseCentralColumns();
+        break;
       }
       if (code !== 0 && code !== 5 && code !== 10 && auto && !central && forwardBias() > BIAS_TOL) {
         // Converged on forward differences whose O(√ε) Jacobian error could move the stationary

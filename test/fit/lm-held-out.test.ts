@@ -78,7 +78,7 @@ const PROBLEMS: HeldOut[] = [
     y: new Float64Array(20),
     start: [25, 5, -5, -1],
     reference: [-11.594439343715203, 13.203629850159855, -0.4034394626748347, 0.23677881248940255],
-    evaluations: 947,
+    evaluations: 683,
     minpack: 1243,
   },
 ];
