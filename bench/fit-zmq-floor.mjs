@@ -98,106 +98,114 @@ if (!isMainThread) {
   d.close();
   s?.close();
   process.exit(0);
+} else {
+  // The run itself: only the process started from the command line gets here, never an agent's
+  // thread (its loop ends at the stop, and code after this chain would run in it as it ends).
+  await runSampler();
 }
-const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const W = Number(positional[0] ?? 32);
-const POINTS = Number(positional[1] ?? 64),
-  ROUNDS = Number(positional[2] ?? 150),
-  WARM = Math.floor(ROUNDS / 5);
-const broadcast = process.argv.includes("--pub");
-const agentsArg = process.argv.find((a) => a.startsWith("--agents="));
-// Processes: W bare workers, or A agents of W / A threads each (the first W mod A get one more).
-const A = agentsArg ? Math.min(W, Number(agentsArg.slice(9))) : W;
-if (agentsArg && broadcast) throw new Error("--agents and --pub are two designs: give one");
-const router = new Router({ linger: 0 });
-await router.bind("tcp://127.0.0.1:0");
-const pub = broadcast ? new Publisher({ linger: 0 }) : undefined;
-await pub?.bind("tcp://127.0.0.1:0");
-const children = [];
-// A worker that crashed (or a run stopped early) must not leave the others waiting on a dead socket.
-process.on("exit", () => {
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-});
-for (let i = 0; i < A; i++)
-  children.push(
-    fork(
-      fileURLToPath(import.meta.url),
-      agentsArg
-        ? ["agent", router.lastEndpoint, String(share(i, W, A))]
-        : ["worker", router.lastEndpoint, pub?.lastEndpoint ?? "-", String(i), String(W)],
-      // No stdout: a worker left behind must not hold the pipe of whoever reads this run's output.
-      { stdio: ["ignore", "ignore", "inherit", "ipc"] },
-    ),
-  );
-const ids = [];
-// A worker that dies before its hello would hold the run for ever: a minute, then the run fails.
-router.receiveTimeout = 60_000;
-while (ids.length < A) ids.push((await router.receive())[0]);
-router.receiveTimeout = -1;
-// An agent's slice is its threads' share of the points, so every thread gets POINTS / W, give or take one.
-const threadsBefore = (k) => Math.floor((k * W) / A);
-const sliceOf = (k) => Math.floor((threadsBefore(k + 1) * POINTS) / W) - Math.floor((threadsBefore(k) * POINTS) / W);
-if (pub !== undefined) {
-  // Publish until every worker answered one sync, then let late answers to earlier syncs arrive and drop them.
-  router.receiveTimeout = 200;
-  for (let synced = 0; synced < W;) {
-    await pub.send(["sync"]);
-    synced = 0;
-    try {
-      while (synced < W) {
-        await router.receive();
-        synced++;
-      }
-    } catch {
-      // not all within the timeout: publish again
-    }
-  }
-  await new Promise((r) => setTimeout(r, 300));
-  router.receiveTimeout = 0;
-  try {
-    for (;;) await router.receive();
-  } catch {
-    // drained
-  }
+
+/** Starts the workers, times the rounds, prints the result and stops the workers. */
+async function runSampler() {
+  const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+  const W = Number(positional[0] ?? 32);
+  const POINTS = Number(positional[1] ?? 64),
+    ROUNDS = Number(positional[2] ?? 150),
+    WARM = Math.floor(ROUNDS / 5);
+  const broadcast = process.argv.includes("--pub");
+  const agentsArg = process.argv.find((a) => a.startsWith("--agents="));
+  // Processes: W bare workers, or A agents of W / A threads each (the first W mod A get one more).
+  const A = agentsArg ? Math.min(W, Number(agentsArg.slice(9))) : W;
+  if (agentsArg && broadcast) throw new Error("--agents and --pub are two designs: give one");
+  const router = new Router({ linger: 0 });
+  await router.bind("tcp://127.0.0.1:0");
+  const pub = broadcast ? new Publisher({ linger: 0 }) : undefined;
+  await pub?.bind("tcp://127.0.0.1:0");
+  const children = [];
+  // A worker that crashed (or a run stopped early) must not leave the others waiting on a dead socket.
+  process.on("exit", () => {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  for (let i = 0; i < A; i++)
+    children.push(
+      fork(
+        fileURLToPath(import.meta.url),
+        agentsArg
+          ? ["agent", router.lastEndpoint, String(share(i, W, A))]
+          : ["worker", router.lastEndpoint, pub?.lastEndpoint ?? "-", String(i), String(W)],
+        // No stdout: a worker left behind must not hold the pipe of whoever reads this run's output.
+        { stdio: ["ignore", "ignore", "inherit", "ipc"] },
+      ),
+    );
+  const ids = [];
+  // A worker that dies before its hello would hold the run for ever: a minute, then the run fails.
+  router.receiveTimeout = 60_000;
+  while (ids.length < A) ids.push((await router.receive())[0]);
   router.receiveTimeout = -1;
+  // An agent's slice is its threads' share of the points, so every thread gets POINTS / W, give or take one.
+  const threadsBefore = (k) => Math.floor((k * W) / A);
+  const sliceOf = (k) => Math.floor((threadsBefore(k + 1) * POINTS) / W) - Math.floor((threadsBefore(k) * POINTS) / W);
+  if (pub !== undefined) {
+    // Publish until every worker answered one sync, then let late answers to earlier syncs arrive and drop them.
+    router.receiveTimeout = 200;
+    for (let synced = 0; synced < W;) {
+      await pub.send(["sync"]);
+      synced = 0;
+      try {
+        while (synced < W) {
+          await router.receive();
+          synced++;
+        }
+      } catch {
+        // not all within the timeout: publish again
+      }
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    router.receiveTimeout = 0;
+    try {
+      for (;;) await router.receive();
+    } catch {
+      // drained
+    }
+    router.receiveTimeout = -1;
+  }
+  const times = [];
+  let cpu = { user: 0, system: 0 };
+  for (let g = 0; g < ROUNDS; g++) {
+    if (g === WARM) cpu = process.cpuUsage();
+    const t = performance.now();
+    if (pub !== undefined) await pub.send(["e", Buffer.alloc(16 * POINTS)]);
+    else for (let k = 0; k < A; k++) await router.send([ids[k], "e", Buffer.alloc(16 * sliceOf(k))]);
+    for (let k = 0; k < A; k++) await router.receive();
+    if (g >= WARM) times.push(performance.now() - t);
+  }
+  const used = process.cpuUsage(cpu);
+  const cpuMsPerRound = (used.user + used.system) / 1000 / times.length;
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  const modelMs = Math.ceil(POINTS / W) * 5;
+  const how = broadcast
+    ? "one PUB message per round"
+    : agentsArg
+      ? `threads of ${A} processes, one message per process`
+      : "one message per worker";
+  if (process.argv.includes("--json"))
+    console.log(
+      JSON.stringify({
+        workers: W,
+        processes: A,
+        points: POINTS,
+        rounds: times.length,
+        msPerRound: mean,
+        cpuMsPerRound,
+        modelMs,
+        broadcast,
+      }),
+    );
+  else
+    console.log(
+      `${W} workers, ${how}: ${mean.toFixed(3)} ms per round of ${POINTS} points (model alone: ${modelMs.toFixed(1)} ms), sampler CPU ${cpuMsPerRound.toFixed(3)} ms per round`,
+    );
+  if (pub !== undefined) await pub.send(["stop"]);
+  else for (const id of ids) await router.send([id, "stop"]);
+  router.close();
+  pub?.close();
 }
-const times = [];
-let cpu = { user: 0, system: 0 };
-for (let g = 0; g < ROUNDS; g++) {
-  if (g === WARM) cpu = process.cpuUsage();
-  const t = performance.now();
-  if (pub !== undefined) await pub.send(["e", Buffer.alloc(16 * POINTS)]);
-  else for (let k = 0; k < A; k++) await router.send([ids[k], "e", Buffer.alloc(16 * sliceOf(k))]);
-  for (let k = 0; k < A; k++) await router.receive();
-  if (g >= WARM) times.push(performance.now() - t);
-}
-const used = process.cpuUsage(cpu);
-const cpuMsPerRound = (used.user + used.system) / 1000 / times.length;
-const mean = times.reduce((a, b) => a + b, 0) / times.length;
-const modelMs = Math.ceil(POINTS / W) * 5;
-const how = broadcast
-  ? "one PUB message per round"
-  : agentsArg
-    ? `threads of ${A} processes, one message per process`
-    : "one message per worker";
-if (process.argv.includes("--json"))
-  console.log(
-    JSON.stringify({
-      workers: W,
-      processes: A,
-      points: POINTS,
-      rounds: times.length,
-      msPerRound: mean,
-      cpuMsPerRound,
-      modelMs,
-      broadcast,
-    }),
-  );
-else
-  console.log(
-    `${W} workers, ${how}: ${mean.toFixed(3)} ms per round of ${POINTS} points (model alone: ${modelMs.toFixed(1)} ms), sampler CPU ${cpuMsPerRound.toFixed(3)} ms per round`,
-  );
-if (pub !== undefined) await pub.send(["stop"]);
-else for (const id of ids) await router.send([id, "stop"]);
-router.close();
-pub?.close();

@@ -23,7 +23,7 @@ import {
   type EvaluationThreadData,
 } from "./thread-control.js";
 import { loadThreadModel } from "./model-thread.js";
-import { evaluateSlice, sliceWidth, type SliceModel } from "./slice-evaluation.js";
+import { evaluateSlice, sliceModel, sliceWidth } from "./slice-evaluation.js";
 
 async function main(): Promise<void> {
   const loaded = await loadThreadModel("evaluation-thread");
@@ -34,13 +34,13 @@ async function main(): Promise<void> {
   const errorText = new Uint8Array(errors, index * ERROR_BYTES, ERROR_BYTES);
   const row = index * ROW;
   const remaining = remainingCell(threads);
-  const model: SliceModel = { problem };
+  const model = sliceModel(problem);
   let version = 0;
   let points: Float64Array = new Float64Array(0);
   let values: Float64Array = new Float64Array(0);
   // Read before the hello: the process may wake the thread as soon as it hears it.
   let seen = Atomics.load(cells, row + WAKE);
-  port.postMessage({ ready: true, labels: problem.labels(), residuals: problem.residualCount() });
+  port.postMessage({ ready: true, labels: problem.labels(), residuals: model.residuals });
   // The thread has nothing else to do: it blocks between slices, so a wake costs no event-loop turn.
   for (;;) {
     Atomics.wait(cells, row + WAKE, seen);

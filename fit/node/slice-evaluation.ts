@@ -8,11 +8,24 @@ import { bandGrids, bandWidth, curvesAt, isBandSource, type BandGrid } from "../
 import type { Problem } from "../types.js";
 import type { RequestKind } from "./zmq-frames.js";
 
-/** A model and, once a band was asked for, its band grids. */
+/** A model, its shape read once, and, once a band was asked for, its band grids. */
 export interface SliceModel {
   problem: Problem;
+  /** The fitted parameters: the values per point of the sampler's points (the hello's labels). */
+  parameters: number;
+  /** The model's residual count. */
+  residuals: number;
   /** The band grids, computed at the first `curves` request. */
   grids?: BandGrid[];
+}
+
+/**
+ * The slice model of `problem`. Its parameter and residual counts are read here once: the
+ * problem's `labels()` and `residualCount()` re-read its parameters (Sets, filters, label
+ * strings), work that per slice sits on the critical path of every round, in every thread.
+ */
+export function sliceModel(problem: Problem): SliceModel {
+  return { problem, parameters: problem.labels().length, residuals: problem.residualCount() };
 }
 
 /**
@@ -22,7 +35,7 @@ export interface SliceModel {
  */
 export function sliceWidth(model: SliceModel, kind: RequestKind, asked: number | undefined): number | string {
   if (kind === "eval") return 1;
-  if (kind === "resid") return model.problem.residualCount();
+  if (kind === "resid") return model.residuals;
   const problem = model.problem;
   if (!isBandSource(problem)) return "the model file's problem does not expose its models, so it draws no band";
   model.grids ??= bandGrids(problem);
@@ -45,7 +58,7 @@ export function evaluateSlice(
   out: Float64Array,
 ): void {
   const problem = model.problem;
-  const p = problem.labels().length;
+  const p = model.parameters;
   for (let i = from; i < to; i++) {
     const x = points.subarray(i * p, i * p + p);
     if (kind === "eval") out[i] = problem.nllf(x);
@@ -91,9 +104,9 @@ export class InlineSlices implements SliceEvaluator {
     problem: Problem,
     private readonly breathe: () => Promise<void> | undefined,
   ) {
-    this.model = { problem };
+    this.model = sliceModel(problem);
     this.labels = problem.labels();
-    this.residuals = problem.residualCount();
+    this.residuals = this.model.residuals;
   }
 
   /** @inheritDoc */
