@@ -157,6 +157,14 @@ const DIRECTION_ITERATIONS = 30;
  */
 const DIRECTION_GAP = 0.1;
 /**
+ * Corrected Jacobians after which the central phase differences columns instead. On the NIST
+ * problems it ends within two, and Brown–Dennis (test/fit/lm-held-out.test.ts) needs between 20
+ * and 40; but where the model is degenerate (Chwirut2 from a start where its exponential has died
+ * out) each correction tilts the next step anew and the phase ran to the step limit, where
+ * central columns stop at xtol.
+ */
+const DIRECTION_MAX_JACOBIANS = 40;
+/**
  * A full Gauss–Newton step on a forward-difference Jacobian refused while predicting a relative
  * reduction of ‖f‖² of at most this, where the forward differences' error could move the optimum
  * beyond BIAS_TOL, ends the forward phase: the step is as long as that error's effect, and
@@ -379,6 +387,8 @@ async function lmRun(
   // factorization; the points outside the box) it differences the columns `chooseCentralColumns`
   // picked centrally, from then on.
   let directional = auto;
+  // Jacobians corrected so far (see DIRECTION_MAX_JACOBIANS).
+  let directionalJacobians = 0;
   const dirScale = new Float64Array(n);
   const dirV = new Float64Array(n);
   const dirZ = new Float64Array(n);
@@ -955,7 +965,10 @@ async function lmRun(
    */
   const pairWanted = (): boolean => {
     if (!central || !directional) return false;
-    if (pairPays(centralColumns) && biasDirection(x, dirPlus, dirMinus)) return true;
+    if (directionalJacobians < DIRECTION_MAX_JACOBIANS && pairPays(centralColumns) && biasDirection(x, dirPlus, dirMinus)) {
+      directionalJacobians++;
+      return true;
+    }
     directional = false;
     return false;
   };

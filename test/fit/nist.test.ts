@@ -140,3 +140,16 @@ describe("lm's evaluation counts on NIST problems", () => {
     });
   }
 });
+
+// From a start where Chwirut2's exponential has died out (the third of the eight starts
+// bench/lm-multistart.mjs draws with seed 1), the sum of squares sits on a plateau where every
+// correction of the forward Jacobian along the direction of largest bias tilts the next step anew:
+// the central phase must still end (at xtol here) instead of running to the step limit, as it did
+// when it corrected Jacobians without bound (9,449 evaluations).
+test("lm from a degenerate Chwirut2 start ends its central phase: 1,116 evaluations, not the step limit", async () => {
+  const problem = nistProblem(loadNist("Chwirut2"), 1);
+  problem.setValues(Float64Array.of(-1.3446253145242664, 0.9682671644958284, -0.8410453782013912));
+  const result = await fit(problem, { method: "lm" });
+  expect(result.message).toMatch(/xtol/);
+  expect(result.evaluations).toBe(1116);
+});
