@@ -96,8 +96,6 @@ export class InlineSlices implements SliceEvaluator {
   /** @inheritDoc */
   readonly labels: string[];
   /** @inheritDoc */
-  readonly residuals: number;
-  /** @inheritDoc */
   readonly threads = 1;
 
   constructor(
@@ -106,7 +104,11 @@ export class InlineSlices implements SliceEvaluator {
   ) {
     this.model = sliceModel(problem);
     this.labels = problem.labels();
-    this.residuals = this.model.residuals;
+  }
+
+  /** @inheritDoc */
+  get residuals(): number {
+    return this.model.residuals;
   }
 
   /** @inheritDoc */

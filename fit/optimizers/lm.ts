@@ -142,10 +142,10 @@ const EXTRAPOLATE_RATE_MIN = 0.2;
  */
 const EXTRAPOLATE_RATE_MAX = 0.5;
 /**
- * The relative step of the central difference along the direction of largest forward bias (see
- * `biasDirection`): ε^(1/3), as for central columns.
+ * The relative step of a central difference, in a column or along the direction of largest
+ * forward bias (see `biasDirection`): ε^(1/3) balances the O(h²) truncation error against rounding.
  */
-const DIRECTION_STEP = 6.0554544523933395e-6;
+const CENTRAL_STEP = 6.0554544523933395e-6;
 /** Power iterations that find that direction, and the next one's eigenvalue. */
 const DIRECTION_ITERATIONS = 30;
 /**
@@ -416,6 +416,8 @@ async function lmRun(
     nonFinite.note("residuals", at, f[k]);
     return false;
   };
+  /** The columns the central phase differences centrally now: none before it, and none while it corrects along one direction. */
+  const columnsInUse = (): Uint8Array | undefined => (central && !directional ? centralColumns : undefined);
 
   /**
    * The finite differences' points of the Jacobian at `at` (as {@link jacobian} evaluates them)
@@ -430,7 +432,7 @@ async function lmRun(
     kind: Int8Array,
     steps: Float64Array,
     first: Int32Array,
-    columns: Uint8Array | undefined = central && !directional ? centralColumns : undefined,
+    columns: Uint8Array | undefined = columnsInUse(),
   ): number => {
     let count = 0;
     for (let j = 0; j < n; j++) {
@@ -438,7 +440,7 @@ async function lmRun(
       first[j] = count;
       kind[j] = 0;
       if (columns !== undefined && columns[j]) {
-        const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
+        const h = CENTRAL_STEP * (xj !== 0 ? Math.abs(xj) : 1);
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
           kind[j] = 1;
           for (const sign of [1, -1]) {
@@ -555,9 +557,8 @@ async function lmRun(
       const xj = x[j];
       const col = j * m;
       let done = false;
-      if (central && !directional && centralColumns[j]) {
-        // Step ∝ ε^(1/3) balances the O(h²) truncation error against rounding.
-        const h = 6.0554544523933395e-6 * (xj !== 0 ? Math.abs(xj) : 1);
+      if (columnsInUse()?.[j]) {
+        const h = CENTRAL_STEP * (xj !== 0 ? Math.abs(xj) : 1);
         if (xj + h <= upper[j] && xj - h >= lower[j]) {
           xt[j] = xj + h;
           const hp = xt[j] - xj;
@@ -578,12 +579,9 @@ async function lmRun(
       if (!done) holdColumn(j);
     }
     if (pair) {
-      spent.central += 2;
       problem.residuals(dirPlus, fwork);
-      const upFinite = finiteAt(fwork, dirPlus);
       problem.residuals(dirMinus, fwork2);
-      const downFinite = finiteAt(fwork2, dirMinus);
-      if (upFinite && downFinite) correctAlong(fwork, fwork2);
+      correctWithPair(fwork, fwork2);
     }
     return jacobianDone();
   };
@@ -629,7 +627,7 @@ async function lmRun(
   const offerJacobianPoints = (
     at: Float64Array,
     offer: (point: Float64Array) => boolean,
-    columns: Uint8Array | undefined = central && !directional ? centralColumns : undefined,
+    columns: Uint8Array | undefined = columnsInUse(),
   ): boolean => {
     const count = jacobianPoints(at, aheadPoints, aheadKind, aheadStep, aheadFirst, columns);
     for (let k = 0; k < count; k++) if (!offer(aheadPoints.subarray(k * n, k * n + n))) return false;
@@ -739,14 +737,11 @@ async function lmRun(
       }
       if (!done) holdColumn(j);
     }
-    if (pair) {
-      spent.central += 2;
-      const up = batchOut.subarray(columnPoints * m, (columnPoints + 1) * m);
-      const down = batchOut.subarray((columnPoints + 1) * m, (columnPoints + 2) * m);
-      const upFinite = finiteAt(up, dirPlus);
-      const downFinite = finiteAt(down, dirMinus);
-      if (upFinite && downFinite) correctAlong(up, down);
-    }
+    if (pair)
+      correctWithPair(
+        batchOut.subarray(columnPoints * m, (columnPoints + 1) * m),
+        batchOut.subarray((columnPoints + 1) * m, (columnPoints + 2) * m),
+      );
     return jacobianDone();
   };
 
@@ -922,7 +917,7 @@ async function lmRun(
    * The direction along which the forward differences' error moves the optimum most, relative to
    * the parameters: their bias δx = (JᵀJ)⁻¹ δJᵀf is amplified most along the dominant eigenvector v
    * of (J̃ᵀJ̃)⁻¹, J̃ = J·diag(|at|) (J from the last factorization, found by power iteration on R).
-   * Writes the central difference's points `at` ± DIRECTION_STEP·diag(|at|)·v into `plus` and
+   * Writes the central difference's points `at` ± CENTRAL_STEP·diag(|at|)·v into `plus` and
    * `minus`. False when the factorization is singular, a parameter is held or at zero, a point lies
    * outside the box, or the next eigenvalue is not below DIRECTION_GAP of the largest.
    */
@@ -941,7 +936,7 @@ async function lmRun(
     }
     if (n > 1 && !(secondEigenvalueRatio() <= DIRECTION_GAP)) return false;
     for (let j = 0; j < n; j++) {
-      const d = DIRECTION_STEP * dirScale[j] * dirV[j];
+      const d = CENTRAL_STEP * dirScale[j] * dirV[j];
       plus[j] = at[j] + d;
       minus[j] = at[j] - d;
       if (!(minus[j] >= lower[j] && plus[j] <= upper[j] && plus[j] >= lower[j] && minus[j] <= upper[j])) return false;
@@ -971,6 +966,16 @@ async function lmRun(
     }
     directional = false;
     return false;
+  };
+  /**
+   * Counts the pair at `dirPlus` and `dirMinus` (residuals `up` and `down`) and corrects the
+   * Jacobian with it when both are finite (a non-finite one is noted, and the Jacobian stays forward).
+   */
+  const correctWithPair = (up: Float64Array, down: Float64Array): void => {
+    spent.central += 2;
+    const upFinite = finiteAt(up, dirPlus);
+    const downFinite = finiteAt(down, dirMinus);
+    if (upFinite && downFinite) correctAlong(up, down);
   };
   /**
    * Corrects the forward-difference Jacobian in fjac along d = dirPlus − dirMinus, given the
