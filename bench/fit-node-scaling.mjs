@@ -68,13 +68,17 @@ function verdictOf(vs5ms, vsSerial) {
   return vsSerial ? "met against the serial run only" : "**not met**";
 }
 
-/** RSS (MiB) of this job's worker processes, sampled while they run. */
-function workerRss(dir) {
-  const out = execFileSync("ps", ["-eo", "rss=,args="], { encoding: "utf8" });
-  const rss = out
-    .split("\n")
-    .filter((l) => l.includes(`${process.execPath} `) && l.includes("fit-worker") && l.includes(dir))
-    .map((l) => Number(l.trim().split(/\s+/)[0]) / 1024);
+/** RSS (MiB) of the job's worker processes (their pids from the progress file), read while they run. */
+function workerRss(workers) {
+  const rss = [];
+  for (const { pid } of workers) {
+    try {
+      const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+      if (kb !== undefined) rss.push(Number(kb) / 1024);
+    } catch {
+      // A worker that ended meanwhile has no status.
+    }
+  }
   return rss;
 }
 
@@ -85,11 +89,18 @@ async function runJob(method, w) {
   const prepared = await prepareFitJob(parseFitLine(line), MODEL, {});
   const job = await submitFitJob(prepared.dir);
   let rss = [];
-  const sampler = setInterval(() => {
+  // While the fit runs the bench reads the progress file and the workers' /proc status, and asks
+  // Slurm only every few seconds (a job that died without a word): a squeue or ps every few
+  // hundred milliseconds costs CPU that this one machine shares with the nodes' workers, which a
+  // login node polling a real cluster would not take from them.
+  for (let polls = 1; ; polls++) {
     const p = readProgress(prepared.dir);
-    if (p?.phase === "running" && rss.length === 0) rss = workerRss(prepared.dir);
-  }, 500);
-  const result = await job.wait({ pollMs: 300 }).finally(() => clearInterval(sampler));
+    if (p?.phase === "running" && rss.length === 0 && p.workers.length > 0) rss = workerRss(p.workers);
+    if (p?.phase === "done" || p?.phase === "failed") break;
+    if (polls % 20 === 0 && (await job.job.refresh()).done) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const result = await job.wait({ pollMs: 300 });
   const p = readProgress(prepared.dir);
   const nodeNames = new Set((p.workers ?? []).map((x) => x.node));
   const evaluations = result.samples.evaluations;
@@ -253,7 +264,7 @@ ${targets
       `Machine: ${machine()}. 1-min load average before the runs: ${loads.map((l) => l.toFixed(1)).join(", ")}. ${new Date().toISOString().slice(0, 10)}, one run.`,
       `Private Slurm 22.05 test cluster: ${NODES} nodes × ${CPUS} CPUs declared, all on this machine; each W is one %%fit job with --nodes=min(4, W) --ntasks=W (one srun step per node; --overcommit above ${NODES * CPUS}). W = 1 is the serial driver (no workers). The W workers are threads of one worker process per node (the node's share of the tasks).`,
       `Model: y = a·x + b whose every evaluation sleeps ${MODEL_MS} ms in Atomics.wait (no CPU). DREAM: 64 chains (pop 32 × 2 parameters), 30 + 120 generations, seed 1. SMC: 2,000 particles, 2 moves per stage, seed 1.`,
-      `Time = the sampler's time inside fit(); the model band fit() evaluates after the sampler (the curves of ${rows[0]?.bandDraws ?? 0} posterior draws, on the same workers when there are) is its own column, not in the time; so is the summary, the result's build after the last generation (the draws' statistics and convergence diagnostics, the model at the best draw: fixed work, the same at every W). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). Points to workers = the points per round that reached the workers: the driver decides the points the prior refuses (SMC's proposals outside the box) without a model call and splits only the others. Bare ZeroMQ = rounds of that many points through bare ZeroMQ workers around the same 5 ms sleep, without hpcfit or Slurm (bench/fit-zmq-floor.mjs), measured right after each fit: what this machine charges for the exchange and the wake-ups; first as hpcfit runs them (W threads in one process per node, min(4, W) processes, one slice per process split over its threads), then W processes of one worker each (the design before). RSS = mean resident memory of one worker process (one per node, its threads included). Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
+      `Time = the sampler's time inside fit(); the model band fit() evaluates after the sampler (the curves of ${rows[0]?.bandDraws ?? 0} posterior draws, on the same workers when there are) is its own column, not in the time; so is the summary, the result's build after the last generation (the draws' statistics and convergence diagnostics, the model at the best draw: fixed work, the same at every W). Efficiency vs 5 ms = (evaluations × ${MODEL_MS} ms / W) / time, so the model's own oversleeping (Atomics.wait wakes late on a loaded machine: see the serial row) counts against it. Efficiency vs serial = T(1) / (W · T(W)) with T(1) the serial run of the same sampler, where that oversleeping cancels. Overheads = (time − the model's share) / rounds, a round being one population evaluated (a DREAM generation, an SMC move). Points to workers = the points per round that reached the workers: the driver decides the points the prior refuses (SMC's proposals outside the box) without a model call and splits only the others. Bare ZeroMQ = rounds of that many points through bare ZeroMQ workers around the same 5 ms sleep, without hpcfit or Slurm (bench/fit-zmq-floor.mjs), measured right after each fit: what this machine charges for the exchange and the wake-ups; first as hpcfit runs them (W threads in one process per node, min(4, W) processes, one slice per process split over its threads), then W processes of one worker each (the design before). RSS = mean resident memory of one worker process (one per node, its threads included: VmRSS of the pids the progress file lists, read once the fit runs). While a fit runs the bench reads only its progress file, and asks Slurm every 6 s. Plot (solid: vs 5 ms; dashed: vs serial): bench/fit-node-scaling.svg.`,
       "",
       "| sampler | W | workers / processes / nodes | seconds | band seconds | summary seconds | evaluations / rounds | efficiency vs 5 ms | overhead ms / round vs 5 ms | speedup vs serial | efficiency vs serial | overhead ms / round vs serial | points to workers / round | ms / round | bare ZeroMQ ms / round, one process per node | bare ZeroMQ ms / round, one process per worker | worker process RSS MiB |",
       "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
