@@ -831,7 +831,11 @@ async function lmRun(
     const rinv = biasWork;
     rinv.fill(0);
     for (let j = 0; j < n; j++) {
-      if (r[j + j * n] === 0) return Infinity;
+      if (r[j + j * n] === 0) {
+        // Singular: no bound, and every column's share unbounded (see chooseCentralColumns).
+        terms.fill(Infinity);
+        return Infinity;
+      }
       rinv[j + j * n] = 1 / r[j + j * n];
       for (let i = j - 1; i >= 0; i--) {
         let sum = 0;

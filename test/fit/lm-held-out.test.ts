@@ -58,7 +58,7 @@ const PROBLEMS: HeldOut[] = [
     y: Float64Array.from(GAUSSIAN_Y),
     start: [0.4, 1, 0],
     reference: [0.3989561378385594, 1.0000190844862233, 0],
-    evaluations: 8,
+    evaluations: 14,
     minpack: 16,
   },
   {
