@@ -1167,7 +1167,7 @@ async function lmRun(
   const polishEnds = (): boolean => {
     const next = largestRelative(wa);
     const rho = stepRate();
-    if (!(rho < 0.9) || next > COVARIANCE_REUSE || (next * rho) / (1 - rho) > STEP_TOL) return false;
+    if (!(rho < 0.9) || !jacobianStillValid(x, xtrial, COVARIANCE_REUSE) || (next * rho) / (1 - rho) > STEP_TOL) return false;
     // ‖J·step‖ through the factorization (R Pᵀ step), relative to ‖f‖.
     let jsq = 0;
     for (let i = 0; i < n; i++) {
@@ -1183,7 +1183,9 @@ async function lmRun(
    * which also serves the error bars there. Its residuals are the Jacobian's prediction f + J·wa,
    * exact but for the model's curvature over the step: a relative error of order ‖wa‖ times the
    * step's share of f, which steps this short (COVARIANCE_REUSE) keep far below the digits a sum
-   * of squares is read to.
+   * of squares is read to, but not below a finite difference's step: the run ends here, and the
+   * error bars take the Jacobian at x, valid at the step's end by the same test they apply
+   * (`jacobianStillValid`).
    */
   const polish = (): void => {
     for (let i = 0; i < m; i++) {
@@ -1351,7 +1353,7 @@ async function lmRun(
     factorJacobian();
     lmParameter(n, r, ipvt, diag, qtf, Infinity, 0, step, work);
     if (firstNonFinite(step) >= 0) return;
-    if (project(step, xtrial, wa, wa3) || largestRelative(wa) > COVARIANCE_REUSE) return;
+    if (project(step, xtrial, wa, wa3) || !jacobianStillValid(x, xtrial, COVARIANCE_REUSE)) return;
     polish();
   };
   outer: for (;;) {
