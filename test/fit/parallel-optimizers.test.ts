@@ -221,7 +221,7 @@ describe("lm's speculative rounds", () => {
       for (const start of [1, 2] as const) rounds[`${name}/${start}`] = (await fitInRounds(name, start, 8, "full")).rounds;
     expect(rounds).toEqual({
       "Chwirut1/1": 9,
-      "Chwirut1/2": 6,
+      "Chwirut1/2": 7,
       "Chwirut2/1": 10,
       "Chwirut2/2": 6,
       "Roszman1/1": 6,
