@@ -128,9 +128,13 @@ export interface MethodOutcome {
   samples?: unknown;
   /** An accurate residual Jacobian the method already has (see `covarianceAt`'s `known`). */
   jacobian?: KnownJacobian;
-  /** The sum of squared residuals at `x`, when the method evaluated them there (the result then does not). */
+  /**
+   * The sum of squared residuals at `x`, when the method has them there (the result then does not
+   * evaluate them): evaluated, or predicted from a Jacobian taken within a negligible step (lm's
+   * last Gauss–Newton step, see `polish` in lm.ts).
+   */
   sumsq?: number;
-  /** The residuals at `x`, when the method evaluated them there (see {@link resultAt}). */
+  /** The residuals at `x`, when the method has them there as for `sumsq` (see {@link resultAt}). */
   residuals?: Float64Array;
   /** Evaluations made ahead of need and never used (see {@link FitResult.speculative}). */
   speculative?: number;

@@ -48,7 +48,7 @@ const PROBLEMS: HeldOut[] = [
     y: Float64Array.from(BARD_Y),
     start: [1, 1, 1],
     reference: [0.08241055975089402, 1.1330360920657865, 2.343695178607902],
-    evaluations: 30,
+    evaluations: 24,
     minpack: 24,
   },
   {
@@ -58,7 +58,7 @@ const PROBLEMS: HeldOut[] = [
     y: Float64Array.from(GAUSSIAN_Y),
     start: [0.4, 1, 0],
     reference: [0.3989561378385594, 1.0000190844862233, 0],
-    evaluations: 12,
+    evaluations: 14,
     minpack: 16,
   },
   {
@@ -78,7 +78,7 @@ const PROBLEMS: HeldOut[] = [
     y: new Float64Array(20),
     start: [25, 5, -5, -1],
     reference: [-11.594439343715203, 13.203629850159855, -0.4034394626748347, 0.23677881248940255],
-    evaluations: 683,
+    evaluations: 682,
     minpack: 1243,
   },
 ];

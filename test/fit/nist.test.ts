@@ -93,41 +93,49 @@ describe("lm's geodesic acceleration option", () => {
 // evaluation, so the two are equal. `minpack` is the number of residual
 // calls of scipy's least_squares(method="lm") (MINPACK) from the same start, counted the same way
 // by bench/nist-speed.mjs (scipy 1.17.1; its own evaluation at the start and its final Jacobian
-// included); where given, lm must need no more. Chwirut1 pins the central-difference end game
-// (one central Jacobian when the forward steps' rate of convergence says it suffices), Roszman1
-// the same with the forward Jacobian corrected along the direction of largest bias instead (six
-// evaluations for its Jacobian where four central columns take eight), Hahn1 the central end game after a forward
-// phase that ends on MINPACK's ftol test; Lanczos2 start 2 the end of the forward phase on a
-// refused Gauss–Newton step that predicts no more reduction than the forward differences' error
-// explains (92 evaluations without it), and ENSO the stop on a failed Gauss–Newton step at the
-// rounding floor of the sum of squares;
+// included); where given, lm must need no more. Misra1c start 2 pins the end on the Gauss–Newton
+// step from the Jacobian measured at the end for the error bars, taken without evaluating it
+// (lm's closingPolish; without it the answer has 7.3 digits instead of 8.3), Chwirut1 start 2 the
+// step test's distrust of a rate below the square of the last one (0.02 after 0.2: trusted, the
+// run stops a step early, at 5.8 digits that only the closing polish brings to 7.6, in 24
+// evaluations), Roszman1 the central phase that
+// begins at the point where the forward Jacobian's step would have ended the run, that Jacobian
+// serving the columns that stay forward (33 evaluations when it began after one more forward
+// iteration), Hahn1 the central end game after a forward phase that ends on MINPACK's ftol test;
+// Lanczos2 start 2 the end on an unevaluated step that still reduces ‖f‖² by 4e-4 relative, the
+// residuals being nearly zero (74 evaluations when such a step could reduce it by at most 1e-4),
+// and ENSO the central phase's end on a step taken unevaluated;
 // Misra1c start 1 a rejected step whose point the shrunk trust region still holds (not evaluated twice);
-// Rat42 start 1 and Lanczos1 start 2 the stop before a trial point when the Gauss–Newton step from
-// the Jacobian just measured is already within the step test's tolerance; BoxBOD start 2 the
+// Rat42 start 1 and Lanczos1 start 2 the end before a trial point when the Gauss–Newton step from
+// the Jacobian just measured lands within the step test's tolerance (the step taken unevaluated);
+// BoxBOD start 2 the
 // extrapolation of linearly converging parallel steps (34 evaluations without it);
 // Bennett5 start 2, MGH10 start 2, MGH17 start 1 and Lanczos3 start 1 the secant (Broyden) updates
 // that take over the Jacobian after 40 iterations; Misra1a start 1, Misra1c start 1 and ENSO start 1
-// the line search that shortens a step only where it turns back on the last one.
+// the line search that shortens a step only where it turns back on the last one, MGH17 start 1 the
+// one that extends a step only where the trial did not beat the Gauss–Newton model by more than 1%
+// (911 evaluations without that condition).
 describe("lm's evaluation counts on NIST problems", () => {
   for (const [name, start, evaluations, calls, minpack] of [
-    ["Misra1a", 1, 56, 56, undefined],
+    ["Misra1a", 1, 55, 55, undefined],
     ["Misra1a", 2, 12, 12, 16],
-    ["Misra1d", 1, 16, 16, 22],
-    ["Gauss1", 1, 37, 37, 45],
-    ["Gauss2", 1, 46, 46, 54],
-    ["ENSO", 1, 255, 255, undefined],
+    ["Misra1d", 1, 15, 15, 22],
+    ["Gauss1", 1, 36, 36, 45],
+    ["Gauss2", 1, 45, 45, 54],
+    ["ENSO", 1, 236, 236, undefined],
     ["Bennett5", 2, 425, 425, 785],
-    ["MGH10", 2, 334, 334, 478],
-    ["MGH17", 1, 919, 919, 2835],
-    ["Lanczos3", 1, 420, 420, 546],
-    ["Roszman1", 1, 33, 33, undefined],
-    ["Chwirut1", 2, 27, 27, undefined],
-    ["Hahn1", 1, 104, 104, 218],
-    ["Lanczos2", 2, 74, 74, undefined],
-    ["Misra1c", 1, 17, 17, 22],
+    ["MGH10", 2, 324, 324, 478],
+    ["MGH17", 1, 909, 909, 2835],
+    ["Lanczos3", 1, 419, 419, 546],
+    ["Roszman1", 1, 29, 29, undefined],
+    ["Chwirut1", 2, 28, 28, undefined],
+    ["Misra1c", 2, 12, 12, 15],
+    ["Hahn1", 1, 100, 100, 218],
+    ["Lanczos2", 2, 51, 51, 64],
+    ["Misra1c", 1, 16, 16, 22],
     ["Rat42", 1, 37, 37, 37],
     ["Lanczos1", 2, 63, 63, 63],
-    ["BoxBOD", 2, 25, 25, 27],
+    ["BoxBOD", 2, 24, 24, 27],
   ] as const) {
     test(`${name} start ${start}: ${evaluations} evaluations, ${calls} model evaluations in all`, async () => {
       const problem = nistProblem(loadNist(name), start);
@@ -146,10 +154,10 @@ describe("lm's evaluation counts on NIST problems", () => {
 // correction of the forward Jacobian along the direction of largest bias tilts the next step anew:
 // the central phase must still end (at xtol here) instead of running to the step limit, as it did
 // when it corrected Jacobians without bound (9,449 evaluations).
-test("lm from a degenerate Chwirut2 start ends its central phase: 1,116 evaluations, not the step limit", async () => {
+test("lm from a degenerate Chwirut2 start ends its central phase: 1,114 evaluations, not the step limit", async () => {
   const problem = nistProblem(loadNist("Chwirut2"), 1);
   problem.setValues(Float64Array.of(-1.3446253145242664, 0.9682671644958284, -0.8410453782013912));
   const result = await fit(problem, { method: "lm" });
   expect(result.message).toMatch(/xtol/);
-  expect(result.evaluations).toBe(1116);
+  expect(result.evaluations).toBe(1114);
 });

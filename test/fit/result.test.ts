@@ -51,13 +51,13 @@ describe("FitResult definitions", () => {
     const e = ols();
     expect(r.x[0]).toBeCloseTo(e.m, 8);
     expect(r.x[1]).toBeCloseTo(e.b, 8);
-    r.cov.forEach((c, k) => expect(c / e.inv[k]).toBeCloseTo(1, 8));
+    r.cov.forEach((c, k) => expect(c / e.inv[k]).toBeCloseTo(1, 6));
     expect(r.dof).toBe(4);
     expect(r.chisq).toBeCloseTo(e.rss / 4, 12);
     expect(r.hasUncertainties).toBe(false);
-    // The error bars come from lm's last central-difference Jacobian (relative error ~ε^(2/3)),
-    // so they agree with the closed form to 8 digits, as the covariance does.
-    expect(r.parameters[0].stderr / Math.sqrt(e.inv[0] * r.chisq)).toBeCloseTo(1, 8);
+    // The error bars come from lm's last Jacobian, forward differences here (relative error
+    // ~√ε), so they agree with the closed form to 6 digits, as the covariance does.
+    expect(r.parameters[0].stderr / Math.sqrt(e.inv[0] * r.chisq)).toBeCloseTo(1, 6);
     expect(r.dx[0] / Math.sqrt(e.inv[0])).toBeCloseTo(1, 8);
     expect(r.corr[1]).toBeCloseTo(e.inv[1] / Math.sqrt(e.inv[0] * e.inv[3]), 8);
     expect(r.get("b").value).toBe(r.x[1]);
@@ -160,8 +160,9 @@ describe("fit()", () => {
 
   test("monitor returning false and an aborted signal stop the fit", async () => {
     let calls = 0;
-    const r = await fit(line(), { monitor: () => (++calls < 2 ? undefined : false) });
-    expect(calls).toBe(2);
+    // The line converges in two iterations: stop it at the first.
+    const r = await fit(line(), { monitor: () => (++calls < 1 ? undefined : false) });
+    expect(calls).toBe(1);
     expect(r.converged).toBe(false);
     expect(r.message).toMatch(/^stopped by the user; the parameters were restored to their starting values \(m = 1, b = 0\)/);
     const ac = new AbortController();
