@@ -214,8 +214,7 @@ describe("lm's speculative rounds", () => {
     // One round holds the start and the first Jacobian's points; a trial point's round holds the
     // Jacobian's points there and the line search's longest extension; Roszman1's central columns,
     // asked for where the forward Jacobian's step would have ended the run, take a round of their
-    // own at that point; the run ends on a step taken unevaluated, without a round. Before these,
-    // the rounds were 15, 9, 15, 10, 9 and 9.
+    // own at that point; the run ends on a step taken unevaluated, without a round.
     const rounds: Record<string, number> = {};
     for (const name of ["Chwirut1", "Chwirut2", "Roszman1"])
       for (const start of [1, 2] as const) rounds[`${name}/${start}`] = (await fitInRounds(name, start, 8, "full")).rounds;
