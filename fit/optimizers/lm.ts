@@ -1142,17 +1142,22 @@ async function lmRun(
       project(nextStep, nextX, nextActual, nextScaled);
       if (offer(nextX)) jacobianAhead(nextX)(offer);
     };
-  /** The largest change of a parameter (not held) relative to its value in the step `s` from x. */
-  const largestRelative = (s: Float64Array): number => {
+  /**
+   * The largest change `change(j)` of a parameter (not held) relative to its value in `base`
+   * (a step's start or its end): the step tests' measure of a step.
+   */
+  const largestRelative = (change: (j: number) => number, base: Float64Array): number => {
     let largest = 0;
     for (let j = 0; j < n; j++) {
       if (held[j]) continue;
-      const d = Math.abs(s[j]);
-      const rel = x[j] !== 0 ? d / Math.abs(x[j]) : d === 0 ? 0 : Infinity;
+      const d = Math.abs(change(j));
+      const rel = base[j] !== 0 ? d / Math.abs(base[j]) : d === 0 ? 0 : Infinity;
       if (rel > largest) largest = rel;
     }
     return largest;
   };
+  /** The Gauss–Newton step in `wa`, measured from x. */
+  const stepInWa = (j: number): number => wa[j];
   /**
    * The rate of convergence `rho` a step shows, as the stopping tests trust it: not below the
    * square of the last accepted step's rate where that was below 1, the rate quadratic convergence
@@ -1163,7 +1168,7 @@ async function lmRun(
    */
   const trustedRate = (rho: number): number => Math.max(rho, lastRate < 1 ? lastRate * lastRate : 0);
   /** The rate of convergence the step in `wa` shows: its size against the last accepted step's, else the one inherited. */
-  const stepRate = (): number => (prevWorst > 0 ? largestRelative(wa) / prevWorst : switchRate);
+  const stepRate = (): number => (prevWorst > 0 ? largestRelative(stepInWa, x) / prevWorst : switchRate);
   /**
    * Whether the Gauss–Newton step in `wa` (from a measured Jacobian, not yet evaluated) ends the
    * run as a polish (see {@link polish}): taken, it leaves the point as near the optimum as the step
@@ -1174,7 +1179,7 @@ async function lmRun(
    * would measure after it to see the next step small.
    */
   const polishEnds = (): boolean => {
-    const next = largestRelative(wa);
+    const next = largestRelative(stepInWa, x);
     const rho = trustedRate(stepRate());
     if (!(rho < 0.9) || !jacobianStillValid(x, xtrial, COVARIANCE_REUSE) || (next * rho) / (1 - rho) > STEP_TOL) return false;
     // ‖J·step‖ through the factorization (R Pᵀ step), relative to ‖f‖.
@@ -1552,13 +1557,7 @@ async function lmRun(
           }
         }
         // The largest relative change of a parameter in this accepted step.
-        let worst = 0;
-        for (let j = 0; j < n; j++) {
-          if (held[j]) continue;
-          const d = Math.abs(xtrial[j] - x[j]);
-          const rel = xtrial[j] !== 0 ? d / Math.abs(xtrial[j]) : d === 0 ? 0 : Infinity;
-          if (rel > worst) worst = rel;
-        }
+        const worst = largestRelative((j) => xtrial[j] - x[j], xtrial);
         // Steps shrinking by ρ per iteration leave about ρ/(1 − ρ) of the last one to go.
         const rho = prevWorst > 0 ? worst / prevWorst : switchRate;
         const trusted = trustedRate(rho);
