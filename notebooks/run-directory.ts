@@ -3,15 +3,19 @@
  * folders that runs killed with SIGKILL left behind. Each folder names its owner process in
  * `owner.pid`; a later run removes the folders whose owner is gone.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { userRuntimeDir } from "../util/paths.js";
 
 const PREFIX = "hpcfit-run-";
 const OWNER_FILE = "owner.pid";
-/** Folders of older versions (in the temporary directory, without an owner file) count as stale after this long. */
-const LEGACY_AGE_MS = 60 * 60 * 1000;
+/**
+ * Folders without a readable owner count as stale after this long: those of older versions (in
+ * the temporary directory, without an owner file), and those whose owner file another run is
+ * still writing when this one looks.
+ */
+const UNOWNED_AGE_MS = 60 * 60 * 1000;
 
 function processAlive(pid: number): boolean {
   try {
@@ -27,9 +31,9 @@ function stale(dir: string, now: number): boolean {
   const owner = join(dir, OWNER_FILE);
   if (existsSync(owner)) {
     const pid = Number.parseInt(readFileSync(owner, "utf8"), 10);
-    return !(Number.isInteger(pid) && pid > 0 && processAlive(pid));
+    if (Number.isInteger(pid) && pid > 0) return !processAlive(pid);
   }
-  return now - statSync(dir).mtimeMs > LEGACY_AGE_MS;
+  return now - statSync(dir).mtimeMs > UNOWNED_AGE_MS;
 }
 
 /**
@@ -67,6 +71,10 @@ export function removeStaleRunDirs(runtimeDir: string = userRuntimeDir()): strin
 export function createRunDir(runtimeDir: string = userRuntimeDir()): string {
   removeStaleRunDirs(runtimeDir);
   const dir = mkdtempSync(join(runtimeDir, PREFIX));
-  writeFileSync(join(dir, OWNER_FILE), String(process.pid), { mode: 0o600 });
+  // Written aside and renamed, so that runs starting together on one machine (a job array's
+  // tasks) never see an owner file half written.
+  const partial = join(dir, `${OWNER_FILE}.partial`);
+  writeFileSync(partial, String(process.pid), { mode: 0o600 });
+  renameSync(partial, join(dir, OWNER_FILE));
   return dir;
 }

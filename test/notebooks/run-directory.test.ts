@@ -4,10 +4,11 @@
  * removes what it left.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
+import { removeStaleRunDirs } from "../../notebooks/run-directory.js";
 import { CLI, runCli, tempDir, writeTestNotebook } from "./support.js";
 
 test("a killed run's folder is removed by the next run; run folders are private and outside the shared tmp", async () => {
@@ -44,4 +45,18 @@ test("a killed run's folder is removed by the next run; run folders are private 
   expect(existsSync(legacyNew)).toBe(true);
   expect(runDirs()).toEqual([]);
   rmSync(legacyNew, { recursive: true });
+});
+
+test("a run folder whose owner file another run is still writing is left alone until it is an hour old", () => {
+  const runtime = tempDir();
+  const writing = mkdtempSync(join(runtime, "hpcfit-run-"));
+  writeFileSync(join(writing, "owner.pid"), "");
+  const abandoned = mkdtempSync(join(runtime, "hpcfit-run-"));
+  writeFileSync(join(abandoned, "owner.pid"), "");
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+  utimesSync(abandoned, twoHoursAgo, twoHoursAgo);
+
+  expect(removeStaleRunDirs(runtime)).toEqual([abandoned]);
+  expect(existsSync(writing)).toBe(true);
+  rmSync(writing, { recursive: true });
 });
