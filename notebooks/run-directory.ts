@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { userRuntimeDir } from "../util/paths.js";
+import { processAlive } from "../util/process-alive.js";
 
 const PREFIX = "hpcfit-run-";
 const OWNER_FILE = "owner.pid";
@@ -16,16 +17,6 @@ const OWNER_FILE = "owner.pid";
  * still writing when this one looks.
  */
 const UNOWNED_AGE_MS = 60 * 60 * 1000;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function stale(dir: string, now: number): boolean {
   const owner = join(dir, OWNER_FILE);

@@ -10,7 +10,8 @@
 import { appendFileSync } from "node:fs";
 import { JobStore } from "../store.js";
 import { daemonLog } from "./paths.js";
-import { processAlive, schedulePass } from "./scheduler.js";
+import { processAlive } from "../../util/process-alive.js";
+import { schedulePass } from "./scheduler.js";
 
 /** Milliseconds between passes. */
 export const TICK_MS = 200;

@@ -17,7 +17,8 @@ import { ACTIVE_STATES } from "../states.js";
 import { JobStore, type LocalJobExtras } from "../store.js";
 import type { CancelOutcome, JobFilter, JobsBackend, NodeInfo, PartitionInfo, SubmitRequest } from "../types.js";
 import { daemonLog, localJobDir } from "./paths.js";
-import { processAlive, releaseEnvironment, signalJob } from "./scheduler.js";
+import { processAlive } from "../../util/process-alive.js";
+import { releaseEnvironment, signalJob } from "./scheduler.js";
 import { UserError } from "../../util/user-error.js";
 
 /** The partition name local jobs report. */

@@ -14,20 +14,11 @@ import { hostname } from "node:os";
 import { isTerminalState, type JobRow } from "../../schema/jobs.js";
 import { parseDependency } from "../sbatch-options.js";
 import type { JobStore, LocalJobExtras, StoredJob } from "../store.js";
+import { processAlive } from "../../util/process-alive.js";
 import { exitFile } from "./paths.js";
 
 /** Seconds between SIGTERM and SIGKILL for a cancelled or timed-out job (Slurm's KillWait). */
 export const KILL_WAIT_MS = 2000;
-
-/** True when a process (or process group leader) `pid` exists. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Signals a job's whole process group (the wrapper, the script and its children). */
 export function signalJob(pid: number, signal: NodeJS.Signals): void {
