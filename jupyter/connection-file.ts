@@ -6,6 +6,12 @@ import { freePorts } from "../util/free-port.js";
 import { UserError } from "../util/user-error.js";
 import { readUserText } from "../util/read-text.js";
 
+/**
+ * The environment variable in which a launcher of hpcfit's own (a notebook run) gives the kernel
+ * its pid, so that a kernel whose launcher died while it was being started does not outlive it.
+ */
+export const KERNEL_LAUNCHER_ENV = "HPCFIT_KERNEL_LAUNCHER";
+
 /** The five ports of a kernel: its sockets and its heartbeat. */
 export interface KernelPorts {
   shell_port: number;

@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import type * as zmq from "zeromq";
-import { endpoint, freeTcpConnection, type ConnectionInfo } from "../jupyter/connection-file.js";
+import { endpoint, freeTcpConnection, KERNEL_LAUNCHER_ENV, type ConnectionInfo } from "../jupyter/connection-file.js";
 import { createMessage, type JSONDict, type JupyterMessage, type SenderIdentity } from "../jupyter/message.js";
 import { MessageSigner, parseMessage, serializeMessage } from "../jupyter/wire.js";
 import { findKernelSpec, type KernelSpec } from "./kernelspec.js";
@@ -61,7 +61,9 @@ async function startOnce(spec: KernelSpec, options: StartKernelOptions): Promise
   const argv = spec.argv.map((a) => a.replace("{connection_file}", connectionFile).replace("{resource_dir}", spec.resourceDir));
   const child = spawn(argv[0], argv.slice(1), {
     cwd: options.cwd,
-    env: { ...process.env, ...spec.env, ...options.env },
+    // A kernel that starts after this process died (killed while the kernel was being spawned)
+    // can tell by this, and does not outlive it.
+    env: { ...process.env, ...spec.env, ...options.env, [KERNEL_LAUNCHER_ENV]: String(process.pid) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Loaded here, not with the module: `import { notebooks } from "hpcfit"` in a kernel should not

@@ -17,11 +17,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import type { Writable } from "node:stream";
-import { readConnectionFile } from "../../jupyter/connection-file.js";
+import { KERNEL_LAUNCHER_ENV, readConnectionFile } from "../../jupyter/connection-file.js";
 import { createMessage, type Channel, type JSONDict, type JupyterMessage, type SenderIdentity } from "../../jupyter/message.js";
 import { kernelInfoContent } from "../protocol/kernel-info.js";
 import { WorkerTransport } from "../transport/worker-transport.js";
 import { packageVersion } from "../../util/paths.js";
+import { processAlive } from "../../util/process-alive.js";
 import { doorbellRecord } from "../interrupt/doorbell.js";
 import { describeDeath, type DeathReport } from "./death-report.js";
 import {
@@ -103,10 +104,12 @@ class Supervisor {
     // interrupt_request all arrive here as SIGINT.
     process.on("SIGINT", () => this.interrupt());
     process.on("SIGTERM", () => this.terminate());
-    // A kernel outlives nobody: re-parented means that whoever started it is gone.
+    // A kernel outlives nobody: re-parented means that whoever started it is gone, and so does a
+    // launcher that named itself and died before this process read its parent.
     const parent = process.ppid;
+    const launcher = takeLauncher(parent);
     setInterval(() => {
-      if (process.ppid !== parent) this.terminate();
+      if (process.ppid !== parent || (launcher !== undefined && !processAlive(launcher))) this.terminate();
     }, PARENT_POLL_MS).unref();
     this.startChild();
   }
@@ -296,4 +299,16 @@ class Supervisor {
     // After whatever the child sent before, which may still wait in the outbox.
     this.transport.sendMany([...this.outbox.splice(0), { channel, message }]);
   }
+}
+
+/**
+ * The launcher named in {@link KERNEL_LAUNCHER_ENV} when it is not this process's parent at start
+ * (it died before the parent was read), else undefined. The variable is taken out of the
+ * environment, so that nothing the kernel starts (a batch job on another machine, where that pid
+ * means nothing) inherits it.
+ */
+function takeLauncher(parentAtStart: number): number | undefined {
+  const named = Number(process.env[KERNEL_LAUNCHER_ENV]);
+  delete process.env[KERNEL_LAUNCHER_ENV];
+  return Number.isInteger(named) && named > 1 && named !== parentAtStart ? named : undefined;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { removeStaleRunDirs } from "../../notebooks/run-directory.js";
+import { processes } from "../support/processes.js";
 import { CLI, runCli, tempDir, writeTestNotebook } from "./support.js";
 
 test("a killed run's folder is removed by the next run; run folders are private and outside the shared tmp", async () => {
@@ -30,6 +31,9 @@ test("a killed run's folder is removed by the next run; run folders are private 
   child.kill("SIGKILL");
   await new Promise((r) => child.once("exit", r));
   expect(existsSync(killed)).toBe(true);
+  // Its kernel, orphaned, ends by itself.
+  const kernelOfKilled = (): number => processes().filter((p) => p.cmdline.includes(join(killed, "kernel.json"))).length;
+  await expect.poll(kernelOfKilled, { timeout: 20_000, interval: 200 }).toBe(0);
 
   // A folder an older version left in the shared tmp an hour and more ago goes too; a fresh one stays.
   const legacyOld = mkdtempSync(join(tmpdir(), "hpcfit-run-"));
