@@ -36,7 +36,7 @@ process.env.HPCFIT_DATA_DIR = join(tmp, "data");
 process.chdir(tmp);
 const { prepareFitJob, submitFitJob } = await import(join(ROOT, "dist/fit-jobs/fit-job.js"));
 const { parseFitLine } = await import(join(ROOT, "dist/fit-jobs/options.js"));
-const { readProgress } = await import(join(ROOT, "dist/fit-jobs/progress.js"));
+const { readProgress, roundsText } = await import(join(ROOT, "dist/fit-jobs/progress.js"));
 
 /** y = a·x + b through ten points; each evaluation sleeps MODEL_MS without using a CPU. */
 const MODEL = [
@@ -136,6 +136,9 @@ async function runJob(method, w) {
     rssMiB: rss.length ? rss.reduce((a, b) => a + b, 0) / rss.length : null,
     msPerRound: (1000 * seconds) / rounds,
     workerPoints,
+    // The driver's own account of its rounds (progress.json): the last worker's time, the
+    // transport, the sampler's work between rounds.
+    roundTimes: p.rounds ?? null,
     floorMsPerRound: w > 1 ? floor(Math.round(workerPoints / rounds), w, method, nodes) : null,
     processFloorMsPerRound: w > 1 ? floor(Math.round(workerPoints / rounds), w, method) : null,
   };
@@ -185,7 +188,7 @@ try {
       const r = await runJob(method, w);
       rows.push(r);
       console.log(
-        `${method} W=${w}: ${r.seconds.toFixed(2)} s (+ band ${r.bandSeconds.toFixed(2)} s, + summary ${r.summarySeconds.toFixed(3)} s), ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.msPerRound.toFixed(2)} ms/round (bare ZeroMQ floor, one process per node ${r.floorMsPerRound === null ? "–" : r.floorMsPerRound.toFixed(2)}, one per worker ${r.processFloorMsPerRound === null ? "–" : r.processFloorMsPerRound.toFixed(2)}), ${r.connected} workers in ${r.processes} processes on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}, load ${loadavg()[0].toFixed(1)}`,
+        `${method} W=${w}: ${r.seconds.toFixed(2)} s (+ band ${r.bandSeconds.toFixed(2)} s, + summary ${r.summarySeconds.toFixed(3)} s), ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.msPerRound.toFixed(2)} ms/round (bare ZeroMQ floor, one process per node ${r.floorMsPerRound === null ? "–" : r.floorMsPerRound.toFixed(2)}, one per worker ${r.processFloorMsPerRound === null ? "–" : r.processFloorMsPerRound.toFixed(2)}), ${r.connected} workers in ${r.processes} processes on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}${r.roundTimes ? `; rounds by the driver: ${roundsText(r.roundTimes)}` : ""}, load ${loadavg()[0].toFixed(1)}`,
       );
     }
   }
@@ -250,6 +253,14 @@ ${targets
     (r) =>
       `| ${r.method} | ${r.workers} | ${r.connected} / ${r.processes} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.bandSeconds.toFixed(2)} | ${r.summarySeconds.toFixed(3)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.workerPoints === null ? "–" : (r.workerPoints / r.rounds).toFixed(0)} | ${r.msPerRound.toFixed(2)} | ${f(r.floorMsPerRound, 2)} | ${f(r.processFloorMsPerRound, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
   );
+  const split = rows
+    .filter((r) => r.roundTimes !== null)
+    .map((r) => {
+      const t = r.roundTimes;
+      // Each thread's share of a round's points, at 5 ms each: what the last worker could not do faster.
+      const modelMs = ((r.workerPoints / r.rounds) * MODEL_MS) / r.workers;
+      return `| ${r.method} | ${r.workers} | ${t.rounds} | ${t.roundMs.toFixed(2)} | ${t.workerMs.toFixed(2)} | ${modelMs.toFixed(2)} | ${(t.workerMs - modelMs).toFixed(2)} | ${t.transportMs.toFixed(2)} | ${t.betweenMs.toFixed(2)} |`;
+    });
   const at = (m, w) => rows.find((r) => r.method === m && r.workers === w);
   const verdict = targets
     .filter(([m, w]) => at(m, w))
@@ -271,6 +282,16 @@ ${targets
       ...table,
       "",
       `Targets: ${verdict}.`,
+      ...(split.length
+        ? [
+            "",
+            "Where a round's time goes, by the driver's own account (progress.json's `rounds`, means over the rounds of nllf values, not the band's): a round runs from the scatter to the last result; the last worker to answer says how long the slice took it (from receiving it to sending the values: waking its threads, the model, gathering them), the rest is transport (the messages' way both ways through ZeroMQ, the wake-ups on both sides); between rounds the sampler does its own work (proposals, acceptance, its bookkeeping). Model = each thread's share of a round's points × 5 ms, so the worker's excess over it is the threads' waking, the sleeps' oversleeping and the gathering.",
+            "",
+            "| sampler | W | rounds | ms / round | last worker ms | of which model | worker excess | transport ms | sampler ms between rounds |",
+            "|---|---|---|---|---|---|---|---|---|",
+            ...split,
+          ]
+        : []),
       ...(bounds.length
         ? [
             "",

@@ -16,7 +16,7 @@ import type { MonitorInfo } from "../fit/types.js";
 import { readCheckpoint, writeCheckpoint } from "./checkpoint.js";
 import { ENDPOINT_FILE, MODEL_FILE, STORE_DIR, readSpec, writeAtomic } from "./job-directory.js";
 import { fitFunctionOptions } from "./options.js";
-import { logpRhat, progressLine, writeProgress, type FitProgress } from "./progress.js";
+import { logpRhat, progressLine, roundsText, writeProgress, type FitProgress } from "./progress.js";
 import { ZmqEvaluator } from "../fit/node/zmq-evaluator.js";
 import { POPULATION_METHODS } from "./population-methods.js";
 import { BestChisq } from "./best-chisq.js";
@@ -76,7 +76,10 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     lastWrite = now;
     progress.elapsed = (now - started) / 1000;
     progress.updated = new Date(now).toISOString();
-    if (zmq) progress.workers = zmq.workers();
+    if (zmq) {
+      progress.workers = zmq.workers();
+      progress.rounds = zmq.roundTimes();
+    }
     writeProgress(dir, progress);
   };
   // The progress file's refresh (R-hat, chisq, the write, the log line) waits for the event loop's
@@ -242,6 +245,8 @@ export async function runFitJob(dir: string, options: DriverOptions): Promise<vo
     if (zmq) log(`${zmq.evaluated} points evaluated by the workers (the prior refused the others here)`);
     if (zmq && zmq.curvesEvaluated > 0) log(`${zmq.curvesEvaluated} band draws evaluated by the workers`);
     if (zmq && zmq.resent > 0) log(`${zmq.resent} slice(s) of points were re-sent after workers were lost`);
+    const rounds = zmq?.roundTimes();
+    if (rounds !== undefined) log(`${rounds.rounds} rounds: ${roundsText(rounds)}`);
     const files = await saveResult(result, join(dir, STORE_DIR), spec.storeName);
     progress.phase = "done";
     if (result.stopped !== undefined) progress.stopped = result.stopped;

@@ -22,7 +22,7 @@
  * 4-byte binary frames and values as raw doubles. A lost worker takes all its threads with it.
  *
  * Frames, worker → sampler: `hello` + JSON {labels, residuals, threads, host, node, pid}; `hb`; `result` + tag +
- * doubles; `error` + tag + UTF-8 message. Sampler → worker: `eval` + tag + doubles (row-major
+ * doubles + the milliseconds the slice took in the worker (a double); `error` + tag + UTF-8 message. Sampler → worker: `eval` + tag + doubles (row-major
  * points; one nllf back per point), `resid` + tag + doubles (the residual vector back per
  * point, for `lm`'s Jacobian) or `curves` + tag + doubles + width (the model curves on the band
  * grids back per point, `width` values each as a 4-byte frame, for a sampler's model band,
@@ -30,7 +30,7 @@
  */
 import { hostname } from "node:os";
 import { Router } from "zeromq";
-import { decodeTag, encodeTag, type RequestKind } from "./zmq-frames.js";
+import { decodeMs, decodeTag, encodeTag, type RequestKind } from "./zmq-frames.js";
 import type { PopulationEvaluator } from "../samplers/evaluator.js";
 
 /** One evaluation worker as the driver sees it. */
@@ -49,6 +49,31 @@ export interface WorkerInfo {
   evaluated: number;
   /** False once it stopped answering or its connection closed. */
   alive: boolean;
+}
+
+/**
+ * Where the rounds of a spread fit spend their time (means over the rounds of nllf values and
+ * residuals so far; a sampler's model band is not counted). A round runs from the scatter of a
+ * population to its last result; the last worker to answer sets its length, so the round splits
+ * into that worker's own time and what the messages took on their way to it and back.
+ */
+export interface RoundTimes {
+  /** Rounds counted. */
+  rounds: number;
+  /** Milliseconds from a round's scatter to its last result. */
+  roundMs: number;
+  /**
+   * Of which the last worker to answer took from receiving its slice to sending the values: the
+   * model, and the waking and gathering of its threads.
+   */
+  workerMs: number;
+  /** The rest: the slice's and the values' way through ZeroMQ, both sides' wake-ups included. */
+  transportMs: number;
+  /**
+   * Milliseconds between a round's last result and the next round's scatter: the sampler's own
+   * work between rounds (over the rounds that followed another).
+   */
+  betweenMs: number;
 }
 
 /** Options of {@link ZmqEvaluator.bind}. */
@@ -123,8 +148,14 @@ export class ZmqEvaluator implements PopulationEvaluator {
         resolve: () => void;
         reject: (e: Error) => void;
         waitingSince: number;
+        /** When it was scattered (performance.now). */
+        scatteredAt: number;
       }
     | undefined;
+  /** Sums behind {@link roundTimes}. */
+  private readonly roundSums = { rounds: 0, roundMs: 0, workerMs: 0, between: 0, betweenMs: 0 };
+  /** When the last counted round ended (performance.now), while the next one has not begun. */
+  private lastRoundEnd: number | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   /** Disconnects reported by the monitor and not yet matched to a worker found unreachable. */
   private unmatchedDisconnects = 0;
@@ -273,7 +304,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
   }
 
   private handle(frames: Buffer[]): void {
-    const [routing, kindBuf, meta, data] = frames;
+    const [routing, kindBuf, meta, data, busyFrame] = frames;
     if (routing === undefined || kindBuf === undefined) return;
     const key = routing.toString("hex");
     const kind = kindBuf.toString();
@@ -361,6 +392,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
         if (--cur.remaining === 0) {
           const done = cur.resolve;
           this.current = undefined;
+          this.countRound(cur.kind, cur.scatteredAt, decodeMs(busyFrame));
           done();
           return;
         }
@@ -524,6 +556,7 @@ export class ZmqEvaluator implements PopulationEvaluator {
     if (this.closed) return Promise.reject(new Error("zmq evaluator is closed"));
     if (this.current !== undefined) return Promise.reject(new Error("zmq evaluator: one population at a time"));
     if (count === 0) return Promise.resolve();
+    const scatteredAt = performance.now();
     const slices = new Map<number, Slice>();
     const queue: Slice[] = [];
     const slice = (start: number, end: number): Slice => {
@@ -563,10 +596,49 @@ export class ZmqEvaluator implements PopulationEvaluator {
           reject(e);
         },
         waitingSince: Date.now(),
+        scatteredAt,
       };
       for (const [peer, part] of assigned) this.sendSlice(peer, part);
       this.dispatch();
     });
+  }
+
+  /** Where the rounds so far spent their time; undefined before the first round ended. */
+  roundTimes(): RoundTimes | undefined {
+    const s = this.roundSums;
+    if (s.rounds === 0) return undefined;
+    const roundMs = s.roundMs / s.rounds;
+    const workerMs = s.workerMs / s.rounds;
+    return {
+      rounds: s.rounds,
+      roundMs,
+      workerMs,
+      transportMs: roundMs - workerMs,
+      betweenMs: s.between === 0 ? 0 : s.betweenMs / s.between,
+    };
+  }
+
+  /**
+   * Adds the round scattered at `scatteredAt` that ended now to {@link roundTimes}, `lastBusy`
+   * being the time its last worker took (absent from a worker that does not say: the round is
+   * then not counted, nor is a band's).
+   */
+  private countRound(kind: RequestKind, scatteredAt: number, lastBusy: number | undefined): void {
+    const now = performance.now();
+    const s = this.roundSums;
+    if (kind === "curves" || lastBusy === undefined) {
+      this.lastRoundEnd = undefined;
+      return;
+    }
+    const roundMs = now - scatteredAt;
+    s.rounds++;
+    s.roundMs += roundMs;
+    s.workerMs += Math.min(lastBusy, roundMs);
+    if (this.lastRoundEnd !== undefined) {
+      s.between++;
+      s.betweenMs += scatteredAt - this.lastRoundEnd;
+    }
+    this.lastRoundEnd = now;
   }
 
   /** Tells the workers to stop and closes the socket. Idempotent. */

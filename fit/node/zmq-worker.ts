@@ -15,7 +15,7 @@ import { resolve as resolvePath } from "node:path";
 import { loadModelFile } from "./load-model.js";
 import { InlineSlices, type SliceEvaluator } from "./slice-evaluation.js";
 import { ThreadSlices } from "./thread-slices.js";
-import { decodeTag } from "./zmq-frames.js";
+import { decodeTag, encodeMs } from "./zmq-frames.js";
 import { nodeName } from "../../util/node-name.js";
 
 /** Options of {@link runEvaluationWorker}. */
@@ -112,6 +112,7 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
     for (;;) {
       // A thread that died while the worker waited ends it now, not at the next slice.
       const [kind, meta, data, widthFrame] = await Promise.race([socket.receive(), broken]);
+      const received = performance.now();
       const k = kind?.toString();
       if (k === "stop") break;
       if ((k !== "eval" && k !== "resid" && k !== "curves") || meta === undefined || data === undefined) continue;
@@ -126,8 +127,10 @@ export async function runEvaluationWorker(options: EvaluationWorkerOptions): Pro
         continue;
       }
       evaluated += count;
-      // The tag frame goes back as it came.
-      await send(["result", meta, Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
+      // The tag frame goes back as it came; the time the slice took here lets the sampler tell it
+      // from the time the messages took on their way.
+      const busy = encodeMs(performance.now() - received);
+      await send(["result", meta, Buffer.from(values.buffer, values.byteOffset, values.byteLength), busy]);
     }
   } finally {
     clearInterval(beat);

@@ -1299,6 +1299,7 @@ async function lmRun(
   const jcur = new Float64Array(broyden ? m * n : 0);
   const secantFrom = new Float64Array(broyden ? n : 0);
   const secantResiduals = new Float64Array(broyden ? m : 0);
+  const secantWork = new Float64Array(broyden ? m : 0);
   // Whether this iteration's Jacobian is a secant update; whether the next must be measured (a
   // secant step failed); whether every Jacobian from here on is (a stopping test fired).
   let secant: boolean;
@@ -1317,11 +1318,17 @@ async function lmRun(
       ss += d * d;
     }
     if (!(ss > 0)) return;
-    for (let i = 0; i < m; i++) {
-      let js = 0;
-      for (let j = 0; j < n; j++) js += jcur[i + j * m] * wa[j];
-      const u = (fvec[i] - secantResiduals[i] - js) / ss;
-      for (let j = 0; j < n; j++) jcur[i + j * m] += u * wa[j];
+    // Column by column, for contiguous access; each row's sums run in the same order as J s.
+    const u = secantWork;
+    u.fill(0);
+    for (let j = 0; j < n; j++) {
+      const d = wa[j];
+      for (let i = 0, c = j * m; i < m; i++, c++) u[i] += jcur[c] * d;
+    }
+    for (let i = 0; i < m; i++) u[i] = (fvec[i] - secantResiduals[i] - u[i]) / ss;
+    for (let j = 0; j < n; j++) {
+      const d = wa[j];
+      for (let i = 0, c = j * m; i < m; i++, c++) jcur[c] += u[i] * d;
     }
   };
   // The parameter that drifted when the run gave up (info 13).

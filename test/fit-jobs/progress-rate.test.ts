@@ -53,6 +53,11 @@ describe("a fit job's evaluations per second", () => {
     // The first write of a run has a count but no rate yet; a file written before counts were kept has neither.
     expect(progressLine(running({ evaluations: 3 }))).toBe("lm step 4, best chisq 0.54000, 3 evaluations");
     expect(progressLine(running({}))).toBe("lm step 4, best chisq 0.54000");
+    // A spread fit says where its rounds spend their time.
+    const rounds = { rounds: 30, roundMs: 22.94, workerMs: 21.46, transportMs: 1.48, betweenMs: 0.262 };
+    expect(progressLine(running({ rounds }))).toBe(
+      "lm step 4, best chisq 0.54000, 22.9 ms per round (workers 21.5, transport 1.48, sampler 0.26 between rounds)",
+    );
     const row = { id: "7", name: "rate", state: "RUNNING", nodes: "n1" } as JobRow;
     expect(fitStatusLine(row, p)).toBe(`Fit job 7 (rate) RUNNING on n1 — ${progressLine(p)}`);
   });

@@ -104,6 +104,16 @@ describe("%%fit on Slurm", () => {
     expect(out).toMatch(/16 evaluation workers connected/);
     // Every node's worker evaluated its share.
     expect(workers.every((w) => w.evaluated > 0)).toBe(true);
+    // Where the rounds spent their time: every generation counted, split without a remainder.
+    const rounds = readProgress(job.dir)!.rounds!;
+    expect(rounds.rounds).toBeGreaterThan(0);
+    expect(rounds.workerMs + rounds.transportMs).toBeCloseTo(rounds.roundMs, 9);
+    expect(rounds.workerMs).toBeGreaterThan(0);
+    expect(out).toMatch(
+      new RegExp(
+        `${rounds.rounds} rounds: [0-9.]+ ms per round \\(workers [0-9.]+, transport [0-9.]+, sampler [0-9.]+ between rounds\\)`,
+      ),
+    );
 
     const module = (await import(join(job.dir, "model.ts"))) as { problem: Problem };
     const serial = await fit(module.problem, { method: "dream", samples: 400, burn: 30, seed: 7 });
