@@ -128,7 +128,7 @@ export function progressLine(p: FitProgress): string {
 }
 
 /**
- * `22.9 ms per round (workers 21.8, transport 0.8, sampler 0.3 between rounds)`: where a spread
+ * `22.9 ms per round (workers 21.8, transport 0.80, sampler 0.30 between rounds)`: where a spread
  * fit's rounds spend their time, in means.
  */
 export function roundsText(r: RoundTimes): string {

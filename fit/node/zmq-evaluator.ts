@@ -21,9 +21,10 @@
  * generation costs one message each way per worker process whatever the threads; tags travel as
  * 4-byte binary frames and values as raw doubles. A lost worker takes all its threads with it.
  *
- * Frames, worker → sampler: `hello` + JSON {labels, residuals, threads, host, node, pid}; `hb`; `result` + tag +
- * doubles + the milliseconds the slice took in the worker (a double); `error` + tag + UTF-8 message. Sampler → worker: `eval` + tag + doubles (row-major
- * points; one nllf back per point), `resid` + tag + doubles (the residual vector back per
+ * Frames, worker → sampler: `hello` + JSON {labels, residuals, threads, host, node, pid}; `hb`;
+ * `result` + tag + doubles + the milliseconds the slice took in the worker (a double); `error` +
+ * tag + UTF-8 message. Sampler → worker: `eval` + tag + doubles (row-major points; one nllf back
+ * per point), `resid` + tag + doubles (the residual vector back per
  * point, for `lm`'s Jacobian) or `curves` + tag + doubles + width (the model curves on the band
  * grids back per point, `width` values each as a 4-byte frame, for a sampler's model band,
  * `fit/model-bands.ts`); `ping` (ignored: a probe of the connection); `stop`.
@@ -67,7 +68,10 @@ export interface RoundTimes {
    * model, and the waking and gathering of its threads.
    */
   workerMs: number;
-  /** The rest: the slice's and the values' way through ZeroMQ, both sides' wake-ups included. */
+  /**
+   * The rest: the slice's and the values' way through ZeroMQ, both sides' wake-ups included (and,
+   * in a round whose slice was re-sent after a worker was lost, the wait for that loss).
+   */
   transportMs: number;
   /**
    * Milliseconds between a round's last result and the next round's scatter: the sampler's own
