@@ -257,8 +257,9 @@ ${targets
     .filter((r) => r.roundTimes !== null)
     .map((r) => {
       const t = r.roundTimes;
-      // Each thread's share of a round's points, at 5 ms each: what the last worker could not do faster.
-      const modelMs = ((r.workerPoints / r.rounds) * MODEL_MS) / r.workers;
+      // Each thread's share of a round's points (over the rounds the driver counted), at 5 ms each:
+      // what the last worker could not do faster.
+      const modelMs = ((r.workerPoints / t.rounds) * MODEL_MS) / r.workers;
       return `| ${r.method} | ${r.workers} | ${t.rounds} | ${t.roundMs.toFixed(2)} | ${t.workerMs.toFixed(2)} | ${modelMs.toFixed(2)} | ${(t.workerMs - modelMs).toFixed(2)} | ${t.transportMs.toFixed(2)} | ${t.betweenMs.toFixed(2)} |`;
     });
   const at = (m, w) => rows.find((r) => r.method === m && r.workers === w);

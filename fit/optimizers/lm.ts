@@ -1167,8 +1167,8 @@ async function lmRun(
    * whose next step the forward differences' error lengthens (Chwirut1: 0.02 then 0.13).
    */
   const trustedRate = (rho: number): number => Math.max(rho, lastRate < 1 ? lastRate * lastRate : 0);
-  /** The rate of convergence the step in `wa` shows: its size against the last accepted step's, else the one inherited. */
-  const stepRate = (): number => (prevWorst > 0 ? largestRelative(stepInWa, x) / prevWorst : switchRate);
+  /** The rate of convergence a step of size `next` shows: against the last accepted step's, else the one inherited. */
+  const stepRate = (next: number): number => (prevWorst > 0 ? next / prevWorst : switchRate);
   /**
    * Whether the Gauss–Newton step in `wa` (from a measured Jacobian, not yet evaluated) ends the
    * run as a polish (see {@link polish}): taken, it leaves the point as near the optimum as the step
@@ -1180,7 +1180,7 @@ async function lmRun(
    */
   const polishEnds = (): boolean => {
     const next = largestRelative(stepInWa, x);
-    const rho = trustedRate(stepRate());
+    const rho = trustedRate(stepRate(next));
     if (!(rho < 0.9) || !jacobianStillValid(x, xtrial, COVARIANCE_REUSE) || (next * rho) / (1 - rho) > STEP_TOL) return false;
     // ‖J·step‖ through the factorization (R Pᵀ step), relative to ‖f‖.
     let jsq = 0;
@@ -1474,7 +1474,7 @@ async function lmRun(
         // the direction of largest bias (see biasDirection). Its step is judged at the rate the
         // forward steps showed: the central Jacobian moves the point the forward steps converge
         // to, not how fast they converge.
-        switchRate = stepRate();
+        switchRate = stepRate(largestRelative(stepInWa, x));
         prevWorst = 0;
         central = true;
         chooseCentralColumns();
@@ -1566,7 +1566,7 @@ async function lmRun(
         // The largest relative change of a parameter in this accepted step.
         const worst = largestRelative((j) => xtrial[j] - x[j], xtrial);
         // Steps shrinking by ρ per iteration leave about ρ/(1 − ρ) of the last one to go.
-        const rho = prevWorst > 0 ? worst / prevWorst : switchRate;
+        const rho = stepRate(worst);
         const trusted = trustedRate(rho);
         lastRate = rho;
         switchRate = 1;
