@@ -1,24 +1,26 @@
 /**
  * An evaluation thread of a worker process of a spread fit (`thread-slices.ts`): loads the model
  * file, says it is ready, then sleeps on its wake cell of the shared control block and, at each
- * wake, evaluates its part of the shared points into the shared values (`thread-control.ts`).
- * A model that throws leaves its text in the thread's error cells; the last thread done wakes
- * the process.
+ * wake, takes the slice's points one at a time until none is left, evaluating each into the
+ * shared values (`thread-control.ts`). A model that throws leaves the text of the first point
+ * it threw at in the thread's error cells; the last thread done wakes the process.
  */
 import { receiveMessageOnPort, workerData } from "node:worker_threads";
 import {
-  ASKED,
   BUFFERS,
   ERROR_BYTES,
   ERROR_LENGTH,
-  FROM,
-  KIND,
+  ERROR_POINT,
   KINDS,
+  NEXT,
+  REMAINING,
   ROW,
+  SLICE_ASKED,
+  SLICE_COUNT,
+  SLICE_KIND,
   STATUS,
-  TO,
   WAKE,
-  remainingCell,
+  sliceCell,
   type ThreadBuffers,
   type EvaluationThreadData,
 } from "./thread-control.js";
@@ -33,7 +35,8 @@ async function main(): Promise<void> {
   const cells = new Int32Array(control);
   const errorText = new Uint8Array(errors, index * ERROR_BYTES, ERROR_BYTES);
   const row = index * ROW;
-  const remaining = remainingCell(threads);
+  const remaining = sliceCell(threads, REMAINING);
+  const nextPoint = sliceCell(threads, NEXT);
   const model = sliceModel(problem);
   let version = 0;
   let points: Float64Array = new Float64Array(0);
@@ -54,19 +57,29 @@ async function main(): Promise<void> {
       points = new Float64Array(next.points);
       values = new Float64Array(next.values);
     }
-    const kind = KINDS[cells[row + KIND]];
+    const kind = KINDS[cells[sliceCell(threads, SLICE_KIND)]];
+    const count = cells[sliceCell(threads, SLICE_COUNT)];
     let failure: string | undefined;
-    try {
-      const width = sliceWidth(model, kind, cells[row + ASKED]);
-      if (typeof width === "string") failure = width;
-      else evaluateSlice(model, kind, points, cells[row + FROM], cells[row + TO], width, values);
-    } catch (e) {
-      failure = e instanceof Error ? e.message : String(e);
-    }
+    let failedAt = -1;
+    const width = sliceWidth(model, kind, cells[sliceCell(threads, SLICE_ASKED)]);
+    if (typeof width === "string") failure = width;
+    else
+      // Past a failure the thread goes on taking points: the process reports the slice's first
+      // failing point, whichever thread took it, so the error heard does not depend on timing.
+      for (let i = Atomics.add(cells, nextPoint, 1); i < count; i = Atomics.add(cells, nextPoint, 1)) {
+        try {
+          evaluateSlice(model, kind, points, i, i + 1, width, values);
+        } catch (e) {
+          if (failure !== undefined) continue;
+          failure = e instanceof Error ? e.message : String(e);
+          failedAt = i;
+        }
+      }
     if (failure === undefined) cells[row + STATUS] = 0;
     else {
       const { written } = new TextEncoder().encodeInto(failure, errorText);
       cells[row + ERROR_LENGTH] = written;
+      cells[row + ERROR_POINT] = failedAt;
       cells[row + STATUS] = 1;
     }
     if (Atomics.sub(cells, remaining, 1) === 1) Atomics.notify(cells, remaining);

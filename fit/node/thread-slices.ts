@@ -1,29 +1,32 @@
 /**
  * The evaluation threads of one worker process of a spread fit: K threads that each loaded the
- * model file, fed through shared memory (`thread-control.ts`). A slice from the sampler is split
- * into K contiguous parts; the process writes each thread's part into its row of the control
- * block and wakes it with `Atomics.notify`, and awaits the last one's notify with
- * `Atomics.waitAsync`, so its event loop stays free for the socket and the heartbeats while the
- * threads work, and no message is posted per slice. A thread that dies breaks the team: every
+ * model file, fed through shared memory (`thread-control.ts`). The process writes a slice from
+ * the sampler into the control block and wakes the threads with `Atomics.notify`; they take its
+ * points one at a time until none is left, so a slow point holds up one thread while the others
+ * take the rest. The process awaits the last thread's notify with `Atomics.waitAsync`, so its
+ * event loop stays free for the socket and the heartbeats while the threads work, and no message
+ * is posted per slice. A thread that dies breaks the team: every
  * evaluation after it rejects, and the worker ends (the sampler then takes the whole process as
  * lost and re-sends its points).
  */
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import {
-  ASKED,
   BUFFERS,
   ERROR_BYTES,
   ERROR_LENGTH,
-  FROM,
-  KIND,
+  ERROR_POINT,
   KINDS,
+  NEXT,
+  REMAINING,
   ROW,
+  SLICE_ASKED,
+  SLICE_COUNT,
+  SLICE_KIND,
   STATUS,
-  TO,
   WAKE,
   controlCells,
-  remainingCell,
+  sliceCell,
   type ThreadBuffers,
   type EvaluationThreadData,
 } from "./thread-control.js";
@@ -155,18 +158,20 @@ export class ThreadSlices implements SliceEvaluator {
     this.points.set(points.subarray(0, count * this.labels.length));
     const cells = this.cells;
     const threads = this.workers.length;
+    // Woken beyond the slice's points, a thread would find none left to take.
     const busy = Math.min(threads, count);
-    const remaining = remainingCell(threads);
+    const slice = (cell: number): number => sliceCell(threads, cell);
+    const remaining = slice(REMAINING);
+    cells[slice(SLICE_KIND)] = KINDS.indexOf(kind);
+    cells[slice(SLICE_COUNT)] = count;
+    cells[slice(SLICE_ASKED)] = asked ?? -1;
+    Atomics.store(cells, slice(NEXT), 0);
     Atomics.store(cells, remaining, busy);
     for (let t = 0; t < busy; t++) {
       const row = t * ROW;
-      cells[row + KIND] = KINDS.indexOf(kind);
-      cells[row + FROM] = Math.floor((t * count) / busy);
-      cells[row + TO] = Math.floor(((t + 1) * count) / busy);
-      cells[row + ASKED] = asked ?? -1;
       cells[row + STATUS] = 0;
       cells[row + BUFFERS] = this.version;
-      // The add publishes the row's plain writes to the thread that wakes on it.
+      // The add publishes the plain writes above to the thread that wakes on it.
       Atomics.add(cells, row + WAKE, 1);
       Atomics.notify(cells, row + WAKE);
     }
@@ -183,11 +188,16 @@ export class ThreadSlices implements SliceEvaluator {
     }).finally(() => {
       this.onBreak = undefined;
     });
+    // The slice's first failing point speaks for it, whichever thread took it.
+    let failed: number | undefined;
     for (let t = 0; t < busy; t++) {
       if (cells[t * ROW + STATUS] === 0) continue;
-      const length = cells[t * ROW + ERROR_LENGTH];
+      if (failed === undefined || cells[t * ROW + ERROR_POINT] < cells[failed * ROW + ERROR_POINT]) failed = t;
+    }
+    if (failed !== undefined) {
+      const length = cells[failed * ROW + ERROR_LENGTH];
       // Decoded from a copy: TextDecoder does not read shared memory.
-      return new TextDecoder().decode(this.errors.slice(t * ERROR_BYTES, t * ERROR_BYTES + length));
+      return new TextDecoder().decode(this.errors.slice(failed * ERROR_BYTES, failed * ERROR_BYTES + length));
     }
     return this.values.slice(0, count * width);
   }

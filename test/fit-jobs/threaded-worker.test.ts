@@ -2,9 +2,10 @@
 // fit): it tells the sampler its K threads in its hello, gets a slice sized by them next to a
 // worker without threads, answers nllf, residual and band-curve requests with the model's own
 // numbers and a model's error as such a worker does, and a thread that dies ends the worker with
-// a clear error, so the sampler takes it for lost and the others finish the population.
+// a clear error, so the sampler takes it for lost and the others finish the population. Its
+// threads take a slice's points as they free up, so a slow point holds up one thread only.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -33,10 +34,38 @@ const MODEL = [
   "",
 ].join("\n");
 
+/**
+ * A line model through two points whose evaluation in a worker thread takes a second at a = 0 and
+ * logs which thread evaluated which a (in tenths) to the file named by HPCFIT_TEST_POINT_LOG;
+ * below a = -5 it throws, naming a.
+ */
+const LOGGING_MODEL = [
+  `import { appendFileSync } from "node:fs";`,
+  `import { isMainThread, threadId } from "node:worker_threads";`,
+  `import { Curve, FitProblem } from "hpcfit";`,
+  `const nap = new Int32Array(new SharedArrayBuffer(4));`,
+  `const line = (x: number, a = 1, b = 0) => {`,
+  "  if (a < -5) throw new Error(`no line at a = ${a}`);",
+  `  if (x === 0 && !isMainThread) {`,
+  `    if (a === 0) Atomics.wait(nap, 0, 0, 1000);`,
+  "    appendFileSync(process.env.HPCFIT_TEST_POINT_LOG!, `${threadId} ${Math.round(10 * a)}\\n`);",
+  `  }`,
+  `  return a * x + b;`,
+  `};`,
+  `const M = new Curve(line, [0, 1], [1, 3], 0.2);`,
+  `M.a.range(-10, 10);`,
+  `M.b.range(-10, 10);`,
+  `export const problem = new FitProblem(M);`,
+  "",
+].join("\n");
+
 describe("an evaluation worker with threads", () => {
   const dir = mkdtempSync(join(tmpdir(), "hpcfit-threaded-worker-"));
   const modelFile = join(dir, "model.ts");
   writeFileSync(modelFile, MODEL);
+  const loggingModelFile = join(dir, "logging-model.ts");
+  writeFileSync(loggingModelFile, LOGGING_MODEL);
+  const pointLog = join(dir, "points.log");
   const children: ChildProcess[] = [];
   afterAll(() => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
@@ -45,11 +74,12 @@ describe("an evaluation worker with threads", () => {
   const start = (
     endpoint: string,
     threads: number,
+    model = modelFile,
   ): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } => {
     const child = spawn(
       process.execPath,
-      [compiledEntry("cli/main.js"), "fit-worker", "--endpoint", endpoint, "--model", modelFile, "--threads", String(threads)],
-      { stdio: ["ignore", "ignore", "pipe"] },
+      [compiledEntry("cli/main.js"), "fit-worker", "--endpoint", endpoint, "--model", model, "--threads", String(threads)],
+      { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, HPCFIT_TEST_POINT_LOG: pointLog } },
     );
     children.push(child);
     let text = "";
@@ -152,6 +182,39 @@ describe("an evaluation worker with threads", () => {
           .filter((w) => w.alive)
           .map((w) => w.threads),
       ).toEqual([1]);
+    } finally {
+      await ev.close();
+    }
+  });
+  test("its threads take a slice's points as they free up: a slow point holds up one thread, not a share of the slice", async () => {
+    const { problem } = (await import(loggingModelFile)) as { problem: Problem };
+    writeFileSync(pointLog, "");
+    const ev = await ZmqEvaluator.bind({ labels: problem.labels(), bind: "tcp://127.0.0.1:0", log: () => undefined });
+    try {
+      start(ev.endpoint, 2, loggingModelFile);
+      await ev.waitForWorkers(1);
+      // a = 0, 0.1, ..., 0.7: the first point takes a second, the others next to nothing.
+      const count = 8;
+      const x = Float64Array.from({ length: 2 * count }, (_, i) => (i % 2 === 0 ? i / 20 : 0));
+      const out = new Float64Array(count);
+      await ev.evaluatePopulation(x, count, out);
+      expect(Array.from(out)).toEqual(Array.from({ length: count }, (_, k) => problem.nllf(x.subarray(2 * k, 2 * k + 2))));
+      const byPoint = new Map<number, string>();
+      for (const line of readFileSync(pointLog, "utf8").trim().split("\n")) {
+        const [thread, tenths] = line.split(" ");
+        byPoint.set(Number(tenths), thread);
+      }
+      expect([...byPoint.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      // Dealt in two fixed halves, the slow point's thread would have had points 1-3 too.
+      const slowThread = byPoint.get(0);
+      expect([1, 2, 3, 4, 5, 6, 7].filter((k) => byPoint.get(k) === slowThread)).toEqual([]);
+
+      // Whichever thread takes which point, the slice's first failing point is the one heard.
+      const bad = Float64Array.from({ length: 2 * count }, (_, i) =>
+        i % 2 === 0 ? [0.1, 0.2, -6, 0.4, -7, -8, 0.7, -9][i / 2] : 0,
+      );
+      for (let round = 0; round < 5; round++)
+        await expect(ev.evaluatePopulation(bad, count, new Float64Array(count))).rejects.toThrow(/no line at a = -6$/);
     } finally {
       await ev.close();
     }
