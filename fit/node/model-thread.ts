@@ -1,5 +1,5 @@
 /**
- * What the model worker threads (`parallel-worker.ts`, `start-worker.ts`) share: their port to
+ * What the model worker threads (`evaluation-thread.ts`, `start-worker.ts`) share: their port to
  * the fit's thread and the model file they were started with, loaded once.
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";

@@ -1,21 +1,17 @@
 /**
- * Parallel evaluation of a population on worker threads: each worker loads the model module
- * (through the TypeScript hooks, like `hpcfit fit`), and evaluates a contiguous slice of the
- * population written into shared memory. Samplers draw all random numbers in the main thread, so
- * the chains are bit-identical to a serial run whatever the number of workers.
+ * Parallel evaluation of a population on worker threads of this process: each thread loads the
+ * model module (through the TypeScript hooks, like `hpcfit fit`) and takes points of the
+ * population from shared memory as it frees up, as the threads of a spread fit's worker process
+ * do (`thread-slices.ts`). Samplers draw all random numbers in the main thread, so the chains are
+ * bit-identical to a serial run whatever the number of threads.
  */
 import { readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve as resolvePath } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
 import { SerialEvaluator, setParallelEvaluatorFactory, type PopulationEvaluator } from "../samplers/evaluator.js";
 import type { Problem } from "../types.js";
-import { compiledEntry } from "../../util/paths.js";
-import { nextMessage } from "./thread-message.js";
-
-/** Messages from a worker. */
-type WorkerReply = { ready: true; labels: string[] } | { done: true } | { error: string };
+import { ThreadSlices } from "./thread-slices.js";
+import type { RequestKind } from "./zmq-frames.js";
 
 /** Counts the CPUs in a list such as `0-3,6,8-9` (the Cpus_allowed_list format). */
 export function countCpuList(list: string): number {
@@ -50,27 +46,11 @@ export function availableCpus(env: NodeJS.ProcessEnv = process.env): number {
   return Math.max(1, n);
 }
 
-/** The worker script: the compiled twin in `dist/` when running from TypeScript sources. */
-function workerUrl(): URL {
-  return pathToFileURL(compiledEntry("fit/node/parallel-worker.js"));
-}
-
-/** Evaluates populations on a pool of worker threads that each loaded the model module. */
+/** Evaluates populations on a team of threads that each loaded the model module (`thread-slices.ts`). */
 export class WorkerEvaluator implements PopulationEvaluator {
-  private workers: Worker[] = [];
-  private capacity = 0;
-  private points: Float64Array = new Float64Array(0);
-  private out: Float64Array = new Float64Array(0);
-  private residualOut: Float64Array = new Float64Array(0);
-  private curvePoints: Float64Array = new Float64Array(0);
-  private curveOut: Float64Array = new Float64Array(0);
   private closed = false;
 
-  private constructor(
-    private readonly nparams: number,
-    private readonly nres: number,
-    readonly size: number,
-  ) {}
+  private constructor(private readonly team: ThreadSlices) {}
 
   /**
    * Starts `workers` threads that load `modelFile` and checks that its problem has the same
@@ -78,114 +58,59 @@ export class WorkerEvaluator implements PopulationEvaluator {
    */
   static async start(problem: Problem, workers: number, modelFile: string): Promise<WorkerEvaluator> {
     const labels = problem.labels();
-    const ev = new WorkerEvaluator(labels.length, problem.residualCount(), workers);
     const file = resolvePath(modelFile);
-    const url = workerUrl();
+    let team: ThreadSlices;
     try {
-      await Promise.all(
-        Array.from({ length: workers }, async () => {
-          const w = new Worker(url, { workerData: { modelFile: file } });
-          ev.workers.push(w);
-          const reply = await once(w);
-          if ("error" in reply) throw new Error(`parallel worker: ${reply.error}`);
-          if (!("ready" in reply)) throw new Error("parallel worker: unexpected first message");
-          if (reply.labels.join("\0") !== labels.join("\0"))
-            throw new Error(`parallel worker: ${file} fits ${reply.labels.join(", ")} but the problem fits ${labels.join(", ")}`);
-        }),
-      );
+      team = await ThreadSlices.start(file, workers);
     } catch (e) {
-      await ev.close();
-      throw e;
+      throw new Error(`parallel worker: ${(e as Error).message}`, { cause: e });
     }
-    return ev;
-  }
-
-  private ensure(count: number): void {
-    if (count <= this.capacity) return;
-    this.capacity = Math.max(count, 2 * this.capacity);
-    const pbuf = new SharedArrayBuffer(8 * this.capacity * this.nparams);
-    const obuf = new SharedArrayBuffer(8 * this.capacity);
-    const rbuf = new SharedArrayBuffer(8 * this.capacity * this.nres);
-    this.points = new Float64Array(pbuf);
-    this.out = new Float64Array(obuf);
-    this.residualOut = new Float64Array(rbuf);
-    for (const w of this.workers) w.postMessage({ buffers: { points: pbuf, out: obuf, residuals: rbuf } });
+    if (team.labels.join("\0") !== labels.join("\0")) {
+      await team.close();
+      throw new Error(`parallel worker: ${file} fits ${team.labels.join(", ")} but the problem fits ${labels.join(", ")}`);
+    }
+    return new WorkerEvaluator(team);
   }
 
   /** @inheritDoc */
   get concurrency(): number {
-    return this.size;
+    return this.team.threads;
   }
 
   /** @inheritDoc */
   async evaluatePopulation(points: Float64Array, count: number, out: Float64Array): Promise<void> {
-    await this.run(points, count, false);
-    out.set(this.out.subarray(0, count));
+    out.set(await this.run("eval", points, count, undefined));
   }
 
   /** @inheritDoc */
   async evaluateResiduals(points: Float64Array, count: number, out: Float64Array): Promise<void> {
-    await this.run(points, count, true);
-    out.set(this.residualOut.subarray(0, count * this.nres));
-  }
-
-  /** Hands contiguous slices of the points to the workers and waits for all of them. */
-  private async run(points: Float64Array, count: number, residuals: boolean): Promise<void> {
-    if (this.closed) throw new Error("parallel evaluator is closed");
-    this.ensure(count);
-    this.points.set(points.subarray(0, count * this.nparams));
-    await this.scatter(count, (start, end) => ({ start, end, residuals }));
-  }
-
-  /** Sends worker k the message for its contiguous slice of `count` points and waits for every reply. */
-  private async scatter(count: number, message: (start: number, end: number) => unknown): Promise<void> {
-    const nw = this.workers.length;
-    const jobs: Promise<WorkerReply>[] = [];
-    for (let k = 0; k < nw; k++) {
-      const start = Math.floor((k * count) / nw);
-      const end = Math.floor(((k + 1) * count) / nw);
-      if (end <= start) continue;
-      const w = this.workers[k];
-      const reply = once(w);
-      w.postMessage(message(start, end));
-      jobs.push(reply);
-    }
-    for (const r of await Promise.all(jobs)) if ("error" in r) throw new Error(`parallel worker: ${r.error}`);
+    out.set(await this.run("resid", points, count, undefined));
   }
 
   /**
-   * Model curves on the band grids (`fit/model-bands.ts`), each worker a contiguous slice of the
-   * points; a worker whose problem has grids of another total size is refused.
+   * Model curves on the band grids (`fit/model-bands.ts`); a model file whose problem has grids
+   * of another total size than `width` is refused.
    */
   async evaluateCurves(points: Float64Array, count: number, width: number, out: Float64Array): Promise<void> {
+    out.set(await this.run("curves", points, count, width));
+  }
+
+  private async run(kind: RequestKind, points: Float64Array, count: number, asked: number | undefined): Promise<Float64Array> {
     if (this.closed) throw new Error("parallel evaluator is closed");
-    const p = this.nparams;
-    if (this.curvePoints.length < count * p || this.curveOut.length < count * width) {
-      const pbuf = new SharedArrayBuffer(8 * count * p);
-      const obuf = new SharedArrayBuffer(8 * count * width);
-      this.curvePoints = new Float64Array(pbuf);
-      this.curveOut = new Float64Array(obuf);
-      for (const w of this.workers) w.postMessage({ curveBuffers: { points: pbuf, out: obuf } });
-    }
-    this.curvePoints.set(points.subarray(0, count * p));
-    await this.scatter(count, (start, end) => ({ curves: { start, end, width } }));
-    out.set(this.curveOut.subarray(0, count * width));
+    const values = await this.team.evaluate(kind, points, count, asked);
+    if (typeof values === "string") throw new Error(`parallel worker: ${values}`);
+    return values;
   }
 
   /** @inheritDoc */
   async close(): Promise<void> {
     this.closed = true;
-    const ws = this.workers;
-    this.workers = [];
-    await Promise.all(ws.map((w) => w.terminate()));
+    await this.team.close();
   }
 
   /** Whether the threads may keep the process alive: yes while a fit uses them, no while they wait in the pool. */
   hold(held: boolean): void {
-    for (const w of this.workers) {
-      if (held) w.ref();
-      else w.unref();
-    }
+    this.team.hold(held);
   }
 }
 
@@ -261,11 +186,6 @@ async function pooledEvaluator(problem: Problem, workers: number, modelFile: str
       return Promise.resolve();
     },
   };
-}
-
-/** The next message (or error/exit) of a worker. */
-function once(w: Worker): Promise<WorkerReply> {
-  return nextMessage<WorkerReply>(w, (code) => `worker exited with code ${code}`);
 }
 
 /** Makes the evaluator behind the samplers' `parallel` option. */

@@ -202,6 +202,14 @@ export class ThreadSlices implements SliceEvaluator {
     return this.values.slice(0, count * width);
   }
 
+  /** Whether the threads may keep the process alive (they do from the start). */
+  hold(held: boolean): void {
+    for (const w of this.workers) {
+      if (held) w.ref();
+      else w.unref();
+    }
+  }
+
   /** @inheritDoc */
   async close(): Promise<void> {
     if (this.closed) return;
