@@ -28,7 +28,7 @@ export { CountingProblem } from "./counting-problem.js";
 export { fit, lastFit, FitError } from "./fit.js";
 export { STOP_REASONS, stopWords, type StopReason } from "./stop-reason.js";
 export { NonFiniteError, NonFiniteLog, type NonFiniteKind } from "./non-finite.js";
-export { levenbergMarquardt, type LmOptions, type LmOutcome } from "./optimizers/lm.js";
+export { levenbergMarquardt, type LmOptions, type LmOutcome } from "./optimizers/lm/index.js";
 export * from "./mcmc/index.js";
 export * from "./samplers/index.js";
 export { parseTextColumns, parseNumber, type TextColumns } from "./data/text-columns.js";

@@ -29,7 +29,7 @@ export interface PopulationEvaluator {
   evaluateCurves?(points: Float64Array, count: number, width: number, out: Float64Array): Promise<void>;
   /**
    * How many points it evaluates at once (its workers), when known: a method that can guess which
-   * points it will need next fills its rounds up to this many (see `fit/optimizers/lm-speculation.ts`).
+   * points it will need next fills its rounds up to this many (see `fit/optimizers/lm/speculation.ts`).
    */
   readonly concurrency?: number;
   /** Releases workers or connections. Idempotent. */

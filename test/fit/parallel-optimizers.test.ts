@@ -8,7 +8,7 @@ import { expectIdenticalFits, peakModelFile as modelFile } from "../support/iden
 import { nistProblem } from "../../nist/index.js";
 import { loadNist, nistIndex } from "../support/nist.js";
 import { SerialEvaluator, type PopulationEvaluator } from "../../fit/samplers/evaluator.js";
-import { levenbergMarquardt } from "../../fit/optimizers/lm.js";
+import { levenbergMarquardt } from "../../fit/optimizers/lm/index.js";
 
 /**
  * Fits NIST problem `name` from `start` with lm's residual vectors handed to an evaluator that runs

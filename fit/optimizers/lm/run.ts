@@ -44,18 +44,18 @@
  * a region the run ends unconverged, saying where; when no step from the start could be taken
  * at all it throws a {@link NonFiniteError}.
  */
-import { applyQt, norm2, qrFactor } from "../linalg/qr.js";
-import { startNotFinite, type FitMethod, type MethodContext } from "../methods.js";
-import { FitResult } from "../result.js";
-import { firstNonFinite, NonFiniteLog, nothingFinite, rejectedNote } from "../non-finite.js";
-import type { FitOptions, Problem } from "../types.js";
-import { optionalOption, readOption } from "../options/check.js";
-import type { MethodOptions } from "../options/types.js";
-import { lmParameter, LmStepWork, qrSolve } from "./lm-step.js";
-import { parallelEvaluator, wantsWorkers, type PopulationEvaluator } from "../samplers/evaluator.js";
-import { jacobianStillValid } from "../covariance.js";
-import { LmSpeculation, type AheadOfNeed } from "./lm-speculation.js";
-import { DRIFT_GAIN, DRIFT_STEPS, LmDrift } from "./lm-drift.js";
+import { applyQt, norm2, qrFactor } from "../../linalg/qr.js";
+import { startNotFinite, type FitMethod, type MethodContext } from "../../methods.js";
+import { FitResult } from "../../result.js";
+import { firstNonFinite, NonFiniteLog, nothingFinite, rejectedNote } from "../../non-finite.js";
+import type { FitOptions, Problem } from "../../types.js";
+import { optionalOption, readOption } from "../../options/check.js";
+import type { MethodOptions } from "../../options/types.js";
+import { lmParameter, LmStepWork, qrSolve } from "./step.js";
+import { parallelEvaluator, wantsWorkers, type PopulationEvaluator } from "../../samplers/evaluator.js";
+import { jacobianStillValid } from "../../covariance.js";
+import { LmSpeculation, type AheadOfNeed } from "./speculation.js";
+import { DRIFT_GAIN, DRIFT_STEPS, LmDrift } from "./drift.js";
 
 const EPS = 2.220446049250313e-16;
 
@@ -242,7 +242,7 @@ export interface LmOutcome {
    * MINPACK's info code (1–8; 0 when stopped by the user, 9 on non-finite residuals at the start,
    * 10 when the trust region shrank to nothing on non-finite trial points, 11 when the Jacobian
    * is not finite in any direction, 12 when the steps became negligible before MINPACK's tests
-   * stopped the run, 13 when it gave up on a start that drifts without progress, see `lm-drift.ts`,
+   * stopped the run, 13 when it gave up on a start that drifts without progress, see `drift.ts`,
    * 14 when a step failed at the rounding floor of the sum of squares).
    */
   info: number;
@@ -256,7 +256,7 @@ export interface LmOutcome {
    */
   jacobian?: { J: Float64Array; at: Float64Array; within: number };
   /**
-   * Evaluations made ahead of need on a parallel evaluator (see `lm-speculation.ts`) whose values
+   * Evaluations made ahead of need on a parallel evaluator (see `speculation.ts`) whose values
    * the iteration never used: not in `spent` nor in the evaluation count, which are the serial run's.
    */
   speculative?: number;

@@ -6,7 +6,7 @@
  * Analysis (Dundee 1977), Lecture Notes in Mathematics 630, 1978 (sections 3–5), as in
  * MINPACK's LMPAR and QRSOLV. Matrices are n × n column-major: `r[i + j*n]`.
  */
-import { norm2 } from "../linalg/qr.js";
+import { norm2 } from "../../linalg/qr.js";
 
 const DWARF = 2.2250738585072014e-308;
 

@@ -11,8 +11,8 @@
  * serial fit's. A wrong guess costs only idle workers' time. The iteration's evaluation count is
  * the serial one; the points evaluated ahead and never asked for are counted apart.
  */
-import type { EvaluationCounter } from "../methods.js";
-import type { PopulationEvaluator } from "../samplers/evaluator.js";
+import type { EvaluationCounter } from "../../methods.js";
+import type { PopulationEvaluator } from "../../samplers/evaluator.js";
 
 /**
  * The points the iteration will probably ask for next, most likely first: it calls `offer` with

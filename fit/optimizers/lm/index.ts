@@ -1,0 +1,1 @@
+export { lm, levenbergMarquardt, lmOwnsStart, type LmEvaluations, type LmOptions, type LmOutcome } from "./run.js";
