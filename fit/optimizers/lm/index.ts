@@ -1,1 +1,2 @@
-export { lm, levenbergMarquardt, lmOwnsStart, type LmEvaluations, type LmOptions, type LmOutcome } from "./run.js";
+export { lm, levenbergMarquardt, lmOwnsStart } from "./method.js";
+export type { LmEvaluations, LmOptions, LmOutcome } from "./types.js";
