@@ -26,9 +26,8 @@ import { python, root, writeSection } from "./common.mjs";
 import { nistBench, nistDir, nistIndex, runPythonAnchor } from "./nist-common.mjs";
 
 const { write, only } = nistBench("nist-speed", ["scipy", "lmfit"]);
-const { fit } = await import(`${root}dist/index.js`);
+const { fit, levenbergMarquardt } = await import(`${root}dist/index.js`);
 const { parseNist, nistProblem } = await import(`${root}dist/nist/index.js`);
-const { levenbergMarquardt } = await import(`${root}dist/fit/optimizers/lm/index.js`);
 const names = nistIndex(only).map((r) => r[0]);
 
 // The anchor runs first, alone, so the two never compete for the two cores.

@@ -99,7 +99,7 @@ export class LmState {
   readonly step: Float64Array;
   /** The trial point; the finite differences' points step from x in it. */
   readonly xtrial: Float64Array;
-  /** The step taken (trial point − x, after the projection); the QR's scratch. */
+  /** The step taken (trial point − x, after the projection); the secant update's step; the QR's scratch. */
   readonly wa: Float64Array;
   /** D times the step taken; then R Pᵀ of it; D x. */
   readonly wa3: Float64Array;
