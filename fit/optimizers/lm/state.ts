@@ -24,7 +24,14 @@ import type { LmEvaluations, LmOptions } from "./types.js";
  */
 export type Next = "retry" | "measure" | "remeasure" | "stop";
 
-/** One LM run's state; see the file's comment. */
+/**
+ * One LM run's state; see the file's comment. Its numeric fields that hold fractions are declared
+ * NaN, and those read before the iteration writes them get their starting values in the
+ * constructor: V8 then stores them as doubles from the first run on. A field that held only small
+ * integers changes the object's layout when it first gets a fraction, which deoptimizes every
+ * compiled function that reads the state (on the NIST problems fitted in turn in one process, the
+ * first extrapolation, on the second problem, did so).
+ */
 export class LmState {
   /** Residuals per evaluation. */
   readonly m: number;
@@ -148,7 +155,7 @@ export class LmState {
   readonly drift: LmDrift;
   /** The run's start in performance.now() time, and the time spent computing Jacobians (for the live line's share). */
   readonly t0: number;
-  jacobianMs = 0;
+  jacobianMs = NaN;
 
   // The Jacobian.
   /** Whether the last Jacobian covers every parameter (no column held for being non-finite): it may serve the error bars. */
@@ -182,25 +189,25 @@ export class LmState {
 
   // The trust region and the convergence.
   /** ‖f‖ at x. */
-  fnorm = 0;
+  fnorm = NaN;
   /** The LM parameter λ. */
-  par = 0;
+  par = NaN;
   /** The trust region's radius Δ (scaled). */
-  delta = 0;
+  delta = NaN;
   /** ‖D x‖. */
-  xnorm = 0;
+  xnorm = NaN;
   /** The relative reduction of ‖f‖² by the last accepted step. */
   lastReduction = Infinity;
   /** The largest relative change of a parameter in the last accepted step (0: not to be compared with). */
-  prevWorst = 0;
+  prevWorst = NaN;
   /** The convergence rate of the last accepted step. */
-  lastRate = 1;
+  lastRate = NaN;
   /** The rate the next step inherits when its own cannot be measured. */
-  switchRate = 1;
+  switchRate = NaN;
   /** Whether the last accepted step was a plain Gauss–Newton step (no λ, no cut, no line search): the extrapolation's premise. */
   lastPlain = false;
   /** The rate the extrapolated step was scaled for. */
-  extrapolatedRate = 0;
+  extrapolatedRate = NaN;
   /** Accepted steps plus one (MINPACK's `iter`: 1 until the first step is taken). */
   iter = 1;
   /** Iterations (Jacobians, measured or updated). */
@@ -228,22 +235,22 @@ export class LmState {
 
   // The step being tried, with the Jacobian's gradient test.
   /** The scaled gradient's norm (the largest cosine between f and J's columns) of this Jacobian. */
-  gnorm = 0;
+  gnorm = NaN;
   /** λ of this step (0: the Gauss–Newton step). */
-  stepPar = 0;
+  stepPar = NaN;
   /** Whether the step was extrapolated (see `extrapolation.ts`). */
   extrapolated = false;
   /** Whether the step is not the LM step as solved: accelerated, cut by the box or extrapolated. */
   clipped = false;
   /** ‖D·step‖ of the step taken. */
-  pnorm = 0;
+  pnorm = NaN;
   /** ‖f‖ at the trial point. */
-  fnorm1 = 0;
+  fnorm1 = NaN;
   /** The actual and predicted relative reductions of ‖f‖², their ratio, and the directional derivative. */
-  actred = 0;
-  prered = 0;
-  ratio = 0;
-  dirder = 0;
+  actred = NaN;
+  prered = NaN;
+  ratio = NaN;
+  dirder = NaN;
   /** Whether the step test ends the run after this accepted step. */
   stepStop = false;
 
@@ -334,6 +341,11 @@ export class LmState {
     this.lastStep = new Float64Array(n);
     this.drift = new LmDrift(n);
     this.t0 = performance.now();
+    this.jacobianMs = 0;
+    this.par = 0;
+    this.prevWorst = 0;
+    this.lastRate = 1;
+    this.switchRate = 1;
   }
 
   /** The columns the central phase differences centrally now: none before it, and none while it corrects along one direction. */
