@@ -37,6 +37,9 @@ async function main(): Promise<void> {
   const row = index * ROW;
   const remaining = sliceCell(threads, REMAINING);
   const nextPoint = sliceCell(threads, NEXT);
+  const countCell = sliceCell(threads, SLICE_COUNT);
+  const kindCell = sliceCell(threads, SLICE_KIND);
+  const askedCell = sliceCell(threads, SLICE_ASKED);
   const model = sliceModel(problem);
   let version = 0;
   let points: Float64Array = new Float64Array(0);
@@ -57,11 +60,11 @@ async function main(): Promise<void> {
       points = new Float64Array(next.points);
       values = new Float64Array(next.values);
     }
-    const kind = KINDS[cells[sliceCell(threads, SLICE_KIND)]];
-    const count = cells[sliceCell(threads, SLICE_COUNT)];
+    const kind = KINDS[cells[kindCell]];
+    const count = cells[countCell];
     let failure: string | undefined;
     let failedAt = -1;
-    const width = sliceWidth(model, kind, cells[sliceCell(threads, SLICE_ASKED)]);
+    const width = sliceWidth(model, kind, cells[askedCell]);
     if (typeof width === "string") failure = width;
     else
       // Past a failure the thread goes on taking points: the process reports the slice's first

@@ -5,9 +5,8 @@
  * points one at a time until none is left, so a slow point holds up one thread while the others
  * take the rest. The process awaits the last thread's notify with `Atomics.waitAsync`, so its
  * event loop stays free for the socket and the heartbeats while the threads work, and no message
- * is posted per slice. A thread that dies breaks the team: every
- * evaluation after it rejects, and the worker ends (the sampler then takes the whole process as
- * lost and re-sends its points).
+ * is posted per slice. A thread that dies breaks the team: every evaluation after it rejects,
+ * and the worker ends (the sampler then takes the whole process as lost and re-sends its points).
  */
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
