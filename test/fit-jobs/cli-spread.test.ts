@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { describe, expect, inject, test } from "vitest";
 import { expandTasksPerNode, placeWorkers } from "../../fit/node/srun-workers.js";
 import { lineModel } from "./support.js";
+import { shellQuote } from "../../util/shell.js";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -19,11 +20,10 @@ const DREAM = ["--allow-unconverged", "--fit=dream", "--samples=400", "--burn=30
 
 /** Runs `hpcfit fit` on `model` with `args` and `--parallel 8` as a batch job of 4 nodes and 8 tasks; resolves with its output. */
 async function fitInJob(dir: string, model: string, args: string[], store: string): Promise<string> {
-  const q = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
   const script = join(dir, `${store}.sh`);
   writeFileSync(
     script,
-    `#!/bin/bash\nexec ${[process.execPath, CLI, "fit", model, ...args, "--parallel", "8", "--store", join(dir, store)].map(q).join(" ")}\n`,
+    `#!/bin/bash\nexec ${[process.execPath, CLI, "fit", model, ...args, "--parallel", "8", "--store", join(dir, store)].map(shellQuote).join(" ")}\n`,
   );
   const env = { ...process.env, SLURM_CONF: inject("slurmConf") };
   const output = join(dir, `${store}.out`);

@@ -13,6 +13,7 @@ import type { Job } from "../../jobs/job.js";
 import { JobList } from "../../magics/slurm/index.js";
 import { freshDirs, recordingContext, slurmRegistry, stdoutOf } from "./support.js";
 import { UserError } from "../../util/user-error.js";
+import { shellQuote } from "../../util/shell.js";
 
 /** What differs between the backends. */
 export interface ScenarioOptions {
@@ -64,7 +65,7 @@ export function defineJobScenarios(options: ScenarioOptions): void {
       const name = `my "quoted" job's name|x`;
       const job = (await registry.run(
         "sbatch",
-        `-J '${name.replace(/'/g, "'\\''")}' --wrap 'echo "id=$SLURM_JOB_ID name=$SLURM_JOB_NAME"'`,
+        `-J ${shellQuote(name)} --wrap 'echo "id=$SLURM_JOB_ID name=$SLURM_JOB_NAME"'`,
         ctx,
       )) as Job;
       expect(job.name).toBe(name);
