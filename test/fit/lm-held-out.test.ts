@@ -78,7 +78,10 @@ const PROBLEMS: HeldOut[] = [
     y: new Float64Array(20),
     start: [25, 5, -5, -1],
     reference: [-11.594439343715203, 13.203629850159855, -0.4034394626748347, 0.23677881248940255],
-    evaluations: 682,
+    // 682 with textbook steps alone, ending at 6.1 digits: the learned estimate of the forward
+    // differences' error, which adds up along this problem's large residuals, asks for central
+    // differences over more iterations, and the answer has 6.9 digits.
+    evaluations: 824,
     minpack: 1243,
   },
 ];

@@ -1,6 +1,7 @@
 /**
- * Whether forward differences suffice (diff "auto"): the bound on how far their O(√ε) error
- * moves the optimum, and, where it could move it by more than BIAS_TOL relative, the switch to
+ * Whether forward differences suffice (diff "auto"): the estimate of how far their error moves
+ * the optimum (from the curvature learned along the run, see `curvature.ts`, else a bound from
+ * their O(√ε) error), and, where it could move it by more than BIAS_TOL relative, the switch to
  * central differences in the columns whose error moves it (`chooseCentralColumns`), or along the
  * one direction it moves it most (see `bias-direction.ts`).
  */
@@ -12,13 +13,15 @@ export const BIAS_TOL = 5e-7;
 export const SWITCH_REDUCTION = 1e-10;
 
 /**
- * Bound on how far the forward differences' error moves the stationary point, relative to
- * each parameter (largest over the parameters): δx = (JᵀJ)⁻¹ δJᵀ f with ‖δJ_k‖ ≈ √ε ‖J_k‖,
+ * How far the forward differences' error moves the stationary point, relative to each parameter
+ * (largest over the parameters): δx = (JᵀJ)⁻¹ δJᵀf, with each column's δJ_kᵀf as learned (its
+ * truncation signed, its rounding at random; see `curvature.ts`), else bounded by √ε‖J_k‖‖f‖;
  * at the point `at` where ‖f‖ is `fn` (by default the iteration's), with the last Jacobian's
- * factorization; each column's share into `terms`.
+ * factorization; each column's share (bounded) into `terms`.
  */
 export function forwardBias(s: LmState, at: Float64Array = s.x, fn: number = s.fnorm, terms: Float64Array = s.biasTerms): number {
   const { n, r, ipvt, acnorm, held } = s;
+  const { truncation, rounding } = s.curvature.gradientErrors();
   const rinv = s.biasWork;
   rinv.fill(0);
   for (let j = 0; j < n; j++) {
@@ -39,17 +42,29 @@ export function forwardBias(s: LmState, at: Float64Array = s.x, fn: number = s.f
   for (let a = 0; a < n; a++) {
     const ja = ipvt[a];
     if (held[ja]) continue;
-    let est = 0;
-    const scale = (Math.sqrt(Number.EPSILON) * fn) / Math.abs(at[ja]);
+    // A column with a learned step (see curvature.ts) adds its truncation with its sign and its
+    // rounding as an independent error; any other is bounded by √ε of its norm.
+    let bounded = 0;
+    let signed = 0;
+    let random = 0;
+    const scale = fn / Math.abs(at[ja]);
     for (let b = 0; b < n; b++) {
       // (RᵀR)⁻¹[a][b] = Σ_k Rinv[a][k] Rinv[b][k]
       let c = 0;
       for (let k = Math.max(a, b); k < n; k++) c += rinv[a + k * n] * rinv[b + k * n];
-      const term = Math.abs(c) * acnorm[ipvt[b]];
-      est += term;
+      const jb = ipvt[b];
+      let term: number;
+      if (rounding[jb] >= 0) {
+        signed += c * truncation[jb];
+        random += (c * rounding[jb]) ** 2;
+        term = Math.abs(c) * (Math.abs(truncation[jb]) + rounding[jb]);
+      } else {
+        term = Math.abs(c) * Math.sqrt(Number.EPSILON) * acnorm[jb];
+        bounded += term;
+      }
       terms[a + b * n] = term * scale;
     }
-    est *= Math.sqrt(Number.EPSILON) * fn;
+    const est = (bounded + Math.abs(signed) + Math.sqrt(random)) * fn;
     const rel = at[ja] !== 0 ? est / Math.abs(at[ja]) : Infinity;
     if (rel > worst) worst = rel;
   }

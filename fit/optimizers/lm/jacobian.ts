@@ -7,7 +7,7 @@
  */
 import type { PopulationEvaluator } from "../../samplers/evaluator.js";
 import { correctWithPair, pairWanted } from "./bias-direction.js";
-import { CENTRAL_STEP, centralColumn, forwardStep, jacobianPoints } from "./differences.js";
+import { CENTRAL_STEP, centralColumn, jacobianPoints } from "./differences.js";
 import { analyticJacobian, forward, holdColumn, jacobianDone, keptColumn } from "./jacobian-columns.js";
 import { finiteAt } from "./residuals.js";
 import type { LmState } from "./state.js";
@@ -44,7 +44,7 @@ export function jacobian(s: LmState): number {
     }
     if (!done && s.forwardKept) done = keptColumn(s, j);
     if (!done) {
-      done = forward(s, j, forwardStep(xj));
+      done = forward(s, j, s.forwardStep(j, xj));
     }
     if (!done) holdColumn(s, j);
   }
@@ -124,11 +124,11 @@ export async function jacobianBatched(s: LmState, batch: JacobianBatch): Promise
       const hm = step[k + 1];
       done =
         centralColumn(fjac.subarray(col, col + m), fvec, up, upFinite, hp, down, downFinite, hm) ||
-        forward(s, j, forwardStep(xj));
+        forward(s, j, s.forwardStep(j, xj));
     } else if (kind[j] === 3) {
       done = keptColumn(s, j);
     } else {
-      const h = forwardStep(xj);
+      const h = s.forwardStep(j, xj);
       if (kind[j] === 2) {
         s.spent.forward++;
         const o = out.subarray(k * m, k * m + m);

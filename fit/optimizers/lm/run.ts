@@ -57,6 +57,8 @@ export async function lmRun(
       s.fjac.set(update.jcur);
     } else {
       s.needFull = false;
+      // Only a Jacobian of forward columns alone teaches the curvature (see curvature.ts).
+      const forwardOnly = !s.central && !s.forwardKept && !s.analyticUsed;
       const jacobianStart = performance.now();
       s.unusableColumns = s.batch ? await jacobianBatched(s, s.batch) : jacobian(s);
       s.jacobianMs += performance.now() - jacobianStart;
@@ -66,6 +68,11 @@ export async function lmRun(
         break;
       }
       s.keepAccurate = s.unusableColumns === 0;
+      // Beside a region where the model is not finite its curvature changes abruptly: the
+      // textbook steps from then on (a wall test in non-finite.test.ts).
+      if (s.nonFinite.count > 0) s.curvature.forget();
+      else if (forwardOnly && s.keepAccurate) s.curvature.learn(s.x, s.fjac, s.fvec, s.lastReduction, s.lastRate);
+      else s.curvature.breakPair();
       if (s.keepAccurate) {
         s.jkeep.set(s.fjac);
         s.jkeepAt.set(s.x);

@@ -9,6 +9,8 @@ import type { MethodContext } from "../../methods.js";
 import { NonFiniteLog } from "../../non-finite.js";
 import { optionalOption, readOption } from "../../options/check.js";
 import type { Problem } from "../../types.js";
+import { ColumnCurvature } from "./curvature.js";
+import { forwardStep } from "./differences.js";
 import { LmDrift } from "./drift.js";
 import type { Foresight } from "./foresight.js";
 import type { JacobianBatch } from "./jacobian.js";
@@ -261,6 +263,8 @@ export class LmState {
   foresight: Foresight | undefined = undefined;
   /** Secant updates' Jacobian and workspaces, when they may be used (see SECANT_AFTER). */
   broyden: BroydenJacobian | undefined = undefined;
+  /** Each column's curvature learned from the forward Jacobians, and the forward steps it gives. */
+  readonly curvature: ColumnCurvature;
 
   /** A run of `problem` (at its current values) with these options; throws on residual counts lm cannot fit. */
   constructor(
@@ -291,6 +295,7 @@ export class LmState {
     this.lower = lower;
     this.upper = upper;
     for (let j = 0; j < n; j++) x[j] = Math.min(upper[j], Math.max(lower[j], x[j]));
+    this.curvature = new ColumnCurvature(n, m, x);
 
     this.fvec = new Float64Array(m);
     this.ftrial = new Float64Array(m);
@@ -346,6 +351,12 @@ export class LmState {
     this.prevWorst = 0;
     this.lastRate = 1;
     this.switchRate = 1;
+  }
+
+  /** Parameter j's forward-difference step at `xj`: the learned one (see `curvature.ts`), else √ε relative. */
+  forwardStep(j: number, xj: number): number {
+    const learned = this.curvature.steps[j];
+    return learned > 0 ? learned : forwardStep(xj);
   }
 
   /** The columns the central phase differences centrally now: none before it, and none while it corrects along one direction. */
