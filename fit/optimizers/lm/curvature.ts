@@ -28,12 +28,13 @@ import { forwardStep } from "./differences.js";
 import { STEP_SETTLED } from "./step-test.js";
 
 /** Above this many stored numbers (WINDOW·p² × residuals) the steps stay the textbook ones. */
-const MAX_ACCUMULATED = 1_000_000;
+const MAX_STORED = 1_000_000;
 /** Learned steps stay within these multiples of |x_j| (of 1 at zero)... */
 const LEARNED_STEP_MIN = 2e-9;
 /**
- * ...: 100 times the textbook step at most, for a parameter whose curvature the pairs missed
- * would lose digits to truncation (with 1e-4, Kirby2 and MGH09 from random starts ended at 5.0–5.7).
+ * ...: 100 times the textbook step at most. A longer one lets a parameter whose curvature the
+ * pairs underestimate lose digits to truncation: with 1e-4, Kirby2 and MGH09 from some random
+ * starts end at 5.0–5.7 digits.
  */
 const LEARNED_STEP_MAX = 1.5e-6;
 /**
@@ -60,7 +61,7 @@ export class ColumnCurvature {
   private stale = false;
   /** Whether the steps learned are given out: from the end game on (see {@link learn}). */
   private active = false;
-  /** Whether it learns: the problem is small enough (see MAX_ACCUMULATED), and it was not told to forget. */
+  /** Whether it learns: the problem is small enough (see MAX_STORED), and it was not told to forget. */
   private enabled: boolean;
   private readonly scale: Float64Array;
   private readonly prevJ: Float64Array;
@@ -89,7 +90,7 @@ export class ColumnCurvature {
     private readonly m: number,
     x0: Float64Array,
   ) {
-    this.enabled = WINDOW * n * n * m <= MAX_ACCUMULATED && n > 0;
+    this.enabled = WINDOW * n * n * m <= MAX_STORED && n > 0;
     this.steps = new Float64Array(n).fill(NaN);
     this.truncation = new Float64Array(n).fill(NaN);
     this.rounding = new Float64Array(n).fill(NaN);
