@@ -125,15 +125,16 @@ export class ColumnCurvature {
     const { n, m, scale, prevJ, prevX, prevF } = this;
     const paired = this.havePrev;
     if (paired) {
-      if (!this.active && reduction <= STEP_SETTLED && rate <= END_GAME_RATE) {
-        let largest = 0;
-        for (let l = 0; l < n; l++) largest = Math.max(largest, Math.abs(x[l] - prevX[l]) / scale[l]);
-        this.active = largest <= END_GAME_STEP;
-      }
       // Column j's equation c_j·ΔJ_j = Σ_l (H_jl·c_j·c_l)(s_l/c_l): the design row σ = s/c is
       // every column's; its right-hand side c_j·ΔJ_j is the column's own.
       const slot = this.pairs % this.window;
-      for (let l = 0; l < n; l++) this.sigmas[slot * n + l] = (x[l] - prevX[l]) / scale[l];
+      const sigma = this.sigmas.subarray(slot * n, slot * n + n);
+      for (let l = 0; l < n; l++) sigma[l] = (x[l] - prevX[l]) / scale[l];
+      if (!this.active && reduction <= STEP_SETTLED && rate <= END_GAME_RATE) {
+        let largest = 0;
+        for (let l = 0; l < n; l++) largest = Math.max(largest, Math.abs(sigma[l]));
+        this.active = largest <= END_GAME_STEP;
+      }
       const change = (this.changes[slot] ??= new Float64Array(n * m));
       for (let j = 0; j < n; j++) {
         const col = j * m;
