@@ -11,6 +11,7 @@
  */
 import type { JobsBackendKind } from "../schema/jobs.js";
 import { shellQuote } from "../util/shell.js";
+import { WORKER_NODE_OPTIONS } from "../fit/node/worker-node-options.js";
 
 /** What the script needs to know. */
 export interface JobScriptInput {
@@ -74,7 +75,7 @@ export function jobScript(input: JobScriptInput): string {
     'for I in "${!NODES[@]}"; do',
     '  N=${COUNTS[$I]:-0}; [ "$N" -gt "$LEFT" ] && N=$LEFT; [ "$N" -gt 0 ] || continue',
     "  LEFT=$((LEFT - N))",
-    '  srun --nodes=1 --ntasks=1 --cpus-per-task="$N" --nodelist="${NODES[$I]}" --kill-on-bad-exit=0 --overlap "$NODE" "$CLI" fit-worker --endpoint-file "$DIR/endpoint" --model "$DIR/model.ts" --threads="$N" &',
+    `  srun --nodes=1 --ntasks=1 --cpus-per-task="$N" --nodelist="\${NODES[$I]}" --kill-on-bad-exit=0 --overlap "$NODE" ${WORKER_NODE_OPTIONS.map(q).join(" ")} "$CLI" fit-worker --endpoint-file "$DIR/endpoint" --model "$DIR/model.ts" --threads="$N" &`,
     "done",
     'wait "$DRIVER_PID"',
     "STATUS=$?",

@@ -11,6 +11,7 @@ import type { PopulationEvaluator } from "../samplers/evaluator.js";
 import { compiledEntry } from "../../util/paths.js";
 import { UserError } from "../../util/user-error.js";
 import { ZmqEvaluator, type WorkerInfo } from "./zmq-evaluator.js";
+import { WORKER_NODE_OPTIONS } from "./worker-node-options.js";
 
 /** Once workers stop arriving for this long, the fit starts with those that came. */
 const ARRIVAL_QUIET_MS = 10_000;
@@ -115,6 +116,7 @@ export async function startSrunWorkers(options: SrunWorkersOptions): Promise<Sru
         "--kill-on-bad-exit=0",
         "--overlap",
         process.execPath,
+        ...WORKER_NODE_OPTIONS,
         cli,
         "fit-worker",
         "--endpoint",

@@ -11,6 +11,7 @@ import { readProgress } from "../../fit-jobs/progress.js";
 import { FIT_MIME } from "../../schema/fit.js";
 import { MCMC_MIME } from "../../schema/mcmc.js";
 import { readSpec } from "../../fit-jobs/job-directory.js";
+import { WORKER_NODE_OPTIONS } from "../../fit/node/worker-node-options.js";
 import { processes } from "../support/processes.js";
 import { asFitJob, dataModel, displayTexts, freshDirs, lineModel, linePointsFile, linePointsFit, runFit } from "./support.js";
 
@@ -99,6 +100,8 @@ describe("%%fit on Slurm", () => {
     ]);
     expect(running.map((p) => p.pid).sort()).toEqual(workers.map((w) => w.pid).sort());
     expect(running.every((p) => / --threads=4\b/.test(p.cmdline))).toBe(true);
+    // Started with the worker's Node options, before the CLI's path.
+    expect(running.every((p) => p.cmdline.includes(` ${WORKER_NODE_OPTIONS.join(" ")} `))).toBe(true);
     const out = readFileSync(job.job.stdout!, "utf8");
     for (const w of workers) expect(out).toMatch(new RegExp(`worker ${w.node}:${w.pid} connected with 4 threads`));
     expect(out).toMatch(/16 evaluation workers connected/);
