@@ -59,8 +59,23 @@ export function currentLabel(page: Page): Promise<string | undefined> {
 export async function openFormFromFileBrowser(page: Page, file: string, firstParameter: string): Promise<Locator> {
   const before = await page.locator(".jp-hpcfit-notebook-job-form").count();
   await activate(page, "filebrowser");
-  await page.locator(".jp-DirListing-item", { hasText: file }).first().click({ button: "right" });
-  await page.locator(".lm-Menu-item", { hasText: "Run as Job…" }).click();
+  const item = page.locator(".lm-Menu-item", { hasText: "Run as Job…" });
+  // A menu opened on a listing row JupyterLab is still re-rendering is the generic one, without
+  // the item: close it (it would take the next clicks) and open the row's menu again.
+  await expect
+    .poll(
+      async () => {
+        await page.keyboard.press("Escape");
+        await page.locator(".jp-DirListing-item", { hasText: file }).first().click({ button: "right" });
+        return item.waitFor({ timeout: 3000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      { timeout: 60_000, interval: 0 },
+    )
+    .toBe(true);
+  await item.click();
   await expect.poll(() => page.locator(".jp-hpcfit-notebook-job-form").count(), { timeout: 60_000 }).toBe(before + 1);
   const form = page.locator(".jp-hpcfit-notebook-job-form").last();
   await form.locator(`input[name='parameters.${firstParameter}']`).waitFor({ timeout: 60_000 });
