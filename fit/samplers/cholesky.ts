@@ -2,6 +2,7 @@
  * Cholesky factorisation for drawing correlated normal vectors (population initialisation from a
  * covariance, SMC move proposals).
  */
+import { choleskyInto } from "../linalg/cholesky.js";
 
 /**
  * Lower-triangular `L` with `L L^T = a` (row-major p × p), or undefined when `a` is not positive
@@ -20,19 +21,7 @@ export function cholesky(a: Float64Array, p: number): Float64Array | undefined {
 
 function tryCholesky(a: Float64Array, p: number, jitter: number): Float64Array | undefined {
   const l = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * p + j] + (i === j ? jitter : 0);
-      for (let k = 0; k < j; k++) s -= l[i * p + k] * l[j * p + k];
-      if (i === j) {
-        if (!(s > 0)) return undefined;
-        l[i * p + i] = Math.sqrt(s);
-      } else {
-        l[i * p + j] = s / l[j * p + j];
-      }
-    }
-  }
-  return l;
+  return choleskyInto(a, p, jitter, 0, l) ? l : undefined;
 }
 
 /**

@@ -24,6 +24,7 @@
  * The steps are given out from the end game on (see {@link ColumnCurvature.learn}), and never
  * beside a region where the model is not finite (`run.ts` makes it forget).
  */
+import { choleskyInto } from "../../linalg/cholesky.js";
 import { forwardStep } from "./differences.js";
 import { STEP_SETTLED } from "./step-test.js";
 
@@ -205,14 +206,7 @@ export class ColumnCurvature {
       return;
     }
     const ridge = (RIDGE * trace) / n;
-    // Cholesky of ata + ridge·I (lower, row-major).
-    for (let a = 0; a < n; a++) {
-      for (let b = 0; b <= a; b++) {
-        let t = ata[a * n + b] + (a === b ? ridge : 0);
-        for (let k = 0; k < b; k++) t -= chol[a * n + k] * chol[b * n + k];
-        chol[a * n + b] = a === b ? Math.sqrt(Math.max(t, ridge)) : t / chol[b * n + b];
-      }
-    }
+    choleskyInto(ata, n, ridge, ridge, chol);
     for (let j = 0; j < n; j++) {
       // w = (ata + ridge)⁻¹ e_j; each residual's scaled H_jj is Σ_k (w·σ_k)·c_j·ΔJ_kj.
       w.fill(0);
