@@ -155,6 +155,12 @@ export class ColumnCurvature {
     else this.stale = true;
   }
 
+  /** Parameter j's forward-difference step at `xj`: the learned one, else the textbook √ε relative. */
+  step(j: number, xj: number): number {
+    const learned = this.steps[j];
+    return learned > 0 ? learned : forwardStep(xj);
+  }
+
   /**
    * Per column of the Jacobian last learned from, its errors in the gradient Jᵀf, per unit ‖f‖:
    * `truncation`, (h/2)·(∂²f/∂x_j²)ᵀf with the step h it was differenced with, signed; `rounding`,
@@ -270,7 +276,7 @@ export class ColumnCurvature {
     for (let j = 0; j < n; j++) {
       const curvature = this.curvature[j];
       // The step the Jacobian in hand was differenced with: the one given out, else the textbook one.
-      const used = this.steps[j] > 0 ? this.steps[j] : forwardStep(x[j]);
+      const used = this.step(j, x[j]);
       if (!(curvature >= 0)) {
         this.steps[j] = NaN;
         this.truncation[j] = NaN;

@@ -84,7 +84,7 @@ export function jacobianPoints(
       kind[j] = 3;
       continue;
     }
-    const h = s.forwardStep(j, xj);
+    const h = s.curvature.step(j, xj);
     const v = xj + (xj + h <= upper[j] ? h : -h);
     if (!(v >= lower[j] && v <= upper[j])) continue;
     kind[j] = 2;

@@ -44,7 +44,7 @@ export function jacobian(s: LmState): number {
     }
     if (!done && s.forwardKept) done = keptColumn(s, j);
     if (!done) {
-      done = forward(s, j, s.forwardStep(j, xj));
+      done = forward(s, j, s.curvature.step(j, xj));
     }
     if (!done) holdColumn(s, j);
   }
@@ -124,11 +124,11 @@ export async function jacobianBatched(s: LmState, batch: JacobianBatch): Promise
       const hm = step[k + 1];
       done =
         centralColumn(fjac.subarray(col, col + m), fvec, up, upFinite, hp, down, downFinite, hm) ||
-        forward(s, j, s.forwardStep(j, xj));
+        forward(s, j, s.curvature.step(j, xj));
     } else if (kind[j] === 3) {
       done = keptColumn(s, j);
     } else {
-      const h = s.forwardStep(j, xj);
+      const h = s.curvature.step(j, xj);
       if (kind[j] === 2) {
         s.spent.forward++;
         const o = out.subarray(k * m, k * m + m);

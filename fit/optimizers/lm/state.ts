@@ -10,7 +10,6 @@ import { NonFiniteLog } from "../../non-finite.js";
 import { optionalOption, readOption } from "../../options/check.js";
 import type { Problem } from "../../types.js";
 import { ColumnCurvature } from "./curvature.js";
-import { forwardStep } from "./differences.js";
 import { LmDrift } from "./drift.js";
 import type { Foresight } from "./foresight.js";
 import type { JacobianBatch } from "./jacobian.js";
@@ -351,12 +350,6 @@ export class LmState {
     this.prevWorst = 0;
     this.lastRate = 1;
     this.switchRate = 1;
-  }
-
-  /** Parameter j's forward-difference step at `xj`: the learned one (see `curvature.ts`), else √ε relative. */
-  forwardStep(j: number, xj: number): number {
-    const learned = this.curvature.steps[j];
-    return learned > 0 ? learned : forwardStep(xj);
   }
 
   /** The columns the central phase differences centrally now: none before it, and none while it corrects along one direction. */
