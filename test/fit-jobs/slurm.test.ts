@@ -144,27 +144,35 @@ describe("%%fit on Slurm", () => {
   });
 
   test("killing one worker during the run still completes the fit, and the loss is logged", async () => {
-    process.env.HPCFIT_FIT_DEAD_AFTER_MS = "1500";
+    // The gate holds the workers inside their slices once the fit runs, so the one killed holds
+    // points (killed between two rounds it would hold none, and nothing would be re-sent). Held
+    // workers send no heartbeats: the loss is told by the closed connection.
+    const gate = join(work, "killone.gate");
+    process.env.HPCFIT_FIT_DEAD_AFTER_MS = String(24 * 3600_000);
     // One worker process per node: two nodes, so that one is left when the other is killed.
     const { value } = await runFit(
       `${DREAM} --samples=600 --burn=60 --nodes=2 --ntasks=2 --time=5 --job-name=killone`,
-      lineModel({ spinMs: 3 }),
-    );
+      lineModel({ spinMs: 3, gate, gateWorkersOnly: true }),
+    ).finally(() => {
+      delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
+    });
     const job = asFitJob(value);
-    // Wait until both workers are connected and the sampler is past a few generations.
+    // Wait until both workers are connected and the fit runs.
     let victim: number | undefined;
     for (let i = 0; i < 600 && victim === undefined; i++) {
       const p = readProgress(job.dir);
-      if (p && p.phase === "running" && p.workers.length === 2 && p.step >= 3) victim = p.workers[1].pid;
+      if (p && p.phase === "running" && p.workers.length === 2) victim = p.workers[1].pid;
       else await new Promise((r) => setTimeout(r, 100));
     }
     expect(victim).toBeDefined();
+    // A round lasts tens of milliseconds: within a second both workers wait in the gate with a slice.
+    await new Promise((r) => setTimeout(r, 1000));
     process.kill(victim!, "SIGKILL");
+    writeFileSync(gate, "");
     const result = await job.wait({ pollMs: 300 });
     expect(isSampledResult(result)).toBe(true);
     const out = readFileSync(job.job.stdout!, "utf8");
     expect(out).toMatch(new RegExp(`worker \\S+:${victim} lost .*re-sending its \\d+ points`));
     expect(readProgress(job.dir)?.workers.filter((w) => w.alive).length).toBe(1);
-    delete process.env.HPCFIT_FIT_DEAD_AFTER_MS;
   });
 });
