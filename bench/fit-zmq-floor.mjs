@@ -9,11 +9,16 @@
 // broadcast would save. With --agents=A the W workers are threads of A processes (W / A each, as
 // hpcfit runs one worker process per node with the node's tasks as threads): each process holds
 // the one DEALER socket, splits its slice over its threads, wakes them through a shared control
-// block (Atomics.notify), and answers once the last is done (Atomics.waitAsync).
-// `node bench/fit-zmq-floor.mjs W [POINTS=64] [ROUNDS=150] [--pub | --agents=A] [--json]`
+// block (Atomics.notify), and answers once the last is done (Atomics.waitAsync). With
+// --model=FILE as well, each thread loads that model file through hpcfit's loader before its
+// process says hello, and a point is the model's nllf at its start values instead of the bare
+// sleep: the floor with the model's own call in it (the code a round runs in every thread), still
+// without hpcfit's sampler, evaluator or worker.
+// `node bench/fit-zmq-floor.mjs W [POINTS=64] [ROUNDS=150] [--pub | --agents=A [--model=FILE]] [--json]`
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Worker, isMainThread, workerData } from "node:worker_threads";
+import { once } from "node:events";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { Dealer, Publisher, Router, Subscriber } from "zeromq";
 
 const nap = new Int32Array(new SharedArrayBuffer(4));
@@ -22,27 +27,37 @@ const share = (k, points, w) => Math.floor(((k + 1) * points) / w) - Math.floor(
 
 if (!isMainThread) {
   // An agent's thread: cells [wake per thread..., points per thread..., threads still at work].
-  const { control, index } = workerData;
+  const { control, index, model } = workerData;
+  let evaluate = () => Atomics.wait(nap, 0, 0, 5);
+  if (model !== undefined) {
+    const { loadModelFile } = await import(new URL("../dist/fit/node/load-model.js", import.meta.url).href);
+    const { problem } = await loadModelFile(model);
+    const x = problem.getValues();
+    evaluate = () => problem.nllf(x);
+  }
+  parentPort.postMessage("ready");
   const cells = new Int32Array(control);
   const threads = (cells.length - 1) / 2;
   for (let seen = 0; ;) {
     Atomics.wait(cells, index, seen);
     seen = Atomics.load(cells, index);
     if (seen < 0) break;
-    for (let i = 0; i < cells[threads + index]; i++) Atomics.wait(nap, 0, 0, 5);
+    for (let i = 0; i < cells[threads + index]; i++) evaluate();
     if (Atomics.sub(cells, 2 * threads, 1) === 1) Atomics.notify(cells, 2 * threads);
   }
 } else if (process.argv[2] === "agent") {
   // The run's process is gone (it may die without telling, zeromq's native teardown can abort under load): so is its agent.
   process.on("disconnect", () => process.exit(0));
-  const [, , , routerEndpoint, threadsText] = process.argv;
+  const [, , , routerEndpoint, threadsText, model] = process.argv;
   const threads = Number(threadsText);
   const control = new SharedArrayBuffer(4 * (2 * threads + 1));
   const cells = new Int32Array(control);
   const team = Array.from(
     { length: threads },
-    (_, index) => new Worker(fileURLToPath(import.meta.url), { workerData: { control, index } }),
+    (_, index) => new Worker(fileURLToPath(import.meta.url), { workerData: { control, index, model } }),
   );
+  // Loaded before the hello, as hpcfit's worker loads its threads' models before its own.
+  await Promise.all(team.map((w) => once(w, "message")));
   const d = new Dealer({ linger: 0 });
   d.connect(routerEndpoint);
   await d.send(["hello"]);
@@ -116,6 +131,8 @@ async function runSampler() {
   // Processes: W bare workers, or A agents of W / A threads each (the first W mod A get one more).
   const A = agentsArg ? Math.min(W, Number(agentsArg.slice(9))) : W;
   if (agentsArg && broadcast) throw new Error("--agents and --pub are two designs: give one");
+  const model = process.argv.find((a) => a.startsWith("--model="))?.slice(8);
+  if (model !== undefined && !agentsArg) throw new Error("--model needs --agents: the model runs in the agents' threads");
   const router = new Router({ linger: 0 });
   await router.bind("tcp://127.0.0.1:0");
   const pub = broadcast ? new Publisher({ linger: 0 }) : undefined;
@@ -130,7 +147,7 @@ async function runSampler() {
       fork(
         fileURLToPath(import.meta.url),
         agentsArg
-          ? ["agent", router.lastEndpoint, String(share(i, W, A))]
+          ? ["agent", router.lastEndpoint, String(share(i, W, A)), ...(model === undefined ? [] : [model])]
           : ["worker", router.lastEndpoint, pub?.lastEndpoint ?? "-", String(i), String(W)],
         // No stdout: a worker left behind must not hold the pipe of whoever reads this run's output.
         { stdio: ["ignore", "ignore", "inherit", "ipc"] },
@@ -185,7 +202,7 @@ async function runSampler() {
   const how = broadcast
     ? "one PUB message per round"
     : agentsArg
-      ? `threads of ${A} processes, one message per process`
+      ? `threads of ${A} processes, one message per process${model === undefined ? "" : `, each point ${model}'s nllf`}`
       : "one message per worker";
   if (process.argv.includes("--json"))
     console.log(
@@ -198,6 +215,7 @@ async function runSampler() {
         cpuMsPerRound,
         modelMs,
         broadcast,
+        model: model ?? null,
       }),
     );
   else
