@@ -86,6 +86,9 @@ function ceilingOf(r, serial) {
   };
 }
 
+/** `v` to `d` decimals, or "–" when there is none. */
+const f = (v, d) => (v === null || v === undefined ? "–" : v.toFixed(d));
+
 /** RSS (MiB) of the job's worker processes (their pids from the progress file), read while they run. */
 function workerRss(workers) {
   const rss = [];
@@ -209,7 +212,7 @@ try {
       const r = await runJob(method, w);
       rows.push(r);
       console.log(
-        `${method} W=${w}: ${r.seconds.toFixed(2)} s (+ band ${r.bandSeconds.toFixed(2)} s, + summary ${r.summarySeconds.toFixed(3)} s), ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.msPerRound.toFixed(2)} ms/round (bare ZeroMQ floor, one process per node ${r.floorMsPerRound === null ? "–" : r.floorMsPerRound.toFixed(2)}, with the model's nllf ${r.modelFloorMsPerRound === null ? "–" : r.modelFloorMsPerRound.toFixed(2)}, one per worker ${r.processFloorMsPerRound === null ? "–" : r.processFloorMsPerRound.toFixed(2)}), ${r.connected} workers in ${r.processes} processes on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}${r.roundTimes ? `; rounds by the driver: ${roundsText(r.roundTimes)}` : ""}, load ${loadavg()[0].toFixed(1)}`,
+        `${method} W=${w}: ${r.seconds.toFixed(2)} s (+ band ${r.bandSeconds.toFixed(2)} s, + summary ${r.summarySeconds.toFixed(3)} s), ${r.evaluations} evaluations in ${r.rounds} rounds, efficiency ${r.efficiency.toFixed(3)}, overhead ${r.overheadMs.toFixed(2)} ms/round, ${r.msPerRound.toFixed(2)} ms/round (bare ZeroMQ floor, one process per node ${f(r.floorMsPerRound, 2)}, with the model's nllf ${f(r.modelFloorMsPerRound, 2)}, one per worker ${f(r.processFloorMsPerRound, 2)}), ${r.connected} workers in ${r.processes} processes on ${r.nodes} nodes${r.rssMiB ? `, worker RSS ${r.rssMiB.toFixed(0)} MiB` : ""}${r.roundTimes ? `; rounds by the driver: ${roundsText(r.roundTimes)}` : ""}, load ${loadavg()[0].toFixed(1)}`,
       );
     }
   }
@@ -269,7 +272,6 @@ ${targets
 </svg>
 `;
   writeFileSync(join(ROOT, "bench", "fit-node-scaling.svg"), svg);
-  const f = (v, d) => (v === null || v === undefined ? "–" : v.toFixed(d));
   const table = rows.map(
     (r) =>
       `| ${r.method} | ${r.workers} | ${r.connected} / ${r.processes} / ${r.nodes} | ${r.seconds.toFixed(2)} | ${r.bandSeconds.toFixed(2)} | ${r.summarySeconds.toFixed(3)} | ${r.evaluations} / ${r.rounds} | **${r.efficiency.toFixed(3)}** | ${r.overheadMs.toFixed(2)} | ${f(r.speedup, 1)} | ${f(r.relEfficiency, 3)} | ${f(r.relOverheadMs, 2)} | ${r.workerPoints === null ? "–" : (r.workerPoints / r.rounds).toFixed(0)} | ${r.msPerRound.toFixed(2)} | ${f(r.floorMsPerRound, 2)} | ${f(r.modelFloorMsPerRound, 2)} | ${f(r.processFloorMsPerRound, 2)} | ${r.rssMiB === null ? "–" : r.rssMiB.toFixed(0)} |`,
